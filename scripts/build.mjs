@@ -1,0 +1,49 @@
+// Build: one bundle for the CLI (what bin/tsv and `make dist` run), and a
+// file-for-file transpile of src/ and test/ into build/js for node --test.
+import { build } from 'esbuild';
+import { readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+function tsFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
+    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+const define = { TSV_VERSION: JSON.stringify(pkg.version) };
+
+await build({
+  entryPoints: [join(root, 'src/cli/main.ts')],
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  outfile: join(root, 'build/tsv.cjs'),
+  external: ['node-pty'],
+  define,
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+
+const entries = [...tsFiles(join(root, 'src')), ...tsFiles(join(root, 'test')), ...tsFiles(join(root, 'bench'))];
+await build({
+  entryPoints: entries,
+  outbase: root,
+  outdir: join(root, 'build/js'),
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  define,
+  logLevel: 'warning',
+  sourcemap: 'inline',
+});
+mkdirSync(join(root, 'build/js'), { recursive: true });
+writeFileSync(join(root, 'build/js/package.json'), '{"type":"commonjs"}\n');

@@ -1,0 +1,210 @@
+// The configuration model: what a supervisord.conf means once Supervisor's
+// rules have been applied. Field names follow Supervisor's own (ProcessConfig,
+// ServerOptions) so the RPC layer can report them unchanged.
+
+/** Where a value came from: a file and line, the built-in default, or the command line. */
+export type ValueSource =
+  | { kind: 'file'; file: string; line: number }
+  | { kind: 'default' }
+  | { kind: 'cli' };
+
+export type LogLevelName = 'critical' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'blather';
+
+/** Supervisor's autorestart: false = never, true = always, 'unexpected' = when the exit code is not in exitcodes. */
+export type AutoRestart = false | true | 'unexpected';
+
+/**
+ * A child log target: 'AUTO' (a file in childlogdir chosen at group-add time),
+ * null (no log), or an absolute-or-relative path. A path can never be the
+ * string 'AUTO' because Supervisor reads that keyword case-insensitively.
+ */
+export type LogfileTarget = 'AUTO' | null | string;
+
+export interface ChannelConfig {
+  logfile: LogfileTarget;
+  logfile_maxbytes: number;
+  logfile_backups: number;
+  capture_maxbytes: number;
+  events_enabled: boolean;
+  syslog: boolean;
+}
+
+export type GroupKind = 'program' | 'group' | 'eventlistener' | 'fcgi-program';
+
+export interface ProcessConfig {
+  /** Process name (process_name expanded). */
+  name: string;
+  /** Group the process belongs to. */
+  group: string;
+  /** The section it was read from, e.g. "program:web". */
+  section: string;
+  /** The x of [program:x]. */
+  program: string;
+  process_num: number;
+  numprocs: number;
+  command: string;
+  directory: string | null;
+  umask: number | null;
+  priority: number;
+  autostart: boolean;
+  autorestart: AutoRestart;
+  startsecs: number;
+  startretries: number;
+  /** uid resolved from user= at parse time; null when user= is absent. */
+  uid: number | null;
+  /** user= as written (name or number), for display and the ctl. */
+  user: string | null;
+  stdout_logfile: LogfileTarget;
+  stdout_logfile_maxbytes: number;
+  stdout_logfile_backups: number;
+  stdout_capture_maxbytes: number;
+  stdout_events_enabled: boolean;
+  stdout_syslog: boolean;
+  stderr_logfile: LogfileTarget;
+  stderr_logfile_maxbytes: number;
+  stderr_logfile_backups: number;
+  stderr_capture_maxbytes: number;
+  stderr_events_enabled: boolean;
+  stderr_syslog: boolean;
+  /** Signal name without the SIG prefix, e.g. "TERM". */
+  stopsignal: string;
+  stopwaitsecs: number;
+  stopasgroup: boolean;
+  killasgroup: boolean;
+  exitcodes: number[];
+  redirect_stderr: boolean;
+  /** [supervisord] environment= merged under the program's own environment=. */
+  environment: Record<string, string>;
+  /** null means AUTO: the daemon's own server URL is passed to the child. */
+  serverurl: string | null;
+  /** Where each option's value came from, keyed by option name. */
+  sources: Record<string, ValueSource>;
+}
+
+export type FcgiSocketConfig =
+  | { family: 'unix'; url: string; path: string; owner: [number, number] | null; mode: number; backlog: number | null }
+  | { family: 'inet'; url: string; host: string; port: number; backlog: number | null };
+
+export interface GroupConfig {
+  name: string;
+  kind: GroupKind;
+  priority: number;
+  processes: ProcessConfig[];
+  /** eventlistener pools only */
+  buffer_size?: number;
+  events?: string[];
+  result_handler?: string;
+  /** fcgi-program only */
+  socket?: FcgiSocketConfig;
+  section: string;
+}
+
+export interface UnixServerConfig {
+  family: 'unix';
+  name: string | null;
+  section: string;
+  file: string;
+  chmod: number;
+  /** [uid, gid]; -1 means unchanged. */
+  chown: [number, number];
+  username: string | null;
+  password: string | null;
+}
+
+export interface InetServerConfig {
+  family: 'inet';
+  name: string | null;
+  section: string;
+  /** '' means all interfaces. */
+  host: string;
+  port: number;
+  username: string | null;
+  password: string | null;
+}
+
+export type ServerConfig = UnixServerConfig | InetServerConfig;
+
+export interface SupervisordConfig {
+  logfile: string;
+  logfile_maxbytes: number;
+  logfile_backups: number;
+  loglevel: LogLevelName;
+  pidfile: string;
+  umask: number;
+  nodaemon: boolean;
+  silent: boolean;
+  minfds: number;
+  minprocs: number;
+  nocleanup: boolean;
+  childlogdir: string;
+  user: string | null;
+  uid: number | null;
+  directory: string | null;
+  strip_ansi: boolean;
+  environment: Record<string, string>;
+  identifier: string;
+  sources: Record<string, ValueSource>;
+}
+
+export interface SupervisorctlConfig {
+  /** Present when the file has a [supervisorctl] section. */
+  present: boolean;
+  serverurl: string;
+  username: string | null;
+  password: string | null;
+  prompt: string;
+  history_file: string | null;
+}
+
+export interface PluginConfig {
+  kind: 'rpcinterface' | 'ctlplugin';
+  name: string;
+  factory: string;
+  extras: Record<string, string>;
+}
+
+export interface ConfigWarning {
+  message: string;
+  file?: string;
+  line?: number;
+  section?: string;
+  option?: string;
+}
+
+export interface Config {
+  /** Absolute path of the main file. */
+  file: string;
+  /** Directory of the main file (%(here)s). */
+  here: string;
+  /** Files read by [include], in reading order. */
+  included: string[];
+  supervisord: SupervisordConfig;
+  servers: ServerConfig[];
+  supervisorctl: SupervisorctlConfig;
+  /** Sorted as Supervisor sorts them: by priority, then name. */
+  groups: GroupConfig[];
+  plugins: PluginConfig[];
+  /** Supervisor's parse_warnings and our own extra ones. */
+  warnings: ConfigWarning[];
+  /** Supervisor's parse_infos (e.g. "Included extra file ..."). */
+  infos: string[];
+  /** The URL children get as SUPERVISOR_SERVER_URL when serverurl is AUTO. */
+  serverurl: string | null;
+}
+
+/** Every event type name Supervisor knows (events.EventTypes). */
+export const EVENT_TYPE_NAMES = [
+  'EVENT', 'PROCESS_STATE', 'PROCESS_STATE_STOPPED', 'PROCESS_STATE_EXITED', 'PROCESS_STATE_STARTING',
+  'PROCESS_STATE_STOPPING', 'PROCESS_STATE_BACKOFF', 'PROCESS_STATE_FATAL', 'PROCESS_STATE_RUNNING',
+  'PROCESS_STATE_UNKNOWN', 'PROCESS_COMMUNICATION', 'PROCESS_COMMUNICATION_STDOUT',
+  'PROCESS_COMMUNICATION_STDERR', 'PROCESS_LOG', 'PROCESS_LOG_STDOUT', 'PROCESS_LOG_STDERR',
+  'REMOTE_COMMUNICATION', 'SUPERVISOR_STATE_CHANGE', 'SUPERVISOR_STATE_CHANGE_RUNNING',
+  'SUPERVISOR_STATE_CHANGE_STOPPING', 'TICK', 'TICK_5', 'TICK_60', 'TICK_3600', 'PROCESS_GROUP',
+  'PROCESS_GROUP_ADDED', 'PROCESS_GROUP_REMOVED',
+] as const;
+export type EventTypeName = (typeof EVENT_TYPE_NAMES)[number];
+
+/** Namespec as Supervisor prints it: "name" when group == name, else "group:name". */
+export function namespec(group: string, name: string): string {
+  return group === name ? name : `${group}:${name}`;
+}
