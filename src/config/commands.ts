@@ -1,0 +1,131 @@
+// `tsv config check` and `tsv config show`.
+import { loadConfig } from './load';
+import { ConfigError } from './errors';
+import { configSearchPaths, findConfigFile } from './search';
+import type { Config, ConfigWarning, ProcessConfig, ValueSource } from './model';
+import { namespec } from './model';
+
+export interface ConfigCommandOptions {
+  file?: string;
+  json?: boolean;
+}
+
+/** Render a warning as `warning: file:line: [section] option: message`. */
+export function renderWarning(w: ConfigWarning): string {
+  const where: string[] = [];
+  if (w.file) where.push(w.line ? `${w.file}:${w.line}` : w.file);
+  const what = [w.section ? `[${w.section}]` : '', w.option ?? ''].filter(Boolean).join(' ');
+  if (what) where.push(what);
+  return `warning: ${where.length ? where.join(': ') + ': ' : ''}${w.message}\n`;
+}
+
+/** Load the config named by -c or found on the search path; print the error and return null on failure. */
+export function loadOrReport(file: string | undefined): Config | null {
+  const chosen = file ?? findConfigFile();
+  if (!chosen) {
+    process.stderr.write(
+      `Error: No config file found at default paths (${configSearchPaths().join(', ')}); use the -c option to specify a config file at a different path\n` +
+        '  hint: `tsv config sample > supervisord.conf` writes one that works as-is\n',
+    );
+    return null;
+  }
+  try {
+    return loadConfig({ file: chosen }).config;
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(err.render());
+      return null;
+    }
+    throw err;
+  }
+}
+
+export function configCheck(opts: ConfigCommandOptions): number {
+  const config = loadOrReport(opts.file);
+  if (!config) return 2;
+  for (const w of config.warnings) process.stderr.write(renderWarning(w));
+  const processes = config.groups.reduce((n, g) => n + g.processes.length, 0);
+  const plural = (n: number, s: string): string => `${n} ${s}${n === 1 ? '' : 's'}`;
+  const warn = config.warnings.length ? `, ${plural(config.warnings.length, 'warning')}` : '';
+  process.stdout.write(`ok: ${config.file}: ${plural(config.groups.length, 'group')}, ${plural(processes, 'process')}`.replace(/processs/, 'processes') + `${warn}\n`);
+  return 0;
+}
+
+function sourceText(s: ValueSource | undefined): string {
+  if (!s || s.kind === 'default') return 'default';
+  if (s.kind === 'cli') return 'command line';
+  return `${s.file}:${s.line}`;
+}
+
+function valueText(v: unknown): string {
+  if (v === null) return 'none';
+  if (typeof v === 'string') return v;
+  return JSON.stringify(v);
+}
+
+const OCTAL_KEYS = new Set(['umask', 'chmod']);
+
+function showValue(key: string, v: unknown): string {
+  if (OCTAL_KEYS.has(key) && typeof v === 'number') return '0' + v.toString(8).padStart(3, '0');
+  return valueText(v);
+}
+
+function processLines(p: ProcessConfig): string {
+  const skip = new Set(['sources', 'name', 'group', 'section', 'program']);
+  const keys = Object.keys(p).filter((k) => !skip.has(k));
+  const width = Math.max(...keys.map((k) => k.length));
+  let out = `[${namespec(p.group, p.name)}] from [${p.section}]\n`;
+  for (const k of keys) {
+    const v = (p as unknown as Record<string, unknown>)[k];
+    out += `  ${k.padEnd(width)}  ${showValue(k, v)}  (${sourceText(p.sources[k])})\n`;
+  }
+  return out;
+}
+
+export function configShow(opts: ConfigCommandOptions): number {
+  const config = loadOrReport(opts.file);
+  if (!config) return 2;
+  if (opts.json) {
+    process.stdout.write(JSON.stringify(toJson(config), null, 2) + '\n');
+    return 0;
+  }
+  for (const w of config.warnings) process.stderr.write(renderWarning(w));
+  let out = `# ${config.file}\n`;
+  if (config.included.length) out += `# included: ${config.included.join(', ')}\n`;
+  out += '\n[supervisord]\n';
+  const sd = config.supervisord as unknown as Record<string, unknown>;
+  const sdKeys = Object.keys(sd).filter((k) => k !== 'sources');
+  const w = Math.max(...sdKeys.map((k) => k.length));
+  for (const k of sdKeys) out += `  ${k.padEnd(w)}  ${showValue(k, sd[k])}  (${sourceText(config.supervisord.sources[k])})\n`;
+  for (const s of config.servers) {
+    out += `\n[${s.section}]\n`;
+    for (const [k, v] of Object.entries(s)) {
+      if (k === 'section') continue;
+      out += `  ${k}  ${showValue(k, k === 'password' && v ? '********' : v)}\n`;
+    }
+  }
+  for (const g of config.groups) {
+    out += `\n## group ${g.name} (${g.kind}, priority ${g.priority}`;
+    if (g.events) out += `, events ${g.events.join(',')}, buffer_size ${g.buffer_size}`;
+    if (g.socket) out += `, socket ${g.socket.url}`;
+    out += `)\n`;
+    for (const p of g.processes) out += processLines(p);
+  }
+  process.stdout.write(out);
+  return 0;
+}
+
+/** The JSON of docs/config-show-json.md. */
+export function toJson(config: Config): Record<string, unknown> {
+  return {
+    file: config.file,
+    included: config.included,
+    warnings: config.warnings,
+    infos: config.infos,
+    supervisord: config.supervisord,
+    servers: config.servers,
+    supervisorctl: config.supervisorctl,
+    groups: config.groups.map((g) => ({ ...g, socket: g.socket ? g.socket.url : undefined })),
+    plugins: config.plugins,
+  };
+}

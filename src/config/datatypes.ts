@@ -1,0 +1,394 @@
+// Supervisor's option datatypes (supervisor/datatypes.py): what each accepts,
+// what it returns and which values it refuses. A refusal throws
+// DatatypeError with Supervisor's wording; the loader adds file, line,
+// section and option.
+import { statSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { constants as osConstants } from 'node:os';
+import type { AutoRestart, LogfileTarget, LogLevelName } from './model';
+import { pyRepr } from './pyformat';
+import { lookupUser, lookupUserById, lookupGroup, lookupGroupById } from './users';
+import { shlexTokensNonPosix } from './shlex';
+import { pyStrip } from './ini';
+
+export class DatatypeError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Python's int(): optional sign, digits with single underscores, surrounding whitespace. */
+export function pyInt(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const s = pyStrip(value);
+  if (!/^[+-]?\d+(_\d+)*$/.test(s)) {
+    throw new DatatypeError(`invalid literal for int() with base 10: ${pyRepr(value)}`, 'expected a whole number');
+  }
+  const n = Number(s.replace(/_/g, ''));
+  if (!Number.isSafeInteger(n)) throw new DatatypeError(`${pyRepr(value)} is too large`);
+  return n;
+}
+
+export const integer = pyInt;
+
+const TRUTHY = ['yes', 'true', 'on', '1'];
+const FALSY = ['no', 'false', 'off', '0'];
+
+export function boolean(value: string | boolean): boolean {
+  if (typeof value === 'boolean') return value;
+  const s = value.toLowerCase();
+  if (TRUTHY.includes(s)) return true;
+  if (FALSY.includes(s)) return false;
+  throw new DatatypeError(`not a valid boolean value: ${pyRepr(value)}`, 'use true/false, yes/no, on/off or 1/0');
+}
+
+export function listOfStrings(value: string | null): string[] {
+  if (!value) return [];
+  return value.split(',').map((x) => pyStrip(x));
+}
+
+export function listOfExitcodes(value: string): number[] {
+  if (!value) return [];
+  const out: number[] = [];
+  for (const part of value.split(',')) {
+    let n: number;
+    try {
+      n = pyInt(part);
+    } catch {
+      throw new DatatypeError(`not a valid list of exit codes: ${pyRepr(value)}`, 'a comma-separated list of numbers 0-255, e.g. 0,2');
+    }
+    if (n > 255 || n < 0) {
+      throw new DatatypeError(`not a valid list of exit codes: ${pyRepr(value)}`, 'exit codes are numbers from 0 to 255');
+    }
+    out.push(n);
+  }
+  return out;
+}
+
+/** `KEY=val,KEY2="v,2"` as Supervisor reads it: Python's non-POSIX shlex, then quotes stripped. */
+export function dictOfKeyValuePairs(value: string): Record<string, string> {
+  let tokens: string[];
+  try {
+    tokens = shlexTokensNonPosix(value, '/.+-():');
+  } catch (e) {
+    throw new DatatypeError((e as Error).message, 'a quote is not closed');
+  }
+  const out: Record<string, string> = {};
+  for (let i = 0; i < tokens.length; i += 4) {
+    const kv = tokens.slice(i, i + 3);
+    if (kv.length !== 3 || kv[1] !== '=') {
+      throw new DatatypeError(
+        `Unexpected end of key/value pairs in value '${value}'`,
+        'write KEY="value",KEY2="value 2"; quote values that contain spaces, commas or non-ASCII characters',
+      );
+    }
+    out[kv[0]] = stripChars(kv[2], `'"`);
+  }
+  return out;
+}
+
+function stripChars(s: string, chars: string): string {
+  let a = 0;
+  let b = s.length;
+  while (a < b && chars.includes(s[a])) a++;
+  while (b > a && chars.includes(s[b - 1])) b--;
+  return s.slice(a, b);
+}
+
+export function autoRestart(value: string): AutoRestart {
+  const s = value.toLowerCase();
+  if (TRUTHY.includes(s)) return true;
+  if (FALSY.includes(s)) return false;
+  if (s === 'unexpected') return 'unexpected';
+  throw new DatatypeError(`invalid 'autorestart' value ${pyRepr(s)}`, 'use false, unexpected or true');
+}
+
+/** Python's os.path.expanduser for the forms Supervisor users write. */
+export function expandUser(p: string): string {
+  if (!p.startsWith('~')) return p;
+  const slash = p.indexOf('/');
+  const name = slash === -1 ? p.slice(1) : p.slice(1, slash);
+  const rest = slash === -1 ? '' : p.slice(slash);
+  if (name === '') {
+    const home = process.env.HOME ?? homedir();
+    return (home.replace(/\/+$/, '') || '/') + rest;
+  }
+  const user = lookupUser(name);
+  if (!user) return p;
+  return (user.home.replace(/\/+$/, '') || '/') + rest;
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+export function existingDirectory(value: string): string {
+  const nv = expandUser(value);
+  if (isDir(nv)) return nv;
+  throw new DatatypeError(`${value} is not an existing directory`, 'create the directory or fix the path');
+}
+
+/** Python's os.path.dirname. */
+function pyDirname(p: string): string {
+  const i = p.lastIndexOf('/') + 1;
+  let head = p.slice(0, i);
+  if (head && head !== '/'.repeat(head.length)) head = head.replace(/\/+$/, '');
+  return head;
+}
+
+export function existingDirpath(value: string): string {
+  const nv = expandUser(value);
+  const dir = pyDirname(nv);
+  if (!dir) return nv;
+  if (isDir(dir)) return nv;
+  throw new DatatypeError(
+    `The directory named as part of the path ${value} does not exist`,
+    `create ${dir} first, or point the path at an existing directory`,
+  );
+}
+
+export function logfileName(value: string): LogfileTarget | 'SYSLOG' {
+  const s = value.toLowerCase();
+  if (s === 'none' || s === 'off') return null;
+  if (s === 'auto') return 'AUTO';
+  if (s === 'syslog') return 'SYSLOG';
+  return existingDirpath(value);
+}
+
+const LEVELS: Record<string, LogLevelName> = {
+  critical: 'critical',
+  error: 'error',
+  warn: 'warn',
+  info: 'info',
+  debug: 'debug',
+  trace: 'trace',
+  blather: 'blather',
+};
+
+export function loggingLevel(value: string): LogLevelName {
+  const s = value.toLowerCase();
+  const level = Object.prototype.hasOwnProperty.call(LEVELS, s) ? LEVELS[s] : undefined;
+  if (!level) {
+    throw new DatatypeError(
+      `bad logging level name ${pyRepr(value)}`,
+      'use one of critical, error, warn, info, debug, trace, blather (not "warning")',
+    );
+  }
+  return level;
+}
+
+/** Python's int(s, 8). */
+export function octalType(value: string): number {
+  const s = pyStrip(value);
+  const m = /^([+-]?)(?:0[oO])?_?([0-7]+(?:_[0-7]+)*)$/.exec(s);
+  if (!m || (s.replace(/^[+-]/, '').startsWith('_'))) {
+    throw new DatatypeError(`${value} can not be converted to an octal type`, 'write an octal number such as 022 or 0700');
+  }
+  const n = parseInt(m[2].replace(/_/g, ''), 8);
+  return m[1] === '-' ? -n : n;
+}
+
+const SUFFIXES: [string, number][] = [
+  ['kb', 1024],
+  ['mb', 1024 * 1024],
+  ['gb', 1024 * 1024 * 1024],
+];
+
+export function byteSize(value: string | number): number {
+  if (typeof value === 'number') return value;
+  const v = value.toLowerCase();
+  for (const [suffix, mult] of SUFFIXES) {
+    if (v.slice(-2) === suffix) return sizeInt(value, v.slice(0, -2)) * mult;
+  }
+  return sizeInt(value, v);
+}
+
+function sizeInt(orig: string, digits: string): number {
+  try {
+    return pyInt(digits);
+  } catch {
+    throw new DatatypeError(
+      `invalid literal for int() with base 10: ${pyRepr(digits)}`,
+      `${pyRepr(orig)} is not a size: write a whole number of bytes, optionally followed by KB, MB or GB`,
+    );
+  }
+}
+
+/** Python's urlparse-based check in datatypes.url. */
+export function url(value: string): string {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/.exec(value);
+  if (m) {
+    const rest = m[2];
+    if (rest.startsWith('//')) {
+      const netlocEnd = rest.slice(2).search(/[/?#]/);
+      const netloc = netlocEnd === -1 ? rest.slice(2) : rest.slice(2, 2 + netlocEnd);
+      const path = netlocEnd === -1 ? '' : rest.slice(2 + netlocEnd).replace(/[?#].*$/, '');
+      if (netloc || path) return value;
+    } else if (rest.replace(/[?#].*$/, '')) {
+      return value;
+    }
+  }
+  throw new DatatypeError(`value ${pyRepr(value)} is not a URL`, 'use unix:///path/to/socket or http://host:port');
+}
+
+/**
+ * The names Python's signal module exposes with a SIG prefix, which is what
+ * Supervisor accepts: the real signals, plus aliases (SIGCLD, SIGPOLL, SIGIOT),
+ * the real-time bounds, and the handler/mask constants (SIG_DFL = 0, ...),
+ * which make 0, 1 and 2 "valid" stop signals in Supervisor.
+ */
+const SIGNALS: Record<string, number> = { ...(osConstants.signals as Record<string, number>) };
+delete SIGNALS.SIGUNUSED;
+delete SIGNALS.SIGLOST;
+delete SIGNALS.SIGINFO;
+SIGNALS.SIGCLD ??= SIGNALS.SIGCHLD;
+if (process.platform === 'linux') {
+  SIGNALS.SIGRTMIN = 34;
+  SIGNALS.SIGRTMAX = 64;
+}
+Object.assign(SIGNALS, { SIG_BLOCK: 0, SIG_DFL: 0, SIG_IGN: 1, SIG_SETMASK: 2, SIG_UNBLOCK: 1 });
+const VALID_SIGNUMS = new Set(Object.values(SIGNALS));
+
+/** Canonical name for a signal number, preferring the names Supervisor users write. */
+export function signalName(num: number): string {
+  const preferred = ['SIGHUP', 'SIGINT', 'SIGQUIT', 'SIGILL', 'SIGTRAP', 'SIGABRT', 'SIGBUS', 'SIGFPE', 'SIGKILL', 'SIGUSR1',
+    'SIGSEGV', 'SIGUSR2', 'SIGPIPE', 'SIGALRM', 'SIGTERM', 'SIGSTKFLT', 'SIGCHLD', 'SIGCONT', 'SIGSTOP', 'SIGTSTP',
+    'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR',
+    'SIGSYS', 'SIGRTMIN', 'SIGRTMAX'];
+  for (const n of preferred) if (SIGNALS[n] === num) return n.slice(3);
+  for (const [n, v] of Object.entries(SIGNALS)) if (v === num) return n.slice(3);
+  return String(num);
+}
+
+export function signalNumber(value: string): number {
+  let num: number;
+  const s = pyStrip(value);
+  if (/^[+-]?\d+(_\d+)*$/.test(s)) {
+    num = pyInt(s);
+  } else {
+    let name = s.toUpperCase();
+    if (!name.startsWith('SIG')) name = 'SIG' + name;
+    const n = Object.prototype.hasOwnProperty.call(SIGNALS, name) ? SIGNALS[name] : undefined;
+    if (n === undefined) {
+      throw new DatatypeError(`value ${pyRepr(value)} is not a valid signal name`, 'use a name such as TERM, INT, QUIT, HUP, KILL, USR1, USR2');
+    }
+    num = n;
+  }
+  if (!VALID_SIGNUMS.has(num)) throw new DatatypeError(`value ${pyRepr(value)} is not a valid signal number`);
+  return num;
+}
+
+export function processOrGroupName(name: string): string {
+  const s = pyStrip(name);
+  for (const ch of [' ', ':', '/']) {
+    if (s.includes(ch)) {
+      throw new DatatypeError(
+        `Invalid name: ${pyRepr(name)} because of character: ${pyRepr(ch)}`,
+        'process and group names cannot contain spaces, colons or slashes',
+      );
+    }
+  }
+  return s;
+}
+
+/** name_to_uid: a user name or a numeric uid that exists. */
+export function nameToUid(name: string): number {
+  const s = pyStrip(name);
+  if (/^[+-]?\d+(_\d+)*$/.test(s)) {
+    const uid = pyInt(s);
+    if (!lookupUserById(uid)) throw new DatatypeError(`Invalid user id ${name}`, 'no such uid in the password database');
+    return uid;
+  }
+  const u = lookupUser(name);
+  if (!u) throw new DatatypeError(`Invalid user name ${name}`, `create the user first (useradd ${name}) or fix the name`);
+  return u.uid;
+}
+
+export function nameToGid(name: string): number {
+  const s = pyStrip(name);
+  if (/^[+-]?\d+(_\d+)*$/.test(s)) {
+    const gid = pyInt(s);
+    if (!lookupGroupById(gid)) throw new DatatypeError(`Invalid group id ${name}`);
+    return gid;
+  }
+  const g = lookupGroup(name);
+  if (!g) throw new DatatypeError(`Invalid group name ${name}`, `create the group first (groupadd ${name}) or fix the name`);
+  return g.gid;
+}
+
+export function gidForUid(uid: number): number {
+  const u = lookupUserById(uid);
+  if (!u) throw new DatatypeError(`Invalid user id ${uid}`);
+  return u.gid;
+}
+
+export function colonSeparatedUserGroup(value: string): [number, number] {
+  try {
+    const i = value.indexOf(':');
+    if (i === -1) return [nameToUid(value), -1];
+    return [nameToUid(value.slice(0, i)), nameToGid(value.slice(i + 1))];
+  } catch {
+    throw new DatatypeError(`Invalid user:group definition ${value}`, 'write user or user:group with names that exist');
+  }
+}
+
+export function portNumber(value: string): number {
+  const n = pyInt(value);
+  if (n < 1) throw new DatatypeError(`${n} is below lower bound (1)`);
+  if (n > 0xffff) throw new DatatypeError(`${n} is above upper bound (65535)`);
+  return n;
+}
+
+export function inetAddress(value: string): { host: string; port: number } {
+  let host = '';
+  let port: number;
+  if (value.includes(':')) {
+    const i = value.lastIndexOf(':');
+    host = value.slice(0, i);
+    const p = value.slice(i + 1);
+    if (!p) throw new DatatypeError(`no port number specified in ${pyRepr(p)}`, 'write host:port, e.g. 127.0.0.1:9001');
+    port = portNumber(p);
+    host = host.toLowerCase();
+  } else {
+    try {
+      port = portNumber(value);
+    } catch {
+      throw new DatatypeError(`not a valid port number: ${pyRepr(value)} `, 'write a port (9001) or host:port (127.0.0.1:9001)');
+    }
+  }
+  if (!host || host === '*') host = '';
+  return { host, port };
+}
+
+/** Python's os.path.normpath(os.path.abspath(os.path.expanduser(v))), against a given cwd. */
+export function normalizePath(v: string, cwd: string): string {
+  const p = expandUser(v);
+  const abs = p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`;
+  return normpath(abs);
+}
+
+/** Python's posixpath.normpath. */
+export function normpath(p: string): string {
+  if (p === '') return '.';
+  const initial = p.startsWith('/') ? (p.startsWith('//') && !p.startsWith('///') ? 2 : 1) : 0;
+  const out: string[] = [];
+  for (const comp of p.split('/')) {
+    if (comp === '' || comp === '.') continue;
+    if (comp !== '..' || (!initial && out.length === 0) || (out.length > 0 && out[out.length - 1] === '..')) out.push(comp);
+    else if (out.length > 0) out.pop();
+  }
+  const joined = '/'.repeat(initial) + out.join('/');
+  return joined || '.';
+}
+
+export function isAbsolute(p: string): boolean {
+  return p.startsWith('/');
+}
+

@@ -1,0 +1,1018 @@
+// Reading a supervisord.conf into the model with exactly Supervisor's meaning:
+// the order in which options are read decides which expansions each one can
+// use (options.py ServerOptions.read_config, process_groups_from_parser,
+// _processes_from_section, server_configs_from_parser, and ClientOptions for
+// [supervisorctl]). The quirks are reproduced on purpose; each is noted where
+// it happens.
+import { readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { IniDocument, IniSyntaxError, type IniEntry } from './ini';
+import { pyFormat, PyFormatError, pyRepr, type Expansions, type PyValue } from './pyformat';
+import { ConfigError } from './errors';
+import * as dt from './datatypes';
+import { globSorted } from './glob';
+import {
+  EVENT_TYPE_NAMES,
+  type Config,
+  type ConfigWarning,
+  type FcgiSocketConfig,
+  type GroupConfig,
+  type GroupKind,
+  type LogfileTarget,
+  type PluginConfig,
+  type ProcessConfig,
+  type ServerConfig,
+  type SupervisorctlConfig,
+  type SupervisordConfig,
+  type ValueSource,
+} from './model';
+import { KNOWN_OPTIONS, sectionKind } from './schema';
+
+export interface LoadOptions {
+  /** The config file (already chosen: see search.ts). */
+  file: string;
+  /** The process environment ENV_ names come from; default process.env. */
+  env?: NodeJS.ProcessEnv;
+  /** Relative logfile/pidfile paths are made absolute against this; default process.cwd(). */
+  cwd?: string;
+}
+
+export interface LoadResult {
+  config: Config;
+}
+
+const DEFAULT_RESULT_HANDLER = 'supervisor.dispatchers:default_handler';
+const MAIN_RPC_FACTORY = 'supervisor.rpcinterface:make_main_rpcinterface';
+
+type Raw = string | number | boolean | null;
+
+interface Got {
+  value: Raw;
+  entry?: IniEntry;
+}
+
+function merge(...maps: Expansions[]): Expansions {
+  const out: Expansions = new Map();
+  for (const m of maps) for (const [k, v] of m) out.set(k, v);
+  return out;
+}
+
+function sourceOf(got: Got): ValueSource {
+  return got.entry ? { kind: 'file', file: got.entry.file, line: got.entry.line } : { kind: 'default' };
+}
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function readText(file: string): string {
+  const buf = readFileSync(file);
+  const text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
+  return text;
+}
+
+class Loader {
+  readonly doc = new IniDocument();
+  /** Supervisor's environ_expansions: ENV_ names, grown by [supervisord] environment=. */
+  readonly environ: Expansions = new Map();
+  readonly warnings: ConfigWarning[] = [];
+  readonly infos: string[] = [];
+  readonly included: string[] = [];
+  readonly here: string;
+  readonly hostNodeName = hostname();
+
+  constructor(
+    readonly file: string,
+    readonly env: NodeJS.ProcessEnv,
+    readonly cwd: string,
+  ) {
+    this.here = dirname(file);
+    for (const [k, v] of Object.entries(env)) if (v !== undefined) this.environ.set(`ENV_${k}`, v);
+  }
+
+  // ---- errors ---------------------------------------------------------------
+
+  /** Turn a datatype or expansion failure into a ConfigError that says where. */
+  fail(err: unknown, section: string, option: string | undefined, got?: Got): never {
+    if (err instanceof ConfigError) throw err;
+    const origin = got?.entry ?? this.sectionOrigin(section);
+    const value = got && typeof got.value === 'string' ? got.value : undefined;
+    if (err instanceof PyFormatError) throw this.formatError(err, section, option ?? '', value ?? '', origin);
+    const hint = err instanceof dt.DatatypeError ? err.hint : undefined;
+    const message = err instanceof Error ? err.message : String(err);
+    throw new ConfigError(message, { file: origin?.file, line: origin?.line, section, option, value, hint });
+  }
+
+  private sectionOrigin(section: string): { file: string; line: number } | undefined {
+    return this.doc.sectionOrigin.get(section) ?? (section ? undefined : { file: this.file, line: 0 });
+  }
+
+  private formatError(
+    err: PyFormatError,
+    section: string,
+    option: string,
+    value: string,
+    origin: { file: string; line: number } | undefined,
+    available?: Expansions,
+  ): ConfigError {
+    let message: string;
+    let hint: string | undefined;
+    if (err.kind === 'KeyError') {
+      message = `%(${err.key})s cannot be expanded here: no name ${pyRepr(err.key ?? '')} is available in ${option || 'this value'}`;
+      const names = available ? [...available.keys()].filter((k) => !k.startsWith('ENV_')).sort() : [];
+      hint = !err.key?.startsWith('ENV_')
+        ? `environment variables are written %(ENV_${err.key})s; ` + (names.length ? `other names here: ${names.join(', ')}` : '')
+        : `${err.key.slice(4)} is not in supervisord's environment, [supervisord] environment= or this program's environment=`;
+      if (names.length && err.key?.startsWith('ENV_')) hint += `; other names here: ${names.join(', ')}`;
+    } else {
+      message = `the value is badly formatted for %-expansion: ${err.message}`;
+      hint = 'a literal % must be written %%';
+    }
+    return new ConfigError(message, { file: origin?.file, line: origin?.line, section, option, value, hint });
+  }
+
+  // ---- reading values -------------------------------------------------------
+
+  /** Supervisor's saneget: the value (or default), %-expanded unless told not to. */
+  get(section: string, option: string, def: Raw, expansions: Expansions = new Map(), doExpand = true): Got {
+    const entry = this.doc.get(section, option);
+    const got: Got = entry ? { value: entry.value, entry } : { value: def };
+    if (doExpand && typeof got.value === 'string') {
+      const combined = merge(this.environ, expansions);
+      got.value = this.expand(got.value, combined, section, option, got);
+    }
+    return got;
+  }
+
+  /** Supervisor's expand(): Python `%` with a mapping, errors located at the value. */
+  expand(s: string, expansions: Expansions, section: string, option: string, got?: Got): string {
+    try {
+      return pyFormat(s, expansions);
+    } catch (err) {
+      if (err instanceof PyFormatError) {
+        const origin = got?.entry ?? this.sectionOrigin(section);
+        throw this.formatError(err, section, option, s, origin, expansions);
+      }
+      throw err;
+    }
+  }
+
+  /** Convert a value with a datatype, locating any refusal. */
+  conv<T>(section: string, option: string, got: Got, fn: (v: never) => T): T {
+    try {
+      return fn(got.value as never);
+    } catch (err) {
+      this.fail(err, section, option, got);
+    }
+  }
+
+  str(got: Got): string | null {
+    return got.value === null ? null : String(got.value);
+  }
+
+  // ---- the whole file -------------------------------------------------------
+
+  readFile(file: string): void {
+    let text: string;
+    try {
+      text = readText(file);
+    } catch (err) {
+      if (err instanceof TypeError) {
+        throw new ConfigError('the file is not valid UTF-8 text', { file, hint: 'save the file as UTF-8' });
+      }
+      const e = err as NodeJS.ErrnoException;
+      throw new ConfigError(`could not read config file ${file}: ${e.code ?? e.message}`, { file });
+    }
+    try {
+      this.doc.read(text, file);
+    } catch (err) {
+      if (err instanceof IniSyntaxError) {
+        throw new ConfigError(err.message, {
+          file: err.file,
+          line: err.line,
+          value: err.text.replace(/\n$/, ''),
+          hint: 'options are written `key = value` inside a [section]; comments start with ; or #',
+        });
+      }
+      throw err;
+    }
+  }
+
+  load(): Config {
+    this.readFile(this.file);
+    const expansions: Expansions = merge(
+      new Map<string, PyValue>([
+        ['here', this.here],
+        ['host_node_name', this.hostNodeName],
+      ]),
+      this.environ,
+    );
+
+    if (this.doc.hasSection('include')) {
+      // Only when there is an [include] does Supervisor substitute %(here)s
+      // textually, file by file, so each included file's %(here)s is its own
+      // directory (and [DEFAULT] values get the directory of the file whose
+      // sections inherit them).
+      this.doc.expandHere(this.here);
+      const filesGot = this.doc.get('include', 'files');
+      if (!filesGot) {
+        throw new ConfigError('.ini file has [include] section, but no files setting', {
+          ...this.doc.sectionOrigin.get('include'),
+          section: 'include',
+          option: 'files',
+          hint: 'add files = conf.d/*.conf (globs, relative to this file)',
+        });
+      }
+      const got: Got = { value: filesGot.value, entry: filesGot };
+      const files = this.expand(filesGot.value, expansions, 'include', 'files', got);
+      for (const pattern of files.split(/[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/).filter(Boolean)) {
+        const full = pattern.startsWith('/') ? pattern : `${this.here}/${pattern}`;
+        const matches = globSorted(full);
+        if (matches.length === 0) {
+          this.warnings.push({
+            message: `No file matches via include "${full}"`,
+            file: filesGot.file,
+            line: filesGot.line,
+            section: 'include',
+            option: 'files',
+          });
+          continue;
+        }
+        for (const f of matches) {
+          this.infos.push(`Included extra file "${f}" during parsing`);
+          // configparser.read() silently skips what it cannot open (a directory matched by the glob).
+          if (!isFile(f)) continue;
+          this.readFile(f);
+          this.included.push(f);
+          this.doc.expandHere(resolve(dirname(f)));
+        }
+      }
+    }
+
+    if (!this.doc.hasSection('supervisord')) {
+      throw new ConfigError('.ini file does not include supervisord section', {
+        file: this.file,
+        section: 'supervisord',
+        hint: 'add a [supervisord] section (it may be empty)',
+      });
+    }
+
+    this.warnUnknown();
+    const supervisord = this.readSupervisord(expansions);
+    const plugins = [...this.readPlugins('rpcinterface'), ...this.readPlugins('ctlplugin')];
+    const groups = this.readGroups();
+    for (const g of groups) {
+      for (const p of g.processes) p.environment = { ...supervisord.environment, ...p.environment };
+    }
+    const servers = this.readServers();
+    const supervisorctl = this.readSupervisorctl();
+
+    return {
+      file: this.file,
+      here: this.here,
+      included: this.included,
+      supervisord,
+      servers,
+      supervisorctl,
+      groups,
+      plugins,
+      warnings: this.warnings,
+      infos: this.infos,
+      serverurl: defaultServerUrl(servers),
+    };
+  }
+
+  // ---- [supervisord] ---------------------------------------------------------
+
+  readSupervisord(expansions: Expansions): SupervisordConfig {
+    const S = 'supervisord';
+    const here: Expansions = new Map([['here', this.here]]);
+    const sources: Record<string, ValueSource> = {};
+    const get = (opt: string, def: Raw): Got => {
+      const g = this.get(S, opt, def, here);
+      sources[opt] = sourceOf(g);
+      return g;
+    };
+    const minfds = this.conv(S, 'minfds', get('minfds', 1024), dt.integer);
+    const minprocs = this.conv(S, 'minprocs', get('minprocs', 200), dt.integer);
+    const dirGot = get('directory', null);
+    const directory = dirGot.value === null ? null : this.conv(S, 'directory', dirGot, dt.existingDirectory);
+    const userGot = get('user', null);
+    const user = this.str(userGot);
+    const umask = this.conv(S, 'umask', get('umask', '022'), dt.octalType);
+    const logfileGot = get('logfile', 'supervisord.log');
+    let logfile = this.conv(S, 'logfile', logfileGot, dt.existingDirpath);
+    const logfile_maxbytes = this.conv(S, 'logfile_maxbytes', get('logfile_maxbytes', '50MB'), dt.byteSize);
+    const logfile_backups = this.conv(S, 'logfile_backups', get('logfile_backups', 10), dt.integer);
+    const loglevel = this.conv(S, 'loglevel', get('loglevel', 'info'), dt.loggingLevel);
+    const pidfileGot = get('pidfile', 'supervisord.pid');
+    let pidfile = this.conv(S, 'pidfile', pidfileGot, dt.existingDirpath);
+    const identifier = String(get('identifier', 'supervisor').value);
+    const nodaemon = this.conv(S, 'nodaemon', get('nodaemon', 'false'), dt.boolean);
+    const silent = this.conv(S, 'silent', get('silent', 'false'), dt.boolean);
+    const childlogdir = this.conv(S, 'childlogdir', get('childlogdir', pyTempdir(this.env)), dt.existingDirectory);
+    const nocleanup = this.conv(S, 'nocleanup', get('nocleanup', 'false'), dt.boolean);
+    const strip_ansi = this.conv(S, 'strip_ansi', get('strip_ansi', 'false'), dt.boolean);
+    // environment= is expanded twice: once by the getter (ENV_ and here) and
+    // once more with host_node_name too, so a literal % needs %%%%.
+    const envGot = get('environment', '');
+    const envStr = this.expand(String(envGot.value), expansions, S, 'environment', envGot);
+    const environment = this.conv(S, 'environment', { ...envGot, value: envStr }, dt.dictOfKeyValuePairs);
+    for (const [k, v] of Object.entries(environment)) this.environ.set(`ENV_${k}`, v);
+
+    // ServerOptions.realize: the user must exist, and the log and pid paths
+    // are made absolute against the current directory (not the config's).
+    let uid: number | null = null;
+    if (user !== null) uid = this.conv(S, 'user', userGot, dt.nameToUid);
+    if (logfile !== 'syslog') logfile = dt.normalizePath(logfile, this.cwd);
+    pidfile = dt.normalizePath(pidfile, this.cwd);
+
+    return {
+      logfile,
+      logfile_maxbytes,
+      logfile_backups,
+      loglevel,
+      pidfile,
+      umask,
+      nodaemon,
+      silent,
+      minfds,
+      minprocs,
+      nocleanup,
+      childlogdir,
+      user,
+      uid,
+      directory,
+      strip_ansi,
+      environment,
+      identifier,
+      sources,
+    };
+  }
+
+  // ---- plugins -----------------------------------------------------------------
+
+  readPlugins(kind: 'rpcinterface' | 'ctlplugin'): PluginConfig[] {
+    const factoryKey = kind === 'rpcinterface' ? 'supervisor.rpcinterface_factory' : 'supervisor.ctl_factory';
+    const out: PluginConfig[] = [];
+    for (const section of this.doc.sectionNames()) {
+      if (!section.startsWith(`${kind}:`)) continue;
+      const name = section.slice(kind.length + 1);
+      const got = this.get(section, factoryKey, null);
+      if (got.value === null) {
+        throw new ConfigError(`section [${section}] does not specify a ${factoryKey}`, {
+          ...this.doc.sectionOrigin.get(section),
+          section,
+          option: factoryKey,
+          hint: kind === 'rpcinterface' ? `add ${factoryKey} = ${MAIN_RPC_FACTORY}` : undefined,
+        });
+      }
+      const spec = String(got.value);
+      this.checkImportSpec(spec, section, factoryKey, got);
+      const extras: Record<string, string> = {};
+      for (const k of this.doc.options(section)) {
+        if (k !== factoryKey) extras[k] = String(this.get(section, k, null).value);
+      }
+      if (kind === 'ctlplugin' || spec !== MAIN_RPC_FACTORY) {
+        this.warnings.push({
+          message: `[${section}] names the Python plugin ${spec}; tsv cannot load Python plugins and ignores it`,
+          file: got.entry?.file,
+          line: got.entry?.line,
+          section,
+          option: factoryKey,
+        });
+      }
+      out.push({ kind, name, factory: spec, extras });
+    }
+    return out;
+  }
+
+  /** pkg_resources.EntryPoint.parse's syntax: module[:attr] with Python identifiers. */
+  checkImportSpec(spec: string, section: string, option: string, got: Got): void {
+    if (!/^\s*[\w.]+\s*(:\s*[\w.]+)?\s*(\[.*\])?\s*$/u.test(spec)) {
+      this.fail(
+        new dt.DatatypeError(`EntryPoint must be in 'name=module:attrs [extras]' format`, 'write package.module:callable'),
+        section,
+        option,
+        got,
+      );
+    }
+  }
+
+  // ---- groups -------------------------------------------------------------------
+
+  readGroups(): GroupConfig[] {
+    const groups: GroupConfig[] = [];
+    const all = this.doc.sectionNames();
+    const allSet = new Set(all);
+    const here: Expansions = new Map([['here', this.here]]);
+    const homogeneousExclude = new Set<string>();
+    const nameOf = (section: string): string => {
+      const raw = section.slice(section.indexOf(':') + 1);
+      try {
+        return dt.processOrGroupName(raw);
+      } catch (err) {
+        this.fail(err, section, undefined, { value: raw });
+      }
+    };
+
+    for (const gsection of all) {
+      if (!gsection.startsWith('group:')) continue;
+      const groupName = nameOf(gsection);
+      const programsGot = this.get(gsection, 'programs', null, here);
+      const programs = dt.listOfStrings(this.str(programsGot));
+      const priority = this.conv(gsection, 'priority', this.get(gsection, 'priority', 999, here), dt.integer);
+      const processes: ProcessConfig[] = [];
+      for (const program of programs) {
+        const ps = `program:${program}`;
+        const fs = `fcgi-program:${program}`;
+        if (!allSet.has(ps) && !allSet.has(fs)) {
+          throw new ConfigError(`[${gsection}] names unknown program or fcgi-program ${program}`, {
+            file: programsGot.entry?.file,
+            line: programsGot.entry?.line,
+            section: gsection,
+            option: 'programs',
+            value: String(programsGot.value),
+            hint: `there is no [program:${program}] section`,
+          });
+        }
+        if (allSet.has(ps) && allSet.has(fs)) {
+          throw new ConfigError(`[${gsection}] name ${program} is ambiguous (exists as program and fcgi-program)`, {
+            file: programsGot.entry?.file,
+            line: programsGot.entry?.line,
+            section: gsection,
+            option: 'programs',
+          });
+        }
+        const section = allSet.has(ps) ? ps : fs;
+        homogeneousExclude.add(section);
+        processes.push(...this.processesFromSection(section, groupName));
+      }
+      groups.push({ name: groupName, kind: 'group', priority, processes, section: gsection });
+    }
+
+    for (const section of all) {
+      if (!section.startsWith('program:') || homogeneousExclude.has(section)) continue;
+      const name = nameOf(section);
+      const priority = this.conv(section, 'priority', this.get(section, 'priority', 999, here), dt.integer);
+      groups.push({ name, kind: 'program', priority, processes: this.processesFromSection(section, name), section });
+    }
+
+    for (const section of all) {
+      if (!section.startsWith('eventlistener:')) continue;
+      // The pool name is not checked here; the per-process read below checks it.
+      const poolName = section.slice(section.indexOf(':') + 1);
+      const priority = this.conv(section, 'priority', this.get(section, 'priority', -1, here), dt.integer);
+      const bufGot = this.get(section, 'buffer_size', 10, here);
+      const buffer_size = this.conv(section, 'buffer_size', bufGot, dt.integer);
+      if (buffer_size < 1) {
+        this.fail(
+          new dt.DatatypeError(`[${section}] section sets invalid buffer_size (${buffer_size})`, 'buffer_size must be 1 or more'),
+          section,
+          'buffer_size',
+          bufGot,
+        );
+      }
+      const rhGot = this.get(section, 'result_handler', DEFAULT_RESULT_HANDLER, here);
+      const result_handler = String(rhGot.value);
+      this.checkImportSpec(result_handler, section, 'result_handler', rhGot);
+      if (result_handler !== DEFAULT_RESULT_HANDLER) {
+        this.warnings.push({
+          message: `[${section}] result_handler ${result_handler} is Python code tsv cannot run; the default handler (OK acknowledges, anything else rejects) is used`,
+          file: rhGot.entry?.file,
+          line: rhGot.entry?.line,
+          section,
+          option: 'result_handler',
+        });
+      }
+      const eventsGot = this.get(section, 'events', '', here);
+      const names = [...new Set(dt.listOfStrings(String(eventsGot.value)).map((x) => x.toUpperCase()))];
+      if (names.length === 0) {
+        throw new ConfigError(`[${section}] section requires an "events" line`, {
+          file: eventsGot.entry?.file ?? this.doc.sectionOrigin.get(section)?.file,
+          line: eventsGot.entry?.line ?? this.doc.sectionOrigin.get(section)?.line,
+          section,
+          option: 'events',
+          hint: 'e.g. events = PROCESS_STATE',
+        });
+      }
+      for (const n of names) {
+        if (!(EVENT_TYPE_NAMES as readonly string[]).includes(n)) {
+          this.fail(
+            new dt.DatatypeError(`Unknown event type ${n} in [${section}] events`, `known types: ${EVENT_TYPE_NAMES.join(', ')}`),
+            section,
+            'events',
+            eventsGot,
+          );
+        }
+      }
+      const rsGot = this.get(section, 'redirect_stderr', 'false', here);
+      if (this.conv(section, 'redirect_stderr', rsGot, dt.boolean)) {
+        this.fail(
+          new dt.DatatypeError(
+            `[${section}] section sets redirect_stderr=true but this is not allowed because it will interfere with the eventlistener protocol`,
+            'remove redirect_stderr from event listeners',
+          ),
+          section,
+          'redirect_stderr',
+          rsGot,
+        );
+      }
+      const processes = this.processesFromSection(section, poolName);
+      groups.push({
+        name: poolName,
+        kind: 'eventlistener',
+        priority,
+        processes,
+        buffer_size,
+        events: names.sort(),
+        result_handler,
+        section,
+      });
+    }
+
+    for (const section of all) {
+      if (!section.startsWith('fcgi-program:') || homogeneousExclude.has(section)) continue;
+      const name = nameOf(section);
+      const priority = this.conv(section, 'priority', this.get(section, 'priority', 999, here), dt.integer);
+      const socket = this.readFcgiSocket(section, name, here);
+      groups.push({ name, kind: 'fcgi-program', priority, processes: this.processesFromSection(section, name), socket, section });
+    }
+
+    return stableSortByPriorityThenName(groups);
+  }
+
+  readFcgiSocket(section: string, programName: string, here: Expansions): FcgiSocketConfig {
+    const userGot = this.get(section, 'user', null, here);
+    const procUid = userGot.value === null ? null : this.conv(section, 'user', userGot, dt.nameToUid);
+    const backlogGot = this.get(section, 'socket_backlog', null, here);
+    let backlog: number | null = null;
+    if (backlogGot.value !== null) {
+      backlog = this.conv(section, 'socket_backlog', backlogGot, dt.integer);
+      if (backlog < 1 || backlog > 65535) {
+        this.fail(new dt.DatatypeError(`Invalid socket_backlog value ${backlog}`, 'between 1 and 65535'), section, 'socket_backlog', backlogGot);
+      }
+    }
+    const ownerGot = this.get(section, 'socket_owner', null, here);
+    let owner: [number, number] | null = null;
+    if (ownerGot.value !== null) {
+      try {
+        owner = dt.colonSeparatedUserGroup(String(ownerGot.value));
+      } catch {
+        this.fail(new dt.DatatypeError(`Invalid socket_owner value ${ownerGot.value}`, 'write user or user:group'), section, 'socket_owner', ownerGot);
+      }
+    }
+    const modeGot = this.get(section, 'socket_mode', null, here);
+    let mode: number | null = null;
+    if (modeGot.value !== null) {
+      try {
+        mode = dt.octalType(String(modeGot.value));
+      } catch {
+        this.fail(new dt.DatatypeError(`Invalid socket_mode value ${modeGot.value}`, 'an octal mode such as 0700'), section, 'socket_mode', modeGot);
+      }
+    }
+    const sockGot = this.get(section, 'socket', null, merge(new Map([['program_name', programName]]), here));
+    const sock = this.str(sockGot);
+    if (!sock) {
+      throw new ConfigError(`[${section}] section requires a "socket" line`, {
+        ...this.doc.sectionOrigin.get(section),
+        section,
+        option: 'socket',
+        hint: 'e.g. socket = unix:///run/app.sock or socket = tcp://127.0.0.1:9000',
+      });
+    }
+    const bad = (msg: string, hint?: string): never =>
+      this.fail(new dt.DatatypeError(`${msg} in [${section}] socket`, hint), section, 'socket', sockGot);
+    if (sock.startsWith('unix://')) {
+      const path = sock.slice(7);
+      if (!path.startsWith('/')) bad(`Unix socket path ${path} is not an absolute path`, 'write unix:///absolute/path');
+      const norm = dt.normalizePath(path, this.cwd);
+      if (owner === null) {
+        const myUid = process.getuid ? process.getuid() : 0;
+        if (procUid !== null && procUid !== myUid) owner = [procUid, dt.gidForUid(procUid)];
+      }
+      return { family: 'unix', url: `unix://${norm}`, path: norm, owner, mode: mode ?? 0o700, backlog };
+    }
+    if (ownerGot.value !== null || modeGot.value !== null) {
+      bad('socket_owner and socket_mode params should only be used with a Unix domain socket');
+    }
+    const m = /^tcp:\/\/([^\s:]+):(\d+)$/.exec(sock);
+    if (m) {
+      const host = m[1].toLowerCase();
+      let port: number;
+      try {
+        port = dt.portNumber(m[2]);
+      } catch (err) {
+        return bad((err as Error).message);
+      }
+      return { family: 'inet', url: `tcp://${host}:${port}`, host, port, backlog };
+    }
+    return bad(`Bad socket format ${sock}`, 'use unix:///absolute/path or tcp://host:port');
+  }
+
+  // ---- [program:x] and friends: one config per process ------------------------------
+
+  processesFromSection(section: string, groupName: string): ProcessConfig[] {
+    const programName = (() => {
+      const raw = section.slice(section.indexOf(':') + 1);
+      try {
+        return dt.processOrGroupName(raw);
+      } catch (err) {
+        this.fail(err, section, undefined, { value: raw });
+      }
+    })();
+    // Supervisor mutates this one dict as it goes: after the first process it
+    // also holds process_num, numprocs, the daemon's ENV_ names and the
+    // program's environment= names, which every later read sees.
+    const common: Expansions = new Map<string, PyValue>([
+      ['here', this.here],
+      ['program_name', programName],
+      ['host_node_name', this.hostNodeName],
+      ['group_name', groupName],
+    ]);
+    const sources: Record<string, ValueSource> = {};
+    const get = (opt: string, def: Raw, extra?: Expansions, doExpand = true): Got => {
+      const g = this.get(section, opt, def, extra ? merge(extra, common) : new Map(common), doExpand);
+      sources[opt] = sourceOf(g);
+      return g;
+    };
+    const S = section;
+    const priority = this.conv(S, 'priority', get('priority', 999), dt.integer);
+    const autostart = this.conv(S, 'autostart', get('autostart', 'true'), dt.boolean);
+    const autorestart = this.conv(S, 'autorestart', get('autorestart', 'unexpected'), dt.autoRestart);
+    const startsecs = this.conv(S, 'startsecs', get('startsecs', 1), dt.integer);
+    const startretries = this.conv(S, 'startretries', get('startretries', 3), dt.integer);
+    const stopsignalNum = this.conv(S, 'stopsignal', get('stopsignal', 'TERM'), dt.signalNumber);
+    const stopwaitsecs = this.conv(S, 'stopwaitsecs', get('stopwaitsecs', 10), dt.integer);
+    const stopasgroup = this.conv(S, 'stopasgroup', get('stopasgroup', 'false'), dt.boolean);
+    const killasgroup = this.conv(S, 'killasgroup', get('killasgroup', stopasgroup), dt.boolean);
+    const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
+    const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
+    const numprocsGot = get('numprocs', 1);
+    const numprocs = this.conv(S, 'numprocs', numprocsGot, dt.integer);
+    const numprocs_start = this.conv(S, 'numprocs_start', get('numprocs_start', 0), dt.integer);
+    const envGot = get('environment', '', undefined, false);
+    const stdout_capture_maxbytes = this.conv(S, 'stdout_capture_maxbytes', get('stdout_capture_maxbytes', '0'), dt.byteSize);
+    const stdout_events_enabled = this.conv(S, 'stdout_events_enabled', get('stdout_events_enabled', 'false'), dt.boolean);
+    const stderr_capture_maxbytes = this.conv(S, 'stderr_capture_maxbytes', get('stderr_capture_maxbytes', '0'), dt.byteSize);
+    const stderr_events_enabled = this.conv(S, 'stderr_events_enabled', get('stderr_events_enabled', 'false'), dt.boolean);
+    const serverurlGot = get('serverurl', null);
+    let serverurl = this.str(serverurlGot);
+    if (serverurl && serverurl.trim().toUpperCase() === 'AUTO') serverurl = null;
+    const userGot = get('user', null);
+    const user = this.str(userGot);
+    const uid = user === null ? null : this.conv(S, 'user', userGot, dt.nameToUid);
+    const umaskGot = get('umask', null);
+    const umask = umaskGot.value === null ? null : this.conv(S, 'umask', umaskGot, dt.octalType);
+    const pnGot = get('process_name', '%(program_name)s', undefined, false);
+    const processName = this.conv(S, 'process_name', pnGot, dt.processOrGroupName);
+
+    if (numprocs > 1 && !processName.includes('%(process_num)')) {
+      this.fail(
+        new dt.DatatypeError(
+          '%(process_num) must be present within process_name when numprocs > 1',
+          'e.g. process_name=%(program_name)s_%(process_num)02d',
+        ),
+        S,
+        'process_name',
+        pnGot.entry ? pnGot : numprocsGot,
+      );
+    }
+    if (stopasgroup && !killasgroup) {
+      const kg = this.doc.get(S, 'killasgroup');
+      this.fail(
+        new dt.DatatypeError('Cannot set stopasgroup=true and killasgroup=false', 'stopasgroup implies killasgroup; remove killasgroup=false'),
+        S,
+        'killasgroup',
+        kg ? { value: kg.value, entry: kg } : undefined,
+      );
+    }
+
+    const out: ProcessConfig[] = [];
+    const stopsignal = dt.signalName(stopsignalNum);
+    for (let processNum = numprocs_start; processNum < numprocs + numprocs_start; processNum++) {
+      common.set('process_num', processNum);
+      common.set('numprocs', numprocs);
+      for (const [k, v] of this.environ) common.set(k, v);
+      const envStr = this.expand(String(envGot.value), common, S, 'environment', envGot);
+      const environment = this.conv(S, 'environment', { ...envGot, value: envStr }, dt.dictOfKeyValuePairs);
+      for (const [k, v] of Object.entries(environment)) common.set(`ENV_${k}`, v);
+
+      const dirGot = get('directory', null);
+      const directory = this.str(dirGot);
+
+      const logs: Record<string, LogfileTarget | number | boolean> = {};
+      for (const ch of ['stdout', 'stderr'] as const) {
+        const lfKey = `${ch}_logfile`;
+        const lfGot = get(lfKey, 'AUTO_SENTINEL');
+        let lf: LogfileTarget | 'SYSLOG';
+        if (lfGot.entry) {
+          // The getter already expanded it; Supervisor expands it once more.
+          const twice = this.expand(String(lfGot.value), common, S, lfKey, lfGot);
+          lf = this.conv(S, lfKey, { ...lfGot, value: twice }, dt.logfileName);
+        } else {
+          lf = 'AUTO';
+        }
+        const backups = this.conv(S, `${ch}_logfile_backups`, get(`${ch}_logfile_backups`, 10), dt.integer);
+        const maxbytes = this.conv(S, `${ch}_logfile_maxbytes`, get(`${ch}_logfile_maxbytes`, '50MB'), dt.byteSize);
+        let syslog = this.conv(S, `${ch}_syslog`, get(`${ch}_syslog`, false), dt.boolean);
+        if (lf === 'SYSLOG') {
+          this.warnings.push({
+            message: `For [${S}], ${lfKey}=syslog but this is deprecated and will be removed.  Use ${ch}_syslog=true to enable syslog instead.`,
+            file: lfGot.entry?.file,
+            line: lfGot.entry?.line,
+            section: S,
+            option: lfKey,
+          });
+          lf = null;
+          syslog = true;
+        }
+        if (lf === 'AUTO' && !maxbytes) {
+          this.warnings.push({
+            message: `For [${S}], AUTO logging used for ${lfKey} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally`,
+            ...this.doc.sectionOrigin.get(S),
+            section: S,
+            option: `${ch}_logfile_maxbytes`,
+          });
+        }
+        logs[lfKey] = lf;
+        logs[`${ch}_logfile_backups`] = backups;
+        logs[`${ch}_logfile_maxbytes`] = maxbytes;
+        logs[`${ch}_syslog`] = syslog;
+      }
+      if (redirect_stderr) {
+        const se = logs.stderr_logfile;
+        if (se !== 'AUTO' && se !== null) {
+          const e = this.doc.get(S, 'stderr_logfile');
+          this.warnings.push({
+            message: `For [${S}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored`,
+            file: e?.file,
+            line: e?.line,
+            section: S,
+            option: 'stderr_logfile',
+          });
+        }
+        logs.stderr_logfile = null;
+      }
+
+      const cmdGot = get('command', null, common);
+      if (cmdGot.value === null) {
+        throw new ConfigError(`program section ${S} does not specify a command`, {
+          ...this.doc.sectionOrigin.get(S),
+          section: S,
+          option: 'command',
+          hint: 'add command = /path/to/program --args',
+        });
+      }
+      const name = this.expand(processName, common, S, 'process_name', pnGot);
+
+      out.push({
+        name,
+        group: groupName,
+        section: S,
+        program: programName,
+        process_num: processNum,
+        numprocs,
+        command: String(cmdGot.value),
+        directory,
+        umask,
+        priority,
+        autostart,
+        autorestart,
+        startsecs,
+        startretries,
+        uid,
+        user,
+        stdout_logfile: logs.stdout_logfile as LogfileTarget,
+        stdout_logfile_maxbytes: logs.stdout_logfile_maxbytes as number,
+        stdout_logfile_backups: logs.stdout_logfile_backups as number,
+        stdout_capture_maxbytes,
+        stdout_events_enabled,
+        stdout_syslog: logs.stdout_syslog as boolean,
+        stderr_logfile: logs.stderr_logfile as LogfileTarget,
+        stderr_logfile_maxbytes: logs.stderr_logfile_maxbytes as number,
+        stderr_logfile_backups: logs.stderr_logfile_backups as number,
+        stderr_capture_maxbytes,
+        stderr_events_enabled,
+        stderr_syslog: logs.stderr_syslog as boolean,
+        stopsignal,
+        stopwaitsecs,
+        stopasgroup,
+        killasgroup,
+        exitcodes,
+        redirect_stderr,
+        environment,
+        serverurl,
+        sources: { ...sources },
+      });
+    }
+    return stableSortByPriorityThenName(out);
+  }
+
+  // ---- servers -------------------------------------------------------------------
+
+  readServers(): ServerConfig[] {
+    const out: ServerConfig[] = [];
+    const names = (prefix: string): { name: string | null; section: string }[] =>
+      this.doc
+        .sectionNames()
+        .filter((s) => s.startsWith(prefix))
+        .map((s) => {
+          const i = s.indexOf(':');
+          return { name: i === -1 ? null : s.slice(i + 1), section: s };
+        });
+    for (const { name, section } of names('inet_http_server')) {
+      const auth = this.readAuth(section);
+      const portGot = this.get(section, 'port', null);
+      if (portGot.value === null) {
+        throw new ConfigError(`section [${section}] has no port value`, {
+          ...this.doc.sectionOrigin.get(section),
+          section,
+          option: 'port',
+          hint: 'add port = 127.0.0.1:9001 (and a username and password if it is reachable from other hosts)',
+        });
+      }
+      const { host, port } = this.conv(section, 'port', portGot, dt.inetAddress);
+      out.push({ family: 'inet', name, section, host, port, ...auth });
+    }
+    for (const { name, section } of names('unix_http_server')) {
+      const fileGot = this.get(section, 'file', null, new Map([['here', this.here]]));
+      if (fileGot.value === null) {
+        throw new ConfigError(`section [${section}] has no file value`, {
+          ...this.doc.sectionOrigin.get(section),
+          section,
+          option: 'file',
+          hint: 'add file = /run/tsv/tsv.sock (or a path under %(here)s)',
+        });
+      }
+      const file = dt.normalizePath(String(fileGot.value).trim(), this.cwd);
+      const auth = this.readAuth(section);
+      const chownGot = this.get(section, 'chown', null);
+      let chown: [number, number] = [-1, -1];
+      if (chownGot.value !== null) {
+        try {
+          chown = dt.colonSeparatedUserGroup(String(chownGot.value));
+        } catch {
+          this.fail(new dt.DatatypeError(`Invalid sockchown value ${chownGot.value}`, 'write user or user:group with names that exist'), section, 'chown', chownGot);
+        }
+      }
+      const chmodGot = this.get(section, 'chmod', null);
+      let chmod = 0o700;
+      if (chmodGot.value !== null) {
+        try {
+          chmod = dt.octalType(String(chmodGot.value));
+        } catch {
+          this.fail(new dt.DatatypeError(`Invalid chmod value ${chmodGot.value}`, 'an octal mode such as 0700 or 0770'), section, 'chmod', chmodGot);
+        }
+      }
+      out.push({ family: 'unix', name, section, file, chmod, chown, ...auth });
+    }
+    return out;
+  }
+
+  readAuth(section: string): { username: string | null; password: string | null } {
+    const u = this.get(section, 'username', null);
+    const p = this.get(section, 'password', null);
+    const username = this.str(u);
+    const password = this.str(p);
+    if ((username === null) !== (password === null)) {
+      const present = username !== null ? u : p;
+      throw new ConfigError(
+        `Section [${section}] contains incomplete authentication: If a username or a password is specified, both the username and password must be specified`,
+        {
+          file: present.entry?.file,
+          line: present.entry?.line,
+          section,
+          option: username === null ? 'username' : 'password',
+          hint: `add the missing ${username === null ? 'username' : 'password'}`,
+        },
+      );
+    }
+    return { username, password };
+  }
+
+  // ---- [supervisorctl]: read as supervisorctl reads it ---------------------------------
+
+  readSupervisorctl(): SupervisorctlConfig {
+    // supervisorctl parses the main file alone (no [include]) with only the
+    // process environment as ENV_ names.
+    const doc = new IniDocument();
+    doc.read(readText(this.file), this.file);
+    const env: Expansions = new Map();
+    for (const [k, v] of Object.entries(this.env)) if (v !== undefined) env.set(`ENV_${k}`, v);
+    const out: SupervisorctlConfig = {
+      present: doc.hasSection('supervisorctl'),
+      serverurl: 'http://localhost:9001',
+      username: null,
+      password: null,
+      prompt: 'supervisor',
+      history_file: null,
+    };
+    if (!out.present) return out;
+    const S = 'supervisorctl';
+    const get = (opt: string, def: string | null, here: boolean): string | null => {
+      const entry = doc.get(S, opt);
+      if (!entry) return def;
+      const m = here ? merge(env, new Map([['here', this.here]])) : env;
+      return this.expand(entry.value, m, S, opt, { value: entry.value, entry });
+    };
+    let serverurl = get('serverurl', 'http://localhost:9001', true) as string;
+    if (serverurl.startsWith('unix://')) serverurl = `unix://${dt.normalizePath(serverurl.slice(7), this.cwd)}`;
+    out.serverurl = serverurl;
+    out.prompt = get('prompt', 'supervisor', false) as string;
+    out.username = get('username', null, false);
+    out.password = get('password', null, false);
+    const hf = get('history_file', null, true);
+    out.history_file = hf ? dt.normalizePath(hf, this.cwd) : null;
+    return out;
+  }
+
+  // ---- our own warnings: what Supervisor silently ignores -------------------------------
+
+  warnUnknown(): void {
+    for (const section of this.doc.sectionNames()) {
+      const kind = sectionKind(section);
+      const origin = this.doc.sectionOrigin.get(section);
+      if (kind === null) {
+        const lower = section.toLowerCase();
+        const looksLike = sectionKind(lower) !== null && lower !== section;
+        this.warnings.push({
+          message: looksLike
+            ? `section [${section}] is ignored: section names are case-sensitive (did you mean [${lower}]?)`
+            : `section [${section}] is not one Supervisor reads; it is ignored`,
+          ...origin,
+          section,
+        });
+        continue;
+      }
+      const known = KNOWN_OPTIONS[kind];
+      if (known === null) continue;
+      const own = this.doc.sections.get(section);
+      if (!own) continue;
+      for (const [key, entry] of own) {
+        if (known.has(key)) continue;
+        this.warnings.push({
+          message: `unknown option ${key} in [${section}] is ignored`,
+          file: entry.file,
+          line: entry.line,
+          section,
+          option: key,
+        });
+      }
+    }
+  }
+}
+
+/** Python's list.sort() with Config.__lt__: priority, then name; stable. */
+function stableSortByPriorityThenName<T extends { priority: number; name: string }>(items: T[]): T[] {
+  return items
+    .map((item, i) => ({ item, i }))
+    .sort((a, b) => a.item.priority - b.item.priority || (a.item.name < b.item.name ? -1 : a.item.name > b.item.name ? 1 : a.i - b.i))
+    .map((x) => x.item);
+}
+
+/** tempfile.gettempdir(): TMPDIR, TEMP, TMP, then /tmp. */
+function pyTempdir(env: NodeJS.ProcessEnv): string {
+  for (const k of ['TMPDIR', 'TEMP', 'TMP']) {
+    const v = env[k];
+    if (v) {
+      try {
+        if (statSync(v).isDirectory()) return resolve(v);
+      } catch {
+        // Python tries the next candidate when one is unusable.
+      }
+    }
+  }
+  return '/tmp';
+}
+
+/** The URL children get when serverurl is AUTO: the first unix server, else the first inet one. */
+export function defaultServerUrl(servers: ServerConfig[]): string | null {
+  const unix = servers.find((s) => s.family === 'unix');
+  if (unix && unix.family === 'unix') return `unix://${unix.file}`;
+  const inet = servers.find((s) => s.family === 'inet');
+  if (inet && inet.family === 'inet') return `http://${inet.host || 'localhost'}:${inet.port}`;
+  return null;
+}
+
+/** Read and interpret a config file. Throws ConfigError for anything Supervisor would refuse. */
+export function loadConfig(opts: LoadOptions): LoadResult {
+  const cwd = opts.cwd ?? process.cwd();
+  const file = resolve(cwd, opts.file);
+  const env = opts.env ?? process.env;
+  if (!isFile(file)) {
+    throw new ConfigError(`could not find config file ${opts.file}`, {
+      file,
+      hint: 'pass the right path with -c, or run `tsv config sample > supervisord.conf` to start one',
+    });
+  }
+  const loader = new Loader(file, env, cwd);
+  return { config: loader.load() };
+}
+
+export type { GroupKind };

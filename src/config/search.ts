@@ -1,0 +1,28 @@
+// Which config file is used when -c is not given: /etc/tsv/supervisord.conf
+// first, then Supervisor's own search path, in Supervisor's order.
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+/** The directory Supervisor calls `here` for the search: two levels above the program. */
+function programHere(argv0: string): string {
+  return dirname(dirname(argv0));
+}
+
+export function configSearchPaths(argv0: string = process.argv[1] ?? process.execPath): string[] {
+  const here = programHere(argv0);
+  return [
+    '/etc/tsv/supervisord.conf',
+    join(here, 'etc', 'supervisord.conf'),
+    join(here, 'supervisord.conf'),
+    'supervisord.conf',
+    'etc/supervisord.conf',
+    '/etc/supervisord.conf',
+    '/etc/supervisor/supervisord.conf',
+  ];
+}
+
+/** The first existing file of the search path, or null. */
+export function findConfigFile(argv0?: string): string | null {
+  for (const p of configSearchPaths(argv0)) if (existsSync(p)) return p;
+  return null;
+}
