@@ -214,9 +214,17 @@ export function pyFormat(fmt: string, mapping: Expansions): string {
   const cps = [...fmt];
   let out = '';
   let i = 0;
-  // A keyless spec consumes "the next argument": with a mapping that is the
-  // mapping itself, once; a second keyless spec runs out of arguments.
-  let positionalUsed = false;
+  // CPython keeps one argument slot: at first the mapping itself, replaced
+  // by the value of each `%(key)` spec. Every conversion (and every `*`)
+  // consumes the slot, so a keyless spec gets the mapping only if it comes
+  // first, and fails with "not enough arguments" after any other spec.
+  let slot: PyValue | Expansions = mapping;
+  let slotUsed = false;
+  const takeArg = (): PyValue | Expansions => {
+    if (slotUsed) throw new PyFormatError('TypeError', 'not enough arguments for format string');
+    slotUsed = true;
+    return slot;
+  };
   const n = cps.length;
   while (i < n) {
     const c = cps[i];
@@ -227,8 +235,12 @@ export function pyFormat(fmt: string, mapping: Expansions): string {
     }
     i++;
     if (i >= n) throw new PyFormatError('ValueError', 'incomplete format');
-    let value: PyValue | Expansions | undefined;
-    let keyed = false;
+    // Only "%%" itself is a literal percent; a "%" after flags or a key is an error.
+    if (cps[i] === '%') {
+      out += '%';
+      i++;
+      continue;
+    }
     if (cps[i] === '(') {
       let depth = 1;
       i++;
@@ -241,8 +253,8 @@ export function pyFormat(fmt: string, mapping: Expansions): string {
       if (depth > 0) throw new PyFormatError('ValueError', 'incomplete format key');
       const key = cps.slice(keyStart, i - 1).join('');
       if (!mapping.has(key)) throw new PyFormatError('KeyError', pyRepr(key), key);
-      value = mapping.get(key) as PyValue;
-      keyed = true;
+      slot = mapping.get(key) as PyValue;
+      slotUsed = false;
     }
     const flags = { left: false, sign: false, space: false, alt: false, zero: false };
     for (;;) {
@@ -255,11 +267,6 @@ export function pyFormat(fmt: string, mapping: Expansions): string {
       else break;
       i++;
     }
-    const takeArg = (): PyValue | Expansions => {
-      if (positionalUsed) throw new PyFormatError('TypeError', 'not enough arguments for format string');
-      positionalUsed = true;
-      return mapping;
-    };
     let width = -1;
     if (cps[i] === '*') {
       const w = takeArg();
@@ -294,10 +301,7 @@ export function pyFormat(fmt: string, mapping: Expansions): string {
     if (i >= n) throw new PyFormatError('ValueError', 'incomplete format');
     const type = cps[i];
     i++;
-    if (type === '%') {
-      out += '%';
-      continue;
-    }
+    const value = takeArg();
     if (!CONVERSIONS.has(type)) {
       const cp = type.codePointAt(0) as number;
       const shown = cp >= 32 && cp < 127 ? type : '\\x' + cp.toString(16).padStart(2, '0');
@@ -306,7 +310,6 @@ export function pyFormat(fmt: string, mapping: Expansions): string {
         `unsupported format character '${shown}' (0x${cp.toString(16)}) at index ${i - 1}`,
       );
     }
-    if (!keyed) value = takeArg();
     const spec: Spec = { flags, width: Math.max(width, 0), prec, type };
     if (value instanceof Map) {
       if (type === 's' || type === 'r' || type === 'a') {

@@ -1,0 +1,207 @@
+// The dialect pieces of the config reader (ini reading, %-expansion,
+// environment= splitting) checked against Supervisor's own code: the same
+// inputs, hand-picked and generated, go through the real Python functions
+// and through ours, and the answers must agree.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { IniDocument } from '../src/config/ini';
+import { pyFormat, PyFormatError, type Expansions } from '../src/config/pyformat';
+import { dictOfKeyValuePairs } from '../src/config/datatypes';
+import { repoRoot, makeRng, pick } from './helpers/common';
+
+type Req =
+  | { kind: 'ini'; text: string }
+  | { kind: 'format'; fmt: string; map: Record<string, string | number> }
+  | { kind: 'kv'; text: string };
+
+interface Answer {
+  error?: string;
+  value?: unknown;
+  sections?: Record<string, Record<string, string>>;
+  defaults?: Record<string, string>;
+}
+
+function askPython(reqs: Req[]): Answer[] {
+  const r = spawnSync('/usr/bin/python3', [join(repoRoot(), 'test/oracle/dialect.py')], {
+    input: reqs.map((q) => JSON.stringify(q)).join('\n') + '\n',
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  assert.equal(r.status, 0, `dialect.py failed: ${r.stderr}`);
+  const lines = r.stdout.trim().split('\n');
+  assert.equal(lines.length, reqs.length);
+  return lines.map((l) => JSON.parse(l) as Answer);
+}
+
+function ourIni(text: string): Answer {
+  const doc = new IniDocument();
+  try {
+    doc.read(text, '<test>');
+  } catch {
+    return { error: 'error' };
+  }
+  const sections: Record<string, Record<string, string>> = {};
+  for (const [name, sect] of doc.sections) {
+    sections[name] = {};
+    for (const [k, e] of sect) sections[name][k] = e.value;
+  }
+  const defaults: Record<string, string> = {};
+  for (const [k, e] of doc.defaults) defaults[k] = e.value;
+  return { sections, defaults };
+}
+
+function ourFormat(fmt: string, map: Record<string, string | number>): Answer {
+  try {
+    return { value: pyFormat(fmt, new Map(Object.entries(map)) as Expansions) };
+  } catch (e) {
+    if (e instanceof PyFormatError) return { error: e.kind };
+    throw e;
+  }
+}
+
+function ourKv(text: string): Answer {
+  try {
+    return { value: dictOfKeyValuePairs(text) };
+  } catch {
+    return { error: 'error' };
+  }
+}
+
+const INI_CASES = [
+  '[a]\nx=1\n',
+  '[a]\nx: 1\n',
+  '[a]\nx = b;c\n',
+  '[a]\nx = b ;c\n',
+  '[a]\nx=1#y\n',
+  '[a]\nx=1 #y\n',
+  "[a]\ncommand=bash -c 'x ; y'\n",
+  '[a]\nB="a;b"\n',
+  '[a]\nx=b#c #d ;e\n',
+  '[a]\nx=b;c ;d #e\n',
+  '[a]\nfiles = one\n  two\n\n  three\n',
+  '[a]\nfiles = one\n  ; comment\n  two\n',
+  '[a]\nfiles = one\n\n\n',
+  '[a]\nKey=1\nKEY=2\n',
+  '[a]\nx=1\n[b]\ny=2\n[a]\nx=3\nz=4\n',
+  '[DEFAULT]\nd=1\n[a]\nx=2\n',
+  'x=1\n',
+  '[a]\n=foo\n',
+  '[a]\njust words\n',
+  '[a]\r\nx=1\r\ny=2\r\n',
+  '[a]\rx=1\ry=2\r',
+  '\ufeff[a]\nx=1\n',
+  '[a]\nx=\xa0y\xa0\n',
+  '[a]\nx=1\x85;c\n',
+  '[a] trailing\nx=1\n',
+  '[a]b]\nx=1\n',
+  '[]\nx=1\n',
+  '  [a]\nx=1\n',
+  '[a]\n  x=1\n  y=2\n',
+  '[a]\nx=1\n  [b]\n',
+  '[a]\nx = \n',
+  '[a]\nx\t=\t1\t\n',
+  '[a]\n# full\n; full\n  # indented comment\nx=1\n',
+  '[a]\nx=a:b=c\n',
+  '[a]\nx:=1\n',
+  '[a]\n\tx=1\n\ty=2\n',
+  '[a]\nx=1\n\x1c\ny=2\n',
+  '[Program:x]\ncommand=a\n',
+  '[a]\nx=1\n\n  continued after blank\n',
+  '[a]\nx=1 ;c\n  more ;c2\n',
+];
+
+const INI_FRAGMENTS = [
+  '[program:x]', '[supervisord]', '[DEFAULT]', '[a]b]', '[]', '[ x ]', 'key=value', 'Key : Value', 'k=v;c', 'k=v ;c',
+  'k=v#c', 'k=v #c', '; comment', '# comment', '  indented=1', '\tcontinued', '', '   ', '=x', ':x', 'novalue',
+  'k=', "cmd=sh -c 'a ; b'", 'env=A="1",B="2"', 'k=%(here)s', 'x=\xa0y', 'x=1\x85', '\ufeffk=v', 'k=v\x0bw', 'MIXED=Case',
+  '[include]', 'files=a.conf', '  b.conf', 'k = v ; c # d', 'k = v # c ; d', 'k=a#b ;c', 'k=a;b #c',
+];
+const NEWLINES = ['\n', '\r\n', '\r'];
+
+function genIni(rng: () => number): string {
+  const lines: string[] = [];
+  const n = 1 + Math.floor(rng() * 8);
+  if (rng() < 0.8) lines.push(pick(rng, ['[a]', '[program:x]', '[DEFAULT]']));
+  for (let i = 0; i < n; i++) {
+    let l = pick(rng, INI_FRAGMENTS);
+    if (rng() < 0.2) l = pick(rng, [' ', '\t', '  ']) + l;
+    lines.push(l);
+  }
+  const nl = pick(rng, NEWLINES);
+  return lines.join(nl) + (rng() < 0.7 ? nl : '');
+}
+
+const FORMAT_CASES = [
+  '%(s)s', '%(num)02d', '%(num)5d', '%(num)-5d|', '%(num)+d', '%(num) d', '%(neg)05d', '%(num)x', '%(num)#x', '%(num)X',
+  '%(num)o', '%(num)#o', '%(big)e', '%(num)f', '%(num).2f', '%(num)g', '%(big)g', '%(s)r', '%(q)r', '%(s).2s', '%(s)10s|',
+  '%(s)-10s|', '%(num)c', '%(s)d', '%(missing)s', '%(s', '%', '100%', '%%', '%%(s)s', '%s', '%s %s', '%d', '%z', '%(s)z',
+  '%(a(b)c)s', '%(num)*d', '%(num).3d', '%(num)ld', '%(s)a', '%(empty)s', '%(num)i', '%(num)u', 'plain',
+  '%(num)10.4f', '%(neg)x', '%(num)%', '%(s)s%(num)d%%', '%.1s', '%5%', '% s',
+];
+const FORMAT_MAP = { s: 'h\u00e9llo', num: 7, neg: -42, big: 123456789, empty: '', q: "it's", 'a(b)c': 'nested' };
+const FORMAT_PIECES = [
+  'x', ' ', '%', '%%', '%(s)s', '%(num)', 'd', '02', '-', '+', '#', '.', '3', '*', '(', ')', '%(q)r', '%(num)x', 's', 'l',
+  'é', '%(neg)', 'f', 'g', 'c', 'z',
+];
+
+function genFormat(rng: () => number): string {
+  let s = '';
+  const n = 1 + Math.floor(rng() * 6);
+  for (let i = 0; i < n; i++) s += pick(rng, FORMAT_PIECES);
+  return s;
+}
+
+const KV_CASES = [
+  'A=1', 'A="1",B="2"', 'A=1,B=2', "A='x,y',B=\"a b\"", 'A=1 B=2', 'A=1;B=2', 'A=/usr/bin:/bin', 'A=h\u00e9', 'A="h\u00e9"',
+  'A=1#c,B=2', 'A=', 'A', '=1', 'A="unclosed', 'A=a+b-c.d(e)', 'A="x"y', 'A=x"y,z"', '"A"=1', 'A=1,,B=2', 'A=1,\n  B=2',
+  '', ' ', 'A=%', 'A=1,B', 'A=1 ,B=2', "A='",
+];
+const KV_PIECES = ['A', 'B', '=', ',', ' ', '"', "'", '1', 'x y', '/p:q', '#', '\n', 'é', '+', '.', '(', ';', 'v'];
+
+function genKv(rng: () => number): string {
+  let s = '';
+  const n = 1 + Math.floor(rng() * 8);
+  for (let i = 0; i < n; i++) s += pick(rng, KV_PIECES);
+  return s;
+}
+
+test('ini reading agrees with configparser as Supervisor sets it up', () => {
+  const rng = makeRng(1);
+  const texts = [...INI_CASES, ...Array.from({ length: 1500 }, () => genIni(rng))];
+  const py = askPython(texts.map((text) => ({ kind: 'ini', text })));
+  let compared = 0;
+  texts.forEach((text, i) => {
+    const ours = ourIni(text);
+    const theirs = py[i];
+    if (theirs.error) assert.ok(ours.error, `Python rejects but we accept: ${JSON.stringify(text)}`);
+    else {
+      assert.ok(!ours.error, `Python accepts but we reject: ${JSON.stringify(text)}`);
+      assert.deepEqual(ours, theirs, `different reading of ${JSON.stringify(text)}`);
+    }
+    compared++;
+  });
+  assert.ok(compared >= 1500);
+});
+
+test('%-expansion agrees with Python str % mapping', () => {
+  const rng = makeRng(2);
+  const fmts = [...FORMAT_CASES, ...Array.from({ length: 1500 }, () => genFormat(rng))];
+  const py = askPython(fmts.map((fmt) => ({ kind: 'format', fmt, map: FORMAT_MAP })));
+  fmts.forEach((fmt, i) => {
+    assert.deepEqual(ourFormat(fmt, FORMAT_MAP), py[i], `format ${JSON.stringify(fmt)}`);
+  });
+});
+
+test('environment= splitting agrees with datatypes.dict_of_key_value_pairs', () => {
+  const rng = makeRng(3);
+  const texts = [...KV_CASES, ...Array.from({ length: 1500 }, () => genKv(rng))];
+  const py = askPython(texts.map((text) => ({ kind: 'kv', text })));
+  texts.forEach((text, i) => {
+    const ours = ourKv(text);
+    const theirs = py[i];
+    if (theirs.error) assert.ok(ours.error, `Python rejects but we accept: ${JSON.stringify(text)} -> ${JSON.stringify(ours)}`);
+    else assert.deepEqual(ours, theirs, `environment ${JSON.stringify(text)}`);
+  });
+});

@@ -1,0 +1,27 @@
+// Small helpers shared by tests.
+import { join, resolve } from 'node:path';
+
+/** The repository root, from build/js/test/... or from the env run-tests sets. */
+export function repoRoot(): string {
+  return process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
+}
+
+export function cliPath(): string {
+  return join(repoRoot(), 'build/tsv.cjs');
+}
+
+/** A seeded PRNG (mulberry32), so generated inputs are the same on every run. */
+export function makeRng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function pick<T>(rng: () => number, items: readonly T[]): T {
+  return items[Math.floor(rng() * items.length)];
+}
