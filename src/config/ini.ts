@@ -20,6 +20,8 @@ export class IniSyntaxError extends Error {
     readonly file: string,
     readonly line: number,
     readonly text: string,
+    /** The section the bad line is in, if any. */
+    readonly section?: string,
   ) {
     super(message);
   }
@@ -98,10 +100,13 @@ export class IniDocument {
   readonly sectionToFile = new Map<string, string>();
   /** Where each section header was first seen. */
   readonly sectionOrigin = new Map<string, { file: string; line: number }>();
+  /** Section values written since the last expandHere (the only ones that can hold a new %(here)s). */
+  private touched = new Set<PendingEntry>();
 
   /** Parse one file's text into the document (RawConfigParser._read). */
   read(text: string, file: string): void {
     let cursect: Section | null = null;
+    let sectname: string | undefined;
     let optname: string | null = null;
     let indentLevel = 0;
     let firstError: IniSyntaxError | null = null;
@@ -132,6 +137,7 @@ export class IniDocument {
       indentLevel = curIndent;
       const header = sectionHeader(value);
       if (header !== null) {
+        sectname = header;
         if (this.sections.has(header)) {
           cursect = this.sections.get(header) as Section;
         } else if (header === DEFAULT_SECTION) {
@@ -151,11 +157,11 @@ export class IniDocument {
       const delim = firstDelimiter(value);
       if (delim === -1) {
         // configparser records the error and keeps reading; the file fails at the end.
-        firstError ??= new IniSyntaxError('this line is not `key = value`, a [section] header or a comment', file, lineno, line);
+        firstError ??= new IniSyntaxError('this line is not `key = value`, a [section] header or a comment', file, lineno, line, sectname);
         continue;
       }
       const rawName = pyRstrip(value.slice(0, delim));
-      if (!rawName) firstError ??= new IniSyntaxError('this line has a value but no key', file, lineno, line);
+      if (!rawName) firstError ??= new IniSyntaxError('this line has a value but no key', file, lineno, line, sectname);
       optname = rawName.toLowerCase();
       const prev = cursect.get(optname);
       const entry: PendingEntry = { value: '', file, line: lineno, parts: [pyStrip(value.slice(delim + 1))] };
@@ -165,6 +171,7 @@ export class IniDocument {
       } else {
         cursect.set(optname, entry);
       }
+      if (cursect !== this.defaults) this.touched.add(prev ?? entry);
     }
     this.joinMultilineValues();
     if (firstError) throw firstError;
@@ -226,10 +233,18 @@ export class IniDocument {
    */
   expandHere(here: string): void {
     const token = '%(here)s';
-    for (const section of this.sections.keys()) {
-      for (const key of this.options(section)) {
-        const entry = this.get(section, key) as IniEntry;
-        if (entry.value.includes(token)) this.set(section, key, entry.value.split(token).join(here));
+    // Equivalent to Supervisor's scan of every value of every section: a value
+    // already scanned holds no token any more, so only values written since
+    // the last scan, and [DEFAULT] values still inherited, can match.
+    for (const entry of this.touched) {
+      if (entry.value.includes(token)) entry.value = entry.value.split(token).join(here);
+    }
+    this.touched.clear();
+    for (const [key, def] of this.defaults) {
+      if (!def.value.includes(token)) continue;
+      const value = def.value.split(token).join(here);
+      for (const sect of this.sections.values()) {
+        if (!sect.has(key)) sect.set(key, { value, file: def.file, line: def.line, parts: null });
       }
     }
   }

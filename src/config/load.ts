@@ -142,7 +142,8 @@ class Loader {
   get(section: string, option: string, def: Raw, expansions: Expansions = new Map(), doExpand = true): Got {
     const entry = this.doc.get(section, option);
     const got: Got = entry ? { value: entry.value, entry } : { value: def };
-    if (doExpand && typeof got.value === 'string') {
+    // Without a '%' the expansion is the identity, so skip building the names.
+    if (doExpand && typeof got.value === 'string' && got.value.includes('%')) {
       const combined = merge(this.environ, expansions);
       got.value = this.expand(got.value, combined, section, option, got);
     }
@@ -195,6 +196,7 @@ class Loader {
         throw new ConfigError(err.message, {
           file: err.file,
           line: err.line,
+          section: err.section,
           value: err.text.replace(/\n$/, ''),
           hint: 'options are written `key = value` inside a [section]; comments start with ; or #',
         });
@@ -482,13 +484,16 @@ class Loader {
       const result_handler = String(rhGot.value);
       this.checkImportSpec(result_handler, section, 'result_handler', rhGot);
       if (result_handler !== DEFAULT_RESULT_HANDLER) {
-        this.warnings.push({
-          message: `[${section}] result_handler ${result_handler} is Python code tsv cannot run; the default handler (OK acknowledges, anything else rejects) is used`,
-          file: rhGot.entry?.file,
-          line: rhGot.entry?.line,
+        // Ignoring it would silently change which events count as handled.
+        this.fail(
+          new dt.DatatypeError(
+            `${result_handler} cannot be resolved within [${section}]: tsv cannot run Python result handlers`,
+            `remove result_handler to use the standard one (${DEFAULT_RESULT_HANDLER}: OK acknowledges, anything else rejects)`,
+          ),
           section,
-          option: 'result_handler',
-        });
+          'result_handler',
+          rhGot,
+        );
       }
       const eventsGot = this.get(section, 'events', '', here);
       const names = [...new Set(dt.listOfStrings(String(eventsGot.value)).map((x) => x.toUpperCase()))];
@@ -637,7 +642,7 @@ class Loader {
     ]);
     const sources: Record<string, ValueSource> = {};
     const get = (opt: string, def: Raw, extra?: Expansions, doExpand = true): Got => {
-      const g = this.get(section, opt, def, extra ? merge(extra, common) : new Map(common), doExpand);
+      const g = this.get(section, opt, def, extra ? merge(extra, common) : common, doExpand);
       sources[opt] = sourceOf(g);
       return g;
     };

@@ -61,13 +61,22 @@ function groups(): GroupEntry[] {
 export function resetUserCache(): void {
   passwdCache = null;
   groupCache = null;
+  getentCache.clear();
 }
 
+// Misses are remembered too: a config naming an unknown user is read again
+// on every reload, and each getent is a process.
+const getentCache = new Map<string, string | null>();
+
 function getent(db: 'passwd' | 'group', key: string): string | null {
-  if (!key || key.includes('\n') || key.startsWith('-')) return null;
+  if (!key || key.includes('\n') || key.includes('\0') || key.startsWith('-')) return null;
+  const cacheKey = `${db}\0${key}`;
+  const cached = getentCache.get(cacheKey);
+  if (cached !== undefined) return cached;
   const r = spawnSync('getent', [db, key], { encoding: 'utf8', timeout: 5000 });
-  if (r.status !== 0 || !r.stdout) return null;
-  return r.stdout.split('\n')[0];
+  const line = r.status === 0 && r.stdout ? r.stdout.split('\n')[0] : null;
+  getentCache.set(cacheKey, line);
+  return line;
 }
 
 export function lookupUser(name: string): UserEntry | null {

@@ -1,0 +1,150 @@
+// Fuzzing the config reader: generated and mutated configs must come back as
+// a Config or a ConfigError — never another exception, never a hang.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../src/config/load';
+import { ConfigError } from '../src/config/errors';
+import { SAMPLE_CONFIG } from '../src/config/sample';
+import { makeRng, pick, repoRoot } from './helpers/common';
+
+const SECTIONS = [
+  '[supervisord]', '[supervisorctl]', '[program:a]', '[program:b c]', '[group:g]', '[eventlistener:ev]',
+  '[fcgi-program:f]', '[include]', '[unix_http_server]', '[inet_http_server]', '[inet_http_server:x]',
+  '[rpcinterface:supervisor]', '[ctlplugin:p]', '[DEFAULT]', '[Program:x]', '[program:]', '[]', '[',
+];
+const KEYS = [
+  'command', 'process_name', 'numprocs', 'numprocs_start', 'priority', 'autostart', 'autorestart', 'startsecs',
+  'startretries', 'exitcodes', 'stopsignal', 'stopwaitsecs', 'stopasgroup', 'killasgroup', 'user', 'directory', 'umask',
+  'redirect_stderr', 'stdout_logfile', 'stdout_logfile_maxbytes', 'stdout_logfile_backups', 'stdout_capture_maxbytes',
+  'stdout_events_enabled', 'stdout_syslog', 'stderr_logfile', 'environment', 'serverurl', 'events', 'buffer_size',
+  'result_handler', 'socket', 'socket_owner', 'socket_mode', 'socket_backlog', 'programs', 'files', 'file', 'chmod',
+  'chown', 'username', 'password', 'port', 'logfile', 'logfile_maxbytes', 'loglevel', 'pidfile', 'nodaemon', 'minfds',
+  'childlogdir', 'identifier', 'supervisor.rpcinterface_factory', 'supervisor.ctl_factory', 'unknown_key', 'CoMmAnD',
+];
+const VALUES = [
+  '/bin/cat', 'sh -c "echo %(program_name)s"', '%(process_num)02d', '%(ENV_HOME)s', '%(here)s/x.log', '%(nope)s', '%',
+  '%%', '%(process_num)', '3', '0', '-1', '99999999999999999999', 'abc', 'true', 'no', 'unexpected', 'TERM', 'SIGKILL',
+  '9', 'BOGUS', '0,2', '256', '1MB', '10 kb', 'GB', '022', '0o77', '8', 'AUTO', 'NONE', 'syslog', '/no/such/dir/x.log',
+  'root', 'nobody', 'nosuchuser', '0:0', 'root:nogroup', 'A="1",B="x y"', 'A=1 B=2', 'A="unclosed', 'PROCESS_STATE',
+  'TICK_5,PROCESS_LOG', 'NOPE', 'unix:///tmp/x.sock', 'unix://rel.sock', 'tcp://127.0.0.1:9000', 'tcp://h:0', '*:9001',
+  '127.0.0.1:', 'a,b', 'a,,b', 'supervisor.rpcinterface:make_main_rpcinterface', 'bad spec!', 'conf.d/*.conf',
+  'nomatch/*.x', '%(host_node_name)s', '%(group_name)s-%(numprocs)d', "bash -c 'x ; y'", 'x;y', 'x #y', 'x#y', '{SHA}abc',
+  'é', '\t', '',
+];
+const GLUE = [' = ', '=', ': ', ' :', '==', ' '];
+
+function randomLine(rng: () => number): string {
+  const r = rng();
+  if (r < 0.12) return pick(rng, SECTIONS);
+  if (r < 0.17) return pick(rng, ['; comment', '# comment', '', '   ', '  continuation value', '\tmore']);
+  let v = pick(rng, VALUES);
+  if (rng() < 0.2) v += pick(rng, [' ;c', ';c', ' #c', pick(rng, VALUES)]);
+  return pick(rng, KEYS) + pick(rng, GLUE) + v;
+}
+
+function generated(rng: () => number): string {
+  const lines = ['[supervisord]'];
+  const n = 2 + Math.floor(rng() * 25);
+  for (let i = 0; i < n; i++) lines.push(randomLine(rng));
+  return lines.join(pick(rng, ['\n', '\n', '\r\n'])) + '\n';
+}
+
+function mutate(rng: () => number, text: string): string {
+  const lines = text.split('\n');
+  const ops = 1 + Math.floor(rng() * 4);
+  for (let k = 0; k < ops; k++) {
+    const i = Math.floor(rng() * Math.max(lines.length, 1));
+    switch (Math.floor(rng() * 7)) {
+      case 0:
+        lines.splice(i, 1);
+        break;
+      case 1:
+        lines.splice(i, 0, lines[i] ?? '');
+        break;
+      case 2:
+        lines.splice(i, 0, randomLine(rng));
+        break;
+      case 3: {
+        const j = Math.floor(rng() * lines.length);
+        [lines[i], lines[j]] = [lines[j], lines[i]];
+        break;
+      }
+      case 4: {
+        const l = lines[i] ?? '';
+        const p = Math.floor(rng() * (l.length + 1));
+        lines[i] = l.slice(0, p) + pick(rng, ['%', ';', '#', '=', ':', '[', ']', ' ', '\t', '"', "'", '\x00', 'é', '\r']) + l.slice(p);
+        break;
+      }
+      case 5:
+        lines[i] = (lines[i] ?? '').slice(0, Math.floor(rng() * ((lines[i] ?? '').length + 1)));
+        break;
+      default:
+        lines[i] = '  ' + (lines[i] ?? '');
+    }
+  }
+  return lines.join('\n');
+}
+
+function corpus(): string[] {
+  const texts = [SAMPLE_CONFIG, readFileSync(join(repoRoot(), 'demo/supervisord.conf'), 'utf8')];
+  const seeds = '/work/shared/fixtures/seed-configs';
+  const fixtureDirs = [seeds, join(repoRoot(), 'test/fixtures/config/valid'), join(repoRoot(), 'test/fixtures/config/invalid')];
+  for (const dir of fixtureDirs) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir).filter((n) => n.endsWith('.conf'));
+    } catch {
+      continue;
+    }
+    for (const n of names) {
+      const t = readFileSync(join(dir, n), 'utf8');
+      texts.push(t.includes('[supervisord]') ? t : `[supervisord]\n${t}`);
+    }
+  }
+  return texts;
+}
+
+test('10,000 generated and mutated configs: a Config or a ConfigError, nothing else, in under 30 s', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsv-fuzz-'));
+  try {
+    mkdirSync(join(dir, 'conf.d'));
+    writeFileSync(join(dir, 'conf.d/a.conf'), '[program:inc]\ncommand=/bin/true\n[program:a]\npriority=5\n');
+    writeFileSync(join(dir, 'conf.d/b.conf'), '[group:g]\nprograms=inc\n');
+    const file = join(dir, 'supervisord.conf');
+    const rng = makeRng(42);
+    const base = corpus();
+    const env = { HOME: '/root', PATH: '/usr/bin:/bin', X: 'x' };
+    let accepted = 0;
+    let rejected = 0;
+    const started = Date.now();
+    for (let i = 0; i < 10000; i++) {
+      const text = i % 3 === 0 ? generated(rng) : mutate(rng, pick(rng, base));
+      writeFileSync(file, text);
+      const t0 = Date.now();
+      try {
+        loadConfig({ file, env, cwd: dir });
+        accepted++;
+      } catch (err) {
+        if (!(err instanceof ConfigError)) {
+          assert.fail(`case ${i}: ${(err as Error)?.stack ?? String(err)}\n--- input ---\n${text}`);
+        }
+        assert.ok(err.message.length > 0);
+        assert.ok(err.file, `case ${i}: error without a file: ${err.message}`);
+        rejected++;
+      }
+      assert.ok(Date.now() - t0 < 2000, `case ${i} took ${Date.now() - t0} ms\n${text}`);
+    }
+    const elapsed = Date.now() - started;
+    t.diagnostic(`${accepted} accepted, ${rejected} rejected in ${elapsed} ms`);
+    assert.equal(accepted + rejected, 10000);
+    // Both outcomes must be well represented, or the generator is not probing anything.
+    assert.ok(accepted > 500, `only ${accepted} accepted`);
+    assert.ok(rejected > 500, `only ${rejected} rejected`);
+    assert.ok(elapsed < 30000, `10,000 configs took ${elapsed} ms`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
