@@ -1,0 +1,147 @@
+// The command line of the one binary: personalities by invoked name, the
+// config commands' output and exit codes, and the sample config working
+// as-is for a user without root (run by the real supervisord as nobody).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from './helpers/common';
+import { SAMPLE_CONFIG } from '../src/config/sample';
+
+const tsv = join(repoRoot(), 'bin/tsv');
+
+function run(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): SpawnSyncReturns<string> {
+  return spawnSync(cmd, args, { encoding: 'utf8', cwd: opts.cwd, input: opts.input, timeout: 30000 });
+}
+
+function withTmp(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'tsv-cli-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('echo_supervisord_conf link prints the sample; tsv config sample prints the same', () => {
+  withTmp((dir) => {
+    symlinkSync(tsv, join(dir, 'echo_supervisord_conf'));
+    const a = run(join(dir, 'echo_supervisord_conf'), []);
+    const b = run(tsv, ['config', 'sample']);
+    assert.equal(a.status, 0);
+    assert.equal(a.stdout, SAMPLE_CONFIG);
+    assert.equal(b.stdout, SAMPLE_CONFIG);
+  });
+});
+
+test('links named supervisord and supervisorctl reach the daemon and the ctl', () => {
+  withTmp((dir) => {
+    for (const name of ['supervisord', 'supervisorctl']) {
+      symlinkSync(tsv, join(dir, name));
+      const r = run(join(dir, name), ['-h']);
+      // Whatever stage those programs are at, they answer as themselves, never as `tsv`.
+      assert.ok(!r.stdout.includes('Usage: tsv '), `${name} answered as tsv: ${r.stdout}`);
+      assert.ok(!/\n\s+at /.test(r.stderr), `${name} printed a stack trace: ${r.stderr}`);
+    }
+  });
+});
+
+test('tsv --version names tsv, node and the architecture', () => {
+  const r = run(tsv, ['--version']);
+  assert.equal(r.status, 0);
+  assert.match(r.stdout, /^tsv \d+\.\d+\.\d+\S* \(node v\d+\.\d+\.\d+, (x64|arm64|arm)\)\n$/);
+});
+
+test('config check: summary line and exit 0; exit 2 with file:line on an error; exit 2 for a missing file', () => {
+  withTmp((dir) => {
+    const good = join(dir, 'good.conf');
+    writeFileSync(good, '[supervisord]\n[program:a]\ncommand=/bin/cat\nnumprocs=2\nprocess_name=%(program_name)s_%(process_num)d\nautostrat=true\n');
+    const r = run(tsv, ['config', 'check', '-c', good]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `ok: ${good}: 1 group, 2 processes, 1 warning\n`);
+    assert.equal(r.stderr, `warning: ${good}:6: [program:a] autostrat: unknown option autostrat in [program:a] is ignored\n`);
+
+    const bad = join(dir, 'bad.conf');
+    writeFileSync(bad, '[supervisord]\n\n[program:a]\ncommand=/bin/cat\nstartsecs=soon\n');
+    const b = run(tsv, ['config', 'check', '-c', bad]);
+    assert.equal(b.status, 2);
+    assert.equal(b.stdout, '');
+    assert.match(b.stderr, new RegExp(`^Error: ${bad}:5: \\[program:a\\] startsecs: invalid literal for int\\(\\) with base 10: 'soon'\n`));
+    assert.match(b.stderr, /hint: /);
+
+    const missing = run(tsv, ['config', 'check', '-c', join(dir, 'nope.conf')]);
+    assert.equal(missing.status, 2);
+    assert.match(missing.stderr, /could not find config file/);
+  });
+});
+
+test('config show --json gives every process with values and sources', () => {
+  withTmp((dir) => {
+    const f = join(dir, 's.conf');
+    writeFileSync(f, '[supervisord]\n[DEFAULT]\nstartsecs=7\n[program:w]\ncommand=/bin/sleep %(process_num)d\nnumprocs=2\nprocess_name=w%(process_num)02d\n');
+    const r = run(tsv, ['config', 'show', '--json', '-c', f]);
+    assert.equal(r.status, 0, r.stderr);
+    const j = JSON.parse(r.stdout) as { groups: { name: string; processes: { name: string; command: string; startsecs: number; sources: Record<string, { kind: string; line?: number }> }[] }[] };
+    const procs = j.groups[0].processes;
+    assert.deepEqual(procs.map((p) => [p.name, p.command, p.startsecs]), [['w00', '/bin/sleep 0', 7], ['w01', '/bin/sleep 1', 7]]);
+    assert.deepEqual(procs[0].sources.startsecs, { kind: 'file', file: f, line: 3 });
+    assert.deepEqual(procs[0].sources.autostart, { kind: 'default' });
+    const human = run(tsv, ['config', 'show', '-c', f]);
+    assert.equal(human.status, 0);
+    assert.match(human.stdout, new RegExp(`startsecs\\s+7\\s+\\(${f}:3\\)`));
+  });
+});
+
+test('the sample config works as-is for a user without root, under the real supervisord', { skip: !existsSync('/usr/bin/supervisord') || process.getuid?.() !== 0 }, () => {
+  withTmp((dir) => {
+    chmodSync(dir, 0o755);
+    const home = join(dir, 'nobody');
+    run('mkdir', [home]);
+    chownSync(home, 65534, 65534);
+    const conf = join(home, 'supervisord.conf');
+    writeFileSync(conf, SAMPLE_CONFIG);
+    chownSync(conf, 65534, 65534);
+    const asNobody = (args: string[]): SpawnSyncReturns<string> =>
+      run('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '--', ...args], { cwd: home });
+    assert.equal(asNobody([process.execPath, join(repoRoot(), 'build/tsv.cjs'), 'config', 'check', '-c', conf]).status, 0);
+    const start = asNobody(['/usr/bin/supervisord', '-c', conf]);
+    assert.equal(start.status, 0, start.stderr);
+    try {
+      let status: SpawnSyncReturns<string> | null = null;
+      for (let i = 0; i < 50; i++) {
+        status = asNobody(['/usr/bin/supervisorctl', '-c', conf, 'status']);
+        if (status.status === 0) break;
+        spawnSync('sleep', ['0.1']);
+      }
+      assert.equal(status?.status, 0, `${status?.stdout}${status?.stderr}`);
+      assert.ok(existsSync(join(home, 'supervisor.sock')), 'socket next to the config');
+      assert.ok(existsSync(join(home, 'supervisord.log')), 'log next to the config');
+    } finally {
+      asNobody(['/usr/bin/supervisorctl', '-c', conf, 'shutdown']);
+      for (let i = 0; i < 50 && existsSync(join(home, 'supervisord.pid')); i++) spawnSync('sleep', ['0.1']);
+    }
+  });
+});
+
+test('without -c the config is found on the search path: /etc/tsv first, then Supervisor\'s order', async () => {
+  const { configSearchPaths } = await import('../src/config/search');
+  assert.deepEqual(configSearchPaths('/opt/tsv/bin/tsv'), [
+    '/etc/tsv/supervisord.conf',
+    '/opt/tsv/etc/supervisord.conf',
+    '/opt/tsv/supervisord.conf',
+    'supervisord.conf',
+    'etc/supervisord.conf',
+    '/etc/supervisord.conf',
+    '/etc/supervisor/supervisord.conf',
+  ]);
+  withTmp((dir) => {
+    // A config in the current directory is found when nothing earlier in the path exists.
+    if (existsSync('/etc/tsv/supervisord.conf')) return;
+    writeFileSync(join(dir, 'supervisord.conf'), '[supervisord]\n[program:here]\ncommand=/bin/cat\n');
+    const r = run(process.execPath, [join(repoRoot(), 'build/tsv.cjs'), 'config', 'check'], { cwd: dir });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /1 group, 1 process/);
+  });
+});
