@@ -1,0 +1,253 @@
+// The ctl's command interpreter (supervisorctl.py Controller): parses one
+// line into a verb and its argument string, runs it, turns failures into
+// supervisorctl's messages and keeps the LSB exit status.
+import { RpcClient, RpcConnectionError, RpcHttpError } from '../rpc/client';
+import { XmlRpcFault } from '../rpc/xmlrpc';
+import type { XmlRpcValue } from '../rpc/xmlrpc';
+import { Faults } from '../rpc/faults';
+import type { CtlOptions } from './options';
+import { errorLine } from './python-errors';
+import { LineInput, Interrupted } from './line-input';
+import type { Completer } from './line-input';
+import { findVerb } from './verbs/index';
+import { tsvVersion } from '../cli/version';
+import { ExitStatus } from './exit-status';
+
+export { ExitStatus, StatusExitStatus } from './exit-status';
+
+const DEAD_PROGRAM_FAULTS: ReadonlySet<number> = new Set([Faults.SPAWN_ERROR, Faults.ABNORMAL_TERMINATION, Faults.NOT_RUNNING]);
+
+export const API_VERSION = '3.0';
+
+export interface ControllerIO {
+  write(text: string | Uint8Array): void;
+  writeErr(text: string): void;
+  /** Colours for status states: only on a terminal and without NO_COLOR. */
+  color: boolean;
+}
+
+/** Python's cmd.Cmd.identchars: a verb is the leading run of these. */
+const IDENT_RE = /^[A-Za-z0-9_]*/;
+
+export class Controller {
+  exitstatus: number = ExitStatus.SUCCESS;
+  readonly options: CtlOptions;
+  readonly io: ControllerIO;
+  private client: RpcClient | null = null;
+  private clientKey = '';
+  private input: LineInput | null = null;
+  private abortCurrent: (() => void) | null = null;
+  private completer: Completer | undefined;
+  private readonly clients: RpcClient[] = [];
+
+  constructor(options: CtlOptions, io: ControllerIO) {
+    this.options = options;
+    this.io = io;
+  }
+
+  get prompt(): string {
+    return `${this.options.prompt}> `;
+  }
+
+  output(message: string): void {
+    this.io.write(message + '\n');
+  }
+
+  setCompleter(c: Completer): void {
+    this.completer = c;
+  }
+
+  /** The shared line reader (stdin), created on first use. */
+  lines(): LineInput {
+    if (!this.input) {
+      this.input = new LineInput({
+        completer: this.completer,
+        history: this.historyToLoad,
+        onInterrupt: () => this.interrupt(),
+      });
+    }
+    return this.input;
+  }
+
+  historyToLoad: string[] | undefined;
+
+  /** raw_input(prompt); null at end of input. */
+  rawInput(prompt: string): Promise<string | null> {
+    return this.lines().readLine(prompt);
+  }
+
+  hasLineInput(): boolean {
+    return this.input !== null;
+  }
+
+  /**
+   * Runs `run` as the current interruptible operation (tail -f, fg): Ctrl-C
+   * calls `abort` instead of ending the program.
+   */
+  async interruptible<T>(abort: () => void, run: () => Promise<T>): Promise<T> {
+    const previous = this.abortCurrent;
+    this.abortCurrent = abort;
+    const onSigint = (): void => this.interrupt();
+    const installSignal = !this.input || !this.input.terminal;
+    if (installSignal) process.on('SIGINT', onSigint);
+    try {
+      return await run();
+    } finally {
+      this.abortCurrent = previous;
+      if (installSignal) process.removeListener('SIGINT', onSigint);
+    }
+  }
+
+  /** Ctrl-C: stop the running operation, or fail the pending read. */
+  interrupt(): void {
+    if (this.abortCurrent) {
+      const a = this.abortCurrent;
+      this.abortCurrent = null;
+      a();
+      return;
+    }
+    if (this.input && this.input.interruptRead()) return;
+    // Nothing to interrupt gracefully: behave like an unhandled SIGINT.
+    this.close();
+    process.exit(130);
+  }
+
+  rpcClient(): RpcClient {
+    const o = this.options;
+    const key = JSON.stringify([o.serverurl, o.username, o.password]);
+    if (!this.client || key !== this.clientKey) {
+      this.client = new RpcClient({
+        serverurl: o.serverurl,
+        username: o.username,
+        password: o.password,
+        userAgent: `tsv/${tsvVersion}`,
+      });
+      this.clients.push(this.client);
+      this.clientKey = key;
+    }
+    return this.client;
+  }
+
+  /** supervisor.<method>(...params) */
+  call(method: string, ...params: XmlRpcValue[]): Promise<XmlRpcValue> {
+    return this.rpcClient().call(`supervisor.${method}`, params);
+  }
+
+  setExitstatusFromFault(code: number, ignored?: number): void {
+    if (code === ignored || code === Faults.SUCCESS) return;
+    this.exitstatus = DEAD_PROGRAM_FAULTS.has(code) ? ExitStatus.NOT_RUNNING : ExitStatus.GENERIC;
+  }
+
+  /** supervisorctl's upcheck: is a compatible supervisord answering? */
+  async upcheck(): Promise<boolean> {
+    try {
+      const api = await this.call('getVersion');
+      if (api !== API_VERSION) {
+        this.output(
+          `Sorry, this version of supervisorctl expects to talk to a server with API version ${API_VERSION}, but the remote version is ${String(api)}.`,
+        );
+        this.exitstatus = ExitStatus.NOT_INSTALLED;
+        return false;
+      }
+    } catch (err) {
+      if (err instanceof XmlRpcFault) {
+        if (err.faultCode === Faults.UNKNOWN_METHOD) {
+          this.output(
+            'Sorry, supervisord responded but did not recognize the supervisor namespace commands that supervisorctl uses to control it.  Please check that the [rpcinterface:supervisor] section is enabled in the configuration file (see sample.conf).',
+          );
+          this.exitstatus = ExitStatus.UNIMPLEMENTED_FEATURE;
+          return false;
+        }
+        this.exitstatus = ExitStatus.GENERIC;
+        throw err;
+      }
+      if (err instanceof RpcConnectionError) {
+        if (err.code === 'ECONNREFUSED') {
+          this.output(`${this.options.serverurl} refused connection`);
+          this.exitstatus = ExitStatus.INSUFFICIENT_PRIVILEGES;
+          return false;
+        }
+        if (err.code === 'ENOENT') {
+          this.output(`${this.options.serverurl} no such file`);
+          this.exitstatus = ExitStatus.NOT_RUNNING;
+          return false;
+        }
+        this.exitstatus = ExitStatus.GENERIC;
+      }
+      throw err;
+    }
+    return true;
+  }
+
+  /**
+   * Runs one command line. Resolves true when the shell should stop
+   * (quit, exit, EOF).
+   */
+  async onecmd(rawLine: string): Promise<boolean> {
+    let line = rawLine.trim();
+    if (!line) return false;
+    if (line[0] === '?') line = 'help ' + line.slice(1);
+    else if (line[0] === '!') {
+      this.default(line);
+      return false;
+    }
+    const verbName = (IDENT_RE.exec(line) as RegExpExecArray)[0];
+    const arg = line.slice(verbName.length).trim();
+    if (verbName === '') {
+      this.default(line);
+      return false;
+    }
+    const verb = findVerb(verbName);
+    if (!verb) {
+      this.default(line);
+      return false;
+    }
+    try {
+      try {
+        return (await verb.run(this, arg)) === true;
+      } catch (err) {
+        if (err instanceof RpcHttpError && err.status === 401) {
+          this.output('Server requires authentication');
+          if (this.options.interactive) {
+            const username = await this.rawInput('Username:');
+            const password = await this.lines().readSecret('Password:');
+            this.output('');
+            if (username === null || password === null) throw new Interrupted();
+            this.options.username = username;
+            this.options.password = password;
+            return this.onecmd(line);
+          }
+          this.exitstatus = ExitStatus.GENERIC;
+        } else {
+          if (!(err instanceof Interrupted)) this.exitstatus = ExitStatus.GENERIC;
+          throw err;
+        }
+      }
+      // supervisorctl falls through and runs the action once more after a
+      // non-interactive 401; the second failure is reported as an error line.
+      return (await verb.run(this, arg)) === true;
+    } catch (err) {
+      if (err instanceof Interrupted) throw err;
+      this.output(errorLine(err));
+      this.exitstatus = ExitStatus.GENERIC;
+      return false;
+    }
+  }
+
+  default(line: string): void {
+    this.output(`*** Unknown syntax: ${line}`);
+    this.exitstatus = ExitStatus.GENERIC;
+  }
+
+  lineHistory(): string[] | null {
+    return this.input ? this.input.history() : null;
+  }
+
+  close(): void {
+    for (const c of this.clients) c.close();
+    this.clients.length = 0;
+    this.client = null;
+    this.input?.close();
+    this.input = null;
+  }
+}

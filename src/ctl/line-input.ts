@@ -1,0 +1,135 @@
+// Line input for the ctl: the shell's prompt (readline editing, completion and
+// history on a terminal), the y/N confirmations, fg's stdin and the password
+// prompt. Lines are queued as they arrive so nothing typed or piped ahead of a
+// slow command is lost, and each read prints its prompt the way Python's
+// input() does (also when stdin is not a terminal).
+import * as readline from 'node:readline';
+
+export type Completer = (line: string) => Promise<[string[], string]>;
+
+/** Ctrl-C while a read was pending (Python's KeyboardInterrupt). */
+export class Interrupted extends Error {
+  override name = 'Interrupted';
+}
+
+export interface LineInputOptions {
+  completer?: Completer;
+  history?: string[];
+  onInterrupt: () => void;
+}
+
+type Waiter = { resolve: (line: string | null) => void; reject: (err: Error) => void };
+
+export class LineInput {
+  readonly terminal: boolean;
+  private readonly rl: readline.Interface;
+  private readonly queue: string[] = [];
+  private eof = false;
+  private waiter: Waiter | null = null;
+  private muted = false;
+  private historyLines: string[];
+
+  constructor(opts: LineInputOptions) {
+    this.terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    this.historyLines = opts.history ? [...opts.history].reverse() : [];
+    const completer = opts.completer;
+    this.rl = readline.createInterface({
+      input: process.stdin,
+      output: process.stdout,
+      terminal: this.terminal,
+      historySize: 10000,
+      removeHistoryDuplicates: false,
+      history: this.terminal ? [...this.historyLines] : [],
+      completer: completer
+        ? (line: string, cb: (err: Error | null, result: [string[], string]) => void): void => {
+            completer(line).then(
+              (r) => cb(null, r),
+              () => cb(null, [[], line]),
+            );
+          }
+        : undefined,
+    } as readline.ReadLineOptions);
+    // Password prompts must not echo: readline writes every keystroke here.
+    const rlInternal = this.rl as unknown as { _writeToOutput?: (s: string) => void };
+    const write = rlInternal._writeToOutput?.bind(this.rl);
+    if (write) {
+      rlInternal._writeToOutput = (s: string): void => {
+        if (!this.muted) write(s);
+      };
+    }
+    this.rl.on('history', (h: string[]) => {
+      this.historyLines = [...h];
+    });
+    this.rl.on('line', (line) => {
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = null;
+        w.resolve(line);
+      } else {
+        this.queue.push(line);
+      }
+    });
+    this.rl.on('close', () => {
+      this.eof = true;
+      if (this.waiter) {
+        const w = this.waiter;
+        this.waiter = null;
+        w.resolve(null);
+      }
+    });
+    this.rl.on('SIGINT', () => opts.onInterrupt());
+    if (!this.terminal) this.rl.pause();
+  }
+
+  /** Prints `prompt` and resolves with the next line, or null at end of input. */
+  readLine(prompt: string): Promise<string | null> {
+    if (this.terminal) {
+      this.rl.setPrompt(prompt);
+      if (!this.queue.length && !this.eof) this.rl.prompt();
+      else process.stdout.write(prompt);
+    } else {
+      process.stdout.write(prompt);
+    }
+    if (this.queue.length) return Promise.resolve(this.queue.shift() as string);
+    if (this.eof) return Promise.resolve(null);
+    if (!this.terminal) this.rl.resume();
+    return new Promise<string | null>((resolve, reject) => {
+      this.waiter = { resolve, reject };
+    }).finally(() => {
+      if (!this.terminal && !this.eof) this.rl.pause();
+    });
+  }
+
+  /** Like readLine, without echoing what is typed (getpass). */
+  async readSecret(prompt: string): Promise<string | null> {
+    if (!this.terminal) return this.readLine(prompt);
+    process.stdout.write(prompt);
+    this.rl.setPrompt('');
+    this.muted = true;
+    try {
+      return await this.readLine('');
+    } finally {
+      this.muted = false;
+      process.stdout.write('\n');
+    }
+  }
+
+  /** Fails the pending read with Interrupted; false when nothing was waiting. */
+  interruptRead(): boolean {
+    if (!this.waiter) return false;
+    const w = this.waiter;
+    this.waiter = null;
+    if (this.terminal) this.rl.write('', { ctrl: true, name: 'u' }); // drop the half-typed line
+    w.reject(new Interrupted());
+    return true;
+  }
+
+  /** Oldest first, as a readline history file stores them. */
+  history(): string[] {
+    return [...this.historyLines].reverse();
+  }
+
+  close(): void {
+    this.rl.close();
+  }
+}

@@ -1,0 +1,74 @@
+// supervisorctl prints an action's unexpected exception as
+//   error: <class 'X'>, <message>: file: <file> line: <n>
+// (asyncore.compact_traceback). tsv keeps the class and message text of the
+// Python exception the same failure raises there, so scripts matching on them
+// keep working; file and line name the place in tsv that raised it.
+import { RpcConnectionError, RpcHttpError, ServerUrlError } from '../rpc/client';
+import { XmlRpcFault, XmlRpcParseError } from '../rpc/xmlrpc';
+import { pyRepr } from '../config/pyformat';
+
+// errno → [number, Python exception class, strerror] for what a connect can raise.
+const ERRNO: Record<string, [number, string, string]> = {
+  EPERM: [1, 'PermissionError', 'Operation not permitted'],
+  ENOENT: [2, 'FileNotFoundError', 'No such file or directory'],
+  EACCES: [13, 'PermissionError', 'Permission denied'],
+  ENOTDIR: [20, 'NotADirectoryError', 'Not a directory'],
+  EINVAL: [22, 'OSError', 'Invalid argument'],
+  EPIPE: [32, 'BrokenPipeError', 'Broken pipe'],
+  ENOTSOCK: [88, 'OSError', 'Socket operation on non-socket'],
+  EPROTOTYPE: [91, 'OSError', 'Protocol wrong type for socket'],
+  EADDRNOTAVAIL: [99, 'OSError', 'Cannot assign requested address'],
+  ENETUNREACH: [101, 'OSError', 'Network is unreachable'],
+  ECONNABORTED: [103, 'ConnectionAbortedError', 'Software caused connection abort'],
+  ECONNRESET: [104, 'ConnectionResetError', 'Connection reset by peer'],
+  ETIMEDOUT: [110, 'TimeoutError', 'Connection timed out'],
+  ECONNREFUSED: [111, 'ConnectionRefusedError', 'Connection refused'],
+  EHOSTUNREACH: [113, 'OSError', 'No route to host'],
+};
+
+/** str() of an xmlrpc.client.Fault. */
+export function faultRepr(err: XmlRpcFault): string {
+  return `<Fault ${err.faultCode}: ${pyRepr(err.faultString)}>`;
+}
+
+/** The `<class 'X'>, <message>` part of supervisorctl's error line for `err`. */
+export function pythonException(err: unknown): { cls: string; message: string } {
+  if (err instanceof XmlRpcFault) {
+    return { cls: 'xmlrpc.client.Fault', message: faultRepr(err) };
+  }
+  if (err instanceof RpcHttpError) {
+    return { cls: 'xmlrpc.client.ProtocolError', message: `<ProtocolError for 127.0.0.1/RPC2: ${err.status} ${err.reason}>` };
+  }
+  if (err instanceof RpcConnectionError) {
+    if (err.code === 'ENOTFOUND') return { cls: 'socket.gaierror', message: '[Errno -2] Name or service not known' };
+    if (err.code === 'EAI_AGAIN') return { cls: 'socket.gaierror', message: '[Errno -3] Temporary failure in name resolution' };
+    if (err.code === 'ECONNRESET' && /hang up/.test(err.message)) {
+      return { cls: 'http.client.RemoteDisconnected', message: 'Remote end closed connection without response' };
+    }
+    const known = ERRNO[err.code];
+    if (known) return { cls: known[1], message: `[Errno ${known[0]}] ${known[2]}` };
+    return { cls: 'OSError', message: `[Errno ${Math.abs(err.errno ?? 0)}] ${err.message}` };
+  }
+  if (err instanceof ServerUrlError) return { cls: 'ValueError', message: err.message };
+  if (err instanceof XmlRpcParseError) return { cls: 'xml.parsers.expat.ExpatError', message: err.message };
+  if (err instanceof Error && err.name === 'ValueError') return { cls: 'ValueError', message: err.message };
+  if (err instanceof TypeError) return { cls: 'TypeError', message: err.message };
+  if (err instanceof Error) return { cls: 'Exception', message: err.message };
+  return { cls: 'Exception', message: String(err) };
+}
+
+/** Where `err` was raised, from its stack: the innermost frame, like compact_traceback. */
+function origin(err: unknown): { file: string; line: string } {
+  const stack = err instanceof Error && typeof err.stack === 'string' ? err.stack : '';
+  for (const l of stack.split('\n').slice(1)) {
+    const m = /\(?((?:[A-Za-z]:)?[^():\s]+(?::[^():\s]+)?):(\d+):\d+\)?\s*$/.exec(l.trim());
+    if (m) return { file: m[1] as string, line: m[2] as string };
+  }
+  return { file: 'tsv', line: '0' };
+}
+
+export function errorLine(err: unknown): string {
+  const { cls, message } = pythonException(err);
+  const { file, line } = origin(err);
+  return `error: <class '${cls}'>, ${message}: file: ${file} line: ${line}`;
+}

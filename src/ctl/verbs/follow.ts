@@ -1,0 +1,70 @@
+// Following a log over HTTP (tail -f, maintail -f, fg): GET /logtail/... or
+// /mainlogtail and copy the chunked body to stdout until the server closes it
+// or the user presses Ctrl-C. Problems go to stderr in the words of
+// Supervisor's http_client (`<url> Cannot read, status code 401`).
+import type { IncomingMessage } from 'node:http';
+import type { Controller } from '../controller';
+import { RpcHttpError } from '../../rpc/client';
+import { pythonException } from '../python-errors';
+
+export interface Follow {
+  /** Settles when the stream ends (or failed to open, reported on stderr). */
+  done: Promise<void>;
+  stop(): void;
+}
+
+export function follow(ctl: Controller, path: string): Follow {
+  const url = ctl.options.serverurl + path;
+  let res: IncomingMessage | null = null;
+  let stopped = false;
+  const done = (async (): Promise<void> => {
+    try {
+      res = await ctl.rpcClient().stream(path);
+    } catch (err) {
+      if (stopped) return;
+      if (err instanceof RpcHttpError) {
+        ctl.io.writeErr(`${url} Cannot read, status code ${err.status}\n`);
+      } else {
+        const { cls, message } = pythonException(err);
+        ctl.io.writeErr(`${url} Cannot connect, error: <class '${cls}'> (${message})\n`);
+      }
+      return;
+    }
+    if (stopped) {
+      res.destroy();
+      return;
+    }
+    const stream = res;
+    await new Promise<void>((resolve) => {
+      stream.on('data', (chunk: Buffer) => ctl.io.write(chunk));
+      stream.on('end', resolve);
+      stream.on('close', resolve);
+      stream.on('error', () => resolve());
+    });
+  })();
+  return {
+    done,
+    stop() {
+      stopped = true;
+      res?.destroy();
+    },
+  };
+}
+
+/** _tailf: banner, then follow `path` until it ends or Ctrl-C (which prints an empty line). */
+export async function tailFollow(ctl: Controller, path: string): Promise<void> {
+  ctl.output('==> Press Ctrl-C to exit <==');
+  const f = follow(ctl, path);
+  let interrupted = false;
+  let wake: () => void = () => {};
+  const interruptedP = new Promise<void>((resolve) => (wake = resolve));
+  await ctl.interruptible(
+    () => {
+      interrupted = true;
+      f.stop();
+      wake();
+    },
+    () => Promise.race([f.done, interruptedP]),
+  );
+  if (interrupted) ctl.output('');
+}

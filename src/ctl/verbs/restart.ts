@@ -1,0 +1,29 @@
+// restart <name|group:*>... | restart all: stop, then start, the same names.
+import type { Verb } from './types';
+import { words } from './types';
+import { ExitStatus } from '../exit-status';
+import { start } from './start';
+import { stop } from './stop';
+
+export const restart: Verb = {
+  name: 'restart',
+  listed: true,
+  async run(ctl, arg) {
+    if (!(await ctl.upcheck())) return;
+    if (!words(arg).length) {
+      ctl.output('Error: restart requires a process name');
+      ctl.exitstatus = ExitStatus.GENERIC;
+      restart.help?.(ctl);
+      return;
+    }
+    await stop.run(ctl, arg);
+    await start.run(ctl, arg);
+  },
+  help(ctl) {
+    ctl.output('restart <name>\t\tRestart a process');
+    ctl.output('restart <gname>:*\tRestart all processes in a group');
+    ctl.output('restart <name> <name>\tRestart multiple processes or groups');
+    ctl.output('restart all\t\tRestart all processes');
+    ctl.output('Note: restart does not reread config files. For that, see reread and update.');
+  },
+};

@@ -1,0 +1,167 @@
+// XML-RPC client for Supervisor's control socket: HTTP/1.1 POST /RPC2 over a
+// unix socket (`unix:///path`) or TCP (`http://host:port`), Basic auth and a
+// kept-alive connection. Failures are typed so a caller can tell a refused
+// connection, a missing socket, a permission problem and an HTTP 401 apart,
+// the way supervisorctl does.
+import * as http from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { decodeMethodResponse, encodeMethodCall, XmlRpcFault } from './xmlrpc';
+import type { DecodeLimits, XmlRpcValue } from './xmlrpc';
+
+export type ServerUrl =
+  | { kind: 'unix'; url: string; socketPath: string }
+  | { kind: 'http'; url: string; host: string; port: number };
+
+/** Raised for a serverurl that is neither unix:// nor http:// (Python: ValueError). */
+export class ServerUrlError extends Error {
+  override name = 'ServerUrlError';
+}
+
+/** The socket could not be reached: errno code such as ECONNREFUSED, ENOENT, EACCES. */
+export class RpcConnectionError extends Error {
+  override name = 'RpcConnectionError';
+  constructor(
+    readonly code: string,
+    readonly errno: number | undefined,
+    readonly syscall: string | undefined,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** A non-200 HTTP answer (Python's xmlrpc.client.ProtocolError). */
+export class RpcHttpError extends Error {
+  override name = 'RpcHttpError';
+  constructor(
+    readonly status: number,
+    readonly reason: string,
+  ) {
+    super(`HTTP ${status} ${reason}`);
+  }
+}
+
+export function parseServerUrl(url: string): ServerUrl {
+  if (url.startsWith('unix://')) return { kind: 'unix', url, socketPath: url.slice(7) };
+  if (url.startsWith('http://')) {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new ServerUrlError(`Unknown protocol for serverurl ${url}`);
+    }
+    const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
+    return { kind: 'http', url, host: host || 'localhost', port: parsed.port ? Number(parsed.port) : 80 };
+  }
+  throw new ServerUrlError(`Unknown protocol for serverurl ${url}`);
+}
+
+export interface RpcClientOptions {
+  serverurl: string;
+  username?: string | null;
+  password?: string | null;
+  limits?: DecodeLimits;
+  userAgent?: string;
+}
+
+function connectionError(err: unknown): RpcConnectionError | Error {
+  if (!(err instanceof Error)) return new Error(String(err));
+  // Happy-eyeballs connects report an AggregateError; the first attempt decides.
+  const inner = err instanceof AggregateError && err.errors.length ? (err.errors[0] as Error) : err;
+  const e = inner as NodeJS.ErrnoException;
+  if (typeof e.code === 'string') return new RpcConnectionError(e.code, e.errno, e.syscall, e.message);
+  return err;
+}
+
+export class RpcClient {
+  readonly server: ServerUrl;
+  private readonly agent: http.Agent;
+  private readonly headers: Record<string, string>;
+
+  constructor(private readonly opts: RpcClientOptions) {
+    this.server = parseServerUrl(opts.serverurl);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.headers = {
+      'User-Agent': opts.userAgent ?? 'tsv',
+      'Content-Type': 'text/xml',
+      Accept: 'text/xml',
+    };
+    // Like Supervisor's transport: credentials only when both are configured.
+    if (opts.username != null && opts.password != null) {
+      this.headers.Authorization = basicAuth(opts.username, opts.password);
+    }
+  }
+
+  private requestOptions(method: string, path: string, headers: Record<string, string>): http.RequestOptions {
+    const base: http.RequestOptions = { method, path, headers, agent: this.agent };
+    if (this.server.kind === 'unix') return { ...base, socketPath: this.server.socketPath, host: 'localhost' };
+    return { ...base, host: this.server.host, port: this.server.port };
+  }
+
+  /** Calls `method`; resolves with its value or rejects with XmlRpcFault / RpcConnectionError / RpcHttpError / XmlRpcParseError. */
+  call(method: string, params: readonly XmlRpcValue[] = []): Promise<XmlRpcValue> {
+    const body = Buffer.from(encodeMethodCall(method, params), 'utf8');
+    const headers = { ...this.headers, 'Content-Length': String(body.length) };
+    return new Promise((resolve, reject) => {
+      const req = http.request(this.requestOptions('POST', '/RPC2', headers), (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          res.resume();
+          res.socket.destroy();
+          reject(new RpcHttpError(status, res.statusMessage ?? ''));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', (err) => reject(connectionError(err)));
+        res.on('end', () => {
+          try {
+            const decoded = decodeMethodResponse(Buffer.concat(chunks), { allowControlChars: true, ...this.opts.limits });
+            if (decoded.kind === 'fault') reject(decoded.fault);
+            else resolve(decoded.value);
+          } catch (err) {
+            reject(err);
+          }
+        });
+      });
+      req.on('error', (err) => reject(connectionError(err)));
+      req.end(body);
+    });
+  }
+
+  /**
+   * GET `path` (e.g. /logtail/name/stdout, /mainlogtail) and hand back the
+   * streaming response, or reject with RpcConnectionError / RpcHttpError.
+   * Unlike `call`, this uses its own connection: the stream holds it open.
+   */
+  stream(path: string): Promise<IncomingMessage> {
+    const headers: Record<string, string> = { Accept: '*/*', 'User-agent': this.headers['User-Agent'] as string };
+    // Supervisor's HTTP client sends credentials whenever a password is set.
+    if (this.opts.password) headers.Authorization = basicAuth(this.opts.username ?? '', this.opts.password);
+    return new Promise((resolve, reject) => {
+      const req = http.request({ ...this.requestOptions('GET', path, headers), agent: false }, (res) => {
+        const status = res.statusCode ?? 0;
+        if (status !== 200) {
+          res.resume();
+          res.socket.destroy();
+          reject(new RpcHttpError(status, res.statusMessage ?? ''));
+          return;
+        }
+        resolve(res);
+      });
+      req.on('error', (err) => reject(connectionError(err)));
+      req.end();
+    });
+  }
+
+  /** Releases the kept-alive connection so the process can exit. */
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+function basicAuth(username: string, password: string): string {
+  return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
+}
+
+export { XmlRpcFault };
