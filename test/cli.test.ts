@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './helpers/common';
 import { SAMPLE_CONFIG } from '../src/config/sample';
+import { configSearchPaths } from '../src/config/search';
 
 const tsv = join(repoRoot(), 'bin/tsv');
 
@@ -125,8 +126,7 @@ test('the sample config works as-is for a user without root, under the real supe
   });
 });
 
-test('without -c the config is found on the search path: /etc/tsv first, then Supervisor\'s order', async () => {
-  const { configSearchPaths } = await import('../src/config/search');
+test('without -c the config is found on the search path: /etc/tsv first, then Supervisor\'s order', () => {
   assert.deepEqual(configSearchPaths('/opt/tsv/bin/tsv'), [
     '/etc/tsv/supervisord.conf',
     '/opt/tsv/etc/supervisord.conf',
