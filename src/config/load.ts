@@ -4,7 +4,7 @@
 // _processes_from_section, server_configs_from_parser, and ClientOptions for
 // [supervisorctl]). The quirks are reproduced on purpose; each is noted where
 // it happens.
-import { readFileSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { IniDocument, IniSyntaxError, type IniEntry } from './ini';
@@ -70,10 +70,19 @@ function isFile(p: string): boolean {
   }
 }
 
+function canRead(p: string): boolean {
+  try {
+    accessSync(p, fsConstants.R_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 function readText(file: string): string {
   const buf = readFileSync(file);
-  const text = new TextDecoder('utf-8', { fatal: true }).decode(buf);
-  return text;
+  // Python keeps a byte order mark as a character, which breaks the first line; so do we.
+  return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(buf);
 }
 
 class Loader {
@@ -193,12 +202,15 @@ class Loader {
       this.doc.read(text, file);
     } catch (err) {
       if (err instanceof IniSyntaxError) {
-        throw new ConfigError(err.message, {
+        const bom = err.line === 1 && text.startsWith('\ufeff');
+        throw new ConfigError(bom ? 'the file starts with a UTF-8 byte order mark, which Supervisor does not accept' : err.message, {
           file: err.file,
           line: err.line,
           section: err.section,
           value: err.text.replace(/\n$/, ''),
-          hint: 'options are written `key = value` inside a [section]; comments start with ; or #',
+          hint: bom
+            ? 'save the file as UTF-8 without BOM'
+            : 'options are written `key = value` inside a [section]; comments start with ; or #',
         });
       }
       throw err;
@@ -247,8 +259,19 @@ class Loader {
         }
         for (const f of matches) {
           this.infos.push(`Included extra file "${f}" during parsing`);
-          // configparser.read() silently skips what it cannot open (a directory matched by the glob).
+          // configparser.read() silently skips what it cannot open (a directory
+          // matched by the glob, a file without read permission); we say so.
           if (!isFile(f)) continue;
+          if (!canRead(f)) {
+            this.warnings.push({
+              message: `included file ${f} cannot be read (permission denied) and is ignored, as Supervisor ignores it`,
+              file: filesGot.file,
+              line: filesGot.line,
+              section: 'include',
+              option: 'files',
+            });
+            continue;
+          }
           this.readFile(f);
           this.included.push(f);
           this.doc.expandHere(resolve(dirname(f)));
