@@ -47,3 +47,7 @@ await build({
 });
 mkdirSync(join(root, 'build/js'), { recursive: true });
 writeFileSync(join(root, 'build/js/package.json'), '{"type":"commonjs"}\n');
+
+// tsv's native spawn helper (src/daemon/native): built when a C compiler and Node's headers are present.
+const { buildNative } = await import('../src/daemon/native/build-native.mjs');
+buildNative(root);

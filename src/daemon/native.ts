@@ -1,0 +1,82 @@
+// Loads tsv's native helper (src/daemon/native/tsv_native.c). It is searched
+// next to the bundle (build/native/), next to the transpiled sources, or at
+// TSV_NATIVE_ADDON; a single-executable build can set the path before the
+// daemon starts.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface NativeSpawnOptions {
+  file: string;
+  argv: string[];
+  env: string[];
+  cwd: string | null;
+  umask: number;
+  uid: number;
+  gid: number;
+  groups: number[] | null;
+  setuidError: string | null;
+  redirectStderr: boolean;
+  minfds: number;
+}
+
+export interface NativeSpawnResult {
+  pid: number;
+  stdin: number;
+  stdout: number;
+  /** -1 with redirect_stderr */
+  stderr: number;
+}
+
+export interface NativeAddon {
+  spawn(opts: NativeSpawnOptions): NativeSpawnResult;
+  /** raw wait status, -1 while running, -2 if not our child */
+  waitpid(pid: number): number;
+  peekExited(): number;
+  /** 0 or an errno name */
+  kill(pid: number, sig: number): 0 | string;
+  groupsOf(uid: number): { groups: number[]; gid: number; name: string } | null;
+  syslog(ident: string, msg: string): void;
+  getrlimit(res: 'NOFILE' | 'NPROC'): [number, number];
+  setrlimit(res: 'NOFILE' | 'NPROC', soft: number, hard: number): void;
+  closeInherited(lowfd: number): number;
+}
+
+let cached: NativeAddon | null | undefined;
+let loadError = '';
+
+export function nativeCandidates(): string[] {
+  const list: string[] = [];
+  if (process.env.TSV_NATIVE_ADDON) list.push(process.env.TSV_NATIVE_ADDON);
+  list.push(join(__dirname, 'native', 'tsv_native.node'));
+  list.push(join(__dirname, '..', '..', '..', 'native', 'tsv_native.node'));
+  if (process.env.TSV_ROOT) list.push(join(process.env.TSV_ROOT, 'build', 'native', 'tsv_native.node'));
+  return list;
+}
+
+export function loadNative(): NativeAddon | null {
+  if (cached !== undefined) return cached;
+  cached = null;
+  for (const p of nativeCandidates()) {
+    if (!existsSync(p)) continue;
+    try {
+      const mod = { exports: {} as NativeAddon };
+      process.dlopen(mod, p);
+      cached = mod.exports;
+      return cached;
+    } catch (e) {
+      loadError = `${p}: ${(e as Error).message}`;
+    }
+  }
+  if (!loadError) loadError = `not found (looked in ${nativeCandidates().join(', ')})`;
+  return cached;
+}
+
+export function nativeLoadError(): string {
+  return loadError;
+}
+
+export function requireNative(): NativeAddon {
+  const n = loadNative();
+  if (!n) throw new Error(`tsv's native helper could not be loaded: ${loadError}`);
+  return n;
+}

@@ -1,0 +1,467 @@
+/*
+ * tsv's native helper: the few system calls Node cannot make but Supervisor's
+ * child setup needs. Node's child_process gives children socketpairs instead
+ * of pipes (so `> /dev/stdout` fails with ENXIO), drops supplementary groups
+ * when it switches uid, cannot set a per-child umask, and uses setsid instead
+ * of setpgrp. This module forks and sets up the child exactly as Supervisor's
+ * process.py _spawn_as_child does, with the same messages on fd 2.
+ *
+ * After fork() the child only makes async-signal-safe calls: everything it
+ * needs (argv, envp, groups, messages) is prepared in the parent.
+ */
+#define _GNU_SOURCE
+#include <node_api.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "napi call failed: " #call); return NULL; } } while (0)
+
+static const char *errno_name(int e) {
+  switch (e) {
+#define E(x) case x: return #x;
+    E(EPERM) E(ENOENT) E(ESRCH) E(EINTR) E(EIO) E(ENXIO) E(E2BIG) E(ENOEXEC) E(EBADF) E(ECHILD)
+    E(EAGAIN) E(ENOMEM) E(EACCES) E(EFAULT) E(ENOTBLK) E(EBUSY) E(EEXIST) E(EXDEV) E(ENODEV)
+    E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY) E(ETXTBSY) E(EFBIG) E(ENOSPC)
+    E(ESPIPE) E(EROFS) E(EMLINK) E(EPIPE) E(ENAMETOOLONG) E(ELOOP) E(ELIBBAD) E(ENOSYS)
+#undef E
+    default: return "EUNKNOWN";
+  }
+}
+
+static void wr(const char *s) {
+  size_t n = strlen(s);
+  while (n > 0) {
+    ssize_t w = write(2, s, n);
+    if (w < 0) { if (errno == EINTR) continue; return; }
+    s += w; n -= (size_t)w;
+  }
+}
+
+static char *get_string(napi_env env, napi_value v) {
+  size_t len = 0;
+  if (napi_get_value_string_utf8(env, v, NULL, 0, &len) != napi_ok) return NULL;
+  char *buf = malloc(len + 1);
+  if (!buf) return NULL;
+  napi_get_value_string_utf8(env, v, buf, len + 1, &len);
+  return buf;
+}
+
+static char **get_string_array(napi_env env, napi_value arr) {
+  uint32_t n = 0;
+  if (napi_get_array_length(env, arr, &n) != napi_ok) return NULL;
+  char **out = calloc(n + 1, sizeof(char *));
+  for (uint32_t i = 0; i < n; i++) {
+    napi_value el;
+    napi_get_element(env, arr, i, &el);
+    out[i] = get_string(env, el);
+  }
+  out[n] = NULL;
+  return out;
+}
+
+static void free_string_array(char **a) {
+  if (!a) return;
+  for (char **p = a; *p; p++) free(*p);
+  free(a);
+}
+
+static napi_value prop(napi_env env, napi_value obj, const char *name) {
+  napi_value v;
+  if (napi_get_named_property(env, obj, name, &v) != napi_ok) return NULL;
+  napi_valuetype t;
+  napi_typeof(env, v, &t);
+  if (t == napi_undefined || t == napi_null) return NULL;
+  return v;
+}
+
+static int32_t prop_int(napi_env env, napi_value obj, const char *name, int32_t dflt) {
+  napi_value v = prop(env, obj, name);
+  int32_t out = dflt;
+  if (v) napi_get_value_int32(env, v, &out);
+  return out;
+}
+
+static int prop_bool(napi_env env, napi_value obj, const char *name) {
+  napi_value v = prop(env, obj, name);
+  bool out = false;
+  if (v) napi_get_value_bool(env, v, &out);
+  return out ? 1 : 0;
+}
+
+static napi_value throw_errno(napi_env env, const char *what, int e) {
+  napi_value msg, code, err;
+  napi_create_string_utf8(env, what, NAPI_AUTO_LENGTH, &msg);
+  napi_create_string_utf8(env, errno_name(e), NAPI_AUTO_LENGTH, &code);
+  napi_create_error(env, code, msg, &err);
+  napi_value errnov;
+  napi_create_int32(env, e, &errnov);
+  napi_set_named_property(env, err, "errno", errnov);
+  napi_throw(env, err);
+  return NULL;
+}
+
+/* A pipe whose ends are both >= 3 (so dup2 onto 0..2 never aliases) and
+ * close-on-exec (so no other child inherits them). */
+static int make_pipe(int fds[2]) {
+  int raw[2];
+  if (pipe2(raw, O_CLOEXEC) < 0) return -1;
+  for (int i = 0; i < 2; i++) {
+    if (raw[i] < 3) {
+      int moved = fcntl(raw[i], F_DUPFD_CLOEXEC, 3);
+      int saved = errno;
+      close(raw[i]);
+      if (moved < 0) { errno = saved; return -1; }
+      raw[i] = moved;
+    }
+  }
+  fds[0] = raw[0];
+  fds[1] = raw[1];
+  return 0;
+}
+
+static void set_nonblock(int fd) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0) fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+
+static void close_from(int lowfd, int maxfd) {
+#ifdef SYS_close_range
+  if (syscall(SYS_close_range, (unsigned)lowfd, ~0U, 0) == 0) return;
+#endif
+  for (int fd = lowfd; fd < maxfd; fd++) close(fd);
+}
+
+/*
+ * spawn({file, argv, env, cwd, umask, uid, gid, groups, setuidError,
+ *        redirectStderr, minfds}) -> {pid, stdin, stdout, stderr}
+ * Throws {code: 'EMFILE'|'EAGAIN'|...} for pipe and fork failures, which
+ * Supervisor reports as spawn errors before any child exists.
+ */
+static napi_value Spawn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value opts;
+  CHECK(napi_get_cb_info(env, info, &argc, &opts, NULL, NULL));
+
+  napi_value v;
+  char *file = (v = prop(env, opts, "file")) ? get_string(env, v) : NULL;
+  char **argv = (v = prop(env, opts, "argv")) ? get_string_array(env, v) : NULL;
+  char **envp = (v = prop(env, opts, "env")) ? get_string_array(env, v) : NULL;
+  char *cwd = (v = prop(env, opts, "cwd")) ? get_string(env, v) : NULL;
+  char *setuid_error = (v = prop(env, opts, "setuidError")) ? get_string(env, v) : NULL;
+  int32_t mask = prop_int(env, opts, "umask", -1);
+  int32_t uid = prop_int(env, opts, "uid", -1);
+  int32_t gid = prop_int(env, opts, "gid", -1);
+  int32_t minfds = prop_int(env, opts, "minfds", 1024);
+  int redirect = prop_bool(env, opts, "redirectStderr");
+  gid_t *groups = NULL;
+  uint32_t ngroups = 0;
+  int has_groups = 0;
+  if ((v = prop(env, opts, "groups"))) {
+    has_groups = 1;
+    napi_get_array_length(env, v, &ngroups);
+    groups = calloc(ngroups + 1, sizeof(gid_t));
+    for (uint32_t i = 0; i < ngroups; i++) {
+      napi_value el;
+      int32_t g = 0;
+      napi_get_element(env, v, i, &el);
+      napi_get_value_int32(env, el, &g);
+      groups[i] = (gid_t)g;
+    }
+  }
+  char uidbuf[32] = {0};
+  if (uid >= 0) {
+    /* preformat "supervisor: couldn't setuid to <uid>: " outside the child */
+    int n = uid, len = 0;
+    char rev[16];
+    do { rev[len++] = (char)('0' + n % 10); n /= 10; } while (n && len < 15);
+    for (int i = 0; i < len; i++) uidbuf[i] = rev[len - 1 - i];
+  }
+
+  napi_value result = NULL;
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (!file || !argv || !envp) {
+    napi_throw_error(env, NULL, "spawn: file, argv and env are required");
+    goto done;
+  }
+  if (make_pipe(in) < 0 || make_pipe(out) < 0 || (!redirect && make_pipe(err) < 0)) {
+    int e = errno;
+    throw_errno(env, "pipe", e);
+    goto done;
+  }
+
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  pid_t pid = fork();
+  if (pid == 0) {
+    /* child: mirror Supervisor's _spawn_as_child */
+    for (int s = 1; s < NSIG; s++) {
+      if (s == SIGKILL || s == SIGSTOP) continue;
+      signal(s, SIG_DFL);
+    }
+    /* Supervisor's children inherit Python's ignored SIGPIPE and SIGXFSZ */
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGXFSZ, SIG_IGN);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    setpgid(0, 0);
+    dup2(in[0], 0);
+    dup2(out[1], 1);
+    dup2(redirect ? out[1] : err[1], 2);
+    close_from(3, minfds > 3 ? minfds : 1024);
+
+    if (uid >= 0) {
+      const char *msg = setuid_error;
+      if (!msg && (uid_t)uid != getuid()) {
+        if (getuid() != 0) msg = "Can't drop privilege as nonroot user";
+        else if (has_groups && setgroups(ngroups, groups) < 0) msg = "Could not set groups of effective user";
+        else if (setgid((gid_t)gid) < 0) msg = "Could not set group id of effective user";
+        else if (setuid((uid_t)uid) < 0) msg = "Could not set user id of effective user";
+      }
+      if (msg) {
+        wr("supervisor: couldn't setuid to "); wr(uidbuf); wr(": "); wr(msg); wr("\n");
+        goto child_fail;
+      }
+    }
+    if (cwd && chdir(cwd) < 0) {
+      const char *name = errno_name(errno);
+      wr("supervisor: couldn't chdir to "); wr(cwd); wr(": "); wr(name); wr("\n");
+      goto child_fail;
+    }
+    if (mask >= 0) umask((mode_t)mask);
+    execve(file, argv, envp);
+    {
+      const char *name = errno_name(errno);
+      wr("supervisor: couldn't exec "); wr(argv[0] ? argv[0] : file); wr(": "); wr(name); wr("\n");
+    }
+  child_fail:
+    wr("supervisor: child process was not spawned\n");
+    _exit(127);
+  }
+  int fork_errno = errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  /* the parent keeps only its own ends */
+  close(in[0]); in[0] = -1;
+  close(out[1]); out[1] = -1;
+  if (err[1] >= 0) { close(err[1]); err[1] = -1; }
+  if (pid < 0) {
+    throw_errno(env, "fork", fork_errno);
+    goto done;
+  }
+  set_nonblock(in[1]);
+  set_nonblock(out[0]);
+  if (err[0] >= 0) set_nonblock(err[0]);
+
+  napi_create_object(env, &result);
+  napi_value n;
+  napi_create_int32(env, pid, &n); napi_set_named_property(env, result, "pid", n);
+  napi_create_int32(env, in[1], &n); napi_set_named_property(env, result, "stdin", n);
+  napi_create_int32(env, out[0], &n); napi_set_named_property(env, result, "stdout", n);
+  napi_create_int32(env, err[0], &n); napi_set_named_property(env, result, "stderr", n);
+  in[1] = out[0] = err[0] = -1;
+
+done:
+  for (int i = 0; i < 2; i++) {
+    if (in[i] >= 0) close(in[i]);
+    if (out[i] >= 0) close(out[i]);
+    if (err[i] >= 0) close(err[i]);
+  }
+  free(file); free(cwd); free(setuid_error); free(groups);
+  free_string_array(argv); free_string_array(envp);
+  return result;
+}
+
+/* waitpid(pid, WNOHANG): the raw status, or -1 while the child runs, or -2
+ * when pid is not our child (ECHILD). */
+static napi_value WaitPid(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a;
+  CHECK(napi_get_cb_info(env, info, &argc, &a, NULL, NULL));
+  int32_t pid = 0;
+  napi_get_value_int32(env, a, &pid);
+  int status = 0;
+  pid_t r;
+  do { r = waitpid(pid, &status, WNOHANG); } while (r < 0 && errno == EINTR);
+  napi_value out;
+  napi_create_int32(env, r > 0 ? status : (r == 0 ? -1 : -2), &out);
+  return out;
+}
+
+/* The pid of some exited child without reaping it (waitid WNOWAIT), or 0. */
+static napi_value PeekExited(napi_env env, napi_callback_info info) {
+  (void)info;
+  siginfo_t si;
+  memset(&si, 0, sizeof si);
+  int r;
+  do { r = waitid(P_ALL, 0, &si, WEXITED | WNOHANG | WNOWAIT); } while (r < 0 && errno == EINTR);
+  napi_value out;
+  napi_create_int32(env, r == 0 ? si.si_pid : 0, &out);
+  return out;
+}
+
+/* kill(pid, sig) -> 0 or the errno name */
+static napi_value Kill(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t pid = 0, sig = 0;
+  napi_get_value_int32(env, a[0], &pid);
+  napi_get_value_int32(env, a[1], &sig);
+  napi_value out;
+  if (kill(pid, sig) == 0) napi_create_int32(env, 0, &out);
+  else napi_create_string_utf8(env, errno_name(errno), NAPI_AUTO_LENGTH, &out);
+  return out;
+}
+
+/* The supplementary groups Supervisor sets for a user: its primary gid first,
+ * then every group that lists the user. Null if the user is unknown. */
+static napi_value GroupsOf(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a;
+  CHECK(napi_get_cb_info(env, info, &argc, &a, NULL, NULL));
+  int32_t uid = 0;
+  napi_get_value_int32(env, a, &uid);
+  struct passwd *pw = getpwuid((uid_t)uid);
+  napi_value out;
+  if (!pw) { napi_get_null(env, &out); return out; }
+  int n = 64;
+  gid_t *gs = NULL;
+  for (;;) {
+    gs = realloc(gs, sizeof(gid_t) * (size_t)n);
+    int want = n;
+    if (getgrouplist(pw->pw_name, pw->pw_gid, gs, &want) >= 0) { n = want; break; }
+    if (want <= n) want = n * 2;
+    n = want;
+  }
+  napi_value arr, name;
+  napi_create_object(env, &out);
+  napi_create_array_with_length(env, (size_t)n, &arr);
+  for (int i = 0; i < n; i++) {
+    napi_value g;
+    napi_create_int32(env, (int32_t)gs[i], &g);
+    napi_set_element(env, arr, (uint32_t)i, g);
+  }
+  free(gs);
+  napi_value gid;
+  napi_create_int32(env, (int32_t)pw->pw_gid, &gid);
+  napi_create_string_utf8(env, pw->pw_name, NAPI_AUTO_LENGTH, &name);
+  napi_set_named_property(env, out, "groups", arr);
+  napi_set_named_property(env, out, "gid", gid);
+  napi_set_named_property(env, out, "name", name);
+  return out;
+}
+
+/* syslog(msg) with Python's defaults: LOG_USER | LOG_INFO, ident = program name. */
+static napi_value Syslog(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  static char *ident = NULL;
+  char *id = get_string(env, a[0]);
+  char *msg = get_string(env, a[1]);
+  if (id && (!ident || strcmp(ident, id) != 0)) {
+    free(ident);
+    ident = strdup(id);
+    openlog(ident, 0, LOG_USER);
+  }
+  if (msg) syslog(LOG_INFO, "%s", msg);
+  free(id); free(msg);
+  return NULL;
+}
+
+static int resource_of(const char *name) {
+  if (strcmp(name, "NOFILE") == 0) return RLIMIT_NOFILE;
+  if (strcmp(name, "NPROC") == 0) return RLIMIT_NPROC;
+  return -1;
+}
+
+/* getrlimit(name) -> [soft, hard] with -1 meaning unlimited */
+static napi_value GetRlimit(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a;
+  CHECK(napi_get_cb_info(env, info, &argc, &a, NULL, NULL));
+  char *name = get_string(env, a);
+  int res = name ? resource_of(name) : -1;
+  free(name);
+  struct rlimit rl;
+  if (res < 0 || getrlimit(res, &rl) < 0) return throw_errno(env, "getrlimit", res < 0 ? EINVAL : errno);
+  napi_value arr, s, h;
+  napi_create_array_with_length(env, 2, &arr);
+  napi_create_double(env, rl.rlim_cur == RLIM_INFINITY ? -1 : (double)rl.rlim_cur, &s);
+  napi_create_double(env, rl.rlim_max == RLIM_INFINITY ? -1 : (double)rl.rlim_max, &h);
+  napi_set_element(env, arr, 0, s);
+  napi_set_element(env, arr, 1, h);
+  return arr;
+}
+
+static napi_value SetRlimit(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  char *name = get_string(env, a[0]);
+  int res = name ? resource_of(name) : -1;
+  free(name);
+  double soft = 0, hard = 0;
+  napi_get_value_double(env, a[1], &soft);
+  napi_get_value_double(env, a[2], &hard);
+  struct rlimit rl;
+  rl.rlim_cur = soft < 0 ? RLIM_INFINITY : (rlim_t)soft;
+  rl.rlim_max = hard < 0 ? RLIM_INFINITY : (rlim_t)hard;
+  if (res < 0 || setrlimit(res, &rl) < 0) return throw_errno(env, "setrlimit", res < 0 ? EINVAL : errno);
+  return NULL;
+}
+
+/* Close every descriptor >= lowfd that is not close-on-exec: those were
+ * inherited from whoever started the daemon and must not reach children
+ * spawned through Node's own child_process. */
+static napi_value CloseInherited(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a;
+  CHECK(napi_get_cb_info(env, info, &argc, &a, NULL, NULL));
+  int32_t low = 3;
+  napi_get_value_int32(env, a, &low);
+  struct rlimit rl;
+  int max = 1024;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < 65536) max = (int)rl.rlim_cur;
+  int closed = 0;
+  for (int fd = low; fd < max; fd++) {
+    int fl = fcntl(fd, F_GETFD);
+    if (fl >= 0 && !(fl & FD_CLOEXEC)) { close(fd); closed++; }
+  }
+  napi_value out;
+  napi_create_int32(env, closed, &out);
+  return out;
+}
+
+static napi_value Init(napi_env env, napi_value exports) {
+  napi_property_descriptor props[] = {
+    {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
+    {"waitpid", NULL, WaitPid, NULL, NULL, NULL, napi_default, NULL},
+    {"peekExited", NULL, PeekExited, NULL, NULL, NULL, napi_default, NULL},
+    {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},
+    {"groupsOf", NULL, GroupsOf, NULL, NULL, NULL, napi_default, NULL},
+    {"syslog", NULL, Syslog, NULL, NULL, NULL, napi_default, NULL},
+    {"getrlimit", NULL, GetRlimit, NULL, NULL, NULL, napi_default, NULL},
+    {"setrlimit", NULL, SetRlimit, NULL, NULL, NULL, napi_default, NULL},
+    {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  return exports;
+}
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

@@ -1,0 +1,616 @@
+// One supervised process: Supervisor's Subprocess (process.py) with the same
+// state machine, counters and log messages. Instead of a 1-second poll loop,
+// each deadline (startsecs, backoff delay, stopwaitsecs) is one timer armed
+// only while the process is in the state that needs it; everything else is
+// driven by events (child exit, pipe data, requests).
+import { Socket } from 'node:net';
+import { readSync, writeSync, closeSync } from 'node:fs';
+import type { ProcessConfig } from '../config/model';
+import { ChannelLog } from '../log/childlog';
+import type { MainLogger } from '../log/mainlog';
+import type { EventBus } from './events';
+import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
+import { childEnv, CommandError, execvArgs, spawnChild, SpawnFailure } from './spawn';
+import { decodeWaitStatus, signame, signum } from './signals';
+import { requireNative } from './native';
+
+/** What a process needs from the engine that owns it. */
+export interface ProcessHost {
+  readonly logger: MainLogger;
+  readonly events: EventBus;
+  mood(): SupervisorState;
+  readonly minfds: number;
+  readonly stripAnsi: boolean;
+  readonly serverurl: string | null;
+  readonly identifier: string;
+  /** program name used as syslog ident */
+  readonly progname: string;
+  registerPid(pid: number, proc: Subprocess): void;
+  /** run transition() on every group soon, in priority order */
+  requestTransition(): void;
+}
+
+const monoNow = (): number => performance.now() / 1000;
+const wallNow = (): number => Date.now() / 1000;
+
+interface Pipes {
+  stdinFd: number;
+  stdin: Socket | null;
+  stdinClosed: boolean;
+  stdout: Socket | null;
+  stderr: Socket | null;
+  stdoutFd: number;
+  stderrFd: number;
+}
+
+export class Subprocess {
+  state: ProcessState = ProcessState.STOPPED;
+  pid = 0;
+  /** wall-clock seconds of the last spawn (0 = never), as getProcessInfo reports */
+  laststart = 0;
+  laststop = 0;
+  private laststopreport = -Infinity;
+  private startMono = 0;
+  /** monotonic deadline in seconds: backoff retry, or SIGKILL while stopping; 0 = none */
+  private delay = 0;
+  administrativeStop = false;
+  systemStop = false;
+  killing = false;
+  backoff = 0;
+  exitstatus: number | null = null;
+  spawnerr: string | null = null;
+  /** AUTO replaced by the file chosen at group-add time */
+  stdoutLogfile: string | null;
+  stderrLogfile: string | null;
+  private channels: { stdout: ChannelLog | null; stderr: ChannelLog | null } = { stdout: null, stderr: null };
+  private pipes: Pipes | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private timerAt = 0;
+  /** callbacks waiting for the next state change (RPC waits) */
+  private waiters: (() => void)[] = [];
+
+  constructor(
+    readonly config: ProcessConfig,
+    readonly group: string,
+    private readonly host: ProcessHost,
+    logfiles: { stdout: string | null; stderr: string | null },
+  ) {
+    this.stdoutLogfile = logfiles.stdout;
+    this.stderrLogfile = config.redirect_stderr ? null : logfiles.stderr;
+  }
+
+  get name(): string {
+    return this.config.name;
+  }
+
+  private get log(): MainLogger {
+    return this.host.logger;
+  }
+
+  /** Resolves at the next state change; RPC waits loop on it instead of polling. */
+  nextChange(): Promise<void> {
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  changeState(to: ProcessState, expected = true): boolean {
+    const from = this.state;
+    if (to === from) return false;
+    this.state = to;
+    if (to === ProcessState.BACKOFF) {
+      this.backoff += 1;
+      this.delay = monoNow() + this.backoff;
+    }
+    this.host.events.emit('processState', {
+      name: this.name,
+      group: this.group,
+      from,
+      to,
+      pid: this.pid,
+      tries: this.backoff,
+      expected,
+      exitstatus: this.exitstatus,
+      spawnerr: this.spawnerr,
+      time: wallNow(),
+    });
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+    return true;
+  }
+
+  private assertInState(...states: ProcessState[]): void {
+    if (!states.includes(this.state)) {
+      const allowed = states.map(processStateName).join(' ');
+      throw new Error(`Assertion failed for ${this.name}: ${processStateName(this.state)} not in ${allowed}`);
+    }
+  }
+
+  private recordSpawnerr(msg: string): void {
+    this.spawnerr = msg;
+    this.log.info(`spawnerr: ${msg}`);
+  }
+
+  /** Check the command without spawning (startProcess does this first). */
+  checkCommand(): void {
+    execvArgs(this.config);
+  }
+
+  spawn(): number | null {
+    if (this.pid) {
+      this.log.warn(`process '${this.name}' already running`);
+      return null;
+    }
+    this.killing = false;
+    this.spawnerr = null;
+    this.exitstatus = null;
+    this.systemStop = false;
+    this.administrativeStop = false;
+    this.laststart = wallNow();
+    this.startMono = monoNow();
+    this.assertInState(ProcessState.EXITED, ProcessState.FATAL, ProcessState.BACKOFF, ProcessState.STOPPED);
+    this.changeState(ProcessState.STARTING);
+
+    let exec;
+    try {
+      exec = execvArgs(this.config);
+    } catch (e) {
+      if (!(e instanceof CommandError)) throw e;
+      this.recordSpawnerr(e.message);
+      this.assertInState(ProcessState.STARTING);
+      this.changeState(ProcessState.BACKOFF);
+      this.arm();
+      return null;
+    }
+
+    try {
+      this.openChannels();
+    } catch (e) {
+      const err = e as NodeJS.ErrnoException;
+      const code = err.code ?? 'EUNKNOWN';
+      this.closeChannels();
+      this.recordSpawnerr(
+        code === 'EMFILE' ? `too many open files to spawn '${this.name}'` : `unknown error making dispatchers for '${this.name}': ${code}`,
+      );
+      this.reportLogOpenError(err);
+      this.changeState(ProcessState.BACKOFF);
+      this.arm();
+      return null;
+    }
+
+    let child;
+    try {
+      child = spawnChild({
+        exec,
+        env: childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl }),
+        config: this.config,
+        minfds: this.host.minfds,
+      });
+    } catch (e) {
+      if (!(e instanceof SpawnFailure)) throw e;
+      this.closeChannels();
+      let msg: string;
+      if (e.stage === 'pipe') {
+        msg = e.code === 'EMFILE' ? `too many open files to spawn '${this.name}'` : `unknown error making dispatchers for '${this.name}': ${e.code}`;
+      } else {
+        msg = e.code === 'EAGAIN' ? `Too many processes in process table to spawn '${this.name}'` : `unknown error during fork for '${this.name}': ${e.code}`;
+      }
+      this.recordSpawnerr(msg);
+      this.changeState(ProcessState.BACKOFF);
+      this.arm();
+      return null;
+    }
+
+    this.pid = child.pid;
+    this.attachPipes(child.stdin, child.stdout, child.stderr);
+    this.log.info(`spawned: '${this.name}' with pid ${child.pid}`);
+    this.spawnerr = null;
+    this.delay = this.startMono + this.config.startsecs;
+    this.host.registerPid(child.pid, this);
+    this.arm();
+    return child.pid;
+  }
+
+  /** Not in Supervisor: say which file, which program and which user, instead of only an errno. */
+  private reportLogOpenError(err: NodeJS.ErrnoException): void {
+    const path = err.path ?? '(unknown file)';
+    const who = process.getuid ? userName(process.getuid()) : 'unknown';
+    const runsAs = this.config.user ? `; the program runs as user ${this.config.user}` : '';
+    this.log.error(
+      `could not open log file ${path} for program '${this.name}': ${err.code ?? ''} (${describeErrno(err.code)}); ` +
+        `log files are opened by the daemon, running as user ${who}${runsAs}`,
+    );
+  }
+
+  private openChannels(): void {
+    const c = this.config;
+    const mk = (channel: 'stdout' | 'stderr', logfile: string | null) =>
+      new ChannelLog(
+        {
+          processName: this.name,
+          channel,
+          logfile,
+          maxbytes: channel === 'stdout' ? c.stdout_logfile_maxbytes : c.stderr_logfile_maxbytes,
+          backups: channel === 'stdout' ? c.stdout_logfile_backups : c.stderr_logfile_backups,
+          syslog: channel === 'stdout' ? c.stdout_syslog : c.stderr_syslog,
+          captureMaxbytes: channel === 'stdout' ? c.stdout_capture_maxbytes : c.stderr_capture_maxbytes,
+          stripAnsi: this.host.stripAnsi,
+          ident: this.host.progname,
+        },
+        this.log,
+        {
+          output: (data) => {
+            if (this.host.events.has('processOutput')) {
+              this.host.events.emit('processOutput', { name: this.name, group: this.group, channel, pid: this.pid, data });
+            }
+          },
+          communication: (data) => {
+            this.host.events.emit('processCommunication', { name: this.name, group: this.group, channel, pid: this.pid, data });
+          },
+        },
+      );
+    this.channels.stdout = mk('stdout', this.stdoutLogfile);
+    if (!c.redirect_stderr) this.channels.stderr = mk('stderr', this.stderrLogfile);
+  }
+
+  private closeChannels(): void {
+    this.channels.stdout?.close();
+    this.channels.stderr?.close();
+    this.channels = { stdout: null, stderr: null };
+  }
+
+  private attachPipes(stdinFd: number, stdoutFd: number, stderrFd: number): void {
+    const reader = (fd: number, channel: 'stdout' | 'stderr'): Socket => {
+      const s = new Socket({ fd, readable: true, writable: false });
+      s.on('data', (chunk: Buffer) => this.channels[channel]?.feed(chunk));
+      s.on('error', () => {});
+      return s;
+    };
+    this.pipes = {
+      stdinFd,
+      stdin: null,
+      stdinClosed: false,
+      stdout: reader(stdoutFd, 'stdout'),
+      stderr: stderrFd >= 0 ? reader(stderrFd, 'stderr') : null,
+      stdoutFd,
+      stderrFd,
+    };
+  }
+
+  /** Read what the child left in its pipes before we forget them (Supervisor's drain). */
+  private drain(): void {
+    const p = this.pipes;
+    if (!p) return;
+    const buf = Buffer.allocUnsafe(128 * 1024);
+    for (const [fd, channel] of [
+      [p.stdoutFd, 'stdout'],
+      [p.stderrFd, 'stderr'],
+    ] as const) {
+      if (fd < 0) continue;
+      for (let total = 0; total < 4 * 1024 * 1024; ) {
+        let n = 0;
+        try {
+          n = readSync(fd, buf, 0, buf.length, null);
+        } catch {
+          break; // EAGAIN: nothing left right now
+        }
+        if (n <= 0) break;
+        total += n;
+        this.channels[channel]?.feed(Buffer.from(buf.subarray(0, n)));
+      }
+    }
+  }
+
+  private closePipes(): void {
+    const p = this.pipes;
+    if (!p) return;
+    this.pipes = null;
+    p.stdout?.destroy();
+    p.stderr?.destroy();
+    if (p.stdin) p.stdin.destroy();
+    else if (!p.stdinClosed) {
+      try {
+        closeSync(p.stdinFd);
+      } catch {
+        // already closed
+      }
+    }
+  }
+
+  /** sendProcessStdin: throws 'EPIPE' when the child's stdin is gone. */
+  write(chars: Buffer): void {
+    const p = this.pipes;
+    if (!this.pid || this.killing || !p) throw Object.assign(new Error('Process already closed'), { code: 'EPIPE' });
+    if (p.stdinClosed) throw Object.assign(new Error("Process' stdin channel is closed"), { code: 'EPIPE' });
+    if (p.stdin && p.stdin.writableLength > 0) {
+      p.stdin.write(chars);
+      return;
+    }
+    let off = 0;
+    try {
+      while (off < chars.length) off += writeSync(p.stdinFd, chars, off, chars.length - off);
+      return;
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') {
+        p.stdinClosed = true;
+        throw Object.assign(new Error("Process' stdin channel is closed"), { code: 'EPIPE' });
+      }
+      if (code !== 'EAGAIN') throw e;
+    }
+    // the pipe is full: let libuv write the rest when it drains
+    if (!p.stdin) {
+      p.stdin = new Socket({ fd: p.stdinFd, readable: false, writable: true });
+      p.stdin.on('error', () => {
+        p.stdinClosed = true;
+      });
+    }
+    p.stdin.write(chars.subarray(off));
+  }
+
+  // ---------------------------------------------------------------- stopping
+
+  /** Administrative stop. Returns null or an error message. */
+  stop(): string | null {
+    this.administrativeStop = true;
+    this.laststopreport = -Infinity;
+    return this.kill(signum(this.config.stopsignal));
+  }
+
+  /** "waiting for x to stop", at most every 2 s, while an RPC stop waits. */
+  stopReport(): void {
+    if (this.state !== ProcessState.STOPPING) return;
+    const now = monoNow();
+    if (now > this.laststopreport + 2) {
+      this.log.info(`waiting for ${this.name} to stop`);
+      this.laststopreport = now;
+    }
+  }
+
+  giveUp(): void {
+    this.delay = 0;
+    this.backoff = 0;
+    this.systemStop = true;
+    this.assertInState(ProcessState.BACKOFF);
+    this.changeState(ProcessState.FATAL);
+    this.arm();
+  }
+
+  kill(sig: number): string | null {
+    if (this.state === ProcessState.BACKOFF) {
+      this.log.debug(`Attempted to kill ${this.name}, which is in BACKOFF state.`);
+      this.changeState(ProcessState.STOPPED);
+      this.arm();
+      return null;
+    }
+    if (!this.pid) {
+      const msg = `attempted to kill ${this.name} with sig ${signame(sig)} but it wasn't running`;
+      this.log.debug(msg);
+      return msg;
+    }
+    const asGroup = this.state === ProcessState.STOPPING ? this.config.killasgroup : this.config.stopasgroup;
+    this.log.debug(`killing ${this.name} (pid ${this.pid}) ${asGroup ? 'process group ' : ''}with signal ${signame(sig)}`);
+    this.killing = true;
+    this.delay = monoNow() + this.config.stopwaitsecs;
+    this.assertInState(ProcessState.RUNNING, ProcessState.STARTING, ProcessState.STOPPING);
+    this.changeState(ProcessState.STOPPING);
+    this.arm();
+    const target = asGroup ? -this.pid : this.pid;
+    const r = requireNative().kill(target, sig);
+    if (r === 0) return null;
+    if (r === 'ESRCH') {
+      this.log.debug(`unable to signal ${this.name} (pid ${this.pid}), it probably just exited on its own: [Errno 3] No such process`);
+      return null;
+    }
+    const msg = `unknown problem killing ${this.name} (${this.pid}):${r}`;
+    this.log.critical(msg);
+    this.changeState(ProcessState.UNKNOWN);
+    this.killing = false;
+    this.delay = 0;
+    this.arm();
+    return msg;
+  }
+
+  /** signalProcess: a signal that is not meant to stop the process. */
+  signal(sig: number): string | null {
+    if (!this.pid) {
+      const msg = `attempted to send ${this.name} sig ${signame(sig)} but it wasn't running`;
+      this.log.debug(msg);
+      return msg;
+    }
+    this.log.debug(`sending ${this.name} (pid ${this.pid}) sig ${signame(sig)}`);
+    this.assertInState(ProcessState.RUNNING, ProcessState.STARTING, ProcessState.STOPPING);
+    const r = requireNative().kill(this.pid, sig);
+    if (r === 0) return null;
+    if (r === 'ESRCH') {
+      this.log.debug(`unable to signal ${this.name} (pid ${this.pid}), it probably just now exited on its own: [Errno 3] No such process`);
+      return null;
+    }
+    const msg = `unknown problem sending sig ${this.name} (${this.pid}):${r}`;
+    this.log.critical(msg);
+    this.changeState(ProcessState.UNKNOWN);
+    this.arm();
+    return msg;
+  }
+
+  // ---------------------------------------------------------------- exit
+
+  /** The child was reaped with wait status sts. */
+  finish(sts: number): void {
+    this.drain();
+    const { exitstatus: es, message } = decodeWaitStatus(sts);
+    const now = monoNow();
+    this.laststop = wallNow();
+    const tooQuickly = now - this.startMono < this.config.startsecs;
+    const exitExpected = this.config.exitcodes.includes(es);
+
+    if (this.killing) {
+      this.killing = false;
+      this.delay = 0;
+      this.exitstatus = es;
+      const msg = `stopped: ${this.name} (${message})`;
+      this.assertInState(ProcessState.STOPPING);
+      this.changeState(ProcessState.STOPPED);
+      if (exitExpected) this.log.info(msg);
+      else this.log.warn(msg);
+    } else if (tooQuickly) {
+      this.exitstatus = null;
+      this.spawnerr = 'Exited too quickly (process log may have details)';
+      this.assertInState(ProcessState.STARTING);
+      this.changeState(ProcessState.BACKOFF);
+      this.log.warn(`exited: ${this.name} (${message}; not expected)`);
+    } else {
+      this.delay = 0;
+      this.backoff = 0;
+      this.exitstatus = es;
+      if (this.state === ProcessState.STARTING) this.changeState(ProcessState.RUNNING);
+      this.assertInState(ProcessState.RUNNING);
+      if (exitExpected) {
+        this.changeState(ProcessState.EXITED, true);
+        this.log.info(`exited: ${this.name} (${message}; expected)`);
+      } else {
+        this.spawnerr = `Bad exit code ${es}`;
+        this.changeState(ProcessState.EXITED, false);
+        this.log.warn(`exited: ${this.name} (${message}; not expected)`);
+      }
+    }
+    this.pid = 0;
+    this.closePipes();
+    this.closeChannels();
+    this.arm();
+    this.host.requestTransition();
+  }
+
+  // ---------------------------------------------------------------- transition
+
+  /** Supervisor's per-loop transition(), run whenever something may have changed. */
+  transition(): void {
+    const now = monoNow();
+    const state = this.state;
+    if (this.host.mood() > SupervisorState.RESTARTING) {
+      if (state === ProcessState.EXITED) {
+        if (this.config.autorestart === true) this.spawn();
+        else if (this.config.autorestart === 'unexpected' && !this.config.exitcodes.includes(this.exitstatus as number)) this.spawn();
+      } else if (state === ProcessState.STOPPED && !this.laststart) {
+        if (this.config.autostart) this.spawn();
+      } else if (state === ProcessState.BACKOFF) {
+        if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
+      }
+    }
+    if (state === ProcessState.STARTING) {
+      if (now - this.startMono > this.config.startsecs) {
+        this.delay = 0;
+        this.backoff = 0;
+        this.assertInState(ProcessState.STARTING);
+        this.changeState(ProcessState.RUNNING);
+        this.log.info(
+          `success: ${this.name} entered RUNNING state, process has stayed up for > than ${this.config.startsecs} seconds (startsecs)`,
+        );
+      }
+    }
+    if (state === ProcessState.BACKOFF) {
+      if (this.backoff > this.config.startretries) {
+        this.giveUp();
+        this.log.info(`gave up: ${this.name} entered FATAL state, too many start retries too quickly`);
+      }
+    } else if (state === ProcessState.STOPPING) {
+      if (this.delay - now <= 0) {
+        this.log.warn(`killing '${this.name}' (${this.pid}) with SIGKILL`);
+        this.kill(signum('KILL'));
+      }
+    }
+    this.arm();
+  }
+
+  /** Arm the one timer this state needs (or none). */
+  private arm(): void {
+    let due = 0;
+    switch (this.state) {
+      case ProcessState.STARTING:
+        if (this.pid) due = this.startMono + this.config.startsecs;
+        break;
+      case ProcessState.BACKOFF:
+        // BACKOFF -> FATAL needs no wait; BACKOFF -> STARTING waits for delay
+        due = this.backoff > this.config.startretries ? monoNow() : this.delay;
+        break;
+      case ProcessState.STOPPING:
+        if (this.pid) due = this.delay;
+        break;
+      case ProcessState.EXITED:
+      case ProcessState.STOPPED:
+        break;
+    }
+    if (!due) {
+      this.clearTimer();
+      return;
+    }
+    if (this.timer && this.timerAt === due) return;
+    this.clearTimer();
+    // Supervisor compares with '>': fire just after the deadline
+    const ms = Math.max(0, Math.ceil((due - monoNow()) * 1000) + 1);
+    this.timerAt = due;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.timerAt = 0;
+      this.host.requestTransition();
+    }, ms);
+  }
+
+  private clearTimer(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.timerAt = 0;
+  }
+
+  /** Whether transition() would act now without an external event. */
+  wantsTransition(): boolean {
+    if (this.host.mood() <= SupervisorState.RESTARTING) return false;
+    if (this.state === ProcessState.EXITED) {
+      return this.config.autorestart === true || (this.config.autorestart === 'unexpected' && !this.config.exitcodes.includes(this.exitstatus as number));
+    }
+    return this.state === ProcessState.STOPPED && !this.laststart && this.config.autostart;
+  }
+
+  isStopped(): boolean {
+    return STOPPED_STATES.has(this.state);
+  }
+
+  reopenLogs(): void {
+    this.channels.stdout?.reopen();
+    this.channels.stderr?.reopen();
+  }
+
+  /** clearProcessLogs: only live channels, as in Supervisor */
+  removeLogs(): void {
+    this.channels.stdout?.removeAndReopen();
+    this.channels.stderr?.removeAndReopen();
+  }
+
+  /** Forget timers (the group is being removed or the engine is closing). */
+  dispose(): void {
+    this.clearTimer();
+    this.closePipes();
+    this.closeChannels();
+  }
+}
+
+function describeErrno(code: string | undefined): string {
+  switch (code) {
+    case 'EACCES':
+      return 'permission denied';
+    case 'ENOENT':
+      return 'the directory does not exist';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    default:
+      return 'cannot open';
+  }
+}
+
+function userName(uid: number): string {
+  const info = requireNative().groupsOf(uid);
+  return info ? info.name : String(uid);
+}

@@ -1,0 +1,161 @@
+// Turning a ProcessConfig into a running child the way Supervisor does
+// (process.py get_execv_args, options.check_execv_args, _spawn_as_child).
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
+import { pyRepr } from '../config/pyformat';
+import type { ProcessConfig } from '../config/model';
+import { shlexSplit, ShlexError } from './shlex';
+import { requireNative, type NativeSpawnResult } from './native';
+
+export type CommandErrorKind = 'BadCommand' | 'NotFound' | 'NotExecutable' | 'NoPermission';
+
+/** Supervisor's ProcessException family: the command cannot be run at all. */
+export class CommandError extends Error {
+  constructor(
+    readonly kind: CommandErrorKind,
+    message: string,
+  ) {
+    super(message);
+  }
+  /** the RPC fault startProcess raises for it */
+  get fault(): 'NO_FILE' | 'NOT_EXECUTABLE' {
+    return this.kind === 'NotFound' ? 'NO_FILE' : 'NOT_EXECUTABLE';
+  }
+}
+
+function pyJoin(dir: string, name: string): string {
+  if (dir === '') return name;
+  return dir.endsWith('/') ? dir + name : `${dir}/${name}`;
+}
+
+/** options.get_path / ProcessConfig.get_path */
+export function searchPath(config: ProcessConfig, env: NodeJS.ProcessEnv = process.env): string[] {
+  const fromProgram = config.environment?.PATH;
+  if (fromProgram !== undefined) return fromProgram.split(':');
+  const p = env.PATH;
+  return p ? p.split(':') : ['/bin', '/usr/bin', '/usr/local/bin'];
+}
+
+export interface ExecArgs {
+  filename: string;
+  argv: string[];
+}
+
+/** get_execv_args + check_execv_args: resolve and check the program, or throw CommandError. */
+export function execvArgs(config: ProcessConfig, env: NodeJS.ProcessEnv = process.env): ExecArgs {
+  let argv: string[];
+  try {
+    argv = shlexSplit(config.command);
+  } catch (e) {
+    if (e instanceof ShlexError) throw new CommandError('BadCommand', `can't parse command ${pyRepr(config.command)}: ${e.message}`);
+    throw e;
+  }
+  if (!argv.length) throw new CommandError('BadCommand', 'command is empty');
+  const program = argv[0];
+  let filename = program;
+  let st: Stats | null = null;
+  if (program.includes('/')) {
+    st = tryStat(program);
+  } else {
+    for (const dir of searchPath(config, env)) {
+      const found = pyJoin(dir, program);
+      st = tryStat(found);
+      if (st) {
+        filename = found;
+        break;
+      }
+    }
+  }
+  if (!st) throw new CommandError('NotFound', `can't find command ${pyRepr(filename)}`);
+  if (st.isDirectory()) throw new CommandError('NotExecutable', `command at ${pyRepr(filename)} is a directory`);
+  if (!(st.mode & 0o111)) throw new CommandError('NotExecutable', `command at ${pyRepr(filename)} is not executable`);
+  try {
+    accessSync(filename, constants.X_OK);
+  } catch {
+    throw new CommandError('NoPermission', `no permission to run command ${pyRepr(filename)}`);
+  }
+  return { filename, argv };
+}
+
+function tryStat(p: string): Stats | null {
+  try {
+    return statSync(p);
+  } catch {
+    return null;
+  }
+}
+
+export interface ChildEnvInput {
+  config: ProcessConfig;
+  group: string;
+  /** the daemon's fallback server URL (first unix server, else first inet) */
+  serverurl: string | null;
+  base?: NodeJS.ProcessEnv;
+}
+
+/** os.environ + SUPERVISOR_* + [supervisord] environment + program environment */
+export function childEnv({ config, group, serverurl, base = process.env }: ChildEnvInput): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(base)) if (v !== undefined) env[k] = v;
+  env.SUPERVISOR_ENABLED = '1';
+  const url = config.serverurl ?? serverurl;
+  if (url) env.SUPERVISOR_SERVER_URL = url;
+  env.SUPERVISOR_PROCESS_NAME = config.name;
+  env.SUPERVISOR_GROUP_NAME = group;
+  Object.assign(env, config.environment ?? {});
+  return env;
+}
+
+export interface SpawnRequest {
+  exec: ExecArgs;
+  env: Record<string, string>;
+  config: ProcessConfig;
+  minfds: number;
+}
+
+/** The spawn failures Supervisor reports before a child exists. */
+export class SpawnFailure extends Error {
+  constructor(
+    readonly stage: 'pipe' | 'fork',
+    readonly code: string,
+  ) {
+    super(`${stage}: ${code}`);
+  }
+}
+
+export function spawnChild(req: SpawnRequest): NativeSpawnResult {
+  const native = requireNative();
+  const { config } = req;
+  let uid = -1;
+  let gid = -1;
+  let groups: number[] | null = null;
+  let setuidError: string | null = null;
+  if (config.uid !== null && config.uid !== undefined) {
+    uid = config.uid;
+    if (uid !== process.getuid?.()) {
+      const who = native.groupsOf(uid);
+      if (!who) setuidError = `Can't find uid ${uid}`;
+      else {
+        gid = who.gid;
+        groups = who.groups;
+      }
+    }
+  }
+  try {
+    return native.spawn({
+      file: req.exec.filename,
+      argv: req.exec.argv,
+      env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
+      cwd: config.directory,
+      umask: config.umask ?? -1,
+      uid,
+      gid,
+      groups,
+      setuidError,
+      redirectStderr: config.redirect_stderr,
+      minfds: req.minfds,
+    });
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    throw new SpawnFailure(err.message === 'fork' ? 'fork' : 'pipe', err.code ?? 'EUNKNOWN');
+  }
+}

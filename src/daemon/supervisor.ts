@@ -1,0 +1,354 @@
+// The engine (supervisord.py Supervisor): groups, the transition pass in
+// priority order, reaping, ordered shutdown, and config diffs for reload.
+// It never polls: a pass runs when a timer, a child exit, a request or a mood
+// change asks for one.
+import type { Config, GroupConfig, ProcessConfig } from '../config/model';
+import { MainLogger } from '../log/mainlog';
+import { autoChildLogName } from '../log/autolog';
+import { EventBus } from './events';
+import { ProcessGroup, sortByPriority } from './group';
+import { Subprocess, type ProcessHost } from './process';
+import { SupervisorState, supervisorStateName } from './states';
+import { decodeWaitStatus } from './signals';
+import { requireNative } from './native';
+
+export interface EngineInit {
+  config: Config;
+  logger: MainLogger;
+  /** syslog ident and messages: "supervisord" or "tsv" */
+  progname?: string;
+  /** minfds in force (after rlimits) */
+  minfds?: number;
+}
+
+export class Supervisor {
+  readonly events = new EventBus();
+  readonly logger: MainLogger;
+  /** the config the daemon runs (what reloadConfig re-reads replaces processGroupConfigs only) */
+  config: Config;
+  /** group configs known to the daemon: the last parsed ones (addProcessGroup picks from here) */
+  processGroupConfigs: GroupConfig[];
+  readonly groups = new Map<string, ProcessGroup>();
+  private moodValue: SupervisorState = SupervisorState.RUNNING;
+  private readonly pids = new Map<number, Subprocess>();
+  private transitionQueued = false;
+  private stopping = false;
+  private stopGroups: ProcessGroup[] | null = null;
+  private lastShutdownReport = -Infinity;
+  private shutdownTimer: NodeJS.Timeout | null = null;
+  private stoppedResolve: (() => void) | null = null;
+  /** resolves when every process is stopped after shutdown()/restart() */
+  readonly stopped: Promise<void>;
+  private sigchld: (() => void) | null = null;
+  private foreignZombie = 0;
+  readonly progname: string;
+  private readonly host: ProcessHost;
+  private closed = false;
+
+  constructor(init: EngineInit) {
+    this.config = init.config;
+    this.processGroupConfigs = init.config.groups;
+    this.logger = init.logger;
+    this.progname = init.progname ?? 'supervisord';
+    this.stopped = new Promise((r) => (this.stoppedResolve = r));
+    const sd = init.config.supervisord;
+    const minfds = init.minfds ?? sd.minfds;
+    // eslint-disable-next-line @typescript-eslint/no-this-alias
+    const engine = this;
+    this.host = {
+      logger: this.logger,
+      events: this.events,
+      mood: () => this.moodValue,
+      minfds,
+      stripAnsi: sd.strip_ansi,
+      serverurl: init.config.serverurl,
+      identifier: sd.identifier,
+      progname: this.progname,
+      registerPid: (pid, proc) => engine.pids.set(pid, proc),
+      requestTransition: () => engine.requestTransition(),
+    };
+  }
+
+  get mood(): SupervisorState {
+    return this.moodValue;
+  }
+
+  setMood(to: SupervisorState): void {
+    const from = this.moodValue;
+    if (from === to) return;
+    this.moodValue = to;
+    this.events.emit('mood', { from, to });
+    if (to < SupervisorState.RUNNING) this.shutdownStep();
+  }
+
+  /** Add every configured group, start reaping, and run the first pass. */
+  start(): void {
+    this.installReaper();
+    for (const g of this.config.groups) this.addProcessGroup(g);
+    this.events.emit('supervisorState', { state: 'RUNNING' });
+    this.requestTransition();
+  }
+
+  // ------------------------------------------------------------------ groups
+
+  addProcessGroup(config: GroupConfig): boolean {
+    if (this.groups.has(config.name)) return false;
+    const group = new ProcessGroup(config);
+    const sd = this.config.supervisord;
+    for (const pc of config.processes) {
+      const auto = (channel: 'stdout' | 'stderr', target: string | null): string | null =>
+        target === 'AUTO' ? autoChildLogName(sd.childlogdir, pc.name, sd.identifier, channel) : target;
+      const logs = {
+        stdout: auto('stdout', pc.stdout_logfile),
+        stderr: pc.redirect_stderr ? null : auto('stderr', pc.stderr_logfile),
+      };
+      group.processes.set(pc.name, new Subprocess(pc, config.name, this.host, logs));
+    }
+    this.groups.set(config.name, group);
+    this.events.emit('groupAdded', { group: config.name });
+    this.requestTransition();
+    return true;
+  }
+
+  /** False when a process of the group is not stopped (STILL_RUNNING). */
+  removeProcessGroup(name: string): boolean {
+    const group = this.groups.get(name);
+    if (!group) return false;
+    if (group.unstopped().length) return false;
+    group.dispose();
+    this.groups.delete(name);
+    this.events.emit('groupRemoved', { group: name });
+    return true;
+  }
+
+  /** Groups sorted as Supervisor sorts them: by priority, stable. */
+  sortedGroups(): ProcessGroup[] {
+    return sortByPriority([...this.groups.values()]);
+  }
+
+  /** (group, process) pairs in priority order (rpcinterface._getAllProcesses). */
+  allProcesses(lexical = false): [ProcessGroup, Subprocess][] {
+    const out: [ProcessGroup, Subprocess][] = [];
+    if (lexical) {
+      for (const gname of [...this.groups.keys()].sort()) {
+        const g = this.groups.get(gname) as ProcessGroup;
+        for (const pname of [...g.processes.keys()].sort()) out.push([g, g.processes.get(pname) as Subprocess]);
+      }
+      return out;
+    }
+    for (const g of this.sortedGroups()) for (const p of sortByPriority([...g.processes.values()])) out.push([g, p]);
+    return out;
+  }
+
+  // -------------------------------------------------------------- the "loop"
+
+  requestTransition(): void {
+    if (this.transitionQueued || this.closed) return;
+    this.transitionQueued = true;
+    setImmediate(() => {
+      this.transitionQueued = false;
+      this.runPass();
+    });
+  }
+
+  /** One iteration of Supervisor's runforever, minus the polling. */
+  private runPass(): void {
+    if (this.closed) return;
+    if (this.moodValue < SupervisorState.RUNNING) {
+      this.shutdownStep();
+      if (this.closed) return;
+    }
+    for (const g of this.sortedGroups()) g.transition();
+    if (this.moodValue < SupervisorState.RUNNING) this.shutdownStep();
+  }
+
+  // ----------------------------------------------------------------- reaping
+
+  private installReaper(): void {
+    if (this.sigchld) return;
+    this.sigchld = () => this.reap();
+    process.on('SIGCHLD', this.sigchld);
+  }
+
+  /** Reap every exited child we know; a zombie we do not know is reaped on a later pass (it may be Node's). */
+  reap(): void {
+    const native = requireNative();
+    let unknown = 0;
+    for (let i = 0; i < 1000; i++) {
+      const pid = native.peekExited();
+      if (!pid) break;
+      const proc = this.pids.get(pid);
+      if (!proc) {
+        unknown = pid;
+        break;
+      }
+      const sts = native.waitpid(pid);
+      this.pids.delete(pid);
+      if (sts >= 0) proc.finish(sts);
+    }
+    if (unknown) {
+      // a child of Node itself (child_process) sits first in line: check ours one by one
+      for (const [pid, proc] of [...this.pids]) {
+        const sts = native.waitpid(pid);
+        if (sts === -1) continue;
+        this.pids.delete(pid);
+        if (sts >= 0) proc.finish(sts);
+      }
+      if (unknown === this.foreignZombie) {
+        // still unreaped after a turn of the loop: an orphan we inherited (PID 1 duty)
+        const sts = native.waitpid(unknown);
+        if (sts >= 0) this.logger.info(`reaped unknown pid ${unknown} (${decodeWaitStatus(sts).message})`);
+        this.foreignZombie = 0;
+      } else {
+        this.foreignZombie = unknown;
+        setTimeout(() => this.reap(), 50).unref();
+      }
+    }
+  }
+
+  /** pid -> process, for children still running. */
+  get livePids(): ReadonlyMap<number, Subprocess> {
+    return this.pids;
+  }
+
+  // ---------------------------------------------------------------- shutdown
+
+  /** TERM/INT/QUIT or the shutdown RPC: stop everything in order, then resolve `stopped`. */
+  shutdown(): void {
+    this.setMood(SupervisorState.SHUTDOWN);
+  }
+
+  /** HUP or the restart RPC: the same ordered stop; the lifecycle then reloads in-process. */
+  restart(): void {
+    if (this.moodValue === SupervisorState.SHUTDOWN) return;
+    this.setMood(SupervisorState.RESTARTING);
+  }
+
+  private shutdownStep(): void {
+    if (this.closed) return;
+    if (!this.stopping) {
+      this.stopping = true;
+      this.stopGroups = this.sortedGroups();
+      this.events.emit('supervisorState', { state: 'STOPPING' });
+    }
+    // one group at a time, highest priority number first
+    for (;;) {
+      const last = this.stopGroups?.[this.stopGroups.length - 1];
+      if (last) last.stopAll();
+      if (this.shutdownReport().length === 0) {
+        this.finishStopping();
+        return;
+      }
+      if (last && !last.unstopped().length) {
+        this.stopGroups?.pop();
+        continue;
+      }
+      return;
+    }
+  }
+
+  private shutdownReport(): Subprocess[] {
+    const unstopped: Subprocess[] = [];
+    for (const g of this.groups.values()) unstopped.push(...g.unstopped());
+    if (unstopped.length) {
+      const now = performance.now() / 1000;
+      if (now > this.lastShutdownReport + 3) {
+        this.logger.info(`waiting for ${unstopped.map((p) => p.name).join(', ')} to die`);
+        this.lastShutdownReport = now;
+        for (const p of unstopped) this.logger.blather(`${p.name} state: ${p.state}`);
+      }
+      if (!this.shutdownTimer) {
+        // the 3-second report is the only timer a stopping daemon keeps
+        this.shutdownTimer = setTimeout(() => {
+          this.shutdownTimer = null;
+          this.requestTransition();
+        }, 3000);
+      }
+    }
+    return unstopped;
+  }
+
+  private finishStopping(): void {
+    if (this.shutdownTimer) clearTimeout(this.shutdownTimer);
+    this.shutdownTimer = null;
+    this.close();
+    this.stoppedResolve?.();
+  }
+
+  /** Drop timers, signal handlers and pipes; the engine does nothing afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.sigchld) process.off('SIGCHLD', this.sigchld);
+    this.sigchld = null;
+    for (const g of this.groups.values()) g.dispose();
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  stateName(): string {
+    return supervisorStateName(this.moodValue);
+  }
+
+  // ------------------------------------------------------------------ reload
+
+  /** supervisord.diff_to_active against a freshly parsed list of group configs. */
+  diffToActive(next: GroupConfig[]): { added: GroupConfig[]; changed: GroupConfig[]; removed: GroupConfig[] } {
+    const cur = [...this.groups.values()].map((g) => g.config);
+    const curByName = new Map(cur.map((c) => [c.name, c]));
+    const nextByName = new Map(next.map((c) => [c.name, c]));
+    const added = next.filter((c) => !curByName.has(c.name));
+    const removed = cur.filter((c) => !nextByName.has(c.name));
+    const changed = next.filter((c) => {
+      const old = curByName.get(c.name);
+      return old !== undefined && !groupConfigsEqual(old, c);
+    });
+    return { added, changed, removed };
+  }
+}
+
+const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
+  'name', 'uid', 'command', 'directory', 'umask', 'priority', 'autostart', 'autorestart', 'startsecs', 'startretries',
+  'stdout_logfile', 'stdout_capture_maxbytes', 'stdout_events_enabled', 'stdout_syslog', 'stdout_logfile_backups',
+  'stdout_logfile_maxbytes', 'stderr_logfile', 'stderr_capture_maxbytes', 'stderr_logfile_backups',
+  'stderr_logfile_maxbytes', 'stderr_events_enabled', 'stderr_syslog', 'stopsignal', 'stopwaitsecs', 'stopasgroup',
+  'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'serverurl',
+];
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** ProcessConfig.__eq__: every field equal, skipping those where either side is AUTO. */
+export function processConfigsEqual(a: ProcessConfig, b: ProcessConfig): boolean {
+  for (const f of PROCESS_FIELDS) {
+    const x = a[f];
+    const y = b[f];
+    if (x === 'AUTO' || y === 'AUTO') continue;
+    if (f === 'environment') {
+      const ex = x as Record<string, string>;
+      const ey = y as Record<string, string>;
+      const kx = Object.keys(ex ?? {}).sort();
+      const ky = Object.keys(ey ?? {}).sort();
+      if (!same(kx, ky) || kx.some((k) => ex[k] !== ey[k])) return false;
+      continue;
+    }
+    if (!same(x, y)) return false;
+  }
+  return true;
+}
+
+export function groupConfigsEqual(a: GroupConfig, b: GroupConfig): boolean {
+  const kindA = a.kind === 'group' ? 'program' : a.kind;
+  const kindB = b.kind === 'group' ? 'program' : b.kind;
+  if (kindA !== kindB || a.name !== b.name || a.priority !== b.priority) return false;
+  if (a.processes.length !== b.processes.length) return false;
+  for (let i = 0; i < a.processes.length; i++) if (!processConfigsEqual(a.processes[i], b.processes[i])) return false;
+  if (kindA === 'eventlistener') {
+    if (a.buffer_size !== b.buffer_size || !same(a.events, b.events) || a.result_handler !== b.result_handler) return false;
+  }
+  if (kindA === 'fcgi-program' && !same(a.socket, b.socket)) return false;
+  return true;
+}

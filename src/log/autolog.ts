@@ -1,0 +1,63 @@
+// AUTO child logs: a fresh mkstemp-style file per channel at group-add time
+// (options.get_autochildlog_name) and the purge of old ones at start and
+// reload unless nocleanup (options.clear_autochildlogdir).
+import { closeSync, openSync, readdirSync, unlinkSync, constants } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+const CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_';
+
+function randomName(n = 8): string {
+  const b = randomBytes(n);
+  let s = '';
+  for (let i = 0; i < n; i++) s += CHARS[b[i] % CHARS.length];
+  return s;
+}
+
+/** Creates `<name>-<channel>---<identifier>-XXXXXXXX.log` (mode 0600) and returns its path. */
+export function autoChildLogName(dir: string, name: string, identifier: string, channel: 'stdout' | 'stderr'): string {
+  const prefix = `${name}-${channel}---${identifier}-`;
+  for (let attempt = 0; ; attempt++) {
+    const p = join(dir, `${prefix}${randomName()}.log`);
+    try {
+      const fd = openSync(p, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
+      closeSync(fd);
+      return p;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw e;
+    }
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Python re.match: anchored at the start only. */
+export function autoLogPattern(identifier: string): RegExp {
+  return new RegExp(`^.+?---${escapeRegExp(identifier)}-\\S+\\.log\\.{0,1}\\d{0,4}`);
+}
+
+export interface PurgeLogger {
+  warn(msg: string): void;
+}
+
+export function clearAutoChildLogDir(dir: string, identifier: string, logger: PurgeLogger): void {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    logger.warn('Could not clear childlog dir');
+    return;
+  }
+  const re = autoLogPattern(identifier);
+  for (const n of names) {
+    if (!re.test(n)) continue;
+    const p = join(dir, n);
+    try {
+      unlinkSync(p);
+    } catch {
+      logger.warn(`Failed to clean up '${p}'`);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+// One output channel (stdout or stderr) of one process, as Supervisor's
+// POutputDispatcher handles it: capture-mode token scanning, strip_ansi, the
+// child log file (rotating) and/or syslog, the DEBG copy in the main log, and
+// the output events.
+import { LogFile } from './logfile';
+import { Level } from './levels';
+import { loadNative } from '../daemon/native';
+import type { MainLogger } from './mainlog';
+
+export const BEGIN_TOKEN = Buffer.from('<!--XSUPERVISOR:BEGIN-->');
+export const END_TOKEN = Buffer.from('<!--XSUPERVISOR:END-->');
+
+export interface ChannelSettings {
+  processName: string;
+  channel: 'stdout' | 'stderr';
+  /** resolved path (AUTO already replaced), 'syslog', or null */
+  logfile: string | null;
+  maxbytes: number;
+  backups: number;
+  syslog: boolean;
+  captureMaxbytes: number;
+  stripAnsi: boolean;
+  ident: string;
+}
+
+export interface ChannelHooks {
+  /** every chunk as logged (after strip_ansi) */
+  output(data: Buffer): void;
+  /** a complete capture-mode payload */
+  communication(data: Buffer): void;
+}
+
+const ESC_BEGIN = Buffer.from('\x1b[');
+const TERMINATORS = new Set(Array.from('HfABCDRsuJKhlpm', (c) => c.charCodeAt(0)));
+
+/** dispatchers.stripEscapes: drop `ESC[` up to and including one of HfABCDRsuJKhlpm. */
+export function stripEscapes(s: Buffer): Buffer {
+  let i = s.indexOf(ESC_BEGIN);
+  if (i < 0) return s;
+  const parts: Buffer[] = [];
+  let start = 0;
+  while (i >= 0) {
+    parts.push(s.subarray(start, i));
+    let j = i + 1; // Supervisor starts scanning at '[' (never a terminator)
+    while (j < s.length && !TERMINATORS.has(s[j])) j++;
+    if (j >= s.length) return Buffer.concat(parts);
+    start = j + 1;
+    i = s.indexOf(ESC_BEGIN, start);
+  }
+  parts.push(s.subarray(start));
+  return Buffer.concat(parts);
+}
+
+/** asynchat.find_prefix_at_end: length of the longest suffix of data that is a prefix of token. */
+function findPrefixAtEnd(data: Buffer, token: Buffer): number {
+  let l = token.length - 1;
+  while (l > 0 && !data.subarray(data.length - l).equals(token.subarray(0, l))) l--;
+  return l;
+}
+
+function pyReprName(s: string): string {
+  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+export class ChannelLog {
+  private file: LogFile | null = null;
+  private syslogOn: boolean;
+  private capturemode = false;
+  private capture: Buffer[] | null;
+  private captureLen = 0;
+  private pending: Buffer = Buffer.alloc(0);
+
+  constructor(
+    private readonly s: ChannelSettings,
+    private readonly main: MainLogger,
+    private readonly hooks: ChannelHooks,
+  ) {
+    this.syslogOn = s.syslog || s.logfile === 'syslog';
+    if (s.logfile && s.logfile !== 'syslog') {
+      // may throw (EACCES, ENOENT): the caller reports it as a spawn error
+      this.file = new LogFile(s.logfile, s.maxbytes, s.backups);
+    }
+    this.capture = s.captureMaxbytes > 0 ? [] : null;
+  }
+
+  /** Data read from the pipe. */
+  feed(data: Buffer): void {
+    if (this.capture === null) {
+      this.log(data);
+      return;
+    }
+    this.pending = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    this.recordOutput();
+  }
+
+  private recordOutput(): void {
+    for (;;) {
+      const token = this.capturemode ? END_TOKEN : BEGIN_TOKEN;
+      if (this.pending.length <= token.length) return; // Supervisor holds short tails
+      const data = this.pending;
+      this.pending = Buffer.alloc(0);
+      const at = data.indexOf(token);
+      if (at < 0) {
+        const keep = findPrefixAtEnd(data, token);
+        if (keep) {
+          this.pending = data.subarray(data.length - keep);
+          this.log(data.subarray(0, data.length - keep));
+        } else {
+          this.log(data);
+        }
+        return;
+      }
+      this.log(data.subarray(0, at));
+      this.toggleCapturemode();
+      this.pending = data.subarray(at + token.length);
+      if (!this.pending.length) return;
+    }
+  }
+
+  private toggleCapturemode(): void {
+    this.capturemode = !this.capturemode;
+    if (!this.capturemode && this.capture) {
+      const data = Buffer.concat(this.capture);
+      this.capture = [];
+      this.captureLen = 0;
+      this.hooks.communication(data);
+      this.main.debug(`${pyReprName(this.s.processName)} ${this.s.channel} emitted a comm event`);
+    }
+  }
+
+  private log(raw: Buffer): void {
+    if (!raw.length) return;
+    const data = this.s.stripAnsi ? stripEscapes(raw) : raw;
+    if (!data.length) return;
+    if (this.capturemode && this.capture) {
+      // BoundIO: on overflow keep the newest bytes
+      this.capture.push(data);
+      this.captureLen += data.length;
+      const max = this.s.captureMaxbytes;
+      if (this.captureLen > max) {
+        const all = Buffer.concat(this.capture);
+        const kept = all.subarray(Math.min(data.length, all.length));
+        this.capture = [kept];
+        this.captureLen = kept.length;
+      }
+    } else {
+      if (this.file) this.file.write(data);
+      if (this.syslogOn) this.toSyslog(data);
+    }
+    if (this.main.level <= Level.DEBG) {
+      const text = isUtf8(data) ? data.toString('utf8') : `Undecodable: ${JSON.stringify(data.toString('latin1'))}`;
+      this.main.debug(`${pyReprName(this.s.processName)} ${this.s.channel} output:\n${text}`);
+    }
+    this.hooks.output(data);
+  }
+
+  private toSyslog(data: Buffer): void {
+    const native = loadNative();
+    if (!native) return;
+    const text = data.toString('utf8').replace(/\n+$/, '');
+    for (const line of text.split('\n')) native.syslog(this.s.ident, `${this.s.processName} ${line}`);
+  }
+
+  /** the file's current path (for tail/read), or null */
+  get path(): string | null {
+    return this.file ? this.file.path : null;
+  }
+
+  reopen(): void {
+    this.file?.reopen();
+  }
+
+  /** clearProcessLogs: remove and reopen */
+  removeAndReopen(): void {
+    if (this.file) {
+      this.file.remove();
+      this.file.reopen();
+    }
+    if (this.capture) {
+      this.capture = [];
+      this.captureLen = 0;
+    }
+  }
+
+  close(): void {
+    this.file?.close();
+    this.file = null;
+  }
+}
+
+function isUtf8(b: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,105 @@
+// A log file written with synchronous appends and Supervisor's size-based
+// rotation (loggers.RotatingFileHandler): after each write, if the file has
+// reached maxbytes, shift .N-1 -> .N ... base -> .1 and start a new base.
+// Writes are whole chunks and rotation happens only between writes, so no
+// byte is lost or duplicated whatever the write rate. A file may exceed
+// maxbytes by one chunk, as in Supervisor.
+import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+
+export class LogFile {
+  private fd = -1;
+  private size = 0;
+  /** rotation is only possible for regular files (not /dev/stdout, pipes, ttys) */
+  private regular = true;
+
+  constructor(
+    readonly path: string,
+    readonly maxbytes: number,
+    readonly backups: number,
+    private readonly mode = 0o666,
+  ) {
+    this.open();
+  }
+
+  private open(): void {
+    this.fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, this.mode);
+    const st = fstatSync(this.fd);
+    this.regular = st.isFile();
+    this.size = this.regular ? st.size : 0;
+  }
+
+  get opened(): boolean {
+    return this.fd >= 0;
+  }
+
+  write(data: Buffer | string): void {
+    if (this.fd < 0) return;
+    const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    let off = 0;
+    let spins = 0;
+    while (off < buf.length) {
+      try {
+        off += writeSync(this.fd, buf, off, buf.length - off);
+      } catch (e) {
+        // a non-blocking pipe (e.g. /dev/stdout of a pipeline) may push back
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && spins++ < 10000) continue;
+        throw e;
+      }
+    }
+    this.size += buf.length;
+    if (this.maxbytes > 0 && this.regular && this.size >= this.maxbytes) this.rollover();
+  }
+
+  private rollover(): void {
+    closeSync(this.fd);
+    this.fd = -1;
+    if (this.backups > 0) {
+      for (let i = this.backups - 1; i > 0; i--) {
+        const sfn = `${this.path}.${i}`;
+        if (existsSync(sfn)) removeAndRename(sfn, `${this.path}.${i + 1}`);
+      }
+      removeAndRename(this.path, `${this.path}.1`);
+    }
+    // Supervisor reopens with 'wb': backups=0 truncates in place
+    this.fd = openSync(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, this.mode);
+    this.size = 0;
+  }
+
+  /** SIGUSR2 / after logrotate: start writing to whatever file is at path now. */
+  reopen(): void {
+    this.close();
+    this.open();
+  }
+
+  /** clearLog: remove the file (not its backups) and start a new one. */
+  remove(): void {
+    this.close();
+    try {
+      unlinkSync(this.path);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
+  }
+
+  close(): void {
+    if (this.fd >= 0) {
+      // never close the daemon's own stdio
+      if (this.fd > 2) closeSync(this.fd);
+      this.fd = -1;
+    }
+  }
+}
+
+function removeAndRename(sfn: string, dfn: string): void {
+  try {
+    unlinkSync(dfn);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+  try {
+    renameSync(sfn, dfn);
+  } catch (e) {
+    // a cleanup script removed the active log: nothing to keep
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}

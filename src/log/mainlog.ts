@@ -1,0 +1,142 @@
+// The daemon's main log: `YYYY-MM-DD HH:MM:SS,mmm LEVL message\n` in local
+// time (options.make_logger), to a rotating file or syslog, and copied to
+// stdout with -n unless silent.
+import { LogFile } from './logfile';
+import { Level, levelTag, type LevelNumber } from './levels';
+import { loadNative } from '../daemon/native';
+
+export interface LogSink {
+  emit(line: string, level: LevelNumber, message: string): void;
+  reopen(): void;
+  remove(): void;
+  close(): void;
+}
+
+function pad(n: number, w = 2): string {
+  return String(n).padStart(w, '0');
+}
+
+export function asctime(ms: number = Date.now()): string {
+  const d = new Date(ms);
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())},${pad(d.getMilliseconds(), 3)}`
+  );
+}
+
+export class FileSink implements LogSink {
+  readonly file: LogFile;
+  constructor(path: string, maxbytes: number, backups: number) {
+    this.file = new LogFile(path, maxbytes, backups);
+  }
+  emit(line: string): void {
+    this.file.write(line);
+  }
+  reopen(): void {
+    this.file.reopen();
+  }
+  remove(): void {
+    this.file.remove();
+  }
+  close(): void {
+    this.file.close();
+  }
+}
+
+export class StdoutSink implements LogSink {
+  emit(line: string): void {
+    try {
+      process.stdout.write(line);
+    } catch {
+      // a closed terminal must not take the daemon down
+    }
+  }
+  reopen(): void {}
+  remove(): void {}
+  close(): void {}
+}
+
+/** Python's syslog.syslog per line, LOG_USER|LOG_INFO, ident = program name. */
+export class SyslogSink implements LogSink {
+  constructor(
+    private readonly ident: string,
+    private readonly format: (message: string, level: LevelNumber) => string,
+  ) {}
+  emit(_line: string, level: LevelNumber, message: string): void {
+    const native = loadNative();
+    if (!native) return;
+    for (const l of message.replace(/\n+$/, '').split('\n')) native.syslog(this.ident, this.format(l, level).replace(/\n$/, ''));
+  }
+  reopen(): void {}
+  remove(): void {}
+  close(): void {}
+}
+
+export class MainLogger {
+  level: LevelNumber;
+  private sinks: LogSink[] = [];
+  /** what was logged before the sinks existed (parse messages, early errors) */
+  private pending: [LevelNumber, string][] | null = [];
+
+  constructor(level: LevelNumber = Level.INFO) {
+    this.level = level;
+  }
+
+  setSinks(sinks: LogSink[]): void {
+    this.sinks = sinks;
+    const pending = this.pending ?? [];
+    this.pending = null;
+    for (const [lvl, msg] of pending) this.log(lvl, msg);
+  }
+
+  get sinkList(): readonly LogSink[] {
+    return this.sinks;
+  }
+
+  log(level: LevelNumber, message: string): void {
+    if (level < this.level) return;
+    if (this.pending) {
+      this.pending.push([level, message]);
+      return;
+    }
+    const line = `${asctime()} ${levelTag(level)} ${message}\n`;
+    for (const s of this.sinks) {
+      try {
+        s.emit(line, level, message);
+      } catch {
+        // like Supervisor's handleError: a failing sink never stops the daemon
+      }
+    }
+  }
+
+  critical(m: string): void {
+    this.log(Level.CRIT, m);
+  }
+  error(m: string): void {
+    this.log(Level.ERRO, m);
+  }
+  warn(m: string): void {
+    this.log(Level.WARN, m);
+  }
+  info(m: string): void {
+    this.log(Level.INFO, m);
+  }
+  debug(m: string): void {
+    this.log(Level.DEBG, m);
+  }
+  trace(m: string): void {
+    this.log(Level.TRAC, m);
+  }
+  blather(m: string): void {
+    this.log(Level.BLAT, m);
+  }
+
+  reopen(): void {
+    for (const s of this.sinks) s.reopen();
+  }
+
+  close(): void {
+    for (const s of this.sinks) s.close();
+    this.sinks = [];
+  }
+}

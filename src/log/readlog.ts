@@ -1,0 +1,81 @@
+// Supervisor's log reading for the RPC layer (options.readFile / tailFile),
+// byte for byte, quirks included (tail returns the last `length` bytes, not
+// the bytes from `offset`).
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+
+export class ReadLogError extends Error {
+  constructor(readonly fault: 'BAD_ARGUMENTS' | 'FAILED') {
+    super(fault);
+  }
+}
+
+function readAt(fd: number, pos: number, len: number): Buffer {
+  const buf = Buffer.alloc(Math.max(0, len));
+  let got = 0;
+  while (got < len) {
+    const n = readSync(fd, buf, got, len - got, pos + got);
+    if (n <= 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+export function readFile(filename: string, offset: number, length: number): Buffer {
+  let fd: number;
+  try {
+    fd = openSync(filename, 'r');
+  } catch {
+    throw new ReadLogError('FAILED');
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (offset < 0) {
+      if (length) throw new ReadLogError('BAD_ARGUMENTS');
+      const pos = Math.max(0, size + offset);
+      return readAt(fd, pos, Math.min(-offset, size - pos));
+    }
+    if (length < 0) throw new ReadLogError('BAD_ARGUMENTS');
+    if (length === 0) return readAt(fd, offset, Math.max(0, size - offset));
+    return readAt(fd, offset, Math.max(0, Math.min(length, size - offset)));
+  } catch (e) {
+    if (e instanceof ReadLogError) throw e;
+    throw new ReadLogError('FAILED');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+export interface TailResult {
+  data: Buffer;
+  offset: number;
+  overflow: boolean;
+}
+
+export function tailFile(filename: string, offset: number, length: number): TailResult {
+  let fd: number;
+  try {
+    fd = openSync(filename, 'r');
+  } catch {
+    return { data: Buffer.alloc(0), offset, overflow: false };
+  }
+  try {
+    const sz = fstatSync(fd).size;
+    let overflow = false;
+    if (sz > offset + length) {
+      overflow = true;
+      offset = sz - 1;
+    }
+    if (offset + length > sz) {
+      if (offset > sz - 1) length = 0;
+      offset = sz - length;
+    }
+    if (offset < 0) offset = 0;
+    if (length < 0) length = 0;
+    const data = length === 0 ? Buffer.alloc(0) : readAt(fd, offset, length);
+    return { data, offset: sz, overflow };
+  } catch {
+    return { data: Buffer.alloc(0), offset, overflow: false };
+  } finally {
+    closeSync(fd);
+  }
+}

@@ -1,0 +1,208 @@
+// The process state machine with real programs: every transition, the
+// backoff arithmetic, autorestart rules, stop signals and SIGKILL, process
+// group stop, and every spawn error as Supervisor reports it.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { TempDir, writeConf, load, startEngine, waitState, sleep, pidAlive, type TestEngine } from './helpers/daemon-env';
+import { ProcessState } from '../src/daemon/states';
+
+async function withEngine(body: string, fn: (t: TestEngine, dir: TempDir) => Promise<void>, extra = ''): Promise<void> {
+  const dir = new TempDir();
+  const te = startEngine(load(writeConf(dir, body, extra)));
+  try {
+    await fn(te, dir);
+  } finally {
+    await te.close();
+    dir.cleanup();
+  }
+}
+
+const mainLog = (dir: TempDir): string => dir.read('supervisord.log');
+
+test('startsecs=0: STOPPED -> STARTING -> RUNNING, stop: STOPPING -> STOPPED by SIGTERM', async () => {
+  await withEngine('[program:a]\ncommand=sleep 60\nstartsecs=0\n', async ({ engine, trace }, dir) => {
+    const running = await waitState(engine, 'a', ProcessState.RUNNING);
+    assert.ok(running.pid > 0);
+    const proc = engine.groups.get('a')!.processes.get('a')!;
+    assert.equal(proc.stop(), null);
+    const stopped = await waitState(engine, 'a', ProcessState.STOPPED);
+    assert.equal(stopped.exitstatus, -1);
+    assert.deepEqual(trace(), ['a STOPPED->STARTING', 'a STARTING->RUNNING', 'a RUNNING->STOPPING', 'a STOPPING->STOPPED']);
+    assert.match(mainLog(dir), /INFO spawned: 'a' with pid \d+\n/);
+    assert.match(mainLog(dir), /INFO success: a entered RUNNING state, process has stayed up for > than 0 seconds \(startsecs\)/);
+    assert.match(mainLog(dir), /WARN stopped: a \(terminated by SIGTERM\)/);
+  });
+});
+
+test('startsecs=1: RUNNING only after the process stayed up more than startsecs', async () => {
+  await withEngine('[program:a]\ncommand=sleep 60\nstartsecs=1\n', async ({ engine }) => {
+    const starting = await waitState(engine, 'a', ProcessState.STARTING);
+    const running = await waitState(engine, 'a', ProcessState.RUNNING);
+    assert.ok(running.time - starting.time > 1, `RUNNING after ${running.time - starting.time}s`);
+  });
+});
+
+test('backoff: 1, 2 s waits, FATAL after startretries+1 attempts, tries counted', async () => {
+  await withEngine('[program:f]\ncommand=/bin/sh -c "exit 3"\nstartretries=2\nstartsecs=1\n', async ({ engine, transitions }, dir) => {
+    await waitState(engine, 'f', ProcessState.FATAL, 20000);
+    const f = transitions.filter((t) => t.name === 'f');
+    const seq = f.map((t) => `${ProcessState[t.to]}:${t.tries}`);
+    assert.deepEqual(seq, ['STARTING:0', 'BACKOFF:1', 'STARTING:1', 'BACKOFF:2', 'STARTING:2', 'BACKOFF:3', 'FATAL:0']);
+    const backoffs = f.filter((t) => t.to === ProcessState.BACKOFF);
+    const starts = f.filter((t) => t.to === ProcessState.STARTING);
+    // each retry waits `backoff` seconds after entering BACKOFF
+    assert.ok(starts[1].time - backoffs[0].time >= 1 && starts[1].time - backoffs[0].time < 1.9);
+    assert.ok(starts[2].time - backoffs[1].time >= 2 && starts[2].time - backoffs[1].time < 2.9);
+    const log = mainLog(dir);
+    assert.equal((log.match(/WARN exited: f \(exit status 3; not expected\)/g) ?? []).length, 3);
+    assert.match(log, /INFO gave up: f entered FATAL state, too many start retries too quickly/);
+    const proc = engine.groups.get('f')!.processes.get('f')!;
+    assert.equal(proc.spawnerr, 'Exited too quickly (process log may have details)');
+  });
+});
+
+test('autorestart=unexpected: expected exit stays EXITED, unexpected exit restarts', async () => {
+  const body =
+    '[program:ok]\ncommand=/bin/sh -c "sleep 0.3; exit 0"\nstartsecs=0\n' +
+    '[program:bad]\ncommand=/bin/sh -c "sleep 0.3; exit 4"\nstartsecs=0\nexitcodes=0,2\n';
+  await withEngine(body, async ({ engine, transitions }, dir) => {
+    const exited = await waitState(engine, 'ok', ProcessState.EXITED);
+    assert.equal(exited.expected, true);
+    assert.equal(exited.exitstatus, 0);
+    await waitState(engine, 'bad', ProcessState.STARTING, 10000, 2);
+    const badExit = transitions.find((t) => t.name === 'bad' && t.to === ProcessState.EXITED)!;
+    assert.equal(badExit.expected, false);
+    assert.equal(engine.groups.get('bad')!.processes.get('bad')!.spawnerr === null, true); // cleared by the respawn
+    await sleep(400);
+    assert.equal(engine.groups.get('ok')!.processes.get('ok')!.state, ProcessState.EXITED);
+    assert.match(mainLog(dir), /INFO exited: ok \(exit status 0; expected\)/);
+    assert.match(mainLog(dir), /WARN exited: bad \(exit status 4; not expected\)/);
+  });
+});
+
+test('autorestart=true restarts after an expected exit; autorestart=false never restarts', async () => {
+  const body =
+    '[program:always]\ncommand=/bin/sh -c "sleep 0.2"\nstartsecs=0\nautorestart=true\n' +
+    '[program:never]\ncommand=/bin/sh -c "sleep 0.2; exit 9"\nstartsecs=0\nautorestart=false\n';
+  await withEngine(body, async ({ engine }) => {
+    await waitState(engine, 'always', ProcessState.RUNNING, 10000, 3);
+    const never = engine.groups.get('never')!.processes.get('never')!;
+    assert.equal(never.state, ProcessState.EXITED);
+    assert.equal(never.exitstatus, 9);
+    assert.equal(never.spawnerr, 'Bad exit code 9');
+  });
+});
+
+test('autostart=false stays STOPPED until started', async () => {
+  await withEngine('[program:lazy]\ncommand=sleep 60\nautostart=false\nstartsecs=0\n[program:other]\ncommand=sleep 60\nstartsecs=0\n', async ({ engine }) => {
+    await waitState(engine, 'other', ProcessState.RUNNING);
+    const lazy = engine.groups.get('lazy')!.processes.get('lazy')!;
+    assert.equal(lazy.state, ProcessState.STOPPED);
+    assert.equal(lazy.laststart, 0);
+    lazy.spawn();
+    await waitState(engine, 'lazy', ProcessState.RUNNING);
+  });
+});
+
+test('stopsignal, then SIGKILL after stopwaitsecs for a process that ignores it', async () => {
+  const script = `trap 'echo got INT' INT; trap '' TERM; echo ready; while :; do sleep 0.05; done`;
+  await withEngine(`[program:stubborn]\ncommand=/bin/sh -c "${script}"\nstartsecs=0\nstopwaitsecs=1\nstopsignal=INT\n`, async ({ engine, trace }, dir) => {
+    await waitState(engine, 'stubborn', ProcessState.RUNNING);
+    await sleep(200);
+    const p = engine.groups.get('stubborn')!.processes.get('stubborn')!;
+    const t0 = performance.now();
+    p.stop();
+    const stopped = await waitState(engine, 'stubborn', ProcessState.STOPPED, 10000);
+    assert.ok(performance.now() - t0 >= 1000, 'SIGKILL came after stopwaitsecs');
+    assert.equal(stopped.exitstatus, -1);
+    const log = mainLog(dir);
+    assert.match(log, /WARN killing 'stubborn' \(\d+\) with SIGKILL/);
+    assert.match(log, /WARN stopped: stubborn \(terminated by SIGKILL\)/);
+    assert.deepEqual(trace().slice(-2), ['stubborn RUNNING->STOPPING', 'stubborn STOPPING->STOPPED']);
+  });
+});
+
+test('stopasgroup signals the whole process group; without it a grandchild survives', async () => {
+  const dir0 = new TempDir();
+  const body =
+    `[program:grp]\ncommand=/bin/sh -c "sleep 100 & echo $! > ${dir0.join('grp.pid')}; wait"\nstartsecs=0\nstopasgroup=true\n` +
+    `[program:solo]\ncommand=/bin/sh -c "sleep 100 & echo $! > ${dir0.join('solo.pid')}; wait"\nstartsecs=0\n`;
+  try {
+    await withEngine(body, async ({ engine }) => {
+      await waitState(engine, 'grp', ProcessState.RUNNING);
+      await waitState(engine, 'solo', ProcessState.RUNNING);
+      await sleep(300);
+      const grandGrp = Number(readFileSync(dir0.join('grp.pid'), 'utf8'));
+      const grandSolo = Number(readFileSync(dir0.join('solo.pid'), 'utf8'));
+      engine.groups.get('grp')!.processes.get('grp')!.stop();
+      engine.groups.get('solo')!.processes.get('solo')!.stop();
+      await waitState(engine, 'grp', ProcessState.STOPPED);
+      await sleep(200);
+      assert.equal(pidAlive(grandGrp), false, 'grandchild of a stopasgroup program is gone');
+      assert.equal(pidAlive(grandSolo), true, 'grandchild of a plain program survives (as in Supervisor)');
+      process.kill(grandSolo, 'SIGKILL');
+    });
+  } finally {
+    dir0.cleanup();
+  }
+});
+
+test('spawn errors: not found, not executable, directory, bad quoting -> BACKOFF with Supervisor messages', async () => {
+  const dir0 = new TempDir();
+  const noexec = dir0.file('noexec.sh', '#!/bin/sh\necho hi\n', 0o644);
+  const body =
+    '[program:nf]\ncommand=no-such-program-xyz\nstartretries=0\n' +
+    `[program:ne]\ncommand=${noexec}\nstartretries=0\n` +
+    `[program:dir]\ncommand=${dir0.path}\nstartretries=0\n` +
+    `[program:quote]\ncommand=/bin/echo "unterminated\nstartretries=0\n`;
+  try {
+    await withEngine(body, async ({ engine }, dir) => {
+      for (const n of ['nf', 'ne', 'dir', 'quote']) await waitState(engine, n, ProcessState.FATAL).catch(() => undefined);
+      const err = (n: string) => engine.groups.get(n)!.processes.get(n)!;
+      for (const n of ['nf', 'ne', 'dir', 'quote']) assert.equal(err(n).state, ProcessState.FATAL, n);
+      const log = mainLog(dir);
+      assert.match(log, /INFO spawnerr: can't find command 'no-such-program-xyz'/);
+      assert.match(log, new RegExp(`INFO spawnerr: command at '${noexec}' is not executable`));
+      assert.match(log, new RegExp(`INFO spawnerr: command at '${dir0.path}' is a directory`));
+      assert.match(log, /INFO spawnerr: can't parse command '\/bin\/echo "unterminated': No closing quotation/);
+      // FATAL keeps the last spawn error for the RPC description
+      assert.equal(err('nf').spawnerr, "can't find command 'no-such-program-xyz'");
+    });
+  } finally {
+    dir0.cleanup();
+  }
+});
+
+test('child-side failures: chdir and exec errors go to the stderr log, exit 127', async () => {
+  const dir0 = new TempDir();
+  const body =
+    `[program:cd]\ncommand=/bin/true\ndirectory=${dir0.join('missing')}\nstartretries=0\nstderr_logfile=${dir0.join('cd.err')}\n` +
+    `[program:ex]\ncommand=/bin/sh -c true\ndirectory=/\nstartretries=0\n`;
+  try {
+    await withEngine(body, async ({ engine }, dir) => {
+      await waitState(engine, 'cd', ProcessState.FATAL);
+      assert.equal(
+        dir0.read('cd.err'),
+        `supervisor: couldn't chdir to ${dir0.join('missing')}: ENOENT\nsupervisor: child process was not spawned\n`,
+      );
+      assert.match(mainLog(dir), /WARN exited: cd \(exit status 127; not expected\)/);
+    });
+  } finally {
+    dir0.cleanup();
+  }
+});
+
+test('log file that cannot be opened: spawn error naming file, program and user', async () => {
+  const dir0 = new TempDir();
+  try {
+    await withEngine(`[program:lf]\ncommand=sleep 5\nstdout_logfile=${dir0.path}\nstartretries=0\n`, async ({ engine }, dir) => {
+      await waitState(engine, 'lf', ProcessState.FATAL);
+      const p = engine.groups.get('lf')!.processes.get('lf')!;
+      assert.equal(p.spawnerr, "unknown error making dispatchers for 'lf': EISDIR");
+      assert.match(mainLog(dir), new RegExp(`ERRO could not open log file ${dir0.path} for program 'lf': EISDIR .*running as user \\w+`));
+    });
+  } finally {
+    dir0.cleanup();
+  }
+});

@@ -1,0 +1,176 @@
+// How children are set up: argv splitting (Python shlex rules), PATH lookup,
+// environment, own process group, real pipes, umask, directory, no leaked
+// descriptors, and user= with supplementary groups (initgroups).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { openSync, closeSync } from 'node:fs';
+import { TempDir, writeConf, load, startEngine, waitState, type TestEngine } from './helpers/daemon-env';
+import { ProcessState } from '../src/daemon/states';
+import { shlexSplit } from '../src/daemon/shlex';
+
+async function runProgram(body: string, name: string, fn?: (t: TestEngine, dir: TempDir) => Promise<void>, extra = ''): Promise<TempDir> {
+  const dir = new TempDir();
+  const te = startEngine(load(writeConf(dir, body, extra)));
+  try {
+    await waitState(te.engine, name, ProcessState.EXITED, 15000);
+    if (fn) await fn(te, dir);
+  } finally {
+    await te.close();
+  }
+  return dir;
+}
+
+test('shlexSplit follows Python shlex.split(posix=True)', () => {
+  // expected values produced by /usr/bin/python3 -c 'import shlex; print(shlex.split(s))'
+  const cases: [string, string[]][] = [
+    [`a b  c`, ['a', 'b', 'c']],
+    [`/bin/sh -c "echo 'hi there'; exit 2"`, ['/bin/sh', '-c', "echo 'hi there'; exit 2"]],
+    [`a "" b`, ['a', '', 'b']],
+    [`a\\ b c`, ['a b', 'c']],
+    [`"a\\"b" 'c\\'`, ['a"b', 'c\\']],
+    [`"x\\y" "\\$HOME"`, ['x\\y', '\\$HOME']],
+    [`foo#bar # baz`, ['foo#bar', '#', 'baz']],
+    [`ab"cd"ef 'g'h`, ['abcdef', 'gh']],
+    [``, []],
+  ];
+  for (const [input, want] of cases) assert.deepEqual(shlexSplit(input), want, input);
+  assert.throws(() => shlexSplit(`"open`), /No closing quotation/);
+  assert.throws(() => shlexSplit(`trailing\\`), /No escaped character/);
+});
+
+test('shlexSplit agrees with Python on a batch of commands', () => {
+  const inputs = [`echo "a b" 'c d' e\\ f`, `x="1 2" y`, `'it''s'`, `"\\\\"`, `a\\"b`, `"a\\nb"`, `\\'x\\'`];
+  const py = execFileSync('/usr/bin/python3', ['-c', 'import shlex,json,sys; print(json.dumps([shlex.split(s) for s in json.load(sys.stdin)]))'], {
+    input: JSON.stringify(inputs),
+  }).toString();
+  assert.deepEqual(inputs.map((s) => shlexSplit(s)), JSON.parse(py));
+});
+
+test('environment: daemon env + SUPERVISOR_* + [supervisord] environment, program wins', async () => {
+  const body =
+    '[program:env]\ncommand=/usr/bin/env\nstartsecs=0\nautorestart=false\n' +
+    'environment=FOO="prog",ONLY_PROG="1"\nstdout_logfile=%(here)s/env.out\n' +
+    '[unix_http_server]\nfile=%(here)s/s.sock\n';
+  const dir = await runProgram(body, 'env', undefined, 'environment=FOO="global",GLOBAL_ONLY="g"\n');
+  try {
+    const env = Object.fromEntries(
+      dir
+        .read('env.out')
+        .trim()
+        .split('\n')
+        .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+    );
+    assert.equal(env.SUPERVISOR_ENABLED, '1');
+    assert.equal(env.SUPERVISOR_PROCESS_NAME, 'env');
+    assert.equal(env.SUPERVISOR_GROUP_NAME, 'env');
+    assert.equal(env.SUPERVISOR_SERVER_URL, `unix://${dir.join('s.sock')}`);
+    assert.equal(env.FOO, 'prog');
+    assert.equal(env.GLOBAL_ONLY, 'g');
+    assert.equal(env.ONLY_PROG, '1');
+    assert.equal(env.PATH, process.env.PATH);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('own process group, real pipes (> /dev/stdout works), umask, directory, no leaked fds', async () => {
+  // an inherited, non-close-on-exec descriptor in the daemon must not reach the child
+  const leak = openSync('/dev/null', 'r');
+  const script =
+    'echo pgid=$(ps -o pgid= -p $$ | tr -d " ") pid=$$; ls -l /proc/self/fd | sed 1d | awk "{print \\$9, \\$11}"; ' +
+    'echo viastdout > /dev/stdout; echo viastderr > /dev/stderr; umask; pwd';
+  const dir0 = new TempDir();
+  try {
+    const body =
+      `[program:probe]\ncommand=/bin/sh -c '${script}'\nstartsecs=0\nautorestart=false\numask=027\ndirectory=${dir0.path}\n` +
+      'stdout_logfile=%(here)s/probe.out\nstderr_logfile=%(here)s/probe.err\n';
+    const dir = await runProgram(body, 'probe');
+    try {
+      const out = dir.read('probe.out');
+      const m = /pgid=(\d+) pid=(\d+)/.exec(out);
+      assert.ok(m, out);
+      assert.equal(m[1], m[2], 'child leads its own process group');
+      const fds = out.split('\n').filter((l) => /^\d+ /.test(l));
+      const open = fds.map((l) => l.split(' ')[0]).filter((fd) => fd !== '3'); // 3 = ls reading /proc/self/fd
+      assert.deepEqual(open, ['0', '1', '2'], out);
+      for (const l of fds.slice(0, 3)) assert.match(l, /pipe:/, 'stdio are pipes, not sockets');
+      assert.match(out, /^viastdout$/m);
+      assert.match(out, /^0027$/m);
+      assert.match(out, new RegExp(`^${dir0.path}$`, 'm'));
+      assert.equal(dir.read('probe.err'), 'viastderr\n');
+    } finally {
+      dir.cleanup();
+    }
+  } finally {
+    closeSync(leak);
+    dir0.cleanup();
+  }
+});
+
+test('redirect_stderr: one pipe, so stdout and stderr interleave in write order', async () => {
+  const script = 'for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done';
+  const dir = await runProgram(
+    `[program:mix]\ncommand=/bin/sh -c '${script}'\nstartsecs=0\nautorestart=false\nredirect_stderr=true\nstdout_logfile=%(here)s/mix.out\n`,
+    'mix',
+  );
+  try {
+    assert.equal(dir.read('mix.out'), 'out1\nerr1\nout2\nerr2\nout3\nerr3\nout4\nerr4\nout5\nerr5\n');
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('children inherit ignored SIGPIPE and SIGXFSZ, as under Supervisor (Python ignores them)', async () => {
+  const dir = await runProgram(
+    `[program:sig]\ncommand=/bin/grep SigIgn /proc/self/status\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/sig.out\n`,
+    'sig',
+  );
+  try {
+    assert.equal(dir.read('sig.out').trim(), 'SigIgn:\t0000000001001000');
+  } finally {
+    dir.cleanup();
+  }
+});
+
+function sh(cmd: string): string {
+  return execFileSync('/bin/sh', ['-c', cmd], { stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+}
+
+test('user=: uid, gid and supplementary groups match `id USER` (initgroups)', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root to create a test user and switch to it');
+    return;
+  }
+  const user = `tsvu${process.pid % 100000}`;
+  const groups = [`${user}a`, `${user}b`];
+  try {
+    for (const g of groups) sh(`groupadd ${g}`);
+    sh(`useradd --no-create-home --shell /bin/sh -G ${groups.join(',')} ${user}`);
+    const want = sh(`id ${user}`).trim();
+    const dir = await runProgram(
+      `[program:who]\ncommand=/usr/bin/id\nuser=${user}\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/who.out\n`,
+      'who',
+    );
+    try {
+      const got = dir.read('who.out').trim();
+      assert.equal(got, want);
+      assert.match(got, new RegExp(`groups=.*${groups[0]}.*${groups[1]}`));
+    } finally {
+      dir.cleanup();
+    }
+  } finally {
+    try {
+      sh(`userdel ${user}`);
+    } catch {
+      // not created
+    }
+    for (const g of groups) {
+      try {
+        sh(`groupdel ${g}`);
+      } catch {
+        // not created
+      }
+    }
+  }
+});

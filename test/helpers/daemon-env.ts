@@ -1,0 +1,130 @@
+// Test helpers for the daemon engine: temp dirs, config files read through
+// the real config loader, an engine with a main log in the temp dir, and
+// waiting on the engine's event stream (never on wall-clock sleeps alone).
+import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { loadConfig } from '../../src/config/load';
+import type { Config } from '../../src/config/model';
+import { Supervisor } from '../../src/daemon/supervisor';
+import { FileSink, MainLogger } from '../../src/log/mainlog';
+import { Level } from '../../src/log/levels';
+import { ProcessState, processStateName } from '../../src/daemon/states';
+import type { ProcessStateChange } from '../../src/daemon/events';
+
+export const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
+
+export class TempDir {
+  readonly path: string;
+  constructor(prefix = 'tsv-daemon-') {
+    this.path = mkdtempSync(join(tmpdir(), prefix));
+  }
+  file(name: string, content: string, mode = 0o644): string {
+    const p = join(this.path, name);
+    writeFileSync(p, content, { mode });
+    return p;
+  }
+  join(...parts: string[]): string {
+    return join(this.path, ...parts);
+  }
+  read(name: string): string {
+    const p = name.startsWith('/') ? name : join(this.path, name);
+    return existsSync(p) ? readFileSync(p, 'utf8') : '';
+  }
+  cleanup(): void {
+    rmSync(this.path, { recursive: true, force: true });
+  }
+}
+
+/** A supervisord.conf with a [supervisord] section pointing into dir, plus the given sections. */
+export function writeConf(dir: TempDir, body: string, supervisordExtra = ''): string {
+  const text =
+    `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\n` +
+    `childlogdir=${dir.path}\n${supervisordExtra}\n${body}\n`;
+  return dir.file('supervisord.conf', text);
+}
+
+export function load(file: string): Config {
+  return loadConfig({ file }).config;
+}
+
+export interface TestEngine {
+  engine: Supervisor;
+  transitions: ProcessStateChange[];
+  /** "name FROM->TO" lines */
+  trace(): string[];
+  close(): Promise<void>;
+}
+
+export function startEngine(config: Config, level = Level.DEBG): TestEngine {
+  const logger = new MainLogger(level);
+  logger.setSinks([new FileSink(config.supervisord.logfile, 0, 0)]);
+  const engine = new Supervisor({ config, logger });
+  const transitions: ProcessStateChange[] = [];
+  engine.events.on('processState', (e) => transitions.push(e));
+  engine.start();
+  return {
+    engine,
+    transitions,
+    trace: () => transitions.map((t) => `${t.name} ${processStateName(t.from)}->${processStateName(t.to)}`),
+    close: async () => {
+      if (!engine.isClosed) {
+        engine.shutdown();
+        await withTimeout(engine.stopped, 20000, 'engine shutdown');
+      }
+      logger.close();
+    },
+  };
+}
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(t)),
+    new Promise<T>((_, rej) => {
+      t = setTimeout(() => rej(new Error(`timed out after ${ms} ms waiting for ${what}`)), ms);
+    }),
+  ]);
+}
+
+/** Resolves when process `name` enters `state` (at once if it is already there and count is 1). */
+export function waitState(engine: Supervisor, name: string, state: ProcessState, ms = 15000, count = 1): Promise<ProcessStateChange> {
+  if (count === 1) {
+    for (const g of engine.groups.values()) {
+      const p = g.processes.get(name);
+      if (p && p.state === state) {
+        return Promise.resolve({
+          name, group: g.name, from: state, to: state, pid: p.pid, tries: p.backoff, expected: true,
+          exitstatus: p.exitstatus, spawnerr: p.spawnerr, time: Date.now() / 1000,
+        });
+      }
+    }
+  }
+  return withTimeout(
+    new Promise((resolve) => {
+      let seen = 0;
+      const off = engine.events.on('processState', (e) => {
+        if (e.name === name && e.to === state && ++seen >= count) {
+          off();
+          resolve(e);
+        }
+      });
+    }),
+    ms,
+    `${name} to enter ${processStateName(state)}`,
+  );
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** A live (non-zombie) process: orphans may linger as zombies until init reaps them. */
+export function pidAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
