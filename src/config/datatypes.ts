@@ -20,10 +20,33 @@ export class DatatypeError extends Error {
   }
 }
 
+const ND = /\p{Nd}/u;
+
+/**
+ * Python's int() reads any Unicode decimal digit (Arabic-Indic, fullwidth,
+ * ...). Each such script has its ten digits in a contiguous run starting at
+ * zero, so a digit's value is its distance from the start of its run, mod 10.
+ */
+export function asciiDigits(s: string): string {
+  if (/^[\x00-\x7f]*$/.test(s)) return s;
+  let out = '';
+  for (const ch of s) {
+    const cp = ch.codePointAt(0) as number;
+    if (cp < 0x80 || !ND.test(ch)) {
+      out += ch;
+      continue;
+    }
+    let start = cp;
+    while (start > 0 && cp - start < 60 && ND.test(String.fromCodePoint(start - 1))) start--;
+    out += String((cp - start) % 10);
+  }
+  return out;
+}
+
 /** Python's int(): optional sign, digits with single underscores, surrounding whitespace. */
 export function pyInt(value: string | number): number {
   if (typeof value === 'number') return value;
-  const s = pyStrip(value);
+  const s = asciiDigits(pyStrip(value));
   if (!/^[+-]?\d+(_\d+)*$/.test(s)) {
     throw new DatatypeError(`invalid literal for int() with base 10: ${pyRepr(value)}`, 'expected a whole number');
   }
@@ -186,7 +209,7 @@ export function loggingLevel(value: string): LogLevelName {
 
 /** Python's int(s, 8). */
 export function octalType(value: string): number {
-  const s = pyStrip(value);
+  const s = asciiDigits(pyStrip(value));
   const m = /^([+-]?)(?:0[oO])?_?([0-7]+(?:_[0-7]+)*)$/.exec(s);
   if (!m || (s.replace(/^[+-]/, '').startsWith('_'))) {
     throw new DatatypeError(`${value} can not be converted to an octal type`, 'write an octal number such as 022 or 0700');
@@ -263,14 +286,15 @@ export function signalName(num: number): string {
     'SIGTTIN', 'SIGTTOU', 'SIGURG', 'SIGXCPU', 'SIGXFSZ', 'SIGVTALRM', 'SIGPROF', 'SIGWINCH', 'SIGIO', 'SIGPWR',
     'SIGSYS', 'SIGRTMIN', 'SIGRTMAX'];
   for (const n of preferred) if (SIGNALS[n] === num) return n.slice(3);
-  for (const [n, v] of Object.entries(SIGNALS)) if (v === num) return n.slice(3);
+  // Only real signals have names; 0 (valid to Supervisor through SIG_DFL) has none.
+  for (const [n, v] of Object.entries(SIGNALS)) if (v === num && !n.startsWith('SIG_')) return n.slice(3);
   return String(num);
 }
 
 export function signalNumber(value: string): number {
   let num: number;
   const s = pyStrip(value);
-  if (/^[+-]?\d+(_\d+)*$/.test(s)) {
+  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(s))) {
     num = pyInt(s);
   } else {
     let name = s.toUpperCase();
@@ -301,7 +325,7 @@ export function processOrGroupName(name: string): string {
 /** name_to_uid: a user name or a numeric uid that exists. */
 export function nameToUid(name: string): number {
   const s = pyStrip(name);
-  if (/^[+-]?\d+(_\d+)*$/.test(s)) {
+  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(s))) {
     const uid = pyInt(s);
     if (!lookupUserById(uid)) throw new DatatypeError(`Invalid user id ${name}`, 'no such uid in the password database');
     return uid;
@@ -313,7 +337,7 @@ export function nameToUid(name: string): number {
 
 export function nameToGid(name: string): number {
   const s = pyStrip(name);
-  if (/^[+-]?\d+(_\d+)*$/.test(s)) {
+  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(s))) {
     const gid = pyInt(s);
     if (!lookupGroupById(gid)) throw new DatatypeError(`Invalid group id ${name}`);
     return gid;

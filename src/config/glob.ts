@@ -56,7 +56,8 @@ export function fnmatchToRegExp(pat: string): RegExp {
         stuff = stuff.replace(/\\/g, '\\\\');
         if (stuff[0] === '!') stuff = '^' + stuff.slice(1);
         else if (stuff[0] === '^') stuff = '\\' + stuff;
-        stuff = stuff.replace(/\[/g, '\\[');
+        // In a JS class ']' and '[' must be escaped where Python takes them literally.
+        stuff = stuff.replace(/[[\]]/g, '\\$&');
         // A reversed range such as z-a matches nothing in Python.
         try {
           new RegExp(`[${stuff}]`, 'u');
