@@ -95,7 +95,8 @@ export class Supervisor {
     if (this.groups.has(config.name)) return false;
     const group = new ProcessGroup(config);
     const sd = this.config.supervisord;
-    for (const pc of config.processes) {
+    // Supervisor sorts a group's process configs by priority (stable)
+    for (const pc of sortByPriority(config.processes.map((c) => ({ config: c }))).map((x) => x.config)) {
       const auto = (channel: 'stdout' | 'stderr', target: string | null): string | null =>
         target === 'AUTO' ? autoChildLogName(sd.childlogdir, pc.name, sd.identifier, channel) : target;
       const logs = {

@@ -1,0 +1,520 @@
+// The engine's API for the RPC layer, the ctl and the web page, with the
+// semantics and faults of Supervisor's rpcinterface.py. Methods that
+// Supervisor answers with a deferred ("wait") return Promises that settle when
+// the state machine says so: they wait on the event stream, never by polling,
+// and never block other work.
+import { existsSync } from 'node:fs';
+import type { Config, GroupConfig } from '../config/model';
+import { namespec } from '../config/model';
+import { signalNumber } from '../config/datatypes';
+import { readFile, tailFile, ReadLogError, type TailResult } from '../log/readlog';
+import type { Supervisor } from './supervisor';
+import type { ProcessGroup } from './group';
+import type { Subprocess } from './process';
+import { CommandError } from './spawn';
+import { Faults, SupervisorFault, type ProcessResult } from './faults';
+import {
+  ProcessState,
+  RUNNING_STATES,
+  SIGNALLABLE_STATES,
+  STOPPED_STATES,
+  SupervisorState,
+  processStateName,
+  supervisorStateName,
+} from './states';
+
+export const API_VERSION = '3.0';
+
+/** getProcessInfo's struct, every key Supervisor returns. */
+export interface ProcessInfo {
+  name: string;
+  group: string;
+  start: number;
+  stop: number;
+  now: number;
+  state: number;
+  statename: string;
+  spawnerr: string;
+  exitstatus: number;
+  logfile: string;
+  stdout_logfile: string;
+  stderr_logfile: string;
+  pid: number;
+  description: string;
+}
+
+export type ConfigInfoValue = string | number | boolean | number[];
+export type ConfigInfo = Record<string, ConfigInfoValue>;
+
+/** What the daemon around the engine provides (the lifecycle owns these). */
+export interface EngineHost {
+  /** supervisord's pid */
+  pid(): number;
+  /** path of the main log, or null (syslog) */
+  mainLogfile(): string | null;
+  /** remove and reopen the main log (clearLog) */
+  clearMainLog(): void;
+  /** parse the config file again (reloadConfig); throws with a message on error */
+  rereadConfig(): Config;
+  supervisorVersion: string;
+}
+
+const INT32_MAX = 2 ** 31 - 1;
+const cap = (n: number): number => Math.min(Math.floor(n), INT32_MAX);
+
+/** rpcinterface split_namespec */
+export function splitNamespec(spec: string): [string, string | null] {
+  const i = spec.indexOf(':');
+  if (i < 0) return [spec, spec];
+  const group = spec.slice(0, i);
+  const proc = spec.slice(i + 1);
+  return [group, !proc || proc === '*' ? null : proc];
+}
+
+/** Python's str(timedelta) for a non-negative number of whole seconds. */
+export function pyTimedelta(totalSeconds: number): string {
+  const s = Math.max(0, Math.floor(totalSeconds));
+  const days = Math.floor(s / 86400);
+  const rest = s % 86400;
+  const hms = `${Math.floor(rest / 3600)}:${String(Math.floor((rest % 3600) / 60)).padStart(2, '0')}:${String(rest % 60).padStart(2, '0')}`;
+  return days ? `${days} day${days === 1 ? '' : 's'}, ${hms}` : hms;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** strftime('%b %d %I:%M %p') in local time */
+export function stopTimeText(epochSeconds: number): string {
+  const d = new Date(epochSeconds * 1000);
+  const h12 = d.getHours() % 12 || 12;
+  return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, '0')} ${String(h12).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')} ${d.getHours() < 12 ? 'AM' : 'PM'}`;
+}
+
+export function describe(info: Omit<ProcessInfo, 'description'>): string {
+  switch (info.state) {
+    case ProcessState.RUNNING:
+      return `pid ${info.pid}, uptime ${pyTimedelta(Math.floor(info.now) - Math.floor(info.start))}`;
+    case ProcessState.FATAL:
+    case ProcessState.BACKOFF:
+      return info.spawnerr || `unknown error (try "tail ${info.name}")`;
+    case ProcessState.STOPPED:
+    case ProcessState.EXITED:
+      return info.start ? stopTimeText(info.stop) : 'Not started';
+    default:
+      return '';
+  }
+}
+
+export class EngineApi {
+  constructor(
+    readonly engine: Supervisor,
+    private readonly host: EngineHost,
+  ) {}
+
+  private update(): void {
+    if (this.engine.mood < SupervisorState.RUNNING) throw new SupervisorFault('SHUTDOWN_STATE');
+  }
+
+  // --------------------------------------------------------------- daemon
+
+  getAPIVersion(): string {
+    this.update();
+    return API_VERSION;
+  }
+
+  getSupervisorVersion(): string {
+    this.update();
+    return this.host.supervisorVersion;
+  }
+
+  getIdentification(): string {
+    this.update();
+    return this.engine.config.supervisord.identifier;
+  }
+
+  getState(): { statecode: number; statename: string } {
+    this.update();
+    const mood = this.engine.mood;
+    return { statecode: mood, statename: supervisorStateName(mood) };
+  }
+
+  getPID(): number {
+    this.update();
+    return this.host.pid();
+  }
+
+  readLog(offset: number, length: number): Buffer {
+    this.update();
+    const logfile = this.host.mainLogfile();
+    if (logfile === null || !existsSync(logfile)) throw new SupervisorFault('NO_FILE', logfile);
+    return readOrFault(logfile, offset, length);
+  }
+
+  clearLog(): true {
+    this.update();
+    const logfile = this.host.mainLogfile();
+    if (logfile === null || !existsSync(logfile)) throw new SupervisorFault('NO_FILE');
+    try {
+      this.host.clearMainLog();
+    } catch {
+      throw new SupervisorFault('FAILED');
+    }
+    return true;
+  }
+
+  shutdown(): true {
+    this.update();
+    this.engine.shutdown();
+    return true;
+  }
+
+  restart(): true {
+    this.update();
+    this.engine.restart();
+    return true;
+  }
+
+  // --------------------------------------------------------------- config
+
+  /** [[added, changed, removed]] group names; the new configs become what addProcessGroup picks from. */
+  reloadConfig(): [[string[], string[], string[]]] {
+    this.update();
+    let next: Config;
+    try {
+      next = this.host.rereadConfig();
+    } catch (e) {
+      throw new SupervisorFault('CANT_REREAD', (e as Error).message);
+    }
+    this.engine.processGroupConfigs = next.groups;
+    const { added, changed, removed } = this.engine.diffToActive(next.groups);
+    return [[added.map((g) => g.name), changed.map((g) => g.name), removed.map((g) => g.name)]];
+  }
+
+  addProcessGroup(name: string): true {
+    this.update();
+    const cfg = this.engine.processGroupConfigs.find((g: GroupConfig) => g.name === name);
+    if (!cfg) throw new SupervisorFault('BAD_NAME', name);
+    if (!this.engine.addProcessGroup(cfg)) throw new SupervisorFault('ALREADY_ADDED', name);
+    return true;
+  }
+
+  removeProcessGroup(name: string): true {
+    this.update();
+    if (!this.engine.groups.has(name)) throw new SupervisorFault('BAD_NAME', name);
+    if (!this.engine.removeProcessGroup(name)) throw new SupervisorFault('STILL_RUNNING', name);
+    return true;
+  }
+
+  getAllConfigInfo(): ConfigInfo[] {
+    this.update();
+    const out: ConfigInfo[] = [];
+    for (const g of this.engine.processGroupConfigs) {
+      const inuse = this.engine.groups.has(g.name);
+      for (const p of g.processes) {
+        const none = <T>(v: T | null): T | string => (v === null || v === undefined ? 'none' : v);
+        const lf = (v: string | null): string => (v === 'AUTO' ? 'auto' : v === null ? 'none' : v);
+        out.push({
+          autostart: p.autostart,
+          autorestart: p.autorestart,
+          directory: none(p.directory),
+          uid: none(p.uid),
+          command: p.command,
+          exitcodes: p.exitcodes,
+          group: g.name,
+          group_prio: g.priority,
+          inuse,
+          killasgroup: p.killasgroup,
+          name: p.name,
+          process_prio: p.priority,
+          redirect_stderr: p.redirect_stderr,
+          startretries: p.startretries,
+          startsecs: p.startsecs,
+          stdout_capture_maxbytes: p.stdout_capture_maxbytes,
+          stdout_events_enabled: p.stdout_events_enabled,
+          stdout_logfile: lf(p.stdout_logfile),
+          stdout_logfile_backups: p.stdout_logfile_backups,
+          stdout_logfile_maxbytes: p.stdout_logfile_maxbytes,
+          stdout_syslog: p.stdout_syslog,
+          stopsignal: signalNumber(p.stopsignal),
+          stopwaitsecs: p.stopwaitsecs,
+          stderr_capture_maxbytes: p.stderr_capture_maxbytes,
+          stderr_events_enabled: p.stderr_events_enabled,
+          stderr_logfile: lf(p.stderr_logfile),
+          stderr_logfile_backups: p.stderr_logfile_backups,
+          stderr_logfile_maxbytes: p.stderr_logfile_maxbytes,
+          stderr_syslog: p.stderr_syslog,
+          serverurl: p.serverurl === null ? 'auto' : p.serverurl,
+        });
+      }
+    }
+    return out.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
+  }
+
+  // -------------------------------------------------------------- lookups
+
+  private groupAndProcess(name: string): [ProcessGroup, Subprocess | null] {
+    const [gname, pname] = splitNamespec(name);
+    const group = this.engine.groups.get(gname);
+    if (!group) throw new SupervisorFault('BAD_NAME', name);
+    if (pname === null) return [group, null];
+    const proc = group.processes.get(pname);
+    if (!proc) throw new SupervisorFault('BAD_NAME', name);
+    return [group, proc];
+  }
+
+  private process(name: string): Subprocess {
+    const [, proc] = this.groupAndProcess(name);
+    if (!proc) throw new SupervisorFault('BAD_NAME', name);
+    return proc;
+  }
+
+  // ---------------------------------------------------------------- info
+
+  getProcessInfo(name: string): ProcessInfo {
+    this.update();
+    return this.info(this.process(name));
+  }
+
+  info(proc: Subprocess): ProcessInfo {
+    const base = {
+      name: proc.name,
+      group: proc.group,
+      start: cap(proc.laststart),
+      stop: cap(proc.laststop),
+      now: cap(Date.now() / 1000),
+      state: proc.state,
+      statename: processStateName(proc.state),
+      spawnerr: proc.spawnerr ?? '',
+      exitstatus: proc.exitstatus ?? 0,
+      logfile: proc.stdoutLogfile ?? '',
+      stdout_logfile: proc.stdoutLogfile ?? '',
+      stderr_logfile: proc.stderrLogfile ?? '',
+      pid: proc.pid,
+    };
+    return { ...base, description: describe(base) };
+  }
+
+  getAllProcessInfo(): ProcessInfo[] {
+    this.update();
+    return this.engine.allProcesses(true).map(([, p]) => this.info(p));
+  }
+
+  // -------------------------------------------------------- start / stop
+
+  async startProcess(name: string, wait = true): Promise<true | ProcessResult[]> {
+    this.update();
+    const [group, proc] = this.groupAndProcess(name);
+    if (!proc) return this.startProcessGroup(group.name, wait);
+    try {
+      proc.checkCommand();
+    } catch (e) {
+      if (e instanceof CommandError) throw new SupervisorFault(e.fault, e.message);
+      throw e;
+    }
+    if (RUNNING_STATES.has(proc.state)) throw new SupervisorFault('ALREADY_STARTED', name);
+    if (proc.state === ProcessState.UNKNOWN) throw new SupervisorFault('FAILED', `${name} is in an unknown process state`);
+    proc.spawn();
+    // Supervisor reaps at once so an immediate crash is reported now
+    this.engine.reap();
+    if (proc.spawnerr) throw new SupervisorFault('SPAWN_ERROR', name);
+    proc.transition();
+    if (!wait || proc.state === ProcessState.RUNNING) return true;
+    for (;;) {
+      await proc.nextChange();
+      // re-read: the state moved while we waited
+      const state = proc.state as ProcessState;
+      if (proc.spawnerr) throw new SupervisorFault('SPAWN_ERROR', name);
+      if (state !== ProcessState.STARTING && state !== ProcessState.RUNNING) throw new SupervisorFault('ABNORMAL_TERMINATION', name);
+      if (state === ProcessState.RUNNING) return true;
+    }
+  }
+
+  async startProcessGroup(name: string, wait = true): Promise<ProcessResult[]> {
+    this.update();
+    const group = this.engine.groups.get(name);
+    if (!group) throw new SupervisorFault('BAD_NAME', name);
+    const procs = this.engine.allProcesses().filter(([g]) => g === group);
+    return this.allFunc(procs, (p) => !RUNNING_STATES.has(p.state), (spec) => this.startProcess(spec, wait));
+  }
+
+  async startAllProcesses(wait = true): Promise<ProcessResult[]> {
+    this.update();
+    return this.allFunc(this.engine.allProcesses(), (p) => !RUNNING_STATES.has(p.state), (spec) => this.startProcess(spec, wait));
+  }
+
+  async stopProcess(name: string, wait = true): Promise<true | ProcessResult[]> {
+    this.update();
+    const [group, proc] = this.groupAndProcess(name);
+    if (!proc) return this.stopProcessGroup(group.name, wait);
+    if (!RUNNING_STATES.has(proc.state)) throw new SupervisorFault('NOT_RUNNING', name);
+    const msg = proc.stop();
+    if (msg !== null) throw new SupervisorFault('FAILED', msg);
+    this.engine.reap();
+    if (!wait) return true;
+    while (!STOPPED_STATES.has(proc.state)) {
+      proc.stopReport();
+      const report = setInterval(() => proc.stopReport(), 2000);
+      try {
+        await proc.nextChange();
+      } finally {
+        clearInterval(report);
+      }
+    }
+    return true;
+  }
+
+  async stopProcessGroup(name: string, wait = true): Promise<ProcessResult[]> {
+    this.update();
+    const group = this.engine.groups.get(name);
+    if (!group) throw new SupervisorFault('BAD_NAME', name);
+    const procs = this.engine.allProcesses().filter(([g]) => g === group);
+    return this.allFunc(procs, (p) => RUNNING_STATES.has(p.state), (spec) => this.stopProcess(spec, wait));
+  }
+
+  async stopAllProcesses(wait = true): Promise<ProcessResult[]> {
+    this.update();
+    return this.allFunc(this.engine.allProcesses(), (p) => RUNNING_STATES.has(p.state), (spec) => this.stopProcess(spec, wait));
+  }
+
+  signalProcess(name: string, signal: string | number): true | ProcessResult[] {
+    this.update();
+    const [group, proc] = this.groupAndProcess(name);
+    if (!proc) return this.signalProcessGroup(group.name, signal);
+    let sig: number;
+    try {
+      sig = signalNumber(String(signal));
+    } catch {
+      throw new SupervisorFault('BAD_SIGNAL', String(signal));
+    }
+    if (!SIGNALLABLE_STATES.has(proc.state)) throw new SupervisorFault('NOT_RUNNING', name);
+    const msg = proc.signal(sig);
+    if (msg !== null) throw new SupervisorFault('FAILED', msg);
+    return true;
+  }
+
+  signalProcessGroup(name: string, signal: string | number): ProcessResult[] {
+    const group = this.engine.groups.get(name);
+    this.update();
+    if (!group) throw new SupervisorFault('BAD_NAME', name);
+    const procs = this.engine.allProcesses().filter(([g]) => g === group);
+    const out = this.allSync(procs, (p) => SIGNALLABLE_STATES.has(p.state), (spec) => this.signalProcess(spec, signal));
+    this.update();
+    return out;
+  }
+
+  signalAllProcesses(signal: string | number): ProcessResult[] {
+    const out = this.allSync(this.engine.allProcesses(), (p) => SIGNALLABLE_STATES.has(p.state), (spec) => this.signalProcess(spec, signal));
+    this.update();
+    return out;
+  }
+
+  /** make_allfunc: every matching process at once; results in completion order. */
+  private async allFunc(
+    procs: [ProcessGroup, Subprocess][],
+    predicate: (p: Subprocess) => boolean,
+    fn: (spec: string) => Promise<unknown>,
+  ): Promise<ProcessResult[]> {
+    const results: ProcessResult[] = [];
+    const pending: Promise<void>[] = [];
+    for (const [g, p] of procs) {
+      if (!predicate(p)) continue;
+      const spec = namespec(g.name, p.name);
+      pending.push(
+        fn(spec).then(
+          () => void results.push({ name: p.name, group: g.name, status: Faults.SUCCESS, description: 'OK' }),
+          (e: unknown) => {
+            if (!(e instanceof SupervisorFault)) throw e;
+            results.push({ name: p.name, group: g.name, status: e.code, description: e.text });
+          },
+        ),
+      );
+    }
+    await Promise.all(pending);
+    return results;
+  }
+
+  private allSync(procs: [ProcessGroup, Subprocess][], predicate: (p: Subprocess) => boolean, fn: (spec: string) => unknown): ProcessResult[] {
+    const results: ProcessResult[] = [];
+    for (const [g, p] of procs) {
+      if (!predicate(p)) continue;
+      try {
+        fn(namespec(g.name, p.name));
+        results.push({ name: p.name, group: g.name, status: Faults.SUCCESS, description: 'OK' });
+      } catch (e) {
+        if (!(e instanceof SupervisorFault)) throw e;
+        results.push({ name: p.name, group: g.name, status: e.code, description: e.text });
+      }
+    }
+    return results;
+  }
+
+  // ----------------------------------------------------------------- logs
+
+  private logfileOf(name: string, channel: 'stdout' | 'stderr'): string | null {
+    const proc = this.process(name);
+    return channel === 'stdout' ? proc.stdoutLogfile : proc.stderrLogfile;
+  }
+
+  readProcessLog(name: string, channel: 'stdout' | 'stderr', offset: number, length: number): Buffer {
+    this.update();
+    const logfile = this.logfileOf(name, channel);
+    if (logfile === null || !existsSync(logfile)) throw new SupervisorFault('NO_FILE', logfile);
+    return readOrFault(logfile, offset, length);
+  }
+
+  tailProcessLog(name: string, channel: 'stdout' | 'stderr', offset: number, length: number): TailResult {
+    this.update();
+    const logfile = this.logfileOf(name, channel);
+    if (logfile === null || !existsSync(logfile)) return { data: Buffer.alloc(0), offset: 0, overflow: false };
+    return tailFile(logfile, offset, length);
+  }
+
+  clearProcessLogs(name: string): true {
+    this.update();
+    const proc = this.process(name);
+    try {
+      proc.removeLogs();
+    } catch {
+      throw new SupervisorFault('FAILED', name);
+    }
+    return true;
+  }
+
+  async clearAllProcessLogs(): Promise<ProcessResult[]> {
+    this.update();
+    const results: ProcessResult[] = [];
+    for (const [g, p] of this.engine.allProcesses()) {
+      try {
+        this.clearProcessLogs(namespec(g.name, p.name));
+        results.push({ name: p.name, group: g.name, status: Faults.SUCCESS, description: 'OK' });
+      } catch (e) {
+        if (!(e instanceof SupervisorFault)) throw e;
+        results.push({ name: p.name, group: g.name, status: e.code, description: e.text });
+      }
+    }
+    return results;
+  }
+
+  sendProcessStdin(name: string, chars: string | Buffer): true {
+    this.update();
+    if (typeof chars !== 'string' && !Buffer.isBuffer(chars)) throw new SupervisorFault('INCORRECT_PARAMETERS', String(chars));
+    const data = typeof chars === 'string' ? Buffer.from(chars, 'utf8') : chars;
+    const proc = this.process(name);
+    if (!proc.pid || proc.killing) throw new SupervisorFault('NOT_RUNNING', name);
+    try {
+      proc.write(data);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EPIPE') throw new SupervisorFault('NO_FILE', name);
+      throw e;
+    }
+    return true;
+  }
+}
+
+function readOrFault(file: string, offset: number, length: number): Buffer {
+  try {
+    return readFile(file, offset, length);
+  } catch (e) {
+    if (e instanceof ReadLogError) throw new SupervisorFault(e.fault);
+    throw e;
+  }
+}
