@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load';
 import type { Config } from '../../src/config/model';
 import { Supervisor } from '../../src/daemon/supervisor';
 import { FileSink, MainLogger } from '../../src/log/mainlog';
-import { Level } from '../../src/log/levels';
+import { Level, type LevelNumber } from '../../src/log/levels';
 import { ProcessState, processStateName } from '../../src/daemon/states';
 import type { ProcessStateChange } from '../../src/daemon/events';
 
@@ -56,7 +56,7 @@ export interface TestEngine {
   close(): Promise<void>;
 }
 
-export function startEngine(config: Config, level = Level.DEBG): TestEngine {
+export function startEngine(config: Config, level: LevelNumber = Level.DEBG): TestEngine {
   const logger = new MainLogger(level);
   logger.setSinks([new FileSink(config.supervisord.logfile, 0, 0)]);
   const engine = new Supervisor({ config, logger });
