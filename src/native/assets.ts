@@ -1,0 +1,142 @@
+// Native addons embedded in a single-executable tsv (node-pty's pty.node and
+// tsv's own tsv_native.node): extracted once into a private cache directory
+// under a content-addressed name, checked against the sha256 the build
+// recorded, and only then handed out for process.dlopen. Outside a single
+// executable there is nothing embedded and callers use their own search.
+import { createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { distManifest, type EmbeddedAddon, type NativeAddonName } from './manifest';
+import { cacheDirCandidates, effectiveUid, preparePrivateDir } from './cache';
+import { embeddedBytes, isSingleExecutable } from './sea';
+
+export type { NativeAddonName } from './manifest';
+
+export interface NativeAddonStatus {
+  /** the verified extracted file, or null */
+  path: string | null;
+  /** why there is no path (null when there is one) */
+  error: string | null;
+}
+
+const statuses = new Map<NativeAddonName, NativeAddonStatus>();
+
+function sha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+/** TSV_NATIVE_DISABLE=all or a comma list of addon names turns addons off (for tests and for diagnosis). */
+export function nativeAddonDisabled(name: NativeAddonName): boolean {
+  const v = process.env.TSV_NATIVE_DISABLE;
+  if (!v) return false;
+  const names = v.split(',').map((s) => s.trim());
+  return names.includes('all') || names.includes(name);
+}
+
+/** True when `file` is our regular file, not writable by others, with the expected bytes. */
+function alreadyExtracted(file: string, entry: EmbeddedAddon, euid: number): boolean {
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch {
+    return false;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.uid !== euid || (st.mode & 0o022) !== 0 || st.size !== entry.size) return false;
+    return sha256(readFileSync(fd)) === entry.sha256;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Write to a private temp name, then rename: a reader never sees half a file. */
+function writeAtomically(file: string, bytes: Uint8Array): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    unlinkSync(tmp);
+  } catch {
+    // normally absent
+  }
+  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o500);
+  try {
+    let off = 0;
+    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+function extract(name: NativeAddonName): NativeAddonStatus {
+  if (nativeAddonDisabled(name)) return { path: null, error: 'turned off by TSV_NATIVE_DISABLE' };
+  if (!distManifest || !isSingleExecutable()) return { path: null, error: 'not a single-executable tsv binary' };
+  const entry = distManifest.addons[name];
+  if (!entry) return { path: null, error: `this binary was built without it (linux-${distManifest.arch})` };
+
+  let bytes: Uint8Array | null = null;
+  const euid = effectiveUid();
+  const fileName = `${name}-${entry.sha256.slice(0, 32)}.node`;
+  const refused: string[] = [];
+  for (const dir of cacheDirCandidates()) {
+    const why = preparePrivateDir(dir, euid);
+    if (why) {
+      refused.push(why);
+      continue;
+    }
+    const file = join(dir, fileName);
+    if (alreadyExtracted(file, entry, euid)) return { path: file, error: null };
+    try {
+      if (!bytes) {
+        bytes = embeddedBytes(entry);
+        if (sha256(bytes) !== entry.sha256) return { path: null, error: 'the embedded copy is corrupt (sha256 mismatch): the binary is damaged' };
+      }
+      writeAtomically(file, bytes);
+      if (alreadyExtracted(file, entry, euid)) return { path: file, error: null };
+      refused.push(`${file}: the extracted copy does not verify`);
+    } catch (e) {
+      refused.push(`${dir}: ${(e as Error).message}`);
+    }
+  }
+  return { path: null, error: `no private directory to extract it to (${refused.join('; ')})` };
+}
+
+/** The extracted, verified addon and why it is unusable if it is; computed once per process. */
+export function nativeAddonStatus(name: NativeAddonName): NativeAddonStatus {
+  let s = statuses.get(name);
+  if (!s) {
+    s = extract(name);
+    statuses.set(name, s);
+  }
+  return s;
+}
+
+/**
+ * The path of the addon extracted from this single executable, or null
+ * outside one or when it is unusable (nativeAddonError tells why).
+ */
+export function nativeAddonPath(name: NativeAddonName): string | null {
+  return nativeAddonStatus(name).path;
+}
+
+export function nativeAddonError(name: NativeAddonName): string | null {
+  return nativeAddonStatus(name).error;
+}
+
+const loaded = new Map<NativeAddonName, unknown>();
+
+/** dlopens the embedded addon once; throws with the reason when it cannot. */
+export function loadEmbeddedAddon<T>(name: NativeAddonName): { path: string; exports: T } {
+  const { path, error } = nativeAddonStatus(name);
+  if (!path) throw new Error(`${name}.node: ${error}`);
+  if (!loaded.has(name)) {
+    const mod = { exports: {} as T };
+    try {
+      process.dlopen(mod, path);
+    } catch (e) {
+      throw new Error(`${name}.node: loading ${path} failed: ${(e as Error).message}`);
+    }
+    loaded.set(name, mod.exports);
+  }
+  return { path, exports: loaded.get(name) as T };
+}

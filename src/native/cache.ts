@@ -1,0 +1,94 @@
+// The private directory a single executable extracts its native addons to.
+// It must be one that no other user can write to (a shared object loaded from
+// a directory someone else controls runs their code as us), that exists for a
+// daemon user without a home directory, and that is not mounted noexec.
+import { chmodSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, sep } from 'node:path';
+
+export function effectiveUid(): number {
+  return typeof process.geteuid === 'function' ? process.geteuid() : -1;
+}
+
+/**
+ * Where to extract, best first: TSV_NATIVE_CACHE when set; for root
+ * /run/tsv/native (tmpfs, gone at reboot) then /var/cache/tsv/native; for
+ * other users $XDG_RUNTIME_DIR/tsv/native; last a per-uid directory in the
+ * temp dir.
+ */
+export function cacheDirCandidates(env: NodeJS.ProcessEnv = process.env, euid: number = effectiveUid()): string[] {
+  if (env.TSV_NATIVE_CACHE) return [env.TSV_NATIVE_CACHE];
+  const list: string[] = [];
+  if (euid === 0) list.push('/run/tsv/native', '/var/cache/tsv/native');
+  else if (env.XDG_RUNTIME_DIR) list.push(join(env.XDG_RUNTIME_DIR, 'tsv', 'native'));
+  list.push(join(tmpdir(), `tsv-native-${euid}`));
+  return list;
+}
+
+function errnoCode(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException).code;
+}
+
+/**
+ * Every directory above `dir` must belong to root or to us, and one others
+ * can write to must be sticky (like /tmp), so nobody can swap our directory.
+ */
+function unsafeAncestor(dir: string, euid: number): string | null {
+  let p = realpathSync(dir);
+  for (;;) {
+    const st = statSync(p);
+    if (st.uid !== 0 && st.uid !== euid) return `${p} belongs to uid ${st.uid}`;
+    if ((st.mode & 0o022) !== 0 && (st.mode & 0o1000) === 0) return `${p} is writable by others and not sticky`;
+    const up = dirname(p);
+    if (up === p) return null;
+    p = up;
+  }
+}
+
+/** The mount options of the file system holding `path` (from /proc/self/mountinfo), or null if unknown. */
+export function mountOptionsOf(path: string): string[] | null {
+  let info: string;
+  try {
+    info = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return null;
+  }
+  const real = realpathSync(path);
+  let best: { point: string; opts: string[] } | null = null;
+  for (const line of info.split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 6) continue;
+    const point = f[4].replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const inside = point === '/' || real === point || real.startsWith(point + sep);
+    // Later lines win for the same mount point: they are mounted on top.
+    if (inside && (!best || point.length >= best.point.length)) best = { point, opts: f[5].split(',') };
+  }
+  return best ? best.opts : null;
+}
+
+/**
+ * Creates `dir` (0700, ours) if needed and checks it is private; returns null
+ * when usable, else why not.
+ */
+export function preparePrivateDir(dir: string, euid: number = effectiveUid()): string | null {
+  try {
+    mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (e) {
+      if (errnoCode(e) !== 'EEXIST') throw e;
+    }
+    const st = lstatSync(dir);
+    if (st.isSymbolicLink()) return `${dir} is a symbolic link`;
+    if (!st.isDirectory()) return `${dir} is not a directory`;
+    if (st.uid !== euid) return `${dir} belongs to uid ${st.uid}, not to us (uid ${euid})`;
+    if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
+    const bad = unsafeAncestor(dirname(dir), euid);
+    if (bad) return `${dir} is not private: ${bad}`;
+    const opts = mountOptionsOf(dir);
+    if (opts?.includes('noexec')) return `${dir} is on a file system mounted noexec`;
+    return null;
+  } catch (e) {
+    return `${dir}: ${(e as Error).message}`;
+  }
+}

@@ -1,0 +1,36 @@
+// Facts about the running binary: is it a tsv single executable, and the
+// bytes it embeds.
+import { distManifest, type EmbeddedAddon } from './manifest';
+
+/**
+ * True inside a binary made by scripts/dist.mjs. In a single executable the
+ * injected main script's __filename is the executable itself; this holds on
+ * Node 20.11 too, which has no `node:sea` module.
+ */
+export function isSingleExecutable(): boolean {
+  return distManifest !== null && __filename === process.execPath;
+}
+
+interface SeaModule {
+  isSea(): boolean;
+  getRawAsset(key: string): ArrayBuffer;
+}
+
+function seaModule(): SeaModule | null {
+  try {
+    return require('node:sea') as SeaModule;
+  } catch {
+    return null;
+  }
+}
+
+/** The embedded bytes of an addon; throws with the reason when they are missing. */
+export function embeddedBytes(entry: EmbeddedAddon): Uint8Array {
+  if (entry.inline !== undefined) return Buffer.from(entry.inline, 'base64');
+  if (entry.asset !== undefined) {
+    const sea = seaModule();
+    if (!sea || !sea.isSea()) throw new Error(`asset ${entry.asset} needs node:sea, which Node ${process.version} lacks here`);
+    return new Uint8Array(sea.getRawAsset(entry.asset));
+  }
+  throw new Error('the build recorded neither an asset nor inline bytes');
+}
