@@ -43,19 +43,30 @@ export function asciiDigits(s: string): string {
   return out;
 }
 
-/** Python's int(): optional sign, digits with single underscores, surrounding whitespace. */
+/**
+ * Python's int(): optional sign, digits with single underscores, surrounding
+ * whitespace, any size. Values past 2^53 are kept approximately: they only
+ * occur as "practically unlimited" sizes and counts.
+ */
 export function pyInt(value: string | number): number {
   if (typeof value === 'number') return value;
   const s = asciiDigits(pyStrip(value));
   if (!/^[+-]?\d+(_\d+)*$/.test(s)) {
     throw new DatatypeError(`invalid literal for int() with base 10: ${pyRepr(value)}`, 'expected a whole number');
   }
-  const n = Number(s.replace(/_/g, ''));
-  if (!Number.isSafeInteger(n)) throw new DatatypeError(`${pyRepr(value)} is too large`);
-  return n;
+  const digits = s.replace(/_/g, '');
+  const n = Number(digits);
+  return Number.isSafeInteger(n) ? n : Number(BigInt(digits));
 }
 
 export const integer = pyInt;
+
+/** pyInt, exact past 2^53 (for process numbers, which end up in names). */
+export function pyIntExact(value: string | number): number | bigint {
+  const n = pyInt(value);
+  if (Number.isSafeInteger(n) || typeof value === 'number') return n;
+  return BigInt(asciiDigits(pyStrip(value)).replace(/_/g, ''));
+}
 
 const TRUTHY = ['yes', 'true', 'on', '1'];
 const FALSY = ['no', 'false', 'off', '0'];
@@ -129,14 +140,17 @@ export function autoRestart(value: string): AutoRestart {
   throw new DatatypeError(`invalid 'autorestart' value ${pyRepr(s)}`, 'use false, unexpected or true');
 }
 
-/** Python's os.path.expanduser for the forms Supervisor users write. */
-export function expandUser(p: string): string {
+/**
+ * Python's os.path.expanduser for the forms Supervisor users write. `home` is
+ * $HOME of the environment the config is read in (the daemon's own).
+ */
+export function expandUser(p: string, home: string | undefined = process.env.HOME): string {
   if (!p.startsWith('~')) return p;
   const slash = p.indexOf('/');
   const name = slash === -1 ? p.slice(1) : p.slice(1, slash);
   const rest = slash === -1 ? '' : p.slice(slash);
   if (name === '') {
-    const home = process.env.HOME ?? homedir();
+    home ??= homedir();
     return (home.replace(/\/+$/, '') || '/') + rest;
   }
   const user = lookupUser(name);
@@ -144,17 +158,19 @@ export function expandUser(p: string): string {
   return (user.home.replace(/\/+$/, '') || '/') + rest;
 }
 
-function isDir(p: string): boolean {
+function isDir(p: string, cwd?: string): boolean {
+  if (p === '') return false;
   try {
-    return statSync(p).isDirectory();
+    return statSync(cwd && !p.startsWith('/') ? `${cwd}/${p}` : p).isDirectory();
   } catch {
     return false;
   }
 }
 
-export function existingDirectory(value: string): string {
-  const nv = expandUser(value);
-  if (isDir(nv)) return nv;
+/** `cwd` is the directory relative paths are checked against (the daemon's working directory). */
+export function existingDirectory(value: string, home?: string, cwd?: string): string {
+  const nv = expandUser(value, home);
+  if (isDir(nv, cwd)) return nv;
   throw new DatatypeError(`${value} is not an existing directory`, 'create the directory or fix the path');
 }
 
@@ -166,23 +182,23 @@ function pyDirname(p: string): string {
   return head;
 }
 
-export function existingDirpath(value: string): string {
-  const nv = expandUser(value);
+export function existingDirpath(value: string, home?: string, cwd?: string): string {
+  const nv = expandUser(value, home);
   const dir = pyDirname(nv);
   if (!dir) return nv;
-  if (isDir(dir)) return nv;
+  if (isDir(dir, cwd)) return nv;
   throw new DatatypeError(
     `The directory named as part of the path ${value} does not exist`,
     `create ${dir} first, or point the path at an existing directory`,
   );
 }
 
-export function logfileName(value: string): LogfileTarget | 'SYSLOG' {
+export function logfileName(value: string, home?: string, cwd?: string): LogfileTarget | 'SYSLOG' {
   const s = value.toLowerCase();
   if (s === 'none' || s === 'off') return null;
   if (s === 'auto') return 'AUTO';
   if (s === 'syslog') return 'SYSLOG';
-  return existingDirpath(value);
+  return existingDirpath(value, home, cwd);
 }
 
 const LEVELS: Record<string, LogLevelName> = {
@@ -392,8 +408,8 @@ export function inetAddress(value: string): { host: string; port: number } {
 }
 
 /** Python's os.path.normpath(os.path.abspath(os.path.expanduser(v))), against a given cwd. */
-export function normalizePath(v: string, cwd: string): string {
-  const p = expandUser(v);
+export function normalizePath(v: string, cwd: string, home?: string): string {
+  const p = expandUser(v, home);
   const abs = p.startsWith('/') ? p : `${cwd.replace(/\/+$/, '')}/${p}`;
   return normpath(abs);
 }

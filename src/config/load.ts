@@ -44,6 +44,20 @@ export interface LoadResult {
 
 const DEFAULT_RESULT_HANDLER = 'supervisor.dispatchers:default_handler';
 const MAIN_RPC_FACTORY = 'supervisor.rpcinterface:make_main_rpcinterface';
+export const MAX_NUMPROCS = 100000;
+
+/** Modules of Supervisor's package, and the callables of it a config can name. */
+const SUPERVISOR_MODULES = new Set(
+  ['', '.childutils', '.compat', '.confecho', '.datatypes', '.dispatchers', '.events', '.http', '.http_client', '.loggers',
+    '.medusa', '.options', '.pidproxy', '.poller', '.process', '.rpcinterface', '.socket_manager', '.states',
+    '.supervisorctl', '.supervisord', '.templating', '.web', '.xmlrpc'].map((m) => `supervisor${m}`),
+);
+const SUPERVISOR_SPECS = new Set([
+  MAIN_RPC_FACTORY,
+  'supervisor.rpcinterface:SupervisorNamespaceRPCInterface',
+  'supervisor.supervisorctl:DefaultControllerPlugin',
+  DEFAULT_RESULT_HANDLER,
+]);
 
 type Raw = string | number | boolean | null;
 
@@ -94,6 +108,8 @@ class Loader {
   readonly included: string[] = [];
   readonly here: string;
   readonly hostNodeName = hostname();
+  /** $HOME for ~ in paths, from the environment the config is read in. */
+  readonly home: string | undefined;
 
   constructor(
     readonly file: string,
@@ -101,6 +117,7 @@ class Loader {
     readonly cwd: string,
   ) {
     this.here = dirname(file);
+    this.home = env.HOME;
     for (const [k, v] of Object.entries(env)) if (v !== undefined) this.environ.set(`ENV_${k}`, v);
   }
 
@@ -246,6 +263,10 @@ class Loader {
       const files = this.expand(filesGot.value, expansions, 'include', 'files', got);
       for (const pattern of files.split(/[\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/).filter(Boolean)) {
         const full = pattern.startsWith('/') ? pattern : `${this.here}/${pattern}`;
+        if (full.slice(0, full.lastIndexOf('/')).includes('\0')) {
+          // Python's directory scan refuses NUL in a path (ValueError).
+          this.fail(new dt.DatatypeError('embedded null byte in an [include] path'), 'include', 'files', got);
+        }
         const matches = globSorted(full);
         if (matches.length === 0) {
           this.warnings.push({
@@ -289,13 +310,14 @@ class Loader {
 
     this.warnUnknown();
     const supervisord = this.readSupervisord(expansions);
-    const plugins = [...this.readPlugins('rpcinterface'), ...this.readPlugins('ctlplugin')];
+    const rpcPlugins = this.readPlugins('rpcinterface', this.doc, this.environ);
     const groups = this.readGroups();
     for (const g of groups) {
       for (const p of g.processes) p.environment = { ...supervisord.environment, ...p.environment };
     }
     const servers = this.readServers();
-    const supervisorctl = this.readSupervisorctl();
+    const { supervisorctl, ctlPlugins } = this.readSupervisorctl();
+    const plugins = [...rpcPlugins, ...ctlPlugins];
 
     return {
       file: this.file,
@@ -326,21 +348,21 @@ class Loader {
     const minfds = this.conv(S, 'minfds', get('minfds', 1024), dt.integer);
     const minprocs = this.conv(S, 'minprocs', get('minprocs', 200), dt.integer);
     const dirGot = get('directory', null);
-    const directory = dirGot.value === null ? null : this.conv(S, 'directory', dirGot, dt.existingDirectory);
+    const directory = dirGot.value === null ? null : this.conv(S, 'directory', dirGot, (v: string) => dt.existingDirectory(v, this.home, this.cwd));
     const userGot = get('user', null);
     const user = this.str(userGot);
     const umask = this.conv(S, 'umask', get('umask', '022'), dt.octalType);
     const logfileGot = get('logfile', 'supervisord.log');
-    let logfile = this.conv(S, 'logfile', logfileGot, dt.existingDirpath);
+    let logfile = this.conv(S, 'logfile', logfileGot, (v: string) => dt.existingDirpath(v, this.home, this.cwd));
     const logfile_maxbytes = this.conv(S, 'logfile_maxbytes', get('logfile_maxbytes', '50MB'), dt.byteSize);
     const logfile_backups = this.conv(S, 'logfile_backups', get('logfile_backups', 10), dt.integer);
     const loglevel = this.conv(S, 'loglevel', get('loglevel', 'info'), dt.loggingLevel);
     const pidfileGot = get('pidfile', 'supervisord.pid');
-    let pidfile = this.conv(S, 'pidfile', pidfileGot, dt.existingDirpath);
+    let pidfile = this.conv(S, 'pidfile', pidfileGot, (v: string) => dt.existingDirpath(v, this.home, this.cwd));
     const identifier = String(get('identifier', 'supervisor').value);
     const nodaemon = this.conv(S, 'nodaemon', get('nodaemon', 'false'), dt.boolean);
     const silent = this.conv(S, 'silent', get('silent', 'false'), dt.boolean);
-    const childlogdir = this.conv(S, 'childlogdir', get('childlogdir', pyTempdir(this.env)), dt.existingDirectory);
+    const childlogdir = this.conv(S, 'childlogdir', get('childlogdir', pyTempdir(this.env)), (v: string) => dt.existingDirectory(v, this.home, this.cwd));
     const nocleanup = this.conv(S, 'nocleanup', get('nocleanup', 'false'), dt.boolean);
     const strip_ansi = this.conv(S, 'strip_ansi', get('strip_ansi', 'false'), dt.boolean);
     // environment= is expanded twice: once by the getter (ENV_ and here) and
@@ -354,8 +376,8 @@ class Loader {
     // are made absolute against the current directory (not the config's).
     let uid: number | null = null;
     if (user !== null) uid = this.conv(S, 'user', userGot, dt.nameToUid);
-    if (logfile !== 'syslog') logfile = dt.normalizePath(logfile, this.cwd);
-    pidfile = dt.normalizePath(pidfile, this.cwd);
+    if (logfile !== 'syslog') logfile = dt.normalizePath(logfile, this.cwd, this.home);
+    pidfile = dt.normalizePath(pidfile, this.cwd, this.home);
 
     return {
       logfile,
@@ -382,16 +404,28 @@ class Loader {
 
   // ---- plugins -----------------------------------------------------------------
 
-  readPlugins(kind: 'rpcinterface' | 'ctlplugin'): PluginConfig[] {
+  /**
+   * [rpcinterface:x] (read by supervisord) or [ctlplugin:x] (read only by
+   * supervisorctl, from the main file alone): `doc` and `environ` are the
+   * document and ENV_ names of the program that reads the section.
+   */
+  readPlugins(kind: 'rpcinterface' | 'ctlplugin', doc: IniDocument, environ: Expansions): PluginConfig[] {
     const factoryKey = kind === 'rpcinterface' ? 'supervisor.rpcinterface_factory' : 'supervisor.ctl_factory';
     const out: PluginConfig[] = [];
-    for (const section of this.doc.sectionNames()) {
+    const get = (section: string, key: string): Got => {
+      const entry = doc.get(section, key);
+      if (!entry) return { value: null };
+      const got: Got = { value: entry.value, entry };
+      got.value = entry.value.includes('%') ? this.expand(entry.value, environ, section, key, got) : entry.value;
+      return got;
+    };
+    for (const section of doc.sectionNames()) {
       if (!section.startsWith(`${kind}:`)) continue;
       const name = section.slice(kind.length + 1);
-      const got = this.get(section, factoryKey, null);
+      const got = get(section, factoryKey);
       if (got.value === null) {
         throw new ConfigError(`section [${section}] does not specify a ${factoryKey}`, {
-          ...this.doc.sectionOrigin.get(section),
+          ...doc.sectionOrigin.get(section),
           section,
           option: factoryKey,
           hint: kind === 'rpcinterface' ? `add ${factoryKey} = ${MAIN_RPC_FACTORY}` : undefined,
@@ -400,8 +434,8 @@ class Loader {
       const spec = String(got.value);
       this.checkImportSpec(spec, section, factoryKey, got);
       const extras: Record<string, string> = {};
-      for (const k of this.doc.options(section)) {
-        if (k !== factoryKey) extras[k] = String(this.get(section, k, null).value);
+      for (const k of doc.options(section)) {
+        if (k !== factoryKey) extras[k] = String(get(section, k).value);
       }
       if (kind === 'ctlplugin' || spec !== MAIN_RPC_FACTORY) {
         this.warnings.push({
@@ -417,11 +451,28 @@ class Loader {
     return out;
   }
 
-  /** pkg_resources.EntryPoint.parse's syntax: module[:attr] with Python identifiers. */
+  /**
+   * pkg_resources.EntryPoint.parse's syntax, and whether the spec can be
+   * imported: within Supervisor's own package we know what exists, so a
+   * misspelt `supervisor.rpcinter` is refused as Supervisor refuses it; other
+   * packages are Python code tsv cannot load (a warning, by the caller).
+   */
   checkImportSpec(spec: string, section: string, option: string, got: Got): void {
-    if (!/^\s*[\w.]+\s*(:\s*[\w.]+)?\s*(\[.*\])?\s*$/u.test(spec)) {
+    const m = /^\s*([\w.]+)\s*(?::\s*([\w.]+))?\s*(\[.*\])?\s*$/u.exec(spec);
+    if (!m) {
       this.fail(
         new dt.DatatypeError(`EntryPoint must be in 'name=module:attrs [extras]' format`, 'write package.module:callable'),
+        section,
+        option,
+        got,
+      );
+    }
+    const [, module, attr] = m;
+    if (module !== 'supervisor' && !module.startsWith('supervisor.')) return;
+    const known = SUPERVISOR_MODULES.has(module) && (attr === undefined || SUPERVISOR_SPECS.has(`${module}:${attr}`));
+    if (!known) {
+      this.fail(
+        new dt.DatatypeError(`${spec} cannot be resolved within [${section}]`, `the standard one is ${MAIN_RPC_FACTORY}`),
         section,
         option,
         got,
@@ -619,7 +670,7 @@ class Loader {
     if (sock.startsWith('unix://')) {
       const path = sock.slice(7);
       if (!path.startsWith('/')) bad(`Unix socket path ${path} is not an absolute path`, 'write unix:///absolute/path');
-      const norm = dt.normalizePath(path, this.cwd);
+      const norm = dt.normalizePath(path, this.cwd, this.home);
       if (owner === null) {
         const myUid = process.getuid ? process.getuid() : 0;
         if (procUid !== null && procUid !== myUid) owner = [procUid, dt.gidForUid(procUid)];
@@ -683,7 +734,7 @@ class Loader {
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
     const numprocsGot = get('numprocs', 1);
     const numprocs = this.conv(S, 'numprocs', numprocsGot, dt.integer);
-    const numprocs_start = this.conv(S, 'numprocs_start', get('numprocs_start', 0), dt.integer);
+    const numprocsStart = this.conv(S, 'numprocs_start', get('numprocs_start', 0), dt.pyIntExact);
     const envGot = get('environment', '', undefined, false);
     const stdout_capture_maxbytes = this.conv(S, 'stdout_capture_maxbytes', get('stdout_capture_maxbytes', '0'), dt.byteSize);
     const stdout_events_enabled = this.conv(S, 'stdout_events_enabled', get('stdout_events_enabled', 'false'), dt.boolean);
@@ -700,6 +751,15 @@ class Loader {
     const pnGot = get('process_name', '%(program_name)s', undefined, false);
     const processName = this.conv(S, 'process_name', pnGot, dt.processOrGroupName);
 
+    if (numprocs > MAX_NUMPROCS) {
+      // Supervisor would try to build them all and never finish; say so instead.
+      this.fail(
+        new dt.DatatypeError(`numprocs=${numprocs} is more processes than tsv will create (at most ${MAX_NUMPROCS})`, 'use a smaller numprocs'),
+        S,
+        'numprocs',
+        numprocsGot,
+      );
+    }
     if (numprocs > 1 && !processName.includes('%(process_num)')) {
       this.fail(
         new dt.DatatypeError(
@@ -723,7 +783,8 @@ class Loader {
 
     const out: ProcessConfig[] = [];
     const stopsignal = dt.signalName(stopsignalNum);
-    for (let processNum = numprocs_start; processNum < numprocs + numprocs_start; processNum++) {
+    for (let k = 0; k < numprocs; k++) {
+      const processNum = typeof numprocsStart === 'bigint' ? numprocsStart + BigInt(k) : numprocsStart + k;
       common.set('process_num', processNum);
       common.set('numprocs', numprocs);
       for (const [k, v] of this.environ) common.set(k, v);
@@ -742,7 +803,7 @@ class Loader {
         if (lfGot.entry) {
           // The getter already expanded it; Supervisor expands it once more.
           const twice = this.expand(String(lfGot.value), common, S, lfKey, lfGot);
-          lf = this.conv(S, lfKey, { ...lfGot, value: twice }, dt.logfileName);
+          lf = this.conv(S, lfKey, { ...lfGot, value: twice }, (v: string) => dt.logfileName(v, this.home, this.cwd));
         } else {
           lf = 'AUTO';
         }
@@ -804,7 +865,7 @@ class Loader {
         group: groupName,
         section: S,
         program: programName,
-        process_num: processNum,
+        process_num: Number(processNum),
         numprocs,
         command: String(cmdGot.value),
         directory,
@@ -878,7 +939,7 @@ class Loader {
           hint: 'add file = /run/tsv/tsv.sock (or a path under %(here)s)',
         });
       }
-      const file = dt.normalizePath(String(fileGot.value).trim(), this.cwd);
+      const file = dt.normalizePath(String(fileGot.value).trim(), this.cwd, this.home);
       const auth = this.readAuth(section);
       const chownGot = this.get(section, 'chown', null);
       let chown: [number, number] = [-1, -1];
@@ -926,7 +987,7 @@ class Loader {
 
   // ---- [supervisorctl]: read as supervisorctl reads it ---------------------------------
 
-  readSupervisorctl(): SupervisorctlConfig {
+  readSupervisorctl(): { supervisorctl: SupervisorctlConfig; ctlPlugins: PluginConfig[] } {
     // supervisorctl parses the main file alone (no [include]) with only the
     // process environment as ENV_ names.
     const doc = new IniDocument();
@@ -941,7 +1002,7 @@ class Loader {
       prompt: 'supervisor',
       history_file: null,
     };
-    if (!out.present) return out;
+    if (!out.present) return { supervisorctl: out, ctlPlugins: [] };
     const S = 'supervisorctl';
     const get = (opt: string, def: string | null, here: boolean): string | null => {
       const entry = doc.get(S, opt);
@@ -950,14 +1011,14 @@ class Loader {
       return this.expand(entry.value, m, S, opt, { value: entry.value, entry });
     };
     let serverurl = get('serverurl', 'http://localhost:9001', true) as string;
-    if (serverurl.startsWith('unix://')) serverurl = `unix://${dt.normalizePath(serverurl.slice(7), this.cwd)}`;
+    if (serverurl.startsWith('unix://')) serverurl = `unix://${dt.normalizePath(serverurl.slice(7), this.cwd, this.home)}`;
     out.serverurl = serverurl;
     out.prompt = get('prompt', 'supervisor', false) as string;
     out.username = get('username', null, false);
     out.password = get('password', null, false);
     const hf = get('history_file', null, true);
-    out.history_file = hf ? dt.normalizePath(hf, this.cwd) : null;
-    return out;
+    out.history_file = hf ? dt.normalizePath(hf, this.cwd, this.home) : null;
+    return { supervisorctl: out, ctlPlugins: this.readPlugins('ctlplugin', doc, env) };
   }
 
   // ---- our own warnings: what Supervisor silently ignores -------------------------------

@@ -5,8 +5,8 @@
 // the semantics of CPython's PyUnicode_Format restricted to a mapping
 // argument, since that is the only way Supervisor calls it.
 
-/** A value available to an expansion: Supervisor's are strings and ints. */
-export type PyValue = string | number;
+/** A value available to an expansion: Supervisor's are strings and ints (bigint past 2^53). */
+export type PyValue = string | number | bigint;
 export type Expansions = Map<string, PyValue>;
 
 /** Python raised an exception while formatting; `kind` is the exception class. */
@@ -42,7 +42,7 @@ export function pyRepr(s: string): string {
 }
 
 function pyReprValue(v: PyValue): string {
-  return typeof v === 'number' ? String(v) : pyRepr(v);
+  return typeof v === 'string' ? pyRepr(v) : String(v);
 }
 
 /** Python's repr() of a dict of expansions (what `'%s' % mapping` prints). */
@@ -76,18 +76,19 @@ function pad(body: string, sign: string, spec: Spec, numeric: boolean): string {
 }
 
 function typeName(v: PyValue): string {
-  return typeof v === 'number' ? 'int' : 'str';
+  return typeof v === 'string' ? 'str' : 'int';
 }
 
 function formatInt(v: PyValue, spec: Spec): string {
-  if (typeof v !== 'number') {
+  if (typeof v === 'string') {
     const t = spec.type;
     if (t === 'd' || t === 'i' || t === 'u')
       throw new PyFormatError('TypeError', `%${t} format: a real number is required, not ${typeName(v)}`);
     throw new PyFormatError('TypeError', `%${t} format: an integer is required, not ${typeName(v)}`);
   }
-  const neg = v < 0;
-  const abs = BigInt(Math.abs(v));
+  const big = BigInt(v);
+  const neg = big < 0n;
+  const abs = neg ? -big : big;
   let digits: string;
   let prefix = '';
   switch (spec.type) {
@@ -111,10 +112,11 @@ function formatInt(v: PyValue, spec: Spec): string {
   return pad(digits, sign + prefix, spec, true);
 }
 
-function formatFloat(v: PyValue, spec: Spec): string {
-  if (typeof v !== 'number') {
-    throw new PyFormatError('TypeError', `must be real number, not ${typeName(v)}`);
+function formatFloat(value: PyValue, spec: Spec): string {
+  if (typeof value === 'string') {
+    throw new PyFormatError('TypeError', `must be real number, not ${typeName(value)}`);
   }
+  const v = Number(value);
   const prec = spec.prec < 0 ? 6 : spec.prec;
   const neg = v < 0 || Object.is(v, -0);
   const a = Math.abs(v);
@@ -181,9 +183,9 @@ function formatOne(v: PyValue, spec: Spec): string {
       return formatFloat(v, spec);
     case 'c': {
       let ch: string;
-      if (typeof v === 'number') {
+      if (typeof v !== 'string') {
         if (v < 0 || v > 0x10ffff) throw new PyFormatError('OverflowError', '%c arg not in range(0x110000)');
-        ch = String.fromCodePoint(v);
+        ch = String.fromCodePoint(Number(v));
       } else {
         if ([...v].length !== 1) throw new PyFormatError('TypeError', '%c requires int or char');
         ch = v;
