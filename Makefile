@@ -1,5 +1,5 @@
 # Thin wrappers over npm scripts, plus the release targets.
-.PHONY: all build test typecheck demo clean dist packages bench
+.PHONY: all build test typecheck demo clean dist packages bench bench-startup
 
 all: build
 
@@ -21,6 +21,13 @@ demo: build
 
 bench: build
 	node build/js/bench/config/bench-config.js
+
+# dist/tsv-linux-{x64,arm64,armv7l}: single executables (scripts/dist.mjs; ARCH=x64 for one).
+dist: node_modules
+	node scripts/dist.mjs $(if $(ARCH),--arch $(ARCH))
+
+bench-startup: build
+	node build/js/bench/startup/bench-startup.js
 
 clean:
 	rm -rf build dist

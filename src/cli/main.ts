@@ -7,6 +7,8 @@ import { runPersonality, personalityFor } from './personality';
 
 function invokedName(): string {
   // Through a symlink, argv[1] keeps the link's name (node does not resolve it).
+  // A single executable gets the argv[0] it was started with as argv[1] (Node
+  // 20.11 and 24 alike), so the link's name too; execPath is the real binary.
   const script = process.argv[1] ?? '';
   return basename(script);
 }

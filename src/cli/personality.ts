@@ -1,7 +1,8 @@
 // Supervisor's console scripts, answered by the same binary through links.
-import { runDaemon } from '../daemon/cli';
-import { runCtl } from '../ctl/cli';
-import { printSample } from '../config/sample';
+// The daemon and the ctl are required when chosen, not at start-up.
+const daemonCli = (): typeof import('../daemon/cli') => require('../daemon/cli') as typeof import('../daemon/cli');
+const ctlCli = (): typeof import('../ctl/cli') => require('../ctl/cli') as typeof import('../ctl/cli');
+const configSample = (): typeof import('../config/sample') => require('../config/sample') as typeof import('../config/sample');
 
 export type Personality = 'supervisord' | 'supervisorctl' | 'echo_supervisord_conf';
 
@@ -14,11 +15,11 @@ export function personalityFor(name: string): Personality | null {
 export async function runPersonality(p: Personality, args: string[]): Promise<number> {
   switch (p) {
     case 'supervisord':
-      return runDaemon(args, 'supervisord');
+      return daemonCli().runDaemon(args, 'supervisord');
     case 'supervisorctl':
-      return runCtl(args, 'supervisorctl');
+      return ctlCli().runCtl(args, 'supervisorctl');
     case 'echo_supervisord_conf':
-      printSample();
+      configSample().printSample();
       return 0;
   }
 }

@@ -1,19 +1,39 @@
 // The `tsv` command line: Supervisor's two programs as `tsv daemon` and
 // `tsv ctl` (bare verbs go to the ctl), plus tsv's own host-side commands.
-import { Command, CommanderError } from 'commander';
-import { runDaemon } from '../daemon/cli';
-import { runCtl } from '../ctl/cli';
-import { configCheck, configShow } from '../config/commands';
-import { printSample } from '../config/sample';
+import { writeSync } from 'node:fs';
 import { versionLine } from './version';
+
+// Each subcommand's modules (and commander) are required when that subcommand
+// runs, not at start-up: `tsv --version` and `tsv status` must start fast.
+const commander = (): typeof import('commander') => require('commander') as typeof import('commander');
+const daemonCli = (): typeof import('../daemon/cli') => require('../daemon/cli') as typeof import('../daemon/cli');
+const ctlCli = (): typeof import('../ctl/cli') => require('../ctl/cli') as typeof import('../ctl/cli');
+const configCommands = (): typeof import('../config/commands') => require('../config/commands') as typeof import('../config/commands');
+const configSample = (): typeof import('../config/sample') => require('../config/sample') as typeof import('../config/sample');
+const selftest = (): typeof import('../native/selftest') => require('../native/selftest') as typeof import('../native/selftest');
+const hostCli = (): typeof import('../host/cli') => require('../host/cli') as typeof import('../host/cli');
+
+// supervisorctl's verbs (Supervisor 4.2.5's do_* methods, plus exit): these go
+// to the ctl without building tsv's own command line. A word not listed here
+// still reaches the ctl below when it is not one of tsv's commands.
+const CTL_VERBS = new Set(['add', 'avail', 'clear', 'exit', 'fg', 'help', 'maintail', 'open', 'pid', 'quit', 'reload', 'remove', 'reread', 'restart', 'shutdown', 'signal', 'start', 'status', 'stop', 'tail', 'update', 'version']);
 
 export async function runTsv(args: string[]): Promise<number> {
   const first = args[0];
   // daemon and ctl take Supervisor's getopt-style flags verbatim, so they are
   // routed before commander sees them.
-  if (first === 'daemon') return runDaemon(args.slice(1), 'tsv daemon');
-  if (first === 'ctl') return runCtl(args.slice(1), 'tsv ctl');
+  if (first === 'daemon') return daemonCli().runDaemon(args.slice(1), 'tsv daemon');
+  if (first === 'ctl') return ctlCli().runCtl(args.slice(1), 'tsv ctl');
+  if (first !== undefined && CTL_VERBS.has(first)) return ctlCli().runCtl(args, 'tsv');
+  if (args.length === 1 && (first === '--version' || first === '-V')) {
+    // A plain write(2): process.stdout on a pipe or tty loads node:net and streams, a third of this command's time.
+    writeSync(1, versionLine() + '\n');
+    return 0;
+  }
+  // Hidden: checks of this binary's native addons and pseudo-terminals (see src/native/selftest.ts).
+  if (first === 'selftest') return selftest().runSelftest(args.slice(1));
 
+  const { Command, CommanderError } = commander();
   let exitCode = 0;
   const program = new Command('tsv')
     .description('tsv: a process control system compatible with Supervisor')
@@ -31,7 +51,7 @@ export async function runTsv(args: string[]): Promise<number> {
     .description('validate a config: warnings, then a one-line summary; exit 0 or 2')
     .option('-c, --configuration <file>', 'config file (default: the search path, /etc/tsv/supervisord.conf first)')
     .action((opts: { configuration?: string }) => {
-      exitCode = configCheck({ file: opts.configuration });
+      exitCode = configCommands().configCheck({ file: opts.configuration });
     });
   config
     .command('show')
@@ -39,18 +59,23 @@ export async function runTsv(args: string[]): Promise<number> {
     .option('-c, --configuration <file>', 'config file')
     .option('--json', 'machine-readable output')
     .action((opts: { configuration?: string; json?: boolean }) => {
-      exitCode = configShow({ file: opts.configuration, json: Boolean(opts.json) });
+      exitCode = configCommands().configShow({ file: opts.configuration, json: Boolean(opts.json) });
     });
   config
     .command('sample')
     .description('print a commented sample config that works as-is for a non-root user')
     .action(() => {
-      printSample();
+      configSample().printSample();
     });
+
+  // install, uninstall, doctor (and the hidden wait-ready the units run).
+  hostCli().registerHostCommands(program, (code) => {
+    exitCode = code;
+  });
 
   // A bare supervisorctl verb (`tsv status`, `tsv start web`) is the ctl.
   if (first && !first.startsWith('-') && !program.commands.some((c) => c.name() === first)) {
-    return runCtl(args, 'tsv');
+    return ctlCli().runCtl(args, 'tsv');
   }
 
   try {

@@ -4,6 +4,8 @@
 // daemon starts.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { nativeAddonError, nativeAddonPath } from '../native/assets';
+import { isSingleExecutable } from '../native/sea';
 
 export interface NativeSpawnOptions {
   file: string;
@@ -46,6 +48,9 @@ let loadError = '';
 
 export function nativeCandidates(): string[] {
   const list: string[] = [];
+  // A single executable carries its own copy, extracted and verified by src/native/assets.ts.
+  const embedded = nativeAddonPath('tsv_native');
+  if (embedded) list.push(embedded);
   if (process.env.TSV_NATIVE_ADDON) list.push(process.env.TSV_NATIVE_ADDON);
   list.push(join(__dirname, 'native', 'tsv_native.node'));
   list.push(join(__dirname, '..', '..', '..', 'native', 'tsv_native.node'));
@@ -68,6 +73,7 @@ export function loadNative(): NativeAddon | null {
     }
   }
   if (!loadError) loadError = `not found (looked in ${nativeCandidates().join(', ')})`;
+  if (isSingleExecutable() && !nativeAddonPath('tsv_native')) loadError += `; the embedded copy: ${nativeAddonError('tsv_native')}`;
   return cached;
 }
 

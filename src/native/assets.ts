@@ -3,7 +3,6 @@
 // under a content-addressed name, checked against the sha256 the build
 // recorded, and only then handed out for process.dlopen. Outside a single
 // executable there is nothing embedded and callers use their own search.
-import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { distManifest, type EmbeddedAddon, type NativeAddonName } from './manifest';
@@ -22,6 +21,8 @@ export interface NativeAddonStatus {
 const statuses = new Map<NativeAddonName, NativeAddonStatus>();
 
 function sha256(bytes: Uint8Array): string {
+  // node:crypto is required here, not at the top: loading it costs milliseconds at every start.
+  const { createHash } = require('node:crypto') as typeof import('node:crypto');
   return createHash('sha256').update(bytes).digest('hex');
 }
 
