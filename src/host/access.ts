@@ -1,0 +1,91 @@
+// Could this user read, write or execute that path? Answered from the mode
+// bits, owners and the user's groups (what the kernel checks), including
+// search permission on every directory above it, so doctor can explain a
+// failure for a user other than the one running it.
+import { lstatSync, statSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Principal } from './accounts';
+import { groupName, userName } from './accounts';
+
+export type AccessMode = 'r' | 'w' | 'x';
+
+export interface AccessResult {
+  ok: boolean;
+  /** why not: the path that blocks and its owner/mode */
+  reason?: string;
+  /** the path that blocks */
+  blocker?: string;
+}
+
+function bits(mode: AccessMode): number {
+  return mode === 'r' ? 4 : mode === 'w' ? 2 : 1;
+}
+
+export function describeStat(path: string, st: Stats): string {
+  return `${path} is ${userName(st.uid)}:${groupName(st.gid)} ${(st.mode & 0o7777).toString(8).padStart(4, '0')}`;
+}
+
+function allowed(st: Stats, who: Principal, mode: AccessMode): boolean {
+  const b = bits(mode);
+  if (who.uid === 0) {
+    // root passes every check but execute, which needs some x bit on a file.
+    return mode !== 'x' || st.isDirectory() || (st.mode & 0o111) !== 0;
+  }
+  if (st.uid === who.uid) return ((st.mode >> 6) & b) === b;
+  if (who.groups.includes(st.gid) || st.gid === who.gid) return ((st.mode >> 3) & b) === b;
+  return (st.mode & b) === b;
+}
+
+function statOrNull(path: string): Stats | null {
+  try {
+    return statSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/** Search permission on every directory from / down to (not including) `path`. */
+export function canReach(path: string, who: Principal): AccessResult {
+  const chain: string[] = [];
+  for (let d = dirname(path); ; d = dirname(d)) {
+    chain.unshift(d);
+    if (d === dirname(d)) break;
+  }
+  for (const d of chain) {
+    const st = statOrNull(d);
+    if (!st) return { ok: false, reason: `${d} does not exist`, blocker: d };
+    if (!allowed(st, who, 'x')) return { ok: false, reason: `${who.name} cannot enter ${describeStat(d, st)}`, blocker: d };
+  }
+  return { ok: true };
+}
+
+export function canAccess(path: string, who: Principal, mode: AccessMode): AccessResult {
+  const reach = canReach(path, who);
+  if (!reach.ok) return reach;
+  const st = statOrNull(path);
+  if (!st) return { ok: false, reason: `${path} does not exist`, blocker: path };
+  if (!allowed(st, who, mode)) {
+    const verb = mode === 'r' ? 'read' : mode === 'w' ? 'write' : 'execute';
+    return { ok: false, reason: `${who.name} cannot ${verb} ${describeStat(path, st)}`, blocker: path };
+  }
+  return { ok: true };
+}
+
+/** A file that may not exist yet: writable if it exists, else creatable in its directory. */
+export function canWriteOrCreate(path: string, who: Principal): AccessResult {
+  const st = statOrNull(path);
+  if (st) return canAccess(path, who, 'w');
+  const dir = dirname(path);
+  const reach = canAccess(dir, who, 'x');
+  if (!reach.ok) return reach;
+  return canAccess(dir, who, 'w');
+}
+
+export function exists(path: string): boolean {
+  try {
+    lstatSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

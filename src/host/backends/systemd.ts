@@ -1,0 +1,149 @@
+// systemd: a foreground service whose start job ends when the control
+// socket answers, with systemd creating the runtime and log directories.
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { generatedHeader, renderTemplate } from '../templates';
+import { systemdJoin } from '../quote';
+import { ok, run, lastLines } from '../run';
+import { daemonArgv, readyArgv, type Backend, type Runner, type ServiceSpec, type ServiceState } from '../service-spec';
+import { SERVICE_NAME } from '../types';
+
+const UNIT = `${SERVICE_NAME}.service`;
+
+function systemctl(spec: ServiceSpec): string[] {
+  return spec.scope === 'user' ? ['systemctl', '--user'] : ['systemctl'];
+}
+
+export function unitPath(spec: ServiceSpec): string {
+  if (spec.scope === 'system') return `/etc/systemd/system/${UNIT}`;
+  const configHome = process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config');
+  return join(configHome, 'systemd', 'user', UNIT);
+}
+
+export function renderUnit(spec: ServiceSpec): string {
+  return renderTemplate('tsv.service', {
+    header: generatedHeader('tsv.service'),
+    execStart: systemdJoin(daemonArgv(spec)),
+    // $MAINPID is systemd's: the check gives up as soon as the daemon exits.
+    execStartPost: `${systemdJoin(readyArgv(spec, 60))} --pid $MAINPID`,
+    execReload: systemdJoin([...spec.tsv, 'ctl', '-c', spec.configFile, 'update']),
+    stopTimeout: spec.stopTimeoutSec,
+    system: spec.scope === 'system',
+    runDirShown: spec.runDir,
+    wantedBy: spec.scope === 'system' ? 'multi-user.target' : 'default.target',
+  });
+}
+
+/** Splits an Exec*= value the way systemd does (quotes, backslash escapes, %% and $$). */
+export function splitExecLine(value: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  const s = value.trim().replace(/^[-@:+!]+/, '');
+  while (i < s.length) {
+    while (i < s.length && /\s/.test(s[i])) i++;
+    if (i >= s.length) break;
+    let word = '';
+    let quote: string | null = null;
+    for (; i < s.length; i++) {
+      const c = s[i];
+      if (quote) {
+        if (c === quote) quote = null;
+        else if (c === '\\' && i + 1 < s.length) word += s[++i];
+        else word += c;
+      } else if (c === '"' || c === "'") quote = c;
+      else if (c === '\\' && i + 1 < s.length) word += s[++i];
+      else if (/\s/.test(c)) break;
+      else word += c;
+    }
+    out.push(word.replace(/%%/g, '%').replace(/\$\$/g, '$'));
+  }
+  return out;
+}
+
+export function unitSetting(text: string, key: string): string | null {
+  const m = text.match(new RegExp(`^${key}=(.*)$`, 'm'));
+  return m ? m[1] : null;
+}
+
+export const systemdBackend: Backend = {
+  init: 'systemd',
+  definitionPath: unitPath,
+
+  files(spec) {
+    return [{ path: unitPath(spec), content: renderUnit(spec), mode: 0o644, removal: 'uninstall' }];
+  },
+
+  activate(runner: Runner, spec: ServiceSpec, changed: boolean) {
+    const sc = systemctl(spec);
+    if (changed) runner.mustRun([...sc, 'daemon-reload'], 'make systemd read the unit');
+    const st = this.state(spec);
+    if (st.enabled !== true) runner.mustRun([...sc, 'enable', UNIT], 'start tsv at boot');
+    if (st.active === true) {
+      if (changed) runner.mustRun([...sc, 'restart', UNIT], 'run the changed unit');
+    } else {
+      // a unit that gave up after too many restarts refuses to start until reset
+      if (st.failed) runner.run([...sc, 'reset-failed', UNIT], 'forget earlier failures');
+      runner.mustRun([...sc, 'start', UNIT], 'start tsv now');
+    }
+  },
+
+  state(spec): ServiceState {
+    const sc = systemctl(spec);
+    const installed = existsSync(unitPath(spec));
+    const en = run([...sc, 'is-enabled', UNIT]);
+    const ac = run([...sc, 'is-active', UNIT]);
+    const enabledWord = en.stdout.trim();
+    const activeWord = ac.stdout.trim();
+    return {
+      installed,
+      enabled: en.error ? null : enabledWord === 'enabled' || enabledWord === 'enabled-runtime',
+      active: ac.error ? null : activeWord === 'active' || activeWord === 'reloading',
+      failed: activeWord === 'failed',
+      detail: `is-enabled: ${enabledWord || en.stderr.trim()}, is-active: ${activeWord || ac.stderr.trim()}`,
+    };
+  },
+
+  diagnostics(spec) {
+    const sc = systemctl(spec);
+    const status = run([...sc, 'status', UNIT, '--no-pager', '-l', '-n', '0']);
+    const journal = run(
+      spec.scope === 'user'
+        ? ['journalctl', '--user', '-u', UNIT, '-n', '30', '--no-pager', '-o', 'short-precise']
+        : ['journalctl', '-u', UNIT, '-n', '30', '--no-pager', '-o', 'short-precise'],
+    );
+    const parts = [`$ ${sc.join(' ')} status ${UNIT}\n${status.stdout.trimEnd()}`];
+    if (ok(journal) || journal.stdout) parts.push(`$ journalctl -u ${UNIT} -n 30\n${lastLines(journal.stdout, 30)}`);
+    return parts.join('\n');
+  },
+
+  enable(runner, spec) {
+    runner.mustRun([...systemctl(spec), 'enable', UNIT], 'start tsv at boot');
+  },
+
+  start(runner, spec) {
+    runner.run([...systemctl(spec), 'reset-failed', UNIT], 'forget earlier failures');
+    runner.mustRun([...systemctl(spec), 'start', UNIT], 'start tsv');
+  },
+
+  reload(runner, spec) {
+    runner.mustRun([...systemctl(spec), 'daemon-reload'], 'make systemd read the unit');
+  },
+
+  deactivate(runner, spec) {
+    if (existsSync(unitPath(spec))) runner.run([...systemctl(spec), 'disable', '--now', UNIT], 'stop tsv and remove it from boot');
+  },
+
+  afterRemove(runner, spec) {
+    const sc = systemctl(spec);
+    runner.run([...sc, 'daemon-reload'], 'make systemd forget the unit');
+    runner.run([...sc, 'reset-failed', UNIT], 'forget its failures');
+  },
+
+  installedCommand(spec) {
+    const path = unitPath(spec);
+    if (!existsSync(path)) return null;
+    const line = unitSetting(readFileSync(path, 'utf8'), 'ExecStart');
+    return line === null ? null : splitExecLine(line);
+  },
+};

@@ -1,0 +1,84 @@
+// What the host side needs to know from a supervisord.conf: where the socket
+// and pidfile are, who writes which log, how long an ordered shutdown may
+// take. Read from the config model, never from the text.
+import { dirname } from 'node:path';
+import type { Config, InetServerConfig, ProcessConfig, UnixServerConfig } from '../config/model';
+
+export interface LogTarget {
+  path: string;
+  /** the process it belongs to, or null for the daemon's own log */
+  process: ProcessConfig | null;
+  channel: 'stdout' | 'stderr' | 'main';
+  /** the user the program runs as (user=), null for root / the daemon */
+  user: string | null;
+}
+
+export interface ConfigFacts {
+  unix: UnixServerConfig | null;
+  inet: InetServerConfig[];
+  /** what the ctl uses: [supervisorctl] serverurl, else the unix socket */
+  serverurl: string | null;
+  pidfile: string;
+  mainLog: string | null;
+  childlogdir: string;
+  /** explicit log files (AUTO logs go to childlogdir, written by the daemon) */
+  logs: LogTarget[];
+  processes: ProcessConfig[];
+  /** seconds an ordered shutdown can take */
+  stopTimeoutSec: number;
+}
+
+/** Paths that are not files on disk (syslog, the daemon's stdout under systemd). */
+export function isRealLogPath(p: string | null): p is string {
+  return p !== null && p !== 'syslog' && p !== 'AUTO' && !p.startsWith('/dev/') && !p.startsWith('/proc/');
+}
+
+/**
+ * supervisord stops groups one after another, highest priority first, and
+ * moves on only when a group is fully stopped (ordered_stop_groups_phase_2),
+ * so the worst case is the sum of each group's longest stopwaitsecs. A margin
+ * covers the daemon's own exit.
+ */
+export function stopTimeoutSec(config: Config, marginSec = 10): number {
+  let total = 0;
+  for (const g of config.groups) {
+    let max = 0;
+    for (const p of g.processes) max = Math.max(max, p.stopwaitsecs);
+    total += max;
+  }
+  return Math.max(30, total + marginSec);
+}
+
+export function configFacts(config: Config): ConfigFacts {
+  const unix = (config.servers.find((s) => s.family === 'unix') as UnixServerConfig | undefined) ?? null;
+  const inet = config.servers.filter((s): s is InetServerConfig => s.family === 'inet');
+  let serverurl: string | null = config.supervisorctl.present ? config.supervisorctl.serverurl : null;
+  if (!serverurl && unix) serverurl = `unix://${unix.file}`;
+  const processes = config.groups.flatMap((g) => g.processes);
+  const logs: LogTarget[] = [];
+  const sd = config.supervisord;
+  if (isRealLogPath(sd.logfile)) logs.push({ path: sd.logfile, process: null, channel: 'main', user: sd.user });
+  for (const p of processes) {
+    for (const channel of ['stdout', 'stderr'] as const) {
+      const target = channel === 'stdout' ? p.stdout_logfile : p.stderr_logfile;
+      if (channel === 'stderr' && p.redirect_stderr) continue;
+      if (isRealLogPath(target)) logs.push({ path: target, process: p, channel, user: p.user });
+    }
+  }
+  return {
+    unix,
+    inet,
+    serverurl,
+    pidfile: sd.pidfile,
+    mainLog: isRealLogPath(sd.logfile) ? sd.logfile : null,
+    childlogdir: sd.childlogdir,
+    logs,
+    processes,
+    stopTimeoutSec: stopTimeoutSec(config),
+  };
+}
+
+/** Directories the logs live in, deduplicated. */
+export function logDirs(facts: ConfigFacts): string[] {
+  return [...new Set([...facts.logs.map((l) => dirname(l.path)), facts.childlogdir])];
+}

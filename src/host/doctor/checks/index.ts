@@ -1,0 +1,45 @@
+// Every check, in the order they are reported and fixed: the config first
+// (everything else reads it), then the socket, pidfile and daemons, logs,
+// the service, and the programs. Fixes run in this order too, so a stale
+// socket is removed before the service is started.
+import type { Check } from '../types';
+import { configInvalid } from './config-invalid';
+import { programUserUnknown } from './program-user-unknown';
+import { socketUnderTmp } from './socket-under-tmp';
+import { inetNoAuth } from './inet-no-auth';
+import { staleSocket } from './stale-socket';
+import { socketMissing } from './socket-missing';
+import { socketPermissions } from './socket-permissions';
+import { socketEacces } from './socket-eacces';
+import { stalePidfile } from './stale-pidfile';
+import { twoDaemons } from './two-daemons';
+import { logDirMissing } from './log-dir-missing';
+import { logNotWritable } from './log-not-writable';
+import { logDeleted } from './log-deleted';
+import { unitBinaryMissing } from './unit-binary-missing';
+import { unitDisabled } from './unit-disabled';
+import { unitInactive } from './unit-inactive';
+import { programDirectoryMissing } from './program-directory-missing';
+import { programCommandNotFound, programCommandNotExecutable } from './program-command';
+
+export const CHECKS: readonly Check[] = [
+  configInvalid,
+  programUserUnknown,
+  socketUnderTmp,
+  inetNoAuth,
+  staleSocket,
+  socketMissing,
+  socketPermissions,
+  socketEacces,
+  stalePidfile,
+  twoDaemons,
+  logDirMissing,
+  logNotWritable,
+  logDeleted,
+  unitBinaryMissing,
+  unitDisabled,
+  unitInactive,
+  programDirectoryMissing,
+  programCommandNotFound,
+  programCommandNotExecutable,
+];

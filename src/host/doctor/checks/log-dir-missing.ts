@@ -1,0 +1,29 @@
+// A log directory named by the config does not exist: Supervisor refuses to
+// start ("... is not an existing directory", Supervisor #480), and a program
+// whose log cannot be opened does not start.
+import { existsSync, mkdirSync } from 'node:fs';
+import { logDirs } from '../../config-facts';
+import type { Check } from '../types';
+import { ok, skipped } from '../types';
+
+export const logDirMissing: Check = {
+  id: 'log-dir-missing',
+  title: 'a log directory the config names does not exist',
+  run(ctx) {
+    if (!ctx.facts) return skipped(this.id, 'no readable config');
+    const dirs = logDirs(ctx.facts);
+    const missing = dirs.filter((d) => !existsSync(d));
+    if (missing.length === 0) return ok(this.id, `${dirs.length} log director${dirs.length === 1 ? 'y exists' : 'ies exist'}: ${dirs.join(', ')}`);
+    return {
+      id: this.id,
+      status: 'problem',
+      found: `missing: ${missing.join(', ')}`,
+      why: 'the daemon cannot open its log (it refuses to start), or a program cannot open its log (it goes FATAL)',
+      fix: `mkdir -p ${missing.join(' ')} (owned by root, mode 0755)`,
+      apply: () => {
+        for (const d of missing) mkdirSync(d, { recursive: true, mode: 0o755 });
+        return `created ${missing.join(', ')}`;
+      },
+    };
+  },
+};

@@ -1,0 +1,91 @@
+// command= names a program that cannot be run: not found on the PATH the
+// daemon searches (the program's environment= PATH, else the daemon's), or
+// found but not executable by the program's user.
+import { statSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import type { ProcessConfig } from '../../../config/model';
+import { canAccess } from '../../access';
+import { principalFor } from '../../accounts';
+import { shSplit } from '../../quote';
+import { environOf } from '../../procs';
+import type { Check, Finding } from '../types';
+import { ok, skipped } from '../types';
+import { mainDaemon, type DoctorContext } from '../context';
+
+// What systemd gives a service; the daemon's own PATH when it runs.
+const SERVICE_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+function isFile(p: string): boolean {
+  try {
+    return statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}
+
+interface Resolved {
+  process: ProcessConfig;
+  program: string;
+  path: string | null;
+  searched: string;
+}
+
+function resolveCommands(ctx: DoctorContext): Resolved[] {
+  const d = mainDaemon(ctx);
+  const daemonPath = (d && environOf(d.pid)?.PATH) || SERVICE_PATH;
+  const out: Resolved[] = [];
+  for (const p of ctx.facts?.processes ?? []) {
+    const program = shSplit(p.command)[0] ?? '';
+    if (!program) continue;
+    if (program.includes('/')) {
+      const abs = isAbsolute(program) ? program : resolve(p.directory ?? '/', program);
+      out.push({ process: p, program, path: isFile(abs) ? abs : null, searched: abs });
+      continue;
+    }
+    const path = p.environment.PATH ?? daemonPath;
+    const found = path.split(':').map((dir) => join(dir || '.', program)).find(isFile) ?? null;
+    out.push({ process: p, program, path: found, searched: `PATH=${path}` });
+  }
+  return out;
+}
+
+export const programCommandNotFound: Check = {
+  id: 'program-command-not-found',
+  title: "a program's command is not found",
+  run(ctx): Finding {
+    if (!ctx.facts) return skipped(this.id, 'no readable config');
+    const bad = resolveCommands(ctx).filter((r) => r.path === null);
+    if (bad.length === 0) return ok(this.id, `${ctx.facts.processes.length} command(s) found`);
+    return {
+      id: this.id,
+      status: 'problem',
+      found: bad.map((r) => `${r.process.name}: "${r.program}" not found (${r.searched})`).join('; '),
+      why: 'the program cannot be started: it goes straight to FATAL ("can\'t find command")',
+      fix: 'install the program, or give command= its absolute path (the daemon does not read your shell\'s PATH)',
+    };
+  },
+};
+
+export const programCommandNotExecutable: Check = {
+  id: 'program-command-not-executable',
+  title: "a program's command is not executable by its user",
+  run(ctx): Finding {
+    if (!ctx.facts) return skipped(this.id, 'no readable config');
+    const bad: string[] = [];
+    for (const r of resolveCommands(ctx)) {
+      if (!r.path) continue;
+      const who = principalFor(r.process.user);
+      if (!who) continue;
+      const a = canAccess(r.path, who, 'x');
+      if (!a.ok) bad.push(`${r.process.name}: ${a.reason}`);
+    }
+    if (bad.length === 0) return ok(this.id, 'every command found is executable by its user');
+    return {
+      id: this.id,
+      status: 'problem',
+      found: bad.join('; '),
+      why: 'the program cannot be started: it goes to FATAL ("command at ... is not executable")',
+      fix: 'chmod +x the file (or a+x when user= is another user), or fix command=',
+    };
+  },
+};

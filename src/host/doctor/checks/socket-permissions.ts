@@ -1,0 +1,45 @@
+// The socket's owner, group or mode is not what the config asks for
+// (chmod=, chown=): someone chowned it to root, or a daemon started under a
+// different config left it. Members of the tsv group then get EACCES.
+import { chmodSync, chownSync } from 'node:fs';
+import { groupName, userName } from '../../accounts';
+import type { Check } from '../types';
+import { ok, skipped } from '../types';
+
+function mode(n: number): string {
+  return (n & 0o777).toString(8).padStart(4, '0');
+}
+
+export const socketPermissions: Check = {
+  id: 'socket-permissions',
+  title: "the socket's owner, group or mode differs from the config's chown=/chmod=",
+  run(ctx) {
+    const unix = ctx.facts?.unix;
+    if (!ctx.facts) return skipped(this.id, 'no readable config');
+    if (!unix) return ok(this.id, 'no [unix_http_server]');
+    const st = ctx.socketStat;
+    if (!st || !st.isSocket()) return skipped(this.id, `${unix.file} is not there`);
+    const [wantUid, wantGid] = unix.chown;
+    const wrong: string[] = [];
+    if ((st.mode & 0o777) !== (unix.chmod & 0o777)) wrong.push(`mode ${mode(st.mode)} (config: chmod=${mode(unix.chmod)})`);
+    if (wantUid !== -1 && st.uid !== wantUid) wrong.push(`owner ${userName(st.uid)} (config: ${userName(wantUid)})`);
+    if (wantGid !== -1 && st.gid !== wantGid) wrong.push(`group ${groupName(st.gid)} (config: ${groupName(wantGid)})`);
+    const now = `${userName(st.uid)}:${groupName(st.gid)} ${mode(st.mode)}`;
+    if (wrong.length === 0) return ok(this.id, `${unix.file} is ${now}, as configured`);
+    const isRoot = ctx.caller.uid === 0;
+    return {
+      id: this.id,
+      status: 'problem',
+      found: `${unix.file} has ${wrong.join(', ')}`,
+      why: wantGid !== -1 ? `members of ${groupName(wantGid)} are meant to use the ctl without sudo; with the socket as it is they get "Permission denied"` : 'the ctl gets "Permission denied" for the users the config meant to allow',
+      fix: `chown ${wantUid === -1 ? '' : userName(wantUid)}${wantGid === -1 ? '' : ':' + groupName(wantGid)} ${unix.file} && chmod ${mode(unix.chmod)} ${unix.file}${isRoot ? '' : ' (as root: sudo tsv doctor --fix)'}`,
+      apply: isRoot
+        ? () => {
+            chownSync(unix.file, wantUid, wantGid);
+            chmodSync(unix.file, unix.chmod & 0o777);
+            return `set ${unix.file} to ${wantUid === -1 ? userName(st.uid) : userName(wantUid)}:${wantGid === -1 ? groupName(st.gid) : groupName(wantGid)} ${mode(unix.chmod)}`;
+          }
+        : undefined,
+    };
+  },
+};

@@ -1,0 +1,142 @@
+// What doctor knows about the installation, gathered once per pass (and
+// again after fixes): the manifest, the config, the service, the daemons
+// running on the config, the socket as the calling user sees it.
+import { existsSync, lstatSync, readFileSync, type Stats } from 'node:fs';
+import { loadConfig } from '../../config/load';
+import { ConfigError } from '../../config/errors';
+import type { Config } from '../../config/model';
+import { findConfigFile } from '../../config/search';
+import { callerPrincipal, type Principal } from '../accounts';
+import { backendFor } from '../backends';
+import { configFacts, type ConfigFacts } from '../config-facts';
+import { detectInit } from '../init-detect';
+import { buildSpec } from '../install';
+import { hostLayout, type HostLayout } from '../layout';
+import { readManifest, type Manifest } from '../manifest';
+import { probeOnce, type ProbeResult } from '../probe';
+import { daemonsFor, type DaemonProcess } from '../procs';
+import type { Backend, ServiceSpec, ServiceState } from '../service-spec';
+import { runningProgram, tsvArgv } from '../tsv-program';
+import type { InitSystem, Scope } from '../types';
+
+export interface DoctorOptions {
+  configuration?: string;
+  user: boolean;
+}
+
+export interface DoctorContext {
+  scope: Scope;
+  layout: HostLayout;
+  manifest: Manifest | null;
+  configFile: string | null;
+  config: Config | null;
+  configError: ConfigError | null;
+  facts: ConfigFacts | null;
+  init: InitSystem | null;
+  backend: Backend | null;
+  spec: ServiceSpec | null;
+  service: ServiceState | null;
+  caller: Principal;
+  daemons: DaemonProcess[];
+  /** lstat of the unix socket path, null when absent */
+  socketStat: Stats | null;
+  /** an XML-RPC call through the configured serverurl, as the caller */
+  probe: ProbeResult | null;
+  pidfile: { path: string; text: string | null } | null;
+}
+
+function lstatOrNull(p: string): Stats | null {
+  try {
+    return lstatSync(p);
+  } catch {
+    return null;
+  }
+}
+
+export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
+  const scope: Scope = opts.user ? 'user' : 'system';
+  let layout: HostLayout;
+  try {
+    layout = hostLayout(scope);
+  } catch {
+    layout = hostLayout('system');
+  }
+  let manifest: Manifest | null = null;
+  try {
+    manifest = readManifest(layout.manifest);
+  } catch {
+    manifest = null;
+  }
+  const installed = manifest?.installed ? manifest : null;
+  const configFile = opts.configuration ?? installed?.configFile ?? findConfigFile();
+  let config: Config | null = null;
+  let configError: ConfigError | null = null;
+  if (configFile && existsSync(configFile)) {
+    try {
+      config = loadConfig({ file: configFile }).config;
+    } catch (err) {
+      if (err instanceof ConfigError) configError = err;
+      else throw err;
+    }
+  }
+  const facts = config ? configFacts(config) : null;
+
+  let init: InitSystem | null = installed?.init ?? null;
+  if (!init) {
+    try {
+      init = detectInit(scope).init;
+    } catch {
+      init = null;
+    }
+  }
+  const backend = init ? backendFor(init) : null;
+  const tsv = installed?.tsv ?? tsvArgv(runningProgram());
+  const daemon = installed?.daemon ?? [...tsv, 'daemon'];
+  const spec = configFile ? buildSpec(scope, layout, configFile, tsv, daemon, facts) : null;
+  let service: ServiceState | null = null;
+  if (backend && spec && (installed || existsSync(backend.definitionPath(spec)))) service = backend.state(spec);
+
+  const daemons = configFile && existsSync(configFile) ? daemonsFor(configFile) : [];
+  const socketStat = facts?.unix ? lstatOrNull(facts.unix.file) : null;
+  let probe: ProbeResult | null = null;
+  if (facts?.serverurl && config) {
+    probe = await probeOnce({ serverurl: facts.serverurl, username: config.supervisorctl.username, password: config.supervisorctl.password });
+  }
+  let pidfile: DoctorContext['pidfile'] = null;
+  if (facts) {
+    let text: string | null = null;
+    try {
+      text = readFileSync(facts.pidfile, 'utf8');
+    } catch {
+      text = null;
+    }
+    pidfile = { path: facts.pidfile, text };
+  }
+  return {
+    scope,
+    layout,
+    manifest: installed,
+    configFile,
+    config,
+    configError,
+    facts,
+    init,
+    backend,
+    spec,
+    service,
+    caller: callerPrincipal(),
+    daemons,
+    socketStat,
+    probe,
+    pidfile,
+  };
+}
+
+/** The daemon that answers on the socket, else the only one running. */
+export function mainDaemon(ctx: DoctorContext): DaemonProcess | null {
+  if (ctx.probe?.ok && ctx.probe.pid) {
+    const d = ctx.daemons.find((x) => x.pid === (ctx.probe as { pid: number }).pid);
+    if (d) return d;
+  }
+  return ctx.daemons.length === 1 ? ctx.daemons[0] : (ctx.daemons[0] ?? null);
+}

@@ -1,0 +1,227 @@
+// `tsv install --boot`: lay out the host, write the service definition for
+// the init system, enable and start it, then prove it works: install
+// succeeds only when `tsv status` answers through the installed socket.
+import { existsSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { loadConfig } from '../config/load';
+import { ConfigError } from '../config/errors';
+import type { Config } from '../config/model';
+import { principalFor } from './accounts';
+import { backendFor } from './backends';
+import { configFacts, logDirs, type ConfigFacts } from './config-facts';
+import { Executor } from './executor';
+import { detectInit } from './init-detect';
+import { planImport, SUPERVISOR_CONFIG } from './import-supervisor';
+import { hostLayout, type HostLayout } from './layout';
+import { readManifest, type Manifest } from './manifest';
+import { waitReady } from './probe';
+import { shJoin, shSplit } from './quote';
+import { indent, run, haveTool } from './run';
+import { daemonArgv, type ServiceSpec } from './service-spec';
+import { generatedHeader, renderTemplate } from './templates';
+import { describeProgram, programFiles, programFromPath, runningProgram, tsvArgv, type TsvProgram } from './tsv-program';
+import { HostError, SERVICE_NAME, UsageError, type InitSystem, type Output, type Scope } from './types';
+
+export interface InstallOptions {
+  init?: InitSystem;
+  user: boolean;
+  dryRun: boolean;
+  /** import this Supervisor config (true: /etc/supervisor/supervisord.conf) */
+  fromSupervisor?: string | true;
+  /** config file to run (default: the layout's) */
+  config?: string;
+  /** the tsv program to put in the unit (default: the running one) */
+  tsvPath?: string;
+  node?: string;
+  /** a Supervisor-compatible daemon to run instead of `tsv daemon` (words) */
+  daemonCommand?: string;
+  /** how long to wait for the socket after starting */
+  readyTimeoutSec?: number;
+}
+
+function newManifest(init: InitSystem, scope: Scope, configFile: string, tsv: string[], daemon: string[]): Manifest {
+  const now = new Date().toISOString();
+  return { version: 1, init, scope, service: SERVICE_NAME, configFile, tsv, daemon, files: [], dirs: [], groups: [], installed: true, installedAt: now, updatedAt: now };
+}
+
+export function defaultConfigText(layout: HostLayout, configFile: string): string {
+  return renderTemplate('supervisord.conf', {
+    header: generatedHeader('supervisord.conf'),
+    configFile,
+    includeDir: layout.includeDir,
+    socket: layout.socket,
+    socketMode: `0${layout.socketMode.toString(8)}`,
+    group: layout.group,
+    mainLog: layout.mainLog,
+    pidfile: layout.pidfile,
+    logDir: layout.logDir,
+  });
+}
+
+function load(file: string): Config {
+  try {
+    return loadConfig({ file }).config;
+  } catch (err) {
+    if (err instanceof ConfigError) throw new HostError(`the config ${file} has an error; nothing was enabled`, err.render().trimEnd());
+    throw err;
+  }
+}
+
+export function buildSpec(scope: Scope, layout: HostLayout, configFile: string, tsv: string[], daemon: string[], facts: ConfigFacts | null): ServiceSpec {
+  const socket = facts?.unix?.file ?? layout.socket;
+  return {
+    scope,
+    layout,
+    configFile,
+    tsv,
+    daemon,
+    socket,
+    pidfile: facts?.pidfile ?? layout.pidfile,
+    runDir: layout.runDir,
+    logDir: layout.logDir,
+    mainLog: facts ? facts.mainLog : layout.mainLog,
+    stopTimeoutSec: facts?.stopTimeoutSec ?? 30,
+  };
+}
+
+export async function install(opts: InstallOptions, output: Output): Promise<number> {
+  const say = (t: string): void => output.out(t.endsWith('\n') ? t : t + '\n');
+  const scope: Scope = opts.user ? 'user' : 'system';
+  const isRoot = (process.getuid?.() ?? 0) === 0;
+  if (scope === 'system' && !isRoot && !opts.dryRun) {
+    throw new HostError('installing the boot service needs root', 'run it with sudo, or install a per-user service with --user');
+  }
+  const detection = opts.init ? { init: opts.init, reason: 'chosen with --init' } : detectInit(scope);
+  const init = detection.init;
+  if (scope === 'user' && (init === 'sysv' || init === 'openrc')) throw new UsageError(`--user needs systemd or launchd, not ${init}`);
+  const platform: NodeJS.Platform = init === 'launchd' ? 'darwin' : process.platform === 'darwin' ? 'linux' : process.platform;
+  const layout = hostLayout(scope, platform);
+  const configFile = opts.config ?? layout.configFile;
+
+  const program: TsvProgram = opts.tsvPath ? programFromPath(opts.tsvPath, opts.node) : runningProgram();
+  for (const f of programFiles(program)) {
+    if (!existsSync(f.path)) throw new HostError(`the tsv program ${f.path} does not exist`, 'pass the installed location with --tsv-path');
+  }
+  const tsv = tsvArgv(program);
+  const daemon = opts.daemonCommand ? shSplit(opts.daemonCommand) : tsvArgv(program, 'daemon');
+  if (daemon.length === 0) throw new UsageError('--daemon-command is empty');
+
+  const backend = backendFor(init);
+  const existing = readManifest(layout.manifest);
+  if (existing && existing.installed && existing.init !== init) {
+    throw new HostError(`tsv is installed for ${existing.init} here (${layout.manifest})`, `run \`tsv uninstall${scope === 'user' ? ' --user' : ''}\` first`);
+  }
+  const manifest = existing ?? newManifest(init, scope, configFile, tsv, daemon);
+  Object.assign(manifest, { init, scope, configFile, tsv, daemon, installed: true });
+
+  say(`tsv install${opts.dryRun ? ' (dry run: nothing is changed)' : ''}`);
+  say(`  init system: ${init} (${detection.reason})`);
+  say(`  service:     ${SERVICE_NAME} (${scope === 'system' ? 'system, starts at boot' : 'per-user'})`);
+  say(`  tsv:         ${describeProgram(program)}`);
+  say(`  daemon:      ${shJoin(daemon)}`);
+  say(`  config:      ${configFile}`);
+
+  const ex = new Executor(opts.dryRun, output, manifest, layout.manifest, platform);
+
+  // The group must exist before a config that chowns the socket to it is read.
+  if (layout.group) ex.ensureGroup(layout.group);
+  ex.ensureDir({ path: layout.stateDir, mode: 0o755, removal: 'purge' }, existing !== null);
+  const configDir = dirname(configFile);
+  ex.ensureDir({ path: configDir, mode: 0o755, removal: 'purge', tree: true }, false);
+  if (configFile === layout.configFile) ex.ensureDir({ path: layout.includeDir, mode: 0o755, removal: 'purge' }, false);
+
+  const configExists = existsSync(configFile);
+  if (!configExists) {
+    if (opts.fromSupervisor) {
+      const source = opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor;
+      const plan = planImport(source, layout, generatedHeader('supervisord.conf'));
+      ex.writeFile({ path: configFile, content: plan.main, mode: 0o644, removal: 'purge', onlyIfAbsent: true }, false);
+      for (const c of plan.copies) ex.writeFile({ path: c.to, content: c.content, mode: 0o644, removal: 'purge', onlyIfAbsent: true }, false);
+      for (const n of plan.notes) say(`note: ${n}`);
+    } else {
+      ex.writeFile({ path: configFile, content: defaultConfigText(layout, configFile), mode: 0o644, removal: 'purge', onlyIfAbsent: true }, false);
+    }
+  } else {
+    if (opts.fromSupervisor) say(`note: ${configFile} exists, so nothing is imported (move it away to import again)`);
+    if (opts.dryRun) say(`keeping ${configFile} (it exists; tsv install never overwrites a config)`);
+  }
+
+  // Dry run with a config we would generate: it cannot be read yet (the group is missing).
+  let facts: ConfigFacts | null = null;
+  if (existsSync(configFile)) {
+    facts = configFacts(load(configFile));
+  } else {
+    say(`(the new config is checked once it is written)`);
+  }
+
+  if (facts) {
+    ex.ensureDir({ path: layout.logDir, mode: 0o755, removal: 'purge', tree: true }, false);
+    for (const d of logDirs(facts)) ex.ensureDir({ path: d, mode: 0o755, removal: 'purge', tree: d === layout.logDir }, false);
+    // A program that writes its own log file (as its user=) must be able to.
+    for (const l of facts.logs) {
+      if (!l.user || !l.process) continue;
+      const who = principalFor(l.user);
+      if (!who || who.uid === 0) continue;
+      ex.ensureUserFile(l.path, who.uid, who.gid, 0o640, 'purge');
+    }
+  } else {
+    ex.ensureDir({ path: layout.logDir, mode: 0o755, removal: 'purge', tree: true }, false);
+  }
+
+  const spec = buildSpec(scope, layout, configFile, tsv, daemon, facts);
+  let changed = false;
+  for (const f of backend.files(spec)) {
+    const outcome = ex.writeFile(f, manifest.files.some((m) => m.path === f.path));
+    if (outcome === 'created' || outcome === 'updated') changed = true;
+  }
+
+  if (init === 'systemd' && !opts.dryRun && haveTool('systemd-analyze')) {
+    const unit = backend.definitionPath(spec);
+    const v = run(['systemd-analyze', ...(scope === 'user' ? ['--user'] : []), 'verify', unit]);
+    const ours = (v.stdout + v.stderr).split('\n').filter((l) => l.includes(unit) || l.includes(`${SERVICE_NAME}.service`));
+    if (ours.length) {
+      say(`systemd-analyze verify ${unit}:\n${indent(ours.join('\n'))}`);
+      if (v.status !== 0) throw new HostError(`systemd rejects ${unit}`, ours.join('\n'));
+    }
+  }
+
+  if (opts.dryRun) {
+    const st = backend.state(spec);
+    backend.activate(ex, spec, changed || !st.installed);
+    say(`would check: \`${shJoin([...tsv, 'ctl', '-c', configFile, 'status'])}\` answers through ${facts?.serverurl ?? `unix://${spec.socket}`}`);
+    say(ex.changes.length ? `dry run: ${ex.changes.length} change(s) listed above; nothing was changed` : 'dry run: nothing would change');
+    return 0;
+  }
+
+  try {
+    backend.activate(ex, spec, changed);
+  } catch (err) {
+    if (!(err instanceof HostError)) throw err;
+    output.err(`tsv install: ${err.message}\n${err.detail ? indent(err.detail) + '\n' : ''}`);
+    const why = backend.diagnostics(spec);
+    if (why) output.err(`what the init system says:\n${indent(why)}\n`);
+    return 1;
+  }
+
+  const loaded = facts ?? configFacts(load(configFile));
+  const endpoint = { serverurl: loaded.serverurl ?? `unix://${spec.socket}` };
+  const ready = await waitReady(endpoint, { timeoutMs: (opts.readyTimeoutSec ?? 30) * 1000 });
+  if (!ready.ok) {
+    output.err(`tsv install: the service was started, but ${ready.message} (${endpoint.serverurl})\n`);
+    const why = backend.diagnostics(spec);
+    if (why) output.err(`what the init system says:\n${indent(why)}\n`);
+    return 1;
+  }
+  const status = run([...tsv, 'ctl', '-c', configFile, 'status']);
+  // 0: all running, 3: some not running; both mean the ctl got an answer.
+  if (status.status !== 0 && status.status !== 3) {
+    output.err(`tsv install: \`${shJoin([...tsv, 'ctl', '-c', configFile, 'status'])}\` failed (exit ${status.status}):\n${indent((status.stdout + status.stderr).trimEnd())}\n`);
+    const why = backend.diagnostics(spec);
+    if (why) output.err(`what the init system says:\n${indent(why)}\n`);
+    return 1;
+  }
+  say(`\n$ tsv status   (through ${endpoint.serverurl})\n${status.stdout.trimEnd() || '(no programs configured)'}`);
+  if (ex.changes.length === 0) say(`\nnothing to change: tsv is installed, enabled at boot and answering (${daemonArgv(spec)[0]})`);
+  else say(`\ntsv is installed and answering on ${endpoint.serverurl}${layout.group ? `; members of the ${layout.group} group can use \`tsv status\` without sudo (usermod -aG ${layout.group} USER)` : ''}`);
+  return 0;
+}

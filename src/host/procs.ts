@@ -1,0 +1,157 @@
+// Which processes on this machine are Supervisor-compatible daemons (tsv's
+// or Python's supervisord), and which config each one runs. Read from /proc:
+// the daemons doctor must find may have been started by hand, by an init
+// script, or by a second `tsv daemon` nobody remembers.
+import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
+import { basename, isAbsolute, resolve } from 'node:path';
+import { configSearchPaths } from '../config/search';
+
+export interface DaemonProcess {
+  pid: number;
+  argv: string[];
+  kind: 'tsv' | 'supervisord';
+  /** the config it runs (resolved), or null when it cannot be told */
+  configFile: string | null;
+}
+
+function readArgv(pid: number): string[] | null {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    if (!raw) return null;
+    return raw.replace(/\0$/, '').split('\0');
+  } catch {
+    return null;
+  }
+}
+
+function isZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
+  } catch {
+    return true;
+  }
+}
+
+/** The daemon's own arguments, if argv is a daemon. */
+export function daemonArgs(argv: readonly string[]): string[] | null {
+  for (let i = 0; i < Math.min(argv.length, 2); i++) {
+    const name = basename(argv[i]);
+    if (name === 'supervisord') return argv.slice(i + 1);
+    if (/^tsv(\.c?js)?$/.test(name) && argv[i + 1] === 'daemon') return argv.slice(i + 2);
+  }
+  return null;
+}
+
+/** Python's supervisord runs in a python interpreter; anything else is tsv (a binary, node, or a supervisord link). */
+function kindOf(pid: number): 'tsv' | 'supervisord' {
+  try {
+    return /python/.test(basename(readlinkSync(`/proc/${pid}/exe`))) ? 'supervisord' : 'tsv';
+  } catch {
+    return 'tsv';
+  }
+}
+
+/** -c FILE / -cFILE / --configuration[=]FILE (and its getopt prefixes). */
+export function configArg(args: readonly string[]): string | null {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i];
+    if (a === '-c') return args[i + 1] ?? null;
+    if (a.startsWith('-c') && !a.startsWith('--')) return a.slice(2);
+    const long = a.match(/^--([a-z_]+)(=(.*))?$/);
+    if (long && long[1].length >= 3 && 'configuration'.startsWith(long[1])) return long[3] ?? args[i + 1] ?? null;
+  }
+  return null;
+}
+
+function canonical(p: string): string {
+  try {
+    return realpathSync(p);
+  } catch {
+    return p;
+  }
+}
+
+function cwdOf(pid: number): string {
+  try {
+    return readlinkSync(`/proc/${pid}/cwd`);
+  } catch {
+    return '/';
+  }
+}
+
+export function findDaemons(): DaemonProcess[] {
+  const out: DaemonProcess[] = [];
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    if (!/^\d+$/.test(e)) continue;
+    const pid = Number(e);
+    if (pid === process.pid) continue;
+    const argv = readArgv(pid);
+    if (!argv) continue;
+    const args = daemonArgs(argv);
+    if (!args || isZombie(pid)) continue;
+    const cwd = cwdOf(pid);
+    let file = configArg(args);
+    if (file !== null) file = isAbsolute(file) ? file : resolve(cwd, file);
+    else {
+      // no -c: the first file of the search path, as the daemon saw it
+      const script = argv.find((a) => /supervisord$|tsv(\.c?js)?$/.test(a)) ?? argv[0];
+      file = configSearchPaths(script).map((p) => (isAbsolute(p) ? p : resolve(cwd, p))).find((p) => existsSync(p)) ?? null;
+    }
+    out.push({ pid, argv, kind: kindOf(pid), configFile: file ? canonical(file) : null });
+  }
+  return out;
+}
+
+export function daemonsFor(configFile: string): DaemonProcess[] {
+  const want = canonical(configFile);
+  return findDaemons().filter((d) => d.configFile === want);
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The environment a process runs with (PATH for command lookup). */
+export function environOf(pid: number): Record<string, string> | null {
+  try {
+    const raw = readFileSync(`/proc/${pid}/environ`, 'utf8');
+    const env: Record<string, string> = {};
+    for (const kv of raw.split('\0')) {
+      const i = kv.indexOf('=');
+      if (i > 0) env[kv.slice(0, i)] = kv.slice(i + 1);
+    }
+    return env;
+  } catch {
+    return null;
+  }
+}
+
+/** Files the process has open that were deleted (path without the " (deleted)" mark). */
+export function deletedOpenFiles(pid: number): string[] {
+  const out: string[] = [];
+  try {
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        if (target.endsWith(' (deleted)')) out.push(target.slice(0, -' (deleted)'.length));
+      } catch {
+        // closed meanwhile
+      }
+    }
+  } catch {
+    // not ours to read
+  }
+  return out;
+}

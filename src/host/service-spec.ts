@@ -1,0 +1,74 @@
+// Everything a backend needs to write and run the service, resolved once by
+// install (and rebuilt by doctor from the manifest).
+import type { HostLayout } from './layout';
+import type { FileSpec } from './executor';
+import type { RunResult } from './run';
+import type { InitSystem, Scope } from './types';
+
+export interface ServiceSpec {
+  scope: Scope;
+  layout: HostLayout;
+  configFile: string;
+  /** argv prefix that runs tsv (ctl, wait-ready) */
+  tsv: string[];
+  /** argv prefix that runs the daemon; `-n -c FILE` follow */
+  daemon: string[];
+  socket: string;
+  pidfile: string;
+  runDir: string;
+  logDir: string;
+  /** the daemon's own log (config logfile=), when it is a file */
+  mainLog: string | null;
+  stopTimeoutSec: number;
+}
+
+export function daemonArgv(spec: ServiceSpec): string[] {
+  return [...spec.daemon, '-n', '-c', spec.configFile];
+}
+
+export function readyArgv(spec: ServiceSpec, timeoutSec: number): string[] {
+  return [...spec.tsv, 'wait-ready', '-c', spec.configFile, '--timeout', String(timeoutSec)];
+}
+
+export interface ServiceState {
+  /** the definition file exists */
+  installed: boolean;
+  /** starts at boot (null: cannot tell) */
+  enabled: boolean | null;
+  /** runs now (null: cannot tell) */
+  active: boolean | null;
+  /** the last run failed (systemd keeps it failed until reset) */
+  failed?: boolean;
+  /** the init system's own words, for reports */
+  detail: string;
+}
+
+/** Runs commands for a backend: the install Executor, or uninstall's runner. */
+export interface Runner {
+  run(argv: string[], why: string): RunResult;
+  mustRun(argv: string[], why: string): RunResult;
+}
+
+export interface Backend {
+  readonly init: InitSystem;
+  /** the service definition (unit, script, plist) */
+  definitionPath(spec: ServiceSpec): string;
+  files(spec: ServiceSpec): FileSpec[];
+  /** Make the init system see changed files, enable at boot, start (or restart when changed). */
+  activate(runner: Runner, spec: ServiceSpec, changed: boolean): void;
+  state(spec: ServiceSpec): ServiceState;
+  /** The init system's lines about why the service is not running. */
+  diagnostics(spec: ServiceSpec): string;
+  /** Enable at boot (doctor --fix). */
+  enable(runner: Runner, spec: ServiceSpec): void;
+  /** Start now, clearing a failed state first (doctor --fix). */
+  start(runner: Runner, spec: ServiceSpec): void;
+  /** Make the init system read a rewritten definition, without restarting. */
+  reload(runner: Runner, spec: ServiceSpec): void;
+  /** Stop and disable, before the files go. */
+  deactivate(runner: Runner, spec: ServiceSpec): void;
+  /** After the files are gone. */
+  afterRemove(runner: Runner, spec: ServiceSpec): void;
+  /** The daemon command the installed definition runs, as argv (doctor). */
+  installedCommand(spec: ServiceSpec): string[] | null;
+}

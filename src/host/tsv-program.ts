@@ -1,0 +1,71 @@
+// How the init system is to run tsv. A unit must name the program the way
+// it can be executed at boot: a single-executable binary is one path; a
+// Node script is the node binary plus the script. Both shapes are frozen
+// into the unit, so doctor checks that they still exist.
+import { basename, isAbsolute, resolve } from 'node:path';
+
+export type TsvProgram =
+  | { kind: 'binary'; path: string }
+  | { kind: 'node-script'; node: string; script: string };
+
+function isNodeBinary(p: string): boolean {
+  return /^(node|nodejs)(\d+)?(\.exe)?$/.test(basename(p));
+}
+
+function isSea(): boolean {
+  try {
+    // node:sea exists from Node 20.12; older runtimes are never a SEA.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const sea = require('node:sea') as { isSea?: () => boolean };
+    return Boolean(sea.isSea?.());
+  } catch {
+    return false;
+  }
+}
+
+/** The program that is running right now. */
+export function runningProgram(): TsvProgram {
+  const script = process.argv[1];
+  if (!isSea() && script && isNodeBinary(process.execPath)) {
+    return { kind: 'node-script', node: process.execPath, script: resolve(script) };
+  }
+  return { kind: 'binary', path: process.execPath };
+}
+
+/**
+ * `--tsv-path P`: a .js/.cjs/.mjs file runs under `node` (the given one or
+ * the running one); anything else is an executable.
+ */
+export function programFromPath(path: string, node?: string): TsvProgram {
+  const abs = isAbsolute(path) ? path : resolve(path);
+  if (/\.(c|m)?js$/.test(abs)) return { kind: 'node-script', node: node ? resolve(node) : process.execPath, script: abs };
+  return { kind: 'binary', path: abs };
+}
+
+/** argv that runs `tsv <args...>`. */
+export function tsvArgv(p: TsvProgram, ...args: string[]): string[] {
+  return p.kind === 'binary' ? [p.path, ...args] : [p.node, p.script, ...args];
+}
+
+/** The files the program needs at run time (each must exist and be executable or readable). */
+export function programFiles(p: TsvProgram): { path: string; need: 'exec' | 'read' }[] {
+  return p.kind === 'binary'
+    ? [{ path: p.path, need: 'exec' }]
+    : [
+        { path: p.node, need: 'exec' },
+        { path: p.script, need: 'read' },
+      ];
+}
+
+/** Recognises a program prefix in a command line taken from a unit or a process. */
+export function programFromArgv(argv: readonly string[]): { program: TsvProgram; rest: string[] } | null {
+  if (argv.length === 0) return null;
+  if (isNodeBinary(argv[0]) && argv.length >= 2) {
+    return { program: { kind: 'node-script', node: argv[0], script: argv[1] }, rest: argv.slice(2) };
+  }
+  return { program: { kind: 'binary', path: argv[0] }, rest: argv.slice(1) };
+}
+
+export function describeProgram(p: TsvProgram): string {
+  return p.kind === 'binary' ? p.path : `${p.node} ${p.script}`;
+}
