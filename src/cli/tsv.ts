@@ -2,7 +2,6 @@
 // `tsv ctl` (bare verbs go to the ctl), plus tsv's own host-side commands.
 import { writeSync } from 'node:fs';
 import { versionLine } from './version';
-import { registerHostCommands } from '../host/cli';
 
 // Each subcommand's modules (and commander) are required when that subcommand
 // runs, not at start-up: `tsv --version` and `tsv status` must start fast.
@@ -71,11 +70,6 @@ export async function runTsv(args: string[]): Promise<number> {
 
   // install, uninstall, doctor (and the hidden wait-ready the units run).
   hostCli().registerHostCommands(program, (code) => {
-    exitCode = code;
-  });
-
-  // install, uninstall, doctor (and the hidden wait-ready the units run).
-  registerHostCommands(program, (code) => {
     exitCode = code;
   });
 
