@@ -3,7 +3,7 @@
 // under a content-addressed name, checked against the sha256 the build
 // recorded, and only then handed out for process.dlopen. Outside a single
 // executable there is nothing embedded and callers use their own search.
-import { closeSync, constants, fstatSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { distManifest, type EmbeddedAddon, type NativeAddonName } from './manifest';
 import { cacheDirCandidates, effectiveUid, preparePrivateDir } from './cache';
@@ -69,6 +69,19 @@ function writeAtomically(file: string, bytes: Uint8Array): void {
   renameSync(tmp, file);
 }
 
+/**
+ * Copies left by other tsv versions. A process that loaded one keeps its
+ * mapping; one that needs it again extracts it again.
+ */
+function removeOtherVersions(dir: string, name: NativeAddonName, keep: string): void {
+  const pattern = new RegExp(`^${name}-[0-9a-f]{32}\\.node$`);
+  try {
+    for (const f of readdirSync(dir)) if (f !== keep && pattern.test(f)) unlinkSync(join(dir, f));
+  } catch {
+    // best effort: a stale copy only costs disk space
+  }
+}
+
 function extract(name: NativeAddonName): NativeAddonStatus {
   if (nativeAddonDisabled(name)) return { path: null, error: 'turned off by TSV_NATIVE_DISABLE' };
   if (!distManifest || !isSingleExecutable()) return { path: null, error: 'not a single-executable tsv binary' };
@@ -93,7 +106,10 @@ function extract(name: NativeAddonName): NativeAddonStatus {
         if (sha256(bytes) !== entry.sha256) return { path: null, error: 'the embedded copy is corrupt (sha256 mismatch): the binary is damaged' };
       }
       writeAtomically(file, bytes);
-      if (alreadyExtracted(file, entry, euid)) return { path: file, error: null };
+      if (alreadyExtracted(file, entry, euid)) {
+        removeOtherVersions(dir, name, fileName);
+        return { path: file, error: null };
+      }
       refused.push(`${file}: the extracted copy does not verify`);
     } catch (e) {
       refused.push(`${dir}: ${(e as Error).message}`);

@@ -1,0 +1,84 @@
+// Where a single executable extracts its native addons, and which directories
+// it refuses (src/native/cache.ts), checked on real directories.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cacheDirCandidates, mountOptionsOf, preparePrivateDir } from '../src/native/cache';
+import { nativeAddonError, nativeAddonPath } from '../src/native/assets';
+
+const isRoot = process.geteuid?.() === 0;
+
+function withTmp(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'tsv-cache-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test('candidates: TSV_NATIVE_CACHE alone when set; root uses /run then /var/cache; others XDG_RUNTIME_DIR; all end in a per-uid temp dir', () => {
+  assert.deepEqual(cacheDirCandidates({ TSV_NATIVE_CACHE: '/srv/x' }, 0), ['/srv/x']);
+  assert.deepEqual(cacheDirCandidates({ XDG_RUNTIME_DIR: '/run/user/0' }, 0), ['/run/tsv/native', '/var/cache/tsv/native', join(tmpdir(), 'tsv-native-0')]);
+  assert.deepEqual(cacheDirCandidates({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), ['/run/user/1000/tsv/native', join(tmpdir(), 'tsv-native-1000')]);
+  // A daemon user: no XDG_RUNTIME_DIR and no usable home; the home is never used.
+  assert.deepEqual(cacheDirCandidates({ HOME: '/nonexistent' }, 999), [join(tmpdir(), 'tsv-native-999')]);
+});
+
+test('a new directory is made 0700; an existing one of ours with a loose mode is tightened', () => {
+  withTmp((dir) => {
+    const d = join(dir, 'a', 'native');
+    assert.equal(preparePrivateDir(d), null);
+    assert.equal(statSync(d).mode & 0o777, 0o700);
+    chmodSync(d, 0o755);
+    assert.equal(preparePrivateDir(d), null);
+    assert.equal(statSync(d).mode & 0o777, 0o700);
+  });
+});
+
+test('refused: a symbolic link, a file, a directory under a parent others can write to without the sticky bit', () => {
+  withTmp((dir) => {
+    const target = join(dir, 'target');
+    mkdirSync(target, { mode: 0o700 });
+    symlinkSync(target, join(dir, 'link'));
+    assert.match(preparePrivateDir(join(dir, 'link')) ?? '', /link is a symbolic link/);
+    writeFileSync(join(dir, 'file'), '');
+    assert.match(preparePrivateDir(join(dir, 'file')) ?? '', /file is not a directory/);
+
+    const open = join(dir, 'open');
+    mkdirSync(open);
+    chmodSync(open, 0o777);
+    assert.match(preparePrivateDir(join(open, 'native')) ?? '', /open is writable by others and not sticky/);
+    chmodSync(open, 0o1777);
+    assert.equal(preparePrivateDir(join(open, 'native2')), null, 'a sticky shared parent (like /tmp) is fine');
+  });
+});
+
+test("refused: a directory that belongs to another user, and one under another user's directory", { skip: isRoot ? false : 'needs root to chown' }, () => {
+  withTmp((dir) => {
+    const theirs = join(dir, 'theirs');
+    mkdirSync(theirs, { mode: 0o700 });
+    chownSync(theirs, 65534, 65534);
+    assert.match(preparePrivateDir(theirs, 0) ?? '', /theirs belongs to uid 65534, not to us \(uid 0\)/);
+
+    const parent = join(dir, 'parent');
+    mkdirSync(parent, { mode: 0o755 });
+    chownSync(parent, 65534, 65534);
+    assert.match(preparePrivateDir(join(parent, 'native'), 0) ?? '', /parent belongs to uid 65534/);
+  });
+});
+
+test('mount options come from /proc/self/mountinfo for the deepest mount holding the path', () => {
+  const rootOpts = mountOptionsOf('/');
+  assert.ok(rootOpts && rootOpts.length > 0);
+  const procOpts = mountOptionsOf('/proc/self');
+  assert.ok(procOpts, 'no options for /proc');
+  assert.ok(procOpts.includes('nosuid') || procOpts.includes('noexec') || procOpts.includes('rw'), procOpts.join(','));
+});
+
+test('outside a single executable nothing is embedded, and the reason says so', () => {
+  assert.equal(nativeAddonPath('pty'), null);
+  assert.equal(nativeAddonError('pty'), 'not a single-executable tsv binary');
+});

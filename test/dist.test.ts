@@ -1,0 +1,249 @@
+// The single-executable binaries of `make dist` (scripts/dist.mjs), run as
+// users run them: version line, the link names, a config check, a
+// pseudo-terminal through the embedded node-pty, the native addons extracted
+// to a private cache, and the clear error when an addon cannot be used.
+// x64 always (built here when missing or stale); arm64 and armv7l under
+// qemu-user too with TSV_DIST_ALL=1.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { repoRoot } from './helpers/common';
+import { cleanEnv, distArches, ensureDistBinary, pinnedNodeVersion, runDist } from './helpers/dist';
+
+const root = repoRoot();
+const pkgVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+const NOBODY = { uid: 65534, gid: 65534 };
+const isRoot = process.geteuid?.() === 0;
+
+function withTmp(fn: (dir: string) => void): void {
+  const dir = mkdtempSync(join(tmpdir(), 'tsv-dist-'));
+  try {
+    fn(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function noStack(text: string): void {
+  assert.ok(!/\n\s+at /.test(text), `printed a stack trace:\n${text}`);
+}
+
+/** `selftest native` output: addon name → extracted path. */
+function extractedPaths(stdout: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of stdout.split('\n')) {
+    const m = /^(pty|tsv_native): (\/\S+)$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+function sha256(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+for (const arch of distArches()) {
+  const ready = ensureDistBinary(arch);
+  const skip = 'skip' in ready ? ready.skip : false;
+  const bin = 'bin' in ready ? ready.bin : '';
+  const t = (name: string, fn: () => void): void => {
+    test(`${arch}: ${name}`, { skip }, fn);
+  };
+
+  t('--version names tsv, the embedded Node and the architecture', () => {
+    const r = runDist(arch, bin, ['--version']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, `tsv ${pkgVersion} (node v${pinnedNodeVersion(arch)}, ${arch})\n`);
+  });
+
+  t('answers as supervisord, supervisorctl and echo_supervisord_conf through links, by path and by PATH lookup', () => {
+    withTmp((dir) => {
+      const sample = runDist(arch, bin, ['config', 'sample']);
+      assert.equal(sample.status, 0, sample.stderr);
+      for (const name of ['supervisord', 'supervisorctl', 'echo_supervisord_conf']) symlinkSync(bin, join(dir, name));
+
+      const d = runDist(arch, join(dir, 'supervisord'), ['-h'], { argv0: join(dir, 'supervisord') });
+      assert.match(d.stdout, /^supervisord -- run a set of applications as daemons\./, d.stdout + d.stderr);
+      noStack(d.stderr);
+
+      const c = runDist(arch, join(dir, 'supervisorctl'), ['-h'], { argv0: join(dir, 'supervisorctl') });
+      assert.match(c.stdout, /^supervisorctl -- control applications run by supervisord/, c.stdout + c.stderr);
+      noStack(c.stderr);
+
+      // A shell that found the link on PATH passes the bare name as argv[0].
+      const e = runDist(arch, join(dir, 'echo_supervisord_conf'), [], { argv0: 'echo_supervisord_conf', env: cleanEnv({ PATH: `${dir}:${process.env.PATH}` }) });
+      assert.equal(e.status, 0, e.stderr);
+      assert.equal(e.stdout, sample.stdout);
+
+      // And the binary under its own name is tsv, not one of them.
+      const own = runDist(arch, bin, ['--help']);
+      assert.match(own.stdout, /Usage: tsv /);
+    });
+  });
+
+  t('config check on the demo config gives the same result as the npm build', () => {
+    const conf = join(root, 'demo/supervisord.conf');
+    const r = runDist(arch, bin, ['config', 'check', '-c', conf]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ok: .*demo\/supervisord\.conf: \d+ groups?, \d+ process(es)?/);
+    const ref = spawnSync(process.execPath, [join(root, 'build/tsv.cjs'), 'config', 'check', '-c', conf], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(r.stdout, ref.stdout);
+    assert.equal(r.stderr, ref.stderr);
+  });
+
+  t('a pty round trip through the embedded node-pty: the child reads our input from /dev/pts/N and writes to it by name', () => {
+    withTmp((dir) => {
+      const env = cleanEnv({ TSV_NATIVE_CACHE: join(dir, 'native') });
+      const script = 't=$(tty); echo "tty=$t"; read line; echo "got <$line>" > "$t"; exit 7';
+      const r = runDist(arch, bin, ['selftest', 'pty', '--input', 'ping\\n', '--', '/bin/sh', '-c', script], { env });
+      assert.equal(r.status, 7, r.stdout + r.stderr);
+      const tty = /tty=(\/dev\/pts\/\d+)\r?\n/.exec(r.stdout);
+      assert.ok(tty, `no /dev/pts/N in ${JSON.stringify(r.stdout)}`);
+      assert.match(r.stdout, /got <ping>\r?\n/);
+      assert.ok(readdirSync(join(dir, 'native')).some((f) => /^pty-[0-9a-f]{32}\.node$/.test(f)));
+    });
+  });
+
+  t('native addons are extracted once into a private cache: dir 0700, files 0500, ours, content-addressed and verified', () => {
+    withTmp((dir) => {
+      const cache = join(dir, 'cache', 'native');
+      const env = cleanEnv({ TSV_NATIVE_CACHE: cache });
+      const r = runDist(arch, bin, ['selftest', 'native'], { env });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const paths = extractedPaths(r.stdout);
+      assert.deepEqual(Object.keys(paths).sort(), ['pty', 'tsv_native']);
+      const dst = statSync(cache);
+      assert.equal(dst.mode & 0o7777, 0o700);
+      assert.equal(dst.uid, process.geteuid?.());
+      for (const [name, p] of Object.entries(paths)) {
+        assert.equal(join(p, '..'), cache);
+        const st = statSync(p);
+        assert.equal(st.mode & 0o7777, 0o500, `${p} mode ${(st.mode & 0o7777).toString(8)}`);
+        assert.equal(st.uid, process.geteuid?.());
+        const m = new RegExp(`^${name}-([0-9a-f]{32})\\.node$`).exec(p.split('/').pop()!);
+        assert.ok(m, p);
+        assert.ok(sha256(p).startsWith(m[1]), `${p} is not named for its content`);
+      }
+      // A second run uses the same files, untouched.
+      const before = statSync(paths.pty).mtimeMs;
+      const again = runDist(arch, bin, ['selftest', 'native'], { env });
+      assert.deepEqual(extractedPaths(again.stdout), paths);
+      assert.equal(statSync(paths.pty).mtimeMs, before);
+    });
+  });
+
+  t('a corrupted or swapped cache file is caught by its checksum and extracted again', () => {
+    withTmp((dir) => {
+      const cache = join(dir, 'native');
+      const env = cleanEnv({ TSV_NATIVE_CACHE: cache });
+      const first = extractedPaths(runDist(arch, bin, ['selftest', 'native'], { env }).stdout);
+      const good = sha256(first.pty);
+      chmodSync(first.pty, 0o600);
+      const bytes = readFileSync(first.pty);
+      bytes[bytes.length >> 1] ^= 0xff; // same size, one byte off
+      writeFileSync(first.pty, bytes);
+      chmodSync(first.pty, 0o500);
+      rmSync(first.tsv_native);
+      symlinkSync('/bin/true', first.tsv_native);
+
+      const r = runDist(arch, bin, ['selftest', 'native'], { env });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.deepEqual(extractedPaths(r.stdout), first);
+      assert.equal(sha256(first.pty), good);
+      assert.ok(statSync(first.tsv_native).isFile());
+      const pty = runDist(arch, bin, ['selftest', 'pty', '--', '/bin/sh', '-c', 'echo fine'], { env });
+      assert.equal(pty.status, 0, pty.stderr);
+      assert.match(pty.stdout, /fine/);
+    });
+  });
+
+  t('an addon that cannot be used gives a clear error to pty users only; config check keeps working', () => {
+    withTmp((dir) => {
+      const conf = join(root, 'demo/supervisord.conf');
+      // Forced off.
+      const off = cleanEnv({ TSV_NATIVE_DISABLE: 'pty', TSV_NATIVE_CACHE: join(dir, 'a') });
+      const p = runDist(arch, bin, ['selftest', 'pty', '--', '/bin/true'], { env: off });
+      assert.equal(p.status, 1);
+      assert.equal(p.stderr, "tsv: pseudo-terminals are unavailable in this tsv: node-pty's native addon (pty.node) cannot be loaded: turned off by TSV_NATIVE_DISABLE\n");
+      const n = runDist(arch, bin, ['selftest', 'native'], { env: off });
+      assert.equal(n.status, 1);
+      assert.match(n.stdout, /^pty: unavailable: turned off by TSV_NATIVE_DISABLE$/m);
+      assert.match(n.stdout, /^tsv_native: \//m);
+      const c = runDist(arch, bin, ['config', 'check', '-c', conf], { env: off });
+      assert.equal(c.status, 0, c.stderr);
+
+      // Really unusable: the cache directory belongs to someone else.
+      if (isRoot) {
+        const foreign = join(dir, 'foreign');
+        mkdirSync(foreign, { mode: 0o700 });
+        chownSync(foreign, NOBODY.uid, NOBODY.gid);
+        const env = cleanEnv({ TSV_NATIVE_CACHE: foreign });
+        const q = runDist(arch, bin, ['selftest', 'pty', '--', '/bin/true'], { env });
+        assert.equal(q.status, 1);
+        assert.match(q.stderr, /^tsv: pseudo-terminals are unavailable in this tsv: node-pty's native addon \(pty\.node\) cannot be loaded: pty\.node: no private directory to extract it to \(.*foreign belongs to uid 65534, not to us \(uid 0\)\)\n$/);
+        noStack(q.stderr);
+        assert.equal(readdirSync(foreign).length, 0, 'wrote into a directory that is not ours');
+        const c2 = runDist(arch, bin, ['config', 'check', '-c', conf], { env });
+        assert.equal(c2.status, 0, c2.stderr);
+      }
+    });
+  });
+}
+
+// Root-only checks of where the cache goes for a daemon user; x64 only (the logic is the same code on every arch).
+test('x64: a non-root user gets a private per-uid cache in TMPDIR when XDG_RUNTIME_DIR is mounted noexec', (t) => {
+  if (!distArches().includes('x64')) return t.skip('x64 not tested');
+  const ready = ensureDistBinary('x64');
+  if ('skip' in ready) return t.skip(ready.skip);
+  if (!isRoot) return t.skip('needs root (setpriv, mount)');
+  withTmp((dir) => {
+    chmodSync(dir, 0o755);
+    const shared = join(dir, 'tmp');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    const xdg = join(dir, 'xdg');
+    mkdirSync(xdg);
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'noexec,size=4m,mode=0700', 'tmpfs', xdg], { encoding: 'utf8' });
+    if (m.status !== 0) return t.skip(`cannot mount a tmpfs here: ${m.stderr.trim()}`);
+    try {
+      chownSync(xdg, NOBODY.uid, NOBODY.gid);
+      const env = cleanEnv({ TMPDIR: shared, XDG_RUNTIME_DIR: xdg, HOME: '/nonexistent', TSV_NATIVE_CACHE: undefined });
+      const r = runDist('x64', ready.bin, ['selftest', 'native'], { env, asUser: NOBODY });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const paths = extractedPaths(r.stdout);
+      const own = join(shared, `tsv-native-${NOBODY.uid}`);
+      assert.equal(join(paths.pty, '..'), own);
+      const st = statSync(own);
+      assert.equal(st.mode & 0o7777, 0o700);
+      assert.equal(st.uid, NOBODY.uid);
+      assert.equal(statSync(paths.pty).uid, NOBODY.uid);
+      const pty = runDist('x64', ready.bin, ['selftest', 'pty', '--', '/bin/sh', '-c', 'id -u; tty'], { env, asUser: NOBODY });
+      assert.equal(pty.status, 0, pty.stderr);
+      assert.match(pty.stdout, /^65534\r?\n\/dev\/pts\/\d+\r?\n$/);
+    } finally {
+      spawnSync('umount', [xdg]);
+    }
+  });
+});
+
+test('x64: an extraction dir on a noexec mount is refused with the reason', (t) => {
+  if (!distArches().includes('x64')) return t.skip('x64 not tested');
+  const ready = ensureDistBinary('x64');
+  if ('skip' in ready) return t.skip(ready.skip);
+  if (!isRoot) return t.skip('needs root (mount)');
+  withTmp((dir) => {
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'noexec,size=4m', 'tmpfs', dir], { encoding: 'utf8' });
+    if (m.status !== 0) return t.skip(`cannot mount a tmpfs here: ${m.stderr.trim()}`);
+    try {
+      const r = runDist('x64', ready.bin, ['selftest', 'pty', '--', '/bin/true'], { env: cleanEnv({ TSV_NATIVE_CACHE: join(dir, 'native') }) });
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /native is on a file system mounted noexec/);
+    } finally {
+      spawnSync('umount', [dir]);
+    }
+  });
+});
