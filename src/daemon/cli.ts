@@ -1,5 +1,4 @@
-// `tsv daemon` / supervisord: placeholder until the daemon lands.
-export async function runDaemon(_args: string[], progname: string): Promise<number> {
-  process.stderr.write(`${progname}: the daemon is not built yet in this version of tsv\n`);
-  return 2;
-}
+// `tsv daemon` / supervisord: the daemon's command line and life are in
+// lifecycle.ts; the engine it runs is supervisor.ts (API in api.ts).
+export { runDaemon, onServing, SUPERVISOR_VERSION } from './lifecycle';
+export type { DaemonContext, ServingHook } from './lifecycle';

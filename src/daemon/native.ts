@@ -41,6 +41,8 @@ export interface NativeAddon {
   getrlimit(res: 'NOFILE' | 'NPROC'): [number, number];
   setrlimit(res: 'NOFILE' | 'NPROC', soft: number, hard: number): void;
   closeInherited(lowfd: number): number;
+  /** point fds 0, 1, 2 at /dev/null */
+  devnullStdio(): void;
 }
 
 let cached: NativeAddon | null | undefined;

@@ -32,6 +32,8 @@ export class Supervisor {
   private moodValue: SupervisorState = SupervisorState.RUNNING;
   private readonly pids = new Map<number, Subprocess>();
   private transitionQueued = false;
+  /** false until run(): groups added before the main loop do not start yet */
+  private running = false;
   private stopping = false;
   private stopGroups: ProcessGroup[] | null = null;
   private lastShutdownReport = -Infinity;
@@ -83,8 +85,20 @@ export class Supervisor {
 
   /** Add every configured group, start reaping, and run the first pass. */
   start(): void {
+    this.addConfiguredGroups();
+    this.run();
+  }
+
+  /** supervisord.run(): add the groups (AUTO log names, PROCESS_GROUP_ADDED) before servers open. */
+  addConfiguredGroups(): void {
     this.installReaper();
     for (const g of this.config.groups) this.addProcessGroup(g);
+  }
+
+  /** runforever(): SUPERVISOR_STATE_CHANGE_RUNNING, then the first transition pass (autostart). */
+  run(): void {
+    this.installReaper();
+    this.running = true;
     this.events.emit('supervisorState', { state: 'RUNNING' });
     this.requestTransition();
   }
@@ -144,7 +158,7 @@ export class Supervisor {
   // -------------------------------------------------------------- the "loop"
 
   requestTransition(): void {
-    if (this.transitionQueued || this.closed) return;
+    if (this.transitionQueued || this.closed || !this.running) return;
     this.transitionQueued = true;
     setImmediate(() => {
       this.transitionQueued = false;

@@ -448,6 +448,17 @@ static napi_value CloseInherited(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* After daemonizing: stdin, stdout and stderr become /dev/null (as in
+ * Supervisor's _daemonize), so the foreground parent can go away. */
+static napi_value DevnullStdio(napi_env env, napi_callback_info info) {
+  (void)info;
+  int fd = open("/dev/null", O_RDWR);
+  if (fd < 0) return throw_errno(env, "open /dev/null", errno);
+  for (int i = 0; i < 3; i++) if (fd != i) dup2(fd, i);
+  if (fd > 2) close(fd);
+  return NULL;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
@@ -459,6 +470,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"getrlimit", NULL, GetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"setrlimit", NULL, SetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
+    {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;

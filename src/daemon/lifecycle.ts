@@ -1,0 +1,453 @@
+// The daemon's life (supervisord.py main/run and the ServerOptions steps
+// around it): command line and config, user switch, rlimits, main log,
+// AUTO log purge, groups, control sockets, signals, daemonizing, pidfile,
+// then the engine until shutdown; HUP restarts the whole run in-process with
+// the config read again.
+import { spawn } from 'node:child_process';
+import { closeSync, writeSync } from 'node:fs';
+import type { Config } from '../config/model';
+import { loadConfig } from '../config/load';
+import { ConfigError } from '../config/errors';
+import { findConfigFile, configSearchPaths } from '../config/search';
+import { MainLogger, FileSink, StdoutSink, SyslogSink, asctime } from '../log/mainlog';
+import { LEVEL_BY_NAME, levelTag } from '../log/levels';
+import { clearAutoChildLogDir } from '../log/autolog';
+import { Supervisor } from './supervisor';
+import { EngineApi } from './api';
+import { ServerSet, ServerBindError } from './socket';
+import { inspectPidfile, removePidfileIfOurs, writePidfile } from './pidfile';
+import { applyFlags, parseFlags, UsageError, USAGE, type DaemonFlags } from './options';
+import { loadNative, nativeLoadError, requireNative } from './native';
+import { SupervisorState } from './states';
+
+/** The Supervisor version tsv answers as (supervisord -v, getSupervisorVersion). */
+export const SUPERVISOR_VERSION = '4.2.5';
+
+const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
+
+/** What the RPC layer gets for each run of the daemon. */
+export interface DaemonContext {
+  engine: Supervisor;
+  api: EngineApi;
+  config: Config;
+  servers: ServerSet;
+  logger: MainLogger;
+}
+
+/** Called once per run, after the sockets are bound; may return a cleanup function. */
+export type ServingHook = (ctx: DaemonContext) => void | (() => void);
+
+const servingHooks: ServingHook[] = [];
+
+/** The RPC layer (and anything else that serves on the sockets) registers here. */
+export function onServing(hook: ServingHook): void {
+  servingHooks.push(hook);
+}
+
+class Exit extends Error {
+  constructor(
+    readonly code: number,
+    readonly text: string,
+  ) {
+    super(text);
+  }
+}
+
+function stderr(text: string): void {
+  try {
+    writeSync(2, text);
+  } catch {
+    // stderr may be gone (daemonized)
+  }
+}
+
+interface RunState {
+  progname: string;
+  args: string[];
+  flags: DaemonFlags;
+  first: boolean;
+  /** the daemonized child reports readiness/errors through this fd */
+  statusFd: number | null;
+}
+
+function usage(progname: string, msg: string): Exit {
+  return new Exit(2, `Error: ${msg}\nFor help, use ${progname} -h\n`);
+}
+
+function readConfig(st: RunState): Config {
+  let file = st.flags.configfile;
+  if (!file) {
+    if (process.getuid?.() === 0) {
+      stderr(
+        'UserWarning: Supervisord is running as root and it is searching for its configuration file in default locations ' +
+          '(including its current working directory); you probably want to specify a "-c" argument specifying an absolute ' +
+          'path to a configuration file for improved security.\n',
+      );
+    }
+    file = findConfigFile() ?? undefined;
+    if (!file) {
+      throw usage(
+        st.progname,
+        `No config file found at default paths (${configSearchPaths().join(', ')}); use the -c option to specify a config file at a different path`,
+      );
+    }
+  }
+  let config: Config;
+  try {
+    config = loadConfig({ file }).config;
+  } catch (e) {
+    if (e instanceof ConfigError) throw new Exit(2, `${e.render()}For help, use ${st.progname} -h\n`);
+    throw e;
+  }
+  try {
+    applyFlags(config, st.flags);
+  } catch (e) {
+    if (e instanceof UsageError) throw usage(st.progname, e.message);
+    throw e;
+  }
+  return config;
+}
+
+/** options.drop_privileges for the daemon itself: returns an error message or null. */
+function dropPrivileges(uid: number): string | null {
+  const native = requireNative();
+  if (process.getuid?.() === uid) return null;
+  if (process.getuid?.() !== 0) return "Can't drop privilege as nonroot user";
+  const who = native.groupsOf(uid);
+  if (!who) return `Can't find uid ${uid}`;
+  try {
+    process.setgroups?.(who.groups);
+  } catch {
+    return 'Could not set groups of effective user';
+  }
+  try {
+    process.setgid?.(who.gid);
+  } catch {
+    return 'Could not set group id of effective user';
+  }
+  process.setuid?.(uid);
+  return null;
+}
+
+/** options.set_rlimits_or_exit, through the native helper (Node has no setrlimit). */
+function raiseRlimits(config: Config, infos: string[], progname: string): void {
+  const native = requireNative();
+  const sd = config.supervisord;
+  const limits = [
+    {
+      res: 'NOFILE' as const,
+      min: sd.minfds,
+      msg: (hard: number) =>
+        `The minimum number of file descriptors required to run this process is ${sd.minfds} as per the "minfds" command-line argument or config file setting. The current environment will only allow you to open ${hard} file descriptors.  Either raise the number of usable file descriptors in your environment (see README.rst) or lower the minfds setting in the config file to allow the process to start.`,
+    },
+    {
+      res: 'NPROC' as const,
+      min: sd.minprocs,
+      msg: (hard: number) =>
+        `The minimum number of available processes required to run this program is ${sd.minprocs} as per the "minprocs" command-line argument or config file setting. The current environment will only allow you to open ${hard} processes.  Either raise the number of usable processes in your environment (see README.rst) or lower the minprocs setting in the config file to allow the program to start.`,
+    },
+  ];
+  for (const l of limits) {
+    const [soft, hard0] = native.getrlimit(l.res);
+    let hard = hard0;
+    if (soft < l.min && soft !== -1) {
+      if (hard < l.min && hard !== -1) hard = l.min;
+      try {
+        native.setrlimit(l.res, l.min, hard);
+        infos.push(`Increased RLIMIT_${l.res} limit to ${l.min}`);
+      } catch {
+        throw usage(progname, l.msg(hard));
+      }
+    }
+  }
+}
+
+function makeLogger(config: Config, progname: string): MainLogger {
+  const sd = config.supervisord;
+  const logger = new MainLogger(LEVEL_BY_NAME[sd.loglevel]);
+  const sinks = [];
+  if (sd.nodaemon && !sd.silent) sinks.push(new StdoutSink());
+  try {
+    if (sd.logfile === 'syslog') {
+      sinks.push(new SyslogSink(progname, (m, lvl) => `${asctime()} ${levelTag(lvl)} ${m}`));
+    } else {
+      sinks.push(new FileSink(sd.logfile, sd.logfile_maxbytes, sd.logfile_backups));
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const who = process.getuid?.() ?? -1;
+    const name = loadNative()?.groupsOf(who)?.name ?? String(who);
+    throw new Exit(
+      2,
+      `Error: could not open the main log file ${sd.logfile} ([supervisord] logfile): ${err.code ?? err.message} ` +
+        `(the daemon runs as user ${name})\nFor help, use ${progname} -h\n`,
+    );
+  }
+  logger.setSinks(sinks);
+  return logger;
+}
+
+/** One run of the daemon, from options to the end of shutdown. Returns the mood it ended in. */
+async function runOnce(st: RunState): Promise<SupervisorState> {
+  const config = readConfig(st);
+  const sd = config.supervisord;
+  const criticals: string[] = [];
+  const infos: string[] = [];
+
+  // setuid before anything is opened, as supervisord does
+  if (sd.uid === null || sd.uid === undefined) {
+    if (process.getuid?.() === 0) {
+      criticals.push(
+        'Supervisor is running as root.  Privileges were not dropped because no user is specified in the config file.  ' +
+          'If you intend to run as root, you can set user=root in the config file to avoid this message.',
+      );
+    }
+  } else {
+    const msg = dropPrivileges(sd.uid);
+    if (msg !== null) throw usage(st.progname, msg);
+    infos.push(`Set uid to user ${sd.uid} succeeded`);
+  }
+  if (st.first) raiseRlimits(config, infos, st.progname);
+
+  const logger = makeLogger(config, st.progname);
+  for (const m of criticals) logger.critical(m);
+  for (const w of config.warnings) logger.warn(w.message);
+  for (const m of config.infos) logger.info(m);
+  for (const m of infos) logger.info(m);
+
+  const minfds = sd.minfds;
+  const engine = new Supervisor({ config, logger, progname: st.progname, minfds });
+  const api = new EngineApi(engine, {
+    pid: () => process.pid,
+    mainLogfile: () => (sd.logfile === 'syslog' ? null : sd.logfile),
+    clearMainLog: () => {
+      for (const s of logger.sinkList) s.remove();
+      logger.info('reopening log file');
+      logger.reopen();
+    },
+    rereadConfig: () => {
+      try {
+        return readConfig(st);
+      } catch (e) {
+        // CANT_REREAD carries the reason only
+        if (e instanceof Exit) throw new Error(e.text.replace(/^Error: /, '').replace(/\nFor help, use .*\n$/s, '').trim());
+        throw e;
+      }
+    },
+    supervisorVersion: SUPERVISOR_VERSION,
+  });
+
+  let servers: ServerSet | null = null;
+  const cleanups: (() => void)[] = [];
+  const signals: [NodeJS.Signals, () => void][] = [];
+  let pidfileWritten = false;
+  try {
+    // Bound before the AUTO log purge (Supervisor binds after it): a second
+    // daemon refused by a live socket must not delete the first one's logs.
+    servers = new ServerSet({
+      stale: (m) => stderr(m),
+      info: (m) => logger.info(m),
+      warn: (m) => logger.warn(m),
+    });
+    try {
+      await servers.open(config.servers);
+    } catch (e) {
+      if (e instanceof ServerBindError) throw usage(st.progname, e.message);
+      throw e;
+    }
+    if (!sd.nocleanup) clearAutoChildLogDir(sd.childlogdir, sd.identifier, logger);
+    try {
+      engine.addConfiguredGroups();
+    } catch (e) {
+      throw usage(st.progname, (e as Error).message);
+    }
+
+    const rpcPlugins = config.plugins.filter((p) => p.kind === 'rpcinterface');
+    for (const b of servers.bound) {
+      for (const p of rpcPlugins) logger.info(`RPC interface '${p.name}' initialized`);
+      if (!b.config.username) logger.critical(`Server '${b.config.section}' running without any HTTP authentication checking`);
+    }
+    for (const hook of servingHooks) {
+      const c = hook({ engine, api, config, servers, logger });
+      if (typeof c === 'function') cleanups.push(c);
+    }
+
+    // signals are only queued in Supervisor; here each acts at once
+    const onExit = (sig: NodeJS.Signals) => () => {
+      logger.warn(`received ${sig} indicating exit request`);
+      engine.setMood(SupervisorState.SHUTDOWN);
+    };
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as NodeJS.Signals[]) signals.push([sig, onExit(sig)]);
+    signals.push([
+      'SIGHUP',
+      () => {
+        if (engine.mood === SupervisorState.SHUTDOWN) {
+          logger.warn('ignored SIGHUP indicating restart request (shutdown in progress)');
+        } else {
+          logger.warn('received SIGHUP indicating restart request');
+          engine.setMood(SupervisorState.RESTARTING);
+        }
+      },
+    ]);
+    signals.push([
+      'SIGUSR2',
+      () => {
+        logger.info('received SIGUSR2 indicating log reopen request');
+        logger.info('supervisord logreopen');
+        logger.reopen();
+        for (const g of engine.groups.values()) g.reopenLogs();
+        // also the moment to put back a socket file a tmp cleaner removed
+        void servers?.ensureSockets();
+      },
+    ]);
+    for (const [sig, fn] of signals) process.on(sig, fn);
+
+    if (!sd.nodaemon && st.first) {
+      logger.info('daemonizing the supervisord process');
+      if (sd.directory) {
+        try {
+          process.chdir(sd.directory);
+          logger.info(`set current directory: '${sd.directory}'`);
+        } catch (e) {
+          logger.critical(`can't chdir into '${sd.directory}': ${(e as Error).message}`);
+        }
+      }
+      process.umask(sd.umask);
+    }
+
+    const prior = inspectPidfile(sd.pidfile);
+    if (prior.kind === 'stale' && prior.pid !== null && prior.pid !== process.pid) {
+      logger.info(`replacing stale pidfile ${sd.pidfile} (pid ${prior.pid} is not running)`);
+    } else if (prior.kind === 'live') {
+      logger.warn(`pidfile ${sd.pidfile} names a running process (pid ${prior.pid}); overwriting it`);
+    }
+    try {
+      writePidfile(sd.pidfile);
+      pidfileWritten = true;
+      logger.info(`supervisord started with pid ${process.pid}`);
+    } catch {
+      logger.critical(`could not write pidfile ${sd.pidfile}`);
+    }
+
+    if (st.statusFd !== null) {
+      // tell the foreground parent we are serving, then detach from its terminal
+      try {
+        writeSync(st.statusFd, 'READY\n');
+        closeSync(st.statusFd);
+      } catch {
+        // the parent went away: keep running, as a forked supervisord would
+      }
+      st.statusFd = null;
+      requireNative().devnullStdio();
+    }
+
+    engine.run();
+    await engine.stopped;
+    return engine.mood;
+  } finally {
+    for (const [sig, fn] of signals) process.off(sig, fn);
+    for (const c of cleanups) {
+      try {
+        c();
+      } catch {
+        // cleanup must not mask the result
+      }
+    }
+    engine.close();
+    if (servers) await servers.close();
+    if (pidfileWritten) removePidfileIfOurs(sd.pidfile);
+    logger.close();
+  }
+}
+
+/** Foreground parent of a daemonizing start: wait until the daemon serves or fails. */
+function daemonizeAndWait(): Promise<number> {
+  return new Promise((resolve) => {
+    const args = [...process.execArgv, ...process.argv.slice(1)];
+    const child = spawn(process.execPath, args, {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
+      env: { ...process.env, [STATUS_FD_ENV]: '3' },
+    });
+    let ready = false;
+    let settled = false;
+    const finish = (code: number): void => {
+      if (settled) return;
+      settled = true;
+      resolve(code);
+    };
+    child.stderr?.on('data', (d: Buffer) => stderr(d.toString()));
+    const status = child.stdio[3] as NodeJS.ReadableStream | null;
+    status?.on('data', (d: Buffer) => {
+      if (d.toString().includes('READY')) {
+        ready = true;
+        child.stderr?.destroy();
+        (status as unknown as { destroy(): void }).destroy();
+        child.unref();
+        finish(0);
+      }
+    });
+    child.on('error', (e) => {
+      stderr(`Error: could not start the daemon: ${e.message}\n`);
+      finish(1);
+    });
+    child.on('exit', (code, signal) => {
+      if (ready) return;
+      if (code === 0) finish(0);
+      else {
+        if (code === null) stderr(`Error: the daemon was killed by ${signal} during start-up\n`);
+        finish(code ?? 1);
+      }
+    });
+  });
+}
+
+export async function runDaemon(args: string[], progname: string): Promise<number> {
+  const st: RunState = { progname, args, flags: {}, first: true, statusFd: null };
+  try {
+    try {
+      st.flags = parseFlags(args);
+    } catch (e) {
+      if (e instanceof UsageError) throw usage(progname, e.message);
+      throw e;
+    }
+    if (st.flags.help) {
+      process.stdout.write(USAGE.replace('%s', progname) + '\n');
+      return 0;
+    }
+    if (st.flags.version) {
+      process.stdout.write(`${SUPERVISOR_VERSION}\n`);
+      return 0;
+    }
+    if (!loadNative()) {
+      throw new Exit(2, `Error: tsv's native helper could not be loaded (${nativeLoadError()}); the daemon cannot spawn processes without it\n`);
+    }
+    const statusEnv = process.env[STATUS_FD_ENV];
+    if (statusEnv) {
+      delete process.env[STATUS_FD_ENV];
+      st.statusFd = Number(statusEnv);
+    } else {
+      // decide here whether to daemonize: nodaemon may come from the file
+      const config = readConfig(st);
+      if (!config.supervisord.nodaemon) return await daemonizeAndWait();
+    }
+    // no descriptor the daemon inherited may reach a child through Node's own spawns
+    requireNative().closeInherited(st.statusFd !== null ? st.statusFd + 1 : 3);
+    process.stdout.on('error', () => {});
+    process.stderr.on('error', () => {});
+    for (;;) {
+      const mood = await runOnce(st);
+      st.first = false;
+      if (mood < SupervisorState.RESTARTING) break;
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof Exit) {
+      // in a daemonizing child, stderr is the parent's pipe: it prints this
+      stderr(e.text);
+      return e.code;
+    }
+    throw e;
+  }
+}
+

@@ -1,0 +1,224 @@
+// supervisord's command line (options.ServerOptions): Python getopt rules
+// (clustered short flags, attached or separate values, unique prefixes of
+// long options), the same errors, and command-line values overriding the
+// config file.
+import { resolve } from 'node:path';
+import type { Config, LogLevelName } from '../config/model';
+import * as dt from '../config/datatypes';
+
+export class UsageError extends Error {}
+
+export interface DaemonFlags {
+  configfile?: string;
+  nodaemon?: boolean;
+  silent?: boolean;
+  help?: boolean;
+  version?: boolean;
+  user?: string;
+  umask?: number;
+  directory?: string;
+  logfile?: string;
+  logfile_maxbytes?: number;
+  logfile_backups?: number;
+  loglevel?: LogLevelName;
+  pidfile?: string;
+  identifier?: string;
+  childlogdir?: string;
+  nocleanup?: boolean;
+  minfds?: number;
+  minprocs?: number;
+  strip_ansi?: boolean;
+  profile_options?: string;
+}
+
+type Key = keyof DaemonFlags;
+
+interface OptSpec {
+  key: Key;
+  short: string | null;
+  long: string;
+  takesArg: boolean;
+  /** converts and validates a value (throws with the reason) */
+  conv?: (v: string) => DaemonFlags[Key];
+}
+
+const SPECS: OptSpec[] = [
+  { key: 'help', short: 'h', long: 'help', takesArg: false },
+  { key: 'help', short: '?', long: '', takesArg: false },
+  { key: 'configfile', short: 'c', long: 'configuration', takesArg: true },
+  { key: 'version', short: 'v', long: 'version', takesArg: false },
+  { key: 'nodaemon', short: 'n', long: 'nodaemon', takesArg: false },
+  { key: 'user', short: 'u', long: 'user', takesArg: true },
+  { key: 'umask', short: 'm', long: 'umask', takesArg: true, conv: (v) => dt.octalType(v) },
+  { key: 'directory', short: 'd', long: 'directory', takesArg: true, conv: (v) => dt.existingDirectory(v) },
+  { key: 'logfile', short: 'l', long: 'logfile', takesArg: true, conv: (v) => dt.existingDirpath(v) },
+  { key: 'logfile_maxbytes', short: 'y', long: 'logfile_maxbytes', takesArg: true, conv: (v) => dt.byteSize(v) },
+  { key: 'logfile_backups', short: 'z', long: 'logfile_backups', takesArg: true, conv: (v) => dt.integer(v) },
+  { key: 'loglevel', short: 'e', long: 'loglevel', takesArg: true, conv: (v) => dt.loggingLevel(v) },
+  { key: 'pidfile', short: 'j', long: 'pidfile', takesArg: true, conv: (v) => dt.existingDirpath(v) },
+  { key: 'identifier', short: 'i', long: 'identifier', takesArg: true },
+  { key: 'childlogdir', short: 'q', long: 'childlogdir', takesArg: true, conv: (v) => dt.existingDirectory(v) },
+  { key: 'minfds', short: 'a', long: 'minfds', takesArg: true, conv: (v) => dt.integer(v) },
+  { key: 'minprocs', short: null, long: 'minprocs', takesArg: true, conv: (v) => dt.integer(v) },
+  { key: 'nocleanup', short: 'k', long: 'nocleanup', takesArg: false },
+  { key: 'strip_ansi', short: 't', long: 'strip_ansi', takesArg: false },
+  { key: 'profile_options', short: null, long: 'profile_options', takesArg: true },
+  { key: 'silent', short: 's', long: 'silent', takesArg: false },
+];
+
+function pyRepr(s: string): string {
+  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+function longMatch(name: string): OptSpec {
+  const exact = SPECS.find((s) => s.long && s.long === name);
+  if (exact) return exact;
+  const prefixed = SPECS.filter((s) => s.long && s.long.startsWith(name));
+  if (!prefixed.length) throw new UsageError(`option --${name} not recognized`);
+  if (prefixed.length > 1) throw new UsageError(`option --${name} not a unique prefix`);
+  return prefixed[0];
+}
+
+/** Parse argv like Python's getopt.getopt + Options.realize. */
+export function parseFlags(args: string[]): DaemonFlags {
+  const flags: DaemonFlags = {};
+  const seen = new Set<Key>();
+  const set = (spec: OptSpec, optName: string, raw: string | null): void => {
+    if (spec.key === 'help' || spec.key === 'version') {
+      flags[spec.key] = true;
+      return;
+    }
+    let value: DaemonFlags[Key] = raw === null ? true : raw;
+    if (raw !== null && spec.conv) {
+      try {
+        value = spec.conv(raw);
+      } catch (e) {
+        throw new UsageError(`invalid value for ${optName} ${pyRepr(raw)}: ${(e as Error).message}`);
+      }
+    }
+    if (seen.has(spec.key)) throw new UsageError(`conflicting command line option ${pyRepr(optName)}`);
+    seen.add(spec.key);
+    (flags as Record<Key, unknown>)[spec.key] = value;
+  };
+  const positional: string[] = [];
+  let i = 0;
+  while (i < args.length) {
+    const a = args[i];
+    if (a === '--') {
+      positional.push(...args.slice(i + 1));
+      break;
+    }
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      const spec = longMatch(name);
+      let val: string | null = eq >= 0 ? a.slice(eq + 1) : null;
+      if (spec.takesArg) {
+        if (val === null) {
+          if (i + 1 >= args.length) throw new UsageError(`option --${spec.long} requires argument`);
+          val = args[++i];
+        }
+      } else if (val !== null) {
+        throw new UsageError(`option --${spec.long} must not have an argument`);
+      }
+      set(spec, `--${spec.long}`, val);
+      i++;
+      continue;
+    }
+    if (a.startsWith('-') && a !== '-') {
+      let j = 1;
+      while (j < a.length) {
+        const ch = a[j];
+        const spec = SPECS.find((s) => s.short === ch);
+        if (!spec) throw new UsageError(`option -${ch} not recognized`);
+        if (spec.takesArg) {
+          let val = a.slice(j + 1);
+          if (!val) {
+            if (i + 1 >= args.length) throw new UsageError(`option -${ch} requires argument`);
+            val = args[++i];
+          }
+          set(spec, `-${ch}`, val);
+          break;
+        }
+        set(spec, `-${ch}`, null);
+        j++;
+      }
+      i++;
+      continue;
+    }
+    // getopt stops at the first non-option
+    positional.push(...args.slice(i));
+    break;
+  }
+  if (positional.length) {
+    throw new UsageError(`positional arguments are not supported: [${positional.map(pyRepr).join(', ')}]`);
+  }
+  return flags;
+}
+
+/** Command line over config file (attr priority 2 over 1), as realize() does. */
+export function applyFlags(config: Config, flags: DaemonFlags, cwd = process.cwd()): void {
+  const sd = config.supervisord;
+  const cli = { kind: 'cli' } as const;
+  const put = <K extends keyof typeof sd>(k: K, v: (typeof sd)[K] | undefined): void => {
+    if (v === undefined) return;
+    sd[k] = v;
+    sd.sources[k as string] = cli;
+  };
+  if (flags.nodaemon) put('nodaemon', true);
+  if (flags.silent) put('silent', true);
+  if (flags.nocleanup) put('nocleanup', true);
+  if (flags.strip_ansi) put('strip_ansi', true);
+  put('umask', flags.umask);
+  put('directory', flags.directory);
+  put('logfile_maxbytes', flags.logfile_maxbytes);
+  put('logfile_backups', flags.logfile_backups);
+  put('loglevel', flags.loglevel);
+  put('identifier', flags.identifier);
+  put('childlogdir', flags.childlogdir);
+  put('minfds', flags.minfds);
+  put('minprocs', flags.minprocs);
+  if (flags.logfile !== undefined) put('logfile', flags.logfile === 'syslog' ? 'syslog' : resolve(cwd, flags.logfile));
+  if (flags.pidfile !== undefined) put('pidfile', resolve(cwd, flags.pidfile));
+  if (flags.user !== undefined) {
+    let uid: number;
+    try {
+      uid = dt.nameToUid(flags.user);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    put('user', flags.user);
+    put('uid', uid);
+  }
+}
+
+export const USAGE = `supervisord -- run a set of applications as daemons.
+
+Usage: %s [options]
+
+Options:
+-c/--configuration FILENAME -- configuration file path (searches if not given)
+-n/--nodaemon -- run in the foreground (same as 'nodaemon=true' in config file)
+-s/--silent -- no logs to stdout (maps to 'silent=true' in config file)
+-h/--help -- print this usage message and exit
+-v/--version -- print supervisord version number and exit
+-u/--user USER -- run supervisord as this user (or numeric uid)
+-m/--umask UMASK -- use this umask for daemon subprocess (default is 022)
+-d/--directory DIRECTORY -- directory to chdir to when daemonized
+-l/--logfile FILENAME -- use FILENAME as logfile path
+-y/--logfile_maxbytes BYTES -- use BYTES to limit the max size of logfile
+-z/--logfile_backups NUM -- number of backups to keep when max bytes reached
+-e/--loglevel LEVEL -- use LEVEL as log level (debug,info,warn,error,critical)
+-j/--pidfile FILENAME -- write a pid file for the daemon process to FILENAME
+-i/--identifier STR -- identifier used for this instance of supervisord
+-q/--childlogdir DIRECTORY -- the log directory for child process logs
+-k/--nocleanup --  prevent the process from performing cleanup (removal of
+                   old automatic child log files) at startup.
+-a/--minfds NUM -- the minimum number of file descriptors for start success
+-t/--strip_ansi -- strip ansi escape codes from process output
+--minprocs NUM  -- the minimum number of processes available for start success
+--profile_options OPTIONS -- run supervisord under profiler and output
+                             results based on OPTIONS, which  is a comma-sep'd
+                             list of 'cumulative', 'calls', and/or 'callers',
+                             e.g. 'cumulative,callers')
+`;

@@ -1,0 +1,49 @@
+// The pidfile: `<pid>\n`, written after daemonizing (options.write_pidfile).
+// Unlike Supervisor, a stale file (its pid is not running) is reported and
+// replaced, and at exit the file is removed only if it still names us.
+import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+
+export type PidfileStatus = { kind: 'absent' } | { kind: 'stale'; pid: number | null } | { kind: 'live'; pid: number };
+
+function alive(pid: number): boolean {
+  try {
+    // a zombie (killed, not yet reaped by init) is not running
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    // no /proc: fall back to a null signal
+  }
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export function inspectPidfile(path: string): PidfileStatus {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return { kind: 'absent' };
+  }
+  const pid = /^\s*(\d+)\s*$/.test(text) ? Number(text.trim()) : null;
+  if (pid === null || pid === process.pid || !alive(pid)) return { kind: 'stale', pid };
+  return { kind: 'live', pid };
+}
+
+export function writePidfile(path: string): void {
+  writeFileSync(path, `${process.pid}\n`);
+}
+
+/** Remove the pidfile if it still holds our pid. */
+export function removePidfileIfOurs(path: string): boolean {
+  try {
+    if (readFileSync(path, 'utf8').trim() !== String(process.pid)) return false;
+    unlinkSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,275 @@
+// The daemon's control sockets. Unix sockets are bound the way Supervisor
+// binds them (http.py supervisor_af_unix_http_server): bind a temporary
+// `<file>.<pid>`, chmod it, then hard-link it to `<file>`. A failed link means
+// the name is taken: connect and send a request; if something answers the
+// socket is live and is never stolen, otherwise it is stale and replaced.
+// The bound net.Server objects are handed to whoever serves HTTP on them.
+import { createServer, createConnection, type Server, type Socket } from 'node:net';
+import { chmodSync, chownSync, linkSync, lstatSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
+import { lookup } from 'node:dns/promises';
+import { basename, dirname } from 'node:path';
+import { constants as osConstants } from 'node:os';
+import type { InetServerConfig, ServerConfig, UnixServerConfig } from '../config/model';
+
+export const ADDR_IN_USE_MESSAGE =
+  'Another program is already listening on a port that one of our HTTP servers is configured to use.  ' +
+  'Shut this program down first before starting supervisord.';
+
+/** A bind failure, with the text supervisord prints (after "Error: "). */
+export class ServerBindError extends Error {}
+
+export type ConnectionHandler = (socket: Socket, server: BoundServer) => void;
+
+export interface BoundServer {
+  config: ServerConfig;
+  server: Server;
+  /** unix sockets: the inode we linked into place (to tell ours from a replacement) */
+  ino?: number;
+}
+
+function errnoText(e: NodeJS.ErrnoException): string {
+  const code = e.code ?? 'EUNKNOWN';
+  const num = (osConstants.errno as Record<string, number>)[code];
+  return `Cannot open an HTTP server: socket.error reported errno.${code} (${num ?? e.errno ?? '?'})`;
+}
+
+function listen(server: Server, arg: { path: string } | { host: string; port: number; backlog: number }): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (e: Error): void => reject(e);
+    server.once('error', onError);
+    server.listen(arg, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+function tryUnlink(p: string): void {
+  try {
+    unlinkSync(p);
+  } catch {
+    // already gone
+  }
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Supervisor's checkused(): connect, send a request, read one byte. */
+export function checkUsed(path: string, timeoutMs = 5000): Promise<boolean> {
+  return new Promise((resolve) => {
+    let connected = false;
+    let done = false;
+    const finish = (v: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      s.destroy();
+      resolve(v);
+    };
+    const s = createConnection({ path }, () => {
+      connected = true;
+      s.write('GET / HTTP/1.0\r\n\r\n');
+    });
+    s.on('data', () => finish(true));
+    s.on('end', () => finish(true));
+    s.on('error', () => finish(false));
+    // Supervisor would wait forever here; a process that accepts but never answers is alive anyway
+    const timer = setTimeout(() => finish(connected), timeoutMs);
+  });
+}
+
+export interface BindLog {
+  /** Supervisor writes this to stderr */
+  stale(message: string): void;
+}
+
+export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ server: Server; ino: number }> {
+  const file = cfg.file;
+  const tempname = `${file}.${process.pid}`;
+  tryUnlink(tempname);
+  for (;;) {
+    const server = createServer();
+    try {
+      try {
+        await listen(server, { path: tempname });
+        chmodSync(tempname, cfg.chmod);
+      } catch (e) {
+        server.close();
+        throw new ServerBindError(errnoText(e as NodeJS.ErrnoException));
+      }
+      try {
+        linkSync(tempname, file);
+      } catch {
+        if (await checkUsed(file)) {
+          server.close();
+          throw new ServerBindError(ADDR_IN_USE_MESSAGE);
+        }
+        log.stale(`Unlinking stale socket ${file}\n`);
+        tryUnlink(file);
+        server.close();
+        await sleep(300);
+        continue;
+      }
+      const [uid, gid] = cfg.chown;
+      try {
+        chownSync(file, uid, gid);
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        server.close();
+        tryUnlink(file);
+        if (err.code === 'EPERM') {
+          const me = process.env.USER ?? String(process.geteuid?.() ?? '');
+          throw new ServerBindError(
+            `Not permitted to chown ${file} to uid/gid (${uid}, ${gid}); adjust "sockchown" value in config file or on command line to values that the current user (${me}) can successfully chown`,
+          );
+        }
+        throw new ServerBindError(errnoText(err));
+      }
+      return { server, ino: lstatSync(file).ino };
+    } finally {
+      tryUnlink(tempname);
+    }
+  }
+}
+
+export async function bindInet(cfg: InetServerConfig): Promise<Server> {
+  // Supervisor's inet servers are AF_INET only, with SO_REUSEADDR (Node's default) and backlog 1024
+  let host = cfg.host || '0.0.0.0';
+  try {
+    host = (await lookup(host, { family: 4 })).address;
+  } catch (e) {
+    throw new ServerBindError(errnoText(e as NodeJS.ErrnoException));
+  }
+  const server = createServer();
+  try {
+    await listen(server, { host, port: cfg.port, backlog: 1024 });
+  } catch (e) {
+    server.close();
+    const err = e as NodeJS.ErrnoException;
+    throw new ServerBindError(err.code === 'EADDRINUSE' ? ADDR_IN_USE_MESSAGE : errnoText(err));
+  }
+  return server;
+}
+
+/** Until the RPC layer plugs in, answer every request so that probes (checkused) see a live daemon. */
+export const placeholderHandler: ConnectionHandler = (socket) => {
+  let buf = '';
+  socket.setEncoding('latin1');
+  socket.on('error', () => {});
+  socket.on('data', (d: string) => {
+    buf += d;
+    if (!buf.includes('\r\n\r\n') && buf.length < 65536) return;
+    const body = 'tsv: the RPC interface is not available yet\n';
+    socket.end(`HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  });
+};
+
+/**
+ * All servers of one daemon run. It binds them, routes connections to the
+ * current handler, re-creates a unix socket file that was deleted under it
+ * (noticed through a directory watch, or on request), and removes the files
+ * it created when closed.
+ */
+export class ServerSet {
+  readonly bound: BoundServer[] = [];
+  private handler: ConnectionHandler = placeholderHandler;
+  private watchers: FSWatcher[] = [];
+  private closed = false;
+  private recreating = false;
+
+  constructor(private readonly log: { stale(m: string): void; info(m: string): void; warn(m: string): void }) {}
+
+  setHandler(h: ConnectionHandler): void {
+    this.handler = h;
+  }
+
+  private attach(b: BoundServer): void {
+    b.server.on('connection', (s: Socket) => this.handler(s, b));
+  }
+
+  async open(configs: ServerConfig[]): Promise<void> {
+    for (const cfg of configs) {
+      if (cfg.family === 'unix') {
+        const { server, ino } = await bindUnix(cfg, this.log);
+        const b: BoundServer = { config: cfg, server, ino };
+        this.attach(b);
+        this.bound.push(b);
+        this.watch(b);
+      } else {
+        const server = await bindInet(cfg);
+        const b: BoundServer = { config: cfg, server };
+        this.attach(b);
+        this.bound.push(b);
+      }
+    }
+  }
+
+  private watch(b: BoundServer): void {
+    const cfg = b.config as UnixServerConfig;
+    try {
+      const w = watch(dirname(cfg.file), { persistent: false }, (_event, name) => {
+        if (name === null || String(name) === basename(cfg.file)) void this.ensureSockets();
+      });
+      w.on('error', () => {});
+      this.watchers.push(w);
+    } catch {
+      // no inotify (or the directory went away): USR2 still re-creates sockets
+    }
+  }
+
+  /** Re-create any of our unix socket files that is gone or replaced. */
+  async ensureSockets(): Promise<void> {
+    if (this.closed || this.recreating) return;
+    this.recreating = true;
+    try {
+      for (const b of this.bound) {
+        if (b.config.family !== 'unix') continue;
+        const file = b.config.file;
+        let ino = -1;
+        try {
+          ino = lstatSync(file).ino;
+        } catch {
+          ino = -1;
+        }
+        if (ino === b.ino) continue;
+        if (ino !== -1 && (await checkUsed(file))) {
+          // someone else's live socket now has the name: never steal it
+          this.log.warn(`socket file ${file} was replaced by another live socket; not re-creating it`);
+          continue;
+        }
+        try {
+          const { server, ino: newIno } = await bindUnix(b.config, this.log);
+          const old = b.server;
+          b.server = server;
+          b.ino = newIno;
+          this.attach(b);
+          old.close();
+          this.log.info(`re-created socket file ${file} (it had been removed)`);
+        } catch (e) {
+          this.log.warn(`could not re-create socket file ${file}: ${(e as Error).message}`);
+        }
+      }
+    } finally {
+      this.recreating = false;
+    }
+  }
+
+  /** Stop listening and remove the socket files that are still ours. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+    for (const b of this.bound) {
+      // stop listening now; open connections end on their own
+      b.server.close();
+      if (b.config.family === 'unix') {
+        try {
+          if (lstatSync(b.config.file).ino === b.ino) unlinkSync(b.config.file);
+        } catch {
+          // already removed
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,254 @@
+// The daemon as users run it: flags, daemonizing with readiness, -n, the
+// pidfile, signals (TERM/INT, HUP reload, USR2 reopen), the control socket's
+// link-and-probe bind (stale cleanup after kill -9, refusing to steal a live
+// socket) and its re-creation after deletion.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
+import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
+import { daemonSync, daemonForeground, readPid, until } from './helpers/daemon-cli';
+
+function conf(dir: TempDir, programs: string, extra = ''): string {
+  return dir.file(
+    'supervisord.conf',
+    `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\n${extra}\n` +
+      `[unix_http_server]\nfile=${dir.join('s.sock')}\n` +
+      '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+      programs,
+  );
+}
+
+async function stopDaemon(pidfile: string): Promise<void> {
+  if (!existsSync(pidfile)) return;
+  const pid = readPid(pidfile);
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  await until(() => !pidAlive(pid), `daemon ${pid} to exit`);
+}
+
+test('flags: -h, -v, unknown option, conflicting option, positional args', () => {
+  const h = daemonSync(['-h']);
+  assert.equal(h.status, 0);
+  assert.match(h.stdout, /^supervisord -- run a set of applications as daemons\.\n\nUsage: tsv daemon \[options\]/);
+  const v = daemonSync(['-v']);
+  assert.equal(v.status, 0);
+  assert.equal(v.stdout, '4.2.5\n');
+  const bad = daemonSync(['-x']);
+  assert.equal(bad.status, 2);
+  assert.equal(bad.stderr, 'Error: option -x not recognized\nFor help, use tsv daemon -h\n');
+  const twice = daemonSync(['-n', '-n']);
+  assert.equal(twice.stderr, "Error: conflicting command line option '-n'\nFor help, use tsv daemon -h\n");
+  const pos = daemonSync(['foo']);
+  assert.equal(pos.stderr, "Error: positional arguments are not supported: ['foo']\nFor help, use tsv daemon -h\n");
+  const ambiguous = daemonSync(['--log=x']);
+  assert.equal(ambiguous.stderr, 'Error: option --log not a unique prefix\nFor help, use tsv daemon -h\n');
+  const badval = daemonSync(['-m', '999']);
+  assert.match(badval.stderr, /^Error: invalid value for -m '999': /);
+});
+
+test('daemonize: the parent returns 0 once the daemon serves; TERM removes socket and pidfile', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, `[program:sleeper]\ncommand=sleep 60\nstartsecs=0\n`);
+  try {
+    const r = daemonSync(['-c', cfg]);
+    assert.equal(r.status, 0, r.stderr);
+    // readiness: by the time the parent exits, socket and pidfile exist
+    assert.ok(existsSync(dir.join('s.sock')), 'socket bound before the parent exited');
+    const pid = readPid(dir.join('supervisord.pid'));
+    assert.ok(pidAlive(pid));
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    assert.equal(Number(fields[3]), pid, 'the daemon leads its own session (setsid)');
+    assert.equal(lstatSync(dir.join('s.sock')).mode & 0o777, 0o700, 'chmod applied');
+    await until(() => /success: sleeper entered RUNNING/.test(dir.read('supervisord.log')), 'sleeper RUNNING');
+    const log = dir.read('supervisord.log');
+    assert.match(log, /INFO daemonizing the supervisord process\n/);
+    assert.match(log, new RegExp(`INFO supervisord started with pid ${pid}\\n`));
+    process.kill(pid, 'SIGTERM');
+    await until(() => !pidAlive(pid), 'daemon exit');
+    assert.ok(!existsSync(dir.join('s.sock')), 'socket removed');
+    assert.ok(!existsSync(dir.join('supervisord.pid')), 'pidfile removed');
+    assert.match(dir.read('supervisord.log'), /WARN received SIGTERM indicating exit request\n.*INFO waiting for sleeper to die\n.*WARN stopped: sleeper \(terminated by SIGTERM\)\n/s);
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+test('daemonize: a start-up failure is reported by the parent with the daemon\'s exit code', () => {
+  const dir = new TempDir();
+  try {
+    const bad = dir.file('bad.conf', '[supervisord]\nlogfile=/nonexistent-dir-xyz/x.log\n');
+    const r = daemonSync(['-c', bad]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /Error: .*\/nonexistent-dir-xyz\/x\.log/);
+    const cfg = conf(dir, '');
+    mkdirSync(dir.join('ro'));
+    const locked = dir.file('locked.conf', readFileSync(cfg, 'utf8').replace(dir.join('supervisord.log'), dir.join('ro', 'main.log')));
+    chmodSync(dir.join('ro'), 0o500);
+    if (process.getuid?.() !== 0) {
+      const r2 = daemonSync(['-c', locked]);
+      assert.equal(r2.status, 2);
+      assert.match(r2.stderr, /could not open the main log file .*main\.log \(\[supervisord\] logfile\): EACCES \(the daemon runs as user \w+\)/);
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('a second daemon on a live socket exits 2 with Supervisor\'s message and does not touch the first', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '[program:p]\ncommand=sleep 60\nstartsecs=0\n');
+  try {
+    assert.equal(daemonSync(['-c', cfg]).status, 0);
+    const pid = readPid(dir.join('supervisord.pid'));
+    await until(() => /success: p entered RUNNING/.test(dir.read('supervisord.log')), 'p RUNNING');
+    const autoBefore = readFileSync(`/proc/${pid}/cmdline`);
+    const r = daemonSync(['-c', cfg]);
+    assert.equal(r.status, 2);
+    assert.equal(
+      r.stderr,
+      'Error: Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.\nFor help, use tsv daemon -h\n',
+    );
+    assert.ok(pidAlive(pid), 'first daemon still runs');
+    assert.equal(readPid(dir.join('supervisord.pid')), pid, 'pidfile untouched');
+    assert.ok(existsSync(dir.join('s.sock')));
+    assert.deepEqual(readFileSync(`/proc/${pid}/cmdline`), autoBefore);
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+test('stale socket after kill -9 is unlinked and replaced; stale pidfile replaced', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '[program:p]\ncommand=sleep 60\nstartsecs=0\nstopasgroup=true\n');
+  try {
+    assert.equal(daemonSync(['-c', cfg]).status, 0);
+    const pid = readPid(dir.join('supervisord.pid'));
+    await until(() => /spawned: 'p' with pid (\d+)/.test(dir.read('supervisord.log')), 'p spawned');
+    const child = Number(/spawned: 'p' with pid (\d+)/.exec(dir.read('supervisord.log'))![1]);
+    process.kill(pid, 'SIGKILL');
+    await until(() => !pidAlive(pid), 'daemon killed');
+    process.kill(-child, 'SIGKILL');
+    assert.ok(existsSync(dir.join('s.sock')), 'stale socket left behind');
+    const r = daemonSync(['-c', cfg]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, `Unlinking stale socket ${dir.join('s.sock')}\n`);
+    const pid2 = readPid(dir.join('supervisord.pid'));
+    assert.notEqual(pid2, pid);
+    assert.match(dir.read('supervisord.log'), new RegExp(`replacing stale pidfile .* \\(pid ${pid} is not running\\)`));
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+test('socket file deleted under a running daemon is re-created', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '');
+  try {
+    assert.equal(daemonSync(['-c', cfg]).status, 0);
+    const before = lstatSync(dir.join('s.sock')).ino;
+    unlinkSync(dir.join('s.sock'));
+    await until(() => existsSync(dir.join('s.sock')), 'socket re-created');
+    assert.notEqual(lstatSync(dir.join('s.sock')).ino, before);
+    assert.match(dir.read('supervisord.log'), /re-created socket file .*s\.sock/);
+    // and it is live: a second daemon is refused
+    assert.equal(daemonSync(['-c', cfg]).status, 2);
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+test('-n: foreground, log copied to stdout, INT stops in order and exits 0', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '[program:a]\ncommand=sleep 60\nstartsecs=0\npriority=1\n[program:b]\ncommand=sleep 60\nstartsecs=0\npriority=2\n');
+  const fg = daemonForeground(['-c', cfg]);
+  try {
+    await until(() => (fg.output().match(/entered RUNNING/g) ?? []).length === 2, 'both RUNNING');
+    assert.equal(readPid(dir.join('supervisord.pid')), fg.pid, 'pidfile holds the foreground pid');
+    assert.doesNotMatch(fg.output(), /daemonizing/);
+    fg.kill('SIGINT');
+    assert.equal(await fg.exited, 0);
+    const out = fg.output();
+    assert.match(out, /WARN received SIGINT indicating exit request/);
+    assert.ok(out.indexOf('stopped: b') < out.indexOf('stopped: a'), 'higher priority number stops first');
+  } finally {
+    fg.kill('SIGKILL');
+    dir.cleanup();
+  }
+});
+
+test('HUP: stop everything, re-read the config, start again in the same process', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '[program:one]\ncommand=sleep 60\nstartsecs=0\n');
+  const fg = daemonForeground(['-c', cfg]);
+  try {
+    await until(() => /success: one entered RUNNING/.test(fg.output()), 'one RUNNING');
+    writeFileSync(cfg, readFileSync(cfg, 'utf8') + '[program:two]\ncommand=sleep 60\nstartsecs=0\n');
+    fg.kill('SIGHUP');
+    await until(() => /success: two entered RUNNING/.test(fg.output()), 'two RUNNING after reload');
+    const out = fg.output();
+    assert.match(out, /WARN received SIGHUP indicating restart request\n/);
+    assert.match(out, /WARN stopped: one \(terminated by SIGTERM\)\n/);
+    assert.equal((out.match(/spawned: 'one'/g) ?? []).length, 2, 'one restarted');
+    assert.equal((out.match(/supervisord started with pid (\d+)/g) ?? []).length, 2);
+    assert.equal(readPid(dir.join('supervisord.pid')), fg.pid, 'same pid after reload');
+    fg.kill('SIGTERM');
+    assert.equal(await fg.exited, 0);
+  } finally {
+    fg.kill('SIGKILL');
+    dir.cleanup();
+  }
+});
+
+test('USR2 reopens the main log and every child log', async () => {
+  const dir = new TempDir();
+  const cfg = conf(
+    dir,
+    `[program:ticker]\ncommand=/bin/sh -c "while :; do echo tick; sleep 0.1; done"\nstartsecs=0\nstdout_logfile=${dir.join('ticker.log')}\n`,
+  );
+  const fg = daemonForeground(['-c', cfg]);
+  try {
+    await until(() => /success: ticker entered RUNNING/.test(fg.output()), 'ticker RUNNING');
+    renameSync(dir.join('supervisord.log'), dir.join('supervisord.log.old'));
+    writeFileSync(dir.join('ticker.log'), '');
+    renameSync(dir.join('ticker.log'), dir.join('ticker.log.old'));
+    fg.kill('SIGUSR2');
+    // as in Supervisor, both lines go to the old file, written just before the reopen
+    await until(() => /supervisord logreopen/.test(dir.read('supervisord.log.old')), 'USR2 handled');
+    assert.match(dir.read('supervisord.log.old'), /INFO received SIGUSR2 indicating log reopen request\n.*INFO supervisord logreopen\n/s);
+    await until(() => existsSync(dir.join('supervisord.log')), 'main log re-created');
+    await until(() => dir.read('ticker.log').startsWith('tick\n'), 'child log written at its path again');
+    fg.kill('SIGTERM');
+    assert.equal(await fg.exited, 0);
+  } finally {
+    fg.kill('SIGKILL');
+    dir.cleanup();
+  }
+});
+
+test('daemon umask (-m) applies to children when daemonizing; AUTO logs purged at start unless -k', async () => {
+  const dir = new TempDir();
+  writeFileSync(dir.join('old-stdout---supervisor-abcdefgh.log'), 'old');
+  const cfg = conf(dir, `[program:u]\ncommand=/bin/sh -c "umask"\nstartsecs=0\nautorestart=false\nstdout_logfile=${dir.join('u.out')}\n`);
+  try {
+    assert.equal(daemonSync(['-c', cfg, '-m', '077']).status, 0);
+    await until(() => dir.read('u.out') !== '', 'u ran');
+    assert.equal(dir.read('u.out'), '0077\n');
+    assert.ok(!existsSync(dir.join('old-stdout---supervisor-abcdefgh.log')), 'old AUTO log purged');
+    await stopDaemon(dir.join('supervisord.pid'));
+    writeFileSync(dir.join('old-stdout---supervisor-abcdefgh.log'), 'old');
+    assert.equal(daemonSync(['-c', cfg, '-k']).status, 0);
+    await sleep(100);
+    assert.ok(existsSync(dir.join('old-stdout---supervisor-abcdefgh.log')), 'kept with -k (nocleanup)');
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});

@@ -1,0 +1,51 @@
+// Running the real `tsv daemon` binary in tests.
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT, sleep, withTimeout } from './daemon-env';
+
+export const TSV = join(ROOT, 'build', 'tsv.cjs');
+
+export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env = { ...process.env, ...extra };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_TEST_CONTEXT;
+  return env;
+}
+
+/** Run `tsv daemon ARGS` to completion (daemonizing starts return once the daemon serves). */
+export function daemonSync(args: string[], timeoutMs = 20000): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [TSV, 'daemon', ...args], { env: cleanEnv(), encoding: 'utf8', timeout: timeoutMs });
+}
+
+export interface Foreground {
+  pid: number;
+  output(): string;
+  exited: Promise<number | null>;
+  kill(sig: NodeJS.Signals): void;
+}
+
+/** `tsv daemon -n ...` as a child we can signal; stdout+stderr collected. */
+export function daemonForeground(args: string[]): Foreground {
+  const child = spawn(process.execPath, [TSV, 'daemon', '-n', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { pid: child.pid!, output: () => out, exited, kill: (s) => child.kill(s) };
+}
+
+export function readPid(file: string): number {
+  return Number(readFileSync(file, 'utf8').trim());
+}
+
+/** Wait until cond() holds, checking after each short sleep (for observing another process). */
+export async function until(cond: () => boolean, what: string, ms = 15000): Promise<void> {
+  await withTimeout(
+    (async () => {
+      while (!cond()) await sleep(25);
+    })(),
+    ms,
+    what,
+  );
+}
