@@ -133,23 +133,36 @@ export class RpcClient {
    * GET `path` (e.g. /logtail/name/stdout, /mainlogtail) and hand back the
    * streaming response, or reject with RpcConnectionError / RpcHttpError.
    * Unlike `call`, this uses its own connection: the stream holds it open.
+   * Destroying the response closes it.
    */
   stream(path: string): Promise<IncomingMessage> {
-    const headers: Record<string, string> = { Accept: '*/*', 'User-agent': this.headers['User-Agent'] as string };
+    const headers: Record<string, string> = {
+      'Accept-Encoding': 'chunked',
+      Accept: '*/*',
+      'User-agent': this.headers['User-Agent'] as string,
+    };
     // Supervisor's HTTP client sends credentials whenever a password is set.
     if (this.opts.password) headers.Authorization = basicAuth(this.opts.username ?? '', this.opts.password);
     return new Promise((resolve, reject) => {
-      const req = http.request({ ...this.requestOptions('GET', path, headers), agent: false }, (res) => {
+      // Not `Connection: close` (what agent:false sends): Supervisor's log
+      // tail handler then withholds the response; keep-alive gets it chunked.
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+      const req = http.request({ ...this.requestOptions('GET', path, headers), agent }, (res) => {
+        res.on('close', () => agent.destroy());
         const status = res.statusCode ?? 0;
         if (status !== 200) {
           res.resume();
           res.socket.destroy();
+          agent.destroy();
           reject(new RpcHttpError(status, res.statusMessage ?? ''));
           return;
         }
         resolve(res);
       });
-      req.on('error', (err) => reject(connectionError(err)));
+      req.on('error', (err) => {
+        agent.destroy();
+        reject(connectionError(err));
+      });
       req.end();
     });
   }
