@@ -6,6 +6,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, 
 import { dirname } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
 import { createGroupArgv, groupExists, groupGid, groupName, userName } from './accounts';
+import { resetUserCache } from '../config/users';
 import { recordDir, recordFile, sha256, writeManifest, type Manifest, type Removal } from './manifest';
 import { shJoin } from './quote';
 import { describeFailure, indent, ok, run, type RunResult } from './run';
@@ -87,6 +88,7 @@ export class Executor {
     }
     const r = run(argv);
     if (!ok(r)) throw new HostError(`could not create group ${name}`, describeFailure(r));
+    resetUserCache();
     this.manifest.groups = [...new Set([...this.manifest.groups, name])];
     this.saveManifest();
     this.say(`created group ${name}`);

@@ -2,7 +2,7 @@
 // the init system, enable and start it, then prove it works: install
 // succeeds only when `tsv status` answers through the installed socket.
 import { existsSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
 import type { Config } from '../config/model';
@@ -56,6 +56,42 @@ export function defaultConfigText(layout: HostLayout, configFile: string): strin
     pidfile: layout.pidfile,
     logDir: layout.logDir,
   });
+}
+
+// Options naming paths whose directory install may create (logs, pidfile, socket).
+const DIR_OPTIONS = new Set(['logfile', 'stdout_logfile', 'stderr_logfile', 'childlogdir', 'pidfile', 'file']);
+
+/** The directory a config error says is missing, when it is one install may create. */
+export function missingLogDir(err: ConfigError): string | null {
+  if (!err.option || !DIR_OPTIONS.has(err.option)) return null;
+  const a = err.message.match(/^The directory named as part of the path (.+) does not exist$/);
+  if (a && isAbsolute(a[1])) return dirname(a[1]);
+  const b = err.message.match(/^(.+) is not an existing directory$/);
+  if (b && isAbsolute(b[1])) return b[1];
+  return null;
+}
+
+/**
+ * Reads the config, creating the log directories it names as they turn up
+ * missing (the reader refuses a log path in a missing directory, as
+ * Supervisor does). In a dry run the first missing one ends the check.
+ */
+function loadCreatingLogDirs(file: string, ex: Executor, layout: HostLayout, say: (t: string) => void): Config | null {
+  for (let i = 0; i < 64; i++) {
+    try {
+      return loadConfig({ file }).config;
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      const dir = missingLogDir(err);
+      if (!dir) throw new HostError(`the config ${file} has an error; nothing was enabled`, err.render().trimEnd());
+      ex.ensureDir({ path: dir, mode: 0o755, removal: dir.startsWith('/run/') ? 'uninstall' : 'purge', tree: dir === layout.logDir }, false);
+      if (ex.dryRun) {
+        say(`(the config is checked once ${dir} exists)`);
+        return null;
+      }
+    }
+  }
+  throw new HostError(`the config ${file} names too many missing log directories`);
 }
 
 function load(file: string): Config {
@@ -123,9 +159,10 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
 
   const ex = new Executor(opts.dryRun, output, manifest, layout.manifest, platform);
 
-  // The group must exist before a config that chowns the socket to it is read.
-  if (layout.group) ex.ensureGroup(layout.group);
+  // The manifest's directory first, so it is recorded as ours; the group
+  // before a config that chowns the socket to it is read.
   ex.ensureDir({ path: layout.stateDir, mode: 0o755, removal: 'purge' }, existing !== null);
+  if (layout.group) ex.ensureGroup(layout.group);
   const configDir = dirname(configFile);
   ex.ensureDir({ path: configDir, mode: 0o755, removal: 'purge', tree: true }, false);
   if (configFile === layout.configFile) ex.ensureDir({ path: layout.includeDir, mode: 0o755, removal: 'purge' }, false);
@@ -146,16 +183,20 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     if (opts.dryRun) say(`keeping ${configFile} (it exists; tsv install never overwrites a config)`);
   }
 
+  // tsv's own log and runtime directories, which the generated config names
+  // (the init system keeps the runtime one from then on)
+  ex.ensureDir({ path: layout.logDir, mode: 0o755, removal: 'purge', tree: true }, false);
+  ex.ensureDir({ path: layout.runDir, mode: scope === 'user' ? 0o700 : 0o755, removal: 'uninstall' }, false);
   // Dry run with a config we would generate: it cannot be read yet (the group is missing).
   let facts: ConfigFacts | null = null;
   if (existsSync(configFile)) {
-    facts = configFacts(load(configFile));
+    const config = loadCreatingLogDirs(configFile, ex, layout, say);
+    facts = config ? configFacts(config) : null;
   } else {
     say(`(the new config is checked once it is written)`);
   }
 
   if (facts) {
-    ex.ensureDir({ path: layout.logDir, mode: 0o755, removal: 'purge', tree: true }, false);
     for (const d of logDirs(facts)) ex.ensureDir({ path: d, mode: 0o755, removal: 'purge', tree: d === layout.logDir }, false);
     // A program that writes its own log file (as its user=) must be able to.
     for (const l of facts.logs) {
@@ -164,8 +205,6 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
       if (!who || who.uid === 0) continue;
       ex.ensureUserFile(l.path, who.uid, who.gid, 0o640, 'purge');
     }
-  } else {
-    ex.ensureDir({ path: layout.logDir, mode: 0o755, removal: 'purge', tree: true }, false);
   }
 
   const spec = buildSpec(scope, layout, configFile, tsv, daemon, facts);

@@ -9,12 +9,13 @@ import Mustache from 'mustache';
 import { xmlEscape } from './quote';
 import { HostError } from './types';
 
-export type TemplateName = 'tsv.service' | 'tsv.init-d' | 'tsv.openrc' | 'tsv.plist' | 'supervisord.conf';
+export type TemplateName = 'tsv.service' | 'tsv.tmpfiles' | 'tsv.init-d' | 'tsv.openrc' | 'tsv.plist' | 'supervisord.conf';
 
 type Escape = (s: string) => string;
 
 const ESCAPES: Record<TemplateName, Escape> = {
   'tsv.service': (s) => s,
+  'tsv.tmpfiles': (s) => s,
   'tsv.init-d': (s) => s,
   'tsv.openrc': (s) => s,
   'tsv.plist': xmlEscape,

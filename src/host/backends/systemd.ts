@@ -35,6 +35,18 @@ export function renderUnit(spec: ServiceSpec): string {
   });
 }
 
+export function tmpfilesPath(spec: ServiceSpec): string {
+  if (spec.scope === 'system') return `/etc/tmpfiles.d/${SERVICE_NAME}.conf`;
+  const configHome = process.env.XDG_CONFIG_HOME || join(process.env.HOME || homedir(), '.config');
+  return join(configHome, 'user-tmpfiles.d', `${SERVICE_NAME}.conf`);
+}
+
+export function renderTmpfiles(spec: ServiceSpec): string {
+  // %t is the user's runtime directory in user-tmpfiles.d
+  const dir = spec.scope === 'user' && process.env.XDG_RUNTIME_DIR && spec.runDir.startsWith(process.env.XDG_RUNTIME_DIR) ? `%t${spec.runDir.slice(process.env.XDG_RUNTIME_DIR.length)}` : spec.runDir.replace(/%/g, '%%');
+  return renderTemplate('tsv.tmpfiles', { header: generatedHeader('tsv.tmpfiles'), runDir: dir });
+}
+
 /** Splits an Exec*= value the way systemd does (quotes, backslash escapes, %% and $$). */
 export function splitExecLine(value: string): string[] {
   const out: string[] = [];
@@ -71,7 +83,10 @@ export const systemdBackend: Backend = {
   definitionPath: unitPath,
 
   files(spec) {
-    return [{ path: unitPath(spec), content: renderUnit(spec), mode: 0o644, removal: 'uninstall' }];
+    return [
+      { path: unitPath(spec), content: renderUnit(spec), mode: 0o644, removal: 'uninstall' },
+      { path: tmpfilesPath(spec), content: renderTmpfiles(spec), mode: 0o644, removal: 'uninstall' },
+    ];
   },
 
   activate(runner: Runner, spec: ServiceSpec, changed: boolean) {

@@ -1,0 +1,195 @@
+// `tsv install --boot` on real systemd: a Debian bookworm root booted with
+// systemd as PID 1 in systemd-nspawn. Install (imported from a Debian-style
+// Supervisor setup), install again (nothing changes), a hand-edited unit is
+// shown as a diff and put back, reboot, then check what install promised:
+// the service is active, the socket is root:tsv 0770, a member of the tsv
+// group runs `tsv status` without sudo (and a non-member cannot), programs
+// run as their user=, and `tsv uninstall --purge` leaves the file list as it
+// was before. Every timing printed is a measurement, not an assertion.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Container, containerSupport, daemonSetup, diffLists, fileList } from './helpers/host-container';
+
+const support = containerSupport();
+const SUPERVISOR_CONF = `; Debian's /etc/supervisor/supervisord.conf (as shipped by the supervisor package)
+[unix_http_server]
+file=/var/run/supervisor.sock   ; (the path to the socket file)
+chmod=0700                       ; sockef file mode (default 0700)
+
+[supervisord]
+logfile=/var/log/supervisor/supervisord.log ; (main log file;default $CWD/supervisord.log)
+pidfile=/var/run/supervisord.pid ; (supervisord pidfile;default supervisord.pid)
+childlogdir=/var/log/supervisor            ; ('AUTO' child log dir, default $TEMP)
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix:///var/run/supervisor.sock ; use a unix:// URL  for a unix socket
+
+[include]
+files = /etc/supervisor/conf.d/*.conf
+`;
+const PROGRAMS = `[program:web]
+command=/bin/sleep infinity
+user=svc
+directory=/
+stdout_logfile=/var/log/tsv/web.log
+redirect_stderr=true
+stopwaitsecs=15
+
+[program:worker]
+command=/bin/sh -c "echo worker up; exec sleep infinity"
+process_name=%(program_name)s_%(process_num)s
+numprocs=2
+stopwaitsecs=5
+`;
+
+describe('host: tsv install --boot under real systemd', { skip: support ?? false }, () => {
+  const setup = support ? null : daemonSetup();
+  let c: Container;
+  let before0: Map<string, string>;
+  let afterInstall: Map<string, string>;
+  const flags = (): string[] => ['--from-supervisor', ...(setup?.installFlags ?? [])];
+
+  before(async () => {
+    c = await Container.create(setup!.variant, { boot: true });
+    const bootMs = await c.start();
+    c.installTsv();
+    c.must('useradd --system -M -s /usr/sbin/nologin svc && useradd -M alice && useradd -M bob');
+    c.writeFile('/etc/supervisor/supervisord.conf', SUPERVISOR_CONF);
+    c.writeFile('/etc/supervisor/conf.d/programs.conf', PROGRAMS);
+    before0 = fileList(c);
+    console.log(`# daemon under test: ${setup!.daemon}; first boot to running: ${bootMs} ms`);
+  });
+
+  after(async () => {
+    await c?.destroy();
+  });
+
+  test('--dry-run prints every file in full and every command, and changes nothing', () => {
+    const r = c.exec(['tsv', 'install', '--boot', '--dry-run', ...flags()]);
+    assert.equal(r.status, 0, r.stderr);
+    for (const want of [
+      'would create group tsv: groupadd --system tsv',
+      'would write /etc/systemd/system/tsv.service (new',
+      'ExecStart=/usr',
+      'KillMode=mixed',
+      'would write /etc/tmpfiles.d/tsv.conf',
+      'would write /etc/tsv/supervisord.conf (new',
+      'would write /etc/tsv/conf.d/programs.conf (new',
+      '[program:web]',
+      'would run: systemctl daemon-reload',
+      'would run: systemctl enable tsv.service',
+      'would run: systemctl start tsv.service',
+    ]) {
+      assert.ok(r.stdout.includes(want), `dry run output lacks ${JSON.stringify(want)}:\n${r.stdout}`);
+    }
+    assert.deepEqual(diffLists(before0, fileList(c)), []);
+  });
+
+  test('install imports the Supervisor setup, enables and starts tsv, and probes it through the socket', () => {
+    const t0 = Date.now();
+    const r = c.exec(['tsv', 'install', '--boot', ...flags()]);
+    const ms = Date.now() - t0;
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    console.log(`# tsv install --boot (first run): ${ms} ms`);
+    assert.match(r.stdout, /created group tsv/);
+    assert.match(r.stdout, /running: systemctl enable tsv\.service/);
+    assert.match(r.stdout, /\$ tsv status {3}\(through unix:\/\/\/run\/tsv\/tsv\.sock\)/);
+    assert.match(r.stdout, /^web +(STARTING|RUNNING)/m);
+    const conf = c.readFile('/etc/tsv/supervisord.conf');
+    assert.match(conf, /^file = \/run\/tsv\/tsv\.sock$/m);
+    assert.match(conf, /^chown = root:tsv$/m);
+    assert.equal(c.readFile('/etc/tsv/conf.d/programs.conf'), PROGRAMS);
+    // the program's own log file, given to its user
+    assert.equal(c.must('stat -c %U:%a /var/log/tsv/web.log').trim(), 'svc:640');
+    assert.equal(c.sh('systemctl is-enabled tsv.service').stdout.trim(), 'enabled');
+    assert.equal(c.sh('systemctl is-active tsv.service').stdout.trim(), 'active');
+  });
+
+  test('the installed unit passes systemd-analyze verify (and a broken one does not)', () => {
+    const r = c.sh('systemd-analyze verify /etc/systemd/system/tsv.service 2>&1');
+    assert.equal(r.status, 0, r.stdout);
+    assert.doesNotMatch(r.stdout, /tsv\.service/);
+    c.writeFile('/root/broken.service', c.readFile('/etc/systemd/system/tsv.service').replace('KillMode=mixed', 'KillMode=sometimes'));
+    const bad = c.sh('systemd-analyze verify /root/broken.service 2>&1');
+    assert.match(bad.stdout, /kill mode/i);
+    c.must('rm /root/broken.service');
+  });
+
+  test('a second install changes nothing and says so', () => {
+    afterInstall = fileList(c);
+    const unitBefore = c.readFile('/etc/systemd/system/tsv.service');
+    const pidBefore = c.sh('systemctl show -p MainPID --value tsv').stdout.trim();
+    const t0 = Date.now();
+    const r = c.exec(['tsv', 'install', '--boot', ...flags()]);
+    console.log(`# tsv install --boot (second run, nothing to do): ${Date.now() - t0} ms`);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /nothing to change/);
+    assert.doesNotMatch(r.stdout, /^(running|wrote|created|updated)/m);
+    assert.equal(c.readFile('/etc/systemd/system/tsv.service'), unitBefore);
+    assert.equal(c.sh('systemctl show -p MainPID --value tsv').stdout.trim(), pidBefore, 'the daemon was restarted');
+    assert.deepEqual(diffLists(afterInstall, fileList(c)), []);
+  });
+
+  test('an edited unit is shown as a diff, then replaced and the service restarted', () => {
+    const unit = c.readFile('/etc/systemd/system/tsv.service');
+    c.writeFile('/etc/systemd/system/tsv.service', unit.replace('RestartSec=3', 'RestartSec=42'));
+    c.must('systemctl daemon-reload');
+    const r = c.exec(['tsv', 'install', '--boot', ...flags()]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^ +-RestartSec=42$/m);
+    assert.match(r.stdout, /^ +\+RestartSec=3$/m);
+    assert.match(r.stdout, /running: systemctl restart tsv\.service/);
+    assert.equal(c.readFile('/etc/systemd/system/tsv.service'), unit);
+  });
+
+  test('after a reboot the daemon is active, the socket is root:tsv 0770, programs run', async () => {
+    const { exitCode, ms } = await c.reboot();
+    assert.equal(exitCode, 133, 'systemd-nspawn ends with 133 on reboot');
+    // start() waited for is-system-running: the unit's ExecStartPost makes that mean "the socket answers"
+    console.log(`# reboot request to booted machine with tsv answering: ${ms} ms`);
+    assert.equal(c.sh('systemctl is-active tsv.service').stdout.trim(), 'active');
+    const since = c.sh('systemctl show -p ExecMainStartTimestampMonotonic -p ActiveEnterTimestampMonotonic tsv').stdout;
+    const start = Number(/ExecMainStartTimestampMonotonic=(\d+)/.exec(since)?.[1]);
+    const active = Number(/ActiveEnterTimestampMonotonic=(\d+)/.exec(since)?.[1]);
+    console.log(`# tsv.service start to active (socket answering), from systemd's timestamps: ${Math.round((active - start) / 1000)} ms`);
+    assert.equal(c.must('stat -c "%U:%G %a %F" /run/tsv/tsv.sock').trim(), 'root:tsv 770 socket');
+    // programs reach RUNNING after startsecs (1 s)
+    let status = '';
+    for (let i = 0; i < 50; i++) {
+      status = c.sh('tsv ctl -c /etc/tsv/supervisord.conf status').stdout;
+      if ((status.match(/RUNNING/g) ?? []).length === 3) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.match(status, /^web +RUNNING/m);
+    assert.match(status, /^worker:worker_0 +RUNNING/m);
+    assert.match(status, /^worker:worker_1 +RUNNING/m);
+    const webPid = c.must('tsv ctl -c /etc/tsv/supervisord.conf pid web').trim();
+    assert.equal(c.processes().find((p) => p.pid === Number(webPid))?.user, 'svc');
+  });
+
+  test('a member of the tsv group runs `tsv status` without sudo; a non-member gets Permission denied', () => {
+    c.must('usermod -aG tsv alice');
+    const a = c.exec(['tsv', 'status', '-c', '/etc/tsv/supervisord.conf'], { user: 'alice' });
+    // the ctl's flags come before the verb (supervisorctl's grammar)
+    const a2 = c.exec(['tsv', 'ctl', '-c', '/etc/tsv/supervisord.conf', 'status'], { user: 'alice' });
+    assert.equal(a2.status, 0, `${a2.stdout}\n${a2.stderr}\n(tsv status -c: ${a.stdout}${a.stderr})`);
+    assert.match(a2.stdout, /^web +RUNNING/m);
+    const b = c.exec(['tsv', 'ctl', '-c', '/etc/tsv/supervisord.conf', 'status'], { user: 'bob' });
+    assert.notEqual(b.status, 0);
+    assert.match(b.stdout + b.stderr, /Permission denied|EACCES/i);
+  });
+
+  test('tsv uninstall --purge leaves nothing behind', () => {
+    const r = c.exec(['tsv', 'uninstall', '--purge']);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /removed group tsv \(its members were: alice\)/);
+    assert.notEqual(c.sh('systemctl is-enabled tsv.service').stdout.trim(), 'enabled');
+    assert.equal(c.sh('systemctl is-active tsv.service').stdout.trim(), 'inactive');
+    const left = c.processes().filter((p) => /supervisord|tsv\.cjs daemon|sleep/.test(p.cmdline));
+    assert.deepEqual(left, [], 'a daemon or a program survived');
+    assert.deepEqual(diffLists(before0, fileList(c)), []);
+  });
+});
