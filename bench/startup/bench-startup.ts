@@ -4,8 +4,7 @@
 //   node build/js/bench/startup/bench-startup.js [--bin dist/tsv-linux-x64] [--runs 20] [--profile]
 //
 // Times `tsv --version`, `tsv status` and `supervisorctl status` (wall clock
-// of the whole process, median of RUNS, rounds interleaved so a busy machine
-// slows all of them alike) and prints ratios. The daemon is the real
+// of the whole process, median of RUNS, and CPU time) and prints ratios. The daemon is the real
 // /usr/bin/supervisord with a temporary config (tsv's ctl speaks its
 // protocol); both ctls find that config as ./supervisord.conf. Target: at most
 // 40 ms for each tsv command on x64. NODE_EXTRA_CA_CERTS is removed from the
@@ -13,10 +12,9 @@
 // have. --profile adds a CPU profile of each tsv command, attributed to the
 // bundle's source modules (from the bundle scripts/dist.mjs keeps in its cache).
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { createConnection } from 'node:net';
 
 const root = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
@@ -40,17 +38,54 @@ interface Case {
   argv: string[];
 }
 
+function fmt(ms: number, width = 8): string {
+  return `${ms.toFixed(1)}ms`.padStart(width);
+}
+
 function stats(xs: number[]): { median: number; min: number; p90: number } {
   const s = [...xs].sort((a, b) => a - b);
   return { median: s[Math.floor(s.length / 2)], min: s[0], p90: s[Math.min(s.length - 1, Math.floor(s.length * 0.9))] };
 }
 
-function timeOnce(c: Case, cwd: string): number {
-  const t = performance.now();
-  const r = spawnSync(c.argv[0], c.argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const ms = performance.now() - t;
-  if (r.status !== 0) throw new Error(`${c.label} exited ${r.status ?? r.signal}: ${r.stderr}`);
-  return ms;
+// The timing loop runs in Python: os.wait4 gives each child's CPU time
+// (user + system) next to its wall time, and CPU time is what a busy machine
+// distorts least. Rounds are interleaved so load changes hit every command alike.
+const TIMER_PY = `
+import json, os, sys, time
+spec = json.load(sys.stdin)
+os.chdir(spec['cwd'])
+res = [{'wall': [], 'cpu': []} for _ in spec['cases']]
+for r in range(spec['warmup'] + spec['rounds']):
+    for i, argv in enumerate(spec['cases']):
+        rd, wr = os.pipe()
+        t = time.perf_counter()
+        pid = os.posix_spawn(argv[0], argv, spec['env'], file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, '/dev/null', os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_DUP2, wr, 1), (os.POSIX_SPAWN_DUP2, wr, 2)])
+        os.close(wr)
+        _, status, ru = os.wait4(pid, 0)
+        wall = time.perf_counter() - t
+        out = b''
+        while True:
+            chunk = os.read(rd, 65536)
+            if not chunk:
+                break
+            out += chunk
+        os.close(rd)
+        code = os.waitstatus_to_exitcode(status)
+        if code != 0:
+            sys.exit('%s exited %d: %s' % (' '.join(argv), code, out.decode(errors='replace')))
+        if r >= spec['warmup']:
+            res[i]['wall'].append(wall * 1000)
+            res[i]['cpu'].append((ru.ru_utime + ru.ru_stime) * 1000)
+print(json.dumps(res))
+`;
+
+function timeAll(cases: Case[], cwd: string): { wall: number[]; cpu: number[] }[] {
+  const spec = { cwd, env, cases: cases.map((c) => c.argv), rounds: RUNS, warmup: WARMUP };
+  const r = spawnSync('/usr/bin/python3', ['-c', TIMER_PY], { input: JSON.stringify(spec), encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (r.status !== 0) throw new Error(`timing failed: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as { wall: number[]; cpu: number[] }[];
 }
 
 function socketUp(path: string): Promise<boolean> {
@@ -175,22 +210,19 @@ async function main(): Promise<void> {
       { label: 'tsv status', argv: [bin, 'status'] },
       { label: 'supervisorctl status', argv: ['/usr/bin/supervisorctl', 'status'] },
     ];
-    const times = cases.map(() => [] as number[]);
-    for (let round = 0; round < WARMUP + RUNS; round++) {
-      cases.forEach((c, i) => {
-        const ms = timeOnce(c, dir);
-        if (round >= WARMUP) times[i].push(ms);
-      });
-    }
-    const [ver, st, sctl] = times.map(stats);
-    console.log(`start-up, ${RUNS} interleaved runs each, ${bin}`);
-    console.log(`${'command'.padEnd(22)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'p90'.padStart(8)}`);
+    const times = timeAll(cases, dir);
+    const wall = times.map((t) => stats(t.wall));
+    const cpu = times.map((t) => stats(t.cpu));
+    console.log(`start-up, ${RUNS} interleaved runs each (after ${WARMUP} warm-up rounds), ${bin}`);
+    console.log(`load average ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} CPUs${loadavg()[0] > cpus().length / 2 ? ' (busy machine: wall times are inflated; CPU times less so)' : ''}`);
+    console.log(`${'command'.padEnd(22)} ${'median'.padStart(8)} ${'min'.padStart(8)} ${'p90'.padStart(8)} ${'CPU med'.padStart(9)}`);
     cases.forEach((c, i) => {
-      const s = stats(times[i]);
-      console.log(`${c.label.padEnd(22)} ${s.median.toFixed(1).padStart(6)}ms ${s.min.toFixed(1).padStart(6)}ms ${s.p90.toFixed(1).padStart(6)}ms`);
+      const w = wall[i];
+      console.log(`${c.label.padEnd(22)} ${fmt(w.median)} ${fmt(w.min)} ${fmt(w.p90)} ${fmt(cpu[i].median, 9)}`);
     });
-    console.log(`ratio tsv status / supervisorctl status: ${(st.median / sctl.median).toFixed(2)}x`);
-    console.log(`ratio tsv --version / supervisorctl status: ${(ver.median / sctl.median).toFixed(2)}x`);
+    const [ver, st, sctl] = wall;
+    console.log(`ratio tsv status / supervisorctl status: ${(st.median / sctl.median).toFixed(2)}x (CPU ${(cpu[1].median / cpu[2].median).toFixed(2)}x)`);
+    console.log(`ratio tsv --version / supervisorctl status: ${(ver.median / sctl.median).toFixed(2)}x (CPU ${(cpu[0].median / cpu[2].median).toFixed(2)}x)`);
     for (const [label, s] of [['tsv --version', ver], ['tsv status', st]] as const) {
       console.log(`target ${label} <= ${TARGET_MS} ms: ${s.median <= TARGET_MS ? 'met' : 'MISSED'} (median ${s.median.toFixed(1)} ms)`);
     }

@@ -1,6 +1,7 @@
 // Building and running the single-executable binaries of scripts/dist.mjs in tests.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './common';
 
@@ -20,6 +21,11 @@ export function distArches(): DistArch[] {
 
 export function distBinary(arch: DistArch): string {
   return join(repoRoot(), 'dist', `tsv-linux-${arch}`);
+}
+
+/** Where scripts/dist.mjs keeps downloads and intermediate files (same rule as its cacheDir()). */
+export function distCacheDir(): string {
+  return process.env.TSV_DIST_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'tsv-dist');
 }
 
 export function pinnedNodeVersion(arch: DistArch): string {
