@@ -40,10 +40,10 @@ function startLinks(): string[] {
 
 const systemdRuns = (): boolean => existsSync('/run/systemd/system');
 
-/** The daemon command the script runs: DAEMON= and the words after `--exec "$DAEMON" --`. */
+/** The daemon command the script runs: DAEMON= and the words after `--startas "$DAEMON" --`. */
 export function initDCommand(text: string): string[] | null {
   const exe = text.match(/^DAEMON=(.*)$/m);
-  const args = text.match(/--exec "\$DAEMON" -- (.*?) \|\| return 1$/m);
+  const args = text.match(/--startas "\$DAEMON" -- (.*?) \|\| return 1$/m);
   if (!exe) return null;
   return [...shSplit(exe[1]), ...(args ? shSplit(args[1]) : [])];
 }
