@@ -1,7 +1,8 @@
 // What the host side needs to know from a supervisord.conf: where the socket
 // and pidfile are, who writes which log, how long an ordered shutdown may
 // take. Read from the config model, never from the text.
-import { dirname } from 'node:path';
+import { dirname, isAbsolute } from 'node:path';
+import type { ConfigError } from '../config/errors';
 import type { Config, InetServerConfig, ProcessConfig, UnixServerConfig } from '../config/model';
 
 export interface LogTarget {
@@ -81,4 +82,21 @@ export function configFacts(config: Config): ConfigFacts {
 /** Directories the logs live in, deduplicated. */
 export function logDirs(facts: ConfigFacts): string[] {
   return [...new Set([...facts.logs.map((l) => dirname(l.path)), facts.childlogdir])];
+}
+
+export const LOG_DIR_OPTIONS = new Set(['logfile', 'stdout_logfile', 'stderr_logfile', 'childlogdir']);
+export const RUN_DIR_OPTIONS = new Set(['pidfile', 'file']);
+
+/**
+ * The directory a config error says is missing: the reader refuses a log,
+ * pidfile or socket path in a directory that does not exist (as Supervisor
+ * does), and that is a directory install and doctor may create.
+ */
+export function missingDirOf(err: ConfigError): string | null {
+  if (!err.option || !(LOG_DIR_OPTIONS.has(err.option) || RUN_DIR_OPTIONS.has(err.option))) return null;
+  const a = err.message.match(/^The directory named as part of the path (.+) does not exist$/);
+  if (a && isAbsolute(a[1])) return dirname(a[1]);
+  const b = err.message.match(/^(.+) is not an existing directory$/);
+  if (b && isAbsolute(b[1])) return b[1];
+  return null;
 }

@@ -2,13 +2,13 @@
 // the init system, enable and start it, then prove it works: install
 // succeeds only when `tsv status` answers through the installed socket.
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute } from 'node:path';
+import { dirname } from 'node:path';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
 import type { Config } from '../config/model';
 import { principalFor } from './accounts';
 import { backendFor } from './backends';
-import { configFacts, logDirs, type ConfigFacts } from './config-facts';
+import { configFacts, logDirs, missingDirOf, type ConfigFacts } from './config-facts';
 import { Executor } from './executor';
 import { detectInit } from './init-detect';
 import { planImport, SUPERVISOR_CONFIG } from './import-supervisor';
@@ -58,19 +58,6 @@ export function defaultConfigText(layout: HostLayout, configFile: string): strin
   });
 }
 
-// Options naming paths whose directory install may create (logs, pidfile, socket).
-const DIR_OPTIONS = new Set(['logfile', 'stdout_logfile', 'stderr_logfile', 'childlogdir', 'pidfile', 'file']);
-
-/** The directory a config error says is missing, when it is one install may create. */
-export function missingLogDir(err: ConfigError): string | null {
-  if (!err.option || !DIR_OPTIONS.has(err.option)) return null;
-  const a = err.message.match(/^The directory named as part of the path (.+) does not exist$/);
-  if (a && isAbsolute(a[1])) return dirname(a[1]);
-  const b = err.message.match(/^(.+) is not an existing directory$/);
-  if (b && isAbsolute(b[1])) return b[1];
-  return null;
-}
-
 /**
  * Reads the config, creating the log directories it names as they turn up
  * missing (the reader refuses a log path in a missing directory, as
@@ -82,7 +69,7 @@ function loadCreatingLogDirs(file: string, ex: Executor, layout: HostLayout, say
       return loadConfig({ file }).config;
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
-      const dir = missingLogDir(err);
+      const dir = missingDirOf(err);
       if (!dir) throw new HostError(`the config ${file} has an error; nothing was enabled`, err.render().trimEnd());
       ex.ensureDir({ path: dir, mode: 0o755, removal: dir.startsWith('/run/') ? 'uninstall' : 'purge', tree: dir === layout.logDir }, false);
       if (ex.dryRun) {

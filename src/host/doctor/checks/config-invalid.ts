@@ -3,6 +3,7 @@
 import type { Check } from '../types';
 import { ok } from '../types';
 import { isUserError } from './program-user-unknown';
+import { missingDirOf } from '../../config-facts';
 
 export const configInvalid: Check = {
   id: 'config-invalid',
@@ -24,6 +25,7 @@ export const configInvalid: Check = {
       return ok(this.id, `${ctx.configFile} reads cleanly: ${n} process(es) in ${ctx.config.groups.length} group(s)`);
     }
     if (isUserError(err)) return ok(this.id, 'see program-user-unknown');
+    if (missingDirOf(err)) return ok(this.id, 'see log-dir-missing / run-dir-missing');
     return {
       id: this.id,
       status: 'problem',

@@ -14,6 +14,7 @@ import { socketEacces } from './socket-eacces';
 import { stalePidfile } from './stale-pidfile';
 import { twoDaemons } from './two-daemons';
 import { logDirMissing } from './log-dir-missing';
+import { runDirMissing } from './run-dir-missing';
 import { logNotWritable } from './log-not-writable';
 import { logDeleted } from './log-deleted';
 import { unitBinaryMissing } from './unit-binary-missing';
@@ -25,6 +26,7 @@ import { programCommandNotFound, programCommandNotExecutable } from './program-c
 export const CHECKS: readonly Check[] = [
   configInvalid,
   programUserUnknown,
+  runDirMissing,
   socketUnderTmp,
   inetNoAuth,
   staleSocket,

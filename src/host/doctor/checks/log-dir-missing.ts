@@ -2,7 +2,7 @@
 // start ("... is not an existing directory", Supervisor #480), and a program
 // whose log cannot be opened does not start.
 import { existsSync, mkdirSync } from 'node:fs';
-import { logDirs } from '../../config-facts';
+import { LOG_DIR_OPTIONS, logDirs, missingDirOf } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -10,6 +10,21 @@ export const logDirMissing: Check = {
   id: 'log-dir-missing',
   title: 'a log directory the config names does not exist',
   run(ctx) {
+    const err = ctx.configError;
+    const dir = err ? missingDirOf(err) : null;
+    if (err && dir && LOG_DIR_OPTIONS.has(err.option ?? '')) {
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `${err.location()}: ${err.message}`,
+        why: 'the config is refused while a log directory it names is missing: the daemon does not start (Supervisor: "... is not an existing directory")',
+        fix: `mkdir -p ${dir} (owned by root, mode 0755)`,
+        apply: () => {
+          mkdirSync(dir, { recursive: true, mode: 0o755 });
+          return `created ${dir}`;
+        },
+      };
+    }
     if (!ctx.facts) return skipped(this.id, 'no readable config');
     const dirs = logDirs(ctx.facts);
     const missing = dirs.filter((d) => !existsSync(d));

@@ -21,18 +21,22 @@ export const socketEacces: Check = {
     const refused = ctx.probe && !ctx.probe.ok && (ctx.probe.code === 'EACCES' || ctx.probe.code === 'EPERM');
     if (access.ok && !refused) return ok(this.id, `${me.name} can connect to ${unix.file}`);
     const sockGroup = groupName(st.gid);
-    const groupCanUse = (st.mode & 0o060) === 0o060;
-    const listed = groupMembers(sockGroup).includes(me.name) || principalFor(me.name)?.gid === st.gid;
-    const inSession = me.groups.includes(st.gid);
+    const wantGid = unix.chown[1];
+    const groupCanUse = (st.mode & 0o060) === 0o060 && (unix.chmod & 0o060) === 0o060;
+    const groupOf = wantGid !== -1 ? groupName(wantGid) : sockGroup;
+    const listed = groupMembers(groupOf).includes(me.name) || (wantGid !== -1 && principalFor(me.name)?.gid === wantGid);
+    const inSession = me.groups.includes(wantGid !== -1 ? wantGid : st.gid);
     let fix: string;
     if (access.blocker && access.blocker !== unix.file) {
       fix = `the directory ${access.blocker} keeps ${me.name} out; as root: chmod o+x ${access.blocker} (or run tsv doctor --fix as root)`;
-    } else if (groupCanUse && !listed) {
-      fix = `join the ${sockGroup} group, which may use the socket: sudo usermod -aG ${sockGroup} ${me.name}, then log in again (or: newgrp ${sockGroup})`;
-    } else if (groupCanUse && listed && !inSession) {
-      fix = `you are in ${sockGroup} in /etc/group, but this session started before you were added: log out and in again (or: newgrp ${sockGroup})`;
+    } else if (wantGid !== -1 && st.gid !== wantGid) {
+      fix = `the socket's group is ${sockGroup}, but the config gives it to ${groupOf}: as root, run tsv doctor --fix (socket-permissions)${listed ? '' : `; and to use it, join ${groupOf}: sudo usermod -aG ${groupOf} ${me.name}`}`;
+    } else if (groupCanUse && st.gid !== 0 && !listed) {
+      fix = `join the ${groupOf} group, which may use the socket: sudo usermod -aG ${groupOf} ${me.name}, then log in again (or: newgrp ${groupOf})`;
+    } else if (groupCanUse && st.gid !== 0 && listed && !inSession) {
+      fix = `you are in ${groupOf} in /etc/group, but this session started before you were added: log out and in again (or: newgrp ${groupOf})`;
     } else {
-      fix = `the socket does not let its group in (group ${sockGroup}, mode ${(st.mode & 0o777).toString(8)}); as root: tsv doctor --fix (see socket-permissions), or use sudo`;
+      fix = `the config lets no group in (chmod=${(unix.chmod & 0o777).toString(8)}${wantGid === -1 ? ', no chown=' : ''}): use sudo, or set chmod=0770 and chown=root:tsv in [unix_http_server] and join the tsv group`;
     }
     return {
       id: this.id,

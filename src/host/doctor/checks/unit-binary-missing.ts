@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { Executor } from '../../executor';
 import { CollectingRunner } from '../../runner';
-import { programFiles, programFromArgv, runningProgram, tsvArgv } from '../../tsv-program';
+import { describeProgram, programFiles, programFromArgv, runningProgram, tsvArgv } from '../../tsv-program';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -35,7 +35,8 @@ export const unitBinaryMissing: Check = {
     const cmd = backend.installedCommand(spec);
     if (!cmd) return skipped(this.id, 'no service installed');
     const problems = [...missing(cmd), ...(manifest ? missing(manifest.tsv) : [])].filter((v, i, a) => a.indexOf(v) === i);
-    if (problems.length === 0) return ok(this.id, `${backend.definitionPath(spec)} runs ${cmd.slice(0, 2).join(' ')}, which exists`);
+    const parsed = programFromArgv(cmd);
+    if (problems.length === 0) return ok(this.id, `${backend.definitionPath(spec)} runs ${parsed ? describeProgram(parsed.program) : cmd[0]}, which exists`);
     const me = runningProgram();
     const meOk = programFiles(me).every((f) => existsSync(f.path));
     const customDaemon = manifest ? manifest.daemon.join('\0') !== [...manifest.tsv, 'daemon'].join('\0') : true;

@@ -1,0 +1,186 @@
+// tsv doctor's config-level checks, run on this machine against configs in a
+// temporary directory (no daemon, no service needed): each failure class is
+// written the way users write it, and doctor must name it by id, with the
+// file and line where the config says it.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { cliPath } from './helpers/common';
+
+interface Check {
+  id: string;
+  status: 'ok' | 'problem' | 'info' | 'skipped';
+  found: string;
+  why: string | null;
+  fix: string | null;
+  fixable: boolean;
+}
+
+interface Report {
+  healthy: boolean;
+  checks: Check[];
+  fixes: { id: string; done?: string; error?: string }[];
+}
+
+const ALL_IDS = [
+  'config-invalid',
+  'program-user-unknown',
+  'run-dir-missing',
+  'socket-under-tmp',
+  'inet-no-auth',
+  'stale-socket',
+  'socket-missing',
+  'socket-permissions',
+  'socket-eacces',
+  'stale-pidfile',
+  'two-daemons',
+  'log-dir-missing',
+  'log-not-writable',
+  'log-deleted',
+  'unit-binary-missing',
+  'unit-disabled',
+  'unit-inactive',
+  'program-directory-missing',
+  'program-command-not-found',
+  'program-command-not-executable',
+];
+
+function doctor(conf: string, ...extra: string[]): { status: number | null; report: Report | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [cliPath(), 'doctor', '-c', conf, '--json', ...extra], { encoding: 'utf8', env: { ...process.env, NODE_EXTRA_CA_CERTS: '' } });
+  let report: Report | null = null;
+  try {
+    report = JSON.parse(r.stdout) as Report;
+  } catch {
+    report = null;
+  }
+  return { status: r.status, report, stdout: r.stdout, stderr: r.stderr };
+}
+
+function problems(rep: Report): string[] {
+  return rep.checks.filter((c) => c.status === 'problem').map((c) => c.id);
+}
+
+function check(rep: Report, id: string): Check {
+  const c = rep.checks.find((x) => x.id === id);
+  assert.ok(c, `no check ${id}`);
+  return c;
+}
+
+describe('host: tsv doctor on configs (no daemon)', () => {
+  let dir: string;
+  let n = 0;
+  // A config that is healthy on its own: loopback HTTP server, logs in the temp dir.
+  const base = (body: string): string => {
+    const d = join(dir, `case${++n}`);
+    mkdirSync(join(d, 'conf.d'), { recursive: true });
+    const file = join(d, 'supervisord.conf');
+    writeFileSync(
+      file,
+      `[inet_http_server]\nport = 127.0.0.1:${39000 + n}\n\n[supervisord]\nlogfile = ${d}/tsv.log\npidfile = ${d}/tsv.pid\nchildlogdir = ${d}\n\n[supervisorctl]\nserverurl = http://127.0.0.1:${39000 + n}\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n[include]\nfiles = ${d}/conf.d/*.conf\n\n${body}`,
+    );
+    return file;
+  };
+
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tsv-doctor-'));
+  });
+  after(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('a healthy config: exit 0, every check reported by id', () => {
+    const r = doctor(base('[program:ok]\ncommand = /bin/sleep 1\ndirectory = /\n'));
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.ok(r.report?.healthy);
+    assert.deepEqual(r.report!.checks.map((c) => c.id), ALL_IDS);
+    assert.deepEqual(problems(r.report!), []);
+  });
+
+  test('a bad line in an included file: config-invalid names file:line', () => {
+    const conf = base('');
+    const inc = join(conf, '..', 'conf.d', 'web.conf');
+    writeFileSync(inc, '[program:web]\ncommand = /bin/sleep 1\nthis line has no equals sign\n');
+    const r = doctor(conf);
+    assert.equal(r.status, 1);
+    const c = check(r.report!, 'config-invalid');
+    assert.equal(c.status, 'problem');
+    assert.match(c.found, new RegExp(`${inc.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3`));
+    assert.match(c.fix ?? '', /tsv config check/);
+    assert.equal(c.fixable, false);
+    // --fix does not touch a config: still exit 1
+    assert.equal(doctor(conf, '--fix').status, 1);
+  });
+
+  test('user= names no user: program-user-unknown with file:line', () => {
+    const r = doctor(base('[program:web]\ncommand = /bin/sleep 1\nuser = no-such-user-tsvtest\n'));
+    assert.equal(r.status, 1);
+    assert.deepEqual(problems(r.report!), ['program-user-unknown']);
+    assert.match(check(r.report!, 'program-user-unknown').found, /supervisord\.conf:\d+: \[program:web\] user/);
+  });
+
+  test('directory= missing, command not found, command not executable', () => {
+    const script = join(dir, 'not-executable.sh');
+    writeFileSync(script, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    chmodSync(script, 0o644);
+    const r = doctor(
+      base(
+        `[program:a]\ncommand = /bin/sleep 1\ndirectory = /nonexistent-tsvtest\n\n[program:b]\ncommand = /nonexistent-tsvtest/bin/prog --flag\n\n[program:c]\ncommand = no-such-command-tsvtest\n\n[program:d]\ncommand = ${script}\n`,
+      ),
+    );
+    assert.equal(r.status, 1);
+    assert.deepEqual(problems(r.report!).sort(), ['program-command-not-executable', 'program-command-not-found', 'program-directory-missing']);
+    assert.match(check(r.report!, 'program-directory-missing').found, /^missing: a: directory=\/nonexistent-tsvtest$/);
+    const nf = check(r.report!, 'program-command-not-found').found;
+    assert.match(nf, /b: "\/nonexistent-tsvtest\/bin\/prog" not found/);
+    assert.match(nf, /c: "no-such-command-tsvtest" not found \(PATH=/);
+    assert.match(check(r.report!, 'program-command-not-executable').found, /d: root cannot execute .*not-executable\.sh/);
+  });
+
+  test('a control socket under /tmp: socket-under-tmp', () => {
+    const d = mkdtempSync(join('/tmp', 'tsv-doctor-sock-'));
+    try {
+      const r = doctor(base(`[unix_http_server]\nfile = ${d}/supervisor.sock\n`));
+      assert.equal(r.status, 1);
+      assert.deepEqual(problems(r.report!), ['socket-under-tmp']);
+      assert.match(check(r.report!, 'socket-under-tmp').fix ?? '', /\/run\/tsv\/tsv\.sock/);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('inet_http_server on all interfaces without a password: inet-no-auth (loopback or a password is fine)', () => {
+    const conf = base('');
+    const open = conf.replace('supervisord.conf', 'open.conf');
+    writeFileSync(open, readFileSync(conf, 'utf8').replace(/port = 127\.0\.0\.1:(\d+)/, 'port = 0.0.0.0:$1'));
+    const r = doctor(open);
+    assert.equal(r.status, 1);
+    assert.deepEqual(problems(r.report!), ['inet-no-auth']);
+    assert.match(check(r.report!, 'inet-no-auth').found, /0\.0\.0\.0:\d+ with no username/);
+    const authed = conf.replace('supervisord.conf', 'authed.conf');
+    writeFileSync(authed, readFileSync(open, 'utf8').replace(/(port = 0\.0\.0\.0:\d+)/, '$1\nusername = admin\npassword = secret'));
+    assert.equal(doctor(authed).status, 0);
+  });
+
+  test('a log directory that does not exist: log-dir-missing, and --fix creates it', () => {
+    const missing = join(dir, 'logs-not-yet', 'web');
+    const conf = base(`[program:web]\ncommand = /bin/sleep 1\nstdout_logfile = ${missing}/out.log\n`);
+    const r = doctor(conf);
+    assert.equal(r.status, 1);
+    assert.deepEqual(problems(r.report!), ['log-dir-missing']);
+    assert.equal(check(r.report!, 'log-dir-missing').fixable, true);
+    const f = doctor(conf, '--fix');
+    assert.equal(f.status, 0, f.stdout);
+    assert.deepEqual(f.report!.fixes, [{ id: 'log-dir-missing', done: `created ${missing}` }]);
+  });
+
+  test('usage errors exit 2', () => {
+    const r = spawnSync(process.execPath, [cliPath(), 'doctor', '--no-such-flag'], { encoding: 'utf8' });
+    assert.equal(r.status, 2);
+    const i = spawnSync(process.execPath, [cliPath(), 'install', '--boot', '--init', 'upstart', '--dry-run'], { encoding: 'utf8' });
+    assert.equal(i.status, 2);
+    assert.match(i.stderr, /unknown init system "upstart"/);
+  });
+});
