@@ -114,6 +114,11 @@ export class EngineApi {
     if (this.engine.mood < SupervisorState.RUNNING) throw new SupervisorFault('SHUTDOWN_STATE');
   }
 
+  /** Supervisor's _update(): SHUTDOWN_STATE once the daemon is stopping (for callers that check arguments first). */
+  assertRunning(): void {
+    this.update();
+  }
+
   // --------------------------------------------------------------- daemon
 
   getAPIVersion(): string {
@@ -140,6 +145,11 @@ export class EngineApi {
   getPID(): number {
     this.update();
     return this.host.pid();
+  }
+
+  /** Path of the main log, or null when it goes to syslog (for /mainlogtail). */
+  mainLogfile(): string | null {
+    return this.host.mainLogfile();
   }
 
   readLog(offset: number, length: number): Buffer {
@@ -207,14 +217,21 @@ export class EngineApi {
   getAllConfigInfo(): ConfigInfo[] {
     this.update();
     const out: ConfigInfo[] = [];
+    const none = <T>(v: T | null): T | string => (v === null || v === undefined ? 'none' : v);
     for (const g of this.engine.processGroupConfigs) {
-      const inuse = this.engine.groups.has(g.name);
+      const active = this.engine.groups.get(g.name);
+      const inuse = active !== undefined;
+      // Supervisor writes AUTO log names into the config objects of the groups
+      // it adds: the configs the running groups came from show real paths,
+      // freshly re-read ones show "auto".
+      const live = active !== undefined && active.config === g ? active : undefined;
       for (const p of g.processes) {
-        const none = <T>(v: T | null): T | string => (v === null || v === undefined ? 'none' : v);
-        const lf = (v: string | null): string => (v === 'AUTO' ? 'auto' : v === null ? 'none' : v);
+        const proc = live?.processes.get(p.name);
+        const lf = (v: string | null, resolved: string | null | undefined): string =>
+          v === 'AUTO' ? (proc ? (resolved ?? 'none') : 'auto') : v === null ? 'none' : v;
+        // key order as Supervisor 4.2.5 builds the struct
         out.push({
           autostart: p.autostart,
-          autorestart: p.autorestart,
           directory: none(p.directory),
           uid: none(p.uid),
           command: p.command,
@@ -230,7 +247,7 @@ export class EngineApi {
           startsecs: p.startsecs,
           stdout_capture_maxbytes: p.stdout_capture_maxbytes,
           stdout_events_enabled: p.stdout_events_enabled,
-          stdout_logfile: lf(p.stdout_logfile),
+          stdout_logfile: lf(p.stdout_logfile, proc?.stdoutLogfile),
           stdout_logfile_backups: p.stdout_logfile_backups,
           stdout_logfile_maxbytes: p.stdout_logfile_maxbytes,
           stdout_syslog: p.stdout_syslog,
@@ -238,14 +255,16 @@ export class EngineApi {
           stopwaitsecs: p.stopwaitsecs,
           stderr_capture_maxbytes: p.stderr_capture_maxbytes,
           stderr_events_enabled: p.stderr_events_enabled,
-          stderr_logfile: lf(p.stderr_logfile),
+          stderr_logfile: lf(p.stderr_logfile, proc?.stderrLogfile),
           stderr_logfile_backups: p.stderr_logfile_backups,
           stderr_logfile_maxbytes: p.stderr_logfile_maxbytes,
           stderr_syslog: p.stderr_syslog,
-          serverurl: p.serverurl === null ? 'auto' : p.serverurl,
+          // 4.2.5 keeps None for serverurl=AUTO (and absent)
+          serverurl: none(p.serverurl),
         });
       }
     }
+    // Python's sort is stable: equal names keep configuration order
     return out.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
   }
 
@@ -506,6 +525,12 @@ export class EngineApi {
       if ((e as NodeJS.ErrnoException).code === 'EPIPE') throw new SupervisorFault('NO_FILE', name);
       throw e;
     }
+    return true;
+  }
+
+  /** Emits REMOTE_COMMUNICATION; works in any mood, as in Supervisor. */
+  sendRemoteCommEvent(type: string, data: string): true {
+    this.engine.events.emit('remoteCommunication', { type, data });
     return true;
   }
 }

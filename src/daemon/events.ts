@@ -50,6 +50,8 @@ export interface EngineEvents {
   groupRemoved: { group: string };
   /** SUPERVISOR_STATE_CHANGE_RUNNING / _STOPPING */
   supervisorState: { state: 'RUNNING' | 'STOPPING' };
+  /** sendRemoteCommEvent (REMOTE_COMMUNICATION) */
+  remoteCommunication: { type: string; data: string };
   /** the daemon's mood (getState) changed */
   mood: { from: SupervisorState; to: SupervisorState };
 }

@@ -19,6 +19,7 @@ import { inspectPidfile, removePidfileIfOurs, writePidfile } from './pidfile';
 import { applyFlags, parseFlags, UsageError, USAGE, type DaemonFlags } from './options';
 import { loadNative, nativeLoadError, requireNative } from './native';
 import { SupervisorState } from './states';
+import { serveRpc } from '../rpc/serve';
 
 /** The Supervisor version tsv answers as (supervisord -v, getSupervisorVersion). */
 export const SUPERVISOR_VERSION = '4.2.5';
@@ -37,7 +38,8 @@ export interface DaemonContext {
 /** Called once per run, after the sockets are bound; may return a cleanup function. */
 export type ServingHook = (ctx: DaemonContext) => void | (() => void);
 
-const servingHooks: ServingHook[] = [];
+// XML-RPC, /logtail and /mainlogtail on every socket; more hooks may follow (web UI)
+const servingHooks: ServingHook[] = [(ctx) => serveRpc(ctx)];
 
 /** The RPC layer (and anything else that serves on the sockets) registers here. */
 export function onServing(hook: ServingHook): void {

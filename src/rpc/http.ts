@@ -1,0 +1,442 @@
+// HTTP for one control socket (unix_http_server or inet_http_server), on
+// node:http fed with the connections the daemon accepts: POST /RPC2* for
+// XML-RPC, GET /logtail/<name>[/<channel>] and /mainlogtail for tail -f,
+// /ok.html, 404 for the rest (the web UI is not served yet). Medusa's status
+// codes and error pages, Basic auth with realm "default" around everything.
+//
+// Hardened where Supervisor is not: a body limit (413), Content-Length
+// required (411), a deadline for receiving each request, a cap on
+// connections that evicts the longest-idle one, and the XML decoder's own
+// limits (no DTD, bounded nesting). Every request is handled without
+// blocking: a deferred answer or a log stream holds only its own connection.
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { statSync } from 'node:fs';
+import * as http from 'node:http';
+import type { Socket } from 'node:net';
+import type { EngineApi } from '../daemon/api';
+import { splitNamespec } from '../daemon/api';
+import type { MainLogger } from '../log/mainlog';
+import { followLog, type LogFollower } from './logtail';
+import { pyRepr } from './pyvalues';
+import { encodeOutcome, type RpcDispatcher, type RpcOutcome } from './server';
+import { decodeMethodCall, XmlRpcParseError } from './xmlrpc';
+
+export interface HttpLimits {
+  /** largest request body accepted (413 above) */
+  maxBody: number;
+  /** deepest XML element nesting accepted in a request (400 above) */
+  maxDepth: number;
+  /** time allowed to receive a request once it has started (headers and body), ms */
+  requestTimeout: number;
+  /** an idle kept-alive connection is closed after this long, ms (medusa: 30 minutes) */
+  idleTimeout: number;
+  /** open connections per server; the longest-idle one is closed to admit a new one */
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: HttpLimits = {
+  maxBody: 4 * 1024 * 1024,
+  maxDepth: 64,
+  requestTimeout: 30_000,
+  idleTimeout: 30 * 60_000,
+  maxConnections: 256,
+};
+
+export interface Credentials {
+  username: string;
+  /** plain text, or `{SHA}` + hex SHA-1 of the password */
+  password: string;
+}
+
+export interface RpcHttpOptions {
+  dispatcher: RpcDispatcher;
+  api: EngineApi;
+  logger: MainLogger | null;
+  /** null: no authentication (Supervisor logs a CRIT line for that at start-up) */
+  credentials: Credentials | null;
+  limits?: Partial<HttpLimits>;
+}
+
+const REASONS: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  411: 'Length Required',
+  413: 'Request Entity Too Large',
+  500: 'Internal Server Error',
+};
+
+/** medusa's DEFAULT_ERROR_MESSAGE */
+function errorPage(code: number): string {
+  return [
+    '<head>',
+    '<title>Error response</title>',
+    '</head>',
+    '<body>',
+    '<h1>Error response</h1>',
+    `<p>Error code ${code}.`,
+    `<p>Message: ${REASONS[code] ?? 'Error'}.`,
+    '</body>',
+    '',
+  ].join('\r\n');
+}
+
+const sha256 = (s: string | Buffer): Buffer => createHash('sha256').update(s).digest();
+
+/** Equal strings, in time independent of where they differ. */
+function sameSecret(a: string | Buffer, b: string | Buffer): boolean {
+  return timingSafeEqual(sha256(a), sha256(b));
+}
+
+/** supervisor_auth_handler: Basic, `user:password`, `{SHA}` stored passwords. */
+export function authorized(header: string | undefined, creds: Credentials): boolean {
+  if (!header) return false;
+  const m = /^([^ ]+) (.*)$/s.exec(header);
+  if (!m || (m[1] as string).toLowerCase() !== 'basic') return false;
+  const decoded = Buffer.from(m[2] as string, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) return false;
+  const user = decoded.slice(0, colon);
+  const password = decoded.slice(colon + 1);
+  const stored = creds.password;
+  const given = stored.startsWith('{SHA}') ? createHash('sha1').update(password, 'utf8').digest('hex') : password;
+  const want = stored.startsWith('{SHA}') ? stored.slice(5) : stored;
+  // both comparisons always run
+  const userOk = sameSecret(user, creds.username);
+  const passOk = sameSecret(given, want);
+  return userOk && passOk;
+}
+
+/** urllib's unquote: %XX decoded, anything else left alone. */
+function unquote(s: string): string {
+  if (!s.includes('%')) return s;
+  const bytes: number[] = [];
+  const src = Buffer.from(s, 'utf8');
+  for (let i = 0; i < src.length; i++) {
+    const c = src[i] as number;
+    if (c === 0x25 && i + 2 < src.length + 0 && /^[0-9a-fA-F]{2}$/.test(src.toString('latin1', i + 1, i + 3))) {
+      bytes.push(parseInt(src.toString('latin1', i + 1, i + 3), 16));
+      i += 2;
+    } else bytes.push(c);
+  }
+  return Buffer.from(bytes).toString('utf8');
+}
+
+/** medusa unquotes the path (not the query) before handlers match on it. */
+function requestPath(url: string): string {
+  const q = url.indexOf('?');
+  return unquote(q < 0 ? url : url.slice(0, q));
+}
+
+function httpDate(ms: number): string {
+  return new Date(ms).toUTCString();
+}
+
+interface ConnState {
+  socket: Socket;
+  /** a request is being answered (deferred RPC, log stream): never evicted, no deadline */
+  busy: number;
+  /** when the connection last became idle */
+  idleSince: number;
+  deadline: NodeJS.Timeout | null;
+}
+
+export class RpcHttpServer {
+  readonly http: http.Server;
+  private readonly limits: HttpLimits;
+  private readonly conns = new Map<Socket, ConnState>();
+  private readonly followers = new Set<LogFollower>();
+  private closed = false;
+
+  constructor(private readonly opts: RpcHttpOptions) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
+    this.http = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => this.onRequest(req, res));
+    this.http.keepAliveTimeout = this.limits.idleTimeout;
+    this.http.timeout = 0;
+    // malformed HTTP (llhttp errors): 400 and close, as medusa does for a bad request line
+    this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      if (socket.writable && err.code !== 'ECONNRESET' && err.code !== 'HPE_HEADER_OVERFLOW') {
+        const body = errorPage(400);
+        socket.end(
+          `HTTP/1.1 400 Bad Request\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n${body}`,
+        );
+      } else if (socket.writable && err.code === 'HPE_HEADER_OVERFLOW') {
+        socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
+      }
+      socket.destroy();
+    });
+  }
+
+  /** Take over a connection accepted on the daemon's socket. */
+  accept(socket: Socket): void {
+    if (this.closed) {
+      socket.destroy();
+      return;
+    }
+    if (this.conns.size >= this.limits.maxConnections && !this.evictIdle()) {
+      socket.destroy();
+      return;
+    }
+    if (socket.remoteFamily) socket.setNoDelay(true);
+    const st: ConnState = { socket, busy: 0, idleSince: performance.now(), deadline: null };
+    this.conns.set(socket, st);
+    this.arm(st);
+    socket.once('close', () => {
+      this.disarm(st);
+      this.conns.delete(socket);
+    });
+    this.http.emit('connection', socket);
+  }
+
+  /** Close every connection (the daemon run is over). */
+  close(): void {
+    this.closed = true;
+    for (const f of this.followers) f.stop();
+    this.followers.clear();
+    for (const st of this.conns.values()) {
+      this.disarm(st);
+      st.socket.destroy();
+    }
+    this.conns.clear();
+  }
+
+  get connectionCount(): number {
+    return this.conns.size;
+  }
+
+  private evictIdle(): boolean {
+    let victim: ConnState | null = null;
+    for (const st of this.conns.values()) {
+      if (st.busy === 0 && (victim === null || st.idleSince < victim.idleSince)) victim = st;
+    }
+    if (!victim) return false;
+    this.disarm(victim);
+    this.conns.delete(victim.socket);
+    victim.socket.destroy();
+    return true;
+  }
+
+  /** A deadline for receiving a request (or its body): slow senders cannot hold a connection. */
+  private arm(st: ConnState): void {
+    this.disarm(st);
+    st.deadline = setTimeout(() => {
+      st.deadline = null;
+      st.socket.destroy();
+    }, this.limits.requestTimeout);
+  }
+
+  private disarm(st: ConnState): void {
+    if (st.deadline) clearTimeout(st.deadline);
+    st.deadline = null;
+  }
+
+  private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const st = this.conns.get(req.socket);
+    // the headers are in; from here until the answer is out the connection is ours to keep
+    if (st) {
+      this.disarm(st);
+      st.busy++;
+    }
+    let finished = false;
+    const done = (): void => {
+      if (finished || !st) return;
+      finished = true;
+      st.busy = Math.max(0, st.busy - 1);
+      if (st.busy === 0) st.idleSince = performance.now();
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    try {
+      this.route(req, res, st);
+    } catch (e) {
+      this.internalError(res, e, null);
+    }
+  }
+
+  private route(req: http.IncomingMessage, res: http.ServerResponse, st: ConnState | undefined): void {
+    const creds = this.opts.credentials;
+    if (creds && !authorized(req.headers.authorization, creds)) {
+      res.setHeader('WWW-Authenticate', 'Basic realm="default"');
+      this.error(res, 401, true);
+      return;
+    }
+    const path = requestPath(req.url ?? '/');
+    if (path.startsWith('/RPC2')) this.rpc(req, res, st);
+    else if (path.startsWith('/logtail')) this.logtail(req, res, path);
+    else if (path.startsWith('/mainlogtail')) this.mainlogtail(req, res);
+    else if (path.replace(/^\/+/, '') === 'ok.html' && (req.method === 'GET' || req.method === 'POST')) {
+      this.withBody(req, res, st, () => this.send(res, 200, 'text/plain', 'OK'));
+    } else {
+      this.error(res, 404);
+    }
+  }
+
+  private internalError(res: http.ServerResponse, e: unknown, body: Buffer | null): void {
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.opts.logger?.critical(
+      body === null
+        ? `Server Error: ${err.stack ?? err.message}`
+        : `Handling XML-RPC request with data ${excerpt(body)} raised an unexpected exception: ${err.stack ?? err.message}`,
+    );
+    if (!res.headersSent) this.error(res, 500);
+    else res.destroy();
+  }
+
+  private send(res: http.ServerResponse, status: number, type: string, body: string | Buffer): void {
+    if (res.destroyed) return;
+    const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length });
+    res.end(buf);
+  }
+
+  private error(res: http.ServerResponse, code: number, close = false): void {
+    if (close) res.setHeader('Connection', 'close');
+    this.send(res, code, 'text/html', errorPage(code));
+  }
+
+  /** medusa's collector: Content-Length required, then the body (bounded in size and time). */
+  private withBody(req: http.IncomingMessage, res: http.ServerResponse, st: ConnState | undefined, then: (body: Buffer) => void): void {
+    if (req.method === 'GET' || req.method === 'HEAD') {
+      req.resume();
+      then(Buffer.alloc(0));
+      return;
+    }
+    const cl = req.headers['content-length'];
+    if (cl === undefined) {
+      this.error(res, 411, true);
+      return;
+    }
+    const length = Number(cl);
+    if (!/^\d+$/.test(cl) || !Number.isSafeInteger(length)) {
+      this.error(res, 400, true);
+      return;
+    }
+    if (length > this.limits.maxBody) {
+      this.error(res, 413, true);
+      return;
+    }
+    if (st) this.arm(st);
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('error', () => {});
+    req.on('end', () => {
+      if (st) this.disarm(st);
+      const body = Buffer.concat(chunks);
+      try {
+        then(body);
+      } catch (e) {
+        this.internalError(res, e, body);
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------ RPC
+
+  private rpc(req: http.IncomingMessage, res: http.ServerResponse, st: ConnState | undefined): void {
+    if (req.method !== 'POST') {
+      this.error(res, 400);
+      return;
+    }
+    this.withBody(req, res, st, (body) => {
+      let call;
+      try {
+        call = decodeMethodCall(body, { maxBytes: this.limits.maxBody, maxDepth: this.limits.maxDepth });
+      } catch (e) {
+        if (!(e instanceof XmlRpcParseError)) throw e;
+        this.opts.logger?.error(`XML-RPC request data ${excerpt(body)} is invalid: ${e.kind === 'NOT_XMLRPC' || e.kind === 'MALFORMED' ? 'unmarshallable' : e.message}`);
+        this.error(res, 400);
+        return;
+      }
+      if (!call.methodName) {
+        this.opts.logger?.error(`XML-RPC request data ${excerpt(body)} is invalid: no method name`);
+        this.error(res, 400);
+        return;
+      }
+      const out = this.opts.dispatcher.call(call.methodName, call.params);
+      if (out instanceof Promise) {
+        out.then(
+          (o) => this.answer(res, o, body),
+          (e: unknown) => this.internalError(res, e, body),
+        );
+      } else this.answer(res, out, body);
+    });
+  }
+
+  private answer(res: http.ServerResponse, o: RpcOutcome, body: Buffer): void {
+    let xml: string;
+    try {
+      xml = encodeOutcome(o);
+    } catch (e) {
+      this.internalError(res, o.kind === 'error' ? o.error : e, body);
+      return;
+    }
+    this.send(res, 200, 'text/xml', xml);
+  }
+
+  // ------------------------------------------------------------- log tails
+
+  private logtail(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
+    if (req.method !== 'GET') {
+      this.error(res, 400);
+      return;
+    }
+    // /logtail/<namespec>[/<channel>]
+    const rest = path.replace(/^\/+/, '');
+    const slash = rest.indexOf('/');
+    if (slash < 0) {
+      this.error(res, 404);
+      return;
+    }
+    const spec = rest.slice(slash + 1);
+    const cut = spec.indexOf('/');
+    const name = cut < 0 ? spec : spec.slice(0, cut);
+    const channel = cut < 0 ? 'stdout' : spec.slice(cut + 1);
+    const [gname, pname] = splitNamespec(name);
+    const proc = pname === null ? undefined : this.opts.api.engine.groups.get(gname)?.processes.get(pname);
+    const logfile = !proc ? null : channel === 'stdout' ? proc.stdoutLogfile : channel === 'stderr' ? proc.stderrLogfile : null;
+    this.stream(req, res, logfile, true);
+  }
+
+  private mainlogtail(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.method !== 'GET') {
+      this.error(res, 400);
+      return;
+    }
+    this.stream(req, res, this.opts.api.mainLogfile(), false);
+  }
+
+  private stream(req: http.IncomingMessage, res: http.ServerResponse, logfile: string | null, accelHeader: boolean): void {
+    let mtime: number;
+    try {
+      if (logfile === null) throw new Error('no log file');
+      mtime = statSync(logfile).mtimeMs;
+    } catch {
+      // no log file yet is a temporary condition: 404, as Supervisor answers
+      this.error(res, 404);
+      return;
+    }
+    req.resume();
+    const headers: http.OutgoingHttpHeaders = {
+      'Last-Modified': httpDate(mtime),
+      'Content-Type': 'text/plain;charset=utf-8',
+    };
+    if (accelHeader) headers['X-Accel-Buffering'] = 'no';
+    res.writeHead(200, headers);
+    // headers now, not with the first chunk: clients wait for them
+    res.flushHeaders();
+    const follower = followLog(logfile as string, 1024, res);
+    this.followers.add(follower);
+    res.on('close', () => {
+      follower.stop();
+      this.followers.delete(follower);
+    });
+  }
+}
+
+/** The request body as Supervisor logs it (%r), shortened: abusive requests must not flood the log. */
+function excerpt(body: Buffer): string {
+  const max = 256;
+  const s = body.subarray(0, max).toString('utf8');
+  return body.length > max ? `${pyRepr(s)}... (${body.length} bytes)` : pyRepr(s);
+}

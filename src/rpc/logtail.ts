@@ -1,0 +1,149 @@
+// tail -f over HTTP (Supervisor's tail_f_producer): send the last `head`
+// bytes of a log, then whatever is appended, following rotation (the name
+// now points at another inode: reopen and send the new file from its start)
+// and truncation ("==> File truncated <==", then the new content).
+//
+// Event-driven: inotify watches on the file and on its directory wake the
+// follower; nothing runs while the log is quiet. A client that reads slowly
+// gets the data as fast as it drains (the file is the buffer).
+import { closeSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { basename, dirname } from 'node:path';
+
+/** The response side: a writable stream (an http.ServerResponse). */
+export interface ChunkSink {
+  write(chunk: Buffer | string): boolean;
+  once(event: 'drain', fn: () => void): unknown;
+  end(): unknown;
+}
+
+export interface LogFollower {
+  stop(): void;
+}
+
+const CHUNK = 64 * 1024;
+const TRUNCATED = '==> File truncated <==\n';
+
+class Follower implements LogFollower {
+  private fd: number | null = null;
+  private ino = -1;
+  private pos = 0;
+  private dirWatch: FSWatcher | null = null;
+  private fileWatch: FSWatcher | null = null;
+  private draining = false;
+  private stopped = false;
+
+  constructor(
+    private readonly path: string,
+    head: number,
+    private readonly out: ChunkSink,
+  ) {
+    this.open();
+    if (this.fd !== null) {
+      const size = fstatSync(this.fd).size;
+      if (size >= head) this.pos = size - head;
+    }
+    const name = basename(path);
+    try {
+      // rotation and re-creation show as entries of the directory
+      this.dirWatch = watch(dirname(path), { persistent: false }, (_ev, file) => {
+        if (file === null || String(file) === name) this.wake();
+      });
+      this.dirWatch.on('error', () => {});
+    } catch {
+      this.dirWatch = null;
+    }
+    this.wake();
+  }
+
+  private open(): void {
+    this.closeFile();
+    try {
+      this.fd = openSync(this.path, 'r');
+      this.ino = fstatSync(this.fd).ino;
+      this.pos = 0;
+    } catch {
+      this.fd = null;
+      return;
+    }
+    try {
+      // writes to the file we hold, even once it is unlinked or renamed
+      this.fileWatch = watch(this.path, { persistent: false }, () => this.wake());
+      this.fileWatch.on('error', () => {});
+    } catch {
+      this.fileWatch = null;
+    }
+  }
+
+  private closeFile(): void {
+    this.fileWatch?.close();
+    this.fileWatch = null;
+    if (this.fd !== null) {
+      try {
+        closeSync(this.fd);
+      } catch {
+        // already closed
+      }
+    }
+    this.fd = null;
+  }
+
+  /** _follow(): the name points at another file now (rotation) */
+  private follow(): void {
+    let ino: number;
+    try {
+      ino = statSync(this.path).ino;
+    } catch {
+      return; // unlinked: keep reading what we hold
+    }
+    if (ino !== this.ino) this.open();
+  }
+
+  private wake(): void {
+    if (this.stopped || this.draining) return;
+    try {
+      this.follow();
+      if (this.fd === null) return;
+      for (;;) {
+        const size = fstatSync(this.fd).size;
+        let ok = true;
+        if (size < this.pos) {
+          this.pos = 0;
+          ok = this.out.write(TRUNCATED);
+        } else if (size > this.pos) {
+          const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - this.pos));
+          const n = readSync(this.fd, buf, 0, buf.length, this.pos);
+          if (n <= 0) return;
+          this.pos += n;
+          ok = this.out.write(buf.subarray(0, n));
+        } else {
+          return;
+        }
+        if (!ok) {
+          this.draining = true;
+          this.out.once('drain', () => {
+            this.draining = false;
+            this.wake();
+          });
+          return;
+        }
+      }
+    } catch {
+      // the file descriptor went away under us: end the stream as Supervisor does
+      this.stop();
+      this.out.end();
+    }
+  }
+
+  stop(): void {
+    if (this.stopped) return;
+    this.stopped = true;
+    this.dirWatch?.close();
+    this.dirWatch = null;
+    this.closeFile();
+  }
+}
+
+/** Start following `path` into `out`; the caller stops it when the client goes away. */
+export function followLog(path: string, head: number, out: ChunkSink): LogFollower {
+  return new Follower(path, head, out);
+}

@@ -1,0 +1,49 @@
+// The RPC layer's hook into the daemon: for each run, one dispatcher over the
+// engine's API and one HTTP server per configured [unix_http_server] /
+// [inet_http_server] (each with its own credentials), fed with the
+// connections the daemon accepts on its sockets.
+import type { Socket } from 'node:net';
+import type { EngineApi } from '../daemon/api';
+import type { BoundServer, ConnectionHandler } from '../daemon/socket';
+import type { MainLogger } from '../log/mainlog';
+import { RpcHttpServer, type HttpLimits } from './http';
+import { RpcDispatcher } from './server';
+
+/** What serveRpc needs from the daemon (a subset of lifecycle's DaemonContext). */
+export interface RpcServeContext {
+  api: EngineApi;
+  logger: MainLogger | null;
+  servers: { readonly bound: readonly BoundServer[]; setHandler(h: ConnectionHandler): void };
+}
+
+export interface ServeOptions {
+  limits?: Partial<HttpLimits>;
+}
+
+/** Serve XML-RPC and the log tails on every bound socket; returns the cleanup for the end of the run. */
+export function serveRpc(ctx: RpcServeContext, opts: ServeOptions = {}): () => void {
+  const dispatcher = new RpcDispatcher(ctx.api, ctx.logger);
+  const servers = new Map<BoundServer, RpcHttpServer>();
+  for (const b of ctx.servers.bound) {
+    const { username, password } = b.config;
+    servers.set(
+      b,
+      new RpcHttpServer({
+        dispatcher,
+        api: ctx.api,
+        logger: ctx.logger,
+        // Supervisor turns authentication on when a username is set
+        credentials: username ? { username, password: password ?? '' } : null,
+        limits: opts.limits,
+      }),
+    );
+  }
+  ctx.servers.setHandler((socket: Socket, b: BoundServer) => {
+    const s = servers.get(b);
+    if (s) s.accept(socket);
+    else socket.destroy();
+  });
+  return () => {
+    for (const s of servers.values()) s.close();
+  };
+}

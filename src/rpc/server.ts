@@ -1,0 +1,329 @@
+// The XML-RPC dispatcher: Supervisor's `supervisor` and `system` namespaces
+// over the engine's API, with Supervisor's method-name rules (exactly
+// `namespace.method`, no leading `_`), argument-count faults, fault strings,
+// deferred answers (the engine's Promises: they settle on state changes,
+// never by polling) and multicall, where a call that waits holds back the
+// calls after it.
+//
+// Supervisor never checks argument types; a value Python cannot use either
+// works by accident (int('5')), gives a fault, or fails the request with HTTP
+// 500. tsv follows the first two and answers INCORRECT_PARAMETERS instead of
+// the 500 (docs/differences.md).
+import type { EngineApi } from '../daemon/api';
+import { SupervisorFault, type FaultName } from '../daemon/faults';
+import { SupervisorState } from '../daemon/states';
+import { Level } from '../log/levels';
+import type { MainLogger } from '../log/mainlog';
+import { ALIASES, METHOD_NAMES, helpText, methodDoc, signatureFromHelp } from './methods';
+import { ArgumentTypeError, asText, isStruct, pyInt, pyStr, pyTruth, pyTypeName } from './pyvalues';
+import { encodeFault, encodeMethodResponse, type XmlRpcValue } from './xmlrpc';
+
+export type RpcOutcome =
+  | { kind: 'result'; value: XmlRpcValue }
+  | { kind: 'fault'; code: number; text: string }
+  /** not a fault: an unexpected failure (Supervisor answers HTTP 500) */
+  | { kind: 'error'; error: Error };
+
+type Impl = (args: XmlRpcValue[]) => XmlRpcValue | Promise<XmlRpcValue>;
+
+interface Method {
+  min: number;
+  max: number;
+  impl: Impl;
+  /** the method raises SHUTDOWN_STATE before anything else (Supervisor's _update) */
+  checksMood: boolean;
+}
+
+const fault = (name: FaultName, detail?: string | null): RpcOutcome => {
+  const f = new SupervisorFault(name, detail);
+  return { kind: 'fault', code: f.code, text: f.text };
+};
+
+const text = (buf: Buffer): string => buf.toString('utf8');
+
+const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T>)?.then === 'function';
+
+/** A name Supervisor looks up in a dict: other scalars are simply not found (BAD_NAME), containers are unhashable (TypeError). */
+function groupName(v: XmlRpcValue, unhashableIsBadName = false): string {
+  const s = asText(v);
+  if (s !== null) return s;
+  if (Array.isArray(v) || isStruct(v)) {
+    if (!unhashableIsBadName) throw new ArgumentTypeError(`unhashable type: '${pyTypeName(v)}'`);
+  }
+  throw new SupervisorFault('BAD_NAME', pyStr(v));
+}
+
+function namespec(v: XmlRpcValue): string {
+  const s = asText(v);
+  if (s === null) throw new ArgumentTypeError(`'${pyTypeName(v)}' object has no attribute 'split'`);
+  return s;
+}
+
+function signalArg(v: XmlRpcValue): string | number {
+  const s = asText(v);
+  if (s !== null) return s;
+  if (typeof v === 'number' || typeof v === 'boolean') return pyInt(v, 'signal');
+  throw new ArgumentTypeError(`'${pyTypeName(v)}' object has no attribute 'strip'`);
+}
+
+/** Integers outside int32 cannot be marshalled; Supervisor caps timestamps, tsv caps every integer. */
+function capInts(v: XmlRpcValue): XmlRpcValue {
+  if (typeof v === 'number') return Number.isInteger(v) ? Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, v)) : v;
+  if (Array.isArray(v)) return v.map(capInts);
+  if (isStruct(v)) {
+    const out: Record<string, XmlRpcValue> = {};
+    for (const k of Object.keys(v)) out[k] = capInts(v[k] as XmlRpcValue);
+    return out;
+  }
+  return v;
+}
+
+/** The HTTP body for a result or fault (an 'error' outcome has none: HTTP 500). */
+export function encodeOutcome(o: RpcOutcome): string {
+  if (o.kind === 'fault') return encodeFault(o.code, o.text);
+  if (o.kind === 'error') throw o.error;
+  try {
+    return encodeMethodResponse(o.value);
+  } catch (e) {
+    if (e instanceof RangeError) return encodeMethodResponse(capInts(o.value));
+    throw e;
+  }
+}
+
+export class RpcDispatcher {
+  private readonly methods = new Map<string, Method>();
+
+  constructor(
+    private readonly api: EngineApi,
+    private readonly logger: MainLogger | null = null,
+  ) {
+    this.build();
+  }
+
+  /** Every public method name, sorted (system.listMethods). */
+  listMethods(): string[] {
+    return [...METHOD_NAMES];
+  }
+
+  /**
+   * Call a method by name. Synchronous methods answer synchronously; the
+   * waiting ones (start/stop with wait, group and all operations, multicall
+   * holding one of those) answer with a Promise.
+   */
+  call(methodName: string, params: XmlRpcValue[]): RpcOutcome | Promise<RpcOutcome> {
+    const tracing = this.logger !== null && this.logger.level <= Level.TRAC;
+    if (tracing) this.logger?.trace(`XML-RPC method called: ${methodName}()`);
+    const out = this.invoke(methodName, params);
+    if (tracing) {
+      if (isPromise(out)) void out.then((o) => this.traceOutcome(methodName, o));
+      else this.traceOutcome(methodName, out);
+    }
+    return out;
+  }
+
+  private traceOutcome(methodName: string, o: RpcOutcome): void {
+    if (o.kind === 'result') this.logger?.trace(`XML-RPC method ${methodName}() returned successfully`);
+    else if (o.kind === 'fault') this.logger?.trace(`XML-RPC method ${methodName}() returned fault: [${o.code}] ${o.text}`);
+  }
+
+  private lookup(methodName: string): Method | null {
+    // CVE-2017-11610: exactly two dotted parts, and nothing private
+    const parts = methodName.split('.');
+    if (parts.length !== 2 || (parts[1] as string).startsWith('_')) return null;
+    return this.methods.get(methodName) ?? null;
+  }
+
+  private invoke(methodName: string, params: XmlRpcValue[]): RpcOutcome | Promise<RpcOutcome> {
+    const m = this.lookup(methodName);
+    if (!m) return fault('UNKNOWN_METHOD');
+    if (params.length < m.min || params.length > m.max) return fault('INCORRECT_PARAMETERS');
+    let value: XmlRpcValue | Promise<XmlRpcValue>;
+    try {
+      value = m.impl(params);
+    } catch (e) {
+      return this.failure(e, m);
+    }
+    if (!isPromise(value)) return { kind: 'result', value };
+    return value.then(
+      (v): RpcOutcome => ({ kind: 'result', value: v }),
+      (e: unknown): RpcOutcome => this.failure(e, m),
+    );
+  }
+
+  private failure(e: unknown, m: Method): RpcOutcome {
+    if (e instanceof SupervisorFault) return { kind: 'fault', code: e.code, text: e.text };
+    if (e instanceof ArgumentTypeError) {
+      // Python's _update runs before the argument is touched
+      if (m.checksMood && this.api.engine.mood < SupervisorState.RUNNING) return fault('SHUTDOWN_STATE');
+      return fault('INCORRECT_PARAMETERS');
+    }
+    return { kind: 'error', error: e instanceof Error ? e : new Error(String(e)) };
+  }
+
+  // ---------------------------------------------------------------- system
+
+  private methodHelp(name: XmlRpcValue): string {
+    const n = asText(name);
+    const doc = n === null ? undefined : methodDoc(n);
+    if (!doc) throw new SupervisorFault('SIGNATURE_UNSUPPORTED');
+    return helpText(doc);
+  }
+
+  private methodSignature(name: XmlRpcValue): string[] {
+    const sig = signatureFromHelp(this.methodHelp(name));
+    if (!sig) throw new SupervisorFault('SIGNATURE_UNSUPPORTED');
+    return sig;
+  }
+
+  private multicall(calls: XmlRpcValue): XmlRpcValue | Promise<XmlRpcValue> {
+    if (!Array.isArray(calls)) throw new ArgumentTypeError('calls must be an array');
+    // Supervisor fails half-way through (HTTP 500) on an entry that is not a struct; refuse them all up front
+    if (!calls.every(isStruct)) throw new ArgumentTypeError('each call must be a struct');
+    const results: XmlRpcValue[] = [];
+    const run = (from: number): XmlRpcValue | Promise<XmlRpcValue> => {
+      for (let i = from; i < calls.length; i++) {
+        const out = this.oneOfMany(calls[i] as Record<string, XmlRpcValue>);
+        if (isPromise(out)) {
+          // a deferred call holds back the ones after it
+          return out.then((o) => {
+            results.push(o);
+            return run(i + 1);
+          });
+        }
+        results.push(out);
+      }
+      return results;
+    };
+    return run(0);
+  }
+
+  private oneOfMany(call: Record<string, XmlRpcValue>): XmlRpcValue | Promise<XmlRpcValue> {
+    const asStruct = (o: RpcOutcome): XmlRpcValue => {
+      if (o.kind === 'result') return o.value;
+      if (o.kind === 'fault') return { faultCode: o.code, faultString: o.text };
+      return { faultCode: 30, faultString: `FAILED: <class '${o.error.name}'>:${o.error.message}` };
+    };
+    const rawName = Object.hasOwn(call, 'methodName') ? call.methodName : undefined;
+    if (rawName === undefined) return asStruct(fault('INCORRECT_PARAMETERS', 'No methodName'));
+    const name = asText(rawName);
+    if (name === 'system.multicall') return asStruct(fault('INCORRECT_PARAMETERS', 'Recursive system.multicall forbidden'));
+    if (name === null) {
+      return asStruct(fault('FAILED', `<class 'AttributeError'>:'${pyTypeName(rawName)}' object has no attribute 'split'`));
+    }
+    const raw = Object.hasOwn(call, 'params') ? (call.params as XmlRpcValue) : [];
+    let params: XmlRpcValue[];
+    // Python calls func(*params): any iterable spreads
+    if (Array.isArray(raw)) params = raw;
+    else if (asText(raw) !== null) params = [...(asText(raw) as string)];
+    else if (isStruct(raw)) params = Object.keys(raw);
+    else {
+      const m = this.lookup(name);
+      return asStruct(m ? fault('INCORRECT_PARAMETERS') : fault('UNKNOWN_METHOD'));
+    }
+    // Supervisor traverses directly: no trace lines for the inner calls
+    const out = this.invoke(name, params);
+    return isPromise(out) ? out.then(asStruct) : asStruct(out);
+  }
+
+  // --------------------------------------------------------------- table
+
+  private def(name: string, impl: Impl, checksMood = true): void {
+    const doc = methodDoc(name);
+    if (!doc) throw new Error(`no documentation for ${name}`);
+    const m: Method = { min: doc.params.length - doc.optional, max: doc.params.length, impl, checksMood };
+    this.methods.set(name, m);
+  }
+
+  private build(): void {
+    const api = this.api;
+    const wait = (args: XmlRpcValue[], i: number): boolean => (args.length > i ? pyTruth(args[i] as XmlRpcValue) : true);
+    const results = (p: Promise<unknown>): Promise<XmlRpcValue> => p as Promise<XmlRpcValue>;
+
+    this.def('supervisor.getAPIVersion', () => api.getAPIVersion());
+    this.def('supervisor.getSupervisorVersion', () => api.getSupervisorVersion());
+    this.def('supervisor.getIdentification', () => api.getIdentification());
+    this.def('supervisor.getState', () => api.getState());
+    this.def('supervisor.getPID', () => api.getPID());
+    this.def('supervisor.readLog', ([offset, length]) => {
+      return text(api.readLog(pyInt(offset as XmlRpcValue, 'offset'), pyInt(length as XmlRpcValue, 'length')));
+    });
+    this.def('supervisor.clearLog', () => api.clearLog());
+    this.def('supervisor.shutdown', () => api.shutdown());
+    this.def('supervisor.restart', () => api.restart());
+    this.def('supervisor.reloadConfig', () => api.reloadConfig());
+    this.def('supervisor.addProcessGroup', ([name]) => {
+      api.assertRunning();
+      return api.addProcessGroup(groupName(name as XmlRpcValue, true));
+    });
+    this.def('supervisor.removeProcessGroup', ([name]) => {
+      api.assertRunning();
+      return api.removeProcessGroup(groupName(name as XmlRpcValue));
+    });
+
+    this.def('supervisor.startProcess', (args) => results(api.startProcess(namespec(args[0] as XmlRpcValue), wait(args, 1))));
+    this.def('supervisor.startProcessGroup', (args) => {
+      api.assertRunning();
+      return results(api.startProcessGroup(groupName(args[0] as XmlRpcValue), wait(args, 1)));
+    });
+    this.def('supervisor.startAllProcesses', (args) => results(api.startAllProcesses(wait(args, 0))));
+    this.def('supervisor.stopProcess', (args) => results(api.stopProcess(namespec(args[0] as XmlRpcValue), wait(args, 1))));
+    this.def('supervisor.stopProcessGroup', (args) => {
+      api.assertRunning();
+      return results(api.stopProcessGroup(groupName(args[0] as XmlRpcValue), wait(args, 1)));
+    });
+    this.def('supervisor.stopAllProcesses', (args) => results(api.stopAllProcesses(wait(args, 0))));
+    this.def('supervisor.signalProcess', ([name, sig]) => {
+      api.assertRunning();
+      const spec = namespec(name as XmlRpcValue);
+      return api.signalProcess(spec, signalArg(sig as XmlRpcValue)) as unknown as XmlRpcValue;
+    });
+    // Supervisor looks the group up before its mood check here, and checks the mood again after signalling
+    this.def('supervisor.signalProcessGroup', ([name, sig]) => api.signalProcessGroup(groupName(name as XmlRpcValue), signalArg(sig as XmlRpcValue)) as unknown as XmlRpcValue[], false);
+    this.def('supervisor.signalAllProcesses', ([sig]) => api.signalAllProcesses(signalArg(sig as XmlRpcValue)) as unknown as XmlRpcValue[], false);
+
+    this.def('supervisor.getAllConfigInfo', () => api.getAllConfigInfo() as XmlRpcValue[]);
+    this.def('supervisor.getProcessInfo', ([name]) => {
+      api.assertRunning();
+      return api.getProcessInfo(namespec(name as XmlRpcValue)) as unknown as XmlRpcValue;
+    });
+    this.def('supervisor.getAllProcessInfo', () => api.getAllProcessInfo() as unknown as XmlRpcValue[]);
+
+    for (const channel of ['stdout', 'stderr'] as const) {
+      const cap = channel === 'stdout' ? 'Stdout' : 'Stderr';
+      this.def(`supervisor.readProcess${cap}Log`, ([name, offset, length]) => {
+        api.assertRunning();
+        const spec = namespec(name as XmlRpcValue);
+        return text(api.readProcessLog(spec, channel, pyInt(offset as XmlRpcValue, 'offset'), pyInt(length as XmlRpcValue, 'length')));
+      });
+      this.def(`supervisor.tailProcess${cap}Log`, ([name, offset, length]) => {
+        api.assertRunning();
+        const spec = namespec(name as XmlRpcValue);
+        const t = api.tailProcessLog(spec, channel, pyInt(offset as XmlRpcValue, 'offset'), pyInt(length as XmlRpcValue, 'length'));
+        return [text(t.data), t.offset, t.overflow];
+      });
+    }
+    this.def('supervisor.clearProcessLogs', ([name]) => {
+      api.assertRunning();
+      return api.clearProcessLogs(namespec(name as XmlRpcValue));
+    });
+    this.def('supervisor.clearAllProcessLogs', () => results(api.clearAllProcessLogs()));
+    this.def('supervisor.sendProcessStdin', ([name, chars]) => {
+      api.assertRunning();
+      const c = chars as XmlRpcValue;
+      if (typeof c !== 'string' && !(c instanceof Uint8Array)) throw new SupervisorFault('INCORRECT_PARAMETERS', pyStr(c));
+      const data = typeof c === 'string' ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
+      return api.sendProcessStdin(namespec(name as XmlRpcValue), data);
+    });
+    this.def('supervisor.sendRemoteCommEvent', ([type, data]) => api.sendRemoteCommEvent(pyStr(type as XmlRpcValue), pyStr(data as XmlRpcValue)), false);
+
+    for (const [alias, target] of Object.entries(ALIASES)) {
+      const m = this.methods.get(target);
+      if (m) this.methods.set(alias, m);
+    }
+
+    this.def('system.listMethods', () => this.listMethods(), false);
+    this.def('system.methodHelp', ([name]) => this.methodHelp(name as XmlRpcValue), false);
+    this.def('system.methodSignature', ([name]) => this.methodSignature(name as XmlRpcValue), false);
+    this.def('system.multicall', ([calls]) => this.multicall(calls as XmlRpcValue), false);
+  }
+}
