@@ -32,13 +32,13 @@ const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 // How to build for and run each architecture on an x64 Debian host.
 const TOOLCHAINS = {
-  x64: { triplet: 'x86_64-linux-gnu', gypArch: 'x64', elfMachine: 62, qemu: null, apt: ['gcc', 'g++', 'binutils'] },
+  x64: { triplet: 'x86_64-linux-gnu', gypArch: 'x64', elfMachine: 62, glibcBase: '2.2.5', qemu: null, apt: ['gcc', 'g++', 'binutils'] },
   arm64: {
-    triplet: 'aarch64-linux-gnu', gypArch: 'arm64', elfMachine: 183, qemu: 'qemu-aarch64-static',
+    triplet: 'aarch64-linux-gnu', gypArch: 'arm64', elfMachine: 183, glibcBase: '2.17', qemu: 'qemu-aarch64-static',
     apt: ['g++-aarch64-linux-gnu', 'binutils-aarch64-linux-gnu', 'libc6-arm64-cross', 'libstdc++6-arm64-cross', 'qemu-user-static'],
   },
   armv7l: {
-    triplet: 'arm-linux-gnueabihf', gypArch: 'arm', elfMachine: 40, qemu: 'qemu-arm-static',
+    triplet: 'arm-linux-gnueabihf', gypArch: 'arm', elfMachine: 40, glibcBase: '2.4', qemu: 'qemu-arm-static',
     apt: ['g++-arm-linux-gnueabihf', 'binutils-arm-linux-gnueabihf', 'libc6-armhf-cross', 'libstdc++6-armhf-cross', 'libatomic1-armhf-cross', 'qemu-user-static'],
   },
 };
@@ -91,7 +91,7 @@ function nodeHeadersDir() {
 export function missingPrerequisites(arch) {
   const tc = TOOLCHAINS[arch];
   const missing = new Set();
-  for (const tool of ['gcc', 'g++', 'strip']) if (!onPath(`${tc.triplet}-${tool}`)) tc.apt.filter((p) => !p.startsWith('lib') && !p.startsWith('qemu')).forEach((p) => missing.add(p));
+  for (const tool of ['gcc', 'g++', 'strip', 'nm', 'objdump']) if (!onPath(`${tc.triplet}-${tool}`)) tc.apt.filter((p) => !p.startsWith('lib') && !p.startsWith('qemu')).forEach((p) => missing.add(p));
   if (tc.qemu) {
     if (!onPath(tc.qemu)) missing.add('qemu-user-static');
     if (!existsSync(`/usr/${tc.triplet}/lib`)) tc.apt.filter((p) => p.startsWith('lib')).forEach((p) => missing.add(p));
@@ -180,6 +180,25 @@ function crossEnv(arch) {
   return { ...process.env, CC: `${t}-gcc`, CXX: `${t}-g++`, LINK: `${t}-g++`, AR: `${t}-ar`, NODE_PATH: join(root, 'node_modules') };
 }
 
+/**
+ * glibc 2.32 and 2.34 moved pthread_sigmask, openpty and forkpty into libc
+ * under new symbol versions, so an addon compiled on this Debian 12 host
+ * would need glibc 2.34 where Node itself needs only 2.28 (Debian 11, Ubuntu
+ * 20.04, RHEL 8, Raspberry Pi OS 11). A header forced into every source binds
+ * them to their original versions instead; openpty and forkpty then come from
+ * libutil.so.1, as they did before 2.34 (a stub library on newer systems).
+ */
+function glibcCompatHeader(arch, dir, symbols) {
+  const v = TOOLCHAINS[arch].glibcBase;
+  const file = join(dir, `glibc-compat-${symbols.join('-')}.h`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(file, `/* made by scripts/dist.mjs: see glibcCompatHeader() */\n${symbols.map((s) => `__asm__(".symver ${s},${s}@GLIBC_${v}");`).join('\n')}\n`);
+  return file;
+}
+
+/** Bump when the way addons are compiled changes, so cached builds are redone. */
+const ADDON_RECIPE = 2;
+
 /** node-pty's pty.node for `arch`, compiled from the installed node-pty's sources with node-gyp. */
 function buildPtyAddon(arch, work) {
   const ptyDir = join(root, 'node_modules', 'node-pty');
@@ -187,17 +206,16 @@ function buildPtyAddon(arch, work) {
   const src = join(cacheDir(), 'addons', arch, `node-pty-${ptyVersion}`);
   const built = join(src, 'build', 'Release', 'pty.node');
   const stamp = join(src, '.built');
-  if (!existsSync(built) || !existsSync(stamp)) {
+  const recipe = `${ptyVersion} ${arch} recipe ${ADDON_RECIPE}\n`;
+  if (!existsSync(built) || !existsSync(stamp) || readFileSync(stamp, 'utf8') !== recipe) {
     log(`${arch}: compiling node-pty ${ptyVersion} (pty.node)`);
     rmSync(src, { recursive: true, force: true });
     mkdirSync(src, { recursive: true });
     for (const f of ['binding.gyp', 'package.json', 'src']) cpSync(join(ptyDir, f), join(src, f), { recursive: true });
-    const gyp = nodeGypScript();
-    run(process.execPath, [gyp, 'rebuild', `--arch=${TOOLCHAINS[arch].gypArch}`, `--nodedir=${nodeHeadersDir()}`, '--jobs=2'], {
-      cwd: src,
-      env: crossEnv(arch),
-    });
-    writeFileSync(stamp, `${ptyVersion} ${arch}\n`);
+    const compat = glibcCompatHeader(arch, src, ['pthread_sigmask', 'openpty', 'forkpty']);
+    const env = { ...crossEnv(arch), CPPFLAGS: `-include ${compat}`, LDFLAGS: '-Wl,--no-as-needed -l:libutil.so.1' };
+    run(process.execPath, [nodeGypScript(), 'rebuild', `--arch=${TOOLCHAINS[arch].gypArch}`, `--nodedir=${nodeHeadersDir()}`, '--jobs=2'], { cwd: src, env });
+    writeFileSync(stamp, recipe);
   }
   return stripInto(arch, built, join(work, 'addons', 'pty.node'));
 }
@@ -212,8 +230,42 @@ function buildTsvNativeAddon(arch, work) {
   const out = join(work, 'addons', 'tsv_native.full.node');
   mkdirSync(dirname(out), { recursive: true });
   const inc = join(nodeHeadersDir(), 'include', 'node');
-  run(`${TOOLCHAINS[arch].triplet}-gcc`, ['-O2', '-Wall', '-shared', '-fPIC', '-DNODE_GYP_MODULE_NAME=tsv_native', `-I${inc}`, '-o', out, src, '-lpthread']);
+  const compat = glibcCompatHeader(arch, work, ['pthread_sigmask']);
+  run(`${TOOLCHAINS[arch].triplet}-gcc`, ['-O2', '-Wall', '-shared', '-fPIC', '-include', compat, '-DNODE_GYP_MODULE_NAME=tsv_native', `-I${inc}`, '-o', out, src, '-lpthread']);
   return stripInto(arch, out, join(work, 'addons', 'tsv_native.node'));
+}
+
+function versionGreater(a, b) {
+  const x = a.split('.').map(Number);
+  const y = b.split('.').map(Number);
+  for (let i = 0; i < Math.max(x.length, y.length); i++) if ((x[i] ?? 0) !== (y[i] ?? 0)) return (x[i] ?? 0) > (y[i] ?? 0);
+  return false;
+}
+
+function newestGlibc(arch, file) {
+  const out = run(`${TOOLCHAINS[arch].triplet}-objdump`, ['-T', file]);
+  let newest = '0';
+  for (const m of out.matchAll(/\bGLIBC_(\d+(?:\.\d+)+)/g)) if (versionGreater(m[1], newest)) newest = m[1];
+  return newest;
+}
+
+/**
+ * An addon must load wherever its Node runs: every N-API and libuv symbol it
+ * imports is exported by that Node binary, and it asks for no newer glibc.
+ */
+function checkAddon(arch, nodeBin, name, file) {
+  const nm = `${TOOLCHAINS[arch].triplet}-nm`;
+  const exported = new Set(run(nm, ['-D', '--defined-only', nodeBin]).split('\n').map((l) => l.split(' ').pop()));
+  const missing = run(nm, ['-D', '--undefined-only', file])
+    .split('\n')
+    .map((l) => l.trim().split(' ').pop().replace(/@.*/, ''))
+    .filter((s) => /^(napi_|node_api_|uv_)/.test(s) && !exported.has(s));
+  if (missing.length) throw new DistError(`${arch}: ${name}.node imports ${missing.join(', ')}, which this Node does not export`);
+  const want = newestGlibc(arch, file);
+  const nodeWants = newestGlibc(arch, nodeBin);
+  if (versionGreater(want, nodeWants)) {
+    throw new DistError(`${arch}: ${name}.node needs glibc ${want}, newer than Node itself (${nodeWants}); it would not load on older systems`);
+  }
 }
 
 // ---- bundle and SEA ---------------------------------------------------------
@@ -332,6 +384,7 @@ export async function buildTarget(arch, { codeCache = true } = {}) {
   mkdirSync(work, { recursive: true });
   const node = nodeBinary(arch);
   const addons = { pty: buildPtyAddon(arch, work), tsv_native: buildTsvNativeAddon(arch, work) };
+  for (const [name, file] of Object.entries(addons)) if (file) checkAddon(arch, node.bin, name, file);
   const bundleInfo = await bundle(arch, node, addons, work);
   const blob = makeBlob(arch, node, bundleInfo, work, { codeCache });
   const outDir = join(root, 'dist');

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -273,4 +273,46 @@ test('x64: an extraction dir on a noexec mount is refused with the reason', (t) 
       spawnSync('umount', [dir]);
     }
   });
+});
+
+// The addons are built on Debian 12 but bound to old glibc symbol versions
+// (scripts/dist.mjs glibcCompatHeader), so the binary runs wherever its Node
+// does. Checked in a Debian 11 root (glibc 2.31), made once with debootstrap
+// and kept in the dist cache; TSV_DIST_ALL=1 only (the first run takes a minute or two).
+test('x64: on glibc 2.31 (a Debian 11 root) the embedded addons load and a pty works', (t) => {
+  if (process.env.TSV_DIST_ALL !== '1') return t.skip('TSV_DIST_ALL=1 only');
+  const ready = ensureDistBinary('x64');
+  if ('skip' in ready) return t.skip(ready.skip);
+  if (!isRoot) return t.skip('needs root (debootstrap, chroot, mount)');
+  const rootfs = join(distCacheDir(), 'roots', 'bullseye-amd64');
+  if (!existsSync(join(rootfs, 'bin', 'sh'))) {
+    if (spawnSync('sh', ['-c', 'command -v debootstrap'], { encoding: 'utf8' }).status !== 0) return t.skip('debootstrap is not installed');
+    rmSync(rootfs, { recursive: true, force: true });
+    mkdirSync(rootfs, { recursive: true });
+    const d = spawnSync('debootstrap', ['--variant=minbase', 'bullseye', rootfs, 'http://deb.debian.org/debian'], { encoding: 'utf8' });
+    if (d.status !== 0) return t.skip(`debootstrap bullseye failed (no mirror?): ${d.stderr.trim().split('\n').pop()}`);
+  }
+  const libc = readdirSync(join(rootfs, 'lib', 'x86_64-linux-gnu')).find((f) => /^libc-2\.\d+\.so$/.test(f));
+  assert.equal(libc, 'libc-2.31.so');
+  const inRoot = `/root/tsv-test-${process.pid}`;
+  writeFileSync(join(rootfs, inRoot), readFileSync(ready.bin), { mode: 0o755 });
+  const mounts: string[] = [];
+  try {
+    for (const [type, opts, dir] of [['proc', '', 'proc'], ['devpts', 'newinstance,ptmxmode=0666', 'dev/pts']]) {
+      const m = spawnSync('mount', ['-t', type, ...(opts ? ['-o', opts] : []), type, join(rootfs, dir)], { encoding: 'utf8' });
+      assert.equal(m.status, 0, m.stderr);
+      mounts.unshift(join(rootfs, dir));
+    }
+    const env = cleanEnv({ PATH: '/usr/sbin:/usr/bin:/sbin:/bin', TSV_NATIVE_CACHE: `/run/tsv-test-${process.pid}` });
+    const n = spawnSync('chroot', [rootfs, inRoot, 'selftest', 'native'], { encoding: 'utf8', env });
+    assert.equal(n.status, 0, n.stdout + n.stderr);
+    assert.deepEqual(Object.keys(extractedPaths(n.stdout)).sort(), ['pty', 'tsv_native']);
+    const p = spawnSync('chroot', [rootfs, inRoot, 'selftest', 'pty', '--', '/bin/sh', '-c', 'tty; echo on-bullseye'], { encoding: 'utf8', env });
+    assert.equal(p.status, 0, p.stderr);
+    assert.match(p.stdout, /^\/dev\/pts\/\d+\r?\non-bullseye\r?\n$/);
+  } finally {
+    for (const m of mounts) spawnSync('umount', [m]);
+    rmSync(join(rootfs, inRoot), { force: true });
+    rmSync(join(rootfs, `run/tsv-test-${process.pid}`), { recursive: true, force: true });
+  }
 });
