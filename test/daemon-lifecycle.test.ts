@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
-import { daemonSync, daemonForeground, readPid, until } from './helpers/daemon-cli';
+import { daemonSync, daemonForeground, readPid, until, killTree } from './helpers/daemon-cli';
 
 function conf(dir: TempDir, programs: string, extra = ''): string {
   return dir.file(
@@ -26,7 +26,7 @@ async function stopDaemon(pidfile: string): Promise<void> {
   } catch {
     return;
   }
-  await until(() => !pidAlive(pid), `daemon ${pid} to exit`);
+  await until(() => !pidAlive(pid), `daemon ${pid} to exit`).catch(() => killTree(pid));
 }
 
 test('flags: -h, -v, unknown option, conflicting option, positional args', () => {
@@ -179,7 +179,7 @@ test('-n: foreground, log copied to stdout, INT stops in order and exits 0', asy
     assert.match(out, /WARN received SIGINT indicating exit request/);
     assert.ok(out.indexOf('stopped: b') < out.indexOf('stopped: a'), 'higher priority number stops first');
   } finally {
-    fg.kill('SIGKILL');
+    await fg.terminate();
     dir.cleanup();
   }
 });
@@ -202,7 +202,7 @@ test('HUP: stop everything, re-read the config, start again in the same process'
     fg.kill('SIGTERM');
     assert.equal(await fg.exited, 0);
   } finally {
-    fg.kill('SIGKILL');
+    await fg.terminate();
     dir.cleanup();
   }
 });
@@ -228,7 +228,7 @@ test('USR2 reopens the main log and every child log', async () => {
     fg.kill('SIGTERM');
     assert.equal(await fg.exited, 0);
   } finally {
-    fg.kill('SIGKILL');
+    await fg.terminate();
     dir.cleanup();
   }
 });

@@ -1,6 +1,6 @@
 // Running the real `tsv daemon` binary in tests.
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, sleep, withTimeout } from './daemon-env';
 
@@ -23,6 +23,42 @@ export interface Foreground {
   output(): string;
   exited: Promise<number | null>;
   kill(sig: NodeJS.Signals): void;
+  /** cleanup: TERM and wait; if it hangs, SIGKILL it and every descendant */
+  terminate(): Promise<void>;
+}
+
+function descendants(pid: number): number[] {
+  const kids = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // gone
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number): void => {
+    for (const k of kids.get(p) ?? []) {
+      out.push(k);
+      walk(k);
+    }
+  };
+  walk(pid);
+  return out;
+}
+
+/** SIGKILL a process and everything below it (a daemon killed with -9 would orphan its children). */
+export function killTree(pid: number): void {
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
 }
 
 /** `tsv daemon -n ...` as a child we can signal; stdout+stderr collected. */
@@ -32,7 +68,16 @@ export function daemonForeground(args: string[]): Foreground {
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
-  return { pid: child.pid!, output: () => out, exited, kill: (s) => child.kill(s) };
+  const terminate = async (): Promise<void> => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    child.kill('SIGTERM');
+    try {
+      await withTimeout(exited, 15000, 'daemon to stop');
+    } catch {
+      killTree(child.pid!);
+    }
+  };
+  return { pid: child.pid!, output: () => out, exited, kill: (s) => child.kill(s), terminate };
 }
 
 export function readPid(file: string): number {

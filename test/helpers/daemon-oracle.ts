@@ -4,7 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { TempDir, sleep, withTimeout } from './daemon-env';
-import { TSV, cleanEnv } from './daemon-cli';
+import { TSV, cleanEnv, killTree } from './daemon-cli';
 
 export const SUPERVISORD = '/usr/bin/supervisord';
 export const haveSupervisord = (): boolean => existsSync(SUPERVISORD);
@@ -58,13 +58,13 @@ export async function waitLog(sides: Side[], re: RegExp, ms = 30000): Promise<vo
 export async function stopSides(sides: Side[]): Promise<void> {
   for (const s of sides) if (s.child.exitCode === null) s.child.kill('SIGTERM');
   await withTimeout(Promise.all(sides.map((s) => s.exited)), 30000, 'both daemons to exit').catch(() => {
-    for (const s of sides) s.child.kill('SIGKILL');
+    for (const s of sides) if (s.child.exitCode === null) killTree(s.child.pid!);
   });
 }
 
 export function cleanupSides(sides: Side[]): void {
   for (const s of sides) {
-    if (s.child.exitCode === null) s.child.kill('SIGKILL');
+    if (s.child.exitCode === null && s.child.signalCode === null) killTree(s.child.pid!);
     s.dir.cleanup();
   }
 }

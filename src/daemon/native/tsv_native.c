@@ -19,6 +19,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -144,6 +146,80 @@ static void close_from(int lowfd, int maxfd) {
   for (int fd = lowfd; fd < maxfd; fd++) close(fd);
 }
 
+struct child_args {
+  const char *file;
+  char **argv;
+  char **envp;
+  const char *cwd;
+  const char *setuid_error;
+  const char *uidbuf;
+  int32_t mask, uid, gid, minfds;
+  int redirect, has_groups;
+  gid_t *groups;
+  uint32_t ngroups;
+  int in_r, out_w, err_w;
+  sigset_t parent_mask;
+};
+
+/* The child side of spawn: Supervisor's _spawn_as_child. It runs on its own
+ * stack in our address space, so it only makes raw system calls (glibc's
+ * setuid family would try to synchronise the parent's threads). */
+static int child_main(void *arg) {
+  struct child_args *a = arg;
+  for (int s = 1; s < NSIG; s++) {
+    if (s == SIGKILL || s == SIGSTOP) continue;
+    struct sigaction cur;
+    if (sigaction(s, NULL, &cur) < 0) continue;
+    if (cur.sa_handler != SIG_IGN && cur.sa_handler != SIG_DFL) {
+      struct sigaction dfl;
+      memset(&dfl, 0, sizeof dfl);
+      dfl.sa_handler = SIG_DFL;
+      sigaction(s, &dfl, NULL);
+    }
+  }
+  /* Supervisor's children inherit Python's ignored SIGPIPE and SIGXFSZ */
+  signal(SIGPIPE, SIG_IGN);
+  signal(SIGXFSZ, SIG_IGN);
+  sigset_t none;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, NULL);
+
+  setpgid(0, 0);
+  dup2(a->in_r, 0);
+  dup2(a->out_w, 1);
+  dup2(a->redirect ? a->out_w : a->err_w, 2);
+  close_from(3, a->minfds > 3 ? a->minfds : 1024);
+
+  if (a->uid >= 0) {
+    const char *msg = a->setuid_error;
+    if (!msg && (uid_t)a->uid != getuid()) {
+      if (getuid() != 0) msg = "Can't drop privilege as nonroot user";
+      else if (a->has_groups && syscall(SYS_setgroups, (size_t)a->ngroups, a->groups) < 0) msg = "Could not set groups of effective user";
+      else if (syscall(SYS_setgid, (gid_t)a->gid) < 0) msg = "Could not set group id of effective user";
+      else if (syscall(SYS_setuid, (uid_t)a->uid) < 0) msg = "Could not set user id of effective user";
+    }
+    if (msg) {
+      wr("supervisor: couldn't setuid to "); wr(a->uidbuf); wr(": "); wr(msg); wr("\n");
+      goto fail;
+    }
+  }
+  if (a->cwd && chdir(a->cwd) < 0) {
+    const char *name = errno_name(errno);
+    wr("supervisor: couldn't chdir to "); wr(a->cwd); wr(": "); wr(name); wr("\n");
+    goto fail;
+  }
+  if (a->mask >= 0) umask((mode_t)a->mask);
+  execve(a->file, a->argv, a->envp);
+  {
+    const char *name = errno_name(errno);
+    wr("supervisor: couldn't exec "); wr(a->argv[0] ? a->argv[0] : a->file); wr(": "); wr(name); wr("\n");
+  }
+fail:
+  wr("supervisor: child process was not spawned\n");
+  syscall(SYS_exit, 127);
+  return 127;
+}
+
 /*
  * spawn({file, argv, env, cwd, umask, uid, gid, groups, setuidError,
  *        redirectStderr, minfds}) -> {pid, stdin, stdout, stderr}
@@ -202,59 +278,32 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     goto done;
   }
 
+  struct child_args ca = {
+    .file = file, .argv = argv, .envp = envp, .cwd = cwd, .setuid_error = setuid_error,
+    .uidbuf = uidbuf, .mask = mask, .uid = uid, .gid = gid, .minfds = minfds,
+    .redirect = redirect, .has_groups = has_groups, .groups = groups, .ngroups = ngroups,
+    .in_r = in[0], .out_w = out[1], .err_w = err[1],
+  };
+  /* The child shares our memory until it execs (CLONE_VM|CLONE_VFORK, as
+   * posix_spawn does): no page tables to copy, so spawning costs the same
+   * however large the daemon is. Signals stay blocked across the clone so no
+   * handler of ours can run on the child's side. */
+  const size_t stack_size = 256 * 1024;
+  void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
+    throw_errno(env, "fork", errno);
+    goto done;
+  }
   sigset_t all, old;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &old);
-  pid_t pid = fork();
-  if (pid == 0) {
-    /* child: mirror Supervisor's _spawn_as_child */
-    for (int s = 1; s < NSIG; s++) {
-      if (s == SIGKILL || s == SIGSTOP) continue;
-      signal(s, SIG_DFL);
-    }
-    /* Supervisor's children inherit Python's ignored SIGPIPE and SIGXFSZ */
-    signal(SIGPIPE, SIG_IGN);
-    signal(SIGXFSZ, SIG_IGN);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-
-    setpgid(0, 0);
-    dup2(in[0], 0);
-    dup2(out[1], 1);
-    dup2(redirect ? out[1] : err[1], 2);
-    close_from(3, minfds > 3 ? minfds : 1024);
-
-    if (uid >= 0) {
-      const char *msg = setuid_error;
-      if (!msg && (uid_t)uid != getuid()) {
-        if (getuid() != 0) msg = "Can't drop privilege as nonroot user";
-        else if (has_groups && setgroups(ngroups, groups) < 0) msg = "Could not set groups of effective user";
-        else if (setgid((gid_t)gid) < 0) msg = "Could not set group id of effective user";
-        else if (setuid((uid_t)uid) < 0) msg = "Could not set user id of effective user";
-      }
-      if (msg) {
-        wr("supervisor: couldn't setuid to "); wr(uidbuf); wr(": "); wr(msg); wr("\n");
-        goto child_fail;
-      }
-    }
-    if (cwd && chdir(cwd) < 0) {
-      const char *name = errno_name(errno);
-      wr("supervisor: couldn't chdir to "); wr(cwd); wr(": "); wr(name); wr("\n");
-      goto child_fail;
-    }
-    if (mask >= 0) umask((mode_t)mask);
-    execve(file, argv, envp);
-    {
-      const char *name = errno_name(errno);
-      wr("supervisor: couldn't exec "); wr(argv[0] ? argv[0] : file); wr(": "); wr(name); wr("\n");
-    }
-  child_fail:
-    wr("supervisor: child process was not spawned\n");
-    _exit(127);
-  }
+  ca.parent_mask = old;
+  int saved_errno = errno;
+  pid_t pid = clone(child_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
   int fork_errno = errno;
+  errno = saved_errno;
   pthread_sigmask(SIG_SETMASK, &old, NULL);
+  munmap(stack, stack_size);
   /* the parent keeps only its own ends */
   close(in[0]); in[0] = -1;
   close(out[1]); out[1] = -1;

@@ -1,0 +1,359 @@
+// bench/daemon: tsv daemon and the real supervisord side by side, in one run,
+// printing ratios against the targets of issue #3.
+//
+//   npm run build && node build/js/bench/daemon/run.js [--only start,restart,throughput,idle,memory] [--quick]
+//
+// Every measurement starts both daemons with -n on equivalent configs in
+// their own temp dirs; NODE_EXTRA_CA_CERTS is removed from the environment.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
+const TSV = join(ROOT, 'build', 'tsv.cjs');
+const SUPERVISORD = '/usr/bin/supervisord';
+type Impl = 'tsv' | 'supervisord';
+const IMPLS: Impl[] = ['tsv', 'supervisord'];
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const onlyArg = argv.find((a) => a.startsWith('--only'));
+const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',') : null;
+const want = (s: string): boolean => !only || only.includes(s);
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const env = (): NodeJS.ProcessEnv => {
+  const e = { ...process.env };
+  delete e.NODE_EXTRA_CA_CERTS;
+  return e;
+};
+const CLK_TCK = 100;
+
+interface Daemon {
+  impl: Impl;
+  dir: string;
+  child: ChildProcess;
+  pid: number;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+function confFor(dir: string, body: string, minfds = 4096): string {
+  return (
+    `[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\nloglevel=info\nminfds=${minfds}\n` +
+    `[unix_http_server]\nfile=${dir}/s.sock\n` +
+    '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+    body.replaceAll('{DIR}', dir)
+  );
+}
+
+function startDaemon(impl: Impl, body: string, minfds?: number): Daemon {
+  const dir = mkdtempSync(join(tmpdir(), `bench-${impl}-`));
+  writeFileSync(join(dir, 'supervisord.conf'), confFor(dir, body, minfds));
+  const conf = join(dir, 'supervisord.conf');
+  const child =
+    impl === 'tsv'
+      ? spawn(process.execPath, [TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' })
+      : spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const logPath = join(dir, 'supervisord.log');
+  return {
+    impl,
+    dir,
+    child,
+    pid: child.pid!,
+    log: () => (existsSync(logPath) ? readFileSync(logPath, 'utf8') : ''),
+    stop: async () => {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const t = setTimeout(() => killTree(child.pid!), 60000);
+      await exited;
+      clearTimeout(t);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** SIGKILL a stuck daemon and everything below it, so no program is orphaned. */
+function killTree(pid: number): void {
+  const kids = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // gone
+    }
+  }
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...(kids.get(all[i]) ?? []));
+  for (const p of all) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+async function until(cond: () => boolean, ms: number, what: string, every = 5): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+const count = (text: string, re: RegExp): number => (text.match(re) ?? []).length;
+
+function cpuMs(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+function ctxtSwitches(pid: number): number {
+  let total = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    const st = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
+    total += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0);
+    total += Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0);
+  }
+  return total;
+}
+
+function memKb(pid: number): { rss: number; pss: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const pss = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+  return { rss, pss };
+}
+
+function logTimeMs(line: string): number {
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3})/.exec(line);
+  if (!m) return NaN;
+  return new Date(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6], +m[7]).getTime();
+}
+
+function pct(sorted: number[], p: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+// ------------------------------------------------------------------ output
+
+interface Row {
+  what: string;
+  tsv: string;
+  supervisord: string;
+  ratio: string;
+  target: string;
+  verdict: string;
+}
+const rows: Row[] = [];
+function row(what: string, tsv: number, sd: number, unit: string, target = '', ok?: boolean, ratio = tsv / sd): void {
+  const fmt = (n: number): string => (Number.isFinite(n) ? `${n >= 100 ? n.toFixed(0) : n >= 10 ? n.toFixed(1) : n.toFixed(2)} ${unit}` : 'n/a');
+  rows.push({
+    what,
+    tsv: fmt(tsv),
+    supervisord: fmt(sd),
+    ratio: Number.isFinite(ratio) ? `${ratio.toFixed(2)}x` : 'n/a',
+    target,
+    verdict: ok === undefined ? '' : ok ? 'ok' : 'MISSED',
+  });
+  console.log(`  ${what}: tsv ${fmt(tsv)}, supervisord ${fmt(sd)}, ratio ${Number.isFinite(ratio) ? ratio.toFixed(2) : 'n/a'}${target ? ` (target ${target})` : ''}`);
+}
+
+function printTable(): void {
+  const head: Row = { what: 'measurement', tsv: 'tsv', supervisord: 'supervisord', ratio: 'tsv/sd', target: 'target', verdict: '' };
+  const all = [head, ...rows];
+  const w = (k: keyof Row): number => Math.max(...all.map((r) => r[k].length));
+  const line = (r: Row): string =>
+    `| ${r.what.padEnd(w('what'))} | ${r.tsv.padStart(w('tsv'))} | ${r.supervisord.padStart(w('supervisord'))} | ${r.ratio.padStart(w('ratio'))} | ${r.target.padEnd(w('target'))} | ${r.verdict.padEnd(w('verdict'))} |`;
+  console.log('\n' + line(head));
+  console.log(`|${['what', 'tsv', 'supervisord', 'ratio', 'target', 'verdict'].map((k) => '-'.repeat(w(k as keyof Row) + 2)).join('|')}|`);
+  for (const r of rows) console.log(line(r));
+}
+
+// ----------------------------------------------------------------- helpers
+
+let helperDir = '';
+function compileHelpers(): void {
+  helperDir = mkdtempSync(join(tmpdir(), 'bench-helpers-'));
+  for (const name of ['writer', 'stamp']) {
+    const src = join(ROOT, 'bench', 'daemon', 'helpers', `${name}.c`);
+    let r = spawnSync('cc', ['-O2', '-static', '-o', join(helperDir, name), src], { encoding: 'utf8' });
+    if (r.status !== 0) r = spawnSync('cc', ['-O2', '-o', join(helperDir, name), src], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`cannot compile ${src}: ${r.stderr}`);
+  }
+}
+
+// ---------------------------------------------------------------- sections
+
+async function benchStart(): Promise<void> {
+  const n = 200;
+  console.log(`\n[start] ${n} programs (startsecs=0) until all RUNNING`);
+  let body = '';
+  for (let i = 0; i < n; i++) body += `[program:p${i}]\ncommand=sleep 100000\nstartsecs=0\n`;
+  const res: Record<Impl, { total: number; spawnPhase: number }> = {} as never;
+  for (const impl of IMPLS) {
+    const t0 = performance.now();
+    const d = startDaemon(impl, body);
+    try {
+      await until(() => count(d.log(), /success: p\d+ entered RUNNING/g) >= n, 120000, `${impl} ${n} RUNNING`, 2);
+      const total = performance.now() - t0;
+      const lines = d.log().split('\n');
+      const first = logTimeMs(lines.find((l) => l.includes('spawned:')) ?? '');
+      const last = logTimeMs([...lines].reverse().find((l) => l.includes('success:')) ?? '');
+      res[impl] = { total, spawnPhase: last - first };
+    } finally {
+      await d.stop();
+    }
+  }
+  row('start 200 programs: launch to all RUNNING', res.tsv.total, res.supervisord.total, 'ms', '<= 0.25x', res.tsv.total <= 0.25 * res.supervisord.total);
+  row('  of which first spawn to last RUNNING (log)', res.tsv.spawnPhase, res.supervisord.spawnPhase, 'ms');
+}
+
+async function benchRestart(): Promise<void> {
+  const n = quick ? 50 : 200;
+  console.log(`\n[restart] crash-to-restart latency over ${n} restarts (program exits at once, autorestart=true)`);
+  const out: Record<Impl, number[]> = { tsv: [], supervisord: [] };
+  for (const impl of IMPLS) {
+    const d = startDaemon(impl, `[program:crash]\ncommand=${helperDir}/stamp {DIR}/stamps\nstartsecs=0\nautorestart=true\n`);
+    const stamps = join(d.dir, 'stamps');
+    const lines = (): string[] => (existsSync(stamps) ? readFileSync(stamps, 'utf8').trim().split('\n') : []);
+    try {
+      // supervisord's restarts wait for its 1-second poll: give it a time cap
+      await until(() => lines().length > n, impl === 'supervisord' ? 260000 : 60000, `${impl} ${n} restarts`, 20).catch(() => undefined);
+      const runs = lines().map((l) => l.split(' ').map(Number));
+      const gaps: number[] = [];
+      for (let i = 1; i < runs.length && gaps.length < n; i++) gaps.push((runs[i][0] - runs[i - 1][1]) / 1e6);
+      out[impl] = gaps.sort((a, b) => a - b);
+    } finally {
+      await d.stop();
+    }
+  }
+  console.log(`  restarts measured: tsv ${out.tsv.length}, supervisord ${out.supervisord.length}`);
+  const p50 = [pct(out.tsv, 50), pct(out.supervisord, 50)];
+  const p99 = [pct(out.tsv, 99), pct(out.supervisord, 99)];
+  row('crash-to-restart latency p50', p50[0], p50[1], 'ms');
+  row('crash-to-restart latency p99', p99[0], p99[1], 'ms', 'tsv p99 <= 5 ms', p99[0] <= 5);
+}
+
+async function timeCat(total: number, chunk: number, dir: string): Promise<number> {
+  const file = join(dir, 'cat.out');
+  const t0 = performance.now();
+  const r = spawnSync('/bin/sh', ['-c', `${helperDir}/writer ${total} ${chunk} | cat > ${file}`]);
+  const t = performance.now() - t0;
+  if (r.status !== 0 || statSync(file).size !== total) throw new Error('cat baseline failed');
+  rmSync(file);
+  return t;
+}
+
+async function benchThroughput(): Promise<void> {
+  const cases: [string, number, number][] = [
+    [quick ? '64 MiB in 64 KiB writes' : '256 MiB in 64 KiB writes', (quick ? 64 : 256) * 1024 * 1024, 65536],
+    [quick ? '16 MiB in 100-byte lines' : '64 MiB in 100-byte lines', (quick ? 16 : 64) * 1024 * 1024, 100],
+  ];
+  for (const [label, total, chunk] of cases) {
+    console.log(`\n[throughput] one child writes ${label} to stdout -> log file`);
+    const tmp = mkdtempSync(join(tmpdir(), 'bench-cat-'));
+    const catMs = Math.min(await timeCat(total, chunk, tmp), await timeCat(total, chunk, tmp));
+    rmSync(tmp, { recursive: true, force: true });
+    const res: Record<Impl, { ms: number; cpu: number; lost: number }> = {} as never;
+    for (const impl of IMPLS) {
+      const body = `[program:w]\ncommand=${helperDir}/writer ${total} ${chunk}\nstartsecs=0\nautorestart=false\nstdout_logfile={DIR}/w.out\nstdout_logfile_maxbytes=0\n`;
+      const d = startDaemon(impl, body);
+      try {
+        await until(() => /supervisord started with pid/.test(d.log()), 30000, 'start', 1);
+        const cpu0 = cpuMs(d.pid);
+        await until(() => /spawned: 'w'/.test(d.log()), 30000, 'spawn', 1);
+        const spawnedAt = logTimeMs(d.log().split('\n').find((l) => l.includes("spawned: 'w'")) ?? '');
+        const out = join(d.dir, 'w.out');
+        await until(() => /exited: w/.test(d.log()) && existsSync(out) && statSync(out).size >= total, 300000, 'all bytes', 2);
+        const doneAt = Date.now();
+        const cpu1 = cpuMs(d.pid);
+        res[impl] = { ms: doneAt - spawnedAt, cpu: cpu1 - cpu0, lost: total - statSync(out).size };
+      } finally {
+        await d.stop();
+      }
+    }
+    const mib = total / (1024 * 1024);
+    console.log(`  cat: ${catMs.toFixed(0)} ms (${(mib / (catMs / 1000)).toFixed(0)} MiB/s)`);
+    row(`${label}: MiB/s`, mib / (res.tsv.ms / 1000), mib / (res.supervisord.ms / 1000), 'MiB/s');
+    row(`${label}: speed vs cat`, catMs / res.tsv.ms, catMs / res.supervisord.ms, 'x cat', 'tsv >= 0.9x cat', catMs / res.tsv.ms >= 0.9, NaN);
+    row(`${label}: bytes lost`, res.tsv.lost, res.supervisord.lost, 'B', '0', res.tsv.lost === 0, NaN);
+    row(`${label}: daemon CPU per MiB`, res.tsv.cpu / mib, res.supervisord.cpu / mib, 'ms', '<= 0.5x', res.tsv.cpu / mib <= 0.5 * (res.supervisord.cpu / mib));
+  }
+}
+
+async function benchIdle(): Promise<void> {
+  const secs = quick ? 10 : 30;
+  console.log(`\n[idle] 100 programs, wake-ups and CPU over ${secs} s (both daemons at once)`);
+  let body = '';
+  for (let i = 0; i < 100; i++) body += `[program:i${i}]\ncommand=sleep 100000\nstartsecs=0\n`;
+  const ds = IMPLS.map((impl) => startDaemon(impl, body));
+  try {
+    for (const d of ds) await until(() => count(d.log(), /success: i\d+ entered RUNNING/g) >= 100, 60000, `${d.impl} RUNNING`, 20);
+    await sleep(2000);
+    const before = ds.map((d) => ({ cs: ctxtSwitches(d.pid), cpu: cpuMs(d.pid) }));
+    await sleep(secs * 1000);
+    const after = ds.map((d) => ({ cs: ctxtSwitches(d.pid), cpu: cpuMs(d.pid) }));
+    const wake = ds.map((_, i) => (after[i].cs - before[i].cs) / secs);
+    const cpu = ds.map((_, i) => after[i].cpu - before[i].cpu);
+    row('idle wake-ups per second (all threads)', wake[0], wake[1], '/s', 'tsv 0', wake[0] === 0);
+    row(`idle CPU over ${secs} s`, cpu[0], cpu[1], 'ms');
+  } finally {
+    for (const d of ds) await d.stop();
+  }
+}
+
+async function benchMemory(): Promise<void> {
+  console.log('\n[memory] RSS and PSS of the daemon with 0, 100 and 1000 programs');
+  const sizes = quick ? [0, 100] : [0, 100, 1000];
+  const res: Record<Impl, Record<number, { rss: number; pss: number }>> = { tsv: {}, supervisord: {} };
+  for (const n of sizes) {
+    let body = '';
+    for (let i = 0; i < n; i++) body += `[program:m${i}]\ncommand=sleep 100000\nstartsecs=0\n`;
+    for (const impl of IMPLS) {
+      const d = startDaemon(impl, body, 16384);
+      try {
+        await until(() => /supervisord started/.test(d.log()) && count(d.log(), /success: m\d+ entered RUNNING/g) >= n, 300000, `${impl} ${n}`, 50);
+        await sleep(1500);
+        res[impl][n] = memKb(d.pid);
+      } finally {
+        await d.stop();
+      }
+    }
+    row(`RSS with ${n} programs`, res.tsv[n].rss / 1024, res.supervisord[n].rss / 1024, 'MiB', "<= supervisord's", res.tsv[n].rss <= res.supervisord[n].rss);
+    row(`PSS with ${n} programs`, res.tsv[n].pss / 1024, res.supervisord[n].pss / 1024, 'MiB');
+  }
+  const top = sizes[sizes.length - 1];
+  const marg = (impl: Impl): number => (res[impl][top].rss - res[impl][0].rss) / top;
+  row(`RSS per program (0 -> ${top})`, marg('tsv'), marg('supervisord'), 'KiB');
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(SUPERVISORD)) throw new Error(`${SUPERVISORD} is required (apt-get install supervisor)`);
+  if (!existsSync(TSV)) throw new Error(`${TSV} missing: run npm run build first`);
+  compileHelpers();
+  console.log(`bench/daemon: tsv (node ${process.version}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}`);
+  try {
+    if (want('start')) await benchStart();
+    if (want('restart')) await benchRestart();
+    if (want('throughput')) await benchThroughput();
+    if (want('idle')) await benchIdle();
+    if (want('memory')) await benchMemory();
+  } finally {
+    rmSync(helperDir, { recursive: true, force: true });
+  }
+  printTable();
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
