@@ -59,7 +59,7 @@ function run(cmd, args, opts = {}) {
 }
 
 function onPath(cmd) {
-  return spawnSync('sh', ['-c', `command -v "$1"`, 'sh', cmd], { encoding: 'utf8' }).status === 0;
+  return spawnSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', cmd], { encoding: 'utf8' }).status === 0;
 }
 
 function sha256File(file) {
@@ -77,7 +77,7 @@ export function cacheDir() {
 function nodeGypScript() {
   if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp;
   // npm ships node-gyp; find it next to the npm on PATH.
-  const npmCli = spawnSync('sh', ['-c', 'readlink -f "$(command -v npm)"'], { encoding: 'utf8' }).stdout.trim();
+  const npmCli = spawnSync('/bin/sh', ['-c', 'readlink -f "$(command -v npm)"'], { encoding: 'utf8' }).stdout.trim();
   const candidate = join(dirname(npmCli), '..', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
   return existsSync(candidate) ? candidate : null;
 }

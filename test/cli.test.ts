@@ -52,7 +52,7 @@ test('links named supervisord and supervisorctl reach the daemon and the ctl', (
 test('tsv --version names tsv, node and the architecture', () => {
   const r = run(tsv, ['--version']);
   assert.equal(r.status, 0);
-  assert.match(r.stdout, /^tsv \d+\.\d+\.\d+\S* \(node v\d+\.\d+\.\d+, (x64|arm64|arm)\)\n$/);
+  assert.match(r.stdout, /^tsv \d+\.\d+\.\d+\S* \(node v\d+\.\d+\.\d+, (x64|arm64|armv7l|arm)\)\n$/);
 });
 
 test('config check: summary line and exit 0; exit 2 with file:line on an error; exit 2 for a missing file', () => {
