@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers/common';
 import { SAMPLE_CONFIG } from '../src/config/sample';
 import { configSearchPaths } from '../src/config/search';
+import { ctlArgsForBareForm } from '../src/cli/tsv';
 
 const tsv = join(repoRoot(), 'bin/tsv');
 
@@ -144,4 +145,15 @@ test('without -c the config is found on the search path: /etc/tsv first, then Su
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /1 group, 1 process/);
   });
+});
+
+test('tsv <verb> and tsv -c FILE <verb>: supervisorctl options are moved in front of the verb', () => {
+  assert.deepEqual(ctlArgsForBareForm(['status']), ['status']);
+  assert.deepEqual(ctlArgsForBareForm(['-c', 'f.conf', 'status', 'web']), ['-c', 'f.conf', 'status', 'web']);
+  assert.deepEqual(ctlArgsForBareForm(['status', '-c', 'f.conf', 'web']), ['-c', 'f.conf', 'status', 'web']);
+  assert.deepEqual(ctlArgsForBareForm(['tail', '-f', '--configuration=f.conf', 'web', 'stderr']), ['--configuration=f.conf', 'tail', '-f', 'web', 'stderr']);
+  assert.deepEqual(ctlArgsForBareForm(['-cf.conf', '-u', 'me', '-p', 'pw']), ['-cf.conf', '-u', 'me', '-p', 'pw']);
+  assert.deepEqual(ctlArgsForBareForm(['signal', 'HUP', 'web', '-s', 'unix:///x.sock']), ['-s', 'unix:///x.sock', 'signal', 'HUP', 'web']);
+  assert.equal(ctlArgsForBareForm(['config', 'check']), null);
+  assert.equal(ctlArgsForBareForm([]), null);
 });

@@ -18,13 +18,62 @@ const hostCli = (): typeof import('../host/cli') => require('../host/cli') as ty
 // still reaches the ctl below when it is not one of tsv's commands.
 const CTL_VERBS = new Set(['add', 'avail', 'clear', 'exit', 'fg', 'help', 'maintail', 'open', 'pid', 'quit', 'reload', 'remove', 'reread', 'restart', 'shutdown', 'signal', 'start', 'status', 'stop', 'tail', 'update', 'version']);
 
+// supervisorctl's options that take a value, short and long.
+const CTL_VALUE_OPTS = new Map([
+  ['-c', '--configuration'],
+  ['-s', '--serverurl'],
+  ['-u', '--username'],
+  ['-p', '--password'],
+  ['-r', '--history_file'],
+]);
+const CTL_LONG_VALUE_OPTS = new Set(CTL_VALUE_OPTS.values());
+
+/** Length of the ctl option at args[i] (with its value), or 0 if it is not one. */
+function ctlOptionLength(args: string[], i: number): number {
+  const a = args[i];
+  if (a === '-i' || a === '--interactive') return 1;
+  if (CTL_VALUE_OPTS.has(a) || CTL_LONG_VALUE_OPTS.has(a)) return i + 1 < args.length ? 2 : 1;
+  if (/^-[csupr]./.test(a)) return 1;
+  const eq = a.indexOf('=');
+  if (eq > 0 && CTL_LONG_VALUE_OPTS.has(a.slice(0, eq))) return 1;
+  return 0;
+}
+
+/**
+ * tsv's own short form of the ctl: `tsv -c FILE status` and also
+ * `tsv status -c FILE`. supervisorctl's options are moved in front of the
+ * verb (where supervisorctl expects them); `tsv ctl` and supervisorctl keep
+ * supervisorctl's exact rules.
+ */
+export function ctlArgsForBareForm(args: string[]): string[] | null {
+  const opts: string[] = [];
+  let i = 0;
+  for (let n; i < args.length && (n = ctlOptionLength(args, i)) > 0; i += n) opts.push(...args.slice(i, i + n));
+  const verb = args[i];
+  if (verb === undefined) return opts.length ? opts : null;
+  if (!CTL_VERBS.has(verb)) return opts.length ? [...opts, ...args.slice(i)] : null;
+  const rest: string[] = [];
+  for (let j = i + 1; j < args.length; ) {
+    const n = ctlOptionLength(args, j);
+    if (n > 0 && args[j] !== '-i') {
+      opts.push(...args.slice(j, j + n));
+      j += n;
+    } else {
+      rest.push(args[j]);
+      j++;
+    }
+  }
+  return [...opts, verb, ...rest];
+}
+
 export async function runTsv(args: string[]): Promise<number> {
   const first = args[0];
   // daemon and ctl take Supervisor's getopt-style flags verbatim, so they are
   // routed before commander sees them.
   if (first === 'daemon') return daemonCli().runDaemon(args.slice(1), 'tsv daemon');
   if (first === 'ctl') return ctlCli().runCtl(args.slice(1), 'tsv ctl');
-  if (first !== undefined && CTL_VERBS.has(first)) return ctlCli().runCtl(args, 'tsv');
+  const bare = ctlArgsForBareForm(args);
+  if (bare) return ctlCli().runCtl(bare, 'tsv');
   if (args.length === 1 && (first === '--version' || first === '-V')) {
     // A plain write(2): process.stdout on a pipe or tty loads node:net and streams, a third of this command's time.
     writeSync(1, versionLine() + '\n');

@@ -1,0 +1,33 @@
+#!/bin/sh
+# The README's first command: run tsv's main job on demo/supervisord.conf
+# (no root needed), show what it does, and stop it again.
+set -e
+cd "$(dirname "$0")/.."
+conf=demo/supervisord.conf
+tsv=./bin/tsv
+say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
+
+say tsv config check -c $conf
+$tsv config check -c $conf
+
+say tsv daemon -c $conf
+$tsv daemon -c $conf
+trap '$tsv -c $conf shutdown >/dev/null 2>&1 || true' EXIT
+sleep 4
+
+say tsv -c $conf status
+$tsv -c $conf status || true        # exit 3: the crasher is FATAL, on purpose
+
+say tsv -c $conf tail site:ticker
+$tsv -c $conf tail site:ticker
+
+say tsv -c $conf stop site:*
+$tsv -c $conf stop 'site:*'
+
+say tsv -c $conf shutdown
+$tsv -c $conf shutdown
+trap - EXIT
+
+say tail -n 8 demo/run/supervisord.log
+tail -n 8 demo/run/supervisord.log
+printf '\nRun it yourself in the foreground: %s daemon -n -c %s  (Ctrl-C stops it)\n' "$tsv" "$conf"
