@@ -10,7 +10,7 @@ import { ChannelLog } from '../log/childlog';
 import type { MainLogger } from '../log/mainlog';
 import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
-import { childEnv, CommandError, execvArgs, spawnChild, SpawnFailure } from './spawn';
+import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure } from './spawn';
 import { decodeWaitStatus, signame, signum } from './signals';
 import { requireNative } from './native';
 
@@ -68,6 +68,7 @@ export class Subprocess {
   private timerAt = 0;
   /** callbacks waiting for the next state change (RPC waits) */
   private waiters: (() => void)[] = [];
+  private envCache: string[] | null = null;
 
   constructor(
     readonly config: ProcessConfig,
@@ -181,7 +182,7 @@ export class Subprocess {
     try {
       child = spawnChild({
         exec,
-        env: childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl }),
+        env: this.environment(),
         config: this.config,
         minfds: this.host.minfds,
       });
@@ -208,6 +209,12 @@ export class Subprocess {
     this.host.registerPid(child.pid, this);
     this.arm();
     return child.pid;
+  }
+
+  /** The daemon's environment never changes after start, nor does the config: build it once. */
+  private environment(): string[] {
+    if (!this.envCache) this.envCache = envList(childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl }));
+    return this.envCache;
   }
 
   /** Not in Supervisor: say which file, which program and which user, instead of only an errno. */

@@ -105,9 +105,15 @@ export function childEnv({ config, group, serverurl, base = process.env }: Child
   return env;
 }
 
+/** The child's environment as execve wants it (KEY=value). */
+export function envList(env: Record<string, string>): string[] {
+  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+}
+
 export interface SpawnRequest {
   exec: ExecArgs;
-  env: Record<string, string>;
+  /** KEY=value strings (see envList) */
+  env: string[];
   config: ProcessConfig;
   minfds: number;
 }
@@ -144,7 +150,7 @@ export function spawnChild(req: SpawnRequest): NativeSpawnResult {
     return native.spawn({
       file: req.exec.filename,
       argv: req.exec.argv,
-      env: Object.entries(req.env).map(([k, v]) => `${k}=${v}`),
+      env: req.env,
       cwd: config.directory,
       umask: config.umask ?? -1,
       uid,

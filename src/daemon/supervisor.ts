@@ -38,6 +38,7 @@ export class Supervisor {
   private stopGroups: ProcessGroup[] | null = null;
   private lastShutdownReport = -Infinity;
   private shutdownTimer: NodeJS.Timeout | null = null;
+  private aliveTimer: NodeJS.Timeout | null = null;
   private stoppedResolve: (() => void) | null = null;
   /** resolves when every process is stopped after shutdown()/restart() */
   readonly stopped: Promise<void>;
@@ -99,6 +100,7 @@ export class Supervisor {
   run(): void {
     this.installReaper();
     this.running = true;
+    this.keepAlive();
     this.events.emit('supervisorState', { state: 'RUNNING' });
     this.requestTransition();
   }
@@ -175,6 +177,20 @@ export class Supervisor {
     }
     for (const g of this.sortedGroups()) g.transition();
     if (this.moodValue < SupervisorState.RUNNING) this.shutdownStep();
+  }
+
+  /**
+   * Signal handlers do not keep Node's loop alive, and a child that closed
+   * its pipes leaves no handle behind: without this a daemon with no
+   * sockets would end while its children run. One timer of ~24 days is not
+   * a wake-up source.
+   */
+  private keepAlive(): void {
+    if (this.aliveTimer || this.closed) return;
+    this.aliveTimer = setTimeout(() => {
+      this.aliveTimer = null;
+      this.keepAlive();
+    }, 2 ** 31 - 1);
   }
 
   // ----------------------------------------------------------------- reaping
@@ -294,6 +310,8 @@ export class Supervisor {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    if (this.aliveTimer) clearTimeout(this.aliveTimer);
+    this.aliveTimer = null;
     if (this.sigchld) process.off('SIGCHLD', this.sigchld);
     this.sigchld = null;
     for (const g of this.groups.values()) g.dispose();
