@@ -10,9 +10,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { repoRoot } from './helpers/common';
-import { cleanEnv, distArches, distCacheDir, ensureDistBinary, pinnedNodeVersion, runDist } from './helpers/dist';
+import { cleanEnv, distArches, distCacheDir, distCommand, ensureDistBinary, pinnedNodeVersion, runDist } from './helpers/dist';
 
 const root = repoRoot();
 const pkgVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -83,6 +83,54 @@ for (const arch of distArches()) {
       const own = runDist(arch, bin, ['--help']);
       assert.match(own.stdout, /Usage: tsv /);
     });
+  });
+
+  test(`${arch}: the daemon runs from the binary with its embedded native helper, and the binary's ctl and supervisorctl talk to it`, { skip }, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tsv-dist-daemon-'));
+    const cache = join(dir, 'native');
+    const env = cleanEnv({ TSV_NATIVE_CACHE: cache });
+    const conf = join(dir, 'supervisord.conf');
+    writeFileSync(
+      conf,
+      `[unix_http_server]\nfile=${dir}/s.sock\n[supervisord]\nlogfile=${dir}/d.log\npidfile=${dir}/d.pid\nchildlogdir=${dir}\n` +
+        `[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
+        `[supervisorctl]\nserverurl=unix://${dir}/s.sock\n[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n`,
+    );
+    const [cmd, argv] = distCommand(arch, bin, ['daemon', '-n', '-c', conf]);
+    const daemon = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    daemon.stdout.on('data', (d: Buffer) => (output += d));
+    daemon.stderr.on('data', (d: Buffer) => (output += d));
+    const exited = new Promise<number | null>((res) => daemon.on('exit', (code) => res(code)));
+    try {
+      // Ready when the program is RUNNING (startsecs=0); under qemu this takes seconds.
+      const deadline = Date.now() + 60_000;
+      let st = runDist(arch, bin, ['ctl', '-c', conf, 'status'], { env });
+      while (!/sleeper\s+RUNNING/.test(st.stdout) && Date.now() < deadline && daemon.exitCode === null) {
+        await new Promise((res) => setTimeout(res, 200));
+        st = runDist(arch, bin, ['ctl', '-c', conf, 'status'], { env });
+      }
+      assert.match(st.stdout, /^sleeper\s+RUNNING\s+pid \d+, uptime /, `${st.stdout}${st.stderr}\ndaemon: ${output}`);
+      assert.equal(st.status, 0);
+      const real = spawnSync('/usr/bin/supervisorctl', ['-c', conf, 'status'], { encoding: 'utf8', env });
+      assert.match(real.stdout, /^sleeper\s+RUNNING/, real.stdout + real.stderr);
+      // The helper it spawns with is the one extracted from the binary.
+      const helper = readdirSync(cache).find((f) => /^tsv_native-[0-9a-f]{32}\.node$/.test(f));
+      assert.ok(helper, `nothing extracted to ${cache}: ${readdirSync(cache).join(', ')}`);
+      if (arch === 'x64') {
+        const pid = Number(readFileSync(join(dir, 'd.pid'), 'utf8'));
+        assert.ok(readFileSync(`/proc/${pid}/maps`, 'utf8').includes(join(cache, helper)), 'the daemon did not map the embedded helper');
+      }
+      const down = runDist(arch, bin, ['ctl', '-c', conf, 'shutdown'], { env });
+      assert.equal(down.status, 0, down.stdout + down.stderr);
+      assert.equal(await exited, 0, output);
+    } finally {
+      if (daemon.exitCode === null && daemon.signalCode === null) {
+        daemon.kill('SIGKILL');
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   t('config check on the demo config gives the same result as the npm build', () => {

@@ -96,6 +96,12 @@ export function cleanEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return env;
 }
 
+/** The command line that runs `file` built for `arch` on this host. */
+export function distCommand(arch: DistArch, file: string, args: string[]): [string, string[]] {
+  const runner = RUNNERS[arch];
+  return runner ? [runner.qemu, ['-L', runner.sysroot, file, ...args]] : [file, args];
+}
+
 /** Runs `file` (the binary or a link to it) built for `arch`, under qemu-user for foreign architectures. */
 export function runDist(arch: DistArch, file: string, args: string[], opts: RunOptions = {}): SpawnSyncReturns<string> {
   const runner = RUNNERS[arch];
