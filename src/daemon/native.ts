@@ -19,6 +19,8 @@ export interface NativeSpawnOptions {
   setuidError: string | null;
   redirectStderr: boolean;
   minfds: number;
+  /** capacity for the output pipes (F_SETPIPE_SZ), 0 = kernel default */
+  pipeSize?: number;
 }
 
 export interface NativeSpawnResult {

@@ -247,7 +247,8 @@ export class Subprocess {
         {
           output: (data) => {
             if (this.host.events.has('processOutput')) {
-              this.host.events.emit('processOutput', { name: this.name, group: this.group, channel, pid: this.pid, data });
+              // the chunk is a view of the shared read buffer: listeners get their own copy
+              this.host.events.emit('processOutput', { name: this.name, group: this.group, channel, pid: this.pid, data: Buffer.from(data) });
             }
           },
           communication: (data) => {
@@ -267,8 +268,20 @@ export class Subprocess {
 
   private attachPipes(stdinFd: number, stdoutFd: number, stderrFd: number): void {
     const reader = (fd: number, channel: 'stdout' | 'stderr'): Socket => {
-      const s = new Socket({ fd, readable: true, writable: false });
-      s.on('data', (chunk: Buffer) => this.channels[channel]?.feed(chunk));
+      // libuv reads straight into one shared buffer (no allocation per chunk);
+      // the channel consumes it synchronously and copies what it keeps
+      const s = new Socket({
+        fd,
+        readable: true,
+        writable: false,
+        onread: {
+          buffer: readBuffer(),
+          callback: (n: number, buf: Uint8Array) => {
+            this.channels[channel]?.feed(Buffer.from(buf.buffer, buf.byteOffset, n));
+            return true;
+          },
+        },
+      } as ConstructorParameters<typeof Socket>[0]);
       s.on('error', () => {});
       return s;
     };
@@ -302,7 +315,7 @@ export class Subprocess {
         }
         if (n <= 0) break;
         total += n;
-        this.channels[channel]?.feed(Buffer.from(buf.subarray(0, n)));
+        this.channels[channel]?.feed(buf.subarray(0, n));
       }
     }
   }
@@ -598,6 +611,13 @@ export class Subprocess {
     this.closePipes();
     this.closeChannels();
   }
+}
+
+let sharedReadBuffer: Buffer | null = null;
+/** One 1 MiB buffer for every pipe read: reads are consumed before the next one starts. */
+function readBuffer(): Buffer {
+  if (!sharedReadBuffer) sharedReadBuffer = Buffer.allocUnsafe(1024 * 1024);
+  return sharedReadBuffer;
 }
 
 function describeErrno(code: string | undefined): string {

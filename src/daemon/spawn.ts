@@ -128,6 +128,9 @@ export class SpawnFailure extends Error {
   }
 }
 
+/** 1 MiB: the default /proc/sys/fs/pipe-max-size, so unprivileged daemons get it too. */
+const OUTPUT_PIPE_SIZE = 1024 * 1024;
+
 export function spawnChild(req: SpawnRequest): NativeSpawnResult {
   const native = requireNative();
   const { config } = req;
@@ -159,6 +162,7 @@ export function spawnChild(req: SpawnRequest): NativeSpawnResult {
       setuidError,
       redirectStderr: config.redirect_stderr,
       minfds: req.minfds,
+      pipeSize: OUTPUT_PIPE_SIZE,
     });
   } catch (e) {
     const err = e as Error & { code?: string };

@@ -24,7 +24,7 @@ export interface ChannelSettings {
 }
 
 export interface ChannelHooks {
-  /** every chunk as logged (after strip_ansi) */
+  /** every chunk as logged (after strip_ansi); a view valid only during the call */
   output(data: Buffer): void;
   /** a complete capture-mode payload */
   communication(data: Buffer): void;
@@ -83,13 +83,16 @@ export class ChannelLog {
     this.capture = s.captureMaxbytes > 0 ? [] : null;
   }
 
-  /** Data read from the pipe. */
+  /**
+   * Data read from the pipe. `data` may be a view of a buffer that is reused
+   * for the next read: anything kept beyond this call is copied.
+   */
   feed(data: Buffer): void {
     if (this.capture === null) {
       this.log(data);
       return;
     }
-    this.pending = this.pending.length ? Buffer.concat([this.pending, data]) : data;
+    this.pending = this.pending.length ? Buffer.concat([this.pending, data]) : Buffer.from(data);
     this.recordOutput();
   }
 
@@ -134,7 +137,7 @@ export class ChannelLog {
     if (!data.length) return;
     if (this.capturemode && this.capture) {
       // BoundIO: on overflow keep the newest bytes
-      this.capture.push(data);
+      this.capture.push(Buffer.from(data));
       this.captureLen += data.length;
       const max = this.s.captureMaxbytes;
       if (this.captureLen > max) {

@@ -6,6 +6,8 @@
 // maxbytes by one chunk, as in Supervisor.
 import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 
+const PIECE = 128 * 1024;
+
 export class LogFile {
   private fd = -1;
   private size = 0;
@@ -35,6 +37,18 @@ export class LogFile {
   write(data: Buffer | string): void {
     if (this.fd < 0) return;
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    // Supervisor writes what one read returned (at most 128 KiB) and then
+    // checks the size; writing in pieces of that size keeps its bound
+    // (a file exceeds maxbytes by less than 128 KiB) whatever we read at once.
+    for (let start = 0; start < buf.length; start += PIECE) {
+      const piece = buf.subarray(start, Math.min(buf.length, start + PIECE));
+      this.writeAll(piece);
+      this.size += piece.length;
+      if (this.maxbytes > 0 && this.regular && this.size >= this.maxbytes) this.rollover();
+    }
+  }
+
+  private writeAll(buf: Buffer): void {
     let off = 0;
     let spins = 0;
     while (off < buf.length) {
@@ -46,8 +60,6 @@ export class LogFile {
         throw e;
       }
     }
-    this.size += buf.length;
-    if (this.maxbytes > 0 && this.regular && this.size >= this.maxbytes) this.rollover();
   }
 
   private rollover(): void {

@@ -241,6 +241,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   int32_t uid = prop_int(env, opts, "uid", -1);
   int32_t gid = prop_int(env, opts, "gid", -1);
   int32_t minfds = prop_int(env, opts, "minfds", 1024);
+  int32_t pipe_size = prop_int(env, opts, "pipeSize", 0);
   int redirect = prop_bool(env, opts, "redirectStderr");
   gid_t *groups = NULL;
   uint32_t ngroups = 0;
@@ -315,6 +316,12 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   set_nonblock(in[1]);
   set_nonblock(out[0]);
   if (err[0] >= 0) set_nonblock(err[0]);
+  /* A larger output pipe lets a fast writer run ahead and the daemon drain
+   * many chunks per wake-up. Best effort: the default 64 KiB stays if refused. */
+  if (pipe_size > 0) {
+    fcntl(out[0], F_SETPIPE_SZ, pipe_size);
+    if (err[0] >= 0) fcntl(err[0], F_SETPIPE_SZ, pipe_size);
+  }
 
   napi_create_object(env, &result);
   napi_value n;
