@@ -133,6 +133,39 @@ for (const arch of distArches()) {
     }
   });
 
+  // Daemonizing re-runs the binary; under qemu-user that needs binfmt, so x64 only.
+  if (arch === 'x64') {
+    t('supervisord -c started through a link on PATH daemonizes as supervisord, and supervisorctl stops it', () => {
+      withTmp((dir) => {
+        for (const name of ['supervisord', 'supervisorctl']) symlinkSync(bin, join(dir, name));
+        const conf = join(dir, 'supervisord.conf');
+        writeFileSync(
+          conf,
+          `[unix_http_server]\nfile=${dir}/s.sock\n[supervisord]\nlogfile=${dir}/d.log\npidfile=${dir}/d.pid\nchildlogdir=${dir}\n` +
+            `[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
+            `[supervisorctl]\nserverurl=unix://${dir}/s.sock\n[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n`,
+        );
+        const env = cleanEnv({ PATH: `${dir}:${process.env.PATH}`, TSV_NATIVE_CACHE: join(dir, 'native') });
+        // The foreground parent returns once the daemon serves.
+        const start = runDist(arch, join(dir, 'supervisord'), ['-c', conf], { env, argv0: 'supervisord' });
+        assert.equal(start.status, 0, start.stdout + start.stderr);
+        const pid = Number(readFileSync(join(dir, 'd.pid'), 'utf8'));
+        try {
+          assert.deepEqual(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').slice(0, 3), ['supervisord', '-c', conf]);
+          const st = runDist(arch, join(dir, 'supervisorctl'), ['-c', conf, 'status'], { env, argv0: 'supervisorctl' });
+          assert.match(st.stdout, /^sleeper\s+RUNNING/, st.stdout + st.stderr);
+        } finally {
+          const down = runDist(arch, join(dir, 'supervisorctl'), ['-c', conf, 'shutdown'], { env, argv0: 'supervisorctl' });
+          assert.equal(down.status, 0, down.stdout + down.stderr);
+          // shutdown answers before the daemon has exited; wait for it so the temp dir can go.
+          const deadline = Date.now() + 20_000;
+          while (existsSync(`/proc/${pid}`) && Date.now() < deadline) spawnSync('sleep', ['0.1']);
+          assert.ok(!existsSync(`/proc/${pid}`), 'the daemon did not exit');
+        }
+      });
+    });
+  }
+
   t('config check on the demo config gives the same result as the npm build', () => {
     const conf = join(root, 'demo/supervisord.conf');
     const r = runDist(arch, bin, ['config', 'check', '-c', conf]);

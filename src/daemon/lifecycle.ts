@@ -20,6 +20,7 @@ import { applyFlags, parseFlags, UsageError, USAGE, type DaemonFlags } from './o
 import { loadNative, nativeLoadError, requireNative } from './native';
 import { SupervisorState } from './states';
 import { serveRpc } from '../rpc/serve';
+import { selfCommand } from '../native/sea';
 
 /** The Supervisor version tsv answers as (supervisord -v, getSupervisorVersion). */
 export const SUPERVISOR_VERSION = '4.2.5';
@@ -365,8 +366,10 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
 /** Foreground parent of a daemonizing start: wait until the daemon serves or fails. */
 function daemonizeAndWait(): Promise<number> {
   return new Promise((resolve) => {
-    const args = [...process.execArgv, ...process.argv.slice(1)];
-    const child = spawn(process.execPath, args, {
+    // selfCommand: in a single executable argv[1] is not a script but the name it was started as.
+    const self = selfCommand();
+    const child = spawn(self.file, [...self.args, ...process.argv.slice(2)], {
+      argv0: self.argv0,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
       env: { ...process.env, [STATUS_FD_ENV]: '3' },

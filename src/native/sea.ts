@@ -34,3 +34,14 @@ export function embeddedBytes(entry: EmbeddedAddon): Uint8Array {
   }
   throw new Error('the build recorded neither an asset nor inline bytes');
 }
+
+/**
+ * How to start this program again with other arguments. Under Node that is
+ * node, its flags and the script; a single executable is the binary alone, and
+ * its argv[1] is the argv[0] it was started with, so passing that on as argv0
+ * keeps a link's name (and so the personality: supervisord, supervisorctl).
+ */
+export function selfCommand(): { file: string; args: string[]; argv0?: string } {
+  if (__filename === process.execPath) return { file: process.execPath, args: [], argv0: process.argv[1] };
+  return { file: process.execPath, args: [...process.execArgv, process.argv[1]] };
+}
