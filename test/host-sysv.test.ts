@@ -10,6 +10,8 @@ import { Container, containerSupport, daemonSetup, diffLists, fileList } from '.
 const support = containerSupport();
 const PROGRAMS = `[program:ticker]
 command=/bin/sh -c "while :; do echo tick; sleep 1; done"
+; the shell and its sleep go together
+stopasgroup=true
 stopwaitsecs=3
 `;
 

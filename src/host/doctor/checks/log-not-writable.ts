@@ -3,10 +3,10 @@
 // log to a file themselves, and tsv's pre-created log files), the daemon's
 // user for its main log. chmod on /var/log/tsv or a root-owned log file left
 // by a manual run are the usual causes.
-import { chmodSync, chownSync, existsSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canWriteOrCreate } from '../../access';
-import { principalFor } from '../../accounts';
+import { canAccess, canWriteOrCreate } from '../../access';
+import { ROOT, principalFor } from '../../accounts';
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -34,32 +34,45 @@ export const logNotWritable: Check = {
     if (blocked.length === 0) return ok(this.id, `${ctx.facts.logs.length} log file(s) writable by their users`);
     const ownedDirs = new Set(ctx.manifest?.dirs.map((d) => d.path) ?? []);
     const isRoot = ctx.caller.uid === 0;
-    const fixable = isRoot && blocked.every((b) => b.blocker === b.log.path || ownedDirs.has(b.blocker));
+    // What repairs each one: a missing file is created for its user (as install
+    // does), a file is given to its user, a directory install made gets its mode back.
+    const remedy = (b: Blocked): { kind: 'create' | 'chown' | 'chmod' | 'manual'; text: string } => {
+      if (b.blocker === b.log.path) return { kind: 'chown', text: `chown ${b.who} ${b.log.path} && chmod u+w ${b.log.path}` };
+      if (b.blocker === dirname(b.log.path) && !existsSync(b.log.path) && canAccess(b.blocker, principalFor(b.log.user) ?? ROOT, 'x').ok) {
+        return { kind: 'create', text: `install -m 0640 -o ${b.who} /dev/null ${b.log.path}` };
+      }
+      if (ownedDirs.has(b.blocker)) return { kind: 'chmod', text: `chmod 0755 ${b.blocker}` };
+      return { kind: 'manual', text: `let ${b.who} through ${b.blocker} (chmod, or move the log)` };
+    };
+    const fixable = isRoot && blocked.every((b) => remedy(b).kind !== 'manual');
     const describe = (b: Blocked): string => `${b.log.process ? `${b.log.process.name} ${b.log.channel}` : 'main log'} ${b.log.path}: ${b.reason}`;
     return {
       id: this.id,
       status: 'problem',
       found: blocked.map(describe).join('; '),
-      why: "a program that writes its log as its user= fails to open it (and often exits at once); the file may have been created by root in a manual run, or the directory's mode changed",
-      fix: blocked
-        .map((b) => (b.blocker === b.log.path ? `chown ${b.who} ${b.log.path} && chmod u+w ${b.log.path}` : `chmod 0755 ${b.blocker}`))
-        .filter((v, i, a) => a.indexOf(v) === i)
-        .join('; '),
+      why: "a program that writes its log as its user= cannot open it (and often exits at once); tsv install gives each program's user its log file, and a chmod, an rm or a manual run as root undoes that",
+      fix: [...new Set(blocked.map((b) => remedy(b).text))].join('; '),
       apply: fixable
         ? () => {
             const done: string[] = [];
             for (const b of blocked) {
-              if (b.blocker === b.log.path) {
-                const who = principalFor(b.log.user);
-                if (!who) continue;
-                chownSync(b.log.path, who.uid, who.gid);
-                chmodSync(b.log.path, (statSync(b.log.path).mode & 0o777) | 0o600);
-                done.push(`gave ${b.log.path} to ${who.name}`);
-              } else if (!done.includes(`set ${b.blocker} to 0755`)) {
-                // a directory tsv install created: back to the mode it made it with
-                chmodSync(b.blocker, 0o755);
-                done.push(`set ${b.blocker} to 0755`);
+              const who = principalFor(b.log.user);
+              if (!who) continue;
+              const r = remedy(b);
+              if (r.kind === 'chmod') {
+                if (!done.includes(`set ${b.blocker} to 0755`)) {
+                  chmodSync(b.blocker, 0o755);
+                  done.push(`set ${b.blocker} to 0755`);
+                }
+                // the directory may also have hidden a missing file
+                if (existsSync(b.log.path)) continue;
               }
+              if (r.kind === 'create' || (r.kind === 'chmod' && !existsSync(b.log.path))) {
+                writeFileSync(b.log.path, '', { mode: 0o640, flag: 'a' });
+              }
+              chownSync(b.log.path, who.uid, who.gid);
+              chmodSync(b.log.path, (statSync(b.log.path).mode & 0o777) | 0o600);
+              done.push(`gave ${b.log.path} to ${who.name}`);
             }
             return done.join('; ');
           }
