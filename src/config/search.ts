@@ -1,11 +1,20 @@
 // Which config file is used when -c is not given: /etc/tsv/supervisord.conf
 // first, then Supervisor's own search path, in Supervisor's order.
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
-/** The directory Supervisor calls `here` for the search: two levels above the program. */
+/**
+ * The directory Supervisor calls `here` for the search: two levels above the
+ * program. Python sees the script's path; a binary started from PATH sees a
+ * bare name, which is looked up in PATH the way the shell found it.
+ */
 function programHere(argv0: string): string {
-  return dirname(dirname(argv0));
+  let program = argv0;
+  if (!program.includes('/')) {
+    const hit = (process.env.PATH ?? '').split(':').map((d) => join(d || '.', program)).find((p) => existsSync(p));
+    program = hit ?? process.execPath;
+  }
+  return dirname(dirname(resolve(program)));
 }
 
 export function configSearchPaths(argv0: string = process.argv[1] ?? process.execPath): string[] {

@@ -3,7 +3,6 @@
 // `getent` only for names not found there (LDAP, sssd), so the common case
 // costs no process.
 import { readFileSync } from 'node:fs';
-import { spawnSync } from 'node:child_process';
 
 export interface UserEntry {
   name: string;
@@ -73,6 +72,8 @@ function getent(db: 'passwd' | 'group', key: string): string | null {
   const cacheKey = `${db}\0${key}`;
   const cached = getentCache.get(cacheKey);
   if (cached !== undefined) return cached;
+  // Required here, not at the top: the ctl reads configs on every start and rarely needs it.
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const r = spawnSync('getent', [db, key], { encoding: 'utf8', timeout: 5000 });
   const line = r.status === 0 && r.stdout ? r.stdout.split('\n')[0] : null;
   getentCache.set(cacheKey, line);
