@@ -116,10 +116,14 @@ export interface ExecOptions {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** What runs as PID 1: systemd, sysvinit running OpenRC, or nothing (sleep). */
+export type InitKind = 'systemd' | 'sysvinit' | 'none';
+
 /**
  * One container on an overlay of a cached root. `boot: true` runs systemd
  * as PID 1; `boot: false` runs only `sleep infinity` (a machine where no init
- * system runs, for scripts run directly).
+ * system runs, for scripts run directly); `init: 'sysvinit'` boots sysvinit,
+ * which runs OpenRC (the openrc root).
  */
 export class Container {
   readonly name: string;
@@ -133,7 +137,7 @@ export class Container {
 
   private constructor(
     readonly lower: string,
-    readonly boot: boolean,
+    readonly init: InitKind,
   ) {
     this.name = `tsvt${process.pid}x${++counter}`;
     this.dir = mkdtempSync(join(tmpdir(), 'tsv-host-'));
@@ -143,9 +147,13 @@ export class Container {
     live.add(this);
   }
 
-  static async create(variant: RootVariant, opts: { boot: boolean }): Promise<Container> {
-    const c = new Container(ensureRoot(variant), opts.boot);
-    return c;
+  get boot(): boolean {
+    return this.init === 'systemd';
+  }
+
+  static async create(variant: RootVariant, opts: { boot: boolean } | { init: InitKind }): Promise<Container> {
+    const init: InitKind = 'init' in opts ? opts.init : opts.boot ? 'systemd' : 'none';
+    return new Container(ensureRoot(variant), init);
   }
 
   /** A path inside the container, as seen from the host. */
@@ -157,7 +165,9 @@ export class Container {
   async start(): Promise<number> {
     const t0 = Date.now();
     const args = ['-q', '-D', this.merged, '--register=no', '--keep-unit', '-M', this.name];
-    if (this.boot) args.push('-b', '--console=passive');
+    if (this.init === 'systemd') args.push('-b', '--console=passive');
+    // nspawn -b would prefer systemd's binary, so sysvinit is started by path
+    else if (this.init === 'sysvinit') args.push('--console=passive', '/sbin/init');
     else args.push('--as-pid2', '-E', `PATH=${PATH_IN}`, '/bin/sleep', 'infinity');
     const child = spawn('systemd-nspawn', args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.nspawn = child;
@@ -191,6 +201,15 @@ export class Container {
       const r = this.exec(['systemctl', 'is-system-running', '--wait'], { timeoutMs: 120_000 });
       const state = r.stdout.trim();
       if (state !== 'running' && state !== 'degraded') throw new Error(`boot ended in state "${state}": ${r.stderr}\n${this.nspawnLog}`);
+    } else if (this.init === 'sysvinit') {
+      // booted: OpenRC has entered the default runlevel and finished it
+      for (;;) {
+        const level = this.sh('cat /run/openrc/softlevel 2>/dev/null').stdout.trim();
+        const busy = this.processes().some((p) => /^(\/sbin\/openrc|\/bin\/sh \/etc\/init\.d\/rc)/.test(p.cmdline));
+        if (level === 'default' && !busy) break;
+        if (this.nspawn === null || Date.now() - t0 > 60_000) throw new Error(`OpenRC did not reach the default runlevel:\n${this.nspawnLog}`);
+        await sleep(50);
+      }
     } else {
       // wait until the leader has exec'd into the container's init stub
       for (let i = 0; i < 500 && this.exec(['true']).status !== 0; i++) await sleep(10);
@@ -213,7 +232,7 @@ export class Container {
   async reboot(): Promise<{ exitCode: number | null; ms: number }> {
     const t0 = Date.now();
     const exited = this.waitExit(60_000);
-    this.exec(['systemctl', 'reboot']);
+    this.exec(this.init === 'systemd' ? ['systemctl', 'reboot'] : ['reboot']);
     const exitCode = await exited;
     await this.start();
     return { exitCode, ms: Date.now() - t0 };
@@ -292,7 +311,8 @@ export class Container {
   async stop(): Promise<void> {
     if (this.nspawn) {
       const exited = this.waitExit(20_000).catch(() => null);
-      if (this.boot) this.exec(['systemctl', 'poweroff'], { timeoutMs: 10_000 });
+      if (this.init === 'systemd') this.exec(['systemctl', 'poweroff'], { timeoutMs: 10_000 });
+      else if (this.init === 'sysvinit') this.exec(['poweroff'], { timeoutMs: 20_000 });
       else this.nspawn.kill('SIGTERM');
       const code = await exited;
       if (code === null && this.nspawn) {
@@ -357,8 +377,20 @@ function readChildren(pid: number): number[] {
   }
 }
 
-// Paths whose contents change by merely running a machine.
-const VOLATILE = [/^\/(proc|sys|dev|run|tmp|var\/tmp)(\/|$)/, /^\/var\/log\/journal(\/|$)/, /^\/var\/lib\/systemd(\/|$)/, /^\/var\/cache(\/|$)/, /^\/etc\/[^/]+-$/, /^\/var\/log\/(wtmp|btmp|lastlog)$/, /^\/var\/lib\/dbus(\/|$)/];
+// Paths whose contents change by merely running a machine: kernel and
+// runtime filesystems, journals and login records, the init systems' own
+// state and caches (systemd's, OpenRC's dependency cache in /usr/lib/rc/cache,
+// sysvinit's rotated boot logs), and shadow-utils' backup files (/etc/group-).
+const VOLATILE = [
+  /^\/(proc|sys|dev|run|tmp|var\/tmp)(\/|$)/,
+  /^\/var\/log\/journal(\/|$)/,
+  /^\/var\/lib\/systemd(\/|$)/,
+  /^\/var\/cache(\/|$)/,
+  /^\/etc\/[^/]+-$/,
+  /^\/var\/log\/(wtmp|btmp|lastlog|dmesg(\.\d+)?(\.gz)?)$/,
+  /^\/var\/lib\/dbus(\/|$)/,
+  /^\/usr\/lib\/rc\/cache(\/|$)/,
+];
 
 /** Every path in the machine (minus volatile ones) with its type, owner and mode. */
 export function fileList(c: Container): Map<string, string> {
