@@ -9,8 +9,8 @@
 // NODE_EXTRA_CA_CERTS is removed from the children's environment (it costs
 // node ~55 ms per start); run this script itself with it unset too.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RpcClient } from '../../src/rpc/client';
 import { decodeMethodResponse, encodeMethodResponse } from '../../src/rpc/xmlrpc';
@@ -29,11 +29,23 @@ function median(xs: number[]): number {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 }
 
-function timeRun(argv: string[], cwd: string): number {
+const cpuSamples = new Map<string, number[]>();
+
+/** Wall time of one run; its CPU time (user+sys, via /usr/bin/time) is kept under `key`. */
+function timeRun(argv: string[], cwd: string, key?: string): number {
+  const timeFile = join(cwd, 'time.out');
+  const useTime = key !== undefined && existsSync('/usr/bin/time');
+  const full = useTime ? ['/usr/bin/time', '-f', '%U %S', '-o', timeFile, ...argv] : argv;
   const t0 = performance.now();
-  const r = spawnSync(argv[0] as string, argv.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  const r = spawnSync(full[0] as string, full.slice(1), { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const t = performance.now() - t0;
   if (r.status !== 0 && r.status !== 3) throw new Error(`${argv.join(' ')} exited ${r.status}: ${r.stdout}${r.stderr}`);
+  if (useTime) {
+    const [u, s] = readFileSync(timeFile, 'utf8').trim().split(/\s+/).slice(-2).map(Number);
+    const list = cpuSamples.get(key) ?? [];
+    list.push(((u ?? 0) + (s ?? 0)) * 1000);
+    cpuSamples.set(key, list);
+  }
   return t;
 }
 
@@ -86,8 +98,8 @@ stderr_logfile=NONE
     const pyT: number[] = [];
     const tsT: number[] = [];
     for (let i = 0; i < RUNS; i++) {
-      pyT.push(timeRun(py, dir));
-      tsT.push(timeRun(ts, dir));
+      pyT.push(timeRun(py, dir, 'py'));
+      tsT.push(timeRun(ts, dir, 'ts'));
     }
 
     // The server's share: what both clients wait for (fresh connection each time, as each CLI run has).
@@ -135,6 +147,8 @@ stderr_logfile=NONE
       { input: body, encoding: 'utf8' },
     ).stdout.trim();
 
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    console.log(`(load average ${load} on ${cpus().length} CPUs)`);
     const mPy = median(pyT);
     const mTs = median(tsT);
     const mServer = median(serverT);
@@ -146,6 +160,12 @@ stderr_logfile=NONE
     console.log(
       `  client side (wall - server): supervisorctl ${f(mPy - mServer)}, tsv ctl ${f(mTs - mServer)}   ratio ${((mTs - mServer) / (mPy - mServer)).toFixed(2)}x`,
     );
+    const pyCpu = cpuSamples.get('py');
+    const tsCpu = cpuSamples.get('ts');
+    if (pyCpu && tsCpu) {
+      // CPU time is steadier than wall time on a busy machine (/usr/bin/time has 10 ms resolution).
+      console.log(`  CPU (user+sys) of the client: supervisorctl ${f(median(pyCpu))}, tsv ctl ${f(median(tsCpu))}   ratio ${(median(tsCpu) / median(pyCpu)).toFixed(2)}x`);
+    }
     console.log(`start-up only (-h), median of ${RUNS} (ms)`);
     console.log(`  supervisorctl -h          ${f(median(pyH))}`);
     console.log(`  tsv ctl -h                ${f(median(tsH))}   ratio ${(median(tsH) / median(pyH)).toFixed(2)}x`);

@@ -26,7 +26,8 @@ export class LineInput {
   private readonly queue: string[] = [];
   private eof = false;
   private waiter: Waiter | null = null;
-  private muted = false;
+  /** While reading a secret: the prompt to keep showing, everything else typed is hidden. */
+  private muted: string | null = null;
   private historyLines: string[];
 
   constructor(opts: LineInputOptions) {
@@ -54,7 +55,9 @@ export class LineInput {
     const write = rlInternal._writeToOutput?.bind(this.rl);
     if (write) {
       rlInternal._writeToOutput = (s: string): void => {
-        if (!this.muted) write(s);
+        if (this.muted === null) write(s);
+        else if (s.startsWith(this.muted)) write(this.muted);
+        else if (s === '\r\n') write(s); // Enter
       };
     }
     this.rl.on('history', (h: string[]) => {
@@ -103,14 +106,11 @@ export class LineInput {
   /** Like readLine, without echoing what is typed (getpass). */
   async readSecret(prompt: string): Promise<string | null> {
     if (!this.terminal) return this.readLine(prompt);
-    process.stdout.write(prompt);
-    this.rl.setPrompt('');
-    this.muted = true;
+    this.muted = prompt;
     try {
-      return await this.readLine('');
+      return await this.readLine(prompt);
     } finally {
-      this.muted = false;
-      process.stdout.write('\n');
+      this.muted = null;
     }
   }
 

@@ -33,10 +33,10 @@ export const TSV_CTL: CtlClient = { argv: [process.execPath, join(ROOT, 'build/t
 
 /** Child environment: no NODE_EXTRA_CA_CERTS (it slows node by ~55 ms), stable locale and no colour. */
 export function clientEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8', ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NO_COLOR;
-  return env;
+  return { ...env, ...extra };
 }
 
 export interface CtlFixture {
@@ -105,6 +105,10 @@ autostart=false
 [program:manual]
 command=/bin/sleep 100000
 autostart=false
+startsecs=0
+
+[program:colors]
+command=/bin/sh -c "printf '\\033[31mred\\033[0m plain\\n' && exec /bin/sleep 100000"
 startsecs=0
 
 [program:nolog]

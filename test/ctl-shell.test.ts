@@ -1,0 +1,150 @@
+// What `tsv ctl` does on a terminal and beyond supervisorctl: the interactive
+// shell on a real pty (completion, history file, password prompt on 401,
+// Ctrl-C), colours, --json, and text supervisorctl itself cannot show.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { TSV_CTL, clientEnv, runClient, startCtlFixture } from './helpers/ctl-oracle';
+import type { CtlFixture } from './helpers/ctl-oracle';
+import { plain, runOnPty } from './helpers/ctl-pty';
+
+const skip = existsSync('/usr/bin/supervisord') && existsSync('/usr/bin/python3') ? false : 'needs Supervisor and /usr/bin/python3';
+let fx: CtlFixture;
+
+before(async () => {
+  if (!skip) fx = await startCtlFixture();
+});
+after(async () => {
+  await fx?.stop();
+});
+
+const ctl = (...args: string[]): string[] => [...TSV_CTL.argv, '-c', fx.conf, ...args];
+
+test('shell on a terminal: status first, coloured states, prompt, quit exits 0', { skip }, async () => {
+  const r = await runOnPty(ctl(), [{ expect: 'supervisor> ' }, { send: 'quit\r' }], clientEnv());
+  assert.ok(r.ok, plain(r.output));
+  assert.equal(r.code, 0);
+  assert.match(r.output, /\x1b\[32mRUNNING\x1b\[39m/);
+  assert.match(r.output, /\x1b\[31m\x1b\[1mFATAL/);
+  assert.match(plain(r.output), /sleeper {26}RUNNING {3}pid \d+, uptime/);
+});
+
+test('NO_COLOR and pipes get plain text', { skip }, async () => {
+  const r = await runOnPty(ctl('status', 'sleeper'), [{ expect: 'RUNNING' }], clientEnv({ NO_COLOR: '1' }));
+  assert.ok(r.ok);
+  assert.doesNotMatch(r.output, /\x1b\[/);
+  const piped = await runClient(TSV_CTL, ['-c', fx.conf, 'status']);
+  assert.doesNotMatch(piped.stdout, /\x1b/);
+});
+
+test('completion of actions, process names and group:*', { skip }, async () => {
+  const r = await runOnPty(
+    ctl(),
+    [
+      { expect: 'supervisor> ' },
+      // One key per write: readline does not complete inside pasted text.
+      { send: 'sta', pause: 0.2 },
+      { send: '\t', pause: 0.2 },
+      { send: '\t', expect: 'start.*status' },
+      // "statu" + Tab, "sle" + Tab: if either did not complete, the line is not `status sleeper`.
+      { send: 'tu', pause: 0.2 },
+      { send: '\t', pause: 0.2 },
+      { send: 'sle', pause: 0.2 },
+      { send: '\t', pause: 0.2 },
+      { send: '\r', expect: 'sleeper +.*RUNNING[^\\n]*\\n.*supervisor> ' },
+      { send: 'stop mul', pause: 0.2 },
+      { send: '\t', pause: 0.2 },
+      { send: '\t', expect: 'multi:multi_00 .*multi:\\* .*multi:multi_02 ' },
+      { send: '\x15quit\r' },
+    ],
+    clientEnv(),
+  );
+  assert.ok(r.ok, `step ${r.failed}: ${JSON.stringify(plain(r.output).slice(-600))}`);
+  assert.equal(r.code, 0);
+});
+
+test('history file: commands are saved and recalled with the up arrow', { skip }, async () => {
+  const hist = join(fx.dir, 'history');
+  writeFileSync(hist, 'avail\n');
+  const r1 = await runOnPty(ctl('-r', hist), [{ expect: 'supervisor> ' }, { send: 'version\r', expect: '\\d+\\.\\d+' }, { send: 'quit\r' }], clientEnv());
+  assert.ok(r1.ok, plain(r1.output));
+  assert.deepEqual(readFileSync(hist, 'utf8').split('\n').filter(Boolean), ['avail', 'version', 'quit']);
+  const r2 = await runOnPty(
+    ctl('-r', hist),
+    [{ expect: 'supervisor> ' }, { send: '\x1b[A\x1b[A', expect: 'version' }, { send: '\r', expect: '\\d+\\.\\d+\\.\\d+' }, { send: 'quit\r' }],
+    clientEnv(),
+  );
+  assert.ok(r2.ok, plain(r2.output));
+});
+
+test('history_file from the [supervisorctl] section', { skip }, async () => {
+  const conf = join(fx.dir, 'hist.conf');
+  writeFileSync(conf, `[supervisorctl]\nserverurl=unix://${fx.sock}\nhistory_file=%(here)s/hist-from-conf\n`);
+  const r = await runOnPty([...TSV_CTL.argv, '-c', conf], [{ expect: 'supervisor> ' }, { send: 'pid\r', expect: '\\d+' }, { send: 'exit\r' }], clientEnv());
+  assert.ok(r.ok, plain(r.output));
+  assert.deepEqual(readFileSync(join(fx.dir, 'hist-from-conf'), 'utf8').split('\n').filter(Boolean), ['pid', 'exit']);
+});
+
+test('401 in the shell asks for a username and a password (not echoed), then retries', { skip }, async () => {
+  const r = await runOnPty(
+    [...TSV_CTL.argv, '-s', `http://127.0.0.1:${fx.port}`],
+    [
+      { expect: 'Server requires authentication.*Username:' },
+      { send: 'user\r', expect: 'Password:' },
+      { send: 'secret\r', expect: 'sleeper +.*RUNNING.*supervisor> ' },
+      { send: 'quit\r' },
+    ],
+    clientEnv(),
+  );
+  assert.ok(r.ok, `step ${r.failed}: ${plain(r.output)}`);
+  assert.doesNotMatch(r.output, /secret/);
+  assert.match(plain(r.output), /Password:\n/);
+  assert.equal(r.code, 0);
+});
+
+test('Ctrl-C: stops tail -f and returns to the prompt; at the prompt leaves the shell', { skip }, async () => {
+  const r = await runOnPty(
+    ctl(),
+    [
+      { expect: 'supervisor> ' },
+      { send: 'tail -f noisy\r', expect: 'out-line-2' },
+      { send: '\x03', expect: 'supervisor> ' },
+      { send: '\x03' },
+    ],
+    clientEnv(),
+  );
+  assert.ok(r.ok, `step ${r.failed}: ${plain(r.output)}`);
+  assert.equal(r.code, 0);
+});
+
+test('--json for status, avail and pid', { skip }, async () => {
+  const s = await runClient(TSV_CTL, ['-c', fx.conf, 'status', '--json', 'sleeper', 'multi:*', 'nosuch']);
+  assert.equal(s.code, 4);
+  assert.equal(s.stderr, 'nosuch: ERROR (no such process)\n');
+  const rows = JSON.parse(s.stdout) as Array<{ namespec: string; statename: string; pid: number }>;
+  assert.deepEqual(
+    rows.map((x) => x.namespec),
+    ['sleeper', 'multi:multi_00', 'multi:multi_01', 'multi:multi_02'],
+  );
+  assert.ok(rows.every((x) => x.statename === 'RUNNING' && x.pid > 0));
+  const a = await runClient(TSV_CTL, ['-c', fx.conf, 'avail', '--json']);
+  assert.equal(a.code, 0);
+  const conf = JSON.parse(a.stdout) as Array<{ namespec: string; inuse: boolean; autostart: boolean }>;
+  assert.deepEqual(
+    conf.filter((x) => x.namespec === 'manual').map((x) => [x.inuse, x.autostart]),
+    [[true, false]],
+  );
+  const p = await runClient(TSV_CTL, ['-c', fx.conf, 'pid', '--json']);
+  assert.ok((JSON.parse(p.stdout) as { supervisord: number }).supervisord > 0);
+  const pa = await runClient(TSV_CTL, ['-c', fx.conf, 'pid', '--json', 'sleeper', 'manual']);
+  assert.equal(pa.code, 7);
+  const pids = JSON.parse(pa.stdout) as Array<{ name: string; pid: number }>;
+  assert.equal(pids[1]?.pid, 0);
+});
+
+test('tail shows log text with ANSI colours (supervisorctl dies with ExpatError there)', { skip }, async () => {
+  const r = await runClient(TSV_CTL, ['-c', fx.conf, 'tail', 'colors']);
+  assert.equal(r.code, 0);
+  assert.equal(r.stdout, '\x1b[31mred\x1b[0m plain\n\n');
+});
