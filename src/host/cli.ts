@@ -16,6 +16,12 @@ function report(name: string, err: unknown): number {
     process.stderr.write(`tsv ${name}: ${err.message}\n${err.detail ? indent(err.detail) + '\n' : ''}`);
     return err instanceof UsageError ? 2 : 1;
   }
+  // A file the system refused us (EACCES, EROFS, ENOSPC ...): say which, no stack.
+  const e = err as NodeJS.ErrnoException;
+  if (e instanceof Error && typeof e.code === 'string' && e.syscall) {
+    process.stderr.write(`tsv ${name}: ${e.message}\n`);
+    return 1;
+  }
   throw err;
 }
 

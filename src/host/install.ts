@@ -197,6 +197,8 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   const spec = buildSpec(scope, layout, configFile, tsv, daemon, facts);
   let changed = false;
   for (const f of backend.files(spec)) {
+    // ~/.config/systemd/user, /etc/tmpfiles.d, ~/Library/LaunchAgents may not exist yet
+    ex.ensureDir({ path: dirname(f.path), mode: 0o755, removal: 'uninstall' }, false);
     const outcome = ex.writeFile(f, manifest.files.some((m) => m.path === f.path));
     if (outcome === 'created' || outcome === 'updated') changed = true;
   }

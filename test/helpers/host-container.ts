@@ -29,7 +29,7 @@ import { dirname, join } from 'node:path';
 import { repoRoot } from './common';
 
 export const CACHE = process.env.TSV_TEST_ROOT_CACHE ?? '/var/cache/tsv-test/roots';
-export type RootVariant = 'base' | 'supervisor' | 'openrc';
+export type RootVariant = 'base' | 'supervisor' | 'openrc' | 'userpam';
 
 const PATH_IN = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -70,7 +70,8 @@ function inRoot(root: string, script: string): string {
 /**
  * The cached root for a variant, built when missing: `base` is debootstrap
  * minbase + systemd; `supervisor` adds Debian's supervisor package (the oracle
- * daemon, disabled); `openrc` swaps systemd-sysv for sysvinit-core + openrc.
+ * daemon, disabled); `openrc` swaps systemd-sysv for sysvinit-core + openrc;
+ * `userpam` adds libpam-systemd, which per-user systemd managers need.
  */
 export function ensureRoot(variant: RootVariant): string {
   const name = variant === 'base' ? 'bookworm-amd64' : `bookworm-amd64-${variant}`;
@@ -89,8 +90,11 @@ export function ensureRoot(variant: RootVariant): string {
     writeFileSync(join(partial, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
     if (variant === 'supervisor') {
       inRoot(partial, 'apt-get update -qq && apt-get install -y -qq --no-install-recommends supervisor >/dev/null && rm -f /etc/systemd/system/multi-user.target.wants/supervisor.service && apt-get clean');
-    } else {
+    } else if (variant === 'openrc') {
       inRoot(partial, 'apt-get update -qq && apt-get install -y -qq --no-install-recommends sysvinit-core openrc >/dev/null && apt-get clean');
+    } else {
+      // pam_systemd: without it user@UID.service gets no XDG_RUNTIME_DIR and per-user managers fail
+      inRoot(partial, 'apt-get update -qq && apt-get install -y -qq --no-install-recommends libpam-systemd >/dev/null && apt-get clean');
     }
     rmSync(join(partial, 'usr/sbin/policy-rc.d'));
   }
@@ -239,7 +243,7 @@ export class Container {
   }
 
   exec(argv: string[], opts: ExecOptions = {}): ExecResult {
-    const env = ['PATH=' + PATH_IN, 'LANG=C.UTF-8', 'TERM=dumb', ...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`)];
+    const env = ['PATH=' + PATH_IN, 'LANG=C.UTF-8', 'TERM=dumb'];
     let cmd = argv;
     if (opts.user) {
       env.push(`HOME=/`, `USER=${opts.user}`, `LOGNAME=${opts.user}`);
@@ -247,6 +251,8 @@ export class Container {
     } else {
       env.push('HOME=/root', 'USER=root');
     }
+    // given variables win (env keeps the last of a name)
+    env.push(...Object.entries(opts.env ?? {}).map(([k, v]) => `${k}=${v}`));
     const r = spawnSync('nsenter', ['-t', String(this.leader), '-a', '--', '/usr/bin/env', '-i', ...env, ...cmd], {
       encoding: 'utf8',
       input: opts.input,

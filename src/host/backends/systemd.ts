@@ -31,6 +31,8 @@ export function renderUnit(spec: ServiceSpec): string {
     stopTimeout: spec.stopTimeoutSec,
     system: spec.scope === 'system',
     runDirShown: spec.runDir,
+    // a per-user socket is for its user alone
+    runDirMode: spec.scope === 'system' ? '0755' : '0700',
     wantedBy: spec.scope === 'system' ? 'multi-user.target' : 'default.target',
   });
 }
@@ -44,7 +46,13 @@ export function tmpfilesPath(spec: ServiceSpec): string {
 export function renderTmpfiles(spec: ServiceSpec): string {
   // %t is the user's runtime directory in user-tmpfiles.d
   const dir = spec.scope === 'user' && process.env.XDG_RUNTIME_DIR && spec.runDir.startsWith(process.env.XDG_RUNTIME_DIR) ? `%t${spec.runDir.slice(process.env.XDG_RUNTIME_DIR.length)}` : spec.runDir.replace(/%/g, '%%');
-  return renderTemplate('tsv.tmpfiles', { header: generatedHeader('tsv.tmpfiles'), runDir: dir });
+  return renderTemplate('tsv.tmpfiles', {
+    header: generatedHeader('tsv.tmpfiles'),
+    runDir: dir,
+    runDirMode: spec.scope === 'system' ? '0755' : '0700',
+    // "-": the user the user-tmpfiles run as
+    owner: spec.scope === 'system' ? 'root' : '-',
+  });
 }
 
 /** Splits an Exec*= value the way systemd does (quotes, backslash escapes, %% and $$). */
