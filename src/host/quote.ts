@@ -3,6 +3,8 @@
 // is quoted where it is put into a template, so a path with a space, a quote,
 // a `%` or a `$` means the same thing to the init system as it did to us.
 
+import { HostError } from './types';
+
 const SH_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** One POSIX shell word. */
@@ -26,8 +28,18 @@ export function systemdQuote(s: string): string {
   return `"${escaped.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
+/**
+ * The executable of an Exec*= line: systemd expands specifiers there but not
+ * variables, and refuses quotes and backslashes in it outright.
+ */
+export function systemdExecutable(path: string): string {
+  if (/['"\\\x00-\x1f]/.test(path)) throw new HostError(`systemd cannot run a program whose path contains quotes, backslashes or control characters: ${JSON.stringify(path)}`, 'install tsv (and node) under a plainer path, or pass --tsv-path');
+  const escaped = path.replace(/%/g, '%%');
+  return /\s/.test(escaped) ? `"${escaped}"` : escaped;
+}
+
 export function systemdJoin(argv: readonly string[]): string {
-  return argv.map(systemdQuote).join(' ');
+  return argv.map((a, i) => (i === 0 ? systemdExecutable(a) : systemdQuote(a))).join(' ');
 }
 
 /**

@@ -27,6 +27,15 @@ export function renderOpenrc(spec: ServiceSpec): string {
   });
 }
 
+/** The daemon command a script runs: command= and the words of command_args= (which openrc-run evaluates). */
+export function openrcCommand(text: string): string[] | null {
+  const cmd = text.match(/^command=(.*)$/m);
+  const args = text.match(/^command_args=(.*)$/m);
+  if (!cmd) return null;
+  const argWords = args ? shSplit(shSplit(args[1])[0] ?? '') : [];
+  return [...shSplit(cmd[1]), ...argWords];
+}
+
 function inDefaultRunlevel(): boolean {
   return existsSync(`/etc/runlevels/default/${SERVICE_NAME}`);
 }
@@ -93,11 +102,6 @@ export const openrcBackend: Backend = {
 
   installedCommand() {
     if (!existsSync(OPENRC_SCRIPT)) return null;
-    const text = readFileSync(OPENRC_SCRIPT, 'utf8');
-    const cmd = text.match(/^command=(.*)$/m);
-    const args = text.match(/^command_args=(.*)$/m);
-    if (!cmd) return null;
-    const argWords = args ? shSplit(shSplit(args[1])[0] ?? '') : [];
-    return [...shSplit(cmd[1]), ...argWords];
+    return openrcCommand(readFileSync(OPENRC_SCRIPT, 'utf8'));
   },
 };

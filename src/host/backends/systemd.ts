@@ -59,7 +59,8 @@ export function renderTmpfiles(spec: ServiceSpec): string {
 export function splitExecLine(value: string): string[] {
   const out: string[] = [];
   let i = 0;
-  const s = value.trim().replace(/^[-@:+!]+/, '');
+  // the prefixes (-, @, :, +, !) sit before the executable's absolute path
+  const s = value.trim().replace(/^[-@:+!|]+(?=["'/])/, '');
   while (i < s.length) {
     while (i < s.length && /\s/.test(s[i])) i++;
     if (i >= s.length) break;
@@ -76,7 +77,9 @@ export function splitExecLine(value: string): string[] {
       else if (/\s/.test(c)) break;
       else word += c;
     }
-    out.push(word.replace(/%%/g, '%').replace(/\$\$/g, '$'));
+    // variables are not expanded in the executable, so only its %% is an escape
+    word = word.replace(/%%/g, '%');
+    out.push(out.length === 0 ? word : word.replace(/\$\$/g, '$'));
   }
   return out;
 }
