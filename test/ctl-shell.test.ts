@@ -118,6 +118,22 @@ test('Ctrl-C: stops tail -f and returns to the prompt; at the prompt leaves the 
   assert.equal(r.code, 0);
 });
 
+test('fg: lines typed go to the process, its output comes back, Ctrl-C leaves', { skip }, async () => {
+  const r = await runOnPty(
+    ctl(),
+    [
+      { expect: 'supervisor> ' },
+      { send: 'fg echo\r', expect: 'Press Ctrl-C to exit' },
+      { send: 'hello from fg\r', expect: 'hello from fg.*hello from fg' },
+      { send: '\x03', expect: 'Exiting foreground.*supervisor> ' },
+      { send: 'quit\r' },
+    ],
+    clientEnv(),
+  );
+  assert.ok(r.ok, `step ${r.failed}: ${plain(r.output)}`);
+  assert.equal(r.code, 0);
+});
+
 test('--json for status, avail and pid', { skip }, async () => {
   const s = await runClient(TSV_CTL, ['-c', fx.conf, 'status', '--json', 'sleeper', 'multi:*', 'nosuch']);
   assert.equal(s.code, 4);

@@ -57,6 +57,11 @@ export class Controller {
     this.completer = c;
   }
 
+  /** History for the line reader (the shell sets it before the first read). */
+  historyToLoad: string[] | undefined;
+  /** Running the interactive shell: an uncaught Ctrl-C leaves it with exit 0, as supervisorctl's does. */
+  inShell = false;
+
   /** The shared line reader (stdin), created on first use. */
   lines(): LineInput {
     if (!this.input) {
@@ -69,15 +74,9 @@ export class Controller {
     return this.input;
   }
 
-  historyToLoad: string[] | undefined;
-
   /** raw_input(prompt); null at end of input. */
   rawInput(prompt: string): Promise<string | null> {
     return this.lines().readLine(prompt);
-  }
-
-  hasLineInput(): boolean {
-    return this.input !== null;
   }
 
   /**
@@ -88,7 +87,8 @@ export class Controller {
     const previous = this.abortCurrent;
     this.abortCurrent = abort;
     const onSigint = (): void => this.interrupt();
-    const installSignal = !this.input || !this.input.terminal;
+    // The shell routes Ctrl-C itself (readline event or its own listener).
+    const installSignal = !this.inShell;
     if (installSignal) process.on('SIGINT', onSigint);
     try {
       return await run();
@@ -107,8 +107,13 @@ export class Controller {
       return;
     }
     if (this.input && this.input.interruptRead()) return;
-    // Nothing to interrupt gracefully: behave like an unhandled SIGINT.
+    // Nothing to interrupt gracefully (an RPC is under way): end the program
+    // the way supervisorctl's KeyboardInterrupt does.
     this.close();
+    if (this.inShell) {
+      this.io.write('\n');
+      process.exit(0);
+    }
     process.exit(130);
   }
 
@@ -237,10 +242,6 @@ export class Controller {
   default(line: string): void {
     this.output(`*** Unknown syntax: ${line}`);
     this.exitstatus = ExitStatus.GENERIC;
-  }
-
-  lineHistory(): string[] | null {
-    return this.input ? this.input.history() : null;
   }
 
   close(): void {

@@ -73,6 +73,10 @@ export async function runShell(ctl: Controller): Promise<void> {
   const completer = makeCompleter(ctl);
   ctl.setCompleter(completer.complete);
   const input = ctl.lines();
+  ctl.inShell = true;
+  // On a terminal readline turns Ctrl-C into an event; otherwise it is a signal.
+  const onSigint = (): void => ctl.interrupt();
+  if (!input.terminal) process.on('SIGINT', onSigint);
   const queue = ['status'];
   try {
     for (;;) {
@@ -88,6 +92,7 @@ export async function runShell(ctl: Controller): Promise<void> {
     if (!(err instanceof Interrupted)) throw err;
     ctl.output('');
   } finally {
+    process.removeListener('SIGINT', onSigint);
     saveHistory(historyFile, input.terminal ? input.history() : loaded);
   }
 }

@@ -111,6 +111,10 @@ startsecs=0
 command=/bin/sh -c "printf '\\033[31mred\\033[0m plain\\n' && exec /bin/sleep 100000"
 startsecs=0
 
+[program:echo]
+command=/bin/cat
+startsecs=0
+
 [program:nolog]
 command=/bin/sleep 100000
 autostart=false
