@@ -193,3 +193,42 @@ describe('host: tsv install --boot under real systemd', { skip: support ?? false
     assert.deepEqual(diffLists(before0, fileList(c)), []);
   });
 });
+
+describe('host: install refuses to call a broken service installed', { skip: support ?? false }, () => {
+  const setup = support ? null : daemonSetup();
+  let c: Container;
+
+  before(async () => {
+    c = await Container.create(setup!.variant, { boot: true });
+    await c.start();
+    c.installTsv();
+  });
+  after(async () => {
+    await c?.destroy();
+  });
+
+  test('a config error stops install before anything is enabled, naming file and line', () => {
+    c.writeFile('/etc/tsv/supervisord.conf', '[supervisord]\nlogfile=/var/log/tsv/tsv.log\nnodaemon=maybe\n');
+    const r = c.exec(['tsv', 'install', '--boot', ...setup!.installFlags]);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /the config \/etc\/tsv\/supervisord\.conf has an error; nothing was enabled/);
+    assert.match(r.stderr, /\/etc\/tsv\/supervisord\.conf:3: \[supervisord\] nodaemon/);
+    assert.equal(c.sh('test -e /etc/systemd/system/tsv.service').status, 1);
+    // the config (and /etc/tsv) were the test's, not install's
+    c.must('rm -r /etc/tsv');
+    assert.equal(c.exec(['tsv', 'uninstall', '--purge']).status, 0);
+  });
+
+  test('a daemon that exits at once: install fails and shows what systemd and the journal say', () => {
+    const r = c.exec(['tsv', 'install', '--boot', '--daemon-command', '/bin/false']);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /tsv install: start tsv now failed/);
+    assert.match(r.stderr, /what the init system says:/);
+    assert.match(r.stderr, /journalctl -u tsv\.service/);
+    assert.match(r.stderr, /ExecStart=\/bin\/false|status=1\/FAILURE/);
+    // what was done is in the manifest, so it can be undone
+    const u = c.exec(['tsv', 'uninstall', '--purge']);
+    assert.equal(u.status, 0, u.stdout + u.stderr);
+    assert.equal(c.sh('test -e /etc/systemd/system/tsv.service || test -e /etc/tsv').status, 1);
+  });
+});

@@ -42,6 +42,6 @@ export async function waitReadyCommand(opts: WaitReadyOptions, output: Output): 
     if (!opts.quiet) output.out(`ready: ${serverurl} answers (${r.state}${r.pid ? `, pid ${r.pid}` : ''})\n`);
     return 0;
   }
-  if (!opts.quiet) output.err(`not ready after ${opts.timeoutSec}s: ${r.message}\n`);
+  if (!opts.quiet) output.err(r.code === 'EXITED' ? `not ready: ${r.message}\n` : `not ready after ${opts.timeoutSec}s: ${r.message}\n`);
   return 1;
 }
