@@ -31,6 +31,10 @@ const IDENT_RE = /^[A-Za-z0-9_]*/;
 
 export class Controller {
   exitstatus: number = ExitStatus.SUCCESS;
+  /** History for the line reader (the shell sets it before the first read). */
+  historyToLoad: string[] | undefined;
+  /** Running the interactive shell: an uncaught Ctrl-C leaves it with exit 0, as supervisorctl's does. */
+  inShell = false;
   readonly options: CtlOptions;
   readonly io: ControllerIO;
   private client: RpcClient | null = null;
@@ -56,11 +60,6 @@ export class Controller {
   setCompleter(c: Completer): void {
     this.completer = c;
   }
-
-  /** History for the line reader (the shell sets it before the first read). */
-  historyToLoad: string[] | undefined;
-  /** Running the interactive shell: an uncaught Ctrl-C leaves it with exit 0, as supervisorctl's does. */
-  inShell = false;
 
   /** The shared line reader (stdin), created on first use. */
   lines(): LineInput {
