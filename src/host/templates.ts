@@ -32,19 +32,33 @@ export function templateDirCandidates(): string[] {
   return list;
 }
 
-export function templatesDir(): string {
+export function templatesDir(): string | null {
   for (const d of templateDirCandidates()) if (existsSync(join(d, 'tsv.service.mustache'))) return d;
-  throw new HostError('the init script templates (initscripts/*.mustache) were not found', `looked in ${templateDirCandidates().join(', ')}; set TSV_INITSCRIPTS`);
+  return null;
 }
 
-export function templatePath(name: TemplateName): string {
-  return join(templatesDir(), `${name}.mustache`);
+/** A single executable carries the templates as node:sea assets named initscripts/<file>. */
+function seaAsset(key: string): string | null {
+  try {
+    const sea = require('node:sea') as { isSea(): boolean; getAsset(key: string, encoding: string): string };
+    return sea.isSea() ? sea.getAsset(key, 'utf8') : null;
+  } catch {
+    return null;
+  }
+}
+
+export function templateText(name: TemplateName): string {
+  const dir = templatesDir();
+  if (dir) return readFileSync(join(dir, `${name}.mustache`), 'utf8');
+  const embedded = seaAsset(`initscripts/${name}.mustache`);
+  if (embedded !== null) return embedded;
+  throw new HostError('the init script templates (initscripts/*.mustache) were not found', `looked in ${templateDirCandidates().join(', ')} and in this binary; set TSV_INITSCRIPTS`);
 }
 
 export type View = Record<string, unknown>;
 
 export function renderTemplate(name: TemplateName, view: View): string {
-  const text = readFileSync(templatePath(name), 'utf8');
+  const text = templateText(name);
   const escape = ESCAPES[name];
   return Mustache.render(text, view, {}, { escape: (v: unknown) => escape(String(v)) });
 }

@@ -26,7 +26,9 @@ function isSea(): boolean {
 /** The program that is running right now. */
 export function runningProgram(): TsvProgram {
   const script = process.argv[1];
-  if (!isSea() && script && isNodeBinary(process.execPath)) {
+  // In a single executable the injected script's __filename is the binary (src/native/sea.ts).
+  const single = __filename === process.execPath || isSea();
+  if (!single && script && isNodeBinary(process.execPath)) {
     return { kind: 'node-script', node: process.execPath, script: resolve(script) };
   }
   return { kind: 'binary', path: process.execPath };
