@@ -323,6 +323,15 @@ export class EngineApi {
     this.update();
     const [group, proc] = this.groupAndProcess(name);
     if (!proc) return this.startProcessGroup(group.name, wait);
+    return this.startOne(name, proc, wait);
+  }
+
+  /**
+   * startProcess for one process: throws or answers at once, or returns the
+   * wait (Supervisor's deferred callback). Group operations tell the two
+   * apart, as Supervisor does, to order their results.
+   */
+  private startOne(name: string, proc: Subprocess, wait: boolean): true | Promise<true> {
     try {
       proc.checkCommand();
     } catch (e) {
@@ -332,17 +341,31 @@ export class EngineApi {
     if (RUNNING_STATES.has(proc.state)) throw new SupervisorFault('ALREADY_STARTED', name);
     if (proc.state === ProcessState.UNKNOWN) throw new SupervisorFault('FAILED', `${name} is in an unknown process state`);
     proc.spawn();
-    // Supervisor reaps at once so an immediate crash is reported now
-    this.engine.reap();
+    // Supervisor reaps here too, but its fork returns before the child has
+    // even exec'd, so a crash is practically always reported by the wait; our
+    // spawn returns after exec, when a fast crasher may already be gone, and
+    // reaping it here would turn the wait into an immediate answer (which
+    // reorders group results and changes supervisorctl's exit status).
     if (proc.spawnerr) throw new SupervisorFault('SPAWN_ERROR', name);
     proc.transition();
     if (!wait || proc.state === ProcessState.RUNNING) return true;
+    return this.waitStarted(name, proc);
+  }
+
+  private async waitStarted(name: string, proc: Subprocess): Promise<true> {
     for (;;) {
       await proc.nextChange();
       // re-read: the state moved while we waited
       const state = proc.state as ProcessState;
-      if (proc.spawnerr) throw new SupervisorFault('SPAWN_ERROR', name);
-      if (state !== ProcessState.STARTING && state !== ProcessState.RUNNING) throw new SupervisorFault('ABNORMAL_TERMINATION', name);
+      const fault = proc.spawnerr ? 'SPAWN_ERROR' : state !== ProcessState.STARTING && state !== ProcessState.RUNNING ? 'ABNORMAL_TERMINATION' : null;
+      if (fault) {
+        // Supervisor answers from its loop after the transition pass that
+        // follows the exit (BACKOFF -> FATAL when out of retries): let the
+        // engine's queued pass run first, so the client never sees the
+        // in-between state
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        throw new SupervisorFault(fault, name);
+      }
       if (state === ProcessState.RUNNING) return true;
     }
   }
@@ -352,23 +375,33 @@ export class EngineApi {
     const group = this.engine.groups.get(name);
     if (!group) throw new SupervisorFault('BAD_NAME', name);
     const procs = this.engine.allProcesses().filter(([g]) => g === group);
-    return this.allFunc(procs, (p) => !RUNNING_STATES.has(p.state), (spec) => this.startProcess(spec, wait));
+    return this.allFunc(procs, (p) => !RUNNING_STATES.has(p.state), (spec, p) => this.startOne(spec, p, wait));
   }
 
   async startAllProcesses(wait = true): Promise<ProcessResult[]> {
     this.update();
-    return this.allFunc(this.engine.allProcesses(), (p) => !RUNNING_STATES.has(p.state), (spec) => this.startProcess(spec, wait));
+    return this.allFunc(this.engine.allProcesses(), (p) => !RUNNING_STATES.has(p.state), (spec, p) => this.startOne(spec, p, wait));
   }
 
   async stopProcess(name: string, wait = true): Promise<true | ProcessResult[]> {
     this.update();
     const [group, proc] = this.groupAndProcess(name);
     if (!proc) return this.stopProcessGroup(group.name, wait);
+    return this.stopOne(name, proc, wait);
+  }
+
+  /** stopProcess for one process: throws or answers at once, or returns the wait. */
+  private stopOne(name: string, proc: Subprocess, wait: boolean): true | Promise<true> {
     if (!RUNNING_STATES.has(proc.state)) throw new SupervisorFault('NOT_RUNNING', name);
     const msg = proc.stop();
     if (msg !== null) throw new SupervisorFault('FAILED', msg);
-    this.engine.reap();
-    if (!wait) return true;
+    // no immediate reap (Supervisor's finds nothing this soon after the kill;
+    // ours could, and would reorder group results): the exit comes by SIGCHLD
+    if (!wait || STOPPED_STATES.has(proc.state)) return true;
+    return this.waitStopped(proc);
+  }
+
+  private async waitStopped(proc: Subprocess): Promise<true> {
     while (!STOPPED_STATES.has(proc.state)) {
       proc.stopReport();
       const report = setInterval(() => proc.stopReport(), 2000);
@@ -386,12 +419,12 @@ export class EngineApi {
     const group = this.engine.groups.get(name);
     if (!group) throw new SupervisorFault('BAD_NAME', name);
     const procs = this.engine.allProcesses().filter(([g]) => g === group);
-    return this.allFunc(procs, (p) => RUNNING_STATES.has(p.state), (spec) => this.stopProcess(spec, wait));
+    return this.allFunc(procs, (p) => RUNNING_STATES.has(p.state), (spec, p) => this.stopOne(spec, p, wait));
   }
 
   async stopAllProcesses(wait = true): Promise<ProcessResult[]> {
     this.update();
-    return this.allFunc(this.engine.allProcesses(), (p) => RUNNING_STATES.has(p.state), (spec) => this.stopProcess(spec, wait));
+    return this.allFunc(this.engine.allProcesses(), (p) => RUNNING_STATES.has(p.state), (spec, p) => this.stopOne(spec, p, wait));
   }
 
   signalProcess(name: string, signal: string | number): true | ProcessResult[] {
@@ -426,28 +459,64 @@ export class EngineApi {
     return out;
   }
 
-  /** make_allfunc: every matching process at once; results in completion order. */
+  /**
+   * make_allfunc: every matching process at once. Supervisor lists the
+   * processes answered at once first (in process order), then the waiting
+   * ones as its 50 ms polls find them done, each poll in process order. Same
+   * here: immediate answers first in process order, then the waits in
+   * completion order, those ending within 50 ms of each other in process
+   * order. (The answer is not delayed: it goes out as soon as the last
+   * process is done.)
+   */
   private async allFunc(
     procs: [ProcessGroup, Subprocess][],
     predicate: (p: Subprocess) => boolean,
-    fn: (spec: string) => Promise<unknown>,
+    fn: (spec: string, proc: Subprocess) => true | Promise<true>,
   ): Promise<ProcessResult[]> {
     const results: ProcessResult[] = [];
-    const pending: Promise<void>[] = [];
-    for (const [g, p] of procs) {
-      if (!predicate(p)) continue;
+    const result = (g: ProcessGroup, p: Subprocess, e?: SupervisorFault): ProcessResult =>
+      e ? { name: p.name, group: g.name, status: e.code, description: e.text } : { name: p.name, group: g.name, status: Faults.SUCCESS, description: 'OK' };
+    const waits: Promise<void>[] = [];
+    const ready = new Map<number, ProcessResult>();
+    let window: NodeJS.Timeout | null = null;
+    const flush = (): void => {
+      if (window) clearTimeout(window);
+      window = null;
+      for (const i of [...ready.keys()].sort((a, b) => a - b)) results.push(ready.get(i) as ProcessResult);
+      ready.clear();
+    };
+    const settle = (i: number, r: ProcessResult): void => {
+      ready.set(i, r);
+      window ??= setTimeout(flush, 50);
+    };
+    procs.forEach(([g, p], i) => {
+      if (!predicate(p)) return;
       const spec = namespec(g.name, p.name);
-      pending.push(
-        fn(spec).then(
-          () => void results.push({ name: p.name, group: g.name, status: Faults.SUCCESS, description: 'OK' }),
+      let out: true | Promise<true>;
+      try {
+        this.update();
+        out = fn(spec, p);
+      } catch (e) {
+        if (!(e instanceof SupervisorFault)) throw e;
+        results.push(result(g, p, e));
+        return;
+      }
+      if (out === true) {
+        results.push(result(g, p));
+        return;
+      }
+      waits.push(
+        out.then(
+          () => settle(i, result(g, p)),
           (e: unknown) => {
             if (!(e instanceof SupervisorFault)) throw e;
-            results.push({ name: p.name, group: g.name, status: e.code, description: e.text });
+            settle(i, result(g, p, e));
           },
         ),
       );
-    }
-    await Promise.all(pending);
+    });
+    await Promise.all(waits);
+    flush();
     return results;
   }
 

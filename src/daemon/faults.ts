@@ -32,7 +32,8 @@ export class SupervisorFault extends Error {
   readonly text: string;
 
   constructor(name: FaultName, detail?: string | null) {
-    const text = detail === undefined ? name : `${name}: ${detail === null ? 'None' : detail}`;
+    // RPCError(code, None) has no detail: 'NO_FILE', not 'NO_FILE: None'
+    const text = detail === undefined || detail === null ? name : `${name}: ${detail}`;
     super(text);
     this.name = 'SupervisorFault';
     this.faultName = name;
