@@ -37,6 +37,12 @@ export class LogFile {
   write(data: Buffer | string): void {
     if (this.fd < 0) return;
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (this.maxbytes <= 0 || !this.regular) {
+      // no rotation: one write for the whole chunk
+      this.writeAll(buf);
+      this.size += buf.length;
+      return;
+    }
     // Supervisor writes what one read returned (at most 128 KiB) and then
     // checks the size; writing in pieces of that size keeps its bound
     // (a file exceeds maxbytes by less than 128 KiB) whatever we read at once.
