@@ -82,6 +82,8 @@ function errorPage(code: number): string {
   ].join('\r\n');
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 const sha256 = (s: string | Buffer): Buffer => createHash('sha256').update(s).digest();
 
 /** Equal strings, in time independent of where they differ. */
@@ -341,10 +343,13 @@ export class RpcHttpServer {
     this.withBody(req, res, st, (body) => {
       let call;
       try {
-        call = decodeMethodCall(body, { maxBytes: this.limits.maxBody, maxDepth: this.limits.maxDepth });
+        // Supervisor decodes the body as strict UTF-8 before parsing it
+        const text = utf8.decode(body);
+        call = decodeMethodCall(text, { maxBytes: this.limits.maxBody, maxDepth: this.limits.maxDepth });
       } catch (e) {
-        if (!(e instanceof XmlRpcParseError)) throw e;
-        this.opts.logger?.error(`XML-RPC request data ${excerpt(body)} is invalid: ${e.kind === 'NOT_XMLRPC' || e.kind === 'MALFORMED' ? 'unmarshallable' : e.message}`);
+        if (!(e instanceof XmlRpcParseError) && !(e instanceof TypeError)) throw e;
+        const why = e instanceof XmlRpcParseError && e.kind !== 'NOT_XMLRPC' && e.kind !== 'MALFORMED' ? e.message : 'unmarshallable';
+        this.opts.logger?.error(`XML-RPC request data ${excerpt(body)} is invalid: ${why}`);
         this.error(res, 400);
         return;
       }
