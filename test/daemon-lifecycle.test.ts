@@ -147,6 +147,28 @@ test('stale socket after kill -9 is unlinked and replaced; stale pidfile replace
   }
 });
 
+test('socket chmod and chown from [unix_http_server] are applied', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('chown to another user needs root');
+    return;
+  }
+  const dir = new TempDir();
+  const cfg = dir.file(
+    'supervisord.conf',
+    `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\n` +
+      `[unix_http_server]\nfile=${dir.join('s.sock')}\nchmod=0770\nchown=nobody:nogroup\n`,
+  );
+  try {
+    assert.equal(daemonSync(['-c', cfg]).status, 0);
+    const st = lstatSync(dir.join('s.sock'));
+    assert.equal(st.mode & 0o777, 0o770);
+    assert.equal(st.uid, Number(readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'))!.split(':')[2]));
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
 test('socket file deleted under a running daemon is re-created', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, '');
