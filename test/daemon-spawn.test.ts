@@ -4,10 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { TempDir, writeConf, load, startEngine, waitState, type TestEngine } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { shlexSplit } from '../src/daemon/shlex';
+import { daemonSync, readPid, until } from './helpers/daemon-cli';
 
 async function runProgram(body: string, name: string, fn?: (t: TestEngine, dir: TempDir) => Promise<void>, extra = ''): Promise<TempDir> {
   const dir = new TempDir();
@@ -172,5 +173,63 @@ test('user=: uid, gid and supplementary groups match `id USER` (initgroups)', as
         // not created
       }
     }
+  }
+});
+
+test('supervisord user= (-u): the daemon drops to the user before opening logs; its children run as that user', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root to create a test user');
+    return;
+  }
+  const user = `tsvd${process.pid % 100000}`;
+  const dir = new TempDir();
+  try {
+    sh(`useradd --no-create-home --shell /bin/sh ${user}`);
+    sh(`chown ${user} ${dir.path}`);
+    const cfg = dir.file(
+      'supervisord.conf',
+      `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\nuser=${user}\n` +
+        `[program:who]\ncommand=/usr/bin/id -un\nstartsecs=0\nautorestart=false\nstdout_logfile=${dir.join('who.out')}\n`,
+    );
+    const r = daemonSync(['-c', cfg]);
+    assert.equal(r.status, 0, r.stderr);
+    await until(() => dir.read('who.out') !== '', 'who ran');
+    assert.equal(dir.read('who.out'), `${user}\n`);
+    const pid = readPid(dir.join('supervisord.pid'));
+    assert.match(readFileSync(`/proc/${pid}/status`, 'utf8'), new RegExp(`Uid:\\s+${sh(`id -u ${user}`).trim()}\\s`));
+    assert.match(dir.read('supervisord.log'), new RegExp(`INFO Set uid to user \\d+ succeeded`));
+    assert.doesNotMatch(dir.read('supervisord.log'), /Supervisor is running as root/);
+    process.kill(pid, 'SIGTERM');
+    await until(() => !existsSync(dir.join('supervisord.pid')), 'daemon exit');
+  } finally {
+    try {
+      const pid = Number(dir.read('supervisord.pid').trim());
+      if (pid) process.kill(pid, 'SIGKILL');
+    } catch {
+      // not running
+    }
+    try {
+      sh(`userdel ${user}`);
+    } catch {
+      // not created
+    }
+    dir.cleanup();
+  }
+});
+
+test('capture mode through a real process: PROCESS_COMMUNICATION payload as an event, the rest in the log', async () => {
+  const dir = new TempDir();
+  const body =
+    `[program:comm]\ncommand=/bin/sh -c 'printf "before<!--XSUPERVISOR:BEGIN-->payload<!--XSUPERVISOR:END-->after-this-is-long-enough-to-flush\\n"; sleep 1'\n` +
+    'startsecs=0\nautorestart=false\nstdout_capture_maxbytes=1KB\nstdout_logfile=%(here)s/comm.out\n';
+  const te = startEngine(load(writeConf(dir, body)));
+  try {
+    const got = await new Promise<string>((resolve) => te.engine.events.on('processCommunication', (e) => resolve(`${e.name}/${e.channel}:${e.data}`)));
+    assert.equal(got, 'comm/stdout:payload');
+    await waitState(te.engine, 'comm', ProcessState.EXITED);
+    assert.equal(dir.read('comm.out'), 'beforeafter-this-is-long-enough-to-flush\n');
+  } finally {
+    await te.close();
+    dir.cleanup();
   }
 });
