@@ -60,6 +60,8 @@ type Listener<T> = (event: T) => void;
 
 export class EventBus<E extends object = EngineEvents> {
   private readonly listeners = new Map<keyof E, Listener<never>[]>();
+  /** Where a listener's exception goes: it must never break the state machine that emitted. */
+  onListenerError: (err: unknown, type: keyof E) => void = () => {};
 
   on<K extends keyof E>(type: K, fn: Listener<E[K]>): () => void {
     const list = this.listeners.get(type) ?? [];
@@ -85,6 +87,12 @@ export class EventBus<E extends object = EngineEvents> {
     const list = this.listeners.get(type);
     if (!list || list.length === 0) return;
     // a listener may unsubscribe while we iterate
-    for (const fn of list.slice()) (fn as Listener<E[K]>)(event);
+    for (const fn of list.slice()) {
+      try {
+        (fn as Listener<E[K]>)(event);
+      } catch (err) {
+        this.onListenerError(err, type);
+      }
+    }
   }
 }

@@ -312,7 +312,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
         void servers?.ensureSockets();
       },
     ]);
-    for (const [sig, fn] of signals) process.on(sig, fn);
+    signalRouter.attach(signals);
 
     if (!sd.nodaemon && st.first) {
       logger.info('daemonizing the supervisord process');
@@ -357,7 +357,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     await engine.stopped;
     return engine.mood;
   } finally {
-    for (const [sig, fn] of signals) process.off(sig, fn);
+    signalRouter.detach();
     for (const c of cleanups) {
       try {
         c();
@@ -371,6 +371,48 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     logger.close();
   }
 }
+
+/**
+ * The daemon's signal handlers stay installed for its whole life (as
+ * Supervisor's do), so a signal that arrives between two runs of a reload is
+ * not left to Node's default action: an exit request is kept and acted on as
+ * soon as the next run has an engine.
+ */
+class SignalRouter {
+  private handlers = new Map<NodeJS.Signals, () => void>();
+  private pendingExit: NodeJS.Signals | null = null;
+  private readonly installed = new Map<NodeJS.Signals, () => void>();
+
+  install(): void {
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR2'] as NodeJS.Signals[]) {
+      const fn = (): void => {
+        const h = this.handlers.get(sig);
+        if (h) h();
+        else if (sig !== 'SIGHUP' && sig !== 'SIGUSR2') this.pendingExit = sig;
+      };
+      this.installed.set(sig, fn);
+      process.on(sig, fn);
+    }
+  }
+
+  attach(list: [NodeJS.Signals, () => void][]): void {
+    this.handlers = new Map(list);
+    const pending = this.pendingExit;
+    this.pendingExit = null;
+    if (pending) this.handlers.get(pending)?.();
+  }
+
+  detach(): void {
+    this.handlers = new Map();
+  }
+
+  uninstall(): void {
+    for (const [sig, fn] of this.installed) process.off(sig, fn);
+    this.installed.clear();
+  }
+}
+
+const signalRouter = new SignalRouter();
 
 /** Foreground parent of a daemonizing start: wait until the daemon serves or fails. */
 function daemonizeAndWait(): Promise<number> {
@@ -450,10 +492,15 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
     requireNative().closeInherited(st.statusFd !== null ? st.statusFd + 1 : 3);
     process.stdout.on('error', () => {});
     process.stderr.on('error', () => {});
-    for (;;) {
-      const mood = await runOnce(st);
-      st.first = false;
-      if (mood < SupervisorState.RESTARTING) break;
+    signalRouter.install();
+    try {
+      for (;;) {
+        const mood = await runOnce(st);
+        st.first = false;
+        if (mood < SupervisorState.RESTARTING) break;
+      }
+    } finally {
+      signalRouter.uninstall();
     }
     return 0;
   } catch (e) {

@@ -69,6 +69,8 @@ export class Subprocess {
   /** callbacks waiting for the next state change (RPC waits) */
   private waiters: (() => void)[] = [];
   private envCache: string[] | null = null;
+  /** pipes paused for a moment to batch small writes (see attachPipes) */
+  private readonly batchTimers = new Map<Socket, NodeJS.Timeout>();
 
   constructor(
     readonly config: ProcessConfig,
@@ -268,9 +270,10 @@ export class Subprocess {
 
   private attachPipes(stdinFd: number, stdoutFd: number, stderrFd: number): void {
     const reader = (fd: number, channel: 'stdout' | 'stderr'): Socket => {
+      let lastRead = 0;
       // libuv reads straight into one shared buffer (no allocation per chunk);
       // the channel consumes it synchronously and copies what it keeps
-      const s = new Socket({
+      const s: Socket = new Socket({
         fd,
         readable: true,
         writable: false,
@@ -278,7 +281,20 @@ export class Subprocess {
           buffer: readBuffer(),
           callback: (n: number, buf: Uint8Array) => {
             this.channels[channel]?.feed(Buffer.from(buf.buffer, buf.byteOffset, n));
-            return true;
+            // A child writing many small pieces back to back would wake us once
+            // per write: wait a moment and let its pipe (1 MiB) collect them.
+            const now = performance.now();
+            const busy = n < BATCH_BELOW && now - lastRead < 1;
+            lastRead = now;
+            if (!busy || this.batchTimers.has(s)) return true;
+            this.batchTimers.set(
+              s,
+              setTimeout(() => {
+                this.batchTimers.delete(s);
+                if (!s.destroyed) s.resume();
+              }, 1),
+            );
+            return false; // pause until the timer
           },
         },
       } as ConstructorParameters<typeof Socket>[0]);
@@ -324,6 +340,8 @@ export class Subprocess {
     const p = this.pipes;
     if (!p) return;
     this.pipes = null;
+    for (const t of this.batchTimers.values()) clearTimeout(t);
+    this.batchTimers.clear();
     p.stdout?.destroy();
     p.stderr?.destroy();
     if (p.stdin) p.stdin.destroy();
@@ -612,6 +630,9 @@ export class Subprocess {
     this.closeChannels();
   }
 }
+
+/** reads smaller than this, 1 ms after the previous one, mean a busy writer of small pieces */
+const BATCH_BELOW = 1024 * 1024;
 
 let sharedReadBuffer: Buffer | null = null;
 /** One 1 MiB buffer for every pipe read: reads are consumed before the next one starts. */

@@ -54,6 +54,10 @@ export class Supervisor {
     this.logger = init.logger;
     this.progname = init.progname ?? 'supervisord';
     this.stopped = new Promise((r) => (this.stoppedResolve = r));
+    this.events.onListenerError = (err, type) => {
+      const text = err instanceof Error ? (err.stack ?? err.message) : String(err);
+      this.logger.critical(`uncaught exception in a ${String(type)} event listener: ${text}`);
+    };
     const sd = init.config.supervisord;
     const minfds = init.minfds ?? sd.minfds;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
