@@ -17,7 +17,7 @@ import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import {
-  chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
+  chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -306,6 +306,15 @@ async function bundle(arch, node, addons, work) {
       assets[entry.asset] = file;
     }
     manifest.addons[name] = entry;
+  }
+  // The init system templates `tsv install` renders (src/host/templates.ts
+  // reads them back under the same keys): SEA assets, or inline text for
+  // Node 20.11, like the addons.
+  const initscripts = join(root, 'initscripts');
+  for (const f of readdirSync(initscripts).filter((n) => n.endsWith('.mustache')).sort()) {
+    const key = `initscripts/${f}`;
+    if (inline) (manifest.templates ??= {})[key] = readFileSync(join(initscripts, f), 'utf8');
+    else assets[key] = join(initscripts, f);
   }
   const out = join(work, 'tsv-sea.cjs');
   const major = node.version.split('.')[0];

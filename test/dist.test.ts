@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -270,6 +270,32 @@ for (const arch of distArches()) {
         assert.equal(readdirSync(foreign).length, 0, 'wrote into a directory that is not ours');
         const c2 = runDist(arch, bin, ['config', 'check', '-c', conf], { env });
         assert.equal(c2.status, 0, c2.stderr);
+      }
+    });
+  });
+
+  t('install --boot --dry-run renders the unit, tmpfiles, init.d script and config from the binary alone, as the npm build does', () => {
+    // A copy in an empty directory, run from /, with nothing pointing at the
+    // repository: the templates can only come from inside the binary.
+    withTmp((dir) => {
+      const copy = join(dir, 'tsv');
+      copyFileSync(bin, copy);
+      chmodSync(copy, 0o755);
+      const env = cleanEnv({ TSV_ROOT: undefined, TSV_INITSCRIPTS: undefined });
+      for (const init of ['systemd', 'sysv']) {
+        const args = ['install', '--boot', '--dry-run', '--init', init];
+        const r = runDist(arch, copy, args, { env, cwd: '/' });
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        if (init === 'systemd') {
+          assert.match(r.stdout, new RegExp(`^ExecStart=${copy} daemon -n -c /etc/tsv/supervisord\\.conf$`, 'm'));
+          assert.match(r.stdout, /^----- \/etc\/tmpfiles\.d\/tsv\.conf -----$/m);
+        } else {
+          assert.match(r.stdout, /^### BEGIN INIT INFO$/m);
+        }
+        // the same text as the npm build, which reads initscripts/ from the repository
+        const ref = spawnSync(process.execPath, [join(root, 'build/tsv.cjs'), ...args, '--tsv-path', copy], { encoding: 'utf8', env: cleanEnv(), cwd: '/' });
+        assert.equal(ref.status, 0, ref.stderr);
+        assert.equal(r.stdout, ref.stdout);
       }
     });
   });

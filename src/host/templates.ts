@@ -6,6 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mustache from 'mustache';
+import { distManifest } from '../native/manifest';
 import { xmlEscape } from './quote';
 import { HostError } from './types';
 
@@ -37,8 +38,13 @@ export function templatesDir(): string | null {
   return null;
 }
 
-/** A single executable carries the templates as node:sea assets named initscripts/<file>. */
+/**
+ * A single executable carries the templates as node:sea assets named
+ * initscripts/<file>, or (Node 20.11, no node:sea) inline in its build manifest.
+ */
 function seaAsset(key: string): string | null {
+  const inline = distManifest?.templates?.[key];
+  if (inline !== undefined) return inline;
   try {
     const sea = require('node:sea') as { isSea(): boolean; getAsset(key: string, encoding: string): string };
     return sea.isSea() ? sea.getAsset(key, 'utf8') : null;

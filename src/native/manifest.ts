@@ -19,6 +19,11 @@ export interface DistManifest {
   /** the Node version embedded in the binary */
   node: string;
   addons: Partial<Record<NativeAddonName, EmbeddedAddon>>;
+  /**
+   * initscripts/<file>.mustache → its text, for Node versions without SEA
+   * assets (20.11 on armv7l); newer builds carry them as assets of those names.
+   */
+  templates?: Record<string, string>;
 }
 
 // Replaced by the dist build (esbuild define); absent in `npm run build`.

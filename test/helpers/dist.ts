@@ -44,7 +44,7 @@ function newestMtime(path: string): number {
 /** Inputs of the binary: when one is newer than it, it is rebuilt. */
 function stale(bin: string): boolean {
   const root = repoRoot();
-  const inputs = ['src', 'scripts/dist.mjs', 'packaging/node-versions.json', 'packaging/node-checksums.txt', 'package-lock.json'];
+  const inputs = ['src', 'initscripts', 'scripts/dist.mjs', 'packaging/node-versions.json', 'packaging/node-checksums.txt', 'package-lock.json'];
   const built = statSync(bin).mtimeMs;
   return inputs.some((p) => existsSync(join(root, p)) && newestMtime(join(root, p)) > built);
 }
