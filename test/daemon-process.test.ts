@@ -178,10 +178,15 @@ test('child-side failures: chdir and exec errors go to the stderr log, exit 127'
   const dir0 = new TempDir();
   const body =
     `[program:cd]\ncommand=/bin/true\ndirectory=${dir0.join('missing')}\nstartretries=0\nstderr_logfile=${dir0.join('cd.err')}\n` +
-    `[program:ex]\ncommand=/bin/sh -c true\ndirectory=/\nstartretries=0\n`;
+    `[program:ex]\ncommand=${dir0.file('badinterp.sh', '#!/nonexistent/interpreter\n', 0o755)} arg\nstartretries=0\nstderr_logfile=${dir0.join('ex.err')}\n`;
   try {
     await withEngine(body, async ({ engine }, dir) => {
       await waitState(engine, 'cd', ProcessState.FATAL);
+      await waitState(engine, 'ex', ProcessState.FATAL);
+      assert.equal(
+        dir0.read('ex.err'),
+        `supervisor: couldn't exec ${dir0.join('badinterp.sh')}: ENOENT\nsupervisor: child process was not spawned\n`,
+      );
       assert.equal(
         dir0.read('cd.err'),
         `supervisor: couldn't chdir to ${dir0.join('missing')}: ENOENT\nsupervisor: child process was not spawned\n`,

@@ -2,6 +2,7 @@
 // printing ratios against the targets of issue #3.
 //
 //   npm run build && node build/js/bench/daemon/run.js [--only start,restart,throughput,idle,memory] [--quick]
+//        [--node-flags='--max-semi-space-size=1']
 //
 // Every measurement starts both daemons with -n on equivalent configs in
 // their own temp dirs; NODE_EXTRA_CA_CERTS is removed from the environment.
@@ -21,6 +22,9 @@ const quick = argv.includes('--quick');
 const onlyArg = argv.find((a) => a.startsWith('--only'));
 const only = onlyArg ? (onlyArg.includes('=') ? onlyArg.split('=')[1] : argv[argv.indexOf(onlyArg) + 1]).split(',') : null;
 const want = (s: string): boolean => !only || only.includes(s);
+// e.g. --node-flags=--max-semi-space-size=1: what a packaged build would pass to V8
+const nodeFlagsArg = argv.find((a) => a.startsWith('--node-flags='));
+const nodeFlags = nodeFlagsArg ? nodeFlagsArg.slice('--node-flags='.length).split(' ').filter(Boolean) : [];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const env = (): NodeJS.ProcessEnv => {
@@ -54,7 +58,7 @@ function startDaemon(impl: Impl, body: string, minfds?: number): Daemon {
   const conf = join(dir, 'supervisord.conf');
   const child =
     impl === 'tsv'
-      ? spawn(process.execPath, [TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' })
+      ? spawn(process.execPath, [...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' })
       : spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const logPath = join(dir, 'supervisord.log');
@@ -347,7 +351,7 @@ async function main(): Promise<void> {
   if (!existsSync(SUPERVISORD)) throw new Error(`${SUPERVISORD} is required (apt-get install supervisor)`);
   if (!existsSync(TSV)) throw new Error(`${TSV} missing: run npm run build first`);
   compileHelpers();
-  console.log(`bench/daemon: tsv (node ${process.version}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}`);
+  console.log(`bench/daemon: tsv (node ${process.version}${nodeFlags.length ? ' ' + nodeFlags.join(' ') : ''}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}`);
   try {
     if (want('start')) await benchStart();
     if (want('restart')) await benchRestart();
