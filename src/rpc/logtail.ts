@@ -1,7 +1,10 @@
 // tail -f over HTTP (Supervisor's tail_f_producer): send the last `head`
 // bytes of a log, then whatever is appended, following rotation (the name
 // now points at another inode: reopen and send the new file from its start)
-// and truncation ("==> File truncated <==", then the new content).
+// and truncation ("==> File truncated <==", then the new content). Unlike
+// Supervisor, which only compares sizes, a file truncated and refilled past
+// its old size before we look is noticed too: the last bytes we sent must
+// still be where we left them.
 //
 // Event-driven: inotify watches on the file and on its directory wake the
 // follower; nothing runs while the log is quiet. A client that reads slowly
@@ -21,12 +24,16 @@ export interface LogFollower {
 }
 
 const CHUNK = 64 * 1024;
+/** bytes kept from the end of what was sent, to recognise a rewritten file */
+const MARK = 32;
 const TRUNCATED = '==> File truncated <==\n';
 
 class Follower implements LogFollower {
   private fd: number | null = null;
   private ino = -1;
   private pos = 0;
+  /** the last bytes sent, ending at pos */
+  private mark: Buffer = Buffer.alloc(0);
   private dirWatch: FSWatcher | null = null;
   private fileWatch: FSWatcher | null = null;
   private draining = false;
@@ -41,6 +48,7 @@ class Follower implements LogFollower {
     if (this.fd !== null) {
       const size = fstatSync(this.fd).size;
       if (size >= head) this.pos = size - head;
+      this.remember();
     }
     const name = basename(path);
     try {
@@ -61,6 +69,7 @@ class Follower implements LogFollower {
       this.fd = openSync(this.path, 'r');
       this.ino = fstatSync(this.fd).ino;
       this.pos = 0;
+      this.mark = Buffer.alloc(0);
     } catch {
       this.fd = null;
       return;
@@ -87,6 +96,22 @@ class Follower implements LogFollower {
     this.fd = null;
   }
 
+  private remember(): void {
+    if (this.fd === null) return;
+    const n = Math.min(MARK, this.pos);
+    const buf = Buffer.alloc(n);
+    this.mark = buf.subarray(0, n ? readSync(this.fd, buf, 0, n, this.pos - n) : 0);
+  }
+
+  /** The file no longer holds what we sent before pos: it was truncated (and maybe refilled). */
+  private rewritten(size: number): boolean {
+    if (size < this.pos) return true;
+    const n = this.mark.length;
+    if (n === 0) return false;
+    const buf = Buffer.alloc(n);
+    return readSync(this.fd as number, buf, 0, n, this.pos - n) !== n || !buf.equals(this.mark);
+  }
+
   /** _follow(): the name points at another file now (rotation) */
   private follow(): void {
     let ino: number;
@@ -106,15 +131,18 @@ class Follower implements LogFollower {
       for (;;) {
         const size = fstatSync(this.fd).size;
         let ok = true;
-        if (size < this.pos) {
+        if (this.rewritten(size)) {
           this.pos = 0;
+          this.mark = Buffer.alloc(0);
           ok = this.out.write(TRUNCATED);
         } else if (size > this.pos) {
           const buf = Buffer.allocUnsafe(Math.min(CHUNK, size - this.pos));
           const n = readSync(this.fd, buf, 0, buf.length, this.pos);
           if (n <= 0) return;
           this.pos += n;
-          ok = this.out.write(buf.subarray(0, n));
+          const sent = buf.subarray(0, n);
+          this.mark = n >= MARK ? Buffer.from(sent.subarray(n - MARK)) : Buffer.concat([this.mark, sent]).subarray(-MARK);
+          ok = this.out.write(sent);
         } else {
           return;
         }

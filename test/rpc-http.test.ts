@@ -1,0 +1,285 @@
+// The HTTP layer on its own (in-process engine, real sockets, small limits):
+// status codes and pages, keep-alive and pipelining, Basic auth, request
+// deadlines and the connection cap, waits that block only their own client,
+// and tail -f following appends, rotation and truncation.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { request, type IncomingMessage } from 'node:http';
+import { createServer, type Server, type Socket } from 'node:net';
+import { EngineApi } from '../src/daemon/api';
+import type { Config } from '../src/config/model';
+import { RpcClient } from '../src/rpc/client';
+import { RpcHttpServer, authorized } from '../src/rpc/http';
+import { RpcDispatcher } from '../src/rpc/server';
+import { TempDir, load, startEngine, waitState, withTimeout, writeConf, type TestEngine } from './helpers/daemon-env';
+import { connect, post, rawRequest, rpcBody, type Target } from './helpers/raw-http';
+import { ProcessState } from '../src/daemon/states';
+
+const BODY = `
+[program:sleeper]
+command=/bin/sleep 100000
+startsecs=0
+stdout_logfile=%(here)s/sleeper.log
+
+[program:slow]
+command=/bin/sleep 100000
+startsecs=2
+autostart=false
+
+[program:nolog]
+command=/bin/sleep 100000
+autostart=false
+stdout_logfile=NONE
+stderr_logfile=%(here)s/nolog.err
+`;
+
+let dir: TempDir;
+let te: TestEngine;
+let api: EngineApi;
+const listeners: Server[] = [];
+const httpServers: RpcHttpServer[] = [];
+let open: Target;
+let authed: Target;
+let authedPlain: Target;
+let tiny: Target;
+let tinyServer: RpcHttpServer;
+
+async function serve(name: string, opts: Partial<ConstructorParameters<typeof RpcHttpServer>[0]> = {}): Promise<[Target, RpcHttpServer]> {
+  const s = new RpcHttpServer({ dispatcher: new RpcDispatcher(api, null), api, logger: null, credentials: null, ...opts });
+  const path = dir.join(`${name}.sock`);
+  const l = createServer((sock: Socket) => s.accept(sock));
+  await new Promise<void>((r) => l.listen(path, r));
+  listeners.push(l);
+  httpServers.push(s);
+  return [{ path }, s];
+}
+
+before(async () => {
+  dir = new TempDir('tsv-rpc-http-');
+  const conf = writeConf(dir, BODY.replace(/%\(here\)s/g, dir.path));
+  te = startEngine(load(conf));
+  api = new EngineApi(te.engine, {
+    pid: () => process.pid,
+    mainLogfile: () => te.engine.config.supervisord.logfile,
+    clearMainLog: () => undefined,
+    rereadConfig: (): Config => load(conf),
+    supervisorVersion: '4.2.5',
+  });
+  await waitState(te.engine, 'sleeper', ProcessState.RUNNING);
+  [open] = await serve('open');
+  const sha = createHash('sha1').update('secret').digest('hex');
+  [authed] = await serve('authed', { credentials: { username: 'user', password: `{SHA}${sha}` } });
+  [authedPlain] = await serve('plain', { credentials: { username: 'user', password: 'secret' } });
+  [tiny, tinyServer] = await serve('tiny', { limits: { requestTimeout: 300, maxConnections: 4, maxBody: 1000 } });
+});
+
+after(async () => {
+  for (const s of httpServers) s.close();
+  for (const l of listeners) l.close();
+  await te.close();
+  dir.cleanup();
+});
+
+const getReq = (path: string, extra = ''): string => `GET ${path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n${extra}\r\n`;
+
+test('status codes and pages as medusa sends them', async () => {
+  const ok = await rawRequest(open, getReq('/ok.html'));
+  assert.equal(ok.status, 200);
+  assert.equal(ok.body, 'OK');
+  assert.match(ok.head, /Content-Type: text\/plain/);
+  const nf = await rawRequest(open, getReq('/index.html'));
+  assert.equal(nf.status, 404);
+  assert.match(nf.body, /<p>Error code 404\.\r\n<p>Message: Not Found\./);
+  assert.equal((await rawRequest(open, getReq('/RPC2'))).status, 400);
+  assert.equal((await rawRequest(open, 'POST /ok.html HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')).status, 411);
+  assert.equal((await rawRequest(open, post('', { 'Content-Length': '', 'Transfer-Encoding': 'chunked' }))).status, 411);
+  assert.equal((await rawRequest(tiny, post('x'.repeat(1001)))).status, 413);
+  assert.equal((await rawRequest(open, post('<methodCall>'))).status, 400);
+  assert.equal((await rawRequest(open, post(rpcBody('')))).status, 400);
+  const dtd = await rawRequest(open, post(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>${rpcBody('supervisor.getPID').slice(22)}`));
+  assert.equal(dtd.status, 400);
+  // any path under /RPC2, %-escapes decoded first
+  const r = await rawRequest(open, Buffer.from(post(rpcBody('supervisor.getPID')).toString('latin1').replace('/RPC2', '/%52PC2/x?y=1'), 'latin1'));
+  assert.equal(r.status, 200);
+  assert.match(r.body, new RegExp(`<int>${process.pid}</int>`));
+  assert.match(r.head, /Content-Type: text\/xml/);
+});
+
+test('keep-alive (HTTP/1.1 and 1.0) and pipelined requests', async () => {
+  const body = rpcBody('supervisor.getAPIVersion');
+  const one = (version: string, conn: string): string =>
+    `POST /RPC2 HTTP/${version}\r\nHost: x\r\nContent-Length: ${body.length}\r\n${conn ? `Connection: ${conn}\r\n` : ''}\r\n${body}`;
+  // three pipelined requests on one connection, answered in order; the 1.0 one without keep-alive closes it
+  const r = await rawRequest(open, one('1.1', '') + one('1.0', 'keep-alive') + one('1.0', ''));
+  const answers = (r.head + '\r\n\r\n' + r.body).split('HTTP/1.1 200 OK').length - 1;
+  assert.equal(answers, 3);
+  assert.match(r.body, /Connection: keep-alive/i);
+});
+
+test('Basic auth: realm "default", {SHA} and plain passwords, 401 closes', async () => {
+  const basic = (u: string, p: string): string => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+  const denied = await rawRequest(authed, post(rpcBody('supervisor.getPID'), { Connection: '' }));
+  assert.equal(denied.status, 401);
+  assert.match(denied.head, /WWW-Authenticate: Basic realm="default"/);
+  assert.match(denied.head, /Connection: close/i);
+  assert.equal((await rawRequest(authed, getReq('/ok.html'))).status, 401, 'everything is behind auth');
+  assert.equal((await rawRequest(authed, getReq('/nothing'))).status, 401);
+  for (const t of [authed, authedPlain]) {
+    assert.equal((await rawRequest(t, post(rpcBody('supervisor.getPID'), { Authorization: basic('user', 'secret') }))).status, 200);
+    assert.equal((await rawRequest(t, post(rpcBody('supervisor.getPID'), { Authorization: basic('user', 'wrong') }))).status, 401);
+  }
+  const client = new RpcClient({ serverurl: `unix://${(authed as { path: string }).path}`, username: 'user', password: 'secret' });
+  try {
+    assert.equal(await client.call('supervisor.getPID'), process.pid);
+  } finally {
+    client.close();
+  }
+  const creds = { username: 'user', password: 'secret' };
+  assert.equal(authorized(basic('user', 'secret'), creds), true);
+  assert.equal(authorized(`BASIC ${Buffer.from('user:secret').toString('base64')}`, creds), true);
+  assert.equal(authorized(basic('user2', 'secret'), creds), false);
+  assert.equal(authorized(basic('user', 'secret2'), creds), false);
+  assert.equal(authorized(`Basic ${Buffer.from('usersecret').toString('base64')}`, creds), false);
+  assert.equal(authorized('Digest abc', creds), false);
+  assert.equal(authorized(undefined, creds), false);
+  assert.equal(authorized(basic('user', 'pa:ss'), { username: 'user', password: 'pa:ss' }), true);
+});
+
+function closedWithin(t: Target, data: string, ms: number): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = connect(t);
+    const t0 = performance.now();
+    s.on('error', () => {});
+    s.on('connect', () => s.write(data));
+    s.on('close', () => resolve(performance.now() - t0));
+    setTimeout(() => {
+      s.destroy();
+      reject(new Error(`connection still open after ${ms} ms`));
+    }, ms);
+  });
+}
+
+test('a request must arrive within the deadline: stalled headers or body are dropped', async () => {
+  const headersStalled = await closedWithin(tiny, 'POST /RPC2 HTTP/1.1\r\nHost: x\r\n', 3000);
+  assert.ok(headersStalled >= 250, `closed after ${headersStalled} ms`);
+  const bodyStalled = await closedWithin(tiny, 'POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n<?xml', 3000);
+  assert.ok(bodyStalled >= 250);
+  // a trickle does not extend it
+  const s = connect(tiny);
+  s.on('error', () => {});
+  const closed = new Promise<void>((r) => s.on('close', () => r()));
+  const trickle = setInterval(() => s.write('X'), 50);
+  s.write('POST /RPC2 HTTP/1.1\r\nX-Slow: ');
+  await withTimeout(closed, 3000, 'trickling connection to be closed');
+  clearInterval(trickle);
+});
+
+test('the connection cap closes the longest-idle connection, never a busy one', async () => {
+  const idle: Socket[] = [];
+  const closedOrder: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    const s = connect(tiny);
+    s.on('error', () => {});
+    s.on('close', () => closedOrder.push(i));
+    await new Promise<void>((r) => s.on('connect', () => r()));
+    idle.push(s);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await new Promise((r) => setTimeout(r, 20));
+  assert.equal(tinyServer.connectionCount, 4);
+  // a fifth client is served; the oldest idle connection made room
+  const r = await rawRequest(tiny, post(rpcBody('supervisor.getPID')));
+  assert.equal(r.status, 200);
+  await new Promise((res) => setTimeout(res, 50));
+  assert.deepEqual(closedOrder.slice(0, 1), [0]);
+  for (const s of idle) s.destroy();
+});
+
+test('a waiting start blocks only its own client', async () => {
+  const a = new RpcClient({ serverurl: `unix://${(open as { path: string }).path}` });
+  const b = new RpcClient({ serverurl: `unix://${(open as { path: string }).path}` });
+  try {
+    const t0 = performance.now();
+    const waiting = a.call('supervisor.startProcess', ['slow']);
+    let answered = 0;
+    while (performance.now() - t0 < 1000) {
+      assert.equal(await b.call('supervisor.getPID'), process.pid);
+      answered++;
+    }
+    assert.equal(await waiting, true);
+    assert.ok(performance.now() - t0 >= 2000, 'startProcess waited for startsecs');
+    assert.ok(answered > 10, `only ${answered} calls answered during the wait`);
+    assert.equal(await a.call('supervisor.stopProcess', ['slow']), true);
+  } finally {
+    a.close();
+    b.close();
+  }
+});
+
+function tailf(path: string): Promise<{ res: IncomingMessage; text: () => string; waitFor: (re: RegExp) => Promise<void> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: (open as { path: string }).path, path, headers: { Host: 'localhost' } }, (res) => {
+      let text = '';
+      const waiters: [RegExp, () => void][] = [];
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => {
+        text += d;
+        for (const w of waiters.slice()) if (w[0].test(text)) w[1]();
+      });
+      resolve({
+        res,
+        text: () => text,
+        waitFor: (re) => (re.test(text) ? Promise.resolve() : withTimeout(new Promise<void>((r) => waiters.push([re, r])), 5000, `${re} in ${JSON.stringify(text)}`)),
+      });
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('tail -f: last 1024 bytes, then appends, rotation and truncation', async () => {
+  const log = dir.join('sleeper.log');
+  writeFileSync(log, 'x'.repeat(2000) + 'END-OF-HEAD\n');
+  const t = await tailf('/logtail/sleeper');
+  assert.equal(t.res.statusCode, 200);
+  assert.equal(t.res.headers['content-type'], 'text/plain;charset=utf-8');
+  assert.equal(t.res.headers['x-accel-buffering'], 'no');
+  assert.ok(t.res.headers['last-modified']);
+  assert.equal(t.res.headers['transfer-encoding'], 'chunked');
+  await t.waitFor(/END-OF-HEAD\n$/);
+  assert.equal(t.text().length, 1024);
+  appendFileSync(log, 'appended 1\n');
+  await t.waitFor(/appended 1\n$/);
+  // rotation: the name now points at a new file, which is sent from its start
+  renameSync(log, `${log}.1`);
+  writeFileSync(log, 'fresh file\n');
+  await t.waitFor(/fresh file\n$/);
+  // truncation in place, noticed even when the file is refilled past its old size at once
+  truncateSync(log, 0);
+  appendFileSync(log, 'after truncation\n');
+  await t.waitFor(/fresh file\n==> File truncated <==\nafter truncation\n$/);
+  truncateSync(log, 0);
+  await t.waitFor(/==> File truncated <==\n$/);
+  appendFileSync(log, 'more\n');
+  await t.waitFor(/==> File truncated <==\nmore\n$/);
+  t.res.destroy();
+});
+
+test('tail -f: 404 for unknown processes, channels and missing files; GET only; /mainlogtail', async () => {
+  assert.equal((await rawRequest(open, getReq('/logtail/nosuch'))).status, 404);
+  assert.equal((await rawRequest(open, getReq('/logtail/sleeper/stdin'))).status, 404);
+  assert.equal((await rawRequest(open, getReq('/logtail/nolog'))).status, 404, 'stdout_logfile=NONE');
+  assert.equal((await rawRequest(open, getReq('/logtail/nolog/stderr'))).status, 404, 'a named log is created by the first start');
+  assert.equal((await rawRequest(open, getReq('/logtail/sleeper:*'))).status, 404);
+  assert.equal((await rawRequest(open, getReq('/logtail'))).status, 404);
+  assert.equal((await rawRequest(open, post('x').toString('latin1').replace('/RPC2', '/logtail/sleeper'))).status, 400);
+  te.engine.logger.info('a line for mainlogtail');
+  const t = await tailf('/mainlogtail');
+  assert.equal(t.res.statusCode, 200);
+  await t.waitFor(/a line for mainlogtail\n$/);
+  te.engine.logger.info('and another');
+  await t.waitFor(/and another\n$/);
+  t.res.destroy();
+});
