@@ -89,7 +89,8 @@ function usage(progname: string, msg: string): Exit {
 function readConfig(st: RunState): Config {
   let file = st.flags.configfile;
   if (!file) {
-    if (process.getuid?.() === 0) {
+    // the daemonizing parent has printed this already
+    if (process.getuid?.() === 0 && st.statusFd === null) {
       stderr(
         'UserWarning: Supervisord is running as root and it is searching for its configuration file in default locations ' +
           '(including its current working directory); you probably want to specify a "-c" argument specifying an absolute ' +
