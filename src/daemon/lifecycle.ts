@@ -420,7 +420,10 @@ function daemonizeAndWait(): Promise<number> {
   return new Promise((resolve) => {
     // selfCommand: in a single executable argv[1] is not a script but the name it was started as.
     const self = selfCommand();
-    const child = spawn(self.file, [...self.args, ...process.argv.slice(2)], {
+    // under plain node the V8 flags go on the daemon's command line (a single
+    // executable gets them from its own build configuration)
+    const v8 = self.args.length ? V8_FLAGS.filter((f) => !process.execArgv.some((a) => a.startsWith(f.split('=')[0]))) : [];
+    const child = spawn(self.file, [...v8, ...self.args, ...process.argv.slice(2)], {
       argv0: self.argv0,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
