@@ -7,7 +7,6 @@
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
 import { chmodSync, chownSync, linkSync, lstatSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import { lookup } from 'node:dns/promises';
-import { basename, dirname } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import type { InetServerConfig, ServerConfig, UnixServerConfig } from '../config/model';
 
@@ -173,9 +172,10 @@ export const placeholderHandler: ConnectionHandler = (socket) => {
 export class ServerSet {
   readonly bound: BoundServer[] = [];
   private handler: ConnectionHandler = placeholderHandler;
-  private watchers: FSWatcher[] = [];
+  private watchers = new Map<BoundServer, FSWatcher>();
   private closed = false;
   private recreating = false;
+  private again = false;
 
   constructor(private readonly log: { stale(m: string): void; info(m: string): void; warn(m: string): void }) {}
 
@@ -204,22 +204,32 @@ export class ServerSet {
     }
   }
 
+  /**
+   * Watch the socket file itself (inotify on its inode): unlinking or
+   * replacing it changes the inode's link count, which is reported even
+   * though our listening socket keeps the inode alive. Nothing else in the
+   * directory (often /tmp) wakes the daemon.
+   */
   private watch(b: BoundServer): void {
     const cfg = b.config as UnixServerConfig;
+    this.watchers.get(b)?.close();
+    this.watchers.delete(b);
     try {
-      const w = watch(dirname(cfg.file), { persistent: false }, (_event, name) => {
-        if (name === null || String(name) === basename(cfg.file)) void this.ensureSockets();
-      });
+      const w = watch(cfg.file, { persistent: false }, () => void this.ensureSockets());
       w.on('error', () => {});
-      this.watchers.push(w);
+      this.watchers.set(b, w);
     } catch {
-      // no inotify (or the directory went away): USR2 still re-creates sockets
+      // no inotify: SIGUSR2 still re-creates sockets
     }
   }
 
   /** Re-create any of our unix socket files that is gone or replaced. */
   async ensureSockets(): Promise<void> {
-    if (this.closed || this.recreating) return;
+    if (this.closed) return;
+    if (this.recreating) {
+      this.again = true;
+      return;
+    }
     this.recreating = true;
     try {
       for (const b of this.bound) {
@@ -244,6 +254,7 @@ export class ServerSet {
           b.ino = newIno;
           this.attach(b);
           old.close();
+          this.watch(b);
           this.log.info(`re-created socket file ${file} (it had been removed)`);
         } catch (e) {
           this.log.warn(`could not re-create socket file ${file}: ${(e as Error).message}`);
@@ -252,14 +263,18 @@ export class ServerSet {
     } finally {
       this.recreating = false;
     }
+    if (this.again) {
+      this.again = false;
+      await this.ensureSockets();
+    }
   }
 
   /** Stop listening and remove the socket files that are still ours. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const w of this.watchers) w.close();
-    this.watchers = [];
+    for (const w of this.watchers.values()) w.close();
+    this.watchers.clear();
     for (const b of this.bound) {
       // stop listening now; open connections end on their own
       b.server.close();
