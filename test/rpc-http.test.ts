@@ -72,7 +72,7 @@ before(async () => {
   const sha = createHash('sha1').update('secret').digest('hex');
   [authed] = await serve('authed', { credentials: { username: 'user', password: `{SHA}${sha}` } });
   [authedPlain] = await serve('plain', { credentials: { username: 'user', password: 'secret' } });
-  [tiny, tinyServer] = await serve('tiny', { limits: { requestTimeout: 300, maxConnections: 4, maxBody: 1000 } });
+  [tiny, tinyServer] = await serve('tiny', { limits: { requestTimeout: 300, maxConnections: 4, maxBody: 1000, maxBuffered: 1500 } });
 });
 
 after(async () => {
@@ -105,6 +105,19 @@ test('status codes and pages as medusa sends them', async () => {
   assert.equal(r.status, 200);
   assert.match(r.body, new RegExp(`<int>${process.pid}</int>`));
   assert.match(r.head, /Content-Type: text\/xml/);
+});
+
+test('bodies held in memory at once are bounded: 503 beyond, room again once received', async () => {
+  const held = connect(tiny);
+  held.on('error', () => {});
+  await new Promise<void>((r) => held.on('connect', () => r()));
+  held.write('POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n<?xml');
+  await new Promise((r) => setTimeout(r, 50));
+  const busy = await rawRequest(tiny, post(rpcBody('supervisor.getPID') + ' '.repeat(600)));
+  assert.equal(busy.status, 503);
+  held.destroy();
+  await new Promise((r) => setTimeout(r, 50));
+  assert.equal((await rawRequest(tiny, post(rpcBody('supervisor.getPID') + ' '.repeat(600)))).status, 200);
 });
 
 test('keep-alive (HTTP/1.1 and 1.0) and pipelined requests', async () => {

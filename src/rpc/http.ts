@@ -32,6 +32,8 @@ export interface HttpLimits {
   idleTimeout: number;
   /** open connections per server; the longest-idle one is closed to admit a new one */
   maxConnections: number;
+  /** request bodies held in memory at once, all connections together (503 above) */
+  maxBuffered: number;
 }
 
 export const DEFAULT_LIMITS: HttpLimits = {
@@ -40,6 +42,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   requestTimeout: 30_000,
   idleTimeout: 30 * 60_000,
   maxConnections: 256,
+  maxBuffered: 32 * 1024 * 1024,
 };
 
 export interface Credentials {
@@ -65,6 +68,7 @@ const REASONS: Record<number, string> = {
   411: 'Length Required',
   413: 'Request Entity Too Large',
   500: 'Internal Server Error',
+  503: 'Service Unavailable',
 };
 
 /** medusa's DEFAULT_ERROR_MESSAGE */
@@ -149,6 +153,8 @@ export class RpcHttpServer {
   private readonly limits: HttpLimits;
   private readonly conns = new Map<Socket, ConnState>();
   private readonly followers = new Set<LogFollower>();
+  /** bytes of request bodies being received, all connections together */
+  private buffered = 0;
   private closed = false;
 
   constructor(private readonly opts: RpcHttpOptions) {
@@ -318,11 +324,24 @@ export class RpcHttpServer {
       this.error(res, 413, true);
       return;
     }
+    if (this.buffered + length > this.limits.maxBuffered) {
+      // many large bodies at once: memory stays bounded, the client may retry
+      this.error(res, 503, true);
+      return;
+    }
+    this.buffered += length;
+    let held = length;
+    const release = (): void => {
+      this.buffered -= held;
+      held = 0;
+    };
     if (st) this.arm(st);
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('error', () => {});
+    req.on('error', release);
+    req.on('close', release);
     req.on('end', () => {
+      release();
       if (st) this.disarm(st);
       const body = Buffer.concat(chunks);
       try {

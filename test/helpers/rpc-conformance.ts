@@ -15,6 +15,7 @@ import {
   TSV_CTL,
   normalize,
   runScenarioWith,
+  settle,
   startCtlFixture,
   teardownScenario,
   type CtlClient,
@@ -116,6 +117,8 @@ function mainLog(fx: CtlFixture): string {
 
 async function runOn(fx: CtlFixture, scenario: CtlScenario, client: CtlClient): Promise<RunResult> {
   const r = await runScenarioWith(fx, scenario, client);
+  // as between the two runs of the ctl suite: the daemon settles (quick has exited) before the teardown
+  if (fx.daemon.exitCode === null && fx.daemon.signalCode === null) await settle(fx.rpc).catch(() => undefined);
   await teardownScenario(fx, scenario);
   const norm = (t: string): string => crossDaemon(t, fx);
   return { stdout: norm(mainLogFollowed(r.stdout, fx, client)), stderr: norm(r.stderr), code: r.code };
