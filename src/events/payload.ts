@@ -1,0 +1,156 @@
+// Events as Supervisor builds them (events.py): each one a type name and the
+// payload text its payload() method returns, rendered when the event happens
+// (Supervisor snapshots pid, tries and from_state the same way).
+import type { ConcreteEventName } from './types';
+
+export interface SupervisorEvent {
+  readonly name: ConcreteEventName;
+  readonly payload: string;
+  /** wall-clock seconds when the event happened (tsv events shows it) */
+  readonly time: number;
+  /** GlobalSerial: given by the first pool that accepts the event, null until then */
+  serial: number | null;
+  /** per-pool serials, given when each pool first accepts the event */
+  poolSerials: Map<string, number> | null;
+}
+
+export function makeEvent(name: ConcreteEventName, payload: string, time = Date.now() / 1000): SupervisorEvent {
+  return { name, payload, time, serial: null, poolSerials: null };
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** compat.as_string on child output, falling back to 'Undecodable: %r' as the payload methods do. */
+export function outputText(data: Uint8Array): string {
+  // fast path: pure ASCII needs no validation
+  let ascii = true;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] > 0x7f) {
+      ascii = false;
+      break;
+    }
+  }
+  if (ascii) return Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
+  try {
+    return strictUtf8.decode(data);
+  } catch {
+    return `Undecodable: ${pyBytesRepr(data)}`;
+  }
+}
+
+/** Python's repr() of a bytes object. */
+export function pyBytesRepr(data: Uint8Array): string {
+  let hasSingle = false;
+  let hasDouble = false;
+  for (const b of data) {
+    if (b === 0x27) hasSingle = true;
+    else if (b === 0x22) hasDouble = true;
+  }
+  const quote = hasSingle && !hasDouble ? '"' : "'";
+  let out = 'b' + quote;
+  for (const b of data) {
+    if (b === 0x5c) out += '\\\\';
+    else if (b === quote.charCodeAt(0)) out += '\\' + quote;
+    else if (b === 0x09) out += '\\t';
+    else if (b === 0x0a) out += '\\n';
+    else if (b === 0x0d) out += '\\r';
+    else if (b < 0x20 || b >= 0x7f) out += '\\x' + b.toString(16).padStart(2, '0');
+    else out += String.fromCharCode(b);
+  }
+  return out + quote;
+}
+
+const STATE_EVENT: Record<string, ConcreteEventName> = {
+  STOPPED: 'PROCESS_STATE_STOPPED',
+  EXITED: 'PROCESS_STATE_EXITED',
+  STARTING: 'PROCESS_STATE_STARTING',
+  STOPPING: 'PROCESS_STATE_STOPPING',
+  BACKOFF: 'PROCESS_STATE_BACKOFF',
+  FATAL: 'PROCESS_STATE_FATAL',
+  RUNNING: 'PROCESS_STATE_RUNNING',
+  UNKNOWN: 'PROCESS_STATE_UNKNOWN',
+};
+
+export interface StateChangeFacts {
+  name: string;
+  group: string;
+  /** state names, as getProcessStateDescription gives them */
+  from: string;
+  to: string;
+  pid: number;
+  tries: number;
+  expected: boolean;
+}
+
+/** ProcessStateEvent.payload() with each subclass's extra values. */
+export function processStateEvent(s: StateChangeFacts, time?: number): SupervisorEvent | null {
+  const name = STATE_EVENT[s.to];
+  if (!name) return null;
+  let text = `processname:${s.name} groupname:${s.group} from_state:${s.from}`;
+  switch (s.to) {
+    case 'STARTING':
+    case 'BACKOFF':
+      text += ` tries:${s.tries}`;
+      break;
+    case 'EXITED':
+      text += ` expected:${s.expected ? 1 : 0} pid:${s.pid}`;
+      break;
+    case 'RUNNING':
+    case 'STOPPING':
+    case 'STOPPED':
+      text += ` pid:${s.pid}`;
+      break;
+  }
+  return makeEvent(name, text, time);
+}
+
+/** ProcessLogEvent.payload() */
+export function processLogEvent(name: string, group: string, pid: number, channel: 'stdout' | 'stderr', data: Uint8Array): SupervisorEvent {
+  return makeEvent(
+    channel === 'stdout' ? 'PROCESS_LOG_STDOUT' : 'PROCESS_LOG_STDERR',
+    `processname:${name} groupname:${group} pid:${pid} channel:${channel}\n${outputText(data)}`,
+  );
+}
+
+/** ProcessCommunicationEvent.payload() */
+export function processCommunicationEvent(name: string, group: string, pid: number, channel: 'stdout' | 'stderr', data: Uint8Array): SupervisorEvent {
+  return makeEvent(
+    channel === 'stdout' ? 'PROCESS_COMMUNICATION_STDOUT' : 'PROCESS_COMMUNICATION_STDERR',
+    `processname:${name} groupname:${group} pid:${pid}\n${outputText(data)}`,
+  );
+}
+
+/** RemoteCommunicationEvent.payload() */
+export function remoteCommunicationEvent(type: string, data: string): SupervisorEvent {
+  return makeEvent('REMOTE_COMMUNICATION', `type:${type}\n${data}`);
+}
+
+/** SupervisorStateChangeEvent.payload() is empty */
+export function supervisorStateEvent(state: 'RUNNING' | 'STOPPING'): SupervisorEvent {
+  return makeEvent(state === 'RUNNING' ? 'SUPERVISOR_STATE_CHANGE_RUNNING' : 'SUPERVISOR_STATE_CHANGE_STOPPING', '');
+}
+
+/** ProcessGroupEvent.payload(), trailing newline included */
+export function processGroupEvent(kind: 'added' | 'removed', group: string): SupervisorEvent {
+  return makeEvent(kind === 'added' ? 'PROCESS_GROUP_ADDED' : 'PROCESS_GROUP_REMOVED', `groupname:${group}\n`);
+}
+
+/** TickEvent.payload(); `when` is the start of the period's time slice */
+export function tickEvent(name: 'TICK_5' | 'TICK_60' | 'TICK_3600', when: number): SupervisorEvent {
+  return makeEvent(name, `when:${when}`);
+}
+
+/** childutils.eventdata / get_headers: the first line's key:value pairs, and the rest. */
+export function splitPayload(payload: string): { headers: Record<string, string>; data: string } {
+  const nl = payload.indexOf('\n');
+  const line = nl < 0 ? payload : payload.slice(0, nl);
+  const data = nl < 0 ? '' : payload.slice(nl + 1);
+  const headers: Record<string, string> = {};
+  for (const word of line.split(/\s+/)) {
+    if (!word) continue;
+    const c = word.indexOf(':');
+    if (c < 0) headers[word] = '';
+    else headers[word.slice(0, c)] = word.slice(c + 1);
+  }
+  return { headers, data };
+}

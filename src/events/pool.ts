@@ -1,0 +1,224 @@
+// One [eventlistener:x] section: a pool of `numprocs` listeners sharing one
+// event buffer (process.py EventListenerPool). Events the pool subscribes to
+// are buffered (FIFO, `buffer_size`, the oldest dropped and logged when
+// full) and sent one at a time to the first listener that is RUNNING and
+// READY; a rejected event (FAIL, a bad result line, a listener that died
+// while BUSY) goes back to the front of the buffer.
+//
+// Supervisor dispatches from its 1-second main loop; tsv dispatches as soon
+// as something changes that could allow it: an event arrives, a listener
+// says READY, a listener enters RUNNING.
+import type { EventTypeName } from '../config/model';
+import { Level } from '../log/levels';
+import type { MainLogger } from '../log/mainlog';
+import { ProcessState } from '../daemon/states';
+import { Deque } from './deque';
+import { envelopeBytes } from './envelope';
+import { outputText, type SupervisorEvent } from './payload';
+import { ListenerProtocol } from './protocol';
+import { ListenerState, listenerStateName, matchCount } from './types';
+
+/** What the pool needs of a listener process (a Subprocess). */
+export interface ListenerProcess {
+  readonly name: string;
+  readonly state: ProcessState;
+  /** write to its stdin; throws (code EPIPE) when that is closed */
+  write(chars: Buffer): void;
+}
+
+export interface PoolInit {
+  name: string;
+  bufferSize: number;
+  /** the section's `events`, each one a subscription (overlaps deliver twice, as in Supervisor) */
+  events: readonly EventTypeName[];
+  identifier: string;
+  logger: MainLogger;
+  /** GlobalSerial, shared by every pool of the daemon */
+  nextSerial(): number;
+  /** the pool's processes in Supervisor's order (the group's) */
+  processes(): Iterable<ListenerProcess>;
+}
+
+interface Listener {
+  protocol: ListenerProtocol;
+  event: SupervisorEvent | null;
+}
+
+export class EventListenerPool {
+  readonly name: string;
+  readonly events: readonly EventTypeName[];
+  private readonly buffer = new Deque<SupervisorEvent>();
+  private serial = -1;
+  private readonly listeners = new Map<ListenerProcess, Listener>();
+  private dispatchQueued = false;
+  private closed = false;
+
+  constructor(private readonly init: PoolInit) {
+    this.name = init.name;
+    this.events = init.events;
+  }
+
+  private get log(): MainLogger {
+    return this.init.logger;
+  }
+
+  private debugOn(): boolean {
+    return this.log.level <= Level.DEBG;
+  }
+
+  /** Events waiting (for tests and tsv's own reporting). */
+  get buffered(): number {
+    return this.buffer.length;
+  }
+
+  /** The listener state of `proc` (ACKNOWLEDGED before its first spawn). */
+  listenerState(proc: ListenerProcess): ListenerState {
+    return this.listeners.get(proc)?.protocol.state ?? ListenerState.ACKNOWLEDGED;
+  }
+
+  /** How many times this pool takes an event of type `name` (0: not subscribed). */
+  subscriptionsFor(name: EventTypeName): number {
+    return matchCount(name, this.events);
+  }
+
+  /** notify(): once per matching subscription. */
+  notify(event: SupervisorEvent): void {
+    const n = this.subscriptionsFor(event.name);
+    for (let i = 0; i < n; i++) this.accept(event, false);
+    if (n) this.scheduleDispatch();
+  }
+
+  /** _acceptEvent */
+  accept(event: SupervisorEvent, head: boolean): void {
+    if (event.serial === null) event.serial = this.init.nextSerial();
+    event.poolSerials ??= new Map();
+    if (!event.poolSerials.has(this.name)) {
+      if (this.serial === Number.MAX_SAFE_INTEGER) this.serial = -1;
+      event.poolSerials.set(this.name, ++this.serial);
+    } else if (this.debugOn()) {
+      this.log.debug(`rebuffering event ${event.serial} for pool ${this.name} (buf size=${this.buffer.length}, max=${this.init.bufferSize})`);
+    }
+    if (this.buffer.length >= this.init.bufferSize && this.buffer.length) {
+      const discarded = this.buffer.shift() as SupervisorEvent;
+      this.log.error(`pool ${this.name} event buffer overflowed, discarding event ${discarded.serial}`);
+    }
+    if (head) this.buffer.unshift(event);
+    else this.buffer.push(event);
+  }
+
+  private scheduleDispatch(): void {
+    if (this.dispatchQueued || this.closed) return;
+    this.dispatchQueued = true;
+    queueMicrotask(() => {
+      this.dispatchQueued = false;
+      this.dispatch();
+    });
+  }
+
+  /** Send buffered events, oldest first, until none is left or no listener can take one. */
+  dispatch(): void {
+    if (this.closed) return;
+    for (let event = this.buffer.peek(); event !== undefined; event = this.buffer.peek()) {
+      if (!this.dispatchOne(event)) return;
+      this.buffer.shift();
+    }
+  }
+
+  private dispatchOne(event: SupervisorEvent): boolean {
+    const poolSerial = event.poolSerials?.get(this.name) ?? 0;
+    for (const proc of this.init.processes()) {
+      if (proc.state !== ProcessState.RUNNING) continue;
+      const l = this.listeners.get(proc);
+      if (!l || l.protocol.state !== ListenerState.READY) continue;
+      try {
+        proc.write(
+          envelopeBytes({
+            identifier: this.init.identifier,
+            serial: event.serial ?? 0,
+            pool: this.name,
+            poolSerial,
+            eventName: event.name,
+            payload: event.payload,
+          }),
+        );
+      } catch (e) {
+        // Supervisor only expects EPIPE here; any failure leaves the listener as it was
+        if (this.debugOn()) {
+          const why = (e as NodeJS.ErrnoException).code === 'EPIPE' ? 'epipe' : `${(e as Error).message}`;
+          this.log.debug(`${why} occurred while sending event ${event.serial} to listener ${proc.name}, listener state unchanged`);
+        }
+        continue;
+      }
+      l.protocol.sent();
+      l.event = event;
+      if (this.debugOn()) this.log.debug(`event ${event.serial} sent to listener ${proc.name}`);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * A listener was spawned: its stdout now speaks the protocol from
+   * ACKNOWLEDGED. Returns what reads its stdout.
+   */
+  attach(proc: ListenerProcess): (data: Buffer) => void {
+    const l: Listener = { protocol: null as unknown as ListenerProtocol, event: null };
+    l.protocol = new ListenerProtocol({
+      changed: (from, to) => {
+        if (this.debugOn()) this.log.debug(`${proc.name}: ${listenerStateName(from)} -> ${listenerStateName(to)}`);
+        if (to === ListenerState.UNKNOWN) {
+          this.log.warn(
+            `${proc.name}: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol`,
+          );
+        }
+        if (to === ListenerState.READY) this.dispatch();
+      },
+      result: (ok) => {
+        if (ok) {
+          if (this.debugOn()) this.log.debug(`${proc.name}: event was processed`);
+        } else this.log.warn(`${proc.name}: event was rejected`);
+      },
+      badResultLine: (line) => {
+        this.log.warn(`${proc.name}: bad result line: '${resultLineText(line)}'`);
+      },
+      reject: () => {
+        if (!l.event) return;
+        this.accept(l.event, true);
+        this.scheduleDispatch();
+      },
+      forgetEvent: () => {
+        l.event = null;
+      },
+    });
+    this.listeners.set(proc, l);
+    return (data) => l.protocol.feed(data);
+  }
+
+  /** The listener process ended (Subprocess.finish): an event it was handling goes back to the front. */
+  died(proc: ListenerProcess): void {
+    const l = this.listeners.get(proc);
+    if (!l || !l.event) return;
+    const event = l.event;
+    l.event = null;
+    this.accept(event, true);
+    this.scheduleDispatch();
+  }
+
+  /** A listener entered RUNNING: it may take events now. */
+  wake(): void {
+    this.scheduleDispatch();
+  }
+
+  /** before_remove: the pool stops taking events; what it holds is dropped. */
+  close(): void {
+    this.closed = true;
+    this.buffer.clear();
+    this.listeners.clear();
+  }
+}
+
+/** The result line as Supervisor logs it: text, or 'Undecodable: %r' (clipped: it comes from a misbehaving program). */
+function resultLineText(line: Buffer): string {
+  const text = outputText(line);
+  return text.length > 1024 ? `${text.slice(0, 1024)}...` : text;
+}
