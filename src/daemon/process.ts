@@ -28,6 +28,8 @@ export interface ProcessHost {
   registerPid(pid: number, proc: Subprocess): void;
   /** run transition() on every group soon, in priority order */
   requestTransition(): void;
+  /** eventlistener pools (src/events): what reads a freshly spawned listener's stdout, or null for a program */
+  listenerStdout?(proc: Subprocess): ((data: Buffer) => void) | null;
 }
 
 const monoNow = (): number => performance.now() / 1000;
@@ -71,6 +73,8 @@ export class Subprocess {
   private envCache: string[] | null = null;
   /** pipes paused for a moment to batch small writes (see attachPipes) */
   private readonly batchTimers = new Map<Socket, NodeJS.Timeout>();
+  /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
+  private listener: ((data: Buffer) => void) | null = null;
 
   constructor(
     readonly config: ProcessConfig,
@@ -232,6 +236,7 @@ export class Subprocess {
 
   private openChannels(): void {
     const c = this.config;
+    this.listener = this.host.listenerStdout?.(this) ?? null;
     const mk = (channel: 'stdout' | 'stderr', logfile: string | null) =>
       new ChannelLog(
         {
@@ -241,7 +246,7 @@ export class Subprocess {
           maxbytes: channel === 'stdout' ? c.stdout_logfile_maxbytes : c.stderr_logfile_maxbytes,
           backups: channel === 'stdout' ? c.stdout_logfile_backups : c.stderr_logfile_backups,
           syslog: channel === 'stdout' ? c.stdout_syslog : c.stderr_syslog,
-          captureMaxbytes: channel === 'stdout' ? c.stdout_capture_maxbytes : c.stderr_capture_maxbytes,
+          captureMaxbytes: channel === 'stdout' ? (this.listener ? 0 : c.stdout_capture_maxbytes) : c.stderr_capture_maxbytes,
           stripAnsi: this.host.stripAnsi,
           ident: this.host.progname,
         },
@@ -263,6 +268,7 @@ export class Subprocess {
   }
 
   private closeChannels(): void {
+    this.listener = null;
     this.channels.stdout?.close();
     this.channels.stderr?.close();
     this.channels = { stdout: null, stderr: null };
@@ -280,7 +286,9 @@ export class Subprocess {
         onread: {
           buffer: readBuffer(),
           callback: (n: number, buf: Uint8Array) => {
-            this.channels[channel]?.feed(Buffer.from(buf.buffer, buf.byteOffset, n));
+            this.feed(channel, Buffer.from(buf.buffer, buf.byteOffset, n));
+            // a listener's replies are tiny and each one matters at once: never batch them
+            if (channel === 'stdout' && this.listener) return true;
             // A child writing many small pieces back to back would wake us once
             // per write: wait a moment and let its pipe (1 MiB) collect them.
             const now = performance.now();
@@ -312,6 +320,11 @@ export class Subprocess {
     };
   }
 
+  private feed(channel: 'stdout' | 'stderr', data: Buffer): void {
+    if (channel === 'stdout' && this.listener) this.listener(data);
+    this.channels[channel]?.feed(data);
+  }
+
   /** Read what the child left in its pipes before we forget them (Supervisor's drain). */
   private drain(): void {
     const p = this.pipes;
@@ -331,7 +344,7 @@ export class Subprocess {
         }
         if (n <= 0) break;
         total += n;
-        this.channels[channel]?.feed(buf.subarray(0, n));
+        this.feed(channel, buf.subarray(0, n));
       }
     }
   }

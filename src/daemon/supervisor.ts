@@ -11,6 +11,7 @@ import { Subprocess, type ProcessHost } from './process';
 import { SupervisorState, supervisorStateName } from './states';
 import { decodeWaitStatus } from './signals';
 import { requireNative } from './native';
+import { EventHub } from '../events/hub';
 
 export interface EngineInit {
   config: Config;
@@ -23,6 +24,8 @@ export interface EngineInit {
 
 export class Supervisor {
   readonly events = new EventBus();
+  /** Supervisor's events for listener pools and `tsv events` (src/events) */
+  readonly eventHub: EventHub;
   readonly logger: MainLogger;
   /** the config the daemon runs (what reloadConfig re-reads replaces processGroupConfigs only) */
   config: Config;
@@ -73,7 +76,9 @@ export class Supervisor {
       progname: this.progname,
       registerPid: (pid, proc) => engine.pids.set(pid, proc),
       requestTransition: () => engine.requestTransition(),
+      listenerStdout: (proc) => engine.eventHub.listenerStdout(proc),
     };
+    this.eventHub = new EventHub(this);
   }
 
   get mood(): SupervisorState {
@@ -319,6 +324,7 @@ export class Supervisor {
     if (this.sigchld) process.off('SIGCHLD', this.sigchld);
     this.sigchld = null;
     for (const g of this.groups.values()) g.dispose();
+    this.eventHub.close();
   }
 
   get isClosed(): boolean {
