@@ -17,6 +17,7 @@ import type { EngineApi } from '../daemon/api';
 import { splitNamespec } from '../daemon/api';
 import type { MainLogger } from '../log/mainlog';
 import { followLog, type LogFollower } from './logtail';
+import { serveEventStream } from '../events/stream';
 import { pyRepr } from './pyvalues';
 import { encodeOutcome, type RpcDispatcher, type RpcOutcome } from './server';
 import { decodeMethodCall, XmlRpcParseError } from './xmlrpc';
@@ -273,6 +274,8 @@ export class RpcHttpServer {
     if (path.startsWith('/RPC2')) this.rpc(req, res, st);
     else if (path.startsWith('/logtail')) this.logtail(req, res, path);
     else if (path.startsWith('/mainlogtail')) this.mainlogtail(req, res);
+    // tsv's event stream (src/events/stream.ts); GET only, like the log tails
+    else if (path === '/events' && req.method === 'GET') serveEventStream(req, res, this.opts.api.engine.eventHub);
     else if (path.replace(/^\/+/, '') === 'ok.html' && (req.method === 'GET' || req.method === 'POST')) {
       this.withBody(req, res, st, () => this.send(res, 200, 'text/plain', 'OK'));
     } else {
