@@ -2,28 +2,10 @@
 // SupervisorFault; the RPC layer turns it into <fault> with faultCode = code
 // and faultString = text ("NAME" or "NAME: detail").
 
-export const Faults = {
-  UNKNOWN_METHOD: 1,
-  INCORRECT_PARAMETERS: 2,
-  BAD_ARGUMENTS: 3,
-  SIGNATURE_UNSUPPORTED: 4,
-  SHUTDOWN_STATE: 6,
-  BAD_NAME: 10,
-  BAD_SIGNAL: 11,
-  NO_FILE: 20,
-  NOT_EXECUTABLE: 21,
-  FAILED: 30,
-  ABNORMAL_TERMINATION: 40,
-  SPAWN_ERROR: 50,
-  ALREADY_STARTED: 60,
-  NOT_RUNNING: 70,
-  SUCCESS: 80,
-  ALREADY_ADDED: 90,
-  STILL_RUNNING: 91,
-  CANT_REREAD: 92,
-} as const;
+// One table for the whole program: the wire protocol's (src/rpc/faults.ts).
+import { Faults, type FaultName } from '../rpc/faults';
 
-export type FaultName = keyof typeof Faults;
+export { Faults, type FaultName };
 
 export class SupervisorFault extends Error {
   readonly code: number;
