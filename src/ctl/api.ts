@@ -3,22 +3,9 @@
 // supervisorctl would fail with a KeyError.
 import type { XmlRpcStruct, XmlRpcValue } from '../rpc/xmlrpc';
 
-export interface ProcessInfo {
-  name: string;
-  group: string;
-  start: number;
-  stop: number;
-  now: number;
-  state: number;
-  statename: string;
-  spawnerr: string;
-  exitstatus: number;
-  logfile: string;
-  stdout_logfile: string;
-  stderr_logfile: string;
-  pid: number;
-  description: string;
-}
+// The struct the engine serves (type only: nothing of the daemon is loaded).
+import type { ProcessInfo } from '../daemon/api';
+export type { ProcessInfo };
 
 export interface ConfigInfo {
   name: string;
