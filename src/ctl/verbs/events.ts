@@ -1,0 +1,150 @@
+// events [-f|--follow] [--json] [-n N] [TYPE ...]   (tsv only)
+//
+// Shows the daemon's events (Supervisor's event types, as listeners get
+// them) without writing a listener: the last N remembered events, and with
+// --follow every new one as it happens, until Ctrl-C. TYPE is any event type
+// name, abstract parents included (PROCESS_STATE, TICK, EVENT, ...); the
+// default is EVENT, everything. Human lines by default, JSON lines with
+// --json (see src/events/stream.ts for the fields). The daemon serves them on
+// GET /events, behind the same socket and credentials as XML-RPC; a
+// supervisord answers 404 and the verb says it needs a tsv daemon.
+import type { IncomingMessage } from 'node:http';
+import type { Verb } from './types';
+import { words } from './types';
+import { ExitStatus } from '../exit-status';
+import { RpcHttpError } from '../../rpc/client';
+import { ALL_EVENT_NAMES, isEventName } from '../../events/types';
+import type { EventLine } from '../../events/stream';
+
+interface EventsArgs {
+  follow: boolean;
+  json: boolean;
+  recent: number;
+  types: string[];
+}
+
+function parseArgs(arg: string): EventsArgs | string {
+  const out: EventsArgs = { follow: false, json: false, recent: 10, types: [] };
+  const w = words(arg);
+  for (let i = 0; i < w.length; i++) {
+    const a = w[i] as string;
+    if (a === '-f' || a === '--follow') out.follow = true;
+    else if (a === '--json') out.json = true;
+    else if (a === '-n' || a === '--recent' || /^-n\d+$/.test(a) || a.startsWith('--recent=')) {
+      let v: string | undefined;
+      if (a === '-n' || a === '--recent') v = w[++i];
+      else v = a.startsWith('-n') ? a.slice(2) : a.slice('--recent='.length);
+      if (v === undefined || !/^\d+$/.test(v)) return `bad argument ${a}${v === undefined ? '' : ' ' + v}`;
+      out.recent = Number(v);
+    } else if (a.startsWith('-')) return `bad argument ${a}`;
+    else {
+      const t = a.toUpperCase();
+      if (!isEventName(t)) return `unknown event type ${a}`;
+      out.types.push(t);
+    }
+  }
+  return out;
+}
+
+const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
+
+/** Supervisor's log time format, local time: 2024-01-31 12:00:00,123 */
+export function asctime(seconds: number): string {
+  const d = new Date(seconds * 1000);
+  return (
+    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
+    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())},${pad(d.getMilliseconds(), 3)}`
+  );
+}
+
+/** One event for a person: time, type, the payload's header line, then its data indented. */
+export function humanEvent(e: EventLine): string {
+  const nl = e.payload.indexOf('\n');
+  const head = nl < 0 ? e.payload : e.payload.slice(0, nl);
+  let out = `${asctime(e.time)} ${e.eventname}${head ? ' ' + head : ''}\n`;
+  if (e.data) {
+    const body = e.data.endsWith('\n') ? e.data.slice(0, -1) : e.data;
+    for (const line of body.split('\n')) out += `    ${line}\n`;
+  }
+  return out;
+}
+
+export const events: Verb = {
+  name: 'events',
+  // tsv's own verb: left out of `help` so that its list stays supervisorctl's
+  listed: false,
+  async run(ctl, arg) {
+    const args = parseArgs(arg);
+    if (typeof args === 'string') {
+      ctl.output(`Error: ${args}`);
+      ctl.exitstatus = ExitStatus.INVALID_ARGS;
+      events.help?.(ctl);
+      return;
+    }
+    if (!(await ctl.upcheck())) return;
+    const q = new URLSearchParams();
+    for (const t of args.types) q.append('type', t);
+    q.set('recent', String(args.recent));
+    if (args.follow) q.set('follow', '1');
+    const path = `/events?${q.toString()}`;
+    let res: IncomingMessage;
+    try {
+      res = await ctl.rpcClient().stream(path);
+    } catch (err) {
+      if (err instanceof RpcHttpError && err.status === 404) {
+        ctl.output(`Error: ${ctl.options.serverurl} does not serve events (tsv events needs a tsv daemon, not supervisord)`);
+        ctl.exitstatus = ExitStatus.UNIMPLEMENTED_FEATURE;
+        return;
+      }
+      if (err instanceof RpcHttpError && err.status === 400) {
+        ctl.output(`Error: the daemon refused the request (${err.reason})`);
+        ctl.exitstatus = ExitStatus.INVALID_ARGS;
+        return;
+      }
+      throw err;
+    }
+    let overflow = false;
+    let rest = '';
+    const onLine = (line: string): void => {
+      if (!line) return;
+      let e: EventLine & { overflow?: boolean };
+      try {
+        e = JSON.parse(line) as EventLine & { overflow?: boolean };
+      } catch {
+        return;
+      }
+      if (e.overflow) {
+        overflow = true;
+        return;
+      }
+      ctl.io.write(args.json ? JSON.stringify(e) + '\n' : humanEvent(e));
+    };
+    const done = new Promise<void>((resolve) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => {
+        const lines = (rest + chunk).split('\n');
+        rest = lines.pop() as string;
+        for (const l of lines) onLine(l);
+      });
+      res.on('end', resolve);
+      res.on('close', resolve);
+      res.on('error', () => resolve());
+    });
+    await ctl.interruptible(
+      () => res.destroy(),
+      () => done,
+    );
+    if (rest) onLine(rest);
+    if (overflow) {
+      ctl.io.writeErr('error: this client read too slowly and the daemon dropped it\n');
+      ctl.exitstatus = ExitStatus.GENERIC;
+    }
+  },
+  help(ctl) {
+    ctl.output('events [TYPE ...]\t\tShow the last 10 events (of these types; default EVENT: all)');
+    ctl.output('events -n N [TYPE ...]\t\tShow the last N events');
+    ctl.output('events -f [TYPE ...]\t\tThen follow new events as they happen (Ctrl-C to exit)');
+    ctl.output('events --json ...\t\tOne JSON object per event');
+    ctl.output(`Types: ${ALL_EVENT_NAMES.join(' ')}`);
+  },
+};
