@@ -13,10 +13,10 @@ const configSample = (): typeof import('../config/sample') => require('../config
 const selftest = (): typeof import('../native/selftest') => require('../native/selftest') as typeof import('../native/selftest');
 const hostCli = (): typeof import('../host/cli') => require('../host/cli') as typeof import('../host/cli');
 
-// supervisorctl's verbs (Supervisor 4.2.5's do_* methods, plus exit): these go
+// supervisorctl's verbs (Supervisor 4.2.5's do_* methods, plus exit, plus tsv's events): these go
 // to the ctl without building tsv's own command line. A word not listed here
 // still reaches the ctl below when it is not one of tsv's commands.
-const CTL_VERBS = new Set(['add', 'avail', 'clear', 'exit', 'fg', 'help', 'maintail', 'open', 'pid', 'quit', 'reload', 'remove', 'reread', 'restart', 'shutdown', 'signal', 'start', 'status', 'stop', 'tail', 'update', 'version']);
+const CTL_VERBS = new Set(['add', 'avail', 'clear', 'events', 'exit', 'fg', 'help', 'maintail', 'open', 'pid', 'quit', 'reload', 'remove', 'reread', 'restart', 'shutdown', 'signal', 'start', 'status', 'stop', 'tail', 'update', 'version']);
 
 // supervisorctl's options that take a value, short and long.
 const CTL_VALUE_OPTS = new Map([

@@ -3,6 +3,7 @@ import type { Verb } from './types';
 import { add } from './add';
 import { avail } from './avail';
 import { clear } from './clear';
+import { events } from './events';
 import { fg } from './fg';
 import { help } from './help';
 import { maintail } from './maintail';
@@ -27,7 +28,7 @@ let registry: Map<string, Verb> | null = null;
 function verbs(): Map<string, Verb> {
   // Built on first use: the modules import each other (help lists them all).
   registry ??= new Map(
-    [add, avail, clear, eof, exit, fg, help, maintail, open, pid, quit, reload, remove, reread, restart, shutdown, signal, start, status, stop, tail, update, version].map(
+    [add, avail, clear, eof, events, exit, fg, help, maintail, open, pid, quit, reload, remove, reread, restart, shutdown, signal, start, status, stop, tail, update, version].map(
       (v) => [v.name, v],
     ),
   );
