@@ -21,10 +21,17 @@ export interface NativeSpawnOptions {
   minfds: number;
   /** capacity for the output pipes (F_SETPIPE_SZ), 0 = kernel default */
   pipeSize?: number;
+  /** a listening FastCGI socket to become the child's fd 0 (no stdin pipe then) */
+  stdinFd?: number;
 }
+
+export type NativeListenOptions =
+  | { path: string; mode: number; uid: number; gid: number; backlog: number }
+  | { host: string; port: number; backlog: number };
 
 export interface NativeSpawnResult {
   pid: number;
+  /** -1 when stdinFd was given */
   stdin: number;
   stdout: number;
   /** -1 with redirect_stderr */
@@ -45,6 +52,8 @@ export interface NativeAddon {
   closeInherited(lowfd: number): number;
   /** point fds 0, 1, 2 at /dev/null */
   devnullStdio(): void;
+  /** a bound, listening, close-on-exec socket's fd; throws with Python's error text */
+  fcgiListen(opts: NativeListenOptions): number;
 }
 
 let cached: NativeAddon | null | undefined;

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE
 #include <node_api.h>
+#include <uv.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -20,6 +21,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -242,6 +248,8 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   int32_t gid = prop_int(env, opts, "gid", -1);
   int32_t minfds = prop_int(env, opts, "minfds", 1024);
   int32_t pipe_size = prop_int(env, opts, "pipeSize", 0);
+  /* a FastCGI socket to place on the child's fd 0 instead of a stdin pipe */
+  int32_t stdin_fd = prop_int(env, opts, "stdinFd", -1);
   int redirect = prop_bool(env, opts, "redirectStderr");
   gid_t *groups = NULL;
   uint32_t ngroups = 0;
@@ -273,7 +281,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     napi_throw_error(env, NULL, "spawn: file, argv and env are required");
     goto done;
   }
-  if (make_pipe(in) < 0 || make_pipe(out) < 0 || (!redirect && make_pipe(err) < 0)) {
+  if ((stdin_fd < 0 && make_pipe(in) < 0) || make_pipe(out) < 0 || (!redirect && make_pipe(err) < 0)) {
     int e = errno;
     throw_errno(env, "pipe", e);
     goto done;
@@ -283,7 +291,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     .file = file, .argv = argv, .envp = envp, .cwd = cwd, .setuid_error = setuid_error,
     .uidbuf = uidbuf, .mask = mask, .uid = uid, .gid = gid, .minfds = minfds,
     .redirect = redirect, .has_groups = has_groups, .groups = groups, .ngroups = ngroups,
-    .in_r = in[0], .out_w = out[1], .err_w = err[1],
+    .in_r = stdin_fd >= 0 ? stdin_fd : in[0], .out_w = out[1], .err_w = err[1],
   };
   /* The child shares our memory until it execs (CLONE_VM|CLONE_VFORK, as
    * posix_spawn does): no page tables to copy, so spawning costs the same
@@ -306,14 +314,14 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   pthread_sigmask(SIG_SETMASK, &old, NULL);
   munmap(stack, stack_size);
   /* the parent keeps only its own ends */
-  close(in[0]); in[0] = -1;
+  if (in[0] >= 0) { close(in[0]); in[0] = -1; }
   close(out[1]); out[1] = -1;
   if (err[1] >= 0) { close(err[1]); err[1] = -1; }
   if (pid < 0) {
     throw_errno(env, "fork", fork_errno);
     goto done;
   }
-  set_nonblock(in[1]);
+  if (in[1] >= 0) set_nonblock(in[1]);
   set_nonblock(out[0]);
   if (err[0] >= 0) set_nonblock(err[0]);
   /* A larger output pipe lets a fast writer run ahead and the daemon drain
@@ -515,6 +523,265 @@ static napi_value DevnullStdio(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/*
+ * spliceToFile(pipeFd, fileFd, maxBytes) -> bytes moved, 0 at EOF, or -errno
+ * (-EAGAIN: the pipe is empty now; -EINVAL: this file or kernel cannot take
+ * splice, use read/write). Moves child output from its pipe into the log file
+ * inside the kernel: one copy instead of two, no trip through JS memory.
+ * fileFd must not be O_APPEND (splice refuses it): the bytes go at the file's
+ * current end, taken from fstat so a truncation by someone else (logrotate's
+ * copytruncate) is followed as an O_APPEND write would.
+ */
+static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t pipe_fd = -1, file_fd = -1;
+  double max = 0;
+  napi_get_value_int32(env, a[0], &pipe_fd);
+  napi_get_value_int32(env, a[1], &file_fd);
+  napi_get_value_double(env, a[2], &max);
+  ssize_t r;
+#ifdef __linux__
+  struct stat st;
+  if (fstat(file_fd, &st) < 0) r = -errno;
+  else if (max < 1) r = -EINVAL;
+  else {
+    loff_t off = st.st_size;
+    do { r = splice(pipe_fd, NULL, file_fd, &off, (size_t)max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK); } while (r < 0 && errno == EINTR);
+    if (r < 0) r = -errno;
+  }
+#else
+  (void)pipe_fd; (void)file_fd; (void)max;
+  r = -EINVAL;
+#endif
+  napi_value out;
+  napi_create_double(env, (double)r, &out);
+  return out;
+}
+
+/*
+ * watchReadable(fd, callback) -> {start(), stop(), close()}
+ * libuv's poll watcher on a descriptor nobody reads for us: callback(status)
+ * runs whenever the fd is readable (or hung up), status < 0 is a libuv error.
+ * It is level-triggered, so the callback must drain the fd or stop().
+ * close() stops for good; the fd itself stays open (the caller closes it
+ * afterwards).
+ */
+typedef struct {
+  uv_poll_t poll;
+  napi_env env;
+  napi_ref cb;
+  napi_async_context ctx;
+  int fd;
+  int started;
+  int closed;   /* close() called: no more callbacks */
+  int uv_done;  /* libuv is finished with poll */
+  int js_gone;  /* the JS object was collected */
+} fd_watch;
+
+static void watch_maybe_free(fd_watch *w) {
+  if (w->uv_done && w->js_gone) free(w);
+}
+
+static void watch_closed_cb(uv_handle_t *h) {
+  fd_watch *w = h->data;
+  w->uv_done = 1;
+  watch_maybe_free(w);
+}
+
+static void watch_release(fd_watch *w) {
+  if (w->closed) return;
+  w->closed = 1;
+  uv_close((uv_handle_t *)&w->poll, watch_closed_cb);
+  if (w->cb) { napi_delete_reference(w->env, w->cb); w->cb = NULL; }
+  if (w->ctx) { napi_async_destroy(w->env, w->ctx); w->ctx = NULL; }
+}
+
+static void watch_poll_cb(uv_poll_t *p, int status, int events) {
+  (void)events;
+  fd_watch *w = p->data;
+  if (w->closed || !w->cb) return;
+  napi_env env = w->env;
+  napi_handle_scope scope;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return;
+  napi_value cb, recv, arg, result;
+  napi_get_reference_value(env, w->cb, &cb);
+  napi_get_global(env, &recv);
+  napi_create_int32(env, status, &arg);
+  if (cb && napi_make_callback(env, w->ctx, recv, cb, 1, &arg, &result) == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err);
+  }
+  napi_close_handle_scope(env, scope);
+}
+
+static fd_watch *watch_of(napi_env env, napi_callback_info info) {
+  void *data = NULL;
+  size_t argc = 0;
+  if (napi_get_cb_info(env, info, &argc, NULL, NULL, &data) != napi_ok) return NULL;
+  return data;
+}
+
+static napi_value WatchStart(napi_env env, napi_callback_info info) {
+  fd_watch *w = watch_of(env, info);
+  if (w && !w->closed && !w->started) {
+    int r = uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, watch_poll_cb);
+    if (r < 0) return throw_errno(env, "uv_poll_start", -r);
+    w->started = 1;
+  }
+  return NULL;
+}
+
+static napi_value WatchStop(napi_env env, napi_callback_info info) {
+  fd_watch *w = watch_of(env, info);
+  if (w && !w->closed && w->started) {
+    uv_poll_stop(&w->poll);
+    w->started = 0;
+  }
+  return NULL;
+}
+
+static napi_value WatchClose(napi_env env, napi_callback_info info) {
+  fd_watch *w = watch_of(env, info);
+  if (w) watch_release(w);
+  return NULL;
+}
+
+static void watch_finalize(napi_env env, void *data, void *hint) {
+  (void)env; (void)hint;
+  fd_watch *w = data;
+  watch_release(w);
+  w->js_gone = 1;
+  watch_maybe_free(w);
+}
+
+static napi_value WatchReadable(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t fd = -1;
+  napi_get_value_int32(env, a[0], &fd);
+  uv_loop_t *loop = NULL;
+  CHECK(napi_get_uv_event_loop(env, &loop));
+  fd_watch *w = calloc(1, sizeof *w);
+  if (!w) return throw_errno(env, "watchReadable", ENOMEM);
+  w->env = env;
+  w->fd = fd;
+  int r = uv_poll_init(loop, &w->poll, fd);
+  if (r < 0) {
+    free(w);
+    return throw_errno(env, "uv_poll_init", -r);
+  }
+  w->poll.data = w;
+  napi_value obj, name, fn;
+  napi_create_object(env, &obj);
+  napi_create_reference(env, a[1], 1, &w->cb);
+  napi_create_string_utf8(env, "tsv.watchReadable", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, obj, name, &w->ctx);
+  napi_create_function(env, "start", NAPI_AUTO_LENGTH, WatchStart, w, &fn);
+  napi_set_named_property(env, obj, "start", fn);
+  napi_create_function(env, "stop", NAPI_AUTO_LENGTH, WatchStop, w, &fn);
+  napi_set_named_property(env, obj, "stop", fn);
+  napi_create_function(env, "close", NAPI_AUTO_LENGTH, WatchClose, w, &fn);
+  napi_set_named_property(env, obj, "close", fn);
+  napi_add_finalizer(env, obj, w, watch_finalize, NULL, NULL);
+  return obj;
+}
+
+/*
+ * fcgiListen({path, mode, uid, gid, backlog} | {host, port, backlog}) -> fd
+ * A FastCGI program's socket as Supervisor makes it (datatypes.py
+ * create_and_bind, socket_manager.py _prepare_socket): a unix path is
+ * unlinked if present, bound, chowned, chmodded, then listened on; a TCP
+ * socket gets SO_REUSEADDR. Blocking and close-on-exec, at fd >= 3: only the
+ * children ever accept on it (it becomes their fd 0). Failures throw an Error
+ * whose message is Python's text for them ("[Errno 98] Address already in use").
+ */
+static napi_value throw_text(napi_env env, const char *text) {
+  napi_throw_error(env, NULL, text);
+  return NULL;
+}
+
+static napi_value FcgiListen(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value opts, v;
+  CHECK(napi_get_cb_info(env, info, &argc, &opts, NULL, NULL));
+  char *path = (v = prop(env, opts, "path")) ? get_string(env, v) : NULL;
+  char *host = (v = prop(env, opts, "host")) ? get_string(env, v) : NULL;
+  int32_t port = prop_int(env, opts, "port", 0);
+  int32_t backlog = prop_int(env, opts, "backlog", SOMAXCONN);
+  int32_t mode = prop_int(env, opts, "mode", -1);
+  int32_t uid = prop_int(env, opts, "uid", -1);
+  int32_t gid = prop_int(env, opts, "gid", -1);
+  char msg[1200];
+  msg[0] = 0;
+  int fd = -1;
+#define PYERR(e) snprintf(msg, sizeof msg, "[Errno %d] %s", (e), strerror(e))
+  if (path) {
+    struct sockaddr_un sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sun_family = AF_UNIX;
+    struct stat st;
+    if (stat(path, &st) == 0) unlink(path);
+    fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) { PYERR(errno); goto out; }
+    if (strlen(path) >= sizeof sa.sun_path) { snprintf(msg, sizeof msg, "AF_UNIX path too long"); goto fail_unlink; }
+    strcpy(sa.sun_path, path);
+    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) { PYERR(errno); goto fail_unlink; }
+    if ((uid >= 0 || gid >= 0) && chown(path, (uid_t)uid, (gid_t)gid) < 0) {
+      int e = errno;
+      snprintf(msg, sizeof msg, "Could not change ownership of socket file: [Errno %d] %s: '%s'", e, strerror(e), path);
+      goto fail_unlink;
+    }
+    if (mode >= 0 && chmod(path, (mode_t)mode) < 0) {
+      int e = errno;
+      snprintf(msg, sizeof msg, "Could not change permissions of socket file: [Errno %d] %s: '%s'", e, strerror(e), path);
+      goto fail_unlink;
+    }
+  } else if (host) {
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    int g = getaddrinfo(host, NULL, &hints, &res);
+    if (g != 0) { snprintf(msg, sizeof msg, "[Errno %d] %s", g, gai_strerror(g)); goto out; }
+    struct sockaddr_in sin;
+    memcpy(&sin, res->ai_addr, sizeof sin);
+    freeaddrinfo(res);
+    sin.sin_port = htons((uint16_t)port);
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) { PYERR(errno); goto out; }
+    int one = 1;
+    if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+        bind(fd, (struct sockaddr *)&sin, sizeof sin) < 0) { PYERR(errno); goto fail; }
+  } else {
+    snprintf(msg, sizeof msg, "fcgiListen: path or host is required");
+    goto out;
+  }
+  if (listen(fd, backlog) < 0) { PYERR(errno); goto fail; }
+  if (fd < 3) {
+    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+    if (moved < 0) { PYERR(errno); goto fail; }
+    close(fd);
+    fd = moved;
+  }
+  goto out;
+fail_unlink:
+  if (path) { struct stat st; if (stat(path, &st) == 0) unlink(path); }
+fail:
+  close(fd);
+  fd = -1;
+out:
+#undef PYERR
+  free(path); free(host);
+  if (fd < 0) return throw_text(env, msg);
+  napi_value r;
+  napi_create_int32(env, fd, &r);
+  return r;
+}
+
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
@@ -527,6 +794,9 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"setrlimit", NULL, SetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
+    {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
+    {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
+    {"watchReadable", NULL, WatchReadable, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
   return exports;
