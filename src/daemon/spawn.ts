@@ -116,6 +116,8 @@ export interface SpawnRequest {
   env: string[];
   config: ProcessConfig;
   minfds: number;
+  /** [fcgi-program:x]: the group's listening socket, placed on the child's fd 0 */
+  stdinFd?: number;
 }
 
 /** The spawn failures Supervisor reports before a child exists. */
@@ -163,6 +165,7 @@ export function spawnChild(req: SpawnRequest): NativeSpawnResult {
       redirectStderr: config.redirect_stderr,
       minfds: req.minfds,
       pipeSize: OUTPUT_PIPE_SIZE,
+      stdinFd: req.stdinFd ?? -1,
     });
   } catch (e) {
     const err = e as Error & { code?: string };
