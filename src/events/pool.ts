@@ -171,7 +171,6 @@ export class EventListenerPool {
             `${proc.name}: has entered the UNKNOWN state and will no longer receive events, this usually indicates the process violated the eventlistener protocol`,
           );
         }
-        if (to === ListenerState.READY) this.dispatch();
       },
       result: (ok) => {
         if (ok) {
@@ -191,7 +190,12 @@ export class EventListenerPool {
       },
     });
     this.listeners.set(proc, l);
-    return (data) => l.protocol.feed(data);
+    return (data) => {
+      l.protocol.feed(data);
+      // after the whole read, as Supervisor's loop does: output that followed READY in
+      // the same read is judged as READY-state output, not as a reply to a new event
+      if (l.protocol.state === ListenerState.READY && this.buffer.length) this.dispatch();
+    };
   }
 
   /** The listener process ended (Subprocess.finish): an event it was handling goes back to the front. */

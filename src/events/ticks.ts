@@ -57,12 +57,13 @@ export class TickClock {
     const ms = Math.max(1, Math.ceil((next - now) * 1000) + 1);
     this.timer = setTimeout(() => {
       this.timer = null;
-      this.fire();
+      this.check();
     }, ms);
     this.timer.unref();
   }
 
-  private fire(): void {
+  /** Look at the clock: a tick for each period whose slice changed (the timer calls this). */
+  check(): void {
     const now = this.now();
     for (const t of TICKS) {
       const slice = timeslice(t.period, now);
