@@ -2,12 +2,17 @@
 import type { GroupConfig } from '../config/model';
 import { ProcessState } from './states';
 import type { Subprocess } from './process';
+import type { FcgiSocket } from './fcgi-socket';
 
 export class ProcessGroup {
   /** by process name, in config order (which is priority order) */
   readonly processes = new Map<string, Subprocess>();
 
-  constructor(readonly config: GroupConfig) {}
+  constructor(
+    readonly config: GroupConfig,
+    /** [fcgi-program:x] only: the socket its processes share */
+    readonly socket: FcgiSocket | null = null,
+  ) {}
 
   get name(): string {
     return this.config.name;
@@ -40,6 +45,7 @@ export class ProcessGroup {
 
   dispose(): void {
     for (const p of this.processes.values()) p.dispose();
+    this.socket?.dispose();
   }
 }
 

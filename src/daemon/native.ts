@@ -54,6 +54,20 @@ export interface NativeAddon {
   devnullStdio(): void;
   /** a bound, listening, close-on-exec socket's fd; throws with Python's error text */
   fcgiListen(opts: NativeListenOptions): number;
+  /**
+   * splice(2) up to maxBytes from a pipe to the end of a file (not O_APPEND):
+   * bytes moved, 0 at EOF, or -errno (-EAGAIN: pipe empty; -EINVAL: not possible here)
+   */
+  spliceToFile(pipeFd: number, fileFd: number, maxBytes: number): number;
+  /** a libuv poll watcher: callback(status) while fd is readable or hung up, until stop() or close() */
+  watchReadable(fd: number, callback: (status: number) => void): ReadableWatch;
+}
+
+export interface ReadableWatch {
+  start(): void;
+  stop(): void;
+  /** for good; the fd stays open */
+  close(): void;
 }
 
 let cached: NativeAddon | null | undefined;

@@ -13,6 +13,7 @@ import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from 
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure } from './spawn';
 import { decodeWaitStatus, signame, signum } from './signals';
 import { requireNative } from './native';
+import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 
 /** What a process needs from the engine that owns it. */
 export interface ProcessHost {
@@ -75,6 +76,9 @@ export class Subprocess {
   private readonly batchTimers = new Map<Socket, NodeJS.Timeout>();
   /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
   private listener: ((data: Buffer) => void) | null = null;
+  /** [fcgi-program:x]: the group's socket, held from spawn until the child is reaped */
+  fcgiSocket: FcgiSocket | null = null;
+  private fcgiHeld = false;
 
   constructor(
     readonly config: ProcessConfig,
@@ -142,7 +146,21 @@ export class Subprocess {
     execvArgs(this.config);
   }
 
+  /** FastCGISubprocess.spawn: a spawn that yields no child gives its socket reference back. */
   spawn(): number | null {
+    const running = this.pid !== 0;
+    const pid = this.spawnOnce();
+    if (pid === null && !running) this.releaseFcgi();
+    return pid;
+  }
+
+  private releaseFcgi(): void {
+    if (!this.fcgiHeld) return;
+    this.fcgiHeld = false;
+    this.fcgiSocket?.release();
+  }
+
+  private spawnOnce(): number | null {
     if (this.pid) {
       this.log.warn(`process '${this.name}' already running`);
       return null;
@@ -156,6 +174,21 @@ export class Subprocess {
     this.startMono = monoNow();
     this.assertInState(ProcessState.EXITED, ProcessState.FATAL, ProcessState.BACKOFF, ProcessState.STOPPED);
     this.changeState(ProcessState.STARTING);
+
+    let stdinFd = -1;
+    if (this.fcgiSocket) {
+      try {
+        stdinFd = this.fcgiSocket.acquire();
+        this.fcgiHeld = true;
+      } catch (e) {
+        if (!(e instanceof FcgiSocketError)) throw e;
+        // Supervisor's main loop dies of this exception; tsv makes it a spawn error
+        this.recordSpawnerr(e.message);
+        this.changeState(ProcessState.BACKOFF);
+        this.arm();
+        return null;
+      }
+    }
 
     let exec;
     try {
@@ -191,6 +224,7 @@ export class Subprocess {
         env: this.environment(),
         config: this.config,
         minfds: this.host.minfds,
+        stdinFd,
       });
     } catch (e) {
       if (!(e instanceof SpawnFailure)) throw e;
@@ -312,7 +346,8 @@ export class Subprocess {
     this.pipes = {
       stdinFd,
       stdin: null,
-      stdinClosed: false,
+      // a FastCGI child's fd 0 is its socket: no stdin channel (sendProcessStdin gets EPIPE)
+      stdinClosed: stdinFd < 0,
       stdout: reader(stdoutFd, 'stdout'),
       stderr: stderrFd >= 0 ? reader(stderrFd, 'stderr') : null,
       stdoutFd,
@@ -527,6 +562,7 @@ export class Subprocess {
     this.pid = 0;
     this.closePipes();
     this.closeChannels();
+    this.releaseFcgi();
     this.arm();
     this.host.requestTransition();
   }
@@ -641,6 +677,7 @@ export class Subprocess {
     this.clearTimer();
     this.closePipes();
     this.closeChannels();
+    this.releaseFcgi();
   }
 }
 

@@ -7,6 +7,7 @@ import { MainLogger } from '../log/mainlog';
 import { autoChildLogName } from '../log/autolog';
 import { EventBus } from './events';
 import { ProcessGroup, sortByPriority } from './group';
+import { FcgiSocket } from './fcgi-socket';
 import { Subprocess, type ProcessHost } from './process';
 import { SupervisorState, supervisorStateName } from './states';
 import { decodeWaitStatus } from './signals';
@@ -118,7 +119,10 @@ export class Supervisor {
 
   addProcessGroup(config: GroupConfig): boolean {
     if (this.groups.has(config.name)) return false;
-    const group = new ProcessGroup(config);
+    // an [fcgi-program:x] socket is bound once now so a bad address fails the add (FcgiSocketError)
+    const socket = config.socket ? new FcgiSocket(config.socket, this.logger) : null;
+    socket?.probe();
+    const group = new ProcessGroup(config, socket);
     const sd = this.config.supervisord;
     // Supervisor sorts a group's process configs by priority (stable)
     for (const pc of sortByPriority(config.processes.map((c) => ({ config: c }))).map((x) => x.config)) {
@@ -128,7 +132,9 @@ export class Supervisor {
         stdout: auto('stdout', pc.stdout_logfile),
         stderr: pc.redirect_stderr ? null : auto('stderr', pc.stderr_logfile),
       };
-      group.processes.set(pc.name, new Subprocess(pc, config.name, this.host, logs));
+      const proc = new Subprocess(pc, config.name, this.host, logs);
+      proc.fcgiSocket = socket;
+      group.processes.set(pc.name, proc);
     }
     this.groups.set(config.name, group);
     this.events.emit('groupAdded', { group: config.name });
