@@ -16,6 +16,7 @@ import { clearAutoChildLogDir } from '../log/autolog';
 import { Supervisor } from './supervisor';
 import { EngineApi } from './api';
 import { ServerSet, ServerBindError } from './socket';
+import { FcgiSocketError } from './fcgi-socket';
 import { inspectPidfile, removePidfileIfOurs, writePidfile } from './pidfile';
 import { applyFlags, parseFlags, UsageError, USAGE, type DaemonFlags } from './options';
 import { loadNative, nativeLoadError, requireNative } from './native';
@@ -272,6 +273,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     try {
       engine.addConfiguredGroups();
     } catch (e) {
+      // Supervisor dies of the ValueError (a traceback, exit 1): the same exit without the traceback
+      if (e instanceof FcgiSocketError) throw new Exit(1, `Error: ${e.message}\n`);
       throw usage(st.progname, (e as Error).message);
     }
 
