@@ -12,7 +12,7 @@ import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure } from './spawn';
 import { decodeWaitStatus, signame, signum } from './signals';
-import { requireNative } from './native';
+import { loadNative, requireNative, type ReadableWatch } from './native';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 
 /** What a process needs from the engine that owns it. */
@@ -44,6 +44,8 @@ interface Pipes {
   stderr: Socket | null;
   stdoutFd: number;
   stderrFd: number;
+  /** output pipes watched for splice(2) instead of read by a Socket */
+  watches: ReadableWatch[];
 }
 
 export class Subprocess {
@@ -73,7 +75,7 @@ export class Subprocess {
   private waiters: (() => void)[] = [];
   private envCache: string[] | null = null;
   /** pipes paused for a moment to batch small writes (see attachPipes) */
-  private readonly batchTimers = new Map<Socket, NodeJS.Timeout>();
+  private readonly batchTimers = new Map<Socket | ReadableWatch, NodeJS.Timeout>();
   /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
   private listener: ((data: Buffer) => void) | null = null;
   /** [fcgi-program:x]: the group's socket, held from spawn until the child is reaped */
@@ -308,8 +310,93 @@ export class Subprocess {
     this.channels = { stdout: null, stderr: null };
   }
 
+  /**
+   * Whether a channel's bytes may go from the pipe to its log file in the
+   * kernel (splice), never passing through JS: only when nothing but the file
+   * needs to see them. Asked again at every wake-up, so a subscriber that
+   * comes later gets the bytes from then on. Anything new that observes child
+   * output must be added here.
+   */
+  private zeroCopy(channel: 'stdout' | 'stderr'): boolean {
+    if (channel === 'stdout' && this.listener) return false;
+    // processOutput feeds PROCESS_LOG events (src/events/hub.ts subscribes only while some pool or stream wants them)
+    if (this.host.events.has('processOutput')) return false;
+    return this.channels[channel]?.fileOnly ?? false;
+  }
+
+  /**
+   * Moves what a watched pipe holds (at most `limit` bytes) to its channel:
+   * by splice while zeroCopy allows, else read into the shared buffer and fed
+   * as a Socket read would be. Returns the bytes moved and whether the pipe
+   * is done (EOF or an error).
+   */
+  private pump(fd: number, channel: 'stdout' | 'stderr', limit: number): { moved: number; done: boolean } {
+    const native = loadNative();
+    let moved = 0;
+    while (moved < limit) {
+      if (native && this.zeroCopy(channel)) {
+        const n = (this.channels[channel] as ChannelLog).spliceFrom(fd, native);
+        if (n > 0) {
+          moved += n;
+          continue;
+        }
+        if (n === 0) return { moved, done: true };
+        if (n === -EAGAIN) return { moved, done: false };
+        // splice refused (a file system without it): the file is marked, read and write from now on
+      }
+      const buf = readBuffer();
+      let n = 0;
+      try {
+        n = readSync(fd, buf, 0, buf.length, null);
+      } catch (e) {
+        return { moved, done: (e as NodeJS.ErrnoException).code !== 'EAGAIN' };
+      }
+      if (n <= 0) return { moved, done: true };
+      moved += n;
+      this.feed(channel, buf.subarray(0, n));
+    }
+    return { moved, done: false };
+  }
+
+  /** A pipe whose channel only writes a file: libuv tells us it is readable and pump() splices it. */
+  private watchPipe(fd: number, channel: 'stdout' | 'stderr'): ReadableWatch {
+    let lastWake = 0;
+    const w = requireNative().watchReadable(fd, (status) => {
+      if (!this.pipes) return;
+      if (status < 0) {
+        w.stop();
+        return;
+      }
+      const { moved, done } = this.pump(fd, channel, PUMP_PER_WAKE);
+      if (done) {
+        w.stop(); // a hung-up pipe stays readable: stop until closePipes
+        return;
+      }
+      // as in the Socket reader: a busy writer of small pieces gets 1 ms to fill the pipe
+      const now = performance.now();
+      const busy = moved < BATCH_BELOW && now - lastWake < 1;
+      lastWake = now;
+      if (!busy || this.batchTimers.has(w)) return;
+      w.stop();
+      this.batchTimers.set(
+        w,
+        setTimeout(() => {
+          this.batchTimers.delete(w);
+          if (this.pipes) w.start();
+        }, 1),
+      );
+    });
+    w.start();
+    return w;
+  }
+
   private attachPipes(stdinFd: number, stdoutFd: number, stderrFd: number): void {
-    const reader = (fd: number, channel: 'stdout' | 'stderr'): Socket => {
+    const watches: ReadableWatch[] = [];
+    const reader = (fd: number, channel: 'stdout' | 'stderr'): Socket | null => {
+      if (process.platform === 'linux' && loadNative() && this.zeroCopy(channel)) {
+        watches.push(this.watchPipe(fd, channel));
+        return null;
+      }
       let lastRead = 0;
       // libuv reads straight into one shared buffer (no allocation per chunk);
       // the channel consumes it synchronously and copies what it keeps
@@ -352,6 +439,7 @@ export class Subprocess {
       stderr: stderrFd >= 0 ? reader(stderrFd, 'stderr') : null,
       stdoutFd,
       stderrFd,
+      watches,
     };
   }
 
@@ -364,23 +452,11 @@ export class Subprocess {
   private drain(): void {
     const p = this.pipes;
     if (!p) return;
-    const buf = Buffer.allocUnsafe(128 * 1024);
     for (const [fd, channel] of [
       [p.stdoutFd, 'stdout'],
       [p.stderrFd, 'stderr'],
     ] as const) {
-      if (fd < 0) continue;
-      for (let total = 0; total < 4 * 1024 * 1024; ) {
-        let n = 0;
-        try {
-          n = readSync(fd, buf, 0, buf.length, null);
-        } catch {
-          break; // EAGAIN: nothing left right now
-        }
-        if (n <= 0) break;
-        total += n;
-        this.feed(channel, buf.subarray(0, n));
-      }
+      if (fd >= 0) this.pump(fd, channel, 4 * 1024 * 1024);
     }
   }
 
@@ -392,6 +468,10 @@ export class Subprocess {
     this.batchTimers.clear();
     p.stdout?.destroy();
     p.stderr?.destroy();
+    for (const w of p.watches) w.close();
+    // a watched pipe has no Socket to close it
+    if (!p.stdout) closeQuietly(p.stdoutFd);
+    if (!p.stderr && p.stderrFd >= 0) closeQuietly(p.stderrFd);
     if (p.stdin) p.stdin.destroy();
     else if (!p.stdinClosed) {
       try {
@@ -683,6 +763,17 @@ export class Subprocess {
 
 /** reads smaller than this, 1 ms after the previous one, mean a busy writer of small pieces */
 const BATCH_BELOW = 1024 * 1024;
+/** what one wake-up of a watched pipe moves at most, so a writer faster than the disk cannot starve the loop */
+const PUMP_PER_WAKE = 4 * 1024 * 1024;
+const EAGAIN = 11;
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // already closed
+  }
+}
 
 let sharedReadBuffer: Buffer | null = null;
 /** One 1 MiB buffer for every pipe read: reads are consumed before the next one starts. */

@@ -4,7 +4,7 @@
 // the output events.
 import { LogFile } from './logfile';
 import { Level } from './levels';
-import { loadNative } from '../daemon/native';
+import { loadNative, type NativeAddon } from '../daemon/native';
 import type { MainLogger } from './mainlog';
 
 export const BEGIN_TOKEN = Buffer.from('<!--XSUPERVISOR:BEGIN-->');
@@ -162,6 +162,21 @@ export class ChannelLog {
     if (!native) return;
     const text = data.toString('utf8').replace(/\n+$/, '');
     for (const line of text.split('\n')) native.syslog(this.s.ident, `${this.s.processName} ${line}`);
+  }
+
+  /**
+   * Whether this channel itself needs nothing but its file to see the bytes
+   * (no capture mode, strip_ansi, syslog or DEBG echo in the main log, and a
+   * regular file that takes splice). Output subscribers are the caller's part
+   * of the decision (Subprocess.zeroCopy).
+   */
+  get fileOnly(): boolean {
+    return this.capture === null && !this.s.stripAnsi && !this.syslogOn && this.main.level > Level.DEBG && !!this.file && this.file.spliceable;
+  }
+
+  /** LogFile.spliceFrom: the bytes go from the pipe to the file without passing through here. */
+  spliceFrom(pipeFd: number, native: NativeAddon): number {
+    return this.file ? this.file.spliceFrom(pipeFd, native) : -22;
   }
 
   /** the file's current path (for tail/read), or null */

@@ -5,14 +5,20 @@
 // byte is lost or duplicated whatever the write rate. A file may exceed
 // maxbytes by one chunk, as in Supervisor.
 import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import type { NativeAddon } from '../daemon/native';
 
 const PIECE = 128 * 1024;
+/** what one splice may move when the file never rotates: a whole (1 MiB) pipe */
+const SPLICE_UNBOUNDED = 1024 * 1024;
+const EAGAIN = 11;
 
 export class LogFile {
   private fd = -1;
   private size = 0;
   /** rotation is only possible for regular files (not /dev/stdout, pipes, ttys) */
   private regular = true;
+  /** the same file opened without O_APPEND (splice refuses O_APPEND): -1 = not yet, -2 = unusable */
+  private spliceFd = -1;
 
   constructor(
     readonly path: string,
@@ -68,9 +74,59 @@ export class LogFile {
     }
   }
 
+  /** Whether spliceFrom can be tried: a regular file (not /dev/stdout, a pipe or a tty). */
+  get spliceable(): boolean {
+    return this.fd >= 0 && this.regular && this.spliceFd !== -2;
+  }
+
+  /**
+   * Moves child output from pipeFd into the file inside the kernel, at most
+   * up to maxbytes (so rotation cuts exactly there) or one 128 KiB piece,
+   * then rotates as write() does. Returns the bytes moved, 0 at EOF, -EAGAIN
+   * when the pipe is empty, or another -errno when splice cannot be used for
+   * this file (spliceable is then false and the caller reads and writes instead).
+   */
+  spliceFrom(pipeFd: number, native: NativeAddon): number {
+    if (!this.spliceable) return -22;
+    if (this.spliceFd === -1) {
+      try {
+        const fd = openSync(this.path, constants.O_WRONLY);
+        const a = fstatSync(fd);
+        const b = fstatSync(this.fd);
+        if (a.ino !== b.ino || a.dev !== b.dev) {
+          closeSync(fd);
+          this.spliceFd = -2; // the path moved under us: stay on write()
+          return -22;
+        }
+        this.spliceFd = fd;
+      } catch {
+        this.spliceFd = -2;
+        return -22;
+      }
+    }
+    let room = SPLICE_UNBOUNDED;
+    if (this.maxbytes > 0) room = this.maxbytes > this.size ? Math.min(PIECE, this.maxbytes - this.size) : PIECE;
+    const n = native.spliceToFile(pipeFd, this.spliceFd, room);
+    if (n > 0) {
+      this.size += n;
+      if (this.maxbytes > 0 && this.size >= this.maxbytes) this.rollover();
+    } else if (n < 0 && n !== -EAGAIN) {
+      this.closeSpliceFd();
+      this.spliceFd = -2;
+    }
+    return n;
+  }
+
+  private closeSpliceFd(): void {
+    if (this.spliceFd < 0) return;
+    closeSync(this.spliceFd);
+    this.spliceFd = -1;
+  }
+
   private rollover(): void {
     closeSync(this.fd);
     this.fd = -1;
+    this.closeSpliceFd();
     if (this.backups > 0) {
       for (let i = this.backups - 1; i > 0; i--) {
         const sfn = `${this.path}.${i}`;
@@ -86,6 +142,7 @@ export class LogFile {
   /** SIGUSR2 / after logrotate: start writing to whatever file is at path now. */
   reopen(): void {
     this.close();
+    this.spliceFd = -1; // a new file may take splice where the old one could not
     this.open();
   }
 
@@ -100,6 +157,7 @@ export class LogFile {
   }
 
   close(): void {
+    if (this.spliceFd >= 0) this.closeSpliceFd();
     if (this.fd >= 0) {
       // never close the daemon's own stdio
       if (this.fd > 2) closeSync(this.fd);
