@@ -1,0 +1,187 @@
+// Event tests: the real supervisord and tsv on the same config, each with
+// listeners that record what they receive (JSON lines), an XML-RPC client
+// per daemon, and ways to wait on and compare the recordings.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RpcClient } from '../../src/rpc/client';
+import { TempDir, sleep, withTimeout } from './daemon-env';
+import { TSV, cleanEnv, killTree } from './daemon-cli';
+import { repoRoot } from './common';
+
+export const PY = '/usr/bin/python3';
+export const SUPERVISORD = '/usr/bin/supervisord';
+export const SUPERVISORCTL = '/usr/bin/supervisorctl';
+export const RECORDER = join(repoRoot(), 'test/fixtures/events/recorder.py');
+export const FAULTY = join(repoRoot(), 'test/fixtures/events/faulty.py');
+export const FAKETIME_LIB = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1', '/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1'].find(
+  (p) => existsSync(p),
+);
+
+export const haveOracle = (): boolean =>
+  existsSync(SUPERVISORD) && existsSync(PY) && spawnSync(PY, ['-c', 'import supervisor.childutils']).status === 0;
+export const oracleSkip = haveOracle() ? false : 'needs /usr/bin/supervisord and /usr/bin/python3 with the supervisor package';
+export const pythonSkip =
+  existsSync(PY) && spawnSync(PY, ['-c', 'import supervisor.childutils']).status === 0 ? false : 'needs /usr/bin/python3 with the supervisor package';
+
+export type Impl = 'supervisord' | 'tsv';
+
+export interface Daemon {
+  impl: Impl;
+  dir: TempDir;
+  conf: string;
+  child: ChildProcess;
+  rpc: RpcClient;
+  exited: Promise<number | null>;
+  log(): string;
+  /** rewrite the config (for reread/update) */
+  rewrite(body: string): void;
+  /** TERM and wait for the exit (SIGKILL to the tree if it hangs) */
+  stop(): Promise<void>;
+  cleanup(): void;
+}
+
+/** `body` may use {DIR} (the daemon's own dir), {RECORDER}, {FAULTY}, {PY}. */
+export function confText(dir: TempDir, body: string, loglevel = 'info'): string {
+  return (
+    `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\nloglevel=${loglevel}\n` +
+    `[unix_http_server]\nfile=${dir.join('s.sock')}\n` +
+    '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+    `[supervisorctl]\nserverurl=unix://${dir.join('s.sock')}\n` +
+    body.replaceAll('{DIR}', dir.path).replaceAll('{RECORDER}', RECORDER).replaceAll('{FAULTY}', FAULTY).replaceAll('{PY}', PY)
+  );
+}
+
+export interface StartOptions {
+  env?: Record<string, string>;
+  loglevel?: string;
+}
+
+export function startDaemon(impl: Impl, body: string, opts: StartOptions = {}): Daemon {
+  const dir = new TempDir(`tsv-events-${impl}-`);
+  const conf = dir.file('supervisord.conf', confText(dir, body, opts.loglevel));
+  const cmd = impl === 'supervisord' ? SUPERVISORD : process.execPath;
+  const args = impl === 'supervisord' ? ['-n', '-c', conf] : [TSV, 'daemon', '-n', '-c', conf];
+  const child = spawn(cmd, args, { env: cleanEnv(opts.env ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
+  child.stderr?.resume();
+  const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+  const rpc = new RpcClient({ serverurl: `unix://${dir.join('s.sock')}` });
+  const log = (): string => (existsSync(dir.join('supervisord.log')) ? readFileSync(dir.join('supervisord.log'), 'utf8') : '');
+  const d: Daemon = {
+    impl,
+    dir,
+    conf,
+    child,
+    rpc,
+    exited,
+    log,
+    rewrite: (b) => writeFileSync(conf, confText(dir, b, opts.loglevel)),
+    stop: async () => {
+      rpc.close();
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await withTimeout(exited, 30000, `${impl} to exit`).catch(() => killTree(child.pid as number));
+    },
+    cleanup: () => {
+      rpc.close();
+      if (child.exitCode === null && child.signalCode === null) killTree(child.pid as number);
+      dir.cleanup();
+    },
+  };
+  return d;
+}
+
+/** Until the daemon answers XML-RPC. */
+export async function waitUp(d: Daemon, ms = 20000): Promise<void> {
+  await withTimeout(
+    (async () => {
+      for (;;) {
+        try {
+          await d.rpc.call('supervisor.getState');
+          return;
+        } catch {
+          await sleep(50);
+        }
+      }
+    })(),
+    ms,
+    `${d.impl} to answer XML-RPC`,
+  );
+}
+
+export interface Received {
+  listener: string;
+  headers: Record<string, string>;
+  payload: string;
+  /** faulty.py: what it answered */
+  answer?: string;
+}
+
+export function readRecords(path: string): Received[] {
+  if (!existsSync(path)) return [];
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((l) => JSON.parse(l) as Received);
+}
+
+/** Until `pred` holds for the recording at `path`. */
+export async function waitRecords(path: string, pred: (r: Received[]) => boolean, what: string, ms = 30000): Promise<Received[]> {
+  return withTimeout(
+    (async () => {
+      for (;;) {
+        const r = readRecords(path);
+        if (pred(r)) return r;
+        await sleep(50);
+      }
+    })(),
+    ms,
+    what,
+  );
+}
+
+export async function waitLogLine(d: Daemon, re: RegExp, ms = 30000): Promise<void> {
+  await withTimeout(
+    (async () => {
+      while (!re.test(d.log())) await sleep(50);
+    })(),
+    ms,
+    `${re} in the ${d.impl} main log`,
+  );
+}
+
+export const names = (r: Received[]): string[] => r.map((x) => x.headers.eventname as string);
+
+/** An event with pids and times normalized: `NAME payload`. */
+export function normalized(r: Received): string {
+  const p = r.payload.replace(/pid:\d+/g, 'pid:<PID>').replace(/when:\d+/g, 'when:<T>');
+  return `${r.headers.eventname} ${p}`;
+}
+
+/** The process (or null for daemon-wide events) an event is about. */
+export function subject(r: Received): string | null {
+  const m = /^processname:(\S+) /.exec(r.payload);
+  return m ? (m[1] as string) : null;
+}
+
+export function byProcess(recs: Received[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of recs) {
+    const s = subject(r);
+    if (s === null) continue;
+    const list = out.get(s) ?? [];
+    list.push(normalized(r));
+    out.set(s, list);
+  }
+  return out;
+}
+
+/** Serials as a listener saw them: each a number, for checking for gaps and repeats. */
+export function serials(recs: Received[], key: 'serial' | 'poolserial'): number[] {
+  return recs.map((r) => Number(r.headers[key]));
+}
+
+/** The header fields every envelope must carry, in Supervisor's order. */
+export const HEADER_KEYS = ['ver', 'server', 'serial', 'pool', 'poolserial', 'eventname', 'len'];
+
+/** Python's len() of a str (code points). */
+export const pyLen = (s: string): number => [...s].length;
