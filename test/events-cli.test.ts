@@ -1,0 +1,167 @@
+// `tsv events`: recent events and live ones, human lines and JSON lines,
+// type filters (abstract parents included), against a tsv daemon; against
+// supervisord it says it needs tsv. And what the daemon does for nobody:
+// no tick timer and no output events unless a pool or a follower wants them.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { TSV, cleanEnv } from './helpers/daemon-cli';
+import { TempDir, load, startEngine, waitState, withTimeout, writeConf } from './helpers/daemon-env';
+import { haveOracle, startDaemon, waitUp, type Daemon } from './helpers/events-env';
+import { ProcessState } from '../src/daemon/states';
+import type { EventLine } from '../src/events/stream';
+
+function tsvEvents(d: Daemon, ...args: string[]): { out: string; err: string; code: number | null } {
+  const r = spawnSync(process.execPath, [TSV, '-c', d.conf, 'events', ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 20000 });
+  return { out: r.stdout, err: r.stderr, code: r.status };
+}
+
+/** `tsv events ARGS` running; lines as they come. */
+function follow(d: Daemon, ...args: string[]): { lines: string[]; next(pred: (l: string) => boolean, what: string): Promise<string>; stop(): Promise<number | null> } {
+  const child = spawn(process.execPath, [TSV, '-c', d.conf, 'events', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const lines: string[] = [];
+  let rest = '';
+  const waiters: (() => void)[] = [];
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (c: string) => {
+    const parts = (rest + c).split('\n');
+    rest = parts.pop() as string;
+    lines.push(...parts);
+    for (const w of waiters.splice(0)) w();
+  });
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return {
+    lines,
+    next: (pred, what) =>
+      withTimeout(
+        new Promise<string>((resolve) => {
+          const check = (): void => {
+            const hit = lines.find(pred);
+            if (hit !== undefined) resolve(hit);
+            else waiters.push(check);
+          };
+          check();
+        }),
+        15000,
+        what,
+      ),
+    stop: async () => {
+      child.kill('SIGINT');
+      return withTimeout(exited, 10000, 'tsv events to exit');
+    },
+  };
+}
+
+const BODY =
+  '[program:p]\ncommand=sleep 100\n' +
+  "[program:talker]\ncommand=/bin/sh -c 'while :; do echo chat; sleep 0.2; done'\nstdout_events_enabled=true\n";
+
+test('tsv events: recent events as human lines and as JSON, filtered by type', { timeout: 60000 }, async () => {
+  const d = startDaemon('tsv', BODY);
+  try {
+    await waitUp(d);
+    await withTimeout(
+      (async () => {
+        while (!tsvEvents(d, '-n', '50').out.includes('PROCESS_STATE_RUNNING processname:p ')) await new Promise((r) => setTimeout(r, 100));
+      })(),
+      15000,
+      'p RUNNING in tsv events',
+    );
+    const human = tsvEvents(d, '-n', '50');
+    assert.equal(human.code, 0);
+    const lines = human.out.trimEnd().split('\n');
+    assert.ok(lines.some((l) => /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} PROCESS_GROUP_ADDED groupname:p$/.test(l)), human.out);
+    assert.ok(lines.some((l) => /^\S+ \S+ SUPERVISOR_STATE_CHANGE_RUNNING$/.test(l)));
+    assert.ok(lines.some((l) => /^\S+ \S+ PROCESS_STATE_RUNNING processname:p groupname:p from_state:STARTING pid:\d+$/.test(l)));
+    assert.ok(!lines.some((l) => l.includes('PROCESS_LOG')), 'no log events: nobody subscribed to them');
+
+    const json = tsvEvents(d, '--json', '-n', '100', 'process_state');
+    assert.equal(json.code, 0);
+    const events = json.out.trimEnd().split('\n').map((l) => JSON.parse(l) as EventLine);
+    assert.ok(events.length >= 4);
+    for (const e of events) {
+      assert.match(e.eventname, /^PROCESS_STATE_/);
+      assert.equal(typeof e.time, 'number');
+      assert.equal(e.serial, null, 'no pool took it: no serial');
+      assert.equal(e.headers.processname && e.payload.startsWith(`processname:${e.headers.processname} `), true);
+    }
+    assert.equal(tsvEvents(d, '-n', '2', 'PROCESS_GROUP').out.trimEnd().split('\n').length, 2);
+
+    const bad = tsvEvents(d, 'NO_SUCH_TYPE');
+    assert.equal(bad.code, 2);
+    assert.match(bad.out, /^Error: unknown event type NO_SUCH_TYPE\n/);
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('tsv events -f: live events (remote communication, log output, ticks) until Ctrl-C', { timeout: 60000 }, async () => {
+  const d = startDaemon('tsv', BODY);
+  try {
+    await waitUp(d);
+    const f = follow(d, '-f', '--json', '-n', '0', 'REMOTE_COMMUNICATION', 'PROCESS_LOG');
+    const g = follow(d, '--follow', '-n', '0', 'TICK');
+    // the stream is open once the daemon has answered (headers first): give it a moment
+    await new Promise((r) => setTimeout(r, 500));
+    await d.rpc.call('supervisor.sendRemoteCommEvent', ['kind', 'hello\nworld']);
+    const remote = JSON.parse(await f.next((l) => l.includes('REMOTE_COMMUNICATION'), 'the remote event')) as EventLine;
+    assert.deepEqual(remote.headers, { type: 'kind' });
+    assert.equal(remote.data, 'hello\nworld');
+    const chat = JSON.parse(await f.next((l) => l.includes('PROCESS_LOG_STDOUT'), 'a log event')) as EventLine;
+    assert.equal(chat.headers.processname, 'talker');
+    assert.equal(chat.headers.channel, 'stdout');
+    assert.match(chat.data, /^(chat\n)+$/);
+    const tick = await g.next((l) => / TICK_5 when:\d+$/.test(l), 'a TICK_5 line');
+    assert.match(tick, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} TICK_5 when:\d+$/);
+    assert.equal(await f.stop(), 0);
+    assert.equal(await g.stop(), 0);
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('tsv events against supervisord: it needs a tsv daemon', { skip: haveOracle() ? false : 'needs /usr/bin/supervisord', timeout: 30000 }, async () => {
+  const d = startDaemon('supervisord', BODY);
+  try {
+    await waitUp(d);
+    const r = tsvEvents(d);
+    assert.equal(r.code, 3);
+    assert.match(r.out, /does not serve events \(tsv events needs a tsv daemon, not supervisord\)/);
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('nobody subscribed: no tick timer, no output events; they come and go with pools and followers', { timeout: 30000 }, async () => {
+  const dir = new TempDir();
+  const conf = writeConf(
+    dir,
+    '[eventlistener:states]\ncommand=/bin/cat\nevents=PROCESS_STATE\n' + "[program:talker]\ncommand=/bin/sh -c 'exec sleep 100'\nstdout_events_enabled=true\n",
+  );
+  const te = startEngine(load(conf));
+  try {
+    const hub = te.engine.eventHub;
+    await waitState(te.engine, 'talker', ProcessState.RUNNING);
+    assert.equal(hub.ticking, false);
+    assert.equal(te.engine.events.has('processOutput'), false);
+    const off = hub.follow({ types: ['TICK_60', 'PROCESS_LOG_STDOUT'], deliver: () => {}, closed: () => {} });
+    assert.equal(hub.ticking, true);
+    assert.equal(te.engine.events.has('processOutput'), true);
+    off();
+    assert.equal(hub.ticking, false);
+    assert.equal(te.engine.events.has('processOutput'), false);
+    // a pool subscribing to EVENT wants everything
+    const withPool = load(writeConf(dir, '[eventlistener:all]\ncommand=/bin/cat\nevents=EVENT\n'));
+    te.engine.addProcessGroup(withPool.groups.find((g) => g.name === 'all')!);
+    assert.equal(hub.ticking, true);
+    assert.equal(te.engine.events.has('processOutput'), true);
+    await te.engine.groups.get('all')!.processes.get('all')!.stop();
+    await waitState(te.engine, 'all', ProcessState.STOPPED);
+    assert.equal(te.engine.removeProcessGroup('all'), true);
+    assert.equal(hub.ticking, false);
+    assert.equal(te.engine.events.has('processOutput'), false);
+  } finally {
+    await te.close();
+    dir.cleanup();
+  }
+});
