@@ -529,7 +529,7 @@ static napi_value DevnullStdio(napi_env env, napi_callback_info info) {
  * splice, use read/write). Moves child output from its pipe into the log file
  * inside the kernel: one copy instead of two, no trip through JS memory.
  * fileFd must not be O_APPEND (splice refuses it): the bytes go at the file's
- * current end, taken from fstat so a truncation by someone else (logrotate's
+ * current end, taken from lseek so a truncation by someone else (logrotate's
  * copytruncate) is followed as an O_APPEND write would.
  */
 static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
@@ -543,11 +543,11 @@ static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
   napi_get_value_double(env, a[2], &max);
   ssize_t r;
 #ifdef __linux__
-  struct stat st;
-  if (fstat(file_fd, &st) < 0) r = -errno;
+  /* the end of the file (lseek64, not fstat: fstat would need glibc 2.33) */
+  loff_t off = lseek64(file_fd, 0, SEEK_END);
+  if (off < 0) r = -errno;
   else if (max < 1) r = -EINVAL;
   else {
-    loff_t off = st.st_size;
     do { r = splice(pipe_fd, NULL, file_fd, &off, (size_t)max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK); } while (r < 0 && errno == EINTR);
     if (r < 0) r = -errno;
   }
@@ -723,8 +723,8 @@ static napi_value FcgiListen(napi_env env, napi_callback_info info) {
     struct sockaddr_un sa;
     memset(&sa, 0, sizeof sa);
     sa.sun_family = AF_UNIX;
-    struct stat st;
-    if (stat(path, &st) == 0) unlink(path);
+    /* os.path.exists: access(F_OK) follows links as stat does (stat needs glibc 2.33) */
+    if (access(path, F_OK) == 0) unlink(path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) { PYERR(errno); goto out; }
     if (strlen(path) >= sizeof sa.sun_path) { snprintf(msg, sizeof msg, "AF_UNIX path too long"); goto fail_unlink; }
@@ -769,7 +769,7 @@ static napi_value FcgiListen(napi_env env, napi_callback_info info) {
   }
   goto out;
 fail_unlink:
-  if (path) { struct stat st; if (stat(path, &st) == 0) unlink(path); }
+  if (path && access(path, F_OK) == 0) unlink(path);
 fail:
   close(fd);
   fd = -1;
