@@ -83,6 +83,11 @@ interface RunState {
   statusFd: number | null;
 }
 
+/** The syslog ident: Python's is the program's base name (`supervisord`); `tsv daemon` logs as `tsv`. */
+function syslogIdent(progname: string): string {
+  return progname.split(' ')[0];
+}
+
 function usage(progname: string, msg: string): Exit {
   return new Exit(2, `Error: ${msg}\nFor help, use ${progname} -h\n`);
 }
@@ -183,7 +188,7 @@ function makeLogger(config: Config, progname: string): MainLogger {
   if (sd.nodaemon && !sd.silent) sinks.push(new StdoutSink());
   try {
     if (sd.logfile === 'syslog') {
-      sinks.push(new SyslogSink(progname, (m, lvl) => `${asctime()} ${levelTag(lvl)} ${m}`));
+      sinks.push(new SyslogSink(syslogIdent(progname), (m, lvl) => `${asctime()} ${levelTag(lvl)} ${m}\n`));
     } else {
       sinks.push(new FileSink(sd.logfile, sd.logfile_maxbytes, sd.logfile_backups));
     }
@@ -230,7 +235,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   for (const m of infos) logger.info(m);
 
   const minfds = sd.minfds;
-  const engine = new Supervisor({ config, logger, progname: st.progname, minfds });
+  const engine = new Supervisor({ config, logger, progname: syslogIdent(st.progname), minfds });
   const api = new EngineApi(engine, {
     pid: () => process.pid,
     mainLogfile: () => (sd.logfile === 'syslog' ? null : sd.logfile),

@@ -65,7 +65,8 @@ export class SyslogSink implements LogSink {
   emit(_line: string, level: LevelNumber, message: string): void {
     const native = loadNative();
     if (!native) return;
-    for (const l of message.replace(/\n+$/, '').split('\n')) native.syslog(this.ident, this.format(l, level).replace(/\n$/, ''));
+    // Supervisor formats each line with its file format, trailing newline included.
+    for (const l of message.replace(/\n+$/, '').split('\n')) native.syslog(this.ident, this.format(l, level));
   }
   reopen(): void {}
   remove(): void {}
