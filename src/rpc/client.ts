@@ -3,10 +3,14 @@
 // kept-alive connection. Failures are typed so a caller can tell a refused
 // connection, a missing socket, a permission problem and an HTTP 401 apart,
 // the way supervisorctl does.
-import * as http from 'node:http';
+import type * as Http from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import { RawHttpConnection } from './raw-http';
 import { decodeMethodResponse, encodeMethodCall, XmlRpcFault } from './xmlrpc';
 import type { DecodeLimits, XmlRpcValue } from './xmlrpc';
+
+// node:http is loaded only for streams (/logtail): the calls go over the raw client.
+const http = (): typeof Http => require('node:http') as typeof Http;
 
 export type ServerUrl =
   | { kind: 'unix'; url: string; socketPath: string }
@@ -75,12 +79,12 @@ function connectionError(err: unknown): RpcConnectionError | Error {
 
 export class RpcClient {
   readonly server: ServerUrl;
-  private readonly agent: http.Agent;
+  private readonly conn: RawHttpConnection;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly opts: RpcClientOptions) {
     this.server = parseServerUrl(opts.serverurl);
-    this.agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    this.conn = new RawHttpConnection(this.server.kind === 'unix' ? { socketPath: this.server.socketPath } : { host: this.server.host, port: this.server.port });
     this.headers = {
       'User-Agent': opts.userAgent ?? 'tsv',
       'Content-Type': 'text/xml',
@@ -92,41 +96,36 @@ export class RpcClient {
     }
   }
 
-  private requestOptions(method: string, path: string, headers: Record<string, string>): http.RequestOptions {
-    const base: http.RequestOptions = { method, path, headers, agent: this.agent };
-    if (this.server.kind === 'unix') return { ...base, socketPath: this.server.socketPath, host: 'localhost' };
+  private requestOptions(method: string, path: string, headers: Record<string, string>, agent: Http.Agent): Http.RequestOptions {
+    const base: Http.RequestOptions = { method, path, headers, agent };
+    // servername '': no TLS here, and it spares node:http its IPv6 check of the host name.
+    if (this.server.kind === 'unix') return { ...base, socketPath: this.server.socketPath, host: 'localhost', servername: '' } as Http.RequestOptions;
     return { ...base, host: this.server.host, port: this.server.port };
   }
 
+  /** The Host header node:http would send. */
+  private hostHeader(): string {
+    if (this.server.kind === 'unix') return 'localhost';
+    const h = this.server.host.includes(':') ? `[${this.server.host}]` : this.server.host;
+    return this.server.port === 80 ? h : `${h}:${this.server.port}`;
+  }
+
   /** Calls `method`; resolves with its value or rejects with XmlRpcFault / RpcConnectionError / RpcHttpError / XmlRpcParseError. */
-  call(method: string, params: readonly XmlRpcValue[] = []): Promise<XmlRpcValue> {
+  async call(method: string, params: readonly XmlRpcValue[] = []): Promise<XmlRpcValue> {
     const body = Buffer.from(encodeMethodCall(method, params), 'utf8');
-    const headers = { ...this.headers, 'Content-Length': String(body.length) };
-    return new Promise((resolve, reject) => {
-      const req = http.request(this.requestOptions('POST', '/RPC2', headers), (res) => {
-        const status = res.statusCode ?? 0;
-        if (status !== 200) {
-          res.resume();
-          res.socket.destroy();
-          reject(new RpcHttpError(status, res.statusMessage ?? ''));
-          return;
-        }
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('error', (err) => reject(connectionError(err)));
-        res.on('end', () => {
-          try {
-            const decoded = decodeMethodResponse(Buffer.concat(chunks), { allowControlChars: true, ...this.opts.limits });
-            if (decoded.kind === 'fault') reject(decoded.fault);
-            else resolve(decoded.value);
-          } catch (err) {
-            reject(err);
-          }
-        });
-      });
-      req.on('error', (err) => reject(connectionError(err)));
-      req.end(body);
-    });
+    let head = 'POST /RPC2 HTTP/1.1\r\n';
+    for (const [k, v] of Object.entries(this.headers)) head += `${k}: ${v}\r\n`;
+    head += `Content-Length: ${body.length}\r\nHost: ${this.hostHeader()}\r\nConnection: keep-alive\r\n\r\n`;
+    let res;
+    try {
+      res = await this.conn.request(head, body);
+    } catch (err) {
+      throw connectionError(err);
+    }
+    if (res.status !== 200) throw new RpcHttpError(res.status, res.reason);
+    const decoded = decodeMethodResponse(res.body, { allowControlChars: true, ...this.opts.limits });
+    if (decoded.kind === 'fault') throw decoded.fault;
+    return decoded.value;
   }
 
   /**
@@ -146,8 +145,9 @@ export class RpcClient {
     return new Promise((resolve, reject) => {
       // Not `Connection: close` (what agent:false sends): Supervisor's log
       // tail handler then withholds the response; keep-alive gets it chunked.
-      const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-      const req = http.request({ ...this.requestOptions('GET', path, headers), agent }, (res) => {
+      const h = http();
+      const agent = new h.Agent({ keepAlive: true, maxSockets: 1 });
+      const req = h.request(this.requestOptions('GET', path, headers, agent), (res) => {
         res.on('close', () => agent.destroy());
         const status = res.statusCode ?? 0;
         if (status !== 200) {
@@ -169,7 +169,7 @@ export class RpcClient {
 
   /** Releases the kept-alive connection so the process can exit. */
   close(): void {
-    this.agent.destroy();
+    this.conn.close();
   }
 }
 

@@ -1,0 +1,266 @@
+// A lean HTTP/1.1 client for the ctl's XML-RPC POSTs: one kept-alive socket
+// from node:net, the request written in one piece, the answer framed by
+// Content-Length (what supervisord and tsv send), chunked or by close.
+// node:http costs a one-shot CLI ~10 ms more (loading it, its agent's
+// server-name check, its stream plumbing); streaming GETs (/logtail) still
+// use node:http (src/rpc/client.ts).
+import { createConnection } from 'node:net';
+import type { Socket } from 'node:net';
+
+export type RawTarget = { socketPath: string } | { host: string; port: number };
+
+export interface RawResponse {
+  status: number;
+  reason: string;
+  body: Buffer;
+}
+
+/** The answer could not be read as HTTP/1.x; `code` is node:http's for the same failure. */
+export class RawHttpProtocolError extends Error {
+  override name = 'RawHttpProtocolError';
+  constructor(
+    message: string,
+    readonly code = 'HPE_INVALID_CONSTANT',
+  ) {
+    super(message);
+  }
+}
+
+/** node:http's error for a connection closed before (`socket hang up`) or during (`aborted`) the answer. */
+function resetError(message: 'socket hang up' | 'aborted'): Error {
+  return Object.assign(new Error(message), { code: 'ECONNRESET' });
+}
+
+const CRLFCRLF = Buffer.from('\r\n\r\n');
+
+interface Head {
+  status: number;
+  reason: string;
+  /** Body length, or -1 for chunked, or -2 for "until the server closes". */
+  length: number;
+  keepAlive: boolean;
+  /** Bytes of the head including the blank line. */
+  size: number;
+}
+
+function parseHead(buf: Buffer, end: number): Head {
+  const lines = buf.toString('latin1', 0, end).split('\r\n');
+  const m = /^HTTP\/1\.(\d) (\d{3})(?: (.*))?$/.exec(lines[0] ?? '');
+  if (!m) throw new RawHttpProtocolError(`bad HTTP status line: ${JSON.stringify(lines[0])}`);
+  let length = -2;
+  let chunked = false;
+  let keepAlive = m[1] === '1';
+  for (let i = 1; i < lines.length; i++) {
+    const line = lines[i] as string;
+    const colon = line.indexOf(':');
+    if (colon <= 0) continue;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    if (name === 'content-length') {
+      if (!/^\d+$/.test(value)) throw new RawHttpProtocolError(`bad Content-Length: ${JSON.stringify(value)}`);
+      length = Number(value);
+    } else if (name === 'transfer-encoding') chunked = value.toLowerCase().split(',').pop()?.trim() === 'chunked';
+    else if (name === 'connection') {
+      const v = value.toLowerCase();
+      if (v.includes('close')) keepAlive = false;
+      else if (v.includes('keep-alive')) keepAlive = true;
+    }
+  }
+  if (chunked) length = -1;
+  if (length === -2) keepAlive = false;
+  return { status: Number(m[2]), reason: m[3] ?? '', length, keepAlive, size: end + 4 };
+}
+
+/** Decodes a complete chunked body from `buf` at `start`; null until all of it is there. */
+function dechunk(buf: Buffer, start: number): Buffer | null {
+  const parts: Buffer[] = [];
+  let at = start;
+  for (;;) {
+    const eol = buf.indexOf('\r\n', at, 'latin1');
+    if (eol < 0) return null;
+    const sizeText = buf.toString('latin1', at, eol).split(';')[0]?.trim() ?? '';
+    if (!/^[0-9a-fA-F]+$/.test(sizeText)) throw new RawHttpProtocolError(`bad chunk size: ${JSON.stringify(sizeText)}`);
+    const size = parseInt(sizeText, 16);
+    if (size === 0) {
+      // Trailers end with an empty line.
+      const end = buf.indexOf(CRLFCRLF, eol);
+      if (end < 0 && !(buf.length >= eol + 4 && buf[eol + 2] === 13 && buf[eol + 3] === 10)) return null;
+      return Buffer.concat(parts);
+    }
+    if (buf.length < eol + 2 + size + 2) return null;
+    parts.push(buf.subarray(eol + 2, eol + 2 + size));
+    at = eol + 2 + size + 2;
+  }
+}
+
+interface Pending {
+  resolve: (r: RawResponse) => void;
+  reject: (e: Error) => void;
+  /** Whether any byte of the answer arrived (a reused socket that fails before is retried). */
+  answered: boolean;
+  reused: boolean;
+  retry: () => void;
+}
+
+/**
+ * One connection, one request at a time (as supervisorctl's transport):
+ * kept open between requests while the server allows it, re-opened when the
+ * server has closed it.
+ */
+export class RawHttpConnection {
+  private socket: Socket | null = null;
+  private buf: Buffer = Buffer.alloc(0);
+  private pending: Pending | null = null;
+  private closed = false;
+
+  constructor(private readonly target: RawTarget) {}
+
+  /** Sends `head` + `body` (the caller builds the request head, ending in a blank line). */
+  request(head: string, body: Buffer): Promise<RawResponse> {
+    if (this.pending) return Promise.reject(new Error('RawHttpConnection: a request is already under way'));
+    this.closed = false;
+    return new Promise((resolve, reject) => {
+      const send = (allowRetry: boolean): void => {
+        const reused = this.socket !== null;
+        const sock = this.socket ?? this.open();
+        sock.ref();
+        this.pending = {
+          resolve,
+          reject,
+          answered: false,
+          reused: reused && allowRetry,
+          retry: () => send(false),
+        };
+        sock.write(Buffer.concat([Buffer.from(head, 'latin1'), body]));
+      };
+      send(true);
+    });
+  }
+
+  /** Drops the connection (a request under way fails with ECONNRESET-like error). */
+  close(): void {
+    this.closed = true;
+    this.drop();
+  }
+
+  private open(): Socket {
+    const sock = 'socketPath' in this.target ? createConnection({ path: this.target.socketPath }) : createConnection({ host: this.target.host, port: this.target.port });
+    this.socket = sock;
+    this.buf = Buffer.alloc(0);
+    sock.on('data', (chunk: Buffer) => this.onData(sock, chunk));
+    sock.on('error', (err) => this.onFailure(sock, err));
+    sock.on('end', () => this.onEnd(sock));
+    sock.on('close', () => this.onFailure(sock, null));
+    return sock;
+  }
+
+  private drop(): void {
+    const s = this.socket;
+    this.socket = null;
+    this.buf = Buffer.alloc(0);
+    s?.destroy();
+  }
+
+  private settle(): Pending | null {
+    const p = this.pending;
+    this.pending = null;
+    return p;
+  }
+
+  private onData(sock: Socket, chunk: Buffer): void {
+    if (sock !== this.socket) return;
+    this.buf = this.buf.length ? Buffer.concat([this.buf, chunk]) : chunk;
+    const p = this.pending;
+    if (!p) {
+      // Bytes nobody asked for: the connection is out of step.
+      this.drop();
+      return;
+    }
+    p.answered = true;
+    this.tryComplete(false);
+  }
+
+  /** Completes the pending request if its answer is whole; `eof` when the server has closed. */
+  private tryComplete(eof: boolean): void {
+    const p = this.pending;
+    if (!p) return;
+    const end = this.buf.indexOf(CRLFCRLF);
+    if (end < 0) {
+      if (eof) this.fail(resetError('socket hang up'));
+      return;
+    }
+    let head: Head;
+    try {
+      head = parseHead(this.buf, end);
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
+    if (head.status !== 200) {
+      // The body is not wanted, and the connection is not reused after an error.
+      this.drop();
+      this.settle()?.resolve({ status: head.status, reason: head.reason, body: Buffer.alloc(0) });
+      return;
+    }
+    let body: Buffer | null;
+    let used = 0;
+    try {
+      if (head.length >= 0) {
+        body = this.buf.length >= head.size + head.length ? this.buf.subarray(head.size, head.size + head.length) : null;
+        used = head.size + head.length;
+      } else if (head.length === -1) {
+        body = dechunk(this.buf, head.size);
+        used = this.buf.length;
+      } else {
+        body = eof ? this.buf.subarray(head.size) : null;
+        used = this.buf.length;
+      }
+    } catch (err) {
+      this.fail(err as Error);
+      return;
+    }
+    if (!body) {
+      if (eof) this.fail(resetError('aborted'));
+      return;
+    }
+    if (head.keepAlive && !eof && used === this.buf.length) {
+      this.buf = Buffer.alloc(0);
+      // An idle kept-alive connection does not hold the process open (as node:http's agent).
+      this.socket?.unref();
+    } else this.drop();
+    this.settle()?.resolve({ status: head.status, reason: head.reason, body });
+  }
+
+  private onEnd(sock: Socket): void {
+    if (sock !== this.socket) return;
+    if (this.pending?.answered) {
+      this.tryComplete(true);
+      return;
+    }
+    this.onFailure(sock, null);
+  }
+
+  private onFailure(sock: Socket, err: Error | null): void {
+    if (sock !== this.socket) return;
+    this.socket = null;
+    this.buf = Buffer.alloc(0);
+    sock.destroy();
+    const p = this.pending;
+    if (!p) return;
+    if (p.reused && !p.answered && !this.closed) {
+      // The server closed the kept-alive connection before reading this
+      // request: send it once more on a new one (as Python's xmlrpc.client).
+      this.pending = null;
+      p.retry();
+      return;
+    }
+    this.pending = null;
+    if (err) p.reject(err);
+    else p.reject(resetError(p.answered ? 'aborted' : 'socket hang up'));
+  }
+
+  private fail(err: Error): void {
+    this.drop();
+    this.settle()?.reject(err);
+  }
+}
