@@ -29,7 +29,11 @@ import { dirname, join } from 'node:path';
 import { repoRoot } from './common';
 
 export const CACHE = process.env.TSV_TEST_ROOT_CACHE ?? '/var/cache/tsv-test/roots';
-export type RootVariant = 'base' | 'supervisor' | 'openrc' | 'userpam';
+export type RootVariant = 'base' | 'supervisor' | 'openrc' | 'userpam' | 'packages';
+/** Debian architecture of a root; arm64 and armhf run under qemu-user through binfmt_misc. */
+export type RootArch = 'amd64' | 'arm64' | 'armhf';
+
+const QEMU_BINFMT: Record<Exclude<RootArch, 'amd64'>, string> = { arm64: 'qemu-aarch64', armhf: 'qemu-arm' };
 
 const PATH_IN = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
@@ -62,6 +66,26 @@ function mirror(): string {
   return 'http://deb.debian.org/debian';
 }
 
+/**
+ * Why a root of `arch` cannot be used here, or null. A foreign root needs
+ * qemu-user registered with binfmt_misc (flag F, so the interpreter works
+ * inside the container): this mounts binfmt_misc and enables the handler,
+ * which lasts until the host reboots (platform-notes §3).
+ */
+export function archSupport(arch: RootArch): string | null {
+  if (arch === 'amd64') return null;
+  const handler = QEMU_BINFMT[arch];
+  const entry = `/proc/sys/fs/binfmt_misc/${handler}`;
+  const enabled = (): boolean => existsSync(entry) && readFileSync(entry, 'utf8').startsWith('enabled');
+  if (enabled()) return null;
+  if (sh('sh', ['-c', 'command -v update-binfmts']).status !== 0 || !existsSync(`/usr/share/binfmts/${handler}`)) {
+    return `${arch} roots need qemu-user-static and binfmt-support (apt-get install qemu-user-static binfmt-support)`;
+  }
+  if (!existsSync('/proc/sys/fs/binfmt_misc/status')) sh('mount', ['-t', 'binfmt_misc', 'binfmt_misc', '/proc/sys/fs/binfmt_misc']);
+  sh('update-binfmts', ['--enable', handler]);
+  return enabled() ? null : `could not enable the ${handler} binfmt handler (update-binfmts --enable ${handler})`;
+}
+
 /** Runs a command in a root without booting it (package installs while building a variant). */
 function inRoot(root: string, script: string): string {
   return must(sh('systemd-nspawn', ['-q', '-D', root, '--register=no', '--keep-unit', '--pipe', '-E', `PATH=${PATH_IN}`, '-E', 'DEBIAN_FRONTEND=noninteractive', '/bin/sh', '-ec', script], { timeoutMs: 900_000 }), `in ${root}: ${script}`);
@@ -71,25 +95,33 @@ function inRoot(root: string, script: string): string {
  * The cached root for a variant, built when missing: `base` is debootstrap
  * minbase + systemd; `supervisor` adds Debian's supervisor package (the oracle
  * daemon, disabled); `openrc` swaps systemd-sysv for sysvinit-core + openrc;
- * `userpam` adds libpam-systemd, which per-user systemd managers need.
+ * `userpam` adds libpam-systemd, which per-user systemd managers need;
+ * `packages` adds what tsv's .deb depends on beyond minbase (adduser, and
+ * libatomic1 on armhf), so `dpkg -i` works without a network.
  */
-export function ensureRoot(variant: RootVariant): string {
-  const name = variant === 'base' ? 'bookworm-amd64' : `bookworm-amd64-${variant}`;
+export function ensureRoot(variant: RootVariant, arch: RootArch = 'amd64'): string {
+  const name = variant === 'base' ? `bookworm-${arch}` : `bookworm-${arch}-${variant}`;
   const root = join(CACHE, name);
   if (existsSync(join(root, 'etc/os-release'))) return root;
+  const why = archSupport(arch);
+  if (why) throw new Error(why);
   mkdirSync(CACHE, { recursive: true });
   const partial = `${root}.partial`;
   rmSync(partial, { recursive: true, force: true });
   if (variant === 'base') {
-    must(sh('debootstrap', ['--variant=minbase', '--include=systemd,systemd-sysv,dbus', 'bookworm', partial, mirror()], { timeoutMs: 900_000 }), 'debootstrap');
+    const archArgs = arch === 'amd64' ? [] : [`--arch=${arch}`];
+    must(sh('debootstrap', ['--variant=minbase', ...archArgs, '--include=systemd,systemd-sysv,dbus', 'bookworm', partial, mirror()], { timeoutMs: 1_800_000 }), 'debootstrap');
   } else {
-    const base = ensureRoot('base');
+    const base = ensureRoot('base', arch);
     must(sh('cp', ['-a', '--reflink=auto', base, partial]), 'copy of the base root');
     copyFileSync('/etc/resolv.conf', join(partial, 'etc/resolv.conf'));
     // No service may start while packages are installed.
     writeFileSync(join(partial, 'usr/sbin/policy-rc.d'), '#!/bin/sh\nexit 101\n', { mode: 0o755 });
     if (variant === 'supervisor') {
       inRoot(partial, 'apt-get update -qq && apt-get install -y -qq --no-install-recommends supervisor >/dev/null && rm -f /etc/systemd/system/multi-user.target.wants/supervisor.service && apt-get clean');
+    } else if (variant === 'packages') {
+      const libs = arch === 'armhf' ? ' libatomic1' : '';
+      inRoot(partial, `apt-get update -qq && apt-get install -y -qq --no-install-recommends adduser${libs} >/dev/null && apt-get clean`);
     } else if (variant === 'openrc') {
       inRoot(partial, 'apt-get update -qq && apt-get install -y -qq --no-install-recommends sysvinit-core openrc >/dev/null && apt-get clean');
     } else {
@@ -155,9 +187,9 @@ export class Container {
     return this.init === 'systemd';
   }
 
-  static async create(variant: RootVariant, opts: { boot: boolean } | { init: InitKind }): Promise<Container> {
+  static async create(variant: RootVariant, opts: ({ boot: boolean } | { init: InitKind }) & { arch?: RootArch }): Promise<Container> {
     const init: InitKind = 'init' in opts ? opts.init : opts.boot ? 'systemd' : 'none';
-    return new Container(ensureRoot(variant), init);
+    return new Container(ensureRoot(variant, opts.arch), init);
   }
 
   /** A path inside the container, as seen from the host. */
