@@ -30,12 +30,14 @@ export interface EnvelopeFields {
   poolSerial: number;
   eventName: string;
   payload: string;
+  /** pyLen(payload) when already known */
+  chars?: number;
 }
 
 export function envelopeText(f: EnvelopeFields): string {
   return (
     `ver:3.0 server:${f.identifier} serial:${f.serial} pool:${f.pool} poolserial:${f.poolSerial} ` +
-    `eventname:${f.eventName} len:${pyLen(f.payload)}\n${f.payload}`
+    `eventname:${f.eventName} len:${f.chars ?? pyLen(f.payload)}\n${f.payload}`
   );
 }
 

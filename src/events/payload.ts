@@ -12,6 +12,8 @@ export interface SupervisorEvent {
   serial: number | null;
   /** per-pool serials, given when each pool first accepts the event */
   poolSerials: Map<string, number> | null;
+  /** the envelope's len (characters of the payload), computed on first dispatch */
+  chars?: number;
 }
 
 export function makeEvent(name: ConcreteEventName, payload: string, time = Date.now() / 1000): SupervisorEvent {

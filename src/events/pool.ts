@@ -13,7 +13,7 @@ import { Level } from '../log/levels';
 import type { MainLogger } from '../log/mainlog';
 import { ProcessState } from '../daemon/states';
 import { Deque } from './deque';
-import { envelopeBytes } from './envelope';
+import { envelopeBytes, pyLen } from './envelope';
 import { outputText, type SupervisorEvent } from './payload';
 import { ListenerProtocol } from './protocol';
 import { ListenerState, listenerStateName, matchCount } from './types';
@@ -139,6 +139,7 @@ export class EventListenerPool {
             poolSerial,
             eventName: event.name,
             payload: event.payload,
+            chars: (event.chars ??= pyLen(event.payload)),
           }),
         );
       } catch (e) {

@@ -16,21 +16,22 @@
 // Where Supervisor has no bound, tsv has one so that a broken listener
 // cannot hurt the daemon: a negative length (an endless recursion in
 // Supervisor that closes the channel) and a result line longer than 64 KiB
-// without a newline are bad result lines; a result body is counted, not
-// stored, beyond its first bytes.
+// without a newline are bad result lines; a result body is compared with
+// `OK` as it arrives, never stored.
+//
+// The parser walks the caller's buffer with an offset and keeps only what
+// is left over: a listener answering at full speed costs no allocation.
 import { ListenerState } from './types';
 
 const READY_TOKEN = Buffer.from('READY\n');
 const RESULT_PREFIX_LEN = 'RESULT '.length;
 const MAX_RESULT_LINE = 64 * 1024;
-/** bytes of a result body kept (enough to tell OK from anything else, and to log it) */
-const KEEP_BODY = 64;
 
 export interface ListenerHooks {
   /** the state changed (the pool logs it) */
   changed(from: ListenerState, to: ListenerState): void;
   /** a complete result arrived; `ok` is the default handler's verdict (body == OK) */
-  result(ok: boolean, body: Buffer): void;
+  result(ok: boolean): void;
   /** the result line was not `<7 bytes><integer>` */
   badResultLine(line: Buffer): void;
   /** the event in flight goes back to the pool */
@@ -50,13 +51,14 @@ export function pyIntBytes(b: Buffer): number | null {
 
 export class ListenerProtocol {
   state: ListenerState = ListenerState.ACKNOWLEDGED;
-  /** unread output */
-  private buf: Buffer = Buffer.alloc(0);
+  /** unread output: buf[off..] */
+  private buf: Buffer = EMPTY;
+  private off = 0;
   /** BUSY: the result's announced length once its line is read */
   private resultLen: number | null = null;
   private resultGot = 0;
-  private resultHead: Buffer[] = [];
-  private resultHeadLen = 0;
+  /** whether the body so far matches `OK` */
+  private resultOk = true;
 
   constructor(private readonly hooks: ListenerHooks) {}
 
@@ -69,8 +71,21 @@ export class ListenerProtocol {
   feed(data: Buffer): void {
     if (!data.length) return;
     if (this.state === ListenerState.UNKNOWN) return;
-    this.buf = this.buf.length ? Buffer.concat([this.buf, data]) : Buffer.from(data);
+    if (this.off < this.buf.length) {
+      this.buf = Buffer.concat([this.buf.subarray(this.off), data]);
+    } else {
+      this.buf = data;
+    }
+    this.off = 0;
     this.run();
+    if (this.off >= this.buf.length) {
+      this.buf = EMPTY;
+      this.off = 0;
+    } else if (this.buf === data) {
+      // the caller's buffer is reused for the next read: keep a copy of the rest
+      this.buf = Buffer.from(data.subarray(this.off));
+      this.off = 0;
+    }
   }
 
   private change(to: ListenerState): void {
@@ -79,68 +94,68 @@ export class ListenerProtocol {
     this.hooks.changed(from, to);
   }
 
+  private drop(): void {
+    this.off = this.buf.length;
+  }
+
   private run(): void {
     for (;;) {
       const data = this.buf;
-      if (!data.length) return;
+      const off = this.off;
+      const avail = data.length - off;
+      if (avail <= 0) return;
       switch (this.state) {
         case ListenerState.UNKNOWN:
-          this.buf = Buffer.alloc(0);
+          this.drop();
           return;
         case ListenerState.ACKNOWLEDGED:
-          if (data.length < READY_TOKEN.length) return;
-          if (data.subarray(0, READY_TOKEN.length).equals(READY_TOKEN)) {
+          if (avail < READY_TOKEN.length) return;
+          if (data.compare(READY_TOKEN, 0, READY_TOKEN.length, off, off + READY_TOKEN.length) === 0) {
             this.change(ListenerState.READY);
-            this.buf = data.subarray(READY_TOKEN.length);
+            this.off = off + READY_TOKEN.length;
           } else {
             this.change(ListenerState.UNKNOWN);
-            this.buf = Buffer.alloc(0);
+            this.drop();
           }
           this.hooks.forgetEvent();
           continue;
         case ListenerState.READY:
           // spurious output: Supervisor is strict about it
           this.change(ListenerState.UNKNOWN);
-          this.buf = Buffer.alloc(0);
+          this.drop();
           this.hooks.forgetEvent();
           return;
         case ListenerState.BUSY:
           if (this.resultLen === null) {
-            const nl = data.indexOf(0x0a);
+            const nl = data.indexOf(0x0a, off);
             if (nl < 0) {
-              if (data.length > MAX_RESULT_LINE) this.bad(data);
+              if (avail > MAX_RESULT_LINE) this.bad(data.subarray(off));
               return;
             }
-            const line = data.subarray(0, nl);
-            this.buf = data.subarray(nl + 1);
-            const n = pyIntBytes(line.subarray(RESULT_PREFIX_LEN));
+            this.off = nl + 1;
+            const n = resultLength(data, off + RESULT_PREFIX_LEN, nl);
             if (n === null || n < 0) {
-              this.bad(line);
+              this.bad(data.subarray(off, nl));
               return;
             }
             this.resultLen = n;
             this.resultGot = 0;
-            this.resultHead = [];
-            this.resultHeadLen = 0;
+            this.resultOk = true;
           } else {
             const needed = this.resultLen - this.resultGot;
             if (needed) {
-              const take = data.subarray(0, needed);
-              this.resultGot += take.length;
-              if (this.resultHeadLen < KEEP_BODY) {
-                const keep = take.subarray(0, KEEP_BODY - this.resultHeadLen);
-                this.resultHead.push(Buffer.from(keep));
-                this.resultHeadLen += keep.length;
+              const take = Math.min(needed, avail);
+              for (let i = 0; i < take && this.resultOk; i++) {
+                const at = this.resultGot + i;
+                if (at >= 2 || data[off + i] !== OK[at]) this.resultOk = false;
               }
-              this.buf = data.subarray(take.length);
+              this.resultGot += take;
+              this.off = off + take;
             }
             if (this.resultLen === this.resultGot) {
-              const body = Buffer.concat(this.resultHead);
-              const ok = this.resultGot === 2 && body.length === 2 && body[0] === 0x4f && body[1] === 0x4b;
+              const ok = this.resultOk && this.resultGot === 2;
               this.resultLen = null;
-              this.resultHead = [];
-              this.resultHeadLen = 0;
-              this.hooks.result(ok, body);
+              this.hooks.result(ok);
               this.change(ListenerState.ACKNOWLEDGED);
               if (!ok) this.hooks.reject();
               this.hooks.forgetEvent();
@@ -154,9 +169,25 @@ export class ListenerProtocol {
   private bad(line: Buffer): void {
     this.hooks.badResultLine(line);
     this.change(ListenerState.UNKNOWN);
-    this.buf = Buffer.alloc(0);
+    this.drop();
     this.resultLen = null;
     this.hooks.reject();
     this.hooks.forgetEvent();
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+const OK = [0x4f, 0x4b];
+
+/** The number after the result line's first seven bytes: plain digits read in place, anything else as Python's int() reads it. */
+function resultLength(data: Buffer, from: number, to: number): number | null {
+  let n = 0;
+  let i = from;
+  for (; i < to; i++) {
+    const c = data[i] as number;
+    if (c < 0x30 || c > 0x39) break;
+    n = n * 10 + (c - 0x30);
+  }
+  if (i === to && i > from && n <= Number.MAX_SAFE_INTEGER) return n;
+  return pyIntBytes(data.subarray(Math.min(from, to), to));
 }

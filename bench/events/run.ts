@@ -1,0 +1,215 @@
+// bench/events: events per second delivered to one listener that
+// acknowledges at once, tsv daemon and the real supervisord in one run.
+//
+//   npm run build && node build/js/bench/events/run.js [--events N] [--rounds R] [--quick]
+//        [--only=tsv|supervisord] [--node-flags='--cpu-prof --cpu-prof-dir=/tmp/prof']
+//
+// For each daemon (one at a time, on equivalent configs in temp dirs, both
+// with -n -s, NODE_EXTRA_CA_CERTS removed): one [eventlistener:acker]
+// subscribed to REMOTE_COMMUNICATION with buffer_size > N. N events are
+// sent with system.multicall batches of sendRemoteCommEvent; the listener
+// holds the first one until every event is buffered, then answers each one
+// at once; the time from that first answer to the N-th event's arrival, as
+// the listener measures it, gives events per second of delivery alone. The
+// daemon's CPU over the same span gives CPU per 1000 events. Two listeners:
+// helpers/acker.c (raw protocol, so the daemon sets the pace; the target
+// applies to it) and helpers/acker.py (Supervisor's childutils, what most
+// listeners are). Serials are checked at the listener: a lost or repeated
+// event is reported.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { RpcClient } from '../../src/rpc/client';
+import type { XmlRpcValue } from '../../src/rpc/xmlrpc';
+
+const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
+const TSV = join(ROOT, 'build', 'tsv.cjs');
+const SUPERVISORD = '/usr/bin/supervisord';
+const PY = '/usr/bin/python3';
+type Impl = 'tsv' | 'supervisord';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: number): number => {
+  const i = argv.findIndex((a) => a === name || a.startsWith(name + '='));
+  if (i < 0) return dflt;
+  const a = argv[i] as string;
+  return Number(a.includes('=') ? a.split('=')[1] : argv[i + 1]);
+};
+const quick = argv.includes('--quick');
+const N = opt('--events', quick ? 5000 : 20000);
+const ROUNDS = opt('--rounds', quick ? 1 : 3);
+const BATCH = 1000;
+// e.g. --node-flags=--cpu-prof: flags for the tsv daemon's node
+const nodeFlagsArg = argv.find((a) => a.startsWith('--node-flags='));
+const nodeFlags = nodeFlagsArg ? nodeFlagsArg.slice('--node-flags='.length).split(' ').filter(Boolean) : [];
+const onlyArg = argv.find((a) => a.startsWith('--only='));
+const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : null;
+const CLK_TCK = 100;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+const env = (): NodeJS.ProcessEnv => {
+  const e = { ...process.env };
+  delete e.NODE_EXTRA_CA_CERTS;
+  return e;
+};
+
+function cpuMs(pid: number): number {
+  const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+}
+
+function killTree(pid: number): void {
+  const kids = new Map<number, number[]>();
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
+      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
+    } catch {
+      // gone
+    }
+  }
+  const all = [pid];
+  for (let i = 0; i < all.length; i++) all.push(...(kids.get(all[i] as number) ?? []));
+  for (const p of all) {
+    try {
+      process.kill(p, 'SIGKILL');
+    } catch {
+      // gone
+    }
+  }
+}
+
+async function until<T>(probe: () => T | null | Promise<T | null>, ms: number, what: string, every = 5): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = await probe();
+    if (v !== null) return v;
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await sleep(every);
+  }
+}
+
+interface Result {
+  events: number;
+  seconds: number;
+  serialErrors: number;
+  cpuMs: number;
+}
+
+async function measure(impl: Impl, listenerCmd: string): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-events-${impl}-`));
+  const conf = join(dir, 'supervisord.conf');
+  writeFileSync(
+    conf,
+    `[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\nloglevel=info\n` +
+      `[unix_http_server]\nfile=${dir}/s.sock\n` +
+      '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+      `[eventlistener:acker]\ncommand=${listenerCmd} ${dir}/go ${dir}/result ${N}\nevents=REMOTE_COMMUNICATION\nbuffer_size=${N + 10}\n` +
+      'stdout_logfile=NONE\nstderr_logfile=NONE\n',
+  );
+  const child: ChildProcess =
+    impl === 'tsv'
+      ? spawn(process.execPath, [...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore', cwd: dir })
+      : spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const rpc = new RpcClient({ serverurl: `unix://${dir}/s.sock` });
+  try {
+    await until(
+      async () => {
+        try {
+          const info = (await rpc.call('supervisor.getProcessInfo', ['acker'])) as { state: number };
+          return info.state === 20 ? true : null;
+        } catch {
+          return null;
+        }
+      },
+      30000,
+      `${impl}: the listener RUNNING`,
+      20,
+    );
+    for (let i = 0; i < N; i += BATCH) {
+      const calls: XmlRpcValue[] = [];
+      for (let j = i; j < Math.min(N, i + BATCH); j++) calls.push({ methodName: 'supervisor.sendRemoteCommEvent', params: ['bench', `event ${j}`] });
+      await rpc.call('system.multicall', [calls]);
+    }
+    // every event is accepted once the last multicall has been answered; let the daemon settle
+    await sleep(200);
+    const cpu0 = cpuMs(child.pid as number);
+    writeFileSync(join(dir, 'go'), '');
+    const line = await until(() => (existsSync(join(dir, 'result')) ? readFileSync(join(dir, 'result'), 'utf8') : null), 600000, `${impl}: ${N} events`, 10);
+    const cpu1 = cpuMs(child.pid as number);
+    const [events, seconds, errors] = line.trim().split(' ').map(Number) as [number, number, number];
+    return { events, seconds, serialErrors: errors, cpuMs: cpu1 - cpu0 };
+  } finally {
+    rpc.close();
+    if (child.exitCode === null) child.kill('SIGTERM');
+    const t = setTimeout(() => killTree(child.pid as number), 20000);
+    await exited;
+    clearTimeout(t);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+};
+
+async function bench(label: string, cmd: string, target: number | null): Promise<string[]> {
+  console.log(`\n[${label}] ${N} REMOTE_COMMUNICATION events to one listener, ${ROUNDS} round(s), median`);
+  const rates: Record<Impl, number[]> = { tsv: [], supervisord: [] };
+  const cpus: Record<Impl, number[]> = { tsv: [], supervisord: [] };
+  for (let r = 0; r < ROUNDS; r++) {
+    // alternate which daemon goes first
+    const order = (r % 2 ? (['supervisord', 'tsv'] as Impl[]) : (['tsv', 'supervisord'] as Impl[])).filter((i) => !only || only.includes(i));
+    for (const impl of order) {
+      const res = await measure(impl, cmd);
+      const rate = res.events / res.seconds;
+      rates[impl].push(rate);
+      cpus[impl].push((res.cpuMs / res.events) * 1000);
+      console.log(
+        `  ${impl.padEnd(11)} ${rate.toFixed(0).padStart(7)} events/s  (${res.events} in ${(res.seconds * 1000).toFixed(0)} ms, daemon CPU ${res.cpuMs.toFixed(0)} ms, serial errors ${res.serialErrors})`,
+      );
+      if (res.serialErrors) console.log(`  !! ${impl}: ${res.serialErrors} events lost or repeated`);
+    }
+  }
+  if (only) return [];
+  const t = median(rates.tsv);
+  const s = median(rates.supervisord);
+  const ratio = t / s;
+  const verdict = target === null ? '' : ratio >= target ? 'ok' : 'MISSED';
+  return [
+    `| ${label}: events/s | ${t.toFixed(0)} | ${s.toFixed(0)} | ${ratio.toFixed(2)}x | ${target === null ? '' : `>= ${target}x`} | ${verdict} |`,
+    `| ${label}: daemon CPU per 1000 events | ${median(cpus.tsv).toFixed(1)} ms | ${median(cpus.supervisord).toFixed(1)} ms | ${(median(cpus.tsv) / median(cpus.supervisord)).toFixed(2)}x | | |`,
+  ];
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(TSV)) throw new Error('build first: npm run build');
+  if (!existsSync(SUPERVISORD)) throw new Error(`${SUPERVISORD} not found (apt-get install supervisor)`);
+  const helperDir = mkdtempSync(join(tmpdir(), 'bench-events-helpers-'));
+  try {
+    const acker = join(helperDir, 'acker');
+    const r = spawnSync('cc', ['-O2', '-o', acker, join(ROOT, 'bench', 'events', 'helpers', 'acker.c')], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`cannot compile acker.c: ${r.stderr}`);
+    console.log(`bench/events: tsv (node ${process.version}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}`);
+    const rows = [
+      ...(await bench('C listener (raw protocol)', acker, 3)),
+      ...(await bench('Python childutils listener', `${PY} ${join(ROOT, 'bench', 'events', 'helpers', 'acker.py')}`, null)),
+    ];
+    console.log('\n| measurement | tsv | supervisord | tsv/sd | target | |');
+    console.log('|---|---|---|---|---|---|');
+    for (const row of rows) console.log(row);
+  } finally {
+    rmSync(helperDir, { recursive: true, force: true });
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
