@@ -13,7 +13,8 @@ import { generated, mutate } from './helpers/config-gen';
 
 function corpus(): string[] {
   const texts = [SAMPLE_CONFIG, readFileSync(join(repoRoot(), 'demo/supervisord.conf'), 'utf8')];
-  const seeds = '/work/shared/fixtures/seed-configs';
+  // CI clones the repo with shared/ beside it; the seeds are also in the oracle corpus.
+  const seeds = join(repoRoot(), '../shared/fixtures/seed-configs');
   const fixtureDirs = [seeds, join(repoRoot(), 'test/fixtures/config/valid'), join(repoRoot(), 'test/fixtures/config/invalid')];
   for (const dir of fixtureDirs) {
     let names: string[] = [];
