@@ -54,10 +54,11 @@ const env = (): NodeJS.ProcessEnv => {
   return e;
 };
 
-function cpuMs(pid: number): number {
+/** user and system CPU of a process, ms */
+function cpuMs(pid: number): { user: number; sys: number } {
   const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-  return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
+  return { user: (Number(f[11]) * 1000) / CLK_TCK, sys: (Number(f[12]) * 1000) / CLK_TCK };
 }
 
 function killTree(pid: number): void {
@@ -98,6 +99,7 @@ interface Result {
   seconds: number;
   serialErrors: number;
   cpuMs: number;
+  sysMs: number;
 }
 
 async function measure(impl: Impl, listenerCmd: string): Promise<Result> {
@@ -143,7 +145,9 @@ async function measure(impl: Impl, listenerCmd: string): Promise<Result> {
     const line = await until(() => (existsSync(join(dir, 'result')) ? readFileSync(join(dir, 'result'), 'utf8') : null), 600000, `${impl}: ${N} events`, 10);
     const cpu1 = cpuMs(child.pid as number);
     const [events, seconds, errors] = line.trim().split(' ').map(Number) as [number, number, number];
-    return { events, seconds, serialErrors: errors, cpuMs: cpu1 - cpu0 };
+    const user = cpu1.user - cpu0.user;
+    const sys = cpu1.sys - cpu0.sys;
+    return { events, seconds, serialErrors: errors, cpuMs: user + sys, sysMs: sys };
   } finally {
     rpc.close();
     if (child.exitCode === null) child.kill('SIGTERM');
@@ -172,7 +176,7 @@ async function bench(label: string, cmd: string, target: number | null): Promise
       rates[impl].push(rate);
       cpus[impl].push((res.cpuMs / res.events) * 1000);
       console.log(
-        `  ${impl.padEnd(11)} ${rate.toFixed(0).padStart(7)} events/s  (${res.events} in ${(res.seconds * 1000).toFixed(0)} ms, daemon CPU ${res.cpuMs.toFixed(0)} ms, serial errors ${res.serialErrors})`,
+        `  ${impl.padEnd(11)} ${rate.toFixed(0).padStart(7)} events/s  (${res.events} in ${(res.seconds * 1000).toFixed(0)} ms, daemon CPU ${res.cpuMs.toFixed(0)} ms of which system ${res.sysMs.toFixed(0)} ms, serial errors ${res.serialErrors})`,
       );
       if (res.serialErrors) console.log(`  !! ${impl}: ${res.serialErrors} events lost or repeated`);
     }

@@ -59,7 +59,14 @@ export class EventHub {
   private closedFlag = false;
 
   constructor(private readonly engine: Supervisor) {
-    this.ticks = new TickClock((name, when) => this.notify(tickEvent(name, when)));
+    this.ticks = new TickClock((name, when) => {
+      // from a timer: an error here would reach Node's top level
+      try {
+        this.notify(tickEvent(name, when));
+      } catch (e) {
+        engine.logger.critical(`tick ${name}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+      }
+    });
     const bus = engine.events;
     this.offs.push(
       bus.on('processState', (e) => this.onProcessState(e)),

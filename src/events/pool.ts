@@ -111,8 +111,17 @@ export class EventListenerPool {
     this.dispatchQueued = true;
     queueMicrotask(() => {
       this.dispatchQueued = false;
-      this.dispatch();
+      try {
+        this.dispatch();
+      } catch (e) {
+        this.unexpected(e);
+      }
     });
+  }
+
+  /** Nothing a listener does may take the daemon down: an unexpected error is logged, not thrown. */
+  private unexpected(e: unknown): void {
+    this.log.critical(`pool ${this.name}: unexpected error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
   }
 
   /** Send buffered events, oldest first, until none is left or no listener can take one. */
@@ -192,10 +201,14 @@ export class EventListenerPool {
     });
     this.listeners.set(proc, l);
     return (data) => {
-      l.protocol.feed(data);
-      // after the whole read, as Supervisor's loop does: output that followed READY in
-      // the same read is judged as READY-state output, not as a reply to a new event
-      if (l.protocol.state === ListenerState.READY && this.buffer.length) this.dispatch();
+      try {
+        l.protocol.feed(data);
+        // after the whole read, as Supervisor's loop does: output that followed READY in
+        // the same read is judged as READY-state output, not as a reply to a new event
+        if (l.protocol.state === ListenerState.READY && this.buffer.length) this.dispatch();
+      } catch (e) {
+        this.unexpected(e);
+      }
     };
   }
 
