@@ -14,8 +14,12 @@
 // daemon's CPU over the same span gives CPU per 1000 events. Two listeners:
 // helpers/acker.c (raw protocol, so the daemon sets the pace; the target
 // applies to it) and helpers/acker.py (Supervisor's childutils, what most
-// listeners are). Serials are checked at the listener: a lost or repeated
-// event is reported.
+// listeners are). Also the C listener in a daemon that runs 100 other
+// programs: Supervisor's loop pass (one per event) visits every process and
+// registers every pipe with poll(), tsv's cost per event does not grow with
+// the number of programs. Serials are checked at the listener: a lost or repeated
+// event is reported. Then the latency from a program entering RUNNING to a
+// childutils listener receiving the event, one event at a time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -102,7 +106,7 @@ interface Result {
   sysMs: number;
 }
 
-async function measure(impl: Impl, listenerCmd: string): Promise<Result> {
+async function measure(impl: Impl, listenerCmd: string, programs: number): Promise<Result> {
   const dir = mkdtempSync(join(tmpdir(), `bench-events-${impl}-`));
   const conf = join(dir, 'supervisord.conf');
   writeFileSync(
@@ -111,7 +115,8 @@ async function measure(impl: Impl, listenerCmd: string): Promise<Result> {
       `[unix_http_server]\nfile=${dir}/s.sock\n` +
       '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
       `[eventlistener:acker]\ncommand=${listenerCmd} ${dir}/go ${dir}/result ${N}\nevents=REMOTE_COMMUNICATION\nbuffer_size=${N + 10}\n` +
-      'stdout_logfile=NONE\nstderr_logfile=NONE\n',
+      'stdout_logfile=NONE\nstderr_logfile=NONE\n' +
+      (programs ? `[program:idle]\ncommand=sleep 1000\nprocess_name=idle%(process_num)d\nnumprocs=${programs}\nstdout_logfile=NONE\nstderr_logfile=NONE\n` : ''),
   );
   const child: ChildProcess =
     impl === 'tsv'
@@ -123,14 +128,14 @@ async function measure(impl: Impl, listenerCmd: string): Promise<Result> {
     await until(
       async () => {
         try {
-          const info = (await rpc.call('supervisor.getProcessInfo', ['acker'])) as { state: number };
-          return info.state === 20 ? true : null;
+          const infos = (await rpc.call('supervisor.getAllProcessInfo')) as { state: number }[];
+          return infos.length === programs + 1 && infos.every((i) => i.state === 20) ? true : null;
         } catch {
           return null;
         }
       },
       30000,
-      `${impl}: the listener RUNNING`,
+      `${impl}: the listener and the programs RUNNING`,
       20,
     );
     for (let i = 0; i < N; i += BATCH) {
@@ -163,15 +168,16 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
-async function bench(label: string, cmd: string, target: number | null): Promise<string[]> {
-  console.log(`\n[${label}] ${N} REMOTE_COMMUNICATION events to one listener, ${ROUNDS} round(s), median`);
+async function bench(label: string, cmd: string, target: number | null, programs = 0): Promise<string[]> {
+  if (programs) label += `, ${programs} programs`;
+  console.log(`\n[${label}] ${N} REMOTE_COMMUNICATION events to one listener${programs ? ` in a daemon running ${programs} other programs` : ''}, ${ROUNDS} round(s), median`);
   const rates: Record<Impl, number[]> = { tsv: [], supervisord: [] };
   const cpus: Record<Impl, number[]> = { tsv: [], supervisord: [] };
   for (let r = 0; r < ROUNDS; r++) {
     // alternate which daemon goes first
     const order = (r % 2 ? (['supervisord', 'tsv'] as Impl[]) : (['tsv', 'supervisord'] as Impl[])).filter((i) => !only || only.includes(i));
     for (const impl of order) {
-      const res = await measure(impl, cmd);
+      const res = await measure(impl, cmd, programs);
       const rate = res.events / res.seconds;
       rates[impl].push(rate);
       cpus[impl].push((res.cpuMs / res.events) * 1000);
@@ -192,6 +198,92 @@ async function bench(label: string, cmd: string, target: number | null): Promise
   ];
 }
 
+/** Main-log time of a line (local time, ms) as epoch seconds. */
+function logTime(line: string): number {
+  const m = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d),(\d{3})/.exec(line);
+  if (!m) return NaN;
+  const [y, mo, d, h, mi, s, ms] = m.slice(1).map(Number) as number[];
+  return new Date(y as number, (mo as number) - 1, d, h, mi, s, ms).getTime() / 1000;
+}
+
+/**
+ * From a program entering RUNNING (its `success:` line in the main log) to a
+ * childutils listener receiving the PROCESS_STATE_RUNNING event. Programs are
+ * started one at a time, 300 ms apart, so each event finds the listener idle.
+ */
+async function latency(impl: Impl, n: number): Promise<number[]> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-events-lat-${impl}-`));
+  const conf = join(dir, 'supervisord.conf');
+  writeFileSync(
+    conf,
+    `[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\nloglevel=info\n` +
+      `[unix_http_server]\nfile=${dir}/s.sock\n` +
+      '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+      `[eventlistener:stamp]\ncommand=${PY} ${join(ROOT, 'bench', 'events', 'helpers', 'stamp.py')} ${dir}/stamps\nevents=PROCESS_STATE_RUNNING\n` +
+      `[program:p]\ncommand=sleep 1000\nprocess_name=p%(process_num)d\nnumprocs=${n}\nautostart=false\nstartsecs=1\n`,
+  );
+  const child: ChildProcess =
+    impl === 'tsv'
+      ? spawn(process.execPath, [...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore', cwd: dir })
+      : spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' });
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const rpc = new RpcClient({ serverurl: `unix://${dir}/s.sock` });
+  try {
+    await until(
+      async () => {
+        try {
+          const info = (await rpc.call('supervisor.getProcessInfo', ['stamp'])) as { state: number };
+          return info.state === 20 ? true : null;
+        } catch {
+          return null;
+        }
+      },
+      30000,
+      `${impl}: the listener RUNNING`,
+      20,
+    );
+    for (let i = 0; i < n; i++) {
+      await rpc.call('supervisor.startProcess', [`p:p${i}`, false]);
+      await sleep(300);
+    }
+    const stampsFile = join(dir, 'stamps');
+    const read = (): string[] => (existsSync(stampsFile) ? readFileSync(stampsFile, 'utf8').trim().split('\n').filter((l) => / processname:p\d+$/.test(l)) : []);
+    await until(() => (read().length >= n ? true : null), 30000, `${impl}: ${n} RUNNING events`, 20);
+    const log = readFileSync(join(dir, 'supervisord.log'), 'utf8').split('\n');
+    const out: number[] = [];
+    for (const l of read()) {
+      const [t, word] = l.split(' ') as [string, string];
+      const name = word.slice('processname:'.length);
+      const line = log.find((x) => x.includes(`success: ${name} entered RUNNING state`));
+      if (line) out.push((Number(t) - logTime(line)) * 1000);
+    }
+    return out;
+  } finally {
+    rpc.close();
+    if (child.exitCode === null) child.kill('SIGTERM');
+    const t = setTimeout(() => killTree(child.pid as number), 30000);
+    await exited;
+    clearTimeout(t);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function benchLatency(): Promise<string[]> {
+  const n = quick ? 5 : 15;
+  console.log(`\n[latency] ${n} programs started 300 ms apart: success: line in the main log -> PROCESS_STATE_RUNNING at a childutils listener`);
+  const res: Record<Impl, number[]> = { tsv: [], supervisord: [] };
+  for (const impl of ['tsv', 'supervisord'] as Impl[]) {
+    if (only && !only.includes(impl)) continue;
+    res[impl] = await latency(impl, n);
+    const s = [...res[impl]].sort((a, b) => a - b);
+    console.log(`  ${impl.padEnd(11)} median ${median(s).toFixed(1)} ms, max ${(s.at(-1) ?? NaN).toFixed(1)} ms (${s.length} events; log times have 1 ms resolution)`);
+  }
+  if (only) return [];
+  const t = median(res.tsv);
+  const s = median(res.supervisord);
+  return [`| latency, state change to listener (median) | ${t.toFixed(1)} ms | ${s.toFixed(1)} ms | ${(t / s).toFixed(3)}x | | |`];
+}
+
 async function main(): Promise<void> {
   if (!existsSync(TSV)) throw new Error('build first: npm run build');
   if (!existsSync(SUPERVISORD)) throw new Error(`${SUPERVISORD} not found (apt-get install supervisor)`);
@@ -204,6 +296,8 @@ async function main(): Promise<void> {
     const rows = [
       ...(await bench('C listener (raw protocol)', acker, 3)),
       ...(await bench('Python childutils listener', `${PY} ${join(ROOT, 'bench', 'events', 'helpers', 'acker.py')}`, null)),
+      ...(await bench('C listener (raw protocol)', acker, null, 100)),
+      ...(await benchLatency()),
     ];
     console.log('\n| measurement | tsv | supervisord | tsv/sd | target | |');
     console.log('|---|---|---|---|---|---|');
