@@ -103,7 +103,8 @@ interface Pending {
 }
 
 /**
- * One connection, one request at a time (as supervisorctl's transport):
+ * One connection, one request at a time (as supervisorctl's transport;
+ * overlapping calls wait their turn):
  * kept open between requests while the server allows it, re-opened when the
  * server has closed it.
  */
@@ -115,8 +116,18 @@ export class RawHttpConnection {
 
   constructor(private readonly target: RawTarget) {}
 
+  /** The last request queued: callers that overlap are served one after another on the one connection. */
+  private tail: Promise<unknown> = Promise.resolve();
+
   /** Sends `head` + `body` (the caller builds the request head, ending in a blank line). */
   request(head: string, body: Buffer): Promise<RawResponse> {
+    const run = (): Promise<RawResponse> => this.requestNow(head, body);
+    const answer = this.tail.then(run, run);
+    this.tail = answer.catch(() => undefined);
+    return answer;
+  }
+
+  private requestNow(head: string, body: Buffer): Promise<RawResponse> {
     if (this.pending) return Promise.reject(new Error('RawHttpConnection: a request is already under way'));
     this.closed = false;
     return new Promise((resolve, reject) => {
