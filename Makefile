@@ -26,6 +26,11 @@ bench: build
 dist: node_modules
 	node scripts/dist.mjs $(if $(ARCH),--arch $(ARCH))
 
+# dist/tsv_<v>_{amd64,arm64,armhf}.deb, dist/tsv-<v>-1.{x86_64,aarch64,armv7hl}.rpm and the
+# tsv-supervisor-compat packages, linted (scripts/packages.mjs, packaging/README.md; ARCH=x64 for one).
+packages: dist
+	node scripts/packages.mjs --lint $(if $(ARCH),--arch $(ARCH))
+
 bench-startup: build
 	node build/js/bench/startup/bench-startup.js
 

@@ -91,9 +91,11 @@ function commitFacts() {
 }
 
 /** What is missing to build `formats`; empty when ready. */
-export function missingPrerequisites(formats, { lint = false } = {}) {
+export function missingPrerequisites(arches, formats, { lint = false } = {}) {
   const missing = new Set();
-  for (const a of Object.values(ARCHES)) if (!onPath(`${a.triplet}-objdump`)) missing.add(a.triplet === 'x86_64-linux-gnu' ? 'binutils' : `binutils-${a.triplet}`);
+  for (const a of arches.map((n) => ARCHES[n])) if (!onPath(`${a.triplet}-objdump`)) missing.add(a.triplet === 'x86_64-linux-gnu' ? 'binutils' : `binutils-${a.triplet}`);
+  // foreign binaries run under qemu-user to report their version and addons
+  if (arches.some((n) => n !== 'x64') && !onPath('qemu-aarch64-static')) missing.add('qemu-user-static');
   if (formats.includes('deb')) {
     if (!onPath('dpkg-deb')) missing.add('dpkg');
     if (!onPath('fakeroot') && process.getuid?.() !== 0) missing.add('fakeroot');
@@ -645,7 +647,7 @@ function parseArgs(argv) {
 }
 
 export async function buildPackages(opts) {
-  const missing = missingPrerequisites(opts.formats, { lint: opts.lint });
+  const missing = missingPrerequisites(opts.arches, opts.formats, { lint: opts.lint });
   if (missing.length) throw new PackagesError(`cannot build packages; missing: ${missing.join(', ')}`);
   mkdirSync(opts.out, { recursive: true });
   const ctx = { work: join(cacheDir(), 'packages'), facts: commitFacts(), maintainer: maintainer(), compatRpmDone: false };
@@ -672,7 +674,7 @@ export async function buildPackages(opts) {
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
   if (opts.check) {
-    const m = missingPrerequisites(opts.formats, { lint: opts.lint });
+    const m = missingPrerequisites(opts.arches, opts.formats, { lint: opts.lint });
     if (m.length) process.stdout.write(`missing: ${m.join(', ')}\n`);
     process.exitCode = m.length ? 1 : 0;
     return;

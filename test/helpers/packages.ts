@@ -58,7 +58,7 @@ function runPackages(args: string[]): { out: string; seconds: number } {
 
 /** Why packages cannot be built here (tools missing), or null. */
 export function packagesSupport(arch: PackageArch): string | null {
-  const check = spawnSync(process.execPath, [join(repoRoot(), 'scripts/packages.mjs'), '--check', '--lint'], { encoding: 'utf8' });
+  const check = spawnSync(process.execPath, [join(repoRoot(), 'scripts/packages.mjs'), '--check', '--lint', '--arch', arch.dist], { encoding: 'utf8' });
   if (check.status !== 0) return `cannot build packages here: ${check.stdout.trim() || check.stderr.trim()} (CI installs these in .ci/run)`;
   const dist = ensureDistBinary(arch.dist);
   return 'skip' in dist ? dist.skip : null;
