@@ -1,22 +1,27 @@
 // Status lines as supervisorctl prints them, with optional colour for the
 // state word (terminal only; the padding is computed on the plain text so
 // columns line up either way).
-import { styleText } from 'node:util';
 import type { ProcessInfo } from './api';
 import { makeNamespec } from './api';
 import { ljust, pyLen } from './python-text';
 
-type Style = Parameters<typeof styleText>[0];
+// SGR codes written directly: util.styleText decides by itself (from CI and
+// TERM variables) whether to colour, and useColor() below is the one decision.
+type Style = [open: string, close: string];
+const GREEN: Style = ['\x1b[32m', '\x1b[39m'];
+const YELLOW: Style = ['\x1b[33m', '\x1b[39m'];
+const DIM: Style = ['\x1b[2m', '\x1b[22m'];
+const RED_BOLD: Style = ['\x1b[31m\x1b[1m', '\x1b[22m\x1b[39m'];
 
 const STATE_STYLE: Record<string, Style> = {
-  RUNNING: 'green',
-  STARTING: 'yellow',
-  BACKOFF: 'yellow',
-  STOPPING: 'yellow',
-  STOPPED: 'dim',
-  EXITED: 'dim',
-  FATAL: ['red', 'bold'],
-  UNKNOWN: ['red', 'bold'],
+  RUNNING: GREEN,
+  STARTING: YELLOW,
+  BACKOFF: YELLOW,
+  STOPPING: YELLOW,
+  STOPPED: DIM,
+  EXITED: DIM,
+  FATAL: RED_BOLD,
+  UNKNOWN: RED_BOLD,
 };
 
 export function statusLines(infos: readonly ProcessInfo[], color: boolean): string {
@@ -26,7 +31,7 @@ export function statusLines(infos: readonly ProcessInfo[], color: boolean): stri
   infos.forEach((info, i) => {
     const state = ljust(info.statename, 10);
     const style = color ? STATE_STYLE[info.statename] : undefined;
-    const shown = style ? styleText(style, info.statename) + state.slice(info.statename.length) : state;
+    const shown = style ? style[0] + info.statename + style[1] + state.slice(info.statename.length) : state;
     out += ljust(namespecs[i] as string, width) + shown + info.description + '\n';
   });
   return out;
