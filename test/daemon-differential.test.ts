@@ -30,7 +30,9 @@ const skipReason = haveSupervisord() ? false : 'needs /usr/bin/supervisord (apt-
 test('differential: start, backoff to FATAL, spawn errors, exits, SIGKILL at shutdown, shutdown order', { skip: skipReason }, async () => {
   const body =
     '[program:steady]\ncommand=sleep 100\nstartsecs=1\npriority=10\n' +
-    '[program:crash]\ncommand=/bin/sh -c "exit 3"\nstartretries=2\nstartsecs=1\npriority=20\n' +
+    // startsecs well above a loaded machine's stalls: supervisord polls, and a
+    // loop late by more than startsecs would call the crasher RUNNING.
+    '[program:crash]\ncommand=/bin/sh -c "exit 3"\nstartretries=2\nstartsecs=5\npriority=20\n' +
     '[program:once]\ncommand=/bin/sh -c "sleep 2.5; exit 0"\nstartsecs=1\npriority=30\n' +
     '[program:bad]\ncommand=/bin/sh -c "sleep 2.5; exit 5"\nstartsecs=1\nautorestart=false\npriority=40\n' +
     '[program:missing]\ncommand=/nonexistent/prog\nstartretries=1\npriority=50\n' +
