@@ -17,12 +17,15 @@
 // listeners are). Also the C listener in a daemon that runs 100 other
 // programs: Supervisor's loop pass (one per event) visits every process and
 // registers every pipe with poll(), tsv's cost per event does not grow with
-// the number of programs. Serials are checked at the listener: a lost or repeated
+// the number of programs. Then the same with the daemon and the listener
+// pinned (taskset) to one CPU and to two: a strict request/answer protocol
+// is paced by how fast the kernel wakes each side, which on a VM depends
+// mostly on whether both share a CPU; unpinned runs fall either way. Serials are checked at the listener: a lost or repeated
 // event is reported. Then the latency from a program entering RUNNING to a
 // childutils listener receiving the event, one event at a time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RpcClient } from '../../src/rpc/client';
 import type { XmlRpcValue } from '../../src/rpc/xmlrpc';
@@ -106,7 +109,18 @@ interface Result {
   sysMs: number;
 }
 
-async function measure(impl: Impl, listenerCmd: string, programs: number): Promise<Result> {
+/** CPU placement: unpinned, daemon and listener on one CPU, or on two. */
+type Placement = 'any' | 'same' | 'cross';
+const CPUS = availableParallelism();
+const HAVE_TASKSET = spawnSync('taskset', ['-c', '0', 'true']).status === 0;
+
+function pinned(cmd: string, cpu: number | null): string {
+  return cpu === null ? cmd : `taskset -c ${cpu} ${cmd}`;
+}
+
+async function measure(impl: Impl, listenerCmd: string, programs: number, place: Placement): Promise<Result> {
+  const daemonCpu = place === 'any' ? null : 0;
+  const listenerCpu = place === 'any' ? null : place === 'same' ? 0 : 1;
   const dir = mkdtempSync(join(tmpdir(), `bench-events-${impl}-`));
   const conf = join(dir, 'supervisord.conf');
   writeFileSync(
@@ -114,14 +128,13 @@ async function measure(impl: Impl, listenerCmd: string, programs: number): Promi
     `[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\nloglevel=info\n` +
       `[unix_http_server]\nfile=${dir}/s.sock\n` +
       '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
-      `[eventlistener:acker]\ncommand=${listenerCmd} ${dir}/go ${dir}/result ${N}\nevents=REMOTE_COMMUNICATION\nbuffer_size=${N + 10}\n` +
+      `[eventlistener:acker]\ncommand=${pinned(listenerCmd, listenerCpu)} ${dir}/go ${dir}/result ${N}\nevents=REMOTE_COMMUNICATION\nbuffer_size=${N + 10}\n` +
       'stdout_logfile=NONE\nstderr_logfile=NONE\n' +
       (programs ? `[program:idle]\ncommand=sleep 1000\nprocess_name=idle%(process_num)d\nnumprocs=${programs}\nstdout_logfile=NONE\nstderr_logfile=NONE\n` : ''),
   );
-  const child: ChildProcess =
-    impl === 'tsv'
-      ? spawn(process.execPath, [...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore', cwd: dir })
-      : spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' });
+  const argv0 = impl === 'tsv' ? [process.execPath, ...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf] : [SUPERVISORD, '-n', '-s', '-c', conf];
+  const full = daemonCpu === null ? argv0 : ['taskset', '-c', String(daemonCpu), ...argv0];
+  const child: ChildProcess = spawn(full[0] as string, full.slice(1), { env: env(), stdio: 'ignore', cwd: dir });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const rpc = new RpcClient({ serverurl: `unix://${dir}/s.sock` });
   try {
@@ -147,7 +160,9 @@ async function measure(impl: Impl, listenerCmd: string, programs: number): Promi
     await sleep(200);
     const cpu0 = cpuMs(child.pid as number);
     writeFileSync(join(dir, 'go'), '');
-    const line = await until(() => (existsSync(join(dir, 'result')) ? readFileSync(join(dir, 'result'), 'utf8') : null), 600000, `${impl}: ${N} events`, 10);
+    // the whole line: the listener may be half-way through writing it
+    const complete = (t: string): string | null => (/^\d+ [\d.]+ \d+\n$/.test(t) ? t : null);
+    const line = await until(() => (existsSync(join(dir, 'result')) ? complete(readFileSync(join(dir, 'result'), 'utf8')) : null), 600000, `${impl}: ${N} events`, 10);
     const cpu1 = cpuMs(child.pid as number);
     const [events, seconds, errors] = line.trim().split(' ').map(Number) as [number, number, number];
     const user = cpu1.user - cpu0.user;
@@ -168,8 +183,9 @@ const median = (xs: number[]): number => {
   return s[Math.floor(s.length / 2)] as number;
 };
 
-async function bench(label: string, cmd: string, target: number | null, programs = 0): Promise<string[]> {
+async function bench(label: string, cmd: string, target: number | null, programs = 0, place: Placement = 'any'): Promise<string[]> {
   if (programs) label += `, ${programs} programs`;
+  if (place !== 'any') label += place === 'same' ? ', one CPU' : ', two CPUs';
   console.log(`\n[${label}] ${N} REMOTE_COMMUNICATION events to one listener${programs ? ` in a daemon running ${programs} other programs` : ''}, ${ROUNDS} round(s), median`);
   const rates: Record<Impl, number[]> = { tsv: [], supervisord: [] };
   const cpus: Record<Impl, number[]> = { tsv: [], supervisord: [] };
@@ -177,7 +193,7 @@ async function bench(label: string, cmd: string, target: number | null, programs
     // alternate which daemon goes first
     const order = (r % 2 ? (['supervisord', 'tsv'] as Impl[]) : (['tsv', 'supervisord'] as Impl[])).filter((i) => !only || only.includes(i));
     for (const impl of order) {
-      const res = await measure(impl, cmd, programs);
+      const res = await measure(impl, cmd, programs, place);
       const rate = res.events / res.seconds;
       rates[impl].push(rate);
       cpus[impl].push((res.cpuMs / res.events) * 1000);
@@ -276,11 +292,17 @@ async function main(): Promise<void> {
     const acker = join(helperDir, 'acker');
     const r = spawnSync('cc', ['-O2', '-o', acker, join(ROOT, 'bench', 'events', 'helpers', 'acker.c')], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`cannot compile acker.c: ${r.stderr}`);
-    console.log(`bench/events: tsv (node ${process.version}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}`);
+    console.log(`bench/events: tsv (node ${process.version}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}, ${CPUS} CPUs`);
+    const pyAcker = `${PY} ${join(ROOT, 'bench', 'events', 'helpers', 'acker.py')}`;
+    const pinning = HAVE_TASKSET && !quick;
     const rows = [
       ...(await bench('C listener (raw protocol)', acker, 3)),
-      ...(await bench('Python childutils listener', `${PY} ${join(ROOT, 'bench', 'events', 'helpers', 'acker.py')}`, null)),
+      ...(await bench('Python childutils listener', pyAcker, null)),
       ...(await bench('C listener (raw protocol)', acker, null, 100)),
+      ...(pinning ? await bench('C listener (raw protocol)', acker, null, 0, 'same') : []),
+      ...(pinning && CPUS > 1 ? await bench('C listener (raw protocol)', acker, null, 0, 'cross') : []),
+      ...(pinning ? await bench('Python childutils listener', pyAcker, null, 0, 'same') : []),
+      ...(pinning && CPUS > 1 ? await bench('Python childutils listener', pyAcker, null, 0, 'cross') : []),
       ...(await benchLatency()),
     ];
     console.log('\n| measurement | tsv | supervisord | tsv/sd | target | |');
