@@ -2,7 +2,10 @@
 // here into a temporary directory from the dist binary:
 // - .deb: control fields, Depends against the binary's (and its addons')
 //   symbol versions and dpkg-shlibdeps, contents, conffiles, maintainer
-//   scripts, lintian with no errors and every override justified;
+//   scripts (the ARMv6 refusal), lintian with no errors and every override
+//   justified;
+// - .deb installed with dpkg in a chroot (an image build): enabled, nothing
+//   started, active after the first boot;
 // - .deb in a Debian bookworm root of its own architecture booted with
 //   systemd-nspawn: installed while policy-rc.d forbids starting (enabled, not
 //   started), booted (active, a conf.d program runs and logs in /var/log/tsv,
@@ -124,6 +127,19 @@ for (const arch of packageArches()) {
       const postrm = debControlFile(p.deb, 'postrm');
       assert.match(postrm, /deb-systemd-helper purge 'tsv.service'/);
       assert.match(postrm, /rm -rf "\$\{DPKG_ROOT:-\}\/var\/log\/tsv"/);
+      // preinst refuses an ARMv6 CPU (the armhf binary is ARMv7), with a stub uname
+      const stub = mkdtempSync(join(tmpdir(), 'tsv-uname-'));
+      try {
+        writeFileSync(join(stub, 'preinst'), debControlFile(p.deb, 'preinst'));
+        for (const [machine, code] of [['armv6l', 1], ['armv7l', 0], [arch.deb === 'amd64' ? 'x86_64' : 'aarch64', 0]] as const) {
+          writeFileSync(join(stub, 'uname'), `#!/bin/sh\necho ${machine}\n`, { mode: 0o755 });
+          const r = sh('sh', [join(stub, 'preinst'), 'install'], { env: { PATH: `${stub}:/usr/bin:/bin` } });
+          assert.equal(r.status, code, `${machine}: ${r.stderr}`);
+          if (code) assert.match(r.stderr, /needs an ARMv7 or newer CPU; this one is armv6l/);
+        }
+      } finally {
+        rmSync(stub, { recursive: true, force: true });
+      }
       const compat = debControl(p.compatDeb);
       assert.equal(compat.Architecture, 'all');
       assert.equal(compat.Conflicts, 'supervisor');
@@ -312,6 +328,32 @@ for (const arch of packageArches()) {
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }
+    });
+
+    describe(`.deb installed into a ${arch.deb} root that is not running (an image build), then booted`, { skip: containerSupport() ?? archSupport(arch.deb) ?? false }, () => {
+      let c: Container;
+
+      before(async () => {
+        c = await Container.create('packages', { boot: true, arch: arch.deb });
+        copyFileSync(p.deb, c.path(`/root/${basename(p.deb)}`));
+      });
+
+      after(async () => {
+        await c?.destroy();
+      });
+
+      test('dpkg -i in a chroot enables the unit and starts nothing; the first boot starts it', async () => {
+        const r = sh('chroot', [c.merged, '/usr/bin/env', '-i', 'PATH=/usr/sbin:/usr/bin:/sbin:/bin', 'LANG=C.UTF-8', 'dpkg', '-i', `/root/${basename(p.deb)}`]);
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        // invoke-rc.d finds no runlevel in a chroot and starts nothing
+        assert.ok(!sh('ps', ['-eo', 'args']).stdout.split('\n').some((l) => l.startsWith('/usr/bin/tsv daemon')), 'a daemon started in the chroot');
+        assert.equal(sh('readlink', [c.path('/etc/systemd/system/multi-user.target.wants/tsv.service')]).stdout.trim(), '/lib/systemd/system/tsv.service');
+        const ms = await c.start();
+        console.log(`# ${arch.deb}: image-built root booted in ${ms} ms`);
+        assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
+        const s = c.exec(['tsv', 'status']);
+        assert.equal(s.status, 0, s.stdout + s.stderr);
+      });
     });
 
     describe(`.deb in a booted Debian bookworm ${arch.deb} root`, { skip: containerSupport() ?? archSupport(arch.deb) ?? false }, () => {
