@@ -165,3 +165,27 @@ test('nobody subscribed: no tick timer, no output events; they come and go with 
     dir.cleanup();
   }
 });
+
+test('tsv events behind Basic auth: credentials from -u/-p; refused without them', { timeout: 30000 }, async () => {
+  // a second [unix_http_server] section merges into the first, as in Supervisor
+  const d = startDaemon('tsv', '[unix_http_server]\nusername=alice\npassword={SHA}40bd001563085fc35165329ea1ff5c5ecbdbbeef\n[program:p]\ncommand=sleep 100\n');
+  try {
+    await withTimeout(
+      (async () => {
+        while (spawnSync(process.execPath, [TSV, '-c', d.conf, '-u', 'alice', '-p', '123', 'status'], { env: cleanEnv() }).status === 4 /* not up yet */)
+          await new Promise((r) => setTimeout(r, 100));
+      })(),
+      15000,
+      'the daemon to answer',
+    );
+    const ok = spawnSync(process.execPath, [TSV, '-c', d.conf, '-u', 'alice', '-p', '123', 'events', '-n', '50', 'PROCESS_GROUP'], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    assert.match(ok.stdout, / PROCESS_GROUP_ADDED groupname:p\n/);
+    const no = spawnSync(process.execPath, [TSV, '-c', d.conf, 'events'], { encoding: 'utf8', env: cleanEnv() });
+    assert.notEqual(no.status, 0);
+    assert.match(no.stdout, /Server requires authentication/);
+    assert.doesNotMatch(no.stdout, /PROCESS_GROUP/);
+  } finally {
+    d.cleanup();
+  }
+});
