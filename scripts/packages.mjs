@@ -514,6 +514,8 @@ async function buildDeb(arch, opts, ctx) {
   const out = join(opts.out, `tsv_${opts.version}_${a.deb}.deb`);
   const t0 = Date.now();
   dpkgDeb(stage, out, { compression: opts.compression, level: opts.level, epoch: ctx.facts.epoch });
+  // the staged tree is another copy of the 75-110 MB binary
+  rmSync(work, { recursive: true, force: true });
   return { arch, format: 'deb', file: out, size: statSync(out).size, seconds: (Date.now() - t0) / 1000, depends };
 }
 
@@ -596,6 +598,8 @@ async function buildRpm(arch, opts, ctx) {
       if (sub === 'noarch') ctx.compatRpmDone = true;
     }
   }
+  // the staged tree and rpmbuild's buildroot are two more copies of the binary
+  rmSync(work, { recursive: true, force: true });
   return results;
 }
 
