@@ -21,6 +21,13 @@ export function unitPath(spec: ServiceSpec): string {
   return join(configHome, 'systemd', 'user', UNIT);
 }
 
+/** The unit in effect: ours in /etc, else one a package installed (`/lib` on Debian, `/usr/lib` on rpm systems). */
+function installedUnitPath(spec: ServiceSpec): string | null {
+  const candidates = [unitPath(spec)];
+  if (spec.scope === 'system') candidates.push(`/lib/systemd/system/${UNIT}`, `/usr/lib/systemd/system/${UNIT}`);
+  return candidates.find((p) => existsSync(p)) ?? null;
+}
+
 export function renderUnit(spec: ServiceSpec): string {
   return renderTemplate('tsv.service', {
     header: generatedHeader('tsv.service'),
@@ -167,8 +174,8 @@ export const systemdBackend: Backend = {
   },
 
   installedCommand(spec) {
-    const path = unitPath(spec);
-    if (!existsSync(path)) return null;
+    const path = installedUnitPath(spec);
+    if (path === null) return null;
     const line = unitSetting(readFileSync(path, 'utf8'), 'ExecStart');
     return line === null ? null : splitExecLine(line);
   },
