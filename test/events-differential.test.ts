@@ -167,3 +167,22 @@ test('differential: a recording listener sees the same events from supervisord a
     for (const d of sides) d.cleanup();
   }
 });
+
+test('differential: after a reload (SIGHUP) serials go on counting and pool serials start again', { skip: oracleSkip, timeout: 90000 }, async () => {
+  const body =
+    '[eventlistener:rec]\ncommand={PY} {RECORDER}\nevents=PROCESS_STATE,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP\nbuffer_size=1000\n' +
+    'environment=REC_OUT="{DIR}/rec.jsonl"\n[program:p]\ncommand=sleep 100\n';
+  const sides = [startDaemon('supervisord', body), startDaemon('tsv', body)];
+  try {
+    await Promise.all(sides.map((d) => waitUp(d)));
+    const running = (r: Received[]): Received[] => r.filter((x) => x.headers.eventname === 'SUPERVISOR_STATE_CHANGE_RUNNING');
+    await Promise.all(sides.map((d) => waitRecords(d.dir.join('rec.jsonl'), (r) => has(r, 'PROCESS_STATE_RUNNING', /processname:p /), `${d.impl}: p RUNNING`)));
+    for (const d of sides) d.child.kill('SIGHUP');
+    const after = await Promise.all(sides.map((d) => waitRecords(d.dir.join('rec.jsonl'), (r) => running(r).length === 2, `${d.impl}: running again`)));
+    const [py, ts] = after.map((r) => running(r).map((x) => `serial:${x.headers.serial} poolserial:${x.headers.poolserial}`));
+    assert.deepEqual(ts, py);
+    assert.notEqual(py?.[1], 'serial:0 poolserial:0');
+  } finally {
+    for (const d of sides) d.cleanup();
+  }
+});
