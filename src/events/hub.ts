@@ -130,7 +130,7 @@ export class EventHub {
   // ------------------------------------------------------------ engine side
 
   private onProcessState(e: ProcessStateChange): void {
-    const event = processStateEvent({
+    const facts = {
       name: e.name,
       group: e.group,
       from: processStateName(e.from),
@@ -138,7 +138,8 @@ export class EventHub {
       pid: e.pid,
       tries: e.tries,
       expected: e.expected,
-    });
+    };
+    const event = processStateEvent(facts, e.time);
     if (event) this.notify(event);
     const pool = this.pools.get(e.group);
     if (!pool) return;
