@@ -37,6 +37,8 @@ export class Deque<T> {
     this.items[this.head] = undefined;
     this.head = (this.head + 1) % this.items.length;
     this.size--;
+    // a burst is over: give back the room it needed
+    if (this.size === 0 && this.items.length > 1024) this.clear();
     return v;
   }
 
