@@ -10,6 +10,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+// The same process-tree kill the tests use, so no program is orphaned.
+import { killTree } from '../../test/helpers/daemon-cli';
 
 const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
 const TSV = join(ROOT, 'build', 'tsv.cjs');
@@ -78,29 +80,6 @@ function startDaemon(impl: Impl, body: string, minfds?: number): Daemon {
   };
 }
 
-/** SIGKILL a stuck daemon and everything below it, so no program is orphaned. */
-function killTree(pid: number): void {
-  const kids = new Map<number, number[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
-      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
-    } catch {
-      // gone
-    }
-  }
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) all.push(...(kids.get(all[i]) ?? []));
-  for (const p of all) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-}
 
 async function until(cond: () => boolean, ms: number, what: string, every = 5): Promise<void> {
   const t0 = Date.now();

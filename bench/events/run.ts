@@ -24,9 +24,11 @@
 // event is reported. Then the latency from a program entering RUNNING to a
 // childutils listener receiving the event, one event at a time.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+// The same process-tree kill the tests use, so no program is orphaned.
+import { killTree } from '../../test/helpers/daemon-cli';
 import { RpcClient } from '../../src/rpc/client';
 import type { XmlRpcValue } from '../../src/rpc/xmlrpc';
 
@@ -68,28 +70,6 @@ function cpuMs(pid: number): { user: number; sys: number } {
   return { user: (Number(f[11]) * 1000) / CLK_TCK, sys: (Number(f[12]) * 1000) / CLK_TCK };
 }
 
-function killTree(pid: number): void {
-  const kids = new Map<number, number[]>();
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
-      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
-    } catch {
-      // gone
-    }
-  }
-  const all = [pid];
-  for (let i = 0; i < all.length; i++) all.push(...(kids.get(all[i] as number) ?? []));
-  for (const p of all) {
-    try {
-      process.kill(p, 'SIGKILL');
-    } catch {
-      // gone
-    }
-  }
-}
 
 async function until<T>(probe: () => T | null | Promise<T | null>, ms: number, what: string, every = 5): Promise<T> {
   const t0 = Date.now();
