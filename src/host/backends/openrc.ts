@@ -7,6 +7,7 @@ import { run } from '../run';
 import { daemonArgv, type Backend, type ServiceSpec, type ServiceState } from '../service-spec';
 import { SERVICE_NAME } from '../types';
 import { outputLogPath, tailFile } from './logs';
+import { startOrRestart } from './script-service';
 
 export const OPENRC_SCRIPT = `/etc/init.d/${SERVICE_NAME}`;
 
@@ -50,12 +51,7 @@ export const openrcBackend: Backend = {
 
   activate(runner, _spec, changed) {
     if (!inDefaultRunlevel()) runner.mustRun(['rc-update', 'add', SERVICE_NAME, 'default'], 'start tsv at boot');
-    const running = run(['rc-service', SERVICE_NAME, 'status']).status === 0;
-    if (running) {
-      if (changed) runner.mustRun(['rc-service', SERVICE_NAME, 'restart'], 'run the changed script');
-    } else {
-      runner.mustRun(['rc-service', SERVICE_NAME, 'start'], 'start tsv now');
-    }
+    startOrRestart(runner, ['rc-service', SERVICE_NAME], changed);
   },
 
   state(): ServiceState {

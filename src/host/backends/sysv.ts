@@ -8,6 +8,7 @@ import { haveTool, run } from '../run';
 import { daemonArgv, type Backend, type ServiceSpec, type ServiceState } from '../service-spec';
 import { SERVICE_NAME } from '../types';
 import { outputLogPath, tailFile } from './logs';
+import { startOrRestart } from './script-service';
 
 export const INIT_D = `/etc/init.d/${SERVICE_NAME}`;
 
@@ -63,12 +64,7 @@ export const sysvBackend: Backend = {
     }
     // systemd-sysv-generator turns the script into tsv.service on a reload.
     if (changed && systemdRuns()) runner.mustRun(['systemctl', 'daemon-reload'], 'let systemd-sysv-generator see the script');
-    const running = run([INIT_D, 'status']).status === 0;
-    if (running) {
-      if (changed) runner.mustRun([INIT_D, 'restart'], 'run the changed script');
-    } else {
-      runner.mustRun([INIT_D, 'start'], 'start tsv now');
-    }
+    startOrRestart(runner, [INIT_D], changed);
   },
 
   state(): ServiceState {

@@ -2,6 +2,7 @@
 // that matters and what fixes it; when the fix is safe to apply without
 // asking (it cannot lose data or stop programs), it also carries `apply`.
 import type { DoctorContext } from './context';
+import type { UnixServerConfig } from '../../config/model';
 
 export type Status = 'ok' | 'problem' | 'info' | 'skipped';
 
@@ -31,4 +32,17 @@ export function ok(id: string, found: string): Finding {
 
 export function skipped(id: string, found: string): Finding {
   return { id, status: 'skipped', found };
+}
+
+/**
+ * The [unix_http_server] the socket checks look at, or the finding that ends
+ * such a check first: no readable config (skipped) or no unix server (ok).
+ */
+export function configuredSocket(id: string, ctx: DoctorContext): UnixServerConfig | Finding {
+  if (!ctx.facts) return skipped(id, 'no readable config');
+  return ctx.facts.unix ?? ok(id, 'no [unix_http_server]');
+}
+
+export function isFinding(x: UnixServerConfig | Finding): x is Finding {
+  return 'status' in x;
 }

@@ -4,15 +4,14 @@
 import { groupMembers, groupName, principalFor } from '../../accounts';
 import { canAccess } from '../../access';
 import type { Check } from '../types';
-import { ok, skipped } from '../types';
+import { configuredSocket, isFinding, ok, skipped } from '../types';
 
 export const socketEacces: Check = {
   id: 'socket-eacces',
   title: 'you get EACCES on the control socket',
   run(ctx) {
-    const unix = ctx.facts?.unix;
-    if (!ctx.facts) return skipped(this.id, 'no readable config');
-    if (!unix) return ok(this.id, 'no [unix_http_server]');
+    const unix = configuredSocket(this.id, ctx);
+    if (isFinding(unix)) return unix;
     const st = ctx.socketStat;
     if (!st || !st.isSocket()) return skipped(this.id, `${unix.file} is not there`);
     const me = ctx.caller;

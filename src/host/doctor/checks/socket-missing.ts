@@ -6,16 +6,15 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { waitReady } from '../../probe';
 import type { Check } from '../types';
-import { ok, skipped } from '../types';
+import { configuredSocket, isFinding, ok } from '../types';
 import { mainDaemon } from '../context';
 
 export const socketMissing: Check = {
   id: 'socket-missing',
   title: 'the daemon runs but its control socket is gone',
   run(ctx) {
-    const unix = ctx.facts?.unix;
-    if (!ctx.facts) return skipped(this.id, 'no readable config');
-    if (!unix) return ok(this.id, 'no [unix_http_server]');
+    const unix = configuredSocket(this.id, ctx);
+    if (isFinding(unix)) return unix;
     if (ctx.socketStat) return ok(this.id, `${unix.file} exists`);
     const d = mainDaemon(ctx);
     if (!d) return ok(this.id, `${unix.file} is absent and no daemon runs on this config (see unit-inactive)`);

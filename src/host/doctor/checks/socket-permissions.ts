@@ -4,7 +4,7 @@
 import { chmodSync, chownSync } from 'node:fs';
 import { groupName, userName } from '../../accounts';
 import type { Check } from '../types';
-import { ok, skipped } from '../types';
+import { configuredSocket, isFinding, ok, skipped } from '../types';
 
 function mode(n: number): string {
   return (n & 0o777).toString(8).padStart(4, '0');
@@ -14,9 +14,8 @@ export const socketPermissions: Check = {
   id: 'socket-permissions',
   title: "the socket's owner, group or mode differs from the config's chown=/chmod=",
   run(ctx) {
-    const unix = ctx.facts?.unix;
-    if (!ctx.facts) return skipped(this.id, 'no readable config');
-    if (!unix) return ok(this.id, 'no [unix_http_server]');
+    const unix = configuredSocket(this.id, ctx);
+    if (isFinding(unix)) return unix;
     const st = ctx.socketStat;
     if (!st || !st.isSocket()) return skipped(this.id, `${unix.file} is not there`);
     const [wantUid, wantGid] = unix.chown;

@@ -3,7 +3,7 @@
 import { realpathSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Check } from '../types';
-import { ok, skipped } from '../types';
+import { configuredSocket, isFinding, ok } from '../types';
 
 function real(p: string): string {
   try {
@@ -22,9 +22,8 @@ export const socketUnderTmp: Check = {
   id: 'socket-under-tmp',
   title: 'the control socket lives under /tmp',
   run(ctx) {
-    const unix = ctx.facts?.unix;
-    if (!ctx.facts) return skipped(this.id, 'no readable config');
-    if (!unix) return ok(this.id, 'no [unix_http_server]');
+    const unix = configuredSocket(this.id, ctx);
+    if (isFinding(unix)) return unix;
     if (!underTmp(unix.file)) return ok(this.id, `socket ${unix.file} is not under /tmp`);
     return {
       id: this.id,

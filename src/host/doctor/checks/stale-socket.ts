@@ -3,15 +3,14 @@
 // "refused connection"; the fix is to remove it (no daemon can be using it).
 import { unlinkSync } from 'node:fs';
 import type { Check } from '../types';
-import { ok, skipped } from '../types';
+import { configuredSocket, isFinding, ok } from '../types';
 
 export const staleSocket: Check = {
   id: 'stale-socket',
   title: 'stale control socket: the file exists, nobody listens',
   run(ctx) {
-    const unix = ctx.facts?.unix;
-    if (!ctx.facts) return skipped(this.id, 'no readable config');
-    if (!unix) return ok(this.id, 'no [unix_http_server]');
+    const unix = configuredSocket(this.id, ctx);
+    if (isFinding(unix)) return unix;
     const st = ctx.socketStat;
     if (!st) return ok(this.id, `${unix.file} does not exist (see socket-missing)`);
     if (!st.isSocket()) {
