@@ -3,7 +3,10 @@
 // prompt. Lines are queued as they arrive so nothing typed or piped ahead of a
 // slow command is lost, and each read prints its prompt the way Python's
 // input() does (also when stdin is not a terminal).
-import * as readline from 'node:readline';
+import type * as Readline from 'node:readline';
+
+// Loaded when a LineInput is made: a one-shot `tsv status` never reads a line.
+const readline = (): typeof Readline => require('node:readline') as typeof Readline;
 
 export type Completer = (line: string) => Promise<[string[], string]>;
 
@@ -22,7 +25,7 @@ type Waiter = { resolve: (line: string | null) => void; reject: (err: Error) => 
 
 export class LineInput {
   readonly terminal: boolean;
-  private readonly rl: readline.Interface;
+  private readonly rl: Readline.Interface;
   private readonly queue: string[] = [];
   private eof = false;
   private waiter: Waiter | null = null;
@@ -34,7 +37,7 @@ export class LineInput {
     this.terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     this.historyLines = opts.history ? [...opts.history].reverse() : [];
     const completer = opts.completer;
-    this.rl = readline.createInterface({
+    this.rl = readline().createInterface({
       input: process.stdin,
       output: process.stdout,
       terminal: this.terminal,
@@ -49,7 +52,7 @@ export class LineInput {
             );
           }
         : undefined,
-    } as readline.ReadLineOptions);
+    } as Readline.ReadLineOptions);
     // Password prompts must not echo: readline writes every keystroke here.
     const rlInternal = this.rl as unknown as { _writeToOutput?: (s: string) => void };
     const write = rlInternal._writeToOutput?.bind(this.rl);

@@ -6,7 +6,8 @@
 import type * as Http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { RawHttpConnection } from './raw-http';
-import { decodeMethodResponse, encodeMethodCall, XmlRpcFault } from './xmlrpc';
+import { ACCEPT_JSON_OR_XML, decodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
+import { decodeMethodResponse, DEFAULT_LIMITS, encodeMethodCall, XmlRpcFault } from './xmlrpc';
 import type { DecodeLimits, XmlRpcValue } from './xmlrpc';
 
 // node:http is loaded only for streams (/logtail): the calls go over the raw client.
@@ -88,7 +89,8 @@ export class RpcClient {
     this.headers = {
       'User-Agent': opts.userAgent ?? 'tsv',
       'Content-Type': 'text/xml',
-      Accept: 'text/xml',
+      // A tsv daemon may answer in JSON (./json-answer.ts); others answer XML.
+      Accept: ACCEPT_JSON_OR_XML,
     };
     // Like Supervisor's transport: credentials only when both are configured.
     if (opts.username != null && opts.password != null) {
@@ -123,7 +125,10 @@ export class RpcClient {
       throw connectionError(err);
     }
     if (res.status !== 200) throw new RpcHttpError(res.status, res.reason);
-    const decoded = decodeMethodResponse(res.body, { allowControlChars: true, ...this.opts.limits });
+    const decoded =
+      res.contentType === JSON_ANSWER_TYPE
+        ? decodeJsonAnswer(res.body, this.opts.limits?.maxBytes ?? DEFAULT_LIMITS.maxBytes)
+        : decodeMethodResponse(res.body, { allowControlChars: true, ...this.opts.limits });
     if (decoded.kind === 'fault') throw decoded.fault;
     return decoded.value;
   }

@@ -21,6 +21,7 @@ import { serveEventStream } from '../events/stream';
 import { pyRepr } from './pyvalues';
 import { encodeOutcome, type RpcDispatcher, type RpcOutcome } from './server';
 import { decodeMethodCall, XmlRpcParseError } from './xmlrpc';
+import { acceptsJsonAnswer, encodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
 
 export interface HttpLimits {
   /** largest request body accepted (413 above) */
@@ -380,17 +381,23 @@ export class RpcHttpServer {
         this.error(res, 400);
         return;
       }
+      const json = acceptsJsonAnswer(req.headers.accept);
       const out = this.opts.dispatcher.call(call.methodName, call.params);
       if (out instanceof Promise) {
         out.then(
-          (o) => this.answer(res, o, body),
+          (o) => this.answer(res, o, body, json),
           (e: unknown) => this.internalError(res, e, body),
         );
-      } else this.answer(res, out, body);
+      } else this.answer(res, out, body, json);
     });
   }
 
-  private answer(res: http.ServerResponse, o: RpcOutcome, body: Buffer): void {
+  private answer(res: http.ServerResponse, o: RpcOutcome, body: Buffer, json: boolean): void {
+    const asJson = json ? encodeJsonAnswer(o) : null;
+    if (asJson !== null) {
+      this.send(res, 200, JSON_ANSWER_TYPE, asJson);
+      return;
+    }
     let xml: string;
     try {
       xml = encodeOutcome(o);

@@ -12,6 +12,8 @@ export type RawTarget = { socketPath: string } | { host: string; port: number };
 export interface RawResponse {
   status: number;
   reason: string;
+  /** The media type of the Content-Type header, lower case, without parameters ('' if none). */
+  contentType: string;
   body: Buffer;
 }
 
@@ -39,6 +41,7 @@ interface Head {
   /** Body length, or -1 for chunked, or -2 for "until the server closes". */
   length: number;
   keepAlive: boolean;
+  contentType: string;
   /** Bytes of the head including the blank line. */
   size: number;
 }
@@ -50,6 +53,7 @@ function parseHead(buf: Buffer, end: number): Head {
   let length = -2;
   let chunked = false;
   let keepAlive = m[1] === '1';
+  let contentType = '';
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i] as string;
     const colon = line.indexOf(':');
@@ -59,7 +63,8 @@ function parseHead(buf: Buffer, end: number): Head {
     if (name === 'content-length') {
       if (!/^\d+$/.test(value)) throw new RawHttpProtocolError(`bad Content-Length: ${JSON.stringify(value)}`);
       length = Number(value);
-    } else if (name === 'transfer-encoding') chunked = value.toLowerCase().split(',').pop()?.trim() === 'chunked';
+    } else if (name === 'content-type') contentType = (value.split(';')[0] ?? '').trim().toLowerCase();
+    else if (name === 'transfer-encoding') chunked = value.toLowerCase().split(',').pop()?.trim() === 'chunked';
     else if (name === 'connection') {
       const v = value.toLowerCase();
       if (v.includes('close')) keepAlive = false;
@@ -68,7 +73,7 @@ function parseHead(buf: Buffer, end: number): Head {
   }
   if (chunked) length = -1;
   if (length === -2) keepAlive = false;
-  return { status: Number(m[2]), reason: m[3] ?? '', length, keepAlive, size: end + 4 };
+  return { status: Number(m[2]), reason: m[3] ?? '', length, keepAlive, contentType, size: end + 4 };
 }
 
 /** Decodes a complete chunked body from `buf` at `start`; null until all of it is there. */
@@ -210,7 +215,7 @@ export class RawHttpConnection {
     if (head.status !== 200) {
       // The body is not wanted, and the connection is not reused after an error.
       this.drop();
-      this.settle()?.resolve({ status: head.status, reason: head.reason, body: Buffer.alloc(0) });
+      this.settle()?.resolve({ status: head.status, reason: head.reason, contentType: head.contentType, body: Buffer.alloc(0) });
       return;
     }
     let body: Buffer | null;
@@ -239,7 +244,7 @@ export class RawHttpConnection {
       // An idle kept-alive connection does not hold the process open (as node:http's agent).
       this.socket?.unref();
     } else this.drop();
-    this.settle()?.resolve({ status: head.status, reason: head.reason, body });
+    this.settle()?.resolve({ status: head.status, reason: head.reason, contentType: head.contentType, body });
   }
 
   private onEnd(sock: Socket): void {
