@@ -46,12 +46,16 @@ server.listen(sock, () => {
 });
 `;
 
-/** Writes `${bundle}.cache`; a failure only costs speed, so it is reported, not thrown. */
-export function makeCtlCodeCache(bundle) {
+/**
+ * Writes `${bundle}.cache` (or `out`), running the bundle with `command` (a
+ * Node, by default this one; scripts/dist.mjs passes the target's, under qemu
+ * for ARM). Returns whether it was written: a missing cache only costs speed.
+ */
+export function makeCtlCodeCache(bundle, { command = [process.execPath], out = `${bundle}.cache` } = {}) {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS;
-  const r = spawnSync(process.execPath, ['-e', child, bundle, `${bundle}.cache`], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 30000 });
+  const r = spawnSync(command[0], [...command.slice(1), '-e', child, bundle, out], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120000 });
   if (r.status !== 0) process.stderr.write(`build: no code cache for ${bundle} (exit ${r.status}): ${r.stderr}\n`);
+  return r.status === 0;
 }
-

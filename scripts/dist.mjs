@@ -14,6 +14,7 @@
 // Usage: node scripts/dist.mjs [--arch x64,arm64,armv7l] [--check] [--print-checksums] [--no-code-cache]
 // Downloads and intermediate files go to $TSV_DIST_CACHE (default ~/.cache/tsv-dist), never into the repo.
 import { build } from 'esbuild';
+import { makeCtlCodeCache } from './ctl-code-cache.mjs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import {
@@ -333,7 +334,61 @@ async function bundle(arch, node, addons, work) {
   });
   const leftovers = Object.keys(result.metafile.inputs).filter((p) => p.endsWith('.node'));
   if (leftovers.length) throw new DistError(`the bundle still requires native files: ${leftovers.join(', ')}`);
-  return { bundle: out, manifest, assets };
+  if (inline) return { bundle: out, manifest, assets };
+  // Where SEA assets exist, the executable starts from the ctl's small bundle
+  // (src/cli/ctl-entry.ts): `tsv status` and `tsv --version` compile a fifth
+  // of the code. Both bundles are assets with V8 code caches made here by the
+  // target's own Node (V8 takes only a cache from the same version and
+  // flags); the main script (src/cli/sea-main.ts) only starts the ctl's.
+  const seaBuild = (entry, outfile, define) =>
+    build({
+      entryPoints: [join(root, entry)],
+      bundle: true,
+      platform: 'node',
+      target: `node${major}`,
+      format: 'cjs',
+      outfile,
+      define: { TSV_VERSION: JSON.stringify(pkg.version), ...define },
+      logLevel: 'warning',
+      legalComments: 'none',
+    });
+  const ctlOut = join(work, CTL_ASSET);
+  await seaBuild('src/cli/ctl-entry.ts', ctlOut, { TSV_FULL_ASSET: JSON.stringify(FULL_ASSET) });
+  const mainOut = join(work, 'tsv-sea-main.cjs');
+  await seaBuild('src/cli/sea-main.ts', mainOut, { TSV_CTL_ASSET: JSON.stringify(CTL_ASSET) });
+  assets[FULL_ASSET] = out;
+  assets[`${FULL_ASSET}.cache`] = fullBundleCodeCache(arch, node, out, work);
+  assets[CTL_ASSET] = ctlOut;
+  // The ctl's cache is made after a run of `tsv status` (scripts/ctl-code-cache.mjs),
+  // so it also holds the functions compiled while the ctl worked.
+  const r = runnerFor(arch);
+  if (!makeCtlCodeCache(ctlOut, { command: r.cmd ? [r.cmd, ...r.prefix, node.bin] : [node.bin] })) throw new DistError(`${arch}: no code cache for the ctl's bundle`);
+  assets[`${CTL_ASSET}.cache`] = `${ctlOut}.cache`;
+  return { bundle: mainOut, manifest, assets };
+}
+
+const CTL_ASSET = 'tsv-ctl.cjs';
+const FULL_ASSET = 'tsv-full.cjs';
+
+/**
+ * The V8 code cache of the full bundle as src/cli/ctl-entry.ts compiles it
+ * (Module.wrap of the source). V8 only accepts a cache made by the same
+ * version with the same flags, so the target's Node makes it (ARM under qemu).
+ */
+function fullBundleCodeCache(arch, node, bundleFile, work) {
+  const cacheFile = join(work, `${FULL_ASSET}.cache`);
+  const script = [
+    "const fs = require('fs'), vm = require('vm'), Module = require('module');",
+    'const [src, out] = process.argv.slice(1);',
+    `const s = new vm.Script(Module.wrap(fs.readFileSync(src, 'utf8')), { filename: ${JSON.stringify(FULL_ASSET)} });`,
+    'fs.writeFileSync(out, s.createCachedData());',
+  ].join('\n');
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  delete env.NODE_OPTIONS;
+  execFor(arch, node.bin, ['-e', script, bundleFile, cacheFile], { env });
+  if (!existsSync(cacheFile)) throw new DistError(`${arch}: no code cache was written for the full bundle`);
+  return cacheFile;
 }
 
 function makeBlob(arch, node, bundleInfo, work, { codeCache }) {
@@ -380,6 +435,13 @@ function smokeTest(arch, node, out) {
   const line = execFor(arch, out, ['--version'], { env }).trim();
   const want = `tsv ${pkg.version} (node v${node.version}, ${arch})`;
   if (line !== want) throw new DistError(`${out} --version printed ${JSON.stringify(line)}, expected ${JSON.stringify(want)}`);
+  // The full CLI, started from the ctl's bundle: it must run, and take its code cache.
+  const r = spawnSync(runnerFor(arch).cmd ?? out, [...(runnerFor(arch).cmd ? [...runnerFor(arch).prefix, out] : []), 'config', 'sample'], {
+    env: { ...env, TSV_DEBUG: '1' },
+    encoding: 'utf8',
+  });
+  if (r.status !== 0 || !r.stdout.includes('[supervisord]')) throw new DistError(`${out} config sample failed (exit ${r.status}): ${r.stderr}`);
+  if (/code cache/.test(r.stderr)) throw new DistError(`${out}: ${r.stderr.trim()}`);
   return line;
 }
 

@@ -1,33 +1,39 @@
-// Entry of build/tsv-ctl.cjs, the bundle ./bin/tsv starts: supervisorctl's
-// command lines (`tsv status`, `tsv ctl ...`, a link named supervisorctl)
-// run from this small bundle; every other command line is handed to the full
-// one (build/tsv.cjs, src/cli/main.ts), which routes exactly as before.
-// Starting from ~a quarter of the code is what keeps `tsv status` fast.
+// Entry of the ctl's small bundle, where tsv starts: build/tsv-ctl.cjs for
+// ./bin/tsv, and an asset of the single executable started by sea-main.ts.
+// supervisorctl's command lines (`tsv status`, `tsv ctl ...`, a link named
+// supervisorctl) and `tsv --version` run from here; every other command line
+// is handed to the full CLI (src/cli/main.ts), which routes exactly as before.
+// Starting from ~a fifth of the code is what keeps `tsv status` fast.
+import { writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { ctlArgsForBareForm } from './ctl-args';
+import { versionLine } from './version';
 import { runCtl } from '../ctl/cli';
+import { runBundleAsset } from './sea-bundle';
 
-interface CtlCommand {
-  args: string[];
-  progname: string;
-}
+/** In a single executable: the SEA asset holding the full CLI's bundle (and `${asset}.cache`, its V8 code cache). */
+declare const TSV_FULL_ASSET: string | undefined;
 
-/** The ctl's arguments and program name when `argv` is a ctl command line, else null (the same decisions as main.ts and tsv.ts). */
-export function ctlCommand(argv: readonly string[]): CtlCommand | null {
+type Route = { kind: 'ctl'; args: string[]; progname: string } | { kind: 'version' } | { kind: 'full' };
+
+/** What to run for `argv` (the same decisions as main.ts and tsv.ts). */
+export function route(argv: readonly string[]): Route {
   // As main.ts's personalityFor: the name the script was invoked under.
   const name = basename(argv[1] ?? '').replace(/\.(c?js|exe)$/, '');
   const args = argv.slice(2);
-  if (name === 'supervisorctl') return { args, progname: 'supervisorctl' };
-  if (name === 'supervisord' || name === 'echo_supervisord_conf') return null;
-  if (args[0] === 'daemon') return null;
-  if (args[0] === 'ctl') return { args: args.slice(1), progname: 'tsv ctl' };
+  if (name === 'supervisorctl') return { kind: 'ctl', args, progname: 'supervisorctl' };
+  if (name === 'supervisord' || name === 'echo_supervisord_conf') return { kind: 'full' };
+  if (args[0] === 'daemon') return { kind: 'full' };
+  if (args[0] === 'ctl') return { kind: 'ctl', args: args.slice(1), progname: 'tsv ctl' };
   const bare = ctlArgsForBareForm(args);
-  return bare ? { args: bare, progname: 'tsv' } : null;
+  if (bare) return { kind: 'ctl', args: bare, progname: 'tsv' };
+  if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return { kind: 'version' };
+  return { kind: 'full' };
 }
 
-const cmd = ctlCommand(process.argv);
-if (cmd) {
-  runCtl(cmd.args, cmd.progname).then(
+const r = route(process.argv);
+if (r.kind === 'ctl') {
+  runCtl(r.args, r.progname).then(
     (code) => {
       process.exitCode = code;
     },
@@ -39,8 +45,12 @@ if (cmd) {
       process.exitCode = 70;
     },
   );
+} else if (r.kind === 'version') {
+  // A plain write(2), as in tsv.ts: process.stdout would load node:net and streams.
+  writeSync(1, versionLine() + '\n');
+} else if (typeof TSV_FULL_ASSET === 'string') {
+  runBundleAsset(TSV_FULL_ASSET);
 } else {
   // Not bundled: the full CLI next to this file.
-  const full = join(__dirname, 'tsv.cjs');
-  require(full);
+  require(join(__dirname, 'tsv.cjs'));
 }
