@@ -36,6 +36,11 @@ if (r.kind === 'ctl') {
   runCtl(r.args, r.progname).then(
     (code) => {
       process.exitCode = code;
+      // Once the output is out there is nothing left to do: leaving now skips
+      // closing the kept-alive socket and tearing the heap down (~2 ms of a
+      // ~35 ms `tsv status`). Output still queued (a pipe Node writes
+      // asynchronously, as on macOS) is waited for.
+      if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
     },
     (err: unknown) => {
       // Last resort only, as in main.ts.
