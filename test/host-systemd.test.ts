@@ -219,6 +219,26 @@ describe('host: install refuses to call a broken service installed', { skip: sup
     assert.equal(c.exec(['tsv', 'uninstall', '--purge']).status, 0);
   });
 
+  test('with the tsv package installed, install refuses and changes nothing; --dry-run warns', () => {
+    // What the .deb puts there (src/host/package-files.ts); the package itself is tested in test/packages.test.ts.
+    c.writeFile('/lib/systemd/system/tsv.service', '# Rendered from initscripts/tsv.service.mustache when the package was built; installed by the tsv package.\n[Service]\nExecStart=/usr/bin/tsv daemon -n\n');
+    try {
+      const before = fileList(c);
+      const r = c.exec(['tsv', 'install', '--boot', ...setup!.installFlags]);
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.match(r.stderr, /the tsv package is installed here and provides the boot service \(\/lib\/systemd\/system\/tsv\.service\)/);
+      assert.match(r.stderr, /remove the package first/);
+      assert.deepEqual(diffLists(before, fileList(c)), []);
+      const dry = c.exec(['tsv', 'install', '--boot', '--dry-run', ...setup!.installFlags]);
+      assert.equal(dry.status, 0, dry.stdout + dry.stderr);
+      assert.match(dry.stdout, /warning: the tsv package provides the boot service here \(\/lib\/systemd\/system\/tsv\.service\): without --dry-run this install is refused/);
+      // --user installs a per-user service, which the package does not provide
+      assert.doesNotMatch(c.exec(['tsv', 'install', '--boot', '--user', '--dry-run']).stderr, /tsv package/);
+    } finally {
+      c.must('rm -f /lib/systemd/system/tsv.service');
+    }
+  });
+
   test('a daemon that exits at once: install fails and shows what systemd and the journal say', () => {
     const r = c.exec(['tsv', 'install', '--boot', '--daemon-command', '/bin/false']);
     assert.equal(r.status, 1, r.stdout);

@@ -9,11 +9,10 @@ import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs
 import { request, type IncomingMessage } from 'node:http';
 import { createServer, type Server, type Socket } from 'node:net';
 import { EngineApi } from '../src/daemon/api';
-import type { Config } from '../src/config/model';
 import { RpcClient } from '../src/rpc/client';
 import { RpcHttpServer, authorized } from '../src/rpc/http';
 import { RpcDispatcher } from '../src/rpc/server';
-import { TempDir, load, startEngine, waitState, withTimeout, writeConf, type TestEngine } from './helpers/daemon-env';
+import { TempDir, engineApi, load, startEngine, waitState, withTimeout, writeConf, type TestEngine } from './helpers/daemon-env';
 import { connect, post, rawRequest, rpcBody, type Target } from './helpers/raw-http';
 import { ProcessState } from '../src/daemon/states';
 
@@ -60,13 +59,7 @@ before(async () => {
   dir = new TempDir('tsv-rpc-http-');
   const conf = writeConf(dir, BODY.replace(/%\(here\)s/g, dir.path));
   te = startEngine(load(conf));
-  api = new EngineApi(te.engine, {
-    pid: () => process.pid,
-    mainLogfile: () => te.engine.config.supervisord.logfile,
-    clearMainLog: () => undefined,
-    rereadConfig: (): Config => load(conf),
-    supervisorVersion: '4.2.5',
-  });
+  api = engineApi(te, conf);
   await waitState(te.engine, 'sleeper', ProcessState.RUNNING);
   [open] = await serve('open');
   const sha = createHash('sha1').update('secret').digest('hex');

@@ -6,15 +6,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
-import { EngineApi } from '../src/daemon/api';
-import type { Config } from '../src/config/model';
 import { RpcHttpServer } from '../src/rpc/http';
 import { acceptsJsonAnswer, decodeJsonAnswer, encodeJsonAnswer, JSON_ANSWER_TYPE, ACCEPT_JSON_OR_XML } from '../src/rpc/json-answer';
 import { encodeOutcome, RpcDispatcher, type RpcOutcome } from '../src/rpc/server';
 import { decodeMethodResponse, XmlRpcDateTime, type MethodResponse, type XmlRpcValue } from '../src/rpc/xmlrpc';
 import { ProcessState } from '../src/daemon/states';
 import { makeRng, pick } from './helpers/common';
-import { TempDir, load, startEngine, waitState, writeConf, type TestEngine } from './helpers/daemon-env';
+import { TempDir, engineApi, load, startEngine, waitState, writeConf, type TestEngine } from './helpers/daemon-env';
 import { post, rawRequest, rpcBody, type Target } from './helpers/raw-http';
 
 /** What the ctl would get from the XML answer (it decodes with control characters allowed). */
@@ -126,13 +124,7 @@ stdout_logfile_maxbytes=0
 `,
   );
   te = startEngine(load(conf));
-  const api = new EngineApi(te.engine, {
-    pid: () => process.pid,
-    mainLogfile: () => te.engine.config.supervisord.logfile,
-    clearMainLog: () => undefined,
-    rereadConfig: (): Config => load(conf),
-    supervisorVersion: '4.2.5',
-  });
+  const api = engineApi(te, conf);
   await waitState(te.engine, 'a', ProcessState.RUNNING);
   await waitState(te.engine, 'b', ProcessState.RUNNING);
   server = new RpcHttpServer({ dispatcher: new RpcDispatcher(api, null), api, logger: null, credentials: null });

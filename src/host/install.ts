@@ -8,6 +8,7 @@ import { ConfigError } from '../config/errors';
 import type { Config } from '../config/model';
 import { principalFor } from './accounts';
 import { backendFor } from './backends';
+import { packagedUnitPath } from './backends/systemd';
 import { configFacts, logDirs, missingDirOf, type ConfigFacts } from './config-facts';
 import { Executor } from './executor';
 import { detectInit } from './init-detect';
@@ -129,6 +130,14 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   const daemon = opts.daemonCommand ? shSplit(opts.daemonCommand) : tsvArgv(program, 'daemon');
   if (daemon.length === 0) throw new UsageError('--daemon-command is empty');
 
+  const packaged = scope === 'system' ? packagedUnitPath() : null;
+  if (packaged && !opts.dryRun) {
+    throw new HostError(
+      `the tsv package is installed here and provides the boot service (${packaged}); tsv install --boot would put a second one over it`,
+      'configure it in /etc/tsv/supervisord.conf and /etc/tsv/conf.d/, and manage it with systemctl (or /etc/init.d/tsv); to install tsv by hand instead, remove the package first',
+    );
+  }
+
   const backend = backendFor(init);
   const existing = readManifest(layout.manifest);
   if (existing && existing.installed && existing.init !== init) {
@@ -143,6 +152,7 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   say(`  tsv:         ${describeProgram(program)}`);
   say(`  daemon:      ${shJoin(daemon)}`);
   say(`  config:      ${configFile}`);
+  if (packaged) say(`warning: the tsv package provides the boot service here (${packaged}): without --dry-run this install is refused`);
 
   const ex = new Executor(opts.dryRun, output, manifest, layout.manifest, platform);
 

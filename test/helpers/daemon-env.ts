@@ -11,6 +11,7 @@ import { FileSink, MainLogger } from '../../src/log/mainlog';
 import { Level, type LevelNumber } from '../../src/log/levels';
 import { ProcessState, processStateName } from '../../src/daemon/states';
 import type { ProcessStateChange } from '../../src/daemon/events';
+import { EngineApi } from '../../src/daemon/api';
 
 export const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
 
@@ -75,6 +76,17 @@ export function startEngine(config: Config, level: LevelNumber = Level.DEBG): Te
       logger.close();
     },
   };
+}
+
+/** The RPC layer's view of a test engine, as the daemon builds it (this process's pid; reread loads `conf` again). */
+export function engineApi(te: TestEngine, conf: string): EngineApi {
+  return new EngineApi(te.engine, {
+    pid: () => process.pid,
+    mainLogfile: () => te.engine.config.supervisord.logfile,
+    clearMainLog: () => undefined,
+    rereadConfig: (): Config => load(conf),
+    supervisorVersion: '4.2.5',
+  });
 }
 
 export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

@@ -21,11 +21,15 @@ export function unitPath(spec: ServiceSpec): string {
   return join(configHome, 'systemd', 'user', UNIT);
 }
 
-/** The unit in effect: ours in /etc, else one a package installed (`/lib` on Debian, `/usr/lib` on rpm systems). */
+/** Where a tsv package puts its unit (`/lib` on Debian, `/usr/lib` on rpm systems; src/host/package-files.ts), if one is there. */
+export function packagedUnitPath(): string | null {
+  return [`/lib/systemd/system/${UNIT}`, `/usr/lib/systemd/system/${UNIT}`].find((p) => existsSync(p)) ?? null;
+}
+
+/** The unit in effect: ours in /etc, else one a package installed. */
 function installedUnitPath(spec: ServiceSpec): string | null {
-  const candidates = [unitPath(spec)];
-  if (spec.scope === 'system') candidates.push(`/lib/systemd/system/${UNIT}`, `/usr/lib/systemd/system/${UNIT}`);
-  return candidates.find((p) => existsSync(p)) ?? null;
+  if (existsSync(unitPath(spec))) return unitPath(spec);
+  return spec.scope === 'system' ? packagedUnitPath() : null;
 }
 
 export function renderUnit(spec: ServiceSpec): string {
