@@ -353,7 +353,8 @@ async function bundle(arch, node, addons, work) {
       legalComments: 'none',
     });
   const ctlOut = join(work, CTL_ASSET);
-  await seaBuild('src/cli/ctl-entry.ts', ctlOut, { TSV_FULL_ASSET: JSON.stringify(FULL_ASSET) });
+  // The manifest too: the ctl must know it runs in a single executable (src/native/sea.ts).
+  await seaBuild('src/cli/ctl-entry.ts', ctlOut, { TSV_FULL_ASSET: JSON.stringify(FULL_ASSET), TSV_DIST_MANIFEST: JSON.stringify(manifest) });
   const mainOut = join(work, 'tsv-sea-main.cjs');
   await seaBuild('src/cli/sea-main.ts', mainOut, { TSV_CTL_ASSET: JSON.stringify(CTL_ASSET) });
   assets[FULL_ASSET] = out;

@@ -1,123 +1,116 @@
-// The ctl's raw HTTP/1.1 client (src/rpc/raw-http.ts) against a real unix
-// socket server that answers in each framing HTTP allows, closes kept-alive
-// connections, hangs up and sends garbage.
+// The ctl's two HTTP/1.1 clients, the evented one (src/rpc/raw-http.ts, for
+// the shell and TCP) and the blocking one (src/rpc/blocking-http.ts, for
+// one-shot commands on a unix socket), against the same scripted server:
+// every framing HTTP allows, kept-alive connections the server closes,
+// hang-ups and garbage, and a socket that is missing or refuses. Both must
+// answer, and fail, alike.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, type Server, type Socket } from 'node:net';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RawHttpConnection } from '../src/rpc/raw-http';
+import { RawHttpConnection, type RawResponse } from '../src/rpc/raw-http';
+import { BlockingHttpConnection } from '../src/rpc/blocking-http';
+import { requireNative } from '../src/daemon/native';
+import { startScriptedServer, type Script } from './helpers/scripted-http-server';
 
-type Handler = (sock: Socket, request: string, n: number) => void;
+interface Conn {
+  request(head: string, body: Buffer): Promise<RawResponse>;
+  close(): void;
+}
 
-async function withServer(handler: Handler, run: (conn: RawHttpConnection, stats: { connections: number }) => Promise<void>): Promise<void> {
+const TRANSPORTS: Record<string, (path: string) => Conn> = {
+  evented: (path) => new RawHttpConnection({ socketPath: path }),
+  blocking: (path) => new BlockingHttpConnection(path, (p) => requireNative().connectUnix(p)),
+};
+
+async function withServer(script: Script, transport: string, run: (conn: Conn, connections: () => Promise<number>) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tsv-raw-http-'));
   const path = join(dir, 's.sock');
-  const stats = { connections: 0 };
-  const sockets = new Set<Socket>();
-  let n = 0;
-  const server: Server = createServer((sock) => {
-    stats.connections++;
-    sockets.add(sock);
-    let buf = '';
-    sock.on('data', (d) => {
-      buf += d.toString('latin1');
-      const end = buf.indexOf('\r\n\r\n');
-      if (end < 0) return;
-      const len = Number(/content-length: (\d+)/i.exec(buf)?.[1] ?? 0);
-      if (buf.length < end + 4 + len) return;
-      const req = buf.slice(0, end + 4 + len);
-      buf = buf.slice(end + 4 + len);
-      handler(sock, req, n++);
-    });
-    sock.on('error', () => {});
-  });
-  await new Promise<void>((r) => server.listen(path, r));
-  const conn = new RawHttpConnection({ socketPath: path });
+  const server = await startScriptedServer(path, script);
+  const conn = (TRANSPORTS[transport] as (p: string) => Conn)(path);
   try {
-    await run(conn, stats);
+    await run(conn, () => server.connections());
   } finally {
     conn.close();
-    for (const s of sockets) s.destroy();
-    await new Promise((r) => server.close(r));
+    await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-const post = (conn: RawHttpConnection, body = 'ping') =>
+const post = (conn: Conn, body = 'ping'): Promise<RawResponse> =>
   conn.request(`POST /RPC2 HTTP/1.1\r\nHost: localhost\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`, Buffer.from(body));
 
-test('Content-Length answers on one kept-alive connection, split across writes', async () => {
-  await withServer(
-    (sock, req, n) => {
-      assert.match(req, /^POST \/RPC2 HTTP\/1\.1\r\n/);
-      const body = `answer ${n} ` + 'x'.repeat(100000);
-      const whole = `HTTP/1.1 200 OK\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
-      sock.write(whole.slice(0, 10));
-      setImmediate(() => sock.write(whole.slice(10)));
-    },
-    async (conn, stats) => {
+for (const transport of Object.keys(TRANSPORTS)) {
+  test(`${transport}: Content-Length answers on one kept-alive connection, split across writes`, async () => {
+    await withServer('split', transport, async (conn, connections) => {
       for (let i = 0; i < 3; i++) {
         const r = await post(conn);
         assert.equal(r.status, 200);
         assert.equal(r.body.toString().slice(0, 9), `answer ${i} `);
         assert.equal(r.body.length, 9 + 100000);
       }
-      assert.equal(stats.connections, 1);
-    },
-  );
-});
+      assert.equal(await connections(), 1);
+    });
+  });
 
-test('chunked and close-delimited answers', async () => {
-  await withServer(
-    (sock, _req, n) => {
-      if (n === 0) sock.write('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;x=y\r\n world\r\n0\r\n\r\n');
-      else sock.end('HTTP/1.0 200 OK\r\n\r\nuntil close');
-    },
-    async (conn, stats) => {
+  test(`${transport}: chunked and close-delimited answers`, async () => {
+    await withServer('framings', transport, async (conn, connections) => {
       assert.equal((await post(conn)).body.toString(), 'hello world');
       assert.equal((await post(conn)).body.toString(), 'until close');
-      assert.equal(stats.connections, 1);
-    },
-  );
-});
+      assert.equal(await connections(), 1);
+    });
+  });
 
-test('a kept-alive connection the server closed is re-opened; a non-200 status is handed back', async () => {
-  await withServer(
-    (sock, _req, n) => {
-      if (n === 0) {
-        sock.end('HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok');
-        return;
-      }
-      sock.write('HTTP/1.1 401 Unauthorized\r\nContent-Length: 5\r\n\r\nnope!');
-    },
-    async (conn, stats) => {
+  test(`${transport}: a kept-alive connection the server closed is re-opened; a non-200 status is handed back`, async () => {
+    await withServer('closed-then-401', transport, async (conn, connections) => {
       assert.equal((await post(conn)).body.toString(), 'ok');
       await new Promise((r) => setTimeout(r, 50));
       const r = await post(conn);
       assert.deepEqual([r.status, r.reason], [401, 'Unauthorized']);
-      assert.equal(stats.connections, 2);
-    },
-  );
-});
+      assert.equal(await connections(), 2);
+    });
+  });
 
-test('hang-ups and garbage are errors with the codes node:http gives them', async () => {
-  await withServer(
-    (sock, _req, n) => {
-      if (n === 0) sock.destroy();
-      else if (n === 1) sock.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort');
-      else sock.end('SSH-2.0-OpenSSH\r\n\r\n');
-    },
-    async (conn) => {
+  test(`${transport}: hang-ups and garbage are errors with the codes node:http gives them`, async () => {
+    await withServer('hangups', transport, async (conn) => {
       await assert.rejects(post(conn), { code: 'ECONNRESET', message: 'socket hang up' });
       await assert.rejects(post(conn), { code: 'ECONNRESET', message: 'aborted' });
       await assert.rejects(post(conn), { code: 'HPE_INVALID_CONSTANT' });
-    },
-  );
-});
+    });
+  });
+}
 
-test('connecting to a missing socket fails with ENOENT', async () => {
-  const conn = new RawHttpConnection({ socketPath: join(tmpdir(), 'tsv-raw-http-missing', 'no.sock') });
-  await assert.rejects(post(conn), { code: 'ENOENT' });
+/** The error a transport gives when it cannot connect, reduced to what the ctl reads. */
+async function connectError(transport: string, path: string): Promise<Record<string, unknown>> {
+  const conn = (TRANSPORTS[transport] as (p: string) => Conn)(path);
+  try {
+    await post(conn);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    return { code: err.code, errno: err.errno, syscall: err.syscall, message: err.message };
+  } finally {
+    conn.close();
+  }
+  throw new Error('connected');
+}
+
+test('a missing socket and one nobody listens on fail alike in both transports (ENOENT, ECONNREFUSED)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tsv-raw-http-'));
+  try {
+    const missing = join(dir, 'no.sock');
+    const evented = await connectError('evented', missing);
+    assert.equal(evented.code, 'ENOENT');
+    assert.deepEqual(await connectError('blocking', missing), evented);
+    // bound, never listening: what a daemon killed before listen() leaves
+    const dead = join(dir, 'dead.sock');
+    const py = spawnSync('python3', ['-c', 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', dead]);
+    assert.equal(py.status, 0, String(py.stderr));
+    const refused = await connectError('evented', dead);
+    assert.equal(refused.code, 'ECONNREFUSED');
+    assert.deepEqual(await connectError('blocking', dead), refused);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -9,6 +9,7 @@ import { basename, join } from 'node:path';
 import { ctlArgsForBareForm } from './ctl-args';
 import { versionLine } from './version';
 import { runCtl } from '../ctl/cli';
+import { outputFlushed } from '../ctl/fd-output';
 import { runBundleAsset } from './sea-bundle';
 
 /** In a single executable: the SEA asset holding the full CLI's bundle (and `${asset}.cache`, its V8 code cache). */
@@ -38,9 +39,9 @@ if (r.kind === 'ctl') {
       process.exitCode = code;
       // Once the output is out there is nothing left to do: leaving now skips
       // closing the kept-alive socket and tearing the heap down (~2 ms of a
-      // ~35 ms `tsv status`). Output still queued (a pipe Node writes
-      // asynchronously, as on macOS) is waited for.
-      if (process.stdout.writableLength === 0 && process.stderr.writableLength === 0) process.exit(code);
+      // ~35 ms `tsv status`). Output still queued in a stream (the shell's, or
+      // a non-blocking pipe's) is waited for.
+      if (outputFlushed()) process.exit(code);
     },
     (err: unknown) => {
       // Last resort only, as in main.ts.

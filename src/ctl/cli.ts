@@ -6,26 +6,38 @@ import { Controller } from './controller';
 import { Interrupted } from './line-input';
 import { runShell } from './shell';
 import { useColor } from './format';
+import { FdOutput, isTerminal, quietOnEpipe } from './fd-output';
+import type { ControllerIO } from './controller';
+
+/** A one-shot command writes with write(2) (./fd-output.ts). */
+function fdIo(): ControllerIO {
+  const out = new FdOutput(1, () => quietOnEpipe(process.stdout));
+  const err = new FdOutput(2, () => quietOnEpipe(process.stderr));
+  return { write: (text) => out.write(text), writeErr: (text) => err.write(text), color: useColor(isTerminal(1), process.env) };
+}
+
+/** The shell writes through process.stdout, as readline does. */
+function streamIo(): ControllerIO {
+  const out = quietOnEpipe(process.stdout);
+  const err = quietOnEpipe(process.stderr);
+  return {
+    write: (text) => out.write(text),
+    writeErr: (text) => err.write(text),
+    color: useColor(Boolean(process.stdout.isTTY), process.env),
+  };
+}
 
 export async function runCtl(args: string[], progname: string): Promise<number> {
   const options = realizeOptions(args, progname);
   if (options instanceof OptionsExit) {
-    if (options.stdout) process.stdout.write(options.stdout);
-    if (options.stderr) process.stderr.write(options.stderr);
+    if (options.stdout) new FdOutput(1, () => quietOnEpipe(process.stdout)).write(options.stdout);
+    if (options.stderr) new FdOutput(2, () => quietOnEpipe(process.stderr)).write(options.stderr);
     return options.code;
   }
-  // A closed pipe (`tsv ctl status | head -1`) ends output quietly.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
-  const ctl = new Controller(options, {
-    write: (text) => process.stdout.write(text),
-    writeErr: (text) => process.stderr.write(text),
-    color: useColor(process.stdout, process.env),
-  });
+  const oneShot = options.args.length > 0;
+  const ctl = new Controller(options, oneShot ? fdIo() : streamIo());
   try {
-    if (options.args.length) {
+    if (oneShot) {
       await ctl.onecmd(options.args.join(' '));
       return ctl.exitstatus;
     }

@@ -12,6 +12,14 @@ import type { Completer } from './line-input';
 import { findVerb } from './verbs/index';
 import { tsvVersion } from '../cli/version';
 import { ExitStatus } from './exit-status';
+import { loadPlainNative } from '../daemon/native';
+import type { UnixConnector } from '../rpc/blocking-http';
+
+/** Blocking unix-socket connections from tsv's native helper, when it is at hand (src/rpc/blocking-http.ts). */
+function blockingConnector(): UnixConnector | null {
+  const native = loadPlainNative();
+  return native && typeof native.connectUnix === 'function' ? (path) => native.connectUnix(path) : null;
+}
 
 export { ExitStatus, StatusExitStatus } from './exit-status';
 
@@ -125,6 +133,8 @@ export class Controller {
         username: o.username,
         password: o.password,
         userAgent: `tsv/${tsvVersion}`,
+        // The shell keeps the evented client: Ctrl-C and typing ahead work while a call waits.
+        connectUnix: this.inShell ? null : blockingConnector(),
       });
       this.clients.push(this.client);
       this.clientKey = key;

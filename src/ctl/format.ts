@@ -38,6 +38,6 @@ export function statusLines(infos: readonly ProcessInfo[], color: boolean): stri
 }
 
 /** Whether to colour: stdout is a terminal and NO_COLOR is unset or empty. */
-export function useColor(stream: NodeJS.WriteStream, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(stream.isTTY) && !env.NO_COLOR && env.TERM !== 'dumb';
+export function useColor(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
+  return isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
 }

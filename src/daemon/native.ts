@@ -59,6 +59,8 @@ export interface NativeAddon {
    * bytes moved, 0 at EOF, or -errno (-EAGAIN: pipe empty; -EINVAL: not possible here)
    */
   spliceToFile(pipeFd: number, fileFd: number, maxBytes: number): number;
+  /** a blocking, close-on-exec socket connected to the unix socket at `path`; throws with code = errno name */
+  connectUnix(path: string): number;
   /** a libuv poll watcher: callback(status) while fd is readable or hung up, until stop() or close() */
   watchReadable(fd: number, callback: (status: number) => void): ReadableWatch;
 }
@@ -102,6 +104,17 @@ export function loadNative(): NativeAddon | null {
   if (!loadError) loadError = `not found (looked in ${nativeCandidates().join(', ')})`;
   if (isSingleExecutable() && !nativeAddonPath('tsv_native')) loadError += `; the embedded copy: ${nativeAddonError('tsv_native')}`;
   return cached;
+}
+
+/**
+ * The addon when it is a plain file (a build tree, TSV_NATIVE_ADDON), else
+ * null: a single executable's embedded copy is checked by its sha256 before
+ * loading, which costs a one-shot command more than the addon saves it.
+ */
+export function loadPlainNative(): NativeAddon | null {
+  if (cached !== undefined) return cached;
+  if (isSingleExecutable()) return null;
+  return loadNative();
 }
 
 export function nativeLoadError(): string {

@@ -6,6 +6,7 @@
 import type * as Http from 'node:http';
 import type { IncomingMessage } from 'node:http';
 import { RawHttpConnection } from './raw-http';
+import { BlockingHttpConnection, type UnixConnector } from './blocking-http';
 import { ACCEPT_JSON_OR_XML, decodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
 import { decodeMethodResponse, DEFAULT_LIMITS, encodeMethodCall, XmlRpcFault } from './xmlrpc';
 import type { DecodeLimits, XmlRpcValue } from './xmlrpc';
@@ -67,6 +68,8 @@ export interface RpcClientOptions {
   password?: string | null;
   limits?: DecodeLimits;
   userAgent?: string;
+  /** Talk to a unix socket with blocking reads and writes on a socket this makes (./blocking-http.ts): for one-shot commands. Else node:net. */
+  connectUnix?: UnixConnector | null;
 }
 
 function connectionError(err: unknown): RpcConnectionError | Error {
@@ -80,12 +83,13 @@ function connectionError(err: unknown): RpcConnectionError | Error {
 
 export class RpcClient {
   readonly server: ServerUrl;
-  private readonly conn: RawHttpConnection;
+  private readonly conn: RawHttpConnection | BlockingHttpConnection;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly opts: RpcClientOptions) {
     this.server = parseServerUrl(opts.serverurl);
-    this.conn = new RawHttpConnection(this.server.kind === 'unix' ? { socketPath: this.server.socketPath } : { host: this.server.host, port: this.server.port });
+    if (this.server.kind === 'unix' && opts.connectUnix) this.conn = new BlockingHttpConnection(this.server.socketPath, opts.connectUnix);
+    else this.conn = new RawHttpConnection(this.server.kind === 'unix' ? { socketPath: this.server.socketPath } : { host: this.server.host, port: this.server.port });
     this.headers = {
       'User-Agent': opts.userAgent ?? 'tsv',
       'Content-Type': 'text/xml',

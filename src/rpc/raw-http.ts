@@ -4,8 +4,11 @@
 // node:http costs a one-shot CLI ~10 ms more (loading it, its agent's
 // server-name check, its stream plumbing); streaming GETs (/logtail) still
 // use node:http (src/rpc/client.ts).
-import { createConnection } from 'node:net';
+import type * as Net from 'node:net';
 import type { Socket } from 'node:net';
+
+// Loaded on first connect: the ctl's one-shot commands do without it (./blocking-http.ts).
+const net = (): typeof Net => require('node:net') as typeof Net;
 
 export type RawTarget = { socketPath: string } | { host: string; port: number };
 
@@ -98,6 +101,46 @@ function dechunk(buf: Buffer, start: number): Buffer | null {
   }
 }
 
+export interface FramedAnswer {
+  response: RawResponse;
+  /** The connection may carry the next request (kept alive, nothing left over). */
+  reusable: boolean;
+}
+
+/**
+ * The answer at the start of `buf` once it is whole, else null (more bytes
+ * needed); `eof` when the server has closed. Throws RawHttpProtocolError, or
+ * node:http's reset errors for an answer cut short. A body is only read for a
+ * 200: after an error the connection is not reused.
+ */
+export function frameAnswer(buf: Buffer, eof: boolean): FramedAnswer | null {
+  const end = buf.indexOf(CRLFCRLF);
+  if (end < 0) {
+    if (eof) throw resetError('socket hang up');
+    return null;
+  }
+  const head = parseHead(buf, end);
+  const answer = (body: Buffer): RawResponse => ({ status: head.status, reason: head.reason, contentType: head.contentType, body });
+  if (head.status !== 200) return { response: answer(Buffer.alloc(0)), reusable: false };
+  let body: Buffer | null;
+  let used: number;
+  if (head.length >= 0) {
+    body = buf.length >= head.size + head.length ? buf.subarray(head.size, head.size + head.length) : null;
+    used = head.size + head.length;
+  } else if (head.length === -1) {
+    body = dechunk(buf, head.size);
+    used = buf.length;
+  } else {
+    body = eof ? buf.subarray(head.size) : null;
+    used = buf.length;
+  }
+  if (!body) {
+    if (eof) throw resetError('aborted');
+    return null;
+  }
+  return { response: answer(body), reusable: head.keepAlive && !eof && used === buf.length };
+}
+
 interface Pending {
   resolve: (r: RawResponse) => void;
   reject: (e: Error) => void;
@@ -160,7 +203,7 @@ export class RawHttpConnection {
   }
 
   private open(): Socket {
-    const sock = 'socketPath' in this.target ? createConnection({ path: this.target.socketPath }) : createConnection({ host: this.target.host, port: this.target.port });
+    const sock = 'socketPath' in this.target ? net().createConnection({ path: this.target.socketPath }) : net().createConnection({ host: this.target.host, port: this.target.port });
     this.socket = sock;
     this.buf = Buffer.alloc(0);
     sock.on('data', (chunk: Buffer) => this.onData(sock, chunk));
@@ -198,53 +241,21 @@ export class RawHttpConnection {
 
   /** Completes the pending request if its answer is whole; `eof` when the server has closed. */
   private tryComplete(eof: boolean): void {
-    const p = this.pending;
-    if (!p) return;
-    const end = this.buf.indexOf(CRLFCRLF);
-    if (end < 0) {
-      if (eof) this.fail(resetError('socket hang up'));
-      return;
-    }
-    let head: Head;
+    if (!this.pending) return;
+    let framed: FramedAnswer | null;
     try {
-      head = parseHead(this.buf, end);
+      framed = frameAnswer(this.buf, eof);
     } catch (err) {
       this.fail(err as Error);
       return;
     }
-    if (head.status !== 200) {
-      // The body is not wanted, and the connection is not reused after an error.
-      this.drop();
-      this.settle()?.resolve({ status: head.status, reason: head.reason, contentType: head.contentType, body: Buffer.alloc(0) });
-      return;
-    }
-    let body: Buffer | null;
-    let used = 0;
-    try {
-      if (head.length >= 0) {
-        body = this.buf.length >= head.size + head.length ? this.buf.subarray(head.size, head.size + head.length) : null;
-        used = head.size + head.length;
-      } else if (head.length === -1) {
-        body = dechunk(this.buf, head.size);
-        used = this.buf.length;
-      } else {
-        body = eof ? this.buf.subarray(head.size) : null;
-        used = this.buf.length;
-      }
-    } catch (err) {
-      this.fail(err as Error);
-      return;
-    }
-    if (!body) {
-      if (eof) this.fail(resetError('aborted'));
-      return;
-    }
-    if (head.keepAlive && !eof && used === this.buf.length) {
+    if (!framed) return;
+    if (framed.reusable) {
       this.buf = Buffer.alloc(0);
       // An idle kept-alive connection does not hold the process open (as node:http's agent).
       this.socket?.unref();
     } else this.drop();
-    this.settle()?.resolve({ status: head.status, reason: head.reason, contentType: head.contentType, body });
+    this.settle()?.resolve(framed.response);
   }
 
   private onEnd(sock: Socket): void {

@@ -44,6 +44,7 @@ static const char *errno_name(int e) {
     E(EAGAIN) E(ENOMEM) E(EACCES) E(EFAULT) E(ENOTBLK) E(EBUSY) E(EEXIST) E(EXDEV) E(ENODEV)
     E(ENOTDIR) E(EISDIR) E(EINVAL) E(ENFILE) E(EMFILE) E(ENOTTY) E(ETXTBSY) E(EFBIG) E(ENOSPC)
     E(ESPIPE) E(EROFS) E(EMLINK) E(EPIPE) E(ENAMETOOLONG) E(ELOOP) E(ELIBBAD) E(ENOSYS)
+    E(ECONNREFUSED) E(ECONNRESET) E(ENOTSOCK) E(EPROTOTYPE) E(ETIMEDOUT)
 #undef E
     default: return "EUNKNOWN";
   }
@@ -704,6 +705,40 @@ static napi_value throw_text(napi_env env, const char *text) {
   return NULL;
 }
 
+/* connectUnix(path): a blocking, close-on-exec stream socket connected to a
+ * unix socket, as its fd (src/rpc/blocking-http.ts). Throws with the errno's
+ * name as code. */
+static napi_value ConnectUnix(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, out;
+  CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
+  char *path = get_string(env, arg);
+  if (!path) {
+    napi_throw_type_error(env, NULL, "connectUnix: the path must be a string");
+    return NULL;
+  }
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof sa.sun_path) {
+    free(path);
+    return throw_errno(env, "connect", ENAMETOOLONG);
+  }
+  strcpy(sa.sun_path, path);
+  free(path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return throw_errno(env, "socket", errno);
+  int r;
+  do r = connect(fd, (struct sockaddr *)&sa, sizeof sa); while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    int e = errno;
+    close(fd);
+    return throw_errno(env, "connect", e);
+  }
+  CHECK(napi_create_int32(env, fd, &out));
+  return out;
+}
+
 static napi_value FcgiListen(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value opts, v;
@@ -795,6 +830,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
     {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
+    {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
     {"watchReadable", NULL, WatchReadable, NULL, NULL, NULL, napi_default, NULL},
   };

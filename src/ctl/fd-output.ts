@@ -1,0 +1,62 @@
+// Output of a one-shot command (`tsv status`) with write(2) on fds 1 and 2.
+// process.stdout on a pipe or a terminal is a net.Socket: loading node:net
+// and streams costs a fresh process more than the command's own work. The
+// interactive shell keeps process.stdout, which readline writes to as well.
+import { fstatSync, writeSync } from 'node:fs';
+
+/** Writes to `fd` in full; on a non-blocking fd that is full it goes on through Node's stream. */
+export class FdOutput {
+  private stream: NodeJS.WriteStream | null = null;
+
+  constructor(
+    private readonly fd: 1 | 2,
+    private readonly fallback: () => NodeJS.WriteStream,
+  ) {}
+
+  write(text: string | Uint8Array): void {
+    if (this.stream) {
+      this.stream.write(text);
+      return;
+    }
+    const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+    let off = 0;
+    try {
+      while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // A closed pipe (`tsv status | head -1`) ends output quietly, as before.
+      if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
+      if (code !== 'EAGAIN') throw e;
+      // The fd is non-blocking (a parent set O_NONBLOCK): the stream waits for room instead.
+      this.stream = this.fallback();
+      this.stream.write(buf.subarray(off));
+    }
+  }
+}
+
+/** isatty(fd), loading node:tty (and with it node:net) only for a character device. */
+export function isTerminal(fd: number): boolean {
+  try {
+    if (!fstatSync(fd).isCharacterDevice()) return false;
+  } catch {
+    return false;
+  }
+  return (require('node:tty') as typeof import('node:tty')).isatty(fd);
+}
+
+const streams: NodeJS.WriteStream[] = [];
+
+/** No output waits in a Node stream (what FdOutput writes is out when write returns). */
+export function outputFlushed(): boolean {
+  return streams.every((s) => s.writableLength === 0);
+}
+
+/** A stream the ctl writes to; a closed pipe (`tsv ctl status | head -1`) ends output quietly. */
+export function quietOnEpipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+  streams.push(stream);
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+  return stream;
+}
