@@ -4,7 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import Module from 'node:module';
+import vm from 'node:vm';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from './helpers/common';
@@ -48,6 +50,14 @@ test('links named supervisord and supervisorctl reach the daemon and the ctl', (
       assert.ok(!/\n\s+at /.test(r.stderr), `${name} printed a stack trace: ${r.stderr}`);
     }
   });
+});
+
+test('the build leaves a V8 code cache that V8 takes for the ctl bundle bin/tsv starts', () => {
+  // Made by running the bundle (scripts/ctl-code-cache.mjs); a build that could not run it prints a line and goes on.
+  const file = join(repoRoot(), 'build', 'tsv-ctl.cjs');
+  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(`${file}.cache`) });
+  assert.equal(script.cachedDataRejected, false);
+  assert.ok(statSync(`${file}.cache`).mtimeMs >= statSync(file).mtimeMs, 'the cache is older than the bundle');
 });
 
 test('tsv --version names tsv, node and the architecture', () => {
