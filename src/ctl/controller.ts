@@ -12,12 +12,12 @@ import type { Completer } from './line-input';
 import { findVerb } from './verbs/index';
 import { tsvVersion } from '../cli/version';
 import { ExitStatus } from './exit-status';
-import { loadPlainNative } from '../daemon/native';
+import { loadNative } from '../daemon/native';
 import type { UnixConnector } from '../rpc/blocking-http';
 
 /** Blocking unix-socket connections from tsv's native helper, when it is at hand (src/rpc/blocking-http.ts). */
 function blockingConnector(): UnixConnector | null {
-  const native = loadPlainNative();
+  const native = loadNative();
   return native && typeof native.connectUnix === 'function' ? (path) => native.connectUnix(path) : null;
 }
 

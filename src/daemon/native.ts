@@ -106,17 +106,6 @@ export function loadNative(): NativeAddon | null {
   return cached;
 }
 
-/**
- * The addon when it is a plain file (a build tree, TSV_NATIVE_ADDON), else
- * null: a single executable's embedded copy is checked by its sha256 before
- * loading, which costs a one-shot command more than the addon saves it.
- */
-export function loadPlainNative(): NativeAddon | null {
-  if (cached !== undefined) return cached;
-  if (isSingleExecutable()) return null;
-  return loadNative();
-}
-
 export function nativeLoadError(): string {
   return loadError;
 }

@@ -1,11 +1,13 @@
 // Native addons embedded in a single-executable tsv (node-pty's pty.node and
 // tsv's own tsv_native.node): extracted once into a private cache directory
-// under a content-addressed name, checked against the sha256 the build
-// recorded, and only then handed out for process.dlopen. Outside a single
-// executable there is nothing embedded and callers use their own search.
+// under a content-addressed name (the embedded bytes are checked against the
+// sha256 the build recorded before they are written), and handed out for
+// process.dlopen only while the file there is ours, private and byte for byte
+// the embedded copy. Outside a single executable there is nothing embedded
+// and callers use their own search.
 import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { distManifest, type EmbeddedAddon, type NativeAddonName } from './manifest';
+import { distManifest, type NativeAddonName } from './manifest';
 import { cacheDirCandidates, effectiveUid, preparePrivateDir } from './cache';
 import { embeddedBytes, isSingleExecutable } from './sea';
 
@@ -34,8 +36,12 @@ export function nativeAddonDisabled(name: NativeAddonName): boolean {
   return names.includes('all') || names.includes(name);
 }
 
-/** True when `file` is our regular file, not writable by others, with the expected bytes. */
-function alreadyExtracted(file: string, entry: EmbeddedAddon, euid: number): boolean {
+/**
+ * True when `file` is our regular file, not writable by others, holding
+ * exactly the embedded bytes. A byte comparison, not a hash: node:crypto
+ * costs a one-shot `tsv status` more than its whole exchange with the daemon.
+ */
+function alreadyExtracted(file: string, expected: Uint8Array, euid: number): boolean {
   let fd: number;
   try {
     fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW);
@@ -44,8 +50,8 @@ function alreadyExtracted(file: string, entry: EmbeddedAddon, euid: number): boo
   }
   try {
     const st = fstatSync(fd);
-    if (!st.isFile() || st.uid !== euid || (st.mode & 0o022) !== 0 || st.size !== entry.size) return false;
-    return sha256(readFileSync(fd)) === entry.sha256;
+    if (!st.isFile() || st.uid !== euid || (st.mode & 0o022) !== 0 || st.size !== expected.length) return false;
+    return Buffer.from(expected.buffer, expected.byteOffset, expected.byteLength).equals(readFileSync(fd));
   } finally {
     closeSync(fd);
   }
@@ -88,7 +94,13 @@ function extract(name: NativeAddonName): NativeAddonStatus {
   const entry = distManifest.addons[name];
   if (!entry) return { path: null, error: `this binary was built without it (linux-${distManifest.arch})` };
 
-  let bytes: Uint8Array | null = null;
+  let bytes: Uint8Array;
+  try {
+    bytes = embeddedBytes(entry);
+  } catch (e) {
+    return { path: null, error: (e as Error).message };
+  }
+  let hashed = false;
   const euid = effectiveUid();
   const fileName = `${name}-${entry.sha256.slice(0, 32)}.node`;
   const refused: string[] = [];
@@ -99,14 +111,15 @@ function extract(name: NativeAddonName): NativeAddonStatus {
       continue;
     }
     const file = join(dir, fileName);
-    if (alreadyExtracted(file, entry, euid)) return { path: file, error: null };
+    if (alreadyExtracted(file, bytes, euid)) return { path: file, error: null };
     try {
-      if (!bytes) {
-        bytes = embeddedBytes(entry);
+      // The build's sha256 is checked before anything is written: a damaged binary is not extracted.
+      if (!hashed) {
         if (sha256(bytes) !== entry.sha256) return { path: null, error: 'the embedded copy is corrupt (sha256 mismatch): the binary is damaged' };
+        hashed = true;
       }
       writeAtomically(file, bytes);
-      if (alreadyExtracted(file, entry, euid)) {
+      if (alreadyExtracted(file, bytes, euid)) {
         removeOtherVersions(dir, name, fileName);
         return { path: file, error: null };
       }

@@ -4,7 +4,8 @@
 // whole exchange with the daemon. A one-shot command has nothing else to do
 // while it waits (supervisorctl's transport blocks too). The interactive
 // shell keeps the evented client (./raw-http.ts), so Ctrl-C and typing ahead
-// work while a call waits.
+// work while a call waits; a one-shot command uses it too when the helper
+// cannot be loaded.
 import { closeSync, readSync, writeSync } from 'node:fs';
 import { frameAnswer, type RawResponse } from './raw-http';
 
