@@ -8,7 +8,8 @@ import { spawnSync } from 'node:child_process';
 
 // The canned server runs in a worker thread: a one-shot ctl command blocks
 // its thread while it waits for an answer (src/rpc/blocking-http.ts). It
-// answers in JSON when asked, as a tsv daemon does, else in XML.
+// answers getVersion in XML (as supervisord would) and getAllProcessInfo in
+// JSON when asked (as a tsv daemon does), so the cache holds both decoders.
 const server = String.raw`
 const net = require('net');
 const { parentPort, workerData } = require('worker_threads');
@@ -29,7 +30,7 @@ const srv = net.createServer((c) => {
     buf += d;
     const name = /<methodName>([^<]*)<\/methodName>/.exec(buf);
     if (!name || !buf.includes('</methodCall>')) return;
-    const json = /^accept:.*application\/vnd\.tsv\.rpc\+json/im.test(buf);
+    const json = name[1] !== 'supervisor.getVersion' && /^accept:.*application\/vnd\.tsv\.rpc\+json/im.test(buf);
     buf = '';
     const [x, j] = answers[name[1]] || [xml('<int>0</int>'), { result: 0 }];
     const body = Buffer.from(json ? JSON.stringify(j) : x);
@@ -65,15 +66,18 @@ worker.once('message', () => {
 /**
  * Writes `${bundle}.cache` (or `out`), running the bundle with `command` (a
  * Node, by default this one; scripts/dist.mjs passes the target's, under qemu
- * for ARM). Returns whether it was written: a missing cache only costs speed.
+ * for ARM, and `nativeAddon`, tsv's helper built for it). Returns whether it
+ * was written: a missing cache only costs speed.
  */
-export function makeCtlCodeCache(bundle, { command = [process.execPath], out = `${bundle}.cache` } = {}) {
+export function makeCtlCodeCache(bundle, { command = [process.execPath], out = `${bundle}.cache`, nativeAddon = null } = {}) {
   const env = { ...process.env };
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_OPTIONS;
   // The bundle finds tsv's native helper next to itself or not at all, as it will when installed.
   delete env.TSV_ROOT;
   delete env.TSV_NATIVE_ADDON;
+  // A single executable finds its embedded copy; the run that makes its cache is told where the build put it.
+  if (nativeAddon) env.TSV_NATIVE_ADDON = nativeAddon;
   const r = spawnSync(command[0], [...command.slice(1), '-e', child, bundle, out, server], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120000 });
   if (r.status !== 0) process.stderr.write(`build: no code cache for ${bundle} (exit ${r.status}): ${r.stderr}\n`);
   return r.status === 0;

@@ -363,7 +363,8 @@ async function bundle(arch, node, addons, work) {
   // The ctl's cache is made after a run of `tsv status` (scripts/ctl-code-cache.mjs),
   // so it also holds the functions compiled while the ctl worked.
   const r = runnerFor(arch);
-  if (!makeCtlCodeCache(ctlOut, { command: r.cmd ? [r.cmd, ...r.prefix, node.bin] : [node.bin] })) throw new DistError(`${arch}: no code cache for the ctl's bundle`);
+  const command = r.cmd ? [r.cmd, ...r.prefix, node.bin] : [node.bin];
+  if (!makeCtlCodeCache(ctlOut, { command, nativeAddon: addons.tsv_native })) throw new DistError(`${arch}: no code cache for the ctl's bundle`);
   assets[`${CTL_ASSET}.cache`] = `${ctlOut}.cache`;
   return { bundle: mainOut, manifest, assets };
 }

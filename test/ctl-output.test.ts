@@ -89,13 +89,15 @@ print(p.wait(), repr(err))
   assert.equal(r.stdout.trim(), "0 b''");
 });
 
-test('a one-shot command loads neither node:net nor its streams', () => {
+test('a one-shot command loads neither node:net nor its streams, to a pipe or to /dev/null', () => {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: `--require ${join(repoRoot(), 'build', 'js', 'test', 'helpers', 'report-modules.js')}` };
   delete env.NODE_EXTRA_CA_CERTS;
-  const r = spawnSync(process.execPath, [BIN, '-c', d.conf, 'status'], { encoding: 'utf8', env });
-  assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^big\s+RUNNING/m);
-  const loaded = r.stderr.split('\n').filter((l) => l.startsWith('NativeModule '));
-  assert.ok(loaded.length > 10, r.stderr);
-  assert.deepEqual(loaded.filter((l) => / (net|tty|stream|internal\/streams\/readable)$/.test(l)), []);
+  for (const stdout of ['pipe', 'ignore'] as const) {
+    const r = spawnSync(process.execPath, [BIN, '-c', d.conf, 'status'], { encoding: 'utf8', env, stdio: ['ignore', stdout, 'pipe'] });
+    assert.equal(r.status, 0, r.stderr);
+    if (stdout === 'pipe') assert.match(r.stdout, /^big\s+RUNNING/m);
+    const loaded = r.stderr.split('\n').filter((l) => l.startsWith('NativeModule '));
+    assert.ok(loaded.length > 10, r.stderr);
+    assert.deepEqual(loaded.filter((l) => / (net|tty|stream|internal\/streams\/readable)$/.test(l)), [], `stdout ${stdout}`);
+  }
 });

@@ -34,10 +34,18 @@ export class FdOutput {
   }
 }
 
-/** isatty(fd), loading node:tty (and with it node:net) only for a character device. */
+/** Linux's major number of the memory devices: /dev/null, /dev/zero, /dev/full, /dev/random. */
+const LINUX_MEM_MAJOR = 1;
+
+/**
+ * isatty(fd), loading node:tty (and with it node:net) only for a character
+ * device that may be a terminal: not for `> /dev/null`, common in scripts.
+ */
 export function isTerminal(fd: number): boolean {
   try {
-    if (!fstatSync(fd).isCharacterDevice()) return false;
+    const st = fstatSync(fd);
+    if (!st.isCharacterDevice()) return false;
+    if (process.platform === 'linux' && Math.floor(st.rdev / 256) % 4096 === LINUX_MEM_MAJOR) return false;
   } catch {
     return false;
   }
