@@ -5,6 +5,7 @@
 // then it also holds the functions compiled while the ctl worked, not only
 // the top level.
 import { spawnSync } from 'node:child_process';
+import { cleanEnv } from './proc.mjs';
 
 // The canned server runs in a worker thread: a one-shot ctl command blocks
 // its thread while it waits for an answer (src/rpc/blocking-http.ts). It
@@ -70,9 +71,7 @@ worker.once('message', () => {
  * was written: a missing cache only costs speed.
  */
 export function makeCtlCodeCache(bundle, { command = [process.execPath], out = `${bundle}.cache`, nativeAddon = null } = {}) {
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.NODE_OPTIONS;
+  const env = cleanEnv();
   // The bundle finds tsv's native helper next to itself or not at all, as it will when installed.
   delete env.TSV_ROOT;
   delete env.TSV_NATIVE_ADDON;

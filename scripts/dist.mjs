@@ -15,6 +15,7 @@
 // Downloads and intermediate files go to $TSV_DIST_CACHE (default ~/.cache/tsv-dist), never into the repo.
 import { build } from 'esbuild';
 import { makeCtlCodeCache } from './ctl-code-cache.mjs';
+import { cleanEnv, CommandError, onPath, run } from './proc.mjs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import {
@@ -50,18 +51,7 @@ function log(msg) {
   process.stderr.write(`dist: ${msg}\n`);
 }
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  if (r.error) throw new DistError(`${cmd}: ${r.error.message}`);
-  if (r.status !== 0) {
-    throw new DistError(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`.trimEnd());
-  }
-  return r.stdout ?? '';
-}
 
-function onPath(cmd) {
-  return spawnSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', cmd], { encoding: 'utf8' }).status === 0;
-}
 
 function sha256File(file) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -111,7 +101,8 @@ export function runnerFor(arch) {
   return tc.qemu ? { cmd: tc.qemu, prefix: ['-L', `/usr/${tc.triplet}`] } : { cmd: null, prefix: [] };
 }
 
-function execFor(arch, file, args, opts = {}) {
+/** Runs a binary built for `arch` (run()'s options and result). */
+export function execFor(arch, file, args, opts = {}) {
   const r = runnerFor(arch);
   return r.cmd ? run(r.cmd, [...r.prefix, file, ...args], opts) : run(file, args, opts);
 }
@@ -385,10 +376,7 @@ function fullBundleCodeCache(arch, node, bundleFile, work) {
     `const s = new vm.Script(Module.wrap(fs.readFileSync(src, 'utf8')), { filename: ${JSON.stringify(FULL_ASSET)} });`,
     'fs.writeFileSync(out, s.createCachedData());',
   ].join('\n');
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.NODE_OPTIONS;
-  execFor(arch, node.bin, ['-e', script, bundleFile, cacheFile], { env });
+  execFor(arch, node.bin, ['-e', script, bundleFile, cacheFile], { env: cleanEnv() });
   if (!existsSync(cacheFile)) throw new DistError(`${arch}: no code cache was written for the full bundle`);
   return cacheFile;
 }
@@ -406,10 +394,7 @@ function makeBlob(arch, node, bundleInfo, work, { codeCache }) {
   const cfgFile = join(work, 'sea-config.json');
   writeFileSync(cfgFile, JSON.stringify(config, null, 2) + '\n');
   rmSync(blob, { force: true });
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.NODE_OPTIONS;
-  execFor(arch, node.bin, ['--experimental-sea-config', cfgFile], { cwd: work, env });
+  execFor(arch, node.bin, ['--experimental-sea-config', cfgFile], { cwd: work, env: cleanEnv() });
   if (!existsSync(blob)) throw new DistError(`${arch}: node ${node.version} wrote no SEA blob`);
   return blob;
 }
@@ -432,16 +417,11 @@ async function inject(arch, node, blob, out) {
 }
 
 function smokeTest(arch, node, out) {
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  const line = execFor(arch, out, ['--version'], { env }).trim();
+  const line = execFor(arch, out, ['--version'], { env: cleanEnv() }).trim();
   const want = `tsv ${pkg.version} (node v${node.version}, ${arch})`;
   if (line !== want) throw new DistError(`${out} --version printed ${JSON.stringify(line)}, expected ${JSON.stringify(want)}`);
   // The full CLI, started from the ctl's bundle: it must run, and take its code cache.
-  const r = spawnSync(runnerFor(arch).cmd ?? out, [...(runnerFor(arch).cmd ? [...runnerFor(arch).prefix, out] : []), 'config', 'sample'], {
-    env: { ...env, TSV_DEBUG: '1' },
-    encoding: 'utf8',
-  });
+  const r = execFor(arch, out, ['config', 'sample'], { env: cleanEnv({ TSV_DEBUG: '1' }), allowFail: true });
   if (r.status !== 0 || !r.stdout.includes('[supervisord]')) throw new DistError(`${out} config sample failed (exit ${r.status}): ${r.stderr}`);
   if (/code cache/.test(r.stderr)) throw new DistError(`${out}: ${r.stderr.trim()}`);
   return line;
@@ -514,7 +494,7 @@ async function main() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main().catch((e) => {
-    process.stderr.write(`dist: ${e instanceof DistError ? e.message : e.stack}\n`);
+    process.stderr.write(`dist: ${e instanceof DistError || e instanceof CommandError ? e.message : e.stack}\n`);
     process.exitCode = 1;
   });
 }

@@ -25,7 +25,8 @@ import { cpus } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { cacheDir, runnerFor } from './dist.mjs';
+import { cacheDir, execFor } from './dist.mjs';
+import { cleanEnv, CommandError, onPath, run } from './proc.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
@@ -49,18 +50,7 @@ function log(msg) {
   process.stderr.write(`packages: ${msg}\n`);
 }
 
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', maxBuffer: 64 << 20, ...opts });
-  if (r.error) throw new PackagesError(`${cmd}: ${r.error.message}`);
-  if (r.status !== 0 && !opts.allowFail) {
-    throw new PackagesError(`${cmd} ${args.join(' ')} failed (exit ${r.status ?? r.signal}):\n${(r.stdout ?? '') + (r.stderr ?? '')}`.trimEnd());
-  }
-  return opts.allowFail ? r : r.stdout ?? '';
-}
 
-function onPath(cmd) {
-  return spawnSync('/bin/sh', ['-c', 'command -v "$1"', 'sh', cmd], { encoding: 'utf8' }).status === 0;
-}
 
 function render(template, view) {
   // Plain text out: no HTML escaping.
@@ -249,17 +239,7 @@ function rpmExtraRequires(arch, bin, addons) {
 
 // ---- the binary ------------------------------------------------------------------
 
-function execFor(arch, file, args, opts) {
-  const r = runnerFor(arch);
-  return r.cmd ? run(r.cmd, [...r.prefix, file, ...args], opts) : run(file, args, opts);
-}
 
-function cleanEnv(extra = {}) {
-  const env = { ...process.env, ...extra };
-  delete env.NODE_EXTRA_CA_CERTS;
-  delete env.NODE_OPTIONS;
-  return env;
-}
 
 /**
  * The dist binary, checked (version line, architecture), and the native
@@ -688,7 +668,7 @@ async function main() {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   main().catch((e) => {
-    process.stderr.write(`packages: ${e instanceof PackagesError ? e.message : e.stack}\n`);
+    process.stderr.write(`packages: ${e instanceof PackagesError || e instanceof CommandError ? e.message : e.stack}\n`);
     process.exitCode = 1;
   });
 }

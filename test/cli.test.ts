@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers/common';
 import { SAMPLE_CONFIG } from '../src/config/sample';
 import { configSearchPaths } from '../src/config/search';
-import { ctlArgsForBareForm } from '../src/cli/tsv';
+import { ctlArgsForBareForm } from '../src/cli/route';
 
 const tsv = join(repoRoot(), 'bin/tsv');
 

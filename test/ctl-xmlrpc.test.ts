@@ -221,6 +221,7 @@ test('encoding refuses what XML-RPC cannot carry', () => {
 
 import { SaxesParser } from 'saxes';
 import { scanXml, XmlScanError } from '../src/rpc/xml-scan';
+import { makeRng } from './helpers/common';
 
 type Outcome = { ok: true; events: string } | { ok: false; dtd: boolean };
 
@@ -278,19 +279,9 @@ function viaScanner(doc: string): Outcome {
   return { ok: true, events: c.result() };
 }
 
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('tokenizer agrees with saxes on 4000 generated and mutated documents', () => {
-  const rnd = prng(20261122);
+  const rnd = makeRng(20261122);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const pieces = ['<', '>', '&', '/', '"', "'", '!', '?', '-', '[', ']', 'a', ' ', '\r', '\n', ';', '#', 'x', '=', '&amp;', '&#65;', '&#x0;', '<!--', '-->', '<![CDATA[', ']]>', '<?pi x?>', '<?xml version="1.0"?>', '<!DOCTYPE x>', '\u00e9', '\x01', '<b/>', '</b>', '<b a="1">'];
   const bases = [
@@ -332,7 +323,7 @@ test('tokenizer agrees with saxes on 4000 generated and mutated documents', () =
 });
 
 test('decoding with and without the shortcuts agrees on 4000 mutated XML-RPC bodies', () => {
-  const rnd = prng(7);
+  const rnd = makeRng(7);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
   const pieces = ['<', '>', '&', '/', ' ', '\r\n', 'x', '1', '&amp;', '&#65;', '<!---->', '<member>', '</member>', '<name>', '</name>', '<value>', '</value>', '<int>', '</int>', '<string>', '</string>', '<boolean>', '<i4>', '<nil/>', '<struct>', '</struct>'];
   const bases = [

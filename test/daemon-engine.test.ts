@@ -153,26 +153,31 @@ test('API: start/stop with wait, faults with Supervisor codes and strings', asyn
 
 test('API: reloadConfig diff (added/changed/removed), stdin, log read/tail', async () => {
   const dir = new TempDir();
-  const confFile = writeConf(dir, '[program:keep]\ncommand=cat\nstartsecs=0\nstdout_logfile=%(here)s/keep.out\n[program:gone]\ncommand=sleep 60\n[program:mod]\ncommand=sleep 60\n');
+  // keep's output is announced as an event (stdout_events_enabled), which the test waits for
+  const confFile = writeConf(dir, '[program:keep]\ncommand=cat\nstartsecs=0\nstdout_logfile=%(here)s/keep.out\nstdout_events_enabled=true\n[program:gone]\ncommand=sleep 60\n[program:mod]\ncommand=sleep 60\n');
   const te = startEngine(load(confFile));
   const a = api(te.engine, confFile);
   try {
     await waitState(te.engine, 'keep', ProcessState.RUNNING);
     assert.equal(a.sendProcessStdin('keep', 'hello stdin\n'), true);
-    await new Promise<void>((resolve) => {
-      const off = te.engine.events.on('processOutput', (e) => {
-        if (e.name === 'keep') {
-          off();
-          resolve();
-        }
-      });
-    });
+    await withTimeout(
+      new Promise<void>((resolve) => {
+        const off = te.engine.events.on('processOutput', (e) => {
+          if (e.name === 'keep') {
+            off();
+            resolve();
+          }
+        });
+      }),
+      10000,
+      "keep's output",
+    );
     assert.equal(a.readProcessLog('keep', 'stdout', 0, 0).toString(), 'hello stdin\n');
     assert.equal(a.readProcessLog('keep', 'stdout', -6, 0).toString(), 'stdin\n');
     const tail = a.tailProcessLog('keep', 'stdout', 0, 5);
     assert.deepEqual([tail.data.toString(), tail.offset, tail.overflow], ['tdin\n', 12, true]);
     assert.equal(await faultOf(() => a.readProcessLog('keep', 'stdout', -1, 5)), 'BAD_ARGUMENTS');
-    writeConf(dir, '[program:keep]\ncommand=cat\nstartsecs=0\nstdout_logfile=%(here)s/keep.out\n[program:mod]\ncommand=sleep 61\n[program:new]\ncommand=sleep 60\n');
+    writeConf(dir, '[program:keep]\ncommand=cat\nstartsecs=0\nstdout_logfile=%(here)s/keep.out\nstdout_events_enabled=true\n[program:mod]\ncommand=sleep 61\n[program:new]\ncommand=sleep 60\n');
     assert.deepEqual(a.reloadConfig(), [[['new'], ['mod'], ['gone']]]);
   } finally {
     await te.close();

@@ -1,7 +1,8 @@
 // The zero-copy output path: a channel whose bytes only go to a regular log
 // file is moved from the child's pipe into the file with splice(2). Rotation
-// stays exact (every byte once, in order, backups cut at maxbytes), a
-// subscriber arriving mid-stream gets the bytes from then on, and the native
+// stays exact (every byte once, in order, backups cut at maxbytes), output
+// events are taken only from programs with *_events_enabled (a subscriber
+// arriving mid-stream gets the bytes from then on), and the native
 // call reports EAGAIN, EOF and EINVAL (what makes the engine fall back).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -83,6 +84,10 @@ test('splice path: rotation under load keeps every byte once, backups cut exactl
   const n = 800000; // ~5.9 MB of numbered lines, rotated every 256 KiB
   const body = `[program:flood]\ncommand=seq 1 ${n}\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/flood.log\nstdout_logfile_maxbytes=256KB\nstdout_logfile_backups=100\n`;
   const te = startEngine(load(writeConf(dir, body)), Level.INFO);
+  // Someone wants PROCESS_LOG events (as `tsv events -f` does), but this
+  // program has no stdout_events_enabled: its output keeps the zero-copy path.
+  const seen: Buffer[] = [];
+  const off = te.engine.events.on('processOutput', (e) => seen.push(e.data));
   const before = rchar();
   try {
     await waitState(te.engine, 'flood', ProcessState.EXITED, 30000);
@@ -95,7 +100,9 @@ test('splice path: rotation under load keeps every byte once, backups cut exactl
     for (const size of backupSizes) assert.equal(size, 256 * 1024, 'a spliced backup ends exactly at maxbytes');
     // the output never went through read(): only what seq, sh and the files' reads took in
     assert.ok(readIn < want.length / 10, `${readIn} bytes went through read() for ${want.length} bytes of output`);
+    assert.equal(seen.length, 0, 'no output events for a program without stdout_events_enabled');
   } finally {
+    off();
     await te.close();
     dir.cleanup();
   }
@@ -105,7 +112,7 @@ test('splice path: an output subscriber arriving mid-stream gets the bytes from 
   const dir = new TempDir();
   // about 2 s of numbered lines, paced so the subscriber lands in the middle
   const script = 'i=0; while [ $i -lt 40 ]; do seq $((i*5000+1)) $((i*5000+5000)); i=$((i+1)); sleep 0.05; done';
-  const body = `[program:paced]\ncommand=sh -c '${script}'\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/paced.log\nstdout_logfile_maxbytes=64KB\nstdout_logfile_backups=1000\n`;
+  const body = `[program:paced]\ncommand=sh -c '${script}'\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/paced.log\nstdout_logfile_maxbytes=64KB\nstdout_logfile_backups=1000\nstdout_events_enabled=true\n`;
   const te = startEngine(load(writeConf(dir, body)), Level.INFO);
   const seen: Buffer[] = [];
   let off: (() => void) | null = null;

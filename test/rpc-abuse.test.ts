@@ -12,6 +12,7 @@ import type { XmlRpcValue } from '../src/rpc/xmlrpc';
 import { RpcClient } from '../src/rpc/client';
 import { connect, post, rawRequest, rpcBody, type Target } from './helpers/raw-http';
 import { settled, startDaemon, type Daemon } from './helpers/rpc-daemons';
+import { makeRng } from './helpers/common';
 
 const TOTAL = 10_000;
 const CONCURRENCY = 16;
@@ -68,17 +69,6 @@ function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
-/** A small deterministic PRNG (mulberry32), so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Case {
   kind: string;
@@ -255,7 +245,7 @@ test('10,000 hostile requests: right answers, no crash, bounded memory, a well-f
   })();
 
   // the flood
-  const rnd = prng(20261122);
+  const rnd = makeRng(20261122);
   const cases = Array.from({ length: TOTAL }, (_, i) => makeCase(i, rnd));
   const wrong: string[] = [];
   const byKind = new Map<string, number>();

@@ -98,6 +98,15 @@ function pinned(cmd: string, cpu: number | null): string {
   return cpu === null ? cmd : `taskset -c ${cpu} ${cmd}`;
 }
 
+/** The [supervisord], socket and RPC sections both daemons run with, in `dir`. */
+function daemonConfig(dir: string): string {
+  return (
+    `[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\nloglevel=info\n` +
+    `[unix_http_server]\nfile=${dir}/s.sock\n` +
+    '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n'
+  );
+}
+
 async function measure(impl: Impl, listenerCmd: string, programs: number, place: Placement): Promise<Result> {
   const daemonCpu = place === 'any' ? null : 0;
   const listenerCpu = place === 'any' ? null : place === 'same' ? 0 : 1;
@@ -105,9 +114,7 @@ async function measure(impl: Impl, listenerCmd: string, programs: number, place:
   const conf = join(dir, 'supervisord.conf');
   writeFileSync(
     conf,
-    `[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\nloglevel=info\n` +
-      `[unix_http_server]\nfile=${dir}/s.sock\n` +
-      '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+    daemonConfig(dir) +
       `[eventlistener:acker]\ncommand=${pinned(listenerCmd, listenerCpu)} ${dir}/go ${dir}/result ${N}\nevents=REMOTE_COMMUNICATION\nbuffer_size=${N + 10}\n` +
       'stdout_logfile=NONE\nstderr_logfile=NONE\n' +
       (programs ? `[program:idle]\ncommand=sleep 1000\nprocess_name=idle%(process_num)d\nnumprocs=${programs}\nstdout_logfile=NONE\nstderr_logfile=NONE\n` : ''),
@@ -215,9 +222,7 @@ async function latency(impl: Impl, n: number): Promise<number[]> {
   const conf = join(dir, 'supervisord.conf');
   writeFileSync(
     conf,
-    `[supervisord]\nlogfile=${dir}/supervisord.log\npidfile=${dir}/supervisord.pid\nchildlogdir=${dir}\nloglevel=info\n` +
-      `[unix_http_server]\nfile=${dir}/s.sock\n` +
-      '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+    daemonConfig(dir) +
       `[eventlistener:stamp]\ncommand=${PY} ${join(ROOT, 'bench', 'events', 'helpers', 'stamp.py')} ${dir}/stamps\nevents=PROCESS_STATE_RUNNING\n` +
       Array.from({ length: n }, (_, i) => `[program:p${i + 1}]\ncommand=sleep 1000\nstartsecs=${2 * i + 3}\n`).join(''),
   );

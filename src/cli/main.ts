@@ -1,30 +1,24 @@
-// Entry point of the one binary. The name it is invoked under picks the
-// personality (supervisord, supervisorctl, echo_supervisord_conf), as with
-// Supervisor's own console scripts; otherwise commander routes subcommands.
-import { basename } from 'node:path';
+// Entry point of the full CLI (build/tsv.cjs, and the full bundle inside the
+// single executable). route() sends supervisorctl's command lines to the ctl
+// and answers --version; the name tsv is invoked under picks Supervisor's
+// other console scripts (supervisord, echo_supervisord_conf); commander
+// routes the rest.
 import { runTsv } from './tsv';
 import { runPersonality, personalityFor } from './personality';
+import { internalError, invokedName, route } from './route';
+import { printVersion } from './version';
 
-function invokedName(): string {
-  // Through a symlink, argv[1] keeps the link's name (node does not resolve it).
-  // A single executable gets the argv[0] it was started with as argv[1] (Node
-  // 20.11 and 24 alike), so the link's name too; execPath is the real binary.
-  const script = process.argv[1] ?? '';
-  return basename(script);
+const ctlCli = (): typeof import('../ctl/cli') => require('../ctl/cli') as typeof import('../ctl/cli');
+
+async function main(argv: readonly string[]): Promise<number> {
+  const r = route(argv);
+  if (r.kind === 'ctl') return ctlCli().runCtl(r.args, r.progname);
+  if (r.kind === 'version') return printVersion();
+  const personality = personalityFor(invokedName(argv));
+  return personality ? runPersonality(personality, argv.slice(2)) : runTsv(argv.slice(2));
 }
 
-async function main(): Promise<void> {
-  const personality = personalityFor(invokedName());
-  const code = personality
-    ? await runPersonality(personality, process.argv.slice(2))
-    : await runTsv(process.argv.slice(2));
-  if (typeof code === 'number') process.exitCode = code;
-}
-
-main().catch((err: unknown) => {
-  // Last resort only: every expected failure is reported by its command.
-  const msg = err instanceof Error ? err.message : String(err);
-  process.stderr.write(`tsv: internal error: ${msg}\n`);
-  if (process.env.TSV_DEBUG && err instanceof Error && err.stack) process.stderr.write(err.stack + '\n');
-  process.exitCode = 70;
-});
+// Every expected failure is reported by its command; internalError is the last resort.
+main(process.argv).then((code) => {
+  process.exitCode = code;
+}, internalError);

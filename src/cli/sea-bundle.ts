@@ -4,15 +4,12 @@
 // load an asset or use a cache, so this compiles and runs one as Node would
 // run a CommonJS main script.
 import { dirname } from 'node:path';
-
-interface SeaAssets {
-  getAsset(key: string, encoding: string): string;
-  getRawAsset(key: string): ArrayBuffer;
-}
+import { seaAssets } from '../native/sea';
 
 /** Runs the bundle in SEA asset `asset`, compiled with `${asset}.cache` when V8 accepts it. */
 export function runBundleAsset(asset: string): void {
-  const sea = require('node:sea') as SeaAssets;
+  const sea = seaAssets();
+  if (!sea) throw new Error(`${asset}: not running as a single executable`);
   const vm = require('node:vm') as typeof import('node:vm');
   const Module = require('node:module') as typeof import('node:module') & { wrap(source: string): string };
   const source = sea.getAsset(asset, 'utf8');

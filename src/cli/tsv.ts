@@ -1,8 +1,7 @@
-// The `tsv` command line: Supervisor's two programs as `tsv daemon` and
-// `tsv ctl` (bare verbs go to the ctl), plus tsv's own host-side commands.
-import { writeSync } from 'node:fs';
+// The `tsv` command line past route() (src/cli/route.ts, which has already
+// sent `tsv ctl`, supervisorctl's verbs and --version on): `tsv daemon` with
+// supervisord's flags, and tsv's own commands.
 import { versionLine } from './version';
-import { ctlArgsForBareForm } from './ctl-args';
 
 // Each subcommand's modules (and commander) are required when that subcommand
 // runs, not at start-up: `tsv --version` and `tsv status` must start fast.
@@ -14,21 +13,11 @@ const configSample = (): typeof import('../config/sample') => require('../config
 const selftest = (): typeof import('../native/selftest') => require('../native/selftest') as typeof import('../native/selftest');
 const hostCli = (): typeof import('../host/cli') => require('../host/cli') as typeof import('../host/cli');
 
-export { ctlArgsForBareForm };
-
 export async function runTsv(args: string[]): Promise<number> {
   const first = args[0];
-  // daemon and ctl take Supervisor's getopt-style flags verbatim, so they are
+  // The daemon takes supervisord's getopt-style flags verbatim, so it is
   // routed before commander sees them.
   if (first === 'daemon') return daemonCli().runDaemon(args.slice(1), 'tsv daemon');
-  if (first === 'ctl') return ctlCli().runCtl(args.slice(1), 'tsv ctl');
-  const bare = ctlArgsForBareForm(args);
-  if (bare) return ctlCli().runCtl(bare, 'tsv');
-  if (args.length === 1 && (first === '--version' || first === '-V')) {
-    // A plain write(2): process.stdout on a pipe or tty loads node:net and streams, a third of this command's time.
-    writeSync(1, versionLine() + '\n');
-    return 0;
-  }
   // Hidden: checks of this binary's native addons and pseudo-terminals (see src/native/selftest.ts).
   if (first === 'selftest') return selftest().runSelftest(args.slice(1));
 

@@ -1,3 +1,5 @@
+import { writeSync } from 'node:fs';
+
 declare const TSV_VERSION: string;
 
 export const tsvVersion: string = typeof TSV_VERSION === 'string' ? TSV_VERSION : '0.0.0-dev';
@@ -13,4 +15,10 @@ export function archName(): string {
 /** tsv's version, the Node it runs on (the embedded one in a single executable) and the architecture. */
 export function versionLine(): string {
   return `tsv ${tsvVersion} (node ${process.version}, ${archName()})`;
+}
+
+/** Prints the version line with a plain write(2): process.stdout on a pipe or tty would load node:net and streams. */
+export function printVersion(): number {
+  writeSync(1, versionLine() + '\n');
+  return 0;
 }

@@ -159,14 +159,6 @@ export class EngineApi {
     return readOrFault(logfile, offset, length);
   }
 
-  /** tail of the main log with tailProcessLog's semantics (for /mainlogtail and `maintail -f`) */
-  tailMainLog(offset: number, length: number): TailResult {
-    this.update();
-    const logfile = this.host.mainLogfile();
-    if (logfile === null || !existsSync(logfile)) return { data: Buffer.alloc(0), offset: 0, overflow: false };
-    return tailFile(logfile, offset, length);
-  }
-
   clearLog(): true {
     this.update();
     const logfile = this.host.mainLogfile();

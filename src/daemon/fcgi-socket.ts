@@ -24,19 +24,6 @@ export class FcgiSocket {
     private readonly logger: MainLogger,
   ) {}
 
-  get url(): string {
-    return this.config.url;
-  }
-
-  /** the listening descriptor, or -1 while no child holds it */
-  get descriptor(): number {
-    return this.fd;
-  }
-
-  get refCount(): number {
-    return this.refs;
-  }
-
   /** One more holder; the first one creates the socket. Throws FcgiSocketError. */
   acquire(): number {
     if (this.refs === 0) this.open();

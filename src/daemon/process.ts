@@ -12,8 +12,9 @@ import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure } from './spawn';
 import { decodeWaitStatus, signame, signum } from './signals';
-import { loadNative, requireNative, type ReadableWatch } from './native';
+import { requireNative, type ReadableWatch } from './native';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
+import { constants as osConstants } from 'node:os';
 
 /** What a process needs from the engine that owns it. */
 export interface ProcessHost {
@@ -40,11 +41,9 @@ interface Pipes {
   stdinFd: number;
   stdin: Socket | null;
   stdinClosed: boolean;
-  stdout: Socket | null;
-  stderr: Socket | null;
   stdoutFd: number;
   stderrFd: number;
-  /** output pipes watched for splice(2) instead of read by a Socket */
+  /** the output pipes, watched through libuv and emptied by pump() */
   watches: ReadableWatch[];
 }
 
@@ -74,8 +73,8 @@ export class Subprocess {
   /** callbacks waiting for the next state change (RPC waits) */
   private waiters: (() => void)[] = [];
   private envCache: string[] | null = null;
-  /** pipes paused for a moment to batch small writes (see attachPipes) */
-  private readonly batchTimers = new Map<Socket | ReadableWatch, NodeJS.Timeout>();
+  /** pipes paused for a moment to batch small writes (see watchPipe) */
+  private readonly batchTimers = new Map<ReadableWatch, NodeJS.Timeout>();
   /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
   private listener: ((data: Buffer) => void) | null = null;
   /** [fcgi-program:x]: the group's socket, held from spawn until the child is reaped */
@@ -289,7 +288,7 @@ export class Subprocess {
         this.log,
         {
           output: (data) => {
-            if (this.host.events.has('processOutput')) {
+            if (this.logEvents(channel)) {
               // the chunk is a view of the shared read buffer: listeners get their own copy
               this.host.events.emit('processOutput', { name: this.name, group: this.group, channel, pid: this.pid, data: Buffer.from(data) });
             }
@@ -319,9 +318,20 @@ export class Subprocess {
    */
   private zeroCopy(channel: 'stdout' | 'stderr'): boolean {
     if (channel === 'stdout' && this.listener) return false;
-    // processOutput feeds PROCESS_LOG events (src/events/hub.ts subscribes only while some pool or stream wants them)
-    if (this.host.events.has('processOutput')) return false;
+    if (this.logEvents(channel)) return false;
     return this.channels[channel]?.fileOnly ?? false;
+  }
+
+  /**
+   * Whether a channel's output becomes PROCESS_LOG events now: the program
+   * has *_events_enabled (a listener's stdout is its protocol, never a log
+   * event) and someone subscribes (src/events/hub.ts does only while some
+   * pool or stream wants them). Output of other programs keeps its
+   * zero-copy path whoever listens.
+   */
+  private logEvents(channel: 'stdout' | 'stderr'): boolean {
+    const enabled = channel === 'stdout' ? this.config.stdout_events_enabled && !this.listener : this.config.stderr_events_enabled;
+    return enabled && this.host.events.has('processOutput');
   }
 
   /**
@@ -331,10 +341,10 @@ export class Subprocess {
    * is done (EOF or an error).
    */
   private pump(fd: number, channel: 'stdout' | 'stderr', limit: number): { moved: number; done: boolean } {
-    const native = loadNative();
+    const native = requireNative();
     let moved = 0;
     while (moved < limit) {
-      if (native && this.zeroCopy(channel)) {
+      if (this.zeroCopy(channel)) {
         const n = (this.channels[channel] as ChannelLog).spliceFrom(fd, native);
         if (n > 0) {
           moved += n;
@@ -354,11 +364,17 @@ export class Subprocess {
       if (n <= 0) return { moved, done: true };
       moved += n;
       this.feed(channel, buf.subarray(0, n));
+      // less than asked for: the pipe is empty now (a read that finds it so would only throw EAGAIN)
+      if (n < buf.length) return { moved, done: false };
     }
     return { moved, done: false };
   }
 
-  /** A pipe whose channel only writes a file: libuv tells us it is readable and pump() splices it. */
+  /**
+   * An output pipe: libuv tells us it is readable and pump() empties it, by
+   * splice while the channel only writes a file, else by reads fed to the
+   * channel (decided again at every wake-up).
+   */
   private watchPipe(fd: number, channel: 'stdout' | 'stderr'): ReadableWatch {
     let lastWake = 0;
     const w = requireNative().watchReadable(fd, (status) => {
@@ -372,7 +388,10 @@ export class Subprocess {
         w.stop(); // a hung-up pipe stays readable: stop until closePipes
         return;
       }
-      // as in the Socket reader: a busy writer of small pieces gets 1 ms to fill the pipe
+      // a listener's replies are tiny and each one matters at once: never batch them
+      if (channel === 'stdout' && this.listener) return;
+      // A child writing many small pieces back to back would wake us once
+      // per write: wait a moment and let its pipe (1 MiB) collect them.
       const now = performance.now();
       const busy = moved < BATCH_BELOW && now - lastWake < 1;
       lastWake = now;
@@ -391,52 +410,13 @@ export class Subprocess {
   }
 
   private attachPipes(stdinFd: number, stdoutFd: number, stderrFd: number): void {
-    const watches: ReadableWatch[] = [];
-    const reader = (fd: number, channel: 'stdout' | 'stderr'): Socket | null => {
-      if (process.platform === 'linux' && loadNative() && this.zeroCopy(channel)) {
-        watches.push(this.watchPipe(fd, channel));
-        return null;
-      }
-      let lastRead = 0;
-      // libuv reads straight into one shared buffer (no allocation per chunk);
-      // the channel consumes it synchronously and copies what it keeps
-      const s: Socket = new Socket({
-        fd,
-        readable: true,
-        writable: false,
-        onread: {
-          buffer: readBuffer(),
-          callback: (n: number, buf: Uint8Array) => {
-            this.feed(channel, Buffer.from(buf.buffer, buf.byteOffset, n));
-            // a listener's replies are tiny and each one matters at once: never batch them
-            if (channel === 'stdout' && this.listener) return true;
-            // A child writing many small pieces back to back would wake us once
-            // per write: wait a moment and let its pipe (1 MiB) collect them.
-            const now = performance.now();
-            const busy = n < BATCH_BELOW && now - lastRead < 1;
-            lastRead = now;
-            if (!busy || this.batchTimers.has(s)) return true;
-            this.batchTimers.set(
-              s,
-              setTimeout(() => {
-                this.batchTimers.delete(s);
-                if (!s.destroyed) s.resume();
-              }, 1),
-            );
-            return false; // pause until the timer
-          },
-        },
-      } as ConstructorParameters<typeof Socket>[0]);
-      s.on('error', () => {});
-      return s;
-    };
+    const watches = [this.watchPipe(stdoutFd, 'stdout')];
+    if (stderrFd >= 0) watches.push(this.watchPipe(stderrFd, 'stderr'));
     this.pipes = {
       stdinFd,
       stdin: null,
       // a FastCGI child's fd 0 is its socket: no stdin channel (sendProcessStdin gets EPIPE)
       stdinClosed: stdinFd < 0,
-      stdout: reader(stdoutFd, 'stdout'),
-      stderr: stderrFd >= 0 ? reader(stderrFd, 'stderr') : null,
       stdoutFd,
       stderrFd,
       watches,
@@ -466,20 +446,11 @@ export class Subprocess {
     this.pipes = null;
     for (const t of this.batchTimers.values()) clearTimeout(t);
     this.batchTimers.clear();
-    p.stdout?.destroy();
-    p.stderr?.destroy();
     for (const w of p.watches) w.close();
-    // a watched pipe has no Socket to close it
-    if (!p.stdout) closeQuietly(p.stdoutFd);
-    if (!p.stderr && p.stderrFd >= 0) closeQuietly(p.stderrFd);
+    closeQuietly(p.stdoutFd);
+    if (p.stderrFd >= 0) closeQuietly(p.stderrFd);
     if (p.stdin) p.stdin.destroy();
-    else if (!p.stdinClosed) {
-      try {
-        closeSync(p.stdinFd);
-      } catch {
-        // already closed
-      }
-    }
+    else if (p.stdinFd >= 0) closeQuietly(p.stdinFd);
   }
 
   /** sendProcessStdin: throws 'EPIPE' when the child's stdin is gone. */
@@ -765,7 +736,7 @@ export class Subprocess {
 const BATCH_BELOW = 1024 * 1024;
 /** what one wake-up of a watched pipe moves at most, so a writer faster than the disk cannot starve the loop */
 const PUMP_PER_WAKE = 4 * 1024 * 1024;
-const EAGAIN = 11;
+const { EAGAIN } = osConstants.errno;
 
 function closeQuietly(fd: number): void {
   try {

@@ -113,11 +113,6 @@ export class EventHub {
     this.refreshInterest();
   }
 
-  /** The pool of an [eventlistener:x] group, if `group` is one. */
-  pool(group: string): EventListenerPool | undefined {
-    return this.pools.get(group);
-  }
-
   /**
    * Subprocess hook: a process of an eventlistener pool was spawned; its
    * stdout is read by the pool's protocol from now on. null for programs.
@@ -150,14 +145,8 @@ export class EventHub {
     else if (e.to === ProcessState.RUNNING) pool.wake();
   }
 
+  /** Subprocess emits output only of channels with *_events_enabled (its logEvents()). */
   private onOutput(e: ProcessOutput): void {
-    const proc = this.engine.groups.get(e.group)?.processes.get(e.name);
-    if (!proc) return;
-    const c = proc.config;
-    if (e.channel === 'stdout') {
-      // a listener's stdout is the protocol, never a log event
-      if (!c.stdout_events_enabled || this.pools.has(e.group)) return;
-    } else if (!c.stderr_events_enabled) return;
     this.notify(processLogEvent(e.name, e.group, e.pid, e.channel, e.data));
   }
 

@@ -1,6 +1,7 @@
 // Events as Supervisor builds them (events.py): each one a type name and the
 // payload text its payload() method returns, rendered when the event happens
 // (Supervisor snapshots pid, tries and from_state the same way).
+import { isAscii, isUtf8 } from 'node:buffer';
 import type { ConcreteEventName } from './types';
 
 export interface SupervisorEvent {
@@ -20,24 +21,11 @@ export function makeEvent(name: ConcreteEventName, payload: string, time = Date.
   return { name, payload, time, serial: null, poolSerials: null };
 }
 
-const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
-
 /** compat.as_string on child output, falling back to 'Undecodable: %r' as the payload methods do. */
 export function outputText(data: Uint8Array): string {
-  // fast path: pure ASCII needs no validation
-  let ascii = true;
-  for (let i = 0; i < data.length; i++) {
-    if (data[i] > 0x7f) {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) return Buffer.from(data.buffer, data.byteOffset, data.length).toString('latin1');
-  try {
-    return strictUtf8.decode(data);
-  } catch {
-    return `Undecodable: ${pyBytesRepr(data)}`;
-  }
+  const b = Buffer.from(data.buffer, data.byteOffset, data.length);
+  if (isAscii(b)) return b.toString('latin1');
+  return isUtf8(b) ? b.toString('utf8') : `Undecodable: ${pyBytesRepr(data)}`;
 }
 
 /** Python's repr() of a bytes object. */

@@ -71,11 +71,6 @@ export class EventListenerPool {
     return this.buffer.length;
   }
 
-  /** The listener state of `proc` (ACKNOWLEDGED before its first spawn). */
-  listenerState(proc: ListenerProcess): ListenerState {
-    return this.listeners.get(proc)?.protocol.state ?? ListenerState.ACKNOWLEDGED;
-  }
-
   /** How many times this pool takes an event of type `name` (0: not subscribed). */
   subscriptionsFor(name: EventTypeName): number {
     return matchCount(name, this.events);

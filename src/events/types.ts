@@ -1,7 +1,7 @@
 // Supervisor's event types (events.py EventTypes): the concrete types an
 // event can have, the abstract parents a listener may subscribe to, and the
 // subscription test Supervisor does with isinstance().
-import { EVENT_TYPE_NAMES, type EventTypeName } from '../config/model';
+import type { EventTypeName } from '../config/model';
 
 /** The types an event is actually emitted with (never an abstract parent). */
 export type ConcreteEventName =
@@ -26,7 +26,6 @@ export type ConcreteEventName =
   | 'PROCESS_GROUP_ADDED'
   | 'PROCESS_GROUP_REMOVED';
 
-export type AbstractEventName = Exclude<EventTypeName, ConcreteEventName>;
 
 /** Each type's parent in Supervisor's class hierarchy (EVENT is the root). */
 const PARENT: Record<EventTypeName, EventTypeName | null> = {
@@ -58,8 +57,6 @@ const PARENT: Record<EventTypeName, EventTypeName | null> = {
   PROCESS_GROUP_ADDED: 'PROCESS_GROUP',
   PROCESS_GROUP_REMOVED: 'PROCESS_GROUP',
 };
-
-export const ALL_EVENT_NAMES: readonly EventTypeName[] = EVENT_TYPE_NAMES;
 
 export function isEventName(s: string): s is EventTypeName {
   return Object.prototype.hasOwnProperty.call(PARENT, s);

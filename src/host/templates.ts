@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Mustache from 'mustache';
 import { distManifest } from '../native/manifest';
+import { seaAssets } from '../native/sea';
 import { xmlEscape } from './quote';
 import { HostError } from './types';
 
@@ -45,9 +46,10 @@ export function templatesDir(): string | null {
 function seaAsset(key: string): string | null {
   const inline = distManifest?.templates?.[key];
   if (inline !== undefined) return inline;
+  const sea = seaAssets();
+  if (!sea) return null;
   try {
-    const sea = require('node:sea') as { isSea(): boolean; getAsset(key: string, encoding: string): string };
-    return sea.isSea() ? sea.getAsset(key, 'utf8') : null;
+    return sea.getAsset(key, 'utf8');
   } catch {
     return null;
   }

@@ -3,6 +3,7 @@
 // Node script is the node binary plus the script. Both shapes are frozen
 // into the unit, so doctor checks that they still exist.
 import { basename, isAbsolute, resolve } from 'node:path';
+import { seaAssets } from '../native/sea';
 
 export type TsvProgram =
   | { kind: 'binary'; path: string }
@@ -12,22 +13,11 @@ function isNodeBinary(p: string): boolean {
   return /^(node|nodejs)(\d+)?(\.exe)?$/.test(basename(p));
 }
 
-function isSea(): boolean {
-  try {
-    // node:sea exists from Node 20.12; older runtimes are never a SEA.
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const sea = require('node:sea') as { isSea?: () => boolean };
-    return Boolean(sea.isSea?.());
-  } catch {
-    return false;
-  }
-}
-
 /** The program that is running right now. */
 export function runningProgram(): TsvProgram {
   const script = process.argv[1];
   // In a single executable the injected script's __filename is the binary (src/native/sea.ts).
-  const single = __filename === process.execPath || isSea();
+  const single = __filename === process.execPath || seaAssets() !== null;
   if (!single && script && isNodeBinary(process.execPath)) {
     return { kind: 'node-script', node: process.execPath, script: resolve(script) };
   }

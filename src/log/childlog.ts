@@ -6,6 +6,8 @@ import { LogFile } from './logfile';
 import { Level } from './levels';
 import { loadNative, type NativeAddon } from '../daemon/native';
 import type { MainLogger } from './mainlog';
+import { outputText } from '../events/payload';
+import { constants as osConstants } from 'node:os';
 
 export const BEGIN_TOKEN = Buffer.from('<!--XSUPERVISOR:BEGIN-->');
 export const END_TOKEN = Buffer.from('<!--XSUPERVISOR:END-->');
@@ -151,8 +153,7 @@ export class ChannelLog {
       if (this.syslogOn) this.toSyslog(data);
     }
     if (this.main.level <= Level.DEBG) {
-      const text = isUtf8(data) ? data.toString('utf8') : `Undecodable: ${JSON.stringify(data.toString('latin1'))}`;
-      this.main.debug(`${pyReprName(this.s.processName)} ${this.s.channel} output:\n${text}`);
+      this.main.debug(`${pyReprName(this.s.processName)} ${this.s.channel} output:\n${outputText(data)}`);
     }
     this.hooks.output(data);
   }
@@ -176,7 +177,7 @@ export class ChannelLog {
 
   /** LogFile.spliceFrom: the bytes go from the pipe to the file without passing through here. */
   spliceFrom(pipeFd: number, native: NativeAddon): number {
-    return this.file ? this.file.spliceFrom(pipeFd, native) : -22;
+    return this.file ? this.file.spliceFrom(pipeFd, native) : -osConstants.errno.EINVAL;
   }
 
   /** the file's current path (for tail/read), or null */
@@ -206,11 +207,3 @@ export class ChannelLog {
   }
 }
 
-function isUtf8(b: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-}

@@ -5,12 +5,14 @@
 // byte is lost or duplicated whatever the write rate. A file may exceed
 // maxbytes by one chunk, as in Supervisor.
 import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import type { NativeAddon } from '../daemon/native';
 
 const PIECE = 128 * 1024;
-/** what one splice may move when the file never rotates: a whole (1 MiB) pipe */
+/** what one splice may move at most: a whole (1 MiB) pipe */
 const SPLICE_UNBOUNDED = 1024 * 1024;
-const EAGAIN = 11;
+// spliceFrom's results are -errno, as the native call returns them
+const { EAGAIN, EINVAL } = osConstants.errno;
 
 export class LogFile {
   private fd = -1;
@@ -56,7 +58,7 @@ export class LogFile {
       const piece = buf.subarray(start, Math.min(buf.length, start + PIECE));
       this.writeAll(piece);
       this.size += piece.length;
-      if (this.maxbytes > 0 && this.regular && this.size >= this.maxbytes) this.rollover();
+      if (this.size >= this.maxbytes) this.rollover();
     }
   }
 
@@ -81,13 +83,13 @@ export class LogFile {
 
   /**
    * Moves child output from pipeFd into the file inside the kernel, at most
-   * up to maxbytes (so rotation cuts exactly there) or one 128 KiB piece,
-   * then rotates as write() does. Returns the bytes moved, 0 at EOF, -EAGAIN
+   * up to maxbytes (so rotation cuts exactly there), then rotates as write()
+   * does. Returns the bytes moved, 0 at EOF, -EAGAIN
    * when the pipe is empty, or another -errno when splice cannot be used for
    * this file (spliceable is then false and the caller reads and writes instead).
    */
   spliceFrom(pipeFd: number, native: NativeAddon): number {
-    if (!this.spliceable) return -22;
+    if (!this.spliceable) return -EINVAL;
     if (this.spliceFd === -1) {
       try {
         const fd = openSync(this.path, constants.O_WRONLY);
@@ -96,16 +98,18 @@ export class LogFile {
         if (a.ino !== b.ino || a.dev !== b.dev) {
           closeSync(fd);
           this.spliceFd = -2; // the path moved under us: stay on write()
-          return -22;
+          return -EINVAL;
         }
         this.spliceFd = fd;
       } catch {
         this.spliceFd = -2;
-        return -22;
+        return -EINVAL;
       }
     }
+    // Up to maxbytes exactly, so rotation cuts there; a file already past it
+    // (as opened) takes one 128 KiB piece before rotating, as write() does.
     let room = SPLICE_UNBOUNDED;
-    if (this.maxbytes > 0) room = this.maxbytes > this.size ? Math.min(PIECE, this.maxbytes - this.size) : PIECE;
+    if (this.maxbytes > 0) room = this.maxbytes > this.size ? Math.min(SPLICE_UNBOUNDED, this.maxbytes - this.size) : PIECE;
     const n = native.spliceToFile(pipeFd, this.spliceFd, room);
     if (n > 0) {
       this.size += n;

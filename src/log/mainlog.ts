@@ -4,6 +4,7 @@
 import { LogFile } from './logfile';
 import { Level, levelTag, type LevelNumber } from './levels';
 import { loadNative } from '../daemon/native';
+import { asctime } from './asctime';
 
 export interface LogSink {
   emit(line: string, level: LevelNumber, message: string): void;
@@ -12,17 +13,7 @@ export interface LogSink {
   close(): void;
 }
 
-function pad(n: number, w = 2): string {
-  return String(n).padStart(w, '0');
-}
-
-export function asctime(ms: number = Date.now()): string {
-  const d = new Date(ms);
-  return (
-    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())},${pad(d.getMilliseconds(), 3)}`
-  );
-}
+export { asctime };
 
 export class FileSink implements LogSink {
   readonly file: LogFile;

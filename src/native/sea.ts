@@ -13,12 +13,15 @@ export function isSingleExecutable(): boolean {
 
 interface SeaModule {
   isSea(): boolean;
+  getAsset(key: string, encoding: 'utf8'): string;
   getRawAsset(key: string): ArrayBuffer;
 }
 
-function seaModule(): SeaModule | null {
+/** node:sea when this process is a single executable (of any build), else null; Node 20.11 has no node:sea. */
+export function seaAssets(): SeaModule | null {
   try {
-    return require('node:sea') as SeaModule;
+    const sea = require('node:sea') as SeaModule;
+    return sea.isSea() ? sea : null;
   } catch {
     return null;
   }
@@ -28,8 +31,8 @@ function seaModule(): SeaModule | null {
 export function embeddedBytes(entry: EmbeddedAddon): Uint8Array {
   if (entry.inline !== undefined) return Buffer.from(entry.inline, 'base64');
   if (entry.asset !== undefined) {
-    const sea = seaModule();
-    if (!sea || !sea.isSea()) throw new Error(`asset ${entry.asset} needs node:sea, which Node ${process.version} lacks here`);
+    const sea = seaAssets();
+    if (!sea) throw new Error(`asset ${entry.asset} needs node:sea, which Node ${process.version} lacks here`);
     return new Uint8Array(sea.getRawAsset(entry.asset));
   }
   throw new Error('the build recorded neither an asset nor inline bytes');

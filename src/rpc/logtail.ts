@@ -128,10 +128,15 @@ class Follower implements LogFollower {
     try {
       this.follow();
       if (this.fd === null) return;
+      // The bytes before pos are compared once per wake-up; after that this
+      // loop only reads on from what it has just sent.
+      let firstPass = true;
       for (;;) {
         const size = fstatSync(this.fd).size;
+        const truncated = firstPass ? this.rewritten(size) : size < this.pos;
+        firstPass = false;
         let ok = true;
-        if (this.rewritten(size)) {
+        if (truncated) {
           this.pos = 0;
           this.mark = Buffer.alloc(0);
           ok = this.out.write(TRUNCATED);

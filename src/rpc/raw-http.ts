@@ -90,9 +90,8 @@ function dechunk(buf: Buffer, start: number): Buffer | null {
     if (!/^[0-9a-fA-F]+$/.test(sizeText)) throw new RawHttpProtocolError(`bad chunk size: ${JSON.stringify(sizeText)}`);
     const size = parseInt(sizeText, 16);
     if (size === 0) {
-      // Trailers end with an empty line.
-      const end = buf.indexOf(CRLFCRLF, eol);
-      if (end < 0 && !(buf.length >= eol + 4 && buf[eol + 2] === 13 && buf[eol + 3] === 10)) return null;
+      // Trailers (if any) end with an empty line: CRLFCRLF from the size line's own CRLF on.
+      if (buf.indexOf(CRLFCRLF, eol) < 0) return null;
       return Buffer.concat(parts);
     }
     if (buf.length < eol + 2 + size + 2) return null;

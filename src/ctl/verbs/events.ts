@@ -13,8 +13,10 @@ import type { Verb } from './types';
 import { words } from './types';
 import { ExitStatus } from '../exit-status';
 import { RpcHttpError } from '../../rpc/client';
-import { ALL_EVENT_NAMES, isEventName } from '../../events/types';
+import { isEventName } from '../../events/types';
+import { EVENT_TYPE_NAMES } from '../../config/model';
 import type { EventLine } from '../../events/stream';
+import { asctime } from '../../log/asctime';
 
 interface EventsArgs {
   follow: boolean;
@@ -46,22 +48,11 @@ function parseArgs(arg: string): EventsArgs | string {
   return out;
 }
 
-const pad = (n: number, w = 2): string => String(n).padStart(w, '0');
-
-/** Supervisor's log time format, local time: 2024-01-31 12:00:00,123 */
-export function asctime(seconds: number): string {
-  const d = new Date(seconds * 1000);
-  return (
-    `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ` +
-    `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())},${pad(d.getMilliseconds(), 3)}`
-  );
-}
-
 /** One event for a person: time, type, the payload's header line, then its data indented. */
 export function humanEvent(e: EventLine): string {
   const nl = e.payload.indexOf('\n');
   const head = nl < 0 ? e.payload : e.payload.slice(0, nl);
-  let out = `${asctime(e.time)} ${e.eventname}${head ? ' ' + head : ''}\n`;
+  let out = `${asctime(e.time * 1000)} ${e.eventname}${head ? ' ' + head : ''}\n`;
   if (e.data) {
     const body = e.data.endsWith('\n') ? e.data.slice(0, -1) : e.data;
     for (const line of body.split('\n')) out += `    ${line}\n`;
@@ -117,7 +108,7 @@ export const events: Verb = {
         overflow = true;
         return;
       }
-      ctl.io.write(args.json ? JSON.stringify(e) + '\n' : humanEvent(e));
+      ctl.io.write(args.json ? line + '\n' : humanEvent(e));
     };
     const done = new Promise<void>((resolve) => {
       res.setEncoding('utf8');
@@ -145,6 +136,6 @@ export const events: Verb = {
     ctl.output('events -n N [TYPE ...]\t\tShow the last N events');
     ctl.output('events -f [TYPE ...]\t\tThen follow new events as they happen (Ctrl-C to exit)');
     ctl.output('events --json ...\t\tOne JSON object per event');
-    ctl.output(`Types: ${ALL_EVENT_NAMES.join(' ')}`);
+    ctl.output(`Types: ${EVENT_TYPE_NAMES.join(' ')}`);
   },
 };

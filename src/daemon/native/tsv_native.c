@@ -124,20 +124,40 @@ static napi_value throw_errno(napi_env env, const char *what, int e) {
 
 /* A pipe whose ends are both >= 3 (so dup2 onto 0..2 never aliases) and
  * close-on-exec (so no other child inherits them). */
+/* `fd` itself if >= 3, else a close-on-exec copy at >= 3 (the original is
+ * closed), so that dup2 onto 0..2 never aliases it; -1 with errno on failure. */
+static int above_stdio(int fd) {
+  if (fd >= 3) return fd;
+  int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return moved;
+}
+
 static int make_pipe(int fds[2]) {
   int raw[2];
   if (pipe2(raw, O_CLOEXEC) < 0) return -1;
-  for (int i = 0; i < 2; i++) {
-    if (raw[i] < 3) {
-      int moved = fcntl(raw[i], F_DUPFD_CLOEXEC, 3);
-      int saved = errno;
-      close(raw[i]);
-      if (moved < 0) { errno = saved; return -1; }
-      raw[i] = moved;
-    }
+  raw[0] = above_stdio(raw[0]);
+  raw[1] = above_stdio(raw[1]);
+  if (raw[0] < 0 || raw[1] < 0) {
+    int saved = errno;
+    if (raw[0] >= 0) close(raw[0]);
+    if (raw[1] >= 0) close(raw[1]);
+    errno = saved;
+    return -1;
   }
   fds[0] = raw[0];
   fds[1] = raw[1];
+  return 0;
+}
+
+/* The address of unix socket `path`; -1 when it does not fit sun_path. */
+static int unix_address(struct sockaddr_un *sa, const char *path) {
+  memset(sa, 0, sizeof *sa);
+  sa->sun_family = AF_UNIX;
+  if (strlen(path) >= sizeof sa->sun_path) return -1;
+  strcpy(sa->sun_path, path);
   return 0;
 }
 
@@ -574,7 +594,6 @@ typedef struct {
   napi_env env;
   napi_ref cb;
   napi_async_context ctx;
-  int fd;
   int started;
   int closed;   /* close() called: no more callbacks */
   int uv_done;  /* libuv is finished with poll */
@@ -610,7 +629,7 @@ static void watch_poll_cb(uv_poll_t *p, int status, int events) {
   napi_get_reference_value(env, w->cb, &cb);
   napi_get_global(env, &recv);
   napi_create_int32(env, status, &arg);
-  if (cb && napi_make_callback(env, w->ctx, recv, cb, 1, &arg, &result) == napi_pending_exception) {
+  if (napi_make_callback(env, w->ctx, recv, cb, 1, &arg, &result) == napi_pending_exception) {
     napi_value err;
     napi_get_and_clear_last_exception(env, &err);
     napi_fatal_exception(env, err);
@@ -669,7 +688,6 @@ static napi_value WatchReadable(napi_env env, napi_callback_info info) {
   fd_watch *w = calloc(1, sizeof *w);
   if (!w) return throw_errno(env, "watchReadable", ENOMEM);
   w->env = env;
-  w->fd = fd;
   int r = uv_poll_init(loop, &w->poll, fd);
   if (r < 0) {
     free(w);
@@ -691,20 +709,6 @@ static napi_value WatchReadable(napi_env env, napi_callback_info info) {
   return obj;
 }
 
-/*
- * fcgiListen({path, mode, uid, gid, backlog} | {host, port, backlog}) -> fd
- * A FastCGI program's socket as Supervisor makes it (datatypes.py
- * create_and_bind, socket_manager.py _prepare_socket): a unix path is
- * unlinked if present, bound, chowned, chmodded, then listened on; a TCP
- * socket gets SO_REUSEADDR. Blocking and close-on-exec, at fd >= 3: only the
- * children ever accept on it (it becomes their fd 0). Failures throw an Error
- * whose message is Python's text for them ("[Errno 98] Address already in use").
- */
-static napi_value throw_text(napi_env env, const char *text) {
-  napi_throw_error(env, NULL, text);
-  return NULL;
-}
-
 /* connectUnix(path): a blocking, close-on-exec stream socket connected to a
  * unix socket, as its fd (src/rpc/blocking-http.ts). Throws with the errno's
  * name as code. */
@@ -718,14 +722,9 @@ static napi_value ConnectUnix(napi_env env, napi_callback_info info) {
     return NULL;
   }
   struct sockaddr_un sa;
-  memset(&sa, 0, sizeof sa);
-  sa.sun_family = AF_UNIX;
-  if (strlen(path) >= sizeof sa.sun_path) {
-    free(path);
-    return throw_errno(env, "connect", ENAMETOOLONG);
-  }
-  strcpy(sa.sun_path, path);
+  int fits = unix_address(&sa, path);
   free(path);
+  if (fits < 0) return throw_errno(env, "connect", ENAMETOOLONG);
   int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return throw_errno(env, "socket", errno);
   int r;
@@ -739,6 +738,20 @@ static napi_value ConnectUnix(napi_env env, napi_callback_info info) {
   return out;
 }
 
+static napi_value throw_text(napi_env env, const char *text) {
+  napi_throw_error(env, NULL, text);
+  return NULL;
+}
+
+/*
+ * fcgiListen({path, mode, uid, gid, backlog} | {host, port, backlog}) -> fd
+ * A FastCGI program's socket as Supervisor makes it (datatypes.py
+ * create_and_bind, socket_manager.py _prepare_socket): a unix path is
+ * unlinked if present, bound, chowned, chmodded, then listened on; a TCP
+ * socket gets SO_REUSEADDR. Blocking and close-on-exec, at fd >= 3: only the
+ * children ever accept on it (it becomes their fd 0). Failures throw an Error
+ * whose message is Python's text for them ("[Errno 98] Address already in use").
+ */
 static napi_value FcgiListen(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value opts, v;
@@ -756,14 +769,11 @@ static napi_value FcgiListen(napi_env env, napi_callback_info info) {
 #define PYERR(e) snprintf(msg, sizeof msg, "[Errno %d] %s", (e), strerror(e))
   if (path) {
     struct sockaddr_un sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sun_family = AF_UNIX;
     /* os.path.exists: access(F_OK) follows links as stat does (stat needs glibc 2.33) */
     if (access(path, F_OK) == 0) unlink(path);
     fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0) { PYERR(errno); goto out; }
-    if (strlen(path) >= sizeof sa.sun_path) { snprintf(msg, sizeof msg, "AF_UNIX path too long"); goto fail_unlink; }
-    strcpy(sa.sun_path, path);
+    if (unix_address(&sa, path) < 0) { snprintf(msg, sizeof msg, "AF_UNIX path too long"); goto fail_unlink; }
     if (bind(fd, (struct sockaddr *)&sa, sizeof sa) < 0) { PYERR(errno); goto fail_unlink; }
     if ((uid >= 0 || gid >= 0) && chown(path, (uid_t)uid, (gid_t)gid) < 0) {
       int e = errno;
@@ -796,12 +806,8 @@ static napi_value FcgiListen(napi_env env, napi_callback_info info) {
     goto out;
   }
   if (listen(fd, backlog) < 0) { PYERR(errno); goto fail; }
-  if (fd < 3) {
-    int moved = fcntl(fd, F_DUPFD_CLOEXEC, 3);
-    if (moved < 0) { PYERR(errno); goto fail; }
-    close(fd);
-    fd = moved;
-  }
+  fd = above_stdio(fd);
+  if (fd < 0) PYERR(errno);
   goto out;
 fail_unlink:
   if (path && access(path, F_OK) == 0) unlink(path);
