@@ -345,9 +345,13 @@ export class Subprocess {
     let moved = 0;
     while (moved < limit) {
       if (this.zeroCopy(channel)) {
-        const n = (this.channels[channel] as ChannelLog).spliceFrom(fd, native);
+        const log = this.channels[channel] as ChannelLog;
+        const n = log.spliceFrom(fd, native);
         if (n > 0) {
           moved += n;
+          // The pipe was emptied: stop here rather than race a writer on
+          // another CPU with splices of what it added meanwhile.
+          if (log.spliceDrained) return { moved, done: false };
           continue;
         }
         if (n === 0) return { moved, done: true };
@@ -732,8 +736,12 @@ export class Subprocess {
   }
 }
 
-/** reads smaller than this, 1 ms after the previous one, mean a busy writer of small pieces */
-const BATCH_BELOW = 1024 * 1024;
+/**
+ * a wake-up that moved less than this, 1 ms after the previous one, means a
+ * busy writer of small pieces (bigger writes fill the 1 MiB pipe in under a
+ * millisecond: pausing them would stall the writer)
+ */
+const BATCH_BELOW = 64 * 1024;
 /** what one wake-up of a watched pipe moves at most, so a writer faster than the disk cannot starve the loop */
 const PUMP_PER_WAKE = 4 * 1024 * 1024;
 const { EAGAIN } = osConstants.errno;

@@ -180,6 +180,11 @@ export class ChannelLog {
     return this.file ? this.file.spliceFrom(pipeFd, native) : -osConstants.errno.EINVAL;
   }
 
+  /** The last spliceFrom emptied the pipe (it moved less than it could have). */
+  get spliceDrained(): boolean {
+    return this.file?.spliceDrained ?? true;
+  }
+
   /** the file's current path (for tail/read), or null */
   get path(): string | null {
     return this.file ? this.file.path : null;

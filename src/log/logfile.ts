@@ -21,6 +21,8 @@ export class LogFile {
   private regular = true;
   /** the same file opened without O_APPEND (splice refuses O_APPEND): -1 = not yet, -2 = unusable */
   private spliceFd = -1;
+  /** the last spliceFrom moved less than it asked for: the pipe was empty at that moment */
+  spliceDrained = false;
 
   constructor(
     readonly path: string,
@@ -111,6 +113,7 @@ export class LogFile {
     let room = SPLICE_UNBOUNDED;
     if (this.maxbytes > 0) room = this.maxbytes > this.size ? Math.min(SPLICE_UNBOUNDED, this.maxbytes - this.size) : PIECE;
     const n = native.spliceToFile(pipeFd, this.spliceFd, room);
+    this.spliceDrained = n < room;
     if (n > 0) {
       this.size += n;
       if (this.maxbytes > 0 && this.size >= this.maxbytes) this.rollover();
