@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { TempDir, writeConf, load, startEngine, waitState } from './helpers/daemon-env';
+import { ROOT, TempDir, writeConf, load, startEngine, waitState } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { Level } from '../src/log/levels';
 import { requireNative } from '../src/daemon/native';
@@ -75,6 +75,42 @@ test('native spliceToFile: bytes moved, -EAGAIN when empty, 0 at EOF, -EINVAL in
     closeSync(child.stdin);
     native.kill(child.pid, 9);
     while (native.waitpid(child.pid) === -1) execFileSync('sleep', ['0.01']);
+    dir.cleanup();
+  }
+});
+
+test('native spliceToFile: a file that refuses the write gets -errno, and the bytes taken for it never reach the next file', { skip: process.platform !== 'linux' }, () => {
+  // Output passes through a spare pipe of the daemon's own on its way to the
+  // file; a failed write must leave that pipe empty. RLIMIT_FSIZE makes the
+  // kernel refuse writes past 10000 bytes with EFBIG (Node ignores SIGXFSZ).
+  const dir = new TempDir();
+  try {
+    dir.file('data', 'a'.repeat(50000) + 'b'.repeat(100));
+    const script = `
+      const { closeSync, existsSync, openSync, readFileSync } = require('node:fs');
+      const mod = { exports: {} };
+      process.dlopen(mod, ${JSON.stringify(join(ROOT, 'build', 'native', 'tsv_native.node'))});
+      const native = mod.exports;
+      const d = ${JSON.stringify(dir.path)};
+      const child = native.spawn({ file: '/bin/sh', argv: ['sh', '-c', 'cat ' + d + '/data; : > ' + d + '/written; exec sleep 5'],
+        env: [], cwd: null, umask: -1, uid: -1, gid: -1, groups: null, setuidError: null, redirectStderr: true, minfds: 1024 });
+      const until = Date.now() + 10000;
+      while (!existsSync(d + '/written') && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+      const big = openSync(d + '/big', 'w');
+      const first = native.spliceToFile(child.stdout, big, 50000);
+      const next = openSync(d + '/next', 'w');
+      const second = native.spliceToFile(child.stdout, next, 100);
+      closeSync(big); closeSync(next);
+      native.kill(child.pid, 9);
+      console.log(JSON.stringify({ first, second, big: readFileSync(d + '/big', 'latin1'), next: readFileSync(d + '/next', 'latin1') }));
+    `;
+    const out = execFileSync('prlimit', ['--fsize=10000', '--', process.execPath, '-e', script], { encoding: 'utf8' });
+    const r = JSON.parse(out) as { first: number; second: number; big: string; next: string };
+    assert.equal(r.first, -27, 'EFBIG reported');
+    assert.equal(r.big, 'a'.repeat(10000), 'the file took what it could, in order');
+    assert.equal(r.second, 100);
+    assert.equal(r.next, 'b'.repeat(100), 'the next file starts with what follows the refused bytes');
+  } finally {
     dir.cleanup();
   }
 });

@@ -546,13 +546,54 @@ static napi_value DevnullStdio(napi_env env, napi_callback_info info) {
 
 /*
  * spliceToFile(pipeFd, fileFd, maxBytes) -> bytes moved, 0 at EOF, or -errno
- * (-EAGAIN: the pipe is empty now; -EINVAL: this file or kernel cannot take
- * splice, use read/write). Moves child output from its pipe into the log file
+ * (-EAGAIN: the pipe is empty now; -EINVAL: an O_APPEND file or a kernel
+ * without splice, nothing taken from the pipe: use read/write; another error:
+ * the file refused a write, what was taken is lost as a failed write loses
+ * it). Moves child output from its pipe into the log file
  * inside the kernel: one copy instead of two, no trip through JS memory.
  * fileFd must not be O_APPEND (splice refuses it): the bytes go at the file's
  * current end, taken from lseek so a truncation by someone else (logrotate's
  * copytruncate) is followed as an O_APPEND write would.
+ *
+ * The bytes go through a spare pipe of our own: splice(child pipe -> file)
+ * holds the child's pipe lock for the whole file write, so a child writing
+ * small pieces stalls behind every page-cache copy (measured: 100-byte lines
+ * at ~0.8x the speed of `cat`). Moving the pages to the spare pipe takes the
+ * child's lock only for a few pointer moves; the copy into the file then
+ * holds the spare's lock, which nobody else wants.
  */
+#ifdef __linux__
+static int spare_pipe[2] = {-1, -1};
+static size_t spare_cap = 0;
+
+/* The spare holds `left` bytes: put them at *off in the file. Anything it
+ * cannot take by splice goes by read and pwrite; if the file refuses those
+ * too the rest is dropped (a failed write loses them just the same) so the
+ * spare is empty for the next call. Returns 0 or -errno. */
+static ssize_t drain_spare(int file_fd, loff_t *off, size_t left) {
+  while (left > 0) {
+    ssize_t w = splice(spare_pipe[0], NULL, file_fd, off, left, 0);
+    if (w > 0) left -= (size_t)w;
+    else if (!(w < 0 && errno == EINTR)) break;
+  }
+  char buf[16384];
+  int err = 0;
+  while (left > 0) {
+    ssize_t r = read(spare_pipe[0], buf, left < sizeof buf ? left : sizeof buf);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -EIO; /* cannot happen: the spare holds `left` bytes */
+    left -= (size_t)r;
+    /* after a failed write, only empty the spare */
+    for (ssize_t done = 0; done < r && !err;) {
+      ssize_t w = pwrite(file_fd, buf + done, (size_t)(r - done), *off);
+      if (w > 0) { done += w; *off += w; }
+      else if (!(w < 0 && errno == EINTR)) err = w == 0 ? EIO : errno;
+    }
+  }
+  return err ? -err : 0;
+}
+#endif
+
 static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
   size_t argc = 3;
   napi_value a[3];
@@ -562,15 +603,40 @@ static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, a[0], &pipe_fd);
   napi_get_value_int32(env, a[1], &file_fd);
   napi_get_value_double(env, a[2], &max);
-  ssize_t r;
+  ssize_t r = 0;
 #ifdef __linux__
+  if (spare_pipe[0] < 0) {
+    if (pipe2(spare_pipe, O_CLOEXEC) < 0) {
+      r = -errno;
+      spare_pipe[0] = spare_pipe[1] = -1;
+    } else {
+      fcntl(spare_pipe[1], F_SETPIPE_SZ, 1 << 20);
+      int cap = fcntl(spare_pipe[1], F_GETPIPE_SZ);
+      spare_cap = cap > 0 ? (size_t)cap : 65536;
+    }
+  }
   /* the end of the file (lseek64, not fstat: fstat would need glibc 2.33) */
-  loff_t off = lseek64(file_fd, 0, SEEK_END);
-  if (off < 0) r = -errno;
-  else if (max < 1) r = -EINVAL;
+  loff_t off = r < 0 ? -1 : lseek64(file_fd, 0, SEEK_END);
+  if (r < 0) {
+    /* no spare pipe: r says why */
+  } else if (off < 0) r = -errno;
+  else if (max < 1 || (fcntl(file_fd, F_GETFL) & O_APPEND)) r = -EINVAL;
   else {
-    do { r = splice(pipe_fd, NULL, file_fd, &off, (size_t)max, SPLICE_F_MOVE | SPLICE_F_NONBLOCK); } while (r < 0 && errno == EINTR);
-    if (r < 0) r = -errno;
+    size_t total = 0;
+    for (;;) {
+      size_t want = (size_t)max - total < spare_cap ? (size_t)max - total : spare_cap;
+      ssize_t n;
+      do { n = splice(pipe_fd, NULL, spare_pipe[1], NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK); } while (n < 0 && errno == EINTR);
+      if (n <= 0) {
+        r = total > 0 ? (ssize_t)total : (n == 0 ? 0 : -errno);
+        break;
+      }
+      ssize_t d = drain_spare(file_fd, &off, (size_t)n);
+      if (d < 0) { r = d; break; }
+      total += (size_t)n;
+      /* less than asked for: the child's pipe is empty; or max reached */
+      if ((size_t)n < want || total >= (size_t)max) { r = (ssize_t)total; break; }
+    }
   }
 #else
   (void)pipe_fd; (void)file_fd; (void)max;
