@@ -193,12 +193,38 @@ async function bench(label: string, cmd: string, target: number | null, programs
   if (only) return [];
   const t = median(rates.tsv);
   const s = median(rates.supervisord);
+  supervisordRate.set(`${cmd} ${programs} ${place}`, s);
   const ratio = t / s;
   const verdict = target === null ? '' : ratio >= target ? 'ok' : 'MISSED';
   return [
     `| ${label}: events/s | ${t.toFixed(0)} | ${s.toFixed(0)} | ${ratio.toFixed(2)}x | ${target === null ? '' : `>= ${target}x`} | ${verdict} |`,
     `| ${label}: daemon CPU per 1000 events | ${median(cpus.tsv).toFixed(1)} ms | ${median(cpus.supervisord).toFixed(1)} ms | ${(median(cpus.tsv) / median(cpus.supervisord)).toFixed(2)}x | | |`,
   ];
+}
+
+const supervisordRate = new Map<string, number>();
+
+/**
+ * The machine's limit in one placement: helpers/pingpong.c, the same
+ * one-message-each-way exchange between two bare C processes, no daemon.
+ * The highest events/s any daemon could reach here, whatever its language,
+ * set next to what supervisord reached in the same placement just before.
+ */
+function machineLimit(pingpong: string, acker: string, place: Placement): string[] {
+  const [a, b] = place === 'any' ? [-1, -1] : place === 'same' ? [0, 0] : [0, 1];
+  const rates: number[] = [];
+  for (let r = 0; r < ROUNDS; r++) {
+    const out = spawnSync(pingpong, [String(N), String(a), String(b)], { encoding: 'utf8' });
+    if (out.status !== 0) throw new Error(`pingpong failed: ${out.stderr}`);
+    rates.push(Number(out.stdout.trim()));
+  }
+  const limit = median(rates);
+  const where = place === 'any' ? '' : place === 'same' ? ', one CPU' : ', two CPUs';
+  console.log(`\n[machine limit${where}] C ping-pong, no daemon: ${rates.map((x) => x.toFixed(0)).join(', ')} round trips/s`);
+  const sd = supervisordRate.get(`${acker} 0 ${place}`);
+  const rows = [`| machine limit${where}: C ping-pong without a daemon, round trips/s | ${limit.toFixed(0)} | | | | |`];
+  if (sd) rows.push(`| C listener${where}: the most any daemon could reach (limit / supervisord) | | | ${(limit / sd).toFixed(2)}x | | |`);
+  return rows;
 }
 
 /** Main-log time of a line (local time, ms) as epoch seconds. */
@@ -277,15 +303,21 @@ async function main(): Promise<void> {
     const acker = join(helperDir, 'acker');
     const r = spawnSync('cc', ['-O2', '-o', acker, join(ROOT, 'bench', 'events', 'helpers', 'acker.c')], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`cannot compile acker.c: ${r.stderr}`);
+    const pingpong = join(helperDir, 'pingpong');
+    const p = spawnSync('cc', ['-O2', '-o', pingpong, join(ROOT, 'bench', 'events', 'helpers', 'pingpong.c')], { encoding: 'utf8' });
+    if (p.status !== 0) throw new Error(`cannot compile pingpong.c: ${p.stderr}`);
     console.log(`bench/events: tsv (node ${process.version}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}, ${CPUS} CPUs`);
     const pyAcker = `${PY} ${join(ROOT, 'bench', 'events', 'helpers', 'acker.py')}`;
     const pinning = HAVE_TASKSET && !quick;
     const rows = [
       ...(await bench('C listener (raw protocol)', acker, 3)),
+      ...(only ? [] : machineLimit(pingpong, acker, 'any')),
       ...(await bench('Python childutils listener', pyAcker, null)),
       ...(await bench('C listener (raw protocol)', acker, null, 100)),
       ...(pinning ? await bench('C listener (raw protocol)', acker, null, 0, 'same') : []),
+      ...(pinning && !only ? machineLimit(pingpong, acker, 'same') : []),
       ...(pinning && CPUS > 1 ? await bench('C listener (raw protocol)', acker, null, 0, 'cross') : []),
+      ...(pinning && CPUS > 1 && !only ? machineLimit(pingpong, acker, 'cross') : []),
       ...(pinning ? await bench('Python childutils listener', pyAcker, null, 0, 'same') : []),
       ...(pinning && CPUS > 1 ? await bench('Python childutils listener', pyAcker, null, 0, 'cross') : []),
       ...(await benchLatency()),

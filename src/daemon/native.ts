@@ -59,6 +59,10 @@ export interface NativeAddon {
    * bytes moved, 0 at EOF, or -errno (-EAGAIN: pipe empty; -EINVAL: not possible here)
    */
   spliceToFile(pipeFd: number, fileFd: number, maxBytes: number): number;
+  /** read(2) into buffer: bytes read, 0 at EOF, or -errno (no exception for EAGAIN) */
+  readInto(fd: number, buffer: Buffer): number;
+  /** write(2) of buffer from offset on: bytes written or -errno (no exception for EAGAIN or EPIPE) */
+  writeFrom(fd: number, buffer: Buffer, offset: number): number;
   /** a blocking, close-on-exec socket connected to the unix socket at `path`; throws with code = errno name */
   connectUnix(path: string): number;
   /** a libuv poll watcher: callback(status) while fd is readable or hung up, until stop() or close() */

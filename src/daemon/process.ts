@@ -4,7 +4,8 @@
 // only while the process is in the state that needs it; everything else is
 // driven by events (child exit, pipe data, requests).
 import { Socket } from 'node:net';
-import { readSync, writeSync, closeSync } from 'node:fs';
+import { closeSync } from 'node:fs';
+import { getSystemErrorName } from 'node:util';
 import type { ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
 import type { MainLogger } from '../log/mainlog';
@@ -77,6 +78,8 @@ export class Subprocess {
   private readonly batchTimers = new Map<ReadableWatch, NodeJS.Timeout>();
   /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
   private listener: ((data: Buffer) => void) | null = null;
+  /** writes to the child's stdin so far (a listener was just sent an event when this moves) */
+  private stdinWrites = 0;
   /** [fcgi-program:x]: the group's socket, held from spawn until the child is reaped */
   fcgiSocket: FcgiSocket | null = null;
   private fcgiHeld = false;
@@ -359,16 +362,12 @@ export class Subprocess {
         // splice refused (a file system without it): the file is marked, read and write from now on
       }
       const buf = readBuffer();
-      let n = 0;
-      try {
-        n = readSync(fd, buf, 0, buf.length, null);
-      } catch (e) {
-        return { moved, done: (e as NodeJS.ErrnoException).code !== 'EAGAIN' };
-      }
+      const n = native.readInto(fd, buf);
+      if (n === -EAGAIN) return { moved, done: false };
       if (n <= 0) return { moved, done: true };
       moved += n;
       this.feed(channel, buf.subarray(0, n));
-      // less than asked for: the pipe is empty now (a read that finds it so would only throw EAGAIN)
+      // less than asked for: the pipe is empty now
       if (n < buf.length) return { moved, done: false };
     }
     return { moved, done: false };
@@ -387,13 +386,17 @@ export class Subprocess {
         w.stop();
         return;
       }
+      const sent = this.stdinWrites;
       const { moved, done } = this.pump(fd, channel, PUMP_PER_WAKE);
       if (done) {
         w.stop(); // a hung-up pipe stays readable: stop until closePipes
         return;
       }
       // a listener's replies are tiny and each one matters at once: never batch them
-      if (channel === 'stdout' && this.listener) return;
+      if (channel === 'stdout' && this.listener) {
+        if (this.stdinWrites !== sent) this.readListenerAgain(fd, w);
+        return;
+      }
       // A child writing many small pieces back to back would wake us once
       // per write: wait a moment and let its pipe (1 MiB) collect them.
       const now = performance.now();
@@ -411,6 +414,25 @@ export class Subprocess {
     });
     w.start();
     return w;
+  }
+
+  /**
+   * Its reply to the event just written is often there already when a
+   * listener shares our CPU (the write woke it and it ran at once): read it
+   * now instead of after another pass through the event loop, and go on
+   * while each reply brings another event. Bounded, so a busy pool cannot
+   * keep the loop from other work; one read that finds nothing ends it.
+   */
+  private readListenerAgain(fd: number, w: ReadableWatch): void {
+    for (let i = 0; i < LISTENER_READS_PER_WAKE && this.listener && this.pipes; i++) {
+      const sent = this.stdinWrites;
+      const { moved, done } = this.pump(fd, 'stdout', PUMP_PER_WAKE);
+      if (done) {
+        w.stop();
+        return;
+      }
+      if (moved === 0 || this.stdinWrites === sent) return;
+    }
   }
 
   private attachPipes(stdinFd: number, stdoutFd: number, stderrFd: number): void {
@@ -466,18 +488,24 @@ export class Subprocess {
       p.stdin.write(chars);
       return;
     }
+    this.stdinWrites++;
+    const native = requireNative();
     let off = 0;
-    try {
-      while (off < chars.length) off += writeSync(p.stdinFd, chars, off, chars.length - off);
-      return;
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') {
+    while (off < chars.length) {
+      const n = native.writeFrom(p.stdinFd, chars, off);
+      if (n >= 0) {
+        off += n;
+        continue;
+      }
+      if (n === -EAGAIN) break;
+      if (n === -EPIPE) {
         p.stdinClosed = true;
         throw Object.assign(new Error("Process' stdin channel is closed"), { code: 'EPIPE' });
       }
-      if (code !== 'EAGAIN') throw e;
+      const code = getSystemErrorName(n);
+      throw Object.assign(new Error(`${code}: write to the stdin of ${this.name}`), { code });
     }
+    if (off === chars.length) return;
     // the pipe is full: let libuv write the rest when it drains
     if (!p.stdin) {
       p.stdin = new Socket({ fd: p.stdinFd, readable: false, writable: true });
@@ -742,9 +770,11 @@ export class Subprocess {
  * millisecond: pausing them would stall the writer)
  */
 const BATCH_BELOW = 64 * 1024;
+/** at most this many listener replies read back to back before the event loop has its turn */
+const LISTENER_READS_PER_WAKE = 64;
 /** what one wake-up of a watched pipe moves at most, so a writer faster than the disk cannot starve the loop */
 const PUMP_PER_WAKE = 4 * 1024 * 1024;
-const { EAGAIN } = osConstants.errno;
+const { EAGAIN, EPIPE } = osConstants.errno;
 
 function closeQuietly(fd: number): void {
   try {

@@ -648,6 +648,50 @@ static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * readInto(fd, buffer) -> bytes read, 0 at EOF, or -errno. fs.readSync
+ * throws on EAGAIN, and building that exception costs more than the read:
+ * this is for reads that expect to find nothing now and then.
+ */
+static napi_value ReadInto(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t fd = -1;
+  napi_get_value_int32(env, a[0], &fd);
+  void *data = NULL;
+  size_t len = 0;
+  CHECK(napi_get_buffer_info(env, a[1], &data, &len));
+  ssize_t r;
+  do { r = read(fd, data, len); } while (r < 0 && errno == EINTR);
+  napi_value out;
+  napi_create_double(env, r < 0 ? -(double)errno : (double)r, &out);
+  return out;
+}
+
+/* writeFrom(fd, buffer, offset) -> bytes written from buffer[offset..], or
+ * -errno; what readInto is to fs.readSync, for EAGAIN and EPIPE. */
+static napi_value WriteFrom(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t fd = -1;
+  uint32_t off = 0;
+  napi_get_value_int32(env, a[0], &fd);
+  void *data = NULL;
+  size_t len = 0;
+  CHECK(napi_get_buffer_info(env, a[1], &data, &len));
+  napi_get_value_uint32(env, a[2], &off);
+  ssize_t r = -EINVAL;
+  if (off <= len) {
+    do { r = write(fd, (char *)data + off, len - off); } while (r < 0 && errno == EINTR);
+    if (r < 0) r = -errno;
+  }
+  napi_value out;
+  napi_create_double(env, (double)r, &out);
+  return out;
+}
+
+/*
  * watchReadable(fd, callback) -> {start(), stop(), close()}
  * libuv's poll watcher on a descriptor nobody reads for us: callback(status)
  * runs whenever the fd is readable (or hung up), status < 0 is a libuv error.
@@ -904,6 +948,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
     {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
+    {"readInto", NULL, ReadInto, NULL, NULL, NULL, napi_default, NULL},
+    {"writeFrom", NULL, WriteFrom, NULL, NULL, NULL, napi_default, NULL},
     {"watchReadable", NULL, WatchReadable, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
