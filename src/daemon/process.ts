@@ -402,16 +402,28 @@ export class Subprocess {
       const now = performance.now();
       const busy = moved < BATCH_BELOW && now - lastWake < 1;
       lastWake = now;
-      if (!busy || this.batchTimers.has(w)) return;
+      if (busy && !this.batchTimers.has(w)) pause();
+    });
+    // While the child keeps writing at a pace its pipe holds for a
+    // millisecond, the timer alone empties the pipe: a wake-up through the
+    // pipe comes from the child's own write, which draws us onto the
+    // child's CPU to compete with it. A slower or a faster child (one that
+    // would fill the pipe meanwhile) goes back to the watch.
+    const pause = (): void => {
       w.stop();
       this.batchTimers.set(
         w,
         setTimeout(() => {
           this.batchTimers.delete(w);
-          if (this.pipes) w.start();
+          if (!this.pipes) return;
+          const { moved, done } = this.pump(fd, channel, PUMP_PER_WAKE);
+          if (done) return; // stays stopped until closePipes
+          if (moved >= BATCH_BELOW && moved < STREAM_BELOW) return pause();
+          lastWake = performance.now();
+          w.start();
         }, 1),
       );
-    });
+    };
     w.start();
     return w;
   }
@@ -770,6 +782,8 @@ export class Subprocess {
  * millisecond: pausing them would stall the writer)
  */
 const BATCH_BELOW = 64 * 1024;
+/** a timer-paced pump that moved this much would let the pipe (1 MiB) fill before the next tick */
+const STREAM_BELOW = 512 * 1024;
 /** at most this many listener replies read back to back before the event loop has its turn */
 const LISTENER_READS_PER_WAKE = 64;
 /** what one wake-up of a watched pipe moves at most, so a writer faster than the disk cannot starve the loop */
