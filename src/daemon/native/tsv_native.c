@@ -648,48 +648,35 @@ static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
 }
 
 /*
- * readInto(fd, buffer) -> bytes read, 0 at EOF, or -errno. fs.readSync
- * throws on EAGAIN, and building that exception costs more than the read:
- * this is for reads that expect to find nothing now and then.
+ * readInto(fd, buffer) and writeFrom(fd, buffer, offset): read(2) into the
+ * buffer, write(2) of the buffer from offset on. Bytes moved (0 at EOF for a
+ * read) or -errno: fs.readSync and writeSync throw on EAGAIN and EPIPE, and
+ * building that exception costs more than the system call.
  */
-static napi_value ReadInto(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value a[2];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  int32_t fd = -1;
-  napi_get_value_int32(env, a[0], &fd);
-  void *data = NULL;
-  size_t len = 0;
-  CHECK(napi_get_buffer_info(env, a[1], &data, &len));
-  ssize_t r;
-  do { r = read(fd, data, len); } while (r < 0 && errno == EINTR);
-  napi_value out;
-  napi_create_double(env, r < 0 ? -(double)errno : (double)r, &out);
-  return out;
-}
-
-/* writeFrom(fd, buffer, offset) -> bytes written from buffer[offset..], or
- * -errno; what readInto is to fs.readSync, for EAGAIN and EPIPE. */
-static napi_value WriteFrom(napi_env env, napi_callback_info info) {
+static napi_value fd_transfer(napi_env env, napi_callback_info info, int writing) {
   size_t argc = 3;
   napi_value a[3];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   int32_t fd = -1;
   uint32_t off = 0;
-  napi_get_value_int32(env, a[0], &fd);
   void *data = NULL;
   size_t len = 0;
+  napi_get_value_int32(env, a[0], &fd);
   CHECK(napi_get_buffer_info(env, a[1], &data, &len));
-  napi_get_value_uint32(env, a[2], &off);
+  if (argc > 2) napi_get_value_uint32(env, a[2], &off);
   ssize_t r = -EINVAL;
   if (off <= len) {
-    do { r = write(fd, (char *)data + off, len - off); } while (r < 0 && errno == EINTR);
+    char *p = (char *)data + off;
+    do r = writing ? write(fd, p, len - off) : read(fd, p, len - off); while (r < 0 && errno == EINTR);
     if (r < 0) r = -errno;
   }
   napi_value out;
   napi_create_double(env, (double)r, &out);
   return out;
 }
+
+static napi_value ReadInto(napi_env env, napi_callback_info info) { return fd_transfer(env, info, 0); }
+static napi_value WriteFrom(napi_env env, napi_callback_info info) { return fd_transfer(env, info, 1); }
 
 /*
  * watchReadable(fd, callback) -> {start(), stop(), close()}
