@@ -207,8 +207,9 @@ const supervisordRate = new Map<string, number>();
 /**
  * The machine's limit in one placement: helpers/pingpong.c, the same
  * one-message-each-way exchange between two bare C processes, no daemon.
- * The highest events/s any daemon could reach here, whatever its language,
- * set next to what supervisord reached in the same placement just before.
+ * Pinned, it is the highest events/s any daemon could reach there, whatever
+ * its language, and is set next to what supervisord reached in the same
+ * placement just before.
  */
 function machineLimit(pingpong: string, acker: string, place: Placement): string[] {
   const [a, b] = place === 'any' ? [-1, -1] : place === 'same' ? [0, 0] : [0, 1];
@@ -221,8 +222,9 @@ function machineLimit(pingpong: string, acker: string, place: Placement): string
   const limit = median(rates);
   const where = place === 'any' ? '' : place === 'same' ? ', one CPU' : ', two CPUs';
   console.log(`\n[machine limit${where}] C ping-pong, no daemon: ${rates.map((x) => x.toFixed(0)).join(', ')} round trips/s`);
-  const sd = supervisordRate.get(`${acker} 0 ${place}`);
   const rows = [`| machine limit${where}: C ping-pong without a daemon, round trips/s | ${limit.toFixed(0)} | | | | |`];
+  // unpinned, the ping-pong and each daemon may each land on one CPU or on two: no common limit
+  const sd = place === 'any' ? undefined : supervisordRate.get(`${acker} 0 ${place}`);
   if (sd) rows.push(`| C listener${where}: the most any daemon could reach (limit / supervisord) | | | ${(limit / sd).toFixed(2)}x | | |`);
   return rows;
 }
@@ -300,12 +302,14 @@ async function main(): Promise<void> {
   if (!existsSync(SUPERVISORD)) throw new Error(`${SUPERVISORD} not found (apt-get install supervisor)`);
   const helperDir = mkdtempSync(join(tmpdir(), 'bench-events-helpers-'));
   try {
-    const acker = join(helperDir, 'acker');
-    const r = spawnSync('cc', ['-O2', '-o', acker, join(ROOT, 'bench', 'events', 'helpers', 'acker.c')], { encoding: 'utf8' });
-    if (r.status !== 0) throw new Error(`cannot compile acker.c: ${r.stderr}`);
-    const pingpong = join(helperDir, 'pingpong');
-    const p = spawnSync('cc', ['-O2', '-o', pingpong, join(ROOT, 'bench', 'events', 'helpers', 'pingpong.c')], { encoding: 'utf8' });
-    if (p.status !== 0) throw new Error(`cannot compile pingpong.c: ${p.stderr}`);
+    const compile = (name: string): string => {
+      const exe = join(helperDir, name);
+      const r = spawnSync('cc', ['-O2', '-o', exe, join(ROOT, 'bench', 'events', 'helpers', `${name}.c`)], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`cannot compile ${name}.c: ${r.stderr}`);
+      return exe;
+    };
+    const acker = compile('acker');
+    const pingpong = compile('pingpong');
     console.log(`bench/events: tsv (node ${process.version}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}, ${CPUS} CPUs`);
     const pyAcker = `${PY} ${join(ROOT, 'bench', 'events', 'helpers', 'acker.py')}`;
     const pinning = HAVE_TASKSET && !quick;
