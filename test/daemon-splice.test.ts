@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, constants } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, constants } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, TempDir, writeConf, load, startEngine, waitState } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
@@ -139,6 +139,39 @@ test('splice path: rotation under load keeps every byte once, backups cut exactl
     assert.equal(seen.length, 0, 'no output events for a program without stdout_events_enabled');
   } finally {
     off();
+    await te.close();
+    dir.cleanup();
+  }
+});
+
+test('a child writing a stream of small pieces: every byte once and in order, and no timer left once it stops', { skip: process.platform !== 'linux' }, async () => {
+  // dd copying a file in 100-byte writes moves ~100 KiB per millisecond: the
+  // daemon empties such a pipe from a 1 ms timer while it keeps coming, and
+  // must go back to waiting on the pipe alone (no timer at all) once it stops
+  const dir = new TempDir();
+  const expected = execFileSync('seq', ['1', '3000000'], { maxBuffer: 64 * 1024 * 1024 });
+  dir.file('src', expected.toString('latin1'));
+  const te = startEngine(
+    load(
+      writeConf(
+        dir,
+        "[program:dd]\ncommand=/bin/sh -c 'sleep 0.5; dd if=%(here)s/src bs=100 status=none; exec sleep 100'\nstartsecs=0\n" +
+          'stdout_logfile=%(here)s/dd.log\nstdout_logfile_maxbytes=0\n',
+      ),
+    ),
+  );
+  try {
+    await waitState(te.engine, 'dd', ProcessState.RUNNING);
+    const timers = (): number => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    const log = join(dir.path, 'dd.log');
+    const size = (): number => (existsSync(log) ? statSync(log).size : 0);
+    const until = Date.now() + 30000;
+    while (size() < expected.length && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.ok(readFileSync(log).equals(expected), 'the log holds exactly what dd wrote');
+    assert.equal(timers(), before, 'no timer is left once the child stops writing');
+  } finally {
     await te.close();
     dir.cleanup();
   }
