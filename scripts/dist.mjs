@@ -51,8 +51,6 @@ function log(msg) {
   process.stderr.write(`dist: ${msg}\n`);
 }
 
-
-
 function sha256File(file) {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
 }

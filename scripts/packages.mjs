@@ -50,8 +50,6 @@ function log(msg) {
   process.stderr.write(`packages: ${msg}\n`);
 }
 
-
-
 function render(template, view) {
   // Plain text out: no HTML escaping.
   return Mustache.render(readFileSync(template, 'utf8'), view, {}, { escape: (v) => String(v) });
@@ -238,8 +236,6 @@ function rpmExtraRequires(arch, bin, addons) {
 }
 
 // ---- the binary ------------------------------------------------------------------
-
-
 
 /**
  * The dist binary, checked (version line, architecture), and the native

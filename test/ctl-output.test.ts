@@ -6,6 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from './helpers/common';
 import { startDaemon, settled, type Daemon } from './helpers/rpc-daemons';
@@ -27,11 +28,8 @@ stdout_logfile_maxbytes=0
 `,
   );
   await settled(d);
-  for (let i = 0; i < 100; i++) {
-    const r = spawnSync('stat', ['-c', '%s', join(d.dir, 'big.log')], { encoding: 'utf8' });
-    if (Number(r.stdout) >= LOG_BYTES) break;
-    await new Promise((res) => setTimeout(res, 50));
-  }
+  const log = join(d.dir, 'big.log');
+  for (let i = 0; i < 100 && !(existsSync(log) && statSync(log).size >= LOG_BYTES); i++) await new Promise((res) => setTimeout(res, 50));
 });
 
 after(async () => {

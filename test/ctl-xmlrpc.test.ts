@@ -279,7 +279,6 @@ function viaScanner(doc: string): Outcome {
   return { ok: true, events: c.result() };
 }
 
-
 test('tokenizer agrees with saxes on 4000 generated and mutated documents', () => {
   const rnd = makeRng(20261122);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;

@@ -8,7 +8,8 @@ import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
-import { MainLogger, FileSink, asctime } from '../src/log/mainlog';
+import { MainLogger, FileSink } from '../src/log/mainlog';
+import { asctime } from '../src/log/asctime';
 import { Level, LEVEL_BY_NAME } from '../src/log/levels';
 import { LogFile } from '../src/log/logfile';
 import { stripEscapes, ChannelLog } from '../src/log/childlog';

@@ -69,7 +69,6 @@ function openFds(pid: number): number {
   return readdirSync(`/proc/${pid}/fd`).length;
 }
 
-
 interface Case {
   kind: string;
   target: Target;

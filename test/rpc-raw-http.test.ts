@@ -10,15 +10,10 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RawHttpConnection, type RawResponse } from '../src/rpc/raw-http';
+import { RawHttpConnection, type HttpConnection as Conn, type RawResponse } from '../src/rpc/raw-http';
 import { BlockingHttpConnection } from '../src/rpc/blocking-http';
 import { requireNative } from '../src/daemon/native';
 import { startScriptedServer, type Script } from './helpers/scripted-http-server';
-
-interface Conn {
-  request(head: string, body: Buffer): Promise<RawResponse>;
-  close(): void;
-}
 
 const TRANSPORTS: Record<string, (path: string) => Conn> = {
   evented: (path) => new RawHttpConnection({ socketPath: path }),

@@ -9,10 +9,15 @@ import { useColor } from './format';
 import { FdOutput, isTerminal, quietOnEpipe } from './fd-output';
 import type { ControllerIO } from './controller';
 
-/** A one-shot command writes with write(2) (./fd-output.ts). */
+/** fd 1 or 2 written with write(2) (./fd-output.ts), through its stream only if it pushes back. */
+function fdOutput(fd: 1 | 2): FdOutput {
+  return new FdOutput(fd, () => quietOnEpipe(fd === 1 ? process.stdout : process.stderr));
+}
+
+/** A one-shot command writes with write(2). */
 function fdIo(): ControllerIO {
-  const out = new FdOutput(1, () => quietOnEpipe(process.stdout));
-  const err = new FdOutput(2, () => quietOnEpipe(process.stderr));
+  const out = fdOutput(1);
+  const err = fdOutput(2);
   return { write: (text) => out.write(text), writeErr: (text) => err.write(text), color: useColor(isTerminal(1), process.env) };
 }
 
@@ -30,8 +35,8 @@ function streamIo(): ControllerIO {
 export async function runCtl(args: string[], progname: string): Promise<number> {
   const options = realizeOptions(args, progname);
   if (options instanceof OptionsExit) {
-    if (options.stdout) new FdOutput(1, () => quietOnEpipe(process.stdout)).write(options.stdout);
-    if (options.stderr) new FdOutput(2, () => quietOnEpipe(process.stderr)).write(options.stderr);
+    if (options.stdout) fdOutput(1).write(options.stdout);
+    if (options.stderr) fdOutput(2).write(options.stderr);
     return options.code;
   }
   const oneShot = options.args.length > 0;

@@ -386,15 +386,11 @@ export class Subprocess {
         w.stop();
         return;
       }
-      const sent = this.stdinWrites;
+      // a listener's replies are tiny and each one matters at once: never batch them
+      if (channel === 'stdout' && this.listener) return this.readListener(fd, w);
       const { moved, done } = this.pump(fd, channel, PUMP_PER_WAKE);
       if (done) {
         w.stop(); // a hung-up pipe stays readable: stop until closePipes
-        return;
-      }
-      // a listener's replies are tiny and each one matters at once: never batch them
-      if (channel === 'stdout' && this.listener) {
-        if (this.stdinWrites !== sent) this.readListenerAgain(fd, w);
         return;
       }
       // A child writing many small pieces back to back would wake us once
@@ -429,13 +425,13 @@ export class Subprocess {
   }
 
   /**
-   * Its reply to the event just written is often there already when a
-   * listener shares our CPU (the write woke it and it ran at once): read it
-   * now instead of after another pass through the event loop, and go on
-   * while each reply brings another event. Bounded, so a busy pool cannot
-   * keep the loop from other work; one read that finds nothing ends it.
+   * A listener's stdout: its reply, and when that reply brought it another
+   * event, the reply to that one too, which is often there already when the
+   * listener shares our CPU (the write woke it and it ran at once), rather
+   * than after another pass through the event loop. Bounded, so a busy pool
+   * cannot keep the loop from other work; a read that finds nothing ends it.
    */
-  private readListenerAgain(fd: number, w: ReadableWatch): void {
+  private readListener(fd: number, w: ReadableWatch): void {
     for (let i = 0; i < LISTENER_READS_PER_WAKE && this.listener && this.pipes; i++) {
       const sent = this.stdinWrites;
       const { moved, done } = this.pump(fd, 'stdout', PUMP_PER_WAKE);

@@ -13,7 +13,6 @@ export interface LogSink {
   close(): void;
 }
 
-export { asctime };
 
 export class FileSink implements LogSink {
   readonly file: LogFile;

@@ -7,12 +7,12 @@
 // work while a call waits; a one-shot command uses it too when the helper
 // cannot be loaded.
 import { closeSync, readSync, writeSync } from 'node:fs';
-import { frameAnswer, type RawResponse } from './raw-http';
+import { frameAnswer, type HttpConnection, type RawResponse } from './raw-http';
 
 /** Connects a blocking socket to a unix socket path and returns its fd (tsv_native's connectUnix). */
 export type UnixConnector = (path: string) => number;
 
-export class BlockingHttpConnection {
+export class BlockingHttpConnection implements HttpConnection {
   private fd = -1;
   private readonly chunk = Buffer.allocUnsafe(256 * 1024);
 
@@ -21,7 +21,6 @@ export class BlockingHttpConnection {
     private readonly connectUnix: UnixConnector,
   ) {}
 
-  /** Sends `head` + `body` and reads the whole answer (the caller builds the head, ending in a blank line). */
   request(head: string, body: Buffer): Promise<RawResponse> {
     try {
       return Promise.resolve(this.exchange(Buffer.concat([Buffer.from(head, 'latin1'), body]), true));

@@ -5,7 +5,7 @@
 // the way supervisorctl does.
 import type * as Http from 'node:http';
 import type { IncomingMessage } from 'node:http';
-import { RawHttpConnection } from './raw-http';
+import { RawHttpConnection, type HttpConnection } from './raw-http';
 import { BlockingHttpConnection, type UnixConnector } from './blocking-http';
 import { ACCEPT_JSON_OR_XML, decodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
 import { decodeMethodResponse, DEFAULT_LIMITS, encodeMethodCall, XmlRpcFault } from './xmlrpc';
@@ -83,7 +83,7 @@ function connectionError(err: unknown): RpcConnectionError | Error {
 
 export class RpcClient {
   readonly server: ServerUrl;
-  private readonly conn: RawHttpConnection | BlockingHttpConnection;
+  private readonly conn: HttpConnection;
   private readonly headers: Record<string, string>;
 
   constructor(private readonly opts: RpcClientOptions) {

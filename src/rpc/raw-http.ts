@@ -20,6 +20,13 @@ export interface RawResponse {
   body: Buffer;
 }
 
+/** One kept-alive HTTP/1.1 connection the RPC client sends its requests on: this evented one, or ./blocking-http.ts. */
+export interface HttpConnection {
+  /** Sends `head` + `body` and resolves with the whole answer (the caller builds the head, ending in a blank line). */
+  request(head: string, body: Buffer): Promise<RawResponse>;
+  close(): void;
+}
+
 /** The answer could not be read as HTTP/1.x; `code` is node:http's for the same failure. */
 export class RawHttpProtocolError extends Error {
   override name = 'RawHttpProtocolError';
@@ -155,7 +162,7 @@ interface Pending {
  * kept open between requests while the server allows it, re-opened when the
  * server has closed it.
  */
-export class RawHttpConnection {
+export class RawHttpConnection implements HttpConnection {
   private socket: Socket | null = null;
   private buf: Buffer = Buffer.alloc(0);
   private pending: Pending | null = null;

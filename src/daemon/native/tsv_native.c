@@ -122,8 +122,6 @@ static napi_value throw_errno(napi_env env, const char *what, int e) {
   return NULL;
 }
 
-/* A pipe whose ends are both >= 3 (so dup2 onto 0..2 never aliases) and
- * close-on-exec (so no other child inherits them). */
 /* `fd` itself if >= 3, else a close-on-exec copy at >= 3 (the original is
  * closed), so that dup2 onto 0..2 never aliases it; -1 with errno on failure. */
 static int above_stdio(int fd) {
@@ -135,6 +133,8 @@ static int above_stdio(int fd) {
   return moved;
 }
 
+/* A pipe whose ends are both >= 3 (so dup2 onto 0..2 never aliases) and
+ * close-on-exec (so no other child inherits them). */
 static int make_pipe(int fds[2]) {
   int raw[2];
   if (pipe2(raw, O_CLOEXEC) < 0) return -1;
@@ -592,6 +592,34 @@ static ssize_t drain_spare(int file_fd, loff_t *off, size_t left) {
   }
   return err ? -err : 0;
 }
+
+static ssize_t splice_to_file(int pipe_fd, int file_fd, size_t max) {
+  if (spare_pipe[0] < 0) {
+    if (pipe2(spare_pipe, O_CLOEXEC) < 0) return -errno;
+    fcntl(spare_pipe[1], F_SETPIPE_SZ, 1 << 20);
+    int cap = fcntl(spare_pipe[1], F_GETPIPE_SZ);
+    spare_cap = cap > 0 ? (size_t)cap : 65536;
+  }
+  int fl = fcntl(file_fd, F_GETFL);
+  if (fl < 0) return -errno;
+  if (fl & O_APPEND) return -EINVAL;
+  /* the end of the file (lseek64, not fstat: fstat would need glibc 2.33) */
+  loff_t off = lseek64(file_fd, 0, SEEK_END);
+  if (off < 0) return -errno;
+  size_t total = 0;
+  for (;;) {
+    size_t want = max - total < spare_cap ? max - total : spare_cap;
+    ssize_t n;
+    do n = splice(pipe_fd, NULL, spare_pipe[1], NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK); while (n < 0 && errno == EINTR);
+    if (n < 0) return total > 0 ? (ssize_t)total : -errno;
+    if (n == 0) return (ssize_t)total;
+    ssize_t d = drain_spare(file_fd, &off, (size_t)n);
+    if (d < 0) return d;
+    total += (size_t)n;
+    /* less than asked for: the child's pipe is empty; or max reached */
+    if ((size_t)n < want || total >= max) return (ssize_t)total;
+  }
+}
 #endif
 
 static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
@@ -603,44 +631,11 @@ static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
   napi_get_value_int32(env, a[0], &pipe_fd);
   napi_get_value_int32(env, a[1], &file_fd);
   napi_get_value_double(env, a[2], &max);
-  ssize_t r = 0;
 #ifdef __linux__
-  if (spare_pipe[0] < 0) {
-    if (pipe2(spare_pipe, O_CLOEXEC) < 0) {
-      r = -errno;
-      spare_pipe[0] = spare_pipe[1] = -1;
-    } else {
-      fcntl(spare_pipe[1], F_SETPIPE_SZ, 1 << 20);
-      int cap = fcntl(spare_pipe[1], F_GETPIPE_SZ);
-      spare_cap = cap > 0 ? (size_t)cap : 65536;
-    }
-  }
-  /* the end of the file (lseek64, not fstat: fstat would need glibc 2.33) */
-  loff_t off = r < 0 ? -1 : lseek64(file_fd, 0, SEEK_END);
-  if (r < 0) {
-    /* no spare pipe: r says why */
-  } else if (off < 0) r = -errno;
-  else if (max < 1 || (fcntl(file_fd, F_GETFL) & O_APPEND)) r = -EINVAL;
-  else {
-    size_t total = 0;
-    for (;;) {
-      size_t want = (size_t)max - total < spare_cap ? (size_t)max - total : spare_cap;
-      ssize_t n;
-      do { n = splice(pipe_fd, NULL, spare_pipe[1], NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK); } while (n < 0 && errno == EINTR);
-      if (n <= 0) {
-        r = total > 0 ? (ssize_t)total : (n == 0 ? 0 : -errno);
-        break;
-      }
-      ssize_t d = drain_spare(file_fd, &off, (size_t)n);
-      if (d < 0) { r = d; break; }
-      total += (size_t)n;
-      /* less than asked for: the child's pipe is empty; or max reached */
-      if ((size_t)n < want || total >= (size_t)max) { r = (ssize_t)total; break; }
-    }
-  }
+  ssize_t r = max < 1 ? -EINVAL : splice_to_file(pipe_fd, file_fd, (size_t)max);
 #else
   (void)pipe_fd; (void)file_fd; (void)max;
-  r = -EINVAL;
+  ssize_t r = -EINVAL;
 #endif
   napi_value out;
   napi_create_double(env, (double)r, &out);
