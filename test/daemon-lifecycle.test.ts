@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
-import { daemonSync, daemonForeground, readPid, until, killTree } from './helpers/daemon-cli';
+import { spawn } from 'node:child_process';
+import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
 
 function conf(dir: TempDir, programs: string, extra = ''): string {
   return dir.file(
@@ -204,6 +205,33 @@ test('-n: foreground, log copied to stdout, INT stops in order and exits 0', asy
     await fg.terminate();
     dir.cleanup();
   }
+});
+
+test('-n found in the working directory: the root warning about the search is printed once, as supervisord prints it', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('the warning is for root only');
+  const impls: [string, string, string[]][] = [['tsv', process.execPath, [TSV, 'daemon', '-n']]];
+  if (existsSync('/usr/bin/supervisord')) impls.push(['supervisord', '/usr/bin/supervisord', ['-n']]);
+  const counts: Record<string, number> = {};
+  for (const [name, file, args] of impls) {
+    const dir = new TempDir();
+    conf(dir, '');
+    const child = spawn(file, args, { cwd: dir.path, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (out += d));
+    const exited = new Promise<void>((r) => child.on('exit', () => r()));
+    try {
+      await until(() => existsSync(dir.join('supervisord.log')) && /supervisord started/.test(readFileSync(dir.join('supervisord.log'), 'utf8')), `${name} started`);
+      child.kill('SIGTERM');
+      await exited;
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) killTree(child.pid!);
+      dir.cleanup();
+    }
+    counts[name] = (out.match(/UserWarning: Supervisord is running as root and it is searching for its configuration file/g) ?? []).length;
+  }
+  assert.equal(counts.tsv, 1, 'tsv warns once');
+  if ('supervisord' in counts) assert.equal(counts.supervisord, counts.tsv, 'as often as supervisord');
 });
 
 test('HUP: stop everything, re-read the config, start again in the same process', async () => {

@@ -82,6 +82,13 @@ interface RunState {
   first: boolean;
   /** the daemonized child reports readiness/errors through this fd */
   statusFd: number | null;
+  /**
+   * The config read to decide whether to daemonize, for the first run to use
+   * rather than read it again. Kept here, not in a local of runDaemon: a
+   * suspended async function keeps its locals, and this one would hold a
+   * second copy of every program's config for the daemon's lifetime.
+   */
+  preloaded: Config | null;
 }
 
 /** The syslog ident: Python's is the program's base name (`supervisord`); `tsv daemon` logs as `tsv`. */
@@ -209,7 +216,8 @@ function makeLogger(config: Config, progname: string): MainLogger {
 
 /** One run of the daemon, from options to the end of shutdown. Returns the mood it ended in. */
 async function runOnce(st: RunState): Promise<SupervisorState> {
-  const config = readConfig(st);
+  const config = st.preloaded ?? readConfig(st);
+  st.preloaded = null;
   const sd = config.supervisord;
   const criticals: string[] = [];
   const infos: string[] = [];
@@ -473,7 +481,7 @@ function daemonizeAndWait(): Promise<number> {
 
 export async function runDaemon(args: string[], progname: string): Promise<number> {
   for (const f of V8_FLAGS) setFlagsFromString(f);
-  const st: RunState = { progname, args, flags: {}, first: true, statusFd: null };
+  const st: RunState = { progname, args, flags: {}, first: true, statusFd: null, preloaded: null };
   try {
     try {
       st.flags = parseFlags(args);
@@ -498,8 +506,8 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
       st.statusFd = Number(statusEnv);
     } else {
       // decide here whether to daemonize: nodaemon may come from the file
-      const config = readConfig(st);
-      if (!config.supervisord.nodaemon) return await daemonizeAndWait();
+      st.preloaded = readConfig(st);
+      if (!st.preloaded.supervisord.nodaemon) return await daemonizeAndWait();
     }
     // no descriptor the daemon inherited may reach a child through Node's own spawns
     requireNative().closeInherited(st.statusFd !== null ? st.statusFd + 1 : 3);
