@@ -72,8 +72,11 @@ function merge(...maps: Expansions[]): Expansions {
   return out;
 }
 
+// one object for every defaulted option of every program (~60 each)
+const DEFAULT_SOURCE: ValueSource = Object.freeze({ kind: 'default' });
+
 function sourceOf(got: Got): ValueSource {
-  return got.entry ? { kind: 'file', file: got.entry.file, line: got.entry.line } : { kind: 'default' };
+  return got.entry ? { kind: 'file', file: got.entry.file, line: got.entry.line } : DEFAULT_SOURCE;
 }
 
 function isFile(p: string): boolean {

@@ -75,7 +75,8 @@ export class Subprocess {
   private waiters: (() => void)[] = [];
   private envCache: string[] | null = null;
   /** pipes paused for a moment to batch small writes (see watchPipe) */
-  private readonly batchTimers = new Map<ReadableWatch, NodeJS.Timeout>();
+  /** a pipe emptied by a timer meanwhile (watchPipe), made on first use: most programs never need one */
+  private batchTimers: Map<ReadableWatch, NodeJS.Timeout> | null = null;
   /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
   private listener: ((data: Buffer) => void) | null = null;
   /** writes to the child's stdin so far (a listener was just sent an event when this moves) */
@@ -398,7 +399,7 @@ export class Subprocess {
       const now = performance.now();
       const busy = moved < BATCH_BELOW && now - lastWake < 1;
       lastWake = now;
-      if (busy && !this.batchTimers.has(w)) pause();
+      if (busy && !this.batchTimers?.has(w)) pause();
     });
     // While the child keeps writing at a pace its pipe holds for a
     // millisecond, the timer alone empties the pipe: a wake-up through the
@@ -407,10 +408,10 @@ export class Subprocess {
     // would fill the pipe meanwhile) goes back to the watch.
     const pause = (): void => {
       w.stop();
-      this.batchTimers.set(
+      (this.batchTimers ??= new Map()).set(
         w,
         setTimeout(() => {
-          this.batchTimers.delete(w);
+          this.batchTimers?.delete(w);
           if (!this.pipes) return;
           const { moved, done } = this.pump(fd, channel, PUMP_PER_WAKE);
           if (done) return; // stays stopped until closePipes
@@ -478,8 +479,8 @@ export class Subprocess {
     const p = this.pipes;
     if (!p) return;
     this.pipes = null;
-    for (const t of this.batchTimers.values()) clearTimeout(t);
-    this.batchTimers.clear();
+    for (const t of this.batchTimers?.values() ?? []) clearTimeout(t);
+    this.batchTimers = null;
     for (const w of p.watches) w.close();
     closeQuietly(p.stdoutFd);
     if (p.stderrFd >= 0) closeQuietly(p.stderrFd);

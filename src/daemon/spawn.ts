@@ -105,9 +105,19 @@ export function childEnv({ config, group, serverurl, base = process.env }: Child
   return env;
 }
 
+// The last KEY=value text made for each key: programs keep their list for
+// their next spawn, and most entries (the daemon's own environment) are the
+// same for all of them, so they share one string instead of each holding
+// its own copy (a few KiB per program).
+const entryText = new Map<string, { value: string; text: string }>();
+
 /** The child's environment as execve wants it (KEY=value). */
 export function envList(env: Record<string, string>): string[] {
-  return Object.entries(env).map(([k, v]) => `${k}=${v}`);
+  return Object.entries(env).map(([k, v]) => {
+    let e = entryText.get(k);
+    if (e?.value !== v) entryText.set(k, (e = { value: v, text: `${k}=${v}` }));
+    return e.text;
+  });
 }
 
 export interface SpawnRequest {

@@ -33,6 +33,8 @@ export interface ChannelHooks {
 }
 
 const ESC_BEGIN = Buffer.from('\x1b[');
+// one empty buffer for every channel rather than one each
+const NOTHING = Buffer.alloc(0);
 const TERMINATORS = new Set(Array.from('HfABCDRsuJKhlpm', (c) => c.charCodeAt(0)));
 
 /** dispatchers.stripEscapes: drop `ESC[` up to and including one of HfABCDRsuJKhlpm. */
@@ -70,7 +72,7 @@ export class ChannelLog {
   private capturemode = false;
   private capture: Buffer[] | null;
   private captureLen = 0;
-  private pending: Buffer = Buffer.alloc(0);
+  private pending: Buffer = NOTHING;
 
   constructor(
     private readonly s: ChannelSettings,
@@ -103,7 +105,7 @@ export class ChannelLog {
       const token = this.capturemode ? END_TOKEN : BEGIN_TOKEN;
       if (this.pending.length <= token.length) return; // Supervisor holds short tails
       const data = this.pending;
-      this.pending = Buffer.alloc(0);
+      this.pending = NOTHING;
       const at = data.indexOf(token);
       if (at < 0) {
         const keep = findPrefixAtEnd(data, token);

@@ -730,9 +730,11 @@ static void watch_poll_cb(uv_poll_t *p, int status, int events) {
 }
 
 static fd_watch *watch_of(napi_env env, napi_callback_info info) {
-  void *data = NULL;
   size_t argc = 0;
-  if (napi_get_cb_info(env, info, &argc, NULL, NULL, &data) != napi_ok) return NULL;
+  napi_value self;
+  void *data = NULL;
+  if (napi_get_cb_info(env, info, &argc, NULL, &self, NULL) != napi_ok) return NULL;
+  if (napi_unwrap(env, self, &data) != napi_ok) return NULL;
   return data;
 }
 
@@ -786,19 +788,56 @@ static napi_value WatchReadable(napi_env env, napi_callback_info info) {
     return throw_errno(env, "uv_poll_init", -r);
   }
   w->poll.data = w;
-  napi_value obj, name, fn;
-  napi_create_object(env, &obj);
+  napi_ref *ctor_ref = NULL;
+  napi_value ctor, obj, name;
+  if (napi_get_instance_data(env, (void **)&ctor_ref) != napi_ok || !ctor_ref ||
+      napi_get_reference_value(env, *ctor_ref, &ctor) != napi_ok || napi_new_instance(env, ctor, 0, NULL, &obj) != napi_ok ||
+      napi_wrap(env, obj, w, watch_finalize, NULL, NULL) != napi_ok) {
+    /* nothing holds w yet but libuv: close the handle, and free w once libuv is done with it */
+    w->js_gone = 1;
+    watch_release(w);
+    return throw_errno(env, "watchReadable", ENOMEM);
+  }
   napi_create_reference(env, a[1], 1, &w->cb);
   napi_create_string_utf8(env, "tsv.watchReadable", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, obj, name, &w->ctx);
-  napi_create_function(env, "start", NAPI_AUTO_LENGTH, WatchStart, w, &fn);
-  napi_set_named_property(env, obj, "start", fn);
-  napi_create_function(env, "stop", NAPI_AUTO_LENGTH, WatchStop, w, &fn);
-  napi_set_named_property(env, obj, "stop", fn);
-  napi_create_function(env, "close", NAPI_AUTO_LENGTH, WatchClose, w, &fn);
-  napi_set_named_property(env, obj, "close", fn);
-  napi_add_finalizer(env, obj, w, watch_finalize, NULL, NULL);
   return obj;
+}
+
+static napi_value WatchConstruct(napi_env env, napi_callback_info info) {
+  napi_value self;
+  CHECK(napi_get_cb_info(env, info, NULL, NULL, &self, NULL));
+  return self;
+}
+
+static void free_ctor_ref(napi_env env, void *data, void *hint) {
+  (void)hint;
+  napi_delete_reference(env, *(napi_ref *)data);
+  free(data);
+}
+
+/*
+ * The class of watchReadable's objects, defined once: functions made for
+ * each object would give every program's pipes six closures, their
+ * prototypes and hidden classes (a few KiB each program).
+ */
+static napi_status define_watch_class(napi_env env) {
+  napi_property_descriptor methods[] = {
+    {"start", NULL, WatchStart, NULL, NULL, NULL, napi_default, NULL},
+    {"stop", NULL, WatchStop, NULL, NULL, NULL, napi_default, NULL},
+    {"close", NULL, WatchClose, NULL, NULL, NULL, napi_default, NULL},
+  };
+  napi_value ctor;
+  napi_status st = napi_define_class(env, "ReadableWatch", NAPI_AUTO_LENGTH, WatchConstruct, NULL, 3, methods, &ctor);
+  if (st != napi_ok) return st;
+  napi_ref *ref = malloc(sizeof *ref);
+  if (!ref) return napi_generic_failure;
+  st = napi_create_reference(env, ctor, 1, ref);
+  if (st != napi_ok) {
+    free(ref);
+    return st;
+  }
+  return napi_set_instance_data(env, ref, free_ctor_ref, NULL);
 }
 
 /* connectUnix(path): a blocking, close-on-exec stream socket connected to a
@@ -935,6 +974,10 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"watchReadable", NULL, WatchReadable, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
+  if (define_watch_class(env) != napi_ok) {
+    napi_throw_error(env, NULL, "tsv_native: cannot define ReadableWatch");
+    return NULL;
+  }
   return exports;
 }
 
