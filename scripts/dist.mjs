@@ -266,6 +266,12 @@ function hasSeaAssets(version) {
   return maj > 21 || (maj === 21 && min >= 7) || (maj === 20 && min >= 12);
 }
 
+/** A blob's execArgv (Node options the binary starts with) arrived in Node 24.6. */
+function hasSeaExecArgv(version) {
+  const [maj, min] = version.split('.').map(Number);
+  return maj > 24 || (maj === 24 && min >= 6);
+}
+
 /** Makes node-pty take its addon from the binary and leaves out its Windows half. */
 function nodePtyPlugin() {
   const ptyLib = join(root, 'node_modules', 'node-pty', 'lib');
@@ -389,6 +395,9 @@ function makeBlob(arch, node, bundleInfo, work, { codeCache }) {
     useCodeCache: codeCache,
   };
   if (Object.keys(bundleInfo.assets).length) config.assets = bundleInfo.assets;
+  // the daemon's V8 flags from the first instruction (src/daemon/lifecycle.ts
+  // sets them at run time where Node cannot, which does less)
+  if (hasSeaExecArgv(node.version)) config.execArgv = JSON.parse(readFileSync(join(root, 'src/daemon/v8-flags.json'), 'utf8'));
   const cfgFile = join(work, 'sea-config.json');
   writeFileSync(cfgFile, JSON.stringify(config, null, 2) + '\n');
   rmSync(blob, { force: true });

@@ -2,7 +2,10 @@
 // printing ratios against the targets of issue #3.
 //
 //   npm run build && node build/js/bench/daemon/run.js [--only start,restart,throughput,idle,memory] [--quick]
-//        [--node-flags='--max-semi-space-size=1']
+//        [--node-flags='--max-semi-space-size=1'] [--binary=dist/tsv-linux-x64]
+//
+// --binary runs a standalone binary from `make dist` (the Node it embeds, the
+// V8 flags it was built with) instead of this Node and build/tsv.cjs.
 //
 // Every measurement starts both daemons with -n on equivalent configs in
 // their own temp dirs; NODE_EXTRA_CA_CERTS is removed from the environment.
@@ -27,6 +30,10 @@ const want = (s: string): boolean => !only || only.includes(s);
 // e.g. --node-flags=--max-semi-space-size=1: what a packaged build would pass to V8
 const nodeFlagsArg = argv.find((a) => a.startsWith('--node-flags='));
 const nodeFlags = nodeFlagsArg ? nodeFlagsArg.slice('--node-flags='.length).split(' ').filter(Boolean) : [];
+const binaryArg = argv.find((a) => a.startsWith('--binary='));
+const binary = binaryArg ? resolve(binaryArg.slice('--binary='.length)) : null;
+/** how tsv is started: a standalone binary, or this Node with the build */
+const tsvCommand: [string, string[]] = binary ? [binary, []] : [process.execPath, [...nodeFlags, TSV]];
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const env = (): NodeJS.ProcessEnv => {
@@ -60,7 +67,7 @@ function startDaemon(impl: Impl, body: string, minfds?: number): Daemon {
   const conf = join(dir, 'supervisord.conf');
   const child =
     impl === 'tsv'
-      ? spawn(process.execPath, [...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' })
+      ? spawn(tsvCommand[0], [...tsvCommand[1], 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' })
       : spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' });
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const logPath = join(dir, 'supervisord.log');
@@ -357,9 +364,10 @@ async function benchMemory(): Promise<void> {
 
 async function main(): Promise<void> {
   if (!existsSync(SUPERVISORD)) throw new Error(`${SUPERVISORD} is required (apt-get install supervisor)`);
-  if (!existsSync(TSV)) throw new Error(`${TSV} missing: run npm run build first`);
+  if (binary ? !existsSync(binary) : !existsSync(TSV)) throw new Error(`${binary ?? TSV} missing: run ${binary ? 'make dist' : 'npm run build'} first`);
   compileHelpers();
-  console.log(`bench/daemon: tsv (node ${process.version}${nodeFlags.length ? ' ' + nodeFlags.join(' ') : ''}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}`);
+  const tsvWhat = binary ? `${binary}: ${spawnSync(binary, ['--version'], { encoding: 'utf8' }).stdout.trim()}` : `node ${process.version}${nodeFlags.length ? ' ' + nodeFlags.join(' ') : ''}`;
+  console.log(`bench/daemon: tsv (${tsvWhat}) vs ${SUPERVISORD}${quick ? ' (quick)' : ''}`);
   try {
     if (want('start')) await benchStart();
     if (want('restart')) await benchRestart();

@@ -6,6 +6,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
+import v8Flags from './v8-flags.json';
 import type { Config } from '../config/model';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
@@ -33,10 +34,12 @@ const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
 /**
  * V8 keeps up to 16 MiB semi-spaces committed; a daemon allocates little, so
  * a 1 MiB young generation cuts resident memory by a third at no visible cost.
- * Given on the command line of the daemonized process, and set at run time
- * (slightly less effective) for -n.
+ * A single executable on Node 24 starts with them (scripts/dist.mjs puts them
+ * in its build configuration); under plain node they go on the command line
+ * of the daemonized process; otherwise (-n) they are set at run time, where
+ * V8 has sized its heap already and they do less.
  */
-const V8_FLAGS = ['--max-semi-space-size=1'];
+const V8_FLAGS: readonly string[] = v8Flags;
 
 /** What the RPC layer gets for each run of the daemon. */
 export interface DaemonContext {
@@ -438,7 +441,8 @@ function daemonizeAndWait(): Promise<number> {
     // selfCommand: in a single executable argv[1] is not a script but the name it was started as.
     const self = selfCommand();
     // under plain node the V8 flags go on the daemon's command line (a single
-    // executable gets them from its own build configuration)
+    // executable on Node 24 starts with them; armv7l's Node 20 build can
+    // only set them at run time)
     const v8 = self.args.length ? V8_FLAGS.filter((f) => !process.execArgv.some((a) => a.startsWith(f.split('=')[0]))) : [];
     const child = spawn(self.file, [...v8, ...self.args, ...process.argv.slice(2)], {
       argv0: self.argv0,
