@@ -60,6 +60,22 @@ for (const arch of distArches()) {
     assert.equal(r.stdout, `tsv ${pkgVersion} (node v${pinnedNodeVersion(arch)}, ${arch})\n`);
   });
 
+  t("starts with the daemon's V8 flags where its Node takes them from the build (24.6 on), and without where it cannot", () => {
+    withTmp((dir) => {
+      // a preload through NODE_OPTIONS sees the Node options the binary started with
+      const probe = join(dir, 'probe.js');
+      writeFileSync(probe, 'process.stderr.write("execArgv " + JSON.stringify(process.execArgv) + "\\n");\n');
+      const r = runDist(arch, bin, ['--version'], { env: { ...cleanEnv(), NODE_OPTIONS: `--require ${probe}` } });
+      assert.equal(r.status, 0, r.stderr);
+      const [maj, min] = pinnedNodeVersion(arch).split('.').map(Number) as [number, number];
+      const flags = JSON.parse(readFileSync(join(root, 'src/daemon/v8-flags.json'), 'utf8')) as string[];
+      const want = maj > 24 || (maj === 24 && min >= 6) ? flags : [];
+      const line = r.stderr.split('\n').find((l) => l.startsWith('execArgv '));
+      assert.ok(line, `the probe did not run: ${r.stderr}`);
+      assert.deepEqual(JSON.parse(line.slice('execArgv '.length)), want);
+    });
+  });
+
   t('answers as supervisord, supervisorctl and echo_supervisord_conf through links, by path and by PATH lookup', () => {
     withTmp((dir) => {
       const sample = runDist(arch, bin, ['config', 'sample']);
