@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // The same process-tree kill the tests use, so no program is orphaned.
 import { killTree } from '../../test/helpers/daemon-cli';
+import { tracked } from '../common/children';
 
 const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
 const TSV = join(ROOT, 'build', 'tsv.cjs');
@@ -67,8 +68,8 @@ function startDaemon(impl: Impl, body: string, minfds?: number): Daemon {
   const conf = join(dir, 'supervisord.conf');
   const child =
     impl === 'tsv'
-      ? spawn(tsvCommand[0], [...tsvCommand[1], 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' })
-      : spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' });
+      ? tracked(spawn(tsvCommand[0], [...tsvCommand[1], 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' }))
+      : tracked(spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' }));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const logPath = join(dir, 'supervisord.log');
   return {

@@ -29,6 +29,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 // The same process-tree kill the tests use, so no program is orphaned.
 import { killTree } from '../../test/helpers/daemon-cli';
+import { tracked } from '../common/children';
 import { RpcClient } from '../../src/rpc/client';
 import type { XmlRpcValue } from '../../src/rpc/xmlrpc';
 
@@ -121,7 +122,7 @@ async function measure(impl: Impl, listenerCmd: string, programs: number, place:
   );
   const argv0 = impl === 'tsv' ? [process.execPath, ...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf] : [SUPERVISORD, '-n', '-s', '-c', conf];
   const full = daemonCpu === null ? argv0 : ['taskset', '-c', String(daemonCpu), ...argv0];
-  const child: ChildProcess = spawn(full[0] as string, full.slice(1), { env: env(), stdio: 'ignore', cwd: dir });
+  const child: ChildProcess = tracked(spawn(full[0] as string, full.slice(1), { env: env(), stdio: 'ignore', cwd: dir }));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   const rpc = new RpcClient({ serverurl: `unix://${dir}/s.sock` });
   try {
@@ -256,8 +257,8 @@ async function latency(impl: Impl, n: number): Promise<number[]> {
   );
   const child: ChildProcess =
     impl === 'tsv'
-      ? spawn(process.execPath, [...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore', cwd: dir })
-      : spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' });
+      ? tracked(spawn(process.execPath, [...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore', cwd: dir }))
+      : tracked(spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' }));
   const exited = new Promise<void>((r) => child.on('exit', () => r()));
   try {
     const stampsFile = join(dir, 'stamps');
