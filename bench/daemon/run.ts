@@ -115,12 +115,13 @@ function ctxtSwitches(pid: number): number {
   return total;
 }
 
-function memKb(pid: number): { rss: number; pss: number } {
+function memKb(pid: number): { rss: number; pss: number; anon: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const rss = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
   const pss = Number(/^Pss:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
-  return { rss, pss };
+  const anon = Number(/^Anonymous:\s+(\d+)/m.exec(rollup)?.[1] ?? 0);
+  return { rss, pss, anon };
 }
 
 function logTimeMs(line: string): number {
@@ -338,7 +339,7 @@ async function benchMemory(): Promise<void> {
   const sizes = quick ? [0, 100] : [0, 100, 1000];
   const settle = quick ? 15 : 45;
   console.log(`\n[memory] RSS and PSS of the daemon with ${sizes.join(', ')} programs, all daemons at once, after ${settle} s of rest`);
-  const res: Record<Impl, Record<number, { rss: number; pss: number }>> = { tsv: {}, supervisord: {} };
+  const res: Record<Impl, Record<number, { rss: number; pss: number; anon: number }>> = { tsv: {}, supervisord: {} };
   const ds: [Impl, number, Daemon][] = [];
   try {
     for (const n of sizes) {
@@ -357,10 +358,15 @@ async function benchMemory(): Promise<void> {
   for (const n of sizes) {
     row(`RSS with ${n} programs`, res.tsv[n].rss / 1024, res.supervisord[n].rss / 1024, 'MiB', "<= supervisord's", res.tsv[n].rss <= res.supervisord[n].rss);
     row(`PSS with ${n} programs`, res.tsv[n].pss / 1024, res.supervisord[n].pss / 1024, 'MiB');
+    // the daemon's own memory; the rest of RSS is executable and library pages, which this VM's
+    // reclaim (DAMON) unmaps from idle processes now and then, moving RSS by several MiB
+    row(`anonymous memory with ${n} programs`, res.tsv[n].anon / 1024, res.supervisord[n].anon / 1024, 'MiB');
   }
   const top = sizes[sizes.length - 1];
   const marg = (impl: Impl): number => (res[impl][top].rss - res[impl][0].rss) / top;
   row(`RSS per program (0 -> ${top})`, marg('tsv'), marg('supervisord'), 'KiB');
+  const margAnon = (impl: Impl): number => (res[impl][top].anon - res[impl][0].anon) / top;
+  row(`anonymous memory per program (0 -> ${top})`, margAnon('tsv'), margAnon('supervisord'), 'KiB');
 }
 
 async function main(): Promise<void> {
