@@ -74,8 +74,7 @@ export class Subprocess {
   /** callbacks waiting for the next state change (RPC waits) */
   private waiters: (() => void)[] = [];
   private envCache: string[] | null = null;
-  /** pipes paused for a moment to batch small writes (see watchPipe) */
-  /** a pipe emptied by a timer meanwhile (watchPipe), made on first use: most programs never need one */
+  /** pipes paused for a moment to batch small writes (see watchPipe); made on first use, most programs never need it */
   private batchTimers: Map<ReadableWatch, NodeJS.Timeout> | null = null;
   /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
   private listener: ((data: Buffer) => void) | null = null;

@@ -536,8 +536,6 @@ static napi_value CloseInherited(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/* After daemonizing: stdin, stdout and stderr become /dev/null (as in
- * Supervisor's _daemonize), so the foreground parent can go away. */
 /*
  * trimMemory(): malloc_trim(0) where the C library is glibc. Its arenas keep
  * pages that V8's GC threads and the spawn path have freed; this hands the
@@ -555,6 +553,8 @@ static napi_value TrimMemory(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* After daemonizing: stdin, stdout and stderr become /dev/null (as in
+ * Supervisor's _daemonize), so the foreground parent can go away. */
 static napi_value DevnullStdio(napi_env env, napi_callback_info info) {
   (void)info;
   int fd = open("/dev/null", O_RDWR);
