@@ -53,6 +53,29 @@ autostart=false
 programs=a1,a2
 priority=50
 
+[program:lags]
+command=/bin/sh -c "trap 'sleep 1.5; exit 0' TERM; while :; do /bin/sleep 1 & wait; done"
+startsecs=0
+autostart=false
+
+[program:lingers]
+command=/bin/sh -c "trap 'sleep 0.6; exit 0' TERM; while :; do /bin/sleep 1 & wait; done"
+startsecs=0
+autostart=false
+
+[program:pauses]
+command=/bin/sh -c "trap 'sleep 0.3; exit 0' TERM; while :; do /bin/sleep 1 & wait; done"
+startsecs=0
+autostart=false
+
+[program:quits]
+command=/bin/sleep 100000
+startsecs=0
+autostart=false
+
+[group:order]
+programs=lags,lingers,pauses,quits
+
 [program:multi]
 command=/bin/sleep 100000
 process_name=%(program_name)s_%(process_num)d
@@ -128,6 +151,18 @@ async function sameFault(code: number, method: string, ...params: XmlRpcValue[])
   assert.ok('fault' in a && a.fault[0] === code, `${method}: expected fault ${code}, got ${JSON.stringify(a)}`);
 }
 
+/**
+ * Same call on both, group results compared as a set: processes stopped
+ * together finish in an order that depends on the scheduler, in both
+ * daemons (supervisord lists each in the poll that finds it stopped).
+ */
+async function sameUnordered(method: string, ...params: XmlRpcValue[]): Promise<void> {
+  const [a, b] = await call(method, ...params);
+  const byName = (o: Outcome): Outcome =>
+    'ok' in o && Array.isArray(o.ok) ? { ok: [...o.ok].sort((x, y) => String((x as { name: string }).name).localeCompare(String((y as { name: string }).name))) } : o;
+  assert.deepEqual(byName(b), byName(a), `${method}(${JSON.stringify(params)})`);
+}
+
 async function shapes(method: string, ...params: XmlRpcValue[]): Promise<void> {
   const [a, b] = await Promise.all(both.map((d) => d.rpc.call(method, params)));
   assert.deepEqual(shape(b as XmlRpcValue), shape(a as XmlRpcValue), method);
@@ -170,10 +205,20 @@ test('struct keys and types: getState, getProcessInfo, getAllProcessInfo, getAll
   await shapes('supervisor.getPID');
 });
 
+test('group stop results as supervisord polls them: once a second, each poll in process order', { skip }, async () => {
+  await same('supervisor.startProcessGroup', 'order');
+  await settledBoth();
+  const out = await same('supervisor.stopProcessGroup', 'order');
+  // quits stops at once, pauses after 0.3 s, lingers after 0.6 s: the poll a second after the
+  // call finds the three and lists them in process order (their exits do not wake supervisord's
+  // loop); lags (1.5 s) waits for the poll after that
+  assert.deepEqual('ok' in out ? (out.ok as { name: string }[]).map((r) => r.name) : out, ['lingers', 'pauses', 'quits', 'lags']);
+});
+
 test('result structs of group operations', { skip }, async () => {
   await same('supervisor.startProcessGroup', 'grp');
   await settledBoth();
-  await same('supervisor.stopProcessGroup', 'grp');
+  await sameUnordered('supervisor.stopProcessGroup', 'grp');
   await same('supervisor.startProcess', 'grp:*');
   await same('supervisor.signalProcessGroup', 'grp', 'CONT');
   await same('supervisor.signalProcess', 'grp:*', 'NOPE');

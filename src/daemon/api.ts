@@ -60,6 +60,8 @@ export interface EngineHost {
 }
 
 const INT32_MAX = 2 ** 31 - 1;
+// supervisord's main loop: select() with a 1 s timeout, where deferred RPC answers are polled
+const SELECT_TIMEOUT_MS = 1000;
 const cap = (n: number): number => Math.min(Math.floor(n), INT32_MAX);
 
 /** rpcinterface split_namespec */
@@ -460,13 +462,15 @@ export class EngineApi {
   }
 
   /**
-   * make_allfunc: every matching process at once. Supervisor lists the
-   * processes answered at once first (in process order), then the waiting
-   * ones as its 50 ms polls find them done, each poll in process order. Same
-   * here: immediate answers first in process order, then the waits in
-   * completion order, those ending within 50 ms of each other in process
-   * order. (The answer is not delayed: it goes out as soon as the last
-   * process is done.)
+   * make_allfunc: every matching process at once. Supervisor answers the
+   * processes done at once first (in process order), then collects the
+   * waiting ones in polls, each poll in process order. It polls a pending
+   * answer when its main loop comes round, and a child's exit does not
+   * bring it round (Python restarts the interrupted select): in a daemon
+   * with nothing else to do, that is once a second after the call. Same
+   * here: the waits are listed by the second after the call in which they
+   * ended, in process order within one. (The answer is not delayed: it goes
+   * out as soon as the last process is done.)
    */
   private async allFunc(
     procs: [ProcessGroup, Subprocess][],
@@ -477,17 +481,10 @@ export class EngineApi {
     const result = (g: ProcessGroup, p: Subprocess, e?: SupervisorFault): ProcessResult =>
       e ? { name: p.name, group: g.name, status: e.code, description: e.text } : { name: p.name, group: g.name, status: Faults.SUCCESS, description: 'OK' };
     const waits: Promise<void>[] = [];
-    const ready = new Map<number, ProcessResult>();
-    let window: NodeJS.Timeout | null = null;
-    const flush = (): void => {
-      if (window) clearTimeout(window);
-      window = null;
-      for (const i of [...ready.keys()].sort((a, b) => a - b)) results.push(ready.get(i) as ProcessResult);
-      ready.clear();
-    };
-    const settle = (i: number, r: ProcessResult): void => {
-      ready.set(i, r);
-      window ??= setTimeout(flush, 50);
+    const called = performance.now();
+    const ended: { poll: number; order: number; result: ProcessResult }[] = [];
+    const settle = (order: number, r: ProcessResult): void => {
+      ended.push({ poll: Math.floor((performance.now() - called) / SELECT_TIMEOUT_MS), order, result: r });
     };
     procs.forEach(([g, p], i) => {
       if (!predicate(p)) return;
@@ -516,7 +513,8 @@ export class EngineApi {
       );
     });
     await Promise.all(waits);
-    flush();
+    ended.sort((x, y) => x.poll - y.poll || x.order - y.order);
+    for (const e of ended) results.push(e.result);
     return results;
   }
 
