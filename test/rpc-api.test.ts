@@ -10,6 +10,19 @@ import { RpcClient } from '../src/rpc/client';
 import type { XmlRpcValue } from '../src/rpc/xmlrpc';
 import { outcome, normalizedOutcome, settled, shape, startPair, type Daemon, type Outcome } from './helpers/rpc-daemons';
 
+// group 'order': programs that take this long (s) to stop after SIGTERM
+const STOP_TIMES: [string, number][] = [
+  ['lags', 1.5],
+  ['lingers', 0.6],
+  ['pauses', 0.3],
+  ['quits', 0.1],
+];
+const ORDER_GROUP =
+  STOP_TIMES.map(
+    ([name, secs]) =>
+      `[program:${name}]\ncommand=/bin/sh -c "trap 'sleep ${secs}; exit 0' TERM; while :; do /bin/sleep 1 & wait; done"\nstartsecs=0\nautostart=false\n\n`,
+  ).join('') + `[group:order]\nprograms=${STOP_TIMES.map(([name]) => name).join(',')}\n`;
+
 const PROGRAMS = `
 [program:sleeper]
 command=/bin/sleep 100000
@@ -53,29 +66,7 @@ autostart=false
 programs=a1,a2
 priority=50
 
-[program:lags]
-command=/bin/sh -c "trap 'sleep 1.5; exit 0' TERM; while :; do /bin/sleep 1 & wait; done"
-startsecs=0
-autostart=false
-
-[program:lingers]
-command=/bin/sh -c "trap 'sleep 0.6; exit 0' TERM; while :; do /bin/sleep 1 & wait; done"
-startsecs=0
-autostart=false
-
-[program:pauses]
-command=/bin/sh -c "trap 'sleep 0.3; exit 0' TERM; while :; do /bin/sleep 1 & wait; done"
-startsecs=0
-autostart=false
-
-[program:quits]
-command=/bin/sh -c "trap 'sleep 0.1; exit 0' TERM; while :; do /bin/sleep 1 & wait; done"
-startsecs=0
-autostart=false
-
-[group:order]
-programs=lags,lingers,pauses,quits
-
+${ORDER_GROUP}
 [program:multi]
 command=/bin/sleep 100000
 process_name=%(program_name)s_%(process_num)d
