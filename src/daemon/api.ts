@@ -60,7 +60,9 @@ export interface EngineHost {
 }
 
 const INT32_MAX = 2 ** 31 - 1;
-// supervisord's main loop: select() with a 1 s timeout, where deferred RPC answers are polled
+// supervisord polls a deferred RPC answer at most every 50 ms (the callback's delay), when its
+// main loop wakes up: on I/O or after select()'s 1 s timeout
+const POLL_INTERVAL_MS = 50;
 const SELECT_TIMEOUT_MS = 1000;
 const cap = (n: number): number => Math.min(Math.floor(n), INT32_MAX);
 
@@ -465,12 +467,13 @@ export class EngineApi {
    * make_allfunc: every matching process at once. Supervisor answers the
    * processes done at once first (in process order), then collects the
    * waiting ones in polls, each poll in process order. It polls a pending
-   * answer when its main loop comes round, and a child's exit does not
-   * bring it round (Python restarts the interrupted select): in a daemon
-   * with nothing else to do, that is once a second after the call. Same
-   * here: the waits are listed by the second after the call in which they
-   * ended, in process order within one. (The answer is not delayed: it goes
-   * out as soon as the last process is done.)
+   * answer when its main loop wakes up at least 50 ms after the previous
+   * poll (the first one being the call itself). What wakes it is I/O, not
+   * signals (Python restarts the interrupted select): a child's pipes
+   * closing as it exits, or the 1 s select timeout. Modelled here with each
+   * exit as a wake-up: one within 50 ms of the previous poll waits for the
+   * next exit, or the timeout. (The answer is not delayed: it goes out as
+   * soon as the last process is done.)
    */
   private async allFunc(
     procs: [ProcessGroup, Subprocess][],
@@ -481,10 +484,22 @@ export class EngineApi {
     const result = (g: ProcessGroup, p: Subprocess, e?: SupervisorFault): ProcessResult =>
       e ? { name: p.name, group: g.name, status: e.code, description: e.text } : { name: p.name, group: g.name, status: Faults.SUCCESS, description: 'OK' };
     const waits: Promise<void>[] = [];
-    const called = performance.now();
-    const ended: { poll: number; order: number; result: ProcessResult }[] = [];
+    const found = new Map<number, ProcessResult>();
+    let lastPoll = performance.now();
+    let timeout: NodeJS.Timeout | null = null;
+    const poll = (): void => {
+      if (timeout) clearTimeout(timeout);
+      timeout = null;
+      lastPoll = performance.now();
+      for (const i of [...found.keys()].sort((a, b) => a - b)) results.push(found.get(i) as ProcessResult);
+      found.clear();
+    };
     const settle = (order: number, r: ProcessResult): void => {
-      ended.push({ poll: Math.floor((performance.now() - called) / SELECT_TIMEOUT_MS), order, result: r });
+      found.set(order, r);
+      if (performance.now() - lastPoll >= POLL_INTERVAL_MS) return poll();
+      // woken too soon after the last poll: the next wake-up polls, at the latest the select timeout
+      if (timeout) clearTimeout(timeout);
+      timeout = setTimeout(poll, SELECT_TIMEOUT_MS);
     };
     procs.forEach(([g, p], i) => {
       if (!predicate(p)) return;
@@ -513,8 +528,7 @@ export class EngineApi {
       );
     });
     await Promise.all(waits);
-    ended.sort((x, y) => x.poll - y.poll || x.order - y.order);
-    for (const e of ended) results.push(e.result);
+    poll();
     return results;
   }
 
