@@ -25,7 +25,6 @@ import { loadNative, nativeLoadError, requireNative } from './native';
 import { SupervisorState } from './states';
 import { serveRpc } from '../rpc/serve';
 import { selfCommand } from '../native/sea';
-import { trimAfterFullGc } from './malloc-trim';
 
 /** The Supervisor version tsv answers as (supervisord -v, getSupervisorVersion). */
 export const SUPERVISOR_VERSION = '4.2.5';
@@ -519,7 +518,6 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
     process.stdout.on('error', () => {});
     process.stderr.on('error', () => {});
     signalRouter.install();
-    const stopTrimming = trimAfterFullGc();
     try {
       for (;;) {
         const mood = await runOnce(st);
@@ -527,7 +525,6 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
         if (mood < SupervisorState.RESTARTING) break;
       }
     } finally {
-      stopTrimming();
       signalRouter.uninstall();
     }
     return 0;

@@ -50,8 +50,6 @@ export interface NativeAddon {
   getrlimit(res: 'NOFILE' | 'NPROC'): [number, number];
   setrlimit(res: 'NOFILE' | 'NPROC', soft: number, hard: number): void;
   closeInherited(lowfd: number): number;
-  /** malloc_trim(0) under glibc: 1 if memory went back to the system, else 0 */
-  trimMemory(): number;
   /** point fds 0, 1, 2 at /dev/null */
   devnullStdio(): void;
   /** a bound, listening, close-on-exec socket's fd; throws with Python's error text */

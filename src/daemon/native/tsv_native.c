@@ -22,9 +22,6 @@
 #include <string.h>
 #include <sched.h>
 #include <netdb.h>
-#ifdef __GLIBC__
-#include <malloc.h>
-#endif
 #include <netinet/in.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -536,23 +533,6 @@ static napi_value CloseInherited(napi_env env, napi_callback_info info) {
   return out;
 }
 
-/*
- * trimMemory(): malloc_trim(0) where the C library is glibc. Its arenas keep
- * pages that V8's GC threads and the spawn path have freed; this hands the
- * whole free pages back. Returns 1 if memory was released, 0 if none was (or
- * not glibc).
- */
-static napi_value TrimMemory(napi_env env, napi_callback_info info) {
-  (void)info;
-  int r = 0;
-#ifdef __GLIBC__
-  r = malloc_trim(0);
-#endif
-  napi_value out;
-  napi_create_int32(env, r, &out);
-  return out;
-}
-
 /* After daemonizing: stdin, stdout and stderr become /dev/null (as in
  * Supervisor's _daemonize), so the foreground parent can go away. */
 static napi_value DevnullStdio(napi_env env, napi_callback_info info) {
@@ -985,7 +965,6 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"getrlimit", NULL, GetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"setrlimit", NULL, SetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
-    {"trimMemory", NULL, TrimMemory, NULL, NULL, NULL, napi_default, NULL},
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
     {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
     {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
