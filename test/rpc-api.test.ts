@@ -10,21 +10,6 @@ import { RpcClient } from '../src/rpc/client';
 import type { XmlRpcValue } from '../src/rpc/xmlrpc';
 import { outcome, normalizedOutcome, settled, shape, startPair, type Daemon, type Outcome } from './helpers/rpc-daemons';
 
-// group 'order': programs that take this long (s) to stop after SIGTERM. Each exit closes the
-// program's pipes, which is what wakes supervisord's loop (a shell's background child holding
-// them open would leave it to the 1 s select timeout). startsecs=1: RUNNING means the handler is in.
-const STOP_TIMES: [string, number][] = [
-  ['lags', 1.5],
-  ['lingers', 0.6],
-  ['pauses', 0.3],
-  ['quits', 0.1],
-];
-const ORDER_GROUP =
-  STOP_TIMES.map(
-    ([name, secs]) =>
-      `[program:${name}]\ncommand=/usr/bin/python3 -c "import signal, sys, time; signal.signal(signal.SIGTERM, lambda *_: (time.sleep(${secs}), sys.exit(0))); time.sleep(100000)"\nstartsecs=1\nautostart=false\n\n`,
-  ).join('') + `[group:order]\nprograms=${STOP_TIMES.map(([name]) => name).join(',')}\n`;
-
 const PROGRAMS = `
 [program:sleeper]
 command=/bin/sleep 100000
@@ -68,7 +53,6 @@ autostart=false
 programs=a1,a2
 priority=50
 
-${ORDER_GROUP}
 [program:multi]
 command=/bin/sleep 100000
 process_name=%(program_name)s_%(process_num)d
@@ -145,9 +129,10 @@ async function sameFault(code: number, method: string, ...params: XmlRpcValue[])
 }
 
 /**
- * Same call on both, group results compared as a set: processes stopped
- * together finish in an order that depends on the scheduler, in both
- * daemons (supervisord lists each in the poll that finds it stopped).
+ * Same call on both, group results compared as a set: supervisord lists
+ * each process in the poll that finds it stopped, and whether the poll made
+ * during the call itself already finds one of two stopped together depends
+ * on the scheduler (CI saw a2 before a1 once).
  */
 async function sameUnordered(method: string, ...params: XmlRpcValue[]): Promise<void> {
   const [a, b] = await call(method, ...params);
@@ -196,14 +181,6 @@ test('struct keys and types: getState, getProcessInfo, getAllProcessInfo, getAll
   await same('supervisor.getVersion');
   await same('supervisor.getIdentification');
   await shapes('supervisor.getPID');
-});
-
-test('group stop results in the order the processes stopped, not process order', { skip }, async () => {
-  await same('supervisor.startProcessGroup', 'order');
-  await settledBoth();
-  const out = await same('supervisor.stopProcessGroup', 'order');
-  // each exit wakes supervisord's loop, which polls the answer: one entry per poll
-  assert.deepEqual('ok' in out ? (out.ok as { name: string }[]).map((r) => r.name) : out, ['quits', 'pauses', 'lingers', 'lags']);
 });
 
 test('result structs of group operations', { skip }, async () => {

@@ -60,10 +60,6 @@ export interface EngineHost {
 }
 
 const INT32_MAX = 2 ** 31 - 1;
-// supervisord polls a deferred RPC answer at most every 50 ms (the callback's delay), when its
-// main loop wakes up: on I/O or after select()'s 1 s timeout
-const POLL_INTERVAL_MS = 50;
-const SELECT_TIMEOUT_MS = 1000;
 const cap = (n: number): number => Math.min(Math.floor(n), INT32_MAX);
 
 /** rpcinterface split_namespec */
@@ -464,16 +460,13 @@ export class EngineApi {
   }
 
   /**
-   * make_allfunc: every matching process at once. Supervisor answers the
-   * processes done at once first (in process order), then collects the
-   * waiting ones in polls, each poll in process order. It polls a pending
-   * answer when its main loop wakes up at least 50 ms after the previous
-   * poll (the first one being the call itself). What wakes it is I/O, not
-   * signals (Python restarts the interrupted select): a child's pipes
-   * closing as it exits, or the 1 s select timeout. Modelled here with each
-   * exit as a wake-up: one within 50 ms of the previous poll waits for the
-   * next exit, or the timeout. (The answer is not delayed: it goes out as
-   * soon as the last process is done.)
+   * make_allfunc: every matching process at once. Supervisor lists the
+   * processes answered at once first (in process order), then the waiting
+   * ones as its 50 ms polls find them done, each poll in process order. Same
+   * here: immediate answers first in process order, then the waits in
+   * completion order, those ending within 50 ms of each other in process
+   * order. (The answer is not delayed: it goes out as soon as the last
+   * process is done.)
    */
   private async allFunc(
     procs: [ProcessGroup, Subprocess][],
@@ -484,22 +477,17 @@ export class EngineApi {
     const result = (g: ProcessGroup, p: Subprocess, e?: SupervisorFault): ProcessResult =>
       e ? { name: p.name, group: g.name, status: e.code, description: e.text } : { name: p.name, group: g.name, status: Faults.SUCCESS, description: 'OK' };
     const waits: Promise<void>[] = [];
-    const found = new Map<number, ProcessResult>();
-    let lastPoll = performance.now();
-    let timeout: NodeJS.Timeout | null = null;
-    const poll = (): void => {
-      if (timeout) clearTimeout(timeout);
-      timeout = null;
-      lastPoll = performance.now();
-      for (const i of [...found.keys()].sort((a, b) => a - b)) results.push(found.get(i) as ProcessResult);
-      found.clear();
+    const ready = new Map<number, ProcessResult>();
+    let window: NodeJS.Timeout | null = null;
+    const flush = (): void => {
+      if (window) clearTimeout(window);
+      window = null;
+      for (const i of [...ready.keys()].sort((a, b) => a - b)) results.push(ready.get(i) as ProcessResult);
+      ready.clear();
     };
-    const settle = (order: number, r: ProcessResult): void => {
-      found.set(order, r);
-      if (performance.now() - lastPoll >= POLL_INTERVAL_MS) return poll();
-      // woken too soon after the last poll: the next wake-up polls, at the latest the select timeout
-      if (timeout) clearTimeout(timeout);
-      timeout = setTimeout(poll, SELECT_TIMEOUT_MS);
+    const settle = (i: number, r: ProcessResult): void => {
+      ready.set(i, r);
+      window ??= setTimeout(flush, 50);
     };
     procs.forEach(([g, p], i) => {
       if (!predicate(p)) return;
@@ -528,7 +516,7 @@ export class EngineApi {
       );
     });
     await Promise.all(waits);
-    poll();
+    flush();
     return results;
   }
 
