@@ -3,6 +3,7 @@
 // away): its finally blocks do not run then, and the daemons, their
 // listeners and their programs would stay behind.
 import type { ChildProcess } from 'node:child_process';
+import { constants } from 'node:os';
 import { killTree } from '../../test/helpers/daemon-cli';
 
 const live = new Set<number>();
@@ -19,7 +20,7 @@ function install(): void {
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
     process.on(sig, () => {
       stopAll();
-      process.exit(128 + ({ SIGHUP: 1, SIGINT: 2, SIGTERM: 15 } as const)[sig]);
+      process.exit(128 + constants.signals[sig]);
     });
   }
   // `| head` closing the pipe: the next write fails with EPIPE

@@ -99,6 +99,25 @@ function pinned(cmd: string, cpu: number | null): string {
   return cpu === null ? cmd : `taskset -c ${cpu} ${cmd}`;
 }
 
+/** Either daemon in the foreground on conf, as both are run here. */
+function daemonCommand(impl: Impl, conf: string): string[] {
+  return impl === 'tsv' ? [process.execPath, ...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf] : [SUPERVISORD, '-n', '-s', '-c', conf];
+}
+
+function startDaemon(argv: string[], dir: string): { child: ChildProcess; exited: Promise<void> } {
+  const child = tracked(spawn(argv[0] as string, argv.slice(1), { env: env(), stdio: 'ignore', cwd: dir }));
+  return { child, exited: new Promise<void>((r) => child.on('exit', () => r())) };
+}
+
+/** TERM, then its whole process tree killed if it has not exited within graceMs; its directory removed. */
+async function stopDaemon(child: ChildProcess, exited: Promise<void>, dir: string, graceMs: number): Promise<void> {
+  if (child.exitCode === null) child.kill('SIGTERM');
+  const t = setTimeout(() => killTree(child.pid as number), graceMs);
+  await exited;
+  clearTimeout(t);
+  rmSync(dir, { recursive: true, force: true });
+}
+
 /** The [supervisord], socket and RPC sections both daemons run with, in `dir`. */
 function daemonConfig(dir: string): string {
   return (
@@ -120,10 +139,8 @@ async function measure(impl: Impl, listenerCmd: string, programs: number, place:
       'stdout_logfile=NONE\nstderr_logfile=NONE\n' +
       (programs ? `[program:idle]\ncommand=sleep 1000\nprocess_name=idle%(process_num)d\nnumprocs=${programs}\nstdout_logfile=NONE\nstderr_logfile=NONE\n` : ''),
   );
-  const argv0 = impl === 'tsv' ? [process.execPath, ...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf] : [SUPERVISORD, '-n', '-s', '-c', conf];
-  const full = daemonCpu === null ? argv0 : ['taskset', '-c', String(daemonCpu), ...argv0];
-  const child: ChildProcess = tracked(spawn(full[0] as string, full.slice(1), { env: env(), stdio: 'ignore', cwd: dir }));
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const argv0 = daemonCommand(impl, conf);
+  const { child, exited } = startDaemon(daemonCpu === null ? argv0 : ['taskset', '-c', String(daemonCpu), ...argv0], dir);
   const rpc = new RpcClient({ serverurl: `unix://${dir}/s.sock` });
   try {
     await until(
@@ -158,11 +175,7 @@ async function measure(impl: Impl, listenerCmd: string, programs: number, place:
     return { events, seconds, serialErrors: errors, cpuMs: user + sys, sysMs: sys };
   } finally {
     rpc.close();
-    if (child.exitCode === null) child.kill('SIGTERM');
-    const t = setTimeout(() => killTree(child.pid as number), 20000);
-    await exited;
-    clearTimeout(t);
-    rmSync(dir, { recursive: true, force: true });
+    await stopDaemon(child, exited, dir, 20000);
   }
 }
 
@@ -255,11 +268,7 @@ async function latency(impl: Impl, n: number): Promise<number[]> {
       `[eventlistener:stamp]\ncommand=${PY} ${join(ROOT, 'bench', 'events', 'helpers', 'stamp.py')} ${dir}/stamps\nevents=PROCESS_STATE_RUNNING\n` +
       Array.from({ length: n }, (_, i) => `[program:p${i + 1}]\ncommand=sleep 1000\nstartsecs=${2 * i + 3}\n`).join(''),
   );
-  const child: ChildProcess =
-    impl === 'tsv'
-      ? tracked(spawn(process.execPath, [...nodeFlags, TSV, 'daemon', '-n', '-s', '-c', conf], { env: env(), stdio: 'ignore', cwd: dir }))
-      : tracked(spawn(SUPERVISORD, ['-n', '-s', '-c', conf], { env: env(), stdio: 'ignore' }));
-  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const { child, exited } = startDaemon(daemonCommand(impl, conf), dir);
   try {
     const stampsFile = join(dir, 'stamps');
     const read = (): string[] => (existsSync(stampsFile) ? readFileSync(stampsFile, 'utf8').trim().split('\n').filter((l) => / processname:p\d+$/.test(l)) : []);
@@ -274,11 +283,7 @@ async function latency(impl: Impl, n: number): Promise<number[]> {
     }
     return out;
   } finally {
-    if (child.exitCode === null) child.kill('SIGTERM');
-    const t = setTimeout(() => killTree(child.pid as number), 30000);
-    await exited;
-    clearTimeout(t);
-    rmSync(dir, { recursive: true, force: true });
+    await stopDaemon(child, exited, dir, 30000);
   }
 }
 

@@ -13,7 +13,6 @@ export interface LogSink {
   close(): void;
 }
 
-
 export class FileSink implements LogSink {
   readonly file: LogFile;
   constructor(path: string, maxbytes: number, backups: number) {
