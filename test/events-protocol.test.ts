@@ -176,6 +176,26 @@ json.dump(out, sys.stdout)
   return JSON.parse(r.stdout) as string[];
 }
 
+test('listener protocol: an answer is owed from an event until the READY after its result, never for the first READY', () => {
+  const hooks = { changed: () => {}, result: () => {}, badResultLine: () => {}, reject: () => {}, forgetEvent: () => {} };
+  const p = new ListenerProtocol(hooks);
+  const owed: boolean[] = [p.awaitingReply];
+  const step = (f: () => void): void => {
+    f();
+    owed.push(p.awaitingReply);
+  };
+  step(() => p.feed(Buffer.from('READY\n')));
+  step(() => p.sent());
+  step(() => p.feed(Buffer.from('RESULT 2\n')));
+  step(() => p.feed(Buffer.from('OK')));
+  step(() => p.feed(Buffer.from('READY\n')));
+  step(() => p.sent());
+  step(() => p.feed(Buffer.from('RESULT x\n')));
+  // starting: ACKNOWLEDGED, yet nothing owed; BUSY through the result; ACKNOWLEDGED after it until READY; UNKNOWN owes nothing
+  assert.deepEqual(owed, [false, false, true, true, true, false, true, false]);
+  assert.equal(p.state, ListenerState.UNKNOWN);
+});
+
 test('payloads and envelope are byte-identical to Supervisor', { skip }, () => {
   const want = pythonPayloads();
   const got: string[] = [];
@@ -297,7 +317,7 @@ function makePool(bufferSize: number, procs: Fake[]): { pool: EventListenerPool;
 test('pool: overflow drops the oldest with an error line; rejected events go back to the front', () => {
   const a = new Fake('a');
   const { pool, log } = makePool(3, [a]);
-  const feedA = pool.attach(a);
+  const feedA = pool.attach(a).feed;
   for (let i = 0; i < 5; i++) pool.notify(makeEvent('REMOTE_COMMUNICATION', `type:t\n${i}`));
   pool.notify(makeEvent('TICK_5', 'when:5')); // not subscribed
   assert.equal(pool.buffered, 3);
@@ -315,7 +335,7 @@ test('pool: overflow drops the oldest with an error line; rejected events go bac
   pool.died(a);
   feedA(Buffer.from('garbage'));
   const b = new Fake('a');
-  const feedB = pool.attach(b);
+  const feedB = pool.attach(b).feed;
   assert.equal(pool.buffered, 2);
   void feedB;
 });
@@ -325,9 +345,9 @@ test('pool: events go to the first READY and RUNNING listener; EPIPE skips a lis
   const b = new Fake('b');
   const c = new Fake('c', ProcessState.STARTING);
   const { pool } = makePool(10, [c, a, b]);
-  const fa = pool.attach(a);
-  const fb = pool.attach(b);
-  const fc = pool.attach(c);
+  const fa = pool.attach(a).feed;
+  const fb = pool.attach(b).feed;
+  const fc = pool.attach(c).feed;
   fc(Buffer.from('READY\n'));
   fa(Buffer.from('READY\n'));
   fb(Buffer.from('READY\n'));

@@ -63,6 +63,8 @@ export interface NativeAddon {
   readInto(fd: number, buffer: Buffer): number;
   /** write(2) of buffer from offset on: bytes written or -errno (no exception for EAGAIN or EPIPE) */
   writeFrom(fd: number, buffer: Buffer, offset: number): number;
+  /** spins (no sleep, bounded) until fd is readable or hung up: the nanoseconds that took, or -1 after budgetNs */
+  awaitReadable(fd: number, budgetNs: number): number;
   /** a blocking, close-on-exec socket connected to the unix socket at `path`; throws with code = errno name */
   connectUnix(path: string): number;
   /** a libuv poll watcher: callback(status) while fd is readable or hung up, until stop() or close() */

@@ -14,6 +14,7 @@ import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from 
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure } from './spawn';
 import { decodeWaitStatus, signame, signum } from './signals';
 import { requireNative, type ReadableWatch } from './native';
+import { ReplySpin } from './reply-spin';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { constants as osConstants } from 'node:os';
 
@@ -32,7 +33,14 @@ export interface ProcessHost {
   /** run transition() on every group soon, in priority order */
   requestTransition(): void;
   /** eventlistener pools (src/events): what reads a freshly spawned listener's stdout, or null for a program */
-  listenerStdout?(proc: Subprocess): ((data: Buffer) => void) | null;
+  listenerStdout?(proc: Subprocess): ListenerStdout | null;
+}
+
+/** An event listener's stdout as its pool reads it. */
+export interface ListenerStdout {
+  feed(data: Buffer): void;
+  /** the listener owes an answer: the result of the event it was sent, or the READY after that result */
+  readonly awaitingReply: boolean;
 }
 
 const monoNow = (): number => performance.now() / 1000;
@@ -77,9 +85,9 @@ export class Subprocess {
   /** pipes paused for a moment to batch small writes (see watchPipe); made on first use, most programs never need it */
   private batchTimers: Map<ReadableWatch, NodeJS.Timeout> | null = null;
   /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
-  private listener: ((data: Buffer) => void) | null = null;
-  /** writes to the child's stdin so far (a listener was just sent an event when this moves) */
-  private stdinWrites = 0;
+  private listener: ListenerStdout | null = null;
+  /** a listener's: how long to wait, awake, for the answer it owes (made with the listener) */
+  private replySpin: ReplySpin | null = null;
   /** [fcgi-program:x]: the group's socket, held from spawn until the child is reaped */
   fcgiSocket: FcgiSocket | null = null;
   private fcgiHeld = false;
@@ -275,6 +283,7 @@ export class Subprocess {
   private openChannels(): void {
     const c = this.config;
     this.listener = this.host.listenerStdout?.(this) ?? null;
+    this.replySpin = this.listener ? new ReplySpin() : null;
     const mk = (channel: 'stdout' | 'stderr', logfile: string | null) =>
       new ChannelLog(
         {
@@ -307,6 +316,7 @@ export class Subprocess {
 
   private closeChannels(): void {
     this.listener = null;
+    this.replySpin = null;
     this.channels.stdout?.close();
     this.channels.stderr?.close();
     this.channels = { stdout: null, stderr: null };
@@ -425,21 +435,24 @@ export class Subprocess {
   }
 
   /**
-   * A listener's stdout: its reply, and when that reply brought it another
-   * event, the reply to that one too, which is often there already when the
-   * listener shares our CPU (the write woke it and it ran at once), rather
-   * than after another pass through the event loop. Bounded, so a busy pool
-   * cannot keep the loop from other work; a read that finds nothing ends it.
+   * A listener's stdout: its reply, and while the listener owes another
+   * answer (the next event its reply brought, or the READY after a result),
+   * that answer too, waited for awake for a moment (ReplySpin) rather than
+   * after another pass through the event loop. Bounded, so a busy pool
+   * cannot keep the loop from other work.
    */
   private readListener(fd: number, w: ReadableWatch): void {
-    for (let i = 0; i < LISTENER_READS_PER_WAKE && this.listener && this.pipes; i++) {
-      const sent = this.stdinWrites;
+    this.replySpin?.woke();
+    for (let i = 0; i < LISTENER_READS_PER_WAKE && this.listener && this.replySpin && this.pipes; i++) {
       const { moved, done } = this.pump(fd, 'stdout', PUMP_PER_WAKE);
       if (done) {
         w.stop();
         return;
       }
-      if (moved === 0 || this.stdinWrites === sent) return;
+      if (!this.listener?.awaitingReply) return;
+      // Sharing our CPU, the listener has mostly answered by the next read
+      // already (the write woke it and it ran at once): wait only when that read finds nothing.
+      if (moved === 0 && !this.replySpin?.await(fd)) return;
     }
   }
 
@@ -458,7 +471,7 @@ export class Subprocess {
   }
 
   private feed(channel: 'stdout' | 'stderr', data: Buffer): void {
-    if (channel === 'stdout' && this.listener) this.listener(data);
+    if (channel === 'stdout' && this.listener) this.listener.feed(data);
     this.channels[channel]?.feed(data);
   }
 
@@ -496,7 +509,6 @@ export class Subprocess {
       p.stdin.write(chars);
       return;
     }
-    this.stdinWrites++;
     const native = requireNative();
     let off = 0;
     while (off < chars.length) {

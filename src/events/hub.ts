@@ -10,6 +10,7 @@
 import type { EventTypeName } from '../config/model';
 import type { Supervisor } from '../daemon/supervisor';
 import type { ProcessOutput, ProcessStateChange } from '../daemon/events';
+import type { ListenerStdout } from '../daemon/process';
 import { ProcessState, processStateName } from '../daemon/states';
 import { Deque } from './deque';
 import {
@@ -117,7 +118,7 @@ export class EventHub {
    * Subprocess hook: a process of an eventlistener pool was spawned; its
    * stdout is read by the pool's protocol from now on. null for programs.
    */
-  listenerStdout(proc: ListenerProcess & { readonly group: string }): ((data: Buffer) => void) | null {
+  listenerStdout(proc: ListenerProcess & { readonly group: string }): ListenerStdout | null {
     const pool = this.pools.get(proc.group);
     return pool ? pool.attach(proc) : null;
   }

@@ -11,6 +11,7 @@
 import type { EventTypeName } from '../config/model';
 import { Level } from '../log/levels';
 import type { MainLogger } from '../log/mainlog';
+import type { ListenerStdout } from '../daemon/process';
 import { ProcessState } from '../daemon/states';
 import { Deque } from './deque';
 import { envelopeBytes, pyLen } from './envelope';
@@ -166,7 +167,7 @@ export class EventListenerPool {
    * A listener was spawned: its stdout now speaks the protocol from
    * ACKNOWLEDGED. Returns what reads its stdout.
    */
-  attach(proc: ListenerProcess): (data: Buffer) => void {
+  attach(proc: ListenerProcess): ListenerStdout {
     const l: Listener = { protocol: null as unknown as ListenerProtocol, event: null };
     l.protocol = new ListenerProtocol({
       changed: (from, to) => {
@@ -195,15 +196,21 @@ export class EventListenerPool {
       },
     });
     this.listeners.set(proc, l);
-    return (data) => {
-      try {
-        l.protocol.feed(data);
-        // after the whole read, as Supervisor's loop does: output that followed READY in
-        // the same read is judged as READY-state output, not as a reply to a new event
-        if (l.protocol.state === ListenerState.READY && this.buffer.length) this.dispatch();
-      } catch (e) {
-        this.unexpected(e);
-      }
+    const protocol = l.protocol;
+    return {
+      feed: (data) => {
+        try {
+          protocol.feed(data);
+          // after the whole read, as Supervisor's loop does: output that followed READY in
+          // the same read is judged as READY-state output, not as a reply to a new event
+          if (protocol.state === ListenerState.READY && this.buffer.length) this.dispatch();
+        } catch (e) {
+          this.unexpected(e);
+        }
+      },
+      get awaitingReply() {
+        return protocol.awaitingReply;
+      },
     };
   }
 

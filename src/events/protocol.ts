@@ -59,12 +59,20 @@ export class ListenerProtocol {
   private resultGot = 0;
   /** whether the body so far matches `OK` */
   private resultOk = true;
+  /** an event was sent since the listener started: ACKNOWLEDGED then waits for the READY after its result */
+  private hadEvent = false;
 
   constructor(private readonly hooks: ListenerHooks) {}
 
   /** The pool sent an event (Supervisor sets BUSY without logging a change). */
   sent(): void {
     this.state = ListenerState.BUSY;
+    this.hadEvent = true;
+  }
+
+  /** The listener owes an answer: the result of its event, or the READY that follows a result (not the first READY of a starting listener). */
+  get awaitingReply(): boolean {
+    return this.state === ListenerState.BUSY || (this.state === ListenerState.ACKNOWLEDGED && this.hadEvent);
   }
 
   /** Output read from the listener's stdout; `data` may be reused by the caller after this returns. */
