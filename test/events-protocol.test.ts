@@ -365,3 +365,104 @@ test('pool: events go to the first READY and RUNNING listener; EPIPE skips a lis
   assert.equal(c.written.length, 1);
   assert.equal(pool.buffered, 0);
 });
+
+// The event that follows a plain `RESULT 2\nOKREADY\n` may be written by the
+// native wait the moment that answer is read (Subprocess.readListener):
+// nextEnvelope() must be exactly what dispatch would write next, and the
+// pool must then count it as sent without writing it again.
+const PLAIN = Buffer.from('RESULT 2\nOKREADY\n');
+
+test('pool: the event written ahead of an OK answer is the one dispatch sends, and is not written twice', () => {
+  // the same answers to two pools: one writes every event itself, the other has each written ahead when it can
+  const answers = ['READY\n', 'RESULT 2\nOKREADY\n', 'RESULT 4\nFAILREADY\n', 'RESULT 2\nOK', 'READY\n', 'RESULT 2\nOKREADY\n', 'RESULT 2\nOKREADY\n', 'RESULT 2\nOKREADY\n'];
+  const run = (ahead: boolean): { bytes: string[]; aheadCount: number; buffered: number; log: string[] } => {
+    const a = new Fake('a');
+    const { pool, log } = makePool(10, [a]);
+    const out = pool.attach(a);
+    for (let i = 0; i < 5; i++) pool.notify(makeEvent('REMOTE_COMMUNICATION', `type:t\n${i}`));
+    pool.dispatch();
+    const bytes: string[] = [];
+    let aheadCount = 0;
+    for (const answer of answers) {
+      const next = ahead ? out.nextEnvelope() : null;
+      if (next && Buffer.from(answer).equals(PLAIN)) {
+        bytes.push(next.toString('utf8'));
+        out.sentNext(next.length);
+        aheadCount++;
+      }
+      const before = a.written.length;
+      out.feed(Buffer.from(answer));
+      bytes.push(...a.written.slice(before));
+    }
+    return { bytes, aheadCount, buffered: pool.buffered, log: log.lines };
+  };
+  const plain = run(false);
+  const ahead = run(true);
+  assert.equal(plain.aheadCount, 0);
+  assert.ok(ahead.aheadCount >= 3, `written ahead ${ahead.aheadCount} times`);
+  // the listener sees the same bytes in the same order, and the pool ends in the same place
+  assert.deepEqual(ahead.bytes, plain.bytes);
+  assert.equal(ahead.buffered, plain.buffered);
+  assert.deepEqual(ahead.log, plain.log);
+  assert.ok(!ahead.log.some((l) => l.startsWith('CRIT')));
+});
+
+test('pool: nothing is prepared ahead where dispatch might do otherwise', () => {
+  const a = new Fake('a');
+  const b = new Fake('b');
+  const { pool } = makePool(10, [a, b]);
+  const oa = pool.attach(a);
+  const ob = pool.attach(b);
+  oa.feed(Buffer.from('READY\n'));
+  assert.equal(oa.nextEnvelope(), null, 'not BUSY: no answer owed');
+  pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n0'));
+  pool.dispatch();
+  assert.equal(a.written.length, 1);
+  assert.equal(oa.nextEnvelope(), null, 'nothing buffered');
+  pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n1'));
+  assert.notEqual(oa.nextEnvelope(), null, 'b is not READY yet');
+  ob.feed(Buffer.from('READY\n'));
+  pool.dispatch();
+  assert.equal(b.written.length, 1, 'b took the buffered event');
+  pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n2'));
+  assert.notEqual(oa.nextEnvelope(), null);
+  ob.feed(Buffer.from('RESULT 2\nOKREADY\n')); // b READY again, and takes event 2 at once
+  pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n3'));
+  ob.feed(Buffer.from('RESULT 2\nOKREADY\n'));
+  assert.equal(b.written.length, 3);
+  // a listener of the pool READY and RUNNING: dispatch may pick it
+  pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n4'));
+  const c = new Fake('c');
+  const { pool: pool2 } = makePool(10, [c, a]);
+  const oc = pool2.attach(c);
+  const oa2 = pool2.attach(a);
+  oa2.feed(Buffer.from('READY\n'));
+  pool2.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n0'));
+  pool2.dispatch();
+  pool2.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n1'));
+  assert.notEqual(oa2.nextEnvelope(), null);
+  oc.feed(Buffer.from('READY\n'));
+  assert.equal(oa2.nextEnvelope(), null, 'c is READY and first in order');
+  // part of the answer read already: the plain answer would not be what comes next
+  const d = new Fake('d');
+  const { pool: pool3 } = makePool(10, [d]);
+  const od = pool3.attach(d);
+  od.feed(Buffer.from('READY\n'));
+  pool3.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n0'));
+  pool3.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n1'));
+  pool3.dispatch();
+  od.feed(Buffer.from('RESULT 2\n'));
+  assert.equal(od.nextEnvelope(), null, 'half an answer read');
+  // an envelope a pipe might not take whole in one write
+  const e = new Fake('e');
+  const { pool: pool4 } = makePool(10, [e]);
+  const oe = pool4.attach(e);
+  oe.feed(Buffer.from('READY\n'));
+  pool4.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n0'));
+  pool4.dispatch();
+  pool4.notify(makeEvent('REMOTE_COMMUNICATION', `type:t\n${'x'.repeat(5000)}`));
+  assert.equal(oe.nextEnvelope(), null, 'longer than PIPE_BUF');
+  // a listener that is not RUNNING is not sent anything
+  e.state = ProcessState.STOPPING;
+  assert.equal(oe.nextEnvelope(), null);
+});

@@ -2,7 +2,8 @@
 // acknowledges at once, tsv daemon and the real supervisord in one run.
 //
 //   npm run build && node build/js/bench/events/run.js [--events N] [--rounds R] [--quick]
-//        [--only=tsv|supervisord] [--node-flags='--cpu-prof --cpu-prof-dir=/tmp/prof']
+//        [--only=tsv|supervisord] [--case='C listener (raw protocol), two CPUs']
+//        [--node-flags='--cpu-prof --cpu-prof-dir=/tmp/prof']
 //
 // For each daemon (one at a time, on equivalent configs in temp dirs, both
 // with -n -s, NODE_EXTRA_CA_CERTS removed): one [eventlistener:acker]
@@ -53,6 +54,9 @@ const BATCH = 1000;
 // e.g. --node-flags=--cpu-prof: flags for the tsv daemon's node
 const nodeFlagsArg = argv.find((a) => a.startsWith('--node-flags='));
 const nodeFlags = nodeFlagsArg ? nodeFlagsArg.slice('--node-flags='.length).split(' ').filter(Boolean) : [];
+// e.g. --case='C listener (raw protocol), two CPUs': only the sections whose label starts so (no limits, no latency)
+const caseArg = argv.find((a) => a.startsWith('--case='));
+const onlyCase = caseArg ? caseArg.slice('--case='.length) : null;
 const onlyArg = argv.find((a) => a.startsWith('--only='));
 const only = onlyArg ? onlyArg.slice('--only='.length).split(',') : null;
 const CLK_TCK = 100;
@@ -187,6 +191,7 @@ const median = (xs: number[]): number => {
 async function bench(label: string, cmd: string, target: number | null, programs = 0, place: Placement = 'any'): Promise<string[]> {
   if (programs) label += `, ${programs} programs`;
   if (place !== 'any') label += place === 'same' ? ', one CPU' : ', two CPUs';
+  if (onlyCase !== null && !label.startsWith(onlyCase)) return [];
   console.log(`\n[${label}] ${N} REMOTE_COMMUNICATION events to one listener${programs ? ` in a daemon running ${programs} other programs` : ''}, ${ROUNDS} round(s), median`);
   const rates: Record<Impl, number[]> = { tsv: [], supervisord: [] };
   const cpus: Record<Impl, number[]> = { tsv: [], supervisord: [] };
@@ -226,20 +231,29 @@ const supervisordRate = new Map<string, number>();
  * placement just before.
  */
 function machineLimit(pingpong: string, acker: string, place: Placement): string[] {
+  if (onlyCase !== null) return [];
   const [a, b] = place === 'any' ? [-1, -1] : place === 'same' ? [0, 0] : [0, 1];
-  const rates: number[] = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const out = spawnSync(pingpong, [String(N), String(a), String(b)], { encoding: 'utf8' });
-    if (out.status !== 0) throw new Error(`pingpong failed: ${out.stderr}`);
-    rates.push(Number(out.stdout.trim()));
-  }
-  const limit = median(rates);
   const where = place === 'any' ? '' : place === 'same' ? ', one CPU' : ', two CPUs';
-  console.log(`\n[machine limit${where}] C ping-pong, no daemon: ${rates.map((x) => x.toFixed(0)).join(', ')} round trips/s`);
-  const rows = [`| machine limit${where}: C ping-pong without a daemon, round trips/s | ${limit.toFixed(0)} | | | | |`];
   // unpinned, the ping-pong and each daemon may each land on one CPU or on two: no common limit
   const sd = place === 'any' ? undefined : supervisordRate.get(`${acker} 0 ${place}`);
-  if (sd) rows.push(`| C listener${where}: the most any daemon could reach (limit / supervisord) | | | ${(limit / sd).toFixed(2)}x | | |`);
+  const rows: string[] = [];
+  const limits: number[] = [];
+  for (const [mode, how] of [
+    ['sleep', 'the waiting side asleep (as supervisord waits)'],
+    ['spin', 'the waiting side awake (as tsv waits)'],
+  ] as const) {
+    const rates: number[] = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      const out = spawnSync(pingpong, [String(N), String(a), String(b), mode], { encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`pingpong failed: ${out.stderr}`);
+      rates.push(Number(out.stdout.trim()));
+    }
+    const limit = median(rates);
+    limits.push(limit);
+    console.log(`\n[machine limit${where}] C ping-pong, no daemon, ${how}: ${rates.map((x) => x.toFixed(0)).join(', ')} round trips/s`);
+    rows.push(`| machine limit${where}: C ping-pong without a daemon, ${how}, round trips/s | ${limit.toFixed(0)} | | | | |`);
+  }
+  if (sd) rows.push(`| C listener${where}: the most any daemon could reach (best limit / supervisord) | | | ${(Math.max(...limits) / sd).toFixed(2)}x | | |`);
   return rows;
 }
 
@@ -288,6 +302,7 @@ async function latency(impl: Impl, n: number): Promise<number[]> {
 }
 
 async function benchLatency(): Promise<string[]> {
+  if (onlyCase !== null) return [];
   const n = quick ? 2 : 6;
   console.log(`\n[latency] ${n} programs with startsecs=3,5,...,${2 * n + 1} in an otherwise idle daemon: success: line in the main log -> PROCESS_STATE_RUNNING at a childutils listener`);
   const res: Record<Impl, number[]> = { tsv: [], supervisord: [] };

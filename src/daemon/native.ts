@@ -63,8 +63,12 @@ export interface NativeAddon {
   readInto(fd: number, buffer: Buffer): number;
   /** write(2) of buffer from offset on: bytes written or -errno (no exception for EAGAIN or EPIPE) */
   writeFrom(fd: number, buffer: Buffer, offset: number): number;
-  /** spins (no sleep, bounded) until fd is readable or hung up: the nanoseconds that took, or -1 after budgetNs */
-  awaitReadable(fd: number, budgetNs: number): number;
+  /**
+   * An event listener's answer, waited for awake (no sleep, at most budgetNs) on its stdout fd and read
+   * into buffer; if it is exactly `RESULT 2\nOKREADY\n`, `next` (when a Buffer) is written to stdinFd at once.
+   * Returns the bytes read; out[0] = ns until fd was readable (-1: not within budgetNs), out[1] = bytes of next written.
+   */
+  awaitAnswer(fd: number, budgetNs: number, buffer: Buffer, stdinFd: number, next: Buffer | null, out: Float64Array): number;
   /** a blocking, close-on-exec socket connected to the unix socket at `path`; throws with code = errno name */
   connectUnix(path: string): number;
   /** a libuv poll watcher: callback(status) while fd is readable or hung up, until stop() or close() */

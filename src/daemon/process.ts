@@ -41,6 +41,14 @@ export interface ListenerStdout {
   feed(data: Buffer): void;
   /** the listener owes an answer: the result of the event it was sent, or the READY after that result */
   readonly awaitingReply: boolean;
+  /**
+   * What the pool will write to the listener next if its answer is exactly
+   * `RESULT 2\nOKREADY\n` (null: nothing, or not for sure), so that it can
+   * go out the moment that answer is read.
+   */
+  nextEnvelope(): Buffer | null;
+  /** that many bytes of nextEnvelope() were written; the answer itself is fed next */
+  sentNext(bytes: number): void;
 }
 
 const monoNow = (): number => performance.now() / 1000;
@@ -435,25 +443,40 @@ export class Subprocess {
   }
 
   /**
-   * A listener's stdout: its reply, and while the listener owes another
-   * answer (the next event its reply brought, or the READY after a result),
-   * that answer too, waited for awake for a moment (ReplySpin) rather than
-   * after another pass through the event loop. Bounded, so a busy pool
-   * cannot keep the loop from other work.
+   * A listener's stdout: its answer, and while the listener owes another
+   * (to the next event that answer brought, or the READY after a result),
+   * that one too, waited for awake for a moment (ReplySpin) rather than
+   * after another pass through the event loop; the event that follows a
+   * plain `RESULT 2\nOKREADY\n` goes out from that wait, as soon as the
+   * answer is read. Bounded, so a busy pool cannot keep the loop from other work.
    */
   private readListener(fd: number, w: ReadableWatch): void {
     this.replySpin?.woke();
-    for (let i = 0; i < LISTENER_READS_PER_WAKE && this.listener && this.replySpin && this.pipes; i++) {
+    for (let i = 0; i < LISTENER_READS_PER_WAKE; i++) {
       const { moved, done } = this.pump(fd, 'stdout', PUMP_PER_WAKE);
       if (done) {
         w.stop();
         return;
       }
-      if (!this.listener?.awaitingReply) return;
+      const listener = this.listener;
+      const spin = this.replySpin;
+      const p = this.pipes;
+      if (!listener?.awaitingReply || !spin || !p) return;
       // Sharing our CPU, the listener has mostly answered by the next read
       // already (the write woke it and it ran at once): wait only when that read finds nothing.
-      if (moved === 0 && !this.replySpin?.await(fd)) return;
+      if (moved > 0) continue;
+      const next = this.stdinWritable(p) ? listener.nextEnvelope() : null;
+      const buf = readBuffer();
+      const n = spin.await(fd, buf, p.stdinFd, next);
+      if (n < 0) return;
+      if (spin.wroteNext) listener.sentNext(spin.wroteNext);
+      if (n > 0) this.feed('stdout', buf.subarray(0, n));
     }
+  }
+
+  /** write() would go straight to the pipe (nothing queued before it, nothing stopping it) */
+  private stdinWritable(p: Pipes): boolean {
+    return this.pid !== 0 && !this.killing && !p.stdinClosed && p.stdinFd >= 0 && !(p.stdin && p.stdin.writableLength > 0);
   }
 
   private attachPipes(stdinFd: number, stdoutFd: number, stderrFd: number): void {

@@ -19,27 +19,42 @@ import { requireNative } from './native';
 
 /** the longest the daemon spins for one answer */
 const MAX_NS = 100_000;
+/** awaitAnswer's out: ns until readable, bytes of the next event written */
+const OUT = new Float64Array(2);
 
 export class ReplySpin {
   private budgetNs = MAX_NS;
   /** performance.now() when a wait ran out (or was not tried) and the loop took over; 0 if it did not */
   private sleptAt = 0;
+  /** bytes of `next` the last await() wrote to the listener's stdin */
+  wroteNext = 0;
+
+  /** how long the next await() may spin, ns (0: it goes back to the loop at once) */
+  get budget(): number {
+    return this.budgetNs;
+  }
 
   /**
-   * Waits for fd to become readable, within the budget. false: it did not;
-   * the event loop will say when it does.
+   * Waits within the budget for the listener's answer on fd and reads it
+   * into buf, writing `next` to stdinFd the moment the answer is the usual
+   * `RESULT 2\nOKREADY\n` (native awaitAnswer). Returns the bytes read (0:
+   * fd hung up or failed; the next read tells), or -1: nothing came in
+   * time, and the event loop will say when it does.
    */
-  await(fd: number): boolean {
+  await(fd: number, buf: Buffer, stdinFd: number, next: Buffer | null): number {
+    this.wroteNext = 0;
     if (this.budgetNs > 0) {
-      const waited = requireNative().awaitReadable(fd, this.budgetNs);
+      const n = requireNative().awaitAnswer(fd, this.budgetNs, buf, stdinFd, next, OUT);
+      const waited = OUT[0] as number;
       if (waited >= 0) {
         this.budgetNs = Math.min(MAX_NS, Math.max(this.budgetNs, 2 * waited));
-        return true;
+        this.wroteNext = OUT[1] as number;
+        return n;
       }
       this.budgetNs = 0;
     }
     this.sleptAt = performance.now();
-    return false;
+    return -1;
   }
 
   /** The event loop found the listener's output: had the answer come soon enough to be worth waiting for? */

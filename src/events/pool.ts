@@ -43,7 +43,12 @@ export interface PoolInit {
 interface Listener {
   protocol: ListenerProtocol;
   event: SupervisorEvent | null;
+  /** the event prepared to go out the moment this listener answers OK and READY, and how much of it went */
+  next: { event: SupervisorEvent; bytes: Buffer; written: number } | null;
 }
+
+/** a pipe takes a write of at most this many bytes whole or not at all (PIPE_BUF) */
+const ATOMIC_WRITE = 4096;
 
 export class EventListenerPool {
   readonly name: string;
@@ -130,23 +135,15 @@ export class EventListenerPool {
   }
 
   private dispatchOne(event: SupervisorEvent): boolean {
-    const poolSerial = event.poolSerials?.get(this.name) ?? 0;
     for (const proc of this.init.processes()) {
       if (proc.state !== ProcessState.RUNNING) continue;
       const l = this.listeners.get(proc);
       if (!l || l.protocol.state !== ListenerState.READY) continue;
+      const ahead = l.next;
+      l.next = null;
       try {
-        proc.write(
-          envelopeBytes({
-            identifier: this.init.identifier,
-            serial: event.serial ?? 0,
-            pool: this.name,
-            poolSerial,
-            eventName: event.name,
-            payload: event.payload,
-            chars: (event.chars ??= pyLen(event.payload)),
-          }),
-        );
+        if (ahead?.event !== event || !ahead.written) proc.write(this.envelope(event));
+        else if (ahead.written < ahead.bytes.length) proc.write(ahead.bytes.subarray(ahead.written));
       } catch (e) {
         // Supervisor only expects EPIPE here; any failure leaves the listener as it was
         if (this.debugOn()) {
@@ -163,12 +160,47 @@ export class EventListenerPool {
     return false;
   }
 
+  private envelope(event: SupervisorEvent): Buffer {
+    return envelopeBytes({
+      identifier: this.init.identifier,
+      serial: event.serial ?? 0,
+      pool: this.name,
+      poolSerial: event.poolSerials?.get(this.name) ?? 0,
+      eventName: event.name,
+      payload: event.payload,
+      chars: (event.chars ??= pyLen(event.payload)),
+    });
+  }
+
+  /**
+   * The envelope dispatch() will write to `proc` once it has answered its
+   * event with exactly `RESULT 2\nOKREADY\n`, or null where that is not certain:
+   * another listener READY and RUNNING (dispatch may pick it), nothing
+   * buffered, or an envelope too long to be written whole in one go.
+   * Nothing else can happen between the answer and the dispatch it causes:
+   * both run in the same turn of the loop (Subprocess.readListener).
+   */
+  private prepareNext(proc: ListenerProcess, l: Listener): Buffer | null {
+    l.next = null;
+    const event = this.buffer.peek();
+    if (this.closed || event === undefined || proc.state !== ProcessState.RUNNING) return null;
+    if (!l.protocol.plainAnswerMakesReady) return null;
+    for (const other of this.init.processes()) {
+      if (other === proc || other.state !== ProcessState.RUNNING) continue;
+      if (this.listeners.get(other)?.protocol.state === ListenerState.READY) return null;
+    }
+    const bytes = this.envelope(event);
+    if (bytes.length > ATOMIC_WRITE) return null;
+    l.next = { event, bytes, written: 0 };
+    return bytes;
+  }
+
   /**
    * A listener was spawned: its stdout now speaks the protocol from
    * ACKNOWLEDGED. Returns what reads its stdout.
    */
   attach(proc: ListenerProcess): ListenerStdout {
-    const l: Listener = { protocol: null as unknown as ListenerProtocol, event: null };
+    const l: Listener = { protocol: null as unknown as ListenerProtocol, event: null, next: null };
     l.protocol = new ListenerProtocol({
       changed: (from, to) => {
         if (this.debugOn()) this.log.debug(`${proc.name}: ${listenerStateName(from)} -> ${listenerStateName(to)}`);
@@ -207,9 +239,18 @@ export class EventListenerPool {
         } catch (e) {
           this.unexpected(e);
         }
+        if (l.next?.written) {
+          // prepareNext's promise broken: the listener has an event the pool does not know it has
+          this.log.critical(`pool ${this.name}: event ${l.next.event.serial} was written to ${proc.name} ahead of its dispatch, which did not take it`);
+        }
+        l.next = null;
       },
       get awaitingReply() {
         return protocol.awaitingReply;
+      },
+      nextEnvelope: () => this.prepareNext(proc, l),
+      sentNext: (bytes) => {
+        if (l.next) l.next.written = bytes;
       },
     };
   }

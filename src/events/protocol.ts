@@ -70,6 +70,11 @@ export class ListenerProtocol {
     this.hadEvent = true;
   }
 
+  /** BUSY with nothing of its answer read yet: `RESULT 2\nOKREADY\n` would acknowledge the event and leave it READY. */
+  get plainAnswerMakesReady(): boolean {
+    return this.state === ListenerState.BUSY && this.resultLen === null && this.off >= this.buf.length;
+  }
+
   /** The listener owes an answer: the result of its event, or the READY that follows a result (not the first READY of a starting listener). */
   get awaitingReply(): boolean {
     return this.state === ListenerState.BUSY || (this.state === ListenerState.ACKNOWLEDGED && this.hadEvent);

@@ -4,7 +4,13 @@
  * rate is what the kernel's wake-ups allow; no daemon, in any language, can
  * deliver events to one listener faster in the same placement.
  *
- *   pingpong N PARENT_CPU CHILD_CPU      (-1: not pinned)
+ *   pingpong N PARENT_CPU CHILD_CPU [sleep|spin]      (-1: not pinned)
+ *
+ * The parent plays the daemon. `sleep` (the default): it waits for each
+ * answer in a blocking read, as supervisord does in poll(). `spin`: it
+ * watches the pipe awake, poll() with no timeout, yielding the CPU after the
+ * first look and every 16th, as tsv's daemon does (src/daemon/reply-spin.ts):
+ * the listener's answer then needs no wake-up of the parent.
  *
  * Prints "<round trips per second>". */
 #define _GNU_SOURCE
@@ -15,6 +21,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <poll.h>
 
 static void pin(int cpu) {
   if (cpu < 0) return;
@@ -25,8 +32,9 @@ static void pin(int cpu) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 4) return 2;
+  if (argc != 4 && argc != 5) return 2;
   long n = atol(argv[1]);
+  int spin = argc == 5 && strcmp(argv[4], "spin") == 0;
   int a[2], b[2];
   if (pipe(a) != 0 || pipe(b) != 0) return 1;
   char buf[512];
@@ -50,6 +58,11 @@ int main(int argc, char **argv) {
   clock_gettime(CLOCK_MONOTONIC, &t0);
   for (long i = 0; i < n; i++) {
     if (write(a[1], ev, sizeof ev) != (ssize_t)sizeof ev) return 1;
+    if (spin) {
+      struct pollfd p = {b[0], POLLIN, 0};
+      for (unsigned k = 0; poll(&p, 1, 0) == 0; k++)
+        if ((k & 15) == 1) sched_yield();
+    }
     if (read(b[0], buf, sizeof buf) <= 0) return 1;
   }
   clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -676,44 +676,96 @@ static napi_value ReadInto(napi_env env, napi_callback_info info) { return fd_tr
 static napi_value WriteFrom(napi_env env, napi_callback_info info) { return fd_transfer(env, info, 1); }
 
 /*
- * awaitReadable(fd, budgetNs): waits, without sleeping, until fd is readable
- * or hung up; the nanoseconds that took, or -1 once budgetNs have passed.
- * An event listener answers within microseconds of being sent an event, but
- * a daemon that sleeps in epoll meanwhile pays a wake-up per event, and on a
- * VM whose idle vCPU halts that wake-up costs tens of microseconds: more
- * than the whole exchange. The caller bounds the budget (src/daemon/reply-spin.ts).
+ * awaitAnswer(fd, budgetNs, buffer, stdinFd, next, out): an event listener's
+ * answer, waited for awake. Watches fd (the listener's stdout) without
+ * sleeping until it is readable or hung up, or budgetNs have passed; reads
+ * what is there into buffer, and goes on waiting while what it has is the
+ * beginning of the usual answer `RESULT 2\nOKREADY\n` (childutils writes it
+ * in two pieces). When it has exactly that answer and `next` is a buffer, it
+ * writes `next` to stdinFd at once: the event the pool sends after that
+ * answer (src/events/pool.ts prepares it and checks the write was the one it
+ * would have made).
+ *
+ * Returns the bytes read; out[0] = nanoseconds until fd was first readable
+ * (-1: not within the budget), out[1] = bytes of `next` written (0: not
+ * written, also when the write failed: the pool's own write will meet the
+ * same error).
+ *
+ * Why awake: the protocol has one event in flight per listener, so delivery
+ * is a ping-pong paced by wake-ups, and on a VM whose idle vCPU halts each
+ * wake-up costs tens of microseconds, more than the exchange itself. A daemon
+ * sleeping in epoll pays one per event; and a listener whose next event
+ * comes more than a microsecond or two after its answer has halted its own
+ * vCPU again: hence the next event written from here, not from JavaScript.
  * After the first look, and every 16th after that, it yields the CPU: a
  * listener sharing our CPU then runs now, not when the scheduler takes the
- * CPU from us.
+ * CPU from us. The caller bounds the budget (src/daemon/reply-spin.ts).
  */
+static const char LISTENER_ANSWER[] = "RESULT 2\nOKREADY\n";
+
 static long long mono_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static napi_value AwaitReadable(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value a[2];
+static napi_value AwaitAnswer(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value a[6];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  int32_t fd = -1;
+  int32_t fd = -1, wfd = -1;
   double budget = 0;
+  char *buf = NULL, *next = NULL;
+  size_t len = 0, nextlen = 0, outlen = 0;
+  void *outdata = NULL;
+  napi_typedarray_type outtype;
+  bool isbuf = false;
   napi_get_value_int32(env, a[0], &fd);
   napi_get_value_double(env, a[1], &budget);
+  CHECK(napi_get_buffer_info(env, a[2], (void **)&buf, &len));
+  napi_get_value_int32(env, a[3], &wfd);
+  napi_is_buffer(env, a[4], &isbuf);
+  if (isbuf) CHECK(napi_get_buffer_info(env, a[4], (void **)&next, &nextlen));
+  CHECK(napi_get_typedarray_info(env, a[5], &outtype, &outlen, &outdata, NULL, NULL));
+  if (outtype != napi_float64_array || outlen < 2) {
+    napi_throw_type_error(env, NULL, "out must be a Float64Array of 2");
+    return NULL;
+  }
+  const size_t answer = sizeof LISTENER_ANSWER - 1;
   struct pollfd p = {fd, POLLIN, 0};
   long long start = mono_ns(), waited = -1;
+  size_t got = 0;
   for (unsigned k = 0;; k++) {
-    if ((k & 15) == 1) sched_yield();
     int r = poll(&p, 1, 0);
     long long now = mono_ns();
     if (r > 0) {
-      waited = now - start;
+      if (waited < 0) waited = now - start;
+      ssize_t n;
+      do n = read(fd, buf + got, len - got); while (n < 0 && errno == EINTR);
+      if (n == 0 || (n < 0 && errno != EAGAIN)) break; /* EOF or an error: the caller's next read meets it */
+      if (n > 0) {
+        got += (size_t)n;
+        if (got >= answer || memcmp(buf, LISTENER_ANSWER, got) != 0) break;
+        /* the rest comes from a listener that may be waiting for our CPU */
+        sched_yield();
+        continue;
+      }
+    } else if (r < 0 && errno != EINTR) {
       break;
     }
-    if ((r < 0 && errno != EINTR) || now - start >= (long long)budget) break;
+    if (now - start >= (long long)budget) break;
+    if ((k & 15) == 1) sched_yield();
   }
+  double written = 0;
+  if (next && got == answer && memcmp(buf, LISTENER_ANSWER, answer) == 0) {
+    ssize_t w;
+    do w = write(wfd, next, nextlen); while (w < 0 && errno == EINTR);
+    if (w > 0) written = (double)w;
+  }
+  ((double *)outdata)[0] = (double)waited;
+  ((double *)outdata)[1] = written;
   napi_value out;
-  napi_create_double(env, (double)waited, &out);
+  napi_create_double(env, (double)got, &out);
   return out;
 }
 
@@ -1015,7 +1067,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
     {"readInto", NULL, ReadInto, NULL, NULL, NULL, napi_default, NULL},
     {"writeFrom", NULL, WriteFrom, NULL, NULL, NULL, napi_default, NULL},
-    {"awaitReadable", NULL, AwaitReadable, NULL, NULL, NULL, napi_default, NULL},
+    {"awaitAnswer", NULL, AwaitAnswer, NULL, NULL, NULL, napi_default, NULL},
     {"watchReadable", NULL, WatchReadable, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
