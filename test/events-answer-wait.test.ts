@@ -1,6 +1,6 @@
 // How the daemon waits for an event listener's answer: awake, for a bounded
 // and adaptive time (src/daemon/reply-spin.ts), with the next event written
-// the moment a plain `RESULT 2\nOKREADY\n` is read (native awaitAnswer). On
+// the moment a plain `RESULT 2\nOKREADY\n` is read (native awaitAnswers). On
 // real pipes (FIFOs opened read-write), then in a daemon: every event
 // delivered once and in order through that path, and a listener that takes
 // longer than the budget does not make the daemon burn CPU waiting for it.
@@ -47,75 +47,84 @@ function drain(fd: number): string {
   }
 }
 
-test('awaitAnswer: the next event goes out on exactly the plain answer, and on nothing else', () => {
+/** prepared events as the pool hands them over */
+function prepared(...events: string[]): { bytes: Buffer; ends: Uint32Array } {
+  const parts = events.map((e) => Buffer.from(e));
+  let end = 0;
+  return { bytes: Buffer.concat(parts), ends: Uint32Array.from(parts.map((p) => (end += p.length))) };
+}
+
+test('awaitAnswers: a prepared event goes out after each plain answer, and after nothing else', () => {
   const native = requireNative();
   const dir = new TempDir('tsv-answer-');
   const p = pipes(dir);
   try {
     const buf = Buffer.alloc(65536);
     const out = new Float64Array(2);
-    const next = Buffer.from('ver:3.0 server:supervisor serial:1 pool:l poolserial:1 eventname:TICK_5 len:8\nwhen:100');
-    const run = (answer: string, budgetNs = 20e6): { got: string; waited: number; wrote: number; sent: string; ms: number } => {
+    const next = prepared('ver:3.0 server:supervisor serial:1 pool:l poolserial:1 eventname:TICK_5 len:8\nwhen:100');
+    const run = (answer: string, budgetNs = 20e6, events: { bytes: Buffer; ends: Uint32Array } | null = next) => {
       if (answer) writeSync(p.out, answer);
       const t = performance.now();
-      const n = native.awaitAnswer(p.out, budgetNs, buf, p.inp, next, out);
+      const n = native.awaitAnswers(p.out, budgetNs, buf, p.inp, events?.bytes ?? null, events?.ends ?? null, out);
       const ms = performance.now() - t;
-      return { got: buf.subarray(0, n).toString('latin1'), waited: out[0] as number, wrote: out[1] as number, sent: drain(p.inp), ms };
+      return { got: buf.subarray(0, n).toString('latin1'), waited: out[0] as number, written: out[1] as number, sent: drain(p.inp), ms };
     };
 
     const plain = run(ANSWER);
     assert.equal(plain.got, ANSWER);
     assert.ok(plain.waited >= 0);
-    assert.equal(plain.wrote, next.length);
-    assert.equal(plain.sent, next.toString('latin1'));
+    assert.equal(plain.written, 1);
+    assert.equal(plain.sent, next.bytes.toString('latin1'));
 
     for (const other of ['RESULT 4\nFAILREADY\n', 'RESULT 2\nOKREADY\nX', 'RESULT 2\nNOREADY\n', 'READY\n', 'RESULT 3\nOK READY\n']) {
       const r = run(other);
       assert.equal(r.got.slice(0, ANSWER.length), other.slice(0, ANSWER.length), JSON.stringify(other));
-      assert.equal(r.wrote, 0, JSON.stringify(other));
+      assert.equal(r.written, 0, JSON.stringify(other));
       assert.equal(r.sent, '', JSON.stringify(other));
       drain(p.out);
     }
 
     // nothing within the budget: -1, nothing read, nothing written, and no longer than the budget (with slack)
     const none = run('', 2e6);
-    assert.deepEqual([none.got, none.waited, none.wrote, none.sent], ['', -1, 0, '']);
+    assert.deepEqual([none.got, none.waited, none.written, none.sent], ['', -1, 0, '']);
     assert.ok(none.ms >= 1.9 && none.ms < 500, `${none.ms} ms`);
 
     // the first half of the answer, then the budget runs out: the half is handed back, nothing written
     const half = run('RESULT 2\nOK', 2e6);
     assert.equal(half.got, 'RESULT 2\nOK');
     assert.ok(half.waited >= 0);
-    assert.equal(half.wrote, 0);
+    assert.equal(half.written, 0);
+    drain(p.out);
 
-    // no `next`: the answer is read, nothing written
-    writeSync(p.out, ANSWER);
-    const n = native.awaitAnswer(p.out, 20e6, buf, p.inp, null, out);
-    assert.equal(n, ANSWER.length);
-    assert.equal(out[1], 0);
-    assert.equal(drain(p.inp), '');
+    // nothing prepared: the answer is read, nothing written
+    const bare = run(ANSWER, 20e6, null);
+    assert.deepEqual([bare.got, bare.written, bare.sent], [ANSWER, 0, '']);
+
+    // two answers at once (one event in flight: the second is output in READY state): handed back whole
+    const two = run(ANSWER + ANSWER, 2e6, prepared('e1', 'e2'));
+    assert.deepEqual([two.got, two.written, two.sent], [ANSWER + ANSWER, 0, '']);
   } finally {
     p.close();
     dir.cleanup();
   }
 });
 
-test('awaitAnswer: an answer written in two pieces by another process (as childutils does) is waited for whole', async () => {
+test('awaitAnswers: an answer written in two pieces by another process (as childutils does) is waited for whole', async () => {
   const native = requireNative();
   const dir = new TempDir('tsv-answer-');
   const p = pipes(dir);
   try {
     const buf = Buffer.alloc(65536);
     const out = new Float64Array(2);
-    const next = Buffer.from('the next event');
+    const next = prepared('the next event');
     // the second piece comes from a shell ~50 ms from now, while the wait below holds our thread
     const child = spawn('sh', ['-c', `sleep 0.05; printf 'READY\\n' > ${dir.join('stdout')}`], { stdio: 'ignore' });
     const exited = new Promise((r) => child.on('exit', r));
     writeSync(p.out, 'RESULT 2\nOK');
-    const n = native.awaitAnswer(p.out, 5e9, buf, p.inp, next, out);
+    const n = native.awaitAnswers(p.out, 5e9, buf, p.inp, next.bytes, next.ends, out);
     await exited;
     assert.equal(buf.subarray(0, n).toString(), ANSWER);
-    assert.equal(out[1], next.length);
+    assert.equal(out[1], 1);
     assert.equal(drain(p.inp), 'the next event');
   } finally {
     p.close();
@@ -123,7 +132,39 @@ test('awaitAnswer: an answer written in two pieces by another process (as childu
   }
 });
 
-test('ReplySpin: a wait that runs out stops the spinning until an answer comes soon enough again', async () => {
+test('awaitAnswers: with a listener answering each event, the prepared events go out one after each answer', async () => {
+  const native = requireNative();
+  const dir = new TempDir('tsv-answer-');
+  const p = pipes(dir);
+  try {
+    // a listener on the other ends of the FIFOs: one answer per event line, ~1 ms after it
+    const script = dir.file(
+      'echo.py',
+      `import sys, time\nout = open(sys.argv[2], 'wb', buffering=0)\nfor line in open(sys.argv[1], 'rb'):\n    time.sleep(0.001)\n    out.write(b${JSON.stringify(ANSWER)})\n`,
+    );
+    const child = spawn(PY, [script, dir.join('stdin'), dir.join('stdout')], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.on('exit', r));
+    const buf = Buffer.alloc(65536);
+    const out = new Float64Array(2);
+    const events = prepared('e1\n', 'e2\n', 'e3\n');
+    writeSync(p.out, ANSWER); // the answer to the event in flight
+    const n = native.awaitAnswers(p.out, 5e9, buf, p.inp, events.bytes, events.ends, out);
+    assert.equal(out[1], 3);
+    // it returns once the last is written, without waiting for the answer to it
+    assert.equal(buf.subarray(0, n).toString(), ANSWER.repeat(3));
+    closeSync(p.inp);
+    await exited;
+  } finally {
+    try {
+      closeSync(p.out);
+    } catch {
+      // closed above
+    }
+    dir.cleanup();
+  }
+});
+
+test('ReplySpin: a wait that runs out stops the spinning until an answer comes soon enough again; the batch follows use', async () => {
   const dir = new TempDir('tsv-answer-');
   const p = pipes(dir);
   try {
@@ -131,9 +172,16 @@ test('ReplySpin: a wait that runs out stops the spinning until an answer comes s
     const buf = Buffer.alloc(65536);
     const max = spin.budget;
     assert.ok(max > 0 && max <= 1e6, `at most a millisecond: ${max} ns`);
+    assert.equal(spin.batch, 1);
     writeSync(p.out, ANSWER);
-    assert.equal(spin.await(p.out, buf, p.inp, Buffer.from('e1')), ANSWER.length);
-    assert.equal(spin.wroteNext, 2);
+    assert.equal(spin.await(p.out, buf, p.inp, prepared('e1')), ANSWER.length);
+    assert.equal(spin.written, 1);
+    assert.equal(spin.batch, 2, 'all went out: twice as many next time');
+    drain(p.inp);
+    writeSync(p.out, ANSWER);
+    assert.equal(spin.await(p.out, buf, p.inp, prepared('e1', 'e2')), ANSWER.length);
+    assert.equal(spin.written, 1);
+    assert.equal(spin.batch, 1, 'as many as went out');
     drain(p.inp);
     assert.equal(spin.budget, max);
     // nobody answers: the whole budget once, then none
@@ -238,8 +286,8 @@ test('a listener answering at once gets every event once and in order (most sent
 });
 
 test('a listener slower than the wait budget does not keep the daemon spinning', { skip: pythonSkip, timeout: 90000 }, async (t) => {
-  // Each answer ~1.1 ms after its event. Measured here: the daemon took 4.5-7 % of the time with the
-  // adaptive wait; spinning out the whole budget (0.1 ms) on every event took 12-17 %.
+  // Each answer ~1.1 ms after its event. Measured here: the daemon took 6-8 % of the time with the
+  // adaptive wait; spinning out the whole budget (0.1 ms) on every event took 13.5-17 %.
   const r = await deliver(0.001, 1000);
   assert.deepEqual(r.serials, inOrder(1000));
   const share = r.cpuMs / 1000 / r.seconds;

@@ -366,45 +366,70 @@ test('pool: events go to the first READY and RUNNING listener; EPIPE skips a lis
   assert.equal(pool.buffered, 0);
 });
 
-// The event that follows a plain `RESULT 2\nOKREADY\n` may be written by the
-// native wait the moment that answer is read (Subprocess.readListener):
-// nextEnvelope() must be exactly what dispatch would write next, and the
-// pool must then count it as sent without writing it again.
-const PLAIN = Buffer.from('RESULT 2\nOKREADY\n');
+// The events that follow plain `RESULT 2\nOKREADY\n` answers may be written
+// by the native wait, each the moment its answer is read
+// (Subprocess.readListener): prepareEvents() must be exactly what dispatch
+// would write after each answer, and the pool must then count each as sent
+// without writing it again.
+const PLAIN = 'RESULT 2\nOKREADY\n';
 
-test('pool: the event written ahead of an OK answer is the one dispatch sends, and is not written twice', () => {
-  // the same answers to two pools: one writes every event itself, the other has each written ahead when it can
-  const answers = ['READY\n', 'RESULT 2\nOKREADY\n', 'RESULT 4\nFAILREADY\n', 'RESULT 2\nOK', 'READY\n', 'RESULT 2\nOKREADY\n', 'RESULT 2\nOKREADY\n', 'RESULT 2\nOKREADY\n'];
-  const run = (ahead: boolean): { bytes: string[]; aheadCount: number; buffered: number; log: string[] } => {
+/** What the native wait does with prepared events: after each plain answer (while any are left), the next one. */
+function exchange(prepared: { bytes: Buffer; ends: Uint32Array } | null, answers: string[]): { written: string[]; plain: number } {
+  const written: string[] = [];
+  let plain = 0;
+  for (const a of answers) {
+    if (a !== PLAIN || !prepared || written.length === prepared.ends.length) break;
+    const i = written.length;
+    written.push(prepared.bytes.subarray(i ? prepared.ends[i - 1] : 0, prepared.ends[i]).toString('utf8'));
+    plain++;
+  }
+  return { written, plain };
+}
+
+test('pool: events written ahead of OK answers are the ones dispatch sends, and are not written twice', () => {
+  // the same answers to two pools: one writes every event itself, the other has events written ahead when it can
+  const answers = ['READY\n', PLAIN, PLAIN, 'RESULT 4\nFAILREADY\n', 'RESULT 2\nOK', 'READY\n', PLAIN, PLAIN, PLAIN, PLAIN, 'RESULT 2\nOKREADY\nX'];
+  const run = (batch: number): { bytes: string[]; aheadCount: number; buffered: number; log: string[] } => {
     const a = new Fake('a');
-    const { pool, log } = makePool(10, [a]);
+    const { pool, log } = makePool(20, [a]);
     const out = pool.attach(a);
-    for (let i = 0; i < 5; i++) pool.notify(makeEvent('REMOTE_COMMUNICATION', `type:t\n${i}`));
+    for (let i = 0; i < 9; i++) pool.notify(makeEvent('REMOTE_COMMUNICATION', `type:t\n${i}`));
     pool.dispatch();
     const bytes: string[] = [];
     let aheadCount = 0;
-    for (const answer of answers) {
-      const next = ahead ? out.nextEnvelope() : null;
-      if (next && Buffer.from(answer).equals(PLAIN)) {
-        bytes.push(next.toString('utf8'));
-        out.sentNext(next.length);
-        aheadCount++;
+    for (let k = 0; k < answers.length; ) {
+      const prepared = batch ? out.prepareEvents(batch) : null;
+      const { written, plain } = exchange(prepared, answers.slice(k));
+      // as readListener feeds them: each plain answer after marking the event that followed it
+      for (let i = 0; i < plain; i++) {
+        bytes.push(written[i] as string);
+        out.sentPrepared();
+        const before = a.written.length;
+        out.feed(Buffer.from(answers[k + i] as string));
+        bytes.push(...a.written.slice(before));
       }
-      const before = a.written.length;
-      out.feed(Buffer.from(answer));
-      bytes.push(...a.written.slice(before));
+      aheadCount += plain;
+      k += plain;
+      if (plain === 0) {
+        const before = a.written.length;
+        out.feed(Buffer.from(answers[k] as string));
+        bytes.push(...a.written.slice(before));
+        k++;
+      }
     }
     return { bytes, aheadCount, buffered: pool.buffered, log: log.lines };
   };
-  const plain = run(false);
-  const ahead = run(true);
+  const plain = run(0);
   assert.equal(plain.aheadCount, 0);
-  assert.ok(ahead.aheadCount >= 3, `written ahead ${ahead.aheadCount} times`);
-  // the listener sees the same bytes in the same order, and the pool ends in the same place
-  assert.deepEqual(ahead.bytes, plain.bytes);
-  assert.equal(ahead.buffered, plain.buffered);
-  assert.deepEqual(ahead.log, plain.log);
-  assert.ok(!ahead.log.some((l) => l.startsWith('CRIT')));
+  for (const batch of [1, 2, 3, 64]) {
+    const ahead = run(batch);
+    assert.ok(ahead.aheadCount >= 4, `batch ${batch}: written ahead ${ahead.aheadCount} times`);
+    // the listener sees the same bytes in the same order, and the pool ends in the same place
+    assert.deepEqual(ahead.bytes, plain.bytes, `batch ${batch}`);
+    assert.equal(ahead.buffered, plain.buffered);
+    assert.deepEqual(ahead.log, plain.log);
+    assert.ok(!ahead.log.some((l) => l.startsWith('CRIT')));
+  }
 });
 
 test('pool: nothing is prepared ahead where dispatch might do otherwise', () => {
@@ -414,24 +439,19 @@ test('pool: nothing is prepared ahead where dispatch might do otherwise', () => 
   const oa = pool.attach(a);
   const ob = pool.attach(b);
   oa.feed(Buffer.from('READY\n'));
-  assert.equal(oa.nextEnvelope(), null, 'not BUSY: no answer owed');
+  assert.equal(oa.prepareEvents(8), null, 'not BUSY: no answer owed');
   pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n0'));
   pool.dispatch();
   assert.equal(a.written.length, 1);
-  assert.equal(oa.nextEnvelope(), null, 'nothing buffered');
+  assert.equal(oa.prepareEvents(8), null, 'nothing buffered');
   pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n1'));
-  assert.notEqual(oa.nextEnvelope(), null, 'b is not READY yet');
-  ob.feed(Buffer.from('READY\n'));
-  pool.dispatch();
-  assert.equal(b.written.length, 1, 'b took the buffered event');
   pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n2'));
-  assert.notEqual(oa.nextEnvelope(), null);
-  ob.feed(Buffer.from('RESULT 2\nOKREADY\n')); // b READY again, and takes event 2 at once
-  pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n3'));
-  ob.feed(Buffer.from('RESULT 2\nOKREADY\n'));
-  assert.equal(b.written.length, 3);
+  assert.equal(oa.prepareEvents(8)?.ends.length, 2, 'b is not READY yet: both buffered events');
+  assert.equal(oa.prepareEvents(1)?.ends.length, 1, 'at most max');
+  ob.feed(Buffer.from('READY\n'));
+  assert.equal(b.written.length, 1, 'b READY took a buffered event');
+  assert.equal(oa.prepareEvents(8)?.ends.length, 1, 'b is BUSY');
   // a listener of the pool READY and RUNNING: dispatch may pick it
-  pool.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n4'));
   const c = new Fake('c');
   const { pool: pool2 } = makePool(10, [c, a]);
   const oc = pool2.attach(c);
@@ -440,9 +460,9 @@ test('pool: nothing is prepared ahead where dispatch might do otherwise', () => 
   pool2.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n0'));
   pool2.dispatch();
   pool2.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n1'));
-  assert.notEqual(oa2.nextEnvelope(), null);
+  assert.notEqual(oa2.prepareEvents(8), null);
   oc.feed(Buffer.from('READY\n'));
-  assert.equal(oa2.nextEnvelope(), null, 'c is READY and first in order');
+  assert.equal(oa2.prepareEvents(8), null, 'c is READY and first in order');
   // part of the answer read already: the plain answer would not be what comes next
   const d = new Fake('d');
   const { pool: pool3 } = makePool(10, [d]);
@@ -452,17 +472,22 @@ test('pool: nothing is prepared ahead where dispatch might do otherwise', () => 
   pool3.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n1'));
   pool3.dispatch();
   od.feed(Buffer.from('RESULT 2\n'));
-  assert.equal(od.nextEnvelope(), null, 'half an answer read');
-  // an envelope a pipe might not take whole in one write
+  assert.equal(od.prepareEvents(8), null, 'half an answer read');
+  // an envelope a pipe might not take whole in one write ends the run
   const e = new Fake('e');
   const { pool: pool4 } = makePool(10, [e]);
   const oe = pool4.attach(e);
   oe.feed(Buffer.from('READY\n'));
   pool4.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n0'));
   pool4.dispatch();
+  pool4.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n1'));
   pool4.notify(makeEvent('REMOTE_COMMUNICATION', `type:t\n${'x'.repeat(5000)}`));
-  assert.equal(oe.nextEnvelope(), null, 'longer than PIPE_BUF');
+  pool4.notify(makeEvent('REMOTE_COMMUNICATION', 'type:t\n3'));
+  assert.equal(oe.prepareEvents(8)?.ends.length, 1, 'up to the one longer than PIPE_BUF');
+  pool4.dispatch();
+  oe.feed(Buffer.from(PLAIN));
+  assert.equal(oe.prepareEvents(8), null, 'the long one is next');
   // a listener that is not RUNNING is not sent anything
   e.state = ProcessState.STOPPING;
-  assert.equal(oe.nextEnvelope(), null);
+  assert.equal(oe.prepareEvents(8), null);
 });

@@ -54,7 +54,7 @@ const BATCH = 1000;
 // e.g. --node-flags=--cpu-prof: flags for the tsv daemon's node
 const nodeFlagsArg = argv.find((a) => a.startsWith('--node-flags='));
 const nodeFlags = nodeFlagsArg ? nodeFlagsArg.slice('--node-flags='.length).split(' ').filter(Boolean) : [];
-// e.g. --case='C listener (raw protocol), two CPUs': only the sections whose label starts so (no limits, no latency)
+// e.g. --case='C listener (raw protocol), two CPUs': only the section of that label (no limits, no latency)
 const caseArg = argv.find((a) => a.startsWith('--case='));
 const onlyCase = caseArg ? caseArg.slice('--case='.length) : null;
 const onlyArg = argv.find((a) => a.startsWith('--only='));
@@ -191,7 +191,7 @@ const median = (xs: number[]): number => {
 async function bench(label: string, cmd: string, target: number | null, programs = 0, place: Placement = 'any'): Promise<string[]> {
   if (programs) label += `, ${programs} programs`;
   if (place !== 'any') label += place === 'same' ? ', one CPU' : ', two CPUs';
-  if (onlyCase !== null && !label.startsWith(onlyCase)) return [];
+  if (onlyCase !== null && label !== onlyCase) return [];
   console.log(`\n[${label}] ${N} REMOTE_COMMUNICATION events to one listener${programs ? ` in a daemon running ${programs} other programs` : ''}, ${ROUNDS} round(s), median`);
   const rates: Record<Impl, number[]> = { tsv: [], supervisord: [] };
   const cpus: Record<Impl, number[]> = { tsv: [], supervisord: [] };

@@ -64,11 +64,12 @@ export interface NativeAddon {
   /** write(2) of buffer from offset on: bytes written or -errno (no exception for EAGAIN or EPIPE) */
   writeFrom(fd: number, buffer: Buffer, offset: number): number;
   /**
-   * An event listener's answer, waited for awake (no sleep, at most budgetNs) on its stdout fd and read
-   * into buffer; if it is exactly `RESULT 2\nOKREADY\n`, `next` (when a Buffer) is written to stdinFd at once.
-   * Returns the bytes read; out[0] = ns until fd was readable (-1: not within budgetNs), out[1] = bytes of next written.
+   * An event listener's answers, waited for awake (no sleep, at most budgetNs each) on its stdout fd and read
+   * into buffer; after each that is exactly `RESULT 2\nOKREADY\n` the next prepared event (nexts[ends[i-1]..ends[i]])
+   * is written to stdinFd at once. Returns the bytes read; out[0] = ns until fd was first readable (-1: not within
+   * budgetNs), out[1] = prepared events written.
    */
-  awaitAnswer(fd: number, budgetNs: number, buffer: Buffer, stdinFd: number, next: Buffer | null, out: Float64Array): number;
+  awaitAnswers(fd: number, budgetNs: number, buffer: Buffer, stdinFd: number, nexts: Buffer | null, ends: Uint32Array | null, out: Float64Array): number;
   /** a blocking, close-on-exec socket connected to the unix socket at `path`; throws with code = errno name */
   connectUnix(path: string): number;
   /** a libuv poll watcher: callback(status) while fd is readable or hung up, until stop() or close() */

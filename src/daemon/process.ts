@@ -14,7 +14,7 @@ import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from 
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure } from './spawn';
 import { decodeWaitStatus, signame, signum } from './signals';
 import { requireNative, type ReadableWatch } from './native';
-import { ReplySpin } from './reply-spin';
+import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spin';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { constants as osConstants } from 'node:os';
 
@@ -42,13 +42,14 @@ export interface ListenerStdout {
   /** the listener owes an answer: the result of the event it was sent, or the READY after that result */
   readonly awaitingReply: boolean;
   /**
-   * What the pool will write to the listener next if its answer is exactly
-   * `RESULT 2\nOKREADY\n` (null: nothing, or not for sure), so that it can
-   * go out the moment that answer is read.
+   * The events the pool will write to the listener next, one after each of
+   * its next answers, if each answer is exactly `RESULT 2\nOKREADY\n`: at
+   * most `max`, possibly none (null: nothing is certain), so that each can go
+   * out the moment its answer is read.
    */
-  nextEnvelope(): Buffer | null;
-  /** that many bytes of nextEnvelope() were written; the answer itself is fed next */
-  sentNext(bytes: number): void;
+  prepareEvents(max: number): PreparedEvents | null;
+  /** the next prepared event was written; the answer it followed is fed next */
+  sentPrepared(): void;
 }
 
 const monoNow = (): number => performance.now() / 1000;
@@ -446,13 +447,14 @@ export class Subprocess {
    * A listener's stdout: its answer, and while the listener owes another
    * (to the next event that answer brought, or the READY after a result),
    * that one too, waited for awake for a moment (ReplySpin) rather than
-   * after another pass through the event loop; the event that follows a
-   * plain `RESULT 2\nOKREADY\n` goes out from that wait, as soon as the
-   * answer is read. Bounded, so a busy pool cannot keep the loop from other work.
+   * after another pass through the event loop; the events that follow plain
+   * `RESULT 2\nOKREADY\n` answers go out from that wait, each as soon as its
+   * answer is read. Bounded (LISTENER_READS_PER_WAKE events), so a busy pool
+   * cannot keep the loop from other work.
    */
   private readListener(fd: number, w: ReadableWatch): void {
     this.replySpin?.woke();
-    for (let i = 0; i < LISTENER_READS_PER_WAKE; i++) {
+    for (let handled = 0; handled < LISTENER_READS_PER_WAKE; handled++) {
       const { moved, done } = this.pump(fd, 'stdout', PUMP_PER_WAKE);
       if (done) {
         w.stop();
@@ -465,12 +467,19 @@ export class Subprocess {
       // Sharing our CPU, the listener has mostly answered by the next read
       // already (the write woke it and it ran at once): wait only when that read finds nothing.
       if (moved > 0) continue;
-      const next = this.stdinWritable(p) ? listener.nextEnvelope() : null;
+      const ahead = Math.min(spin.batch, LISTENER_READS_PER_WAKE - handled);
+      const prepared = spin.budget > 0 && this.stdinWritable(p) ? listener.prepareEvents(ahead) : null;
       const buf = readBuffer();
-      const n = spin.await(fd, buf, p.stdinFd, next);
+      const n = spin.await(fd, buf, p.stdinFd, prepared);
       if (n < 0) return;
-      if (spin.wroteNext) listener.sentNext(spin.wroteNext);
-      if (n > 0) this.feed('stdout', buf.subarray(0, n));
+      // each plain answer, then the event that went out after it, as if read and dispatched one by one
+      let off = 0;
+      for (let i = 0; i < spin.written; i++, off += PLAIN_ANSWER_LENGTH) {
+        listener.sentPrepared();
+        this.feed('stdout', buf.subarray(off, off + PLAIN_ANSWER_LENGTH));
+      }
+      handled += spin.written;
+      if (n > off) this.feed('stdout', buf.subarray(off, n));
     }
   }
 

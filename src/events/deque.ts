@@ -42,6 +42,11 @@ export class Deque<T> {
     return v;
   }
 
+  /** the i-th from the front */
+  at(i: number): T | undefined {
+    return i >= 0 && i < this.size ? this.items[(this.head + i) % this.items.length] : undefined;
+  }
+
   peek(): T | undefined {
     return this.size ? this.items[this.head] : undefined;
   }

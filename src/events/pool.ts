@@ -12,6 +12,7 @@ import type { EventTypeName } from '../config/model';
 import { Level } from '../log/levels';
 import type { MainLogger } from '../log/mainlog';
 import type { ListenerStdout } from '../daemon/process';
+import type { PreparedEvents } from '../daemon/reply-spin';
 import { ProcessState } from '../daemon/states';
 import { Deque } from './deque';
 import { envelopeBytes, pyLen } from './envelope';
@@ -43,8 +44,8 @@ export interface PoolInit {
 interface Listener {
   protocol: ListenerProtocol;
   event: SupervisorEvent | null;
-  /** the event prepared to go out the moment this listener answers OK and READY, and how much of it went */
-  next: { event: SupervisorEvent; bytes: Buffer; written: number } | null;
+  /** events prepared to go out, each the moment this listener answers OK and READY (prepareEvents); those written first */
+  prepared: { event: SupervisorEvent; written: boolean }[];
 }
 
 /** a pipe takes a write of at most this many bytes whole or not at all (PIPE_BUF) */
@@ -139,11 +140,16 @@ export class EventListenerPool {
       if (proc.state !== ProcessState.RUNNING) continue;
       const l = this.listeners.get(proc);
       if (!l || l.protocol.state !== ListenerState.READY) continue;
-      const ahead = l.next;
-      l.next = null;
+      const ahead = l.prepared.length ? l.prepared.shift() : undefined;
       try {
-        if (ahead?.event !== event || !ahead.written) proc.write(this.envelope(event));
-        else if (ahead.written < ahead.bytes.length) proc.write(ahead.bytes.subarray(ahead.written));
+        if (ahead?.written && ahead.event !== event) {
+          // prepareEvents' promise broken: the listener has an event the pool does not know it has
+          this.log.critical(`pool ${this.name}: event ${ahead.event.serial} was written to ${proc.name} ahead of its dispatch, and event ${event.serial} is dispatched instead`);
+        }
+        if (!ahead?.written || ahead.event !== event) {
+          l.prepared.length = 0;
+          proc.write(this.envelope(event));
+        }
       } catch (e) {
         // Supervisor only expects EPIPE here; any failure leaves the listener as it was
         if (this.debugOn()) {
@@ -173,26 +179,37 @@ export class EventListenerPool {
   }
 
   /**
-   * The envelope dispatch() will write to `proc` once it has answered its
-   * event with exactly `RESULT 2\nOKREADY\n`, or null where that is not certain:
-   * another listener READY and RUNNING (dispatch may pick it), nothing
-   * buffered, or an envelope too long to be written whole in one go.
-   * Nothing else can happen between the answer and the dispatch it causes:
-   * both run in the same turn of the loop (Subprocess.readListener).
+   * The envelopes dispatch() will write to `proc`, one after each of its next
+   * answers if each is exactly `RESULT 2\nOKREADY\n`: the buffered events
+   * from the front, at most `max`, stopping before one too long to be written
+   * whole in one go. null where that is not certain: another listener READY
+   * and RUNNING (dispatch may pick it), nothing buffered, part of an answer
+   * read already. Nothing else can happen between an answer and the dispatch
+   * it causes: the answers and their events are exchanged by one native call,
+   * then fed one by one in the same turn of the loop (Subprocess.readListener).
    */
-  private prepareNext(proc: ListenerProcess, l: Listener): Buffer | null {
-    l.next = null;
-    const event = this.buffer.peek();
-    if (this.closed || event === undefined || proc.state !== ProcessState.RUNNING) return null;
+  private prepareEvents(proc: ListenerProcess, l: Listener, max: number): PreparedEvents | null {
+    l.prepared.length = 0;
+    if (this.closed || !this.buffer.length || proc.state !== ProcessState.RUNNING) return null;
     if (!l.protocol.plainAnswerMakesReady) return null;
     for (const other of this.init.processes()) {
       if (other === proc || other.state !== ProcessState.RUNNING) continue;
       if (this.listeners.get(other)?.protocol.state === ListenerState.READY) return null;
     }
-    const bytes = this.envelope(event);
-    if (bytes.length > ATOMIC_WRITE) return null;
-    l.next = { event, bytes, written: 0 };
-    return bytes;
+    const parts: Buffer[] = [];
+    const ends: number[] = [];
+    let end = 0;
+    for (let i = 0; i < max; i++) {
+      const event = this.buffer.at(i);
+      if (event === undefined) break;
+      const bytes = this.envelope(event);
+      if (bytes.length > ATOMIC_WRITE) break;
+      parts.push(bytes);
+      ends.push((end += bytes.length));
+      l.prepared.push({ event, written: false });
+    }
+    if (!parts.length) return null;
+    return { bytes: parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, end), ends: Uint32Array.from(ends) };
   }
 
   /**
@@ -200,7 +217,7 @@ export class EventListenerPool {
    * ACKNOWLEDGED. Returns what reads its stdout.
    */
   attach(proc: ListenerProcess): ListenerStdout {
-    const l: Listener = { protocol: null as unknown as ListenerProtocol, event: null, next: null };
+    const l: Listener = { protocol: null as unknown as ListenerProtocol, event: null, prepared: [] };
     l.protocol = new ListenerProtocol({
       changed: (from, to) => {
         if (this.debugOn()) this.log.debug(`${proc.name}: ${listenerStateName(from)} -> ${listenerStateName(to)}`);
@@ -239,18 +256,14 @@ export class EventListenerPool {
         } catch (e) {
           this.unexpected(e);
         }
-        if (l.next?.written) {
-          // prepareNext's promise broken: the listener has an event the pool does not know it has
-          this.log.critical(`pool ${this.name}: event ${l.next.event.serial} was written to ${proc.name} ahead of its dispatch, which did not take it`);
-        }
-        l.next = null;
       },
       get awaitingReply() {
         return protocol.awaitingReply;
       },
-      nextEnvelope: () => this.prepareNext(proc, l),
-      sentNext: (bytes) => {
-        if (l.next) l.next.written = bytes;
+      prepareEvents: (max) => this.prepareEvents(proc, l, max),
+      sentPrepared: () => {
+        const next = l.prepared.find((p) => !p.written);
+        if (next) next.written = true;
       },
     };
   }
@@ -258,7 +271,9 @@ export class EventListenerPool {
   /** The listener process ended (Subprocess.finish): an event it was handling goes back to the front. */
   died(proc: ListenerProcess): void {
     const l = this.listeners.get(proc);
-    if (!l || !l.event) return;
+    if (!l) return;
+    l.prepared.length = 0;
+    if (!l.event) return;
     const event = l.event;
     l.event = null;
     this.accept(event, true);

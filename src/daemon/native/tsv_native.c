@@ -676,32 +676,47 @@ static napi_value ReadInto(napi_env env, napi_callback_info info) { return fd_tr
 static napi_value WriteFrom(napi_env env, napi_callback_info info) { return fd_transfer(env, info, 1); }
 
 /*
- * awaitAnswer(fd, budgetNs, buffer, stdinFd, next, out): an event listener's
- * answer, waited for awake. Watches fd (the listener's stdout) without
- * sleeping until it is readable or hung up, or budgetNs have passed; reads
- * what is there into buffer, and goes on waiting while what it has is the
- * beginning of the usual answer `RESULT 2\nOKREADY\n` (childutils writes it
- * in two pieces). When it has exactly that answer and `next` is a buffer, it
- * writes `next` to stdinFd at once: the event the pool sends after that
- * answer (src/events/pool.ts prepares it and checks the write was the one it
- * would have made).
+ * awaitAnswers(fd, budgetNs, buffer, stdinFd, nexts, ends, out): an event
+ * listener's answers, waited for awake. Watches fd (the listener's stdout)
+ * without sleeping until it is readable or hung up, or budgetNs have passed;
+ * reads what is there into buffer, and goes on waiting while what it has of
+ * the current answer is the beginning of the usual `RESULT 2\nOKREADY\n`
+ * (childutils writes it in two pieces). Each time it has exactly that answer
+ * it writes the next of the prepared events to stdinFd at once (nexts holds
+ * them back to back, ends[i] where the i-th ends: the events the pool sends
+ * after such answers, in order; src/events/pool.ts prepares them and checks
+ * each write was the one it would have made), and waits for the answer to
+ * it, with a budget of its own. It returns to the caller once every prepared
+ * event is written, or on anything else: output that is not that answer,
+ * the budget run out, EOF, an error.
  *
- * Returns the bytes read; out[0] = nanoseconds until fd was first readable
- * (-1: not within the budget), out[1] = bytes of `next` written (0: not
- * written, also when the write failed: the pool's own write will meet the
- * same error).
+ * Returns the bytes read: `written` plain answers, then whatever came after
+ * them. out[0] = nanoseconds until fd was first readable (-1: not within the
+ * budget, nothing read); out[1] = how many prepared events were written (a
+ * write that fails ends the run without counting: the pool's own write will
+ * meet the same error).
  *
- * Why awake: the protocol has one event in flight per listener, so delivery
- * is a ping-pong paced by wake-ups, and on a VM whose idle vCPU halts each
- * wake-up costs tens of microseconds, more than the exchange itself. A daemon
- * sleeping in epoll pays one per event; and a listener whose next event
- * comes more than a microsecond or two after its answer has halted its own
- * vCPU again: hence the next event written from here, not from JavaScript.
- * After the first look, and every 16th after that, it yields the CPU: a
- * listener sharing our CPU then runs now, not when the scheduler takes the
- * CPU from us. The caller bounds the budget (src/daemon/reply-spin.ts).
+ * Why awake, and why here: the protocol has one event in flight per
+ * listener, so delivery is a ping-pong paced by wake-ups, and on a VM whose
+ * idle vCPU halts each wake-up costs tens of microseconds, more than the
+ * exchange itself. A daemon sleeping in epoll pays one per event; and a
+ * listener whose next event comes more than a microsecond or two after its
+ * answer has halted its own vCPU again, so the events follow their answers
+ * from this loop, not from JavaScript. After the first look, and every 16th
+ * after that, it yields the CPU: a listener sharing our CPU then runs now,
+ * not when the scheduler takes the CPU from us. The caller bounds the budget
+ * and the number of events (src/daemon/reply-spin.ts).
  */
 static const char LISTENER_ANSWER[] = "RESULT 2\nOKREADY\n";
+
+/* a spin-wait hint: lets a sibling hyperthread, or the hypervisor (pause-loop exiting), run something else */
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__) || (defined(__arm__) && defined(__ARM_ARCH) && __ARM_ARCH >= 7)
+  __asm__ __volatile__("yield");
+#endif
+}
 
 static long long mono_ns(void) {
   struct timespec ts;
@@ -709,32 +724,42 @@ static long long mono_ns(void) {
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-static napi_value AwaitAnswer(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
-  napi_value a[6];
+static napi_value AwaitAnswers(napi_env env, napi_callback_info info) {
+  size_t argc = 7;
+  napi_value a[7];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   int32_t fd = -1, wfd = -1;
   double budget = 0;
-  char *buf = NULL, *next = NULL;
-  size_t len = 0, nextlen = 0, outlen = 0;
-  void *outdata = NULL;
-  napi_typedarray_type outtype;
-  bool isbuf = false;
+  char *buf = NULL, *nexts = NULL;
+  size_t len = 0, nextslen = 0, count = 0, outlen = 0;
+  uint32_t *ends = NULL;
+  void *data = NULL;
+  napi_typedarray_type type;
+  bool isbuf = false, isarray = false;
   napi_get_value_int32(env, a[0], &fd);
   napi_get_value_double(env, a[1], &budget);
   CHECK(napi_get_buffer_info(env, a[2], (void **)&buf, &len));
   napi_get_value_int32(env, a[3], &wfd);
   napi_is_buffer(env, a[4], &isbuf);
-  if (isbuf) CHECK(napi_get_buffer_info(env, a[4], (void **)&next, &nextlen));
-  CHECK(napi_get_typedarray_info(env, a[5], &outtype, &outlen, &outdata, NULL, NULL));
-  if (outtype != napi_float64_array || outlen < 2) {
+  napi_is_typedarray(env, a[5], &isarray);
+  if (isbuf && isarray) {
+    CHECK(napi_get_buffer_info(env, a[4], (void **)&nexts, &nextslen));
+    CHECK(napi_get_typedarray_info(env, a[5], &type, &count, &data, NULL, NULL));
+    if (type != napi_uint32_array) count = 0;
+    ends = (uint32_t *)data;
+    for (size_t i = 0; i < count; i++)
+      if (ends[i] > nextslen || (i > 0 && ends[i] < ends[i - 1])) count = 0;
+  }
+  CHECK(napi_get_typedarray_info(env, a[6], &type, &outlen, &data, NULL, NULL));
+  if (type != napi_float64_array || outlen < 2) {
     napi_throw_type_error(env, NULL, "out must be a Float64Array of 2");
     return NULL;
   }
+  double *out = (double *)data;
   const size_t answer = sizeof LISTENER_ANSWER - 1;
   struct pollfd p = {fd, POLLIN, 0};
   long long start = mono_ns(), waited = -1;
-  size_t got = 0;
+  size_t got = 0, from = 0, written = 0; /* from: where the current answer starts in buf */
   for (unsigned k = 0;; k++) {
     int r = poll(&p, 1, 0);
     long long now = mono_ns();
@@ -745,9 +770,24 @@ static napi_value AwaitAnswer(napi_env env, napi_callback_info info) {
       if (n == 0 || (n < 0 && errno != EAGAIN)) break; /* EOF or an error: the caller's next read meets it */
       if (n > 0) {
         got += (size_t)n;
-        if (got >= answer || memcmp(buf, LISTENER_ANSWER, got) != 0) break;
-        /* the rest comes from a listener that may be waiting for our CPU */
-        sched_yield();
+        size_t have = got - from;
+        if (memcmp(buf + from, LISTENER_ANSWER, have < answer ? have : answer) != 0 || have > answer) break;
+        if (have < answer) {
+          /* the rest comes from a listener that may be waiting for our CPU */
+          sched_yield();
+          continue;
+        }
+        if (written == count) break; /* a plain answer with nothing prepared after it */
+        const char *ev = nexts + (written ? ends[written - 1] : 0);
+        size_t evlen = ends[written] - (written ? ends[written - 1] : 0);
+        ssize_t w;
+        do w = write(wfd, ev, evlen); while (w < 0 && errno == EINTR);
+        if (w != (ssize_t)evlen) break; /* the pool's own write meets the error (a pipe takes <= PIPE_BUF whole or not at all) */
+        written++;
+        if (written == count || len - got < answer) break;
+        from = got;
+        start = mono_ns();
+        k = 0;
         continue;
       }
     } else if (r < 0 && errno != EINTR) {
@@ -755,18 +795,13 @@ static napi_value AwaitAnswer(napi_env env, napi_callback_info info) {
     }
     if (now - start >= (long long)budget) break;
     if ((k & 15) == 1) sched_yield();
+    else cpu_relax();
   }
-  double written = 0;
-  if (next && got == answer && memcmp(buf, LISTENER_ANSWER, answer) == 0) {
-    ssize_t w;
-    do w = write(wfd, next, nextlen); while (w < 0 && errno == EINTR);
-    if (w > 0) written = (double)w;
-  }
-  ((double *)outdata)[0] = (double)waited;
-  ((double *)outdata)[1] = written;
-  napi_value out;
-  napi_create_double(env, (double)got, &out);
-  return out;
+  out[0] = (double)waited;
+  out[1] = (double)written;
+  napi_value result;
+  napi_create_double(env, (double)got, &result);
+  return result;
 }
 
 /*
@@ -1067,7 +1102,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
     {"readInto", NULL, ReadInto, NULL, NULL, NULL, napi_default, NULL},
     {"writeFrom", NULL, WriteFrom, NULL, NULL, NULL, napi_default, NULL},
-    {"awaitAnswer", NULL, AwaitAnswer, NULL, NULL, NULL, napi_default, NULL},
+    {"awaitAnswers", NULL, AwaitAnswers, NULL, NULL, NULL, napi_default, NULL},
     {"watchReadable", NULL, WatchReadable, NULL, NULL, NULL, napi_default, NULL},
   };
   napi_define_properties(env, exports, sizeof props / sizeof props[0], props);
