@@ -15,7 +15,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
-#include <poll.h>
 #include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -677,9 +676,9 @@ static napi_value WriteFrom(napi_env env, napi_callback_info info) { return fd_t
 
 /*
  * awaitAnswers(fd, budgetNs, buffer, stdinFd, nexts, ends, out): an event
- * listener's answers, waited for awake. Watches fd (the listener's stdout)
- * without sleeping until it is readable or hung up, or budgetNs have passed;
- * reads what is there into buffer, and goes on waiting while what it has of
+ * listener's answers, waited for awake. Reads fd (the listener's stdout,
+ * non-blocking) without sleeping until something comes or it hangs up, or
+ * budgetNs have passed, into buffer, and goes on waiting while what it has of
  * the current answer is the beginning of the usual `RESULT 2\nOKREADY\n`
  * (childutils writes it in two pieces). Each time it has exactly that answer
  * it writes the next of the prepared events to stdinFd at once (nexts holds
@@ -757,41 +756,36 @@ static napi_value AwaitAnswers(napi_env env, napi_callback_info info) {
   }
   double *out = (double *)data;
   const size_t answer = sizeof LISTENER_ANSWER - 1;
-  struct pollfd p = {fd, POLLIN, 0};
   long long start = mono_ns(), waited = -1;
   size_t got = 0, from = 0, written = 0; /* from: where the current answer starts in buf */
   for (unsigned k = 0;; k++) {
-    int r = poll(&p, 1, 0);
+    /* fd is non-blocking: a read that finds nothing costs what a poll() would, one that finds the answer saves the poll */
+    ssize_t n;
+    do n = read(fd, buf + got, len - got); while (n < 0 && errno == EINTR);
     long long now = mono_ns();
-    if (r > 0) {
+    if (n >= 0 || errno != EAGAIN) {
       if (waited < 0) waited = now - start;
-      ssize_t n;
-      do n = read(fd, buf + got, len - got); while (n < 0 && errno == EINTR);
-      if (n == 0 || (n < 0 && errno != EAGAIN)) break; /* EOF or an error: the caller's next read meets it */
-      if (n > 0) {
-        got += (size_t)n;
-        size_t have = got - from;
-        if (memcmp(buf + from, LISTENER_ANSWER, have < answer ? have : answer) != 0 || have > answer) break;
-        if (have < answer) {
-          /* the rest comes from a listener that may be waiting for our CPU */
-          sched_yield();
-          continue;
-        }
-        if (written == count) break; /* a plain answer with nothing prepared after it */
-        const char *ev = nexts + (written ? ends[written - 1] : 0);
-        size_t evlen = ends[written] - (written ? ends[written - 1] : 0);
-        ssize_t w;
-        do w = write(wfd, ev, evlen); while (w < 0 && errno == EINTR);
-        if (w != (ssize_t)evlen) break; /* the pool's own write meets the error (a pipe takes <= PIPE_BUF whole or not at all) */
-        written++;
-        if (written == count || len - got < answer) break;
-        from = got;
-        start = mono_ns();
-        k = 0;
+      if (n <= 0) break; /* EOF or an error: the caller's next read meets it */
+      got += (size_t)n;
+      size_t have = got - from;
+      if (memcmp(buf + from, LISTENER_ANSWER, have < answer ? have : answer) != 0 || have > answer) break;
+      if (have < answer) {
+        /* the rest comes from a listener that may be waiting for our CPU */
+        sched_yield();
         continue;
       }
-    } else if (r < 0 && errno != EINTR) {
-      break;
+      if (written == count) break; /* a plain answer with nothing prepared after it */
+      const char *ev = nexts + (written ? ends[written - 1] : 0);
+      size_t evlen = ends[written] - (written ? ends[written - 1] : 0);
+      ssize_t w;
+      do w = write(wfd, ev, evlen); while (w < 0 && errno == EINTR);
+      if (w != (ssize_t)evlen) break; /* the pool's own write meets the error (a pipe takes <= PIPE_BUF whole or not at all) */
+      written++;
+      if (written == count || len - got < answer) break;
+      from = got;
+      start = mono_ns();
+      k = 0;
+      continue;
     }
     if (now - start >= (long long)budget) break;
     if ((k & 15) == 1) sched_yield();
