@@ -66,7 +66,7 @@ export interface NativeAddon {
   /**
    * An event listener's answers, waited for awake (no sleep, at most budgetNs each) on its stdout fd and read
    * into buffer; after each that is exactly `RESULT 2\nOKREADY\n` the next prepared event (nexts[ends[i-1]..ends[i]])
-   * is written to stdinFd at once. Returns the bytes read; out[0] = ns until fd was first readable (-1: not within
+   * is written to stdinFd at once. Returns the bytes read; out[0] = ns until the first bytes (or a hang-up) came (-1: not within
    * budgetNs), out[1] = prepared events written.
    */
   awaitAnswers(fd: number, budgetNs: number, buffer: Buffer, stdinFd: number, nexts: Buffer | null, ends: Uint32Array | null, out: Float64Array): number;

@@ -28,7 +28,7 @@ import { requireNative } from './native';
 const MAX_NS = 100_000;
 /** the most events prepared to follow answers in one wait (the caller's own bound may be lower) */
 const MAX_AHEAD = 64;
-/** awaitAnswers' out: ns until readable, prepared events written */
+/** awaitAnswers' out: ns until the first bytes came, prepared events written */
 const OUT = new Float64Array(2);
 
 /** `RESULT 2\nOKREADY\n`: the answer after which the native wait sends the next prepared event */
