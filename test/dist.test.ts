@@ -1,7 +1,7 @@
 // The single-executable binaries of `make dist` (scripts/dist.mjs), run as
 // users run them: version line, the link names, a config check, a
 // pseudo-terminal through the embedded node-pty, the native addons extracted
-// to a private cache, and the clear error when an addon cannot be used.
+// to a private cache, the daemon with a program and with an event listener, and the clear error when an addon cannot be used.
 // x64 always (built here when missing or stale); arm64 and armv7l under
 // qemu-user too with TSV_DIST_ALL=1.
 import { test } from 'node:test';
@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { repoRoot } from './helpers/common';
-import { cleanEnv, distArches, distCacheDir, distCommand, ensureDistBinary, pinnedNodeVersion, runDist } from './helpers/dist';
+import { cleanEnv, distArches, distCacheDir, distCommand, ensureDistBinary, pinnedNodeVersion, runDist, type DistArch } from './helpers/dist';
 
 const root = repoRoot();
 const pkgVersion = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
@@ -44,6 +44,57 @@ function extractedPaths(stdout: string): Record<string, string> {
 
 function sha256(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
+
+interface DistDaemon {
+  dir: string;
+  conf: string;
+  env: NodeJS.ProcessEnv;
+  /** the binary's `ctl status` once ready */
+  status: ReturnType<typeof runDist>;
+}
+
+/**
+ * `daemon -n` from the binary (under qemu-user for arm) on a config of the
+ * usual sections plus `sections`, until its `ctl status` matches `ready`;
+ * then `body`, then the binary's `ctl shutdown`, which must stop it with 0.
+ */
+async function withDistDaemon(arch: DistArch, bin: string, sections: string, ready: RegExp, body: (d: DistDaemon) => void | Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'tsv-dist-daemon-'));
+  const env = cleanEnv({ TSV_NATIVE_CACHE: join(dir, 'native') });
+  const conf = join(dir, 'supervisord.conf');
+  writeFileSync(
+    conf,
+    `[unix_http_server]\nfile=${dir}/s.sock\n[supervisord]\nlogfile=${dir}/d.log\npidfile=${dir}/d.pid\nchildlogdir=${dir}\n` +
+      `[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
+      `[supervisorctl]\nserverurl=unix://${dir}/s.sock\n${sections}`,
+  );
+  const [cmd, argv] = distCommand(arch, bin, ['daemon', '-n', '-c', conf]);
+  const daemon = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  daemon.stdout.on('data', (d: Buffer) => (output += d));
+  daemon.stderr.on('data', (d: Buffer) => (output += d));
+  const exited = new Promise<number | null>((res) => daemon.on('exit', (code) => res(code)));
+  try {
+    // under qemu, start-up takes seconds
+    const deadline = Date.now() + 60_000;
+    let status = runDist(arch, bin, ['ctl', '-c', conf, 'status'], { env });
+    while (!ready.test(status.stdout) && Date.now() < deadline && daemon.exitCode === null) {
+      await new Promise((res) => setTimeout(res, 200));
+      status = runDist(arch, bin, ['ctl', '-c', conf, 'status'], { env });
+    }
+    assert.match(status.stdout, ready, `${status.stdout}${status.stderr}\ndaemon: ${output}`);
+    await body({ dir, conf, env, status });
+    const down = runDist(arch, bin, ['ctl', '-c', conf, 'shutdown'], { env });
+    assert.equal(down.status, 0, down.stdout + down.stderr);
+    assert.equal(await exited, 0, output);
+  } finally {
+    if (daemon.exitCode === null && daemon.signalCode === null) {
+      daemon.kill('SIGKILL');
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 for (const arch of distArches()) {
@@ -102,50 +153,59 @@ for (const arch of distArches()) {
   });
 
   test(`${arch}: the daemon runs from the binary with its embedded native helper, and the binary's ctl and supervisorctl talk to it`, { skip }, async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'tsv-dist-daemon-'));
-    const cache = join(dir, 'native');
-    const env = cleanEnv({ TSV_NATIVE_CACHE: cache });
-    const conf = join(dir, 'supervisord.conf');
-    writeFileSync(
-      conf,
-      `[unix_http_server]\nfile=${dir}/s.sock\n[supervisord]\nlogfile=${dir}/d.log\npidfile=${dir}/d.pid\nchildlogdir=${dir}\n` +
-        `[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
-        `[supervisorctl]\nserverurl=unix://${dir}/s.sock\n[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n`,
-    );
-    const [cmd, argv] = distCommand(arch, bin, ['daemon', '-n', '-c', conf]);
-    const daemon = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    daemon.stdout.on('data', (d: Buffer) => (output += d));
-    daemon.stderr.on('data', (d: Buffer) => (output += d));
-    const exited = new Promise<number | null>((res) => daemon.on('exit', (code) => res(code)));
-    try {
-      // Ready when the program is RUNNING (startsecs=0); under qemu this takes seconds.
-      const deadline = Date.now() + 60_000;
-      let st = runDist(arch, bin, ['ctl', '-c', conf, 'status'], { env });
-      while (!/sleeper\s+RUNNING/.test(st.stdout) && Date.now() < deadline && daemon.exitCode === null) {
-        await new Promise((res) => setTimeout(res, 200));
-        st = runDist(arch, bin, ['ctl', '-c', conf, 'status'], { env });
-      }
-      assert.match(st.stdout, /^sleeper\s+RUNNING\s+pid \d+, uptime /, `${st.stdout}${st.stderr}\ndaemon: ${output}`);
-      assert.equal(st.status, 0);
+    await withDistDaemon(arch, bin, `[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n`, /sleeper\s+RUNNING/, ({ dir, conf, env, status }) => {
+      assert.match(status.stdout, /^sleeper\s+RUNNING\s+pid \d+, uptime /);
+      assert.equal(status.status, 0);
       const real = spawnSync('/usr/bin/supervisorctl', ['-c', conf, 'status'], { encoding: 'utf8', env });
       assert.match(real.stdout, /^sleeper\s+RUNNING/, real.stdout + real.stderr);
       // The helper it spawns with is the one extracted from the binary.
+      const cache = join(dir, 'native');
       const helper = readdirSync(cache).find((f) => /^tsv_native-[0-9a-f]{32}\.node$/.test(f));
       assert.ok(helper, `nothing extracted to ${cache}: ${readdirSync(cache).join(', ')}`);
       if (arch === 'x64') {
         const pid = Number(readFileSync(join(dir, 'd.pid'), 'utf8'));
         assert.ok(readFileSync(`/proc/${pid}/maps`, 'utf8').includes(join(cache, helper)), 'the daemon did not map the embedded helper');
       }
-      const down = runDist(arch, bin, ['ctl', '-c', conf, 'shutdown'], { env });
-      assert.equal(down.status, 0, down.stdout + down.stderr);
-      assert.equal(await exited, 0, output);
+    });
+  });
+
+  // The native wait for a listener's answer (awaitAnswers: spin hints, non-blocking reads, prepared events) on each architecture.
+  test(`${arch}: a childutils event listener gets 1000 events in order, through the native wait for its answers`, { skip }, async () => {
+    const listener = [
+      'import sys',
+      'from supervisor import childutils',
+      'out = open(sys.argv[1], "a")',
+      'while True:',
+      '    h, p = childutils.listener.wait(sys.stdin, sys.stdout)',
+      '    out.write(h["serial"] + " " + p.split("\\n", 1)[1] + "\\n"); out.flush()',
+      '    childutils.listener.ok(sys.stdout)',
+    ].join('\n');
+    const sender = [
+      'import sys, xmlrpc.client',
+      'from supervisor.xmlrpc import SupervisorTransport',
+      's = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=SupervisorTransport(None, None, "unix://" + sys.argv[1]))',
+      'for k in range(2):',
+      '    s.system.multicall([{"methodName": "supervisor.sendRemoteCommEvent", "params": ["t", "e%d" % (k * 500 + i)]} for i in range(500)])',
+    ].join('\n');
+    const tmp = mkdtempSync(join(tmpdir(), 'tsv-dist-listener-'));
+    try {
+      writeFileSync(join(tmp, 'listener.py'), listener + '\n');
+      writeFileSync(join(tmp, 'send.py'), sender + '\n');
+      const got = join(tmp, 'got.txt');
+      const sections = `[eventlistener:rec]\ncommand=/usr/bin/python3 ${tmp}/listener.py ${got}\nevents=REMOTE_COMMUNICATION\nbuffer_size=1000\n`;
+      await withDistDaemon(arch, bin, sections, /rec\s+RUNNING/, async ({ dir }) => {
+        const sent = spawnSync('/usr/bin/python3', [join(tmp, 'send.py'), join(dir, 's.sock')], { encoding: 'utf8' });
+        assert.equal(sent.status, 0, sent.stdout + sent.stderr);
+        const lines = (): string[] => (existsSync(got) ? readFileSync(got, 'utf8').split('\n').filter(Boolean) : []);
+        const deadline = Date.now() + 60_000;
+        while (lines().length < 1000 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+        assert.deepEqual(
+          lines(),
+          Array.from({ length: 1000 }, (_, i) => `${i} e${i}`),
+        );
+      });
     } finally {
-      if (daemon.exitCode === null && daemon.signalCode === null) {
-        daemon.kill('SIGKILL');
-        await exited;
-      }
-      rmSync(dir, { recursive: true, force: true });
+      rmSync(tmp, { recursive: true, force: true });
     }
   });
 
