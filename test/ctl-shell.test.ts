@@ -134,6 +134,23 @@ test('fg: lines typed go to the process, its output comes back, Ctrl-C leaves', 
   assert.equal(r.code, 0);
 });
 
+// Ctrl-C typed with the line, so it arrives while that line is being sent
+// (no read pending): supervisorctl's KeyboardInterrupt ends fg wherever it lands.
+test('fg: Ctrl-C while a line is being sent still leaves', { skip }, async () => {
+  const r = await runOnPty(
+    ctl(),
+    [
+      { expect: 'supervisor> ' },
+      { send: 'fg echo\r', expect: 'Press Ctrl-C to exit' },
+      { send: 'at once\r\x03', expect: 'Exiting foreground.*supervisor> ' },
+      { send: 'quit\r' },
+    ],
+    clientEnv(),
+  );
+  assert.ok(r.ok, `step ${r.failed}: ${plain(r.output)}`);
+  assert.equal(r.code, 0);
+});
+
 test('--json for status, avail and pid', { skip }, async () => {
   const s = await runClient(TSV_CTL, ['-c', fx.conf, 'status', '--json', 'sleeper', 'multi:*', 'nosuch']);
   assert.equal(s.code, 4);

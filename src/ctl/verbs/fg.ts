@@ -54,11 +54,18 @@ export const fg: Verb = {
       err.stop();
     };
     const lines = ctl.lines();
+    // Ctrl-C may land while a line is being sent, with no read to fail: like
+    // supervisorctl's KeyboardInterrupt, it still ends fg, once that call is back.
+    let interrupted = false;
     try {
       await ctl.interruptible(
-        () => lines.interruptRead(),
+        () => {
+          interrupted = true;
+          lines.interruptRead();
+        },
         async () => {
           for (;;) {
+            if (interrupted) throw new Interrupted();
             const line = await lines.readLine('');
             if (line === null) throw new Interrupted();
             try {
