@@ -690,10 +690,10 @@ static napi_value WriteFrom(napi_env env, napi_callback_info info) { return fd_t
  * the budget run out, EOF, an error.
  *
  * Returns the bytes read: `written` plain answers, then whatever came after
- * them. out[0] = nanoseconds until the first bytes or a hang-up (-1: not within the
- * budget, nothing read); out[1] = how many prepared events were written (a
- * write that fails ends the run without counting: the pool's own write will
- * meet the same error).
+ * them. out[0] = nanoseconds until the first bytes or a hang-up (-1: not
+ * within the budget, nothing read); out[1] = how many prepared events were
+ * written (a write that fails ends the run without counting: the pool's own
+ * write will meet the same error).
  *
  * Why awake, and why here: the protocol has one event in flight per
  * listener, so delivery is a ping-pong paced by wake-ups, and on a VM whose
