@@ -1,7 +1,8 @@
 // The single-executable binaries of `make dist` (scripts/dist.mjs), run as
 // users run them: version line, the link names, a config check, a
 // pseudo-terminal through the embedded node-pty, the native addons extracted
-// to a private cache, the daemon with a program and with an event listener, and the clear error when an addon cannot be used.
+// to a private cache, the clear error when an addon cannot be used, the
+// daemon with a program and with an event listener.
 // x64 always (built here when missing or stale); arm64 and armv7l under
 // qemu-user too with TSV_DIST_ALL=1.
 import { test } from 'node:test';
@@ -55,11 +56,12 @@ interface DistDaemon {
 }
 
 /**
- * `daemon -n` from the binary (under qemu-user for arm) on a config of the
- * usual sections plus `sections`, until its `ctl status` matches `ready`;
- * then `body`, then the binary's `ctl shutdown`, which must stop it with 0.
+ * `daemon -n` from the binary (under qemu-user for arm) in a temp dir, on a
+ * config of the usual sections plus those `setup(dir)` returns (after writing
+ * what they need into dir), until its `ctl status` matches `ready`; then
+ * `body`, then the binary's `ctl shutdown`, which must stop it with 0.
  */
-async function withDistDaemon(arch: DistArch, bin: string, sections: string, ready: RegExp, body: (d: DistDaemon) => void | Promise<void>): Promise<void> {
+async function withDistDaemon(arch: DistArch, bin: string, setup: (dir: string) => string, ready: RegExp, body: (d: DistDaemon) => void | Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tsv-dist-daemon-'));
   const env = cleanEnv({ TSV_NATIVE_CACHE: join(dir, 'native') });
   const conf = join(dir, 'supervisord.conf');
@@ -67,7 +69,7 @@ async function withDistDaemon(arch: DistArch, bin: string, sections: string, rea
     conf,
     `[unix_http_server]\nfile=${dir}/s.sock\n[supervisord]\nlogfile=${dir}/d.log\npidfile=${dir}/d.pid\nchildlogdir=${dir}\n` +
       `[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
-      `[supervisorctl]\nserverurl=unix://${dir}/s.sock\n${sections}`,
+      `[supervisorctl]\nserverurl=unix://${dir}/s.sock\n${setup(dir)}`,
   );
   const [cmd, argv] = distCommand(arch, bin, ['daemon', '-n', '-c', conf]);
   const daemon = spawn(cmd, argv, { env, stdio: ['ignore', 'pipe', 'pipe'] });
@@ -153,8 +155,8 @@ for (const arch of distArches()) {
   });
 
   test(`${arch}: the daemon runs from the binary with its embedded native helper, and the binary's ctl and supervisorctl talk to it`, { skip }, async () => {
-    await withDistDaemon(arch, bin, `[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n`, /sleeper\s+RUNNING/, ({ dir, conf, env, status }) => {
-      assert.match(status.stdout, /^sleeper\s+RUNNING\s+pid \d+, uptime /);
+    await withDistDaemon(arch, bin, () => `[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n`, /sleeper\s+RUNNING/, ({ dir, conf, env, status }) => {
+      assert.match(status.stdout, /^sleeper\s+RUNNING\s+pid \d+, uptime /, status.stdout + status.stderr);
       assert.equal(status.status, 0);
       const real = spawnSync('/usr/bin/supervisorctl', ['-c', conf, 'status'], { encoding: 'utf8', env });
       assert.match(real.stdout, /^sleeper\s+RUNNING/, real.stdout + real.stderr);
@@ -169,8 +171,10 @@ for (const arch of distArches()) {
     });
   });
 
-  // The native wait for a listener's answer (awaitAnswers: spin hints, non-blocking reads, prepared events) on each architecture.
-  test(`${arch}: a childutils event listener gets 1000 events in order, through the native wait for its answers`, { skip }, async () => {
+  // A listener that answers at once is fed from the native wait for its answers
+  // (awaitAnswers: spin hints, non-blocking reads, events written after each
+  // answer), so this runs that C code on each architecture.
+  test(`${arch}: a childutils event listener gets 1000 events, each once and in order`, { skip }, async () => {
     const listener = [
       'import sys',
       'from supervisor import childutils',
@@ -179,34 +183,31 @@ for (const arch of distArches()) {
       '    h, p = childutils.listener.wait(sys.stdin, sys.stdout)',
       '    out.write(h["serial"] + " " + p.split("\\n", 1)[1] + "\\n"); out.flush()',
       '    childutils.listener.ok(sys.stdout)',
-    ].join('\n');
+    ];
     const sender = [
       'import sys, xmlrpc.client',
       'from supervisor.xmlrpc import SupervisorTransport',
       's = xmlrpc.client.ServerProxy("http://127.0.0.1", transport=SupervisorTransport(None, None, "unix://" + sys.argv[1]))',
       'for k in range(2):',
       '    s.system.multicall([{"methodName": "supervisor.sendRemoteCommEvent", "params": ["t", "e%d" % (k * 500 + i)]} for i in range(500)])',
-    ].join('\n');
-    const tmp = mkdtempSync(join(tmpdir(), 'tsv-dist-listener-'));
-    try {
-      writeFileSync(join(tmp, 'listener.py'), listener + '\n');
-      writeFileSync(join(tmp, 'send.py'), sender + '\n');
-      const got = join(tmp, 'got.txt');
-      const sections = `[eventlistener:rec]\ncommand=/usr/bin/python3 ${tmp}/listener.py ${got}\nevents=REMOTE_COMMUNICATION\nbuffer_size=1000\n`;
-      await withDistDaemon(arch, bin, sections, /rec\s+RUNNING/, async ({ dir }) => {
-        const sent = spawnSync('/usr/bin/python3', [join(tmp, 'send.py'), join(dir, 's.sock')], { encoding: 'utf8' });
-        assert.equal(sent.status, 0, sent.stdout + sent.stderr);
-        const lines = (): string[] => (existsSync(got) ? readFileSync(got, 'utf8').split('\n').filter(Boolean) : []);
-        const deadline = Date.now() + 60_000;
-        while (lines().length < 1000 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
-        assert.deepEqual(
-          lines(),
-          Array.from({ length: 1000 }, (_, i) => `${i} e${i}`),
-        );
-      });
-    } finally {
-      rmSync(tmp, { recursive: true, force: true });
-    }
+    ];
+    const setup = (dir: string): string => {
+      writeFileSync(join(dir, 'listener.py'), listener.join('\n') + '\n');
+      writeFileSync(join(dir, 'send.py'), sender.join('\n') + '\n');
+      return `[eventlistener:rec]\ncommand=/usr/bin/python3 ${dir}/listener.py ${dir}/got.txt\nevents=REMOTE_COMMUNICATION\nbuffer_size=1000\n`;
+    };
+    await withDistDaemon(arch, bin, setup, /rec\s+RUNNING/, async ({ dir }) => {
+      const sent = spawnSync('/usr/bin/python3', [join(dir, 'send.py'), join(dir, 's.sock')], { encoding: 'utf8' });
+      assert.equal(sent.status, 0, sent.stdout + sent.stderr);
+      const got = join(dir, 'got.txt');
+      const lines = (): string[] => (existsSync(got) ? readFileSync(got, 'utf8').split('\n').filter(Boolean) : []);
+      const deadline = Date.now() + 60_000;
+      while (lines().length < 1000 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+      assert.deepEqual(
+        lines(),
+        Array.from({ length: 1000 }, (_, i) => `${i} e${i}`),
+      );
+    });
   });
 
   // Daemonizing re-runs the binary; under qemu-user that needs binfmt, so x64 only.
