@@ -49,11 +49,6 @@ const ORACLE_GLITCHES: Record<string, (expected: RunResult, actual: RunResult, r
   // (startsecs elapsed before the exit was reaped) and restart it: the crash
   // program then runs once more than the config allows.
   'tail group member': (_e, _a, log) => /success: crash entered RUNNING state/.test(log),
-  // startAllProcesses reaps right after each spawn; when that already finds
-  // the crash program dead (a loaded machine), its SPAWN_ERROR is listed
-  // first instead of last, and supervisorctl exits 1 (from the NO_FILE that
-  // now comes last) instead of 7. The lines are the same.
-  'start all': (e, a) => e.stdout === a.stdout && e.stderr === a.stderr && e.code === 1 && a.code === 7,
 };
 
 /**
