@@ -105,6 +105,24 @@ function cpuMs(pid: number): number {
   return ((Number(f[11]) + Number(f[12])) * 1000) / CLK_TCK;
 }
 
+/**
+ * CPU time of the process's threads in ms, to the nanosecond (the scheduler's
+ * sum_exec_runtime): /proc/PID/stat counts 10 ms ticks, and a daemon moving
+ * 256 MiB uses 6-10 of them, so one tick more or less was 10-15 % of a round.
+ * Only threads alive at both reads count; the daemons' threads live as long as they do.
+ */
+function cpuPreciseMs(pid: number): number {
+  let ns = 0;
+  for (const t of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${t}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e6;
+}
+
 function ctxtSwitches(pid: number): number {
   let total = 0;
   for (const t of readdirSync(`/proc/${pid}/task`)) {
@@ -261,11 +279,11 @@ async function timeDaemon(impl: Impl, total: number, chunk: number): Promise<Tra
   const d = startDaemon(impl, body);
   try {
     await until(() => /supervisord started with pid/.test(d.log()), 30000, 'start', 1);
-    const cpu0 = cpuMs(d.pid);
+    const cpu0 = cpuPreciseMs(d.pid);
     // both daemons drain the pipes before logging "exited:", so spawned -> exited
     // (from the main log, no polling of the output file) is the whole transfer
     await until(() => /exited: w/.test(d.log()), 300000, 'writer exit', 20);
-    const cpu1 = cpuMs(d.pid);
+    const cpu1 = cpuPreciseMs(d.pid);
     const lines = d.log().split('\n');
     const spawnedAt = logTimeMs(lines.find((l) => l.includes("spawned: 'w'")) ?? '');
     const exitedAt = logTimeMs(lines.find((l) => l.includes('exited: w')) ?? '');
@@ -283,7 +301,7 @@ async function benchThroughput(): Promise<void> {
   // This VM's disk and shared CPUs have slow spells of a few seconds (cat
   // itself varies 4x between runs): each round times cat and both daemons
   // back to back, and the medians of the rounds are reported.
-  const rounds = quick ? 1 : 5;
+  const rounds = quick ? 1 : 9;
   for (const [label, total, chunk] of cases) {
     console.log(`\n[throughput] one child writes ${label} to stdout -> log file, ${rounds} round(s)`);
     const mib = total / (1024 * 1024);

@@ -59,6 +59,10 @@ export interface NativeAddon {
    * bytes moved, 0 at EOF, or -errno (-EAGAIN: pipe empty; -EINVAL: not possible here)
    */
   spliceToFile(pipeFd: number, fileFd: number, maxBytes: number): number;
+  /** fallocate(2) [offset, offset+length) without changing the file's size: 0 or -errno (-EOPNOTSUPP where the file system cannot) */
+  reserveSpace(fd: number, offset: number, length: number): number;
+  /** give back the blocks past the end if the file still ends at `end` (truncate to that size): 0 or -errno */
+  trimSpace(fd: number, end: number): number;
   /** read(2) into buffer: bytes read, 0 at EOF, or -errno (no exception for EAGAIN) */
   readInto(fd: number, buffer: Buffer): number;
   /** write(2) of buffer from offset on: bytes written or -errno (no exception for EAGAIN or EPIPE) */

@@ -644,6 +644,73 @@ static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * reserveSpace(fd, offset, length): allocate the file's blocks in
+ * [offset, offset+length) without changing its size (fallocate KEEP_SIZE).
+ * trimSpace(fd, end): give back the blocks past the end, if the file still
+ * ends at `end` (ext4 ignores a hole punched past the end; a truncate to the
+ * same size frees them). Both 0 or -errno (-EOPNOTSUPP where the file system
+ * or the OS cannot).
+ *
+ * Why: a buffered write into blocks that do not exist yet makes ext4 reserve
+ * delayed-allocation space and record a delayed extent block by block; into
+ * blocks allocated ahead (journald does the same for its files) the write
+ * only finds them. Measured with a C splice loop of 64 KiB writes: 0.29 ->
+ * 0.22 ms of CPU per MiB, the whole system's CPU including writeback no
+ * higher (bench/daemon/README.md).
+ *
+ * The trim checks the end first so it can only cut what the daemon wrote;
+ * a writer of its own appending between that check and the truncate would
+ * lose its bytes, the same window in which spliceToFile, writing at the end
+ * it just looked up, would overwrite them: a log file has one writer.
+ */
+static napi_value ReserveSpace(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t fd = -1;
+  double offset = -1, length = 0;
+  napi_get_value_int32(env, a[0], &fd);
+  napi_get_value_double(env, a[1], &offset);
+  napi_get_value_double(env, a[2], &length);
+  int r = -EINVAL;
+#ifdef __linux__
+  if (offset >= 0 && length > 0) r = fallocate64(fd, FALLOC_FL_KEEP_SIZE, (loff_t)offset, (loff_t)length) < 0 ? -errno : 0;
+#else
+  (void)fd; (void)offset; (void)length;
+  r = -EOPNOTSUPP;
+#endif
+  napi_value out;
+  napi_create_int32(env, r, &out);
+  return out;
+}
+
+static napi_value TrimSpace(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t fd = -1;
+  double end = -1;
+  napi_get_value_int32(env, a[0], &fd);
+  napi_get_value_double(env, a[1], &end);
+  int r = -EINVAL;
+#ifdef __linux__
+  if (end >= 0) {
+    /* the end of the file (lseek64, not fstat: fstat would need glibc 2.33) */
+    loff_t size = lseek64(fd, 0, SEEK_END);
+    if (size < 0) r = -errno;
+    else if (size != (loff_t)end) r = 0; /* somebody else wrote or truncated it: leave it */
+    else r = ftruncate64(fd, size) < 0 ? -errno : 0;
+  }
+#else
+  (void)fd; (void)end;
+  r = -EOPNOTSUPP;
+#endif
+  napi_value out;
+  napi_create_int32(env, r, &out);
+  return out;
+}
+
+/*
  * readInto(fd, buffer) and writeFrom(fd, buffer, offset): read(2) into the
  * buffer, write(2) of the buffer from offset on. Bytes moved (0 at EOF for a
  * read) or -errno: fs.readSync and writeSync throw on EAGAIN and EPIPE, and
@@ -1094,6 +1161,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
     {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
+    {"reserveSpace", NULL, ReserveSpace, NULL, NULL, NULL, napi_default, NULL},
+    {"trimSpace", NULL, TrimSpace, NULL, NULL, NULL, napi_default, NULL},
     {"readInto", NULL, ReadInto, NULL, NULL, NULL, napi_default, NULL},
     {"writeFrom", NULL, WriteFrom, NULL, NULL, NULL, napi_default, NULL},
     {"awaitAnswers", NULL, AwaitAnswers, NULL, NULL, NULL, napi_default, NULL},
