@@ -6,9 +6,9 @@
 // call reports EAGAIN, EOF and EINVAL (what makes the engine fall back).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ROOT, TempDir, writeConf, load, startEngine, waitState } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { Level } from '../src/log/levels';
@@ -205,7 +205,7 @@ test('splice path: an output subscriber arriving mid-stream gets the bytes from 
   }
 });
 
-test('splice path: a fast stream gets its blocks allocated ahead, never past maxbytes, given back at close unless someone else wrote', { skip: process.platform !== 'linux' }, () => {
+test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs), never past maxbytes, given back at close unless someone else wrote', { skip: process.platform !== 'linux' }, () => {
   // Writes into blocks allocated ahead cost the daemon a quarter less CPU on
   // ext4 (bench/daemon/README.md); the allocation must never show in the
   // file's content or size, never outlive the file's close, and never cut
@@ -290,6 +290,23 @@ test('splice path: a fast stream gets its blocks allocated ahead, never past max
     closeSync(other);
     slog.close();
     assert.ok(readFileSync(shared).equals(Buffer.concat([source, Buffer.from('the other writer\n')])), 'nothing cut');
+
+    // tmpfs: blocks there are RAM, and writes are no cheaper into them
+    const shm = '/dev/shm';
+    if (existsSync(shm) && spawnSync('stat', ['-f', '-c', '%T', shm], { encoding: 'utf8' }).stdout.trim() === 'tmpfs') {
+      const inRam = join(mkdtempSync(join(shm, 'tsv-test-')), 'ram.log');
+      try {
+        const mlog = new LogFile(inRam, 0, 0);
+        stream(mlog, () => {
+          const ahead = allocated(inRam) - statSync(inRam).size;
+          assert.ok(ahead < 64 * 1024, `no blocks ahead on tmpfs: ${ahead}`);
+        });
+        mlog.close();
+        assert.ok(readFileSync(inRam).equals(source));
+      } finally {
+        rmSync(dirname(inRam), { recursive: true, force: true });
+      }
+    }
   } finally {
     dir.cleanup();
   }
