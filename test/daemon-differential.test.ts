@@ -6,6 +6,8 @@
 // reports whose repetition depends on Supervisor's 1-second poll.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
+import { sleep, withTimeout } from './helpers/daemon-env';
 import {
   haveSupervisord, startSide, stopSides, cleanupSides, waitLog, rewriteConf, normalizeLog, splitBySubject, type Side,
 } from './helpers/daemon-oracle';
@@ -81,6 +83,50 @@ test('differential: autorestart=true restarts after expected exits', { skip: ski
     const { ts } = compare(sides);
     assert.equal(ts.filter((l) => l.startsWith('INFO exited: loop (exit status 0; expected)')).length, 2);
   } finally {
+    cleanupSides(sides);
+  }
+});
+
+test('differential: log rotation follows the file, truncated by copytruncate and appended to by another writer', { skip: skipReason }, async () => {
+  // Supervisor rotates when tell() after a write reaches maxbytes: the file's
+  // end, whoever put bytes there or took them away. `spl` takes tsv's splice
+  // path, `cap` (capture mode) its read-and-write path.
+  const step = (name: string, n: number, fill: string, next: string): string =>
+    `head -c ${n} /dev/zero | tr "\\0" ${fill}; until [ -e {DIR}/${name}.${next} ]; do sleep 0.02; done`;
+  const program = (name: string, extra: string): string =>
+    `[program:${name}]\ncommand=/bin/sh -c '${step(name, 10000, 'a', 'go1')}; ${step(name, 15000, 'b', 'go2')}; head -c 6000 /dev/zero | tr "\\0" c; exec sleep 100'\n` +
+    `startsecs=0\nstdout_logfile={DIR}/${name}.log\nstdout_logfile_maxbytes=20000\nstdout_logfile_backups=2\n${extra}`;
+  const body = program('spl', '') + program('cap', 'stdout_capture_maxbytes=1KB\n');
+  const sides = [startSide('supervisord', body), startSide('tsv', body)];
+  const logs = sides.flatMap((s) => ['spl', 'cap'].map((name) => ({ side: s, name, path: s.dir.join(`${name}.log`) })));
+  const size = (p: string): number => (existsSync(p) ? statSync(p).size : 0);
+  const total = (p: string): number => size(p) + size(`${p}.1`) + size(`${p}.2`);
+  const until = async (what: string, ok: () => boolean): Promise<void> => {
+    await withTimeout((async () => { while (!ok()) await sleep(20); })(), 30000, what);
+  };
+  try {
+    await until('10,000 bytes in every log', () => logs.every((l) => size(l.path) === 10000));
+    for (const l of logs) {
+      truncateSync(l.path, 0);
+      writeFileSync(l.side.dir.join(`${l.name}.go1`), '');
+    }
+    await until('15,000 more bytes', () => logs.every((l) => total(l.path) === 15000));
+    const afterTruncation = logs.map((l) => `${l.side.impl} ${l.name}: rotated ${existsSync(`${l.path}.1`)}`);
+    for (const l of logs) {
+      appendFileSync(l.path, 'x'.repeat(4000));
+      writeFileSync(l.side.dir.join(`${l.name}.go2`), '');
+    }
+    await until('6,000 more bytes', () => logs.every((l) => total(l.path) === 25000));
+    const afterAppend = logs.map((l) => `${l.side.impl} ${l.name}: rotated ${existsSync(`${l.path}.1`)}, twice ${existsSync(`${l.path}.2`)}`);
+    assert.deepEqual(afterTruncation, ['supervisord', 'tsv'].flatMap((impl) => [`${impl} spl: rotated false`, `${impl} cap: rotated false`]));
+    assert.deepEqual(afterAppend, ['supervisord', 'tsv'].flatMap((impl) => [`${impl} spl: rotated true, twice false`, `${impl} cap: rotated true, twice false`]));
+    for (const l of logs) {
+      const all = readFileSync(`${l.path}.1`, 'latin1') + readFileSync(l.path, 'latin1');
+      assert.equal(all, 'b'.repeat(15000) + 'x'.repeat(4000) + 'c'.repeat(6000), `${l.side.impl} ${l.name}: every byte once, in order`);
+      assert.ok(size(`${l.path}.1`) >= 20000, `${l.side.impl} ${l.name}: rotated at maxbytes or after`);
+    }
+  } finally {
+    await stopSides(sides);
     cleanupSides(sides);
   }
 });

@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
@@ -86,6 +86,26 @@ test('rotation keeps only `backups` files; backups=0 truncates in place', () => 
     z.close();
     assert.equal(dir.read('z.log'), 'cd');
     assert.ok(!existsSync(dir.join('z.log.1')));
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test("rotation follows the file's own size: a truncation (copytruncate) and another writer's bytes count", () => {
+  // Supervisor checks tell() after each write, which is the file's end, not
+  // a count of what it wrote itself (test/daemon-differential.test.ts runs both daemons)
+  const dir = new TempDir();
+  try {
+    const f = new LogFile(dir.join('t.log'), 100, 1);
+    f.write('a'.repeat(60));
+    truncateSync(dir.join('t.log'), 0); // logrotate copytruncate
+    f.write('b'.repeat(60)); // a tally would be at 120 here and rotate
+    assert.ok(!existsSync(dir.join('t.log.1')), 'not rotated: the file holds 60 bytes');
+    appendFileSync(dir.join('t.log'), 'x'.repeat(30)); // another process appends
+    f.write('c'.repeat(20)); // 110 in the file; a tally would be at 80
+    assert.equal(dir.read('t.log.1'), 'b'.repeat(60) + 'x'.repeat(30) + 'c'.repeat(20));
+    assert.equal(dir.read('t.log'), '');
+    f.close();
   } finally {
     dir.cleanup();
   }

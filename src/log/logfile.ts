@@ -3,7 +3,10 @@
 // reached maxbytes, shift .N-1 -> .N ... base -> .1 and start a new base.
 // Writes are whole chunks and rotation happens only between writes, so no
 // byte is lost or duplicated whatever the write rate. A file may exceed
-// maxbytes by one chunk, as in Supervisor.
+// maxbytes by one chunk, as in Supervisor. The size that decides is the
+// file's own end after each write, as Supervisor's tell() is, not a tally
+// of our writes: a truncation by logrotate's copytruncate, or another
+// process appending to the same file, counts.
 import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { NativeAddon } from '../daemon/native';
@@ -73,7 +76,7 @@ export class LogFile {
     for (let start = 0; start < buf.length; start += PIECE) {
       const piece = buf.subarray(start, Math.min(buf.length, start + PIECE));
       this.writeAll(piece);
-      this.size += piece.length;
+      this.size = fstatSync(this.fd).size;
       if (this.size >= this.maxbytes) this.rollover();
     }
   }
@@ -122,6 +125,9 @@ export class LogFile {
         return -EINVAL;
       }
     }
+    const end = fstatSync(this.spliceFd).size;
+    if (end < this.size) this.reservedTo = 0; // truncated under us: the blocks ahead went with it
+    this.size = end;
     // Up to maxbytes exactly, so rotation cuts there; a file already past it
     // (as opened) takes one 128 KiB piece before rotating, as write() does.
     let room = SPLICE_UNBOUNDED;
