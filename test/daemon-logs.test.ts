@@ -4,9 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, readdirSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TempDir, writeConf, load, startEngine, waitState } from './helpers/daemon-env';
+import { TempDir, writeConf, load, startEngine, waitState, withTimeout, sleep } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { MainLogger, FileSink } from '../src/log/mainlog';
 import { asctime } from '../src/log/asctime';
@@ -107,6 +107,133 @@ test("rotation follows the file's own size: a truncation (copytruncate) and anot
     assert.equal(dir.read('t.log'), '');
     f.close();
   } finally {
+    dir.cleanup();
+  }
+});
+
+/** A LogFileReport that records what it is told. */
+function recordReports(f: LogFile): string[] {
+  const said: string[] = [];
+  f.report = { failed: (what, err) => said.push(`failed ${what} ${err.code}`), recovered: (lost) => said.push(`recovered ${lost}`) };
+  return said;
+}
+
+test('a log file that refuses writes (disk full) drops the output, says so once, never throws', () => {
+  const f = new LogFile('/dev/full', 0, 0);
+  const said = recordReports(f);
+  f.write('x'.repeat(100));
+  f.write('y'.repeat(50));
+  f.close();
+  assert.deepEqual(said, ['failed write ENOSPC']);
+});
+
+test('a rotation that cannot rename keeps writing to the file, says so once, and rotates once it can', () => {
+  const dir = new TempDir();
+  try {
+    const f = new LogFile(dir.join('r.log'), 10, 1);
+    const said = recordReports(f);
+    mkdirSync(dir.join('r.log.1'));
+    writeFileSync(dir.join('r.log.1', 'keep'), ''); // a directory in the way: unlink says EISDIR
+    f.write('0123456789A\n');
+    f.write('more\n');
+    assert.equal(dir.read('r.log'), '0123456789A\nmore\n', 'nothing lost while rotation fails');
+    rmSync(dir.join('r.log.1'), { recursive: true });
+    f.write('last\n');
+    f.close();
+    assert.equal(dir.read('r.log.1'), '0123456789A\nmore\nlast\n');
+    assert.equal(dir.read('r.log'), '');
+    assert.deepEqual(said, ['failed rotate EISDIR']);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('a log file whose directory went away: rotation and reopen say so once, output is counted lost, the file comes back with the directory', () => {
+  const dir = new TempDir();
+  try {
+    const logs = dir.join('logs');
+    mkdirSync(logs);
+    const f = new LogFile(join(logs, 'w.log'), 10, 1);
+    const said = recordReports(f);
+    rmSync(logs, { recursive: true });
+    f.write('0123456789\n'); // into the removed file, then no new file after rotation
+    f.write('dropped\n');
+    assert.equal(f.reopen(), false, 'SIGUSR2 cannot open it either, and does not throw');
+    f.write('dropped too\n');
+    mkdirSync(logs);
+    f.write('back\n');
+    f.close();
+    assert.equal(readFileSync(join(logs, 'w.log'), 'utf8'), 'back\n');
+    assert.deepEqual(said, ['failed reopen ENOENT', `recovered ${'dropped\n'.length + 'dropped too\n'.length}`]);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+/** Waits until the main log matches `re` and returns the match. */
+async function waitMainLog(dir: TempDir, re: RegExp, what: string): Promise<RegExpMatchArray> {
+  let m: RegExpMatchArray | null = null;
+  await withTimeout(
+    (async () => {
+      while (!(m = dir.read('supervisord.log').match(re))) await sleep(20);
+    })(),
+    15000,
+    what,
+  );
+  return m as unknown as RegExpMatchArray;
+}
+
+const TALKER = `command=/bin/sh -c 'i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.002; done'\nstartsecs=0\n`;
+
+test('engine: a child log whose directory is removed never stops the daemon; the output comes back with the directory', async () => {
+  // at INFO the bytes go by splice, whose rotation met the missing directory
+  // and took the daemon down with an uncaught ENOENT before
+  const dir = new TempDir();
+  const logs = dir.join('logs');
+  mkdirSync(logs);
+  const te = startEngine(load(writeConf(dir, `[program:w]\n${TALKER}stdout_logfile=${logs}/w.log\nstdout_logfile_maxbytes=2KB\nstdout_logfile_backups=1\n`)), Level.INFO);
+  try {
+    await waitState(te.engine, 'w', ProcessState.RUNNING);
+    await withTimeout((async () => { while (!existsSync(join(logs, 'w.log.1'))) await sleep(20); })(), 15000, 'a first rotation');
+    rmSync(logs, { recursive: true });
+    await waitMainLog(dir, /ERRO could not reopen log file \S+\/logs\/w\.log for program 'w': ENOENT \(the directory does not exist\); its stdout output is dropped until the file can be opened again\n/, 'the failure reported');
+    mkdirSync(logs);
+    const back = await waitMainLog(dir, /WARN log file \S+\/logs\/w\.log for program 'w' takes output again; (\d+) bytes of stdout output were dropped\n/, 'the recovery reported');
+    assert.ok(Number(back[1]) > 0, 'some output was dropped meanwhile');
+    await withTimeout((async () => { while (dir.read(join(logs, 'w.log')).split('\n').length < 20) await sleep(20); })(), 15000, 'the new file filling');
+    const lines = dir.read(join(logs, 'w.log')).split('\n').filter(Boolean);
+    const first = Number(lines[0].split(' ')[1]);
+    assert.deepEqual(lines.slice(0, 10), Array.from({ length: 10 }, (_, i) => `line ${first + i}`), 'whole lines, in order');
+    assert.equal(dir.read('supervisord.log').match(/could not reopen/g)?.length, 1, 'said once');
+    assert.equal(te.engine.groups.get('w')?.processes.get('w')?.state, ProcessState.RUNNING);
+  } finally {
+    await te.close();
+    dir.cleanup();
+  }
+});
+
+const canMount = process.getuid?.() === 0 ? false : 'needs root to mount a small tmpfs';
+
+test('engine: a full disk never stops the daemon; output is dropped, said once, and written again once there is room', { skip: canMount }, async () => {
+  const dir = new TempDir();
+  const small = dir.join('small');
+  mkdirSync(small);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', small]);
+  const te = (() => {
+    writeFileSync(join(small, 'filler'), Buffer.alloc(96 * 1024));
+    return startEngine(load(writeConf(dir, `[program:w]\n${TALKER}stdout_logfile=${small}/w.log\nstdout_logfile_maxbytes=0\n`)), Level.INFO);
+  })();
+  try {
+    await waitMainLog(dir, /ERRO could not write to log file \S+\/small\/w\.log for program 'w': ENOSPC \(no space left on device\); its stdout output is dropped until a write works again\n/, 'the failure reported');
+    await sleep(200);
+    assert.equal(te.engine.groups.get('w')?.processes.get('w')?.state, ProcessState.RUNNING);
+    rmSync(join(small, 'filler'));
+    const back = await waitMainLog(dir, /WARN log file \S+\/small\/w\.log for program 'w' takes output again; (\d+) bytes of stdout output were dropped\n/, 'the recovery reported');
+    assert.ok(Number(back[1]) > 0, 'some output was dropped meanwhile');
+    assert.equal(dir.read('supervisord.log').match(/could not write/g)?.length, 1, 'said once');
+  } finally {
+    await te.close();
+    execFileSync('umount', [small]);
     dir.cleanup();
   }
 });

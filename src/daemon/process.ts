@@ -8,6 +8,7 @@ import { closeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import type { ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
+import { describeLogError } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
 import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
@@ -284,7 +285,7 @@ export class Subprocess {
     const who = process.getuid ? userName(process.getuid()) : 'unknown';
     const runsAs = this.config.user ? `; the program runs as user ${this.config.user}` : '';
     this.log.error(
-      `could not open log file ${path} for program '${this.name}': ${err.code ?? ''} (${describeErrno(err.code)}); ` +
+      `could not open log file ${path} for program '${this.name}': ${err.code ?? ''} (${describeLogError(err.code)}); ` +
         `log files are opened by the daemon, running as user ${who}${runsAs}`,
     );
   }
@@ -843,23 +844,6 @@ let sharedReadBuffer: Buffer | null = null;
 function readBuffer(): Buffer {
   if (!sharedReadBuffer) sharedReadBuffer = Buffer.allocUnsafe(1024 * 1024);
   return sharedReadBuffer;
-}
-
-function describeErrno(code: string | undefined): string {
-  switch (code) {
-    case 'EACCES':
-      return 'permission denied';
-    case 'ENOENT':
-      return 'the directory does not exist';
-    case 'EROFS':
-      return 'read-only file system';
-    case 'EISDIR':
-      return 'it is a directory';
-    case 'ENOTDIR':
-      return 'a part of the path is not a directory';
-    default:
-      return 'cannot open';
-  }
 }
 
 function userName(uid: number): string {

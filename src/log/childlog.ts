@@ -2,7 +2,7 @@
 // POutputDispatcher handles it: capture-mode token scanning, strip_ansi, the
 // child log file (rotating) and/or syslog, the DEBG copy in the main log, and
 // the output events.
-import { LogFile } from './logfile';
+import { LogFile, failureWords, type LogFileFailure } from './logfile';
 import { Level } from './levels';
 import { loadNative, type NativeAddon } from '../daemon/native';
 import type { MainLogger } from './mainlog';
@@ -83,6 +83,19 @@ export class ChannelLog {
     if (s.logfile && s.logfile !== 'syslog') {
       // may throw (EACCES, ENOENT): the caller reports it as a spawn error
       this.file = new LogFile(s.logfile, s.maxbytes, s.backups);
+      const file = `log file ${s.logfile} for program '${s.processName}'`;
+      const then: Record<LogFileFailure, string> = {
+        write: `its ${s.channel} output is dropped until a write works again`,
+        reopen: `its ${s.channel} output is dropped until the file can be opened again`,
+        rotate: `it grows past ${s.channel}_logfile_maxbytes until a rotation works`,
+      };
+      this.file.report = {
+        failed: (what, err) => {
+          const { verb, reason } = failureWords(what, err);
+          main.error(`could not ${verb} ${file}: ${reason}; ${then[what]}`);
+        },
+        recovered: (lost) => main.warn(`${file} takes output again; ${lost} bytes of ${s.channel} output were dropped`),
+      };
     }
     this.capture = s.captureMaxbytes > 0 ? [] : null;
   }
@@ -200,7 +213,8 @@ export class ChannelLog {
   removeAndReopen(): void {
     if (this.file) {
       this.file.remove();
-      this.file.reopen();
+      // Supervisor's reopen raises here, and clearProcessLogs answers FAILED
+      if (!this.file.reopen()) throw new Error(`cannot reopen ${this.file.path}`);
     }
     if (this.capture) {
       this.capture = [];

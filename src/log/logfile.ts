@@ -7,8 +7,15 @@
 // file's own end after each write, as Supervisor's tell() is, not a tally
 // of our writes: a truncation by logrotate's copytruncate, or another
 // process appending to the same file, counts.
+//
+// A file that stops taking writes (disk full, its directory removed, its
+// permissions changed) never takes the daemon down: the owner is told once
+// (LogFileReport), the output is dropped and counted, and each later write
+// tries again; Supervisor prints a traceback to stderr for every failed
+// write and, once a rotation could not reopen the file, never writes it again.
 import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
 import type { NativeAddon } from '../daemon/native';
 
 const PIECE = 128 * 1024;
@@ -21,7 +28,60 @@ const RESERVE_AHEAD = 2 * 1024 * 1024;
 // spliceFrom's results are -errno, as the native call returns them
 const { EAGAIN, EINVAL } = osConstants.errno;
 
+/** What made a log file stop taking output. */
+export type LogFileFailure = 'write' | 'rotate' | 'reopen';
+
+/** Told when a log file stops taking output and when it takes it again. */
+export interface LogFileReport {
+  /**
+   * The first failure after output was written: what failed and why. After
+   * 'rotate' the file keeps taking output (past maxbytes) and nothing is lost.
+   */
+  failed(what: LogFileFailure, err: NodeJS.ErrnoException): void;
+  /** output is written again; `lost` bytes were dropped meanwhile */
+  recovered(lost: number): void;
+}
+
+/** The errno of a failed log file operation in words, for messages that name the file. */
+export function describeLogError(code: string | undefined, otherwise = 'cannot open'): string {
+  switch (code) {
+    case 'EACCES':
+      return 'permission denied';
+    case 'ENOENT':
+      return 'the directory does not exist';
+    case 'EROFS':
+      return 'read-only file system';
+    case 'EISDIR':
+      return 'it is a directory';
+    case 'ENOTDIR':
+      return 'a part of the path is not a directory';
+    case 'ENOSPC':
+      return 'no space left on device';
+    case 'EDQUOT':
+      return 'disk quota exceeded';
+    case 'EFBIG':
+      return 'file too large';
+    case 'EIO':
+      return 'input/output error';
+    case 'EMFILE':
+    case 'ENFILE':
+      return 'too many open files';
+    default:
+      return otherwise;
+  }
+}
+
+const FAILED_VERB: Record<LogFileFailure, string> = { write: 'write to', rotate: 'rotate', reopen: 'reopen' };
+const FAILED_OTHERWISE: Record<LogFileFailure, string> = { write: 'cannot write', rotate: 'cannot rename', reopen: 'cannot open' };
+
+/** For "could not VERB log file PATH: REASON": what failed as a verb, and its errno in words. */
+export function failureWords(what: LogFileFailure, err: NodeJS.ErrnoException): { verb: string; reason: string } {
+  return { verb: FAILED_VERB[what], reason: `${err.code ?? ''} (${describeLogError(err.code, FAILED_OTHERWISE[what])})` };
+}
+
 export class LogFile {
+  /** told of failures and recoveries (nobody: they go unreported) */
+  report: LogFileReport | null = null;
   private fd = -1;
   private size = 0;
   /** rotation is only possible for regular files (not /dev/stdout, pipes, ttys) */
@@ -40,6 +100,14 @@ export class LogFile {
   private reserveRefused = false;
   /** the native helper spliceFrom was given (it made the blocks to give back) */
   private native: NativeAddon | null = null;
+  /** the file could not be opened again (after rotation or a reopen): each write tries */
+  private lostFile = false;
+  /** a failure has been reported and no write has worked since */
+  private failing = false;
+  /** a rotation failed (reported) and none has worked since; the file keeps taking output */
+  private rotateFailing = false;
+  /** bytes of output dropped since the failure */
+  private lost = 0;
 
   constructor(
     readonly path: string,
@@ -55,6 +123,22 @@ export class LogFile {
     const st = fstatSync(this.fd);
     this.regular = st.isFile();
     this.size = this.regular ? st.size : 0;
+    this.lostFile = false;
+  }
+
+  private fail(what: LogFileFailure, err: unknown): void {
+    if (this.failing) return;
+    this.failing = true;
+    this.report?.failed(what, err as NodeJS.ErrnoException);
+  }
+
+  /** output was written: end a failure, if there was one */
+  private worked(): void {
+    if (!this.failing) return;
+    this.failing = false;
+    const lost = this.lost;
+    this.lost = 0;
+    this.report?.recovered(lost);
   }
 
   get opened(): boolean {
@@ -62,12 +146,19 @@ export class LogFile {
   }
 
   write(data: Buffer | string): void {
-    if (this.fd < 0) return;
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+    if (this.fd < 0) {
+      if (!this.lostFile) return; // closed
+      try {
+        this.open();
+      } catch {
+        this.lost += buf.length;
+        return;
+      }
+    }
     if (this.maxbytes <= 0 || !this.regular) {
       // no rotation: one write for the whole chunk
-      this.writeAll(buf);
-      this.size += buf.length;
+      if (this.writeAll(buf)) this.size += buf.length;
       return;
     }
     // Supervisor writes what one read returned (at most 128 KiB) and then
@@ -75,13 +166,22 @@ export class LogFile {
     // (a file exceeds maxbytes by less than 128 KiB) whatever we read at once.
     for (let start = 0; start < buf.length; start += PIECE) {
       const piece = buf.subarray(start, Math.min(buf.length, start + PIECE));
-      this.writeAll(piece);
+      const rest = buf.length - start - piece.length;
+      if (!this.writeAll(piece)) {
+        this.lost += rest; // the file refused the piece: the rest goes its way
+        return;
+      }
       this.size = fstatSync(this.fd).size;
       if (this.size >= this.maxbytes) this.rollover();
+      if (this.fd < 0) {
+        this.lost += rest; // rotated, and no new file could be opened
+        return;
+      }
     }
   }
 
-  private writeAll(buf: Buffer): void {
+  /** Writes all of buf; false if the file refused (the rest is counted lost and the failure reported). */
+  private writeAll(buf: Buffer): boolean {
     let off = 0;
     let spins = 0;
     while (off < buf.length) {
@@ -90,9 +190,13 @@ export class LogFile {
       } catch (e) {
         // a non-blocking pipe (e.g. /dev/stdout of a pipeline) may push back
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && spins++ < 10000) continue;
-        throw e;
+        this.lost += buf.length - off;
+        this.fail('write', e);
+        return false;
       }
     }
+    this.worked();
+    return true;
   }
 
   /** Whether spliceFrom can be tried: a regular file (not /dev/stdout, a pipe or a tty). */
@@ -136,9 +240,13 @@ export class LogFile {
     this.spliceDrained = n < room;
     if (n > 0) {
       this.size += n;
+      this.worked();
       if (n >= RESERVE_WHEN) this.reserveAhead(native);
       if (this.maxbytes > 0 && this.size >= this.maxbytes) this.rollover();
     } else if (n < 0 && n !== -EAGAIN) {
+      // the file refused what the splice took from the pipe (EINVAL: nothing
+      // was taken, splice is just not possible here); writes take over
+      if (n !== -EINVAL) this.fail('write', errnoError(n));
       this.closeSpliceFd();
       this.spliceFd = -2;
     }
@@ -172,26 +280,49 @@ export class LogFile {
   }
 
   private rollover(): void {
+    if (this.backups > 0) {
+      try {
+        for (let i = this.backups - 1; i > 0; i--) {
+          const sfn = `${this.path}.${i}`;
+          if (existsSync(sfn)) removeAndRename(sfn, `${this.path}.${i + 1}`);
+        }
+        removeAndRename(this.path, `${this.path}.1`);
+      } catch (e) {
+        // the file stays and keeps taking output past maxbytes; the next write tries again
+        if (!this.rotateFailing) this.report?.failed('rotate', e as NodeJS.ErrnoException);
+        this.rotateFailing = true;
+        return;
+      }
+    }
+    this.rotateFailing = false;
     closeSync(this.fd);
     this.fd = -1;
     this.closeSpliceFd();
-    if (this.backups > 0) {
-      for (let i = this.backups - 1; i > 0; i--) {
-        const sfn = `${this.path}.${i}`;
-        if (existsSync(sfn)) removeAndRename(sfn, `${this.path}.${i + 1}`);
-      }
-      removeAndRename(this.path, `${this.path}.1`);
-    }
-    // Supervisor reopens with 'wb': backups=0 truncates in place
-    this.fd = openSync(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, this.mode);
     this.size = 0;
+    try {
+      // Supervisor reopens with 'wb': backups=0 truncates in place
+      this.fd = openSync(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, this.mode);
+    } catch (e) {
+      this.lostFile = true;
+      this.fail('reopen', e);
+    }
   }
 
-  /** SIGUSR2 / after logrotate: start writing to whatever file is at path now. */
-  reopen(): void {
+  /**
+   * SIGUSR2 / after logrotate: start writing to whatever file is at path now.
+   * False if it cannot be opened (reported; each write tries again).
+   */
+  reopen(): boolean {
     this.close();
     this.spliceFd = -1; // a new file may take splice where the old one could not
-    this.open();
+    try {
+      this.open();
+      return true;
+    } catch (e) {
+      this.lostFile = true;
+      this.fail('reopen', e);
+      return false;
+    }
   }
 
   /** clearLog: remove the file (not its backups) and start a new one. */
@@ -205,6 +336,7 @@ export class LogFile {
   }
 
   close(): void {
+    this.lostFile = false;
     if (this.spliceFd >= 0) this.closeSpliceFd();
     if (this.fd >= 0) {
       // never close the daemon's own stdio
@@ -212,6 +344,12 @@ export class LogFile {
       this.fd = -1;
     }
   }
+}
+
+/** An error like fs's for a native call's -errno result. */
+function errnoError(negErrno: number): NodeJS.ErrnoException {
+  const code = getSystemErrorName(negErrno);
+  return Object.assign(new Error(code), { code, errno: negErrno });
 }
 
 function removeAndRename(sfn: string, dfn: string): void {

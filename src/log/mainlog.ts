@@ -1,7 +1,7 @@
 // The daemon's main log: `YYYY-MM-DD HH:MM:SS,mmm LEVL message\n` in local
 // time (options.make_logger), to a rotating file or syslog, and copied to
 // stdout with -n unless silent.
-import { LogFile } from './logfile';
+import { LogFile, failureWords } from './logfile';
 import { Level, levelTag, type LevelNumber } from './levels';
 import { loadNative } from '../daemon/native';
 import { asctime } from './asctime';
@@ -17,6 +17,21 @@ export class FileSink implements LogSink {
   readonly file: LogFile;
   constructor(path: string, maxbytes: number, backups: number) {
     this.file = new LogFile(path, maxbytes, backups);
+    // the main log cannot tell of its own trouble: stderr can (with -n, the terminal or the journal)
+    const say = (line: string): void => {
+      try {
+        process.stderr.write(`${line}\n`);
+      } catch {
+        // no stderr to tell
+      }
+    };
+    this.file.report = {
+      failed: (what, err) => {
+        const { verb, reason } = failureWords(what, err);
+        say(`could not ${verb} the main log file ${path}: ${reason}`);
+      },
+      recovered: (lost) => say(`the main log file ${path} takes lines again; ${lost} bytes were dropped`),
+    };
   }
   emit(line: string): void {
     this.file.write(line);
