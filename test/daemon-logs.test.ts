@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState, withTimeout, sleep } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
@@ -125,6 +125,24 @@ test('a log file that refuses writes (disk full) drops the output, says so once,
   f.write('y'.repeat(50));
   f.close();
   assert.deepEqual(said, ['failed write ENOSPC']);
+});
+
+test('a log file on a pipe nobody reads (/dev/stdout of `tsv daemon -n | head`) drops the output, says so once, never throws', () => {
+  const dir = new TempDir();
+  try {
+    const fifo = dir.join('fifo');
+    execFileSync('mkfifo', [fifo]);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const f = new LogFile(fifo, 100, 1);
+    const said = recordReports(f);
+    closeSync(reader);
+    f.write('x\n');
+    f.write('y\n');
+    f.close();
+    assert.deepEqual(said, ['failed write EPIPE']);
+  } finally {
+    dir.cleanup();
+  }
 });
 
 test('a rotation that cannot rename keeps writing to the file, says so once, and rotates once it can', () => {

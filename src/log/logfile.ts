@@ -63,6 +63,8 @@ export function describeLogError(code: string | undefined, otherwise = 'cannot o
       return 'file too large';
     case 'EIO':
       return 'input/output error';
+    case 'EPIPE':
+      return 'broken pipe: nothing reads it';
     case 'EMFILE':
     case 'ENFILE':
       return 'too many open files';
