@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
-import { sleep, withTimeout } from './helpers/daemon-env';
+import { until } from './helpers/daemon-cli';
 import {
   haveSupervisord, startSide, stopSides, cleanupSides, waitLog, rewriteConf, normalizeLog, splitBySubject, type Side,
 } from './helpers/daemon-oracle';
@@ -101,22 +101,19 @@ test('differential: log rotation follows the file, truncated by copytruncate and
   const logs = sides.flatMap((s) => ['spl', 'cap'].map((name) => ({ side: s, name, path: s.dir.join(`${name}.log`) })));
   const size = (p: string): number => (existsSync(p) ? statSync(p).size : 0);
   const total = (p: string): number => size(p) + size(`${p}.1`) + size(`${p}.2`);
-  const until = async (what: string, ok: () => boolean): Promise<void> => {
-    await withTimeout((async () => { while (!ok()) await sleep(20); })(), 30000, what);
-  };
   try {
-    await until('10,000 bytes in every log', () => logs.every((l) => size(l.path) === 10000));
+    await until(() => logs.every((l) => size(l.path) === 10000), '10,000 bytes in every log', 30000);
     for (const l of logs) {
       truncateSync(l.path, 0);
       writeFileSync(l.side.dir.join(`${l.name}.go1`), '');
     }
-    await until('15,000 more bytes', () => logs.every((l) => total(l.path) === 15000));
+    await until(() => logs.every((l) => total(l.path) === 15000), '15,000 more bytes', 30000);
     const afterTruncation = logs.map((l) => `${l.side.impl} ${l.name}: rotated ${existsSync(`${l.path}.1`)}`);
     for (const l of logs) {
       appendFileSync(l.path, 'x'.repeat(4000));
       writeFileSync(l.side.dir.join(`${l.name}.go2`), '');
     }
-    await until('6,000 more bytes', () => logs.every((l) => total(l.path) === 25000));
+    await until(() => logs.every((l) => total(l.path) === 25000), '6,000 more bytes', 30000);
     const afterAppend = logs.map((l) => `${l.side.impl} ${l.name}: rotated ${existsSync(`${l.path}.1`)}, twice ${existsSync(`${l.path}.2`)}`);
     assert.deepEqual(afterTruncation, ['supervisord', 'tsv'].flatMap((impl) => [`${impl} spl: rotated false`, `${impl} cap: rotated false`]));
     assert.deepEqual(afterAppend, ['supervisord', 'tsv'].flatMap((impl) => [`${impl} spl: rotated true, twice false`, `${impl} cap: rotated true, twice false`]));

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TempDir, writeConf, load, startEngine, waitState, withTimeout, sleep } from './helpers/daemon-env';
+import { TempDir, writeConf, load, startEngine, waitState, sleep } from './helpers/daemon-env';
+import { until } from './helpers/daemon-cli';
 import { ProcessState } from '../src/daemon/states';
 import { MainLogger, FileSink } from '../src/log/mainlog';
 import { asctime } from '../src/log/asctime';
@@ -191,13 +192,7 @@ test('a log file whose directory went away: rotation and reopen say so once, out
 /** Waits until the main log matches `re` and returns the match. */
 async function waitMainLog(dir: TempDir, re: RegExp, what: string): Promise<RegExpMatchArray> {
   let m: RegExpMatchArray | null = null;
-  await withTimeout(
-    (async () => {
-      while (!(m = dir.read('supervisord.log').match(re))) await sleep(20);
-    })(),
-    15000,
-    what,
-  );
+  await until(() => (m = dir.read('supervisord.log').match(re)) !== null, what);
   return m as unknown as RegExpMatchArray;
 }
 
@@ -212,13 +207,13 @@ test('engine: a child log whose directory is removed never stops the daemon; the
   const te = startEngine(load(writeConf(dir, `[program:w]\n${TALKER}stdout_logfile=${logs}/w.log\nstdout_logfile_maxbytes=2KB\nstdout_logfile_backups=1\n`)), Level.INFO);
   try {
     await waitState(te.engine, 'w', ProcessState.RUNNING);
-    await withTimeout((async () => { while (!existsSync(join(logs, 'w.log.1'))) await sleep(20); })(), 15000, 'a first rotation');
+    await until(() => existsSync(join(logs, 'w.log.1')), 'a first rotation');
     rmSync(logs, { recursive: true });
     await waitMainLog(dir, /ERRO could not reopen log file \S+\/logs\/w\.log for program 'w': ENOENT \(the directory does not exist\); its stdout output is dropped until the file can be opened again\n/, 'the failure reported');
     mkdirSync(logs);
     const back = await waitMainLog(dir, /WARN log file \S+\/logs\/w\.log for program 'w' takes output again; (\d+) bytes of stdout output were dropped\n/, 'the recovery reported');
     assert.ok(Number(back[1]) > 0, 'some output was dropped meanwhile');
-    await withTimeout((async () => { while (dir.read(join(logs, 'w.log')).split('\n').length < 20) await sleep(20); })(), 15000, 'the new file filling');
+    await until(() => dir.read(join(logs, 'w.log')).split('\n').length >= 20, 'the new file filling');
     const lines = dir.read(join(logs, 'w.log')).split('\n').filter(Boolean);
     const first = Number(lines[0].split(' ')[1]);
     assert.deepEqual(lines.slice(0, 10), Array.from({ length: 10 }, (_, i) => `line ${first + i}`), 'whole lines, in order');
@@ -237,10 +232,8 @@ test('engine: a full disk never stops the daemon; output is dropped, said once, 
   const small = dir.join('small');
   mkdirSync(small);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', small]);
-  const te = (() => {
-    writeFileSync(join(small, 'filler'), Buffer.alloc(96 * 1024));
-    return startEngine(load(writeConf(dir, `[program:w]\n${TALKER}stdout_logfile=${small}/w.log\nstdout_logfile_maxbytes=0\n`)), Level.INFO);
-  })();
+  writeFileSync(join(small, 'filler'), Buffer.alloc(96 * 1024));
+  const te = startEngine(load(writeConf(dir, `[program:w]\n${TALKER}stdout_logfile=${small}/w.log\nstdout_logfile_maxbytes=0\n`)), Level.INFO);
   try {
     await waitMainLog(dir, /ERRO could not write to log file \S+\/small\/w\.log for program 'w': ENOSPC \(no space left on device\); its stdout output is dropped until a write works again\n/, 'the failure reported');
     await sleep(200);

@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { ROOT, TempDir, writeConf, load, startEngine, waitState } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { Level } from '../src/log/levels';
-import { requireNative } from '../src/daemon/native';
+import { requireNative, type NativeSpawnOptions } from '../src/daemon/native';
 import { LogFile } from '../src/log/logfile';
 
 /**
@@ -34,22 +34,15 @@ function logParts(dir: string, base: string): { all: Buffer; backupSizes: number
   return { all: Buffer.concat(parts), backupSizes };
 }
 
+/** native.spawn options for a child as this test process is: no user, umask or directory change, stderr into stdout. */
+function plainSpawn(file: string, argv: string[]): NativeSpawnOptions {
+  return { file, argv, env: [], cwd: null, umask: -1, uid: -1, gid: -1, groups: null, setuidError: null, redirectStderr: true, minfds: 1024 };
+}
+
 test('native spliceToFile: bytes moved, -EAGAIN when empty, 0 at EOF, -EINVAL into an O_APPEND file', { skip: process.platform !== 'linux' }, () => {
   const native = requireNative();
   const dir = new TempDir();
-  const child = native.spawn({
-    file: '/bin/sh',
-    argv: ['sh', '-c', 'printf abcdefghij; exec sleep 0.3'],
-    env: [],
-    cwd: null,
-    umask: -1,
-    uid: -1,
-    gid: -1,
-    groups: null,
-    setuidError: null,
-    redirectStderr: true,
-    minfds: 1024,
-  });
+  const child = native.spawn(plainSpawn('/bin/sh', ['sh', '-c', 'printf abcdefghij; exec sleep 0.3']));
   const out = join(dir.path, 'out');
   writeFileSync(out, 'x');
   const app = openSync(out, constants.O_WRONLY | constants.O_APPEND);
@@ -223,20 +216,7 @@ test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs),
   const pageUp = (n: number): number => Math.ceil(n / 4096) * 4096;
   // cat fills its 1 MiB pipe and waits: the first splice then moves a whole pipe
   const stream = (log: LogFile, afterFirst: () => void): void => {
-    const child = native.spawn({
-      file: '/bin/cat',
-      argv: ['cat', src],
-      env: [],
-      cwd: null,
-      umask: -1,
-      uid: -1,
-      gid: -1,
-      groups: null,
-      setuidError: null,
-      redirectStderr: true,
-      minfds: 1024,
-      pipeSize: MiB,
-    });
+    const child = native.spawn({ ...plainSpawn('/bin/cat', ['cat', src]), pipeSize: MiB });
     try {
       nap(300);
       let first = true;

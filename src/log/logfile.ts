@@ -16,7 +16,7 @@
 import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
-import type { NativeAddon } from '../daemon/native';
+import { loadNative, type NativeAddon } from '../daemon/native';
 
 const PIECE = 128 * 1024;
 /** what one splice may move at most: a whole (1 MiB) pipe */
@@ -100,8 +100,6 @@ export class LogFile {
   private reservedTo = 0;
   /** the file system refused a reservation (ENOSPC, EOPNOTSUPP, ...): the writes alone decide from then on */
   private reserveRefused = false;
-  /** the native helper spliceFrom was given (it made the blocks to give back) */
-  private native: NativeAddon | null = null;
   /** the file could not be opened again (after rotation or a reopen): each write tries */
   private lostFile = false;
   /** a failure has been reported and no write has worked since */
@@ -266,7 +264,6 @@ export class LogFile {
     const from = Math.max(this.size, this.reservedTo);
     const end = this.maxbytes > 0 ? Math.min(this.maxbytes, this.size + RESERVE_AHEAD) : this.size + RESERVE_AHEAD;
     if (end <= from) return;
-    this.native = native;
     if (native.reserveSpace(this.spliceFd, from, end - from) === 0) this.reservedTo = end;
     else this.reserveRefused = true;
   }
@@ -274,7 +271,7 @@ export class LogFile {
   private closeSpliceFd(): void {
     if (this.spliceFd < 0) return;
     // give back what the stream did not fill (only what lies past the end)
-    if (this.reservedTo > this.size) this.native?.trimSpace(this.spliceFd, this.size);
+    if (this.reservedTo > this.size) loadNative()?.trimSpace(this.spliceFd, this.size);
     this.reservedTo = 0;
     this.reserveRefused = false;
     closeSync(this.spliceFd);
