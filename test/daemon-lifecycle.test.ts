@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
 
 function conf(dir: TempDir, programs: string, extra = ''): string {
@@ -234,6 +234,57 @@ test('-n found in the working directory: the root warning about the search is pr
   if ('supervisord' in counts) assert.equal(counts.supervisord, counts.tsv, 'as often as supervisord');
 });
 
+test('an exception nobody caught is logged at CRIT with its stack and the daemon keeps supervising', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '[program:keep]\ncommand=sleep 600\nstartsecs=0\nautorestart=true\n');
+  // The fault comes from outside tsv's code, through Node's own --require: a
+  // signal listener that throws, and one that leaves a rejected promise.
+  const preload = dir.file(
+    'inject.cjs',
+    "process.on('SIGWINCH', () => { throw new Error('injected fault'); });\n" +
+      "process.on('SIGURG', () => { Promise.reject(new TypeError('injected rejection')); });\n",
+  );
+  const fg = daemonForeground(['-c', cfg], ['--require', preload]);
+  const log = (): string => (existsSync(dir.join('supervisord.log')) ? dir.read('supervisord.log') : '');
+  let firstPid = 0;
+  const status = (): string =>
+    spawnSync(process.execPath, [TSV, 'ctl', '-s', `unix://${dir.join('s.sock')}`, 'status', 'keep'], { env: cleanEnv(), encoding: 'utf8' }).stdout;
+  try {
+    await until(() => /success: keep entered RUNNING/.test(log()), 'keep RUNNING');
+    firstPid = Number(/pid (\d+)/.exec(status())?.[1]);
+    let gone = false;
+    void fg.exited.then(() => (gone = true));
+    fg.kill('SIGWINCH');
+    await until(() => gone || /CRIT uncaught exception in tsv/.test(log()), 'the CRIT line');
+    assert.equal(gone, false, `the daemon died of the exception:\n${fg.output()}`);
+    assert.match(log(), /CRIT uncaught exception in tsv \(a bug: please report it\); the daemon keeps supervising: Error: injected fault\n {4}at .*inject\.cjs/);
+    fg.kill('SIGWINCH');
+    await until(() => /again \(2 times in all\)/.test(log()), 'the repeat line');
+    assert.match(log(), /CRIT uncaught exception again \(2 times in all\): Error: injected fault\n/);
+    fg.kill('SIGURG');
+    await until(() => /unhandled promise rejection/.test(log()), 'the rejection line');
+    assert.match(log(), /CRIT unhandled promise rejection in tsv \(a bug: please report it\); the daemon keeps supervising: TypeError: injected rejection\n/);
+
+    // still supervising: the control socket answers, and a crash is restarted
+    assert.equal(fg.output().includes('exited with'), false);
+    assert.match(status(), /^keep +RUNNING +pid \d+/);
+    process.kill(firstPid, 'SIGKILL');
+    await until(() => {
+      const m = /RUNNING +pid (\d+)/.exec(status());
+      return m !== null && Number(m[1]) !== firstPid;
+    }, 'keep restarted after a crash');
+    fg.kill('SIGTERM');
+    assert.equal(await fg.exited, 0);
+    assert.equal(existsSync(dir.join('s.sock')), false);
+    assert.equal(existsSync(dir.join('supervisord.pid')), false);
+  } finally {
+    await fg.terminate();
+    // a daemon that died of it leaves its child behind
+    if (firstPid && pidAlive(firstPid)) process.kill(firstPid, 'SIGKILL');
+    dir.cleanup();
+  }
+});
+
 test('HUP: stop everything, re-read the config, start again in the same process', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, '[program:one]\ncommand=sleep 60\nstartsecs=0\n');
@@ -249,6 +300,48 @@ test('HUP: stop everything, re-read the config, start again in the same process'
     assert.equal((out.match(/spawned: 'one'/g) ?? []).length, 2, 'one restarted');
     assert.equal((out.match(/supervisord started with pid (\d+)/g) ?? []).length, 2);
     assert.equal(readPid(dir.join('supervisord.pid')), fg.pid, 'same pid after reload');
+    fg.kill('SIGTERM');
+    assert.equal(await fg.exited, 0);
+  } finally {
+    await fg.terminate();
+    dir.cleanup();
+  }
+});
+
+test('HUP or reload with a config that no longer loads: refused before anything stops, the error in the main log', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '[program:one]\ncommand=sleep 60\nstartsecs=0\n');
+  const good = readFileSync(cfg, 'utf8');
+  const fg = daemonForeground(['-c', cfg]);
+  const ctl = (...args: string[]) =>
+    spawnSync(process.execPath, [TSV, 'ctl', '-s', `unix://${dir.join('s.sock')}`, ...args], { env: cleanEnv(), encoding: 'utf8' });
+  const refusals = (): number => (fg.output().match(/ERRO restart refused/g) ?? []).length;
+  try {
+    await until(() => /success: one entered RUNNING/.test(fg.output()), 'one RUNNING');
+    const pid = /RUNNING +pid (\d+)/.exec(ctl('status', 'one').stdout)?.[1];
+    writeFileSync(cfg, good + 'a stray line\n[program:two]\ncommand=sleep 60\n');
+    fg.kill('SIGHUP');
+    await until(() => refusals() === 1, 'the HUP refused');
+    assert.match(
+      fg.output(),
+      new RegExp(
+        `WARN received SIGHUP indicating restart request\n.* ERRO restart refused, nothing was stopped: the configuration no longer loads: ` +
+          `${cfg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: \\[[^\\]]+\\]: this line is not \`key = value\`.*\n  value: "a stray line"\n  hint: `,
+      ),
+    );
+    // the restart RPC (supervisorctl reload) is refused the same way; it still answers true, as its callers expect
+    const reload = ctl('reload');
+    assert.equal(reload.stdout, 'Restarted supervisord\n');
+    await until(() => refusals() === 2, 'the reload refused');
+    assert.doesNotMatch(fg.output(), /stopped: one|waiting for one/);
+    assert.match(ctl('status', 'one').stdout, new RegExp(`^one +RUNNING +pid ${pid},`));
+    assert.equal(fg.output().match(/supervisord started with pid/g)?.length, 1);
+
+    // fixed: the next HUP restarts with the config as it is now
+    writeFileSync(cfg, good + '[program:two]\ncommand=sleep 60\nstartsecs=0\n');
+    fg.kill('SIGHUP');
+    await until(() => /success: two entered RUNNING/.test(fg.output()), 'two RUNNING after the fixed reload');
+    assert.match(fg.output(), /WARN stopped: one \(terminated by SIGTERM\)\n/);
     fg.kill('SIGTERM');
     assert.equal(await fg.exited, 0);
   } finally {

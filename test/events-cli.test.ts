@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { TSV, cleanEnv } from './helpers/daemon-cli';
+import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, load, startEngine, waitState, withTimeout, writeConf } from './helpers/daemon-env';
 import { haveOracle, startDaemon, waitUp, type Daemon } from './helpers/events-env';
 import { ProcessState } from '../src/daemon/states';
@@ -60,13 +60,7 @@ test('tsv events: recent events as human lines and as JSON, filtered by type', {
   const d = startDaemon('tsv', BODY);
   try {
     await waitUp(d);
-    await withTimeout(
-      (async () => {
-        while (!tsvEvents(d, '-n', '50').out.includes('PROCESS_STATE_RUNNING processname:p ')) await new Promise((r) => setTimeout(r, 100));
-      })(),
-      15000,
-      'p RUNNING in tsv events',
-    );
+    await until(() => tsvEvents(d, '-n', '50').out.includes('PROCESS_STATE_RUNNING processname:p '), 'p RUNNING in tsv events');
     const human = tsvEvents(d, '-n', '50');
     assert.equal(human.code, 0);
     const lines = human.out.trimEnd().split('\n');
@@ -170,14 +164,8 @@ test('tsv events behind Basic auth: credentials from -u/-p; refused without them
   // a second [unix_http_server] section merges into the first, as in Supervisor
   const d = startDaemon('tsv', '[unix_http_server]\nusername=alice\npassword={SHA}40bd001563085fc35165329ea1ff5c5ecbdbbeef\n[program:p]\ncommand=sleep 100\n');
   try {
-    await withTimeout(
-      (async () => {
-        while (spawnSync(process.execPath, [TSV, '-c', d.conf, '-u', 'alice', '-p', '123', 'status'], { env: cleanEnv() }).status === 4 /* not up yet */)
-          await new Promise((r) => setTimeout(r, 100));
-      })(),
-      15000,
-      'the daemon to answer',
-    );
+    // exit status 4: not up yet
+    await until(() => spawnSync(process.execPath, [TSV, '-c', d.conf, '-u', 'alice', '-p', '123', 'status'], { env: cleanEnv() }).status !== 4, 'the daemon to answer');
     const ok = spawnSync(process.execPath, [TSV, '-c', d.conf, '-u', 'alice', '-p', '123', 'events', '-n', '50', 'PROCESS_GROUP'], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(ok.status, 0, ok.stdout + ok.stderr);
     assert.match(ok.stdout, / PROCESS_GROUP_ADDED groupname:p\n/);

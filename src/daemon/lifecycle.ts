@@ -25,6 +25,7 @@ import { loadNative, nativeLoadError, requireNative } from './native';
 import { SupervisorState } from './states';
 import { serveRpc } from '../rpc/serve';
 import { selfCommand } from '../native/sea';
+import { keepRunningOnUncaught } from './last-resort';
 
 /** The Supervisor version tsv answers as (supervisord -v, getSupervisorVersion). */
 export const SUPERVISOR_VERSION = '4.2.5';
@@ -67,6 +68,11 @@ class Exit extends Error {
     readonly text: string,
   ) {
     super(text);
+  }
+
+  /** the message alone, without "Error: " and the help line */
+  get reason(): string {
+    return this.text.replace(/^Error: /, '').replace(/\nFor help, use .*\n$/s, '').trim();
   }
 }
 
@@ -247,7 +253,20 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   for (const m of infos) logger.info(m);
 
   const minfds = sd.minfds;
-  const engine = new Supervisor({ config, logger, progname: syslogIdent(st.progname), minfds });
+  // supervisord stops everything and then dies of a config that no longer
+  // loads (its error on a stderr that is /dev/null once daemonized); tsv reads
+  // the config first and refuses the restart, keeping every program running
+  const mayRestart = (): boolean => {
+    try {
+      st.preloaded = readConfig(st);
+      return true;
+    } catch (e) {
+      if (!(e instanceof Exit)) throw e;
+      logger.error(`restart refused, nothing was stopped: the configuration no longer loads: ${e.reason}`);
+      return false;
+    }
+  };
+  const engine = new Supervisor({ config, logger, progname: syslogIdent(st.progname), minfds, mayRestart });
   const api = new EngineApi(engine, {
     pid: () => process.pid,
     mainLogfile: () => (sd.logfile === 'syslog' ? null : sd.logfile),
@@ -261,7 +280,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
         return readConfig(st);
       } catch (e) {
         // CANT_REREAD carries the reason only
-        if (e instanceof Exit) throw new Error(e.text.replace(/^Error: /, '').replace(/\nFor help, use .*\n$/s, '').trim());
+        if (e instanceof Exit) throw new Error(e.reason);
         throw e;
       }
     },
@@ -272,6 +291,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   const cleanups: (() => void)[] = [];
   const signals: [NodeJS.Signals, () => void][] = [];
   let pidfileWritten = false;
+  let releaseUncaught: (() => void) | null = null;
   try {
     // Bound before the AUTO log purge (Supervisor binds after it): a second
     // daemon refused by a live socket must not delete the first one's logs.
@@ -318,7 +338,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
           logger.warn('ignored SIGHUP indicating restart request (shutdown in progress)');
         } else {
           logger.warn('received SIGHUP indicating restart request');
-          engine.setMood(SupervisorState.RESTARTING);
+          engine.restart();
         }
       },
     ]);
@@ -375,9 +395,12 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     }
 
     engine.run();
+    // from here an exception nobody caught is a logged bug, not the end of every child's supervision
+    releaseUncaught = keepRunningOnUncaught(logger);
     await engine.stopped;
     return engine.mood;
   } finally {
+    releaseUncaught?.();
     signalRouter.detach();
     for (const c of cleanups) {
       try {

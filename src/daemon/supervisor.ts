@@ -21,6 +21,12 @@ export interface EngineInit {
   progname?: string;
   /** minfds in force (after rlimits) */
   minfds?: number;
+  /**
+   * Asked before a restart stops anything (HUP, the restart RPC): false
+   * refuses it, and the daemon goes on as it is. The daemon checks here that
+   * its configuration still loads.
+   */
+  mayRestart?: () => boolean;
 }
 
 export class Supervisor {
@@ -51,9 +57,11 @@ export class Supervisor {
   readonly progname: string;
   private readonly host: ProcessHost;
   private closed = false;
+  private readonly mayRestart: () => boolean;
 
   constructor(init: EngineInit) {
     this.config = init.config;
+    this.mayRestart = init.mayRestart ?? (() => true);
     this.processGroupConfigs = init.config.groups;
     this.logger = init.logger;
     this.progname = init.progname ?? 'supervisord';
@@ -267,6 +275,7 @@ export class Supervisor {
   /** HUP or the restart RPC: the same ordered stop; the lifecycle then reloads in-process. */
   restart(): void {
     if (this.moodValue === SupervisorState.SHUTDOWN) return;
+    if (!this.mayRestart()) return;
     this.setMood(SupervisorState.RESTARTING);
   }
 

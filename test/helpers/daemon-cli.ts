@@ -61,9 +61,9 @@ export function killTree(pid: number): void {
   }
 }
 
-/** `tsv daemon -n ...` as a child we can signal; stdout+stderr collected. */
-export function daemonForeground(args: string[]): Foreground {
-  const child = spawn(process.execPath, [TSV, 'daemon', '-n', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+/** `tsv daemon -n ...` as a child we can signal; stdout+stderr collected. nodeArgs go to node itself. */
+export function daemonForeground(args: string[], nodeArgs: string[] = []): Foreground {
+  const child = spawn(process.execPath, [...nodeArgs, TSV, 'daemon', '-n', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
@@ -84,13 +84,29 @@ export function readPid(file: string): number {
   return Number(readFileSync(file, 'utf8').trim());
 }
 
-/** Wait until cond() holds, checking after each short sleep (for observing another process). */
+/** Ask probe() after each short sleep until it gives a value (for observing another process). */
+export async function poll<T>(probe: () => T | undefined | Promise<T | undefined>, what: string, ms = 15000, every = 25): Promise<T> {
+  // the loop ends with the wait: left polling, it would keep a failed test's file from ever exiting
+  let timedOut = false;
+  try {
+    return await withTimeout(
+      (async () => {
+        for (;;) {
+          const v = await probe();
+          if (v !== undefined || timedOut) return v as T;
+          await sleep(every);
+        }
+      })(),
+      ms,
+      what,
+    );
+  } catch (e) {
+    timedOut = true;
+    throw e;
+  }
+}
+
+/** Wait until cond() holds, checking after each short sleep. */
 export async function until(cond: () => boolean, what: string, ms = 15000): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!cond()) await sleep(25);
-    })(),
-    ms,
-    what,
-  );
+  await poll(() => (cond() ? true : undefined), what, ms);
 }

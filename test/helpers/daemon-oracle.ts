@@ -3,8 +3,8 @@
 // main logs into comparable state-transition sequences.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { TempDir, sleep, withTimeout } from './daemon-env';
-import { TSV, cleanEnv, killTree } from './daemon-cli';
+import { TempDir, withTimeout } from './daemon-env';
+import { TSV, cleanEnv, killTree, until } from './daemon-cli';
 
 export const SUPERVISORD = '/usr/bin/supervisord';
 export const haveSupervisord = (): boolean => existsSync(SUPERVISORD);
@@ -46,13 +46,7 @@ export function rewriteConf(side: Side, body: string): void {
 }
 
 export async function waitLog(sides: Side[], re: RegExp, ms = 30000): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!sides.every((s) => re.test(s.log()))) await sleep(50);
-    })(),
-    ms,
-    `${re} in both main logs`,
-  );
+  await until(() => sides.every((s) => re.test(s.log())), `${re} in both main logs`, ms);
 }
 
 export async function stopSides(sides: Side[]): Promise<void> {

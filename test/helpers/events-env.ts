@@ -5,8 +5,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RpcClient } from '../../src/rpc/client';
-import { TempDir, sleep, withTimeout } from './daemon-env';
-import { TSV, cleanEnv, killTree } from './daemon-cli';
+import { TempDir, withTimeout } from './daemon-env';
+import { TSV, cleanEnv, killTree, poll, until } from './daemon-cli';
 import { repoRoot } from './common';
 
 export const PY = '/usr/bin/python3';
@@ -92,19 +92,14 @@ export function startDaemon(impl: Impl, body: string, opts: StartOptions = {}): 
 
 /** Until the daemon answers XML-RPC. */
 export async function waitUp(d: Daemon, ms = 20000): Promise<void> {
-  await withTimeout(
-    (async () => {
-      for (;;) {
-        try {
-          await d.rpc.call('supervisor.getState');
-          return;
-        } catch {
-          await sleep(50);
-        }
-      }
-    })(),
-    ms,
+  await poll(
+    () => d.rpc.call('supervisor.getState').then(
+      () => true,
+      () => undefined,
+    ),
     `${d.impl} to answer XML-RPC`,
+    ms,
+    50,
   );
 }
 
@@ -126,27 +121,19 @@ export function readRecords(path: string): Received[] {
 
 /** Until `pred` holds for the recording at `path`. */
 export async function waitRecords(path: string, pred: (r: Received[]) => boolean, what: string, ms = 30000): Promise<Received[]> {
-  return withTimeout(
-    (async () => {
-      for (;;) {
-        const r = readRecords(path);
-        if (pred(r)) return r;
-        await sleep(50);
-      }
-    })(),
-    ms,
+  return poll(
+    () => {
+      const r = readRecords(path);
+      return pred(r) ? r : undefined;
+    },
     what,
+    ms,
+    50,
   );
 }
 
 export async function waitLogLine(d: Daemon, re: RegExp, ms = 30000): Promise<void> {
-  await withTimeout(
-    (async () => {
-      while (!re.test(d.log())) await sleep(50);
-    })(),
-    ms,
-    `${re} in the ${d.impl} main log`,
-  );
+  await until(() => re.test(d.log()), `${re} in the ${d.impl} main log`, ms);
 }
 
 export const names = (r: Received[]): string[] => r.map((x) => x.headers.eventname as string);
