@@ -6,6 +6,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { TempDir, writeConf, load, startEngine, waitState, sleep, pidAlive, type TestEngine } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
+import { Level } from '../src/log/levels';
+import { RESTART_BURST, RESTART_RATE } from '../src/daemon/restart-pace';
+import { until } from './helpers/daemon-cli';
 
 async function withEngine(body: string, fn: (t: TestEngine, dir: TempDir) => Promise<void>, extra = ''): Promise<void> {
   const dir = new TempDir();
@@ -92,6 +95,35 @@ test('autorestart=true restarts after an expected exit; autorestart=false never 
     assert.equal(never.exitstatus, 9);
     assert.equal(never.spawnerr, 'Bad exit code 9');
   });
+});
+
+test('a program that exits at once (startsecs=0, autorestart): restarts at once for a burst, then paced at 10 a second, said once', async () => {
+  const dir = new TempDir();
+  const te = startEngine(load(writeConf(dir, '[program:loop]\ncommand=/bin/false\nstartsecs=0\nautorestart=true\n')), Level.INFO);
+  const starts = (): number[] => te.transitions.filter((t) => t.name === 'loop' && t.to === ProcessState.STARTING).map((t) => t.time);
+  const announced = /WARN automatic restarts of 'loop' now wait 100 ms each: it has exited and been restarted 1000 times faster than 10 a second/;
+  try {
+    assert.equal(RESTART_BURST, 1000);
+    assert.equal(RESTART_RATE, 10);
+    await until(() => announced.test(mainLog(dir)), 'the pace announced', 60000);
+    const burst = starts().length;
+    // the autostart, then the whole burst back to back (plus what refilled meanwhile)
+    assert.ok(burst >= RESTART_BURST + 1, `${burst} starts before the pace`);
+    await sleep(2000);
+    const paced = starts().slice(burst);
+    assert.ok(paced.length >= 15 && paced.length <= 22, `${paced.length} restarts in 2 s at the pace`);
+    for (let i = 1; i < paced.length; i++) assert.ok(paced[i] - paced[i - 1] >= 0.09, `restarts ${(paced[i] - paced[i - 1]) * 1000} ms apart`);
+    assert.equal(mainLog(dir).match(new RegExp(announced.source, 'g'))?.length, 1, 'said once');
+    // a manual start is not paced: the process is spawned at once
+    const proc = te.engine.groups.get('loop')!.processes.get('loop')!;
+    await until(() => proc.state === ProcessState.EXITED, 'loop EXITED between two paced restarts');
+    const before = starts().length;
+    proc.spawn();
+    assert.equal(starts().length, before + 1);
+  } finally {
+    await te.close();
+    dir.cleanup();
+  }
 });
 
 test('autostart=false stays STOPPED until started', async () => {

@@ -17,6 +17,7 @@ import { decodeWaitStatus, signame, signum } from './signals';
 import { requireNative, type ReadableWatch } from './native';
 import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spin';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
+import { RestartPace, RESTART_BURST, RESTART_RATE } from './restart-pace';
 import { constants as osConstants } from 'node:os';
 
 /** What a process needs from the engine that owns it. */
@@ -76,6 +77,12 @@ export class Subprocess {
   private startMono = 0;
   /** monotonic deadline in seconds: backoff retry, or SIGKILL while stopping; 0 = none */
   private delay = 0;
+  /** the budget of automatic restarts (made at the first one; most programs never exit) */
+  private restarts: RestartPace | null = null;
+  /** monotonic deadline of a paced automatic restart; 0 = none */
+  private restartAt = 0;
+  /** the pace has been announced in the main log since the program last stayed up a second */
+  private paced = false;
   administrativeStop = false;
   systemStop = false;
   killing = false;
@@ -194,6 +201,7 @@ export class Subprocess {
     this.administrativeStop = false;
     this.laststart = wallNow();
     this.startMono = monoNow();
+    this.restartAt = 0;
     this.assertInState(ProcessState.EXITED, ProcessState.FATAL, ProcessState.BACKOFF, ProcessState.STOPPED);
     this.changeState(ProcessState.STARTING);
 
@@ -664,6 +672,7 @@ export class Subprocess {
     this.laststop = wallNow();
     const tooQuickly = now - this.startMono < this.config.startsecs;
     const exitExpected = this.config.exitcodes.includes(es);
+    if (now - this.startMono >= 1) this.paced = false;
 
     if (this.killing) {
       this.killing = false;
@@ -711,8 +720,7 @@ export class Subprocess {
     const state = this.state;
     if (this.host.mood() > SupervisorState.RESTARTING) {
       if (state === ProcessState.EXITED) {
-        if (this.config.autorestart === true) this.spawn();
-        else if (this.config.autorestart === 'unexpected' && !this.config.exitcodes.includes(this.exitstatus as number)) this.spawn();
+        if (this.restartWanted()) this.autoRestart(now);
       } else if (state === ProcessState.STOPPED && !this.laststart) {
         if (this.config.autostart) this.spawn();
       } else if (state === ProcessState.BACKOFF) {
@@ -744,6 +752,29 @@ export class Subprocess {
     this.arm();
   }
 
+  private restartWanted(): boolean {
+    return this.config.autorestart === true || (this.config.autorestart === 'unexpected' && !this.config.exitcodes.includes(this.exitstatus as number));
+  }
+
+  /** autorestart from EXITED: at once while the budget lasts, then at RESTART_RATE a second (restart-pace.ts) */
+  private autoRestart(now: number): void {
+    if (this.restartAt && now < this.restartAt) return;
+    this.restarts ??= new RestartPace();
+    const wait = this.restarts.take(now);
+    if (wait > 0) {
+      this.restartAt = now + wait;
+      if (!this.paced) {
+        this.paced = true;
+        this.log.warn(
+          `automatic restarts of '${this.name}' now wait ${1000 / RESTART_RATE} ms each: it has exited and been restarted ` +
+            `${RESTART_BURST} times faster than ${RESTART_RATE} a second (the pace holds until it stays up)`,
+        );
+      }
+      return;
+    }
+    this.spawn();
+  }
+
   /** Arm the one timer this state needs (or none). */
   private arm(): void {
     let due = 0;
@@ -759,6 +790,8 @@ export class Subprocess {
         if (this.pid) due = this.delay;
         break;
       case ProcessState.EXITED:
+        if (this.host.mood() > SupervisorState.RESTARTING) due = this.restartAt;
+        break;
       case ProcessState.STOPPED:
         break;
     }
@@ -782,15 +815,6 @@ export class Subprocess {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.timerAt = 0;
-  }
-
-  /** Whether transition() would act now without an external event. */
-  wantsTransition(): boolean {
-    if (this.host.mood() <= SupervisorState.RESTARTING) return false;
-    if (this.state === ProcessState.EXITED) {
-      return this.config.autorestart === true || (this.config.autorestart === 'unexpected' && !this.config.exitcodes.includes(this.exitstatus as number));
-    }
-    return this.state === ProcessState.STOPPED && !this.laststart && this.config.autostart;
   }
 
   isStopped(): boolean {
