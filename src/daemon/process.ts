@@ -767,7 +767,7 @@ export class Subprocess {
         this.paced = true;
         this.log.warn(
           `automatic restarts of '${this.name}' now wait ${1000 / RESTART_RATE} ms each: it has exited and been restarted ` +
-            `${RESTART_BURST} times faster than ${RESTART_RATE} a second (the pace holds until it stays up)`,
+            `${RESTART_BURST} times faster than ${RESTART_RATE} a second (the wait ends once it exits less often)`,
         );
       }
       return;
