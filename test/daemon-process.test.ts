@@ -230,6 +230,55 @@ test('child-side failures: chdir and exec errors go to the stderr log, exit 127'
   }
 });
 
+test('exec failures of a file that exists are explained in the main log, once per reason; the stderr log keeps Supervisor\'s lines', async () => {
+  const dir0 = new TempDir();
+  const machineNames: Record<number, string> = { 62: 'x86_64 (amd64)', 183: 'ARM 64-bit (arm64/aarch64)', 40: 'ARM 32-bit (armhf/armv7l)' };
+  const own = { x64: 62, arm64: 183, arm: 40 }[process.arch as 'x64' | 'arm64' | 'arm'];
+  const other = own === 62 ? 183 : 62;
+  const sleep = readFileSync('/bin/sleep');
+  // the same program marked as built for another architecture
+  const foreign = Buffer.from(sleep);
+  foreign.writeUInt16LE(other, 18);
+  // and one whose loader (PT_INTERP) names a C library this system does not have
+  const musl = Buffer.from(sleep);
+  const at = musl.indexOf('/lib');
+  const end = musl.indexOf(0, at);
+  assert.ok(at > 0 && at < 4096 && musl.toString('latin1', at, end).includes('ld-'), 'the loader path of /bin/sleep');
+  musl.fill(0, at, end);
+  musl.write('/lib/ld-none.so.1', at, 'latin1');
+  const programs: [string, string | Buffer, string][] = [
+    ['crlf', '#!/bin/sh\r\necho hi\r\n', `ENOENT: its #! line ends in a carriage return (the file has Windows line endings), so the kernel looks for an interpreter named "/bin/sh\\r"; convert it to Unix line endings, e.g. sed -i 's/\\r$//' FILE`],
+    ['interp', '#!/nonexistent/interpreter -x\necho hi\n', 'ENOENT: its interpreter /nonexistent/interpreter (named on its #! line) is not installed'],
+    ['bare', 'echo no shebang\n', 'ENOEXEC: it is neither a program for this machine nor a script with a #! line: a script needs one as its first line, e.g. #!/bin/sh'],
+    ['foreign', foreign, `ENOEXEC: it is a program for ${machineNames[other]}, and this system runs ${machineNames[own]} programs: install the build for ${machineNames[own]}`],
+    ['loader', musl, 'ENOENT: its loader /lib/ld-none.so.1 is not on this system (built for another distribution or C library, e.g. musl against glibc?)'],
+  ];
+  let body = '';
+  for (const [name, content] of programs) {
+    body += `[program:${name}]\ncommand=${dir0.file(name, content, 0o755)}\nstartsecs=1\nstartretries=1\nstderr_logfile=${dir0.join(name + '.err')}\n`;
+  }
+  try {
+    await withEngine(body, async ({ engine }, dir) => {
+      for (const [name] of programs) await waitState(engine, name, ProcessState.FATAL);
+      const log = mainLog(dir);
+      for (const [name, , why] of programs) {
+        const file = dir0.join(name);
+        const lines = log.split('\n').filter((l) => l.includes(`ERRO couldn't exec ${file} for program '${name}': `));
+        assert.equal(lines.length, 1, `${name}: one explanation for two attempts`);
+        assert.ok(lines[0].endsWith(`: ${why.replace('FILE', file)}`), `${name}: ${lines[0]}`);
+        const code = why.split(':')[0];
+        assert.equal(
+          dir0.read(name + '.err'),
+          `supervisor: couldn't exec ${file}: ${code}\nsupervisor: child process was not spawned\n`.repeat(2),
+          `${name}: the stderr log as Supervisor writes it`,
+        );
+      }
+    });
+  } finally {
+    dir0.cleanup();
+  }
+});
+
 test('log file that cannot be opened: spawn error naming file, program and user', async () => {
   const dir0 = new TempDir();
   try {

@@ -36,6 +36,8 @@ export interface NativeSpawnResult {
   stdout: number;
   /** -1 with redirect_stderr */
   stderr: number;
+  /** the errno name when execve failed in the child (which then exits 127, as Supervisor's does) */
+  execError?: string;
 }
 
 export interface NativeAddon {

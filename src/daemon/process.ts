@@ -18,6 +18,7 @@ import { requireNative, type ReadableWatch } from './native';
 import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spin';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { RestartPace, RESTART_BURST, RESTART_RATE } from './restart-pace';
+import { explainExecFailure } from './exec-hint';
 import { constants as osConstants } from 'node:os';
 
 /** What a process needs from the engine that owns it. */
@@ -83,6 +84,8 @@ export class Subprocess {
   private restartAt = 0;
   /** the pace has been announced in the main log since the program last stayed up a second */
   private paced = false;
+  /** the last explanation of an exec failure logged (explainExec) */
+  private lastExecHint: string | null = null;
   administrativeStop = false;
   systemStop = false;
   killing = false;
@@ -183,6 +186,14 @@ export class Subprocess {
     return pid;
   }
 
+  /** The child could not exec a file that exists: say why in the main log, once per reason (retries repeat it). */
+  private explainExec(file: string, code: string): void {
+    const why = explainExecFailure(file, code);
+    if (!why || why === this.lastExecHint) return;
+    this.lastExecHint = why;
+    this.log.error(`couldn't exec ${file} for program '${this.name}': ${code}: ${why}`);
+  }
+
   private releaseFcgi(): void {
     if (!this.fcgiHeld) return;
     this.fcgiHeld = false;
@@ -274,6 +285,7 @@ export class Subprocess {
     this.pid = child.pid;
     this.attachPipes(child.stdin, child.stdout, child.stderr);
     this.log.info(`spawned: '${this.name}' with pid ${child.pid}`);
+    if (child.execError) this.explainExec(exec.filename, child.execError);
     this.spawnerr = null;
     this.delay = this.startMono + this.config.startsecs;
     this.host.registerPid(child.pid, this);

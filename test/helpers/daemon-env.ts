@@ -20,7 +20,7 @@ export class TempDir {
   constructor(prefix = 'tsv-daemon-') {
     this.path = mkdtempSync(join(tmpdir(), prefix));
   }
-  file(name: string, content: string, mode = 0o644): string {
+  file(name: string, content: string | Buffer, mode = 0o644): string {
     const p = join(this.path, name);
     writeFileSync(p, content, { mode });
     return p;

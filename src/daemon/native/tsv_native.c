@@ -190,6 +190,9 @@ struct child_args {
   uint32_t ngroups;
   int in_r, out_w, err_w;
   sigset_t parent_mask;
+  /* set by the child when execve fails (it shares our memory until then, as
+   * posix_spawn reports its errors), so the daemon can explain the failure */
+  volatile int exec_errno;
 };
 
 /* The child side of spawn: Supervisor's _spawn_as_child. It runs on its own
@@ -241,6 +244,7 @@ static int child_main(void *arg) {
   }
   if (a->mask >= 0) umask((mode_t)a->mask);
   execve(a->file, a->argv, a->envp);
+  a->exec_errno = errno;
   {
     const char *name = errno_name(errno);
     wr("supervisor: couldn't exec "); wr(a->argv[0] ? a->argv[0] : a->file); wr(": "); wr(name); wr("\n");
@@ -362,6 +366,10 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   napi_create_int32(env, in[1], &n); napi_set_named_property(env, result, "stdin", n);
   napi_create_int32(env, out[0], &n); napi_set_named_property(env, result, "stdout", n);
   napi_create_int32(env, err[0], &n); napi_set_named_property(env, result, "stderr", n);
+  if (ca.exec_errno) {
+    napi_create_string_utf8(env, errno_name(ca.exec_errno), NAPI_AUTO_LENGTH, &n);
+    napi_set_named_property(env, result, "execError", n);
+  }
   in[1] = out[0] = err[0] = -1;
 
 done:

@@ -1,0 +1,106 @@
+// Why execve refused a program that exists, in words a user can act on.
+//
+// Supervisor checks before spawning that the command exists and is
+// executable, so when execve still fails the child's log says only
+// "couldn't exec /srv/app/run.sh: ENOENT" about a file that is plainly there.
+// The usual causes are in the file's first bytes: a #! line with Windows line
+// endings (the kernel looks for "/bin/sh\r"), an interpreter that is not
+// installed, a script without a #! line (ENOEXEC), or a binary built for
+// another architecture (an x86_64 build copied to a Raspberry Pi) or another C
+// library (its loader is missing). The child's log keeps Supervisor's exact
+// lines; this explanation goes to the main log.
+import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+
+/** ELF e_machine values of the architectures a user is likely to meet */
+const MACHINES: Record<number, string> = {
+  3: 'x86 (32-bit)',
+  8: 'MIPS',
+  20: 'PowerPC',
+  21: 'PowerPC 64',
+  22: 's390x',
+  40: 'ARM 32-bit (armhf/armv7l)',
+  62: 'x86_64 (amd64)',
+  183: 'ARM 64-bit (arm64/aarch64)',
+  243: 'RISC-V',
+};
+const OWN: Record<string, number> = { ia32: 3, ppc: 20, ppc64: 21, s390x: 22, arm: 40, x64: 62, arm64: 183, riscv64: 243 };
+
+const PT_INTERP = 3;
+const HEAD = 4096;
+
+function readHead(file: string): Buffer | null {
+  let fd = -1;
+  try {
+    fd = openSync(file, 'r');
+    const buf = Buffer.alloc(HEAD);
+    return buf.subarray(0, readSync(fd, buf, 0, HEAD, 0));
+  } catch {
+    return null;
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/** The loader an ELF program names (PT_INTERP), if its program headers are in the first HEAD bytes. */
+function elfInterpreter(head: Buffer, is64: boolean, le: boolean): string | null {
+  const u16 = (o: number): number => (le ? head.readUInt16LE(o) : head.readUInt16BE(o));
+  const u32 = (o: number): number => (le ? head.readUInt32LE(o) : head.readUInt32BE(o));
+  const word = (o: number): number => (is64 ? Number(le ? head.readBigUInt64LE(o) : head.readBigUInt64BE(o)) : u32(o));
+  try {
+    const phoff = word(is64 ? 32 : 28);
+    const phentsize = u16(is64 ? 54 : 42);
+    const phnum = u16(is64 ? 56 : 44);
+    for (let i = 0; i < phnum; i++) {
+      const ph = phoff + i * phentsize;
+      if (u32(ph) !== PT_INTERP) continue;
+      const offset = word(ph + (is64 ? 8 : 4));
+      const size = word(ph + (is64 ? 32 : 16));
+      if (offset + size > head.length) return null;
+      return head.toString('latin1', offset, offset + size).replace(/\0.*$/s, '');
+    }
+  } catch {
+    // program headers beyond what was read
+  }
+  return null;
+}
+
+/** A sentence explaining why execve(file) failed with `code`, or null when the first bytes say nothing. */
+export function explainExecFailure(file: string, code: string): string | null {
+  const head = readHead(file);
+  if (!head) return null;
+  if (head.length >= 2 && head[0] === 0x23 && head[1] === 0x21) {
+    const nl = head.indexOf(0x0a);
+    const line = head.toString('latin1', 2, nl < 0 ? head.length : nl).replace(/^[ \t]+/, '');
+    const interp = /^[^ \t]*/.exec(line)?.[0] ?? '';
+    if (line.endsWith('\r')) {
+      const shown = JSON.stringify(interp.endsWith('\r') ? interp : line);
+      return (
+        `its #! line ends in a carriage return (the file has Windows line endings), so the kernel looks for an interpreter named ${shown}; ` +
+        `convert it to Unix line endings, e.g. sed -i 's/\\r$//' ${file}`
+      );
+    }
+    if (!interp) return 'its #! line names no interpreter';
+    if (code === 'ENOENT' && !existsSync(interp)) return `its interpreter ${interp} (named on its #! line) is not installed`;
+    if (code === 'EACCES') return `its interpreter ${interp} cannot be run (not executable, or on a file system mounted noexec)`;
+    return null;
+  }
+  if (head.length >= 20 && head.readUInt32BE(0) === 0x7f454c46) {
+    const is64 = head[4] === 2;
+    const le = head[5] !== 2;
+    const machine = le ? head.readUInt16LE(18) : head.readUInt16BE(18);
+    const own = OWN[process.arch];
+    if (own !== undefined && machine !== own) {
+      return `it is a program for ${MACHINES[machine] ?? `ELF machine ${machine}`}, and this system runs ${MACHINES[own]} programs: install the build for ${MACHINES[own]}`;
+    }
+    if (code === 'ENOENT') {
+      const loader = elfInterpreter(head, is64, le);
+      return loader && !existsSync(loader)
+        ? `its loader ${loader} is not on this system (built for another distribution or C library, e.g. musl against glibc?)`
+        : null;
+    }
+    return null;
+  }
+  if (code === 'ENOEXEC') return "it is neither a program for this machine nor a script with a #! line: a script needs one as its first line, e.g. #!/bin/sh";
+  if (code === 'EACCES') return 'the file system it is on may be mounted noexec';
+  return null;
+}
