@@ -3,7 +3,9 @@
 // group stop, and every spawn error as Supervisor reports it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { TempDir, writeConf, load, startEngine, waitState, sleep, pidAlive, type TestEngine } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { Level } from '../src/log/levels';
@@ -22,6 +24,7 @@ async function withEngine(body: string, fn: (t: TestEngine, dir: TempDir) => Pro
 }
 
 const mainLog = (dir: TempDir): string => dir.read('supervisord.log');
+const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 test('startsecs=0: STOPPED -> STARTING -> RUNNING, stop: STOPPING -> STOPPED by SIGTERM', async () => {
   await withEngine('[program:a]\ncommand=sleep 60\nstartsecs=0\n', async ({ engine, trace }, dir) => {
@@ -275,6 +278,44 @@ test('exec failures of a file that exists are explained in the main log, once pe
       }
     });
   } finally {
+    dir0.cleanup();
+  }
+});
+
+test('EACCES: a noexec mount, and a directory or file the program\'s user may not enter or execute, explained in the main log', { skip: process.getuid?.() === 0 ? false : 'needs root (mount, user=)' }, async () => {
+  const dir0 = new TempDir();
+  const nx = dir0.join('nx');
+  mkdirSync(nx);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'noexec,size=64k', 'tmpfs', nx]);
+  const script = '#!/bin/sh\nexec sleep 60\n';
+  const onNoexec = join(nx, 'run.sh');
+  writeFileSync(onNoexec, script, { mode: 0o755 });
+  chmodSync(dir0.path, 0o755);
+  // a directory nobody may not enter
+  const closed = dir0.join('closed');
+  mkdirSync(closed);
+  chmodSync(closed, 0o700);
+  const hidden = join(closed, 'hidden.sh');
+  writeFileSync(hidden, script, { mode: 0o755 });
+  // an open directory, but a file only its owner (root) may execute
+  const ownerOnly = dir0.file('mine.sh', script, 0o700);
+  writeFileSync(ownerOnly, script, { mode: 0o700 });
+  const body =
+    `[program:nx]\ncommand=${onNoexec}\nstartretries=0\n` +
+    `[program:hidden]\ncommand=${hidden}\nuser=nobody\nstartretries=0\n` +
+    `[program:mine]\ncommand=${ownerOnly}\nuser=nobody\nstartretries=0\n`;
+  try {
+    await withEngine(body, async ({ engine }, dir) => {
+      for (const name of ['nx', 'hidden', 'mine']) await waitState(engine, name, ProcessState.FATAL);
+      const log = mainLog(dir);
+      // Supervisor's own check (access() as root) refuses a file on a noexec mount before spawning
+      assert.match(log, new RegExp(`INFO spawnerr: no permission to run command '${esc(onNoexec)}'\n`));
+      assert.match(log, new RegExp(`ERRO no permission to run command ${esc(onNoexec)} for program 'nx': it is on a file system mounted noexec \\(${esc(nx)}\\): nothing there may be executed\n`));
+      assert.match(log, new RegExp(`ERRO couldn't exec ${esc(hidden)} for program 'hidden': EACCES: user nobody, whom it runs as, may not enter the directory ${esc(closed)}\n`));
+      assert.match(log, new RegExp(`ERRO couldn't exec ${esc(ownerOnly)} for program 'mine': EACCES: user nobody, whom it runs as, may not execute the file \\(mode 0700, owner uid 0, group gid 0\\)\n`));
+    });
+  } finally {
+    execFileSync('umount', [nx]);
     dir0.cleanup();
   }
 });

@@ -9,7 +9,8 @@
 // another architecture (an x86_64 build copied to a Raspberry Pi) or another C
 // library (its loader is missing). The child's log keeps Supervisor's exact
 // lines; this explanation goes to the main log.
-import { closeSync, existsSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 /** ELF e_machine values of the architectures a user is likely to meet */
 const MACHINES: Record<number, string> = {
@@ -24,6 +25,14 @@ const MACHINES: Record<number, string> = {
   243: 'RISC-V',
 };
 const OWN: Record<string, number> = { ia32: 3, ppc: 20, ppc64: 21, s390x: 22, arm: 40, x64: 62, arm64: 183, riscv64: 243 };
+
+/** The user= a program runs as, when it is not the daemon's own. */
+export interface ExecUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+  name: string;
+}
 
 const PT_INTERP = 3;
 const HEAD = 4096;
@@ -64,8 +73,60 @@ function elfInterpreter(head: Buffer, is64: boolean, le: boolean): string | null
   return null;
 }
 
-/** A sentence explaining why execve(file) failed with `code`, or null when the first bytes say nothing. */
-export function explainExecFailure(file: string, code: string): string | null {
+/** The mount point of a noexec file system holding `file`, or null. */
+function noexecMount(file: string): string | null {
+  let real: string;
+  let table: string;
+  try {
+    real = realpathSync(file);
+    table = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    return null;
+  }
+  let best: { point: string; noexec: boolean } | null = null;
+  for (const line of table.split('\n')) {
+    const f = line.split(' ');
+    if (f.length < 6) continue;
+    const point = f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    const inside = point === '/' || real === point || real.startsWith(point + '/');
+    // the last of equally long matches is the one mounted on top
+    if (inside && (!best || point.length >= best.point.length)) best = { point, noexec: f[5].split(',').includes('noexec') };
+  }
+  return best?.noexec ? best.point : null;
+}
+
+/** What `who` may not do on the way to running `file`: enter one of its directories, or execute it. */
+function deniedOnPath(file: string, who: ExecUser): string | null {
+  const may = (path: string): boolean => {
+    const st = statSync(path);
+    const bits = st.uid === who.uid ? (st.mode >> 6) & 7 : st.gid === who.gid || who.groups.includes(st.gid) ? (st.mode >> 3) & 7 : st.mode & 7;
+    return (bits & 1) !== 0;
+  };
+  try {
+    const dirs: string[] = [];
+    for (let d = dirname(file); ; d = dirname(d)) {
+      dirs.unshift(d);
+      if (d === dirname(d)) break;
+    }
+    for (const d of dirs) if (!may(d)) return `enter the directory ${d}`;
+    if (!may(file)) {
+      const st = statSync(file);
+      return `execute the file (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}, owner uid ${st.uid}, group gid ${st.gid})`;
+    }
+  } catch {
+    return null;
+  }
+  return null;
+}
+
+/** A sentence explaining why execve(file) failed with `code`, or null when nothing that can be read says why. */
+export function explainExecFailure(file: string, code: string, who: ExecUser | null = null): string | null {
+  if (code === 'EACCES') {
+    const mount = noexecMount(file);
+    if (mount) return `it is on a file system mounted noexec (${mount}): nothing there may be executed`;
+    const denied = who ? deniedOnPath(file, who) : null;
+    if (denied && who) return `user ${who.name}, whom it runs as, may not ${denied}`;
+  }
   const head = readHead(file);
   if (!head) return null;
   if (head.length >= 2 && head[0] === 0x23 && head[1] === 0x21) {
@@ -101,6 +162,5 @@ export function explainExecFailure(file: string, code: string): string | null {
     return null;
   }
   if (code === 'ENOEXEC') return "it is neither a program for this machine nor a script with a #! line: a script needs one as its first line, e.g. #!/bin/sh";
-  if (code === 'EACCES') return 'the file system it is on may be mounted noexec';
   return null;
 }

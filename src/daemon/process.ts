@@ -18,7 +18,7 @@ import { requireNative, type ReadableWatch } from './native';
 import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spin';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { RestartPace, RESTART_BURST, RESTART_RATE } from './restart-pace';
-import { explainExecFailure } from './exec-hint';
+import { explainExecFailure, type ExecUser } from './exec-hint';
 import { constants as osConstants } from 'node:os';
 
 /** What a process needs from the engine that owns it. */
@@ -186,12 +186,18 @@ export class Subprocess {
     return pid;
   }
 
-  /** The child could not exec a file that exists: say why in the main log, once per reason (retries repeat it). */
-  private explainExec(file: string, code: string): void {
-    const why = explainExecFailure(file, code);
+  /** A file that exists could not be run: say why in the main log after `lead`, once per reason (retries repeat it). */
+  private explainExec(lead: string, file: string, code: string): void {
+    const uid = this.config.uid;
+    let who: ExecUser | null = null;
+    if (uid !== null && uid !== undefined && uid !== process.getuid?.()) {
+      const info = requireNative().groupsOf(uid);
+      if (info) who = { uid, gid: info.gid, groups: info.groups, name: info.name };
+    }
+    const why = explainExecFailure(file, code, who);
     if (!why || why === this.lastExecHint) return;
     this.lastExecHint = why;
-    this.log.error(`couldn't exec ${file} for program '${this.name}': ${code}: ${why}`);
+    this.log.error(`${lead}: ${why}`);
   }
 
   private releaseFcgi(): void {
@@ -237,6 +243,8 @@ export class Subprocess {
     } catch (e) {
       if (!(e instanceof CommandError)) throw e;
       this.recordSpawnerr(e.message);
+      // as root, access() refuses a file with an execute bit mostly on a noexec mount
+      if (e.kind === 'NoPermission' && e.file) this.explainExec(`no permission to run command ${e.file} for program '${this.name}'`, e.file, 'EACCES');
       this.assertInState(ProcessState.STARTING);
       this.changeState(ProcessState.BACKOFF);
       this.arm();
@@ -285,7 +293,7 @@ export class Subprocess {
     this.pid = child.pid;
     this.attachPipes(child.stdin, child.stdout, child.stderr);
     this.log.info(`spawned: '${this.name}' with pid ${child.pid}`);
-    if (child.execError) this.explainExec(exec.filename, child.execError);
+    if (child.execError) this.explainExec(`couldn't exec ${exec.filename} for program '${this.name}': ${child.execError}`, exec.filename, child.execError);
     this.spawnerr = null;
     this.delay = this.startMono + this.config.startsecs;
     this.host.registerPid(child.pid, this);

@@ -13,6 +13,8 @@ export class CommandError extends Error {
   constructor(
     readonly kind: CommandErrorKind,
     message: string,
+    /** the file found, when there is one */
+    readonly file: string | null = null,
   ) {
     super(message);
   }
@@ -71,7 +73,7 @@ export function execvArgs(config: ProcessConfig, env: NodeJS.ProcessEnv = proces
   try {
     accessSync(filename, constants.X_OK);
   } catch {
-    throw new CommandError('NoPermission', `no permission to run command ${pyRepr(filename)}`);
+    throw new CommandError('NoPermission', `no permission to run command ${pyRepr(filename)}`, filename);
   }
   return { filename, argv };
 }
