@@ -133,8 +133,8 @@ export function explainExecFailure(file: string, code: string, who: ExecUser | n
     const nl = head.indexOf(0x0a);
     const line = head.toString('latin1', 2, nl < 0 ? head.length : nl).replace(/^[ \t]+/, '');
     const interp = /^[^ \t]*/.exec(line)?.[0] ?? '';
-    if (line.endsWith('\r')) {
-      const shown = JSON.stringify(interp.endsWith('\r') ? interp : line);
+    if (interp.endsWith('\r')) {
+      const shown = JSON.stringify(interp);
       return (
         `its #! line ends in a carriage return (the file has Windows line endings), so the kernel looks for an interpreter named ${shown}; ` +
         `convert it to Unix line endings, e.g. sed -i 's/\\r$//' ${file}`
