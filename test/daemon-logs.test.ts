@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState, sleep } from './helpers/daemon-env';
-import { until } from './helpers/daemon-cli';
+import { poll, until } from './helpers/daemon-cli';
 import { ProcessState } from '../src/daemon/states';
 import { MainLogger, FileSink } from '../src/log/mainlog';
 import { asctime } from '../src/log/asctime';
@@ -190,10 +190,8 @@ test('a log file whose directory went away: rotation and reopen say so once, out
 });
 
 /** Waits until the main log matches `re` and returns the match. */
-async function waitMainLog(dir: TempDir, re: RegExp, what: string): Promise<RegExpMatchArray> {
-  let m: RegExpMatchArray | null = null;
-  await until(() => (m = dir.read('supervisord.log').match(re)) !== null, what);
-  return m as unknown as RegExpMatchArray;
+function waitMainLog(dir: TempDir, re: RegExp, what: string): Promise<RegExpMatchArray> {
+  return poll(() => dir.read('supervisord.log').match(re) ?? undefined, what);
 }
 
 const TALKER = `command=/bin/sh -c 'i=0; while :; do echo "line $i"; i=$((i+1)); sleep 0.002; done'\nstartsecs=0\n`;

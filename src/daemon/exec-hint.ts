@@ -11,6 +11,7 @@
 // lines; this explanation goes to the main log.
 import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { ProgramUser } from './spawn';
 
 /** ELF e_machine values of the architectures a user is likely to meet */
 const MACHINES: Record<number, string> = {
@@ -25,14 +26,6 @@ const MACHINES: Record<number, string> = {
   243: 'RISC-V',
 };
 const OWN: Record<string, number> = { ia32: 3, ppc: 20, ppc64: 21, s390x: 22, arm: 40, x64: 62, arm64: 183, riscv64: 243 };
-
-/** The user= a program runs as, when it is not the daemon's own. */
-export interface ExecUser {
-  uid: number;
-  gid: number;
-  groups: number[];
-  name: string;
-}
 
 const PT_INTERP = 3;
 const HEAD = 4096;
@@ -96,7 +89,7 @@ function noexecMount(file: string): string | null {
 }
 
 /** What `who` may not do on the way to running `file`: enter one of its directories, or execute it. */
-function deniedOnPath(file: string, who: ExecUser): string | null {
+function deniedOnPath(file: string, who: ProgramUser): string | null {
   const may = (path: string): boolean => {
     const st = statSync(path);
     const bits = st.uid === who.uid ? (st.mode >> 6) & 7 : st.gid === who.gid || who.groups.includes(st.gid) ? (st.mode >> 3) & 7 : st.mode & 7;
@@ -120,7 +113,7 @@ function deniedOnPath(file: string, who: ExecUser): string | null {
 }
 
 /** A sentence explaining why execve(file) failed with `code`, or null when nothing that can be read says why. */
-export function explainExecFailure(file: string, code: string, who: ExecUser | null = null): string | null {
+export function explainExecFailure(file: string, code: string, who: ProgramUser | null = null): string | null {
   if (code === 'EACCES') {
     const mount = noexecMount(file);
     if (mount) return `it is on a file system mounted noexec (${mount}): nothing there may be executed`;

@@ -255,7 +255,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   const minfds = sd.minfds;
   // supervisord stops everything and then dies of a config that no longer
   // loads (its error on a stderr that is /dev/null once daemonized); tsv reads
-  // the config first and refuses the restart, keeping every program running
+  // the config first and refuses the restart, keeping every program running;
+  // a config that loads is kept for the next run, not read again
   const mayRestart = (): boolean => {
     try {
       st.preloaded = readConfig(st);

@@ -12,13 +12,13 @@ import { describeLogError } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
 import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
-import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure } from './spawn';
+import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure, switchedUser } from './spawn';
 import { decodeWaitStatus, signame, signum } from './signals';
 import { requireNative, type ReadableWatch } from './native';
 import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spin';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { RestartPace, RESTART_BURST, RESTART_RATE } from './restart-pace';
-import { explainExecFailure, type ExecUser } from './exec-hint';
+import { explainExecFailure } from './exec-hint';
 import { constants as osConstants } from 'node:os';
 
 /** What a process needs from the engine that owns it. */
@@ -188,13 +188,7 @@ export class Subprocess {
 
   /** A file that exists could not be run: say why in the main log after `lead`, once per reason (retries repeat it). */
   private explainExec(lead: string, file: string, code: string): void {
-    const uid = this.config.uid;
-    let who: ExecUser | null = null;
-    if (uid !== null && uid !== undefined && uid !== process.getuid?.()) {
-      const info = requireNative().groupsOf(uid);
-      if (info) who = { uid, gid: info.gid, groups: info.groups, name: info.name };
-    }
-    const why = explainExecFailure(file, code, who);
+    const why = explainExecFailure(file, code, switchedUser(this.config)?.user ?? null);
     if (!why || why === this.lastExecHint) return;
     this.lastExecHint = why;
     this.log.error(`${lead}: ${why}`);

@@ -145,24 +145,37 @@ export class SpawnFailure extends Error {
 /** 1 MiB: the default /proc/sys/fs/pipe-max-size, so unprivileged daemons get it too. */
 const OUTPUT_PIPE_SIZE = 1024 * 1024;
 
+/** A user a program switches to: its primary group and supplementary groups, as initgroups sets them. */
+export interface ProgramUser {
+  uid: number;
+  gid: number;
+  groups: number[];
+  name: string;
+}
+
+/**
+ * The user `user=` switches the program to, when that is not the daemon's own
+ * (null: no switch); `user` is null for a uid the system does not know.
+ */
+export function switchedUser(config: ProcessConfig): { uid: number; user: ProgramUser | null } | null {
+  const uid = config.uid;
+  if (uid === null || uid === undefined || uid === process.getuid?.()) return null;
+  const info = requireNative().groupsOf(uid);
+  return { uid, user: info ? { uid, gid: info.gid, groups: info.groups, name: info.name } : null };
+}
+
 export function spawnChild(req: SpawnRequest): NativeSpawnResult {
   const native = requireNative();
   const { config } = req;
-  let uid = -1;
+  const uid = config.uid ?? -1;
   let gid = -1;
   let groups: number[] | null = null;
   let setuidError: string | null = null;
-  if (config.uid !== null && config.uid !== undefined) {
-    uid = config.uid;
-    if (uid !== process.getuid?.()) {
-      const who = native.groupsOf(uid);
-      if (!who) setuidError = `Can't find uid ${uid}`;
-      else {
-        gid = who.gid;
-        groups = who.groups;
-      }
-    }
-  }
+  const to = switchedUser(config);
+  if (to?.user) {
+    gid = to.user.gid;
+    groups = to.user.groups;
+  } else if (to) setuidError = `Can't find uid ${to.uid}`;
   try {
     return native.spawn({
       file: req.exec.filename,

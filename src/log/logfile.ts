@@ -118,12 +118,26 @@ export class LogFile {
     this.open();
   }
 
-  private open(): void {
-    this.fd = openSync(this.path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT, this.mode);
+  /** `truncate`: after a rotation, Supervisor reopens with 'wb' (backups=0 truncates in place) */
+  private open(truncate = false): void {
+    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (truncate ? constants.O_TRUNC : 0);
+    this.fd = openSync(this.path, flags, this.mode);
     const st = fstatSync(this.fd);
     this.regular = st.isFile();
     this.size = this.regular ? st.size : 0;
     this.lostFile = false;
+  }
+
+  /** open() for a file already in use; false if it cannot be (reported once; each write tries again) */
+  private openAgain(truncate: boolean): boolean {
+    try {
+      this.open(truncate);
+      return true;
+    } catch (e) {
+      this.lostFile = true;
+      this.fail('reopen', e);
+      return false;
+    }
   }
 
   private fail(what: LogFileFailure, err: unknown): void {
@@ -298,13 +312,7 @@ export class LogFile {
     this.fd = -1;
     this.closeSpliceFd();
     this.size = 0;
-    try {
-      // Supervisor reopens with 'wb': backups=0 truncates in place
-      this.fd = openSync(this.path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_APPEND, this.mode);
-    } catch (e) {
-      this.lostFile = true;
-      this.fail('reopen', e);
-    }
+    this.openAgain(true);
   }
 
   /**
@@ -314,14 +322,7 @@ export class LogFile {
   reopen(): boolean {
     this.close();
     this.spliceFd = -1; // a new file may take splice where the old one could not
-    try {
-      this.open();
-      return true;
-    } catch (e) {
-      this.lostFile = true;
-      this.fail('reopen', e);
-      return false;
-    }
+    return this.openAgain(false);
   }
 
   /** clearLog: remove the file (not its backups) and start a new one. */

@@ -678,54 +678,44 @@ static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
  * lose its bytes, the same window in which spliceToFile, writing at the end
  * it just looked up, would overwrite them: a log file has one writer.
  */
-static napi_value ReserveSpace(napi_env env, napi_callback_info info) {
+#ifdef __linux__
+static int reserve_space(int fd, double offset, double length) {
+  struct statfs fs;
+  if (fstatfs(fd, &fs) == 0 && fs.f_type == 0x01021994 /* TMPFS_MAGIC */) return -EOPNOTSUPP;
+  if (offset < 0 || length <= 0) return -EINVAL;
+  return fallocate64(fd, FALLOC_FL_KEEP_SIZE, (loff_t)offset, (loff_t)length) < 0 ? -errno : 0;
+}
+
+static int trim_space(int fd, double end) {
+  if (end < 0) return -EINVAL;
+  /* the end of the file (lseek64, not fstat: fstat would need glibc 2.33) */
+  loff_t size = lseek64(fd, 0, SEEK_END);
+  if (size < 0) return -errno;
+  if (size != (loff_t)end) return 0; /* somebody else wrote or truncated it: leave it */
+  return ftruncate64(fd, size) < 0 ? -errno : 0;
+}
+#else
+static int reserve_space(int fd, double offset, double length) { (void)fd; (void)offset; (void)length; return -EOPNOTSUPP; }
+static int trim_space(int fd, double end) { (void)fd; (void)end; return -EOPNOTSUPP; }
+#endif
+
+/* (fd, number, number?) -> int32: the N-API side of reserveSpace and trimSpace */
+static napi_value FileSpaceCall(napi_env env, napi_callback_info info, int reserve) {
   size_t argc = 3;
   napi_value a[3];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   int32_t fd = -1;
-  double offset = -1, length = 0;
+  double x = -1, y = 0;
   napi_get_value_int32(env, a[0], &fd);
-  napi_get_value_double(env, a[1], &offset);
-  napi_get_value_double(env, a[2], &length);
-  int r = -EINVAL;
-#ifdef __linux__
-  struct statfs fs;
-  if (fstatfs(fd, &fs) == 0 && fs.f_type == 0x01021994 /* TMPFS_MAGIC */) r = -EOPNOTSUPP;
-  else if (offset >= 0 && length > 0) r = fallocate64(fd, FALLOC_FL_KEEP_SIZE, (loff_t)offset, (loff_t)length) < 0 ? -errno : 0;
-#else
-  (void)fd; (void)offset; (void)length;
-  r = -EOPNOTSUPP;
-#endif
+  napi_get_value_double(env, a[1], &x);
+  if (reserve) napi_get_value_double(env, a[2], &y);
   napi_value out;
-  napi_create_int32(env, r, &out);
+  napi_create_int32(env, reserve ? reserve_space(fd, x, y) : trim_space(fd, x), &out);
   return out;
 }
 
-static napi_value TrimSpace(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value a[2];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  int32_t fd = -1;
-  double end = -1;
-  napi_get_value_int32(env, a[0], &fd);
-  napi_get_value_double(env, a[1], &end);
-  int r = -EINVAL;
-#ifdef __linux__
-  if (end >= 0) {
-    /* the end of the file (lseek64, not fstat: fstat would need glibc 2.33) */
-    loff_t size = lseek64(fd, 0, SEEK_END);
-    if (size < 0) r = -errno;
-    else if (size != (loff_t)end) r = 0; /* somebody else wrote or truncated it: leave it */
-    else r = ftruncate64(fd, size) < 0 ? -errno : 0;
-  }
-#else
-  (void)fd; (void)end;
-  r = -EOPNOTSUPP;
-#endif
-  napi_value out;
-  napi_create_int32(env, r, &out);
-  return out;
-}
+static napi_value ReserveSpace(napi_env env, napi_callback_info info) { return FileSpaceCall(env, info, 1); }
+static napi_value TrimSpace(napi_env env, napi_callback_info info) { return FileSpaceCall(env, info, 0); }
 
 /*
  * readInto(fd, buffer) and writeFrom(fd, buffer, offset): read(2) into the
