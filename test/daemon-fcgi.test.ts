@@ -9,6 +9,7 @@ import { existsSync, statSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { haveSupervisord, startSide, stopSides, cleanupSides, waitLog, rewriteConf, type Side } from './helpers/daemon-oracle';
 import { cleanEnv } from './helpers/daemon-cli';
+import { freePort } from './helpers/common';
 
 const PY = '/usr/bin/python3';
 const skipReason = haveSupervisord() && existsSync(PY) ? false : 'needs /usr/bin/supervisord and /usr/bin/python3';
@@ -86,16 +87,6 @@ function sameStory(ts: string[], py: string[]): void {
   for (const n of ['f_0', 'f_1']) assert.deepEqual(of(ts, new RegExp(`\\b${n}\\b`)), of(py, new RegExp(`\\b${n}\\b`)), `lines of ${n}`);
   assert.match(ts[ts.length - 1], /Closing socket/, 'closed after the last child is reaped');
   assert.match(py[py.length - 1], /Closing socket/);
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function occupy(port: number): Promise<Server> {

@@ -176,7 +176,7 @@ function makeCase(i: number, rnd: () => number): Case {
     case 14:
       return { kind: 'huge int', target: unix, data: post(rpcBody('supervisor.readLog', '<param><value><int>99999999999999999999999</int></value></param><param><value><int>0</int></value></param>')), ok: is(400) };
     case 15:
-      return { kind: 'unknown path', target: unix, data: Buffer.from(`GET /${pick(['x', 'index.html', 'logtail', 'logtail/nosuch', 'logtail/talker/stdin', 'RPC2/../etc', 'ok.htmlx'])} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), ok: is(400, 404) };
+      return { kind: 'unknown path', target: unix, data: Buffer.from(`GET /${pick(['x', 'index.htm', 'logtail', 'logtail/nosuch', 'logtail/talker/stdin', 'RPC2/../etc', 'ok.htmlx'])} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`), ok: is(400, 404) };
     case 16:
       return { kind: 'header flood', target: unix, data: Buffer.from(`POST /RPC2 HTTP/1.1\r\n${'X-A: b\r\n'.repeat(5000)}\r\n`), ok: is(400, 431, null) };
     case 17: {

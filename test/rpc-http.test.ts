@@ -82,9 +82,13 @@ test('status codes and pages as medusa sends them', async () => {
   assert.equal(ok.status, 200);
   assert.equal(ok.body, 'OK');
   assert.match(ok.head, /Content-Type: text\/plain/);
-  const nf = await rawRequest(open, getReq('/index.html'));
+  const nf = await rawRequest(open, getReq('/nothing.html'));
   assert.equal(nf.status, 404);
   assert.match(nf.body, /<p>Error code 404\.\r\n<p>Message: Not Found\./);
+  // medusa's file handler: 404 for GET and HEAD, 400 for other methods
+  assert.equal((await rawRequest(open, 'HEAD /nothing.html HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).status, 404);
+  assert.equal((await rawRequest(open, 'PUT /nothing.html HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n')).status, 400);
+  assert.equal((await rawRequest(open, 'OPTIONS / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n')).status, 400);
   assert.equal((await rawRequest(open, getReq('/RPC2'))).status, 400);
   assert.equal((await rawRequest(open, 'POST /ok.html HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n')).status, 411);
   assert.equal((await rawRequest(open, post('', { 'Content-Length': '', 'Transfer-Encoding': 'chunked' }))).status, 411);

@@ -314,6 +314,11 @@ export class EngineApi {
 
   getAllProcessInfo(): ProcessInfo[] {
     this.update();
+    return this.processInfos();
+  }
+
+  /** getAllProcessInfo also while the daemon shuts down (the web page shows the programs stopping). */
+  processInfos(): ProcessInfo[] {
     return this.engine.allProcesses(true).map(([, p]) => this.info(p));
   }
 

@@ -1,7 +1,7 @@
 // HTTP for one control socket (unix_http_server or inet_http_server), on
 // node:http fed with the connections the daemon accepts: POST /RPC2* for
 // XML-RPC, GET /logtail/<name>[/<channel>] and /mainlogtail for tail -f,
-// /ok.html, 404 for the rest (the web UI is not served yet). Medusa's status
+// /ok.html, Supervisor's web UI (src/web), 404 for the rest. Medusa's status
 // codes and error pages, Basic auth with realm "default" around everything.
 //
 // Hardened where Supervisor is not: a body limit (413), Content-Length
@@ -22,6 +22,7 @@ import { pyRepr } from './pyvalues';
 import { encodeOutcome, type RpcDispatcher, type RpcOutcome } from './server';
 import { decodeMethodCall, XmlRpcParseError } from './xmlrpc';
 import { acceptsJsonAnswer, encodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
+import { isWebRequest, WebUi, type WebResponse } from '../web/ui';
 
 export interface HttpLimits {
   /** largest request body accepted (413 above) */
@@ -63,6 +64,7 @@ export interface RpcHttpOptions {
 }
 
 const REASONS: Record<number, string> = {
+  301: 'Moved Permanently',
   400: 'Bad Request',
   401: 'Unauthorized',
   404: 'Not Found',
@@ -155,13 +157,16 @@ export class RpcHttpServer {
   private readonly limits: HttpLimits;
   private readonly conns = new Map<Socket, ConnState>();
   private readonly followers = new Set<LogFollower>();
+  private readonly web: WebUi;
   /** bytes of request bodies being received, all connections together */
   private buffered = 0;
   private closed = false;
 
   constructor(private readonly opts: RpcHttpOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
-    this.http = http.createServer({ maxHeaderSize: 16 * 1024 }, (req, res) => this.onRequest(req, res));
+    this.web = new WebUi(opts.dispatcher, opts.api, opts.logger);
+    // medusa answers HTTP/1.1 without a Host header too (hand-written clients over the unix socket)
+    this.http = http.createServer({ maxHeaderSize: 16 * 1024, requireHostHeader: false }, (req, res) => this.onRequest(req, res));
     this.http.keepAliveTimeout = this.limits.idleTimeout;
     this.http.timeout = 0;
     // malformed HTTP (llhttp errors): 400 and close, as medusa does for a bad request line
@@ -279,8 +284,11 @@ export class RpcHttpServer {
     else if (path === '/events' && req.method === 'GET') serveEventStream(req, res, this.opts.api.engine.eventHub);
     else if (path.replace(/^\/+/, '') === 'ok.html' && (req.method === 'GET' || req.method === 'POST')) {
       this.withBody(req, res, st, () => this.send(res, 200, 'text/plain', 'OK'));
+    } else if (isWebRequest(req.method, path.replace(/^\/+/, ''))) {
+      this.withBody(req, res, st, (body) => this.webPage(req, res, path.replace(/^\/+/, ''), body));
     } else {
-      this.error(res, 404);
+      // medusa's last handler serves files: 404 for a GET or HEAD it has no file for, 400 for any other method
+      this.error(res, req.method === 'GET' || req.method === 'HEAD' ? 404 : 400);
     }
   }
 
@@ -408,6 +416,28 @@ export class RpcHttpServer {
     this.send(res, 200, 'text/xml', xml);
   }
 
+  // ---------------------------------------------------------------- web UI
+
+  private webPage(req: http.IncomingMessage, res: http.ServerResponse, path: string, body: Buffer): void {
+    const url = req.url ?? '/';
+    const q = url.indexOf('?');
+    const sock = req.socket;
+    // medusa names itself by the reverse lookup of its address: localhost for the loopback
+    const local = sock.localAddress === '127.0.0.1' || sock.localAddress === '::1' ? 'localhost' : sock.localFamily === 'IPv6' ? `[${sock.localAddress}]` : sock.localAddress;
+    const serverAddress = sock.localPort ? `${local}:${sock.localPort}` : 'localhost';
+    this.web
+      .handle({ method: req.method ?? 'GET', path, query: q < 0 ? '' : url.slice(q + 1), body, headers: req.headers, serverAddress })
+      .then(
+        (r: WebResponse) => {
+          if (res.destroyed) return;
+          for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
+          if (r.body === null) this.send(res, r.status, r.headers['Content-Type'] ?? 'text/html', errorPage(r.status));
+          else this.send(res, r.status, r.headers['Content-Type'] ?? 'text/html', r.body);
+        },
+        (e: unknown) => this.internalError(res, e, null),
+      );
+  }
+
   // ------------------------------------------------------------- log tails
 
   private logtail(req: http.IncomingMessage, res: http.ServerResponse, path: string): void {
@@ -456,6 +486,9 @@ export class RpcHttpServer {
       'Content-Type': 'text/plain;charset=utf-8',
     };
     if (accelHeader) headers['X-Accel-Buffering'] = 'no';
+    // a browser otherwise holds back text/plain until it has enough bytes to sniff (Chromium: 512),
+    // so the web page's Tail -f showed a slow log seconds late
+    headers['X-Content-Type-Options'] = 'nosniff';
     res.writeHead(200, headers);
     // headers now, not with the first chunk: clients wait for them
     res.flushHeaders();

@@ -1,4 +1,5 @@
 // Small helpers shared by tests.
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /** The repository root, from build/js/test/... or from the env run-tests sets. */
@@ -24,4 +25,17 @@ export function makeRng(seed: number): () => number {
 
 export function pick<T>(rng: () => number, items: readonly T[]): T {
   return items[Math.floor(rng() * items.length)];
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on (free when this returns; a test binds it soon after). */
+export function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const a = s.address();
+      const port = typeof a === 'object' && a ? a.port : 0;
+      s.close(() => res(port));
+    });
+  });
 }

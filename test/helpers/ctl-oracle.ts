@@ -12,10 +12,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RpcClient } from '../../src/rpc/client';
+import { freePort } from './common';
 import type { XmlRpcValue } from '../../src/rpc/xmlrpc';
 
 export const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
@@ -121,18 +121,6 @@ autostart=false
 startsecs=0
 stdout_logfile=NONE
 `;
-
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a ? a.port : 0;
-      s.close(() => res(port));
-    });
-  });
-}
 
 const TRANSITIONAL = new Set([10, 30, 40]); // STARTING, BACKOFF, STOPPING
 

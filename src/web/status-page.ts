@@ -1,0 +1,106 @@
+// The status page (/ and /index.html): one row per process, sorted by group
+// and name as Supervisor's is, with the state, the description, a link to the
+// tail page and the actions the state allows (Supervisor's set per state; a
+// Supervisor's placeholder where Start or Stop is missing, kept for scripts that count links).
+import type { ProcessInfo } from '../daemon/api';
+import { ProcessState } from '../daemon/states';
+import { pyQuote } from './form';
+import { esc, page } from './html';
+
+interface ActionLink {
+  name: string;
+  href: string;
+  /** opens in a new tab (the log streams) */
+  blank: boolean;
+}
+
+export function namespecOf(info: Pick<ProcessInfo, 'group' | 'name'>): string {
+  return info.group === info.name ? info.name : `${info.group}:${info.name}`;
+}
+
+function cssClass(state: number): string {
+  if (state === ProcessState.RUNNING) return 'statusrunning';
+  if (state === ProcessState.FATAL || state === ProcessState.BACKOFF) return 'statuserror';
+  return 'statusnominal';
+}
+
+function actionsFor(state: number, spec: string): (ActionLink | null)[] {
+  const q = pyQuote(spec);
+  const act = (name: string, action: string): ActionLink => ({ name, href: `index.html?processname=${q}&action=${action}`, blank: false });
+  const tails = [
+    act('Clear Log', 'clearlog'),
+    { name: 'Tail -f Stdout', href: `logtail/${q}`, blank: true },
+    { name: 'Tail -f Stderr', href: `logtail/${q}/stderr`, blank: true },
+  ];
+  if (state === ProcessState.RUNNING) return [act('Restart', 'restart'), act('Stop', 'stop'), ...tails];
+  if (state === ProcessState.STOPPED || state === ProcessState.EXITED || state === ProcessState.FATAL) return [act('Start', 'start'), null, ...tails];
+  return [null, null, ...tails];
+}
+
+function actionItem(a: ActionLink | null): string {
+  if (a === null) return '<li class="hidden"><a class="hidden" href="#" name="#">Action</a></li>';
+  const target = a.blank ? ' target="_blank" rel="noopener"' : '';
+  return `<li><a href="${esc(a.href)}" name="${esc(a.name)}"${target}>${esc(a.name)}</a></li>`;
+}
+
+function row(info: ProcessInfo, shade: boolean): string {
+  const spec = namespecOf(info);
+  return [
+    `<tr class="${shade ? 'shade' : ''}">`,
+    `<td class="status"><span class="${cssClass(info.state)}">${esc(info.statename.toLowerCase())}</span></td>`,
+    `<td class="desc"><span>${esc(info.description)}</span></td>`,
+    `<td class="name"><a href="tail.html?processname=${esc(pyQuote(spec))}" target="_blank" rel="noopener">${esc(spec)}</a></td>`,
+    `<td class="action"><ul>${actionsFor(info.state, spec).map(actionItem).join('')}</ul></td>`,
+    '</tr>',
+  ].join('\n');
+}
+
+/** "6 programs: 3 running, 1 fatal, 2 stopped", states in Supervisor's order. */
+function summary(infos: readonly ProcessInfo[]): string {
+  const counts = new Map<number, number>();
+  for (const i of infos) counts.set(i.state, (counts.get(i.state) ?? 0) + 1);
+  const parts = [...counts.keys()]
+    .sort((a, b) => a - b)
+    .map((s) => `${counts.get(s)} ${(ProcessState[s] ?? String(s)).toLowerCase()}`);
+  return `${infos.length} ${infos.length === 1 ? 'process' : 'processes'}${parts.length ? ': ' + parts.join(', ') : ''}`;
+}
+
+export interface StatusPage {
+  infos: readonly ProcessInfo[];
+  message: string | null;
+  /** whose daemon this is (the host name), for the title and the header */
+  host: string;
+  footer: string;
+}
+
+export function renderStatus(p: StatusPage): string {
+  const table = p.infos.length
+    ? [
+        '<table id="statustable">',
+        '<thead><tr><th class="state">State</th><th class="desc">Description</th><th class="name">Name</th><th class="action">Action</th></tr></thead>',
+        '<tbody>',
+        ...p.infos.map((info, i) => row(info, i % 2 === 1)),
+        '</tbody>',
+        '</table>',
+      ].join('\n')
+    : '<p id="statustable">No programs to manage</p>';
+  const body = [
+    '<header id="header">',
+    `<h1><a href="./">tsv</a> <span class="host">${esc(p.host)}</span></h1>`,
+    `<p class="summary">${esc(summary(p.infos))}</p>`,
+    '</header>',
+    '<main>',
+    p.message === null ? '' : `<div class="status_msg${p.message.startsWith('ERROR') ? ' error' : ''}">${esc(p.message)}</div>`,
+    '<ul id="buttons">',
+    '<li class="action-button"><a href="index.html?action=refresh">Refresh</a></li>',
+    '<li class="action-button"><a href="index.html?action=restartall">Restart All</a></li>',
+    '<li class="action-button"><a href="index.html?action=stopall">Stop All</a></li>',
+    '</ul>',
+    table,
+    '</main>',
+    `<footer id="footer">${esc(p.footer)}</footer>`,
+  ]
+    .filter((l) => l !== '')
+    .join('\n');
+  return page({ title: `tsv status: ${p.host}`, body });
+}

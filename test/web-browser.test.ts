@@ -1,0 +1,173 @@
+// tsv's web page in a real browser (Chromium): the buttons and links do what
+// they say, the tail page and the live tail show the log, and what Supervisor's
+// page lacks: a page on another site cannot make the browser stop a program
+// (a link, an image or a form aimed at index.html is answered with a
+// confirmation, not carried out), the page cannot be framed, it asks for the
+// password the config sets, and it fits a phone's screen.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { Browser, Page } from 'playwright-core';
+import { freePort } from './helpers/common';
+import { poll } from './helpers/daemon-cli';
+import { startSide, stopSides, cleanupSides, waitLog, type Side } from './helpers/daemon-oracle';
+import { launchBrowser, noChromium, statusRows } from './helpers/browser';
+import { RpcClient } from '../src/rpc/client';
+
+const skip = noChromium();
+
+const PROGRAMS =
+  `[program:talker]\ncommand=/bin/sh -c 'echo hello; while :; do echo "tick <&>"; sleep 0.2; done'\nstartsecs=0\n` +
+  '[program:idle]\ncommand=/bin/sleep 1000\nstartsecs=0\n';
+
+interface Site {
+  side: Side;
+  port: number;
+  url: string;
+  browser: Browser;
+}
+
+async function withSite(extra: string, body: (s: Site) => Promise<void>): Promise<void> {
+  const port = await freePort();
+  const side = startSide('tsv', `[inet_http_server]\nport=127.0.0.1:${port}\n${extra}` + PROGRAMS);
+  let browser: Browser | null = null;
+  try {
+    await waitLog([side], /success: talker[^]*success: idle|success: idle[^]*success: talker/);
+    browser = await launchBrowser();
+    await body({ side, port, url: `http://127.0.0.1:${port}`, browser });
+    await stopSides([side]);
+  } finally {
+    await browser?.close();
+    cleanupSides([side]);
+  }
+}
+
+async function infoOf(s: Site, name: string): Promise<{ statename: string; stdout_logfile: string }> {
+  const rpc = new RpcClient({ serverurl: `unix://${s.side.dir.join('s.sock')}` });
+  try {
+    return (await rpc.call('supervisor.getProcessInfo', [name])) as { statename: string; stdout_logfile: string };
+  } finally {
+    rpc.close();
+  }
+}
+
+const stateOf = async (s: Site, name: string): Promise<string> => (await infoOf(s, name)).statename;
+
+async function rowOf(page: Page, name: string): Promise<string> {
+  const row = (await statusRows(page)).find((r) => r.name === name);
+  return row ? `${row.state} ${row.stateClass}` : 'missing';
+}
+
+/** A page on another origin (another port): what an attacker's site would serve. */
+async function elsewhere(html: string): Promise<{ server: Server; url: string }> {
+  const port = await freePort();
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    res.end(html);
+  });
+  await new Promise<void>((r) => server.listen(port, '127.0.0.1', r));
+  // "localhost" is another site than "127.0.0.1" to the browser
+  return { server, url: `http://localhost:${port}/` };
+}
+
+test('web page in a browser: stop, start and restart by clicking, flash messages, the tail page and the live tail', { skip }, async () => {
+  await withSite('', async (s) => {
+    const page = await s.browser.newPage();
+    await page.goto(`${s.url}/`);
+    assert.match(await page.title(), /^tsv status: /);
+    assert.equal(await rowOf(page, 'talker'), 'running statusrunning');
+    const row = page.locator('tbody tr', { hasText: 'talker' });
+
+    await row.getByRole('link', { name: 'Stop', exact: true }).click();
+    await page.waitForURL(/\?message=/);
+    assert.equal(await page.locator('.status_msg').innerText(), 'Process talker stopped');
+    assert.equal(await rowOf(page, 'talker'), 'stopped statusnominal');
+    assert.equal(await stateOf(s, 'talker'), 'STOPPED');
+
+    await row.getByRole('link', { name: 'Start', exact: true }).click();
+    await page.waitForURL(/started$/);
+    assert.equal(await page.locator('.status_msg').innerText(), 'Process talker started');
+    assert.equal(await rowOf(page, 'talker'), 'running statusrunning');
+
+    await page.getByRole('link', { name: 'Stop All' }).click();
+    await page.waitForURL(/All%20stopped/);
+    assert.equal(await rowOf(page, 'idle'), 'stopped statusnominal');
+    await page.getByRole('link', { name: 'Restart All' }).click();
+    await page.waitForURL(/All%20restarted/);
+    assert.equal(await rowOf(page, 'idle'), 'running statusrunning');
+    assert.match(await page.locator('.summary').innerText(), /^2 processes: 2 running$/);
+
+    // the name opens the tail page in a new tab; the log's text is shown as it is
+    const [tail] = await Promise.all([page.waitForEvent('popup'), row.getByRole('link', { name: 'talker', exact: true }).click()]);
+    await tail.waitForLoadState();
+    assert.match(await tail.locator('pre').innerText(), /hello\n(tick <&>\n)+/);
+    // Tail -f streams: the text grows while the tab is open
+    const [live] = await Promise.all([page.waitForEvent('popup'), row.getByRole('link', { name: 'Tail -f Stdout' }).click()]);
+    const ticks = async (): Promise<number> => ((await live.locator('body').innerText()).match(/tick/g) ?? []).length;
+    const first = await poll(async () => ((await ticks()) > 0 ? ticks() : undefined), 'the live tail to show ticks');
+    await poll(async () => ((await ticks()) >= first + 3 ? true : undefined), 'the live tail to grow');
+    // ... line by line: a browser that sniffs text/plain shows nothing before 512 bytes
+    const log = (await infoOf(s, 'talker')).stdout_logfile;
+    assert.ok(statSync(log).size < 512, `shown while the whole log is ${statSync(log).size} bytes`);
+  });
+});
+
+test('web page in a browser: another site cannot stop a program through it; the page cannot be framed', { skip }, async () => {
+  await withSite('', async (s) => {
+    const stop = `${s.url}/index.html?processname=talker&amp;action=stop`;
+    const attacker = await elsewhere(
+      `<html><body><img src="${stop}"><iframe id="f" src="${s.url}/"></iframe>` +
+        `<a id="link" href="${stop}">cute cats</a></body></html>`,
+    );
+    try {
+      const page = await s.browser.newPage();
+      await page.goto(attacker.url);
+      // the <img> fired a cross-site GET at the action URL: nothing was done
+      await page.waitForLoadState('load');
+      assert.equal(await stateOf(s, 'talker'), 'RUNNING');
+      // the frame did not render tsv's page
+      const frame = page.frames().find((f) => f !== page.mainFrame());
+      assert.ok(frame, 'the iframe exists');
+      assert.equal(await frame.locator('#statustable').count(), 0, 'tsv refused to be framed');
+
+      // a link followed from the other site gets a confirmation instead
+      await page.click('#link');
+      await page.waitForURL(/action=stop/);
+      assert.match(await page.locator('main').innerText(), /Another web site sent your browser here to stop talker\. Nothing was done\./);
+      assert.equal(await stateOf(s, 'talker'), 'RUNNING');
+      // the user's own click on tsv's page carries it out
+      await page.getByRole('button', { name: 'stop talker' }).click();
+      await page.waitForURL(/\?message=Process%20talker%20stopped$/);
+      assert.equal(await stateOf(s, 'talker'), 'STOPPED');
+      // a bookmark or a typed address is the user's own request
+      await page.goto(`${s.url}/index.html?processname=talker&action=start`);
+      assert.equal(await page.locator('.status_msg').innerText(), 'Process talker started');
+      assert.equal(await stateOf(s, 'talker'), 'RUNNING');
+    } finally {
+      attacker.server.close();
+    }
+  });
+});
+
+test('web page in a browser: the password from [inet_http_server], and a phone-sized screen', { skip }, async () => {
+  await withSite('username=admin\npassword={SHA}d033e22ae348aeb5660fc2140aec35850c4da997\n', async (s) => {
+    const anonymous = await s.browser.newContext();
+    assert.equal((await anonymous.request.get(`${s.url}/`)).status(), 401);
+    assert.equal((await anonymous.request.get(`${s.url}/index.html?processname=talker&action=stop`)).status(), 401);
+    await anonymous.close();
+
+    const ctx = await s.browser.newContext({ httpCredentials: { username: 'admin', password: 'admin' }, viewport: { width: 360, height: 740 } });
+    const page = await ctx.newPage();
+    const ok = await page.goto(`${s.url}/`);
+    assert.equal(ok?.status(), 200);
+    assert.equal(await rowOf(page, 'talker'), 'running statusrunning');
+    assert.equal(await stateOf(s, 'talker'), 'RUNNING', 'the anonymous stop was refused');
+    // nothing wider than the screen: no sideways scrolling on a phone
+    const width = await page.evaluate('document.documentElement.scrollWidth');
+    assert.ok(typeof width === 'number' && width <= 360, `page width ${width}`);
+    // the stylesheet is served and applied (the browser's default weight for a span is 400)
+    assert.equal(await page.evaluate("getComputedStyle(document.querySelector('td.status span')).fontWeight"), '600');
+    await ctx.close();
+  });
+});
