@@ -11,7 +11,7 @@ import { createServer, type Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from './helpers/common';
 import { poll } from './helpers/daemon-cli';
-import { startSide, stopSides, cleanupSides, waitLog, type Side } from './helpers/daemon-oracle';
+import { haveSupervisord, startSide, stopSides, cleanupSides, waitLog, type Side } from './helpers/daemon-oracle';
 import { launchBrowser, noChromium, statusRows } from './helpers/browser';
 import { RpcClient } from '../src/rpc/client';
 
@@ -170,4 +170,27 @@ test('web page in a browser: the password from [inet_http_server], and a phone-s
     assert.equal(await page.evaluate("getComputedStyle(document.querySelector('td.status span')).fontWeight"), '600');
     await ctx.close();
   });
+});
+
+test('web page: while the daemon stops, the page still shows the programs (stopping), where Supervisor answers 500', { skip: haveSupervisord() ? false : 'needs /usr/bin/supervisord' }, async () => {
+  const ports = [await freePort(), await freePort()];
+  const sides = (['tsv', 'supervisord'] as const).map((impl, i) =>
+    startSide(
+      impl,
+      `[inet_http_server]\nport=127.0.0.1:${ports[i]}\n[program:stubborn]\ncommand=/bin/sh -c "trap '' TERM; while :; do sleep 0.1; done"\nstartsecs=0\nstopwaitsecs=30\n`,
+    ),
+  );
+  try {
+    await waitLog(sides, /success: stubborn/);
+    for (const side of sides) side.child.kill('SIGTERM');
+    await waitLog(sides, /waiting for stubborn to (stop|die)/);
+    const [ts, py] = await Promise.all(ports.map((port) => fetch(`http://127.0.0.1:${port}/`)));
+    assert.equal(py?.status, 500, 'supervisord');
+    assert.equal(ts?.status, 200);
+    assert.match(await ts!.text(), /<span class="statusnominal">stopping<\/span>/);
+    const start = await fetch(`http://127.0.0.1:${ports[0]}/index.html?processname=stubborn&action=start`, { redirect: 'manual' });
+    assert.equal(decodeURIComponent(start.headers.get('location') ?? ''), `http://127.0.0.1:${ports[0]}/?message=ERROR: Process stubborn: unexpected rpc fault [6] SHUTDOWN_STATE`);
+  } finally {
+    cleanupSides(sides);
+  }
 });
