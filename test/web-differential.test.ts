@@ -156,6 +156,9 @@ test('web UI, differential: every action, its redirect and message, and the tabl
       ['GET', '/index.html?action=bogus'],
       ['GET', '/index.html?action=start'],
       ['GET', '/index.html?processname=&action=refresh'],
+      ['GET', '/index.html?processname=%C3%A9t%C3%A9+x&action=start'],
+      ['GET', '/index.html?processname=%ZZ%2&action=stop'],
+      ['GET', '/index.html?processname=talker;action=stop'],
       ['GET', '//index.html?processname=off&action=stop'],
       // a form post: its fields override the query's
       ['POST', '/index.html?processname=nope', 'processname=off&action=stop'],
@@ -192,7 +195,7 @@ test('web UI, differential: the flash message, the tail page, Host headers, path
     // "&amp;" as "&" (and a log line's "&lt;" as "<"); tsv shows the text as it is
     const [py, ts] = await texts('/?message=a%20%26amp%3B%20b', '.status_msg');
     assert.deepEqual([py, ts], ['a & b', 'a &amp; b']);
-    for (const q of ['processname=talker', 'processname=talker&limit=5', 'processname=talker&limit=abc', 'processname=talker&limit=-3', 'processname=nope', 'processname=g:*', 'processname=off', 'processname=nolog', '', 'processname=']) {
+    for (const q of ['processname=talker', 'processname=talker&limit=5', 'processname=talker&limit=abc', 'processname=talker&limit=-3', 'processname=talker&limit=2000', 'processname=nope', 'processname=g:*', 'processname=off', 'processname=nolog', '', 'processname=']) {
       const [py, ts] = await texts(`/tail.html?${q}`, 'pre');
       assert.equal(ts, py, `tail.html?${q}`);
     }
