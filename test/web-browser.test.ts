@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, request, type Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from './helpers/common';
 import { poll } from './helpers/daemon-cli';
@@ -192,5 +192,41 @@ test('web page: while the daemon stops, the page still shows the programs (stopp
     assert.equal(decodeURIComponent(start.headers.get('location') ?? ''), `http://127.0.0.1:${ports[0]}/?message=ERROR: Process stubborn: unexpected rpc fault [6] SHUTDOWN_STATE`);
   } finally {
     cleanupSides(sides);
+  }
+});
+
+test('web page: which requests count as sent by another site (the headers browsers send, and none from scripts)', async () => {
+  const port = await freePort();
+  const side = startSide('tsv', `[inet_http_server]\nport=127.0.0.1:${port}\n[program:idle]\ncommand=/bin/sleep 1000\nstartsecs=0\n`);
+  const ask = (method: string, headers: Record<string, string>, body = ''): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const req = request({ host: '127.0.0.1', port, method, path: method === 'GET' ? '/index.html?processname=nope&action=stop' : '/index.html', headers: { 'Content-Length': String(body.length), ...headers } }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+  try {
+    await waitLog([side], /success: idle/);
+    const form = { 'Content-Type': 'application/x-www-form-urlencoded' };
+    const cases: [string, Record<string, string>, number][] = [
+      ['GET', {}, 301],
+      ['GET', { 'Sec-Fetch-Site': 'none' }, 301],
+      ['GET', { 'Sec-Fetch-Site': 'same-origin' }, 301],
+      ['GET', { 'Sec-Fetch-Site': 'same-site' }, 403],
+      ['GET', { 'Sec-Fetch-Site': 'cross-site' }, 403],
+      ['POST', { ...form, Origin: `http://127.0.0.1:${port}` }, 301],
+      ['POST', { ...form, Origin: 'http://evil.example' }, 403],
+      ['POST', { ...form, Origin: 'null' }, 403],
+      ['POST', { ...form, Origin: `http://127.0.0.1:${port}`, 'Sec-Fetch-Site': 'cross-site' }, 403],
+    ];
+    for (const [method, headers, want] of cases) {
+      assert.equal(await ask(method, headers, method === 'POST' ? 'processname=nope&action=stop' : ''), want, `${method} ${JSON.stringify(headers)}`);
+    }
+    // Refresh changes nothing and is never asked about
+    assert.equal(await ask('POST', { ...form, 'Sec-Fetch-Site': 'cross-site' }, 'action=refresh'), 301);
+  } finally {
+    cleanupSides([side]);
   }
 });

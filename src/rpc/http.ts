@@ -1,7 +1,7 @@
 // HTTP for one control socket (unix_http_server or inet_http_server), on
 // node:http fed with the connections the daemon accepts: POST /RPC2* for
 // XML-RPC, GET /logtail/<name>[/<channel>] and /mainlogtail for tail -f,
-// /ok.html, Supervisor's web UI (src/web), 404 for the rest. Medusa's status
+// /ok.html, Supervisor's web UI (src/web), 404 or 400 for the rest. Medusa's status
 // codes and error pages, Basic auth with realm "default" around everything.
 //
 // Hardened where Supervisor is not: a body limit (413), Content-Length
@@ -277,15 +277,17 @@ export class RpcHttpServer {
       return;
     }
     const path = requestPath(req.url ?? '/');
+    // the web UI's pages and files are named without the leading slashes
+    const page = path.replace(/^\/+/, '');
     if (path.startsWith('/RPC2')) this.rpc(req, res, st);
     else if (path.startsWith('/logtail')) this.logtail(req, res, path);
     else if (path.startsWith('/mainlogtail')) this.mainlogtail(req, res);
     // tsv's event stream (src/events/stream.ts); GET only, like the log tails
     else if (path === '/events' && req.method === 'GET') serveEventStream(req, res, this.opts.api.engine.eventHub);
-    else if (path.replace(/^\/+/, '') === 'ok.html' && (req.method === 'GET' || req.method === 'POST')) {
+    else if (page === 'ok.html' && (req.method === 'GET' || req.method === 'POST')) {
       this.withBody(req, res, st, () => this.send(res, 200, 'text/plain', 'OK'));
-    } else if (isWebRequest(req.method, path.replace(/^\/+/, ''))) {
-      this.withBody(req, res, st, (body) => this.webPage(req, res, path.replace(/^\/+/, ''), body));
+    } else if (isWebRequest(req.method, page)) {
+      this.withBody(req, res, st, (body) => this.webPage(req, res, page, body));
     } else {
       // medusa's last handler serves files: 404 for a GET or HEAD it has no file for, 400 for any other method
       this.error(res, req.method === 'GET' || req.method === 'HEAD' ? 404 : 400);
@@ -431,8 +433,7 @@ export class RpcHttpServer {
         (r: WebResponse) => {
           if (res.destroyed) return;
           for (const [k, v] of Object.entries(r.headers)) res.setHeader(k, v);
-          if (r.body === null) this.send(res, r.status, r.headers['Content-Type'] ?? 'text/html', errorPage(r.status));
-          else this.send(res, r.status, r.headers['Content-Type'] ?? 'text/html', r.body);
+          this.send(res, r.status, r.headers['Content-Type'] ?? 'text/html', r.body ?? errorPage(r.status));
         },
         (e: unknown) => this.internalError(res, e, null),
       );

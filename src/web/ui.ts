@@ -76,7 +76,9 @@ function fromElsewhere(h: WebRequest['headers']): boolean {
   const site = header(h, 'sec-fetch-site');
   if (site !== undefined) return site !== 'same-origin' && site !== 'none';
   const origin = header(h, 'origin');
-  if (origin === undefined || origin === 'null') return origin === 'null';
+  if (origin === undefined) return false;
+  // a sandboxed frame or a redirect chain hides where it came from: not this page
+  if (origin === 'null') return true;
   try {
     return new URL(origin).host !== header(h, 'host');
   } catch {
