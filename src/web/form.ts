@@ -10,11 +10,7 @@ export type WebForm = ReadonlyMap<string, string>;
 
 export function readForm(query: string, body: Buffer | null): WebForm {
   const form = new Map<string, string>();
-  const fromQuery = new Map<string, string>();
-  for (const [k, v] of new URLSearchParams(query)) {
-    if (v !== '' && !fromQuery.has(k)) fromQuery.set(k, v);
-  }
-  for (const [k, v] of fromQuery) form.set(k, v);
+  for (const [k, v] of new URLSearchParams(query)) if (v !== '' && !form.has(k)) form.set(k, v);
   if (body && body.length > 0) {
     for (const [k, v] of new URLSearchParams(body.toString('utf8'))) if (v !== '') form.set(k, v);
   }

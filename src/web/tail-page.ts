@@ -11,7 +11,8 @@ export async function renderTail(rpc: RpcDispatcher, form: WebForm): Promise<str
   const name = form.get('processname');
   // a limit that is not all digits means 1024, a smaller one too
   const raw = form.get('limit') ?? '1024';
-  const limit = /^[0-9]+$/.test(raw) ? Math.max(1024, Number(raw)) : 1024;
+  // and a larger one is capped at the largest XML-RPC int: all of any log under 2 GiB
+  const limit = /^[0-9]+$/.test(raw) ? Math.min(2 ** 31 - 1, Math.max(1024, Number(raw))) : 1024;
   let text: string;
   if (name === undefined) text = 'No process name found';
   else {

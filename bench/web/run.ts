@@ -1,0 +1,127 @@
+// bench/web: the web page, tsv daemon and the real supervisord in one run.
+//
+//   npm run build && node build/js/bench/web/run.js [--programs 100,1000] [--loads 20]
+//
+// For each number of programs, each daemon (one at a time, the same config in
+// a temp dir, -n, an [inet_http_server] on a free port) runs that many
+// `sleep` programs; once all are RUNNING: the status page (GET /) loaded
+// `--loads` times in a row (median and slowest, bytes), then a Stop and a
+// Start clicked for one program (GET index.html?processname=p0&action=…,
+// until the 301 arrives), five times each. Prints tsv/supervisord ratios.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { killTree } from '../../test/helpers/daemon-cli';
+import { freePort } from '../../test/helpers/common';
+import { tracked } from '../common/children';
+import { RpcClient } from '../../src/rpc/client';
+
+const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
+const TSV = join(ROOT, 'build', 'tsv.cjs');
+const SUPERVISORD = '/usr/bin/supervisord';
+type Impl = 'tsv' | 'supervisord';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt: string): string => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? (argv[i + 1] as string) : dflt;
+};
+const PROGRAMS = arg('--programs', '100,1000').split(',').map(Number);
+const LOADS = Number(arg('--loads', '20'));
+
+function get(port: number, path: string): Promise<{ status: number; ms: number; bytes: number }> {
+  const t0 = performance.now();
+  return new Promise((res, rej) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: false }, (r) => {
+      let bytes = 0;
+      r.on('data', (c: Buffer) => (bytes += c.length));
+      r.on('end', () => res({ status: r.statusCode ?? 0, ms: performance.now() - t0, bytes }));
+    });
+    req.on('error', rej);
+    req.end();
+  });
+}
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+interface Result {
+  pageMs: number;
+  pageMaxMs: number;
+  bytes: number;
+  stopMs: number;
+  startMs: number;
+}
+
+async function measure(impl: Impl, programs: number): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), `tsv-bench-web-${impl}-`));
+  const port = await freePort();
+  let conf =
+    `[supervisord]\nlogfile=${dir}/main.log\npidfile=${dir}/d.pid\nchildlogdir=${dir}\nminfds=${programs * 4 + 100}\n` +
+    `[unix_http_server]\nfile=${dir}/s.sock\n[inet_http_server]\nport=127.0.0.1:${port}\n` +
+    '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n';
+  for (let i = 0; i < programs; i++) conf += `[program:p${i}]\ncommand=/bin/sleep 100000\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n`;
+  writeFileSync(join(dir, 'd.conf'), conf);
+  const cmd = impl === 'tsv' ? process.execPath : SUPERVISORD;
+  const args = impl === 'tsv' ? [TSV, 'daemon', '-n', '-c', join(dir, 'd.conf')] : ['-n', '-c', join(dir, 'd.conf')];
+  const child = tracked(spawn(cmd, args, { stdio: 'ignore' }));
+  const rpc = new RpcClient({ serverurl: `unix://${dir}/s.sock` });
+  try {
+    for (let t = 0; ; t++) {
+      if (t > 1200) throw new Error(`${impl}: not all ${programs} programs RUNNING within 60 s`);
+      try {
+        const infos = (await rpc.call('supervisor.getAllProcessInfo')) as { state: number }[];
+        if (infos.length === programs && infos.every((i) => i.state === 20)) break;
+      } catch {
+        // not serving yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const loads = [];
+    let bytes = 0;
+    for (let i = 0; i < LOADS; i++) {
+      const r = await get(port, '/');
+      if (r.status !== 200) throw new Error(`${impl}: GET / answered ${r.status}`);
+      loads.push(r.ms);
+      bytes = r.bytes;
+    }
+    const stops = [];
+    const starts = [];
+    for (let i = 0; i < 5; i++) {
+      const s = await get(port, '/index.html?processname=p0&action=stop');
+      const g = await get(port, '/index.html?processname=p0&action=start');
+      if (s.status !== 301 || g.status !== 301) throw new Error(`${impl}: actions answered ${s.status} ${g.status}`);
+      stops.push(s.ms);
+      starts.push(g.ms);
+    }
+    return { pageMs: median(loads), pageMaxMs: Math.max(...loads), bytes, stopMs: median(stops), startMs: median(starts) };
+  } finally {
+    rpc.close();
+    killTree(child.pid as number);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  console.log(`bench/web: GET / ${LOADS} times, then Stop and Start 5 times each (medians)\n`);
+  console.log('programs  daemon       page ms (max)      bytes   stop ms  start ms');
+  for (const n of PROGRAMS) {
+    const r: Partial<Record<Impl, Result>> = {};
+    for (const impl of ['supervisord', 'tsv'] as Impl[]) {
+      const x = await measure(impl, n);
+      r[impl] = x;
+      console.log(
+        `${String(n).padStart(8)}  ${impl.padEnd(11)} ${x.pageMs.toFixed(1).padStart(8)} (${x.pageMaxMs.toFixed(1).padStart(7)}) ${String(x.bytes).padStart(9)} ${x.stopMs.toFixed(1).padStart(8)} ${x.startMs.toFixed(1).padStart(9)}`,
+      );
+    }
+    const a = r.tsv as Result;
+    const b = r.supervisord as Result;
+    console.log(`${''.padStart(8)}  tsv/supervisord  page ${(a.pageMs / b.pageMs).toFixed(3)}x, stop ${(a.stopMs / b.stopMs).toFixed(3)}x, start ${(a.startMs / b.startMs).toFixed(3)}x\n`);
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exit(1);
+});
