@@ -7,9 +7,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { Browser, Page } from 'playwright-core';
 import { freePort } from './helpers/common';
+import { httpRequest, rawRequest } from './helpers/raw-http';
 import { poll } from './helpers/daemon-cli';
 import { haveSupervisord, startSide, stopSides, cleanupSides, waitLog, type Side } from './helpers/daemon-oracle';
 import { launchBrowser, noChromium, statusRows } from './helpers/browser';
@@ -198,15 +199,10 @@ test('web page: while the daemon stops, the page still shows the programs (stopp
 test('web page: which requests count as sent by another site (the headers browsers send, and none from scripts)', async () => {
   const port = await freePort();
   const side = startSide('tsv', `[inet_http_server]\nport=127.0.0.1:${port}\n[program:idle]\ncommand=/bin/sleep 1000\nstartsecs=0\n`);
-  const ask = (method: string, headers: Record<string, string>, body = ''): Promise<number> =>
-    new Promise((resolve, reject) => {
-      const req = request({ host: '127.0.0.1', port, method, path: method === 'GET' ? '/index.html?processname=nope&action=stop' : '/index.html', headers: { 'Content-Length': String(body.length), ...headers } }, (res) => {
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
-      req.on('error', reject);
-      req.end(body);
-    });
+  const ask = async (method: string, headers: Record<string, string>, body = ''): Promise<number | null> => {
+    const path = method === 'GET' ? '/index.html?processname=nope&action=stop' : '/index.html';
+    return (await rawRequest({ host: '127.0.0.1', port }, httpRequest(method, path, { Host: `127.0.0.1:${port}`, ...headers }, body))).status;
+  };
   try {
     await waitLog([side], /success: idle/);
     const form = { 'Content-Type': 'application/x-www-form-urlencoded' };

@@ -6,12 +6,11 @@
 // The markup around those hooks is tsv's own (docs/differences.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
-import { connect } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import type { Browser, Page } from 'playwright-core';
 import { poll } from './helpers/daemon-cli';
 import { freePort } from './helpers/common';
+import { headerValue, httpRequest, rawRequest } from './helpers/raw-http';
 import { haveSupervisord, startSide, stopSides, cleanupSides, waitLog, type Side } from './helpers/daemon-oracle';
 import { launchBrowser, noChromium, statusRows, type StatusRow } from './helpers/browser';
 
@@ -28,43 +27,27 @@ const PROGRAMS =
   '[program:early]\ncommand=/bin/sh -c "sleep 0.2; exit 2"\nstartsecs=5\nstartretries=0\nautostart=false\n';
 
 interface Answer {
-  status: number;
+  status: number | null;
   location: string | null;
-  body: string;
 }
 
-function send(port: number, method: string, path: string, opts: { body?: string; host?: string | null } = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const headers: Record<string, string> = {};
-    if (opts.body !== undefined) {
-      headers['Content-Type'] = 'application/x-www-form-urlencoded';
-      headers['Content-Length'] = String(Buffer.byteLength(opts.body));
-    }
-    if (opts.host) headers.Host = opts.host;
-    const req = request({ host: '127.0.0.1', port, method, path, headers, setHost: opts.host === undefined }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, location: res.headers.location ?? null, body: Buffer.concat(chunks).toString('utf8') }));
-    });
-    req.on('error', reject);
-    req.end(opts.body);
-  });
+/** One request, as the bytes say: `host` null sends no Host header (HTTP/1.1 without it). */
+async function send(port: number, method: string, path: string, opts: { body?: string; host?: string | null } = {}): Promise<Answer> {
+  const headers: Record<string, string> = { Host: opts.host === undefined ? `127.0.0.1:${port}` : (opts.host ?? '') };
+  if (opts.body !== undefined) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  const r = await rawRequest({ host: '127.0.0.1', port }, httpRequest(method, path, headers, opts.body ?? ''));
+  return { status: r.status, location: headerValue(r.head, 'Location') };
 }
 
 /** The status line a request gets (medusa answers HEAD with a body, which node's client cannot read). */
-function statusLine(port: number, request: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const sock = connect(port, '127.0.0.1', () => sock.end(`${request} HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n`));
-    let got = '';
-    sock.setEncoding('latin1');
-    sock.on('data', (d: string) => (got += d));
-    sock.on('error', reject);
-    sock.on('close', () => resolve(got.split('\r\n')[0] ?? ''));
-  });
+async function statusLine(port: number, request: string): Promise<string> {
+  const [method, path] = request.split(' ') as [string, string];
+  const r = await rawRequest({ host: '127.0.0.1', port }, httpRequest(method, path, { Host: 'x' }));
+  return r.head.split('\r\n')[0] ?? '';
 }
 
 /** Ports and the clock are all that may differ in an answer. */
-function normalAnswer(a: Answer, port: number): Omit<Answer, 'body'> {
+function normalAnswer(a: Answer, port: number): Answer {
   const location =
     a.location
       ?.replaceAll(`:${port}/`, ':PORT/')

@@ -10,8 +10,8 @@
 // library (its loader is missing). The child's log keeps Supervisor's exact
 // lines; this explanation goes to the main log.
 import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
-import type { ProgramUser } from './spawn';
+import { canAccess } from '../host/access';
+import type { Principal } from '../host/accounts';
 
 /** ELF e_machine values of the architectures a user is likely to meet */
 const MACHINES: Record<number, string> = {
@@ -88,32 +88,22 @@ function noexecMount(file: string): string | null {
   return best?.noexec ? best.point : null;
 }
 
-/** What `who` may not do on the way to running `file`: enter one of its directories, or execute it. */
-function deniedOnPath(file: string, who: ProgramUser): string | null {
-  const may = (path: string): boolean => {
-    const st = statSync(path);
-    const bits = st.uid === who.uid ? (st.mode >> 6) & 7 : st.gid === who.gid || who.groups.includes(st.gid) ? (st.mode >> 3) & 7 : st.mode & 7;
-    return (bits & 1) !== 0;
-  };
+/** What `who` may not do on the way to running `file`: enter one of its directories, or execute it (doctor's access check). */
+function deniedOnPath(file: string, who: Principal): string | null {
+  const r = canAccess(file, who, 'x');
+  if (r.ok || !r.blocker) return null;
+  let st;
   try {
-    const dirs: string[] = [];
-    for (let d = dirname(file); ; d = dirname(d)) {
-      dirs.unshift(d);
-      if (d === dirname(d)) break;
-    }
-    for (const d of dirs) if (!may(d)) return `enter the directory ${d}`;
-    if (!may(file)) {
-      const st = statSync(file);
-      return `execute the file (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}, owner uid ${st.uid}, group gid ${st.gid})`;
-    }
+    st = statSync(r.blocker);
   } catch {
-    return null;
+    return null; // a path that is not there is not a permission problem
   }
-  return null;
+  if (r.blocker !== file) return `enter the directory ${r.blocker}`;
+  return `execute the file (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}, owner uid ${st.uid}, group gid ${st.gid})`;
 }
 
 /** A sentence explaining why execve(file) failed with `code`, or null when nothing that can be read says why. */
-export function explainExecFailure(file: string, code: string, who: ProgramUser | null = null): string | null {
+export function explainExecFailure(file: string, code: string, who: Principal | null = null): string | null {
   if (code === 'EACCES') {
     const mount = noexecMount(file);
     if (mount) return `it is on a file system mounted noexec (${mount}): nothing there may be executed`;

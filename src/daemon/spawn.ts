@@ -3,6 +3,7 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { pyRepr } from '../config/pyformat';
 import type { ProcessConfig } from '../config/model';
+import type { Principal } from '../host/accounts';
 import { shlexSplit, ShlexError } from './shlex';
 import { requireNative, type NativeSpawnResult } from './native';
 
@@ -145,19 +146,12 @@ export class SpawnFailure extends Error {
 /** 1 MiB: the default /proc/sys/fs/pipe-max-size, so unprivileged daemons get it too. */
 const OUTPUT_PIPE_SIZE = 1024 * 1024;
 
-/** A user a program switches to: its primary group and supplementary groups, as initgroups sets them. */
-export interface ProgramUser {
-  uid: number;
-  gid: number;
-  groups: number[];
-  name: string;
-}
-
 /**
  * The user `user=` switches the program to, when that is not the daemon's own
- * (null: no switch); `user` is null for a uid the system does not know.
+ * (null: no switch), with its primary and supplementary groups as initgroups
+ * sets them; `user` is null for a uid the system does not know.
  */
-export function switchedUser(config: ProcessConfig): { uid: number; user: ProgramUser | null } | null {
+export function switchedUser(config: ProcessConfig): { uid: number; user: Principal | null } | null {
   const uid = config.uid;
   if (uid === null || uid === undefined || uid === process.getuid?.()) return null;
   const info = requireNative().groupsOf(uid);

@@ -277,14 +277,17 @@ export class RpcHttpServer {
       return;
     }
     const path = requestPath(req.url ?? '/');
-    // the web UI's pages and files are named without the leading slashes
-    const page = path.replace(/^\/+/, '');
     if (path.startsWith('/RPC2')) this.rpc(req, res, st);
     else if (path.startsWith('/logtail')) this.logtail(req, res, path);
     else if (path.startsWith('/mainlogtail')) this.mainlogtail(req, res);
     // tsv's event stream (src/events/stream.ts); GET only, like the log tails
     else if (path === '/events' && req.method === 'GET') serveEventStream(req, res, this.opts.api.engine.eventHub);
-    else if (page === 'ok.html' && (req.method === 'GET' || req.method === 'POST')) {
+    else this.page(req, res, st, path.replace(/^\/+/, ''));
+  }
+
+  /** The web UI's pages and files, named without the leading slashes (ok.html among them). */
+  private page(req: http.IncomingMessage, res: http.ServerResponse, st: ConnState | undefined, page: string): void {
+    if (page === 'ok.html' && (req.method === 'GET' || req.method === 'POST')) {
       this.withBody(req, res, st, () => this.send(res, 200, 'text/plain', 'OK'));
     } else if (isWebRequest(req.method, page)) {
       this.withBody(req, res, st, (body) => this.webPage(req, res, page, body));
@@ -423,12 +426,9 @@ export class RpcHttpServer {
   private webPage(req: http.IncomingMessage, res: http.ServerResponse, path: string, body: Buffer): void {
     const url = req.url ?? '/';
     const q = url.indexOf('?');
-    const sock = req.socket;
-    // medusa names itself by the reverse lookup of its address: localhost for the loopback
-    const local = sock.localAddress === '127.0.0.1' || sock.localAddress === '::1' ? 'localhost' : sock.localFamily === 'IPv6' ? `[${sock.localAddress}]` : sock.localAddress;
-    const serverAddress = sock.localPort ? `${local}:${sock.localPort}` : 'localhost';
+    const { localAddress: address, localFamily: family, localPort: port } = req.socket;
     this.web
-      .handle({ method: req.method ?? 'GET', path, query: q < 0 ? '' : url.slice(q + 1), body, headers: req.headers, serverAddress })
+      .handle({ method: req.method ?? 'GET', path, query: q < 0 ? '' : url.slice(q + 1), body, headers: req.headers, local: { address, family, port } })
       .then(
         (r: WebResponse) => {
           if (res.destroyed) return;

@@ -12,7 +12,8 @@ export class UnknownActionError extends Error {}
 
 type Fault = Extract<RpcOutcome, { kind: 'fault' }>;
 
-async function call(rpc: RpcDispatcher, method: string, params: Parameters<RpcDispatcher['call']>[1] = []): Promise<RpcOutcome> {
+/** A call through the dispatcher as the web pages make it: a result or a fault; anything else fails the request (500). */
+export async function call(rpc: RpcDispatcher, method: string, params: Parameters<RpcDispatcher['call']>[1] = []): Promise<Exclude<RpcOutcome, { kind: 'error' }>> {
   const out = await rpc.call(method, params);
   if (out.kind === 'error') throw out.error;
   return out;

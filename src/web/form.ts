@@ -28,14 +28,27 @@ export function pyQuote(s: string, safe = '/'): string {
   return out;
 }
 
+/** The address a socket answers on: IP and port for TCP, nothing for a unix socket. */
+export interface LocalAddress {
+  address?: string;
+  family?: string;
+  port?: number;
+}
+
 /**
  * Where the page redirects to after an action: `http://` + the Host header
- * (its port left out when it is 80), or the server's own address for a
- * client that sent none (HTTP/1.0), as medusa's get_server_url builds it.
+ * (its port left out when it is 80), or, for a client that sent none
+ * (HTTP/1.0), the server's own name as medusa's get_server_url builds it: the
+ * reverse lookup of its address, which is localhost for the loopback.
  */
-export function serverUrl(host: string | undefined, fallback: string): string {
+export function serverUrl(host: string | undefined, local: LocalAddress): string {
   const h = host?.trim();
-  if (!h) return `http://${fallback}`;
+  if (!h) {
+    if (!local.port) return 'http://localhost';
+    const loopback = local.address === '127.0.0.1' || local.address === '::1';
+    const name = loopback ? 'localhost' : local.family === 'IPv6' ? `[${local.address}]` : local.address;
+    return `http://${name}:${local.port}`;
+  }
   const m = /^(.*):(\d*)$/.exec(h);
   const name = m ? (m[1] as string) : h;
   const port = m && m[2] ? m[2] : null;

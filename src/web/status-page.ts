@@ -2,6 +2,7 @@
 // and name as Supervisor's is, with the state, the description, a link to the
 // tail page and the actions the state allows (Supervisor's set per state; a
 // Supervisor's placeholder where Start or Stop is missing, kept for scripts that count links).
+import { namespec } from '../config/model';
 import type { ProcessInfo } from '../daemon/api';
 import { ProcessState } from '../daemon/states';
 import { pyQuote } from './form';
@@ -12,10 +13,6 @@ interface ActionLink {
   href: string;
   /** opens in a new tab (the log streams) */
   blank: boolean;
-}
-
-export function namespecOf(info: Pick<ProcessInfo, 'group' | 'name'>): string {
-  return info.group === info.name ? info.name : `${info.group}:${info.name}`;
 }
 
 function cssClass(state: number): string {
@@ -44,7 +41,7 @@ function actionItem(a: ActionLink | null): string {
 }
 
 function row(info: ProcessInfo, shade: boolean): string {
-  const spec = namespecOf(info);
+  const spec = namespec(info.group, info.name);
   return [
     `<tr class="${shade ? 'shade' : ''}">`,
     `<td class="status"><span class="${cssClass(info.state)}">${esc(info.statename.toLowerCase())}</span></td>`,

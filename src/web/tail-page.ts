@@ -4,6 +4,7 @@
 // without a log file and any other fault.
 import { Faults } from '../daemon/faults';
 import type { RpcDispatcher } from '../rpc/server';
+import { call } from './actions';
 import { pyQuote, type WebForm } from './form';
 import { esc, page } from './html';
 
@@ -16,8 +17,7 @@ export async function renderTail(rpc: RpcDispatcher, form: WebForm): Promise<str
   let text: string;
   if (name === undefined) text = 'No process name found';
   else {
-    const out = await rpc.call('supervisor.readProcessStdoutLog', [name, -limit, 0]);
-    if (out.kind === 'error') throw out.error;
+    const out = await call(rpc, 'supervisor.readProcessStdoutLog', [name, -limit, 0]);
     if (out.kind === 'fault') text = out.code === Faults.NO_FILE ? `No file for ${name}` : `ERROR: unexpected rpc fault [${out.code}] ${out.text}`;
     else text = typeof out.value === 'string' ? out.value : '';
   }

@@ -10,7 +10,7 @@ import type { MainLogger } from '../log/mainlog';
 import type { RpcDispatcher } from '../rpc/server';
 import { tsvVersion } from '../cli/version';
 import { runAction, UnknownActionError } from './actions';
-import { readForm, pyQuote, serverUrl, type WebForm } from './form';
+import { readForm, pyQuote, serverUrl, type LocalAddress, type WebForm } from './form';
 import { esc, page } from './html';
 import { renderStatus } from './status-page';
 import { STYLESHEET } from './style';
@@ -23,8 +23,8 @@ export interface WebRequest {
   query: string;
   body: Buffer | null;
   headers: Readonly<Record<string, string | string[] | undefined>>;
-  /** host[:port] the socket answers on, for a client that sends no Host header */
-  serverAddress: string;
+  /** where the socket answers, for a client that sends no Host header */
+  local: LocalAddress;
 }
 
 export interface WebResponse {
@@ -100,20 +100,18 @@ export class WebUi {
     const form = readForm(req.query, req.method === 'POST' ? req.body : null);
     if (req.path === 'tail.html') return html(await renderTail(this.rpc, form));
     const action = form.get('action');
-    if (action !== undefined && action !== 'refresh' && fromElsewhere(req.headers)) return html(this.confirmation(form, action), 403);
-    if (action !== undefined) {
-      let message: string;
-      try {
-        message = await runAction(this.rpc, this.api, action, form.get('processname'));
-      } catch (e) {
-        if (!(e instanceof UnknownActionError)) throw e;
-        this.logger?.error(`Web interface error: unknown action '${action}'${form.has('processname') ? ` for '${form.get('processname')}'` : ''}`);
-        return { status: 500, headers: {}, body: null };
-      }
-      const location = `${serverUrl(header(req.headers, 'host'), req.serverAddress)}/?message=${pyQuote(message)}`;
-      return { status: 301, headers: { Location: location, 'Content-Type': 'text/html', ...NO_CACHE }, body: null };
+    if (action === undefined) return html(this.status(form.get('message') ?? null));
+    if (action !== 'refresh' && fromElsewhere(req.headers)) return html(this.confirmation(form, action), 403);
+    let message: string;
+    try {
+      message = await runAction(this.rpc, this.api, action, form.get('processname'));
+    } catch (e) {
+      if (!(e instanceof UnknownActionError)) throw e;
+      this.logger?.error(`Web interface error: unknown action '${action}'${form.has('processname') ? ` for '${form.get('processname')}'` : ''}`);
+      return { status: 500, headers: {}, body: null };
     }
-    return html(this.status(form.get('message') ?? null));
+    const location = `${serverUrl(header(req.headers, 'host'), req.local)}/?message=${pyQuote(message)}`;
+    return { status: 301, headers: { Location: location, 'Content-Type': 'text/html', ...NO_CACHE }, body: null };
   }
 
   private status(message: string | null): string {

@@ -42,15 +42,34 @@ export function rawRequest(target: Target, data: string | Buffer | (string | Buf
   });
 }
 
-/** A POST /RPC2 with a correct Content-Length (unless overridden) and Connection: close. */
-export function post(body: string | Buffer, headers: Record<string, string> = {}): Buffer {
+/**
+ * `METHOD PATH HTTP/1.1` with Host: localhost, the body's Content-Length and
+ * Connection: close (so rawRequest reads the whole answer), each overridden by
+ * `headers`; a header given as '' is left out.
+ */
+export function httpRequest(method: string, path: string, headers: Record<string, string> = {}, body: string | Buffer = ''): Buffer {
   const b = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  const h = { Host: 'localhost', 'Content-Type': 'text/xml', 'Content-Length': String(b.length), Connection: 'close', ...headers };
+  const h = { Host: 'localhost', 'Content-Length': String(b.length), Connection: 'close', ...headers };
   const lines = Object.entries(h)
     .filter(([, v]) => v !== '')
     .map(([k, v]) => `${k}: ${v}\r\n`)
     .join('');
-  return Buffer.concat([Buffer.from(`POST /RPC2 HTTP/1.1\r\n${lines}\r\n`, 'latin1'), b]);
+  return Buffer.concat([Buffer.from(`${method} ${path} HTTP/1.1\r\n${lines}\r\n`, 'latin1'), b]);
+}
+
+/** A POST /RPC2 with a correct Content-Length (unless overridden) and Connection: close. */
+export function post(body: string | Buffer, headers: Record<string, string> = {}): Buffer {
+  return httpRequest('POST', '/RPC2', { 'Content-Type': 'text/xml', ...headers }, body);
+}
+
+/** The first value of a header in a response head (case-insensitive), or null. */
+export function headerValue(head: string, name: string): string | null {
+  const lower = name.toLowerCase();
+  for (const line of head.split('\r\n').slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0 && line.slice(0, colon).toLowerCase() === lower) return line.slice(colon + 1).trim();
+  }
+  return null;
 }
 
 export function rpcBody(method: string, paramsXml = ''): string {
