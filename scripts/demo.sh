@@ -21,6 +21,9 @@ $tsv -c $conf status || true        # exit 3: the crasher is FATAL, on purpose
 say tsv -c $conf tail site:ticker
 $tsv -c $conf tail site:ticker
 
+say tsv -c $conf logs -n 3 --no-follow
+$tsv -c $conf logs -n 3 --no-follow
+
 say tsv -c $conf stop site:*
 $tsv -c $conf stop 'site:*'
 

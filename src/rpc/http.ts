@@ -139,6 +139,14 @@ function requestPath(url: string): string {
   return unquote(q < 0 ? url : url.slice(0, q));
 }
 
+/** tsv's `?offset=N` on /logtail (Supervisor ignores a query there): null when absent or not a byte offset */
+function offsetQuery(url: string): number | null {
+  const q = url.indexOf('?');
+  if (q < 0) return null;
+  const v = new URLSearchParams(url.slice(q + 1)).get('offset');
+  return v !== null && /^\d{1,15}$/.test(v) ? Number(v) : null;
+}
+
 function httpDate(ms: number): string {
   return new Date(ms).toUTCString();
 }
@@ -460,7 +468,7 @@ export class RpcHttpServer {
     const [gname, pname] = splitNamespec(name);
     const proc = pname === null ? undefined : this.opts.api.engine.groups.get(gname)?.processes.get(pname);
     const logfile = !proc ? null : channel === 'stdout' ? proc.stdoutLogfile : channel === 'stderr' ? proc.stderrLogfile : null;
-    this.stream(req, res, logfile, true);
+    this.stream(req, res, logfile, true, offsetQuery(req.url ?? ''));
   }
 
   private mainlogtail(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -471,7 +479,7 @@ export class RpcHttpServer {
     this.stream(req, res, this.opts.api.mainLogfile(), false);
   }
 
-  private stream(req: http.IncomingMessage, res: http.ServerResponse, logfile: string | null, accelHeader: boolean): void {
+  private stream(req: http.IncomingMessage, res: http.ServerResponse, logfile: string | null, accelHeader: boolean, offset: number | null = null): void {
     let mtime: number;
     try {
       if (logfile === null) throw new Error('no log file');
@@ -490,10 +498,13 @@ export class RpcHttpServer {
     // a browser otherwise holds back text/plain until it has enough bytes to sniff (Chromium: 512),
     // so the web page's Tail -f showed a slow log seconds late
     headers['X-Content-Type-Options'] = 'nosniff';
+    const follower = followLog(logfile as string, offset === null ? { head: 1024 } : { offset }, res);
+    // tsv's: where in the file the stream begins, so that `tsv logs` continues its history exactly
+    if (offset !== null) headers['X-Tsv-Log-Offset'] = String(follower.start);
     res.writeHead(200, headers);
     // headers now, not with the first chunk: clients wait for them
     res.flushHeaders();
-    const follower = followLog(logfile as string, 1024, res);
+    follower.begin();
     this.followers.add(follower);
     res.on('close', () => {
       follower.stop();

@@ -4,7 +4,9 @@
 // and truncation ("==> File truncated <==", then the new content). Unlike
 // Supervisor, which only compares sizes, a file truncated and refilled past
 // its old size before we look is noticed too: the last bytes we sent must
-// still be where we left them.
+// still be where we left them. tsv's clients may ask for an `offset` instead
+// of the last `head` bytes (`tsv logs` continues from where its XML-RPC read
+// of the history ended).
 //
 // Event-driven: inotify watches on the file and on its directory wake the
 // follower; nothing runs while the log is quiet. A client that reads slowly
@@ -20,8 +22,19 @@ export interface ChunkSink {
 }
 
 export interface LogFollower {
+  /** the offset in the file of the first byte the stream sends */
+  readonly start: number;
+  /** send the bytes from `start` on, then follow; call once the headers are out */
+  begin(): void;
   stop(): void;
 }
+
+/**
+ * Where to begin: Supervisor's `head` (the last N bytes), or tsv's `offset`
+ * (a client that has read the file up to there continues without a gap or a
+ * repeat; a file now shorter than that was replaced, so all of it is sent).
+ */
+export type StartAt = { head: number } | { offset: number };
 
 const CHUNK = 64 * 1024;
 /** bytes kept from the end of what was sent, to recognise a rewritten file */
@@ -41,19 +54,31 @@ class Follower implements LogFollower {
 
   constructor(
     private readonly path: string,
-    head: number,
+    from: StartAt,
     private readonly out: ChunkSink,
   ) {
     this.open();
     if (this.fd !== null) {
       const size = fstatSync(this.fd).size;
-      if (size >= head) this.pos = size - head;
+      if ('head' in from) {
+        if (size >= from.head) this.pos = size - from.head;
+      } else if (from.offset <= size) {
+        this.pos = from.offset;
+      }
       this.remember();
     }
-    const name = basename(path);
+  }
+
+  /** Where the stream begins in the file (its first byte's offset). */
+  get start(): number {
+    return this.pos;
+  }
+
+  begin(): void {
+    const name = basename(this.path);
     try {
       // rotation and re-creation show as entries of the directory
-      this.dirWatch = watch(dirname(path), { persistent: false }, (_ev, file) => {
+      this.dirWatch = watch(dirname(this.path), { persistent: false }, (_ev, file) => {
         if (file === null || String(file) === name) this.wake();
       });
       this.dirWatch.on('error', () => {});
@@ -176,7 +201,7 @@ class Follower implements LogFollower {
   }
 }
 
-/** Start following `path` into `out`; the caller stops it when the client goes away. */
-export function followLog(path: string, head: number, out: ChunkSink): LogFollower {
-  return new Follower(path, head, out);
+/** A follower of `path` into `out`, not yet sending (begin()); the caller stops it when the client goes away. */
+export function followLog(path: string, from: StartAt, out: ChunkSink): LogFollower {
+  return new Follower(path, from, out);
 }

@@ -6,6 +6,7 @@ import { clear } from './clear';
 import { events } from './events';
 import { fg } from './fg';
 import { help } from './help';
+import { logs } from './logs';
 import { maintail } from './maintail';
 import { open } from './open';
 import { pid } from './pid';
@@ -28,7 +29,7 @@ let registry: Map<string, Verb> | null = null;
 function verbs(): Map<string, Verb> {
   // Built on first use: the modules import each other (help lists them all).
   registry ??= new Map(
-    [add, avail, clear, eof, events, exit, fg, help, maintail, open, pid, quit, reload, remove, reread, restart, shutdown, signal, start, status, stop, tail, update, version].map(
+    [add, avail, clear, eof, events, exit, fg, help, logs, maintail, open, pid, quit, reload, remove, reread, restart, shutdown, signal, start, status, stop, tail, update, version].map(
       (v) => [v.name, v],
     ),
   );

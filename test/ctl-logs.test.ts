@@ -1,0 +1,251 @@
+// `tsv logs`: many processes' logs in one view, against tsv and against the
+// real supervisord (the same output for the same logs), the history-to-stream
+// seam without a line lost or repeated on either, unfinished lines, logs that
+// join later (tsv), errors, and the daemon going away.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { TSV, cleanEnv, until } from './helpers/daemon-cli';
+import { withTimeout } from './helpers/daemon-env';
+import { oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { lastLines, overlap, LineWriter, LogOutput } from '../src/ctl/log-lines';
+
+function tsvLogs(d: Daemon, ...args: string[]): { out: string; err: string; code: number | null } {
+  const r = spawnSync(process.execPath, [TSV, '-c', d.conf, 'logs', ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 20000 });
+  return { out: r.stdout, err: r.stderr, code: r.status };
+}
+
+interface Following {
+  child: ChildProcess;
+  out(): string;
+  err(): string;
+  exited: Promise<number | null>;
+}
+
+function followLogs(d: Daemon, ...args: string[]): Following {
+  const child = spawn(process.execPath, [TSV, '-c', d.conf, 'logs', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+  child.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  return { child, out: () => out, err: () => err, exited };
+}
+
+async function stopFollowing(f: Following): Promise<number | null> {
+  f.child.kill('SIGINT');
+  return withTimeout(f.exited, 10000, 'tsv logs to exit');
+}
+
+/** Programs that write a known history, then stay quiet. */
+const FIXED =
+  "[program:alpha]\ncommand=/bin/sh -c 'for i in 1 2 3 4 5; do echo alpha $i; done; exec sleep 100'\n" +
+  "[program:both]\ncommand=/bin/sh -c 'echo out line; echo err 1 >&2; echo err 2 >&2; exec sleep 100'\n" +
+  "[program:merged]\ncommand=/bin/sh -c 'echo to stderr >&2; exec sleep 100'\nredirect_stderr=true\n" +
+  "[program:silent]\ncommand=/bin/sh -c 'echo never seen; exec sleep 100'\nstdout_logfile=NONE\nstderr_logfile=NONE\n" +
+  "[group:g]\nprograms=w1,w2\n" +
+  "[program:w1]\ncommand=/bin/sh -c 'echo w1 says; exec sleep 100'\n" +
+  "[program:w2]\ncommand=/bin/sh -c 'printf \"no newline\"; exec sleep 100'\n";
+
+/** Labelled lines as `tsv logs` writes them, the label column as wide as the widest label. */
+function labelled(rows: [label: string, text: string][]): string {
+  const width = Math.max(...rows.map(([l]) => l.length));
+  return rows.map(([l, t]) => `${l.padEnd(width)} | ${t}\n`).join('');
+}
+
+// in getAllProcessInfo's order (groups by name), which both daemons share
+const FIXED_EXPECTED = labelled([
+  ['alpha', 'alpha 3'],
+  ['alpha', 'alpha 4'],
+  ['alpha', 'alpha 5'],
+  ['both', 'out line'],
+  ['both (stderr)', 'err 1'],
+  ['both (stderr)', 'err 2'],
+  ['g:w1', 'w1 says'],
+  ['g:w2', 'no newline'],
+  ['merged', 'to stderr'],
+]);
+
+async function fixedDaemon(impl: Impl): Promise<Daemon> {
+  const d = startDaemon(impl, FIXED);
+  await waitUp(d);
+  await until(() => tsvLogs(d, '--no-follow').out.includes('no newline'), `${impl}: every program has written`);
+  return d;
+}
+
+test('logs --no-follow: the last lines of every log, labelled, the same from tsv and from supervisord', { skip: oracleSkip, timeout: 90000 }, async () => {
+  const outs: Record<string, string> = {};
+  for (const impl of ['tsv', 'supervisord'] as const) {
+    const d = await fixedDaemon(impl);
+    try {
+      const r = tsvLogs(d, '-n', '3', '--no-follow');
+      assert.equal(r.code, 0, r.err);
+      // ordered as getAllProcessInfo orders them (by group name), so the two daemons agree
+      outs[impl] = r.out;
+      assert.equal(
+        tsvLogs(d, '--lines=1', '--nostream', 'both', 'g:*').out,
+        labelled([
+          ['both', 'out line'],
+          ['both (stderr)', 'err 2'],
+          ['g:w1', 'w1 says'],
+          ['g:w2', 'no newline'],
+        ]),
+      );
+      assert.equal(tsvLogs(d, '-n0', '--no-follow', 'alpha').out, '', '-n 0: no history');
+      const bad = tsvLogs(d, '--no-follow', 'alpha', 'nosuch', 'nogroup:*');
+      assert.equal(bad.code, 1);
+      assert.equal(bad.out, 'nosuch: ERROR (no such process)\nnogroup: ERROR (no such group)\n');
+      const badArg = tsvLogs(d, '-n', 'x');
+      assert.equal(badArg.code, 2);
+      assert.match(badArg.out, /^Error: bad argument -n x\nlogs\t/);
+    } finally {
+      d.cleanup();
+    }
+  }
+  assert.equal(outs.tsv, FIXED_EXPECTED);
+  assert.equal(outs.supervisord, outs.tsv);
+});
+
+/** A program writing numbered lines every 2 ms: the seam between history and stream is crossed while it writes. */
+const COUNTER = "[program:count]\ncommand=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"n $i\"; sleep 0.002; done'\n";
+
+for (const impl of ['tsv', 'supervisord'] as const) {
+  test(`logs follows from where the history ends, no line lost or repeated (${impl})`, { skip: impl === 'supervisord' ? oracleSkip : false, timeout: 60000 }, async () => {
+    const d = startDaemon(impl, COUNTER);
+    try {
+      await waitUp(d);
+      await until(
+        () => Number(/ n (\d+)$/m.exec(tsvLogs(d, '--no-follow', '-n', '1').out)?.[1] ?? 0) > 300,
+        `${impl}: the counter past 300 lines (more than the 1,024 bytes supervisord's stream repeats)`,
+      );
+      for (let round = 0; round < 3; round++) {
+        const f = followLogs(d, '-n', '5', 'count');
+        await until(() => f.out().split('\n').length > 200, 'two hundred lines followed');
+        assert.equal(await stopFollowing(f), 0);
+        const nums = f
+          .out()
+          .split('\n')
+          .filter((l) => l)
+          .map((l) => {
+            const m = /^count +\| n (\d+)$/.exec(l);
+            assert.ok(m, `a labelled line: ${JSON.stringify(l)}`);
+            return Number(m[1]);
+          });
+        for (let i = 1; i < nums.length; i++) assert.equal(nums[i], (nums[i - 1] as number) + 1, `line ${i} follows line ${i - 1}: ${nums.slice(Math.max(0, i - 3), i + 3).join(',')}`);
+      }
+    } finally {
+      d.cleanup();
+    }
+  });
+}
+
+test('logs on tsv: a process that starts later and a group added by update join the view; a line without newline shows', { timeout: 60000 }, async () => {
+  const body = "[program:late]\ncommand=/bin/sh -c 'echo late arrives; printf \"prompt> \"; exec sleep 100'\nautostart=false\n";
+  const d = startDaemon('tsv', body);
+  try {
+    await waitUp(d);
+    const f = followLogs(d);
+    // the event stream is open once the history of the others has been read; `late` has no file yet
+    await new Promise((r) => setTimeout(r, 700));
+    await d.rpc.call('supervisor.startProcess', ['late']);
+    await until(() => /^late +\| late arrives$/m.test(f.out()), 'the late starter in the view');
+    await until(() => /^late +\| prompt> $/m.test(f.out()), 'the unfinished line after a pause');
+    d.rewrite(body + "[program:added]\ncommand=/bin/sh -c 'echo added says hi; exec sleep 100'\n");
+    await d.rpc.call('supervisor.reloadConfig', []);
+    await d.rpc.call('supervisor.addProcessGroup', ['added']);
+    await until(() => /^added +\| added says hi$/m.test(f.out()), 'the added group in the view');
+    assert.equal(await stopFollowing(f), 0);
+    assert.equal(f.err(), '');
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('logs ends when the daemon goes away, and says so; with nothing to follow it says that', { skip: oracleSkip, timeout: 60000 }, async () => {
+  const d = startDaemon('tsv', "[program:p]\ncommand=/bin/sh -c 'echo hi; exec sleep 100'\n");
+  try {
+    await waitUp(d);
+    const f = followLogs(d);
+    await until(() => f.out() === 'p          | hi\n', 'the history (the column as wide as `p (stderr)`, an empty log)');
+    await d.stop();
+    assert.equal(await withTimeout(f.exited, 10000, 'tsv logs to end with the daemon'), 0);
+    assert.equal(f.err(), 'logs: the daemon closed the log streams (it stopped or is reloading)\n');
+  } finally {
+    d.cleanup();
+  }
+  const s = startDaemon('supervisord', "[program:quiet]\ncommand=sleep 100\nstdout_logfile=NONE\nstderr_logfile=NONE\n");
+  try {
+    await waitUp(s);
+    const r = tsvLogs(s);
+    assert.equal(r.code, 1);
+    assert.match(r.out, /^Error: no log file to follow/);
+  } finally {
+    s.cleanup();
+  }
+});
+
+test('/logtail?offset=N on tsv starts there and says where (X-Tsv-Log-Offset); past the end of a shorter file, from its start', { timeout: 30000 }, async () => {
+  const d = startDaemon('tsv', "[program:p]\ncommand=/bin/sh -c 'echo 0123456789; exec sleep 100'\n");
+  try {
+    await waitUp(d);
+    await until(() => tsvLogs(d, '--no-follow').out.includes('0123456789'), 'the line');
+    const read = async (path: string): Promise<{ offset: string | undefined; body: string }> => {
+      const res = await d.rpc.stream(path);
+      const offset = res.headers['x-tsv-log-offset'] as string | undefined;
+      let text = '';
+      const line = new Promise<string>((resolve) => {
+        res.setEncoding('utf8').on('data', (c: string) => {
+          text += c;
+          if (text.endsWith('\n')) resolve(text);
+        });
+      });
+      try {
+        return { offset, body: await withTimeout(line, 5000, `a line from ${path} (so far ${JSON.stringify(text)})`) };
+      } finally {
+        res.destroy();
+      }
+    };
+    assert.deepEqual(await read('/logtail/p/stdout?offset=4'), { offset: '4', body: '456789\n' });
+    assert.deepEqual(await read('/logtail/p?offset=999'), { offset: '0', body: '0123456789\n' });
+    assert.deepEqual(await read('/logtail/p'), { offset: undefined, body: '0123456789\n' }, "without it, Supervisor's stream");
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('log-lines: the last lines of a history, the overlap of a stream with it, labelled whole lines', async () => {
+  assert.equal(lastLines('a\nb\nc\n', 2, true), 'b\nc\n');
+  assert.equal(lastLines('a\nb\nc\npart', 2, true), 'b\nc\npart', 'the unfinished line is kept for the stream to finish');
+  assert.equal(lastLines('a\nb\n', 10, true), 'a\nb\n');
+  assert.equal(lastLines('\n\nx\n', 10, true), '\n\nx\n', 'empty lines count');
+  assert.equal(lastLines('\n\nx\n', 2, true), '\nx\n');
+  assert.equal(lastLines('tail of a line\nb\n', 10, false), 'b\n', 'a cut-off first line is dropped');
+  assert.equal(lastLines('no newline at all', 10, false), '');
+  assert.equal(lastLines('a\nb\n', 0, true), '');
+
+  const hist = Buffer.from('one\ntwo\nthree\n');
+  assert.equal(overlap(hist, Buffer.from('two\nthree\nfour\n'), 1024), 10);
+  assert.equal(overlap(hist, Buffer.from('ee\nfour\n'), 1024), 3);
+  assert.equal(overlap(hist, Buffer.from('four\n'), 1024), 0);
+  assert.equal(overlap(hist, Buffer.from('two\nthree\n'), 4), 0, 'no more than max');
+
+  const lines: string[] = [];
+  const w = new LineWriter((l) => lines.push(l));
+  w.push(Buffer.from('a\nb'));
+  w.push(Buffer.from([0xc3]));
+  w.push(Buffer.from([0xa9, 0x0a]));
+  assert.deepEqual(lines, ['a', 'bé'], 'a character split between chunks is whole');
+  w.push('wait');
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(lines, ['a', 'bé', 'wait'], 'an unfinished line shows after a pause');
+  w.push('ing\n');
+  w.flush(true);
+  assert.deepEqual(lines, ['a', 'bé', 'wait', 'ing']);
+
+  let text = '';
+  const out = new LogOutput((t) => (text += t), true);
+  out.reserve('web', true);
+  out.channel('db', false).push('ready\n');
+  out.channel('web', true).push('oops\n');
+  assert.equal(text, '\x1b[36mdb\x1b[39m           | ready\n\x1b[31mweb (stderr)\x1b[39m | oops\n');
+});
