@@ -161,6 +161,35 @@ test('logs on tsv: a process that starts later and a group added by update join 
   }
 });
 
+test('logs follows 300 logs at once (150 programs) on tsv, and the daemon still answers status meanwhile', { timeout: 120000 }, async () => {
+  const N = 150;
+  let body = '';
+  for (let i = 0; i < N; i++) body += `[program:p${i}]\ncommand=/bin/sh -c 'echo p${i} up; while read l; do echo "$l out"; echo "$l err" >&2; done'\n`;
+  const d = startDaemon('tsv', body);
+  try {
+    await waitUp(d, 60000);
+    await until(() => tsvLogs(d, '--no-follow', '-n', '1').out.split('\n').filter((l) => / up$/.test(l)).length === N, 'every program up', 60000);
+    const f = followLogs(d, '-n', '1');
+    await until(() => f.out().split('\n').filter((l) => / up$/.test(l)).length === N, 'the history of every log', 60000);
+    // the last history line is read just before its stream opens
+    await new Promise((r) => setTimeout(r, 1000));
+    const status = spawnSync(process.execPath, [TSV, '-c', d.conf, 'status'], { encoding: 'utf8', env: cleanEnv(), timeout: 20000 });
+    assert.equal(status.status, 0, status.stdout + status.stderr);
+    assert.equal(status.stdout.trimEnd().split('\n').length, N);
+    for (let i = 0; i < N; i++) await d.rpc.call('supervisor.sendProcessStdin', [`p${i}`, `ping${i}\n`]);
+    const seen = (): number => f.out().split('\n').filter((l) => /^p\d+(?: \(stderr\))? +\| ping\d+ (out|err)$/.test(l)).length;
+    await until(() => seen() === 2 * N, `a ping on stdout and stderr of all ${N} (seen: ${seen()})`, 30000);
+    for (let i = 0; i < N; i++) {
+      assert.match(f.out(), new RegExp(`^p${i} +\\| ping${i} out$`, 'm'));
+      assert.match(f.out(), new RegExp(`^p${i} \\(stderr\\) +\\| ping${i} err$`, 'm'));
+    }
+    assert.equal(await stopFollowing(f), 0);
+    assert.equal(f.err(), '');
+  } finally {
+    d.cleanup();
+  }
+});
+
 test('logs ends when the daemon goes away, and says so; with nothing to follow it says that', { skip: oracleSkip, timeout: 60000 }, async () => {
   const d = startDaemon('tsv', "[program:p]\ncommand=/bin/sh -c 'echo hi; exec sleep 100'\n");
   try {

@@ -44,6 +44,7 @@ let authed: Target;
 let authedPlain: Target;
 let tiny: Target;
 let tinyServer: RpcHttpServer;
+let streamy: Target;
 
 async function serve(name: string, opts: Partial<ConstructorParameters<typeof RpcHttpServer>[0]> = {}): Promise<[Target, RpcHttpServer]> {
   const s = new RpcHttpServer({ dispatcher: new RpcDispatcher(api, null), api, logger: null, credentials: null, ...opts });
@@ -66,6 +67,7 @@ before(async () => {
   [authed] = await serve('authed', { credentials: { username: 'user', password: `{SHA}${sha}` } });
   [authedPlain] = await serve('plain', { credentials: { username: 'user', password: 'secret' } });
   [tiny, tinyServer] = await serve('tiny', { limits: { requestTimeout: 300, maxConnections: 4, maxBody: 1000, maxBuffered: 1500 } });
+  [streamy] = await serve('streamy', { limits: { maxConnections: 2, maxStreams: 3 } });
 });
 
 after(async () => {
@@ -207,6 +209,28 @@ test('the connection cap closes the longest-idle connection, never a busy one', 
   for (const s of idle) s.destroy();
 });
 
+test('log and event streams have their own budget: many streams do not lock out requests, and beyond it 503', async () => {
+  // answers that are not streams (404) take no place in the budget
+  for (let i = 0; i < 5; i++) assert.equal((await rawRequest(streamy, getReq('/logtail/nosuch'))).status, 404);
+  const streams = [await tailf('/logtail/sleeper', streamy), await tailf('/mainlogtail', streamy), await tailf('/events?follow=1', streamy)];
+  for (const t of streams) assert.equal(t.res.statusCode, 200);
+  // three streams open and maxConnections 2: requests are still served, one after another and two at once
+  assert.equal((await rawRequest(streamy, post(rpcBody('supervisor.getPID')))).status, 200);
+  const both = await Promise.all([rawRequest(streamy, post(rpcBody('supervisor.getPID'))), rawRequest(streamy, post(rpcBody('supervisor.getState')))]);
+  assert.deepEqual(
+    both.map((r) => r.status),
+    [200, 200],
+  );
+  const fourth = await tailf('/logtail/sleeper', streamy);
+  assert.equal(fourth.res.statusCode, 503, 'a fourth stream is over maxStreams');
+  fourth.res.destroy();
+  (streams.shift() as { res: IncomingMessage }).res.destroy();
+  await new Promise((r) => setTimeout(r, 50));
+  const again = await tailf('/logtail/sleeper', streamy);
+  assert.equal(again.res.statusCode, 200, 'a closed stream gives its place back');
+  for (const t of [...streams, again]) t.res.destroy();
+});
+
 test('a waiting start blocks only its own client', async () => {
   const a = new RpcClient({ serverurl: `unix://${(open as { path: string }).path}` });
   const b = new RpcClient({ serverurl: `unix://${(open as { path: string }).path}` });
@@ -228,9 +252,9 @@ test('a waiting start blocks only its own client', async () => {
   }
 });
 
-function tailf(path: string): Promise<{ res: IncomingMessage; text: () => string; waitFor: (re: RegExp) => Promise<void> }> {
+function tailf(path: string, target: Target = open): Promise<{ res: IncomingMessage; text: () => string; waitFor: (re: RegExp) => Promise<void> }> {
   return new Promise((resolve, reject) => {
-    const req = request({ socketPath: (open as { path: string }).path, path, headers: { Host: 'localhost' } }, (res) => {
+    const req = request({ socketPath: (target as { path: string }).path, path, headers: { Host: 'localhost' }, agent: false }, (res) => {
       let text = '';
       const waiters: [RegExp, () => void][] = [];
       res.setEncoding('utf8');

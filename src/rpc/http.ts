@@ -33,8 +33,10 @@ export interface HttpLimits {
   requestTimeout: number;
   /** an idle kept-alive connection is closed after this long, ms (medusa: 30 minutes) */
   idleTimeout: number;
-  /** open connections per server; the longest-idle one is closed to admit a new one */
+  /** open connections per server, log and event streams not counted; the longest-idle one is closed to admit a new one */
   maxConnections: number;
+  /** log and event streams per server (503 above): each holds a file or a place in the event hub */
+  maxStreams: number;
   /** request bodies held in memory at once, all connections together (503 above) */
   maxBuffered: number;
 }
@@ -45,6 +47,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   requestTimeout: 30_000,
   idleTimeout: 30 * 60_000,
   maxConnections: 256,
+  maxStreams: 4096,
   maxBuffered: 32 * 1024 * 1024,
 };
 
@@ -155,6 +158,8 @@ interface ConnState {
   socket: Socket;
   /** a request is being answered (deferred RPC, log stream): never evicted, no deadline */
   busy: number;
+  /** carries a log or event stream: counted against maxStreams, not maxConnections */
+  streaming: boolean;
   /** when the connection last became idle */
   idleSince: number;
   deadline: NodeJS.Timeout | null;
@@ -169,6 +174,8 @@ export class RpcHttpServer {
   /** bytes of request bodies being received, all connections together */
   private buffered = 0;
   private closed = false;
+  /** connections carrying a log or event stream */
+  private streams = 0;
 
   constructor(private readonly opts: RpcHttpOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -197,12 +204,13 @@ export class RpcHttpServer {
       socket.destroy();
       return;
     }
-    if (this.conns.size >= this.limits.maxConnections && !this.evictIdle()) {
+    // streams are left out: `tsv logs` follows hundreds of logs, each on its own connection, and must not lock out `status`
+    if (this.conns.size - this.streams >= this.limits.maxConnections && !this.evictIdle()) {
       socket.destroy();
       return;
     }
     if (socket.remoteFamily) socket.setNoDelay(true);
-    const st: ConnState = { socket, busy: 0, idleSince: performance.now(), deadline: null };
+    const st: ConnState = { socket, busy: 0, streaming: false, idleSince: performance.now(), deadline: null };
     this.conns.set(socket, st);
     this.arm(st);
     socket.once('close', () => {
@@ -286,11 +294,34 @@ export class RpcHttpServer {
     }
     const path = requestPath(req.url ?? '/');
     if (path.startsWith('/RPC2')) this.rpc(req, res, st);
-    else if (path.startsWith('/logtail')) this.logtail(req, res, path);
-    else if (path.startsWith('/mainlogtail')) this.mainlogtail(req, res);
-    // tsv's event stream (src/events/stream.ts); GET only, like the log tails
-    else if (path === '/events' && req.method === 'GET') serveEventStream(req, res, this.opts.api.engine.eventHub);
-    else this.page(req, res, st, path.replace(/^\/+/, ''));
+    else if (path.startsWith('/logtail')) {
+      if (this.asStream(res, st)) this.logtail(req, res, path);
+    } else if (path.startsWith('/mainlogtail')) {
+      if (this.asStream(res, st)) this.mainlogtail(req, res);
+    } else if (path === '/events' && req.method === 'GET') {
+      // tsv's event stream (src/events/stream.ts); GET only, like the log tails
+      if (this.asStream(res, st)) serveEventStream(req, res, this.opts.api.engine.eventHub);
+    } else this.page(req, res, st, path.replace(/^\/+/, ''));
+  }
+
+  /** Counts the connection as a stream from now on; false (503 sent) when there are too many. */
+  private asStream(res: http.ServerResponse, st: ConnState | undefined): boolean {
+    if (!st) return true;
+    if (this.streams >= this.limits.maxStreams) {
+      this.error(res, 503);
+      return false;
+    }
+    st.streaming = true;
+    this.streams++;
+    // an answer that ends (404, 400, the stream's end) gives the connection back to maxConnections
+    const done = (): void => {
+      if (!st.streaming) return;
+      st.streaming = false;
+      this.streams--;
+    };
+    res.once('finish', done);
+    res.once('close', done);
+    return true;
   }
 
   /** The web UI's pages and files, named without the leading slashes (ok.html among them). */

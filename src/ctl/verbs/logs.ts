@@ -184,7 +184,14 @@ class LogsView {
     try {
       res = await this.ctl.rpcClient().stream(`/logtail/${encodeURIComponent(log.namespec)}/${log.channel}?offset=${offset}`);
     } catch (err) {
-      if (!(err instanceof RpcHttpError) || err.status !== 404) throw err;
+      if (!(err instanceof RpcHttpError) || err.status !== 404) {
+        // this log only (the daemon has too many streams open: 503); the others go on
+        const why = err instanceof RpcHttpError ? `${err.status} ${err.reason}` : err instanceof Error ? err.message : String(err);
+        this.ctl.io.writeErr(`logs: cannot follow ${key}: ${why}\n`);
+        this.ctl.exitstatus = ExitStatus.GENERIC;
+        writer.flush(true);
+        return;
+      }
       // no file (made when the process first starts), or the process is gone
       writer.flush(true);
       this.waiting.set(key, log);
