@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { withTimeout } from './helpers/daemon-env';
 import { oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
@@ -32,9 +33,10 @@ function followLogs(d: Daemon, ...args: string[]): Following {
   return { child, out: () => out, err: () => err, exited };
 }
 
-async function stopFollowing(f: Following): Promise<number | null> {
+async function stopFollowing(f: Following): Promise<number | string | null> {
   f.child.kill('SIGINT');
-  return withTimeout(f.exited, 10000, 'tsv logs to exit');
+  const code = await withTimeout(f.exited, 10000, 'tsv logs to exit');
+  return code ?? f.child.signalCode;
 }
 
 /** Programs that write a known history, then stay quiet. */
@@ -190,16 +192,66 @@ test('logs follows 300 logs at once (150 programs) on tsv, and the daemon still 
   }
 });
 
-test('logs ends when the daemon goes away, and says so; with nothing to follow it says that', { skip: oracleSkip, timeout: 60000 }, async () => {
-  const d = startDaemon('tsv', "[program:p]\ncommand=/bin/sh -c 'echo hi; exec sleep 100'\n");
+const RELOADED =
+  "[program:explicit]\ncommand=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"e $i\"; sleep 0.01; done'\nstdout_logfile={DIR}/explicit.log\n" +
+  "[program:auto]\ncommand=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"a $i\"; sleep 0.01; done'\n";
+
+/** The numbers of a program's lines in the view, in order. */
+function numbers(out: string, label: string): number[] {
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith(`${label} `))
+    .map((l) => Number(/\| \w (\d+)$/.exec(l)?.[1]));
+}
+
+for (const impl of ['tsv', 'supervisord'] as const) {
+  test(`logs goes on across a reload: the same file from where it was, a new AUTO file from its start (${impl})`, { skip: impl === 'supervisord' ? oracleSkip : false, timeout: 60000 }, async () => {
+    const d = startDaemon(impl, RELOADED);
+    try {
+      await waitUp(d);
+      const f = followLogs(d, '-n', '3');
+      await until(() => numbers(f.out(), 'auto').length > 50, 'lines before the reload');
+      await d.rpc.call('supervisor.restart', []);
+      await until(() => f.err().includes('logs: the daemon is back\n'), 'the daemon back', 30000);
+      await until(() => numbers(f.out(), 'auto').filter((n) => n === 1).length === 1 && (numbers(f.out(), 'auto').at(-1) as number) > 50, 'lines of the new run');
+      assert.equal(await stopFollowing(f), 0, f.err());
+      assert.equal(f.err(), 'logs: the daemon closed the log streams (it stopped or is reloading); waiting for it (Ctrl-C to exit)\nlogs: the daemon is back\n');
+      // the explicit log is one file: what was shown is a stretch of it, no line left out or repeated
+      const shown = f.out().split('\n').filter((l) => l.startsWith('explicit ')).map((l) => l.replace(/^explicit +\| /, ''));
+      const file = readFileSync(d.dir.join('explicit.log'), 'utf8').split('\n');
+      const at = file.indexOf(shown[0] as string);
+      assert.ok(at >= 0 && shown.length > 50, `${shown.length} lines shown from line ${at}`);
+      assert.deepEqual(shown, file.slice(at, at + shown.length), 'the explicit log as shown is the file');
+      assert.ok(shown.includes('e 1'), 'a line of the second run');
+      // the AUTO log has a new file after the reload: its lines from the first, one run after the other
+      const auto = numbers(f.out(), 'auto');
+      const restart = auto.indexOf(1);
+      for (const run of [auto.slice(0, restart), auto.slice(restart)]) {
+        for (let i = 1; i < run.length; i++) assert.equal(run[i], (run[i - 1] as number) + 1, `auto: ${run.slice(Math.max(0, i - 3), i + 3).join(',')}`);
+      }
+    } finally {
+      d.cleanup();
+    }
+  });
+}
+
+test('logs waits for a daemon that stopped and goes on when it is back; with nothing to follow it says so', { skip: oracleSkip, timeout: 60000 }, async () => {
+  const d = startDaemon('tsv', "[program:p]\ncommand=/bin/sh -c 'echo hi from $$; exec sleep 100'\nstdout_logfile={DIR}/p.log\n");
+  let again: ChildProcess | null = null;
   try {
     await waitUp(d);
     const f = followLogs(d);
-    await until(() => f.out() === 'p          | hi\n', 'the history (the column as wide as `p (stderr)`, an empty log)');
+    await until(() => /^p +\| hi from \d+$/m.test(f.out()), 'the history');
     await d.stop();
-    assert.equal(await withTimeout(f.exited, 10000, 'tsv logs to end with the daemon'), 0);
-    assert.equal(f.err(), 'logs: the daemon closed the log streams (it stopped or is reloading)\n');
+    await until(() => f.err().includes('waiting for it (Ctrl-C to exit)'), 'the note');
+    assert.equal(f.child.exitCode, null, 'still waiting');
+    again = spawn(process.execPath, [TSV, 'daemon', '-n', '-c', d.conf], { env: cleanEnv(), stdio: 'ignore' });
+    await until(() => f.out().split('\n').filter((l) => /^p +\| hi from \d+$/.test(l)).length === 2, 'the line of the second start');
+    assert.equal(await stopFollowing(f), 0, f.err());
+    assert.equal(f.err(), 'logs: the daemon closed the log streams (it stopped or is reloading); waiting for it (Ctrl-C to exit)\nlogs: the daemon is back\n');
   } finally {
+    again?.kill('SIGTERM');
+    if (again) await withTimeout(new Promise((r) => again?.on('exit', r)), 20000, 'the second daemon to exit').catch(() => again?.kill('SIGKILL'));
     d.cleanup();
   }
   const s = startDaemon('supervisord', "[program:quiet]\ncommand=sleep 100\nstdout_logfile=NONE\nstderr_logfile=NONE\n");

@@ -14,7 +14,9 @@
 // ignores the query and starts with the last 1,024 bytes, which are matched
 // against the end of the history (log-lines.ts overlap). A tsv daemon also
 // tells (its /events stream) when a process starts whose log did not exist
-// yet, or a group is added: their logs join the view.
+// yet, or a group is added: their logs join the view. When the daemon
+// reloads or stops, the view waits for it and goes on where each log was
+// left (a new file, as AUTO logs get, from its start).
 import type { IncomingMessage } from 'node:http';
 import type { Verb } from './types';
 import { words } from './types';
@@ -95,24 +97,59 @@ async function redirectedStderr(ctl: Controller): Promise<Set<string>> {
   return out;
 }
 
+/** Says which names match nothing (as status does); true if any. */
+function reportUnknown(ctl: Controller, infos: readonly ProcessInfo[], names: readonly string[]): boolean {
+  let bad = false;
+  for (const name of names) {
+    if (name === 'all' || infos.some((i) => selected(i, [name]))) continue;
+    const [group, proc] = splitNamespec(name);
+    ctl.output(proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`);
+    ctl.exitstatus = ExitStatus.GENERIC;
+    bad = true;
+  }
+  return bad;
+}
+
 /** Bytes of history asked for: enough for N lines of ordinary length. */
 function historyBytes(lines: number): number {
   return Math.min(1 << 20, Math.max(16384, lines * 400));
 }
+
+/** How much of a log was shown, so that a new stream (after a reload) goes on from there. */
+interface Followed {
+  log: Log;
+  /** the file the daemon named for it */
+  path: string;
+  writer: LineWriter;
+  /** the file's bytes shown so far end here */
+  offset: number;
+  /** the last bytes shown (up to 1,024): what supervisord's stream repeats first */
+  seen: Buffer;
+}
+
+const SEEN = 1024;
+/** between attempts to reach a daemon that went away (client side; the daemon never polls) */
+const RECONNECT_MS = 500;
+/** attempts to open one log's stream when the connection fails */
+const STREAM_RETRIES = 3;
 
 class LogsView {
   private readonly output: LogOutput;
   private readonly streams = new Set<IncomingMessage>();
   /** `namespec/channel` of every log shown or waiting for its file */
   private readonly known = new Set<string>();
+  private readonly followed = new Map<string, Followed>();
   /** logs whose file did not exist yet: opened when the process starts (tsv) */
   private readonly waiting = new Map<string, Log>();
-  private userStopped = false;
   private events: IncomingMessage | null = null;
+  private reconnecting = false;
+  /** the first logs are open: from now on, the end of every stream means the daemon went away */
+  private ready = false;
   private stopped = false;
   private wakeDone: () => void = () => {};
-  /** settles when there is nothing left to follow, or on stop() */
+  /** settles on stop() */
   readonly done = new Promise<void>((resolve) => (this.wakeDone = resolve));
+  private wakeSleep: () => void = () => {};
 
   constructor(
     private readonly ctl: Controller,
@@ -121,10 +158,43 @@ class LogsView {
     this.output = new LogOutput((t) => ctl.io.write(t), ctl.io.color);
   }
 
+  /** Following: the event stream, the logs there are, then whatever comes, until stop(). */
+  async run(): Promise<void> {
+    await this.watchEvents();
+    const infos = await this.processInfos();
+    if (this.stopped) return;
+    if (reportUnknown(this.ctl, infos, this.args.names)) {
+      this.stop();
+      return;
+    }
+    try {
+      await this.addProcesses(infos);
+    } catch (err) {
+      if (!unreachable(err)) throw err;
+      // the daemon went away while the logs were being opened: wait for it as for a reload
+      this.ready = true;
+      this.checkGone();
+      await this.done;
+      return;
+    }
+    if (this.stopped) return;
+    // no log has a file and, without tsv's events (supervisord), none can join
+    if (this.followed.size === 0 && this.waiting.size === 0 && this.events === null) {
+      this.ctl.output('Error: no log file to follow (stdout_logfile and stderr_logfile are NONE or syslog, or not made yet)');
+      this.ctl.exitstatus = ExitStatus.GENERIC;
+      this.stop();
+      return;
+    }
+    this.ready = true;
+    // the daemon may have gone while the logs were being opened
+    this.checkGone();
+    await this.done;
+  }
+
   /** Adds the logs of the selected processes not shown yet. */
   async addProcesses(infos: readonly ProcessInfo[]): Promise<void> {
     const redirected = await redirectedStderr(this.ctl);
-    const added: Log[] = [];
+    const added: { log: Log; path: string }[] = [];
     for (const info of infos) {
       if (!selected(info, this.args.names)) continue;
       const namespec = makeNamespec(info.group, info.name);
@@ -132,14 +202,14 @@ class LogsView {
         const key = `${namespec}/${channel}`;
         if (this.known.has(key)) continue;
         this.known.add(key);
-        added.push({ namespec, channel });
+        added.push({ log: { namespec, channel }, path: logPath(info, channel) });
       }
     }
     if (!this.args.follow) {
       // all read first, so that the column is as wide as the labels of the logs that have lines
       const histories: (History | null)[] = [];
-      for (const log of added) histories.push(await this.readHistory(log));
-      const shown = added.flatMap((log, i) => (histories[i]?.shown ? [{ log, text: (histories[i] as History).shown }] : []));
+      for (const { log } of added) histories.push(await this.readHistory(log, this.args.lines));
+      const shown = added.flatMap(({ log }, i) => (histories[i]?.shown ? [{ log, text: (histories[i] as History).shown }] : []));
       for (const { log } of shown) this.output.reserve(log.namespec, log.channel === 'stderr');
       for (const { log, text } of shown) {
         const writer = this.output.channel(log.namespec, log.channel === 'stderr');
@@ -149,41 +219,66 @@ class LogsView {
       return;
     }
     // every log that may have lines, empty ones too; each stream opens right after its history is read
-    for (const log of added) this.output.reserve(log.namespec, log.channel === 'stderr');
-    for (const log of added) await this.addLog(log, true);
+    for (const { log } of added) this.output.reserve(log.namespec, log.channel === 'stderr');
+    for (const { log, path } of added) await this.addLog(log, path, { lines: this.args.lines });
   }
 
   /** The last lines of a log, and where the file ended; null if it has no file yet or the process is gone. */
-  private async readHistory(log: Log): Promise<History | null> {
+  private async readHistory(log: Log, lines: number): Promise<History | null> {
     try {
       const r = array(
-        await this.ctl.call(log.channel === 'stdout' ? 'tailProcessStdoutLog' : 'tailProcessStderrLog', log.namespec, 0, historyBytes(this.args.lines)),
+        await this.ctl.call(log.channel === 'stdout' ? 'tailProcessStdoutLog' : 'tailProcessStderrLog', log.namespec, 0, historyBytes(lines)),
         'tailProcessLog',
       );
       const text = String(r[0] ?? '');
       // overflow: the file holds more than was read, so the text starts inside a line
-      return { text, offset: Number(r[1] ?? 0), shown: lastLines(text, this.args.lines, r[2] !== true) };
+      return { text, offset: Number(r[1] ?? 0), shown: lastLines(text, lines, r[2] !== true) };
     } catch (err) {
       if (err instanceof XmlRpcFault && (err.faultCode === Faults.NO_FILE || err.faultCode === Faults.BAD_NAME)) return null;
       throw err;
     }
   }
 
-  /** (The history of a log, then) the log as it grows; a log without a file yet waits for its process to start. */
-  private async addLog(log: Log, withHistory: boolean): Promise<void> {
+  /**
+   * A log as it grows, from its last `lines` lines, or on from where an
+   * earlier stream of the same file ended; a log without a file yet waits
+   * for its process to start.
+   */
+  private async addLog(log: Log, path: string, from: { lines: number } | { offset: number; seen: Buffer }, attempt = 0): Promise<void> {
     const key = `${log.namespec}/${log.channel}`;
-    const writer = this.output.channel(log.namespec, log.channel === 'stderr');
-    const history = withHistory ? await this.readHistory(log) : null;
-    if (history) writer.push(history.shown);
+    const writer = this.followed.get(key)?.writer ?? this.output.channel(log.namespec, log.channel === 'stderr');
+    let offset = 0;
+    let seen: Buffer = Buffer.alloc(0);
+    if ('lines' in from) {
+      const history = await this.readHistory(log, from.lines);
+      if (history) {
+        writer.push(history.shown);
+        offset = history.offset;
+        seen = tailOf(Buffer.from(history.text));
+      }
+    } else {
+      ({ offset, seen } = from);
+    }
     if (this.stopped) {
       writer.flush(true);
       return;
     }
-    const offset = history?.offset ?? 0;
     let res: IncomingMessage;
     try {
       res = await this.ctl.rpcClient().stream(`/logtail/${encodeURIComponent(log.namespec)}/${log.channel}?offset=${offset}`);
     } catch (err) {
+      if (!(err instanceof RpcHttpError) && !this.stopped) {
+        if (attempt < STREAM_RETRIES) {
+          // the connection failed (supervisord hangs up on a log tail now and then just after a reload): again, from the same place
+          await this.pause();
+          await this.addLog(log, path, { offset, seen }, attempt + 1);
+        } else {
+          // the daemon is going away: this log goes on from here once it is back
+          this.followed.set(key, { log, path, writer, offset, seen });
+          this.checkGone();
+        }
+        return;
+      }
       if (!(err instanceof RpcHttpError) || err.status !== 404) {
         // this log only (the daemon has too many streams open: 503); the others go on
         const why = err instanceof RpcHttpError ? `${err.status} ${err.reason}` : err instanceof Error ? err.message : String(err);
@@ -194,6 +289,7 @@ class LogsView {
       }
       // no file (made when the process first starts), or the process is gone
       writer.flush(true);
+      this.followed.delete(key);
       this.waiting.set(key, log);
       this.known.delete(key);
       return;
@@ -202,33 +298,41 @@ class LogsView {
       res.destroy();
       return;
     }
-    const skip = res.headers['x-tsv-log-offset'] === undefined && history ? { history: Buffer.from(history.text), upTo: Math.min(offset, 1024) } : null;
-    this.follow(res, writer, skip);
+    const header = res.headers['x-tsv-log-offset'];
+    const state: Followed = { log, path, writer, offset: typeof header === 'string' ? Number(header) : offset, seen };
+    this.followed.set(key, state);
+    // supervisord ignores ?offset= and repeats the last 1,024 bytes of the file first
+    this.follow(res, state, header === undefined ? Math.min(offset, SEEN) : 0);
   }
 
-  /** Copies a stream into its writer; `skip`: supervisord's stream repeats the end of the history first. */
-  private follow(res: IncomingMessage, writer: LineWriter, skip: { history: Buffer; upTo: number } | null): void {
+  /** Copies a stream into its writer; the first `repeat` bytes at most are ones already shown. */
+  private follow(res: IncomingMessage, state: Followed, repeat: number): void {
     this.streams.add(res);
-    let head: Buffer[] | null = skip && skip.upTo > 0 ? [] : null;
+    let head: Buffer[] | null = repeat > 0 ? [] : null;
     let headLength = 0;
+    const show = (bytes: Buffer): void => {
+      state.writer.push(bytes);
+      state.offset += bytes.length;
+      state.seen = tailOf(Buffer.concat([state.seen, bytes]));
+    };
     res.on('data', (chunk: Buffer) => {
-      if (head === null || skip === null) {
-        writer.push(chunk);
+      if (head === null) {
+        show(chunk);
         return;
       }
       head.push(chunk);
       headLength += chunk.length;
-      // supervisord's first write holds at least `upTo` bytes; decide once they are all here
-      if (headLength < skip.upTo) return;
+      // supervisord's first write holds at least `repeat` bytes; decide once they are all here
+      if (headLength < repeat) return;
       const all = Buffer.concat(head);
       head = null;
-      writer.push(all.subarray(overlap(skip.history, all, skip.upTo)));
+      show(all.subarray(overlap(state.seen, all, repeat)));
     });
     const ended = (): void => {
       if (!this.streams.delete(res)) return;
-      if (head) writer.push(Buffer.concat(head));
-      writer.flush(true);
-      this.checkDone();
+      if (head) show(Buffer.concat(head));
+      state.writer.flush(true);
+      this.checkGone();
     };
     res.on('end', ended);
     res.on('close', ended);
@@ -267,7 +371,7 @@ class LogsView {
     const ended = (): void => {
       if (this.events !== res) return;
       this.events = null;
-      this.checkDone();
+      this.checkGone();
     };
     res.on('end', ended);
     res.on('close', ended);
@@ -277,41 +381,89 @@ class LogsView {
   private async onEvent(e: EventLine): Promise<void> {
     if (this.stopped) return;
     if (e.eventname === 'PROCESS_GROUP_ADDED') {
-      await this.addProcesses(array(await this.ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo));
+      await this.addProcesses(await this.processInfos());
       return;
     }
     const { processname, groupname } = e.headers;
     if (processname === undefined || groupname === undefined) return;
     const namespec = makeNamespec(groupname, processname);
+    const infos = [...this.waiting.keys()].some((k) => k.startsWith(`${namespec}/`)) ? await this.processInfos() : [];
     for (const channel of ['stdout', 'stderr'] as const) {
       const key = `${namespec}/${channel}`;
       if (!this.waiting.delete(key)) continue;
       this.known.add(key);
+      const info = infos.find((i) => makeNamespec(i.group, i.name) === namespec);
       // a new file: all of it
-      await this.addLog({ namespec, channel }, false);
+      if (info) await this.addLog({ namespec, channel }, logPath(info, channel), { offset: 0, seen: Buffer.alloc(0) });
     }
   }
 
-  /** Nothing left to follow: every log stream and the event stream have ended (the daemon stopped or reloaded). */
-  checkDone(): void {
-    if (this.streams.size === 0 && this.events === null) this.wakeDone();
+  private async processInfos(): Promise<ProcessInfo[]> {
+    return array(await this.ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo);
+  }
+
+  /** Every stream has ended: the daemon stopped or is reloading. Wait for it, then go on where each log was left. */
+  private checkGone(): void {
+    if (this.stopped || !this.ready || this.reconnecting || !this.idle) return;
+    this.reconnecting = true;
+    this.ctl.io.writeErr('logs: the daemon closed the log streams (it stopped or is reloading); waiting for it (Ctrl-C to exit)\n');
+    void this.reconnect()
+      .catch((err: unknown) => this.fail(err))
+      .finally(() => (this.reconnecting = false));
+  }
+
+  private async reconnect(): Promise<void> {
+    let infos: ProcessInfo[] | null = null;
+    while (!this.stopped && infos === null) {
+      await this.pause();
+      if (this.stopped) return;
+      try {
+        infos = await this.processInfos();
+      } catch (err) {
+        if (unreachable(err)) continue;
+        throw err;
+      }
+    }
+    if (infos === null) return;
+    this.ctl.io.writeErr('logs: the daemon is back\n');
+    await this.watchEvents();
+    const redirected = await redirectedStderr(this.ctl);
+    const before = [...this.followed.values()];
+    for (const f of before) {
+      const key = `${f.log.namespec}/${f.log.channel}`;
+      const info = infos.find((i) => makeNamespec(i.group, i.name) === f.log.namespec);
+      if (!info || !channels(info, redirected).includes(f.log.channel)) {
+        // gone with the new config
+        this.followed.delete(key);
+        this.known.delete(key);
+        continue;
+      }
+      const path = logPath(info, f.log.channel);
+      // the same file goes on from where it was left; a new one (AUTO logs get new names) is shown whole (up to 1 MiB)
+      await this.addLog(f.log, path, path === f.path ? { offset: f.offset, seen: f.seen } : { lines: Number.MAX_SAFE_INTEGER });
+    }
+    // logs waiting for a file, or not opened before the daemon went: found again by addProcesses
+    for (const key of [...this.known]) if (!this.followed.has(key)) this.known.delete(key);
+    this.waiting.clear();
+    await this.addProcesses(infos);
+    this.checkGone();
+  }
+
+  /** RECONNECT_MS, or less if stopped meanwhile */
+  private pause(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, RECONNECT_MS);
+      this.wakeSleep = () => {
+        clearTimeout(t);
+        resolve();
+      };
+    });
   }
 
   private fail(err: unknown): void {
     this.ctl.io.writeErr(`error: ${err instanceof Error ? err.message : String(err)}\n`);
     this.ctl.exitstatus = ExitStatus.GENERIC;
     this.stop();
-  }
-
-  /** Ctrl-C */
-  interrupt(): void {
-    this.userStopped = true;
-    this.stop();
-  }
-
-  /** Whether the daemon ended the streams (it stopped or reloaded), not the user. */
-  get closedByDaemon(): boolean {
-    return !this.userStopped && !this.stopped;
   }
 
   /** Whether anything is followed or can still join. */
@@ -323,8 +475,22 @@ class LogsView {
     this.stopped = true;
     for (const s of this.streams) s.destroy();
     this.events?.destroy();
+    this.wakeSleep();
     this.wakeDone();
   }
+}
+
+/** Not answering (no socket, refused, reset, an HTTP error or SHUTDOWN_STATE while it stops): gone for now. */
+function unreachable(err: unknown): boolean {
+  return err instanceof RpcHttpError || err instanceof XmlRpcFault || (err instanceof Error && 'code' in err);
+}
+
+function logPath(info: ProcessInfo, channel: Channel): string {
+  return channel === 'stdout' ? info.stdout_logfile : info.stderr_logfile;
+}
+
+function tailOf(b: Buffer): Buffer {
+  return b.length > SEEN ? Buffer.from(b.subarray(b.length - SEEN)) : b;
 }
 
 export const logs: Verb = {
@@ -341,32 +507,16 @@ export const logs: Verb = {
     }
     if (!(await ctl.upcheck())) return;
     const view = new LogsView(ctl, args);
-    if (args.follow) await view.watchEvents();
-    const infos = array(await ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo);
-    let bad = false;
-    for (const name of args.names) {
-      if (name === 'all' || infos.some((i) => selected(i, [name]))) continue;
-      const [group, proc] = splitNamespec(name);
-      ctl.output(proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`);
-      ctl.exitstatus = ExitStatus.GENERIC;
-      bad = true;
-    }
-    if (bad) {
-      view.stop();
+    if (!args.follow) {
+      const infos = array(await ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo);
+      if (!reportUnknown(ctl, infos, args.names)) await view.addProcesses(infos);
       return;
     }
-    await view.addProcesses(infos);
-    if (!args.follow) return;
-    if (view.idle) {
-      ctl.output('Error: no log file to follow (stdout_logfile and stderr_logfile are NONE or syslog, or not made yet)');
-      ctl.exitstatus = ExitStatus.GENERIC;
-      return;
-    }
+    // Ctrl-C ends the view from here on, also while its first logs are being read
     await ctl.interruptible(
-      () => view.interrupt(),
-      () => view.done,
+      () => view.stop(),
+      () => Promise.race([view.done, view.run()]),
     );
-    if (view.closedByDaemon) ctl.io.writeErr('logs: the daemon closed the log streams (it stopped or is reloading)\n');
   },
   help(ctl) {
     ctl.output('logs\t\t\tThe last 10 lines of every log, then new lines as they come (Ctrl-C to exit)');
