@@ -10,7 +10,7 @@
 // supervisord answers 404 and the verb says it needs a tsv daemon.
 import type { IncomingMessage } from 'node:http';
 import type { Verb } from './types';
-import { words } from './types';
+import { countOption, refuseArgs, words } from './types';
 import { ExitStatus } from '../exit-status';
 import { RpcHttpError } from '../../rpc/client';
 import { isEventName } from '../../events/types';
@@ -32,13 +32,13 @@ function parseArgs(arg: string): EventsArgs | string {
     const a = w[i] as string;
     if (a === '-f' || a === '--follow') out.follow = true;
     else if (a === '--json') out.json = true;
-    else if (a === '-n' || a === '--recent' || /^-n\d+$/.test(a) || a.startsWith('--recent=')) {
-      let v: string | undefined;
-      if (a === '-n' || a === '--recent') v = w[++i];
-      else v = a.startsWith('-n') ? a.slice(2) : a.slice('--recent='.length);
-      if (v === undefined || !/^\d+$/.test(v)) return `bad argument ${a}${v === undefined ? '' : ' ' + v}`;
-      out.recent = Number(v);
-    } else if (a.startsWith('-')) return `bad argument ${a}`;
+    else if (a.startsWith('-')) {
+      const n = countOption(w, i, 'recent');
+      if (n === null) return `bad argument ${a}`;
+      if (typeof n === 'string') return n;
+      out.recent = n.value;
+      i = n.last;
+    }
     else {
       const t = a.toUpperCase();
       if (!isEventName(t)) return `unknown event type ${a}`;
@@ -60,6 +60,40 @@ export function humanEvent(e: EventLine): string {
   return out;
 }
 
+/** A line of /events: an event, or the last line to a client that read too slowly. */
+export type StreamedEvent = EventLine & { overflow?: boolean };
+
+/** Each event of a /events response as it arrives (a last line without a newline too), then `ended` once. */
+export function readEvents(res: IncomingMessage, onEvent: (e: StreamedEvent, line: string) => void, ended: () => void): void {
+  let rest = '';
+  let over = false;
+  const take = (line: string): void => {
+    if (!line) return;
+    let e: StreamedEvent;
+    try {
+      e = JSON.parse(line) as StreamedEvent;
+    } catch {
+      return;
+    }
+    onEvent(e, line);
+  };
+  res.setEncoding('utf8');
+  res.on('data', (chunk: string) => {
+    const lines = (rest + chunk).split('\n');
+    rest = lines.pop() as string;
+    for (const l of lines) take(l);
+  });
+  const end = (): void => {
+    if (over) return;
+    over = true;
+    take(rest);
+    ended();
+  };
+  res.on('end', end);
+  res.on('close', end);
+  res.on('error', end);
+}
+
 export const events: Verb = {
   name: 'events',
   // tsv's own verb: left out of `help` so that its list stays supervisorctl's
@@ -67,9 +101,7 @@ export const events: Verb = {
   async run(ctl, arg) {
     const args = parseArgs(arg);
     if (typeof args === 'string') {
-      ctl.output(`Error: ${args}`);
-      ctl.exitstatus = ExitStatus.INVALID_ARGS;
-      events.help?.(ctl);
+      refuseArgs(ctl, events, args);
       return;
     }
     if (!(await ctl.upcheck())) return;
@@ -95,37 +127,20 @@ export const events: Verb = {
       throw err;
     }
     let overflow = false;
-    let rest = '';
-    const onLine = (line: string): void => {
-      if (!line) return;
-      let e: EventLine & { overflow?: boolean };
-      try {
-        e = JSON.parse(line) as EventLine & { overflow?: boolean };
-      } catch {
-        return;
-      }
-      if (e.overflow) {
-        overflow = true;
-        return;
-      }
-      ctl.io.write(args.json ? line + '\n' : humanEvent(e));
-    };
-    const done = new Promise<void>((resolve) => {
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => {
-        const lines = (rest + chunk).split('\n');
-        rest = lines.pop() as string;
-        for (const l of lines) onLine(l);
-      });
-      res.on('end', resolve);
-      res.on('close', resolve);
-      res.on('error', () => resolve());
-    });
+    const done = new Promise<void>((resolve) =>
+      readEvents(
+        res,
+        (e, line) => {
+          if (e.overflow) overflow = true;
+          else ctl.io.write(args.json ? line + '\n' : humanEvent(e));
+        },
+        resolve,
+      ),
+    );
     await ctl.interruptible(
       () => res.destroy(),
       () => done,
     );
-    if (rest) onLine(rest);
     if (overflow) {
       ctl.io.writeErr('error: this client read too slowly and the daemon dropped it\n');
       ctl.exitstatus = ExitStatus.GENERIC;

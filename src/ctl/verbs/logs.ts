@@ -19,7 +19,7 @@
 // left (a new file, as AUTO logs get, from its start).
 import type { IncomingMessage } from 'node:http';
 import type { Verb } from './types';
-import { words } from './types';
+import { countOption, refuseArgs, words } from './types';
 import type { Controller } from '../controller';
 import { ExitStatus } from '../exit-status';
 import { array, makeNamespec, splitNamespec, toConfigInfo, toProcessInfo, type ProcessInfo } from '../api';
@@ -28,6 +28,7 @@ import { RpcHttpError } from '../../rpc/client';
 import { XmlRpcFault } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';
 import type { EventLine } from '../../events/stream';
+import { readEvents } from './events';
 
 interface LogsArgs {
   lines: number;
@@ -41,13 +42,13 @@ function parseArgs(arg: string): LogsArgs | string {
   for (let i = 0; i < w.length; i++) {
     const a = w[i] as string;
     if (a === '--no-follow' || a === '--nostream') out.follow = false;
-    else if (a === '-n' || a === '--lines' || /^-n\d+$/.test(a) || a.startsWith('--lines=')) {
-      let v: string | undefined;
-      if (a === '-n' || a === '--lines') v = w[++i];
-      else v = a.startsWith('-n') ? a.slice(2) : a.slice('--lines='.length);
-      if (v === undefined || !/^\d{1,6}$/.test(v)) return `bad argument ${a}${v === undefined ? '' : ' ' + v}`;
-      out.lines = Number(v);
-    } else if (a.startsWith('-')) return `bad argument ${a}`;
+    else if (a.startsWith('-')) {
+      const n = countOption(w, i, 'lines');
+      if (n === null) return `bad argument ${a}`;
+      if (typeof n === 'string') return n;
+      out.lines = n.value;
+      i = n.last;
+    }
     else out.names.push(a);
   }
   return out;
@@ -352,30 +353,18 @@ class LogsView {
       throw err;
     }
     this.events = res;
-    let rest = '';
     let queue = Promise.resolve();
-    res.setEncoding('utf8');
-    res.on('data', (chunk: string) => {
-      const lines = (rest + chunk).split('\n');
-      rest = lines.pop() as string;
-      for (const line of lines) {
-        let e: EventLine;
-        try {
-          e = JSON.parse(line) as EventLine;
-        } catch {
-          continue;
-        }
+    readEvents(
+      res,
+      (e) => {
         queue = queue.then(() => this.onEvent(e)).catch((err: unknown) => this.fail(err));
-      }
-    });
-    const ended = (): void => {
-      if (this.events !== res) return;
-      this.events = null;
-      this.checkGone();
-    };
-    res.on('end', ended);
-    res.on('close', ended);
-    res.on('error', ended);
+      },
+      () => {
+        if (this.events !== res) return;
+        this.events = null;
+        this.checkGone();
+      },
+    );
   }
 
   private async onEvent(e: EventLine): Promise<void> {
@@ -500,9 +489,7 @@ export const logs: Verb = {
   async run(ctl, arg) {
     const args = parseArgs(arg);
     if (typeof args === 'string') {
-      ctl.output(`Error: ${args}`);
-      ctl.exitstatus = ExitStatus.INVALID_ARGS;
-      logs.help?.(ctl);
+      refuseArgs(ctl, logs, args);
       return;
     }
     if (!(await ctl.upcheck())) return;

@@ -1,5 +1,6 @@
 // One supervisorctl action: its `do_<name>` and, when it has one, `help_<name>`.
 import type { Controller } from '../controller';
+import { ExitStatus } from '../exit-status';
 
 export interface Verb {
   readonly name: string;
@@ -21,4 +22,28 @@ export function takeFlag(arg: string, flag: string): { present: boolean; rest: s
   const w = words(arg);
   const rest = w.filter((x) => x !== flag);
   return { present: rest.length !== w.length, rest: rest.join(' ') };
+}
+
+/**
+ * A count option of tsv's own verbs at w[i]: `-n N`, `-nN`, `--LONG N` or
+ * `--LONG=N`. The value and the index of the last word it used; a string
+ * error for a bad value; null when w[i] is not this option.
+ */
+export function countOption(w: readonly string[], i: number, long: string): { value: number; last: number } | string | null {
+  const a = w[i] as string;
+  let v: string | undefined;
+  let last = i;
+  if (a === '-n' || a === `--${long}`) v = w[(last = i + 1)];
+  else if (/^-n\d+$/.test(a)) v = a.slice(2);
+  else if (a.startsWith(`--${long}=`)) v = a.slice(long.length + 3);
+  else return null;
+  if (v === undefined || !/^\d{1,6}$/.test(v)) return `bad argument ${a}${v === undefined ? '' : ' ' + v}`;
+  return { value: Number(v), last };
+}
+
+/** A tsv verb's answer to bad arguments: the error, exit status 2, its help. */
+export function refuseArgs(ctl: Controller, verb: Verb, error: string): void {
+  ctl.output(`Error: ${error}`);
+  ctl.exitstatus = ExitStatus.INVALID_ARGS;
+  verb.help?.(ctl);
 }
