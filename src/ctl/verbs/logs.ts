@@ -179,13 +179,7 @@ class LogsView {
       return;
     }
     if (this.stopped) return;
-    // no log has a file and, without tsv's events (supervisord), none can join
-    if (this.followed.size === 0 && this.waiting.size === 0 && this.events === null) {
-      this.ctl.output('Error: no log file to follow (stdout_logfile and stderr_logfile are NONE or syslog, or not made yet)');
-      this.ctl.exitstatus = ExitStatus.GENERIC;
-      this.stop();
-      return;
-    }
+    if (this.nothingToFollow()) return;
     this.ready = true;
     // the daemon may have gone while the logs were being opened
     this.checkGone();
@@ -435,7 +429,21 @@ class LogsView {
     for (const key of [...this.known]) if (!this.followed.has(key)) this.known.delete(key);
     this.waiting.clear();
     await this.addProcesses(infos);
+    if (this.nothingToFollow()) return;
     this.checkGone();
+  }
+
+  /**
+   * No log has a file and, without tsv's events (supervisord), none can join:
+   * says so and stops, rather than taking the quiet for a daemon gone.
+   */
+  private nothingToFollow(): boolean {
+    // a followed log without a stream is one the daemon took away: that is for checkGone
+    if (this.stopped || this.streams.size > 0 || this.events !== null || this.followed.size > 0) return false;
+    this.ctl.output('Error: no log file to follow (stdout_logfile and stderr_logfile are NONE or syslog, or not made yet)');
+    this.ctl.exitstatus = ExitStatus.GENERIC;
+    this.stop();
+    return true;
   }
 
   /** RECONNECT_MS, or less if stopped meanwhile */
