@@ -116,6 +116,18 @@ export function makeNamespec(group: string, name: string): string {
   return group === name ? name : `${group}:${name}`;
 }
 
+/** Whether `name` (`proc`, `group:proc`, `group:*`, `group:`) names this process. */
+export function namedBy(info: ProcessInfo, name: string): boolean {
+  const [group, proc] = splitNamespec(name);
+  return info.group === group && (proc === null || info.name === proc);
+}
+
+/** supervisorctl's words for a name no process answers to. */
+export function noSuchName(name: string): string {
+  const [group, proc] = splitNamespec(name);
+  return proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`;
+}
+
 /** options.split_namespec: [group, process|null]; `g:` and `g:*` mean the whole group. */
 export function splitNamespec(namespec: string): [string, string | null] {
   const i = namespec.indexOf(':');

@@ -12,6 +12,7 @@ import type { Completer } from './line-input';
 import { findVerb } from './verbs/index';
 import { tsvVersion } from '../cli/version';
 import { ExitStatus } from './exit-status';
+import { array, toProcessInfo, type ProcessInfo } from './api';
 import { loadNative } from '../daemon/native';
 import type { UnixConnector } from '../rpc/blocking-http';
 
@@ -145,6 +146,11 @@ export class Controller {
   /** supervisor.<method>(...params) */
   call(method: string, ...params: XmlRpcValue[]): Promise<XmlRpcValue> {
     return this.rpcClient().call(`supervisor.${method}`, params);
+  }
+
+  /** supervisor.getAllProcessInfo(), typed */
+  async allProcessInfo(): Promise<ProcessInfo[]> {
+    return array(await this.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo);
   }
 
   setExitstatusFromFault(code: number, ignored?: number): void {

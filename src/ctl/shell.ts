@@ -4,7 +4,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { Controller } from './controller';
 import { Interrupted } from './line-input';
-import { array, toProcessInfo } from './api';
 import type { ProcessInfo } from './api';
 import { verbNames } from './verbs/index';
 
@@ -16,7 +15,7 @@ const DELIMS = ' \t\n`~!@#$%^&()=+[{]}\\|;\'",<>/?';
 export function makeCompleter(ctl: Controller): { complete: (line: string) => Promise<[string[], string]>; reset: () => void } {
   let cache: ProcessInfo[] | null = null;
   const infos = async (): Promise<ProcessInfo[]> => {
-    cache ??= array(await ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo);
+    cache ??= await ctl.allProcessInfo();
     return cache;
   };
   const complete = async (line: string): Promise<[string[], string]> => {

@@ -158,8 +158,6 @@ interface ConnState {
   socket: Socket;
   /** a request is being answered (deferred RPC, log stream): never evicted, no deadline */
   busy: number;
-  /** carries a log or event stream: counted against maxStreams, not maxConnections */
-  streaming: boolean;
   /** when the connection last became idle */
   idleSince: number;
   deadline: NodeJS.Timeout | null;
@@ -210,7 +208,7 @@ export class RpcHttpServer {
       return;
     }
     if (socket.remoteFamily) socket.setNoDelay(true);
-    const st: ConnState = { socket, busy: 0, streaming: false, idleSince: performance.now(), deadline: null };
+    const st: ConnState = { socket, busy: 0, idleSince: performance.now(), deadline: null };
     this.conns.set(socket, st);
     this.arm(st);
     socket.once('close', () => {
@@ -311,12 +309,12 @@ export class RpcHttpServer {
       this.error(res, 503);
       return false;
     }
-    st.streaming = true;
     this.streams++;
     // an answer that ends (404, 400, the stream's end) gives the connection back to maxConnections
+    let counted = true;
     const done = (): void => {
-      if (!st.streaming) return;
-      st.streaming = false;
+      if (!counted) return;
+      counted = false;
       this.streams--;
     };
     res.once('finish', done);

@@ -22,7 +22,7 @@ import type { Verb } from './types';
 import { countOption, refuseArgs, words } from './types';
 import type { Controller } from '../controller';
 import { ExitStatus } from '../exit-status';
-import { array, makeNamespec, splitNamespec, toConfigInfo, toProcessInfo, type ProcessInfo } from '../api';
+import { array, makeNamespec, namedBy, noSuchName, toConfigInfo, type ProcessInfo } from '../api';
 import { LogOutput, lastLines, overlap, type LineWriter } from '../log-lines';
 import { RpcHttpError } from '../../rpc/client';
 import { XmlRpcFault } from '../../rpc/xmlrpc';
@@ -71,11 +71,7 @@ interface History {
 
 /** Does `info` answer to one of the names (none or `all`: everything)? */
 function selected(info: ProcessInfo, names: readonly string[]): boolean {
-  if (!names.length || names.includes('all')) return true;
-  return names.some((n) => {
-    const [group, proc] = splitNamespec(n);
-    return info.group === group && (proc === null || info.name === proc);
-  });
+  return !names.length || names.includes('all') || names.some((n) => namedBy(info, n));
 }
 
 /**
@@ -102,9 +98,8 @@ async function redirectedStderr(ctl: Controller): Promise<Set<string>> {
 function reportUnknown(ctl: Controller, infos: readonly ProcessInfo[], names: readonly string[]): boolean {
   let bad = false;
   for (const name of names) {
-    if (name === 'all' || infos.some((i) => selected(i, [name]))) continue;
-    const [group, proc] = splitNamespec(name);
-    ctl.output(proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`);
+    if (name === 'all' || infos.some((i) => namedBy(i, name))) continue;
+    ctl.output(noSuchName(name));
     ctl.exitstatus = ExitStatus.GENERIC;
     bad = true;
   }
@@ -140,8 +135,8 @@ class LogsView {
   /** `namespec/channel` of every log shown or waiting for its file */
   private readonly known = new Set<string>();
   private readonly followed = new Map<string, Followed>();
-  /** logs whose file did not exist yet: opened when the process starts (tsv) */
-  private readonly waiting = new Map<string, Log>();
+  /** logs whose file did not exist yet, and the path the daemon named: opened when the process starts (tsv) */
+  private readonly waiting = new Map<string, { log: Log; path: string }>();
   private events: IncomingMessage | null = null;
   private reconnecting = false;
   /** the first logs are open: from now on, the end of every stream means the daemon went away */
@@ -162,26 +157,22 @@ class LogsView {
   /** Following: the event stream, the logs there are, then whatever comes, until stop(). */
   async run(): Promise<void> {
     await this.watchEvents();
-    const infos = await this.processInfos();
+    const infos = await this.ctl.allProcessInfo();
     if (this.stopped) return;
     if (reportUnknown(this.ctl, infos, this.args.names)) {
       this.stop();
       return;
     }
+    let gone = false;
     try {
       await this.addProcesses(infos);
     } catch (err) {
       if (!unreachable(err)) throw err;
-      // the daemon went away while the logs were being opened: wait for it as for a reload
-      this.ready = true;
-      this.checkGone();
-      await this.done;
-      return;
+      gone = true;
     }
-    if (this.stopped) return;
-    if (this.nothingToFollow()) return;
+    if (this.stopped || (!gone && this.nothingToFollow())) return;
     this.ready = true;
-    // the daemon may have gone while the logs were being opened
+    // the daemon may have gone while the logs were being opened: then this waits for it as for a reload
     this.checkGone();
     await this.done;
   }
@@ -285,7 +276,7 @@ class LogsView {
       // no file (made when the process first starts), or the process is gone
       writer.flush(true);
       this.followed.delete(key);
-      this.waiting.set(key, log);
+      this.waiting.set(key, { log, path });
       this.known.delete(key);
       return;
     }
@@ -308,7 +299,7 @@ class LogsView {
     const show = (bytes: Buffer): void => {
       state.writer.push(bytes);
       state.offset += bytes.length;
-      state.seen = tailOf(Buffer.concat([state.seen, bytes]));
+      state.seen = tailOf(bytes.length >= SEEN ? bytes : Buffer.concat([state.seen, bytes]));
     };
     res.on('data', (chunk: Buffer) => {
       if (head === null) {
@@ -364,25 +355,21 @@ class LogsView {
   private async onEvent(e: EventLine): Promise<void> {
     if (this.stopped) return;
     if (e.eventname === 'PROCESS_GROUP_ADDED') {
-      await this.addProcesses(await this.processInfos());
+      await this.addProcesses(await this.ctl.allProcessInfo());
       return;
     }
     const { processname, groupname } = e.headers;
     if (processname === undefined || groupname === undefined) return;
     const namespec = makeNamespec(groupname, processname);
-    const infos = [...this.waiting.keys()].some((k) => k.startsWith(`${namespec}/`)) ? await this.processInfos() : [];
     for (const channel of ['stdout', 'stderr'] as const) {
       const key = `${namespec}/${channel}`;
-      if (!this.waiting.delete(key)) continue;
+      const w = this.waiting.get(key);
+      if (!w) continue;
+      this.waiting.delete(key);
       this.known.add(key);
-      const info = infos.find((i) => makeNamespec(i.group, i.name) === namespec);
       // a new file: all of it
-      if (info) await this.addLog({ namespec, channel }, logPath(info, channel), { offset: 0, seen: Buffer.alloc(0) });
+      await this.addLog(w.log, w.path, { offset: 0, seen: Buffer.alloc(0) });
     }
-  }
-
-  private async processInfos(): Promise<ProcessInfo[]> {
-    return array(await this.ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo);
   }
 
   /** Every stream has ended: the daemon stopped or is reloading. Wait for it, then go on where each log was left. */
@@ -401,7 +388,7 @@ class LogsView {
       await this.pause();
       if (this.stopped) return;
       try {
-        infos = await this.processInfos();
+        infos = await this.ctl.allProcessInfo();
       } catch (err) {
         if (unreachable(err)) continue;
         throw err;
@@ -463,7 +450,7 @@ class LogsView {
     this.stop();
   }
 
-  /** Whether anything is followed or can still join. */
+  /** Nothing is followed and no event stream could bring more: all streams ended. */
   get idle(): boolean {
     return this.streams.size === 0 && this.events === null;
   }
@@ -503,7 +490,7 @@ export const logs: Verb = {
     if (!(await ctl.upcheck())) return;
     const view = new LogsView(ctl, args);
     if (!args.follow) {
-      const infos = array(await ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo);
+      const infos = await ctl.allProcessInfo();
       if (!reportUnknown(ctl, infos, args.names)) await view.addProcesses(infos);
       return;
     }

@@ -1,7 +1,7 @@
 // pid | pid <name>... | pid all [--json]
 import type { Verb } from './types';
 import { takeFlag, words } from './types';
-import { array, makeNamespec, toProcessInfo } from '../api';
+import { makeNamespec, toProcessInfo } from '../api';
 import { ExitStatus } from '../exit-status';
 import { XmlRpcFault } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';
@@ -22,7 +22,7 @@ export const pid: Verb = {
       return;
     }
     if (names.includes('all')) {
-      for (const info of array(await ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo)) {
+      for (const info of await ctl.allProcessInfo()) {
         if (json) rows.push({ name: makeNamespec(info.group, info.name), pid: info.pid });
         else ctl.output(String(info.pid));
       }

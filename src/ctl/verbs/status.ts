@@ -1,7 +1,7 @@
 // status [name|group:*|all ...] [--json]
 import type { Verb } from './types';
 import { takeFlag, words } from './types';
-import { array, makeNamespec, splitNamespec, STOPPED_STATES, toProcessInfo } from '../api';
+import { makeNamespec, namedBy, noSuchName, STOPPED_STATES } from '../api';
 import type { ProcessInfo } from '../api';
 import { StatusExitStatus } from '../exit-status';
 import { statusLines } from '../format';
@@ -17,7 +17,7 @@ export const status: Verb = {
       ctl.exitstatus = StatusExitStatus.UNKNOWN;
       return;
     }
-    const allInfos = array(await ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo);
+    const allInfos = await ctl.allProcessInfo();
     const names = words(arg);
     let matching: ProcessInfo[];
     if (!names.length || names.includes('all')) {
@@ -25,16 +25,10 @@ export const status: Verb = {
     } else {
       matching = [];
       for (const name of names) {
-        const [group, proc] = splitNamespec(name);
-        let bad = true;
-        for (const info of allInfos) {
-          if (info.group === group && (proc === null || info.name === proc)) {
-            bad = false;
-            matching.push(info);
-          }
-        }
-        if (bad) {
-          const msg = proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`;
+        const named = allInfos.filter((info) => namedBy(info, name));
+        matching.push(...named);
+        if (!named.length) {
+          const msg = noSuchName(name);
           if (json) ctl.io.writeErr(msg + '\n');
           else ctl.output(msg);
           ctl.exitstatus = StatusExitStatus.UNKNOWN;

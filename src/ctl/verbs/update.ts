@@ -5,7 +5,7 @@ import { words } from './types';
 import { ExitStatus } from '../exit-status';
 import { XmlRpcFault } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';
-import { array, toCallResult, toProcessInfo } from '../api';
+import { array, toCallResult } from '../api';
 import { toChanges } from './reread';
 
 export const update: Verb = {
@@ -28,7 +28,7 @@ export const update: Verb = {
     if (valid.has('all')) valid = new Set();
     if (valid.size) {
       const groups = new Set<string>();
-      for (const info of array(await ctl.call('getAllProcessInfo'), 'getAllProcessInfo').map(toProcessInfo)) groups.add(info.group);
+      for (const info of await ctl.allProcessInfo()) groups.add(info.group);
       for (const g of added) groups.add(g);
       for (const g of valid) {
         if (!groups.has(g)) {
