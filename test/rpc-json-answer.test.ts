@@ -18,7 +18,7 @@ import { post, rawRequest, rpcBody, type Target } from './helpers/raw-http';
 /** What the ctl would get from the XML answer (it decodes with control characters allowed). */
 function viaXml(o: RpcOutcome): MethodResponse | Error {
   try {
-    return decodeMethodResponse(encodeOutcome(o), { allowControlChars: true });
+    return decodeMethodResponse(encodeOutcome(o, 'as-python'), { allowControlChars: true });
   } catch (e) {
     return e as Error;
   }

@@ -448,9 +448,12 @@ export class RpcHttpServer {
       this.send(res, 200, JSON_ANSWER_TYPE, asJson);
       return;
     }
+    // A log line with a colour code would make the answer ill-formed XML, as
+    // supervisord's is, and every strict client (Python's supervisorctl
+    // among them) would fail on it; tsv's own client reads it as it is.
     let xml: string;
     try {
-      xml = encodeOutcome(o);
+      xml = encodeOutcome(o, json ? 'as-python' : 'well-formed');
     } catch (e) {
       this.internalError(res, o.kind === 'error' ? o.error : e, body);
       return;

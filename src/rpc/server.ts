@@ -16,7 +16,7 @@ import { Level } from '../log/levels';
 import type { MainLogger } from '../log/mainlog';
 import { ALIASES, METHOD_NAMES, helpText, methodDoc, signatureFromHelp } from './methods';
 import { ArgumentTypeError, asText, isStruct, pyInt, pyStr, pyTruth, pyTypeName } from './pyvalues';
-import { encodeFault, encodeMethodResponse, type XmlRpcValue } from './xmlrpc';
+import { encodeFault, encodeMethodResponse, type TextMode, type XmlRpcValue } from './xmlrpc';
 
 export type RpcOutcome =
   | { kind: 'result'; value: XmlRpcValue }
@@ -79,13 +79,13 @@ function capInts(v: XmlRpcValue): XmlRpcValue {
 }
 
 /** The HTTP body for a result or fault (an 'error' outcome has none: HTTP 500). */
-export function encodeOutcome(o: RpcOutcome): string {
-  if (o.kind === 'fault') return encodeFault(o.code, o.text);
+export function encodeOutcome(o: RpcOutcome, mode: TextMode): string {
+  if (o.kind === 'fault') return encodeFault(o.code, o.text, mode);
   if (o.kind === 'error') throw o.error;
   try {
-    return encodeMethodResponse(o.value);
+    return encodeMethodResponse(o.value, mode);
   } catch (e) {
-    if (e instanceof RangeError) return encodeMethodResponse(capInts(o.value));
+    if (e instanceof RangeError) return encodeMethodResponse(capInts(o.value), mode);
     throw e;
   }
 }

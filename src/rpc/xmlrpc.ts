@@ -111,6 +111,42 @@ function escapeText(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
+// XML 1.0 forbids the C0 controls other than tab, LF and CR, and U+FFFE/U+FFFF,
+// even written as character references, so no strict parser (expat, libxml2,
+// Go's encoding/xml) reads a document holding one.
+const NOT_XML_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]/;
+// A terminal's escape sequences: CSI (colours, cursor moves; ECMA-48's
+// parameter, intermediate and final bytes) and OSC (titles, links).
+const TERMINAL_SEQUENCE_G = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)/g;
+const C0_G = /[\x00-\x08\x0b\x0c\x0e-\x1f]/g;
+
+/**
+ * Text a strict XML parser reads: terminal escape sequences removed (what a
+ * colour code means cannot be carried, and as text it is noise), any other
+ * forbidden control shown as its Unicode control picture (NUL as U+2400 ␀,
+ * ESC as U+241B ␛), U+FFFE/U+FFFF as U+FFFD.
+ */
+export function wellFormedText(s: string): string {
+  if (!NOT_XML_CHAR.test(s)) return s;
+  return s
+    .replace(TERMINAL_SEQUENCE_G, '')
+    .replace(C0_G, (c) => String.fromCharCode(0x2400 + c.charCodeAt(0)))
+    .replace(/[\ufffe\uffff]/g, '\ufffd');
+}
+
+function escapeWellFormed(s: string): string {
+  return escapeText(wellFormedText(s));
+}
+
+/**
+ * How strings are written into an answer. 'as-python' is Python's
+ * xmlrpc.client (and so supervisord): control characters go out as they are,
+ * which leaves the document ill-formed when a log holds a colour code; only a
+ * lenient reader (DecodeLimits.allowControlChars) takes it. 'well-formed'
+ * changes them as wellFormedText says.
+ */
+export type TextMode = 'as-python' | 'well-formed';
+
 function base64Lines(bytes: Uint8Array): string {
   // base64.encodebytes: 76-column lines, each ending in a newline.
   const b64 = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -130,7 +166,7 @@ function formatDouble(n: number): string {
 const INT32_MIN = -2147483648;
 const INT32_MAX = 2147483647;
 
-function encodeValue(v: XmlRpcValue, out: string[], depth: number): void {
+function encodeValue(v: XmlRpcValue, out: string[], depth: number, esc: (s: string) => string): void {
   if (depth > 64) throw new TypeError('XML-RPC value nested too deeply to encode');
   switch (typeof v) {
     case 'number':
@@ -145,7 +181,7 @@ function encodeValue(v: XmlRpcValue, out: string[], depth: number): void {
       out.push(`<value><boolean>${v ? 1 : 0}</boolean></value>\n`);
       return;
     case 'string':
-      out.push(`<value><string>${escapeText(v)}</string></value>\n`);
+      out.push(`<value><string>${esc(v)}</string></value>\n`);
       return;
     case 'object':
       break;
@@ -155,7 +191,7 @@ function encodeValue(v: XmlRpcValue, out: string[], depth: number): void {
   if (v === null) throw new TypeError('cannot marshal None unless allow_none is enabled');
   if (Array.isArray(v)) {
     out.push('<value><array><data>\n');
-    for (const item of v) encodeValue(item, out, depth + 1);
+    for (const item of v) encodeValue(item, out, depth + 1, esc);
     out.push('</data></array></value>\n');
   } else if (v instanceof Uint8Array) {
     out.push(`<value><base64>\n${base64Lines(v)}</base64></value>\n`);
@@ -164,8 +200,8 @@ function encodeValue(v: XmlRpcValue, out: string[], depth: number): void {
   } else {
     out.push('<value><struct>\n');
     for (const key of Object.keys(v)) {
-      out.push(`<member>\n<name>${escapeText(key)}</name>\n`);
-      encodeValue((v as XmlRpcStruct)[key] as XmlRpcValue, out, depth + 1);
+      out.push(`<member>\n<name>${esc(key)}</name>\n`);
+      encodeValue((v as XmlRpcStruct)[key] as XmlRpcValue, out, depth + 1, esc);
       out.push('</member>\n');
     }
     out.push('</struct></value>\n');
@@ -178,23 +214,25 @@ export function encodeMethodCall(methodName: string, params: readonly XmlRpcValu
   const out = [XML_DECL, `<methodCall>\n<methodName>${escapeText(methodName)}</methodName>\n<params>\n`];
   for (const p of params) {
     out.push('<param>\n');
-    encodeValue(p, out, 0);
+    encodeValue(p, out, 0, escapeText);
     out.push('</param>\n');
   }
   out.push('</params>\n</methodCall>\n');
   return out.join('');
 }
 
-export function encodeMethodResponse(value: XmlRpcValue): string {
+const ESCAPES: Record<TextMode, (s: string) => string> = { 'as-python': escapeText, 'well-formed': escapeWellFormed };
+
+export function encodeMethodResponse(value: XmlRpcValue, mode: TextMode = 'as-python'): string {
   const out = [XML_DECL, '<methodResponse>\n<params>\n<param>\n'];
-  encodeValue(value, out, 0);
+  encodeValue(value, out, 0, ESCAPES[mode]);
   out.push('</param>\n</params>\n</methodResponse>\n');
   return out.join('');
 }
 
-export function encodeFault(faultCode: number, faultString: string): string {
+export function encodeFault(faultCode: number, faultString: string, mode: TextMode = 'as-python'): string {
   const out = [XML_DECL, '<methodResponse>\n<fault>\n'];
-  encodeValue({ faultCode, faultString }, out, 0);
+  encodeValue({ faultCode, faultString }, out, 0, ESCAPES[mode]);
   out.push('</fault>\n</methodResponse>\n');
   return out.join('');
 }
