@@ -358,6 +358,12 @@ test('read/tail semantics (options.readFile / tailFile)', () => {
     assert.deepEqual(t(20, 1000), ['x'.repeat(30) + 'abcdef', 36, false]);
     assert.deepEqual(t(0, 5), ['bcdef', 36, true]);
     assert.deepEqual(t(36, 1000), ['', 36, false]);
+    // what Python cannot open (a directory opens in Node): FAILED before the arguments are looked at; the offset asked, unchanged
+    for (const unreadable of [dir.path, dir.join('missing.log')]) {
+      assert.throws(() => readFile(unreadable, -1, 1), { fault: 'FAILED' });
+      assert.deepEqual(tailFile(unreadable, 7, 10), { data: Buffer.alloc(0), offset: 7, overflow: false });
+      assert.deepEqual(tailFile(unreadable, 0, 0), { data: Buffer.alloc(0), offset: 0, overflow: false });
+    }
   } finally {
     dir.cleanup();
   }

@@ -3,6 +3,7 @@
 // that history, and writing the lines of many logs interleaved, each line
 // whole and labelled with the process and channel it came from.
 import { StringDecoder } from 'node:string_decoder';
+import { TRUNCATED } from '../rpc/logtail';
 
 /**
  * The last `n` whole lines of `text` and the unfinished line after them (it
@@ -36,6 +37,21 @@ export function overlap(history: Buffer, head: Buffer, max: number): number {
     if (head.subarray(0, k).equals(history.subarray(history.length - k))) return k;
   }
   return 0;
+}
+
+const TRUNCATED_MARK = Buffer.from(TRUNCATED);
+
+/**
+ * Where a stream's bytes are in the file again after a truncation mark (both
+ * daemons send Supervisor's mark, then the file from its start): the number
+ * of bytes of `chunk` after the last mark in it, or -1 if it holds none. The
+ * mark may begin in `before`, the bytes shown just before the chunk.
+ */
+export function bytesAfterTruncation(before: Buffer, chunk: Buffer): number {
+  const carried = Math.min(TRUNCATED_MARK.length - 1, before.length);
+  const joined = carried > 0 ? Buffer.concat([before.subarray(before.length - carried), chunk]) : chunk;
+  const at = joined.lastIndexOf(TRUNCATED_MARK);
+  return at < 0 ? -1 : joined.length - at - TRUNCATED_MARK.length;
 }
 
 /** An unfinished line is shown on its own after this long without more output (a prompt, a progress bar). */

@@ -20,13 +20,24 @@ function readAt(fd: number, pos: number, len: number): Buffer {
   return buf.subarray(0, got);
 }
 
-export function readFile(filename: string, offset: number, length: number): Buffer {
+/** An fd to read the file, or null where Python's open() fails (a directory opens in Node, not in Python). */
+function openLog(filename: string): number | null {
   let fd: number;
   try {
     fd = openSync(filename, 'r');
   } catch {
-    throw new ReadLogError('FAILED');
+    return null;
   }
+  if (fstatSync(fd).isDirectory()) {
+    closeSync(fd);
+    return null;
+  }
+  return fd;
+}
+
+export function readFile(filename: string, offset: number, length: number): Buffer {
+  const fd = openLog(filename);
+  if (fd === null) throw new ReadLogError('FAILED');
   try {
     const size = fstatSync(fd).size;
     if (offset < 0) {
@@ -52,12 +63,8 @@ export interface TailResult {
 }
 
 export function tailFile(filename: string, offset: number, length: number): TailResult {
-  let fd: number;
-  try {
-    fd = openSync(filename, 'r');
-  } catch {
-    return { data: Buffer.alloc(0), offset, overflow: false };
-  }
+  const fd = openLog(filename);
+  if (fd === null) return { data: Buffer.alloc(0), offset, overflow: false };
   try {
     const sz = fstatSync(fd).size;
     let overflow = false;

@@ -39,7 +39,8 @@ export type StartAt = { head: number } | { offset: number };
 const CHUNK = 64 * 1024;
 /** bytes kept from the end of what was sent, to recognise a rewritten file */
 const MARK = 32;
-const TRUNCATED = '==> File truncated <==\n';
+/** Written into a log stream where the file was found truncated; the file's new content follows from its start. */
+export const TRUNCATED = '==> File truncated <==\n';
 
 class Follower implements LogFollower {
   private fd: number | null = null;

@@ -23,7 +23,7 @@ import { countOption, refuseArgs, words } from './types';
 import type { Controller } from '../controller';
 import { ExitStatus } from '../exit-status';
 import { array, makeNamespec, namedBy, noSuchName, toConfigInfo, type ProcessInfo } from '../api';
-import { LogOutput, lastLines, overlap, type LineWriter } from '../log-lines';
+import { LogOutput, bytesAfterTruncation, lastLines, overlap, type LineWriter } from '../log-lines';
 import { RpcHttpError } from '../../rpc/client';
 import { XmlRpcFault } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';
@@ -298,7 +298,8 @@ class LogsView {
     let headLength = 0;
     const show = (bytes: Buffer): void => {
       state.writer.push(bytes);
-      state.offset += bytes.length;
+      const after = bytesAfterTruncation(state.seen, bytes);
+      state.offset = after < 0 ? state.offset + bytes.length : after;
       state.seen = tailOf(bytes.length >= SEEN ? bytes : Buffer.concat([state.seen, bytes]));
     };
     res.on('data', (chunk: Buffer) => {
