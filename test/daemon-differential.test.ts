@@ -54,6 +54,27 @@ test('differential: start, backoff to FATAL, spawn errors, exits, SIGKILL at shu
   }
 });
 
+test('differential: stop signals Node has no name for (RTMIN, RTMAX, 0) and the name of signal 29', { skip: skipReason }, async () => {
+  const body =
+    '[program:rtmin]\ncommand=sleep 100\nstopsignal=RTMIN\nstopwaitsecs=2\npriority=10\n' +
+    '[program:rtmax]\ncommand=sleep 100\nstopsignal=64\nstopwaitsecs=2\npriority=20\n' +
+    // 0 signals nothing: the process is killed after stopwaitsecs
+    '[program:zero]\ncommand=sleep 100\nstopsignal=0\nstopwaitsecs=2\npriority=30\n' +
+    '[program:poll]\ncommand=sleep 100\nstopsignal=IO\nstopwaitsecs=2\npriority=40\n' +
+    '[program:dies]\ncommand=/bin/sh -c "sleep 1.5; kill -IO $$"\nautorestart=false\npriority=50\n';
+  const sides = [startSide('supervisord', body), startSide('tsv', body)];
+  try {
+    for (const re of [/success: rtmin/, /success: rtmax/, /success: zero/, /success: poll/, /exited: dies/]) await waitLog(sides, re);
+    await stopSides(sides);
+    const { ts } = compare(sides);
+    for (const l of ['WARN stopped: rtmin (terminated by SIGRTMIN)', 'WARN stopped: rtmax (terminated by SIGRTMAX)', "WARN killing 'zero' (<PID>) with SIGKILL", 'WARN stopped: zero (terminated by SIGKILL)', 'WARN stopped: poll (terminated by SIGPOLL)', 'WARN exited: dies (terminated by SIGPOLL; not expected)']) {
+      assert.ok(ts.includes(l), `${l}\n${ts.join('\n')}`);
+    }
+  } finally {
+    cleanupSides(sides);
+  }
+});
+
 test('differential: HUP reload with a changed config', { skip: skipReason }, async () => {
   const body = '[program:steady]\ncommand=sleep 100\nstartsecs=1\n';
   const sides = [startSide('supervisord', body), startSide('tsv', body)];

@@ -1,20 +1,21 @@
 // Signal names and wait statuses as Supervisor prints them (options.signame,
 // options.decode_wait_status).
-import { constants } from 'node:os';
-import { signalName } from '../config/datatypes';
+import { signalName, signalNumber } from '../config/datatypes';
 
-const SIGNUMS = constants.signals as Record<string, number>;
-
+/**
+ * The number of a signal the config reader accepted (its name, or the number
+ * as text where it has none). Node's os.constants.signals lacks what Python's
+ * signal module has and Supervisor accepts: RTMIN/RTMAX, and 0 through SIG_DFL.
+ */
 export function signum(name: string): number {
-  const n = name.toUpperCase().startsWith('SIG') ? name.toUpperCase() : `SIG${name.toUpperCase()}`;
-  const v = SIGNUMS[n];
-  if (v === undefined) throw new Error(`unknown signal ${name}`);
-  return v;
+  return signalNumber(name);
 }
 
 /** "SIGTERM", or "signal N" for numbers without a name. */
 export function signame(sig: number): string {
   const n = signalName(sig);
+  // Linux's signal 29 has two names; Supervisor's table keeps the one Python lists last
+  if (n === 'IO' && process.platform === 'linux') return 'SIGPOLL';
   return /^\d+$/.test(n) ? `signal ${sig}` : `SIG${n}`;
 }
 
