@@ -119,6 +119,28 @@ test('bodies held in memory at once are bounded: 503 beyond, room again once rec
   assert.equal((await rawRequest(tiny, post(rpcBody('supervisor.getPID') + ' '.repeat(600)))).status, 200);
 });
 
+test('401 waits for the request body before it closes: a body written after the headers is not refused (supervisorctl -p wrong)', async () => {
+  const body = rpcBody('supervisor.getPID');
+  const head = `POST /RPC2 HTTP/1.1\r\nHost: x\r\nAuthorization: Basic ${Buffer.from('user:wrong').toString('base64')}\r\nContent-Length: ${body.length}\r\n\r\n`;
+  const sock = connect(authed);
+  let answer = '';
+  sock.setEncoding('utf8').on('data', (c: string) => (answer += c));
+  const closed = new Promise<void>((r) => sock.once('close', () => r()));
+  const written = (data: string): Promise<Error | null> => new Promise((r) => sock.write(data, (e) => r(e ?? null)));
+  try {
+    assert.equal(await written(head), null);
+    await new Promise((r) => setTimeout(r, 300));
+    // Python's http.client writes the body separately; a socket already closed makes that write fail with EPIPE
+    assert.equal(answer, '', 'no answer before the body');
+    assert.equal(await written(body), null);
+    await withTimeout(closed, 10000, 'the 401 and the close');
+    assert.match(answer, /^HTTP\/1\.1 401 Unauthorized\r\n/);
+    assert.match(answer, /\r\nConnection: close\r\n/i);
+  } finally {
+    sock.destroy();
+  }
+});
+
 test('keep-alive (HTTP/1.1 and 1.0) and pipelined requests', async () => {
   const body = rpcBody('supervisor.getAPIVersion');
   const one = (version: string, conn: string): string =>

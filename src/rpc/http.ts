@@ -287,7 +287,14 @@ export class RpcHttpServer {
     const creds = this.opts.credentials;
     if (creds && !authorized(req.headers.authorization, creds)) {
       res.setHeader('WWW-Authenticate', 'Basic realm="default"');
-      this.error(res, 401, true);
+      // The answer closes the connection, so it waits for the body first: Python's
+      // http.client writes the body after the headers, and a write to a closed
+      // socket makes supervisorctl report a broken pipe instead of the 401.
+      const length = Number(req.headers['content-length'] ?? 0);
+      if (length > 0 && length <= this.limits.maxBody && !req.complete) {
+        req.once('end', () => this.error(res, 401, true));
+        req.resume();
+      } else this.error(res, 401, true);
       return;
     }
     const path = requestPath(req.url ?? '/');
