@@ -75,6 +75,22 @@ test('differential: stop signals Node has no name for (RTMIN, RTMAX, 0) and the 
   }
 });
 
+test('differential: startsecs=0 and a child that exits at once: RUNNING (with its success line) before the exit', { skip: skipReason }, async () => {
+  const body =
+    '[program:quick]\ncommand=/bin/true\nstartsecs=0\nautorestart=false\n' +
+    '[program:fails]\ncommand=/bin/false\nstartsecs=0\nautorestart=false\n';
+  const sides = [startSide('supervisord', body), startSide('tsv', body)];
+  try {
+    for (const re of [/exited: quick/, /exited: fails/]) await waitLog(sides, re);
+    await stopSides(sides);
+    const { ts } = compare(sides);
+    const quick = ts.filter((l) => l.includes('quick'));
+    assert.deepEqual(quick.slice(1), ['INFO success: quick entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)', 'INFO exited: quick (exit status 0; expected)']);
+  } finally {
+    cleanupSides(sides);
+  }
+});
+
 test('differential: HUP reload with a changed config', { skip: skipReason }, async () => {
   const body = '[program:steady]\ncommand=sleep 100\nstartsecs=1\n';
   const sides = [startSide('supervisord', body), startSide('tsv', body)];

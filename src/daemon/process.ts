@@ -687,6 +687,10 @@ export class Subprocess {
     const tooQuickly = now - this.startMono < this.config.startsecs;
     const exitExpected = this.config.exitcodes.includes(es);
     if (now - this.startMono >= 1) this.paced = false;
+    // Past its startsecs deadline, whose timer has not fired yet (startsecs=0 and a
+    // child that exits at once): supervisord's loop runs the transition before it
+    // reaps, so the success line comes before the exit there too.
+    if (!this.killing && this.state === ProcessState.STARTING && !tooQuickly && now - this.startMono > this.config.startsecs) this.succeed();
 
     if (this.killing) {
       this.killing = false;
@@ -728,6 +732,15 @@ export class Subprocess {
 
   // ---------------------------------------------------------------- transition
 
+  /** STARTING to RUNNING once startsecs have passed. */
+  private succeed(): void {
+    this.delay = 0;
+    this.backoff = 0;
+    this.assertInState(ProcessState.STARTING);
+    this.changeState(ProcessState.RUNNING);
+    this.log.info(`success: ${this.name} entered RUNNING state, process has stayed up for > than ${this.config.startsecs} seconds (startsecs)`);
+  }
+
   /** Supervisor's per-loop transition(), run whenever something may have changed. */
   transition(): void {
     const now = monoNow();
@@ -741,17 +754,7 @@ export class Subprocess {
         if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
       }
     }
-    if (state === ProcessState.STARTING) {
-      if (now - this.startMono > this.config.startsecs) {
-        this.delay = 0;
-        this.backoff = 0;
-        this.assertInState(ProcessState.STARTING);
-        this.changeState(ProcessState.RUNNING);
-        this.log.info(
-          `success: ${this.name} entered RUNNING state, process has stayed up for > than ${this.config.startsecs} seconds (startsecs)`,
-        );
-      }
-    }
+    if (state === ProcessState.STARTING && now - this.startMono > this.config.startsecs) this.succeed();
     if (state === ProcessState.BACKOFF) {
       if (this.backoff > this.config.startretries) {
         this.giveUp();
