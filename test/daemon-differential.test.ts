@@ -91,6 +91,33 @@ test('differential: startsecs=0 and a child that exits at once: RUNNING (with it
   }
 });
 
+test('differential: a [group:x] starts its programs in programs= order and names them so at shutdown', { skip: skipReason }, async () => {
+  const body =
+    '[group:g]\nprograms=late,early,multi\n' +
+    '[program:late]\ncommand=sleep 100\npriority=2000\nstartsecs=0\n' +
+    '[program:early]\ncommand=sleep 100\npriority=3\nstartsecs=0\n' +
+    '[program:multi]\ncommand=sleep 100\nprocess_name=m%(process_num)d\nnumprocs=3\nnumprocs_start=8\npriority=500\nstartsecs=0\n';
+  const sides = [startSide('supervisord', body), startSide('tsv', body)];
+  try {
+    await waitLog(sides, /(success: [^]*){5}/);
+    await stopSides(sides);
+    // not compare(): the order in which processes signalled together are reaped is the kernel's
+    const [py, ts] = sides.map((s) => normalizeLog(s.log(), s.dir.path));
+    const spawned = (l: string[]) => l.filter((x) => x.includes('spawned:'));
+    assert.deepEqual(spawned(ts), spawned(py), 'start order');
+    assert.deepEqual(
+      spawned(ts).map((x) => /'(.*)'/.exec(x)?.[1]),
+      ['late', 'early', 'm10', 'm8', 'm9'],
+      'programs= order; within a program, by name',
+    );
+    const waiting = (l: string[]) => l.find((x) => x.includes('waiting for'));
+    assert.equal(waiting(ts), waiting(py));
+    assert.equal(waiting(ts), 'INFO waiting for late, early, m10, m8, m9 to die');
+  } finally {
+    cleanupSides(sides);
+  }
+});
+
 test('differential: HUP reload with a changed config', { skip: skipReason }, async () => {
   const body = '[program:steady]\ncommand=sleep 100\nstartsecs=1\n';
   const sides = [startSide('supervisord', body), startSide('tsv', body)];

@@ -41,7 +41,8 @@ test('numprocs and groups: names, namespecs, priority order of spawning', async 
   try {
     for (const n of ['web_00', 'web_01', 'web_02', 'db', 'cache', 'w1', 'w2']) await waitState(te.engine, n, ProcessState.RUNNING);
     const starts = te.transitions.filter((t) => t.to === ProcessState.STARTING).map((t) => `${t.group}:${t.name}`);
-    assert.deepEqual(starts, ['db:db', 'cache:cache', 'web:web_00', 'web:web_01', 'web:web_02', 'workers:w2', 'workers:w1']);
+    // groups by priority; inside a [group:x], its programs= order, not the programs' priorities (as supervisord: test/daemon-differential.test.ts)
+    assert.deepEqual(starts, ['db:db', 'cache:cache', 'web:web_00', 'web:web_01', 'web:web_02', 'workers:w1', 'workers:w2']);
     const a = api(te.engine, dir.join('supervisord.conf'));
     const all = a.getAllProcessInfo().map((i) => `${i.group}:${i.name}`);
     assert.deepEqual(all, ['cache:cache', 'db:db', 'web:web_00', 'web:web_01', 'web:web_02', 'workers:w1', 'workers:w2']);

@@ -132,8 +132,9 @@ export class Supervisor {
     socket?.probe();
     const group = new ProcessGroup(config, socket);
     const sd = this.config.supervisord;
-    // Supervisor sorts a group's process configs by priority (stable)
-    for (const pc of sortByPriority(config.processes.map((c) => ({ config: c }))).map((x) => x.config)) {
+    // in the config's order (a [group:x]: its programs= order), which is the order
+    // of Supervisor's processes dict: autostart and shutdown reports go by it
+    for (const pc of config.processes) {
       const auto = (channel: 'stdout' | 'stderr', target: string | null): string | null =>
         target === 'AUTO' ? autoChildLogName(sd.childlogdir, pc.name, sd.identifier, channel) : target;
       const logs = {
