@@ -4,7 +4,7 @@
 // socket) and its re-creation after deletion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
 import { spawn, spawnSync } from 'node:child_process';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
@@ -120,6 +120,25 @@ test('a second daemon on a live socket exits 2 with Supervisor\'s message and do
     assert.deepEqual(readFileSync(`/proc/${pid}/cmdline`), autoBefore);
   } finally {
     await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+test('a socket path too long for sun_path: refused as supervisord refuses it, with the length, and no file left behind', () => {
+  const dir = new TempDir();
+  try {
+    const long = dir.join('z'.padEnd(110 - dir.path.length - 1, 'x'));
+    const cfg = dir.file('long.conf', readFileSync(conf(dir, ''), 'utf8').replace(dir.join('s.sock'), long));
+    const r = daemonSync(['-n', '-c', cfg]);
+    assert.equal(r.status, 2);
+    assert.match(r.stderr, /^Error: Cannot open an HTTP server: socket\.error reported AF_UNIX path too long \(.* is 110 bytes; .*at most 107/);
+    assert.deepEqual(readdirSync(dir.path).filter((f) => f.startsWith('z')), [], 'no socket file, whole or cut short');
+    if (existsSync('/usr/bin/supervisord')) {
+      const oracle = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
+      assert.equal(oracle.status, 2);
+      assert.match(oracle.stderr, /^Error: Cannot open an HTTP server: socket\.error reported AF_UNIX path too long\n/);
+    }
+  } finally {
     dir.cleanup();
   }
 });

@@ -82,9 +82,18 @@ export interface BindLog {
   stale(message: string): void;
 }
 
+/** The longest path Node can bind: sun_path's 108 bytes less the NUL libuv keeps. */
+const UNIX_PATH_MAX = 107;
+
 export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ server: Server; ino: number }> {
   const file = cfg.file;
   const tempname = `${file}.${process.pid}`;
+  // sun_path holds 108 bytes; Python refuses a longer path, libuv would cut it short and bind that
+  if (Buffer.byteLength(tempname) > UNIX_PATH_MAX) {
+    throw new ServerBindError(
+      `Cannot open an HTTP server: socket.error reported AF_UNIX path too long (${file} is ${Buffer.byteLength(file)} bytes; with the ".${process.pid}" it is first bound under, a unix socket path may have at most ${UNIX_PATH_MAX}: choose a shorter [unix_http_server] file=)`,
+    );
+  }
   tryUnlink(tempname);
   for (;;) {
     const server = createServer();
