@@ -141,6 +141,19 @@ test('401 waits for the request body before it closes: a body written after the 
   }
 });
 
+test('a request followed by bytes that are not one (or by a request after Connection: close) gets its own answer, then the connection closes', async () => {
+  const body = rpcBody('supervisor.getAPIVersion');
+  const req = (version: string): string => `POST /RPC2 HTTP/${version}\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`;
+  for (const data of [req('1.0') + 'junk', req('1.0') + req('1.0'), req('1.1') + 'garbage\r\n\r\n']) {
+    const r = await rawRequest(open, data);
+    assert.equal(r.status, 200, JSON.stringify(data.slice(-20)));
+    assert.match(r.body, /<string>3\.0<\/string>/);
+    assert.doesNotMatch(r.body, /400 Bad Request/, 'one answer, not a 400 after it');
+  }
+  // on its own the junk still gets medusa's 400
+  assert.equal((await rawRequest(open, 'junk\r\n\r\n')).status, 400);
+});
+
 test('keep-alive (HTTP/1.1 and 1.0) and pipelined requests', async () => {
   const body = rpcBody('supervisor.getAPIVersion');
   const one = (version: string, conn: string): string =>

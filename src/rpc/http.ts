@@ -161,6 +161,8 @@ interface ConnState {
   /** when the connection last became idle */
   idleSince: number;
   deadline: NodeJS.Timeout | null;
+  /** bytes that are not a request followed the one being answered: close once it is */
+  closeWhenIdle?: boolean;
 }
 
 export class RpcHttpServer {
@@ -184,6 +186,14 @@ export class RpcHttpServer {
     this.http.timeout = 0;
     // malformed HTTP (llhttp errors): 400 and close, as medusa does for a bad request line
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
+      const st = this.conns.get(socket);
+      if (st && st.busy > 0) {
+        // What follows a request still being answered (junk, or a request after
+        // `Connection: close`) is not answered, as medusa ignores it: that request
+        // gets its own answer (a 400 would tell the client it failed after it ran).
+        st.closeWhenIdle = true;
+        return;
+      }
       if (socket.writable && err.code !== 'ECONNRESET' && err.code !== 'HPE_HEADER_OVERFLOW') {
         const body = errorPage(400);
         socket.end(
@@ -273,6 +283,7 @@ export class RpcHttpServer {
       finished = true;
       st.busy = Math.max(0, st.busy - 1);
       if (st.busy === 0) st.idleSince = performance.now();
+      if (st.busy === 0 && st.closeWhenIdle) st.socket.destroySoon();
     };
     res.once('finish', done);
     res.once('close', done);
