@@ -58,6 +58,13 @@ export function pyStrip(s: string): string {
   return s.replace(LEADING_WS, '').replace(TRAILING_WS, '');
 }
 
+const WS_RUN = new RegExp(`[${PY_WS}]+`);
+
+/** Python's str.split() with no separator: on runs of Python's whitespace, no empty words. */
+export function pySplit(s: string): string[] {
+  return s.split(WS_RUN).filter((w) => w !== '');
+}
+
 export function pyRstrip(s: string): string {
   if (s.length === 0 || isPrintableAscii(s.charCodeAt(s.length - 1))) return s;
   return s.replace(TRAILING_WS, '');

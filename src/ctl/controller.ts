@@ -15,6 +15,7 @@ import { ExitStatus } from './exit-status';
 import { array, toProcessInfo, type ProcessInfo } from './api';
 import { loadNative } from '../daemon/native';
 import type { UnixConnector } from '../rpc/blocking-http';
+import { pyStrip } from '../config/ini';
 
 /** Blocking unix-socket connections from tsv's native helper, when it is at hand (src/rpc/blocking-http.ts). */
 function blockingConnector(): UnixConnector | null {
@@ -204,7 +205,7 @@ export class Controller {
    * (quit, exit, EOF).
    */
   async onecmd(rawLine: string): Promise<boolean> {
-    let line = rawLine.trim();
+    let line = pyStrip(rawLine);
     if (!line) return false;
     if (line[0] === '?') line = 'help ' + line.slice(1);
     else if (line[0] === '!') {
@@ -212,7 +213,7 @@ export class Controller {
       return false;
     }
     const verbName = (IDENT_RE.exec(line) as RegExpExecArray)[0];
-    const arg = line.slice(verbName.length).trim();
+    const arg = pyStrip(line.slice(verbName.length));
     if (verbName === '') {
       this.default(line);
       return false;

@@ -414,6 +414,9 @@ export const CTL_SCENARIOS: CtlScenario[] = [
   { name: 'status mixed names', args: C('status', 'sleeper', 'grp:a1', 'nosuch', 'multi:multi_01') },
   { name: 'status all', args: C('status', 'all') },
   { name: 'status as one quoted argument', args: C('status sleeper noisy') },
+  // Python's whitespace is not JS's \s: \x1c-\x1f and \x85 separate words, a BOM does not
+  { name: 'status names split by Python whitespace', args: C('status', 'sleeper\x1cnoisy\x85manual\x1f') },
+  { name: 'status name with a BOM in it', args: C('status', 'sleeper\ufeffnoisy') },
   // help
   { name: 'help', args: C('help') },
   ...VERBS.map((v): CtlScenario => ({ name: `help ${v}`, args: C('help', v) })),
@@ -561,6 +564,7 @@ export const CTL_SCENARIOS: CtlScenario[] = [
   // interactive shell over a pipe
   { name: 'shell: status first, prompts, EOF', args: C(), run: { stdin: 'status sleeper\nversion\n\nnosuch\n' } },
   { name: 'shell: quit', args: C(), run: { stdin: 'pid manual\nquit\nstatus\n' } },
+  { name: 'shell: a line framed and split by Python whitespace', args: C(), run: { stdin: '\x1cstatus\x1fsleeper\x85manual\x1d\n' } },
   { name: 'shell: prompt from config, -i ignored with an action', args: ['-c', '{authConf}', '-i', 'status', 'sleeper'] },
   { name: 'shell: prompt from config', args: ['-c', '{authConf}'], run: { stdin: 'help quit\n' } },
   { name: 'shell: -i shutdown asks (answer no)', args: ['-c', '{conf}', '-i', 'shutdown'], run: { stdin: 'n\n' } },

@@ -1,6 +1,7 @@
 // One supervisorctl action: its `do_<name>` and, when it has one, `help_<name>`.
 import type { Controller } from '../controller';
 import { ExitStatus } from '../exit-status';
+import { pySplit } from '../../config/ini';
 
 export interface Verb {
   readonly name: string;
@@ -14,7 +15,8 @@ export interface Verb {
 
 /** Python's str.split(): words separated by runs of whitespace. */
 export function words(arg: string): string[] {
-  return arg.split(/\s+/).filter((w) => w !== '');
+  // supervisorctl's arg.split(): Python's whitespace, not JS's \s
+  return pySplit(arg);
 }
 
 /** Removes a tsv-only flag (e.g. --json) from an argument string. */
