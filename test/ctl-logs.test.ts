@@ -9,7 +9,7 @@ import { readFileSync, truncateSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { withTimeout } from './helpers/daemon-env';
 import { oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
-import { bytesAfterTruncation, lastLines, overlap, LineWriter, LogOutput } from '../src/ctl/log-lines';
+import { bytesAfterTruncation, lastLines, overlap, textAfter, LineWriter, LogOutput } from '../src/ctl/log-lines';
 
 function tsvLogs(d: Daemon, ...args: string[]): { out: string; err: string; code: number | null } {
   const r = spawnSync(process.execPath, [TSV, '-c', d.conf, 'logs', ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 20000 });
@@ -235,6 +235,30 @@ for (const impl of ['tsv', 'supervisord'] as const) {
   });
 }
 
+test('logs goes on across a reload after the log rotated (and was cleared) while followed: no line shown twice or left out', { timeout: 60000 }, async () => {
+  const d = startDaemon('tsv', RELOADED.replace('stdout_logfile={DIR}/explicit.log\n', 'stdout_logfile={DIR}/explicit.log\nstdout_logfile_maxbytes=2KB\nstdout_logfile_backups=2\n'));
+  try {
+    await waitUp(d);
+    const f = followLogs(d, '-n', '3', 'explicit');
+    // 2 KB hold ~300 lines: a few rotations, then a clear (a new file too)
+    await until(() => numbers(f.out(), 'explicit').length > 700, 'lines over a few rotations', 30000);
+    await d.rpc.call('supervisor.clearProcessLogs', ['explicit']);
+    const cleared = numbers(f.out(), 'explicit').length;
+    await until(() => numbers(f.out(), 'explicit').length > cleared + 50, 'lines after the clear');
+    await d.rpc.call('supervisor.restart', []);
+    await until(() => f.err().includes('logs: the daemon is back\n'), 'the daemon back', 30000);
+    await until(() => numbers(f.out(), 'explicit').includes(1) && (numbers(f.out(), 'explicit').at(-1) as number) > 50, 'lines of the new run');
+    assert.equal(await stopFollowing(f), 0, f.err());
+    const shown = numbers(f.out(), 'explicit');
+    const restart = shown.indexOf(1);
+    for (const run of [shown.slice(0, restart), shown.slice(restart)]) {
+      for (let i = 1; i < run.length; i++) assert.equal(run[i], (run[i - 1] as number) + 1, `explicit: ${run.slice(Math.max(0, i - 3), i + 3).join(',')}`);
+    }
+  } finally {
+    d.cleanup();
+  }
+});
+
 // tsv only: supervisord 4.2.5's stream stops at a truncation (docs/differences.md, 'tail -f and truncation')
 test("logs after a log was truncated in place (logrotate's copytruncate): the mark, the file from its start, and across a reload on from there", { timeout: 60000 }, async () => {
   const d = startDaemon('tsv', RELOADED);
@@ -340,6 +364,10 @@ test('log-lines: the last lines of a history, the overlap of a stream with it, l
   assert.equal(bytesAfterTruncation(Buffer.from(`x\n${mark.slice(0, 9)}`), Buffer.from(`${mark.slice(9)}ab`)), 2, 'a mark split between chunks');
   assert.equal(bytesAfterTruncation(Buffer.from(mark), Buffer.from('ab')), -1, 'a mark already counted');
   assert.equal(bytesAfterTruncation(hist, Buffer.from(`${mark}a\n${mark}bc`)), 2, 'the last mark');
+  assert.equal(textAfter('a\nb\nc\nd\n', Buffer.from('x\nb\n')), 'c\nd\n', 'after the last line shown');
+  assert.equal(textAfter('a\r\nb\r\nc\n', Buffer.from('a\r\nb\r\n')), 'c\n', 'CR as XML-RPC carries it');
+  assert.equal(textAfter('new 1\nnew 2\n', Buffer.from('old 9\n')), 'new 1\nnew 2\n', 'not there: all of it');
+  assert.equal(textAfter('b\nb\nc\n', Buffer.from('b\n')), 'c\n', 'the last occurrence');
   assert.equal(overlap(hist, Buffer.from('two\nthree\n'), 4), 0, 'no more than max');
 
   const lines: string[] = [];

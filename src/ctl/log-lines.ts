@@ -39,6 +39,21 @@ export function overlap(history: Buffer, head: Buffer, max: number): number {
   return 0;
 }
 
+/**
+ * What of a log's history (as XML-RPC carries it: CR read as LF) follows the
+ * last bytes already shown; all of it if they are not in it. Only the last
+ * 256 bytes shown are looked for, from a line start where there is one.
+ */
+export function textAfter(history: string, shown: Buffer): string {
+  const norm = (t: string): string => t.replace(/\r\n?/g, '\n');
+  let tail = norm(shown.subarray(Math.max(0, shown.length - 256)).toString('utf8'));
+  const nl = tail.indexOf('\n');
+  if (nl >= 0 && nl < tail.length - 1) tail = tail.slice(nl + 1);
+  const text = norm(history);
+  const at = tail === '' ? -1 : text.lastIndexOf(tail);
+  return at < 0 ? text : text.slice(at + tail.length);
+}
+
 const TRUNCATED_MARK = Buffer.from(TRUNCATED);
 
 /**

@@ -152,7 +152,7 @@ class Follower implements LogFollower {
   private wake(): void {
     if (this.stopped || this.draining) return;
     try {
-      this.follow();
+      if (this.fd === null) this.follow();
       if (this.fd === null) return;
       // The bytes before pos are compared once per wake-up; after that this
       // loop only reads on from what it has just sent.
@@ -175,7 +175,13 @@ class Follower implements LogFollower {
           this.mark = n >= MARK ? Buffer.from(sent.subarray(n - MARK)) : Buffer.concat([this.mark, sent]).subarray(-MARK);
           ok = this.out.write(sent);
         } else {
-          return;
+          // Only a drained file is left for the one that took its name (rotation):
+          // what was written to it just before is sent first.
+          const ino = this.ino;
+          this.follow();
+          if (this.fd === null || this.ino === ino) return;
+          firstPass = true;
+          continue;
         }
         if (!ok) {
           this.draining = true;

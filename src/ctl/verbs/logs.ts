@@ -23,7 +23,7 @@ import { countOption, refuseArgs, words } from './types';
 import type { Controller } from '../controller';
 import { ExitStatus } from '../exit-status';
 import { array, makeNamespec, namedBy, noSuchName, toConfigInfo, type ProcessInfo } from '../api';
-import { LogOutput, bytesAfterTruncation, lastLines, overlap, type LineWriter } from '../log-lines';
+import { LogOutput, bytesAfterTruncation, lastLines, overlap, textAfter, type LineWriter } from '../log-lines';
 import { RpcHttpError } from '../../rpc/client';
 import { XmlRpcFault } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';
@@ -230,15 +230,15 @@ class LogsView {
    * earlier stream of the same file ended; a log without a file yet waits
    * for its process to start.
    */
-  private async addLog(log: Log, path: string, from: { lines: number } | { offset: number; seen: Buffer }, attempt = 0): Promise<void> {
+  private async addLog(log: Log, path: string, from: { lines: number } | { after: Buffer } | { offset: number; seen: Buffer }, attempt = 0): Promise<void> {
     const key = `${log.namespec}/${log.channel}`;
     const writer = this.followed.get(key)?.writer ?? this.output.channel(log.namespec, log.channel === 'stderr');
     let offset = 0;
     let seen: Buffer = Buffer.alloc(0);
-    if ('lines' in from) {
-      const history = await this.readHistory(log, from.lines);
+    if ('lines' in from || 'after' in from) {
+      const history = await this.readHistory(log, 'lines' in from ? from.lines : Number.MAX_SAFE_INTEGER);
       if (history) {
-        writer.push(history.shown);
+        writer.push('lines' in from ? history.shown : textAfter(history.text, from.after));
         offset = history.offset;
         seen = tailOf(Buffer.from(history.text));
       }
@@ -249,9 +249,13 @@ class LogsView {
       writer.flush(true);
       return;
     }
+    // Going on from an earlier stream, a tsv daemon starts the stream with the last
+    // bytes shown, which tells whether the file is still the one they came from
+    // (a rotation or a clear meanwhile replaces it; the offset then means nothing).
+    const check = 'seen' in from ? Math.min(seen.length, offset) : 0;
     let res: IncomingMessage;
     try {
-      res = await this.ctl.rpcClient().stream(`/logtail/${encodeURIComponent(log.namespec)}/${log.channel}?offset=${offset}`);
+      res = await this.ctl.rpcClient().stream(`/logtail/${encodeURIComponent(log.namespec)}/${log.channel}?offset=${offset - check}`);
     } catch (err) {
       if (!(err instanceof RpcHttpError) && !this.stopped) {
         if (attempt < STREAM_RETRIES) {
@@ -285,14 +289,35 @@ class LogsView {
       return;
     }
     const header = res.headers['x-tsv-log-offset'];
+    if (typeof header === 'string' && Number(header) !== offset - check) {
+      // tsv: the file is now shorter than where we were, so it is another file
+      res.destroy();
+      await this.showReplaced(log, path, seen);
+      return;
+    }
     const state: Followed = { log, path, writer, offset: typeof header === 'string' ? Number(header) : offset, seen };
     this.followed.set(key, state);
     // supervisord ignores ?offset= and repeats the last 1,024 bytes of the file first
-    this.follow(res, state, header === undefined ? Math.min(offset, SEEN) : 0);
+    if (header === undefined) this.follow(res, state, Math.min(offset, SEEN), false);
+    else this.follow(res, state, check, true);
   }
 
-  /** Copies a stream into its writer; the first `repeat` bytes at most are ones already shown. */
-  private follow(res: IncomingMessage, state: Followed, repeat: number): void {
+  /**
+   * A log whose file is not the one its offset counted (rotated or cleared
+   * while followed, or meanwhile): the file from after the last bytes shown,
+   * or all of it (up to 1 MiB) if they are not in it.
+   */
+  private async showReplaced(log: Log, path: string, seen: Buffer): Promise<void> {
+    if (this.stopped) return;
+    await this.addLog(log, path, { after: seen });
+  }
+
+  /**
+   * Copies a stream into its writer; the first `repeat` bytes at most are ones
+   * already shown. `exact`: they are exactly those bytes (tsv's stream from an
+   * offset), or the file is another one.
+   */
+  private follow(res: IncomingMessage, state: Followed, repeat: number, exact: boolean): void {
     this.streams.add(res);
     let head: Buffer[] | null = repeat > 0 ? [] : null;
     let headLength = 0;
@@ -309,11 +334,19 @@ class LogsView {
       }
       head.push(chunk);
       headLength += chunk.length;
-      // supervisord's first write holds at least `repeat` bytes; decide once they are all here
+      // supervisord's first write holds at least `repeat` bytes (tsv's: the file holds them); decide once they are all here
       if (headLength < repeat) return;
       const all = Buffer.concat(head);
       head = null;
-      show(all.subarray(overlap(state.seen, all, repeat)));
+      const known = overlap(state.seen, all, repeat);
+      if (exact && known < repeat) {
+        this.streams.delete(res);
+        res.destroy();
+        void this.showReplaced(state.log, state.path, state.seen).catch((e: unknown) => this.fail(e));
+        return;
+      }
+      if (exact) state.offset += known;
+      show(all.subarray(known));
     });
     const ended = (): void => {
       if (!this.streams.delete(res)) return;
