@@ -53,6 +53,8 @@ export function pythonException(err: unknown): { cls: string; message: string } 
   if (err instanceof XmlRpcParseError) return { cls: 'xml.parsers.expat.ExpatError', message: err.message };
   if (err instanceof Error && err.name === 'ValueError') return { cls: 'ValueError', message: err.message };
   if (err instanceof TypeError) return { cls: 'TypeError', message: err.message };
+  // the encoder's only RangeError: an int past int32, xmlrpc.client's OverflowError
+  if (err instanceof RangeError) return { cls: 'OverflowError', message: err.message };
   if (err instanceof Error) return { cls: 'Exception', message: err.message };
   return { cls: 'Exception', message: String(err) };
 }

@@ -171,7 +171,7 @@ function encodeValue(v: XmlRpcValue, out: string[], depth: number, esc: (s: stri
   switch (typeof v) {
     case 'number':
       if (Number.isInteger(v)) {
-        if (v < INT32_MIN || v > INT32_MAX) throw new RangeError(`int exceeds XML-RPC limits: ${v}`);
+        if (v < INT32_MIN || v > INT32_MAX) throw new RangeError('int exceeds XML-RPC limits'); // Python's OverflowError text
         out.push(`<value><int>${v}</int></value>\n`);
       } else {
         out.push(`<value><double>${formatDouble(v)}</double></value>\n`);

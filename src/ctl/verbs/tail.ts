@@ -6,6 +6,8 @@ import { XmlRpcFault } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';
 import { tailFollow } from './follow';
 import { pyRepr as pyStrRepr } from '../../config/pyformat';
+import { asciiDigits } from '../../config/datatypes';
+import { pyStrip } from '../../config/ini';
 
 export const tail: Verb = {
   name: 'tail',
@@ -89,8 +91,9 @@ export const tail: Verb = {
   },
 };
 
-/** Python's int(str) for the -N modifier (sign, digits, underscores between digits, surrounding spaces). */
+/** Python's int(str) for the -N modifier (sign, any script's decimal digits, underscores between digits, surrounding whitespace). */
 export function parsePyInt(s: string): number | null {
-  if (!/^\s*[+-]?\d+(_\d+)*\s*$/.test(s)) return null;
-  return Number(s.replace(/_/g, '').trim());
+  const t = asciiDigits(pyStrip(s));
+  if (!/^[+-]?\d+(_\d+)*$/.test(t)) return null;
+  return Number(t.replace(/_/g, ''));
 }
