@@ -690,7 +690,7 @@ export class Subprocess {
     // Past its startsecs deadline, whose timer has not fired yet (startsecs=0 and a
     // child that exits at once): supervisord's loop runs the transition before it
     // reaps, so the success line comes before the exit there too.
-    if (!this.killing && this.state === ProcessState.STARTING && !tooQuickly && now - this.startMono > this.config.startsecs) this.succeed();
+    if (!this.killing && this.state === ProcessState.STARTING && now - this.startMono > this.config.startsecs) this.succeed();
 
     if (this.killing) {
       this.killing = false;
