@@ -168,6 +168,42 @@ test('differential: a recording listener sees the same events from supervisord a
   }
 });
 
+test('differential: a capture larger than stdout_capture_maxbytes, and output that strip_ansi leaves empty', { skip: oracleSkip, timeout: 90000 }, async () => {
+  // BoundIO keeps a whole write that overflows; a read of escape codes only is still a (empty) PROCESS_LOG event
+  const talk =
+    "/bin/sh -c 'sleep 1; printf \"<!--XSUPERVISOR:BEGIN-->0123456789abcdefghijklmnopqrstuvwxyz0123456789<!--XSUPERVISOR:END-->\\n\"; sleep 0.5; " +
+    "printf \"<!--XSUPERVISOR:BEGIN-->aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"; sleep 0.3; printf BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB; sleep 0.3; printf \"<!--XSUPERVISOR:END-->\\n\"; exec sleep 100'";
+  const colour =
+    "/bin/sh -c 'sleep 1; printf \"A\\033[31mred\\033[0m\\n\"; sleep 0.5; printf \"\\033[0m\"; sleep 0.5; printf \"B\\n\"; exec sleep 100'";
+  const body =
+    '[eventlistener:rec]\ncommand={PY} {RECORDER}\nevents=PROCESS_COMMUNICATION,PROCESS_LOG\nbuffer_size=100\nenvironment=REC_OUT="{DIR}/rec.jsonl"\n' +
+    `[program:talk]\ncommand=${talk}\nstdout_capture_maxbytes=40\n` +
+    `[program:colour]\ncommand=${colour}\nstdout_events_enabled=true\n`;
+  const sides = [startDaemon('supervisord', body, { flags: ['-t'] }), startDaemon('tsv', body, { flags: ['-t'] })];
+  try {
+    await Promise.all(sides.map((d) => waitUp(d)));
+    const got = await Promise.all(
+      sides.map((d) =>
+        waitRecords(
+          d.dir.join('rec.jsonl'),
+          (r) => r.filter((x) => x.headers.eventname === 'PROCESS_COMMUNICATION_STDOUT').length === 2 && has(r, 'PROCESS_LOG_STDOUT', /\nB\n$/),
+          `${d.impl}: both captures and the last line`,
+        ),
+      ),
+    );
+    // per program: the two programs' events interleave by timing
+    const [py, ts] = got.map((r) => r.map((x) => `${x.headers.eventname} ${x.headers.len} ${x.payload.replace(/pid:\d+/, 'pid:<PID>')}`));
+    for (const name of ['talk', 'colour']) {
+      const of = (l: string[] | undefined): string[] => (l ?? []).filter((x) => x.includes(`processname:${name} `));
+      assert.deepEqual(of(ts), of(py), name);
+    }
+    assert.ok(ts?.some((x) => x.endsWith('\n' + 'B'.repeat(35))), 'the whole overflowing write is kept');
+    assert.ok(ts?.some((x) => /^PROCESS_LOG_STDOUT 61 .*channel:stdout\n$/.test(x)), 'the empty log event');
+  } finally {
+    for (const d of sides) d.cleanup();
+  }
+});
+
 test('differential: after a reload (SIGHUP) serials go on counting and pool serials start again', { skip: oracleSkip, timeout: 90000 }, async () => {
   const body =
     '[eventlistener:rec]\ncommand={PY} {RECORDER}\nevents=PROCESS_STATE,SUPERVISOR_STATE_CHANGE,PROCESS_GROUP\nbuffer_size=1000\n' +

@@ -150,20 +150,19 @@ export class ChannelLog {
 
   private log(raw: Buffer): void {
     if (!raw.length) return;
+    // what strip_ansi leaves may be nothing: Supervisor still logs the (empty) entry and sends the event
     const data = this.s.stripAnsi ? stripEscapes(raw) : raw;
-    if (!data.length) return;
     if (this.capturemode && this.capture) {
-      // BoundIO: on overflow keep the newest bytes
-      this.capture.push(Buffer.from(data));
-      this.captureLen += data.length;
-      const max = this.s.captureMaxbytes;
-      if (this.captureLen > max) {
-        const all = Buffer.concat(this.capture);
-        const kept = all.subarray(Math.min(data.length, all.length));
+      // BoundIO.write: a write that overflows drops as many of the oldest bytes
+      // as it has, then is kept whole (even past capture_maxbytes)
+      if (this.captureLen + data.length > this.s.captureMaxbytes) {
+        const kept = Buffer.concat(this.capture).subarray(data.length);
         this.capture = [kept];
         this.captureLen = kept.length;
       }
-    } else {
+      this.capture.push(Buffer.from(data));
+      this.captureLen += data.length;
+    } else if (data.length) {
       if (this.file) this.file.write(data);
       if (this.syslogOn) this.toSyslog(data);
     }

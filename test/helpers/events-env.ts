@@ -55,13 +55,16 @@ export function confText(dir: TempDir, body: string, loglevel = 'info'): string 
 export interface StartOptions {
   env?: Record<string, string>;
   loglevel?: string;
+  /** more daemon flags (-t) */
+  flags?: string[];
 }
 
 export function startDaemon(impl: Impl, body: string, opts: StartOptions = {}): Daemon {
   const dir = new TempDir(`tsv-events-${impl}-`);
   const conf = dir.file('supervisord.conf', confText(dir, body, opts.loglevel));
   const cmd = impl === 'supervisord' ? SUPERVISORD : process.execPath;
-  const args = impl === 'supervisord' ? ['-n', '-c', conf] : [TSV, 'daemon', '-n', '-c', conf];
+  const flags = opts.flags ?? [];
+  const args = impl === 'supervisord' ? ['-n', ...flags, '-c', conf] : [TSV, 'daemon', '-n', ...flags, '-c', conf];
   const child = spawn(cmd, args, { env: cleanEnv(opts.env ?? {}), stdio: ['ignore', 'ignore', 'pipe'] });
   child.stderr?.resume();
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
