@@ -3,6 +3,7 @@
 // DatatypeError with Supervisor's wording; the loader adds file, line,
 // section and option.
 import { statSync } from 'node:fs';
+import { isIPv4, isIPv6 } from 'node:net';
 import { homedir } from 'node:os';
 import { constants as osConstants } from 'node:os';
 import type { AutoRestart, LogfileTarget, LogLevelName } from './model';
@@ -260,6 +261,23 @@ function sizeInt(orig: string, digits: string): number {
   }
 }
 
+/**
+ * urllib.parse.urlsplit's checks of a netloc's brackets: the ValueError
+ * message it raises, or null. (Python 3.11 as Debian ships it, with the
+ * bracketed-host check.)
+ */
+export function netlocError(netloc: string): string | null {
+  if (netloc.includes('[') !== netloc.includes(']')) return 'Invalid IPv6 URL';
+  if (!netloc.includes('[')) return null;
+  const host = netloc.slice(netloc.indexOf('[') + 1).split(']')[0] as string;
+  if (host.startsWith('v')) {
+    return /^v[a-fA-F0-9]+\.[a-zA-Z0-9\-._~!$&'()*+,;=:]+$/.test(host) ? null : 'IPvFuture address is invalid';
+  }
+  if (isIPv6(host)) return null;
+  if (isIPv4(host)) return 'An IPv4 address cannot be in brackets';
+  return `${pyRepr(host)} does not appear to be an IPv4 or IPv6 address`;
+}
+
 /** Python's urlparse-based check in datatypes.url. */
 export function url(value: string): string {
   const m = /^([A-Za-z][A-Za-z0-9+.-]*):(.*)$/.exec(value);
@@ -268,6 +286,8 @@ export function url(value: string): string {
     if (rest.startsWith('//')) {
       const netlocEnd = rest.slice(2).search(/[/?#]/);
       const netloc = netlocEnd === -1 ? rest.slice(2) : rest.slice(2, 2 + netlocEnd);
+      const bad = netlocError(netloc);
+      if (bad !== null) throw new DatatypeError(bad);
       const path = netlocEnd === -1 ? '' : rest.slice(2 + netlocEnd).replace(/[?#].*$/, '');
       if (netloc || path) return value;
     } else if (rest.replace(/[?#].*$/, '')) {

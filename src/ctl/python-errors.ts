@@ -45,11 +45,13 @@ export function pythonException(err: unknown): { cls: string; message: string } 
     if (err.code === 'ECONNRESET' && /hang up/.test(err.message)) {
       return { cls: 'http.client.RemoteDisconnected', message: 'Remote end closed connection without response' };
     }
+    // Python refuses a unix socket path longer than sun_path before it connects
+    if (err.code === 'ENAMETOOLONG') return { cls: 'OSError', message: 'AF_UNIX path too long' };
     const known = ERRNO[err.code];
     if (known) return { cls: known[1], message: `[Errno ${known[0]}] ${known[2]}` };
     return { cls: 'OSError', message: `[Errno ${Math.abs(err.errno ?? 0)}] ${err.message}` };
   }
-  if (err instanceof ServerUrlError) return { cls: 'ValueError', message: err.message };
+  if (err instanceof ServerUrlError) return { cls: err.pyClass, message: err.message };
   if (err instanceof XmlRpcParseError) return { cls: 'xml.parsers.expat.ExpatError', message: err.message };
   if (err instanceof Error && err.name === 'ValueError') return { cls: 'ValueError', message: err.message };
   if (err instanceof TypeError) return { cls: 'TypeError', message: err.message };

@@ -10,6 +10,8 @@ import { BlockingHttpConnection, type UnixConnector } from './blocking-http';
 import { ACCEPT_JSON_OR_XML, decodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
 import { decodeMethodResponse, DEFAULT_LIMITS, encodeMethodCall, XmlRpcFault } from './xmlrpc';
 import type { DecodeLimits, XmlRpcValue } from './xmlrpc';
+import { netlocError } from '../config/datatypes';
+import { pyRepr } from '../config/pyformat';
 
 // node:http is loaded only for streams (/logtail): the calls go over the raw client.
 const http = (): typeof Http => require('node:http') as typeof Http;
@@ -18,9 +20,15 @@ export type ServerUrl =
   | { kind: 'unix'; url: string; socketPath: string }
   | { kind: 'http'; url: string; host: string; port: number };
 
-/** Raised for a serverurl that is neither unix:// nor http:// (Python: ValueError). */
+/** A serverurl supervisorctl cannot use, with the class of the exception Python raises for it. */
 export class ServerUrlError extends Error {
   override name = 'ServerUrlError';
+  constructor(
+    message: string,
+    readonly pyClass = 'ValueError',
+  ) {
+    super(message);
+  }
 }
 
 /** The socket could not be reached: errno code such as ECONNREFUSED, ENOENT, EACCES. */
@@ -50,16 +58,45 @@ export class RpcHttpError extends Error {
 export function parseServerUrl(url: string): ServerUrl {
   if (url.startsWith('unix://')) return { kind: 'unix', url, socketPath: url.slice(7) };
   if (url.startsWith('http://')) {
-    let parsed: URL;
-    try {
-      parsed = new URL(url);
-    } catch {
-      throw new ServerUrlError(`Unknown protocol for serverurl ${url}`);
-    }
-    const host = parsed.hostname.replace(/^\[(.*)\]$/, '$1');
-    return { kind: 'http', url, host: host || 'localhost', port: parsed.port ? Number(parsed.port) : 80 };
+    const { host, port } = hostAndPort(url.slice(7));
+    return { kind: 'http', url, host, port };
   }
   throw new ServerUrlError(`Unknown protocol for serverurl ${url}`);
+}
+
+/**
+ * The host and port SupervisorTransport takes from an http:// URL (urlparse's
+ * hostname and port, then http.client's host check), failing as they do.
+ */
+function hostAndPort(rest: string): { host: string; port: number } {
+  const end = rest.search(/[/?#]/);
+  const netloc = end < 0 ? rest : rest.slice(0, end);
+  const bad = netlocError(netloc);
+  if (bad !== null) throw new ServerUrlError(bad);
+  const hostinfo = netloc.slice(netloc.lastIndexOf('@') + 1);
+  let host: string;
+  let port: string;
+  if (hostinfo.includes('[')) {
+    const [inside, after] = hostinfo.slice(hostinfo.indexOf('[') + 1).split(/\](.*)/s) as [string, string];
+    host = inside;
+    port = after.includes(':') ? after.slice(after.indexOf(':') + 1) : '';
+  } else {
+    const colon = hostinfo.indexOf(':');
+    host = colon < 0 ? hostinfo : hostinfo.slice(0, colon);
+    port = colon < 0 ? '' : hostinfo.slice(colon + 1);
+  }
+  let portNumber = 80;
+  if (port !== '') {
+    if (!/^[0-9]+$/.test(port)) throw new ServerUrlError(`Port could not be cast to integer value as ${pyRepr(port)}`);
+    portNumber = Number(port);
+    if (portNumber > 65535) throw new ServerUrlError('Port out of range 0-65535');
+  }
+  if (host === '') throw new ServerUrlError("expected string or bytes-like object, got 'NoneType'", 'TypeError');
+  const ctl = /[\x00-\x20\x7f]/.exec(host);
+  if (ctl) {
+    throw new ServerUrlError(`URL can't contain control characters. ${pyRepr(host.toLowerCase())} (found at least ${pyRepr(ctl[0])})`, 'http.client.InvalidURL');
+  }
+  return { host: host.toLowerCase(), port: portNumber };
 }
 
 export interface RpcClientOptions {

@@ -613,6 +613,18 @@ export const CTL_SCENARIOS: CtlScenario[] = [
   { name: 'status, stale unix socket refuses', args: ['-s', 'unix://{staleSock}', 'status'] },
   { name: 'reread, socket missing: error line', args: ['-s', 'unix://{dir}/nope.sock', 'reread'] },
   { name: 'avail, connection refused: error line', args: ['-s', 'http://127.0.0.1:{closedPort}', 'avail'] },
+  // server urls Python's urlparse or http.client refuses, each with its own words
+  ...[
+    ['unclosed IPv6 bracket (usage error)', 'http://[::1'],
+    ['bracketed host that is no IPv6 address (usage error)', 'http://[zz]:1'],
+    ['bracketed IPv4 address (usage error)', 'http://[127.0.0.1]:1'],
+    ['port out of range', 'http://127.0.0.1:99999'],
+    ['port that is not a number', 'http://127.0.0.1:abc'],
+    ['negative port', 'http://127.0.0.1:-1'],
+    ['no host', 'http://:1'],
+    ['a space in the host', 'http://a b:1'],
+    ['unix socket path too long', `unix:///tmp/${'x'.repeat(120)}.sock`],
+  ].map(([what, url]): CtlScenario => ({ name: `server url: ${what as string}`, args: ['-s', url as string, 'status'] })),
   { name: 'update, socket missing: error line', args: ['-s', 'unix://{dir}/nope.sock', 'update'] },
   { name: 'add, socket missing: error line', args: ['-s', 'unix://{dir}/nope.sock', 'add', 'x'] },
   { name: 'shutdown, socket missing', args: ['-s', 'unix://{dir}/nope.sock', 'shutdown'] },
