@@ -29,6 +29,18 @@ function compare(sides: Side[]): { py: string[]; ts: string[] } {
 
 const skipReason = haveSupervisord() ? false : 'needs /usr/bin/supervisord (apt-get install supervisor)';
 
+/** Both daemons on `body` until every pattern has shown in both main logs, then stopped; `check` reads them. */
+async function runBoth<T>(body: string, patterns: RegExp[], check: (sides: Side[]) => T): Promise<T> {
+  const sides = [startSide('supervisord', body), startSide('tsv', body)];
+  try {
+    for (const re of patterns) await waitLog(sides, re);
+    await stopSides(sides);
+    return check(sides);
+  } finally {
+    cleanupSides(sides);
+  }
+}
+
 test('differential: start, backoff to FATAL, spawn errors, exits, SIGKILL at shutdown, shutdown order', { skip: skipReason }, async () => {
   const body =
     '[program:steady]\ncommand=sleep 100\nstartsecs=1\npriority=10\n' +
@@ -40,18 +52,9 @@ test('differential: start, backoff to FATAL, spawn errors, exits, SIGKILL at shu
     '[program:missing]\ncommand=/nonexistent/prog\nstartretries=1\npriority=50\n' +
     '[program:lazy]\ncommand=sleep 100\nautostart=false\npriority=60\n' +
     `[program:stubborn]\ncommand=/bin/sh -c "trap '' TERM; while :; do sleep 0.1; done"\nstartsecs=1\nstopwaitsecs=1\npriority=70\n`;
-  const sides = [startSide('supervisord', body), startSide('tsv', body)];
-  try {
-    for (const re of [/gave up: crash/, /gave up: missing/, /exited: once/, /exited: bad/, /success: stubborn/, /success: steady/]) {
-      await waitLog(sides, re);
-    }
-    await stopSides(sides);
-    const { ts } = compare(sides);
-    assert.ok(ts.some((l) => l === "WARN killing 'stubborn' (<PID>) with SIGKILL"));
-    assert.ok(ts.some((l) => l === 'INFO gave up: crash entered FATAL state, too many start retries too quickly'));
-  } finally {
-    cleanupSides(sides);
-  }
+  const { ts } = await runBoth(body, [/gave up: crash/, /gave up: missing/, /exited: once/, /exited: bad/, /success: stubborn/, /success: steady/], compare);
+  assert.ok(ts.some((l) => l === "WARN killing 'stubborn' (<PID>) with SIGKILL"));
+  assert.ok(ts.some((l) => l === 'INFO gave up: crash entered FATAL state, too many start retries too quickly'));
 });
 
 test('differential: stop signals Node has no name for (RTMIN, RTMAX, 0) and the name of signal 29', { skip: skipReason }, async () => {
@@ -62,16 +65,9 @@ test('differential: stop signals Node has no name for (RTMIN, RTMAX, 0) and the 
     '[program:zero]\ncommand=sleep 100\nstopsignal=0\nstopwaitsecs=2\npriority=30\n' +
     '[program:poll]\ncommand=sleep 100\nstopsignal=IO\nstopwaitsecs=2\npriority=40\n' +
     '[program:dies]\ncommand=/bin/sh -c "sleep 1.5; kill -IO $$"\nautorestart=false\npriority=50\n';
-  const sides = [startSide('supervisord', body), startSide('tsv', body)];
-  try {
-    for (const re of [/success: rtmin/, /success: rtmax/, /success: zero/, /success: poll/, /exited: dies/]) await waitLog(sides, re);
-    await stopSides(sides);
-    const { ts } = compare(sides);
-    for (const l of ['WARN stopped: rtmin (terminated by SIGRTMIN)', 'WARN stopped: rtmax (terminated by SIGRTMAX)', "WARN killing 'zero' (<PID>) with SIGKILL", 'WARN stopped: zero (terminated by SIGKILL)', 'WARN stopped: poll (terminated by SIGPOLL)', 'WARN exited: dies (terminated by SIGPOLL; not expected)']) {
-      assert.ok(ts.includes(l), `${l}\n${ts.join('\n')}`);
-    }
-  } finally {
-    cleanupSides(sides);
+  const { ts } = await runBoth(body, [/success: rtmin/, /success: rtmax/, /success: zero/, /success: poll/, /exited: dies/], compare);
+  for (const l of ['WARN stopped: rtmin (terminated by SIGRTMIN)', 'WARN stopped: rtmax (terminated by SIGRTMAX)', "WARN killing 'zero' (<PID>) with SIGKILL", 'WARN stopped: zero (terminated by SIGKILL)', 'WARN stopped: poll (terminated by SIGPOLL)', 'WARN exited: dies (terminated by SIGPOLL; not expected)']) {
+    assert.ok(ts.includes(l), `${l}\n${ts.join('\n')}`);
   }
 });
 
@@ -79,16 +75,9 @@ test('differential: startsecs=0 and a child that exits at once: RUNNING (with it
   const body =
     '[program:quick]\ncommand=/bin/true\nstartsecs=0\nautorestart=false\n' +
     '[program:fails]\ncommand=/bin/false\nstartsecs=0\nautorestart=false\n';
-  const sides = [startSide('supervisord', body), startSide('tsv', body)];
-  try {
-    for (const re of [/exited: quick/, /exited: fails/]) await waitLog(sides, re);
-    await stopSides(sides);
-    const { ts } = compare(sides);
-    const quick = ts.filter((l) => l.includes('quick'));
-    assert.deepEqual(quick.slice(1), ['INFO success: quick entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)', 'INFO exited: quick (exit status 0; expected)']);
-  } finally {
-    cleanupSides(sides);
-  }
+  const { ts } = await runBoth(body, [/exited: quick/, /exited: fails/], compare);
+  const quick = ts.filter((l) => l.includes('quick'));
+  assert.deepEqual(quick.slice(1), ['INFO success: quick entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)', 'INFO exited: quick (exit status 0; expected)']);
 });
 
 test('differential: a [group:x] starts its programs in programs= order and names them so at shutdown', { skip: skipReason }, async () => {
@@ -97,25 +86,18 @@ test('differential: a [group:x] starts its programs in programs= order and names
     '[program:late]\ncommand=sleep 100\npriority=2000\nstartsecs=0\n' +
     '[program:early]\ncommand=sleep 100\npriority=3\nstartsecs=0\n' +
     '[program:multi]\ncommand=sleep 100\nprocess_name=m%(process_num)d\nnumprocs=3\nnumprocs_start=8\npriority=500\nstartsecs=0\n';
-  const sides = [startSide('supervisord', body), startSide('tsv', body)];
-  try {
-    await waitLog(sides, /(success: [^]*){5}/);
-    await stopSides(sides);
-    // not compare(): the order in which processes signalled together are reaped is the kernel's
-    const [py, ts] = sides.map((s) => normalizeLog(s.log(), s.dir.path));
-    const spawned = (l: string[]) => l.filter((x) => x.includes('spawned:'));
-    assert.deepEqual(spawned(ts), spawned(py), 'start order');
-    assert.deepEqual(
-      spawned(ts).map((x) => /'(.*)'/.exec(x)?.[1]),
-      ['late', 'early', 'm10', 'm8', 'm9'],
-      'programs= order; within a program, by name',
-    );
-    const waiting = (l: string[]) => l.find((x) => x.includes('waiting for'));
-    assert.equal(waiting(ts), waiting(py));
-    assert.equal(waiting(ts), 'INFO waiting for late, early, m10, m8, m9 to die');
-  } finally {
-    cleanupSides(sides);
-  }
+  // not compare(): the order in which processes signalled together are reaped is the kernel's
+  const [py, ts] = await runBoth(body, [/(success: [^]*){5}/], (sides) => sides.map((s) => normalizeLog(s.log(), s.dir.path)));
+  const spawned = (l: string[] | undefined) => (l ?? []).filter((x) => x.includes('spawned:'));
+  assert.deepEqual(spawned(ts), spawned(py), 'start order');
+  assert.deepEqual(
+    spawned(ts).map((x) => /'(.*)'/.exec(x)?.[1]),
+    ['late', 'early', 'm10', 'm8', 'm9'],
+    'programs= order; within a program, by name',
+  );
+  const waiting = (l: string[] | undefined) => (l ?? []).find((x) => x.includes('waiting for'));
+  assert.equal(waiting(ts), waiting(py));
+  assert.equal(waiting(ts), 'INFO waiting for late, early, m10, m8, m9 to die');
 });
 
 test('differential: HUP reload with a changed config', { skip: skipReason }, async () => {
@@ -140,15 +122,8 @@ test('differential: autorestart=true restarts after expected exits', { skip: ski
   // exits 0 twice after running past startsecs, then stays up: both daemons end in the same place
   const script = 'n=$(cat {DIR}/count 2>/dev/null || echo 0); echo $((n+1)) > {DIR}/count; [ $n -ge 2 ] && exec sleep 100; sleep 1.5; exit 0';
   const body = `[program:loop]\ncommand=/bin/sh -c '${script}'\nstartsecs=1\nautorestart=true\n`;
-  const sides = [startSide('supervisord', body), startSide('tsv', body)];
-  try {
-    await waitLog(sides, /(success: loop[^]*){3}/);
-    await stopSides(sides);
-    const { ts } = compare(sides);
-    assert.equal(ts.filter((l) => l.startsWith('INFO exited: loop (exit status 0; expected)')).length, 2);
-  } finally {
-    cleanupSides(sides);
-  }
+  const { ts } = await runBoth(body, [/(success: loop[^]*){3}/], compare);
+  assert.equal(ts.filter((l) => l.startsWith('INFO exited: loop (exit status 0; expected)')).length, 2);
 });
 
 test('differential: log rotation follows the file, truncated by copytruncate and appended to by another writer', { skip: skipReason }, async () => {
