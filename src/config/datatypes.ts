@@ -3,7 +3,7 @@
 // DatatypeError with Supervisor's wording; the loader adds file, line,
 // section and option.
 import { statSync } from 'node:fs';
-import { isIPv4, isIPv6 } from 'node:net';
+import type * as Net from 'node:net';
 import { homedir } from 'node:os';
 import { constants as osConstants } from 'node:os';
 import type { AutoRestart, LogfileTarget, LogLevelName } from './model';
@@ -273,8 +273,10 @@ export function netlocError(netloc: string): string | null {
   if (host.startsWith('v')) {
     return /^v[a-fA-F0-9]+\.[a-zA-Z0-9\-._~!$&'()*+,;=:]+$/.test(host) ? null : 'IPvFuture address is invalid';
   }
-  if (isIPv6(host)) return null;
-  if (isIPv4(host)) return 'An IPv4 address cannot be in brackets';
+  // loaded only here: a one-shot ctl command must not load node:net (test/ctl-output.test.ts)
+  const net = require('node:net') as typeof Net;
+  if (net.isIPv6(host)) return null;
+  if (net.isIPv4(host)) return 'An IPv4 address cannot be in brackets';
   return `${pyRepr(host)} does not appear to be an IPv4 or IPv6 address`;
 }
 
