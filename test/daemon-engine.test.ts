@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TempDir, writeConf, load, startEngine, waitState, withTimeout } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
+import { pyStrCompare } from '../src/daemon/group';
 import { EngineApi, pyTimedelta, splitNamespec } from '../src/daemon/api';
 import { SupervisorFault, Faults } from '../src/daemon/faults';
 import type { Config } from '../src/config/model';
@@ -152,6 +153,26 @@ test('API: start/stop with wait, faults with Supervisor codes and strings', asyn
   }
 });
 
+test('API: a start while the process is STOPPING fails at once (abnormal termination), not when the stop has ended', async () => {
+  const dir = new TempDir();
+  const body = `[program:stubborn]\ncommand=/bin/sh -c "trap '' TERM; exec sleep 60"\nstartsecs=0\nstopwaitsecs=5\n`;
+  const te = startEngine(load(writeConf(dir, body)));
+  const a = api(te.engine, dir.join('supervisord.conf'));
+  try {
+    await waitState(te.engine, 'stubborn', ProcessState.RUNNING);
+    assert.equal(await a.stopProcess('stubborn', false), true);
+    assert.equal(a.getProcessInfo('stubborn').statename, 'STOPPING');
+    const t0 = Date.now();
+    // Supervisor's onwait looks at the state before its first wait (the web page's Start and Restart depend on it)
+    assert.equal(await faultOf(a.startProcess('stubborn')), 'ABNORMAL_TERMINATION: stubborn');
+    assert.ok(Date.now() - t0 < 2000, `answered after ${Date.now() - t0} ms`);
+    assert.equal(a.getProcessInfo('stubborn').statename, 'STOPPING');
+  } finally {
+    await te.close();
+    dir.cleanup();
+  }
+});
+
 test('API: reloadConfig diff (added/changed/removed), stdin, log read/tail', async () => {
   const dir = new TempDir();
   // keep's output is announced as an event (stdout_events_enabled), which the test waits for
@@ -184,6 +205,10 @@ test('API: reloadConfig diff (added/changed/removed), stdin, log read/tail', asy
     await te.close();
     dir.cleanup();
   }
+});
+
+test('helpers: names sort as Python sorts str (by code point, not UTF-16 unit)', () => {
+  assert.deepEqual(['😀', '\uff21', 'b', 'a', 'a\u{10000}', 'a\uffff'].sort(pyStrCompare), ['a', 'a\uffff', 'a\u{10000}', 'b', '\uff21', '😀']);
 });
 
 test('helpers: namespec split and Python timedelta text', () => {

@@ -143,6 +143,21 @@ test('a socket path too long for sun_path: refused as supervisord refuses it, wi
   }
 });
 
+test('the shutdown report at loglevel=blather names each waiting process\'s state, as supervisord does', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, `[program:ig]\ncommand=/bin/sh -c "trap '' TERM; exec sleep 60"\nstartsecs=0\nstopwaitsecs=2\n`, 'loglevel=blather');
+  try {
+    assert.equal(daemonSync(['-c', cfg]).status, 0);
+    await until(() => /success: ig entered RUNNING/.test(dir.read('supervisord.log')), 'ig RUNNING');
+    await stopDaemon(dir.join('supervisord.pid'));
+    const log = dir.read('supervisord.log');
+    assert.match(log, /INFO waiting for ig to die\n.* BLAT ig state: STOPPING\n/);
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
 test('stale socket after kill -9 is unlinked and replaced; stale pidfile replaced', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, '[program:p]\ncommand=sleep 60\nstartsecs=0\nstopasgroup=true\n');

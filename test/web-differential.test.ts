@@ -178,7 +178,7 @@ test('web UI, differential: the flash message, the tail page, Host headers, path
     // "&amp;" as "&" (and a log line's "&lt;" as "<"); tsv shows the text as it is
     const [py, ts] = await texts('/?message=a%20%26amp%3B%20b', '.status_msg');
     assert.deepEqual([py, ts], ['a & b', 'a &amp; b']);
-    for (const q of ['processname=talker', 'processname=talker&limit=5', 'processname=talker&limit=abc', 'processname=talker&limit=-3', 'processname=talker&limit=2000', 'processname=nope', 'processname=g:*', 'processname=off', 'processname=nolog', '', 'processname=']) {
+    for (const q of ['processname=talker', 'processname=talker&limit=5', 'processname=talker&limit=abc', 'processname=talker&limit=-3', 'processname=talker&limit=2000', 'processname=talker&limit=%D9%A2%D9%A0%D9%A0%D9%A0', 'processname=nope', 'processname=g:*', 'processname=off', 'processname=nolog', '', 'processname=']) {
       const [py, ts] = await texts(`/tail.html?${q}`, 'pre');
       assert.equal(ts, py, `tail.html?${q}`);
     }
@@ -186,6 +186,13 @@ test('web UI, differential: the flash message, the tail page, Host headers, path
       const answers = [];
       for (const port of p.ports) answers.push(normalAnswer(await send(port, 'GET', '/index.html?processname=nope&action=start', { host }), port));
       assert.deepEqual(answers[1], answers[0], `Host: ${host}`);
+    }
+    // a raw '#' starts a fragment, which selects nothing: no action is taken
+    for (const path of ['/index.html?processname=off#x&action=start', '/index.html#x?processname=off&action=start']) {
+      const answers = [];
+      for (const port of p.ports) answers.push(normalAnswer(await send(port, 'GET', path), port));
+      assert.deepEqual(answers[1], answers[0], path);
+      assert.deepEqual(answers[1], { status: 200, location: null }, path);
     }
     const requests = ['HEAD /', 'HEAD /index.html', 'HEAD /stylesheets/supervisor.css', 'PUT /index.html', 'OPTIONS /', 'DELETE /ok.html', 'POST /nothing.html', 'GET /nothing.html', 'GET /ok.html', 'GET /index.html/x'];
     for (const r of requests) {

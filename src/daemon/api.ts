@@ -358,9 +358,10 @@ export class EngineApi {
   }
 
   private async waitStarted(name: string, proc: Subprocess): Promise<true> {
-    for (;;) {
-      await proc.nextChange();
-      // re-read: the state moved while we waited
+    // Looked at before the first wait, as Supervisor's onwait: a start while the
+    // process is STOPPING (its spawn only warns 'already running') fails at once
+    // rather than when the stop has ended, up to stopwaitsecs later.
+    for (;; await proc.nextChange()) {
       const state = proc.state as ProcessState;
       const fault = proc.spawnerr ? 'SPAWN_ERROR' : state !== ProcessState.STARTING && state !== ProcessState.RUNNING ? 'ABNORMAL_TERMINATION' : null;
       if (fault) {

@@ -6,10 +6,10 @@ import type { Config, GroupConfig, ProcessConfig } from '../config/model';
 import { MainLogger } from '../log/mainlog';
 import { autoChildLogName } from '../log/autolog';
 import { EventBus } from './events';
-import { ProcessGroup, sortByPriority } from './group';
+import { ProcessGroup, pyStrCompare, sortByPriority } from './group';
 import { FcgiSocket } from './fcgi-socket';
 import { Subprocess, type ProcessHost } from './process';
-import { SupervisorState, supervisorStateName } from './states';
+import { SupervisorState, processStateName, supervisorStateName } from './states';
 import { decodeWaitStatus } from './signals';
 import { requireNative } from './native';
 import { EventHub } from '../events/hub';
@@ -171,9 +171,9 @@ export class Supervisor {
   allProcesses(lexical = false): [ProcessGroup, Subprocess][] {
     const out: [ProcessGroup, Subprocess][] = [];
     if (lexical) {
-      for (const gname of [...this.groups.keys()].sort()) {
+      for (const gname of [...this.groups.keys()].sort(pyStrCompare)) {
         const g = this.groups.get(gname) as ProcessGroup;
-        for (const pname of [...g.processes.keys()].sort()) out.push([g, g.processes.get(pname) as Subprocess]);
+        for (const pname of [...g.processes.keys()].sort(pyStrCompare)) out.push([g, g.processes.get(pname) as Subprocess]);
       }
       return out;
     }
@@ -311,7 +311,7 @@ export class Supervisor {
       if (now > this.lastShutdownReport + 3) {
         this.logger.info(`waiting for ${unstopped.map((p) => p.name).join(', ')} to die`);
         this.lastShutdownReport = now;
-        for (const p of unstopped) this.logger.blather(`${p.name} state: ${p.state}`);
+        for (const p of unstopped) this.logger.blather(`${p.name} state: ${processStateName(p.state)}`);
       }
       if (!this.shutdownTimer) {
         // the 3-second report is the only timer a stopping daemon keeps

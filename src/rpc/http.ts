@@ -308,6 +308,9 @@ export class RpcHttpServer {
       } else this.error(res, 401, true);
       return;
     }
+    // medusa splits a fragment off the request target as a browser would (a
+    // raw `#` can reach a server from hand-made requests): it selects nothing
+    if (req.url?.includes('#')) req.url = req.url.slice(0, req.url.indexOf('#'));
     const path = requestPath(req.url ?? '/');
     if (path.startsWith('/RPC2')) this.rpc(req, res, st);
     else if (path.startsWith('/logtail')) {

@@ -2,6 +2,7 @@
 // stdout log, at least 1024 bytes of it, read through readProcessStdoutLog as
 // Supervisor's page does, with its messages for a missing name, a process
 // without a log file and any other fault.
+import { asciiDigits } from '../config/datatypes';
 import { Faults } from '../daemon/faults';
 import type { RpcDispatcher } from '../rpc/server';
 import { call } from './actions';
@@ -10,8 +11,8 @@ import { esc, page } from './html';
 
 export async function renderTail(rpc: RpcDispatcher, form: WebForm): Promise<string> {
   const name = form.get('processname');
-  // a limit that is not all digits means 1024, a smaller one too
-  const raw = form.get('limit') ?? '1024';
+  // a limit that is not all digits (of any script, as Python's int()) means 1024, a smaller one too
+  const raw = asciiDigits(form.get('limit') ?? '1024');
   // and a larger one is capped at the largest XML-RPC int: all of any log under 2 GiB
   const limit = /^[0-9]+$/.test(raw) ? Math.min(2 ** 31 - 1, Math.max(1024, Number(raw))) : 1024;
   let text: string;
