@@ -169,12 +169,13 @@ test('differential: a recording listener sees the same events from supervisord a
 });
 
 test('differential: a capture larger than stdout_capture_maxbytes, and output that strip_ansi leaves empty', { skip: oracleSkip, timeout: 90000 }, async () => {
-  // BoundIO keeps a whole write that overflows; a read of escape codes only is still a (empty) PROCESS_LOG event
+  // BoundIO keeps a whole write that overflows; a read of escape codes only is still a (empty) PROCESS_LOG event.
+  // The writes are 1.5 s apart so that each is read on its own by both daemons, also on a busy machine.
   const talk =
     "/bin/sh -c 'sleep 1; printf \"<!--XSUPERVISOR:BEGIN-->0123456789abcdefghijklmnopqrstuvwxyz0123456789<!--XSUPERVISOR:END-->\\n\"; sleep 0.5; " +
-    "printf \"<!--XSUPERVISOR:BEGIN-->aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"; sleep 0.3; printf BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB; sleep 0.3; printf \"<!--XSUPERVISOR:END-->\\n\"; exec sleep 100'";
+    "printf \"<!--XSUPERVISOR:BEGIN-->aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"; sleep 1.5; printf BBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBBB; sleep 1.5; printf \"<!--XSUPERVISOR:END-->\\n\"; exec sleep 100'";
   const colour =
-    "/bin/sh -c 'sleep 1; printf \"A\\033[31mred\\033[0m\\n\"; sleep 0.5; printf \"\\033[0m\"; sleep 0.5; printf \"B\\n\"; exec sleep 100'";
+    "/bin/sh -c 'sleep 1; printf \"A\\033[31mred\\033[0m\\n\"; sleep 1.5; printf \"\\033[0m\"; sleep 1.5; printf \"B\\n\"; exec sleep 100'";
   const body =
     '[eventlistener:rec]\ncommand={PY} {RECORDER}\nevents=PROCESS_COMMUNICATION,PROCESS_LOG\nbuffer_size=100\nenvironment=REC_OUT="{DIR}/rec.jsonl"\n' +
     `[program:talk]\ncommand=${talk}\nstdout_capture_maxbytes=40\n` +
