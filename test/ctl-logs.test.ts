@@ -259,7 +259,7 @@ test('logs goes on across a reload after the log rotated (and was cleared) while
   }
 });
 
-// tsv only: supervisord 4.2.5's stream stops at a truncation (docs/differences.md, 'tail -f and truncation')
+// tsv only: supervisord 4.2.5's stream stops at a truncation (docs/differences.md, 'tail -f, truncation and rotation')
 test("logs after a log was truncated in place (logrotate's copytruncate): the mark, the file from its start, and across a reload on from there", { timeout: 60000 }, async () => {
   const d = startDaemon('tsv', RELOADED);
   try {
