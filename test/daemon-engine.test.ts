@@ -155,7 +155,8 @@ test('API: start/stop with wait, faults with Supervisor codes and strings', asyn
 
 test('API: a start while the process is STOPPING fails at once (abnormal termination), not when the stop has ended', async () => {
   const dir = new TempDir();
-  const body = `[program:stubborn]\ncommand=/bin/sh -c "trap '' TERM; exec sleep 60"\nstartsecs=0\nstopwaitsecs=5\n`;
+  // startsecs=1: RUNNING only once the shell has surely set its trap
+  const body = `[program:stubborn]\ncommand=/bin/sh -c "trap '' TERM; exec sleep 60"\nstartsecs=1\nstopwaitsecs=5\n`;
   const te = startEngine(load(writeConf(dir, body)));
   const a = api(te.engine, dir.join('supervisord.conf'));
   try {
