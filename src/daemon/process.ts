@@ -13,7 +13,8 @@ import type { MainLogger } from '../log/mainlog';
 import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure, switchedUser } from './spawn';
-import { decodeWaitStatus, signame, signum } from './signals';
+import { decodeWaitStatus, signame } from './signals';
+import { signalNumber } from '../config/datatypes';
 import { requireNative, type ReadableWatch } from './native';
 import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spin';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
@@ -597,7 +598,7 @@ export class Subprocess {
   stop(): string | null {
     this.administrativeStop = true;
     this.laststopreport = -Infinity;
-    return this.kill(signum(this.config.stopsignal));
+    return this.kill(signalNumber(this.config.stopsignal));
   }
 
   /** "waiting for x to stop", at most every 2 s, while an RPC stop waits. */
@@ -763,7 +764,7 @@ export class Subprocess {
     } else if (state === ProcessState.STOPPING) {
       if (this.delay - now <= 0) {
         this.log.warn(`killing '${this.name}' (${this.pid}) with SIGKILL`);
-        this.kill(signum('KILL'));
+        this.kill(signalNumber('KILL'));
       }
     }
     this.arm();

@@ -1,15 +1,6 @@
 // Signal names and wait statuses as Supervisor prints them (options.signame,
 // options.decode_wait_status).
-import { signalName, signalNumber } from '../config/datatypes';
-
-/**
- * The number of a signal the config reader accepted (its name, or the number
- * as text where it has none). Node's os.constants.signals lacks what Python's
- * signal module has and Supervisor accepts: RTMIN/RTMAX, and 0 through SIG_DFL.
- */
-export function signum(name: string): number {
-  return signalNumber(name);
-}
+import { signalName } from '../config/datatypes';
 
 /** "SIGTERM", or "signal N" for numbers without a name. */
 export function signame(sig: number): string {

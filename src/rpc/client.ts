@@ -92,9 +92,9 @@ function hostAndPort(rest: string): { host: string; port: number } {
     if (portNumber > 65535) throw new ServerUrlError('Port out of range 0-65535');
   }
   if (host === '') throw new ServerUrlError("expected string or bytes-like object, got 'NoneType'", 'TypeError');
-  const ctl = /[\x00-\x20\x7f]/.exec(host);
-  if (ctl) {
-    throw new ServerUrlError(`URL can't contain control characters. ${pyRepr(host.toLowerCase())} (found at least ${pyRepr(ctl[0])})`, 'http.client.InvalidURL');
+  const control = /[\x00-\x20\x7f]/.exec(host);
+  if (control) {
+    throw new ServerUrlError(`URL can't contain control characters. ${pyRepr(host.toLowerCase())} (found at least ${pyRepr(control[0])})`, 'http.client.InvalidURL');
   }
   return { host: host.toLowerCase(), port: portNumber };
 }

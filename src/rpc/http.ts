@@ -150,6 +150,18 @@ function offsetQuery(url: string): number | null {
   return v !== null && /^\d{1,15}$/.test(v) ? Number(v) : null;
 }
 
+/** Runs `fn` once, when the answer is out or its connection is gone, whichever comes first. */
+function whenAnswered(res: http.ServerResponse, fn: () => void): void {
+  let pending = true;
+  const once = (): void => {
+    if (!pending) return;
+    pending = false;
+    fn();
+  };
+  res.once('finish', once);
+  res.once('close', once);
+}
+
 function httpDate(ms: number): string {
   return new Date(ms).toUTCString();
 }
@@ -276,17 +288,12 @@ export class RpcHttpServer {
     if (st) {
       this.disarm(st);
       st.busy++;
+      whenAnswered(res, () => {
+        st.busy = Math.max(0, st.busy - 1);
+        if (st.busy === 0) st.idleSince = performance.now();
+        if (st.busy === 0 && st.closeWhenIdle) st.socket.destroySoon();
+      });
     }
-    let finished = false;
-    const done = (): void => {
-      if (finished || !st) return;
-      finished = true;
-      st.busy = Math.max(0, st.busy - 1);
-      if (st.busy === 0) st.idleSince = performance.now();
-      if (st.busy === 0 && st.closeWhenIdle) st.socket.destroySoon();
-    };
-    res.once('finish', done);
-    res.once('close', done);
     try {
       this.route(req, res, st);
     } catch (e) {
@@ -332,14 +339,7 @@ export class RpcHttpServer {
     }
     this.streams++;
     // an answer that ends (404, 400, the stream's end) gives the connection back to maxConnections
-    let counted = true;
-    const done = (): void => {
-      if (!counted) return;
-      counted = false;
-      this.streams--;
-    };
-    res.once('finish', done);
-    res.once('close', done);
+    whenAnswered(res, () => this.streams--);
     return true;
   }
 

@@ -34,7 +34,6 @@ function parseArgs(arg: string): EventsArgs | string {
     else if (a === '--json') out.json = true;
     else if (a.startsWith('-')) {
       const n = countOption(w, i, 'recent');
-      if (n === null) return `bad argument ${a}`;
       if (typeof n === 'string') return n;
       out.recent = n.value;
       i = n.last;

@@ -44,7 +44,6 @@ function parseArgs(arg: string): LogsArgs | string {
     if (a === '--no-follow' || a === '--nostream') out.follow = false;
     else if (a.startsWith('-')) {
       const n = countOption(w, i, 'lines');
-      if (n === null) return `bad argument ${a}`;
       if (typeof n === 'string') return n;
       out.lines = n.value;
       i = n.last;

@@ -27,18 +27,18 @@ export function takeFlag(arg: string, flag: string): { present: boolean; rest: s
 }
 
 /**
- * A count option of tsv's own verbs at w[i]: `-n N`, `-nN`, `--LONG N` or
- * `--LONG=N`. The value and the index of the last word it used; a string
- * error for a bad value; null when w[i] is not this option.
+ * The option at w[i] of a tsv verb whose only valued option is a count:
+ * `-n N`, `-nN`, `--LONG N` or `--LONG=N`. The value and the index of the
+ * last word it used, or the error for any other option or a bad value.
  */
-export function countOption(w: readonly string[], i: number, long: string): { value: number; last: number } | string | null {
+export function countOption(w: readonly string[], i: number, long: string): { value: number; last: number } | string {
   const a = w[i] as string;
   let v: string | undefined;
   let last = i;
   if (a === '-n' || a === `--${long}`) v = w[(last = i + 1)];
   else if (/^-n\d+$/.test(a)) v = a.slice(2);
   else if (a.startsWith(`--${long}=`)) v = a.slice(long.length + 3);
-  else return null;
+  else return `bad argument ${a}`;
   if (v === undefined || !/^\d{1,6}$/.test(v)) return `bad argument ${a}${v === undefined ? '' : ' ' + v}`;
   return { value: Number(v), last };
 }
