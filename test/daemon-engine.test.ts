@@ -5,7 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { TempDir, writeConf, load, startEngine, waitState, withTimeout } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
-import { pyStrCompare } from '../src/daemon/group';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { pyStrCompare } from '../src/config/ini';
+import { globSorted } from '../src/config/glob';
 import { EngineApi, pyTimedelta, splitNamespec } from '../src/daemon/api';
 import { SupervisorFault, Faults } from '../src/daemon/faults';
 import type { Config } from '../src/config/model';
@@ -208,8 +210,19 @@ test('API: reloadConfig diff (added/changed/removed), stdin, log read/tail', asy
   }
 });
 
-test('helpers: names sort as Python sorts str (by code point, not UTF-16 unit)', () => {
+test('names sort as Python sorts str (by code point, not UTF-16 unit): groups of one priority, included files', () => {
   assert.deepEqual(['😀', '\uff21', 'b', 'a', 'a\u{10000}', 'a\uffff'].sort(pyStrCompare), ['a', 'a\uffff', 'a\u{10000}', 'b', '\uff21', '😀']);
+  const dir = new TempDir();
+  try {
+    // included files in sorted() order, and groups of equal priority by name: Ａ (U+FF21) before 😀 (U+1F600)
+    mkdirSync(dir.join('conf.d'));
+    for (const name of ['😀', '\uff21']) writeFileSync(dir.join('conf.d', `${name}.conf`), `[program:x${name}]\ncommand=sleep 60\n`);
+    const cfg = load(writeConf(dir, `[program:😀]\ncommand=sleep 60\n[program:\uff21]\ncommand=sleep 60\n[include]\nfiles=conf.d/*.conf\n`));
+    assert.deepEqual(cfg.groups.map((g) => g.name), ['x\uff21', 'x😀', '\uff21', '😀']);
+    assert.deepEqual(globSorted(dir.join('conf.d', '*.conf')).map((f) => f.slice(dir.join('conf.d').length + 1)), ['\uff21.conf', '😀.conf']);
+  } finally {
+    dir.cleanup();
+  }
 });
 
 test('helpers: namespec split and Python timedelta text', () => {

@@ -3,6 +3,7 @@
 // names only matched by patterns that start with a dot, a pattern without
 // wildcards matches itself if it exists (files and directories alike).
 import { lstatSync, readdirSync, statSync } from 'node:fs';
+import { pyStrCompare } from './ini';
 
 const MAGIC = /[*?[]/;
 
@@ -119,5 +120,5 @@ function iglob(pathname: string): string[] {
 
 /** glob.glob(pattern) sorted as Python sorts strings (by code point). */
 export function globSorted(pattern: string): string[] {
-  return iglob(pattern).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return iglob(pattern).sort(pyStrCompare);
 }

@@ -7,7 +7,7 @@
 import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { IniDocument, IniSyntaxError, type IniEntry } from './ini';
+import { IniDocument, IniSyntaxError, pyStrCompare, type IniEntry } from './ini';
 import { pyFormat, PyFormatError, pyRepr, type Expansions, type PyValue } from './pyformat';
 import { ConfigError } from './errors';
 import * as dt from './datatypes';
@@ -1064,7 +1064,7 @@ class Loader {
 function stableSortByPriorityThenName<T extends { priority: number; name: string }>(items: T[]): T[] {
   return items
     .map((item, i) => ({ item, i }))
-    .sort((a, b) => a.item.priority - b.item.priority || (a.item.name < b.item.name ? -1 : a.item.name > b.item.name ? 1 : a.i - b.i))
+    .sort((a, b) => a.item.priority - b.item.priority || pyStrCompare(a.item.name, b.item.name) || a.i - b.i)
     .map((x) => x.item);
 }
 

@@ -5,7 +5,7 @@
 // `Error: <msg>` + `For help, use <prog> -h` on stderr, exit 2.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { IniDocument, IniSyntaxError } from '../config/ini';
+import { IniDocument, IniSyntaxError, pyStrCompare } from '../config/ini';
 import { pyFormat, PyFormatError, pyRepr } from '../config/pyformat';
 import type { Expansions } from '../config/pyformat';
 import { DatatypeError, normalizePath, url as checkUrl } from '../config/datatypes';
@@ -278,7 +278,7 @@ function expand(s: string, expansions: Expansions, where: string): string {
   } catch (err) {
     if (!(err instanceof PyFormatError)) throw err;
     if (err.kind === 'KeyError') {
-      const available = [...expansions.keys()].sort().join(', ');
+      const available = [...expansions.keys()].sort(pyStrCompare).join(', ');
       throw new ExpansionError(
         `Format string ${pyRepr(s)} for ${pyRepr(where)} contains names (${pyRepr(err.key ?? '')}) which cannot be expanded. Available names: ${available}`,
       );

@@ -56,17 +56,3 @@ export function sortByPriority<T extends { config: { priority: number } }>(list:
     .sort((a, b) => a[0].config.priority - b[0].config.priority || a[1] - b[1])
     .map(([v]) => v);
 }
-
-const SURROGATE = /[\ud800-\udfff]/;
-
-/**
- * Python's ordering of str, by code point. JS's `<` compares UTF-16 code
- * units, which puts a character above U+FFFF before one in U+E000–U+FFFF.
- */
-export function pyStrCompare(a: string, b: string): number {
-  if (!SURROGATE.test(a) && !SURROGATE.test(b)) return a < b ? -1 : a > b ? 1 : 0;
-  const x = Array.from(a, (c) => c.codePointAt(0) as number);
-  const y = Array.from(b, (c) => c.codePointAt(0) as number);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return (x[i] as number) - (y[i] as number);
-  return x.length - y.length;
-}

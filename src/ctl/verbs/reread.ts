@@ -6,6 +6,7 @@ import type { XmlRpcValue } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';
 import type { Controller } from '../controller';
 import { array } from '../api';
+import { pyStrCompare } from '../../config/ini';
 
 export interface ConfigChanges {
   added: string[];
@@ -30,7 +31,7 @@ function formatChanges(ctl: Controller, c: ConfigChanges): void {
     ctl.output('No config updates to processes');
     return;
   }
-  for (const name of [...kinds.keys()].sort()) ctl.output(`${name}: ${kinds.get(name) as string}`);
+  for (const name of [...kinds.keys()].sort(pyStrCompare)) ctl.output(`${name}: ${kinds.get(name) as string}`);
 }
 
 export const reread: Verb = {
