@@ -204,6 +204,23 @@ function numbers(out: string, label: string): number[] {
     .map((l) => Number(/\| \w (\d+)$/.exec(l)?.[1]));
 }
 
+/** Reloads the daemon under a following view; returns once the program's new run (one more line 1) has passed line 50. */
+async function reloadAndNewRun(d: Daemon, f: Following, label: string): Promise<void> {
+  const ones = (): number => numbers(f.out(), label).filter((n) => n === 1).length;
+  const before = ones();
+  await d.rpc.call('supervisor.restart', []);
+  await until(() => f.err().includes('logs: the daemon is back\n'), 'the daemon back', 30000);
+  await until(() => ones() > before && (numbers(f.out(), label).at(-1) as number) > 50, 'lines of the new run');
+}
+
+/** A program's numbered lines as shown: its first run, then (from the last line 1) its second, each without a gap or a repeat. */
+function assertTwoRuns(shown: number[], label: string): void {
+  const restart = shown.lastIndexOf(1);
+  for (const run of [shown.slice(0, restart), shown.slice(restart)]) {
+    for (let i = 1; i < run.length; i++) assert.equal(run[i], (run[i - 1] as number) + 1, `${label}: ${run.slice(Math.max(0, i - 3), i + 3).join(',')}`);
+  }
+}
+
 for (const impl of ['tsv', 'supervisord'] as const) {
   test(`logs goes on across a reload: the same file from where it was, a new AUTO file from its start (${impl})`, { skip: impl === 'supervisord' ? oracleSkip : false, timeout: 60000 }, async () => {
     const d = startDaemon(impl, RELOADED);
@@ -211,9 +228,7 @@ for (const impl of ['tsv', 'supervisord'] as const) {
       await waitUp(d);
       const f = followLogs(d, '-n', '3');
       await until(() => numbers(f.out(), 'auto').length > 50, 'lines before the reload');
-      await d.rpc.call('supervisor.restart', []);
-      await until(() => f.err().includes('logs: the daemon is back\n'), 'the daemon back', 30000);
-      await until(() => numbers(f.out(), 'auto').filter((n) => n === 1).length === 1 && (numbers(f.out(), 'auto').at(-1) as number) > 50, 'lines of the new run');
+      await reloadAndNewRun(d, f, 'auto');
       assert.equal(await stopFollowing(f), 0, f.err());
       assert.equal(f.err(), 'logs: the daemon closed the log streams (it stopped or is reloading); waiting for it (Ctrl-C to exit)\nlogs: the daemon is back\n');
       // the explicit log is one file: what was shown is a stretch of it, no line left out or repeated
@@ -224,12 +239,7 @@ for (const impl of ['tsv', 'supervisord'] as const) {
       assert.deepEqual(shown, file.slice(at, at + shown.length), 'the explicit log as shown is the file');
       assert.ok(shown.includes('e 1'), 'a line of the second run');
       // the AUTO log has a new file after the reload: its lines from the first, one run after the other
-      const auto = numbers(f.out(), 'auto');
-      // the second run's first line (the first run's may be in the history too)
-      const restart = auto.lastIndexOf(1);
-      for (const run of [auto.slice(0, restart), auto.slice(restart)]) {
-        for (let i = 1; i < run.length; i++) assert.equal(run[i], (run[i - 1] as number) + 1, `auto: ${run.slice(Math.max(0, i - 3), i + 3).join(',')}`);
-      }
+      assertTwoRuns(numbers(f.out(), 'auto'), 'auto');
     } finally {
       d.cleanup();
     }
@@ -246,15 +256,9 @@ test('logs goes on across a reload after the log rotated (and was cleared) while
     await d.rpc.call('supervisor.clearProcessLogs', ['explicit']);
     const cleared = numbers(f.out(), 'explicit').length;
     await until(() => numbers(f.out(), 'explicit').length > cleared + 50, 'lines after the clear');
-    await d.rpc.call('supervisor.restart', []);
-    await until(() => f.err().includes('logs: the daemon is back\n'), 'the daemon back', 30000);
-    await until(() => numbers(f.out(), 'explicit').includes(1) && (numbers(f.out(), 'explicit').at(-1) as number) > 50, 'lines of the new run');
+    await reloadAndNewRun(d, f, 'explicit');
     assert.equal(await stopFollowing(f), 0, f.err());
-    const shown = numbers(f.out(), 'explicit');
-    const restart = shown.lastIndexOf(1);
-    for (const run of [shown.slice(0, restart), shown.slice(restart)]) {
-      for (let i = 1; i < run.length; i++) assert.equal(run[i], (run[i - 1] as number) + 1, `explicit: ${run.slice(Math.max(0, i - 3), i + 3).join(',')}`);
-    }
+    assertTwoRuns(numbers(f.out(), 'explicit'), 'explicit');
   } finally {
     d.cleanup();
   }
@@ -271,9 +275,7 @@ test("logs after a log was truncated in place (logrotate's copytruncate): the ma
     truncateSync(d.dir.join('explicit.log'), 0);
     await until(() => f.out().includes('| ==> File truncated <==\n'), 'the truncation mark');
     await until(() => afterMark().split('\n').length > 30, 'lines after the truncation');
-    await d.rpc.call('supervisor.restart', []);
-    await until(() => f.err().includes('logs: the daemon is back\n'), 'the daemon back', 30000);
-    await until(() => afterMark().includes('| e 20\n', afterMark().indexOf('| e 1\n')) && afterMark().includes('| e 1\n'), 'lines of the new run');
+    await reloadAndNewRun(d, f, 'explicit');
     assert.equal(await stopFollowing(f), 0, f.err());
     // after the mark, what was shown is the file from its first line: nothing skipped or shown twice across the reload
     // (the offset the view goes on from counts from the mark, not from the first byte it showed)
