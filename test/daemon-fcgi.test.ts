@@ -54,13 +54,20 @@ function ask(target: { path: string } | { port: number }): Promise<string> {
   });
 }
 
-/** connect until every process named has answered (Linux hands connections to waiting acceptors in turn) */
+/**
+ * connect until every process named has answered (Linux hands connections to
+ * waiting acceptors in turn), for up to 10 s: with startsecs=0 a child is
+ * RUNNING before its Python has reached accept(), and until it has, the
+ * others take every connection
+ */
 async function answeredBy(target: { path: string } | { port: number }, names: string[]): Promise<Set<string>> {
   const seen = new Set<string>();
-  for (let i = 0; i < 40 && !names.every((n) => seen.has(n)); i++) {
+  const deadline = Date.now() + 10_000;
+  while (!names.every((n) => seen.has(n)) && Date.now() < deadline) {
     const a = await ask(target);
     assert.match(a, /^f_\d \d+$/, `answer from a child (got ${a})`);
     seen.add(a.split(' ')[0]);
+    await new Promise((r) => setTimeout(r, 20));
   }
   return seen;
 }
