@@ -339,6 +339,22 @@ test('config changes: reloadConfig, add and remove groups, CANT_REREAD, ALREADY_
   await same('supervisor.stopProcessGroup', 'slow');
   await same('supervisor.removeProcessGroup', 'slow');
   await same('supervisor.addProcessGroup', 'slow');
+  // Supervisor writes AUTO names into the config object: removed, the group
+  // still shows its files, and added again (no reread between) it reuses them
+  const slowLogs = async (): Promise<XmlRpcValue[]> =>
+    Promise.all(
+      both.map(async (d) => {
+        const info = (await d.rpc.call('supervisor.getAllConfigInfo', [])) as { name: string; stdout_logfile: XmlRpcValue }[];
+        return info.find((c) => c.name === 'slow')?.stdout_logfile ?? null;
+      }),
+    );
+  const before = await slowLogs();
+  assert.ok(before.every((f) => typeof f === 'string' && f.includes('slow-stdout---')), JSON.stringify(before));
+  await same('supervisor.removeProcessGroup', 'slow');
+  await same('supervisor.getAllConfigInfo');
+  assert.deepEqual(await slowLogs(), before, 'removed: the same paths');
+  await same('supervisor.addProcessGroup', 'slow');
+  assert.deepEqual(await slowLogs(), before, 'added again: the same files');
   await same('supervisor.reloadConfig');
   await same('supervisor.getAllConfigInfo');
   for (const d of both) writeFileSync(d.conf, readFileSync(d.conf, 'utf8') + '\n[program:bad]\n');

@@ -221,14 +221,13 @@ export class EngineApi {
     for (const g of this.engine.processGroupConfigs) {
       const active = this.engine.groups.get(g.name);
       const inuse = active !== undefined;
-      // Supervisor writes AUTO log names into the config objects of the groups
-      // it adds: the configs the running groups came from show real paths,
-      // freshly re-read ones show "auto".
-      const live = active !== undefined && active.config === g ? active : undefined;
       for (const p of g.processes) {
-        const proc = live?.processes.get(p.name);
+        // Supervisor writes AUTO log names into the config objects of the groups
+        // it adds: a config added once (even if removed since) shows real paths,
+        // a freshly re-read one "auto".
+        const added = this.engine.addedLogPaths(p);
         const lf = (v: string | null, resolved: string | null | undefined): string =>
-          v === 'AUTO' ? (proc ? (resolved ?? 'none') : 'auto') : v === null ? 'none' : v;
+          v === 'AUTO' ? (added ? (resolved ?? 'none') : 'auto') : v === null ? 'none' : v;
         // key order as Supervisor 4.2.5 builds the struct
         out.push({
           autostart: p.autostart,
@@ -247,7 +246,7 @@ export class EngineApi {
           startsecs: p.startsecs,
           stdout_capture_maxbytes: p.stdout_capture_maxbytes,
           stdout_events_enabled: p.stdout_events_enabled,
-          stdout_logfile: lf(p.stdout_logfile, proc?.stdoutLogfile),
+          stdout_logfile: lf(p.stdout_logfile, added?.stdout),
           stdout_logfile_backups: p.stdout_logfile_backups,
           stdout_logfile_maxbytes: p.stdout_logfile_maxbytes,
           stdout_syslog: p.stdout_syslog,
@@ -255,7 +254,7 @@ export class EngineApi {
           stopwaitsecs: p.stopwaitsecs,
           stderr_capture_maxbytes: p.stderr_capture_maxbytes,
           stderr_events_enabled: p.stderr_events_enabled,
-          stderr_logfile: lf(p.stderr_logfile, proc?.stderrLogfile),
+          stderr_logfile: lf(p.stderr_logfile, added?.stderr),
           stderr_logfile_backups: p.stderr_logfile_backups,
           stderr_logfile_maxbytes: p.stderr_logfile_maxbytes,
           stderr_syslog: p.stderr_syslog,

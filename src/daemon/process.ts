@@ -69,6 +69,12 @@ interface Pipes {
   watches: ReadableWatch[];
 }
 
+/** Where a process's two channels are logged (null: not logged), AUTO resolved. */
+export interface LogPaths {
+  stdout: string | null;
+  stderr: string | null;
+}
+
 export class Subprocess {
   state: ProcessState = ProcessState.STOPPED;
   pid = 0;
@@ -117,7 +123,7 @@ export class Subprocess {
     readonly config: ProcessConfig,
     readonly group: string,
     private readonly host: ProcessHost,
-    logfiles: { stdout: string | null; stderr: string | null },
+    logfiles: LogPaths,
   ) {
     this.stdoutLogfile = logfiles.stdout;
     this.stderrLogfile = config.redirect_stderr ? null : logfiles.stderr;

@@ -9,7 +9,7 @@ import { EventBus } from './events';
 import { ProcessGroup, sortByPriority } from './group';
 import { pyStrCompare } from '../config/ini';
 import { FcgiSocket } from './fcgi-socket';
-import { Subprocess, type ProcessHost } from './process';
+import { Subprocess, type LogPaths, type ProcessHost } from './process';
 import { SupervisorState, processStateName, supervisorStateName } from './states';
 import { decodeWaitStatus } from './signals';
 import { requireNative } from './native';
@@ -42,6 +42,7 @@ export class Supervisor {
   readonly groups = new Map<string, ProcessGroup>();
   private moodValue: SupervisorState = SupervisorState.RUNNING;
   private readonly pids = new Map<number, Subprocess>();
+  private readonly autoLogPaths = new WeakMap<ProcessConfig, LogPaths>();
   private transitionQueued = false;
   /** false until run(): groups added before the main loop do not start yet */
   private running = false;
@@ -132,17 +133,10 @@ export class Supervisor {
     const socket = config.socket ? new FcgiSocket(config.socket, this.logger) : null;
     socket?.probe();
     const group = new ProcessGroup(config, socket);
-    const sd = this.config.supervisord;
     // in the config's order (a [group:x]: its programs= order), which is the order
     // of Supervisor's processes dict: autostart and shutdown reports go by it
     for (const pc of config.processes) {
-      const auto = (channel: 'stdout' | 'stderr', target: string | null): string | null =>
-        target === 'AUTO' ? autoChildLogName(sd.childlogdir, pc.name, sd.identifier, channel) : target;
-      const logs = {
-        stdout: auto('stdout', pc.stdout_logfile),
-        stderr: pc.redirect_stderr ? null : auto('stderr', pc.stderr_logfile),
-      };
-      const proc = new Subprocess(pc, config.name, this.host, logs);
+      const proc = new Subprocess(pc, config.name, this.host, this.logPaths(pc));
       proc.fcgiSocket = socket;
       group.processes.set(pc.name, proc);
     }
@@ -150,6 +144,29 @@ export class Supervisor {
     this.events.emit('groupAdded', { group: config.name });
     this.requestTransition();
     return true;
+  }
+
+  /**
+   * A process config's log paths, AUTO made into a fresh file the first time
+   * the config is added. Supervisor writes those names into the config object
+   * itself (create_autochildlogs), so a group removed and added again without
+   * a reread goes on writing the same files, and getAllConfigInfo shows them.
+   */
+  logPaths(pc: ProcessConfig): LogPaths {
+    let paths = this.autoLogPaths.get(pc);
+    if (!paths) {
+      const sd = this.config.supervisord;
+      const auto = (channel: 'stdout' | 'stderr', target: string | null): string | null =>
+        target === 'AUTO' ? autoChildLogName(sd.childlogdir, pc.name, sd.identifier, channel) : target;
+      paths = { stdout: auto('stdout', pc.stdout_logfile), stderr: pc.redirect_stderr ? null : auto('stderr', pc.stderr_logfile) };
+      this.autoLogPaths.set(pc, paths);
+    }
+    return paths;
+  }
+
+  /** The paths logPaths gave a config, if it was ever added. */
+  addedLogPaths(pc: ProcessConfig): LogPaths | undefined {
+    return this.autoLogPaths.get(pc);
   }
 
   /** False when a process of the group is not stopped (STILL_RUNNING). */
