@@ -357,6 +357,13 @@ test('config changes: reloadConfig, add and remove groups, CANT_REREAD, ALREADY_
   assert.deepEqual(await slowLogs(), before, 'added again: the same files');
   await same('supervisor.reloadConfig');
   await same('supervisor.getAllConfigInfo');
+  // [supervisord] user= is looked up at start-up only (realize), so a user that
+  // does not exist does not stop a reread
+  const kept = both.map((d) => readFileSync(d.conf, 'utf8'));
+  for (const [i, d] of both.entries()) writeFileSync(d.conf, kept[i].replace('[supervisord]\n', '[supervisord]\nuser=no_such_user_tsv\n'));
+  assert.notEqual(readFileSync(tsv.conf, 'utf8'), kept[1]);
+  await same('supervisor.reloadConfig');
+  for (const [i, d] of both.entries()) writeFileSync(d.conf, kept[i]);
   for (const d of both) writeFileSync(d.conf, readFileSync(d.conf, 'utf8') + '\n[program:bad]\n');
   // tsv's config errors are its own (file:line, section, option, hint): compare the code, not the text
   const [a, b] = await call('supervisor.reloadConfig');

@@ -36,6 +36,12 @@ export interface LoadOptions {
   env?: NodeJS.ProcessEnv;
   /** Relative logfile/pidfile paths are made absolute against this; default process.cwd(). */
   cwd?: string;
+  /**
+   * A running daemon re-reads its file (reloadConfig): Supervisor's
+   * process_config without realize(), so `[supervisord] user=` is not looked
+   * up (a user that does not exist fails the next start, not reread/update).
+   */
+  rereading?: boolean;
 }
 
 export interface LoadResult {
@@ -118,6 +124,7 @@ class Loader {
     readonly file: string,
     readonly env: NodeJS.ProcessEnv,
     readonly cwd: string,
+    readonly rereading = false,
   ) {
     this.here = dirname(file);
     this.home = env.HOME;
@@ -378,7 +385,7 @@ class Loader {
     // ServerOptions.realize: the user must exist, and the log and pid paths
     // are made absolute against the current directory (not the config's).
     let uid: number | null = null;
-    if (user !== null) uid = this.conv(S, 'user', userGot, dt.nameToUid);
+    if (user !== null && !this.rereading) uid = this.conv(S, 'user', userGot, dt.nameToUid);
     if (logfile !== 'syslog') logfile = dt.normalizePath(logfile, this.cwd, this.home);
     pidfile = dt.normalizePath(pidfile, this.cwd, this.home);
 
@@ -1103,7 +1110,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
       hint: 'pass the right path with -c, or run `tsv config sample > supervisord.conf` to start one',
     });
   }
-  const loader = new Loader(file, env, cwd);
+  const loader = new Loader(file, env, cwd, opts.rereading);
   return { config: loader.load() };
 }
 

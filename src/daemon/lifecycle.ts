@@ -109,7 +109,7 @@ function usage(progname: string, msg: string): Exit {
   return new Exit(2, `Error: ${msg}\nFor help, use ${progname} -h\n`);
 }
 
-function readConfig(st: RunState): Config {
+function readConfig(st: RunState, rereading = false): Config {
   let file = st.flags.configfile;
   if (!file) {
     // the daemonizing parent has printed this already
@@ -130,7 +130,7 @@ function readConfig(st: RunState): Config {
   }
   let config: Config;
   try {
-    config = loadConfig({ file }).config;
+    config = loadConfig({ file, rereading }).config;
   } catch (e) {
     if (e instanceof ConfigError) throw new Exit(2, `${e.render()}For help, use ${st.progname} -h\n`);
     throw e;
@@ -278,7 +278,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     },
     rereadConfig: () => {
       try {
-        return readConfig(st);
+        return readConfig(st, true);
       } catch (e) {
         // CANT_REREAD carries the reason only
         if (e instanceof Exit) throw new Error(e.reason);
