@@ -307,7 +307,7 @@ test('capture mode: payload between tokens becomes a communication event, the re
     const ch = new ChannelLog(
       {
         processName: 'p', channel: 'stdout', logfile: dir.join('c.log'), maxbytes: 0, backups: 0, syslog: false,
-        captureMaxbytes: 1000, stripAnsi: false, ident: 'tsv',
+        captureMaxbytes: 1000, stripAnsi: () => false, ident: 'tsv',
       },
       main,
       { output: (d) => out.push(d.toString()), communication: (d) => comms.push(d.toString()) },

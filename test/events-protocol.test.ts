@@ -306,7 +306,7 @@ function makePool(bufferSize: number, procs: Fake[]): { pool: EventListenerPool;
     name: 'pool',
     bufferSize,
     events: ['PROCESS_STATE', 'REMOTE_COMMUNICATION'],
-    identifier: 'supervisor',
+    identifier: () => 'supervisor',
     logger,
     nextSerial: () => ++serial,
     processes: () => procs,

@@ -345,7 +345,7 @@ test('config changes: reloadConfig, add and remove groups, CANT_REREAD, ALREADY_
     Promise.all(
       both.map(async (d) => {
         const info = (await d.rpc.call('supervisor.getAllConfigInfo', [])) as { name: string; stdout_logfile: XmlRpcValue }[];
-        return info.find((c) => c.name === 'slow')?.stdout_logfile ?? null;
+        return info.find((c) => c.name === 'slow')?.stdout_logfile ?? 'no slow';
       }),
     );
   const before = await slowLogs();

@@ -133,7 +133,7 @@ export class EngineApi {
 
   getIdentification(): string {
     this.update();
-    return this.engine.config.supervisord.identifier;
+    return this.engine.settings.identifier;
   }
 
   getState(): { statecode: number; statename: string } {
@@ -195,6 +195,8 @@ export class EngineApi {
       throw new SupervisorFault('CANT_REREAD', (e as Error).message);
     }
     this.engine.processGroupConfigs = next.groups;
+    const sd = next.supervisord;
+    Object.assign(this.engine.settings, { identifier: sd.identifier, strip_ansi: sd.strip_ansi, childlogdir: sd.childlogdir });
     const { added, changed, removed } = this.engine.diffToActive(next.groups);
     return [[added.map((g) => g.name), changed.map((g) => g.name), removed.map((g) => g.name)]];
   }

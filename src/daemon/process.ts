@@ -28,9 +28,9 @@ export interface ProcessHost {
   readonly events: EventBus;
   mood(): SupervisorState;
   readonly minfds: number;
-  readonly stripAnsi: boolean;
+  /** [supervisord] strip_ansi now (a reread changes it for running processes too) */
+  stripAnsi(): boolean;
   readonly serverurl: string | null;
-  readonly identifier: string;
   /** program name used as syslog ident */
   readonly progname: string;
   registerPid(pid: number, proc: Subprocess): void;

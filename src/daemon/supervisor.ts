@@ -30,8 +30,23 @@ export interface EngineInit {
   mayRestart?: () => boolean;
 }
 
+/**
+ * The [supervisord] settings running code reads at the time it needs them,
+ * which Supervisor's reloadConfig (reread, update) therefore puts into effect
+ * at once: process_config copies the file's values (command-line flags still
+ * win) onto the options object that getIdentification, every event envelope,
+ * every output write (strip_ansi) and each new AUTO log name read. The
+ * others ([supervisord] logfile, pidfile, user, ...) wait for a restart.
+ */
+export interface RereadSettings {
+  identifier: string;
+  strip_ansi: boolean;
+  childlogdir: string;
+}
+
 export class Supervisor {
   readonly events = new EventBus();
+  readonly settings: RereadSettings;
   /** Supervisor's events for listener pools and `tsv events` (src/events) */
   readonly eventHub: EventHub;
   readonly logger: MainLogger;
@@ -73,6 +88,8 @@ export class Supervisor {
       this.logger.critical(`uncaught exception in a ${String(type)} event listener: ${text}`);
     };
     const sd = init.config.supervisord;
+    this.settings = { identifier: sd.identifier, strip_ansi: sd.strip_ansi, childlogdir: sd.childlogdir };
+    const settings = this.settings;
     const minfds = init.minfds ?? sd.minfds;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const engine = this;
@@ -81,9 +98,8 @@ export class Supervisor {
       events: this.events,
       mood: () => this.moodValue,
       minfds,
-      stripAnsi: sd.strip_ansi,
+      stripAnsi: () => settings.strip_ansi,
       serverurl: init.config.serverurl,
-      identifier: sd.identifier,
       progname: this.progname,
       registerPid: (pid, proc) => engine.pids.set(pid, proc),
       requestTransition: () => engine.requestTransition(),
@@ -155,9 +171,9 @@ export class Supervisor {
   logPaths(pc: ProcessConfig): LogPaths {
     let paths = this.autoLogPaths.get(pc);
     if (!paths) {
-      const sd = this.config.supervisord;
+      const { childlogdir, identifier } = this.settings;
       const auto = (channel: 'stdout' | 'stderr', target: string | null): string | null =>
-        target === 'AUTO' ? autoChildLogName(sd.childlogdir, pc.name, sd.identifier, channel) : target;
+        target === 'AUTO' ? autoChildLogName(childlogdir, pc.name, identifier, channel) : target;
       paths = { stdout: auto('stdout', pc.stdout_logfile), stderr: pc.redirect_stderr ? null : auto('stderr', pc.stderr_logfile) };
       this.autoLogPaths.set(pc, paths);
     }

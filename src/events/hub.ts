@@ -97,7 +97,7 @@ export class EventHub {
       name,
       bufferSize: group.config.buffer_size ?? 10,
       events: (group.config.events ?? []) as EventTypeName[],
-      identifier: engine.config.supervisord.identifier,
+      identifier: () => engine.settings.identifier,
       logger: engine.logger,
       nextSerial,
       processes: () => (engine.groups.get(name)?.processes.values() ?? []) as Iterable<ListenerProcess>,

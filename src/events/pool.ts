@@ -33,7 +33,8 @@ export interface PoolInit {
   bufferSize: number;
   /** the section's `events`, each one a subscription (overlaps deliver twice, as in Supervisor) */
   events: readonly EventTypeName[];
-  identifier: string;
+  /** the server: field, read for each envelope (a reread may change it) */
+  identifier(): string;
   logger: MainLogger;
   /** GlobalSerial, shared by every pool of the daemon */
   nextSerial(): number;
@@ -168,7 +169,7 @@ export class EventListenerPool {
 
   private envelope(event: SupervisorEvent): Buffer {
     return envelopeBytes({
-      identifier: this.init.identifier,
+      identifier: this.init.identifier(),
       serial: event.serial ?? 0,
       pool: this.name,
       poolSerial: event.poolSerials?.get(this.name) ?? 0,

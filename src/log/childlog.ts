@@ -21,7 +21,8 @@ export interface ChannelSettings {
   backups: number;
   syslog: boolean;
   captureMaxbytes: number;
-  stripAnsi: boolean;
+  /** asked at every write, as Supervisor reads options.strip_ansi */
+  stripAnsi(): boolean;
   ident: string;
 }
 
@@ -151,7 +152,7 @@ export class ChannelLog {
   private log(raw: Buffer): void {
     if (!raw.length) return;
     // what strip_ansi leaves may be nothing: Supervisor still logs the (empty) entry and sends the event
-    const data = this.s.stripAnsi ? stripEscapes(raw) : raw;
+    const data = this.s.stripAnsi() ? stripEscapes(raw) : raw;
     if (this.capturemode && this.capture) {
       // BoundIO.write: a write that overflows drops as many of the oldest bytes
       // as it has, then is kept whole (even past capture_maxbytes)
@@ -186,7 +187,7 @@ export class ChannelLog {
    * of the decision (Subprocess.zeroCopy).
    */
   get fileOnly(): boolean {
-    return this.capture === null && !this.s.stripAnsi && !this.syslogOn && this.main.level > Level.DEBG && !!this.file && this.file.spliceable;
+    return this.capture === null && !this.s.stripAnsi() && !this.syslogOn && this.main.level > Level.DEBG && !!this.file && this.file.spliceable;
   }
 
   /** LogFile.spliceFrom: the bytes go from the pipe to the file without passing through here. */
