@@ -158,6 +158,32 @@ test('stopsignal, then SIGKILL after stopwaitsecs for a process that ignores it'
   });
 });
 
+test('startsecs and stopwaitsecs past 2^31-1 ms: one timer each, no TimeoutOverflowWarning spin', { timeout: 30000 }, async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.name);
+  process.on('warning', onWarning);
+  try {
+    const body =
+      '[program:slowstart]\ncommand=sleep 60\nstartsecs=3000000\n\n' +
+      `[program:stubborn]\ncommand=/bin/sh -c "trap '' TERM; while :; do sleep 0.05; done"\nstartsecs=0\nstopwaitsecs=2200000\n`;
+    await withEngine(body, async ({ engine, trace }) => {
+      await waitState(engine, 'stubborn', ProcessState.RUNNING);
+      await sleep(100);
+      engine.groups.get('stubborn')!.processes.get('stubborn')!.stop();
+      await sleep(500);
+      assert.equal(engine.groups.get('slowstart')!.processes.get('slowstart')!.state, ProcessState.STARTING);
+      const stubborn = engine.groups.get('stubborn')!.processes.get('stubborn')!;
+      assert.equal(stubborn.state, ProcessState.STOPPING);
+      assert.deepEqual(warnings, [], 'no timer overflow');
+      assert.deepEqual(trace().filter((t) => t.startsWith('slowstart')), ['slowstart STOPPED->STARTING']);
+      process.kill(stubborn.pid, 'SIGKILL');
+      await waitState(engine, 'stubborn', ProcessState.STOPPED);
+    });
+  } finally {
+    process.off('warning', onWarning);
+  }
+});
+
 test('stopasgroup signals the whole process group; without it a grandchild survives', async () => {
   const dir0 = new TempDir();
   const body =

@@ -825,8 +825,10 @@ export class Subprocess {
     }
     if (this.timer && this.timerAt === due) return;
     this.clearTimer();
-    // Supervisor compares with '>': fire just after the deadline
-    const ms = Math.max(0, Math.ceil((due - monoNow()) * 1000) + 1);
+    // Supervisor compares with '>': fire just after the deadline. Node makes
+    // a delay past 2^31-1 ms (startsecs or stopwaitsecs of ~25 days) 1 ms, with
+    // a warning each time: wait the longest it takes and look again then.
+    const ms = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil((due - monoNow()) * 1000) + 1));
     this.timerAt = due;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -873,6 +875,8 @@ export class Subprocess {
 const BATCH_BELOW = 64 * 1024;
 /** a timer-paced pump that moved this much would let the pipe (1 MiB) fill before the next tick */
 const STREAM_BELOW = 512 * 1024;
+/** the longest delay setTimeout takes as it is */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** at most this many listener replies read back to back before the event loop has its turn */
 const LISTENER_READS_PER_WAKE = 64;
 /** what one wake-up of a watched pipe moves at most, so a writer faster than the disk cannot starve the loop */
