@@ -222,6 +222,24 @@ test('socket file deleted under a running daemon is re-created', async () => {
   }
 });
 
+test('USR1 opens no debugger: logged at blather, the daemon carries on', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '[program:a]\ncommand=sleep 60\nstartsecs=0\n', 'loglevel=blather');
+  const fg = daemonForeground(['-c', cfg]);
+  try {
+    await until(() => /success: a entered RUNNING/.test(fg.output()), 'a RUNNING');
+    fg.kill('SIGUSR1');
+    await until(() => /BLAT received SIGUSR1 indicating nothing/.test(fg.output()), 'USR1 handled');
+    await sleep(300);
+    assert.doesNotMatch(fg.output(), /Debugger listening|inspector/i);
+    fg.kill('SIGTERM');
+    assert.equal(await fg.exited, 0);
+  } finally {
+    await fg.terminate();
+    dir.cleanup();
+  }
+});
+
 test('-n: foreground, log copied to stdout, INT stops in order and exits 0', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, '[program:a]\ncommand=sleep 60\nstartsecs=0\npriority=1\n[program:b]\ncommand=sleep 60\nstartsecs=0\npriority=2\n');

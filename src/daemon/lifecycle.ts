@@ -354,6 +354,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
         void servers?.ensureSockets();
       },
     ]);
+    // Supervisor installs no handler for it (the default action ends supervisord)
+    signals.push(['SIGUSR1', () => logger.blather('received SIGUSR1 indicating nothing')]);
     signalRouter.attach(signals);
 
     if (!sd.nodaemon && st.first) {
@@ -429,11 +431,13 @@ class SignalRouter {
   private readonly installed = new Map<NodeJS.Signals, () => void>();
 
   install(): void {
-    for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR2'] as NodeJS.Signals[]) {
+    // SIGUSR1 too: with no listener for it, Node opens its inspector on
+    // 127.0.0.1:9229, where any local user could run code in the daemon
+    for (const sig of ['SIGTERM', 'SIGINT', 'SIGQUIT', 'SIGHUP', 'SIGUSR2', 'SIGUSR1'] as NodeJS.Signals[]) {
       const fn = (): void => {
         const h = this.handlers.get(sig);
         if (h) h();
-        else if (sig !== 'SIGHUP' && sig !== 'SIGUSR2') this.pendingExit = sig;
+        else if (sig === 'SIGTERM' || sig === 'SIGINT' || sig === 'SIGQUIT') this.pendingExit = sig;
       };
       this.installed.set(sig, fn);
       process.on(sig, fn);
