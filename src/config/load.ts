@@ -49,7 +49,7 @@ export interface LoadResult {
 }
 
 const DEFAULT_RESULT_HANDLER = 'supervisor.dispatchers:default_handler';
-const MAIN_RPC_FACTORY = 'supervisor.rpcinterface:make_main_rpcinterface';
+export const MAIN_RPC_FACTORY = 'supervisor.rpcinterface:make_main_rpcinterface';
 export const MAX_NUMPROCS = 100000;
 
 /** Modules of Supervisor's package, and the callables of it a config can name. */

@@ -4,6 +4,8 @@
 // connections the daemon accepts on its sockets.
 import type { Socket } from 'node:net';
 import type { EngineApi } from '../daemon/api';
+import type { Config } from '../config/model';
+import { MAIN_RPC_FACTORY } from '../config/load';
 import type { BoundServer, ConnectionHandler } from '../daemon/socket';
 import type { MainLogger } from '../log/mainlog';
 import { RpcHttpServer, type HttpLimits } from './http';
@@ -12,6 +14,8 @@ import { RpcDispatcher } from './server';
 /** What serveRpc needs from the daemon (a subset of lifecycle's DaemonContext). */
 export interface RpcServeContext {
   api: EngineApi;
+  /** the names of the [rpcinterface:x] sections: the main API is served under those with Supervisor's factory */
+  config: Pick<Config, 'plugins'>;
   logger: MainLogger | null;
   servers: { readonly bound: readonly BoundServer[]; setHandler(h: ConnectionHandler): void };
 }
@@ -22,7 +26,10 @@ export interface ServeOptions {
 
 /** Serve XML-RPC and the log tails on every bound socket; returns the cleanup for the end of the run. */
 export function serveRpc(ctx: RpcServeContext, opts: ServeOptions = {}): () => void {
-  const dispatcher = new RpcDispatcher(ctx.api, ctx.logger);
+  // Supervisor serves each [rpcinterface:NAME] as the namespace NAME (no
+  // section, no supervisor.* methods: only system.*)
+  const namespaces = ctx.config.plugins.filter((p) => p.kind === 'rpcinterface' && p.factory === MAIN_RPC_FACTORY).map((p) => p.name);
+  const dispatcher = new RpcDispatcher(ctx.api, ctx.logger, namespaces);
   const servers = new Map<BoundServer, RpcHttpServer>();
   for (const b of ctx.servers.bound) {
     const { username, password } = b.config;

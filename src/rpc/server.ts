@@ -13,8 +13,9 @@ import type { EngineApi } from '../daemon/api';
 import { SupervisorFault, type FaultName } from '../daemon/faults';
 import { SupervisorState } from '../daemon/states';
 import { Level } from '../log/levels';
+import { pyStrCompare } from '../config/ini';
 import type { MainLogger } from '../log/mainlog';
-import { ALIASES, METHOD_NAMES, helpText, methodDoc, signatureFromHelp } from './methods';
+import { ALIASES, helpText, methodDoc, signatureFromHelp, type MethodDoc } from './methods';
 import { ArgumentTypeError, asText, isStruct, pyInt, pyStr, pyTruth, pyTypeName } from './pyvalues';
 import { encodeFault, encodeMethodResponse, type TextMode, type XmlRpcValue } from './xmlrpc';
 
@@ -93,16 +94,34 @@ export function encodeOutcome(o: RpcOutcome, mode: TextMode): string {
 export class RpcDispatcher {
   private readonly methods = new Map<string, Method>();
 
+  private readonly names: string[];
+
+  /**
+   * `namespaces`: where the supervisor.* methods are served, as Supervisor
+   * serves its main interface under the name of each [rpcinterface:NAME]
+   * section that makes it (none: system.* only).
+   */
   constructor(
     private readonly api: EngineApi,
     private readonly logger: MainLogger | null = null,
+    namespaces: readonly string[] = ['supervisor'],
   ) {
     this.build();
+    const main = [...this.methods].filter(([name]) => name.startsWith('supervisor.'));
+    for (const [name] of main) this.methods.delete(name);
+    for (const ns of namespaces) for (const [name, m] of main) this.methods.set(`${ns}${name.slice('supervisor'.length)}`, m);
+    this.names = [...this.methods.keys()].sort(pyStrCompare);
   }
 
   /** Every public method name, sorted (system.listMethods). */
   listMethods(): string[] {
-    return [...METHOD_NAMES];
+    return [...this.names];
+  }
+
+  /** The documentation of a served method, under Supervisor's own name for it. */
+  private docOf(name: string): MethodDoc | undefined {
+    if (!this.methods.has(name)) return undefined;
+    return methodDoc(name.startsWith('system.') ? name : `supervisor${name.slice(name.indexOf('.'))}`);
   }
 
   /**
@@ -164,7 +183,7 @@ export class RpcDispatcher {
 
   private methodHelp(name: XmlRpcValue): string {
     const n = asText(name);
-    const doc = n === null ? undefined : methodDoc(n);
+    const doc = n === null ? undefined : this.docOf(n);
     if (!doc) throw new SupervisorFault('SIGNATURE_UNSUPPORTED');
     return helpText(doc);
   }

@@ -21,18 +21,19 @@ export interface Side {
 }
 
 /** `body` may use {DIR} for the side's own directory. */
-export function confText(dir: TempDir, body: string): string {
+/** `rpcinterfaces`: the names of the [rpcinterface:x] sections with Supervisor's main factory */
+export function confText(dir: TempDir, body: string, rpcinterfaces: readonly string[] = ['supervisor']): string {
   return (
     `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\nloglevel=info\n` +
     `[unix_http_server]\nfile=${dir.join('s.sock')}\n` +
-    '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+    rpcinterfaces.map((n) => `[rpcinterface:${n}]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`).join('') +
     body.replaceAll('{DIR}', dir.path)
   );
 }
 
-export function startSide(impl: Impl, body: string): Side {
+export function startSide(impl: Impl, body: string, rpcinterfaces?: readonly string[]): Side {
   const dir = new TempDir(`tsv-diff-${impl}-`);
-  const conf = dir.file('supervisord.conf', confText(dir, body));
+  const conf = dir.file('supervisord.conf', confText(dir, body, rpcinterfaces));
   const cmd = impl === 'supervisord' ? SUPERVISORD : process.execPath;
   const args = impl === 'supervisord' ? ['-n', '-c', conf] : [TSV, 'daemon', '-n', '-c', conf];
   const child = spawn(cmd, args, { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
