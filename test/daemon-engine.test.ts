@@ -234,3 +234,22 @@ test('helpers: namespec split and Python timedelta text', () => {
   assert.equal(pyTimedelta(86401), '1 day, 0:00:01');
   assert.equal(pyTimedelta(5 * 86400 + 7 * 3600 + 18 * 60 + 14), '5 days, 7:18:14');
 });
+
+test('readLog with the main log in syslog: NO_FILE names it, as Supervisor names the option\'s value', async () => {
+  const dir = new TempDir();
+  const te = startEngine(load(writeConf(dir, '')));
+  try {
+    const a = new EngineApi(te.engine, {
+      pid: () => process.pid,
+      mainLogfile: () => null,
+      clearMainLog: () => undefined,
+      rereadConfig: (): Config => load(dir.join('supervisord.conf')),
+      supervisorVersion: '4.2.5',
+    });
+    assert.equal(await faultOf(() => a.readLog(0, 0)), 'NO_FILE: syslog');
+    assert.equal(await faultOf(() => a.clearLog()), 'NO_FILE');
+  } finally {
+    await te.close();
+    dir.cleanup();
+  }
+});

@@ -371,6 +371,16 @@ test('config changes: reloadConfig, add and remove groups, CANT_REREAD, ALREADY_
   assert.match(b.fault[1], /^CANT_REREAD: .*program:bad/);
 });
 
+test('clearLog under -n: "reopening log file" once per handler on stdout, the new file empty', { skip }, async () => {
+  const count = (d: Daemon): number => (d.output().match(/INFO reopening log file/g) ?? []).length;
+  const before = both.map(count);
+  await same('supervisor.clearLog');
+  for (const [i, d] of both.entries()) {
+    assert.equal(count(d) - (before[i] as number), 2, `${d.kind}: stdout, then the file`);
+    assert.doesNotMatch(readFileSync(`${d.dir}/supervisord.log`, 'utf8'), /reopening log file/, `${d.kind}: the new file`);
+  }
+});
+
 test('SHUTDOWN_STATE while stopping, and what still answers', { skip }, async () => {
   // startsecs=1: the shell has set its trap by the time the start returns
   await same('supervisor.startProcess', 'stubborn');

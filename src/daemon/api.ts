@@ -155,7 +155,8 @@ export class EngineApi {
   readLog(offset: number, length: number): Buffer {
     this.update();
     const logfile = this.host.mainLogfile();
-    if (logfile === null || !existsSync(logfile)) throw new SupervisorFault('NO_FILE', logfile);
+    // Supervisor names the option's value: 'syslog' when the log goes there
+    if (logfile === null || !existsSync(logfile)) throw new SupervisorFault('NO_FILE', logfile ?? 'syslog');
     return readOrFault(logfile, offset, length);
   }
 

@@ -273,7 +273,10 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     mainLogfile: () => (sd.logfile === 'syslog' ? null : sd.logfile),
     clearMainLog: () => {
       for (const s of logger.sinkList) s.remove();
-      logger.info('reopening log file');
+      // Supervisor logs the line before reopening each handler in turn
+      // (stdout's first, a no-op): with -n, stdout shows it twice, and both
+      // go to the removed file before the file's own reopen
+      for (let i = 0; i < logger.sinkList.length; i++) logger.info('reopening log file');
       logger.reopen();
     },
     rereadConfig: () => {
