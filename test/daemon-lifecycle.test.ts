@@ -428,6 +428,26 @@ test('USR2 reopens the main log and every child log', async () => {
   }
 });
 
+test('a negative umask keeps its low 9 bits, as Python\'s os.umask hands it to umask(2): [supervisord] -7 is 0771, a program\'s -1 is 0777', async () => {
+  const dir = new TempDir();
+  const cfg = conf(
+    dir,
+    `[program:d]\ncommand=/bin/sh -c "umask"\nstartsecs=0\nautorestart=false\nstdout_logfile=${dir.join('d.out')}\n` +
+      `[program:p]\ncommand=/bin/sh -c "umask"\nstartsecs=0\nautorestart=false\numask=-1\nstdout_logfile=${dir.join('p.out')}\n`,
+    'umask=-7',
+  );
+  try {
+    const r = daemonSync(['-c', cfg]);
+    assert.equal(r.status, 0, r.stderr);
+    await until(() => existsSync(dir.join('d.out')) && dir.read('d.out') !== '' && existsSync(dir.join('p.out')) && dir.read('p.out') !== '', 'both ran');
+    assert.equal(dir.read('d.out'), '0771\n');
+    assert.equal(dir.read('p.out'), '0777\n');
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
 test('daemon umask (-m) applies to children when daemonizing; AUTO logs purged at start unless -k', async () => {
   const dir = new TempDir();
   writeFileSync(dir.join('old-stdout---supervisor-abcdefgh.log'), 'old');

@@ -371,7 +371,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
           logger.critical(`can't chdir into '${sd.directory}': ${(e as Error).message}`);
         }
       }
-      process.umask(sd.umask);
+      // as umask(2) takes it: the low 9 bits, so umask=-1 is 0777 (Node refuses a negative mask)
+      process.umask(sd.umask & 0o777);
     }
 
     const prior = inspectPidfile(sd.pidfile);

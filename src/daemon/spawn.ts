@@ -176,7 +176,8 @@ export function spawnChild(req: SpawnRequest): NativeSpawnResult {
       argv: req.exec.argv,
       env: req.env,
       cwd: config.directory,
-      umask: config.umask ?? -1,
+      // umask(2) keeps the low 9 bits of any int, as Python's os.umask(-1) gives 0777 (-1 here: not set)
+      umask: config.umask === null || config.umask === undefined ? -1 : config.umask & 0o777,
       uid,
       gid,
       groups,
