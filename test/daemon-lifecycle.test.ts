@@ -143,6 +143,25 @@ test('a socket path too long for sun_path: refused as supervisord refuses it, wi
   }
 });
 
+test('an inet server host that does not resolve: the getaddrinfo error number, as supervisord prints a gaierror', () => {
+  const dir = new TempDir();
+  try {
+    // Supervisor keeps the brackets: "[::1]" is looked up as a name
+    const cfg = dir.file('gai.conf', `${readFileSync(conf(dir, ''), 'utf8')}\n[inet_http_server]\nport=[::1]:19636\n`);
+    const r = daemonSync(['-n', '-c', cfg]);
+    assert.equal(r.status, 2);
+    const first = (t: string): string => t.split('\n')[0] as string;
+    assert.equal(first(r.stderr), 'Error: Cannot open an HTTP server: socket.error reported -2');
+    if (existsSync('/usr/bin/supervisord')) {
+      const oracle = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
+      assert.equal(oracle.status, 2);
+      assert.equal(first(r.stderr), first(oracle.stderr));
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('the shutdown report at loglevel=blather names each waiting process\'s state, as supervisord does', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, `[program:ig]\ncommand=/bin/sh -c "trap '' TERM; exec sleep 60"\nstartsecs=0\nstopwaitsecs=2\n`, 'loglevel=blather');

@@ -26,10 +26,32 @@ export interface BoundServer {
   ino?: number;
 }
 
+/**
+ * libuv's getaddrinfo errors (UV_EAI_*) as glibc numbers them: Python's
+ * socket.gaierror carries glibc's, which errno.errorcode does not know, so
+ * Supervisor prints the bare number
+ */
+const GAI_ERRORS: Record<number, number> = {
+  [-3000]: -9, // ADDRFAMILY
+  [-3001]: -3, // AGAIN
+  [-3002]: -1, // BADFLAGS
+  [-3004]: -4, // FAIL
+  [-3005]: -6, // FAMILY
+  [-3006]: -10, // MEMORY
+  [-3007]: -5, // NODATA
+  [-3008]: -2, // NONAME (Node: ENOTFOUND)
+  [-3009]: -12, // OVERFLOW
+  [-3010]: -8, // SERVICE
+  [-3011]: -7, // SOCKTYPE
+};
+
 function errnoText(e: NodeJS.ErrnoException): string {
+  const help = 'Cannot open an HTTP server: socket.error reported';
+  const gai = typeof e.errno === 'number' ? GAI_ERRORS[e.errno] : undefined;
+  if (gai !== undefined) return `${help} ${gai}`;
   const code = e.code ?? 'EUNKNOWN';
   const num = (osConstants.errno as Record<string, number>)[code];
-  return `Cannot open an HTTP server: socket.error reported errno.${code} (${num ?? e.errno ?? '?'})`;
+  return `${help} errno.${code} (${num ?? e.errno ?? '?'})`;
 }
 
 function listen(server: Server, arg: { path: string } | { host: string; port: number; backlog: number }): Promise<void> {
