@@ -9,6 +9,8 @@ import { TempDir, writeConf, load, startEngine, waitState, type TestEngine } fro
 import { ProcessState } from '../src/daemon/states';
 import { shlexSplit } from '../src/daemon/shlex';
 import { daemonSync, readPid, until } from './helpers/daemon-cli';
+import { repoRoot } from './helpers/common';
+import { join } from 'node:path';
 
 async function runProgram(body: string, name: string, fn?: (t: TestEngine, dir: TempDir) => Promise<void>, extra = ''): Promise<TempDir> {
   const dir = new TempDir();
@@ -232,4 +234,43 @@ test('capture mode through a real process: PROCESS_COMMUNICATION payload as an e
     await te.close();
     dir.cleanup();
   }
+});
+
+test('a C locale: children get the LC_CTYPE that supervisord\'s Python coerces it to (PEP 538), and nothing otherwise', async (t) => {
+  if (!existsSync('/usr/bin/supervisord')) return t.skip('needs /usr/bin/supervisord');
+  const envs: Record<string, string>[] = [
+    {},
+    { LANG: 'C' },
+    { LANG: 'POSIX' },
+    { LC_CTYPE: 'C', LANG: 'C.UTF-8' },
+    { LANG: 'xx_YY.UTF-8' }, // not installed: the C locale stays
+    { LANG: 'C.UTF-8' },
+    { LC_ALL: 'C' },
+    { PYTHONCOERCECLOCALE: '0' },
+  ];
+  const { spawn } = await import('node:child_process');
+  const ctypeUnder = async (cmd: string[], env: Record<string, string>): Promise<string> => {
+    const dir = new TempDir();
+    try {
+      const conf = writeConf(dir, `[program:p]\ncommand=/bin/sh -c 'echo "\${LC_CTYPE-unset}"'\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/p.out\n`);
+      const child = spawn(cmd[0] as string, [...cmd.slice(1), '-n', '-c', conf], { env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...env }, stdio: 'ignore' });
+      try {
+        await until(() => existsSync(dir.join('p.out')) && dir.read('p.out').endsWith('\n'), `p ran under ${cmd[0]}`);
+        return dir.read('p.out').trim();
+      } finally {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+    } finally {
+      dir.cleanup();
+    }
+  };
+  const TSV_DAEMON = [process.execPath, join(repoRoot(), 'build/tsv.cjs'), 'daemon'];
+  const seen: string[] = [];
+  for (const env of envs) {
+    const [ref, ours] = await Promise.all([ctypeUnder(['/usr/bin/supervisord'], env), ctypeUnder(TSV_DAEMON, env)]);
+    assert.equal(ours, ref, JSON.stringify(env));
+    seen.push(ref);
+  }
+  assert.ok(seen.includes('C.UTF-8') && seen.includes('unset'), `both outcomes covered: ${seen}`);
 });

@@ -536,6 +536,10 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
     if (!loadNative()) {
       throw new Exit(2, `Error: tsv's native helper could not be loaded (${nativeLoadError()}); the daemon cannot spawn processes without it\n`);
     }
+    // supervisord's Python coerces a C locale to a UTF-8 one (PEP 538) in its
+    // own environment, which children inherit and %(ENV_LC_CTYPE)s sees
+    const ctype = requireNative().coercedCtype();
+    if (ctype) process.env.LC_CTYPE = ctype;
     const statusEnv = process.env[STATUS_FD_ENV];
     if (statusEnv) {
       delete process.env[STATUS_FD_ENV];

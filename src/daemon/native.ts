@@ -52,6 +52,8 @@ export interface NativeAddon {
   getrlimit(res: 'NOFILE' | 'NPROC'): [number, number];
   setrlimit(res: 'NOFILE' | 'NPROC', soft: number, hard: number): void;
   closeInherited(lowfd: number): number;
+  /** the LC_CTYPE Python's PEP 538 coercion would set in this environment, or null */
+  coercedCtype(): string | null;
   /** point fds 0, 1, 2 at /dev/null */
   devnullStdio(): void;
   /** a bound, listening, close-on-exec socket's fd; throws with Python's error text */

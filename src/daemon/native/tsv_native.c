@@ -15,6 +15,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
@@ -542,6 +544,40 @@ static napi_value CloseInherited(napi_env env, napi_callback_info info) {
   }
   napi_value out;
   napi_create_int32(env, closed, &out);
+  return out;
+}
+
+/* The locale Python 3.7+ (PEP 538) would coerce LC_CTYPE to in this
+ * environment, or null: supervisord's interpreter, finding the C locale
+ * (LC_CTYPE, else LANG, unset or naming C, POSIX or a locale not installed)
+ * with LC_ALL unset and PYTHONCOERCECLOCALE not 0, sets LC_CTYPE to the first
+ * of C.UTF-8, C.utf8, UTF-8 that exists (and has a codeset), and its children
+ * inherit it. Our own locale is left as it was. */
+static napi_value CoercedCtype(napi_env env, napi_callback_info info) {
+  (void)info;
+  napi_value out;
+  napi_get_null(env, &out);
+  const char *all = getenv("LC_ALL");
+  const char *coerce = getenv("PYTHONCOERCECLOCALE");
+  if ((all && *all) || (coerce && strcmp(coerce, "0") == 0)) return out;
+  const char *was = setlocale(LC_CTYPE, NULL);
+  char *saved = was ? strdup(was) : NULL;
+  const char *now = setlocale(LC_CTYPE, "");
+  if (!now) now = saved; /* a locale that does not exist leaves the C one */
+  if (now && strcmp(now, "C") == 0) {
+    static const char *const targets[] = {"C.UTF-8", "C.utf8", "UTF-8"};
+    for (size_t i = 0; i < sizeof targets / sizeof targets[0]; i++) {
+      if (!setlocale(LC_CTYPE, targets[i])) continue;
+      const char *codeset = nl_langinfo(CODESET);
+      if (!codeset || !*codeset) continue;
+      napi_create_string_utf8(env, targets[i], NAPI_AUTO_LENGTH, &out);
+      break;
+    }
+  }
+  if (saved) {
+    setlocale(LC_CTYPE, saved);
+    free(saved);
+  }
   return out;
 }
 
@@ -1164,6 +1200,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"getrlimit", NULL, GetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"setrlimit", NULL, SetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
+    {"coercedCtype", NULL, CoercedCtype, NULL, NULL, NULL, napi_default, NULL},
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
     {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
     {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
