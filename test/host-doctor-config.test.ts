@@ -31,6 +31,7 @@ const ALL_IDS = [
   'run-dir-missing',
   'socket-under-tmp',
   'inet-no-auth',
+  'rpcinterface-missing',
   'stale-socket',
   'socket-missing',
   'socket-permissions',
@@ -162,6 +163,20 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     const authed = conf.replace('supervisord.conf', 'authed.conf');
     writeFileSync(authed, readFileSync(open, 'utf8').replace(/(port = 0\.0\.0\.0:\d+)/, '$1\nusername = admin\npassword = secret'));
     assert.equal(doctor(authed).status, 0);
+  });
+
+  test('a control port without [rpcinterface:supervisor]: rpcinterface-missing, with the section to add', () => {
+    const conf = base('');
+    const none = conf.replace('supervisord.conf', 'none.conf');
+    writeFileSync(none, readFileSync(conf, 'utf8').replace(/\[rpcinterface:supervisor\]\nsupervisor\.rpcinterface_factory = \S+\n/, ''));
+    const r = doctor(none);
+    assert.equal(r.status, 1);
+    assert.deepEqual(problems(r.report!), ['rpcinterface-missing']);
+    assert.match(check(r.report!, 'rpcinterface-missing').fix ?? '', /\[rpcinterface:supervisor\]\n\s*supervisor\.rpcinterface_factory = supervisor\.rpcinterface:make_main_rpcinterface/);
+    const renamed = conf.replace('supervisord.conf', 'renamed.conf');
+    writeFileSync(renamed, readFileSync(conf, 'utf8').replace('[rpcinterface:supervisor]', '[rpcinterface:ops]'));
+    assert.match(check(doctor(renamed).report!, 'rpcinterface-missing').found, /only as ops\.\*/);
+    assert.equal(check(doctor(conf).report!, 'rpcinterface-missing').status, 'ok');
   });
 
   test('a log directory that does not exist: log-dir-missing, and --fix creates it', () => {

@@ -7,6 +7,7 @@ import { configInvalid } from './config-invalid';
 import { programUserUnknown } from './program-user-unknown';
 import { socketUnderTmp } from './socket-under-tmp';
 import { inetNoAuth } from './inet-no-auth';
+import { rpcinterfaceMissing } from './rpcinterface-missing';
 import { staleSocket } from './stale-socket';
 import { socketMissing } from './socket-missing';
 import { socketPermissions } from './socket-permissions';
@@ -29,6 +30,7 @@ export const CHECKS: readonly Check[] = [
   runDirMissing,
   socketUnderTmp,
   inetNoAuth,
+  rpcinterfaceMissing,
   staleSocket,
   socketMissing,
   socketPermissions,
