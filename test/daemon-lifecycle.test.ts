@@ -50,6 +50,45 @@ test('flags: -h, -v, unknown option, conflicting option, positional args', () =>
   assert.match(badval.stderr, /^Error: invalid value for -m '999': /);
 });
 
+test('flags are read whole first, then handled in order, as getopt and realize() do: the same output and exit code as supervisord', (t) => {
+  if (!existsSync('/usr/bin/supervisord')) return t.skip('needs /usr/bin/supervisord');
+  const cases = [['-v', '-h'], ['-h', '-v'], ['-h', '-m', 'zz'], ['-h', '-n', '-n'], ['-m', 'zz', '-x'], ['-m', 'zz', 'foo'], ['-n', '-n', '--log'], ['-e', 'junk', '-c'], ['-m', 'zz', '-h']];
+  for (const args of cases) {
+    const ref = spawnSync('/usr/bin/supervisord', args, { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
+    const ours = daemonSync(args);
+    const norm = (x: string, prog: string): string => x.replaceAll(prog, 'PROG');
+    assert.deepEqual(
+      [ours.status, norm(ours.stdout, 'tsv daemon'), norm(ours.stderr, 'tsv daemon')],
+      [ref.status, norm(ref.stdout, '/usr/bin/supervisord'), norm(ref.stderr, '/usr/bin/supervisord')],
+      args.join(' '),
+    );
+  }
+});
+
+test('flags over the file: -u replaces a user= that does not exist, an empty -l or -j leaves the file\'s; an empty -c and a huge -a are refused', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '', 'user=no_such_user_tsv');
+  const fg = daemonForeground(['-c', cfg, '-u', 'root', '-l', '', '-j', '']);
+  try {
+    const refused = daemonSync(['-n', '-c', cfg]);
+    assert.equal(refused.status, 2);
+    assert.match(refused.stderr, /user: Invalid user name no_such_user_tsv/);
+    if (process.getuid?.() === 0) {
+      await until(() => /supervisord started/.test(dir.read('supervisord.log')), 'started with -u root');
+      assert.ok(existsSync(dir.join('supervisord.pid')), 'the pidfile from the file');
+    }
+    const empty = daemonSync(['-n', '-c', '']);
+    assert.equal(empty.status, 2);
+    assert.match(empty.stderr, /^Error: -c\/--configuration names no file/);
+    const huge = daemonSync(['-n', '-c', cfg, '-u', 'root', '-a', '99999999999999999999']);
+    assert.equal(huge.status, 2);
+    assert.match(huge.stderr, /^Error: The minimum number of file descriptors required to run this process is /);
+  } finally {
+    await fg.terminate();
+    dir.cleanup();
+  }
+});
+
 test('daemonize: the parent returns 0 once the daemon serves; TERM removes socket and pidfile', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, `[program:sleeper]\ncommand=sleep 60\nstartsecs=0\n`);

@@ -37,11 +37,12 @@ export interface LoadOptions {
   /** Relative logfile/pidfile paths are made absolute against this; default process.cwd(). */
   cwd?: string;
   /**
-   * A running daemon re-reads its file (reloadConfig): Supervisor's
-   * process_config without realize(), so `[supervisord] user=` is not looked
-   * up (a user that does not exist fails the next start, not reread/update).
+   * Whether `[supervisord] user=` is looked up (default true). Supervisor
+   * checks the user in realize(), after the command line has won and only at
+   * start-up: not when a running daemon re-reads its file (a user that does
+   * not exist fails the next start, not reread/update), nor when -u replaces it.
    */
-  rereading?: boolean;
+  lookUpUser?: boolean;
 }
 
 export interface LoadResult {
@@ -124,7 +125,7 @@ class Loader {
     readonly file: string,
     readonly env: NodeJS.ProcessEnv,
     readonly cwd: string,
-    readonly rereading = false,
+    readonly lookUpUser = true,
   ) {
     this.here = dirname(file);
     this.home = env.HOME;
@@ -385,7 +386,7 @@ class Loader {
     // ServerOptions.realize: the user must exist, and the log and pid paths
     // are made absolute against the current directory (not the config's).
     let uid: number | null = null;
-    if (user !== null && !this.rereading) uid = this.conv(S, 'user', userGot, dt.nameToUid);
+    if (user !== null && this.lookUpUser) uid = this.conv(S, 'user', userGot, dt.nameToUid);
     if (logfile !== 'syslog') logfile = dt.normalizePath(logfile, this.cwd, this.home);
     pidfile = dt.normalizePath(pidfile, this.cwd, this.home);
 
@@ -1110,7 +1111,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
       hint: 'pass the right path with -c, or run `tsv config sample > supervisord.conf` to start one',
     });
   }
-  const loader = new Loader(file, env, cwd, opts.rereading);
+  const loader = new Loader(file, env, cwd, opts.lookUpUser);
   return { config: loader.load() };
 }
 

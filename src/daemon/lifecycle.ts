@@ -111,6 +111,8 @@ function usage(progname: string, msg: string): Exit {
 
 function readConfig(st: RunState, rereading = false): Config {
   let file = st.flags.configfile;
+  // Supervisor does not search for an empty -c (it then fails with a traceback)
+  if (file === '') throw usage(st.progname, '-c/--configuration names no file (an empty value): give the path of the config file');
   if (!file) {
     // the daemonizing parent has printed this already
     if (process.getuid?.() === 0 && st.statusFd === null) {
@@ -130,7 +132,7 @@ function readConfig(st: RunState, rereading = false): Config {
   }
   let config: Config;
   try {
-    config = loadConfig({ file, rereading }).config;
+    config = loadConfig({ file, lookUpUser: !rereading && st.flags.user === undefined }).config;
   } catch (e) {
     if (e instanceof ConfigError) throw new Exit(2, `${e.render()}For help, use ${st.progname} -h\n`);
     throw e;

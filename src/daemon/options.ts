@@ -79,15 +79,20 @@ function longMatch(name: string): OptSpec {
   return prefixed[0];
 }
 
-/** Parse argv like Python's getopt.getopt + Options.realize. */
+/**
+ * Parse argv like Python's getopt.getopt + Options.realize: the whole line is
+ * read first (unknown options, missing arguments, then positional
+ * arguments fail), then each option is handled in order, so a bad value
+ * before -h fails and -h or -v ends the handling where it stands.
+ */
 export function parseFlags(args: string[]): DaemonFlags {
   const flags: DaemonFlags = {};
   const seen = new Set<Key>();
+  const given: [OptSpec, string, string | null][] = [];
   const set = (spec: OptSpec, optName: string, raw: string | null): void => {
-    if (spec.key === 'help' || spec.key === 'version') {
-      flags[spec.key] = true;
-      return;
-    }
+    given.push([spec, optName, raw]);
+  };
+  const handle = (spec: OptSpec, optName: string, raw: string | null): void => {
     let value: DaemonFlags[Key] = raw === null ? true : raw;
     if (raw !== null && spec.conv) {
       try {
@@ -153,6 +158,10 @@ export function parseFlags(args: string[]): DaemonFlags {
   if (positional.length) {
     throw new UsageError(`positional arguments are not supported: [${positional.map(pyRepr).join(', ')}]`);
   }
+  for (const [spec, optName, raw] of given) {
+    if (spec.key === 'help' || spec.key === 'version') return { [spec.key]: true };
+    handle(spec, optName, raw);
+  }
   return flags;
 }
 
@@ -178,8 +187,9 @@ export function applyFlags(config: Config, flags: DaemonFlags, cwd = process.cwd
   put('childlogdir', flags.childlogdir);
   put('minfds', flags.minfds);
   put('minprocs', flags.minprocs);
-  if (flags.logfile !== undefined) put('logfile', flags.logfile === 'syslog' ? 'syslog' : resolve(cwd, flags.logfile));
-  if (flags.pidfile !== undefined) put('pidfile', resolve(cwd, flags.pidfile));
+  // realize(): an empty -l or -j leaves the config's value
+  if (flags.logfile) put('logfile', flags.logfile === 'syslog' ? 'syslog' : resolve(cwd, flags.logfile));
+  if (flags.pidfile) put('pidfile', resolve(cwd, flags.pidfile));
   if (flags.user !== undefined) {
     let uid: number;
     try {

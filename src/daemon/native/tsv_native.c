@@ -519,6 +519,9 @@ static napi_value SetRlimit(napi_env env, napi_callback_info info) {
   napi_get_value_double(env, a[1], &soft);
   napi_get_value_double(env, a[2], &hard);
   struct rlimit rl;
+  /* past int64 the cast is undefined (Python's setrlimit raises OverflowError there) */
+  const double top = 9223372036854775807.0;
+  if (soft > top || hard > top || soft != soft || hard != hard) return throw_errno(env, "setrlimit", EINVAL);
   rl.rlim_cur = soft < 0 ? RLIM_INFINITY : (rlim_t)soft;
   rl.rlim_max = hard < 0 ? RLIM_INFINITY : (rlim_t)hard;
   if (res < 0 || setrlimit(res, &rl) < 0) return throw_errno(env, "setrlimit", res < 0 ? EINVAL : errno);
