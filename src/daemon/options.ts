@@ -89,9 +89,7 @@ export function parseFlags(args: string[]): DaemonFlags {
   const flags: DaemonFlags = {};
   const seen = new Set<Key>();
   const given: [OptSpec, string, string | null][] = [];
-  const set = (spec: OptSpec, optName: string, raw: string | null): void => {
-    given.push([spec, optName, raw]);
-  };
+  const collect = (spec: OptSpec, optName: string, raw: string | null): void => void given.push([spec, optName, raw]);
   const handle = (spec: OptSpec, optName: string, raw: string | null): void => {
     let value: DaemonFlags[Key] = raw === null ? true : raw;
     if (raw !== null && spec.conv) {
@@ -126,7 +124,7 @@ export function parseFlags(args: string[]): DaemonFlags {
       } else if (val !== null) {
         throw new UsageError(`option --${spec.long} must not have an argument`);
       }
-      set(spec, `--${spec.long}`, val);
+      collect(spec, `--${spec.long}`, val);
       i++;
       continue;
     }
@@ -142,10 +140,10 @@ export function parseFlags(args: string[]): DaemonFlags {
             if (i + 1 >= args.length) throw new UsageError(`option -${ch} requires argument`);
             val = args[++i];
           }
-          set(spec, `-${ch}`, val);
+          collect(spec, `-${ch}`, val);
           break;
         }
-        set(spec, `-${ch}`, null);
+        collect(spec, `-${ch}`, null);
         j++;
       }
       i++;
