@@ -376,6 +376,10 @@ test('clearLog under -n: "reopening log file" once per handler on stdout, the ne
   const before = both.map(count);
   await same('supervisor.clearLog');
   for (const [i, d] of both.entries()) {
+    // the daemon's stdout reaches us through a pipe, after the answer
+    const deadline = Date.now() + 5000;
+    while (count(d) - (before[i] as number) < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 200));
     assert.equal(count(d) - (before[i] as number), 2, `${d.kind}: stdout, then the file`);
     assert.doesNotMatch(readFileSync(`${d.dir}/supervisord.log`, 'utf8'), /reopening log file/, `${d.kind}: the new file`);
   }
