@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
-import { haveSupervisord, startSide, stopSides, cleanupSides, waitLog, rewriteConf, type Side } from './helpers/daemon-oracle';
-import { cleanEnv } from './helpers/daemon-cli';
+import { ctlOn, haveSupervisord, startSide, stopSides, cleanupSides, waitLog, rewriteConf, type Side } from './helpers/daemon-oracle';
 import { freePort } from './helpers/common';
 
 const PY = '/usr/bin/python3';
@@ -73,8 +72,8 @@ async function answeredBy(target: { path: string } | { port: number }, names: st
 }
 
 function ctl(side: Side, ...args: string[]): { status: number | null; out: string } {
-  const r = spawnSync('/usr/bin/supervisorctl', ['-s', `unix://${side.dir.join('s.sock')}`, ...args], { encoding: 'utf8', env: cleanEnv() });
-  return { status: r.status, out: (r.stdout + r.stderr).trim() };
+  const r = ctlOn(side, args);
+  return { status: r.status, out: r.out.trim() };
 }
 
 /** socket and process lines of a main log, pids and the side's directory normalized */

@@ -5,12 +5,11 @@
 // and tsv ctl say so as supervisorctl does.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { RpcClient } from '../src/rpc/client';
 import { XmlRpcFault, type XmlRpcValue } from '../src/rpc/xmlrpc';
-import { haveSupervisord, startSide, stopSides, cleanupSides, type Side } from './helpers/daemon-oracle';
-import { cleanEnv, until } from './helpers/daemon-cli';
+import { ctlOn, haveSupervisord, startSide, stopSides, cleanupSides, type Side } from './helpers/daemon-oracle';
+import { until } from './helpers/daemon-cli';
 import { PYTHON_CTL, TSV_CTL } from './helpers/ctl-oracle';
 
 const skip = haveSupervisord() ? false : 'needs /usr/bin/supervisord';
@@ -25,11 +24,6 @@ async function answer(side: Side, method: string, ...params: XmlRpcValue[]): Pro
   } finally {
     rpc.close();
   }
-}
-
-function ctl(argv: readonly string[], side: Side, verb: string): { status: number | null; out: string } {
-  const r = spawnSync(argv[0] as string, [...argv.slice(1), '-s', `unix://${side.dir.join('s.sock')}`, verb], { encoding: 'utf8', env: cleanEnv() });
-  return { status: r.status, out: r.stdout + r.stderr };
 }
 
 async function withPair(rpcinterfaces: string[], fn: (sides: Side[]) => Promise<void>): Promise<void> {
@@ -57,14 +51,14 @@ test('no [rpcinterface:supervisor]: only system.*, and every ctl says supervisor
     await same(sides, 'system.methodHelp', 'supervisor.getState');
     await same(sides, 'system.multicall', [{ methodName: 'supervisor.getPID', params: [] }]);
     for (const verb of ['status', 'pid', 'maintail']) {
-      const [py, ours] = sides.map((s) => ctl(PYTHON_CTL.argv, s, verb));
+      const [py, ours] = sides.map((s) => ctlOn(s, [verb], PYTHON_CTL.argv));
       assert.deepEqual(ours, py, `supervisorctl ${verb}`);
       assert.notEqual(py.status, 0);
-      const [tsvOnRef, tsvOnOurs] = sides.map((s) => ctl(TSV_CTL.argv, s, verb));
+      const [tsvOnRef, tsvOnOurs] = sides.map((s) => ctlOn(s, [verb], TSV_CTL.argv));
       assert.deepEqual(tsvOnRef, py, `tsv ctl ${verb} against supervisord`);
       assert.deepEqual(tsvOnOurs, py, `tsv ctl ${verb} against tsv`);
     }
-    assert.match(ctl(PYTHON_CTL.argv, sides[1] as Side, 'status').out, /did not recognize the supervisor namespace/);
+    assert.match(ctlOn(sides[1] as Side, ['status'], PYTHON_CTL.argv).out, /did not recognize the supervisor namespace/);
   });
 });
 

@@ -235,6 +235,11 @@ export function octalType(value: string): number {
   return m[1] === '-' ? -n : n;
 }
 
+/** A umask as umask(2) takes it (Python's os.umask hands any int over): the low 9 bits, so -1 is 0777. */
+export function umaskBits(mask: number): number {
+  return mask & 0o777;
+}
+
 const SUFFIXES: [string, number][] = [
   ['kb', 1024],
   ['mb', 1024 * 1024],

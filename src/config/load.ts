@@ -53,6 +53,11 @@ const DEFAULT_RESULT_HANDLER = 'supervisor.dispatchers:default_handler';
 export const MAIN_RPC_FACTORY = 'supervisor.rpcinterface:make_main_rpcinterface';
 export const MAX_NUMPROCS = 100000;
 
+/** The names of the [rpcinterface:NAME] sections that make Supervisor's main API, served as NAME.* */
+export function mainRpcNamespaces(config: Pick<Config, 'plugins'>): string[] {
+  return config.plugins.filter((p) => p.kind === 'rpcinterface' && p.factory === MAIN_RPC_FACTORY).map((p) => p.name);
+}
+
 /** Modules of Supervisor's package, and the callables of it a config can name. */
 const SUPERVISOR_MODULES = new Set(
   ['', '.childutils', '.compat', '.confecho', '.datatypes', '.dispatchers', '.events', '.http', '.http_client', '.loggers',

@@ -8,7 +8,7 @@ import type { Config, GroupConfig } from '../config/model';
 import { namespec } from '../config/model';
 import { signalNumber } from '../config/datatypes';
 import { readFile, tailFile, ReadLogError, type TailResult } from '../log/readlog';
-import type { Supervisor } from './supervisor';
+import { rereadSettings, type Supervisor } from './supervisor';
 import type { ProcessGroup } from './group';
 import type { Subprocess } from './process';
 import { CommandError } from './spawn';
@@ -196,8 +196,7 @@ export class EngineApi {
       throw new SupervisorFault('CANT_REREAD', (e as Error).message);
     }
     this.engine.processGroupConfigs = next.groups;
-    const sd = next.supervisord;
-    Object.assign(this.engine.settings, { identifier: sd.identifier, strip_ansi: sd.strip_ansi, childlogdir: sd.childlogdir });
+    Object.assign(this.engine.settings, rereadSettings(next.supervisord));
     const { added, changed, removed } = this.engine.diffToActive(next.groups);
     return [[added.map((g) => g.name), changed.map((g) => g.name), removed.map((g) => g.name)]];
   }

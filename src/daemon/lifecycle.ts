@@ -9,6 +9,7 @@ import { setFlagsFromString } from 'node:v8';
 import v8Flags from './v8-flags.json';
 import type { Config } from '../config/model';
 import { loadConfig } from '../config/load';
+import { umaskBits } from '../config/datatypes';
 import { ConfigError } from '../config/errors';
 import { findConfigFile, configSearchPaths } from '../config/search';
 import { MainLogger, FileSink, StdoutSink, SyslogSink } from '../log/mainlog';
@@ -373,8 +374,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
           logger.critical(`can't chdir into '${sd.directory}': ${(e as Error).message}`);
         }
       }
-      // as umask(2) takes it: the low 9 bits, so umask=-1 is 0777 (Node refuses a negative mask)
-      process.umask(sd.umask & 0o777);
+      // Node refuses a negative mask; umask(2) takes its low 9 bits
+      process.umask(umaskBits(sd.umask));
     }
 
     const prior = inspectPidfile(sd.pidfile);

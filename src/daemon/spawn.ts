@@ -3,6 +3,7 @@
 import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { pyRepr } from '../config/pyformat';
 import type { ProcessConfig } from '../config/model';
+import { umaskBits } from '../config/datatypes';
 import type { Principal } from '../host/accounts';
 import { shlexSplit, ShlexError } from './shlex';
 import { requireNative, type NativeSpawnResult } from './native';
@@ -176,8 +177,8 @@ export function spawnChild(req: SpawnRequest): NativeSpawnResult {
       argv: req.exec.argv,
       env: req.env,
       cwd: config.directory,
-      // umask(2) keeps the low 9 bits of any int, as Python's os.umask(-1) gives 0777 (-1 here: not set)
-      umask: config.umask === null || config.umask === undefined ? -1 : config.umask & 0o777,
+      // -1: not set
+      umask: config.umask === null || config.umask === undefined ? -1 : umaskBits(config.umask),
       uid,
       gid,
       groups,

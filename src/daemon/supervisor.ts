@@ -2,7 +2,7 @@
 // priority order, reaping, ordered shutdown, and config diffs for reload.
 // It never polls: a pass runs when a timer, a child exit, a request or a mood
 // change asks for one.
-import type { Config, GroupConfig, ProcessConfig } from '../config/model';
+import type { Config, GroupConfig, ProcessConfig, SupervisordConfig } from '../config/model';
 import { MainLogger } from '../log/mainlog';
 import { autoChildLogName } from '../log/autolog';
 import { EventBus } from './events';
@@ -42,6 +42,11 @@ export interface RereadSettings {
   identifier: string;
   strip_ansi: boolean;
   childlogdir: string;
+}
+
+/** The RereadSettings of a [supervisord] section. */
+export function rereadSettings(sd: SupervisordConfig): RereadSettings {
+  return { identifier: sd.identifier, strip_ansi: sd.strip_ansi, childlogdir: sd.childlogdir };
 }
 
 export class Supervisor {
@@ -88,8 +93,7 @@ export class Supervisor {
       this.logger.critical(`uncaught exception in a ${String(type)} event listener: ${text}`);
     };
     const sd = init.config.supervisord;
-    this.settings = { identifier: sd.identifier, strip_ansi: sd.strip_ansi, childlogdir: sd.childlogdir };
-    const settings = this.settings;
+    this.settings = rereadSettings(sd);
     const minfds = init.minfds ?? sd.minfds;
     // eslint-disable-next-line @typescript-eslint/no-this-alias
     const engine = this;
@@ -98,7 +102,7 @@ export class Supervisor {
       events: this.events,
       mood: () => this.moodValue,
       minfds,
-      stripAnsi: () => settings.strip_ansi,
+      stripAnsi: () => engine.settings.strip_ansi,
       serverurl: init.config.serverurl,
       progname: this.progname,
       registerPid: (pid, proc) => engine.pids.set(pid, proc),

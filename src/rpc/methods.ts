@@ -193,8 +193,6 @@ export function methodDoc(name: string): MethodDoc | undefined {
   return DOCS[ALIASES[name] ?? name];
 }
 
-/** Every public method name, sorted as system.listMethods returns them (Python's sort: code points). */
-export const METHOD_NAMES: readonly string[] = [...Object.keys(DOCS), ...Object.keys(ALIASES)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 
 /** The help text: summary, then JavaDoc-like tags that system.methodSignature reads. */
 export function helpText(doc: MethodDoc): string {

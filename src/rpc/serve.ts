@@ -5,7 +5,7 @@
 import type { Socket } from 'node:net';
 import type { EngineApi } from '../daemon/api';
 import type { Config } from '../config/model';
-import { MAIN_RPC_FACTORY } from '../config/load';
+import { mainRpcNamespaces } from '../config/load';
 import type { BoundServer, ConnectionHandler } from '../daemon/socket';
 import type { MainLogger } from '../log/mainlog';
 import { RpcHttpServer, type HttpLimits } from './http';
@@ -28,8 +28,7 @@ export interface ServeOptions {
 export function serveRpc(ctx: RpcServeContext, opts: ServeOptions = {}): () => void {
   // Supervisor serves each [rpcinterface:NAME] as the namespace NAME (no
   // section, no supervisor.* methods: only system.*)
-  const namespaces = ctx.config.plugins.filter((p) => p.kind === 'rpcinterface' && p.factory === MAIN_RPC_FACTORY).map((p) => p.name);
-  const dispatcher = new RpcDispatcher(ctx.api, ctx.logger, namespaces);
+  const dispatcher = new RpcDispatcher(ctx.api, ctx.logger, mainRpcNamespaces(ctx.config));
   const servers = new Map<BoundServer, RpcHttpServer>();
   for (const b of ctx.servers.bound) {
     const { username, password } = b.config;

@@ -1,7 +1,7 @@
 // Runs the real supervisord (/usr/bin/supervisord, the oracle) and tsv side
 // by side on the same config and the same lifecycle steps, and turns both
 // main logs into comparable state-transition sequences.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { TempDir, withTimeout } from './daemon-env';
 import { TSV, cleanEnv, killTree, until } from './daemon-cli';
@@ -40,6 +40,12 @@ export function startSide(impl: Impl, body: string, rpcinterfaces?: readonly str
   child.stderr?.resume();
   const exited = new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
   return { impl, dir, conf, child, exited, log: () => (existsSync(dir.join('supervisord.log')) ? readFileSync(dir.join('supervisord.log'), 'utf8') : '') };
+}
+
+/** A ctl (argv: the real supervisorctl unless given) against a side's socket: its exit status and what it printed. */
+export function ctlOn(side: Side, args: string[], argv: readonly string[] = ['/usr/bin/supervisorctl']): { status: number | null; out: string } {
+  const r = spawnSync(argv[0] as string, [...argv.slice(1), '-s', `unix://${side.dir.join('s.sock')}`, ...args], { encoding: 'utf8', env: cleanEnv() });
+  return { status: r.status, out: r.stdout + r.stderr };
 }
 
 export function rewriteConf(side: Side, body: string): void {

@@ -3,7 +3,7 @@
 // supervisord does), and every `supervisorctl`/`tsv ctl` verb ends with
 // "Sorry, supervisord responded but did not recognize the supervisor
 // namespace commands …", a classic of hand-written and trimmed configs.
-import { MAIN_RPC_FACTORY } from '../../../config/load';
+import { MAIN_RPC_FACTORY, mainRpcNamespaces } from '../../../config/load';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -13,7 +13,7 @@ export const rpcinterfaceMissing: Check = {
   run(ctx) {
     if (!ctx.config || !ctx.facts) return skipped(this.id, 'no readable config');
     if (!ctx.facts.unix && ctx.facts.inet.length === 0) return ok(this.id, 'no [unix_http_server] or [inet_http_server]: no remote control configured');
-    const main = ctx.config.plugins.filter((p) => p.kind === 'rpcinterface' && p.factory === MAIN_RPC_FACTORY).map((p) => p.name);
+    const main = mainRpcNamespaces(ctx.config);
     if (main.includes('supervisor')) return ok(this.id, '[rpcinterface:supervisor] serves the supervisor.* API');
     return {
       id: this.id,
