@@ -42,7 +42,7 @@ export const ARCHES = {
   armv7l: { deb: 'armhf', rpm: 'armv7hl', triplet: 'arm-linux-gnueabihf', lib64: false },
 };
 
-const COMPAT_LINKS = ['supervisord', 'supervisorctl', 'echo_supervisord_conf'];
+const COMPAT_LINKS = ['supervisord', 'supervisorctl', 'echo_supervisord_conf', 'pidproxy'];
 
 class PackagesError extends Error {}
 

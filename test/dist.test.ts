@@ -154,6 +154,18 @@ for (const arch of distArches()) {
     });
   });
 
+  t('runs as pidproxy through a link and as tsv pidproxy: the command runs, a signal reaches the pidfile\'s process, its end ends pidproxy', () => {
+    withTmp((dir) => {
+      symlinkSync(bin, join(dir, 'pidproxy'));
+      // the command is the pidfile's process: it signals pidproxy, which sends the HUP back to it
+      const script = 'echo $$ > p.pid; trap "echo got HUP" HUP; kill -HUP $PPID; sleep 1; echo done';
+      for (const [file, pre] of [[join(dir, 'pidproxy'), []], [bin, ['pidproxy']]] as const) {
+        const r = runDist(arch, file, [...pre, 'p.pid', '/bin/sh', '-c', script], { cwd: dir, argv0: file });
+        assert.deepEqual({ status: r.status, stdout: r.stdout, stderr: r.stderr }, { status: 0, stdout: 'got HUP\ndone\n', stderr: '' }, file);
+      }
+    });
+  });
+
   test(`${arch}: the daemon runs from the binary with its embedded native helper, and the binary's ctl and supervisorctl talk to it`, { skip }, async () => {
     await withDistDaemon(arch, bin, () => `[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n`, /sleeper\s+RUNNING/, ({ dir, conf, env, status }) => {
       assert.match(status.stdout, /^sleeper\s+RUNNING\s+pid \d+, uptime /, status.stdout + status.stderr);

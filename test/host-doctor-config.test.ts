@@ -138,6 +138,16 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.match(nf, /b: "\/nonexistent-tsvtest\/bin\/prog" not found/);
     assert.match(nf, /c: "no-such-command-tsvtest" not found \(PATH=/);
     assert.match(check(r.report!, 'program-command-not-executable').found, /d: root cannot execute .*not-executable\.sh/);
+    assert.doesNotMatch(check(r.report!, 'program-command-not-found').fix ?? '', /pidproxy/);
+  });
+
+  test("pidproxy where Supervisor's pip install put it: command not found, and the fix names tsv pidproxy", () => {
+    const r = doctor(base('[program:db]\ncommand = /opt/supervisor-venv-tsvtest/bin/pidproxy /run/mysqld/mysqld.pid /usr/bin/mysqld_safe\n'));
+    assert.equal(r.status, 1);
+    assert.deepEqual(problems(r.report!), ['program-command-not-found']);
+    const c = check(r.report!, 'program-command-not-found');
+    assert.match(c.found, /^db: "\/opt\/supervisor-venv-tsvtest\/bin\/pidproxy" not found/);
+    assert.equal(c.fix, '"pidproxy" is Supervisor\'s, and tsv is it too: write command=tsv pidproxy … (or install tsv-supervisor-compat, whose /usr/bin/pidproxy is tsv)');
   });
 
   test('a control socket under /tmp: socket-under-tmp', () => {

@@ -198,7 +198,11 @@ for (const arch of packageArches()) {
       assert.match(copyright, /^----- node-pty /m);
       assert.deepEqual(
         debContents(p.compatDeb).filter((l) => l.startsWith('l')).map((l) => l.replace(/^\S+ \S+ /, '')).sort(),
-        ['/usr/bin/echo_supervisord_conf -> tsv', '/usr/bin/supervisorctl -> tsv', '/usr/bin/supervisord -> tsv', '/usr/share/man/man1/echo_supervisord_conf.1.gz -> tsv.1.gz', '/usr/share/man/man1/supervisorctl.1.gz -> tsv.1.gz', '/usr/share/man/man1/supervisord.1.gz -> tsv.1.gz'],
+        [
+          '/usr/bin/echo_supervisord_conf -> tsv', '/usr/bin/pidproxy -> tsv', '/usr/bin/supervisorctl -> tsv', '/usr/bin/supervisord -> tsv',
+          '/usr/share/man/man1/echo_supervisord_conf.1.gz -> tsv.1.gz', '/usr/share/man/man1/pidproxy.1.gz -> tsv.1.gz',
+          '/usr/share/man/man1/supervisorctl.1.gz -> tsv.1.gz', '/usr/share/man/man1/supervisord.1.gz -> tsv.1.gz',
+        ],
       );
     });
 
@@ -452,13 +456,17 @@ for (const arch of packageArches()) {
         assert.equal(changed.length, 4, sysv.stdout);
       });
 
-      test('tsv-supervisor-compat: supervisorctl and supervisord are tsv', () => {
+      test('tsv-supervisor-compat: supervisorctl, supervisord and pidproxy are tsv', () => {
         const r = c.sh(`dpkg -i /root/${basename(p.compatDeb)}`);
         assert.equal(r.status, 0, r.stdout + r.stderr);
         const s = c.exec(['supervisorctl', 'status'], { user: 'alice' });
         assert.equal(s.status, 0, s.stdout + s.stderr);
         assert.match(s.stdout, /^hello\s+RUNNING\s+pid \d+/m);
         assert.equal(c.must('readlink /usr/bin/supervisord').trim(), 'tsv');
+        // the command is the pidfile's process: it signals pidproxy, which sends the HUP back to it
+        const script = 'echo $$ > /tmp/p.pid; trap "echo got HUP" HUP; kill -HUP $PPID; sleep 1; echo done';
+        const pp = c.exec(['pidproxy', '/tmp/p.pid', '/bin/sh', '-c', script], { user: 'alice' });
+        assert.deepEqual({ status: pp.status, stdout: pp.stdout, stderr: pp.stderr }, { status: 0, stdout: 'got HUP\ndone\n', stderr: '' });
       });
 
       test('upgrade to a higher version: restarted, config edits kept, programs back', async () => {

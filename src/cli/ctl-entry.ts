@@ -1,7 +1,7 @@
 // Entry of the ctl's small bundle, where tsv starts: build/tsv-ctl.cjs for
 // ./bin/tsv, and an asset of the single executable started by sea-main.ts.
 // supervisorctl's command lines (`tsv status`, `tsv ctl ...`, a link named
-// supervisorctl) and `tsv --version` run from here; every other command line
+// supervisorctl), pidproxy and `tsv --version` run from here; every other command line
 // is handed to the full CLI (src/cli/main.ts). Both decide by route().
 // Starting from ~a fifth of the code is what keeps `tsv status` fast.
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { printVersion } from './version';
 import { runCtl } from '../ctl/cli';
 import { outputFlushed } from '../ctl/fd-output';
 import { runBundleAsset } from './sea-bundle';
+import { pidproxyMain } from '../pidproxy/pidproxy';
 
 /** In a single executable: the SEA asset holding the full CLI's bundle (and `${asset}.cache`, its V8 code cache). */
 declare const TSV_FULL_ASSET: string | undefined;
@@ -27,6 +28,8 @@ if (r.kind === 'ctl') {
     },
     internalError,
   );
+} else if (r.kind === 'pidproxy') {
+  pidproxyMain(r.args, r.progname);
 } else if (r.kind === 'version') {
   printVersion();
 } else if (typeof TSV_FULL_ASSET === 'string') {

@@ -32,6 +32,8 @@ export async function runTsv(args: string[]): Promise<number> {
 
   program.command('daemon').description('run the supervisor daemon (supervisord flags: tsv daemon -h)').helpOption(false);
   program.command('ctl').description('control a running daemon (supervisorctl verbs: tsv ctl help)').helpOption(false);
+  // Routed before this (src/cli/route.ts); listed for --help.
+  program.command('pidproxy').description("Supervisor's pidproxy: tsv pidproxy PIDFILE COMMAND [ARG ...]").helpOption(false);
 
   const config = program.command('config').description('read, check and explain a supervisord.conf');
   config

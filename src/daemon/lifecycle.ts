@@ -22,7 +22,7 @@ import { ServerSet, ServerBindError } from './socket';
 import { FcgiSocketError } from './fcgi-socket';
 import { inspectPidfile, removePidfileIfOurs, writePidfile } from './pidfile';
 import { applyFlags, parseFlags, UsageError, USAGE, type DaemonFlags } from './options';
-import { loadNative, nativeLoadError, requireNative } from './native';
+import { coerceCLocale, loadNative, nativeLoadError, requireNative } from './native';
 import { SupervisorState } from './states';
 import { serveRpc } from '../rpc/serve';
 import { selfCommand } from '../native/sea';
@@ -539,10 +539,7 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
     if (!loadNative()) {
       throw new Exit(2, `Error: tsv's native helper could not be loaded (${nativeLoadError()}); the daemon cannot spawn processes without it\n`);
     }
-    // supervisord's Python coerces a C locale to a UTF-8 one (PEP 538) in its
-    // own environment, which children inherit and %(ENV_LC_CTYPE)s sees
-    const ctype = requireNative().coercedCtype();
-    if (ctype) process.env.LC_CTYPE = ctype;
+    coerceCLocale();
     const statusEnv = process.env[STATUS_FD_ENV];
     if (statusEnv) {
       delete process.env[STATUS_FD_ENV];

@@ -42,6 +42,11 @@ export interface NativeSpawnResult {
 
 export interface NativeAddon {
   spawn(opts: NativeSpawnOptions): NativeSpawnResult;
+  /**
+   * A child as os.spawnv makes it (pidproxy's): our fds, process group and environment,
+   * handlers reset, SIGPIPE and SIGXFSZ ignored; execError names execve's errno (the child then exits 127)
+   */
+  spawnInherit(file: string, argv: string[]): { pid: number; execError?: string };
   /** raw wait status, -1 while running, -2 if not our child */
   waitpid(pid: number): number;
   peekExited(): number;
@@ -133,4 +138,14 @@ export function requireNative(): NativeAddon {
   const n = loadNative();
   if (!n) throw new Error(`tsv's native helper could not be loaded: ${loadError}`);
   return n;
+}
+
+/**
+ * Python coerces a C locale to a UTF-8 one at start-up (PEP 538) in its own
+ * environment, so supervisord's children (and pidproxy's) inherit
+ * LC_CTYPE=C.UTF-8 and %(ENV_LC_CTYPE)s sees it; this does the same here.
+ */
+export function coerceCLocale(): void {
+  const ctype = requireNative().coercedCtype();
+  if (ctype) process.env.LC_CTYPE = ctype;
 }

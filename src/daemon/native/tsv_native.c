@@ -191,6 +191,9 @@ struct child_args {
   gid_t *groups;
   uint32_t ngroups;
   int in_r, out_w, err_w;
+  /* pidproxy's child (os.spawnv's): none of Supervisor's setup; fds, process
+   * group and environment stay as they are, and a failed exec is silent */
+  int inherit;
   sigset_t parent_mask;
   /* set by the child when execve fails (it shares our memory until then, as
    * posix_spawn reports its errors), so the daemon can explain the failure */
@@ -219,6 +222,20 @@ static int child_main(void *arg) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
+
+  if (a->inherit) {
+    extern char **environ;
+    /* Node marked its inherited descriptors close-on-exec at start-up
+     * (uv_disable_stdio_inheritance); stdio at least goes on, as from Python */
+    for (int fd = 0; fd < 3; fd++) {
+      int fl = fcntl(fd, F_GETFD);
+      if (fl >= 0 && (fl & FD_CLOEXEC)) fcntl(fd, F_SETFD, fl & ~FD_CLOEXEC);
+    }
+    execve(a->file, a->argv, environ);
+    a->exec_errno = errno;
+    syscall(SYS_exit, 127);
+    return 127;
+  }
 
   setpgid(0, 0);
   dup2(a->in_r, 0);
@@ -255,6 +272,31 @@ fail:
   wr("supervisor: child process was not spawned\n");
   syscall(SYS_exit, 127);
   return 127;
+}
+
+/* Runs child_main in a new process and returns its pid once it has exec'd or
+ * failed, or -1 with *fork_errno. The child shares our memory until it execs
+ * (CLONE_VM|CLONE_VFORK, as posix_spawn does): no page tables to copy, so
+ * spawning costs the same however large the daemon is. Signals stay blocked
+ * across the clone so no handler of ours can run on the child's side. */
+static pid_t clone_child(struct child_args *ca, int *fork_errno) {
+  const size_t stack_size = 256 * 1024;
+  void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (stack == MAP_FAILED) {
+    *fork_errno = errno;
+    return -1;
+  }
+  sigset_t all, old;
+  sigfillset(&all);
+  pthread_sigmask(SIG_SETMASK, &all, &old);
+  ca->parent_mask = old;
+  int saved_errno = errno;
+  pid_t pid = clone(child_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, ca);
+  *fork_errno = errno;
+  errno = saved_errno;
+  pthread_sigmask(SIG_SETMASK, &old, NULL);
+  munmap(stack, stack_size);
+  return pid;
 }
 
 /*
@@ -324,26 +366,8 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     .redirect = redirect, .has_groups = has_groups, .groups = groups, .ngroups = ngroups,
     .in_r = stdin_fd >= 0 ? stdin_fd : in[0], .out_w = out[1], .err_w = err[1],
   };
-  /* The child shares our memory until it execs (CLONE_VM|CLONE_VFORK, as
-   * posix_spawn does): no page tables to copy, so spawning costs the same
-   * however large the daemon is. Signals stay blocked across the clone so no
-   * handler of ours can run on the child's side. */
-  const size_t stack_size = 256 * 1024;
-  void *stack = mmap(NULL, stack_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
-  if (stack == MAP_FAILED) {
-    throw_errno(env, "fork", errno);
-    goto done;
-  }
-  sigset_t all, old;
-  sigfillset(&all);
-  pthread_sigmask(SIG_SETMASK, &all, &old);
-  ca.parent_mask = old;
-  int saved_errno = errno;
-  pid_t pid = clone(child_main, (char *)stack + stack_size, CLONE_VM | CLONE_VFORK | SIGCHLD, &ca);
-  int fork_errno = errno;
-  errno = saved_errno;
-  pthread_sigmask(SIG_SETMASK, &old, NULL);
-  munmap(stack, stack_size);
+  int fork_errno = 0;
+  pid_t pid = clone_child(&ca, &fork_errno);
   /* the parent keeps only its own ends */
   if (in[0] >= 0) { close(in[0]); in[0] = -1; }
   close(out[1]); out[1] = -1;
@@ -382,6 +406,46 @@ done:
   }
   free(file); free(cwd); free(setuid_error); free(groups);
   free_string_array(argv); free_string_array(envp);
+  return result;
+}
+
+/*
+ * spawnInherit(file, argv) -> {pid, execError?}: a child as os.spawnv makes it
+ * for Supervisor's pidproxy: our fds 0-2 (and every fd not close-on-exec),
+ * process group and environment (the C one, byte for byte), signal handlers
+ * reset, SIGPIPE and SIGXFSZ ignored as under Python. A failed execve leaves
+ * a child that exits 127 and says nothing; execError names the errno. Throws
+ * {code} when no process could be made.
+ */
+static napi_value SpawnInherit(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  char *file = argc > 0 ? get_string(env, a[0]) : NULL;
+  char **argv = argc > 1 ? get_string_array(env, a[1]) : NULL;
+  napi_value result = NULL;
+  if (!file || !argv) {
+    napi_throw_error(env, NULL, "spawnInherit: file and argv are required");
+    goto done;
+  }
+  struct child_args ca = {.file = file, .argv = argv, .inherit = 1, .in_r = -1, .out_w = -1, .err_w = -1};
+  int fork_errno = 0;
+  pid_t pid = clone_child(&ca, &fork_errno);
+  if (pid < 0) {
+    throw_errno(env, "fork", fork_errno);
+    goto done;
+  }
+  napi_create_object(env, &result);
+  napi_value n;
+  napi_create_int32(env, pid, &n);
+  napi_set_named_property(env, result, "pid", n);
+  if (ca.exec_errno) {
+    napi_create_string_utf8(env, errno_name(ca.exec_errno), NAPI_AUTO_LENGTH, &n);
+    napi_set_named_property(env, result, "execError", n);
+  }
+done:
+  free(file);
+  free_string_array(argv);
   return result;
 }
 
@@ -1195,6 +1259,7 @@ out:
 static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
+    {"spawnInherit", NULL, SpawnInherit, NULL, NULL, NULL, napi_default, NULL},
     {"waitpid", NULL, WaitPid, NULL, NULL, NULL, napi_default, NULL},
     {"peekExited", NULL, PeekExited, NULL, NULL, NULL, napi_default, NULL},
     {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},

@@ -2,7 +2,7 @@
 // daemon searches (the program's environment= PATH, else the daemon's), or
 // found but not executable by the program's user.
 import { statSync } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { ProcessConfig } from '../../../config/model';
 import { canAccess } from '../../access';
 import { principalFor } from '../../accounts';
@@ -49,6 +49,15 @@ function resolveCommands(ctx: DoctorContext): Resolved[] {
   return out;
 }
 
+// Supervisor's console scripts, which tsv is too: a config written for
+// Supervisor names them (pidproxy above all) where Supervisor installed them.
+const TSV_FORM: Record<string, string> = {
+  pidproxy: 'tsv pidproxy',
+  supervisorctl: 'tsv ctl',
+  supervisord: 'tsv daemon',
+  echo_supervisord_conf: 'tsv config sample',
+};
+
 export const programCommandNotFound: Check = {
   id: 'program-command-not-found',
   title: "a program's command is not found",
@@ -61,7 +70,17 @@ export const programCommandNotFound: Check = {
       status: 'problem',
       found: bad.map((r) => `${r.process.name}: "${r.program}" not found (${r.searched})`).join('; '),
       why: 'the program cannot be started: it goes straight to FATAL ("can\'t find command")',
-      fix: 'install the program, or give command= its absolute path (the daemon does not read your shell\'s PATH)',
+      fix: [
+        ...new Set(
+          bad.map((r) => {
+            const name = basename(r.program);
+            const tsvForm = TSV_FORM[name];
+            return tsvForm
+              ? `"${name}" is Supervisor's, and tsv is it too: write command=${tsvForm} … (or install tsv-supervisor-compat, whose /usr/bin/${name} is tsv)`
+              : 'install the program, or give command= its absolute path (the daemon does not read your shell\'s PATH)';
+          }),
+        ),
+      ].join('; '),
     };
   },
 };
