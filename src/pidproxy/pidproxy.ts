@@ -11,7 +11,7 @@
 import { readFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { pyInt } from '../config/datatypes';
-import { coerceCLocale, requireNative } from '../daemon/native';
+import { coerceCLocale, requireNative, type NativeAddon } from '../daemon/native';
 import { internalError } from '../cli/route';
 
 const FORWARDED = ['SIGTERM', 'SIGHUP', 'SIGINT', 'SIGUSR1', 'SIGUSR2', 'SIGQUIT'] as const;
@@ -100,7 +100,13 @@ export async function runPidproxy(args: readonly string[], progname: string): Pr
   const pidfile = args[0] as string;
   const argv = args.slice(1);
   const file = pyAbspath(argv[0] as string, process.cwd());
-  const native = requireNative();
+  let native: NativeAddon;
+  try {
+    native = requireNative();
+  } catch (e) {
+    say(2, `pidproxy: ${(e as Error).message}\n`);
+    return 1;
+  }
   coerceCLocale();
 
   return new Promise<number>((resolve) => {
