@@ -440,10 +440,20 @@ test('HUP or reload with a config that no longer loads: refused before anything 
           `${cfg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: \\[[^\\]]+\\]: this line is not \`key = value\`.*\n  value: "a stray line"\n  hint: `,
       ),
     );
-    // the restart RPC (supervisorctl reload) is refused the same way; it still answers true, as its callers expect
+    // the restart RPC (supervisorctl reload) is refused the same way, and says so: CANT_REREAD, as reread says it
+    const reason = new RegExp(`restart refused, nothing was stopped: the configuration no longer loads: ${cfg.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:\\d+: `);
     const reload = ctl('reload');
-    assert.equal(reload.stdout, 'Restarted supervisord\n');
+    assert.equal(reload.status, 1);
+    assert.match(reload.stdout, new RegExp(`^ERROR: CANT_REREAD: ${reason.source}.*\n  value: "a stray line"\n  hint: `));
+    assert.doesNotMatch(reload.stdout, /Restarted supervisord/);
     await until(() => refusals() === 2, 'the reload refused');
+    // Python's supervisorctl prints its one line for a fault it does not expect, and exits 1
+    const py = spawnSync('/usr/bin/supervisorctl', ['-s', `unix://${dir.join('s.sock')}`, 'reload'], { env: cleanEnv(), encoding: 'utf8' });
+    if (py.error === undefined) {
+      assert.equal(py.status, 1);
+      assert.match(py.stdout, new RegExp(`^error: <class 'xmlrpc\\.client\\.Fault'>, <Fault 92: 'CANT_REREAD: ${reason.source}`));
+      await until(() => refusals() === 3, 'the reload refused');
+    }
     assert.doesNotMatch(fg.output(), /stopped: one|waiting for one/);
     assert.match(ctl('status', 'one').stdout, new RegExp(`^one +RUNNING +pid ${pid},`));
     assert.equal(fg.output().match(/supervisord started with pid/g)?.length, 1);

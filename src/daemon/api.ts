@@ -180,7 +180,10 @@ export class EngineApi {
 
   restart(): true {
     this.update();
-    this.engine.restart();
+    // Supervisor has no such refusal (it stops everything, then dies of the
+    // config): CANT_REREAD, as reloadConfig refuses the same config
+    const refused = this.engine.restart();
+    if (refused !== null) throw new SupervisorFault('CANT_REREAD', refused);
     return true;
   }
 

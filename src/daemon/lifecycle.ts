@@ -260,17 +260,18 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   // loads (its error on a stderr that is /dev/null once daemonized); tsv reads
   // the config first and refuses the restart, keeping every program running;
   // a config that loads is kept for the next run, not read again
-  const mayRestart = (): boolean => {
+  const refuseRestart = (): string | null => {
     try {
       st.preloaded = readConfig(st);
-      return true;
+      return null;
     } catch (e) {
       if (!(e instanceof Exit)) throw e;
-      logger.error(`restart refused, nothing was stopped: the configuration no longer loads: ${e.reason}`);
-      return false;
+      const why = `restart refused, nothing was stopped: the configuration no longer loads: ${e.reason}`;
+      logger.error(why);
+      return why;
     }
   };
-  const engine = new Supervisor({ config, logger, progname: syslogIdent(st.progname), minfds, mayRestart });
+  const engine = new Supervisor({ config, logger, progname: syslogIdent(st.progname), minfds, refuseRestart });
   const api = new EngineApi(engine, {
     pid: () => process.pid,
     mainLogfile: () => (sd.logfile === 'syslog' ? null : sd.logfile),

@@ -23,11 +23,11 @@ export interface EngineInit {
   /** minfds in force (after rlimits) */
   minfds?: number;
   /**
-   * Asked before a restart stops anything (HUP, the restart RPC): false
-   * refuses it, and the daemon goes on as it is. The daemon checks here that
-   * its configuration still loads.
+   * Asked before a restart stops anything (HUP, the restart RPC): a reason
+   * refuses it, and the daemon goes on as it is; null lets it go ahead. The
+   * daemon checks here that its configuration still loads.
    */
-  mayRestart?: () => boolean;
+  refuseRestart?: () => string | null;
 }
 
 /**
@@ -79,11 +79,11 @@ export class Supervisor {
   readonly progname: string;
   private readonly host: ProcessHost;
   private closed = false;
-  private readonly mayRestart: () => boolean;
+  private readonly refuseRestart: () => string | null;
 
   constructor(init: EngineInit) {
     this.config = init.config;
-    this.mayRestart = init.mayRestart ?? (() => true);
+    this.refuseRestart = init.refuseRestart ?? (() => null);
     this.processGroupConfigs = init.config.groups;
     this.logger = init.logger;
     this.progname = init.progname ?? 'supervisord';
@@ -311,11 +311,15 @@ export class Supervisor {
     this.setMood(SupervisorState.SHUTDOWN);
   }
 
-  /** HUP or the restart RPC: the same ordered stop; the lifecycle then reloads in-process. */
-  restart(): void {
-    if (this.moodValue === SupervisorState.SHUTDOWN) return;
-    if (!this.mayRestart()) return;
-    this.setMood(SupervisorState.RESTARTING);
+  /**
+   * HUP or the restart RPC: the same ordered stop; the lifecycle then reloads
+   * in-process. Returns why the restart was refused (nothing stopped), or null.
+   */
+  restart(): string | null {
+    if (this.moodValue === SupervisorState.SHUTDOWN) return null;
+    const refused = this.refuseRestart();
+    if (refused === null) this.setMood(SupervisorState.RESTARTING);
+    return refused;
   }
 
   private shutdownStep(): void {

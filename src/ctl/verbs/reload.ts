@@ -23,8 +23,11 @@ export const reload: Verb = {
     } catch (err) {
       if (!(err instanceof XmlRpcFault)) throw err;
       ctl.exitstatus = ExitStatus.GENERIC;
-      if (err.faultCode !== Faults.SHUTDOWN_STATE) throw err;
-      ctl.output('ERROR: already shutting down');
+      if (err.faultCode === Faults.SHUTDOWN_STATE) ctl.output('ERROR: already shutting down');
+      // a tsv daemon refuses to restart into a config that no longer loads
+      // (supervisorctl prints its one-line error for this fault); worded as reread words it
+      else if (err.faultCode === Faults.CANT_REREAD) ctl.output(`ERROR: ${err.faultString}`);
+      else throw err;
       return;
     }
     ctl.output('Restarted supervisord');
