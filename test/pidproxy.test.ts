@@ -66,7 +66,15 @@ interface Run {
  * pidproxy started with `args` in dir. Its stdout and stderr are files, not
  * pipes: the command inherits them and may outlive pidproxy.
  */
-function start(impl: Impl, dir: TempDir, args: string[], opts: { env?: NodeJS.ProcessEnv; argv?: string[]; extraFd?: number } = {}): Run {
+interface StartOptions {
+  env?: NodeJS.ProcessEnv;
+  /** what runs pidproxy (default: pidproxy itself) */
+  argv?: string[];
+  /** a descriptor pidproxy inherits as its fd 5 */
+  extraFd?: number;
+}
+
+function start(impl: Impl, dir: TempDir, args: string[], opts: StartOptions = {}): Run {
   const out = openSync(dir.join('pidproxy.out'), 'w');
   const err = openSync(dir.join('pidproxy.err'), 'w');
   const stdio: ('ignore' | number)[] = ['ignore', out, err];
@@ -96,6 +104,27 @@ function finish(run: Run | null, dir: TempDir): void {
     }
   }
   dir.cleanup();
+}
+
+type Launch = (args: string[], opts?: StartOptions) => Run;
+
+/**
+ * body once for each implementation, in a fresh directory of its own;
+ * launch() starts that implementation's pidproxy there, and whatever it
+ * started is cleaned up after.
+ */
+async function onBoth<T>(body: (impl: Impl, dir: TempDir, launch: Launch) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (const impl of IMPLS) {
+    const dir = workdir(impl);
+    let run: Run | null = null;
+    try {
+      out.push(await body(impl, dir, (args, opts) => (run = start(impl, dir, args, opts))));
+    } finally {
+      finish(run, dir);
+    }
+  }
+  return out;
 }
 
 const sigs = (dir: TempDir): string[] => dir.read('sigs').split('\n').filter(Boolean);
@@ -129,81 +158,59 @@ test('pidproxy: the usage text and status 1 for too few arguments, as Supervisor
 
 for (const last of ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const) {
   test(`pidproxy: HUP, USR1 and USR2 reach the pidfile's process and pidproxy goes on; ${last} reaches it and pidproxy exits 0`, { skip }, async () => {
-    const seen: Record<string, unknown>[] = [];
-    for (const impl of IMPLS) {
-      const dir = workdir(impl);
-      let run: Run | null = null;
-      try {
-        run = start(impl, dir, ['t.pid', './wrapper.sh', dir.join('t.pid')]);
-        await until(() => existsSync(dir.join('t.pid')), 'the target to write its pidfile', 10000);
-        const targetPid = Number(dir.read('t.pid'));
-        await signalAndWait(run, dir, 'SIGHUP', 1);
-        await signalAndWait(run, dir, 'SIGUSR1', 2);
-        await signalAndWait(run, dir, 'SIGUSR2', 3);
-        assert.equal(run.child.exitCode, null, `${impl}: pidproxy still runs after HUP, USR1, USR2`);
-        run.child.kill(last);
-        const end = await ended(run);
-        await until(() => sigs(dir).length >= 4, 'the last signal', 10000);
-        await until(() => !alive(targetPid), 'the target to end', 10000);
-        seen.push({ impl, code: end.code, signal: end.signal, sigs: sigs(dir), out: run.out(), err: run.err() });
-      } finally {
-        finish(run, dir);
-      }
-    }
-    const [py, ts] = seen.map(({ impl: _impl, ...rest }) => rest);
+    const [py, ts] = await onBoth(async (impl, dir, launch) => {
+      const run = launch(['t.pid', './wrapper.sh', dir.join('t.pid')]);
+      await until(() => existsSync(dir.join('t.pid')), 'the target to write its pidfile', 10000);
+      const targetPid = Number(dir.read('t.pid'));
+      await signalAndWait(run, dir, 'SIGHUP', 1);
+      await signalAndWait(run, dir, 'SIGUSR1', 2);
+      await signalAndWait(run, dir, 'SIGUSR2', 3);
+      assert.equal(run.child.exitCode, null, `${impl}: pidproxy still runs after HUP, USR1, USR2`);
+      run.child.kill(last);
+      const end = await ended(run);
+      await until(() => sigs(dir).length >= 4, 'the last signal', 10000);
+      await until(() => !alive(targetPid), 'the target to end', 10000);
+      return { code: end.code, signal: end.signal, sigs: sigs(dir), out: run.out(), err: run.err() };
+    });
     assert.deepEqual(ts, py);
     assert.deepEqual(py, { code: 0, signal: null, sigs: ['SIGHUP', 'SIGUSR1', 'SIGUSR2', last], out: '', err: '' });
   });
 }
 
 test('pidproxy: a pidfile that is missing or not a number is reported and nothing is sent; Python int() digits are read', { skip }, async () => {
-  const seen: Record<string, unknown>[] = [];
-  for (const impl of IMPLS) {
-    const dir = workdir(impl);
-    let run: Run | null = null;
-    try {
-      // the target writes other.pid; pidproxy reads t.pid
-      run = start(impl, dir, ['t.pid', './wrapper.sh', dir.join('other.pid')]);
-      await until(() => existsSync(dir.join('other.pid')), 'the target to write its pidfile', 10000);
-      const pid = dir.read('other.pid').trim();
-      run.child.kill('SIGHUP'); // no t.pid
-      await sleep(300);
-      dir.file('t.pid', 'garbage\n');
-      run.child.kill('SIGTERM'); // not a number: not sent, and pidproxy goes on
-      await sleep(300);
-      assert.equal(run.child.exitCode, null, `${impl}: still running after a TERM it could not pass on`);
-      // fullwidth digits, blanks and an underscore: Python's int() reads them
-      const fullwidth = [...pid].map((d) => String.fromCodePoint(0xff10 + Number(d))).join('');
-      dir.file('t.pid', ` ${fullwidth.slice(0, 1)}_${fullwidth.slice(1)}\t\n`);
-      await signalAndWait(run, dir, 'SIGUSR1', 1);
-      run.child.kill('SIGTERM');
-      const end = await ended(run);
-      seen.push({ code: end.code, sigs: sigs(dir), out: run.out().replaceAll(dir.path, '<DIR>') });
-    } finally {
-      finish(run, dir);
-    }
-  }
+  const seen = await onBoth(async (impl, dir, launch) => {
+    // the target writes other.pid; pidproxy reads t.pid
+    const run = launch(['t.pid', './wrapper.sh', dir.join('other.pid')]);
+    await until(() => existsSync(dir.join('other.pid')), 'the target to write its pidfile', 10000);
+    const pid = dir.read('other.pid').trim();
+    run.child.kill('SIGHUP'); // no t.pid
+    await sleep(300);
+    dir.file('t.pid', 'garbage\n');
+    run.child.kill('SIGTERM'); // not a number: not sent, and pidproxy goes on
+    await sleep(300);
+    assert.equal(run.child.exitCode, null, `${impl}: still running after a TERM it could not pass on`);
+    // fullwidth digits, blanks and an underscore: Python's int() reads them
+    const fullwidth = [...pid].map((d) => String.fromCodePoint(0xff10 + Number(d))).join('');
+    dir.file('t.pid', ` ${fullwidth.slice(0, 1)}_${fullwidth.slice(1)}\t\n`);
+    await signalAndWait(run, dir, 'SIGUSR1', 1);
+    run.child.kill('SIGTERM');
+    const end = await ended(run);
+    return { code: end.code, sigs: sigs(dir), out: run.out().replaceAll(dir.path, '<DIR>') };
+  });
   assert.deepEqual(seen[1], seen[0]);
   assert.deepEqual(seen[0], { code: 0, sigs: ['SIGUSR1', 'SIGTERM'], out: "Can't read child pidfile t.pid!\n".repeat(2) });
 });
 
 test('pidproxy: a pidfile naming a process that is gone ends pidproxy with status 1, explained instead of a traceback', { skip }, async () => {
-  const seen: Record<string, unknown>[] = [];
-  for (const impl of IMPLS) {
-    const dir = workdir(impl);
-    let run: Run | null = null;
-    try {
-      const gone = spawnSync('/bin/sh', ['-c', 'echo $$']).stdout.toString().trim();
-      run = start(impl, dir, ['t.pid', './wrapper.sh', dir.join('other.pid')]);
-      await until(() => existsSync(dir.join('other.pid')), 'the target to write its pidfile', 10000);
-      dir.file('t.pid', `${gone}\n`);
-      run.child.kill('SIGHUP');
-      const end = await ended(run);
-      seen.push({ impl, code: end.code, err: run.err() });
-    } finally {
-      finish(run, dir);
-    }
-  }
+  const seen = await onBoth(async (_impl, dir, launch) => {
+    const gone = spawnSync('/bin/sh', ['-c', 'echo $$']).stdout.toString().trim();
+    const run = launch(['t.pid', './wrapper.sh', dir.join('other.pid')]);
+    await until(() => existsSync(dir.join('other.pid')), 'the target to write its pidfile', 10000);
+    dir.file('t.pid', `${gone}\n`);
+    run.child.kill('SIGHUP');
+    const end = await ended(run);
+    return { code: end.code, err: run.err() };
+  });
   assert.equal(seen[0]?.code, 1);
   assert.equal(seen[1]?.code, 1);
   assert.match(String(seen[0]?.err), /Traceback[\s\S]*ProcessLookupError/);
@@ -231,25 +238,18 @@ test('pidproxy: a pidfile holding 0 or a negative number signals no process grou
 });
 
 test('pidproxy: when the command ends, pidproxy exits 0 whatever its status; tsv at once, Supervisor on its next 5-second look', { skip }, async () => {
-  const delays: Record<Impl, number> = { supervisor: 0, tsv: 0 };
-  for (const impl of IMPLS) {
-    const dir = workdir(impl);
-    let run: Run | null = null;
-    try {
-      // the wrapper exits 3 once its target has ended
-      run = start(impl, dir, ['t.pid', './wrapper.sh', dir.join('t.pid'), '3']);
-      await until(() => existsSync(dir.join('t.pid')), 'the target to write its pidfile', 10000);
-      process.kill(Number(dir.read('t.pid')), 'SIGTERM');
-      const t0 = performance.now();
-      const end = await ended(run, 15000);
-      delays[impl] = end.at - t0;
-      assert.deepEqual({ code: end.code, signal: end.signal, out: run.out(), err: run.err() }, { code: 0, signal: null, out: '', err: '' }, impl);
-    } finally {
-      finish(run, dir);
-    }
-  }
+  const [supervisorDelay, tsvDelay] = await onBoth(async (impl, dir, launch) => {
+    // the wrapper exits 3 once its target has ended
+    const run = launch(['t.pid', './wrapper.sh', dir.join('t.pid'), '3']);
+    await until(() => existsSync(dir.join('t.pid')), 'the target to write its pidfile', 10000);
+    process.kill(Number(dir.read('t.pid')), 'SIGTERM');
+    const t0 = performance.now();
+    const end = await ended(run, 15000);
+    assert.deepEqual({ code: end.code, signal: end.signal, out: run.out(), err: run.err() }, { code: 0, signal: null, out: '', err: '' }, impl);
+    return end.at - t0;
+  });
   // event-driven, not a poll: generous for a loaded machine, far below Supervisor's 5 s
-  assert.ok(delays.tsv < 1500, `tsv's pidproxy exited ${delays.tsv.toFixed(0)} ms after its command (Supervisor's: ${delays.supervisor.toFixed(0)} ms)`);
+  assert.ok((tsvDelay as number) < 1500, `tsv's pidproxy exited ${tsvDelay?.toFixed(0)} ms after its command (Supervisor's: ${supervisorDelay?.toFixed(0)} ms)`);
 });
 
 test('pidproxy: the command is taken relative to the working directory, never from PATH; argv[0] as given; a command that cannot run', { skip }, async () => {
@@ -309,45 +309,40 @@ test('pidproxy: the command is taken relative to the working directory, never fr
 });
 
 test('pidproxy: the command inherits what os.spawnv hands on: fds, process group, ignored signals, environment bytes, the C locale coerced', { skip }, async () => {
-  const seen: Record<string, string>[] = [];
-  for (const impl of IMPLS) {
-    const dir = workdir(impl);
-    let run: Run | null = null;
+  const seen = await onBoth(async (impl, dir, launch) => {
+    dir.file(
+      'probe.sh',
+      '#!/bin/sh\n' +
+        'grep -E "^(SigIgn|SigBlk)" /proc/$$/status > sigstate\n' +
+        'ls /proc/$$/fd | sort -n | tr "\\n" " " > fds\n' +
+        // the process group: the 3rd field after the command's name
+        'echo "$(sed "s/.*) //" /proc/$$/stat | cut -d" " -f3) $(sed "s/.*) //" /proc/$PPID/stat | cut -d" " -f3)" > pgids\n' +
+        'printf %s "$BYTES" | od -An -tx1 > bytes\n' +
+        'env | grep -E "^(LC_|LANG)" | sort > locale\n' +
+        'umask > umask\n',
+      0o755,
+    );
+    // a value that is not UTF-8, and no locale at all (Python then coerces LC_CTYPE)
+    const env = cleanEnv();
+    for (const k of Object.keys(env)) if (/^(LC_|LANG)/.test(k)) delete env[k];
+    const sh = `BYTES="$(printf 'a\\377b')" exec "$0" "$@"`;
     const extra = openSync(dir.file('extra', ''), 'r');
     try {
-      dir.file(
-        'probe.sh',
-        '#!/bin/sh\n' +
-          'grep -E "^(SigIgn|SigBlk)" /proc/$$/status > sigstate\n' +
-          'ls /proc/$$/fd | sort -n | tr "\\n" " " > fds\n' +
-          // the process group: the 3rd field after the command's name
-          'echo "$(sed "s/.*) //" /proc/$$/stat | cut -d" " -f3) $(sed "s/.*) //" /proc/$PPID/stat | cut -d" " -f3)" > pgids\n' +
-          'printf %s "$BYTES" | od -An -tx1 > bytes\n' +
-          'env | grep -E "^(LC_|LANG)" | sort > locale\n' +
-          'umask > umask\n',
-        0o755,
-      );
-      // a value that is not UTF-8, and no locale at all (Python then coerces LC_CTYPE)
-      const env = cleanEnv();
-      for (const k of Object.keys(env)) if (/^(LC_|LANG)/.test(k)) delete env[k];
-      const sh = `BYTES="$(printf 'a\\377b')" exec "$0" "$@"`;
-      run = start(impl, dir, ['p.pid', './probe.sh'], { env, argv: ['/bin/sh', '-c', sh, proxyPath(impl, dir)], extraFd: extra });
-      const end = await ended(run);
+      const end = await ended(launch(['p.pid', './probe.sh'], { env, argv: ['/bin/sh', '-c', sh, proxyPath(impl, dir)], extraFd: extra }));
       assert.equal(end.code, 0);
-      const [probePgid, proxyPgid] = dir.read('pgids').trim().split(/\s+/);
-      seen.push({
-        sigstate: dir.read('sigstate'),
-        fds: dir.read('fds'),
-        samePgid: String(probePgid === proxyPgid),
-        bytes: dir.read('bytes'),
-        locale: dir.read('locale'),
-        umask: dir.read('umask'),
-      });
     } finally {
       closeSync(extra);
-      finish(run, dir);
     }
-  }
+    const [probePgid, proxyPgid] = dir.read('pgids').trim().split(/\s+/);
+    return {
+      sigstate: dir.read('sigstate'),
+      fds: dir.read('fds'),
+      samePgid: String(probePgid === proxyPgid),
+      bytes: dir.read('bytes'),
+      locale: dir.read('locale'),
+      umask: dir.read('umask'),
+    };
+  });
   // Node marks every descriptor it inherits close-on-exec at start-up, so tsv's hands on 0, 1 and 2 only
   // (docs/differences.md); under a daemon nothing else is open
   assert.match(seen[0]?.fds ?? '', /^0 1 2 5 /, 'Supervisor hands on the inherited fd 5');
