@@ -272,6 +272,16 @@ function hasSeaExecArgv(version) {
   return maj > 24 || (maj === 24 && min >= 6);
 }
 
+/**
+ * The V8 flags the binary starts with (src/daemon/v8-flags.json, where its
+ * Node can take them). Every V8 code cache of the build is made with the same
+ * flags: V8 refuses a cache made under flags that change code generation
+ * (--optimize-for-size does).
+ */
+function binaryV8Flags(node) {
+  return hasSeaExecArgv(node.version) ? JSON.parse(readFileSync(join(root, 'src/daemon/v8-flags.json'), 'utf8')) : [];
+}
+
 /** Makes node-pty take its addon from the binary and leaves out its Windows half. */
 function nodePtyPlugin() {
   const ptyLib = join(root, 'node_modules', 'node-pty', 'lib');
@@ -358,7 +368,7 @@ async function bundle(arch, node, addons, work) {
   // The ctl's cache is made after a run of `tsv status` (scripts/ctl-code-cache.mjs),
   // so it also holds the functions compiled while the ctl worked.
   const r = runnerFor(arch);
-  const command = r.cmd ? [r.cmd, ...r.prefix, node.bin] : [node.bin];
+  const command = [...(r.cmd ? [r.cmd, ...r.prefix] : []), node.bin, ...binaryV8Flags(node)];
   if (!makeCtlCodeCache(ctlOut, { command, nativeAddon: addons.tsv_native })) throw new DistError(`${arch}: no code cache for the ctl's bundle`);
   assets[`${CTL_ASSET}.cache`] = `${ctlOut}.cache`;
   return { bundle: mainOut, manifest, assets };
@@ -380,7 +390,7 @@ function fullBundleCodeCache(arch, node, bundleFile, work) {
     `const s = new vm.Script(Module.wrap(fs.readFileSync(src, 'utf8')), { filename: ${JSON.stringify(FULL_ASSET)} });`,
     'fs.writeFileSync(out, s.createCachedData());',
   ].join('\n');
-  execFor(arch, node.bin, ['-e', script, bundleFile, cacheFile], { env: cleanEnv() });
+  execFor(arch, node.bin, [...binaryV8Flags(node), '-e', script, bundleFile, cacheFile], { env: cleanEnv() });
   if (!existsSync(cacheFile)) throw new DistError(`${arch}: no code cache was written for the full bundle`);
   return cacheFile;
 }
@@ -397,11 +407,13 @@ function makeBlob(arch, node, bundleInfo, work, { codeCache }) {
   if (Object.keys(bundleInfo.assets).length) config.assets = bundleInfo.assets;
   // the daemon's V8 flags from the first instruction (src/daemon/lifecycle.ts
   // sets them at run time where Node cannot, which does less)
-  if (hasSeaExecArgv(node.version)) config.execArgv = JSON.parse(readFileSync(join(root, 'src/daemon/v8-flags.json'), 'utf8'));
+  const flags = binaryV8Flags(node);
+  if (flags.length) config.execArgv = flags;
   const cfgFile = join(work, 'sea-config.json');
   writeFileSync(cfgFile, JSON.stringify(config, null, 2) + '\n');
   rmSync(blob, { force: true });
-  execFor(arch, node.bin, ['--experimental-sea-config', cfgFile], { cwd: work, env: cleanEnv() });
+  // the main script's code cache is made here, under the same flags
+  execFor(arch, node.bin, [...flags, '--experimental-sea-config', cfgFile], { cwd: work, env: cleanEnv() });
   if (!existsSync(blob)) throw new DistError(`${arch}: node ${node.version} wrote no SEA blob`);
   return blob;
 }

@@ -1,7 +1,7 @@
 // bench/daemon: tsv daemon and the real supervisord side by side, in one run,
 // printing ratios against the targets of issue #3.
 //
-//   npm run build && node build/js/bench/daemon/run.js [--only start,restart,throughput,idle,memory] [--quick]
+//   npm run build && node build/js/bench/daemon/run.js [--only start,restart,throughput,idle,memory,busy] [--quick]
 //        [--node-flags='--max-semi-space-size=1'] [--binary=dist/tsv-linux-x64]
 //
 // --binary runs a standalone binary from `make dist` (the Node it embeds, the
@@ -12,6 +12,7 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 // The same process-tree kill the tests use, so no program is orphaned.
 import { killTree } from '../../test/helpers/daemon-cli';
@@ -404,6 +405,65 @@ async function benchMemory(): Promise<void> {
   row(`anonymous memory per program (0 -> ${top})`, margAnon('tsv'), margAnon('supervisord'), 'KiB');
 }
 
+/** One XML-RPC call over a daemon's unix socket (the same request to both daemons, no client process). */
+function rpcCall(socketPath: string, method: string): Promise<void> {
+  const body = `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params></params></methodCall>`;
+  return new Promise((resolveCall, reject) => {
+    const req = request(
+      { socketPath, path: '/RPC2', method: 'POST', headers: { 'Content-Type': 'text/xml', 'Content-Length': Buffer.byteLength(body) } },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolveCall());
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+/**
+ * A busy host: programs that keep ending and being restarted, and a monitor
+ * asking for every process's status five times a second. What the daemon's
+ * own memory does then (V8 lets its heap grow between collections) is not
+ * what it does at rest.
+ */
+async function benchBusy(): Promise<void> {
+  const secs = quick ? 60 : 180;
+  const n = 30;
+  console.log(`\n[busy] ${n} programs that exit after 0.3 s and are restarted, getAllProcessInfo 5 times a second, ${secs} s (both daemons at once)`);
+  let body = '';
+  for (let i = 0; i < n; i++) body += `[program:b${i}]\ncommand=/bin/sh -c 'echo started; sleep 0.3; exit 1'\nstartsecs=0\nautorestart=true\n`;
+  const ds = IMPLS.map((impl) => startDaemon(impl, body));
+  let polling = true;
+  const poller = (async () => {
+    while (polling) {
+      await Promise.all(ds.map((d) => rpcCall(join(d.dir, 's.sock'), 'supervisor.getAllProcessInfo').catch(() => undefined)));
+      await sleep(200);
+    }
+  })();
+  try {
+    for (const d of ds) await until(() => /supervisord started/.test(d.log()), 30000, `${d.impl} start`, 20);
+    const cpu0 = ds.map((d) => cpuPreciseMs(d.pid));
+    const spawned0 = ds.map((d) => count(d.log(), /spawned: /g));
+    const anon: number[][] = ds.map(() => []);
+    for (let t = 0; t < secs; t += 5) {
+      await sleep(5000);
+      ds.forEach((d, i) => anon[i].push(memKb(d.pid).anon / 1024));
+    }
+    const cpu = ds.map((d, i) => cpuPreciseMs(d.pid) - cpu0[i]);
+    const spawns = ds.map((d, i) => (count(d.log(), /spawned: /g) - spawned0[i]) / secs);
+    const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;
+    row('busy: spawns per second', spawns[0], spawns[1], '/s');
+    row('busy: anonymous memory, mean of 5-s samples', mean(anon[0]), mean(anon[1]), 'MiB');
+    row('busy: anonymous memory, largest sample', Math.max(...anon[0]), Math.max(...anon[1]), 'MiB');
+    row('busy: daemon CPU per spawn', cpu[0] / (spawns[0] * secs), cpu[1] / (spawns[1] * secs), 'ms');
+  } finally {
+    polling = false;
+    await poller;
+    for (const d of ds) await d.stop();
+  }
+}
+
 async function main(): Promise<void> {
   if (!existsSync(SUPERVISORD)) throw new Error(`${SUPERVISORD} is required (apt-get install supervisor)`);
   if (binary ? !existsSync(binary) : !existsSync(TSV)) throw new Error(`${binary ?? TSV} missing: run ${binary ? 'make dist' : 'npm run build'} first`);
@@ -416,6 +476,7 @@ async function main(): Promise<void> {
     if (want('throughput')) await benchThroughput();
     if (want('idle')) await benchIdle();
     if (want('memory')) await benchMemory();
+    if (want('busy')) await benchBusy();
   } finally {
     rmSync(helperDir, { recursive: true, force: true });
   }

@@ -36,10 +36,14 @@ const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
 /**
  * V8 keeps up to 16 MiB semi-spaces committed; a daemon allocates little, so
  * a 1 MiB young generation cuts resident memory by a third at no visible cost.
- * A single executable on Node 24 starts with them (scripts/dist.mjs puts them
- * in its build configuration); under plain node they go on the command line
- * of the daemonized process; otherwise (-n) they are set at run time, where
- * V8 has sized its heap already and they do less.
+ * --optimize-for-size keeps the old generation from growing far past what
+ * lives in it between collections, which on a busy host (programs restarting,
+ * a monitor polling) let Node 20's heap swell to twice supervisord's memory
+ * (bench/daemon `busy`). A single executable on Node 24 starts with them
+ * (scripts/dist.mjs puts them in its build configuration and makes its code
+ * caches under them); under plain node they go on the command line of the
+ * daemonized process; otherwise (-n) they are set at run time, where V8 has
+ * sized its heap already and they do less.
  */
 const V8_FLAGS: readonly string[] = v8Flags;
 
