@@ -1,22 +1,23 @@
 // Build: one bundle for the CLI (what bin/tsv and `make dist` run), and a
 // file-for-file transpile of src/ and test/ into build/js for node --test.
 import { build } from 'esbuild';
-import { readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
+import { copyFileSync, readdirSync, statSync, mkdirSync, writeFileSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 
-function tsFiles(dir) {
+function filesUnder(dir, keep) {
   const out = [];
   for (const name of readdirSync(dir)) {
     const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...tsFiles(p));
-    else if (name.endsWith('.ts') && !name.endsWith('.d.ts')) out.push(p);
+    if (statSync(p).isDirectory()) out.push(...filesUnder(p, keep));
+    else if (keep(name)) out.push(p);
   }
   return out;
 }
+const tsFiles = (dir) => filesUnder(dir, (name) => name.endsWith('.ts') && !name.endsWith('.d.ts'));
 
 const define = { TSV_VERSION: JSON.stringify(pkg.version) };
 
@@ -66,6 +67,12 @@ await build({
 });
 mkdirSync(join(root, 'build/js'), { recursive: true });
 writeFileSync(join(root, 'build/js/package.json'), '{"type":"commonjs"}\n');
+// The transpiled files require src's JSON (src/daemon/v8-flags.json) where it was.
+for (const p of filesUnder(join(root, 'src'), (name) => name.endsWith('.json'))) {
+  const to = join(root, 'build/js', p.slice(root.length + 1));
+  mkdirSync(dirname(to), { recursive: true });
+  copyFileSync(p, to);
+}
 
 // tsv's native spawn helper (src/daemon/native): built when a C compiler and Node's headers are present.
 const { buildNative } = await import('../src/daemon/native/build-native.mjs');

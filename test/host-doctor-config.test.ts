@@ -209,3 +209,29 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.match(i.stderr, /unknown init system "upstart"/);
   });
 });
+
+describe('host: tsv doctor with a daemonized tsv under plain node', () => {
+  test('node runs it with the V8 flags before the script, and doctor still knows it as the daemon on this config', () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-live-'));
+    const conf = join(d, 'supervisord.conf');
+    writeFileSync(
+      conf,
+      `[unix_http_server]\nfile = ${d}/s.sock\n\n[supervisord]\nlogfile = ${d}/tsv.log\npidfile = ${d}/tsv.pid\nchildlogdir = ${d}\n\n[supervisorctl]\nserverurl = unix://${d}/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`,
+    );
+    try {
+      const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', conf], { encoding: 'utf8' });
+      assert.equal(start.status, 0, start.stderr);
+      const pid = readFileSync(join(d, 'tsv.pid'), 'utf8').trim();
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      assert.deepEqual(argv.slice(1, 3), ['--max-semi-space-size=1', '--optimize-for-size']);
+      // before the fix doctor took this pidfile for a reused pid and --fix would have removed it
+      const r = doctor(conf);
+      assert.equal(check(r.report!, 'stale-pidfile').status, 'ok', r.stdout);
+      assert.equal(check(r.report!, 'stale-pidfile').found, `${d}/tsv.pid names the running daemon (pid ${pid})`);
+      assert.equal(check(r.report!, 'two-daemons').found, `one daemon (pid ${pid})`);
+    } finally {
+      spawnSync(process.execPath, [cliPath(), 'ctl', '-c', conf, 'shutdown'], { encoding: 'utf8' });
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+});

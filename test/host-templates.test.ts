@@ -22,6 +22,8 @@ import { daemonArgv, type ServiceSpec } from '../src/host/service-spec';
 import { shJoin, shSplit, systemdJoin } from '../src/host/quote';
 import { planImport } from '../src/host/import-supervisor';
 import { stopTimeoutSec } from '../src/host/config-facts';
+import { isDefaultDaemon, programFromArgv, tsvArgv, tsvDaemonArgv, type TsvProgram } from '../src/host/tsv-program';
+import { daemonArgs } from '../src/host/procs';
 import { loadConfig } from '../src/config/load';
 
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -114,7 +116,8 @@ describe('host: generated units, scripts and plists', () => {
   });
 
   test('the LSB init script and the OpenRC script pass shellcheck (and shellcheck does catch a fault)', { skip: have('shellcheck') ? false : 'no shellcheck' }, () => {
-    const plain = spec({ tsv: ['/usr/local/lib/tsv/node', '/usr/local/lib/tsv/tsv.cjs'], daemon: ['/usr/local/lib/tsv/node', '/usr/local/lib/tsv/tsv.cjs', 'daemon'], configFile: '/etc/tsv/supervisord.conf' });
+    const plainProgram: TsvProgram = { kind: 'node-script', node: '/usr/local/lib/tsv/node', script: '/usr/local/lib/tsv/tsv.cjs' };
+    const plain = spec({ tsv: tsvArgv(plainProgram), daemon: tsvDaemonArgv(plainProgram), configFile: '/etc/tsv/supervisord.conf' });
     for (const [name, text, odd] of [
       ['init-d', renderInitD(plain), false],
       ['openrc', renderOpenrc(plain), false],
@@ -245,5 +248,26 @@ print(json.dumps(p))`;
     }
     assert.deepEqual(watched.map((p) => existsSync(p)), existed);
     assert.equal(readFileSync('/etc/group', 'utf8').includes('\ntsv:'), existed[0] ? readFileSync('/etc/group', 'utf8').includes('\ntsv:') : false);
+  });
+
+  test('a Node script runs the daemon with V8 flags before the script, and doctor reads that command line back', () => {
+    const script: TsvProgram = { kind: 'node-script', node: '/opt/n/bin/node', script: '/opt/tsv/tsv.cjs' };
+    const daemon = tsvDaemonArgv(script);
+    assert.deepEqual(daemon, ['/opt/n/bin/node', '--max-semi-space-size=1', '--optimize-for-size', '/opt/tsv/tsv.cjs', 'daemon']);
+    assert.deepEqual(programFromArgv([...daemon, '-n', '-c', '/etc/tsv/supervisord.conf']), { program: script, rest: ['daemon', '-n', '-c', '/etc/tsv/supervisord.conf'] });
+    assert.deepEqual(daemonArgs([...daemon, '-c', '/x.conf']), ['-c', '/x.conf']);
+    // a binary carries its flags itself
+    assert.deepEqual(tsvDaemonArgv({ kind: 'binary', path: '/usr/bin/tsv' }), ['/usr/bin/tsv', 'daemon']);
+    // what this version installs, what earlier ones did, and a --daemon-command
+    const tsv = tsvArgv(script);
+    assert.equal(isDefaultDaemon(daemon, tsv), true);
+    assert.equal(isDefaultDaemon([...tsv, 'daemon'], tsv), true);
+    assert.equal(isDefaultDaemon(['/usr/bin/supervisord'], tsv), false);
+    assert.equal(isDefaultDaemon(['/opt/n/bin/node', '--inspect', '/opt/tsv/tsv.cjs', 'daemon'], tsv), false);
+    // the other daemons doctor must find, and what is not one
+    assert.deepEqual(daemonArgs(['/usr/bin/python3', '-u', '/usr/bin/supervisord', '-n']), ['-n']);
+    assert.deepEqual(daemonArgs(['/usr/bin/tsv', 'daemon', '-n']), ['-n']);
+    assert.equal(daemonArgs(['/usr/bin/python3', '/srv/app.py', 'supervisord']), null);
+    assert.equal(daemonArgs(['/usr/bin/tsv', 'status']), null);
   });
 });

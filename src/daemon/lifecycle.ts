@@ -41,9 +41,10 @@ const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
  * a monitor polling) let Node 20's heap swell to twice supervisord's memory
  * (bench/daemon `busy`). A single executable on Node 24 starts with them
  * (scripts/dist.mjs puts them in its build configuration and makes its code
- * caches under them); under plain node they go on the command line of the
- * daemonized process; otherwise (-n) they are set at run time, where V8 has
- * sized its heap already and they do less.
+ * caches under them); under plain node they go on node's command line of the
+ * daemonized process and of a boot service (src/host/tsv-program.ts);
+ * otherwise (-n by hand) they are set at run time, where V8 has sized its
+ * heap already and they do less.
  */
 const V8_FLAGS: readonly string[] = v8Flags;
 

@@ -20,7 +20,7 @@ import { shJoin, shSplit } from './quote';
 import { indent, run, haveTool } from './run';
 import { daemonArgv, type ServiceSpec } from './service-spec';
 import { generatedHeader, renderTemplate } from './templates';
-import { describeProgram, programFiles, programFromPath, runningProgram, tsvArgv, type TsvProgram } from './tsv-program';
+import { describeProgram, programFiles, programFromPath, runningProgram, tsvArgv, tsvDaemonArgv, type TsvProgram } from './tsv-program';
 import { HostError, SERVICE_NAME, UsageError, type InitSystem, type Output, type Scope } from './types';
 
 export interface InstallOptions {
@@ -127,7 +127,7 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     if (!existsSync(f.path)) throw new HostError(`the tsv program ${f.path} does not exist`, 'pass the installed location with --tsv-path');
   }
   const tsv = tsvArgv(program);
-  const daemon = opts.daemonCommand ? shSplit(opts.daemonCommand) : tsvArgv(program, 'daemon');
+  const daemon = opts.daemonCommand ? shSplit(opts.daemonCommand) : tsvDaemonArgv(program);
   if (daemon.length === 0) throw new UsageError('--daemon-command is empty');
 
   const packaged = scope === 'system' ? packagedUnitPath() : null;

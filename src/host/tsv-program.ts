@@ -4,6 +4,7 @@
 // into the unit, so doctor checks that they still exist.
 import { basename, isAbsolute, resolve } from 'node:path';
 import { seaAssets } from '../native/sea';
+import v8Flags from '../daemon/v8-flags.json';
 
 export type TsvProgram =
   | { kind: 'binary'; path: string }
@@ -39,6 +40,24 @@ export function tsvArgv(p: TsvProgram, ...args: string[]): string[] {
   return p.kind === 'binary' ? [p.path, ...args] : [p.node, p.script, ...args];
 }
 
+/**
+ * argv that runs the daemon (the service adds -n -c CONFIG). A Node script
+ * gets the daemon's V8 flags on node's command line: set there they size the
+ * heap from the start, which the daemon's own setFlagsFromString under -n
+ * cannot do (bench/daemon README, "Memory on a busy host"). A single
+ * executable carries them in itself.
+ */
+export function tsvDaemonArgv(p: TsvProgram): string[] {
+  return p.kind === 'binary' ? [p.path, 'daemon'] : [p.node, ...v8Flags, p.script, 'daemon'];
+}
+
+/** Whether argv is what tsv install writes for this tsv, in this version's form or an earlier one's. */
+export function isDefaultDaemon(daemon: readonly string[], tsv: readonly string[]): boolean {
+  const parsed = programFromArgv(tsv);
+  const forms = [[...tsv, 'daemon'], ...(parsed ? [tsvDaemonArgv(parsed.program)] : [])];
+  return forms.some((f) => f.join('\0') === daemon.join('\0'));
+}
+
 /** The files the program needs at run time (each must exist and be executable or readable). */
 export function programFiles(p: TsvProgram): { path: string; need: 'exec' | 'read' }[] {
   return p.kind === 'binary'
@@ -52,8 +71,10 @@ export function programFiles(p: TsvProgram): { path: string; need: 'exec' | 'rea
 /** Recognises a program prefix in a command line taken from a unit or a process. */
 export function programFromArgv(argv: readonly string[]): { program: TsvProgram; rest: string[] } | null {
   if (argv.length === 0) return null;
-  if (isNodeBinary(argv[0]) && argv.length >= 2) {
-    return { program: { kind: 'node-script', node: argv[0], script: argv[1] }, rest: argv.slice(2) };
+  if (isNodeBinary(argv[0])) {
+    // node's own options (--flag=value, as tsvDaemonArgv writes them) come before the script.
+    const at = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+    if (at > 0) return { program: { kind: 'node-script', node: argv[0], script: argv[at] }, rest: argv.slice(at + 1) };
   }
   return { program: { kind: 'binary', path: argv[0] }, rest: argv.slice(1) };
 }

@@ -16,7 +16,7 @@ import { readManifest, type Manifest } from '../manifest';
 import { probeOnce, type ProbeResult } from '../probe';
 import { daemonsFor, type DaemonProcess } from '../procs';
 import type { Backend, ServiceSpec, ServiceState } from '../service-spec';
-import { runningProgram, tsvArgv } from '../tsv-program';
+import { runningProgram, tsvArgv, tsvDaemonArgv } from '../tsv-program';
 import type { InitSystem, Scope } from '../types';
 
 export interface DoctorOptions {
@@ -91,7 +91,7 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   }
   const backend = init ? backendFor(init) : null;
   const tsv = installed?.tsv ?? tsvArgv(runningProgram());
-  const daemon = installed?.daemon ?? [...tsv, 'daemon'];
+  const daemon = installed?.daemon ?? tsvDaemonArgv(runningProgram());
   const spec = configFile ? buildSpec(scope, layout, configFile, tsv, daemon, facts) : null;
   let service: ServiceState | null = null;
   if (backend && spec && (installed || existsSync(backend.definitionPath(spec)))) service = backend.state(spec);

@@ -5,7 +5,7 @@
 import { accessSync, constants, existsSync } from 'node:fs';
 import { Executor } from '../../executor';
 import { CollectingRunner } from '../../runner';
-import { describeProgram, programFiles, programFromArgv, runningProgram, tsvArgv } from '../../tsv-program';
+import { describeProgram, isDefaultDaemon, programFiles, programFromArgv, runningProgram, tsvArgv, tsvDaemonArgv } from '../../tsv-program';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -39,7 +39,7 @@ export const unitBinaryMissing: Check = {
     if (problems.length === 0) return ok(this.id, `${backend.definitionPath(spec)} runs ${parsed ? describeProgram(parsed.program) : cmd[0]}, which exists`);
     const me = runningProgram();
     const meOk = programFiles(me).every((f) => existsSync(f.path));
-    const customDaemon = manifest ? manifest.daemon.join('\0') !== [...manifest.tsv, 'daemon'].join('\0') : true;
+    const customDaemon = manifest ? !isDefaultDaemon(manifest.daemon, manifest.tsv) : true;
     const canFix = Boolean(manifest) && meOk && (!customDaemon || missing(manifest?.daemon ?? []).length === 0) && ctx.caller.uid === 0;
     return {
       id: this.id,
@@ -51,7 +51,7 @@ export const unitBinaryMissing: Check = {
         ? () => {
             const m = manifest!;
             const newTsv = tsvArgv(me);
-            const newDaemon = customDaemon ? m.daemon : [...newTsv, 'daemon'];
+            const newDaemon = customDaemon ? m.daemon : tsvDaemonArgv(me);
             const newSpec = { ...spec, tsv: newTsv, daemon: newDaemon };
             const lines: string[] = [];
             const ex = new Executor(false, { out: (t) => lines.push(t.trimEnd()), err: (t) => lines.push(t.trimEnd()) }, m, ctx.layout.manifest);
