@@ -405,7 +405,11 @@ async function benchMemory(): Promise<void> {
   row(`anonymous memory per program (0 -> ${top})`, margAnon('tsv'), margAnon('supervisord'), 'KiB');
 }
 
-/** One XML-RPC call over a daemon's unix socket (the same request to both daemons, no client process). */
+/**
+ * One XML-RPC call over a daemon's unix socket: the same request to both
+ * daemons, no client process. Not RpcClient: it asks a tsv daemon for a JSON
+ * answer, which would not be the XML supervisord has to write.
+ */
 function rpcCall(socketPath: string, method: string): Promise<void> {
   const body = `<?xml version="1.0"?><methodCall><methodName>${method}</methodName><params></params></methodCall>`;
   return new Promise((resolveCall, reject) => {

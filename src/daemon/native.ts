@@ -59,6 +59,8 @@ export interface NativeAddon {
   closeInherited(lowfd: number): number;
   /** the LC_CTYPE Python's PEP 538 coercion would set in this environment, or null */
   coercedCtype(): string | null;
+  /** the C library's words for an errno number */
+  strerror(errno: number): string;
   /** point fds 0, 1, 2 at /dev/null */
   devnullStdio(): void;
   /** a bound, listening, close-on-exec socket's fd; throws with Python's error text */

@@ -5,6 +5,7 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
 import { basename, isAbsolute, resolve } from 'node:path';
 import { configSearchPaths } from '../config/search';
+import { scriptIndex } from './tsv-program';
 
 export interface DaemonProcess {
   pid: number;
@@ -35,14 +36,12 @@ function isZombie(pid: number): boolean {
 
 /** The daemon's own arguments, if argv is a daemon. */
 export function daemonArgs(argv: readonly string[]): string[] | null {
-  // The program is argv[0] or, under an interpreter, the first argument that
-  // is not one of the interpreter's options: a daemonized tsv under plain node
-  // runs as `node --max-semi-space-size=1 … tsv.cjs daemon`, python can be `-u`.
-  for (let i = 0; i < argv.length; i++) {
+  // the program is argv[0] or, under an interpreter, its script
+  for (const i of [0, scriptIndex(argv)]) {
+    if (i < 0) continue;
     const name = basename(argv[i]);
     if (name === 'supervisord') return argv.slice(i + 1);
     if (/^tsv(\.c?js)?$/.test(name) && argv[i + 1] === 'daemon') return argv.slice(i + 2);
-    if (i > 0 && !argv[i].startsWith('-')) break;
   }
   return null;
 }

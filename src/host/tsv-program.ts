@@ -68,12 +68,20 @@ export function programFiles(p: TsvProgram): { path: string; need: 'exec' | 'rea
       ];
 }
 
+/**
+ * Where the script is in an interpreter's command line: the first argument
+ * that is not one of the interpreter's own options (`node --flag=value …
+ * tsv.cjs`, as tsvDaemonArgv writes it; `python3 -u … supervisord`); -1 if none.
+ */
+export function scriptIndex(argv: readonly string[]): number {
+  return argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+}
+
 /** Recognises a program prefix in a command line taken from a unit or a process. */
 export function programFromArgv(argv: readonly string[]): { program: TsvProgram; rest: string[] } | null {
   if (argv.length === 0) return null;
   if (isNodeBinary(argv[0])) {
-    // node's own options (--flag=value, as tsvDaemonArgv writes them) come before the script.
-    const at = argv.findIndex((a, i) => i > 0 && !a.startsWith('-'));
+    const at = scriptIndex(argv);
     if (at > 0) return { program: { kind: 'node-script', node: argv[0], script: argv[at] }, rest: argv.slice(at + 1) };
   }
   return { program: { kind: 'binary', path: argv[0] }, rest: argv.slice(1) };

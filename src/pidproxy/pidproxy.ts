@@ -10,7 +10,7 @@
 // (Supervisor's is silent, or prints a traceback). docs/differences.md has the rows.
 import { readFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
-import { pyInt } from '../config/datatypes';
+import { normpath, pyInt } from '../config/datatypes';
 import { coerceCLocale, requireNative, type NativeAddon } from '../daemon/native';
 import { internalError } from '../cli/route';
 
@@ -20,7 +20,7 @@ type ForwardedSignal = (typeof FORWARDED)[number];
 const FINAL: ReadonlySet<ForwardedSignal> = new Set(['SIGTERM', 'SIGINT', 'SIGQUIT']);
 
 /** Supervisor's usage text (its module docstring), with the program's name. */
-export function usage(progname: string): string {
+function usage(progname: string): string {
   return (
     'pidproxy -- run command and proxy signals to it via its pidfile.\n\n' +
     'This executable runs a command and then monitors a pidfile.  When this\n' +
@@ -32,40 +32,12 @@ export function usage(progname: string): string {
 
 /**
  * Python's os.path.abspath: joined to the working directory and normalized
- * by text (`..` removes the component before it whatever it links to; a
- * leading `//` stays, three or more slashes become one). The command is
- * taken from there, never searched on PATH, as in Supervisor's pidproxy.
+ * by text. The command is taken from there, never searched on PATH, as in
+ * Supervisor's pidproxy.
  */
 export function pyAbspath(p: string, cwd: string): string {
-  const joined = p.startsWith('/') ? p : cwd.endsWith('/') ? cwd + p : `${cwd}/${p}`;
-  const lead = joined.startsWith('//') && !joined.startsWith('///') ? '//' : joined.startsWith('/') ? '/' : '';
-  const parts: string[] = [];
-  for (const c of joined.split('/')) {
-    if (c === '' || c === '.') continue;
-    if (c !== '..' || (!lead && parts.length === 0) || parts[parts.length - 1] === '..') parts.push(c);
-    else parts.pop();
-  }
-  return lead + parts.join('/') || '.';
-}
-
-const ERRNO_WORDS: Record<string, string> = {
-  ENOENT: 'No such file or directory',
-  EACCES: 'Permission denied',
-  ENOEXEC: 'Exec format error',
-  ENOTDIR: 'Not a directory',
-  EISDIR: 'Is a directory',
-  ELOOP: 'Too many levels of symbolic links',
-  ENAMETOOLONG: 'File name too long',
-  ETXTBSY: 'Text file busy',
-  E2BIG: 'Argument list too long',
-  ENOMEM: 'Cannot allocate memory',
-  EAGAIN: 'Resource temporarily unavailable',
-  ESRCH: 'No such process',
-  EPERM: 'Operation not permitted',
-};
-
-function words(code: string): string {
-  return ERRNO_WORDS[code] ? `${code} (${ERRNO_WORDS[code]})` : code;
+  // posixpath.join: no second slash after a cwd that ends in one (`/` + `x/..` is `/x/..`, not `//x/..`)
+  return normpath(p.startsWith('/') ? p : cwd.endsWith('/') ? cwd + p : `${cwd}/${p}`);
 }
 
 /** write(2) straight to fd: nothing is left in a buffer when pidproxy exits or is killed. */
@@ -81,7 +53,7 @@ function say(fd: 1 | 2, text: string): void {
  * The pid the pidfile holds, read as Supervisor reads it (Python's int() of
  * the stripped text), or null when it cannot be read or is not a number.
  */
-export function readPidfile(pidfile: string): number | null {
+function readPidfile(pidfile: string): number | null {
   try {
     return pyInt(readFileSync(pidfile, 'utf8'));
   } catch {
@@ -108,6 +80,10 @@ export async function runPidproxy(args: readonly string[], progname: string): Pr
     return 1;
   }
   coerceCLocale();
+  const words = (code: string): string => {
+    const n = (constants.errno as Record<string, number | undefined>)[code];
+    return n === undefined ? code : `${code} (${native.strerror(n)})`;
+  };
 
   return new Promise<number>((resolve) => {
     let child = -1;

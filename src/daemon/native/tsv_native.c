@@ -614,6 +614,22 @@ static napi_value CloseInherited(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* strerror(errno) -> the C library's words for it (Node runs in the C
+ * locale, so they are the English ones Python prints). */
+static napi_value StrError(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t e = 0;
+  if (argc < 1 || napi_get_value_int32(env, a[0], &e) != napi_ok) {
+    napi_throw_type_error(env, NULL, "strerror: an errno number is required");
+    return NULL;
+  }
+  napi_value out;
+  CHECK(napi_create_string_utf8(env, strerror(e), NAPI_AUTO_LENGTH, &out));
+  return out;
+}
+
 /* The locale Python 3.7+ (PEP 538) would coerce LC_CTYPE to in this
  * environment, or null: supervisord's interpreter, finding the C locale
  * (LC_CTYPE, else LANG, unset or naming C, POSIX or a locale not installed)
@@ -1269,6 +1285,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"setrlimit", NULL, SetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
     {"coercedCtype", NULL, CoercedCtype, NULL, NULL, NULL, napi_default, NULL},
+    {"strerror", NULL, StrError, NULL, NULL, NULL, napi_default, NULL},
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
     {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
     {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
