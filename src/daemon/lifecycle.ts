@@ -43,8 +43,10 @@ const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
  * (scripts/dist.mjs puts them in its build configuration and makes its code
  * caches under them); under plain node they go on node's command line of the
  * daemonized process and of a boot service (src/host/tsv-program.ts);
- * otherwise (-n by hand) they are set at run time, where V8 has sized its
- * heap already and they do less.
+ * otherwise (-n by hand) they are set at run time, where on Node 20 V8 has
+ * sized its heap already and they do less (on Node 22 and 24 they do as
+ * much, so a foreground daemon does not exec itself to move them:
+ * bench/daemon README).
  */
 const V8_FLAGS: readonly string[] = v8Flags;
 
