@@ -8,6 +8,7 @@ import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFil
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
 import { spawn, spawnSync } from 'node:child_process';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
+import { freePort } from './helpers/common';
 
 function conf(dir: TempDir, programs: string, extra = ''): string {
   return dir.file(
@@ -161,6 +162,41 @@ test('a second daemon on a live socket exits 2 with Supervisor\'s message and do
     await stopDaemon(dir.join('supervisord.pid'));
     dir.cleanup();
   }
+});
+
+test('the control sockets listen with supervisord\'s backlog (1024, unix and inet alike; Node\'s default would be 511)', async (t) => {
+  if (!existsSync('/usr/bin/supervisord')) return t.skip('needs /usr/bin/supervisord');
+  // ss shows a listening socket's backlog as its Send-Q, the column before the local address
+  const backlogs = (args: string[], local: string): number[] => {
+    const out = spawnSync('ss', [...args, '-lnH'], { encoding: 'utf8' }).stdout;
+    return out.split('\n').flatMap((l) => {
+      const f = l.trim().split(/\s+/);
+      const at = f.findIndex((x) => x === local || x.startsWith(`${local}.`));
+      return at > 0 ? [Number(f[at - 1])] : [];
+    });
+  };
+  const seen: Record<string, { unix: number[]; inet: number[] }> = {};
+  for (const [name, file, args] of [
+    ['supervisord', '/usr/bin/supervisord', ['-n']],
+    ['tsv', process.execPath, [TSV, 'daemon', '-n']],
+  ] as const) {
+    const dir = new TempDir();
+    const port = await freePort();
+    const cfg = conf(dir, `[inet_http_server]\nport=127.0.0.1:${port}\n`);
+    const child = spawn(file, [...args, '-c', cfg], { env: cleanEnv(), stdio: 'ignore' });
+    try {
+      await until(() => existsSync(dir.join('supervisord.log')) && /supervisord started/.test(dir.read('supervisord.log')), `${name} started`);
+      // bound as <file>.<pid> and linked to <file>: ss names the first
+      seen[name] = { unix: backlogs(['-x'], dir.join('s.sock')), inet: backlogs(['-t'], `127.0.0.1:${port}`) };
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) killTree(child.pid!);
+      dir.cleanup();
+    }
+  }
+  assert.deepEqual(seen.supervisord, { unix: [1024], inet: [1024] }, 'what supervisord does');
+  assert.deepEqual(seen.tsv, seen.supervisord);
 });
 
 test('a socket path too long for sun_path: refused as supervisord refuses it, with the length, and no file left behind', () => {

@@ -54,7 +54,10 @@ function errnoText(e: NodeJS.ErrnoException): string {
   return `${help} errno.${code} (${num ?? e.errno ?? '?'})`;
 }
 
-function listen(server: Server, arg: { path: string } | { host: string; port: number; backlog: number }): Promise<void> {
+/** what Supervisor's http servers listen with (http.py postbind), unix and inet alike; Node's default is 511 */
+const BACKLOG = 1024;
+
+function listen(server: Server, arg: { path: string; backlog: number } | { host: string; port: number; backlog: number }): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (e: Error): void => reject(e);
     server.once('error', onError);
@@ -121,7 +124,7 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
     const server = createServer();
     try {
       try {
-        await listen(server, { path: tempname });
+        await listen(server, { path: tempname, backlog: BACKLOG });
         chmodSync(tempname, cfg.chmod);
       } catch (e) {
         server.close();
@@ -163,7 +166,7 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
 }
 
 export async function bindInet(cfg: InetServerConfig): Promise<Server> {
-  // Supervisor's inet servers are AF_INET only, with SO_REUSEADDR (Node's default) and backlog 1024
+  // Supervisor's inet servers are AF_INET only, with SO_REUSEADDR (Node's default)
   let host = cfg.host || '0.0.0.0';
   try {
     host = (await lookup(host, { family: 4 })).address;
@@ -172,7 +175,7 @@ export async function bindInet(cfg: InetServerConfig): Promise<Server> {
   }
   const server = createServer();
   try {
-    await listen(server, { host, port: cfg.port, backlog: 1024 });
+    await listen(server, { host, port: cfg.port, backlog: BACKLOG });
   } catch (e) {
     server.close();
     const err = e as NodeJS.ErrnoException;
