@@ -27,6 +27,7 @@ import { SupervisorState } from './states';
 import { serveRpc } from '../rpc/serve';
 import { selfCommand } from '../native/sea';
 import { keepRunningOnUncaught } from './last-resort';
+import { trimWhenQuiet } from './malloc-trim';
 
 /** The Supervisor version tsv answers as (supervisord -v, getSupervisorVersion). */
 export const SUPERVISOR_VERSION = '4.2.5';
@@ -562,6 +563,7 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
     process.stdout.on('error', () => {});
     process.stderr.on('error', () => {});
     signalRouter.install();
+    const stopTrimming = trimWhenQuiet();
     try {
       for (;;) {
         const mood = await runOnce(st);
@@ -569,6 +571,7 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
         if (mood < SupervisorState.RESTARTING) break;
       }
     } finally {
+      stopTrimming();
       signalRouter.uninstall();
     }
     return 0;

@@ -57,6 +57,8 @@ export interface NativeAddon {
   getrlimit(res: 'NOFILE' | 'NPROC'): [number, number];
   setrlimit(res: 'NOFILE' | 'NPROC', soft: number, hard: number): void;
   closeInherited(lowfd: number): number;
+  /** malloc_trim(0) under glibc: 1 if memory went back to the system, else 0 (always 0 elsewhere) */
+  trimMemory(): number;
   /** the LC_CTYPE Python's PEP 538 coercion would set in this environment, or null */
   coercedCtype(): string | null;
   /** the C library's words for an errno number */

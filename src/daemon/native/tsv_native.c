@@ -25,6 +25,9 @@
 #include <sched.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <stdio.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -590,6 +593,22 @@ static napi_value SetRlimit(napi_env env, napi_callback_info info) {
   rl.rlim_max = hard < 0 ? RLIM_INFINITY : (rlim_t)hard;
   if (res < 0 || setrlimit(res, &rl) < 0) return throw_errno(env, "setrlimit", res < 0 ? EINVAL : errno);
   return NULL;
+}
+
+/*
+ * trimMemory(): malloc_trim(0) where the C library is glibc: the whole free
+ * pages in every malloc arena go back to the system. Returns 1 if memory was
+ * released, 0 if none was (or not glibc).
+ */
+static napi_value TrimMemory(napi_env env, napi_callback_info info) {
+  (void)info;
+  int r = 0;
+#ifdef __GLIBC__
+  r = malloc_trim(0);
+#endif
+  napi_value out;
+  napi_create_int32(env, r, &out);
+  return out;
 }
 
 /* Close every descriptor >= lowfd that is not close-on-exec: those were
@@ -1284,6 +1303,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"getrlimit", NULL, GetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"setrlimit", NULL, SetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
+    {"trimMemory", NULL, TrimMemory, NULL, NULL, NULL, napi_default, NULL},
     {"coercedCtype", NULL, CoercedCtype, NULL, NULL, NULL, napi_default, NULL},
     {"strerror", NULL, StrError, NULL, NULL, NULL, napi_default, NULL},
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
