@@ -10,7 +10,11 @@ import { requireNative } from '../src/daemon/native';
 setFlagsFromString('--expose-gc');
 const fullGc = runInNewContext('gc') as () => void;
 const wait = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const QUIET = 200;
+// Each file runs in a process of its own; these tests end within ~4 s of
+// their first full collection, before V8's memory reducer (8 s after a full
+// collection) would add one of its own. A wait of QUIET/8 leaves the event
+// loop 7/8 of QUIET to be late before a trim could fire early.
+const QUIET = 400;
 
 test('a full collection is followed by one trim once the quiet has passed; young-generation collections alone are not', async () => {
   let trims = 0;
@@ -23,7 +27,7 @@ test('a full collection is followed by one trim once the quiet has passed; young
     await wait(QUIET * 2);
     assert.equal(trims, 0, 'trimmed without a full collection');
     fullGc();
-    await wait(QUIET / 4);
+    await wait(QUIET / 8);
     assert.equal(trims, 0, 'trimmed before the quiet had passed');
     await wait(QUIET * 2);
     assert.equal(trims, 1);
@@ -44,7 +48,7 @@ test('full collections in a row push the trim back: one trim, after the last of 
     for (let i = 0; i < 5; i++) {
       fullGc();
       lastGc = performance.now();
-      await wait(QUIET / 2);
+      await wait(QUIET / 8);
       assert.equal(trims, 0, `trimmed during the collections (after ${i + 1})`);
     }
     await wait(QUIET * 2);
@@ -59,7 +63,7 @@ test('stopped: a pending trim is dropped and later collections trim nothing', as
   let trims = 0;
   const stop = trimWhenQuiet(() => ++trims, QUIET);
   fullGc();
-  await wait(QUIET / 4);
+  await wait(QUIET / 8);
   stop();
   fullGc();
   await wait(QUIET * 3);
