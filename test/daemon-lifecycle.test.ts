@@ -199,6 +199,27 @@ test('the control sockets listen with supervisord\'s backlog (1024, unix and ine
   assert.deepEqual(seen.tsv, seen.supervisord);
 });
 
+test('a daemon without credentials, inet servers or a daemonizing parent loads neither node:crypto nor the resolver (each costs ~1-2 MiB resident)', async () => {
+  const dir = new TempDir();
+  // AUTO logs (their random names), the unix socket and a program: what every daemon does
+  const cfg = conf(dir, '[program:p]\ncommand=sleep 60\nstartsecs=0\n');
+  const probe = dir.file('probe.cjs', `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(dir.join('modules.txt'))}, process.moduleLoadList.join('\\n')));\n`);
+  const child = spawn(process.execPath, ['--require', probe, TSV, 'daemon', '-n', '-c', cfg], { env: cleanEnv(), stdio: 'ignore' });
+  try {
+    await until(() => existsSync(dir.join('supervisord.log')) && /success: p entered RUNNING/.test(dir.read('supervisord.log')), 'p RUNNING');
+    const ctl = spawnSync(process.execPath, [TSV, 'ctl', '-s', `unix://${dir.join('s.sock')}`, 'status'], { encoding: 'utf8', env: cleanEnv() });
+    assert.match(ctl.stdout, /^p\s+RUNNING/, 'the socket answers');
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+    const loaded = dir.read('modules.txt').split('\n');
+    assert.ok(loaded.includes('NativeModule http'), 'the list is the daemon\'s');
+    assert.deepEqual(loaded.filter((m) => /^NativeModule (crypto|dns\/promises|dns)$/.test(m)), []);
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) killTree(child.pid!);
+    dir.cleanup();
+  }
+});
+
 test('a socket path too long for sun_path: refused as supervisord refuses it, with the length, and no file left behind', () => {
   const dir = new TempDir();
   try {

@@ -3,9 +3,9 @@
 // AUTO log purge, groups, control sockets, signals, daemonizing, pidfile,
 // then the engine until shutdown; HUP restarts the whole run in-process with
 // the config read again.
-import { spawn } from 'node:child_process';
+import type * as ChildProcess from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
-import { setFlagsFromString } from 'node:v8';
+import type * as V8 from 'node:v8';
 import v8Flags from './v8-flags.json';
 import type { Config } from '../config/model';
 import { loadConfig } from '../config/load';
@@ -34,6 +34,13 @@ export const SUPERVISOR_VERSION = '4.2.5';
 
 const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
 
+// Loaded when needed: each of these modules costs a daemon that does not use
+// them ~1-2 MiB of resident memory (Node's code and data for it). Only the
+// daemonizing parent spawns through Node, and V8's flags are set at run time
+// only when they are not on node's command line already.
+const childProcess = (): typeof ChildProcess => require('node:child_process') as typeof ChildProcess;
+const v8 = (): typeof V8 => require('node:v8') as typeof V8;
+
 /**
  * V8 keeps up to 16 MiB semi-spaces committed; a daemon allocates little, so
  * a 1 MiB young generation cuts resident memory by a third at no visible cost.
@@ -50,6 +57,11 @@ const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
  * bench/daemon README).
  */
 const V8_FLAGS: readonly string[] = v8Flags;
+
+/** V8_FLAGS not on node's command line (a single executable's execArgv included); one given there with another value is the user's choice */
+function missingV8Flags(): string[] {
+  return V8_FLAGS.filter((f) => !process.execArgv.some((a) => a.startsWith(f.split('=')[0])));
+}
 
 /** What the RPC layer gets for each run of the daemon. */
 export interface DaemonContext {
@@ -487,8 +499,8 @@ function daemonizeAndWait(): Promise<number> {
     // under plain node the V8 flags go on the daemon's command line (a single
     // executable on Node 24 starts with them; armv7l's Node 20 build can
     // only set them at run time)
-    const v8 = self.args.length ? V8_FLAGS.filter((f) => !process.execArgv.some((a) => a.startsWith(f.split('=')[0]))) : [];
-    const child = spawn(self.file, [...v8, ...self.args, ...process.argv.slice(2)], {
+    const flags = self.args.length ? missingV8Flags() : [];
+    const child = childProcess().spawn(self.file, [...flags, ...self.args, ...process.argv.slice(2)], {
       argv0: self.argv0,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
@@ -528,7 +540,7 @@ function daemonizeAndWait(): Promise<number> {
 }
 
 export async function runDaemon(args: string[], progname: string): Promise<number> {
-  for (const f of V8_FLAGS) setFlagsFromString(f);
+  for (const f of missingV8Flags()) v8().setFlagsFromString(f);
   const st: RunState = { progname, args, flags: {}, first: true, statusFd: null, preloaded: null };
   try {
     try {

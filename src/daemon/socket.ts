@@ -6,7 +6,7 @@
 // The bound net.Server objects are handed to whoever serves HTTP on them.
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
 import { chmodSync, chownSync, linkSync, lstatSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
-import { lookup } from 'node:dns/promises';
+import type * as Dns from 'node:dns/promises';
 import { constants as osConstants } from 'node:os';
 import type { InetServerConfig, ServerConfig, UnixServerConfig } from '../config/model';
 
@@ -169,7 +169,8 @@ export async function bindInet(cfg: InetServerConfig): Promise<Server> {
   // Supervisor's inet servers are AF_INET only, with SO_REUSEADDR (Node's default)
   let host = cfg.host || '0.0.0.0';
   try {
-    host = (await lookup(host, { family: 4 })).address;
+    // loaded here: only an inet server needs the resolver
+    host = (await (require('node:dns/promises') as typeof Dns).lookup(host, { family: 4 })).address;
   } catch (e) {
     throw new ServerBindError(errnoText(e as NodeJS.ErrnoException));
   }

@@ -3,14 +3,17 @@
 // reload unless nocleanup (options.clear_autochildlogdir).
 import { closeSync, openSync, readdirSync, unlinkSync, constants } from 'node:fs';
 import { join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 const CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_';
 
+/**
+ * As Python's tempfile names them: from a plain PRNG (random.Random there,
+ * Math.random here); O_EXCL, not the name, keeps two files apart, and
+ * node:crypto would cost the daemon ~2 MiB resident for eight letters.
+ */
 function randomName(n = 8): string {
-  const b = randomBytes(n);
   let s = '';
-  for (let i = 0; i < n; i++) s += CHARS[b[i] % CHARS.length];
+  for (let i = 0; i < n; i++) s += CHARS[Math.floor(Math.random() * CHARS.length)];
   return s;
 }
 
