@@ -8,7 +8,8 @@ import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFil
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
 import { spawn, spawnSync } from 'node:child_process';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
-import { freePort } from './helpers/common';
+import { freePort, repoRoot } from './helpers/common';
+import { join } from 'node:path';
 
 function conf(dir: TempDir, programs: string, extra = ''): string {
   return dir.file(
@@ -199,12 +200,13 @@ test('the control sockets listen with supervisord\'s backlog (1024, unix and ine
   assert.deepEqual(seen.tsv, seen.supervisord);
 });
 
-test('a daemon without credentials, inet servers or a daemonizing parent loads neither node:crypto nor the resolver (each costs ~1-2 MiB resident)', async () => {
+test('a daemon without credentials or inet servers, V8\'s flags on node\'s command line, loads neither node:crypto, the resolver nor node:v8 (each costs ~1-2 MiB resident)', async () => {
   const dir = new TempDir();
   // AUTO logs (their random names), the unix socket and a program: what every daemon does
   const cfg = conf(dir, '[program:p]\ncommand=sleep 60\nstartsecs=0\n');
   const probe = dir.file('probe.cjs', `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(dir.join('modules.txt'))}, process.moduleLoadList.join('\\n')));\n`);
-  const child = spawn(process.execPath, ['--require', probe, TSV, 'daemon', '-n', '-c', cfg], { env: cleanEnv(), stdio: 'ignore' });
+  const flags: string[] = JSON.parse(readFileSync(join(repoRoot(), 'src/daemon/v8-flags.json'), 'utf8'));
+  const child = spawn(process.execPath, [...flags, '--require', probe, TSV, 'daemon', '-n', '-c', cfg], { env: cleanEnv(), stdio: 'ignore' });
   try {
     await until(() => existsSync(dir.join('supervisord.log')) && /success: p entered RUNNING/.test(dir.read('supervisord.log')), 'p RUNNING');
     const ctl = spawnSync(process.execPath, [TSV, 'ctl', '-s', `unix://${dir.join('s.sock')}`, 'status'], { encoding: 'utf8', env: cleanEnv() });
@@ -213,7 +215,7 @@ test('a daemon without credentials, inet servers or a daemonizing parent loads n
     await new Promise((r) => child.once('exit', r));
     const loaded = dir.read('modules.txt').split('\n');
     assert.ok(loaded.includes('NativeModule http'), 'the list is the daemon\'s');
-    assert.deepEqual(loaded.filter((m) => /^NativeModule (crypto|dns\/promises|dns)$/.test(m)), []);
+    assert.deepEqual(loaded.filter((m) => /^NativeModule (crypto|dns\/promises|dns|v8)$/.test(m)), []);
   } finally {
     if (child.exitCode === null && child.signalCode === null) killTree(child.pid!);
     dir.cleanup();

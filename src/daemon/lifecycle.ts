@@ -3,7 +3,7 @@
 // AUTO log purge, groups, control sockets, signals, daemonizing, pidfile,
 // then the engine until shutdown; HUP restarts the whole run in-process with
 // the config read again.
-import type * as ChildProcess from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
 import type * as V8 from 'node:v8';
 import v8Flags from './v8-flags.json';
@@ -34,11 +34,9 @@ export const SUPERVISOR_VERSION = '4.2.5';
 
 const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
 
-// Loaded when needed: each of these modules costs a daemon that does not use
-// them ~1-2 MiB of resident memory (Node's code and data for it). Only the
-// daemonizing parent spawns through Node, and V8's flags are set at run time
-// only when they are not on node's command line already.
-const childProcess = (): typeof ChildProcess => require('node:child_process') as typeof ChildProcess;
+// Loaded only to set V8's flags at run time, when they are not on node's
+// command line already: the module and the bindings it brings cost ~1 MiB
+// resident. (child_process is not worth deferring: net's listen loads it.)
 const v8 = (): typeof V8 => require('node:v8') as typeof V8;
 
 /**
@@ -500,7 +498,7 @@ function daemonizeAndWait(): Promise<number> {
     // executable on Node 24 starts with them; armv7l's Node 20 build can
     // only set them at run time)
     const flags = self.args.length ? missingV8Flags() : [];
-    const child = childProcess().spawn(self.file, [...flags, ...self.args, ...process.argv.slice(2)], {
+    const child = spawn(self.file, [...flags, ...self.args, ...process.argv.slice(2)], {
       argv0: self.argv0,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],

@@ -19,7 +19,7 @@ function isMajorGc(e: PerformanceEntry): boolean {
 }
 
 /** the quiet after the last full collection before the trim */
-export const TRIM_QUIET_MS = 1000;
+const TRIM_QUIET_MS = 1000;
 
 /** Starts trimming after full collections; returns what stops it. */
 export function trimWhenQuiet(trim: () => number = () => requireNative().trimMemory(), quietMs = TRIM_QUIET_MS): () => void {

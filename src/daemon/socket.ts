@@ -54,6 +54,9 @@ function errnoText(e: NodeJS.ErrnoException): string {
   return `${help} errno.${code} (${num ?? e.errno ?? '?'})`;
 }
 
+/** loaded when needed: only an inet server resolves its host */
+const dns = (): typeof Dns => require('node:dns/promises') as typeof Dns;
+
 /** what Supervisor's http servers listen with (http.py postbind), unix and inet alike; Node's default is 511 */
 const BACKLOG = 1024;
 
@@ -169,8 +172,7 @@ export async function bindInet(cfg: InetServerConfig): Promise<Server> {
   // Supervisor's inet servers are AF_INET only, with SO_REUSEADDR (Node's default)
   let host = cfg.host || '0.0.0.0';
   try {
-    // loaded here: only an inet server needs the resolver
-    host = (await (require('node:dns/promises') as typeof Dns).lookup(host, { family: 4 })).address;
+    host = (await dns().lookup(host, { family: 4 })).address;
   } catch (e) {
     throw new ServerBindError(errnoText(e as NodeJS.ErrnoException));
   }
