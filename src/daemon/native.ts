@@ -89,8 +89,11 @@ export interface NativeAddon {
   awaitAnswers(fd: number, budgetNs: number, buffer: Buffer, stdinFd: number, nexts: Buffer | null, ends: Uint32Array | null, out: Float64Array): number;
   /** a blocking, close-on-exec socket connected to the unix socket at `path`; throws with code = errno name */
   connectUnix(path: string): number;
-  /** a libuv poll watcher: callback(status) while fd is readable or hung up, until stop() or close() */
-  watchReadable(fd: number, callback: (status: number) => void): ReadableWatch;
+  /**
+   * callback(status) while fd is readable or hung up, until stop() or close(). Quiet: fd is a pipe whose
+   * writer must not pay for our watching it (never polled; inotify, where the kernel allows; see tsv_native.c)
+   */
+  watchReadable(fd: number, callback: (status: number) => void, quiet: boolean): ReadableWatch;
 }
 
 export interface ReadableWatch {

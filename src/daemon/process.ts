@@ -429,6 +429,9 @@ export class Subprocess {
    */
   private watchPipe(fd: number, channel: 'stdout' | 'stderr'): ReadableWatch {
     let lastWake = 0;
+    // A listener's answers want a wake-up at once; any other program's
+    // output, a watch its writes do not pay for (see watchReadable).
+    const quiet = !(channel === 'stdout' && this.listener);
     const w = requireNative().watchReadable(fd, (status) => {
       if (!this.pipes) return;
       if (status < 0) {
@@ -448,7 +451,7 @@ export class Subprocess {
       const busy = moved < BATCH_BELOW && now - lastWake < 1;
       lastWake = now;
       if (busy && !this.batchTimers?.has(w)) pause();
-    });
+    }, quiet);
     // While the child keeps writing at a pace its pipe holds for a
     // millisecond, the timer alone empties the pipe: a wake-up through the
     // pipe comes from the child's own write, which draws us onto the
