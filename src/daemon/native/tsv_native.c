@@ -1300,6 +1300,8 @@ static void hub_cb(uv_poll_t *p, int status, int events) {
       hub_unmap(w);
       hub_queue(w);
     }
+    /* room was left for another event: the queue was empty (no read for the EAGAIN) */
+    if ((size_t)n <= sizeof u.b - (sizeof(struct inotify_event) + NAME_MAX + 1)) break;
   }
   hub_run_pending();
 }
