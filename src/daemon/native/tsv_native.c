@@ -1045,9 +1045,8 @@ typedef struct fd_watch {
   int uv_done;  /* libuv is finished with poll (or never had it) */
   int js_gone;  /* the JS object was collected */
   int polling;  /* poll is initialised: always for plain watches, for quiet ones only after a fallback */
-  int quiet;
   int in_cb;    /* its callback is running: not freed under it */
-  int status;   /* the next callback's status (a fallback that failed) */
+  int status;   /* the next callback's status (a quiet watch's fallback that failed) */
   int wd;       /* the armed inotify watch, or -1 */
   int pending;  /* 1: in the hub's list of callbacks to run, 2: in the batch running now */
   struct fd_watch *hnext; /* the hub's bucket of wd */
@@ -1066,6 +1065,7 @@ static void watch_closed_cb(uv_handle_t *h) {
 
 static void watch_poll_cb(uv_poll_t *p, int status, int events);
 
+#ifdef __linux__
 /* Quiet watches share one inotify descriptor (libuv polls that one). */
 #define HUB_BUCKETS 256
 static struct {
@@ -1078,9 +1078,8 @@ static struct {
   int armed;
   fd_watch *buckets[HUB_BUCKETS];
   fd_watch *pending;
-} hub = {0, -1, NULL};
+} hub = {.state = 0, .fd = -1};
 
-#ifdef __linux__
 static void hub_soon_cb(uv_idle_t *h);
 
 static void hub_unmap(fd_watch *w) {
@@ -1093,10 +1092,15 @@ static void hub_unmap(fd_watch *w) {
   if (--hub.armed == 0) uv_unref((uv_handle_t *)&hub.poll);
 }
 
-static int hub_arm(fd_watch *w) {
+/* a one-shot inotify watch on whatever fd is open to (inotify takes only paths) */
+static int watch_fd_once(int fd, uint32_t mask) {
   char path[48];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", w->fd);
-  int wd = inotify_add_watch(hub.fd, path, IN_MODIFY | IN_CLOSE_WRITE | IN_ONESHOT);
+  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+  return inotify_add_watch(hub.fd, path, mask | IN_ONESHOT);
+}
+
+static int hub_arm(fd_watch *w) {
+  int wd = watch_fd_once(w->fd, IN_MODIFY | IN_CLOSE_WRITE);
   if (wd < 0) return -errno;
   w->wd = wd;
   fd_watch **b = &hub.buckets[(unsigned)wd % HUB_BUCKETS];
@@ -1148,9 +1152,7 @@ static int pipe_waiting(int fd) {
 
 /* does a one-shot watch on the read end `fd` see a byte put into `wfd` by vmsplice (how 0) or splice (how 1)? */
 static int probe_sees(int fd, int wfd, int how) {
-  char path[48];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
-  int wd = inotify_add_watch(hub.fd, path, IN_MODIFY | IN_ONESHOT);
+  int wd = watch_fd_once(fd, IN_MODIFY);
   if (wd < 0) return 0;
   char c = 'p';
   if (how == 0) {
@@ -1199,7 +1201,6 @@ static int hub_ready(uv_loop_t *loop) {
   hub.state = 1;
   return 1;
 }
-#endif
 
 static void watch_fallback(fd_watch *w);
 
@@ -1207,7 +1208,6 @@ static void watch_fallback(fd_watch *w);
  * at yet): arm it, and look once more, since bytes written before the watch
  * was armed make no event. */
 static void quiet_resume(fd_watch *w) {
-#ifdef __linux__
   if (w->wd < 0 && hub_arm(w) < 0) {
     watch_fallback(w);
     return;
@@ -1217,10 +1217,8 @@ static void quiet_resume(fd_watch *w) {
   hub_disarm(w);
   if (r < 0) watch_fallback(w);
   else hub_queue(w);
-#else
-  watch_fallback(w);
-#endif
 }
+#endif
 
 static void watch_run_cb(fd_watch *w, int status) {
   napi_env env = w->env;
@@ -1240,18 +1238,18 @@ static void watch_run_cb(fd_watch *w, int status) {
   napi_close_handle_scope(env, scope);
 }
 
-/* a quiet watch's turn: its callback, then (still started, not re-queued) re-armed */
+#ifdef __linux__
+/* a queued watch's turn: its callback, then (a quiet one still started, not re-queued) re-armed */
 static void quiet_fire(fd_watch *w) {
-  if (!w->closed && w->cb && w->started && !w->polling) {
+  if (!w->closed && w->cb && w->started) {
     int status = w->status;
     w->status = 0;
     watch_run_cb(w, status);
-    if (!w->closed && w->started && w->quiet && !w->polling && w->wd < 0 && !w->pending) quiet_resume(w);
+    if (!w->closed && w->started && !w->polling && w->wd < 0 && !w->pending) quiet_resume(w);
   }
   watch_maybe_free(w);
 }
 
-#ifdef __linux__
 /* The watches queued so far, each once: one queued again by its own turn (a
  * pipe that never empties) waits for the next turn of the loop, as libuv's
  * level-triggered poll would make it, so it cannot keep the loop to itself. */
@@ -1305,40 +1303,35 @@ static void hub_cb(uv_poll_t *p, int status, int events) {
   }
   hub_run_pending();
 }
-#endif
 
-/* a quiet watch that cannot be one becomes libuv's poll watcher */
+/* A quiet watch that cannot be one becomes libuv's poll watcher; if even
+ * that fails, its callback gets the error on the next turn, as libuv
+ * reports a poll error. */
 static void watch_fallback(fd_watch *w) {
-  w->quiet = 0;
+  int r = 0;
   if (!w->polling) {
     uv_loop_t *loop = NULL;
-    int r = napi_get_uv_event_loop(w->env, &loop) == napi_ok ? uv_poll_init(loop, &w->poll, w->fd) : UV_EINVAL;
-    if (r < 0) {
-      /* reported through the callback, as libuv reports a poll error */
-      w->status = r;
-#ifdef __linux__
-      if (hub.state > 0) hub_queue(w);
-#endif
-      return;
+    r = napi_get_uv_event_loop(w->env, &loop) == napi_ok ? uv_poll_init(loop, &w->poll, w->fd) : UV_EINVAL;
+    if (r == 0) {
+      w->poll.data = w;
+      w->polling = 1;
+      w->uv_done = 0;
     }
-    w->poll.data = w;
-    w->polling = 1;
-    w->uv_done = 0;
   }
-  if (w->started) {
-    int r = uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, watch_poll_cb);
-    if (r < 0) w->status = r;
+  if (r == 0 && w->started) r = uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, watch_poll_cb);
+  if (r < 0) {
+    w->status = r;
+    hub_queue(w);
   }
 }
+#endif
 
 static void watch_release(fd_watch *w) {
   if (w->closed) return;
   w->closed = 1;
 #ifdef __linux__
-  if (hub.state > 0) {
-    hub_disarm(w);
-    hub_unqueue(w);
-  }
+  hub_disarm(w);
+  hub_unqueue(w);
 #endif
   if (w->polling) uv_close((uv_handle_t *)&w->poll, watch_closed_cb);
   if (w->cb) { napi_delete_reference(w->env, w->cb); w->cb = NULL; }
@@ -1371,10 +1364,11 @@ static napi_value WatchStart(napi_env env, napi_callback_info info) {
         w->started = 0;
         return throw_errno(env, "uv_poll_start", -r);
       }
-    } else if (!w->in_cb) {
-      quiet_resume(w);
     }
+#ifdef __linux__
     /* started from its own callback: quiet_fire resumes it when that returns */
+    else if (!w->in_cb) quiet_resume(w);
+#endif
   }
   return NULL;
 }
@@ -1385,10 +1379,8 @@ static napi_value WatchStop(napi_env env, napi_callback_info info) {
     w->started = 0;
     if (w->polling) uv_poll_stop(&w->poll);
 #ifdef __linux__
-    if (hub.state > 0) {
-      hub_disarm(w);
-      hub_unqueue(w);
-    }
+    hub_disarm(w);
+    hub_unqueue(w);
 #endif
   }
   return NULL;
@@ -1425,11 +1417,11 @@ static napi_value WatchReadable(napi_env env, napi_callback_info info) {
   w->wd = -1;
   w->uv_done = 1;
 #ifdef __linux__
-  w->quiet = quiet && hub_ready(loop);
+  quiet = quiet && hub_ready(loop);
 #else
-  (void)quiet;
+  quiet = false;
 #endif
-  if (!w->quiet) {
+  if (!quiet) {
     int r = uv_poll_init(loop, &w->poll, fd);
     if (r < 0) {
       free(w);
