@@ -50,7 +50,7 @@ await build({
   legalComments: 'none',
 });
 // ... and its V8 code cache (build/tsv-ctl.cjs.cache), which bin/tsv uses.
-const { makeCtlCodeCache } = await import('./ctl-code-cache.mjs');
+const { makeCtlCodeCache, makeDaemonCodeCache } = await import('./code-cache.mjs');
 makeCtlCodeCache(join(root, 'build/tsv-ctl.cjs'));
 
 const entries = [...tsFiles(join(root, 'src')), ...tsFiles(join(root, 'test')), ...tsFiles(join(root, 'bench'))];
@@ -77,3 +77,7 @@ for (const p of filesUnder(join(root, 'src'), (name) => name.endsWith('.json')))
 // tsv's native spawn helper (src/daemon/native): built when a C compiler and Node's headers are present.
 const { buildNative } = await import('../src/daemon/native/build-native.mjs');
 buildNative(root);
+
+// The full CLI's V8 code cache (build/tsv.cjs.cache), made by running the
+// daemon, which cannot start without the native helper built just above.
+makeDaemonCodeCache(join(root, 'build/tsv.cjs'));

@@ -14,7 +14,7 @@
 // Usage: node scripts/dist.mjs [--arch x64,arm64,armv7l] [--check] [--print-checksums] [--no-code-cache]
 // Downloads and intermediate files go to $TSV_DIST_CACHE (default ~/.cache/tsv-dist), never into the repo.
 import { build } from 'esbuild';
-import { makeCtlCodeCache } from './ctl-code-cache.mjs';
+import { makeCtlCodeCache, makeDaemonCodeCache } from './code-cache.mjs';
 import { cleanEnv, CommandError, onPath, run } from './proc.mjs';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
@@ -362,13 +362,16 @@ async function bundle(arch, node, addons, work) {
   await seaBuild('src/cli/ctl-entry.ts', ctlOut, { TSV_FULL_ASSET: JSON.stringify(FULL_ASSET), TSV_DIST_MANIFEST: JSON.stringify(manifest) });
   const mainOut = join(work, 'tsv-sea-main.cjs');
   await seaBuild('src/cli/sea-main.ts', mainOut, { TSV_CTL_ASSET: JSON.stringify(CTL_ASSET) });
-  assets[FULL_ASSET] = out;
-  assets[`${FULL_ASSET}.cache`] = fullBundleCodeCache(arch, node, out, work);
-  assets[CTL_ASSET] = ctlOut;
-  // The ctl's cache is made after a run of `tsv status` (scripts/ctl-code-cache.mjs),
-  // so it also holds the functions compiled while the ctl worked.
+  // Both caches are made after a run of the bundle (scripts/code-cache.mjs),
+  // so they also hold the functions compiled while it worked: the full CLI's
+  // after a run of the daemon, the ctl's after one of `tsv status`.
   const r = runnerFor(arch);
   const command = [...(r.cmd ? [r.cmd, ...r.prefix] : []), node.bin, ...binaryV8Flags(node)];
+  assets[FULL_ASSET] = out;
+  const fullCache = join(work, `${FULL_ASSET}.cache`);
+  if (!makeDaemonCodeCache(out, { out: fullCache, command, nativeAddon: addons.tsv_native })) throw new DistError(`${arch}: no code cache for the full bundle`);
+  assets[`${FULL_ASSET}.cache`] = fullCache;
+  assets[CTL_ASSET] = ctlOut;
   if (!makeCtlCodeCache(ctlOut, { command, nativeAddon: addons.tsv_native })) throw new DistError(`${arch}: no code cache for the ctl's bundle`);
   assets[`${CTL_ASSET}.cache`] = `${ctlOut}.cache`;
   return { bundle: mainOut, manifest, assets };
@@ -376,24 +379,6 @@ async function bundle(arch, node, addons, work) {
 
 const CTL_ASSET = 'tsv-ctl.cjs';
 const FULL_ASSET = 'tsv-full.cjs';
-
-/**
- * The V8 code cache of the full bundle as src/cli/ctl-entry.ts compiles it
- * (Module.wrap of the source). V8 only accepts a cache made by the same
- * version with the same flags, so the target's Node makes it (ARM under qemu).
- */
-function fullBundleCodeCache(arch, node, bundleFile, work) {
-  const cacheFile = join(work, `${FULL_ASSET}.cache`);
-  const script = [
-    "const fs = require('fs'), vm = require('vm'), Module = require('module');",
-    'const [src, out] = process.argv.slice(1);',
-    `const s = new vm.Script(Module.wrap(fs.readFileSync(src, 'utf8')), { filename: ${JSON.stringify(FULL_ASSET)} });`,
-    'fs.writeFileSync(out, s.createCachedData());',
-  ].join('\n');
-  execFor(arch, node.bin, [...binaryV8Flags(node), '-e', script, bundleFile, cacheFile], { env: cleanEnv() });
-  if (!existsSync(cacheFile)) throw new DistError(`${arch}: no code cache was written for the full bundle`);
-  return cacheFile;
-}
 
 function makeBlob(arch, node, bundleInfo, work, { codeCache }) {
   const blob = join(work, 'sea-prep.blob');

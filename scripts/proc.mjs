@@ -1,5 +1,5 @@
 // Running commands from the build scripts (dist.mjs, packages.mjs,
-// ctl-code-cache.mjs): one way to run a tool and report its failure, and the
+// code-cache.mjs): one way to run a tool and report its failure, and the
 // environment a freshly built Node runs in.
 import { spawnSync } from 'node:child_process';
 

@@ -60,6 +60,41 @@ test('the build leaves a V8 code cache that V8 takes for the ctl bundle bin/tsv 
   assert.ok(statSync(`${file}.cache`).mtimeMs >= statSync(file).mtimeMs, 'the cache is older than the bundle');
 });
 
+test("the build leaves a V8 code cache for the full CLI that V8 takes under the daemon's flags, made after a run of the daemon", () => {
+  // Made by running the daemon with one program (scripts/code-cache.mjs), so
+  // it holds the functions compiled while the daemon worked, well beyond the
+  // top level's cache; V8 takes it only under the flags it was made with,
+  // which src/cli/ctl-entry.ts sets before it compiles the bundle.
+  const file = join(repoRoot(), 'build', 'tsv.cjs');
+  const flags = JSON.parse(readFileSync(join(repoRoot(), 'src', 'daemon', 'v8-flags.json'), 'utf8')) as string[];
+  const probe = String.raw`
+const fs = require('fs'), vm = require('vm'), Module = require('module');
+const [file] = process.argv.slice(1);
+const source = Module.wrap(fs.readFileSync(file, 'utf8'));
+const built = new vm.Script(source, { filename: file, cachedData: fs.readFileSync(file + '.cache') });
+const topLevel = new vm.Script(source + ' ', { filename: file }).createCachedData().length;
+process.stdout.write(JSON.stringify({ rejected: built.cachedDataRejected, size: fs.statSync(file + '.cache').size, topLevel }));
+`;
+  const withFlags = JSON.parse(run(process.execPath, [...flags, '-e', probe, file]).stdout) as { rejected: boolean; size: number; topLevel: number };
+  assert.equal(withFlags.rejected, false);
+  assert.ok(withFlags.size > 1.3 * withFlags.topLevel, `the cache (${withFlags.size} B) is hardly more than the top level's (${withFlags.topLevel} B)`);
+  assert.ok(statSync(`${file}.cache`).mtimeMs >= statSync(file).mtimeMs, 'the cache is older than the bundle');
+  // ... and under other flags V8 refuses it: setting them first is what makes it count
+  assert.equal((JSON.parse(run(process.execPath, ['-e', probe, file]).stdout) as { rejected: boolean }).rejected, true);
+  // the command line takes it, the daemon's and tsv's other commands alike
+  withTmp((dir) => {
+    const conf = join(dir, 'supervisord.conf');
+    writeFileSync(conf, `[supervisord]\nlogfile=${dir}/main.log\npidfile=${dir}/pid\n`);
+    const env = { ...process.env, TSV_DEBUG: '1' };
+    const check = spawnSync(tsv, ['config', 'check', '-c', conf], { encoding: 'utf8', env, timeout: 30000 });
+    assert.equal(check.status, 0, check.stderr);
+    assert.doesNotMatch(check.stderr, /code cache/);
+    const daemon = spawnSync(tsv, ['daemon', '-n', '-c', conf], { encoding: 'utf8', env, timeout: 2000, killSignal: 'SIGTERM' });
+    assert.match(readFileSync(join(dir, 'main.log'), 'utf8'), /supervisord started with pid/);
+    assert.doesNotMatch(daemon.stderr, /code cache/);
+  });
+});
+
 test('tsv --version names tsv, node and the architecture', () => {
   const r = run(tsv, ['--version']);
   assert.equal(r.status, 0);

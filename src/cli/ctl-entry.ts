@@ -9,7 +9,8 @@ import { internalError, route } from './route';
 import { printVersion } from './version';
 import { runCtl } from '../ctl/cli';
 import { outputFlushed } from '../ctl/fd-output';
-import { runBundleAsset } from './sea-bundle';
+import { runBundleAsset, runBundleFile } from './run-bundle';
+import { setMissingV8Flags } from '../daemon/v8-flags';
 import { pidproxyMain } from '../pidproxy/pidproxy';
 
 /** In a single executable: the SEA asset holding the full CLI's bundle (and `${asset}.cache`, its V8 code cache). */
@@ -32,9 +33,10 @@ if (r.kind === 'ctl') {
   pidproxyMain(r.args, r.progname);
 } else if (r.kind === 'version') {
   printVersion();
-} else if (typeof TSV_FULL_ASSET === 'string') {
-  runBundleAsset(TSV_FULL_ASSET);
 } else {
-  // Not bundled: the full CLI next to this file.
-  require(join(__dirname, 'tsv.cjs'));
+  // The full CLI's code cache was made under the daemon's V8 flags, which V8
+  // checks: they are set before it is compiled (harmless to tsv's other commands).
+  setMissingV8Flags();
+  if (typeof TSV_FULL_ASSET === 'string') runBundleAsset(TSV_FULL_ASSET);
+  else runBundleFile(join(__dirname, 'tsv.cjs'));
 }

@@ -1,7 +1,7 @@
 // The single executable's main script (scripts/dist.mjs): it starts the ctl's
 // bundle, which runs supervisorctl's command lines and `--version` itself and
 // hands every other one to the full CLI.
-import { runBundleAsset } from './sea-bundle';
+import { runBundleAsset } from './run-bundle';
 
 declare const TSV_CTL_ASSET: string;
 

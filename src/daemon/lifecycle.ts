@@ -5,8 +5,7 @@
 // the config read again.
 import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
-import type * as V8 from 'node:v8';
-import v8Flags from './v8-flags.json';
+import { missingV8Flags, setMissingV8Flags } from './v8-flags';
 import type { Config } from '../config/model';
 import { loadConfig } from '../config/load';
 import { umaskBits } from '../config/datatypes';
@@ -33,33 +32,6 @@ import { trimWhenQuiet } from './malloc-trim';
 export const SUPERVISOR_VERSION = '4.2.5';
 
 const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
-
-// Loaded only to set V8's flags at run time, when they are not on node's
-// command line already: the module and the bindings it brings cost ~1 MiB
-// resident. (child_process is not worth deferring: net's listen loads it.)
-const v8 = (): typeof V8 => require('node:v8') as typeof V8;
-
-/**
- * V8 keeps up to 16 MiB semi-spaces committed; a daemon allocates little, so
- * a 1 MiB young generation cuts resident memory by a third at no visible cost.
- * --optimize-for-size keeps the old generation from growing far past what
- * lives in it between collections, which on a busy host (programs restarting,
- * a monitor polling) let Node 20's heap swell to twice supervisord's memory
- * (bench/daemon `busy`). A single executable on Node 24 starts with them
- * (scripts/dist.mjs puts them in its build configuration and makes its code
- * caches under them); under plain node they go on node's command line of the
- * daemonized process and of a boot service (src/host/tsv-program.ts);
- * otherwise (-n by hand) they are set at run time, where on Node 20 V8 has
- * sized its heap already and they do less (on Node 22 and 24 they do as
- * much, so a foreground daemon does not exec itself to move them:
- * bench/daemon README).
- */
-const V8_FLAGS: readonly string[] = v8Flags;
-
-/** V8_FLAGS not on node's command line (a single executable's execArgv included); one given there with another value is the user's choice */
-function missingV8Flags(): string[] {
-  return V8_FLAGS.filter((f) => !process.execArgv.some((a) => a.startsWith(f.split('=')[0])));
-}
 
 /** What the RPC layer gets for each run of the daemon. */
 export interface DaemonContext {
@@ -538,7 +510,7 @@ function daemonizeAndWait(): Promise<number> {
 }
 
 export async function runDaemon(args: string[], progname: string): Promise<number> {
-  for (const f of missingV8Flags()) v8().setFlagsFromString(f);
+  setMissingV8Flags();
   const st: RunState = { progname, args, flags: {}, first: true, statusFd: null, preloaded: null };
   try {
     try {

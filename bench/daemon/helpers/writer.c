@@ -1,5 +1,8 @@
 /* bench helper: write TOTAL bytes to stdout in CHUNK-byte writes (lines of
- * CHUNK bytes ending in '\n' when CHUNK <= 4096), then exit. */
+ * CHUNK bytes ending in '\n' when CHUNK <= 4096), then exit. With a third
+ * argument, a FIFO, it first waits until someone has opened that FIFO for
+ * writing and closed it again: the bench's signal to begin. */
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -7,6 +10,14 @@
 
 int main(int argc, char **argv) {
   if (argc < 3) return 2;
+  if (argc > 3) {
+    int go = open(argv[3], O_RDONLY);
+    if (go < 0) return 3;
+    char c;
+    for (ssize_t r; (r = read(go, &c, 1)) != 0;)
+      if (r < 0 && errno != EINTR) return 3;
+    close(go);
+  }
   long long total = atoll(argv[1]);
   long chunk = atol(argv[2]);
   char *buf = malloc(chunk);
