@@ -1,8 +1,9 @@
 // The V8 code caches of tsv's two bundles, which src/cli/run-bundle.ts hands
 // to vm.Script: build/tsv-ctl.cjs.cache so that `tsv status` skips most
 // compiling, and build/tsv.cjs.cache so that the daemon does not compile its
-// spawn, output and exit paths while its first program runs (a fifth of a
-// 64 KiB writer's whole cost to the daemon: bench/daemon README). Each is
+// spawn, output and exit paths while its first program runs (half of what
+// the daemon spent from start-up to the exit of a program that writes once:
+// bench/daemon README). Each is
 // made by running the bundle once and saving the cache after the run, so it
 // also holds the functions compiled while the bundle worked, not only the
 // top level: the ctl as `tsv -c CONF status` against a canned XML-RPC
@@ -48,7 +49,7 @@ const srv = net.createServer((c) => {
 srv.listen(workerData.sock, () => parentPort.postMessage('ready'));
 `;
 
-const child = String.raw`
+const ctlChild = String.raw`
 const fs = require('fs'), os = require('os'), path = require('path'), vm = require('vm'), Module = require('module');
 const { Worker } = require('worker_threads');
 const [file, out, serverSource] = process.argv.slice(1);
@@ -117,7 +118,8 @@ script.runInThisContext().call(module.exports, module.exports, Module.createRequ
  * Runs `childSource` with `command` (a Node, by default this one;
  * scripts/dist.mjs passes the target's, under qemu for ARM, and
  * `nativeAddon`, tsv's helper built for it) to write a bundle's cache.
- * Returns whether it was written: a missing cache only costs speed.
+ * Returns whether the run succeeded: after a failed one the cache is
+ * missing or holds only what ran, which costs speed, nothing else.
  */
 function makeCodeCache(childSource, args, bundle, { command = [process.execPath], nativeAddon = null } = {}) {
   const env = cleanEnv();
@@ -127,13 +129,13 @@ function makeCodeCache(childSource, args, bundle, { command = [process.execPath]
   // A single executable finds its embedded copy; the run that makes its cache is told where the build put it.
   if (nativeAddon) env.TSV_NATIVE_ADDON = nativeAddon;
   const r = spawnSync(command[0], [...command.slice(1), '-e', childSource, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120000 });
-  if (r.status !== 0) process.stderr.write(`build: no code cache for ${bundle} (exit ${r.status}): ${r.stderr}\n`);
+  if (r.status !== 0) process.stderr.write(`build: the run that makes the code cache of ${bundle} failed (exit ${r.status}): ${r.stderr}\n`);
   return r.status === 0;
 }
 
 /** Writes `${bundle}.cache` (or `out`) for the ctl's bundle after a run of `tsv status`. */
 export function makeCtlCodeCache(bundle, { out = `${bundle}.cache`, ...opts } = {}) {
-  return makeCodeCache(child, [bundle, out, server], bundle, opts);
+  return makeCodeCache(ctlChild, [bundle, out, server], bundle, opts);
 }
 
 /** Writes `${bundle}.cache` (or `out`) for the full CLI's bundle after a run of the daemon. */

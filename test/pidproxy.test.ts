@@ -313,8 +313,10 @@ test('pidproxy: the command inherits what os.spawnv hands on: fds, process group
     dir.file(
       'probe.sh',
       '#!/bin/sh\n' +
-        'grep -E "^(SigIgn|SigBlk)" /proc/$$/status > sigstate\n' +
-        'ls /proc/$$/fd | sort -n | tr "\\n" " " > fds\n' +
+        // builtins only: a shell that forks blocks every signal for a moment, which a reader of its status would catch or not by timing
+        'while read -r k v; do case $k in SigBlk:|SigIgn:) printf "%s\\t%s\\n" "$k" "$v" >> sigstate;; esac; done < /proc/$$/status\n' +
+        // one command, no pipeline: while dash builds a pipeline it holds the previous pipe's end, which ls would list or not by timing
+        'ls /proc/$$/fd > fds\n' +
         // the process group: the 3rd field after the command's name
         'echo "$(sed "s/.*) //" /proc/$$/stat | cut -d" " -f3) $(sed "s/.*) //" /proc/$PPID/stat | cut -d" " -f3)" > pgids\n' +
         'printf %s "$BYTES" | od -An -tx1 > bytes\n' +
@@ -336,7 +338,14 @@ test('pidproxy: the command inherits what os.spawnv hands on: fds, process group
     const [probePgid, proxyPgid] = dir.read('pgids').trim().split(/\s+/);
     return {
       sigstate: dir.read('sigstate'),
-      fds: dir.read('fds'),
+      fds: dir
+        .read('fds')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b)
+        .map((fd) => `${fd} `)
+        .join(''),
       samePgid: String(probePgid === proxyPgid),
       bytes: dir.read('bytes'),
       locale: dir.read('locale'),
@@ -348,6 +357,8 @@ test('pidproxy: the command inherits what os.spawnv hands on: fds, process group
   assert.match(seen[0]?.fds ?? '', /^0 1 2 5 /, 'Supervisor hands on the inherited fd 5');
   assert.equal(seen[1]?.fds, seen[0]?.fds.replace(/^0 1 2 5 /, '0 1 2 '));
   assert.deepEqual({ ...seen[1], fds: '' }, { ...seen[0], fds: '' });
+  // Python ignores SIGPIPE and SIGXFSZ, and os.spawnv hands that on; nothing is blocked
+  assert.equal(seen[0]?.sigstate, 'SigBlk:\t0000000000000000\nSigIgn:\t0000000001001000\n');
   assert.equal(seen[0]?.samePgid, 'true');
   assert.equal(seen[0]?.bytes.trim(), '61 ff 62');
   assert.equal(seen[0]?.locale, 'LC_CTYPE=C.UTF-8\n');
