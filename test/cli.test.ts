@@ -89,8 +89,11 @@ process.stdout.write(JSON.stringify({ rejected: built.cachedDataRejected, size: 
     const check = spawnSync(tsv, ['config', 'check', '-c', conf], { encoding: 'utf8', env, timeout: 30000 });
     assert.equal(check.status, 0, check.stderr);
     assert.doesNotMatch(check.stderr, /code cache/);
-    const daemon = spawnSync(tsv, ['daemon', '-n', '-c', conf], { encoding: 'utf8', env, timeout: 2000, killSignal: 'SIGTERM' });
-    assert.match(readFileSync(join(dir, 'main.log'), 'utf8'), /supervisord started with pid/);
+    // a daemon whose one program ends it
+    writeFileSync(conf, `[supervisord]\nlogfile=${dir}/main.log\npidfile=${dir}/pid\n[program:stop]\ncommand=/bin/sh -c 'kill -TERM $PPID'\nstartsecs=0\nautorestart=false\n`);
+    const daemon = spawnSync(tsv, ['daemon', '-n', '-c', conf], { encoding: 'utf8', env, timeout: 30000 });
+    assert.equal(daemon.status, 0, daemon.stderr);
+    assert.match(readFileSync(join(dir, 'main.log'), 'utf8'), /spawned: 'stop'[^]*received SIGTERM/);
     assert.doesNotMatch(daemon.stderr, /code cache/);
   });
 });
