@@ -49,8 +49,22 @@ const srv = net.createServer((c) => {
 srv.listen(workerData.sock, () => parentPort.postMessage('ready'));
 `;
 
-const ctlChild = String.raw`
+// What both runs share: the bundle compiled as src/cli/run-bundle.ts compiles
+// it, run as `tsv ARGS`, and its cache written when the process ends.
+const prelude = String.raw`
 const fs = require('fs'), os = require('os'), path = require('path'), vm = require('vm'), Module = require('module');
+function runForCache(file, out, dir, args) {
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
+  process.argv = [process.execPath, path.join(path.dirname(file), 'tsv'), ...args];
+  process.on('exit', () => {
+    fs.writeFileSync(out, script.createCachedData());
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+  script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
+}
+`;
+
+const ctlChild = String.raw`
 const { Worker } = require('worker_threads');
 const [file, out, serverSource] = process.argv.slice(1);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsv-code-cache-'));
@@ -58,24 +72,14 @@ const sock = path.join(dir, 'rpc.sock');
 const conf = path.join(dir, 'supervisord.conf');
 fs.writeFileSync(conf, '[supervisorctl]\nserverurl = unix://' + sock + '\n');
 const worker = new Worker(serverSource, { eval: true, workerData: { sock } });
-worker.once('message', () => {
-  const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
-  process.argv = [process.execPath, path.join(path.dirname(file), 'tsv'), '-c', conf, 'status'];
-  process.on('exit', () => {
-    fs.writeFileSync(out, script.createCachedData());
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  const mod = new Module(file, module);
-  mod.filename = file;
-  script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
-});
+worker.once('message', () => runForCache(file, out, dir, ['-c', conf, 'status']));
 `;
 
 // The full CLI runs under the daemon's V8 flags (src/daemon/v8-flags.ts sets
 // those node's command line lacks before it compiles the bundle), and so
 // does this run: V8 refuses a cache made under other flags.
 const daemonChild = String.raw`
-const fs = require('fs'), os = require('os'), path = require('path'), vm = require('vm'), http = require('http'), Module = require('module');
+const http = require('http');
 const [file, out, flagsJson] = process.argv.slice(1);
 for (const f of JSON.parse(flagsJson)) if (!process.execArgv.some((a) => a.startsWith(f.split('=')[0]))) require('v8').setFlagsFromString(f);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsv-code-cache-'));
@@ -89,12 +93,6 @@ fs.writeFileSync(conf, [
   '[program:w]', "command=/bin/sh -c 'echo err >&2; head -c 3000000 /dev/zero; i=0; while [ $i -lt 500 ]; do echo line; i=$((i+1)); done'",
   'startsecs=0', 'autorestart=false', '',
 ].join('\n'));
-const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
-process.argv = [process.execPath, path.join(path.dirname(file), 'tsv'), 'daemon', '-n', '-c', conf];
-process.on('exit', () => {
-  fs.writeFileSync(out, script.createCachedData());
-  fs.rmSync(dir, { recursive: true, force: true });
-});
 const stop = () => process.kill(process.pid, 'SIGTERM');
 setTimeout(stop, 60000).unref();
 // once the program has exited, one status query, then the shutdown
@@ -111,7 +109,7 @@ const waitExit = setInterval(() => {
   req.on('error', stop);
   req.end(body);
 }, 20);
-script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
+runForCache(file, out, dir, ['daemon', '-n', '-c', conf]);
 `;
 
 /**
@@ -128,7 +126,7 @@ function makeCodeCache(childSource, args, bundle, { command = [process.execPath]
   delete env.TSV_NATIVE_ADDON;
   // A single executable finds its embedded copy; the run that makes its cache is told where the build put it.
   if (nativeAddon) env.TSV_NATIVE_ADDON = nativeAddon;
-  const r = spawnSync(command[0], [...command.slice(1), '-e', childSource, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120000 });
+  const r = spawnSync(command[0], [...command.slice(1), '-e', prelude + childSource, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'], timeout: 120000 });
   if (r.status !== 0) process.stderr.write(`build: the run that makes the code cache of ${bundle} failed (exit ${r.status}): ${r.stderr}\n`);
   return r.status === 0;
 }

@@ -369,9 +369,14 @@ export class Subprocess {
    * output must be added here.
    */
   private zeroCopy(channel: 'stdout' | 'stderr'): boolean {
-    if (channel === 'stdout' && this.listener) return false;
+    if (this.listenerReplies(channel)) return false;
     if (this.logEvents(channel)) return false;
     return this.channels[channel]?.fileOnly ?? false;
+  }
+
+  /** Whether the channel carries an event listener's replies (its stdout, while it is one). */
+  private listenerReplies(channel: 'stdout' | 'stderr'): boolean {
+    return channel === 'stdout' && this.listener !== null;
   }
 
   /**
@@ -431,7 +436,7 @@ export class Subprocess {
     let lastWake = 0;
     // A listener's answers want a wake-up at once; any other program's
     // output, a watch its writes do not pay for (see watchReadable).
-    const quiet = !(channel === 'stdout' && this.listener);
+    const quiet = !this.listenerReplies(channel);
     const w = requireNative().watchReadable(fd, (status) => {
       if (!this.pipes) return;
       if (status < 0) {
@@ -439,7 +444,7 @@ export class Subprocess {
         return;
       }
       // a listener's replies are tiny and each one matters at once: never batch them
-      if (channel === 'stdout' && this.listener) return this.readListener(fd, w);
+      if (this.listenerReplies(channel)) return this.readListener(fd, w);
       const { moved, done } = this.pump(fd, channel, PUMP_PER_WAKE);
       if (done) {
         w.stop(); // a hung-up pipe stays readable: stop until closePipes

@@ -1310,8 +1310,8 @@ static void hub_cb(uv_poll_t *p, int status, int events) {
 static void watch_fallback(fd_watch *w) {
   int r = 0;
   if (!w->polling) {
-    uv_loop_t *loop = NULL;
-    r = napi_get_uv_event_loop(w->env, &loop) == napi_ok ? uv_poll_init(loop, &w->poll, w->fd) : UV_EINVAL;
+    /* a quiet watch exists only on the hub's loop */
+    r = uv_poll_init(hub.loop, &w->poll, w->fd);
     if (r == 0) {
       w->poll.data = w;
       w->polling = 1;
