@@ -231,7 +231,10 @@ test('engine: a full disk never stops the daemon; output is dropped, said once, 
   mkdirSync(small);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', small]);
   writeFileSync(join(small, 'filler'), Buffer.alloc(96 * 1024));
-  const te = startEngine(load(writeConf(dir, `[program:w]\n${TALKER}stdout_logfile=${small}/w.log\nstdout_logfile_maxbytes=0\n`)), Level.INFO);
+  // ~100-byte lines fill the 32 KiB left in about a second; TALKER's 8-byte ones
+  // took 8-13 s on a loaded machine, against the 15 s the wait allows
+  const filler = `command=/bin/sh -c 'i=0; while :; do printf "line %%0100d\\n" $i; i=$((i+1)); sleep 0.002; done'\nstartsecs=0\n`;
+  const te = startEngine(load(writeConf(dir, `[program:w]\n${filler}stdout_logfile=${small}/w.log\nstdout_logfile_maxbytes=0\n`)), Level.INFO);
   try {
     await waitMainLog(dir, /ERRO could not write to log file \S+\/small\/w\.log for program 'w': ENOSPC \(no space left on device\); its stdout output is dropped until a write works again\n/, 'the failure reported');
     await sleep(200);
