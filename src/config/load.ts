@@ -748,6 +748,23 @@ class Loader {
     const killasgroup = this.conv(S, 'killasgroup', get('killasgroup', stopasgroup), dt.boolean);
     const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
+    // tsv's own option (Supervisor ignores the key): the program's stdin, stdout
+    // and stderr are one pseudo-terminal, for `tsv attach`
+    const ptyGot = get('pty', 'false');
+    const pty = this.conv(S, 'pty', ptyGot, dt.boolean);
+    if (pty && !S.startsWith('program:')) {
+      this.fail(
+        new dt.DatatypeError(
+          `[${S}] sets pty=true, which only a [program:x] section may: ${
+            S.startsWith('eventlistener:') ? "an event listener's stdin and stdout carry the listener protocol" : "a FastCGI program's stdin is its socket"
+          }`,
+          'remove pty from this section',
+        ),
+        S,
+        'pty',
+        ptyGot,
+      );
+    }
     const numprocsGot = get('numprocs', 1);
     const numprocs = this.conv(S, 'numprocs', numprocsGot, dt.integer);
     const numprocsStart = this.conv(S, 'numprocs_start', get('numprocs_start', 0), dt.pyIntExact);
@@ -850,12 +867,14 @@ class Loader {
         logs[`${ch}_logfile_maxbytes`] = maxbytes;
         logs[`${ch}_syslog`] = syslog;
       }
-      if (redirect_stderr) {
+      if (redirect_stderr || pty) {
         const se = logs.stderr_logfile;
         if (se !== 'AUTO' && se !== null) {
           const e = this.doc.get(S, 'stderr_logfile');
           this.warnings.push({
-            message: `For [${S}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored`,
+            message: redirect_stderr
+              ? `For [${S}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored`
+              : `For [${S}], pty=true sends stderr to the terminal with stdout, so stderr_logfile has been ignored`,
             file: e?.file,
             line: e?.line,
             section: S,
@@ -911,6 +930,7 @@ class Loader {
         killasgroup,
         exitcodes,
         redirect_stderr,
+        pty,
         environment,
         serverurl,
         sources: { ...sources },

@@ -73,6 +73,11 @@ export interface ProcessConfig {
   killasgroup: boolean;
   exitcodes: number[];
   redirect_stderr: boolean;
+  /**
+   * tsv only: stdin, stdout and stderr are one pseudo-terminal (output logged
+   * as stdout, no stderr channel), which `tsv attach` connects to.
+   */
+  pty: boolean;
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** null means AUTO: the daemon's own server URL is passed to the child. */

@@ -23,6 +23,9 @@ export interface NativeSpawnOptions {
   pipeSize?: number;
   /** a listening FastCGI socket to become the child's fd 0 (no stdin pipe then) */
   stdinFd?: number;
+  /** > 0: stdio is a new pseudo-terminal of this many columns (and ptyRows rows); stdout is its master, stdin a copy, stderr -1 */
+  ptyCols?: number;
+  ptyRows?: number;
 }
 
 export type NativeListenOptions =
@@ -47,6 +50,10 @@ export interface NativeAddon {
    * handlers reset, SIGPIPE and SIGXFSZ ignored; execError names execve's errno (the child then exits 127)
    */
   spawnInherit(file: string, argv: string[]): { pid: number; execError?: string };
+  /** TIOCSWINSZ on a terminal: 0 or -errno */
+  setWindowSize(fd: number, cols: number, rows: number): number;
+  /** clears OPOST on the terminal at fd (output passes untouched): 0 or -errno */
+  outputAsIs(fd: number): number;
   /** raw wait status, -1 while running, -2 if not our child */
   waitpid(pid: number): number;
   peekExited(): number;

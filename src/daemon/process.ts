@@ -20,6 +20,7 @@ import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spi
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { RestartPace, RESTART_BURST, RESTART_RATE } from './restart-pace';
 import { explainExecFailure } from './exec-hint';
+import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
 import { constants as osConstants } from 'node:os';
 
 /** What a process needs from the engine that owns it. */
@@ -118,6 +119,10 @@ export class Subprocess {
   /** [fcgi-program:x]: the group's socket, held from spawn until the child is reaped */
   fcgiSocket: FcgiSocket | null = null;
   private fcgiHeld = false;
+  /** pty=true: the running program's terminal (null between runs) */
+  terminal: Terminal | null = null;
+  /** the size its next terminal starts with: the last one a client asked for */
+  private window: WindowSize = DEFAULT_WINDOW;
 
   constructor(
     readonly config: ProcessConfig,
@@ -126,7 +131,7 @@ export class Subprocess {
     logfiles: LogPaths,
   ) {
     this.stdoutLogfile = logfiles.stdout;
-    this.stderrLogfile = config.redirect_stderr ? null : logfiles.stderr;
+    this.stderrLogfile = config.redirect_stderr || config.pty ? null : logfiles.stderr;
   }
 
   get name(): string {
@@ -275,6 +280,7 @@ export class Subprocess {
         config: this.config,
         minfds: this.host.minfds,
         stdinFd,
+        pty: this.config.pty ? this.window : undefined,
       });
     } catch (e) {
       if (!(e instanceof SpawnFailure)) throw e;
@@ -292,6 +298,7 @@ export class Subprocess {
     }
 
     this.pid = child.pid;
+    if (this.config.pty) this.terminal = new Terminal(child.stdout, this.window);
     this.attachPipes(child.stdin, child.stdout, child.stderr);
     this.log.info(`spawned: '${this.name}' with pid ${child.pid}`);
     if (child.execError) this.explainExec(`couldn't exec ${exec.filename} for program '${this.name}': ${child.execError}`, exec.filename, child.execError);
@@ -304,7 +311,12 @@ export class Subprocess {
 
   /** The daemon's environment never changes after start, nor does the config: build it once. */
   private environment(): string[] {
-    if (!this.envCache) this.envCache = envList(childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl }));
+    if (!this.envCache) {
+      const env = childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl });
+      // a terminal with no TERM is a dumb one to most programs; node-pty's default
+      if (this.config.pty && env.TERM === undefined) env.TERM = 'xterm';
+      this.envCache = envList(env);
+    }
     return this.envCache;
   }
 
@@ -350,7 +362,7 @@ export class Subprocess {
         },
       );
     this.channels.stdout = mk('stdout', this.stdoutLogfile);
-    if (!c.redirect_stderr) this.channels.stderr = mk('stderr', this.stderrLogfile);
+    if (!c.redirect_stderr && !c.pty) this.channels.stderr = mk('stderr', this.stderrLogfile);
   }
 
   private closeChannels(): void {
@@ -369,6 +381,8 @@ export class Subprocess {
    * output must be added here.
    */
   private zeroCopy(channel: 'stdout' | 'stderr'): boolean {
+    // a terminal's output is shown to attached clients too (and splice cannot read a tty)
+    if (this.terminal) return false;
     if (this.listenerReplies(channel)) return false;
     if (this.logEvents(channel)) return false;
     return this.channels[channel]?.fileOnly ?? false;
@@ -436,7 +450,8 @@ export class Subprocess {
     let lastWake = 0;
     // A listener's answers want a wake-up at once; any other program's
     // output, a watch its writes do not pay for (see watchReadable).
-    const quiet = !this.listenerReplies(channel);
+    // A terminal is no pipe: the quiet watch's inotify trick does not apply.
+    const quiet = !this.listenerReplies(channel) && !this.terminal;
     const w = requireNative().watchReadable(fd, (status) => {
       if (!this.pipes) return;
       if (status < 0) {
@@ -542,6 +557,7 @@ export class Subprocess {
 
   private feed(channel: 'stdout' | 'stderr', data: Buffer): void {
     if (channel === 'stdout' && this.listener) this.listener.feed(data);
+    if (channel === 'stdout' && this.terminal) this.terminal.output(data);
     this.channels[channel]?.feed(data);
   }
 
@@ -557,7 +573,10 @@ export class Subprocess {
     }
   }
 
-  private closePipes(): void {
+  private closePipes(why = `${this.name} is no longer running`): void {
+    // the terminal's clients go before its fd does (resize must not reach a reused fd)
+    this.terminal?.end(why);
+    this.terminal = null;
     const p = this.pipes;
     if (!p) return;
     this.pipes = null;
@@ -697,6 +716,7 @@ export class Subprocess {
   finish(sts: number): void {
     this.drain();
     const { exitstatus: es, message } = decodeWaitStatus(sts);
+    let ended: string;
     const now = monoNow();
     this.laststop = wallNow();
     const tooQuickly = now - this.startMono < this.config.startsecs;
@@ -712,6 +732,7 @@ export class Subprocess {
       this.delay = 0;
       this.exitstatus = es;
       const msg = `stopped: ${this.name} (${message})`;
+      ended = msg;
       this.assertInState(ProcessState.STOPPING);
       this.changeState(ProcessState.STOPPED);
       if (exitExpected) this.log.info(msg);
@@ -721,24 +742,26 @@ export class Subprocess {
       this.spawnerr = 'Exited too quickly (process log may have details)';
       this.assertInState(ProcessState.STARTING);
       this.changeState(ProcessState.BACKOFF);
-      this.log.warn(`exited: ${this.name} (${message}; not expected)`);
+      ended = `exited: ${this.name} (${message}; not expected)`;
+      this.log.warn(ended);
     } else {
       this.delay = 0;
       this.backoff = 0;
       this.exitstatus = es;
       if (this.state === ProcessState.STARTING) this.changeState(ProcessState.RUNNING);
       this.assertInState(ProcessState.RUNNING);
+      ended = `exited: ${this.name} (${message}; ${exitExpected ? 'expected' : 'not expected'})`;
       if (exitExpected) {
         this.changeState(ProcessState.EXITED, true);
-        this.log.info(`exited: ${this.name} (${message}; expected)`);
+        this.log.info(ended);
       } else {
         this.spawnerr = `Bad exit code ${es}`;
         this.changeState(ProcessState.EXITED, false);
-        this.log.warn(`exited: ${this.name} (${message}; not expected)`);
+        this.log.warn(ended);
       }
     }
     this.pid = 0;
-    this.closePipes();
+    this.closePipes(ended);
     this.closeChannels();
     this.releaseFcgi();
     this.arm();
@@ -858,6 +881,12 @@ export class Subprocess {
   reopenLogs(): void {
     this.channels.stdout?.reopen();
     this.channels.stderr?.reopen();
+  }
+
+  /** A client's window size for the terminal, kept for the program's next runs too. */
+  resizeTerminal(size: WindowSize): number {
+    this.window = size;
+    return this.terminal?.resize(size) ?? 0;
   }
 
   /** clearProcessLogs: only live channels, as in Supervisor */

@@ -132,6 +132,8 @@ export interface SpawnRequest {
   minfds: number;
   /** [fcgi-program:x]: the group's listening socket, placed on the child's fd 0 */
   stdinFd?: number;
+  /** pty=true: the size of the new terminal that is the child's stdin, stdout and stderr */
+  pty?: { cols: number; rows: number };
 }
 
 /** The spawn failures Supervisor reports before a child exists. */
@@ -187,6 +189,8 @@ export function spawnChild(req: SpawnRequest): NativeSpawnResult {
       minfds: req.minfds,
       pipeSize: OUTPUT_PIPE_SIZE,
       stdinFd: req.stdinFd ?? -1,
+      ptyCols: req.pty?.cols ?? 0,
+      ptyRows: req.pty?.rows ?? 0,
     });
   } catch (e) {
     const err = e as Error & { code?: string };

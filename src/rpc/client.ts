@@ -5,6 +5,7 @@
 // the way supervisorctl does.
 import type * as Http from 'node:http';
 import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { RawHttpConnection, type HttpConnection } from './raw-http';
 import { BlockingHttpConnection, type UnixConnector } from './blocking-http';
 import { ACCEPT_JSON_OR_XML, decodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
@@ -209,6 +210,30 @@ export class RpcClient {
         agent.destroy();
         reject(connectionError(err));
       });
+      req.end();
+    });
+  }
+
+  /**
+   * Asks the server to switch a connection of its own to `protocol` at `path`
+   * (tsv attach) and hands back that connection and any bytes that came with
+   * the switch; rejects with RpcConnectionError, or RpcHttpError whose reason
+   * is the refusal's text (the server's words: not running, no such process).
+   */
+  upgrade(path: string, protocol: string): Promise<{ socket: Duplex; head: Buffer }> {
+    const headers: Record<string, string> = { Connection: 'Upgrade', Upgrade: protocol, 'User-Agent': this.headers['User-Agent'] as string };
+    if (this.headers.Authorization) headers.Authorization = this.headers.Authorization;
+    return new Promise((resolve, reject) => {
+      const h = http();
+      const req = h.request(this.requestOptions('GET', path, headers, new h.Agent({ keepAlive: false })));
+      req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
+      req.on('response', (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => reject(new RpcHttpError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8').trim() || (res.statusMessage ?? ''))));
+        res.on('error', (err) => reject(connectionError(err)));
+      });
+      req.on('error', (err) => reject(connectionError(err)));
       req.end();
     });
   }

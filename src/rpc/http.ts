@@ -17,6 +17,7 @@ import type { EngineApi } from '../daemon/api';
 import { splitNamespec } from '../daemon/api';
 import type { MainLogger } from '../log/mainlog';
 import { followLog, type LogFollower } from './logtail';
+import { refuseUpgrade, serveAttach } from './attach';
 import { serveEventStream } from '../events/stream';
 import { pyRepr } from './pyvalues';
 import { encodeOutcome, type RpcDispatcher, type RpcOutcome } from './server';
@@ -201,6 +202,7 @@ export class RpcHttpServer {
     this.http.keepAliveTimeout = this.limits.idleTimeout;
     this.http.timeout = 0;
     // malformed HTTP (llhttp errors): 400 and close, as medusa does for a bad request line
+    this.http.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
       const st = this.conns.get(socket);
       if (st && st.busy > 0) {
@@ -332,6 +334,38 @@ export class RpcHttpServer {
       // tsv's event stream (src/events/stream.ts); GET only, like the log tails
       if (this.asStream(res, st)) serveEventStream(req, res, this.opts.api.engine.eventHub);
     } else this.page(req, res, st, path.replace(/^\/+/, ''));
+  }
+
+  /** A connection that asks to become something else: only tsv attach's (./attach.ts). */
+  private onUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    const st = this.conns.get(socket);
+    // from here the connection is the attach's for as long as it lasts: no deadline, never evicted
+    if (st) {
+      this.disarm(st);
+      st.busy++;
+    }
+    const creds = this.opts.credentials;
+    if (creds && !authorized(req.headers.authorization, creds)) {
+      refuseUpgrade(socket, 401, 'Unauthorized', 'Unauthorized');
+      return;
+    }
+    const path = requestPath(req.url ?? '/');
+    if (!path.startsWith('/attach/')) {
+      refuseUpgrade(socket, 404, 'Not Found', 'Not Found');
+      return;
+    }
+    if (this.streams >= this.limits.maxStreams) {
+      refuseUpgrade(socket, 503, 'Service Unavailable', 'too many streams');
+      return;
+    }
+    this.streams++;
+    socket.once('close', () => this.streams--);
+    try {
+      serveAttach(req, socket, head, this.opts.api.engine, path.slice('/attach/'.length));
+    } catch (e) {
+      this.opts.logger?.error(`attach: ${e instanceof Error ? e.message : String(e)}`);
+      socket.destroy();
+    }
   }
 
   /** Counts the connection as a stream from now on; false (503 sent) when there are too many. */

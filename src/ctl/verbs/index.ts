@@ -1,6 +1,7 @@
 // Every supervisorctl action, by name.
 import type { Verb } from './types';
 import { add } from './add';
+import { attach } from './attach';
 import { avail } from './avail';
 import { clear } from './clear';
 import { events } from './events';
@@ -29,7 +30,7 @@ let registry: Map<string, Verb> | null = null;
 function verbs(): Map<string, Verb> {
   // Built on first use: the modules import each other (help lists them all).
   registry ??= new Map(
-    [add, avail, clear, eof, events, exit, fg, help, logs, maintail, open, pid, quit, reload, remove, reread, restart, shutdown, signal, start, status, stop, tail, update, version].map(
+    [add, attach, avail, clear, eof, events, exit, fg, help, logs, maintail, open, pid, quit, reload, remove, reread, restart, shutdown, signal, start, status, stop, tail, update, version].map(
       (v) => [v.name, v],
     ),
   );

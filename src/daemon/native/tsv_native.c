@@ -37,7 +37,9 @@
 #include <sys/syscall.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <sys/ioctl.h>
 #include <syslog.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
@@ -196,6 +198,8 @@ struct child_args {
   gid_t *groups;
   uint32_t ngroups;
   int in_r, out_w, err_w;
+  /* a program with pty=true: the terminal's slave side, its stdin, stdout and stderr; -1 otherwise */
+  int pty_slave;
   /* pidproxy's child (os.spawnv's): none of Supervisor's setup; fds, process
    * group and environment stay as they are, and a failed exec is silent */
   int inherit;
@@ -242,10 +246,19 @@ static int child_main(void *arg) {
     return 127;
   }
 
-  setpgid(0, 0);
-  dup2(a->in_r, 0);
-  dup2(a->out_w, 1);
-  dup2(a->redirect ? a->out_w : a->err_w, 2);
+  if (a->pty_slave >= 0) {
+    /* A session of its own with the terminal as its controlling tty, as a
+     * login shell has; its process group is still its pid, as Supervisor's
+     * setpgrp makes it, so stopasgroup/killasgroup reach the same processes. */
+    setsid();
+    ioctl(a->pty_slave, TIOCSCTTY, 0);
+    for (int fd = 0; fd < 3; fd++) dup2(a->pty_slave, fd);
+  } else {
+    setpgid(0, 0);
+    dup2(a->in_r, 0);
+    dup2(a->out_w, 1);
+    dup2(a->redirect ? a->out_w : a->err_w, 2);
+  }
   close_from(3, a->minfds > 3 ? a->minfds : 1024);
 
   if (a->uid >= 0) {
@@ -304,9 +317,82 @@ static pid_t clone_child(struct child_args *ca, int *fork_errno) {
   return pid;
 }
 
+/* A new pseudo-terminal of cols x rows: its master (non-blocking) and slave
+ * (blocking: it becomes the program's stdio), both close-on-exec and >= 3;
+ * -1 with errno. Not node-pty's open(): that one leaves both sides
+ * non-blocking and inheritable, and its fork() neither sets supplementary
+ * groups nor a umask, and reaps on a thread of its own. IUTF8 on, so the
+ * line editor erases a multi-byte character whole. */
+static int open_pty(int cols, int rows, int *master, int *slave) {
+  int m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC), s = -1;
+  char name[128];
+  if (m < 0 || (m = above_stdio(m)) < 0) return -1;
+  if (grantpt(m) < 0 || unlockpt(m) < 0 || ptsname_r(m, name, sizeof name) != 0) goto fail;
+  if ((s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0 || (s = above_stdio(s)) < 0) goto fail;
+  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+  if (ioctl(m, TIOCSWINSZ, &ws) < 0) goto fail;
+#ifdef IUTF8
+  struct termios t;
+  if (tcgetattr(s, &t) == 0) {
+    t.c_iflag |= IUTF8;
+    tcsetattr(s, TCSANOW, &t);
+  }
+#endif
+  set_nonblock(m);
+  *master = m;
+  *slave = s;
+  return 0;
+fail: {
+    int saved = errno;
+    close(m);
+    if (s >= 0) close(s);
+    errno = saved;
+    return -1;
+  }
+}
+
+/* setWindowSize(fd, cols, rows) -> 0 or -errno: a terminal's new size (the
+ * kernel sends SIGWINCH to its foreground process group) */
+static napi_value SetWindowSize(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value a[3];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t fd = -1, cols = 0, rows = 0;
+  napi_get_value_int32(env, a[0], &fd);
+  napi_get_value_int32(env, a[1], &cols);
+  napi_get_value_int32(env, a[2], &rows);
+  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
+  napi_value r;
+  napi_create_int32(env, ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0, &r);
+  return r;
+}
+
+/* outputAsIs(fd) -> 0 or -errno: the terminal at fd passes output through
+ * untouched (no OPOST: \n stays \n), as ssh sets its client's terminal; what
+ * libuv's raw mode leaves on. libuv's return to normal mode restores it. */
+static napi_value OutputAsIs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  int32_t fd = -1;
+  napi_get_value_int32(env, a[0], &fd);
+  struct termios t;
+  int r = 0;
+  if (tcgetattr(fd, &t) < 0) r = -errno;
+  else {
+    t.c_oflag &= ~(tcflag_t)OPOST;
+    if (tcsetattr(fd, TCSANOW, &t) < 0) r = -errno;
+  }
+  napi_value out;
+  napi_create_int32(env, r, &out);
+  return out;
+}
+
 /*
  * spawn({file, argv, env, cwd, umask, uid, gid, groups, setuidError,
- *        redirectStderr, minfds}) -> {pid, stdin, stdout, stderr}
+ *        redirectStderr, minfds, ptyCols, ptyRows}) -> {pid, stdin, stdout, stderr}
+ * With ptyCols > 0 the program's stdio is a new pseudo-terminal: stdout is
+ * its master, stdin a second descriptor of it, stderr -1.
  * Throws {code: 'EMFILE'|'EAGAIN'|...} for pipe and fork failures, which
  * Supervisor reports as spawn errors before any child exists.
  */
@@ -329,6 +415,8 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   /* a FastCGI socket to place on the child's fd 0 instead of a stdin pipe */
   int32_t stdin_fd = prop_int(env, opts, "stdinFd", -1);
   int redirect = prop_bool(env, opts, "redirectStderr");
+  int32_t pty_cols = prop_int(env, opts, "ptyCols", 0);
+  int32_t pty_rows = prop_int(env, opts, "ptyRows", 0);
   gid_t *groups = NULL;
   uint32_t ngroups = 0;
   int has_groups = 0;
@@ -354,12 +442,19 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   }
 
   napi_value result = NULL;
-  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, pty_slave = -1;
   if (!file || !argv || !envp) {
     napi_throw_error(env, NULL, "spawn: file, argv and env are required");
     goto done;
   }
-  if ((stdin_fd < 0 && make_pipe(in) < 0) || make_pipe(out) < 0 || (!redirect && make_pipe(err) < 0)) {
+  if (pty_cols > 0) {
+    /* out[0] is the master; in[1] a copy of it, so stdin and stdout close apart */
+    if (open_pty(pty_cols, pty_rows, &out[0], &pty_slave) < 0 || (in[1] = fcntl(out[0], F_DUPFD_CLOEXEC, 3)) < 0) {
+      int e = errno;
+      throw_errno(env, "pipe", e);
+      goto done;
+    }
+  } else if ((stdin_fd < 0 && make_pipe(in) < 0) || make_pipe(out) < 0 || (!redirect && make_pipe(err) < 0)) {
     int e = errno;
     throw_errno(env, "pipe", e);
     goto done;
@@ -369,14 +464,15 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     .file = file, .argv = argv, .envp = envp, .cwd = cwd, .setuid_error = setuid_error,
     .uidbuf = uidbuf, .mask = mask, .uid = uid, .gid = gid, .minfds = minfds,
     .redirect = redirect, .has_groups = has_groups, .groups = groups, .ngroups = ngroups,
-    .in_r = stdin_fd >= 0 ? stdin_fd : in[0], .out_w = out[1], .err_w = err[1],
+    .in_r = stdin_fd >= 0 ? stdin_fd : in[0], .out_w = out[1], .err_w = err[1], .pty_slave = pty_slave,
   };
   int fork_errno = 0;
   pid_t pid = clone_child(&ca, &fork_errno);
   /* the parent keeps only its own ends */
   if (in[0] >= 0) { close(in[0]); in[0] = -1; }
-  close(out[1]); out[1] = -1;
+  if (out[1] >= 0) { close(out[1]); out[1] = -1; }
   if (err[1] >= 0) { close(err[1]); err[1] = -1; }
+  if (pty_slave >= 0) { close(pty_slave); pty_slave = -1; }
   if (pid < 0) {
     throw_errno(env, "fork", fork_errno);
     goto done;
@@ -386,7 +482,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   if (err[0] >= 0) set_nonblock(err[0]);
   /* A larger output pipe lets a fast writer run ahead and the daemon drain
    * many chunks per wake-up. Best effort: the default 64 KiB stays if refused. */
-  if (pipe_size > 0) {
+  if (pipe_size > 0 && pty_cols <= 0) {
     fcntl(out[0], F_SETPIPE_SZ, pipe_size);
     if (err[0] >= 0) fcntl(err[0], F_SETPIPE_SZ, pipe_size);
   }
@@ -409,6 +505,7 @@ done:
     if (out[i] >= 0) close(out[i]);
     if (err[i] >= 0) close(err[i]);
   }
+  if (pty_slave >= 0) close(pty_slave);
   free(file); free(cwd); free(setuid_error); free(groups);
   free_string_array(argv); free_string_array(envp);
   return result;
@@ -1602,6 +1699,8 @@ static napi_value Init(napi_env env, napi_value exports) {
   napi_property_descriptor props[] = {
     {"spawn", NULL, Spawn, NULL, NULL, NULL, napi_default, NULL},
     {"spawnInherit", NULL, SpawnInherit, NULL, NULL, NULL, napi_default, NULL},
+    {"setWindowSize", NULL, SetWindowSize, NULL, NULL, NULL, napi_default, NULL},
+    {"outputAsIs", NULL, OutputAsIs, NULL, NULL, NULL, napi_default, NULL},
     {"waitpid", NULL, WaitPid, NULL, NULL, NULL, napi_default, NULL},
     {"peekExited", NULL, PeekExited, NULL, NULL, NULL, napi_default, NULL},
     {"kill", NULL, Kill, NULL, NULL, NULL, napi_default, NULL},

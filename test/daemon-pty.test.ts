@@ -1,0 +1,238 @@
+// Programs with pty=true and `tsv attach`: the real daemon, real pseudo-
+// terminals (node-pty plays the person at the keyboard), a real user.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import * as pty from 'node-pty';
+import { TempDir } from './helpers/daemon-env';
+import { TSV, cleanEnv, daemonForeground, poll, type Foreground } from './helpers/daemon-cli';
+import { RpcClient } from '../src/rpc/client';
+
+interface Daemon {
+  dir: TempDir;
+  conf: string;
+  fg: Foreground;
+  /** tsv's ctl against it: stdout+stderr and the exit status */
+  ctl(...args: string[]): { out: string; status: number | null };
+  stop(): Promise<void>;
+}
+
+async function startDaemon(programs: string): Promise<Daemon> {
+  const dir = new TempDir('tsv-pty-');
+  const sock = dir.join('tsv.sock');
+  const conf = dir.file(
+    'supervisord.conf',
+    `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\n` +
+      `[unix_http_server]\nfile=${sock}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
+      `[supervisorctl]\nserverurl=unix://${sock}\n${programs}`,
+  );
+  const fg = daemonForeground(['-c', conf]);
+  const ctl = (...args: string[]): { out: string; status: number | null } => {
+    const r = spawnSync(process.execPath, [TSV, '-c', conf, ...args], { env: cleanEnv(), encoding: 'utf8', timeout: 20000 });
+    return { out: r.stdout + r.stderr, status: r.status };
+  };
+  await poll(() => (/success: |exited: /.test(dir.read('supervisord.log')) ? true : undefined), 'the programs to start');
+  return {
+    dir,
+    conf,
+    fg,
+    ctl,
+    async stop() {
+      await fg.terminate();
+      dir.cleanup();
+    },
+  };
+}
+
+/** `tsv attach` (or a shell line around it) on a real terminal, cols x rows, as someone at a keyboard. */
+function onTerminal(argv: string[], cols = 100, rows = 30) {
+  const term = pty.spawn(argv[0] as string, argv.slice(1), { cols, rows, env: cleanEnv({ TERM: 'xterm' }) as Record<string, string> });
+  let screen = '';
+  let exitCode: number | null = null;
+  const exited = new Promise<number>((r) =>
+    term.onExit((e) => {
+      exitCode = e.exitCode;
+      r(e.exitCode);
+    }),
+  );
+  term.onData((d) => (screen += d));
+  return {
+    term,
+    exited,
+    screen: () => screen,
+    exitCode: () => exitCode,
+    /** waits until what the terminal showed matches */
+    until: (rx: RegExp, what: string) => poll(() => (rx.test(screen) ? true : undefined), `${what}; the terminal showed ${JSON.stringify(screen)}`, 10000),
+  };
+}
+
+// the trap's $(stty size) runs at each SIGWINCH, not when the trap is set
+const ECHO_LOOP = `sh -c 'trap "echo size \\$(stty size)" WINCH; echo ready; while :; do read l && echo "got:$l"; done'`;
+
+test('pty=true: stdin, stdout and stderr are one terminal of 80x24, the program leads its session and process group, TERM is set; a plain program has none', async () => {
+  const probe = `sh -c 'tty; ps -o pid=,pgid=,sid= -p $$; stty size; [ -t 0 ] && [ -t 1 ] && [ -t 2 ] && echo all-three; echo "TERM=$TERM"; echo to-stderr >&2'`;
+  const d = await startDaemon(
+    `[program:onpty]\ncommand=${probe}\npty=true\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/onpty.out\n` +
+      `[program:plain]\ncommand=sh -c 'tty; echo to-stderr >&2'\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/plain.out\nstderr_logfile=%(here)s/plain.err\n`,
+  );
+  try {
+    const out = await poll(() => (/to-stderr/.test(d.dir.read('onpty.out')) ? d.dir.read('onpty.out') : undefined), 'the pty program to finish');
+    const lines = out.split('\r\n');
+    assert.match(lines[0] as string, /^\/dev\/pts\/\d+$/);
+    const [pid, pgid, sid] = (lines[1] as string).trim().split(/\s+/).map(Number);
+    assert.ok(pid > 0 && pgid === pid && sid === pid, `own process group and session: ${lines[1]}`);
+    assert.equal(lines[2], '24 80');
+    assert.equal(lines[3], 'all-three');
+    assert.equal(lines[4], 'TERM=xterm');
+    assert.equal(lines[5], 'to-stderr', 'stderr is the terminal too, logged with stdout');
+    assert.deepEqual(
+      readdirSync(d.dir.path).filter((f) => f.startsWith('onpty-stderr')),
+      [],
+      'no stderr log of its own (no AUTO file either)',
+    );
+    assert.match(d.dir.read('supervisord.log'), /exited: onpty \(exit status 0; expected\)/);
+    await poll(() => (/to-stderr/.test(d.dir.read('plain.err')) ? true : undefined), 'the plain program');
+    assert.equal(d.dir.read('plain.out'), 'not a tty\n');
+    // the config reader knows the option: no warning for it
+    const check = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', d.conf], { env: cleanEnv(), encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stdout + check.stderr);
+    assert.doesNotMatch(check.stdout + check.stderr, /warning/);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('pty=true with user=: uid, gid and supplementary groups still match `id USER`', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root to create a test user and switch to it');
+    return;
+  }
+  const user = `tsvp${process.pid % 100000}`;
+  const group = `${user}x`;
+  const sh = (cmd: string): string => execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' });
+  sh(`groupadd ${group} && useradd --no-create-home --shell /bin/sh -G ${group} ${user}`);
+  try {
+    const want = sh(`id ${user}`).trim();
+    const d = await startDaemon(`[program:who]\ncommand=/usr/bin/id\nuser=${user}\npty=true\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/who.out\n`);
+    try {
+      const got = await poll(() => (d.dir.read('who.out').includes('groups=') ? d.dir.read('who.out') : undefined), 'id to run');
+      assert.equal(got.trim(), want);
+    } finally {
+      await d.stop();
+    }
+  } finally {
+    sh(`userdel ${user}; groupdel ${group}`);
+  }
+});
+
+test('tsv attach: the recent output first, keys reach the program, its output comes back untouched, a resize is a SIGWINCH, Ctrl-] detaches and leaves it running, the terminal is given back', async () => {
+  const d = await startDaemon(`[program:echo]\ncommand=${ECHO_LOOP}\npty=true\nstdout_logfile=%(here)s/echo.out\n`);
+  try {
+    await poll(() => (d.dir.read('echo.out').includes('ready') ? true : undefined), 'the program to say ready');
+    // a shell around attach, so the terminal's settings can be read after it
+    const t = onTerminal(['/bin/sh', '-c', `${process.execPath} ${TSV} -c ${d.conf} attach echo; echo "attach-status=$?"; stty -a`]);
+    try {
+      await t.until(/attached to echo; Ctrl-\] detaches[\s\S]*ready\r\n/, 'the banner, then what the program said before');
+      // attaching at 100x30 resized its terminal from 80x24
+      await t.until(/size 30 100\r\n/, 'the attach to set the window');
+      t.term.write('hello\r');
+      // the program's terminal echoes and answers with \r\n; ours adds nothing (no \r\r\n)
+      await t.until(/hello\r\ngot:hello\r\n/, 'the echo and the answer');
+      assert.doesNotMatch(t.screen(), /got:hello\r\r\n/);
+      t.term.resize(120, 40);
+      await t.until(/size 40 120\r\n/, 'the program to see the new size');
+      t.term.write('\x1d');
+      await t.until(/detached from echo <==\r\nattach-status=0\r\n/, 'Ctrl-] to detach with status 0');
+      await t.until(/speed[\s\S]*\n/, 'stty -a');
+      await t.exited;
+      const settings = t.screen().slice(t.screen().indexOf('attach-status'));
+      assert.match(settings, /(^|\s)icanon(\s|$)/, 'line editing back');
+      assert.match(settings, /(^|\s)echo(\s|$)/, 'echo back');
+      assert.match(settings, /(^|\s)opost(\s|$)/, 'output processing back');
+    } finally {
+      t.term.kill();
+    }
+    assert.match(d.ctl('status', 'echo').out, /^echo\s+RUNNING/);
+    assert.match(d.dir.read('echo.out'), /got:hello\r\n/, 'the log has what the terminal showed');
+    // without a terminal: stdin is sent, and its end detaches
+    const piped = spawnSync(process.execPath, [TSV, '-c', d.conf, 'attach', 'echo'], { env: cleanEnv(), input: 'from-a-pipe\n', encoding: 'utf8', timeout: 20000 });
+    assert.equal(piped.status, 0, piped.stdout + piped.stderr);
+    await poll(() => (d.dir.read('echo.out').includes('got:from-a-pipe') ? true : undefined), 'the piped line to arrive');
+  } finally {
+    await d.stop();
+  }
+});
+
+test('tsv attach: the end of the program ends the session with its exit line; refusals name the process and the reason, exit 1; supervisorctl sees the program as any other', async () => {
+  const d = await startDaemon(
+    `[program:short]\ncommand=sh -c 'read l; echo "bye $l"; exit 3'\npty=true\nstartsecs=0\nautorestart=false\nexitcodes=0\nstdout_logfile=%(here)s/short.out\n` +
+      `[program:plain]\ncommand=sleep 1000\n[program:idle]\ncommand=sleep 1000\npty=true\nautostart=false\n`,
+  );
+  try {
+    const t = onTerminal([process.execPath, TSV, '-c', d.conf, 'attach', 'short']);
+    try {
+      await t.until(/attached to short/, 'the banner');
+      t.term.write('now\r');
+      await t.until(/bye now\r\n[\s\S]*==> exited: short \(exit status 3; not expected\) <==/, 'the exit line');
+      assert.equal(await t.exited, 0);
+    } finally {
+      t.term.kill();
+    }
+    const refusals: [string, RegExp][] = [
+      ['plain', /^plain: ERROR \(not running under a pseudo-terminal \(add pty=true to its program section\)\)$/m],
+      ['idle', /^idle: ERROR \(not running\)$/m],
+      ['nosuch', /^nosuch: ERROR \(no such process\)$/m],
+      ['plain:*', /^plain:\*: ERROR \(attach takes one process, not a group\)$/m],
+    ];
+    for (const [name, rx] of refusals) {
+      const r = d.ctl('attach', name);
+      assert.match(r.out, rx);
+      assert.equal(r.status, 1, name);
+    }
+    const none = d.ctl('attach');
+    assert.match(none.out, /no process name supplied/);
+    assert.equal(none.status, 2);
+    // Supervisor's own client: the program is a program like any other
+    const sc = spawnSync('/usr/bin/supervisorctl', ['-c', d.conf, 'status'], { encoding: 'utf8' });
+    assert.match(sc.stdout, /^idle\s+STOPPED\s+Not started$/m);
+    assert.match(sc.stdout, /^short\s+EXITED/m);
+  } finally {
+    await d.stop();
+  }
+});
+
+test('sendProcessStdin reaches a pty program through its terminal (echoed, as typed keys are)', async () => {
+  const d = await startDaemon(`[program:echo]\ncommand=${ECHO_LOOP}\npty=true\nstdout_logfile=%(here)s/echo.out\n`);
+  const client = new RpcClient({ serverurl: `unix://${d.dir.join('tsv.sock')}` });
+  try {
+    await poll(() => (d.dir.read('echo.out').includes('ready') ? true : undefined), 'the program to say ready');
+    assert.equal(await client.call('supervisor.sendProcessStdin', ['echo', 'rpc-line\n']), true);
+    await poll(() => (/rpc-line\r\ngot:rpc-line\r\n/.test(d.dir.read('echo.out')) ? true : undefined), 'the echo and the answer in the log');
+  } finally {
+    client.close();
+    await d.stop();
+  }
+});
+
+test('config: pty is a boolean, only for [program:x]; with pty=true a stderr_logfile is ignored with a warning naming its line', () => {
+  const dir = new TempDir('tsv-pty-conf-');
+  const check = (body: string): { out: string; status: number | null } => {
+    const conf = dir.file('c.conf', `[supervisord]\nlogfile=${dir.join('l')}\n${body}`);
+    const r = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', conf], { env: cleanEnv(), encoding: 'utf8' });
+    return { out: r.stdout + r.stderr, status: r.status };
+  };
+  try {
+    let r = check('[program:a]\ncommand=cat\npty=maybe\n');
+    assert.equal(r.status, 2);
+    assert.match(r.out, /c\.conf:5: \[program:a\] pty: not a valid boolean value: 'maybe'/);
+    r = check('[eventlistener:l]\ncommand=cat\nevents=TICK_5\npty=true\n');
+    assert.equal(r.status, 2);
+    assert.match(r.out, /pty=true, which only a \[program:x\] section may: an event listener's stdin and stdout carry the listener protocol/);
+    r = check('[program:a]\ncommand=cat\npty=true\nstderr_logfile=/tmp/a.err\n');
+    assert.equal(r.status, 0, r.out);
+    assert.match(r.out, /c\.conf:6: \[program:a\] stderr_logfile: .*pty=true sends stderr to the terminal with stdout, so stderr_logfile has been ignored/);
+  } finally {
+    dir.cleanup();
+  }
+});
