@@ -155,10 +155,13 @@ test('tsv attach: the recent output first, keys reach the program, its output co
     }
     assert.match(d.ctl('status', 'echo').out, /^echo\s+RUNNING/);
     assert.match(d.dir.read('echo.out'), /got:hello\r\n/, 'the log has what the terminal showed');
-    // without a terminal: stdin is sent, and its end detaches
-    const piped = spawnSync(process.execPath, [TSV, '-c', d.conf, 'attach', 'echo'], { env: cleanEnv(), input: 'from-a-pipe\n', encoding: 'utf8', timeout: 20000 });
+    // without a terminal: stdin is sent, all of it, and its end detaches
+    const lines = Array.from({ length: 2000 }, (_, i) => `piped-${i}\n`).join('');
+    const piped = spawnSync(process.execPath, [TSV, '-c', d.conf, 'attach', 'echo'], { env: cleanEnv(), input: lines, encoding: 'utf8', timeout: 20000 });
     assert.equal(piped.status, 0, piped.stdout + piped.stderr);
-    await poll(() => (d.dir.read('echo.out').includes('got:from-a-pipe') ? true : undefined), 'the piped line to arrive');
+    await poll(() => (d.dir.read('echo.out').includes('got:piped-1999\r\n') ? true : undefined), 'the last piped line to arrive');
+    const got = d.dir.read('echo.out').match(/got:piped-\d+/g) ?? [];
+    assert.equal(got.length, 2000, 'every piped line, once');
   } finally {
     await d.stop();
   }
@@ -202,13 +205,19 @@ test('tsv attach: the end of the program ends the session with its exit line; re
   }
 });
 
-test('sendProcessStdin reaches a pty program through its terminal (echoed, as typed keys are)', async () => {
+test('sendProcessStdin reaches a pty program through its terminal (echoed, as typed keys are), also more than its input queue holds', async () => {
   const d = await startDaemon(`[program:echo]\ncommand=${ECHO_LOOP}\npty=true\nstdout_logfile=%(here)s/echo.out\n`);
   const client = new RpcClient({ serverurl: `unix://${d.dir.join('tsv.sock')}` });
   try {
     await poll(() => (d.dir.read('echo.out').includes('ready') ? true : undefined), 'the program to say ready');
     assert.equal(await client.call('supervisor.sendProcessStdin', ['echo', 'rpc-line\n']), true);
     await poll(() => (/rpc-line\r\ngot:rpc-line\r\n/.test(d.dir.read('echo.out')) ? true : undefined), 'the echo and the answer in the log');
+    // more than the terminal's input queue holds: the rest waits in the daemon until the program reads
+    // (a tty is no socket: node:net refused it, an HTTP 500 before this was handled)
+    const lines = Array.from({ length: 2000 }, (_, i) => `rpc-${i}\n`).join('');
+    assert.equal(await client.call('supervisor.sendProcessStdin', ['echo', lines]), true);
+    await poll(() => (d.dir.read('echo.out').includes('got:rpc-1999\r\n') ? true : undefined), 'the last line to be answered');
+    assert.equal(d.dir.read('echo.out').match(/got:rpc-\d+/g)?.length, 2000, 'every line, once');
   } finally {
     client.close();
     await d.stop();

@@ -187,6 +187,19 @@ for (const arch of distArches()) {
     });
   });
 
+  test(`${arch}: a pty=true program runs from the binary on a terminal, and the binary's attach sends it piped input`, { skip }, async () => {
+    const program = (dir: string): string =>
+      `[program:console]\ncommand=/bin/sh -c 'tty; while read l; do echo "got:$l"; done'\npty=true\nstdout_logfile=${dir}/console.out\n`;
+    await withDistDaemon(arch, bin, program, /console\s+RUNNING/, async ({ dir, conf, env }) => {
+      const r = runDist(arch, bin, ['-c', conf, 'attach', 'console'], { env, input: 'via-binary\n' });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      const log = join(dir, 'console.out');
+      const deadline = Date.now() + 30_000;
+      while (!readFileSync(log, 'utf8').includes('got:via-binary\r\n') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+      assert.match(readFileSync(log, 'utf8'), /^\/dev\/pts\/\d+\r\n[\s\S]*got:via-binary\r\n/);
+    });
+  });
+
   // A listener that answers at once is fed from the native wait for its answers
   // (awaitAnswers: spin hints, non-blocking reads, events written after each
   // answer), so this runs that C code on each architecture.

@@ -98,9 +98,10 @@ export interface NativeAddon {
   connectUnix(path: string): number;
   /**
    * callback(status) while fd is readable or hung up, until stop() or close(). Quiet: fd is a pipe whose
-   * writer must not pay for our watching it (never polled; inotify, where the kernel allows; see tsv_native.c)
+   * writer must not pay for our watching it (never polled; inotify, where the kernel allows; see tsv_native.c).
+   * Writable: callback while fd has room for a write instead (a plain poll; never quiet).
    */
-  watchReadable(fd: number, callback: (status: number) => void, quiet: boolean): ReadableWatch;
+  watchReadable(fd: number, callback: (status: number) => void, quiet: boolean, writable?: boolean): ReadableWatch;
 }
 
 export interface ReadableWatch {

@@ -68,6 +68,11 @@ interface Pipes {
   stderrFd: number;
   /** the output pipes, watched through libuv and emptied by pump() */
   watches: ReadableWatch[];
+  /**
+   * A terminal's input that did not fit (its input queue was full), written as
+   * it makes room (node:net takes no tty fd, and node:tty writes to one block)
+   */
+  ttyInput: { queue: Buffer[]; watch: ReadableWatch } | null;
 }
 
 /** Where a process's two channels are logged (null: not logged), AUTO resolved. */
@@ -552,6 +557,7 @@ export class Subprocess {
       stdoutFd,
       stderrFd,
       watches,
+      ttyInput: null,
     };
   }
 
@@ -583,6 +589,7 @@ export class Subprocess {
     for (const t of this.batchTimers?.values() ?? []) clearTimeout(t);
     this.batchTimers = null;
     for (const w of p.watches) w.close();
+    p.ttyInput?.watch.close();
     closeQuietly(p.stdoutFd);
     if (p.stderrFd >= 0) closeQuietly(p.stderrFd);
     if (p.stdin) p.stdin.destroy();
@@ -596,6 +603,10 @@ export class Subprocess {
     if (p.stdinClosed) throw Object.assign(new Error("Process' stdin channel is closed"), { code: 'EPIPE' });
     if (p.stdin && p.stdin.writableLength > 0) {
       p.stdin.write(chars);
+      return;
+    }
+    if (p.ttyInput?.queue.length) {
+      p.ttyInput.queue.push(Buffer.from(chars));
       return;
     }
     const native = requireNative();
@@ -615,6 +626,10 @@ export class Subprocess {
       throw Object.assign(new Error(`${code}: write to the stdin of ${this.name}`), { code });
     }
     if (off === chars.length) return;
+    if (this.terminal) {
+      this.queueTerminalInput(p, chars.subarray(off));
+      return;
+    }
     // the pipe is full: let libuv write the rest when it drains
     if (!p.stdin) {
       p.stdin = new Socket({ fd: p.stdinFd, readable: false, writable: true });
@@ -623,6 +638,44 @@ export class Subprocess {
       });
     }
     p.stdin.write(chars.subarray(off));
+  }
+
+  private queueTerminalInput(p: Pipes, rest: Buffer): void {
+    if (!p.ttyInput) {
+      const watch = requireNative().watchReadable(
+        p.stdinFd,
+        (status) => {
+          if (this.pipes !== p) return;
+          if (status < 0) watch.stop();
+          else this.flushTerminalInput(p);
+        },
+        false,
+        true,
+      );
+      p.ttyInput = { queue: [], watch };
+    }
+    p.ttyInput.queue.push(Buffer.from(rest));
+    p.ttyInput.watch.start();
+  }
+
+  /** The terminal has room: as much of the queued input as it takes, the watch stopped once all went. */
+  private flushTerminalInput(p: Pipes): void {
+    const t = p.ttyInput;
+    if (!t) return;
+    const native = requireNative();
+    while (t.queue.length) {
+      const buf = t.queue[0] as Buffer;
+      const n = native.writeFrom(p.stdinFd, buf, 0);
+      if (n === -EAGAIN) return;
+      if (n < 0) {
+        // the terminal is gone (EIO): its program's end follows
+        t.queue = [];
+        break;
+      }
+      if (n < buf.length) t.queue[0] = buf.subarray(n);
+      else t.queue.shift();
+    }
+    t.watch.stop();
   }
 
   // ---------------------------------------------------------------- stopping

@@ -88,10 +88,22 @@ function session(ctl: Controller, name: string, socket: Duplex, head: Buffer): P
       process.removeListener('SIGINT', onSigint);
       if (raw) stdin.setRawMode(false);
       stdin.pause();
-      socket.destroy();
       // a program may leave the cursor mid-line: the closing line starts on its own
       ctl.io.write('\r\n');
-      resolve(e);
+      if (socket.destroyed || !socket.writable) {
+        socket.destroy();
+        resolve(e);
+        return;
+      }
+      // keys still queued (a paste, piped input) go out before the process exits,
+      // unless the daemon has stopped reading them
+      const done = (): void => {
+        clearTimeout(bound);
+        socket.destroy();
+        resolve(e);
+      };
+      const bound = setTimeout(done, 2000);
+      socket.end(done);
     };
     const reader = new FrameReader(64 * 1024 * 1024);
     let endReason: string | null = null;

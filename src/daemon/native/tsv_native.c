@@ -1146,6 +1146,7 @@ typedef struct fd_watch {
   int status;   /* the next callback's status (a quiet watch's fallback that failed) */
   int wd;       /* the armed inotify watch, or -1 */
   int pending;  /* 1: in the hub's list of callbacks to run, 2: in the batch running now */
+  int events;   /* what a polled watch waits for: UV_READABLE | UV_DISCONNECT, or UV_WRITABLE (a terminal's input) */
   struct fd_watch *hnext; /* the hub's bucket of wd */
   struct fd_watch *pnext; /* the hub's pending list */
 } fd_watch;
@@ -1415,7 +1416,7 @@ static void watch_fallback(fd_watch *w) {
       w->uv_done = 0;
     }
   }
-  if (r == 0 && w->started) r = uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, watch_poll_cb);
+  if (r == 0 && w->started) r = uv_poll_start(&w->poll, w->events, watch_poll_cb);
   if (r < 0) {
     w->status = r;
     hub_queue(w);
@@ -1456,7 +1457,7 @@ static napi_value WatchStart(napi_env env, napi_callback_info info) {
   if (w && !w->closed && !w->started) {
     w->started = 1;
     if (w->polling) {
-      int r = uv_poll_start(&w->poll, UV_READABLE | UV_DISCONNECT, watch_poll_cb);
+      int r = uv_poll_start(&w->poll, w->events, watch_poll_cb);
       if (r < 0) {
         w->started = 0;
         return throw_errno(env, "uv_poll_start", -r);
@@ -1498,19 +1499,23 @@ static void watch_finalize(napi_env env, void *data, void *hint) {
 }
 
 static napi_value WatchReadable(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
+  size_t argc = 4;
+  napi_value a[4];
   CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
   int32_t fd = -1;
   napi_get_value_int32(env, a[0], &fd);
-  bool quiet = false;
+  bool quiet = false, writable = false;
   if (argc > 2) napi_get_value_bool(env, a[2], &quiet);
+  if (argc > 3) napi_get_value_bool(env, a[3], &writable);
   uv_loop_t *loop = NULL;
   CHECK(napi_get_uv_event_loop(env, &loop));
   fd_watch *w = calloc(1, sizeof *w);
   if (!w) return throw_errno(env, "watchReadable", ENOMEM);
   w->env = env;
   w->fd = fd;
+  w->events = writable ? UV_WRITABLE : UV_READABLE | UV_DISCONNECT;
+  /* the quiet watch's inotify trick tells of writes into a pipe, not of room in it */
+  if (writable) quiet = false;
   w->wd = -1;
   w->uv_done = 1;
 #ifdef __linux__
