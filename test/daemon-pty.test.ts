@@ -18,14 +18,14 @@ interface Daemon {
   stop(): Promise<void>;
 }
 
-async function startDaemon(programs: string): Promise<Daemon> {
+async function startDaemon(programs: string, auth = ''): Promise<Daemon> {
   const dir = new TempDir('tsv-pty-');
   const sock = dir.join('tsv.sock');
   const conf = dir.file(
     'supervisord.conf',
     `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\n` +
-      `[unix_http_server]\nfile=${sock}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
-      `[supervisorctl]\nserverurl=unix://${sock}\n${programs}`,
+      `[unix_http_server]\nfile=${sock}\n${auth}[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
+      `[supervisorctl]\nserverurl=unix://${sock}\n${auth}${programs}`,
   );
   const fg = daemonForeground(['-c', conf]);
   const ctl = (...args: string[]): { out: string; status: number | null } => {
@@ -220,6 +220,24 @@ test('sendProcessStdin reaches a pty program through its terminal (echoed, as ty
     assert.equal(d.dir.read('echo.out').match(/got:rpc-\d+/g)?.length, 2000, 'every line, once');
   } finally {
     client.close();
+    await d.stop();
+  }
+});
+
+test('tsv attach on a socket with a password: the ctl attaches with its credentials; a client without them is refused before anything is attached', async () => {
+  const d = await startDaemon(`[program:echo]\ncommand=${ECHO_LOOP}\npty=true\nstdout_logfile=%(here)s/echo.out\n`, 'username=admin\npassword=s3cret\n');
+  const sock = `unix://${d.dir.join('tsv.sock')}`;
+  try {
+    await poll(() => (d.dir.read('echo.out').includes('ready') ? true : undefined), 'the program to say ready');
+    const ok = spawnSync(process.execPath, [TSV, '-c', d.conf, 'attach', 'echo'], { env: cleanEnv(), input: 'with-password\n', encoding: 'utf8', timeout: 20000 });
+    assert.equal(ok.status, 0, ok.stdout + ok.stderr);
+    await poll(() => (d.dir.read('echo.out').includes('got:with-password') ? true : undefined), 'the line to arrive');
+    for (const creds of [{}, { username: 'admin', password: 'wrong' }]) {
+      const client = new RpcClient({ serverurl: sock, ...creds });
+      await assert.rejects(client.upgrade('/attach/echo', 'tsv-attach'), (e: Error & { status?: number }) => e.status === 401);
+      client.close();
+    }
+  } finally {
     await d.stop();
   }
 });

@@ -48,8 +48,10 @@ export class Terminal {
   output(data: Buffer): void {
     if (this.ended !== null) return;
     const copy = Buffer.from(data);
-    this.recent.push(copy);
-    this.recentBytes += copy.length;
+    // one large read is kept by its tail only: the replay never holds more than twice its size
+    const kept = copy.length > REPLAY_BYTES ? Buffer.from(copy.subarray(copy.length - REPLAY_BYTES)) : copy;
+    this.recent.push(kept);
+    this.recentBytes += kept.length;
     while (this.recentBytes - this.recent[0].length >= REPLAY_BYTES) this.recentBytes -= (this.recent.shift() as Buffer).length;
     for (const c of this.clients) c.output(copy);
   }
