@@ -303,7 +303,7 @@ export class Subprocess {
     }
 
     this.pid = child.pid;
-    if (this.config.pty) this.terminal = new Terminal(child.stdout, this.window);
+    if (this.config.pty) this.terminal = new Terminal(child.stdout);
     this.attachPipes(child.stdin, child.stdout, child.stderr);
     this.log.info(`spawned: '${this.name}' with pid ${child.pid}`);
     if (child.execError) this.explainExec(`couldn't exec ${exec.filename} for program '${this.name}': ${child.execError}`, exec.filename, child.execError);

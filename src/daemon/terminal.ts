@@ -38,12 +38,7 @@ export class Terminal {
   constructor(
     /** the master side (the daemon's copy; the process's stdout fd) */
     private readonly fd: number,
-    public size: WindowSize,
   ) {}
-
-  get attachedCount(): number {
-    return this.clients.size;
-  }
 
   output(data: Buffer): void {
     if (this.ended !== null) return;
@@ -69,11 +64,10 @@ export class Terminal {
     return nl < 0 ? tail : tail.subarray(nl + 1);
   }
 
-  /** Adds a client (at the client's window size, if given): false when the terminal has already ended. */
-  attach(client: TerminalClient, size: WindowSize | null): boolean {
+  /** Adds a client (its window comes as resizes): false when the terminal has already ended. */
+  attach(client: TerminalClient): boolean {
     if (this.ended !== null) return false;
     this.clients.add(client);
-    if (size) this.resize(size);
     return true;
   }
 
@@ -84,7 +78,6 @@ export class Terminal {
   /** 0 or -errno (the terminal may be gone with its program); the kernel signals SIGWINCH on a change */
   resize(size: WindowSize): number {
     if (this.ended !== null) return 0;
-    this.size = size;
     return requireNative().setWindowSize(this.fd, size.cols, size.rows);
   }
 

@@ -63,7 +63,7 @@ export function serveAttach(req: IncomingMessage, socket: Duplex, head: Buffer, 
       socket.end(frame('x', reason));
     },
   };
-  terminal.attach(client, null);
+  terminal.attach(client);
   const reader = new FrameReader(MAX_INPUT_FRAME);
   const onData = (chunk: Buffer): void => {
     let frames;
