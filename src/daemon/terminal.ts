@@ -42,13 +42,16 @@ export class Terminal {
 
   output(data: Buffer): void {
     if (this.ended !== null) return;
-    const copy = Buffer.from(data);
-    // one large read is kept by its tail only: the replay never holds more than twice its size
-    const kept = copy.length > REPLAY_BYTES ? Buffer.from(copy.subarray(copy.length - REPLAY_BYTES)) : copy;
+    // data is the daemon's shared read buffer: the replay keeps a copy of its
+    // tail only (never more than twice REPLAY_BYTES in all), and the whole
+    // read is copied once, only while someone is attached
+    const kept = Buffer.from(data.length > REPLAY_BYTES ? data.subarray(data.length - REPLAY_BYTES) : data);
     this.recent.push(kept);
     this.recentBytes += kept.length;
     while (this.recentBytes - this.recent[0].length >= REPLAY_BYTES) this.recentBytes -= (this.recent.shift() as Buffer).length;
-    for (const c of this.clients) c.output(copy);
+    if (this.clients.size === 0) return;
+    const whole = kept.length === data.length ? kept : Buffer.from(data);
+    for (const c of this.clients) c.output(whole);
   }
 
   /**
@@ -64,11 +67,9 @@ export class Terminal {
     return nl < 0 ? tail : tail.subarray(nl + 1);
   }
 
-  /** Adds a client (its window comes as resizes): false when the terminal has already ended. */
-  attach(client: TerminalClient): boolean {
-    if (this.ended !== null) return false;
-    this.clients.add(client);
-    return true;
+  /** Adds a client (its window comes as resizes); an ended terminal takes none. */
+  attach(client: TerminalClient): void {
+    if (this.ended === null) this.clients.add(client);
   }
 
   detach(client: TerminalClient): void {

@@ -351,41 +351,50 @@ fail: {
   }
 }
 
+/* The first n arguments as int32 (a missing one is 0): 0, or -1 with a JS exception pending. */
+static int int_args(napi_env env, napi_callback_info info, size_t n, int32_t *out) {
+  napi_value a[4];
+  size_t argc = n;
+  if (n > 4 || napi_get_cb_info(env, info, &argc, a, NULL, NULL) != napi_ok) {
+    napi_throw_error(env, NULL, "napi call failed: napi_get_cb_info");
+    return -1;
+  }
+  for (size_t i = 0; i < n; i++) {
+    out[i] = 0;
+    if (i < argc) napi_get_value_int32(env, a[i], &out[i]);
+  }
+  return 0;
+}
+
+/* a system call's outcome for JS: 0, or -errno when it failed (rc < 0) */
+static napi_value errno_result(napi_env env, int rc) {
+  napi_value r;
+  napi_create_int32(env, rc < 0 ? -errno : 0, &r);
+  return r;
+}
+
 /* setWindowSize(fd, cols, rows) -> 0 or -errno: a terminal's new size (the
  * kernel sends SIGWINCH to its foreground process group) */
 static napi_value SetWindowSize(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
-  napi_value a[3];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  int32_t fd = -1, cols = 0, rows = 0;
-  napi_get_value_int32(env, a[0], &fd);
-  napi_get_value_int32(env, a[1], &cols);
-  napi_get_value_int32(env, a[2], &rows);
-  struct winsize ws = {.ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols};
-  napi_value r;
-  napi_create_int32(env, ioctl(fd, TIOCSWINSZ, &ws) < 0 ? -errno : 0, &r);
-  return r;
+  int32_t v[3];
+  if (int_args(env, info, 3, v) < 0) return NULL;
+  struct winsize ws = {.ws_row = (unsigned short)v[2], .ws_col = (unsigned short)v[1]};
+  return errno_result(env, ioctl(v[0], TIOCSWINSZ, &ws));
 }
 
 /* outputAsIs(fd) -> 0 or -errno: the terminal at fd passes output through
  * untouched (no OPOST: \n stays \n), as ssh sets its client's terminal; what
  * libuv's raw mode leaves on. libuv's return to normal mode restores it. */
 static napi_value OutputAsIs(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value a[1];
-  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
-  int32_t fd = -1;
-  napi_get_value_int32(env, a[0], &fd);
+  int32_t fd;
+  if (int_args(env, info, 1, &fd) < 0) return NULL;
   struct termios t;
-  int r = 0;
-  if (tcgetattr(fd, &t) < 0) r = -errno;
-  else {
+  int rc = tcgetattr(fd, &t);
+  if (rc == 0) {
     t.c_oflag &= ~(tcflag_t)OPOST;
-    if (tcsetattr(fd, TCSANOW, &t) < 0) r = -errno;
+    rc = tcsetattr(fd, TCSANOW, &t);
   }
-  napi_value out;
-  napi_create_int32(env, r, &out);
-  return out;
+  return errno_result(env, rc);
 }
 
 /*
