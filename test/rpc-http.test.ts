@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
-import { createServer, type Server, type Socket } from 'node:net';
+import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { EngineApi } from '../src/daemon/api';
 import { RpcClient } from '../src/rpc/client';
 import { RpcHttpServer, authorized } from '../src/rpc/http';
@@ -32,6 +32,10 @@ command=/bin/sleep 100000
 autostart=false
 stdout_logfile=NONE
 stderr_logfile=%(here)s/nolog.err
+
+[program:never]
+command=/bin/sleep 100000
+autostart=false
 `;
 
 let dir: TempDir;
@@ -139,6 +143,63 @@ test('401 waits for the request body before it closes: a body written after the 
   } finally {
     sock.destroy();
   }
+});
+
+test('an answer that closes before the body is in (413, 411) still reaches a client that goes on writing the body', async () => {
+  // Python's http.client and curl write the body after the headers and read the answer
+  // after that: a server that closed at once made their late write fail (EPIPE) unread
+  const cases: [string, string, number][] = [
+    ['POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n', '<'.repeat(5000), 413],
+    ['POST /RPC2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n', '5\r\nhello\r\n0\r\n\r\n', 411],
+  ];
+  for (const [head, body, status] of cases) {
+    const sock = connect(tiny);
+    let answer = '';
+    let error: Error | null = null;
+    sock.on('error', (e) => (error = e));
+    sock.setEncoding('utf8');
+    const closed = new Promise<void>((r) => sock.once('close', () => r()));
+    const written = (data: string): Promise<Error | null> => new Promise((r) => sock.write(data, (e) => r(e ?? null)));
+    try {
+      assert.equal(await written(head), null);
+      // the answer is out and the server done with the request before the body is written
+      await new Promise((r) => setTimeout(r, 200));
+      assert.equal(await written(body), null, `${status}: the body's write`);
+      sock.on('data', (c: string) => (answer += c));
+      await withTimeout(closed, 10000, `the ${status} and the close`);
+      assert.equal(error, null);
+      assert.match(answer, new RegExp(`^HTTP/1\\.1 ${status} `));
+      assert.match(answer, /\r\nConnection: close\r\n/i);
+    } finally {
+      sock.destroy();
+    }
+  }
+  // a client that keeps its side open is let go after a while; a request that
+  // follows the dropped body is not run
+  const start = rpcBody('supervisor.startProcess', '<param><value><string>never</string></value></param><param><value><boolean>0</boolean></value></param>');
+  for (const after of ['', post(start).toString('latin1')]) {
+    const before = tinyServer.connectionCount;
+    const sock = createConnection({ path: (tiny as { path: string }).path, allowHalfOpen: true });
+    sock.on('error', () => {});
+    let answer = '';
+    const ended = new Promise<void>((r) => sock.once('end', () => r()));
+    sock.setEncoding('utf8').on('data', (c: string) => (answer += c));
+    sock.write('POST /RPC2 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n');
+    await new Promise((r) => setTimeout(r, 100));
+    sock.write(`0\r\n\r\n${after}`);
+    try {
+      await withTimeout(ended, 10000, 'the 411');
+      assert.match(answer, /^HTTP\/1\.1 411 /);
+      assert.equal(answer.split('HTTP/1.1').length, 2, 'one answer');
+      const t0 = performance.now();
+      while (tinyServer.connectionCount > before && performance.now() - t0 < 10000) await new Promise((r) => setTimeout(r, 50));
+      assert.ok(performance.now() - t0 < 5000, `the server held a half-open client for ${Math.round(performance.now() - t0)} ms`);
+    } finally {
+      sock.destroy();
+    }
+  }
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(api.engine.groups.get('never')?.processes.get('never')?.state, ProcessState.STOPPED);
 });
 
 test('a request followed by bytes that are not one (or by a request after Connection: close) gets its own answer, then the connection closes', async () => {

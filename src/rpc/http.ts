@@ -96,6 +96,9 @@ function errorPage(code: number): string {
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
+/** how long a closing answer waits for the rest of a request it did not read (lingerAfter) */
+const LINGER_MS = 2000;
+
 // loaded at the first authenticated request: the module and OpenSSL's set-up
 // cost a daemon without [inet_http_server] credentials ~2 MiB resident
 const crypto = (): typeof Crypto => require('node:crypto') as typeof Crypto;
@@ -180,6 +183,8 @@ interface ConnState {
   deadline: NodeJS.Timeout | null;
   /** bytes that are not a request followed the one being answered: close once it is */
   closeWhenIdle?: boolean;
+  /** answered and closing: what the client still sends is dropped (lingerAfter) */
+  lingering?: boolean;
 }
 
 export class RpcHttpServer {
@@ -290,6 +295,11 @@ export class RpcHttpServer {
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
     const st = this.conns.get(req.socket);
+    // a request read from the body being dropped after a closing answer is never run
+    if (st?.lingering) {
+      req.socket.destroy();
+      return;
+    }
     // the headers are in; from here until the answer is out the connection is ours to keep
     if (st) {
       this.disarm(st);
@@ -412,8 +422,32 @@ export class RpcHttpServer {
   }
 
   private error(res: http.ServerResponse, code: number, close = false): void {
-    if (close) res.setHeader('Connection', 'close');
+    if (close) {
+      res.setHeader('Connection', 'close');
+      if (!res.req.complete) this.lingerAfter(res);
+    }
     this.send(res, code, 'text/html', errorPage(code));
+  }
+
+  /**
+   * An answer that closes the connection before the request's body is in
+   * (411, 413, …): the client may still be writing that body, and a close now
+   * makes its next write fail (EPIPE; over TCP a reset, which can discard the
+   * answer unread), so the client never sees why. As nginx's lingering close:
+   * once the answer is out, only the sending side is shut, and what still
+   * arrives is read and dropped until the client closes or LINGER_MS pass.
+   */
+  private lingerAfter(res: http.ServerResponse): void {
+    const socket = res.socket;
+    const st = socket ? this.conns.get(socket) : undefined;
+    if (!socket || !st) return;
+    st.lingering = true;
+    // node:http ends a `Connection: close` answer with socket.destroySoon() (end, then destroy once written)
+    socket.destroySoon = (): void => {
+      socket.end();
+      const timer = setTimeout(() => socket.destroy(), LINGER_MS);
+      socket.once('close', () => clearTimeout(timer));
+    };
   }
 
   /** medusa's collector: Content-Length required, then the body (bounded in size and time). */
