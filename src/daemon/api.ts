@@ -601,7 +601,10 @@ export class EngineApi {
     try {
       proc.write(data);
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EPIPE') throw new SupervisorFault('NO_FILE', name);
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') throw new SupervisorFault('NO_FILE', name);
+      // tsv's bound on input a program leaves unread (Supervisor holds any amount)
+      if (code === 'ENOBUFS') throw new SupervisorFault('FAILED', (e as Error).message);
       throw e;
     }
     return true;

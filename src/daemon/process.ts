@@ -3,7 +3,6 @@
 // each deadline (startsecs, backoff delay, stopwaitsecs) is one timer armed
 // only while the process is in the state that needs it; everything else is
 // driven by events (child exit, pipe data, requests).
-import { Socket } from 'node:net';
 import { closeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import type { ProcessConfig } from '../config/model';
@@ -62,18 +61,25 @@ const wallNow = (): number => Date.now() / 1000;
 
 interface Pipes {
   stdinFd: number;
-  stdin: Socket | null;
   stdinClosed: boolean;
   stdoutFd: number;
   stderrFd: number;
   /** the output pipes, watched through libuv and emptied by pump() */
   watches: ReadableWatch[];
   /**
-   * A terminal's input that did not fit (its input queue was full), written as
-   * it makes room (node:net takes no tty fd, and node:tty writes to one block)
+   * Input that did not fit in the child's stdin (a full pipe, or a full
+   * terminal input queue), written as it makes room. One mechanism for both:
+   * node:net takes no tty fd, and node:tty's writes to one block.
    */
-  ttyInput: { queue: Buffer[]; watch: ReadableWatch } | null;
+  pendingInput: { queue: Buffer[]; bytes: number; watch: ReadableWatch } | null;
 }
+
+/**
+ * Input a child has not read, held for it at most (sendProcessStdin beyond is
+ * refused): Supervisor's buffer has no bound, so a client could fill the
+ * daemon's memory writing to a program that never reads.
+ */
+export const MAX_PENDING_INPUT = 16 * 1024 * 1024;
 
 /** Where a process's two channels are logged (null: not logged), AUTO resolved. */
 export interface LogPaths {
@@ -543,7 +549,7 @@ export class Subprocess {
 
   /** write() would go straight to the pipe (nothing queued before it, nothing stopping it) */
   private stdinWritable(p: Pipes): boolean {
-    return this.pid !== 0 && !this.killing && !p.stdinClosed && p.stdinFd >= 0 && !(p.stdin && p.stdin.writableLength > 0);
+    return this.pid !== 0 && !this.killing && !p.stdinClosed && p.stdinFd >= 0 && !p.pendingInput?.bytes;
   }
 
   private attachPipes(stdinFd: number, stdoutFd: number, stderrFd: number): void {
@@ -551,13 +557,12 @@ export class Subprocess {
     if (stderrFd >= 0) watches.push(this.watchPipe(stderrFd, 'stderr'));
     this.pipes = {
       stdinFd,
-      stdin: null,
       // a FastCGI child's fd 0 is its socket: no stdin channel (sendProcessStdin gets EPIPE)
       stdinClosed: stdinFd < 0,
       stdoutFd,
       stderrFd,
       watches,
-      ttyInput: null,
+      pendingInput: null,
     };
   }
 
@@ -589,24 +594,26 @@ export class Subprocess {
     for (const t of this.batchTimers?.values() ?? []) clearTimeout(t);
     this.batchTimers = null;
     for (const w of p.watches) w.close();
-    p.ttyInput?.watch.close();
+    p.pendingInput?.watch.close();
     closeQuietly(p.stdoutFd);
     if (p.stderrFd >= 0) closeQuietly(p.stderrFd);
-    if (p.stdin) p.stdin.destroy();
-    else if (p.stdinFd >= 0) closeQuietly(p.stdinFd);
+    if (p.stdinFd >= 0) closeQuietly(p.stdinFd);
   }
 
-  /** sendProcessStdin: throws 'EPIPE' when the child's stdin is gone. */
+  /**
+   * sendProcessStdin, events to a listener, attach's keys: throws 'EPIPE'
+   * when the child's stdin is gone, 'ENOBUFS' when the child has left
+   * MAX_PENDING_INPUT unread.
+   */
   write(chars: Buffer): void {
     const p = this.pipes;
     if (!this.pid || this.killing || !p) throw Object.assign(new Error('Process already closed'), { code: 'EPIPE' });
     if (p.stdinClosed) throw Object.assign(new Error("Process' stdin channel is closed"), { code: 'EPIPE' });
-    if (p.stdin && p.stdin.writableLength > 0) {
-      p.stdin.write(chars);
-      return;
-    }
-    if (p.ttyInput?.queue.length) {
-      p.ttyInput.queue.push(Buffer.from(chars));
+    const pending = p.pendingInput;
+    if (pending?.bytes) {
+      if (pending.bytes + chars.length > MAX_PENDING_INPUT) throw this.inputFull(pending.bytes);
+      pending.queue.push(Buffer.from(chars));
+      pending.bytes += chars.length;
       return;
     }
     const native = requireNative();
@@ -625,42 +632,40 @@ export class Subprocess {
       const code = getSystemErrorName(n);
       throw Object.assign(new Error(`${code}: write to the stdin of ${this.name}`), { code });
     }
-    if (off === chars.length) return;
-    if (this.terminal) {
-      this.queueTerminalInput(p, chars.subarray(off));
-      return;
-    }
-    // the pipe is full: let libuv write the rest when it drains
-    if (!p.stdin) {
-      p.stdin = new Socket({ fd: p.stdinFd, readable: false, writable: true });
-      p.stdin.on('error', () => {
-        p.stdinClosed = true;
-      });
-    }
-    p.stdin.write(chars.subarray(off));
+    if (off < chars.length) this.queueInput(p, chars.subarray(off));
   }
 
-  private queueTerminalInput(p: Pipes, rest: Buffer): void {
-    if (!p.ttyInput) {
+  private inputFull(bytes: number): Error {
+    const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
+    return Object.assign(new Error(`${this.name} has not read ${mib(bytes)} of its input (at most ${mib(MAX_PENDING_INPUT)} is held for it)`), {
+      code: 'ENOBUFS',
+    });
+  }
+
+  /** The rest of a write the child's stdin had no room for, copied: the caller's buffer may be reused. */
+  private queueInput(p: Pipes, rest: Buffer): void {
+    if (!p.pendingInput) {
       const watch = requireNative().watchReadable(
         p.stdinFd,
         (status) => {
           if (this.pipes !== p) return;
-          if (status < 0) watch.stop();
-          else this.flushTerminalInput(p);
+          // an error from the poll (libuv's answer to POLLERR: nobody reads the pipe any more) ends the input as EPIPE would
+          if (status < 0) this.dropInput(p);
+          else this.flushInput(p);
         },
         false,
         true,
       );
-      p.ttyInput = { queue: [], watch };
+      p.pendingInput = { queue: [], bytes: 0, watch };
     }
-    p.ttyInput.queue.push(Buffer.from(rest));
-    p.ttyInput.watch.start();
+    p.pendingInput.queue.push(Buffer.from(rest));
+    p.pendingInput.bytes += rest.length;
+    p.pendingInput.watch.start();
   }
 
-  /** The terminal has room: as much of the queued input as it takes, the watch stopped once all went. */
-  private flushTerminalInput(p: Pipes): void {
-    const t = p.ttyInput;
+  /** The child's stdin has room: as much of the held input as it takes; the watch stops once all went. */
+  private flushInput(p: Pipes): void {
+    const t = p.pendingInput;
     if (!t) return;
     const native = requireNative();
     while (t.queue.length) {
@@ -668,13 +673,23 @@ export class Subprocess {
       const n = native.writeFrom(p.stdinFd, buf, 0);
       if (n === -EAGAIN) return;
       if (n < 0) {
-        // the terminal is gone (EIO): its program's end follows
-        t.queue = [];
-        break;
+        this.dropInput(p);
+        return;
       }
+      t.bytes -= n;
       if (n < buf.length) t.queue[0] = buf.subarray(n);
       else t.queue.shift();
     }
+    t.watch.stop();
+  }
+
+  /** The child closed its stdin (EPIPE; a terminal's EIO): what it did not read is dropped, as Supervisor drops it. */
+  private dropInput(p: Pipes): void {
+    p.stdinClosed = true;
+    const t = p.pendingInput;
+    if (!t) return;
+    t.queue = [];
+    t.bytes = 0;
     t.watch.stop();
   }
 
