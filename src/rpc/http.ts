@@ -417,6 +417,9 @@ export class RpcHttpServer {
   private send(res: http.ServerResponse, status: number, type: string, body: string | Buffer): void {
     if (res.destroyed) return;
     const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
+    // the status line says what the error page says (node's own text for 413 is "Payload Too Large")
+    const reason = REASONS[status];
+    if (reason) res.statusMessage = reason;
     res.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length });
     res.end(buf);
   }
