@@ -224,6 +224,20 @@ test('sendProcessStdin reaches a pty program through its terminal (echoed, as ty
   }
 });
 
+test('tsv attach with more piped input than the daemon holds for a program: all of it arrives, at the pace the program reads', async () => {
+  // 24 MB, more than the 16 MiB a program may leave unread, to a program that reads nothing for 2 s
+  const SIZE = 24_000_000;
+  const d = await startDaemon(`[program:count]\ncommand=sh -c 'stty raw -echo; echo ready; sleep 2; head -c ${SIZE} | wc -c; exec sleep 100000'\npty=true\nstdout_logfile=%(here)s/count.out\n`);
+  try {
+    await poll(() => (d.dir.read('count.out').includes('ready') ? true : undefined), 'the program to say ready');
+    const r = spawnSync(process.execPath, [TSV, '-c', d.conf, 'attach', 'count'], { env: cleanEnv(), input: Buffer.alloc(SIZE, 0x61), encoding: 'utf8', timeout: 60000 });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    await poll(() => (d.dir.read('count.out').includes(String(SIZE)) ? true : undefined), `the program to count ${SIZE} bytes; it said ${JSON.stringify(d.dir.read('count.out').slice(-200))}`, 30000);
+  } finally {
+    await d.stop();
+  }
+});
+
 test('tsv attach on a socket with a password: the ctl attaches with its credentials; a client without them is refused before anything is attached', async () => {
   const d = await startDaemon(`[program:echo]\ncommand=${ECHO_LOOP}\npty=true\nstdout_logfile=%(here)s/echo.out\n`, 'username=admin\npassword=s3cret\n');
   const sock = `unix://${d.dir.join('tsv.sock')}`;

@@ -71,7 +71,15 @@ interface Pipes {
    * terminal input queue), written as it makes room. One mechanism for both:
    * node:net takes no tty fd, and node:tty's writes to one block.
    */
-  pendingInput: { queue: Buffer[]; bytes: number; watch: ReadableWatch } | null;
+  pendingInput: PendingInput | null;
+}
+
+interface PendingInput {
+  queue: Buffer[];
+  bytes: number;
+  watch: ReadableWatch;
+  /** whenInputBelow's callbacks, each once the held bytes are at most its mark */
+  waiters: { mark: number; cb: () => void }[];
 }
 
 /**
@@ -80,6 +88,13 @@ interface Pipes {
  * daemon's memory writing to a program that never reads.
  */
 export const MAX_PENDING_INPUT = 16 * 1024 * 1024;
+
+function wakeWaiters(t: PendingInput): void {
+  const due = t.waiters.filter((w) => w.mark >= t.bytes);
+  if (!due.length) return;
+  t.waiters = t.waiters.filter((w) => w.mark < t.bytes);
+  for (const w of due) w.cb();
+}
 
 /** Where a process's two channels are logged (null: not logged), AUTO resolved. */
 export interface LogPaths {
@@ -594,7 +609,11 @@ export class Subprocess {
     for (const t of this.batchTimers?.values() ?? []) clearTimeout(t);
     this.batchTimers = null;
     for (const w of p.watches) w.close();
-    p.pendingInput?.watch.close();
+    if (p.pendingInput) {
+      p.pendingInput.watch.close();
+      p.pendingInput.bytes = 0;
+      wakeWaiters(p.pendingInput);
+    }
     closeQuietly(p.stdoutFd);
     if (p.stderrFd >= 0) closeQuietly(p.stderrFd);
     if (p.stdinFd >= 0) closeQuietly(p.stdinFd);
@@ -656,7 +675,7 @@ export class Subprocess {
         false,
         true,
       );
-      p.pendingInput = { queue: [], bytes: 0, watch };
+      p.pendingInput = { queue: [], bytes: 0, watch, waiters: [] };
     }
     p.pendingInput.queue.push(Buffer.from(rest));
     p.pendingInput.bytes += rest.length;
@@ -679,8 +698,25 @@ export class Subprocess {
       t.bytes -= n;
       if (n < buf.length) t.queue[0] = buf.subarray(n);
       else t.queue.shift();
+      if (t.waiters.length) wakeWaiters(t);
     }
     t.watch.stop();
+  }
+
+  /** Bytes of input held for the child until its stdin has room. */
+  get heldInput(): number {
+    return this.pipes?.pendingInput?.bytes ?? 0;
+  }
+
+  /**
+   * cb once at most `mark` bytes are held (at once if so already), or the
+   * stdin or the run is gone: a writer that paused for the child (attach's
+   * socket) goes on from there.
+   */
+  whenInputBelow(mark: number, cb: () => void): void {
+    const t = this.pipes?.pendingInput;
+    if (!t || t.bytes <= mark) cb();
+    else t.waiters.push({ mark, cb });
   }
 
   /** The child closed its stdin (EPIPE; a terminal's EIO): what it did not read is dropped, as Supervisor drops it. */
@@ -691,6 +727,7 @@ export class Subprocess {
     t.queue = [];
     t.bytes = 0;
     t.watch.stop();
+    wakeWaiters(t);
   }
 
   // ---------------------------------------------------------------- stopping

@@ -17,6 +17,12 @@ import { ATTACH_PROTOCOL, frame, FrameReader, readWindow } from './attach-frames
 const MAX_UNSENT = 4 * 1024 * 1024;
 /** keystrokes and pastes; a bigger frame is not a tsv attach talking */
 const MAX_INPUT_FRAME = 1024 * 1024;
+/**
+ * Input the program has not read that stops reading from the client (and
+ * reading resumes at half): piped input flows at the program's pace instead
+ * of filling the daemon up to the limit on held input and being refused there.
+ */
+const INPUT_HIGH = 1024 * 1024;
 
 /** Answers before the switch: a status and one line of text, which tsv attach shows as `NAME: ERROR (text)`. */
 export function refuseUpgrade(socket: Duplex, status: number, reason: string, text: string): void {
@@ -86,6 +92,10 @@ export function serveAttach(req: IncomingMessage, socket: Duplex, head: Buffer, 
         const size = readWindow(f.payload);
         if (size && validWindow(size.cols, size.rows)) proc.resizeTerminal(size);
       }
+    }
+    if (proc.heldInput >= INPUT_HIGH && !socket.isPaused()) {
+      socket.pause();
+      proc.whenInputBelow(INPUT_HIGH / 2, () => socket.resume());
     }
   };
   socket.on('data', onData);

@@ -95,14 +95,16 @@ function session(ctl: Controller, name: string, socket: Duplex, head: Buffer): P
         resolve(e);
         return;
       }
-      // keys still queued (a paste, piped input) go out before the process exits,
-      // unless the daemon has stopped reading them
+      // keys still queued (a paste, piped input) go out before the process exits.
+      // Piped input waits for the program to take it, as a pipe would (the
+      // program's end ends the wait); keys from a terminal wait at most 2 s
+      // for a program that has stopped reading them.
       const done = (): void => {
         clearTimeout(bound);
         socket.destroy();
         resolve(e);
       };
-      const bound = setTimeout(done, 2000);
+      const bound = raw ? setTimeout(done, 2000) : undefined;
       socket.end(done);
     };
     const reader = new FrameReader(64 * 1024 * 1024);
@@ -123,7 +125,13 @@ function session(ctl: Controller, name: string, socket: Duplex, head: Buffer): P
     const onKeys = (data: Buffer): void => {
       const at = raw ? data.indexOf(DETACH_KEY) : -1;
       const keys = at < 0 ? data : data.subarray(0, at);
-      if (keys.length) socket.write(frame('i', keys));
+      // the daemon reads our input at the program's pace: so do we
+      if (keys.length && !socket.write(frame('i', keys))) {
+        stdin.pause();
+        socket.once('drain', () => {
+          if (!ending) stdin.resume();
+        });
+      }
       if (at >= 0) finish({ kind: 'detached' });
     };
     const onEnd = (): void => finish({ kind: 'detached' });
