@@ -226,27 +226,25 @@ test('sendProcessStdin reaches a pty program through its terminal (echoed, as ty
 
 test('tsv attach with more piped input than the daemon holds for a program: all of it arrives, at the pace the program reads', async () => {
   // 24 MB, more than the 16 MiB a program may leave unread, to a program that reads nothing until told
-  const counter = (name: string, size: number): string =>
-    `[program:${name}]\ncommand=sh -c 'stty raw -echo; echo ready; while [ ! -e go-${name} ]; do sleep 0.1; done; head -c ${size} | wc -c; exec sleep 100000'\n` +
-    `directory=%(here)s\npty=true\nstdout_logfile=%(here)s/${name}.out\n`;
-  const cases: [string, number, number][] = [['count', 24_000_000, 2000]];
-  const d = await startDaemon(cases.map(([name, size]) => counter(name, size)).join(''));
+  const SIZE = 24_000_000;
+  const d = await startDaemon(
+    `[program:count]\ncommand=sh -c 'stty raw -echo; echo ready; while [ ! -e go ]; do sleep 0.1; done; head -c ${SIZE} | wc -c; exec sleep 100000'\n` +
+      `directory=%(here)s\npty=true\nstdout_logfile=%(here)s/count.out\n`,
+  );
   try {
-    for (const [name, size, wait] of cases) {
-      await poll(() => (d.dir.read(`${name}.out`).includes('ready') ? true : undefined), `${name} to say ready`);
-      const client = spawn(process.execPath, [TSV, '-c', d.conf, 'attach', name], { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
-      let said = '';
-      client.stdout.on('data', (c: Buffer) => (said += c.toString()));
-      client.stderr.on('data', (c: Buffer) => (said += c.toString()));
-      const exited = new Promise<number | null>((r) => client.on('exit', (code) => r(code)));
-      client.stdin.end(Buffer.alloc(size, 0x61));
-      await new Promise((r) => setTimeout(r, wait));
-      // the client reads its stdin only as the program takes it: most of the input is still ours to give
-      assert.ok(client.stdin.writableLength > size - 4_000_000, `the client took ${size - client.stdin.writableLength} bytes before the program read any`);
-      d.dir.file(`go-${name}`, '');
-      assert.equal(await exited, 0, said);
-      await poll(() => (d.dir.read(`${name}.out`).includes(String(size)) ? true : undefined), `${name} to count ${size} bytes; it said ${JSON.stringify(d.dir.read(`${name}.out`).slice(-200))}`, 30000);
-    }
+    await poll(() => (d.dir.read('count.out').includes('ready') ? true : undefined), 'the program to say ready');
+    const client = spawn(process.execPath, [TSV, '-c', d.conf, 'attach', 'count'], { env: cleanEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+    let said = '';
+    client.stdout.on('data', (c: Buffer) => (said += c.toString()));
+    client.stderr.on('data', (c: Buffer) => (said += c.toString()));
+    const exited = new Promise<number | null>((r) => client.on('exit', (code) => r(code)));
+    client.stdin.end(Buffer.alloc(SIZE, 0x61));
+    await new Promise((r) => setTimeout(r, 2000));
+    // the client reads its stdin only as the program takes it: most of the input is still ours to give
+    assert.ok(client.stdin.writableLength > SIZE - 4_000_000, `the client took ${SIZE - client.stdin.writableLength} bytes before the program read any`);
+    d.dir.file('go', '');
+    assert.equal(await exited, 0, said);
+    await poll(() => (d.dir.read('count.out').includes(String(SIZE)) ? true : undefined), `the program to count ${SIZE} bytes; it said ${JSON.stringify(d.dir.read('count.out').slice(-200))}`, 30000);
   } finally {
     await d.stop();
   }
