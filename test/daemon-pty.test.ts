@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as pty from 'node-pty';
-import { TempDir } from './helpers/daemon-env';
+import { TempDir, withTimeout } from './helpers/daemon-env';
 import { TSV, cleanEnv, daemonForeground, poll, type Foreground } from './helpers/daemon-cli';
 import { RpcClient } from '../src/rpc/client';
 
@@ -224,7 +224,7 @@ test('sendProcessStdin reaches a pty program through its terminal (echoed, as ty
   }
 });
 
-test('tsv attach with more piped input than the daemon holds for a program: all of it arrives, at the pace the program reads', async () => {
+test('tsv attach with more piped input than the daemon holds for a program: all of it arrives, at the pace the program reads; from a terminal, Ctrl-] detaches even after a paste the program never reads', async () => {
   // 24 MB, more than the 16 MiB a program may leave unread, to a program that reads nothing until told
   const SIZE = 24_000_000;
   const d = await startDaemon(
@@ -245,6 +245,17 @@ test('tsv attach with more piped input than the daemon holds for a program: all 
     d.dir.file('go', '');
     assert.equal(await exited, 0, said);
     await poll(() => (d.dir.read('count.out').includes(String(SIZE)) ? true : undefined), `the program to count ${SIZE} bytes; it said ${JSON.stringify(d.dir.read('count.out').slice(-200))}`, 30000);
+    // from a terminal, keys are read whatever the program takes: Ctrl-] after a paste it never reads still detaches
+    const t = onTerminal([process.execPath, TSV, '-c', d.conf, 'attach', 'count']);
+    try {
+      await t.until(/attached to count/, 'the banner');
+      t.term.write('p'.repeat(3_000_000));
+      t.term.write('\x1d');
+      await t.until(/detached from count <==/, 'Ctrl-] to detach');
+      assert.equal(await withTimeout(t.exited, 10000, 'attach to exit'), 0);
+    } finally {
+      t.term.kill();
+    }
   } finally {
     await d.stop();
   }

@@ -125,8 +125,9 @@ function session(ctl: Controller, name: string, socket: Duplex, head: Buffer): P
     const onKeys = (data: Buffer): void => {
       const at = raw ? data.indexOf(DETACH_KEY) : -1;
       const keys = at < 0 ? data : data.subarray(0, at);
-      // the daemon reads our input at the program's pace: so do we
-      if (keys.length && !socket.write(frame('i', keys))) {
+      // the daemon reads piped input at the program's pace: so do we (keys from a
+      // terminal are always read, or Ctrl-] could not detach from a program that reads none)
+      if (keys.length && !socket.write(frame('i', keys)) && !raw) {
         stdin.pause();
         socket.once('drain', () => {
           if (!ending) stdin.resume();
