@@ -18,6 +18,11 @@ function find(dir) {
 }
 let files = find(join(root, 'build/js/test')).sort();
 if (only.length) files = files.filter((f) => only.some((o) => f.includes(o)));
+// node --test with no files would run everything it finds: a filter that matches nothing is a mistake (a test not built yet)
+if (only.length && !files.length) {
+  console.error(`run-tests: no built test file matches ${only.join(' ')} (npm run build first?)`);
+  process.exit(2);
+}
 const args = ['--test', '--test-concurrency=1', ...files];
 if (process.env.TSV_TEST_REPORTER) args.splice(1, 0, `--test-reporter=${process.env.TSV_TEST_REPORTER}`);
 const r = spawnSync(process.execPath, args, { stdio: 'inherit', cwd: root, env: { ...process.env, TSV_ROOT: root } });

@@ -746,6 +746,8 @@ class Loader {
     const stopwaitsecs = this.conv(S, 'stopwaitsecs', get('stopwaitsecs', 10), dt.integer);
     const stopasgroup = this.conv(S, 'stopasgroup', get('stopasgroup', 'false'), dt.boolean);
     const killasgroup = this.conv(S, 'killasgroup', get('killasgroup', stopasgroup), dt.boolean);
+    // tsv's own option (Supervisor ignores the key): stop the whole process tree
+    const stopastree = this.conv(S, 'stopastree', get('stopastree', 'false'), dt.boolean);
     const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
     // tsv's own option (Supervisor ignores the key): the program's stdin, stdout
@@ -931,6 +933,7 @@ class Loader {
         exitcodes,
         redirect_stderr,
         pty,
+        stopastree,
         environment,
         serverurl,
         sources: { ...sources },

@@ -78,6 +78,12 @@ export interface ProcessConfig {
    * as stdout, no stderr channel), which `tsv attach` connects to.
    */
   pty: boolean;
+  /**
+   * tsv only: stopping signals every process the program started (also those
+   * that left its process group), and when its main process ends, what it
+   * left behind is ended before the exit counts (process-tree.ts).
+   */
+  stopastree: boolean;
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** null means AUTO: the daemon's own server URL is passed to the child. */

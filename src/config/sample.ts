@@ -60,6 +60,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;stopsignal = TERM
 ;stopwaitsecs = 10                 ; then SIGKILL
 ;stopasgroup = false               ; signal the whole process group (shell wrappers, npm)
+;stopastree = false                ; tsv only: also what left the group or outlived the program
 ;user = www-data                   ; run as this user (the daemon must be root)
 ;redirect_stderr = false
 ;stdout_logfile = AUTO             ; AUTO, NONE or a path

@@ -66,6 +66,8 @@ export interface NativeAddon {
   closeInherited(lowfd: number): number;
   /** malloc_trim(0) under glibc: 1 if memory went back to the system, else 0 (always 0 elsewhere) */
   trimMemory(): number;
+  /** prctl(PR_SET_CHILD_SUBREAPER): 0 or -errno (-ENOSYS off Linux) */
+  becomeSubreaper(): number;
   /** the LC_CTYPE Python's PEP 538 coercion would set in this environment, or null */
   coercedCtype(): string | null;
   /** the C library's words for an errno number */

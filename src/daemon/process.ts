@@ -20,7 +20,10 @@ import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { RestartPace, RESTART_BURST, RESTART_RATE } from './restart-pace';
 import { explainExecFailure } from './exec-hint';
 import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
+import { becomeSubreaper, findTree, type Tree } from './process-tree';
 import { constants as osConstants } from 'node:os';
+
+const SIGKILL = osConstants.signals.SIGKILL;
 
 /** What a process needs from the engine that owns it. */
 export interface ProcessHost {
@@ -34,6 +37,10 @@ export interface ProcessHost {
   /** program name used as syslog ident */
   readonly progname: string;
   registerPid(pid: number, proc: Subprocess): void;
+  /** the daemon's children it spawned, by pid: every program's main process */
+  readonly livePids: ReadonlyMap<number, Subprocess>;
+  /** stopastree: these orphans of proc's tree are the daemon's children now; reap them for proc (leftoverGone) */
+  adopt(pids: readonly number[], proc: Subprocess): void;
   /** run transition() on every group soon, in priority order */
   requestTransition(): void;
   /** eventlistener pools (src/events): what reads a freshly spawned listener's stdout, or null for a program */
@@ -149,6 +156,18 @@ export class Subprocess {
   terminal: Terminal | null = null;
   /** the size its next terminal starts with: the last one a client asked for */
   private window: WindowSize = DEFAULT_WINDOW;
+  /** stopastree: pids found in this run's tree, members still once orphaned (made on first use) */
+  private treeSeen: Set<number> | null = null;
+  /** stopastree: the signal each member was last sent in this run, so that no process is sent one twice */
+  private treeSignaled: Map<number, number> | null = null;
+  /** stopastree: the last signal sent to the tree in this run */
+  private treeSignal = 0;
+  /**
+   * stopastree: the main process was reaped with this status (at monotonic
+   * `at`) while processes it left behind still run; its exit is handled once
+   * they are gone, so a restart never meets them (on its port, say)
+   */
+  private heldExit: { sts: number; at: number; timer: NodeJS.Timeout | null } | null = null;
 
   constructor(
     readonly config: ProcessConfig,
@@ -324,6 +343,10 @@ export class Subprocess {
     }
 
     this.pid = child.pid;
+    this.treeSeen = null;
+    this.treeSignaled = null;
+    this.treeSignal = 0;
+    if (this.config.stopastree) becomeSubreaper(this.log);
     if (this.config.pty) this.terminal = new Terminal(child.stdout);
     this.attachPipes(child.stdin, child.stdout, child.stderr);
     this.log.info(`spawned: '${this.name}' with pid ${child.pid}`);
@@ -770,7 +793,9 @@ export class Subprocess {
       this.log.debug(msg);
       return msg;
     }
-    const asGroup = this.state === ProcessState.STOPPING ? this.config.killasgroup : this.config.stopasgroup;
+    const asGroup = this.config.stopastree || (this.state === ProcessState.STOPPING ? this.config.killasgroup : this.config.stopasgroup);
+    // read before the signal: once the main process is gone its children's parent pid no longer leads here
+    const tree = this.config.stopastree ? this.tree() : null;
     this.log.debug(`killing ${this.name} (pid ${this.pid}) ${asGroup ? 'process group ' : ''}with signal ${signame(sig)}`);
     this.killing = true;
     this.delay = monoNow() + this.config.stopwaitsecs;
@@ -778,8 +803,13 @@ export class Subprocess {
     this.changeState(ProcessState.STOPPING);
     this.arm();
     const target = asGroup ? -this.pid : this.pid;
+    if (tree && this.heldExit && sig === SIGKILL && this.treeSignal === SIGKILL && tree.members.length) {
+      this.abandonLeftovers(tree.members);
+      return null;
+    }
+    if (tree) this.signalTree(tree.members, sig);
     const r = requireNative().kill(target, sig);
-    if (r === 0) return null;
+    if (r === 0 || (this.heldExit && r === 'ESRCH')) return null;
     if (r === 'ESRCH') {
       this.log.debug(`unable to signal ${this.name} (pid ${this.pid}), it probably just exited on its own: [Errno 3] No such process`);
       return null;
@@ -817,12 +847,119 @@ export class Subprocess {
 
   // ---------------------------------------------------------------- exit
 
-  /** The child was reaped with wait status sts. */
-  finish(sts: number): void {
+  /**
+   * The main process was reaped with wait status sts. With stopastree, what
+   * it left behind is ended first (stopsignal, then SIGKILL after
+   * stopwaitsecs) and the exit is handled when they are gone.
+   */
+  reaped(sts: number): void {
+    if (!this.config.stopastree) {
+      this.finish(sts);
+      return;
+    }
+    const members = this.tree().members;
+    if (!members.length) {
+      this.finish(sts);
+      return;
+    }
+    const held: { sts: number; at: number; timer: NodeJS.Timeout | null } = { sts, at: monoNow(), timer: null };
+    this.heldExit = held;
+    const sig = this.treeSignal || signalNumber(this.config.stopsignal);
+    this.log.info(
+      `${this.name} (pid ${this.pid}) has ended; ending ${members.length} process${members.length === 1 ? '' : 'es'} it left behind (${members.join(' ')}) with ${signame(sig)} first (stopastree)`,
+    );
+    this.signalTree(members, sig);
+    if (!this.killing) this.armLeftoverKill(held);
+    this.arm();
+  }
+
+  /** An orphan of this run's tree that the daemon adopted was reaped: the held exit goes on once none is left. */
+  leftoverGone(): void {
+    const held = this.heldExit;
+    if (!held) return;
+    const members = this.tree().members;
+    if (members.length) {
+      this.signalTree(members, this.treeSignal);
+      return;
+    }
+    if (held.timer) clearTimeout(held.timer);
+    this.heldExit = null;
+    this.finish(held.sts, held.at);
+  }
+
+  /** After the main process ended on its own: SIGKILL for what it left behind once stopwaitsecs have passed (a stop brings its own deadline). */
+  private armLeftoverKill(held: { timer: NodeJS.Timeout | null }): void {
+    held.timer = setTimeout(
+      () => {
+        held.timer = null;
+        if (this.heldExit !== held || this.killing) return;
+        const members = this.tree().members;
+        if (!members.length) {
+          this.leftoverGone();
+          return;
+        }
+        if (this.treeSignal === SIGKILL) {
+          this.abandonLeftovers(members);
+          return;
+        }
+        this.log.warn(`killing ${members.length} process${members.length === 1 ? '' : 'es'} '${this.name}' left behind (${members.join(' ')}) with SIGKILL`);
+        this.signalTree(members, signalNumber('KILL'));
+        this.armLeftoverKill(held);
+      },
+      Math.min(MAX_TIMER_MS, this.config.stopwaitsecs * 1000 + 1),
+    );
+  }
+
+  /**
+   * Still there stopwaitsecs after a SIGKILL (another user's process we may
+   * not signal, an uninterruptible wait): the exit is not held for ever.
+   */
+  private abandonLeftovers(members: readonly number[]): void {
+    this.log.error(
+      `${members.length} process${members.length === 1 ? '' : 'es'} '${this.name}' left behind (${members.join(' ')}) outlived SIGKILL by ${this.config.stopwaitsecs} s (stopwaitsecs); going on without them`,
+    );
+    const held = this.heldExit;
+    if (!held) return;
+    if (held.timer) clearTimeout(held.timer);
+    this.heldExit = null;
+    this.finish(held.sts, held.at);
+  }
+
+  /** The tree besides the main process, as it is now; orphans the daemon adopted are reaped for us from here on. */
+  private tree(): Tree {
+    const seen = (this.treeSeen ??= new Set());
+    const t = findTree({
+      main: this.heldExit ? 0 : this.pid,
+      pgid: this.pid,
+      daemon: process.pid,
+      seen,
+      own: this.host.livePids,
+      tag: this.environment().filter((e) => e.startsWith('SUPERVISOR_PROCESS_NAME=') || e.startsWith('SUPERVISOR_GROUP_NAME=')),
+    });
+    for (const pid of t.members) seen.add(pid);
+    for (const pid of t.adopted) seen.add(pid);
+    if (t.adopted.length) this.host.adopt(t.adopted, this);
+    return t;
+  }
+
+  /** sig to each member not sent it yet in this run (a second SIGINT is "quit now" to many programs) */
+  private signalTree(members: readonly number[], sig: number): void {
+    this.treeSignal = sig;
+    const sent = (this.treeSignaled ??= new Map());
+    const native = requireNative();
+    for (const pid of members) {
+      if (sent.get(pid) === sig) continue;
+      sent.set(pid, sig);
+      native.kill(pid, sig);
+    }
+  }
+
+  /** The child was reaped with wait status sts (at monotonic `exitedAt`, when a stopastree tree held its exit back). */
+  finish(sts: number, exitedAt?: number): void {
     this.drain();
     const { exitstatus: es, message } = decodeWaitStatus(sts);
     let ended: string;
-    const now = monoNow();
+    const now = exitedAt ?? monoNow();
     this.laststop = wallNow();
     const tooQuickly = now - this.startMono < this.config.startsecs;
     const exitExpected = this.config.exitcodes.includes(es);
@@ -897,7 +1034,7 @@ export class Subprocess {
         if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
       }
     }
-    if (state === ProcessState.STARTING && now - this.startMono > this.config.startsecs) this.succeed();
+    if (state === ProcessState.STARTING && !this.heldExit && now - this.startMono > this.config.startsecs) this.succeed();
     if (state === ProcessState.BACKOFF) {
       if (this.backoff > this.config.startretries) {
         this.giveUp();
@@ -940,7 +1077,7 @@ export class Subprocess {
     let due = 0;
     switch (this.state) {
       case ProcessState.STARTING:
-        if (this.pid) due = this.startMono + this.config.startsecs;
+        if (this.pid && !this.heldExit) due = this.startMono + this.config.startsecs;
         break;
       case ProcessState.BACKOFF:
         // BACKOFF -> FATAL needs no wait; BACKOFF -> STARTING waits for delay

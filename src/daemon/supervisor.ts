@@ -76,6 +76,8 @@ export class Supervisor {
   readonly stopped: Promise<void>;
   private sigchld: (() => void) | null = null;
   private foreignZombie = 0;
+  /** stopastree: orphans of a program's tree that came to us, reaped for that program */
+  private readonly adopted = new Map<number, Subprocess>();
   readonly progname: string;
   private readonly host: ProcessHost;
   private closed = false;
@@ -106,6 +108,10 @@ export class Supervisor {
       serverurl: init.config.serverurl,
       progname: this.progname,
       registerPid: (pid, proc) => engine.pids.set(pid, proc),
+      livePids: this.pids,
+      adopt: (pids, proc) => {
+        for (const pid of pids) engine.adopted.set(pid, proc);
+      },
       requestTransition: () => engine.requestTransition(),
       listenerStdout: (proc) => engine.eventHub.listenerStdout(proc),
     };
@@ -272,12 +278,19 @@ export class Supervisor {
       if (!pid) break;
       const proc = this.pids.get(pid);
       if (!proc) {
+        const owner = this.adopted.get(pid);
+        if (owner) {
+          native.waitpid(pid);
+          this.adopted.delete(pid);
+          owner.leftoverGone();
+          continue;
+        }
         unknown = pid;
         break;
       }
       const sts = native.waitpid(pid);
       this.pids.delete(pid);
-      if (sts >= 0) proc.finish(sts);
+      if (sts >= 0) proc.reaped(sts);
     }
     if (unknown) {
       // a child of Node itself (child_process) sits first in line: check ours one by one
@@ -285,7 +298,12 @@ export class Supervisor {
         const sts = native.waitpid(pid);
         if (sts === -1) continue;
         this.pids.delete(pid);
-        if (sts >= 0) proc.finish(sts);
+        if (sts >= 0) proc.reaped(sts);
+      }
+      for (const [pid, owner] of [...this.adopted]) {
+        if (native.waitpid(pid) === -1) continue;
+        this.adopted.delete(pid);
+        owner.leftoverGone();
       }
       if (unknown === this.foreignZombie) {
         // still unreaped after a turn of the loop: an orphan we inherited (PID 1 duty)
@@ -415,7 +433,7 @@ const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
   'stdout_logfile', 'stdout_capture_maxbytes', 'stdout_events_enabled', 'stdout_syslog', 'stdout_logfile_backups',
   'stdout_logfile_maxbytes', 'stderr_logfile', 'stderr_capture_maxbytes', 'stderr_logfile_backups',
   'stderr_logfile_maxbytes', 'stderr_events_enabled', 'stderr_syslog', 'stopsignal', 'stopwaitsecs', 'stopasgroup',
-  'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'serverurl', 'pty',
+  'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'serverurl', 'pty', 'stopastree',
 ];
 
 function same(a: unknown, b: unknown): boolean {

@@ -43,6 +43,7 @@
 #include <time.h>
 #include <unistd.h>
 #ifdef __linux__
+#include <sys/prctl.h>
 #include <sys/vfs.h>
 #include <sys/inotify.h>
 #include <sys/uio.h>
@@ -713,6 +714,20 @@ static napi_value TrimMemory(napi_env env, napi_callback_info info) {
   int r = 0;
 #ifdef __GLIBC__
   r = malloc_trim(0);
+#endif
+  napi_value out;
+  napi_create_int32(env, r, &out);
+  return out;
+}
+
+/* prctl(PR_SET_CHILD_SUBREAPER, 1): orphans of our children's trees are
+ * reparented to us, not to init, so stopastree can still find and end them.
+ * Returns 0, or -errno (-ENOSYS where there is no such thing, e.g. macOS). */
+static napi_value BecomeSubreaper(napi_env env, napi_callback_info info) {
+  (void)info;
+  int r = -ENOSYS;
+#ifdef __linux__
+  r = prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0 ? 0 : -errno;
 #endif
   napi_value out;
   napi_create_int32(env, r, &out);
@@ -1724,6 +1739,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"setrlimit", NULL, SetRlimit, NULL, NULL, NULL, napi_default, NULL},
     {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
     {"trimMemory", NULL, TrimMemory, NULL, NULL, NULL, napi_default, NULL},
+    {"becomeSubreaper", NULL, BecomeSubreaper, NULL, NULL, NULL, napi_default, NULL},
     {"coercedCtype", NULL, CoercedCtype, NULL, NULL, NULL, napi_default, NULL},
     {"strerror", NULL, StrError, NULL, NULL, NULL, napi_default, NULL},
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},

@@ -1,0 +1,134 @@
+// The processes a program started, for `stopastree` (tsv only): Supervisor
+// signals the program's pid or its process group, so whatever left the group
+// (setsid, a double fork, `npm` and `sh -c` trees) or outlived the program
+// keeps running, holding its port (Supervisor issues #1101, #865, PR #1502).
+//
+// The tree is read from /proc when it is needed (a stop, the program's end,
+// the end of one of its leftovers), never polled. Lineage comes from parent
+// pids while they last; the daemon is a child subreaper (process.ts), so an
+// orphan of the tree is reparented to the daemon and stays findable: as a pid
+// seen in the tree before, or by the SUPERVISOR_PROCESS_NAME and
+// SUPERVISOR_GROUP_NAME its environment inherited from the program.
+import { readdirSync, readFileSync } from 'node:fs';
+import type { MainLogger } from '../log/mainlog';
+import { requireNative } from './native';
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  pgid: number;
+  zombie: boolean;
+}
+
+/** Every process /proc shows (none where there is no /proc: macOS). */
+function listProcesses(): ProcStat[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: ProcStat[] = [];
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    let text: string;
+    try {
+      text = readFileSync(`/proc/${name}/stat`, 'latin1');
+    } catch {
+      continue; // gone since readdir
+    }
+    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    out.push({ pid: Number(name), ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z' });
+  }
+  return out;
+}
+
+/** The environment a process started with holds every one of `entries` (`KEY=value`). */
+function environHas(pid: number, entries: readonly string[]): boolean {
+  let env: string;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return false; // gone, or another user's
+  }
+  const have = new Set(env.split('\0'));
+  return entries.every((e) => have.has(e));
+}
+
+export interface TreeQuery {
+  /** the program's main pid while it runs (0 once it has been reaped) */
+  main: number;
+  /** its process group (the main pid, which stays the group's id while any member lives) */
+  pgid: number;
+  /** this daemon's pid: orphans of the tree are its children */
+  daemon: number;
+  /** pids found in this run's tree before: still members after being orphaned */
+  seen: ReadonlySet<number>;
+  /** children of the daemon that it spawned itself (other programs' main pids) */
+  own: { has(pid: number): boolean };
+  /** `SUPERVISOR_PROCESS_NAME=…` and `SUPERVISOR_GROUP_NAME=…` as the program was given them */
+  tag: readonly string[];
+}
+
+export interface Tree {
+  /** live members other than the main process */
+  members: number[];
+  /** members (zombies included) that are the daemon's own children now, which it must reap */
+  adopted: number[];
+}
+
+/** The program's processes besides its main one, as /proc shows them now. */
+export function findTree(q: TreeQuery): Tree {
+  const all = listProcesses();
+  const children = new Map<number, ProcStat[]>();
+  for (const p of all) {
+    let list = children.get(p.ppid);
+    if (!list) children.set(p.ppid, (list = []));
+    list.push(p);
+  }
+  const found = new Map<number, ProcStat>();
+  const queue: ProcStat[] = [];
+  const add = (p: ProcStat): void => {
+    if (p.pid === q.main || p.pid === q.daemon || found.has(p.pid)) return;
+    found.set(p.pid, p);
+    queue.push(p);
+  };
+  for (const p of all) {
+    if (p.pgid === q.pgid && q.pgid > 1) add(p);
+    else if (p.ppid === q.daemon && !q.own.has(p.pid) && (q.seen.has(p.pid) || (!p.zombie && environHas(p.pid, q.tag)))) add(p);
+  }
+  for (const c of (q.main && children.get(q.main)) || []) add(c);
+  while (queue.length) {
+    const p = queue.pop() as ProcStat;
+    for (const c of children.get(p.pid) ?? []) add(c);
+  }
+  const members: number[] = [];
+  const adopted: number[] = [];
+  for (const p of found.values()) {
+    if (!p.zombie) members.push(p.pid);
+    if (p.ppid === q.daemon) adopted.push(p.pid);
+  }
+  return { members, adopted };
+}
+
+let subreaper: 'not yet' | 'done' | 'failed' = 'not yet';
+
+/**
+ * Orphans of the daemon's children come to the daemon instead of init from
+ * now on (for as long as it runs: it cannot tell whose they would have been).
+ * Only a daemon with a stopastree program asks for it.
+ */
+export function becomeSubreaper(log: MainLogger): void {
+  if (subreaper !== 'not yet') return;
+  const r = requireNative().becomeSubreaper();
+  subreaper = r === 0 ? 'done' : 'failed';
+  if (r === 0) log.debug('became a child subreaper: orphans of programs come to this daemon (stopastree)');
+  else {
+    log.warn(
+      `stopastree: this system cannot hand orphans to tsv (PR_SET_CHILD_SUBREAPER: ${requireNative().strerror(-r)}); ` +
+        'a process that leaves a program before it ends is found only while it stays in its process group',
+    );
+  }
+}

@@ -1,0 +1,109 @@
+// stopastree (tsv only): a program's processes that left its process group
+// (setsid) or were orphaned by a double fork are stopped with it, SIGKILLed
+// after stopwaitsecs, and when the program ends on its own, what it left
+// behind is ended before the exit counts, so an automatic restart never meets
+// it. Without the option the same processes survive a stop, as under
+// Supervisor (its issues #1101, #865).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { TempDir, pidAlive } from './helpers/daemon-env';
+import { TSV, cleanEnv, daemonForeground, until } from './helpers/daemon-cli';
+
+/** $1: a directory, $2: a name. A child that leaves the group, and a double-forked daemon whose parent is gone at once. */
+const ESCAPE = `#!/bin/sh
+setsid sh -c 'echo $$ > "$0"; exec sleep 300' "$1/$2.child" &
+(setsid sh -c 'echo $$ > "$0"; exec sleep 300' "$1/$2.orphan" &)
+exec sleep 300
+`;
+
+/** A child that leaves the group and ignores SIGTERM. */
+const STUBBORN = `#!/bin/sh
+setsid sh -c 'trap "" TERM; echo $$ > "$0"; exec sleep 300' "$1/stubborn.child" &
+exec sleep 300
+`;
+
+/**
+ * The first run leaves a process behind that takes 0.3 s to go after SIGTERM
+ * (writing "gone") and exits 1; later runs stay up. Each run writes "start".
+ */
+const CRASH = `#!/bin/sh
+seq="$1/crash.seq"
+if [ -s "$seq" ]; then echo start >> "$seq"; exec sleep 300; fi
+echo start >> "$seq"
+setsid sh -c 'trap "sleep 0.3; echo gone >> \\"$0\\"; exit 0" TERM; echo $$ > "$0.child"; sleep 300 & wait' "$seq" &
+until [ -s "$seq.child" ]; do sleep 0.01; done
+exit 1
+`;
+
+function ctl(conf: string, ...args: string[]): { out: string; status: number | null; ms: number } {
+  const t0 = Date.now();
+  const r = spawnSync(process.execPath, [TSV, 'ctl', '-c', conf, ...args], { env: cleanEnv(), encoding: 'utf8', timeout: 30000 });
+  return { out: r.stdout + r.stderr, status: r.status, ms: Date.now() - t0 };
+}
+
+test('stopastree: stop, SIGKILL, shutdown and a program that ends on its own take every process the program started with them', async () => {
+  const dir = new TempDir('tsv-tree-');
+  const d = dir.path;
+  dir.file('escape.sh', ESCAPE, 0o755);
+  dir.file('stubborn.sh', STUBBORN, 0o755);
+  dir.file('crash.sh', CRASH, 0o755);
+  const conf = dir.file(
+    'supervisord.conf',
+    `[supervisord]\nlogfile=${d}/main.log\npidfile=${d}/pid\nchildlogdir=${d}\nloglevel=info\n` +
+      `[unix_http_server]\nfile=${d}/sock\n[supervisorctl]\nserverurl=unix://${d}/sock\n` +
+      '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+      `[program:tree]\ncommand=${d}/escape.sh ${d} tree\nstopastree=true\nstartsecs=0\n` +
+      `[program:plain]\ncommand=${d}/escape.sh ${d} plain\nstopasgroup=true\nstartsecs=0\n` +
+      `[program:stubborn]\ncommand=${d}/stubborn.sh ${d}\nstopastree=true\nstopwaitsecs=1\nstartsecs=0\n` +
+      `[program:crash]\ncommand=${d}/crash.sh ${d}\nstopastree=true\nstartsecs=0\nautorestart=unexpected\n` +
+      `[program:last]\ncommand=${d}/escape.sh ${d} last\nstopastree=true\nstartsecs=0\n`,
+  );
+  const pidOf = (name: string): number => Number(dir.read(name).trim());
+  const files = ['tree.child', 'tree.orphan', 'plain.child', 'plain.orphan', 'stubborn.child', 'last.child', 'last.orphan'];
+  const daemon = daemonForeground(['-c', conf]);
+  const strays: number[] = [];
+  try {
+    const starts = (): number => dir.read('crash.seq').split('start').length - 1;
+    await until(() => files.every((f) => pidOf(f) > 0) && starts() === 2, 'every program to start its processes, crash twice');
+    // ended on its own: the restart came after what the first run left behind was gone
+    assert.equal(dir.read('crash.seq'), 'start\ngone\nstart\n');
+    for (const f of files) strays.push(pidOf(f));
+    assert.ok(files.every((f) => pidAlive(pidOf(f))), 'all running');
+
+    // stop: the child outside the group and the orphan the daemon adopted end before stop answers
+    const tree = ctl(conf, 'stop', 'tree');
+    assert.equal(tree.out, 'tree: stopped\n');
+    assert.ok(!pidAlive(pidOf('tree.child')), 'the setsid child is gone');
+    assert.ok(!pidAlive(pidOf('tree.orphan')), 'the double-forked orphan is gone');
+    // Supervisor's stopasgroup reaches neither
+    assert.equal(ctl(conf, 'stop', 'plain').out, 'plain: stopped\n');
+    assert.ok(pidAlive(pidOf('plain.child')) && pidAlive(pidOf('plain.orphan')), 'stopasgroup leaves them running');
+
+    // a leftover that ignores SIGTERM gets SIGKILL after stopwaitsecs, and stop waits for it
+    const stubborn = ctl(conf, 'stop', 'stubborn');
+    assert.equal(stubborn.out, 'stubborn: stopped\n');
+    assert.ok(stubborn.ms >= 900, `stop waited for stopwaitsecs (${stubborn.ms} ms)`);
+    assert.ok(!pidAlive(pidOf('stubborn.child')), 'SIGKILLed');
+    const log = dir.read('main.log');
+    assert.match(log, /WARN killing 'stubborn' \(\d+\) with SIGKILL/);
+
+    assert.match(log, /INFO crash \(pid \d+\) has ended; ending 2 processes it left behind \(\d+ \d+\) with SIGTERM first \(stopastree\)\n.*WARN exited: crash \(exit status 1; not expected\)/);
+    assert.match(ctl(conf, 'status', 'crash').out, /^crash +RUNNING/);
+
+    // shutdown: the daemon exits after the trees are gone
+    daemon.kill('SIGTERM');
+    assert.equal(await daemon.exited, 0);
+    assert.ok(!pidAlive(pidOf('last.child')) && !pidAlive(pidOf('last.orphan')), 'gone before the daemon exited');
+  } finally {
+    await daemon.terminate();
+    for (const pid of strays) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    dir.cleanup();
+  }
+});
