@@ -36,6 +36,13 @@ until [ -s "$seq.child" ]; do sleep 0.01; done
 exit 1
 `;
 
+/** Ends at once, leaving a process behind that ignores SIGTERM. */
+const EARLY = `#!/bin/sh
+setsid sh -c 'trap "" TERM; echo $$ > "$0"; exec sleep 300' "$1/early.child" &
+until [ -s "$1/early.child" ]; do sleep 0.01; done
+exit 1
+`;
+
 function ctl(conf: string, ...args: string[]): { out: string; status: number | null; ms: number } {
   const t0 = Date.now();
   const r = spawnSync(process.execPath, [TSV, 'ctl', '-c', conf, ...args], { env: cleanEnv(), encoding: 'utf8', timeout: 30000 });
@@ -48,6 +55,7 @@ test('stopastree: stop, SIGKILL, shutdown and a program that ends on its own tak
   dir.file('escape.sh', ESCAPE, 0o755);
   dir.file('stubborn.sh', STUBBORN, 0o755);
   dir.file('crash.sh', CRASH, 0o755);
+  dir.file('early.sh', EARLY, 0o755);
   const conf = dir.file(
     'supervisord.conf',
     `[supervisord]\nlogfile=${d}/main.log\npidfile=${d}/pid\nchildlogdir=${d}\nloglevel=info\n` +
@@ -57,10 +65,11 @@ test('stopastree: stop, SIGKILL, shutdown and a program that ends on its own tak
       `[program:plain]\ncommand=${d}/escape.sh ${d} plain\nstopasgroup=true\nstartsecs=0\n` +
       `[program:stubborn]\ncommand=${d}/stubborn.sh ${d}\nstopastree=true\nstopwaitsecs=1\nstartsecs=0\n` +
       `[program:crash]\ncommand=${d}/crash.sh ${d}\nstopastree=true\nstartsecs=0\nautorestart=unexpected\n` +
+      `[program:early]\ncommand=${d}/early.sh ${d}\nstopastree=true\nstartsecs=1\nstopwaitsecs=2\nstartretries=0\n` +
       `[program:last]\ncommand=${d}/escape.sh ${d} last\nstopastree=true\nstartsecs=0\n`,
   );
   const pidOf = (name: string): number => Number(dir.read(name).trim());
-  const files = ['tree.child', 'tree.orphan', 'plain.child', 'plain.orphan', 'stubborn.child', 'last.child', 'last.orphan'];
+  const files = ['early.child', 'tree.child', 'tree.orphan', 'plain.child', 'plain.orphan', 'stubborn.child', 'last.child', 'last.orphan'];
   const daemon = daemonForeground(['-c', conf]);
   const strays: number[] = [];
   try {
@@ -88,8 +97,21 @@ test('stopastree: stop, SIGKILL, shutdown and a program that ends on its own tak
     const log = dir.read('main.log');
     assert.match(log, /WARN killing 'stubborn' \(\d+\) with SIGKILL/);
 
-    assert.match(log, /INFO crash \(pid \d+\) has ended; ending 2 processes it left behind \(\d+ \d+\) with SIGTERM first \(stopastree\)\n.*WARN exited: crash \(exit status 1; not expected\)/);
+    const held = log.search(/INFO crash \(pid \d+\) has ended; ending 2 processes it left behind \(\d+ \d+\) with SIGTERM first \(stopastree\)/);
+    const exited = log.indexOf('WARN exited: crash (exit status 1; not expected)');
+    assert.ok(held >= 0 && exited > held, `the leftovers were ended before the exit was handled:\n${log}`);
     assert.match(ctl(conf, 'status', 'crash').out, /^crash +RUNNING/);
+
+    // what ignores SIGTERM gets SIGKILL after stopwaitsecs; the 2 s that took do not count toward
+    // startsecs (1 s): the program ended at once, so it exited too quickly (FATAL), as it would without leftovers
+    await until(() => /FATAL/.test(ctl(conf, 'status', 'early').out), 'early to be FATAL', 20000);
+    assert.ok(!pidAlive(pidOf('early.child')), 'SIGKILLed');
+    const early = dir.read('main.log');
+    assert.match(early, /INFO early \(pid \d+\) has ended; ending 1 process it left behind \(\d+\) with SIGTERM first \(stopastree\)/);
+    const killed = early.search(/WARN killing 1 process 'early' left behind \(\d+\) with SIGKILL/);
+    assert.ok(killed >= 0 && early.indexOf('WARN exited: early (exit status 1; not expected)') > killed, `SIGKILL, then the exit:\n${early}`);
+    assert.match(early, /INFO gave up: early entered FATAL state/);
+    assert.doesNotMatch(early, /success: early/);
 
     // shutdown: the daemon exits after the trees are gone
     daemon.kill('SIGTERM');

@@ -168,6 +168,8 @@ export class Subprocess {
    * they are gone, so a restart never meets them (on its port, say)
    */
   private heldExit: { sts: number; at: number; timer: NodeJS.Timeout | null } | null = null;
+  /** leftoverGone's look at the tree, due on the next turn of the event loop */
+  private leftoverLook: NodeJS.Immediate | null = null;
 
   constructor(
     readonly config: ProcessConfig,
@@ -873,8 +875,20 @@ export class Subprocess {
     this.arm();
   }
 
-  /** An orphan of this run's tree that the daemon adopted was reaped: the held exit goes on once none is left. */
+  /**
+   * An orphan of this run's tree that the daemon adopted was reaped: the held
+   * exit goes on once none is left. Looked at once per turn of the event
+   * loop, as many workers often end together and each look reads /proc.
+   */
   leftoverGone(): void {
+    if (!this.heldExit || this.leftoverLook) return;
+    this.leftoverLook = setImmediate(() => {
+      this.leftoverLook = null;
+      this.lookAtLeftovers();
+    });
+  }
+
+  private lookAtLeftovers(): void {
     const held = this.heldExit;
     if (!held) return;
     const members = this.tree().members;
@@ -895,7 +909,7 @@ export class Subprocess {
         if (this.heldExit !== held || this.killing) return;
         const members = this.tree().members;
         if (!members.length) {
-          this.leftoverGone();
+          this.lookAtLeftovers();
           return;
         }
         if (this.treeSignal === SIGKILL) {
@@ -1140,6 +1154,10 @@ export class Subprocess {
   /** Forget timers (the group is being removed or the engine is closing). */
   dispose(): void {
     this.clearTimer();
+    if (this.heldExit?.timer) clearTimeout(this.heldExit.timer);
+    if (this.leftoverLook) clearImmediate(this.leftoverLook);
+    this.heldExit = null;
+    this.leftoverLook = null;
     this.closePipes();
     this.closeChannels();
     this.releaseFcgi();
