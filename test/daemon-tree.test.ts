@@ -66,10 +66,11 @@ test('stopastree: stop, SIGKILL, shutdown and a program that ends on its own tak
       `[program:stubborn]\ncommand=${d}/stubborn.sh ${d}\nstopastree=true\nstopwaitsecs=1\nstartsecs=0\n` +
       `[program:crash]\ncommand=${d}/crash.sh ${d}\nstopastree=true\nstartsecs=0\nautorestart=unexpected\n` +
       `[program:early]\ncommand=${d}/early.sh ${d}\nstopastree=true\nstartsecs=1\nstopwaitsecs=2\nstartretries=0\n` +
+      `[program:grouped]\ncommand=/bin/sh -c 'sleep 300 & echo $! > ${d}/grouped.child; sleep 0.2; exit 2'\nstopastree=true\nstartsecs=0\nautorestart=false\n` +
       `[program:last]\ncommand=${d}/escape.sh ${d} last\nstopastree=true\nstartsecs=0\n`,
   );
   const pidOf = (name: string): number => Number(dir.read(name).trim());
-  const files = ['early.child', 'tree.child', 'tree.orphan', 'plain.child', 'plain.orphan', 'stubborn.child', 'last.child', 'last.orphan'];
+  const files = [ 'tree.child', 'tree.orphan', 'plain.child', 'plain.orphan', 'stubborn.child', 'last.child', 'last.orphan'];
   const daemon = daemonForeground(['-c', conf]);
   const strays: number[] = [];
   try {
@@ -77,7 +78,9 @@ test('stopastree: stop, SIGKILL, shutdown and a program that ends on its own tak
     await until(() => files.every((f) => pidOf(f) > 0) && starts() === 2, 'every program to start its processes, crash twice');
     // ended on its own: the restart came after what the first run left behind was gone
     assert.equal(dir.read('crash.seq'), 'start\ngone\nstart\n');
-    for (const f of files) strays.push(pidOf(f));
+    // these two are ended within seconds of their start
+    await until(() => pidOf('grouped.child') > 0 && pidOf('early.child') > 0, 'grouped and early to start theirs');
+    for (const f of [...files, 'grouped.child', 'early.child']) strays.push(pidOf(f));
     assert.ok(files.every((f) => pidAlive(pidOf(f))), 'all running');
 
     // stop: the child outside the group and the orphan the daemon adopted end before stop answers
@@ -104,6 +107,11 @@ test('stopastree: stop, SIGKILL, shutdown and a program that ends on its own tak
 
     // what ignores SIGTERM gets SIGKILL after stopwaitsecs; the 2 s that took do not count toward
     // startsecs (1 s): the program ended at once, so it exited too quickly (FATAL), as it would without leftovers
+    // a worker left in the program's own process group (npm's, a shell's) is ended too
+    await until(() => /EXITED/.test(ctl(conf, 'status', 'grouped').out), 'grouped to exit');
+    assert.ok(!pidAlive(pidOf('grouped.child')), 'the worker in the group is gone');
+    assert.match(dir.read('main.log'), /INFO grouped \(pid \d+\) has ended; ending 1 process it left behind \(\d+\) with SIGTERM first/);
+
     await until(() => /FATAL/.test(ctl(conf, 'status', 'early').out), 'early to be FATAL', 20000);
     assert.ok(!pidAlive(pidOf('early.child')), 'SIGKILLed');
     const early = dir.read('main.log');

@@ -75,6 +75,8 @@ export interface TreeQuery {
 export interface Tree {
   /** live members other than the main process */
   members: number[];
+  /** those of them outside the program's process group, which a signal to the group does not reach */
+  outside: number[];
   /** members (zombies included) that are the daemon's own children now, which it must reap */
   adopted: number[];
 }
@@ -105,12 +107,14 @@ export function findTree(q: TreeQuery): Tree {
     for (const c of children.get(p.pid) ?? []) add(c);
   }
   const members: number[] = [];
+  const outside: number[] = [];
   const adopted: number[] = [];
   for (const p of found.values()) {
     if (!p.zombie) members.push(p.pid);
+    if (!p.zombie && p.pgid !== q.pgid) outside.push(p.pid);
     if (p.ppid === q.daemon) adopted.push(p.pid);
   }
-  return { members, adopted };
+  return { members, outside, adopted };
 }
 
 let subreaper: 'not yet' | 'done' | 'failed' = 'not yet';

@@ -809,7 +809,8 @@ export class Subprocess {
       this.abandonLeftovers(tree.members);
       return null;
     }
-    if (tree) this.signalTree(tree.members, sig);
+    // the group (target) gets sig below, as under stopasgroup: only the members outside it here
+    if (tree) this.signalTree(tree, sig, false);
     const r = requireNative().kill(target, sig);
     if (r === 0 || (this.heldExit && r === 'ESRCH')) return null;
     if (r === 'ESRCH') {
@@ -859,7 +860,8 @@ export class Subprocess {
       this.finish(sts);
       return;
     }
-    const members = this.tree().members;
+    const tree = this.tree();
+    const members = tree.members;
     if (!members.length) {
       this.finish(sts);
       return;
@@ -870,7 +872,7 @@ export class Subprocess {
     this.log.info(
       `${this.name} (pid ${this.pid}) has ended; ending ${members.length} process${members.length === 1 ? '' : 'es'} it left behind (${members.join(' ')}) with ${signame(sig)} first (stopastree)`,
     );
-    this.signalTree(members, sig);
+    this.signalTree(tree, sig);
     if (!this.killing) this.armLeftoverKill(held);
     this.arm();
   }
@@ -891,9 +893,9 @@ export class Subprocess {
   private lookAtLeftovers(): void {
     const held = this.heldExit;
     if (!held) return;
-    const members = this.tree().members;
-    if (members.length) {
-      this.signalTree(members, this.treeSignal);
+    const tree = this.tree();
+    if (tree.members.length) {
+      this.signalTree(tree, this.treeSignal);
       return;
     }
     if (held.timer) clearTimeout(held.timer);
@@ -907,7 +909,8 @@ export class Subprocess {
       () => {
         held.timer = null;
         if (this.heldExit !== held || this.killing) return;
-        const members = this.tree().members;
+        const tree = this.tree();
+        const members = tree.members;
         if (!members.length) {
           this.lookAtLeftovers();
           return;
@@ -917,7 +920,7 @@ export class Subprocess {
           return;
         }
         this.log.warn(`killing ${members.length} process${members.length === 1 ? '' : 'es'} '${this.name}' left behind (${members.join(' ')}) with SIGKILL`);
-        this.signalTree(members, signalNumber('KILL'));
+        this.signalTree(tree, SIGKILL);
         this.armLeftoverKill(held);
       },
       Math.min(MAX_TIMER_MS, this.config.stopwaitsecs * 1000 + 1),
@@ -956,12 +959,19 @@ export class Subprocess {
     return t;
   }
 
-  /** sig to each member not sent it yet in this run (a second SIGINT is "quit now" to many programs) */
-  private signalTree(members: readonly number[], sig: number): void {
+  /**
+   * sig to the program's process group and to each member outside it, unless
+   * already sent in this run (a second SIGINT is "quit now" to many programs).
+   * `group` false: the caller signals the group itself.
+   */
+  private signalTree(tree: Tree, sig: number, group = true): void {
     this.treeSignal = sig;
     const sent = (this.treeSignaled ??= new Map());
     const native = requireNative();
-    for (const pid of members) {
+    // key 0: the group
+    if (sent.get(0) !== sig && group) native.kill(-this.pid, sig);
+    sent.set(0, sig);
+    for (const pid of tree.outside) {
       if (sent.get(pid) === sig) continue;
       sent.set(pid, sig);
       native.kill(pid, sig);
