@@ -9,6 +9,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { TempDir, pidAlive } from './helpers/daemon-env';
 import { TSV, cleanEnv, daemonForeground, until } from './helpers/daemon-cli';
+import { spawn } from 'node:child_process';
+import { findTree } from '../src/daemon/process-tree';
+import { requireNative } from '../src/daemon/native';
 
 /** $1: a directory, $2: a name. A child that leaves the group, and a double-forked daemon whose parent is gone at once. */
 const ESCAPE = `#!/bin/sh
@@ -128,6 +131,41 @@ test('stopastree: stop, SIGKILL, shutdown and a program that ends on its own tak
   } finally {
     await daemon.terminate();
     for (const pid of strays) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    dir.cleanup();
+  }
+});
+
+test('findTree: reading the tree down from its processes and reading every process on the host find the same members', async () => {
+  const dir = new TempDir('tsv-tree-');
+  // this test process stands in for the daemon: orphans of what it starts come to it
+  assert.equal(requireNative().becomeSubreaper(), 0);
+  const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', SUPERVISOR_PROCESS_NAME: 'web', SUPERVISOR_GROUP_NAME: 'web' };
+  // ESCAPE, with a worker left in the group
+  const script = `${ESCAPE.slice(0, ESCAPE.lastIndexOf('exec sleep 300'))}sleep 300 &\nexec sleep 300\n`;
+  const main = spawn('/bin/sh', ['-c', script, 'escape', dir.path, 'x'], { env, stdio: 'ignore', detached: true });
+  const other = spawn('/bin/sleep', ['300'], { env: { ...env, SUPERVISOR_PROCESS_NAME: 'db' }, stdio: 'ignore', detached: true });
+  const stray = (): number[] => ['x.child', 'x.orphan'].map((f) => Number(dir.read(f).trim()));
+  try {
+    await until(() => stray().every((p) => p > 0), 'the escapes to start');
+    const q = { main: main.pid as number, pgid: main.pid as number, daemon: process.pid, seen: new Set<number>(), own: new Set([main.pid, other.pid]), tag: ['SUPERVISOR_PROCESS_NAME=web', 'SUPERVISOR_GROUP_NAME=web'] };
+    const walk = findTree(q, 'walk');
+    const scan = findTree(q, 'scan');
+    const [child, orphan] = stray();
+    assert.equal(walk.members.length, 3, `the setsid child, the adopted orphan, the worker in the group: ${walk.members}`);
+    assert.ok(walk.members.includes(child) && walk.members.includes(orphan));
+    assert.deepEqual([...walk.members].sort(), [...scan.members].sort());
+    assert.deepEqual([...walk.outside].sort(), [child, orphan].sort(), 'the group worker is reached by the group signal');
+    assert.deepEqual([...scan.outside].sort(), [child, orphan].sort());
+    assert.deepEqual(walk.adopted, [orphan]);
+    assert.deepEqual(scan.adopted, [orphan]);
+  } finally {
+    for (const pid of [...stray().filter((p) => p > 0), -(main.pid as number), other.pid as number]) {
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

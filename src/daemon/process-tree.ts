@@ -20,6 +20,20 @@ interface ProcStat {
   zombie: boolean;
 }
 
+/** "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses */
+function parseStat(pid: number, text: string): ProcStat {
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ', 3);
+  return { pid, ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z' };
+}
+
+function readStat(pid: number): ProcStat | null {
+  try {
+    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'latin1'));
+  } catch {
+    return null; // gone
+  }
+}
+
 /** Every process /proc shows (none where there is no /proc: macOS). */
 function listProcesses(): ProcStat[] {
   let names: string[];
@@ -32,15 +46,48 @@ function listProcesses(): ProcStat[] {
   for (const name of names) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
+    const st = readStat(Number(name));
+    if (st) out.push(st);
+  }
+  return out;
+}
+
+let childrenFiles: boolean | null = null;
+
+/**
+ * /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN, on in Debian's and most
+ * kernels) lets the tree be read at the cost of its own size; without it,
+ * every process on the host is read (~45 µs each here: 47 ms with 1,000).
+ */
+function haveChildrenFiles(): boolean {
+  if (childrenFiles === null) {
+    try {
+      readFileSync(`/proc/${process.pid}/task/${process.pid}/children`);
+      childrenFiles = true;
+    } catch {
+      childrenFiles = false;
+    }
+  }
+  return childrenFiles;
+}
+
+/** The children of pid, forked by any of its threads (an orphan comes to any thread of its subreaper). */
+function readChildren(pid: number): number[] {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  const out: number[] = [];
+  for (const tid of tids) {
     let text: string;
     try {
-      text = readFileSync(`/proc/${name}/stat`, 'latin1');
+      text = readFileSync(`/proc/${pid}/task/${tid}/children`, 'latin1');
     } catch {
-      continue; // gone since readdir
+      continue; // the thread ended
     }
-    // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses
-    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    out.push({ pid: Number(name), ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z' });
+    for (const c of text.split(' ')) if (c) out.push(Number(c));
   }
   return out;
 }
@@ -81,8 +128,52 @@ export interface Tree {
   adopted: number[];
 }
 
+/** An orphan the daemon adopted belongs to this program's tree. */
+function ours(q: TreeQuery, p: ProcStat): boolean {
+  return q.seen.has(p.pid) || (p.pgid === q.pgid && q.pgid > 1) || (!p.zombie && environHas(p.pid, q.tag));
+}
+
 /** The program's processes besides its main one, as /proc shows them now. */
-export function findTree(q: TreeQuery): Tree {
+export function findTree(q: TreeQuery, how: 'walk' | 'scan' = haveChildrenFiles() ? 'walk' : 'scan'): Tree {
+  const found = how === 'walk' ? walkTree(q) : scanTree(q);
+  const members: number[] = [];
+  const outside: number[] = [];
+  const adopted: number[] = [];
+  for (const p of found) {
+    if (!p.zombie) members.push(p.pid);
+    if (!p.zombie && p.pgid !== q.pgid) outside.push(p.pid);
+    if (p.ppid === q.daemon) adopted.push(p.pid);
+  }
+  return { members, outside, adopted };
+}
+
+/** Down from the main process and from the daemon's adopted children. */
+function walkTree(q: TreeQuery): ProcStat[] {
+  const found = new Map<number, ProcStat>();
+  const queue: number[] = [];
+  const add = (p: ProcStat): void => {
+    if (p.pid === q.main || p.pid === q.daemon || found.has(p.pid)) return;
+    found.set(p.pid, p);
+    queue.push(p.pid);
+  };
+  for (const pid of readChildren(q.daemon)) {
+    if (q.own.has(pid)) continue;
+    const st = readStat(pid);
+    if (st && ours(q, st)) add(st);
+  }
+  if (q.main) queue.push(q.main);
+  while (queue.length) {
+    for (const c of readChildren(queue.pop() as number)) {
+      if (found.has(c)) continue;
+      const st = readStat(c);
+      if (st) add(st);
+    }
+  }
+  return [...found.values()];
+}
+
+/** Every process on the host: also finds members of the group that lineage lost (no subreaper). */
+function scanTree(q: TreeQuery): ProcStat[] {
   const all = listProcesses();
   const children = new Map<number, ProcStat[]>();
   for (const p of all) {
@@ -99,22 +190,14 @@ export function findTree(q: TreeQuery): Tree {
   };
   for (const p of all) {
     if (p.pgid === q.pgid && q.pgid > 1) add(p);
-    else if (p.ppid === q.daemon && !q.own.has(p.pid) && (q.seen.has(p.pid) || (!p.zombie && environHas(p.pid, q.tag)))) add(p);
+    else if (p.ppid === q.daemon && !q.own.has(p.pid) && ours(q, p)) add(p);
   }
   for (const c of (q.main && children.get(q.main)) || []) add(c);
   while (queue.length) {
     const p = queue.pop() as ProcStat;
     for (const c of children.get(p.pid) ?? []) add(c);
   }
-  const members: number[] = [];
-  const outside: number[] = [];
-  const adopted: number[] = [];
-  for (const p of found.values()) {
-    if (!p.zombie) members.push(p.pid);
-    if (!p.zombie && p.pgid !== q.pgid) outside.push(p.pid);
-    if (p.ppid === q.daemon) adopted.push(p.pid);
-  }
-  return { members, outside, adopted };
+  return [...found.values()];
 }
 
 let subreaper: 'not yet' | 'done' | 'failed' = 'not yet';
