@@ -57,7 +57,8 @@ let childrenFiles: boolean | null = null;
 /**
  * /proc/PID/task/TID/children (CONFIG_PROC_CHILDREN, on in Debian's and most
  * kernels) lets the tree be read at the cost of its own size; without it,
- * every process on the host is read (~45 µs each here: 47 ms with 1,000).
+ * every process on the host is read. A tree of 10 among 1,095 processes,
+ * 2026-11-25: 2.0 ms down the tree, 39 ms reading them all.
  */
 function haveChildrenFiles(): boolean {
   if (childrenFiles === null) {
