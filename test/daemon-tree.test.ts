@@ -12,6 +12,8 @@ import { TSV, cleanEnv, daemonForeground, until } from './helpers/daemon-cli';
 import { spawn } from 'node:child_process';
 import { findTree } from '../src/daemon/process-tree';
 import { requireNative } from '../src/daemon/native';
+import { processConfigsEqual } from '../src/daemon/supervisor';
+import { load, writeConf } from './helpers/daemon-env';
 
 /** $1: a directory, $2: a name. A child that leaves the group, and a double-forked daemon whose parent is gone at once. */
 const ESCAPE = `#!/bin/sh
@@ -172,6 +174,22 @@ test('findTree: reading the tree down from its processes and reading every proce
         // gone
       }
     }
+    dir.cleanup();
+  }
+});
+
+test('stopastree counts in config equality (which decides what update restarts); stopasgroup stays as written', () => {
+  const dir = new TempDir('tsv-tree-');
+  try {
+    const read = (extra: string) => load(writeConf(dir, `[program:a]\ncommand=/bin/sleep 1\n${extra}`)).groups.find((g) => g.name === 'a')!.processes[0];
+    const plain = read('');
+    const tree = read('stopastree = true');
+    assert.equal(plain.stopastree, false);
+    assert.equal(tree.stopastree, true);
+    assert.equal(tree.stopasgroup, false, 'stopasgroup stays as written (getAllConfigInfo reports it)');
+    assert.equal(processConfigsEqual(plain, tree), false);
+    assert.equal(processConfigsEqual(tree, read('stopastree = yes')), true);
+  } finally {
     dir.cleanup();
   }
 });
