@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { TempDir, pidAlive } from './helpers/daemon-env';
 import { TSV, cleanEnv, daemonForeground, until } from './helpers/daemon-cli';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync } from 'node:child_process';
+import { chmodSync, chownSync } from 'node:fs';
 import { findTree } from '../src/daemon/process-tree';
 import { requireNative } from '../src/daemon/native';
 import { processConfigsEqual } from '../src/daemon/supervisor';
@@ -190,6 +191,69 @@ test('stopastree counts in config equality (which decides what update restarts);
     assert.equal(processConfigsEqual(plain, tree), false);
     assert.equal(processConfigsEqual(tree, read('stopastree = yes')), true);
   } finally {
+    dir.cleanup();
+  }
+});
+
+/** Becomes root in every uid (setuid root, then setresuid), so that a daemon running as nobody may not signal it. */
+const HOLD_ROOT = `#define _GNU_SOURCE
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  (void)argc;
+  if (setresuid(0, 0, 0) != 0) { perror("setresuid"); return 1; }
+  FILE *f = fopen(argv[1], "w");
+  fprintf(f, "%d\\n", (int)getpid());
+  fclose(f);
+  for (;;) pause();
+}
+`;
+
+test('stopastree: a member that outlives SIGKILL (a daemon running as nobody may not signal it) is left after another stopwaitsecs, and the stop ends', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root for a setuid-root helper and a daemon that drops to nobody');
+    return;
+  }
+  const dir = new TempDir('tsv-tree-');
+  const d = dir.path;
+  let held = 0;
+  const daemonAndHelper = (): void => {
+    dir.file('holdroot.c', HOLD_ROOT);
+    execFileSync(process.env.CC || 'cc', ['-o', `${d}/holdroot`, `${d}/holdroot.c`]);
+    chmodSync(`${d}/holdroot`, 0o4755);
+    chmodSync(d, 0o755);
+    chownSync(d, 65534, 65534);
+  };
+  daemonAndHelper();
+  const conf = dir.file(
+    'supervisord.conf',
+    `[supervisord]\nlogfile=${d}/main.log\npidfile=${d}/pid\nchildlogdir=${d}\nuser=nobody\n` +
+      `[unix_http_server]\nfile=${d}/sock\n[supervisorctl]\nserverurl=unix://${d}/sock\n` +
+      '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+      // an orphan whose environment the daemon may not read is known only once seen in the tree: so a stop, not a crash
+      `[program:held]\ncommand=/bin/sh -c 'setsid ${d}/holdroot ${d}/held.pid & until [ -s ${d}/held.pid ]; do sleep 0.01; done; exec sleep 300'\n` +
+      'stopastree=true\nstopwaitsecs=1\nstartsecs=0\nautorestart=false\n',
+  );
+  const daemon = daemonForeground(['-c', conf]);
+  try {
+    await until(() => Number(dir.read('held.pid').trim()) > 0 && /success: held/.test(dir.read('main.log')), 'held to start');
+    held = Number(dir.read('held.pid').trim());
+    const stop = ctl(conf, 'stop', 'held');
+    assert.equal(stop.out, 'held: stopped\n');
+    assert.ok(stop.ms >= 1900, `stop took two stopwaitsecs (${stop.ms} ms)`);
+    const log = dir.read('main.log');
+    const at = (re: RegExp): number => log.search(re);
+    const steps = [
+      at(/INFO held \(pid \d+\) has ended; ending 1 process it left behind \(\d+\) with SIGTERM first \(stopastree\)/),
+      at(/WARN killing 'held' \(\d+\) with SIGKILL/),
+      at(new RegExp(`ERRO 1 process 'held' left behind \\(${held}\\) outlived SIGKILL by 1 s \\(stopwaitsecs\\); going on without them`)),
+      at(/WARN stopped: held \(terminated by SIGTERM\)/),
+    ];
+    assert.ok(steps.every((s, i) => s >= 0 && (i === 0 || s > steps[i - 1])), `SIGTERM, SIGKILL, left, stopped, in that order:\n${log}`);
+    assert.ok(held > 0 && pidAlive(held), 'the leftover is still there: the daemon could not end it');
+  } finally {
+    await daemon.terminate();
+    if (held > 0) process.kill(held, 'SIGKILL');
     dir.cleanup();
   }
 });
