@@ -812,7 +812,8 @@ export class Subprocess {
     // the group (target) gets sig below, as under stopasgroup: only the members outside it here
     if (tree) this.signalTree(tree, sig, false);
     const r = requireNative().kill(target, sig);
-    if (r === 0 || (this.heldExit && r === 'ESRCH')) return null;
+    // the main process is gone: the group may be empty, or hold only members we may not signal (given up on below)
+    if (r === 0 || (this.heldExit && (r === 'ESRCH' || r === 'EPERM'))) return null;
     if (r === 'ESRCH') {
       this.log.debug(`unable to signal ${this.name} (pid ${this.pid}), it probably just exited on its own: [Errno 3] No such process`);
       return null;
