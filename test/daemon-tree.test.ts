@@ -6,15 +6,13 @@
 // Supervisor (its issues #1101, #865).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { TempDir, pidAlive } from './helpers/daemon-env';
-import { TSV, cleanEnv, daemonForeground, until } from './helpers/daemon-cli';
-import { spawn, execFileSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync } from 'node:fs';
+import { TempDir, load, pidAlive, writeConf } from './helpers/daemon-env';
+import { TSV, cleanEnv, daemonForeground, until } from './helpers/daemon-cli';
 import { findTree } from '../src/daemon/process-tree';
 import { requireNative } from '../src/daemon/native';
 import { processConfigsEqual } from '../src/daemon/supervisor';
-import { load, writeConf } from './helpers/daemon-env';
 
 /** $1: a directory, $2: a name. A child that leaves the group, and a double-forked daemon whose parent is gone at once. */
 const ESCAPE = `#!/bin/sh
@@ -218,14 +216,12 @@ test('stopastree: a member that outlives SIGKILL (a daemon running as nobody may
   const d = dir.path;
   let held: number[] = [];
   const pids = (): number[] => ['out.pid', 'in.pid'].map((f) => Number(dir.read(f).trim()));
-  const daemonAndHelper = (): void => {
-    dir.file('holdroot.c', HOLD_ROOT);
-    execFileSync(process.env.CC || 'cc', ['-o', `${d}/holdroot`, `${d}/holdroot.c`]);
-    chmodSync(`${d}/holdroot`, 0o4755);
-    chmodSync(d, 0o755);
-    chownSync(d, 65534, 65534);
-  };
-  daemonAndHelper();
+  dir.file('holdroot.c', HOLD_ROOT);
+  execFileSync(process.env.CC || 'cc', ['-o', `${d}/holdroot`, `${d}/holdroot.c`]);
+  chmodSync(`${d}/holdroot`, 0o4755);
+  // the daemon, as nobody, writes its log and socket here
+  chmodSync(d, 0o755);
+  chownSync(d, 65534, 65534);
   const conf = dir.file(
     'supervisord.conf',
     `[supervisord]\nlogfile=${d}/main.log\npidfile=${d}/pid\nchildlogdir=${d}\nuser=nobody\n` +
