@@ -2,17 +2,15 @@
 // Unlike Supervisor, a stale file (its pid is not running) is reported and
 // replaced, and at exit the file is removed only if it still names us.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { procStat } from './proc-stat';
 
 export type PidfileStatus = { kind: 'absent' } | { kind: 'stale'; pid: number | null } | { kind: 'live'; pid: number };
 
 function alive(pid: number): boolean {
-  try {
-    // a zombie (killed, not yet reaped by init) is not running
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    // no /proc: fall back to a null signal
-  }
+  // a zombie (killed, not yet reaped by init) is not running
+  const stat = procStat(pid);
+  if (stat) return !stat.zombie;
+  // gone, or no /proc: a null signal tells
   try {
     process.kill(pid, 0);
     return true;

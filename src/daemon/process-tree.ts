@@ -12,27 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { MainLogger } from '../log/mainlog';
 import { requireNative } from './native';
-
-interface ProcStat {
-  pid: number;
-  ppid: number;
-  pgid: number;
-  zombie: boolean;
-}
-
-/** "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses */
-function parseStat(pid: number, text: string): ProcStat {
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ', 3);
-  return { pid, ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z' };
-}
-
-function readStat(pid: number): ProcStat | null {
-  try {
-    return parseStat(pid, readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return null; // gone
-  }
-}
+import { procStat, type ProcStat } from './proc-stat';
 
 /** Every process /proc shows (none where there is no /proc: macOS). */
 function listProcesses(): ProcStat[] {
@@ -46,7 +26,7 @@ function listProcesses(): ProcStat[] {
   for (const name of names) {
     const c = name.charCodeAt(0);
     if (c < 48 || c > 57) continue;
-    const st = readStat(Number(name));
+    const st = procStat(Number(name));
     if (st) out.push(st);
   }
   return out;
@@ -159,14 +139,14 @@ function walkTree(q: TreeQuery): ProcStat[] {
   };
   for (const pid of readChildren(q.daemon)) {
     if (q.own.has(pid)) continue;
-    const st = readStat(pid);
+    const st = procStat(pid);
     if (st && ours(q, st)) add(st);
   }
   if (q.main) queue.push(q.main);
   while (queue.length) {
     for (const c of readChildren(queue.pop() as number)) {
       if (found.has(c)) continue;
-      const st = readStat(c);
+      const st = procStat(c);
       if (st) add(st);
     }
   }

@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } fro
 import { basename, isAbsolute, resolve } from 'node:path';
 import { configSearchPaths } from '../config/search';
 import { scriptIndex } from './tsv-program';
+import { procStat } from '../daemon/proc-stat';
 
 export interface DaemonProcess {
   pid: number;
@@ -26,12 +27,7 @@ function readArgv(pid: number): string[] | null {
 }
 
 function isZombie(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-  } catch {
-    return true;
-  }
+  return procStat(pid)?.zombie ?? true;
 }
 
 /** The daemon's own arguments, if argv is a daemon. */
