@@ -91,6 +91,8 @@ test('pty=true: stdin, stdout and stderr are one terminal of 80x24, the program 
       [],
       'no stderr log of its own (no AUTO file either)',
     );
+    // its last output reaches the log before its exit is handled: wait for the exit
+    await poll(() => (/exited: onpty/.test(d.dir.read('supervisord.log')) ? true : undefined), 'the pty program to be reaped');
     assert.match(d.dir.read('supervisord.log'), /exited: onpty \(exit status 0; expected\)/);
     await poll(() => (/to-stderr/.test(d.dir.read('plain.err')) ? true : undefined), 'the plain program');
     assert.equal(d.dir.read('plain.out'), 'not a tty\n');
