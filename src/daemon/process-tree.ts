@@ -128,8 +128,11 @@ export function findTree(q: TreeQuery, how: 'walk' | 'scan' = haveChildrenFiles(
   return { members, outside, adopted };
 }
 
-/** Down from the main process and from the daemon's adopted children. */
-function walkTree(q: TreeQuery): ProcStat[] {
+/**
+ * Breadth-first from the roots, and from the main process's children, through
+ * childrenOf; the main process and the daemon themselves are never members.
+ */
+function collect(q: TreeQuery, roots: Iterable<ProcStat>, childrenOf: (pid: number) => Iterable<ProcStat>): ProcStat[] {
   const found = new Map<number, ProcStat>();
   const queue: number[] = [];
   const add = (p: ProcStat): void => {
@@ -137,20 +140,17 @@ function walkTree(q: TreeQuery): ProcStat[] {
     found.set(p.pid, p);
     queue.push(p.pid);
   };
-  for (const pid of readChildren(q.daemon)) {
-    if (q.own.has(pid)) continue;
-    const st = procStat(pid);
-    if (st && ours(q, st)) add(st);
-  }
+  for (const p of roots) add(p);
   if (q.main) queue.push(q.main);
-  while (queue.length) {
-    for (const c of readChildren(queue.pop() as number)) {
-      if (found.has(c)) continue;
-      const st = procStat(c);
-      if (st) add(st);
-    }
-  }
+  while (queue.length) for (const c of childrenOf(queue.pop() as number)) add(c);
   return [...found.values()];
+}
+
+/** Down from the main process and from the daemon's adopted children. */
+function walkTree(q: TreeQuery): ProcStat[] {
+  const stats = (pids: number[]): ProcStat[] => pids.map(procStat).filter((p): p is ProcStat => p !== null);
+  const adopted = stats(readChildren(q.daemon).filter((pid) => !q.own.has(pid))).filter((p) => ours(q, p));
+  return collect(q, adopted, (pid) => stats(readChildren(pid)));
 }
 
 /** Every process on the host: also finds members of the group that lineage lost (no subreaper). */
@@ -162,23 +162,8 @@ function scanTree(q: TreeQuery): ProcStat[] {
     if (!list) children.set(p.ppid, (list = []));
     list.push(p);
   }
-  const found = new Map<number, ProcStat>();
-  const queue: ProcStat[] = [];
-  const add = (p: ProcStat): void => {
-    if (p.pid === q.main || p.pid === q.daemon || found.has(p.pid)) return;
-    found.set(p.pid, p);
-    queue.push(p);
-  };
-  for (const p of all) {
-    if (p.pgid === q.pgid && q.pgid > 1) add(p);
-    else if (p.ppid === q.daemon && !q.own.has(p.pid) && ours(q, p)) add(p);
-  }
-  for (const c of (q.main && children.get(q.main)) || []) add(c);
-  while (queue.length) {
-    const p = queue.pop() as ProcStat;
-    for (const c of children.get(p.pid) ?? []) add(c);
-  }
-  return [...found.values()];
+  const roots = all.filter((p) => (p.pgid === q.pgid && q.pgid > 1) || (p.ppid === q.daemon && !q.own.has(p.pid) && ours(q, p)));
+  return collect(q, roots, (pid) => children.get(pid) ?? []);
 }
 
 let subreaper: 'not yet' | 'done' | 'failed' = 'not yet';

@@ -25,6 +25,22 @@ import { constants as osConstants } from 'node:os';
 
 const SIGKILL = osConstants.signals.SIGKILL;
 
+/**
+ * stopastree: the main process was reaped with status `sts` (at monotonic
+ * `at`) while processes it left behind still run; `timer` is their SIGKILL
+ * deadline when no stop brought one.
+ */
+interface HeldExit {
+  sts: number;
+  at: number;
+  timer: NodeJS.Timeout | null;
+}
+
+/** "2 processes … (P Q)" in the log lines about a tree's leftovers */
+function leftovers(pids: readonly number[], between: string): string {
+  return `${pids.length} process${pids.length === 1 ? '' : 'es'} ${between} (${pids.join(' ')})`;
+}
+
 /** What a process needs from the engine that owns it. */
 export interface ProcessHost {
   readonly logger: MainLogger;
@@ -162,12 +178,8 @@ export class Subprocess {
   private treeSignaled: Map<number, number> | null = null;
   /** stopastree: the last signal sent to the tree in this run */
   private treeSignal = 0;
-  /**
-   * stopastree: the main process was reaped with this status (at monotonic
-   * `at`) while processes it left behind still run; its exit is handled once
-   * they are gone, so a restart never meets them (on its port, say)
-   */
-  private heldExit: { sts: number; at: number; timer: NodeJS.Timeout | null } | null = null;
+  /** stopastree: an exit handled once what the run left behind is gone, so a restart never meets it (on its port, say) */
+  private heldExit: HeldExit | null = null;
   /** leftoverGone's look at the tree, due on the next turn of the event loop */
   private leftoverLook: NodeJS.Immediate | null = null;
 
@@ -867,12 +879,10 @@ export class Subprocess {
       this.finish(sts);
       return;
     }
-    const held: { sts: number; at: number; timer: NodeJS.Timeout | null } = { sts, at: monoNow(), timer: null };
+    const held: HeldExit = { sts, at: monoNow(), timer: null };
     this.heldExit = held;
     const sig = this.treeSignal || signalNumber(this.config.stopsignal);
-    this.log.info(
-      `${this.name} (pid ${this.pid}) has ended; ending ${members.length} process${members.length === 1 ? '' : 'es'} it left behind (${members.join(' ')}) with ${signame(sig)} first (stopastree)`,
-    );
+    this.log.info(`${this.name} (pid ${this.pid}) has ended; ending ${leftovers(members, 'it left behind')} with ${signame(sig)} first (stopastree)`);
     this.signalTree(tree, sig);
     if (!this.killing) this.armLeftoverKill(held);
     this.arm();
@@ -895,17 +905,21 @@ export class Subprocess {
     const held = this.heldExit;
     if (!held) return;
     const tree = this.tree();
-    if (tree.members.length) {
-      this.signalTree(tree, this.treeSignal);
-      return;
-    }
+    if (tree.members.length) this.signalTree(tree, this.treeSignal);
+    else this.releaseExit();
+  }
+
+  /** The held exit is handled now. */
+  private releaseExit(): void {
+    const held = this.heldExit;
+    if (!held) return;
     if (held.timer) clearTimeout(held.timer);
     this.heldExit = null;
     this.finish(held.sts, held.at);
   }
 
   /** After the main process ended on its own: SIGKILL for what it left behind once stopwaitsecs have passed (a stop brings its own deadline). */
-  private armLeftoverKill(held: { timer: NodeJS.Timeout | null }): void {
+  private armLeftoverKill(held: HeldExit): void {
     held.timer = setTimeout(
       () => {
         held.timer = null;
@@ -920,7 +934,7 @@ export class Subprocess {
           this.abandonLeftovers(members);
           return;
         }
-        this.log.warn(`killing ${members.length} process${members.length === 1 ? '' : 'es'} '${this.name}' left behind (${members.join(' ')}) with SIGKILL`);
+        this.log.warn(`killing ${leftovers(members, `'${this.name}' left behind`)} with SIGKILL`);
         this.signalTree(tree, SIGKILL);
         this.armLeftoverKill(held);
       },
@@ -934,13 +948,9 @@ export class Subprocess {
    */
   private abandonLeftovers(members: readonly number[]): void {
     this.log.error(
-      `${members.length} process${members.length === 1 ? '' : 'es'} '${this.name}' left behind (${members.join(' ')}) outlived SIGKILL by ${this.config.stopwaitsecs} s (stopwaitsecs); going on without them`,
+      `${leftovers(members, `'${this.name}' left behind`)} outlived SIGKILL by ${this.config.stopwaitsecs} s (stopwaitsecs); going on without them`,
     );
-    const held = this.heldExit;
-    if (!held) return;
-    if (held.timer) clearTimeout(held.timer);
-    this.heldExit = null;
-    this.finish(held.sts, held.at);
+    this.releaseExit();
   }
 
   /** The tree besides the main process, as it is now; orphans the daemon adopted are reaped for us from here on. */

@@ -278,11 +278,8 @@ export class Supervisor {
       if (!pid) break;
       const proc = this.pids.get(pid);
       if (!proc) {
-        const owner = this.adopted.get(pid);
-        if (owner) {
-          native.waitpid(pid);
-          this.adopted.delete(pid);
-          owner.leftoverGone();
+        if (this.adopted.has(pid)) {
+          this.reapAdopted(pid);
           continue;
         }
         unknown = pid;
@@ -300,11 +297,7 @@ export class Supervisor {
         this.pids.delete(pid);
         if (sts >= 0) proc.reaped(sts);
       }
-      for (const [pid, owner] of [...this.adopted]) {
-        if (native.waitpid(pid) === -1) continue;
-        this.adopted.delete(pid);
-        owner.leftoverGone();
-      }
+      for (const pid of [...this.adopted.keys()]) this.reapAdopted(pid);
       if (unknown === this.foreignZombie) {
         // still unreaped after a turn of the loop: an orphan we inherited (PID 1 duty)
         const sts = native.waitpid(unknown);
@@ -315,6 +308,14 @@ export class Supervisor {
         setTimeout(() => this.reap(), 50).unref();
       }
     }
+  }
+
+  /** A stopastree orphan (the waitpid reaps it if it has exited): its program looks at what is left. */
+  private reapAdopted(pid: number): void {
+    if (requireNative().waitpid(pid) === -1) return;
+    const owner = this.adopted.get(pid);
+    this.adopted.delete(pid);
+    owner?.leftoverGone();
   }
 
   /** pid -> process, for children still running. */

@@ -3,6 +3,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, sleep, withTimeout } from './daemon-env';
+import { procStat } from '../../src/daemon/proc-stat';
 
 export const TSV = join(ROOT, 'build', 'tsv.cjs');
 
@@ -31,13 +32,8 @@ function descendants(pid: number): number[] {
   const kids = new Map<number, number[]>();
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
-    try {
-      const st = readFileSync(`/proc/${d}/stat`, 'utf8');
-      const ppid = Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[1]);
-      kids.set(ppid, [...(kids.get(ppid) ?? []), Number(d)]);
-    } catch {
-      // gone
-    }
+    const st = procStat(Number(d));
+    if (st) kids.set(st.ppid, [...(kids.get(st.ppid) ?? []), st.pid]);
   }
   const out: number[] = [];
   const walk = (p: number): void => {

@@ -12,6 +12,7 @@ import { Level, type LevelNumber } from '../../src/log/levels';
 import { ProcessState, processStateName } from '../../src/daemon/states';
 import type { ProcessStateChange } from '../../src/daemon/events';
 import { EngineApi } from '../../src/daemon/api';
+import { procStat } from '../../src/daemon/proc-stat';
 
 export const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
 
@@ -133,10 +134,5 @@ export function sleep(ms: number): Promise<void> {
 
 /** A live (non-zombie) process: orphans may linger as zombies until init reaps them. */
 export function pidAlive(pid: number): boolean {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
+  return procStat(pid)?.zombie === false;
 }
