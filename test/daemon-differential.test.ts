@@ -75,9 +75,22 @@ test('differential: startsecs=0 and a child that exits at once: RUNNING (with it
   const body =
     '[program:quick]\ncommand=/bin/true\nstartsecs=0\nautorestart=false\n' +
     '[program:fails]\ncommand=/bin/false\nstartsecs=0\nautorestart=false\n';
-  const { ts } = await runBoth(body, [/exited: quick/, /exited: fails/], compare);
-  const quick = ts.filter((l) => l.includes('quick'));
-  assert.deepEqual(quick.slice(1), ['INFO success: quick entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)', 'INFO exited: quick (exit status 0; expected)']);
+  // not compare(): supervisord reaps in the same loop pass that spawned, right after its transitions, so a
+  // child that has already exited by then is reaped STARTING, without the success line (seen once in many
+  // runs on a loaded machine). tsv always gives its usual answer, checked exactly; supervisord one of its two.
+  const [py, ts] = await runBoth(body, [/exited: quick/, /exited: fails/], (sides) => sides.map((s) => normalizeLog(s.log(), s.dir.path)));
+  const runs = (log: string[], name: string, exit: string): string[][] => {
+    const of = log.filter((l) => l.includes(` ${name} `) || l.includes(`'${name}'`));
+    const usual = [`INFO spawned: '${name}' with pid <PID>`, `INFO success: ${name} entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)`, exit];
+    assert.ok(of[0] === usual[0], `${name}: ${of}`);
+    return [of, usual];
+  };
+  for (const [name, exit] of [['quick', 'INFO exited: quick (exit status 0; expected)'], ['fails', 'WARN exited: fails (exit status 1; not expected)']]) {
+    const [tsRun, usual] = runs(ts, name, exit);
+    assert.deepEqual(tsRun, usual, `tsv's ${name}`);
+    const [pyRun] = runs(py, name, exit);
+    assert.ok([JSON.stringify(usual), JSON.stringify([usual[0], usual[2]])].includes(JSON.stringify(pyRun)), `supervisord's ${name}: ${pyRun}`);
+  }
 });
 
 test('differential: a [group:x] starts its programs in programs= order and names them so at shutdown', { skip: skipReason }, async () => {
