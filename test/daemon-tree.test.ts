@@ -207,30 +207,56 @@ int main(int argc, char **argv) {
 }
 `;
 
-test('stopastree: a member that outlives SIGKILL (a daemon running as nobody may not signal it) is left after another stopwaitsecs, and the stop ends', async (t) => {
-  if (process.getuid?.() !== 0) {
-    t.skip('needs root for a setuid-root helper and a daemon that drops to nobody');
-    return;
-  }
-  const dir = new TempDir('tsv-tree-');
+/**
+ * A directory the daemon (as nobody) can write to, with the HOLD_ROOT helper
+ * built setuid root in it, and a config whose program [program:held] runs
+ * the given command.
+ */
+function heldFixture(dir: TempDir, command: string, extra: string): string {
   const d = dir.path;
-  let held: number[] = [];
-  const pids = (): number[] => ['out.pid', 'in.pid'].map((f) => Number(dir.read(f).trim()));
   dir.file('holdroot.c', HOLD_ROOT);
   execFileSync(process.env.CC || 'cc', ['-o', `${d}/holdroot`, `${d}/holdroot.c`]);
   chmodSync(`${d}/holdroot`, 0o4755);
   // the daemon, as nobody, writes its log and socket here
   chmodSync(d, 0o755);
   chownSync(d, 65534, 65534);
-  const conf = dir.file(
+  return dir.file(
     'supervisord.conf',
     `[supervisord]\nlogfile=${d}/main.log\npidfile=${d}/pid\nchildlogdir=${d}\nuser=nobody\n` +
       `[unix_http_server]\nfile=${d}/sock\n[supervisorctl]\nserverurl=unix://${d}/sock\n` +
       '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
-      // an orphan whose environment the daemon may not read is known only once seen in the tree: so a stop, not a crash
-      // one outside the program's process group, one in it (the signal to the group then fails with EPERM once the program is gone)
-      `[program:held]\ncommand=/bin/sh -c 'setsid ${d}/holdroot ${d}/out.pid & ${d}/holdroot ${d}/in.pid & until [ -s ${d}/out.pid ] && [ -s ${d}/in.pid ]; do sleep 0.01; done; exec sleep 300'\n` +
-      'stopastree=true\nstopwaitsecs=1\nstartsecs=0\nautorestart=false\n',
+      `[program:held]\ncommand=${command}\nstopastree=true\nstopwaitsecs=1\nstartsecs=0\n${extra}`,
+  );
+}
+
+/** Whether the lines matching res are all in the log, each after the one before. */
+function inOrder(log: string, res: RegExp[]): boolean {
+  let from = 0;
+  for (const re of res) {
+    const at = log.slice(from).search(re);
+    if (at < 0) return false;
+    from += at + 1;
+  }
+  return true;
+}
+
+const NEEDS_ROOT = 'needs root for a setuid-root helper and a daemon that drops to nobody';
+
+test('stopastree: a member that outlives SIGKILL (a daemon running as nobody may not signal it) is left after another stopwaitsecs, and the stop ends', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip(NEEDS_ROOT);
+    return;
+  }
+  const dir = new TempDir('tsv-tree-');
+  const d = dir.path;
+  let held: number[] = [];
+  const pids = (): number[] => ['out.pid', 'in.pid'].map((f) => Number(dir.read(f).trim()));
+  const conf = heldFixture(
+    dir,
+    // an orphan whose environment the daemon may not read is known only once seen in the tree: so a stop, not a crash
+    // one outside the program's process group, one in it (the signal to the group then fails with EPERM once the program is gone)
+    `/bin/sh -c 'setsid ${d}/holdroot ${d}/out.pid & ${d}/holdroot ${d}/in.pid & until [ -s ${d}/out.pid ] && [ -s ${d}/in.pid ]; do sleep 0.01; done; exec sleep 300'`,
+    'autorestart=false\n',
   );
   const daemon = daemonForeground(['-c', conf]);
   try {
@@ -240,19 +266,64 @@ test('stopastree: a member that outlives SIGKILL (a daemon running as nobody may
     assert.equal(stop.out, 'held: stopped\n');
     assert.ok(stop.ms >= 1900, `stop took two stopwaitsecs (${stop.ms} ms)`);
     const log = dir.read('main.log');
-    const at = (re: RegExp): number => log.search(re);
-    const steps = [
-      at(/INFO held \(pid \d+\) has ended; ending 2 processes it left behind \(\d+ \d+\) with SIGTERM first \(stopastree\)/),
-      at(/WARN killing 'held' \(\d+\) with SIGKILL/),
-      at(/ERRO 2 processes 'held' left behind \(\d+ \d+\) outlived SIGKILL by 1 s \(stopwaitsecs\); going on without them/),
-      at(/WARN stopped: held \(terminated by SIGTERM\)/),
-    ];
-    assert.ok(steps.every((s, i) => s >= 0 && (i === 0 || s > steps[i - 1])), `SIGTERM, SIGKILL, left, stopped, in that order:\n${log}`);
+    assert.ok(
+      inOrder(log, [
+        /INFO held \(pid \d+\) has ended; ending 2 processes it left behind \(\d+ \d+\) with SIGTERM first \(stopastree\)/,
+        /WARN killing 'held' \(\d+\) with SIGKILL/,
+        /ERRO 2 processes 'held' left behind \(\d+ \d+\) outlived SIGKILL by 1 s \(stopwaitsecs\); going on without them/,
+        /WARN stopped: held \(terminated by SIGTERM\)/,
+      ]),
+      `SIGTERM, SIGKILL, left, stopped, in that order:\n${log}`,
+    );
     assert.ok(held.every((p) => pidAlive(p)), 'the leftovers are still there: the daemon could not end them');
     assert.doesNotMatch(log, /unknown problem killing|UNKNOWN/);
   } finally {
     await daemon.terminate();
     for (const p of held.length ? held : pids()) if (p > 0) process.kill(p, 'SIGKILL');
+    dir.cleanup();
+  }
+});
+
+test('stopastree: a program that ends on its own, leaving a member behind that outlives SIGKILL, has its exit handled after another stopwaitsecs and is restarted', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip(NEEDS_ROOT);
+    return;
+  }
+  const dir = new TempDir('tsv-tree-');
+  const d = dir.path;
+  const leftover = (): number[] =>
+    dir
+      .read('in.pid')
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
+  // each run leaves one helper behind in the program's process group (found by its group: its environment is root's to read) and exits 3
+  const conf = heldFixture(
+    dir,
+    `/bin/sh -c '${d}/holdroot ${d}/in.new & until [ -s ${d}/in.new ]; do sleep 0.01; done; cat ${d}/in.new >> ${d}/in.pid; rm ${d}/in.new; exit 3'`,
+    'autorestart=unexpected\nexitcodes=0\nstartretries=0\n',
+  );
+  const daemon = daemonForeground(['-c', conf]);
+  try {
+    await until(() => /exited: held .*\n[^]*exited: held /.test(dir.read('main.log')), 'held to end twice', 20000);
+    const log = dir.read('main.log');
+    const run = [
+      /INFO held \(pid \d+\) has ended; ending 1 process it left behind \(\d+\) with SIGTERM first \(stopastree\)/,
+      /WARN killing 1 process 'held' left behind \(\d+\) with SIGKILL/,
+      /ERRO 1 process 'held' left behind \(\d+\) outlived SIGKILL by 1 s \(stopwaitsecs\); going on without them/,
+      /WARN exited: held \(exit status 3; not expected\)/,
+      /INFO spawned: 'held'/,
+    ];
+    assert.ok(inOrder(log, run), `SIGTERM, SIGKILL, left, exited, restarted, in that order:\n${log}`);
+    // the exit waited two stopwaitsecs for what it could not end
+    const stamp = (re: RegExp): number => Date.parse((log.match(new RegExp(`^(\\S+ \\S+) .*${re.source}`, 'm')) ?? ['', ''])[1].replace(',', '.'));
+    const waited = stamp(run[3]) - stamp(run[0]);
+    assert.ok(waited >= 1900 && waited < 5000, `the exit was held two stopwaitsecs (${waited} ms):\n${log}`);
+    assert.ok(leftover().every((p) => pidAlive(p)), 'the leftovers are still there: the daemon could not end them');
+    assert.doesNotMatch(log, /unknown problem killing|UNKNOWN/);
+  } finally {
+    await daemon.terminate();
+    for (const p of leftover()) if (p > 0) process.kill(p, 'SIGKILL');
     dir.cleanup();
   }
 });
