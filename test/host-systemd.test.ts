@@ -148,7 +148,7 @@ describe('host: tsv install --boot under real systemd', { skip: support ?? false
   test('after a reboot the daemon is active, the socket is root:tsv 0770, programs run', async () => {
     const { exitCode, ms } = await c.reboot();
     assert.equal(exitCode, 133, 'systemd-nspawn ends with 133 on reboot');
-    // start() waited for is-system-running: the unit's ExecStartPost makes that mean "the socket answers"
+    // start() waited for is-system-running: the unit's READY=1 makes that mean "the socket answers"
     console.log(`# reboot request to booted machine with tsv answering: ${ms} ms`);
     assert.equal(c.sh('systemctl is-active tsv.service').stdout.trim(), 'active');
     const since = c.sh('systemctl show -p ExecMainStartTimestampMonotonic -p ActiveEnterTimestampMonotonic tsv').stdout;
@@ -168,6 +168,26 @@ describe('host: tsv install --boot under real systemd', { skip: support ?? false
     assert.match(status, /^worker:worker_1 +RUNNING/m);
     const webPid = c.must('tsv ctl -c /etc/tsv/supervisord.conf pid web').trim();
     assert.equal(c.processes().find((p) => p.pid === Number(webPid))?.user, 'svc');
+    // sd_notify: systemd shows the programs' states; the daemon's notify socket is not handed down to them
+    assert.equal(c.sh('systemctl show -p Type --value tsv').stdout.trim(), 'notify');
+    const statusText = async (want: RegExp): Promise<string> => {
+      let text = '';
+      for (let i = 0; i < 50 && !want.test(text); i++) {
+        if (i) await new Promise((r) => setTimeout(r, 100));
+        text = c.sh('systemctl show -p StatusText --value tsv').stdout.trim();
+      }
+      return text;
+    };
+    assert.equal(await statusText(/^3 programs: 3 RUNNING$/), '3 programs: 3 RUNNING');
+    assert.match(c.sh('systemctl status tsv').stdout, /Status: "3 programs: 3 RUNNING"/);
+    assert.doesNotMatch(c.must(`tr '\\0' '\\n' < /proc/${webPid}/environ`), /^(NOTIFY_SOCKET|WATCHDOG_USEC|WATCHDOG_PID)=/m);
+    // a reload (RELOADING=1, then READY=1) keeps the same main process, and the service active
+    const mainPid = c.sh('systemctl show -p MainPID --value tsv').stdout.trim();
+    assert.equal(c.exec(['tsv', 'ctl', '-c', '/etc/tsv/supervisord.conf', 'reload']).status, 0);
+    assert.match(await statusText(/^3 programs: 3 RUNNING$/), /^3 programs: 3 RUNNING$/);
+    assert.equal(c.sh('systemctl show -p MainPID --value tsv').stdout.trim(), mainPid);
+    assert.equal(c.sh('systemctl is-active tsv.service').stdout.trim(), 'active');
+    assert.match(c.sh('journalctl -u tsv --no-pager -o cat').stdout, /Reloading tsv process control system[^]*Reloaded tsv process control system/);
   });
 
   test('a member of the tsv group runs `tsv status` without sudo; a non-member gets Permission denied', () => {

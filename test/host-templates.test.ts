@@ -78,10 +78,11 @@ describe('host: generated units, scripts and plists', () => {
     assert.equal(v.status, 0, v.stderr);
     assert.doesNotMatch(v.stdout + v.stderr, /tsv\.service/);
     assert.deepEqual(splitExecLine(unitSetting(unit, 'ExecStart') ?? ''), daemonArgv(s));
-    for (const want of ['Type=exec', 'KillMode=mixed', 'TimeoutStopSec=75', 'Restart=on-failure', 'RuntimeDirectory=tsv', 'LogsDirectory=tsv', 'WantedBy=multi-user.target']) {
+    for (const want of ['Type=notify', 'NotifyAccess=main', 'KillMode=mixed', 'TimeoutStopSec=75', 'Restart=on-failure', 'RuntimeDirectory=tsv', 'LogsDirectory=tsv', 'WantedBy=multi-user.target']) {
       assert.match(unit, new RegExp(`^${want}$`, 'm'));
     }
-    assert.match(unitSetting(unit, 'ExecStartPost') ?? '', / wait-ready -c .* --pid \$MAINPID$/);
+    // readiness is the daemon's READY=1: no check process after the start
+    assert.equal(unitSetting(unit, 'ExecStartPost'), null);
     assert.match(unitSetting(unit, 'ExecReload') ?? '', / ctl -c .* update$/);
     // a path systemd cannot run is refused at install, not written into a unit
     assert.throws(() => renderUnit(spec({}, weirder)), /systemd cannot run a program whose path contains quotes/);

@@ -185,7 +185,8 @@ for (const arch of packageArches()) {
       const unit = debFile(p.deb, '/lib/systemd/system/tsv.service');
       assert.match(unit, /^# Rendered from initscripts\/tsv\.service\.mustache when the package was built; installed by the tsv package/);
       assert.match(unit, /^ExecStart=\/usr\/bin\/tsv daemon -n -c \/etc\/tsv\/supervisord\.conf$/m);
-      assert.match(unit, /^ExecStartPost=\/usr\/bin\/tsv wait-ready -c \/etc\/tsv\/supervisord\.conf --timeout 60 --pid \$MAINPID$/m);
+      assert.match(unit, /^Type=notify$/m);
+      assert.doesNotMatch(unit, /^ExecStartPost=/m);
       assert.match(unit, /^TimeoutStopSec=90$/m);
       assert.match(debFile(p.deb, '/etc/init.d/tsv'), /^DAEMON='?\/usr\/bin\/tsv'?$/m);
       const conf = debFile(p.deb, '/etc/tsv/supervisord.conf');

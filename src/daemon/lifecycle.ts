@@ -12,6 +12,7 @@ import { umaskBits } from '../config/datatypes';
 import { ConfigError } from '../config/errors';
 import { findConfigFile, configSearchPaths } from '../config/search';
 import { MainLogger, FileSink, StdoutSink, SyslogSink } from '../log/mainlog';
+import { SystemdNotifier } from './sd-notify';
 import { asctime } from '../log/asctime';
 import { LEVEL_BY_NAME, levelTag } from '../log/levels';
 import { clearAutoChildLogDir } from '../log/autolog';
@@ -290,6 +291,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   const signals: [NodeJS.Signals, () => void][] = [];
   let pidfileWritten = false;
   let releaseUncaught: (() => void) | null = null;
+  let notifier: SystemdNotifier | null = null;
   try {
     // Bound before the AUTO log purge (Supervisor binds after it): a second
     // daemon refused by a live socket must not delete the first one's logs.
@@ -395,13 +397,17 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
       requireNative().devnullStdio();
     }
 
+    // before the first spawn: it takes NOTIFY_SOCKET out of the environment programs inherit
+    notifier = SystemdNotifier.forRun(engine, logger);
     engine.run();
+    notifier?.ready();
     // from here an exception nobody caught is a logged bug, not the end of every child's supervision
     releaseUncaught = keepRunningOnUncaught(logger);
     await engine.stopped;
     return engine.mood;
   } finally {
     releaseUncaught?.();
+    notifier?.close();
     signalRouter.detach();
     for (const c of cleanups) {
       try {

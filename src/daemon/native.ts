@@ -98,6 +98,8 @@ export interface NativeAddon {
   awaitAnswers(fd: number, budgetNs: number, buffer: Buffer, stdinFd: number, nexts: Buffer | null, ends: Uint32Array | null, out: Float64Array): number;
   /** a blocking, close-on-exec socket connected to the unix socket at `path`; throws with code = errno name */
   connectUnix(path: string): number;
+  /** one datagram of systemd's notify protocol to socketPath (a path, or "@name": abstract); 0 or -errno, never blocks */
+  sdNotify(socketPath: string, message: string): number;
   /**
    * callback(status) while fd is readable or hung up, until stop() or close(). Quiet: fd is a pipe whose
    * writer must not pay for our watching it (never polled; inotify, where the kernel allows; see tsv_native.c).

@@ -1,8 +1,8 @@
 // Is the daemon there? "Ready" means the control socket answers an XML-RPC
 // call, which is what every user of the ctl needs; a process that exists
-// but does not answer is not ready. Used by the unit's ExecStartPost (and
-// the init scripts) through `tsv wait-ready`, by install after starting
-// the service, and by doctor.
+// but does not answer is not ready. Used by the init scripts through
+// `tsv wait-ready` (a systemd unit has sd_notify instead), by install after
+// starting the service, and by doctor.
 import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { RpcClient, RpcConnectionError, RpcHttpError, XmlRpcFault, parseServerUrl } from '../rpc/client';

@@ -57,9 +57,9 @@ export function killTree(pid: number): void {
   }
 }
 
-/** `tsv daemon -n ...` as a child we can signal; stdout+stderr collected. nodeArgs go to node itself. */
-export function daemonForeground(args: string[], nodeArgs: string[] = []): Foreground {
-  const child = spawn(process.execPath, [...nodeArgs, TSV, 'daemon', '-n', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+/** `tsv daemon -n ...` as a child we can signal; stdout+stderr collected. nodeArgs go to node itself; env is added to the test's. */
+export function daemonForeground(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}): Foreground {
+  const child = spawn(process.execPath, [...nodeArgs, TSV, 'daemon', '-n', ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));

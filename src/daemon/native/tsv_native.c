@@ -20,6 +20,7 @@
 #include <pwd.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
@@ -1639,6 +1640,47 @@ static napi_value ConnectUnix(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/*
+ * sdNotify(socketPath, message) -> 0 or -errno
+ * One datagram of systemd's notify protocol (sd_notify(3)) to NOTIFY_SOCKET:
+ * a path, or "@name" in the abstract namespace. Node has no unix datagram
+ * sockets. Never blocks: a full queue loses one status line, not the daemon.
+ */
+static napi_value SdNotify(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value a[2], out;
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  char *path = argc == 2 ? get_string(env, a[0]) : NULL;
+  char *msg = argc == 2 ? get_string(env, a[1]) : NULL;
+  int r = 0;
+  struct sockaddr_un sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sun_family = AF_UNIX;
+  size_t len = path ? strlen(path) : 0;
+  if (!path || !msg || len == 0 || len >= sizeof sa.sun_path || (path[0] != '/' && path[0] != '@')) {
+    r = -EINVAL;
+  } else {
+    memcpy(sa.sun_path, path, len);
+    /* the abstract namespace: a leading NUL, and the length says where the name ends */
+    socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (path[0] == '@' ? 0 : 1));
+    if (path[0] == '@') sa.sun_path[0] = '\0';
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+      r = -errno;
+    } else {
+      ssize_t n;
+      do n = sendto(fd, msg, strlen(msg), MSG_DONTWAIT | MSG_NOSIGNAL, (struct sockaddr *)&sa, salen);
+      while (n < 0 && errno == EINTR);
+      if (n < 0) r = -errno;
+      close(fd);
+    }
+  }
+  free(path);
+  free(msg);
+  CHECK(napi_create_int32(env, r, &out));
+  return out;
+}
+
 static napi_value throw_text(napi_env env, const char *text) {
   napi_throw_error(env, NULL, text);
   return NULL;
@@ -1745,6 +1787,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
     {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
     {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
+    {"sdNotify", NULL, SdNotify, NULL, NULL, NULL, napi_default, NULL},
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
     {"reserveSpace", NULL, ReserveSpace, NULL, NULL, NULL, napi_default, NULL},
     {"trimSpace", NULL, TrimSpace, NULL, NULL, NULL, napi_default, NULL},

@@ -1,12 +1,13 @@
-// systemd: a foreground service whose start job ends when the control
-// socket answers, with systemd creating the runtime and log directories.
+// systemd: a foreground service whose start job ends when the daemon says it
+// serves (sd_notify, src/daemon/sd-notify.ts), with systemd creating the
+// runtime and log directories.
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { generatedHeader, renderTemplate } from '../templates';
 import { systemdJoin } from '../quote';
 import { ok, run, lastLines } from '../run';
-import { daemonArgv, readyArgv, type Backend, type Runner, type ServiceSpec, type ServiceState } from '../service-spec';
+import { daemonArgv, type Backend, type Runner, type ServiceSpec, type ServiceState } from '../service-spec';
 import { SERVICE_NAME } from '../types';
 
 const UNIT = `${SERVICE_NAME}.service`;
@@ -36,8 +37,6 @@ export function renderUnit(spec: ServiceSpec): string {
   return renderTemplate('tsv.service', {
     header: generatedHeader('tsv.service'),
     execStart: systemdJoin(daemonArgv(spec)),
-    // $MAINPID is systemd's: the check gives up as soon as the daemon exits.
-    execStartPost: `${systemdJoin(readyArgv(spec, 60))} --pid $MAINPID`,
     execReload: systemdJoin([...spec.tsv, 'ctl', '-c', spec.configFile, 'update']),
     stopTimeout: spec.stopTimeoutSec,
     system: spec.scope === 'system',
