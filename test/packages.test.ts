@@ -422,6 +422,8 @@ for (const arch of packageArches()) {
         assert.match(s.stdout, /^hello\s+(STARTING|RUNNING)/m);
         // startsecs=1: RUNNING a second after the start
         assert.match((await untilStatus('alice', /^hello\s+RUNNING\s+pid \d+/m)).stdout, /^hello\s+RUNNING/m);
+        // the binary's embedded native helper speaks sd_notify (the unit is Type=notify): systemd shows its programs
+        assert.equal(c.sh('systemctl show -p StatusText --value tsv').stdout.trim(), '1 program: 1 RUNNING');
         const denied = status('bob');
         assert.notEqual(denied.status, 0, 'a non-member used the socket');
         assert.match(denied.stdout + denied.stderr, /permission denied|EACCES/i);
