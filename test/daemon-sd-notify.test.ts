@@ -64,7 +64,7 @@ function writeConfig(dir: TempDir): string {
     `[supervisord]\nlogfile=${d}/main.log\npidfile=${d}/pid\nchildlogdir=${d}\n` +
       `[unix_http_server]\nfile=${d}/sock\n[supervisorctl]\nserverurl=unix://${d}/sock\n` +
       '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
-      `[program:up]\ncommand=/bin/sh -c 'env > ${d}/up.env; exec sleep 300'\nstartsecs=0\n` +
+      `[program:up]\ncommand=/bin/sh -c 'env > ${d}/up.env; echo pid=$$ >> ${d}/up.env; exec sleep 300'\nstartsecs=0\n` +
       '[program:bad]\ncommand=/bin/false\nstartretries=0\n',
   );
 }
@@ -86,7 +86,13 @@ test('READY=1 once the socket serves, STATUS= on each change, RELOADING=1 then R
     assert.equal(ctl(conf, 'pid').status, 0);
     assert.match(recv.messages[ready], /^READY=1\nSTATUS=2 programs: (\d [A-Z]+(, )?)+$/);
     const settled = await recv.next(/^STATUS=2 programs: 1 RUNNING, 1 FATAL$/, ready);
-    const env = dir.read('up.env');
+    // up's environment, once it has written it all (the last line is its pid)
+    const envOf = (other = ''): Promise<string> =>
+      poll(() => {
+        const e = dir.read('up.env');
+        return /^pid=\d+\n$/m.test(e) && e !== other ? e : undefined;
+      }, "up's environment");
+    const env = await envOf();
     assert.match(env, /^SUPERVISOR_PROCESS_NAME=up$/m);
     assert.doesNotMatch(env, /^(NOTIFY_SOCKET|WATCHDOG_USEC|WATCHDOG_PID)=/m);
 
@@ -99,6 +105,9 @@ test('READY=1 once the socket serves, STATUS= on each change, RELOADING=1 then R
     const again = await recv.next(/^READY=1\n/, reloading);
     assert.ok(recv.messages.slice(reloading + 1, again).every((m) => /^STATUS=reloading: 2 programs: /.test(m)), recv.messages.join('\n---\n'));
     const resettled = await recv.next(/^STATUS=2 programs: 1 RUNNING, 1 FATAL$/, again);
+    // nor after the reload, which read the config again
+    const env2 = await envOf(env);
+    assert.doesNotMatch(env2, /^(NOTIFY_SOCKET|WATCHDOG_USEC|WATCHDOG_PID)=/m);
 
     daemon.kill('SIGTERM');
     assert.equal(await daemon.exited, 0);
