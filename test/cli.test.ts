@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers/common';
 import { SAMPLE_CONFIG } from '../src/config/sample';
 import { configSearchPaths } from '../src/config/search';
-import { ctlArgsForBareForm } from '../src/cli/route';
+import { CTL_VERBS, ctlArgsForBareForm } from '../src/cli/route';
+import { verbNames } from '../src/ctl/verbs/index';
 
 const tsv = join(repoRoot(), 'bin/tsv');
 
@@ -204,4 +205,9 @@ test('tsv <verb> and tsv -c FILE <verb>: supervisorctl options are moved in fron
   assert.deepEqual(ctlArgsForBareForm(['signal', 'HUP', 'web', '-s', 'unix:///x.sock']), ['-s', 'unix:///x.sock', 'signal', 'HUP', 'web']);
   assert.equal(ctlArgsForBareForm(['config', 'check']), null);
   assert.equal(ctlArgsForBareForm([]), null);
+  // tsv's own verbs too (`tsv logs -c FILE` was refused as a bad argument of logs)
+  assert.deepEqual(ctlArgsForBareForm(['logs', '-c', 'f.conf', '--no-follow']), ['-c', 'f.conf', 'logs', '--no-follow']);
+  assert.deepEqual(ctlArgsForBareForm(['ps', 'web', '-c', 'f.conf']), ['-c', 'f.conf', 'ps', 'web']);
+  // EOF is the shell's end of input, not a verb anyone types
+  assert.deepEqual(verbNames().filter((v) => v !== 'EOF' && !CTL_VERBS.has(v)), [], 'verbs the bare form does not know');
 });

@@ -5,10 +5,12 @@
 // and the full one (src/cli/main.ts).
 import { basename } from 'node:path';
 
-// supervisorctl's verbs (Supervisor 4.2.5's do_* methods, plus exit, plus tsv's events and attach): these go
-// to the ctl without building tsv's own command line. A word not listed here
-// still reaches the ctl (src/cli/tsv.ts) when it is not one of tsv's commands.
-const CTL_VERBS = new Set(['add', 'attach', 'avail', 'clear', 'events', 'exit', 'fg', 'help', 'maintail', 'open', 'pid', 'quit', 'reload', 'remove', 'reread', 'restart', 'shutdown', 'signal', 'start', 'status', 'stop', 'tail', 'update', 'version']);
+// supervisorctl's verbs (Supervisor 4.2.5's do_* methods, plus exit, plus tsv's events, attach, logs and ps):
+// these go to the ctl without building tsv's own command line. A word not
+// listed here still reaches the ctl (src/cli/tsv.ts) when it is not one of
+// tsv's commands. Every verb of the ctl's registry is here (test/cli.test.ts),
+// which this bundle does not load.
+export const CTL_VERBS: ReadonlySet<string> = new Set(['add', 'attach', 'avail', 'clear', 'events', 'exit', 'fg', 'help', 'logs', 'maintail', 'open', 'pid', 'ps', 'quit', 'reload', 'remove', 'reread', 'restart', 'shutdown', 'signal', 'start', 'status', 'stop', 'tail', 'update', 'version']);
 
 // supervisorctl's options that take a value, short and long.
 const CTL_VALUE_OPTS = new Map([

@@ -29,12 +29,16 @@ export function statusLines(infos: readonly ProcessInfo[], color: boolean): stri
   const width = Math.max(30, ...namespecs.map(pyLen)) + 3;
   let out = '';
   infos.forEach((info, i) => {
-    const state = ljust(info.statename, 10);
-    const style = color ? STATE_STYLE[info.statename] : undefined;
-    const shown = style ? style[0] + info.statename + style[1] + state.slice(info.statename.length) : state;
-    out += ljust(namespecs[i] as string, width) + shown + info.description + '\n';
+    out += ljust(namespecs[i] as string, width) + stateColumn(info.statename, 10, color) + info.description + '\n';
   });
   return out;
+}
+
+/** The state word padded to width, coloured (when color) without the padding. */
+export function stateColumn(statename: string, width: number, color: boolean): string {
+  const state = ljust(statename, width);
+  const style = color ? STATE_STYLE[statename] : undefined;
+  return style ? style[0] + statename + style[1] + state.slice(statename.length) : state;
 }
 
 /** Whether to colour: stdout is a terminal and NO_COLOR is unset or empty. */

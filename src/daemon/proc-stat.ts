@@ -1,7 +1,8 @@
-// One line of /proc/PID/stat, as the daemon (pidfile, process trees) and the
-// host side (doctor) read it. Linux only: elsewhere there is no /proc, and
-// every caller has its own way on.
-import { readFileSync } from 'node:fs';
+// Processes as /proc shows them (their stat line, the environment they
+// started with), as the daemon (pidfile, process trees), the host side
+// (doctor) and `tsv ps` read them. Linux only: elsewhere there is no /proc,
+// and every caller has its own way on.
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcStat {
   pid: number;
@@ -11,15 +12,67 @@ export interface ProcStat {
   zombie: boolean;
 }
 
-/** null when there is no such process (or no /proc). */
-export function procStat(pid: number): ProcStat | null {
+/** What /proc/PID/stat also says about a process's CPU time (`tsv ps`). */
+export interface ProcTimes extends ProcStat {
+  /** user + system CPU time so far, in clock ticks (USER_HZ) */
+  ticks: number;
+  /** when it started, in clock ticks after boot */
+  startTicks: number;
+}
+
+/**
+ * The fields after "pid (comm) ", up to count of them; null when there is no
+ * such process (or no /proc). comm may hold spaces and parentheses.
+ */
+function statFields(pid: number, count: number): string[] | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'latin1');
   } catch {
     return null;
   }
-  // "pid (comm) state ppid pgrp ...": comm may hold spaces and parentheses
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ', 3);
-  return { pid, ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z' };
+  return text.slice(text.lastIndexOf(')') + 2).split(' ', count);
+}
+
+/** null when there is no such process (or no /proc). */
+export function procStat(pid: number): ProcStat | null {
+  const f = statFields(pid, 3);
+  return f && { pid, ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z' };
+}
+
+export function procTimes(pid: number): ProcTimes | null {
+  // state is field 3 of proc(5); utime, stime and starttime are 14, 15 and 22
+  const f = statFields(pid, 20);
+  if (!f || f.length < 20) return null;
+  return { pid, ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z', ticks: Number(f[11]) + Number(f[12]), startTicks: Number(f[19]) };
+}
+
+/** Every process /proc shows, as read reads it (none where there is no /proc: macOS). */
+export function listProcesses<T extends ProcStat = ProcStat>(read: (pid: number) => T | null = procStat as (pid: number) => T | null): T[] {
+  let names: string[];
+  try {
+    names = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const out: T[] = [];
+  for (const name of names) {
+    const c = name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const st = read(Number(name));
+    if (st) out.push(st);
+  }
+  return out;
+}
+
+/** The environment a process started with holds every one of `entries` (`KEY=value`). */
+export function environHas(pid: number, entries: readonly string[]): boolean {
+  let env: string;
+  try {
+    env = readFileSync(`/proc/${pid}/environ`, 'utf8');
+  } catch {
+    return false; // gone, or another user's
+  }
+  const have = new Set(env.split('\0'));
+  return entries.every((e) => have.has(e));
 }

@@ -12,25 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { MainLogger } from '../log/mainlog';
 import { requireNative } from './native';
-import { procStat, type ProcStat } from './proc-stat';
-
-/** Every process /proc shows (none where there is no /proc: macOS). */
-function listProcesses(): ProcStat[] {
-  let names: string[];
-  try {
-    names = readdirSync('/proc');
-  } catch {
-    return [];
-  }
-  const out: ProcStat[] = [];
-  for (const name of names) {
-    const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const st = procStat(Number(name));
-    if (st) out.push(st);
-  }
-  return out;
-}
+import { environHas, listProcesses, procStat, type ProcStat } from './proc-stat';
 
 let childrenFiles: boolean | null = null;
 
@@ -71,18 +53,6 @@ function readChildren(pid: number): number[] {
     for (const c of text.split(' ')) if (c) out.push(Number(c));
   }
   return out;
-}
-
-/** The environment a process started with holds every one of `entries` (`KEY=value`). */
-function environHas(pid: number, entries: readonly string[]): boolean {
-  let env: string;
-  try {
-    env = readFileSync(`/proc/${pid}/environ`, 'utf8');
-  } catch {
-    return false; // gone, or another user's
-  }
-  const have = new Set(env.split('\0'));
-  return entries.every((e) => have.has(e));
 }
 
 export interface TreeQuery {

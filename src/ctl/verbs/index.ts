@@ -11,6 +11,7 @@ import { logs } from './logs';
 import { maintail } from './maintail';
 import { open } from './open';
 import { pid } from './pid';
+import { ps } from './ps';
 import { eof, exit, quit } from './quit';
 import { reload } from './reload';
 import { remove } from './remove';
@@ -30,7 +31,7 @@ let registry: Map<string, Verb> | null = null;
 function verbs(): Map<string, Verb> {
   // Built on first use: the modules import each other (help lists them all).
   registry ??= new Map(
-    [add, attach, avail, clear, eof, events, exit, fg, help, logs, maintail, open, pid, quit, reload, remove, reread, restart, shutdown, signal, start, status, stop, tail, update, version].map(
+    [add, attach, avail, clear, eof, events, exit, fg, help, logs, maintail, open, pid, ps, quit, reload, remove, reread, restart, shutdown, signal, start, status, stop, tail, update, version].map(
       (v) => [v.name, v],
     ),
   );

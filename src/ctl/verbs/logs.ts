@@ -22,7 +22,8 @@ import type { Verb } from './types';
 import { countOption, refuseArgs, words } from './types';
 import type { Controller } from '../controller';
 import { ExitStatus } from '../exit-status';
-import { array, makeNamespec, namedBy, noSuchName, toConfigInfo, type ProcessInfo } from '../api';
+import { array, makeNamespec, toConfigInfo, type ProcessInfo } from '../api';
+import { reportUnknown, selected } from './names';
 import { LogOutput, bytesAfterTruncation, lastLines, overlap, textAfter, type LineWriter } from '../log-lines';
 import { RpcHttpError } from '../../rpc/client';
 import { XmlRpcFault } from '../../rpc/xmlrpc';
@@ -68,11 +69,6 @@ interface History {
   shown: string;
 }
 
-/** Does `info` answer to one of the names (none or `all`: everything)? */
-function selected(info: ProcessInfo, names: readonly string[]): boolean {
-  return !names.length || names.includes('all') || names.some((n) => namedBy(info, n));
-}
-
 /**
  * The channels of a process that have a log of their own. With
  * redirect_stderr both daemons still report a stderr_logfile (AUTO's path),
@@ -91,18 +87,6 @@ async function redirectedStderr(ctl: Controller): Promise<Set<string>> {
     if (c.redirect_stderr === true) out.add(makeNamespec(c.group, c.name));
   }
   return out;
-}
-
-/** Says which names match nothing (as status does); true if any. */
-function reportUnknown(ctl: Controller, infos: readonly ProcessInfo[], names: readonly string[]): boolean {
-  let bad = false;
-  for (const name of names) {
-    if (name === 'all' || infos.some((i) => namedBy(i, name))) continue;
-    ctl.output(noSuchName(name));
-    ctl.exitstatus = ExitStatus.GENERIC;
-    bad = true;
-  }
-  return bad;
 }
 
 /** Bytes of history asked for: enough for N lines of ordinary length. */

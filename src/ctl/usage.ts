@@ -1,0 +1,132 @@
+// What a supervised program's processes use, read from /proc on this host:
+// CPU over a short window and resident memory, for the main process and every
+// process it started (`tsv ps`). Only Supervisor's API is needed for the
+// pids, so it works against supervisord too. A pid is trusted only when
+// /proc's start time for it matches the `start` the daemon reported, so a
+// daemon on another host (or in another pid namespace) is never measured
+// through an unrelated local process that happens to have the same pid.
+import { readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { environHas, listProcesses, procTimes, type ProcTimes } from '../daemon/proc-stat';
+
+/** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture. */
+const TICKS_PER_SEC = 100;
+/** how far /proc's start time may be from the daemon's `start` (whole seconds, and the clock's drift since boot) */
+const START_SLACK_SEC = 2;
+
+export interface RunningProgram {
+  name: string;
+  group: string;
+  pid: number;
+  /** wall-clock seconds, as getProcessInfo's `start` */
+  start: number;
+}
+
+export interface ProgramUsage {
+  /** the main process first, then what it started */
+  pids: number[];
+  /** CPU time over the window, as a share of one core (200: two cores busy) */
+  cpuPercent: number;
+  /** resident memory summed over the processes (pages they share are counted in each, as ps does) */
+  rssBytes: number;
+}
+
+type Snapshot = Map<number, ProcTimes>;
+
+function snapshot(): Snapshot {
+  return new Map(listProcesses(procTimes).map((p) => [p.pid, p]));
+}
+
+/** Boot time in wall-clock seconds (`btime`), or null without /proc. */
+function bootTime(): number | null {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The program's live processes in snap: its main one, everything below it,
+ * what is left in its process group (a grandchild orphaned without setsid),
+ * and orphans the daemon adopted as a subreaper (stopastree) whose
+ * environment names the program (readable for our own user's processes, or
+ * as root).
+ */
+function members(p: RunningProgram, snap: Snapshot, children: Map<number, number[]>, daemonPid: number, mains: ReadonlySet<number>): number[] {
+  const found = new Set<number>();
+  const queue: number[] = [];
+  const add = (pid: number): void => {
+    const st = snap.get(pid);
+    if (!st || st.zombie || found.has(pid) || pid === daemonPid) return;
+    found.add(pid);
+    queue.push(pid);
+  };
+  add(p.pid);
+  for (const st of snap.values()) if (st.pgid === p.pid) add(st.pid);
+  const tag = [`SUPERVISOR_PROCESS_NAME=${p.name}`, `SUPERVISOR_GROUP_NAME=${p.group}`];
+  for (const pid of children.get(daemonPid) ?? []) if (!mains.has(pid) && environHas(pid, tag)) add(pid);
+  while (queue.length) for (const c of children.get(queue.shift() as number) ?? []) add(c);
+  return [...found];
+}
+
+function childrenOf(snap: Snapshot): Map<number, number[]> {
+  const out = new Map<number, number[]>();
+  for (const st of snap.values()) {
+    let list = out.get(st.ppid);
+    if (!list) out.set(st.ppid, (list = []));
+    list.push(st.pid);
+  }
+  return out;
+}
+
+/** Whether /proc's process pid is the one the daemon started at `start`. */
+function sameProcess(st: ProcTimes | undefined, start: number, boot: number): boolean {
+  return !!st && Math.abs(boot + st.startTicks / TICKS_PER_SEC - start) <= START_SLACK_SEC;
+}
+
+/**
+ * Each program's use over windowMs, by `group:name`; a program whose pid is
+ * not its process on this host is left out.
+ */
+export async function measureUsage(programs: readonly RunningProgram[], daemonPid: number, windowMs = 500): Promise<Map<string, ProgramUsage>> {
+  const out = new Map<string, ProgramUsage>();
+  const boot = bootTime();
+  if (boot === null || !programs.length) return out;
+  const mains = new Set(programs.map((p) => p.pid));
+  const before = snapshot();
+  const t0 = performance.now();
+  const here = programs.filter((p) => sameProcess(before.get(p.pid), p.start, boot));
+  if (!here.length) return out;
+  await sleep(windowMs);
+  const after = snapshot();
+  const seconds = (performance.now() - t0) / 1000;
+  const children = childrenOf(after);
+  for (const p of here) {
+    if (!sameProcess(after.get(p.pid), p.start, boot)) continue;
+    const pids = members(p, after, children, daemonPid, mains);
+    let ticks = 0;
+    for (const pid of pids) {
+      const now = after.get(pid) as ProcTimes;
+      const then = before.get(pid);
+      // a process started within the window used all its time in it
+      ticks += now.ticks - (then && then.startTicks === now.startTicks ? then.ticks : 0);
+    }
+    out.set(`${p.group}:${p.name}`, {
+      pids,
+      cpuPercent: (ticks / TICKS_PER_SEC / seconds) * 100,
+      rssBytes: pids.reduce((sum, pid) => sum + rssBytes(pid), 0),
+    });
+  }
+  return out;
+}

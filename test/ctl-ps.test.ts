@@ -1,0 +1,144 @@
+// `tsv ps` (tsv only): each program's CPU, memory and processes, read from
+// /proc for the pids the daemon reports, against tsv and against the real
+// supervisord; a daemon in another pid namespace is shown as not measurable
+// here rather than as some unrelated local process.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { TSV, cleanEnv, killTree, until } from './helpers/daemon-cli';
+import { TempDir, withTimeout } from './helpers/daemon-env';
+import { PY, confText, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { binaryBytes, shortDuration } from '../src/ctl/verbs/ps';
+
+/** busy: one core; mem: ~50 MiB in a child, and a grandchild orphaned in the program's group; off: not started. */
+const BODY =
+  '[program:busy]\ncommand=/bin/sh -c "while :; do :; done"\nstartsecs=0\n' +
+  `[program:mem]\ncommand=/bin/sh -c '${PY} -c "b = b\\"x\\" * (50 << 20); import time; time.sleep(300)" & (sleep 300 &); exec sleep 300'\nstartsecs=0\nstopasgroup=true\n` +
+  '[program:off]\ncommand=/bin/sleep 300\nautostart=false\n[group:g]\nprograms=mem\n';
+
+function ps(conf: string, ...args: string[]): { out: string; err: string; code: number | null } {
+  const r = spawnSync(process.execPath, [TSV, 'ctl', '-c', conf, 'ps', ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 20000 });
+  return { out: r.stdout, err: r.stderr, code: r.status };
+}
+
+interface PsRow {
+  namespec: string;
+  statename: string;
+  pid: number;
+  uptime: number | null;
+  cpuPercent: number | null;
+  rssBytes: number | null;
+  pids: number[] | null;
+  onThisHost: boolean;
+}
+
+async function settled(d: Daemon): Promise<PsRow[]> {
+  let rows: PsRow[] = [];
+  // mem's python has its 50 MiB and its orphan exists
+  await until(() => {
+    rows = JSON.parse(ps(d.conf, '--json').out) as PsRow[];
+    const mem = rows.find((r) => r.namespec === 'g:mem');
+    return !!mem && (mem.rssBytes ?? 0) > 50 * 1024 * 1024 && mem.pids?.length === 3;
+  }, 'mem to hold its memory and its processes');
+  return rows;
+}
+
+for (const impl of ['tsv', 'supervisord'] as Impl[]) {
+  test(`ps against ${impl}: CPU, memory and every process of each program; not running is dashes`, { skip: impl === 'supervisord' ? oracleSkip : false }, async () => {
+    const d = startDaemon(impl, BODY);
+    try {
+      await waitUp(d);
+      await settled(d);
+      // measured again now that mem's python has started
+      const rows = JSON.parse(ps(d.conf, '--json').out) as PsRow[];
+      assert.deepEqual(
+        rows.map((r) => [r.namespec, r.statename]),
+        [
+          ['busy', 'RUNNING'],
+          ['g:mem', 'RUNNING'],
+          ['off', 'STOPPED'],
+        ],
+      );
+      const [busy, mem, off] = rows as [PsRow, PsRow, PsRow];
+      // a shell loop keeps a core busy (less of it on a loaded machine)
+      assert.ok((busy.cpuPercent ?? 0) > 30 && (busy.cpuPercent ?? 0) < 110, `busy: ${busy.cpuPercent}%`);
+      assert.deepEqual(busy.pids, [busy.pid]);
+      assert.ok((mem.cpuPercent ?? 100) < 20, `mem: ${mem.cpuPercent}%`);
+      // the main sleep, the python child, and the sleep orphaned in the group (its parent is init now)
+      const memPids = mem.pids ?? [];
+      assert.equal(memPids[0], mem.pid);
+      const cmd = (pid: number): string => spawnSync('ps', ['-o', 'args=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim();
+      assert.deepEqual(memPids.map(cmd).sort(), [`${PY} -c b = b"x" * (50 << 20); import time; time.sleep(300)`, 'sleep 300', 'sleep 300']);
+      assert.ok(memPids.every((p) => p > 0) && busy.onThisHost && mem.onThisHost);
+      assert.deepEqual([off.pid, off.uptime, off.cpuPercent, off.rssBytes, off.pids], [0, null, null, null, null]);
+
+      const table = ps(d.conf);
+      assert.equal(table.code, 0, table.err);
+      const lines = table.out.split('\n');
+      assert.match(lines[0] as string, /^NAME {3}STATE {5}PID {4}UPTIME {2}CPU {4}MEMORY {5}PROCS$/);
+      assert.match(lines[1] as string, /^busy {3}RUNNING {3}\d+ +\d+s +\d+\.\d% +\d+(\.\d)? [KM]iB +1$/);
+      assert.match(lines[2] as string, /^g:mem {2}RUNNING {3}\d+ +\d+s +\d+\.\d% +[5-9]\d\.\d MiB +3$/);
+      assert.match(lines[3] as string, /^off {4}STOPPED {3}- {6}- {7}- {6}- {10}-$/);
+      assert.equal(lines.length, 5);
+
+      const one = ps(d.conf, 'g:*');
+      assert.deepEqual(one.out.split('\n').slice(1, -1).map((l) => l.split(' ')[0]), ['g:mem']);
+      const unknown = ps(d.conf, 'nosuch', 'busy');
+      assert.equal(unknown.out, 'nosuch: ERROR (no such process)\n');
+      assert.equal(unknown.code, 1);
+      const bad = ps(d.conf, '-x');
+      assert.match(bad.out, /^Error: bad argument -x\nps\t/);
+      assert.equal(bad.code, 2);
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  });
+}
+
+test('ps finds an orphan a stopastree program left outside its group (adopted by the daemon, known by its environment)', async () => {
+  const d = startDaemon('tsv', "[program:tree]\ncommand=/bin/sh -c '(setsid sleep 301 &); exec sleep 300'\nstartsecs=0\nstopastree=true\n");
+  try {
+    await waitUp(d);
+    let row: PsRow | undefined;
+    await until(() => {
+      row = (JSON.parse(ps(d.conf, '--json').out) as PsRow[])[0];
+      return row?.pids?.length === 2;
+    }, 'the orphan to be found');
+    const orphan = (row?.pids ?? [])[1] as number;
+    const stat = spawnSync('ps', ['-o', 'ppid=,pgid=,args=', '-p', String(orphan)], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
+    // its parent is the daemon, its group its own
+    assert.deepEqual(stat, [String(d.child.pid), String(orphan), 'sleep', '301']);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('ps of a daemon in another pid namespace shows ? for what cannot be measured here', { skip: process.getuid?.() === 0 && existsSync('/usr/bin/unshare') ? false : 'needs root and unshare' }, async () => {
+  const dir = new TempDir('tsv-ps-ns-');
+  const conf = dir.file('supervisord.conf', confText(dir, '[program:sleeper]\ncommand=/bin/sleep 300\nstartsecs=0\n'));
+  // its pids are the namespace's (1, 2, …): here they are other processes, or none
+  const child = spawn('/usr/bin/unshare', ['--pid', '--fork', '--kill-child', '--mount-proc', process.execPath, TSV, 'daemon', '-n', '-c', conf], { env: cleanEnv(), stdio: 'ignore' });
+  const exited = new Promise((r) => child.on('exit', r));
+  try {
+    let out = '';
+    await until(() => /RUNNING/.test((out = ps(conf).out)), 'the namespaced daemon to run its program');
+    const lines = out.split('\n');
+    assert.match(lines[1] as string, /^sleeper {2}RUNNING {3}\d+ +\d+s +\? {6}\? {10}\?$/);
+    assert.equal(lines[2], '?: the process is not on this host (the daemon runs elsewhere, or in another pid namespace)');
+    const json = JSON.parse(ps(conf, '--json').out) as PsRow[];
+    assert.deepEqual([json[0]?.onThisHost, json[0]?.cpuPercent, json[0]?.pids], [false, null, null]);
+  } finally {
+    // unshare --fork ignores SIGTERM itself (a Ctrl-C is the child's): the daemon, its only child, gets it
+    for (const pid of readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'latin1').split(' ').filter(Boolean)) process.kill(Number(pid), 'SIGTERM');
+    await withTimeout(exited, 15000, 'the namespaced daemon to stop').catch(() => killTree(child.pid as number));
+    dir.cleanup();
+  }
+});
+
+test('durations and sizes as ps prints them', () => {
+  assert.deepEqual([0, 59, 60, 3599, 3600, 3660 + 5, 86399, 86400, 90000 + 86400 * 3].map(shortDuration), ['0s', '59s', '1m', '59m', '1h00m', '1h01m', '23h59m', '1d00h', '4d01h']);
+  assert.deepEqual([1000, 1024 * 1024 - 1, 1024 * 1024, 41.25 * 1024 * 1024, 1.5 * 1024 ** 3].map(binaryBytes), ['1 KiB', '1024 KiB', '1.0 MiB', '41.3 MiB', '1.5 GiB']);
+});
