@@ -8,7 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { TSV, cleanEnv, killTree, until } from './helpers/daemon-cli';
 import { TempDir, withTimeout } from './helpers/daemon-env';
-import { PY, confText, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { FAKETIME_LIB, PY, confText, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { binaryBytes, shortDuration } from '../src/ctl/verbs/ps';
 
 /** busy: one core; mem: ~50 MiB in a child, and a grandchild orphaned in the program's group; off: not started. */
@@ -110,6 +110,24 @@ test('ps finds an orphan a stopastree program left outside its group (adopted by
     const stat = spawnSync('ps', ['-o', 'ppid=,pgid=,args=', '-p', String(orphan)], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
     // its parent is the daemon, its group its own
     assert.deepEqual(stat, [String(d.child.pid), String(orphan), 'sleep', '301']);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('ps measures programs whose start the daemon reports on a clock stepped since (libfaketime: a day behind)', { skip: FAKETIME_LIB ? false : 'needs libfaketime (apt-get install faketime)' }, async () => {
+  const d = startDaemon('tsv', '[program:sleeper]\ncommand=/bin/sleep 300\nstartsecs=0\n', {
+    env: { LD_PRELOAD: FAKETIME_LIB as string, FAKETIME: '-1d', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+  });
+  try {
+    await waitUp(d);
+    let rows: PsRow[] = [];
+    await until(() => (rows = JSON.parse(ps(d.conf, '--json').out) as PsRow[])[0]?.pid !== 0, 'sleeper to run');
+    const info = (await d.rpc.call('supervisor.getProcessInfo', ['sleeper'])) as Record<string, unknown>;
+    const start = Number(info.start);
+    assert.ok(Date.now() / 1000 - start > 86000, `the daemon's clock is a day behind (start ${start})`);
+    assert.deepEqual([rows[0]?.onThisHost, rows[0]?.pids], [true, [rows[0]?.pid]]);
   } finally {
     await d.stop();
     d.cleanup();

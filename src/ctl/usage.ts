@@ -1,10 +1,14 @@
 // What a supervised program's processes use, read from /proc on this host:
 // CPU over a short window and resident memory, for the main process and every
 // process it started (`tsv ps`). Only Supervisor's API is needed for the
-// pids, so it works against supervisord too. A pid is trusted only when
-// /proc's start time for it matches the `start` the daemon reported, so a
-// daemon on another host (or in another pid namespace) is never measured
-// through an unrelated local process that happens to have the same pid.
+// pids, so it works against supervisord too. A daemon on another host (or in
+// another pid namespace) must never be measured through an unrelated local
+// process that happens to have the same pid: a pid is trusted only when its
+// process here is a child of the daemon's pid, and either it started when the
+// daemon says it did, or that parent is a supervisor daemon. The second way
+// is for clocks stepped after the start (a Raspberry Pi without a real-time
+// clock boots with a stale time, and NTP moves it on once the network is up):
+// the daemon's `start` is then off by the step.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { environHas, listProcesses, procTimes, type ProcTimes } from '../daemon/proc-stat';
@@ -90,9 +94,20 @@ function childrenOf(snap: Snapshot): Map<number, number[]> {
   return out;
 }
 
-/** Whether /proc's process pid is the one the daemon started at `start`. */
-function sameProcess(st: ProcTimes | undefined, start: number, boot: number): boolean {
-  return !!st && Math.abs(boot + st.startTicks / TICKS_PER_SEC - start) <= START_SLACK_SEC;
+/** Whether process pid here runs supervisord or tsv's daemon (its command line is readable by everyone). */
+function isSupervisorDaemon(pid: number): boolean {
+  try {
+    const argv = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0');
+    return argv.some((a) => /(^|\/)supervisord$/.test(a)) || (argv.some((a) => /(^|\/)tsv(\.cjs|-linux-\w+)?$/.test(a)) && argv.includes('daemon'));
+  } catch {
+    return false;
+  }
+}
+
+/** Whether /proc's process pid is the one the daemon started at `start` (see the top of this file). */
+function sameProcess(st: ProcTimes | undefined, p: RunningProgram, daemonPid: number, boot: number, daemonHere: () => boolean): boolean {
+  if (!st || st.ppid !== daemonPid) return false;
+  return Math.abs(boot + st.startTicks / TICKS_PER_SEC - p.start) <= START_SLACK_SEC || daemonHere();
 }
 
 /**
@@ -104,16 +119,18 @@ export async function measureUsage(programs: readonly RunningProgram[], daemonPi
   const boot = bootTime();
   if (boot === null || !programs.length) return out;
   const mains = new Set(programs.map((p) => p.pid));
+  let daemon: boolean | null = null;
+  const daemonHere = (): boolean => (daemon ??= isSupervisorDaemon(daemonPid));
   const before = snapshot();
   const t0 = performance.now();
-  const here = programs.filter((p) => sameProcess(before.get(p.pid), p.start, boot));
+  const here = programs.filter((p) => sameProcess(before.get(p.pid), p, daemonPid, boot, daemonHere));
   if (!here.length) return out;
   await sleep(windowMs);
   const after = snapshot();
   const seconds = (performance.now() - t0) / 1000;
   const children = childrenOf(after);
   for (const p of here) {
-    if (!sameProcess(after.get(p.pid), p.start, boot)) continue;
+    if (!sameProcess(after.get(p.pid), p, daemonPid, boot, daemonHere)) continue;
     const pids = members(p, after, children, daemonPid, mains);
     let ticks = 0;
     for (const pid of pids) {

@@ -48,7 +48,7 @@ export function procTimes(pid: number): ProcTimes | null {
 }
 
 /** Every process /proc shows, as read reads it (none where there is no /proc: macOS). */
-export function listProcesses<T extends ProcStat = ProcStat>(read: (pid: number) => T | null = procStat as (pid: number) => T | null): T[] {
+export function listProcesses<T>(read: (pid: number) => T | null): T[] {
   let names: string[];
   try {
     names = readdirSync('/proc');

@@ -125,7 +125,7 @@ function walkTree(q: TreeQuery): ProcStat[] {
 
 /** Every process on the host: also finds members of the group that lineage lost (no subreaper). */
 function scanTree(q: TreeQuery): ProcStat[] {
-  const all = listProcesses();
+  const all = listProcesses(procStat);
   const children = new Map<number, ProcStat[]>();
   for (const p of all) {
     let list = children.get(p.ppid);
