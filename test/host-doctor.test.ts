@@ -251,7 +251,7 @@ describe('host: tsv doctor on a broken systemd installation', { skip: support ??
     const f = doctor(c, ['--fix'], { tsv: moved });
     assert.equal(f.status, 0, f.text);
     const unit = c.readFile('/etc/systemd/system/tsv.service');
-    assert.match(unit, /tsv-moved\/tsv\.cjs wait-ready/);
+    assert.match(unit, /^ExecReload=\/usr\/local\/lib\/tsv-moved\/node \/usr\/local\/lib\/tsv-moved\/tsv\.cjs ctl -c /m);
     assert.doesNotMatch(unit, /\/usr\/local\/lib\/tsv\//);
     // the rewritten unit keeps the daemon's V8 flags on node's command line (src/daemon/v8-flags.json)
     if (setup!.daemon === 'tsv') {
