@@ -1,5 +1,6 @@
-// `tsv wait-ready -c FILE`: the readiness check the unit's ExecStartPost
-// and the init scripts run. Exit 0 once the control socket answers; 1 when
+// `tsv wait-ready -c FILE`: the readiness check the init scripts run (and
+// the ExecStartPost of systemd units written before the unit became
+// Type=notify). Exit 0 once the control socket answers; 1 when
 // the timeout passes or the daemon (--pid) exits first.
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
