@@ -24,6 +24,9 @@ $tsv -c $conf tail site:ticker
 say tsv -c $conf logs -n 3 --no-follow
 $tsv -c $conf logs -n 3 --no-follow
 
+say tsv -c $conf ps
+$tsv -c $conf ps
+
 say tsv -c $conf stop site:*
 $tsv -c $conf stop 'site:*'
 
