@@ -145,7 +145,7 @@ test('ps of a daemon in another pid namespace shows ? for what cannot be measure
     await until(() => /RUNNING/.test((out = ps(conf).out)), 'the namespaced daemon to run its program');
     const lines = out.split('\n');
     assert.match(lines[1] as string, /^sleeper {2}RUNNING {3}\d+ +\d+s +\? {6}\? {10}\?$/);
-    assert.equal(lines[2], '?: the process is not on this host (the daemon runs elsewhere, or in another pid namespace)');
+    assert.equal(lines[2], '?: not measurable from here (the daemon runs on another host or in another pid namespace, or /proc hides its processes)');
     const json = JSON.parse(ps(conf, '--json').out) as PsRow[];
     assert.deepEqual([json[0]?.onThisHost, json[0]?.cpuPercent, json[0]?.pids], [false, null, null]);
   } finally {

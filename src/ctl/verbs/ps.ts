@@ -34,7 +34,7 @@ export function binaryBytes(n: number): string {
 interface Row {
   namespec: string;
   info: ProcessInfo;
-  /** null: not running; 'elsewhere': its pid is not its process on this host */
+  /** null: not running; 'elsewhere': its pid is not its process here (another host or pid namespace, or hidden by /proc's hidepid) */
   usage: ProgramUsage | null | 'elsewhere';
 }
 
@@ -61,7 +61,7 @@ function table(rows: readonly Row[], color: boolean): string {
     (ljust(name, width) + state + c.slice(0, 4).map((x, i) => ljust(x, widths[i] as number)).join('') + c[4]).trimEnd() + '\n';
   let out = line('NAME', ljust('STATE', 10), ['PID', 'UPTIME', 'CPU', 'MEMORY', 'PROCS']);
   for (const r of rows) out += line(r.namespec, stateColumn(r.info.statename, 10, color), cells(r));
-  if (rows.some((r) => r.usage === 'elsewhere')) out += '?: the process is not on this host (the daemon runs elsewhere, or in another pid namespace)\n';
+  if (rows.some((r) => r.usage === 'elsewhere')) out += '?: not measurable from here (the daemon runs on another host or in another pid namespace, or /proc hides its processes)\n';
   return out;
 }
 
