@@ -11,10 +11,9 @@
 // the daemon's `start` is then off by the step.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { environHas, listProcesses, procTimes, type ProcTimes } from '../daemon/proc-stat';
+import type { ProcTimes } from '../daemon/proc-stat';
+import { TICKS_PER_SEC, bootTime, programMembers, rssBytes, snapshot } from '../daemon/program-usage';
 
-/** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture. */
-const TICKS_PER_SEC = 100;
 /** how far /proc's start time may be from the daemon's `start` (whole seconds, and the clock's drift since boot) */
 const START_SLACK_SEC = 2;
 
@@ -33,65 +32,6 @@ export interface ProgramUsage {
   cpuPercent: number;
   /** resident memory summed over the processes (pages they share are counted in each, as ps does) */
   rssBytes: number;
-}
-
-type Snapshot = Map<number, ProcTimes>;
-
-function snapshot(): Snapshot {
-  return new Map(listProcesses(procTimes).map((p) => [p.pid, p]));
-}
-
-/** Boot time in wall-clock seconds (`btime`), or null without /proc. */
-function bootTime(): number | null {
-  try {
-    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'));
-    return m ? Number(m[1]) : null;
-  } catch {
-    return null;
-  }
-}
-
-function rssBytes(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/**
- * The program's live processes in snap: its main one, everything below it,
- * what is left in its process group (a grandchild orphaned without setsid),
- * and orphans the daemon adopted as a subreaper (stopastree) whose
- * environment names the program (readable for our own user's processes, or
- * as root).
- */
-function members(p: RunningProgram, snap: Snapshot, children: Map<number, number[]>, daemonPid: number, mains: ReadonlySet<number>): number[] {
-  const found = new Set<number>();
-  const queue: number[] = [];
-  const add = (pid: number): void => {
-    const st = snap.get(pid);
-    if (!st || st.zombie || found.has(pid) || pid === daemonPid) return;
-    found.add(pid);
-    queue.push(pid);
-  };
-  add(p.pid);
-  for (const st of snap.values()) if (st.pgid === p.pid) add(st.pid);
-  const tag = [`SUPERVISOR_PROCESS_NAME=${p.name}`, `SUPERVISOR_GROUP_NAME=${p.group}`];
-  for (const pid of children.get(daemonPid) ?? []) if (!mains.has(pid) && environHas(pid, tag)) add(pid);
-  while (queue.length) for (const c of children.get(queue.shift() as number) ?? []) add(c);
-  return [...found];
-}
-
-function childrenOf(snap: Snapshot): Map<number, number[]> {
-  const out = new Map<number, number[]>();
-  for (const st of snap.values()) {
-    let list = out.get(st.ppid);
-    if (!list) out.set(st.ppid, (list = []));
-    list.push(st.pid);
-  }
-  return out;
 }
 
 /** Whether process pid here runs supervisord or tsv's daemon (its command line is readable by everyone). */
@@ -121,20 +61,19 @@ export async function measureUsage(programs: readonly RunningProgram[], daemonPi
   const mains = new Set(programs.map((p) => p.pid));
   let daemon: boolean | null = null;
   const daemonHere = (): boolean => (daemon ??= isSupervisorDaemon(daemonPid));
-  const before = snapshot();
+  const before = snapshot().procs;
   const t0 = performance.now();
   const here = programs.filter((p) => sameProcess(before.get(p.pid), p, daemonPid, boot, daemonHere));
   if (!here.length) return out;
   await sleep(windowMs);
   const after = snapshot();
   const seconds = (performance.now() - t0) / 1000;
-  const children = childrenOf(after);
   for (const p of here) {
-    if (!sameProcess(after.get(p.pid), p, daemonPid, boot, daemonHere)) continue;
-    const pids = members(p, after, children, daemonPid, mains);
+    if (!sameProcess(after.procs.get(p.pid), p, daemonPid, boot, daemonHere)) continue;
+    const pids = programMembers(p, after, daemonPid, mains);
     let ticks = 0;
     for (const pid of pids) {
-      const now = after.get(pid) as ProcTimes;
+      const now = after.procs.get(pid) as ProcTimes;
       const then = before.get(pid);
       // a process started within the window used all its time in it
       ticks += now.ticks - (then && then.startTicks === now.startTicks ? then.ticks : 0);

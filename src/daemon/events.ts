@@ -44,6 +44,8 @@ export interface ProcessCommunication extends ProcessRef {
 
 export interface EngineEvents {
   processState: ProcessStateChange;
+  /** a process was started (the main log's `spawned:` line); its state is STARTING */
+  processSpawned: ProcessRef & { pid: number };
   processOutput: ProcessOutput;
   processCommunication: ProcessCommunication;
   groupAdded: { group: string };

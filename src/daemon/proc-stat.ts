@@ -16,6 +16,8 @@ export interface ProcStat {
 export interface ProcTimes extends ProcStat {
   /** user + system CPU time so far, in clock ticks (USER_HZ) */
   ticks: number;
+  /** the same of the children it has waited for (they hand it on when reaped) */
+  childTicks: number;
   /** when it started, in clock ticks after boot */
   startTicks: number;
 }
@@ -41,25 +43,41 @@ export function procStat(pid: number): ProcStat | null {
 }
 
 export function procTimes(pid: number): ProcTimes | null {
-  // state is field 3 of proc(5); utime, stime and starttime are 14, 15 and 22
+  // state is field 3 of proc(5); utime, stime, cutime, cstime and starttime are 14, 15, 16, 17 and 22
   const f = statFields(pid, 20);
   if (!f || f.length < 20) return null;
-  return { pid, ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z', ticks: Number(f[11]) + Number(f[12]), startTicks: Number(f[19]) };
+  return {
+    pid,
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    zombie: f[0] === 'Z',
+    ticks: Number(f[11]) + Number(f[12]),
+    childTicks: Number(f[13]) + Number(f[14]),
+    startTicks: Number(f[19]),
+  };
 }
 
-/** Every process /proc shows, as read reads it (none where there is no /proc: macOS). */
-export function listProcesses<T>(read: (pid: number) => T | null): T[] {
+/** The pid of every process /proc shows (none where there is no /proc: macOS). */
+export function procPids(): number[] {
   let names: string[];
   try {
     names = readdirSync('/proc');
   } catch {
     return [];
   }
-  const out: T[] = [];
+  const out: number[] = [];
   for (const name of names) {
     const c = name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const st = read(Number(name));
+    if (c >= 48 && c <= 57) out.push(Number(name));
+  }
+  return out;
+}
+
+/** Every process /proc shows, as read reads it. */
+export function listProcesses<T>(read: (pid: number) => T | null): T[] {
+  const out: T[] = [];
+  for (const pid of procPids()) {
+    const st = read(pid);
     if (st) out.push(st);
   }
   return out;

@@ -364,6 +364,7 @@ export class Subprocess {
     if (this.config.pty) this.terminal = new Terminal(child.stdout);
     this.attachPipes(child.stdin, child.stdout, child.stderr);
     this.log.info(`spawned: '${this.name}' with pid ${child.pid}`);
+    this.host.events.emit('processSpawned', { name: this.name, group: this.group, pid: child.pid });
     if (child.execError) this.explainExec(`couldn't exec ${exec.filename} for program '${this.name}': ${child.execError}`, exec.filename, child.execError);
     this.spawnerr = null;
     this.delay = this.startMono + this.config.startsecs;

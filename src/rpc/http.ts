@@ -1,7 +1,8 @@
 // HTTP for one control socket (unix_http_server or inet_http_server), on
 // node:http fed with the connections the daemon accepts: POST /RPC2* for
 // XML-RPC, GET /logtail/<name>[/<channel>] and /mainlogtail for tail -f,
-// /ok.html, Supervisor's web UI (src/web), 404 or 400 for the rest. Medusa's status
+// /ok.html, Supervisor's web UI (src/web), tsv's /events, /metrics and
+// attach, 404 or 400 for the rest. Medusa's status
 // codes and error pages, Basic auth with realm "default" around everything.
 //
 // Hardened where Supervisor is not: a body limit (413), Content-Length
@@ -24,6 +25,8 @@ import { encodeOutcome, type RpcDispatcher, type RpcOutcome } from './server';
 import { decodeMethodCall, XmlRpcParseError } from './xmlrpc';
 import { acceptsJsonAnswer, encodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
 import { isWebRequest, WebUi, type WebResponse } from '../web/ui';
+import type { DaemonMetrics } from '../metrics/collect';
+import { CONTENT_TYPE as METRICS_TYPE } from '../metrics/exposition';
 
 export interface HttpLimits {
   /** largest request body accepted (413 above) */
@@ -61,6 +64,8 @@ export interface Credentials {
 export interface RpcHttpOptions {
   dispatcher: RpcDispatcher;
   api: EngineApi;
+  /** /metrics (absent: 404, as Supervisor answers) */
+  metrics?: DaemonMetrics;
   logger: MainLogger | null;
   /** null: no authentication (Supervisor logs a CRIT line for that at start-up) */
   credentials: Credentials | null;
@@ -343,6 +348,8 @@ export class RpcHttpServer {
     } else if (path === '/events' && req.method === 'GET') {
       // tsv's event stream (src/events/stream.ts); GET only, like the log tails
       if (this.asStream(res, st)) serveEventStream(req, res, this.opts.api.engine.eventHub);
+    } else if (path === '/metrics' && this.opts.metrics && (req.method === 'GET' || req.method === 'HEAD')) {
+      this.metrics(req, res, this.opts.metrics);
     } else this.page(req, res, st, path.replace(/^\/+/, ''));
   }
 
@@ -401,6 +408,15 @@ export class RpcHttpServer {
       // medusa's last handler serves files: 404 for a GET or HEAD it has no file for, 400 for any other method
       this.error(res, req.method === 'GET' || req.method === 'HEAD' ? 404 : 400);
     }
+  }
+
+  /** tsv's /metrics (src/metrics): read when asked, answered without blocking other requests. */
+  private metrics(req: http.IncomingMessage, res: http.ServerResponse, metrics: DaemonMetrics): void {
+    req.resume();
+    metrics.text().then(
+      (text) => this.send(res, 200, METRICS_TYPE, text),
+      (e: unknown) => this.internalError(res, e, null),
+    );
   }
 
   private internalError(res: http.ServerResponse, e: unknown, body: Buffer | null): void {

@@ -1,7 +1,7 @@
 // The RPC layer's hook into the daemon: for each run, one dispatcher over the
-// engine's API and one HTTP server per configured [unix_http_server] /
-// [inet_http_server] (each with its own credentials), fed with the
-// connections the daemon accepts on its sockets.
+// engine's API (and one /metrics source) and one HTTP server per configured
+// [unix_http_server] / [inet_http_server] (each with its own credentials),
+// fed with the connections the daemon accepts on its sockets.
 import type { Socket } from 'node:net';
 import type { EngineApi } from '../daemon/api';
 import type { Config } from '../config/model';
@@ -10,6 +10,8 @@ import type { BoundServer, ConnectionHandler } from '../daemon/socket';
 import type { MainLogger } from '../log/mainlog';
 import { RpcHttpServer, type HttpLimits } from './http';
 import { RpcDispatcher } from './server';
+import { DaemonMetrics } from '../metrics/collect';
+import { tsvVersion } from '../cli/version';
 
 /** What serveRpc needs from the daemon (a subset of lifecycle's DaemonContext). */
 export interface RpcServeContext {
@@ -29,6 +31,8 @@ export function serveRpc(ctx: RpcServeContext, opts: ServeOptions = {}): () => v
   // Supervisor serves each [rpcinterface:NAME] as the namespace NAME (no
   // section, no supervisor.* methods: only system.*)
   const dispatcher = new RpcDispatcher(ctx.api, ctx.logger, mainRpcNamespaces(ctx.config));
+  // counting from before the first spawn of the run
+  const metrics = new DaemonMetrics(ctx.api.engine, tsvVersion);
   const servers = new Map<BoundServer, RpcHttpServer>();
   for (const b of ctx.servers.bound) {
     const { username, password } = b.config;
@@ -37,6 +41,7 @@ export function serveRpc(ctx: RpcServeContext, opts: ServeOptions = {}): () => v
       new RpcHttpServer({
         dispatcher,
         api: ctx.api,
+        metrics,
         logger: ctx.logger,
         // Supervisor turns authentication on when a username is set
         credentials: username ? { username, password: password ?? '' } : null,
@@ -51,5 +56,6 @@ export function serveRpc(ctx: RpcServeContext, opts: ServeOptions = {}): () => v
   });
   return () => {
     for (const s of servers.values()) s.close();
+    metrics.close();
   };
 }

@@ -1,0 +1,108 @@
+// Which processes on this host belong to a supervised program, and what they
+// use, read from /proc: `tsv ps` (src/ctl/usage.ts), which trusts the pids a
+// daemon reports only after checking them, and the daemon's own /metrics
+// (src/metrics), which knows its children. A program's processes are its main
+// one, everything below it, what is left in its process group (a grandchild
+// orphaned without setsid), and orphans a `stopastree` daemon adopted as a
+// subreaper whose environment names the program.
+import { readFileSync } from 'node:fs';
+import { environHas, listProcesses, procPids, procTimes, type ProcTimes } from './proc-stat';
+
+/** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture. */
+export const TICKS_PER_SEC = 100;
+
+/** Every process on the host at one moment (as near to one as reading /proc allows). */
+export interface Snapshot {
+  procs: Map<number, ProcTimes>;
+  /** parent pid to its children */
+  children: Map<number, number[]>;
+  /** process group to its members */
+  groups: Map<number, number[]>;
+}
+
+/** A running program, as getProcessInfo names it. */
+export interface ProgramRef {
+  name: string;
+  group: string;
+  /** its main process */
+  pid: number;
+}
+
+function push(map: Map<number, number[]>, key: number, pid: number): void {
+  const list = map.get(key);
+  if (list) list.push(pid);
+  else map.set(key, [pid]);
+}
+
+function indexed(procs: Map<number, ProcTimes>): Snapshot {
+  const children = new Map<number, number[]>();
+  const groups = new Map<number, number[]>();
+  for (const st of procs.values()) {
+    push(children, st.ppid, st.pid);
+    push(groups, st.pgid, st.pid);
+  }
+  return { procs, children, groups };
+}
+
+/** Every process, read at once. */
+export function snapshot(): Snapshot {
+  return indexed(new Map(listProcesses(procTimes).map((p) => [p.pid, p])));
+}
+
+/**
+ * Every process, read `perTurn` at a time with the event loop let go between
+ * them: a daemon with a thousand programs reads ~50 µs per process, and its
+ * children's exits must not wait for all of it.
+ */
+export async function snapshotInTurns(perTurn = 64): Promise<Snapshot> {
+  const procs = new Map<number, ProcTimes>();
+  const pids = procPids();
+  for (let i = 0; i < pids.length; i++) {
+    if (i > 0 && i % perTurn === 0) await new Promise<void>((r) => setImmediate(r));
+    const st = procTimes(pids[i] as number);
+    if (st) procs.set(st.pid, st);
+  }
+  return indexed(procs);
+}
+
+/**
+ * The program's live processes in snap, its main one first. `daemonPid`'s
+ * children that are not in `mains` (the main processes of every program) are
+ * orphans it adopted; they count for the program their environment names.
+ */
+export function programMembers(p: ProgramRef, snap: Snapshot, daemonPid: number, mains: ReadonlySet<number>): number[] {
+  const found = new Set<number>();
+  const queue: number[] = [];
+  const add = (pid: number): void => {
+    const st = snap.procs.get(pid);
+    if (!st || st.zombie || found.has(pid) || pid === daemonPid) return;
+    found.add(pid);
+    queue.push(pid);
+  };
+  add(p.pid);
+  for (const pid of snap.groups.get(p.pid) ?? []) add(pid);
+  const tag = [`SUPERVISOR_PROCESS_NAME=${p.name}`, `SUPERVISOR_GROUP_NAME=${p.group}`];
+  for (const pid of snap.children.get(daemonPid) ?? []) if (!mains.has(pid) && environHas(pid, tag)) add(pid);
+  while (queue.length) for (const c of snap.children.get(queue.shift() as number) ?? []) add(c);
+  return [...found];
+}
+
+/** Resident memory of one process (0 when it is gone). */
+export function rssBytes(pid: number): number {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Boot time in wall-clock seconds (`btime`), or null without /proc. */
+export function bootTime(): number | null {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'latin1'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
