@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { request } from 'node:http';
 import { TSV, cleanEnv, killTree, poll, until } from './helpers/daemon-cli';
 import { TempDir, withTimeout } from './helpers/daemon-env';
-import { PY, startDaemon, waitUp, type Daemon } from './helpers/events-env';
+import { PY, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { freePort } from './helpers/common';
 import { Exposition, labelText, withLabel } from '../src/metrics/exposition';
 
@@ -334,4 +334,48 @@ test('/metrics scraped by a real Prometheus server with basic auth: the target i
     d.cleanup();
     dir.cleanup();
   }
+});
+
+const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+
+test("node_exporter's supervisord collector (a third-party XML-RPC client) reads tsv as it reads supervisord", {
+  skip: !existsSync(NODE_EXPORTER) ? "needs Debian's prometheus-node-exporter" : oracleSkip,
+}, async () => {
+  // every state a settled program can be in, and an exit status of each kind
+  const body =
+    '[program:running]\ncommand=/bin/sleep 300\nstartsecs=0\n' +
+    '[program:off]\ncommand=/bin/sleep 300\nautostart=false\n' +
+    '[program:done]\ncommand=/bin/true\nstartsecs=0\nautorestart=false\n' +
+    '[program:failed]\ncommand=/bin/sh -c "exit 3"\nstartsecs=0\nautorestart=false\n' +
+    '[program:missing]\ncommand=/nonexistent/program\nstartretries=0\n' +
+    '[program:w1]\ncommand=/bin/sleep 300\nstartsecs=0\n[program:w2]\ncommand=/bin/sleep 300\nstartsecs=0\nautostart=false\n[group:workers]\nprograms=w1,w2\n';
+  const read = async (impl: Impl): Promise<string[]> => {
+    const d = startDaemon(impl, body);
+    const port = await freePort();
+    let exporter: ReturnType<typeof spawn> | null = null;
+    try {
+      await waitUp(d);
+      await until(() => /gave up: missing/.test(d.log()) && /exited: failed/.test(d.log()) && /exited: done/.test(d.log()), `${impl}'s programs to settle`, 20000);
+      exporter = spawn(
+        NODE_EXPORTER,
+        ['--collector.disable-defaults', '--collector.supervisord', `--collector.supervisord.url=unix://${d.dir.join('s.sock')}`, `--web.listen-address=127.0.0.1:${port}`],
+        { stdio: 'ignore' },
+      );
+      const text = await poll(async () => (await get({ port }).catch(() => undefined))?.body, `node_exporter on ${impl}`, 15000, 100);
+      assert.match(text, /node_scrape_collector_success\{collector="supervisord"\} 1/);
+      return text
+        .split('\n')
+        .filter((l) => l.startsWith('node_supervisord_'))
+        .map((l) => l.replace(/^(node_supervisord_(?:start_time|uptime)_seconds\{[^}]*\}) \S+$/, (_m, k: string) => `${k} <time>`));
+    } finally {
+      exporter?.kill('SIGTERM');
+      await d.stop();
+      d.cleanup();
+    }
+  };
+  const fromSupervisord = await read('supervisord');
+  const fromTsv = await read('tsv');
+  assert.ok(fromSupervisord.some((l) => l === 'node_supervisord_state{group="missing",name="missing"} 200'), fromSupervisord.join('\n'));
+  assert.ok(fromSupervisord.some((l) => l === 'node_supervisord_exit_status{group="failed",name="failed"} 3'), fromSupervisord.join('\n'));
+  assert.deepEqual(fromTsv, fromSupervisord);
 });
