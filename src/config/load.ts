@@ -748,6 +748,18 @@ class Loader {
     const killasgroup = this.conv(S, 'killasgroup', get('killasgroup', stopasgroup), dt.boolean);
     // tsv's own option (Supervisor ignores the key): stop the whole process tree
     const stopastree = this.conv(S, 'stopastree', get('stopastree', 'false'), dt.boolean);
+    // tsv's own option (Supervisor ignores the key): a program that gave up
+    // (FATAL) is started again this many seconds later, for ever; 0: never
+    const fatalretryGot = get('fatalretrysecs', 0);
+    const fatalretrysecs = this.conv(S, 'fatalretrysecs', fatalretryGot, dt.integer);
+    if (fatalretrysecs < 0) {
+      this.fail(
+        new dt.DatatypeError(`fatalretrysecs=${fatalretrysecs} is not a number of seconds`, 'use 0 to leave a FATAL program alone (as Supervisor does), or the seconds to wait before starting it again'),
+        S,
+        'fatalretrysecs',
+        fatalretryGot,
+      );
+    }
     const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
     // tsv's own option (Supervisor ignores the key): the program's stdin, stdout
@@ -934,6 +946,7 @@ class Loader {
         redirect_stderr,
         pty,
         stopastree,
+        fatalretrysecs,
         environment,
         serverurl,
         sources: { ...sources },

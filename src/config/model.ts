@@ -84,6 +84,12 @@ export interface ProcessConfig {
    * left behind is ended before the exit counts (process-tree.ts).
    */
   stopastree: boolean;
+  /**
+   * tsv only: seconds after a program gave up (FATAL) before it is started
+   * again, with startretries anew, for ever; 0 (the default): never, as
+   * Supervisor (issue #487).
+   */
+  fatalretrysecs: number;
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** null means AUTO: the daemon's own server URL is passed to the child. */

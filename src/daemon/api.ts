@@ -59,6 +59,9 @@ export interface EngineHost {
   supervisorVersion: string;
 }
 
+/** What stop acts on: a running process, or a FATAL one waiting to be started again (fatalretrysecs). */
+const stoppable = (p: Subprocess): boolean => RUNNING_STATES.has(p.state) || p.retryPending;
+
 const INT32_MAX = 2 ** 31 - 1;
 const cap = (n: number): number => Math.min(Math.floor(n), INT32_MAX);
 
@@ -402,6 +405,10 @@ export class EngineApi {
 
   /** stopProcess for one process: throws or answers at once, or returns the wait. */
   private stopOne(name: string, proc: Subprocess, wait: boolean): true | Promise<true> {
+    if (proc.retryPending) {
+      proc.cancelRetry();
+      return true;
+    }
     if (!RUNNING_STATES.has(proc.state)) throw new SupervisorFault('NOT_RUNNING', name);
     const msg = proc.stop();
     if (msg !== null) throw new SupervisorFault('FAILED', msg);
@@ -429,12 +436,12 @@ export class EngineApi {
     const group = this.engine.groups.get(name);
     if (!group) throw new SupervisorFault('BAD_NAME', name);
     const procs = this.engine.allProcesses().filter(([g]) => g === group);
-    return this.allFunc(procs, (p) => RUNNING_STATES.has(p.state), (spec, p) => this.stopOne(spec, p, wait));
+    return this.allFunc(procs, stoppable, (spec, p) => this.stopOne(spec, p, wait));
   }
 
   async stopAllProcesses(wait = true): Promise<ProcessResult[]> {
     this.update();
-    return this.allFunc(this.engine.allProcesses(), (p) => RUNNING_STATES.has(p.state), (spec, p) => this.stopOne(spec, p, wait));
+    return this.allFunc(this.engine.allProcesses(), stoppable, (spec, p) => this.stopOne(spec, p, wait));
   }
 
   signalProcess(name: string, signal: string | number): true | ProcessResult[] {

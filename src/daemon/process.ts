@@ -139,6 +139,8 @@ export class Subprocess {
   private restarts: RestartPace | null = null;
   /** monotonic deadline of a paced automatic restart; 0 = none */
   private restartAt = 0;
+  /** monotonic time a FATAL program is to be started again (fatalretrysecs); 0: never */
+  private fatalRetryAt = 0;
   /** the pace has been announced in the main log since the program last stayed up a second */
   private paced = false;
   /** the last explanation of an exec failure logged (explainExec) */
@@ -284,6 +286,7 @@ export class Subprocess {
     this.laststart = wallNow();
     this.startMono = monoNow();
     this.restartAt = 0;
+    this.fatalRetryAt = 0;
     this.assertInState(ProcessState.EXITED, ProcessState.FATAL, ProcessState.BACKOFF, ProcessState.STOPPED);
     this.changeState(ProcessState.STARTING);
 
@@ -793,6 +796,23 @@ export class Subprocess {
     this.systemStop = true;
     this.assertInState(ProcessState.BACKOFF);
     this.changeState(ProcessState.FATAL);
+    if (this.config.fatalretrysecs > 0 && this.host.mood() > SupervisorState.RESTARTING) {
+      this.fatalRetryAt = monoNow() + this.config.fatalretrysecs;
+    }
+    this.arm();
+  }
+
+  /** FATAL, and to be started again (fatalretrysecs): what a stop can still call off. */
+  get retryPending(): boolean {
+    return this.state === ProcessState.FATAL && this.fatalRetryAt > 0;
+  }
+
+  /** A stop of a FATAL program waiting for its retry: STOPPED, and no retry. */
+  cancelRetry(): void {
+    if (!this.retryPending) return;
+    this.fatalRetryAt = 0;
+    this.log.info(`stopped: ${this.name} (it was to be started again after FATAL; fatalretrysecs)`);
+    this.changeState(ProcessState.STOPPED);
     this.arm();
   }
 
@@ -1068,6 +1088,9 @@ export class Subprocess {
         if (this.config.autostart) this.spawn();
       } else if (state === ProcessState.BACKOFF) {
         if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
+      } else if (state === ProcessState.FATAL && this.fatalRetryAt && now >= this.fatalRetryAt) {
+        this.log.info(`retrying: ${this.name}, which gave up ${this.config.fatalretrysecs} seconds ago (fatalretrysecs)`);
+        this.spawn();
       }
     }
     if (state === ProcessState.STARTING && !this.heldExit && now - this.startMono > this.config.startsecs) this.succeed();
@@ -1075,6 +1098,7 @@ export class Subprocess {
       if (this.backoff > this.config.startretries) {
         this.giveUp();
         this.log.info(`gave up: ${this.name} entered FATAL state, too many start retries too quickly`);
+        if (this.fatalRetryAt) this.log.info(`${this.name} will be started again in ${this.config.fatalretrysecs} seconds (fatalretrysecs)`);
       }
     } else if (state === ProcessState.STOPPING) {
       if (this.delay - now <= 0) {
@@ -1124,6 +1148,9 @@ export class Subprocess {
         break;
       case ProcessState.EXITED:
         if (this.host.mood() > SupervisorState.RESTARTING) due = this.restartAt;
+        break;
+      case ProcessState.FATAL:
+        if (this.host.mood() > SupervisorState.RESTARTING) due = this.fatalRetryAt;
         break;
       case ProcessState.STOPPED:
         break;
