@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { IniDocument, IniSyntaxError, pyStrCompare, type IniEntry } from './ini';
 import { pyFormat, PyFormatError, pyRepr, type Expansions, type PyValue } from './pyformat';
+import { resolveDependencies } from './depends';
 import { ConfigError } from './errors';
 import * as dt from './datatypes';
 import { globSorted } from './glob';
@@ -125,6 +126,8 @@ class Loader {
   readonly hostNodeName = hostname();
   /** $HOME for ~ in paths, from the environment the config is read in. */
   readonly home: string | undefined;
+  /** depends_on as read, by section: where an error about it points */
+  readonly dependsGot = new Map<string, Got>();
 
   constructor(
     readonly file: string,
@@ -328,6 +331,7 @@ class Loader {
     const supervisord = this.readSupervisord(expansions);
     const rpcPlugins = this.readPlugins('rpcinterface', this.doc, this.environ);
     const groups = this.readGroups();
+    resolveDependencies(groups, (p, message, hint) => this.fail(new dt.DatatypeError(message, hint), p.section, 'depends_on', this.dependsGot.get(p.section)));
     for (const g of groups) {
       for (const p of g.processes) p.environment = { ...supervisord.environment, ...p.environment };
     }
@@ -748,6 +752,11 @@ class Loader {
     const killasgroup = this.conv(S, 'killasgroup', get('killasgroup', stopasgroup), dt.boolean);
     // tsv's own option (Supervisor ignores the key): stop the whole process tree
     const stopastree = this.conv(S, 'stopastree', get('stopastree', 'false'), dt.boolean);
+    // tsv's own option (Supervisor ignores the key): start once these are
+    // RUNNING, stop before them; names resolved once every group is read (./depends.ts)
+    const dependsGot = get('depends_on', '');
+    const depends_on = dt.listOfStrings(this.str(dependsGot)).filter((n) => n !== '');
+    if (depends_on.length) this.dependsGot.set(S, dependsGot);
     // tsv's own option (Supervisor ignores the key): a program that gave up
     // (FATAL) is started again this many seconds later, for ever; 0: never
     const fatalretryGot = get('fatalretrysecs', 0);
@@ -947,6 +956,7 @@ class Loader {
         pty,
         stopastree,
         fatalretrysecs,
+        depends_on,
         environment,
         serverurl,
         sources: { ...sources },

@@ -90,6 +90,13 @@ export interface ProcessConfig {
    * Supervisor (issue #487).
    */
   fatalretrysecs: number;
+  /**
+   * tsv only: the processes (namespecs) this one waits for: it is started only
+   * once they are all RUNNING (a `start` starts them first) and stopped before
+   * them at shutdown and in `stop all`. As written until the loader resolves
+   * it (depends.ts).
+   */
+  depends_on: string[];
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** null means AUTO: the daemon's own server URL is passed to the child. */

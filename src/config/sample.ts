@@ -58,6 +58,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;startsecs = 1                     ; must stay up this long to count as started
 ;startretries = 3                  ; attempts before FATAL (waits 1, 2, 3 ... s between)
 ;fatalretrysecs = 0                ; tsv only: start it again this long after it gave up (FATAL); 0: never
+;depends_on = db, cache            ; tsv only: start once these are RUNNING, stop before them
 ;stopsignal = TERM
 ;stopwaitsecs = 10                 ; then SIGKILL
 ;stopasgroup = false               ; signal the whole process group (shell wrappers, npm)

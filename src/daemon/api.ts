@@ -59,8 +59,8 @@ export interface EngineHost {
   supervisorVersion: string;
 }
 
-/** What stop acts on: a running process, or a FATAL one waiting to be started again (fatalretrysecs). */
-const stoppable = (p: Subprocess): boolean => RUNNING_STATES.has(p.state) || p.retryPending;
+/** What stop acts on: a running process, or one the engine would start unasked (fatalretrysecs, depends_on). */
+const stoppable = (p: Subprocess): boolean => RUNNING_STATES.has(p.state) || p.startPending;
 
 const INT32_MAX = 2 ** 31 - 1;
 const cap = (n: number): number => Math.min(Math.floor(n), INT32_MAX);
@@ -344,6 +344,52 @@ export class EngineApi {
    * apart, as Supervisor does, to order their results.
    */
   private startOne(name: string, proc: Subprocess, wait: boolean): true | Promise<true> {
+    if (!this.engine.dependencies.unmet(proc).length || RUNNING_STATES.has(proc.state)) return this.startNow(name, proc, wait);
+    const started = this.startAfterDependencies(name, proc, wait);
+    if (wait) return started;
+    // Supervisor's wait=false answers at once: the dependencies and then the process go on starting
+    started.catch(() => {});
+    return true;
+  }
+
+  /**
+   * depends_on: the dependencies that are not RUNNING are started first (their
+   * own first), as systemd starts what a unit requires, and the process once
+   * they all run; SPAWN_ERROR when one of them does not get there.
+   */
+  private async startAfterDependencies(name: string, proc: Subprocess, wait: boolean): Promise<true> {
+    const starts = this.engine.dependencies.unmet(proc).map(async (spec) => {
+      const d = this.engine.dependencies.find(spec);
+      try {
+        if (!d) throw new SupervisorFault('BAD_NAME', spec);
+        if (RUNNING_STATES.has(d.state)) await this.waitRunning(spec, d);
+        else await this.startOne(spec, d, true);
+      } catch (e) {
+        if (!(e instanceof SupervisorFault)) throw e;
+        this.engine.logger.warn(`${name} not started: its dependency ${spec} did not start (${e.text}) (depends_on)`);
+        throw new SupervisorFault('SPAWN_ERROR', name);
+      }
+    });
+    // all of them at once; every one settled before the answer, so none is left unobserved
+    const settled = await Promise.allSettled(starts);
+    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    // the engine starts an autostart program itself once its dependencies run
+    if (RUNNING_STATES.has(proc.state)) return wait ? this.waitRunning(name, proc) : true;
+    return this.startNow(name, proc, wait);
+  }
+
+  /** Until a process already starting (STARTING, or BACKOFF between tries) is RUNNING; a fault when it stops trying. */
+  private async waitRunning(name: string, proc: Subprocess): Promise<true> {
+    for (;;) {
+      if (proc.state === ProcessState.RUNNING) return true;
+      if (!RUNNING_STATES.has(proc.state)) throw new SupervisorFault(proc.state === ProcessState.FATAL ? 'SPAWN_ERROR' : 'ABNORMAL_TERMINATION', name);
+      await proc.nextChange();
+    }
+  }
+
+  /** startProcess for one process whose dependencies (if any) run. */
+  private startNow(name: string, proc: Subprocess, wait: boolean): true | Promise<true> {
     try {
       proc.checkCommand();
     } catch (e) {
@@ -388,12 +434,13 @@ export class EngineApi {
     const group = this.engine.groups.get(name);
     if (!group) throw new SupervisorFault('BAD_NAME', name);
     const procs = this.engine.allProcesses().filter(([g]) => g === group);
-    return this.allFunc(procs, (p) => !RUNNING_STATES.has(p.state), (spec, p) => this.startOne(spec, p, wait));
+    return this.allFunc(this.engine.dependencies.dependenciesFirst(procs, ([, p]) => p), (p) => !RUNNING_STATES.has(p.state), (spec, p) => this.startOne(spec, p, wait));
   }
 
   async startAllProcesses(wait = true): Promise<ProcessResult[]> {
     this.update();
-    return this.allFunc(this.engine.allProcesses(), (p) => !RUNNING_STATES.has(p.state), (spec, p) => this.startOne(spec, p, wait));
+    const procs = this.engine.dependencies.dependenciesFirst(this.engine.allProcesses(), ([, p]) => p);
+    return this.allFunc(procs, (p) => !RUNNING_STATES.has(p.state), (spec, p) => this.startOne(spec, p, wait));
   }
 
   async stopProcess(name: string, wait = true): Promise<true | ProcessResult[]> {
@@ -405,8 +452,8 @@ export class EngineApi {
 
   /** stopProcess for one process: throws or answers at once, or returns the wait. */
   private stopOne(name: string, proc: Subprocess, wait: boolean): true | Promise<true> {
-    if (proc.retryPending) {
-      proc.cancelRetry();
+    if (proc.startPending) {
+      proc.callOffStart();
       return true;
     }
     if (!RUNNING_STATES.has(proc.state)) throw new SupervisorFault('NOT_RUNNING', name);
@@ -435,13 +482,33 @@ export class EngineApi {
     this.update();
     const group = this.engine.groups.get(name);
     if (!group) throw new SupervisorFault('BAD_NAME', name);
-    const procs = this.engine.allProcesses().filter(([g]) => g === group);
-    return this.allFunc(procs, stoppable, (spec, p) => this.stopOne(spec, p, wait));
+    return this.stopMany(this.engine.allProcesses().filter(([g]) => g === group), wait);
   }
 
   async stopAllProcesses(wait = true): Promise<ProcessResult[]> {
     this.update();
-    return this.allFunc(this.engine.allProcesses(), stoppable, (spec, p) => this.stopOne(spec, p, wait));
+    return this.stopMany(this.engine.allProcesses(), wait);
+  }
+
+  /**
+   * A stop of several: a process that others among them wait for (depends_on)
+   * is stopped once they have stopped, so they can still use it as they end
+   * (Supervisor's issue #520).
+   */
+  private stopMany(all: [ProcessGroup, Subprocess][], wait: boolean): Promise<ProcessResult[]> {
+    const procs = this.engine.dependencies.dependentsFirst(all, ([, p]) => p);
+    const among = new Set(procs.map(([, p]) => p));
+    return this.allFunc(procs, stoppable, (spec, p) => {
+      const first = this.engine.dependencies.dependentsOf(p).filter((d) => among.has(d) && !d.isStopped());
+      if (!first.length) return this.stopOne(spec, p, wait);
+      const stopped = (async (): Promise<true> => {
+        for (const d of first) while (!d.isStopped()) await d.nextChange();
+        return this.stopOne(spec, p, wait);
+      })();
+      if (wait) return stopped;
+      stopped.catch(() => {});
+      return true;
+    });
   }
 
   signalProcess(name: string, signal: string | number): true | ProcessResult[] {

@@ -1,6 +1,5 @@
 // A process group (process.py ProcessGroupBase / ProcessGroup).
 import type { GroupConfig } from '../config/model';
-import { ProcessState } from './states';
 import type { Subprocess } from './process';
 import type { FcgiSocket } from './fcgi-socket';
 
@@ -26,13 +25,9 @@ export class ProcessGroup {
     for (const p of this.processes.values()) p.transition();
   }
 
-  /** Shutdown: descending process priority; BACKOFF gives up (FATAL). */
-  stopAll(): void {
-    const procs = sortByPriority([...this.processes.values()]).reverse();
-    for (const p of procs) {
-      if (p.state === ProcessState.RUNNING || p.state === ProcessState.STARTING) p.stop();
-      else if (p.state === ProcessState.BACKOFF) p.giveUp();
-    }
+  /** The order a shutdown stops the group's processes in: descending process priority. */
+  stopOrder(): Subprocess[] {
+    return sortByPriority([...this.processes.values()]).reverse();
   }
 
   unstopped(): Subprocess[] {

@@ -9,6 +9,7 @@ import type { ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
 import { describeLogError } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
+import type { Dependencies } from './dependencies';
 import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure, switchedUser } from './spawn';
@@ -59,6 +60,8 @@ export interface ProcessHost {
   adopt(pids: readonly number[], proc: Subprocess): void;
   /** run transition() on every group soon, in priority order */
   requestTransition(): void;
+  /** depends_on among the live processes */
+  readonly dependencies: Dependencies;
   /** eventlistener pools (src/events): what reads a freshly spawned listener's stdout, or null for a program */
   listenerStdout?(proc: Subprocess): ListenerStdout | null;
 }
@@ -141,6 +144,10 @@ export class Subprocess {
   private restartAt = 0;
   /** monotonic time a FATAL program is to be started again (fatalretrysecs); 0: never */
   private fatalRetryAt = 0;
+  /** a stop called off its pending automatic start (callOffStart): it waits to be asked */
+  private heldBack = false;
+  /** the main log has said what it waits for (depends_on) */
+  private waitLogged = false;
   /** the pace has been announced in the main log since the program last stayed up a second */
   private paced = false;
   /** the last explanation of an exec failure logged (explainExec) */
@@ -231,6 +238,8 @@ export class Subprocess {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+    // those waiting for this one (depends_on) look again in the next pass
+    if (to === ProcessState.RUNNING && this.host.dependencies.dependentsOf(this).length) this.host.requestTransition();
     return true;
   }
 
@@ -287,6 +296,7 @@ export class Subprocess {
     this.startMono = monoNow();
     this.restartAt = 0;
     this.fatalRetryAt = 0;
+    this.heldBack = false;
     this.assertInState(ProcessState.EXITED, ProcessState.FATAL, ProcessState.BACKOFF, ProcessState.STOPPED);
     this.changeState(ProcessState.STARTING);
 
@@ -802,18 +812,61 @@ export class Subprocess {
     this.arm();
   }
 
-  /** FATAL, and to be started again (fatalretrysecs): what a stop can still call off. */
-  get retryPending(): boolean {
-    return this.state === ProcessState.FATAL && this.fatalRetryAt > 0;
+  /**
+   * Not running, and to be started without anyone asking: FATAL waiting for
+   * its retry (fatalretrysecs), or waiting for its dependencies (depends_on)
+   * to autostart or to be restarted. What a stop can still call off.
+   */
+  get startPending(): boolean {
+    switch (this.state) {
+      case ProcessState.FATAL:
+        return this.fatalRetryAt > 0;
+      case ProcessState.STOPPED:
+        return !this.laststart && this.config.autostart && !this.heldBack;
+      case ProcessState.EXITED:
+        return this.restartWanted();
+      default:
+        return false;
+    }
   }
 
-  /** A stop of a FATAL program waiting for its retry: STOPPED, and no retry. */
-  cancelRetry(): void {
-    if (!this.retryPending) return;
+  /** A stop of a process whose start is pending: STOPPED, and no start until asked for. */
+  callOffStart(): void {
+    if (!this.startPending) return;
+    const why =
+      this.state === ProcessState.FATAL
+        ? 'it was to be started again after FATAL; fatalretrysecs'
+        : `it was to be started once ${this.host.dependencies.unmet(this).join(', ') || 'its dependencies'} ran; depends_on`;
     this.fatalRetryAt = 0;
-    this.log.info(`stopped: ${this.name} (it was to be started again after FATAL; fatalretrysecs)`);
-    this.changeState(ProcessState.STOPPED);
+    this.restartAt = 0;
+    this.heldBack = true;
+    this.log.info(`stopped: ${this.name} (${why})`);
+    if (this.state !== ProcessState.STOPPED) this.changeState(ProcessState.STOPPED);
     this.arm();
+  }
+
+  /** Shutdown's stop (group by group): a running process is stopped, one in BACKOFF gives up. */
+  stopForShutdown(): void {
+    if (this.state === ProcessState.RUNNING || this.state === ProcessState.STARTING) this.stop();
+    else if (this.state === ProcessState.BACKOFF) this.giveUp();
+  }
+
+  /**
+   * Whether the processes this one waits for (depends_on) are RUNNING; while
+   * they are not, the main log says once what it waits for.
+   */
+  private dependenciesReady(): boolean {
+    if (!this.config.depends_on.length) return true;
+    const unmet = this.host.dependencies.unmet(this);
+    if (!unmet.length) {
+      this.waitLogged = false;
+      return true;
+    }
+    if (!this.waitLogged) {
+      this.waitLogged = true;
+      this.log.info(`waiting for ${unmet.join(', ')} to be RUNNING before starting ${this.name} (depends_on)`);
+    }
+    return false;
   }
 
   kill(sig: number): string | null {
@@ -1083,9 +1136,9 @@ export class Subprocess {
     const state = this.state;
     if (this.host.mood() > SupervisorState.RESTARTING) {
       if (state === ProcessState.EXITED) {
-        if (this.restartWanted()) this.autoRestart(now);
+        if (this.restartWanted() && this.dependenciesReady()) this.autoRestart(now);
       } else if (state === ProcessState.STOPPED && !this.laststart) {
-        if (this.config.autostart) this.spawn();
+        if (this.config.autostart && !this.heldBack && this.dependenciesReady()) this.spawn();
       } else if (state === ProcessState.BACKOFF) {
         if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
       } else if (state === ProcessState.FATAL && this.fatalRetryAt && now >= this.fatalRetryAt) {

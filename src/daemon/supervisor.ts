@@ -7,6 +7,7 @@ import { MainLogger } from '../log/mainlog';
 import { autoChildLogName } from '../log/autolog';
 import { EventBus } from './events';
 import { ProcessGroup, sortByPriority } from './group';
+import { Dependencies } from './dependencies';
 import { pyStrCompare } from '../config/ini';
 import { FcgiSocket } from './fcgi-socket';
 import { Subprocess, type LogPaths, type ProcessHost } from './process';
@@ -60,6 +61,8 @@ export class Supervisor {
   /** group configs known to the daemon: the last parsed ones (addProcessGroup picks from here) */
   processGroupConfigs: GroupConfig[];
   readonly groups = new Map<string, ProcessGroup>();
+  /** depends_on among the live processes */
+  readonly dependencies = new Dependencies(this.groups);
   private moodValue: SupervisorState = SupervisorState.RUNNING;
   private readonly pids = new Map<number, Subprocess>();
   private readonly autoLogPaths = new WeakMap<ProcessConfig, LogPaths>();
@@ -113,6 +116,7 @@ export class Supervisor {
         for (const pid of pids) engine.adopted.set(pid, proc);
       },
       requestTransition: () => engine.requestTransition(),
+      dependencies: this.dependencies,
       listenerStdout: (proc) => engine.eventHub.listenerStdout(proc),
     };
     this.eventHub = new EventHub(this);
@@ -167,6 +171,7 @@ export class Supervisor {
       group.processes.set(pc.name, proc);
     }
     this.groups.set(config.name, group);
+    this.dependencies.changed();
     this.events.emit('groupAdded', { group: config.name });
     this.requestTransition();
     return true;
@@ -202,6 +207,7 @@ export class Supervisor {
     if (group.unstopped().length) return false;
     group.dispose();
     this.groups.delete(name);
+    this.dependencies.changed();
     this.events.emit('groupRemoved', { group: name });
     return true;
   }
@@ -351,7 +357,7 @@ export class Supervisor {
     // one group at a time, highest priority number first
     for (;;) {
       const last = this.stopGroups?.[this.stopGroups.length - 1];
-      if (last) last.stopAll();
+      if (last) for (const p of last.stopOrder()) this.stopAfterDependents(p);
       if (this.shutdownReport().length === 0) {
         this.finishStopping();
         return;
@@ -362,6 +368,18 @@ export class Supervisor {
       }
       return;
     }
+  }
+
+  /**
+   * Shutdown: p is stopped once every process that waits for it (depends_on)
+   * has stopped; those are stopped first, wherever their group comes in the
+   * order. The config refuses cycles, so this ends.
+   */
+  private stopAfterDependents(p: Subprocess): void {
+    if (p.isStopped()) return;
+    const waiting = this.dependencies.dependentsOf(p).filter((d) => !d.isStopped());
+    if (!waiting.length) p.stopForShutdown();
+    else for (const d of waiting) this.stopAfterDependents(d);
   }
 
   private shutdownReport(): Subprocess[] {
@@ -434,7 +452,7 @@ const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
   'stdout_logfile', 'stdout_capture_maxbytes', 'stdout_events_enabled', 'stdout_syslog', 'stdout_logfile_backups',
   'stdout_logfile_maxbytes', 'stderr_logfile', 'stderr_capture_maxbytes', 'stderr_logfile_backups',
   'stderr_logfile_maxbytes', 'stderr_events_enabled', 'stderr_syslog', 'stopsignal', 'stopwaitsecs', 'stopasgroup',
-  'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs',
+  'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on',
 ];
 
 function same(a: unknown, b: unknown): boolean {

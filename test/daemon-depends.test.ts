@@ -1,0 +1,200 @@
+// depends_on (tsv only): a program starts once the programs it names are
+// RUNNING, a `start` starts those first, and a stop of many (stop all, a
+// shutdown) stops it before them. Supervisor starts everything at once in
+// priority order (its issue #122, open since 2012; #520 for the stop order);
+// supervisord ignores the key, which the differential test shows.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { TSV, cleanEnv, until } from './helpers/daemon-cli';
+import { TempDir, load, sleep, withTimeout } from './helpers/daemon-env';
+import { SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { processConfigsEqual } from '../src/daemon/supervisor';
+
+/** Supervisor's own supervisorctl, or tsv's when supervisorctl is not there. */
+function ctl(d: Daemon, ...args: string[]): string {
+  const r = oracleSkip
+    ? spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 })
+    : spawnSync(SUPERVISORCTL, ['-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 });
+  return r.stdout + r.stderr;
+}
+
+/** The main log's lines without their timestamps. */
+function logLines(d: Daemon): string[] {
+  return d
+    .log()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(24));
+}
+
+/** Index of the first main-log line matching re (-1: none). */
+const at = (d: Daemon, re: RegExp): number => logLines(d).findIndex((l) => re.test(l));
+
+// db takes a second to count as started; api waits for it, worker for api
+const CHAIN =
+  '[program:db]\ncommand=/bin/sleep 300\nstartsecs=1\npriority=900\n' +
+  '[program:api]\ncommand=/bin/sleep 300\nstartsecs=0\ndepends_on=db\npriority=1\n' +
+  '[program:worker]\ncommand=/bin/sleep 300\nstartsecs=0\ndepends_on=api\npriority=2\n';
+
+for (const impl of ['tsv', 'supervisord'] as Impl[]) {
+  test(`depends_on under ${impl}: ${impl === 'tsv' ? 'each starts once what it names is RUNNING' : 'ignored, everything starts at once'}`, { skip: impl === 'supervisord' ? oracleSkip : false }, async () => {
+    const d = startDaemon(impl, CHAIN);
+    try {
+      await waitUp(d);
+      await until(() => at(d, /success: worker entered RUNNING/) >= 0 && at(d, /success: db entered RUNNING/) >= 0, 'all three RUNNING');
+      const dbUp = at(d, /success: db entered RUNNING/);
+      if (impl === 'supervisord') {
+        // priority order, no waiting: api and worker before db is up
+        assert.ok(at(d, /spawned: 'api'/) < dbUp && at(d, /spawned: 'worker'/) < dbUp, logLines(d).join('\n'));
+        return;
+      }
+      assert.ok(at(d, /spawned: 'api'/) > dbUp, logLines(d).join('\n'));
+      assert.ok(at(d, /spawned: 'worker'/) > at(d, /success: api entered RUNNING/), logLines(d).join('\n'));
+      assert.equal(logLines(d).filter((l) => l === 'INFO waiting for db to be RUNNING before starting api (depends_on)').length, 1);
+      assert.equal(logLines(d).filter((l) => l === 'INFO waiting for api to be RUNNING before starting worker (depends_on)').length, 1);
+      // while waiting, api was STOPPED as a program not started yet is
+      assert.ok(at(d, /waiting for db/) < at(d, /spawned: 'db'/) || at(d, /waiting for db/) < dbUp);
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  });
+}
+
+test('depends_on: start starts what a program waits for first, all at once, and answers once it runs; a dependency that fails fails the start', async () => {
+  const body =
+    '[program:db]\ncommand=/bin/sleep 300\nstartsecs=1\nautostart=false\n' +
+    '[program:cache]\ncommand=/bin/sleep 300\nstartsecs=1\nautostart=false\n' +
+    '[program:api]\ncommand=/bin/sleep 300\nstartsecs=0\nautostart=false\ndepends_on=db, cache\n' +
+    '[program:broken]\ncommand=/nonexistent/db\nstartretries=0\nautostart=false\n' +
+    '[program:needsbroken]\ncommand=/bin/sleep 300\nautostart=false\ndepends_on=broken\n';
+  const d = startDaemon('tsv', body);
+  try {
+    await waitUp(d);
+    const t0 = Date.now();
+    assert.equal(ctl(d, 'start', 'api'), 'api: started\n');
+    assert.ok(Date.now() - t0 >= 900, `answered after ${Date.now() - t0} ms, before db and cache were up`);
+    const l = logLines(d);
+    const firstUp = Math.min(at(d, /success: db entered/), at(d, /success: cache entered/));
+    assert.ok(at(d, /spawned: 'db'/) < firstUp && at(d, /spawned: 'cache'/) < firstUp, `db and cache started together:\n${l.join('\n')}`);
+    assert.ok(at(d, /spawned: 'api'/) > Math.max(at(d, /success: db entered/), at(d, /success: cache entered/)), l.join('\n'));
+    assert.match(ctl(d, 'status'), /^api +RUNNING[\s\S]*^cache +RUNNING[\s\S]*^db +RUNNING/m);
+
+    assert.equal(ctl(d, 'start', 'needsbroken'), 'needsbroken: ERROR (spawn error)\n');
+    assert.ok(logLines(d).includes("WARN needsbroken not started: its dependency broken did not start (NO_FILE: can't find command '/nonexistent/db') (depends_on)"), d.log());
+    assert.equal(at(d, /spawned: 'needsbroken'/), -1);
+    assert.match(ctl(d, 'status', 'needsbroken'), /^needsbroken +STOPPED +Not started/);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('depends_on: a program waiting for its dependencies can be stopped (it then waits to be asked); a restart after a crash waits for them too', async () => {
+  const body =
+    '[program:db]\ncommand=/bin/sh -c "test -e {DIR}/db-ok && exec sleep 300"\nstartretries=0\nstartsecs=1\n' +
+    '[program:api]\ncommand=/bin/sleep 300\nstartsecs=0\ndepends_on=db\n' +
+    '[program:admin]\ncommand=/bin/sleep 300\nstartsecs=0\ndepends_on=db\n';
+  const d = startDaemon('tsv', body);
+  try {
+    await waitUp(d);
+    await until(() => / FATAL /.test(ctl(d, 'status', 'db')), 'db FATAL');
+    assert.match(ctl(d, 'status', 'api'), /^api +STOPPED +Not started/);
+    // Supervisor would say "not running": the pending start is called off
+    assert.equal(ctl(d, 'stop', 'admin'), 'admin: stopped\n');
+    assert.ok(logLines(d).includes('INFO stopped: admin (it was to be started once db ran; depends_on)'), d.log());
+    spawnSync('touch', [d.dir.join('db-ok')]);
+    assert.equal(ctl(d, 'start', 'db'), 'db: started\n');
+    await until(() => / RUNNING /.test(ctl(d, 'status', 'api')), 'api to start once db runs');
+    await sleep(500);
+    assert.match(ctl(d, 'status', 'admin'), /^admin +STOPPED +Not started/);
+
+    // api crashes while db is stopped: stopping a dependency stops only it, and api's restart waits for db
+    assert.equal(ctl(d, 'stop', 'db'), 'db: stopped\n');
+    assert.match(ctl(d, 'status', 'api'), / RUNNING /);
+    const pid = Number(ctl(d, 'pid', 'api').trim());
+    process.kill(pid, 'SIGKILL');
+    await until(() => logLines(d).filter((x) => x === 'INFO waiting for db to be RUNNING before starting api (depends_on)').length === 2, 'api to wait for db again');
+    assert.match(ctl(d, 'status', 'api'), /^api +EXITED /);
+    assert.equal(ctl(d, 'start', 'db'), 'db: started\n');
+    await until(() => / RUNNING /.test(ctl(d, 'status', 'api')), 'api restarted once db runs');
+    assert.notEqual(Number(ctl(d, 'pid', 'api').trim()), pid);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+// api takes 0.5 s to end after SIGTERM and writes when it is done; db writes when it gets SIGTERM.
+// By priority alone db would be stopped first (the higher number goes first).
+const ORDERED = (dir: string): string =>
+  `[program:db]\ncommand=/bin/sh -c 'trap "echo db-term >> ${dir}/order; exit 0" TERM; while :; do sleep 0.05; done'\nstartsecs=0\npriority=200\n` +
+  `[program:api]\ncommand=/bin/sh -c 'trap "sleep 0.5; echo api-end >> ${dir}/order; exit 0" TERM; while :; do sleep 0.05; done'\nstartsecs=0\ndepends_on=db\npriority=100\n`;
+
+test('depends_on: stop all and a shutdown stop a program before what it waits for (Supervisor issue #520); stop all answers in that order', async () => {
+  const dir = new TempDir('tsv-depends-order-');
+  try {
+    const d = startDaemon('tsv', ORDERED(dir.path));
+    try {
+      await waitUp(d);
+      await until(() => / RUNNING /.test(ctl(d, 'status', 'api')), 'api RUNNING');
+      assert.equal(ctl(d, 'stop', 'all'), 'api: stopped\ndb: stopped\n');
+      assert.equal(readFileSync(dir.join('order'), 'utf8'), 'api-end\ndb-term\n');
+      // start all: db first, then api once db runs
+      assert.equal(ctl(d, 'start', 'all'), 'db: started\napi: started\n');
+      d.child.kill('SIGTERM');
+      await withTimeout(d.exited, 15000, 'the daemon to exit');
+      assert.equal(readFileSync(dir.join('order'), 'utf8'), 'api-end\ndb-term\napi-end\ndb-term\n');
+    } finally {
+      d.cleanup();
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('depends_on in the config: names a program, a group, GROUP:PROCESS, GROUP:* or a program a [group:x] took in; unknown names and circles are refused with file, line and a hint', () => {
+  const dir = new TempDir('tsv-depends-conf-');
+  try {
+    const conf = dir.file(
+      'ok.conf',
+      '[supervisord]\n' +
+        '[program:db]\ncommand=/bin/true\n' +
+        '[program:w]\ncommand=/bin/true\nnumprocs=2\nprocess_name=w_%(process_num)d\n' +
+        '[program:inner]\ncommand=/bin/true\n[group:g]\nprograms=inner\n' +
+        '[program:a]\ncommand=/bin/true\ndepends_on=db, w:w_1, g:*\n' +
+        '[program:b]\ncommand=/bin/true\ndepends_on=w, inner, db\n',
+    );
+    const procs = load(conf).groups.flatMap((g) => g.processes);
+    const dep = (name: string): string[] | undefined => procs.find((p) => p.name === name)?.depends_on;
+    assert.deepEqual(dep('a'), ['db', 'g:inner', 'w:w_1']);
+    assert.deepEqual(dep('b'), ['db', 'g:inner', 'w:w_0', 'w:w_1']);
+    assert.deepEqual(dep('db'), []);
+
+    const check = (body: string): string => {
+      const f = dir.file('bad.conf', '[supervisord]\n' + body);
+      const r = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', f], { encoding: 'utf8', env: cleanEnv() });
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      return r.stdout + r.stderr;
+    };
+    const unknown = check('[program:db]\ncommand=/bin/true\n[program:api]\ncommand=/bin/true\ndepends_on=db, dbb\n');
+    assert.match(unknown, /bad\.conf:6/);
+    assert.match(unknown, /\[program:api\]/);
+    assert.match(unknown, /depends_on names dbb, which is no program, group or process here/);
+    assert.match(unknown, /name a program or group \(api, db\) or GROUP:PROCESS/);
+    const circle = check('[program:a]\ncommand=/bin/true\ndepends_on=b\n[program:b]\ncommand=/bin/true\ndepends_on=c\n[program:c]\ncommand=/bin/true\ndepends_on=a\n');
+    assert.match(circle, /depends_on goes round in a circle: a -> b -> c -> a/);
+    assert.match(circle, /bad\.conf:4/);
+    const self = check('[program:w]\ncommand=/bin/true\nnumprocs=2\nprocess_name=w_%(process_num)d\ndepends_on=w\n');
+    assert.match(self, /depends_on goes round in a circle: w:w_0 -> w:w_0/);
+
+    const x = (deps: string): ReturnType<typeof load>['groups'][number]['processes'][number] =>
+      load(dir.file('eq.conf', `[supervisord]\n[program:db]\ncommand=/bin/true\n[program:x]\ncommand=/bin/true\n${deps}`)).groups.find((g) => g.name === 'x')!.processes[0]!;
+    assert.equal(processConfigsEqual(x(''), x('depends_on=db\n')), false);
+    assert.equal(processConfigsEqual(x('depends_on=db\n'), x('depends_on=db:db\n')), true);
+  } finally {
+    dir.cleanup();
+  }
+});
