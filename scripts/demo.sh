@@ -27,12 +27,20 @@ $tsv -c $conf logs -n 3 --no-follow
 say tsv -c $conf ps
 $tsv -c $conf ps
 
+if command -v curl >/dev/null; then
+  say "curl --unix-socket demo/run/tsv.sock http://localhost/metrics | grep 'state=.*} 1\$'"
+  curl -s --unix-socket demo/run/tsv.sock http://localhost/metrics | grep 'state=.*} 1$'
+fi
+
 say tsv -c $conf stop site:*
 $tsv -c $conf stop 'site:*'
 
 say tsv -c $conf shutdown
 $tsv -c $conf shutdown
 trap - EXIT
+
+say grep -E 'depends_on|fatalretrysecs' demo/run/supervisord.log
+grep -E 'depends_on|fatalretrysecs' demo/run/supervisord.log
 
 say tail -n 8 demo/run/supervisord.log
 tail -n 8 demo/run/supervisord.log
