@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { TempDir, writeConf, load, startEngine, waitState, sleep, pidAlive, type TestEngine } from './helpers/daemon-env';
+import { TempDir, writeConf, load, startEngine, engineApi, waitState, sleep, pidAlive, type TestEngine } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { Level } from '../src/log/levels';
 import { RESTART_BURST, RESTART_RATE } from '../src/daemon/restart-pace';
@@ -102,7 +102,8 @@ test('autorestart=true restarts after an expected exit; autorestart=false never 
 
 test('a program that exits at once (startsecs=0, autorestart): restarts at once for a burst, then paced at 10 a second, said once', async () => {
   const dir = new TempDir();
-  const te = startEngine(load(writeConf(dir, '[program:loop]\ncommand=/bin/false\nstartsecs=0\nautorestart=true\n')), Level.INFO);
+  const conf = writeConf(dir, '[program:loop]\ncommand=/bin/false\nstartsecs=0\nautorestart=true\n');
+  const te = startEngine(load(conf), Level.INFO);
   const starts = (): number[] => te.transitions.filter((t) => t.name === 'loop' && t.to === ProcessState.STARTING).map((t) => t.time);
   const announced = /WARN automatic restarts of 'loop' now wait 100 ms each: it has exited and been restarted 1000 times faster than 10 a second/;
   try {
@@ -123,6 +124,14 @@ test('a program that exits at once (startsecs=0, autorestart): restarts at once 
     const before = starts().length;
     proc.spawn();
     assert.equal(starts().length, before + 1);
+    // a stop while a paced restart waits calls it off (Supervisor, which restarts at once, never waits there)
+    await until(() => proc.state === ProcessState.EXITED, 'loop EXITED again');
+    assert.equal(await engineApi(te, conf).stopProcess('loop'), true);
+    assert.equal(proc.state, ProcessState.STOPPED);
+    assert.match(mainLog(dir), /INFO stopped: loop \(its automatic restart was due\)/);
+    const stopped = starts().length;
+    await sleep(500);
+    assert.equal(starts().length, stopped);
   } finally {
     await te.close();
     dir.cleanup();

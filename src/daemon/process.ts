@@ -833,10 +833,13 @@ export class Subprocess {
   /** A stop of a process whose start is pending: STOPPED, and no start until asked for. */
   callOffStart(): void {
     if (!this.startPending) return;
+    const unmet = this.host.dependencies.unmet(this);
     const why =
       this.state === ProcessState.FATAL
         ? 'it was to be started again after FATAL; fatalretrysecs'
-        : `it was to be started once ${this.host.dependencies.unmet(this).join(', ') || 'its dependencies'} ran; depends_on`;
+        : unmet.length
+          ? `it was to be started once ${unmet.join(', ')} ran; depends_on`
+          : `its ${this.state === ProcessState.EXITED ? 'automatic restart' : 'autostart'} was due`;
     this.fatalRetryAt = 0;
     this.restartAt = 0;
     this.heldBack = true;
