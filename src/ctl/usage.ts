@@ -12,7 +12,7 @@
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ProcTimes } from '../daemon/proc-stat';
-import { TICKS_PER_SEC, bootTime, programMembers, rssBytes, snapshot } from '../daemon/program-usage';
+import { TICKS_PER_SEC, adoptedOrphans, bootTime, programMembers, rssBytes, snapshot } from '../daemon/program-usage';
 
 /** how far /proc's start time may be from the daemon's `start` (whole seconds, and the clock's drift since boot) */
 const START_SLACK_SEC = 2;
@@ -68,9 +68,10 @@ export async function measureUsage(programs: readonly RunningProgram[], daemonPi
   await sleep(windowMs);
   const after = snapshot();
   const seconds = (performance.now() - t0) / 1000;
+  const orphans = adoptedOrphans(after, daemonPid, mains);
   for (const p of here) {
     if (!sameProcess(after.procs.get(p.pid), p, daemonPid, boot, daemonHere)) continue;
-    const pids = programMembers(p, after, daemonPid, mains);
+    const pids = programMembers(p, after, daemonPid, orphans);
     let ticks = 0;
     for (const pid of pids) {
       const now = after.procs.get(pid) as ProcTimes;
@@ -81,7 +82,7 @@ export async function measureUsage(programs: readonly RunningProgram[], daemonPi
     out.set(`${p.group}:${p.name}`, {
       pids,
       cpuPercent: (ticks / TICKS_PER_SEC / seconds) * 100,
-      rssBytes: pids.reduce((sum, pid) => sum + rssBytes(pid), 0),
+      rssBytes: rssBytes(pids, after),
     });
   }
   return out;

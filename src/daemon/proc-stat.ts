@@ -20,6 +20,8 @@ export interface ProcTimes extends ProcStat {
   childTicks: number;
   /** when it started, in clock ticks after boot */
   startTicks: number;
+  /** resident memory in pages (what /proc/PID/status gives as VmRSS in kB) */
+  rssPages: number;
 }
 
 /**
@@ -43,9 +45,9 @@ export function procStat(pid: number): ProcStat | null {
 }
 
 export function procTimes(pid: number): ProcTimes | null {
-  // state is field 3 of proc(5); utime, stime, cutime, cstime and starttime are 14, 15, 16, 17 and 22
-  const f = statFields(pid, 20);
-  if (!f || f.length < 20) return null;
+  // state is field 3 of proc(5); utime, stime, cutime, cstime, starttime and rss are 14, 15, 16, 17, 22 and 24
+  const f = statFields(pid, 22);
+  if (!f || f.length < 22) return null;
   return {
     pid,
     ppid: Number(f[1]),
@@ -54,6 +56,7 @@ export function procTimes(pid: number): ProcTimes | null {
     ticks: Number(f[11]) + Number(f[12]),
     childTicks: Number(f[13]) + Number(f[14]),
     startTicks: Number(f[19]),
+    rssPages: Number(f[21]),
   };
 }
 

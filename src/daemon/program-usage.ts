@@ -54,7 +54,7 @@ export function snapshot(): Snapshot {
  * them: a daemon with a thousand programs reads ~50 µs per process, and its
  * children's exits must not wait for all of it.
  */
-export async function snapshotInTurns(perTurn = 64): Promise<Snapshot> {
+export async function snapshotInTurns(perTurn = 32): Promise<Snapshot> {
   const procs = new Map<number, ProcTimes>();
   const pids = procPids();
   for (let i = 0; i < pids.length; i++) {
@@ -66,11 +66,16 @@ export async function snapshotInTurns(perTurn = 64): Promise<Snapshot> {
 }
 
 /**
- * The program's live processes in snap, its main one first. `daemonPid`'s
- * children that are not in `mains` (the main processes of every program) are
- * orphans it adopted; they count for the program their environment names.
+ * The daemon's children in snap that are not the main process of a program
+ * (`mains`): orphans it adopted as a subreaper, which count for the program
+ * their environment names. Looked up once for all programs.
  */
-export function programMembers(p: ProgramRef, snap: Snapshot, daemonPid: number, mains: ReadonlySet<number>): number[] {
+export function adoptedOrphans(snap: Snapshot, daemonPid: number, mains: ReadonlySet<number>): number[] {
+  return (snap.children.get(daemonPid) ?? []).filter((pid) => !mains.has(pid));
+}
+
+/** The program's live processes in snap, its main one first (orphans: adoptedOrphans). */
+export function programMembers(p: ProgramRef, snap: Snapshot, daemonPid: number, orphans: readonly number[]): number[] {
   const found = new Set<number>();
   const queue: number[] = [];
   const add = (pid: number): void => {
@@ -81,20 +86,34 @@ export function programMembers(p: ProgramRef, snap: Snapshot, daemonPid: number,
   };
   add(p.pid);
   for (const pid of snap.groups.get(p.pid) ?? []) add(pid);
-  const tag = [`SUPERVISOR_PROCESS_NAME=${p.name}`, `SUPERVISOR_GROUP_NAME=${p.group}`];
-  for (const pid of snap.children.get(daemonPid) ?? []) if (!mains.has(pid) && environHas(pid, tag)) add(pid);
+  const tag = orphans.length ? [`SUPERVISOR_PROCESS_NAME=${p.name}`, `SUPERVISOR_GROUP_NAME=${p.group}`] : [];
+  for (const pid of orphans) if (environHas(pid, tag)) add(pid);
   while (queue.length) for (const c of snap.children.get(queue.shift() as number) ?? []) add(c);
   return [...found];
 }
 
-/** Resident memory of one process (0 when it is gone). */
-export function rssBytes(pid: number): number {
-  try {
-    const m = /^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'));
-    return m ? Number(m[1]) * 1024 : 0;
-  } catch {
-    return 0;
+let pageBytes = 0;
+
+/**
+ * The size of a page, which /proc/PID/stat counts resident memory in: 4 KiB
+ * mostly, 16 KiB on a Raspberry Pi 5's kernel, 64 KiB on some arm64 servers.
+ * Node has no sysconf; libuv's rss is this process's stat count times the
+ * page size, so the two read together give it (rounded to a power of two).
+ */
+export function pageSize(): number {
+  if (!pageBytes) {
+    const self = procTimes(process.pid);
+    const raw = self && self.rssPages > 0 ? process.memoryUsage.rss() / self.rssPages : 4096;
+    pageBytes = 2 ** Math.round(Math.log2(raw));
   }
+  return pageBytes;
+}
+
+/** Resident memory of processes in snap, summed (pages they share are counted in each, as ps does). */
+export function rssBytes(pids: readonly number[], snap: Snapshot): number {
+  let pages = 0;
+  for (const pid of pids) pages += snap.procs.get(pid)?.rssPages ?? 0;
+  return pages * pageSize();
 }
 
 /** Boot time in wall-clock seconds (`btime`), or null without /proc. */

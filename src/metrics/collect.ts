@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { Supervisor } from '../daemon/supervisor';
 import { ProcessState, SupervisorState, processStateName, supervisorStateName } from '../daemon/states';
-import { TICKS_PER_SEC, programMembers, rssBytes, snapshotInTurns, type Snapshot } from '../daemon/program-usage';
+import { TICKS_PER_SEC, adoptedOrphans, programMembers, rssBytes, snapshotInTurns, type Snapshot } from '../daemon/program-usage';
 import type { ProcTimes } from '../daemon/proc-stat';
 import { Exposition, labelText, withLabel, type MetricFamily } from './exposition';
 import { ProgramTallies, type ProgramTally } from './tallies';
@@ -13,10 +13,8 @@ import { ProgramTallies, type ProgramTally } from './tallies';
 const PROCESS_STATES = Object.values(ProcessState).filter((v): v is ProcessState => typeof v === 'number');
 const DAEMON_STATES = Object.values(SupervisorState).filter((v): v is SupervisorState => typeof v === 'number');
 
-/** rss reads a turn of the event loop takes before letting go (see snapshotInTurns) */
-const RSS_PER_TURN = 64;
-/** programs whose samples one turn of the event loop writes, family by family */
-const ROWS_PER_TURN = 250;
+/** programs one turn of the event loop looks at, or writes the samples of, family by family (see snapshotInTurns) */
+const ROWS_PER_TURN = 100;
 
 interface ProgramRow {
   /** group and name, rendered */
@@ -203,19 +201,15 @@ export class DaemonMetrics {
     const procs = this.engine.allProcesses(true).map(([, p]) => p);
     const running = procs.filter((p) => p.pid > 0);
     const snap = running.length ? await snapshotInTurns() : null;
-    const mains = new Set(running.map((p) => p.pid));
+    const orphans = snap ? adoptedOrphans(snap, process.pid, new Set(running.map((p) => p.pid))) : [];
     const rows: ProgramRow[] = [];
-    let reads = 0;
     for (const p of procs) {
+      if (rows.length % ROWS_PER_TURN === ROWS_PER_TURN - 1) await new Promise<void>((r) => setImmediate(r));
       const tally = this.tallies.of(p.group, p.name);
       // read again after the turns above: the state may have moved on
       const pid = p.pid;
-      const pids = snap && pid > 0 && snap.procs.has(pid) ? programMembers({ name: p.name, group: p.group, pid }, snap, process.pid, mains) : [];
-      let rss = 0;
-      for (const m of pids) {
-        if (++reads % RSS_PER_TURN === 0) await new Promise<void>((r) => setImmediate(r));
-        rss += rssBytes(m);
-      }
+      const pids = snap && pid > 0 && snap.procs.has(pid) ? programMembers({ name: p.name, group: p.group, pid }, snap, process.pid, orphans) : [];
+      const rss = snap ? rssBytes(pids, snap) : 0;
       const cpuTicks = snap && pids.length ? cpuCounter(tally, pid, pids, snap) : tally.cpuBase + tally.cpuLast;
       rows.push({ labels: labelText({ group: p.group, name: p.name }), state: p.state, laststart: p.laststart, exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
     }

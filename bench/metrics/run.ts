@@ -1,0 +1,176 @@
+// bench/metrics: what a Prometheus scrape costs, tsv's own /metrics against
+// the way Supervisor users get metrics today (node_exporter's supervisord
+// collector, which calls getAllProcessInfo on supervisord), in one run.
+//
+//   npm run build && node build/js/bench/metrics/run.js [--programs 100,1000] [--scrapes 20]
+//
+// For each number of programs, each daemon in turn (the same config in a temp
+// dir, -n, `sleep` programs, an [inet_http_server] on a free port): once all
+// are RUNNING, --scrapes scrapes one after another (of tsv's /metrics; of
+// node_exporter, started beside supervisord), while another client asks
+// /ok.html of the daemon every millisecond. Prints the median and slowest
+// scrape, the CPU each scrape cost the daemon (and node_exporter), the
+// longest /ok.html answer during the scrapes (how long the daemon stopped
+// answering anything else), the number of samples, and tsv/supervisord ratios.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request, Agent } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { killTree } from '../../test/helpers/daemon-cli';
+import { freePort } from '../../test/helpers/common';
+import { tracked } from '../common/children';
+import { RpcClient } from '../../src/rpc/client';
+
+const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
+const TSV = join(ROOT, 'build', 'tsv.cjs');
+const SUPERVISORD = '/usr/bin/supervisord';
+const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
+type Impl = 'tsv' | 'supervisord';
+
+const argv = process.argv.slice(2);
+const arg = (name: string, dflt: string): string => {
+  const i = argv.indexOf(name);
+  return i >= 0 && argv[i + 1] ? (argv[i + 1] as string) : dflt;
+};
+const PROGRAMS = arg('--programs', '100,1000').split(',').map(Number);
+const SCRAPES = Number(arg('--scrapes', '20'));
+
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+function get(port: number, path: string, agent?: Agent): Promise<{ status: number; ms: number; body: string }> {
+  const t0 = performance.now();
+  return new Promise((res, rej) => {
+    const req = request({ host: '127.0.0.1', port, path, agent: agent ?? false }, (r) => {
+      let body = '';
+      r.setEncoding('utf8');
+      r.on('data', (c: string) => (body += c));
+      r.on('end', () => res({ status: r.statusCode ?? 0, ms: performance.now() - t0, body }));
+    });
+    req.on('error', rej);
+    req.end();
+  });
+}
+
+/** user + system CPU of a process so far, in ms (clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+  return (Number(rest[11]) + Number(rest[12])) * 10;
+}
+
+interface Result {
+  scrapeMs: number;
+  scrapeMaxMs: number;
+  cpuMsPerScrape: number;
+  stallMs: number;
+  samples: number;
+}
+
+async function measure(impl: Impl, programs: number): Promise<Result> {
+  const dir = mkdtempSync(join(tmpdir(), `tsv-bench-metrics-${impl}-`));
+  const port = await freePort();
+  let conf =
+    `[supervisord]\nlogfile=${dir}/main.log\npidfile=${dir}/d.pid\nchildlogdir=${dir}\nminfds=${programs * 4 + 100}\n` +
+    `[unix_http_server]\nfile=${dir}/s.sock\n[inet_http_server]\nport=127.0.0.1:${port}\n` +
+    '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n';
+  for (let i = 0; i < programs; i++) conf += `[program:p${i}]\ncommand=/bin/sleep 100000\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n`;
+  writeFileSync(join(dir, 'd.conf'), conf);
+  const cmd = impl === 'tsv' ? process.execPath : SUPERVISORD;
+  const args = impl === 'tsv' ? [TSV, 'daemon', '-n', '-c', join(dir, 'd.conf')] : ['-n', '-c', join(dir, 'd.conf')];
+  const daemon = tracked(spawn(cmd, args, { stdio: 'ignore' }));
+  const rpc = new RpcClient({ serverurl: `unix://${dir}/s.sock` });
+  let exporter: ChildProcess | null = null;
+  try {
+    for (let t = 0; ; t++) {
+      if (t > 1200) throw new Error(`${impl}: not all ${programs} programs RUNNING within 60 s`);
+      try {
+        const infos = (await rpc.call('supervisor.getAllProcessInfo')) as { state: number }[];
+        if (infos.length === programs && infos.every((i) => i.state === 20)) break;
+      } catch {
+        // not serving yet
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    let scrapePort = port;
+    let path = '/metrics';
+    if (impl === 'supervisord') {
+      scrapePort = await freePort();
+      exporter = tracked(
+        spawn(
+          NODE_EXPORTER,
+          ['--collector.disable-defaults', '--collector.supervisord', `--collector.supervisord.url=unix://${dir}/s.sock`, `--web.listen-address=127.0.0.1:${scrapePort}`],
+          { stdio: 'ignore' },
+        ),
+      );
+      for (let t = 0; ; t++) {
+        if (t > 200) throw new Error('node_exporter did not answer');
+        const ok = await get(scrapePort, '/metrics').then(
+          (r) => r.status === 200,
+          () => false,
+        );
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      path = '/metrics';
+    }
+    await get(scrapePort, path); // the first scrape compiles what it runs
+    // /ok.html every millisecond on a kept-alive connection: the longest answer during the scrapes
+    const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+    let pinging = true;
+    let stall = 0;
+    const pinger = (async (): Promise<void> => {
+      while (pinging) {
+        const r = await get(port, '/ok.html', agent);
+        stall = Math.max(stall, r.ms);
+        await new Promise((res) => setTimeout(res, 1));
+      }
+    })();
+    const pids = [daemon.pid as number, ...(exporter ? [exporter.pid as number] : [])];
+    const cpu0 = pids.reduce((s, p) => s + cpuMs(p), 0);
+    const times: number[] = [];
+    let samples = 0;
+    for (let i = 0; i < SCRAPES; i++) {
+      const r = await get(scrapePort, path);
+      if (r.status !== 200) throw new Error(`${impl}: scrape answered ${r.status}`);
+      times.push(r.ms);
+      samples = r.body.split('\n').filter((l) => l && !l.startsWith('#') && (l.startsWith('tsv_program_') || l.startsWith('node_supervisord_'))).length;
+    }
+    const cpu1 = pids.reduce((s, p) => s + cpuMs(p), 0);
+    pinging = false;
+    await pinger;
+    agent.destroy();
+    return { scrapeMs: median(times), scrapeMaxMs: Math.max(...times), cpuMsPerScrape: (cpu1 - cpu0) / SCRAPES, stallMs: stall, samples };
+  } finally {
+    rpc.close();
+    if (exporter) killTree(exporter.pid as number);
+    killTree(daemon.pid as number);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main(): Promise<void> {
+  if (!existsSync(NODE_EXPORTER)) throw new Error(`${NODE_EXPORTER} is needed (apt-get install prometheus-node-exporter)`);
+  console.log(`bench/metrics: ${SCRAPES} scrapes in a row; supervisord through node_exporter's supervisord collector (medians)\n`);
+  console.log('programs  daemon       scrape ms (max)   CPU ms/scrape  longest /ok.html ms  program samples');
+  for (const n of PROGRAMS) {
+    const r: Partial<Record<Impl, Result>> = {};
+    for (const impl of ['supervisord', 'tsv'] as Impl[]) {
+      const x = await measure(impl, n);
+      r[impl] = x;
+      console.log(
+        `${String(n).padStart(8)}  ${impl.padEnd(11)} ${x.scrapeMs.toFixed(1).padStart(8)} (${x.scrapeMaxMs.toFixed(1).padStart(6)}) ${x.cpuMsPerScrape.toFixed(1).padStart(14)} ${x.stallMs.toFixed(1).padStart(20)} ${String(x.samples).padStart(16)}`,
+      );
+    }
+    const a = r.tsv as Result;
+    const b = r.supervisord as Result;
+    console.log(
+      `${''.padStart(8)}  tsv/supervisord  scrape ${(a.scrapeMs / b.scrapeMs).toFixed(2)}x, CPU ${(a.cpuMsPerScrape / b.cpuMsPerScrape).toFixed(2)}x, longest /ok.html ${(a.stallMs / b.stallMs).toFixed(2)}x\n`,
+    );
+  }
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(1);
+});
