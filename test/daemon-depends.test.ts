@@ -127,6 +127,26 @@ test('depends_on: a program waiting for its dependencies can be stopped (it then
   }
 });
 
+test('depends_on with update: a program added with its dependency waits for it, whatever order the groups are added in', async () => {
+  const d = startDaemon('tsv', '[program:other]\ncommand=/bin/sleep 300\nstartsecs=0\n');
+  try {
+    await waitUp(d);
+    // aaa sorts (and is added) before zdb, which takes a second to count as started
+    d.rewrite(
+      '[program:other]\ncommand=/bin/sleep 300\nstartsecs=0\n' +
+        '[program:aaa]\ncommand=/bin/sleep 300\nstartsecs=0\ndepends_on=zdb\n' +
+        '[program:zdb]\ncommand=/bin/sleep 300\nstartsecs=1\n',
+    );
+    assert.equal(ctl(d, 'update'), 'aaa: added process group\nzdb: added process group\n');
+    await until(() => / RUNNING /.test(ctl(d, 'status', 'aaa')), 'aaa to start once zdb runs');
+    assert.ok(at(d, /spawned: 'aaa'/) > at(d, /success: zdb entered RUNNING/), logLines(d).join('\n'));
+    assert.ok(logLines(d).includes('INFO waiting for zdb to be RUNNING before starting aaa (depends_on)'), d.log());
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 // api takes 0.5 s to end after SIGTERM and writes when it is done; db writes when it gets SIGTERM.
 // By priority alone db would be stopped first (the higher number goes first).
 const ORDERED = (dir: string): string =>
