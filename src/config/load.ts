@@ -20,6 +20,7 @@ import {
   type FcgiSocketConfig,
   type GroupConfig,
   type GroupKind,
+  type HealthCheckConfig,
   type LogfileTarget,
   type PluginConfig,
   type ProcessConfig,
@@ -769,6 +770,7 @@ class Loader {
         fatalretryGot,
       );
     }
+    const healthcheck = this.readHealthCheck(S, get);
     const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
     // tsv's own option (Supervisor ignores the key): the program's stdin, stdout
@@ -957,12 +959,45 @@ class Loader {
         stopastree,
         fatalretrysecs,
         depends_on,
+        healthcheck,
         environment,
         serverurl,
         sources: { ...sources },
       });
     }
     return stableSortByPriorityThenName(out);
+  }
+
+  /** tsv's own healthcheck= and its three settings (Supervisor ignores the keys; src/daemon/health.ts). */
+  readHealthCheck(S: string, get: (opt: string, def: Raw) => Got): HealthCheckConfig | null {
+    const urlGot = get('healthcheck', '');
+    const url = (this.str(urlGot) ?? '').trim();
+    const seconds = (opt: string, def: number, what: string): number => {
+      const got = get(opt, def);
+      const n = this.conv(S, opt, got, dt.integer);
+      if (n < 1) this.fail(new dt.DatatypeError(`${opt}=${n}: ${what} must be 1 or more`, `e.g. ${opt}=${def}`), S, opt, got);
+      return n;
+    };
+    const interval = seconds('healthcheck_interval', 10, 'the seconds between looks');
+    const timeout = seconds('healthcheck_timeout', 5, 'the seconds a look may take');
+    const retries = seconds('healthcheck_retries', 3, 'the failed looks in a row before a restart');
+    if (!url) return null;
+    const bad = (why: string): never =>
+      this.fail(new dt.DatatypeError(`healthcheck=${url}: ${why}`, 'e.g. healthcheck=http://127.0.0.1:8080/health or healthcheck=tcp://127.0.0.1:5432'), S, 'healthcheck', urlGot);
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      return bad('not a URL');
+    }
+    if (u.protocol !== 'http:' && u.protocol !== 'tcp:') return bad(`${u.protocol.slice(0, -1)} is not a kind of check tsv knows (http or tcp)`);
+    const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
+    if (!host) return bad('no host');
+    if (u.protocol === 'tcp:' && !u.port) return bad('a tcp check needs a port');
+    const port = u.port ? Number(u.port) : 80;
+    return u.protocol === 'http:'
+      ? { kind: 'http', url, host, port, path: u.pathname + u.search, interval, timeout, retries }
+      : { kind: 'tcp', url, host, port, path: '', interval, timeout, retries };
   }
 
   // ---- servers -------------------------------------------------------------------

@@ -97,12 +97,34 @@ export interface ProcessConfig {
    * it (depends.ts).
    */
   depends_on: string[];
+  /** tsv only: what tells a running program is well (null: nothing) */
+  healthcheck: HealthCheckConfig | null;
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** null means AUTO: the daemon's own server URL is passed to the child. */
   serverurl: string | null;
   /** Where each option's value came from, keyed by option name. */
   sources: Record<string, ValueSource>;
+}
+
+/**
+ * tsv only (healthcheck=): an HTTP GET that must answer 2xx or 3xx, or a TCP
+ * port that must accept a connection, looked at while the program runs.
+ */
+export interface HealthCheckConfig {
+  kind: 'http' | 'tcp';
+  /** as written */
+  url: string;
+  host: string;
+  port: number;
+  /** http: path and query; tcp: '' */
+  path: string;
+  /** seconds between looks (healthcheck_interval) */
+  interval: number;
+  /** seconds a look may take (healthcheck_timeout) */
+  timeout: number;
+  /** failed looks in a row that restart the program (healthcheck_retries) */
+  retries: number;
 }
 
 export type FcgiSocketConfig =

@@ -362,8 +362,9 @@ export class EngineApi {
       const d = this.engine.dependencies.find(spec);
       try {
         if (!d) throw new SupervisorFault('BAD_NAME', spec);
-        if (RUNNING_STATES.has(d.state)) await this.waitRunning(spec, d);
-        else await this.startOne(spec, d, true);
+        if (!RUNNING_STATES.has(d.state)) await this.startOne(spec, d, true);
+        // RUNNING, and answering its healthcheck if it has one
+        await this.waitRunning(spec, d, true);
       } catch (e) {
         if (!(e instanceof SupervisorFault)) throw e;
         this.engine.logger.warn(`${name} not started: its dependency ${spec} did not start (${e.text}) (depends_on)`);
@@ -379,10 +380,13 @@ export class EngineApi {
     return this.startNow(name, proc, wait);
   }
 
-  /** Until a process already starting (STARTING, or BACKOFF between tries) is RUNNING; a fault when it stops trying. */
-  private async waitRunning(name: string, proc: Subprocess): Promise<true> {
+  /**
+   * Until a process already starting (STARTING, or BACKOFF between tries) is
+   * RUNNING (and, when `up`, answers its healthcheck); a fault when it stops trying.
+   */
+  private async waitRunning(name: string, proc: Subprocess, up = false): Promise<true> {
     for (;;) {
-      if (proc.state === ProcessState.RUNNING) return true;
+      if (up ? proc.up : proc.state === ProcessState.RUNNING) return true;
       if (!RUNNING_STATES.has(proc.state)) throw new SupervisorFault(proc.state === ProcessState.FATAL ? 'SPAWN_ERROR' : 'ABNORMAL_TERMINATION', name);
       await proc.nextChange();
     }

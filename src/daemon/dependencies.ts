@@ -5,7 +5,6 @@
 // while the daemon runs; the reverse index is rebuilt after such a change.
 import type { ProcessGroup } from './group';
 import type { Subprocess } from './process';
-import { ProcessState } from './states';
 import { namespec } from '../config/model';
 
 export class Dependencies {
@@ -37,9 +36,13 @@ export class Dependencies {
     return this.groups.get(group)?.processes.get(name);
   }
 
-  /** The namespecs p waits for that are not RUNNING now (or not there: a group `update` has yet to add). */
+  /**
+   * The namespecs p waits for that are not up now: not RUNNING, not answering
+   * their healthcheck if they have one, or not there (a group `update` has
+   * yet to add).
+   */
   unmet(p: Subprocess): string[] {
-    return p.config.depends_on.filter((spec) => this.find(spec)?.state !== ProcessState.RUNNING);
+    return p.config.depends_on.filter((spec) => !this.find(spec)?.up);
   }
 
   /** The processes p waits for that are there. */

@@ -46,6 +46,8 @@ export interface EngineEvents {
   processState: ProcessStateChange;
   /** a process was started (the main log's `spawned:` line); its state is STARTING */
   processSpawned: ProcessRef & { pid: number };
+  /** a look of a healthcheck was answered (src/daemon/health.ts) */
+  processHealth: ProcessRef & { pid: number; ok: boolean; detail: string };
   processOutput: ProcessOutput;
   processCommunication: ProcessCommunication;
   groupAdded: { group: string };

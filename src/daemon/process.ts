@@ -5,11 +5,12 @@
 // driven by events (child exit, pipe data, requests).
 import { closeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
-import type { ProcessConfig } from '../config/model';
+import type { HealthCheckConfig, ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
 import { describeLogError } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
 import type { Dependencies } from './dependencies';
+import { HealthWatch, type HealthReport } from './health';
 import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure, switchedUser } from './spawn';
@@ -148,6 +149,11 @@ export class Subprocess {
   private heldBack = false;
   /** the main log has said what it waits for (depends_on) */
   private waitLogged = false;
+  /** healthcheck: the looks while it runs, and a restart it asked for (started once the stop ends) */
+  private readonly health: HealthWatch | null = null;
+  private healthRestart = false;
+  /** the main log last said healthy (true) or unhealthy (false); null: neither yet */
+  private healthLogged: boolean | null = null;
   /** the pace has been announced in the main log since the program last stayed up a second */
   private paced = false;
   /** the last explanation of an exec failure logged (explainExec) */
@@ -200,6 +206,7 @@ export class Subprocess {
   ) {
     this.stdoutLogfile = logfiles.stdout;
     this.stderrLogfile = config.redirect_stderr || config.pty ? null : logfiles.stderr;
+    if (config.healthcheck) this.health = new HealthWatch(config.healthcheck, (r) => this.healthReport(r));
   }
 
   get name(): string {
@@ -210,9 +217,25 @@ export class Subprocess {
     return this.host.logger;
   }
 
-  /** Resolves at the next state change; RPC waits loop on it instead of polling. */
+  /** Resolves at the next state change (or health change); RPC waits loop on it instead of polling. */
   nextChange(): Promise<void> {
     return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  private wakeWaiters(): void {
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
+  }
+
+  /** RUNNING and, with a healthcheck, answering it: what depends_on waits for. */
+  get up(): boolean {
+    return this.state === ProcessState.RUNNING && (!this.health || this.health.healthy);
+  }
+
+  /** With a healthcheck: whether its last look was answered (false while not running); null: no healthcheck. */
+  get healthy(): boolean | null {
+    return this.health ? this.health.healthy : null;
   }
 
   changeState(to: ProcessState, expected = true): boolean {
@@ -235,11 +258,11 @@ export class Subprocess {
       spawnerr: this.spawnerr,
       time: wallNow(),
     });
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    if (to === ProcessState.RUNNING) this.health?.start();
+    else if (from === ProcessState.RUNNING) this.health?.stop();
+    this.wakeWaiters();
     // those waiting for this one (depends_on) look again in the next pass
-    if (to === ProcessState.RUNNING && this.host.dependencies.dependentsOf(this).length) this.host.requestTransition();
+    if (this.up && this.host.dependencies.dependentsOf(this).length) this.host.requestTransition();
     return true;
   }
 
@@ -785,6 +808,7 @@ export class Subprocess {
 
   /** Administrative stop. Returns null or an error message. */
   stop(): string | null {
+    this.healthRestart = false;
     this.administrativeStop = true;
     this.laststopreport = -Infinity;
     return this.kill(signalNumber(this.config.stopsignal));
@@ -854,6 +878,30 @@ export class Subprocess {
     else if (this.state === ProcessState.BACKOFF) this.giveUp();
   }
 
+  /** A look of the healthcheck answered: said in the main log; enough failures in a row restart the program. */
+  private healthReport(r: HealthReport): void {
+    const check = this.config.healthcheck as HealthCheckConfig;
+    this.host.events.emit('processHealth', { name: this.name, group: this.group, pid: this.pid, ok: r.ok, detail: r.detail });
+    if (r.ok) {
+      if (this.healthLogged !== true) this.log.info(`healthy: ${this.name} answered ${check.url} (${r.detail})`);
+      this.healthLogged = true;
+      this.wakeWaiters();
+      if (this.host.dependencies.dependentsOf(this).length) this.host.requestTransition();
+      return;
+    }
+    this.healthLogged = false;
+    this.log.warn(`unhealthy: ${this.name} did not answer ${check.url} (${r.detail}), ${r.failures} of ${check.retries} (healthcheck)`);
+    this.wakeWaiters();
+    if (r.failures < check.retries || this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
+    this.log.warn(`restarting ${this.name}: ${check.retries} health checks in a row failed (healthcheck)`);
+    this.health?.stop();
+    this.healthRestart = true;
+    this.administrativeStop = true;
+    this.laststopreport = -Infinity;
+    const msg = this.kill(signalNumber(this.config.stopsignal));
+    if (msg !== null) this.healthRestart = false;
+  }
+
   /**
    * Whether the processes this one waits for (depends_on) are RUNNING; while
    * they are not, the main log says once what it waits for.
@@ -867,7 +915,8 @@ export class Subprocess {
     }
     if (!this.waitLogged) {
       this.waitLogged = true;
-      this.log.info(`waiting for ${unmet.join(', ')} to be RUNNING before starting ${this.name} (depends_on)`);
+      const checked = unmet.some((spec) => this.host.dependencies.find(spec)?.config.healthcheck);
+      this.log.info(`waiting for ${unmet.join(', ')} to be RUNNING${checked ? ' and healthy' : ''} before starting ${this.name} (depends_on)`);
     }
     return false;
   }
@@ -1144,6 +1193,9 @@ export class Subprocess {
         if (this.config.autostart && !this.heldBack && this.dependenciesReady()) this.spawn();
       } else if (state === ProcessState.BACKOFF) {
         if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
+      } else if (state === ProcessState.STOPPED && this.healthRestart) {
+        this.healthRestart = false;
+        this.spawn();
       } else if (state === ProcessState.FATAL && this.fatalRetryAt && now >= this.fatalRetryAt) {
         this.log.info(`retrying: ${this.name}, which gave up ${this.config.fatalretrysecs} seconds ago (fatalretrysecs)`);
         this.spawn();
@@ -1258,6 +1310,7 @@ export class Subprocess {
 
   /** Forget timers (the group is being removed or the engine is closing). */
   dispose(): void {
+    this.health?.stop();
     this.clearTimer();
     if (this.heldExit?.timer) clearTimeout(this.heldExit.timer);
     if (this.leftoverLook) clearImmediate(this.leftoverLook);

@@ -19,6 +19,8 @@ const ROWS_PER_TURN = 100;
 interface ProgramRow {
   /** group and name, rendered */
   labels: string;
+  /** null: no healthcheck */
+  healthy: boolean | null;
   state: ProcessState;
   laststart: number;
   exitstatus: number | null;
@@ -155,6 +157,18 @@ const PROGRAM_FAMILIES: readonly MetricFamily<ProgramRow>[] = [
     samples: (r, emit) => emit(r.labels, r.exitstatus),
   },
   {
+    name: 'tsv_program_healthy',
+    help: 'Programs with a healthcheck: 1 when its last look was answered, 0 when not or while the program is not RUNNING.',
+    type: 'gauge',
+    samples: (r, emit) => emit(r.labels, r.healthy === null ? null : r.healthy ? 1 : 0),
+  },
+  {
+    name: 'tsv_program_health_failures_total',
+    help: 'Looks of the healthcheck that were not answered in this run of the daemon.',
+    type: 'counter',
+    samples: (r, emit) => emit(r.labels, r.healthy === null ? null : r.tally.healthFailures),
+  },
+  {
     name: 'tsv_program_processes',
     help: 'Live processes of the program: its main one and every one it started that is still in its tree or its process group.',
     type: 'gauge',
@@ -211,7 +225,7 @@ export class DaemonMetrics {
       const pids = snap && pid > 0 && snap.procs.has(pid) ? programMembers({ name: p.name, group: p.group, pid }, snap, process.pid, orphans) : [];
       const rss = snap ? rssBytes(pids, snap) : 0;
       const cpuTicks = snap && pids.length ? cpuCounter(tally, pid, pids, snap) : tally.cpuBase + tally.cpuLast;
-      rows.push({ labels: labelText({ group: p.group, name: p.name }), state: p.state, laststart: p.laststart, exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
+      rows.push({ labels: labelText({ group: p.group, name: p.name }), healthy: p.healthy, state: p.state, laststart: p.laststart, exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
     }
     const out = new Exposition();
     await out.add(DAEMON_FAMILIES, [

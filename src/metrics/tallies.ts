@@ -1,5 +1,6 @@
 // What /metrics counts that Supervisor keeps nowhere: how often each program
-// was started, failed to start, and ended (expectedly or not), counted from
+// was started, failed to start, ended (expectedly or not) and failed its
+// healthcheck, counted from
 // the engine's event stream from the start of the daemon's run. A reload (HUP)
 // starts a new run and new counts, as does an `update` that replaces a
 // program: Prometheus reads a counter that goes back to 0 as a reset.
@@ -15,6 +16,8 @@ export interface ProgramTally {
   exitsExpected: number;
   /** ends with another exit code or a signal, or before startsecs */
   exitsUnexpected: number;
+  /** healthcheck looks that were not answered */
+  healthFailures: number;
   /** the CPU counter (./collect.ts): the main process it last looked at, */
   cpuPid: number;
   /** ticks counted before what its processes showed then, */
@@ -32,6 +35,9 @@ export class ProgramTallies {
   constructor(events: EventBus) {
     this.offs = [
       events.on('processSpawned', (e) => this.of(e.group, e.name).spawns++),
+      events.on('processHealth', (e) => {
+        if (!e.ok) this.of(e.group, e.name).healthFailures++;
+      }),
       events.on('processState', (e) => {
         // a process ended when the state it leaves had one (its pid is cleared after the change)
         if (e.pid === 0) {
@@ -55,7 +61,7 @@ export class ProgramTallies {
   of(group: string, name: string): ProgramTally {
     const k = key(group, name);
     let t = this.tallies.get(k);
-    if (!t) this.tallies.set(k, (t = { spawns: 0, spawnFailures: 0, exitsExpected: 0, exitsUnexpected: 0, cpuPid: 0, cpuBase: 0, cpuLast: 0 }));
+    if (!t) this.tallies.set(k, (t = { spawns: 0, spawnFailures: 0, exitsExpected: 0, exitsUnexpected: 0, healthFailures: 0, cpuPid: 0, cpuBase: 0, cpuLast: 0 }));
     return t;
   }
 

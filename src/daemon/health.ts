@@ -1,0 +1,124 @@
+// healthcheck (tsv only): a program that runs but no longer answers is
+// restarted, and one that answers counts as up for what depends on it
+// (depends_on), as docker compose's `condition: service_healthy`. Supervisor
+// leaves this to event listeners such as superlance's httpok, which look once
+// a minute (TICK_60). The only timer is the interval the config asks for,
+// armed while the program is RUNNING, one probe at a time.
+import { request } from 'node:http';
+import { connect } from 'node:net';
+import type { HealthCheckConfig } from '../config/model';
+
+export interface ProbeResult {
+  ok: boolean;
+  /** what was seen: "200 OK", "connected", "ECONNREFUSED", "no answer within 5 s", … */
+  detail: string;
+}
+
+/**
+ * One look: an HTTP GET answered 2xx or 3xx, or a TCP connection accepted,
+ * within timeoutMs; `cancel` drops it (its socket and timer) unanswered.
+ */
+export function probe(check: HealthCheckConfig, timeoutMs: number): { answer: Promise<ProbeResult>; cancel: () => void } {
+  let cancel = (): void => {};
+  const answer = new Promise<ProbeResult>((resolve) => {
+    let done = false;
+    const finish = (r: ProbeResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(r);
+    };
+    const timer = setTimeout(() => {
+      finish({ ok: false, detail: `no answer within ${timeoutMs / 1000} s` });
+      cleanup();
+    }, timeoutMs);
+    let cleanup = (): void => {};
+    cancel = () => {
+      done = true;
+      clearTimeout(timer);
+      cleanup();
+    };
+    const failed = (e: NodeJS.ErrnoException): void => finish({ ok: false, detail: e.code ?? e.message });
+    if (check.kind === 'tcp') {
+      const s = connect({ host: check.host, port: check.port });
+      cleanup = () => s.destroy();
+      s.once('connect', () => {
+        s.destroy();
+        finish({ ok: true, detail: 'connected' });
+      });
+      s.once('error', failed);
+      return;
+    }
+    const req = request({ host: check.host, port: check.port, path: check.path, method: 'GET', agent: false, headers: { 'User-Agent': 'tsv-healthcheck' } }, (res) => {
+      const status = res.statusCode ?? 0;
+      res.resume();
+      req.destroy();
+      finish({ ok: status >= 200 && status < 400, detail: `${status} ${res.statusMessage ?? ''}`.trim() });
+    });
+    cleanup = () => req.destroy();
+    req.once('error', failed);
+    req.end();
+  });
+  return { answer, cancel };
+}
+
+export interface HealthReport {
+  ok: boolean;
+  detail: string;
+  /** consecutive failures so far (0 after a success) */
+  failures: number;
+}
+
+/**
+ * The checks of one program while it runs: the first when it enters
+ * RUNNING, then one every interval after the previous answer.
+ */
+export class HealthWatch {
+  /** answered the last look (false until the first success of each run) */
+  healthy = false;
+  private failures = 0;
+  private timer: NodeJS.Timeout | null = null;
+  /** the look under way: dropped when the program stops (a shutdown does not wait for its timeout) */
+  private cancelLook: (() => void) | null = null;
+  /** a look's answer counts only for the run it was made in */
+  private run = 0;
+
+  constructor(
+    private readonly check: HealthCheckConfig,
+    private readonly report: (r: HealthReport) => void,
+  ) {}
+
+  /** The program entered RUNNING. */
+  start(): void {
+    this.stop();
+    this.look(this.run);
+  }
+
+  /** The program left RUNNING: no more looks, and answers still out are dropped. */
+  stop(): void {
+    this.run++;
+    this.healthy = false;
+    this.failures = 0;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.cancelLook?.();
+    this.cancelLook = null;
+  }
+
+  private look(run: number): void {
+    const { answer, cancel } = probe(this.check, this.check.timeout * 1000);
+    this.cancelLook = cancel;
+    void answer.then((r) => {
+      this.cancelLook = null;
+      if (run !== this.run) return;
+      this.failures = r.ok ? 0 : this.failures + 1;
+      this.healthy = r.ok;
+      this.report({ ok: r.ok, detail: r.detail, failures: this.failures });
+      if (run !== this.run) return; // the report stopped it (a restart)
+      this.timer = setTimeout(() => {
+        this.timer = null;
+        this.look(run);
+      }, this.check.interval * 1000);
+    });
+  }
+}

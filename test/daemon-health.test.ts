@@ -1,0 +1,228 @@
+// healthcheck (tsv only): a running program that stops answering its HTTP or
+// TCP check is restarted, and one that answers counts as up for what depends
+// on it (depends_on). Supervisor has no such thing (superlance's httpok, an
+// event listener, looks once a minute); supervisord ignores the keys.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { TSV, cleanEnv, until } from './helpers/daemon-cli';
+import { TempDir, sleep, withTimeout } from './helpers/daemon-env';
+import { PY, SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { freePort } from './helpers/common';
+
+/** An HTTP server on port $1 that answers 200, or 500 while {DIR}/sick exists. */
+const SERVER = `import http.server, os, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(500 if os.path.exists(sys.argv[2]) else 200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
+`;
+
+/** Listens on port $1 after $2 seconds, and accepts connections; with $3 = hold, never answers what it accepted. */
+const LISTENER = `import socket, sys, time
+time.sleep(float(sys.argv[2]))
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('127.0.0.1', int(sys.argv[1])))
+s.listen(16)
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c) if len(sys.argv) > 3 else c.close()
+`;
+
+function ctl(d: Daemon, ...args: string[]): string {
+  const r = oracleSkip
+    ? spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 })
+    : spawnSync(SUPERVISORCTL, ['-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 });
+  return r.stdout + r.stderr;
+}
+
+function logLines(d: Daemon): string[] {
+  return d
+    .log()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(24));
+}
+
+const at = (d: Daemon, re: RegExp): number => logLines(d).findIndex((l) => re.test(l));
+const count = (d: Daemon, re: RegExp): number => logLines(d).filter((l) => re.test(l)).length;
+
+function metrics(d: Daemon): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: d.dir.join('s.sock'), path: '/metrics' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+test('healthcheck over HTTP: healthy, then 500s restart the program after healthcheck_retries in a row, then healthy again; a stop ends the looks', async () => {
+  const port = await freePort();
+  const dir = new TempDir('tsv-health-');
+  const server = dir.file('server.py', SERVER);
+  const sick = dir.join('sick');
+  const d = startDaemon(
+    'tsv',
+    `[program:web]\ncommand=${PY} ${server} ${port} ${sick}\nstartsecs=1\nhealthcheck=http://127.0.0.1:${port}/health\nhealthcheck_interval=1\nhealthcheck_retries=2\n`,
+  );
+  try {
+    await waitUp(d);
+    await until(() => at(d, new RegExp(`healthy: web answered http://127.0.0.1:${port}/health \\(200 OK\\)`)) >= 0, 'web healthy');
+    const pid = Number(ctl(d, 'pid', 'web').trim());
+    assert.match(await metrics(d), /tsv_program_healthy\{group="web",name="web"\} 1/);
+
+    writeFileSync(sick, '');
+    await until(() => count(d, /restarting web: 2 health checks in a row failed \(healthcheck\)/) === 1, 'the restart', 20000);
+    rmSync(sick);
+    await until(() => count(d, /healthy: web answered/) === 2, 'web healthy again', 20000);
+    const lines = logLines(d);
+    const restart = at(d, /restarting web/);
+    assert.deepEqual(
+      lines.slice(restart - 2, restart + 3).map((l) => l.replace(/pid \d+/, 'pid N').replace(/^(\S+ \S+)/, '$1')),
+      [
+        `WARN unhealthy: web did not answer http://127.0.0.1:${port}/health (500 Internal Server Error), 1 of 2 (healthcheck)`,
+        `WARN unhealthy: web did not answer http://127.0.0.1:${port}/health (500 Internal Server Error), 2 of 2 (healthcheck)`,
+        'WARN restarting web: 2 health checks in a row failed (healthcheck)',
+        'WARN stopped: web (terminated by SIGTERM)',
+        "INFO spawned: 'web' with pid N",
+      ],
+    );
+    assert.notEqual(Number(ctl(d, 'pid', 'web').trim()), pid);
+    const m = await metrics(d);
+    assert.match(m, /tsv_program_healthy\{group="web",name="web"\} 1/);
+    assert.match(m, /tsv_program_health_failures_total\{group="web",name="web"\} 2/);
+    assert.match(m, /tsv_program_exits_total\{group="web",name="web",expected="true"\} 1/);
+
+    // stopped: no looks, no restart, whatever the server would say
+    assert.equal(ctl(d, 'stop', 'web'), 'web: stopped\n');
+    writeFileSync(sick, '');
+    const looks = count(d, /healthy: web|unhealthy: web/);
+    await sleep(2500);
+    assert.equal(count(d, /healthy: web|unhealthy: web/), looks);
+    assert.match(ctl(d, 'status', 'web'), /^web +STOPPED /);
+    assert.match(await metrics(d), /tsv_program_healthy\{group="web",name="web"\} 0/);
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('healthcheck over TCP with depends_on: what depends on a program starts once it accepts connections, at launch and on start', async () => {
+  const port = await freePort();
+  const dir = new TempDir('tsv-health-tcp-');
+  const listener = dir.file('listener.py', LISTENER);
+  const body = (autostart: boolean): string =>
+    `[program:db]\ncommand=${PY} ${listener} ${port} 2\nstartsecs=0\nautostart=${autostart}\nhealthcheck=tcp://127.0.0.1:${port}\nhealthcheck_interval=1\nhealthcheck_retries=10\n` +
+    `[program:api]\ncommand=/bin/sleep 300\nstartsecs=0\nautostart=${autostart}\ndepends_on=db\n`;
+  const d = startDaemon('tsv', body(true));
+  try {
+    await waitUp(d);
+    await until(() => / RUNNING /.test(ctl(d, 'status', 'api')), 'api to start');
+    assert.ok(at(d, /unhealthy: db did not answer tcp:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\), 1 of 10/) >= 0, d.log());
+    assert.ok(at(d, /spawned: 'api'/) > at(d, /healthy: db answered tcp:\/\/127\.0\.0\.1:\d+ \(connected\)/), d.log());
+    assert.ok(logLines(d).includes('INFO waiting for db to be RUNNING and healthy before starting api (depends_on)'), d.log());
+
+    // start pulls db in and answers once db accepts connections, ~2 s after it runs
+    assert.match(ctl(d, 'stop', 'all'), /api: stopped\ndb: stopped\n/);
+    const t0 = Date.now();
+    assert.equal(ctl(d, 'start', 'api'), 'api: started\n');
+    assert.ok(Date.now() - t0 >= 1900, `api answered ${Date.now() - t0} ms after the start, before db listened`);
+    assert.equal(count(d, /healthy: db answered/), 2);
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('healthcheck: a look that gets no answer fails after healthcheck_timeout; one under way is dropped by a stop and does not hold up a shutdown', async () => {
+  const port = await freePort();
+  const dir = new TempDir('tsv-health-timeout-');
+  const listener = dir.file('listener.py', LISTENER);
+  const d = startDaemon(
+    'tsv',
+    `[program:mute]\ncommand=${PY} ${listener} ${port} 0 hold\nstartsecs=1\nhealthcheck=http://127.0.0.1:${port}/\nhealthcheck_interval=1\nhealthcheck_timeout=1\nhealthcheck_retries=100\n` +
+      // slow's check goes to another program, which outlives slow's stop and holds the connection
+      `[program:holder]\ncommand=${PY} ${listener} ${port + 1} 0 hold\nstartsecs=0\n` +
+      `[program:slow]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=http://127.0.0.1:${port + 1}/\nhealthcheck_timeout=60\n`,
+  );
+  try {
+    await waitUp(d);
+    await until(() => at(d, /unhealthy: mute did not answer http:\/\/127\.0\.0\.1:\d+\/ \(no answer within 1 s\), 1 of 100/) >= 0, 'the timeout');
+    // slow's look waits up to 60 s on a connection holder keeps open; slow's stop drops it
+    const looking = (): boolean => spawnSync('ss', ['-Htn', 'state', 'established', 'dst', `127.0.0.1:${port + 1}`], { encoding: 'utf8' }).stdout.trim() !== '';
+    await until(looking, "slow's look to be under way");
+    assert.equal(ctl(d, 'stop', 'slow'), 'slow: stopped\n');
+    await until(() => !looking(), "slow's look to be dropped", 3000);
+    assert.equal(ctl(d, 'start', 'slow'), 'slow: started\n');
+    await until(looking, "slow's look to be under way again");
+    // the daemon exits long before that look's 60 s
+    const t0 = Date.now();
+    d.child.kill('SIGTERM');
+    await withTimeout(d.exited, 10000, 'the daemon to exit');
+    assert.ok(Date.now() - t0 < 5000, `shutdown took ${Date.now() - t0} ms`);
+  } finally {
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+for (const impl of ['supervisord', 'tsv'] as Impl[]) {
+  test(`healthcheck under ${impl}: ${impl === 'tsv' ? 'a program that answers 500 is restarted' : 'ignored'}`, { skip: impl === 'supervisord' ? oracleSkip : false }, async () => {
+    const port = await freePort();
+    const dir = new TempDir('tsv-health-diff-');
+    const server = dir.file('server.py', SERVER);
+    const sick = dir.file('sick', '');
+    const d = startDaemon(
+      impl,
+      `[program:web]\ncommand=${PY} ${server} ${port} ${sick}\nstartsecs=0\nhealthcheck=http://127.0.0.1:${port}/\nhealthcheck_interval=1\nhealthcheck_retries=1\n`,
+    );
+    try {
+      await waitUp(d);
+      await sleep(3000);
+      const spawns = count(d, /spawned: 'web'/);
+      if (impl === 'supervisord') assert.equal(spawns, 1);
+      else assert.ok(spawns >= 2, `${spawns} spawns`);
+    } finally {
+      await d.stop();
+      d.cleanup();
+      dir.cleanup();
+    }
+  });
+}
+
+test('healthcheck in the config: only http:// and tcp:// with a host (and a port for tcp), settings of 1 or more; errors name file, line and option', () => {
+  const dir = new TempDir('tsv-health-conf-');
+  try {
+    const check = (lines: string): string => {
+      const f = dir.file('bad.conf', `[supervisord]\n[program:x]\ncommand=/bin/true\n${lines}`);
+      const r = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', f], { encoding: 'utf8', env: cleanEnv() });
+      assert.equal(r.status, 2, r.stdout + r.stderr);
+      return r.stdout + r.stderr;
+    };
+    assert.match(check('healthcheck=https://127.0.0.1/\n'), /bad\.conf:4: \[program:x\] healthcheck: healthcheck=https:\/\/127\.0\.0\.1\/: https is not a kind of check tsv knows \(http or tcp\)/);
+    assert.match(check('healthcheck=tcp://127.0.0.1\n'), /a tcp check needs a port/);
+    assert.match(check('healthcheck=127.0.0.1:80\n'), /healthcheck=127\.0\.0\.1:80: 127\.0\.0\.1 is not a kind of check|not a URL/);
+    assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_interval=0\n'), /bad\.conf:5: \[program:x\] healthcheck_interval: healthcheck_interval=0: the seconds between looks must be 1 or more/);
+    assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_retries=-1\n'), /healthcheck_retries=-1/);
+    assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_timeout=x\n'), /healthcheck_timeout/);
+    const ok = dir.file('ok.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=http://[::1]:8080/health?deep=1\n');
+    const r = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', ok], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /"kind": "http"[\s\S]*"host": "::1"[\s\S]*"port": 8080[\s\S]*"path": "\/health\?deep=1"[\s\S]*"interval": 10[\s\S]*"timeout": 5[\s\S]*"retries": 3/);
+  } finally {
+    dir.cleanup();
+  }
+});
