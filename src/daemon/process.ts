@@ -838,15 +838,16 @@ export class Subprocess {
 
   /**
    * Not running, and to be started without anyone asking: FATAL waiting for
-   * its retry (fatalretrysecs), or waiting for its dependencies (depends_on)
-   * to autostart or to be restarted. What a stop can still call off.
+   * its retry (fatalretrysecs), waiting for its dependencies (depends_on) to
+   * autostart or to be restarted, or stopped for a restart its healthcheck
+   * asked for. What a stop can still call off.
    */
   get startPending(): boolean {
     switch (this.state) {
       case ProcessState.FATAL:
         return this.fatalRetryAt > 0;
       case ProcessState.STOPPED:
-        return !this.laststart && this.config.autostart && !this.heldBack;
+        return (!this.laststart && this.config.autostart && !this.heldBack) || this.healthRestart;
       case ProcessState.EXITED:
         return this.restartWanted();
       default:
@@ -863,9 +864,10 @@ export class Subprocess {
         ? 'it was to be started again after FATAL; fatalretrysecs'
         : unmet.length
           ? `it was to be started once ${unmet.join(', ')} ran; depends_on`
-          : `its ${this.state === ProcessState.EXITED ? 'automatic restart' : 'autostart'} was due`;
+          : `its ${this.healthRestart ? 'restart for its healthcheck' : this.state === ProcessState.EXITED ? 'automatic restart' : 'autostart'} was due`;
     this.fatalRetryAt = 0;
     this.restartAt = 0;
+    this.healthRestart = false;
     this.heldBack = true;
     this.log.info(`stopped: ${this.name} (${why})`);
     if (this.state !== ProcessState.STOPPED) this.changeState(ProcessState.STOPPED);
