@@ -9,28 +9,8 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, load, sleep, withTimeout } from './helpers/daemon-env';
-import { SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { logIndex, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Impl } from './helpers/events-env';
 import { processConfigsEqual } from '../src/daemon/supervisor';
-
-/** Supervisor's own supervisorctl, or tsv's when supervisorctl is not there. */
-function ctl(d: Daemon, ...args: string[]): string {
-  const r = oracleSkip
-    ? spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 })
-    : spawnSync(SUPERVISORCTL, ['-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 });
-  return r.stdout + r.stderr;
-}
-
-/** The main log's lines without their timestamps. */
-function logLines(d: Daemon): string[] {
-  return d
-    .log()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.slice(24));
-}
-
-/** Index of the first main-log line matching re (-1: none). */
-const at = (d: Daemon, re: RegExp): number => logLines(d).findIndex((l) => re.test(l));
 
 // db takes a second to count as started; api waits for it, worker for api
 const CHAIN =
@@ -43,19 +23,19 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
     const d = startDaemon(impl, CHAIN);
     try {
       await waitUp(d);
-      await until(() => at(d, /success: worker entered RUNNING/) >= 0 && at(d, /success: db entered RUNNING/) >= 0, 'all three RUNNING');
-      const dbUp = at(d, /success: db entered RUNNING/);
+      await until(() => logIndex(d, /success: worker entered RUNNING/) >= 0 && logIndex(d, /success: db entered RUNNING/) >= 0, 'all three RUNNING');
+      const dbUp = logIndex(d, /success: db entered RUNNING/);
       if (impl === 'supervisord') {
         // priority order, no waiting: api and worker before db is up
-        assert.ok(at(d, /spawned: 'api'/) < dbUp && at(d, /spawned: 'worker'/) < dbUp, logLines(d).join('\n'));
+        assert.ok(logIndex(d, /spawned: 'api'/) < dbUp && logIndex(d, /spawned: 'worker'/) < dbUp, mainLogLines(d).join('\n'));
         return;
       }
-      assert.ok(at(d, /spawned: 'api'/) > dbUp, logLines(d).join('\n'));
-      assert.ok(at(d, /spawned: 'worker'/) > at(d, /success: api entered RUNNING/), logLines(d).join('\n'));
-      assert.equal(logLines(d).filter((l) => l === 'INFO waiting for db to be RUNNING before starting api (depends_on)').length, 1);
-      assert.equal(logLines(d).filter((l) => l === 'INFO waiting for api to be RUNNING before starting worker (depends_on)').length, 1);
+      assert.ok(logIndex(d, /spawned: 'api'/) > dbUp, mainLogLines(d).join('\n'));
+      assert.ok(logIndex(d, /spawned: 'worker'/) > logIndex(d, /success: api entered RUNNING/), mainLogLines(d).join('\n'));
+      assert.equal(mainLogLines(d).filter((l) => l === 'INFO waiting for db to be RUNNING before starting api (depends_on)').length, 1);
+      assert.equal(mainLogLines(d).filter((l) => l === 'INFO waiting for api to be RUNNING before starting worker (depends_on)').length, 1);
       // while waiting, api was STOPPED as a program not started yet is
-      assert.ok(at(d, /waiting for db/) < at(d, /spawned: 'db'/) || at(d, /waiting for db/) < dbUp);
+      assert.ok(logIndex(d, /waiting for db/) < logIndex(d, /spawned: 'db'/) || logIndex(d, /waiting for db/) < dbUp);
     } finally {
       await d.stop();
       d.cleanup();
@@ -74,18 +54,18 @@ test('depends_on: start starts what a program waits for first, all at once, and 
   try {
     await waitUp(d);
     const t0 = Date.now();
-    assert.equal(ctl(d, 'start', 'api'), 'api: started\n');
+    assert.equal(userCtl(d, 'start', 'api'), 'api: started\n');
     assert.ok(Date.now() - t0 >= 900, `answered after ${Date.now() - t0} ms, before db and cache were up`);
-    const l = logLines(d);
-    const firstUp = Math.min(at(d, /success: db entered/), at(d, /success: cache entered/));
-    assert.ok(at(d, /spawned: 'db'/) < firstUp && at(d, /spawned: 'cache'/) < firstUp, `db and cache started together:\n${l.join('\n')}`);
-    assert.ok(at(d, /spawned: 'api'/) > Math.max(at(d, /success: db entered/), at(d, /success: cache entered/)), l.join('\n'));
-    assert.match(ctl(d, 'status'), /^api +RUNNING[\s\S]*^cache +RUNNING[\s\S]*^db +RUNNING/m);
+    const l = mainLogLines(d);
+    const firstUp = Math.min(logIndex(d, /success: db entered/), logIndex(d, /success: cache entered/));
+    assert.ok(logIndex(d, /spawned: 'db'/) < firstUp && logIndex(d, /spawned: 'cache'/) < firstUp, `db and cache started together:\n${l.join('\n')}`);
+    assert.ok(logIndex(d, /spawned: 'api'/) > Math.max(logIndex(d, /success: db entered/), logIndex(d, /success: cache entered/)), l.join('\n'));
+    assert.match(userCtl(d, 'status'), /^api +RUNNING[\s\S]*^cache +RUNNING[\s\S]*^db +RUNNING/m);
 
-    assert.equal(ctl(d, 'start', 'needsbroken'), 'needsbroken: ERROR (spawn error)\n');
-    assert.ok(logLines(d).includes("WARN needsbroken not started: its dependency broken did not start (NO_FILE: can't find command '/nonexistent/db') (depends_on)"), d.log());
-    assert.equal(at(d, /spawned: 'needsbroken'/), -1);
-    assert.match(ctl(d, 'status', 'needsbroken'), /^needsbroken +STOPPED +Not started/);
+    assert.equal(userCtl(d, 'start', 'needsbroken'), 'needsbroken: ERROR (spawn error)\n');
+    assert.ok(mainLogLines(d).includes("WARN needsbroken not started: its dependency broken did not start (NO_FILE: can't find command '/nonexistent/db') (depends_on)"), d.log());
+    assert.equal(logIndex(d, /spawned: 'needsbroken'/), -1);
+    assert.match(userCtl(d, 'status', 'needsbroken'), /^needsbroken +STOPPED +Not started/);
   } finally {
     await d.stop();
     d.cleanup();
@@ -100,27 +80,27 @@ test('depends_on: a program waiting for its dependencies can be stopped (it then
   const d = startDaemon('tsv', body);
   try {
     await waitUp(d);
-    await until(() => / FATAL /.test(ctl(d, 'status', 'db')), 'db FATAL');
-    assert.match(ctl(d, 'status', 'api'), /^api +STOPPED +Not started/);
+    await until(() => / FATAL /.test(userCtl(d, 'status', 'db')), 'db FATAL');
+    assert.match(userCtl(d, 'status', 'api'), /^api +STOPPED +Not started/);
     // Supervisor would say "not running": the pending start is called off
-    assert.equal(ctl(d, 'stop', 'admin'), 'admin: stopped\n');
-    assert.ok(logLines(d).includes('INFO stopped: admin (it was to be started once db ran; depends_on)'), d.log());
+    assert.equal(userCtl(d, 'stop', 'admin'), 'admin: stopped\n');
+    assert.ok(mainLogLines(d).includes('INFO stopped: admin (it was to be started once db ran; depends_on)'), d.log());
     spawnSync('touch', [d.dir.join('db-ok')]);
-    assert.equal(ctl(d, 'start', 'db'), 'db: started\n');
-    await until(() => / RUNNING /.test(ctl(d, 'status', 'api')), 'api to start once db runs');
+    assert.equal(userCtl(d, 'start', 'db'), 'db: started\n');
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'api')), 'api to start once db runs');
     await sleep(500);
-    assert.match(ctl(d, 'status', 'admin'), /^admin +STOPPED +Not started/);
+    assert.match(userCtl(d, 'status', 'admin'), /^admin +STOPPED +Not started/);
 
     // api crashes while db is stopped: stopping a dependency stops only it, and api's restart waits for db
-    assert.equal(ctl(d, 'stop', 'db'), 'db: stopped\n');
-    assert.match(ctl(d, 'status', 'api'), / RUNNING /);
-    const pid = Number(ctl(d, 'pid', 'api').trim());
+    assert.equal(userCtl(d, 'stop', 'db'), 'db: stopped\n');
+    assert.match(userCtl(d, 'status', 'api'), / RUNNING /);
+    const pid = Number(userCtl(d, 'pid', 'api').trim());
     process.kill(pid, 'SIGKILL');
-    await until(() => logLines(d).filter((x) => x === 'INFO waiting for db to be RUNNING before starting api (depends_on)').length === 2, 'api to wait for db again');
-    assert.match(ctl(d, 'status', 'api'), /^api +EXITED /);
-    assert.equal(ctl(d, 'start', 'db'), 'db: started\n');
-    await until(() => / RUNNING /.test(ctl(d, 'status', 'api')), 'api restarted once db runs');
-    assert.notEqual(Number(ctl(d, 'pid', 'api').trim()), pid);
+    await until(() => mainLogLines(d).filter((x) => x === 'INFO waiting for db to be RUNNING before starting api (depends_on)').length === 2, 'api to wait for db again');
+    assert.match(userCtl(d, 'status', 'api'), /^api +EXITED /);
+    assert.equal(userCtl(d, 'start', 'db'), 'db: started\n');
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'api')), 'api restarted once db runs');
+    assert.notEqual(Number(userCtl(d, 'pid', 'api').trim()), pid);
   } finally {
     await d.stop();
     d.cleanup();
@@ -137,10 +117,10 @@ test('depends_on with update: a program added with its dependency waits for it, 
         '[program:aaa]\ncommand=/bin/sleep 300\nstartsecs=0\ndepends_on=zdb\n' +
         '[program:zdb]\ncommand=/bin/sleep 300\nstartsecs=1\n',
     );
-    assert.equal(ctl(d, 'update'), 'aaa: added process group\nzdb: added process group\n');
-    await until(() => / RUNNING /.test(ctl(d, 'status', 'aaa')), 'aaa to start once zdb runs');
-    assert.ok(at(d, /spawned: 'aaa'/) > at(d, /success: zdb entered RUNNING/), logLines(d).join('\n'));
-    assert.ok(logLines(d).includes('INFO waiting for zdb to be RUNNING before starting aaa (depends_on)'), d.log());
+    assert.equal(userCtl(d, 'update'), 'aaa: added process group\nzdb: added process group\n');
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'aaa')), 'aaa to start once zdb runs');
+    assert.ok(logIndex(d, /spawned: 'aaa'/) > logIndex(d, /success: zdb entered RUNNING/), mainLogLines(d).join('\n'));
+    assert.ok(mainLogLines(d).includes('INFO waiting for zdb to be RUNNING before starting aaa (depends_on)'), d.log());
   } finally {
     await d.stop();
     d.cleanup();
@@ -159,11 +139,11 @@ test('depends_on: stop all and a shutdown stop a program before what it waits fo
     const d = startDaemon('tsv', ORDERED(dir.path));
     try {
       await waitUp(d);
-      await until(() => / RUNNING /.test(ctl(d, 'status', 'api')), 'api RUNNING');
-      assert.equal(ctl(d, 'stop', 'all'), 'api: stopped\ndb: stopped\n');
+      await until(() => / RUNNING /.test(userCtl(d, 'status', 'api')), 'api RUNNING');
+      assert.equal(userCtl(d, 'stop', 'all'), 'api: stopped\ndb: stopped\n');
       assert.equal(readFileSync(dir.join('order'), 'utf8'), 'api-end\ndb-term\n');
       // start all: db first, then api once db runs
-      assert.equal(ctl(d, 'start', 'all'), 'db: started\napi: started\n');
+      assert.equal(userCtl(d, 'start', 'all'), 'db: started\napi: started\n');
       d.child.kill('SIGTERM');
       await withTimeout(d.exited, 15000, 'the daemon to exit');
       assert.equal(readFileSync(dir.join('order'), 'utf8'), 'api-end\ndb-term\napi-end\ndb-term\n');

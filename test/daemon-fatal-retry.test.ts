@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
-import { TempDir, sleep, withTimeout } from './helpers/daemon-env';
-import { SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
-import { load } from './helpers/daemon-env';
+import { TempDir, load, sleep, withTimeout } from './helpers/daemon-env';
+import { mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { processConfigsEqual } from '../src/daemon/supervisor';
 
 /** Runs once {DIR}/ready exists; until then it ends at once (a database not up yet, a USB device not plugged in). */
@@ -19,22 +18,8 @@ const WAITER = (retry: number): string =>
 /** The same without the option: Supervisor's FATAL for good. */
 const PLAIN = '[program:plain]\ncommand=/bin/sh -c "test -e {DIR}/ready && exec sleep 300"\nstartretries=0\n';
 
-/** Supervisor's own supervisorctl, or tsv's when supervisorctl is not there. */
-function ctl(d: Daemon, ...args: string[]): string {
-  const r = oracleSkip
-    ? spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 20000 })
-    : spawnSync(SUPERVISORCTL, ['-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 20000 });
-  return r.stdout + r.stderr;
-}
-
 /** Main-log lines (without their timestamps) that match re. */
-function lines(d: Daemon, re: RegExp): string[] {
-  return d
-    .log()
-    .split('\n')
-    .filter((l) => re.test(l))
-    .map((l) => l.slice(24));
-}
+const lines = (d: Daemon, re: RegExp): string[] => mainLogLines(d).filter((l) => re.test(l));
 
 /** The main log's timestamp of a line, in ms. */
 function when(line: string): number {
@@ -59,14 +44,14 @@ test('fatalretrysecs: FATAL, then started again after the wait with startretries
     }
     assert.equal(lines(d, /waiter will be started again in 1 seconds \(fatalretrysecs\)/).length, gaveUp.length);
     // Supervisor's status while it waits: FATAL, as before
-    await until(() => / FATAL /.test(ctl(d, 'status', 'waiter')), 'waiter FATAL');
-    assert.match(ctl(d, 'status', 'waiter'), /^waiter +FATAL +Exited too quickly \(process log may have details\)\n$/);
+    await until(() => / FATAL /.test(userCtl(d, 'status', 'waiter')), 'waiter FATAL');
+    assert.match(userCtl(d, 'status', 'waiter'), /^waiter +FATAL +Exited too quickly \(process log may have details\)\n$/);
 
     writeFileSync(d.dir.join('ready'), '');
-    await until(() => / RUNNING /.test(ctl(d, 'status', 'waiter')), 'waiter to stay up once ready', 15000);
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'waiter')), 'waiter to stay up once ready', 15000);
     // the program without the option was tried once and left alone
     assert.equal(lines(d, /spawned: 'plain'/).length, 1);
-    assert.match(ctl(d, 'status', 'plain'), / FATAL /);
+    assert.match(userCtl(d, 'status', 'plain'), / FATAL /);
     // once up, no retry is pending: its deadline does not start it again
     const spawns = lines(d, /spawned: 'waiter'/).length;
     await sleep(1500);
@@ -82,29 +67,29 @@ test('fatalretrysecs: stop (and stop all) call a pending retry off, STOPPED; sta
   try {
     await waitUp(d);
     await until(() => lines(d, /waiter will be started again/).length >= 1, 'the first give-up');
-    assert.equal(ctl(d, 'stop', 'waiter'), 'waiter: stopped\n');
-    assert.match(ctl(d, 'status', 'waiter'), /^waiter +STOPPED /);
-    assert.equal(ctl(d, 'stop', 'plain'), 'plain: ERROR (not running)\n');
+    assert.equal(userCtl(d, 'stop', 'waiter'), 'waiter: stopped\n');
+    assert.match(userCtl(d, 'status', 'waiter'), /^waiter +STOPPED /);
+    assert.equal(userCtl(d, 'stop', 'plain'), 'plain: ERROR (not running)\n');
     assert.equal(lines(d, /stopped: waiter \(it was to be started again after FATAL; fatalretrysecs\)/).length, 1);
     await sleep(2500);
     assert.equal(lines(d, /spawned: 'waiter'/).length, 1, 'no retry after the stop');
 
     // stop all, as supervisorctl asks for it
-    assert.match(ctl(d, 'start', 'waiter'), /waiter: ERROR \(spawn error\)/);
+    assert.match(userCtl(d, 'start', 'waiter'), /waiter: ERROR \(spawn error\)/);
     await until(() => lines(d, /waiter will be started again/).length >= 2, 'the second give-up');
-    assert.equal(ctl(d, 'stop', 'all'), 'waiter: stopped\n');
+    assert.equal(userCtl(d, 'stop', 'all'), 'waiter: stopped\n');
     await sleep(2500);
     assert.equal(lines(d, /spawned: 'waiter'/).length, 2);
 
     // a start while the retry is pending starts now, and the old deadline starts nothing more
-    assert.match(ctl(d, 'start', 'waiter'), /waiter: ERROR \(spawn error\)/);
+    assert.match(userCtl(d, 'start', 'waiter'), /waiter: ERROR \(spawn error\)/);
     await until(() => lines(d, /waiter will be started again/).length >= 3, 'the third give-up');
     writeFileSync(d.dir.join('ready'), '');
-    assert.equal(ctl(d, 'start', 'waiter'), 'waiter: started\n');
+    assert.equal(userCtl(d, 'start', 'waiter'), 'waiter: started\n');
     assert.equal(lines(d, /spawned: 'waiter'/).length, 4);
     await sleep(2500);
     assert.equal(lines(d, /spawned: 'waiter'/).length, 4);
-    assert.match(ctl(d, 'status', 'waiter'), / RUNNING /);
+    assert.match(userCtl(d, 'status', 'waiter'), / RUNNING /);
   } finally {
     await d.stop();
     d.cleanup();
@@ -133,7 +118,7 @@ for (const impl of ['supervisord', 'tsv'] as Impl[]) {
     const d = startDaemon(impl, WAITER(1));
     try {
       await waitUp(d);
-      await until(() => / FATAL /.test(ctl(d, 'status', 'waiter')), 'waiter FATAL');
+      await until(() => / FATAL /.test(userCtl(d, 'status', 'waiter')), 'waiter FATAL');
       await sleep(2500);
       const tries = lines(d, /spawned: 'waiter'/).length;
       if (impl === 'supervisord') assert.equal(tries, 1);

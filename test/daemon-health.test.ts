@@ -9,7 +9,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, sleep, withTimeout } from './helpers/daemon-env';
-import { PY, SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { PY, logCount, logIndex, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { freePort } from './helpers/common';
 
 /** An HTTP server on port $1 that answers 200, or 500 while {DIR}/sick exists. */
@@ -36,24 +36,6 @@ while True:
     held.append(c) if len(sys.argv) > 3 else c.close()
 `;
 
-function ctl(d: Daemon, ...args: string[]): string {
-  const r = oracleSkip
-    ? spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 })
-    : spawnSync(SUPERVISORCTL, ['-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 });
-  return r.stdout + r.stderr;
-}
-
-function logLines(d: Daemon): string[] {
-  return d
-    .log()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => l.slice(24));
-}
-
-const at = (d: Daemon, re: RegExp): number => logLines(d).findIndex((l) => re.test(l));
-const count = (d: Daemon, re: RegExp): number => logLines(d).filter((l) => re.test(l)).length;
-
 function metrics(d: Daemon): Promise<string> {
   return new Promise((resolve, reject) => {
     const req = request({ socketPath: d.dir.join('s.sock'), path: '/metrics' }, (res) => {
@@ -78,16 +60,16 @@ test('healthcheck over HTTP: healthy, then 500s restart the program after health
   );
   try {
     await waitUp(d);
-    await until(() => at(d, new RegExp(`healthy: web answered http://127.0.0.1:${port}/health \\(200 OK\\)`)) >= 0, 'web healthy');
-    const pid = Number(ctl(d, 'pid', 'web').trim());
+    await until(() => logIndex(d, new RegExp(`healthy: web answered http://127.0.0.1:${port}/health \\(200 OK\\)`)) >= 0, 'web healthy');
+    const pid = Number(userCtl(d, 'pid', 'web').trim());
     assert.match(await metrics(d), /tsv_program_healthy\{group="web",name="web"\} 1/);
 
     writeFileSync(sick, '');
-    await until(() => count(d, /restarting web: 2 health checks in a row failed \(healthcheck\)/) === 1, 'the restart', 20000);
+    await until(() => logCount(d, /restarting web: 2 health checks in a row failed \(healthcheck\)/) === 1, 'the restart', 20000);
     rmSync(sick);
-    await until(() => count(d, /healthy: web answered/) === 2, 'web healthy again', 20000);
-    const lines = logLines(d);
-    const restart = at(d, /restarting web/);
+    await until(() => logCount(d, /healthy: web answered/) === 2, 'web healthy again', 20000);
+    const lines = mainLogLines(d);
+    const restart = logIndex(d, /restarting web/);
     assert.deepEqual(
       lines.slice(restart - 2, restart + 3).map((l) => l.replace(/pid \d+/, 'pid N').replace(/^(\S+ \S+)/, '$1')),
       [
@@ -98,19 +80,19 @@ test('healthcheck over HTTP: healthy, then 500s restart the program after health
         "INFO spawned: 'web' with pid N",
       ],
     );
-    assert.notEqual(Number(ctl(d, 'pid', 'web').trim()), pid);
+    assert.notEqual(Number(userCtl(d, 'pid', 'web').trim()), pid);
     const m = await metrics(d);
     assert.match(m, /tsv_program_healthy\{group="web",name="web"\} 1/);
     assert.match(m, /tsv_program_health_failures_total\{group="web",name="web"\} 2/);
     assert.match(m, /tsv_program_exits_total\{group="web",name="web",expected="true"\} 1/);
 
     // stopped: no looks, no restart, whatever the server would say
-    assert.equal(ctl(d, 'stop', 'web'), 'web: stopped\n');
+    assert.equal(userCtl(d, 'stop', 'web'), 'web: stopped\n');
     writeFileSync(sick, '');
-    const looks = count(d, /healthy: web|unhealthy: web/);
+    const looks = logCount(d, /healthy: web|unhealthy: web/);
     await sleep(2500);
-    assert.equal(count(d, /healthy: web|unhealthy: web/), looks);
-    assert.match(ctl(d, 'status', 'web'), /^web +STOPPED /);
+    assert.equal(logCount(d, /healthy: web|unhealthy: web/), looks);
+    assert.match(userCtl(d, 'status', 'web'), /^web +STOPPED /);
     assert.match(await metrics(d), /tsv_program_healthy\{group="web",name="web"\} 0/);
   } finally {
     await d.stop();
@@ -129,17 +111,17 @@ test('healthcheck over TCP with depends_on: what depends on a program starts onc
   const d = startDaemon('tsv', body(true));
   try {
     await waitUp(d);
-    await until(() => / RUNNING /.test(ctl(d, 'status', 'api')), 'api to start');
-    assert.ok(at(d, /unhealthy: db did not answer tcp:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\), 1 of 10/) >= 0, d.log());
-    assert.ok(at(d, /spawned: 'api'/) > at(d, /healthy: db answered tcp:\/\/127\.0\.0\.1:\d+ \(connected\)/), d.log());
-    assert.ok(logLines(d).includes('INFO waiting for db to be RUNNING and healthy before starting api (depends_on)'), d.log());
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'api')), 'api to start');
+    assert.ok(logIndex(d, /unhealthy: db did not answer tcp:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\), 1 of 10/) >= 0, d.log());
+    assert.ok(logIndex(d, /spawned: 'api'/) > logIndex(d, /healthy: db answered tcp:\/\/127\.0\.0\.1:\d+ \(connected\)/), d.log());
+    assert.ok(mainLogLines(d).includes('INFO waiting for db to be RUNNING and healthy before starting api (depends_on)'), d.log());
 
     // start pulls db in and answers once db accepts connections, ~2 s after it runs
-    assert.match(ctl(d, 'stop', 'all'), /api: stopped\ndb: stopped\n/);
+    assert.match(userCtl(d, 'stop', 'all'), /api: stopped\ndb: stopped\n/);
     const t0 = Date.now();
-    assert.equal(ctl(d, 'start', 'api'), 'api: started\n');
+    assert.equal(userCtl(d, 'start', 'api'), 'api: started\n');
     assert.ok(Date.now() - t0 >= 1900, `api answered ${Date.now() - t0} ms after the start, before db listened`);
-    assert.equal(count(d, /healthy: db answered/), 2);
+    assert.equal(logCount(d, /healthy: db answered/), 2);
   } finally {
     await d.stop();
     d.cleanup();
@@ -160,13 +142,13 @@ test('healthcheck: a look that gets no answer fails after healthcheck_timeout; o
   );
   try {
     await waitUp(d);
-    await until(() => at(d, /unhealthy: mute did not answer http:\/\/127\.0\.0\.1:\d+\/ \(no answer within 1 s\), 1 of 100/) >= 0, 'the timeout');
+    await until(() => logIndex(d, /unhealthy: mute did not answer http:\/\/127\.0\.0\.1:\d+\/ \(no answer within 1 s\), 1 of 100/) >= 0, 'the timeout');
     // slow's look waits up to 60 s on a connection holder keeps open; slow's stop drops it
     const looking = (): boolean => spawnSync('ss', ['-Htn', 'state', 'established', 'dst', `127.0.0.1:${port + 1}`], { encoding: 'utf8' }).stdout.trim() !== '';
     await until(looking, "slow's look to be under way");
-    assert.equal(ctl(d, 'stop', 'slow'), 'slow: stopped\n');
+    assert.equal(userCtl(d, 'stop', 'slow'), 'slow: stopped\n');
     await until(() => !looking(), "slow's look to be dropped", 3000);
-    assert.equal(ctl(d, 'start', 'slow'), 'slow: started\n');
+    assert.equal(userCtl(d, 'start', 'slow'), 'slow: started\n');
     await until(looking, "slow's look to be under way again");
     // the daemon exits long before that look's 60 s
     const t0 = Date.now();
@@ -192,7 +174,7 @@ for (const impl of ['supervisord', 'tsv'] as Impl[]) {
     try {
       await waitUp(d);
       await sleep(3000);
-      const spawns = count(d, /spawned: 'web'/);
+      const spawns = logCount(d, /spawned: 'web'/);
       if (impl === 'supervisord') assert.equal(spawns, 1);
       else assert.ok(spawns >= 2, `${spawns} spawns`);
     } finally {

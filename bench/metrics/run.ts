@@ -13,30 +13,17 @@
 // longest /ok.html answer during the scrapes (how long the daemon stopped
 // answering anything else), the number of samples, and tsv/supervisord ratios.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { request, Agent } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { killTree } from '../../test/helpers/daemon-cli';
 import { freePort } from '../../test/helpers/common';
 import { tracked } from '../common/children';
-import { RpcClient } from '../../src/rpc/client';
+import { arg, median, startSleepers, type Impl } from '../common/sleepers';
+import { procTimes } from '../../src/daemon/proc-stat';
 
-const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
-const TSV = join(ROOT, 'build', 'tsv.cjs');
-const SUPERVISORD = '/usr/bin/supervisord';
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
-type Impl = 'tsv' | 'supervisord';
-
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string): string => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] ? (argv[i + 1] as string) : dflt;
-};
 const PROGRAMS = arg('--programs', '100,1000').split(',').map(Number);
 const SCRAPES = Number(arg('--scrapes', '20'));
-
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 function get(port: number, path: string, agent?: Agent): Promise<{ status: number; ms: number; body: string }> {
   const t0 = performance.now();
@@ -53,11 +40,7 @@ function get(port: number, path: string, agent?: Agent): Promise<{ status: numbe
 }
 
 /** user + system CPU of a process so far, in ms (clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  const f = readFileSync(`/proc/${pid}/stat`, 'latin1');
-  const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-  return (Number(rest[11]) + Number(rest[12])) * 10;
-}
+const cpuMs = (pid: number): number => (procTimes(pid)?.ticks ?? 0) * 10;
 
 interface Result {
   scrapeMs: number;
@@ -68,32 +51,11 @@ interface Result {
 }
 
 async function measure(impl: Impl, programs: number): Promise<Result> {
-  const dir = mkdtempSync(join(tmpdir(), `tsv-bench-metrics-${impl}-`));
-  const port = await freePort();
-  let conf =
-    `[supervisord]\nlogfile=${dir}/main.log\npidfile=${dir}/d.pid\nchildlogdir=${dir}\nminfds=${programs * 4 + 100}\n` +
-    `[unix_http_server]\nfile=${dir}/s.sock\n[inet_http_server]\nport=127.0.0.1:${port}\n` +
-    '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n';
-  for (let i = 0; i < programs; i++) conf += `[program:p${i}]\ncommand=/bin/sleep 100000\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n`;
-  writeFileSync(join(dir, 'd.conf'), conf);
-  const cmd = impl === 'tsv' ? process.execPath : SUPERVISORD;
-  const args = impl === 'tsv' ? [TSV, 'daemon', '-n', '-c', join(dir, 'd.conf')] : ['-n', '-c', join(dir, 'd.conf')];
-  const daemon = tracked(spawn(cmd, args, { stdio: 'ignore' }));
-  const rpc = new RpcClient({ serverurl: `unix://${dir}/s.sock` });
+  const { dir, port, child: daemon, close } = await startSleepers(impl, programs, 'metrics');
   let exporter: ChildProcess | null = null;
   try {
-    for (let t = 0; ; t++) {
-      if (t > 1200) throw new Error(`${impl}: not all ${programs} programs RUNNING within 60 s`);
-      try {
-        const infos = (await rpc.call('supervisor.getAllProcessInfo')) as { state: number }[];
-        if (infos.length === programs && infos.every((i) => i.state === 20)) break;
-      } catch {
-        // not serving yet
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
     let scrapePort = port;
-    let path = '/metrics';
+    const path = '/metrics';
     if (impl === 'supervisord') {
       scrapePort = await freePort();
       exporter = tracked(
@@ -112,7 +74,6 @@ async function measure(impl: Impl, programs: number): Promise<Result> {
         if (ok) break;
         await new Promise((r) => setTimeout(r, 50));
       }
-      path = '/metrics';
     }
     await get(scrapePort, path); // the first scrape compiles what it runs
     // /ok.html every millisecond on a kept-alive connection: the longest answer during the scrapes
@@ -142,10 +103,8 @@ async function measure(impl: Impl, programs: number): Promise<Result> {
     agent.destroy();
     return { scrapeMs: median(times), scrapeMaxMs: Math.max(...times), cpuMsPerScrape: (cpu1 - cpu0) / SCRAPES, stallMs: stall, samples };
   } finally {
-    rpc.close();
     if (exporter) killTree(exporter.pid as number);
-    killTree(daemon.pid as number);
-    rmSync(dir, { recursive: true, force: true });
+    close();
   }
 }
 

@@ -8,26 +8,9 @@
 // `--loads` times in a row (median and slowest, bytes), then a Stop and a
 // Start clicked for one program (GET index.html?processname=p0&action=…,
 // until the 301 arrives), five times each. Prints tsv/supervisord ratios.
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { killTree } from '../../test/helpers/daemon-cli';
-import { freePort } from '../../test/helpers/common';
-import { tracked } from '../common/children';
-import { RpcClient } from '../../src/rpc/client';
+import { arg, median, startSleepers, type Impl } from '../common/sleepers';
 
-const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
-const TSV = join(ROOT, 'build', 'tsv.cjs');
-const SUPERVISORD = '/usr/bin/supervisord';
-type Impl = 'tsv' | 'supervisord';
-
-const argv = process.argv.slice(2);
-const arg = (name: string, dflt: string): string => {
-  const i = argv.indexOf(name);
-  return i >= 0 && argv[i + 1] ? (argv[i + 1] as string) : dflt;
-};
 const PROGRAMS = arg('--programs', '100,1000').split(',').map(Number);
 const LOADS = Number(arg('--loads', '20'));
 
@@ -44,8 +27,6 @@ function get(port: number, path: string): Promise<{ status: number; ms: number; 
   });
 }
 
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
-
 interface Result {
   pageMs: number;
   pageMaxMs: number;
@@ -55,29 +36,8 @@ interface Result {
 }
 
 async function measure(impl: Impl, programs: number): Promise<Result> {
-  const dir = mkdtempSync(join(tmpdir(), `tsv-bench-web-${impl}-`));
-  const port = await freePort();
-  let conf =
-    `[supervisord]\nlogfile=${dir}/main.log\npidfile=${dir}/d.pid\nchildlogdir=${dir}\nminfds=${programs * 4 + 100}\n` +
-    `[unix_http_server]\nfile=${dir}/s.sock\n[inet_http_server]\nport=127.0.0.1:${port}\n` +
-    '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n';
-  for (let i = 0; i < programs; i++) conf += `[program:p${i}]\ncommand=/bin/sleep 100000\nstartsecs=0\nstdout_logfile=NONE\nstderr_logfile=NONE\n`;
-  writeFileSync(join(dir, 'd.conf'), conf);
-  const cmd = impl === 'tsv' ? process.execPath : SUPERVISORD;
-  const args = impl === 'tsv' ? [TSV, 'daemon', '-n', '-c', join(dir, 'd.conf')] : ['-n', '-c', join(dir, 'd.conf')];
-  const child = tracked(spawn(cmd, args, { stdio: 'ignore' }));
-  const rpc = new RpcClient({ serverurl: `unix://${dir}/s.sock` });
+  const { port, close } = await startSleepers(impl, programs, 'web');
   try {
-    for (let t = 0; ; t++) {
-      if (t > 1200) throw new Error(`${impl}: not all ${programs} programs RUNNING within 60 s`);
-      try {
-        const infos = (await rpc.call('supervisor.getAllProcessInfo')) as { state: number }[];
-        if (infos.length === programs && infos.every((i) => i.state === 20)) break;
-      } catch {
-        // not serving yet
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
     const loads = [];
     let bytes = 0;
     for (let i = 0; i < LOADS; i++) {
@@ -97,9 +57,7 @@ async function measure(impl: Impl, programs: number): Promise<Result> {
     }
     return { pageMs: median(loads), pageMaxMs: Math.max(...loads), bytes, stopMs: median(stops), startMs: median(starts) };
   } finally {
-    rpc.close();
-    killTree(child.pid as number);
-    rmSync(dir, { recursive: true, force: true });
+    close();
   }
 }
 

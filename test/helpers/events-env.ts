@@ -135,6 +135,29 @@ export async function waitRecords(path: string, pred: (r: Received[]) => boolean
   );
 }
 
+/** Supervisor's own supervisorctl against d (or tsv's where it is not installed): stdout and stderr, as a user sees them. */
+export function userCtl(d: Daemon, ...args: string[]): string {
+  const r = oracleSkip
+    ? spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 })
+    : spawnSync(SUPERVISORCTL, ['-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 });
+  return r.stdout + r.stderr;
+}
+
+/** The main log's lines without their timestamps. */
+export function mainLogLines(d: Daemon): string[] {
+  return d
+    .log()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => l.slice(24));
+}
+
+/** Index of the first main-log line matching re (-1: none). */
+export const logIndex = (d: Daemon, re: RegExp): number => mainLogLines(d).findIndex((l) => re.test(l));
+
+/** How many main-log lines match re. */
+export const logCount = (d: Daemon, re: RegExp): number => mainLogLines(d).filter((l) => re.test(l)).length;
+
 export async function waitLogLine(d: Daemon, re: RegExp, ms = 30000): Promise<void> {
   await until(() => re.test(d.log()), `${re} in the ${d.impl} main log`, ms);
 }
