@@ -193,6 +193,8 @@ test('/metrics: states, starts, failures and exits as the main log tells them, m
     assert.equal((await scrape(port)).values.get(key('tsv_program_exits_total', 'busy', 'busy', 'expected="false"')), 1);
 
     // burst's worker took its CPU time with it when it ended: the counter keeps it
+    // (busy is stopped first, so that the worker has a core to itself)
+    ctl(d, 'stop', 'busy');
     ctl(d, 'start', 'burst');
     let most = 0;
     await poll(
