@@ -196,7 +196,7 @@ test('healthcheck in the config: only http:// and tcp:// with a host (and a port
     };
     assert.match(check('healthcheck=https://127.0.0.1/\n'), /bad\.conf:4: \[program:x\] healthcheck: healthcheck=https:\/\/127\.0\.0\.1\/: https is not a kind of check tsv knows \(http or tcp\)/);
     assert.match(check('healthcheck=tcp://127.0.0.1\n'), /a tcp check needs a port/);
-    assert.match(check('healthcheck=127.0.0.1:80\n'), /healthcheck=127\.0\.0\.1:80: 127\.0\.0\.1 is not a kind of check|not a URL/);
+    assert.match(check('healthcheck=127.0.0.1:80\n'), /healthcheck=127\.0\.0\.1:80: not a URL\n  hint: e\.g\. healthcheck=http:\/\/127\.0\.0\.1:8080\/health/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_interval=0\n'), /bad\.conf:5: \[program:x\] healthcheck_interval: healthcheck_interval=0: the seconds between looks must be 1 or more/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_retries=-1\n'), /healthcheck_retries=-1/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_timeout=x\n'), /healthcheck_timeout/);

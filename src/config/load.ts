@@ -760,16 +760,14 @@ class Loader {
     if (depends_on.length) this.dependsGot.set(S, dependsGot);
     // tsv's own option (Supervisor ignores the key): a program that gave up
     // (FATAL) is started again this many seconds later, for ever; 0: never
-    const fatalretryGot = get('fatalretrysecs', 0);
-    const fatalretrysecs = this.conv(S, 'fatalretrysecs', fatalretryGot, dt.integer);
-    if (fatalretrysecs < 0) {
-      this.fail(
-        new dt.DatatypeError(`fatalretrysecs=${fatalretrysecs} is not a number of seconds`, 'use 0 to leave a FATAL program alone (as Supervisor does), or the seconds to wait before starting it again'),
-        S,
-        'fatalretrysecs',
-        fatalretryGot,
-      );
-    }
+    const fatalretrysecs = this.integerAtLeast(
+      S,
+      'fatalretrysecs',
+      get('fatalretrysecs', 0),
+      0,
+      (n) => `fatalretrysecs=${n} is not a number of seconds`,
+      'use 0 to leave a FATAL program alone (as Supervisor does), or the seconds to wait before starting it again',
+    );
     const healthcheck = this.readHealthCheck(S, get);
     const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
@@ -968,16 +966,19 @@ class Loader {
     return stableSortByPriorityThenName(out);
   }
 
+  /** An integer option of tsv's own, refused below `min` with `message` and `hint`. */
+  integerAtLeast(S: string, opt: string, got: Got, min: number, message: (n: number) => string, hint: string): number {
+    const n = this.conv(S, opt, got, dt.integer);
+    if (n < min) this.fail(new dt.DatatypeError(message(n), hint), S, opt, got);
+    return n;
+  }
+
   /** tsv's own healthcheck= and its three settings (Supervisor ignores the keys; src/daemon/health.ts). */
   readHealthCheck(S: string, get: (opt: string, def: Raw) => Got): HealthCheckConfig | null {
     const urlGot = get('healthcheck', '');
     const url = (this.str(urlGot) ?? '').trim();
-    const seconds = (opt: string, def: number, what: string): number => {
-      const got = get(opt, def);
-      const n = this.conv(S, opt, got, dt.integer);
-      if (n < 1) this.fail(new dt.DatatypeError(`${opt}=${n}: ${what} must be 1 or more`, `e.g. ${opt}=${def}`), S, opt, got);
-      return n;
-    };
+    const seconds = (opt: string, def: number, what: string): number =>
+      this.integerAtLeast(S, opt, get(opt, def), 1, (n) => `${opt}=${n}: ${what} must be 1 or more`, `e.g. ${opt}=${def}`);
     const interval = seconds('healthcheck_interval', 10, 'the seconds between looks');
     const timeout = seconds('healthcheck_timeout', 5, 'the seconds a look may take');
     const retries = seconds('healthcheck_retries', 3, 'the failed looks in a row before a restart');

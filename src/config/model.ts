@@ -254,3 +254,12 @@ export type EventTypeName = (typeof EVENT_TYPE_NAMES)[number];
 export function namespec(group: string, name: string): string {
   return group === name ? name : `${group}:${name}`;
 }
+
+/** rpcinterface split_namespec: [group, process], process null for `group:*` or `group:` */
+export function splitNamespec(spec: string): [string, string | null] {
+  const i = spec.indexOf(':');
+  if (i < 0) return [spec, spec];
+  const group = spec.slice(0, i);
+  const proc = spec.slice(i + 1);
+  return [group, !proc || proc === '*' ? null : proc];
+}

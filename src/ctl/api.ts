@@ -5,6 +5,7 @@ import type { XmlRpcStruct, XmlRpcValue } from '../rpc/xmlrpc';
 
 // The struct the engine serves (type only: nothing of the daemon is loaded).
 import type { ProcessInfo } from '../daemon/api';
+import { splitNamespec } from '../config/model';
 export type { ProcessInfo };
 
 export interface ConfigInfo {
@@ -128,11 +129,5 @@ export function noSuchName(name: string): string {
   return proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`;
 }
 
-/** options.split_namespec: [group, process|null]; `g:` and `g:*` mean the whole group. */
-export function splitNamespec(namespec: string): [string, string | null] {
-  const i = namespec.indexOf(':');
-  if (i === -1) return [namespec, namespec];
-  const group = namespec.slice(0, i);
-  const proc = namespec.slice(i + 1);
-  return [group, !proc || proc === '*' ? null : proc];
-}
+// options.split_namespec is rpcinterface's: `g:` and `g:*` mean the whole group
+export { splitNamespec };

@@ -5,7 +5,7 @@
 // and never block other work.
 import { existsSync } from 'node:fs';
 import type { Config, GroupConfig } from '../config/model';
-import { namespec } from '../config/model';
+import { namespec, splitNamespec } from '../config/model';
 import { signalNumber } from '../config/datatypes';
 import { readFile, tailFile, ReadLogError, type TailResult } from '../log/readlog';
 import { rereadSettings, type Supervisor } from './supervisor';
@@ -62,17 +62,21 @@ export interface EngineHost {
 /** What stop acts on: a running process, or one the engine would start unasked (fatalretrysecs, depends_on). */
 const stoppable = (p: Subprocess): boolean => RUNNING_STATES.has(p.state) || p.startPending;
 
+/**
+ * The answer to a call that goes on after its first steps (depends_on): the
+ * wait itself, or, for wait=false, true at once, as Supervisor's does (a
+ * failure later is the main log's to tell).
+ */
+function answer(work: Promise<true>, wait: boolean): true | Promise<true> {
+  if (wait) return work;
+  work.catch(() => {});
+  return true;
+}
+
 const INT32_MAX = 2 ** 31 - 1;
 const cap = (n: number): number => Math.min(Math.floor(n), INT32_MAX);
 
-/** rpcinterface split_namespec */
-export function splitNamespec(spec: string): [string, string | null] {
-  const i = spec.indexOf(':');
-  if (i < 0) return [spec, spec];
-  const group = spec.slice(0, i);
-  const proc = spec.slice(i + 1);
-  return [group, !proc || proc === '*' ? null : proc];
-}
+export { splitNamespec };
 
 /** Python's str(timedelta) for a non-negative number of whole seconds. */
 export function pyTimedelta(totalSeconds: number): string {
@@ -345,11 +349,8 @@ export class EngineApi {
    */
   private startOne(name: string, proc: Subprocess, wait: boolean): true | Promise<true> {
     if (!this.engine.dependencies.unmet(proc).length || RUNNING_STATES.has(proc.state)) return this.startNow(name, proc, wait);
-    const started = this.startAfterDependencies(name, proc, wait);
-    if (wait) return started;
-    // Supervisor's wait=false answers at once: the dependencies and then the process go on starting
-    started.catch(() => {});
-    return true;
+    // with wait=false the dependencies and then the process go on starting
+    return answer(this.startAfterDependencies(name, proc, wait), wait);
   }
 
   /**
@@ -509,9 +510,7 @@ export class EngineApi {
         for (const d of first) while (!d.isStopped()) await d.nextChange();
         return this.stopOne(spec, p, wait);
       })();
-      if (wait) return stopped;
-      stopped.catch(() => {});
-      return true;
+      return answer(stopped, wait);
     });
   }
 

@@ -5,35 +5,43 @@
 // while the daemon runs; the reverse index is rebuilt after such a change.
 import type { ProcessGroup } from './group';
 import type { Subprocess } from './process';
-import { namespec } from '../config/model';
+import { namespec, splitNamespec } from '../config/model';
 
 export class Dependencies {
   /** namespec -> the processes that name it; null: to be rebuilt */
   private dependents: Map<string, Subprocess[]> | null = null;
-  /** whether any process has depends_on: every look is skipped when none has */
-  private any: boolean | null = null;
 
   constructor(private readonly groups: ReadonlyMap<string, ProcessGroup>) {}
 
   /** A group came or went. */
   changed(): void {
     this.dependents = null;
-    this.any = null;
   }
 
-  get used(): boolean {
-    if (this.any === null) {
-      this.any = false;
-      for (const g of this.groups.values()) for (const p of g.processes.values()) if (p.config.depends_on.length) this.any = true;
+  private index(): Map<string, Subprocess[]> {
+    if (!this.dependents) {
+      this.dependents = new Map();
+      for (const g of this.groups.values()) {
+        for (const q of g.processes.values()) {
+          for (const spec of q.config.depends_on) {
+            const list = this.dependents.get(spec);
+            if (list) list.push(q);
+            else this.dependents.set(spec, [q]);
+          }
+        }
+      }
     }
-    return this.any;
+    return this.dependents;
+  }
+
+  /** Whether any process has depends_on: the orders below are left alone when none has. */
+  get used(): boolean {
+    return this.index().size > 0;
   }
 
   find(spec: string): Subprocess | undefined {
-    const colon = spec.indexOf(':');
-    const group = colon < 0 ? spec : spec.slice(0, colon);
-    const name = colon < 0 ? spec : spec.slice(colon + 1);
-    return this.groups.get(group)?.processes.get(name);
+    const [group, name] = splitNamespec(spec);
+    return name === null ? undefined : this.groups.get(group)?.processes.get(name);
   }
 
   /**
@@ -57,20 +65,7 @@ export class Dependencies {
 
   /** The processes that wait for p. */
   dependentsOf(p: Subprocess): Subprocess[] {
-    if (!this.used) return [];
-    if (!this.dependents) {
-      this.dependents = new Map();
-      for (const g of this.groups.values()) {
-        for (const q of g.processes.values()) {
-          for (const spec of q.config.depends_on) {
-            const list = this.dependents.get(spec);
-            if (list) list.push(q);
-            else this.dependents.set(spec, [q]);
-          }
-        }
-      }
-    }
-    return this.dependents.get(namespec(p.group, p.name)) ?? [];
+    return this.index().get(namespec(p.group, p.name)) ?? [];
   }
 
   /** procs with every process before those it waits for: the order a stop of many goes in. */

@@ -67,6 +67,8 @@ export interface HealthReport {
   detail: string;
   /** consecutive failures so far (0 after a success) */
   failures: number;
+  /** the answer differs from the run's last one (the first success of a run counts) */
+  turned: boolean;
 }
 
 /**
@@ -112,8 +114,9 @@ export class HealthWatch {
       this.cancelLook = null;
       if (run !== this.run) return;
       this.failures = r.ok ? 0 : this.failures + 1;
+      const turned = r.ok !== this.healthy;
       this.healthy = r.ok;
-      this.report({ ok: r.ok, detail: r.detail, failures: this.failures });
+      this.report({ ok: r.ok, detail: r.detail, failures: this.failures, turned });
       if (run !== this.run) return; // the report stopped it (a restart)
       this.timer = setTimeout(() => {
         this.timer = null;

@@ -152,8 +152,6 @@ export class Subprocess {
   /** healthcheck: the looks while it runs, and a restart it asked for (started once the stop ends) */
   private readonly health: HealthWatch | null = null;
   private healthRestart = false;
-  /** the main log last said healthy (true) or unhealthy (false); null: neither yet */
-  private healthLogged: boolean | null = null;
   /** the pace has been announced in the main log since the program last stayed up a second */
   private paced = false;
   /** the last explanation of an exec failure logged (explainExec) */
@@ -222,10 +220,12 @@ export class Subprocess {
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  private wakeWaiters(): void {
+  /** Its state or health changed: RPC waits look again, and so do those waiting for it to be up (depends_on). */
+  private changed(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();
+    if (this.up && this.host.dependencies.dependentsOf(this).length) this.host.requestTransition();
   }
 
   /** RUNNING and, with a healthcheck, answering it: what depends_on waits for. */
@@ -260,9 +260,7 @@ export class Subprocess {
     });
     if (to === ProcessState.RUNNING) this.health?.start();
     else if (from === ProcessState.RUNNING) this.health?.stop();
-    this.wakeWaiters();
-    // those waiting for this one (depends_on) look again in the next pass
-    if (this.up && this.host.dependencies.dependentsOf(this).length) this.host.requestTransition();
+    this.changed();
     return true;
   }
 
@@ -858,13 +856,7 @@ export class Subprocess {
   /** A stop of a process whose start is pending: STOPPED, and no start until asked for. */
   callOffStart(): void {
     if (!this.startPending) return;
-    const unmet = this.host.dependencies.unmet(this);
-    const why =
-      this.state === ProcessState.FATAL
-        ? 'it was to be started again after FATAL; fatalretrysecs'
-        : unmet.length
-          ? `it was to be started once ${unmet.join(', ')} ran; depends_on`
-          : `its ${this.healthRestart ? 'restart for its healthcheck' : this.state === ProcessState.EXITED ? 'automatic restart' : 'autostart'} was due`;
+    const why = this.pendingStartReason();
     this.fatalRetryAt = 0;
     this.restartAt = 0;
     this.healthRestart = false;
@@ -872,6 +864,15 @@ export class Subprocess {
     this.log.info(`stopped: ${this.name} (${why})`);
     if (this.state !== ProcessState.STOPPED) this.changeState(ProcessState.STOPPED);
     this.arm();
+  }
+
+  /** What the pending start was for, in the main log's words. */
+  private pendingStartReason(): string {
+    if (this.state === ProcessState.FATAL) return 'it was to be started again after FATAL; fatalretrysecs';
+    const unmet = this.host.dependencies.unmet(this);
+    if (unmet.length) return `it was to be started once ${unmet.join(', ')} ran; depends_on`;
+    if (this.healthRestart) return 'its restart for its healthcheck was due';
+    return this.state === ProcessState.EXITED ? 'its automatic restart was due' : 'its autostart was due';
   }
 
   /** Shutdown's stop (group by group): a running process is stopped, one in BACKOFF gives up. */
@@ -885,23 +886,15 @@ export class Subprocess {
     const check = this.config.healthcheck as HealthCheckConfig;
     this.host.events.emit('processHealth', { name: this.name, group: this.group, pid: this.pid, ok: r.ok, detail: r.detail });
     if (r.ok) {
-      if (this.healthLogged !== true) this.log.info(`healthy: ${this.name} answered ${check.url} (${r.detail})`);
-      this.healthLogged = true;
-      this.wakeWaiters();
-      if (this.host.dependencies.dependentsOf(this).length) this.host.requestTransition();
-      return;
+      if (r.turned) this.log.info(`healthy: ${this.name} answered ${check.url} (${r.detail})`);
+    } else {
+      this.log.warn(`unhealthy: ${this.name} did not answer ${check.url} (${r.detail}), ${r.failures} of ${check.retries} (healthcheck)`);
     }
-    this.healthLogged = false;
-    this.log.warn(`unhealthy: ${this.name} did not answer ${check.url} (${r.detail}), ${r.failures} of ${check.retries} (healthcheck)`);
-    this.wakeWaiters();
-    if (r.failures < check.retries || this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
+    if (r.turned) this.changed();
+    if (r.ok || r.failures < check.retries || this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
     this.log.warn(`restarting ${this.name}: ${check.retries} health checks in a row failed (healthcheck)`);
-    this.health?.stop();
-    this.healthRestart = true;
-    this.administrativeStop = true;
-    this.laststopreport = -Infinity;
-    const msg = this.kill(signalNumber(this.config.stopsignal));
-    if (msg !== null) this.healthRestart = false;
+    // leaving RUNNING ends the looks; the start follows once the stop has ended (transition)
+    this.healthRestart = this.stop() === null;
   }
 
   /**

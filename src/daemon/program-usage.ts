@@ -6,6 +6,7 @@
 // orphaned without setsid), and orphans a `stopastree` daemon adopted as a
 // subreaper whose environment names the program.
 import { readFileSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { environHas, listProcesses, procPids, procTimes, type ProcTimes } from './proc-stat';
 
 /** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture. */
@@ -58,7 +59,7 @@ export async function snapshotInTurns(perTurn = 32): Promise<Snapshot> {
   const procs = new Map<number, ProcTimes>();
   const pids = procPids();
   for (let i = 0; i < pids.length; i++) {
-    if (i > 0 && i % perTurn === 0) await new Promise<void>((r) => setImmediate(r));
+    if (i > 0 && i % perTurn === 0) await nextTurn();
     const st = procTimes(pids[i] as number);
     if (st) procs.set(st.pid, st);
   }

@@ -3,6 +3,7 @@
 // scraped, never on a timer: what the engine holds (states, start times, the
 // counts of ./tallies.ts) and what /proc shows of the programs' processes.
 import { readdirSync, readFileSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Supervisor } from '../daemon/supervisor';
 import { ProcessState, SupervisorState, processStateName, supervisorStateName } from '../daemon/states';
 import { TICKS_PER_SEC, adoptedOrphans, programMembers, rssBytes, snapshotInTurns, type Snapshot } from '../daemon/program-usage';
@@ -218,7 +219,7 @@ export class DaemonMetrics {
     const orphans = snap ? adoptedOrphans(snap, process.pid, new Set(running.map((p) => p.pid))) : [];
     const rows: ProgramRow[] = [];
     for (const p of procs) {
-      if (rows.length % ROWS_PER_TURN === ROWS_PER_TURN - 1) await new Promise<void>((r) => setImmediate(r));
+      if (rows.length > 0 && rows.length % ROWS_PER_TURN === 0) await nextTurn();
       const tally = this.tallies.of(p.group, p.name);
       // read again after the turns above: the state may have moved on
       const pid = p.pid;

@@ -7,6 +7,7 @@
 // daemon already holds; what is left to a library is the escaping below.
 // test/metrics.test.ts checks the output with the real promtool and a real
 // Prometheus.
+import { setImmediate as nextTurn } from 'node:timers/promises';
 
 export type MetricType = 'gauge' | 'counter';
 
@@ -55,8 +56,6 @@ export function labelText(labels: Readonly<Record<string, string>>): string {
 export function withLabel(labels: string, more: string): string {
   return labels && more ? `${labels},${more}` : labels || more;
 }
-
-const nextTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /** The text, family by family; a family with no samples is left out. */
 export class Exposition {
