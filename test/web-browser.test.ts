@@ -114,6 +114,48 @@ test('web page in a browser: stop, start and restart by clicking, flash messages
   });
 });
 
+/** The first two links of a row's Action cell (Start/Restart, Stop, or Supervisor's hidden placeholder "#"). */
+async function startStopOf(page: Page, name: string): Promise<string[]> {
+  const row = (await statusRows(page)).find((r) => r.name === name);
+  return (row?.actions ?? []).slice(0, 2).map((a) => a.split(' | ')[0]);
+}
+
+test('web page in a browser: Stop for a program not running whose start is pending (FATAL before its fatalretrysecs retry, waiting on depends_on), which calls the start off', { skip }, async () => {
+  const extra =
+    '[program:flaky]\ncommand=/bin/false\nstartsecs=1\nstartretries=0\nfatalretrysecs=600\n' +
+    '[program:base]\ncommand=/bin/sleep 1000\nautostart=false\nstartsecs=0\n' +
+    '[program:waiter]\ncommand=/bin/sleep 1000\nstartsecs=0\ndepends_on=base\n';
+  await withSite(extra, async (s) => {
+    await waitLog([s.side], /gave up: flaky/);
+    const page = await s.browser.newPage();
+    await page.goto(`${s.url}/`);
+    assert.equal(await rowOf(page, 'flaky'), 'fatal statuserror');
+    assert.deepEqual(await startStopOf(page, 'flaky'), ['Start', 'Stop']);
+    assert.equal(await rowOf(page, 'waiter'), 'stopped statusnominal');
+    assert.deepEqual(await startStopOf(page, 'waiter'), ['Start', 'Stop']);
+    // nothing pending: Supervisor's row (Start and the placeholder)
+    assert.deepEqual(await startStopOf(page, 'base'), ['Start', '#']);
+
+    await page.locator('tbody tr', { hasText: 'flaky' }).getByRole('link', { name: 'Stop', exact: true }).click();
+    await page.waitForURL(/\?message=/);
+    assert.equal(await page.locator('.status_msg').innerText(), 'Process flaky stopped');
+    assert.equal(await rowOf(page, 'flaky'), 'stopped statusnominal');
+    assert.deepEqual(await startStopOf(page, 'flaky'), ['Start', '#']);
+    assert.match(s.side.log(), /stopped: flaky \(it was to be started again after FATAL; fatalretrysecs\)/);
+
+    await page.locator('tbody tr', { hasText: 'waiter' }).getByRole('link', { name: 'Stop', exact: true }).click();
+    await page.waitForURL(/waiter%20stopped/);
+    assert.deepEqual(await startStopOf(page, 'waiter'), ['Start', '#']);
+    assert.match(s.side.log(), /stopped: waiter \(it was to be started once base ran; depends_on\)/);
+    // called off: base running no longer starts it
+    await page.locator('tbody tr', { hasText: 'base' }).getByRole('link', { name: 'Start', exact: true }).click();
+    await page.waitForURL(/base%20started/);
+    assert.equal(await rowOf(page, 'base'), 'running statusrunning');
+    assert.equal(await stateOf(s, 'waiter'), 'STOPPED');
+    assert.equal(await stateOf(s, 'flaky'), 'STOPPED');
+  });
+});
+
 test('web page in a browser: another site cannot stop a program through it; the page cannot be framed', { skip }, async () => {
   await withSite('', async (s) => {
     const stop = `${s.url}/index.html?processname=talker&amp;action=stop`;

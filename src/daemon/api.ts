@@ -43,6 +43,12 @@ export interface ProcessInfo {
   description: string;
 }
 
+/** A row of the web page: the process's info, and whether a start of it is pending (tsv's fatalretrysecs, depends_on, healthcheck), which a stop calls off. */
+export interface ProcessRow {
+  info: ProcessInfo;
+  startPending: boolean;
+}
+
 export type ConfigInfoValue = string | number | boolean | number[];
 export type ConfigInfo = Record<string, ConfigInfoValue>;
 
@@ -331,6 +337,11 @@ export class EngineApi {
   /** getAllProcessInfo also while the daemon shuts down (the web page shows the programs stopping). */
   processInfos(): ProcessInfo[] {
     return this.engine.allProcesses(true).map(([, p]) => this.info(p));
+  }
+
+  /** processInfos for the web page, with what its Stop can act on that the state alone does not show (a pending start). */
+  processRows(): ProcessRow[] {
+    return this.engine.allProcesses(true).map(([, p]) => ({ info: this.info(p), startPending: p.startPending }));
   }
 
   // -------------------------------------------------------- start / stop

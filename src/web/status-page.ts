@@ -2,8 +2,11 @@
 // and name as Supervisor's is, with the state, the description, a link to the
 // tail page and the actions the state allows (Supervisor's set per state; a
 // Supervisor's placeholder where Start or Stop is missing, kept for scripts that count links).
+// One addition: Stop also for a process not running whose start is pending
+// (FATAL waiting for fatalretrysecs, waiting on depends_on, a health restart),
+// since a stop calls that start off; Supervisor's page has no such state.
 import { namespec } from '../config/model';
-import type { ProcessInfo } from '../daemon/api';
+import type { ProcessInfo, ProcessRow } from '../daemon/api';
 import { ProcessState } from '../daemon/states';
 import { pyQuote } from './form';
 import { esc, page } from './html';
@@ -21,7 +24,7 @@ function cssClass(state: number): string {
   return 'statusnominal';
 }
 
-function actionsFor(state: number, spec: string): (ActionLink | null)[] {
+function actionsFor(state: number, startPending: boolean, spec: string): (ActionLink | null)[] {
   const q = pyQuote(spec);
   const act = (name: string, action: string): ActionLink => ({ name, href: `index.html?processname=${q}&action=${action}`, blank: false });
   const tails = [
@@ -30,7 +33,8 @@ function actionsFor(state: number, spec: string): (ActionLink | null)[] {
     { name: 'Tail -f Stderr', href: `logtail/${q}/stderr`, blank: true },
   ];
   if (state === ProcessState.RUNNING) return [act('Restart', 'restart'), act('Stop', 'stop'), ...tails];
-  if (state === ProcessState.STOPPED || state === ProcessState.EXITED || state === ProcessState.FATAL) return [act('Start', 'start'), null, ...tails];
+  const stop = startPending ? act('Stop', 'stop') : null;
+  if (state === ProcessState.STOPPED || state === ProcessState.EXITED || state === ProcessState.FATAL) return [act('Start', 'start'), stop, ...tails];
   return [null, null, ...tails];
 }
 
@@ -40,14 +44,14 @@ function actionItem(a: ActionLink | null): string {
   return `<li><a href="${esc(a.href)}" name="${esc(a.name)}"${target}>${esc(a.name)}</a></li>`;
 }
 
-function row(info: ProcessInfo, shade: boolean): string {
+function row({ info, startPending }: ProcessRow, shade: boolean): string {
   const spec = namespec(info.group, info.name);
   return [
     `<tr class="${shade ? 'shade' : ''}">`,
     `<td class="status"><span class="${cssClass(info.state)}">${esc(info.statename.toLowerCase())}</span></td>`,
     `<td class="desc"><span>${esc(info.description)}</span></td>`,
     `<td class="name"><a href="tail.html?processname=${esc(pyQuote(spec))}" target="_blank" rel="noopener">${esc(spec)}</a></td>`,
-    `<td class="action"><ul>${actionsFor(info.state, spec).map(actionItem).join('')}</ul></td>`,
+    `<td class="action"><ul>${actionsFor(info.state, startPending, spec).map(actionItem).join('')}</ul></td>`,
     '</tr>',
   ].join('\n');
 }
@@ -63,7 +67,7 @@ function summary(infos: readonly ProcessInfo[]): string {
 }
 
 export interface StatusPage {
-  infos: readonly ProcessInfo[];
+  rows: readonly ProcessRow[];
   message: string | null;
   /** whose daemon this is (the host name), for the title and the header */
   host: string;
@@ -71,12 +75,12 @@ export interface StatusPage {
 }
 
 export function renderStatus(p: StatusPage): string {
-  const table = p.infos.length
+  const table = p.rows.length
     ? [
         '<table id="statustable">',
         '<thead><tr><th class="state">State</th><th class="desc">Description</th><th class="name">Name</th><th class="action">Action</th></tr></thead>',
         '<tbody>',
-        ...p.infos.map((info, i) => row(info, i % 2 === 1)),
+        ...p.rows.map((r, i) => row(r, i % 2 === 1)),
         '</tbody>',
         '</table>',
       ].join('\n')
@@ -84,7 +88,7 @@ export function renderStatus(p: StatusPage): string {
   const body = [
     '<header id="header">',
     `<h1><a href="./">tsv</a> <span class="host">${esc(p.host)}</span></h1>`,
-    `<p class="summary">${esc(summary(p.infos))}</p>`,
+    `<p class="summary">${esc(summary(p.rows.map((r) => r.info)))}</p>`,
     '</header>',
     '<main>',
     p.message === null ? '' : `<div class="status_msg${p.message.startsWith('ERROR') ? ' error' : ''}">${esc(p.message)}</div>`,

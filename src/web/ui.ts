@@ -116,7 +116,7 @@ export class WebUi {
 
   private status(message: string | null): string {
     return renderStatus({
-      infos: this.api.processInfos(),
+      rows: this.api.processRows(),
       message,
       host: hostname(),
       footer: `tsv ${tsvVersion}`,
