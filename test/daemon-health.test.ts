@@ -5,12 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, sleep, withTimeout } from './helpers/daemon-env';
 import { PY, logCount, logIndex, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { freePort } from './helpers/common';
+import { withTestUser } from './helpers/test-user';
 
 /** An HTTP server on port $1 that answers 200, or 500 while {DIR}/sick exists. */
 const SERVER = `import http.server, os, sys
@@ -161,6 +162,89 @@ test('healthcheck: a look that gets no answer fails after healthcheck_timeout; o
   }
 });
 
+/** The daemon's children that are zombies (a healthcheck command not reaped would be one). */
+function zombiesOf(d: Daemon): string[] {
+  const r = spawnSync('ps', ['--ppid', String(d.child.pid), '-o', 'pid=,stat=,args='], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter((l) => /^\s*\d+\s+Z/.test(l));
+}
+
+const running = (pattern: string): boolean => spawnSync('pgrep', ['-f', pattern]).status === 0;
+
+test('healthcheck as a command: exit 0 is healthy; a non-zero exit gives the first line it printed (stderr too) and restarts after the retries; a missing command fails each look; one past healthcheck_timeout is killed with its process group; every run is reaped', async () => {
+  const dir = new TempDir('tsv-health-cmd-');
+  const sick = dir.join('sick');
+  // the check's grandchild (sleep 7301, in the background) and child (sleep 7302) share its process group
+  const d = startDaemon(
+    'tsv',
+    `[program:app]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/sh -c 'echo "db: no response" >&2; echo second line; test ! -e ${sick}'\nhealthcheck_interval=1\nhealthcheck_retries=2\n` +
+      '[program:lost]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=tsv-no-such-check --quick\nhealthcheck_interval=1\nhealthcheck_retries=100\n' +
+      "[program:stuck]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/sh -c 'sleep 7301 & sleep 7302'\nhealthcheck_interval=1\nhealthcheck_timeout=1\nhealthcheck_retries=100\n",
+  );
+  try {
+    await waitUp(d);
+    await until(() => logIndex(d, /healthy: app answered \/bin\/sh -c .* \(exit status 0: db: no response\)$/m) >= 0, 'app healthy');
+    assert.match(mainLogLines(d).join('\n'), /WARN unhealthy: lost did not answer tsv-no-such-check --quick \(can't find command 'tsv-no-such-check'\), 1 of 100 \(healthcheck\)/);
+
+    writeFileSync(sick, '');
+    await until(() => logCount(d, /restarting app: 2 health checks in a row failed \(healthcheck\)/) === 1, 'the restart', 20000);
+    rmSync(sick);
+    const restart = logIndex(d, /restarting app/);
+    assert.deepEqual(
+      mainLogLines(d)
+        .slice(0, restart)
+        .filter((l) => /unhealthy: app/.test(l))
+        .slice(-2),
+      [1, 2].map((n) => `WARN unhealthy: app did not answer /bin/sh -c 'echo "db: no response" >&2; echo second line; test ! -e ${sick}' (exit status 1: db: no response), ${n} of 2 (healthcheck)`),
+    );
+    await until(() => logCount(d, /healthy: app answered/) === 2, 'app healthy again', 20000);
+
+    // stuck: a timed-out look is killed with its process group (the background sleep 7301 too), before the
+    // next look begins an interval later
+    await until(() => logCount(d, /unhealthy: stuck did not answer .* \(no answer within 1 s\), 1 of 100/) === 1, 'a timeout of stuck', 20000);
+    const looks = logCount(d, /unhealthy: stuck/);
+    await until(() => logCount(d, /unhealthy: stuck/) > looks, 'the next timeout', 5000);
+    await until(() => !running('sleep 730[12]'), 'the timed-out look and its background child to be gone', 800);
+    assert.deepEqual(zombiesOf(d), []);
+    const t0 = Date.now();
+    await d.stop();
+    assert.ok(Date.now() - t0 < 5000, `shutdown took ${Date.now() - t0} ms`);
+    await until(() => !running('sleep 730[12]'), 'no look left after the shutdown', 3000);
+  } finally {
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('healthcheck as a command runs as the program does: user= with its supplementary groups, directory, umask, environment; stdin at end of file', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip('needs root to create a test user and switch to it');
+    return;
+  }
+  await withTestUser('tsvh', 2, async (user) => {
+    const dir = new TempDir('tsv-health-as-');
+    chmodSync(dir.path, 0o777);
+    const out = dir.join('look.out');
+    // cat returns at once only if stdin is at end of file (else the look times out after 5 s, and the test with it)
+    const look = dir.file('look.sh', `#!/bin/sh\n{ id; pwd; umask; echo "$GREETING $SUPERVISOR_PROCESS_NAME"; cat; echo done; } > ${out}\n`);
+    chmodSync(look, 0o755);
+    const d = startDaemon(
+      'tsv',
+      `[program:app]\ncommand=/bin/sleep 300\nstartsecs=0\nuser=${user.name}\ndirectory=/tmp\numask=027\nenvironment=GREETING="hello there"\n` +
+        `healthcheck=${look}\nhealthcheck_interval=60\n`,
+    );
+    try {
+      await waitUp(d);
+      await until(() => logIndex(d, /healthy: app answered/) >= 0, 'the look to answer', 4000);
+      assert.deepEqual(readFileSync(out, 'utf8').split('\n'), [user.id, '/tmp', '0027', 'hello there app', 'done', '']);
+      assert.equal(statSync(out).uid, Number(user.id.match(/^uid=(\d+)/)?.[1]));
+    } finally {
+      await d.stop();
+      d.cleanup();
+      dir.cleanup();
+    }
+  });
+});
+
 for (const impl of ['supervisord', 'tsv'] as Impl[]) {
   test(`healthcheck under ${impl}: ${impl === 'tsv' ? 'a program that answers 500 is restarted' : 'ignored'}`, { skip: impl === 'supervisord' ? oracleSkip : false }, async () => {
     const port = await freePort();
@@ -185,7 +269,7 @@ for (const impl of ['supervisord', 'tsv'] as Impl[]) {
   });
 }
 
-test('healthcheck in the config: only http:// and tcp:// with a host (and a port for tcp), settings of 1 or more; errors name file, line and option', () => {
+test('healthcheck in the config: http:// and tcp:// with a host (and a port for tcp), or a command split as command= is; settings of 1 or more; errors name file, line and option', () => {
   const dir = new TempDir('tsv-health-conf-');
   try {
     const check = (lines: string): string => {
@@ -194,9 +278,14 @@ test('healthcheck in the config: only http:// and tcp:// with a host (and a port
       assert.equal(r.status, 2, r.stdout + r.stderr);
       return r.stdout + r.stderr;
     };
-    assert.match(check('healthcheck=https://127.0.0.1/\n'), /bad\.conf:4: \[program:x\] healthcheck: healthcheck=https:\/\/127\.0\.0\.1\/: https is not a kind of check tsv knows \(http or tcp\)/);
+    assert.match(check('healthcheck=https://127.0.0.1/\n'), /bad\.conf:4: \[program:x\] healthcheck: healthcheck=https:\/\/127\.0\.0\.1\/: https is not a kind of check tsv knows \(http, tcp or a command\)/);
     assert.match(check('healthcheck=tcp://127.0.0.1\n'), /a tcp check needs a port/);
-    assert.match(check('healthcheck=127.0.0.1:80\n'), /healthcheck=127\.0\.0\.1:80: not a URL\n  hint: e\.g\. healthcheck=http:\/\/127\.0\.0\.1:8080\/health/);
+    assert.match(
+      check('healthcheck=127.0.0.1:80\n'),
+      /healthcheck=127\.0\.0\.1:80: not a URL: the scheme is missing \(tcp:\/\/127\.0\.0\.1:80 or http:\/\/127\.0\.0\.1:80\)\n  hint: e\.g\. healthcheck=http:\/\/127\.0\.0\.1:8080\/health, healthcheck=tcp:\/\/127\.0\.0\.1:5432 or healthcheck=pg_isready -q/,
+    );
+    assert.match(check('healthcheck=localhost:8080/health\n'), /not a URL: the scheme is missing/);
+    assert.match(check("healthcheck=/bin/sh -c 'unclosed\n"), /bad\.conf:4: \[program:x\] healthcheck: healthcheck=\/bin\/sh -c 'unclosed: the command cannot be split into words: No closing quotation/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_interval=0\n'), /bad\.conf:5: \[program:x\] healthcheck_interval: healthcheck_interval=0: the seconds between looks must be 1 or more/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_retries=-1\n'), /healthcheck_retries=-1/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_timeout=x\n'), /healthcheck_timeout/);
@@ -204,6 +293,12 @@ test('healthcheck in the config: only http:// and tcp:// with a host (and a port
     const r = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', ok], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /"kind": "http"[\s\S]*"host": "::1"[\s\S]*"port": 8080[\s\S]*"path": "\/health\?deep=1"[\s\S]*"interval": 10[\s\S]*"timeout": 5[\s\S]*"retries": 3/);
+    const cmd = dir.file('cmd.conf', `[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=pg_isready -q -h "/run/my db"\n`);
+    const rc = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', cmd], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(rc.status, 0, rc.stderr);
+    const shown = (JSON.parse(rc.stdout) as { groups: { processes: { healthcheck: { kind: string; argv: string[] } }[] }[] }).groups[0].processes[0].healthcheck;
+    assert.equal(shown.kind, 'command');
+    assert.deepEqual(shown.argv, ['pg_isready', '-q', '-h', '/run/my db']);
   } finally {
     dir.cleanup();
   }

@@ -2,10 +2,11 @@
 // terminals (node-pty plays the person at the keyboard), a real user.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import * as pty from 'node-pty';
 import { TempDir, withTimeout } from './helpers/daemon-env';
+import { withTestUser } from './helpers/test-user';
 import { TSV, cleanEnv, daemonForeground, poll, type Foreground } from './helpers/daemon-cli';
 import { RpcClient } from '../src/rpc/client';
 
@@ -110,22 +111,15 @@ test('pty=true with user=: uid, gid and supplementary groups still match `id USE
     t.skip('needs root to create a test user and switch to it');
     return;
   }
-  const user = `tsvp${process.pid % 100000}`;
-  const group = `${user}x`;
-  const sh = (cmd: string): string => execFileSync('/bin/sh', ['-c', cmd], { encoding: 'utf8' });
-  sh(`groupadd ${group} && useradd --no-create-home --shell /bin/sh -G ${group} ${user}`);
-  try {
-    const want = sh(`id ${user}`).trim();
-    const d = await startDaemon(`[program:who]\ncommand=/usr/bin/id\nuser=${user}\npty=true\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/who.out\n`);
+  await withTestUser('tsvp', 1, async (user) => {
+    const d = await startDaemon(`[program:who]\ncommand=/usr/bin/id\nuser=${user.name}\npty=true\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/who.out\n`);
     try {
       const got = await poll(() => (d.dir.read('who.out').includes('groups=') ? d.dir.read('who.out') : undefined), 'id to run');
-      assert.equal(got.trim(), want);
+      assert.equal(got.trim(), user.id);
     } finally {
       await d.stop();
     }
-  } finally {
-    sh(`userdel ${user}; groupdel ${group}`);
-  }
+  });
 });
 
 test('tsv attach: the recent output first, keys reach the program, its output comes back untouched, a resize is a SIGWINCH, Ctrl-] detaches and leaves it running, the terminal is given back', async () => {

@@ -6,8 +6,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
 import { TempDir, writeConf, load, startEngine, waitState, type TestEngine } from './helpers/daemon-env';
+import { withTestUser } from './helpers/test-user';
 import { ProcessState } from '../src/daemon/states';
-import { shlexSplit } from '../src/daemon/shlex';
+import { shlexSplit } from '../src/config/shlex';
 import { daemonSync, readPid, until } from './helpers/daemon-cli';
 import { repoRoot } from './helpers/common';
 import { join } from 'node:path';
@@ -145,37 +146,19 @@ test('user=: uid, gid and supplementary groups match `id USER` (initgroups)', as
     t.skip('needs root to create a test user and switch to it');
     return;
   }
-  const user = `tsvu${process.pid % 100000}`;
-  const groups = [`${user}a`, `${user}b`];
-  try {
-    for (const g of groups) sh(`groupadd ${g}`);
-    sh(`useradd --no-create-home --shell /bin/sh -G ${groups.join(',')} ${user}`);
-    const want = sh(`id ${user}`).trim();
+  await withTestUser('tsvu', 2, async (user) => {
     const dir = await runProgram(
-      `[program:who]\ncommand=/usr/bin/id\nuser=${user}\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/who.out\n`,
+      `[program:who]\ncommand=/usr/bin/id\nuser=${user.name}\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/who.out\n`,
       'who',
     );
     try {
       const got = dir.read('who.out').trim();
-      assert.equal(got, want);
-      assert.match(got, new RegExp(`groups=.*${groups[0]}.*${groups[1]}`));
+      assert.equal(got, user.id);
+      assert.match(got, new RegExp(`groups=.*${user.groups[0]}.*${user.groups[1]}`));
     } finally {
       dir.cleanup();
     }
-  } finally {
-    try {
-      sh(`userdel ${user}`);
-    } catch {
-      // not created
-    }
-    for (const g of groups) {
-      try {
-        sh(`groupdel ${g}`);
-      } catch {
-        // not created
-      }
-    }
-  }
+  });
 });
 
 test('supervisord user= (-u): the daemon drops to the user before opening logs; its children run as that user', async (t) => {

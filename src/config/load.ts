@@ -13,6 +13,7 @@ import { resolveDependencies } from './depends';
 import { ConfigError } from './errors';
 import * as dt from './datatypes';
 import { globSorted } from './glob';
+import { shlexSplit, ShlexError } from './shlex';
 import {
   EVENT_TYPE_NAMES,
   type Config,
@@ -983,22 +984,36 @@ class Loader {
     const timeout = seconds('healthcheck_timeout', 5, 'the seconds a look may take');
     const retries = seconds('healthcheck_retries', 3, 'the failed looks in a row before a restart');
     if (!url) return null;
-    const bad = (why: string): never =>
-      this.fail(new dt.DatatypeError(`healthcheck=${url}: ${why}`, 'e.g. healthcheck=http://127.0.0.1:8080/health or healthcheck=tcp://127.0.0.1:5432'), S, 'healthcheck', urlGot);
+    const hint = 'e.g. healthcheck=http://127.0.0.1:8080/health, healthcheck=tcp://127.0.0.1:5432 or healthcheck=pg_isready -q';
+    const bad = (why: string): never => this.fail(new dt.DatatypeError(`healthcheck=${url}: ${why}`, hint), S, 'healthcheck', urlGot);
+    const settings = { interval, timeout, retries };
+    // a scheme and "//" make a URL; anything else is a command line, split as command= is
+    if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) {
+      // HOST:PORT alone is a URL without its scheme, not a program called that
+      if (/^(\[[0-9A-Fa-f:.]+\]|[\w.-]+):\d+(\/\S*)?$/.test(url)) return bad(`not a URL: the scheme is missing (tcp://${url} or http://${url})`);
+      let argv: string[];
+      try {
+        argv = shlexSplit(url);
+      } catch (e) {
+        if (!(e instanceof ShlexError)) throw e;
+        return bad(`the command cannot be split into words: ${e.message}`);
+      }
+      return { kind: 'command', target: url, host: '', port: 0, path: '', argv, ...settings };
+    }
     let u: URL;
     try {
       u = new URL(url);
     } catch {
       return bad('not a URL');
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'tcp:') return bad(`${u.protocol.slice(0, -1)} is not a kind of check tsv knows (http or tcp)`);
+    if (u.protocol !== 'http:' && u.protocol !== 'tcp:') return bad(`${u.protocol.slice(0, -1)} is not a kind of check tsv knows (http, tcp or a command)`);
     const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
     if (!host) return bad('no host');
     if (u.protocol === 'tcp:' && !u.port) return bad('a tcp check needs a port');
     const port = u.port ? Number(u.port) : 80;
     return u.protocol === 'http:'
-      ? { kind: 'http', url, host, port, path: u.pathname + u.search, interval, timeout, retries }
-      : { kind: 'tcp', url, host, port, path: '', interval, timeout, retries };
+      ? { kind: 'http', target: url, host, port, path: u.pathname + u.search, argv: [], ...settings }
+      : { kind: 'tcp', target: url, host, port, path: '', argv: [], ...settings };
   }
 
   // ---- servers -------------------------------------------------------------------

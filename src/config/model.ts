@@ -108,17 +108,21 @@ export interface ProcessConfig {
 }
 
 /**
- * tsv only (healthcheck=): an HTTP GET that must answer 2xx or 3xx, or a TCP
- * port that must accept a connection, looked at while the program runs.
+ * tsv only (healthcheck=): an HTTP GET that must answer 2xx or 3xx, a TCP
+ * port that must accept a connection, or a command that must exit 0, looked
+ * at while the program runs.
  */
 export interface HealthCheckConfig {
-  kind: 'http' | 'tcp';
-  /** as written */
-  url: string;
+  kind: 'http' | 'tcp' | 'command';
+  /** as written: the URL or the command line */
+  target: string;
+  /** http, tcp: '' for a command */
   host: string;
   port: number;
-  /** http: path and query; tcp: '' */
+  /** http: path and query; otherwise '' */
   path: string;
+  /** command: its words (shell-word rules, as command='s); otherwise empty */
+  argv: string[];
   /** seconds between looks (healthcheck_interval) */
   interval: number;
   /** seconds a look may take (healthcheck_timeout) */

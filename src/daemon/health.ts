@@ -3,22 +3,32 @@
 // (depends_on), as docker compose's `condition: service_healthy`. Supervisor
 // leaves this to event listeners such as superlance's httpok, which look once
 // a minute (TICK_60). The only timer is the interval the config asks for,
-// armed while the program is RUNNING, one probe at a time.
+// armed while the program is RUNNING, one probe at a time. A command check
+// runs as a child of the daemon (health-command.ts).
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import type { HealthCheckConfig } from '../config/model';
 
 export interface ProbeResult {
   ok: boolean;
-  /** what was seen: "200 OK", "connected", "ECONNREFUSED", "no answer within 5 s", … */
+  /** what was seen: "200 OK", "connected", "ECONNREFUSED", "exit status 2: no response", "no answer within 5 s", … */
   detail: string;
 }
 
+/** One look under way: its answer, and what drops it unanswered. */
+export interface Look {
+  answer: Promise<ProbeResult>;
+  cancel: () => void;
+}
+
+/** Runs a command check's words for one look (the program's process knows how: its user, environment, …). */
+export type CommandRunner = (argv: string[], timeoutMs: number) => Look;
+
 /**
- * One look: an HTTP GET answered 2xx or 3xx, or a TCP connection accepted,
+ * One look of a URL check: an HTTP GET answered 2xx or 3xx, or a TCP connection accepted,
  * within timeoutMs; `cancel` drops it (its socket and timer) unanswered.
  */
-export function probe(check: HealthCheckConfig, timeoutMs: number): { answer: Promise<ProbeResult>; cancel: () => void } {
+export function probe(check: HealthCheckConfig, timeoutMs: number): Look {
   let cancel = (): void => {};
   const answer = new Promise<ProbeResult>((resolve) => {
     let done = false;
@@ -88,6 +98,7 @@ export class HealthWatch {
   constructor(
     private readonly check: HealthCheckConfig,
     private readonly report: (r: HealthReport) => void,
+    private readonly runCommand: CommandRunner,
   ) {}
 
   /** The program entered RUNNING. */
@@ -108,7 +119,8 @@ export class HealthWatch {
   }
 
   private look(run: number): void {
-    const { answer, cancel } = probe(this.check, this.check.timeout * 1000);
+    const ms = this.check.timeout * 1000;
+    const { answer, cancel } = this.check.kind === 'command' ? this.runCommand(this.check.argv, ms) : probe(this.check, ms);
     this.cancelLook = cancel;
     void answer.then((r) => {
       this.cancelLook = null;

@@ -11,6 +11,7 @@ import { describeLogError } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
 import type { Dependencies } from './dependencies';
 import { HealthWatch, type HealthReport } from './health';
+import { commandLook } from './health-command';
 import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure, switchedUser } from './spawn';
@@ -59,6 +60,8 @@ export interface ProcessHost {
   readonly livePids: ReadonlyMap<number, Subprocess>;
   /** stopastree: these orphans of proc's tree are the daemon's children now; reap them for proc (leftoverGone) */
   adopt(pids: readonly number[], proc: Subprocess): void;
+  /** a child that is not a program's process (a healthcheck command): `reaped` gets its wait status */
+  registerHelper(pid: number, reaped: (status: number) => void): void;
   /** run transition() on every group soon, in priority order */
   requestTransition(): void;
   /** depends_on among the live processes */
@@ -204,7 +207,13 @@ export class Subprocess {
   ) {
     this.stdoutLogfile = logfiles.stdout;
     this.stderrLogfile = config.redirect_stderr || config.pty ? null : logfiles.stderr;
-    if (config.healthcheck) this.health = new HealthWatch(config.healthcheck, (r) => this.healthReport(r));
+    if (config.healthcheck) {
+      this.health = new HealthWatch(
+        config.healthcheck,
+        (r) => this.healthReport(r),
+        (argv, ms) => commandLook(argv, { config: this.config, env: this.environment(), minfds: host.minfds, registerHelper: (pid, reaped) => host.registerHelper(pid, reaped) }, ms),
+      );
+    }
   }
 
   get name(): string {
@@ -886,9 +895,9 @@ export class Subprocess {
     const check = this.config.healthcheck as HealthCheckConfig;
     this.host.events.emit('processHealth', { name: this.name, group: this.group, pid: this.pid, ok: r.ok, detail: r.detail });
     if (r.ok) {
-      if (r.turned) this.log.info(`healthy: ${this.name} answered ${check.url} (${r.detail})`);
+      if (r.turned) this.log.info(`healthy: ${this.name} answered ${check.target} (${r.detail})`);
     } else {
-      this.log.warn(`unhealthy: ${this.name} did not answer ${check.url} (${r.detail}), ${r.failures} of ${check.retries} (healthcheck)`);
+      this.log.warn(`unhealthy: ${this.name} did not answer ${check.target} (${r.detail}), ${r.failures} of ${check.retries} (healthcheck)`);
     }
     if (r.turned) this.changed();
     if (r.ok || r.failures < check.retries || this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;

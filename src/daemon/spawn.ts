@@ -5,7 +5,7 @@ import { pyRepr } from '../config/pyformat';
 import type { ProcessConfig } from '../config/model';
 import { umaskBits } from '../config/datatypes';
 import type { Principal } from '../host/accounts';
-import { shlexSplit, ShlexError } from './shlex';
+import { shlexSplit, ShlexError } from '../config/shlex';
 import { requireNative, type NativeSpawnResult } from './native';
 
 export type CommandErrorKind = 'BadCommand' | 'NotFound' | 'NotExecutable' | 'NoPermission';
@@ -53,6 +53,11 @@ export function execvArgs(config: ProcessConfig, env: NodeJS.ProcessEnv = proces
     if (e instanceof ShlexError) throw new CommandError('BadCommand', `can't parse command ${pyRepr(config.command)}: ${e.message}`);
     throw e;
   }
+  return resolveCommand(argv, config, env);
+}
+
+/** check_execv_args for words already split: the file argv[0] names, found on the program's PATH and checked, or CommandError. */
+export function resolveCommand(argv: string[], config: ProcessConfig, env: NodeJS.ProcessEnv = process.env): ExecArgs {
   if (!argv.length) throw new CommandError('BadCommand', 'command is empty');
   const program = argv[0];
   let filename = program;

@@ -81,6 +81,8 @@ export class Supervisor {
   private foreignZombie = 0;
   /** stopastree: orphans of a program's tree that came to us, reaped for that program */
   private readonly adopted = new Map<number, Subprocess>();
+  /** children that are not programs (healthcheck commands): pid -> what to tell when reaped */
+  private readonly helpers = new Map<number, (status: number) => void>();
   readonly progname: string;
   private readonly host: ProcessHost;
   private closed = false;
@@ -115,6 +117,7 @@ export class Supervisor {
       adopt: (pids, proc) => {
         for (const pid of pids) engine.adopted.set(pid, proc);
       },
+      registerHelper: (pid, reaped) => engine.helpers.set(pid, reaped),
       requestTransition: () => engine.requestTransition(),
       dependencies: this.dependencies,
       listenerStdout: (proc) => engine.eventHub.listenerStdout(proc),
@@ -288,6 +291,10 @@ export class Supervisor {
           this.reapAdopted(pid);
           continue;
         }
+        if (this.helpers.has(pid)) {
+          this.reapHelper(pid);
+          continue;
+        }
         unknown = pid;
         break;
       }
@@ -304,6 +311,7 @@ export class Supervisor {
         if (sts >= 0) proc.reaped(sts);
       }
       for (const pid of [...this.adopted.keys()]) this.reapAdopted(pid);
+      for (const pid of [...this.helpers.keys()]) this.reapHelper(pid);
       if (unknown === this.foreignZombie) {
         // still unreaped after a turn of the loop: an orphan we inherited (PID 1 duty)
         const sts = native.waitpid(unknown);
@@ -322,6 +330,14 @@ export class Supervisor {
     const owner = this.adopted.get(pid);
     this.adopted.delete(pid);
     owner?.leftoverGone();
+  }
+
+  private reapHelper(pid: number): void {
+    const sts = requireNative().waitpid(pid);
+    if (sts === -1) return;
+    const reaped = this.helpers.get(pid);
+    this.helpers.delete(pid);
+    if (sts >= 0) reaped?.(sts);
   }
 
   /** pid -> process, for children still running. */

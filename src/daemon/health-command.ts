@@ -1,0 +1,105 @@
+// A healthcheck that is a command (tsv only), as docker's HEALTHCHECK CMD:
+// it runs as the program's own processes do (its user with its
+// supplementary groups, its directory, umask and environment, its PATH for
+// the lookup), in a process group of its own, stdin at end of file, stdout
+// and stderr on one pipe; exit status 0 within the timeout is an answer. Its
+// exit comes through the daemon's reaper like every child's, so nothing
+// polls; the first line of what it printed is the log line's reason.
+import { closeSync } from 'node:fs';
+import { Socket } from 'node:net';
+import type { ProcessConfig } from '../config/model';
+import type { Look, ProbeResult } from './health';
+import { decodeWaitStatus } from './signals';
+import { requireNative, type NativeSpawnResult } from './native';
+import { CommandError, resolveCommand, spawnChild, SpawnFailure } from './spawn';
+
+export interface CommandLookHost {
+  config: ProcessConfig;
+  /** the program's environment, KEY=value */
+  env: string[];
+  minfds: number;
+  /** the reaper tells `reaped` the command's wait status */
+  registerHelper(pid: number, reaped: (status: number) => void): void;
+}
+
+/** what is kept of the command's output: enough for a line, not a flood */
+const OUTPUT_KEPT = 4096;
+const REASON_CHARS = 200;
+
+/** The first line with text in it, control characters shown as spaces, cut to fit a log line. */
+function firstLine(out: Buffer): string {
+  const line = out
+    .toString('utf8')
+    .split('\n')
+    .map((l) => l.replace(/[\x00-\x1f\x7f]/g, ' ').trim())
+    .find((l) => l !== '');
+  if (!line) return '';
+  return line.length > REASON_CHARS ? `${line.slice(0, REASON_CHARS)}…` : line;
+}
+
+/** One run of the command, given up (and its process group killed) after timeoutMs; `cancel` drops it unanswered. */
+export function commandLook(argv: string[], host: CommandLookHost, timeoutMs: number): Look {
+  let cancel = (): void => {};
+  const answer = new Promise<ProbeResult>((resolve) => {
+    let child: NativeSpawnResult;
+    try {
+      const exec = resolveCommand(argv, host.config);
+      child = spawnChild({ exec, env: host.env, config: { ...host.config, redirect_stderr: true }, minfds: host.minfds });
+    } catch (e) {
+      if (e instanceof CommandError) return resolve({ ok: false, detail: e.message });
+      if (e instanceof SpawnFailure) return resolve({ ok: false, detail: `cannot start it: ${e.message}` });
+      throw e;
+    }
+    closeSync(child.stdin);
+    const pid = child.pid;
+    const kept: Buffer[] = [];
+    let keptBytes = 0;
+    let status: number | null = null;
+    let outputClosed = false;
+    let done = false;
+    const finish = (r: ProbeResult): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      output.destroy();
+      resolve(r);
+    };
+    // its pid names its group while it is unreaped, or while something holding the pipe may still be in it
+    const killGroup = (): void => {
+      if (status === null || !outputClosed) requireNative().kill(-pid, 9);
+    };
+    const exited = (): void => {
+      if (status === null || !outputClosed) return;
+      const { exitstatus, message } = decodeWaitStatus(status);
+      const said = child.execError ? `couldn't exec ${argv[0]}: ${child.execError}` : firstLine(Buffer.concat(kept));
+      finish({ ok: exitstatus === 0, detail: said ? `${message}: ${said}` : message });
+    };
+    const output = new Socket({ fd: child.stdout, readable: true, writable: false });
+    output.on('data', (b: Buffer) => {
+      if (keptBytes >= OUTPUT_KEPT) return;
+      kept.push(b.subarray(0, OUTPUT_KEPT - keptBytes));
+      keptBytes += Math.min(b.length, OUTPUT_KEPT - keptBytes);
+    });
+    output.on('error', () => output.destroy());
+    output.on('close', () => {
+      outputClosed = true;
+      exited();
+    });
+    host.registerHelper(pid, (sts) => {
+      status = sts;
+      exited();
+    });
+    const timer = setTimeout(() => {
+      killGroup();
+      finish({ ok: false, detail: `no answer within ${timeoutMs / 1000} s` });
+    }, timeoutMs);
+    cancel = () => {
+      if (done) return;
+      killGroup();
+      done = true;
+      clearTimeout(timer);
+      output.destroy();
+    };
+  });
+  return { answer, cancel };
+}
