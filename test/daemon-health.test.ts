@@ -170,7 +170,7 @@ function zombiesOf(d: Daemon): string[] {
 
 const running = (pattern: string): boolean => spawnSync('pgrep', ['-f', pattern]).status === 0;
 
-test('healthcheck as a command: exit 0 is healthy; a non-zero exit gives the first line it printed (stderr too) and restarts after the retries; a missing command fails each look; one past healthcheck_timeout is killed with its process group; every run is reaped', async () => {
+test('healthcheck as a command: exit 0 is healthy; a non-zero exit gives the first line it printed (stderr too) and restarts after the retries; status shows the verdict; a missing command fails each look; one past healthcheck_timeout is killed with its process group; every run is reaped', async () => {
   const dir = new TempDir('tsv-health-cmd-');
   const sick = dir.join('sick');
   // the check's grandchild (sleep 7301, in the background) and child (sleep 7302) share its process group
@@ -184,6 +184,9 @@ test('healthcheck as a command: exit 0 is healthy; a non-zero exit gives the fir
     await waitUp(d);
     await until(() => logIndex(d, /healthy: app answered \/bin\/sh -c .* \(exit status 0: db: no response\)$/m) >= 0, 'app healthy');
     assert.match(mainLogLines(d).join('\n'), /WARN unhealthy: lost did not answer tsv-no-such-check --quick \(can't find command 'tsv-no-such-check'\), 1 of 100 \(healthcheck\)/);
+    // the status line says it too (here through Supervisor's own supervisorctl): Supervisor's description, then the looks' verdict
+    assert.match(userCtl(d, 'status', 'app'), /^app +RUNNING +pid \d+, uptime \d+:\d\d:\d\d, healthy\n$/);
+    assert.match(userCtl(d, 'status', 'lost'), /^lost +RUNNING +pid \d+, uptime \d+:\d\d:\d\d, unhealthy \(\d+ of 100 looks failed\)\n$/);
 
     writeFileSync(sick, '');
     await until(() => logCount(d, /restarting app: 2 health checks in a row failed \(healthcheck\)/) === 1, 'the restart', 20000);

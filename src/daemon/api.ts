@@ -102,10 +102,11 @@ export function stopTimeText(epochSeconds: number): string {
   return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, '0')} ${String(h12).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')} ${d.getHours() < 12 ? 'AM' : 'PM'}`;
 }
 
-export function describe(info: Omit<ProcessInfo, 'description'>): string {
+/** Supervisor's description, and for a RUNNING program with a healthcheck (tsv only) what its looks say. */
+export function describe(info: Omit<ProcessInfo, 'description'>, health: string | null = null): string {
   switch (info.state) {
     case ProcessState.RUNNING:
-      return `pid ${info.pid}, uptime ${pyTimedelta(Math.floor(info.now) - Math.floor(info.start))}`;
+      return `pid ${info.pid}, uptime ${pyTimedelta(Math.floor(info.now) - Math.floor(info.start))}${health ? `, ${health}` : ''}`;
     case ProcessState.FATAL:
     case ProcessState.BACKOFF:
       return info.spawnerr || `unknown error (try "tail ${info.name}")`;
@@ -326,7 +327,7 @@ export class EngineApi {
       stderr_logfile: proc.stderrLogfile ?? '',
       pid: proc.pid,
     };
-    return { ...base, description: describe(base) };
+    return { ...base, description: describe(base, proc.healthText) };
   }
 
   getAllProcessInfo(): ProcessInfo[] {

@@ -88,7 +88,8 @@ export interface HealthReport {
 export class HealthWatch {
   /** answered the last look (false until the first success of each run) */
   healthy = false;
-  private failures = 0;
+  /** failed looks in a row in this run */
+  failures = 0;
   private timer: NodeJS.Timeout | null = null;
   /** the look under way: dropped when the program stops (a shutdown does not wait for its timeout) */
   private cancelLook: (() => void) | null = null;

@@ -247,6 +247,14 @@ export class Subprocess {
     return this.health ? this.health.healthy : null;
   }
 
+  /** With a healthcheck: the words getProcessInfo's description adds while RUNNING ('' before the first answer); null: no healthcheck. */
+  get healthText(): string | null {
+    const h = this.health;
+    if (!h) return null;
+    if (h.healthy) return 'healthy';
+    return h.failures ? `unhealthy (${h.failures} of ${this.config.healthcheck?.retries ?? 0} looks failed)` : '';
+  }
+
   changeState(to: ProcessState, expected = true): boolean {
     const from = this.state;
     if (to === from) return false;
