@@ -39,8 +39,8 @@ say tsv -c $conf shutdown
 $tsv -c $conf shutdown
 trap - EXIT
 
-say grep -E 'depends_on|fatalretrysecs' demo/run/supervisord.log
-grep -E 'depends_on|fatalretrysecs' demo/run/supervisord.log
+say grep -E 'depends_on|fatalretrysecs|healthy' demo/run/supervisord.log
+grep -E 'depends_on|fatalretrysecs|healthy' demo/run/supervisord.log
 
 say tail -n 8 demo/run/supervisord.log
 tail -n 8 demo/run/supervisord.log
