@@ -248,6 +248,60 @@ test('healthcheck as a command runs as the program does: user= with its suppleme
   });
 });
 
+/** Milliseconds since the epoch of a main-log line ("2026-11-25 15:02:54,867 …"). */
+const lineTime = (line: string): number => Date.parse(line.slice(0, 19).replace(' ', 'T') + '.' + line.slice(20, 23) + 'Z');
+
+test('healthcheck: restarts that do not make it answer are paced (the next start waits the interval, doubling, up to 5 min, after the stop); an answer ends the pacing; a stop during the wait calls the start off', async () => {
+  const dir = new TempDir('tsv-health-pace-');
+  const well = dir.join('well');
+  const d = startDaemon('tsv', `[program:app]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/sh -c 'test -e ${well}'\nhealthcheck_interval=1\nhealthcheck_retries=1\n`);
+  const restarts = (): number => logCount(d, /restarting app/);
+  const spawns = (): number => logCount(d, /spawned: 'app'/);
+  try {
+    await waitUp(d);
+    // the third restart waits 2 s after its stop: stopped then, the start does not come
+    await until(() => logCount(d, /stopped: app \(terminated by SIGTERM\)/) === 3, 'the third restart\'s stop', 20000);
+    assert.equal(userCtl(d, 'stop', 'app'), 'app: stopped\n');
+    const said = mainLogLines(d).filter((l) => /restarting app/.test(l));
+    assert.deepEqual(said, [
+      'WARN restarting app: 1 health checks in a row failed (healthcheck)',
+      'WARN restarting app: 1 health checks in a row failed, and none was answered since its last restart: it starts again 1 s after it stops (healthcheck)',
+      'WARN restarting app: 1 health checks in a row failed, and none was answered since its last restart: it starts again 2 s after it stops (healthcheck)',
+    ]);
+    // from each restart's stop to the next spawn: at once, then 1 s
+    const lines = d.log().split('\n');
+    const gaps: number[] = [];
+    lines.forEach((l, i) => {
+      if (!/stopped: app \(terminated by SIGTERM\)/.test(l)) return;
+      const next = lines.slice(i).find((m) => /spawned: 'app'/.test(m));
+      if (next) gaps.push(lineTime(next) - lineTime(l));
+    });
+    assert.equal(gaps.length, 2, lines.join('\n'));
+    assert.ok(gaps[0] < 500, `first restart waited ${gaps[0]} ms`);
+    assert.ok(gaps[1] >= 990 && gaps[1] < 2000, `second restart waited ${gaps[1]} ms`);
+    assert.match(mainLogLines(d).join('\n'), /INFO stopped: app \(its restart for its healthcheck was due\)/);
+    const before = spawns();
+    await sleep(2500);
+    assert.equal(spawns(), before);
+    assert.match(userCtl(d, 'status', 'app'), /^app +STOPPED/);
+
+    // a start is at once; two failing runs make the pacing begin again (a stop ended it) …
+    assert.equal(userCtl(d, 'start', 'app'), 'app: started\n');
+    await until(() => restarts() >= 5, 'two more restarts', 10000);
+    assert.match(mainLogLines(d).filter((l) => /restarting app/.test(l))[4], /starts again 1 s after it stops/);
+    // … and a run that answers ends it: the next failure restarts at once
+    writeFileSync(well, '');
+    await until(() => logCount(d, /healthy: app answered/) === 1, 'app to answer', 10000);
+    rmSync(well);
+    await until(() => restarts() >= 6, 'the restart after the answer', 10000);
+    assert.equal(mainLogLines(d).filter((l) => /restarting app/.test(l))[5], 'WARN restarting app: 1 health checks in a row failed (healthcheck)');
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
 for (const impl of ['supervisord', 'tsv'] as Impl[]) {
   test(`healthcheck under ${impl}: ${impl === 'tsv' ? 'a program that answers 500 is restarted' : 'ignored'}`, { skip: impl === 'supervisord' ? oracleSkip : false }, async () => {
     const port = await freePort();

@@ -87,6 +87,19 @@ export interface ListenerStdout {
 }
 
 const monoNow = (): number => performance.now() / 1000;
+
+/** The longest a start after a health restart waits, as Kubernetes' CrashLoopBackOff caps its own. */
+const HEALTH_RESTART_MAX_WAIT = 300;
+
+/**
+ * Seconds the start after the n-th health restart in a row (no look answered
+ * between them) waits once the stop has ended: none for the first, then the
+ * check's interval, doubling, up to five minutes (with the default interval:
+ * 10, 20, 40 … 300 s, Kubernetes' backoff for a container that keeps failing).
+ */
+function healthRestartWait(n: number, interval: number): number {
+  return n < 2 ? 0 : Math.min(HEALTH_RESTART_MAX_WAIT, interval * 2 ** (n - 2));
+}
 const wallNow = (): number => Date.now() / 1000;
 
 interface Pipes {
@@ -155,6 +168,10 @@ export class Subprocess {
   /** healthcheck: the looks while it runs, and a restart it asked for (started once the stop ends) */
   private readonly health: HealthWatch | null = null;
   private healthRestart = false;
+  /** health restarts in a row with no answered look between them: from the second on, the start waits (healthRestartWait) */
+  private healthRestartsUnanswered = 0;
+  /** monotonic time the start after a health restart is due, once its stop has ended; 0 = not yet known */
+  private healthRestartAt = 0;
   /** the pace has been announced in the main log since the program last stayed up a second */
   private paced = false;
   /** the last explanation of an exec failure logged (explainExec) */
@@ -335,6 +352,8 @@ export class Subprocess {
     this.restartAt = 0;
     this.fatalRetryAt = 0;
     this.heldBack = false;
+    this.healthRestart = false;
+    this.healthRestartAt = 0;
     this.assertInState(ProcessState.EXITED, ProcessState.FATAL, ProcessState.BACKOFF, ProcessState.STOPPED);
     this.changeState(ProcessState.STARTING);
 
@@ -877,6 +896,8 @@ export class Subprocess {
     this.fatalRetryAt = 0;
     this.restartAt = 0;
     this.healthRestart = false;
+    this.healthRestartAt = 0;
+    this.healthRestartsUnanswered = 0;
     this.heldBack = true;
     this.log.info(`stopped: ${this.name} (${why})`);
     if (this.state !== ProcessState.STOPPED) this.changeState(ProcessState.STOPPED);
@@ -907,9 +928,16 @@ export class Subprocess {
     } else {
       this.log.warn(`unhealthy: ${this.name} did not answer ${check.target} (${r.detail}), ${r.failures} of ${check.retries} (healthcheck)`);
     }
+    if (r.ok) this.healthRestartsUnanswered = 0;
     if (r.turned) this.changed();
     if (r.ok || r.failures < check.retries || this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
-    this.log.warn(`restarting ${this.name}: ${check.retries} health checks in a row failed (healthcheck)`);
+    const n = ++this.healthRestartsUnanswered;
+    const wait = healthRestartWait(n, check.interval);
+    this.log.warn(
+      wait
+        ? `restarting ${this.name}: ${check.retries} health checks in a row failed, and none was answered since its last restart: it starts again ${wait} s after it stops (healthcheck)`
+        : `restarting ${this.name}: ${check.retries} health checks in a row failed (healthcheck)`,
+    );
     // leaving RUNNING ends the looks; the start follows once the stop has ended (transition)
     this.healthRestart = this.stop() === null;
   }
@@ -1206,8 +1234,8 @@ export class Subprocess {
       } else if (state === ProcessState.BACKOFF) {
         if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
       } else if (state === ProcessState.STOPPED && this.healthRestart) {
-        this.healthRestart = false;
-        this.spawn();
+        if (!this.healthRestartAt) this.healthRestartAt = now + healthRestartWait(this.healthRestartsUnanswered, this.config.healthcheck?.interval ?? 0);
+        if (now >= this.healthRestartAt) this.spawn();
       } else if (state === ProcessState.FATAL && this.fatalRetryAt && now >= this.fatalRetryAt) {
         this.log.info(`retrying: ${this.name}, which gave up ${this.config.fatalretrysecs} seconds ago (fatalretrysecs)`);
         this.spawn();
@@ -1273,6 +1301,7 @@ export class Subprocess {
         if (this.host.mood() > SupervisorState.RESTARTING) due = this.fatalRetryAt;
         break;
       case ProcessState.STOPPED:
+        if (this.healthRestart && this.host.mood() > SupervisorState.RESTARTING) due = this.healthRestartAt;
         break;
     }
     if (!due) {
