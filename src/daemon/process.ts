@@ -87,6 +87,7 @@ export interface ListenerStdout {
 }
 
 const monoNow = (): number => performance.now() / 1000;
+const wallNow = (): number => Date.now() / 1000;
 
 /** The longest a start after a health restart waits, as Kubernetes' CrashLoopBackOff caps its own. */
 const HEALTH_RESTART_MAX_WAIT = 300;
@@ -100,7 +101,6 @@ const HEALTH_RESTART_MAX_WAIT = 300;
 function healthRestartWait(n: number, interval: number): number {
   return n < 2 ? 0 : Math.min(HEALTH_RESTART_MAX_WAIT, interval * 2 ** (n - 2));
 }
-const wallNow = (): number => Date.now() / 1000;
 
 interface Pipes {
   stdinFd: number;
