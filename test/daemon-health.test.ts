@@ -356,6 +356,8 @@ test('healthcheck in the config: http:// and tcp:// with a host (and a port for 
     const shown = (JSON.parse(rc.stdout) as { groups: { processes: { healthcheck: { kind: string; argv: string[] } }[] }[] }).groups[0].processes[0].healthcheck;
     assert.equal(shown.kind, 'command');
     assert.deepEqual(shown.argv, ['pg_isready', '-q', '-h', '/run/my db']);
+    const text = spawnSync(process.execPath, [TSV, 'config', 'show', '-c', cmd], { encoding: 'utf8', env: cleanEnv() });
+    assert.match(text.stdout, /\n  healthcheck +pg_isready -q -h "\/run\/my db"  \[a command; every 10 s, 5 s timeout, restart after 3 failed\]  \(.*cmd\.conf:4\)\n/);
   } finally {
     dir.cleanup();
   }

@@ -2,7 +2,7 @@
 import { loadConfig } from './load';
 import { ConfigError } from './errors';
 import { configSearchPaths, findConfigFile } from './search';
-import type { Config, ConfigWarning, ProcessConfig, ValueSource } from './model';
+import type { Config, ConfigWarning, HealthCheckConfig, ProcessConfig, ValueSource } from './model';
 import { namespec } from './model';
 
 export interface ConfigCommandOptions {
@@ -65,8 +65,15 @@ function valueText(v: unknown): string {
 
 const OCTAL_KEYS = new Set(['umask', 'chmod']);
 
+/** healthcheck= and the three settings it carries, in words (`--json` has the fields). */
+function healthText(h: HealthCheckConfig): string {
+  const what = h.kind === 'command' ? 'a command' : h.kind;
+  return `${h.target}  [${what}; every ${h.interval} s, ${h.timeout} s timeout, restart after ${h.retries} failed]`;
+}
+
 function showValue(key: string, v: unknown): string {
   if (OCTAL_KEYS.has(key) && typeof v === 'number') return '0' + v.toString(8).padStart(3, '0');
+  if (key === 'healthcheck' && v !== null) return healthText(v as HealthCheckConfig);
   return valueText(v);
 }
 
