@@ -1332,8 +1332,9 @@ static void watch_fallback(fd_watch *w);
  * was armed make no event. A pipe that was written into again while it was
  * drained (a program writing fast) is seen by a first look and goes straight
  * back in line: arming a watch only to remove it again cost ~2 % of the
- * daemon's CPU per MiB of such a stream (inotify_rm_watch waits for a grace
- * period; a look is one tee). */
+ * daemon's CPU per MiB of such a stream (a path lookup in /proc to add it;
+ * removing it queues an IN_IGNORED event for the hub to read; a look is one
+ * tee). */
 static void quiet_resume(fd_watch *w) {
   if (w->wd < 0) {
     int first = pipe_waiting(w->fd);
