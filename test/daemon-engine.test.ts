@@ -8,7 +8,8 @@ import { ProcessState } from '../src/daemon/states';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { pyStrCompare } from '../src/config/ini';
 import { globSorted } from '../src/config/glob';
-import { EngineApi, pyTimedelta, splitNamespec } from '../src/daemon/api';
+import { EngineApi, pyTimedelta } from '../src/daemon/api';
+import { splitNamespec } from '../src/config/model';
 import { SupervisorFault, Faults } from '../src/daemon/faults';
 import type { Config } from '../src/config/model';
 

@@ -8,10 +8,11 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
-import { TempDir, sleep, withTimeout } from './helpers/daemon-env';
-import { PY, logCount, logIndex, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { TempDir, sleep } from './helpers/daemon-env';
+import { PY, logCount, logIndex, mainLogLines, oracleSkip, shutdownMs, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { freePort } from './helpers/common';
 import { withTestUser } from './helpers/test-user';
+import { HEALTH_RESTART_MAX_WAIT, healthRestartWait } from '../src/daemon/restart-pace';
 
 /** An HTTP server on port $1 that answers 200, or 500 while {DIR}/sick exists. */
 const SERVER = `import http.server, os, sys
@@ -152,10 +153,8 @@ test('healthcheck: a look that gets no answer fails after healthcheck_timeout; o
     assert.equal(userCtl(d, 'start', 'slow'), 'slow: started\n');
     await until(looking, "slow's look to be under way again");
     // the daemon exits long before that look's 60 s
-    const t0 = Date.now();
-    d.child.kill('SIGTERM');
-    await withTimeout(d.exited, 10000, 'the daemon to exit');
-    assert.ok(Date.now() - t0 < 5000, `shutdown took ${Date.now() - t0} ms`);
+    const ms = await shutdownMs(d);
+    assert.ok(ms < 5000, `shutdown took ${ms} ms`);
   } finally {
     d.cleanup();
     dir.cleanup();
@@ -207,10 +206,10 @@ test('healthcheck as a command: exit 0 is healthy; a non-zero exit gives the fir
     const looks = logCount(d, /unhealthy: stuck/);
     await until(() => logCount(d, /unhealthy: stuck/) > looks, 'the next timeout', 5000);
     await until(() => !running('sleep 730[12]'), 'the timed-out look and its background child to be gone', 800);
-    assert.deepEqual(zombiesOf(d), []);
-    const t0 = Date.now();
-    await d.stop();
-    assert.ok(Date.now() - t0 < 5000, `shutdown took ${Date.now() - t0} ms`);
+    // reaped: a look the reaper missed would stay a zombie for good
+    await until(() => zombiesOf(d).length === 0, 'no zombie child', 1000);
+    const ms = await shutdownMs(d);
+    assert.ok(ms < 5000, `shutdown took ${ms} ms`);
     await until(() => !running('sleep 730[12]'), 'no look left after the shutdown', 3000);
   } finally {
     d.cleanup();
@@ -246,6 +245,13 @@ test('healthcheck as a command runs as the program does: user= with its suppleme
       dir.cleanup();
     }
   });
+});
+
+test('healthcheck pacing: no wait for the first restart, then the interval, doubling, never more than 5 minutes', () => {
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 20].map((n) => healthRestartWait(n, 10)), [0, 10, 20, 40, 80, 160, 300, 300, 300]);
+  assert.deepEqual([1, 2, 3, 4].map((n) => healthRestartWait(n, 1)), [0, 1, 2, 4]);
+  assert.equal(healthRestartWait(2, 600), HEALTH_RESTART_MAX_WAIT);
+  assert.equal(HEALTH_RESTART_MAX_WAIT, 300);
 });
 
 /** Milliseconds since the epoch of a main-log line ("2026-11-25 15:02:54,867 …"). */

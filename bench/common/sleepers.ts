@@ -1,7 +1,7 @@
 // What bench/web and bench/metrics both start: one daemon (tsv or the real
 // supervisord), -n, in a temp dir of its own, with `programs` sleep programs
 // and an [inet_http_server] on a free port; ready once every program is
-// RUNNING. Also their command-line options and medians.
+// RUNNING. Also their command-line options, medians and side-by-side loop.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -71,3 +71,18 @@ export function arg(name: string, dflt: string): string {
 }
 
 export const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+
+/**
+ * For each program count: `measure` supervisord, then tsv, printing each
+ * result's row (`row`) as it comes, then the line of ratios (`ratios`).
+ */
+export async function sideBySide<R>(counts: readonly number[], measure: (impl: Impl, n: number) => Promise<R>, row: (r: R) => string, ratios: (tsv: R, supervisord: R) => string): Promise<void> {
+  for (const n of counts) {
+    const r: Partial<Record<Impl, R>> = {};
+    for (const impl of ['supervisord', 'tsv'] as Impl[]) {
+      r[impl] = await measure(impl, n);
+      console.log(`${String(n).padStart(8)}  ${impl.padEnd(11)} ${row(r[impl] as R)}`);
+    }
+    console.log(`${''.padStart(8)}  tsv/supervisord  ${ratios(r.tsv as R, r.supervisord as R)}\n`);
+  }
+}

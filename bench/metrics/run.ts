@@ -18,7 +18,7 @@ import { request, Agent } from 'node:http';
 import { killTree } from '../../test/helpers/daemon-cli';
 import { freePort } from '../../test/helpers/common';
 import { tracked } from '../common/children';
-import { arg, median, startSleepers, type Impl } from '../common/sleepers';
+import { arg, median, sideBySide, startSleepers, type Impl } from '../common/sleepers';
 import { procTimes } from '../../src/daemon/proc-stat';
 
 const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
@@ -112,21 +112,13 @@ async function main(): Promise<void> {
   if (!existsSync(NODE_EXPORTER)) throw new Error(`${NODE_EXPORTER} is needed (apt-get install prometheus-node-exporter)`);
   console.log(`bench/metrics: ${SCRAPES} scrapes in a row; supervisord through node_exporter's supervisord collector (medians)\n`);
   console.log('programs  daemon       scrape ms (max)   CPU ms/scrape  longest /ok.html ms  program samples');
-  for (const n of PROGRAMS) {
-    const r: Partial<Record<Impl, Result>> = {};
-    for (const impl of ['supervisord', 'tsv'] as Impl[]) {
-      const x = await measure(impl, n);
-      r[impl] = x;
-      console.log(
-        `${String(n).padStart(8)}  ${impl.padEnd(11)} ${x.scrapeMs.toFixed(1).padStart(8)} (${x.scrapeMaxMs.toFixed(1).padStart(6)}) ${x.cpuMsPerScrape.toFixed(1).padStart(14)} ${x.stallMs.toFixed(1).padStart(20)} ${String(x.samples).padStart(16)}`,
-      );
-    }
-    const a = r.tsv as Result;
-    const b = r.supervisord as Result;
-    console.log(
-      `${''.padStart(8)}  tsv/supervisord  scrape ${(a.scrapeMs / b.scrapeMs).toFixed(2)}x, CPU ${(a.cpuMsPerScrape / b.cpuMsPerScrape).toFixed(2)}x, longest /ok.html ${(a.stallMs / b.stallMs).toFixed(2)}x\n`,
-    );
-  }
+  await sideBySide(
+    PROGRAMS,
+    measure,
+    (x) =>
+      `${x.scrapeMs.toFixed(1).padStart(8)} (${x.scrapeMaxMs.toFixed(1).padStart(6)}) ${x.cpuMsPerScrape.toFixed(1).padStart(14)} ${x.stallMs.toFixed(1).padStart(20)} ${String(x.samples).padStart(16)}`,
+    (a, b) => `scrape ${(a.scrapeMs / b.scrapeMs).toFixed(2)}x, CPU ${(a.cpuMsPerScrape / b.cpuMsPerScrape).toFixed(2)}x, longest /ok.html ${(a.stallMs / b.stallMs).toFixed(2)}x`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -9,7 +9,7 @@
 // Start clicked for one program (GET index.html?processname=p0&action=…,
 // until the 301 arrives), five times each. Prints tsv/supervisord ratios.
 import { request } from 'node:http';
-import { arg, median, startSleepers, type Impl } from '../common/sleepers';
+import { arg, median, sideBySide, startSleepers, type Impl } from '../common/sleepers';
 
 const PROGRAMS = arg('--programs', '100,1000').split(',').map(Number);
 const LOADS = Number(arg('--loads', '20'));
@@ -64,19 +64,12 @@ async function measure(impl: Impl, programs: number): Promise<Result> {
 async function main(): Promise<void> {
   console.log(`bench/web: GET / ${LOADS} times, then Stop and Start 5 times each (medians)\n`);
   console.log('programs  daemon       page ms (max)      bytes   stop ms  start ms');
-  for (const n of PROGRAMS) {
-    const r: Partial<Record<Impl, Result>> = {};
-    for (const impl of ['supervisord', 'tsv'] as Impl[]) {
-      const x = await measure(impl, n);
-      r[impl] = x;
-      console.log(
-        `${String(n).padStart(8)}  ${impl.padEnd(11)} ${x.pageMs.toFixed(1).padStart(8)} (${x.pageMaxMs.toFixed(1).padStart(7)}) ${String(x.bytes).padStart(9)} ${x.stopMs.toFixed(1).padStart(8)} ${x.startMs.toFixed(1).padStart(9)}`,
-      );
-    }
-    const a = r.tsv as Result;
-    const b = r.supervisord as Result;
-    console.log(`${''.padStart(8)}  tsv/supervisord  page ${(a.pageMs / b.pageMs).toFixed(3)}x, stop ${(a.stopMs / b.stopMs).toFixed(3)}x, start ${(a.startMs / b.startMs).toFixed(3)}x\n`);
-  }
+  await sideBySide(
+    PROGRAMS,
+    measure,
+    (x) => `${x.pageMs.toFixed(1).padStart(8)} (${x.pageMaxMs.toFixed(1).padStart(7)}) ${String(x.bytes).padStart(9)} ${x.stopMs.toFixed(1).padStart(8)} ${x.startMs.toFixed(1).padStart(9)}`,
+    (a, b) => `page ${(a.pageMs / b.pageMs).toFixed(3)}x, stop ${(a.stopMs / b.stopMs).toFixed(3)}x, start ${(a.startMs / b.startMs).toFixed(3)}x`,
+  );
 }
 
 main().catch((e: unknown) => {

@@ -998,7 +998,7 @@ class Loader {
         if (!(e instanceof ShlexError)) throw e;
         return bad(`the command cannot be split into words: ${e.message}`);
       }
-      return { kind: 'command', target: url, host: '', port: 0, path: '', argv, ...settings };
+      return { kind: 'command', target: url, argv, ...settings };
     }
     let u: URL;
     try {
@@ -1012,8 +1012,8 @@ class Loader {
     if (u.protocol === 'tcp:' && !u.port) return bad('a tcp check needs a port');
     const port = u.port ? Number(u.port) : 80;
     return u.protocol === 'http:'
-      ? { kind: 'http', target: url, host, port, path: u.pathname + u.search, argv: [], ...settings }
-      : { kind: 'tcp', target: url, host, port, path: '', argv: [], ...settings };
+      ? { kind: 'http', target: url, host, port, path: u.pathname + u.search, ...settings }
+      : { kind: 'tcp', target: url, host, port, ...settings };
   }
 
   // ---- servers -------------------------------------------------------------------

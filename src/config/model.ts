@@ -107,22 +107,10 @@ export interface ProcessConfig {
   sources: Record<string, ValueSource>;
 }
 
-/**
- * tsv only (healthcheck=): an HTTP GET that must answer 2xx or 3xx, a TCP
- * port that must accept a connection, or a command that must exit 0, looked
- * at while the program runs.
- */
-export interface HealthCheckConfig {
-  kind: 'http' | 'tcp' | 'command';
+/** How often a healthcheck looks, how long a look may take, and how many failures restart (tsv only). */
+interface HealthSettings {
   /** as written: the URL or the command line */
   target: string;
-  /** http, tcp: '' for a command */
-  host: string;
-  port: number;
-  /** http: path and query; otherwise '' */
-  path: string;
-  /** command: its words (shell-word rules, as command='s); otherwise empty */
-  argv: string[];
   /** seconds between looks (healthcheck_interval) */
   interval: number;
   /** seconds a look may take (healthcheck_timeout) */
@@ -130,6 +118,32 @@ export interface HealthCheckConfig {
   /** failed looks in a row that restart the program (healthcheck_retries) */
   retries: number;
 }
+
+/** healthcheck=http://HOST[:PORT]/PATH: a GET that must answer 2xx or 3xx. */
+export interface HttpHealthCheck extends HealthSettings {
+  kind: 'http';
+  host: string;
+  port: number;
+  /** path and query */
+  path: string;
+}
+
+/** healthcheck=tcp://HOST:PORT: a port that must accept a connection. */
+export interface TcpHealthCheck extends HealthSettings {
+  kind: 'tcp';
+  host: string;
+  port: number;
+}
+
+/** healthcheck=COMMAND: a command that must exit 0. */
+export interface CommandHealthCheck extends HealthSettings {
+  kind: 'command';
+  /** its words (shell-word rules, as command='s) */
+  argv: string[];
+}
+
+/** tsv only (healthcheck=): what is looked at while the program runs. */
+export type HealthCheckConfig = HttpHealthCheck | TcpHealthCheck | CommandHealthCheck;
 
 export type FcgiSocketConfig =
   | { family: 'unix'; url: string; path: string; owner: [number, number] | null; mode: number; backlog: number | null }

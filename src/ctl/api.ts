@@ -129,5 +129,3 @@ export function noSuchName(name: string): string {
   return proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`;
 }
 
-// options.split_namespec is rpcinterface's: `g:` and `g:*` mean the whole group
-export { splitNamespec };

@@ -61,12 +61,12 @@ export async function measureUsage(programs: readonly RunningProgram[], daemonPi
   const mains = new Set(programs.map((p) => p.pid));
   let daemon: boolean | null = null;
   const daemonHere = (): boolean => (daemon ??= isSupervisorDaemon(daemonPid));
-  const before = snapshot().procs;
+  const before = (await snapshot()).procs;
   const t0 = performance.now();
   const here = programs.filter((p) => sameProcess(before.get(p.pid), p, daemonPid, boot, daemonHere));
   if (!here.length) return out;
   await sleep(windowMs);
-  const after = snapshot();
+  const after = await snapshot();
   const seconds = (performance.now() - t0) / 1000;
   const orphans = adoptedOrphans(after, daemonPid, mains);
   for (const p of here) {

@@ -82,7 +82,6 @@ function answer(work: Promise<true>, wait: boolean): true | Promise<true> {
 const INT32_MAX = 2 ** 31 - 1;
 const cap = (n: number): number => Math.min(Math.floor(n), INT32_MAX);
 
-export { splitNamespec };
 
 /** Python's str(timedelta) for a non-negative number of whole seconds. */
 export function pyTimedelta(totalSeconds: number): string {
@@ -332,15 +331,14 @@ export class EngineApi {
 
   getAllProcessInfo(): ProcessInfo[] {
     this.update();
-    return this.processInfos();
-  }
-
-  /** getAllProcessInfo also while the daemon shuts down (the web page shows the programs stopping). */
-  processInfos(): ProcessInfo[] {
     return this.engine.allProcesses(true).map(([, p]) => this.info(p));
   }
 
-  /** processInfos for the web page, with what its Stop can act on that the state alone does not show (a pending start). */
+  /**
+   * The web page's rows: getAllProcessInfo also while the daemon shuts down
+   * (the page shows the programs stopping), with what its Stop can act on that
+   * the state alone does not show (a pending start).
+   */
   processRows(): ProcessRow[] {
     return this.engine.allProcesses(true).map(([, p]) => ({ info: this.info(p), startPending: p.startPending }));
   }

@@ -7,7 +7,7 @@
 // runs as a child of the daemon (health-command.ts).
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import type { HealthCheckConfig } from '../config/model';
+import type { HealthCheckConfig, HttpHealthCheck, TcpHealthCheck } from '../config/model';
 
 export interface ProbeResult {
   ok: boolean;
@@ -28,7 +28,7 @@ export type CommandRunner = (argv: string[], timeoutMs: number) => Look;
  * One look of a URL check: an HTTP GET answered 2xx or 3xx, or a TCP connection accepted,
  * within timeoutMs; `cancel` drops it (its socket and timer) unanswered.
  */
-export function probe(check: HealthCheckConfig, timeoutMs: number): Look {
+export function probe(check: HttpHealthCheck | TcpHealthCheck, timeoutMs: number): Look {
   let cancel = (): void => {};
   const answer = new Promise<ProbeResult>((resolve) => {
     let done = false;

@@ -20,7 +20,7 @@ import { signalNumber } from '../config/datatypes';
 import { requireNative, type ReadableWatch } from './native';
 import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spin';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
-import { RestartPace, RESTART_BURST, RESTART_RATE } from './restart-pace';
+import { RestartPace, RESTART_BURST, RESTART_RATE, healthRestartWait } from './restart-pace';
 import { explainExecFailure } from './exec-hint';
 import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
 import { becomeSubreaper, findTree, type Tree } from './process-tree';
@@ -88,19 +88,6 @@ export interface ListenerStdout {
 
 const monoNow = (): number => performance.now() / 1000;
 const wallNow = (): number => Date.now() / 1000;
-
-/** The longest a start after a health restart waits, as Kubernetes' CrashLoopBackOff caps its own. */
-const HEALTH_RESTART_MAX_WAIT = 300;
-
-/**
- * Seconds the start after the n-th health restart in a row (no look answered
- * between them) waits once the stop has ended: none for the first, then the
- * check's interval, doubling, up to five minutes (with the default interval:
- * 10, 20, 40 … 300 s, Kubernetes' backoff for a container that keeps failing).
- */
-function healthRestartWait(n: number, interval: number): number {
-  return n < 2 ? 0 : Math.min(HEALTH_RESTART_MAX_WAIT, interval * 2 ** (n - 2));
-}
 
 interface Pipes {
   stdinFd: number;
@@ -269,7 +256,7 @@ export class Subprocess {
     const h = this.health;
     if (!h) return null;
     if (h.healthy) return 'healthy';
-    return h.failures ? `unhealthy (${h.failures} of ${this.config.healthcheck?.retries ?? 0} looks failed)` : '';
+    return h.failures ? `unhealthy (${h.failures} of ${(this.config.healthcheck as HealthCheckConfig).retries} looks failed)` : '';
   }
 
   changeState(to: ProcessState, expected = true): boolean {
@@ -924,11 +911,11 @@ export class Subprocess {
     const check = this.config.healthcheck as HealthCheckConfig;
     this.host.events.emit('processHealth', { name: this.name, group: this.group, pid: this.pid, ok: r.ok, detail: r.detail });
     if (r.ok) {
+      this.healthRestartsUnanswered = 0;
       if (r.turned) this.log.info(`healthy: ${this.name} answered ${check.target} (${r.detail})`);
     } else {
       this.log.warn(`unhealthy: ${this.name} did not answer ${check.target} (${r.detail}), ${r.failures} of ${check.retries} (healthcheck)`);
     }
-    if (r.ok) this.healthRestartsUnanswered = 0;
     if (r.turned) this.changed();
     if (r.ok || r.failures < check.retries || this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
     const n = ++this.healthRestartsUnanswered;

@@ -7,7 +7,7 @@
 // subreaper whose environment names the program.
 import { readFileSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { environHas, listProcesses, procPids, procTimes, type ProcTimes } from './proc-stat';
+import { environHas, procPids, procTimes, type ProcTimes } from './proc-stat';
 
 /** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture. */
 export const TICKS_PER_SEC = 100;
@@ -45,17 +45,12 @@ function indexed(procs: Map<number, ProcTimes>): Snapshot {
   return { procs, children, groups };
 }
 
-/** Every process, read at once. */
-export function snapshot(): Snapshot {
-  return indexed(new Map(listProcesses(procTimes).map((p) => [p.pid, p])));
-}
-
 /**
- * Every process, read `perTurn` at a time with the event loop let go between
- * them: a daemon with a thousand programs reads ~50 µs per process, and its
- * children's exits must not wait for all of it.
+ * Every process on the host, read `perTurn` at a time with the event loop let
+ * go between them: a daemon with a thousand programs reads ~50 µs per
+ * process, and its children's exits must not wait for all of it.
  */
-export async function snapshotInTurns(perTurn = 32): Promise<Snapshot> {
+export async function snapshot(perTurn = 32): Promise<Snapshot> {
   const procs = new Map<number, ProcTimes>();
   const pids = procPids();
   for (let i = 0; i < pids.length; i++) {

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Supervisor } from '../daemon/supervisor';
 import { ProcessState, SupervisorState, processStateName, supervisorStateName } from '../daemon/states';
-import { TICKS_PER_SEC, adoptedOrphans, programMembers, rssBytes, snapshotInTurns, type Snapshot } from '../daemon/program-usage';
+import { TICKS_PER_SEC, adoptedOrphans, programMembers, rssBytes, snapshot, type Snapshot } from '../daemon/program-usage';
 import type { ProcTimes } from '../daemon/proc-stat';
 import { Exposition, labelText, withLabel, type MetricFamily } from './exposition';
 import { ProgramTallies, type ProgramTally } from './tallies';
@@ -14,7 +14,7 @@ import { ProgramTallies, type ProgramTally } from './tallies';
 const PROCESS_STATES = Object.values(ProcessState).filter((v): v is ProcessState => typeof v === 'number');
 const DAEMON_STATES = Object.values(SupervisorState).filter((v): v is SupervisorState => typeof v === 'number');
 
-/** programs one turn of the event loop looks at, or writes the samples of, family by family (see snapshotInTurns) */
+/** programs one turn of the event loop looks at, or writes the samples of, family by family (see snapshot) */
 const ROWS_PER_TURN = 100;
 
 interface ProgramRow {
@@ -215,7 +215,7 @@ export class DaemonMetrics {
   private async collect(): Promise<string> {
     const procs = this.engine.allProcesses(true).map(([, p]) => p);
     const running = procs.filter((p) => p.pid > 0);
-    const snap = running.length ? await snapshotInTurns() : null;
+    const snap = running.length ? await snapshot() : null;
     const orphans = snap ? adoptedOrphans(snap, process.pid, new Set(running.map((p) => p.pid))) : [];
     const rows: ProgramRow[] = [];
     for (const p of procs) {

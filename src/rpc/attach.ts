@@ -4,7 +4,7 @@
 // like it; credentials are checked as for /RPC2 before this runs.
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { splitNamespec } from '../daemon/api';
+import { splitNamespec } from '../config/model';
 import type { Supervisor } from '../daemon/supervisor';
 import { validWindow, type TerminalClient } from '../daemon/terminal';
 import { ATTACH_PROTOCOL, frame, FrameReader, readWindow } from './attach-frames';

@@ -15,7 +15,7 @@ import { statSync } from 'node:fs';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { EngineApi } from '../daemon/api';
-import { splitNamespec } from '../daemon/api';
+import { splitNamespec } from '../config/model';
 import type { MainLogger } from '../log/mainlog';
 import { followLog, type LogFollower } from './logtail';
 import { refuseUpgrade, serveAttach } from './attach';

@@ -2,7 +2,8 @@
 // same XML-RPC methods Supervisor's web UI runs, through tsv's dispatcher,
 // waits as they wait (a start until the program is RUNNING), and ends in the
 // flash message Supervisor shows, word for word.
-import { splitNamespec, type EngineApi } from '../daemon/api';
+import { splitNamespec } from '../config/model';
+import type { EngineApi } from '../daemon/api';
 import { Faults } from '../daemon/faults';
 import type { RpcDispatcher, RpcOutcome } from '../rpc/server';
 import { ctime } from './form';

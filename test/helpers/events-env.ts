@@ -144,6 +144,14 @@ export function userCtl(d: Daemon, ...args: string[]): string {
 }
 
 /** The main log's lines without their timestamps. */
+/** TERM the daemon and wait for its exit (failing after limitMs); the milliseconds that took. */
+export async function shutdownMs(d: Daemon, limitMs = 10000): Promise<number> {
+  const t0 = Date.now();
+  d.child.kill('SIGTERM');
+  await withTimeout(d.exited, limitMs, 'the daemon to exit');
+  return Date.now() - t0;
+}
+
 export function mainLogLines(d: Daemon): string[] {
   return d
     .log()

@@ -1,7 +1,8 @@
 // start <name|group:*>... | start all
 import type { Verb } from './types';
 import { words } from './types';
-import { array, makeNamespec, splitNamespec, toCallResult } from '../api';
+import { array, makeNamespec, toCallResult } from '../api';
+import { splitNamespec } from '../../config/model';
 import { ExitStatus } from '../exit-status';
 import { XmlRpcFault } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';

@@ -1336,19 +1336,14 @@ static void watch_fallback(fd_watch *w);
  * removing it queues an IN_IGNORED event for the hub to read; a look is one
  * tee). */
 static void quiet_resume(fd_watch *w) {
-  if (w->wd < 0) {
-    int first = pipe_waiting(w->fd);
-    if (first != 0) {
-      if (first < 0) watch_fallback(w);
-      else hub_queue(w);
-      return;
-    }
+  int r = pipe_waiting(w->fd);
+  if (r == 0 && w->wd < 0) {
     if (hub_arm(w) < 0) {
       watch_fallback(w);
       return;
     }
+    r = pipe_waiting(w->fd);
   }
-  int r = pipe_waiting(w->fd);
   if (r == 0) return;
   hub_disarm(w);
   if (r < 0) watch_fallback(w);
