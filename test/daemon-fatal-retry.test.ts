@@ -43,9 +43,10 @@ test('fatalretrysecs: FATAL, then started again after the wait with startretries
       assert.ok(waited >= 990 && waited < 3000, `retry ${i} came ${waited} ms after the give-up`);
     }
     assert.equal(lines(d, /waiter will be started again in 1 seconds \(fatalretrysecs\)/).length, gaveUp.length);
-    // Supervisor's status while it waits: FATAL, as before
+    // status while it waits: FATAL with Supervisor's words, then when it retries (without the option: Supervisor's words alone)
     await until(() => / FATAL /.test(userCtl(d, 'status', 'waiter')), 'waiter FATAL');
-    assert.match(userCtl(d, 'status', 'waiter'), /^waiter +FATAL +Exited too quickly \(process log may have details\)\n$/);
+    assert.match(userCtl(d, 'status', 'waiter'), /^waiter +FATAL +Exited too quickly \(process log may have details\), retrying in 0:00:0[01] \(fatalretrysecs\)\n$/);
+    assert.match(userCtl(d, 'status', 'plain'), /^plain +FATAL +Exited too quickly \(process log may have details\)\n$/);
 
     writeFileSync(d.dir.join('ready'), '');
     await until(() => / RUNNING /.test(userCtl(d, 'status', 'waiter')), 'waiter to stay up once ready', 15000);
@@ -68,7 +69,8 @@ test('fatalretrysecs: stop (and stop all) call a pending retry off, STOPPED; sta
     await waitUp(d);
     await until(() => lines(d, /waiter will be started again/).length >= 1, 'the first give-up');
     assert.equal(userCtl(d, 'stop', 'waiter'), 'waiter: stopped\n');
-    assert.match(userCtl(d, 'status', 'waiter'), /^waiter +STOPPED /);
+    // called off: Supervisor's STOPPED and its time, nothing pending
+    assert.match(userCtl(d, 'status', 'waiter'), /^waiter +STOPPED +[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M\n$/);
     assert.equal(userCtl(d, 'stop', 'plain'), 'plain: ERROR (not running)\n');
     assert.equal(lines(d, /stopped: waiter \(it was to be started again after FATAL; fatalretrysecs\)/).length, 1);
     await sleep(2500);
@@ -101,6 +103,11 @@ test('fatalretrysecs: a pending retry does not hold up a shutdown, and a HUP rel
   try {
     await waitUp(d);
     await until(() => lines(d, /waiter will be started again in 300 seconds/).length === 1, 'the give-up');
+    // the time left, counting down, in what the web page, the RPC and both ctls show
+    assert.match(userCtl(d, 'status', 'waiter'), /^waiter +FATAL +Exited too quickly \(process log may have details\), retrying in 0:0(5:00|4:5\d) \(fatalretrysecs\)\n$/);
+    await sleep(1100);
+    const [, left] = /retrying in 0:0(\d:\d\d)/.exec(userCtl(d, 'status', 'waiter')) ?? [];
+    assert.ok(left && left >= '4:50' && left <= '4:59', `${left} left after a second`);
     d.child.kill('SIGHUP');
     await until(() => lines(d, /waiter will be started again in 300 seconds/).length === 2, 'the give-up in the reloaded run');
     assert.equal(lines(d, /spawned: 'waiter'/).length, 2);

@@ -267,7 +267,9 @@ test('healthcheck: restarts that do not make it answer are paced (the next start
     await waitUp(d);
     // the third restart waits 2 s after its stop: stopped then, the start does not come
     await until(() => logCount(d, /stopped: app \(terminated by SIGTERM\)/) === 3, 'the third restart\'s stop', 20000);
+    assert.match(userCtl(d, 'status', 'app'), /^app +STOPPED +[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M, starting again in 0:00:0[12] \(healthcheck\)\n$/);
     assert.equal(userCtl(d, 'stop', 'app'), 'app: stopped\n');
+    assert.match(userCtl(d, 'status', 'app'), /^app +STOPPED +[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M\n$/);
     const said = mainLogLines(d).filter((l) => /restarting app/.test(l));
     assert.deepEqual(said, [
       'WARN restarting app: 1 health checks in a row failed (healthcheck)',

@@ -135,6 +135,11 @@ test('web page in a browser: Stop for a program not running whose start is pendi
     assert.deepEqual(await startStopOf(page, 'waiter'), ['Start', 'Stop']);
     // nothing pending: Supervisor's row (Start and the placeholder)
     assert.deepEqual(await startStopOf(page, 'base'), ['Start', '#']);
+    // the description says what each pending start waits for
+    const described = async (name: string): Promise<string | undefined> => (await statusRows(page)).find((r) => r.name === name)?.description;
+    assert.match((await described('flaky')) ?? '', /^Exited too quickly \(process log may have details\), retrying in 0:(10:00|09:5\d) \(fatalretrysecs\)$/);
+    assert.equal(await described('waiter'), 'Not started, waiting for base (depends_on)');
+    assert.equal(await described('base'), 'Not started');
 
     await page.locator('tbody tr', { hasText: 'flaky' }).getByRole('link', { name: 'Stop', exact: true }).click();
     await page.waitForURL(/\?message=/);
@@ -146,6 +151,7 @@ test('web page in a browser: Stop for a program not running whose start is pendi
     await page.locator('tbody tr', { hasText: 'waiter' }).getByRole('link', { name: 'Stop', exact: true }).click();
     await page.waitForURL(/waiter%20stopped/);
     assert.deepEqual(await startStopOf(page, 'waiter'), ['Start', '#']);
+    assert.equal(await described('waiter'), 'Not started');
     assert.match(s.side.log(), /stopped: waiter \(it was to be started once base ran; depends_on\)/);
     // called off: base running no longer starts it
     await page.locator('tbody tr', { hasText: 'base' }).getByRole('link', { name: 'Start', exact: true }).click();

@@ -10,7 +10,7 @@ import { signalNumber } from '../config/datatypes';
 import { readFile, tailFile, ReadLogError, type TailResult } from '../log/readlog';
 import { rereadSettings, type Supervisor } from './supervisor';
 import type { ProcessGroup } from './group';
-import type { Subprocess } from './process';
+import type { PendingStart, Subprocess } from './process';
 import { CommandError } from './spawn';
 import { Faults, SupervisorFault, type ProcessResult } from './faults';
 import {
@@ -101,11 +101,23 @@ export function stopTimeText(epochSeconds: number): string {
   return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, '0')} ${String(h12).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')} ${d.getHours() < 12 ? 'AM' : 'PM'}`;
 }
 
-/** Supervisor's description, and for a RUNNING program with a healthcheck (tsv only) what its looks say. */
-export function describe(info: Omit<ProcessInfo, 'description'>, health: string | null = null): string {
+/**
+ * Supervisor's description, then (tsv only, after a comma, so that
+ * Supervisor's words stay first for scripts that read them) what its looks
+ * say of a RUNNING program with a healthcheck, or what a start the engine
+ * will make by itself waits for: `retrying in 0:04:58 (fatalretrysecs)`,
+ * `waiting for db (depends_on)`, `starting again in 0:00:20 (healthcheck)`.
+ */
+export function describe(info: Omit<ProcessInfo, 'description'>, health: string | null = null, pending: PendingStart | null = null): string {
+  const supervisors = supervisorDescription(info);
+  const ours = info.state === ProcessState.RUNNING ? health : pending && pendingText(pending);
+  return ours ? `${supervisors}, ${ours}` : supervisors;
+}
+
+function supervisorDescription(info: Omit<ProcessInfo, 'description'>): string {
   switch (info.state) {
     case ProcessState.RUNNING:
-      return `pid ${info.pid}, uptime ${pyTimedelta(Math.floor(info.now) - Math.floor(info.start))}${health ? `, ${health}` : ''}`;
+      return `pid ${info.pid}, uptime ${pyTimedelta(Math.floor(info.now) - Math.floor(info.start))}`;
     case ProcessState.FATAL:
     case ProcessState.BACKOFF:
       return info.spawnerr || `unknown error (try "tail ${info.name}")`;
@@ -114,6 +126,17 @@ export function describe(info: Omit<ProcessInfo, 'description'>, health: string 
       return info.start ? stopTimeText(info.stop) : 'Not started';
     default:
       return '';
+  }
+}
+
+function pendingText(p: PendingStart): string {
+  switch (p.for) {
+    case 'fatalretrysecs':
+      return `retrying in ${pyTimedelta(Math.ceil(p.inSeconds))} (fatalretrysecs)`;
+    case 'healthcheck':
+      return `starting again in ${pyTimedelta(Math.ceil(p.inSeconds))} (healthcheck)`;
+    case 'depends_on':
+      return `waiting for ${p.waitingFor.join(', ')} (depends_on)`;
   }
 }
 
@@ -326,7 +349,7 @@ export class EngineApi {
       stderr_logfile: proc.stderrLogfile ?? '',
       pid: proc.pid,
     };
-    return { ...base, description: describe(base, proc.healthText) };
+    return { ...base, description: describe(base, proc.healthText, proc.pendingStart) };
   }
 
   getAllProcessInfo(): ProcessInfo[] {

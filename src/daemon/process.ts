@@ -132,6 +132,11 @@ export interface LogPaths {
   stderr: string | null;
 }
 
+/** A start the engine will make unasked, and what it waits for. */
+export type PendingStart =
+  | { for: 'fatalretrysecs' | 'healthcheck'; inSeconds: number }
+  | { for: 'depends_on'; waitingFor: string[] };
+
 export class Subprocess {
   state: ProcessState = ProcessState.STOPPED;
   pid = 0;
@@ -874,6 +879,22 @@ export class Subprocess {
       default:
         return false;
     }
+  }
+
+  /**
+   * What a pending start (startPending) waits for, for status to say: the
+   * fatalretrysecs retry, dependencies not up, or the wait after a health
+   * restart; null when nothing the engine will start by itself is waiting,
+   * or the daemon is stopping.
+   */
+  get pendingStart(): PendingStart | null {
+    if (!this.startPending || this.host.mood() <= SupervisorState.RESTARTING) return null;
+    const now = monoNow();
+    if (this.state === ProcessState.FATAL) return { for: 'fatalretrysecs', inSeconds: Math.max(0, this.fatalRetryAt - now) };
+    const unmet = this.host.dependencies.unmet(this);
+    if (unmet.length) return { for: 'depends_on', waitingFor: unmet };
+    if (this.healthRestart && this.healthRestartAt) return { for: 'healthcheck', inSeconds: Math.max(0, this.healthRestartAt - now) };
+    return null;
   }
 
   /** A stop of a process whose start is pending: STOPPED, and no start until asked for. */
