@@ -2,7 +2,7 @@
 import { loadConfig } from './load';
 import { ConfigError } from './errors';
 import { configSearchPaths, findConfigFile } from './search';
-import type { Config, ConfigWarning, HealthCheckConfig, ProcessConfig, ValueSource } from './model';
+import type { Config, ConfigWarning, EnvironmentFile, HealthCheckConfig, ProcessConfig, ValueSource } from './model';
 import { namespec } from './model';
 
 export interface ConfigCommandOptions {
@@ -74,6 +74,10 @@ function healthText(h: HealthCheckConfig): string {
 function showValue(key: string, v: unknown): string {
   if (OCTAL_KEYS.has(key) && typeof v === 'number') return '0' + v.toString(8).padStart(3, '0');
   if (key === 'healthcheck' && v !== null) return healthText(v as HealthCheckConfig);
+  if (key === 'environment_file') {
+    const files = v as EnvironmentFile[];
+    return files.length ? files.map((f) => `${f.optional ? '-' : ''}${f.path}`).join(', ') : 'none';
+  }
   return valueText(v);
 }
 

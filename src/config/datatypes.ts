@@ -6,7 +6,7 @@ import { statSync } from 'node:fs';
 import type * as Net from 'node:net';
 import { homedir } from 'node:os';
 import { constants as osConstants } from 'node:os';
-import type { AutoRestart, LogfileTarget, LogLevelName } from './model';
+import type { AutoRestart, EnvironmentFile, LogfileTarget, LogLevelName } from './model';
 import { pyRepr } from './pyformat';
 import { lookupUser, lookupUserById, lookupGroup, lookupGroupById } from './users';
 import { shlexTokensNonPosix } from './shlex';
@@ -83,6 +83,23 @@ export function boolean(value: string | boolean): boolean {
 export function listOfStrings(value: string | null): string[] {
   if (!value) return [];
   return value.split(',').map((x) => pyStrip(x));
+}
+
+/** environment_file= (tsv only): comma-separated absolute paths, each optional when written with a leading `-` (systemd's EnvironmentFile=). */
+export function environmentFiles(value: string | null): EnvironmentFile[] {
+  return listOfStrings(value)
+    .filter((x) => x !== '')
+    .map((x) => {
+      const optional = x.startsWith('-');
+      const path = optional ? pyStrip(x.slice(1)) : x;
+      if (!path.startsWith('/')) {
+        throw new DatatypeError(
+          `environment_file names ${path || '(nothing)'}, which is not an absolute path`,
+          'write each file\'s full path (%(here)s is the directory of this config file); a - before a path makes a missing file no error',
+        );
+      }
+      return { path, optional };
+    });
 }
 
 export function listOfExitcodes(value: string): number[] {

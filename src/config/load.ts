@@ -848,6 +848,9 @@ class Loader {
       const envStr = this.expand(String(envGot.value), common, S, 'environment', envGot);
       const environment = this.conv(S, 'environment', { ...envGot, value: envStr }, dt.dictOfKeyValuePairs);
       for (const [k, v] of Object.entries(environment)) common.set(`ENV_${k}`, v);
+      // tsv's own option (Supervisor ignores the key): variables read from
+      // these files at each spawn, over environment= (src/daemon/env-file.ts)
+      const environment_file = this.conv(S, 'environment_file', get('environment_file', ''), dt.environmentFiles);
 
       const dirGot = get('directory', null);
       const directory = this.str(dirGot);
@@ -960,6 +963,7 @@ class Loader {
         depends_on,
         healthcheck,
         environment,
+        environment_file,
         serverurl,
         sources: { ...sources },
       });

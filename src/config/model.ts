@@ -101,10 +101,18 @@ export interface ProcessConfig {
   healthcheck: HealthCheckConfig | null;
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
+  /** tsv only: files of NAME=VALUE lines read at each spawn, over environment= (src/daemon/env-file.ts) */
+  environment_file: EnvironmentFile[];
   /** null means AUTO: the daemon's own server URL is passed to the child. */
   serverurl: string | null;
   /** Where each option's value came from, keyed by option name. */
   sources: Record<string, ValueSource>;
+}
+
+/** One file of environment_file=: an absolute path; optional (written `-/path`): a missing file is no error, as in systemd. */
+export interface EnvironmentFile {
+  path: string;
+  optional: boolean;
 }
 
 /** How often a healthcheck looks, how long a look may take, and how many failures restart (tsv only). */

@@ -72,6 +72,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;stdout_logfile_backups = 5
 ;stderr_logfile = AUTO
 ;environment = PORT="8080"
+;environment_file = /etc/default/app, -%(here)s/app.env ; tsv only: NAME=VALUE lines (systemd's format) read at each start, over environment=; - : may be missing
 ;numprocs = 1                      ; more than 1 needs %(process_num)s in process_name
 ;process_name = %(program_name)s
 

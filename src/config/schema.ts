@@ -29,7 +29,7 @@ export function sectionKind(name: string): SectionKind | null {
 const PROGRAM = [
   'command', 'process_name', 'numprocs', 'numprocs_start', 'priority', 'autostart', 'autorestart', 'startsecs',
   'startretries', 'exitcodes', 'stopsignal', 'stopwaitsecs', 'stopasgroup', 'killasgroup', 'user', 'directory',
-  'umask', 'redirect_stderr', 'environment', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on',
+  'umask', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on',
   'healthcheck', 'healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries',
   ...['stdout', 'stderr'].flatMap((c) =>
     ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog'].map((o) => `${c}_${o}`),

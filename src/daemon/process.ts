@@ -12,6 +12,7 @@ import type { MainLogger } from '../log/mainlog';
 import type { Dependencies } from './dependencies';
 import { HealthWatch, type HealthReport } from './health';
 import { commandLook } from './health-command';
+import { EnvFileError, readEnvFiles } from './env-file';
 import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure, switchedUser } from './spawn';
@@ -184,6 +185,10 @@ export class Subprocess {
   /** callbacks waiting for the next state change (RPC waits) */
   private waiters: (() => void)[] = [];
   private envCache: string[] | null = null;
+  /** the environment the current (or last) run was spawned with; null before the first spawn */
+  private runEnv: string[] | null = null;
+  /** the environment files' warnings last logged ('' none) */
+  private envWarned = '';
   /** pipes paused for a moment to batch small writes (see watchPipe); made on first use, most programs never need it */
   private batchTimers: Map<ReadableWatch, NodeJS.Timeout> | null = null;
   /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
@@ -378,6 +383,17 @@ export class Subprocess {
       return null;
     }
 
+    let env: string[];
+    try {
+      env = this.spawnEnvironment();
+    } catch (e) {
+      if (!(e instanceof EnvFileError)) throw e;
+      this.recordSpawnerr(e.message);
+      this.changeState(ProcessState.BACKOFF);
+      this.arm();
+      return null;
+    }
+
     try {
       this.openChannels();
     } catch (e) {
@@ -397,7 +413,7 @@ export class Subprocess {
     try {
       child = spawnChild({
         exec,
-        env: this.environment(),
+        env,
         config: this.config,
         minfds: this.host.minfds,
         stdinFd,
@@ -435,15 +451,41 @@ export class Subprocess {
     return child.pid;
   }
 
-  /** The daemon's environment never changes after start, nor does the config: build it once. */
+  /** The environment of the current run (its environment files as read at its spawn), for its health checks too. */
   private environment(): string[] {
-    if (!this.envCache) {
-      const env = childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl });
-      // a terminal with no TERM is a dumb one to most programs; node-pty's default
-      if (this.config.pty && env.TERM === undefined) env.TERM = 'xterm';
-      this.envCache = envList(env);
-    }
+    return this.runEnv ?? this.configEnvironment();
+  }
+
+  /** The daemon's environment never changes after start, nor does the config: build it once. */
+  private configEnvironment(): string[] {
+    this.envCache ??= envList(this.withTerm(childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl })));
     return this.envCache;
+  }
+
+  /** a terminal with no TERM is a dumb one to most programs; node-pty's default */
+  private withTerm(env: Record<string, string>): Record<string, string> {
+    if (this.config.pty && env.TERM === undefined) env.TERM = 'xterm';
+    return env;
+  }
+
+  /**
+   * The environment for a spawn: the config's, and over it what its
+   * environment files say now (read at each spawn, as systemd reads
+   * EnvironmentFile= at each start, so a changed file counts from the next
+   * start). Throws EnvFileError when a file that must be there cannot be read.
+   */
+  private spawnEnvironment(): string[] {
+    const files = this.config.environment_file;
+    if (!files.length) return (this.runEnv = this.configEnvironment());
+    const read = readEnvFiles(files);
+    // said once while they stay the same, not at every restart
+    const said = read.warnings.join('\n');
+    if (said !== this.envWarned) {
+      for (const w of read.warnings) this.log.warn(`environment_file of '${this.name}': ${w}`);
+      this.envWarned = said;
+    }
+    const env = childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl });
+    return (this.runEnv = envList(this.withTerm(Object.assign(env, read.vars))));
   }
 
   /** Not in Supervisor: say which file, which program and which user, instead of only an errno. */
