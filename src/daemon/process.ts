@@ -363,9 +363,7 @@ export class Subprocess {
         if (!(e instanceof FcgiSocketError)) throw e;
         // Supervisor's main loop dies of this exception; tsv makes it a spawn error
         this.recordSpawnerr(e.message);
-        this.changeState(ProcessState.BACKOFF);
-        this.arm();
-        return null;
+        return this.backOff();
       }
     }
 
@@ -378,9 +376,7 @@ export class Subprocess {
       // as root, access() refuses a file with an execute bit mostly on a noexec mount
       if (e.kind === 'NoPermission' && e.file) this.explainExec(`no permission to run command ${e.file} for program '${this.name}'`, e.file, 'EACCES');
       this.assertInState(ProcessState.STARTING);
-      this.changeState(ProcessState.BACKOFF);
-      this.arm();
-      return null;
+      return this.backOff();
     }
 
     let env: string[];
@@ -389,9 +385,7 @@ export class Subprocess {
     } catch (e) {
       if (!(e instanceof EnvFileError)) throw e;
       this.recordSpawnerr(e.message);
-      this.changeState(ProcessState.BACKOFF);
-      this.arm();
-      return null;
+      return this.backOff();
     }
 
     try {
@@ -404,9 +398,7 @@ export class Subprocess {
         code === 'EMFILE' ? `too many open files to spawn '${this.name}'` : `unknown error making dispatchers for '${this.name}': ${code}`,
       );
       this.reportLogOpenError(err);
-      this.changeState(ProcessState.BACKOFF);
-      this.arm();
-      return null;
+      return this.backOff();
     }
 
     let child;
@@ -429,9 +421,7 @@ export class Subprocess {
         msg = e.code === 'EAGAIN' ? `Too many processes in process table to spawn '${this.name}'` : `unknown error during fork for '${this.name}': ${e.code}`;
       }
       this.recordSpawnerr(msg);
-      this.changeState(ProcessState.BACKOFF);
-      this.arm();
-      return null;
+      return this.backOff();
     }
 
     this.pid = child.pid;
@@ -449,6 +439,13 @@ export class Subprocess {
     this.host.registerPid(child.pid, this);
     this.arm();
     return child.pid;
+  }
+
+  /** A spawn that made no process (its spawnerr recorded): BACKOFF, and the retry's timer. */
+  private backOff(): null {
+    this.changeState(ProcessState.BACKOFF);
+    this.arm();
+    return null;
   }
 
   /** The environment of the current run (its environment files as read at its spawn), for its health checks too. */
