@@ -79,6 +79,8 @@ test('environment_file: read at each spawn over environment=, later files over e
       // each run writes its environment to a file of its own
       `command=/bin/sh -c 'n=$(ls {DIR} | grep -c "^env-"); env -0 > {DIR}/env-$n; exec sleep 300'\n` +
       'startsecs=0\nautorestart=true\nstartretries=0\n' +
+      // the health check sees the variables of the run it looks at
+      `healthcheck=/bin/sh -c 'echo "$PLAIN" > {DIR}/check-env'\nhealthcheck_interval=1\n` +
       'environment=PLAIN="from config",ONLY_CONF=c\n' +
       `environment_file=${main}, ${second}, -${dir.join('not-there.env')}\n`,
   );
@@ -86,6 +88,7 @@ test('environment_file: read at each spawn over environment=, later files over e
     await waitUp(d);
     await until(() => existsSync(d.dir.join('env-0')), 'the first run');
     const first = childEnvOf(d, 0);
+    await until(() => d.dir.read('check-env') === 'from file\n', "the health check to see the run's variables", 5000);
     assert.equal(first.PLAIN, 'from file');
     assert.equal(first.FIRST, '2');
     assert.equal(first.ONLY_CONF, 'c');
@@ -98,6 +101,7 @@ test('environment_file: read at each spawn over environment=, later files over e
     process.kill(Number(userCtl(d, 'pid', 'app').trim()), 'SIGKILL');
     await until(() => existsSync(d.dir.join('env-1')), 'the restart');
     assert.equal(childEnvOf(d, 1).PLAIN, 'changed');
+    await until(() => d.dir.read('check-env') === 'changed\n', "the health check to see the new run's variables", 5000);
     assert.equal(childEnvOf(d, 1).FIRST, '2');
     assert.equal(warned().length, 1);
 

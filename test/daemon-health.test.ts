@@ -169,7 +169,7 @@ function zombiesOf(d: Daemon): string[] {
 
 const running = (pattern: string): boolean => spawnSync('pgrep', ['-f', pattern]).status === 0;
 
-test('healthcheck as a command: exit 0 is healthy; a non-zero exit gives the first line it printed (stderr too) and restarts after the retries; status shows the verdict; a missing command fails each look; one past healthcheck_timeout is killed with its process group; every run is reaped', async () => {
+test('healthcheck as a command: exit 0 is healthy; a non-zero exit gives the first line it printed (stderr too) and restarts after the retries; status shows the verdict; a missing command fails each look; one past healthcheck_timeout, or under way when the program stops, is killed with its process group; every run is reaped', async () => {
   const dir = new TempDir('tsv-health-cmd-');
   const sick = dir.join('sick');
   // the check's grandchild (sleep 7301, in the background) and child (sleep 7302) share its process group
@@ -177,7 +177,9 @@ test('healthcheck as a command: exit 0 is healthy; a non-zero exit gives the fir
     'tsv',
     `[program:app]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/sh -c 'echo "db: no response" >&2; echo second line; test ! -e ${sick}'\nhealthcheck_interval=1\nhealthcheck_retries=2\n` +
       '[program:lost]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=tsv-no-such-check --quick\nhealthcheck_interval=1\nhealthcheck_retries=100\n' +
-      "[program:stuck]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/sh -c 'sleep 7301 & sleep 7302'\nhealthcheck_interval=1\nhealthcheck_timeout=1\nhealthcheck_retries=100\n",
+      "[program:stuck]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/sh -c 'sleep 7301 & sleep 7302'\nhealthcheck_interval=1\nhealthcheck_timeout=1\nhealthcheck_retries=100\n" +
+      // a look that would take a minute: the program's stop drops it, its process group killed
+      "[program:slow]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/sh -c 'sleep 7303 & sleep 7304'\nhealthcheck_interval=1\nhealthcheck_timeout=60\n",
   );
   try {
     await waitUp(d);
@@ -206,6 +208,9 @@ test('healthcheck as a command: exit 0 is healthy; a non-zero exit gives the fir
     const looks = logCount(d, /unhealthy: stuck/);
     await until(() => logCount(d, /unhealthy: stuck/) > looks, 'the next timeout', 5000);
     await until(() => !running('sleep 730[12]'), 'the timed-out look and its background child to be gone', 800);
+    await until(() => running('sleep 730[34]'), "slow's look under way", 5000);
+    assert.equal(userCtl(d, 'stop', 'slow'), 'slow: stopped\n');
+    await until(() => !running('sleep 730[34]'), "slow's look and its background child to be gone after its stop", 1000);
     // reaped: a look the reaper missed would stay a zombie for good
     await until(() => zombiesOf(d).length === 0, 'no zombie child', 1000);
     const ms = await shutdownMs(d);

@@ -57,12 +57,16 @@ export function commandLook(argv: string[], host: CommandLookHost, timeoutMs: nu
     let status: number | null = null;
     let outputClosed = false;
     let done = false;
-    const finish = (r: ProbeResult): void => {
-      if (done) return;
+    /** the look is over (answered, timed out or dropped): false if it was already */
+    const settle = (): boolean => {
+      if (done) return false;
       done = true;
       clearTimeout(timer);
       output.destroy();
-      resolve(r);
+      return true;
+    };
+    const finish = (r: ProbeResult): void => {
+      if (settle()) resolve(r);
     };
     // its pid names its group while it is unreaped, or while something holding the pipe may still be in it
     const killGroup = (): void => {
@@ -94,11 +98,8 @@ export function commandLook(argv: string[], host: CommandLookHost, timeoutMs: nu
       finish({ ok: false, detail: `no answer within ${timeoutMs / 1000} s` });
     }, timeoutMs);
     cancel = () => {
-      if (done) return;
-      killGroup();
-      done = true;
-      clearTimeout(timer);
-      output.destroy();
+      if (!done) killGroup();
+      settle();
     };
   });
   return { answer, cancel };

@@ -455,12 +455,14 @@ export class Subprocess {
 
   /** The daemon's environment never changes after start, nor does the config: build it once. */
   private configEnvironment(): string[] {
-    this.envCache ??= envList(this.withTerm(childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl })));
+    this.envCache ??= envList(this.childEnvironment());
     return this.envCache;
   }
 
-  /** a terminal with no TERM is a dumb one to most programs; node-pty's default */
-  private withTerm(env: Record<string, string>): Record<string, string> {
+  /** The child's variables: the config's (childEnv), over them `fromFiles` (environment_file). */
+  private childEnvironment(fromFiles: Record<string, string> = {}): Record<string, string> {
+    const env = Object.assign(childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl }), fromFiles);
+    // a terminal with no TERM is a dumb one to most programs; node-pty's default
     if (this.config.pty && env.TERM === undefined) env.TERM = 'xterm';
     return env;
   }
@@ -481,8 +483,7 @@ export class Subprocess {
       for (const w of read.warnings) this.log.warn(`environment_file of '${this.name}': ${w}`);
       this.envWarned = said;
     }
-    const env = childEnv({ config: this.config, group: this.group, serverurl: this.host.serverurl });
-    return (this.runEnv = envList(this.withTerm(Object.assign(env, read.vars))));
+    return (this.runEnv = envList(this.childEnvironment(read.vars)));
   }
 
   /** Not in Supervisor: say which file, which program and which user, instead of only an errno. */
