@@ -47,11 +47,13 @@ test('environment_file format: systemd\'s NAME=VALUE lines, quotes, escapes, con
     HASH: 'a#b ; c',
     KEPT: 'trailing  ',
     EMPTY: '',
+    // as in systemd: an unclosed quote takes the rest of the file
+    OPEN: 'never closed\nAFTER=not read',
   });
   assert.deepEqual(r.warnings, [
     '/etc/default/app, line 15: no NAME=VALUE, skipped',
     '/etc/default/app, line 16: "1BAD" is no variable name (letters, digits and _, not a digit first), skipped',
-    '/etc/default/app, line 19: OPEN\'s value opens a double quote that does not close, skipped',
+    '/etc/default/app, line 19: OPEN\'s value opens a double quote that does not close: it takes the rest of the file, as in systemd',
   ]);
   // CRLF files (written on Windows) give the same values
   assert.deepEqual(parseEnvFile('A=1\r\nB="2"\r\n', 'f').vars, { A: '1', B: '2' });

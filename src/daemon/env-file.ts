@@ -5,15 +5,29 @@
 // that supervisord.conf (often world-readable) should not.
 //
 // The format is systemd's, so that /etc/default/NAME files and files written
-// for units work unchanged: NAME=VALUE lines; blank lines and lines starting
-// with # or ; are skipped; single quotes keep everything up to the next one;
-// double quotes keep everything but \ before " \ ` $ or a newline; outside
-// quotes \ keeps the next character and \ at a line's end joins the next
-// line; unquoted trailing blanks are dropped. Nothing is expanded ($HOME stays
-// $HOME). `export NAME=VALUE` (dotenv's and shell's form) is taken too. A line
-// that is no assignment is skipped with a warning naming file and line, as
-// systemd skips it, since such files often carry shell code around the
-// assignments.
+// for units work unchanged, and the parser is the same state machine as
+// systemd's (src/basic/env-file.c), because its corners are not shell's and
+// test/host-env-file.test.ts compares the two, case by case, against the
+// systemd of a booted Debian container:
+// - a line is NAME=VALUE; blank lines and lines starting with # or ; are
+//   skipped, and a comment ending in \ goes on over the next line;
+// - \r ends a line as \n does;
+// - a quote opens only where the value starts or right after a closing
+//   quote, with blanks between dropped: A='a' "b" is "ab", A=x"y" is x"y";
+// - single quotes keep everything; double quotes keep everything but \
+//   before " \ ` $ (the character) or \n (dropped); an unclosed
+//   quote takes the rest of the file;
+// - outside quotes \ keeps the next character and \ at a line's end joins
+//   the next line; unquoted trailing blanks are dropped;
+// - nothing is expanded ($HOME stays $HOME);
+// - a value that is not UTF-8 makes the whole file unreadable (systemd then
+//   refuses to start the unit; here the spawn fails naming file and line).
+// Two things systemd ignores are taken: `export NAME=VALUE` (dotenv's and
+// shell's form, which systemd drops without a word) and a UTF-8 byte order
+// mark at the start (systemd drops the first assignment behind it). A line
+// that gives no variable is skipped with a warning naming file and line (such
+// files often carry shell code around the assignments); systemd skips it
+// mostly silently.
 import { readFileSync } from 'node:fs';
 import type { EnvironmentFile } from '../config/model';
 
@@ -31,102 +45,136 @@ export interface EnvFileRead {
 export class EnvFileError extends Error {}
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-const BLANK = new Set([' ', '\t', '\r']);
+const EXPORT = /^export[ \t]+/;
+const BLANK = new Set([' ', '\t']);
+const LINE_END = new Set(['\n', '\r']);
 /** what a backslash escapes inside double quotes (POSIX sh); before anything else it stays */
-const DQ_ESCAPES = new Set(['"', '\\', '`', '$', '\n']);
+const DQ_ESCAPES = new Set(['"', '\\', '`', '$']);
+const BOM = '\xef\xbb\xbf';
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
-/** Parse one file's text; `where` names it in warnings. */
-export function parseEnvFile(text: string, where: string): EnvFileRead {
+/** systemd's parser states (env-file.c), one character at a time */
+type State = 'preKey' | 'key' | 'preValue' | 'value' | 'valueEscape' | 'single' | 'double' | 'doubleEscape' | 'comment' | 'commentEscape';
+
+/**
+ * Parse one file's bytes (or text); `where` names it in warnings. Throws
+ * EnvFileError for a value that is not UTF-8, as systemd refuses the file.
+ */
+export function parseEnvFile(content: Uint8Array | string, where: string): EnvFileRead {
+  // Byte by byte (latin1 maps each byte to one character): every character
+  // the syntax knows is ASCII, and a value's UTF-8 is checked when it is kept.
+  const bytes = typeof content === 'string' ? Buffer.from(content, 'utf8') : Buffer.from(content.buffer, content.byteOffset, content.byteLength);
+  let text = bytes.toString('latin1');
+  if (text.startsWith(BOM)) text = text.slice(BOM.length);
   const vars: Record<string, string> = {};
   const warnings: string[] = [];
-  let i = 0;
+  let state: State = 'preKey';
+  let key = '';
+  let value = '';
+  /** where the value's unquoted trailing blanks start, -1 when it does not end in any */
+  let blanksFrom = -1;
   let line = 1;
-  const n = text.length;
-  const skipToLineEnd = (): void => {
-    while (i < n && text[i] !== '\n') i++;
-  };
-  while (i < n) {
-    // one assignment (or skipped line) from here
-    while (i < n && (BLANK.has(text[i] as string) || text[i] === '\n')) {
-      if (text[i] === '\n') line++;
-      i++;
-    }
-    if (i >= n) break;
-    const startLine = line;
-    if (text[i] === '#' || text[i] === ';') {
-      skipToLineEnd();
-      continue;
-    }
-    const nl = text.indexOf('\n', i);
-    const lineEnd = nl < 0 ? n : nl;
-    const at = text.slice(i, lineEnd).indexOf('=');
-    const eq = i + at;
-    if (at < 0) {
-      warnings.push(`${where}, line ${startLine}: no NAME=VALUE, skipped`);
-      skipToLineEnd();
-      continue;
-    }
-    let name = text.slice(i, eq).trim();
-    if (/^export[ \t]/.test(name)) name = name.slice(6).trim();
+  let keyLine = 1;
+  let quote = '';
+  const shown = (latin1: string): string => Buffer.from(latin1, 'latin1').toString('utf8');
+
+  const push = (): void => {
+    if (state === 'value' && blanksFrom >= 0) value = value.slice(0, blanksFrom);
+    const name = key.replace(EXPORT, '');
     if (!NAME.test(name)) {
-      warnings.push(`${where}, line ${startLine}: ${JSON.stringify(name)} is no variable name (letters, digits and _, not a digit first), skipped`);
-      skipToLineEnd();
-      continue;
+      warnings.push(`${where}, line ${keyLine}: ${JSON.stringify(shown(key))} is no variable name (letters, digits and _, not a digit first), skipped`);
+      return;
     }
-    i = eq + 1;
-    while (i < n && BLANK.has(text[i] as string)) i++;
-    let value = '';
-    /** length of value up to the last character that was quoted or escaped: trailing blanks before it stay */
-    let kept = 0;
-    let unclosed: string | null = null;
-    while (i < n && text[i] !== '\n') {
-      const c = text[i] as string;
-      if (c === "'" || c === '"') {
-        const close = c;
-        i++;
-        while (i < n && text[i] !== close) {
-          if (close === '"' && text[i] === '\\' && i + 1 < n && DQ_ESCAPES.has(text[i + 1] as string)) {
-            i++;
-            if (text[i] === '\n') {
-              line++;
-              i++;
-              continue;
-            }
-          }
-          if (text[i] === '\n') line++;
-          value += text[i];
-          i++;
-        }
-        if (i >= n) {
-          unclosed = close;
-          break;
-        }
-        i++;
-        kept = value.length;
-      } else if (c === '\\') {
-        i++;
-        if (i >= n) break;
-        if (text[i] === '\n') {
-          line++;
-          i++;
-          continue;
-        }
-        value += text[i];
-        i++;
-        kept = value.length;
-      } else {
-        value += c;
-        i++;
-      }
+    try {
+      vars[name] = utf8.decode(Buffer.from(value, 'latin1'));
+    } catch {
+      throw new EnvFileError(`environment file ${where}, line ${keyLine}: the value of ${name} is not UTF-8 (systemd refuses such a file too)`);
     }
-    if (unclosed) {
-      warnings.push(`${where}, line ${startLine}: ${name}'s value opens a ${unclosed === '"' ? 'double' : 'single'} quote that does not close, skipped`);
-      break;
+  };
+
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i] as string;
+    const lineEnd = LINE_END.has(c);
+    switch (state) {
+      case 'preKey':
+        if (c === '#' || c === ';') state = 'comment';
+        else if (!lineEnd && !BLANK.has(c)) {
+          state = 'key';
+          key = c;
+          keyLine = line;
+        }
+        break;
+      case 'key':
+        if (lineEnd) {
+          warnings.push(`${where}, line ${keyLine}: no NAME=VALUE, skipped`);
+          state = 'preKey';
+        } else if (c === '=') {
+          key = key.replace(/[ \t]+$/, '');
+          value = '';
+          state = 'preValue';
+        } else key += c;
+        break;
+      case 'preValue':
+        if (lineEnd) {
+          push();
+          state = 'preKey';
+        } else if (c === "'" || c === '"') {
+          quote = c;
+          state = c === "'" ? 'single' : 'double';
+        } else if (c === '\\') state = 'valueEscape';
+        else if (!BLANK.has(c)) {
+          state = 'value';
+          value += c;
+          blanksFrom = -1;
+        }
+        break;
+      case 'value':
+        if (lineEnd) {
+          push();
+          state = 'preKey';
+        } else if (c === '\\') state = 'valueEscape';
+        else {
+          if (!BLANK.has(c)) blanksFrom = -1;
+          else if (blanksFrom < 0) blanksFrom = value.length;
+          value += c;
+        }
+        break;
+      case 'valueEscape':
+        // blanks before an escape stay, also before a joined line end
+        state = 'value';
+        blanksFrom = -1;
+        if (!lineEnd) value += c;
+        break;
+      case 'single':
+        if (c === "'") state = 'preValue';
+        else value += c;
+        break;
+      case 'double':
+        if (c === '"') state = 'preValue';
+        else if (c === '\\') state = 'doubleEscape';
+        else value += c;
+        break;
+      case 'doubleEscape':
+        state = 'double';
+        // only \n joins lines here: \ before \r stays, both kept
+        if (DQ_ESCAPES.has(c)) value += c;
+        else if (c !== '\n') value += `\\${c}`;
+        break;
+      case 'comment':
+        if (c === '\\') state = 'commentEscape';
+        else if (lineEnd) state = 'preKey';
+        break;
+      case 'commentEscape':
+        state = 'comment';
+        break;
     }
-    let end = value.length;
-    while (end > kept && BLANK.has(value[end - 1] as string)) end--;
-    vars[name] = value.slice(0, end);
+    if (c === '\n') line++;
   }
+  // the end of the file ends the last value, also one inside an open quote
+  if (state === 'single' || state === 'double' || state === 'doubleEscape')
+    warnings.push(`${where}, line ${keyLine}: ${shown(key)}'s value opens a ${quote === '"' ? 'double' : 'single'} quote that does not close: it takes the rest of the file, as in systemd`);
+  if (state === 'key') warnings.push(`${where}, line ${keyLine}: no NAME=VALUE, skipped`);
+  else if (state !== 'preKey' && state !== 'comment' && state !== 'commentEscape') push();
   return { vars, warnings };
 }
 
@@ -134,18 +182,17 @@ export function parseEnvFile(text: string, where: string): EnvFileRead {
 export function readEnvFiles(files: readonly EnvironmentFile[]): EnvFileRead {
   const out: EnvFileRead = { vars: {}, warnings: [] };
   for (const f of files) {
-    let text: string;
+    let bytes: Buffer;
     try {
-      const buf = readFileSync(f.path);
-      if (buf.length > MAX_BYTES) throw new EnvFileError(`environment file ${f.path} is ${buf.length} bytes, more than a variables file (at most ${MAX_BYTES})`);
-      text = buf.toString('utf8');
+      bytes = readFileSync(f.path);
+      if (bytes.length > MAX_BYTES) throw new EnvFileError(`environment file ${f.path} is ${bytes.length} bytes, more than a variables file (at most ${MAX_BYTES})`);
     } catch (e) {
       if (e instanceof EnvFileError) throw e;
       const err = e as NodeJS.ErrnoException;
       if (f.optional && err.code === 'ENOENT') continue;
       throw new EnvFileError(`can't read environment file ${f.path}: ${err.code ?? err.message}${err.code === 'ENOENT' ? ' (a - before the path makes a missing file no error)' : ''}`);
     }
-    const r = parseEnvFile(text, f.path);
+    const r = parseEnvFile(bytes, f.path);
     Object.assign(out.vars, r.vars);
     out.warnings.push(...r.warnings);
   }
