@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request } from 'node:http';
+import { createConnection, createServer } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { TSV, cleanEnv, killTree, poll, until } from './helpers/daemon-cli';
 import { TempDir, withTimeout } from './helpers/daemon-env';
 import { PY, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
@@ -23,15 +25,18 @@ interface Answer {
   status: number;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  raw: Buffer;
 }
 
-function get(opts: { port?: number; socketPath?: string; auth?: string; method?: string }, path = '/metrics'): Promise<Answer> {
+function get(opts: { port?: number; socketPath?: string; auth?: string; method?: string; headers?: Record<string, string> }, path = '/metrics'): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', ...opts, path, method: opts.method ?? 'GET' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: raw.toString('utf8'), raw });
+      });
     });
     req.on('error', reject);
     req.end();
@@ -241,6 +246,42 @@ test('/metrics: the socket\'s credentials; HEAD; the unix socket; other methods 
   }
 });
 
+test('/metrics: gzip when the scraper asks for it (as Prometheus does), plain otherwise; the same metrics either way', { skip: promSkip }, async () => {
+  const port = await freePort();
+  const d = startDaemon('tsv', BODY(port));
+  const auth = 'scraper:s3cret';
+  try {
+    await waitUp(d);
+    const plain = await get({ port, auth });
+    assert.equal(plain.headers['content-encoding'], undefined);
+    assert.equal(plain.headers.vary, 'Accept-Encoding');
+    assert.ok(plain.raw.length > 1024, `${plain.raw.length} bytes: enough to be packed`);
+    for (const header of ['gzip', 'deflate, gzip', 'gzip;q=0.5, identity', '*', 'GZIP']) {
+      const packed = await get({ port, auth, headers: { 'Accept-Encoding': header } });
+      assert.equal(packed.status, 200);
+      assert.equal(packed.headers['content-encoding'], 'gzip', header);
+      assert.equal(packed.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+      assert.equal(Number(packed.headers['content-length']), packed.raw.length);
+      const text = gunzipSync(packed.raw).toString('utf8');
+      assert.ok(packed.raw.length < text.length / 3, `${packed.raw.length} of ${text.length} bytes`);
+      // the same series as the plain answer (values such as CPU time move between the two)
+      assert.deepEqual([...samples(text).keys()].sort(), [...samples(plain.body).keys()].sort());
+      assert.equal(promtool(text).code, 0);
+    }
+    for (const header of ['identity', 'gzip;q=0', 'deflate', 'br', '*;q=0', 'gzip;q=0, *']) {
+      const a = await get({ port, auth, headers: { 'Accept-Encoding': header } });
+      assert.equal(a.headers['content-encoding'], undefined, header);
+      assert.ok(a.body.includes('tsv_program_state{'), header);
+    }
+    const head = await get({ port, auth, method: 'HEAD', headers: { 'Accept-Encoding': 'gzip' } });
+    assert.equal(head.headers['content-encoding'], 'gzip');
+    assert.equal(head.raw.length, 0);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 test('/metrics: update starts over the counts of the programs it replaces and keeps the others\'; a HUP reload starts all anew', { skip: promSkip }, async () => {
   const port = await freePort();
   const d = startDaemon('tsv', BODY(port));
@@ -266,11 +307,24 @@ test('/metrics: update starts over the counts of the programs it replaces and ke
   }
 });
 
-test('/metrics scraped by a real Prometheus server with basic auth: the target is up and PromQL sees every program', { skip: promSkip }, async () => {
+test('/metrics scraped by a real Prometheus server with basic auth, gzipped: the target is up and PromQL sees every program', { skip: promSkip }, async () => {
   const port = await freePort();
   const promPort = await freePort();
   const d = startDaemon('tsv', BODY(port));
   const dir = new TempDir('tsv-prometheus-');
+  // Prometheus scrapes through this relay, which notes what the two say about gzip
+  const seen = { asked: false, packed: false };
+  const relay = createServer((down) => {
+    const up = createConnection(port, '127.0.0.1');
+    down.on('data', (b: Buffer) => (seen.asked ||= /\r\naccept-encoding: *gzip/i.test(b.toString('latin1'))));
+    up.on('data', (b: Buffer) => (seen.packed ||= /\r\ncontent-encoding: gzip\r\n/i.test(b.toString('latin1'))));
+    down.pipe(up).on('error', () => down.destroy());
+    up.pipe(down).on('error', () => up.destroy());
+    down.on('error', () => up.destroy());
+    up.on('error', () => down.destroy());
+  });
+  const relayPort = await freePort();
+  await new Promise<void>((r) => relay.listen(relayPort, '127.0.0.1', r));
   const conf = dir.file(
     'prometheus.yml',
     [
@@ -282,7 +336,7 @@ test('/metrics scraped by a real Prometheus server with basic auth: the target i
       '      username: scraper',
       '      password: s3cret',
       '    static_configs:',
-      `      - targets: ['127.0.0.1:${port}']`,
+      `      - targets: ['127.0.0.1:${relayPort}']`,
       '',
     ].join('\n'),
   );
@@ -329,7 +383,9 @@ test('/metrics scraped by a real Prometheus server with basic auth: the target i
     const running = (await api(`/api/v1/query?query=${encodeURIComponent('tsv_program_state{state="RUNNING"} == 1')}`)) as { result: { metric: { name: string } }[] };
     assert.ok(running.result.some((r) => r.metric.name === 'busy'));
     assert.ok(!running.result.some((r) => r.metric.name === 'off'));
+    assert.deepEqual(seen, { asked: true, packed: true }, 'Prometheus asked for gzip and got it');
   } finally {
+    relay.close();
     prom.kill('SIGTERM');
     await withTimeout(new Promise((r) => prom.once('exit', r)), 20000, 'prometheus to exit').catch(() => killTree(prom.pid as number));
     await d.stop();

@@ -266,9 +266,9 @@ async function timeCat(total: number, chunk: number, dir: string): Promise<numbe
 }
 
 /** CPU ms of helpers/floor.c moving the writer's output into a file: what a daemon cannot go below */
-function floorCpuMs(total: number, chunk: number, dir: string): number {
+function floorCpuMs(total: number, chunk: number, dir: string, direct = false): number {
   const file = join(dir, 'floor.out');
-  const r = spawnSync('/bin/sh', ['-c', `${helperDir}/writer ${total} ${chunk} | ${helperDir}/floor ${file}`], { encoding: 'utf8' });
+  const r = spawnSync('/bin/sh', ['-c', `${helperDir}/writer ${total} ${chunk} | ${helperDir}/floor ${file}${direct ? ' direct' : ''}`], { encoding: 'utf8' });
   if (r.status !== 0 || statSync(file).size !== total) throw new Error(`floor helper failed: ${r.stderr}`);
   rmSync(file);
   return Number(r.stdout.trim());
@@ -355,6 +355,8 @@ async function benchThroughput(): Promise<void> {
     // the floor is the same splice loop in C; it says how much of a daemon's
     // CPU is its own, so only the large writes, where tsv splices as they come
     const floor: number[] = [];
+    // and the same without the copy into the page cache (O_DIRECT): where the CPU goes
+    const direct: number[] = [];
     for (let r = 0; r < rounds; r++) {
       const tmp = mkdtempSync(join(tmpdir(), 'bench-cat-'));
       const catMs = Math.min(await timeCat(total, chunk, tmp), await timeCat(total, chunk, tmp));
@@ -362,6 +364,12 @@ async function benchThroughput(): Promise<void> {
       if (chunk >= 65536) {
         floor.push(floorCpuMs(total, chunk, tmp) / mib);
         parts.push(`C floor ${floor[r].toFixed(2)} ms/MiB`);
+        try {
+          direct.push(floorCpuMs(total, chunk, tmp, true) / mib);
+          parts.push(`O_DIRECT ${(direct.at(-1) as number).toFixed(2)} ms/MiB`);
+        } catch {
+          parts.push('O_DIRECT not possible on this file system'); // tmpfs before Linux 6.6
+        }
       }
       rmSync(tmp, { recursive: true, force: true });
       for (const impl of r % 2 ? [...IMPLS].reverse() : IMPLS) {
@@ -381,6 +389,7 @@ async function benchThroughput(): Promise<void> {
     row(`${label}: daemon CPU per MiB (median)`, ct, cs, 'ms', '<= 0.5x', ct <= 0.5 * cs);
     row(`${label}: the same from "started", the spawn included (median)`, median(cpuFromStart.tsv), median(cpuFromStart.supervisord), 'ms');
     if (floor.length) row(`${label}: helpers/floor.c (C splice) CPU per MiB in the tsv column (median)`, median(floor), cs, 'ms');
+    if (direct.length) row(`${label}: the same C splice into an O_DIRECT file, no page-cache copy (median; no daemon's way)`, median(direct), cs, 'ms');
   }
 }
 

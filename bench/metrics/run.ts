@@ -9,12 +9,13 @@
 // are RUNNING, --scrapes scrapes one after another (of tsv's /metrics; of
 // node_exporter, started beside supervisord), while another client asks
 // /ok.html of the daemon every millisecond. Prints the median and slowest
-// scrape, the CPU each scrape cost the daemon (and node_exporter), the
+// scrape (asking for gzip, as Prometheus does), the CPU each scrape cost the daemon (and node_exporter), the
 // longest /ok.html answer during the scrapes (how long the daemon stopped
 // answering anything else), the number of samples, and tsv/supervisord ratios.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { request, Agent } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { killTree } from '../../test/helpers/daemon-cli';
 import { freePort } from '../../test/helpers/common';
 import { tracked } from '../common/children';
@@ -25,14 +26,19 @@ const NODE_EXPORTER = '/usr/bin/prometheus-node-exporter';
 const PROGRAMS = arg('--programs', '100,1000').split(',').map(Number);
 const SCRAPES = Number(arg('--scrapes', '20'));
 
-function get(port: number, path: string, agent?: Agent): Promise<{ status: number; ms: number; body: string }> {
+/** A GET; `gzip` asks for it as Prometheus does on every scrape (node_exporter and tsv both answer it) and unpacks the answer. */
+function get(port: number, path: string, agent?: Agent, gzip = false): Promise<{ status: number; ms: number; body: string; wireBytes: number }> {
   const t0 = performance.now();
   return new Promise((res, rej) => {
-    const req = request({ host: '127.0.0.1', port, path, agent: agent ?? false }, (r) => {
-      let body = '';
-      r.setEncoding('utf8');
-      r.on('data', (c: string) => (body += c));
-      r.on('end', () => res({ status: r.statusCode ?? 0, ms: performance.now() - t0, body }));
+    const headers = gzip ? { 'Accept-Encoding': 'gzip' } : {};
+    const req = request({ host: '127.0.0.1', port, path, agent: agent ?? false, headers }, (r) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => {
+        const raw = Buffer.concat(chunks);
+        const body = (r.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw).toString('utf8');
+        res({ status: r.statusCode ?? 0, ms: performance.now() - t0, body, wireBytes: raw.length });
+      });
     });
     req.on('error', rej);
     req.end();
@@ -48,6 +54,8 @@ interface Result {
   cpuMsPerScrape: number;
   stallMs: number;
   samples: number;
+  /** bytes of one scrape's answer as sent, gzipped */
+  wireBytes: number;
 }
 
 async function measure(impl: Impl, programs: number): Promise<Result> {
@@ -75,7 +83,7 @@ async function measure(impl: Impl, programs: number): Promise<Result> {
         await new Promise((r) => setTimeout(r, 50));
       }
     }
-    await get(scrapePort, path); // the first scrape compiles what it runs
+    await get(scrapePort, path, undefined, true); // the first scrape compiles what it runs
     // /ok.html every millisecond on a kept-alive connection: the longest answer during the scrapes
     const agent = new Agent({ keepAlive: true, maxSockets: 1 });
     let pinging = true;
@@ -91,17 +99,19 @@ async function measure(impl: Impl, programs: number): Promise<Result> {
     const cpu0 = pids.reduce((s, p) => s + cpuMs(p), 0);
     const times: number[] = [];
     let samples = 0;
+    let wireBytes = 0;
     for (let i = 0; i < SCRAPES; i++) {
-      const r = await get(scrapePort, path);
+      const r = await get(scrapePort, path, undefined, true);
       if (r.status !== 200) throw new Error(`${impl}: scrape answered ${r.status}`);
       times.push(r.ms);
+      wireBytes = r.wireBytes;
       samples = r.body.split('\n').filter((l) => l && !l.startsWith('#') && (l.startsWith('tsv_program_') || l.startsWith('node_supervisord_'))).length;
     }
     const cpu1 = pids.reduce((s, p) => s + cpuMs(p), 0);
     pinging = false;
     await pinger;
     agent.destroy();
-    return { scrapeMs: median(times), scrapeMaxMs: Math.max(...times), cpuMsPerScrape: (cpu1 - cpu0) / SCRAPES, stallMs: stall, samples };
+    return { scrapeMs: median(times), scrapeMaxMs: Math.max(...times), cpuMsPerScrape: (cpu1 - cpu0) / SCRAPES, stallMs: stall, samples, wireBytes };
   } finally {
     if (exporter) killTree(exporter.pid as number);
     close();
@@ -111,12 +121,12 @@ async function measure(impl: Impl, programs: number): Promise<Result> {
 async function main(): Promise<void> {
   if (!existsSync(NODE_EXPORTER)) throw new Error(`${NODE_EXPORTER} is needed (apt-get install prometheus-node-exporter)`);
   console.log(`bench/metrics: ${SCRAPES} scrapes in a row; supervisord through node_exporter's supervisord collector (medians)\n`);
-  console.log('programs  daemon       scrape ms (max)   CPU ms/scrape  longest /ok.html ms  program samples');
+  console.log('programs  daemon       scrape ms (max)   CPU ms/scrape  longest /ok.html ms  program samples  gzipped KB');
   await sideBySide(
     PROGRAMS,
     measure,
     (x) =>
-      `${x.scrapeMs.toFixed(1).padStart(8)} (${x.scrapeMaxMs.toFixed(1).padStart(6)}) ${x.cpuMsPerScrape.toFixed(1).padStart(14)} ${x.stallMs.toFixed(1).padStart(20)} ${String(x.samples).padStart(16)}`,
+      `${x.scrapeMs.toFixed(1).padStart(8)} (${x.scrapeMaxMs.toFixed(1).padStart(6)}) ${x.cpuMsPerScrape.toFixed(1).padStart(14)} ${x.stallMs.toFixed(1).padStart(20)} ${String(x.samples).padStart(16)} ${(x.wireBytes / 1000).toFixed(0).padStart(11)}`,
     (a, b) => `scrape ${(a.scrapeMs / b.scrapeMs).toFixed(2)}x, CPU ${(a.cpuMsPerScrape / b.cpuMsPerScrape).toFixed(2)}x, longest /ok.html ${(a.stallMs / b.stallMs).toFixed(2)}x`,
   );
 }

@@ -11,6 +11,7 @@
 // limits (no DTD, bounded nesting). Every request is handled without
 // blocking: a deferred answer or a log stream holds only its own connection.
 import type * as Crypto from 'node:crypto';
+import type * as Zlib from 'node:zlib';
 import { statSync } from 'node:fs';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
@@ -107,6 +108,24 @@ const LINGER_MS = 2000;
 // loaded at the first authenticated request: the module and OpenSSL's set-up
 // cost a daemon without [inet_http_server] credentials ~2 MiB resident
 const crypto = (): typeof Crypto => require('node:crypto') as typeof Crypto;
+const zlib = (): typeof Zlib => require('node:zlib') as typeof Zlib;
+
+/** /metrics bodies smaller than this go as they are: gzip's header and CPU would cost more than they save */
+const GZIP_FROM = 1024;
+
+/** Does Accept-Encoding take gzip (by name or as *, with a q above 0)? Prometheus asks for it on every scrape. */
+export function acceptsGzip(header: string | undefined): boolean {
+  if (!header) return false;
+  let star = false;
+  for (const part of header.split(',')) {
+    const [coding = '', ...params] = part.split(';').map((p) => p.trim().toLowerCase());
+    const q = params.find((p) => p.startsWith('q='));
+    const wanted = q === undefined || Number(q.slice(2)) > 0;
+    if (coding === 'gzip' || coding === 'x-gzip') return wanted;
+    if (coding === '*') star = wanted;
+  }
+  return star;
+}
 
 const sha256 = (s: string | Buffer): Buffer => crypto().createHash('sha256').update(s).digest();
 
@@ -414,7 +433,15 @@ export class RpcHttpServer {
   private metrics(req: http.IncomingMessage, res: http.ServerResponse, metrics: DaemonMetrics): void {
     req.resume();
     metrics.text().then(
-      (text) => this.send(res, 200, METRICS_TYPE, text),
+      (text) => {
+        const body = Buffer.from(text, 'utf8');
+        if (body.length < GZIP_FROM || !acceptsGzip(req.headers['accept-encoding'])) return this.send(res, 200, METRICS_TYPE, body, { Vary: 'Accept-Encoding' });
+        // Level 1, here on the event loop: 1,000 programs' ~700 KB pack to
+        // ~15 % in ~2 ms, less than one of the turns the text is read in; the
+        // async form would start libuv's thread pool (threads and a malloc
+        // arena each) in a daemon that otherwise never needs it.
+        this.send(res, 200, METRICS_TYPE, zlib().gzipSync(body, { level: 1 }), { 'Content-Encoding': 'gzip', Vary: 'Accept-Encoding' });
+      },
       (e: unknown) => this.internalError(res, e, null),
     );
   }
@@ -430,13 +457,13 @@ export class RpcHttpServer {
     else res.destroy();
   }
 
-  private send(res: http.ServerResponse, status: number, type: string, body: string | Buffer): void {
+  private send(res: http.ServerResponse, status: number, type: string, body: string | Buffer, headers: http.OutgoingHttpHeaders = {}): void {
     if (res.destroyed) return;
     const buf = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
     // the status line says what the error page says (node's own text for 413 is "Payload Too Large")
     const reason = REASONS[status];
     if (reason) res.statusMessage = reason;
-    res.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length });
+    res.writeHead(status, { 'Content-Type': type, 'Content-Length': buf.length, ...headers });
     res.end(buf);
   }
 
