@@ -9,7 +9,7 @@ import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, load, sleep } from './helpers/daemon-env';
 import { mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { withTestUser } from './helpers/test-user';
-import { parseEnvFile } from '../src/daemon/env-file';
+import { EnvFileError, parseEnvFile } from '../src/daemon/env-file';
 import { processConfigsEqual } from '../src/daemon/supervisor';
 
 test('environment_file format: systemd\'s NAME=VALUE lines, quotes, escapes, continuations and comments; what is no assignment is skipped with file and line', () => {
@@ -57,6 +57,11 @@ test('environment_file format: systemd\'s NAME=VALUE lines, quotes, escapes, con
   ]);
   // CRLF files (written on Windows) give the same values
   assert.deepEqual(parseEnvFile('A=1\r\nB="2"\r\n', 'f').vars, { A: '1', B: '2' });
+  // a value that is not UTF-8 refuses the file (systemd refuses to start the unit), naming file, line and variable
+  assert.throws(
+    () => parseEnvFile(Buffer.from('A=1\n# x\nB="caf\xe9"\n', 'latin1'), '/etc/default/app'),
+    (e: unknown) => e instanceof EnvFileError && e.message === 'environment file /etc/default/app, line 3: the value of B is not UTF-8 (systemd refuses such a file too)',
+  );
 });
 
 /** The child's environment as it wrote it at its start (env -0 into {DIR}/env-N). */
