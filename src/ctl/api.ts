@@ -128,4 +128,3 @@ export function noSuchName(name: string): string {
   const [group, proc] = splitNamespec(name);
   return proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`;
 }
-

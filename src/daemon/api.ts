@@ -82,7 +82,6 @@ function answer(work: Promise<true>, wait: boolean): true | Promise<true> {
 const INT32_MAX = 2 ** 31 - 1;
 const cap = (n: number): number => Math.min(Math.floor(n), INT32_MAX);
 
-
 /** Python's str(timedelta) for a non-negative number of whole seconds. */
 export function pyTimedelta(totalSeconds: number): string {
   const s = Math.max(0, Math.floor(totalSeconds));

@@ -75,7 +75,6 @@ export function parseEnvFile(content: Uint8Array | string, where: string): EnvFi
   let blanksFrom = -1;
   let line = 1;
   let keyLine = 1;
-  let quote = '';
   const shown = (latin1: string): string => Buffer.from(latin1, 'latin1').toString('utf8');
 
   const push = (): void => {
@@ -118,10 +117,9 @@ export function parseEnvFile(content: Uint8Array | string, where: string): EnvFi
         if (lineEnd) {
           push();
           state = 'preKey';
-        } else if (c === "'" || c === '"') {
-          quote = c;
-          state = c === "'" ? 'single' : 'double';
-        } else if (c === '\\') state = 'valueEscape';
+        } else if (c === "'") state = 'single';
+        else if (c === '"') state = 'double';
+        else if (c === '\\') state = 'valueEscape';
         else if (!BLANK.has(c)) {
           state = 'value';
           value += c;
@@ -172,7 +170,7 @@ export function parseEnvFile(content: Uint8Array | string, where: string): EnvFi
   }
   // the end of the file ends the last value, also one inside an open quote
   if (state === 'single' || state === 'double' || state === 'doubleEscape')
-    warnings.push(`${where}, line ${keyLine}: ${shown(key)}'s value opens a ${quote === '"' ? 'double' : 'single'} quote that does not close: it takes the rest of the file, as in systemd`);
+    warnings.push(`${where}, line ${keyLine}: ${shown(key)}'s value opens a ${state === 'single' ? 'single' : 'double'} quote that does not close: it takes the rest of the file, as in systemd`);
   if (state === 'key') warnings.push(`${where}, line ${keyLine}: no NAME=VALUE, skipped`);
   else if (state !== 'preKey' && state !== 'comment' && state !== 'commentEscape') push();
   return { vars, warnings };

@@ -143,7 +143,6 @@ export function userCtl(d: Daemon, ...args: string[]): string {
   return r.stdout + r.stderr;
 }
 
-/** The main log's lines without their timestamps. */
 /** TERM the daemon and wait for its exit (failing after limitMs); the milliseconds that took. */
 export async function shutdownMs(d: Daemon, limitMs = 10000): Promise<number> {
   const t0 = Date.now();
@@ -152,6 +151,7 @@ export async function shutdownMs(d: Daemon, limitMs = 10000): Promise<number> {
   return Date.now() - t0;
 }
 
+/** The main log's lines without their timestamps. */
 export function mainLogLines(d: Daemon): string[] {
   return d
     .log()
