@@ -57,6 +57,10 @@ test('environment_file format: systemd\'s NAME=VALUE lines, quotes, escapes, con
   ]);
   // CRLF files (written on Windows) give the same values
   assert.deepEqual(parseEnvFile('A=1\r\nB="2"\r\n', 'f').vars, { A: '1', B: '2' });
+  assert.deepEqual(parseEnvFile("A=1\nB='open\nC=2\n", 'f'), {
+    vars: { A: '1', B: 'open\nC=2\n' },
+    warnings: ["f, line 2: B's value opens a single quote that does not close: it takes the rest of the file, as in systemd"],
+  });
   // a value that is not UTF-8 refuses the file (systemd refuses to start the unit), naming file, line and variable
   assert.throws(
     () => parseEnvFile(Buffer.from('A=1\n# x\nB="caf\xe9"\n', 'latin1'), '/etc/default/app'),
