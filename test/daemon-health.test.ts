@@ -103,6 +103,63 @@ test('healthcheck over HTTP: healthy, then 500s restart the program after health
   }
 });
 
+/** SERVER over TLS on port $1 (both IPv4 and IPv6) with the certificate $3 and key $4; writes the name the client asked for (SNI) to $5. */
+const TLS_SERVER = `import http.server, os, socket, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        self.send_response(500 if os.path.exists(sys.argv[2]) else 200)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+class S(http.server.HTTPServer):
+    address_family = socket.AF_INET6
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+def sni(sock, name, c):
+    with open(sys.argv[5], 'w') as f:
+        f.write(str(name))
+ctx.sni_callback = sni
+s = S(('::', int(sys.argv[1])), H)
+s.socket = ctx.wrap_socket(s.socket, server_side=True)
+s.serve_forever()
+`;
+
+test('healthcheck over HTTPS: a self-signed certificate is accepted and the host name is sent (SNI); 500s over TLS restart the program; a port that speaks plain HTTP fails each look with the TLS reason', async () => {
+  const [port, plainPort] = [await freePort(), await freePort()];
+  const dir = new TempDir('tsv-health-tls-');
+  const [cert, key, sni, sick] = ['cert.pem', 'key.pem', 'sni', 'sick'].map((f) => dir.join(f));
+  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=tsv-test', '-days', '2', '-keyout', key, '-out', cert], { encoding: 'utf8' });
+  assert.equal(made.status, 0, made.stderr);
+  const tls = dir.file('tls.py', TLS_SERVER);
+  const plain = dir.file('plain.py', SERVER);
+  const d = startDaemon(
+    'tsv',
+    `[program:secure]\ncommand=${PY} ${tls} ${port} ${sick} ${cert} ${key} ${sni}\nstartsecs=1\nhealthcheck=https://localhost:${port}/health\nhealthcheck_interval=1\nhealthcheck_retries=2\n` +
+      `[program:plain]\ncommand=${PY} ${plain} ${plainPort} ${sick}-never\nstartsecs=1\nhealthcheck=https://127.0.0.1:${plainPort}/\nhealthcheck_interval=1\nhealthcheck_retries=100\n`,
+  );
+  try {
+    await waitUp(d);
+    await until(() => logIndex(d, new RegExp(`healthy: secure answered https://localhost:${port}/health \\(200 OK\\)`)) >= 0, 'secure healthy');
+    assert.equal(readFileSync(sni, 'utf8'), 'localhost');
+    await until(() => logCount(d, /unhealthy: plain/) >= 1, 'plain to fail a look');
+    assert.ok(
+      mainLogLines(d).includes(`WARN unhealthy: plain did not answer https://127.0.0.1:${plainPort}/ (EPROTO: TLS wrong version number, as from a port that speaks plain HTTP), 1 of 100 (healthcheck)`),
+      d.log(),
+    );
+
+    writeFileSync(sick, '');
+    await until(() => logCount(d, /restarting secure: 2 health checks in a row failed \(healthcheck\)/) === 1, 'the restart', 20000);
+    assert.ok(mainLogLines(d).includes(`WARN unhealthy: secure did not answer https://localhost:${port}/health (500 Internal Server Error), 2 of 2 (healthcheck)`), d.log());
+    rmSync(sick);
+    await until(() => logCount(d, /healthy: secure answered/) === 2, 'secure healthy again', 20000);
+    assert.match(userCtl(d, 'status', 'plain'), /^plain +RUNNING .*unhealthy \(\d+ of 100 looks failed\)/);
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
 test('healthcheck over TCP with depends_on: what depends on a program starts once it accepts connections, at launch and on start', async () => {
   const port = await freePort();
   const dir = new TempDir('tsv-health-tcp-');
@@ -339,7 +396,7 @@ for (const impl of ['supervisord', 'tsv'] as Impl[]) {
   });
 }
 
-test('healthcheck in the config: http:// and tcp:// with a host (and a port for tcp), or a command split as command= is; settings of 1 or more; errors name file, line and option', () => {
+test('healthcheck in the config: http://, https:// and tcp:// with a host (and a port for tcp), or a command split as command= is; settings of 1 or more; errors name file, line and option', () => {
   const dir = new TempDir('tsv-health-conf-');
   try {
     const check = (lines: string): string => {
@@ -348,7 +405,7 @@ test('healthcheck in the config: http:// and tcp:// with a host (and a port for 
       assert.equal(r.status, 2, r.stdout + r.stderr);
       return r.stdout + r.stderr;
     };
-    assert.match(check('healthcheck=https://127.0.0.1/\n'), /bad\.conf:4: \[program:x\] healthcheck: healthcheck=https:\/\/127\.0\.0\.1\/: https is not a kind of check tsv knows \(http, tcp or a command\)/);
+    assert.match(check('healthcheck=ftp://127.0.0.1/\n'), /bad\.conf:4: \[program:x\] healthcheck: healthcheck=ftp:\/\/127\.0\.0\.1\/: ftp is not a kind of check tsv knows \(http, https, tcp or a command\)/);
     assert.match(check('healthcheck=tcp://127.0.0.1\n'), /a tcp check needs a port/);
     assert.match(
       check('healthcheck=127.0.0.1:80\n'),
@@ -363,6 +420,17 @@ test('healthcheck in the config: http:// and tcp:// with a host (and a port for 
     const r = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', ok], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /"kind": "http"[\s\S]*"host": "::1"[\s\S]*"port": 8080[\s\S]*"path": "\/health\?deep=1"[\s\S]*"interval": 10[\s\S]*"timeout": 5[\s\S]*"retries": 3/);
+    const tlsConf = dir.file('tls.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=https://example.test/ready\n');
+    const rt = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', tlsConf], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(rt.status, 0, rt.stderr);
+    const tlsShown = (JSON.parse(rt.stdout) as { groups: { processes: { healthcheck: Record<string, unknown> }[] }[] }).groups[0].processes[0].healthcheck;
+    assert.deepEqual(
+      { kind: tlsShown.kind, tls: tlsShown.tls, host: tlsShown.host, port: tlsShown.port, path: tlsShown.path },
+      { kind: 'http', tls: true, host: 'example.test', port: 443, path: '/ready' },
+    );
+    assert.match(r.stdout, /"tls": false/);
+    const tlsText = spawnSync(process.execPath, [TSV, 'config', 'show', '-c', tlsConf], { encoding: 'utf8', env: cleanEnv() });
+    assert.match(tlsText.stdout, /\n  healthcheck +https:\/\/example\.test\/ready  \[https, port 443 unless given, certificate not verified; every 10 s, 5 s timeout, restart after 3 failed\]/);
     const cmd = dir.file('cmd.conf', `[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=pg_isready -q -h "/run/my db"\n`);
     const rc = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', cmd], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(rc.status, 0, rc.stderr);

@@ -1010,14 +1010,16 @@ class Loader {
     } catch {
       return bad('not a URL');
     }
-    if (u.protocol !== 'http:' && u.protocol !== 'tcp:') return bad(`${u.protocol.slice(0, -1)} is not a kind of check tsv knows (http, tcp or a command)`);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:' && u.protocol !== 'tcp:')
+      return bad(`${u.protocol.slice(0, -1)} is not a kind of check tsv knows (http, https, tcp or a command)`);
     const host = u.hostname.replace(/^\[(.*)\]$/, '$1');
     if (!host) return bad('no host');
     if (u.protocol === 'tcp:' && !u.port) return bad('a tcp check needs a port');
-    const port = u.port ? Number(u.port) : 80;
-    return u.protocol === 'http:'
-      ? { kind: 'http', target: url, host, port, path: u.pathname + u.search, ...settings }
-      : { kind: 'tcp', target: url, host, port, ...settings };
+    if (u.protocol === 'tcp:') return { kind: 'tcp', target: url, host, port: Number(u.port), ...settings };
+    const tls = u.protocol === 'https:';
+    // URL leaves the scheme's default port out of u.port
+    const port = u.port ? Number(u.port) : tls ? 443 : 80;
+    return { kind: 'http', tls, target: url, host, port, path: u.pathname + u.search, ...settings };
   }
 
   // ---- servers -------------------------------------------------------------------

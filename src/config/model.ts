@@ -127,9 +127,11 @@ interface HealthSettings {
   retries: number;
 }
 
-/** healthcheck=http://HOST[:PORT]/PATH: a GET that must answer 2xx or 3xx. */
+/** healthcheck=http(s)://HOST[:PORT]/PATH: a GET that must answer 2xx or 3xx. */
 export interface HttpHealthCheck extends HealthSettings {
   kind: 'http';
+  /** https: over TLS, the certificate not verified (the look asks whether it answers, as Kubernetes' HTTPS probes do) */
+  tls: boolean;
   host: string;
   port: number;
   /** path and query */

@@ -5,7 +5,8 @@
 // a minute (TICK_60). The only timer is the interval the config asks for,
 // armed while the program is RUNNING, one probe at a time. A command check
 // runs as a child of the daemon (health-command.ts).
-import { request } from 'node:http';
+import { request, type IncomingMessage } from 'node:http';
+import type * as Https from 'node:https';
 import { connect } from 'node:net';
 import type { HealthCheckConfig, HttpHealthCheck, TcpHealthCheck } from '../config/model';
 
@@ -24,8 +25,11 @@ export interface Look {
 /** Runs a command check's words for one look (the program's process knows how: its user, environment, …). */
 export type CommandRunner = (argv: string[], timeoutMs: number) => Look;
 
+// TLS loads node:crypto, which the daemon otherwise needs only for an authenticated request
+const https = (): typeof Https => require('node:https') as typeof Https;
+
 /**
- * One look of a URL check: an HTTP GET answered 2xx or 3xx, or a TCP connection accepted,
+ * One look of a URL check: an HTTP(S) GET answered 2xx or 3xx, or a TCP connection accepted,
  * within timeoutMs; `cancel` drops it (its socket and timer) unanswered.
  */
 export function probe(check: HttpHealthCheck | TcpHealthCheck, timeoutMs: number): Look {
@@ -48,7 +52,7 @@ export function probe(check: HttpHealthCheck | TcpHealthCheck, timeoutMs: number
       clearTimeout(timer);
       cleanup();
     };
-    const failed = (e: NodeJS.ErrnoException): void => finish({ ok: false, detail: e.code ?? e.message });
+    const failed = (e: NodeJS.ErrnoException): void => finish({ ok: false, detail: failure(e) });
     if (check.kind === 'tcp') {
       const s = connect({ host: check.host, port: check.port });
       cleanup = () => s.destroy();
@@ -59,17 +63,31 @@ export function probe(check: HttpHealthCheck | TcpHealthCheck, timeoutMs: number
       s.once('error', failed);
       return;
     }
-    const req = request({ host: check.host, port: check.port, path: check.path, method: 'GET', agent: false, headers: { 'User-Agent': 'tsv-healthcheck' } }, (res) => {
+    const options = { host: check.host, port: check.port, path: check.path, method: 'GET', agent: false, headers: { 'User-Agent': 'tsv-healthcheck' } };
+    const onAnswer = (res: IncomingMessage): void => {
       const status = res.statusCode ?? 0;
       res.resume();
       req.destroy();
       finish({ ok: status >= 200 && status < 400, detail: `${status} ${res.statusMessage ?? ''}`.trim() });
-    });
+    };
+    // the certificate is not checked: a self-signed one on 127.0.0.1 is the usual case, and a look
+    // asks whether the program answers, not who it is (Kubernetes' HTTPS probes do the same)
+    const req = check.tls ? https().request({ ...options, rejectUnauthorized: false }, onAnswer) : request(options, onAnswer);
     cleanup = () => req.destroy();
     req.once('error', failed);
     req.end();
   });
   return { answer, cancel };
+}
+
+/** A failed look in a few words: the error's code, and for TLS OpenSSL's reason, which the code (EPROTO) hides. */
+function failure(e: NodeJS.ErrnoException): string {
+  const code = e.code ?? e.message;
+  const reason = /SSL routines:[^:]*:([^:]+):/.exec(e.message)?.[1];
+  if (!reason) return code;
+  // what an https check meets when the port speaks plain HTTP
+  const hint = reason === 'wrong version number' ? ', as from a port that speaks plain HTTP' : '';
+  return `${code}: TLS ${reason}${hint}`;
 }
 
 export interface HealthReport {
