@@ -408,6 +408,10 @@ test('healthcheck in the config: http://, https:// and tcp:// with a host (and a
     assert.match(check('healthcheck=ftp://127.0.0.1/\n'), /bad\.conf:4: \[program:x\] healthcheck: healthcheck=ftp:\/\/127\.0\.0\.1\/: ftp is not a kind of check tsv knows \(http, https, tcp or a command\)/);
     assert.match(check('healthcheck=tcp://127.0.0.1\n'), /a tcp check needs a port/);
     assert.match(
+      check('[eventlistener:l]\ncommand=/bin/cat\nevents=PROCESS_HEALTHY\n'),
+      /bad\.conf:6: \[eventlistener:l\] events: Unknown event type PROCESS_HEALTHY in \[eventlistener:l\] events\n  hint: known types: EVENT, .*, PROCESS_GROUP_REMOVED; tsv only \(healthcheck=\): PROCESS_HEALTH, PROCESS_HEALTH_HEALTHY, PROCESS_HEALTH_UNHEALTHY\n/,
+    );
+    assert.match(
       check('healthcheck=127.0.0.1:80\n'),
       /healthcheck=127\.0\.0\.1:80: not a URL: the scheme is missing \(tcp:\/\/127\.0\.0\.1:80 or http:\/\/127\.0\.0\.1:80\)\n  hint: e\.g\. healthcheck=http:\/\/127\.0\.0\.1:8080\/health, healthcheck=tcp:\/\/127\.0\.0\.1:5432 or healthcheck=pg_isready -q/,
     );
@@ -420,6 +424,9 @@ test('healthcheck in the config: http://, https:// and tcp:// with a host (and a
     const r = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', ok], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /"kind": "http"[\s\S]*"host": "::1"[\s\S]*"port": 8080[\s\S]*"path": "\/health\?deep=1"[\s\S]*"interval": 10[\s\S]*"timeout": 5[\s\S]*"retries": 3/);
+    const listens = dir.file('listens.conf', '[supervisord]\n[eventlistener:l]\ncommand=/bin/cat\nevents=PROCESS_HEALTH_UNHEALTHY,process_state\n');
+    const rl = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', listens], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(rl.status, 0, rl.stdout + rl.stderr);
     const tlsConf = dir.file('tls.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=https://example.test/ready\n');
     const rt = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', tlsConf], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(rt.status, 0, rt.stderr);

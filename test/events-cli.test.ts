@@ -89,6 +89,25 @@ test('tsv events: recent events as human lines and as JSON, filtered by type', {
   }
 });
 
+test("tsv events: tsv's PROCESS_HEALTH events are shown by default and by their names, not under EVENT; the help names them", { timeout: 60000 }, async () => {
+  const d = startDaemon('tsv', `[program:web]\ncommand=sleep 100\nstartsecs=0\nhealthcheck=/bin/sh -c 'echo refused >&2; exit 3'\nhealthcheck_interval=1\nhealthcheck_retries=100\n`);
+  try {
+    await waitUp(d);
+    const failed = /^\S+ \S+ PROCESS_HEALTH_UNHEALTHY processname:web groupname:web pid:\d+ failures:1 retries:100\n {4}exit status 3: refused$/m;
+    await until(() => failed.test(tsvEvents(d, '-n', '50').out), 'a failed look in tsv events');
+    assert.match(tsvEvents(d, '-n', '50', 'PROCESS_HEALTH').out, failed);
+    const only = tsvEvents(d, '-n', '50', 'process_health_unhealthy').out.trimEnd().split('\n').filter((l) => !l.startsWith('    '));
+    assert.ok(only.length >= 1 && only.every((l) => / PROCESS_HEALTH_UNHEALTHY /.test(l)), only.join('\n'));
+    const supervisors = tsvEvents(d, '-n', '50', 'EVENT').out;
+    assert.match(supervisors, /PROCESS_STATE_RUNNING processname:web /);
+    assert.doesNotMatch(supervisors, /PROCESS_HEALTH/);
+    const help = spawnSync(process.execPath, [TSV, 'help', 'events'], { encoding: 'utf8', env: cleanEnv() });
+    assert.match(help.stdout, /\ntsv's own \(healthcheck=\): PROCESS_HEALTH PROCESS_HEALTH_HEALTHY PROCESS_HEALTH_UNHEALTHY\n/);
+  } finally {
+    d.cleanup();
+  }
+});
+
 test('tsv events -f: live events (remote communication, log output, ticks) until Ctrl-C', { timeout: 60000 }, async () => {
   const d = startDaemon('tsv', BODY);
   try {

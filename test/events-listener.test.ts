@@ -6,6 +6,7 @@
 // hour boundary by libfaketime).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
 import {
   FAKETIME_LIB, HEADER_KEYS, names, pythonSkip, pyLen, readRecords, startDaemon, waitRecords, waitUp, type Received,
 } from './helpers/events-env';
@@ -123,6 +124,40 @@ test('a listener subscribed to one type gets only that type; overlapping subscri
     assert.equal(running.length, 2);
     assert.equal(running[0]?.headers.serial, running[1]?.headers.serial);
     assert.equal(running[0]?.headers.poolserial, running[1]?.headers.poolserial);
+  } finally {
+    d.cleanup();
+  }
+});
+
+test("tsv's PROCESS_HEALTH events: a listener that names them gets each failed look and each answer that ends failures, payload parsed by childutils; a listener on EVENT never gets them", { skip: pythonSkip, timeout: 60000 }, async () => {
+  const d = startDaemon(
+    'tsv',
+    listener('PROCESS_HEALTH') +
+      '[eventlistener:all]\ncommand={PY} {RECORDER}\nevents=EVENT\nbuffer_size=10000\nenvironment=REC_OUT="{DIR}/all.jsonl"\n' +
+      // each run clears the sickness, so the run after the health restart answers
+      `[program:web]\ncommand=/bin/sh -c 'rm -f {DIR}/sick; exec sleep 100'\nstartsecs=1\nhealthcheck=/bin/sh -c 'if [ -e {DIR}/sick ]; then echo sick now; exit 1; fi'\nhealthcheck_interval=1\nhealthcheck_retries=2\n`,
+  );
+  try {
+    await waitUp(d);
+    await waitRecords(d.dir.join('rec.jsonl'), (r) => r.length >= 1, 'the first answer');
+    writeFileSync(d.dir.join('sick'), '');
+    const got = await waitRecords(d.dir.join('rec.jsonl'), (r) => r.filter((x) => x.headers.eventname === 'PROCESS_HEALTH_HEALTHY').length >= 2, 'healthy after the restart');
+    const pids = got.map((x) => /pid:(\d+)/.exec(x.payload)?.[1]);
+    const shown = got.slice(0, 4).map((x) => `${x.headers.eventname} ${x.payload.replace(/pid:\d+/, 'pid:N')}`);
+    assert.deepEqual(shown, [
+      'PROCESS_HEALTH_HEALTHY processname:web groupname:web pid:N failures:0 retries:2\nexit status 0',
+      'PROCESS_HEALTH_UNHEALTHY processname:web groupname:web pid:N failures:1 retries:2\nexit status 1: sick now',
+      'PROCESS_HEALTH_UNHEALTHY processname:web groupname:web pid:N failures:2 retries:2\nexit status 1: sick now',
+      'PROCESS_HEALTH_HEALTHY processname:web groupname:web pid:N failures:0 retries:2\nexit status 0',
+    ]);
+    // the restart (two failed looks) gave the last answer a new pid
+    assert.equal(new Set(pids.slice(0, 3)).size, 1);
+    assert.notEqual(pids[3], pids[0]);
+    assert.ok(got.every((x) => /^\d+$/.test(x.headers.serial ?? '') && x.headers.pool === 'rec'), JSON.stringify(got[0]));
+
+    const all = readRecords(d.dir.join('all.jsonl'));
+    assert.ok(all.some((x) => x.headers.eventname === 'PROCESS_STATE_RUNNING' && /processname:web /.test(x.payload)), 'the EVENT listener works');
+    assert.deepEqual(all.filter((x) => x.headers.eventname.startsWith('PROCESS_HEALTH')), []);
   } finally {
     d.cleanup();
   }

@@ -16,6 +16,7 @@ import { globSorted } from './glob';
 import { shlexSplit, ShlexError } from './shlex';
 import {
   EVENT_TYPE_NAMES,
+  TSV_EVENT_TYPE_NAMES,
   type Config,
   type ConfigWarning,
   type FcgiSocketConfig,
@@ -603,9 +604,13 @@ class Loader {
         });
       }
       for (const n of names) {
-        if (!(EVENT_TYPE_NAMES as readonly string[]).includes(n)) {
+        // tsv's own PROCESS_HEALTH types too: such a config is refused by supervisord, as it asks for what supervisord lacks
+        if (!(EVENT_TYPE_NAMES as readonly string[]).includes(n) && !(TSV_EVENT_TYPE_NAMES as readonly string[]).includes(n)) {
           this.fail(
-            new dt.DatatypeError(`Unknown event type ${n} in [${section}] events`, `known types: ${EVENT_TYPE_NAMES.join(', ')}`),
+            new dt.DatatypeError(
+              `Unknown event type ${n} in [${section}] events`,
+              `known types: ${EVENT_TYPE_NAMES.join(', ')}; tsv only (healthcheck=): ${TSV_EVENT_TYPE_NAMES.join(', ')}`,
+            ),
             section,
             'events',
             eventsGot,

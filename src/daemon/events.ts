@@ -47,7 +47,16 @@ export interface EngineEvents {
   /** a process was started (the main log's `spawned:` line); its state is STARTING */
   processSpawned: ProcessRef & { pid: number };
   /** a look of a healthcheck was answered (src/daemon/health.ts) */
-  processHealth: ProcessRef & { pid: number; ok: boolean; detail: string };
+  processHealth: ProcessRef & {
+    pid: number;
+    ok: boolean;
+    detail: string;
+    /** failed looks in a row (0 after an answer), and how many restart the program */
+    failures: number;
+    retries: number;
+    /** the verdict differs from the run's last one (a run's first answer counts) */
+    turned: boolean;
+  };
   processOutput: ProcessOutput;
   processCommunication: ProcessCommunication;
   groupAdded: { group: string };

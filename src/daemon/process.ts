@@ -970,7 +970,16 @@ export class Subprocess {
   /** A look of the healthcheck answered: said in the main log; enough failures in a row restart the program. */
   private healthReport(r: HealthReport): void {
     const check = this.config.healthcheck as HealthCheckConfig;
-    this.host.events.emit('processHealth', { name: this.name, group: this.group, pid: this.pid, ok: r.ok, detail: r.detail });
+    this.host.events.emit('processHealth', {
+      name: this.name,
+      group: this.group,
+      pid: this.pid,
+      ok: r.ok,
+      detail: r.detail,
+      failures: r.failures,
+      retries: check.retries,
+      turned: r.turned,
+    });
     if (r.ok) {
       this.healthRestartsUnanswered = 0;
       if (r.turned) this.log.info(`healthy: ${this.name} answered ${check.target} (${r.detail})`);

@@ -16,6 +16,7 @@ import { Deque } from './deque';
 import {
   processCommunicationEvent,
   processGroupEvent,
+  processHealthEvent,
   processLogEvent,
   processStateEvent,
   remoteCommunicationEvent,
@@ -84,6 +85,10 @@ export class EventHub {
       }),
       bus.on('supervisorState', ({ state }) => this.notify(supervisorStateEvent(state))),
       bus.on('remoteCommunication', ({ type, data }) => this.notify(remoteCommunicationEvent(type, data))),
+      // every failed look (each one counts towards a restart), and an answer only when it ends failures or starts a run
+      bus.on('processHealth', (e) => {
+        if (!e.ok || e.turned) this.notify(processHealthEvent(e));
+      }),
     );
   }
 

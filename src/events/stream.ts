@@ -4,8 +4,9 @@
 //
 //   /events?type=PROCESS_STATE&type=TICK_5&recent=10&follow=1
 //
-// `type` (repeatable or comma-separated, default EVENT) takes Supervisor's
-// type names, abstract parents included; `recent` is how many remembered
+// `type` (repeatable or comma-separated) takes Supervisor's type names,
+// abstract parents included, and tsv's PROCESS_HEALTH family (default: EVENT
+// and PROCESS_HEALTH, everything); `recent` is how many remembered
 // events to send first (default 10); with `follow=1` the response stays open
 // and carries each new event as it happens, until the client goes away or
 // the daemon stops or reloads (then the response ends). A client that does
@@ -22,7 +23,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EventTypeName } from '../config/model';
 import type { EventHub } from './hub';
 import { splitPayload, type SupervisorEvent } from './payload';
-import { isEventName } from './types';
+import { ALL_EVENT_ROOTS, isEventName } from './types';
 
 const MAX_PENDING = 4 * 1024 * 1024;
 
@@ -62,7 +63,7 @@ export function parseStreamQuery(query: string): StreamRequest | string {
   const recent = recentText === null ? 10 : Number(recentText);
   if (!Number.isInteger(recent) || recent < 0) return `bad recent=${recentText}`;
   const follow = ['1', 'true', 'yes'].includes((q.get('follow') ?? '').toLowerCase());
-  return { types: types.length ? types : ['EVENT'], recent, follow };
+  return { types: types.length ? types : [...ALL_EVENT_ROOTS], recent, follow };
 }
 
 /** Answer GET /events (the HTTP layer has authenticated the request). */

@@ -24,10 +24,12 @@ export type ConcreteEventName =
   | 'TICK_60'
   | 'TICK_3600'
   | 'PROCESS_GROUP_ADDED'
-  | 'PROCESS_GROUP_REMOVED';
+  | 'PROCESS_GROUP_REMOVED'
+  | 'PROCESS_HEALTH_HEALTHY'
+  | 'PROCESS_HEALTH_UNHEALTHY';
 
 
-/** Each type's parent in Supervisor's class hierarchy (EVENT is the root). */
+/** Each type's parent in Supervisor's class hierarchy (EVENT is the root), and tsv's PROCESS_HEALTH family, a root of its own. */
 const PARENT: Record<EventTypeName, EventTypeName | null> = {
   EVENT: null,
   PROCESS_STATE: 'EVENT',
@@ -56,7 +58,13 @@ const PARENT: Record<EventTypeName, EventTypeName | null> = {
   PROCESS_GROUP: 'EVENT',
   PROCESS_GROUP_ADDED: 'PROCESS_GROUP',
   PROCESS_GROUP_REMOVED: 'PROCESS_GROUP',
+  PROCESS_HEALTH: null,
+  PROCESS_HEALTH_HEALTHY: 'PROCESS_HEALTH',
+  PROCESS_HEALTH_UNHEALTHY: 'PROCESS_HEALTH',
 };
+
+/** What `tsv events` shows when no type is named: Supervisor's every event, and tsv's own. */
+export const ALL_EVENT_ROOTS: readonly EventTypeName[] = ['EVENT', 'PROCESS_HEALTH'];
 
 export function isEventName(s: string): s is EventTypeName {
   return Object.prototype.hasOwnProperty.call(PARENT, s);

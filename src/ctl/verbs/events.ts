@@ -3,8 +3,9 @@
 // Shows the daemon's events (Supervisor's event types, as listeners get
 // them) without writing a listener: the last N remembered events, and with
 // --follow every new one as it happens, until Ctrl-C. TYPE is any event type
-// name, abstract parents included (PROCESS_STATE, TICK, EVENT, ...); the
-// default is EVENT, everything. Human lines by default, JSON lines with
+// name, abstract parents included (PROCESS_STATE, TICK, EVENT, ...), or
+// tsv's PROCESS_HEALTH family (healthcheck=), which is outside EVENT; the
+// default is both, everything. Human lines by default, JSON lines with
 // --json (see src/events/stream.ts for the fields). The daemon serves them on
 // GET /events, behind the same socket and credentials as XML-RPC; a
 // supervisord answers 404 and the verb says it needs a tsv daemon.
@@ -14,7 +15,7 @@ import { countOption, refuseArgs, words } from './types';
 import { ExitStatus } from '../exit-status';
 import { RpcHttpError } from '../../rpc/client';
 import { isEventName } from '../../events/types';
-import { EVENT_TYPE_NAMES } from '../../config/model';
+import { EVENT_TYPE_NAMES, TSV_EVENT_TYPE_NAMES } from '../../config/model';
 import type { EventLine } from '../../events/stream';
 import { asctime } from '../../log/asctime';
 
@@ -146,10 +147,11 @@ export const events: Verb = {
     }
   },
   help(ctl) {
-    ctl.output('events [TYPE ...]\t\tShow the last 10 events (of these types; default EVENT: all)');
+    ctl.output('events [TYPE ...]\t\tShow the last 10 events (of these types; default all: EVENT and PROCESS_HEALTH)');
     ctl.output('events -n N [TYPE ...]\t\tShow the last N events');
     ctl.output('events -f [TYPE ...]\t\tThen follow new events as they happen (Ctrl-C to exit)');
     ctl.output('events --json ...\t\tOne JSON object per event');
     ctl.output(`Types: ${EVENT_TYPE_NAMES.join(' ')}`);
+    ctl.output(`tsv's own (healthcheck=): ${TSV_EVENT_TYPE_NAMES.join(' ')}`);
   },
 };
