@@ -61,6 +61,13 @@ test('environment_file format: systemd\'s NAME=VALUE lines, quotes, escapes, con
     vars: { A: '1', B: 'open\nC=2\n' },
     warnings: ["f, line 2: B's value opens a single quote that does not close: it takes the rest of the file, as in systemd"],
   });
+  // warnings count lines as an editor does, whichever line ends the file uses
+  for (const eol of ['\n', '\r\n', '\r']) {
+    assert.deepEqual(parseEnvFile(['A=1', '# c', 'junk', 'B=2', '1X=3', ''].join(eol), 'f').warnings, [
+      'f, line 3: no NAME=VALUE, skipped',
+      'f, line 5: "1X" is no variable name (letters, digits and _, not a digit first), skipped',
+    ], JSON.stringify(eol));
+  }
   // a value that is not UTF-8 refuses the file (systemd refuses to start the unit), naming file, line and variable
   assert.throws(
     () => parseEnvFile(Buffer.from('A=1\n# x\nB="caf\xe9"\n', 'latin1'), '/etc/default/app'),

@@ -166,7 +166,8 @@ export function parseEnvFile(content: Uint8Array | string, where: string): EnvFi
         state = 'comment';
         break;
     }
-    if (c === '\n') line++;
+    // a line as an editor counts it: \n, \r\n, or a lone \r (old Mac files)
+    if (c === '\n' || (c === '\r' && text[i + 1] !== '\n')) line++;
   }
   // the end of the file ends the last value, also one inside an open quote
   if (state === 'single' || state === 'double' || state === 'doubleEscape')
