@@ -12,6 +12,7 @@ import { TempDir, sleep } from './helpers/daemon-env';
 import { PY, logCount, logIndex, mainLogLines, oracleSkip, shutdownMs, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { freePort } from './helpers/common';
 import { withTestUser } from './helpers/test-user';
+import { tlsServer } from './helpers/tls-server';
 import { HEALTH_RESTART_MAX_WAIT, healthRestartWait } from '../src/daemon/restart-pace';
 
 /** An HTTP server on port $1 that answers 200, or 500 while {DIR}/sick exists. */
@@ -103,38 +104,14 @@ test('healthcheck over HTTP: healthy, then 500s restart the program after health
   }
 });
 
-/** SERVER over TLS on port $1 (both IPv4 and IPv6) with the certificate $3 and key $4; writes the name the client asked for (SNI) to $5. */
-const TLS_SERVER = `import http.server, os, socket, ssl, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(500 if os.path.exists(sys.argv[2]) else 200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-class S(http.server.HTTPServer):
-    address_family = socket.AF_INET6
-ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-ctx.load_cert_chain(sys.argv[3], sys.argv[4])
-def sni(sock, name, c):
-    with open(sys.argv[5], 'w') as f:
-        f.write(str(name))
-ctx.sni_callback = sni
-s = S(('::', int(sys.argv[1])), H)
-s.socket = ctx.wrap_socket(s.socket, server_side=True)
-s.serve_forever()
-`;
-
 test('healthcheck over HTTPS: a self-signed certificate is accepted and the host name is sent (SNI); 500s over TLS restart the program; a port that speaks plain HTTP fails each look with the TLS reason', async () => {
   const [port, plainPort] = [await freePort(), await freePort()];
   const dir = new TempDir('tsv-health-tls-');
-  const [cert, key, sni, sick] = ['cert.pem', 'key.pem', 'sni', 'sick'].map((f) => dir.join(f));
-  const made = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=tsv-test', '-days', '2', '-keyout', key, '-out', cert], { encoding: 'utf8' });
-  assert.equal(made.status, 0, made.stderr);
-  const tls = dir.file('tls.py', TLS_SERVER);
+  const { command, sick, sni } = tlsServer(dir.path, port);
   const plain = dir.file('plain.py', SERVER);
   const d = startDaemon(
     'tsv',
-    `[program:secure]\ncommand=${PY} ${tls} ${port} ${sick} ${cert} ${key} ${sni}\nstartsecs=1\nhealthcheck=https://localhost:${port}/health\nhealthcheck_interval=1\nhealthcheck_retries=2\n` +
+    `[program:secure]\ncommand=${command}\nstartsecs=1\nhealthcheck=https://localhost:${port}/health\nhealthcheck_interval=1\nhealthcheck_retries=2\n` +
       `[program:plain]\ncommand=${PY} ${plain} ${plainPort} ${sick}-never\nstartsecs=1\nhealthcheck=https://127.0.0.1:${plainPort}/\nhealthcheck_interval=1\nhealthcheck_retries=100\n`,
   );
   try {

@@ -12,7 +12,10 @@ import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
-import { repoRoot } from './helpers/common';
+import { request, type IncomingHttpHeaders } from 'node:http';
+import { gunzipSync } from 'node:zlib';
+import { freePort, repoRoot } from './helpers/common';
+import { tlsServer } from './helpers/tls-server';
 import { cleanEnv, distArches, distCacheDir, distCommand, ensureDistBinary, pinnedNodeVersion, runDist, type DistArch } from './helpers/dist';
 
 const root = repoRoot();
@@ -236,6 +239,34 @@ for (const arch of distArches()) {
         lines(),
         Array.from({ length: 1000 }, (_, i) => `${i} e${i}`),
       );
+    });
+  });
+
+  // The daemon loads some of Node's modules only when first needed (TLS for an
+  // https check, zlib for a gzipped /metrics); inside the binary they come
+  // through the bundle's own require(), which this runs.
+  t("loads Node's modules on first use: an https health check (node:https) and a gzipped /metrics (node:zlib)", async () => {
+    const port = await freePort();
+    let sni = '';
+    const setup = (dir: string): string => {
+      const server = tlsServer(dir, port);
+      sni = server.sni;
+      return `[program:secure]\ncommand=${server.command}\nstartsecs=1\nhealthcheck=https://localhost:${port}/health\nhealthcheck_interval=1\n`;
+    };
+    await withDistDaemon(arch, bin, setup, /secure\s+RUNNING .*, healthy/, async ({ dir }) => {
+      assert.match(readFileSync(join(dir, 'd.log'), 'utf8'), new RegExp(`healthy: secure answered https://localhost:${port}/health \\(200 OK\\)`));
+      assert.equal(readFileSync(sni, 'utf8'), 'localhost');
+      const { headers, body } = await new Promise<{ headers: IncomingHttpHeaders; body: Buffer }>((resolve, reject) => {
+        const req = request({ socketPath: join(dir, 's.sock'), path: '/metrics', headers: { 'Accept-Encoding': 'gzip' } }, (res) => {
+          const parts: Buffer[] = [];
+          res.on('data', (c: Buffer) => parts.push(c));
+          res.on('end', () => resolve({ headers: res.headers, body: Buffer.concat(parts) }));
+        });
+        req.on('error', reject);
+        req.end();
+      });
+      assert.equal(headers['content-encoding'], 'gzip');
+      assert.match(gunzipSync(body).toString('utf8'), /\ntsv_program_healthy\{group="secure",name="secure"\} 1\n/);
     });
   });
 
