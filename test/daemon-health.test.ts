@@ -137,6 +137,72 @@ test('healthcheck over HTTPS: a self-signed certificate is accepted and the host
   }
 });
 
+test('healthcheck_start_period: failed looks while a program warms up do not count (one INFO line, no WARN, no event, not in /metrics) until its first answer, after which they do; each run has its own; looks after a start period that ended unanswered count', async () => {
+  const [warmPort, coldPort] = [await freePort(), await freePort()];
+  const dir = new TempDir('tsv-health-start-');
+  const server = dir.file('server.py', SERVER);
+  const [warmSick, coldSick] = [dir.join('warm-sick'), dir.join('cold-sick')];
+  writeFileSync(warmSick, '');
+  writeFileSync(coldSick, '');
+  const look = 'startsecs=0\nhealthcheck_interval=1\nhealthcheck_retries=2\n';
+  const d = startDaemon(
+    'tsv',
+    `[program:warm]\ncommand=${PY} ${server} ${warmPort} ${warmSick}\nhealthcheck=http://127.0.0.1:${warmPort}/\nhealthcheck_start_period=60\n${look}` +
+      `[program:cold]\ncommand=${PY} ${server} ${coldPort} ${coldSick}\nhealthcheck=http://127.0.0.1:${coldPort}/\nhealthcheck_start_period=2\nautostart=false\n${look}`,
+  );
+  const events = (): string => spawnSync(process.execPath, [TSV, '-c', d.conf, 'events', '-n', '200', 'PROCESS_HEALTH'], { encoding: 'utf8', env: cleanEnv() }).stdout;
+  try {
+    await waitUp(d);
+    const pid = Number(userCtl(d, 'pid', 'warm').trim());
+    await until(() => logCount(d, /not answering yet: warm/) >= 1, 'the first failed look');
+    await sleep(3500); // four more looks that fail
+    assert.equal(Number(userCtl(d, 'pid', 'warm').trim()), pid, 'not restarted');
+    // one line: the first look (refused before the server listens, or its 500), the others at debug level
+    const said = mainLogLines(d).filter((l) => / warm /.test(l) && /answer/.test(l));
+    assert.equal(said.length, 1, said.join('\n'));
+    assert.match(
+      said[0] as string,
+      new RegExp(`^INFO not answering yet: warm did not answer http://127\\.0\\.0\\.1:${warmPort}/ \\((ECONNREFUSED|500 Internal Server Error)\\); failed looks count after 60 s from RUNNING or its first answer \\(healthcheck_start_period\\)$`),
+    );
+    assert.match(userCtl(d, 'status', 'warm'), /^warm +RUNNING +pid \d+, uptime [\d:]+\n$/);
+    assert.match(await metrics(d), /tsv_program_health_failures_total\{group="warm",name="warm"\} 0\n/);
+    assert.equal(events(), '');
+
+    // the first answer ends the start period: failed looks count from then on
+    rmSync(warmSick);
+    await until(() => logCount(d, /healthy: warm answered/) === 1, 'warm healthy');
+    writeFileSync(warmSick, '');
+    await until(() => logCount(d, /restarting warm: 2 health checks in a row failed/) === 1, 'the restart', 20000);
+    assert.equal(logCount(d, /unhealthy: warm did not answer .*, [12] of 2 \(healthcheck\)/), 2);
+    assert.deepEqual(events().split('\n').filter((l) => l.includes('PROCESS_HEALTH')).map((l) => l.replace(/^\S+ \S+ /, '').replace(/pid:\d+/, 'pid:N')), [
+      'PROCESS_HEALTH_HEALTHY processname:warm groupname:warm pid:N failures:0 retries:2',
+      'PROCESS_HEALTH_UNHEALTHY processname:warm groupname:warm pid:N failures:1 retries:2',
+      'PROCESS_HEALTH_UNHEALTHY processname:warm groupname:warm pid:N failures:2 retries:2',
+    ]);
+    // the next run warms up again
+    await until(() => logCount(d, /not answering yet: warm/) === 2, 'the new run in its start period');
+    assert.match(await metrics(d), /tsv_program_health_failures_total\{group="warm",name="warm"\} 2\n/);
+
+    // a start period that ends without an answer: the looks after it count
+    assert.equal(userCtl(d, 'start', 'cold'), 'cold: started\n');
+    await until(() => logCount(d, /restarting cold: 2 health checks in a row failed/) === 1, 'cold restarted', 20000);
+    const lines = d.log().split('\n');
+    const at = (re: RegExp): number => {
+      const l = lines.find((x) => re.test(x)) as string;
+      const [date, time] = l.split(' ');
+      return Date.parse(`${date}T${(time as string).replace(',', '.')}Z`);
+    };
+    const warming = lines.filter((l) => /not answering yet: cold/.test(l) || /unhealthy: cold/.test(l)).map((l) => l.replace(/^\S+ \S+ /, '').replace(/ \(.*/, ''));
+    assert.deepEqual(warming.slice(0, 1), ['INFO not answering yet: cold did not answer http://127.0.0.1:' + coldPort + '/']);
+    const firstCounted = at(/unhealthy: cold did not answer .*, 1 of 2/);
+    assert.ok(firstCounted - at(/success: cold entered RUNNING|spawned: 'cold'/) >= 1900, d.log());
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
 test('healthcheck over TCP with depends_on: what depends on a program starts once it accepts connections, at launch and on start', async () => {
   const port = await freePort();
   const dir = new TempDir('tsv-health-tcp-');
@@ -397,6 +463,10 @@ test('healthcheck in the config: http://, https:// and tcp:// with a host (and a
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_interval=0\n'), /bad\.conf:5: \[program:x\] healthcheck_interval: healthcheck_interval=0: the seconds between looks must be 1 or more/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_retries=-1\n'), /healthcheck_retries=-1/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_timeout=x\n'), /healthcheck_timeout/);
+    assert.match(
+      check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_start_period=-5\n'),
+      /bad\.conf:5: \[program:x\] healthcheck_start_period: healthcheck_start_period=-5: the seconds in which failed looks do not count must be 0 or more\n  hint: e\.g\. healthcheck_start_period=60 for a program that takes a minute to warm up/,
+    );
     const ok = dir.file('ok.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=http://[::1]:8080/health?deep=1\n');
     const r = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', ok], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(r.status, 0, r.stderr);
@@ -415,6 +485,10 @@ test('healthcheck in the config: http://, https:// and tcp:// with a host (and a
     assert.match(r.stdout, /"tls": false/);
     const tlsText = spawnSync(process.execPath, [TSV, 'config', 'show', '-c', tlsConf], { encoding: 'utf8', env: cleanEnv() });
     assert.match(tlsText.stdout, /\n  healthcheck +https:\/\/example\.test\/ready  \[https, port 443 unless given, certificate not verified; every 10 s, 5 s timeout, restart after 3 failed\]/);
+    const warm = dir.file('warm.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=tcp://127.0.0.1:5432\nhealthcheck_start_period=60\n');
+    const rw = spawnSync(process.execPath, [TSV, 'config', 'show', '-c', warm], { encoding: 'utf8', env: cleanEnv() });
+    assert.match(rw.stdout, /\n  healthcheck +tcp:\/\/127\.0\.0\.1:5432  \[tcp; every 10 s, 5 s timeout, restart after 3 failed, not counting those in the first 60 s\]/);
+    assert.match(r.stdout, /"startPeriod": 0/);
     const cmd = dir.file('cmd.conf', `[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=pg_isready -q -h "/run/my db"\n`);
     const rc = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', cmd], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(rc.status, 0, rc.stderr);

@@ -68,7 +68,8 @@ const OCTAL_KEYS = new Set(['umask', 'chmod']);
 /** healthcheck= and the three settings it carries, in words (`--json` has the fields). */
 function healthText(h: HealthCheckConfig): string {
   const what = h.kind === 'command' ? 'a command' : h.kind === 'http' && h.tls ? 'https, port 443 unless given, certificate not verified' : h.kind;
-  return `${h.target}  [${what}; every ${h.interval} s, ${h.timeout} s timeout, restart after ${h.retries} failed]`;
+  const grace = h.startPeriod ? `, not counting those in the first ${h.startPeriod} s` : '';
+  return `${h.target}  [${what}; every ${h.interval} s, ${h.timeout} s timeout, restart after ${h.retries} failed${grace}]`;
 }
 
 function showValue(key: string, v: unknown): string {

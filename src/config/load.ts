@@ -983,7 +983,7 @@ class Loader {
     return n;
   }
 
-  /** tsv's own healthcheck= and its three settings (Supervisor ignores the keys; src/daemon/health.ts). */
+  /** tsv's own healthcheck= and its settings (Supervisor ignores the keys; src/daemon/health.ts). */
   readHealthCheck(S: string, get: (opt: string, def: Raw) => Got): HealthCheckConfig | null {
     const urlGot = get('healthcheck', '');
     const url = (this.str(urlGot) ?? '').trim();
@@ -992,10 +992,18 @@ class Loader {
     const interval = seconds('healthcheck_interval', 10, 'the seconds between looks');
     const timeout = seconds('healthcheck_timeout', 5, 'the seconds a look may take');
     const retries = seconds('healthcheck_retries', 3, 'the failed looks in a row before a restart');
+    const startPeriod = this.integerAtLeast(
+      S,
+      'healthcheck_start_period',
+      get('healthcheck_start_period', 0),
+      0,
+      (n) => `healthcheck_start_period=${n}: the seconds in which failed looks do not count must be 0 or more`,
+      'e.g. healthcheck_start_period=60 for a program that takes a minute to warm up',
+    );
     if (!url) return null;
     const hint = 'e.g. healthcheck=http://127.0.0.1:8080/health, healthcheck=tcp://127.0.0.1:5432 or healthcheck=pg_isready -q';
     const bad = (why: string): never => this.fail(new dt.DatatypeError(`healthcheck=${url}: ${why}`, hint), S, 'healthcheck', urlGot);
-    const settings = { interval, timeout, retries };
+    const settings = { interval, timeout, retries, startPeriod };
     // a scheme and "//" make a URL; anything else is a command line, split as command= is
     if (!/^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url)) {
       // HOST:PORT alone is a URL without its scheme, not a program called that

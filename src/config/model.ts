@@ -125,6 +125,11 @@ interface HealthSettings {
   timeout: number;
   /** failed looks in a row that restart the program (healthcheck_retries) */
   retries: number;
+  /**
+   * seconds after RUNNING in which failed looks do not count, until the first
+   * answer (healthcheck_start_period, docker's start_period); 0: none
+   */
+  startPeriod: number;
 }
 
 /** healthcheck=http(s)://HOST[:PORT]/PATH: a GET that must answer 2xx or 3xx. */

@@ -30,7 +30,7 @@ const PROGRAM = [
   'command', 'process_name', 'numprocs', 'numprocs_start', 'priority', 'autostart', 'autorestart', 'startsecs',
   'startretries', 'exitcodes', 'stopsignal', 'stopwaitsecs', 'stopasgroup', 'killasgroup', 'user', 'directory',
   'umask', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on',
-  'healthcheck', 'healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries',
+  'healthcheck', 'healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period',
   ...['stdout', 'stderr'].flatMap((c) =>
     ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog'].map((o) => `${c}_${o}`),
   ),

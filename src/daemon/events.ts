@@ -54,6 +54,8 @@ export interface EngineEvents {
     /** failed looks in a row (0 after an answer), and how many restart the program */
     failures: number;
     retries: number;
+    /** a failed look within healthcheck_start_period before the first answer: it does not count */
+    starting: boolean;
     /** the verdict differs from the run's last one (a run's first answer counts) */
     turned: boolean;
   };

@@ -93,8 +93,10 @@ function failure(e: NodeJS.ErrnoException): string {
 export interface HealthReport {
   ok: boolean;
   detail: string;
-  /** consecutive failures so far (0 after a success) */
+  /** consecutive failures so far (0 after a success; failures in the start period do not count) */
   failures: number;
+  /** a failed look within healthcheck_start_period, before the run's first answer: it does not count */
+  starting: boolean;
   /** the answer differs from the run's last one (the first success of a run counts) */
   turned: boolean;
 }
@@ -113,6 +115,8 @@ export class HealthWatch {
   private cancelLook: (() => void) | null = null;
   /** a look's answer counts only for the run it was made in */
   private run = 0;
+  /** until when (ms) failed looks of this run do not count, unless one is answered first */
+  private gracedUntil = 0;
 
   constructor(
     private readonly check: HealthCheckConfig,
@@ -123,6 +127,7 @@ export class HealthWatch {
   /** The program entered RUNNING. */
   start(): void {
     this.stop();
+    this.gracedUntil = Date.now() + this.check.startPeriod * 1000;
     this.look(this.run);
   }
 
@@ -144,10 +149,13 @@ export class HealthWatch {
     void answer.then((r) => {
       this.cancelLook = null;
       if (run !== this.run) return;
-      this.failures = r.ok ? 0 : this.failures + 1;
+      // docker's start_period: a program still warming up is not failing yet; its first answer ends that
+      if (r.ok) this.gracedUntil = 0;
+      const starting = !r.ok && Date.now() < this.gracedUntil;
+      if (!starting) this.failures = r.ok ? 0 : this.failures + 1;
       const turned = r.ok !== this.healthy;
       this.healthy = r.ok;
-      this.report({ ok: r.ok, detail: r.detail, failures: this.failures, turned });
+      this.report({ ok: r.ok, detail: r.detail, failures: this.failures, starting, turned });
       if (run !== this.run) return; // the report stopped it (a restart)
       this.timer = setTimeout(() => {
         this.timer = null;

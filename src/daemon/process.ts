@@ -163,6 +163,8 @@ export class Subprocess {
   private healthRestart = false;
   /** health restarts in a row with no answered look between them: from the second on, the start waits (healthRestartWait) */
   private healthRestartsUnanswered = 0;
+  /** this run's first look that failed within healthcheck_start_period has been said at INFO */
+  private warmingSaid = false;
   /** monotonic time the start after a health restart is due, once its stop has ended; 0 = not yet known */
   private healthRestartAt = 0;
   /** the pace has been announced in the main log since the program last stayed up a second */
@@ -289,7 +291,10 @@ export class Subprocess {
       spawnerr: this.spawnerr,
       time: wallNow(),
     });
-    if (to === ProcessState.RUNNING) this.health?.start();
+    if (to === ProcessState.RUNNING) {
+      this.warmingSaid = false;
+      this.health?.start();
+    }
     else if (from === ProcessState.RUNNING) this.health?.stop();
     this.changed();
     return true;
@@ -978,8 +983,17 @@ export class Subprocess {
       detail: r.detail,
       failures: r.failures,
       retries: check.retries,
+      starting: r.starting,
       turned: r.turned,
     });
+    if (r.starting) {
+      // one line per run at INFO: a program that takes a minute to warm up would otherwise fill the log
+      const said = `not answering yet: ${this.name} did not answer ${check.target} (${r.detail}); failed looks count after ${check.startPeriod} s from RUNNING or its first answer (healthcheck_start_period)`;
+      if (this.warmingSaid) this.log.debug(said);
+      else this.log.info(said);
+      this.warmingSaid = true;
+      return;
+    }
     if (r.ok) {
       this.healthRestartsUnanswered = 0;
       if (r.turned) this.log.info(`healthy: ${this.name} answered ${check.target} (${r.detail})`);

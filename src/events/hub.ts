@@ -85,9 +85,9 @@ export class EventHub {
       }),
       bus.on('supervisorState', ({ state }) => this.notify(supervisorStateEvent(state))),
       bus.on('remoteCommunication', ({ type, data }) => this.notify(remoteCommunicationEvent(type, data))),
-      // every failed look (each one counts towards a restart), and an answer only when it ends failures or starts a run
+      // every failed look that counts towards a restart, and an answer only when it ends failures or starts a run
       bus.on('processHealth', (e) => {
-        if (!e.ok || e.turned) this.notify(processHealthEvent(e));
+        if ((!e.ok && !e.starting) || e.turned) this.notify(processHealthEvent(e));
       }),
     );
   }

@@ -165,7 +165,7 @@ const PROGRAM_FAMILIES: readonly MetricFamily<ProgramRow>[] = [
   },
   {
     name: 'tsv_program_health_failures_total',
-    help: 'Looks of the healthcheck that were not answered in this run of the daemon.',
+    help: 'Looks of the healthcheck that were not answered in this run of the daemon (not those within healthcheck_start_period).',
     type: 'counter',
     samples: (r, emit) => emit(r.labels, r.healthy === null ? null : r.tally.healthFailures),
   },

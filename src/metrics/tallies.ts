@@ -36,7 +36,7 @@ export class ProgramTallies {
     this.offs = [
       events.on('processSpawned', (e) => this.of(e.group, e.name).spawns++),
       events.on('processHealth', (e) => {
-        if (!e.ok) this.of(e.group, e.name).healthFailures++;
+        if (!e.ok && !e.starting) this.of(e.group, e.name).healthFailures++;
       }),
       events.on('processState', (e) => {
         // a process ended when the state it leaves had one (its pid is cleared after the change)
