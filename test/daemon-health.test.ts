@@ -12,19 +12,8 @@ import { TempDir, sleep } from './helpers/daemon-env';
 import { PY, logCount, logIndex, mainLogLines, oracleSkip, shutdownMs, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { freePort } from './helpers/common';
 import { withTestUser } from './helpers/test-user';
-import { tlsServer } from './helpers/tls-server';
+import { HTTP_SERVER, tlsServer } from './helpers/health-server';
 import { HEALTH_RESTART_MAX_WAIT, healthRestartWait } from '../src/daemon/restart-pace';
-
-/** An HTTP server on port $1 that answers 200, or 500 while {DIR}/sick exists. */
-const SERVER = `import http.server, os, sys
-class H(http.server.BaseHTTPRequestHandler):
-    def do_GET(self):
-        self.send_response(500 if os.path.exists(sys.argv[2]) else 200)
-        self.end_headers()
-    def log_message(self, *a):
-        pass
-http.server.HTTPServer(('127.0.0.1', int(sys.argv[1])), H).serve_forever()
-`;
 
 /** Listens on port $1 after $2 seconds, and accepts connections; with $3 = hold, never answers what it accepted. */
 const LISTENER = `import socket, sys, time
@@ -55,7 +44,7 @@ function metrics(d: Daemon): Promise<string> {
 test('healthcheck over HTTP: healthy, then 500s restart the program after healthcheck_retries in a row, then healthy again; a stop ends the looks', async () => {
   const port = await freePort();
   const dir = new TempDir('tsv-health-');
-  const server = dir.file('server.py', SERVER);
+  const server = dir.file('server.py', HTTP_SERVER);
   const sick = dir.join('sick');
   const d = startDaemon(
     'tsv',
@@ -108,7 +97,7 @@ test('healthcheck over HTTPS: a self-signed certificate is accepted and the host
   const [port, plainPort] = [await freePort(), await freePort()];
   const dir = new TempDir('tsv-health-tls-');
   const { command, sick, sni } = tlsServer(dir.path, port);
-  const plain = dir.file('plain.py', SERVER);
+  const plain = dir.file('plain.py', HTTP_SERVER); // the same server without TLS
   const d = startDaemon(
     'tsv',
     `[program:secure]\ncommand=${command}\nstartsecs=1\nhealthcheck=https://localhost:${port}/health\nhealthcheck_interval=1\nhealthcheck_retries=2\n` +
@@ -140,7 +129,7 @@ test('healthcheck over HTTPS: a self-signed certificate is accepted and the host
 test('healthcheck_start_period: failed looks while a program warms up do not count (one INFO line, no WARN, no event, not in /metrics) until its first answer, after which they do; each run has its own; looks after a start period that ended unanswered count', async () => {
   const [warmPort, coldPort] = [await freePort(), await freePort()];
   const dir = new TempDir('tsv-health-start-');
-  const server = dir.file('server.py', SERVER);
+  const server = dir.file('server.py', HTTP_SERVER);
   const [warmSick, coldSick] = [dir.join('warm-sick'), dir.join('cold-sick')];
   writeFileSync(warmSick, '');
   writeFileSync(coldSick, '');
@@ -419,7 +408,7 @@ for (const impl of ['supervisord', 'tsv'] as Impl[]) {
   test(`healthcheck under ${impl}: ${impl === 'tsv' ? 'a program that answers 500 is restarted' : 'ignored'}`, { skip: impl === 'supervisord' ? oracleSkip : false }, async () => {
     const port = await freePort();
     const dir = new TempDir('tsv-health-diff-');
-    const server = dir.file('server.py', SERVER);
+    const server = dir.file('server.py', HTTP_SERVER);
     const sick = dir.file('sick', '');
     const d = startDaemon(
       impl,

@@ -15,7 +15,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { freePort, repoRoot } from './helpers/common';
-import { tlsServer } from './helpers/tls-server';
+import { tlsServer } from './helpers/health-server';
 import { cleanEnv, distArches, distCacheDir, distCommand, ensureDistBinary, pinnedNodeVersion, runDist, type DistArch } from './helpers/dist';
 
 const root = repoRoot();
