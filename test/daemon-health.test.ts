@@ -460,6 +460,10 @@ test('healthcheck in the config: http://, https:// and tcp:// with a host (and a
     const r = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', ok], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /"kind": "http"[\s\S]*"host": "::1"[\s\S]*"port": 8080[\s\S]*"path": "\/health\?deep=1"[\s\S]*"interval": 10[\s\S]*"timeout": 5[\s\S]*"retries": 3/);
+    const orphan = dir.file('orphan.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nhealth_check=http://127.0.0.1/\nhealthcheck_retries=5\n');
+    const ro = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', orphan], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(ro.status, 0, ro.stdout + ro.stderr);
+    assert.match(ro.stderr, /orphan\.conf:5: \[program:x\] healthcheck_retries: For \[program:x\], healthcheck_retries is set but there is no healthcheck=, so it has no effect\n/);
     const listens = dir.file('listens.conf', '[supervisord]\n[eventlistener:l]\ncommand=/bin/cat\nevents=PROCESS_HEALTH_UNHEALTHY,process_state\n');
     const rl = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', listens], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(rl.status, 0, rl.stdout + rl.stderr);

@@ -1000,7 +1000,14 @@ class Loader {
       (n) => `healthcheck_start_period=${n}: the seconds in which failed looks do not count must be 0 or more`,
       'e.g. healthcheck_start_period=60 for a program that takes a minute to warm up',
     );
-    if (!url) return null;
+    if (!url) {
+      // settings with nothing to apply them to: most likely healthcheck= itself is missing or misspelt
+      for (const opt of ['healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period']) {
+        const entry = get(opt, '').entry;
+        if (entry) this.warnings.push({ message: `For [${S}], ${opt} is set but there is no healthcheck=, so it has no effect`, file: entry.file, line: entry.line, section: S, option: opt });
+      }
+      return null;
+    }
     const hint = 'e.g. healthcheck=http://127.0.0.1:8080/health, healthcheck=tcp://127.0.0.1:5432 or healthcheck=pg_isready -q';
     const bad = (why: string): never => this.fail(new dt.DatatypeError(`healthcheck=${url}: ${why}`, hint), S, 'healthcheck', urlGot);
     const settings = { interval, timeout, retries, startPeriod };
