@@ -115,7 +115,7 @@ export class HealthWatch {
   private cancelLook: (() => void) | null = null;
   /** a look's answer counts only for the run it was made in */
   private run = 0;
-  /** until when (ms) failed looks of this run do not count, unless one is answered first */
+  /** until when (monotonic ms: a Pi's clock may be stepped at boot) failed looks of this run do not count, unless one is answered first */
   private gracedUntil = 0;
 
   constructor(
@@ -127,7 +127,7 @@ export class HealthWatch {
   /** The program entered RUNNING. */
   start(): void {
     this.stop();
-    this.gracedUntil = Date.now() + this.check.startPeriod * 1000;
+    this.gracedUntil = performance.now() + this.check.startPeriod * 1000;
     this.look(this.run);
   }
 
@@ -151,7 +151,7 @@ export class HealthWatch {
       if (run !== this.run) return;
       // docker's start_period: a program still warming up is not failing yet; its first answer ends that
       if (r.ok) this.gracedUntil = 0;
-      const starting = !r.ok && Date.now() < this.gracedUntil;
+      const starting = !r.ok && performance.now() < this.gracedUntil;
       if (!starting) this.failures = r.ok ? 0 : this.failures + 1;
       const turned = r.ok !== this.healthy;
       this.healthy = r.ok;
