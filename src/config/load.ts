@@ -1003,7 +1003,7 @@ class Loader {
     if (!url) {
       // settings with nothing to apply them to: most likely healthcheck= itself is missing or misspelt
       for (const opt of ['healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period']) {
-        const entry = get(opt, '').entry;
+        const entry = this.doc.get(S, opt);
         if (entry) this.warnings.push({ message: `For [${S}], ${opt} is set but there is no healthcheck=, so it has no effect`, file: entry.file, line: entry.line, section: S, option: opt });
       }
       return null;

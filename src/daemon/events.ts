@@ -2,6 +2,7 @@
 // groups and the daemon itself is published here; the main log, the RPC
 // layer, event listeners, the ctl and the web page all subscribe instead of
 // polling the engine.
+import type { HealthReport } from './health';
 import type { ProcessState, SupervisorState } from './states';
 
 export interface ProcessRef {
@@ -42,23 +43,15 @@ export interface ProcessCommunication extends ProcessRef {
   data: Buffer;
 }
 
+/** A look of a healthcheck answered: what it saw (ok, detail, failures, starting, turned), and how many failures restart the program. */
+export type ProcessHealth = ProcessRef & HealthReport & { pid: number; retries: number };
+
 export interface EngineEvents {
   processState: ProcessStateChange;
   /** a process was started (the main log's `spawned:` line); its state is STARTING */
   processSpawned: ProcessRef & { pid: number };
   /** a look of a healthcheck was answered (src/daemon/health.ts) */
-  processHealth: ProcessRef & {
-    pid: number;
-    ok: boolean;
-    detail: string;
-    /** failed looks in a row (0 after an answer), and how many restart the program */
-    failures: number;
-    retries: number;
-    /** a failed look within healthcheck_start_period before the first answer: it does not count */
-    starting: boolean;
-    /** the verdict differs from the run's last one (a run's first answer counts) */
-    turned: boolean;
-  };
+  processHealth: ProcessHealth;
   processOutput: ProcessOutput;
   processCommunication: ProcessCommunication;
   groupAdded: { group: string };

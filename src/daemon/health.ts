@@ -95,8 +95,11 @@ export interface HealthReport {
   detail: string;
   /** consecutive failures so far (0 after a success; failures in the start period do not count) */
   failures: number;
-  /** a failed look within healthcheck_start_period, before the run's first answer: it does not count */
-  starting: boolean;
+  /**
+   * failed looks so far within healthcheck_start_period, before the run's
+   * first answer, this one included (1 for the first); 0: this look counts
+   */
+  starting: number;
   /** the answer differs from the run's last one (the first success of a run counts) */
   turned: boolean;
 }
@@ -117,6 +120,8 @@ export class HealthWatch {
   private run = 0;
   /** until when (monotonic ms: a Pi's clock may be stepped at boot) failed looks of this run do not count, unless one is answered first */
   private gracedUntil = 0;
+  /** failed looks of this run that did not count */
+  private graced = 0;
 
   constructor(
     private readonly check: HealthCheckConfig,
@@ -128,6 +133,7 @@ export class HealthWatch {
   start(): void {
     this.stop();
     this.gracedUntil = performance.now() + this.check.startPeriod * 1000;
+    this.graced = 0;
     this.look(this.run);
   }
 
@@ -151,7 +157,7 @@ export class HealthWatch {
       if (run !== this.run) return;
       // docker's start_period: a program still warming up is not failing yet; its first answer ends that
       if (r.ok) this.gracedUntil = 0;
-      const starting = !r.ok && performance.now() < this.gracedUntil;
+      const starting = !r.ok && performance.now() < this.gracedUntil ? ++this.graced : 0;
       if (!starting) this.failures = r.ok ? 0 : this.failures + 1;
       const turned = r.ok !== this.healthy;
       this.healthy = r.ok;

@@ -163,8 +163,6 @@ export class Subprocess {
   private healthRestart = false;
   /** health restarts in a row with no answered look between them: from the second on, the start waits (healthRestartWait) */
   private healthRestartsUnanswered = 0;
-  /** this run's first look that failed within healthcheck_start_period has been said at INFO */
-  private warmingSaid = false;
   /** monotonic time the start after a health restart is due, once its stop has ended; 0 = not yet known */
   private healthRestartAt = 0;
   /** the pace has been announced in the main log since the program last stayed up a second */
@@ -291,10 +289,7 @@ export class Subprocess {
       spawnerr: this.spawnerr,
       time: wallNow(),
     });
-    if (to === ProcessState.RUNNING) {
-      this.warmingSaid = false;
-      this.health?.start();
-    }
+    if (to === ProcessState.RUNNING) this.health?.start();
     else if (from === ProcessState.RUNNING) this.health?.stop();
     this.changed();
     return true;
@@ -975,23 +970,12 @@ export class Subprocess {
   /** A look of the healthcheck answered: said in the main log; enough failures in a row restart the program. */
   private healthReport(r: HealthReport): void {
     const check = this.config.healthcheck as HealthCheckConfig;
-    this.host.events.emit('processHealth', {
-      name: this.name,
-      group: this.group,
-      pid: this.pid,
-      ok: r.ok,
-      detail: r.detail,
-      failures: r.failures,
-      retries: check.retries,
-      starting: r.starting,
-      turned: r.turned,
-    });
+    this.host.events.emit('processHealth', { name: this.name, group: this.group, pid: this.pid, retries: check.retries, ...r });
     if (r.starting) {
-      // one line per run at INFO: a program that takes a minute to warm up would otherwise fill the log
+      // the first at INFO, the rest at debug: a program that takes a minute to warm up would otherwise fill the log
       const said = `not answering yet: ${this.name} did not answer ${check.target} (${r.detail}); failed looks count after ${check.startPeriod} s from RUNNING or its first answer (healthcheck_start_period)`;
-      if (this.warmingSaid) this.log.debug(said);
-      else this.log.info(said);
-      this.warmingSaid = true;
+      if (r.starting === 1) this.log.info(said);
+      else this.log.debug(said);
       return;
     }
     if (r.ok) {

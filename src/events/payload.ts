@@ -2,6 +2,7 @@
 // payload text its payload() method returns, rendered when the event happens
 // (Supervisor snapshots pid, tries and from_state the same way).
 import { isAscii, isUtf8 } from 'node:buffer';
+import type { ProcessHealth } from '../daemon/events';
 import type { ConcreteEventName } from './types';
 
 export interface SupervisorEvent {
@@ -130,24 +131,12 @@ export function tickEvent(name: 'TICK_5' | 'TICK_60' | 'TICK_3600', when: number
   return makeEvent(name, `when:${when}`);
 }
 
-export interface HealthFacts {
-  name: string;
-  group: string;
-  pid: number;
-  ok: boolean;
-  /** failed looks in a row (0 after an answer) and how many restart the program */
-  failures: number;
-  retries: number;
-  /** what the look saw: "200 OK", "ECONNREFUSED", "exit status 2: …" */
-  detail: string;
-}
-
 /**
  * tsv's PROCESS_HEALTH_* (healthcheck=): Supervisor's header line (key:value
  * words, as childutils.eventdata splits them), then what the look saw, which
  * may hold spaces, as the data.
  */
-export function processHealthEvent(h: HealthFacts): SupervisorEvent {
+export function processHealthEvent(h: ProcessHealth): SupervisorEvent {
   return makeEvent(
     h.ok ? 'PROCESS_HEALTH_HEALTHY' : 'PROCESS_HEALTH_UNHEALTHY',
     `processname:${h.name} groupname:${h.group} pid:${h.pid} failures:${h.failures} retries:${h.retries}\n${h.detail}`,
