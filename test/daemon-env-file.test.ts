@@ -9,7 +9,7 @@ import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, load, sleep } from './helpers/daemon-env';
 import { mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { withTestUser } from './helpers/test-user';
-import { EnvFileError, parseEnvFile } from '../src/daemon/env-file';
+import { EnvFileError, parseEnvFile, readEnvFiles } from '../src/daemon/env-file';
 import { processConfigsEqual } from '../src/daemon/supervisor';
 
 test('environment_file format: systemd\'s NAME=VALUE lines, quotes, escapes, continuations and comments; what is no assignment is skipped with file and line', () => {
@@ -73,6 +73,34 @@ test('environment_file format: systemd\'s NAME=VALUE lines, quotes, escapes, con
     () => parseEnvFile(Buffer.from('A=1\n# x\nB="caf\xe9"\n', 'latin1'), '/etc/default/app'),
     (e: unknown) => e instanceof EnvFileError && e.message === 'environment file /etc/default/app, line 3: the value of B is not UTF-8 (systemd refuses such a file too)',
   );
+});
+
+test('environment_file reading: a file is read whole up to 1 MiB; a larger one, or a device that never ends (/dev/zero), is refused without being read whole; /dev/null is empty; a directory is an error', () => {
+  const dir = new TempDir('tsv-envfile-read-');
+  try {
+    const big = dir.file('big.env', `${'# padding\n'.repeat(104856)}LAST=end\n`);
+    const size = readFileSync(big).length;
+    assert.ok(size > 1_000_000 && size <= 1 << 20, String(size));
+    assert.deepEqual(readEnvFiles([{ path: big, optional: false }]).vars, { LAST: 'end' });
+    writeFileSync(big, 'x'.repeat((1 << 20) + 1));
+    const refused = (path: string): string => {
+      try {
+        readEnvFiles([{ path, optional: false }]);
+      } catch (e) {
+        assert.ok(e instanceof EnvFileError, String(e));
+        return e.message;
+      }
+      return 'read';
+    };
+    assert.equal(refused(big), `environment file ${big} is more than a variables file (at most 1048576 bytes)`);
+    const t0 = Date.now();
+    assert.equal(refused('/dev/zero'), 'environment file /dev/zero is more than a variables file (at most 1048576 bytes)');
+    assert.ok(Date.now() - t0 < 2000, 'read /dev/zero for long');
+    assert.deepEqual(readEnvFiles([{ path: '/dev/null', optional: false }]), { vars: {}, warnings: [] });
+    assert.equal(refused(dir.path), `can't read environment file ${dir.path}: EISDIR`);
+  } finally {
+    dir.cleanup();
+  }
 });
 
 /** The child's environment as it wrote it at its start (env -0 into {DIR}/env-N). */

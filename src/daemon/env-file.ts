@@ -28,7 +28,7 @@
 // that gives no variable is skipped with a warning naming file and line (such
 // files often carry shell code around the assignments); systemd skips it
 // mostly silently.
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import type { EnvironmentFile } from '../config/model';
 
 /** The largest file read: a variables file, not a data file read by mistake. */
@@ -177,20 +177,47 @@ export function parseEnvFile(content: Uint8Array | string, where: string): EnvFi
   return { vars, warnings };
 }
 
+/**
+ * A file's bytes, read at most MAX_BYTES + 1 of them, so that a data file or
+ * a device named by mistake (/dev/zero) is refused without being read whole;
+ * null for a missing optional one.
+ */
+function readBounded(f: EnvironmentFile): Buffer | null {
+  let fd: number;
+  try {
+    fd = openSync(f.path, 'r');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (f.optional && err.code === 'ENOENT') return null;
+    throw new EnvFileError(`can't read environment file ${f.path}: ${err.code ?? err.message}${err.code === 'ENOENT' ? ' (a - before the path makes a missing file no error)' : ''}`);
+  }
+  try {
+    const chunks: Buffer[] = [];
+    let total = 0;
+    // a regular file in one read (its size, and one byte to see it has not grown); anything else in pages
+    for (let want = Math.min(fstatSync(fd).size + 1, MAX_BYTES + 1); ; want = 4096) {
+      const chunk = Buffer.allocUnsafe(want);
+      const n = readSync(fd, chunk, 0, want, null);
+      if (n === 0) return Buffer.concat(chunks, total);
+      total += n;
+      if (total > MAX_BYTES) throw new EnvFileError(`environment file ${f.path} is more than a variables file (at most ${MAX_BYTES} bytes)`);
+      chunks.push(chunk.subarray(0, n));
+    }
+  } catch (e) {
+    if (e instanceof EnvFileError) throw e;
+    const err = e as NodeJS.ErrnoException;
+    throw new EnvFileError(`can't read environment file ${f.path}: ${err.code ?? err.message}`);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** Read a program's files in order; a missing optional one (`-/path`) is skipped. */
 export function readEnvFiles(files: readonly EnvironmentFile[]): EnvFileRead {
   const out: EnvFileRead = { vars: {}, warnings: [] };
   for (const f of files) {
-    let bytes: Buffer;
-    try {
-      bytes = readFileSync(f.path);
-      if (bytes.length > MAX_BYTES) throw new EnvFileError(`environment file ${f.path} is ${bytes.length} bytes, more than a variables file (at most ${MAX_BYTES})`);
-    } catch (e) {
-      if (e instanceof EnvFileError) throw e;
-      const err = e as NodeJS.ErrnoException;
-      if (f.optional && err.code === 'ENOENT') continue;
-      throw new EnvFileError(`can't read environment file ${f.path}: ${err.code ?? err.message}${err.code === 'ENOENT' ? ' (a - before the path makes a missing file no error)' : ''}`);
-    }
+    const bytes = readBounded(f);
+    if (!bytes) continue;
     const r = parseEnvFile(bytes, f.path);
     Object.assign(out.vars, r.vars);
     out.warnings.push(...r.warnings);
