@@ -9,7 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { TSV, cleanEnv, killTree, until } from './helpers/daemon-cli';
 import { TempDir, withTimeout } from './helpers/daemon-env';
 import { FAKETIME_LIB, PY, confText, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
-import { binaryBytes, shortDuration } from '../src/ctl/verbs/ps';
+import { shortDuration } from '../src/ctl/verbs/ps';
+import { binaryBytes } from '../src/daemon/program-usage';
 
 /** busy: one core; mem: ~50 MiB in a child, and a grandchild orphaned in the program's group; off: not started. */
 const BODY =

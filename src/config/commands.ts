@@ -2,7 +2,8 @@
 import { loadConfig } from './load';
 import { ConfigError } from './errors';
 import { configSearchPaths, findConfigFile } from './search';
-import type { Config, ConfigWarning, EnvironmentFile, HealthCheckConfig, ProcessConfig, ValueSource } from './model';
+import type { Config, ConfigWarning, EnvironmentFile, HealthCheckConfig, MemoryLimitConfig, ProcessConfig, ValueSource } from './model';
+import { byteSizeText } from './datatypes';
 import { namespec } from './model';
 
 export interface ConfigCommandOptions {
@@ -75,6 +76,10 @@ function healthText(h: HealthCheckConfig): string {
 function showValue(key: string, v: unknown): string {
   if (OCTAL_KEYS.has(key) && typeof v === 'number') return '0' + v.toString(8).padStart(3, '0');
   if (key === 'healthcheck' && v !== null) return healthText(v as HealthCheckConfig);
+  if (key === 'max_memory_restart' && v !== null) {
+    const m = v as MemoryLimitConfig;
+    return `${byteSizeText(m.bytes)}  [restarted when its processes hold more resident memory; looked at every ${m.interval} s]`;
+  }
   if (key === 'environment_file') {
     const files = v as EnvironmentFile[];
     return files.length ? files.map((f) => `${f.optional ? '-' : ''}${f.path}`).join(', ') : 'none';

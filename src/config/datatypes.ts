@@ -272,6 +272,12 @@ export function byteSize(value: string | number): number {
   return sizeInt(value, v);
 }
 
+/** A size as byteSize reads it back, in the largest unit that divides it: 524288000 -> "500MB". */
+export function byteSizeText(n: number): string {
+  for (const [suffix, mult] of [...SUFFIXES].reverse()) if (n >= mult && n % mult === 0) return `${n / mult}${suffix.toUpperCase()}`;
+  return String(n);
+}
+
 function sizeInt(orig: string, digits: string): number {
   try {
     return pyInt(digits);

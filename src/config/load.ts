@@ -23,6 +23,7 @@ import {
   type GroupConfig,
   type GroupKind,
   type HealthCheckConfig,
+  type MemoryLimitConfig,
   type LogfileTarget,
   type PluginConfig,
   type ProcessConfig,
@@ -775,6 +776,7 @@ class Loader {
       'use 0 to leave a FATAL program alone (as Supervisor does), or the seconds to wait before starting it again',
     );
     const healthcheck = this.readHealthCheck(S, get);
+    const max_memory_restart = this.readMemoryLimit(S, get);
     const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
     // tsv's own option (Supervisor ignores the key): the program's stdin, stdout
@@ -967,6 +969,7 @@ class Loader {
         fatalretrysecs,
         depends_on,
         healthcheck,
+        max_memory_restart,
         environment,
         environment_file,
         serverurl,
@@ -1040,6 +1043,41 @@ class Loader {
     // URL leaves the scheme's default port out of u.port
     const port = u.port ? Number(u.port) : tls ? 443 : 80;
     return { kind: 'http', tls, target: url, host, port, path: u.pathname + u.search, ...settings };
+  }
+
+  /** tsv's own max_memory_restart= and max_memory_interval= (Supervisor ignores the keys; src/daemon/memory-limit.ts). */
+  readMemoryLimit(S: string, get: (opt: string, def: Raw) => Got): MemoryLimitConfig | null {
+    const limitGot = get('max_memory_restart', 0);
+    // Supervisor's sizes (500MB), and PM2's for this option of PM2's (500M)
+    const bytes = this.conv(S, 'max_memory_restart', limitGot, (v: string | number) =>
+      dt.byteSize(typeof v === 'string' ? v.replace(/^(\s*\d+\s*[KMG])$/i, '$1B') : v),
+    );
+    if (bytes < 0)
+      this.fail(
+        new dt.DatatypeError('a size of memory cannot be negative', 'e.g. max_memory_restart=500MB; 0 (the default) is no limit'),
+        S,
+        'max_memory_restart',
+        limitGot,
+      );
+    const interval = this.integerAtLeast(
+      S,
+      'max_memory_interval',
+      get('max_memory_interval', 10),
+      1,
+      (n) => `max_memory_interval=${n}: the seconds between looks at the program's memory must be 1 or more`,
+      'e.g. max_memory_interval=10',
+    );
+    if (bytes > 0) return { bytes, interval };
+    const entry = this.doc.get(S, 'max_memory_interval');
+    if (entry)
+      this.warnings.push({
+        message: `For [${S}], max_memory_interval is set but there is no max_memory_restart= (or it is 0), so it has no effect`,
+        file: entry.file,
+        line: entry.line,
+        section: S,
+        option: 'max_memory_interval',
+      });
+    return null;
   }
 
   // ---- servers -------------------------------------------------------------------

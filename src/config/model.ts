@@ -99,6 +99,8 @@ export interface ProcessConfig {
   depends_on: string[];
   /** tsv only: what tells a running program is well (null: nothing) */
   healthcheck: HealthCheckConfig | null;
+  /** tsv only: how much memory a running program may hold before it is restarted (null: no limit) */
+  max_memory_restart: MemoryLimitConfig | null;
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** tsv only: files of NAME=VALUE lines read at each spawn, over environment= (src/daemon/env-file.ts) */
@@ -159,6 +161,16 @@ export interface CommandHealthCheck extends HealthSettings {
 
 /** tsv only (healthcheck=): what is looked at while the program runs. */
 export type HealthCheckConfig = HttpHealthCheck | TcpHealthCheck | CommandHealthCheck;
+
+/**
+ * tsv only (max_memory_restart=, PM2's option of that name): a running
+ * program whose processes hold more resident memory than `bytes` is
+ * restarted; looked at every `interval` seconds (max_memory_interval).
+ */
+export interface MemoryLimitConfig {
+  bytes: number;
+  interval: number;
+}
 
 export type FcgiSocketConfig =
   | { family: 'unix'; url: string; path: string; owner: [number, number] | null; mode: number; backlog: number | null }

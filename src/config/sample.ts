@@ -62,6 +62,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;healthcheck = http://127.0.0.1:8080/health ; tsv only: or https://…, tcp://HOST:PORT, or a command that exits 0; restarted when it stops answering
 ;healthcheck_interval = 10         ; tsv only: seconds between looks (also _timeout = 5, _retries = 3)
 ;healthcheck_start_period = 0      ; tsv only: seconds from RUNNING in which failed looks do not count (until one is answered)
+;max_memory_restart = 500MB        ; tsv only: restarted when its processes hold more resident memory (looked at every 10 s)
 ;stopsignal = TERM
 ;stopwaitsecs = 10                 ; then SIGKILL
 ;stopasgroup = false               ; signal the whole process group (shell wrappers, npm)

@@ -31,6 +31,7 @@ const PROGRAM = [
   'startretries', 'exitcodes', 'stopsignal', 'stopwaitsecs', 'stopasgroup', 'killasgroup', 'user', 'directory',
   'umask', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on',
   'healthcheck', 'healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period',
+  'max_memory_restart', 'max_memory_interval',
   ...['stdout', 'stderr'].flatMap((c) =>
     ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog'].map((o) => `${c}_${o}`),
   ),

@@ -133,7 +133,8 @@ function pendingText(p: PendingStart): string {
     case 'fatalretrysecs':
       return `retrying in ${pyTimedelta(Math.ceil(p.inSeconds))} (fatalretrysecs)`;
     case 'healthcheck':
-      return `starting again in ${pyTimedelta(Math.ceil(p.inSeconds))} (healthcheck)`;
+    case 'max_memory_restart':
+      return `starting again in ${pyTimedelta(Math.ceil(p.inSeconds))} (${p.for})`;
     case 'depends_on':
       return `waiting for ${p.waitingFor.join(', ')} (depends_on)`;
   }

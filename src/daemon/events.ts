@@ -3,6 +3,7 @@
 // layer, event listeners, the ctl and the web page all subscribe instead of
 // polling the engine.
 import type { HealthReport } from './health';
+import type { MemoryReport } from './memory-limit';
 import type { ProcessState, SupervisorState } from './states';
 
 export interface ProcessRef {
@@ -52,6 +53,8 @@ export interface EngineEvents {
   processSpawned: ProcessRef & { pid: number };
   /** a look of a healthcheck was answered (src/daemon/health.ts) */
   processHealth: ProcessHealth;
+  /** a look found a program over its max_memory_restart, and it is being restarted (src/daemon/memory-limit.ts) */
+  processMemoryRestart: ProcessRef & MemoryReport & { pid: number };
   processOutput: ProcessOutput;
   processCommunication: ProcessCommunication;
   groupAdded: { group: string };

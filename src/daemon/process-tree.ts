@@ -64,7 +64,7 @@ export interface TreeQuery {
   daemon: number;
   /** pids found in this run's tree before: still members after being orphaned */
   seen: ReadonlySet<number>;
-  /** children of the daemon that it spawned itself (other programs' main pids) */
+  /** children of the daemon that it spawned itself (programs' main pids, healthcheck commands) */
   own: { has(pid: number): boolean };
   /** `SUPERVISOR_PROCESS_NAME=…` and `SUPERVISOR_GROUP_NAME=…` as the program was given them */
   tag: readonly string[];

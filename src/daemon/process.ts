@@ -24,7 +24,10 @@ import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { RestartPace, RESTART_BURST, RESTART_RATE, healthRestartWait } from './restart-pace';
 import { explainExecFailure } from './exec-hint';
 import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
-import { becomeSubreaper, findTree, type Tree } from './process-tree';
+import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-tree';
+import { MemoryWatch, treeResidentBytes, type MemoryReport } from './memory-limit';
+import { binaryBytes } from './program-usage';
+import { byteSizeText } from '../config/datatypes';
 import { constants as osConstants } from 'node:os';
 
 const SIGKILL = osConstants.signals.SIGKILL;
@@ -57,8 +60,8 @@ export interface ProcessHost {
   /** program name used as syslog ident */
   readonly progname: string;
   registerPid(pid: number, proc: Subprocess): void;
-  /** the daemon's children it spawned, by pid: every program's main process */
-  readonly livePids: ReadonlyMap<number, Subprocess>;
+  /** the daemon's children it spawned itself: every program's main process, and helpers (registerHelper) */
+  readonly ownChildren: { has(pid: number): boolean };
   /** stopastree: these orphans of proc's tree are the daemon's children now; reap them for proc (leftoverGone) */
   adopt(pids: readonly number[], proc: Subprocess): void;
   /** a child that is not a program's process (a healthcheck command): `reaped` gets its wait status */
@@ -133,9 +136,12 @@ export interface LogPaths {
   stderr: string | null;
 }
 
+/** What asked for a restart the engine makes of a running program by itself (its stop, then its start). */
+export type SelfRestart = 'healthcheck' | 'max_memory_restart';
+
 /** A start the engine will make unasked, and what it waits for. */
 export type PendingStart =
-  | { for: 'fatalretrysecs' | 'healthcheck'; inSeconds: number }
+  | { for: 'fatalretrysecs' | SelfRestart; inSeconds: number }
   | { for: 'depends_on'; waitingFor: string[] };
 
 export class Subprocess {
@@ -158,13 +164,16 @@ export class Subprocess {
   private heldBack = false;
   /** the main log has said what it waits for (depends_on) */
   private waitLogged = false;
-  /** healthcheck: the looks while it runs, and a restart it asked for (started once the stop ends) */
+  /** healthcheck: the looks while it runs */
   private readonly health: HealthWatch | null = null;
-  private healthRestart = false;
+  /** max_memory_restart: the looks at its memory while it runs */
+  private readonly memory: MemoryWatch | null = null;
+  /** a restart the healthcheck or max_memory_restart asked for: started once the stop ends */
+  private selfRestart: SelfRestart | null = null;
   /** health restarts in a row with no answered look between them: from the second on, the start waits (healthRestartWait) */
   private healthRestartsUnanswered = 0;
-  /** monotonic time the start after a health restart is due, once its stop has ended; 0 = not yet known */
-  private healthRestartAt = 0;
+  /** monotonic time the start after a self restart is due, once its stop has ended; 0 = not yet known */
+  private selfRestartAt = 0;
   /** the pace has been announced in the main log since the program last stayed up a second */
   private paced = false;
   /** the last explanation of an exec failure logged (explainExec) */
@@ -228,6 +237,9 @@ export class Subprocess {
         (argv, ms) => commandLook(argv, { config: this.config, env: this.environment(), minfds: host.minfds, registerHelper: (pid, reaped) => host.registerHelper(pid, reaped) }, ms),
       );
     }
+    if (config.max_memory_restart) {
+      this.memory = new MemoryWatch(config.max_memory_restart, () => treeResidentBytes(this.treeQuery()), (r) => this.memoryOver(r));
+    }
   }
 
   get name(): string {
@@ -289,8 +301,13 @@ export class Subprocess {
       spawnerr: this.spawnerr,
       time: wallNow(),
     });
-    if (to === ProcessState.RUNNING) this.health?.start();
-    else if (from === ProcessState.RUNNING) this.health?.stop();
+    if (to === ProcessState.RUNNING) {
+      this.health?.start();
+      this.memory?.start();
+    } else if (from === ProcessState.RUNNING) {
+      this.health?.stop();
+      this.memory?.stop();
+    }
     this.changed();
     return true;
   }
@@ -349,8 +366,8 @@ export class Subprocess {
     this.restartAt = 0;
     this.fatalRetryAt = 0;
     this.heldBack = false;
-    this.healthRestart = false;
-    this.healthRestartAt = 0;
+    this.selfRestart = null;
+    this.selfRestartAt = 0;
     this.assertInState(ProcessState.EXITED, ProcessState.FATAL, ProcessState.BACKOFF, ProcessState.STOPPED);
     this.changeState(ProcessState.STARTING);
 
@@ -874,7 +891,7 @@ export class Subprocess {
 
   /** Administrative stop. Returns null or an error message. */
   stop(): string | null {
-    this.healthRestart = false;
+    this.selfRestart = null;
     this.administrativeStop = true;
     this.laststopreport = -Infinity;
     return this.kill(signalNumber(this.config.stopsignal));
@@ -906,14 +923,14 @@ export class Subprocess {
    * Not running, and to be started without anyone asking: FATAL waiting for
    * its retry (fatalretrysecs), waiting for its dependencies (depends_on) to
    * autostart or to be restarted, or stopped for a restart its healthcheck
-   * asked for. What a stop can still call off.
+   * or max_memory_restart asked for. What a stop can still call off.
    */
   get startPending(): boolean {
     switch (this.state) {
       case ProcessState.FATAL:
         return this.fatalRetryAt > 0;
       case ProcessState.STOPPED:
-        return (!this.laststart && this.config.autostart && !this.heldBack) || this.healthRestart;
+        return (!this.laststart && this.config.autostart && !this.heldBack) || this.selfRestart !== null;
       case ProcessState.EXITED:
         return this.restartWanted();
       default:
@@ -933,7 +950,7 @@ export class Subprocess {
     if (this.state === ProcessState.FATAL) return { for: 'fatalretrysecs', inSeconds: Math.max(0, this.fatalRetryAt - now) };
     const unmet = this.host.dependencies.unmet(this);
     if (unmet.length) return { for: 'depends_on', waitingFor: unmet };
-    if (this.healthRestart && this.healthRestartAt) return { for: 'healthcheck', inSeconds: Math.max(0, this.healthRestartAt - now) };
+    if (this.selfRestart && this.selfRestartAt) return { for: this.selfRestart, inSeconds: Math.max(0, this.selfRestartAt - now) };
     return null;
   }
 
@@ -943,8 +960,8 @@ export class Subprocess {
     const why = this.pendingStartReason();
     this.fatalRetryAt = 0;
     this.restartAt = 0;
-    this.healthRestart = false;
-    this.healthRestartAt = 0;
+    this.selfRestart = null;
+    this.selfRestartAt = 0;
     this.healthRestartsUnanswered = 0;
     this.heldBack = true;
     this.log.info(`stopped: ${this.name} (${why})`);
@@ -957,7 +974,8 @@ export class Subprocess {
     if (this.state === ProcessState.FATAL) return 'it was to be started again after FATAL; fatalretrysecs';
     const unmet = this.host.dependencies.unmet(this);
     if (unmet.length) return `it was to be started once ${unmet.join(', ')} ran; depends_on`;
-    if (this.healthRestart) return 'its restart for its healthcheck was due';
+    if (this.selfRestart === 'healthcheck') return 'its restart for its healthcheck was due';
+    if (this.selfRestart) return 'its restart for max_memory_restart was due';
     return this.state === ProcessState.EXITED ? 'its automatic restart was due' : 'its autostart was due';
   }
 
@@ -994,7 +1012,17 @@ export class Subprocess {
         : `restarting ${this.name}: ${check.retries} health checks in a row failed (healthcheck)`,
     );
     // leaving RUNNING ends the looks; the start follows once the stop has ended (transition)
-    this.healthRestart = this.stop() === null;
+    this.selfRestart = this.stop() === null ? 'healthcheck' : null;
+  }
+
+  /** A look at its memory found more than max_memory_restart: it is restarted (the next run is looked at anew). */
+  private memoryOver(r: MemoryReport): void {
+    if (this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
+    this.host.events.emit('processMemoryRestart', { name: this.name, group: this.group, pid: this.pid, ...r });
+    this.log.warn(
+      `restarting ${this.name}: its processes hold ${binaryBytes(r.used)} of resident memory, more than max_memory_restart=${byteSizeText(r.limit)}`,
+    );
+    this.selfRestart = this.stop() === null ? 'max_memory_restart' : null;
   }
 
   /**
@@ -1174,17 +1202,22 @@ export class Subprocess {
     this.releaseExit();
   }
 
-  /** The tree besides the main process, as it is now; orphans the daemon adopted are reaped for us from here on. */
-  private tree(): Tree {
-    const seen = (this.treeSeen ??= new Set());
-    const t = findTree({
+  /** What finds the program's tree in /proc now. */
+  private treeQuery(): TreeQuery {
+    return {
       main: this.heldExit ? 0 : this.pid,
       pgid: this.pid,
       daemon: process.pid,
-      seen,
-      own: this.host.livePids,
+      seen: this.treeSeen ?? new Set(),
+      own: this.host.ownChildren,
       tag: this.environment().filter((e) => e.startsWith('SUPERVISOR_PROCESS_NAME=') || e.startsWith('SUPERVISOR_GROUP_NAME=')),
-    });
+    };
+  }
+
+  /** The tree besides the main process, as it is now; orphans the daemon adopted are reaped for us from here on. */
+  private tree(): Tree {
+    const seen = (this.treeSeen ??= new Set());
+    const t = findTree({ ...this.treeQuery(), seen });
     for (const pid of t.members) seen.add(pid);
     for (const pid of t.adopted) seen.add(pid);
     if (t.adopted.length) this.host.adopt(t.adopted, this);
@@ -1288,9 +1321,12 @@ export class Subprocess {
         if (this.config.autostart && !this.heldBack && this.dependenciesReady()) this.spawn();
       } else if (state === ProcessState.BACKOFF) {
         if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
-      } else if (state === ProcessState.STOPPED && this.healthRestart) {
-        if (!this.healthRestartAt) this.healthRestartAt = now + healthRestartWait(this.healthRestartsUnanswered, this.config.healthcheck?.interval ?? 0);
-        if (now >= this.healthRestartAt) this.spawn();
+      } else if (state === ProcessState.STOPPED && this.selfRestart) {
+        if (!this.selfRestartAt) {
+          const wait = this.selfRestart === 'healthcheck' ? healthRestartWait(this.healthRestartsUnanswered, this.config.healthcheck?.interval ?? 0) : 0;
+          this.selfRestartAt = now + wait;
+        }
+        if (now >= this.selfRestartAt) this.spawn();
       } else if (state === ProcessState.FATAL && this.fatalRetryAt && now >= this.fatalRetryAt) {
         this.log.info(`retrying: ${this.name}, which gave up ${this.config.fatalretrysecs} seconds ago (fatalretrysecs)`);
         this.spawn();
@@ -1356,7 +1392,7 @@ export class Subprocess {
         if (this.host.mood() > SupervisorState.RESTARTING) due = this.fatalRetryAt;
         break;
       case ProcessState.STOPPED:
-        if (this.healthRestart && this.host.mood() > SupervisorState.RESTARTING) due = this.healthRestartAt;
+        if (this.selfRestart && this.host.mood() > SupervisorState.RESTARTING) due = this.selfRestartAt;
         break;
     }
     if (!due) {

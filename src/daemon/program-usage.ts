@@ -112,6 +112,13 @@ export function rssBytes(pids: readonly number[], snap: Snapshot): number {
   return pages * pageSize();
 }
 
+/** "980 KiB", "41.2 MiB", "1.5 GiB". */
+export function binaryBytes(n: number): string {
+  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KiB`;
+  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
+  return `${(n / 1024 / 1024 / 1024).toFixed(1)} GiB`;
+}
+
 /** Boot time in wall-clock seconds (`btime`), or null without /proc. */
 export function bootTime(): number | null {
   try {

@@ -113,7 +113,8 @@ export class Supervisor {
       serverurl: init.config.serverurl,
       progname: this.progname,
       registerPid: (pid, proc) => engine.pids.set(pid, proc),
-      livePids: this.pids,
+      // a healthcheck command inherits the program's SUPERVISOR_PROCESS_NAME, but is not part of its tree
+      ownChildren: { has: (pid) => engine.pids.has(pid) || engine.helpers.has(pid) },
       adopt: (pids, proc) => {
         for (const pid of pids) engine.adopted.set(pid, proc);
       },
@@ -469,6 +470,7 @@ const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
   'stdout_logfile_maxbytes', 'stderr_logfile', 'stderr_capture_maxbytes', 'stderr_logfile_backups',
   'stderr_logfile_maxbytes', 'stderr_events_enabled', 'stderr_syslog', 'stopsignal', 'stopwaitsecs', 'stopasgroup',
   'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on', 'healthcheck',
+  'max_memory_restart',
 ];
 
 function same(a: unknown, b: unknown): boolean {

@@ -22,6 +22,8 @@ interface ProgramRow {
   labels: string;
   /** null: no healthcheck */
   healthy: boolean | null;
+  /** max_memory_restart in bytes; null: none */
+  memoryLimit: number | null;
   state: ProcessState;
   laststart: number;
   exitstatus: number | null;
@@ -182,6 +184,18 @@ const PROGRAM_FAMILIES: readonly MetricFamily<ProgramRow>[] = [
     samples: (r, emit) => emit(r.labels, r.rss),
   },
   {
+    name: 'tsv_program_memory_limit_bytes',
+    help: 'Programs with max_memory_restart: the resident memory (as tsv_program_resident_memory_bytes) above which the program is restarted.',
+    type: 'gauge',
+    samples: (r, emit) => emit(r.labels, r.memoryLimit),
+  },
+  {
+    name: 'tsv_program_memory_restarts_total',
+    help: 'Programs with max_memory_restart: restarts because its processes held more memory than that, in this run of the daemon.',
+    type: 'counter',
+    samples: (r, emit) => emit(r.labels, r.memoryLimit === null ? null : r.tally.memoryRestarts),
+  },
+  {
     name: 'tsv_program_cpu_seconds_total',
     help: "User and system CPU time of the program's processes (and of the children they reaped) in this run of the daemon.",
     type: 'counter',
@@ -226,7 +240,7 @@ export class DaemonMetrics {
       const pids = snap && pid > 0 && snap.procs.has(pid) ? programMembers({ name: p.name, group: p.group, pid }, snap, process.pid, orphans) : [];
       const rss = snap ? rssBytes(pids, snap) : 0;
       const cpuTicks = snap && pids.length ? cpuCounter(tally, pid, pids, snap) : tally.cpuBase + tally.cpuLast;
-      rows.push({ labels: labelText({ group: p.group, name: p.name }), healthy: p.healthy, state: p.state, laststart: p.laststart, exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
+      rows.push({ labels: labelText({ group: p.group, name: p.name }), healthy: p.healthy, memoryLimit: p.config.max_memory_restart?.bytes ?? null, state: p.state, laststart: p.laststart, exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
     }
     const out = new Exposition();
     await out.add(DAEMON_FAMILIES, [

@@ -1,6 +1,6 @@
 // What /metrics counts that Supervisor keeps nowhere: how often each program
-// was started, failed to start, ended (expectedly or not) and failed its
-// healthcheck, counted from
+// was started, failed to start, ended (expectedly or not), failed its
+// healthcheck and was restarted for its memory, counted from
 // the engine's event stream from the start of the daemon's run. A reload (HUP)
 // starts a new run and new counts, as does an `update` that replaces a
 // program: Prometheus reads a counter that goes back to 0 as a reset.
@@ -18,6 +18,8 @@ export interface ProgramTally {
   exitsUnexpected: number;
   /** healthcheck looks that were not answered */
   healthFailures: number;
+  /** restarts for holding more than max_memory_restart */
+  memoryRestarts: number;
   /** the CPU counter (./collect.ts): the main process it last looked at, */
   cpuPid: number;
   /** ticks counted before what its processes showed then, */
@@ -38,6 +40,7 @@ export class ProgramTallies {
       events.on('processHealth', (e) => {
         if (!e.ok && !e.starting) this.of(e.group, e.name).healthFailures++;
       }),
+      events.on('processMemoryRestart', (e) => this.of(e.group, e.name).memoryRestarts++),
       events.on('processState', (e) => {
         // a process ended when the state it leaves had one (its pid is cleared after the change)
         if (e.pid === 0) {
@@ -61,7 +64,7 @@ export class ProgramTallies {
   of(group: string, name: string): ProgramTally {
     const k = key(group, name);
     let t = this.tallies.get(k);
-    if (!t) this.tallies.set(k, (t = { spawns: 0, spawnFailures: 0, exitsExpected: 0, exitsUnexpected: 0, healthFailures: 0, cpuPid: 0, cpuBase: 0, cpuLast: 0 }));
+    if (!t) this.tallies.set(k, (t = { spawns: 0, spawnFailures: 0, exitsExpected: 0, exitsUnexpected: 0, healthFailures: 0, memoryRestarts: 0, cpuPid: 0, cpuBase: 0, cpuLast: 0 }));
     return t;
   }
 

@@ -12,6 +12,7 @@ import { makeNamespec, type ProcessInfo } from '../api';
 import { stateColumn } from '../format';
 import { ljust, pyLen } from '../python-text';
 import { measureUsage, type ProgramUsage } from '../usage';
+import { binaryBytes } from '../../daemon/program-usage';
 import { reportUnknown, selected } from './names';
 
 /** "45s", "12m", "3h05m", "2d04h": two units at most, as pm2 and docker do. */
@@ -22,13 +23,6 @@ export function shortDuration(seconds: number): string {
   const pad = (n: number): string => String(n).padStart(2, '0');
   if (s < 86400) return `${Math.floor(s / 3600)}h${pad(Math.floor((s % 3600) / 60))}m`;
   return `${Math.floor(s / 86400)}d${pad(Math.floor((s % 86400) / 3600))}h`;
-}
-
-/** "980 KiB", "41.2 MiB", "1.5 GiB". */
-export function binaryBytes(n: number): string {
-  if (n < 1024 * 1024) return `${Math.round(n / 1024)} KiB`;
-  if (n < 1024 * 1024 * 1024) return `${(n / 1024 / 1024).toFixed(1)} MiB`;
-  return `${(n / 1024 / 1024 / 1024).toFixed(1)} GiB`;
 }
 
 interface Row {

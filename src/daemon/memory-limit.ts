@@ -1,0 +1,71 @@
+// max_memory_restart (tsv only, PM2's option of that name): a running program
+// whose processes hold more resident memory than the limit is restarted, as
+// PM2 does and as superlance's memmon does for Supervisor from an event
+// listener once a minute (TICK_60). Linux tells nobody when a process grows
+// (only a cgroup's memory.events does, and the programs are not in cgroups of
+// their own), so this is the one place the daemon looks on a timer: armed
+// only while a program with the option is RUNNING, every max_memory_interval
+// seconds. A look reads /proc/PID/stat of the program's processes, found
+// down its tree as stopastree finds them (process-tree.ts): a few hundred µs
+// for a program of ten processes.
+import type { MemoryLimitConfig } from '../config/model';
+import { findTree, type TreeQuery } from './process-tree';
+import { procTimes } from './proc-stat';
+import { pageSize } from './program-usage';
+
+/**
+ * Resident memory of the program's main process and every process of its
+ * tree, summed (pages they share counted in each, as ps, `tsv ps` and
+ * /metrics count them). 0 when none is left.
+ */
+export function treeResidentBytes(q: TreeQuery): number {
+  let pages = 0;
+  for (const pid of [q.main, ...findTree(q).members]) {
+    const st = pid ? procTimes(pid) : null;
+    if (st && !st.zombie) pages += st.rssPages;
+  }
+  return pages * pageSize();
+}
+
+/** One look that found the program over its limit. */
+export interface MemoryReport {
+  /** what its processes held */
+  used: number;
+  limit: number;
+}
+
+/**
+ * The looks of one program while it runs: the first an interval after it
+ * enters RUNNING, then one every interval, until one finds it over the limit
+ * (the restart that follows ends the run, and the next run starts anew).
+ */
+export class MemoryWatch {
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly limit: MemoryLimitConfig,
+    private readonly measure: () => number,
+    private readonly over: (r: MemoryReport) => void,
+  ) {}
+
+  /** The program entered RUNNING. */
+  start(): void {
+    this.stop();
+    this.arm();
+  }
+
+  /** The program left RUNNING. */
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+  }
+
+  private arm(): void {
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      const used = this.measure();
+      if (used > this.limit.bytes) this.over({ used, limit: this.limit.bytes });
+      else this.arm();
+    }, this.limit.interval * 1000);
+  }
+}
