@@ -13,7 +13,7 @@ import { PY, logCount, logIndex, mainLogLines, oracleSkip, shutdownMs, startDaem
 import { freePort } from './helpers/common';
 import { withTestUser } from './helpers/test-user';
 import { HTTP_SERVER, tlsServer } from './helpers/health-server';
-import { HEALTH_RESTART_MAX_WAIT, healthRestartWait } from '../src/daemon/restart-pace';
+import { SELF_RESTART_MAX_WAIT, selfRestartWait } from '../src/daemon/restart-pace';
 
 /** Listens on port $1 after $2 seconds, and accepts connections; with $3 = hold, never answers what it accepted. */
 const LISTENER = `import socket, sys, time
@@ -342,10 +342,10 @@ test('healthcheck as a command runs as the program does: user= with its suppleme
 });
 
 test('healthcheck pacing: no wait for the first restart, then the interval, doubling, never more than 5 minutes', () => {
-  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 20].map((n) => healthRestartWait(n, 10)), [0, 10, 20, 40, 80, 160, 300, 300, 300]);
-  assert.deepEqual([1, 2, 3, 4].map((n) => healthRestartWait(n, 1)), [0, 1, 2, 4]);
-  assert.equal(healthRestartWait(2, 600), HEALTH_RESTART_MAX_WAIT);
-  assert.equal(HEALTH_RESTART_MAX_WAIT, 300);
+  assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 20].map((n) => selfRestartWait(n, 10)), [0, 10, 20, 40, 80, 160, 300, 300, 300]);
+  assert.deepEqual([1, 2, 3, 4].map((n) => selfRestartWait(n, 1)), [0, 1, 2, 4]);
+  assert.equal(selfRestartWait(2, 600), SELF_RESTART_MAX_WAIT);
+  assert.equal(SELF_RESTART_MAX_WAIT, 300);
 });
 
 /** Milliseconds since the epoch of a main-log line ("2026-11-25 15:02:54,867 …"). */

@@ -97,6 +97,50 @@ test('max_memory_restart: a program whose processes (its children too) hold more
   }
 });
 
+/** "2026-11-25 21:58:55,377 WARN …" -> ms since the epoch (UTC, as the test daemons log) */
+const loggedAt = (line: string): number => Date.parse(line.slice(0, 23).replace(' ', 'T').replace(',', '.') + 'Z');
+
+test('max_memory_restart: restarts that do not bring it under the limit are paced (the interval, doubling, up to 5 min, after the stop); status shows the wait; a stop during it calls the start off', async () => {
+  const dir = new TempDir('tsv-memlimit-pace-');
+  const hog = dir.file('hog.py', "import time\nheld = b'\\x01' * (50 << 20)\ntime.sleep(1000)\n");
+  const d = startDaemon('tsv', `[program:hog]\ncommand=${PY} ${hog}\nstartsecs=0\nmax_memory_restart=20MB\nmax_memory_interval=1\n`);
+  try {
+    await waitUp(d);
+    await until(() => logCount(d, /restarting hog/) === 3, 'three restarts', 20000);
+    const lines = mainLogLines(d);
+    const restarts = lines.filter((l) => l.includes('restarting hog'));
+    const re = (wait: string): RegExp =>
+      new RegExp(`^WARN restarting hog: its processes hold \\d+\\.\\d MiB of resident memory, more than max_memory_restart=20MB${wait}$`);
+    assert.match(restarts[0] as string, re(''));
+    assert.match(restarts[1] as string, re(', as at every look since its last restart: it starts again 1 s after it stops'));
+    assert.match(restarts[2] as string, re(', as at every look since its last restart: it starts again 2 s after it stops'));
+    // the waits, from the log's own times: each spawn after the stop that follows a restart line
+    const full = d.log().split('\n');
+    const gaps: number[] = [];
+    for (let i = 0; i < full.length; i++) {
+      if (!full[i]?.includes('restarting hog')) continue;
+      const stop = full.findIndex((l, j) => j > i && l.includes('stopped: hog'));
+      const spawn = full.findIndex((l, j) => j > stop && l.includes("spawned: 'hog'"));
+      if (stop > 0 && spawn > 0) gaps.push(loggedAt(full[spawn] as string) - loggedAt(full[stop] as string));
+    }
+    assert.ok(gaps.length >= 2, d.log());
+    assert.ok((gaps[0] as number) < 500, `no wait after the first: ${gaps.join(', ')} ms`);
+    assert.ok((gaps[1] as number) >= 950, `1 s after the second: ${gaps.join(', ')} ms`);
+    // the third restart's wait (2 s) is under way, or comes: status says what it waits for
+    await until(() => /^hog +STOPPED +.*, starting again in 0:00:0[12] \(max_memory_restart\)\n$/.test(userCtl(d, 'status', 'hog')), 'status to show the wait', 15000);
+    assert.equal(userCtl(d, 'stop', 'hog'), 'hog: stopped\n');
+    assert.equal(logCount(d, /stopped: hog \(its restart for max_memory_restart was due\)/), 1, d.log());
+    const spawns = logCount(d, /spawned: 'hog'/);
+    await sleep(3000);
+    assert.equal(logCount(d, /spawned: 'hog'/), spawns);
+    assert.match(userCtl(d, 'status', 'hog'), /^hog +STOPPED /);
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
 test("max_memory_restart: a healthcheck command is not part of the program (it inherits the program's SUPERVISOR_PROCESS_NAME), so what it holds is not the program's memory, with or without stopastree", async () => {
   const dir = new TempDir('tsv-memlimit-helper-');
   // a check that holds 100 MiB for 3 s of each look

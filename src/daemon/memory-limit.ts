@@ -27,7 +27,7 @@ export function treeResidentBytes(q: TreeQuery): number {
   return pages * pageSize();
 }
 
-/** One look that found the program over its limit. */
+/** One look at a program's memory. */
 export interface MemoryReport {
   /** what its processes held */
   used: number;
@@ -36,26 +36,29 @@ export interface MemoryReport {
 
 /**
  * The looks of one program while it runs: the first an interval after it
- * enters RUNNING, then one every interval, until one finds it over the limit
- * (the restart that follows ends the run, and the next run starts anew).
+ * enters RUNNING, then one every interval; a report over the limit restarts
+ * the program, which ends the looks, and the next run is looked at anew.
  */
 export class MemoryWatch {
   private timer: NodeJS.Timeout | null = null;
+  private running = false;
 
   constructor(
     private readonly limit: MemoryLimitConfig,
     private readonly measure: () => number,
-    private readonly over: (r: MemoryReport) => void,
+    private readonly report: (r: MemoryReport) => void,
   ) {}
 
   /** The program entered RUNNING. */
   start(): void {
     this.stop();
+    this.running = true;
     this.arm();
   }
 
   /** The program left RUNNING. */
   stop(): void {
+    this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
@@ -63,9 +66,8 @@ export class MemoryWatch {
   private arm(): void {
     this.timer = setTimeout(() => {
       this.timer = null;
-      const used = this.measure();
-      if (used > this.limit.bytes) this.over({ used, limit: this.limit.bytes });
-      else this.arm();
+      this.report({ used: this.measure(), limit: this.limit.bytes });
+      if (this.running && !this.timer) this.arm();
     }, this.limit.interval * 1000);
   }
 }

@@ -5,7 +5,7 @@
 // driven by events (child exit, pipe data, requests).
 import { closeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
-import type { HealthCheckConfig, ProcessConfig } from '../config/model';
+import type { HealthCheckConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
 import { describeLogError } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
@@ -21,7 +21,7 @@ import { signalNumber } from '../config/datatypes';
 import { requireNative, type ReadableWatch } from './native';
 import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spin';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
-import { RestartPace, RESTART_BURST, RESTART_RATE, healthRestartWait } from './restart-pace';
+import { RestartPace, RESTART_BURST, RESTART_RATE, selfRestartWait } from './restart-pace';
 import { explainExecFailure } from './exec-hint';
 import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
 import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-tree';
@@ -170,8 +170,10 @@ export class Subprocess {
   private readonly memory: MemoryWatch | null = null;
   /** a restart the healthcheck or max_memory_restart asked for: started once the stop ends */
   private selfRestart: SelfRestart | null = null;
-  /** health restarts in a row with no answered look between them: from the second on, the start waits (healthRestartWait) */
+  /** health restarts in a row with no answered look between them: from the second on, the start waits (selfRestartWait) */
   private healthRestartsUnanswered = 0;
+  /** memory restarts in a row with no look under the limit between them: the same */
+  private memoryRestartsInARow = 0;
   /** monotonic time the start after a self restart is due, once its stop has ended; 0 = not yet known */
   private selfRestartAt = 0;
   /** the pace has been announced in the main log since the program last stayed up a second */
@@ -238,7 +240,7 @@ export class Subprocess {
       );
     }
     if (config.max_memory_restart) {
-      this.memory = new MemoryWatch(config.max_memory_restart, () => treeResidentBytes(this.treeQuery()), (r) => this.memoryOver(r));
+      this.memory = new MemoryWatch(config.max_memory_restart, () => treeResidentBytes(this.treeQuery()), (r) => this.memoryReport(r));
     }
   }
 
@@ -963,6 +965,7 @@ export class Subprocess {
     this.selfRestart = null;
     this.selfRestartAt = 0;
     this.healthRestartsUnanswered = 0;
+    this.memoryRestartsInARow = 0;
     this.heldBack = true;
     this.log.info(`stopped: ${this.name} (${why})`);
     if (this.state !== ProcessState.STOPPED) this.changeState(ProcessState.STOPPED);
@@ -1005,7 +1008,7 @@ export class Subprocess {
     if (r.turned) this.changed();
     if (r.ok || r.failures < check.retries || this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
     const n = ++this.healthRestartsUnanswered;
-    const wait = healthRestartWait(n, check.interval);
+    const wait = selfRestartWait(n, check.interval);
     this.log.warn(
       wait
         ? `restarting ${this.name}: ${check.retries} health checks in a row failed, and none was answered since its last restart: it starts again ${wait} s after it stops (healthcheck)`
@@ -1015,13 +1018,19 @@ export class Subprocess {
     this.selfRestart = this.stop() === null ? 'healthcheck' : null;
   }
 
-  /** A look at its memory found more than max_memory_restart: it is restarted (the next run is looked at anew). */
-  private memoryOver(r: MemoryReport): void {
+  /** A look at its memory: more than max_memory_restart restarts it (the next run is looked at anew). */
+  private memoryReport(r: MemoryReport): void {
+    if (r.used <= r.limit) {
+      this.memoryRestartsInARow = 0;
+      return;
+    }
     if (this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
     this.host.events.emit('processMemoryRestart', { name: this.name, group: this.group, pid: this.pid, ...r });
-    this.log.warn(
-      `restarting ${this.name}: its processes hold ${binaryBytes(r.used)} of resident memory, more than max_memory_restart=${byteSizeText(r.limit)}`,
-    );
+    const n = ++this.memoryRestartsInARow;
+    const wait = selfRestartWait(n, (this.config.max_memory_restart as MemoryLimitConfig).interval);
+    const said = `restarting ${this.name}: its processes hold ${binaryBytes(r.used)} of resident memory, more than max_memory_restart=${byteSizeText(r.limit)}`;
+    // a limit below what the program needs from its start would otherwise restart it every interval, for ever
+    this.log.warn(wait ? `${said}, as at every look since its last restart: it starts again ${wait} s after it stops` : said);
     this.selfRestart = this.stop() === null ? 'max_memory_restart' : null;
   }
 
@@ -1323,7 +1332,10 @@ export class Subprocess {
         if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
       } else if (state === ProcessState.STOPPED && this.selfRestart) {
         if (!this.selfRestartAt) {
-          const wait = this.selfRestart === 'healthcheck' ? healthRestartWait(this.healthRestartsUnanswered, this.config.healthcheck?.interval ?? 0) : 0;
+          const wait =
+            this.selfRestart === 'healthcheck'
+              ? selfRestartWait(this.healthRestartsUnanswered, this.config.healthcheck?.interval ?? 0)
+              : selfRestartWait(this.memoryRestartsInARow, this.config.max_memory_restart?.interval ?? 0);
           this.selfRestartAt = now + wait;
         }
         if (now >= this.selfRestartAt) this.spawn();

@@ -1,5 +1,6 @@
 // How fast one process is restarted automatically (autorestart from EXITED,
-// and after its healthcheck failed: healthRestartWait at the end).
+// and after its healthcheck failed or it held too much memory: selfRestartWait
+// at the end).
 //
 // supervisord restarts an exited process on its next one-second poll, so a
 // program that exits at once with startsecs=0 comes back about once a second.
@@ -36,15 +37,16 @@ export class RestartPace {
   }
 }
 
-/** The longest a start after a health restart waits, as Kubernetes' CrashLoopBackOff caps its own. */
-export const HEALTH_RESTART_MAX_WAIT = 300;
+/** The longest a start after a health or memory restart waits, as Kubernetes' CrashLoopBackOff caps its own. */
+export const SELF_RESTART_MAX_WAIT = 300;
 
 /**
  * Seconds the start after the n-th health restart in a row (no look answered
- * between them) waits once the stop has ended: none for the first, then the
- * check's interval, doubling, up to five minutes (with the default interval:
+ * between them), or the n-th memory restart in a row (no look under the limit
+ * between them), waits once the stop has ended: none for the first, then the
+ * looks' interval, doubling, up to five minutes (with the default interval:
  * 10, 20, 40 … 300 s, Kubernetes' backoff for a container that keeps failing).
  */
-export function healthRestartWait(n: number, interval: number): number {
-  return n < 2 ? 0 : Math.min(HEALTH_RESTART_MAX_WAIT, interval * 2 ** (n - 2));
+export function selfRestartWait(n: number, interval: number): number {
+  return n < 2 ? 0 : Math.min(SELF_RESTART_MAX_WAIT, interval * 2 ** (n - 2));
 }
