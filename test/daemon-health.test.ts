@@ -441,7 +441,7 @@ test('healthcheck in the config: http://, https:// and tcp:// with a host (and a
     assert.match(check('healthcheck=tcp://127.0.0.1\n'), /a tcp check needs a port/);
     assert.match(
       check('[eventlistener:l]\ncommand=/bin/cat\nevents=PROCESS_HEALTHY\n'),
-      /bad\.conf:6: \[eventlistener:l\] events: Unknown event type PROCESS_HEALTHY in \[eventlistener:l\] events\n  hint: known types: EVENT, .*, PROCESS_GROUP_REMOVED; tsv only \(healthcheck=\): PROCESS_HEALTH, PROCESS_HEALTH_HEALTHY, PROCESS_HEALTH_UNHEALTHY\n/,
+      /bad\.conf:6: \[eventlistener:l\] events: Unknown event type PROCESS_HEALTHY in \[eventlistener:l\] events\n  hint: known types: EVENT, .*, PROCESS_GROUP_REMOVED; tsv only \(healthcheck=, max_memory_restart=\): PROCESS_HEALTH, PROCESS_HEALTH_HEALTHY, PROCESS_HEALTH_UNHEALTHY, PROCESS_MEMORY_RESTART\n/,
     );
     assert.match(
       check('healthcheck=127.0.0.1:80\n'),

@@ -68,6 +68,9 @@ test('max_memory_restart: a program whose processes (its children too) hold more
       ['WARN stopped: big (terminated by SIGTERM)', "INFO spawned: 'big' with pid N", 'INFO success: big entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)'],
     );
     assert.notEqual(Number(userCtl(d, 'pid', 'big').trim()), pid);
+    // tsv events shows tsv's own types by default
+    const events = spawnSync(process.execPath, [TSV, '-c', d.conf, 'events', '-n', '100'], { encoding: 'utf8', env: cleanEnv() }).stdout;
+    assert.match(events, new RegExp(`PROCESS_MEMORY_RESTART processname:big groupname:big pid:${pid} used:\\d+ limit:62914560\n {4}its processes hold ${said[1]} MiB of resident memory, more than max_memory_restart=60MB\n`));
 
     await sleep(2500); // the new run, small again, is looked at and left alone
     assert.equal(logCount(d, /restarting/), 1, d.log());

@@ -162,3 +162,36 @@ test("tsv's PROCESS_HEALTH events: a listener that names them gets each failed l
     d.cleanup();
   }
 });
+
+test("tsv's PROCESS_MEMORY_RESTART event: a listener that names it gets one per restart for max_memory_restart, before the stop's state events, with the bytes held and the limit; a listener on EVENT never gets it", { skip: pythonSkip, timeout: 60000 }, async () => {
+  const d = startDaemon(
+    'tsv',
+    listener('PROCESS_MEMORY_RESTART,PROCESS_STATE') +
+      '[eventlistener:all]\ncommand={PY} {RECORDER}\nevents=EVENT\nbuffer_size=10000\nenvironment=REC_OUT="{DIR}/all.jsonl"\n' +
+      // holds 50 MiB from its start: over its limit at every look
+      `[program:hog]\ncommand={PY} -c "import time; held = b'1' * (50 << 20); time.sleep(100)"\nstartsecs=0\nmax_memory_restart=20MB\nmax_memory_interval=1\n`,
+  );
+  try {
+    await waitUp(d);
+    const got = await waitRecords(d.dir.join('rec.jsonl'), (r) => r.filter((x) => x.headers.eventname === 'PROCESS_MEMORY_RESTART').length >= 2, 'two memory restarts');
+    const hog = got.filter((x) => /processname:hog /.test(x.payload));
+    const first = hog.findIndex((x) => x.headers.eventname === 'PROCESS_MEMORY_RESTART');
+    const restart = hog[first] as (typeof hog)[number];
+    const m = /^processname:hog groupname:hog pid:(\d+) used:(\d+) limit:20971520\nits processes hold (\d+\.\d) MiB of resident memory, more than max_memory_restart=20MB$/.exec(restart.payload);
+    assert.ok(m, restart.payload);
+    assert.ok(Number(m[2]) > 50 * 2 ** 20, restart.payload);
+    assert.equal((Number(m[2]) / 2 ** 20).toFixed(1), m[3]);
+    // the event, then the stop and the start of the same program
+    assert.deepEqual(
+      hog.slice(first, first + 5).map((x) => x.headers.eventname),
+      ['PROCESS_MEMORY_RESTART', 'PROCESS_STATE_STOPPING', 'PROCESS_STATE_STOPPED', 'PROCESS_STATE_STARTING', 'PROCESS_STATE_RUNNING'],
+    );
+    assert.match(hog[first + 1]?.payload ?? '', new RegExp(`pid:${m[1]}\\b`));
+
+    const all = readRecords(d.dir.join('all.jsonl'));
+    assert.ok(all.some((x) => x.headers.eventname === 'PROCESS_STATE_STOPPING' && /processname:hog /.test(x.payload)), 'the EVENT listener works');
+    assert.deepEqual(all.filter((x) => x.headers.eventname === 'PROCESS_MEMORY_RESTART'), []);
+  } finally {
+    d.cleanup();
+  }
+});

@@ -605,12 +605,12 @@ class Loader {
         });
       }
       for (const n of names) {
-        // tsv's own PROCESS_HEALTH types too: such a config is refused by supervisord, as it asks for what supervisord lacks
+        // tsv's own types too: such a config is refused by supervisord, as it asks for what supervisord lacks
         if (!(EVENT_TYPE_NAMES as readonly string[]).includes(n) && !(TSV_EVENT_TYPE_NAMES as readonly string[]).includes(n)) {
           this.fail(
             new dt.DatatypeError(
               `Unknown event type ${n} in [${section}] events`,
-              `known types: ${EVENT_TYPE_NAMES.join(', ')}; tsv only (healthcheck=): ${TSV_EVENT_TYPE_NAMES.join(', ')}`,
+              `known types: ${EVENT_TYPE_NAMES.join(', ')}; tsv only (healthcheck=, max_memory_restart=): ${TSV_EVENT_TYPE_NAMES.join(', ')}`,
             ),
             section,
             'events',

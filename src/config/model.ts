@@ -294,11 +294,11 @@ export const EVENT_TYPE_NAMES = [
   'PROCESS_GROUP_ADDED', 'PROCESS_GROUP_REMOVED',
 ] as const;
 /**
- * tsv's own event types (healthcheck=): a family of their own, outside
- * Supervisor's EVENT, so a listener subscribed to EVENT never gets a type
- * Supervisor lacks; a listener names them to get them.
+ * tsv's own event types (healthcheck=, max_memory_restart=): roots of their
+ * own, outside Supervisor's EVENT, so a listener subscribed to EVENT never
+ * gets a type Supervisor lacks; a listener names them to get them.
  */
-export const TSV_EVENT_TYPE_NAMES = ['PROCESS_HEALTH', 'PROCESS_HEALTH_HEALTHY', 'PROCESS_HEALTH_UNHEALTHY'] as const;
+export const TSV_EVENT_TYPE_NAMES = ['PROCESS_HEALTH', 'PROCESS_HEALTH_HEALTHY', 'PROCESS_HEALTH_UNHEALTHY', 'PROCESS_MEMORY_RESTART'] as const;
 export type EventTypeName = (typeof EVENT_TYPE_NAMES)[number] | (typeof TSV_EVENT_TYPE_NAMES)[number];
 
 /** Namespec as Supervisor prints it: "name" when group == name, else "group:name". */

@@ -47,6 +47,9 @@ export interface ProcessCommunication extends ProcessRef {
 /** A look of a healthcheck answered: what it saw (ok, detail, failures, starting, turned), and how many failures restart the program. */
 export type ProcessHealth = ProcessRef & HealthReport & { pid: number; retries: number };
 
+/** A look found a program over its max_memory_restart. */
+export type ProcessMemoryRestart = ProcessRef & MemoryReport & { pid: number };
+
 export interface EngineEvents {
   processState: ProcessStateChange;
   /** a process was started (the main log's `spawned:` line); its state is STARTING */
@@ -54,7 +57,7 @@ export interface EngineEvents {
   /** a look of a healthcheck was answered (src/daemon/health.ts) */
   processHealth: ProcessHealth;
   /** a look found a program over its max_memory_restart, and it is being restarted (src/daemon/memory-limit.ts) */
-  processMemoryRestart: ProcessRef & MemoryReport & { pid: number };
+  processMemoryRestart: ProcessMemoryRestart;
   processOutput: ProcessOutput;
   processCommunication: ProcessCommunication;
   groupAdded: { group: string };

@@ -11,7 +11,8 @@
 import type { MemoryLimitConfig } from '../config/model';
 import { findTree, type TreeQuery } from './process-tree';
 import { procTimes } from './proc-stat';
-import { pageSize } from './program-usage';
+import { binaryBytes, pageSize } from './program-usage';
+import { byteSizeText } from '../config/datatypes';
 
 /**
  * Resident memory of the program's main process and every process of its
@@ -32,6 +33,11 @@ export interface MemoryReport {
   /** what its processes held */
   used: number;
   limit: number;
+}
+
+/** "its processes hold 612.3 MiB of resident memory, more than max_memory_restart=500MB": the main log's and the event's words. */
+export function overLimitText(r: MemoryReport): string {
+  return `its processes hold ${binaryBytes(r.used)} of resident memory, more than max_memory_restart=${byteSizeText(r.limit)}`;
 }
 
 /**

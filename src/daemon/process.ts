@@ -25,9 +25,7 @@ import { RestartPace, RESTART_BURST, RESTART_RATE, selfRestartWait } from './res
 import { explainExecFailure } from './exec-hint';
 import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
 import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-tree';
-import { MemoryWatch, treeResidentBytes, type MemoryReport } from './memory-limit';
-import { binaryBytes } from './program-usage';
-import { byteSizeText } from '../config/datatypes';
+import { MemoryWatch, overLimitText, treeResidentBytes, type MemoryReport } from './memory-limit';
 import { constants as osConstants } from 'node:os';
 
 const SIGKILL = osConstants.signals.SIGKILL;
@@ -1007,8 +1005,8 @@ export class Subprocess {
     }
     if (r.turned) this.changed();
     if (r.ok || r.failures < check.retries || this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
-    const n = ++this.healthRestartsUnanswered;
-    const wait = selfRestartWait(n, check.interval);
+    this.healthRestartsUnanswered++;
+    const wait = this.selfRestartDelay('healthcheck');
     this.log.warn(
       wait
         ? `restarting ${this.name}: ${check.retries} health checks in a row failed, and none was answered since its last restart: it starts again ${wait} s after it stops (healthcheck)`
@@ -1016,6 +1014,13 @@ export class Subprocess {
     );
     // leaving RUNNING ends the looks; the start follows once the stop has ended (transition)
     this.selfRestart = this.stop() === null ? 'healthcheck' : null;
+  }
+
+  /** Seconds the start after a restart of this kind waits once its stop has ended (from the second in a row on). */
+  private selfRestartDelay(kind: SelfRestart): number {
+    return kind === 'healthcheck'
+      ? selfRestartWait(this.healthRestartsUnanswered, (this.config.healthcheck as HealthCheckConfig).interval)
+      : selfRestartWait(this.memoryRestartsInARow, (this.config.max_memory_restart as MemoryLimitConfig).interval);
   }
 
   /** A look at its memory: more than max_memory_restart restarts it (the next run is looked at anew). */
@@ -1026,9 +1031,9 @@ export class Subprocess {
     }
     if (this.host.mood() <= SupervisorState.RESTARTING || this.state !== ProcessState.RUNNING) return;
     this.host.events.emit('processMemoryRestart', { name: this.name, group: this.group, pid: this.pid, ...r });
-    const n = ++this.memoryRestartsInARow;
-    const wait = selfRestartWait(n, (this.config.max_memory_restart as MemoryLimitConfig).interval);
-    const said = `restarting ${this.name}: its processes hold ${binaryBytes(r.used)} of resident memory, more than max_memory_restart=${byteSizeText(r.limit)}`;
+    this.memoryRestartsInARow++;
+    const wait = this.selfRestartDelay('max_memory_restart');
+    const said = `restarting ${this.name}: ${overLimitText(r)}`;
     // a limit below what the program needs from its start would otherwise restart it every interval, for ever
     this.log.warn(wait ? `${said}, as at every look since its last restart: it starts again ${wait} s after it stops` : said);
     this.selfRestart = this.stop() === null ? 'max_memory_restart' : null;
@@ -1331,13 +1336,7 @@ export class Subprocess {
       } else if (state === ProcessState.BACKOFF) {
         if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
       } else if (state === ProcessState.STOPPED && this.selfRestart) {
-        if (!this.selfRestartAt) {
-          const wait =
-            this.selfRestart === 'healthcheck'
-              ? selfRestartWait(this.healthRestartsUnanswered, this.config.healthcheck?.interval ?? 0)
-              : selfRestartWait(this.memoryRestartsInARow, this.config.max_memory_restart?.interval ?? 0);
-          this.selfRestartAt = now + wait;
-        }
+        if (!this.selfRestartAt) this.selfRestartAt = now + this.selfRestartDelay(this.selfRestart);
         if (now >= this.selfRestartAt) this.spawn();
       } else if (state === ProcessState.FATAL && this.fatalRetryAt && now >= this.fatalRetryAt) {
         this.log.info(`retrying: ${this.name}, which gave up ${this.config.fatalretrysecs} seconds ago (fatalretrysecs)`);

@@ -17,6 +17,7 @@ import {
   processCommunicationEvent,
   processGroupEvent,
   processHealthEvent,
+  processMemoryRestartEvent,
   processLogEvent,
   processStateEvent,
   remoteCommunicationEvent,
@@ -89,6 +90,7 @@ export class EventHub {
       bus.on('processHealth', (e) => {
         if ((!e.ok && !e.starting) || e.turned) this.notify(processHealthEvent(e));
       }),
+      bus.on('processMemoryRestart', (e) => this.notify(processMemoryRestartEvent(e))),
     );
   }
 

@@ -2,7 +2,8 @@
 // payload text its payload() method returns, rendered when the event happens
 // (Supervisor snapshots pid, tries and from_state the same way).
 import { isAscii, isUtf8 } from 'node:buffer';
-import type { ProcessHealth } from '../daemon/events';
+import type { ProcessHealth, ProcessMemoryRestart } from '../daemon/events';
+import { overLimitText } from '../daemon/memory-limit';
 import type { ConcreteEventName } from './types';
 
 export interface SupervisorEvent {
@@ -140,6 +141,17 @@ export function processHealthEvent(h: ProcessHealth): SupervisorEvent {
   return makeEvent(
     h.ok ? 'PROCESS_HEALTH_HEALTHY' : 'PROCESS_HEALTH_UNHEALTHY',
     `processname:${h.name} groupname:${h.group} pid:${h.pid} failures:${h.failures} retries:${h.retries}\n${h.detail}`,
+  );
+}
+
+/**
+ * tsv's PROCESS_MEMORY_RESTART (max_memory_restart=): Supervisor's header
+ * line with the bytes held and the limit, then the main log's words as the data.
+ */
+export function processMemoryRestartEvent(e: ProcessMemoryRestart): SupervisorEvent {
+  return makeEvent(
+    'PROCESS_MEMORY_RESTART',
+    `processname:${e.name} groupname:${e.group} pid:${e.pid} used:${e.used} limit:${e.limit}\n${overLimitText(e)}`,
   );
 }
 

@@ -5,8 +5,8 @@
 //   /events?type=PROCESS_STATE&type=TICK_5&recent=10&follow=1
 //
 // `type` (repeatable or comma-separated) takes Supervisor's type names,
-// abstract parents included, and tsv's PROCESS_HEALTH family (default: EVENT
-// and PROCESS_HEALTH, everything); `recent` is how many remembered
+// abstract parents included, and tsv's own (default: EVENT, PROCESS_HEALTH
+// and PROCESS_MEMORY_RESTART, everything); `recent` is how many remembered
 // events to send first (default 10); with `follow=1` the response stays open
 // and carries each new event as it happens, until the client goes away or
 // the daemon stops or reloads (then the response ends). A client that does

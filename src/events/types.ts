@@ -26,10 +26,11 @@ export type ConcreteEventName =
   | 'PROCESS_GROUP_ADDED'
   | 'PROCESS_GROUP_REMOVED'
   | 'PROCESS_HEALTH_HEALTHY'
-  | 'PROCESS_HEALTH_UNHEALTHY';
+  | 'PROCESS_HEALTH_UNHEALTHY'
+  | 'PROCESS_MEMORY_RESTART';
 
 
-/** Each type's parent in Supervisor's class hierarchy (EVENT is the root), and tsv's PROCESS_HEALTH family, a root of its own. */
+/** Each type's parent in Supervisor's class hierarchy (EVENT is the root), and tsv's types, in roots of their own. */
 const PARENT: Record<EventTypeName, EventTypeName | null> = {
   EVENT: null,
   PROCESS_STATE: 'EVENT',
@@ -61,10 +62,11 @@ const PARENT: Record<EventTypeName, EventTypeName | null> = {
   PROCESS_HEALTH: null,
   PROCESS_HEALTH_HEALTHY: 'PROCESS_HEALTH',
   PROCESS_HEALTH_UNHEALTHY: 'PROCESS_HEALTH',
+  PROCESS_MEMORY_RESTART: null,
 };
 
 /** What `tsv events` shows when no type is named: Supervisor's every event, and tsv's own. */
-export const ALL_EVENT_ROOTS: readonly EventTypeName[] = ['EVENT', 'PROCESS_HEALTH'];
+export const ALL_EVENT_ROOTS: readonly EventTypeName[] = ['EVENT', 'PROCESS_HEALTH', 'PROCESS_MEMORY_RESTART'];
 
 export function isEventName(s: string): s is EventTypeName {
   return Object.prototype.hasOwnProperty.call(PARENT, s);

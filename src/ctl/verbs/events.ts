@@ -147,11 +147,11 @@ export const events: Verb = {
     }
   },
   help(ctl) {
-    ctl.output('events [TYPE ...]\t\tShow the last 10 events (of these types; default all: EVENT and PROCESS_HEALTH)');
+    ctl.output('events [TYPE ...]\t\tShow the last 10 events (of these types; default all: EVENT, PROCESS_HEALTH and PROCESS_MEMORY_RESTART)');
     ctl.output('events -n N [TYPE ...]\t\tShow the last N events');
     ctl.output('events -f [TYPE ...]\t\tThen follow new events as they happen (Ctrl-C to exit)');
     ctl.output('events --json ...\t\tOne JSON object per event');
     ctl.output(`Types: ${EVENT_TYPE_NAMES.join(' ')}`);
-    ctl.output(`tsv's own (healthcheck=): ${TSV_EVENT_TYPE_NAMES.join(' ')}`);
+    ctl.output(`tsv's own (healthcheck=, max_memory_restart=): ${TSV_EVENT_TYPE_NAMES.join(' ')}`);
   },
 };
