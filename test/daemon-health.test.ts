@@ -6,10 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
-import { PY, logCount, logIndex, mainLogLines, oracleSkip, shutdownMs, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { PY, metrics, logCount, logIndex, mainLogLines, oracleSkip, shutdownMs, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { freePort } from './helpers/common';
 import { withTestUser } from './helpers/test-user';
 import { HTTP_SERVER, tlsServer } from './helpers/health-server';
@@ -28,18 +27,6 @@ while True:
     held.append(c) if len(sys.argv) > 3 else c.close()
 `;
 
-function metrics(d: Daemon): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: d.dir.join('s.sock'), path: '/metrics' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test('healthcheck over HTTP: healthy, then 500s restart the program after healthcheck_retries in a row, then healthy again; a stop ends the looks', async () => {
   const port = await freePort();

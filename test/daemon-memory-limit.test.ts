@@ -6,10 +6,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
-import { PY, logCount, mainLogLines, startDaemon, userCtl, waitUp, type Daemon } from './helpers/events-env';
+import { PY, metrics, logCount, mainLogLines, startDaemon, userCtl, waitUp } from './helpers/events-env';
 
 /** Small until the file $1 appears; then removes it (so the next run stays small) and holds $2 MiB, written. */
 const GROWER = `import os, sys, time
@@ -23,18 +22,6 @@ while True:
     time.sleep(0.05)
 `;
 
-function metrics(d: Daemon): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const req = request({ socketPath: d.dir.join('s.sock'), path: '/metrics' }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (body += c));
-      res.on('end', () => resolve(body));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 test('max_memory_restart: a program whose processes (its children too) hold more than the limit is restarted, also with autorestart=false; one under its limit is not; /metrics has the limit and the restarts; a stop ends the looks; a changed limit is a changed program', async () => {
   const dir = new TempDir('tsv-memlimit-');

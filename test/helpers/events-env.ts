@@ -3,6 +3,7 @@
 // per daemon, and ways to wait on and compare the recordings.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { RpcClient } from '../../src/rpc/client';
 import { TempDir, withTimeout } from './daemon-env';
@@ -206,3 +207,17 @@ export const HEADER_KEYS = ['ver', 'server', 'serial', 'pool', 'poolserial', 'ev
 
 /** Python's len() of a str (code points). */
 export const pyLen = (s: string): number => [...s].length;
+
+/** GET /metrics on the daemon's socket: the exposition text. */
+export function metrics(d: Daemon): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: d.dir.join('s.sock'), path: '/metrics' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve(body));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
