@@ -900,6 +900,8 @@ class Loader {
         logs[`${ch}_logfile_backups`] = backups;
         logs[`${ch}_logfile_maxbytes`] = maxbytes;
         logs[`${ch}_syslog`] = syslog;
+        // tsv's own option (Supervisor ignores the key): each line of the log file begins with the time it was read
+        logs[`${ch}_logfile_timestamps`] = this.conv(S, `${ch}_logfile_timestamps`, get(`${ch}_logfile_timestamps`, false), dt.boolean);
       }
       if (redirect_stderr || pty) {
         const se = logs.stderr_logfile;
@@ -916,6 +918,22 @@ class Loader {
           });
         }
         logs.stderr_logfile = null;
+      }
+      for (const ch of ['stdout', 'stderr'] as const) {
+        const key = `${ch}_logfile_timestamps`;
+        if (!logs[key]) continue;
+        const merged = ch === 'stderr' && (redirect_stderr || pty);
+        if (!merged && logs[`${ch}_logfile`] !== null) continue;
+        const e = this.doc.get(S, key);
+        this.warnings.push({
+          message: merged
+            ? `For [${S}], ${key}=true has no effect: stderr goes to the stdout log (${redirect_stderr ? 'redirect_stderr' : 'pty'}=true), whose lines stdout_logfile_timestamps stamps`
+            : `For [${S}], ${key}=true has no effect: there is no ${ch} log file (${ch}_logfile=NONE)`,
+          file: e?.file,
+          line: e?.line,
+          section: S,
+          option: key,
+        });
       }
 
       const cmdGot = get('command', null, common);
@@ -952,12 +970,14 @@ class Loader {
         stdout_capture_maxbytes,
         stdout_events_enabled,
         stdout_syslog: logs.stdout_syslog as boolean,
+        stdout_logfile_timestamps: logs.stdout_logfile_timestamps as boolean,
         stderr_logfile: logs.stderr_logfile as LogfileTarget,
         stderr_logfile_maxbytes: logs.stderr_logfile_maxbytes as number,
         stderr_logfile_backups: logs.stderr_logfile_backups as number,
         stderr_capture_maxbytes,
         stderr_events_enabled,
         stderr_syslog: logs.stderr_syslog as boolean,
+        stderr_logfile_timestamps: logs.stderr_logfile_timestamps as boolean,
         stopsignal,
         stopwaitsecs,
         stopasgroup,

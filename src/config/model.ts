@@ -60,12 +60,16 @@ export interface ProcessConfig {
   stdout_capture_maxbytes: number;
   stdout_events_enabled: boolean;
   stdout_syslog: boolean;
+  /** tsv only: each line of the stdout log file begins with the time it was read */
+  stdout_logfile_timestamps: boolean;
   stderr_logfile: LogfileTarget;
   stderr_logfile_maxbytes: number;
   stderr_logfile_backups: number;
   stderr_capture_maxbytes: number;
   stderr_events_enabled: boolean;
   stderr_syslog: boolean;
+  /** tsv only: the same for the stderr log file */
+  stderr_logfile_timestamps: boolean;
   /** Signal name without the SIG prefix, e.g. "TERM". */
   stopsignal: string;
   stopwaitsecs: number;

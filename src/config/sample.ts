@@ -72,6 +72,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;stdout_logfile = AUTO             ; AUTO, NONE or a path
 ;stdout_logfile_maxbytes = 10MB
 ;stdout_logfile_backups = 5
+;stdout_logfile_timestamps = false ; tsv only: begin each line of the log file with the time it was read
 ;stderr_logfile = AUTO
 ;environment = PORT="8080"
 ;environment_file = /etc/default/app, -%(here)s/app.env ; tsv only: NAME=VALUE lines (systemd's format) read at each start, over environment=; - : may be missing

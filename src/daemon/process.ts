@@ -527,6 +527,7 @@ export class Subprocess {
           maxbytes: channel === 'stdout' ? c.stdout_logfile_maxbytes : c.stderr_logfile_maxbytes,
           backups: channel === 'stdout' ? c.stdout_logfile_backups : c.stderr_logfile_backups,
           syslog: channel === 'stdout' ? c.stdout_syslog : c.stderr_syslog,
+          timestamps: channel === 'stdout' ? c.stdout_logfile_timestamps : c.stderr_logfile_timestamps,
           captureMaxbytes: channel === 'stdout' ? (this.listener ? 0 : c.stdout_capture_maxbytes) : c.stderr_capture_maxbytes,
           stripAnsi: this.host.stripAnsi,
           ident: this.host.progname,

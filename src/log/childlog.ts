@@ -3,6 +3,7 @@
 // child log file (rotating) and/or syslog, the DEBG copy in the main log, and
 // the output events.
 import { LogFile, failureWords, type LogFileFailure } from './logfile';
+import { LineStamps } from './line-stamps';
 import { Level } from './levels';
 import { loadNative, type NativeAddon } from '../daemon/native';
 import type { MainLogger } from './mainlog';
@@ -20,6 +21,8 @@ export interface ChannelSettings {
   maxbytes: number;
   backups: number;
   syslog: boolean;
+  /** tsv only: each line in the log file begins with the time it was read (*_logfile_timestamps) */
+  timestamps: boolean;
   captureMaxbytes: number;
   /** asked at every write, as Supervisor reads options.strip_ansi */
   stripAnsi(): boolean;
@@ -69,6 +72,7 @@ function pyReprName(s: string): string {
 
 export class ChannelLog {
   private file: LogFile | null = null;
+  private readonly stamps: LineStamps | null;
   private syslogOn: boolean;
   private capturemode = false;
   private capture: Buffer[] | null;
@@ -99,6 +103,7 @@ export class ChannelLog {
       };
     }
     this.capture = s.captureMaxbytes > 0 ? [] : null;
+    this.stamps = s.timestamps && this.file ? new LineStamps() : null;
   }
 
   /**
@@ -164,7 +169,8 @@ export class ChannelLog {
       this.capture.push(Buffer.from(data));
       this.captureLen += data.length;
     } else if (data.length) {
-      if (this.file) this.file.write(data);
+      // only the file's copy: events, syslog and the main log's echo get the output as written
+      if (this.file) this.file.write(this.stamps ? this.stamps.apply(data) : data);
       if (this.syslogOn) this.toSyslog(data);
     }
     if (this.main.level <= Level.DEBG) {
@@ -182,12 +188,12 @@ export class ChannelLog {
 
   /**
    * Whether this channel itself needs nothing but its file to see the bytes
-   * (no capture mode, strip_ansi, syslog or DEBG echo in the main log, and a
-   * regular file that takes splice). Output subscribers are the caller's part
+   * (no capture mode, strip_ansi, timestamps, syslog or DEBG echo in the main
+   * log, and a regular file that takes splice). Output subscribers are the caller's part
    * of the decision (Subprocess.zeroCopy).
    */
   get fileOnly(): boolean {
-    return this.capture === null && !this.s.stripAnsi() && !this.syslogOn && this.main.level > Level.DEBG && !!this.file && this.file.spliceable;
+    return this.capture === null && !this.stamps && !this.s.stripAnsi() && !this.syslogOn && this.main.level > Level.DEBG && !!this.file && this.file.spliceable;
   }
 
   /** LogFile.spliceFrom: the bytes go from the pipe to the file without passing through here. */

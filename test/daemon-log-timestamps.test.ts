@@ -1,0 +1,102 @@
+// stdout_logfile_timestamps / stderr_logfile_timestamps (tsv only): each line
+// of a child log file begins with the time the daemon read it, in the main
+// log's format (Supervisor issue #553). supervisord ignores the keys.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { TSV, cleanEnv, until } from './helpers/daemon-cli';
+import { TempDir } from './helpers/daemon-env';
+import { pythonSkip, startDaemon, userCtl, waitRecords, waitUp } from './helpers/events-env';
+import { LineStamps } from '../src/log/line-stamps';
+import { asctime } from '../src/log/asctime';
+
+const STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} /;
+
+test('LineStamps: a stamp before each line that begins in a chunk, one time per chunk; a line split across chunks keeps the time of its first byte', () => {
+  let t = Date.UTC(2026, 10, 25, 12, 0, 0, 5);
+  const s = new LineStamps(() => t);
+  const at = (ms: number): string => asctime(ms);
+  const t0 = t;
+  assert.equal(s.apply(Buffer.from('one\ntwo\npar')).toString(), `${at(t0)} one\n${at(t0)} two\n${at(t0)} par`);
+  t += 1500;
+  assert.equal(s.apply(Buffer.from('tial\n')).toString(), 'tial\n');
+  t += 1500;
+  assert.equal(s.apply(Buffer.from('\n\nx')).toString(), `${at(t)} \n${at(t)} \n${at(t)} x`);
+  assert.equal(s.apply(Buffer.alloc(0)).length, 0);
+  assert.equal(s.apply(Buffer.from('\r\n')).toString(), '\r\n');
+  assert.equal(s.apply(Buffer.from('\u00e9\n')).toString(), `${at(t)} \u00e9\n`);
+});
+
+test('*_logfile_timestamps: the log file has a time on each line, stdout and stderr each by its own setting; tail shows them; the output events and a channel without the setting get the output as written', { skip: pythonSkip }, async () => {
+  const dir = new TempDir('tsv-stamps-');
+  const script = dir.file(
+    'talk.sh',
+    "printf 'one\\ntwo\\n'; printf 'err one\\n' >&2; sleep 0.4; printf 'par'; sleep 0.4; printf 'tial\\n'; printf 'err two\\n' >&2; exec sleep 100\n",
+  );
+  const d = startDaemon(
+    'tsv',
+    `[program:talk]\ncommand=/bin/sh ${script}\nstartsecs=0\nstdout_logfile={DIR}/out.log\nstderr_logfile={DIR}/err.log\nstdout_logfile_timestamps=true\nstdout_events_enabled=true\n` +
+      '[eventlistener:rec]\ncommand={PY} {RECORDER}\nevents=PROCESS_LOG_STDOUT\nenvironment=REC_OUT="{DIR}/rec.jsonl"\n' +
+      `[program:merged]\ncommand=/bin/sh ${script}\nstartsecs=0\nredirect_stderr=true\nstdout_logfile={DIR}/merged.log\nstdout_logfile_timestamps=true\n`,
+  );
+  try {
+    await waitUp(d);
+    const out = d.dir.join('out.log');
+    await until(() => readFileSync(out, 'utf8').includes('tial\n'), 'the partial line to end', 10000);
+    const lines = readFileSync(out, 'utf8').split('\n');
+    assert.equal(lines.length, 4, lines.join('\n'));
+    assert.deepEqual(
+      lines.map((l) => l.replace(STAMP, 'T ')),
+      ['T one', 'T two', 'T partial', ''],
+    );
+    const times = lines.slice(0, 3).map((l) => Date.parse((STAMP.exec(l)?.[0] ?? '').trim().replace(' ', 'T').replace(',', '.')));
+    assert.equal(times[0], times[1]);
+    // "par" was read 0.4 s after "two", "tial" 0.4 s later: the line has the time of its first byte
+    assert.ok((times[2] as number) - (times[1] as number) >= 300 && (times[2] as number) - (times[1] as number) < 700, times.join(' '));
+    assert.equal(readFileSync(d.dir.join('err.log'), 'utf8'), 'err one\nerr two\n');
+    await until(() => readFileSync(d.dir.join('merged.log'), 'utf8').split('\n').length === 6, 'the merged log');
+    assert.deepEqual(
+      readFileSync(d.dir.join('merged.log'), 'utf8').split('\n').map((l) => l.replace(STAMP, 'T ')).sort(),
+      ['', 'T err one', 'T err two', 'T one', 'T partial', 'T two'],
+    );
+    assert.match(userCtl(d, 'tail', 'talk'), /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} one\n/);
+    // PROCESS_LOG_STDOUT carries the output as the program wrote it
+    const data = (recs: { payload: string }[]): string => recs.map((r) => r.payload.slice(r.payload.indexOf('\n') + 1)).join('');
+    const recs = await waitRecords(d.dir.join('rec.jsonl'), (r) => data(r).includes('tial\n'), 'the output events');
+    assert.equal(data(recs), 'one\ntwo\npartial\n');
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('*_logfile_timestamps in the config: a boolean; a warning names file and line where it has no effect (no log file, or stderr sent to the stdout log); config show', () => {
+  const dir = new TempDir('tsv-stamps-conf-');
+  try {
+    const run = (lines: string, ...args: string[]): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } => {
+      const f = dir.file('x.conf', `[supervisord]\n[program:x]\ncommand=/bin/true\n${lines}`);
+      return spawnSync(process.execPath, [TSV, 'config', ...args, '-c', f], { encoding: 'utf8', env: cleanEnv() });
+    };
+    const bad = run('stdout_logfile_timestamps=sometimes\n', 'check');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /x\.conf:4: \[program:x\] stdout_logfile_timestamps: not a valid boolean value: 'sometimes'/);
+    const none = run('stdout_logfile=NONE\nstdout_logfile_timestamps=true\n', 'check');
+    assert.equal(none.status, 0, none.stderr);
+    assert.match(none.stderr, /x\.conf:5: \[program:x\] stdout_logfile_timestamps: For \[program:x\], stdout_logfile_timestamps=true has no effect: there is no stdout log file \(stdout_logfile=NONE\)\n/);
+    const merged = run('redirect_stderr=true\nstderr_logfile_timestamps=true\n', 'check');
+    assert.equal(merged.status, 0, merged.stderr);
+    assert.match(
+      merged.stderr,
+      /x\.conf:5: \[program:x\] stderr_logfile_timestamps: For \[program:x\], stderr_logfile_timestamps=true has no effect: stderr goes to the stdout log \(redirect_stderr=true\), whose lines stdout_logfile_timestamps stamps\n/,
+    );
+    const quiet = run('stdout_logfile_timestamps=true\nstderr_logfile_timestamps=yes\n', 'check');
+    assert.equal(quiet.stderr, '');
+    const shown = run('stderr_logfile_timestamps=yes\n', 'show');
+    assert.match(shown.stdout, /\n  stdout_logfile_timestamps +false  \(default\)\n/);
+    assert.match(shown.stdout, /\n  stderr_logfile_timestamps +true  \(\S+x\.conf:4\)\n/);
+  } finally {
+    dir.cleanup();
+  }
+});
