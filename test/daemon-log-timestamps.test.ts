@@ -3,9 +3,8 @@
 // log's format (Supervisor issue #553). supervisord ignores the keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { TSV, cleanEnv, until } from './helpers/daemon-cli';
+import { configOfX, until } from './helpers/daemon-cli';
 import { TempDir } from './helpers/daemon-env';
 import { pythonSkip, startDaemon, userCtl, waitRecords, waitUp } from './helpers/events-env';
 import { LineStamps } from '../src/log/line-stamps';
@@ -75,10 +74,7 @@ test('*_logfile_timestamps: the log file has a time on each line, stdout and std
 test('*_logfile_timestamps in the config: a boolean; a warning names file and line where it has no effect (no log file, or stderr sent to the stdout log); config show', () => {
   const dir = new TempDir('tsv-stamps-conf-');
   try {
-    const run = (lines: string, ...args: string[]): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } => {
-      const f = dir.file('x.conf', `[supervisord]\n[program:x]\ncommand=/bin/true\n${lines}`);
-      return spawnSync(process.execPath, [TSV, 'config', ...args, '-c', f], { encoding: 'utf8', env: cleanEnv() });
-    };
+    const run = (lines: string, ...args: string[]) => configOfX(dir, lines, ...args);
     const bad = run('stdout_logfile_timestamps=sometimes\n', 'check');
     assert.equal(bad.status, 2);
     assert.match(bad.stderr, /x\.conf:4: \[program:x\] stdout_logfile_timestamps: not a valid boolean value: 'sometimes'/);

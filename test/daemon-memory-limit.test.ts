@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
-import { TSV, cleanEnv, until } from './helpers/daemon-cli';
+import { TSV, cleanEnv, configOfX, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
 import { PY, metrics, logCount, mainLogLines, startDaemon, userCtl, waitUp } from './helpers/events-env';
 
@@ -154,10 +154,7 @@ test("max_memory_restart: a healthcheck command is not part of the program (it i
 test('max_memory_restart in the config: Supervisor sizes (KB, MB, GB) and PM2 sizes (K, M, G), 0 is none; max_memory_interval of 1 or more; errors name file, line and option; an interval without a limit warns; config show', () => {
   const dir = new TempDir('tsv-memlimit-conf-');
   try {
-    const run = (lines: string, ...args: string[]): ReturnType<typeof spawnSync> & { stdout: string; stderr: string } => {
-      const f = dir.file('x.conf', `[supervisord]\n[program:x]\ncommand=/bin/true\n${lines}`);
-      return spawnSync(process.execPath, [TSV, 'config', ...args, '-c', f], { encoding: 'utf8', env: cleanEnv() });
-    };
+    const run = (lines: string, ...args: string[]) => configOfX(dir, lines, ...args);
     const limit = (value: string): unknown => {
       const r = run(`max_memory_restart=${value}\n`, 'show', '--json');
       assert.equal(r.status, 0, r.stderr);

@@ -2,7 +2,7 @@
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT, sleep, withTimeout } from './daemon-env';
+import { ROOT, sleep, withTimeout, type TempDir } from './daemon-env';
 import { procStat } from '../../src/daemon/proc-stat';
 
 export const TSV = join(ROOT, 'build', 'tsv.cjs');
@@ -12,6 +12,12 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
   delete env.NODE_EXTRA_CA_CERTS;
   delete env.NODE_TEST_CONTEXT;
   return env;
+}
+
+/** `tsv config ARGS` on dir/x.conf: [supervisord] and [program:x] (command=/bin/true) with `lines` after it, from line 4. */
+export function configOfX(dir: TempDir, lines: string, ...args: string[]): SpawnSyncReturns<string> {
+  const f = dir.file('x.conf', `[supervisord]\n[program:x]\ncommand=/bin/true\n${lines}`);
+  return spawnSync(process.execPath, [TSV, 'config', ...args, '-c', f], { encoding: 'utf8', env: cleanEnv() });
 }
 
 /** Run `tsv daemon ARGS` to completion (daemonizing starts return once the daemon serves). */
