@@ -3,8 +3,8 @@
 // PM2 does and as superlance's memmon does for Supervisor from an event
 // listener once a minute (TICK_60). Linux tells nobody when a process grows
 // (only a cgroup's memory.events does, and the programs are not in cgroups of
-// their own), so this is the one place the daemon looks on a timer: armed
-// only while a program with the option is RUNNING, every max_memory_interval
+// their own), so the daemon looks on a timer, as for healthcheck=: armed only
+// while a program with the option is RUNNING, every max_memory_interval
 // seconds. A look reads /proc/PID/stat of the program's processes, found
 // down its tree as stopastree finds them (process-tree.ts): a few hundred µs
 // for a program of ten processes.

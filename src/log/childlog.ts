@@ -189,8 +189,8 @@ export class ChannelLog {
   /**
    * Whether this channel itself needs nothing but its file to see the bytes
    * (no capture mode, strip_ansi, timestamps, syslog or DEBG echo in the main
-   * log, and a regular file that takes splice). Output subscribers are the caller's part
-   * of the decision (Subprocess.zeroCopy).
+   * log, and a regular file that takes splice). Output subscribers are the
+   * caller's part of the decision (Subprocess.zeroCopy).
    */
   get fileOnly(): boolean {
     return this.capture === null && !this.stamps && !this.s.stripAnsi() && !this.syslogOn && this.main.level > Level.DEBG && !!this.file && this.file.spliceable;
