@@ -85,7 +85,7 @@ test('*_logfile_timestamps in the config: a boolean; a warning names file and li
     assert.equal(merged.status, 0, merged.stderr);
     assert.match(
       merged.stderr,
-      /x\.conf:5: \[program:x\] stderr_logfile_timestamps: For \[program:x\], stderr_logfile_timestamps=true has no effect: stderr goes to the stdout log \(redirect_stderr=true\), whose lines stdout_logfile_timestamps stamps\n/,
+      /x\.conf:5: \[program:x\] stderr_logfile_timestamps: For \[program:x\], stderr_logfile_timestamps=true has no effect: stderr goes to the stdout log \(redirect_stderr=true\), for which stdout_logfile_timestamps decides\n/,
     );
     const quiet = run('stdout_logfile_timestamps=true\nstderr_logfile_timestamps=yes\n', 'check');
     assert.equal(quiet.stderr, '');

@@ -902,6 +902,8 @@ class Loader {
         logs[`${ch}_syslog`] = syslog;
         // tsv's own option (Supervisor ignores the key): each line of the log file begins with the time it was read
         logs[`${ch}_logfile_timestamps`] = this.conv(S, `${ch}_logfile_timestamps`, get(`${ch}_logfile_timestamps`, false), dt.boolean);
+        // tsv's own option (Supervisor ignores the key): rotated backups are gzipped
+        logs[`${ch}_logfile_compress`] = this.conv(S, `${ch}_logfile_compress`, get(`${ch}_logfile_compress`, false), dt.boolean);
       }
       if (redirect_stderr || pty) {
         const se = logs.stderr_logfile;
@@ -919,21 +921,21 @@ class Loader {
         }
         logs.stderr_logfile = null;
       }
+      // tsv's own log options set where they do nothing
       for (const ch of ['stdout', 'stderr'] as const) {
-        const key = `${ch}_logfile_timestamps`;
-        if (!logs[key]) continue;
-        const merged = ch === 'stderr' && (redirect_stderr || pty);
-        if (!merged && logs[`${ch}_logfile`] !== null) continue;
-        const e = this.doc.get(S, key);
-        this.warnings.push({
-          message: merged
-            ? `For [${S}], ${key}=true has no effect: stderr goes to the stdout log (${redirect_stderr ? 'redirect_stderr' : 'pty'}=true), whose lines stdout_logfile_timestamps stamps`
-            : `For [${S}], ${key}=true has no effect: there is no ${ch} log file (${ch}_logfile=NONE)`,
-          file: e?.file,
-          line: e?.line,
-          section: S,
-          option: key,
-        });
+        for (const what of ['timestamps', 'compress'] as const) {
+          const key = `${ch}_logfile_${what}`;
+          if (!logs[key]) continue;
+          const merged = ch === 'stderr' && (redirect_stderr || pty);
+          let why: string | null = null;
+          if (merged) why = `stderr goes to the stdout log (${redirect_stderr ? 'redirect_stderr' : 'pty'}=true), for which stdout_logfile_${what} decides`;
+          else if (logs[`${ch}_logfile`] === null) why = `there is no ${ch} log file (${ch}_logfile=NONE)`;
+          else if (what === 'compress' && !(logs[`${ch}_logfile_maxbytes`] && logs[`${ch}_logfile_backups`]))
+            why = `the log is not rotated into backups (${ch}_logfile_maxbytes and ${ch}_logfile_backups must both be more than 0)`;
+          if (!why) continue;
+          const e = this.doc.get(S, key);
+          this.warnings.push({ message: `For [${S}], ${key}=true has no effect: ${why}`, file: e?.file, line: e?.line, section: S, option: key });
+        }
       }
 
       const cmdGot = get('command', null, common);
@@ -971,6 +973,7 @@ class Loader {
         stdout_events_enabled,
         stdout_syslog: logs.stdout_syslog as boolean,
         stdout_logfile_timestamps: logs.stdout_logfile_timestamps as boolean,
+        stdout_logfile_compress: logs.stdout_logfile_compress as boolean,
         stderr_logfile: logs.stderr_logfile as LogfileTarget,
         stderr_logfile_maxbytes: logs.stderr_logfile_maxbytes as number,
         stderr_logfile_backups: logs.stderr_logfile_backups as number,
@@ -978,6 +981,7 @@ class Loader {
         stderr_events_enabled,
         stderr_syslog: logs.stderr_syslog as boolean,
         stderr_logfile_timestamps: logs.stderr_logfile_timestamps as boolean,
+        stderr_logfile_compress: logs.stderr_logfile_compress as boolean,
         stopsignal,
         stopwaitsecs,
         stopasgroup,

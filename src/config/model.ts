@@ -62,6 +62,8 @@ export interface ProcessConfig {
   stdout_syslog: boolean;
   /** tsv only: each line of the stdout log file begins with the time it was read */
   stdout_logfile_timestamps: boolean;
+  /** tsv only: rotated backups of the stdout log file are gzipped (NAME.1.gz …) */
+  stdout_logfile_compress: boolean;
   stderr_logfile: LogfileTarget;
   stderr_logfile_maxbytes: number;
   stderr_logfile_backups: number;
@@ -70,6 +72,8 @@ export interface ProcessConfig {
   stderr_syslog: boolean;
   /** tsv only: the same for the stderr log file */
   stderr_logfile_timestamps: boolean;
+  /** tsv only: the same for the stderr log file */
+  stderr_logfile_compress: boolean;
   /** Signal name without the SIG prefix, e.g. "TERM". */
   stopsignal: string;
   stopwaitsecs: number;

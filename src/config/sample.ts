@@ -73,6 +73,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;stdout_logfile_maxbytes = 10MB
 ;stdout_logfile_backups = 5
 ;stdout_logfile_timestamps = false ; tsv only: begin each line of the log file with the time it was read
+;stdout_logfile_compress = false   ; tsv only: gzip rotated backups (NAME.1.gz ...)
 ;stderr_logfile = AUTO
 ;environment = PORT="8080"
 ;environment_file = /etc/default/app, -%(here)s/app.env ; tsv only: NAME=VALUE lines (systemd's format) read at each start, over environment=; - : may be missing

@@ -33,7 +33,7 @@ const PROGRAM = [
   'healthcheck', 'healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period',
   'max_memory_restart', 'max_memory_interval',
   ...['stdout', 'stderr'].flatMap((c) =>
-    ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog', 'logfile_timestamps'].map((o) => `${c}_${o}`),
+    ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog', 'logfile_timestamps', 'logfile_compress'].map((o) => `${c}_${o}`),
   ),
 ];
 

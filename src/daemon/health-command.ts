@@ -20,6 +20,8 @@ export interface CommandLookHost {
   minfds: number;
   /** the reaper tells `reaped` the command's wait status */
   registerHelper(pid: number, reaped: (status: number) => void): void;
+  /** the command's stdin (the daemon keeps its own descriptor); none: at end of file */
+  stdinFd?: number;
 }
 
 /** what is kept of the command's output: enough for a line, not a flood */
@@ -44,13 +46,13 @@ export function commandLook(argv: string[], host: CommandLookHost, timeoutMs: nu
     let child: NativeSpawnResult;
     try {
       const exec = resolveCommand(argv, host.config);
-      child = spawnChild({ exec, env: host.env, config: { ...host.config, redirect_stderr: true }, minfds: host.minfds });
+      child = spawnChild({ exec, env: host.env, config: { ...host.config, redirect_stderr: true }, minfds: host.minfds, stdinFd: host.stdinFd });
     } catch (e) {
       if (e instanceof CommandError) return resolve({ ok: false, detail: e.message });
       if (e instanceof SpawnFailure) return resolve({ ok: false, detail: `cannot start it: ${e.message}` });
       throw e;
     }
-    closeSync(child.stdin);
+    if (child.stdin >= 0) closeSync(child.stdin);
     const pid = child.pid;
     const kept: Buffer[] = [];
     let keptBytes = 0;

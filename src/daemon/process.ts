@@ -26,6 +26,7 @@ import { explainExecFailure } from './exec-hint';
 import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
 import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-tree';
 import { MemoryWatch, overLimitText, treeResidentBytes, type MemoryReport } from './memory-limit';
+import { gzipRunner } from './gzip-helper';
 import { constants as osConstants } from 'node:os';
 
 const SIGKILL = osConstants.signals.SIGKILL;
@@ -528,6 +529,7 @@ export class Subprocess {
           backups: channel === 'stdout' ? c.stdout_logfile_backups : c.stderr_logfile_backups,
           syslog: channel === 'stdout' ? c.stdout_syslog : c.stderr_syslog,
           timestamps: channel === 'stdout' ? c.stdout_logfile_timestamps : c.stderr_logfile_timestamps,
+          gzip: (channel === 'stdout' ? c.stdout_logfile_compress : c.stderr_logfile_compress) ? gzipRunner(this.host, c) : null,
           captureMaxbytes: channel === 'stdout' ? (this.listener ? 0 : c.stdout_capture_maxbytes) : c.stderr_capture_maxbytes,
           stripAnsi: this.host.stripAnsi,
           ident: this.host.progname,

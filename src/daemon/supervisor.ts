@@ -15,6 +15,7 @@ import { SupervisorState, processStateName, supervisorStateName } from './states
 import { decodeWaitStatus } from './signals';
 import { requireNative } from './native';
 import { EventHub } from '../events/hub';
+import { dropGzipJobs } from '../log/backup-gzip';
 
 export interface EngineInit {
   config: Config;
@@ -431,6 +432,7 @@ export class Supervisor {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    dropGzipJobs();
     if (this.aliveTimer) clearTimeout(this.aliveTimer);
     this.aliveTimer = null;
     if (this.sigchld) process.off('SIGCHLD', this.sigchld);
@@ -470,7 +472,7 @@ const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
   'stdout_logfile_maxbytes', 'stderr_logfile', 'stderr_capture_maxbytes', 'stderr_logfile_backups',
   'stderr_logfile_maxbytes', 'stderr_events_enabled', 'stderr_syslog', 'stopsignal', 'stopwaitsecs', 'stopasgroup',
   'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on', 'healthcheck',
-  'max_memory_restart', 'stdout_logfile_timestamps', 'stderr_logfile_timestamps',
+  'max_memory_restart', 'stdout_logfile_timestamps', 'stderr_logfile_timestamps', 'stdout_logfile_compress', 'stderr_logfile_compress',
 ];
 
 function same(a: unknown, b: unknown): boolean {

@@ -4,6 +4,7 @@
 // the output events.
 import { LogFile, failureWords, type LogFileFailure } from './logfile';
 import { LineStamps } from './line-stamps';
+import type { GzipRunner } from './backup-gzip';
 import { Level } from './levels';
 import { loadNative, type NativeAddon } from '../daemon/native';
 import type { MainLogger } from './mainlog';
@@ -23,6 +24,8 @@ export interface ChannelSettings {
   syslog: boolean;
   /** tsv only: each line in the log file begins with the time it was read (*_logfile_timestamps) */
   timestamps: boolean;
+  /** tsv only: what gzips rotated backups (*_logfile_compress); null: they stay plain */
+  gzip: GzipRunner | null;
   captureMaxbytes: number;
   /** asked at every write, as Supervisor reads options.strip_ansi */
   stripAnsi(): boolean;
@@ -87,7 +90,7 @@ export class ChannelLog {
     this.syslogOn = s.syslog || s.logfile === 'syslog';
     if (s.logfile && s.logfile !== 'syslog') {
       // may throw (EACCES, ENOENT): the caller reports it as a spawn error
-      this.file = new LogFile(s.logfile, s.maxbytes, s.backups);
+      this.file = new LogFile(s.logfile, s.maxbytes, s.backups, undefined, s.gzip);
       const file = `log file ${s.logfile} for program '${s.processName}'`;
       const then: Record<LogFileFailure, string> = {
         write: `its ${s.channel} output is dropped until a write works again`,
@@ -101,6 +104,12 @@ export class ChannelLog {
         },
         recovered: (lost) => main.warn(`${file} takes output again; ${lost} bytes of ${s.channel} output were dropped`),
       };
+      if (this.file.backupGzip) {
+        this.file.backupGzip.report = {
+          failed: (why) => main.error(`could not gzip a backup of ${file}: ${why}; backups stay uncompressed until a later rotation gzips them (${s.channel}_logfile_compress)`),
+          recovered: () => main.info(`backups of ${file} are gzipped again (${s.channel}_logfile_compress)`),
+        };
+      }
     }
     this.capture = s.captureMaxbytes > 0 ? [] : null;
     this.stamps = s.timestamps && this.file ? new LineStamps() : null;

@@ -17,6 +17,7 @@ import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, wri
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { loadNative, type NativeAddon } from '../daemon/native';
+import { BackupGzip, type GzipRunner } from './backup-gzip';
 
 const PIECE = 128 * 1024;
 /** what one splice may move at most: a whole (1 MiB) pipe */
@@ -108,13 +109,17 @@ export class LogFile {
   private rotateFailing = false;
   /** bytes of output dropped since the failure */
   private lost = 0;
+  /** *_logfile_compress: what gzips the backups (null: they stay plain) */
+  readonly backupGzip: BackupGzip | null;
 
   constructor(
     readonly path: string,
     readonly maxbytes: number,
     readonly backups: number,
     private readonly mode = 0o666,
+    gzip: GzipRunner | null = null,
   ) {
+    this.backupGzip = gzip && backups > 0 && maxbytes > 0 ? new BackupGzip(path, backups, gzip) : null;
     this.open();
   }
 
@@ -294,12 +299,15 @@ export class LogFile {
 
   private rollover(): void {
     if (this.backups > 0) {
+      // with compression a backup is NAME.i or NAME.i.gz (or both, while it is gzipped)
+      const kinds = this.backupGzip ? ['', '.gz'] : [''];
       try {
         for (let i = this.backups - 1; i > 0; i--) {
           const sfn = `${this.path}.${i}`;
-          if (existsSync(sfn)) removeAndRename(sfn, `${this.path}.${i + 1}`);
+          if (kinds.some((k) => existsSync(sfn + k))) removeAndRename(sfn, `${this.path}.${i + 1}`, kinds);
         }
-        removeAndRename(this.path, `${this.path}.1`);
+        removeAndRename(this.path, `${this.path}.1`, kinds, '');
+        this.backupGzip?.shifted();
       } catch (e) {
         // the file stays and keeps taking output past maxbytes; the next write tries again
         if (!this.rotateFailing) this.report?.failed('rotate', e as NodeJS.ErrnoException);
@@ -313,6 +321,7 @@ export class LogFile {
     this.closeSpliceFd();
     this.size = 0;
     this.openAgain(true);
+    this.backupGzip?.next();
   }
 
   /**
@@ -352,16 +361,21 @@ function errnoError(negErrno: number): NodeJS.ErrnoException {
   return Object.assign(new Error(code), { code, errno: negErrno });
 }
 
-function removeAndRename(sfn: string, dfn: string): void {
-  try {
-    unlinkSync(dfn);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+/** dfn + each of `kinds` removed, then sfn + each of `moved` renamed to dfn + the same (what is missing is skipped). */
+function removeAndRename(sfn: string, dfn: string, kinds: readonly string[] = [''], ...moved: string[]): void {
+  for (const k of kinds) {
+    try {
+      unlinkSync(dfn + k);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
   }
-  try {
-    renameSync(sfn, dfn);
-  } catch (e) {
-    // a cleanup script removed the active log: nothing to keep
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  for (const k of moved.length ? moved : kinds) {
+    try {
+      renameSync(sfn + k, dfn + k);
+    } catch (e) {
+      // a cleanup script removed the active log: nothing to keep
+      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+    }
   }
 }

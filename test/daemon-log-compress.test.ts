@@ -1,0 +1,137 @@
+// stdout_logfile_compress / stderr_logfile_compress (tsv only): rotated
+// backups are gzipped by a child of the daemon (Supervisor issue #322).
+// supervisord ignores the keys.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { gunzipSync } from 'node:zlib';
+import { configOfX, until } from './helpers/daemon-cli';
+import { TempDir } from './helpers/daemon-env';
+import { PY, logCount, mainLogLines, startDaemon, waitUp } from './helpers/events-env';
+
+/** Writes lines "line 00000000 xxx…" numbered 0 to $1 - 1 as fast as it can, then waits. */
+const WRITER = `import sys, time
+for i in range(int(sys.argv[1])):
+    sys.stdout.write('line %08d %s\\n' % (i, 'x' * 40))
+sys.stdout.flush()
+time.sleep(1000)
+`;
+const LINE_BYTES = 55;
+
+/** The backups N … 1 (gunzipped where gzipped) and the current file, as one text. */
+function history(dir: string, base: string, backups: number): string {
+  let all = '';
+  for (let i = backups; i >= 1; i--) {
+    const names = readdirSync(dir);
+    if (names.includes(`${base}.${i}.gz`)) all += gunzipSync(readFileSync(`${dir}/${base}.${i}.gz`)).toString('latin1');
+    else if (names.includes(`${base}.${i}`)) all += readFileSync(`${dir}/${base}.${i}`, 'latin1');
+  }
+  return all + readFileSync(`${dir}/${base}`, 'latin1');
+}
+
+/** The numbers of the whole lines in text, which must follow each other with none missing or repeated, ending at last. */
+function assertContiguous(text: string, last: number): number {
+  const lines = text.split('\n');
+  assert.equal(lines.pop(), '');
+  lines.shift(); // a rotation may have cut the oldest kept line
+  const numbers = lines.map((l) => Number(/^line (\d{8}) x{40}$/.exec(l)?.[1] ?? NaN));
+  numbers.forEach((n, i) => assert.equal(n, (numbers[0] as number) + i, `line ${i} of ${numbers.length}`));
+  assert.equal(numbers[numbers.length - 1], last);
+  return numbers.length;
+}
+
+test('*_logfile_compress: rotated backups become NAME.1.gz … NAME.N.gz, gzipped while the program writes on (rotations while one is gzipped too), with the log file\'s own mode; together they are the output with no byte lost or doubled', async () => {
+  const dir = new TempDir('tsv-gzip-');
+  const writer = dir.file('w.py', WRITER);
+  const count = 60000; // 3.3 MB through 200 KB files: ~16 rotations, five backups kept
+  const d = startDaemon(
+    'tsv',
+    `[program:w]\ncommand=${PY} ${writer} ${count}\nstartsecs=0\nstdout_logfile=AUTO\nstdout_logfile_maxbytes=200KB\nstdout_logfile_backups=5\nstdout_logfile_compress=true\n` +
+      // three rotations: its first file, made 0600 as every AUTO log is, is the oldest backup; files made by rotations are 0644 (umask 022)
+      `[program:few]\ncommand=${PY} ${writer} 12000\nstartsecs=0\nstdout_logfile=AUTO\nstdout_logfile_maxbytes=200KB\nstdout_logfile_backups=5\nstdout_logfile_compress=true\n`,
+  );
+  try {
+    await waitUp(d);
+    const base = (): string | undefined => readdirSync(d.dir.path).find((n) => /^w-stdout---supervisor-\w+\.log$/.test(n));
+    await until(() => !!base() && readFileSync(`${d.dir.path}/${base()}`, 'latin1').endsWith(`line ${String(count - 1).padStart(8, '0')} ${'x'.repeat(40)}\n`), 'the last line', 20000);
+    const name = base() as string;
+    const rest = (): string[] => readdirSync(d.dir.path).filter((n) => n.startsWith(`${name}.`)).sort();
+    await until(() => rest().join(' ') === [1, 2, 3, 4, 5].map((i) => `${name}.${i}.gz`).join(' '), 'five gzipped backups and nothing else', 20000);
+    const kept = assertContiguous(history(d.dir.path, name, 5), count - 1);
+    // five backups of 200 KiB and the current file, less the line a rotation cut
+    assert.ok(kept * LINE_BYTES > 5 * 200 * 1024, `${kept} lines kept`);
+    assert.equal(logCount(d, /gzip/), 0, d.log());
+
+    const few = readdirSync(d.dir.path).find((n) => /^few-stdout---supervisor-\w+\.log$/.test(n)) as string;
+    const gzipped = (): string[] => readdirSync(d.dir.path).filter((n) => n.startsWith(`${few}.`)).sort();
+    await until(() => gzipped().join(' ') === [1, 2, 3].map((i) => `${few}.${i}.gz`).join(' '), 'three gzipped backups of few', 20000);
+    assert.deepEqual(
+      gzipped().map((f) => (statSync(`${d.dir.path}/${f}`).mode & 0o777).toString(8)),
+      ['644', '644', '600'],
+    );
+    assertContiguous(history(d.dir.path, few, 3), 11999);
+  } finally {
+    await d.stop();
+    assert.deepEqual(readdirSync(d.dir.path).filter((n) => n.endsWith('.compressing')), []);
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('*_logfile_compress with no gzip to run: one ERROR naming the file and the reason; the backups stay plain and rotate as without the option, nothing lost', async () => {
+  const dir = new TempDir('tsv-gzip-none-');
+  const writer = dir.file('w.py', WRITER);
+  const count = 20000;
+  // PATH has no gzip (the program's command is a full path)
+  const d = startDaemon(
+    'tsv',
+    `[program:w]\ncommand=${PY} ${writer} ${count}\nstartsecs=0\nstdout_logfile={DIR}/w.log\nstdout_logfile_maxbytes=100KB\nstdout_logfile_backups=3\nstdout_logfile_compress=true\n`,
+    { env: { PATH: dir.path } },
+  );
+  try {
+    await waitUp(d);
+    const log = d.dir.join('w.log');
+    await until(() => readFileSync(log, 'latin1').includes(`line ${String(count - 1).padStart(8, '0')}`), 'the last line', 20000);
+    await until(() => logCount(d, /could not gzip/) === 1, 'the error');
+    const said = mainLogLines(d).find((l) => l.includes('could not gzip')) as string;
+    assert.match(
+      said,
+      new RegExp(`^ERRO could not gzip a backup of log file ${log.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} for program 'w': gzip: exit status 127: .*gzip: not found; backups stay uncompressed until a later rotation gzips them \\(stdout_logfile_compress\\)$`),
+    );
+    assert.deepEqual(
+      readdirSync(d.dir.path).filter((n) => n.startsWith('w.log.')).sort(),
+      ['w.log.1', 'w.log.2', 'w.log.3'],
+    );
+    assertContiguous(history(d.dir.path, 'w.log', 3), count - 1);
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('*_logfile_compress in the config: a boolean; a warning names file and line where it has no effect (no rotation, no log file, stderr in the stdout log); config show', () => {
+  const dir = new TempDir('tsv-gzip-conf-');
+  try {
+    const run = (lines: string, ...args: string[]) => configOfX(dir, lines, ...args);
+    const bad = run('stdout_logfile_compress=gz\n', 'check');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /x\.conf:4: \[program:x\] stdout_logfile_compress: not a valid boolean value: 'gz'/);
+    const noEffect = (lines: string, why: string): void => {
+      const r = run(lines, 'check');
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(r.stderr.includes(`has no effect: ${why}\n`), r.stderr);
+    };
+    noEffect('stdout_logfile_compress=true\nstdout_logfile_maxbytes=0\n', 'the log is not rotated into backups (stdout_logfile_maxbytes and stdout_logfile_backups must both be more than 0)');
+    noEffect('stdout_logfile_compress=true\nstdout_logfile_backups=0\n', 'the log is not rotated into backups (stdout_logfile_maxbytes and stdout_logfile_backups must both be more than 0)');
+    noEffect('stderr_logfile=NONE\nstderr_logfile_compress=true\n', 'there is no stderr log file (stderr_logfile=NONE)');
+    noEffect('redirect_stderr=true\nstderr_logfile_compress=true\n', 'stderr goes to the stdout log (redirect_stderr=true), for which stdout_logfile_compress decides');
+    const quiet = run('stdout_logfile_compress=true\nstderr_logfile_compress=true\n', 'check');
+    assert.equal(quiet.stderr, '');
+    const shown = run('stdout_logfile_compress=yes\n', 'show');
+    assert.match(shown.stdout, /\n  stdout_logfile_compress +true  \(\S+x\.conf:4\)\n/);
+    assert.match(shown.stdout, /\n  stderr_logfile_compress +false  \(default\)\n/);
+  } finally {
+    dir.cleanup();
+  }
+});
