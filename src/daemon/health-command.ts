@@ -4,7 +4,9 @@
 // the lookup), in a process group of its own, stdin at end of file, stdout
 // and stderr on one pipe; exit status 0 within the timeout is an answer. Its
 // exit comes through the daemon's reaper like every child's, so nothing
-// polls; the first line of what it printed is the log line's reason.
+// polls; the first line of what it printed is the log line's reason. The
+// gzip of rotated log backups runs the same way (gzip-helper.ts), with the
+// backup as its stdin.
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { ProcessConfig } from '../config/model';

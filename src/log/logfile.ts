@@ -299,7 +299,7 @@ export class LogFile {
 
   private rollover(): void {
     if (this.backups > 0) {
-      // with compression a backup is NAME.i or NAME.i.gz (or both, while it is gzipped)
+      // with compression a backup is NAME.i (until gzipped) or NAME.i.gz
       const kinds = this.backupGzip ? ['', '.gz'] : [''];
       try {
         for (let i = this.backups - 1; i > 0; i--) {
