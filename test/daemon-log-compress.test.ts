@@ -3,10 +3,10 @@
 // supervisord ignores the keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { configOfX, until } from './helpers/daemon-cli';
-import { TempDir } from './helpers/daemon-env';
+import { TempDir, pidAlive } from './helpers/daemon-env';
 import { PY, logCount, mainLogLines, startDaemon, waitUp } from './helpers/events-env';
 
 /** Writes lines "line 00000000 xxx…" numbered 0 to $1 - 1 as fast as it can, then waits. */
@@ -72,7 +72,6 @@ test('*_logfile_compress: rotated backups become NAME.1.gz … NAME.N.gz, gzippe
     assertContiguous(history(d.dir.path, few, 3), 11999);
   } finally {
     await d.stop();
-    assert.deepEqual(readdirSync(d.dir.path).filter((n) => n.endsWith('.compressing')), []);
     d.cleanup();
     dir.cleanup();
   }
@@ -105,6 +104,43 @@ test('*_logfile_compress with no gzip to run: one ERROR naming the file and the 
     assertContiguous(history(d.dir.path, 'w.log', 3), count - 1);
   } finally {
     await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('*_logfile_compress: a shutdown while a backup is being gzipped ends the gzip and removes its part file; the backup stays plain', async () => {
+  const dir = new TempDir('tsv-gzip-slow-');
+  const writer = dir.file('w.py', WRITER);
+  // a gzip that never finishes: it says its pid and sleeps (exec keeps the pid)
+  const bin = dir.join('bin');
+  mkdirSync(bin);
+  const ran = dir.join('gzip-pid');
+  writeFileSync(`${bin}/gzip`, `#!/bin/sh\necho $$ > ${ran}\nexec /bin/sleep 300\n`, { mode: 0o755 });
+  const count = 3000; // 165 KB through 100 KB files: one rotation
+  const d = startDaemon(
+    'tsv',
+    `[program:w]\ncommand=${PY} ${writer} ${count}\nstartsecs=0\nstdout_logfile={DIR}/w.log\nstdout_logfile_maxbytes=100KB\nstdout_logfile_backups=3\nstdout_logfile_compress=true\n`,
+    { env: { PATH: bin } },
+  );
+  let gzipPid = 0;
+  try {
+    await waitUp(d);
+    await until(() => {
+      try {
+        gzipPid = Number(readFileSync(ran, 'utf8'));
+      } catch {
+        return false;
+      }
+      return gzipPid > 0 && readdirSync(d.dir.path).includes('w.log.compressing');
+    }, 'the gzip under way');
+    assert.ok(pidAlive(gzipPid));
+    await d.stop();
+    assert.deepEqual(readdirSync(d.dir.path).filter((n) => n.startsWith('w.log')).sort(), ['w.log', 'w.log.1']);
+    await until(() => !pidAlive(gzipPid), 'the gzip to end');
+    assertContiguous(history(d.dir.path, 'w.log', 3), count - 1);
+  } finally {
+    if (gzipPid && pidAlive(gzipPid)) process.kill(gzipPid, 'SIGKILL');
     d.cleanup();
     dir.cleanup();
   }

@@ -102,6 +102,7 @@ test("tsv events: tsv's PROCESS_HEALTH events are shown by default and by their 
     assert.match(supervisors, /PROCESS_STATE_RUNNING processname:web /);
     assert.doesNotMatch(supervisors, /PROCESS_HEALTH/);
     const help = spawnSync(process.execPath, [TSV, 'help', 'events'], { encoding: 'utf8', env: cleanEnv() });
+    assert.match(help.stdout, /default all: EVENT, PROCESS_HEALTH and PROCESS_MEMORY_RESTART\)\n/);
     assert.match(help.stdout, /\ntsv's own \(healthcheck=, max_memory_restart=\): PROCESS_HEALTH PROCESS_HEALTH_HEALTHY PROCESS_HEALTH_UNHEALTHY PROCESS_MEMORY_RESTART\n/);
   } finally {
     d.cleanup();

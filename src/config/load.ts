@@ -157,6 +157,12 @@ class Loader {
     throw new ConfigError(message, { file: origin?.file, line: origin?.line, section, option, value, hint });
   }
 
+  /** A warning about an option, at the line that sets it (or none when only its default applies). */
+  private warnOption(section: string, option: string, message: string): void {
+    const e = this.doc.get(section, option);
+    this.warnings.push({ message, file: e?.file, line: e?.line, section, option });
+  }
+
   private sectionOrigin(section: string): { file: string; line: number } | undefined {
     return this.doc.sectionOrigin.get(section) ?? (section ? undefined : { file: this.file, line: 0 });
   }
@@ -908,16 +914,13 @@ class Loader {
       if (redirect_stderr || pty) {
         const se = logs.stderr_logfile;
         if (se !== 'AUTO' && se !== null) {
-          const e = this.doc.get(S, 'stderr_logfile');
-          this.warnings.push({
-            message: redirect_stderr
+          this.warnOption(
+            S,
+            'stderr_logfile',
+            redirect_stderr
               ? `For [${S}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored`
               : `For [${S}], pty=true sends stderr to the terminal with stdout, so stderr_logfile has been ignored`,
-            file: e?.file,
-            line: e?.line,
-            section: S,
-            option: 'stderr_logfile',
-          });
+          );
         }
         logs.stderr_logfile = null;
       }
@@ -932,9 +935,7 @@ class Loader {
           else if (logs[`${ch}_logfile`] === null) why = `there is no ${ch} log file (${ch}_logfile=NONE)`;
           else if (what === 'compress' && !(logs[`${ch}_logfile_maxbytes`] && logs[`${ch}_logfile_backups`]))
             why = `the log is not rotated into backups (${ch}_logfile_maxbytes and ${ch}_logfile_backups must both be more than 0)`;
-          if (!why) continue;
-          const e = this.doc.get(S, key);
-          this.warnings.push({ message: `For [${S}], ${key}=true has no effect: ${why}`, file: e?.file, line: e?.line, section: S, option: key });
+          if (why) this.warnOption(S, key, `For [${S}], ${key}=true has no effect: ${why}`);
         }
       }
 
@@ -1030,8 +1031,7 @@ class Loader {
     if (!url) {
       // settings with nothing to apply them to: most likely healthcheck= itself is missing or misspelt
       for (const opt of ['healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period']) {
-        const entry = this.doc.get(S, opt);
-        if (entry) this.warnings.push({ message: `For [${S}], ${opt} is set but there is no healthcheck=, so it has no effect`, file: entry.file, line: entry.line, section: S, option: opt });
+        if (this.doc.get(S, opt)) this.warnOption(S, opt, `For [${S}], ${opt} is set but there is no healthcheck=, so it has no effect`);
       }
       return null;
     }
@@ -1092,15 +1092,8 @@ class Loader {
       'e.g. max_memory_interval=10',
     );
     if (bytes > 0) return { bytes, interval };
-    const entry = this.doc.get(S, 'max_memory_interval');
-    if (entry)
-      this.warnings.push({
-        message: `For [${S}], max_memory_interval is set but there is no max_memory_restart= (or it is 0), so it has no effect`,
-        file: entry.file,
-        line: entry.line,
-        section: S,
-        option: 'max_memory_interval',
-      });
+    if (this.doc.get(S, 'max_memory_interval'))
+      this.warnOption(S, 'max_memory_interval', `For [${S}], max_memory_interval is set but there is no max_memory_restart= (or it is 0), so it has no effect`);
     return null;
   }
 

@@ -20,11 +20,8 @@ import { byteSizeText } from '../config/datatypes';
  * /metrics count them). 0 when none is left.
  */
 export function treeResidentBytes(q: TreeQuery): number {
-  let pages = 0;
-  for (const pid of [q.main, ...findTree(q).members]) {
-    const st = pid ? procTimes(pid) : null;
-    if (st && !st.zombie) pages += st.rssPages;
-  }
+  const main = q.main ? procTimes(q.main) : null;
+  const pages = (main && !main.zombie ? main.rssPages : 0) + findTree(q).pages;
   return pages * pageSize();
 }
 

@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { MainLogger } from '../log/mainlog';
 import { requireNative } from './native';
-import { environHas, listProcesses, procStat, type ProcStat } from './proc-stat';
+import { environHas, listProcesses, procTimes, type ProcTimes } from './proc-stat';
 
 let childrenFiles: boolean | null = null;
 
@@ -77,10 +77,12 @@ export interface Tree {
   outside: number[];
   /** members (zombies included) that are the daemon's own children now, which it must reap */
   adopted: number[];
+  /** resident memory of the live members, in pages (max_memory_restart) */
+  pages: number;
 }
 
 /** An orphan the daemon adopted belongs to this program's tree. */
-function ours(q: TreeQuery, p: ProcStat): boolean {
+function ours(q: TreeQuery, p: ProcTimes): boolean {
   return q.seen.has(p.pid) || (p.pgid === q.pgid && q.pgid > 1) || (!p.zombie && environHas(p.pid, q.tag));
 }
 
@@ -90,22 +92,26 @@ export function findTree(q: TreeQuery, how: 'walk' | 'scan' = haveChildrenFiles(
   const members: number[] = [];
   const outside: number[] = [];
   const adopted: number[] = [];
+  let pages = 0;
   for (const p of found) {
-    if (!p.zombie) members.push(p.pid);
-    if (!p.zombie && p.pgid !== q.pgid) outside.push(p.pid);
+    if (!p.zombie) {
+      members.push(p.pid);
+      pages += p.rssPages;
+      if (p.pgid !== q.pgid) outside.push(p.pid);
+    }
     if (p.ppid === q.daemon) adopted.push(p.pid);
   }
-  return { members, outside, adopted };
+  return { members, outside, adopted, pages };
 }
 
 /**
  * Breadth-first from the roots, and from the main process's children, through
  * childrenOf; the main process and the daemon themselves are never members.
  */
-function collect(q: TreeQuery, roots: Iterable<ProcStat>, childrenOf: (pid: number) => Iterable<ProcStat>): ProcStat[] {
-  const found = new Map<number, ProcStat>();
+function collect(q: TreeQuery, roots: Iterable<ProcTimes>, childrenOf: (pid: number) => Iterable<ProcTimes>): ProcTimes[] {
+  const found = new Map<number, ProcTimes>();
   const queue: number[] = [];
-  const add = (p: ProcStat): void => {
+  const add = (p: ProcTimes): void => {
     if (p.pid === q.main || p.pid === q.daemon || found.has(p.pid)) return;
     found.set(p.pid, p);
     queue.push(p.pid);
@@ -117,16 +123,16 @@ function collect(q: TreeQuery, roots: Iterable<ProcStat>, childrenOf: (pid: numb
 }
 
 /** Down from the main process and from the daemon's adopted children. */
-function walkTree(q: TreeQuery): ProcStat[] {
-  const stats = (pids: number[]): ProcStat[] => pids.map(procStat).filter((p): p is ProcStat => p !== null);
+function walkTree(q: TreeQuery): ProcTimes[] {
+  const stats = (pids: number[]): ProcTimes[] => pids.map(procTimes).filter((p): p is ProcTimes => p !== null);
   const adopted = stats(readChildren(q.daemon).filter((pid) => !q.own.has(pid))).filter((p) => ours(q, p));
   return collect(q, adopted, (pid) => stats(readChildren(pid)));
 }
 
 /** Every process on the host: also finds members of the group that lineage lost (no subreaper). */
-function scanTree(q: TreeQuery): ProcStat[] {
-  const all = listProcesses(procStat);
-  const children = new Map<number, ProcStat[]>();
+function scanTree(q: TreeQuery): ProcTimes[] {
+  const all = listProcesses(procTimes);
+  const children = new Map<number, ProcTimes[]>();
   for (const p of all) {
     let list = children.get(p.ppid);
     if (!list) children.set(p.ppid, (list = []));

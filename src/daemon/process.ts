@@ -27,6 +27,7 @@ import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
 import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-tree';
 import { MemoryWatch, overLimitText, treeResidentBytes, type MemoryReport } from './memory-limit';
 import { gzipRunner } from './gzip-helper';
+import type { GzipRunner } from '../log/backup-gzip';
 import { constants as osConstants } from 'node:os';
 
 const SIGKILL = osConstants.signals.SIGKILL;
@@ -167,6 +168,8 @@ export class Subprocess {
   private readonly health: HealthWatch | null = null;
   /** max_memory_restart: the looks at its memory while it runs */
   private readonly memory: MemoryWatch | null = null;
+  /** *_logfile_compress: what gzips its log backups (the same for every run) */
+  private readonly gzip: GzipRunner | null = null;
   /** a restart the healthcheck or max_memory_restart asked for: started once the stop ends */
   private selfRestart: SelfRestart | null = null;
   /** health restarts in a row with no answered look between them: from the second on, the start waits (selfRestartWait) */
@@ -241,6 +244,7 @@ export class Subprocess {
     if (config.max_memory_restart) {
       this.memory = new MemoryWatch(config.max_memory_restart, () => treeResidentBytes(this.treeQuery()), (r) => this.memoryReport(r));
     }
+    if (config.stdout_logfile_compress || config.stderr_logfile_compress) this.gzip = gzipRunner(host, config);
   }
 
   get name(): string {
@@ -529,7 +533,7 @@ export class Subprocess {
           backups: channel === 'stdout' ? c.stdout_logfile_backups : c.stderr_logfile_backups,
           syslog: channel === 'stdout' ? c.stdout_syslog : c.stderr_syslog,
           timestamps: channel === 'stdout' ? c.stdout_logfile_timestamps : c.stderr_logfile_timestamps,
-          gzip: (channel === 'stdout' ? c.stdout_logfile_compress : c.stderr_logfile_compress) ? gzipRunner(this.host, c) : null,
+          gzip: (channel === 'stdout' ? c.stdout_logfile_compress : c.stderr_logfile_compress) ? this.gzip : null,
           captureMaxbytes: channel === 'stdout' ? (this.listener ? 0 : c.stdout_capture_maxbytes) : c.stderr_capture_maxbytes,
           stripAnsi: this.host.stripAnsi,
           ident: this.host.progname,

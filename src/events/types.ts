@@ -66,7 +66,7 @@ const PARENT: Record<EventTypeName, EventTypeName | null> = {
 };
 
 /** What `tsv events` shows when no type is named: Supervisor's every event, and tsv's own. */
-export const ALL_EVENT_ROOTS: readonly EventTypeName[] = ['EVENT', 'PROCESS_HEALTH', 'PROCESS_MEMORY_RESTART'];
+export const ALL_EVENT_ROOTS: readonly EventTypeName[] = (Object.keys(PARENT) as EventTypeName[]).filter((n) => PARENT[n] === null);
 
 export function isEventName(s: string): s is EventTypeName {
   return Object.prototype.hasOwnProperty.call(PARENT, s);

@@ -7,7 +7,7 @@
 // the backup by the next rotation cannot send it the wrong file. One job per
 // log path at a time, whichever run of the program rotated it: the daemon
 // alone renames backups, and moves the job's index with them.
-import { chmodSync, closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync } from 'node:fs';
+import { chmodSync, closeSync, fstatSync, openSync, renameSync, unlinkSync } from 'node:fs';
 
 /** Gzips what srcFd reads into the file dst (made or emptied); `done` is null when it worked, else why not. */
 export type GzipRunner = (srcFd: number, dst: string) => { done: Promise<string | null>; cancel(): void };
@@ -93,7 +93,6 @@ export class BackupGzip {
     jobs.delete(this.path);
     const part = partName(this.path);
     const plain = `${this.path}.${job.index}`;
-    if (why === null && !existsSync(part)) why = `${part} is gone`;
     if (why === null) {
       try {
         // the backup's own permissions (an AUTO log is 0600), not the umask's

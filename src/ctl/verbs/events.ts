@@ -3,9 +3,9 @@
 // Shows the daemon's events (Supervisor's event types, as listeners get
 // them) without writing a listener: the last N remembered events, and with
 // --follow every new one as it happens, until Ctrl-C. TYPE is any event type
-// name, abstract parents included (PROCESS_STATE, TICK, EVENT, ...), or
-// tsv's PROCESS_HEALTH family (healthcheck=), which is outside EVENT; the
-// default is both, everything. Human lines by default, JSON lines with
+// name, abstract parents included (PROCESS_STATE, TICK, EVENT, ...), or one
+// of tsv's own (PROCESS_HEALTH…, PROCESS_MEMORY_RESTART), which are outside
+// EVENT; the default is every root, everything. Human lines by default, JSON lines with
 // --json (see src/events/stream.ts for the fields). The daemon serves them on
 // GET /events, behind the same socket and credentials as XML-RPC; a
 // supervisord answers 404 and the verb says it needs a tsv daemon.
@@ -14,7 +14,7 @@ import type { Verb } from './types';
 import { countOption, refuseArgs, words } from './types';
 import { ExitStatus } from '../exit-status';
 import { RpcHttpError } from '../../rpc/client';
-import { isEventName } from '../../events/types';
+import { ALL_EVENT_ROOTS, isEventName } from '../../events/types';
 import { EVENT_TYPE_NAMES, TSV_EVENT_TYPE_NAMES } from '../../config/model';
 import type { EventLine } from '../../events/stream';
 import { asctime } from '../../log/asctime';
@@ -147,7 +147,8 @@ export const events: Verb = {
     }
   },
   help(ctl) {
-    ctl.output('events [TYPE ...]\t\tShow the last 10 events (of these types; default all: EVENT, PROCESS_HEALTH and PROCESS_MEMORY_RESTART)');
+    const roots = `${ALL_EVENT_ROOTS.slice(0, -1).join(', ')} and ${ALL_EVENT_ROOTS[ALL_EVENT_ROOTS.length - 1]}`;
+    ctl.output(`events [TYPE ...]\t\tShow the last 10 events (of these types; default all: ${roots})`);
     ctl.output('events -n N [TYPE ...]\t\tShow the last N events');
     ctl.output('events -f [TYPE ...]\t\tThen follow new events as they happen (Ctrl-C to exit)');
     ctl.output('events --json ...\t\tOne JSON object per event');
