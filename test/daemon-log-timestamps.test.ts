@@ -25,6 +25,29 @@ test('LineStamps: a stamp before each line that begins in a chunk, one time per 
   assert.equal(s.apply(Buffer.alloc(0)).length, 0);
   assert.equal(s.apply(Buffer.from('\r\n')).toString(), '\r\n');
   assert.equal(s.apply(Buffer.from('\u00e9\n')).toString(), `${at(t)} \u00e9\n`);
+  // a file an earlier run left in the middle of a line: this run's first line begins on a line of its own, once
+  const after = new LineStamps(() => t, true);
+  assert.equal(after.apply(Buffer.from('x\ny')).toString(), `\n${at(t)} x\n${at(t)} y`);
+  assert.equal(after.apply(Buffer.from('\nz')).toString(), `\n${at(t)} z`);
+});
+
+test('*_logfile_timestamps: a run that ends in the middle of a line does not glue the next run\'s first line to it', { skip: pythonSkip }, async () => {
+  const d = startDaemon(
+    'tsv',
+    "[program:half]\ncommand=/bin/sh -c \"printf 'whole\\nhalf'\"\nstartsecs=0\nautorestart=false\nstdout_logfile={DIR}/half.log\nstdout_logfile_timestamps=true\n",
+  );
+  try {
+    await waitUp(d);
+    const log = d.dir.join('half.log');
+    await until(() => readFileSync(log, 'utf8').endsWith('half'), 'the first run');
+    await until(() => / EXITED /.test(userCtl(d, 'status', 'half')), 'the first run to end');
+    userCtl(d, 'start', 'half');
+    await until(() => readFileSync(log, 'utf8').split('half').length === 3, 'the second run');
+    assert.deepEqual(readFileSync(log, 'utf8').split('\n').map((l) => l.replace(STAMP, 'T ')), ['T whole', 'T half', 'T whole', 'T half']);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
 });
 
 test('*_logfile_timestamps: the log file has a time on each line, stdout and stderr each by its own setting; tail shows them; the output events and a channel without the setting get the output as written', { skip: pythonSkip }, async () => {

@@ -112,7 +112,7 @@ export class ChannelLog {
       }
     }
     this.capture = s.captureMaxbytes > 0 ? [] : null;
-    this.stamps = s.timestamps && this.file ? new LineStamps() : null;
+    this.stamps = s.timestamps && this.file ? new LineStamps(Date.now, this.file.endsMidLine()) : null;
   }
 
   /**

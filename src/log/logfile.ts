@@ -13,7 +13,7 @@
 // (LogFileReport), the output is dropped and counted, and each later write
 // tries again; Supervisor prints a traceback to stderr for every failed
 // write and, once a rotation could not reopen the file, never writes it again.
-import { closeSync, existsSync, fstatSync, openSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { loadNative, type NativeAddon } from '../daemon/native';
@@ -162,6 +162,22 @@ export class LogFile {
 
   get opened(): boolean {
     return this.fd >= 0;
+  }
+
+  /** The file's last byte is not a line end: what an earlier writer left there is an unfinished line. */
+  endsMidLine(): boolean {
+    if (!this.regular || this.size === 0) return false;
+    // the log's own descriptor is write-only; one byte through a second one (O_NONBLOCK: the path may have become a FIFO since)
+    let fd = -1;
+    try {
+      fd = openSync(this.path, constants.O_RDONLY | constants.O_NONBLOCK);
+      const last = Buffer.alloc(1);
+      return readSync(fd, last, 0, 1, this.size - 1) === 1 && last[0] !== 0x0a;
+    } catch {
+      return false; // unreadable by the daemon: no line of its own for the next run
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
   }
 
   write(data: Buffer | string): void {
