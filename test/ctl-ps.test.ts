@@ -10,6 +10,7 @@ import { TSV, cleanEnv, killTree, until } from './helpers/daemon-cli';
 import { TempDir, withTimeout } from './helpers/daemon-env';
 import { FAKETIME_LIB, PY, confText, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { shortDuration } from '../src/ctl/verbs/ps';
+import { parseSample, talliesOf } from '../src/ctl/program-tallies';
 import { binaryBytes } from '../src/daemon/program-usage';
 
 /** busy: one core; mem: ~50 MiB in a child, and a grandchild orphaned in the program's group; off: not started. */
@@ -32,6 +33,9 @@ interface PsRow {
   rssBytes: number | null;
   pids: number[] | null;
   onThisHost: boolean;
+  restarts: number | null;
+  healthy: boolean | null;
+  healthFailures: number | null;
 }
 
 async function settled(d: Daemon): Promise<PsRow[]> {
@@ -73,14 +77,26 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
       assert.deepEqual(memPids.map(cmd).sort(), [`${PY} -c b = b"x" * (50 << 20); import time; time.sleep(300)`, 'sleep 300', 'sleep 300']);
       assert.ok(memPids.every((p) => p > 0) && busy.onThisHost && mem.onThisHost);
       assert.deepEqual([off.pid, off.uptime, off.cpuPercent, off.rssBytes, off.pids], [0, null, null, null, null]);
+      // a tsv daemon counts starts (its /metrics); a supervisord does not, and neither has a healthcheck here
+      assert.deepEqual(
+        rows.map((r) => [r.restarts, r.healthy, r.healthFailures]),
+        rows.map(() => [impl === 'tsv' ? 0 : null, null, null]),
+      );
 
       const table = ps(d.conf);
       assert.equal(table.code, 0, table.err);
       const lines = table.out.split('\n');
-      assert.match(lines[0] as string, /^NAME {3}STATE {5}PID {4}UPTIME {2}CPU {4}MEMORY {5}PROCS$/);
-      assert.match(lines[1] as string, /^busy {3}RUNNING {3}\d+ +\d+s +\d+\.\d% +\d+(\.\d)? [KM]iB +1$/);
-      assert.match(lines[2] as string, /^g:mem {2}RUNNING {3}\d+ +\d+s +\d+\.\d% +[5-9]\d\.\d MiB +3$/);
-      assert.match(lines[3] as string, /^off {4}STOPPED {3}- {6}- {7}- {6}- {10}-$/);
+      if (impl === 'tsv') {
+        assert.match(lines[0] as string, /^NAME {3}STATE {5}PID {4}UPTIME {2}CPU {4}MEMORY {5}PROCS {2}RESTARTS$/);
+        assert.match(lines[1] as string, /^busy {3}RUNNING {3}\d+ +\d+s +\d+\.\d% +\d+(\.\d)? [KM]iB +1 {6}0$/);
+        assert.match(lines[2] as string, /^g:mem {2}RUNNING {3}\d+ +\d+s +\d+\.\d% +[5-9]\d\.\d MiB +3 {6}0$/);
+        assert.match(lines[3] as string, /^off {4}STOPPED {3}- {6}- {7}- {6}- {10}- {6}0$/);
+      } else {
+        assert.match(lines[0] as string, /^NAME {3}STATE {5}PID {4}UPTIME {2}CPU {4}MEMORY {5}PROCS$/);
+        assert.match(lines[1] as string, /^busy {3}RUNNING {3}\d+ +\d+s +\d+\.\d% +\d+(\.\d)? [KM]iB +1$/);
+        assert.match(lines[2] as string, /^g:mem {2}RUNNING {3}\d+ +\d+s +\d+\.\d% +[5-9]\d\.\d MiB +3$/);
+        assert.match(lines[3] as string, /^off {4}STOPPED {3}- {6}- {7}- {6}- {10}-$/);
+      }
       assert.equal(lines.length, 5);
 
       const one = ps(d.conf, 'g:*');
@@ -145,7 +161,7 @@ test('ps of a daemon in another pid namespace shows ? for what cannot be measure
     let out = '';
     await until(() => /RUNNING/.test((out = ps(conf).out)), 'the namespaced daemon to run its program');
     const lines = out.split('\n');
-    assert.match(lines[1] as string, /^sleeper {2}RUNNING {3}\d+ +\d+s +\? {6}\? {10}\?$/);
+    assert.match(lines[1] as string, /^sleeper {2}RUNNING {3}\d+ +\d+s +\? {6}\? {10}\? {6}0$/);
     assert.equal(lines[2], '?: not measurable from here (the daemon runs on another host or in another pid namespace, or /proc hides its processes)');
     const json = JSON.parse(ps(conf, '--json').out) as PsRow[];
     assert.deepEqual([json[0]?.onThisHost, json[0]?.cpuPercent, json[0]?.pids], [false, null, null]);
@@ -155,6 +171,67 @@ test('ps of a daemon in another pid namespace shows ? for what cannot be measure
     await withTimeout(exited, 15000, 'the namespaced daemon to stop').catch(() => killTree(child.pid as number));
     dir.cleanup();
   }
+});
+
+test("ps against tsv: each program's restarts and, for those with a healthcheck, its verdict (the daemon's /metrics)", async () => {
+  const d = startDaemon(
+    'tsv',
+    '[program:plain]\ncommand=/bin/sleep 300\nstartsecs=0\n' +
+      '[program:ok]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/true\nhealthcheck_interval=1\n' +
+      '[program:bad]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/false\nhealthcheck_interval=1\nhealthcheck_retries=100\n' +
+      '[program:warm]\ncommand=/bin/sleep 300\nstartsecs=0\nhealthcheck=/bin/false\nhealthcheck_interval=1\nhealthcheck_start_period=300\n' +
+      '[program:idle]\ncommand=/bin/sleep 300\nautostart=false\nhealthcheck=/bin/true\n',
+  );
+  try {
+    await waitUp(d);
+    for (let i = 0; i < 2; i++) assert.equal(spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, 'restart', 'plain'], { env: cleanEnv() }).status, 0);
+    let rows: PsRow[] = [];
+    await until(() => {
+      rows = JSON.parse(ps(d.conf, '--json').out) as PsRow[];
+      return (rows.find((r) => r.namespec === 'bad')?.healthFailures ?? 0) >= 2 && rows.find((r) => r.namespec === 'ok')?.healthy === true;
+    }, 'the looks to answer and fail');
+    const of = (name: string): [number | null, boolean | null, number | null] => {
+      const r = rows.find((x) => x.namespec === name) as PsRow;
+      return [r.restarts, r.healthy, r.healthFailures];
+    };
+    assert.deepEqual(of('plain'), [2, null, null]);
+    assert.deepEqual(of('ok'), [0, true, 0]);
+    assert.equal(of('bad')[1], false);
+    // within the start period failed looks do not count: no answer yet
+    assert.deepEqual(of('warm'), [0, false, 0]);
+    assert.deepEqual(of('idle'), [0, false, 0]);
+
+    const lines = ps(d.conf).out.split('\n');
+    assert.match(lines[0] as string, /^NAME {3}STATE {5}PID {4}UPTIME {2}CPU {4}MEMORY {5}PROCS {2}RESTARTS {2}HEALTH$/);
+    const tail = (name: string): string => (lines.find((l) => l.startsWith(name + ' ')) ?? '').replace(/^.* {2}(\S+) {2,}(\S.*)$/, '$1|$2');
+    assert.equal(tail('plain'), '2|-');
+    assert.equal(tail('ok'), '0|healthy');
+    assert.match(tail('bad'), /^0\|unhealthy \(\d+\)$/);
+    assert.equal(tail('warm'), '0|starting');
+    // not running: no verdict
+    assert.equal(tail('idle'), '0|-');
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('the /metrics text as ps reads it: escaped label values, other families and comments skipped', () => {
+  const text =
+    '# HELP tsv_program_spawns_total Processes started.\n# TYPE tsv_program_spawns_total counter\n' +
+    'tsv_program_spawns_total{group="g",name="a\\"b\\\\c"} 4\n' +
+    'tsv_program_spawns_total{group="solo",name="solo"} 0\n' +
+    'tsv_program_healthy{group="solo",name="solo"} 1\n' +
+    'tsv_program_health_failing_looks{group="solo",name="solo"} 0\n' +
+    'tsv_program_health_failures_total{group="solo",name="solo"} 7\n' +
+    'tsv_program_exits_total{expected="false",group="g",name="x"} 3\n';
+  const t = talliesOf(text);
+  assert.deepEqual([...t.entries()], [
+    ['g:a"b\\c', { restarts: 3, health: null }],
+    ['solo', { restarts: 0, health: { healthy: true, failures: 0 } }],
+  ]);
+  assert.deepEqual(parseSample('tsv_program_healthy{group="x",name="y\\n"} 0'), { name: 'tsv_program_healthy', labels: new Map([['group', 'x'], ['name', 'y\n']]), value: 0 });
+  assert.equal(parseSample('# a comment'), null);
 });
 
 test('durations and sizes as ps prints them', () => {

@@ -278,6 +278,11 @@ export class Subprocess {
     return this.health ? this.health.healthy : null;
   }
 
+  /** With a healthcheck: its failed looks in a row in this run (0 once one is answered, and within healthcheck_start_period); null: no healthcheck. */
+  get healthFailures(): number | null {
+    return this.health ? this.health.failures : null;
+  }
+
   /** With a healthcheck: the words getProcessInfo's description adds while RUNNING ('' before the first answer); null: no healthcheck. */
   get healthText(): string | null {
     const h = this.health;

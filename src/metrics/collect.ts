@@ -22,6 +22,8 @@ interface ProgramRow {
   labels: string;
   /** null: no healthcheck */
   healthy: boolean | null;
+  /** failed looks in a row; null: no healthcheck */
+  healthFailures: number | null;
   /** max_memory_restart in bytes; null: none */
   memoryLimit: number | null;
   state: ProcessState;
@@ -166,6 +168,12 @@ const PROGRAM_FAMILIES: readonly MetricFamily<ProgramRow>[] = [
     samples: (r, emit) => emit(r.labels, r.healthy === null ? null : r.healthy ? 1 : 0),
   },
   {
+    name: 'tsv_program_health_failing_looks',
+    help: 'Programs with a healthcheck: its failed looks in a row in this run of the program (0 once one is answered, and within healthcheck_start_period); at healthcheck_retries it is restarted.',
+    type: 'gauge',
+    samples: (r, emit) => emit(r.labels, r.healthFailures),
+  },
+  {
     name: 'tsv_program_health_failures_total',
     help: 'Looks of the healthcheck that were not answered in this run of the daemon (not those within healthcheck_start_period).',
     type: 'counter',
@@ -240,7 +248,7 @@ export class DaemonMetrics {
       const pids = snap && pid > 0 && snap.procs.has(pid) ? programMembers({ name: p.name, group: p.group, pid }, snap, process.pid, orphans) : [];
       const rss = snap ? rssBytes(pids, snap) : 0;
       const cpuTicks = snap && pids.length ? cpuCounter(tally, pid, pids, snap) : tally.cpuBase + tally.cpuLast;
-      rows.push({ labels: labelText({ group: p.group, name: p.name }), healthy: p.healthy, memoryLimit: p.config.max_memory_restart?.bytes ?? null, state: p.state, laststart: p.laststart, exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
+      rows.push({ labels: labelText({ group: p.group, name: p.name }), healthy: p.healthy, healthFailures: p.healthFailures, memoryLimit: p.config.max_memory_restart?.bytes ?? null, state: p.state, laststart: p.laststart, exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
     }
     const out = new Exposition();
     await out.add(DAEMON_FAMILIES, [

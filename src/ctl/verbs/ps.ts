@@ -6,6 +6,9 @@
 // there are. Read from /proc on this host (src/ctl/usage.ts), so it works
 // against supervisord too, and shows `?` for a daemon whose processes are
 // elsewhere.
+// Against a tsv daemon also how often each program was started again (pm2's
+// ↺) and, where one has a healthcheck, its verdict: the daemon's counts, read
+// from its /metrics (src/ctl/program-tallies.ts).
 import type { Verb } from './types';
 import { refuseArgs, takeFlag, words } from './types';
 import { makeNamespec, type ProcessInfo } from '../api';
@@ -14,6 +17,7 @@ import { ljust, pyLen } from '../python-text';
 import { measureUsage, type ProgramUsage } from '../usage';
 import { binaryBytes } from '../../daemon/program-usage';
 import { reportUnknown, selected } from './names';
+import { fetchTallies, type ProgramTally } from '../program-tallies';
 
 /** "45s", "12m", "3h05m", "2d04h": two units at most, as pm2 and docker do. */
 export function shortDuration(seconds: number): string {
@@ -30,30 +34,48 @@ interface Row {
   info: ProcessInfo;
   /** null: not running; 'elsewhere': its pid is not its process here (another host or pid namespace, or hidden by /proc's hidepid) */
   usage: ProgramUsage | null | 'elsewhere';
+  /** null: the daemon does not count (supervisord) */
+  tally: ProgramTally | null;
 }
 
 function measured(r: Row): ProgramUsage | null {
   return r.usage === null || r.usage === 'elsewhere' ? null : r.usage;
 }
 
+/** The health column, in the words of tsv's status descriptions (and docker's `starting` before a first answer); only while RUNNING. */
+function healthWord(r: Row): string {
+  const h = r.tally?.health;
+  if (!h || r.info.statename !== 'RUNNING') return '-';
+  if (h.healthy) return 'healthy';
+  return h.failures ? `unhealthy (${h.failures})` : 'starting';
+}
+
 function table(rows: readonly Row[], color: boolean): string {
   const width = Math.max(4, ...rows.map((r) => pyLen(r.namespec))) + 2;
+  const counted = rows.some((r) => r.tally !== null);
+  const checked = rows.some((r) => r.tally?.health);
   const cells = (r: Row): string[] => {
     const running = r.info.pid > 0;
     const u = measured(r);
     const unknown = r.usage === 'elsewhere' ? '?' : '-';
-    return [
+    const c = [
       running ? String(r.info.pid) : '-',
       running ? shortDuration(r.info.now - r.info.start) : '-',
       u ? `${u.cpuPercent.toFixed(1)}%` : unknown,
       u ? binaryBytes(u.rssBytes) : unknown,
       u ? String(u.pids.length) : unknown,
     ];
+    if (counted) c.push(r.tally ? String(r.tally.restarts) : '-');
+    if (checked) c.push(healthWord(r));
+    return c;
   };
-  const widths = [7, 8, 7, 11];
+  const widths = [7, 8, 7, 11, 7, 10];
   const line = (name: string, state: string, c: string[]): string =>
-    (ljust(name, width) + state + c.slice(0, 4).map((x, i) => ljust(x, widths[i] as number)).join('') + c[4]).trimEnd() + '\n';
-  let out = line('NAME', ljust('STATE', 10), ['PID', 'UPTIME', 'CPU', 'MEMORY', 'PROCS']);
+    (ljust(name, width) + state + c.slice(0, -1).map((x, i) => ljust(x, widths[i] as number)).join('') + c[c.length - 1]).trimEnd() + '\n';
+  const head = ['PID', 'UPTIME', 'CPU', 'MEMORY', 'PROCS'];
+  if (counted) head.push('RESTARTS');
+  if (checked) head.push('HEALTH');
+  let out = line('NAME', ljust('STATE', 10), head);
   for (const r of rows) out += line(r.namespec, stateColumn(r.info.statename, 10, color), cells(r));
   if (rows.some((r) => r.usage === 'elsewhere')) out += '?: not measurable from here (the daemon runs on another host or in another pid namespace, or /proc hides its processes)\n';
   return out;
@@ -77,12 +99,16 @@ export const ps: Verb = {
     const chosen = infos.filter((i) => selected(i, names));
     const running = chosen.filter((i) => i.pid > 0);
     const daemonPid = running.length ? Number(await ctl.call('getPID')) : 0;
-    const usage = await measureUsage(running, daemonPid);
-    const rows: Row[] = chosen.map((info) => ({
-      namespec: makeNamespec(info.group, info.name),
-      info,
-      usage: info.pid > 0 ? (usage.get(`${info.group}:${info.name}`) ?? 'elsewhere') : null,
-    }));
+    const [usage, tallies] = await Promise.all([measureUsage(running, daemonPid), fetchTallies(ctl.rpcClient())]);
+    const rows: Row[] = chosen.map((info) => {
+      const namespec = makeNamespec(info.group, info.name);
+      return {
+        namespec,
+        info,
+        usage: info.pid > 0 ? (usage.get(`${info.group}:${info.name}`) ?? 'elsewhere') : null,
+        tally: tallies ? (tallies.get(namespec) ?? null) : null,
+      };
+    });
     if (!json) {
       ctl.io.write(table(rows, ctl.io.color));
       return;
@@ -100,12 +126,16 @@ export const ps: Verb = {
         rssBytes: u?.rssBytes ?? null,
         pids: u?.pids ?? null,
         onThisHost: r.usage !== 'elsewhere',
+        restarts: r.tally?.restarts ?? null,
+        healthy: r.tally?.health ? r.tally.health.healthy : null,
+        healthFailures: r.tally?.health ? r.tally.health.failures : null,
       };
     });
     ctl.io.write(JSON.stringify(out, null, 2) + '\n');
   },
   help(ctl) {
-    ctl.output('ps\t\t\tCPU (over half a second), memory and processes of every program');
+    ctl.output('ps\t\t\tCPU (over half a second), memory and processes of every program,');
+    ctl.output('\t\t\tand against tsv its restarts and health');
     ctl.output('ps <name> <gname>:*\tThe same for these processes and groups');
     ctl.output('ps --json ...\t\tThe same as JSON');
   },
