@@ -173,6 +173,21 @@ for (const arch of distArches()) {
     });
   });
 
+  t('runs as crashmail through a link and as tsv crashmail: its usage, and its refusal outside a listener', () => {
+    withTmp((dir) => {
+      symlinkSync(bin, join(dir, 'crashmail'));
+      const env = cleanEnv();
+      delete env.SUPERVISOR_SERVER_URL;
+      for (const [file, pre] of [[join(dir, 'crashmail'), []], [bin, ['crashmail']]] as const) {
+        const help = runDist(arch, file, [...pre, '-h'], { argv0: file, env });
+        assert.equal(help.status, 0, help.stderr);
+        assert.match(help.stdout, /^crashmail: mail a notice/, file);
+        const outside = runDist(arch, file, [...pre, '-a'], { argv0: file, env });
+        assert.deepEqual([outside.status, outside.stderr], [0, 'crashmail must be run as a supervisor event listener\n'], file);
+      }
+    });
+  });
+
   test(`${arch}: the daemon runs from the binary with its embedded native helper, and the binary's ctl and supervisorctl talk to it`, { skip }, async () => {
     await withDistDaemon(arch, bin, () => `[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n`, /sleeper\s+RUNNING/, ({ dir, conf, env, status }) => {
       assert.match(status.stdout, /^sleeper\s+RUNNING\s+pid \d+, uptime /, status.stdout + status.stderr);

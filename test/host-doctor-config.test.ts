@@ -150,6 +150,23 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.equal(c.fix, '"pidproxy" is Supervisor\'s, and tsv is it too: write command=tsv pidproxy … (or install tsv-supervisor-compat, whose /usr/bin/pidproxy is tsv)');
   });
 
+  test("superlance's listeners where pip put them: the fix names tsv crashmail, healthcheck= and max_memory_restart=", () => {
+    const r = doctor(
+      base(
+        '[eventlistener:crashmail]\ncommand = /usr/local/bin/crashmail -a -m ops@example.com\nevents = PROCESS_STATE\n' +
+          '[eventlistener:httpok]\ncommand = httpok -p web http://localhost:8080/\nevents = TICK_60\n' +
+          '[eventlistener:memmon]\ncommand = memmon -a 200MB\nevents = TICK_60\n',
+      ),
+    );
+    assert.deepEqual(problems(r.report!), ['program-command-not-found']);
+    assert.equal(
+      check(r.report!, 'program-command-not-found').fix,
+      '"crashmail" is superlance\'s: tsv is it too: write command=tsv crashmail … (the same options); ' +
+        '"httpok" is superlance\'s: tsv\'s healthcheck=URL in the program\'s section does its job without a listener; ' +
+        '"memmon" is superlance\'s: tsv\'s max_memory_restart=SIZE in the program\'s section does its job without a listener',
+    );
+  });
+
   test('a control socket under /tmp: socket-under-tmp', () => {
     const d = mkdtempSync(join('/tmp', 'tsv-doctor-sock-'));
     try {

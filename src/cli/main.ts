@@ -10,12 +10,14 @@ import { printVersion } from './version';
 
 const ctlCli = (): typeof import('../ctl/cli') => require('../ctl/cli') as typeof import('../ctl/cli');
 const pidproxy = (): typeof import('../pidproxy/pidproxy') => require('../pidproxy/pidproxy') as typeof import('../pidproxy/pidproxy');
+const crashmail = (): typeof import('../crashmail/crashmail') => require('../crashmail/crashmail') as typeof import('../crashmail/crashmail');
 
 async function main(argv: readonly string[]): Promise<number> {
   const r = route(argv);
   if (r.kind === 'ctl') return ctlCli().runCtl(r.args, r.progname);
   if (r.kind === 'version') return printVersion();
   if (r.kind === 'pidproxy') return pidproxy().runPidproxy(r.args, r.progname);
+  if (r.kind === 'crashmail') return crashmail().runCrashmail(r.args);
   const personality = personalityFor(invokedName(argv));
   return personality ? runPersonality(personality, argv.slice(2)) : runTsv(argv.slice(2));
 }

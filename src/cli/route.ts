@@ -73,20 +73,23 @@ export function invokedName(argv: readonly string[]): string {
 export type Route =
   | { kind: 'ctl'; args: string[]; progname: string }
   | { kind: 'pidproxy'; args: string[]; progname: string }
+  | { kind: 'crashmail'; args: string[] }
   | { kind: 'version' }
   | { kind: 'full' };
 
-/** What to run for `argv` (process.argv): the ctl, pidproxy, the version line, or the full CLI for the rest. */
+/** What to run for `argv` (process.argv): the ctl, pidproxy, crashmail, the version line, or the full CLI for the rest. */
 export function route(argv: readonly string[]): Route {
   const name = invokedName(argv);
   const args = argv.slice(2);
   if (name === 'supervisorctl') return { kind: 'ctl', args, progname: 'supervisorctl' };
   // Supervisor's usage line names the program as it was started
   if (name === 'pidproxy') return { kind: 'pidproxy', args, progname: argv[1] ?? name };
+  if (name === 'crashmail') return { kind: 'crashmail', args };
   if (name === 'supervisord' || name === 'echo_supervisord_conf') return { kind: 'full' };
   if (args[0] === 'daemon') return { kind: 'full' };
   if (args[0] === 'ctl') return { kind: 'ctl', args: args.slice(1), progname: 'tsv ctl' };
   if (args[0] === 'pidproxy') return { kind: 'pidproxy', args: args.slice(1), progname: 'tsv pidproxy' };
+  if (args[0] === 'crashmail') return { kind: 'crashmail', args: args.slice(1) };
   const bare = ctlArgsForBareForm(args);
   if (bare) return { kind: 'ctl', args: bare, progname: 'tsv' };
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return { kind: 'version' };

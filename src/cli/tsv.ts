@@ -34,6 +34,7 @@ export async function runTsv(args: string[]): Promise<number> {
   program.command('ctl').description('control a running daemon (supervisorctl verbs: tsv ctl help)').helpOption(false);
   // Routed before this (src/cli/route.ts); listed for --help.
   program.command('pidproxy').description("Supervisor's pidproxy: tsv pidproxy PIDFILE COMMAND [ARG ...]").helpOption(false);
+  program.command('crashmail').description("superlance's crashmail, an event listener that mails each crash: tsv crashmail -h").helpOption(false);
 
   const config = program.command('config').description('read, check and explain a supervisord.conf');
   config

@@ -58,6 +58,14 @@ const TSV_FORM: Record<string, string> = {
   echo_supervisord_conf: 'tsv config sample',
 };
 
+// superlance's listeners, which Supervisor's users pip-install beside it:
+// what tsv has in their place, for a host that no longer has Python's.
+const SUPERLANCE_FORM: Record<string, string> = {
+  crashmail: 'tsv is it too: write command=tsv crashmail … (the same options)',
+  httpok: "tsv's healthcheck=URL in the program's section does its job without a listener",
+  memmon: "tsv's max_memory_restart=SIZE in the program's section does its job without a listener",
+};
+
 export const programCommandNotFound: Check = {
   id: 'program-command-not-found',
   title: "a program's command is not found",
@@ -75,9 +83,10 @@ export const programCommandNotFound: Check = {
           bad.map((r) => {
             const name = basename(r.program);
             const tsvForm = TSV_FORM[name];
-            return tsvForm
-              ? `"${name}" is Supervisor's, and tsv is it too: write command=${tsvForm} … (or install tsv-supervisor-compat, whose /usr/bin/${name} is tsv)`
-              : 'install the program, or give command= its absolute path (the daemon does not read your shell\'s PATH)';
+            if (tsvForm) return `"${name}" is Supervisor's, and tsv is it too: write command=${tsvForm} … (or install tsv-supervisor-compat, whose /usr/bin/${name} is tsv)`;
+            const superlance = SUPERLANCE_FORM[name];
+            if (superlance) return `"${name}" is superlance's: ${superlance}`;
+            return 'install the program, or give command= its absolute path (the daemon does not read your shell\'s PATH)';
           }),
         ),
       ].join('; '),
