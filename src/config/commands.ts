@@ -4,6 +4,7 @@ import { ConfigError } from './errors';
 import { configSearchPaths, findConfigFile } from './search';
 import type { Config, ConfigWarning, EnvironmentFile, HealthCheckConfig, MemoryLimitConfig, ProcessConfig, ValueSource } from './model';
 import { byteSizeText } from './datatypes';
+import { rlimitText, type RlimitConfig } from './rlimits';
 import { namespec } from './model';
 
 export interface ConfigCommandOptions {
@@ -79,6 +80,10 @@ function showValue(key: string, v: unknown): string {
   if (key === 'max_memory_restart' && v !== null) {
     const m = v as MemoryLimitConfig;
     return `${byteSizeText(m.bytes)}  [restarted when its processes hold more resident memory; looked at every ${m.interval} s]`;
+  }
+  if (key === 'rlimits') {
+    const limits = v as RlimitConfig[];
+    return limits.length ? limits.map(rlimitText).join(', ') : 'none';
   }
   if (key === 'environment_file') {
     const files = v as EnvironmentFile[];

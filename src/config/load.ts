@@ -33,6 +33,7 @@ import {
   type ValueSource,
 } from './model';
 import { KNOWN_OPTIONS, sectionKind } from './schema';
+import { RLIMITS, parseRlimit, type RlimitConfig, type RlimitName } from './rlimits';
 
 export interface LoadOptions {
   /** The config file (already chosen: see search.ts). */
@@ -783,6 +784,7 @@ class Loader {
     );
     const healthcheck = this.readHealthCheck(S, get);
     const max_memory_restart = this.readMemoryLimit(S, get);
+    const rlimits = this.readRlimits(S, get, sources);
     const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
     // tsv's own option (Supervisor ignores the key): the program's stdin, stdout
@@ -995,6 +997,7 @@ class Loader {
         depends_on,
         healthcheck,
         max_memory_restart,
+        rlimits,
         environment,
         environment_file,
         serverurl,
@@ -1095,6 +1098,19 @@ class Loader {
     if (this.doc.get(S, 'max_memory_interval'))
       this.warnOption(S, 'max_memory_interval', `For [${S}], max_memory_interval is set but there is no max_memory_restart= (or it is 0), so it has no effect`);
     return null;
+  }
+
+  /** tsv's own rlimit_* options, in the order of RLIMITS; `sources.rlimits` is where the first of them in that order was written. */
+  readRlimits(S: string, get: (opt: string, def: Raw) => Got, sources: Record<string, ValueSource>): RlimitConfig[] {
+    const out: RlimitConfig[] = [];
+    for (const name of Object.keys(RLIMITS) as RlimitName[]) {
+      const opt = `rlimit_${name}`;
+      if (this.doc.get(S, opt) === undefined) continue;
+      const got = get(opt, null);
+      out.push(this.conv(S, opt, got, (v: string | number) => parseRlimit(name, String(v))));
+      sources.rlimits ??= sources[opt] as ValueSource;
+    }
+    return out;
   }
 
   // ---- servers -------------------------------------------------------------------

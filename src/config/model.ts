@@ -1,6 +1,7 @@
 // The configuration model: what a supervisord.conf means once Supervisor's
 // rules have been applied. Field names follow Supervisor's own (ProcessConfig,
 // ServerOptions) so the RPC layer can report them unchanged.
+import type { RlimitConfig } from './rlimits';
 
 /** Where a value came from: a file and line, the built-in default, or the command line. */
 export type ValueSource =
@@ -109,6 +110,8 @@ export interface ProcessConfig {
   healthcheck: HealthCheckConfig | null;
   /** tsv only: how much memory a running program may hold before it is restarted (null: no limit) */
   max_memory_restart: MemoryLimitConfig | null;
+  /** tsv only: resource limits the child sets before it switches to user= (rlimit_nofile=… ; ./rlimits.ts) */
+  rlimits: RlimitConfig[];
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** tsv only: files of NAME=VALUE lines read at each spawn, over environment= (src/daemon/env-file.ts) */

@@ -63,6 +63,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;healthcheck_interval = 10         ; tsv only: seconds between looks (also _timeout = 5, _retries = 3)
 ;healthcheck_start_period = 0      ; tsv only: seconds from RUNNING in which failed looks do not count (until one is answered)
 ;max_memory_restart = 500MB        ; tsv only: restarted when its processes hold more resident memory (looked at every 10 s)
+;rlimit_nofile = 65536             ; tsv only: the program's own limits, set before user= (also rlimit_nproc, _core, _memlock, …)
 ;stopsignal = TERM
 ;stopwaitsecs = 10                 ; then SIGKILL
 ;stopasgroup = false               ; signal the whole process group (shell wrappers, npm)

@@ -1,5 +1,6 @@
 // Which options each kind of section has, so that a key Supervisor would
 // silently ignore (a typo such as `autostrat`) gets a warning naming its line.
+import { RLIMIT_OPTIONS } from './rlimits';
 
 export type SectionKind =
   | 'supervisord'
@@ -31,7 +32,7 @@ const PROGRAM = [
   'startretries', 'exitcodes', 'stopsignal', 'stopwaitsecs', 'stopasgroup', 'killasgroup', 'user', 'directory',
   'umask', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on',
   'healthcheck', 'healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period',
-  'max_memory_restart', 'max_memory_interval',
+  'max_memory_restart', 'max_memory_interval', ...RLIMIT_OPTIONS,
   ...['stdout', 'stderr'].flatMap((c) =>
     ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog', 'logfile_timestamps', 'logfile_compress'].map((o) => `${c}_${o}`),
   ),

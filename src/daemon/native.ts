@@ -26,6 +26,8 @@ export interface NativeSpawnOptions {
   /** > 0: stdio is a new pseudo-terminal of this many columns (and ptyRows rows); stdout is its master, stdin a copy, stderr -1 */
   ptyCols?: number;
   ptyRows?: number;
+  /** rlimit_*: set in the child before user=; soft and hard -1 for unlimited, text for its error line */
+  limits?: { resource: string; soft: number; hard: number; text: string }[];
 }
 
 export type NativeListenOptions =

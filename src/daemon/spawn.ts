@@ -4,6 +4,7 @@ import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { pyRepr } from '../config/pyformat';
 import type { ProcessConfig } from '../config/model';
 import { umaskBits } from '../config/datatypes';
+import { rlimitText } from '../config/rlimits';
 import type { Principal } from '../host/accounts';
 import { shlexSplit, ShlexError } from '../config/shlex';
 import { requireNative, type NativeSpawnResult } from './native';
@@ -196,6 +197,7 @@ export function spawnChild(req: SpawnRequest): NativeSpawnResult {
       stdinFd: req.stdinFd ?? -1,
       ptyCols: req.pty?.cols ?? 0,
       ptyRows: req.pty?.rows ?? 0,
+      limits: config.rlimits.length ? config.rlimits.map((r) => ({ resource: r.name.toUpperCase(), soft: r.soft ?? -1, hard: r.hard ?? -1, text: rlimitText(r) })) : undefined,
     });
   } catch (e) {
     const err = e as Error & { code?: string };

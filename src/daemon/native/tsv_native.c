@@ -188,6 +188,18 @@ static void close_from(int lowfd, int maxfd) {
   for (int fd = lowfd; fd < maxfd; fd++) close(fd);
 }
 
+static int resource_of(const char *name);
+static int rlim_of(double v, rlim_t *out);
+
+/* rlimit_* (tsv only): one resource limit the child sets before it drops root */
+struct child_limit {
+  int resource;
+  struct rlimit value;
+  /* `rlimit_nofile=65536`, for the child's error line */
+  char *text;
+};
+#define MAX_CHILD_LIMITS 16
+
 struct child_args {
   const char *file;
   char **argv;
@@ -200,6 +212,8 @@ struct child_args {
   gid_t *groups;
   uint32_t ngroups;
   int in_r, out_w, err_w;
+  struct child_limit limits[MAX_CHILD_LIMITS];
+  int nlimits;
   /* a program with pty=true: the terminal's slave side, its stdin, stdout and stderr; -1 otherwise */
   int pty_slave;
   /* pidproxy's child (os.spawnv's): none of Supervisor's setup; fds, process
@@ -262,6 +276,19 @@ static int child_main(void *arg) {
     dup2(a->redirect ? a->out_w : a->err_w, 2);
   }
   close_from(3, a->minfds > 3 ? a->minfds : 1024);
+
+  /* before the switch to user=: only root may raise a hard limit */
+  for (int i = 0; i < a->nlimits; i++) {
+    if (setrlimit(a->limits[i].resource, &a->limits[i].value) < 0) {
+      const char *name = errno_name(errno);
+      wr("supervisor: couldn't set "); wr(a->limits[i].text); wr(": "); wr(name);
+      if (errno == EPERM)
+        wr(a->limits[i].resource == RLIMIT_NOFILE ? " (above /proc/sys/fs/nr_open, or above the daemon's hard limit, which only root may raise)"
+                                                   : " (above the daemon's hard limit, which only root may raise)");
+      wr("\n");
+      goto fail;
+    }
+  }
 
   if (a->uid >= 0) {
     const char *msg = a->setuid_error;
@@ -443,6 +470,28 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
       groups[i] = (gid_t)g;
     }
   }
+  /* limits: [{resource: 'NOFILE', soft, hard (-1: unlimited), text}] */
+  struct child_limit limits[MAX_CHILD_LIMITS];
+  uint32_t nlimits = 0;
+  int bad_limit = 0;
+  if ((v = prop(env, opts, "limits"))) {
+    napi_get_array_length(env, v, &nlimits);
+    if (nlimits > MAX_CHILD_LIMITS) nlimits = MAX_CHILD_LIMITS, bad_limit = 1;
+    for (uint32_t i = 0; i < nlimits; i++) {
+      napi_value el, f;
+      napi_get_element(env, v, i, &el);
+      char *res = (f = prop(env, el, "resource")) ? get_string(env, f) : NULL;
+      double soft = -2, hard = -2;
+      if ((f = prop(env, el, "soft"))) napi_get_value_double(env, f, &soft);
+      if ((f = prop(env, el, "hard"))) napi_get_value_double(env, f, &hard);
+      limits[i].resource = res ? resource_of(res) : -1;
+      limits[i].text = (f = prop(env, el, "text")) ? get_string(env, f) : NULL;
+      free(res);
+      if (limits[i].resource < 0 || soft < -1 || hard < -1 || !limits[i].text ||
+          !rlim_of(soft, &limits[i].value.rlim_cur) || !rlim_of(hard, &limits[i].value.rlim_max))
+        bad_limit = 1;
+    }
+  }
   char uidbuf[32] = {0};
   if (uid >= 0) {
     /* preformat "supervisor: couldn't setuid to <uid>: " outside the child */
@@ -456,6 +505,10 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1}, pty_slave = -1;
   if (!file || !argv || !envp) {
     napi_throw_error(env, NULL, "spawn: file, argv and env are required");
+    goto done;
+  }
+  if (bad_limit) {
+    napi_throw_error(env, NULL, "spawn: a limit this system does not have, or not a number");
     goto done;
   }
   if (pty_cols > 0) {
@@ -476,7 +529,9 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     .uidbuf = uidbuf, .mask = mask, .uid = uid, .gid = gid, .minfds = minfds,
     .redirect = redirect, .has_groups = has_groups, .groups = groups, .ngroups = ngroups,
     .in_r = stdin_fd >= 0 ? stdin_fd : in[0], .out_w = out[1], .err_w = err[1], .pty_slave = pty_slave,
+    .nlimits = (int)nlimits,
   };
+  memcpy(ca.limits, limits, nlimits * sizeof limits[0]);
   int fork_errno = 0;
   pid_t pid = clone_child(&ca, &fork_errno);
   /* the parent keeps only its own ends */
@@ -518,6 +573,7 @@ done:
   }
   if (pty_slave >= 0) close(pty_slave);
   free(file); free(cwd); free(setuid_error); free(groups);
+  for (uint32_t i = 0; i < nlimits; i++) free(limits[i].text);
   free_string_array(argv); free_string_array(envp);
   return result;
 }
@@ -661,9 +717,25 @@ static napi_value Syslog(napi_env env, napi_callback_info info) {
 }
 
 static int resource_of(const char *name) {
-  if (strcmp(name, "NOFILE") == 0) return RLIMIT_NOFILE;
-  if (strcmp(name, "NPROC") == 0) return RLIMIT_NPROC;
+  static const struct { const char *name; int resource; } known[] = {
+    {"NOFILE", RLIMIT_NOFILE}, {"NPROC", RLIMIT_NPROC}, {"CORE", RLIMIT_CORE}, {"CPU", RLIMIT_CPU},
+    {"DATA", RLIMIT_DATA}, {"FSIZE", RLIMIT_FSIZE}, {"STACK", RLIMIT_STACK}, {"AS", RLIMIT_AS},
+    {"MEMLOCK", RLIMIT_MEMLOCK}, {"RSS", RLIMIT_RSS},
+#ifdef __linux__
+    {"LOCKS", RLIMIT_LOCKS}, {"SIGPENDING", RLIMIT_SIGPENDING}, {"MSGQUEUE", RLIMIT_MSGQUEUE},
+    {"NICE", RLIMIT_NICE}, {"RTPRIO", RLIMIT_RTPRIO}, {"RTTIME", RLIMIT_RTTIME},
+#endif
+  };
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(name, known[i].name) == 0) return known[i].resource;
   return -1;
+}
+
+/* a limit as rlimit_* gives it: -1 is unlimited; past int64 or NaN, none (0 returned) */
+static int rlim_of(double v, rlim_t *out) {
+  if (v != v || v > 9223372036854775807.0) return 0;
+  *out = v < 0 ? RLIM_INFINITY : (rlim_t)v;
+  return 1;
 }
 
 /* getrlimit(name) -> [soft, hard] with -1 meaning unlimited */
@@ -697,10 +769,7 @@ static napi_value SetRlimit(napi_env env, napi_callback_info info) {
   napi_get_value_double(env, a[2], &hard);
   struct rlimit rl;
   /* past int64 the cast is undefined (Python's setrlimit raises OverflowError there) */
-  const double top = 9223372036854775807.0;
-  if (soft > top || hard > top || soft != soft || hard != hard) return throw_errno(env, "setrlimit", EINVAL);
-  rl.rlim_cur = soft < 0 ? RLIM_INFINITY : (rlim_t)soft;
-  rl.rlim_max = hard < 0 ? RLIM_INFINITY : (rlim_t)hard;
+  if (!rlim_of(soft, &rl.rlim_cur) || !rlim_of(hard, &rl.rlim_max)) return throw_errno(env, "setrlimit", EINVAL);
   if (res < 0 || setrlimit(res, &rl) < 0) return throw_errno(env, "setrlimit", res < 0 ? EINVAL : errno);
   return NULL;
 }
