@@ -62,13 +62,9 @@ const SHORT_FLAGS = new Set(['h', 'a']);
  */
 export function parseCrashmailArgs(args: readonly string[]): CrashmailOptions | 'help' | 'usage' {
   const got: [string, string][] = [];
-  let i = 0;
-  for (; i < args.length; i++) {
+  for (let i = 0; i < args.length; i++) {
     const a = args[i] as string;
-    if (a === '--') {
-      i++;
-      break;
-    }
+    if (a === '--') break;
     if (a.startsWith('--')) {
       const eq = a.indexOf('=');
       const name = a.slice(2, eq < 0 ? undefined : eq);

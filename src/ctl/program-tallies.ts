@@ -55,13 +55,13 @@ export function talliesOf(metrics: string): Map<string, ProgramTally> {
   return out;
 }
 
-/** The daemon's tallies, or null when it serves no /metrics (a supervisord). */
+/** The daemon's tallies, or null when it serves no /metrics (a supervisord answers 404) or refuses it: ps then shows what it can without. */
 export async function fetchTallies(client: RpcClient): Promise<Map<string, ProgramTally> | null> {
   let res;
   try {
     res = await client.stream('/metrics');
   } catch (err) {
-    if (err instanceof RpcHttpError && err.status === 404) return null;
+    if (err instanceof RpcHttpError) return null;
     throw err;
   }
   const chunks: Buffer[] = [];
