@@ -197,3 +197,58 @@ test('depends_on in the config: names a program, a group, GROUP:PROCESS, GROUP:*
     dir.cleanup();
   }
 });
+
+test('depends_on in a [group:x]: each of its programs waits for what it names, besides its own; an unknown name is reported at the group\'s line', () => {
+  const dir = new TempDir('tsv-depends-group-');
+  try {
+    const conf = dir.file(
+      'ok.conf',
+      '[supervisord]\n' +
+        '[program:db]\ncommand=/bin/true\n[program:cache]\ncommand=/bin/true\n' +
+        '[program:api]\ncommand=/bin/true\ndepends_on=cache\n' +
+        '[program:w]\ncommand=/bin/true\nnumprocs=2\nprocess_name=w_%(process_num)d\n' +
+        '[group:web]\nprograms=api,w\ndepends_on=db\n',
+    );
+    const procs = load(conf).groups.flatMap((g) => g.processes);
+    const of = (name: string) => procs.find((p) => p.name === name);
+    assert.deepEqual(of('api')?.depends_on, ['cache', 'db']);
+    assert.deepEqual(of('w_0')?.depends_on, ['db']);
+    assert.deepEqual(of('w_1')?.depends_on, ['db']);
+    assert.deepEqual(of('db')?.depends_on, []);
+    // config show: api's from its own line, w's from the group's
+    const show = spawnSync(process.execPath, [TSV, 'config', 'show', '-c', conf], { encoding: 'utf8', env: cleanEnv() }).stdout;
+    assert.match(show, /\[web:w_0\][\s\S]*?\n {2}depends_on +\["db"\] +\(\S+ok\.conf:15\)\n/);
+    assert.match(show, /\[web:api\][\s\S]*?\n {2}depends_on +\["cache","db"\] +\(\S+ok\.conf:8\)\n/);
+
+    const bad = dir.file('bad.conf', '[supervisord]\n[program:api]\ncommand=/bin/true\n[group:web]\nprograms=api\ndepends_on=nosuch\n');
+    const r = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', bad], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(r.status, 2);
+    assert.match(r.stdout + r.stderr, /bad\.conf:6: \[group:web\] depends_on: depends_on names nosuch, which is no program, group or process here/);
+    // a group waiting for one of its own programs waits for itself
+    const circle = dir.file('circle.conf', '[supervisord]\n[program:a]\ncommand=/bin/true\n[program:b]\ncommand=/bin/true\n[group:g]\nprograms=a,b\ndepends_on=a\n');
+    const c = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', circle], { encoding: 'utf8', env: cleanEnv() });
+    assert.match(c.stdout + c.stderr, /depends_on goes round in a circle: g:a -> g:a/);
+    const quiet = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', conf], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(quiet.stderr, '', 'depends_on is a known option of [group:x]');
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('depends_on in a [group:x] under the daemon: its programs start once what it names is RUNNING', async () => {
+  const d = startDaemon(
+    'tsv',
+    '[program:db]\ncommand=/bin/sleep 300\nstartsecs=1\n' +
+      '[program:api]\ncommand=/bin/sleep 300\nstartsecs=0\n[program:worker]\ncommand=/bin/sleep 300\nstartsecs=0\n' +
+      '[group:web]\nprograms=api,worker\ndepends_on=db\npriority=1\n',
+  );
+  try {
+    await waitUp(d);
+    await until(() => logIndex(d, /success: api entered RUNNING/) >= 0 && logIndex(d, /success: worker entered RUNNING/) >= 0, 'web to run');
+    const dbUp = logIndex(d, /success: db entered RUNNING/);
+    assert.ok(dbUp >= 0 && logIndex(d, /spawned: 'api'/) > dbUp && logIndex(d, /spawned: 'worker'/) > dbUp, mainLogLines(d).join('\n'));
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});

@@ -6,8 +6,8 @@
 // dependencies are RUNNING and to stop it before them.
 import { namespec, type GroupConfig, type ProcessConfig } from './model';
 
-/** Where the loader reports a bad depends_on: the error names the section, option, file and line. */
-export type DependsFail = (p: ProcessConfig, message: string, hint: string) => never;
+/** Where the loader reports a bad depends_on: the error names the section, option, file and line. `name`: the name that means nothing (null for a circle). */
+export type DependsFail = (p: ProcessConfig, message: string, hint: string, name: string | null) => never;
 
 /**
  * The processes one name means: `group:process`, `group:*` or `group`
@@ -77,6 +77,7 @@ export function resolveDependencies(groups: readonly GroupConfig[], fail: Depend
             p,
             `depends_on names ${name}, which is no program, group or process here`,
             `name a program or group (${known.slice(0, 8).join(', ')}${known.length > 8 ? ', …' : ''}) or GROUP:PROCESS`,
+            name,
           );
         }
         for (const d of named) specs.add(namespec(d.group, d.name));
@@ -89,6 +90,6 @@ export function resolveDependencies(groups: readonly GroupConfig[], fail: Depend
   if (cycle) {
     const first = cycle[0] as string;
     const p = groups.flatMap((g) => g.processes).find((x) => namespec(x.group, x.name) === first) as ProcessConfig;
-    fail(p, `depends_on goes round in a circle: ${cycle.join(' -> ')}`, 'a program cannot wait for itself, even through others: remove one of these dependencies');
+    fail(p, `depends_on goes round in a circle: ${cycle.join(' -> ')}`, 'a program cannot wait for itself, even through others: remove one of these dependencies', null);
   }
 }

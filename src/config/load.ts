@@ -133,6 +133,8 @@ class Loader {
   readonly home: string | undefined;
   /** depends_on as read, by section: where an error about it points */
   readonly dependsGot = new Map<string, Got>();
+  /** tsv only: the depends_on of a [group:x], given to each of its processes (reported at the group's line) */
+  readonly groupDepends = new Map<ProcessConfig, { section: string; got: Got; names: ReadonlySet<string> }>();
 
   constructor(
     readonly file: string,
@@ -342,7 +344,12 @@ class Loader {
     const supervisord = this.readSupervisord(expansions);
     const rpcPlugins = this.readPlugins('rpcinterface', this.doc, this.environ);
     const groups = this.readGroups();
-    resolveDependencies(groups, (p, message, hint) => this.fail(new dt.DatatypeError(message, hint), p.section, 'depends_on', this.dependsGot.get(p.section)));
+    resolveDependencies(groups, (p, message, hint, name) => {
+      // a name the [group:x] section gave its members is reported at that section's line
+      const fromGroup = this.groupDepends.get(p);
+      if (name !== null && fromGroup?.names.has(name)) this.fail(new dt.DatatypeError(message, hint), fromGroup.section, 'depends_on', fromGroup.got);
+      this.fail(new dt.DatatypeError(message, hint), p.section, 'depends_on', this.dependsGot.get(p.section));
+    });
     for (const g of groups) {
       for (const p of g.processes) p.environment = { ...supervisord.environment, ...p.environment };
     }
@@ -559,6 +566,17 @@ class Loader {
         const section = allSet.has(ps) ? ps : fs;
         homogeneousExclude.add(section);
         processes.push(...this.processesFromSection(section, groupName));
+      }
+      // tsv's own option (Supervisor ignores the key): what every program of the group waits for
+      const dependsGot = this.get(gsection, 'depends_on', '', here);
+      const depends = dt.listOfStrings(this.str(dependsGot)).filter((n) => n !== '');
+      if (depends.length) {
+        const names = new Set(depends);
+        for (const p of processes) {
+          if (!p.depends_on.length) p.sources.depends_on = sourceOf(dependsGot);
+          p.depends_on = [...p.depends_on, ...depends.filter((n) => !p.depends_on.includes(n))];
+          this.groupDepends.set(p, { section: gsection, got: dependsGot, names });
+        }
       }
       groups.push({ name: groupName, kind: 'group', priority, processes, section: gsection });
     }

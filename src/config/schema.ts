@@ -51,6 +51,6 @@ export const KNOWN_OPTIONS: Record<SectionKind, ReadonlySet<string> | null> = {
   program: new Set(PROGRAM),
   eventlistener: new Set([...PROGRAM, 'events', 'buffer_size', 'result_handler']),
   'fcgi-program': new Set([...PROGRAM, 'socket', 'socket_backlog', 'socket_owner', 'socket_mode']),
-  group: new Set(['programs', 'priority']),
+  group: new Set(['programs', 'priority', 'depends_on']),
   plugin: null,
 };
