@@ -800,6 +800,15 @@ class Loader {
       (n) => `fatalretrysecs=${n} is not a number of seconds`,
       'use 0 to leave a FATAL program alone (as Supervisor does), or the seconds to wait before starting it again',
     );
+    // tsv's own option (Supervisor ignores the key): an automatic restart after an exit waits this long
+    const restartpause = this.integerAtLeast(
+      S,
+      'restartpause',
+      get('restartpause', 0),
+      0,
+      (n) => `restartpause=${n} is not a number of seconds`,
+      'use 0 to restart an exited program at once (as Supervisor does), or the seconds to wait before each automatic restart',
+    );
     const healthcheck = this.readHealthCheck(S, get);
     const max_memory_restart = this.readMemoryLimit(S, get);
     const rlimits = this.readRlimits(S, get, sources);
@@ -1012,6 +1021,7 @@ class Loader {
         pty,
         stopastree,
         fatalretrysecs,
+        restartpause,
         depends_on,
         healthcheck,
         max_memory_restart,

@@ -100,6 +100,12 @@ export interface ProcessConfig {
    */
   fatalretrysecs: number;
   /**
+   * tsv only (ochinchina's supervisord has it too): seconds an automatic
+   * restart after the program exited waits; 0 (the default): none, as
+   * Supervisor (issue #323, PRs #509 and #659).
+   */
+  restartpause: number;
+  /**
    * tsv only: the processes (namespecs) this one waits for: it is started only
    * once they are all RUNNING (a `start` starts them first) and stopped before
    * them at shutdown and in `stop all`. As written until the loader resolves

@@ -30,7 +30,7 @@ export function sectionKind(name: string): SectionKind | null {
 const PROGRAM = [
   'command', 'process_name', 'numprocs', 'numprocs_start', 'priority', 'autostart', 'autorestart', 'startsecs',
   'startretries', 'exitcodes', 'stopsignal', 'stopwaitsecs', 'stopasgroup', 'killasgroup', 'user', 'directory',
-  'umask', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on',
+  'umask', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'restartpause', 'depends_on',
   'healthcheck', 'healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period',
   'max_memory_restart', 'max_memory_interval', ...RLIMIT_OPTIONS,
   ...['stdout', 'stderr'].flatMap((c) =>

@@ -134,6 +134,7 @@ function pendingText(p: PendingStart): string {
       return `retrying in ${pyTimedelta(Math.ceil(p.inSeconds))} (fatalretrysecs)`;
     case 'healthcheck':
     case 'max_memory_restart':
+    case 'restartpause':
       return `starting again in ${pyTimedelta(Math.ceil(p.inSeconds))} (${p.for})`;
     case 'depends_on':
       return `waiting for ${p.waitingFor.join(', ')} (depends_on)`;

@@ -141,7 +141,7 @@ export type SelfRestart = 'healthcheck' | 'max_memory_restart';
 
 /** A start the engine will make unasked, and what it waits for. */
 export type PendingStart =
-  | { for: 'fatalretrysecs' | SelfRestart; inSeconds: number }
+  | { for: 'fatalretrysecs' | 'restartpause' | SelfRestart; inSeconds: number }
   | { for: 'depends_on'; waitingFor: string[] };
 
 export class Subprocess {
@@ -952,9 +952,9 @@ export class Subprocess {
 
   /**
    * What a pending start (startPending) waits for, for status to say: the
-   * fatalretrysecs retry, dependencies not up, or the wait after a health
-   * restart; null when nothing the engine will start by itself is waiting,
-   * or the daemon is stopping.
+   * fatalretrysecs retry, dependencies not up, the wait after a health or
+   * memory restart, or restartpause; null when nothing the engine will start
+   * by itself is waiting, or the daemon is stopping.
    */
   get pendingStart(): PendingStart | null {
     if (!this.startPending || this.host.mood() <= SupervisorState.RESTARTING) return null;
@@ -963,6 +963,7 @@ export class Subprocess {
     const unmet = this.host.dependencies.unmet(this);
     if (unmet.length) return { for: 'depends_on', waitingFor: unmet };
     if (this.selfRestart && this.selfRestartAt) return { for: this.selfRestart, inSeconds: Math.max(0, this.selfRestartAt - now) };
+    if (this.state === ProcessState.EXITED && this.config.restartpause > 0 && this.restartAt > now) return { for: 'restartpause', inSeconds: this.restartAt - now };
     return null;
   }
 
@@ -1375,8 +1376,13 @@ export class Subprocess {
     return this.config.autorestart === true || (this.config.autorestart === 'unexpected' && !this.config.exitcodes.includes(this.exitstatus as number));
   }
 
-  /** autorestart from EXITED: at once while the budget lasts, then at RESTART_RATE a second (restart-pace.ts) */
+  /** autorestart from EXITED: after restartpause, then at once while the budget lasts, then at RESTART_RATE a second (restart-pace.ts) */
   private autoRestart(now: number): void {
+    if (!this.restartAt && this.config.restartpause > 0) {
+      // once per exit (the spawn clears restartAt): from when it may restart, its dependencies up
+      this.restartAt = now + this.config.restartpause;
+      this.log.info(`restarting ${this.name} in ${this.config.restartpause} seconds (restartpause)`);
+    }
     if (this.restartAt && now < this.restartAt) return;
     this.restarts ??= new RestartPace();
     const wait = this.restarts.take(now);

@@ -471,7 +471,7 @@ const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
   'stdout_logfile', 'stdout_capture_maxbytes', 'stdout_events_enabled', 'stdout_syslog', 'stdout_logfile_backups',
   'stdout_logfile_maxbytes', 'stderr_logfile', 'stderr_capture_maxbytes', 'stderr_logfile_backups',
   'stderr_logfile_maxbytes', 'stderr_events_enabled', 'stderr_syslog', 'stopsignal', 'stopwaitsecs', 'stopasgroup',
-  'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'depends_on', 'healthcheck',
+  'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'restartpause', 'depends_on', 'healthcheck',
   'max_memory_restart', 'rlimits', 'stdout_logfile_timestamps', 'stderr_logfile_timestamps', 'stdout_logfile_compress', 'stderr_logfile_compress',
 ];
 
