@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, load, sleep } from './helpers/daemon-env';
-import { mainLogLines, oracleSkip, shutdownMs, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { logLineMs, mainLogLines, oracleSkip, shutdownMs, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { processConfigsEqual } from '../src/daemon/supervisor';
 
 /** Runs once {DIR}/ready exists; until then it ends at once (a database not up yet, a USB device not plugged in). */
@@ -20,13 +20,6 @@ const PLAIN = '[program:plain]\ncommand=/bin/sh -c "test -e {DIR}/ready && exec 
 
 /** Main-log lines (without their timestamps) that match re. */
 const lines = (d: Daemon, re: RegExp): string[] => mainLogLines(d).filter((l) => re.test(l));
-
-/** The main log's timestamp of a line, in ms. */
-function when(line: string): number {
-  const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})/.exec(line);
-  assert.ok(m, line);
-  return Date.parse((m[1] as string).replace(' ', 'T')) + Number(m[2]);
-}
 
 test('fatalretrysecs: FATAL, then started again after the wait with startretries anew, until the program stays up', async () => {
   const d = startDaemon('tsv', WAITER(1) + PLAIN);
@@ -39,7 +32,7 @@ test('fatalretrysecs: FATAL, then started again after the wait with startretries
     const retried = full.filter((l) => / retrying: waiter, which gave up 1 seconds ago \(fatalretrysecs\)/.test(l));
     assert.ok(gaveUp.length >= 2 && retried.length >= 2, d.log());
     for (let i = 0; i < 2; i++) {
-      const waited = when(retried[i] as string) - when(gaveUp[i] as string);
+      const waited = logLineMs(retried[i] as string) - logLineMs(gaveUp[i] as string);
       assert.ok(waited >= 990 && waited < 3000, `retry ${i} came ${waited} ms after the give-up`);
     }
     assert.equal(lines(d, /waiter will be started again in 1 seconds \(fatalretrysecs\)/).length, gaveUp.length);

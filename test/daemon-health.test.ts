@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
-import { PY, metrics, logCount, logIndex, mainLogLines, oracleSkip, shutdownMs, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { PY, metrics, logCount, logIndex, logLineMs, mainLogLines, oracleSkip, shutdownMs, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { freePort } from './helpers/common';
 import { withTestUser } from './helpers/test-user';
 import { HTTP_SERVER, tlsServer } from './helpers/health-server';
@@ -336,7 +336,6 @@ test('healthcheck pacing: no wait for the first restart, then the interval, doub
 });
 
 /** Milliseconds since the epoch of a main-log line ("2026-11-25 15:02:54,867 …"). */
-const lineTime = (line: string): number => Date.parse(line.slice(0, 19).replace(' ', 'T') + '.' + line.slice(20, 23) + 'Z');
 
 test('healthcheck: restarts that do not make it answer are paced (the next start waits the interval, doubling, up to 5 min, after the stop); an answer ends the pacing; a stop during the wait calls the start off', async () => {
   const dir = new TempDir('tsv-health-pace-');
@@ -363,7 +362,7 @@ test('healthcheck: restarts that do not make it answer are paced (the next start
     lines.forEach((l, i) => {
       if (!/stopped: app \(terminated by SIGTERM\)/.test(l)) return;
       const next = lines.slice(i).find((m) => /spawned: 'app'/.test(m));
-      if (next) gaps.push(lineTime(next) - lineTime(l));
+      if (next) gaps.push(logLineMs(next) - logLineMs(l));
     });
     assert.equal(gaps.length, 2, lines.join('\n'));
     assert.ok(gaps[0] < 500, `first restart waited ${gaps[0]} ms`);

@@ -9,7 +9,7 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, configOfX, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
 import { MemoryWatch, type MemoryReport } from '../src/daemon/memory-limit';
-import { PY, metrics, logCount, mainLogLines, startDaemon, userCtl, waitUp } from './helpers/events-env';
+import { PY, metrics, logCount, logLineMs, mainLogLines, startDaemon, userCtl, waitUp } from './helpers/events-env';
 
 /** Small until the file $1 appears; then removes it (so the next run stays small) and holds $2 MiB, written. */
 const GROWER = `import os, sys, time
@@ -115,7 +115,6 @@ test('MemoryWatch: a look every interval from start until stop, and none after; 
 });
 
 /** "2026-11-25 21:58:55,377 WARN …" -> ms since the epoch (UTC, as the test daemons log) */
-const loggedAt = (line: string): number => Date.parse(line.slice(0, 23).replace(' ', 'T').replace(',', '.') + 'Z');
 
 test('max_memory_restart: restarts that do not bring it under the limit are paced (the interval, doubling, up to 5 min, after the stop); status shows the wait; a stop during it calls the start off', async () => {
   const dir = new TempDir('tsv-memlimit-pace-');
@@ -138,7 +137,7 @@ test('max_memory_restart: restarts that do not bring it under the limit are pace
       if (!full[i]?.includes('restarting hog')) continue;
       const stop = full.findIndex((l, j) => j > i && l.includes('stopped: hog'));
       const spawn = full.findIndex((l, j) => j > stop && l.includes("spawned: 'hog'"));
-      if (stop > 0 && spawn > 0) gaps.push(loggedAt(full[spawn] as string) - loggedAt(full[stop] as string));
+      if (stop > 0 && spawn > 0) gaps.push(logLineMs(full[spawn] as string) - logLineMs(full[stop] as string));
     }
     assert.ok(gaps.length >= 2, d.log());
     assert.ok((gaps[0] as number) < 500, `no wait after the first: ${gaps.join(', ')} ms`);

@@ -6,15 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { configOfX, until } from './helpers/daemon-cli';
 import { TempDir, load, sleep } from './helpers/daemon-env';
-import { mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Impl } from './helpers/events-env';
+import { logLineMs, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Impl } from './helpers/events-env';
 import { processConfigsEqual } from '../src/daemon/supervisor';
-
-/** The main log's timestamp of a line, in ms. */
-function when(line: string): number {
-  const m = /^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3})/.exec(line);
-  assert.ok(m, line);
-  return Date.parse((m[1] as string).replace(' ', 'T')) + Number(m[2]);
-}
 
 /** runs a second, then fails; restarted whatever its exit */
 const FLAKY = (pause: number | null): string =>
@@ -34,7 +27,7 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
       const exits = full.filter((l) => /WARN exited: flaky \(exit status 1; not expected\)/.test(l));
       const spawns = full.filter((l) => /spawned: 'flaky'/.test(l));
       for (let i = 0; i < 2; i++) {
-        const waited = when(spawns[i + 1] as string) - when(exits[i] as string);
+        const waited = logLineMs(spawns[i + 1] as string) - logLineMs(exits[i] as string);
         assert.ok(waited >= 1990 && waited < 3000, `restart ${i} came ${waited} ms after the exit`);
       }
       assert.ok(mainLogLines(d).includes('INFO restarting flaky in 2 seconds (restartpause)'), mainLogLines(d).join('\n'));

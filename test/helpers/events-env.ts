@@ -152,6 +152,13 @@ export async function shutdownMs(d: Daemon, limitMs = 10000): Promise<number> {
   return Date.now() - t0;
 }
 
+/** The time a main-log line begins with (`2026-11-26 00:35:59,175 …`), in ms, read as UTC: for the time between two lines. */
+export function logLineMs(line: string): number {
+  const m = /^(\d{4}-\d\d-\d\d) (\d\d:\d\d:\d\d),(\d{3})/.exec(line);
+  if (!m) throw new Error(`no main-log time at the start of ${JSON.stringify(line)}`);
+  return Date.parse(`${m[1]}T${m[2]}.${m[3]}Z`);
+}
+
 /** The main log's lines without their timestamps. */
 export function mainLogLines(d: Daemon): string[] {
   return d
