@@ -216,6 +216,40 @@ test("ps against tsv: each program's restarts and, for those with a healthcheck,
   }
 });
 
+test('ps --watch: the table again every N seconds with the time, until Ctrl-C (exit 0); not with --json, nor under a second', async () => {
+  const d = startDaemon('tsv', "[program:flaky]\ncommand=/bin/sh -c 'sleep 0.4; exit 1'\nstartsecs=0\nautorestart=true\n[program:other]\ncommand=/bin/sleep 300\n");
+  try {
+    await waitUp(d);
+    const child = spawn(process.execPath, [TSV, 'ctl', '-c', d.conf, 'ps', '--watch=1', 'flaky'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await until(() => (out.match(/^Every 1s: tsv ps flaky {4}\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/gm) ?? []).length >= 3, 'three tables', 15000);
+    child.kill('SIGINT');
+    assert.equal(await withTimeout(exited, 10000, 'ps --watch to end'), 0);
+    // not a terminal: each table follows the last, no screen clearing; only the program named
+    assert.doesNotMatch(out, /\x1b/);
+    // a process that ends while it is measured is not running, not '?' (another host)
+    assert.doesNotMatch(out, /not measurable from here/);
+    const tables = out.split(/^Every 1s: .*\n\n/m).filter(Boolean);
+    assert.ok(tables.every((t) => /^NAME +STATE .* RESTARTS\nflaky +\w+ .*\n\n$/.test(t)), JSON.stringify(tables));
+    // measured anew each time: the restarts go up
+    const restarts = tables.map((t) => Number(/(\d+)\n\n$/.exec(t)?.[1]));
+    assert.ok((restarts[restarts.length - 1] as number) > (restarts[0] as number), restarts.join(' '));
+    for (const [args, why] of [
+      [['--watch', '--json'], /^Error: --watch shows tables, not JSON\n/],
+      [['--watch=0.5'], /^Error: bad interval 0\.5 \(seconds, 1 or more\)\n/],
+    ] as const) {
+      const r = ps(d.conf, ...args);
+      assert.equal(r.code, 2);
+      assert.match(r.out, why);
+    }
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 test('the /metrics text as ps reads it: escaped label values, other families and comments skipped', () => {
   const text =
     '# HELP tsv_program_spawns_total Processes started.\n# TYPE tsv_program_spawns_total counter\n' +

@@ -51,11 +51,13 @@ function sameProcess(st: ProcTimes | undefined, p: RunningProgram, daemonPid: nu
 }
 
 /**
- * Each program's use over windowMs, by `group:name`; a program whose pid is
- * not its process on this host is left out.
+ * Each program's use over windowMs, by `group:name`; 'ended' for one whose
+ * process was here when the window began and is gone at its end (it exited,
+ * or was restarted); a program whose pid is not its process on this host is
+ * left out.
  */
-export async function measureUsage(programs: readonly RunningProgram[], daemonPid: number, windowMs = 500): Promise<Map<string, ProgramUsage>> {
-  const out = new Map<string, ProgramUsage>();
+export async function measureUsage(programs: readonly RunningProgram[], daemonPid: number, windowMs = 500): Promise<Map<string, ProgramUsage | 'ended'>> {
+  const out = new Map<string, ProgramUsage | 'ended'>();
   const boot = bootTime();
   if (boot === null || !programs.length) return out;
   const mains = new Set(programs.map((p) => p.pid));
@@ -70,7 +72,10 @@ export async function measureUsage(programs: readonly RunningProgram[], daemonPi
   const seconds = (performance.now() - t0) / 1000;
   const orphans = adoptedOrphans(after, daemonPid, mains);
   for (const p of here) {
-    if (!sameProcess(after.procs.get(p.pid), p, daemonPid, boot, daemonHere)) continue;
+    if (!sameProcess(after.procs.get(p.pid), p, daemonPid, boot, daemonHere)) {
+      out.set(`${p.group}:${p.name}`, 'ended');
+      continue;
+    }
     const pids = programMembers(p, after, daemonPid, orphans);
     let ticks = 0;
     for (const pid of pids) {

@@ -18,6 +18,8 @@ import { measureUsage, type ProgramUsage } from '../usage';
 import { binaryBytes } from '../../daemon/program-usage';
 import { reportUnknown, selected } from './names';
 import { fetchTallies, type ProgramTally } from '../program-tallies';
+import { isTerminal } from '../fd-output';
+import { asctime } from '../../log/asctime';
 
 /** "45s", "12m", "3h05m", "2d04h": two units at most, as pm2 and docker do. */
 export function shortDuration(seconds: number): string {
@@ -32,10 +34,19 @@ export function shortDuration(seconds: number): string {
 interface Row {
   namespec: string;
   info: ProcessInfo;
-  /** null: not running; 'elsewhere': its pid is not its process here (another host or pid namespace, or hidden by /proc's hidepid) */
+  /**
+   * null: not running, or its process ended while it was measured; 'elsewhere': its pid is
+   * not its process here (another host or pid namespace, or hidden by /proc's hidepid)
+   */
   usage: ProgramUsage | null | 'elsewhere';
   /** null: the daemon does not count (supervisord) */
   tally: ProgramTally | null;
+}
+
+/** measureUsage's answer for a program the daemon reported running */
+function usageOf(u: ProgramUsage | 'ended' | undefined): ProgramUsage | null | 'elsewhere' {
+  if (u === 'ended') return null;
+  return u ?? 'elsewhere';
 }
 
 function measured(r: Row): ProgramUsage | null {
@@ -81,62 +92,127 @@ function table(rows: readonly Row[], color: boolean): string {
   return out;
 }
 
+/** The rows for these names: each program's state, what it uses (over half a second) and the daemon's counts. */
+async function measureRows(ctl: Parameters<Verb['run']>[0], names: readonly string[]): Promise<Row[] | null> {
+  const infos = await ctl.allProcessInfo();
+  if (reportUnknown(ctl, infos, names)) return null;
+  const chosen = infos.filter((i) => selected(i, names));
+  const running = chosen.filter((i) => i.pid > 0);
+  const daemonPid = running.length ? Number(await ctl.call('getPID')) : 0;
+  const [usage, tallies] = await Promise.all([measureUsage(running, daemonPid), fetchTallies(ctl.rpcClient())]);
+  return chosen.map((info) => {
+    const namespec = makeNamespec(info.group, info.name);
+    return {
+      namespec,
+      info,
+      usage: info.pid > 0 ? usageOf(usage.get(`${info.group}:${info.name}`)) : null,
+      tally: tallies ? (tallies.get(namespec) ?? null) : null,
+    };
+  });
+}
+
+function jsonRows(rows: readonly Row[]): string {
+  const out = rows.map((r) => {
+    const u = measured(r);
+    return {
+      namespec: r.namespec,
+      name: r.info.name,
+      group: r.info.group,
+      statename: r.info.statename,
+      pid: r.info.pid,
+      uptime: r.info.pid > 0 ? r.info.now - r.info.start : null,
+      cpuPercent: u ? Math.round(u.cpuPercent * 10) / 10 : null,
+      rssBytes: u?.rssBytes ?? null,
+      pids: u?.pids ?? null,
+      onThisHost: r.usage !== 'elsewhere',
+      restarts: r.tally?.restarts ?? null,
+      healthy: r.tally?.health ? r.tally.health.healthy : null,
+      healthFailures: r.tally?.health ? r.tally.health.failures : null,
+    };
+  });
+  return JSON.stringify(out, null, 2) + '\n';
+}
+
+/** `--watch` (every 2 s) or `--watch=N`: the seconds between tables; null: once; a string: what is wrong. */
+function watchSeconds(w: readonly string[]): number | null | string {
+  let seconds: number | null = null;
+  for (const a of w) {
+    if (a === '--watch') seconds = 2;
+    else if (a.startsWith('--watch=')) {
+      const n = Number(a.slice('--watch='.length));
+      if (!/^\d+(\.\d+)?$/.test(a.slice('--watch='.length)) || n < 1) return `bad interval ${a.slice('--watch='.length)} (seconds, 1 or more)`;
+      seconds = n;
+    }
+  }
+  return seconds;
+}
+
+/**
+ * The table again every N seconds until Ctrl-C, as watch(1) shows a command
+ * (pm2 monit's and docker stats' live view): on a terminal the screen is
+ * redrawn, elsewhere each table follows the last.
+ */
+async function watchTable(ctl: Parameters<Verb['run']>[0], names: readonly string[], seconds: number): Promise<void> {
+  const terminal = isTerminal(1);
+  let stopped = false;
+  let wake: (() => void) | null = null;
+  await ctl.interruptible(
+    () => {
+      stopped = true;
+      wake?.();
+    },
+    async () => {
+      while (!stopped) {
+        const started = performance.now();
+        const rows = await measureRows(ctl, names);
+        if (!rows || stopped) return;
+        const head = `Every ${seconds}s: tsv ps${names.length ? ' ' + names.join(' ') : ''}    ${asctime().slice(0, 19)}\n\n`;
+        ctl.io.write((terminal ? '\x1b[H\x1b[2J' : '') + head + table(rows, ctl.io.color) + (terminal ? '' : '\n'));
+        // the half second of measuring counts toward the interval
+        const rest = Math.max(0, seconds * 1000 - (performance.now() - started));
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, rest);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+      }
+    },
+  );
+}
+
 export const ps: Verb = {
   name: 'ps',
   // tsv's own verb: left out of `help` so that its list stays supervisorctl's
   listed: false,
   async run(ctl, rawArg) {
     const { present: json, rest } = takeFlag(rawArg, '--json');
-    const names = words(rest);
-    const bad = names.find((n) => n.startsWith('-'));
+    const all = words(rest);
+    const watch = watchSeconds(all);
+    const names = all.filter((n) => n !== '--watch' && !n.startsWith('--watch='));
+    const option = names.find((n) => n.startsWith('-'));
+    let bad: string | null = null;
+    if (typeof watch === 'string') bad = watch;
+    else if (json && watch !== null) bad = '--watch shows tables, not JSON';
+    else if (option) bad = `bad argument ${option}`;
     if (bad) {
-      refuseArgs(ctl, ps, `bad argument ${bad}`);
+      refuseArgs(ctl, ps, bad);
       return;
     }
     if (!(await ctl.upcheck())) return;
-    const infos = await ctl.allProcessInfo();
-    if (reportUnknown(ctl, infos, names)) return;
-    const chosen = infos.filter((i) => selected(i, names));
-    const running = chosen.filter((i) => i.pid > 0);
-    const daemonPid = running.length ? Number(await ctl.call('getPID')) : 0;
-    const [usage, tallies] = await Promise.all([measureUsage(running, daemonPid), fetchTallies(ctl.rpcClient())]);
-    const rows: Row[] = chosen.map((info) => {
-      const namespec = makeNamespec(info.group, info.name);
-      return {
-        namespec,
-        info,
-        usage: info.pid > 0 ? (usage.get(`${info.group}:${info.name}`) ?? 'elsewhere') : null,
-        tally: tallies ? (tallies.get(namespec) ?? null) : null,
-      };
-    });
-    if (!json) {
-      ctl.io.write(table(rows, ctl.io.color));
+    if (typeof watch === 'number') {
+      await watchTable(ctl, names, watch);
       return;
     }
-    const out = rows.map((r) => {
-      const u = measured(r);
-      return {
-        namespec: r.namespec,
-        name: r.info.name,
-        group: r.info.group,
-        statename: r.info.statename,
-        pid: r.info.pid,
-        uptime: r.info.pid > 0 ? r.info.now - r.info.start : null,
-        cpuPercent: u ? Math.round(u.cpuPercent * 10) / 10 : null,
-        rssBytes: u?.rssBytes ?? null,
-        pids: u?.pids ?? null,
-        onThisHost: r.usage !== 'elsewhere',
-        restarts: r.tally?.restarts ?? null,
-        healthy: r.tally?.health ? r.tally.health.healthy : null,
-        healthFailures: r.tally?.health ? r.tally.health.failures : null,
-      };
-    });
-    ctl.io.write(JSON.stringify(out, null, 2) + '\n');
+    const rows = await measureRows(ctl, names);
+    if (rows) ctl.io.write(json ? jsonRows(rows) : table(rows, ctl.io.color));
   },
   help(ctl) {
     ctl.output('ps\t\t\tCPU (over half a second), memory and processes of every program,');
     ctl.output('\t\t\tand against tsv its restarts and health');
     ctl.output('ps <name> <gname>:*\tThe same for these processes and groups');
     ctl.output('ps --json ...\t\tThe same as JSON');
+    ctl.output('ps --watch[=N] ...\tThe table again every N seconds (2), until Ctrl-C');
   },
 };
