@@ -10,6 +10,7 @@
 // ↺) and, where one has a healthcheck, its verdict: the daemon's counts, read
 // from its /metrics (src/ctl/program-tallies.ts).
 import type { Verb } from './types';
+import type { Controller } from '../controller';
 import { refuseArgs, takeFlag, words } from './types';
 import { makeNamespec, type ProcessInfo } from '../api';
 import { stateColumn } from '../format';
@@ -93,7 +94,7 @@ function table(rows: readonly Row[], color: boolean): string {
 }
 
 /** The rows for these names: each program's state, what it uses (over half a second) and the daemon's counts. */
-async function measureRows(ctl: Parameters<Verb['run']>[0], names: readonly string[]): Promise<Row[] | null> {
+async function measureRows(ctl: Controller, names: readonly string[]): Promise<Row[] | null> {
   const infos = await ctl.allProcessInfo();
   if (reportUnknown(ctl, infos, names)) return null;
   const chosen = infos.filter((i) => selected(i, names));
@@ -139,9 +140,9 @@ function watchSeconds(w: readonly string[]): number | null | string {
   for (const a of w) {
     if (a === '--watch') seconds = 2;
     else if (a.startsWith('--watch=')) {
-      const n = Number(a.slice('--watch='.length));
-      if (!/^\d+(\.\d+)?$/.test(a.slice('--watch='.length)) || n < 1) return `bad interval ${a.slice('--watch='.length)} (seconds, 1 or more)`;
-      seconds = n;
+      const value = a.slice('--watch='.length);
+      if (!/^\d+(\.\d+)?$/.test(value) || Number(value) < 1) return `bad interval ${value} (seconds, 1 or more)`;
+      seconds = Number(value);
     }
   }
   return seconds;
@@ -152,7 +153,7 @@ function watchSeconds(w: readonly string[]): number | null | string {
  * (pm2 monit's and docker stats' live view): on a terminal the screen is
  * redrawn, elsewhere each table follows the last.
  */
-async function watchTable(ctl: Parameters<Verb['run']>[0], names: readonly string[], seconds: number): Promise<void> {
+async function watchTable(ctl: Controller, names: readonly string[], seconds: number): Promise<void> {
   const terminal = isTerminal(1);
   let stopped = false;
   let wake: (() => void) | null = null;
