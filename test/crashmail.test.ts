@@ -43,18 +43,17 @@ test("crashmail's mail: superlance's text for an unexpected exit; nothing for an
   const at = Date.UTC(2026, 10, 26, 1, 2, 3, 45);
   const o: CrashmailOptions = { programs: [], email: 'ops@example.com', sendmail: 'cat', optionalHeader: null };
   const payload = (name: string, group: string, expected: number): string => `processname:${name} groupname:${group} from_state:RUNNING expected:${expected} pid:4242`;
-  assert.deepEqual(crashMail(o, payload('web', 'web', 0), at), {
-    to: 'ops@example.com',
-    // no -o: the subject begins with a space, as superlance's does
-    text: `To: ops@example.com\nSubject:  web crashed at ${asctime(at)}\n\nProcess web in group web exited unexpectedly (pid 4242) from state RUNNING`,
-  });
+  // no -o: the subject begins with a space, as superlance's does
+  assert.equal(
+    crashMail(o, payload('web', 'web', 0), at),
+    `To: ops@example.com\nSubject:  web crashed at ${asctime(at)}\n\nProcess web in group web exited unexpectedly (pid 4242) from state RUNNING`,
+  );
   assert.equal(crashMail(o, payload('web', 'web', 1), at), null);
   const chosen = { ...o, programs: ['db', 'g:worker'], optionalHeader: 'host1' };
   assert.equal(crashMail(chosen, payload('web', 'web', 0), at), null);
   assert.equal(crashMail(chosen, payload('worker', 'other', 0), at), null);
-  assert.match(crashMail(chosen, payload('worker', 'g', 0), at)?.text ?? '', /^To: ops@example\.com\nSubject: host1: worker crashed at /);
+  assert.match(crashMail(chosen, payload('worker', 'g', 0), at) ?? '', /^To: ops@example\.com\nSubject: host1: worker crashed at /);
   assert.ok(crashMail(chosen, payload('db', 'db', 0), at));
-  assert.deepEqual(crashMail({ ...o, email: null }, payload('web', 'web', 0), at)?.to, null);
 });
 
 const MAIL = /^To: ops@example\.com\nSubject: (?:host1:)? (\S+) crashed at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}\n\nProcess \1 in group (\S+) exited unexpectedly \(pid \d+\) from state (RUNNING|STARTING)$/;

@@ -41,8 +41,10 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
       assert.equal(d.log().split('\n').filter((l) => /spawned: 'flaky'/.test(l)).length, count);
       assert.match(userCtl(d, 'status', 'flaky'), /^flaky +STOPPED /);
       assert.ok(mainLogLines(d).includes('INFO stopped: flaky (its automatic restart was due)'), mainLogLines(d).join('\n'));
-      // a start by hand does not wait
-      userCtl(d, 'start', 'flaky');
+      // a start by hand does not wait: its answer (once RUNNING, startsecs=0) comes well inside the 2 s pause
+      const asked = Date.now();
+      assert.equal(userCtl(d, 'start', 'flaky'), 'flaky: started\n');
+      assert.ok(Date.now() - asked < 1500, `start took ${Date.now() - asked} ms`);
       assert.equal(d.log().split('\n').filter((l) => /spawned: 'flaky'/.test(l)).length, count + 1);
     } finally {
       await d.stop();

@@ -116,8 +116,8 @@ export function headerWords(line: string): Map<string, string> {
   return out;
 }
 
-/** The mail for one PROCESS_STATE_EXITED payload, or null when it is not one to send. */
-export function crashMail(o: CrashmailOptions, payload: string, now: number = Date.now()): { to: string | null; text: string } | null {
+/** The mail for one PROCESS_STATE_EXITED payload (To: the -m address), or null when the exit is not one to report. */
+export function crashMail(o: CrashmailOptions, payload: string, now: number = Date.now()): string | null {
   const nl = payload.indexOf('\n');
   const h = headerWords(nl < 0 ? payload : payload.slice(0, nl));
   if (Number(h.get('expected') ?? '1') !== 0) return null;
@@ -126,7 +126,7 @@ export function crashMail(o: CrashmailOptions, payload: string, now: number = Da
   if (o.programs.length && !o.programs.some((p) => p === name || p === `${group}:${name}`)) return null;
   const subject = `${o.optionalHeader ? `${o.optionalHeader}:` : ''} ${name} crashed at ${asctime(now)}`;
   const msg = `Process ${name} in group ${group} exited unexpectedly (pid ${h.get('pid') ?? ''}) from state ${h.get('from_state') ?? ''}`;
-  return { to: o.email, text: `To: ${o.email}\nSubject: ${subject}\n\n${msg}` };
+  return `To: ${o.email}\nSubject: ${subject}\n\n${msg}`;
 }
 
 function say(fd: number, text: string): void {
@@ -171,11 +171,12 @@ async function listen(o: CrashmailOptions): Promise<void> {
       wanted = null;
       if (event === 'PROCESS_STATE_EXITED') {
         const mail = crashMail(o, payload);
-        if (mail && mail.to !== null) {
+        if (mail !== null && o.email === null) say(2, 'unexpected exit, not mailed: no address (-m)\n');
+        else if (mail !== null) {
           say(2, 'unexpected exit, mailing\n');
-          const failed = await sendMail(o.sendmail, mail.text);
-          say(2, failed ? `not mailed: ${failed}\n` : `Mailed:\n\n${mail.text}`);
-        } else if (mail) say(2, 'unexpected exit, not mailed: no address (-m)\n');
+          const failed = await sendMail(o.sendmail, mail);
+          say(2, failed ? `not mailed: ${failed}\n` : `Mailed:\n\n${mail}`);
+        }
       }
       say(1, 'RESULT 2\nOKREADY\n');
     }
