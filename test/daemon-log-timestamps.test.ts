@@ -3,11 +3,12 @@
 // log's format (Supervisor issue #553). supervisord ignores the keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync, renameSync } from 'node:fs';
 import { configOfX, until } from './helpers/daemon-cli';
 import { TempDir } from './helpers/daemon-env';
 import { pythonSkip, startDaemon, userCtl, waitRecords, waitUp } from './helpers/events-env';
 import { LineStamps } from '../src/log/line-stamps';
+import { LogFile } from '../src/log/logfile';
 import { asctime } from '../src/log/asctime';
 
 const STAMP = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} /;
@@ -29,6 +30,65 @@ test('LineStamps: a stamp before each line that begins in a chunk, one time per 
   const after = new LineStamps(() => t, true);
   assert.equal(after.apply(Buffer.from('x\ny')).toString(), `\n${at(t)} x\n${at(t)} y`);
   assert.equal(after.apply(Buffer.from('\nz')).toString(), `\n${at(t)} z`);
+});
+
+test('stamped lines across files: rotation cuts between lines, and a line a new file continues (longer than a piece, or unfinished at a reopen after logrotate or clearLog) begins it with a stamp', () => {
+  const dir = new TempDir('tsv-stamps-');
+  try {
+    const t = Date.UTC(2026, 10, 26, 3, 0, 0, 7);
+    const T = asctime(t);
+    const stampedFile = (name: string, maxbytes: number): { f: LogFile; put: (s: string) => void } => {
+      const f = new LogFile(dir.join(name), maxbytes, 20);
+      const s = new LineStamps(() => t);
+      f.continuationStamp = s.stamp.bind(s);
+      return { f, put: (text) => f.write(s.apply(Buffer.from(text))) };
+    };
+    const files = (name: string): string[] => {
+      const n = readdirSync(dir.path).filter((f) => f.startsWith(name)).length;
+      return Array.from({ length: n }, (_, i) => dir.read(i === n - 1 ? name : `${name}.${n - 1 - i}`)); // oldest first
+    };
+    const everyLineStamped = (text: string): boolean => text.split('\n').every((l, i, all) => (i === all.length - 1 && l === '') || l.startsWith(`${T} `));
+    const unstamped = (text: string): string => text.split(`${T} `).join('');
+
+    // 300 KB of 100-byte lines in one chunk, rotated at 100 KiB: pieces end at line ends
+    const lines = Array.from({ length: 3000 }, (_, i) => `${String(i).padStart(5, '0')} ${'x'.repeat(93)}\n`).join('');
+    const a = stampedFile('lines.log', 100 * 1024);
+    a.put(lines);
+    a.f.close();
+    const parts = files('lines.log');
+    assert.ok(parts.length >= 3, `${parts.length} files`);
+    for (const p of parts) assert.ok(everyLineStamped(p), p.slice(0, 200));
+    assert.equal(unstamped(parts.join('')), lines);
+
+    // one 300 KiB line: each file it spreads over begins with a stamp; nothing lost or doubled
+    const long = `${'L'.repeat(300 * 1024)}\nshort\n`;
+    const b = stampedFile('long.log', 100 * 1024);
+    b.put(long);
+    b.f.close();
+    const pieces = files('long.log');
+    assert.ok(pieces.length >= 3, `${pieces.length} files`);
+    for (const p of pieces) assert.ok(p === '' || p.startsWith(`${T} `), p.slice(0, 40));
+    assert.equal(unstamped(pieces.join('')), long);
+
+    // logrotate moved the file while a line was unfinished; clearLog removed it while one was
+    const c = stampedFile('moved.log', 0);
+    c.put('one\nunfin');
+    renameSync(dir.join('moved.log'), dir.join('moved.log.old'));
+    c.f.reopen();
+    c.put('ished\ntwo\nhal');
+    c.f.remove();
+    c.f.reopen();
+    c.put('f\n');
+    // a reopen of the same file (SIGUSR2 with nothing moved) continues the line where it is
+    c.put('same');
+    c.f.reopen();
+    c.put(' file\n');
+    c.f.close();
+    assert.equal(dir.read('moved.log.old'), `${T} one\n${T} unfin`);
+    assert.equal(dir.read('moved.log'), `${T} f\n${T} same file\n`);
+  } finally {
+    dir.cleanup();
+  }
 });
 
 test('*_logfile_timestamps: a run that ends in the middle of a line does not glue the next run\'s first line to it', { skip: pythonSkip }, async () => {

@@ -71,13 +71,16 @@ test('rotation under load: every byte kept exactly once across base and backups'
   }
 });
 
-test('rotation keeps only `backups` files; backups=0 truncates in place', () => {
+test('rotation keeps only `backups` files (plain ones: NAME.i.gz are not its own without *_logfile_compress); backups=0 truncates in place', () => {
   const dir = new TempDir();
   try {
+    // a backup gzipped while *_logfile_compress was on (or by logrotate's compress): left alone without the option
+    dir.file('r.log.2.gz', 'gzipped');
     const f = new LogFile(dir.join('r.log'), 10, 2);
     for (let i = 0; i < 5; i++) f.write(`chunk-${i}-xxxx\n`);
     f.close();
-    assert.deepEqual(readdirSync(dir.path).sort(), ['r.log', 'r.log.1', 'r.log.2']);
+    assert.deepEqual(readdirSync(dir.path).sort(), ['r.log', 'r.log.1', 'r.log.2', 'r.log.2.gz']);
+    assert.equal(dir.read('r.log.2.gz'), 'gzipped');
     assert.equal(dir.read('r.log.1'), 'chunk-4-xxxx\n');
     assert.equal(dir.read('r.log.2'), 'chunk-3-xxxx\n');
     assert.equal(dir.read('r.log'), '');

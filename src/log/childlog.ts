@@ -113,6 +113,7 @@ export class ChannelLog {
     }
     this.capture = s.captureMaxbytes > 0 ? [] : null;
     this.stamps = s.timestamps && this.file ? new LineStamps(Date.now, this.file.endsMidLine()) : null;
+    if (this.stamps && this.file) this.file.continuationStamp = this.stamps.stamp.bind(this.stamps);
   }
 
   /**

@@ -32,7 +32,7 @@ export class LineStamps {
     this.atLineStart = data[data.length - 1] === NEWLINE;
     if (!starts.length) return data;
     // one time for the chunk: its lines were read at once
-    const stamp = Buffer.from(`${asctime(this.now())} `, 'latin1');
+    const stamp = this.stamp();
     const out = Buffer.allocUnsafe(lineBreak + data.length + starts.length * stamp.length);
     if (lineBreak) out[0] = NEWLINE;
     let o = lineBreak;
@@ -44,5 +44,10 @@ export class LineStamps {
     }
     data.copy(out, o, from);
     return out;
+  }
+
+  /** The stamp for now: also what begins the rest of a line that a new file continues (LogFile.continuationStamp). */
+  stamp(): Buffer {
+    return Buffer.from(`${asctime(this.now())} `, 'latin1');
   }
 }

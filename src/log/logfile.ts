@@ -20,6 +20,7 @@ import { loadNative, type NativeAddon } from '../daemon/native';
 import { BackupGzip, type GzipRunner } from './backup-gzip';
 
 const PIECE = 128 * 1024;
+const NEWLINE = 0x0a;
 /** what one splice may move at most: a whole (1 MiB) pipe */
 const SPLICE_UNBOUNDED = 1024 * 1024;
 /** a splice that found this much in the pipe is a stream worth allocating blocks ahead of */
@@ -111,6 +112,16 @@ export class LogFile {
   private lost = 0;
   /** *_logfile_compress: what gzips the backups (null: they stay plain) */
   readonly backupGzip: BackupGzip | null;
+  /**
+   * Set when the file holds stamped lines (*_logfile_timestamps), to the
+   * stamp for now. Rotation then cuts between lines where a piece has a line
+   * end, and a line that a new file continues (one longer than a piece, or
+   * one unfinished when logrotate moved the file or clearLog removed it)
+   * begins there with a stamp too, so every line of every file has one.
+   */
+  continuationStamp: (() => Buffer) | null = null;
+  /** the last byte written ended no line */
+  private midLine = false;
 
   constructor(
     readonly path: string,
@@ -193,19 +204,26 @@ export class LogFile {
     }
     if (this.maxbytes <= 0 || !this.regular) {
       // no rotation: one write for the whole chunk
-      if (this.writeAll(buf)) this.size += buf.length;
+      if (this.stampContinuedLine(buf.length) && this.writeAll(buf)) {
+        this.size += buf.length;
+        this.midLine = buf[buf.length - 1] !== NEWLINE;
+      }
       return;
     }
     // Supervisor writes what one read returned (at most 128 KiB) and then
     // checks the size; writing in pieces of that size keeps its bound
     // (a file exceeds maxbytes by less than 128 KiB) whatever we read at once.
-    for (let start = 0; start < buf.length; start += PIECE) {
-      const piece = buf.subarray(start, Math.min(buf.length, start + PIECE));
-      const rest = buf.length - start - piece.length;
+    for (let start = 0; start < buf.length; ) {
+      const end = this.pieceEnd(buf, start);
+      const piece = buf.subarray(start, end);
+      start = end;
+      const rest = buf.length - end;
+      if (!this.stampContinuedLine(piece.length + rest)) return;
       if (!this.writeAll(piece)) {
         this.lost += rest; // the file refused the piece: the rest goes its way
         return;
       }
+      this.midLine = piece[piece.length - 1] !== NEWLINE;
       this.size = fstatSync(this.fd).size;
       if (this.size >= this.maxbytes) this.rollover();
       if (this.fd < 0) {
@@ -213,6 +231,31 @@ export class LogFile {
         return;
       }
     }
+  }
+
+  /** Where the piece from `start` ends: PIECE on, or with stamped lines after the last line end within that. */
+  private pieceEnd(buf: Buffer, start: number): number {
+    const end = Math.min(buf.length, start + PIECE);
+    if (!this.continuationStamp || end === buf.length) return end;
+    const nl = buf.lastIndexOf(NEWLINE, end - 1);
+    return nl >= start ? nl + 1 : end;
+  }
+
+  /**
+   * With stamped lines, a new (empty) file that continues an unfinished line
+   * gets a stamp before it; false if the file refused it (the `pending`
+   * bytes of output are then counted lost).
+   */
+  private stampContinuedLine(pending: number): boolean {
+    if (!this.continuationStamp || !this.midLine || this.size !== 0 || !this.regular) return true;
+    const stamp = this.continuationStamp();
+    if (!this.writeAll(stamp)) {
+      this.lost += pending;
+      return false;
+    }
+    this.size += stamp.length;
+    this.midLine = false;
+    return true;
   }
 
   /** Writes all of buf; false if the file refused (the rest is counted lost and the failure reported). */
