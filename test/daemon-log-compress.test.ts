@@ -158,8 +158,8 @@ test('*_logfile_compress in the config: a boolean; a warning names file and line
       assert.equal(r.status, 0, r.stderr);
       assert.ok(r.stderr.includes(`has no effect: ${why}\n`), r.stderr);
     };
-    noEffect('stdout_logfile_compress=true\nstdout_logfile_maxbytes=0\n', 'the log is not rotated into backups (stdout_logfile_maxbytes and stdout_logfile_backups must both be more than 0)');
-    noEffect('stdout_logfile_compress=true\nstdout_logfile_backups=0\n', 'the log is not rotated into backups (stdout_logfile_maxbytes and stdout_logfile_backups must both be more than 0)');
+    noEffect('stdout_logfile_compress=true\nstdout_logfile_maxbytes=0\n', 'the log is not rotated into backups (stdout_logfile_backups must be more than 0, and stdout_logfile_maxbytes more than 0 or stdout_logfile_rotate set)');
+    noEffect('stdout_logfile_compress=true\nstdout_logfile_backups=0\n', 'the log is not rotated into backups (stdout_logfile_backups must be more than 0, and stdout_logfile_maxbytes more than 0 or stdout_logfile_rotate set)');
     noEffect('stderr_logfile=NONE\nstderr_logfile_compress=true\n', 'there is no stderr log file (stderr_logfile=NONE)');
     noEffect('redirect_stderr=true\nstderr_logfile_compress=true\n', 'stderr goes to the stdout log (redirect_stderr=true), for which stdout_logfile_compress decides');
     const quiet = run('stdout_logfile_compress=true\nstderr_logfile_compress=true\n', 'check');

@@ -11,6 +11,7 @@ import { pyRepr } from './pyformat';
 import { lookupUser, lookupUserById, lookupGroup, lookupGroupById } from './users';
 import { shlexTokensNonPosix } from './shlex';
 import { pyStrip } from './ini';
+import { ROTATE_PERIODS, type RotatePeriod } from '../log/rotate-period';
 
 export class DatatypeError extends Error {
   constructor(
@@ -482,3 +483,11 @@ export function isAbsolute(p: string): boolean {
   return p.startsWith('/');
 }
 
+/** *_logfile_rotate= / logfile_rotate= (tsv only): a period of local time, or none. */
+export function rotatePeriod(value: string): RotatePeriod | null {
+  const s = pyStrip(value).toLowerCase();
+  if (s === 'none') return null;
+  const period = ROTATE_PERIODS.find((p) => p === s);
+  if (!period) throw new DatatypeError(`not a valid rotation period: ${pyRepr(value)}`, `use ${ROTATE_PERIODS.join(', ')} or none`);
+  return period;
+}

@@ -34,6 +34,7 @@ import {
 } from './model';
 import { KNOWN_OPTIONS, sectionKind } from './schema';
 import { RLIMITS, parseRlimit, type RlimitConfig, type RlimitName } from './rlimits';
+import type { RotatePeriod } from '../log/rotate-period';
 
 export interface LoadOptions {
   /** The config file (already chosen: see search.ts). */
@@ -394,6 +395,8 @@ class Loader {
     let logfile = this.conv(S, 'logfile', logfileGot, (v: string) => dt.existingDirpath(v, this.home, this.cwd));
     const logfile_maxbytes = this.conv(S, 'logfile_maxbytes', get('logfile_maxbytes', '50MB'), dt.byteSize);
     const logfile_backups = this.conv(S, 'logfile_backups', get('logfile_backups', 10), dt.integer);
+    // tsv's own option (Supervisor ignores the key): rotation when an hour, day, week or month begins
+    const logfile_rotate = this.conv(S, 'logfile_rotate', get('logfile_rotate', 'none'), dt.rotatePeriod);
     const loglevel = this.conv(S, 'loglevel', get('loglevel', 'info'), dt.loggingLevel);
     const pidfileGot = get('pidfile', 'supervisord.pid');
     let pidfile = this.conv(S, 'pidfile', pidfileGot, (v: string) => dt.existingDirpath(v, this.home, this.cwd));
@@ -421,6 +424,7 @@ class Loader {
       logfile,
       logfile_maxbytes,
       logfile_backups,
+      logfile_rotate,
       loglevel,
       pidfile,
       umask,
@@ -897,7 +901,7 @@ class Loader {
       const dirGot = get('directory', null);
       const directory = this.str(dirGot);
 
-      const logs: Record<string, LogfileTarget | number | boolean> = {};
+      const logs: Record<string, LogfileTarget | number | boolean | RotatePeriod | null> = {};
       for (const ch of ['stdout', 'stderr'] as const) {
         const lfKey = `${ch}_logfile`;
         const lfGot = get(lfKey, 'AUTO_SENTINEL');
@@ -911,6 +915,8 @@ class Loader {
         }
         const backups = this.conv(S, `${ch}_logfile_backups`, get(`${ch}_logfile_backups`, 10), dt.integer);
         const maxbytes = this.conv(S, `${ch}_logfile_maxbytes`, get(`${ch}_logfile_maxbytes`, '50MB'), dt.byteSize);
+        // tsv's own option (Supervisor ignores the key): rotation when an hour, day, week or month begins
+        const rotate = this.conv(S, `${ch}_logfile_rotate`, get(`${ch}_logfile_rotate`, 'none'), dt.rotatePeriod);
         let syslog = this.conv(S, `${ch}_syslog`, get(`${ch}_syslog`, false), dt.boolean);
         if (lf === 'SYSLOG') {
           this.warnings.push({
@@ -923,7 +929,7 @@ class Loader {
           lf = null;
           syslog = true;
         }
-        if (lf === 'AUTO' && !maxbytes) {
+        if (lf === 'AUTO' && !maxbytes && !rotate) {
           this.warnings.push({
             message: `For [${S}], AUTO logging used for ${lfKey} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally`,
             ...this.doc.sectionOrigin.get(S),
@@ -939,6 +945,7 @@ class Loader {
         logs[`${ch}_logfile_timestamps`] = this.conv(S, `${ch}_logfile_timestamps`, get(`${ch}_logfile_timestamps`, false), dt.boolean);
         // tsv's own option (Supervisor ignores the key): rotated backups are gzipped
         logs[`${ch}_logfile_compress`] = this.conv(S, `${ch}_logfile_compress`, get(`${ch}_logfile_compress`, false), dt.boolean);
+        logs[`${ch}_logfile_rotate`] = rotate;
       }
       if (redirect_stderr || pty) {
         const se = logs.stderr_logfile;
@@ -955,16 +962,16 @@ class Loader {
       }
       // tsv's own log options set where they do nothing
       for (const ch of ['stdout', 'stderr'] as const) {
-        for (const what of ['timestamps', 'compress'] as const) {
+        for (const what of ['timestamps', 'compress', 'rotate'] as const) {
           const key = `${ch}_logfile_${what}`;
           if (!logs[key]) continue;
           const merged = ch === 'stderr' && (redirect_stderr || pty);
           let why: string | null = null;
           if (merged) why = `stderr goes to the stdout log (${redirect_stderr ? 'redirect_stderr' : 'pty'}=true), for which stdout_logfile_${what} decides`;
           else if (logs[`${ch}_logfile`] === null) why = `there is no ${ch} log file (${ch}_logfile=NONE)`;
-          else if (what === 'compress' && !(logs[`${ch}_logfile_maxbytes`] && logs[`${ch}_logfile_backups`]))
-            why = `the log is not rotated into backups (${ch}_logfile_maxbytes and ${ch}_logfile_backups must both be more than 0)`;
-          if (why) this.warnOption(S, key, `For [${S}], ${key}=true has no effect: ${why}`);
+          else if (what === 'compress' && !((logs[`${ch}_logfile_maxbytes`] || logs[`${ch}_logfile_rotate`]) && logs[`${ch}_logfile_backups`]))
+            why = `the log is not rotated into backups (${ch}_logfile_backups must be more than 0, and ${ch}_logfile_maxbytes more than 0 or ${ch}_logfile_rotate set)`;
+          if (why) this.warnOption(S, key, `For [${S}], ${key}=${String(logs[key])} has no effect: ${why}`);
         }
       }
 
@@ -1004,6 +1011,7 @@ class Loader {
         stdout_syslog: logs.stdout_syslog as boolean,
         stdout_logfile_timestamps: logs.stdout_logfile_timestamps as boolean,
         stdout_logfile_compress: logs.stdout_logfile_compress as boolean,
+        stdout_logfile_rotate: logs.stdout_logfile_rotate as RotatePeriod | null,
         stderr_logfile: logs.stderr_logfile as LogfileTarget,
         stderr_logfile_maxbytes: logs.stderr_logfile_maxbytes as number,
         stderr_logfile_backups: logs.stderr_logfile_backups as number,
@@ -1012,6 +1020,7 @@ class Loader {
         stderr_syslog: logs.stderr_syslog as boolean,
         stderr_logfile_timestamps: logs.stderr_logfile_timestamps as boolean,
         stderr_logfile_compress: logs.stderr_logfile_compress as boolean,
+        stderr_logfile_rotate: logs.stderr_logfile_rotate as RotatePeriod | null,
         stopsignal,
         stopwaitsecs,
         stopasgroup,

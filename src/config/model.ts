@@ -2,6 +2,7 @@
 // rules have been applied. Field names follow Supervisor's own (ProcessConfig,
 // ServerOptions) so the RPC layer can report them unchanged.
 import type { RlimitConfig } from './rlimits';
+import type { RotatePeriod } from '../log/rotate-period';
 
 /** Where a value came from: a file and line, the built-in default, or the command line. */
 export type ValueSource =
@@ -65,6 +66,8 @@ export interface ProcessConfig {
   stdout_logfile_timestamps: boolean;
   /** tsv only: rotated backups of the stdout log file are gzipped (NAME.1.gz …) */
   stdout_logfile_compress: boolean;
+  /** tsv only: the stdout log file is also rotated when this period of local time begins */
+  stdout_logfile_rotate: RotatePeriod | null;
   stderr_logfile: LogfileTarget;
   stderr_logfile_maxbytes: number;
   stderr_logfile_backups: number;
@@ -75,6 +78,8 @@ export interface ProcessConfig {
   stderr_logfile_timestamps: boolean;
   /** tsv only: the same for the stderr log file */
   stderr_logfile_compress: boolean;
+  /** tsv only: the same for the stderr log file */
+  stderr_logfile_rotate: RotatePeriod | null;
   /** Signal name without the SIG prefix, e.g. "TERM". */
   stopsignal: string;
   stopwaitsecs: number;
@@ -236,6 +241,8 @@ export interface SupervisordConfig {
   logfile: string;
   logfile_maxbytes: number;
   logfile_backups: number;
+  /** tsv only: the main log is also rotated when this period of local time begins */
+  logfile_rotate: RotatePeriod | null;
   loglevel: LogLevelName;
   pidfile: string;
   umask: number;

@@ -28,6 +28,7 @@ chmod = 0700                      ; who may use it (0770 plus chown= for a group
 logfile = %(here)s/supervisord.log ; the daemon's own log
 logfile_maxbytes = 50MB            ; rotate at this size (0 = never, needed for /dev/stdout)
 logfile_backups = 10               ; keep this many rotated files
+;logfile_rotate = none             ; tsv only: also rotate at the first line of a new hour, day, week or month (hourly, daily, ...)
 loglevel = info                    ; critical, error, warn, info, debug, trace, blather
 pidfile = %(here)s/supervisord.pid
 childlogdir = %(here)s             ; where AUTO program logs go
@@ -76,6 +77,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;stdout_logfile_backups = 5
 ;stdout_logfile_timestamps = false ; tsv only: begin each line of the log file with the time it was read
 ;stdout_logfile_compress = false   ; tsv only: gzip rotated backups (NAME.1.gz ...)
+;stdout_logfile_rotate = none      ; tsv only: also rotate at the first output of a new hour, day (daily), week or month
 ;stderr_logfile = AUTO
 ;environment = PORT="8080"
 ;environment_file = /etc/default/app, -%(here)s/app.env ; tsv only: NAME=VALUE lines (systemd's format) read at each start, over environment=; - : may be missing

@@ -34,14 +34,14 @@ const PROGRAM = [
   'healthcheck', 'healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period',
   'max_memory_restart', 'max_memory_interval', ...RLIMIT_OPTIONS,
   ...['stdout', 'stderr'].flatMap((c) =>
-    ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog', 'logfile_timestamps', 'logfile_compress'].map((o) => `${c}_${o}`),
+    ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog', 'logfile_timestamps', 'logfile_compress', 'logfile_rotate'].map((o) => `${c}_${o}`),
   ),
 ];
 
 /** Known options per kind; null means any key is meaningful (plugin kwargs). */
 export const KNOWN_OPTIONS: Record<SectionKind, ReadonlySet<string> | null> = {
   supervisord: new Set([
-    'logfile', 'logfile_maxbytes', 'logfile_backups', 'loglevel', 'pidfile', 'umask', 'nodaemon', 'silent', 'minfds',
+    'logfile', 'logfile_maxbytes', 'logfile_backups', 'logfile_rotate', 'loglevel', 'pidfile', 'umask', 'nodaemon', 'silent', 'minfds',
     'minprocs', 'nocleanup', 'childlogdir', 'user', 'directory', 'strip_ansi', 'environment', 'identifier',
   ]),
   supervisorctl: new Set(['serverurl', 'username', 'password', 'prompt', 'history_file']),

@@ -201,7 +201,7 @@ function makeLogger(config: Config, progname: string): MainLogger {
     if (sd.logfile === 'syslog') {
       sinks.push(new SyslogSink(syslogIdent(progname), (m, lvl) => `${asctime()} ${levelTag(lvl)} ${m}\n`));
     } else {
-      sinks.push(new FileSink(sd.logfile, sd.logfile_maxbytes, sd.logfile_backups));
+      sinks.push(new FileSink(sd.logfile, sd.logfile_maxbytes, sd.logfile_backups, sd.logfile_rotate));
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -473,6 +473,7 @@ const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
   'stderr_logfile_maxbytes', 'stderr_events_enabled', 'stderr_syslog', 'stopsignal', 'stopwaitsecs', 'stopasgroup',
   'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'restartpause', 'depends_on', 'healthcheck',
   'max_memory_restart', 'rlimits', 'stdout_logfile_timestamps', 'stderr_logfile_timestamps', 'stdout_logfile_compress', 'stderr_logfile_compress',
+  'stdout_logfile_rotate', 'stderr_logfile_rotate',
 ];
 
 function same(a: unknown, b: unknown): boolean {

@@ -5,6 +5,7 @@
 import { LogFile, failureWords, type LogFileFailure } from './logfile';
 import { LineStamps } from './line-stamps';
 import type { GzipRunner } from './backup-gzip';
+import type { RotatePeriod } from './rotate-period';
 import { Level } from './levels';
 import { loadNative, type NativeAddon } from '../daemon/native';
 import type { MainLogger } from './mainlog';
@@ -26,6 +27,8 @@ export interface ChannelSettings {
   timestamps: boolean;
   /** tsv only: what gzips rotated backups (*_logfile_compress); null: they stay plain */
   gzip: GzipRunner | null;
+  /** tsv only: the file is also rotated when this period begins (*_logfile_rotate) */
+  rotate: RotatePeriod | null;
   captureMaxbytes: number;
   /** asked at every write, as Supervisor reads options.strip_ansi */
   stripAnsi(): boolean;
@@ -90,7 +93,7 @@ export class ChannelLog {
     this.syslogOn = s.syslog || s.logfile === 'syslog';
     if (s.logfile && s.logfile !== 'syslog') {
       // may throw (EACCES, ENOENT): the caller reports it as a spawn error
-      this.file = new LogFile(s.logfile, s.maxbytes, s.backups, undefined, s.gzip);
+      this.file = new LogFile(s.logfile, s.maxbytes, s.backups, undefined, s.gzip, s.rotate);
       const file = `log file ${s.logfile} for program '${s.processName}'`;
       const then: Record<LogFileFailure, string> = {
         write: `its ${s.channel} output is dropped until a write works again`,

@@ -18,6 +18,7 @@ import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { loadNative, type NativeAddon } from '../daemon/native';
 import { BackupGzip, type GzipRunner } from './backup-gzip';
+import { nextPeriodStart, type RotatePeriod } from './rotate-period';
 
 const PIECE = 128 * 1024;
 const NEWLINE = 0x0a;
@@ -122,6 +123,12 @@ export class LogFile {
   continuationStamp: (() => Buffer) | null = null;
   /** the last byte written ended no line */
   private midLine = false;
+  /**
+   * *_logfile_rotate: when the period the file's output belongs to ends (ms
+   * since the epoch). The first write after it rotates the file, as Python's
+   * TimedRotatingFileHandler does: no timer, so an idle daemon stays asleep.
+   */
+  private periodEnds = Infinity;
 
   constructor(
     readonly path: string,
@@ -129,8 +136,9 @@ export class LogFile {
     readonly backups: number,
     private readonly mode = 0o666,
     gzip: GzipRunner | null = null,
+    private readonly period: RotatePeriod | null = null,
   ) {
-    this.backupGzip = gzip && backups > 0 && maxbytes > 0 ? new BackupGzip(path, backups, gzip) : null;
+    this.backupGzip = gzip && backups > 0 && (maxbytes > 0 || period) ? new BackupGzip(path, backups, gzip) : null;
     this.open();
   }
 
@@ -142,6 +150,16 @@ export class LogFile {
     this.regular = st.isFile();
     this.size = this.regular ? st.size : 0;
     this.lostFile = false;
+    // a file last written in an earlier period (the daemon was down, or the program stopped, at its end) rotates at the first write
+    if (this.period && this.regular) this.periodEnds = nextPeriodStart(this.period, st.size > 0 ? st.mtimeMs : Date.now());
+  }
+
+  /** *_logfile_rotate: a new period has begun since the file's last output: rotate it (an empty file stays). */
+  private rotateIfPeriodEnded(): void {
+    if (this.period === null || Date.now() < this.periodEnds) return;
+    if (fstatSync(this.fd).size > 0) this.rollover();
+    // the new file's open() set the next end; a rotation that failed (reported) waits for the next period
+    if (Date.now() >= this.periodEnds) this.periodEnds = nextPeriodStart(this.period, Date.now());
   }
 
   /** open() for a file already in use; false if it cannot be (reported once; each write tries again) */
@@ -202,8 +220,13 @@ export class LogFile {
         return;
       }
     }
+    this.rotateIfPeriodEnded();
+    if (this.fd < 0) {
+      this.lost += buf.length; // rotated, and no new file could be opened
+      return;
+    }
     if (this.maxbytes <= 0 || !this.regular) {
-      // no rotation: one write for the whole chunk
+      // no rotation by size: one write for the whole chunk
       if (this.stampContinuedLine(buf.length) && this.writeAll(buf)) {
         this.size += buf.length;
         this.midLine = buf[buf.length - 1] !== NEWLINE;
@@ -291,6 +314,8 @@ export class LogFile {
    */
   spliceFrom(pipeFd: number, native: NativeAddon): number {
     if (!this.spliceable) return -EINVAL;
+    this.rotateIfPeriodEnded();
+    if (this.fd < 0) return -EINVAL; // rotated, and no new file could be opened: write() counts the loss
     if (this.spliceFd === -1) {
       try {
         const fd = openSync(this.path, constants.O_WRONLY);

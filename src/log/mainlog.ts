@@ -5,6 +5,7 @@ import { LogFile, failureWords } from './logfile';
 import { Level, levelTag, type LevelNumber } from './levels';
 import { loadNative } from '../daemon/native';
 import { asctime } from './asctime';
+import type { RotatePeriod } from './rotate-period';
 
 export interface LogSink {
   emit(line: string, level: LevelNumber, message: string): void;
@@ -15,8 +16,8 @@ export interface LogSink {
 
 export class FileSink implements LogSink {
   readonly file: LogFile;
-  constructor(path: string, maxbytes: number, backups: number) {
-    this.file = new LogFile(path, maxbytes, backups);
+  constructor(path: string, maxbytes: number, backups: number, rotate: RotatePeriod | null = null) {
+    this.file = new LogFile(path, maxbytes, backups, undefined, null, rotate);
     // the main log cannot tell of its own trouble: stderr can (with -n, the terminal or the journal)
     const say = (line: string): void => {
       try {

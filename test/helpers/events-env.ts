@@ -43,9 +43,10 @@ export interface Daemon {
 }
 
 /** `body` may use {DIR} (the daemon's own dir), {RECORDER}, {FAULTY}, {PY}. */
-export function confText(dir: TempDir, body: string, loglevel = 'info'): string {
+/** `supervisord`: more lines for the [supervisord] section */
+export function confText(dir: TempDir, body: string, loglevel = 'info', supervisord = ''): string {
   return (
-    `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\nloglevel=${loglevel}\n` +
+    `[supervisord]\nlogfile=${dir.join('supervisord.log')}\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\nloglevel=${loglevel}\n${supervisord}` +
     `[unix_http_server]\nfile=${dir.join('s.sock')}\n` +
     '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
     `[supervisorctl]\nserverurl=unix://${dir.join('s.sock')}\n` +
@@ -58,11 +59,13 @@ export interface StartOptions {
   loglevel?: string;
   /** more daemon flags (-t) */
   flags?: string[];
+  /** more lines for the [supervisord] section */
+  supervisord?: string;
 }
 
 export function startDaemon(impl: Impl, body: string, opts: StartOptions = {}): Daemon {
   const dir = new TempDir(`tsv-events-${impl}-`);
-  const conf = dir.file('supervisord.conf', confText(dir, body, opts.loglevel));
+  const conf = dir.file('supervisord.conf', confText(dir, body, opts.loglevel, opts.supervisord));
   const cmd = impl === 'supervisord' ? SUPERVISORD : process.execPath;
   const flags = opts.flags ?? [];
   const args = impl === 'supervisord' ? ['-n', ...flags, '-c', conf] : [TSV, 'daemon', '-n', ...flags, '-c', conf];
@@ -79,7 +82,7 @@ export function startDaemon(impl: Impl, body: string, opts: StartOptions = {}): 
     rpc,
     exited,
     log,
-    rewrite: (b) => writeFileSync(conf, confText(dir, b, opts.loglevel)),
+    rewrite: (b) => writeFileSync(conf, confText(dir, b, opts.loglevel, opts.supervisord)),
     stop: async () => {
       rpc.close();
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
