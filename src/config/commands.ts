@@ -85,6 +85,7 @@ function showValue(key: string, v: unknown): string {
     const limits = v as RlimitConfig[];
     return limits.length ? limits.map(rlimitText).join(', ') : 'none';
   }
+  if (key === 'restart_file_pattern') return (v as string[]).join(', ');
   if (key === 'environment_file') {
     const files = v as EnvironmentFile[];
     return files.length ? files.map((f) => `${f.optional ? '-' : ''}${f.path}`).join(', ') : 'none';

@@ -816,6 +816,7 @@ class Loader {
     const healthcheck = this.readHealthCheck(S, get);
     const max_memory_restart = this.readMemoryLimit(S, get);
     const rlimits = this.readRlimits(S, get, sources);
+    const changes = this.readChangeRestart(S, get);
     const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
     // tsv's own option (Supervisor ignores the key): the program's stdin, stdout
@@ -1035,6 +1036,7 @@ class Loader {
         healthcheck,
         max_memory_restart,
         rlimits,
+        ...changes,
         environment,
         environment_file,
         serverurl,
@@ -1107,6 +1109,52 @@ class Loader {
     // URL leaves the scheme's default port out of u.port
     const port = u.port ? Number(u.port) : tls ? 443 : 80;
     return { kind: 'http', tls, target: url, host, port, path: u.pathname + u.search, ...settings };
+  }
+
+  /**
+   * ochinchina's supervisord's restart_when_binary_changed,
+   * restart_directory_monitor and restart_file_pattern, and the signals
+   * sent instead of a restart (Supervisor ignores the keys;
+   * src/daemon/change-watch.ts). Its restart_cmd_when_* are not supported.
+   */
+  readChangeRestart(
+    S: string,
+    get: (opt: string, def: Raw) => Got,
+  ): Pick<
+    ProcessConfig,
+    'restart_when_binary_changed' | 'restart_signal_when_binary_changed' | 'restart_directory_monitor' | 'restart_file_pattern' | 'restart_signal_when_file_changed'
+  > {
+    const signal = (opt: string): string | null => {
+      const got = get(opt, null);
+      const v = this.str(got);
+      if (v === null || v.trim() === '' || v.trim().toLowerCase() === 'none') return null;
+      return dt.signalName(this.conv(S, opt, got, dt.signalNumber));
+    };
+    const restart_when_binary_changed = this.conv(S, 'restart_when_binary_changed', get('restart_when_binary_changed', false), dt.boolean);
+    const restart_signal_when_binary_changed = signal('restart_signal_when_binary_changed');
+    const dirGot = get('restart_directory_monitor', null);
+    const dir = this.str(dirGot);
+    const restart_directory_monitor =
+      dir === null || dir.trim() === ''
+        ? null
+        : dt.normalizePath(this.conv(S, 'restart_directory_monitor', dirGot, (v: string) => dt.existingDirectory(v.trim(), this.home, this.cwd)), this.cwd, this.home);
+    const restart_file_pattern = dt.listOfStrings(this.str(get('restart_file_pattern', '*'))).filter((p) => p !== '');
+    if (!restart_file_pattern.length) restart_file_pattern.push('*');
+    const restart_signal_when_file_changed = signal('restart_signal_when_file_changed');
+    const unused = (opt: string, what: string): void => {
+      if (this.doc.get(S, opt) !== undefined) this.warnOption(S, opt, `For [${S}], ${opt} is set but ${what}, so it has no effect`);
+    };
+    if (!restart_when_binary_changed) unused('restart_signal_when_binary_changed', 'restart_when_binary_changed is not true');
+    if (!restart_directory_monitor) {
+      unused('restart_file_pattern', 'there is no restart_directory_monitor=');
+      unused('restart_signal_when_file_changed', 'there is no restart_directory_monitor=');
+    }
+    for (const opt of ['restart_cmd_when_binary_changed', 'restart_cmd_when_file_changed']) {
+      const signalOpt = opt.replace('_cmd_', '_signal_');
+      if (this.doc.get(S, opt) !== undefined)
+        this.warnOption(S, opt, `For [${S}], ${opt} is not supported by tsv and has no effect: the program is restarted instead (or sent ${signalOpt}= if set)`);
+    }
+    return { restart_when_binary_changed, restart_signal_when_binary_changed, restart_directory_monitor, restart_file_pattern, restart_signal_when_file_changed };
   }
 
   /** tsv's own max_memory_restart= and max_memory_interval= (Supervisor ignores the keys; src/daemon/memory-limit.ts). */

@@ -123,6 +123,19 @@ export interface ProcessConfig {
   max_memory_restart: MemoryLimitConfig | null;
   /** tsv only: resource limits the child sets before it switches to user= (rlimit_nofile=… ; ./rlimits.ts) */
   rlimits: RlimitConfig[];
+  /**
+   * tsv only (ochinchina's supervisord's options): restart the program when
+   * the file its command runs is replaced (src/daemon/change-watch.ts)
+   */
+  restart_when_binary_changed: boolean;
+  /** tsv only: send this signal (a name without SIG) instead of restarting; null: restart */
+  restart_signal_when_binary_changed: string | null;
+  /** tsv only: restart the program when a file under this directory (absolute) changes; null: none */
+  restart_directory_monitor: string | null;
+  /** tsv only: which files under restart_directory_monitor count (fnmatch patterns on the file's name) */
+  restart_file_pattern: string[];
+  /** tsv only: send this signal instead of restarting; null: restart */
+  restart_signal_when_file_changed: string | null;
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** tsv only: files of NAME=VALUE lines read at each spawn, over environment= (src/daemon/env-file.ts) */

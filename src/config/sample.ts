@@ -60,6 +60,10 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;startretries = 3                  ; attempts before FATAL (waits 1, 2, 3 ... s between)
 ;fatalretrysecs = 0                ; tsv only: start it again this long after it gave up (FATAL); 0: never
 ;restartpause = 0                  ; tsv only: an automatic restart after it exited waits this long
+;restart_when_binary_changed = false ; tsv only: restart it when the file its command runs is replaced (a deploy)
+;restart_directory_monitor = %(here)s/app ; tsv only: ... or when a file under this directory changes
+;restart_file_pattern = *.py, *.html ; ... whose name matches (default *)
+;restart_signal_when_file_changed = HUP ; ... send this signal instead of restarting it
 ;depends_on = db, cache            ; tsv only: start once these are RUNNING, stop before them
 ;healthcheck = http://127.0.0.1:8080/health ; tsv only: or https://…, tcp://HOST:PORT, or a command that exits 0; restarted when it stops answering
 ;healthcheck_interval = 10         ; tsv only: seconds between looks (also _timeout = 5, _retries = 3)

@@ -134,6 +134,8 @@ function pendingText(p: PendingStart): string {
       return `retrying in ${pyTimedelta(Math.ceil(p.inSeconds))} (fatalretrysecs)`;
     case 'healthcheck':
     case 'max_memory_restart':
+    case 'restart_when_binary_changed':
+    case 'restart_directory_monitor':
     case 'restartpause':
       return `starting again in ${pyTimedelta(Math.ceil(p.inSeconds))} (${p.for})`;
     case 'depends_on':

@@ -5,6 +5,7 @@
 // driven by events (child exit, pipe data, requests).
 import { closeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
+import { resolve as resolvePath } from 'node:path';
 import type { HealthCheckConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
 import { describeLogError } from '../log/logfile';
@@ -27,6 +28,7 @@ import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
 import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-tree';
 import { MemoryWatch, overLimitText, treeResidentBytes, type MemoryReport } from './memory-limit';
 import { gzipRunner } from './gzip-helper';
+import { BinaryWatch, TreeWatch } from './change-watch';
 import type { GzipRunner } from '../log/backup-gzip';
 import { constants as osConstants } from 'node:os';
 
@@ -72,6 +74,8 @@ export interface ProcessHost {
   readonly dependencies: Dependencies;
   /** eventlistener pools (src/events): what reads a freshly spawned listener's stdout, or null for a program */
   listenerStdout?(proc: Subprocess): ListenerStdout | null;
+  /** `path` is one of the daemon's logs (main or a program's, or a backup of one): a change there is no program's */
+  isDaemonLog(path: string): boolean;
 }
 
 /** An event listener's stdout as its pool reads it. */
@@ -137,7 +141,9 @@ export interface LogPaths {
 }
 
 /** What asked for a restart the engine makes of a running program by itself (its stop, then its start). */
-export type SelfRestart = 'healthcheck' | 'max_memory_restart';
+/** The options that watch files for a restart (change-watch.ts). */
+export type ChangeOption = 'restart_when_binary_changed' | 'restart_directory_monitor';
+export type SelfRestart = 'healthcheck' | 'max_memory_restart' | ChangeOption;
 
 /** A start the engine will make unasked, and what it waits for. */
 export type PendingStart =
@@ -170,6 +176,12 @@ export class Subprocess {
   private readonly memory: MemoryWatch | null = null;
   /** *_logfile_compress: what gzips its log backups (the same for every run) */
   private readonly gzip: GzipRunner | null = null;
+  /** restart_when_binary_changed: the file the last spawn ran (made at the first spawn) */
+  private binaryWatch: BinaryWatch | null = null;
+  /** restart_directory_monitor: the tree it watches, for as long as the process is configured */
+  private readonly treeWatch: TreeWatch | null = null;
+  /** paths a watch could not be set on, said once each in the main log */
+  private watchTroubles: Set<string> | null = null;
   /** a restart the healthcheck or max_memory_restart asked for: started once the stop ends */
   private selfRestart: SelfRestart | null = null;
   /** health restarts in a row with no answered look between them: from the second on, the start waits (selfRestartWait) */
@@ -245,6 +257,15 @@ export class Subprocess {
       this.memory = new MemoryWatch(config.max_memory_restart, () => treeResidentBytes(this.treeQuery()), (r) => this.memoryReport(r));
     }
     if (config.stdout_logfile_compress || config.stderr_logfile_compress) this.gzip = gzipRunner(host, config);
+    if (config.restart_directory_monitor) {
+      this.treeWatch = new TreeWatch(
+        config.restart_directory_monitor,
+        config.restart_file_pattern,
+        (path) => host.isDaemonLog(path),
+        (path) => this.fileChanged(path, 'restart_directory_monitor'),
+        (path, err) => this.watchTrouble(path, err, 'restart_directory_monitor'),
+      );
+    }
   }
 
   get name(): string {
@@ -404,6 +425,14 @@ export class Subprocess {
       if (e.kind === 'NoPermission' && e.file) this.explainExec(`no permission to run command ${e.file} for program '${this.name}'`, e.file, 'EACCES');
       this.assertInState(ProcessState.STARTING);
       return this.backOff();
+    }
+
+    if (this.config.restart_when_binary_changed) {
+      this.binaryWatch ??= new BinaryWatch(
+        (path) => this.fileChanged(path, 'restart_when_binary_changed'),
+        (path, err) => this.watchTrouble(path, err, 'restart_when_binary_changed'),
+      );
+      this.binaryWatch.follow(resolvePath(exec.filename));
     }
 
     let env: string[];
@@ -990,7 +1019,8 @@ export class Subprocess {
     const unmet = this.host.dependencies.unmet(this);
     if (unmet.length) return `it was to be started once ${unmet.join(', ')} ran; depends_on`;
     if (this.selfRestart === 'healthcheck') return 'its restart for its healthcheck was due';
-    if (this.selfRestart) return 'its restart for max_memory_restart was due';
+    if (this.selfRestart === 'max_memory_restart') return 'its restart for max_memory_restart was due';
+    if (this.selfRestart) return `its restart for a changed file was due; ${this.selfRestart}`;
     return this.state === ProcessState.EXITED ? 'its automatic restart was due' : 'its autostart was due';
   }
 
@@ -1030,8 +1060,53 @@ export class Subprocess {
     this.selfRestart = this.stop() === null ? 'healthcheck' : null;
   }
 
+  /**
+   * A watched file changed (restart_when_binary_changed,
+   * restart_directory_monitor): a running program is restarted, or sent the
+   * signal its config names instead; one that gave up (FATAL) is started,
+   * since the change may be its fix. Stopped and exited programs stay as
+   * they are, and one in BACKOFF runs the new files at its next try.
+   */
+  private fileChanged(path: string, option: ChangeOption): void {
+    if (this.host.mood() <= SupervisorState.RESTARTING) return;
+    const c = this.config;
+    const signal = option === 'restart_when_binary_changed' ? c.restart_signal_when_binary_changed : c.restart_signal_when_file_changed;
+    const what = `${path} changed (${option})`;
+    if (this.state === ProcessState.RUNNING || this.state === ProcessState.STARTING) {
+      if (signal) {
+        this.log.info(`sending ${this.name} SIG${signal}: ${what}`);
+        this.signal(signalNumber(signal));
+        return;
+      }
+      this.log.info(`restarting ${this.name}: ${what}`);
+      // the start follows once the stop has ended (transition)
+      this.selfRestart = this.stop() === null ? option : null;
+    } else if (this.state === ProcessState.FATAL) {
+      this.log.info(`starting ${this.name}, which had given up: ${what}`);
+      this.spawn();
+      this.transition();
+    }
+  }
+
+  /** A path a watch could not be set on: said once (ENOSPC: the system's inotify watches are used up). */
+  private watchTrouble(path: string, err: NodeJS.ErrnoException, option: ChangeOption): void {
+    this.watchTroubles ??= new Set();
+    if (this.watchTroubles.has(path)) return;
+    this.watchTroubles.add(path);
+    const why =
+      err.code === 'ENOSPC'
+        ? 'the inotify watches of the daemon\'s user are used up (sysctl fs.inotify.max_user_watches)'
+        : err.code === 'EACCES'
+          ? `permission denied to the daemon's user`
+          : err.code === 'ENOENT'
+            ? 'no such directory'
+            : (err.code ?? err.message);
+    this.log.error(`could not watch ${path} for program '${this.name}' (${option}): ${why}; changes there do not restart it`);
+  }
+
   /** Seconds the start after a restart of this kind waits once its stop has ended (from the second in a row on). */
   private selfRestartDelay(kind: SelfRestart): number {
+    if (kind === 'restart_when_binary_changed' || kind === 'restart_directory_monitor') return 0;
     return kind === 'healthcheck'
       ? selfRestartWait(this.healthRestartsUnanswered, (this.config.healthcheck as HealthCheckConfig).interval)
       : selfRestartWait(this.memoryRestartsInARow, (this.config.max_memory_restart as MemoryLimitConfig).interval);
@@ -1473,6 +1548,8 @@ export class Subprocess {
   /** Forget timers (the group is being removed or the engine is closing). */
   dispose(): void {
     this.health?.stop();
+    this.binaryWatch?.close();
+    this.treeWatch?.close();
     this.clearTimer();
     if (this.heldExit?.timer) clearTimeout(this.heldExit.timer);
     if (this.leftoverLook) clearImmediate(this.leftoverLook);

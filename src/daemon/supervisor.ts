@@ -123,6 +123,12 @@ export class Supervisor {
       requestTransition: () => engine.requestTransition(),
       dependencies: this.dependencies,
       listenerStdout: (proc) => engine.eventHub.listenerStdout(proc),
+      isDaemonLog: (path) => {
+        // a backup (NAME.1), a gzipped one (NAME.1.gz) and a gzip's part file (NAME.compressing) too
+        const owns = (log: string | null): boolean => log !== null && (path === log || path.startsWith(`${log}.`));
+        if (owns(engine.config.supervisord.logfile)) return true;
+        return engine.allProcesses().some(([, p]) => owns(p.stdoutLogfile) || owns(p.stderrLogfile));
+      },
     };
     this.eventHub = new EventHub(this);
   }
@@ -473,7 +479,8 @@ const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
   'stderr_logfile_maxbytes', 'stderr_events_enabled', 'stderr_syslog', 'stopsignal', 'stopwaitsecs', 'stopasgroup',
   'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'restartpause', 'depends_on', 'healthcheck',
   'max_memory_restart', 'rlimits', 'stdout_logfile_timestamps', 'stderr_logfile_timestamps', 'stdout_logfile_compress', 'stderr_logfile_compress',
-  'stdout_logfile_rotate', 'stderr_logfile_rotate',
+  'stdout_logfile_rotate', 'stderr_logfile_rotate', 'restart_when_binary_changed', 'restart_signal_when_binary_changed',
+  'restart_directory_monitor', 'restart_file_pattern', 'restart_signal_when_file_changed',
 ];
 
 function same(a: unknown, b: unknown): boolean {
