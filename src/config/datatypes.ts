@@ -6,12 +6,11 @@ import { statSync } from 'node:fs';
 import type * as Net from 'node:net';
 import { homedir } from 'node:os';
 import { constants as osConstants } from 'node:os';
-import type { AutoRestart, EnvironmentFile, LogfileTarget, LogLevelName } from './model';
+import { ROTATE_PERIODS, type AutoRestart, type EnvironmentFile, type LogfileTarget, type LogLevelName, type RotatePeriod } from './model';
 import { pyRepr } from './pyformat';
 import { lookupUser, lookupUserById, lookupGroup, lookupGroupById } from './users';
 import { shlexTokensNonPosix } from './shlex';
 import { pyStrip } from './ini';
-import { ROTATE_PERIODS, type RotatePeriod } from '../log/rotate-period';
 
 export class DatatypeError extends Error {
   constructor(

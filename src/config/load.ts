@@ -27,6 +27,7 @@ import {
   type LogfileTarget,
   type PluginConfig,
   type ProcessConfig,
+  type RotatePeriod,
   type ServerConfig,
   type SupervisorctlConfig,
   type SupervisordConfig,
@@ -34,7 +35,7 @@ import {
 } from './model';
 import { KNOWN_OPTIONS, sectionKind } from './schema';
 import { RLIMITS, parseRlimit, type RlimitConfig, type RlimitName } from './rlimits';
-import type { RotatePeriod } from '../log/rotate-period';
+import { parseSchedule, ScheduleError } from './schedule';
 
 export interface LoadOptions {
   /** The config file (already chosen: see search.ts). */
@@ -817,6 +818,15 @@ class Loader {
     const max_memory_restart = this.readMemoryLimit(S, get);
     const rlimits = this.readRlimits(S, get, sources);
     const changes = this.readChangeRestart(S, get);
+    // tsv's own options (Supervisor ignores the keys): start (ochinchina's cron=) or restart (PM2's cron_restart=) on a schedule
+    const cron = this.readSchedule(S, 'cron', get);
+    const cron_restart = this.readSchedule(S, 'cron_restart', get);
+    if (cron && startsecs > 0 && this.doc.get(S, 'startsecs') === undefined)
+      this.warnOption(
+        S,
+        'cron',
+        `For [${S}], cron= starts a job, and startsecs=${startsecs} (the default) counts a job that ends within ${startsecs} s as a failed start, retried startretries times; set startsecs=0 for a job that ends by itself`,
+      );
     const exitcodes = this.conv(S, 'exitcodes', get('exitcodes', '0'), dt.listOfExitcodes);
     const redirect_stderr = this.conv(S, 'redirect_stderr', get('redirect_stderr', 'false'), dt.boolean);
     // tsv's own option (Supervisor ignores the key): the program's stdin, stdout
@@ -1037,6 +1047,8 @@ class Loader {
         max_memory_restart,
         rlimits,
         ...changes,
+        cron,
+        cron_restart,
         environment,
         environment_file,
         serverurl,
@@ -1155,6 +1167,27 @@ class Loader {
         this.warnOption(S, opt, `For [${S}], ${opt} is not supported by tsv and has no effect: the program is restarted instead (or sent ${signalOpt}= if set)`);
     }
     return { restart_when_binary_changed, restart_signal_when_binary_changed, restart_directory_monitor, restart_file_pattern, restart_signal_when_file_changed };
+  }
+
+  /** cron= / cron_restart=: a pattern src/daemon/cron.ts can read, or null when unset (or none). */
+  readSchedule(S: string, opt: 'cron' | 'cron_restart', get: (opt: string, def: Raw) => Got): string | null {
+    const got = get(opt, null);
+    const text = this.str(got)?.trim() ?? '';
+    if (text === '' || text.toLowerCase() === 'none') return null;
+    if (opt === 'cron' && !S.startsWith('program:'))
+      this.fail(new dt.DatatypeError(`[${S}] sets cron=, which only a [program:x] section may`, 'an event listener or FastCGI program runs for as long as the daemon does'), S, opt, got);
+    return this.conv(S, opt, got, () => {
+      try {
+        parseSchedule(text);
+      } catch (e) {
+        if (!(e instanceof ScheduleError)) throw e;
+        throw new dt.DatatypeError(
+          `not a cron pattern: ${e.message}`,
+          'minute hour day-of-month month day-of-week (e.g. 0 4 * * * for 04:00 every day), six fields with seconds first, @daily, @hourly or @every 10m',
+        );
+      }
+      return text;
+    });
   }
 
   /** tsv's own max_memory_restart= and max_memory_interval= (Supervisor ignores the keys; src/daemon/memory-limit.ts). */

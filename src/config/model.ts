@@ -2,7 +2,6 @@
 // rules have been applied. Field names follow Supervisor's own (ProcessConfig,
 // ServerOptions) so the RPC layer can report them unchanged.
 import type { RlimitConfig } from './rlimits';
-import type { RotatePeriod } from '../log/rotate-period';
 
 /** Where a value came from: a file and line, the built-in default, or the command line. */
 export type ValueSource =
@@ -20,6 +19,10 @@ export type AutoRestart = false | true | 'unexpected';
  * null (no log), or an absolute-or-relative path. A path can never be the
  * string 'AUTO' because Supervisor reads that keyword case-insensitively.
  */
+/** *_logfile_rotate / logfile_rotate (tsv only): the periods of local time a log is also rotated at (src/log/rotate-period.ts) */
+export const ROTATE_PERIODS = ['hourly', 'daily', 'weekly', 'monthly'] as const;
+export type RotatePeriod = (typeof ROTATE_PERIODS)[number];
+
 export type LogfileTarget = 'AUTO' | null | string;
 
 export interface ChannelConfig {
@@ -136,6 +139,10 @@ export interface ProcessConfig {
   restart_file_pattern: string[];
   /** tsv only: send this signal instead of restarting; null: restart */
   restart_signal_when_file_changed: string | null;
+  /** tsv only (ochinchina's supervisord's option): a cron pattern at whose times the program is started unless it runs (src/daemon/cron.ts) */
+  cron: string | null;
+  /** tsv only (PM2's option): a cron pattern at whose times a running program is restarted */
+  cron_restart: string | null;
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** tsv only: files of NAME=VALUE lines read at each spawn, over environment= (src/daemon/env-file.ts) */

@@ -10,7 +10,7 @@ import { signalNumber } from '../config/datatypes';
 import { readFile, tailFile, ReadLogError, type TailResult } from '../log/readlog';
 import { rereadSettings, type Supervisor } from './supervisor';
 import type { ProcessGroup } from './group';
-import type { PendingStart, Subprocess } from './process';
+import type { PendingStart, ScheduledNext, Subprocess } from './process';
 import { CommandError } from './spawn';
 import { Faults, SupervisorFault, type ProcessResult } from './faults';
 import {
@@ -107,10 +107,23 @@ export function stopTimeText(epochSeconds: number): string {
  * will make by itself waits for: `retrying in 0:04:58 (fatalretrysecs)`,
  * `waiting for db (depends_on)`, `starting again in 0:00:20 (healthcheck)`.
  */
-export function describe(info: Omit<ProcessInfo, 'description'>, health: string | null = null, pending: PendingStart | null = null): string {
+export function describe(
+  info: Omit<ProcessInfo, 'description'>,
+  health: string | null = null,
+  pending: PendingStart | null = null,
+  scheduled: ScheduledNext | null = null,
+): string {
   const supervisors = supervisorDescription(info);
-  const ours = info.state === ProcessState.RUNNING ? health : pending && pendingText(pending);
-  return ours ? `${supervisors}, ${ours}` : supervisors;
+  const ours = [info.state === ProcessState.RUNNING ? health : pending && pendingText(pending)];
+  // a start on a schedule says less than a start already waited for
+  if (scheduled && (info.state === ProcessState.RUNNING || !pending)) ours.push(scheduledText(scheduled));
+  const said = ours.filter(Boolean);
+  return said.length ? `${supervisors}, ${said.join(', ')}` : supervisors;
+}
+
+/** `next start Nov 27 04:00 AM (cron)`, `restart at Nov 27 04:00 AM (cron_restart)` */
+function scheduledText(s: ScheduledNext): string {
+  return `${s.for === 'cron' ? 'next start' : 'restart at'} ${stopTimeText(s.at / 1000)} (${s.for})`;
 }
 
 function supervisorDescription(info: Omit<ProcessInfo, 'description'>): string {
@@ -136,6 +149,7 @@ function pendingText(p: PendingStart): string {
     case 'max_memory_restart':
     case 'restart_when_binary_changed':
     case 'restart_directory_monitor':
+    case 'cron_restart':
     case 'restartpause':
       return `starting again in ${pyTimedelta(Math.ceil(p.inSeconds))} (${p.for})`;
     case 'depends_on':
@@ -352,7 +366,7 @@ export class EngineApi {
       stderr_logfile: proc.stderrLogfile ?? '',
       pid: proc.pid,
     };
-    return { ...base, description: describe(base, proc.healthText, proc.pendingStart) };
+    return { ...base, description: describe(base, proc.healthText, proc.pendingStart, proc.nextScheduled) };
   }
 
   getAllProcessInfo(): ProcessInfo[] {

@@ -29,6 +29,8 @@ import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-
 import { MemoryWatch, overLimitText, treeResidentBytes, type MemoryReport } from './memory-limit';
 import { gzipRunner } from './gzip-helper';
 import { BinaryWatch, TreeWatch } from './change-watch';
+import { ScheduleTimer } from './cron';
+import { parseSchedule } from '../config/schedule';
 import type { GzipRunner } from '../log/backup-gzip';
 import { constants as osConstants } from 'node:os';
 
@@ -143,7 +145,16 @@ export interface LogPaths {
 /** What asked for a restart the engine makes of a running program by itself (its stop, then its start). */
 /** The options that watch files for a restart (change-watch.ts). */
 export type ChangeOption = 'restart_when_binary_changed' | 'restart_directory_monitor';
-export type SelfRestart = 'healthcheck' | 'max_memory_restart' | ChangeOption;
+export type SelfRestart = 'healthcheck' | 'max_memory_restart' | ChangeOption | 'cron_restart';
+
+/** The states cron= starts a program from: it is not running, nor on its way up or down. */
+const CRON_STARTABLE: ReadonlySet<ProcessState> = new Set([ProcessState.STOPPED, ProcessState.EXITED, ProcessState.FATAL]);
+
+/** The next time a schedule acts on a program (ms since the epoch). */
+export interface ScheduledNext {
+  for: 'cron' | 'cron_restart';
+  at: number;
+}
 
 /** A start the engine will make unasked, and what it waits for. */
 export type PendingStart =
@@ -182,6 +193,10 @@ export class Subprocess {
   private readonly treeWatch: TreeWatch | null = null;
   /** paths a watch could not be set on, said once each in the main log */
   private watchTroubles: Set<string> | null = null;
+  /** cron=: the times it is started at unless it runs */
+  private readonly cronStart: ScheduleTimer | null = null;
+  /** cron_restart=: the times it is restarted at while it runs */
+  private readonly cronRestart: ScheduleTimer | null = null;
   /** a restart the healthcheck or max_memory_restart asked for: started once the stop ends */
   private selfRestart: SelfRestart | null = null;
   /** health restarts in a row with no answered look between them: from the second on, the start waits (selfRestartWait) */
@@ -257,6 +272,11 @@ export class Subprocess {
       this.memory = new MemoryWatch(config.max_memory_restart, () => treeResidentBytes(this.treeQuery()), (r) => this.memoryReport(r));
     }
     if (config.stdout_logfile_compress || config.stderr_logfile_compress) this.gzip = gzipRunner(host, config);
+    // the loader has read the patterns once already: these cannot throw
+    if (config.cron) this.cronStart = new ScheduleTimer(parseSchedule(config.cron), () => this.cronTime('cron'));
+    if (config.cron_restart) this.cronRestart = new ScheduleTimer(parseSchedule(config.cron_restart), () => this.cronTime('cron_restart'));
+    this.cronStart?.start();
+    this.cronRestart?.start();
     if (config.restart_directory_monitor) {
       this.treeWatch = new TreeWatch(
         config.restart_directory_monitor,
@@ -1020,6 +1040,7 @@ export class Subprocess {
     if (unmet.length) return `it was to be started once ${unmet.join(', ')} ran; depends_on`;
     if (this.selfRestart === 'healthcheck') return 'its restart for its healthcheck was due';
     if (this.selfRestart === 'max_memory_restart') return 'its restart for max_memory_restart was due';
+    if (this.selfRestart === 'cron_restart') return 'its restart at its cron time was due; cron_restart';
     if (this.selfRestart) return `its restart for a changed file was due; ${this.selfRestart}`;
     return this.state === ProcessState.EXITED ? 'its automatic restart was due' : 'its autostart was due';
   }
@@ -1088,6 +1109,42 @@ export class Subprocess {
     }
   }
 
+  /**
+   * A time of its cron= (start it, unless it runs, or is on its way to) or
+   * cron_restart= (restart it, if it runs).
+   */
+  private cronTime(option: 'cron' | 'cron_restart'): void {
+    if (this.host.mood() <= SupervisorState.RESTARTING) return;
+    const why = `${option}=${option === 'cron' ? this.config.cron : this.config.cron_restart}`;
+    const running = this.state === ProcessState.RUNNING || this.state === ProcessState.STARTING;
+    if (option === 'cron_restart') {
+      if (!running) return;
+      this.log.info(`restarting ${this.name} at its cron time (${why})`);
+      this.selfRestart = this.stop() === null ? 'cron_restart' : null;
+      return;
+    }
+    if (!CRON_STARTABLE.has(this.state)) {
+      this.log.info(`not starting ${this.name} at its cron time: it is still ${processStateName(this.state)} (${why})`);
+      return;
+    }
+    const unmet = this.host.dependencies.unmet(this);
+    if (unmet.length) {
+      this.log.info(`not starting ${this.name} at its cron time: waiting for ${unmet.join(', ')} (depends_on)`);
+      return;
+    }
+    this.log.info(`starting ${this.name} at its cron time (${why})`);
+    this.spawn();
+    this.transition();
+  }
+
+  /** What its schedule does next, for status: a restart while it runs (cron_restart), else a start (cron); null: nothing. */
+  get nextScheduled(): ScheduledNext | null {
+    const running = this.state === ProcessState.RUNNING;
+    if (!running && !CRON_STARTABLE.has(this.state)) return null;
+    const at = (running ? this.cronRestart : this.cronStart)?.nextAt;
+    return at ? { for: running ? 'cron_restart' : 'cron', at } : null;
+  }
+
   /** A path a watch could not be set on: said once (ENOSPC: the system's inotify watches are used up). */
   private watchTrouble(path: string, err: NodeJS.ErrnoException, option: ChangeOption): void {
     this.watchTroubles ??= new Set();
@@ -1106,7 +1163,7 @@ export class Subprocess {
 
   /** Seconds the start after a restart of this kind waits once its stop has ended (from the second in a row on). */
   private selfRestartDelay(kind: SelfRestart): number {
-    if (kind === 'restart_when_binary_changed' || kind === 'restart_directory_monitor') return 0;
+    if (kind === 'restart_when_binary_changed' || kind === 'restart_directory_monitor' || kind === 'cron_restart') return 0;
     return kind === 'healthcheck'
       ? selfRestartWait(this.healthRestartsUnanswered, (this.config.healthcheck as HealthCheckConfig).interval)
       : selfRestartWait(this.memoryRestartsInARow, (this.config.max_memory_restart as MemoryLimitConfig).interval);
@@ -1550,6 +1607,8 @@ export class Subprocess {
     this.health?.stop();
     this.binaryWatch?.close();
     this.treeWatch?.close();
+    this.cronStart?.stop();
+    this.cronRestart?.stop();
     this.clearTimer();
     if (this.heldExit?.timer) clearTimeout(this.heldExit.timer);
     if (this.leftoverLook) clearImmediate(this.leftoverLook);

@@ -480,7 +480,7 @@ const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
   'killasgroup', 'exitcodes', 'redirect_stderr', 'environment', 'environment_file', 'serverurl', 'pty', 'stopastree', 'fatalretrysecs', 'restartpause', 'depends_on', 'healthcheck',
   'max_memory_restart', 'rlimits', 'stdout_logfile_timestamps', 'stderr_logfile_timestamps', 'stdout_logfile_compress', 'stderr_logfile_compress',
   'stdout_logfile_rotate', 'stderr_logfile_rotate', 'restart_when_binary_changed', 'restart_signal_when_binary_changed',
-  'restart_directory_monitor', 'restart_file_pattern', 'restart_signal_when_file_changed',
+  'restart_directory_monitor', 'restart_file_pattern', 'restart_signal_when_file_changed', 'cron', 'cron_restart',
 ];
 
 function same(a: unknown, b: unknown): boolean {

@@ -5,8 +5,9 @@
 // the hour, at local midnight, on Monday at midnight (ISO weeks), on the
 // first of the month.
 
-export const ROTATE_PERIODS = ['hourly', 'daily', 'weekly', 'monthly'] as const;
-export type RotatePeriod = (typeof ROTATE_PERIODS)[number];
+import type { RotatePeriod } from '../config/model';
+
+export type { RotatePeriod };
 
 const HOUR = 3600_000;
 

@@ -1,0 +1,153 @@
+// cron= (tsv only, ochinchina's supervisord's option: start on a schedule
+// unless running) and cron_restart= (PM2's: restart on a schedule while
+// running). supervisord ignores the keys.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { TSV, cleanEnv, configOfX, until } from './helpers/daemon-cli';
+import { TempDir, sleep } from './helpers/daemon-env';
+import { mainLogLines, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
+import { parseSchedule, ScheduleError } from '../src/config/schedule';
+import { ScheduleTimer } from '../src/daemon/cron';
+
+const count = (lines: string[], re: RegExp): number => lines.filter((l) => re.test(l)).length;
+const pidOf = (status: string): number => Number(/pid (\d+)/.exec(status)?.[1] ?? 0);
+
+test('schedules: cron patterns with five or six fields and @daily read by croner, robfig\'s @every, and what is wrong with a bad one', () => {
+  const before = process.env.TZ;
+  process.env.TZ = 'UTC';
+  try {
+    const at = (s: string): number => Date.parse(s);
+    const iso = (ms: number | null): string => new Date(ms as number).toISOString();
+    assert.equal(iso(parseSchedule('0 4 * * *').next(at('2026-11-26T05:00:00Z'))), '2026-11-27T04:00:00.000Z');
+    assert.equal(iso(parseSchedule('0 4 * * *').next(at('2026-11-26T04:00:00Z'))), '2026-11-27T04:00:00.000Z', 'strictly after');
+    assert.equal(iso(parseSchedule('*/10 * * * * *').next(at('2026-11-26T05:00:41.5Z'))), '2026-11-26T05:00:50.000Z');
+    assert.equal(iso(parseSchedule('@daily').next(at('2026-11-26T05:00:00Z'))), '2026-11-27T00:00:00.000Z');
+    assert.equal(iso(parseSchedule('0 0 * * MON').next(at('2026-11-26T05:00:00Z'))), '2026-11-30T00:00:00.000Z');
+    assert.equal(iso(parseSchedule('@every 1h30m').next(at('2026-11-26T05:00:00.400Z'))), '2026-11-26T06:30:00.000Z');
+    assert.equal(iso(parseSchedule('@every 90s').next(at('2026-11-26T05:00:00Z'))), '2026-11-26T05:01:30.000Z');
+    const refused = (text: string): string => {
+      try {
+        parseSchedule(text);
+      } catch (e) {
+        assert.ok(e instanceof ScheduleError);
+        return e.message;
+      }
+      return 'accepted';
+    };
+    assert.match(refused('61 * * * *'), /minute: 61/);
+    assert.match(refused('* * * *'), /five, six, or seven/);
+    assert.match(refused('@every 5'), /not a duration/);
+    assert.match(refused('@every 500ms'), /a second or more/);
+  } finally {
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
+});
+
+test('ScheduleTimer: a timer that rings before its time on the wall clock (the clock was set back) waits the rest, then fires once', async () => {
+  const realNow = Date.now;
+  const fired: number[] = [];
+  const start = realNow();
+  const due = start + 100;
+  const timer = new ScheduleTimer({ text: 't', next: (after) => (after < due ? due : null) }, () => fired.push(realNow() - start));
+  try {
+    timer.start();
+    assert.equal(timer.nextAt, due);
+    // the clock is set back 300 ms before the timer rings: its time comes 300 ms later than the timer was set for
+    await sleep(30);
+    Date.now = () => realNow() - 300;
+    await until(() => fired.length === 1, 'the timer to fire', 5000);
+    assert.ok((fired[0] as number) >= 380, `fired ${fired[0]} ms after the start`);
+    await sleep(300);
+    assert.equal(fired.length, 1);
+    assert.equal(timer.nextAt, null, 'no time left');
+  } finally {
+    Date.now = realNow;
+    timer.stop();
+  }
+});
+
+test('cron=: a job is started at its times, not again while it still runs; status says when it starts next; cron_restart= restarts a running program at its times and leaves a stopped one alone', async () => {
+  const d = startDaemon(
+    'tsv',
+    '[program:job]\ncommand=/bin/sh -c "date +%%s.%%N; sleep 0.3"\ncron=*/2 * * * * *\nautostart=false\nautorestart=false\nstartsecs=0\nstdout_logfile={DIR}/job.log\n' +
+      // takes 2.5 s, asked for every second
+      '[program:slow]\ncommand=sleep 2.5\ncron=* * * * * *\nautostart=false\nautorestart=false\nstartsecs=0\n' +
+      '[program:leaky]\ncommand=sleep 100\ncron_restart=*/3 * * * * *\nstartsecs=0\n' +
+      '[program:idle]\ncommand=sleep 100\ncron_restart=* * * * * *\nautostart=false\nstartsecs=0\n',
+  );
+  try {
+    await waitUp(d);
+    assert.match(userCtl(d, 'status', 'idle'), /^idle +STOPPED +Not started\n$/);
+    await until(() => count(mainLogLines(d), /spawned: 'job'/) >= 3, 'three runs of the job', 10000);
+    const times = readFileSync(d.dir.join('job.log'), 'utf8').trim().split('\n').map(Number);
+    for (let i = 1; i < times.length; i++) {
+      const gap = (times[i] as number) - (times[i - 1] as number);
+      assert.ok(gap > 1.7 && gap < 2.4, `runs ${gap} s apart`);
+      // at whole even seconds
+      assert.ok((times[i] as number) % 2 < 0.4, String(times[i]));
+    }
+    assert.ok(mainLogLines(d).includes('INFO starting job at its cron time (cron=*/2 * * * * *)'));
+    await until(() => / EXITED /.test(userCtl(d, 'status', 'job')), 'the job to end');
+    assert.match(userCtl(d, 'status', 'job'), /^job +EXITED +\w{3} \d\d \d\d:\d\d [AP]M, next start \w{3} \d\d \d\d:\d\d [AP]M \(cron\)\n$/);
+    // the slow one: started at most once per 2.5 s, and the times it skips are said
+    await until(() => mainLogLines(d).includes('INFO not starting slow at its cron time: it is still RUNNING (cron=* * * * * *)'), 'a skipped time');
+    // the leaky one: a new pid every 3 s, the restart said in status
+    assert.match(userCtl(d, 'status', 'leaky'), /^leaky +RUNNING +pid \d+, uptime 0:00:0\d, restart at \w{3} \d\d \d\d:\d\d [AP]M \(cron_restart\)\n$/);
+    const first = pidOf(userCtl(d, 'status', 'leaky'));
+    await until(() => pidOf(userCtl(d, 'status', 'leaky')) !== first && / RUNNING /.test(userCtl(d, 'status', 'leaky')), 'leaky restarted', 8000);
+    assert.ok(mainLogLines(d).includes('INFO restarting leaky at its cron time (cron_restart=*/3 * * * * *)'));
+    assert.equal(count(mainLogLines(d), /spawned: 'idle'/), 0, 'cron_restart does not start a program that is not running');
+    const slowSpawns = count(mainLogLines(d), /spawned: 'slow'/);
+    assert.ok(slowSpawns >= 1 && slowSpawns <= 4, `${slowSpawns} spawns of slow`);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('supervisord ignores cron= and cron_restart=', { skip: oracleSkip }, async () => {
+  const d = startDaemon('supervisord', '[program:x]\ncommand=sleep 100\nstartsecs=0\ncron=* * * * * *\ncron_restart=@every 2s\n');
+  try {
+    await waitUp(d);
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'x')), 'x RUNNING');
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('cron= and cron_restart= in the config: a bad pattern names file, line and what is wrong; cron= only for programs; a warning when startsecs is left at 1; config show', () => {
+  const dir = new TempDir('tsv-cron-conf-');
+  try {
+    const run = (lines: string, ...args: string[]) => configOfX(dir, lines, ...args);
+    const bad = run('cron=0 25 * * *\n', 'check');
+    assert.equal(bad.status, 2);
+    assert.match(bad.stderr, /x\.conf:4: \[program:x\] cron: not a cron pattern: Invalid value for hour: 25/);
+    assert.match(bad.stderr, /minute hour day-of-month month day-of-week \(e\.g\. 0 4 \* \* \* for 04:00 every day\)/);
+    const badRestart = run('cron_restart=nightly\n', 'check');
+    assert.equal(badRestart.status, 2);
+    assert.match(badRestart.stderr, /x\.conf:4: \[program:x\] cron_restart: not a cron pattern: /);
+    const listener = spawnConfig(dir, '[eventlistener:l]\ncommand=/bin/cat\nevents=TICK_60\ncron=@daily\n');
+    assert.equal(listener.status, 2);
+    assert.match(listener.stderr, /\[eventlistener:l\] sets cron=, which only a \[program:x\] section may/);
+    const warned = run('cron=@daily\n', 'check');
+    assert.equal(warned.status, 0, warned.stderr);
+    assert.match(warned.stderr, /x\.conf:4: \[program:x\] cron: For \[program:x\], cron= starts a job, and startsecs=1 \(the default\) counts a job that ends within 1 s as a failed start/);
+    const quiet = run('cron=0 4 * * *\nstartsecs=0\ncron_restart=@every 12h\n', 'check');
+    assert.equal(quiet.stderr, '');
+    const shown = run('cron_restart=0 4 * * *\n', 'show');
+    assert.match(shown.stdout, /\n  cron_restart +0 4 \* \* \*  \(\S+x\.conf:4\)\n/);
+    assert.match(shown.stdout, /\n  cron +none  \(default\)\n/);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+/** `tsv config check` of a config with no program x (configOfX has one) */
+function spawnConfig(dir: TempDir, text: string): { status: number | null; stderr: string } {
+  const f = dir.file('l.conf', `[supervisord]\n${text}`);
+  return spawnSync(process.execPath, [TSV, 'config', 'check', '-c', f], { encoding: 'utf8', env: cleanEnv() });
+}
