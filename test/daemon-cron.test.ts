@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { TSV, cleanEnv, configOfX, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
-import { mainLogLines, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
+import { assertSupervisordIgnores, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
 import { parseSchedule, ScheduleError } from '../src/config/schedule';
 import { ScheduleTimer } from '../src/daemon/cron';
 
@@ -108,16 +108,7 @@ test('cron=: a job is started at its times, not again while it still runs; statu
   }
 });
 
-test('supervisord ignores cron= and cron_restart=', { skip: oracleSkip }, async () => {
-  const d = startDaemon('supervisord', '[program:x]\ncommand=sleep 100\nstartsecs=0\ncron=* * * * * *\ncron_restart=@every 2s\n');
-  try {
-    await waitUp(d);
-    await until(() => / RUNNING /.test(userCtl(d, 'status', 'x')), 'x RUNNING');
-  } finally {
-    await d.stop();
-    d.cleanup();
-  }
-});
+test('supervisord ignores cron= and cron_restart=', { skip: oracleSkip }, () => assertSupervisordIgnores('cron=* * * * * *\ncron_restart=@every 2s\n'));
 
 test('cron= and cron_restart= in the config: a bad pattern names file, line and what is wrong; cron= only for programs; a warning when startsecs is left at 1; config show', () => {
   const dir = new TempDir('tsv-cron-conf-');

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, readdirSync, utimesSync, writeFileSync } from
 import { gunzipSync } from 'node:zlib';
 import { configOfX, until } from './helpers/daemon-cli';
 import { TempDir } from './helpers/daemon-env';
-import { FAKETIME_LIB, startDaemon, userCtl, waitUp } from './helpers/events-env';
+import { FAKETIME_LIB, assertSupervisordIgnores, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
 import { nextPeriodStart, periodStart, type RotatePeriod } from '../src/log/rotate-period';
 import { LogFile } from '../src/log/logfile';
 
@@ -143,6 +143,10 @@ test('*_logfile_rotate=daily and logfile_rotate=daily at midnight (libfaketime):
     d.cleanup();
   }
 });
+
+test('supervisord ignores *_logfile_rotate and logfile_rotate', { skip: oracleSkip }, () =>
+  assertSupervisordIgnores('stdout_logfile_rotate=daily\nstderr_logfile_rotate=hourly\n', 'logfile_rotate=weekly\n'),
+);
 
 test('*_logfile_rotate and logfile_rotate in the config: hourly, daily, weekly, monthly or none; errors name file and line; warnings where it has no effect; config show', () => {
   const dir = new TempDir('tsv-rotate-conf-');

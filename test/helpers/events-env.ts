@@ -231,3 +231,22 @@ export function metrics(d: Daemon): Promise<string> {
     req.end();
   });
 }
+
+/**
+ * The real supervisord runs [program:x] (sleep, startsecs=0) with `lines`
+ * added (tsv-only keys) and `supervisord` lines in its own section: it starts
+ * the program and leaves it RUNNING, as with keys it does not know.
+ */
+export async function assertSupervisordIgnores(lines: string, supervisord = ''): Promise<void> {
+  const d = startDaemon('supervisord', `[program:x]\ncommand=sleep 100\nstartsecs=0\n${lines}`, { supervisord });
+  try {
+    await waitUp(d);
+    await poll(() => (/^x +RUNNING /.test(userCtl(d, 'status', 'x')) ? true : undefined), 'x RUNNING', 15000);
+    const spawns = d.log().split('\n').filter((l) => l.includes("spawned: 'x'")).length;
+    if (spawns !== 1) throw new Error(`supervisord spawned x ${spawns} times:\n${d.log()}`);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+}
+
