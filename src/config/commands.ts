@@ -2,7 +2,7 @@
 import { loadConfig } from './load';
 import { ConfigError } from './errors';
 import { configSearchPaths, findConfigFile } from './search';
-import type { Config, ConfigWarning, EnvironmentFile, HealthCheckConfig, MemoryLimitConfig, ProcessConfig, ValueSource } from './model';
+import type { Config, ConfigWarning, EnvironmentFile, HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig, ValueSource } from './model';
 import { byteSizeText } from './datatypes';
 import { rlimitText, type RlimitConfig } from './rlimits';
 import { namespec } from './model';
@@ -86,6 +86,11 @@ function showValue(key: string, v: unknown): string {
     return limits.length ? limits.map(rlimitText).join(', ') : 'none';
   }
   if (key === 'restart_file_pattern') return (v as string[]).join(', ');
+  if ((key === 'pre_start_hook' || key === 'pre_stop_hook') && v !== null) {
+    const h = v as HookConfig;
+    const then = key === 'pre_stop_hook' ? 'then stopsignal' : h.ignoreFailure ? 'a failure is ignored (-)' : 'a failure fails the start';
+    return `${h.ignoreFailure ? '-' : ''}${h.command}  [up to ${h.timeout} s; ${then}]`;
+  }
   if (key === 'environment_file') {
     const files = v as EnvironmentFile[];
     return files.length ? files.map((f) => `${f.optional ? '-' : ''}${f.path}`).join(', ') : 'none';

@@ -26,6 +26,7 @@ import {
   type MemoryLimitConfig,
   type LogfileTarget,
   type PluginConfig,
+  type HookConfig,
   type ProcessConfig,
   type RotatePeriod,
   type ServerConfig,
@@ -821,6 +822,8 @@ class Loader {
     // tsv's own options (Supervisor ignores the keys): start (ochinchina's cron=) or restart (PM2's cron_restart=) on a schedule
     const cron = this.readSchedule(S, 'cron', get);
     const cron_restart = this.readSchedule(S, 'cron_restart', get);
+    const pre_start_hook = this.readHook(S, 'pre_start_hook', get, startHookTimeout(this, S, get));
+    const pre_stop_hook = this.readHook(S, 'pre_stop_hook', get, stopwaitsecs);
     if (cron && startsecs > 0 && this.doc.get(S, 'startsecs') === undefined)
       this.warnOption(
         S,
@@ -1049,6 +1052,8 @@ class Loader {
         ...changes,
         cron,
         cron_restart,
+        pre_start_hook,
+        pre_stop_hook,
         environment,
         environment_file,
         serverurl,
@@ -1167,6 +1172,29 @@ class Loader {
         this.warnOption(S, opt, `For [${S}], ${opt} is not supported by tsv and has no effect: the program is restarted instead (or sent ${signalOpt}= if set)`);
     }
     return { restart_when_binary_changed, restart_signal_when_binary_changed, restart_directory_monitor, restart_file_pattern, restart_signal_when_file_changed };
+  }
+
+  /** pre_start_hook= / pre_stop_hook=: the command split as command= is, a leading `-` read as systemd does; null when unset. */
+  readHook(S: string, opt: 'pre_start_hook' | 'pre_stop_hook', get: (opt: string, def: Raw) => Got, timeout: number): HookConfig | null {
+    const got = get(opt, null);
+    const text = this.str(got)?.trim() ?? '';
+    if (text === '') return null;
+    if (!S.startsWith('program:'))
+      this.fail(new dt.DatatypeError(`[${S}] sets ${opt}=, which only a [program:x] section may`, 'run it from the command of the listener or FastCGI program instead'), S, opt, got);
+    const ignoreFailure = text.startsWith('-');
+    const command = ignoreFailure ? text.slice(1).trim() : text;
+    const argv = this.conv(S, opt, got, () => {
+      let words: string[];
+      try {
+        words = shlexSplit(command);
+      } catch (e) {
+        if (!(e instanceof ShlexError)) throw e;
+        throw new dt.DatatypeError(`the command cannot be split into words: ${e.message}`, HOOK_HINT(opt));
+      }
+      if (!words.length) throw new dt.DatatypeError('no command after the -', HOOK_HINT(opt));
+      return words;
+    });
+    return { command, argv, ignoreFailure, timeout };
   }
 
   /** cron= / cron_restart=: a pattern src/daemon/cron.ts can read, or null when unset (or none). */
@@ -1433,3 +1461,18 @@ export function loadConfig(opts: LoadOptions): LoadResult {
 }
 
 export type { GroupKind };
+
+const HOOK_HINT = (opt: string): string => `e.g. ${opt}=/usr/local/bin/prepare --quiet, or ${opt}=/bin/sh -c "mkdir -p /run/app && chown app /run/app"`;
+
+/** pre_start_hook_timeout= (tsv only): the seconds a pre_start_hook may take, 60 unless set (ochinchina's fixed limit). */
+function startHookTimeout(loader: Loader, S: string, get: (opt: string, def: Raw) => Got): number {
+  return loader.integerAtLeast(
+    S,
+    'pre_start_hook_timeout',
+    get('pre_start_hook_timeout', 60),
+    1,
+    (n) => `pre_start_hook_timeout=${n}: the seconds a pre_start_hook may run must be 1 or more`,
+    'e.g. pre_start_hook_timeout=300 for a migration that takes minutes',
+  );
+}
+

@@ -143,6 +143,10 @@ export interface ProcessConfig {
   cron: string | null;
   /** tsv only (PM2's option): a cron pattern at whose times a running program is restarted */
   cron_restart: string | null;
+  /** tsv only (ochinchina's name; systemd's ExecStartPre=): a command each start waits for; its failure fails the start */
+  pre_start_hook: HookConfig | null;
+  /** tsv only (ochinchina's name; systemd's ExecStop= before the signal): a command each stop runs before stopsignal */
+  pre_stop_hook: HookConfig | null;
   /** [supervisord] environment= merged under the program's own environment=. */
   environment: Record<string, string>;
   /** tsv only: files of NAME=VALUE lines read at each spawn, over environment= (src/daemon/env-file.ts) */
@@ -203,6 +207,18 @@ export interface CommandHealthCheck extends HealthSettings {
 
 /** tsv only (healthcheck=): what is looked at while the program runs. */
 export type HealthCheckConfig = HttpHealthCheck | TcpHealthCheck | CommandHealthCheck;
+
+/** pre_start_hook= / pre_stop_hook=: a command run as the program's own processes are (src/daemon/hooks.ts). */
+export interface HookConfig {
+  /** as written, without a leading `-` */
+  command: string;
+  /** split as command= is */
+  argv: string[];
+  /** written with a leading `-` (systemd's prefix): a failure is logged and the start goes on */
+  ignoreFailure: boolean;
+  /** seconds it may run before its process group is killed */
+  timeout: number;
+}
 
 /**
  * tsv only (max_memory_restart=, PM2's option of that name): a running

@@ -60,6 +60,8 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;startretries = 3                  ; attempts before FATAL (waits 1, 2, 3 ... s between)
 ;fatalretrysecs = 0                ; tsv only: start it again this long after it gave up (FATAL); 0: never
 ;restartpause = 0                  ; tsv only: an automatic restart after it exited waits this long
+;pre_start_hook = /usr/local/bin/migrate ; tsv only: run before each start, which fails if it does (-/path: ignore its failure)
+;pre_stop_hook = /usr/local/bin/drain ; tsv only: run before each stop's stopsignal
 ;cron = 0 4 * * *                 ; tsv only: start it at these times unless it runs (with autostart=false, startsecs=0: a job)
 ;cron_restart = 0 4 * * *         ; tsv only: restart it at these times while it runs
 ;restart_when_binary_changed = false ; tsv only: restart it when the file its command runs is replaced (a deploy)

@@ -24,6 +24,8 @@ export interface CommandLookHost {
   registerHelper(pid: number, reaped: (status: number) => void): void;
   /** the command's stdin (the daemon keeps its own descriptor); none: at end of file */
   stdinFd?: number;
+  /** what a run that outlasts its time is said to have done (a look's default: `no answer within N s`) */
+  timedOut?: string;
 }
 
 /** what is kept of the command's output: enough for a line, not a flood */
@@ -99,7 +101,7 @@ export function commandLook(argv: string[], host: CommandLookHost, timeoutMs: nu
     });
     const timer = setTimeout(() => {
       killGroup();
-      finish({ ok: false, detail: `no answer within ${timeoutMs / 1000} s` });
+      finish({ ok: false, detail: host.timedOut ?? `no answer within ${timeoutMs / 1000} s` });
     }, timeoutMs);
     cancel = () => {
       if (!done) killGroup();

@@ -6,17 +6,17 @@
 import { closeSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import { resolve as resolvePath } from 'node:path';
-import type { HealthCheckConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
+import type { HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
 import { describeLogError } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
 import type { Dependencies } from './dependencies';
-import { HealthWatch, type HealthReport } from './health';
+import { HealthWatch, type HealthReport, type Look } from './health';
 import { commandLook } from './health-command';
 import { EnvFileError, readEnvFiles } from './env-file';
 import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
-import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure, switchedUser } from './spawn';
+import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure, switchedUser, type ExecArgs } from './spawn';
 import { decodeWaitStatus, signame } from './signals';
 import { signalNumber } from '../config/datatypes';
 import { requireNative, type ReadableWatch } from './native';
@@ -197,6 +197,10 @@ export class Subprocess {
   private readonly cronStart: ScheduleTimer | null = null;
   /** cron_restart=: the times it is restarted at while it runs */
   private readonly cronRestart: ScheduleTimer | null = null;
+  /** pre_start_hook: the run the spawn under way waits for (the state is STARTING, with no pid yet) */
+  private preStart: Look | null = null;
+  /** pre_stop_hook: the run the stop under way waits for before it sends stopsignal (the state is STOPPING) */
+  private preStop: Look | null = null;
   /** a restart the healthcheck or max_memory_restart asked for: started once the stop ends */
   private selfRestart: SelfRestart | null = null;
   /** health restarts in a row with no answered look between them: from the second on, the start waits (selfRestartWait) */
@@ -464,6 +468,56 @@ export class Subprocess {
       return this.backOff();
     }
 
+    if (this.config.pre_start_hook) return this.runPreStartHook(this.config.pre_start_hook, exec, env, stdinFd);
+    return this.launch(exec, env, stdinFd);
+  }
+
+  /**
+   * pre_start_hook (tsv only): the spawn goes on once the hook has ended
+   * well, in STARTING meanwhile; a failure (unless written with `-`) is a
+   * spawn error, retried as one. startsecs and the uptime count from the
+   * program's own start. A stop meanwhile ends the hook (kill()).
+   */
+  private runPreStartHook(hook: HookConfig, exec: ExecArgs, env: string[], stdinFd: number): null {
+    this.log.info(`running pre_start_hook of ${this.name}: ${hook.command}`);
+    const look = this.runHook(hook, env);
+    this.preStart = look;
+    void look.answer.then((r) => {
+      if (this.preStart !== look) return; // a stop called it off
+      this.preStart = null;
+      this.assertInState(ProcessState.STARTING);
+      if (!r.ok && !hook.ignoreFailure) {
+        this.recordSpawnerr(`pre_start_hook failed: ${r.detail}`);
+        this.backOff();
+      } else {
+        if (!r.ok) this.log.warn(`pre_start_hook of ${this.name} failed (${r.detail}); starting it anyway, as its leading - asks`);
+        this.laststart = wallNow();
+        this.startMono = monoNow();
+        this.launch(exec, env, stdinFd);
+      }
+      this.host.requestTransition();
+    });
+    return null;
+  }
+
+  /** A hook's command, run as the program's own processes are (its user, directory, environment), ended after its timeout. */
+  private runHook(hook: HookConfig, env: string[]): Look {
+    const seconds = Math.max(1, hook.timeout);
+    return commandLook(
+      hook.argv,
+      {
+        config: this.config,
+        env,
+        minfds: this.host.minfds,
+        registerHelper: (pid, reaped) => this.host.registerHelper(pid, reaped),
+        timedOut: `still running after ${seconds} s, killed`,
+      },
+      seconds * 1000,
+    );
+  }
+
+  /** The spawn's second half: the log files, the fork and exec, and the pipes. */
+  private launch(exec: ExecArgs, env: string[], stdinFd: number): number | null {
     try {
       this.openChannels();
     } catch (e) {
@@ -956,7 +1010,33 @@ export class Subprocess {
     this.selfRestart = null;
     this.administrativeStop = true;
     this.laststopreport = -Infinity;
+    const hook = this.config.pre_stop_hook;
+    if (hook && this.pid && (this.state === ProcessState.RUNNING || this.state === ProcessState.STARTING)) return this.runPreStopHook(hook);
     return this.kill(signalNumber(this.config.stopsignal));
+  }
+
+  /**
+   * pre_stop_hook (tsv only): STOPPING at once, stopsignal once the hook has
+   * ended (or failed, or run out of time: up to stopwaitsecs), then the
+   * stop's usual wait. An exit meanwhile (the hook asked the program to
+   * end, as `redis-cli shutdown` does) is the stop's end.
+   */
+  private runPreStopHook(hook: HookConfig): null {
+    this.log.info(`running pre_stop_hook of ${this.name}: ${hook.command}`);
+    this.killing = true;
+    this.delay = 0;
+    this.changeState(ProcessState.STOPPING);
+    this.arm();
+    const look = this.runHook(hook, this.environment());
+    this.preStop = look;
+    void look.answer.then((r) => {
+      if (this.preStop !== look) return;
+      this.preStop = null;
+      if (!r.ok) this.log.warn(`pre_stop_hook of ${this.name} failed (${r.detail}); stopping it with its stopsignal`);
+      if (this.pid && this.state === ProcessState.STOPPING) this.kill(signalNumber(this.config.stopsignal), true);
+      this.host.requestTransition();
+    });
+    return null;
   }
 
   /** "waiting for x to stop", at most every 2 s, while an RPC stop waits. */
@@ -1204,7 +1284,17 @@ export class Subprocess {
     return false;
   }
 
-  kill(sig: number): string | null {
+  kill(sig: number, firstSignal = false): string | null {
+    if (this.preStart) {
+      // stopped before its command ever ran
+      this.preStart.cancel();
+      this.preStart = null;
+      this.changeState(ProcessState.STOPPING);
+      this.changeState(ProcessState.STOPPED);
+      this.log.info(`stopped: ${this.name} (its pre_start_hook was ended before the program started)`);
+      this.arm();
+      return null;
+    }
     if (this.state === ProcessState.BACKOFF) {
       this.log.debug(`Attempted to kill ${this.name}, which is in BACKOFF state.`);
       this.changeState(ProcessState.STOPPED);
@@ -1216,7 +1306,8 @@ export class Subprocess {
       this.log.debug(msg);
       return msg;
     }
-    const asGroup = this.config.stopastree || (this.state === ProcessState.STOPPING ? this.config.killasgroup : this.config.stopasgroup);
+    // the stop's first signal goes as stopasgroup says; the SIGKILL after stopwaitsecs as killasgroup says (a pre_stop_hook's STOPPING comes before the first)
+    const asGroup = this.config.stopastree || (this.state === ProcessState.STOPPING && !firstSignal ? this.config.killasgroup : this.config.stopasgroup);
     // read before the signal: once the main process is gone its children's parent pid no longer leads here
     const tree = this.config.stopastree ? this.tree() : null;
     this.log.debug(`killing ${this.name} (pid ${this.pid}) ${asGroup ? 'process group ' : ''}with signal ${signame(sig)}`);
@@ -1489,14 +1580,14 @@ export class Subprocess {
         this.spawn();
       }
     }
-    if (state === ProcessState.STARTING && !this.heldExit && now - this.startMono > this.config.startsecs) this.succeed();
+    if (state === ProcessState.STARTING && !this.heldExit && !this.preStart && now - this.startMono > this.config.startsecs) this.succeed();
     if (state === ProcessState.BACKOFF) {
       if (this.backoff > this.config.startretries) {
         this.giveUp();
         this.log.info(`gave up: ${this.name} entered FATAL state, too many start retries too quickly`);
         if (this.fatalRetryAt) this.log.info(`${this.name} will be started again in ${this.config.fatalretrysecs} seconds (fatalretrysecs)`);
       }
-    } else if (state === ProcessState.STOPPING) {
+    } else if (state === ProcessState.STOPPING && !this.preStop) {
       if (this.delay - now <= 0) {
         this.log.warn(`killing '${this.name}' (${this.pid}) with SIGKILL`);
         this.kill(signalNumber('KILL'));
@@ -1609,6 +1700,10 @@ export class Subprocess {
     this.treeWatch?.close();
     this.cronStart?.stop();
     this.cronRestart?.stop();
+    this.preStart?.cancel();
+    this.preStop?.cancel();
+    this.preStart = null;
+    this.preStop = null;
     this.clearTimer();
     if (this.heldExit?.timer) clearTimeout(this.heldExit.timer);
     if (this.leftoverLook) clearImmediate(this.leftoverLook);

@@ -1,0 +1,158 @@
+// pre_start_hook and pre_stop_hook (tsv only; ochinchina's supervisord's
+// names, systemd's ExecStartPre= and ExecStop=): a command each start waits
+// for, and one each stop runs before its stopsignal. supervisord ignores the
+// keys.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { configOfX, until } from './helpers/daemon-cli';
+import { TempDir, sleep } from './helpers/daemon-env';
+import { assertSupervisordIgnores, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
+
+const alive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+const indexOf = (lines: string[], re: RegExp): number => lines.findIndex((l) => re.test(l));
+
+test('pre_start_hook: each start waits for it in STARTING, run as the program is (its directory and environment); a failure is a spawn error retried as one, a leading - ignores it; a hook past its time is killed', async () => {
+  const dir = new TempDir('tsv-hooks-');
+  const d = startDaemon(
+    'tsv',
+    // the hook makes what the program needs, and takes a second to
+    `[program:web]\ncommand=/bin/sh -c "cat made; exec sleep 100"\ndirectory=${dir.path}\nstartsecs=1\n` +
+      `pre_start_hook=/bin/sh -c "sleep 1; echo $SUPERVISOR_PROCESS_NAME in $(pwd) > made"\nstdout_logfile={DIR}/web.log\n` +
+      '[program:nodb]\ncommand=sleep 100\nstartretries=1\npre_start_hook=/bin/sh -c "echo no database; exit 3"\n' +
+      '[program:lenient]\ncommand=sleep 100\nstartsecs=0\npre_start_hook=-/bin/sh -c "exit 4"\n' +
+      `[program:slow]\ncommand=sleep 100\nstartretries=0\npre_start_hook=/bin/sh -c "echo $$ > ${dir.join('slow.pid')}; exec sleep 30"\npre_start_hook_timeout=1\n`,
+  );
+  try {
+    await waitUp(d);
+    // during the hook: STARTING, no pid, nothing spawned
+    assert.match(userCtl(d, 'status', 'web'), /^web +STARTING +\n$/);
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'web')), 'web RUNNING', 10000);
+    assert.equal(readFileSync(d.dir.join('web.log'), 'utf8'), `web in ${dir.path}\n`);
+    const lines = mainLogLines(d);
+    const ran = indexOf(lines, /^INFO running pre_start_hook of web: \/bin\/sh -c "sleep 1; echo \$SUPERVISOR_PROCESS_NAME in \$\(pwd\) > made"$/);
+    const spawned = indexOf(lines, /^INFO spawned: 'web' with pid \d+$/);
+    assert.ok(ran >= 0 && spawned > ran, lines.join('\n'));
+    // the uptime counts from the program's own start, not the hook's
+    assert.match(userCtl(d, 'status', 'web'), /uptime 0:00:0[0-3]\n$/);
+    // a failing hook: BACKOFF, then FATAL, the program never run
+    await until(() => / FATAL /.test(userCtl(d, 'status', 'nodb')), 'nodb FATAL');
+    assert.match(userCtl(d, 'status', 'nodb'), /^nodb +FATAL +pre_start_hook failed: exit status 3: no database\n$/);
+    assert.equal(mainLogLines(d).filter((l) => l === 'INFO spawnerr: pre_start_hook failed: exit status 3: no database').length, 2);
+    assert.ok(!mainLogLines(d).some((l) => /spawned: 'nodb'/.test(l)));
+    // - : started anyway, with the failure said
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'lenient')), 'lenient RUNNING');
+    assert.ok(mainLogLines(d).includes('WARN pre_start_hook of lenient failed (exit status 4); starting it anyway, as its leading - asks'));
+    // past pre_start_hook_timeout: killed, a spawn error
+    await until(() => / FATAL /.test(userCtl(d, 'status', 'slow')), 'slow FATAL', 10000);
+    assert.match(userCtl(d, 'status', 'slow'), /^slow +FATAL +pre_start_hook failed: still running after 1 s, killed\n$/);
+    const hookPid = Number(readFileSync(dir.join('slow.pid'), 'utf8'));
+    await until(() => !alive(hookPid), 'the hook to be gone');
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('pre_start_hook: a stop while the hook runs ends it and the program never starts; so does a shutdown', async () => {
+  const dir = new TempDir('tsv-hooks-stop-');
+  const d = startDaemon(
+    'tsv',
+    `[program:web]\ncommand=/bin/sh -c "touch ${dir.join('started')}; exec sleep 100"\npre_start_hook=/bin/sh -c "echo $$ > ${dir.join('hook.pid')}; exec sleep 30"\n` +
+      `[program:other]\ncommand=sleep 100\nautostart=false\npre_start_hook=/bin/sh -c "echo $$ > ${dir.join('other.pid')}; exec sleep 30"\n`,
+  );
+  try {
+    await waitUp(d);
+    await until(() => existsSync(dir.join('hook.pid')) && readFileSync(dir.join('hook.pid'), 'utf8').endsWith('\n'), 'the hook to run');
+    const hookPid = Number(readFileSync(dir.join('hook.pid'), 'utf8'));
+    const t0 = Date.now();
+    assert.equal(userCtl(d, 'stop', 'web'), 'web: stopped\n');
+    assert.ok(Date.now() - t0 < 3000, 'the stop did not wait for the hook');
+    assert.match(userCtl(d, 'status', 'web'), /^web +STOPPED +/);
+    await until(() => !alive(hookPid), 'the hook to be killed');
+    assert.ok(mainLogLines(d).includes("INFO stopped: web (its pre_start_hook was ended before the program started)"));
+    await sleep(300);
+    assert.ok(!existsSync(dir.join('started')), 'the program never ran');
+    // the same at shutdown
+    await d.rpc.call('supervisor.startProcess', ['other', false]);
+    await until(() => existsSync(dir.join('other.pid')) && readFileSync(dir.join('other.pid'), 'utf8').endsWith('\n'), 'the other hook to run');
+    const otherPid = Number(readFileSync(dir.join('other.pid'), 'utf8'));
+    await d.stop();
+    assert.equal(await d.exited, 0);
+    await until(() => !alive(otherPid), 'the other hook to be killed by the shutdown');
+  } finally {
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('pre_stop_hook: runs before stopsignal, which follows once it ends; a program the hook makes exit is stopped without a signal; a failing hook is said and the stop goes on', async () => {
+  const dir = new TempDir('tsv-hooks-prestop-');
+  const trapper = dir.file('trapper.sh', `trap 'echo TERM >> ${dir.join('order')}; exit 0' TERM\ntrap 'exit 0' USR1\necho $$ > ${dir.join('pid')}\nwhile :; do sleep 0.1; done\n`);
+  const d = startDaemon(
+    'tsv',
+    `[program:web]\ncommand=/bin/sh ${trapper}\nstartsecs=0\npre_stop_hook=/bin/sh -c "sleep 0.5; echo hook >> ${dir.join('order')}"\n` +
+      // redis-cli shutdown, in small: the hook asks the program to end
+      `[program:redis]\ncommand=/bin/sh -c "echo $$ > ${dir.join('redis.pid')}; trap 'exit 0' USR1; trap 'echo TERM > ${dir.join('redis-term')}' TERM; while :; do sleep 0.1; done"\nstartsecs=0\n` +
+      `pre_stop_hook=/bin/sh -c "kill -USR1 $(cat ${dir.join('redis.pid')}); sleep 1"\n` +
+      `[program:broken]\ncommand=sleep 100\nstartsecs=0\npre_stop_hook=/bin/sh -c "echo cannot drain; exit 2"\n`,
+  );
+  try {
+    await waitUp(d);
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'web')) && existsSync(dir.join('pid')), 'web RUNNING');
+    assert.equal(userCtl(d, 'stop', 'web'), 'web: stopped\n');
+    assert.equal(readFileSync(dir.join('order'), 'utf8'), 'hook\nTERM\n');
+    const lines = mainLogLines(d);
+    assert.ok(indexOf(lines, /^INFO running pre_stop_hook of web: /) < indexOf(lines, /stopped: web \(exit status 0\)/), lines.join('\n'));
+    // the hook makes it exit: the stop ends there, no signal sent
+    await until(() => existsSync(dir.join('redis.pid')) && readFileSync(dir.join('redis.pid'), 'utf8').endsWith('\n'), 'redis RUNNING');
+    assert.equal(userCtl(d, 'stop', 'redis'), 'redis: stopped\n');
+    assert.ok(mainLogLines(d).includes('INFO stopped: redis (exit status 0)'), mainLogLines(d).join('\n'));
+    await sleep(1200);
+    assert.ok(!existsSync(dir.join('redis-term')), 'no SIGTERM after the hook');
+    // the failing one
+    assert.equal(userCtl(d, 'stop', 'broken'), 'broken: stopped\n');
+    assert.ok(mainLogLines(d).includes('WARN pre_stop_hook of broken failed (exit status 2: cannot drain); stopping it with its stopsignal'));
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('supervisord ignores pre_start_hook, pre_stop_hook and pre_start_hook_timeout', { skip: oracleSkip }, () =>
+  assertSupervisordIgnores('pre_start_hook=/bin/false\npre_stop_hook=/bin/false\npre_start_hook_timeout=5\n'),
+);
+
+test('pre_start_hook and pre_stop_hook in the config: a command split as command= is, errors name file and line; only programs; the timeout; config show', () => {
+  const dir = new TempDir('tsv-hooks-conf-');
+  try {
+    const run = (lines: string, ...args: string[]) => configOfX(dir, lines, ...args);
+    const unsplit = run('pre_start_hook=/bin/sh -c "echo\n', 'check');
+    assert.equal(unsplit.status, 2);
+    assert.match(unsplit.stderr, /x\.conf:4: \[program:x\] pre_start_hook: the command cannot be split into words: No closing quotation/);
+    const dash = run('pre_stop_hook=-\n', 'check');
+    assert.equal(dash.status, 2);
+    assert.match(dash.stderr, /x\.conf:4: \[program:x\] pre_stop_hook: no command after the -/);
+    const timeout = run('pre_start_hook=/bin/true\npre_start_hook_timeout=0\n', 'check');
+    assert.equal(timeout.status, 2);
+    assert.match(timeout.stderr, /x\.conf:5: \[program:x\] pre_start_hook_timeout: pre_start_hook_timeout=0: the seconds a pre_start_hook may run must be 1 or more/);
+    const listener = configOfX(dir, '[eventlistener:l]\ncommand=/bin/cat\nevents=TICK_60\npre_start_hook=/bin/true\n', 'check');
+    assert.equal(listener.status, 2);
+    assert.match(listener.stderr, /\[eventlistener:l\] sets pre_start_hook=, which only a \[program:x\] section may/);
+    const shown = run('pre_start_hook=-/usr/bin/prepare --quiet\npre_start_hook_timeout=300\npre_stop_hook=/usr/bin/drain\nstopwaitsecs=30\n', 'show');
+    assert.equal(shown.status, 0, shown.stderr);
+    assert.match(shown.stdout, /\n  pre_start_hook +-\/usr\/bin\/prepare --quiet  \[up to 300 s; a failure is ignored \(-\)\]  \(\S+x\.conf:4\)\n/);
+    assert.match(shown.stdout, /\n  pre_stop_hook +\/usr\/bin\/drain  \[up to 30 s; then stopsignal\]  \(\S+x\.conf:6\)\n/);
+  } finally {
+    dir.cleanup();
+  }
+});
