@@ -468,6 +468,15 @@ test('healthcheck in the config: http://, https:// and tcp:// with a host (and a
     const rw = spawnSync(process.execPath, [TSV, 'config', 'show', '-c', warm], { encoding: 'utf8', env: cleanEnv() });
     assert.match(rw.stdout, /\n  healthcheck +tcp:\/\/127\.0\.0\.1:5432  \[tcp; every 10 s, 5 s timeout, restart after 3 failed, not counting those in the first 60 s\]/);
     assert.match(r.stdout, /"startPeriod": 0/);
+    // read for each process, as command= is: %(process_num)s gives each its own port; a warning about the settings said once
+    const each = dir.file(
+      'each.conf',
+      '[supervisord]\n[program:x]\ncommand=/bin/true\nnumprocs=2\nprocess_name=x%(process_num)s\nhealthcheck=http://127.0.0.1:80%(process_num)02d/\n[program:y]\ncommand=/bin/true\nnumprocs=2\nprocess_name=y%(process_num)s\nhealthcheck_retries=5\n',
+    );
+    const re = spawnSync(process.execPath, [TSV, 'config', 'show', '-c', each], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(re.status, 0, re.stderr);
+    assert.match(re.stdout, /\n  healthcheck +http:\/\/127\.0\.0\.1:8000\/  [\s\S]*\n  healthcheck +http:\/\/127\.0\.0\.1:8001\/  /);
+    assert.equal(re.stderr.match(/healthcheck_retries is set but there is no healthcheck=/g)?.length, 1, re.stderr);
     const cmd = dir.file('cmd.conf', `[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=pg_isready -q -h "/run/my db"\n`);
     const rc = spawnSync(process.execPath, [TSV, 'config', 'show', '--json', '-c', cmd], { encoding: 'utf8', env: cleanEnv() });
     assert.equal(rc.status, 0, rc.stderr);

@@ -169,6 +169,16 @@ class Loader {
     this.warnings.push({ message, file: e?.file, line: e?.line, section, option });
   }
 
+  /**
+   * warnOption for tsv's own warnings about options read for each process
+   * (numprocs > 1): said once. Supervisor's own repeat per process, as
+   * supervisord's do.
+   */
+  private warnOptionOnce(section: string, option: string, message: string): void {
+    if (this.warnings.some((w) => w.section === section && w.option === option && w.message === message)) return;
+    this.warnOption(section, option, message);
+  }
+
   private sectionOrigin(section: string): { file: string; line: number } | undefined {
     return this.doc.sectionOrigin.get(section) ?? (section ? undefined : { file: this.file, line: 0 });
   }
@@ -815,15 +825,12 @@ class Loader {
       (n) => `restartpause=${n} is not a number of seconds`,
       'use 0 to restart an exited program at once (as Supervisor does), or the seconds to wait before each automatic restart',
     );
-    const healthcheck = this.readHealthCheck(S, get);
     const max_memory_restart = this.readMemoryLimit(S, get);
     const rlimits = this.readRlimits(S, get, sources);
     const changes = this.readChangeRestart(S, get);
     // tsv's own options (Supervisor ignores the keys): start (ochinchina's cron=) or restart (PM2's cron_restart=) on a schedule
     const cron = this.readSchedule(S, 'cron', get);
     const cron_restart = this.readSchedule(S, 'cron_restart', get);
-    const pre_start_hook = this.readHook(S, 'pre_start_hook', get, startHookTimeout(this, S, get));
-    const pre_stop_hook = this.readHook(S, 'pre_stop_hook', get, stopwaitsecs);
     if (cron && startsecs > 0 && this.doc.get(S, 'startsecs') === undefined)
       this.warnOption(
         S,
@@ -985,9 +992,14 @@ class Loader {
           else if (logs[`${ch}_logfile`] === null) why = `there is no ${ch} log file (${ch}_logfile=NONE)`;
           else if (what === 'compress' && !((logs[`${ch}_logfile_maxbytes`] || logs[`${ch}_logfile_rotate`]) && logs[`${ch}_logfile_backups`]))
             why = `the log is not rotated into backups (${ch}_logfile_backups must be more than 0, and ${ch}_logfile_maxbytes more than 0 or ${ch}_logfile_rotate set)`;
-          if (why) this.warnOption(S, key, `For [${S}], ${key}=${String(logs[key])} has no effect: ${why}`);
+          if (why) this.warnOptionOnce(S, key, `For [${S}], ${key}=${String(logs[key])} has no effect: ${why}`);
         }
       }
+
+      // tsv's own commands, read per process as command= is: %(process_num)s names each one's port or file
+      const healthcheck = this.readHealthCheck(S, get);
+      const pre_start_hook = this.readHook(S, 'pre_start_hook', get, startHookTimeout(this, S, get));
+      const pre_stop_hook = this.readHook(S, 'pre_stop_hook', get, stopwaitsecs);
 
       const cmdGot = get('command', null, common);
       if (cmdGot.value === null) {
@@ -1090,7 +1102,7 @@ class Loader {
     if (!url) {
       // settings with nothing to apply them to: most likely healthcheck= itself is missing or misspelt
       for (const opt of ['healthcheck_interval', 'healthcheck_timeout', 'healthcheck_retries', 'healthcheck_start_period']) {
-        if (this.doc.get(S, opt)) this.warnOption(S, opt, `For [${S}], ${opt} is set but there is no healthcheck=, so it has no effect`);
+        if (this.doc.get(S, opt)) this.warnOptionOnce(S, opt, `For [${S}], ${opt} is set but there is no healthcheck=, so it has no effect`);
       }
       return null;
     }

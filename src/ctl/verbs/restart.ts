@@ -1,6 +1,8 @@
 // restart <name|group:*>... | restart all: stop, then start, the same names.
+// restart --rolling ...: one at a time (tsv only; rolling-restart.ts).
 import type { Verb } from './types';
-import { words } from './types';
+import { takeFlag, words } from './types';
+import { rollingRestart } from './rolling-restart';
 import { ExitStatus } from '../exit-status';
 import { start } from './start';
 import { stop } from './stop';
@@ -10,7 +12,12 @@ export const restart: Verb = {
   listed: true,
   async run(ctl, arg) {
     if (!(await ctl.upcheck())) return;
-    if (!words(arg).length) {
+    const rolling = takeFlag(arg, '--rolling');
+    if (rolling.present && words(rolling.rest).length) {
+      await rollingRestart(ctl, words(rolling.rest));
+      return;
+    }
+    if (!words(rolling.rest).length) {
       ctl.output('Error: restart requires a process name');
       ctl.exitstatus = ExitStatus.GENERIC;
       restart.help?.(ctl);
