@@ -142,9 +142,9 @@ export interface LogPaths {
   stderr: string | null;
 }
 
-/** What asked for a restart the engine makes of a running program by itself (its stop, then its start). */
 /** The options that watch files for a restart (change-watch.ts). */
 export type ChangeOption = 'restart_when_binary_changed' | 'restart_directory_monitor';
+/** What asked for a restart the engine makes of a running program by itself (its stop, then its start). */
 export type SelfRestart = 'healthcheck' | 'max_memory_restart' | ChangeOption | 'cron_restart';
 
 /** The states cron= starts a program from: it is not running, nor on its way up or down. */
@@ -1543,6 +1543,8 @@ export class Subprocess {
       }
     }
     this.pid = 0;
+    // a pre_stop_hook still running (it made the program end) finishes on its own; its answer has nothing left to stop
+    this.preStop = null;
     this.closePipes(ended);
     this.closeChannels();
     this.releaseFcgi();
