@@ -282,6 +282,11 @@ function binaryV8Flags(node) {
   return hasSeaExecArgv(node.version) ? JSON.parse(readFileSync(join(root, 'src/daemon/v8-flags.json'), 'utf8')) : [];
 }
 
+/** Node's options the binary starts with too (src/daemon/node-options.json): only a command line, or a blob's execArgv, can give them. */
+function binaryNodeOptions(node) {
+  return hasSeaExecArgv(node.version) ? JSON.parse(readFileSync(join(root, 'src/daemon/node-options.json'), 'utf8')) : [];
+}
+
 /** Makes node-pty take its addon from the binary and leaves out its Windows half. */
 function nodePtyPlugin() {
   const ptyLib = join(root, 'node_modules', 'node-pty', 'lib');
@@ -366,7 +371,7 @@ async function bundle(arch, node, addons, work) {
   // so they also hold the functions compiled while it worked: the full CLI's
   // after a run of the daemon, the ctl's after one of `tsv status`.
   const r = runnerFor(arch);
-  const command = [...(r.cmd ? [r.cmd, ...r.prefix] : []), node.bin, ...binaryV8Flags(node)];
+  const command = [...(r.cmd ? [r.cmd, ...r.prefix] : []), node.bin, ...binaryNodeOptions(node), ...binaryV8Flags(node)];
   assets[FULL_ASSET] = out;
   const fullCache = join(work, `${FULL_ASSET}.cache`);
   if (!makeDaemonCodeCache(out, { out: fullCache, command, nativeAddon: addons.tsv_native })) throw new DistError(`${arch}: no code cache for the full bundle`);
@@ -392,7 +397,7 @@ function makeBlob(arch, node, bundleInfo, work, { codeCache }) {
   if (Object.keys(bundleInfo.assets).length) config.assets = bundleInfo.assets;
   // the daemon's V8 flags from the first instruction (src/daemon/lifecycle.ts
   // sets them at run time where Node cannot, which does less)
-  const flags = binaryV8Flags(node);
+  const flags = [...binaryNodeOptions(node), ...binaryV8Flags(node)];
   if (flags.length) config.execArgv = flags;
   const cfgFile = join(work, 'sea-config.json');
   writeFileSync(cfgFile, JSON.stringify(config, null, 2) + '\n');

@@ -10,14 +10,13 @@ import { TempDir, sleep } from './helpers/daemon-env';
 import { assertSupervisordIgnores, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
 import { parseSchedule, ScheduleError } from '../src/config/schedule';
 import { ScheduleTimer } from '../src/daemon/cron';
+import { inZone } from './helpers/common';
 
 const count = (lines: string[], re: RegExp): number => lines.filter((l) => re.test(l)).length;
 const pidOf = (status: string): number => Number(/pid (\d+)/.exec(status)?.[1] ?? 0);
 
 test('schedules: cron patterns with five or six fields and @daily read by croner, robfig\'s @every, and what is wrong with a bad one', () => {
-  const before = process.env.TZ;
-  process.env.TZ = 'UTC';
-  try {
+  inZone('UTC', () => {
     const at = (s: string): number => Date.parse(s);
     const iso = (ms: number | null): string => new Date(ms as number).toISOString();
     assert.equal(iso(parseSchedule('0 4 * * *').next(at('2026-11-26T05:00:00Z'))), '2026-11-27T04:00:00.000Z');
@@ -40,10 +39,7 @@ test('schedules: cron patterns with five or six fields and @daily read by croner
     assert.match(refused('* * * *'), /five, six, or seven/);
     assert.match(refused('@every 5'), /not a duration/);
     assert.match(refused('@every 500ms'), /a second or more/);
-  } finally {
-    if (before === undefined) delete process.env.TZ;
-    else process.env.TZ = before;
-  }
+  });
 });
 
 test('ScheduleTimer: a timer that rings before its time on the wall clock (the clock was set back) waits the rest, then fires once', async () => {

@@ -10,18 +10,7 @@ import { TempDir } from './helpers/daemon-env';
 import { FAKETIME_LIB, assertSupervisordIgnores, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
 import { nextPeriodStart, periodStart, type RotatePeriod } from '../src/log/rotate-period';
 import { LogFile } from '../src/log/logfile';
-
-/** Runs `body` with the process's time zone set to `tz` (Node rereads TZ when it is assigned). */
-function inZone<T>(tz: string, body: () => T): T {
-  const before = process.env.TZ;
-  process.env.TZ = tz;
-  try {
-    return body();
-  } finally {
-    if (before === undefined) delete process.env.TZ;
-    else process.env.TZ = before;
-  }
-}
+import { inZone } from './helpers/common';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const at = (s: string): number => Date.parse(s);

@@ -240,7 +240,7 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       assert.equal(start.status, 0, start.stderr);
       const pid = readFileSync(join(d, 'tsv.pid'), 'utf8').trim();
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-      assert.deepEqual(argv.slice(1, 3), ['--max-semi-space-size=1', '--optimize-for-size']);
+      assert.deepEqual(argv.slice(1, 4), ['--v8-pool-size=1', '--max-semi-space-size=1', '--optimize-for-size']);
       // before the fix doctor took this pidfile for a reused pid and --fix would have removed it
       const r = doctor(conf);
       assert.equal(check(r.report!, 'stale-pidfile').status, 'ok', r.stdout);

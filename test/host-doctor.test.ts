@@ -255,7 +255,7 @@ describe('host: tsv doctor on a broken systemd installation', { skip: support ??
     assert.doesNotMatch(unit, /\/usr\/local\/lib\/tsv\//);
     // the rewritten unit keeps the daemon's V8 flags on node's command line (src/daemon/v8-flags.json)
     if (setup!.daemon === 'tsv') {
-      assert.match(unit, /^ExecStart=\/usr\/local\/lib\/tsv-moved\/node --max-semi-space-size=1 --optimize-for-size \/usr\/local\/lib\/tsv-moved\/tsv\.cjs daemon -n -c /m);
+      assert.match(unit, /^ExecStart=\/usr\/local\/lib\/tsv-moved\/node --v8-pool-size=1 --max-semi-space-size=1 --optimize-for-size \/usr\/local\/lib\/tsv-moved\/tsv\.cjs daemon -n -c /m);
     }
     // the rewritten unit really starts (and /usr/local/bin/tsv points at nothing now)
     c.must('systemctl restart tsv');
@@ -263,7 +263,7 @@ describe('host: tsv doctor on a broken systemd installation', { skip: support ??
     await until('programs RUNNING', () => (c.exec([...moved, 'ctl', '-c', CONF, 'status']).stdout.match(/RUNNING/g) ?? []).length === 2);
     if (setup!.daemon === 'tsv') {
       // node starts the daemon with them, and doctor still recognises it as the daemon on this config (stale-pidfile, two-daemons)
-      assert.match(c.must(`tr '\\0' ' ' < /proc/${mainPid()}/cmdline`), /^\/usr\/local\/lib\/tsv-moved\/node --max-semi-space-size=1 --optimize-for-size \S+tsv\.cjs daemon -n/);
+      assert.match(c.must(`tr '\\0' ' ' < /proc/${mainPid()}/cmdline`), /^\/usr\/local\/lib\/tsv-moved\/node --v8-pool-size=1 --max-semi-space-size=1 --optimize-for-size \S+tsv\.cjs daemon -n/);
     }
     assertHealthy(c, { tsv: moved });
   });

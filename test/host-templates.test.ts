@@ -254,7 +254,7 @@ print(json.dumps(p))`;
   test('a Node script runs the daemon with V8 flags before the script, and doctor reads that command line back', () => {
     const script: TsvProgram = { kind: 'node-script', node: '/opt/n/bin/node', script: '/opt/tsv/tsv.cjs' };
     const daemon = tsvDaemonArgv(script);
-    assert.deepEqual(daemon, ['/opt/n/bin/node', '--max-semi-space-size=1', '--optimize-for-size', '/opt/tsv/tsv.cjs', 'daemon']);
+    assert.deepEqual(daemon, ['/opt/n/bin/node', '--v8-pool-size=1', '--max-semi-space-size=1', '--optimize-for-size', '/opt/tsv/tsv.cjs', 'daemon']);
     assert.deepEqual(programFromArgv([...daemon, '-n', '-c', '/etc/tsv/supervisord.conf']), { program: script, rest: ['daemon', '-n', '-c', '/etc/tsv/supervisord.conf'] });
     assert.deepEqual(daemonArgs([...daemon, '-c', '/x.conf']), ['-c', '/x.conf']);
     // a binary carries its flags itself

@@ -5,7 +5,7 @@
 // the config read again.
 import { spawn } from 'node:child_process';
 import { closeSync, writeSync } from 'node:fs';
-import { missingV8Flags, setMissingV8Flags } from './v8-flags';
+import { missingNodeOptions, missingV8Flags, setMissingV8Flags } from './v8-flags';
 import type { Config } from '../config/model';
 import { loadConfig } from '../config/load';
 import { umaskBits } from '../config/datatypes';
@@ -475,7 +475,7 @@ function daemonizeAndWait(): Promise<number> {
     // under plain node the V8 flags go on the daemon's command line (a single
     // executable on Node 24 starts with them; armv7l's Node 20 build can
     // only set them at run time)
-    const flags = self.args.length ? missingV8Flags() : [];
+    const flags = self.args.length ? [...missingNodeOptions(), ...missingV8Flags()] : [];
     const child = spawn(self.file, [...flags, ...self.args, ...process.argv.slice(2)], {
       argv0: self.argv0,
       detached: true,

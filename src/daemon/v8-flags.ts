@@ -1,6 +1,7 @@
 // The daemon's V8 flags and how they get set when node's command line lacks them.
 import type * as V8 from 'node:v8';
 import flags from './v8-flags.json';
+import nodeOptions from './node-options.json';
 
 /**
  * V8 keeps up to 16 MiB semi-spaces committed; a daemon allocates little, so
@@ -18,6 +19,25 @@ import flags from './v8-flags.json';
  * bench/daemon README).
  */
 export const DAEMON_V8_FLAGS: readonly string[] = flags;
+
+/**
+ * Node's own options for the daemon, which only its command line can give
+ * (node reads them as it starts): one V8 worker thread instead of four.
+ * With four, TurboFan compiles on whichever is free and each thread's glibc
+ * arena keeps what the compiles freed, fragmented past malloc_trim's reach:
+ * 1000 programs held 23–28 MiB of anonymous memory depending on the build
+ * (a 5 KB change of unrelated code moved it by 4 MiB), 21.5 MiB with one
+ * thread, restart p99 1.45 → 1.95 ms (bench/daemon README, 2026-11-26).
+ * Given where DAEMON_V8_FLAGS are on a command line (a daemonizing start
+ * under node, a boot service, a single executable on Node 24); a daemon
+ * started in the foreground by hand runs without it.
+ */
+export const DAEMON_NODE_OPTIONS: readonly string[] = nodeOptions;
+
+/** DAEMON_NODE_OPTIONS not on node's command line, for a command line that starts the daemon. */
+export function missingNodeOptions(): string[] {
+  return DAEMON_NODE_OPTIONS.filter((o) => !process.execArgv.some((a) => a.startsWith(o.split('=')[0])));
+}
 
 /** DAEMON_V8_FLAGS not on node's command line (a single executable's execArgv included); one given there with another value is the user's choice */
 export function missingV8Flags(): string[] {

@@ -4,7 +4,7 @@
 // into the unit, so doctor checks that they still exist.
 import { basename, isAbsolute, resolve } from 'node:path';
 import { seaAssets } from '../native/sea';
-import { DAEMON_V8_FLAGS } from '../daemon/v8-flags';
+import { DAEMON_NODE_OPTIONS, DAEMON_V8_FLAGS } from '../daemon/v8-flags';
 
 export type TsvProgram =
   | { kind: 'binary'; path: string }
@@ -48,7 +48,7 @@ export function tsvArgv(p: TsvProgram, ...args: string[]): string[] {
  * executable carries them in itself.
  */
 export function tsvDaemonArgv(p: TsvProgram): string[] {
-  return p.kind === 'binary' ? [p.path, 'daemon'] : [p.node, ...DAEMON_V8_FLAGS, p.script, 'daemon'];
+  return p.kind === 'binary' ? [p.path, 'daemon'] : [p.node, ...DAEMON_NODE_OPTIONS, ...DAEMON_V8_FLAGS, p.script, 'daemon'];
 }
 
 /** Whether argv is what tsv install writes for this tsv, in this version's form or an earlier one's. */

@@ -39,3 +39,15 @@ export function freePort(): Promise<number> {
     });
   });
 }
+
+/** Runs `body` with the process's time zone set to `tz` (Node rereads TZ when it is assigned), then puts it back. */
+export function inZone<T>(tz: string, body: () => T): T {
+  const before = process.env.TZ;
+  process.env.TZ = tz;
+  try {
+    return body();
+  } finally {
+    if (before === undefined) delete process.env.TZ;
+    else process.env.TZ = before;
+  }
+}
