@@ -120,7 +120,7 @@ for (const arch of distArches()) {
     assert.equal(r.stdout, `tsv ${pkgVersion} (node v${pinnedNodeVersion(arch)}, ${arch})\n`);
   });
 
-  t("starts with the daemon's V8 flags where its Node takes them from the build (24.6 on), and without where it cannot", () => {
+  t("starts with the daemon's Node options and V8 flags where its Node takes them from the build (24.6 on), and without where it cannot", () => {
     withTmp((dir) => {
       // a preload through NODE_OPTIONS sees the Node options the binary started with
       const probe = join(dir, 'probe.js');
@@ -129,7 +129,8 @@ for (const arch of distArches()) {
       assert.equal(r.status, 0, r.stderr);
       // x64 and arm64 embed Node 24 (execArgv from 24.6 on); armv7l's 20.11 has no way to take them
       const flags = JSON.parse(readFileSync(join(root, 'src/daemon/v8-flags.json'), 'utf8')) as string[];
-      const want = arch === 'armv7l' ? [] : flags;
+      const nodeOptions = JSON.parse(readFileSync(join(root, 'src/daemon/node-options.json'), 'utf8')) as string[];
+      const want = arch === 'armv7l' ? [] : [...nodeOptions, ...flags];
       const line = r.stderr.split('\n').find((l) => l.startsWith('execArgv '));
       assert.ok(line, `the probe did not run: ${r.stderr}`);
       assert.deepEqual(JSON.parse(line.slice('execArgv '.length)), want);
