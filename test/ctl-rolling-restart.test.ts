@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir } from './helpers/daemon-env';
-import { mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Daemon } from './helpers/events-env';
 
 function tsvCtl(d: Daemon, ...args: string[]): { status: number | null; out: string } {
   const r = spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 60000 });
@@ -88,27 +88,25 @@ test('restart --rolling: a process that does not come back (exits at once, or ne
   }
 });
 
-for (const impl of ['supervisord'] as Impl[]) {
-  test(`restart --rolling against ${impl}: one at a time, each RUNNING before the next stops (no health to wait for)`, { skip: oracleSkip, timeout: 60000 }, async () => {
-    const dir = new TempDir('tsv-rolling-sd-');
-    const d = startDaemon(impl, WEB(dir, false));
-    try {
-      await waitUp(d);
-      await until(() => (userCtl(d, 'status').match(/ RUNNING /g) ?? []).length === 3, 'all RUNNING');
-      const r = tsvCtl(d, 'restart', '--rolling', 'web:*');
-      assert.equal(r.status, 0, r.out);
-      assert.equal(r.out, [0, 1, 2].map((i) => `web:web_${i}: stopped\nweb:web_${i}: started\n`).join(''));
-      const lines = mainLogLines(d);
-      for (const i of [0, 1]) {
-        const spawned = lastAt(lines, new RegExp(`spawned: 'web_${i}' `));
-        const running = lines.findIndex((l, k) => k > spawned && new RegExp(`success: web_${i} entered RUNNING`).test(l));
-        const nextStopped = at(lines, new RegExp(`stopped: web_${i + 1} `));
-        assert.ok(running > spawned && nextStopped > running, lines.join('\n'));
-      }
-    } finally {
-      await d.stop();
-      d.cleanup();
-      dir.cleanup();
+test('restart --rolling against supervisord: one at a time, each RUNNING before the next stops (no health to wait for)', { skip: oracleSkip, timeout: 60000 }, async () => {
+  const dir = new TempDir('tsv-rolling-sd-');
+  const d = startDaemon('supervisord', WEB(dir, false));
+  try {
+    await waitUp(d);
+    await until(() => (userCtl(d, 'status').match(/ RUNNING /g) ?? []).length === 3, 'all RUNNING');
+    const r = tsvCtl(d, 'restart', '--rolling', 'web:*');
+    assert.equal(r.status, 0, r.out);
+    assert.equal(r.out, [0, 1, 2].map((i) => `web:web_${i}: stopped\nweb:web_${i}: started\n`).join(''));
+    const lines = mainLogLines(d);
+    for (const i of [0, 1]) {
+      const spawned = lastAt(lines, new RegExp(`spawned: 'web_${i}' `));
+      const running = lines.findIndex((l, k) => k > spawned && new RegExp(`success: web_${i} entered RUNNING`).test(l));
+      const nextStopped = at(lines, new RegExp(`stopped: web_${i + 1} `));
+      assert.ok(running > spawned && nextStopped > running, lines.join('\n'));
     }
-  });
-}
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});

@@ -47,7 +47,7 @@ test('ScheduleTimer: a timer that rings before its time on the wall clock (the c
   const fired: number[] = [];
   const start = realNow();
   const due = start + 100;
-  const timer = new ScheduleTimer({ text: 't', next: (after) => (after < due ? due : null) }, () => fired.push(realNow() - start));
+  const timer = new ScheduleTimer({ next: (after) => (after < due ? due : null) }, () => fired.push(realNow() - start));
   try {
     timer.start();
     assert.equal(timer.nextAt, due);

@@ -1186,13 +1186,18 @@ class Loader {
     return { restart_when_binary_changed, restart_signal_when_binary_changed, restart_directory_monitor, restart_file_pattern, restart_signal_when_file_changed };
   }
 
+  /** Refuses one of tsv's options that only a [program:x] section may set. */
+  private programOnly(S: string, opt: string, got: Got, hint: string): never {
+    return this.fail(new dt.DatatypeError(`[${S}] sets ${opt}=, which only a [program:x] section may`, hint), S, opt, got);
+  }
+
   /** pre_start_hook= / pre_stop_hook=: the command split as command= is, a leading `-` read as systemd does; null when unset. */
   readHook(S: string, opt: 'pre_start_hook' | 'pre_stop_hook', get: (opt: string, def: Raw) => Got, timeout: number): HookConfig | null {
     const got = get(opt, null);
     const text = this.str(got)?.trim() ?? '';
     if (text === '') return null;
     if (!S.startsWith('program:'))
-      this.fail(new dt.DatatypeError(`[${S}] sets ${opt}=, which only a [program:x] section may`, 'run it from the command of the listener or FastCGI program instead'), S, opt, got);
+      this.programOnly(S, opt, got, 'run it from the command of the listener or FastCGI program instead');
     const ignoreFailure = text.startsWith('-');
     const command = ignoreFailure ? text.slice(1).trim() : text;
     const argv = this.conv(S, opt, got, () => {
@@ -1215,7 +1220,7 @@ class Loader {
     const text = this.str(got)?.trim() ?? '';
     if (text === '' || text.toLowerCase() === 'none') return null;
     if (opt === 'cron' && !S.startsWith('program:'))
-      this.fail(new dt.DatatypeError(`[${S}] sets cron=, which only a [program:x] section may`, 'an event listener or FastCGI program runs for as long as the daemon does'), S, opt, got);
+      this.programOnly(S, opt, got, 'an event listener or FastCGI program runs for as long as the daemon does');
     return this.conv(S, opt, got, () => {
       try {
         parseSchedule(text);

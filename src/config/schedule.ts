@@ -12,11 +12,10 @@ export class ScheduleError extends Error {}
 
 /** A parsed schedule: its next time strictly after a moment (ms since the epoch), or null if it has none. */
 export interface Schedule {
-  readonly text: string;
   next(after: number): number | null;
 }
 
-function parseEvery(text: string, spec: string): Schedule {
+function parseEvery(spec: string): Schedule {
   let ms = 0;
   const rest = spec.replace(/(\d+(?:\.\d+)?)(ms|s|m|h)/g, (_all, n: string, unit: string) => {
     ms += Number(n) * (DURATION_UNITS[unit] as number);
@@ -25,22 +24,19 @@ function parseEvery(text: string, spec: string): Schedule {
   if (rest !== '' || ms < 1000) throw new ScheduleError(`'${spec}' is not a duration of a second or more (e.g. @every 90s, @every 1h30m)`);
   // robfig/cron: every whole second of the duration from the moment it is asked
   const every = Math.round(ms / 1000) * 1000;
-  return { text, next: (after) => Math.floor(after / 1000) * 1000 + every };
+  return { next: (after) => Math.floor(after / 1000) * 1000 + every };
 }
 
 /** Reads a cron pattern, or throws ScheduleError saying what is wrong with it. */
 export function parseSchedule(text: string): Schedule {
   const t = text.trim();
   const every = /^@every\s+(\S+)$/i.exec(t);
-  if (every) return parseEvery(text, every[1] as string);
+  if (every) return parseEvery(every[1] as string);
   let cron: Cron;
   try {
     cron = new Cron(t, { paused: true });
   } catch (e) {
     throw new ScheduleError(String((e as Error).message).replace(/^CronPattern: /, ''));
   }
-  return {
-    text,
-    next: (after) => cron.nextRun(new Date(after))?.getTime() ?? null,
-  };
+  return { next: (after) => cron.nextRun(new Date(after))?.getTime() ?? null };
 }

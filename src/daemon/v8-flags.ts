@@ -34,14 +34,19 @@ export const DAEMON_V8_FLAGS: readonly string[] = flags;
  */
 export const DAEMON_NODE_OPTIONS: readonly string[] = nodeOptions;
 
-/** DAEMON_NODE_OPTIONS not on node's command line, for a command line that starts the daemon. */
-export function missingNodeOptions(): string[] {
-  return DAEMON_NODE_OPTIONS.filter((o) => !process.execArgv.some((a) => a.startsWith(o.split('=')[0])));
+/** Those of `wanted` not on node's command line (a single executable's execArgv included); one given there with another value is the user's choice. */
+function notOnCommandLine(wanted: readonly string[]): string[] {
+  return wanted.filter((f) => !process.execArgv.some((a) => a.startsWith(f.split('=')[0])));
 }
 
-/** DAEMON_V8_FLAGS not on node's command line (a single executable's execArgv included); one given there with another value is the user's choice */
+/** DAEMON_NODE_OPTIONS not on node's command line, for a command line that starts the daemon. */
+export function missingNodeOptions(): string[] {
+  return notOnCommandLine(DAEMON_NODE_OPTIONS);
+}
+
+/** DAEMON_V8_FLAGS not on node's command line. */
 export function missingV8Flags(): string[] {
-  return DAEMON_V8_FLAGS.filter((f) => !process.execArgv.some((a) => a.startsWith(f.split('=')[0])));
+  return notOnCommandLine(DAEMON_V8_FLAGS);
 }
 
 /**

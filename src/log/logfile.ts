@@ -158,8 +158,8 @@ export class LogFile {
   private rotateIfPeriodEnded(): void {
     if (this.period === null || Date.now() < this.periodEnds) return;
     if (fstatSync(this.fd).size > 0) this.rollover();
-    // the new file's open() set the next end; a rotation that failed (reported) waits for the next period
-    if (Date.now() >= this.periodEnds) this.periodEnds = nextPeriodStart(this.period, Date.now());
+    // also when the file was empty, or the rotation failed (reported): the next try is the next period's
+    this.periodEnds = nextPeriodStart(this.period, Date.now());
   }
 
   /** open() for a file already in use; false if it cannot be (reported once; each write tries again) */
