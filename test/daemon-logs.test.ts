@@ -312,7 +312,7 @@ test('capture mode: payload between tokens becomes a communication event, the re
     const out: string[] = [];
     const ch = new ChannelLog(
       {
-        processName: 'p', channel: 'stdout', logfile: dir.join('c.log'), maxbytes: 0, backups: 0, syslog: false, timestamps: false, gzip: null, rotate: null,
+        processName: 'p', channel: 'stdout', logfile: dir.join('c.log'), maxbytes: 0, backups: 0, syslog: false, timestamps: false, prefix: null, gzip: null, rotate: null,
         captureMaxbytes: 1000, stripAnsi: () => false, ident: 'tsv',
       },
       main,

@@ -981,17 +981,19 @@ class Loader {
         }
         logs.stderr_logfile = null;
       }
-      // tsv's own log options set where they do nothing
+      // tsv's own log options set where they do nothing: why, or null
+      const noEffect = (ch: 'stdout' | 'stderr', what: string): string | null => {
+        if (ch === 'stderr' && (redirect_stderr || pty))
+          return `stderr goes to the stdout log (${redirect_stderr ? 'redirect_stderr' : 'pty'}=true), for which stdout_logfile_${what} decides`;
+        if (logs[`${ch}_logfile`] === null) return `there is no ${ch} log file (${ch}_logfile=NONE)`;
+        if (what === 'compress' && !((logs[`${ch}_logfile_maxbytes`] || logs[`${ch}_logfile_rotate`]) && logs[`${ch}_logfile_backups`]))
+          return `the log is not rotated into backups (${ch}_logfile_backups must be more than 0, and ${ch}_logfile_maxbytes more than 0 or ${ch}_logfile_rotate set)`;
+        return null;
+      };
       for (const ch of ['stdout', 'stderr'] as const) {
         for (const what of ['timestamps', 'compress', 'rotate'] as const) {
           const key = `${ch}_logfile_${what}`;
-          if (!logs[key]) continue;
-          const merged = ch === 'stderr' && (redirect_stderr || pty);
-          let why: string | null = null;
-          if (merged) why = `stderr goes to the stdout log (${redirect_stderr ? 'redirect_stderr' : 'pty'}=true), for which stdout_logfile_${what} decides`;
-          else if (logs[`${ch}_logfile`] === null) why = `there is no ${ch} log file (${ch}_logfile=NONE)`;
-          else if (what === 'compress' && !((logs[`${ch}_logfile_maxbytes`] || logs[`${ch}_logfile_rotate`]) && logs[`${ch}_logfile_backups`]))
-            why = `the log is not rotated into backups (${ch}_logfile_backups must be more than 0, and ${ch}_logfile_maxbytes more than 0 or ${ch}_logfile_rotate set)`;
+          const why = logs[key] ? noEffect(ch, what) : null;
           if (why) this.warnOptionOnce(S, key, `For [${S}], ${key}=${String(logs[key])} has no effect: ${why}`);
         }
       }
@@ -1011,6 +1013,9 @@ class Loader {
         });
       }
       const name = this.expand(processName, common, S, 'process_name', pnGot);
+      const [stdout_logfile_prefix, stderr_logfile_prefix] = (['stdout', 'stderr'] as const).map((ch) =>
+        this.readLogPrefix(S, ch, get, name, noEffect(ch, 'prefix')),
+      );
 
       out.push({
         name,
@@ -1036,6 +1041,7 @@ class Loader {
         stdout_events_enabled,
         stdout_syslog: logs.stdout_syslog as boolean,
         stdout_logfile_timestamps: logs.stdout_logfile_timestamps as boolean,
+        stdout_logfile_prefix,
         stdout_logfile_compress: logs.stdout_logfile_compress as boolean,
         stdout_logfile_rotate: logs.stdout_logfile_rotate as RotatePeriod | null,
         stderr_logfile: logs.stderr_logfile as LogfileTarget,
@@ -1045,6 +1051,7 @@ class Loader {
         stderr_events_enabled,
         stderr_syslog: logs.stderr_syslog as boolean,
         stderr_logfile_timestamps: logs.stderr_logfile_timestamps as boolean,
+        stderr_logfile_prefix,
         stderr_logfile_compress: logs.stderr_logfile_compress as boolean,
         stderr_logfile_rotate: logs.stderr_logfile_rotate as RotatePeriod | null,
         stopsignal,
@@ -1080,6 +1087,38 @@ class Loader {
     const n = this.conv(S, opt, got, dt.integer);
     if (n < min) this.fail(new dt.DatatypeError(message(n), hint), S, opt, got);
     return n;
+  }
+
+  /**
+   * tsv's own *_logfile_prefix (Supervisor ignores the keys): the text before
+   * each line of the log file, read per process with %(process_name)s
+   * available, so numprocs workers sharing a stream are told apart. A
+   * trailing space would not survive configparser, so one is added.
+   */
+  private readLogPrefix(
+    S: string,
+    ch: 'stdout' | 'stderr',
+    get: (opt: string, def: Raw, extra?: Expansions) => Got,
+    processName: string,
+    noEffect: string | null,
+  ): string | null {
+    const key = `${ch}_logfile_prefix`;
+    const got = get(key, '', new Map<string, PyValue>([['process_name', processName]]));
+    const text = (this.str(got) ?? '').trim();
+    if (!text) return null;
+    if (/[\x00-\x1f\x7f]/.test(text)) {
+      this.fail(
+        new dt.DatatypeError(`${key}=${JSON.stringify(text)}: a line break or another control character cannot begin each line`, `e.g. ${key}=%(process_name)s |`),
+        S,
+        key,
+        got,
+      );
+    }
+    if (noEffect) {
+      this.warnOptionOnce(S, key, `For [${S}], ${key}=${text} has no effect: ${noEffect}`);
+      return null;
+    }
+    return text;
   }
 
   /** tsv's own healthcheck= and its settings (Supervisor ignores the keys; src/daemon/health.ts). */

@@ -67,6 +67,8 @@ export interface ProcessConfig {
   stdout_syslog: boolean;
   /** tsv only: each line of the stdout log file begins with the time it was read */
   stdout_logfile_timestamps: boolean;
+  /** tsv only: each line of the stdout log file begins with this text and a space (after the time, if stamped) */
+  stdout_logfile_prefix: string | null;
   /** tsv only: rotated backups of the stdout log file are gzipped (NAME.1.gz …) */
   stdout_logfile_compress: boolean;
   /** tsv only: the stdout log file is also rotated when this period of local time begins */
@@ -79,6 +81,8 @@ export interface ProcessConfig {
   stderr_syslog: boolean;
   /** tsv only: the same for the stderr log file */
   stderr_logfile_timestamps: boolean;
+  /** tsv only: the same for the stderr log file */
+  stderr_logfile_prefix: string | null;
   /** tsv only: the same for the stderr log file */
   stderr_logfile_compress: boolean;
   /** tsv only: the same for the stderr log file */

@@ -84,6 +84,7 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;stdout_logfile_maxbytes = 10MB
 ;stdout_logfile_backups = 5
 ;stdout_logfile_timestamps = false ; tsv only: begin each line of the log file with the time it was read
+;stdout_logfile_prefix = %(process_name)s | ; tsv only: begin each line with this (and a space): programs sharing /dev/stdout told apart
 ;stdout_logfile_compress = false   ; tsv only: gzip rotated backups (NAME.1.gz ...)
 ;stdout_logfile_rotate = none      ; tsv only: also rotate at the first output of a new hour, day (daily), week or month
 ;stderr_logfile = AUTO

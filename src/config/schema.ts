@@ -36,7 +36,7 @@ const PROGRAM = [
   'restart_when_binary_changed', 'restart_signal_when_binary_changed', 'restart_directory_monitor', 'restart_file_pattern', 'restart_signal_when_file_changed',
   'restart_cmd_when_binary_changed', 'restart_cmd_when_file_changed', 'cron', 'cron_restart', 'pre_start_hook', 'pre_stop_hook', 'pre_start_hook_timeout',
   ...['stdout', 'stderr'].flatMap((c) =>
-    ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog', 'logfile_timestamps', 'logfile_compress', 'logfile_rotate'].map((o) => `${c}_${o}`),
+    ['logfile', 'logfile_maxbytes', 'logfile_backups', 'capture_maxbytes', 'events_enabled', 'syslog', 'logfile_timestamps', 'logfile_prefix', 'logfile_compress', 'logfile_rotate'].map((o) => `${c}_${o}`),
   ),
 ];
 

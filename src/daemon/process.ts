@@ -641,6 +641,7 @@ export class Subprocess {
           backups: channel === 'stdout' ? c.stdout_logfile_backups : c.stderr_logfile_backups,
           syslog: channel === 'stdout' ? c.stdout_syslog : c.stderr_syslog,
           timestamps: channel === 'stdout' ? c.stdout_logfile_timestamps : c.stderr_logfile_timestamps,
+          prefix: channel === 'stdout' ? c.stdout_logfile_prefix : c.stderr_logfile_prefix,
           gzip: (channel === 'stdout' ? c.stdout_logfile_compress : c.stderr_logfile_compress) ? this.gzip : null,
           rotate: channel === 'stdout' ? c.stdout_logfile_rotate : c.stderr_logfile_rotate,
           captureMaxbytes: channel === 'stdout' ? (this.listener ? 0 : c.stdout_capture_maxbytes) : c.stderr_capture_maxbytes,

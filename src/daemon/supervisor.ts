@@ -481,7 +481,7 @@ const PROCESS_FIELDS: (keyof ProcessConfig)[] = [
   'max_memory_restart', 'rlimits', 'stdout_logfile_timestamps', 'stderr_logfile_timestamps', 'stdout_logfile_compress', 'stderr_logfile_compress',
   'stdout_logfile_rotate', 'stderr_logfile_rotate', 'restart_when_binary_changed', 'restart_signal_when_binary_changed',
   'restart_directory_monitor', 'restart_file_pattern', 'restart_signal_when_file_changed', 'cron', 'cron_restart',
-  'pre_start_hook', 'pre_stop_hook',
+  'pre_start_hook', 'pre_stop_hook', 'stdout_logfile_prefix', 'stderr_logfile_prefix',
 ];
 
 function same(a: unknown, b: unknown): boolean {

@@ -25,6 +25,8 @@ export interface ChannelSettings {
   syslog: boolean;
   /** tsv only: each line in the log file begins with the time it was read (*_logfile_timestamps) */
   timestamps: boolean;
+  /** tsv only: each line in the log file begins with this text and a space (*_logfile_prefix); null: none */
+  prefix: string | null;
   /** tsv only: what gzips rotated backups (*_logfile_compress); null: they stay plain */
   gzip: GzipRunner | null;
   /** tsv only: the file is also rotated when this period begins (*_logfile_rotate) */
@@ -45,6 +47,13 @@ export interface ChannelHooks {
 const ESC_BEGIN = Buffer.from('\x1b[');
 // one empty buffer for every channel rather than one each
 const NOTHING = Buffer.alloc(0);
+const NEWLINE = 0x0a;
+/**
+ * The longest line kept back whole from a shared log (see ChannelLog.held):
+ * journald's LineMax is 48K, Docker's 16K. A longer one goes out in pieces
+ * of this size, its head on the first.
+ */
+export const HELD_LINE_MAX = 64 * 1024;
 const TERMINATORS = new Set(Array.from('HfABCDRsuJKhlpm', (c) => c.charCodeAt(0)));
 
 /** dispatchers.stripEscapes: drop `ESC[` up to and including one of HfABCDRsuJKhlpm. */
@@ -84,6 +93,16 @@ export class ChannelLog {
   private capture: Buffer[] | null;
   private captureLen = 0;
   private pending: Buffer = NOTHING;
+  /**
+   * A line begun and not yet ended, kept back while the lines have heads and
+   * the log is not a regular file (/dev/stdout, a FIFO: in a container every
+   * program's log and the daemon's own may be the same stream). Written out
+   * with the rest of its line, so another program's line never lands in the
+   * middle of it and every head begins a line, as journald and Docker keep
+   * lines whole; or at HELD_LINE_MAX, or when the channel closes. No timer:
+   * output that never ends its line waits for the next line or the exit.
+   */
+  private held: Buffer = NOTHING;
 
   constructor(
     private readonly s: ChannelSettings,
@@ -115,7 +134,10 @@ export class ChannelLog {
       }
     }
     this.capture = s.captureMaxbytes > 0 ? [] : null;
-    this.stamps = s.timestamps && this.file ? new LineStamps(Date.now, this.file.endsMidLine()) : null;
+    this.stamps =
+      (s.timestamps || s.prefix !== null) && this.file
+        ? new LineStamps(Date.now, this.file.endsMidLine(), { time: s.timestamps, prefix: s.prefix })
+        : null;
     if (this.stamps && this.file) this.file.continuationStamp = this.stamps.stamp.bind(this.stamps);
   }
 
@@ -183,13 +205,35 @@ export class ChannelLog {
       this.captureLen += data.length;
     } else if (data.length) {
       // only the file's copy: events, syslog and the main log's echo get the output as written
-      if (this.file) this.file.write(this.stamps ? this.stamps.apply(data) : data);
+      if (this.file) this.toFile(this.file, data);
       if (this.syslogOn) this.toSyslog(data);
     }
     if (this.main.level <= Level.DEBG) {
       this.main.debug(`${pyReprName(this.s.processName)} ${this.s.channel} output:\n${outputText(data)}`);
     }
     this.hooks.output(data);
+  }
+
+  private toFile(file: LogFile, data: Buffer): void {
+    if (!this.stamps) return file.write(data);
+    const out = this.stamps.apply(data);
+    if (file.regularFile) return file.write(out);
+    const end = out.lastIndexOf(NEWLINE) + 1;
+    if (end === 0) {
+      this.held = this.held.length ? Buffer.concat([this.held, out]) : Buffer.from(out);
+      if (this.held.length >= HELD_LINE_MAX) this.writeHeld(file);
+      return;
+    }
+    file.write(this.held.length ? Buffer.concat([this.held, out.subarray(0, end)]) : out.subarray(0, end));
+    // `out` may be the caller's view of the shared read buffer: keep a copy
+    this.held = end < out.length ? Buffer.from(out.subarray(end)) : NOTHING;
+  }
+
+  private writeHeld(file: LogFile): void {
+    if (!this.held.length) return;
+    const held = this.held;
+    this.held = NOTHING;
+    file.write(held);
   }
 
   private toSyslog(data: Buffer): void {
@@ -201,7 +245,7 @@ export class ChannelLog {
 
   /**
    * Whether this channel itself needs nothing but its file to see the bytes
-   * (no capture mode, strip_ansi, timestamps, syslog or DEBG echo in the main
+   * (no capture mode, strip_ansi, line heads, syslog or DEBG echo in the main
    * log, and a regular file that takes splice). Output subscribers are the
    * caller's part of the decision (Subprocess.zeroCopy).
    */
@@ -242,6 +286,7 @@ export class ChannelLog {
   }
 
   close(): void {
+    if (this.file) this.writeHeld(this.file);
     this.file?.close();
     this.file = null;
   }

@@ -1,27 +1,44 @@
-// stdout_logfile_timestamps / stderr_logfile_timestamps (tsv only): each line
-// of a child log begins with the time the daemon read it, in the main log's
-// format, so the two read side by side (Supervisor issue #553, open since
-// 2014 with PRs #332, #333, #469 and #1349; PM2's `time`, journald's lines).
+// What begins each line of a child log file (tsv only):
+// - *_logfile_timestamps: the time the daemon read the line, in the main log's
+//   format, so the two read side by side (Supervisor issue #553, open since
+//   2014 with PRs #332, #333, #469 and #1349; PM2's `time`, journald's lines);
+// - *_logfile_prefix: a fixed text such as the process's name, so that
+//   programs sharing the daemon's stdout in a container can be told apart
+//   (Supervisor issues #1201 and #1326; docker compose's `name |`).
 import { asctime } from './asctime';
 
 const NEWLINE = 0x0a;
 
-/** Stamps the beginning of each line of one channel's output, across the chunks it arrives in. */
+export interface LineHead {
+  /** the time the line began to be read */
+  time: boolean;
+  /** the text after the time, with one space after it (null: none) */
+  prefix: string | null;
+}
+
+/** Puts the head before each line of one channel's output, across the chunks it arrives in. */
 export class LineStamps {
   /** the last chunk ended a line (or none came yet): the next byte begins one */
   private atLineStart = true;
+  /** the whole head when it holds no time (it never changes then) */
+  private readonly fixed: Buffer | null;
+  private readonly prefix: string;
 
   /**
    * `fileEndsMidLine`: the file ends in a line an earlier run (or daemon) left
    * unfinished. This run's first line then begins on a line of its own, so it
-   * has its stamp at the start of a line instead of glued to that tail.
+   * has its head at the start of a line instead of glued to that tail.
    */
   constructor(
     private readonly now: () => number = Date.now,
     private fileEndsMidLine = false,
-  ) {}
+    head: LineHead = { time: true, prefix: null },
+  ) {
+    this.prefix = head.prefix === null ? '' : `${head.prefix} `;
+    this.fixed = head.time ? null : Buffer.from(this.prefix, 'utf8');
+  }
 
-  /** `data` with `YYYY-MM-DD HH:MM:SS,mmm ` before each line that begins in it; a line keeps the time of its first byte. */
+  /** `data` with the head before each line that begins in it; a line keeps the time of its first byte. */
   apply(data: Buffer): Buffer {
     if (!data.length) return data;
     const lineBreak = this.fileEndsMidLine ? 1 : 0;
@@ -46,8 +63,8 @@ export class LineStamps {
     return out;
   }
 
-  /** The stamp for now: also what begins the rest of a line that a new file continues (LogFile.continuationStamp). */
+  /** The head for now: also what begins the rest of a line that a new file continues (LogFile.continuationStamp). */
   stamp(): Buffer {
-    return Buffer.from(`${asctime(this.now())} `, 'latin1');
+    return this.fixed ?? Buffer.from(`${asctime(this.now())} ${this.prefix}`, 'utf8');
   }
 }

@@ -300,6 +300,11 @@ export class LogFile {
     return true;
   }
 
+  /** a regular file (not /dev/stdout, a FIFO or a tty, which others may write to as well) */
+  get regularFile(): boolean {
+    return this.regular;
+  }
+
   /** Whether spliceFrom can be tried: a regular file (not /dev/stdout, a pipe or a tty). */
   get spliceable(): boolean {
     return this.fd >= 0 && this.regular && this.spliceFd !== -2;

@@ -63,11 +63,14 @@ export function killTree(pid: number): void {
   }
 }
 
-/** `tsv daemon -n ...` as a child we can signal; stdout+stderr collected. nodeArgs go to node itself; env is added to the test's. */
-export function daemonForeground(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}): Foreground {
-  const child = spawn(process.execPath, [...nodeArgs, TSV, 'daemon', '-n', ...args], { env: cleanEnv(env), stdio: ['ignore', 'pipe', 'pipe'] });
+/**
+ * `tsv daemon -n ...` as a child we can signal; stdout+stderr collected. nodeArgs go to node itself; env is added to the test's.
+ * `stdout`: a descriptor to give it as its stdout instead (node's own pipes are socketpairs, which /dev/stdout cannot open).
+ */
+export function daemonForeground(args: string[], nodeArgs: string[] = [], env: Record<string, string> = {}, stdout?: number): Foreground {
+  const child = spawn(process.execPath, [...nodeArgs, TSV, 'daemon', '-n', ...args], { env: cleanEnv(env), stdio: ['ignore', stdout ?? 'pipe', 'pipe'] });
   let out = '';
-  child.stdout.on('data', (d) => (out += d));
+  child.stdout?.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const terminate = async (): Promise<void> => {
