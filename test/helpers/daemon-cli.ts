@@ -71,7 +71,7 @@ export function daemonForeground(args: string[], nodeArgs: string[] = [], env: R
   const child = spawn(process.execPath, [...nodeArgs, TSV, 'daemon', '-n', ...args], { env: cleanEnv(env), stdio: ['ignore', stdout ?? 'pipe', 'pipe'] });
   let out = '';
   child.stdout?.on('data', (d) => (out += d));
-  child.stderr.on('data', (d) => (out += d));
+  child.stderr?.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   const terminate = async (): Promise<void> => {
     if (child.exitCode !== null || child.signalCode !== null) return;
