@@ -4,11 +4,13 @@
 // runs changes on disk. supervisord ignores the keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { configOfX, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
 import { assertSupervisordIgnores, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
-import { SETTLE_MS } from '../src/daemon/change-watch';
+import { SETTLE_MS, TreeWatch } from '../src/daemon/change-watch';
 
 const pidOf = (status: string): number => Number(/pid (\d+)/.exec(status)?.[1] ?? 0);
 const count = (lines: string[], re: RegExp): number => lines.filter((l) => re.test(l)).length;
@@ -101,6 +103,83 @@ test('restart_directory_monitor with restart_file_pattern: matching files anywhe
   } finally {
     await d.stop();
     d.cleanup();
+    dir.cleanup();
+  }
+});
+
+/** `n` directories, each with a .py file: a tree two levels deep */
+function tree(root: string, n: number): void {
+  for (let i = 0; i < n; i++) {
+    mkdirSync(join(root, `a${i % 20}`, `b${i}`), { recursive: true });
+    writeFileSync(join(root, `a${i % 20}`, `b${i}`, 'm.py'), '');
+  }
+}
+
+test('a tree watch reads its directories without holding up the loop: at first only the root is watched, the rest as they are read; a directory moved in is read the same way, and a matching file deep inside it is a change', async () => {
+  const dir = new TempDir('tsv-treewatch-walk-');
+  const changes: string[] = [];
+  const w = new TreeWatch(dir.path, ['*.py'], () => false, (p) => changes.push(p), (p, e) => assert.fail(`${p}: ${e.code}`));
+  try {
+    tree(dir.path, 300);
+    w.close();
+    const big = new TreeWatch(dir.path, ['*.py'], () => false, (p) => changes.push(p), (p, e) => assert.fail(`${p}: ${e.code}`));
+    try {
+      assert.equal(big.watching, 1, 'the constructor reads nothing');
+      let turns = 0;
+      const counter = setInterval(() => turns++, 0);
+      await big.walked();
+      clearInterval(counter);
+      assert.equal(big.watching, 1 + 20 + 300);
+      assert.ok(turns > 0, 'the loop ran while the tree was read');
+      // a tree prepared elsewhere and moved in: read, watched, and its matching file is the change
+      mkdirSync(dir.join('..', `${dir.path.split('/').pop()}-new`, 'x', 'y'), { recursive: true });
+      const outside = `${dir.path}-new`;
+      writeFileSync(join(outside, 'x', 'y', 'deep.py'), '');
+      renameSync(outside, dir.join('moved'));
+      await until(() => changes.length === 1, 'the change', 5000);
+      assert.equal(changes[0], dir.join('moved', 'x', 'y', 'deep.py'));
+      assert.equal(big.watching, 1 + 20 + 300 + 3);
+      writeFileSync(dir.join('moved', 'x', 'y', 'later.py'), '');
+      await until(() => changes.length === 2, 'a change in the moved tree', 5000);
+    } finally {
+      big.close();
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
+const inotifyLimit = '/proc/sys/fs/inotify/max_user_watches';
+const limitSkip = ((): string | false => {
+  try {
+    accessSync(inotifyLimit, constants.W_OK);
+    return process.getuid?.() === 0 ? false : 'needs root';
+  } catch {
+    return `${inotifyLimit} cannot be written here`;
+  }
+})();
+
+test('a tree larger than the inotify watches left: one report (ENOSPC), and the walk stops asking', { skip: limitSkip }, () => {
+  const dir = new TempDir('tsv-treewatch-enospc-');
+  chmodSync(dir.path, 0o755);
+  tree(dir.path, 300);
+  const script = dir.file(
+    'watch.js',
+    `const { TreeWatch } = require(${JSON.stringify(join(__dirname, '..', 'src', 'daemon', 'change-watch.js'))});
+const troubles = [];
+const w = new TreeWatch(${JSON.stringify(dir.path)}, ['*.py'], () => false, () => {}, (p, e) => troubles.push(e.code));
+w.walked().then(() => { console.log(JSON.stringify({ watching: w.watching, troubles })); w.close(); });
+`,
+  );
+  const before = readFileSync(inotifyLimit, 'utf8').trim();
+  try {
+    // the limit is per user: nobody has no watches yet, so it gets exactly 100
+    writeFileSync(inotifyLimit, '100');
+    const r = spawnSync(process.execPath, [script], { uid: 65534, gid: 65534, encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(JSON.parse(r.stdout), { watching: 100, troubles: ['ENOSPC'] });
+  } finally {
+    writeFileSync(inotifyLimit, before);
     dir.cleanup();
   }
 });

@@ -5,7 +5,8 @@
 // #675 and #1480 and run the superfsmon listener). ochinchina's supervisord
 // hashes the files every 10 seconds; tsv asks the kernel (inotify, through
 // fs.watch on each directory), so nothing runs while nothing changes.
-import { watch, readdirSync, statSync, realpathSync, type FSWatcher, type Stats } from 'node:fs';
+import { watch, statSync, realpathSync, type Dirent, type FSWatcher, type Stats } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fnmatchToRegExp } from '../config/glob';
 
@@ -154,6 +155,12 @@ export class BinaryWatch {
   }
 }
 
+/** A directory the walk has still to read; `announce`: it appeared after the start, so a matching file in it is a change. */
+interface Unread {
+  dir: string;
+  announce: boolean;
+}
+
 /**
  * restart_directory_monitor with restart_file_pattern: every directory under
  * the root is watched (directories made later too, but not .git,
@@ -161,11 +168,23 @@ export class BinaryWatch {
  * patterns being written, created, removed or renamed is a change.
  * `ignored` names files the daemon writes itself (its logs), which would
  * otherwise restart the program for its own output.
+ *
+ * The tree is read one directory at a time through the thread pool, so a
+ * large one (2,000 directories took 72 ms to read at once) never holds up
+ * the daemon's loop: each directory is watched before it is read, so what
+ * changes in it meanwhile is seen.
  */
 export class TreeWatch {
   private readonly watchers = new Map<string, FSWatcher>();
   private readonly patterns: RegExp[];
   private readonly settle: Settle;
+  private readonly unread: Unread[] = [];
+  private walking = false;
+  private closed = false;
+  /** inotify watches ran out (ENOSPC): said once, and no more are asked for */
+  private exhausted = false;
+  /** resolved whenever the walk has nothing left to read */
+  private idle: (() => void)[] = [];
 
   constructor(
     readonly root: string,
@@ -176,37 +195,65 @@ export class TreeWatch {
   ) {
     this.patterns = patterns.map(fnmatchToRegExp);
     this.settle = new Settle(onChange);
-    this.add(root);
+    this.add(root, false);
+  }
+
+  /** How many directories are watched now. */
+  get watching(): number {
+    return this.watchers.size;
+  }
+
+  /** Resolves once every directory known so far has been read (and so watched). */
+  walked(): Promise<void> {
+    if (!this.walking) return Promise.resolve();
+    return new Promise((resolve) => this.idle.push(resolve));
   }
 
   private matches(name: string): boolean {
     return this.patterns.some((p) => p.test(name));
   }
 
-  /** Watches `dir` and every directory under it; true if a matching file is in there (a directory that appeared with files in it). */
-  private add(dir: string): boolean {
-    if (this.watchers.has(dir)) return false;
-    const w = watchDirectory(dir, (name) => this.event(dir, name), this.trouble);
-    if (!w) return false;
+  /** Watches `dir` now and reads it (and what is under it) soon. */
+  private add(dir: string, announce: boolean): void {
+    if (this.closed || this.exhausted || this.watchers.has(dir)) return;
+    const w = watchDirectory(dir, (name) => this.event(dir, name), (path, err) => {
+      if (err.code === 'ENOSPC') this.exhausted = true;
+      this.trouble(path, err);
+    });
+    if (!w) return;
     w.on('close', () => {
       if (this.watchers.get(dir) === w) this.watchers.delete(dir);
     });
     this.watchers.set(dir, w);
-    let found = false;
-    let entries;
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return false;
-    }
-    for (const e of entries) {
-      if (e.isDirectory()) {
-        if (!SKIPPED_DIRECTORIES.has(e.name) && this.add(join(dir, e.name))) found = true;
-      } else if (this.matches(e.name)) {
-        found = true;
+    this.unread.push({ dir, announce });
+    if (!this.walking) void this.walk();
+  }
+
+  private async walk(): Promise<void> {
+    this.walking = true;
+    for (let next = this.unread.pop(); next && !this.closed && !this.exhausted; next = this.unread.pop()) {
+      let entries: Dirent[];
+      try {
+        entries = await readdir(next.dir, { withFileTypes: true });
+      } catch {
+        continue; // gone, or unreadable: its watch (if any) reports what happens there
+      }
+      let announced = !next.announce;
+      for (const e of entries) {
+        if (e.isDirectory()) {
+          if (!SKIPPED_DIRECTORIES.has(e.name)) this.add(join(next.dir, e.name), next.announce);
+        } else if (!announced && this.matches(e.name)) {
+          // a directory moved or made in with matching files in it
+          announced = true;
+          this.settle.poke(join(next.dir, e.name));
+        }
       }
     }
-    return found;
+    this.unread.length = 0;
+    this.walking = false;
+    const idle = this.idle;
+    this.idle = [];
+    for (const resolve of idle) resolve();
   }
 
   private event(dir: string, name: string | null): void {
@@ -217,7 +264,7 @@ export class TreeWatch {
     if (st?.isDirectory()) {
       if (SKIPPED_DIRECTORIES.has(name)) return;
       // a directory moved or made in: watched from now on, a change if it brought matching files
-      if (this.add(path)) this.settle.poke(path);
+      this.add(path, true);
       return;
     }
     if (!st) {
@@ -233,6 +280,7 @@ export class TreeWatch {
   }
 
   close(): void {
+    this.closed = true;
     this.settle.cancel();
     for (const w of this.watchers.values()) w.close();
     this.watchers.clear();

@@ -1239,7 +1239,9 @@ export class Subprocess {
           : err.code === 'ENOENT'
             ? 'no such directory'
             : (err.code ?? err.message);
-    this.log.error(`could not watch ${path} for program '${this.name}' (${option}): ${why}; changes there do not restart it`);
+    // out of watches, the tree watch stops asking: what it has not reached is unwatched too
+    const where = err.code === 'ENOSPC' && option === 'restart_directory_monitor' ? 'there and in the directories not watched yet' : 'there';
+    this.log.error(`could not watch ${path} for program '${this.name}' (${option}): ${why}; changes ${where} do not restart it`);
   }
 
   /** Seconds the start after a restart of this kind waits once its stop has ended (from the second in a row on). */
