@@ -107,6 +107,63 @@ test('restart_directory_monitor with restart_file_pattern: matching files anywhe
   }
 });
 
+test('a numprocs program is restarted for a change one process at a time, each once the one before is up again; a deploy that breaks it stops at the first process and the rest keep running; the fix brings all back', { timeout: 90000 }, async () => {
+  const dir = new TempDir('tsv-treewatch-roll-');
+  mkdirSync(dir.join('src'));
+  dir.file('src/version.txt', 'good\n');
+  const app = dir.file('app.sh', `#!/bin/sh\n[ "$(cat ${dir.join('src/version.txt')})" = broken ] && exit 1\nexec sleep 100\n`, 0o755);
+  const d = startDaemon(
+    'tsv',
+    `[program:web]\ncommand=${app}\nprocess_name=%(program_name)s_%(process_num)d\nnumprocs=3\nstartsecs=1\nstartretries=1\n` +
+      `restart_directory_monitor=${dir.join('src')}\nrestart_file_pattern=*.txt\n`,
+  );
+  const pids = (): number[] => [0, 1, 2].map((i) => pidOf(userCtl(d, 'status', `web:web_${i}`)));
+  const from = (n: number): string[] => mainLogLines(d).slice(n);
+  try {
+    await waitUp(d);
+    await until(() => count(mainLogLines(d), /success: web_/) === 3, 'the pool RUNNING', 15000);
+    const first = pids();
+    let mark = mainLogLines(d).length;
+    dir.file('src/version.txt', 'good, new\n');
+    await until(() => count(from(mark), /success: web_/) === 3, 'the pool restarted', 30000);
+    const roll = from(mark).filter((l) => /^(INFO|WARN) (restarting|stopped|spawned|success)/.test(l)).map((l) => l.replace(/ with pid \d+| \(terminated by SIGTERM\)|, process has stayed.*/g, ''));
+    const what = `${dir.join('src/version.txt')} changed (restart_directory_monitor)`;
+    assert.deepEqual(roll, [
+      `INFO restarting web_0: ${what}`, 'WARN stopped: web_0', "INFO spawned: 'web_0'", 'INFO success: web_0 entered RUNNING state',
+      `INFO restarting web_1 (web_0 is up again): ${what}`, 'WARN stopped: web_1', "INFO spawned: 'web_1'", 'INFO success: web_1 entered RUNNING state',
+      `INFO restarting web_2 (web_1 is up again): ${what}`, 'WARN stopped: web_2', "INFO spawned: 'web_2'", 'INFO success: web_2 entered RUNNING state',
+    ], mainLogLines(d).join('\n'));
+    const second = pids();
+    assert.ok(second.every((p, i) => p > 0 && p !== first[i]), `${first} -> ${second}`);
+
+    // a broken deploy: web_0 does not come back, web_1 and web_2 keep serving
+    mark = mainLogLines(d).length;
+    dir.file('src/version.txt', 'broken');
+    await until(() => / FATAL /.test(userCtl(d, 'status', 'web:web_0')), 'web_0 FATAL', 20000);
+    await until(() => from(mark).some((l) => l.startsWith('WARN not restarting')), 'the roll to stop', 5000);
+    assert.ok(
+      from(mark).includes('WARN not restarting web_1, web_2 for the change: web_0 did not come back up (BACKOFF); they keep running what they started with until the next change or restart'),
+      mainLogLines(d).join('\n'),
+    );
+    await sleep(SETTLE_MS + 500);
+    assert.deepEqual(pids().slice(1), second.slice(1));
+
+    // the fix: web_0, which gave up, is started; the others roll
+    mark = mainLogLines(d).length;
+    dir.file('src/version.txt', 'good again');
+    await until(() => [0, 1, 2].every((i) => / RUNNING /.test(userCtl(d, 'status', `web:web_${i}`))) && count(from(mark), /success: web_/) === 3, 'all back', 30000);
+    const third = pids();
+    assert.ok(third.every((p, i) => p > 0 && p !== second[i]), `${second} -> ${third}`);
+    assert.ok(from(mark).includes(`INFO starting web_0, which had given up: ${what}`), mainLogLines(d).join('\n'));
+    assert.ok(from(mark).includes(`INFO restarting web_1: ${what}`), mainLogLines(d).join('\n'));
+    assert.ok(from(mark).includes(`INFO restarting web_2 (web_1 is up again): ${what}`), mainLogLines(d).join('\n'));
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
 /** `n` directories, each with a .py file: a tree two levels deep */
 function tree(root: string, n: number): void {
   for (let i = 0; i < n; i++) {

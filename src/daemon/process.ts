@@ -29,6 +29,7 @@ import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-
 import { MemoryWatch, overLimitText, treeResidentBytes, type MemoryReport } from './memory-limit';
 import { gzipRunner } from './gzip-helper';
 import { BinaryWatch, TreeWatch } from './change-watch';
+import type { ChangeRolls } from './change-roll';
 import { ScheduleTimer } from './cron';
 import { parseSchedule } from '../config/schedule';
 import type { GzipRunner } from '../log/backup-gzip';
@@ -78,6 +79,8 @@ export interface ProcessHost {
   listenerStdout?(proc: Subprocess): ListenerStdout | null;
   /** `path` is one of the daemon's logs (main or a program's, or a backup of one): a change there is no program's */
   isDaemonLog(path: string): boolean;
+  /** a numprocs program's restarts for a changed file, one process at a time */
+  readonly changeRolls: ChangeRolls;
 }
 
 /** An event listener's stdout as its pool reads it. */
@@ -1180,14 +1183,24 @@ export class Subprocess {
         this.signal(signalNumber(signal));
         return;
       }
-      this.log.info(`restarting ${this.name}: ${what}`);
-      // the start follows once the stop has ended (transition)
-      this.selfRestart = this.stop() === null ? option : null;
+      // a pool of workers is restarted one at a time, each once the one before is up again
+      const restart = (after: string | null): void => {
+        this.log.info(`restarting ${this.name}${after ? ` (${after} is up again)` : ''}: ${what}`);
+        // the start follows once the stop has ended (transition)
+        this.selfRestart = this.stop() === null ? option : null;
+      };
+      if (c.numprocs > 1) this.host.changeRolls.want(c.section, this, restart);
+      else restart(null);
     } else if (this.state === ProcessState.FATAL) {
       this.log.info(`starting ${this.name}, which had given up: ${what}`);
       this.spawn();
       this.transition();
     }
+  }
+
+  /** RollMember: a restart it was asked for has its start still to come. */
+  get restartPending(): boolean {
+    return this.selfRestart !== null;
   }
 
   /**
@@ -1717,6 +1730,11 @@ export class Subprocess {
     this.closePipes();
     this.closeChannels();
     this.releaseFcgi();
+    // a roll of its pool waiting for it to come back learns that it will not
+    this.selfRestart = null;
+    const waiters = this.waiters;
+    this.waiters = [];
+    for (const w of waiters) w();
   }
 }
 
