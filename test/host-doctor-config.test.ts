@@ -4,7 +4,7 @@
 // file and line where the config says it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -39,7 +39,9 @@ const ALL_IDS = [
   'stale-pidfile',
   'two-daemons',
   'log-dir-missing',
+  'log-fs-readonly',
   'log-not-writable',
+  'log-disk-full',
   'log-deleted',
   'unit-binary-missing',
   'unit-disabled',
@@ -69,6 +71,9 @@ function check(rep: Report, id: string): Check {
   assert.ok(c, `no check ${id}`);
   return c;
 }
+
+/** Mounting a tmpfs needs root (CAP_SYS_ADMIN). */
+const mountSkip = process.getuid?.() === 0 ? false : 'needs root to mount a tmpfs';
 
 describe('host: tsv doctor on configs (no daemon)', () => {
   let dir: string;
@@ -165,6 +170,41 @@ describe('host: tsv doctor on configs (no daemon)', () => {
         '"httpok" is superlance\'s: tsv\'s healthcheck=URL in the program\'s section does its job without a listener; ' +
         '"memmon" is superlance\'s: tsv\'s max_memory_restart=SIZE in the program\'s section does its job without a listener',
     );
+  });
+
+  test('the logs on a full file system: log-disk-full names it, how full, and the largest files there; on one mounted read-only: log-fs-readonly with the remount; neither is fixed', { skip: mountSkip }, () => {
+    const full = mkdtempSync(join(tmpdir(), 'tsv-doctor-full-'));
+    const ro = mkdtempSync(join(tmpdir(), 'tsv-doctor-ro-'));
+    try {
+      // a 4 MiB file system with 3.9 MiB of log backups in it
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=4m', 'tmpfs', full]);
+      writeFileSync(join(full, 'web.log.1'), Buffer.alloc(3 * 1024 * 1024));
+      writeFileSync(join(full, 'web.log.2'), Buffer.alloc(900 * 1024));
+      writeFileSync(join(full, 'web.log'), 'x\n');
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'ro,size=1m', 'tmpfs', ro]);
+      const conf = base(`[program:web]\ncommand = /bin/sleep 1\nstdout_logfile = ${full}/web.log\n\n[program:api]\ncommand = /bin/sleep 1\nstdout_logfile = ${ro}/api.log\n`);
+      const r = doctor(conf);
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.deepEqual(problems(r.report!), ['log-fs-readonly', 'log-disk-full']);
+      const df = check(r.report!, 'log-disk-full');
+      assert.match(df.found, new RegExp(`^${full} \\(logs in ${full}\\): 0\\.\\d MiB free of 4\\.0 MiB$`));
+      assert.match(df.fix ?? '', new RegExp(`^the largest files there: ${full}/web\\.log\\.1 \\(3\\.0 MiB\\), ${full}/web\\.log\\.2 \\(0\\.9 MiB\\), ${full}/web\\.log \\(0\\.0 MiB\\); free space, then bound the logs`));
+      const rof = check(r.report!, 'log-fs-readonly');
+      assert.equal(rof.found, `${ro} is mounted read-only (logs in ${ro})`);
+      assert.match(rof.fix ?? '', new RegExp(`mount -o remount,rw ${ro};`));
+      assert.equal(df.fixable || rof.fixable, false);
+      // room again, writable again: both ok
+      rmSync(join(full, 'web.log.1'));
+      execFileSync('mount', ['-o', 'remount,rw', ro]);
+      const after = doctor(conf);
+      assert.equal(after.status, 0, after.stdout);
+      assert.equal(check(after.report!, 'log-disk-full').status, 'ok');
+      assert.equal(check(after.report!, 'log-fs-readonly').status, 'ok');
+    } finally {
+      for (const m of [full, ro]) spawnSync('umount', [m]);
+      rmSync(full, { recursive: true, force: true });
+      rmSync(ro, { recursive: true, force: true });
+    }
   });
 
   test('a control socket under /tmp: socket-under-tmp', () => {

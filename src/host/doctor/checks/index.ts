@@ -16,7 +16,9 @@ import { stalePidfile } from './stale-pidfile';
 import { twoDaemons } from './two-daemons';
 import { logDirMissing } from './log-dir-missing';
 import { runDirMissing } from './run-dir-missing';
+import { logFsReadonly } from './log-fs-readonly';
 import { logNotWritable } from './log-not-writable';
+import { logDiskFull } from './log-disk-full';
 import { logDeleted } from './log-deleted';
 import { unitBinaryMissing } from './unit-binary-missing';
 import { unitDisabled } from './unit-disabled';
@@ -38,7 +40,9 @@ export const CHECKS: readonly Check[] = [
   stalePidfile,
   twoDaemons,
   logDirMissing,
+  logFsReadonly,
   logNotWritable,
+  logDiskFull,
   logDeleted,
   unitBinaryMissing,
   unitDisabled,
