@@ -595,3 +595,41 @@ test('daemon umask (-m) applies to children when daemonizing; AUTO logs purged a
     dir.cleanup();
   }
 });
+
+const pid1Skip = process.getuid?.() === 0 ? false : 'needs root for a new pid namespace (unshare)';
+
+for (const impl of ['tsv', 'supervisord'] as const) {
+  const skip = pid1Skip || (impl === 'supervisord' && !existsSync('/usr/bin/supervisord') ? 'needs /usr/bin/supervisord' : false);
+  test(`${impl} as PID 1 (a container): orphans of a program that end at once are all reaped at once, no zombie left; SIGTERM stops it`, { skip }, async () => {
+    const dir = new TempDir('tsv-pid1-');
+    // 20 orphans (their parent subshell exits at once) that end 0.2 s later, then a count of the zombies
+    const script = dir.file(
+      'orphans.sh',
+      `#!/bin/sh\nfor i in $(seq 1 20); do (sleep 0.2 &); done\nsleep 1\nps -eo stat= | grep -c '^Z' > ${dir.join('zombies.txt')}\nexec sleep 100\n`,
+      0o755,
+    );
+    const conf = dir.file(
+      'supervisord.conf',
+      `[supervisord]\nlogfile=${dir.join('main.log')}\npidfile=${dir.join('s.pid')}\n[unix_http_server]\nfile=${dir.join('s.sock')}\n` +
+        `[program:orphans]\ncommand=${script}\nstartsecs=0\n`,
+    );
+    const daemon = impl === 'tsv' ? [process.execPath, TSV, 'daemon'] : ['/usr/bin/supervisord'];
+    // --kill-child: when unshare is killed, the daemon gets the SIGTERM `docker stop` would send it
+    const ns = spawn('unshare', ['--pid', '--fork', '--mount-proc', '--kill-child=SIGTERM', ...daemon, '-n', '-c', conf], { env: cleanEnv(), stdio: 'ignore' });
+    const exited = new Promise<void>((r) => ns.on('exit', () => r()));
+    try {
+      await until(() => existsSync(dir.join('zombies.txt')) && readFileSync(dir.join('zombies.txt'), 'utf8').endsWith('\n'), 'the zombie count', 15000);
+      const log = readFileSync(dir.join('main.log'), 'utf8');
+      assert.match(log, /supervisord started with pid 1\n/);
+      assert.equal(readFileSync(dir.join('zombies.txt'), 'utf8'), '0\n', log);
+      assert.equal((log.match(/ INFO reaped unknown pid \d+ \(exit status 0\)\n/g) ?? []).length, 20, log);
+      // unshare itself ignores SIGTERM (it leaves it to its child): killed, it hands the daemon SIGTERM
+      ns.kill('SIGKILL');
+      await exited;
+      await until(() => /stopped: orphans \(terminated by SIGTERM\)\n/.test(readFileSync(dir.join('main.log'), 'utf8')), 'the program stopped', 10000);
+    } finally {
+      if (ns.exitCode === null && ns.signalCode === null) killTree(ns.pid as number);
+      dir.cleanup();
+    }
+  });
+}

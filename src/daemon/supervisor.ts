@@ -80,7 +80,8 @@ export class Supervisor {
   /** resolves when every process is stopped after shutdown()/restart() */
   readonly stopped: Promise<void>;
   private sigchld: (() => void) | null = null;
-  private foreignZombie = 0;
+  /** a pass that reaps the orphans we inherited is due (see reap) */
+  private orphanPass: NodeJS.Timeout | null = null;
   /** stopastree: orphans of a program's tree that came to us, reaped for that program */
   private readonly adopted = new Map<number, Subprocess>();
   /** children that are not programs (healthcheck commands): pid -> what to tell when reaped */
@@ -288,8 +289,14 @@ export class Supervisor {
     process.on('SIGCHLD', this.sigchld);
   }
 
-  /** Reap every exited child we know; a zombie we do not know is reaped on a later pass (it may be Node's). */
-  reap(): void {
+  /**
+   * Reap every exited child we know. A zombie we do not know is an orphan
+   * that came to us (PID 1 in a container, or a subreaper) or a child of
+   * Node's own child_process, which libuv reaps in the same SIGCHLD
+   * dispatch: `orphans` passes, 50 ms after one finds such a zombie, reap
+   * every one still there, as supervisord's waitpid(-1) loop does.
+   */
+  reap(orphans = false): void {
     const native = requireNative();
     let unknown = 0;
     for (let i = 0; i < 1000; i++) {
@@ -305,6 +312,11 @@ export class Supervisor {
           this.reapHelper(pid);
           continue;
         }
+        if (orphans) {
+          const sts = native.waitpid(pid);
+          if (sts >= 0) this.logger.info(`reaped unknown pid ${pid} (${decodeWaitStatus(sts).message})`);
+          continue;
+        }
         unknown = pid;
         break;
       }
@@ -313,7 +325,7 @@ export class Supervisor {
       if (sts >= 0) proc.reaped(sts);
     }
     if (unknown) {
-      // a child of Node itself (child_process) sits first in line: check ours one by one
+      // it sits first in line, hiding ours behind it: check ours one by one
       for (const [pid, proc] of [...this.pids]) {
         const sts = native.waitpid(pid);
         if (sts === -1) continue;
@@ -322,15 +334,10 @@ export class Supervisor {
       }
       for (const pid of [...this.adopted.keys()]) this.reapAdopted(pid);
       for (const pid of [...this.helpers.keys()]) this.reapHelper(pid);
-      if (unknown === this.foreignZombie) {
-        // still unreaped after a turn of the loop: an orphan we inherited (PID 1 duty)
-        const sts = native.waitpid(unknown);
-        if (sts >= 0) this.logger.info(`reaped unknown pid ${unknown} (${decodeWaitStatus(sts).message})`);
-        this.foreignZombie = 0;
-      } else {
-        this.foreignZombie = unknown;
-        setTimeout(() => this.reap(), 50).unref();
-      }
+      this.orphanPass ??= setTimeout(() => {
+        this.orphanPass = null;
+        this.reap(true);
+      }, 50).unref();
     }
   }
 
@@ -443,6 +450,9 @@ export class Supervisor {
     dropGzipJobs();
     if (this.aliveTimer) clearTimeout(this.aliveTimer);
     this.aliveTimer = null;
+    // after a HUP the next engine's children would be orphans to this one
+    if (this.orphanPass) clearTimeout(this.orphanPass);
+    this.orphanPass = null;
     if (this.sigchld) process.off('SIGCHLD', this.sigchld);
     this.sigchld = null;
     for (const g of this.groups.values()) g.dispose();
