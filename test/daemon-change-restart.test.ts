@@ -4,9 +4,11 @@
 // runs changes on disk. supervisord ignores the keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessSync, chmodSync, constants, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
+import { buildSync } from 'esbuild';
+import { repoRoot } from './helpers/common';
 import { configOfX, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
 import { assertSupervisordIgnores, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
@@ -174,11 +176,10 @@ function tree(root: string, n: number): void {
 
 test('a tree watch reads its directories without holding up the loop: at first only the root is watched, the rest as they are read; a directory moved in is read the same way, and a matching file deep inside it is a change', async () => {
   const dir = new TempDir('tsv-treewatch-walk-');
+  const outside = `${dir.path}-new`;
   const changes: string[] = [];
-  const w = new TreeWatch(dir.path, ['*.py'], () => false, (p) => changes.push(p), (p, e) => assert.fail(`${p}: ${e.code}`));
   try {
     tree(dir.path, 300);
-    w.close();
     const big = new TreeWatch(dir.path, ['*.py'], () => false, (p) => changes.push(p), (p, e) => assert.fail(`${p}: ${e.code}`));
     try {
       assert.equal(big.watching, 1, 'the constructor reads nothing');
@@ -189,8 +190,7 @@ test('a tree watch reads its directories without holding up the loop: at first o
       assert.equal(big.watching, 1 + 20 + 300);
       assert.ok(turns > 0, 'the loop ran while the tree was read');
       // a tree prepared elsewhere and moved in: read, watched, and its matching file is the change
-      mkdirSync(dir.join('..', `${dir.path.split('/').pop()}-new`, 'x', 'y'), { recursive: true });
-      const outside = `${dir.path}-new`;
+      mkdirSync(join(outside, 'x', 'y'), { recursive: true });
       writeFileSync(join(outside, 'x', 'y', 'deep.py'), '');
       renameSync(outside, dir.join('moved'));
       await until(() => changes.length === 1, 'the change', 5000);
@@ -202,6 +202,7 @@ test('a tree watch reads its directories without holding up the loop: at first o
       big.close();
     }
   } finally {
+    rmSync(outside, { recursive: true, force: true });
     dir.cleanup();
   }
 });
@@ -220,9 +221,11 @@ test('a tree larger than the inotify watches left: one report (ENOSPC), and the 
   const dir = new TempDir('tsv-treewatch-enospc-');
   chmodSync(dir.path, 0o755);
   tree(dir.path, 300);
+  // bundled into the temp dir: the checkout may lie where nobody cannot read it
+  buildSync({ entryPoints: [join(repoRoot(), 'src', 'daemon', 'change-watch.ts')], bundle: true, platform: 'node', format: 'cjs', outfile: dir.join('change-watch.js'), logLevel: 'silent' });
   const script = dir.file(
     'watch.js',
-    `const { TreeWatch } = require(${JSON.stringify(join(__dirname, '..', 'src', 'daemon', 'change-watch.js'))});
+    `const { TreeWatch } = require('./change-watch.js');
 const troubles = [];
 const w = new TreeWatch(${JSON.stringify(dir.path)}, ['*.py'], () => false, () => {}, (p, e) => troubles.push(e.code));
 w.walked().then(() => { console.log(JSON.stringify({ watching: w.watching, troubles })); w.close(); });
