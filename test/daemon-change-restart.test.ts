@@ -144,7 +144,7 @@ test('a numprocs program is restarted for a change one process at a time, each o
     await until(() => / FATAL /.test(userCtl(d, 'status', 'web:web_0')), 'web_0 FATAL', 20000);
     await until(() => from(mark).some((l) => l.startsWith('WARN not restarting')), 'the roll to stop', 5000);
     assert.ok(
-      from(mark).includes('WARN not restarting web_1, web_2 for the change: web_0 did not come back up (BACKOFF); they keep running what they started with until the next change or restart'),
+      from(mark).includes('WARN not restarting web_1, web_2: web_0 did not come back up (BACKOFF); they keep running what they started with until their next restart'),
       mainLogLines(d).join('\n'),
     );
     await sleep(SETTLE_MS + 500);

@@ -104,6 +104,43 @@ test('cron=: a job is started at its times, not again while it still runs; statu
   }
 });
 
+test('cron_restart= on a numprocs pool: at its time the processes are restarted one at a time, each once the one before is up again (startsecs=1)', async () => {
+  const d = startDaemon(
+    'tsv',
+    '[program:pool]\ncommand=sleep 100\nprocess_name=%(program_name)s_%(process_num)d\nnumprocs=3\nstartsecs=1\ncron_restart=*/10 * * * * *\n',
+  );
+  const why = 'at its cron time (cron_restart=*/10 * * * * *)';
+  // the lines of the last roll that has begun: its restarts, stops, spawns and successes
+  const lastRoll = (): string[] => {
+    const lines = mainLogLines(d);
+    let from = lines.length - 1;
+    while (from >= 0 && !(lines[from].startsWith('INFO restarting pool_') && lines[from].endsWith(` ${why}`) && !lines[from].includes('is up again'))) from--;
+    return from < 0
+      ? []
+      : lines
+          .slice(from)
+          .filter((l) => /^(INFO|WARN) (restarting|stopped|spawned|success)/.test(l))
+          .map((l) => l.replace(/ with pid \d+| \(terminated by SIGTERM\)|, process has stayed.*/g, ''));
+  };
+  try {
+    await waitUp(d);
+    await until(() => lastRoll().length >= 12, 'a whole roll', 30000);
+    const roll = lastRoll().slice(0, 12);
+    const names = [0, 1, 2].map((i) => /^INFO restarting (pool_\d)/.exec(roll[4 * i] as string)?.[1] as string);
+    assert.deepEqual(names, ['pool_0', 'pool_1', 'pool_2'], roll.join('\n'));
+    const expected = names.flatMap((n, i) => [
+      `INFO restarting ${n}${i ? ` (${names[i - 1]} is up again)` : ''} ${why}`,
+      `WARN stopped: ${n}`,
+      `INFO spawned: '${n}'`,
+      `INFO success: ${n} entered RUNNING state`,
+    ]);
+    assert.deepEqual(roll, expected, mainLogLines(d).join('\n'));
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 test('supervisord ignores cron= and cron_restart=', { skip: oracleSkip }, () => assertSupervisordIgnores('cron=* * * * * *\ncron_restart=@every 2s\n'));
 
 test('cron= and cron_restart= in the config: a bad pattern names file, line and what is wrong; cron= only for programs; a warning when startsecs is left at 1; config show', () => {

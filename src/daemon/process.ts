@@ -29,7 +29,7 @@ import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-
 import { MemoryWatch, overLimitText, treeResidentBytes, type MemoryReport } from './memory-limit';
 import { gzipRunner } from './gzip-helper';
 import { BinaryWatch, TreeWatch } from './change-watch';
-import type { ChangeRolls } from './change-roll';
+import type { PoolRolls } from './pool-roll';
 import { ScheduleTimer } from './cron';
 import { parseSchedule } from '../config/schedule';
 import type { GzipRunner } from '../log/backup-gzip';
@@ -79,8 +79,8 @@ export interface ProcessHost {
   listenerStdout?(proc: Subprocess): ListenerStdout | null;
   /** `path` is one of the daemon's logs (main or a program's, or a backup of one): a change there is no program's */
   isDaemonLog(path: string): boolean;
-  /** a numprocs program's restarts for a changed file, one process at a time */
-  readonly changeRolls: ChangeRolls;
+  /** a numprocs program's restarts for a changed file or a cron_restart time, one process at a time */
+  readonly poolRolls: PoolRolls;
 }
 
 /** An event listener's stdout as its pool reads it. */
@@ -1183,19 +1183,27 @@ export class Subprocess {
         this.signal(signalNumber(signal));
         return;
       }
-      // a pool of workers is restarted one at a time, each once the one before is up again
-      const restart = (after: string | null): void => {
-        this.log.info(`restarting ${this.name}${after ? ` (${after} is up again)` : ''}: ${what}`);
-        // the start follows once the stop has ended (transition)
-        this.selfRestart = this.stop() === null ? option : null;
-      };
-      if (c.numprocs > 1) this.host.changeRolls.want(c.section, this, restart);
-      else restart(null);
+      this.restartInPool(option, (after) => `restarting ${this.name}${after}: ${what}`);
     } else if (this.state === ProcessState.FATAL) {
       this.log.info(`starting ${this.name}, which had given up: ${what}`);
       this.spawn();
       this.transition();
     }
+  }
+
+  /**
+   * Restarts it for a changed file or a cron_restart time, saying `said`
+   * (given ` (web_0 is up again)` or nothing); a pool of workers
+   * (numprocs) one process at a time, each once the one before is up again.
+   */
+  private restartInPool(kind: SelfRestart, said: (after: string) => string): void {
+    const restart = (after: string | null): void => {
+      this.log.info(said(after ? ` (${after} is up again)` : ''));
+      // the start follows once the stop has ended (transition)
+      this.selfRestart = this.stop() === null ? kind : null;
+    };
+    if (this.config.numprocs > 1) this.host.poolRolls.want(this.config.section, this, restart);
+    else restart(null);
   }
 
   /** RollMember: a restart it was asked for has its start still to come. */
@@ -1213,8 +1221,7 @@ export class Subprocess {
     const running = this.state === ProcessState.RUNNING || this.state === ProcessState.STARTING;
     if (option === 'cron_restart') {
       if (!running) return;
-      this.log.info(`restarting ${this.name} at its cron time (${why})`);
-      this.selfRestart = this.stop() === null ? 'cron_restart' : null;
+      this.restartInPool('cron_restart', (after) => `restarting ${this.name}${after} at its cron time (${why})`);
       return;
     }
     if (!CRON_STARTABLE.has(this.state)) {

@@ -8,7 +8,7 @@ import { autoChildLogName } from '../log/autolog';
 import { EventBus } from './events';
 import { ProcessGroup, sortByPriority } from './group';
 import { Dependencies } from './dependencies';
-import { ChangeRolls } from './change-roll';
+import { PoolRolls } from './pool-roll';
 import { pyStrCompare } from '../config/ini';
 import { FcgiSocket } from './fcgi-socket';
 import { Subprocess, type LogPaths, type ProcessHost } from './process';
@@ -124,7 +124,7 @@ export class Supervisor {
       registerHelper: (pid, reaped) => engine.helpers.set(pid, reaped),
       requestTransition: () => engine.requestTransition(),
       dependencies: this.dependencies,
-      changeRolls: new ChangeRolls(this.logger, () => this.moodValue > SupervisorState.RESTARTING),
+      poolRolls: new PoolRolls(this.logger, () => this.moodValue > SupervisorState.RESTARTING),
       listenerStdout: (proc) => engine.eventHub.listenerStdout(proc),
       isDaemonLog: (path) => {
         // a backup (NAME.1), a gzipped one (NAME.1.gz) and a gzip's part file (NAME.compressing) too

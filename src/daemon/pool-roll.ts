@@ -1,10 +1,10 @@
-// A changed file restarts the processes of a numprocs program one at a
-// time (tsv only): each is restarted once the one before it is up again
-// (RUNNING and, with a healthcheck, answering), so a deploy to a pool of
-// workers never takes the whole pool down, and a deploy that breaks the
-// program stops at its first process while the rest keep serving what they
-// started with. PM2's `reload` does this by hand; `tsv restart --rolling` is
-// the same for a command (src/ctl/verbs/rolling-restart.ts).
+// A changed file or a cron_restart= time restarts the processes of a
+// numprocs program one at a time (tsv only): each is restarted once the one
+// before it is up again (RUNNING and, with a healthcheck, answering), so a
+// deploy to a pool of workers never takes the whole pool down, and a deploy
+// that breaks the program stops at its first process while the rest keep
+// serving what they started with. PM2's `reload` does this by hand; `tsv
+// restart --rolling` is the same for a command (src/ctl/verbs/rolling-restart.ts).
 import { ProcessState, processStateName } from './states';
 import type { MainLogger } from '../log/mainlog';
 
@@ -33,7 +33,7 @@ interface Roll {
 }
 
 /** The rolls under way, one per [program:x] section at most. */
-export class ChangeRolls {
+export class PoolRolls {
   private readonly rolls = new Map<string, Roll>();
 
   constructor(
@@ -49,12 +49,17 @@ export class ChangeRolls {
       // a process already waiting restarts once, for the latest change; the one restarting now goes again
       const waiting = roll.queue.find((w) => w.proc === proc);
       if (waiting) waiting.restart = restart;
-      else roll.queue.push({ proc, restart });
+      else {
+        roll.queue.push({ proc, restart });
+        // in the pool's order (web_2 before web_10), whichever process's timer fired first
+        roll.queue.sort((a, b) => a.proc.name.localeCompare(b.proc.name, 'en', { numeric: true }));
+      }
       return;
     }
     const started: Roll = { queue: [{ proc, restart }] };
     this.rolls.set(section, started);
-    void this.run(section, started);
+    // the pool's other processes see the same change or time in the same turn of the loop: the roll begins once they have joined
+    setImmediate(() => void this.run(section, started));
   }
 
   private async run(section: string, roll: Roll): Promise<void> {
@@ -69,7 +74,7 @@ export class ChangeRolls {
         const left = roll.queue.filter((w) => w.proc.state === ProcessState.RUNNING || w.proc.state === ProcessState.STARTING).map((w) => w.proc.name);
         if (left.length && this.goingOn()) {
           this.log.warn(
-            `not restarting ${left.join(', ')} for the change: ${proc.name} did not come back up (${outcome}); they keep running what they started with until the next change or restart`,
+            `not restarting ${left.join(', ')}: ${proc.name} did not come back up (${outcome}); they keep running what they started with until their next restart`,
           );
         }
         break;
