@@ -82,7 +82,9 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
       assert.equal(who('all.mail')[2], 'crash crash');
       assert.match(mails('all.mail')[0] as string, /^To: ops@example\.com\nSubject: host1: /);
       assert.deepEqual(who('some.mail'), ['crash crash', 'crash crash']);
-      // superlance's stderr lines, the mail after `Mailed:` with no line end of its own
+      // superlance's stderr lines, the mail after `Mailed:` with no line end of its own; the second
+      // `Mailed:` is written once sendmail has ended, which may be after its mail is in the file
+      await until(() => (readFileSync(d.dir.join('some.err'), 'utf8').match(/Mailed:/g) ?? []).length === 2, "the listener's second Mailed:");
       const err = readFileSync(d.dir.join('some.err'), 'utf8');
       assert.match(err, /^unexpected exit, mailing\nMailed:\n\nTo: ops@example\.com\nSubject:  crash crashed at [^\n]+\n\nProcess crash in group crash exited unexpectedly \(pid \d+\) from state RUNNINGunexpected exit, mailing\nMailed:/);
       await until(() => (readFileSync(d.dir.join('nobody.err'), 'utf8').match(/not mailed/g) ?? []).length === 3, "the address-less listener's lines");
