@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cacheDirCandidates, mountOptionsOf, preparePrivateDir } from '../src/native/cache';
+import { cacheDirCandidates, preparePrivateDir } from '../src/native/cache';
+import { mountOf } from '../src/host/mounts';
 import { nativeAddonError, nativeAddonPath } from '../src/native/assets';
 
 const isRoot = process.geteuid?.() === 0;
@@ -71,9 +72,10 @@ test("refused: a directory that belongs to another user, and one under another u
 });
 
 test('mount options come from /proc/self/mountinfo for the deepest mount holding the path', () => {
-  const rootOpts = mountOptionsOf('/');
+  const rootOpts = mountOf('/')?.options ?? null;
   assert.ok(rootOpts && rootOpts.length > 0);
-  const procOpts = mountOptionsOf('/proc/self');
+  assert.equal(mountOf('/proc/self')?.point, '/proc');
+  const procOpts = mountOf('/proc/self')?.options ?? null;
   assert.ok(procOpts, 'no options for /proc');
   assert.ok(procOpts.includes('nosuid') || procOpts.includes('noexec') || procOpts.includes('rw'), procOpts.join(','));
 });

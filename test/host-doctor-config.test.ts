@@ -187,8 +187,8 @@ describe('host: tsv doctor on configs (no daemon)', () => {
       assert.equal(r.status, 1, r.stdout + r.stderr);
       assert.deepEqual(problems(r.report!), ['log-fs-readonly', 'log-disk-full']);
       const df = check(r.report!, 'log-disk-full');
-      assert.match(df.found, new RegExp(`^${full} \\(logs in ${full}\\): 0\\.\\d MiB free of 4\\.0 MiB$`));
-      assert.match(df.fix ?? '', new RegExp(`^the largest files there: ${full}/web\\.log\\.1 \\(3\\.0 MiB\\), ${full}/web\\.log\\.2 \\(0\\.9 MiB\\), ${full}/web\\.log \\(0\\.0 MiB\\); free space, then bound the logs`));
+      assert.match(df.found, new RegExp(`^${full} \\(logs in ${full}\\): \\d+ KiB free of 4\\.0 MiB$`));
+      assert.match(df.fix ?? '', new RegExp(`^the largest files there: ${full}/web\\.log\\.1 \\(3\\.0 MiB\\), ${full}/web\\.log\\.2 \\(900 KiB\\), ${full}/web\\.log \\(0 KiB\\); free space, then bound the logs`));
       const rof = check(r.report!, 'log-fs-readonly');
       assert.equal(rof.found, `${ro} is mounted read-only (logs in ${ro})`);
       assert.match(rof.fix ?? '', new RegExp(`mount -o remount,rw ${ro};`));

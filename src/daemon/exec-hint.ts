@@ -9,8 +9,9 @@
 // another architecture (an x86_64 build copied to a Raspberry Pi) or another C
 // library (its loader is missing). The child's log keeps Supervisor's exact
 // lines; this explanation goes to the main log.
-import { closeSync, existsSync, openSync, readFileSync, readSync, realpathSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { canAccess } from '../host/access';
+import { mountOf } from '../host/mounts';
 import type { Principal } from '../host/accounts';
 
 /** ELF e_machine values of the architectures a user is likely to meet */
@@ -68,24 +69,8 @@ function elfInterpreter(head: Buffer, is64: boolean, le: boolean): string | null
 
 /** The mount point of a noexec file system holding `file`, or null. */
 function noexecMount(file: string): string | null {
-  let real: string;
-  let table: string;
-  try {
-    real = realpathSync(file);
-    table = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return null;
-  }
-  let best: { point: string; noexec: boolean } | null = null;
-  for (const line of table.split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 6) continue;
-    const point = f[4].replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    const inside = point === '/' || real === point || real.startsWith(point + '/');
-    // the last of equally long matches is the one mounted on top
-    if (inside && (!best || point.length >= best.point.length)) best = { point, noexec: f[5].split(',').includes('noexec') };
-  }
-  return best?.noexec ? best.point : null;
+  const m = mountOf(file);
+  return m?.options.includes('noexec') ? m.point : null;
 }
 
 /** What `who` may not do on the way to running `file`: enter one of its directories, or execute it (doctor's access check). */

@@ -310,9 +310,7 @@ export class Subprocess {
 
   /** Its state or health changed: RPC waits look again, and so do those waiting for it to be up (depends_on). */
   private changed(): void {
-    const waiters = this.waiters;
-    this.waiters = [];
-    for (const w of waiters) w();
+    this.wakeWaiters();
     if (this.up && this.host.dependencies.dependentsOf(this).length) this.host.requestTransition();
   }
 
@@ -1739,6 +1737,10 @@ export class Subprocess {
     this.releaseFcgi();
     // a roll of its pool waiting for it to come back learns that it will not
     this.selfRestart = null;
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
     const waiters = this.waiters;
     this.waiters = [];
     for (const w of waiters) w();

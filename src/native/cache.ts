@@ -2,9 +2,10 @@
 // It must be one that no other user can write to (a shared object loaded from
 // a directory someone else controls runs their code as us), that exists for a
 // daemon user without a home directory, and that is not mounted noexec.
-import { chmodSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { chmodSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, sep } from 'node:path';
+import { dirname, join } from 'node:path';
+import { mountOf } from '../host/mounts';
 
 export function effectiveUid(): number {
   return typeof process.geteuid === 'function' ? process.geteuid() : -1;
@@ -45,27 +46,6 @@ function unsafeAncestor(dir: string, euid: number): string | null {
   }
 }
 
-/** The mount options of the file system holding `path` (from /proc/self/mountinfo), or null if unknown. */
-export function mountOptionsOf(path: string): string[] | null {
-  let info: string;
-  try {
-    info = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return null;
-  }
-  const real = realpathSync(path);
-  let best: { point: string; opts: string[] } | null = null;
-  for (const line of info.split('\n')) {
-    const f = line.split(' ');
-    if (f.length < 6) continue;
-    const point = f[4].replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-    const inside = point === '/' || real === point || real.startsWith(point + sep);
-    // Later lines win for the same mount point: they are mounted on top.
-    if (inside && (!best || point.length >= best.point.length)) best = { point, opts: f[5].split(',') };
-  }
-  return best ? best.opts : null;
-}
-
 /**
  * Creates `dir` (0700, ours) if needed and checks it is private; returns null
  * when usable, else why not.
@@ -85,8 +65,7 @@ export function preparePrivateDir(dir: string, euid: number = effectiveUid()): s
     if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
     const bad = unsafeAncestor(dirname(dir), euid);
     if (bad) return `${dir} is not private: ${bad}`;
-    const opts = mountOptionsOf(dir);
-    if (opts?.includes('noexec')) return `${dir} is on a file system mounted noexec`;
+    if (mountOf(dir)?.options.includes('noexec')) return `${dir} is on a file system mounted noexec`;
     return null;
   } catch (e) {
     return `${dir}: ${(e as Error).message}`;

@@ -1,9 +1,10 @@
 // The file systems that hold the logs a config names (its log directories
 // and childlogdir), one entry each, with the directories on it: what the
 // log-disk-full and log-fs-readonly checks look at.
-import { existsSync, readdirSync, readFileSync, realpathSync, statSync, statfsSync, type StatsFs } from 'node:fs';
+import { existsSync, readdirSync, statSync, statfsSync, type StatsFs } from 'node:fs';
 import { join } from 'node:path';
 import { logDirs, type ConfigFacts } from '../config-facts';
+import { mountOf } from '../mounts';
 
 export interface LogFilesystem {
   /** where it is mounted (from /proc/self/mountinfo; the first directory when that cannot be read) */
@@ -11,32 +12,6 @@ export interface LogFilesystem {
   /** the log directories on it, as the config names them */
   dirs: string[];
   space: StatsFs;
-}
-
-/** The mount point under which `path` lies: the longest mount point that is a prefix of its real path. */
-export function mountPointOf(path: string): string | null {
-  let text: string;
-  try {
-    text = readFileSync('/proc/self/mountinfo', 'utf8');
-  } catch {
-    return null;
-  }
-  let real: string;
-  try {
-    real = realpathSync(path);
-  } catch {
-    return null;
-  }
-  let best: string | null = null;
-  for (const line of text.split('\n')) {
-    // field 5 is the mount point, with space, tab, newline and backslash octal-escaped
-    const at = line.split(' ')[4];
-    if (!at) continue;
-    const mount = at.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    const inside = mount === '/' || real === mount || real.startsWith(`${mount}/`);
-    if (inside && (best === null || mount.length > best.length)) best = mount;
-  }
-  return best;
 }
 
 export function logFilesystems(facts: ConfigFacts): LogFilesystem[] {
@@ -53,7 +28,7 @@ export function logFilesystems(facts: ConfigFacts): LogFilesystem[] {
     }
     const known = byDevice.get(dev);
     if (known) known.dirs.push(dir);
-    else byDevice.set(dev, { mount: mountPointOf(dir) ?? dir, dirs: [dir], space });
+    else byDevice.set(dev, { mount: mountOf(dir)?.point ?? dir, dirs: [dir], space });
   }
   return [...byDevice.values()];
 }

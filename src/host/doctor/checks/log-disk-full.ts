@@ -3,6 +3,7 @@
 // Supervisor logs were never rotated into a bounded size. Writes fail with
 // ENOSPC: tsv says so in its main log and drops the output until a write
 // works again, but other services on the same file system fail as well.
+import { binaryBytes } from '../../../daemon/program-usage';
 import { largestFiles, logFilesystems } from '../log-filesystems';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -12,10 +13,6 @@ const FULL_BYTES = 1024 ** 3;
 const FULL_SHARE = 0.05;
 /** Inodes: a file system of many small files runs out of these first. */
 const FULL_INODE_SHARE = 0.01;
-
-function mib(n: number): string {
-  return n >= 1024 ** 3 ? `${(n / 1024 ** 3).toFixed(1)} GiB` : `${(n / 1024 ** 2).toFixed(1)} MiB`;
-}
 
 export const logDiskFull: Check = {
   id: 'log-disk-full',
@@ -31,12 +28,12 @@ export const logDiskFull: Check = {
       const lowSpace = blocks > 0 && free < FULL_BYTES && free < blocks * bsize * FULL_SHARE;
       const lowInodes = files > 0 && ffree < files * FULL_INODE_SHARE;
       if (!lowSpace && !lowInodes) continue;
-      const what = lowSpace ? `${mib(free)} free of ${mib(blocks * bsize)}` : `${ffree} of ${files} inodes free`;
+      const what = lowSpace ? `${binaryBytes(free)} free of ${binaryBytes(blocks * bsize)}` : `${ffree} of ${files} inodes free`;
       full.push(`${fs.mount} (logs in ${fs.dirs.join(', ')}): ${what}`);
       dirs.push(...fs.dirs);
     }
     if (full.length === 0) return ok(this.id, `${filesystems.length} file system(s) with the logs have room`);
-    const biggest = largestFiles(dirs).map((f) => `${f.path} (${mib(f.size)})`);
+    const biggest = largestFiles(dirs).map((f) => `${f.path} (${binaryBytes(f.size)})`);
     return {
       id: this.id,
       status: 'problem',
