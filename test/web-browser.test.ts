@@ -15,6 +15,7 @@ import { poll } from './helpers/daemon-cli';
 import { haveSupervisord, startSide, stopSides, cleanupSides, waitLog, type Side } from './helpers/daemon-oracle';
 import { launchBrowser, noChromium, statusRows } from './helpers/browser';
 import { RpcClient } from '../src/rpc/client';
+import type { XmlRpcValue } from '../src/rpc/xmlrpc';
 
 const skip = noChromium();
 
@@ -44,14 +45,17 @@ async function withSite(extra: string, body: (s: Site) => Promise<void>): Promis
   }
 }
 
-async function infoOf(s: Site, name: string): Promise<{ statename: string; stdout_logfile: string }> {
+async function rpcOf(s: Site, method: string, params: XmlRpcValue[]): Promise<XmlRpcValue> {
   const rpc = new RpcClient({ serverurl: `unix://${s.side.dir.join('s.sock')}` });
   try {
-    return (await rpc.call('supervisor.getProcessInfo', [name])) as { statename: string; stdout_logfile: string };
+    return await rpc.call(method, params);
   } finally {
     rpc.close();
   }
 }
+
+const infoOf = async (s: Site, name: string): Promise<{ statename: string; stdout_logfile: string }> =>
+  (await rpcOf(s, 'supervisor.getProcessInfo', [name])) as { statename: string; stdout_logfile: string };
 
 const stateOf = async (s: Site, name: string): Promise<string> => (await infoOf(s, name)).statename;
 
@@ -104,13 +108,21 @@ test('web page in a browser: stop, start and restart by clicking, flash messages
     await tail.waitForLoadState();
     assert.match(await tail.locator('pre').innerText(), /hello\n(tick <&>\n)+/);
     // Tail -f streams: the text grows while the tab is open
+    // ... line by line: a browser that sniffs text/plain shows nothing before
+    // 512 bytes, so the log starts empty (it grows by 45 bytes a second) and
+    // its size is taken as soon as the first tick shows
+    const log = (await infoOf(s, 'talker')).stdout_logfile;
+    await rpcOf(s, 'supervisor.clearProcessLogs', ['talker']);
     const [live] = await Promise.all([page.waitForEvent('popup'), row.getByRole('link', { name: 'Tail -f Stdout' }).click()]);
     const ticks = async (): Promise<number> => ((await live.locator('body').innerText()).match(/tick/g) ?? []).length;
-    const first = await poll(async () => ((await ticks()) > 0 ? ticks() : undefined), 'the live tail to show ticks');
+    let shownAt = 0;
+    const first = await poll(async () => {
+      const n = await ticks();
+      shownAt = statSync(log).size;
+      return n > 0 ? n : undefined;
+    }, 'the live tail to show ticks');
+    assert.ok(shownAt < 512, `shown only once the whole log was ${shownAt} bytes`);
     await poll(async () => ((await ticks()) >= first + 3 ? true : undefined), 'the live tail to grow');
-    // ... line by line: a browser that sniffs text/plain shows nothing before 512 bytes
-    const log = (await infoOf(s, 'talker')).stdout_logfile;
-    assert.ok(statSync(log).size < 512, `shown while the whole log is ${statSync(log).size} bytes`);
   });
 });
 
