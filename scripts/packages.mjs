@@ -43,6 +43,8 @@ export const ARCHES = {
 };
 
 const COMPAT_LINKS = ['supervisord', 'supervisorctl', 'echo_supervisord_conf', 'pidproxy'];
+/** the links whose Tab completion is tsv's (bash-completion loads a file named for the command) */
+const COMPLETED_LINKS = ['supervisord', 'supervisorctl'];
 
 class PackagesError extends Error {}
 
@@ -468,7 +470,8 @@ async function buildDeb(arch, opts, ctx) {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   const { bin, addons } = inspectBinary(arch, work);
-  const files = (await renderer(ctx.work)).packageFiles('deb');
+  const rendered = await renderer(ctx.work);
+  const files = rendered.packageFiles('deb');
 
   writeIn(stage, 'usr/bin/tsv', readFileSync(bin), 0o755);
   for (const f of files) writeIn(stage, f.path.slice(1), f.content, f.mode);
@@ -477,6 +480,7 @@ async function buildDeb(arch, opts, ctx) {
   writeIn(stage, 'usr/share/doc/tsv/copyright', copyrightText(arch, ctx.facts.years));
   writeIn(stage, 'usr/share/doc/tsv/changelog.gz', gz(debChangelog('tsv', opts.version, ctx.facts, ctx.maintainer)));
   writeIn(stage, 'usr/share/man/man1/tsv.1.gz', gz(readFileSync(P('tsv.1'), 'utf8')));
+  writeIn(stage, `${rendered.BASH_COMPLETION_DIR}/tsv`, rendered.BASH_SCRIPT);
   writeIn(stage, 'usr/share/lintian/overrides/tsv', readFileSync(P('deb', 'tsv.lintian-overrides'), 'utf8'));
   normaliseDirs(stage);
 
@@ -495,15 +499,17 @@ async function buildDeb(arch, opts, ctx) {
   return { arch, format: 'deb', file: out, size: statSync(out).size, seconds: (Date.now() - t0) / 1000, depends };
 }
 
-function buildCompatDeb(opts, ctx) {
+async function buildCompatDeb(opts, ctx) {
   const work = join(ctx.work, 'deb-all');
   const stage = join(work, 'root');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
+  const { BASH_COMPLETION_DIR } = await renderer(ctx.work);
   for (const l of COMPAT_LINKS) {
     linkIn(stage, `usr/bin/${l}`, 'tsv');
     linkIn(stage, `usr/share/man/man1/${l}.1.gz`, 'tsv.1.gz');
   }
+  for (const l of COMPLETED_LINKS) linkIn(stage, `${BASH_COMPLETION_DIR}/${l}`, 'tsv');
   writeIn(stage, 'usr/share/doc/tsv-supervisor-compat/copyright', copyrightText(null, ctx.facts.years));
   writeIn(stage, 'usr/share/doc/tsv-supervisor-compat/changelog.gz', gz(debChangelog('tsv-supervisor-compat', opts.version, ctx.facts, ctx.maintainer)));
   writeIn(stage, 'usr/share/lintian/overrides/tsv-supervisor-compat', readFileSync(P('deb', 'tsv-supervisor-compat.lintian-overrides'), 'utf8'));
@@ -534,7 +540,8 @@ async function buildRpm(arch, opts, ctx) {
   rmSync(work, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
   const { bin, addons } = inspectBinary(arch, work);
-  const files = (await renderer(ctx.work)).packageFiles('rpm');
+  const rendered = await renderer(ctx.work);
+  const files = rendered.packageFiles('rpm');
 
   writeIn(stage, 'usr/bin/tsv', readFileSync(bin), 0o755);
   for (const f of files) writeIn(stage, f.path.slice(1), f.content, f.mode);
@@ -543,10 +550,12 @@ async function buildRpm(arch, opts, ctx) {
   dirIn(stage, 'run/tsv');
   writeIn(stage, 'usr/share/licenses/tsv/copyright', copyrightText(arch, ctx.facts.years));
   writeIn(stage, 'usr/share/man/man1/tsv.1.gz', gz(readFileSync(P('tsv.1'), 'utf8')));
+  writeIn(stage, `${rendered.BASH_COMPLETION_DIR}/tsv`, rendered.BASH_SCRIPT);
   for (const l of COMPAT_LINKS) {
     linkIn(stage, `usr/bin/${l}`, 'tsv');
     linkIn(stage, `usr/share/man/man1/${l}.1.gz`, 'tsv.1.gz');
   }
+  for (const l of COMPLETED_LINKS) linkIn(stage, `${rendered.BASH_COMPLETION_DIR}/${l}`, 'tsv');
   normaliseDirs(stage);
   dateTree(stage, ctx.facts.epoch);
 
@@ -637,7 +646,7 @@ export async function buildPackages(opts) {
     if (opts.formats.includes('deb')) results.push(await buildDeb(arch, opts, ctx));
     if (opts.formats.includes('rpm')) results.push(...(await buildRpm(arch, opts, ctx)));
   }
-  if (opts.formats.includes('deb')) results.push(buildCompatDeb(opts, ctx));
+  if (opts.formats.includes('deb')) results.push(await buildCompatDeb(opts, ctx));
   for (const r of results) log(`${relative(process.cwd(), r.file) || r.file}: ${(r.size / 1e6).toFixed(1)} MB (${r.size} B), ${r.seconds.toFixed(1)} s${r.depends ? `; Depends: ${r.depends.join(', ')}` : ''}`);
   if (opts.lint) {
     let bad = 0;

@@ -40,6 +40,7 @@ function expectedDebFiles(): string[] {
     '-rw-r--r-- /lib/systemd/system/tsv.service',
     '-rwxr-xr-x /usr/bin/tsv',
     '-rw-r--r-- /usr/lib/tmpfiles.d/tsv.conf',
+    '-rw-r--r-- /usr/share/bash-completion/completions/tsv',
     '-rw-r--r-- /usr/share/doc/tsv/changelog.gz',
     '-rw-r--r-- /usr/share/doc/tsv/copyright',
     '-rw-r--r-- /usr/share/lintian/overrides/tsv',
@@ -201,6 +202,7 @@ for (const arch of packageArches()) {
         debContents(p.compatDeb).filter((l) => l.startsWith('l')).map((l) => l.replace(/^\S+ \S+ /, '')).sort(),
         [
           '/usr/bin/echo_supervisord_conf -> tsv', '/usr/bin/pidproxy -> tsv', '/usr/bin/supervisorctl -> tsv', '/usr/bin/supervisord -> tsv',
+          '/usr/share/bash-completion/completions/supervisorctl -> tsv', '/usr/share/bash-completion/completions/supervisord -> tsv',
           '/usr/share/man/man1/echo_supervisord_conf.1.gz -> tsv.1.gz', '/usr/share/man/man1/pidproxy.1.gz -> tsv.1.gz',
           '/usr/share/man/man1/supervisorctl.1.gz -> tsv.1.gz', '/usr/share/man/man1/supervisord.1.gz -> tsv.1.gz',
         ],
@@ -241,6 +243,7 @@ for (const arch of packageArches()) {
         '-rw-r--r-- root:root /usr/lib/tmpfiles.d/tsv.conf',
         '-rw-r--r-- root:root /usr/share/licenses/tsv/copyright',
         '-rw-r--r-- root:root /usr/share/man/man1/tsv.1.gz',
+        '-rw-r--r-- root:root /usr/share/bash-completion/completions/tsv',
         '-rwxr-xr-x root:root /usr/bin/tsv',
       ].sort());
       const flags = sh('rpm', ['-qp', '--qf', '[%{FILEFLAGS:fflags} %{FILENAMES}\n]', p.rpm]).stdout;
@@ -466,6 +469,11 @@ for (const arch of packageArches()) {
         assert.equal(s.status, 0, s.stdout + s.stderr);
         assert.match(s.stdout, /^hello\s+RUNNING\s+pid \d+/m);
         assert.equal(c.must('readlink /usr/bin/supervisord').trim(), 'tsv');
+        // Tab completion: bash-completion loads supervisorctl's file at the first Tab; its names come from the daemon
+        const registered = c.exec(['bash', '-c', '. /usr/share/bash-completion/completions/supervisorctl && complete -p supervisorctl'], { user: 'alice' });
+        assert.equal(registered.stdout, 'complete -F _tsv_complete supervisorctl\n', registered.stderr);
+        const names = c.exec(['tsv', '__complete', ' :=', 'supervisorctl status he'], { user: 'alice' });
+        assert.deepEqual({ status: names.status, stdout: names.stdout }, { status: 0, stdout: 'hello\n' });
         // the command is the pidfile's process: it signals pidproxy, which sends the HUP back to it
         const script = 'echo $$ > /tmp/p.pid; trap "echo got HUP" HUP; kill -HUP $PPID; sleep 1; echo done';
         const pp = c.exec(['pidproxy', '/tmp/p.pid', '/bin/sh', '-c', script], { user: 'alice' });

@@ -1,7 +1,7 @@
 // Entry of the ctl's small bundle, where tsv starts: build/tsv-ctl.cjs for
 // ./bin/tsv, and an asset of the single executable started by sea-main.ts.
 // supervisorctl's command lines (`tsv status`, `tsv ctl ...`, a link named
-// supervisorctl), pidproxy and `tsv --version` run from here; every other command line
+// supervisorctl), pidproxy, the shell's Tab and `tsv --version` run from here; every other command line
 // is handed to the full CLI (src/cli/main.ts). Both decide by route().
 // Starting from ~a fifth of the code is what keeps `tsv status` fast.
 import { join } from 'node:path';
@@ -12,6 +12,7 @@ import { outputFlushed } from '../ctl/fd-output';
 import { runBundleAsset, runBundleFile } from './run-bundle';
 import { setMissingV8Flags } from '../daemon/v8-flags';
 import { pidproxyMain } from '../pidproxy/pidproxy';
+import { runComplete } from './completion';
 
 /** In a single executable: the SEA asset holding the full CLI's bundle (and `${asset}.cache`, its V8 code cache). */
 declare const TSV_FULL_ASSET: string | undefined;
@@ -29,6 +30,10 @@ if (r.kind === 'ctl') {
     },
     internalError,
   );
+} else if (r.kind === 'complete') {
+  runComplete(r.args).then((code) => {
+    process.exitCode = code;
+  }, internalError);
 } else if (r.kind === 'pidproxy') {
   pidproxyMain(r.args, r.progname);
 } else if (r.kind === 'version') {

@@ -10,6 +10,7 @@ import { printVersion } from './version';
 
 const ctlCli = (): typeof import('../ctl/cli') => require('../ctl/cli') as typeof import('../ctl/cli');
 const pidproxy = (): typeof import('../pidproxy/pidproxy') => require('../pidproxy/pidproxy') as typeof import('../pidproxy/pidproxy');
+const completion = (): typeof import('./completion') => require('./completion') as typeof import('./completion');
 const crashmail = (): typeof import('../crashmail/crashmail') => require('../crashmail/crashmail') as typeof import('../crashmail/crashmail');
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -18,6 +19,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (r.kind === 'version') return printVersion();
   if (r.kind === 'pidproxy') return pidproxy().runPidproxy(r.args, r.progname);
   if (r.kind === 'crashmail') return crashmail().runCrashmail(r.args);
+  if (r.kind === 'complete') return completion().runComplete(r.args);
   const personality = personalityFor(invokedName(argv));
   return personality ? runPersonality(personality, argv.slice(2)) : runTsv(argv.slice(2));
 }

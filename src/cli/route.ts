@@ -74,6 +74,7 @@ export type Route =
   | { kind: 'ctl'; args: string[]; progname: string }
   | { kind: 'pidproxy'; args: string[]; progname: string }
   | { kind: 'crashmail'; args: string[] }
+  | { kind: 'complete'; args: string[] }
   | { kind: 'version' }
   | { kind: 'full' };
 
@@ -85,6 +86,8 @@ export function route(argv: readonly string[]): Route {
   // Supervisor's usage line names the program as it was started
   if (name === 'pidproxy') return { kind: 'pidproxy', args, progname: argv[1] ?? name };
   if (name === 'crashmail') return { kind: 'crashmail', args };
+  // the shell's Tab (src/cli/completion.ts), whatever name tsv is known by
+  if (args[0] === '__complete') return { kind: 'complete', args: args.slice(1) };
   if (name === 'supervisord' || name === 'echo_supervisord_conf') return { kind: 'full' };
   if (args[0] === 'daemon') return { kind: 'full' };
   if (args[0] === 'ctl') return { kind: 'ctl', args: args.slice(1), progname: 'tsv ctl' };

@@ -11,6 +11,7 @@ const ctlCli = (): typeof import('../ctl/cli') => require('../ctl/cli') as typeo
 const configCommands = (): typeof import('../config/commands') => require('../config/commands') as typeof import('../config/commands');
 const configSample = (): typeof import('../config/sample') => require('../config/sample') as typeof import('../config/sample');
 const selftest = (): typeof import('../native/selftest') => require('../native/selftest') as typeof import('../native/selftest');
+const completionScript = (): typeof import('./completion-script') => require('./completion-script') as typeof import('./completion-script');
 const hostCli = (): typeof import('../host/cli') => require('../host/cli') as typeof import('../host/cli');
 
 export async function runTsv(args: string[]): Promise<number> {
@@ -21,8 +22,29 @@ export async function runTsv(args: string[]): Promise<number> {
   // Hidden: checks of this binary's native addons and pseudo-terminals (see src/native/selftest.ts).
   if (first === 'selftest') return selftest().runSelftest(args.slice(1));
 
-  const { Command, CommanderError } = commander();
+  const { CommanderError } = commander();
   let exitCode = 0;
+  const program = tsvProgram((code) => {
+    exitCode = code;
+  });
+
+  // A bare supervisorctl verb (`tsv status`, `tsv start web`) is the ctl.
+  if (first && !first.startsWith('-') && !program.commands.some((c) => c.name() === first)) {
+    return ctlCli().runCtl(args, 'tsv');
+  }
+
+  try {
+    await program.parseAsync(args, { from: 'user' });
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
+    throw err;
+  }
+  return exitCode;
+}
+
+/** tsv's own command line, for commander; each command reports its exit status through `setExit`. */
+export function tsvProgram(setExit: (code: number) => void): import('commander').Command {
+  const { Command } = commander();
   const program = new Command('tsv')
     .description('tsv: a process control system compatible with Supervisor')
     .version(versionLine(), '-V, --version', 'print the version')
@@ -42,7 +64,7 @@ export async function runTsv(args: string[]): Promise<number> {
     .description('validate a config: warnings, then a one-line summary; exit 0 or 2')
     .option('-c, --configuration <file>', 'config file (default: the search path, /etc/tsv/supervisord.conf first)')
     .action((opts: { configuration?: string }) => {
-      exitCode = configCommands().configCheck({ file: opts.configuration });
+      setExit(configCommands().configCheck({ file: opts.configuration }));
     });
   config
     .command('show')
@@ -50,7 +72,7 @@ export async function runTsv(args: string[]): Promise<number> {
     .option('-c, --configuration <file>', 'config file')
     .option('--json', 'machine-readable output')
     .action((opts: { configuration?: string; json?: boolean }) => {
-      exitCode = configCommands().configShow({ file: opts.configuration, json: Boolean(opts.json) });
+      setExit(configCommands().configShow({ file: opts.configuration, json: Boolean(opts.json) }));
     });
   config
     .command('sample')
@@ -59,21 +81,21 @@ export async function runTsv(args: string[]): Promise<number> {
       configSample().printSample();
     });
 
+  program
+    .command('completion')
+    .description('print the Tab completion script for bash or zsh: source <(tsv completion bash)')
+    .argument('<shell>', 'bash or zsh')
+    .action((shell: string) => {
+      const script = completionScript().COMPLETION_SCRIPTS.get(shell);
+      if (script === undefined) {
+        process.stderr.write(`tsv completion: no completion for "${shell}" (there is one for bash and one for zsh)\n`);
+        setExit(2);
+        return;
+      }
+      process.stdout.write(script);
+    });
+
   // install, uninstall, doctor (and the hidden wait-ready the units run).
-  hostCli().registerHostCommands(program, (code) => {
-    exitCode = code;
-  });
-
-  // A bare supervisorctl verb (`tsv status`, `tsv start web`) is the ctl.
-  if (first && !first.startsWith('-') && !program.commands.some((c) => c.name() === first)) {
-    return ctlCli().runCtl(args, 'tsv');
-  }
-
-  try {
-    await program.parseAsync(args, { from: 'user' });
-  } catch (err) {
-    if (err instanceof CommanderError) return err.exitCode === 0 ? 0 : 2;
-    throw err;
-  }
-  return exitCode;
+  hostCli().registerHostCommands(program, setExit);
+  return program;
 }

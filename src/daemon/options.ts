@@ -33,7 +33,7 @@ export interface DaemonFlags {
 
 type Key = keyof DaemonFlags;
 
-interface OptSpec {
+export interface OptSpec {
   key: Key;
   short: string | null;
   long: string;
@@ -42,7 +42,8 @@ interface OptSpec {
   conv?: (v: string) => DaemonFlags[Key];
 }
 
-const SPECS: OptSpec[] = [
+/** supervisord's flags (also what `tsv completion` offers after `tsv daemon`). */
+export const DAEMON_OPTIONS: readonly OptSpec[] = [
   { key: 'help', short: 'h', long: 'help', takesArg: false },
   { key: 'help', short: '?', long: '', takesArg: false },
   { key: 'configfile', short: 'c', long: 'configuration', takesArg: true },
@@ -71,9 +72,9 @@ function pyRepr(s: string): string {
 }
 
 function longMatch(name: string): OptSpec {
-  const exact = SPECS.find((s) => s.long && s.long === name);
+  const exact = DAEMON_OPTIONS.find((s) => s.long && s.long === name);
   if (exact) return exact;
-  const prefixed = SPECS.filter((s) => s.long && s.long.startsWith(name));
+  const prefixed = DAEMON_OPTIONS.filter((s) => s.long && s.long.startsWith(name));
   if (!prefixed.length) throw new UsageError(`option --${name} not recognized`);
   if (prefixed.length > 1) throw new UsageError(`option --${name} not a unique prefix`);
   return prefixed[0];
@@ -132,7 +133,7 @@ export function parseFlags(args: string[]): DaemonFlags {
       let j = 1;
       while (j < a.length) {
         const ch = a[j];
-        const spec = SPECS.find((s) => s.short === ch);
+        const spec = DAEMON_OPTIONS.find((s) => s.short === ch);
         if (!spec) throw new UsageError(`option -${ch} not recognized`);
         if (spec.takesArg) {
           let val = a.slice(j + 1);

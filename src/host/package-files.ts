@@ -10,6 +10,11 @@ import { renderInitD } from './backends/sysv';
 import { generatedHeader, type TemplateName } from './templates';
 import { SERVICE_NAME } from './types';
 
+/** tsv's Tab completion, for BASH_COMPLETION_DIR/tsv (supervisorctl's and supervisord's files link to it). */
+export { BASH_SCRIPT } from '../cli/completion-script';
+/** bash-completion loads a command's completion from the file of its name here, at its first Tab. */
+export const BASH_COMPLETION_DIR = 'usr/share/bash-completion/completions';
+
 export type PackageFormat = 'deb' | 'rpm';
 
 export interface PackageFile {

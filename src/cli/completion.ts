@@ -1,0 +1,268 @@
+// Tab completion on the shell's command line (`tsv completion bash`): the
+// script bash sources, and `tsv __complete`, which it runs at each Tab. The
+// script only hands over the line; what a word may be is decided here, from
+// the same tables the commands are parsed with, and program names come from
+// the running daemon (tsv's or supervisord) with the interactive shell's
+// completer, so `tsv stop we<Tab>` offers what `supervisorctl` offers at its
+// own prompt. Supervisor ships no completion for its commands.
+import { basename } from 'node:path';
+import { CTL_VERBS } from './route';
+import { realizeOptions, OptionsExit } from '../ctl/options';
+import { Controller } from '../ctl/controller';
+import { makeCompleter } from '../ctl/shell';
+import { DAEMON_OPTIONS } from '../daemon/options';
+import { FILES_EXIT } from './completion-script';
+
+/** What a word may be: these words, or a path (bash's own file completion). */
+export type Completion = { kind: 'words'; words: string[] } | { kind: 'files' };
+
+/** Asks the daemon for names: the interactive shell's answer for a line (verb, arguments, the word so far). */
+export type NameSource = (ctlArgs: string[], line: string) => Promise<string[]>;
+
+const words = (list: readonly string[]): Completion => ({ kind: 'words', words: [...list] });
+const NOTHING: Completion = words([]);
+const FILES: Completion = { kind: 'files' };
+
+
+/** supervisorctl's options; those taking a value, and which of them take a path. */
+const CTL_FLAGS = ['-c', '--configuration', '-h', '--help', '-i', '--interactive', '-s', '--serverurl', '-u', '--username', '-p', '--password', '-r', '--history_file'];
+const CTL_VALUE_FLAGS = new Set(['-c', '--configuration', '-s', '--serverurl', '-u', '--username', '-p', '--password', '-r', '--history_file']);
+const CTL_PATH_FLAGS = new Set(['-c', '--configuration', '-r', '--history_file']);
+
+/** tsv's own commands (beside the ctl's verbs), their options, and which options take a path. */
+interface CommandTable {
+  options: string[];
+  /** options followed by a value (the value is not completed unless a path) */
+  valued: string[];
+  paths: string[];
+  sub?: Record<string, CommandTable>;
+}
+
+/**
+ * Kept equal to commander's definitions in src/cli/tsv.ts and
+ * src/host/cli.ts by test/cli-completion.test.ts; this bundle must not load
+ * commander (a Tab runs tsv once).
+ */
+export const TSV_COMMANDS: Record<string, CommandTable> = {
+  completion: { options: [], valued: [], paths: [], sub: { bash: { options: [], valued: [], paths: [] }, zsh: { options: [], valued: [], paths: [] } } },
+  config: {
+    options: [],
+    valued: [],
+    paths: [],
+    sub: {
+      check: { options: ['-c', '--configuration'], valued: ['-c', '--configuration'], paths: ['-c', '--configuration'] },
+      show: { options: ['-c', '--configuration', '--json'], valued: ['-c', '--configuration'], paths: ['-c', '--configuration'] },
+      sample: { options: [], valued: [], paths: [] },
+    },
+  },
+  crashmail: { options: [], valued: [], paths: [] },
+  ctl: { options: [], valued: [], paths: [] },
+  daemon: { options: [], valued: [], paths: [] },
+  doctor: { options: ['--fix', '--json', '-c', '--configuration', '--user'], valued: ['-c', '--configuration'], paths: ['-c', '--configuration'] },
+  install: {
+    options: ['--boot', '--init', '--user', '--dry-run', '--from-supervisor', '-c', '--configuration', '--tsv-path', '--node', '--daemon-command'],
+    valued: ['--init', '--from-supervisor', '-c', '--configuration', '--tsv-path', '--node', '--daemon-command'],
+    paths: ['--from-supervisor', '-c', '--configuration', '--tsv-path', '--node'],
+  },
+  pidproxy: { options: [], valued: [], paths: [] },
+  uninstall: { options: ['--purge', '--user', '--dry-run'], valued: [], paths: [] },
+};
+
+/** Values an option takes from a short list. */
+const OPTION_VALUES: Record<string, string[]> = {
+  '--init': ['launchd', 'openrc', 'systemd', 'sysv'],
+  '-e': ['critical', 'error', 'warn', 'info', 'debug', 'trace', 'blather'],
+  '--loglevel': ['critical', 'error', 'warn', 'info', 'debug', 'trace', 'blather'],
+};
+
+/** supervisord's flags that name a file or directory. */
+const DAEMON_PATH_KEYS = new Set(['configfile', 'directory', 'logfile', 'pidfile', 'childlogdir']);
+
+/** The signals `signal` is most often given (any name or number is taken). */
+const SIGNALS = ['HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2', 'TERM', 'CONT', 'STOP', 'TSTP', 'WINCH'];
+
+/** supervisorctl's verbs that mean something on a command line (exit and quit leave its shell). */
+const VERBS = [...CTL_VERBS].filter((v) => v !== 'exit' && v !== 'quit');
+
+/** The verbs whose arguments are names the daemon knows (the interactive shell's, and tsv's own). */
+const NAME_VERBS = new Set(['add', 'attach', 'clear', 'fg', 'logs', 'pid', 'ps', 'remove', 'restart', 'signal', 'start', 'status', 'stop', 'tail', 'update']);
+
+function daemonFlags(): { all: string[]; valued: Set<string>; paths: Set<string> } {
+  const all: string[] = [];
+  const valued = new Set<string>();
+  const paths = new Set<string>();
+  for (const o of DAEMON_OPTIONS) {
+    for (const flag of [o.short ? `-${o.short}` : '', o.long ? `--${o.long}` : '']) {
+      if (!flag || flag === '-?') continue;
+      all.push(flag);
+      if (o.takesArg) valued.add(flag);
+      if (DAEMON_PATH_KEYS.has(o.key)) paths.add(flag);
+    }
+  }
+  return { all, valued, paths };
+}
+
+/** `--opt=value` or `-cvalue`: a flag and its value in one word. */
+function joinedFlag(word: string, valued: Set<string>): string | null {
+  const eq = word.indexOf('=');
+  if (word.startsWith('--') && eq > 0 && valued.has(word.slice(0, eq))) return word.slice(0, eq);
+  return null;
+}
+
+/** The value after an option (`joined`: in the same word, `--flag=`): a path, one of a short list, or nothing to offer. */
+function valueOf(flag: string, paths: Set<string> | string[], joined = false): Completion {
+  if (paths instanceof Set ? paths.has(flag) : paths.includes(flag)) return FILES;
+  return words((OPTION_VALUES[flag] ?? []).map((v) => (joined ? `${flag}=${v}` : v)));
+}
+
+function daemonCompletion(before: string[], current: string): Completion {
+  const { all, valued, paths } = daemonFlags();
+  const prev = before[before.length - 1];
+  if (prev !== undefined && valued.has(prev)) return valueOf(prev, paths);
+  const joined = joinedFlag(current, valued);
+  if (joined) return valueOf(joined, paths, true);
+  return current.startsWith('-') ? words(all) : NOTHING;
+}
+
+function commandCompletion(table: CommandTable, before: string[], current: string): Completion {
+  if (table.sub) {
+    const sub = before.find((w) => !w.startsWith('-'));
+    if (sub === undefined) return current.startsWith('-') ? words(['-h', '--help']) : words(Object.keys(table.sub));
+    const inner = table.sub[sub];
+    return inner ? commandCompletion(inner, before.slice(before.indexOf(sub) + 1), current) : NOTHING;
+  }
+  const joined = joinedFlag(current, new Set(table.valued));
+  if (joined) return valueOf(joined, table.paths, true);
+  // before the value: `--from-supervisor` may go without one
+  if (current.startsWith('-')) return words([...table.options, '-h', '--help']);
+  const prev = before[before.length - 1];
+  if (prev !== undefined && table.valued.includes(prev)) return valueOf(prev, table.paths);
+  return NOTHING;
+}
+
+/** supervisorctl's words: options, then a verb, then what the verb takes. */
+async function ctlCompletion(before: string[], current: string, names: NameSource, bare: boolean): Promise<Completion> {
+  const opts: string[] = [];
+  const rest: string[] = [];
+  for (let i = 0; i < before.length; i++) {
+    const w = before[i] as string;
+    // the bare form (`tsv status -c FILE`) takes the options after the verb too
+    if (w.startsWith('-') && (rest.length === 0 || bare)) {
+      opts.push(w);
+      if (CTL_VALUE_FLAGS.has(w) && i + 1 < before.length) opts.push(before[++i] as string);
+    } else {
+      rest.push(w);
+    }
+  }
+  const prev = before[before.length - 1];
+  if (prev !== undefined && CTL_VALUE_FLAGS.has(prev) && opts[opts.length - 1] === prev) return valueOf(prev, CTL_PATH_FLAGS);
+  const joined = joinedFlag(current, CTL_VALUE_FLAGS);
+  if (joined) return valueOf(joined, CTL_PATH_FLAGS, true);
+  const verb = rest[0];
+  if (current.startsWith('-')) {
+    // the bare form (`tsv tail -f web -c FILE`) takes the ctl's options after the verb too
+    const own = verb === 'tail' ? ['-f'] : [];
+    return words(verb === undefined ? CTL_FLAGS : bare ? [...own, ...CTL_FLAGS] : own);
+  }
+  if (verb === undefined) return words(VERBS);
+  const args = rest.slice(1);
+  if (verb === 'help') return args.length ? NOTHING : words(VERBS);
+  if (verb === 'signal' && args.length === 0) return words(SIGNALS);
+  if (verb === 'tail' && args.filter((a) => !a.startsWith('-')).length === 1) return words(['stdout', 'stderr']);
+  if (!NAME_VERBS.has(verb)) return NOTHING;
+  // the shell's completer knows add/remove/update take groups and the rest processes
+  const shellVerb = verb === 'attach' || verb === 'logs' || verb === 'ps' ? 'status' : verb;
+  const shellArgs = verb === 'signal' ? args.slice(1) : args;
+  const found = await names(opts, [shellVerb, ...shellArgs, current].join(' '));
+  const extra = ['start', 'stop', 'restart', 'signal', 'clear', 'logs', 'ps', 'update'].includes(verb) && 'all'.startsWith(current) ? ['all'] : [];
+  return words([...found, ...extra]);
+}
+
+/**
+ * What the word under the cursor may be, for a command line up to the
+ * cursor (split at blanks: the last word is the one being typed).
+ */
+export async function complete(line: string, names: NameSource): Promise<Completion> {
+  const parts = line.split(/[ \t]+/);
+  const current = parts.pop() ?? '';
+  const all = parts.filter((w) => w !== '');
+  const command = basename(all[0] ?? 'tsv');
+  const before = all.slice(1);
+  if (command === 'supervisorctl') return ctlCompletion(before, current, names, false);
+  if (command === 'supervisord') return daemonCompletion(before, current);
+  // tsv: its ctl options may come first (`tsv -c FILE status`)
+  let i = 0;
+  while (i < before.length && (before[i] as string).startsWith('-')) i += CTL_VALUE_FLAGS.has(before[i] as string) ? 2 : 1;
+  const first = before[i];
+  if (first === undefined) {
+    if (i > before.length) return valueOf(before[before.length - 1] as string, CTL_PATH_FLAGS);
+    if (current.startsWith('-')) return i === 0 ? words([...CTL_FLAGS, '-V', '--version']) : words(CTL_FLAGS);
+    return words([...(i === 0 ? Object.keys(TSV_COMMANDS) : []), ...VERBS]);
+  }
+  const rest = before.slice(i + 1);
+  if (first === 'ctl') return ctlCompletion(rest, current, names, false);
+  if (first === 'daemon') return daemonCompletion(rest, current);
+  if (CTL_VERBS.has(first)) return ctlCompletion(before, current, names, true);
+  if (i > 0) return NOTHING;
+  const table = TSV_COMMANDS[first];
+  return table ? commandCompletion(table, rest, current) : NOTHING;
+}
+
+/**
+ * The lines bash is given: the candidates that begin with the word typed,
+ * each cut to the part after the word's last break character (bash splits
+ * `web:we` at the colon and replaces only `we`), a `*` escaped so that the
+ * shell passes it on.
+ */
+export function forBash(candidates: string[], current: string, wordbreaks: string): string[] {
+  let cut = 0;
+  for (let i = current.length - 1; i >= 0; i--) {
+    if (wordbreaks.includes(current[i] as string)) {
+      cut = i + 1;
+      break;
+    }
+  }
+  const out: string[] = [];
+  for (const c of candidates) {
+    if (!c.startsWith(current) || out.includes(c)) continue;
+    out.push(c);
+  }
+  return out.map((c) => c.slice(cut).replace(/\*/g, '\\*'));
+}
+
+/** Names from the daemon the ctl options point at; none if it does not answer within a second. */
+export const daemonNames: NameSource = async (ctlArgs, line) => {
+  const options = realizeOptions([...ctlArgs, 'status'], 'supervisorctl');
+  if (options instanceof OptionsExit) return [];
+  const quiet = { write: (): void => {}, writeErr: (): void => {}, color: false };
+  const ctl = new Controller(options, quiet);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    const asked = makeCompleter(ctl)
+      .complete(line)
+      .then(([matches]) => matches.map((m) => m.trimEnd()));
+    const late = new Promise<string[]>((resolve) => (timer = setTimeout(() => resolve([]), 1000)));
+    return await Promise.race([asked.catch(() => []), late]);
+  } finally {
+    clearTimeout(timer);
+    ctl.close();
+  }
+};
+
+/** `tsv __complete WORDBREAKS LINE`: one candidate a line, or (exit FILES_EXIT) what precedes a path in its word, a tab, and the path's start. */
+export async function runComplete(args: string[]): Promise<number> {
+  const [wordbreaks = ' \t\n"\'><=;|&(:', line = ''] = args;
+  const result = await complete(line, daemonNames);
+  const current = line.split(/[ \t]+/).pop() ?? '';
+  if (result.kind === 'files') {
+    // the shell's compgen completes the path, which follows the = of --configuration=PATH;
+    // a shell that does not split words at the = (zsh) gets the flag back before each path
+    const eq = current.startsWith('--') ? current.indexOf('=') : -1;
+    const lead = eq < 0 || wordbreaks.includes('=') ? '' : current.slice(0, eq + 1);
+    process.stdout.write(`${lead}\t${current.slice(eq + 1)}`);
+    return FILES_EXIT;
+  }
+  const out = forBash(result.words, current, wordbreaks);
+  if (out.length) process.stdout.write(out.join('\n') + '\n');
+  return 0;
+}
