@@ -80,7 +80,8 @@ test('completion: names from the daemon after the verbs that take them, with the
   await wordsFor('supervisorctl -u u -p p status w', source);
   assert.deepEqual(asked.at(-1), { ctlArgs: ['-u', 'u', '-p', 'p'], line: 'status w' });
   // after the verb, supervisorctl's options are the verb's arguments
-  assert.deepEqual(await wordsFor('supervisorctl status -c ', source), ['api', 'web:web_0', 'web:\\*', 'web:web_1']);
+  assert.deepEqual(await wordsFor('supervisorctl status -c ', source), ['api', 'web:web_0', 'web:\\*', 'web:web_1', 'all']);
+  assert.deepEqual(await wordsFor('tsv pid a', source), ['api', 'all']);
   await wordsFor('tsv ctl --serverurl=unix:///c.sock status w', source);
   assert.deepEqual(asked.at(-1), { ctlArgs: ['--serverurl=unix:///c.sock'], line: 'status w' });
   assert.deepEqual(await wordsFor('supervisorctl update ', source), ['api', 'web', 'all']);

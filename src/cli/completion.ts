@@ -87,6 +87,9 @@ const VERBS = [...CTL_VERBS].filter((v) => v !== 'exit' && v !== 'quit');
 /** The verbs whose arguments are names the daemon knows (the interactive shell's, and tsv's own). */
 const NAME_VERBS = new Set(['add', 'attach', 'clear', 'fg', 'logs', 'pid', 'ps', 'remove', 'restart', 'signal', 'start', 'status', 'stop', 'tail', 'update']);
 
+/** The verbs that take `all` for every process (supervisorctl's, and tsv's logs and ps). */
+const ALL_VERBS = new Set(['clear', 'logs', 'pid', 'ps', 'restart', 'signal', 'start', 'status', 'stop', 'update']);
+
 function daemonFlags(): { all: string[]; valued: Set<string>; paths: Set<string> } {
   const all: string[] = [];
   const valued = new Set<string>();
@@ -174,7 +177,7 @@ async function ctlCompletion(before: string[], current: string, names: NameSourc
   const shellVerb = verb === 'attach' || verb === 'logs' || verb === 'ps' ? 'status' : verb;
   const shellArgs = verb === 'signal' ? args.slice(1) : args;
   const found = await names(opts, [shellVerb, ...shellArgs, current].join(' '));
-  const extra = ['start', 'stop', 'restart', 'signal', 'clear', 'logs', 'ps', 'update'].includes(verb) && 'all'.startsWith(current) ? ['all'] : [];
+  const extra = ALL_VERBS.has(verb) && 'all'.startsWith(current) ? ['all'] : [];
   return words([...found, ...extra]);
 }
 
