@@ -56,6 +56,10 @@ test('completion of actions, process names and group:*', { skip }, async () => {
       { send: 'stop mul', pause: 0.2 },
       { send: '\t', pause: 0.2 },
       { send: '\t', expect: 'multi:multi_00 .*multi:\\* .*multi:multi_02 ' },
+      // tsv's own verbs take names too
+      { send: '\x15logs mul', pause: 0.2 },
+      { send: '\t', pause: 0.2 },
+      { send: '\t', expect: 'multi:multi_00 .*multi:\\* .*multi:multi_02 ' },
       { send: '\x15quit\r' },
     ],
     clientEnv(),

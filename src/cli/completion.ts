@@ -174,9 +174,7 @@ async function ctlCompletion(before: string[], current: string, names: NameSourc
   if (verb === 'tail' && args.filter((a) => !a.startsWith('-')).length === 1) return words(['stdout', 'stderr']);
   if (!NAME_VERBS.has(verb)) return NOTHING;
   // the shell's completer knows add/remove/update take groups and the rest processes
-  const shellVerb = verb === 'attach' || verb === 'logs' || verb === 'ps' ? 'status' : verb;
-  const shellArgs = verb === 'signal' ? args.slice(1) : args;
-  const found = await names(opts, [shellVerb, ...shellArgs, current].join(' '));
+  const found = await names(opts, [verb, ...(verb === 'signal' ? args.slice(1) : args), current].join(' '));
   const extra = ALL_VERBS.has(verb) && 'all'.startsWith(current) ? ['all'] : [];
   return words([...found, ...extra]);
 }

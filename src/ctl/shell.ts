@@ -8,7 +8,8 @@ import type { ProcessInfo } from './api';
 import { verbNames } from './verbs/index';
 
 const GROUP_ACTIONS = new Set(['add', 'remove', 'update']);
-const PROCESS_ACTIONS = new Set(['clear', 'fg', 'pid', 'restart', 'signal', 'start', 'status', 'stop', 'tail']);
+// supervisorctl's, and tsv's own verbs that take process names
+const PROCESS_ACTIONS = new Set(['attach', 'clear', 'fg', 'logs', 'pid', 'ps', 'restart', 'signal', 'start', 'status', 'stop', 'tail']);
 // readline's default word delimiters minus ':', '*' and '-', as supervisorctl sets them.
 const DELIMS = ' \t\n`~!@#$%^&()=+[{]}\\|;\'",<>/?';
 
