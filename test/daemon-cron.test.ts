@@ -110,12 +110,14 @@ test('cron_restart= on a numprocs pool: at its time the processes are restarted 
     '[program:pool]\ncommand=sleep 100\nprocess_name=%(program_name)s_%(process_num)d\nnumprocs=3\nstartsecs=1\ncron_restart=*/10 * * * * *\n',
   );
   const why = 'at its cron time (cron_restart=*/10 * * * * *)';
-  // the lines of the last roll that has begun: its restarts, stops, spawns and successes
+  // from the first line after the pool's start-up (a cron time may fall within its startsecs)
+  let settled = 0;
+  // the lines of the last roll that has begun since: its restarts, stops, spawns and successes
   const lastRoll = (): string[] => {
     const lines = mainLogLines(d);
     let from = lines.length - 1;
-    while (from >= 0 && !(lines[from].startsWith('INFO restarting pool_') && lines[from].endsWith(` ${why}`) && !lines[from].includes('is up again'))) from--;
-    return from < 0
+    while (from >= settled && !(lines[from].startsWith('INFO restarting pool_') && lines[from].endsWith(` ${why}`) && !lines[from].includes('is up again'))) from--;
+    return from < settled
       ? []
       : lines
           .slice(from)
@@ -124,6 +126,8 @@ test('cron_restart= on a numprocs pool: at its time the processes are restarted 
   };
   try {
     await waitUp(d);
+    await until(() => mainLogLines(d).filter((l) => /^INFO success: pool_\d entered RUNNING/.test(l)).length >= 3, 'the pool up');
+    settled = mainLogLines(d).length;
     await until(() => lastRoll().length >= 12, 'a whole roll', 30000);
     const roll = lastRoll().slice(0, 12);
     const names = [0, 1, 2].map((i) => /^INFO restarting (pool_\d)/.exec(roll[4 * i] as string)?.[1] as string);
