@@ -82,6 +82,7 @@ describe('host: tsv install --boot under real systemd', { skip: support ?? false
       'would run: systemctl daemon-reload',
       'would run: systemctl enable tsv.service',
       'would run: systemctl start tsv.service',
+      'would write /usr/local/share/bash-completion/completions/tsv (new',
     ]) {
       assert.ok(r.stdout.includes(want), `dry run output lacks ${JSON.stringify(want)}:\n${r.stdout}`);
     }
@@ -106,6 +107,10 @@ describe('host: tsv install --boot under real systemd', { skip: support ?? false
     assert.equal(c.must('stat -c %U:%a /var/log/tsv/web.log').trim(), 'svc:640');
     assert.equal(c.sh('systemctl is-enabled tsv.service').stdout.trim(), 'enabled');
     assert.equal(c.sh('systemctl is-active tsv.service').stdout.trim(), 'active');
+    // Tab completion where bash-completion looks, running the tsv installed (no PATH needed)
+    const line = 'tsv -c /etc/tsv/supervisord.conf status w';
+    const tab = c.exec(['bash', '-c', `. /usr/local/share/bash-completion/completions/tsv; PATH=/nonexistent; COMP_LINE='${line}'; COMP_POINT=${line.length}; COMP_WORDS=(${line}); COMP_CWORD=4; _tsv_complete; printf '%s\\n' "\${COMPREPLY[@]}"`]);
+    assert.deepEqual({ status: tab.status, stdout: tab.stdout, stderr: tab.stderr }, { status: 0, stdout: 'web\nworker:worker_0\nworker:\\*\nworker:worker_1\n', stderr: '' });
   });
 
   test('the installed unit passes systemd-analyze verify (and a broken one does not)', () => {

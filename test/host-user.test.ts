@@ -48,6 +48,12 @@ describe('host: tsv install --boot --user (systemd user unit)', { skip }, () => 
     assert.equal(c.processes().find((p) => p.pid === Number(pid))?.user, 'alice');
     const v = c.sh('systemd-analyze --user verify /home/alice/.config/systemd/user/tsv.service 2>&1', asAlice());
     assert.equal(v.status, 0, v.stdout);
+    // her Tab completion, where bash-completion looks for a user's own
+    assert.equal(c.must('stat -c "%U %a" /home/alice/.local/share/bash-completion/completions/tsv').trim(), 'alice 644');
+    const line = `tsv -c ${conf} pid `;
+    const tab = c.exec(['bash', '-c', `. ~/.local/share/bash-completion/completions/tsv; COMP_LINE='${line}'; COMP_POINT=${line.length}; COMP_WORDS=(${line} ''); COMP_CWORD=4; _tsv_complete; printf '%s\\n' "\${COMPREPLY[@]}"`], asAlice());
+    assert.equal(tab.status, 0, tab.stderr);
+    assert.match(tab.stdout, /\ball\n$/);
   });
 
   test('it comes back after a reboot (lingering starts her manager)', async () => {

@@ -6,19 +6,35 @@
 /** `tsv __complete` exits with this when bash should complete a path. */
 export const FILES_EXIT = 3;
 
-/** The script for bash (`source <(tsv completion bash)`, or a file in bash-completion's directory). */
-export const BASH_SCRIPT = `# bash completion for tsv, and for supervisorctl and supervisord when they are tsv
-# (made by \`tsv completion bash\`): the words come from \`tsv __complete\`, which
-# asks the running daemon for program names.
-_tsv_complete() {
-    # zsh's bashcompinit counts COMP_WORDS from 1
-    local tsv=\${COMP_WORDS[0]:-\${COMP_WORDS[1]}} lead= reply word rc
+/** A word for sh, quoted unless it needs none. */
+function shWord(w: string): string {
+  return /^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The script for bash (`source <(tsv completion bash)`, or a file in
+ * bash-completion's directory). It runs the tsv the command line names
+ * (`./bin/tsv`), else the one on PATH; `tsv install --boot` gives the
+ * command it installed (`command`), which need not be on PATH.
+ */
+export function bashScript(command?: readonly string[]): string {
+  const find = command
+    ? ''
+    : `    # zsh's bashcompinit counts COMP_WORDS from 1
+    local tsv=\${COMP_WORDS[0]:-\${COMP_WORDS[1]}}
     case \${tsv##*/} in
         tsv) ;;
         *) tsv=tsv ;;
     esac
+`;
+  const run = command ? command.map(shWord).join(' ') : '"$tsv"';
+  return `# bash completion for tsv, and for supervisorctl and supervisord when they are tsv
+# (made by \`tsv completion bash\`): the words come from \`tsv __complete\`, which
+# asks the running daemon for program names.
+_tsv_complete() {
+${find}    local lead= reply word rc
     COMPREPLY=()
-    reply=$(command "$tsv" __complete "$COMP_WORDBREAKS" "\${COMP_LINE:0:$COMP_POINT}" 2>/dev/null)
+    reply=$(command ${run} __complete "$COMP_WORDBREAKS" "\${COMP_LINE:0:$COMP_POINT}" 2>/dev/null)
     rc=$?
     if [ "$rc" -eq ${FILES_EXIT} ]; then
         # a path: what comes before it in the word the shell replaces (--configuration=
@@ -42,6 +58,10 @@ _tsv_complete() {
 }
 complete -F _tsv_complete tsv supervisorctl supervisord
 `;
+}
+
+/** The script `tsv completion bash` prints. */
+export const BASH_SCRIPT = bashScript();
 
 /** The same for zsh, through its emulation of bash's completion (which needs compinit's compdef). */
 export const ZSH_SCRIPT = `(( $+functions[compdef] )) || { autoload -U +X compinit && compinit; }

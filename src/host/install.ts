@@ -14,6 +14,7 @@ import { Executor } from './executor';
 import { detectInit } from './init-detect';
 import { planImport, SUPERVISOR_CONFIG } from './import-supervisor';
 import { hostLayout, type HostLayout } from './layout';
+import { bashScript } from '../cli/completion-script';
 import { readManifest, type Manifest } from './manifest';
 import { waitReady } from './probe';
 import { shJoin, shSplit } from './quote';
@@ -211,6 +212,12 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     ex.ensureDir({ path: dirname(f.path), mode: 0o755, removal: 'uninstall' }, false);
     const outcome = ex.writeFile(f, manifest.files.some((m) => m.path === f.path));
     if (outcome === 'created' || outcome === 'updated') changed = true;
+  }
+
+  // Tab completion for bash, running the tsv installed (which need not be on PATH); no restart for it
+  if (layout.bashCompletion) {
+    ex.ensureDir({ path: dirname(layout.bashCompletion), mode: 0o755, removal: 'uninstall' }, false);
+    ex.writeFile({ path: layout.bashCompletion, content: bashScript(tsv), mode: 0o644, removal: 'uninstall' }, manifest.files.some((m) => m.path === layout.bashCompletion));
   }
 
   if (init === 'systemd' && !opts.dryRun && haveTool('systemd-analyze')) {

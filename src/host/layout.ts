@@ -24,6 +24,13 @@ export interface HostLayout {
   socketMode: number;
   /** where the system keeps service definitions for this scope */
   platform: NodeJS.Platform;
+  /**
+   * tsv's Tab completion for bash, where bash-completion looks for a
+   * command's file at its first Tab (it searches XDG_DATA_DIRS, /usr/local
+   * first, and the user's XDG_DATA_HOME); null on macOS, whose bash is not
+   * bash-completion's
+   */
+  bashCompletion: string | null;
 }
 
 export function hostLayout(scope: Scope, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): HostLayout {
@@ -46,6 +53,7 @@ export function hostLayout(scope: Scope, platform: NodeJS.Platform = process.pla
       group: SOCKET_GROUP,
       socketMode: 0o770,
       platform,
+      bashCompletion: darwin ? null : '/usr/local/share/bash-completion/completions/tsv',
     };
   }
   const home = env.HOME || homedir();
@@ -80,5 +88,6 @@ export function hostLayout(scope: Scope, platform: NodeJS.Platform = process.pla
     group: null,
     socketMode: 0o700,
     platform,
+    bashCompletion: platform === 'darwin' ? null : join(env.XDG_DATA_HOME || join(home, '.local', 'share'), 'bash-completion', 'completions', 'tsv'),
   };
 }
