@@ -105,7 +105,8 @@ test('completion: names from the daemon after the verbs that take them, with the
   assert.deepEqual(await wordsFor('tsv version ', source), []);
   assert.equal(asked.length, before);
   assert.equal(await wordsFor('supervisorctl -r ', source), 'files');
-  assert.deepEqual(await wordsFor('supervisorctl --', source), ['--configuration', '--help', '--interactive', '--serverurl', '--username', '--password', '--history_file']);
+  const long = await wordsFor('supervisorctl --', source);
+  assert.deepEqual(Array.isArray(long) && long.sort(), ['--configuration', '--help', '--history_file', '--interactive', '--password', '--serverurl', '--username']);
 });
 
 test("completion: tsv's commands and options are commander's, and supervisord's and supervisorctl's flags are the real ones'", () => {

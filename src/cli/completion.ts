@@ -6,8 +6,10 @@
 // completer, so `tsv stop we<Tab>` offers what `supervisorctl` offers at its
 // own prompt. Supervisor ships no completion for its commands.
 import { basename } from 'node:path';
-import { CTL_VERBS } from './route';
-import { realizeOptions, OptionsExit } from '../ctl/options';
+import { CTL_VALUE_OPTS, CTL_VERBS } from './route';
+import { CTL_OPTION_FLAGS, realizeOptions, OptionsExit } from '../ctl/options';
+import { LOG_LEVEL_NAMES } from '../config/datatypes';
+import { INIT_SYSTEMS } from '../host/types';
 import { Controller } from '../ctl/controller';
 import { makeCompleter } from '../ctl/shell';
 import { DAEMON_OPTIONS } from '../daemon/options';
@@ -23,10 +25,9 @@ const words = (list: readonly string[]): Completion => ({ kind: 'words', words: 
 const NOTHING: Completion = words([]);
 const FILES: Completion = { kind: 'files' };
 
-
 /** supervisorctl's options; those taking a value, and which of them take a path. */
-const CTL_FLAGS = ['-c', '--configuration', '-h', '--help', '-i', '--interactive', '-s', '--serverurl', '-u', '--username', '-p', '--password', '-r', '--history_file'];
-const CTL_VALUE_FLAGS = new Set(['-c', '--configuration', '-s', '--serverurl', '-u', '--username', '-p', '--password', '-r', '--history_file']);
+const CTL_FLAGS = CTL_OPTION_FLAGS.filter((f) => f !== '-?');
+const CTL_VALUE_FLAGS = new Set([...CTL_VALUE_OPTS.keys(), ...CTL_VALUE_OPTS.values()]);
 const CTL_PATH_FLAGS = new Set(['-c', '--configuration', '-r', '--history_file']);
 
 /** tsv's own commands (beside the ctl's verbs), their options, and which options take a path. */
@@ -69,10 +70,10 @@ export const TSV_COMMANDS: Record<string, CommandTable> = {
 };
 
 /** Values an option takes from a short list. */
-const OPTION_VALUES: Record<string, string[]> = {
-  '--init': ['launchd', 'openrc', 'systemd', 'sysv'],
-  '-e': ['critical', 'error', 'warn', 'info', 'debug', 'trace', 'blather'],
-  '--loglevel': ['critical', 'error', 'warn', 'info', 'debug', 'trace', 'blather'],
+const OPTION_VALUES: Record<string, readonly string[]> = {
+  '--init': INIT_SYSTEMS,
+  '-e': LOG_LEVEL_NAMES,
+  '--loglevel': LOG_LEVEL_NAMES,
 };
 
 /** supervisord's flags that name a file or directory. */
@@ -105,7 +106,7 @@ function daemonFlags(): { all: string[]; valued: Set<string>; paths: Set<string>
   return { all, valued, paths };
 }
 
-/** `--opt=value` or `-cvalue`: a flag and its value in one word. */
+/** `--opt=value`: a long flag and its value in one word (the flag, or null). */
 function joinedFlag(word: string, valued: Set<string>): string | null {
   const eq = word.indexOf('=');
   if (word.startsWith('--') && eq > 0 && valued.has(word.slice(0, eq))) return word.slice(0, eq);

@@ -13,7 +13,7 @@ import { basename } from 'node:path';
 export const CTL_VERBS: ReadonlySet<string> = new Set(['add', 'attach', 'avail', 'clear', 'events', 'exit', 'fg', 'help', 'logs', 'maintail', 'open', 'pid', 'ps', 'quit', 'reload', 'remove', 'reread', 'restart', 'shutdown', 'signal', 'start', 'status', 'stop', 'tail', 'update', 'version']);
 
 // supervisorctl's options that take a value, short and long.
-const CTL_VALUE_OPTS = new Map([
+export const CTL_VALUE_OPTS: ReadonlyMap<string, string> = new Map([
   ['-c', '--configuration'],
   ['-s', '--serverurl'],
   ['-u', '--username'],

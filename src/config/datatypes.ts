@@ -229,6 +229,9 @@ const LEVELS: Record<string, LogLevelName> = {
   blather: 'blather',
 };
 
+/** The level names a config (and supervisord's -e) takes, most severe first. */
+export const LOG_LEVEL_NAMES: readonly LogLevelName[] = Object.values(LEVELS);
+
 export function loggingLevel(value: string): LogLevelName {
   const s = value.toLowerCase();
   const level = Object.prototype.hasOwnProperty.call(LEVELS, s) ? LEVELS[s] : undefined;

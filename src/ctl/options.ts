@@ -78,6 +78,9 @@ const OPTION_MAP: Record<string, OptName> = {
   '--history_file': 'history',
 };
 
+/** supervisorctl's flags, short and long (`-?` is a second -h). */
+export const CTL_OPTION_FLAGS: readonly string[] = Object.keys(OPTION_MAP);
+
 class GetoptError extends Error {}
 
 /** Python's getopt.getopt (not gnu_getopt): options end at the first operand. */
