@@ -11,7 +11,7 @@ import { CTL_OPTION_FLAGS, realizeOptions, OptionsExit } from '../ctl/options';
 import { LOG_LEVEL_NAMES } from '../config/datatypes';
 import { INIT_SYSTEMS } from '../host/types';
 import { Controller } from '../ctl/controller';
-import { makeCompleter } from '../ctl/shell';
+import { makeCompleter, takesNames } from '../ctl/shell';
 import { DAEMON_OPTIONS } from '../daemon/options';
 import { FILES_EXIT } from './completion-script';
 
@@ -84,9 +84,6 @@ const SIGNALS = ['HUP', 'INT', 'QUIT', 'KILL', 'USR1', 'USR2', 'TERM', 'CONT', '
 
 /** supervisorctl's verbs that mean something on a command line (exit and quit leave its shell). */
 const VERBS = [...CTL_VERBS].filter((v) => v !== 'exit' && v !== 'quit');
-
-/** The verbs whose arguments are names the daemon knows (the interactive shell's, and tsv's own). */
-const NAME_VERBS = new Set(['add', 'attach', 'clear', 'fg', 'logs', 'pid', 'ps', 'remove', 'restart', 'signal', 'start', 'status', 'stop', 'tail', 'update']);
 
 /** The verbs that take `all` for every process (supervisorctl's, and tsv's logs and ps). */
 const ALL_VERBS = new Set(['clear', 'logs', 'pid', 'ps', 'restart', 'signal', 'start', 'status', 'stop', 'update']);
@@ -173,7 +170,7 @@ async function ctlCompletion(before: string[], current: string, names: NameSourc
   if (verb === 'help') return args.length ? NOTHING : words(VERBS);
   if (verb === 'signal' && args.length === 0) return words(SIGNALS);
   if (verb === 'tail' && args.filter((a) => !a.startsWith('-')).length === 1) return words(['stdout', 'stderr']);
-  if (!NAME_VERBS.has(verb)) return NOTHING;
+  if (!takesNames(verb)) return NOTHING;
   // the shell's completer knows add/remove/update take groups and the rest processes
   const found = await names(opts, [verb, ...(verb === 'signal' ? args.slice(1) : args), current].join(' '));
   const extra = ALL_VERBS.has(verb) && 'all'.startsWith(current) ? ['all'] : [];

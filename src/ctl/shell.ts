@@ -10,6 +10,11 @@ import { verbNames } from './verbs/index';
 const GROUP_ACTIONS = new Set(['add', 'remove', 'update']);
 // supervisorctl's, and tsv's own verbs that take process names
 const PROCESS_ACTIONS = new Set(['attach', 'clear', 'fg', 'logs', 'pid', 'ps', 'restart', 'signal', 'start', 'status', 'stop', 'tail']);
+/** Whether the shell completes names (groups or processes) after this verb. */
+export function takesNames(verb: string): boolean {
+  return GROUP_ACTIONS.has(verb) || PROCESS_ACTIONS.has(verb);
+}
+
 // readline's default word delimiters minus ':', '*' and '-', as supervisorctl sets them.
 const DELIMS = ' \t\n`~!@#$%^&()=+[{]}\\|;\'",<>/?';
 
