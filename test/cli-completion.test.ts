@@ -22,7 +22,8 @@ function fakeNames(): { source: NameSource; asked: { ctlArgs: string[]; line: st
   const asked: { ctlArgs: string[]; line: string }[] = [];
   const source: NameSource = async (ctlArgs, line) => {
     asked.push({ ctlArgs, line });
-    const text = line.split(' ').pop() ?? '';
+    // the shell's completer's word starts after a quote (readline's delimiters)
+    const text = (line.split(' ').pop() ?? '').replace(/^['"]/, '');
     const groups = line.startsWith('add ') || line.startsWith('remove ') || line.startsWith('update ');
     const all = groups ? ['api', 'web'] : text.includes(':') ? ['api:api', 'api:*', 'web:web_0', 'web:*', 'web:web_1'] : ['api', 'web:web_0', 'web:*', 'web:web_1'];
     return all.filter((n) => n.startsWith(text));
@@ -72,6 +73,9 @@ test('completion: names from the daemon after the verbs that take them, with the
   // bash splits web:w at the colon: only what follows it is replaced
   assert.deepEqual(await wordsFor('tsv stop web:w', source), ['web_0', 'web_1']);
   assert.deepEqual(await wordsFor('tsv stop web:', source), ['web_0', '\\*', 'web_1']);
+  // in quotes (as Supervisor's docs write 'web:*'): no break at the colon, no escape
+  assert.deepEqual(await wordsFor("tsv stop 'web:", source), ['web:web_0', 'web:*', 'web:web_1']);
+  assert.deepEqual(await wordsFor('tsv stop "we', source), ['web:web_0', 'web:*', 'web:web_1']);
   assert.deepEqual(await wordsFor('tsv -c /a.conf restart a', source), ['api', 'all']);
   assert.deepEqual(asked.at(-1), { ctlArgs: ['-c', '/a.conf'], line: 'restart a' });
   // tsv's short form takes the options after the verb too; supervisorctl does not
@@ -181,6 +185,9 @@ test('completion in bash on a terminal: names from tsv and from the real supervi
       { send: `tsv -c ${tsv.conf} stop we\t`, expect: String.raw`web:\\\*\s+web:web_0\s+web:web_1.*stop web:` },
       { send: 'w\t', expect: String.raw`web_0\s+web_1.*stop web:web_` },
       { send: '1\t\r', expect: String.raw`web:web_1: stopped.*READY> ` },
+      // in quotes, as Supervisor's docs write it: bash closes the quote
+      { send: `tsv -c ${tsv.conf} status 'web:\t`, expect: String.raw`web:\*\s+web:web_0\s+web:web_1` },
+      { send: '*\t\r', expect: String.raw`web:web_0 [^\n]*RUNNING.*web:web_1 [^\n]*STOPPED.*READY> ` },
       // supervisorctl (the link) against the real supervisord: its names
       { send: `supervisorctl -c ${real.conf} stop ap\t\r`, expect: String.raw`api: stopped.*READY> ` },
       { send: `supervisorctl -c ${real.conf} status w\t`, expect: String.raw`web:\\\*\s+web:web_0\s+web:web_1` },
@@ -194,6 +201,8 @@ test('completion in bash on a terminal: names from tsv and from the real supervi
   );
   assert.ok(r.ok, `step ${r.failed} not met:\n${plain(r.output)}`);
   assert.equal(r.code, 0);
+  // the quote closed by bash, after the completed word
+  assert.match(plain(r.output), /status 'web:\*' \n/);
   const state = (side: Side, name: string): string => spawnSync(join(ROOT, 'bin', 'tsv'), ['-c', side.conf, 'status', name], { encoding: 'utf8', env: cleanEnv() }).stdout;
   assert.match(state(tsv, 'web:web_1'), /STOPPED/);
   assert.match(state(tsv, 'web:web_0'), /RUNNING/);

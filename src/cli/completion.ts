@@ -211,22 +211,26 @@ export async function complete(line: string, names: NameSource): Promise<Complet
  * The lines bash is given: the candidates that begin with the word typed,
  * each cut to the part after the word's last break character (bash splits
  * `web:we` at the colon and replaces only `we`), a `*` escaped so that the
- * shell passes it on.
+ * shell passes it on. In a word opened with a quote (`'web:`, as Supervisor's
+ * docs write `'web:*'`) nothing breaks it, nothing needs escaping, and bash
+ * replaces what follows the quote, closing it.
  */
 export function forBash(candidates: string[], current: string, wordbreaks: string): string[] {
+  const quoted = current.startsWith("'") || current.startsWith('"');
+  const typed = quoted ? current.slice(1) : current;
   let cut = 0;
-  for (let i = current.length - 1; i >= 0; i--) {
-    if (wordbreaks.includes(current[i] as string)) {
+  for (let i = typed.length - 1; i >= 0 && !quoted; i--) {
+    if (wordbreaks.includes(typed[i] as string)) {
       cut = i + 1;
       break;
     }
   }
   const out: string[] = [];
   for (const c of candidates) {
-    if (!c.startsWith(current) || out.includes(c)) continue;
+    if (!c.startsWith(typed) || out.includes(c)) continue;
     out.push(c);
   }
-  return out.map((c) => c.slice(cut).replace(/\*/g, '\\*'));
+  return out.map((c) => (quoted ? c.slice(cut) : c.slice(cut).replace(/\*/g, '\\*')));
 }
 
 /** Names from the daemon the ctl options point at; none if it does not answer within a second. */
