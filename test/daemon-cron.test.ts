@@ -65,6 +65,47 @@ test('ScheduleTimer: a timer that rings before its time on the wall clock (the c
   }
 });
 
+test('ScheduleTimer: timers due at one time fire in one turn of the loop, however far apart they were set (a pool rolls in its order)', async () => {
+  const due = Date.now() + 300;
+  const schedule = { next: (after: number): number | null => (after < due ? due : null) };
+  const turns: number[] = [];
+  let turn = 0;
+  const timers = [0, 1, 2].map((i) => new ScheduleTimer(schedule, () => {
+    turns[i] = turn;
+    // the turn ends: a later fire is in another one
+    setImmediate(() => (turn = Math.max(turn, i + 1) + 10));
+  }));
+  try {
+    // each set a few ms after the one before without a turn of the loop between, as a pool's processes
+    // start: their own Node timers would have rung in different turns (the loop's clock stands still)
+    for (const t of timers) {
+      t.start();
+      const until = performance.now() + 5;
+      while (performance.now() < until);
+    }
+    await until(() => turns.filter((t) => t !== undefined).length === 3, 'the three to fire', 5000);
+    assert.deepEqual(turns, [0, 0, 0]);
+    // one stopped before its time, or by another's fire at that time, does not fire; the others do
+    const due2 = Date.now() + 100;
+    const schedule2 = { next: (after: number): number | null => (after < due2 ? due2 : null) };
+    const fired: string[] = [];
+    const stoppedEarly = new ScheduleTimer(schedule2, () => fired.push('stopped early'));
+    const stopper = new ScheduleTimer(schedule2, () => {
+      fired.push('stopper');
+      stoppedByIt.stop();
+    });
+    const stoppedByIt = new ScheduleTimer(schedule2, () => fired.push('stopped by the stopper'));
+    for (const t of [stoppedEarly, stopper, stoppedByIt]) t.start();
+    stoppedEarly.stop();
+    await until(() => fired.length > 0, 'a fire', 5000);
+    await sleep(150);
+    assert.deepEqual(fired, ['stopper']);
+    assert.deepEqual([stoppedEarly.nextAt, stopper.nextAt, stoppedByIt.nextAt], [null, null, null]);
+  } finally {
+    for (const t of timers) t.stop();
+  }
+});
+
 test('cron=: a job is started at its times, not again while it still runs; status says when it starts next; cron_restart= restarts a running program at its times and leaves a stopped one alone', async () => {
   const d = startDaemon(
     'tsv',

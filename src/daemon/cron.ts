@@ -8,6 +8,38 @@ import type { Schedule } from '../config/schedule';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
+ * The timers due at one time ring in one turn of the loop: a numprocs
+ * pool's processes share their schedule, and its roll (./pool-roll.ts)
+ * begins once all of them have asked, in the pool's order. Each had its own
+ * Node timer, set when its process started, and those ended up a
+ * millisecond or a loop turn apart, so whichever rang first went first.
+ */
+const slots = new Map<number, { timer: NodeJS.Timeout; members: Set<ScheduleTimer> }>();
+
+function join(due: number, member: ScheduleTimer): void {
+  let slot = slots.get(due);
+  if (!slot) {
+    const timer = setTimeout(() => ringSlot(due), Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now())));
+    slot = { timer, members: new Set() };
+    slots.set(due, slot);
+  }
+  slot.members.add(member);
+}
+
+function leave(due: number, member: ScheduleTimer): void {
+  const slot = slots.get(due);
+  if (!slot?.members.delete(member) || slot.members.size > 0) return;
+  clearTimeout(slot.timer);
+  slots.delete(due);
+}
+
+function ringSlot(due: number): void {
+  const slot = slots.get(due);
+  slots.delete(due);
+  for (const member of slot?.members ?? []) member.ring(due);
+}
+
+/**
  * Calls `fire` at each time of a schedule, from start() until stop(). The
  * timer runs on the monotonic clock and the schedule on the wall clock: a
  * timer that comes early (the clock was set back) waits the rest; one that
@@ -15,7 +47,6 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * it missed, as cron does.
  */
 export class ScheduleTimer {
-  private timer: NodeJS.Timeout | null = null;
   private due: number | null = null;
 
   constructor(
@@ -34,20 +65,19 @@ export class ScheduleTimer {
   }
 
   stop(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
+    if (this.due !== null) leave(this.due, this);
     this.due = null;
   }
 
   private arm(due: number | null): void {
     this.due = due;
-    if (due === null) return;
-    this.timer = setTimeout(() => this.ring(), Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now())));
+    if (due !== null) join(due, this);
   }
 
-  private ring(): void {
-    this.timer = null;
-    const due = this.due as number;
+  /** The timer of its slot for `due` rang (the slot is gone). */
+  ring(due: number): void {
+    // stopped, or started again for another time, by a fire() of the same slot
+    if (this.due !== due) return;
     const now = Date.now();
     if (now < due) {
       this.arm(due);
