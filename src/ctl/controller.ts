@@ -45,6 +45,8 @@ export class Controller {
   historyToLoad: string[] | undefined;
   /** Running the interactive shell: an uncaught Ctrl-C leaves it with exit 0, as supervisorctl's does. */
   inShell = false;
+  /** Calls go through the evented client, so a caller can give up on one that gets no answer (Tab completion). */
+  evented = false;
   readonly options: CtlOptions;
   readonly io: ControllerIO;
   private client: RpcClient | null = null;
@@ -136,7 +138,7 @@ export class Controller {
         password: o.password,
         userAgent: `tsv/${tsvVersion}`,
         // The shell keeps the evented client: Ctrl-C and typing ahead work while a call waits.
-        connectUnix: this.inShell ? null : blockingConnector(),
+        connectUnix: this.inShell || this.evented ? null : blockingConnector(),
       });
       this.clients.push(this.client);
       this.clientKey = key;
