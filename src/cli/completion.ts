@@ -27,8 +27,8 @@ const FILES: Completion = { kind: 'files' };
 
 /** supervisorctl's options; those taking a value, and which of them take a path. */
 const CTL_FLAGS = CTL_OPTION_FLAGS.filter((f) => f !== '-?');
-const CTL_VALUE_FLAGS = new Set([...CTL_VALUE_OPTS.keys(), ...CTL_VALUE_OPTS.values()]);
-const CTL_PATH_FLAGS = new Set(['-c', '--configuration', '-r', '--history_file']);
+const CTL_VALUE_FLAGS = [...CTL_VALUE_OPTS.keys(), ...CTL_VALUE_OPTS.values()];
+const CTL_PATH_FLAGS = ['-c', '--configuration', '-r', '--history_file'];
 
 /** tsv's own commands (beside the ctl's verbs), their options, and which options take a path. */
 interface CommandTable {
@@ -88,41 +88,31 @@ const VERBS = [...CTL_VERBS].filter((v) => v !== 'exit' && v !== 'quit');
 /** The verbs that take `all` for every process (supervisorctl's, and tsv's logs and ps). */
 const ALL_VERBS = new Set(['clear', 'logs', 'pid', 'ps', 'restart', 'signal', 'start', 'status', 'stop', 'update']);
 
-function daemonFlags(): { all: string[]; valued: Set<string>; paths: Set<string> } {
-  const all: string[] = [];
-  const valued = new Set<string>();
-  const paths = new Set<string>();
+/** supervisord's flags as a command's table (they are parsed by src/daemon/options.ts, not commander). */
+function daemonTable(): CommandTable {
+  const table: CommandTable = { options: [], valued: [], paths: [] };
   for (const o of DAEMON_OPTIONS) {
     for (const flag of [o.short ? `-${o.short}` : '', o.long ? `--${o.long}` : '']) {
       if (!flag || flag === '-?') continue;
-      all.push(flag);
-      if (o.takesArg) valued.add(flag);
-      if (DAEMON_PATH_KEYS.has(o.key)) paths.add(flag);
+      table.options.push(flag);
+      if (o.takesArg) table.valued.push(flag);
+      if (DAEMON_PATH_KEYS.has(o.key)) table.paths.push(flag);
     }
   }
-  return { all, valued, paths };
+  return table;
 }
 
 /** `--opt=value`: a long flag and its value in one word (the flag, or null). */
-function joinedFlag(word: string, valued: Set<string>): string | null {
+function joinedFlag(word: string, valued: readonly string[]): string | null {
   const eq = word.indexOf('=');
-  if (word.startsWith('--') && eq > 0 && valued.has(word.slice(0, eq))) return word.slice(0, eq);
-  return null;
+  const flag = word.slice(0, eq);
+  return word.startsWith('--') && eq > 0 && valued.includes(flag) ? flag : null;
 }
 
 /** The value after an option (`joined`: in the same word, `--flag=`): a path, one of a short list, or nothing to offer. */
-function valueOf(flag: string, paths: Set<string> | string[], joined = false): Completion {
-  if (paths instanceof Set ? paths.has(flag) : paths.includes(flag)) return FILES;
+function valueOf(flag: string, paths: readonly string[], joined = false): Completion {
+  if (paths.includes(flag)) return FILES;
   return words((OPTION_VALUES[flag] ?? []).map((v) => (joined ? `${flag}=${v}` : v)));
-}
-
-function daemonCompletion(before: string[], current: string): Completion {
-  const { all, valued, paths } = daemonFlags();
-  const prev = before[before.length - 1];
-  if (prev !== undefined && valued.has(prev)) return valueOf(prev, paths);
-  const joined = joinedFlag(current, valued);
-  if (joined) return valueOf(joined, paths, true);
-  return current.startsWith('-') ? words(all) : NOTHING;
 }
 
 function commandCompletion(table: CommandTable, before: string[], current: string): Completion {
@@ -132,10 +122,10 @@ function commandCompletion(table: CommandTable, before: string[], current: strin
     const inner = table.sub[sub];
     return inner ? commandCompletion(inner, before.slice(before.indexOf(sub) + 1), current) : NOTHING;
   }
-  const joined = joinedFlag(current, new Set(table.valued));
+  const joined = joinedFlag(current, table.valued);
   if (joined) return valueOf(joined, table.paths, true);
   // before the value: `--from-supervisor` may go without one
-  if (current.startsWith('-')) return words([...table.options, '-h', '--help']);
+  if (current.startsWith('-')) return words([...new Set([...table.options, '-h', '--help'])]);
   const prev = before[before.length - 1];
   if (prev !== undefined && table.valued.includes(prev)) return valueOf(prev, table.paths);
   return NOTHING;
@@ -150,13 +140,13 @@ async function ctlCompletion(before: string[], current: string, names: NameSourc
     // the bare form (`tsv status -c FILE`) takes the options after the verb too
     if (w.startsWith('-') && (rest.length === 0 || bare)) {
       opts.push(w);
-      if (CTL_VALUE_FLAGS.has(w) && i + 1 < before.length) opts.push(before[++i] as string);
+      if (CTL_VALUE_FLAGS.includes(w) && i + 1 < before.length) opts.push(before[++i] as string);
     } else {
       rest.push(w);
     }
   }
   const prev = before[before.length - 1];
-  if (prev !== undefined && CTL_VALUE_FLAGS.has(prev) && opts[opts.length - 1] === prev) return valueOf(prev, CTL_PATH_FLAGS);
+  if (prev !== undefined && CTL_VALUE_FLAGS.includes(prev) && opts[opts.length - 1] === prev) return valueOf(prev, CTL_PATH_FLAGS);
   const joined = joinedFlag(current, CTL_VALUE_FLAGS);
   if (joined) return valueOf(joined, CTL_PATH_FLAGS, true);
   const verb = rest[0];
@@ -188,10 +178,10 @@ export async function complete(line: string, names: NameSource): Promise<Complet
   const command = basename(all[0] ?? 'tsv');
   const before = all.slice(1);
   if (command === 'supervisorctl') return ctlCompletion(before, current, names, false);
-  if (command === 'supervisord') return daemonCompletion(before, current);
+  if (command === 'supervisord') return commandCompletion(daemonTable(), before, current);
   // tsv: its ctl options may come first (`tsv -c FILE status`)
   let i = 0;
-  while (i < before.length && (before[i] as string).startsWith('-')) i += CTL_VALUE_FLAGS.has(before[i] as string) ? 2 : 1;
+  while (i < before.length && (before[i] as string).startsWith('-')) i += CTL_VALUE_FLAGS.includes(before[i] as string) ? 2 : 1;
   const first = before[i];
   if (first === undefined) {
     if (i > before.length) return valueOf(before[before.length - 1] as string, CTL_PATH_FLAGS);
@@ -200,7 +190,7 @@ export async function complete(line: string, names: NameSource): Promise<Complet
   }
   const rest = before.slice(i + 1);
   if (first === 'ctl') return ctlCompletion(rest, current, names, false);
-  if (first === 'daemon') return daemonCompletion(rest, current);
+  if (first === 'daemon') return commandCompletion(daemonTable(), rest, current);
   if (CTL_VERBS.has(first)) return ctlCompletion(before, current, names, true);
   if (i > 0) return NOTHING;
   const table = TSV_COMMANDS[first];
@@ -239,6 +229,8 @@ export const daemonNames: NameSource = async (ctlArgs, line) => {
   if (options instanceof OptionsExit) return [];
   const quiet = { write: (): void => {}, writeErr: (): void => {}, color: false };
   const ctl = new Controller(options, quiet);
+  // a blocking call would hold the loop, and the second below with it
+  ctl.evented = true;
   let timer: NodeJS.Timeout | undefined;
   try {
     const asked = makeCompleter(ctl)

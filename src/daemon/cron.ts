@@ -8,11 +8,11 @@ import type { Schedule } from '../config/schedule';
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /**
- * The timers due at one time ring in one turn of the loop: a numprocs
- * pool's processes share their schedule, and its roll (./pool-roll.ts)
- * begins once all of them have asked, in the pool's order. Each had its own
- * Node timer, set when its process started, and those ended up a
- * millisecond or a loop turn apart, so whichever rang first went first.
+ * The timers due at one time share one Node timer, so they ring in one turn
+ * of the loop: a numprocs pool's processes share their schedule, and its
+ * roll (./pool-roll.ts) begins once all of them have asked, in the pool's
+ * order. Timers of their own, set as each process started, ring a
+ * millisecond or a loop turn apart, and whichever rang first went first.
  */
 const slots = new Map<number, { timer: NodeJS.Timeout; members: Set<ScheduleTimer> }>();
 
