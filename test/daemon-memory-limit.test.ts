@@ -50,7 +50,9 @@ test('max_memory_restart: a program whose processes (its children too) hold more
     const at = lines.findIndex((l) => l.includes('restarting big'));
     const said = /^WARN restarting big: its processes hold (\d+\.\d) MiB of resident memory, more than max_memory_restart=60MB$/.exec(lines[at] ?? '');
     assert.ok(said, d.log());
-    assert.ok(Number(said[1]) > 100, said[0]);
+    // the shell holds about 1 MiB, so a figure over the limit is its child's memory counted with it;
+    // the look may fall while the child is still filling its 100 MiB (75.1 MiB once in CI)
+    assert.ok(Number(said[1]) > 60, said[0]);
     assert.deepEqual(
       lines.slice(at + 1, at + 4).map((l) => l.replace(/pid \d+/, 'pid N')),
       ['WARN stopped: big (terminated by SIGTERM)', "INFO spawned: 'big' with pid N", 'INFO success: big entered RUNNING state, process has stayed up for > than 0 seconds (startsecs)'],
