@@ -3,7 +3,8 @@
 // byte accounted for, reopen, and Supervisor's read/tail semantics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState, sleep } from './helpers/daemon-env';
@@ -67,6 +68,69 @@ test('rotation under load: every byte kept exactly once across base and backups'
     }
   } finally {
     await te.close();
+    dir.cleanup();
+  }
+});
+
+/** Opens $1 over and over until $2 exists, then prints "OPENED MISSING". */
+const OPENER = `import os, sys
+opened = missing = 0
+print('ready', flush=True)
+while not os.path.exists(sys.argv[2]):
+    for _ in range(200):
+        try:
+            os.close(os.open(sys.argv[1], os.O_RDONLY))
+            opened += 1
+        except FileNotFoundError:
+            missing += 1
+print(opened, missing)
+`;
+
+test('rotation: a reader can always open the log by its name (Supervisor leaves the name absent between its rename and the new file)', async () => {
+  const dir = new TempDir();
+  try {
+    const path = dir.join('busy.log');
+    const f = new LogFile(path, 100, 3);
+    const reader = spawn('/usr/bin/python3', ['-c', OPENER, path, dir.join('stop')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    reader.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    await until(() => out.startsWith('ready\n'), 'the reader');
+    const line = `${'x'.repeat(99)}\n`;
+    const started = Date.now();
+    let rotations = 0;
+    while (Date.now() - started < 1500) {
+      f.write(line);
+      rotations++;
+    }
+    writeFileSync(dir.join('stop'), '');
+    await once(reader, 'exit');
+    f.close();
+    const [opened, missing] = (out.split('\n')[1] ?? '').split(' ').map(Number);
+    assert.ok((opened ?? 0) > 1000, `${out} (${rotations} rotations)`);
+    assert.equal(missing, 0, `${missing} of ${opened} opens found no file, in ${rotations} rotations`);
+    // the files end up as Supervisor's: the newest backup is .1, and no new file is left under another name
+    assert.deepEqual(readdirSync(dir.path).sort(), ['busy.log', 'busy.log.1', 'busy.log.2', 'busy.log.3', 'stop']);
+    assert.equal(dir.read('busy.log.1'), line);
+    assert.equal(dir.read('busy.log'), '');
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('rotation after a cleanup script removed the active log: no backup of it (the link fails; renaming, as Supervisor does, finds nothing), a new file takes the name', () => {
+  const dir = new TempDir();
+  try {
+    const f = new LogFile(dir.join('c.log'), 10, 2);
+    f.write('kept-012\n');
+    f.write('rotates\n');
+    rmSync(dir.join('c.log'));
+    f.write('into the removed file\n');
+    f.write('new\n');
+    f.close();
+    assert.deepEqual(readdirSync(dir.path).sort(), ['c.log', 'c.log.2']);
+    assert.equal(dir.read('c.log.2'), 'kept-012\nrotates\n');
+    assert.equal(dir.read('c.log'), 'new\n');
+  } finally {
     dir.cleanup();
   }
 });
@@ -165,6 +229,7 @@ test('a rotation that cannot rename keeps writing to the file, says so once, and
     assert.equal(dir.read('r.log.1'), '0123456789A\nmore\nlast\n');
     assert.equal(dir.read('r.log'), '');
     assert.deepEqual(said, ['failed rotate EISDIR']);
+    assert.deepEqual(readdirSync(dir.path).sort(), ['r.log', 'r.log.1'], 'the new file made for the failed rotations is not left behind');
   } finally {
     dir.cleanup();
   }

@@ -1,6 +1,13 @@
 // A log file written with synchronous appends and Supervisor's size-based
 // rotation (loggers.RotatingFileHandler): after each write, if the file has
 // reached maxbytes, shift .N-1 -> .N ... base -> .1 and start a new base.
+// Supervisor renames base to .1 and then creates base, so for a moment no
+// file has the name, and a reader that opens it then (a script, a log
+// shipper, `cat`) fails with ENOENT. tsv creates the new file under a hidden
+// name first, links base as .1 and renames the new file over base: the name
+// always opens, and the files end up as Supervisor's. Where that cannot be
+// done (no hard links on the file system, no room for a new file) it rotates
+// as Supervisor does.
 // Writes are whole chunks and rotation happens only between writes, so no
 // byte is lost or duplicated whatever the write rate. A file may exceed
 // maxbytes by one chunk, as in Supervisor. The size that decides is the
@@ -13,7 +20,8 @@
 // (LogFileReport), the output is dropped and counted, and each later write
 // tries again; Supervisor prints a traceback to stderr for every failed
 // write and, once a rotation could not reopen the file, never writes it again.
-import { closeSync, existsSync, fstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, fstatSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
 import { loadNative, type NativeAddon } from '../daemon/native';
@@ -21,6 +29,7 @@ import { BackupGzip, type GzipRunner } from './backup-gzip';
 import { nextPeriodStart, type RotatePeriod } from './rotate-period';
 
 const PIECE = 128 * 1024;
+const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 const NEWLINE = 0x0a;
 /** what one splice may move at most: a whole (1 MiB) pipe */
 const SPLICE_UNBOUNDED = 1024 * 1024;
@@ -144,8 +153,12 @@ export class LogFile {
 
   /** `truncate`: after a rotation, Supervisor reopens with 'wb' (backups=0 truncates in place) */
   private open(truncate = false): void {
-    const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | (truncate ? constants.O_TRUNC : 0);
-    this.fd = openSync(this.path, flags, this.mode);
+    this.adopt(openSync(this.path, APPEND | (truncate ? constants.O_TRUNC : 0), this.mode));
+  }
+
+  /** Writes go to `fd` (open for appending) from now on. */
+  private adopt(fd: number): void {
+    this.fd = fd;
     const st = fstatSync(this.fd);
     this.regular = st.isFile();
     this.size = this.regular ? st.size : 0;
@@ -387,21 +400,35 @@ export class LogFile {
   }
 
   private rollover(): void {
+    let fresh = -1;
     if (this.backups > 0) {
       // with compression a backup is NAME.i (until gzipped) or NAME.i.gz
       const kinds = this.backupGzip ? ['', '.gz'] : [''];
+      const first = `${this.path}.1`;
+      fresh = this.openFresh();
       try {
         for (let i = this.backups - 1; i > 0; i--) {
           const sfn = `${this.path}.${i}`;
           if (kinds.some((k) => existsSync(sfn + k))) removeAndRename(sfn, `${this.path}.${i + 1}`, kinds);
         }
-        removeAndRename(this.path, `${this.path}.1`, kinds, '');
+        if (fresh < 0 || !linkAs(this.path, first, kinds)) removeAndRename(this.path, first, kinds, '');
         this.backupGzip?.shifted();
       } catch (e) {
+        this.dropFresh(fresh);
         // the file stays and keeps taking output past maxbytes; the next write tries again
         if (!this.rotateFailing) this.report?.failed('rotate', e as NodeJS.ErrnoException);
         this.rotateFailing = true;
         return;
+      }
+      if (fresh >= 0) {
+        try {
+          renameSync(this.freshPath(), this.path);
+        } catch {
+          // the name is the backup's too (or gone): Supervisor's way from here
+          this.dropFresh(fresh);
+          fresh = -1;
+          unlinkQuiet(this.path);
+        }
       }
     }
     this.rotateFailing = false;
@@ -409,8 +436,29 @@ export class LogFile {
     this.fd = -1;
     this.closeSpliceFd();
     this.size = 0;
-    this.openAgain(true);
+    if (fresh >= 0) this.adopt(fresh);
+    else this.openAgain(true);
     this.backupGzip?.next();
+  }
+
+  /** where the next file is made before it takes the name: hidden, so globs like NAME* never see it */
+  private freshPath(): string {
+    return join(dirname(this.path), `.${basename(this.path)}.rotating`);
+  }
+
+  /** The next file, open for appending, under freshPath(); -1 if it cannot be made. */
+  private openFresh(): number {
+    try {
+      return openSync(this.freshPath(), APPEND | constants.O_TRUNC, this.mode);
+    } catch {
+      return -1; // rotated as Supervisor does, which reports what fails
+    }
+  }
+
+  private dropFresh(fd: number): void {
+    if (fd < 0) return;
+    closeSync(fd);
+    unlinkQuiet(this.freshPath());
   }
 
   /**
@@ -450,8 +498,30 @@ function errnoError(negErrno: number): NodeJS.ErrnoException {
   return Object.assign(new Error(code), { code, errno: negErrno });
 }
 
-/** dfn + each of `kinds` removed, then sfn + each of `moved` renamed to dfn + the same (what is missing is skipped). */
-function removeAndRename(sfn: string, dfn: string, kinds: readonly string[] = [''], ...moved: string[]): void {
+function unlinkQuiet(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // already gone, or never made
+  }
+}
+
+/**
+ * dfn + each of `kinds` removed, then `dfn` made a second name of `sfn`.
+ * False, with nothing changed but the removals, where the file system has no
+ * hard links for it (or refuses one: protected_hardlinks, EMLINK).
+ */
+function linkAs(sfn: string, dfn: string, kinds: readonly string[]): boolean {
+  removeAll(dfn, kinds);
+  try {
+    linkSync(sfn, dfn);
+    return true;
+  } catch {
+    return false; // the rename that follows reports what is wrong, if anything is
+  }
+}
+
+function removeAll(dfn: string, kinds: readonly string[]): void {
   for (const k of kinds) {
     try {
       unlinkSync(dfn + k);
@@ -459,6 +529,11 @@ function removeAndRename(sfn: string, dfn: string, kinds: readonly string[] = ['
       if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
     }
   }
+}
+
+/** dfn + each of `kinds` removed, then sfn + each of `moved` renamed to dfn + the same (what is missing is skipped). */
+function removeAndRename(sfn: string, dfn: string, kinds: readonly string[] = [''], ...moved: string[]): void {
+  removeAll(dfn, kinds);
   for (const k of moved.length ? moved : kinds) {
     try {
       renameSync(sfn + k, dfn + k);
