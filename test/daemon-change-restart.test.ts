@@ -4,7 +4,7 @@
 // runs changes on disk. supervisord ignores the keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { accessSync, chmodSync, constants, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { buildSync } from 'esbuild';
@@ -60,7 +60,7 @@ test('restart_directory_monitor with restart_file_pattern: matching files anywhe
     'tsv',
     `[program:web]\ncommand=sleep 100\nstartsecs=0\nrestart_directory_monitor=${dir.path}\nrestart_file_pattern=*.py, *.html\nstdout_logfile=${dir.join('logs/web.log')}\n` +
       // '*' over a tree that holds its own log, which it writes all the time
-      `[program:chatty]\ncommand=/bin/sh -c "while :; do echo chat; sleep 0.05; done"\nstartsecs=0\nrestart_directory_monitor=${dir.join('logs')}\nstdout_logfile=${dir.join('logs/chatty.log')}\nstdout_logfile_maxbytes=1KB\nstdout_logfile_backups=2\n` +
+      `[program:chatty]\ncommand=/bin/sh -c "while :; do echo chat-${'x'.repeat(95)}; sleep 0.05; done"\nstartsecs=0\nrestart_directory_monitor=${dir.join('logs')}\nstdout_logfile=${dir.join('logs/chatty.log')}\nstdout_logfile_maxbytes=1KB\nstdout_logfile_backups=2\n` +
       `[program:broken]\ncommand=${broken}\nstartsecs=1\nstartretries=0\nrestart_directory_monitor=${dir.path}\nrestart_file_pattern=broken.sh\n` +
       `[program:nginx]\ncommand=/bin/sh -c "trap 'echo reload' HUP; while :; do sleep 0.1; done"\nstartsecs=0\nrestart_directory_monitor=${dir.join('src')}\nrestart_file_pattern=*.conf\nrestart_signal_when_file_changed=HUP\nstdout_logfile={DIR}/nginx.log\n`,
   );
@@ -76,6 +76,7 @@ test('restart_directory_monitor with restart_file_pattern: matching files anywhe
     await sleep(SETTLE_MS + 700);
     assert.equal(pidOf(userCtl(d, 'status', 'web')), web);
     assert.equal(count(mainLogLines(d), /spawned: 'chatty'/), 1, mainLogLines(d).join('\n'));
+    assert.ok(existsSync(dir.join('logs/chatty.log.2')), 'chatty rotated its log (2 KB a second, at 1 KB) twice or more meanwhile');
     // a burst of writes, deep down: one restart
     for (let i = 0; i < 5; i++) {
       dir.file('src/deep/views.py', `v${i}`);

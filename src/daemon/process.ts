@@ -8,7 +8,7 @@ import { getSystemErrorName } from 'node:util';
 import { resolve as resolvePath } from 'node:path';
 import type { HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
-import { describeLogError } from '../log/logfile';
+import { clearClosedLog, describeLogError } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
 import type { Dependencies } from './dependencies';
 import { HealthWatch, type HealthReport, type Look } from './health';
@@ -79,6 +79,8 @@ export interface ProcessHost {
   listenerStdout?(proc: Subprocess): ListenerStdout | null;
   /** `path` is one of the daemon's logs (main or a program's, or a backup of one): a change there is no program's */
   isDaemonLog(path: string): boolean;
+  /** some process writes its output to the log file `path` now */
+  logWritten(path: string): boolean;
   /** a numprocs program's restarts for a changed file or a cron_restart time, one process at a time */
   readonly poolRolls: PoolRolls;
 }
@@ -1710,10 +1712,27 @@ export class Subprocess {
     return this.terminal?.resize(size) ?? 0;
   }
 
-  /** clearProcessLogs: only live channels, as in Supervisor */
+  /**
+   * clearProcessLogs. Supervisor clears only the logs a process is writing:
+   * for a program not running it does nothing and still answers that it
+   * cleared them (Supervisor issue #804, open since 2016). tsv clears the
+   * files either way.
+   */
   removeLogs(): void {
-    this.channels.stdout?.removeAndReopen();
-    this.channels.stderr?.removeAndReopen();
+    for (const channel of ['stdout', 'stderr'] as const) {
+      const live = this.channels[channel];
+      if (live) live.removeAndReopen();
+      else {
+        const path = channel === 'stdout' ? this.stdoutLogfile : this.stderrLogfile;
+        // a file that another process of the daemon writes (numprocs sharing one log) is that process's to clear
+        if (path !== null && path !== 'syslog' && !this.host.logWritten(path)) clearClosedLog(path);
+      }
+    }
+  }
+
+  /** Whether this process writes its output to the log file `path` now. */
+  writesLog(path: string): boolean {
+    return (this.channels.stdout !== null && this.stdoutLogfile === path) || (this.channels.stderr !== null && this.stderrLogfile === path);
   }
 
   /** Forget timers (the group is being removed or the engine is closing). */

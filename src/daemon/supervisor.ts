@@ -5,6 +5,7 @@
 import type { Config, GroupConfig, ProcessConfig, SupervisordConfig } from '../config/model';
 import { MainLogger } from '../log/mainlog';
 import { autoChildLogName } from '../log/autolog';
+import { rotationPath } from '../log/logfile';
 import { EventBus } from './events';
 import { ProcessGroup, sortByPriority } from './group';
 import { Dependencies } from './dependencies';
@@ -127,11 +128,12 @@ export class Supervisor {
       poolRolls: new PoolRolls(this.logger, () => this.moodValue > SupervisorState.RESTARTING),
       listenerStdout: (proc) => engine.eventHub.listenerStdout(proc),
       isDaemonLog: (path) => {
-        // a backup (NAME.1), a gzipped one (NAME.1.gz) and a gzip's part file (NAME.compressing) too
-        const owns = (log: string | null): boolean => log !== null && (path === log || path.startsWith(`${log}.`));
+        // a backup (NAME.1), a gzipped one (NAME.1.gz), a gzip's part file (NAME.compressing) and a rotation's next file too
+        const owns = (log: string | null): boolean => log !== null && (path === log || path.startsWith(`${log}.`) || path === rotationPath(log));
         if (owns(engine.config.supervisord.logfile)) return true;
         return engine.allProcesses().some(([, p]) => owns(p.stdoutLogfile) || owns(p.stderrLogfile));
       },
+      logWritten: (path) => engine.allProcesses().some(([, p]) => p.writesLog(path)),
     };
     this.eventHub = new EventHub(this);
   }

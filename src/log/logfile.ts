@@ -20,7 +20,7 @@
 // (LogFileReport), the output is dropped and counted, and each later write
 // tries again; Supervisor prints a traceback to stderr for every failed
 // write and, once a rotation could not reopen the file, never writes it again.
-import { closeSync, existsSync, fstatSync, linkSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
@@ -441,9 +441,8 @@ export class LogFile {
     this.backupGzip?.next();
   }
 
-  /** where the next file is made before it takes the name: hidden, so globs like NAME* never see it */
   private freshPath(): string {
-    return join(dirname(this.path), `.${basename(this.path)}.rotating`);
+    return rotationPath(this.path);
   }
 
   /** The next file, open for appending, under freshPath(); -1 if it cannot be made. */
@@ -474,11 +473,7 @@ export class LogFile {
   /** clearLog: remove the file (not its backups) and start a new one. */
   remove(): void {
     this.close();
-    try {
-      unlinkSync(this.path);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-    }
+    removeLogName(this.path);
   }
 
   close(): void {
@@ -496,6 +491,47 @@ export class LogFile {
 function errnoError(negErrno: number): NodeJS.ErrnoException {
   const code = getSystemErrorName(negErrno);
   return Object.assign(new Error(code), { code, errno: negErrno });
+}
+
+/** Where a rotation makes the log's next file before it takes the name: hidden, so globs like NAME* never see it. */
+export function rotationPath(path: string): string {
+  return join(dirname(path), `.${basename(path)}.rotating`);
+}
+
+/**
+ * Removes the log file at `path` (clearLog, clearProcessLogs) if the name is
+ * a regular file's. Supervisor removes whatever has the name: with
+ * `stdout_logfile=/dev/stdout`, as in most containers, it deletes the
+ * /dev/stdout link, and as root then creates a plain file there that fills
+ * /dev's memory and takes every later write meant for the container's
+ * output. A link, device or pipe is left as it is, and reopened.
+ */
+function removeLogName(path: string): void {
+  try {
+    if (lstatSync(path).isFile()) unlinkSync(path);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/**
+ * clearProcessLogs for a log no process writes now (the program is not
+ * running): the file is emptied as a running program's is, by removing it
+ * and making a new one with its mode. False if there is no file to clear.
+ */
+export function clearClosedLog(path: string): boolean {
+  let mode: number;
+  try {
+    const st = lstatSync(path);
+    if (!st.isFile()) return false; // see removeLogName
+    mode = st.mode & 0o7777;
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw e;
+  }
+  unlinkSync(path);
+  closeSync(openSync(path, APPEND | constants.O_EXCL, mode));
+  return true;
 }
 
 function unlinkQuiet(path: string): void {
