@@ -20,7 +20,7 @@
 // (LogFileReport), the output is dropped and counted, and each later write
 // tries again; Supervisor prints a traceback to stderr for every failed
 // write and, once a rotation could not reopen the file, never writes it again.
-import { closeSync, existsSync, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
@@ -530,7 +530,12 @@ export function clearClosedLog(path: string): boolean {
     throw e;
   }
   unlinkSync(path);
-  closeSync(openSync(path, APPEND | constants.O_EXCL, mode));
+  const fd = openSync(path, APPEND | constants.O_EXCL, mode);
+  try {
+    fchmodSync(fd, mode); // past the umask
+  } finally {
+    closeSync(fd);
+  }
   return true;
 }
 
