@@ -7,6 +7,9 @@ conf=demo/supervisord.conf
 tsv=./bin/tsv
 say() { printf '\n\033[1m$ %s\033[0m\n' "$*"; }
 
+# a run of its own: the main log's lines below are this run's only
+rm -f demo/run/*.log demo/run/*.log.*
+
 say tsv config check -c $conf
 $tsv config check -c $conf
 
