@@ -11,16 +11,18 @@ import { chmodSync, lstatSync, readFileSync, readlinkSync, symlinkSync } from 'n
 import { until } from './helpers/daemon-cli';
 import { oracleSkip, startDaemon, userCtl, waitUp, type Impl } from './helpers/events-env';
 import { LogFile, clearClosedLog } from '../src/log/logfile';
-import { TempDir } from './helpers/daemon-env';
+import { TempDir, sleep } from './helpers/daemon-env';
 
 const conf = (link: string): string =>
   "[program:done]\ncommand=/bin/sh -c 'echo out; echo err >&2'\nstartsecs=0\nautorestart=false\nstdout_logfile={DIR}/done.out\nstderr_logfile={DIR}/done.err\n" +
   `[program:linked]\ncommand=/bin/sh -c 'while :; do echo tick; sleep 0.2; done'\nstartsecs=0\nstdout_logfile=${link}\nstdout_logfile_maxbytes=0\n` +
-  // one log for the pool: clearing the stopped one must not take it from the running one
+  // stdout and stderr in one file
+  "[program:both]\ncommand=/bin/sh -c 'while :; do echo out; echo err >&2; sleep 0.1; done'\nstartsecs=0\nstdout_logfile={DIR}/both.log\nstderr_logfile={DIR}/both.log\nstdout_logfile_maxbytes=0\nstderr_logfile_maxbytes=0\n" +
+  // one log for the pool
   "[program:pool]\ncommand=/bin/sh -c 'while :; do echo from $SUPERVISOR_PROCESS_NAME; sleep 0.2; done'\nprocess_name=%(program_name)s_%(process_num)s\nnumprocs=2\nstartsecs=0\nstdout_logfile={DIR}/pool.log\nstdout_logfile_maxbytes=0\n";
 
 for (const impl of ['tsv', 'supervisord'] as Impl[]) {
-  test(`clear on ${impl}: a program that is not running, a log name that is a link, a stopped process of a pool sharing one log`, { skip: impl === 'supervisord' && oracleSkip, timeout: 60000 }, async () => {
+  test(`clear on ${impl}: a program that is not running, a log name that is a link, logs shared by processes and by a process's two channels`, { skip: impl === 'supervisord' && oracleSkip, timeout: 60000 }, async () => {
     const dir = new TempDir(`tsv-clear-${impl}-`);
     const link = dir.join('linked.log');
     symlinkSync('/dev/null', link);
@@ -47,7 +49,28 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
       if (impl === 'tsv') assert.equal(readlinkSync(link), '/dev/null');
       else assert.ok(linked.isFile(), 'supervisord removed the link and made a plain file');
 
-      await until(() => /^pool:pool_0 +RUNNING/m.test(userCtl(d, 'status', 'pool:pool_0')), 'the pool to run');
+      // a running process's log that others write too: Supervisor removes it from under them
+      const read = (name: string): string => readFileSync(d.dir.join(name), 'utf8');
+      await until(() => /from pool_0\n/.test(read('pool.log')) && /from pool_1\n/.test(read('pool.log')), 'the pool to write');
+      await until(() => /out\n/.test(read('both.log')) && /err\n/.test(read('both.log')), 'both to write');
+      const inodes = (): number[] => ['pool.log', 'both.log'].map((n) => lstatSync(d.dir.join(n)).ino);
+      const old = inodes();
+      assert.equal(userCtl(d, 'clear', 'pool:pool_0', 'both'), 'pool:pool_0: cleared\nboth: cleared\n');
+      if (impl === 'tsv') {
+        // (supervisord frees a removed file that no channel holds any more, so its number can come back)
+        const now = inodes();
+        assert.ok(now[0] !== old[0] && now[1] !== old[1], 'new files have the names');
+        await until(() => /from pool_0\n/.test(read('pool.log')) && /from pool_1\n/.test(read('pool.log')), 'the pool to write on to the new file');
+        await until(() => /out\n/.test(read('both.log')) && /err\n/.test(read('both.log')), 'both channels to write on to the new file');
+      } else {
+        await sleep(1500); // seven lines of each
+        assert.match(read('pool.log'), /from pool_0\n/);
+        assert.doesNotMatch(read('pool.log'), /from pool_1/, 'supervisord: pool_1 writes on to the removed file');
+        assert.match(read('both.log'), /err\n/);
+        assert.doesNotMatch(read('both.log'), /out/, "supervisord: stdout writes on to the file stderr's clear removed");
+      }
+
+      // clearing the stopped one must not take the file from the running one
       assert.equal(userCtl(d, 'stop', 'pool:pool_1'), 'pool:pool_1: stopped\n');
       assert.equal(userCtl(d, 'clear', 'pool:pool_1'), 'pool:pool_1: cleared\n');
       const before = readFileSync(d.dir.join('pool.log'), 'utf8');

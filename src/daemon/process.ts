@@ -81,6 +81,8 @@ export interface ProcessHost {
   isDaemonLog(path: string): boolean;
   /** some process writes its output to the log file `path` now */
   logWritten(path: string): boolean;
+  /** the log file `path` was cleared by `by`: every other process writing it opens the new file */
+  logCleared(path: string, by: Subprocess): void;
   /** a numprocs program's restarts for a changed file or a cron_restart time, one process at a time */
   readonly poolRolls: PoolRolls;
 }
@@ -1716,23 +1718,41 @@ export class Subprocess {
    * clearProcessLogs. Supervisor clears only the logs a process is writing:
    * for a program not running it does nothing and still answers that it
    * cleared them (Supervisor issue #804, open since 2016). tsv clears the
-   * files either way.
+   * files either way. A running process's log is removed and opened again,
+   * as Supervisor does; where two channels or processes write one file,
+   * Supervisor leaves all but the last to clear it writing the removed file,
+   * whose output is then lost: here they all open the new one.
    */
   removeLogs(): void {
+    const cleared: string[] = [];
     for (const channel of ['stdout', 'stderr'] as const) {
       const live = this.channels[channel];
-      if (live) live.removeAndReopen();
-      else {
-        const path = channel === 'stdout' ? this.stdoutLogfile : this.stderrLogfile;
-        // a file that another process of the daemon writes (numprocs sharing one log) is that process's to clear
-        if (path !== null && path !== 'syslog' && !this.host.logWritten(path)) clearClosedLog(path);
+      const path = channel === 'stdout' ? this.stdoutLogfile : this.stderrLogfile;
+      if (path === null || path === 'syslog') {
+        live?.removeAndReopen(); // a capture buffer, or syslog: nothing on disk
+      } else if (cleared.includes(path)) {
+        live?.reopen(); // stdout and stderr in one file: removing it again would lose what the other just opened
+      } else if (live) {
+        live.removeAndReopen();
+        cleared.push(path);
+      } else if (!this.host.logWritten(path)) {
+        // a file another process of the daemon writes is that process's to clear
+        clearClosedLog(path);
       }
     }
+    // numprocs sharing one log: the others would go on writing the removed file, lost (as under Supervisor)
+    for (const path of cleared) this.host.logCleared(path, this);
   }
 
   /** Whether this process writes its output to the log file `path` now. */
   writesLog(path: string): boolean {
     return (this.channels.stdout !== null && this.stdoutLogfile === path) || (this.channels.stderr !== null && this.stderrLogfile === path);
+  }
+
+  /** Its channels that write the log file `path` open whatever file has the name now. */
+  reopenLog(path: string): void {
+    if (this.stdoutLogfile === path) this.channels.stdout?.reopen();
+    if (this.stderrLogfile === path) this.channels.stderr?.reopen();
   }
 
   /** Forget timers (the group is being removed or the engine is closing). */
