@@ -17,9 +17,9 @@ const conf = (link: string): string =>
   "[program:done]\ncommand=/bin/sh -c 'echo out; echo err >&2'\nstartsecs=0\nautorestart=false\nstdout_logfile={DIR}/done.out\nstderr_logfile={DIR}/done.err\n" +
   `[program:linked]\ncommand=/bin/sh -c 'while :; do echo tick; sleep 0.2; done'\nstartsecs=0\nstdout_logfile=${link}\nstdout_logfile_maxbytes=0\n` +
   // stdout and stderr in one file
-  "[program:both]\ncommand=/bin/sh -c 'while :; do echo out; echo err >&2; sleep 0.1; done'\nstartsecs=0\nstdout_logfile={DIR}/both.log\nstderr_logfile={DIR}/both.log\nstdout_logfile_maxbytes=0\nstderr_logfile_maxbytes=0\n" +
+  "[program:both]\ncommand=/bin/sh -c 'i=0; while :; do echo out $i; echo err $i >&2; i=$((i+1)); sleep 0.1; done'\nstartsecs=0\nstdout_logfile={DIR}/both.log\nstderr_logfile={DIR}/both.log\nstdout_logfile_maxbytes=0\nstderr_logfile_maxbytes=0\n" +
   // one log for the pool
-  "[program:pool]\ncommand=/bin/sh -c 'while :; do echo from $SUPERVISOR_PROCESS_NAME; sleep 0.2; done'\nprocess_name=%(program_name)s_%(process_num)s\nnumprocs=2\nstartsecs=0\nstdout_logfile={DIR}/pool.log\nstdout_logfile_maxbytes=0\n";
+  "[program:pool]\ncommand=/bin/sh -c 'i=0; while :; do echo from $SUPERVISOR_PROCESS_NAME $i; i=$((i+1)); sleep 0.2; done'\nprocess_name=%(program_name)s_%(process_num)s\nnumprocs=2\nstartsecs=0\nstdout_logfile={DIR}/pool.log\nstdout_logfile_maxbytes=0\n";
 
 for (const impl of ['tsv', 'supervisord'] as Impl[]) {
   test(`clear on ${impl}: a program that is not running, a log name that is a link, logs shared by processes and by a process's two channels`, { skip: impl === 'supervisord' && oracleSkip, timeout: 60000 }, async () => {
@@ -51,31 +51,33 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
 
       // a running process's log that others write too: Supervisor removes it from under them
       const read = (name: string): string => readFileSync(d.dir.join(name), 'utf8');
-      await until(() => /from pool_0\n/.test(read('pool.log')) && /from pool_1\n/.test(read('pool.log')), 'the pool to write');
-      await until(() => /out\n/.test(read('both.log')) && /err\n/.test(read('both.log')), 'both to write');
-      const inodes = (): number[] => ['pool.log', 'both.log'].map((n) => lstatSync(d.dir.join(n)).ino);
-      const old = inodes();
+      /** the numbers of the lines in `name` that begin with `head` */
+      const numbers = (name: string, head: string): number[] => [...read(name).matchAll(new RegExp(`^${head} (\\d+)$`, 'gm'))].map((m) => Number(m[1]));
+      const written = (name: string, heads: string[]): boolean => heads.every((h) => numbers(name, h).length > 0);
+      const POOL = ['from pool_0', 'from pool_1'];
+      const BOTH = ['out', 'err'];
+      await until(() => written('pool.log', POOL) && written('both.log', BOTH), 'the pool and both to write');
+      // each writer's last line before the clear: the file after it must hold none before that
+      const last = (name: string, heads: string[]): number[] => heads.map((h) => Math.max(...numbers(name, h)));
+      const before = { pool: last('pool.log', POOL), both: last('both.log', BOTH) };
       assert.equal(userCtl(d, 'clear', 'pool:pool_0', 'both'), 'pool:pool_0: cleared\nboth: cleared\n');
+      const cleared = (name: string, heads: string[], was: number[]): boolean => heads.every((h, i) => numbers(name, h).every((n) => n > (was[i] as number)));
       if (impl === 'tsv') {
-        // (supervisord frees a removed file that no channel holds any more, so its number can come back)
-        const now = inodes();
-        assert.ok(now[0] !== old[0] && now[1] !== old[1], 'new files have the names');
-        await until(() => /from pool_0\n/.test(read('pool.log')) && /from pool_1\n/.test(read('pool.log')), 'the pool to write on to the new file');
-        await until(() => /out\n/.test(read('both.log')) && /err\n/.test(read('both.log')), 'both channels to write on to the new file');
+        await until(() => written('pool.log', POOL) && written('both.log', BOTH), 'every writer to write on to the new files');
       } else {
         await sleep(1500); // seven lines of each
-        assert.match(read('pool.log'), /from pool_0\n/);
-        assert.doesNotMatch(read('pool.log'), /from pool_1/, 'supervisord: pool_1 writes on to the removed file');
-        assert.match(read('both.log'), /err\n/);
-        assert.doesNotMatch(read('both.log'), /out/, "supervisord: stdout writes on to the file stderr's clear removed");
+        assert.ok(written('pool.log', ['from pool_0']) && written('both.log', ['err']));
+        assert.ok(!written('pool.log', ['from pool_1']), 'supervisord: pool_1 writes on to the removed file');
+        assert.ok(!written('both.log', ['out']), "supervisord: stdout writes on to the file stderr's clear removed");
       }
+      assert.ok(cleared('pool.log', POOL, before.pool) && cleared('both.log', BOTH, before.both), 'the files were cleared');
 
       // clearing the stopped one must not take the file from the running one
       assert.equal(userCtl(d, 'stop', 'pool:pool_1'), 'pool:pool_1: stopped\n');
       assert.equal(userCtl(d, 'clear', 'pool:pool_1'), 'pool:pool_1: cleared\n');
-      const before = readFileSync(d.dir.join('pool.log'), 'utf8');
-      await until(() => readFileSync(d.dir.join('pool.log'), 'utf8').length > before.length, 'pool_0 to write on to the shared log');
-      assert.match(before, /from pool_0\n/, 'the log pool_0 writes was left');
+      const kept = read('pool.log');
+      await until(() => read('pool.log').length > kept.length, 'pool_0 to write on to the shared log');
+      assert.match(kept, /^from pool_0 \d+$/m, 'the log pool_0 writes was left');
     } finally {
       await d.stop();
       d.cleanup();

@@ -8,7 +8,7 @@ import { getSystemErrorName } from 'node:util';
 import { resolve as resolvePath } from 'node:path';
 import type { HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
-import { clearClosedLog, describeLogError } from '../log/logfile';
+import { clearClosedLog, describeLogError, logWritten } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
 import type { Dependencies } from './dependencies';
 import { HealthWatch, type HealthReport, type Look } from './health';
@@ -79,10 +79,6 @@ export interface ProcessHost {
   listenerStdout?(proc: Subprocess): ListenerStdout | null;
   /** `path` is one of the daemon's logs (main or a program's, or a backup of one): a change there is no program's */
   isDaemonLog(path: string): boolean;
-  /** some process writes its output to the log file `path` now */
-  logWritten(path: string): boolean;
-  /** the log file `path` was cleared by `by`: every other process writing it opens the new file */
-  logCleared(path: string, by: Subprocess): void;
   /** a numprocs program's restarts for a changed file or a cron_restart time, one process at a time */
   readonly poolRolls: PoolRolls;
 }
@@ -1718,41 +1714,16 @@ export class Subprocess {
    * clearProcessLogs. Supervisor clears only the logs a process is writing:
    * for a program not running it does nothing and still answers that it
    * cleared them (Supervisor issue #804, open since 2016). tsv clears the
-   * files either way. A running process's log is removed and opened again,
-   * as Supervisor does; where two channels or processes write one file,
-   * Supervisor leaves all but the last to clear it writing the removed file,
-   * whose output is then lost: here they all open the new one.
+   * files either way.
    */
   removeLogs(): void {
-    const cleared: string[] = [];
     for (const channel of ['stdout', 'stderr'] as const) {
       const live = this.channels[channel];
       const path = channel === 'stdout' ? this.stdoutLogfile : this.stderrLogfile;
-      if (path === null || path === 'syslog') {
-        live?.removeAndReopen(); // a capture buffer, or syslog: nothing on disk
-      } else if (cleared.includes(path)) {
-        live?.reopen(); // stdout and stderr in one file: removing it again would lose what the other just opened
-      } else if (live) {
-        live.removeAndReopen();
-        cleared.push(path);
-      } else if (!this.host.logWritten(path)) {
-        // a file another process of the daemon writes is that process's to clear
-        clearClosedLog(path);
-      }
+      if (live) live.removeAndReopen();
+      // a file another process of the daemon writes is that process's to clear
+      else if (path !== null && path !== 'syslog' && !logWritten(path)) clearClosedLog(path);
     }
-    // numprocs sharing one log: the others would go on writing the removed file, lost (as under Supervisor)
-    for (const path of cleared) this.host.logCleared(path, this);
-  }
-
-  /** Whether this process writes its output to the log file `path` now. */
-  writesLog(path: string): boolean {
-    return (this.channels.stdout !== null && this.stdoutLogfile === path) || (this.channels.stderr !== null && this.stderrLogfile === path);
-  }
-
-  /** Its channels that write the log file `path` open whatever file has the name now. */
-  reopenLog(path: string): void {
-    if (this.stdoutLogfile === path) this.channels.stdout?.reopen();
-    if (this.stderrLogfile === path) this.channels.stderr?.reopen();
   }
 
   /** Forget timers (the group is being removed or the engine is closing). */

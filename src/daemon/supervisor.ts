@@ -133,10 +133,6 @@ export class Supervisor {
         if (owns(engine.config.supervisord.logfile)) return true;
         return engine.allProcesses().some(([, p]) => owns(p.stdoutLogfile) || owns(p.stderrLogfile));
       },
-      logWritten: (path) => engine.allProcesses().some(([, p]) => p.writesLog(path)),
-      logCleared: (path, by) => {
-        for (const [, p] of engine.allProcesses()) if (p !== by) p.reopenLog(path);
-      },
     };
     this.eventHub = new EventHub(this);
   }

@@ -274,11 +274,8 @@ export class ChannelLog {
 
   /** clearProcessLogs: remove and reopen */
   removeAndReopen(): void {
-    if (this.file) {
-      this.file.remove();
-      // Supervisor's reopen raises here, and clearProcessLogs answers FAILED
-      if (!this.file.reopen()) throw new Error(`cannot reopen ${this.file.path}`);
-    }
+    // Supervisor's reopen raises here, and clearProcessLogs answers FAILED
+    if (this.file && !this.file.clear()) throw new Error(`cannot reopen ${this.file.path}`);
     if (this.capture) {
       this.capture = [];
       this.captureLen = 0;

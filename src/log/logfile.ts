@@ -93,6 +93,9 @@ export function failureWords(what: LogFileFailure, err: NodeJS.ErrnoException): 
   return { verb: FAILED_VERB[what], reason: `${err.code ?? ''} (${describeLogError(err.code, FAILED_OTHERWISE[what])})` };
 }
 
+/** The LogFiles open on each path: more than one when several channels write one file. */
+const writers = new Map<string, Set<LogFile>>();
+
 export class LogFile {
   /** told of failures and recoveries (nobody: they go unreported) */
   report: LogFileReport | null = null;
@@ -159,6 +162,9 @@ export class LogFile {
   /** Writes go to `fd` (open for appending) from now on. */
   private adopt(fd: number): void {
     this.fd = fd;
+    let same = writers.get(this.path);
+    if (!same) writers.set(this.path, (same = new Set()));
+    same.add(this);
     const st = fstatSync(this.fd);
     this.regular = st.isFile();
     this.size = this.regular ? st.size : 0;
@@ -439,6 +445,17 @@ export class LogFile {
     if (fresh >= 0) this.adopt(fresh);
     else this.openAgain(true);
     this.backupGzip?.next();
+    if (this.fd < 0) return; // no new file (reported): the others keep the one they have
+    // The others writing this file (stdout and stderr in one file, a pool
+    // sharing one log) move to the new one too. Under Supervisor each goes on
+    // writing the file now called NAME.1 and rotates that in turn, so NAME
+    // holds one writer's output at a time (`tail` of stdout can show only
+    // stderr) and each rotation pushes a backup out early.
+    this.othersReopen();
+  }
+
+  private othersReopen(): void {
+    for (const other of [...(writers.get(this.path) ?? [])]) if (other !== this) other.reopen();
   }
 
   private freshPath(): string {
@@ -470,13 +487,29 @@ export class LogFile {
     return this.openAgain(false);
   }
 
-  /** clearLog: remove the file (not its backups) and start a new one. */
+  /** clearLog: remove the file (not its backups); reopen() starts a new one. */
   remove(): void {
     this.close();
     removeLogName(this.path);
   }
 
+  /**
+   * clearProcessLogs: remove the file and start a new one, false if it cannot
+   * be opened. Every other channel writing the file opens the new one too:
+   * Supervisor leaves them writing the removed file (a pool sharing one log,
+   * or stdout when its stderr shares the file and is cleared after it), and
+   * their output is lost.
+   */
+  clear(): boolean {
+    this.remove();
+    if (!this.reopen()) return false;
+    this.othersReopen();
+    return true;
+  }
+
   close(): void {
+    const same = writers.get(this.path);
+    if (same?.delete(this) && same.size === 0) writers.delete(this.path);
     this.lostFile = false;
     if (this.spliceFd >= 0) this.closeSpliceFd();
     if (this.fd >= 0) {
@@ -512,6 +545,11 @@ function removeLogName(path: string): void {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
+}
+
+/** Whether a channel of this daemon writes its output to the log file `path` now. */
+export function logWritten(path: string): boolean {
+  return writers.has(path);
 }
 
 /**

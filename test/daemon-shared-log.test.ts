@@ -1,0 +1,80 @@
+// One log file written by more than one channel (stdout_logfile and
+// stderr_logfile the same file, a numprocs pool sharing one log), rotated by
+// size. Under Supervisor each channel rotates on its own: the others go on
+// writing the file now called NAME.1 and rotate it in turn, so NAME holds
+// one channel's output at a time (its `tail` can show the other channel only). tsv moves
+// every writer to the new file (docs/differences.md).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { until } from './helpers/daemon-cli';
+import { TempDir, sleep } from './helpers/daemon-env';
+import { oracleSkip, startDaemon, waitUp, type Impl } from './helpers/events-env';
+import { LogFile } from '../src/log/logfile';
+
+/** NAME.N … NAME.1 then NAME, read in that order (oldest first). */
+function history(dir: string, name: string): string {
+  const backups = readdirSync(dir)
+    .filter((f) => f.startsWith(`${name}.`))
+    .map((f) => Number(f.slice(name.length + 1)))
+    .sort((a, b) => b - a);
+  return [...backups.map((b) => `${name}.${b}`), name].map((f) => readFileSync(join(dir, f), 'latin1')).join('');
+}
+
+test('two LogFiles on one path: a rotation by either moves both to the new file, so the files hold every write once, in the order written', () => {
+  const dir = new TempDir();
+  try {
+    const path = dir.join('both.log');
+    const out = new LogFile(path, 100, 50);
+    const err = new LogFile(path, 100, 50);
+    let want = '';
+    for (let i = 0; i < 60; i++) {
+      const line = `${i % 2 ? 'err' : 'out'} ${String(i).padStart(3, '0')} ${'x'.repeat(20)}\n`;
+      (i % 2 ? err : out).write(line);
+      want += line;
+    }
+    out.close();
+    err.close();
+    const backups = readdirSync(dir.path).filter((f) => f.startsWith('both.log.'));
+    assert.ok(backups.length >= 10, `${backups.length} rotations`);
+    assert.equal(history(dir.path, 'both.log'), want);
+    for (const b of backups) assert.ok(readFileSync(join(dir.path, b)).length < 100 + 29, `${b} holds one write past maxbytes at most`);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+const CONF =
+  "[program:both]\ncommand=/bin/sh -c 'i=0; while [ $i -lt 300 ]; do echo \"out $i\"; echo \"err $i\" >&2; i=$((i+1)); sleep 0.01; done; sleep 100'\n" +
+  'startsecs=0\nstdout_logfile={DIR}/both.log\nstderr_logfile={DIR}/both.log\nstdout_logfile_maxbytes=1KB\nstderr_logfile_maxbytes=1KB\nstdout_logfile_backups=50\nstderr_logfile_backups=50\n';
+
+for (const impl of ['tsv', 'supervisord'] as Impl[]) {
+  test(`${impl}: stdout and stderr in one rotated file`, { skip: impl === 'supervisord' && oracleSkip, timeout: 60000 }, async () => {
+    const d = startDaemon(impl, CONF);
+    try {
+      await waitUp(d);
+      const all = (): string => history(d.dir.path, 'both.log');
+      await until(() => all().includes('out 299\n') && all().includes('err 299\n'), 'the last lines', 30000);
+      await sleep(200);
+      const lines = all().split('\n').filter(Boolean);
+      // nothing lost or doubled, with either daemon
+      assert.equal(lines.length, 600);
+      const outs = lines.filter((l) => l.startsWith('out ')).map((l) => Number(l.slice(4)));
+      assert.deepEqual([...outs].sort((a, b) => a - b), Array.from({ length: 300 }, (_, i) => i));
+      const current = readFileSync(d.dir.join('both.log'), 'latin1');
+      const inOrder = outs.every((n, i) => i === 0 || n > (outs[i - 1] as number));
+      if (impl === 'tsv') {
+        assert.ok(inOrder, 'stdout lines in the order written across the files');
+        assert.match(current, /^out \d+$/m, 'the current file has stdout');
+        assert.match(current, /^err \d+$/m, 'and stderr');
+      } else {
+        // each channel writes its own file once the other has rotated: `tail both` shows only stderr, say
+        assert.ok(!/^out \d+$/m.test(current) || !/^err \d+$/m.test(current), `supervisord: one channel in the current file: ${current.slice(0, 200)}`);
+      }
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  });
+}
