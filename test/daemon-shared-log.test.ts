@@ -6,12 +6,12 @@
 // every writer to the new file (docs/differences.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
 import { oracleSkip, startDaemon, waitUp, type Impl } from './helpers/events-env';
-import { LogFile } from '../src/log/logfile';
+import { LogFile, logWritten } from '../src/log/logfile';
 
 /** NAME.N … NAME.1 then NAME, read in that order (oldest first). */
 function history(dir: string, name: string): string {
@@ -40,6 +40,24 @@ test('two LogFiles on one path: a rotation by either moves both to the new file,
     assert.ok(backups.length >= 10, `${backups.length} rotations`);
     assert.equal(history(dir.path, 'both.log'), want);
     for (const b of backups) assert.ok(readFileSync(join(dir.path, b)).length < 100 + 29, `${b} holds one write past maxbytes at most`);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('two names of one file (a/../x.log and x.log) are one file: a rotation by either moves both; logWritten knows it by either name', () => {
+  const dir = new TempDir();
+  try {
+    mkdirSync(dir.join('a'));
+    const plain = new LogFile(dir.join('x.log'), 100, 5);
+    const roundabout = new LogFile(`${dir.path}/a/../x.log`, 100, 5);
+    assert.equal(logWritten(`${dir.path}/./x.log`), true);
+    plain.write(`${'p'.repeat(99)}\n`); // rotates
+    roundabout.write('after\n');
+    assert.equal(dir.read('x.log'), 'after\n', 'the second writer moved to the new file');
+    plain.close();
+    roundabout.close();
+    assert.equal(logWritten(dir.join('x.log')), false);
   } finally {
     dir.cleanup();
   }

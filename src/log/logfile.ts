@@ -20,7 +20,7 @@
 // (LogFileReport), the output is dropped and counted, and each later write
 // tries again; Supervisor prints a traceback to stderr for every failed
 // write and, once a rotation could not reopen the file, never writes it again.
-import { closeSync, existsSync, fchmodSync, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, unlinkSync, writeSync, constants } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
@@ -93,8 +93,14 @@ export function failureWords(what: LogFileFailure, err: NodeJS.ErrnoException): 
   return { verb: FAILED_VERB[what], reason: `${err.code ?? ''} (${describeLogError(err.code, FAILED_OTHERWISE[what])})` };
 }
 
-/** The LogFiles open on each path: more than one when several channels write one file. */
+/**
+ * The LogFiles open on each file (by device and inode, so names that differ,
+ * `a/../x.log` and `x.log`, are one file): more than one when several
+ * channels write one file.
+ */
 const writers = new Map<string, Set<LogFile>>();
+
+const fileKey = (st: { dev: number; ino: number }): string => `${st.dev}:${st.ino}`;
 
 export class LogFile {
   /** told of failures and recoveries (nobody: they go unreported) */
@@ -141,6 +147,8 @@ export class LogFile {
    * TimedRotatingFileHandler does: no timer, so an idle daemon stays asleep.
    */
   private periodEnds = Infinity;
+  /** the file fd writes, as `writers` knows it ('' while none is open) */
+  private file = '';
 
   constructor(
     readonly path: string,
@@ -162,10 +170,11 @@ export class LogFile {
   /** Writes go to `fd` (open for appending) from now on. */
   private adopt(fd: number): void {
     this.fd = fd;
-    let same = writers.get(this.path);
-    if (!same) writers.set(this.path, (same = new Set()));
-    same.add(this);
     const st = fstatSync(this.fd);
+    this.file = fileKey(st);
+    let same = writers.get(this.file);
+    if (!same) writers.set(this.file, (same = new Set()));
+    same.add(this);
     this.regular = st.isFile();
     this.size = this.regular ? st.size : 0;
     this.lostFile = false;
@@ -438,6 +447,8 @@ export class LogFile {
       }
     }
     this.rotateFailing = false;
+    const was = this.file;
+    this.unregister();
     closeSync(this.fd);
     this.fd = -1;
     this.closeSpliceFd();
@@ -451,11 +462,13 @@ export class LogFile {
     // writing the file now called NAME.1 and rotates that in turn, so NAME
     // holds one writer's output at a time (`tail` of stdout can show only
     // stderr) and each rotation pushes a backup out early.
-    this.othersReopen();
+    othersReopen(was);
   }
 
-  private othersReopen(): void {
-    for (const other of [...(writers.get(this.path) ?? [])]) if (other !== this) other.reopen();
+  private unregister(): void {
+    const same = writers.get(this.file);
+    if (same?.delete(this) && same.size === 0) writers.delete(this.file);
+    this.file = '';
   }
 
   private freshPath(): string {
@@ -501,15 +514,15 @@ export class LogFile {
    * their output is lost.
    */
   clear(): boolean {
+    const was = this.file;
     this.remove();
     if (!this.reopen()) return false;
-    this.othersReopen();
+    othersReopen(was);
     return true;
   }
 
   close(): void {
-    const same = writers.get(this.path);
-    if (same?.delete(this) && same.size === 0) writers.delete(this.path);
+    this.unregister();
     this.lostFile = false;
     if (this.spliceFd >= 0) this.closeSpliceFd();
     if (this.fd >= 0) {
@@ -547,9 +560,18 @@ function removeLogName(path: string): void {
   }
 }
 
+/** Every LogFile still writing the file `was` opens its name again: a rotation or a clear has put a new file there. */
+function othersReopen(was: string): void {
+  for (const other of [...(writers.get(was) ?? [])]) other.reopen();
+}
+
 /** Whether a channel of this daemon writes its output to the log file `path` now. */
 export function logWritten(path: string): boolean {
-  return writers.has(path);
+  try {
+    return writers.has(fileKey(statSync(path)));
+  } catch {
+    return false;
+  }
 }
 
 /**
