@@ -96,3 +96,26 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
     }
   });
 }
+
+for (const impl of ['tsv', 'supervisord'] as Impl[]) {
+  test(`${impl}: clearLog of the main log that a program writes too`, { skip: impl === 'supervisord' && oracleSkip, timeout: 60000 }, async () => {
+    const d = startDaemon(impl, "[program:talk]\ncommand=/bin/sh -c 'i=0; while :; do echo \"talk $i\"; i=$((i+1)); sleep 0.1; done'\nstartsecs=0\nstdout_logfile={DIR}/supervisord.log\nstdout_logfile_maxbytes=0\n");
+    try {
+      await waitUp(d);
+      const talks = (): number[] => [...d.log().matchAll(/^talk (\d+)$/gm)].map((m) => Number(m[1]));
+      await until(() => talks().length > 0, 'the program to write to the main log');
+      const last = Math.max(...talks());
+      assert.equal(await d.rpc.call('supervisor.clearLog'), true);
+      if (impl === 'tsv') {
+        await until(() => talks().length > 0, 'the program to write on to the new main log');
+        assert.ok(talks().every((n) => n > last), 'the main log was cleared');
+      } else {
+        await sleep(1500); // fifteen lines
+        assert.deepEqual(talks(), [], 'supervisord: the program writes on to the removed file');
+      }
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  });
+}

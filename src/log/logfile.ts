@@ -149,6 +149,8 @@ export class LogFile {
   private periodEnds = Infinity;
   /** the file fd writes, as `writers` knows it ('' while none is open) */
   private file = '';
+  /** the file remove() took the name from, until reopen() has told its other writers */
+  private removed = '';
 
   constructor(
     readonly path: string,
@@ -497,28 +499,29 @@ export class LogFile {
   reopen(): boolean {
     this.close();
     this.spliceFd = -1; // a new file may take splice where the old one could not
-    return this.openAgain(false);
+    if (!this.openAgain(false)) return false;
+    // after remove(): every other channel writing the removed file opens the
+    // new one too. Supervisor leaves them writing the removed file (a pool
+    // sharing one log, stdout when its stderr shares the file and is cleared
+    // after it, a program logging to the main log), and their output is lost.
+    const removed = this.removed;
+    this.removed = '';
+    if (removed) othersReopen(removed);
+    return true;
   }
 
-  /** clearLog: remove the file (not its backups); reopen() starts a new one. */
+  /** clearLog, clearProcessLogs: remove the file (not its backups); reopen() starts a new one. */
   remove(): void {
+    const was = this.file;
     this.close();
     removeLogName(this.path);
+    this.removed = was;
   }
 
-  /**
-   * clearProcessLogs: remove the file and start a new one, false if it cannot
-   * be opened. Every other channel writing the file opens the new one too:
-   * Supervisor leaves them writing the removed file (a pool sharing one log,
-   * or stdout when its stderr shares the file and is cleared after it), and
-   * their output is lost.
-   */
+  /** clearProcessLogs: remove the file and start a new one; false if it cannot be opened. */
   clear(): boolean {
-    const was = this.file;
     this.remove();
-    if (!this.reopen()) return false;
-    othersReopen(was);
-    return true;
+    return this.reopen();
   }
 
   close(): void {
