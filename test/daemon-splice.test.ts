@@ -7,9 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, constants } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { ROOT, TempDir, writeConf, load, startEngine, waitState } from './helpers/daemon-env';
+import { ROOT, TempDir, writeConf, load, startEngine, waitState, rotatedLog } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { Level } from '../src/log/levels';
 import { requireNative, type NativeSpawnOptions } from '../src/daemon/native';
@@ -22,16 +22,6 @@ import { LogFile } from '../src/log/logfile';
 function rchar(): number {
   const m = /rchar: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'));
   return m ? Number(m[1]) : 0;
-}
-
-function logParts(dir: string, base: string): { all: Buffer; backupSizes: number[] } {
-  const files = readdirSync(dir).filter((f) => f.startsWith(base));
-  const backups = files.filter((f) => f !== base).map((f) => Number(f.split('.').pop())).sort((a, b) => b - a);
-  assert.deepEqual(backups, Array.from({ length: backups.length }, (_, i) => backups.length - i), 'backups are .1 .. .N without gaps');
-  const parts = backups.map((b) => readFileSync(join(dir, `${base}.${b}`)));
-  const backupSizes = parts.map((p) => p.length);
-  parts.push(readFileSync(join(dir, base)));
-  return { all: Buffer.concat(parts), backupSizes };
 }
 
 /** native.spawn options for a child as this test process is: no user, umask or directory change, stderr into stdout. */
@@ -123,7 +113,7 @@ test('splice path: rotation under load keeps every byte once, backups cut exactl
     await waitState(te.engine, 'flood', ProcessState.EXITED, 30000);
     const readIn = rchar() - before;
     const want = execFileSync('seq', ['1', String(n)], { maxBuffer: 64 * 1024 * 1024 });
-    const { all, backupSizes } = logParts(dir.path, 'flood.log');
+    const { all, backupSizes } = rotatedLog(dir.path, 'flood.log');
     assert.ok(backupSizes.length > 10, `rotated ${backupSizes.length} times`);
     assert.equal(all.length, want.length, 'byte count');
     assert.ok(all.equals(want), 'content identical, in order');
@@ -185,7 +175,7 @@ test('splice path: an output subscriber arriving mid-stream gets the bytes from 
     off = te.engine.events.on('processOutput', (e) => seen.push(e.data));
     await waitState(te.engine, 'paced', ProcessState.EXITED, 30000);
     const want = execFileSync('seq', ['1', '200000'], { maxBuffer: 64 * 1024 * 1024 });
-    const { all } = logParts(dir.path, 'paced.log');
+    const { all } = rotatedLog(dir.path, 'paced.log');
     assert.equal(all.length, want.length, 'byte count');
     assert.ok(all.equals(want), 'content identical, in order');
     const got = Buffer.concat(seen);

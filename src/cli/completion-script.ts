@@ -2,14 +2,10 @@
 // and the packages' file in bash-completion's directory). It hands the line
 // to `tsv __complete` (./completion.ts), which decides the words; this module
 // holds only the text, so the packages can be built from it.
+import { shJoin } from '../host/quote';
 
 /** `tsv __complete` exits with this when bash should complete a path. */
 export const FILES_EXIT = 3;
-
-/** A word for sh, quoted unless it needs none. */
-function shWord(w: string): string {
-  return /^[\w./@%+=:,-]+$/.test(w) ? w : `'${w.replace(/'/g, `'\\''`)}'`;
-}
 
 /**
  * The script for bash (`source <(tsv completion bash)`, or a file in
@@ -27,7 +23,7 @@ export function bashScript(command?: readonly string[]): string {
         *) tsv=tsv ;;
     esac
 `;
-  const run = command ? command.map(shWord).join(' ') : '"$tsv"';
+  const run = command ? shJoin(command) : '"$tsv"';
   return `# bash completion for tsv, and for supervisorctl and supervisord when they are tsv
 # (made by \`tsv completion bash\`): the words come from \`tsv __complete\`, which
 # asks the running daemon for program names.

@@ -450,10 +450,7 @@ export class LogFile {
     }
     this.rotateFailing = false;
     const was = this.file;
-    this.unregister();
-    closeSync(this.fd);
-    this.fd = -1;
-    this.closeSpliceFd();
+    this.close();
     this.size = 0;
     if (fresh >= 0) this.adopt(fresh);
     else this.openAgain(true);

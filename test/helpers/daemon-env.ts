@@ -1,7 +1,8 @@
 // Test helpers for the daemon engine: temp dirs, config files read through
 // the real config loader, an engine with a main log in the temp dir, and
 // waiting on the engine's event stream (never on wall-clock sleeps alone).
-import { mkdtempSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { loadConfig } from '../../src/config/load';
@@ -135,4 +136,20 @@ export function sleep(ms: number): Promise<void> {
 /** A live (non-zombie) process: orphans may linger as zombies until init reaps them. */
 export function pidAlive(pid: number): boolean {
   return procStat(pid)?.zombie === false;
+}
+
+/**
+ * A rotated log read back oldest first (BASE.N … BASE.1, then BASE), after
+ * asserting the backups are .1 … .N without gaps; with each backup's size.
+ */
+export function rotatedLog(dir: string, base: string): { all: Buffer; backupSizes: number[] } {
+  const backups = readdirSync(dir)
+    .filter((f) => f.startsWith(`${base}.`))
+    .map((f) => Number(f.slice(base.length + 1)))
+    .sort((a, b) => b - a);
+  assert.deepEqual(backups, Array.from({ length: backups.length }, (_, i) => backups.length - i), 'backups are .1 .. .N without gaps');
+  const parts = backups.map((b) => readFileSync(join(dir, `${base}.${b}`)));
+  const backupSizes = parts.map((p) => p.length);
+  parts.push(readFileSync(join(dir, base)));
+  return { all: Buffer.concat(parts), backupSizes };
 }
