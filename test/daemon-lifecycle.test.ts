@@ -141,6 +141,38 @@ test('daemonize: a start-up failure is reported by the parent with the daemon\'s
   }
 });
 
+test('an option supervisord would pass to its rpc interface factory is refused as supervisord refuses it, [DEFAULT]\'s too', { skip: !existsSync('/usr/bin/supervisord') }, () => {
+  const dir = new TempDir();
+  try {
+    const base = readFileSync(conf(dir, '[program:p]\ncommand=sleep 60\n'), 'utf8');
+    const extra = dir.file('extra.conf', base.replace('make_main_rpcinterface\n', 'make_main_rpcinterface\nretries = 3\n'));
+    const inherited = dir.file('default.conf', `[DEFAULT]\nautostart=false\n${base}`);
+    for (const [cfg, option, line] of [[extra, 'retries', 10], [inherited, 'autostart', 2]] as const) {
+      const real = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000 });
+      assert.equal(real.status, 2, real.stderr);
+      assert.equal(real.stderr, 'Error: Could not make supervisor rpc interface\nFor help, use /usr/bin/supervisord -h\n');
+      assert.match(dir.read('supervisord.log'), new RegExp(`unexpected keyword argument '${option}'`));
+      unlinkSync(dir.join('supervisord.log'));
+      // supervisord leaves its socket behind (bound before the factory failed)
+      assert.ok(existsSync(dir.join('s.sock')));
+      unlinkSync(dir.join('s.sock'));
+      const ours = daemonSync(['-n', '-c', cfg]);
+      assert.equal(ours.status, 2, ours.stderr);
+      const section = option === 'autostart' ? 'DEFAULT' : 'rpcinterface:supervisor';
+      assert.equal(
+        ours.stderr.split('\n')[0],
+        `Error: ${cfg}:${line}: [${section}] ${option}: Could not make supervisor rpc interface: supervisor.rpcinterface:make_main_rpcinterface takes no option ${option}`,
+      );
+      assert.match(ours.stderr, /\n {2}hint: .*\nFor help, use tsv daemon -h\n$/);
+      assert.ok(!existsSync(dir.join('s.sock')) && !existsSync(dir.join('supervisord.pid')), 'nothing left behind');
+      const check = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', cfg], { env: cleanEnv(), encoding: 'utf8' });
+      assert.equal(check.status, 2, 'config check catches it too');
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('a second daemon on a live socket exits 2 with Supervisor\'s message and does not touch the first', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, '[program:p]\ncommand=sleep 60\nstartsecs=0\n');

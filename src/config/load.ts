@@ -367,6 +367,7 @@ class Loader {
       for (const p of g.processes) p.environment = { ...supervisord.environment, ...p.environment };
     }
     const servers = this.readServers();
+    if (servers.length) this.checkRpcOptions(rpcPlugins);
     const { supervisorctl, ctlPlugins } = this.readSupervisorctl();
     const plugins = [...rpcPlugins, ...ctlPlugins];
 
@@ -503,6 +504,34 @@ class Loader {
       out.push({ kind, name, factory: spec, extras });
     }
     return out;
+  }
+
+  /**
+   * supervisord calls each [rpcinterface:x] factory with the section's other
+   * options as keyword arguments (and configparser gives every section the
+   * [DEFAULT] ones), once per HTTP server it serves. Supervisor's own factory
+   * takes none, so with a socket or port configured it refuses to start:
+   * "Could not make NAME rpc interface". Refused the same way here, naming the
+   * option, so that `tsv config check` catches what supervisord would not run.
+   */
+  private checkRpcOptions(plugins: PluginConfig[]): void {
+    for (const p of plugins) {
+      if (p.factory !== MAIN_RPC_FACTORY) continue;
+      const section = `rpcinterface:${p.name}`;
+      const option = Object.keys(p.extras)[0];
+      if (option === undefined) continue;
+      const entry = this.doc.get(section, option);
+      const inherited = !this.doc.sections.get(section)?.has(option);
+      throw new ConfigError(`Could not make ${p.name} rpc interface: ${MAIN_RPC_FACTORY} takes no option ${option}`, {
+        file: entry?.file,
+        line: entry?.line,
+        section: inherited ? 'DEFAULT' : section,
+        option,
+        hint: inherited
+          ? `[DEFAULT] gives every section its options, [${section}] too, which supervisord passes to the factory; set ${option}= in the sections that use it instead`
+          : `remove it: supervisord passes every option of [${section}] to the factory`,
+      });
+    }
   }
 
   /**
