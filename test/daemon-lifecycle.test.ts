@@ -141,6 +141,41 @@ test('daemonize: a start-up failure is reported by the parent with the daemon\'s
   }
 });
 
+test('an AUTO child log the daemon cannot create at start-up is an error naming the file, the program and the user, in the foreground and daemonizing', () => {
+  const dir = new TempDir();
+  try {
+    // an identifier with a `/` puts the AUTO name in a directory that does not exist (supervisord: a FileNotFoundError traceback, exit 1)
+    const slash = dir.file('slash.conf', readFileSync(conf(dir, '[program:a]\ncommand=sleep 60\n', 'identifier=id/x'), 'utf8'));
+    const cases: [string, string, RegExp][] = [[slash, 'ENOENT', new RegExp(`^Error: could not create ${dir.path}/a-stdout---id/x-\\w{8}\\.log, `)]];
+    if (process.getuid?.() === 0) {
+      // as root, a user= daemon and a root-owned childlogdir it cannot write (supervisord: a PermissionError traceback, exit 1)
+      mkdirSync(dir.join('shared'), { mode: 0o777 });
+      chmodSync(dir.join('shared'), 0o777);
+      chmodSync(dir.path, 0o755);
+      mkdirSync(dir.join('child'), { mode: 0o755 });
+      const locked = dir.file(
+        'locked.conf',
+        `[supervisord]\nlogfile=${dir.join('shared', 'main.log')}\npidfile=${dir.join('shared', 'pid')}\nuser=nobody\nchildlogdir=${dir.join('child')}\n` +
+          `[unix_http_server]\nfile=${dir.join('shared', 's.sock')}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
+          '[program:a]\ncommand=sleep 60\n',
+      );
+      cases.push([locked, 'EACCES', new RegExp(`^Error: could not create ${dir.path}/child/a-stdout---supervisor-\\w{8}\\.log, `)]);
+    }
+    for (const [cfg, code, file] of cases) {
+      for (const flags of [['-n'], []]) {
+        const r = daemonSync([...flags, '-c', cfg]);
+        assert.equal(r.status, 2, r.stderr);
+        const [first, ...rest] = r.stderr.split('\n');
+        assert.match(first, file);
+        assert.match(first, new RegExp(`, the AUTO stdout_logfile of program a \\(\\[supervisord\\] childlogdir, identifier\\): ${code} \\(the daemon runs as user \\w+\\)$`));
+        assert.deepEqual(rest, ['For help, use tsv daemon -h', '']);
+      }
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('an option supervisord would pass to its rpc interface factory is refused as supervisord refuses it, [DEFAULT]\'s too', { skip: !existsSync('/usr/bin/supervisord') }, () => {
   const dir = new TempDir();
   try {

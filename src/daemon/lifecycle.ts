@@ -15,7 +15,7 @@ import { MainLogger, FileSink, StdoutSink, SyslogSink } from '../log/mainlog';
 import { SystemdNotifier } from './sd-notify';
 import { asctime } from '../log/asctime';
 import { LEVEL_BY_NAME, levelTag } from '../log/levels';
-import { clearAutoChildLogDir } from '../log/autolog';
+import { AutoLogError, clearAutoChildLogDir } from '../log/autolog';
 import { Supervisor } from './supervisor';
 import { EngineApi } from './api';
 import { ServerSet, ServerBindError } from './socket';
@@ -95,6 +95,12 @@ interface RunState {
 /** The syslog ident: Python's is the program's base name (`supervisord`); `tsv daemon` logs as `tsv`. */
 function syslogIdent(progname: string): string {
   return progname.split(' ')[0];
+}
+
+/** For errors about files the daemon could not make: whose permissions counted. */
+function runsAs(): string {
+  const who = process.getuid?.() ?? -1;
+  return `the daemon runs as user ${loadNative()?.groupsOf(who)?.name ?? String(who)}`;
 }
 
 function usage(progname: string, msg: string): Exit {
@@ -205,13 +211,7 @@ function makeLogger(config: Config, progname: string): MainLogger {
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    const who = process.getuid?.() ?? -1;
-    const name = loadNative()?.groupsOf(who)?.name ?? String(who);
-    throw new Exit(
-      2,
-      `Error: could not open the main log file ${sd.logfile} ([supervisord] logfile): ${err.code ?? err.message} ` +
-        `(the daemon runs as user ${name})\nFor help, use ${progname} -h\n`,
-    );
+    throw usage(progname, `could not open the main log file ${sd.logfile} ([supervisord] logfile): ${err.code ?? err.message} (${runsAs()})`);
   }
   logger.setSinks(sinks);
   return logger;
@@ -312,6 +312,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     } catch (e) {
       // Supervisor dies of the ValueError (a traceback, exit 1): the same exit without the traceback
       if (e instanceof FcgiSocketError) throw new Exit(1, `Error: ${e.message}\n`);
+      if (e instanceof AutoLogError) throw usage(st.progname, `${e.message} (${runsAs()})`);
       throw usage(st.progname, (e as Error).message);
     }
 

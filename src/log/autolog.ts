@@ -17,6 +17,25 @@ function randomName(n = 8): string {
   return s;
 }
 
+/**
+ * An AUTO log that could not be made (childlogdir missing or not writable by
+ * the daemon's user, an identifier with a `/`). Supervisor dies of it with a
+ * traceback; this names the file, the program and where the name came from.
+ */
+export class AutoLogError extends Error {
+  constructor(
+    readonly path: string,
+    readonly program: string,
+    readonly channel: 'stdout' | 'stderr',
+    readonly code: string,
+  ) {
+    super(
+      `could not create ${path}, the AUTO ${channel}_logfile of program ${program} ([supervisord] childlogdir, identifier): ${code}`,
+    );
+    this.name = 'AutoLogError';
+  }
+}
+
 /** Creates `<name>-<channel>---<identifier>-XXXXXXXX.log` (mode 0600) and returns its path. */
 export function autoChildLogName(dir: string, name: string, identifier: string, channel: 'stdout' | 'stderr'): string {
   const prefix = `${name}-${channel}---${identifier}-`;
@@ -27,7 +46,8 @@ export function autoChildLogName(dir: string, name: string, identifier: string, 
       closeSync(fd);
       return p;
     } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 100) throw e;
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      if (code !== 'EEXIST' || attempt > 100) throw new AutoLogError(p, name, channel, code);
     }
   }
 }
