@@ -177,3 +177,28 @@ test('fault: a listener that never answers holds one event; the rest overflow; k
     'ERRO pool l event buffer overflowed, discarding event 3',
   ]);
 });
+
+test("debug log: a listener's output is logged before the state changes and warnings it causes, as Supervisor does", { skip: oracleSkip, timeout: 60000 }, async () => {
+  // READY, then a line that is no RESULT once the listener is busy with the event its READY let through
+  const body =
+    `[eventlistener:l]\ncommand=/bin/sh -c 'printf "READY\\n"; read header; sleep 0.3; printf "HELLO WORLD\\nREADY\\n"; exec sleep 100'\n` +
+    'events=PROCESS_STATE\n[program:p]\ncommand=sleep 100\nstartsecs=0\n';
+  for (const impl of ['supervisord', 'tsv'] as const) {
+    const d = startDaemon(impl, body, { loglevel: 'debug' });
+    try {
+      await waitUp(d);
+      await waitLogLine(d, /has entered the UNKNOWN state/);
+      const lines = d.log().split('\n');
+      const at = (re: RegExp): number => lines.findIndex((l) => re.test(l));
+      const ready = at(/DEBG 'l' stdout output:$/);
+      const hello = lines.findIndex((l, i) => i > ready && /DEBG 'l' stdout output:$/.test(l));
+      assert.ok(ready >= 0 && hello > ready, `${impl}: both outputs logged\n${d.log()}`);
+      assert.ok(ready < at(/DEBG l: ACKNOWLEDGED -> READY$/), `${impl}: READY logged before the state it makes\n${d.log()}`);
+      assert.ok(hello < at(/WARN l: bad result line: 'HELLO WORLD'$/), `${impl}: the bad line logged before its warning\n${d.log()}`);
+      assert.ok(hello < at(/WARN l: has entered the UNKNOWN state/), `${impl}: before UNKNOWN\n${d.log()}`);
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  }
+});

@@ -857,9 +857,11 @@ export class Subprocess {
   }
 
   private feed(channel: 'stdout' | 'stderr', data: Buffer): void {
+    // logged first, as Supervisor's dispatcher does: at loglevel=debug a
+    // listener's output comes before the state changes and warnings it causes
+    this.channels[channel]?.feed(data);
     if (channel === 'stdout' && this.listener) this.listener.feed(data);
     if (channel === 'stdout' && this.terminal) this.terminal.output(data);
-    this.channels[channel]?.feed(data);
   }
 
   /** Read what the child left in its pipes before we forget them (Supervisor's drain). */
