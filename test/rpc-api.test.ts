@@ -410,3 +410,36 @@ test('every fault code Supervisor can produce here is covered above', () => {
 async function settledBoth(): Promise<void> {
   await Promise.all(both.map((d) => settled(d)));
 }
+
+test('multicall: a waiting call then shutdown or restart is answered before the daemon goes, as supervisord answers it', { skip, timeout: 90000 }, async () => {
+  const stopA = { methodName: 'supervisor.stopProcess', params: ['a'] };
+  const cases: [string, XmlRpcValue[], XmlRpcValue][] = [
+    ['shutdown', [stopA, { methodName: 'supervisor.shutdown' }, { methodName: 'supervisor.getState' }], [true, true, { faultCode: Faults.SHUTDOWN_STATE, faultString: 'SHUTDOWN_STATE' }]],
+    ['stop all, shutdown', [{ methodName: 'supervisor.stopAllProcesses' }, { methodName: 'supervisor.shutdown' }], [[{ name: 'a', group: 'a', status: Faults.SUCCESS, description: 'OK' }], true]],
+    ['restart', [stopA, { methodName: 'supervisor.restart' }], [true, true]],
+  ];
+  for (const [what, calls, expected] of cases) {
+    const pair = await startPair('[program:a]\ncommand=/bin/sleep 1000\nstartsecs=0\n');
+    try {
+      await Promise.all(pair.both.map((d) => settled(d)));
+      const answers = await Promise.all(pair.both.map((d) => outcome(d.rpc.call('system.multicall', [calls]))));
+      for (const [i, d] of pair.both.entries()) assert.deepEqual(answers[i], { ok: expected }, `${d.kind}: ${what}`);
+      if (what !== 'restart') for (const d of pair.both) assert.equal(await d.exited, 0, `${d.kind} exits after ${what}`);
+    } finally {
+      await Promise.all(pair.both.map((d) => d.stop()));
+    }
+  }
+});
+
+test('getAllConfigInfo (avail) sorts names by code point, as Python does, not by UTF-16 unit', { skip, timeout: 60000 }, async () => {
+  // U+1F600 is a surrogate pair in UTF-16, whose first unit sorts before U+FF21
+  const pair = await startPair('[program:\u{1F600}]\ncommand=sleep 100\nautostart=false\n[program:\uFF21]\ncommand=sleep 100\nautostart=false\n');
+  try {
+    for (const d of pair.both) {
+      const infos = (await d.rpc.call('supervisor.getAllConfigInfo', [])) as Record<string, XmlRpcValue>[];
+      assert.deepEqual(infos.map((i) => i.name), ['\uFF21', '\u{1F600}'], d.kind);
+    }
+  } finally {
+    await Promise.all(pair.both.map((d) => d.stop()));
+  }
+});

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import type { Config, GroupConfig } from '../config/model';
 import { namespec, splitNamespec } from '../config/model';
+import { pyStrCompare } from '../config/ini';
 import { signalNumber } from '../config/datatypes';
 import { readFile, tailFile, ReadLogError, type TailResult } from '../log/readlog';
 import { rereadSettings, type Supervisor } from './supervisor';
@@ -321,8 +322,8 @@ export class EngineApi {
         });
       }
     }
-    // Python's sort is stable: equal names keep configuration order
-    return out.sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
+    // Python's sort is stable: equal names keep configuration order; code points, not UTF-16 units
+    return out.sort((a, b) => pyStrCompare(String(a.name), String(b.name)));
   }
 
   // -------------------------------------------------------------- lookups

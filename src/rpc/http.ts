@@ -104,6 +104,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** how long a closing answer waits for the rest of a request it did not read (lingerAfter) */
 const LINGER_MS = 2000;
+/** how long the end of a run waits for an RPC answer still being made before it drops the connection */
+const LAST_ANSWER_MS = 2000;
 
 // loaded at the first authenticated request: the module and OpenSSL's set-up
 // cost a daemon without [inet_http_server] credentials ~2 MiB resident
@@ -209,6 +211,8 @@ interface ConnState {
   closeWhenIdle?: boolean;
   /** answered and closing: what the client still sends is dropped (lingerAfter) */
   lingering?: boolean;
+  /** carries a log or event stream or an attach, which never ends on its own */
+  stream?: boolean;
 }
 
 export class RpcHttpServer {
@@ -275,14 +279,22 @@ export class RpcHttpServer {
     this.http.emit('connection', socket);
   }
 
-  /** Close every connection (the daemon run is over). */
+  /**
+   * Close every connection (the daemon run is over). One whose RPC answer is
+   * still being made closes once it is out: a multicall whose last call is
+   * `shutdown` or `restart` after a waiting one (`[stopProcess, shutdown]`)
+   * ends the run before its answer is written, and supervisord answers it.
+   */
   close(): void {
     this.closed = true;
     for (const f of this.followers) f.stop();
     this.followers.clear();
     for (const st of this.conns.values()) {
       this.disarm(st);
-      st.socket.destroy();
+      if (st.busy > 0 && !st.stream) {
+        st.closeWhenIdle = true;
+        st.deadline = setTimeout(() => st.socket.destroy(), LAST_ANSWER_MS);
+      } else st.socket.destroy();
     }
     this.conns.clear();
   }
@@ -379,6 +391,7 @@ export class RpcHttpServer {
     if (st) {
       this.disarm(st);
       st.busy++;
+      st.stream = true;
     }
     const creds = this.opts.credentials;
     if (creds && !authorized(req.headers.authorization, creds)) {
@@ -412,8 +425,12 @@ export class RpcHttpServer {
       return false;
     }
     this.streams++;
+    st.stream = true;
     // an answer that ends (404, 400, the stream's end) gives the connection back to maxConnections
-    whenAnswered(res, () => this.streams--);
+    whenAnswered(res, () => {
+      this.streams--;
+      st.stream = false;
+    });
     return true;
   }
 
