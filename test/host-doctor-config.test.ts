@@ -291,4 +291,36 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       rmSync(d, { recursive: true, force: true });
     }
   });
+
+  const nobodySkip =
+    process.getuid?.() !== 0 || spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', '/usr/bin/test', '-r', cliPath()]).status !== 0
+      ? 'needs root, runuser and a checkout nobody can read'
+      : false;
+  test("run by another user, doctor never calls the pidfile of a daemon started with a relative -c stale, and --fix leaves it (the daemon's cwd is root's to read)", { skip: nobodySkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-cwd-'));
+    chmodSync(d, 0o755);
+    const conf = join(d, 'supervisord.conf');
+    writeFileSync(
+      conf,
+      `[unix_http_server]\nfile = ${d}/s.sock\nchmod = 0777\n\n[supervisord]\nlogfile = ${d}/tsv.log\npidfile = ${d}/tsv.pid\nchildlogdir = ${d}\n\n[supervisorctl]\nserverurl = unix://${d}/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`,
+    );
+    chmodSync(conf, 0o644);
+    try {
+      const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', 'supervisord.conf'], { cwd: d, encoding: 'utf8' });
+      assert.equal(start.status, 0, start.stderr);
+      const pid = readFileSync(join(d, 'tsv.pid'), 'utf8').trim();
+      for (const fix of [[], ['--fix']]) {
+        const r = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'doctor', '-c', conf, '--json', ...fix], { encoding: 'utf8', cwd: '/' });
+        const report = JSON.parse(r.stdout) as Report;
+        const pf = check(report, 'stale-pidfile');
+        assert.equal(pf.status, 'skipped', r.stdout);
+        assert.match(pf.found ?? '', new RegExp(`names pid ${pid}, a daemon whose config this user cannot tell`));
+        assert.match(check(report, 'two-daemons').found ?? '', new RegExp(`pid [0-9, ]*\\b${pid}\\b[0-9, ]*, whose config this user cannot tell`));
+        assert.equal(readFileSync(join(d, 'tsv.pid'), 'utf8').trim(), pid, 'the pidfile stays');
+      }
+    } finally {
+      spawnSync(process.execPath, [cliPath(), 'ctl', '-c', conf, 'shutdown'], { encoding: 'utf8' });
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
 });

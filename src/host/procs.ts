@@ -12,7 +12,11 @@ export interface DaemonProcess {
   pid: number;
   argv: string[];
   kind: 'tsv' | 'supervisord';
-  /** the config it runs (resolved), or null when it cannot be told */
+  /**
+   * the config it runs (resolved), or null when it cannot be told: a relative
+   * `-c` (or none) of a process whose working directory this user may not
+   * read (another user's daemon, /proc/PID/cwd)
+   */
   configFile: string | null;
 }
 
@@ -71,11 +75,11 @@ function canonical(p: string): string {
   }
 }
 
-function cwdOf(pid: number): string {
+function cwdOf(pid: number): string | null {
   try {
     return readlinkSync(`/proc/${pid}/cwd`);
   } catch {
-    return '/';
+    return null;
   }
 }
 
@@ -96,21 +100,33 @@ export function findDaemons(): DaemonProcess[] {
     const args = daemonArgs(argv);
     if (!args || isZombie(pid)) continue;
     const cwd = cwdOf(pid);
+    const here = (p: string): string | null => (isAbsolute(p) ? p : cwd === null ? null : resolve(cwd, p));
     let file = configArg(args);
-    if (file !== null) file = isAbsolute(file) ? file : resolve(cwd, file);
+    if (file !== null) file = here(file);
     else {
-      // no -c: the first file of the search path, as the daemon saw it
+      // no -c: the first file of the search path, as the daemon saw it (a
+      // relative one before an absolute one: unknown without the cwd)
       const script = argv.find((a) => /supervisord$|tsv(\.c?js)?$/.test(a)) ?? argv[0];
-      file = configSearchPaths(script).map((p) => (isAbsolute(p) ? p : resolve(cwd, p))).find((p) => existsSync(p)) ?? null;
+      file = null;
+      for (const p of configSearchPaths(script)) {
+        const at = here(p);
+        if (at === null) break;
+        if (existsSync(at)) {
+          file = at;
+          break;
+        }
+      }
     }
     out.push({ pid, argv, kind: kindOf(pid), configFile: file ? canonical(file) : null });
   }
   return out;
 }
 
-export function daemonsFor(configFile: string): DaemonProcess[] {
+/** The daemons that run `configFile`, and those whose config cannot be told (which may). */
+export function daemonsFor(configFile: string): { on: DaemonProcess[]; unknown: DaemonProcess[] } {
   const want = canonical(configFile);
-  return findDaemons().filter((d) => d.configFile === want);
+  const all = findDaemons();
+  return { on: all.filter((d) => d.configFile === want), unknown: all.filter((d) => d.configFile === null) };
 }
 
 export function isAlive(pid: number): boolean {

@@ -38,6 +38,8 @@ export interface DoctorContext {
   service: ServiceState | null;
   caller: Principal;
   daemons: DaemonProcess[];
+  /** daemons whose config this user cannot tell (another user's, started with a relative -c): they may run this one */
+  daemonsUnknown: DaemonProcess[];
   /** lstat of the unix socket path, null when absent */
   socketStat: Stats | null;
   /** an XML-RPC call through the configured serverurl, as the caller */
@@ -96,7 +98,7 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   let service: ServiceState | null = null;
   if (backend && spec && (installed || existsSync(backend.definitionPath(spec)))) service = backend.state(spec);
 
-  const daemons = configFile && existsSync(configFile) ? daemonsFor(configFile) : [];
+  const { on: daemons, unknown: daemonsUnknown } = configFile && existsSync(configFile) ? daemonsFor(configFile) : { on: [], unknown: [] };
   const socketStat = facts?.unix ? lstatOrNull(facts.unix.file) : null;
   let probe: ProbeResult | null = null;
   if (facts?.serverurl && config) {
@@ -126,6 +128,7 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
     service,
     caller: callerPrincipal(),
     daemons,
+    daemonsUnknown,
     socketStat,
     probe,
     pidfile,

@@ -30,6 +30,10 @@ export const stalePidfile: Check = {
       return { id: this.id, status: 'problem', found: `${pf.path} holds ${JSON.stringify(pf.text.trim().slice(0, 40))}, not a pid`, why: 'init scripts cannot tell whether the daemon runs', fix: `rm ${pf.path}`, apply: remove };
     }
     if (ctx.daemons.some((d) => d.pid === pid)) return ok(this.id, `${pf.path} names the running daemon (pid ${pid})`);
+    // never called stale (and removed by --fix) on a guess: it may be this config's daemon
+    if (ctx.daemonsUnknown.some((d) => d.pid === pid)) {
+      return skipped(this.id, `${pf.path} names pid ${pid}, a daemon whose config this user cannot tell (it was started with a relative -c or none, in a directory only its user may see); run doctor as root`);
+    }
     const alive = isAlive(pid);
     return {
       id: this.id,

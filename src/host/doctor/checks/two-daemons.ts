@@ -10,7 +10,8 @@ export const twoDaemons: Check = {
   run(ctx) {
     if (!ctx.configFile) return skipped(this.id, 'no config');
     const n = ctx.daemons.length;
-    if (n <= 1) return ok(this.id, n === 1 ? `one daemon (pid ${ctx.daemons[0].pid})` : 'no daemon runs on this config');
+    const unknown = ctx.daemonsUnknown.length ? ` (and pid ${ctx.daemonsUnknown.map((d) => d.pid).join(', ')}, whose config this user cannot tell)` : '';
+    if (n <= 1) return ok(this.id, (n === 1 ? `one daemon (pid ${ctx.daemons[0].pid})` : 'no daemon runs on this config') + unknown);
     const owner = ctx.probe?.ok ? ctx.probe.pid : null;
     const others = ctx.daemons.filter((d) => d.pid !== owner);
     const list = ctx.daemons.map((d) => `pid ${d.pid}${d.pid === owner ? ' (answers on the socket)' : ''}: ${d.argv.join(' ')}`).join('; ');
