@@ -44,6 +44,8 @@ const FIXED =
   "[program:alpha]\ncommand=/bin/sh -c 'for i in 1 2 3 4 5; do echo alpha $i; done; exec sleep 100'\n" +
   "[program:both]\ncommand=/bin/sh -c 'echo out line; echo err 1 >&2; echo err 2 >&2; exec sleep 100'\n" +
   "[program:merged]\ncommand=/bin/sh -c 'echo to stderr >&2; exec sleep 100'\nredirect_stderr=true\n" +
+  // stdout and stderr in one file: shown once (the file), as stdout
+  "[program:shared]\ncommand=/bin/sh -c 'echo s out; sleep 0.2; echo s err >&2; exec sleep 100'\nstdout_logfile={DIR}/shared.log\nstderr_logfile={DIR}/shared.log\n" +
   "[program:silent]\ncommand=/bin/sh -c 'echo never seen; exec sleep 100'\nstdout_logfile=NONE\nstderr_logfile=NONE\n" +
   "[group:g]\nprograms=w1,w2\n" +
   "[program:w1]\ncommand=/bin/sh -c 'echo w1 says; exec sleep 100'\n" +
@@ -66,12 +68,14 @@ const FIXED_EXPECTED = labelled([
   ['g:w1', 'w1 says'],
   ['g:w2', 'no newline'],
   ['merged', 'to stderr'],
+  ['shared', 's out'],
+  ['shared', 's err'],
 ]);
 
 async function fixedDaemon(impl: Impl): Promise<Daemon> {
   const d = startDaemon(impl, FIXED);
   await waitUp(d);
-  await until(() => tsvLogs(d, '--no-follow').out.includes('no newline'), `${impl}: every program has written`);
+  await until(() => /no newline[^]*s err/.test(tsvLogs(d, '--no-follow').out), `${impl}: every program has written`);
   return d;
 }
 

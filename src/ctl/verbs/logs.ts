@@ -73,11 +73,13 @@ interface History {
  * The channels of a process that have a log of their own. With
  * redirect_stderr both daemons still report a stderr_logfile (AUTO's path),
  * which is never written: getAllConfigInfo says which processes redirect.
+ * A stderr_logfile that is the stdout_logfile holds both: shown once, as stdout.
  */
 function channels(info: ProcessInfo, redirected: ReadonlySet<string>): Channel[] {
   const out: Channel[] = [];
   if (info.stdout_logfile) out.push('stdout');
-  if (info.stderr_logfile && !redirected.has(makeNamespec(info.group, info.name))) out.push('stderr');
+  const shared = info.stderr_logfile === info.stdout_logfile;
+  if (info.stderr_logfile && !shared && !redirected.has(makeNamespec(info.group, info.name))) out.push('stderr');
   return out;
 }
 
