@@ -104,6 +104,11 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
       const unknown = ps(d.conf, 'nosuch', 'busy');
       assert.equal(unknown.out, 'nosuch: ERROR (no such process)\n');
       assert.equal(unknown.code, 1);
+      // as status --json: the JSON of the names that match on stdout, the error on stderr
+      const unknownJson = ps(d.conf, '--json', 'nosuch', 'busy');
+      assert.deepEqual((JSON.parse(unknownJson.out) as { name: string }[]).map((r) => r.name), ['busy']);
+      assert.equal(unknownJson.err, 'nosuch: ERROR (no such process)\n');
+      assert.equal(unknownJson.code, 1);
       const bad = ps(d.conf, '-x');
       assert.match(bad.out, /^Error: bad argument -x\nps\t/);
       assert.equal(bad.code, 2);
@@ -246,6 +251,29 @@ test('ps --watch: the table again every N seconds with the time, until Ctrl-C (e
     }
   } finally {
     await d.stop();
+    d.cleanup();
+  }
+});
+
+test('ps --watch goes on when the daemon stops: it says the daemon does not answer, and Ctrl-C still ends it with 0', async () => {
+  const d = startDaemon('tsv', '[program:other]\ncommand=/bin/sleep 300\n');
+  try {
+    await waitUp(d);
+    const child = spawn(process.execPath, [TSV, 'ctl', '-c', d.conf, 'ps', '--watch=1'], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+    child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    await until(() => /^other +RUNNING/m.test(out), 'a table');
+    await d.stop();
+    const gone = `the daemon does not answer at unix://${d.dir.join('s.sock')} (ENOENT); trying again\n`;
+    await until(() => out.split(gone).length > 2, 'two frames saying the daemon does not answer', 15000);
+    child.kill('SIGINT');
+    assert.equal(await withTimeout(exited, 10000, 'ps --watch to end'), 0);
+    assert.equal(err, '');
+    assert.doesNotMatch(out, /error: <class/);
+  } finally {
     d.cleanup();
   }
 });

@@ -9,11 +9,13 @@ export function selected(info: ProcessInfo, names: readonly string[]): boolean {
 }
 
 /** Says which names match nothing (as status does); true if any. */
-export function reportUnknown(ctl: Controller, infos: readonly ProcessInfo[], names: readonly string[]): boolean {
+export function reportUnknown(ctl: Controller, infos: readonly ProcessInfo[], names: readonly string[], toStderr = false): boolean {
   let bad = false;
   for (const name of names) {
     if (name === 'all' || infos.some((i) => namedBy(i, name))) continue;
-    ctl.output(noSuchName(name));
+    // --json output keeps stdout for the JSON
+    if (toStderr) ctl.io.writeErr(noSuchName(name) + '\n');
+    else ctl.output(noSuchName(name));
     ctl.exitstatus = ExitStatus.GENERIC;
     bad = true;
   }

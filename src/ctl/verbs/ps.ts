@@ -21,6 +21,7 @@ import { reportUnknown, selected } from './names';
 import { fetchTallies, type ProgramTally } from '../program-tallies';
 import { isTerminal } from '../fd-output';
 import { asctime } from '../../log/asctime';
+import { RpcConnectionError } from '../../rpc/client';
 
 /** "45s", "12m", "3h05m", "2d04h": two units at most, as pm2 and docker do. */
 export function shortDuration(seconds: number): string {
@@ -93,10 +94,14 @@ function table(rows: readonly Row[], color: boolean): string {
   return out;
 }
 
-/** The rows for these names: each program's state, what it uses (over half a second) and the daemon's counts. */
-async function measureRows(ctl: Controller, names: readonly string[]): Promise<Row[] | null> {
+/**
+ * The rows for these names: each program's state, what it uses (over half a
+ * second) and the daemon's counts. A name that matches nothing is reported;
+ * then the table is not shown, but JSON (as `status --json`) holds the rest.
+ */
+async function measureRows(ctl: Controller, names: readonly string[], json = false): Promise<Row[] | null> {
   const infos = await ctl.allProcessInfo();
-  if (reportUnknown(ctl, infos, names)) return null;
+  if (reportUnknown(ctl, infos, names, json) && !json) return null;
   const chosen = infos.filter((i) => selected(i, names));
   const running = chosen.filter((i) => i.pid > 0);
   const daemonPid = running.length ? Number(await ctl.call('getPID')) : 0;
@@ -165,10 +170,18 @@ async function watchTable(ctl: Controller, names: readonly string[], seconds: nu
     async () => {
       while (!stopped) {
         const started = performance.now();
-        const rows = await measureRows(ctl, names);
-        if (!rows || stopped) return;
+        let body: string;
+        try {
+          const rows = await measureRows(ctl, names);
+          if (!rows || stopped) return;
+          body = table(rows, ctl.io.color);
+        } catch (err) {
+          // a daemon that stops or reloads is waited for, as watch(1) goes on showing a failing command
+          if (!(err instanceof RpcConnectionError)) throw err;
+          body = `the daemon does not answer at ${ctl.options.serverurl} (${err.code}); trying again\n`;
+        }
         const head = `Every ${seconds}s: tsv ps${names.length ? ' ' + names.join(' ') : ''}    ${asctime().slice(0, 19)}\n\n`;
-        ctl.io.write((terminal ? '\x1b[H\x1b[2J' : '') + head + table(rows, ctl.io.color) + (terminal ? '' : '\n'));
+        ctl.io.write((terminal ? '\x1b[H\x1b[2J' : '') + head + body + (terminal ? '' : '\n'));
         // the half second of measuring counts toward the interval
         const rest = Math.max(0, seconds * 1000 - (performance.now() - started));
         await new Promise<void>((resolve) => {
@@ -206,7 +219,7 @@ export const ps: Verb = {
       await watchTable(ctl, names, watch);
       return;
     }
-    const rows = await measureRows(ctl, names);
+    const rows = await measureRows(ctl, names, json);
     if (rows) ctl.io.write(json ? jsonRows(rows) : table(rows, ctl.io.color));
   },
   help(ctl) {
