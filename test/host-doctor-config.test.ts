@@ -4,8 +4,8 @@
 // file and line where the config says it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath } from './helpers/common';
@@ -256,6 +256,57 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     const f = doctor(conf, '--fix');
     assert.equal(f.status, 0, f.stdout);
     assert.deepEqual(f.report!.fixes, [{ id: 'log-dir-missing', done: `created ${missing}` }]);
+  });
+
+  test('three missing log directories (main log, childlogdir, a program\'s): one --fix run makes them all, though the config names one at a time', () => {
+    const root = join(dir, 'three-missing');
+    const conf = base(`[program:web]\ncommand = /bin/sleep 1\nstdout_logfile = ${root}/prog/out.log\n`);
+    writeFileSync(
+      conf,
+      readFileSync(conf, 'utf8').replace(/^logfile = .*$/m, `logfile = ${root}/main/tsv.log`).replace(/^childlogdir = .*$/m, `childlogdir = ${root}/child`),
+    );
+    const f = doctor(conf, '--fix');
+    assert.equal(f.status, 0, f.stdout);
+    assert.deepEqual(
+      f.report!.fixes.map((x) => x.done),
+      [`created ${root}/main`, `created ${root}/child`, `created ${root}/prog`],
+    );
+  });
+
+  test('a stale socket with the wrong mode: only stale-socket is a problem (socket-permissions has nothing to fix up), and --fix removes it without a failure', () => {
+    const d = join(dir, 'stale-mode');
+    mkdirSync(d);
+    const sock = join(d, 's.sock');
+    const conf = base(`[unix_http_server]\nfile = ${sock}\n`);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^serverurl = .*$/m, `serverurl = unix://${sock}`));
+    // a socket nothing listens on, left with mode 0755 where the config's chmod is the default 0700
+    execFileSync('/usr/bin/python3', ['-c', `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)})`]);
+    chmodSync(sock, 0o755);
+    const r = doctor(conf);
+    // (socket-under-tmp: the temp dir is under /tmp)
+    assert.deepEqual(problems(r.report!), ['socket-under-tmp', 'stale-socket']);
+    assert.equal(check(r.report!, 'socket-permissions').status, 'skipped');
+    const f = doctor(conf, '--fix');
+    assert.deepEqual(f.report!.fixes, [{ id: 'stale-socket', done: `removed the stale socket ${sock}` }]);
+  });
+
+  test('socket-permissions with no chown=: the fix is a chmod alone (not a chown with no owner)', () => {
+    const d = join(dir, 'mode-only');
+    mkdirSync(d);
+    const sock = join(d, 's.sock');
+    const conf = base(`[unix_http_server]\nfile = ${sock}\n`);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^serverurl = .*$/m, `serverurl = unix://${sock}`));
+    // a socket something listens on, with mode 0755 where the config's chmod is the default 0700
+    const py = spawn('/usr/bin/python3', ['-c', `import socket, os, time\ns = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)}); os.chmod(${JSON.stringify(sock)}, 0o755); s.listen(5)\nopen(${JSON.stringify(sock + '.up')}, 'w').close(); time.sleep(30)`], { stdio: 'ignore' });
+    try {
+      for (let i = 0; i < 200 && !existsSync(`${sock}.up`); i++) execFileSync('/bin/sleep', ['0.05']);
+      const r = doctor(conf);
+      const c = check(r.report!, 'socket-permissions');
+      assert.equal(c.status, 'problem', r.stdout);
+      assert.equal(c.fix, `chmod 0700 ${sock}`);
+    } finally {
+      py.kill('SIGKILL');
+    }
   });
 
   test('usage errors exit 2', () => {

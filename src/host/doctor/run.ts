@@ -83,13 +83,16 @@ export async function doctor(opts: DoctorRunOptions, output: Output): Promise<nu
   const fixes: FixRecord[] = [];
   if (opts.fix) {
     const tried = new Set<string>();
+    const key = (f: Finding): string => `${f.id}\0${f.found}`;
     // A fix can make another one possible (a stale socket removed, then the
-    // service can start), so a second round follows the re-check.
-    for (let round = 0; round < 2; round++) {
-      const todo = findings.filter((f) => f.status === 'problem' && f.apply && !tried.has(f.id));
+    // service can start; the config refused for the next missing log
+    // directory once one is made), so rounds follow re-checks while they find
+    // what was not tried yet; one finding is never tried twice.
+    for (let round = 0; round < 8; round++) {
+      const todo = findings.filter((f) => f.status === 'problem' && f.apply && !tried.has(key(f)));
       if (todo.length === 0) break;
       for (const f of todo) {
-        tried.add(f.id);
+        tried.add(key(f));
         try {
           fixes.push({ id: f.id, done: await (f.apply as NonNullable<Finding['apply']>)(ctx) });
         } catch (err) {

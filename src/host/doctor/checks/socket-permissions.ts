@@ -17,7 +17,11 @@ export const socketPermissions: Check = {
     const unix = configuredSocket(this.id, ctx);
     if (isFinding(unix)) return unix;
     const st = ctx.socketStat;
-    if (!st || !st.isSocket()) return skipped(this.id, `${unix.file} is not there`);
+    if (!st) return skipped(this.id, `${unix.file} is not there`);
+    if (!st.isSocket()) return skipped(this.id, `${unix.file} is not a socket (see stale-socket)`);
+    // a socket nothing listens on is stale-socket's to remove, not to fix up
+    const probedHere = ctx.facts?.serverurl === `unix://${unix.file}`;
+    if (probedHere && ctx.probe && !ctx.probe.ok && ctx.probe.code === 'ECONNREFUSED') return skipped(this.id, `nothing listens on ${unix.file} (see stale-socket)`);
     const [wantUid, wantGid] = unix.chown;
     const wrong: string[] = [];
     if ((st.mode & 0o777) !== (unix.chmod & 0o777)) wrong.push(`mode ${mode(st.mode)} (config: chmod=${mode(unix.chmod)})`);
@@ -26,12 +30,13 @@ export const socketPermissions: Check = {
     const now = `${userName(st.uid)}:${groupName(st.gid)} ${mode(st.mode)}`;
     if (wrong.length === 0) return ok(this.id, `${unix.file} is ${now}, as configured`);
     const isRoot = ctx.caller.uid === 0;
+    const owner = `${wantUid === -1 ? '' : userName(wantUid)}${wantGid === -1 ? '' : ':' + groupName(wantGid)}`;
     return {
       id: this.id,
       status: 'problem',
       found: `${unix.file} has ${wrong.join(', ')}`,
       why: wantGid !== -1 ? `members of ${groupName(wantGid)} are meant to use the ctl without sudo; with the socket as it is they get "Permission denied"` : 'the ctl gets "Permission denied" for the users the config meant to allow',
-      fix: `chown ${wantUid === -1 ? '' : userName(wantUid)}${wantGid === -1 ? '' : ':' + groupName(wantGid)} ${unix.file} && chmod ${mode(unix.chmod)} ${unix.file}${isRoot ? '' : ' (as root: sudo tsv doctor --fix)'}`,
+      fix: `${owner ? `chown ${owner} ${unix.file} && ` : ''}chmod ${mode(unix.chmod)} ${unix.file}${isRoot ? '' : ' (as root: sudo tsv doctor --fix)'}`,
       apply: isRoot
         ? () => {
             chownSync(unix.file, wantUid, wantGid);

@@ -18,7 +18,7 @@ export const staleSocket: Check = {
         id: this.id,
         status: 'problem',
         found: `${unix.file} exists but is not a socket`,
-        why: 'the daemon cannot bind its socket there, so it will not start',
+        why: 'the ctl cannot connect to it, and the daemon removes it at its next start to bind its socket there (as supervisord does), so what it holds will be lost',
         fix: `look at what it is, then remove it: rm ${unix.file}`,
       };
     }
