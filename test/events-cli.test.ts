@@ -17,8 +17,13 @@ function tsvEvents(d: Daemon, ...args: string[]): { out: string; err: string; co
 }
 
 /** `tsv events ARGS` running; lines as they come. */
-function follow(d: Daemon, ...args: string[]): { lines: string[]; next(pred: (l: string) => boolean, what: string): Promise<string>; stop(): Promise<number | null> } {
+function follow(
+  d: Daemon,
+  ...args: string[]
+): { lines: string[]; err(): string; next(pred: (l: string) => boolean, what: string): Promise<string>; stop(): Promise<number | null> } {
   const child = spawn(process.execPath, [TSV, '-c', d.conf, 'events', ...args], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  child.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
   const lines: string[] = [];
   let rest = '';
   const waiters: (() => void)[] = [];
@@ -32,6 +37,7 @@ function follow(d: Daemon, ...args: string[]): { lines: string[]; next(pred: (l:
   const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
   return {
     lines,
+    err: () => err,
     next: (pred, what) =>
       withTimeout(
         new Promise<string>((resolve) => {
@@ -129,6 +135,29 @@ test('tsv events -f: live events (remote communication, log output, ticks) until
     assert.match(tick, /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} TICK_5 when:\d+$/);
     assert.equal(await f.stop(), 0);
     assert.equal(await g.stop(), 0);
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('tsv events -f follows across a reload: it says the daemon went, then goes on with the new run\'s events, none shown twice', { timeout: 60000 }, async (t) => {
+  const d = startDaemon('tsv', '[program:p]\ncommand=sleep 100\nstartsecs=0\n');
+  try {
+    await waitUp(d);
+    const f = follow(d, '-f', '--json', '-n', '0', 'PROCESS_STATE');
+    // it waits for a daemon that went: stopped before the daemon is, whatever fails
+    t.after(() => f.stop());
+    await new Promise((r) => setTimeout(r, 500));
+    await d.rpc.call('supervisor.restart', []);
+    await f.next((l) => l.includes('PROCESS_STATE_STOPPED'), 'p stopped by the reload');
+    const running = await f.next((l) => l.includes('PROCESS_STATE_RUNNING'), 'p running again after the reload');
+    assert.equal((JSON.parse(running) as EventLine).headers.processname, 'p');
+    assert.equal(f.err(), 'events: the daemon closed the stream (it stopped or is reloading); waiting for it (Ctrl-C to exit)\nevents: the daemon is back\n');
+    const shown = f.lines.filter(Boolean);
+    assert.equal(new Set(shown).size, shown.length, `no event twice:\n${shown.join('\n')}`);
+    const times = shown.map((l) => (JSON.parse(l) as EventLine).time);
+    assert.deepEqual(times, [...times].sort((a, b) => a - b), 'in order');
+    assert.equal(await f.stop(), 0);
   } finally {
     d.cleanup();
   }

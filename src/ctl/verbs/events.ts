@@ -13,11 +13,16 @@ import type { IncomingMessage } from 'node:http';
 import type { Verb } from './types';
 import { countOption, refuseArgs, words } from './types';
 import { ExitStatus } from '../exit-status';
-import { RpcHttpError } from '../../rpc/client';
+import { RpcConnectionError, RpcHttpError } from '../../rpc/client';
 import { ALL_EVENT_ROOTS, isEventName } from '../../events/types';
 import { EVENT_TYPE_NAMES, TSV_EVENT_TYPE_NAMES } from '../../config/model';
 import type { EventLine } from '../../events/stream';
 import { asctime } from '../../log/asctime';
+
+/** how soon a follower looks again for a daemon that closed its stream */
+const RECONNECT_MS = 500;
+/** events asked for again after a reload: all the daemon keeps (src/events/hub.ts), those already shown skipped */
+const HISTORY_ASKED = 200;
 
 interface EventsArgs {
   follow: boolean;
@@ -105,14 +110,16 @@ export const events: Verb = {
       return;
     }
     if (!(await ctl.upcheck())) return;
-    const q = new URLSearchParams();
-    for (const t of args.types) q.append('type', t);
-    q.set('recent', String(args.recent));
-    if (args.follow) q.set('follow', '1');
-    const path = `/events?${q.toString()}`;
+    const pathFor = (recent: number): string => {
+      const q = new URLSearchParams();
+      for (const t of args.types) q.append('type', t);
+      q.set('recent', String(recent));
+      if (args.follow) q.set('follow', '1');
+      return `/events?${q.toString()}`;
+    };
     let res: IncomingMessage;
     try {
-      res = await ctl.rpcClient().stream(path);
+      res = await ctl.rpcClient().stream(pathFor(args.recent));
     } catch (err) {
       if (err instanceof RpcHttpError && err.status === 404) {
         ctl.output(`Error: ${ctl.options.serverurl} does not serve events (tsv events needs a tsv daemon, not supervisord)`);
@@ -127,19 +134,59 @@ export const events: Verb = {
       throw err;
     }
     let overflow = false;
-    const done = new Promise<void>((resolve) =>
-      readEvents(
-        res,
-        (e, line) => {
-          if (e.overflow) overflow = true;
-          else ctl.io.write(args.json ? line + '\n' : humanEvent(e));
-        },
-        resolve,
-      ),
-    );
+    let interrupted = false;
+    let wake: (() => void) | null = null;
+    // serials count on across a reload (GlobalSerial): what a stream after the first repeats is skipped
+    let last: EventLine | null = null;
+    let again = false;
+    const fresh = (e: EventLine): boolean =>
+      !again || last === null || (e.serial !== null && last.serial !== null ? e.serial > last.serial : e.time > last.time);
+    const show = (r: IncomingMessage): Promise<void> =>
+      new Promise<void>((resolve) =>
+        readEvents(
+          r,
+          (e, line) => {
+            if (e.overflow) overflow = true;
+            else if (fresh(e)) {
+              last = e;
+              ctl.io.write(args.json ? line + '\n' : humanEvent(e));
+            }
+          },
+          resolve,
+        ),
+      );
     await ctl.interruptible(
-      () => res.destroy(),
-      () => done,
+      () => {
+        interrupted = true;
+        res.destroy();
+        wake?.();
+      },
+      async () => {
+        for (;;) {
+          await show(res);
+          if (interrupted || overflow || !args.follow) return;
+          // the daemon stopped or reloads: followed again once it is back, as `tsv logs` does
+          ctl.io.writeErr('events: the daemon closed the stream (it stopped or is reloading); waiting for it (Ctrl-C to exit)\n');
+          for (;;) {
+            await new Promise<void>((resolve) => {
+              const t = setTimeout(resolve, RECONNECT_MS);
+              wake = () => {
+                clearTimeout(t);
+                resolve();
+              };
+            });
+            if (interrupted) return;
+            try {
+              res = await ctl.rpcClient().stream(pathFor(HISTORY_ASKED));
+              break;
+            } catch (err) {
+              if (!(err instanceof RpcConnectionError)) throw err;
+            }
+          }
+          again = true;
+          ctl.io.writeErr('events: the daemon is back\n');
+        }
+      },
     );
     if (overflow) {
       ctl.io.writeErr('error: this client read too slowly and the daemon dropped it\n');
