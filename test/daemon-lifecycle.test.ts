@@ -176,6 +176,24 @@ test('an AUTO child log the daemon cannot create at start-up is an error naming 
   }
 });
 
+test('a relative childlogdir with directory=: AUTO logs are made where the daemon was started and found after it changes directory (absolute, as mkstemp makes them)', async () => {
+  const dir = new TempDir();
+  try {
+    mkdirSync(dir.join('logs'));
+    mkdirSync(dir.join('elsewhere'));
+    const cfg = conf(dir, "[program:p]\ncommand=/bin/sh -c 'echo hello; exec sleep 60'\nstartsecs=0\n", `directory=${dir.join('elsewhere')}`);
+    writeFileSync(cfg, readFileSync(cfg, 'utf8').replace(`childlogdir=${dir.path}\n`, 'childlogdir=logs\n'));
+    const r = spawnSync(process.execPath, [TSV, 'daemon', '-c', cfg], { cwd: dir.path, env: cleanEnv(), encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 0, r.stderr);
+    await until(() => readdirSync(dir.join('logs')).some((n) => n.startsWith('p-stdout---') && readFileSync(dir.join('logs', n), 'utf8') === 'hello\n'), 'hello in logs/');
+    assert.deepEqual(readdirSync(dir.join('elsewhere')), [], 'nothing made in the new directory');
+    assert.match(dir.read('supervisord.log'), /success: p entered RUNNING/);
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
 test('an option supervisord would pass to its rpc interface factory is refused as supervisord refuses it, [DEFAULT]\'s too', { skip: !existsSync('/usr/bin/supervisord') }, () => {
   const dir = new TempDir();
   try {

@@ -2,7 +2,7 @@
 // (options.get_autochildlog_name) and the purge of old ones at start and
 // reload unless nocleanup (options.clear_autochildlogdir).
 import { closeSync, openSync, readdirSync, unlinkSync, constants } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 
 const CHARS = 'abcdefghijklmnopqrstuvwxyz0123456789_';
 
@@ -40,7 +40,8 @@ export class AutoLogError extends Error {
 export function autoChildLogName(dir: string, name: string, identifier: string, channel: 'stdout' | 'stderr'): string {
   const prefix = `${name}-${channel}---${identifier}-`;
   for (let attempt = 0; ; attempt++) {
-    const p = join(dir, `${prefix}${randomName()}.log`);
+    // absolute, as mkstemp's: a daemon that changes directory (directory=, -d) after making it still finds it
+    const p = resolve(dir, `${prefix}${randomName()}.log`);
     try {
       const fd = openSync(p, constants.O_CREAT | constants.O_EXCL | constants.O_WRONLY, 0o600);
       closeSync(fd);
