@@ -110,3 +110,26 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
     }
   });
 }
+
+test('stdout and stderr sharing one log: back-to-back writes to the two pipes are logged in the order written, either way round', async () => {
+  for (const [first, second] of [
+    ['out', 'err'],
+    ['err', 'out'],
+  ] as const) {
+    const to = (c: string): string => (c === 'err' ? ' >&2' : '');
+    const d = startDaemon(
+      'tsv',
+      `[program:s]\ncommand=/bin/sh -c 'for i in 1 2 3 4 5 6; do sleep 0.1; echo ${first}$i${to(first)}; echo ${second}$i${to(second)}; done; exec sleep 60'\n` +
+        'stdout_logfile={DIR}/s.log\nstderr_logfile={DIR}/s.log\nstartsecs=0\n',
+    );
+    try {
+      await waitUp(d);
+      await until(() => (readFileSync(d.dir.join('s.log'), 'utf8').match(/\n/g) ?? []).length >= 12, 'twelve lines');
+      const want = [1, 2, 3, 4, 5, 6].flatMap((i) => [`${first}${i}`, `${second}${i}`]).join('\n') + '\n';
+      assert.equal(readFileSync(d.dir.join('s.log'), 'utf8'), want);
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  }
+});

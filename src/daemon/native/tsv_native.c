@@ -1269,7 +1269,10 @@ static struct {
   int scratch[2];      /* tee() probes the pipes into it */
   int armed;
   fd_watch *buckets[HUB_BUCKETS];
+  /* in the order inotify reported them, which is the order of the writes:
+   * a program's stdout and stderr sharing one log keep their order there */
   fd_watch *pending;
+  fd_watch *pending_last;
 } hub = {.state = 0, .fd = -1};
 
 static void hub_soon_cb(uv_idle_t *h);
@@ -1312,9 +1315,16 @@ static void hub_disarm(fd_watch *w) {
 static void hub_unqueue(fd_watch *w) {
   /* one in the running batch stays there: its turn sees it stopped or closed */
   if (w->pending != 1) return;
+  fd_watch *prev = NULL;
   fd_watch **pp = &hub.pending;
-  while (*pp && *pp != w) pp = &(*pp)->pnext;
-  if (*pp) *pp = w->pnext;
+  while (*pp && *pp != w) {
+    prev = *pp;
+    pp = &(*pp)->pnext;
+  }
+  if (*pp) {
+    *pp = w->pnext;
+    if (hub.pending_last == w) hub.pending_last = prev;
+  }
   w->pnext = NULL;
   w->pending = 0;
 }
@@ -1322,8 +1332,10 @@ static void hub_unqueue(fd_watch *w) {
 static void hub_queue(fd_watch *w) {
   if (w->pending) return;
   w->pending = 1;
-  w->pnext = hub.pending;
-  hub.pending = w;
+  w->pnext = NULL;
+  if (hub.pending_last) hub.pending_last->pnext = w;
+  else hub.pending = w;
+  hub.pending_last = w;
   if (!uv_is_active((uv_handle_t *)&hub.soon)) uv_idle_start(&hub.soon, hub_soon_cb);
 }
 
@@ -1456,6 +1468,7 @@ static void quiet_fire(fd_watch *w) {
 static void hub_run_pending(void) {
   fd_watch *batch = hub.pending;
   hub.pending = NULL;
+  hub.pending_last = NULL;
   for (fd_watch *w = batch; w; w = w->pnext) w->pending = 2;
   while (batch) {
     fd_watch *w = batch;
