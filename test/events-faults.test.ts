@@ -10,7 +10,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rmSync, writeFileSync } from 'node:fs';
 import { sleep } from './helpers/daemon-env';
-import { oracleSkip, readRecords, startDaemon, waitLogLine, waitRecords, waitUp, type Daemon, type Received } from './helpers/events-env';
+import { SUPERVISORCTL, oracleSkip, readRecords, startDaemon, waitLogLine, waitRecords, waitUp, type Daemon, type Received } from './helpers/events-env';
+import { spawn } from 'node:child_process';
+import { cleanEnv } from './helpers/daemon-cli';
 
 const listener = (fault: string, extra = ''): string =>
   `[eventlistener:l]\ncommand={PY} {FAULTY}\nevents=REMOTE_COMMUNICATION\n` +
@@ -196,6 +198,27 @@ test("debug log: a listener's output is logged before the state changes and warn
       assert.ok(ready < at(/DEBG l: ACKNOWLEDGED -> READY$/), `${impl}: READY logged before the state it makes\n${d.log()}`);
       assert.ok(hello < at(/WARN l: bad result line: 'HELLO WORLD'$/), `${impl}: the bad line logged before its warning\n${d.log()}`);
       assert.ok(hello < at(/WARN l: has entered the UNKNOWN state/), `${impl}: before UNKNOWN\n${d.log()}`);
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  }
+});
+
+test("a waiting stop whose client has gone stops saying 'waiting for NAME to stop', as supervisord's does", { skip: oracleSkip, timeout: 60000 }, async () => {
+  const body = `[program:stubborn]\ncommand=/bin/sh -c 'trap "" TERM; exec sleep 100'\nstopwaitsecs=7\nstartsecs=0\n`;
+  for (const impl of ['supervisord', 'tsv'] as const) {
+    const d = startDaemon(impl, body);
+    try {
+      await waitUp(d);
+      await waitLogLine(d, /success: stubborn entered RUNNING/);
+      const client = spawn(SUPERVISORCTL, ['-c', d.conf, 'stop', 'stubborn'], { stdio: 'ignore', env: cleanEnv() });
+      await waitLogLine(d, /INFO waiting for stubborn to stop/);
+      await sleep(1000);
+      client.kill('SIGKILL');
+      await waitLogLine(d, /stopped: stubborn \(terminated by SIGKILL\)/, 20000);
+      const lines = d.log().split('\n').filter((l) => /INFO waiting for stubborn to stop$/.test(l));
+      assert.equal(lines.length, 1, `${impl}:\n${d.log()}`);
     } finally {
       await d.stop();
       d.cleanup();

@@ -499,15 +499,15 @@ export class EngineApi {
     return this.allFunc(procs, (p) => !RUNNING_STATES.has(p.state), (spec, p) => this.startOne(spec, p, wait));
   }
 
-  async stopProcess(name: string, wait = true): Promise<true | ProcessResult[]> {
+  async stopProcess(name: string, wait = true, gone?: AbortSignal): Promise<true | ProcessResult[]> {
     this.update();
     const [group, proc] = this.groupAndProcess(name);
-    if (!proc) return this.stopProcessGroup(group.name, wait);
-    return this.stopOne(name, proc, wait);
+    if (!proc) return this.stopProcessGroup(group.name, wait, gone);
+    return this.stopOne(name, proc, wait, gone);
   }
 
   /** stopProcess for one process: throws or answers at once, or returns the wait. */
-  private stopOne(name: string, proc: Subprocess, wait: boolean): true | Promise<true> {
+  private stopOne(name: string, proc: Subprocess, wait: boolean, gone?: AbortSignal): true | Promise<true> {
     if (proc.startPending) {
       proc.callOffStart();
       return true;
@@ -518,32 +518,40 @@ export class EngineApi {
     // no immediate reap (Supervisor's finds nothing this soon after the kill;
     // ours could, and would reorder group results): the exit comes by SIGCHLD
     if (!wait || STOPPED_STATES.has(proc.state)) return true;
-    return this.waitStopped(proc);
+    return this.waitStopped(proc, gone);
   }
 
-  private async waitStopped(proc: Subprocess): Promise<true> {
+  /**
+   * Until the process has stopped, saying "waiting for NAME to stop" every 2 s
+   * while the client waits: as Supervisor's deferred answer does, not once
+   * the client has gone (`gone`).
+   */
+  private async waitStopped(proc: Subprocess, gone?: AbortSignal): Promise<true> {
     while (!STOPPED_STATES.has(proc.state)) {
-      proc.stopReport();
-      const report = setInterval(() => proc.stopReport(), 2000);
+      if (!gone?.aborted) proc.stopReport();
+      const report = gone?.aborted ? undefined : setInterval(() => proc.stopReport(), 2000);
+      const quiet = (): void => clearInterval(report);
+      gone?.addEventListener('abort', quiet, { once: true });
       try {
         await proc.nextChange();
       } finally {
-        clearInterval(report);
+        quiet();
+        gone?.removeEventListener('abort', quiet);
       }
     }
     return true;
   }
 
-  async stopProcessGroup(name: string, wait = true): Promise<ProcessResult[]> {
+  async stopProcessGroup(name: string, wait = true, gone?: AbortSignal): Promise<ProcessResult[]> {
     this.update();
     const group = this.engine.groups.get(name);
     if (!group) throw new SupervisorFault('BAD_NAME', name);
-    return this.stopMany(this.engine.allProcesses().filter(([g]) => g === group), wait);
+    return this.stopMany(this.engine.allProcesses().filter(([g]) => g === group), wait, gone);
   }
 
-  async stopAllProcesses(wait = true): Promise<ProcessResult[]> {
+  async stopAllProcesses(wait = true, gone?: AbortSignal): Promise<ProcessResult[]> {
     this.update();
-    return this.stopMany(this.engine.allProcesses(), wait);
+    return this.stopMany(this.engine.allProcesses(), wait, gone);
   }
 
   /**
@@ -551,15 +559,15 @@ export class EngineApi {
    * is stopped once they have stopped, so they can still use it as they end
    * (Supervisor's issue #520).
    */
-  private stopMany(all: [ProcessGroup, Subprocess][], wait: boolean): Promise<ProcessResult[]> {
+  private stopMany(all: [ProcessGroup, Subprocess][], wait: boolean, gone?: AbortSignal): Promise<ProcessResult[]> {
     const procs = this.engine.dependencies.dependentsFirst(all, ([, p]) => p);
     const among = new Set(procs.map(([, p]) => p));
     return this.allFunc(procs, stoppable, (spec, p) => {
       const first = this.engine.dependencies.dependentsOf(p).filter((d) => among.has(d) && !d.isStopped());
-      if (!first.length) return this.stopOne(spec, p, wait);
+      if (!first.length) return this.stopOne(spec, p, wait, gone);
       const stopped = (async (): Promise<true> => {
         for (const d of first) while (!d.isStopped()) await d.nextChange();
-        return this.stopOne(spec, p, wait);
+        return this.stopOne(spec, p, wait, gone);
       })();
       return answer(stopped, wait);
     });

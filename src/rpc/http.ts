@@ -590,7 +590,12 @@ export class RpcHttpServer {
         return;
       }
       const json = acceptsJsonAnswer(req.headers.accept);
-      const out = this.opts.dispatcher.call(call.methodName, call.params);
+      // a client that goes before its answer: a waiting stop stops reporting (Supervisor's deferred is dropped with it)
+      const gone = new AbortController();
+      res.once('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
+      const out = this.opts.dispatcher.call(call.methodName, call.params, gone.signal);
       if (out instanceof Promise) {
         out.then(
           (o) => this.answer(res, o, body, json),

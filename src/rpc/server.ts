@@ -25,7 +25,8 @@ export type RpcOutcome =
   /** not a fault: an unexpected failure (Supervisor answers HTTP 500) */
   | { kind: 'error'; error: Error };
 
-type Impl = (args: XmlRpcValue[]) => XmlRpcValue | Promise<XmlRpcValue>;
+/** `gone`: aborted when the client that asked has gone (a waiting stop then stops reporting) */
+type Impl = (args: XmlRpcValue[], gone?: AbortSignal) => XmlRpcValue | Promise<XmlRpcValue>;
 
 interface Method {
   min: number;
@@ -129,10 +130,10 @@ export class RpcDispatcher {
    * waiting ones (start/stop with wait, group and all operations, multicall
    * holding one of those) answer with a Promise.
    */
-  call(methodName: string, params: XmlRpcValue[]): RpcOutcome | Promise<RpcOutcome> {
+  call(methodName: string, params: XmlRpcValue[], gone?: AbortSignal): RpcOutcome | Promise<RpcOutcome> {
     const tracing = this.logger !== null && this.logger.level <= Level.TRAC;
     if (tracing) this.logger?.trace(`XML-RPC method called: ${methodName}()`);
-    const out = this.invoke(methodName, params);
+    const out = this.invoke(methodName, params, gone);
     if (tracing) {
       if (isPromise(out)) void out.then((o) => this.traceOutcome(methodName, o));
       else this.traceOutcome(methodName, out);
@@ -152,13 +153,13 @@ export class RpcDispatcher {
     return this.methods.get(methodName) ?? null;
   }
 
-  private invoke(methodName: string, params: XmlRpcValue[]): RpcOutcome | Promise<RpcOutcome> {
+  private invoke(methodName: string, params: XmlRpcValue[], gone?: AbortSignal): RpcOutcome | Promise<RpcOutcome> {
     const m = this.lookup(methodName);
     if (!m) return fault('UNKNOWN_METHOD');
     if (params.length < m.min || params.length > m.max) return fault('INCORRECT_PARAMETERS');
     let value: XmlRpcValue | Promise<XmlRpcValue>;
     try {
-      value = m.impl(params);
+      value = m.impl(params, gone);
     } catch (e) {
       return this.failure(e, m);
     }
@@ -194,14 +195,14 @@ export class RpcDispatcher {
     return sig;
   }
 
-  private multicall(calls: XmlRpcValue): XmlRpcValue | Promise<XmlRpcValue> {
+  private multicall(calls: XmlRpcValue, gone?: AbortSignal): XmlRpcValue | Promise<XmlRpcValue> {
     if (!Array.isArray(calls)) throw new ArgumentTypeError('calls must be an array');
     // Supervisor fails half-way through (HTTP 500) on an entry that is not a struct; refuse them all up front
     if (!calls.every(isStruct)) throw new ArgumentTypeError('each call must be a struct');
     const results: XmlRpcValue[] = [];
     const run = (from: number): XmlRpcValue | Promise<XmlRpcValue> => {
       for (let i = from; i < calls.length; i++) {
-        const out = this.oneOfMany(calls[i] as Record<string, XmlRpcValue>);
+        const out = this.oneOfMany(calls[i] as Record<string, XmlRpcValue>, gone);
         if (isPromise(out)) {
           // a deferred call holds back the ones after it
           return out.then((o) => {
@@ -216,7 +217,7 @@ export class RpcDispatcher {
     return run(0);
   }
 
-  private oneOfMany(call: Record<string, XmlRpcValue>): XmlRpcValue | Promise<XmlRpcValue> {
+  private oneOfMany(call: Record<string, XmlRpcValue>, gone?: AbortSignal): XmlRpcValue | Promise<XmlRpcValue> {
     const asStruct = (o: RpcOutcome): XmlRpcValue => {
       if (o.kind === 'result') return o.value;
       if (o.kind === 'fault') return { faultCode: o.code, faultString: o.text };
@@ -240,7 +241,7 @@ export class RpcDispatcher {
       return asStruct(m ? fault('INCORRECT_PARAMETERS') : fault('UNKNOWN_METHOD'));
     }
     // Supervisor traverses directly: no trace lines for the inner calls
-    const out = this.invoke(name, params);
+    const out = this.invoke(name, params, gone);
     return isPromise(out) ? out.then(asStruct) : asStruct(out);
   }
 
@@ -285,12 +286,12 @@ export class RpcDispatcher {
       return results(api.startProcessGroup(groupName(args[0] as XmlRpcValue), wait(args, 1)));
     });
     this.def('supervisor.startAllProcesses', (args) => results(api.startAllProcesses(wait(args, 0))));
-    this.def('supervisor.stopProcess', (args) => results(api.stopProcess(namespec(args[0] as XmlRpcValue), wait(args, 1))));
-    this.def('supervisor.stopProcessGroup', (args) => {
+    this.def('supervisor.stopProcess', (args, gone) => results(api.stopProcess(namespec(args[0] as XmlRpcValue), wait(args, 1), gone)));
+    this.def('supervisor.stopProcessGroup', (args, gone) => {
       api.assertRunning();
-      return results(api.stopProcessGroup(groupName(args[0] as XmlRpcValue), wait(args, 1)));
+      return results(api.stopProcessGroup(groupName(args[0] as XmlRpcValue), wait(args, 1), gone));
     });
-    this.def('supervisor.stopAllProcesses', (args) => results(api.stopAllProcesses(wait(args, 0))));
+    this.def('supervisor.stopAllProcesses', (args, gone) => results(api.stopAllProcesses(wait(args, 0), gone)));
     this.def('supervisor.signalProcess', ([name, sig]) => {
       api.assertRunning();
       const spec = namespec(name as XmlRpcValue);
@@ -343,6 +344,6 @@ export class RpcDispatcher {
     this.def('system.listMethods', () => this.listMethods(), false);
     this.def('system.methodHelp', ([name]) => this.methodHelp(name as XmlRpcValue), false);
     this.def('system.methodSignature', ([name]) => this.methodSignature(name as XmlRpcValue), false);
-    this.def('system.multicall', ([calls]) => this.multicall(calls as XmlRpcValue), false);
+    this.def('system.multicall', ([calls], gone) => this.multicall(calls as XmlRpcValue, gone), false);
   }
 }
