@@ -319,6 +319,11 @@ describe('host: tsv doctor on configs (no daemon)', () => {
 });
 
 describe('host: tsv doctor with a daemonized tsv under plain node', () => {
+  const nobodySkip =
+    process.getuid?.() !== 0 || spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', '/usr/bin/test', '-r', cliPath()]).status !== 0
+      ? 'needs root, runuser and a checkout nobody can read'
+      : false;
+
   test('node runs it with the V8 flags before the script, and doctor still knows it as the daemon on this config', () => {
     const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-live-'));
     const conf = join(d, 'supervisord.conf');
@@ -343,10 +348,45 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
     }
   });
 
-  const nobodySkip =
-    process.getuid?.() !== 0 || spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', '/usr/bin/test', '-r', cliPath()]).status !== 0
-      ? 'needs root, runuser and a checkout nobody can read'
-      : false;
+  test("a config this user cannot read: config-invalid says so and names sudo, not an edit; the checks that need it are skipped", { skip: nobodySkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-unreadable-'));
+    chmodSync(d, 0o755);
+    const conf = join(d, 'supervisord.conf');
+    writeFileSync(conf, '[supervisord]\n', { mode: 0o600 });
+    try {
+      const r = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'doctor', '-c', conf, '--json'], { encoding: 'utf8', cwd: '/' });
+      const report = JSON.parse(r.stdout) as Report;
+      const c = check(report, 'config-invalid');
+      assert.equal(c.found, `could not read config file ${conf}: EACCES (as nobody)`);
+      assert.equal(c.fix, `run doctor as a user who can read it: sudo tsv doctor -c ${conf}`);
+      assert.equal(check(report, 'run-dir-missing').status, 'skipped');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test('log-deleted counts a removed log once, though the daemon writes it through two descriptors (stdout and stderr in one file)', () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-deleted-'));
+    const conf = join(d, 'supervisord.conf');
+    writeFileSync(
+      conf,
+      `[unix_http_server]\nfile = ${d}/s.sock\n\n[supervisord]\nlogfile = ${d}/tsv.log\npidfile = ${d}/tsv.pid\nchildlogdir = ${d}\n\n[supervisorctl]\nserverurl = unix://${d}/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n` +
+        `[program:both]\ncommand = /bin/sh -c 'echo out; echo err >&2; exec sleep 100'\nstdout_logfile = ${d}/both.log\nstderr_logfile = ${d}/both.log\nstartsecs = 0\n`,
+    );
+    try {
+      const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', conf], { encoding: 'utf8' });
+      assert.equal(start.status, 0, start.stderr);
+      for (let i = 0; i < 100 && !/err/.test(existsSync(join(d, 'both.log')) ? readFileSync(join(d, 'both.log'), 'utf8') : ''); i++) execFileSync('/bin/sleep', ['0.05']);
+      rmSync(join(d, 'both.log'));
+      const c = check(doctor(conf).report!, 'log-deleted');
+      assert.equal(c.status, 'problem');
+      assert.match(c.found, new RegExp(`still writes 1 deleted file\\(s\\): ${d}/both\\.log$`));
+    } finally {
+      spawnSync(process.execPath, [cliPath(), 'ctl', '-c', conf, 'shutdown'], { encoding: 'utf8' });
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test("run by another user, doctor never calls the pidfile of a daemon started with a relative -c stale, and --fix leaves it (the daemon's cwd is root's to read)", { skip: nobodySkip }, () => {
     const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-cwd-'));
     chmodSync(d, 0o755);

@@ -26,6 +26,16 @@ export const configInvalid: Check = {
     }
     if (isUserError(err)) return ok(this.id, 'see program-user-unknown');
     if (missingDirOf(err)) return ok(this.id, 'see log-dir-missing / run-dir-missing');
+    if (/^could not read config file .*: EACCES$/.test(err.message) && ctx.caller.uid !== 0) {
+      // this user's permission, not the file's content: the daemon (root, or the file's owner) may read it well
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `${err.message} (as ${ctx.caller.name})`,
+        why: 'doctor cannot check what it cannot read; the daemon may read it (as root or as the file\'s owner) and run well',
+        fix: `run doctor as a user who can read it: sudo tsv doctor -c ${ctx.configFile}`,
+      };
+    }
     return {
       id: this.id,
       status: 'problem',

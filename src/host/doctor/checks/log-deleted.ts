@@ -16,7 +16,8 @@ export const logDeleted: Check = {
     if (!d) return skipped(this.id, 'no daemon runs');
     const logPaths = new Set(ctx.facts.logs.map((l) => l.path));
     const childDir = ctx.facts.childlogdir.replace(/\/$/, '') + '/';
-    const deleted = deletedOpenFiles(d.pid).filter((p) => isAbsolute(p) && (logPaths.has(p) || p.startsWith(childDir)));
+    // a file counts once, however many descriptors the daemon holds on it (stdout and stderr sharing a log)
+    const deleted = [...new Set(deletedOpenFiles(d.pid).filter((p) => isAbsolute(p) && (logPaths.has(p) || p.startsWith(childDir))))];
     if (deleted.length === 0) return ok(this.id, `daemon pid ${d.pid} writes no deleted log file`);
     return {
       id: this.id,

@@ -4,7 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { RUN_DIR_OPTIONS, missingDirOf } from '../../config-facts';
 import type { Check } from '../types';
-import { ok } from '../types';
+import { ok, skipped } from '../types';
 
 export const runDirMissing: Check = {
   id: 'run-dir-missing',
@@ -12,7 +12,7 @@ export const runDirMissing: Check = {
   run(ctx) {
     const err = ctx.configError;
     const dir = err ? missingDirOf(err) : null;
-    if (!err || !dir || !RUN_DIR_OPTIONS.has(err.option ?? '')) return ok(this.id, ctx.config ? 'the pidfile and socket directories exist' : 'no readable config');
+    if (!err || !dir || !RUN_DIR_OPTIONS.has(err.option ?? '')) return ctx.config ? ok(this.id, 'the pidfile and socket directories exist') : skipped(this.id, 'no readable config');
     return {
       id: this.id,
       status: 'problem',
