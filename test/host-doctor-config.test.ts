@@ -318,6 +318,17 @@ describe('host: tsv doctor on configs (no daemon)', () => {
   });
 });
 
+/** A config in `d` for a daemon of its own: unix socket (`socket`: more lines for it), logs and pidfile in `d`, then `programs`. */
+function liveConf(d: string, programs = '', socket = ''): string {
+  const conf = join(d, 'supervisord.conf');
+  writeFileSync(
+    conf,
+    `[unix_http_server]\nfile = ${d}/s.sock\n${socket}\n[supervisord]\nlogfile = ${d}/tsv.log\npidfile = ${d}/tsv.pid\nchildlogdir = ${d}\n\n` +
+      `[supervisorctl]\nserverurl = unix://${d}/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n${programs}`,
+  );
+  return conf;
+}
+
 describe('host: tsv doctor with a daemonized tsv under plain node', () => {
   const nobodySkip =
     process.getuid?.() !== 0 || spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', '/usr/bin/test', '-r', cliPath()]).status !== 0
@@ -326,11 +337,7 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
 
   test('node runs it with the V8 flags before the script, and doctor still knows it as the daemon on this config', () => {
     const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-live-'));
-    const conf = join(d, 'supervisord.conf');
-    writeFileSync(
-      conf,
-      `[unix_http_server]\nfile = ${d}/s.sock\n\n[supervisord]\nlogfile = ${d}/tsv.log\npidfile = ${d}/tsv.pid\nchildlogdir = ${d}\n\n[supervisorctl]\nserverurl = unix://${d}/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`,
-    );
+    const conf = liveConf(d);
     try {
       const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', conf], { encoding: 'utf8' });
       assert.equal(start.status, 0, start.stderr);
@@ -367,12 +374,7 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
 
   test('log-deleted counts a removed log once, though the daemon writes it through two descriptors (stdout and stderr in one file)', () => {
     const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-deleted-'));
-    const conf = join(d, 'supervisord.conf');
-    writeFileSync(
-      conf,
-      `[unix_http_server]\nfile = ${d}/s.sock\n\n[supervisord]\nlogfile = ${d}/tsv.log\npidfile = ${d}/tsv.pid\nchildlogdir = ${d}\n\n[supervisorctl]\nserverurl = unix://${d}/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n\n` +
-        `[program:both]\ncommand = /bin/sh -c 'echo out; echo err >&2; exec sleep 100'\nstdout_logfile = ${d}/both.log\nstderr_logfile = ${d}/both.log\nstartsecs = 0\n`,
-    );
+    const conf = liveConf(d, `[program:both]\ncommand = /bin/sh -c 'echo out; echo err >&2; exec sleep 100'\nstdout_logfile = ${d}/both.log\nstderr_logfile = ${d}/both.log\nstartsecs = 0\n`);
     try {
       const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', conf], { encoding: 'utf8' });
       assert.equal(start.status, 0, start.stderr);
@@ -390,11 +392,7 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
   test("run by another user, doctor never calls the pidfile of a daemon started with a relative -c stale, and --fix leaves it (the daemon's cwd is root's to read)", { skip: nobodySkip }, () => {
     const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-cwd-'));
     chmodSync(d, 0o755);
-    const conf = join(d, 'supervisord.conf');
-    writeFileSync(
-      conf,
-      `[unix_http_server]\nfile = ${d}/s.sock\nchmod = 0777\n\n[supervisord]\nlogfile = ${d}/tsv.log\npidfile = ${d}/tsv.pid\nchildlogdir = ${d}\n\n[supervisorctl]\nserverurl = unix://${d}/s.sock\n\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`,
-    );
+    const conf = liveConf(d, '', 'chmod = 0777\n');
     chmodSync(conf, 0o644);
     try {
       const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', 'supervisord.conf'], { cwd: d, encoding: 'utf8' });
