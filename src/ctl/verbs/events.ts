@@ -136,7 +136,8 @@ export const events: Verb = {
     let overflow = false;
     let interrupted = false;
     let wake: (() => void) | null = null;
-    // serials count on across a reload (GlobalSerial): what a stream after the first repeats is skipped
+    // what a stream after the first repeats is skipped: by serial where both have one (they count on
+    // across a reload), else by time
     let last: EventLine | null = null;
     let again = false;
     const fresh = (e: EventLine): boolean =>
