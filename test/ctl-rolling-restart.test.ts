@@ -78,9 +78,18 @@ test('restart --rolling: a process that does not come back (exits at once, or ne
     assert.equal(broken.out, 'web:web_0: stopped\nweb:web_0: ERROR (spawn error)\nError: rolling restart stopped at web:web_0; not restarted: web:web_1 web:web_2\n');
     assert.equal(pidOf(d, 'web:web_2'), web2, 'web_2 untouched');
     // names that choose nothing
+    // exit 1, as `restart nope` exits
     const none = tsvCtl(d, 'restart', '--rolling', 'nope', 'ghost:*');
-    assert.equal(none.status, 2, none.out);
+    assert.equal(none.status, 1, none.out);
     assert.equal(none.out, 'nope: ERROR (no such process)\nghost: ERROR (no such group)\n');
+    const plain = tsvCtl(d, 'restart', 'nope');
+    assert.equal(plain.status, none.status, plain.out);
+    // an option is refused before anything restarts
+    const option = tsvCtl(d, 'restart', '--rolling', '--json', 'web:web_2');
+    assert.equal(option.status, 2, option.out);
+    assert.match(option.out, /^Error: bad argument --json\n/);
+    assert.ok(web2 > 0);
+    assert.equal(pidOf(d, 'web:web_2'), web2, 'web_2 not restarted');
   } finally {
     await d.stop();
     d.cleanup();

@@ -1,7 +1,7 @@
 // restart <name|group:*>... | restart all: stop, then start, the same names.
 // restart --rolling ...: one at a time (tsv only; rolling-restart.ts).
 import type { Verb } from './types';
-import { takeFlag, words } from './types';
+import { refuseArgs, takeFlag, words } from './types';
 import { rollingRestart } from './rolling-restart';
 import { ExitStatus } from '../exit-status';
 import { start } from './start';
@@ -14,7 +14,10 @@ export const restart: Verb = {
     if (!(await ctl.upcheck())) return;
     const rolling = takeFlag(arg, '--rolling');
     if (rolling.present && words(rolling.rest).length) {
-      await rollingRestart(ctl, words(rolling.rest));
+      // tsv's own form takes names only: an option (`--json`) is refused before anything restarts, as ps refuses it
+      const option = words(rolling.rest).find((n) => n.startsWith('-'));
+      if (option) refuseArgs(ctl, restart, `bad argument ${option}`);
+      else await rollingRestart(ctl, words(rolling.rest));
       return;
     }
     if (!words(rolling.rest).length) {

@@ -27,7 +27,8 @@ function chosen(ctl: Controller, infos: ProcessInfo[], names: string[]): Process
     if (!hits.length) {
       const [group, proc] = splitNamespec(name);
       ctl.output(proc === null ? `${group}: ERROR (no such group)` : `${name}: ERROR (no such process)`);
-      ctl.exitstatus = ExitStatus.INVALID_ARGS;
+      // as `restart NAME` of an unknown name exits (supervisorctl's stop and start)
+      ctl.exitstatus = ExitStatus.GENERIC;
     }
     for (const h of hits) out.add(h);
   }
