@@ -273,12 +273,18 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     );
   });
 
-  test('a stale socket with the wrong mode: only stale-socket is a problem (socket-permissions has nothing to fix up), and --fix removes it without a failure', () => {
-    const d = join(dir, 'stale-mode');
+  /** A case whose ctl talks to a unix socket in its own directory `name` (nothing made at the socket's path). */
+  const unixCase = (name: string): { sock: string; conf: string } => {
+    const d = join(dir, name);
     mkdirSync(d);
     const sock = join(d, 's.sock');
     const conf = base(`[unix_http_server]\nfile = ${sock}\n`);
     writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^serverurl = .*$/m, `serverurl = unix://${sock}`));
+    return { sock, conf };
+  };
+
+  test('a stale socket with the wrong mode: only stale-socket is a problem (socket-permissions has nothing to fix up), and --fix removes it without a failure', () => {
+    const { sock, conf } = unixCase('stale-mode');
     // a socket nothing listens on, left with mode 0755 where the config's chmod is the default 0700
     execFileSync('/usr/bin/python3', ['-c', `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)})`]);
     chmodSync(sock, 0o755);
@@ -291,11 +297,7 @@ describe('host: tsv doctor on configs (no daemon)', () => {
   });
 
   test('socket-permissions with no chown=: the fix is a chmod alone (not a chown with no owner)', () => {
-    const d = join(dir, 'mode-only');
-    mkdirSync(d);
-    const sock = join(d, 's.sock');
-    const conf = base(`[unix_http_server]\nfile = ${sock}\n`);
-    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^serverurl = .*$/m, `serverurl = unix://${sock}`));
+    const { sock, conf } = unixCase('mode-only');
     // a socket something listens on, with mode 0755 where the config's chmod is the default 0700
     const py = spawn('/usr/bin/python3', ['-c', `import socket, os, time\ns = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)}); os.chmod(${JSON.stringify(sock)}, 0o755); s.listen(5)\nopen(${JSON.stringify(sock + '.up')}, 'w').close(); time.sleep(30)`], { stdio: 'ignore' });
     try {
@@ -329,6 +331,24 @@ function liveConf(d: string, programs = '', socket = ''): string {
   return conf;
 }
 
+/**
+ * A daemon of its own in a new temp dir, started from that dir with `-c startAs` (the config's
+ * full path if not given); `body` runs while it serves, then it is shut down and the dir removed.
+ */
+function withLiveDaemon(prefix: string, make: (d: string) => { conf: string; startAs?: string }, body: (d: string, conf: string, pid: string) => void): void {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(d, 0o755);
+  const { conf, startAs } = make(d);
+  try {
+    const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', startAs ?? conf], { cwd: d, encoding: 'utf8' });
+    assert.equal(start.status, 0, start.stderr);
+    body(d, conf, readFileSync(join(d, 'tsv.pid'), 'utf8').trim());
+  } finally {
+    spawnSync(process.execPath, [cliPath(), 'ctl', '-c', conf, 'shutdown'], { encoding: 'utf8' });
+    rmSync(d, { recursive: true, force: true });
+  }
+}
+
 describe('host: tsv doctor with a daemonized tsv under plain node', () => {
   const nobodySkip =
     process.getuid?.() !== 0 || spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', '/usr/bin/test', '-r', cliPath()]).status !== 0
@@ -336,12 +356,7 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       : false;
 
   test('node runs it with the V8 flags before the script, and doctor still knows it as the daemon on this config', () => {
-    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-live-'));
-    const conf = liveConf(d);
-    try {
-      const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', conf], { encoding: 'utf8' });
-      assert.equal(start.status, 0, start.stderr);
-      const pid = readFileSync(join(d, 'tsv.pid'), 'utf8').trim();
+    withLiveDaemon('tsv-doctor-live-', (d) => ({ conf: liveConf(d) }), (d, conf, pid) => {
       const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
       assert.deepEqual(argv.slice(1, 4), ['--v8-pool-size=1', '--max-semi-space-size=1', '--optimize-for-size']);
       // before the fix doctor took this pidfile for a reused pid and --fix would have removed it
@@ -349,10 +364,7 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       assert.equal(check(r.report!, 'stale-pidfile').status, 'ok', r.stdout);
       assert.equal(check(r.report!, 'stale-pidfile').found, `${d}/tsv.pid names the running daemon (pid ${pid})`);
       assert.equal(check(r.report!, 'two-daemons').found, `one daemon (pid ${pid})`);
-    } finally {
-      spawnSync(process.execPath, [cliPath(), 'ctl', '-c', conf, 'shutdown'], { encoding: 'utf8' });
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 
   test("a config this user cannot read: config-invalid says so and names sudo, not an edit; the checks that need it are skipped", { skip: nobodySkip }, () => {
@@ -373,31 +385,24 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
   });
 
   test('log-deleted counts a removed log once, though the daemon writes it through two descriptors (stdout and stderr in one file)', () => {
-    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-deleted-'));
-    const conf = liveConf(d, `[program:both]\ncommand = /bin/sh -c 'echo out; echo err >&2; exec sleep 100'\nstdout_logfile = ${d}/both.log\nstderr_logfile = ${d}/both.log\nstartsecs = 0\n`);
-    try {
-      const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', conf], { encoding: 'utf8' });
-      assert.equal(start.status, 0, start.stderr);
+    const both = (d: string): string =>
+      liveConf(d, `[program:both]\ncommand = /bin/sh -c 'echo out; echo err >&2; exec sleep 100'\nstdout_logfile = ${d}/both.log\nstderr_logfile = ${d}/both.log\nstartsecs = 0\n`);
+    withLiveDaemon('tsv-doctor-deleted-', (d) => ({ conf: both(d) }), (d, conf) => {
       for (let i = 0; i < 100 && !/err/.test(existsSync(join(d, 'both.log')) ? readFileSync(join(d, 'both.log'), 'utf8') : ''); i++) execFileSync('/bin/sleep', ['0.05']);
       rmSync(join(d, 'both.log'));
       const c = check(doctor(conf).report!, 'log-deleted');
       assert.equal(c.status, 'problem');
       assert.match(c.found, new RegExp(`still writes 1 deleted file\\(s\\): ${d}/both\\.log$`));
-    } finally {
-      spawnSync(process.execPath, [cliPath(), 'ctl', '-c', conf, 'shutdown'], { encoding: 'utf8' });
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 
   test("run by another user, doctor never calls the pidfile of a daemon started with a relative -c stale, and --fix leaves it (the daemon's cwd is root's to read)", { skip: nobodySkip }, () => {
-    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-cwd-'));
-    chmodSync(d, 0o755);
-    const conf = liveConf(d, '', 'chmod = 0777\n');
-    chmodSync(conf, 0o644);
-    try {
-      const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', 'supervisord.conf'], { cwd: d, encoding: 'utf8' });
-      assert.equal(start.status, 0, start.stderr);
-      const pid = readFileSync(join(d, 'tsv.pid'), 'utf8').trim();
+    const readable = (d: string): string => {
+      const conf = liveConf(d, '', 'chmod = 0777\n');
+      chmodSync(conf, 0o644);
+      return conf;
+    };
+    withLiveDaemon('tsv-doctor-cwd-', (d) => ({ conf: readable(d), startAs: 'supervisord.conf' }), (d, conf, pid) => {
       for (const fix of [[], ['--fix']]) {
         const r = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'doctor', '-c', conf, '--json', ...fix], { encoding: 'utf8', cwd: '/' });
         const report = JSON.parse(r.stdout) as Report;
@@ -407,9 +412,6 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
         assert.match(check(report, 'two-daemons').found ?? '', new RegExp(`pid [0-9, ]*\\b${pid}\\b[0-9, ]*, whose config this user cannot tell`));
         assert.equal(readFileSync(join(d, 'tsv.pid'), 'utf8').trim(), pid, 'the pidfile stays');
       }
-    } finally {
-      spawnSync(process.execPath, [cliPath(), 'ctl', '-c', conf, 'shutdown'], { encoding: 'utf8' });
-      rmSync(d, { recursive: true, force: true });
-    }
+    });
   });
 });

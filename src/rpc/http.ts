@@ -330,9 +330,9 @@ export class RpcHttpServer {
   }
 
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse): void {
-    const st = this.conns.get(req.socket);
     // the run is over: only answers already being made still go out (close())
     if (this.closed) return;
+    const st = this.conns.get(req.socket);
     // a request read from the body being dropped after a closing answer is never run
     if (st?.lingering) {
       req.socket.destroy();

@@ -18,9 +18,8 @@ import { ALL_EVENT_ROOTS, isEventName } from '../../events/types';
 import { EVENT_TYPE_NAMES, TSV_EVENT_TYPE_NAMES } from '../../config/model';
 import type { EventLine } from '../../events/stream';
 import { asctime } from '../../log/asctime';
+import { reconnectPause } from './follow';
 
-/** how soon a follower looks again for a daemon that closed its stream */
-const RECONNECT_MS = 500;
 /** events asked for again after a reload: all the daemon keeps (src/events/hub.ts), those already shown skipped */
 const HISTORY_ASKED = 200;
 
@@ -169,13 +168,7 @@ export const events: Verb = {
           // the daemon stopped or reloads: followed again once it is back, as `tsv logs` does
           ctl.io.writeErr('events: the daemon closed the stream (it stopped or is reloading); waiting for it (Ctrl-C to exit)\n');
           for (;;) {
-            await new Promise<void>((resolve) => {
-              const t = setTimeout(resolve, RECONNECT_MS);
-              wake = () => {
-                clearTimeout(t);
-                resolve();
-              };
-            });
+            await reconnectPause((w) => (wake = w));
             if (interrupted) return;
             try {
               res = await ctl.rpcClient().stream(pathFor(HISTORY_ASKED));

@@ -68,3 +68,17 @@ export async function tailFollow(ctl: Controller, path: string): Promise<void> {
   );
   if (interrupted) ctl.output('');
 }
+
+/** between attempts to reach a daemon that went away (`tsv logs`, `tsv events -f`; client side: the daemon never polls) */
+export const RECONNECT_MS = 500;
+
+/** RECONNECT_MS; `setWake` is given the function that ends it sooner (Ctrl-C). */
+export function reconnectPause(setWake: (wake: () => void) => void): Promise<void> {
+  return new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, RECONNECT_MS);
+    setWake(() => {
+      clearTimeout(t);
+      resolve();
+    });
+  });
+}

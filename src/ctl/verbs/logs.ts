@@ -30,6 +30,7 @@ import { XmlRpcFault } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';
 import type { EventLine } from '../../events/stream';
 import { readEvents } from './events';
+import { reconnectPause } from './follow';
 
 interface LogsArgs {
   lines: number;
@@ -109,8 +110,6 @@ interface Followed {
 }
 
 const SEEN = 1024;
-/** between attempts to reach a daemon that went away (client side; the daemon never polls) */
-const RECONNECT_MS = 500;
 /** attempts to open one log's stream when the connection fails */
 const STREAM_RETRIES = 3;
 
@@ -454,13 +453,7 @@ class LogsView {
 
   /** RECONNECT_MS, or less if stopped meanwhile */
   private pause(): Promise<void> {
-    return new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, RECONNECT_MS);
-      this.wakeSleep = () => {
-        clearTimeout(t);
-        resolve();
-      };
-    });
+    return reconnectPause((wake) => (this.wakeSleep = wake));
   }
 
   private fail(err: unknown): void {
