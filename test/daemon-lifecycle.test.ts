@@ -187,7 +187,8 @@ test('a relative childlogdir with directory=: AUTO logs are made where the daemo
     assert.equal(r.status, 0, r.stderr);
     await until(() => readdirSync(dir.join('logs')).some((n) => n.startsWith('p-stdout---') && readFileSync(dir.join('logs', n), 'utf8') === 'hello\n'), 'hello in logs/');
     assert.deepEqual(readdirSync(dir.join('elsewhere')), [], 'nothing made in the new directory');
-    assert.match(dir.read('supervisord.log'), /success: p entered RUNNING/);
+    // the child may write before the daemon's next turn logs RUNNING (startsecs=0)
+    await until(() => /success: p entered RUNNING/.test(dir.read('supervisord.log')), 'p RUNNING in the daemon log');
   } finally {
     await stopDaemon(dir.join('supervisord.pid'));
     dir.cleanup();
