@@ -101,6 +101,13 @@ test('logs --no-follow: the last lines of every log, labelled, the same from tsv
       const bad = tsvLogs(d, '--no-follow', 'alpha', 'nosuch', 'nogroup:*');
       assert.equal(bad.code, 1);
       assert.equal(bad.out, 'nosuch: ERROR (no such process)\nnogroup: ERROR (no such group)\n');
+      // a program whose logs are NONE: said as tail says it; followed alone, nothing could ever come
+      for (const follow of [[], ['--no-follow']]) {
+        const none = tsvLogs(d, ...follow, 'silent');
+        assert.deepEqual([none.code, none.out, none.err], [1, '', 'silent: ERROR (no log file)\n'], `logs ${follow.join(' ')} silent`);
+      }
+      const mixed = tsvLogs(d, '-n1', '--no-follow', 'silent', 'alpha');
+      assert.deepEqual([mixed.code, mixed.out, mixed.err], [1, 'alpha | alpha 5\n', 'silent: ERROR (no log file)\n']);
       const badArg = tsvLogs(d, '-n', 'x');
       assert.equal(badArg.code, 2);
       assert.match(badArg.out, /^Error: bad argument -n x\nlogs\t/);

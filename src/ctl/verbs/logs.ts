@@ -22,7 +22,7 @@ import type { Verb } from './types';
 import { countOption, refuseArgs, words } from './types';
 import type { Controller } from '../controller';
 import { ExitStatus } from '../exit-status';
-import { array, makeNamespec, toConfigInfo, type ProcessInfo } from '../api';
+import { array, makeNamespec, namedBy, toConfigInfo, type ProcessInfo } from '../api';
 import { reportUnknown, selected } from './names';
 import { LogOutput, bytesAfterTruncation, lastLines, overlap, textAfter, type LineWriter } from '../log-lines';
 import { RpcHttpError } from '../../rpc/client';
@@ -149,7 +149,7 @@ class LogsView {
     }
     let gone = false;
     try {
-      await this.addProcesses(infos);
+      await this.addProcesses(infos, true);
     } catch (err) {
       if (!unreachable(err)) throw err;
       gone = true;
@@ -161,9 +161,31 @@ class LogsView {
     await this.done;
   }
 
+  /**
+   * Names given whose processes have no log at all (stdout and stderr NONE or
+   * syslog): said as `tail` says it, exit status 1. None of them can ever have
+   * lines to show, so following only them would wait in silence.
+   */
+  private reportLogless(infos: readonly ProcessInfo[], redirected: ReadonlySet<string>): string[] {
+    const logless: string[] = [];
+    for (const name of this.args.names) {
+      if (name === 'all') continue;
+      const picked = infos.filter((i) => namedBy(i, name));
+      if (picked.length === 0 || picked.some((i) => channels(i, redirected).length > 0)) continue;
+      this.ctl.io.writeErr(`${name}: ERROR (no log file)\n`);
+      this.ctl.exitstatus = ExitStatus.GENERIC;
+      logless.push(name);
+    }
+    return logless;
+  }
+
   /** Adds the logs of the selected processes not shown yet. */
-  async addProcesses(infos: readonly ProcessInfo[]): Promise<void> {
+  async addProcesses(infos: readonly ProcessInfo[], first = false): Promise<void> {
     const redirected = await redirectedStderr(this.ctl);
+    if (first && this.args.names.length > 0 && this.reportLogless(infos, redirected).length === this.args.names.length) {
+      this.stop();
+      return;
+    }
     const added: { log: Log; path: string }[] = [];
     for (const info of infos) {
       if (!selected(info, this.args.names)) continue;
@@ -503,7 +525,7 @@ export const logs: Verb = {
     const view = new LogsView(ctl, args);
     if (!args.follow) {
       const infos = await ctl.allProcessInfo();
-      if (!reportUnknown(ctl, infos, args.names)) await view.addProcesses(infos);
+      if (!reportUnknown(ctl, infos, args.names)) await view.addProcesses(infos, true);
       return;
     }
     // Ctrl-C ends the view from here on, also while its first logs are being read
