@@ -111,6 +111,12 @@ test('logs --no-follow: the last lines of every log, labelled, the same from tsv
       const badArg = tsvLogs(d, '-n', 'x');
       assert.equal(badArg.code, 2);
       assert.match(badArg.out, /^Error: bad argument -n x\nlogs\t/);
+      for (const [args, shown] of [[['-n', '1000000'], '-n 1000000'], [['-n1000000'], '-n1000000'], [['--lines=1000000'], '--lines=1000000']] as const) {
+        const tooMany = tsvLogs(d, '--no-follow', ...args);
+        assert.equal(tooMany.code, 2);
+        assert.match(tooMany.out, new RegExp(`^Error: bad argument ${shown} \\(999999 at most\\)\nlogs\t`));
+      }
+      assert.equal(tsvLogs(d, '--no-follow', '-n', '999999', 'alpha').code, 0);
     } finally {
       d.cleanup();
     }

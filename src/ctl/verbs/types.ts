@@ -39,7 +39,9 @@ export function countOption(w: readonly string[], i: number, long: string): { va
   else if (/^-n\d+$/.test(a)) v = a.slice(2);
   else if (a.startsWith(`--${long}=`)) v = a.slice(long.length + 3);
   else return `bad argument ${a}`;
-  if (v === undefined || !/^\d{1,6}$/.test(v)) return `bad argument ${a}${v === undefined ? '' : ' ' + v}`;
+  if (v === undefined || !/^\d+$/.test(v)) return `bad argument ${a}${v === undefined ? '' : ' ' + v}`;
+  // the history is read in one answer: a million lines is far beyond what it can hold anyway
+  if (v.length > 6) return `bad argument ${last > i ? `${a} ${v}` : a} (999999 at most)`;
   return { value: Number(v), last };
 }
 
