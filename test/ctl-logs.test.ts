@@ -125,6 +125,32 @@ test('logs --no-follow: the last lines of every log, labelled, the same from tsv
   assert.equal(outs.supervisord, outs.tsv);
 });
 
+for (const impl of ['tsv', 'supervisord'] as const) {
+  test(`logs shows a file several processes write (numprocs, one stdout_logfile) once, labelled with their group (${impl})`, { skip: impl === 'supervisord' ? oracleSkip : false, timeout: 60000 }, async () => {
+    const d = startDaemon(
+      impl,
+      "[program:w]\ncommand=/bin/sh -c 'echo start $SUPERVISOR_PROCESS_NAME; sleep 1.5; echo later $SUPERVISOR_PROCESS_NAME; exec sleep 100'\n" +
+        'numprocs=2\nprocess_name=%(program_name)s_%(process_num)s\nstdout_logfile={DIR}/w.log\n' +
+        "[program:solo]\ncommand=/bin/sh -c 'echo solo; exec sleep 100'\n",
+    );
+    try {
+      await waitUp(d);
+      const f = followLogs(d);
+      await until(() => (f.out().match(/later/g) ?? []).length >= 2, 'the later lines of both processes');
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(await stopFollowing(f), 0, f.err());
+      const sorted = (t: string): string[] => t.split('\n').filter(Boolean).map((l) => l.replace(/ +\|/, ' |')).sort();
+      assert.deepEqual(sorted(f.out()), ['later w_0', 'later w_1', 'solo', 'start w_0', 'start w_1'].map((t) => (t === 'solo' ? 'solo | solo' : `w:* | ${t}`)).sort());
+      const once = tsvLogs(d, '--no-follow');
+      assert.deepEqual(sorted(once.out), sorted(f.out()));
+      // one of them alone: the file it writes, under its own name
+      assert.deepEqual(sorted(tsvLogs(d, '--no-follow', 'w:w_1').out), ['w:w_1 | later w_0', 'w:w_1 | later w_1', 'w:w_1 | start w_0', 'w:w_1 | start w_1']);
+    } finally {
+      d.cleanup();
+    }
+  });
+}
+
 /** A program writing numbered lines every 2 ms: the seam between history and stream is crossed while it writes. */
 const COUNTER = "[program:count]\ncommand=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo \"n $i\"; sleep 0.002; done'\n";
 

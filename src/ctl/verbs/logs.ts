@@ -4,7 +4,8 @@
 // output of many processes in one view. The last N lines of each log
 // (stdout, and stderr where it has its own log), then every new line of any
 // of them as it is written, each labelled `namespec |` or
-// `namespec (stderr) |`, until Ctrl-C.
+// `namespec (stderr) |`, until Ctrl-C. A file several processes write (a
+// numprocs pool with one stdout_logfile) is shown once, labelled `group:*`.
 //
 // Only Supervisor's API is needed, so it works against supervisord too: the
 // history is read with tailProcess{Stdout,Stderr}Log, which also says where
@@ -58,8 +59,11 @@ function parseArgs(arg: string): LogsArgs | string {
 type Channel = 'stdout' | 'stderr';
 
 interface Log {
+  /** the process whose log it is, as the daemon is asked for it */
   namespec: string;
   channel: Channel;
+  /** what its lines are labelled with: the namespec, or the processes that share the file */
+  label: string;
 }
 
 interface History {
@@ -119,6 +123,10 @@ class LogsView {
   /** `namespec/channel` of every log shown or waiting for its file */
   private readonly known = new Set<string>();
   private readonly followed = new Map<string, Followed>();
+  /** each log file shown, and the `namespec/channel` that shows it: a file several processes write is shown once */
+  private paths = new Map<string, string>();
+  /** `namespec/channel` of a process writing a file another one shows -> that one's */
+  private readonly sharing = new Map<string, string>();
   /** logs whose file did not exist yet, and the path the daemon named: opened when the process starts (tsv) */
   private readonly waiting = new Map<string, { log: Log; path: string }>();
   private events: IncomingMessage | null = null;
@@ -187,6 +195,8 @@ class LogsView {
       return;
     }
     const added: { log: Log; path: string }[] = [];
+    /** the groups of the processes writing each file added */
+    const writers = new Map<string, { log: Log; groups: Set<string>; namespecs: string[] }>();
     for (const info of infos) {
       if (!selected(info, this.args.names)) continue;
       const namespec = makeNamespec(info.group, info.name);
@@ -194,24 +204,40 @@ class LogsView {
         const key = `${namespec}/${channel}`;
         if (this.known.has(key)) continue;
         this.known.add(key);
-        added.push({ log: { namespec, channel }, path: logPath(info, channel) });
+        const path = logPath(info, channel);
+        const owner = this.paths.get(path);
+        if (owner !== undefined && owner !== key) {
+          // numprocs with one stdout_logfile: one file, shown once
+          this.sharing.set(key, owner);
+          const w = writers.get(path);
+          w?.groups.add(info.group);
+          w?.namespecs.push(namespec);
+          continue;
+        }
+        this.paths.set(path, key);
+        const log: Log = { namespec, channel, label: namespec };
+        writers.set(path, { log, groups: new Set([info.group]), namespecs: [namespec] });
+        added.push({ log, path });
       }
+    }
+    for (const { log, groups, namespecs } of writers.values()) {
+      if (namespecs.length > 1) log.label = groups.size === 1 ? `${[...groups][0] as string}:*` : namespecs.join(',');
     }
     if (!this.args.follow) {
       // all read first, so that the column is as wide as the labels of the logs that have lines
       const histories: (History | null)[] = [];
       for (const { log } of added) histories.push(await this.readHistory(log, this.args.lines));
       const shown = added.flatMap(({ log }, i) => (histories[i]?.shown ? [{ log, text: (histories[i] as History).shown }] : []));
-      for (const { log } of shown) this.output.reserve(log.namespec, log.channel === 'stderr');
+      for (const { log } of shown) this.output.reserve(log.label, log.channel === 'stderr');
       for (const { log, text } of shown) {
-        const writer = this.output.channel(log.namespec, log.channel === 'stderr');
+        const writer = this.output.channel(log.label, log.channel === 'stderr');
         writer.push(text);
         writer.flush(true);
       }
       return;
     }
     // every log that may have lines, empty ones too; each stream opens right after its history is read
-    for (const { log } of added) this.output.reserve(log.namespec, log.channel === 'stderr');
+    for (const { log } of added) this.output.reserve(log.label, log.channel === 'stderr');
     for (const { log, path } of added) await this.addLog(log, path, { lines: this.args.lines });
   }
 
@@ -238,7 +264,7 @@ class LogsView {
    */
   private async addLog(log: Log, path: string, from: { lines: number } | { after: Buffer } | { offset: number; seen: Buffer }, attempt = 0): Promise<void> {
     const key = `${log.namespec}/${log.channel}`;
-    const writer = this.followed.get(key)?.writer ?? this.output.channel(log.namespec, log.channel === 'stderr');
+    const writer = this.followed.get(key)?.writer ?? this.output.channel(log.label, log.channel === 'stderr');
     let offset = 0;
     let seen: Buffer = Buffer.alloc(0);
     if ('lines' in from || 'after' in from) {
@@ -402,7 +428,9 @@ class LogsView {
     if (processname === undefined || groupname === undefined) return;
     const namespec = makeNamespec(groupname, processname);
     for (const channel of ['stdout', 'stderr'] as const) {
-      const key = `${namespec}/${channel}`;
+      const own = `${namespec}/${channel}`;
+      // a shared file is made by whichever of its processes starts first
+      const key = this.waiting.has(own) ? own : (this.sharing.get(own) ?? own);
       const w = this.waiting.get(key);
       if (!w) continue;
       this.waiting.delete(key);
@@ -455,6 +483,8 @@ class LogsView {
     // logs waiting for a file, or not opened before the daemon went: found again by addProcesses
     for (const key of [...this.known]) if (!this.followed.has(key)) this.known.delete(key);
     this.waiting.clear();
+    this.sharing.clear();
+    this.paths = new Map([...this.followed].map(([key, f]) => [f.path, key]));
     await this.addProcesses(infos);
     if (this.nothingToFollow()) return;
     this.checkGone();
