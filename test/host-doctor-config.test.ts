@@ -296,6 +296,16 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.deepEqual(f.report!.fixes, [{ id: 'stale-socket', done: `removed the stale socket ${sock}` }]);
   });
 
+  test('a regular file at the socket path: stale-socket names it as not a socket and leaves it to the user (--fix does not remove it)', () => {
+    const { sock, conf } = unixCase('regular-file');
+    writeFileSync(sock, 'notes someone keeps here\n');
+    const c = check(doctor(conf).report!, 'stale-socket');
+    assert.deepEqual([c.status, c.found, c.fix], ['problem', `${sock} exists but is not a socket`, `look at what it is, then remove it: rm ${sock}`]);
+    assert.match(c.why ?? '', /removes it at its next start/);
+    doctor(conf, '--fix');
+    assert.equal(readFileSync(sock, 'utf8'), 'notes someone keeps here\n');
+  });
+
   test('socket-permissions with no chown=: the fix is a chmod alone (not a chown with no owner)', () => {
     const { sock, conf } = unixCase('mode-only');
     // a socket something listens on, with mode 0755 where the config's chmod is the default 0700
@@ -382,6 +392,20 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
+  });
+
+  test('stale-socket asks the socket itself, not the serverurl: a live socket is never called stale when the ctl is pointed at an inet port nothing listens on', () => {
+    withLiveDaemon('tsv-doctor-inet-', (d) => ({ conf: liveConf(d) }), (d, conf) => {
+      // the same socket in a config no daemon runs on, whose ctl goes to 127.0.0.1:1 (refused)
+      const other = join(d, 'other.conf');
+      writeFileSync(other, readFileSync(conf, 'utf8').replace(/^serverurl = .*$/m, 'serverurl = http://127.0.0.1:1').replace(/^pidfile = .*$/m, `pidfile = ${d}/other.pid`));
+      for (const fix of [[], ['--fix']]) {
+        const r = doctor(other, ...fix);
+        const c = check(r.report!, 'stale-socket');
+        assert.deepEqual([c.status, c.found], ['ok', `${d}/s.sock answers`], r.stdout);
+        assert.ok(existsSync(join(d, 's.sock')), 'the live socket stays');
+      }
+    });
   });
 
   test('log-deleted counts a removed log once, though the daemon writes it through two descriptors (stdout and stderr in one file)', () => {

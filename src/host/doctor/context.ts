@@ -44,6 +44,11 @@ export interface DoctorContext {
   socketStat: Stats | null;
   /** an XML-RPC call through the configured serverurl, as the caller */
   probe: ProbeResult | null;
+  /**
+   * the same call on the unix socket file itself, when it is a socket: what
+   * tells a stale one (the serverurl may name an inet port instead)
+   */
+  socketProbe: ProbeResult | null;
   pidfile: { path: string; text: string | null } | null;
 }
 
@@ -104,6 +109,11 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   if (facts?.serverurl && config) {
     probe = await probeOnce({ serverurl: facts.serverurl, username: config.supervisorctl.username, password: config.supervisorctl.password });
   }
+  let socketProbe: ProbeResult | null = null;
+  if (facts?.unix && socketStat?.isSocket()) {
+    const here = `unix://${facts.unix.file}`;
+    socketProbe = facts.serverurl === here && probe ? probe : await probeOnce({ serverurl: here, username: facts.unix.username, password: facts.unix.password });
+  }
   let pidfile: DoctorContext['pidfile'] = null;
   if (facts) {
     let text: string | null = null;
@@ -131,6 +141,7 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
     daemonsUnknown,
     socketStat,
     probe,
+    socketProbe,
     pidfile,
   };
 }

@@ -20,8 +20,7 @@ export const socketPermissions: Check = {
     if (!st) return skipped(this.id, `${unix.file} is not there`);
     if (!st.isSocket()) return skipped(this.id, `${unix.file} is not a socket (see stale-socket)`);
     // a socket nothing listens on is stale-socket's to remove, not to fix up
-    const probedHere = ctx.facts?.serverurl === `unix://${unix.file}`;
-    if (probedHere && ctx.probe && !ctx.probe.ok && ctx.probe.code === 'ECONNREFUSED') return skipped(this.id, `nothing listens on ${unix.file} (see stale-socket)`);
+    if (ctx.socketProbe && !ctx.socketProbe.ok && ctx.socketProbe.code === 'ECONNREFUSED') return skipped(this.id, `nothing listens on ${unix.file} (see stale-socket)`);
     const [wantUid, wantGid] = unix.chown;
     const wrong: string[] = [];
     if ((st.mode & 0o777) !== (unix.chmod & 0o777)) wrong.push(`mode ${mode(st.mode)} (config: chmod=${mode(unix.chmod)})`);

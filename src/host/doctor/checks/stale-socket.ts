@@ -22,7 +22,7 @@ export const staleSocket: Check = {
         fix: `look at what it is, then remove it: rm ${unix.file}`,
       };
     }
-    const probe = ctx.probe;
+    const probe = ctx.socketProbe;
     if (!probe || probe.ok || probe.code !== 'ECONNREFUSED') return ok(this.id, probe?.ok ? `${unix.file} answers` : `${unix.file} exists`);
     if (ctx.daemons.length > 0) {
       return {
