@@ -104,6 +104,29 @@ test('completion: names from the daemon after the verbs that take them, with the
   assert.deepEqual(await wordsFor('tsv tail -f ap', source), ['api']);
   assert.deepEqual(await wordsFor('tsv tail api ', source), ['stdout', 'stderr']);
   assert.deepEqual(await wordsFor('tsv help re', source), ['reload', 'remove', 'reread', 'restart']);
+  // tsv's own options of a verb, the count they take, and names after them
+  assert.deepEqual(await wordsFor('supervisorctl logs -', source), ['-n', '--lines', '--no-follow', '--nostream']);
+  assert.deepEqual(await wordsFor('supervisorctl status --', source), ['--json']);
+  assert.deepEqual(await wordsFor('supervisorctl restart --r', source), ['--rolling']);
+  assert.deepEqual(await wordsFor('supervisorctl ps -', source), ['--json', '--watch']);
+  assert.deepEqual(await wordsFor('supervisorctl pid -', source), ['--json']);
+  assert.deepEqual(await wordsFor('supervisorctl avail -', source), ['--json']);
+  assert.deepEqual(await wordsFor('supervisorctl events -', source), ['-f', '--follow', '--json', '-n', '--recent']);
+  assert.deepEqual(await wordsFor('supervisorctl stop -', source), []);
+  const asking = asked.length;
+  assert.deepEqual(await wordsFor('tsv logs -n ', source), []);
+  assert.deepEqual(await wordsFor('tsv events --recent ', source), []);
+  assert.equal(asked.length, asking, 'a count is not a name');
+  assert.deepEqual(await wordsFor('tsv logs -n 5 --no-follow w', source), ['web:web_0', 'web:\\*', 'web:web_1']);
+  assert.deepEqual(asked.at(-1)?.line, 'logs w');
+  assert.deepEqual(await wordsFor('tsv restart --rolling a', source), ['api', 'all']);
+  assert.deepEqual(asked.at(-1)?.line, 'restart a');
+  // events: the types it takes (any case), never names
+  assert.deepEqual(await wordsFor('tsv events -f PROCESS_STATE_S', source), ['PROCESS_STATE_STARTING', 'PROCESS_STATE_STOPPED', 'PROCESS_STATE_STOPPING']);
+  assert.deepEqual(await wordsFor('tsv events -n 5 tick_', source), ['tick_3600', 'tick_5', 'tick_60']);
+  assert.equal(asked.length, asking + 2);
+  assert.ok(!(await wordsFor('tsv events ', source) as string[]).includes('api'));
+  assert.equal(asked.length, asking + 2);
   const before = asked.length;
   // verbs that take no names never ask the daemon
   assert.deepEqual(await wordsFor('tsv reload ', source), []);

@@ -6,12 +6,14 @@
 // completer, so `tsv stop we<Tab>` offers what `supervisorctl` offers at its
 // own prompt. Supervisor ships no completion for its commands.
 import { basename } from 'node:path';
-import { CTL_VALUE_OPTS, CTL_VERBS } from './route';
+import { CTL_VALUE_OPTS, CTL_VERBS, ctlOptionLength } from './route';
 import { CTL_OPTION_FLAGS, realizeOptions, OptionsExit } from '../ctl/options';
 import { LOG_LEVEL_NAMES } from '../config/datatypes';
 import { INIT_SYSTEMS } from '../host/types';
 import { Controller } from '../ctl/controller';
 import { makeCompleter, takesNames } from '../ctl/shell';
+import { findVerb } from '../ctl/verbs/index';
+import { EVENT_NAMES } from '../events/types';
 import { DAEMON_OPTIONS } from '../daemon/options';
 import { FILES_EXIT } from './completion-script';
 
@@ -137,8 +139,8 @@ async function ctlCompletion(before: string[], current: string, names: NameSourc
   const rest: string[] = [];
   for (let i = 0; i < before.length; i++) {
     const w = before[i] as string;
-    // the bare form (`tsv status -c FILE`) takes the options after the verb too
-    if (w.startsWith('-') && (rest.length === 0 || bare)) {
+    // the bare form (`tsv status -c FILE`) takes the ctl's options after the verb too (the verb's own stay its arguments)
+    if (w.startsWith('-') && (rest.length === 0 || (bare && ctlOptionLength(before, i) > 0 && w !== '-i'))) {
       opts.push(w);
       if (CTL_VALUE_FLAGS.includes(w) && i + 1 < before.length) opts.push(before[++i] as string);
     } else {
@@ -150,21 +152,28 @@ async function ctlCompletion(before: string[], current: string, names: NameSourc
   const joined = joinedFlag(current, CTL_VALUE_FLAGS);
   if (joined) return valueOf(joined, CTL_PATH_FLAGS, true);
   const verb = rest[0];
+  const found = verb === undefined ? undefined : findVerb(verb);
   if (current.startsWith('-')) {
     // the bare form (`tsv tail -f web -c FILE`) takes the ctl's options after the verb too
-    const own = verb === 'tail' ? ['-f'] : [];
+    const own = found?.flags ?? [];
     return words(verb === undefined ? CTL_FLAGS : bare ? [...own, ...CTL_FLAGS] : own);
   }
   if (verb === undefined) return words(VERBS);
   const args = rest.slice(1);
+  // `logs -n <Tab>`: a count, nothing to offer
+  if (prev !== undefined && args.length > 0 && found?.valuedFlags?.includes(prev)) return NOTHING;
+  // any case is taken: offered in the case being typed, which bash matches against
+  if (verb === 'events') return words([...EVENT_NAMES].sort().map((n) => (current !== current.toUpperCase() ? n.toLowerCase() : n)));
   if (verb === 'help') return args.length ? NOTHING : words(VERBS);
   if (verb === 'signal' && args.length === 0) return words(SIGNALS);
   if (verb === 'tail' && args.filter((a) => !a.startsWith('-')).length === 1) return words(['stdout', 'stderr']);
   if (!takesNames(verb)) return NOTHING;
   // the shell's completer knows add/remove/update take groups and the rest processes
-  const found = await names(opts, [verb, ...(verb === 'signal' ? args.slice(1) : args), current].join(' '));
+  // the verb's own options are not names for the shell's completer
+  const named = args.filter((a, i) => !a.startsWith('-') && !found?.valuedFlags?.includes(args[i - 1] as string));
+  const offered = await names(opts, [verb, ...(verb === 'signal' ? named.slice(1) : named), current].join(' '));
   const extra = ALL_VERBS.has(verb) && 'all'.startsWith(current) ? ['all'] : [];
-  return words([...found, ...extra]);
+  return words([...offered, ...extra]);
 }
 
 /**

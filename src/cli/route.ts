@@ -23,7 +23,7 @@ export const CTL_VALUE_OPTS: ReadonlyMap<string, string> = new Map([
 const CTL_LONG_VALUE_OPTS = new Set(CTL_VALUE_OPTS.values());
 
 /** Length of the ctl option at args[i] (with its value), or 0 if it is not one. */
-function ctlOptionLength(args: readonly string[], i: number): number {
+export function ctlOptionLength(args: readonly string[], i: number): number {
   const a = args[i];
   if (a === '-i' || a === '--interactive') return 1;
   if (CTL_VALUE_OPTS.has(a) || CTL_LONG_VALUE_OPTS.has(a)) return i + 1 < args.length ? 2 : 1;

@@ -65,6 +65,9 @@ const PARENT: Record<EventTypeName, EventTypeName | null> = {
   PROCESS_MEMORY_RESTART: null,
 };
 
+/** Every event type's name. */
+export const EVENT_NAMES: readonly EventTypeName[] = Object.keys(PARENT) as EventTypeName[];
+
 /** What `tsv events` shows when no type is named: Supervisor's every event, and tsv's own. */
 export const ALL_EVENT_ROOTS: readonly EventTypeName[] = (Object.keys(PARENT) as EventTypeName[]).filter((n) => PARENT[n] === null);
 

@@ -10,6 +10,7 @@ import { ljust } from '../python-text';
 export const avail: Verb = {
   name: 'avail',
   listed: true,
+  flags: ['--json'],
   async run(ctl, rawArg) {
     // --json is tsv's: the getAllConfigInfo structs as a JSON array.
     const { present: json, rest: arg } = takeFlag(rawArg, '--json');

@@ -102,6 +102,8 @@ export const events: Verb = {
   name: 'events',
   // tsv's own verb: left out of `help` so that its list stays supervisorctl's
   listed: false,
+  flags: ['-f', '--follow', '--json', '-n', '--recent'],
+  valuedFlags: ['-n', '--recent'],
   async run(ctl, arg) {
     const args = parseArgs(arg);
     if (typeof args === 'string') {

@@ -545,6 +545,8 @@ export const logs: Verb = {
   name: 'logs',
   // tsv's own verb: left out of `help` so that its list stays supervisorctl's
   listed: false,
+  flags: ['-n', '--lines', '--no-follow', '--nostream'],
+  valuedFlags: ['-n', '--lines'],
   async run(ctl, arg) {
     const args = parseArgs(arg);
     if (typeof args === 'string') {

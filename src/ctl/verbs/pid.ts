@@ -9,6 +9,7 @@ import { Faults } from '../../rpc/faults';
 export const pid: Verb = {
   name: 'pid',
   listed: true,
+  flags: ['--json'],
   async run(ctl, rawArg) {
     // --json is tsv's: {"supervisord": pid} or [{"name", "pid"}...].
     const { present: json, rest: arg } = takeFlag(rawArg, '--json');

@@ -200,6 +200,7 @@ export const ps: Verb = {
   name: 'ps',
   // tsv's own verb: left out of `help` so that its list stays supervisorctl's
   listed: false,
+  flags: ['--json', '--watch'],
   async run(ctl, rawArg) {
     const { present: json, rest } = takeFlag(rawArg, '--json');
     const all = words(rest);

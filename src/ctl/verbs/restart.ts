@@ -10,6 +10,7 @@ import { stop } from './stop';
 export const restart: Verb = {
   name: 'restart',
   listed: true,
+  flags: ['--rolling'],
   async run(ctl, arg) {
     if (!(await ctl.upcheck())) return;
     const rolling = takeFlag(arg, '--rolling');

@@ -9,6 +9,7 @@ import { statusLines } from '../format';
 export const status: Verb = {
   name: 'status',
   listed: true,
+  flags: ['--json'],
   async run(ctl, rawArg) {
     // --json is tsv's: the matching process structs as a JSON array.
     const { present: json, rest: arg } = takeFlag(rawArg, '--json');

@@ -12,6 +12,7 @@ import { pyStrip } from '../../config/ini';
 export const tail: Verb = {
   name: 'tail',
   listed: true,
+  flags: ['-f'],
   async run(ctl, arg) {
     if (!(await ctl.upcheck())) return;
     const args = words(arg);

@@ -11,6 +11,10 @@ export interface Verb {
   help?(ctl: Controller): void;
   /** Listed by `help` (supervisorctl lists the actions that have help). */
   readonly listed: boolean;
+  /** Its own options (tsv's, and tail's -f), offered by Tab completion. */
+  readonly flags?: readonly string[];
+  /** Those of them followed by a value in the next word. */
+  readonly valuedFlags?: readonly string[];
 }
 
 /** Python's str.split(): words separated by runs of whitespace. */
