@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { createServer, type Socket } from 'node:net';
 import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { complete, forBash, TSV_COMMANDS, type NameSource } from '../src/cli/completion';
 import { BASH_SCRIPT, COMPLETION_SCRIPTS, FILES_EXIT } from '../src/cli/completion-script';
@@ -79,6 +80,17 @@ test('completion: names from the daemon after the verbs that take them, with the
   assert.deepEqual(await wordsFor('tsv stop "we', source), ['web:web_0', 'web:*', 'web:web_1']);
   assert.deepEqual(await wordsFor('tsv -c /a.conf restart a', source), ['api', 'all']);
   assert.deepEqual(asked.at(-1), { ctlArgs: ['-c', '/a.conf'], line: 'restart a' });
+  // a config path as the shell will pass it: quoted, escaped, under ~
+  await wordsFor(`tsv -c '/srv/my app/s.conf' stop a`, source);
+  assert.deepEqual(asked.at(-1), { ctlArgs: ['-c', '/srv/my app/s.conf'], line: 'stop a' });
+  await wordsFor('supervisorctl -c /srv/my\\ app/\\"s\\".conf stop a', source);
+  assert.deepEqual(asked.at(-1)?.ctlArgs, ['-c', '/srv/my app/"s".conf']);
+  await wordsFor('tsv -c "/srv/\\$x \\d" stop a', source);
+  assert.deepEqual(asked.at(-1)?.ctlArgs, ['-c', '/srv/$x \\d']);
+  await wordsFor('tsv -c ~/s.conf stop a', source);
+  assert.deepEqual(asked.at(-1)?.ctlArgs, ['-c', `${homedir()}/s.conf`]);
+  await wordsFor("tsv -c '~/s.conf' stop a", source);
+  assert.deepEqual(asked.at(-1)?.ctlArgs, ['-c', '~/s.conf']);
   // tsv's short form takes the options after the verb too; supervisorctl does not
   await wordsFor('tsv start -s unix:///b.sock we', source);
   assert.deepEqual(asked.at(-1), { ctlArgs: ['-s', 'unix:///b.sock'], line: 'start we' });

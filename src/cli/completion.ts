@@ -5,6 +5,7 @@
 // the running daemon (tsv's or supervisord) with the interactive shell's
 // completer, so `tsv stop we<Tab>` offers what `supervisorctl` offers at its
 // own prompt. Supervisor ships no completion for its commands.
+import { homedir } from 'node:os';
 import { basename } from 'node:path';
 import { CTL_VALUE_OPTS, CTL_VERBS, ctlOptionLength } from './route';
 import { CTL_OPTION_FLAGS, realizeOptions, OptionsExit } from '../ctl/options';
@@ -177,13 +178,46 @@ async function ctlCompletion(before: string[], current: string, names: NameSourc
 }
 
 /**
+ * A command line up to the cursor as the shell will run it: the words before
+ * the one being typed with their quotes and backslashes taken away and a
+ * leading `~/` made the home directory (`-c '/srv/my app/s.conf'`,
+ * `-c ~/s.conf`), and the word being typed as typed (its opening quote tells
+ * how bash replaces it).
+ */
+export function splitLine(line: string): { before: string[]; current: string } {
+  const before: string[] = [];
+  let word = '';
+  let raw = '';
+  let quote: "'" | '"' | null = null;
+  let started = false;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i] as string;
+    if (quote === null && (c === ' ' || c === '\t')) {
+      if (started) before.push(raw.startsWith('~/') || raw === '~' ? homedir() + word.slice(1) : word);
+      word = raw = '';
+      started = false;
+      continue;
+    }
+    started = true;
+    raw += c;
+    if (c === '\\' && quote !== "'" && i + 1 < line.length) {
+      const next = line[++i] as string;
+      raw += next;
+      // in double quotes a backslash escapes only these
+      word += quote === '"' && !'$`"\\\n'.includes(next) ? c + next : next;
+    } else if (quote === null && (c === "'" || c === '"')) quote = c;
+    else if (c === quote) quote = null;
+    else word += c;
+  }
+  return { before, current: started ? raw : '' };
+}
+
+/**
  * What the word under the cursor may be, for a command line up to the
- * cursor (split at blanks: the last word is the one being typed).
+ * cursor (the last word is the one being typed).
  */
 export async function complete(line: string, names: NameSource): Promise<Completion> {
-  const parts = line.split(/[ \t]+/);
-  const current = parts.pop() ?? '';
-  const all = parts.filter((w) => w !== '');
+  const { before: all, current } = splitLine(line);
   const command = basename(all[0] ?? 'tsv');
   const before = all.slice(1);
   if (command === 'supervisorctl') return ctlCompletion(before, current, names, false);
@@ -257,7 +291,7 @@ export const daemonNames: NameSource = async (ctlArgs, line) => {
 export async function runComplete(args: string[]): Promise<number> {
   const [wordbreaks = ' \t\n"\'><=;|&(:', line = ''] = args;
   const result = await complete(line, daemonNames);
-  const current = line.split(/[ \t]+/).pop() ?? '';
+  const { current } = splitLine(line);
   if (result.kind === 'files') {
     // the shell's compgen completes the path, which follows the = of --configuration=PATH;
     // a shell that does not split words at the = (zsh) gets the flag back before each path
