@@ -66,3 +66,30 @@ test('reread: identifier, strip_ansi and childlogdir take effect at once; a fail
     assert.equal(await d.rpc.call('supervisor.getIdentification'), 'two', `${d.kind}: unchanged by a failed reread`);
   }
 });
+
+test('reread: a log that was AUTO and now names a file, or NONE, is a change (Supervisor compares the name it made); AUTO again is none', { skip }, async () => {
+  await Promise.all(both.map((d) => d.stop()));
+  ({ both } = await startPair(`
+[program:p]
+command=/bin/sleep 100000
+startsecs=0
+[program:r]
+command=/bin/sleep 100000
+startsecs=0
+[program:same]
+command=/bin/sleep 100000
+startsecs=0
+stdout_logfile=AUTO
+[eventlistener:L]
+command=/bin/cat
+events=TICK_3600
+`));
+  for (const d of both) {
+    const text = readFileSync(d.conf, 'utf8')
+      .replace('[program:p]\n', '[program:p]\nstdout_logfile=%(here)s/p.out\n')
+      .replace('[program:r]\n', '[program:r]\nstderr_logfile=NONE\n')
+      .replace('[eventlistener:L]\n', '[eventlistener:L]\nstderr_logfile=%(here)s/L.err\n');
+    writeFileSync(d.conf, text);
+    assert.deepEqual(await d.rpc.call('supervisor.reloadConfig'), [[[], ['L', 'p', 'r'], []]], d.kind);
+  }
+});

@@ -501,12 +501,20 @@ function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
-/** ProcessConfig.__eq__: every field equal, skipping those where either side is AUTO. */
+/**
+ * ProcessConfig.__eq__ of the running config `a` and a new one `b`: every
+ * field equal, skipping those where the new one is AUTO. Supervisor skips a
+ * field where either side is AUTO, but its running config never is: adding a
+ * group puts the name it made in place of AUTO. tsv keeps AUTO there (the name
+ * lives with the log), so a running AUTO is a made name, which no path or NONE
+ * in the new config equals.
+ */
 export function processConfigsEqual(a: ProcessConfig, b: ProcessConfig): boolean {
   for (const f of PROCESS_FIELDS) {
     const x = a[f];
     const y = b[f];
-    if (x === 'AUTO' || y === 'AUTO') continue;
+    if (y === 'AUTO') continue;
+    if (x === 'AUTO') return false;
     if (f === 'environment') {
       const ex = x as Record<string, string>;
       const ey = y as Record<string, string>;
