@@ -399,6 +399,10 @@ function makeBlob(arch, node, bundleInfo, work, { codeCache }) {
   // sets them at run time where Node cannot, which does less)
   const flags = [...binaryNodeOptions(node), ...binaryV8Flags(node)];
   if (flags.length) config.execArgv = flags;
+  // NODE_OPTIONS in the environment is for the programs tsv runs (a Node app's
+  // --require or --inspect), which get it as supervisord passes it on; the
+  // binary itself ignores it (src/cli/node-env.ts says what is left for Node 20)
+  if (hasSeaExecArgv(node.version)) config.execArgvExtension = 'none';
   const cfgFile = join(work, 'sea-config.json');
   writeFileSync(cfgFile, JSON.stringify(config, null, 2) + '\n');
   rmSync(blob, { force: true });

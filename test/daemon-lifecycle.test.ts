@@ -4,7 +4,7 @@
 // socket) and its re-creation after deletion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
 import { spawn, spawnSync } from 'node:child_process';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
@@ -719,3 +719,58 @@ for (const impl of ['tsv', 'supervisord'] as const) {
     }
   });
 }
+
+/** TCP ports the process listens on (a debugger's, say). */
+function listeningTcp(pid: number): string[] {
+  const mine = new Set(readdirSync(`/proc/${pid}/fd`).map((f) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${f}`);
+    } catch {
+      return '';
+    }
+  }));
+  return readFileSync(`/proc/${pid}/net/tcp`, 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[3] === '0A' && mine.has(`socket:[${f[9]}]`))
+    .map((f) => f[1] as string);
+}
+
+test("NODE_OPTIONS under plain node is for the programs: a daemonizing start's daemon runs without it (no --require of the app's, no debugger port), the programs get it as it was", async () => {
+  const dir = new TempDir();
+  try {
+    dir.file('mark.js', "require('fs').appendFileSync(__dirname + '/marks', process.pid + '\\n');\n");
+    const options = `--require ${dir.join('mark.js')} --inspect=127.0.0.1:0`;
+    const cfg = conf(dir, `[program:app]\ncommand=/bin/sh -c 'printf %%s "$NODE_OPTIONS" > ${dir.join('opts')}; env > ${dir.join('env')}; exec sleep 60'\nstartsecs=0\n`);
+    const r = spawnSync(process.execPath, [TSV, 'daemon', '-c', cfg], { env: cleanEnv({ NODE_OPTIONS: options }), encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 0, r.stderr);
+    await until(() => existsSync(dir.join('env')) && /\n$/.test(dir.read('env')), 'the program wrote its environment');
+    assert.equal(dir.read('opts'), options);
+    assert.doesNotMatch(dir.read('env'), /TSV_HELD/);
+    const pid = readPid(dir.join('supervisord.pid'));
+    // the node that started it (and the program's own node, had it one) loads the file; the daemon does not
+    assert.ok(!dir.read('marks').split('\n').includes(String(pid)), `the daemon ${pid} loaded the --require`);
+    assert.deepEqual(listeningTcp(pid), [], 'a debugger port in the daemon');
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+test('NODE_OPTIONS under plain node: a daemon in the foreground closes the debugger port --inspect opened, and says so', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '[program:app]\ncommand=/bin/sleep 60\nstartsecs=0\n');
+  const d = spawn(process.execPath, [TSV, 'daemon', '-n', '-c', cfg], { env: cleanEnv({ NODE_OPTIONS: '--inspect=127.0.0.1:0' }), stdio: ['ignore', 'ignore', 'pipe'] });
+  let err = '';
+  d.stderr.setEncoding('utf8').on('data', (c: string) => (err += c));
+  try {
+    await until(() => existsSync(dir.join('supervisord.log')) && /success: app/.test(dir.read('supervisord.log')), 'app RUNNING');
+    assert.match(err, /closed the debugger port that --inspect in NODE_OPTIONS opened in the daemon/);
+    assert.deepEqual(listeningTcp(d.pid as number), []);
+  } finally {
+    d.kill('SIGTERM');
+    await until(() => d.exitCode !== null || d.signalCode !== null, 'the daemon to exit').catch(() => d.kill('SIGKILL'));
+    dir.cleanup();
+  }
+});

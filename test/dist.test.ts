@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -64,10 +64,17 @@ interface DistDaemon {
  * what they need into dir), until its `ctl status` matches `ready`; then
  * `body`, then the binary's `ctl shutdown`, which must stop it with 0.
  */
-async function withDistDaemon(arch: DistArch, bin: string, setup: (dir: string) => string, ready: RegExp, body: (d: DistDaemon) => void | Promise<void>): Promise<void> {
+async function withDistDaemon(
+  arch: DistArch,
+  bin: string,
+  setup: (dir: string) => string,
+  ready: RegExp,
+  body: (d: DistDaemon) => void | Promise<void>,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'tsv-dist-daemon-'));
   // TSV_DEBUG: a code cache V8 refuses is reported (src/cli/run-bundle.ts), and must not be
-  const env = cleanEnv({ TSV_NATIVE_CACHE: join(dir, 'native'), TSV_DEBUG: '1' });
+  const env = { ...cleanEnv({ TSV_NATIVE_CACHE: join(dir, 'native'), TSV_DEBUG: '1' }), ...extraEnv };
   const conf = join(dir, 'supervisord.conf');
   writeFileSync(
     conf,
@@ -217,6 +224,33 @@ for (const arch of distArches()) {
       while (!readFileSync(log, 'utf8').includes('got:via-binary\r\n') && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
       assert.match(readFileSync(log, 'utf8'), /^\/dev\/pts\/\d+\r\n[\s\S]*got:via-binary\r\n/);
     });
+  });
+
+  // Node 24's blob refuses NODE_OPTIONS (execArgvExtension); armv7l's Node 20 cannot
+  test(`${arch}: NODE_OPTIONS is for the programs: the binary's daemon and ctl ignore a --require and an --inspect in it, the program gets it as it was`, { skip: skip || (arch === 'armv7l' ? "Node 20's blob cannot refuse NODE_OPTIONS" : false) }, async () => {
+    const options = '--require ./tsv-no-such-preload.js --inspect=127.0.0.1:0';
+    const setup = (dir: string): string => `[program:app]
+command=/bin/sh -c 'printf %%s "$NODE_OPTIONS" > ${dir}/opts; exec sleep 1000'
+startsecs=0
+`;
+    await withDistDaemon(
+      arch,
+      bin,
+      setup,
+      /app\s+RUNNING/,
+      async ({ dir }) => {
+        const opts = join(dir, 'opts');
+        // RUNNING (startsecs=0) can come before the shell has written it
+        for (let i = 0; i < 100 && !(existsSync(opts) && readFileSync(opts, 'utf8')); i++) await new Promise((res) => setTimeout(res, 100));
+        assert.equal(readFileSync(opts, 'utf8'), options);
+        const pid = Number(readFileSync(join(dir, 'd.pid'), 'utf8'));
+        // no debugger port: the daemon listens on its unix socket only
+        const inodes = readdirSync(`/proc/${pid}/fd`).map((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`); } catch { return ''; } });
+        const tcp = readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1).filter((l) => / 0A /.test(l)).map((l) => `socket:[${l.trim().split(/\s+/)[9]}]`);
+        assert.deepEqual(tcp.filter((s) => inodes.includes(s)), [], 'a TCP port of the daemon');
+      },
+      { NODE_OPTIONS: options },
+    );
   });
 
   // A listener that answers at once is fed from the native wait for its answers

@@ -26,6 +26,7 @@ import { coerceCLocale, loadNative, nativeLoadError, requireNative } from './nat
 import { SupervisorState } from './states';
 import { serveRpc } from '../rpc/serve';
 import { selfCommand } from '../native/sea';
+import { closeDebuggerPort, putBackNodeOptions, withNodeOptionsHeld } from './node-env';
 import { keepRunningOnUncaught } from './last-resort';
 import { trimWhenQuiet } from './malloc-trim';
 
@@ -481,7 +482,7 @@ function daemonizeAndWait(): Promise<number> {
       argv0: self.argv0,
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: { ...process.env, [STATUS_FD_ENV]: '3' },
+      env: withNodeOptionsHeld({ ...process.env, [STATUS_FD_ENV]: '3' }),
     });
     let ready = false;
     let settled = false;
@@ -518,6 +519,8 @@ function daemonizeAndWait(): Promise<number> {
 
 export async function runDaemon(args: string[], progname: string): Promise<number> {
   setMissingV8Flags();
+  // before the config is read: %(ENV_NODE_OPTIONS)s is the user's
+  putBackNodeOptions();
   const st: RunState = { progname, args, flags: {}, first: true, statusFd: null, preloaded: null };
   try {
     try {
@@ -546,6 +549,7 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
       // decide here whether to daemonize: nodaemon may come from the file
       st.preloaded = readConfig(st);
       if (!st.preloaded.supervisord.nodaemon) return await daemonizeAndWait();
+      if (closeDebuggerPort()) stderr('tsv: closed the debugger port that --inspect in NODE_OPTIONS opened in the daemon (NODE_OPTIONS is passed on to the programs)\n');
     }
     // no descriptor the daemon inherited may reach a child through Node's own spawns
     requireNative().closeInherited(st.statusFd !== null ? st.statusFd + 1 : 3);
