@@ -774,3 +774,19 @@ test('NODE_OPTIONS under plain node: a daemon in the foreground closes the debug
     dir.cleanup();
   }
 });
+
+test("loglevel=blather: a daemonizing start logs supervisord's fork line before daemonizing, as supervisord does", { skip: existsSync('/usr/bin/supervisord') ? false : 'needs supervisord' }, async () => {
+  for (const impl of ['supervisord', 'tsv'] as const) {
+    const dir = new TempDir();
+    const cfg = conf(dir, '[program:a]\ncommand=sleep 60\nstartsecs=0\n', 'loglevel=blather');
+    try {
+      const r = impl === 'tsv' ? daemonSync(['-c', cfg]) : spawnSync('/usr/bin/supervisord', ['-c', cfg], { encoding: 'utf8' });
+      assert.equal(r.status, 0, r.stderr);
+      await until(() => /success: a entered RUNNING/.test(dir.read('supervisord.log')), `${impl}: a RUNNING`);
+      assert.match(dir.read('supervisord.log'), /\n[-\d]+ [\d:,]+ BLAT supervisord forked; parent exiting\n[-\d]+ [\d:,]+ INFO daemonizing the supervisord process\n/, impl);
+    } finally {
+      await stopDaemon(dir.join('supervisord.pid'));
+      dir.cleanup();
+    }
+  }
+});

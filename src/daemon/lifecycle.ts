@@ -360,6 +360,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     signalRouter.attach(signals);
 
     if (!sd.nodaemon && st.first) {
+      // supervisord's parent writes it after its fork; here the daemon is the re-spawn, and its parent waits for it
+      logger.blather('supervisord forked; parent exiting');
       logger.info('daemonizing the supervisord process');
       if (sd.directory) {
         try {
