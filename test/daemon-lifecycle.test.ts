@@ -4,11 +4,11 @@
 // socket) and its re-creation after deletion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, readlinkSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
 import { spawn, spawnSync } from 'node:child_process';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
-import { freePort, repoRoot } from './helpers/common';
+import { freePort, listeningTcp, repoRoot } from './helpers/common';
 import { join } from 'node:path';
 
 function conf(dir: TempDir, programs: string, extra = ''): string {
@@ -718,23 +718,6 @@ for (const impl of ['tsv', 'supervisord'] as const) {
       dir.cleanup();
     }
   });
-}
-
-/** TCP ports the process listens on (a debugger's, say). */
-function listeningTcp(pid: number): string[] {
-  const mine = new Set(readdirSync(`/proc/${pid}/fd`).map((f) => {
-    try {
-      return readlinkSync(`/proc/${pid}/fd/${f}`);
-    } catch {
-      return '';
-    }
-  }));
-  return readFileSync(`/proc/${pid}/net/tcp`, 'utf8')
-    .split('\n')
-    .slice(1)
-    .map((l) => l.trim().split(/\s+/))
-    .filter((f) => f[3] === '0A' && mine.has(`socket:[${f[9]}]`))
-    .map((f) => f[1] as string);
 }
 
 test("NODE_OPTIONS under plain node is for the programs: a daemonizing start's daemon runs without it (no --require of the app's, no debugger port), the programs get it as it was", async () => {

@@ -8,13 +8,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { request, type IncomingHttpHeaders } from 'node:http';
 import { gunzipSync } from 'node:zlib';
-import { freePort, repoRoot } from './helpers/common';
+import { freePort, listeningTcp, repoRoot } from './helpers/common';
 import { tlsServer } from './helpers/health-server';
 import { cleanEnv, distArches, distCacheDir, distCommand, ensureDistBinary, pinnedNodeVersion, runDist, type DistArch } from './helpers/dist';
 
@@ -243,11 +243,8 @@ startsecs=0
         // RUNNING (startsecs=0) can come before the shell has written it
         for (let i = 0; i < 100 && !(existsSync(opts) && readFileSync(opts, 'utf8')); i++) await new Promise((res) => setTimeout(res, 100));
         assert.equal(readFileSync(opts, 'utf8'), options);
-        const pid = Number(readFileSync(join(dir, 'd.pid'), 'utf8'));
         // no debugger port: the daemon listens on its unix socket only
-        const inodes = readdirSync(`/proc/${pid}/fd`).map((f) => { try { return readlinkSync(`/proc/${pid}/fd/${f}`); } catch { return ''; } });
-        const tcp = readFileSync(`/proc/${pid}/net/tcp`, 'utf8').split('\n').slice(1).filter((l) => / 0A /.test(l)).map((l) => `socket:[${l.trim().split(/\s+/)[9]}]`);
-        assert.deepEqual(tcp.filter((s) => inodes.includes(s)), [], 'a TCP port of the daemon');
+        assert.deepEqual(listeningTcp(Number(readFileSync(join(dir, 'd.pid'), 'utf8'))), [], 'a TCP port of the daemon');
       },
       { NODE_OPTIONS: options },
     );

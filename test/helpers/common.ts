@@ -1,4 +1,5 @@
 // Small helpers shared by tests.
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
@@ -50,4 +51,21 @@ export function inZone<T>(tz: string, body: () => T): T {
     if (before === undefined) delete process.env.TZ;
     else process.env.TZ = before;
   }
+}
+
+/** TCP ports the process listens on (a debugger's, say). */
+export function listeningTcp(pid: number): string[] {
+  const mine = new Set(readdirSync(`/proc/${pid}/fd`).map((f) => {
+    try {
+      return readlinkSync(`/proc/${pid}/fd/${f}`);
+    } catch {
+      return '';
+    }
+  }));
+  return readFileSync(`/proc/${pid}/net/tcp`, 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((l) => l.trim().split(/\s+/))
+    .filter((f) => f[3] === '0A' && mine.has(`socket:[${f[9]}]`))
+    .map((f) => f[1] as string);
 }
