@@ -3,7 +3,7 @@
 // Ctrl-C), colours, --json, and text supervisorctl itself cannot show.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TSV_CTL, clientEnv, runClient, startCtlFixture } from './helpers/ctl-oracle';
 import type { CtlFixture } from './helpers/ctl-oracle';
@@ -120,6 +120,65 @@ test('Ctrl-C: stops tail -f and returns to the prompt; at the prompt leaves the 
   );
   assert.ok(r.ok, `step ${r.failed}: ${plain(r.output)}`);
   assert.equal(r.code, 0);
+});
+
+test('a SIGINT sent to the shell (not the key) is KeyboardInterrupt: it ends tail -f and leaves the prompt with exit 0, the history saved', { skip }, async () => {
+  const hist = join(fx.dir, 'history-sigint');
+  rmSync(hist, { force: true });
+  const r = await runOnPty(
+    ctl('-r', hist),
+    [
+      { expect: 'supervisor> ' },
+      { send: 'tail -f noisy\r', expect: 'out-line-2' },
+      { signal: 'SIGINT', expect: 'supervisor> ' },
+      { send: 'pid\r', expect: '\\d+\r\n.*supervisor> ' },
+      { signal: 'SIGINT' },
+    ],
+    clientEnv(),
+  );
+  assert.ok(r.ok, `step ${r.failed}: ${plain(r.output)}`);
+  assert.equal(r.code, 0);
+  assert.deepEqual(readFileSync(hist, 'utf8').split('\n').filter(Boolean), ['tail -f noisy', 'pid']);
+  // private when new, as readline makes it
+  assert.equal(statSync(hist).mode & 0o777, 0o600);
+});
+
+test('a line typed while tail -f runs is dropped by the Ctrl-C that ends it, as the terminal drops it under supervisorctl', { skip }, async () => {
+  const r = await runOnPty(
+    ctl(),
+    [
+      { expect: 'supervisor> ' },
+      { send: 'tail -f noisy\r', expect: 'out-line-2' },
+      { send: 'bogus-typed-ahead\r', pause: 0.3 },
+      { send: '\x03', expect: 'supervisor> ' },
+      { send: 'pid\r', expect: '\\d+\r\n.*supervisor> ' },
+      { send: 'quit\r' },
+    ],
+    clientEnv(),
+  );
+  assert.ok(r.ok, `step ${r.failed}: ${plain(r.output)}`);
+  assert.doesNotMatch(plain(r.output), /Unknown syntax/);
+});
+
+test('Ctrl-D at the y/N of shutdown and reload is an EOFError line, as in supervisorctl, and the shell goes on', { skip }, async () => {
+  const r = await runOnPty(
+    ctl(),
+    [
+      { expect: 'supervisor> ' },
+      { send: 'shutdown\r', expect: 'y/N\\? ' },
+      { send: '\x04', expect: "error: <class 'EOFError'>, : file: .*supervisor> " },
+      { send: 'reload\r', expect: 'y/N\\? ' },
+      { send: '\x04', expect: "error: <class 'EOFError'>, : file: .*supervisor> " },
+      { send: 'pid\r', expect: '\\d+\r\n.*supervisor> ' },
+      { send: 'quit\r' },
+    ],
+    clientEnv(),
+  );
+  assert.ok(r.ok, `step ${r.failed}: ${plain(r.output)}`);
+  assert.equal(r.code, 0);
+  const piped = await runClient(TSV_CTL, ['-c', fx.conf], { stdin: 'shutdown\n' });
+  assert.match(piped.stdout, /y\/N\? error: <class 'EOFError'>, EOF when reading a line: file: \S+ line: \d+\nsupervisor> \n$/);
+  assert.equal(piped.code, 0);
 });
 
 test('fg: lines typed go to the process, its output comes back, Ctrl-C leaves, also while a line is being sent', { skip }, async () => {

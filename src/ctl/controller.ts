@@ -7,7 +7,7 @@ import type { XmlRpcValue } from '../rpc/xmlrpc';
 import { Faults } from '../rpc/faults';
 import type { CtlOptions } from './options';
 import { errorLine } from './python-errors';
-import { LineInput, Interrupted } from './line-input';
+import { EndOfInput, LineInput, Interrupted } from './line-input';
 import type { Completer } from './line-input';
 import { findVerb } from './verbs/index';
 import { tsvVersion } from '../cli/version';
@@ -85,6 +85,14 @@ export class Controller {
     return this.input;
   }
 
+  /**
+   * What Python's input() raises at the end of input: its message is empty
+   * when the end came from a terminal (Ctrl-D) and not from a file.
+   */
+  endOfInput(): EndOfInput {
+    return new EndOfInput(this.lines().terminal ? '' : 'EOF when reading a line');
+  }
+
   /** raw_input(prompt); null at end of input. */
   rawInput(prompt: string): Promise<string | null> {
     return this.lines().readLine(prompt);
@@ -114,6 +122,7 @@ export class Controller {
     if (this.abortCurrent) {
       const a = this.abortCurrent;
       this.abortCurrent = null;
+      this.input?.dropTypedAhead();
       a();
       return;
     }

@@ -15,6 +15,11 @@ export class Interrupted extends Error {
   override name = 'Interrupted';
 }
 
+/** End of input where an answer was wanted (Python's input() raising EOFError). */
+export class EndOfInput extends Error {
+  override name = 'EOFError';
+}
+
 export interface LineInputOptions {
   completer?: Completer;
   history?: string[];
@@ -25,9 +30,13 @@ type Waiter = { resolve: (line: string | null) => void; reject: (err: Error) => 
 
 export class LineInput {
   readonly terminal: boolean;
-  private readonly rl: Readline.Interface;
+  private rl: Readline.Interface;
   private readonly queue: string[] = [];
   private eof = false;
+  /** Ctrl-D on a terminal while no read waited: the next read gets the end of input */
+  private eofOnce = false;
+  private closing = false;
+  private readonly opts: LineInputOptions;
   private waiter: Waiter | null = null;
   /** While reading a secret: the prompt to keep showing, everything else typed is hidden. */
   private muted: string | null = null;
@@ -36,8 +45,14 @@ export class LineInput {
   constructor(opts: LineInputOptions) {
     this.terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
     this.historyLines = opts.history ? [...opts.history].reverse() : [];
-    const completer = opts.completer;
-    this.rl = readline().createInterface({
+    this.opts = opts;
+    this.rl = this.open();
+    if (!this.terminal) this.rl.pause();
+  }
+
+  private open(): Readline.Interface {
+    const completer = this.opts.completer;
+    const rl = readline().createInterface({
       input: process.stdin,
       output: process.stdout,
       terminal: this.terminal,
@@ -53,9 +68,10 @@ export class LineInput {
           }
         : undefined,
     } as Readline.ReadLineOptions);
+    this.rl = rl;
     // Password prompts must not echo: readline writes every keystroke here.
-    const rlInternal = this.rl as unknown as { _writeToOutput?: (s: string) => void };
-    const write = rlInternal._writeToOutput?.bind(this.rl);
+    const rlInternal = rl as unknown as { _writeToOutput?: (s: string) => void };
+    const write = rlInternal._writeToOutput?.bind(rl);
     if (write) {
       rlInternal._writeToOutput = (s: string): void => {
         if (this.muted === null) write(s);
@@ -63,10 +79,10 @@ export class LineInput {
         else if (s === '\r\n') write(s); // Enter
       };
     }
-    this.rl.on('history', (h: string[]) => {
+    rl.on('history', (h: string[]) => {
       this.historyLines = [...h];
     });
-    this.rl.on('line', (line) => {
+    rl.on('line', (line) => {
       if (this.waiter) {
         const w = this.waiter;
         this.waiter = null;
@@ -75,16 +91,22 @@ export class LineInput {
         this.queue.push(line);
       }
     });
-    this.rl.on('close', () => {
-      this.eof = true;
+    rl.on('close', () => {
+      // Ctrl-D on a terminal ends one read, as Python's input() raises EOFError
+      // once: the terminal is still there for the next (a y/N answered with it)
+      const once = this.terminal && !this.closing;
+      if (!once) this.eof = true;
       if (this.waiter) {
         const w = this.waiter;
         this.waiter = null;
         w.resolve(null);
+      } else if (once) {
+        this.eofOnce = true;
       }
+      if (once) this.open();
     });
-    this.rl.on('SIGINT', () => opts.onInterrupt());
-    if (!this.terminal) this.rl.pause();
+    rl.on('SIGINT', () => this.opts.onInterrupt());
+    return rl;
   }
 
   /** Prints `prompt` and resolves with the next line, or null at end of input. */
@@ -97,6 +119,10 @@ export class LineInput {
       process.stdout.write(prompt);
     }
     if (this.queue.length) return Promise.resolve(this.queue.shift() as string);
+    if (this.eofOnce) {
+      this.eofOnce = false;
+      return Promise.resolve(null);
+    }
     if (this.eof) return Promise.resolve(null);
     if (!this.terminal) this.rl.resume();
     return new Promise<string | null>((resolve, reject) => {
@@ -127,12 +153,25 @@ export class LineInput {
     return true;
   }
 
+  /**
+   * Lines typed ahead while a command ran, and the half-typed one: dropped
+   * when Ctrl-C ends that command, as the terminal's own Ctrl-C flushes what
+   * was typed under supervisorctl (a `stop all` typed while watching a tail
+   * must not run after it).
+   */
+  dropTypedAhead(): void {
+    if (!this.terminal) return;
+    this.queue.length = 0;
+    this.rl.write('', { ctrl: true, name: 'u' });
+  }
+
   /** Oldest first, as a readline history file stores them. */
   history(): string[] {
     return [...this.historyLines].reverse();
   }
 
   close(): void {
+    this.closing = true;
     this.rl.close();
   }
 }

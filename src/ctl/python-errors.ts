@@ -53,7 +53,7 @@ export function pythonException(err: unknown): { cls: string; message: string } 
   }
   if (err instanceof ServerUrlError) return { cls: err.pyClass, message: err.message };
   if (err instanceof XmlRpcParseError) return { cls: 'xml.parsers.expat.ExpatError', message: err.message };
-  if (err instanceof Error && err.name === 'ValueError') return { cls: 'ValueError', message: err.message };
+  if (err instanceof Error && (err.name === 'ValueError' || err.name === 'EOFError')) return { cls: err.name, message: err.message };
   if (err instanceof TypeError) return { cls: 'TypeError', message: err.message };
   // the encoder's only RangeError: an int past int32, xmlrpc.client's OverflowError
   if (err instanceof RangeError) return { cls: 'OverflowError', message: err.message };

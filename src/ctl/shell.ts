@@ -65,7 +65,8 @@ function loadHistory(file: string | null): string[] {
 function saveHistory(file: string | null, lines: string[]): void {
   if (!file) return;
   try {
-    writeFileSync(file, lines.map((l) => l + '\n').join(''));
+    // private when new, as readline's write_history makes it (what was typed may name more than programs)
+    writeFileSync(file, lines.map((l) => l + '\n').join(''), { mode: 0o600 });
   } catch {
     // supervisorctl ignores an unwritable history file too.
   }
@@ -79,9 +80,10 @@ export async function runShell(ctl: Controller): Promise<void> {
   ctl.setCompleter(completer.complete);
   const input = ctl.lines();
   ctl.inShell = true;
-  // On a terminal readline turns Ctrl-C into an event; otherwise it is a signal.
+  // On a terminal readline turns the Ctrl-C key into an event; a SIGINT sent
+  // from elsewhere (kill, a wrapper passing it on) is Python's KeyboardInterrupt too.
   const onSigint = (): void => ctl.interrupt();
-  if (!input.terminal) process.on('SIGINT', onSigint);
+  process.on('SIGINT', onSigint);
   const queue = ['status'];
   try {
     for (;;) {

@@ -16,7 +16,8 @@ export const reload: Verb = {
     }
     if (ctl.options.interactive) {
       const yesno = await ctl.rawInput('Really restart the remote supervisord process y/N? ');
-      if (!(yesno ?? '').toLowerCase().startsWith('y')) return;
+      if (yesno === null) throw ctl.endOfInput();
+      if (!yesno.toLowerCase().startsWith('y')) return;
     }
     try {
       await ctl.call('restart');

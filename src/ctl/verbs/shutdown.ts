@@ -17,7 +17,8 @@ export const shutdown: Verb = {
     }
     if (ctl.options.interactive) {
       const yesno = await ctl.rawInput('Really shut the remote supervisord process down y/N? ');
-      if (!(yesno ?? '').toLowerCase().startsWith('y')) return;
+      if (yesno === null) throw ctl.endOfInput();
+      if (!yesno.toLowerCase().startsWith('y')) return;
     }
     try {
       await ctl.call('shutdown');
