@@ -93,8 +93,9 @@ export class LineInput {
     });
     rl.on('close', () => {
       // Ctrl-D on a terminal ends one read, as Python's input() raises EOFError
-      // once: the terminal is still there for the next (a y/N answered with it)
-      const once = this.terminal && !this.closing;
+      // once: the terminal is still there for the next (a y/N answered with it);
+      // a terminal that went away (hang-up) ends the input for good
+      const once = this.terminal && !this.closing && !process.stdin.readableEnded;
       if (!once) this.eof = true;
       if (this.waiter) {
         const w = this.waiter;
