@@ -128,20 +128,16 @@ for (const arch of distArches()) {
   });
 
   t("starts with the daemon's Node options and V8 flags where its Node takes them from the build (24.6 on), and without where it cannot", () => {
-    withTmp((dir) => {
-      // a preload through NODE_OPTIONS sees the Node options the binary started with
-      const probe = join(dir, 'probe.js');
-      writeFileSync(probe, 'process.stderr.write("execArgv " + JSON.stringify(process.execArgv) + "\\n");\n');
-      const r = runDist(arch, bin, ['--version'], { env: { ...cleanEnv(), NODE_OPTIONS: `--require ${probe}` } });
-      assert.equal(r.status, 0, r.stderr);
-      // x64 and arm64 embed Node 24 (execArgv from 24.6 on); armv7l's 20.11 has no way to take them
-      const flags = JSON.parse(readFileSync(join(root, 'src/daemon/v8-flags.json'), 'utf8')) as string[];
-      const nodeOptions = JSON.parse(readFileSync(join(root, 'src/daemon/node-options.json'), 'utf8')) as string[];
-      const want = arch === 'armv7l' ? [] : [...nodeOptions, ...flags];
-      const line = r.stderr.split('\n').find((l) => l.startsWith('execArgv '));
-      assert.ok(line, `the probe did not run: ${r.stderr}`);
-      assert.deepEqual(JSON.parse(line.slice('execArgv '.length)), want);
-    });
+    // TSV_DEBUG: the binary says what it started with (a preload through NODE_OPTIONS, which Node 24's refuses, cannot)
+    const r = runDist(arch, bin, ['--version'], { env: cleanEnv({ TSV_DEBUG: '1' }) });
+    assert.equal(r.status, 0, r.stderr);
+    // x64 and arm64 embed Node 24 (execArgv from 24.6 on); armv7l's 20.11 has no way to take them
+    const flags = JSON.parse(readFileSync(join(root, 'src/daemon/v8-flags.json'), 'utf8')) as string[];
+    const nodeOptions = JSON.parse(readFileSync(join(root, 'src/daemon/node-options.json'), 'utf8')) as string[];
+    const want = arch === 'armv7l' ? [] : [...nodeOptions, ...flags];
+    const line = r.stderr.split('\n').find((l) => l.startsWith('tsv: execArgv '));
+    assert.ok(line, `no execArgv line: ${r.stderr}`);
+    assert.deepEqual(JSON.parse(line.slice('tsv: execArgv '.length)), want);
   });
 
   t('answers as supervisord, supervisorctl and echo_supervisord_conf through links, by path and by PATH lookup', () => {

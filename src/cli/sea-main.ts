@@ -5,4 +5,7 @@ import { runBundleAsset } from './run-bundle';
 
 declare const TSV_CTL_ASSET: string;
 
+// the Node options and V8 flags the build gave the binary (a preload cannot
+// show them: the binary refuses NODE_OPTIONS)
+if (process.env.TSV_DEBUG) process.stderr.write(`tsv: execArgv ${JSON.stringify(process.execArgv)}\n`);
 runBundleAsset(TSV_CTL_ASSET);
