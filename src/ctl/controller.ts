@@ -86,11 +86,14 @@ export class Controller {
   }
 
   /**
-   * What Python's input() raises at the end of input: its message is empty
-   * when the end came from a terminal (Ctrl-D) and not from a file.
+   * A y/N question (reload, shutdown): true for an answer starting with y.
+   * The end of input is what Python's input() raises, EOFError, whose
+   * message is empty when the end came from a terminal (Ctrl-D).
    */
-  endOfInput(): EndOfInput {
-    return new EndOfInput(this.lines().terminal ? '' : 'EOF when reading a line');
+  async confirm(question: string): Promise<boolean> {
+    const answer = await this.rawInput(question);
+    if (answer === null) throw new EndOfInput(this.lines().terminal ? '' : 'EOF when reading a line');
+    return answer.toLowerCase().startsWith('y');
   }
 
   /** raw_input(prompt); null at end of input. */

@@ -68,7 +68,6 @@ export class LineInput {
           }
         : undefined,
     } as Readline.ReadLineOptions);
-    this.rl = rl;
     // Password prompts must not echo: readline writes every keystroke here.
     const rlInternal = rl as unknown as { _writeToOutput?: (s: string) => void };
     const write = rlInternal._writeToOutput?.bind(rl);
@@ -104,7 +103,7 @@ export class LineInput {
       } else if (once) {
         this.eofOnce = true;
       }
-      if (once) this.open();
+      if (once) this.rl = this.open();
     });
     rl.on('SIGINT', () => this.opts.onInterrupt());
     return rl;

@@ -15,9 +15,7 @@ export const reload: Verb = {
       return;
     }
     if (ctl.options.interactive) {
-      const yesno = await ctl.rawInput('Really restart the remote supervisord process y/N? ');
-      if (yesno === null) throw ctl.endOfInput();
-      if (!yesno.toLowerCase().startsWith('y')) return;
+      if (!(await ctl.confirm('Really restart the remote supervisord process y/N? '))) return;
     }
     try {
       await ctl.call('restart');

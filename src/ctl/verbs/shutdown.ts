@@ -16,9 +16,7 @@ export const shutdown: Verb = {
       return;
     }
     if (ctl.options.interactive) {
-      const yesno = await ctl.rawInput('Really shut the remote supervisord process down y/N? ');
-      if (yesno === null) throw ctl.endOfInput();
-      if (!yesno.toLowerCase().startsWith('y')) return;
+      if (!(await ctl.confirm('Really shut the remote supervisord process down y/N? '))) return;
     }
     try {
       await ctl.call('shutdown');
