@@ -65,6 +65,25 @@ test('ScheduleTimer: a timer that rings before its time on the wall clock (the c
   }
 });
 
+test('ScheduleTimer: when the wall clock passes the time while a slot rings, its timers keep their order (one reading for the slot)', async () => {
+  const realNow = Date.now;
+  const due = realNow() + 50;
+  const fired: string[] = [];
+  const timers = ['first', 'second', 'third'].map((name) => new ScheduleTimer({ next: (after) => (after < due ? due : null) }, () => fired.push(name)));
+  try {
+    for (const t of timers) t.start();
+    // the slot rings 1 ms early on the wall clock; any later reading is past the time
+    let readings = 0;
+    await sleep(20);
+    Date.now = () => (readings++ === 0 ? due - 1 : Math.max(realNow(), due + 1));
+    await until(() => fired.length === 3, 'the three to fire', 5000);
+    assert.deepEqual(fired, ['first', 'second', 'third']);
+  } finally {
+    Date.now = realNow;
+    for (const t of timers) t.stop();
+  }
+});
+
 test('ScheduleTimer: timers due at one time fire in one turn of the loop, however far apart they were set (a pool rolls in its order)', async () => {
   const due = Date.now() + 300;
   const schedule = { next: (after: number): number | null => (after < due ? due : null) };

@@ -36,7 +36,11 @@ function leave(due: number, member: ScheduleTimer): void {
 function ringSlot(due: number): void {
   const slot = slots.get(due);
   slots.delete(due);
-  for (const member of slot?.members ?? []) member.ring(due);
+  // one clock reading for the whole slot: read per member, the clock could
+  // pass `due` between two of them, and a later one would fire before an
+  // earlier one that found itself early and waited on
+  const now = Date.now();
+  for (const member of slot?.members ?? []) member.ring(due, now);
 }
 
 /**
@@ -75,10 +79,9 @@ export class ScheduleTimer {
   }
 
   /** The timer of its slot for `due` rang (the slot is gone). */
-  ring(due: number): void {
+  ring(due: number, now: number): void {
     // stopped, or started again for another time, by a fire() of the same slot
     if (this.due !== due) return;
-    const now = Date.now();
     if (now < due) {
       this.arm(due);
       return;
