@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TSV_CTL, clientEnv, runClient, startCtlFixture } from './helpers/ctl-oracle';
+import { PYTHON_CTL, TSV_CTL, clientEnv, runClient, startCtlFixture } from './helpers/ctl-oracle';
 import type { CtlFixture } from './helpers/ctl-oracle';
 import { plain, runOnPty } from './helpers/ctl-pty';
 
@@ -141,6 +141,36 @@ test('a SIGINT sent to the shell (not the key) is KeyboardInterrupt: it ends tai
   assert.deepEqual(readFileSync(hist, 'utf8').split('\n').filter(Boolean), ['tail -f noisy', 'pid']);
   // private when new, as readline makes it
   assert.equal(statSync(hist).mode & 0o777, 0o600);
+});
+
+test('Ctrl-C while a command waits on the daemon leaves the shell with exit 0 and the history saved, as supervisorctl does', { skip }, async () => {
+  const daemonPid = fx.daemon.pid as number;
+  for (const client of [PYTHON_CTL, TSV_CTL]) {
+    // from the config: supervisorctl takes -r and then ignores it (docs/differences.md)
+    const name = `history-rpc-${client.label.replace(' ', '-')}`;
+    const conf = join(fx.dir, `${name}.conf`);
+    writeFileSync(conf, `[supervisorctl]\nserverurl=unix://${fx.sock}\nhistory_file=%(here)s/${name}\n`);
+    rmSync(join(fx.dir, name), { force: true });
+    try {
+      const r = await runOnPty(
+        [...client.argv, '-c', conf],
+        [
+          { expect: 'supervisor> ' },
+          { send: 'pid\r', expect: '\\d+\r\n.*supervisor> ' },
+          // the daemon cannot answer: the next command waits in its RPC
+          { signalOther: { pid: daemonPid, signal: 'SIGSTOP' } },
+          { send: 'status sleeper\r', pause: 0.5 },
+          { send: '\x03' },
+        ],
+        clientEnv(),
+      );
+      assert.ok(r.ok, `${client.label} step ${r.failed}: ${plain(r.output)}`);
+      assert.equal(r.code, 0, client.label);
+      assert.deepEqual(readFileSync(join(fx.dir, name), 'utf8').split('\n').filter(Boolean), ['pid', 'status sleeper'], client.label);
+    } finally {
+      process.kill(daemonPid, 'SIGCONT');
+    }
+  }
 });
 
 test('a line typed while tail -f runs is dropped by the Ctrl-C that ends it, as the terminal drops it under supervisorctl', { skip }, async () => {

@@ -84,6 +84,10 @@ export async function runShell(ctl: Controller): Promise<void> {
   // from elsewhere (kill, a wrapper passing it on) is Python's KeyboardInterrupt too.
   const onSigint = (): void => ctl.interrupt();
   process.on('SIGINT', onSigint);
+  // A Ctrl-C while an RPC is under way ends the program at once (Python's
+  // KeyboardInterrupt); supervisorctl saves its history at exit then too.
+  const save = (): void => saveHistory(historyFile, input.terminal ? input.history() : loaded);
+  process.on('exit', save);
   const queue = ['status'];
   try {
     for (;;) {
@@ -100,6 +104,7 @@ export async function runShell(ctl: Controller): Promise<void> {
     ctl.output('');
   } finally {
     process.removeListener('SIGINT', onSigint);
-    saveHistory(historyFile, input.terminal ? input.history() : loaded);
+    process.removeListener('exit', save);
+    save();
   }
 }

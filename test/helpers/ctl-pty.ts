@@ -37,6 +37,8 @@ for i, step in enumerate(spec['steps']):
         os.write(fd, step['send'].encode())
     if 'signal' in step:
         os.kill(pid, getattr(signal, step['signal']))
+    if 'signalOther' in step:
+        os.kill(step['signalOther']['pid'], getattr(signal, step['signalOther']['signal']))
     if 'expect' in step:
         if not read_until(step['expect'], step.get('timeout', 10)):
             result = {'ok': False, 'failed': i}
@@ -73,6 +75,8 @@ export interface PtyStep {
   expect?: string;
   timeout?: number;
   signal?: 'SIGINT' | 'SIGTERM';
+  /** A signal to another process (the daemon, say) at this step. */
+  signalOther?: { pid: number; signal: 'SIGSTOP' | 'SIGCONT' };
   /** Just collect output for this many seconds. */
   pause?: number;
 }
