@@ -1,7 +1,8 @@
 // How the daemon learns of a program's output. A pipe that anyone has ever
 // polled makes Linux wake its readers on every write from then on (a cost the
 // writing program pays even when nobody waits), so a program's output pipes
-// are never polled: inotify reports the first write into an empty pipe and
+// are never polled: inotify (and O_ASYNC's signal, for a write that waits
+// for room) reports the first write into an empty pipe and
 // the writers' last close (src/daemon/native/tsv_native.c, watchReadable).
 // Shown here: the daemon never hands those pipes to epoll, poll or select
 // (strace; TSV_OUTPUT_WATCH=poll, the fallback, does, which shows the check
@@ -140,6 +141,43 @@ test('a burst of 100-byte writes, then a line after a quiet spell: every byte, w
     assert.equal(text.length, want, 'every byte once');
     assert.ok(text.endsWith('x\nafter-the-quiet\n'));
     assert.equal(te.engine.groups.get('burst')?.processes.get('burst')?.state, ProcessState.RUNNING);
+  } finally {
+    await te.close();
+    dir.cleanup();
+  }
+});
+
+test('one write larger than the pipe holds: the program is not left blocked in it, and every byte is logged', { skip: process.platform !== 'linux' }, async () => {
+  // The kernel reports a write to inotify when it returns, and a write larger
+  // than the room in the pipe returns only once someone reads: the first part
+  // must be noticed while the program still waits in its write. A pipe of one
+  // page (what a non-root daemon's pipes get once its user has many) meets it
+  // at a write of 4 KiB and more; the daemon's usual 1 MiB pipe above 1 MiB.
+  const dir = new TempDir('tsv-watch-');
+  const py = (setup: string, bytes: number, fd: number): string =>
+    `/usr/bin/python3 -c "import fcntl,os,time; ${setup}os.write(${fd}, b'w'*${bytes}); os.write(${fd}, b'|after'); time.sleep(60)"`;
+  const te = startEngine(
+    load(
+      writeConf(
+        dir,
+        `[program:big]\ncommand=${py('', 3_000_000, 1)}\nstdout_logfile=${dir.join('big.log')}\nstartsecs=0\n` +
+          `[program:late]\ncommand=${py('time.sleep(1); ', 2_500_000, 2)}\nstderr_logfile=${dir.join('late.log')}\nstartsecs=0\n` +
+          // F_SETPIPE_SZ (1031) from the program's own end: one page
+          `[program:small]\ncommand=${py('fcntl.fcntl(1, 1031, 4096); ', 200_000, 1)}\nstdout_logfile=${dir.join('small.log')}\nstartsecs=0\n`,
+      ),
+    ),
+  );
+  try {
+    for (const [name, bytes] of [['big', 3_000_000], ['late', 2_500_000], ['small', 200_000]] as const) {
+      const file = dir.join(`${name}.log`);
+      await poll(() => (existsSync(file) && statSync(file).size === bytes + 6 ? true : undefined), `${name}: ${bytes} bytes and the write after them`, 10000);
+      assert.ok(readFileSync(file, 'latin1').endsWith('w|after'), name);
+    }
+    // SIGIO, the kernel's fallback when realtime signals queue up (and what
+    // kills a process that does not handle it), makes the armed watches look
+    process.kill(process.pid, 'SIGIO');
+    await settle();
+    assert.equal(te.engine.groups.get('small')?.processes.get('small')?.state, ProcessState.RUNNING);
   } finally {
     await te.close();
     dir.cleanup();

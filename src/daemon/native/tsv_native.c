@@ -1220,7 +1220,15 @@ static napi_value AwaitAnswers(napi_env env, napi_callback_info info) {
  * the pipe was found empty (a one-shot IN_MODIFY watch on the pipe, armed
  * while it is empty, gone once it fires), and of the writers' last close
  * (IN_CLOSE_WRITE); writes while the watch is not armed cost the child
- * nothing. Every way of writing into a pipe reports IN_MODIFY since Linux
+ * nothing. inotify hears of a write when it returns, and a write larger
+ * than the room in the pipe returns only once someone reads: the program
+ * would wait in it for good (over 1 MiB in one write; over 4 KiB where a
+ * non-root daemon's user has used up its pipe pages and pipes keep their
+ * one page). So the armed pipe also has O_ASYNC set: the kernel signals
+ * the daemon's main thread, with the fd, as the first bytes go in and again
+ * when the pipe is full, without polling it (kill_fasync, fs/pipe.c). The
+ * signal handler only writes the fd into a pipe of the hub's; whichever of
+ * the two tells first fires the watch. Every way of writing into a pipe reports IN_MODIFY since Linux
  * 6.5 (before, splice, tee and vmsplice did not); a probe at first use
  * checks that this kernel does, and otherwise, or without inotify or /proc,
  * or with TSV_OUTPUT_WATCH=poll, quiet watches are plain ones.
@@ -1239,6 +1247,7 @@ typedef struct fd_watch {
   int in_cb;    /* its callback is running: not freed under it */
   int status;   /* the next callback's status (a quiet watch's fallback that failed) */
   int wd;       /* the armed inotify watch, or -1 */
+  int owned;    /* its fd signals the hub's signal to the main thread when O_ASYNC is set */
   int pending;  /* 1: in the hub's list of callbacks to run, 2: in the batch running now */
   int events;   /* what a polled watch waits for: UV_READABLE | UV_DISCONNECT, or UV_WRITABLE (a terminal's input) */
   struct fd_watch *hnext; /* the hub's bucket of wd */
@@ -1268,14 +1277,30 @@ static struct {
   uv_idle_t soon;      /* runs pending callbacks on the next turn of the loop (a timer of 0 ms would run again in the same turn) */
   int scratch[2];      /* tee() probes the pipes into it */
   int armed;
+  /* O_ASYNC: the realtime signal an armed pipe raises, the pipe its handler
+   * writes the signalled fds into, and the armed watches by fd */
+  int sig;
+  pid_t tid;
+  int sigpipe[2];
+  uv_poll_t sigpoll;
+  fd_watch **byfd;
+  int byfd_len;
   fd_watch *buckets[HUB_BUCKETS];
   /* in the order inotify reported them, which is the order of the writes:
    * a program's stdout and stderr sharing one log keep their order there */
   fd_watch *pending;
   fd_watch *pending_last;
-} hub = {.state = 0, .fd = -1};
+} hub = {.state = 0, .fd = -1, .sigpipe = {-1, -1}};
+
+/* set when the handler could not write an fd down (its pipe full): every armed watch looks at its pipe */
+static volatile sig_atomic_t hub_sig_lost;
 
 static void hub_soon_cb(uv_idle_t *h);
+
+static void async_set(int fd, int on) {
+  int fl = fcntl(fd, F_GETFL);
+  if (fl >= 0 && !!(fl & O_ASYNC) != on) fcntl(fd, F_SETFL, on ? fl | O_ASYNC : fl & ~O_ASYNC);
+}
 
 static void hub_unmap(fd_watch *w) {
   if (w->wd < 0) return;
@@ -1284,6 +1309,8 @@ static void hub_unmap(fd_watch *w) {
   if (*pp) *pp = w->hnext;
   w->hnext = NULL;
   w->wd = -1;
+  async_set(w->fd, 0);
+  if (w->fd < hub.byfd_len && hub.byfd[w->fd] == w) hub.byfd[w->fd] = NULL;
   if (--hub.armed == 0) uv_unref((uv_handle_t *)&hub.poll);
 }
 
@@ -1295,9 +1322,24 @@ static int watch_fd_once(int fd, uint32_t mask) {
 }
 
 static int hub_arm(fd_watch *w) {
+  if (w->fd >= hub.byfd_len) {
+    int len = w->fd + 64;
+    fd_watch **grown = realloc(hub.byfd, (size_t)len * sizeof *grown);
+    if (!grown) return -ENOMEM;
+    memset(grown + hub.byfd_len, 0, (size_t)(len - hub.byfd_len) * sizeof *grown);
+    hub.byfd = grown;
+    hub.byfd_len = len;
+  }
+  if (!w->owned) {
+    struct f_owner_ex owner = {F_OWNER_TID, hub.tid};
+    if (fcntl(w->fd, F_SETOWN_EX, &owner) < 0 || fcntl(w->fd, F_SETSIG, hub.sig) < 0) return -errno;
+    w->owned = 1;
+  }
   int wd = watch_fd_once(w->fd, IN_MODIFY | IN_CLOSE_WRITE);
   if (wd < 0) return -errno;
   w->wd = wd;
+  hub.byfd[w->fd] = w;
+  async_set(w->fd, 1);
   fd_watch **b = &hub.buckets[(unsigned)wd % HUB_BUCKETS];
   w->hnext = *b;
   *b = w;
@@ -1380,6 +1422,76 @@ static int probe_sees(int fd, int wfd, int how) {
 
 static void hub_cb(uv_poll_t *p, int status, int events);
 
+/* async-signal-safe: the fd down the hub's pipe (-1: look at every armed
+ * pipe, as for SIGIO, which the kernel sends when the realtime signal's
+ * queue is full) */
+static void hub_sig_handler(int sig, siginfo_t *si, void *uc) {
+  (void)uc;
+  int saved = errno;
+  int fd = sig == hub.sig && si->si_code > 0 ? si->si_fd : -1;
+  /* one signal per arming, as inotify's one-shot watch: the kernel signals
+   * every write while O_ASYNC is set, and a program writing short lines
+   * would keep the main thread in this handler */
+  int fl = fd >= 0 ? fcntl(fd, F_GETFL) : -1;
+  if (fl >= 0 && (fl & O_ASYNC)) fcntl(fd, F_SETFL, fl & ~O_ASYNC);
+  if (write(hub.sigpipe[1], &fd, sizeof fd) != (ssize_t)sizeof fd) hub_sig_lost = 1;
+  errno = saved;
+}
+
+static void hub_fire_fd(int fd) {
+  fd_watch *w = fd >= 0 && fd < hub.byfd_len ? hub.byfd[fd] : NULL;
+  if (!w) return; /* disarmed meanwhile */
+  hub_disarm(w);
+  hub_queue(w);
+}
+
+static void hub_run_pending(void);
+
+static void hub_sig_cb(uv_poll_t *p, int status, int events) {
+  (void)p; (void)status; (void)events;
+  int fds[256];
+  int all = 0;
+  for (;;) {
+    ssize_t n = read(hub.sigpipe[0], fds, sizeof fds);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    for (size_t i = 0; i < (size_t)n / sizeof *fds; i++) {
+      if (fds[i] < 0) all = 1;
+      else hub_fire_fd(fds[i]);
+    }
+  }
+  if (hub_sig_lost) {
+    hub_sig_lost = 0;
+    all = 1;
+  }
+  if (all)
+    for (int fd = 0; fd < hub.byfd_len; fd++)
+      if (hub.byfd[fd] && pipe_waiting(fd) != 0) hub_fire_fd(fd);
+  hub_run_pending();
+}
+
+/* the signals that armed pipes raise, and where their handler puts the fds */
+static int hub_signals(uv_loop_t *loop) {
+  hub.sig = SIGRTMIN + 6;
+  hub.tid = (pid_t)syscall(SYS_gettid);
+  if (pipe2(hub.sigpipe, O_CLOEXEC | O_NONBLOCK) < 0) return 0;
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_sigaction = hub_sig_handler;
+  sa.sa_flags = SA_SIGINFO | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  if (sigaction(hub.sig, &sa, NULL) < 0 || sigaction(SIGIO, &sa, NULL) < 0 || uv_poll_init(loop, &hub.sigpoll, hub.sigpipe[0]) != 0) {
+    close(hub.sigpipe[0]);
+    close(hub.sigpipe[1]);
+    hub.sigpipe[0] = hub.sigpipe[1] = -1;
+    return 0;
+  }
+  uv_poll_start(&hub.sigpoll, UV_READABLE, hub_sig_cb);
+  /* the inotify poll keeps the loop alive while a watch is armed */
+  uv_unref((uv_handle_t *)&hub.sigpoll);
+  return 1;
+}
+
 static int hub_ready(uv_loop_t *loop) {
   if (hub.state != 0) return hub.state > 0 && hub.loop == loop;
   hub.state = -1;
@@ -1392,6 +1504,10 @@ static int hub_ready(uv_loop_t *loop) {
            probe_sees(probe[0], probe[1], 0) && probe_sees(probe[0], probe[1], 1);
   if (probe[0] >= 0) { close(probe[0]); close(probe[1]); }
   if (ok) ok = uv_poll_init(loop, &hub.poll, hub.fd) == 0;
+  if (ok && !hub_signals(loop)) {
+    uv_close((uv_handle_t *)&hub.poll, NULL);
+    ok = 0;
+  }
   if (!ok) {
     close(hub.fd);
     hub.fd = -1;
