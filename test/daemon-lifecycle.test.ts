@@ -4,7 +4,7 @@
 // socket) and its re-creation after deletion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync, rmSync } from 'node:fs';
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
 import { spawn, spawnSync } from 'node:child_process';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
@@ -172,6 +172,33 @@ test('an AUTO child log the daemon cannot create at start-up is an error naming 
       }
     }
   } finally {
+    dir.cleanup();
+  }
+});
+
+test('an AUTO child log that cannot be made when update adds a program: a 500 as from supervisord, and the main log names the file without a stack trace', async () => {
+  const dir = new TempDir();
+  try {
+    // an identifier with a `/` puts AUTO names in a directory that does not exist; a has no log files, so the daemon starts
+    const cfg = conf(dir, `[supervisorctl]\nserverurl=unix://${dir.join('s.sock')}\n[program:a]\ncommand=sleep 60\nstdout_logfile=NONE\nstderr_logfile=NONE\n`, 'identifier=id/x');
+    const r = daemonSync(['-c', cfg]);
+    assert.equal(r.status, 0, r.stderr);
+    writeFileSync(cfg, readFileSync(cfg, 'utf8') + '[program:b]\ncommand=sleep 60\n');
+    const ctl = (...args: string[]): ReturnType<typeof spawnSync<string>> =>
+      spawnSync(process.execPath, [TSV, 'ctl', '-c', cfg, ...args], { env: cleanEnv(), encoding: 'utf8', timeout: 20000 });
+    const u = ctl('update');
+    assert.match(u.stdout, /^error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for .*: 500 Internal Server Error>/);
+    assert.equal(u.status, 1);
+    const log = dir.read('supervisord.log');
+    assert.match(log, /CRIT Handling XML-RPC request with data .*addProcessGroup.* raised an unexpected exception: AutoLogError: could not create .*\/b-stdout---id\/x-\w{8}\.log, the AUTO stdout_logfile of program b .*: ENOENT\n/);
+    assert.doesNotMatch(log, /^\s+at /m, 'no stack trace');
+    // nothing half-done: b is still only available, and added once the directory is there
+    assert.match(ctl('avail').stdout, /^b +avail/m);
+    mkdirSync(dir.join('b-stdout---id'));
+    mkdirSync(dir.join('b-stderr---id'));
+    assert.equal(ctl('update').stdout, 'b: added process group\n');
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
     dir.cleanup();
   }
 });

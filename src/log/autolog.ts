@@ -34,6 +34,9 @@ export class AutoLogError extends Error {
     );
     this.name = 'AutoLogError';
   }
+
+  /** its message says all there is to say: logged without a stack where it ends a request */
+  readonly explained = true;
 }
 
 /** Creates `<name>-<channel>---<identifier>-XXXXXXXX.log` (mode 0600) and returns its path. */

@@ -467,10 +467,11 @@ export class RpcHttpServer {
 
   private internalError(res: http.ServerResponse, e: unknown, body: Buffer | null): void {
     const err = e instanceof Error ? e : new Error(String(e));
+    // Supervisor logs a traceback; an error that names its file and cause (an
+    // AUTO log that cannot be made when `update` adds a program) needs none
+    const what = (err as Error & { explained?: boolean }).explained === true ? `${err.name}: ${err.message}` : (err.stack ?? err.message);
     this.opts.logger?.critical(
-      body === null
-        ? `Server Error: ${err.stack ?? err.message}`
-        : `Handling XML-RPC request with data ${excerpt(body)} raised an unexpected exception: ${err.stack ?? err.message}`,
+      body === null ? `Server Error: ${what}` : `Handling XML-RPC request with data ${excerpt(body)} raised an unexpected exception: ${what}`,
     );
     if (!res.headersSent) this.error(res, 500);
     else res.destroy();
