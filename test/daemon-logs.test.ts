@@ -14,6 +14,7 @@ import { MainLogger, FileSink } from '../src/log/mainlog';
 import { asctime } from '../src/log/asctime';
 import { Level, LEVEL_BY_NAME } from '../src/log/levels';
 import { LogFile } from '../src/log/logfile';
+import { loadNative } from '../src/daemon/native';
 import { stripEscapes, ChannelLog } from '../src/log/childlog';
 import { clearAutoChildLogDir, autoChildLogName } from '../src/log/autolog';
 import { readFile, tailFile } from '../src/log/readlog';
@@ -285,6 +286,47 @@ test('engine: a child log whose directory is removed never stops the daemon; the
 
 const canMount = process.getuid?.() === 0 ? false : 'needs root to mount a small tmpfs';
 
+test('a write the full disk cuts short: the rest of its line is written first when there is room, and only whole lines are counted lost (write and splice)', { skip: canMount }, () => {
+  const dir = new TempDir();
+  const small = dir.join('small');
+  mkdirSync(small);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', small]);
+  const native = loadNative();
+  try {
+    for (const how of ['write', 'splice'] as const) {
+      // one page (4 KiB) left for the log: 10-byte lines, the 410th cut after 6 bytes
+      writeFileSync(join(small, 'filler'), Buffer.alloc(12 * 1024));
+      const f = new LogFile(join(small, `${how}.log`), 0, 0);
+      const said = recordReports(f);
+      const line = (i: number): string => `line ${String(i).padStart(4, '0')}\n`;
+      let first = '';
+      for (let i = 1; i <= 500; i++) first += line(i);
+      if (how === 'write') {
+        for (let i = 1; i <= 500; i++) f.write(line(i));
+      } else {
+        execFileSync('mkfifo', [dir.join('fifo')]);
+        const r = openSync(dir.join('fifo'), constants.O_RDONLY | constants.O_NONBLOCK);
+        const w = openSync(dir.join('fifo'), constants.O_WRONLY | constants.O_NONBLOCK);
+        writeFileSync(w, first);
+        assert.ok(native);
+        assert.ok(f.spliceFrom(r, native) < 0, 'the splice fails');
+        closeSync(w);
+        closeSync(r);
+        rmSync(dir.join('fifo'));
+      }
+      rmSync(join(small, 'filler'));
+      f.write(line(501));
+      f.close();
+      assert.equal(readFileSync(join(small, `${how}.log`), 'utf8'), first.slice(0, 410 * 10) + line(501), how);
+      assert.deepEqual(said, ['failed write ENOSPC', `recovered ${90 * 10}`], how);
+      rmSync(join(small, `${how}.log`));
+    }
+  } finally {
+    execFileSync('umount', [small]);
+    dir.cleanup();
+  }
+});
+
 test('engine: a full disk never stops the daemon; output is dropped, said once, and written again once there is room', { skip: canMount }, async () => {
   const dir = new TempDir();
   const small = dir.join('small');
@@ -303,6 +345,15 @@ test('engine: a full disk never stops the daemon; output is dropped, said once, 
     const back = await waitMainLog(dir, /WARN log file \S+\/small\/w\.log for program 'w' takes output again; (\d+) bytes of stdout output were dropped\n/, 'the recovery reported');
     assert.ok(Number(back[1]) > 0, 'some output was dropped meanwhile');
     assert.equal(dir.read('supervisord.log').match(/could not write/g)?.length, 1, 'said once');
+    // whole lines only (the one the full disk cut is finished first), and the count is what is missing
+    await sleep(100);
+    const lines = readFileSync(join(small, 'w.log'), 'utf8').split('\n').slice(0, -1);
+    const bad = lines.filter((l) => !/^line \d{100}$/.test(l));
+    assert.deepEqual(bad, [], 'no torn or glued line');
+    const nums = lines.map((l) => Number(l.slice(5)));
+    let missing = 0;
+    for (let i = 1; i < nums.length; i++) missing += (nums[i] as number) - (nums[i - 1] as number) - 1;
+    assert.equal(Number(back[1]), missing * 106, 'the bytes said dropped are the lines missing');
   } finally {
     await te.close();
     execFileSync('umount', [small]);

@@ -83,6 +83,8 @@ export interface NativeAddon {
    * bytes moved, 0 at EOF, or -errno (-EAGAIN: pipe empty; -EINVAL: not possible here)
    */
   spliceToFile(pipeFd: number, fileFd: number, maxBytes: number): number;
+  /** What the file refused in the last spliceToFile (disk full), taken out of the daemon's spare pipe. */
+  takeSpare(): Buffer;
   /** fallocate(2) [offset, offset+length) without changing the file's size: 0 or -errno (-EOPNOTSUPP on tmpfs, where it gains nothing, and where the file system cannot) */
   reserveSpace(fd: number, offset: number, length: number): number;
   /** give back the blocks past the end if the file still ends at `end` (truncate to that size): 0 or -errno */

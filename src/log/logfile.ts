@@ -20,6 +20,10 @@
 // (LogFileReport), the output is dropped and counted, and each later write
 // tries again; Supervisor prints a traceback to stderr for every failed
 // write and, once a rotation could not reopen the file, never writes it again.
+// A write the disk cut short leaves a line torn in the file: the rest of that
+// line is held and written first when the file takes writes again, so the
+// next output does not begin on the torn line's end (Supervisor's buffered
+// file, too, writes what it still holds first).
 import { closeSync, existsSync, fchmodSync, fstatSync, linkSync, lstatSync, openSync, readSync, renameSync, statSync, unlinkSync, writeSync, constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { constants as osConstants } from 'node:os';
@@ -31,6 +35,8 @@ import { nextPeriodStart, type RotatePeriod } from './rotate-period';
 const PIECE = 128 * 1024;
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 const NEWLINE = 0x0a;
+/** the most of a torn line held for when the file takes writes again */
+const OWED_MAX = 64 * 1024;
 /** what one splice may move at most: a whole (1 MiB) pipe */
 const SPLICE_UNBOUNDED = 1024 * 1024;
 /** a splice that found this much in the pipe is a stream worth allocating blocks ahead of */
@@ -129,6 +135,8 @@ export class LogFile {
   private rotateFailing = false;
   /** bytes of output dropped since the failure */
   private lost = 0;
+  /** the rest of a line the file took only the start of before it refused writes: written first when it takes them again */
+  private owed: Buffer | null = null;
   /** *_logfile_compress: what gzips the backups (null: they stay plain) */
   readonly backupGzip: BackupGzip | null;
   /**
@@ -171,6 +179,11 @@ export class LogFile {
 
   /** Writes go to `fd` (open for appending) from now on. */
   private adopt(fd: number): void {
+    if (this.owed) {
+      // its line began in the file this one replaces
+      this.lost += this.owed.length;
+      this.owed = null;
+    }
     this.fd = fd;
     const st = fstatSync(this.fd);
     this.file = fileKey(st);
@@ -273,7 +286,7 @@ export class LogFile {
       const rest = buf.length - end;
       if (!this.stampContinuedLine(piece.length + rest)) return;
       if (!this.writeAll(piece)) {
-        this.lost += rest; // the file refused the piece: the rest goes its way
+        this.refuse(buf.subarray(end)); // the file refused the piece: the rest goes its way
         return;
       }
       this.midLine = piece[piece.length - 1] !== NEWLINE;
@@ -302,7 +315,7 @@ export class LogFile {
   private stampContinuedLine(pending: number): boolean {
     if (!this.continuationStamp || !this.midLine || this.size !== 0 || !this.regular) return true;
     const stamp = this.continuationStamp();
-    if (!this.writeAll(stamp)) {
+    if (!this.writeAll(stamp, false)) {
       this.lost += pending;
       return false;
     }
@@ -311,8 +324,32 @@ export class LogFile {
     return true;
   }
 
-  /** Writes all of buf; false if the file refused (the rest is counted lost and the failure reported). */
-  private writeAll(buf: Buffer): boolean {
+  /**
+   * Writes all of buf, after what is owed; false if the file refused (the
+   * failure reported, and the rest of `output` held or counted lost).
+   */
+  private writeAll(buf: Buffer, output = true): boolean {
+    if (this.owed) {
+      const owed = this.owed;
+      const done = this.writeSome(owed);
+      if (done < owed.length) {
+        this.owed = owed.subarray(done);
+        if (output) this.refuse(buf);
+        return false;
+      }
+      this.owed = null;
+    }
+    const done = this.writeSome(buf);
+    if (done < buf.length) {
+      if (output) this.refuse(buf.subarray(done));
+      return false;
+    }
+    this.worked();
+    return true;
+  }
+
+  /** The bytes of buf written before the file refused the rest (the failure reported). */
+  private writeSome(buf: Buffer): number {
     let off = 0;
     let spins = 0;
     while (off < buf.length) {
@@ -321,13 +358,35 @@ export class LogFile {
       } catch (e) {
         // a non-blocking pipe (e.g. /dev/stdout of a pipeline) may push back
         if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && spins++ < 10000) continue;
-        this.lost += buf.length - off;
         this.fail('write', e);
-        return false;
+        return off;
       }
     }
-    this.worked();
-    return true;
+    return off;
+  }
+
+  /**
+   * Output the file refused: the end of a line it holds the start of is
+   * kept for when it takes writes again (up to OWED_MAX); the rest is lost.
+   */
+  private refuse(rest: Buffer): void {
+    let torn: boolean;
+    if (this.owed) torn = this.owed[this.owed.length - 1] !== NEWLINE;
+    else {
+      try {
+        this.size = fstatSync(this.fd).size;
+      } catch {
+        this.size = 0;
+      }
+      torn = this.endsMidLine();
+    }
+    let keep = 0;
+    if (torn) {
+      const nl = rest.indexOf(NEWLINE);
+      keep = Math.max(0, Math.min(nl < 0 ? rest.length : nl + 1, OWED_MAX - (this.owed?.length ?? 0)));
+      if (keep > 0) this.owed = Buffer.concat(this.owed ? [this.owed, rest.subarray(0, keep)] : [rest.subarray(0, keep)]);
+    }
+    this.lost += rest.length - keep;
   }
 
   /** a regular file (not /dev/stdout, a FIFO or a tty, which others may write to as well) */
@@ -384,7 +443,10 @@ export class LogFile {
     } else if (n < 0 && n !== -EAGAIN) {
       // the file refused what the splice took from the pipe (EINVAL: nothing
       // was taken, splice is just not possible here); writes take over
-      if (n !== -EINVAL) this.fail('write', errnoError(n));
+      if (n !== -EINVAL) {
+        this.fail('write', errnoError(n));
+        this.refuse(native.takeSpare());
+      }
       this.closeSpliceFd();
       this.spliceFd = -2;
     }

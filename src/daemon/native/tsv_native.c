@@ -891,8 +891,8 @@ static napi_value DevnullStdio(napi_env env, napi_callback_info info) {
  * spliceToFile(pipeFd, fileFd, maxBytes) -> bytes moved, 0 at EOF, or -errno
  * (-EAGAIN: the pipe is empty now; -EINVAL: an O_APPEND file or a kernel
  * without splice, nothing taken from the pipe: use read/write; another error:
- * the file refused a write, what was taken is lost as a failed write loses
- * it). Moves child output from its pipe into the log file
+ * the file refused a write, and what it did not take waits in the spare pipe
+ * for takeSpare()). Moves child output from its pipe into the log file
  * inside the kernel: one copy instead of two, no trip through JS memory.
  * fileFd must not be O_APPEND (splice refuses it): the bytes go at the file's
  * current end, taken from lseek so a truncation by someone else (logrotate's
@@ -909,15 +909,18 @@ static napi_value DevnullStdio(napi_env env, napi_callback_info info) {
 static int spare_pipe[2] = {-1, -1};
 static size_t spare_cap = 0;
 
-/* The spare holds `left` bytes: put them at *off in the file. Anything it
- * cannot take by splice goes by read and pwrite; if the file refuses those
- * too the rest is dropped (a failed write loses them just the same) so the
- * spare is empty for the next call. Returns 0 or -errno. */
+/* The spare holds `left` bytes: put them at *off in the file. A file that
+ * refuses them (disk full) leaves them in the spare, for takeSpare(). What
+ * the file cannot take by splice goes by read and pwrite; if it refuses
+ * those too the rest is dropped (a failed write loses them just the same) so
+ * the spare is empty for the next call. Returns 0 or -errno. */
 static ssize_t drain_spare(int file_fd, loff_t *off, size_t left) {
   while (left > 0) {
     ssize_t w = splice(spare_pipe[0], NULL, file_fd, off, left, 0);
     if (w > 0) left -= (size_t)w;
-    else if (!(w < 0 && errno == EINTR)) break;
+    else if (w < 0 && errno == EINTR) continue;
+    else if (w < 0 && errno != EINVAL) return -errno;
+    else break;
   }
   char buf[16384];
   int err = 0;
@@ -964,6 +967,30 @@ static ssize_t splice_to_file(int pipe_fd, int file_fd, size_t max) {
   }
 }
 #endif
+
+/* takeSpare() -> Buffer: what a file refused in spliceToFile, out of the spare pipe */
+static napi_value TakeSpare(napi_env env, napi_callback_info info) {
+  (void)info;
+  int held = 0;
+#ifdef __linux__
+  if (spare_pipe[0] >= 0 && ioctl(spare_pipe[0], FIONREAD, &held) < 0) held = 0;
+#endif
+  void *data = NULL;
+  napi_value out;
+  CHECK(napi_create_buffer(env, (size_t)held, &data, &out));
+  size_t got = 0;
+#ifdef __linux__
+  /* the spare blocks when empty: read exactly what FIONREAD counted */
+  while (got < (size_t)held) {
+    ssize_t r = read(spare_pipe[0], (char *)data + got, (size_t)held - got);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) break;
+    got += (size_t)r;
+  }
+#endif
+  if (got < (size_t)held) CHECK(napi_create_buffer_copy(env, got, data, NULL, &out));
+  return out;
+}
 
 static napi_value SpliceToFile(napi_env env, napi_callback_info info) {
   size_t argc = 3;
@@ -1995,6 +2022,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
     {"sdNotify", NULL, SdNotify, NULL, NULL, NULL, napi_default, NULL},
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
+    {"takeSpare", NULL, TakeSpare, NULL, NULL, NULL, napi_default, NULL},
     {"reserveSpace", NULL, ReserveSpace, NULL, NULL, NULL, napi_default, NULL},
     {"trimSpace", NULL, TrimSpace, NULL, NULL, NULL, napi_default, NULL},
     {"readInto", NULL, ReadInto, NULL, NULL, NULL, napi_default, NULL},
