@@ -4,9 +4,9 @@
 // socket) and its re-creation after deletion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
 import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
 import { freePort, listeningTcp, repoRoot } from './helpers/common';
 import { join } from 'node:path';
@@ -184,7 +184,7 @@ test('an AUTO child log that cannot be made when update adds a program: a 500 as
     const r = daemonSync(['-c', cfg]);
     assert.equal(r.status, 0, r.stderr);
     writeFileSync(cfg, readFileSync(cfg, 'utf8') + '[program:b]\ncommand=sleep 60\n');
-    const ctl = (...args: string[]): ReturnType<typeof spawnSync<string>> =>
+    const ctl = (...args: string[]): SpawnSyncReturns<string> =>
       spawnSync(process.execPath, [TSV, 'ctl', '-c', cfg, ...args], { env: cleanEnv(), encoding: 'utf8', timeout: 20000 });
     const u = ctl('update');
     assert.match(u.stdout, /^error: <class 'xmlrpc.client.ProtocolError'>, <ProtocolError for .*: 500 Internal Server Error>/);
