@@ -63,10 +63,11 @@ test('native spliceToFile: bytes moved, -EAGAIN when empty, 0 at EOF, -EINVAL in
   }
 });
 
-test('native spliceToFile: a file that refuses the write gets -errno, and the bytes taken for it never reach the next file', { skip: process.platform !== 'linux' }, () => {
+test('native spliceToFile: a file that refuses the write gets -errno, takeSpare gives back what it refused, and those bytes never reach the next file', { skip: process.platform !== 'linux' }, () => {
   // Output passes through a spare pipe of the daemon's own on its way to the
-  // file; a failed write must leave that pipe empty. RLIMIT_FSIZE makes the
-  // kernel refuse writes past 10000 bytes with EFBIG (Node ignores SIGXFSZ).
+  // file; what a failed write left there is taken out by takeSpare (LogFile
+  // keeps the end of a torn line from it). RLIMIT_FSIZE makes the kernel
+  // refuse writes past 10000 bytes with EFBIG (Node ignores SIGXFSZ).
   const dir = new TempDir();
   try {
     dir.file('data', 'a'.repeat(50000) + 'b'.repeat(100));
@@ -82,16 +83,18 @@ test('native spliceToFile: a file that refuses the write gets -errno, and the by
       while (!existsSync(d + '/written') && Date.now() < until) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
       const big = openSync(d + '/big', 'w');
       const first = native.spliceToFile(child.stdout, big, 50000);
+      const refused = native.takeSpare().toString('latin1');
       const next = openSync(d + '/next', 'w');
       const second = native.spliceToFile(child.stdout, next, 100);
       closeSync(big); closeSync(next);
       native.kill(child.pid, 9);
-      console.log(JSON.stringify({ first, second, big: readFileSync(d + '/big', 'latin1'), next: readFileSync(d + '/next', 'latin1') }));
+      console.log(JSON.stringify({ first, refused, second, big: readFileSync(d + '/big', 'latin1'), next: readFileSync(d + '/next', 'latin1') }));
     `;
     const out = execFileSync('prlimit', ['--fsize=10000', '--', process.execPath, '-e', script], { encoding: 'utf8' });
-    const r = JSON.parse(out) as { first: number; second: number; big: string; next: string };
+    const r = JSON.parse(out) as { first: number; refused: string; second: number; big: string; next: string };
     assert.equal(r.first, -27, 'EFBIG reported');
     assert.equal(r.big, 'a'.repeat(10000), 'the file took what it could, in order');
+    assert.equal(r.refused, 'a'.repeat(40000), 'what it refused, for the caller');
     assert.equal(r.second, 100);
     assert.equal(r.next, 'b'.repeat(100), 'the next file starts with what follows the refused bytes');
   } finally {
