@@ -5,8 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
-import { TempDir, pidAlive, sleep } from './helpers/daemon-env';
-import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { TempDir, pidAlive, sleep, withTimeout } from './helpers/daemon-env';
+import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { createServer } from 'node:net';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
 import { freePort, listeningTcp, repoRoot } from './helpers/common';
 import { join } from 'node:path';
@@ -199,6 +200,63 @@ test('an AUTO child log that cannot be made when update adds a program: a 500 as
     assert.equal(ctl('update').stdout, 'b: added process group\n');
   } finally {
     await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+test("a stale socket the daemon's user cannot remove (another user's, in a sticky directory like /tmp) ends the start with an error naming it and its owner; supervisord retries for ever", { skip: process.getuid?.() === 0 ? false : 'needs root to act as two users' }, () => {
+  const dir = new TempDir();
+  try {
+    chmodSync(dir.path, 0o755);
+    mkdirSync(dir.join('sticky'));
+    chmodSync(dir.join('sticky'), 0o1777);
+    writeFileSync(dir.join('sticky', 'sock'), ''); // root's, left behind
+    mkdirSync(dir.join('own'));
+    const nobody = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'))!.split(':');
+    execFileSync('chown', [`${nobody[2]}:${nobody[3]}`, dir.join('own')]);
+    const cfg = dir.file(
+      'own.conf',
+      `[supervisord]\nlogfile=${dir.join('own', 'main.log')}\npidfile=${dir.join('own', 'pid')}\nchildlogdir=${dir.join('own')}\n` +
+        `[unix_http_server]\nfile=${dir.join('sticky', 'sock')}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`,
+    );
+    chmodSync(cfg, 0o644);
+    const r = spawnSync('setpriv', ['--reuid', nobody[2]!, '--regid', nobody[3]!, '--clear-groups', process.execPath, TSV, 'daemon', '-n', '-c', cfg], { env: cleanEnv(), encoding: 'utf8', timeout: 20000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.equal(
+      r.stderr,
+      `Unlinking stale socket ${dir.join('sticky', 'sock')}\nError: Cannot open an HTTP server: the stale socket ${dir.join('sticky', 'sock')} (owned by root 0) cannot be removed: EPERM; remove it as its owner or root, or choose another [unix_http_server] file=\nFor help, use tsv daemon -h\n`,
+    );
+    assert.ok(existsSync(dir.join('sticky', 'sock')), 'left for its owner');
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('TERM or Ctrl-C while the start waits on a socket that answers nobody ends it at once, as supervisord (no handlers yet) ends; a daemonizing start takes its daemon along', async () => {
+  const dir = new TempDir();
+  // a process that accepts on the socket path and never answers: the start waits up to 5 s to tell whether it is alive
+  const mute = createServer(() => {});
+  await new Promise<void>((r) => mute.listen(dir.join('s.sock'), r));
+  try {
+    const cfg = conf(dir, '[program:a]\ncommand=sleep 60\n');
+    const fg = daemonForeground(['-c', cfg]);
+    await sleep(1000);
+    const t0 = Date.now();
+    fg.kill('SIGTERM');
+    await withTimeout(fg.exited, 3000, 'the foreground start to end');
+    assert.ok(Date.now() - t0 < 2000, 'at once, not after the 5 s the probe may take');
+    // the daemonizing parent passes Ctrl-C on to the daemon it waits for
+    const parent = spawn(process.execPath, [TSV, 'daemon', '-c', cfg], { env: cleanEnv(), stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    parent.stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const ended = new Promise<number | null>((r) => parent.on('exit', (code) => r(code)));
+    await sleep(1000);
+    parent.kill('SIGINT');
+    assert.equal(await withTimeout(ended, 3000, 'the parent to end'), 1);
+    assert.match(err, /Error: the daemon was killed by SIGINT during start-up\n$/);
+    assert.equal(spawnSync('pgrep', ['-f', cfg]).status, 1, 'no daemon left behind');
+  } finally {
+    mute.close();
     dir.cleanup();
   }
 });

@@ -437,6 +437,13 @@ class SignalRouter {
   private handlers = new Map<NodeJS.Signals, () => void>();
   private pendingExit: NodeJS.Signals | null = null;
   private readonly installed = new Map<NodeJS.Signals, () => void>();
+  /**
+   * Until the first run has its handlers, an exit signal ends the daemon as
+   * its default action would: supervisord installs its handlers only once
+   * its servers are open, so TERM or Ctrl-C ends a start that is stuck
+   * before that (a socket it cannot bind, a config include that hangs).
+   */
+  private started = false;
 
   install(): void {
     // SIGUSR1 too: with no listener for it, Node opens its inspector on
@@ -445,7 +452,13 @@ class SignalRouter {
       const fn = (): void => {
         const h = this.handlers.get(sig);
         if (h) h();
-        else if (sig === 'SIGTERM' || sig === 'SIGINT' || sig === 'SIGQUIT') this.pendingExit = sig;
+        else if (sig === 'SIGTERM' || sig === 'SIGINT' || sig === 'SIGQUIT') {
+          if (this.started) this.pendingExit = sig;
+          else {
+            this.uninstall();
+            process.kill(process.pid, sig);
+          }
+        }
       };
       this.installed.set(sig, fn);
       process.on(sig, fn);
@@ -453,6 +466,7 @@ class SignalRouter {
   }
 
   attach(list: [NodeJS.Signals, () => void][]): void {
+    this.started = true;
     this.handlers = new Map(list);
     const pending = this.pendingExit;
     this.pendingExit = null;
@@ -488,9 +502,19 @@ function daemonizeAndWait(): Promise<number> {
     });
     let ready = false;
     let settled = false;
+    // Ctrl-C (or a TERM) while the daemon starts ends it too: it is in a
+    // session of its own, and would otherwise go on unseen
+    const passOn: [NodeJS.Signals, () => void][] = (['SIGINT', 'SIGTERM', 'SIGQUIT'] as NodeJS.Signals[]).map((sig) => [
+      sig,
+      () => {
+        child.kill(sig);
+      },
+    ]);
+    for (const [sig, fn] of passOn) process.on(sig, fn);
     const finish = (code: number): void => {
       if (settled) return;
       settled = true;
+      for (const [sig, fn] of passOn) process.off(sig, fn);
       resolve(code);
     };
     child.stderr?.on('data', (d: Buffer) => stderr(d.toString()));

@@ -9,6 +9,7 @@ import { chmodSync, chownSync, linkSync, lstatSync, unlinkSync, watch, type FSWa
 import type * as Dns from 'node:dns/promises';
 import { constants as osConstants } from 'node:os';
 import type { InetServerConfig, ServerConfig, UnixServerConfig } from '../config/model';
+import { lookupUserById } from '../config/users';
 
 export const ADDR_IN_USE_MESSAGE =
   'Another program is already listening on a port that one of our HTTP servers is configured to use.  ' +
@@ -79,6 +80,29 @@ function tryUnlink(p: string): void {
   }
 }
 
+/**
+ * A stale socket that cannot be removed (another user's, in a sticky
+ * directory such as /tmp): Supervisor tries again every 300 ms for ever.
+ * Null when it is gone.
+ */
+function unremovable(file: string): string | null {
+  try {
+    unlinkSync(file);
+    return null;
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'ENOENT') return null;
+    let owner = '';
+    try {
+      const uid = lstatSync(file).uid;
+      owner = ` (owned by ${lookupUserById(uid)?.name ?? 'uid'} ${uid})`;
+    } catch {
+      // gone meanwhile: the loop's next link will tell
+    }
+    return `Cannot open an HTTP server: the stale socket ${file}${owner} cannot be removed: ${err.code ?? 'EUNKNOWN'}; remove it as its owner or root, or choose another [unix_http_server] file=`;
+  }
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Supervisor's checkused(): connect, send a request, read one byte. */
@@ -135,14 +159,21 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
       }
       try {
         linkSync(tempname, file);
-      } catch {
+      } catch (e) {
+        const err = e as NodeJS.ErrnoException;
+        // only a name already taken can be a stale socket; Supervisor retries any failure for ever
+        if (err.code !== 'EEXIST') {
+          server.close();
+          throw new ServerBindError(errnoText(err));
+        }
         if (await checkUsed(file)) {
           server.close();
           throw new ServerBindError(ADDR_IN_USE_MESSAGE);
         }
         log.stale(`Unlinking stale socket ${file}\n`);
-        tryUnlink(file);
+        const stuck = unremovable(file);
         server.close();
+        if (stuck) throw new ServerBindError(stuck);
         await sleep(300);
         continue;
       }
