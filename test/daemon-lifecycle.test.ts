@@ -261,6 +261,23 @@ test('TERM or Ctrl-C while the start waits on a socket that answers nobody ends 
   }
 });
 
+test("the daemon's process name is supervisord (pgrep -x, ps -C, killall find it as they find supervisord), its command line unchanged", async () => {
+  const dir = new TempDir();
+  try {
+    const fg = daemonForeground(['-c', conf(dir, '')]);
+    try {
+      await until(() => existsSync(dir.join('s.sock')), 'the socket');
+      assert.equal(readFileSync(`/proc/${fg.pid}/comm`, 'utf8'), 'supervisord\n');
+      assert.match(readFileSync(`/proc/${fg.pid}/cmdline`, 'utf8'), /tsv\.cjs\0daemon\0-n\0-c\0/);
+      assert.ok(spawnSync('pgrep', ['-x', 'supervisord'], { encoding: 'utf8' }).stdout.split('\n').includes(String(fg.pid)));
+    } finally {
+      await fg.terminate();
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('a relative childlogdir with directory=: AUTO logs are made where the daemon was started and found after it changes directory (absolute, as mkstemp makes them)', async () => {
   const dir = new TempDir();
   try {

@@ -581,6 +581,9 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
     requireNative().closeInherited(st.statusFd !== null ? st.statusFd + 1 : 3);
     process.stdout.on('error', () => {});
     process.stderr.on('error', () => {});
+    // supervisord's name, whatever ran it (node, the binary, `tsv daemon`):
+    // health checks and logrotate hooks do `pgrep supervisord`, `killall -USR2 supervisord`
+    requireNative().setProcessName('supervisord');
     signalRouter.install();
     const stopTrimming = trimWhenQuiet();
     try {

@@ -70,6 +70,8 @@ export interface NativeAddon {
   trimMemory(): number;
   /** prctl(PR_SET_CHILD_SUBREAPER): 0 or -errno (-ENOSYS off Linux) */
   becomeSubreaper(): number;
+  /** The process's name for ps -C, pgrep and killall (prctl PR_SET_NAME on the main thread; its command line is unchanged): 0 or -errno. */
+  setProcessName(name: string): number;
   /** the LC_CTYPE Python's PEP 538 coercion would set in this environment, or null */
   coercedCtype(): string | null;
   /** the C library's words for an errno number */

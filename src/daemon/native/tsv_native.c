@@ -804,6 +804,25 @@ static napi_value BecomeSubreaper(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* setProcessName(name): the calling (main) thread's name, which is the
+ * process's name for ps -C, pgrep, pkill and killall (/proc/PID/comm, 15
+ * bytes at most); the command line stays as it was. 0 or -errno. */
+static napi_value SetProcessName(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value a[1];
+  CHECK(napi_get_cb_info(env, info, &argc, a, NULL, NULL));
+  char name[16] = {0};
+  size_t len = 0;
+  napi_get_value_string_utf8(env, a[0], name, sizeof name, &len);
+  int r = -ENOSYS;
+#ifdef __linux__
+  r = prctl(PR_SET_NAME, name, 0, 0, 0) == 0 ? 0 : -errno;
+#endif
+  napi_value out;
+  napi_create_int32(env, r, &out);
+  return out;
+}
+
 /* Close every descriptor >= lowfd that is not close-on-exec: those were
  * inherited from whoever started the daemon and must not reach children
  * spawned through Node's own child_process. */
@@ -2015,6 +2034,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"closeInherited", NULL, CloseInherited, NULL, NULL, NULL, napi_default, NULL},
     {"trimMemory", NULL, TrimMemory, NULL, NULL, NULL, napi_default, NULL},
     {"becomeSubreaper", NULL, BecomeSubreaper, NULL, NULL, NULL, napi_default, NULL},
+    {"setProcessName", NULL, SetProcessName, NULL, NULL, NULL, napi_default, NULL},
     {"coercedCtype", NULL, CoercedCtype, NULL, NULL, NULL, napi_default, NULL},
     {"strerror", NULL, StrError, NULL, NULL, NULL, napi_default, NULL},
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
