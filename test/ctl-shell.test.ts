@@ -107,6 +107,25 @@ test('401 in the shell asks for a username and a password (not echoed), then ret
   assert.equal(r.code, 0);
 });
 
+test('Ctrl-D at the Username: or Password: of a 401 is an EOFError line and the shell goes on, as in supervisorctl', { skip }, async () => {
+  for (const client of [PYTHON_CTL, TSV_CTL]) {
+    const r = await runOnPty(
+      [...client.argv, '-s', `http://127.0.0.1:${fx.port}`],
+      [
+        { expect: 'Username:' },
+        { send: '\x04', expect: "error: <class 'EOFError'>, : file: [^\\n]+\\n.*supervisor> " },
+        { send: 'pid\r', expect: 'Username:' },
+        { send: 'user\r', expect: 'Password:' },
+        { send: '\x04', expect: "error: <class 'EOFError'>, : file: [^\\n]+\\n.*supervisor> " },
+        { send: 'quit\r' },
+      ],
+      clientEnv(),
+    );
+    assert.ok(r.ok, `${client.label} step ${r.failed}: ${JSON.stringify(plain(r.output))}`);
+    assert.equal(r.code, 0, client.label);
+  }
+});
+
 test('Ctrl-C: stops tail -f and returns to the prompt; at the prompt leaves the shell', { skip }, async () => {
   const r = await runOnPty(
     ctl(),
