@@ -336,7 +336,7 @@ async function bundle(arch, node, addons, work) {
     target: `node${major}`,
     format: 'cjs',
     outfile: out,
-    define: { TSV_VERSION: JSON.stringify(pkg.version), TSV_DIST_MANIFEST: JSON.stringify(manifest) },
+    define: { TSV_VERSION: JSON.stringify(pkg.version), TSV_DIST_MANIFEST: JSON.stringify(manifest), TSV_SEA_MAIN: JSON.stringify(inline) },
     plugins: [nodePtyPlugin()],
     logLevel: 'warning',
     legalComments: 'none',

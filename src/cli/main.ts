@@ -7,6 +7,11 @@ import { runTsv } from './tsv';
 import { runPersonality, personalityFor } from './personality';
 import { internalError, invokedName, route } from './route';
 import { printVersion } from './version';
+import { sayExecArgv } from './exec-argv';
+
+// Set by the dist build where this bundle is the executable's main script
+// (Node 20.11 on armv7l, without SEA assets); absent in `npm run build`.
+declare const TSV_SEA_MAIN: boolean | undefined;
 
 const ctlCli = (): typeof import('../ctl/cli') => require('../ctl/cli') as typeof import('../ctl/cli');
 const pidproxy = (): typeof import('../pidproxy/pidproxy') => require('../pidproxy/pidproxy') as typeof import('../pidproxy/pidproxy');
@@ -24,6 +29,7 @@ async function main(argv: readonly string[]): Promise<number> {
   return personality ? runPersonality(personality, argv.slice(2)) : runTsv(argv.slice(2));
 }
 
+if (typeof TSV_SEA_MAIN !== 'undefined' && TSV_SEA_MAIN) sayExecArgv();
 // Every expected failure is reported by its command; internalError is the last resort.
 main(process.argv).then((code) => {
   process.exitCode = code;

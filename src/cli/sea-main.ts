@@ -2,10 +2,9 @@
 // bundle, which runs supervisorctl's command lines and `--version` itself and
 // hands every other one to the full CLI.
 import { runBundleAsset } from './run-bundle';
+import { sayExecArgv } from './exec-argv';
 
 declare const TSV_CTL_ASSET: string;
 
-// the Node options and V8 flags the build gave the binary (a preload cannot
-// show them: the binary refuses NODE_OPTIONS)
-if (process.env.TSV_DEBUG) process.stderr.write(`tsv: execArgv ${JSON.stringify(process.execArgv)}\n`);
+sayExecArgv();
 runBundleAsset(TSV_CTL_ASSET);
