@@ -370,8 +370,9 @@ export class LogFile {
    * kept for when it takes writes again (up to OWED_MAX); the rest is lost.
    */
   private refuse(rest: Buffer): void {
+    // an empty owed: the file's end was looked at once this failure and ended a line
     let torn: boolean;
-    if (this.owed) torn = this.owed[this.owed.length - 1] !== NEWLINE;
+    if (this.owed) torn = this.owed.length > 0 && this.owed[this.owed.length - 1] !== NEWLINE;
     else {
       try {
         this.size = fstatSync(this.fd).size;
@@ -386,6 +387,7 @@ export class LogFile {
       keep = Math.max(0, Math.min(nl < 0 ? rest.length : nl + 1, OWED_MAX - (this.owed?.length ?? 0)));
       if (keep > 0) this.owed = Buffer.concat(this.owed ? [this.owed, rest.subarray(0, keep)] : [rest.subarray(0, keep)]);
     }
+    this.owed ??= Buffer.alloc(0);
     this.lost += rest.length - keep;
   }
 
