@@ -126,6 +126,35 @@ test('Ctrl-D at the Username: or Password: of a 401 is an EOFError line and the 
   }
 });
 
+test('a password is read from the controlling terminal when stdin is a pipe, as getpass does, in both clients', { skip }, async () => {
+  for (const client of [PYTHON_CTL, TSV_CTL]) {
+    // the shell's first status gets the 401; its username comes from the pipe
+    const argv = ['/bin/sh', '-c', 'printf "user\\n" | exec "$@"', 'sh', ...client.argv, '-s', `http://127.0.0.1:${fx.port}`];
+    const r = await runOnPty(argv, [{ expect: 'Username:Password:' }, { send: 'secret\r', expect: 'sleeper .*supervisor> ' }, { pause: 0.5 }], clientEnv());
+    assert.ok(r.ok, `${client.label} step ${r.failed}: ${JSON.stringify(plain(r.output))}`);
+    assert.doesNotMatch(r.output, /secret/, client.label);
+    assert.match(plain(r.output), /Username:Password:\n\ncolors /, client.label);
+    assert.equal(r.code, 0, client.label);
+    const eof = await runOnPty(argv, [{ expect: 'Password:' }, { send: '\x04', expect: "error: <class 'EOFError'>, : file: [^\\n]+\\n" }, { pause: 0.5 }], clientEnv());
+    assert.ok(eof.ok, `${client.label} EOF step ${eof.failed}: ${JSON.stringify(plain(eof.output))}`);
+    assert.equal(eof.code, 0, client.label);
+  }
+});
+
+test('with no terminal at all, the password comes from stdin after the getpass warning on stderr; stdout is byte for byte that of supervisorctl', { skip }, async () => {
+  const outs: string[] = [];
+  for (const client of [PYTHON_CTL, TSV_CTL]) {
+    // setsid: no controlling terminal. Username `status`, password `u` (first status), then `p` and an EOF at Password:
+    const r = await runClient({ ...client, argv: ['/usr/bin/setsid', '-w', ...client.argv] }, ['-s', `http://127.0.0.1:${fx.port}`], { stdin: 'status\nu\np\n' });
+    assert.equal(r.code, 0, client.label);
+    assert.match(r.stderr, /GetPassWarning: Can not control echo on the terminal\.\n/, client.label);
+    assert.match(r.stderr, /Warning: Password input may be echoed\.\nPassword:\nWarning: Password input may be echoed\.\nPassword:$/, client.label);
+    outs.push(r.stdout.replace(/: file: .* line: \d+\n/, ': file: F line: N\n'));
+  }
+  assert.match(outs[0] as string, /Username:\nServer requires authentication\nUsername:error: <class 'EOFError'>, : file: F line: N\nsupervisor> \n$/);
+  assert.equal(outs[1], outs[0]);
+});
+
 test('Ctrl-C: stops tail -f and returns to the prompt; at the prompt leaves the shell', { skip }, async () => {
   const r = await runOnPty(
     ctl(),

@@ -244,12 +244,13 @@ export class Controller {
         if (err instanceof RpcHttpError && err.status === 401) {
           this.output('Server requires authentication');
           if (this.options.interactive) {
-            // Ctrl-D at either prompt is raw_input's (getpass's) EOFError: an error line, and the shell goes on
+            // Ctrl-D at either prompt is an EOFError: an error line, and the shell goes on
             const eof = (): EndOfInput => new EndOfInput(this.lines().terminal ? '' : 'EOF when reading a line');
             const username = await this.rawInput('Username:');
             if (username === null) throw eof();
             const password = await this.lines().readSecret('Password:');
-            if (password === null) throw eof();
+            // getpass's own EOFError has no message, terminal or not
+            if (password === null) throw new EndOfInput('');
             this.output('');
             this.options.username = username;
             this.options.password = password;

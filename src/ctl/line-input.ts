@@ -4,6 +4,8 @@
 // slow command is lost, and each read prints its prompt the way Python's
 // input() does (also when stdin is not a terminal).
 import type * as Readline from 'node:readline';
+import { fallbackWarning, openControllingTerminal, readHidden } from './getpass';
+import type { HiddenRead } from './getpass';
 
 // Loaded when a LineInput is made: a one-shot `tsv status` never reads a line.
 const readline = (): typeof Readline => require('node:readline') as typeof Readline;
@@ -40,6 +42,8 @@ export class LineInput {
   private waiter: Waiter | null = null;
   /** While reading a secret: the prompt to keep showing, everything else typed is hidden. */
   private muted: string | null = null;
+  /** A password being read from the controlling terminal while stdin is not one. */
+  private hidden: HiddenRead | null = null;
   private historyLines: string[];
 
   constructor(opts: LineInputOptions) {
@@ -132,19 +136,41 @@ export class LineInput {
     });
   }
 
-  /** Like readLine, without echoing what is typed (getpass). */
+  /**
+   * getpass: on the shell's own terminal, readline with nothing echoed; else
+   * on the controlling terminal if there is one (stdin is a pipe, the person
+   * is at a terminal); else from stdin, the warning and prompt on stderr.
+   */
   async readSecret(prompt: string): Promise<string | null> {
-    if (!this.terminal) return this.readLine(prompt);
-    this.muted = prompt;
-    try {
-      return await this.readLine(prompt);
-    } finally {
-      this.muted = null;
+    if (this.terminal) {
+      this.muted = prompt;
+      try {
+        return await this.readLine(prompt);
+      } finally {
+        this.muted = null;
+      }
     }
+    const fd = openControllingTerminal();
+    if (fd !== null) {
+      this.hidden = readHidden(fd, prompt, () => this.opts.onInterrupt());
+      try {
+        return await this.hidden.answer;
+      } finally {
+        this.hidden = null;
+      }
+    }
+    process.stderr.write(fallbackWarning() + prompt);
+    const line = await this.readLine('');
+    if (line !== null) process.stderr.write('\n');
+    return line;
   }
 
   /** Fails the pending read with Interrupted; false when nothing was waiting. */
   interruptRead(): boolean {
+    if (this.hidden) {
+      this.hidden.cancel(new Interrupted());
+      return true;
+    }
     if (!this.waiter) return false;
     const w = this.waiter;
     this.waiter = null;
