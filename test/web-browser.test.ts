@@ -101,7 +101,7 @@ test('web page in a browser: stop, start and restart by clicking, flash messages
     await page.getByRole('link', { name: 'Restart All' }).click();
     await page.waitForURL(/All%20restarted/);
     assert.equal(await rowOf(page, 'idle'), 'running statusrunning');
-    assert.match(await page.locator('.summary').innerText(), /^2 processes: 2 running$/);
+    assert.match(await page.locator('.summary').innerText(), /^2 processes: 2 RUNNING$/);
 
     // the name opens the tail page in a new tab; the log's text is shown as it is
     const [tail] = await Promise.all([page.waitForEvent('popup'), row.getByRole('link', { name: 'talker', exact: true }).click()]);

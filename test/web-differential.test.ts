@@ -200,6 +200,27 @@ test('web UI, differential: the flash message, the tail page, Host headers, path
       assert.deepEqual(answers[1], answers[0], path);
       assert.deepEqual(answers[1], { status: 200, location: null }, path);
     }
+    // what shell scripts scraping the page see: `grep -c running` and the like count lines,
+    // and a regex takes the message from Supervisor's own element
+    const scraped = [];
+    for (const port of p.ports) {
+      const r = await rawRequest({ host: '127.0.0.1', port }, httpRequest('GET', '/index.html?message=ERROR%3A%20no%20such%20process', { Host: 'x' }));
+      const lines = r.body.split('\n');
+      const count = (word: string): number => lines.filter((l) => l.includes(word)).length;
+      const message = /<div class="status_msg">([^<]*)<\/div>/.exec(r.body)?.[1] ?? null;
+      scraped.push({ running: count('running'), fatal: count('fatal'), exited: count('exited'), stopped: count('stopped'), message });
+    }
+    assert.deepEqual(scraped[1], scraped[0]);
+    assert.deepEqual(scraped[0], { running: 3, fatal: 1, exited: 1, stopped: 2, message: 'ERROR: no such process' });
+    // a browser sends every cookie of the host, whatever the port: 20 KB of other apps' cookies
+    const cookie = Array.from({ length: 5 }, (_, i) => `app${i}=${'c'.repeat(3990)}`).join('; ');
+    const cookied = [];
+    for (const port of p.ports) cookied.push((await rawRequest({ host: '127.0.0.1', port }, httpRequest('GET', '/', { Host: 'x', Cookie: cookie }))).status);
+    assert.deepEqual(cookied, [200, 200]);
+    // tsv's limit (supervisord has none) is answered with medusa's error page
+    const huge = await rawRequest({ host: '127.0.0.1', port: p.ports[1] as number }, httpRequest('GET', '/', { Host: 'x', Cookie: 'c'.repeat(70 * 1024) }));
+    assert.equal(huge.status, 431);
+    assert.match(huge.body, /<p>Error code 431\.\r\n<p>Message: Request Header Fields Too Large\./);
     const requests = ['HEAD /', 'HEAD /index.html', 'HEAD /stylesheets/supervisor.css', 'PUT /index.html', 'OPTIONS /', 'DELETE /ok.html', 'POST /nothing.html', 'GET /nothing.html', 'GET /ok.html', 'GET /index.html/x'];
     for (const r of requests) {
       const codes = [];

@@ -81,9 +81,18 @@ const REASONS: Record<number, string> = {
   405: 'Method Not Allowed',
   411: 'Length Required',
   413: 'Request Entity Too Large',
+  431: 'Request Header Fields Too Large',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
+
+/**
+ * medusa reads headers of any size. Browsers send a host's cookies to every
+ * port on it, so other local web apps' cookies reach the web page: Node's
+ * default 16 KiB turned such a browser away with a 431. 64 KiB per request
+ * being parsed, with at most 256 connections, bounds what a flood can hold.
+ */
+const MAX_HEADER_BYTES = 64 * 1024;
 
 /** medusa's DEFAULT_ERROR_MESSAGE */
 function errorPage(code: number): string {
@@ -231,7 +240,7 @@ export class RpcHttpServer {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.web = new WebUi(opts.dispatcher, opts.api, opts.logger);
     // medusa answers HTTP/1.1 without a Host header too (hand-written clients over the unix socket)
-    this.http = http.createServer({ maxHeaderSize: 16 * 1024, requireHostHeader: false }, (req, res) => this.onRequest(req, res));
+    this.http = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => this.onRequest(req, res));
     this.http.keepAliveTimeout = this.limits.idleTimeout;
     this.http.timeout = 0;
     // malformed HTTP (llhttp errors): 400 and close, as medusa does for a bad request line
@@ -245,13 +254,12 @@ export class RpcHttpServer {
         st.closeWhenIdle = true;
         return;
       }
-      if (socket.writable && err.code !== 'ECONNRESET' && err.code !== 'HPE_HEADER_OVERFLOW') {
-        const body = errorPage(400);
+      if (socket.writable && err.code !== 'ECONNRESET') {
+        const code = err.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+        const body = errorPage(code);
         socket.end(
-          `HTTP/1.1 400 Bad Request\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n${body}`,
+          `HTTP/1.1 ${code} ${REASONS[code]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nContent-Type: text/html\r\nConnection: close\r\n\r\n${body}`,
         );
-      } else if (socket.writable && err.code === 'HPE_HEADER_OVERFLOW') {
-        socket.end('HTTP/1.1 431 Request Header Fields Too Large\r\nContent-Length: 0\r\nConnection: close\r\n\r\n');
       }
       socket.destroy();
     });

@@ -56,13 +56,17 @@ function row({ info, startPending }: ProcessRow, shade: boolean): string {
   ].join('\n');
 }
 
-/** "6 programs: 3 running, 1 fatal, 2 stopped", states in Supervisor's order. */
+/**
+ * "6 processes: 3 RUNNING, 1 FATAL, 2 STOPPED", states in Supervisor's order,
+ * named as supervisorctl names them: the lowercase words are the table's, which
+ * scripts count with `grep -c running`, as on Supervisor's page.
+ */
 function summary(infos: readonly ProcessInfo[]): string {
   const counts = new Map<number, number>();
   for (const i of infos) counts.set(i.state, (counts.get(i.state) ?? 0) + 1);
   const parts = [...counts.keys()]
     .sort((a, b) => a - b)
-    .map((s) => `${counts.get(s)} ${(ProcessState[s] ?? String(s)).toLowerCase()}`);
+    .map((s) => `${counts.get(s)} ${ProcessState[s] ?? String(s)}`);
   return `${infos.length} ${infos.length === 1 ? 'process' : 'processes'}${parts.length ? ': ' + parts.join(', ') : ''}`;
 }
 
@@ -91,7 +95,13 @@ export function renderStatus(p: StatusPage): string {
     `<p class="summary">${esc(summary(p.rows.map((r) => r.info)))}</p>`,
     '</header>',
     '<main>',
-    p.message === null ? '' : `<div class="status_msg${p.message.startsWith('ERROR') ? ' error' : ''}">${esc(p.message)}</div>`,
+    // the message's own element is Supervisor's to the byte (scripts match `<div class="status_msg">`);
+    // an error is marked on a wrapper
+    p.message === null
+      ? ''
+      : p.message.startsWith('ERROR')
+        ? `<div class="flash error"><div class="status_msg">${esc(p.message)}</div></div>`
+        : `<div class="status_msg">${esc(p.message)}</div>`,
     '<ul id="buttons">',
     '<li class="action-button"><a href="index.html?action=refresh">Refresh</a></li>',
     '<li class="action-button"><a href="index.html?action=restartall">Restart All</a></li>',

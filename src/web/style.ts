@@ -14,7 +14,7 @@ a { color: var(--accent); }
 #header .host { color: var(--muted); font-weight: normal; }
 #header .summary { margin: .2rem 0 1rem; color: var(--muted); }
 .status_msg { margin: 0 0 1rem; padding: .5rem .75rem; border-left: 4px solid var(--ok); background: var(--shade); }
-.status_msg.error { border-left-color: var(--bad); }
+.error .status_msg { border-left-color: var(--bad); }
 #buttons, td.action ul { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: .4rem; }
 #buttons { margin-bottom: 1rem; }
 .action-button a, a.button, button { display: inline-block; padding: .3rem .8rem; border: 1px solid var(--line); border-radius: 4px;
