@@ -429,6 +429,26 @@ test('a socket path too long for sun_path: refused as supervisord refuses it, wi
   }
 });
 
+test('a socket whose directory is missing (/var/run/supervisor after a reboot): ENOENT as supervisord says, not the EACCES libuv turns it into', () => {
+  const dir = new TempDir();
+  try {
+    writeFileSync(dir.join('plainfile'), '');
+    for (const [sub, expected] of [['missing-dir', 'errno.ENOENT (2)'], ['plainfile', 'errno.ENOTDIR (20)']] as const) {
+      const cfg = dir.file(`${sub}.conf`, readFileSync(conf(dir, ''), 'utf8').replace(dir.join('s.sock'), dir.join(sub, 's.sock')));
+      const r = daemonSync(['-n', '-c', cfg]);
+      assert.equal(r.status, 2);
+      assert.equal(r.stderr.split('\n')[0], `Error: Cannot open an HTTP server: socket.error reported ${expected}`);
+      if (existsSync('/usr/bin/supervisord')) {
+        const oracle = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
+        assert.equal(oracle.status, 2);
+        assert.equal(r.stderr.split('\n')[0], oracle.stderr.split('\n')[0]);
+      }
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('an inet server host that does not resolve: the getaddrinfo error number, as supervisord prints a gaierror', () => {
   const dir = new TempDir();
   try {

@@ -5,9 +5,10 @@
 // socket is live and is never stolen, otherwise it is stale and replaced.
 // The bound net.Server objects are handed to whoever serves HTTP on them.
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
-import { chmodSync, chownSync, linkSync, lstatSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lstatSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import type * as Dns from 'node:dns/promises';
 import { constants as osConstants } from 'node:os';
+import { dirname } from 'node:path';
 import type { InetServerConfig, ServerConfig, UnixServerConfig } from '../config/model';
 import { lookupUserById } from '../config/users';
 
@@ -70,6 +71,22 @@ function listen(server: Server, arg: { path: string; backlog: number } | { host:
       resolve();
     });
   });
+}
+
+/**
+ * bind(2)'s own errno for a unix socket. libuv reports ENOENT as EACCES, so a
+ * socket directory gone after a reboot (/var/run/supervisor) would read as a
+ * permission problem; the directory's own lookup tells which it was.
+ */
+function bindErrno(e: NodeJS.ErrnoException, path: string): NodeJS.ErrnoException {
+  if (e.code !== 'EACCES') return e;
+  try {
+    statSync(dirname(path));
+    return e;
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? Object.assign(new Error(e.message), { code, errno: undefined }) : e;
+  }
 }
 
 function tryUnlink(p: string): void {
@@ -155,7 +172,7 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
         chmodSync(tempname, cfg.chmod);
       } catch (e) {
         server.close();
-        throw new ServerBindError(errnoText(e as NodeJS.ErrnoException));
+        throw new ServerBindError(errnoText(bindErrno(e as NodeJS.ErrnoException, tempname)));
       }
       try {
         linkSync(tempname, file);
