@@ -56,11 +56,13 @@ export function readHidden(fd: number, prompt: string, onInterrupt: () => void):
     settle = null;
     input.setRawMode(false);
     if ('line' in outcome && outcome.line !== null) writeSync(fd, '\n');
-    input.destroy(); // closes fd
+    input.destroy(); // and with it the fd
     if ('err' in outcome) s.reject(outcome.err);
     else s.resolve(outcome.line);
   };
   input.on('error', (err: Error) => finish({ err }));
+  // the terminal hung up: the end of input
+  input.on('end', () => finish({ line: null }));
   input.on('data', (chunk: Buffer) => {
     for (const ch of chunk.toString('utf8')) {
       if (!settle) return;
