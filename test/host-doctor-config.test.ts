@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath } from './helpers/common';
@@ -71,6 +71,9 @@ function check(rep: Report, id: string): Check {
   assert.ok(c, `no check ${id}`);
   return c;
 }
+
+/** chown to another user needs root. */
+const rootSkip = process.getuid?.() === 0 ? false : 'needs root';
 
 /** Mounting a tmpfs needs root (CAP_SYS_ADMIN). */
 const mountSkip = process.getuid?.() === 0 ? false : 'needs root to mount a tmpfs';
@@ -306,6 +309,37 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.equal(readFileSync(sock, 'utf8'), 'notes someone keeps here\n');
   });
 
+  test("the control socket's directory is missing (/var/run/supervisor after a reboot): run-dir-missing, and --fix creates it", () => {
+    const { sock, conf } = unixCase('no-sock-dir');
+    const gone = join(sock, '..', 'gone');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replaceAll(sock, join(gone, 's.sock')));
+    const r = doctor(conf);
+    assert.equal(r.status, 1);
+    // (socket-under-tmp: the temp dir is under /tmp)
+    assert.deepEqual(problems(r.report!), ['run-dir-missing', 'socket-under-tmp']);
+    assert.equal(check(r.report!, 'run-dir-missing').found, `the control socket's directory ${gone} does not exist ([unix_http_server] file=${join(gone, 's.sock')})`);
+    const f = doctor(conf, '--fix');
+    assert.deepEqual(f.report!.fixes, [{ id: 'run-dir-missing', done: `created ${gone}` }]);
+    assert.ok(existsSync(gone));
+  });
+
+  test("a program's log that is a symbolic link (planted by the program's user in its own directory): log-not-writable leaves it to the user, and --fix chowns nothing through it", { skip: rootSkip }, () => {
+    const d = join(dir, 'planted');
+    mkdirSync(join(d, 'own'), { recursive: true });
+    execFileSync('chown', ['nobody', join(d, 'own')]);
+    const secret = join(d, 'secret');
+    writeFileSync(secret, 'root only\n', { mode: 0o600 });
+    symlinkSync(secret, join(d, 'own', 'app.log'));
+    const conf = base(`[program:app]\ncommand = /bin/sleep 1\nuser = nobody\nstdout_logfile = ${d}/own/app.log\n`);
+    const r = doctor(conf);
+    assert.deepEqual(problems(r.report!), ['log-not-writable']);
+    assert.match(check(r.report!, 'log-not-writable').fix ?? '', new RegExp(`${d}/own/app\\.log is a symbolic link: point the log at a regular file`));
+    assert.equal(check(r.report!, 'log-not-writable').fixable, false);
+    doctor(conf, '--fix');
+    const st = statSync(secret);
+    assert.deepEqual([st.uid, st.mode & 0o777], [0, 0o600], 'the file the link points at is still root-only');
+  });
+
   test('socket-permissions with no chown=: the fix is a chmod alone (not a chown with no owner)', () => {
     const { sock, conf } = unixCase('mode-only');
     // a socket something listens on, with mode 0755 where the config's chmod is the default 0700
@@ -375,6 +409,26 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       assert.equal(check(r.report!, 'stale-pidfile').found, `${d}/tsv.pid names the running daemon (pid ${pid})`);
       assert.equal(check(r.report!, 'two-daemons').found, `one daemon (pid ${pid})`);
     });
+  });
+
+  test("a live supervisord started with another path to the config (a copy): stale-pidfile does not call its pidfile stale, and --fix leaves it", () => {
+    withLiveDaemon(
+      'tsv-doctor-copy-',
+      (d) => {
+        const conf = liveConf(d);
+        copyFileSync(conf, join(d, 'copy.conf'));
+        return { conf, startAs: join(d, 'copy.conf') };
+      },
+      (d, conf, pid) => {
+        for (const fix of [[], ['--fix']]) {
+          const r = doctor(conf, ...fix);
+          const pf = check(r.report!, 'stale-pidfile');
+          assert.equal(pf.status, 'skipped', r.stdout);
+          assert.match(pf.found, new RegExp(`names pid ${pid}, a running supervisord started as .*copy\\.conf`));
+          assert.equal(readFileSync(join(d, 'tsv.pid'), 'utf8').trim(), pid, 'the pidfile stays');
+        }
+      },
+    );
   });
 
   test("a config this user cannot read: config-invalid says so and names sudo, not an edit; the checks that need it are skipped", { skip: nobodySkip }, () => {

@@ -3,13 +3,38 @@
 // log to a file themselves, and tsv's pre-created log files), the daemon's
 // user for its main log. chmod on /var/log/tsv or a root-owned log file left
 // by a manual run are the usual causes.
-import { chmodSync, chownSync, existsSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { canAccess, canWriteOrCreate } from '../../access';
 import { ROOT, principalFor } from '../../accounts';
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
+
+function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Creates the file if need be and gives it to uid:gid, through one descriptor
+ * opened without following a link: the directory may be the program user's,
+ * who could swap the file for a link between a check and a chown by name.
+ */
+function giveFile(path: string, uid: number, gid: number): void {
+  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o640);
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) throw new Error(`${path} is not a regular file; left as it is`);
+    fchownSync(fd, uid, gid);
+    fchmodSync(fd, (st.mode & 0o777) | 0o600);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 interface Blocked {
   log: LogTarget;
@@ -37,6 +62,11 @@ export const logNotWritable: Check = {
     // What repairs each one: a missing file is created for its user (as install
     // does), a file is given to its user, a directory install made gets its mode back.
     const remedy = (b: Blocked): { kind: 'create' | 'chown' | 'chmod' | 'manual'; text: string } => {
+      const st = lstatOrNull(b.log.path);
+      if (st && !st.isFile()) {
+        // a chown would follow a link planted in a directory the program's user owns (to a root-only file, /dev/null)
+        return { kind: 'manual', text: `${b.log.path} is ${st.isSymbolicLink() ? 'a symbolic link' : 'not a regular file'}: point the log at a regular file` };
+      }
       if (b.blocker === b.log.path) return { kind: 'chown', text: `chown ${b.who} ${b.log.path} && chmod u+w ${b.log.path}` };
       if (b.blocker === dirname(b.log.path) && !existsSync(b.log.path) && canAccess(b.blocker, principalFor(b.log.user) ?? ROOT, 'x').ok) {
         return { kind: 'create', text: `install -m 0640 -o ${b.who} /dev/null ${b.log.path}` };
@@ -67,11 +97,7 @@ export const logNotWritable: Check = {
                 // the directory may also have hidden a missing file
                 if (existsSync(b.log.path)) continue;
               }
-              if (r.kind === 'create' || (r.kind === 'chmod' && !existsSync(b.log.path))) {
-                writeFileSync(b.log.path, '', { mode: 0o640, flag: 'a' });
-              }
-              chownSync(b.log.path, who.uid, who.gid);
-              chmodSync(b.log.path, (statSync(b.log.path).mode & 0o777) | 0o600);
+              giveFile(b.log.path, who.uid, who.gid);
               done.push(`gave ${b.log.path} to ${who.name}`);
             }
             return done.join('; ');

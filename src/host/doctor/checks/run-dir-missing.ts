@@ -1,7 +1,8 @@
 // The directory of the pidfile or the control socket is missing (the
 // runtime directory is gone after a reboot while the service is disabled,
 // or a cleaner removed it): the config is refused and the daemon cannot start.
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { RUN_DIR_OPTIONS, missingDirOf } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -11,13 +12,17 @@ export const runDirMissing: Check = {
   title: "the pidfile's or the socket's directory does not exist",
   run(ctx) {
     const err = ctx.configError;
-    const dir = err ? missingDirOf(err) : null;
-    if (!err || !dir || !RUN_DIR_OPTIONS.has(err.option ?? '')) return ctx.config ? ok(this.id, 'the pidfile and socket directories exist') : skipped(this.id, 'no readable config');
+    const configDir = err && RUN_DIR_OPTIONS.has(err.option ?? '') ? missingDirOf(err) : null;
+    // the config is not refused for a missing socket directory (Supervisor's is not either): the bind fails
+    const sockDir = ctx.facts?.unix ? dirname(ctx.facts.unix.file) : null;
+    const socketDirMissing = sockDir !== null && !existsSync(sockDir);
+    const dir = configDir ?? (socketDirMissing ? sockDir : null);
+    if (!dir) return ctx.config ? ok(this.id, 'the pidfile and socket directories exist') : skipped(this.id, 'no readable config');
     return {
       id: this.id,
       status: 'problem',
-      found: `${err.location()}: ${err.message}`,
-      why: 'the config is refused while that directory is missing: the daemon cannot start and the ctl cannot find the socket',
+      found: err && configDir ? `${err.location()}: ${err.message}` : `the control socket's directory ${dir} does not exist ([unix_http_server] file=${ctx.facts?.unix?.file})`,
+      why: 'the daemon cannot start while that directory is missing (a config naming it as the pidfile\'s is refused; the socket cannot be bound, errno.ENOENT) and the ctl cannot find the socket',
       fix: `mkdir -p ${dir} (the boot service re-creates it: systemd's RuntimeDirectory=/tmpfiles.d, or the init script)`,
       apply:
         ctx.caller.uid === 0

@@ -14,6 +14,15 @@ function comm(pid: number): string {
   }
 }
 
+/** The kernel's name of the process: `supervisord` for Supervisor's and tsv's daemons alike. */
+function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
 export const stalePidfile: Check = {
   id: 'stale-pidfile',
   title: 'stale pidfile: it names a process that is not the daemon',
@@ -35,6 +44,12 @@ export const stalePidfile: Check = {
       return skipped(this.id, `${pf.path} names pid ${pid}, a daemon whose config this user cannot tell (it was started with a relative -c or none, in a directory only its user may see); run doctor as root`);
     }
     const alive = isAlive(pid);
+    // A daemon started with another path to this config (a copy, a file renamed
+    // since) is not this config's as far as -c tells, but its pidfile is live:
+    // removing it is what an init script's stop then misses.
+    if (alive && processName(pid) === 'supervisord') {
+      return skipped(this.id, `${pf.path} names pid ${pid}, a running supervisord started as ${comm(pid)}, not with this config's path; left as it is`);
+    }
     return {
       id: this.id,
       status: 'problem',
