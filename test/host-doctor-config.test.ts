@@ -149,6 +149,22 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.doesNotMatch(check(r.report!, 'program-command-not-found').fix ?? '', /pidproxy/);
   });
 
+  test("a script with Windows line endings, one whose interpreter is missing, another machine's build: program-command-not-executable says why from the file", () => {
+    const crlf = join(dir, 'crlf.sh');
+    writeFileSync(crlf, '#!/bin/sh\r\nexit 0\r\n', { mode: 0o755 });
+    const nointerp = join(dir, 'nointerp.sh');
+    writeFileSync(nointerp, '#!/opt/tsvtest/bin/python9\nprint(1)\n', { mode: 0o755 });
+    const fine = join(dir, 'fine.sh');
+    writeFileSync(fine, '#!/usr/bin/env sh\nexit 0\n', { mode: 0o755 });
+    const r = doctor(base(`[program:w]\ncommand = ${crlf}\n\n[program:i]\ncommand = ${nointerp}\n\n[program:f]\ncommand = ${fine}\n`));
+    assert.equal(r.status, 1);
+    assert.deepEqual(problems(r.report!), ['program-command-not-executable']);
+    const found = check(r.report!, 'program-command-not-executable').found;
+    assert.match(found, new RegExp(`w: ${crlf}: its #! line ends in a carriage return .*sed -i 's/\\\\r\\$//' ${crlf}`));
+    assert.match(found, new RegExp(`i: ${nointerp}: its interpreter /opt/tsvtest/bin/python9 \\(named on its #! line\\) is not installed`));
+    assert.doesNotMatch(found, /fine\.sh/);
+  });
+
   test("pidproxy where Supervisor's pip install put it: command not found, and the fix names tsv pidproxy", () => {
     const r = doctor(base('[program:db]\ncommand = /opt/supervisor-venv-tsvtest/bin/pidproxy /run/mysqld/mysqld.pid /usr/bin/mysqld_safe\n'));
     assert.equal(r.status, 1);
@@ -338,6 +354,16 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     doctor(conf, '--fix');
     const st = statSync(secret);
     assert.deepEqual([st.uid, st.mode & 0o777], [0, 0o600], 'the file the link points at is still root-only');
+  });
+
+  test('a log path that is a directory: log-not-writable says so, whoever the program runs as, and --fix leaves it', () => {
+    const logdir = join(dir, 'dir.log');
+    mkdirSync(logdir);
+    const conf = base(`[program:app]\ncommand = /bin/sleep 1\nstdout_logfile = ${logdir}\n`);
+    const r = doctor(conf);
+    assert.deepEqual(problems(r.report!), ['log-not-writable']);
+    assert.equal(check(r.report!, 'log-not-writable').found, `app stdout ${logdir}: ${logdir} is a directory`);
+    assert.equal(check(r.report!, 'log-not-writable').fixable, false);
   });
 
   test('socket-permissions with no chown=: the fix is a chmod alone (not a chown with no owner)', () => {

@@ -53,6 +53,11 @@ export const logNotWritable: Check = {
       if (!existsSync(dirname(log.path))) continue; // log-dir-missing
       const who = principalFor(log.user);
       if (!who) continue; // program-user-unknown
+      if (lstatOrNull(log.path)?.isDirectory()) {
+        // no user may open a directory as its log: the program is held in BACKOFF with EISDIR
+        blocked.push({ log, who: who.name, reason: `${log.path} is a directory`, blocker: log.path });
+        continue;
+      }
       const r = canWriteOrCreate(log.path, who);
       if (!r.ok) blocked.push({ log, who: who.name, reason: r.reason ?? 'not writable', blocker: r.blocker ?? log.path });
     }

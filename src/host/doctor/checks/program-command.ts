@@ -5,6 +5,7 @@ import { statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { ProcessConfig } from '../../../config/model';
 import { canAccess } from '../../access';
+import { explainExecFailure } from '../../../daemon/exec-hint';
 import { principalFor } from '../../accounts';
 import { shSplit } from '../../quote';
 import { environOf } from '../../procs';
@@ -96,24 +97,33 @@ export const programCommandNotFound: Check = {
 
 export const programCommandNotExecutable: Check = {
   id: 'program-command-not-executable',
-  title: "a program's command is not executable by its user",
+  title: "a program's command is not executable by its user, or cannot run here (Windows line endings, a missing interpreter, another machine's build)",
   run(ctx): Finding {
     if (!ctx.facts) return skipped(this.id, 'no readable config');
     const bad: string[] = [];
+    // executable, but execve would fail with ENOENT or worse: what the file's first bytes say
+    const unrunnable: string[] = [];
     for (const r of resolveCommands(ctx)) {
       if (!r.path) continue;
       const who = principalFor(r.process.user);
       if (!who) continue;
       const a = canAccess(r.path, who, 'x');
-      if (!a.ok) bad.push(`${r.process.name}: ${a.reason}`);
+      if (!a.ok) {
+        bad.push(`${r.process.name}: ${a.reason}`);
+        continue;
+      }
+      const hint = explainExecFailure(r.path, 'ENOENT', who);
+      if (hint) unrunnable.push(`${r.process.name}: ${r.path}: ${hint}`);
     }
-    if (bad.length === 0) return ok(this.id, 'every command found is executable by its user');
+    if (bad.length === 0 && unrunnable.length === 0) return ok(this.id, 'every command found is executable by its user');
     return {
       id: this.id,
       status: 'problem',
-      found: bad.join('; '),
-      why: 'the program cannot be started: it goes to FATAL ("command at ... is not executable")',
-      fix: 'chmod +x the file (or a+x when user= is another user), or fix command=',
+      found: [...bad, ...unrunnable].join('; '),
+      why: bad.length
+        ? 'the program cannot be started: it goes to FATAL ("command at ... is not executable")'
+        : 'the program cannot be started: its exec fails with ENOENT though the file is there ("couldn\'t exec ...: ENOENT" in its log), and it goes to FATAL',
+      fix: [...(bad.length ? ['chmod +x the file (or a+x when user= is another user), or fix command='] : []), ...(unrunnable.length ? ['what each says above'] : [])].join('; '),
     };
   },
 };
