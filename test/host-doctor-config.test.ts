@@ -339,14 +339,15 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.ok(existsSync(gone));
   });
 
-  test("a program's log that is a symbolic link (planted by the program's user in its own directory): log-not-writable leaves it to the user, and --fix chowns nothing through it", { skip: rootSkip }, () => {
+  test("a daemon that drops root: a log that is a symbolic link (planted by its user in its own directory) is left to the user, and --fix chowns nothing through it", { skip: rootSkip }, () => {
     const d = join(dir, 'planted');
     mkdirSync(join(d, 'own'), { recursive: true });
     execFileSync('chown', ['nobody', join(d, 'own')]);
     const secret = join(d, 'secret');
     writeFileSync(secret, 'root only\n', { mode: 0o600 });
     symlinkSync(secret, join(d, 'own', 'app.log'));
-    const conf = base(`[program:app]\ncommand = /bin/sleep 1\nuser = nobody\nstdout_logfile = ${d}/own/app.log\n`);
+    const conf = base(`[program:app]\ncommand = /bin/sleep 1\nstdout_logfile = ${d}/own/app.log\n`);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('[supervisord]\n', '[supervisord]\nuser = nobody\n'));
     const r = doctor(conf);
     assert.deepEqual(problems(r.report!), ['log-not-writable']);
     assert.match(check(r.report!, 'log-not-writable').fix ?? '', new RegExp(`${d}/own/app\\.log is a symbolic link: point the log at a regular file`));
@@ -354,6 +355,14 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     doctor(conf, '--fix');
     const st = statSync(secret);
     assert.deepEqual([st.uid, st.mode & 0o777], [0, 0o600], 'the file the link points at is still root-only');
+  });
+
+  test("the daemon opens its programs' logs, not their user=: a root daemon's root-owned log for a user= program is no problem", () => {
+    const d = join(dir, 'root-logs');
+    mkdirSync(d, { mode: 0o700 });
+    writeFileSync(join(d, 'app.log'), '', { mode: 0o600 });
+    const r = doctor(base(`[program:app]\ncommand = /bin/sleep 1\nuser = nobody\nstdout_logfile = ${d}/app.log\n`));
+    assert.equal(check(r.report!, 'log-not-writable').status, 'ok', r.stdout);
   });
 
   test('a log path that is a directory: log-not-writable says so, whoever the program runs as, and --fix leaves it', () => {

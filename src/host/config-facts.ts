@@ -10,7 +10,11 @@ export interface LogTarget {
   /** the process it belongs to, or null for the daemon's own log */
   process: ProcessConfig | null;
   channel: 'stdout' | 'stderr' | 'main';
-  /** the user the program runs as (user=), null for root / the daemon */
+  /**
+   * the user that writes it: the daemon's ([supervisord] user=), null for the
+   * user that starts the daemon. Child logs too: supervisord opens them, not
+   * the program, whatever its user= (which only the program's own files need).
+   */
   user: string | null;
 }
 
@@ -63,7 +67,7 @@ export function configFacts(config: Config): ConfigFacts {
     for (const channel of ['stdout', 'stderr'] as const) {
       const target = channel === 'stdout' ? p.stdout_logfile : p.stderr_logfile;
       if (channel === 'stderr' && p.redirect_stderr) continue;
-      if (isRealLogPath(target)) logs.push({ path: target, process: p, channel, user: p.user });
+      if (isRealLogPath(target)) logs.push({ path: target, process: p, channel, user: sd.user });
     }
   }
   return {

@@ -174,7 +174,7 @@ export class Executor {
     return exists ? 'updated' : 'created';
   }
 
-  /** An empty file owned by a program's user (its log), created only when absent. */
+  /** An empty file owned by the user the daemon runs as (a log it opens after dropping root), created only when absent. */
   ensureUserFile(path: string, uid: number, gid: number, mode: number, removal: Removal): boolean {
     if (existsSync(path)) return false;
     const owner = `${modeString(mode)} ${userName(uid)}:${groupName(gid)}`;

@@ -196,7 +196,7 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
 
   if (facts) {
     for (const d of logDirs(facts)) ex.ensureDir({ path: d, mode: 0o755, removal: 'purge', tree: d === layout.logDir }, false);
-    // A program that writes its own log file (as its user=) must be able to.
+    // A daemon that drops root ([supervisord] user=) must be able to open its programs' logs.
     for (const l of facts.logs) {
       if (!l.user || !l.process) continue;
       const who = principalFor(l.user);

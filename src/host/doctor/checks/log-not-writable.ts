@@ -1,8 +1,9 @@
 // A log file (or the directory it is created in) cannot be written by the
-// user that writes it: the program's user= for its own logs (programs that
-// log to a file themselves, and tsv's pre-created log files), the daemon's
-// user for its main log. chmod on /var/log/tsv or a root-owned log file left
-// by a manual run are the usual causes.
+// user that writes it: the daemon, which opens its main log and every
+// program's logs as [supervisord] user= (root when it is not set), whatever
+// the program's own user=. A chmod or a root-owned log left by a manual run
+// are the usual causes where the daemon drops root; a directory at a log's
+// path stops any daemon.
 import { chmodSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { canAccess, canWriteOrCreate } from '../../access';
@@ -45,7 +46,7 @@ interface Blocked {
 
 export const logNotWritable: Check = {
   id: 'log-not-writable',
-  title: "a log file or its directory is not writable by the program's user",
+  title: "a log file or its directory is not writable by the daemon's user",
   run(ctx) {
     if (!ctx.facts) return skipped(this.id, 'no readable config');
     const blocked: Blocked[] = [];
@@ -61,10 +62,10 @@ export const logNotWritable: Check = {
       const r = canWriteOrCreate(log.path, who);
       if (!r.ok) blocked.push({ log, who: who.name, reason: r.reason ?? 'not writable', blocker: r.blocker ?? log.path });
     }
-    if (blocked.length === 0) return ok(this.id, `${ctx.facts.logs.length} log file(s) writable by their users`);
+    if (blocked.length === 0) return ok(this.id, `${ctx.facts.logs.length} log file(s) writable by the daemon's user`);
     const ownedDirs = new Set(ctx.manifest?.dirs.map((d) => d.path) ?? []);
     const isRoot = ctx.caller.uid === 0;
-    // What repairs each one: a missing file is created for its user (as install
+    // What repairs each one: a missing file is created for the daemon's user (as install
     // does), a file is given to its user, a directory install made gets its mode back.
     const remedy = (b: Blocked): { kind: 'create' | 'chown' | 'chmod' | 'manual'; text: string } => {
       const st = lstatOrNull(b.log.path);
@@ -85,7 +86,7 @@ export const logNotWritable: Check = {
       id: this.id,
       status: 'problem',
       found: blocked.map(describe).join('; '),
-      why: "a program that writes its log as its user= cannot open it (and often exits at once); tsv install gives each program's user its log file, and a chmod, an rm or a manual run as root undoes that",
+      why: "the daemon opens the logs as its user ([supervisord] user=, root when not set): a program whose log it cannot open is not started (BACKOFF, then FATAL: unknown error making dispatchers), and a main log it cannot open stops the daemon",
       fix: [...new Set(blocked.map((b) => remedy(b).text))].join('; '),
       apply: fixable
         ? () => {
