@@ -365,6 +365,22 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.equal(check(r.report!, 'log-not-writable').status, 'ok', r.stdout);
   });
 
+  test('a daemon that drops root ([supervisord] user=) with a childlogdir it may not write: log-not-writable names the AUTO logs it cannot make', { skip: rootSkip }, () => {
+    // outside the 0700 temp dir of the other cases, which nobody cannot enter
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-auto-'));
+    after(() => rmSync(d, { recursive: true, force: true }));
+    mkdirSync(join(d, 'child'));
+    chmodSync(d, 0o755);
+    const conf = base('[program:app]\ncommand = /bin/sleep 1\n');
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('[supervisord]\n', `[supervisord]\nuser = nobody\n`).replace(/^childlogdir = .*$/m, `childlogdir = ${d}/child`));
+    const r = doctor(conf);
+    const c = check(r.report!, 'log-not-writable');
+    assert.equal(c.status, 'problem');
+    assert.match(c.found, new RegExp(`the AUTO logs of app in childlogdir ${d}/child: nobody cannot write ${d}/child is root:root 0755`));
+    assert.match(c.fix ?? '', new RegExp(`let nobody write ${d}/child \\(chown nobody ${d}/child\\), or set childlogdir=`));
+    assert.equal(c.fixable, false);
+  });
+
   test('a log path that is a directory: log-not-writable says so, whoever the program runs as, and --fix leaves it', () => {
     const logdir = join(dir, 'dir.log');
     mkdirSync(logdir);

@@ -42,6 +42,8 @@ interface Blocked {
   who: string;
   reason: string;
   blocker: string;
+  /** the childlogdir where the daemon makes AUTO logs, not one file */
+  autoDir?: true;
 }
 
 export const logNotWritable: Check = {
@@ -62,12 +64,26 @@ export const logNotWritable: Check = {
       const r = canWriteOrCreate(log.path, who);
       if (!r.ok) blocked.push({ log, who: who.name, reason: r.reason ?? 'not writable', blocker: r.blocker ?? log.path });
     }
+    // AUTO logs are files the daemon makes in childlogdir, with names of its own choosing
+    const daemonUser = ctx.config?.supervisord.user ?? null;
+    const autoLogged = ctx.facts.processes.filter((p) => p.stdout_logfile === 'AUTO' || (!p.redirect_stderr && p.stderr_logfile === 'AUTO'));
+    const dir = ctx.facts.childlogdir;
+    const daemonWho = daemonUser === null ? null : principalFor(daemonUser);
+    if (daemonWho && autoLogged.length > 0 && existsSync(dir)) {
+      const r = canAccess(dir, daemonWho, 'w');
+      const e = r.ok ? canAccess(dir, daemonWho, 'x') : r;
+      if (!e.ok) {
+        const log: LogTarget = { path: dir, process: autoLogged[0] ?? null, channel: 'stdout', user: daemonUser };
+        blocked.push({ log, who: daemonWho.name, reason: e.reason ?? 'not writable', blocker: e.blocker ?? dir, autoDir: true });
+      }
+    }
     if (blocked.length === 0) return ok(this.id, `${ctx.facts.logs.length} log file(s) writable by the daemon's user`);
     const ownedDirs = new Set(ctx.manifest?.dirs.map((d) => d.path) ?? []);
     const isRoot = ctx.caller.uid === 0;
     // What repairs each one: a missing file is created for the daemon's user (as install
     // does), a file is given to its user, a directory install made gets its mode back.
     const remedy = (b: Blocked): { kind: 'create' | 'chown' | 'chmod' | 'manual'; text: string } => {
+      if (b.autoDir) return { kind: 'manual', text: `let ${b.who} write ${b.log.path} (chown ${b.who} ${b.log.path}), or set childlogdir= to a directory it may write` };
       const st = lstatOrNull(b.log.path);
       if (st && !st.isFile()) {
         // a chown would follow a link planted in a directory the program's user owns (to a root-only file, /dev/null)
@@ -81,7 +97,10 @@ export const logNotWritable: Check = {
       return { kind: 'manual', text: `let ${b.who} through ${b.blocker} (chmod, or move the log)` };
     };
     const fixable = isRoot && blocked.every((b) => remedy(b).kind !== 'manual');
-    const describe = (b: Blocked): string => `${b.log.process ? `${b.log.process.name} ${b.log.channel}` : 'main log'} ${b.log.path}: ${b.reason}`;
+    const describe = (b: Blocked): string =>
+      b.autoDir
+        ? `the AUTO logs of ${autoLogged.map((p) => p.name).join(', ')} in childlogdir ${b.log.path}: ${b.reason}`
+        : `${b.log.process ? `${b.log.process.name} ${b.log.channel}` : 'main log'} ${b.log.path}: ${b.reason}`;
     return {
       id: this.id,
       status: 'problem',
