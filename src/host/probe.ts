@@ -36,9 +36,35 @@ export function explainRpcError(err: unknown, serverurl: string): { code: string
   return { code: 'ERROR', message: String(err) };
 }
 
+/**
+ * How long a peer that accepted the connection may take to answer: a daemon
+ * stopped with SIGSTOP, or another program on the port, never does, and
+ * doctor must not hang on it (the daemon's own socket probe waits as long).
+ */
+const ANSWER_WAIT_MS = 5000;
+
+class NoAnswer extends Error {}
+
 /** One attempt: supervisor.getState and getPID. */
 export async function probeOnce(ep: Endpoint): Promise<ProbeResult> {
   const client = new RpcClient({ serverurl: ep.serverurl, username: ep.username ?? null, password: ep.password ?? null });
+  let timer: NodeJS.Timeout | undefined;
+  const noAnswer = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new NoAnswer()), ANSWER_WAIT_MS);
+  });
+  try {
+    return await Promise.race([ask(client, ep.serverurl), noAnswer]);
+  } catch (err) {
+    if (!(err instanceof NoAnswer)) throw err;
+    const where = ep.serverurl.startsWith('unix://') ? ep.serverurl.slice(7) : ep.serverurl;
+    return { ok: false, code: 'ETIMEDOUT', message: `${where} took the connection but did not answer in ${ANSWER_WAIT_MS / 1000} s (a stopped or hung daemon, or another program)` };
+  } finally {
+    clearTimeout(timer);
+    client.close();
+  }
+}
+
+async function ask(client: RpcClient, serverurl: string): Promise<ProbeResult> {
   try {
     const state = (await client.call('supervisor.getState')) as XmlRpcStruct;
     let pid: number | null = null;
@@ -52,9 +78,7 @@ export async function probeOnce(ep: Endpoint): Promise<ProbeResult> {
     // A fault or a 401 is an answer: the daemon is there.
     if (err instanceof XmlRpcFault) return { ok: true, state: 'UNKNOWN', pid: null };
     if (err instanceof RpcHttpError && err.status === 401) return { ok: true, state: 'UNAUTHORIZED', pid: null };
-    return { ok: false, ...explainRpcError(err, ep.serverurl) };
-  } finally {
-    client.close();
+    return { ok: false, ...explainRpcError(err, serverurl) };
   }
 }
 
