@@ -31,6 +31,7 @@ const ALL_IDS = [
   'run-dir-missing',
   'socket-under-tmp',
   'inet-no-auth',
+  'inet-port-in-use',
   'rpcinterface-missing',
   'stale-socket',
   'socket-missing',
@@ -251,6 +252,27 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.equal(doctor(authed).status, 0);
   });
 
+  test('the inet_http_server port held by another program: inet-port-in-use names its pid, as the daemon would refuse to start', async () => {
+    const conf = base('');
+    const port = Number(/^port = 127\.0\.0\.1:(\d+)$/m.exec(readFileSync(conf, 'utf8'))?.[1]);
+    assert.equal(check(doctor(conf).report!, 'inet-port-in-use').status, 'ok');
+    const holder = spawn('/usr/bin/python3', ['-c', `import socket, sys, time\ns = socket.socket()\ns.bind(('0.0.0.0', ${port}))\ns.listen()\nprint('ready', flush=True)\ntime.sleep(60)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise((resolve) => holder.stdout.once('data', resolve));
+      const r = doctor(conf);
+      assert.equal(r.status, 1, r.stdout);
+      const c = check(r.report!, 'inet-port-in-use');
+      assert.equal(c.status, 'problem');
+      assert.equal(c.found, `127.0.0.1:${port} is listened on by pid ${holder.pid} (python3)`);
+      assert.match(c.fix ?? '', /choose another port= in \[inet_http_server\]/);
+      const daemon = spawnSync(process.execPath, [cliPath(), 'daemon', '-n', '-c', conf], { encoding: 'utf8', timeout: 20000 });
+      assert.equal(daemon.status, 2, 'the daemon refuses the port doctor named');
+      assert.match(daemon.stderr, /Another program is already listening on a port/);
+    } finally {
+      holder.kill();
+    }
+  });
+
   test('a control port without [rpcinterface:supervisor]: rpcinterface-missing, with the section to add', () => {
     const conf = base('');
     const none = conf.replace('supervisord.conf', 'none.conf');
@@ -459,6 +481,24 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       assert.equal(check(r.report!, 'stale-pidfile').status, 'ok', r.stdout);
       assert.equal(check(r.report!, 'stale-pidfile').found, `${d}/tsv.pid names the running daemon (pid ${pid})`);
       assert.equal(check(r.report!, 'two-daemons').found, `one daemon (pid ${pid})`);
+    });
+  });
+
+  test('a daemon stopped with SIGSTOP (its socket takes connections and never answers): doctor ends after its 5 s wait for an answer and calls nothing stale', () => {
+    withLiveDaemon('tsv-doctor-stopped-', (d) => ({ conf: liveConf(d) }), (d, conf, pid) => {
+      process.kill(Number(pid), 'SIGSTOP');
+      try {
+        const t0 = Date.now();
+        const r = spawnSync(process.execPath, [cliPath(), 'doctor', '-c', conf, '--json', '--fix'], { encoding: 'utf8', timeout: 30000 });
+        assert.equal(r.signal, null, 'doctor ended by itself');
+        assert.ok(Date.now() - t0 < 20000, `doctor took ${Date.now() - t0} ms`);
+        const report = JSON.parse(r.stdout) as Report;
+        assert.equal(check(report, 'stale-socket').status, 'ok');
+        assert.ok(existsSync(join(d, 's.sock')), 'the socket stays');
+        assert.equal(readFileSync(join(d, 'tsv.pid'), 'utf8').trim(), pid, 'the pidfile stays');
+      } finally {
+        process.kill(Number(pid), 'SIGCONT');
+      }
     });
   });
 

@@ -7,6 +7,7 @@ import { configInvalid } from './config-invalid';
 import { programUserUnknown } from './program-user-unknown';
 import { socketUnderTmp } from './socket-under-tmp';
 import { inetNoAuth } from './inet-no-auth';
+import { inetPortInUse } from './inet-port-in-use';
 import { rpcinterfaceMissing } from './rpcinterface-missing';
 import { staleSocket } from './stale-socket';
 import { socketMissing } from './socket-missing';
@@ -32,6 +33,7 @@ export const CHECKS: readonly Check[] = [
   runDirMissing,
   socketUnderTmp,
   inetNoAuth,
+  inetPortInUse,
   rpcinterfaceMissing,
   staleSocket,
   socketMissing,

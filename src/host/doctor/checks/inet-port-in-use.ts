@@ -1,0 +1,111 @@
+// The [inet_http_server] port is held by another program: the daemon refuses
+// to start ("Another program is already listening on a port that one of our
+// HTTP servers is configured to use"), one of the commonest reasons it will
+// not come up. Read from /proc/net/tcp{,6}, with the holder found by its
+// socket's inode under /proc/PID/fd (all of them only for root).
+import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { endianness } from 'node:os';
+import type { Check } from '../types';
+import { ok, skipped } from '../types';
+
+interface Listener {
+  /** the address as the kernel prints it, '' for a wildcard */
+  address: string;
+  port: number;
+  inode: string;
+}
+
+const LISTEN = '0A';
+
+function listeners(): Listener[] {
+  const out: Listener[] = [];
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const f = line.trim().split(/\s+/);
+      if (f.length < 10 || f[3] !== LISTEN) continue;
+      const [addr, port] = (f[1] ?? '').split(':') as [string, string];
+      out.push({ address: /^0+$/.test(addr) ? '' : addr, port: parseInt(port, 16), inode: f[9] ?? '' });
+    }
+  }
+  return out;
+}
+
+/** The processes holding socket `inode`, as "pid (name)". */
+function holders(inode: string): string[] {
+  const target = `socket:[${inode}]`;
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    let fds: string[];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    if (fds.some((fd) => safeReadlink(`/proc/${pid}/fd/${fd}`) === target)) {
+      let name = '?';
+      try {
+        name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+      } catch {
+        // gone meanwhile
+      }
+      found.push(`${pid} (${name})`);
+    }
+  }
+  return found;
+}
+
+function safeReadlink(p: string): string {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return '';
+  }
+}
+
+/** An IPv4 address as /proc/net/tcp prints it: a 32-bit number in hex, in the host's byte order. */
+function procAddress(ipv4: string): string | null {
+  const parts = ipv4.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) return null;
+  return (endianness() === 'LE' ? parts.reverse() : parts)
+    .map((n) => n.toString(16).toUpperCase().padStart(2, '0'))
+    .join('');
+}
+
+export const inetPortInUse: Check = {
+  id: 'inet-port-in-use',
+  title: 'an [inet_http_server] port is held by another program',
+  run(ctx) {
+    if (!ctx.facts) return skipped(this.id, 'no readable config');
+    if (ctx.facts.inet.length === 0) return ok(this.id, 'no [inet_http_server]');
+    const ours = new Set(ctx.daemons.map((d) => String(d.pid)));
+    const taken: string[] = [];
+    const all = listeners();
+    for (const server of ctx.facts.inet) {
+      const mine = server.host === '' ? null : procAddress(server.host);
+      // a wildcard on either side takes the port; a host name (or IPv6) may be any address
+      const clash = all.filter((l) => l.port === server.port && (l.address === '' || server.host === '' || mine === null || l.address === mine));
+      for (const l of clash) {
+        const who = holders(l.inode);
+        // the daemon on this config holds its own port
+        if (who.some((h) => ours.has(h.split(' ')[0] as string))) continue;
+        if (who.length === 0 && ctx.daemons.length > 0) continue; // cannot see the holder: likely our daemon, as another user
+        taken.push(`${server.host || '*'}:${server.port} is listened on by ${who.length ? `pid ${who.join(', ')}` : 'a process this user cannot see'}`);
+        break;
+      }
+    }
+    if (taken.length === 0) return ok(this.id, `${ctx.facts.inet.length} port(s) free or held by the daemon on this config`);
+    return {
+      id: this.id,
+      status: 'problem',
+      found: taken.join('; '),
+      why: 'the daemon will not start: "Another program is already listening on a port that one of our HTTP servers is configured to use"',
+      fix: 'stop that program (a supervisord started by hand, another service), or choose another port= in [inet_http_server]',
+    };
+  },
+};
