@@ -81,6 +81,15 @@ export function canWriteOrCreate(path: string, who: Principal): AccessResult {
   return canAccess(dir, who, 'w');
 }
 
+/** The path itself (a link is not followed); null when there is nothing there. */
+export function lstatOrNull(path: string): Stats | null {
+  try {
+    return lstatSync(path);
+  } catch {
+    return null;
+  }
+}
+
 export function exists(path: string): boolean {
   try {
     lstatSync(path);

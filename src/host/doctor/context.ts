@@ -1,7 +1,8 @@
 // What doctor knows about the installation, gathered once per pass (and
 // again after fixes): the manifest, the config, the service, the daemons
 // running on the config, the socket as the calling user sees it.
-import { existsSync, lstatSync, readFileSync, type Stats } from 'node:fs';
+import { existsSync, readFileSync, type Stats } from 'node:fs';
+import { lstatOrNull } from '../access';
 import { loadConfig } from '../../config/load';
 import { ConfigError } from '../../config/errors';
 import type { Config } from '../../config/model';
@@ -50,14 +51,6 @@ export interface DoctorContext {
    */
   socketProbe: ProbeResult | null;
   pidfile: { path: string; text: string | null } | null;
-}
-
-function lstatOrNull(p: string): Stats | null {
-  try {
-    return lstatSync(p);
-  } catch {
-    return null;
-  }
 }
 
 export async function gather(opts: DoctorOptions): Promise<DoctorContext> {

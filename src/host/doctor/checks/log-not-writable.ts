@@ -4,21 +4,13 @@
 // the program's own user=. A chmod or a root-owned log left by a manual run
 // are the usual causes where the daemon drops root; a directory at a log's
 // path stops any daemon.
-import { chmodSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, openSync, type Stats } from 'node:fs';
+import { chmodSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canAccess, canWriteOrCreate } from '../../access';
+import { canAccess, canWriteOrCreate, lstatOrNull } from '../../access';
 import { ROOT, principalFor } from '../../accounts';
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
-
-function lstatOrNull(path: string): Stats | null {
-  try {
-    return lstatSync(path);
-  } catch {
-    return null;
-  }
-}
 
 /**
  * Creates the file if need be and gives it to uid:gid, through one descriptor
