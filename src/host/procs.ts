@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } fro
 import { basename, isAbsolute, resolve } from 'node:path';
 import { configSearchPaths } from '../config/search';
 import { scriptIndex } from './tsv-program';
-import { procStat } from '../daemon/proc-stat';
+import { procPids, procStat } from '../daemon/proc-stat';
 
 export interface DaemonProcess {
   pid: number;
@@ -153,14 +153,13 @@ export function environOf(pid: number): Record<string, string> | null {
   }
 }
 
-/** Files the process has open that were deleted (path without the " (deleted)" mark). */
-export function deletedOpenFiles(pid: number): string[] {
+/** Where each open fd of the process points (/proc/PID/fd); none when it is not ours to read. */
+function openFdTargets(pid: number): string[] {
   const out: string[] = [];
   try {
     for (const fd of readdirSync(`/proc/${pid}/fd`)) {
       try {
-        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
-        if (target.endsWith(' (deleted)')) out.push(target.slice(0, -' (deleted)'.length));
+        out.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
       } catch {
         // closed meanwhile
       }
@@ -169,4 +168,28 @@ export function deletedOpenFiles(pid: number): string[] {
     // not ours to read
   }
   return out;
+}
+
+/** Files the process has open that were deleted (path without the " (deleted)" mark). */
+export function deletedOpenFiles(pid: number): string[] {
+  return openFdTargets(pid)
+    .filter((t) => t.endsWith(' (deleted)'))
+    .map((t) => t.slice(0, -' (deleted)'.length));
+}
+
+/** The kernel's name of a process (/proc/PID/comm): `supervisord` for Supervisor's and tsv's daemons alike; '' when it is gone. */
+export function processName(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+/** The processes holding socket `inode` open (every process only for root). */
+export function socketHolders(inode: string): { pid: number; name: string }[] {
+  const target = `socket:[${inode}]`;
+  return procPids()
+    .filter((pid) => openFdTargets(pid).includes(target))
+    .map((pid) => ({ pid, name: processName(pid) || '?' }));
 }

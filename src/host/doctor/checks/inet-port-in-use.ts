@@ -3,8 +3,9 @@
 // HTTP servers is configured to use"), one of the commonest reasons it will
 // not come up. Read from /proc/net/tcp{,6}, with the holder found by its
 // socket's inode under /proc/PID/fd (all of them only for root).
-import { readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { endianness } from 'node:os';
+import { socketHolders } from '../../procs';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -36,38 +37,6 @@ function listeners(): Listener[] {
   return out;
 }
 
-/** The processes holding socket `inode`, as "pid (name)". */
-function holders(inode: string): string[] {
-  const target = `socket:[${inode}]`;
-  const found: string[] = [];
-  for (const pid of readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
-    let fds: string[];
-    try {
-      fds = readdirSync(`/proc/${pid}/fd`);
-    } catch {
-      continue;
-    }
-    if (fds.some((fd) => safeReadlink(`/proc/${pid}/fd/${fd}`) === target)) {
-      let name = '?';
-      try {
-        name = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      } catch {
-        // gone meanwhile
-      }
-      found.push(`${pid} (${name})`);
-    }
-  }
-  return found;
-}
-
-function safeReadlink(p: string): string {
-  try {
-    return readlinkSync(p);
-  } catch {
-    return '';
-  }
-}
-
 /** An IPv4 address as /proc/net/tcp prints it: a 32-bit number in hex, in the host's byte order. */
 function procAddress(ipv4: string): string | null {
   const parts = ipv4.split('.').map(Number);
@@ -83,7 +52,7 @@ export const inetPortInUse: Check = {
   run(ctx) {
     if (!ctx.facts) return skipped(this.id, 'no readable config');
     if (ctx.facts.inet.length === 0) return ok(this.id, 'no [inet_http_server]');
-    const ours = new Set(ctx.daemons.map((d) => String(d.pid)));
+    const ours = new Set(ctx.daemons.map((d) => d.pid));
     const taken: string[] = [];
     const all = listeners();
     for (const server of ctx.facts.inet) {
@@ -91,11 +60,12 @@ export const inetPortInUse: Check = {
       // a wildcard on either side takes the port; a host name (or IPv6) may be any address
       const clash = all.filter((l) => l.port === server.port && (l.address === '' || server.host === '' || mine === null || l.address === mine));
       for (const l of clash) {
-        const who = holders(l.inode);
+        const who = socketHolders(l.inode);
         // the daemon on this config holds its own port
-        if (who.some((h) => ours.has(h.split(' ')[0] as string))) continue;
+        if (who.some((h) => ours.has(h.pid))) continue;
         if (who.length === 0 && ctx.daemons.length > 0) continue; // cannot see the holder: likely our daemon, as another user
-        taken.push(`${server.host || '*'}:${server.port} is listened on by ${who.length ? `pid ${who.join(', ')}` : 'a process this user cannot see'}`);
+        const named = who.map((h) => `${h.pid} (${h.name})`).join(', ');
+        taken.push(`${server.host || '*'}:${server.port} is listened on by ${who.length ? `pid ${named}` : 'a process this user cannot see'}`);
         break;
       }
     }

@@ -2,7 +2,7 @@
 // the pid since): init scripts then refuse to start ("already running") or
 // kill the wrong process on stop.
 import { readFileSync, unlinkSync } from 'node:fs';
-import { isAlive } from '../../procs';
+import { isAlive, processName } from '../../procs';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -11,15 +11,6 @@ function comm(pid: number): string {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
   } catch {
     return '?';
-  }
-}
-
-/** The kernel's name of the process: `supervisord` for Supervisor's and tsv's daemons alike. */
-function processName(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-  } catch {
-    return '';
   }
 }
 
