@@ -186,6 +186,40 @@ export function processName(pid: number): string {
   }
 }
 
+const ACCEPTING = 0x10000; // __SO_ACCEPTCON in /proc/net/unix's Flags: a listening socket
+
+/**
+ * The paths of the unix sockets process `pid` listens on: its fds' socket
+ * inodes matched in /proc/net/unix, which keeps the name a socket was bound
+ * to after its file is deleted. Supervisor's link-and-probe bind (tsv's too)
+ * binds to `FILE.PID` and links FILE to it, so a `.DIGITS` suffix is dropped:
+ * not only `.${pid}`, as a daemonizing supervisord binds before it forks.
+ * Empty when its fds are not ours to read.
+ */
+export function listeningUnixPaths(pid: number): string[] {
+  const inodes = new Set(
+    openFdTargets(pid)
+      .map((t) => /^socket:\[(\d+)\]$/.exec(t)?.[1])
+      .filter((i): i is string => i !== undefined),
+  );
+  if (inodes.size === 0) return [];
+  let table = '';
+  try {
+    table = readFileSync('/proc/net/unix', 'utf8');
+  } catch {
+    return [];
+  }
+  const paths: string[] = [];
+  for (const line of table.split('\n').slice(1)) {
+    // Num RefCount Protocol Flags Type St Inode [Path]
+    const f = line.trim().split(/\s+/);
+    if (f.length < 8 || !inodes.has(f[6] ?? '') || (parseInt(f[3] ?? '0', 16) & ACCEPTING) === 0) continue;
+    const path = f.slice(7).join(' ');
+    if (path.startsWith('/')) paths.push(path.replace(/\.\d+$/, ''));
+  }
+  return paths;
+}
+
 /** The processes holding socket `inode` open (every process only for root). */
 export function socketHolders(inode: string): { pid: number; name: string }[] {
   const target = `socket:[${inode}]`;

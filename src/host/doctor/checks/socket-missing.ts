@@ -1,10 +1,12 @@
 // The daemon runs but its socket file is gone: a tmp cleaner or a careless
 // rm deleted it. Nothing can reach the daemon until the file is back. tsv's
 // daemon re-creates its socket on SIGUSR2; Supervisor's cannot, and needs a
-// restart (which restarts its programs).
+// restart (which restarts its programs). Or no one deleted anything: file=
+// was edited after the daemon started, and it still listens on the old path.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { waitReady } from '../../probe';
+import { listeningUnixPaths } from '../../procs';
 import type { Check } from '../types';
 import { configuredSocket, isFinding, ok } from '../types';
 import { mainDaemon } from '../context';
@@ -18,6 +20,17 @@ export const socketMissing: Check = {
     if (ctx.socketStat) return ok(this.id, `${unix.file} exists`);
     const d = mainDaemon(ctx);
     if (!d) return ok(this.id, `${unix.file} is absent and no daemon runs on this config (see unit-inactive)`);
+    const listening = listeningUnixPaths(d.pid);
+    if (listening.length > 0 && !listening.includes(unix.file)) {
+      const old = listening[0]!;
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `daemon pid ${d.pid} (${d.kind}) runs on ${ctx.configFile} and listens on ${old}, not on file=${unix.file}`,
+        why: "[unix_http_server] file= was changed after the daemon started: it reads the path only when it starts or reloads, so the ctl looks for a socket that was never made",
+        fix: `reach it on the old path (supervisorctl -s unix://${old} status); a reload moves it to the new one (supervisorctl -s unix://${old} reload, which restarts its programs), or put file= back`,
+      };
+    }
     const base = {
       id: this.id,
       status: 'problem' as const,
