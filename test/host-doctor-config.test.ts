@@ -4,7 +4,7 @@
 // file and line where the config says it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -270,6 +270,55 @@ describe('host: tsv doctor on configs (no daemon)', () => {
       assert.match(daemon.stderr, /Another program is already listening on a port/);
     } finally {
       holder.kill();
+    }
+  });
+
+  test("inet-port-in-use knows the daemon listens on IPv4 only: an IPv6 listener on ::1 takes no port of it, the dual-stack :: does, and a host name is looked up", async () => {
+    const conf = base('');
+    const port = Number(/^port = 127\.0\.0\.1:(\d+)$/m.exec(readFileSync(conf, 'utf8'))?.[1]);
+    const variant = (name: string, host: string): string => {
+      const f = conf.replace('supervisord.conf', name);
+      writeFileSync(f, readFileSync(conf, 'utf8').replace(`port = 127.0.0.1:${port}`, `port = ${host}:${port}`));
+      return f;
+    };
+    const wildcard = variant('wildcard.conf', '*');
+    const named = variant('named.conf', 'localhost');
+    const hold = async (family: string, address: string, v6only = 1): Promise<ChildProcess> => {
+      const code = `import socket, time\ns = socket.socket(socket.${family})\n` +
+        (family === 'AF_INET6' ? `s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, ${v6only})\n` : '') +
+        `s.bind(('${address}', ${port}))\ns.listen()\nprint('ready', flush=True)\ntime.sleep(60)`;
+      const h = spawn('/usr/bin/python3', ['-c', code], { stdio: ['ignore', 'pipe', 'inherit'] });
+      await new Promise((resolve) => h.stdout!.once('data', resolve));
+      return h;
+    };
+    const verdict = (f: string): string => check(doctor(f).report!, 'inet-port-in-use').status;
+    let h = await hold('AF_INET6', '::1');
+    try {
+      // before: a wildcard port= was called taken by any listener on the number
+      assert.deepEqual([verdict(conf), verdict(wildcard), verdict(named)], ['ok', 'ok', 'ok']);
+      const daemon = spawnSync(process.execPath, [cliPath(), 'daemon', '-n', '-c', wildcard], { encoding: 'utf8', timeout: 3000 });
+      assert.match(daemon.stdout + daemon.stderr, /supervisord started with pid/, 'the daemon takes the port beside [::1]');
+    } finally {
+      h.kill();
+    }
+    h = await hold('AF_INET6', '::', 0);
+    try {
+      assert.deepEqual([verdict(conf), verdict(wildcard), verdict(named)], ['problem', 'problem', 'problem']);
+    } finally {
+      h.kill();
+    }
+    h = await hold('AF_INET', '127.0.0.2');
+    try {
+      // before: a host name was any address, so localhost clashed with 127.0.0.2
+      assert.deepEqual([verdict(conf), verdict(wildcard), verdict(named)], ['ok', 'problem', 'ok']);
+    } finally {
+      h.kill();
+    }
+    h = await hold('AF_INET', '127.0.0.1');
+    try {
+      assert.equal(check(doctor(named).report!, 'inet-port-in-use').found, `localhost:${port} is listened on by pid ${h.pid} (python3)`);
+    } finally {
+      h.kill();
     }
   });
 
