@@ -296,7 +296,7 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     try {
       // before: a wildcard port= was called taken by any listener on the number
       assert.deepEqual([verdict(conf), verdict(wildcard), verdict(named)], ['ok', 'ok', 'ok']);
-      const daemon = spawnSync(process.execPath, [cliPath(), 'daemon', '-n', '-c', wildcard], { encoding: 'utf8', timeout: 3000 });
+      const daemon = spawnSync(process.execPath, [cliPath(), 'daemon', '-n', '-c', wildcard], { encoding: 'utf8', timeout: 5000 });
       assert.match(daemon.stdout + daemon.stderr, /supervisord started with pid/, 'the daemon takes the port beside [::1]');
     } finally {
       h.kill();
@@ -372,6 +372,33 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^serverurl = .*$/m, `serverurl = unix://${sock}`));
     return { sock, conf };
   };
+
+  test('a file where a log or socket directory should be: log-dir-missing and run-dir-missing name it and leave it (mkdir -p cannot help)', () => {
+    const conf = base('');
+    const d = join(conf, '..');
+    writeFileSync(join(d, 'in-the-way'), 'not a directory\n');
+    const prog = base(`[program:a]\ncommand = /bin/sleep 1\nstdout_logfile = ${d}/in-the-way/sub/a.log\n`);
+    const sock = conf.replace('supervisord.conf', 'sock.conf');
+    writeFileSync(sock, readFileSync(conf, 'utf8').replace('[supervisord]', `[unix_http_server]\nfile = ${d}/in-the-way/s.sock\n\n[supervisord]`));
+    const mainlog = conf.replace('supervisord.conf', 'mainlog.conf');
+    writeFileSync(mainlog, readFileSync(conf, 'utf8').replace(`logfile = ${d}/tsv.log`, `logfile = ${d}/in-the-way/tsv.log`));
+    for (const [file, id, blocker] of [
+      [prog, 'log-dir-missing', `${d}/in-the-way`],
+      [mainlog, 'log-dir-missing', `${d}/in-the-way`],
+      [sock, 'run-dir-missing', `${d}/in-the-way`],
+    ] as const) {
+      for (const fix of [[], ['--fix']]) {
+        const r = doctor(file, ...fix);
+        assert.equal(r.status, 1, r.stdout);
+        const c = check(r.report!, id);
+        assert.equal(c.status, 'problem', r.stdout);
+        assert.ok(c.found.endsWith(` (${blocker} is a file)`), c.found);
+        assert.equal(c.fix, `move the file out of the way (mv ${blocker} ${blocker}.old) and run tsv doctor --fix again, or point ${id === 'log-dir-missing' ? 'the log option' : 'the option'} at another directory`);
+        assert.equal(c.fixable, false);
+        assert.equal(readFileSync(blocker, 'utf8'), 'not a directory\n', 'the file stays');
+      }
+    }
+  });
 
   test('a stale socket with the wrong mode: only stale-socket is a problem (socket-permissions has nothing to fix up), and --fix removes it without a failure', () => {
     const { sock, conf } = unixCase('stale-mode');

@@ -90,6 +90,19 @@ export function lstatOrNull(path: string): Stats | null {
   }
 }
 
+/**
+ * What stops `mkdir -p dir`: the nearest existing path at or above `dir`
+ * when it is not a directory (a file where a directory should be, ENOTDIR or
+ * EEXIST); null when mkdir -p could make it.
+ */
+export function notADirectory(dir: string): { path: string; is: string } | null {
+  for (let d = dir; ; d = dirname(d)) {
+    const st = statOrNull(d);
+    if (st) return st.isDirectory() ? null : { path: d, is: st.isFile() ? 'a file' : 'not a directory' };
+    if (d === dirname(d)) return null;
+  }
+}
+
 export function exists(path: string): boolean {
   try {
     lstatSync(path);

@@ -2,8 +2,9 @@
 // start ("... is not an existing directory", Supervisor #480), and a program
 // whose log cannot be opened does not start.
 import { existsSync, mkdirSync } from 'node:fs';
+import { notADirectory } from '../../access';
 import { LOG_DIR_OPTIONS, logDirs, missingDirOf } from '../../config-facts';
-import type { Check } from '../types';
+import type { Check, Finding } from '../types';
 import { ok, skipped } from '../types';
 
 export const logDirMissing: Check = {
@@ -13,6 +14,8 @@ export const logDirMissing: Check = {
     const err = ctx.configError;
     const dir = err ? missingDirOf(err) : null;
     if (err && dir && LOG_DIR_OPTIONS.has(err.option ?? '')) {
+      const blocked = notADirectory(dir);
+      if (blocked) return inTheWay(this.id, `${err.location()}: ${err.message}`, [blocked]);
       return {
         id: this.id,
         status: 'problem',
@@ -29,6 +32,8 @@ export const logDirMissing: Check = {
     const dirs = logDirs(ctx.facts);
     const missing = dirs.filter((d) => !existsSync(d));
     if (missing.length === 0) return ok(this.id, `${dirs.length} log director${dirs.length === 1 ? 'y exists' : 'ies exist'}: ${dirs.join(', ')}`);
+    const blocked = missing.map(notADirectory).filter((b, i, all) => b !== null && all.findIndex((o) => o?.path === b.path) === i) as { path: string; is: string }[];
+    if (blocked.length > 0) return inTheWay(this.id, `missing: ${missing.join(', ')}`, blocked);
     return {
       id: this.id,
       status: 'problem',
@@ -42,3 +47,14 @@ export const logDirMissing: Check = {
     };
   },
 };
+
+/** A file where a log directory should be: mkdir -p cannot help, and doctor moves nobody's file. */
+function inTheWay(id: string, found: string, blocked: { path: string; is: string }[]): Finding {
+  return {
+    id,
+    status: 'problem',
+    found: `${found} (${blocked.map((b) => `${b.path} is ${b.is}`).join('; ')})`,
+    why: 'a log directory cannot be made where a file is in the way: the daemon does not start, or a program cannot open its log (it goes FATAL)',
+    fix: `move the file out of the way (${blocked.map((b) => `mv ${b.path} ${b.path}.old`).join('; ')}) and run tsv doctor --fix again, or point the log option at another directory`,
+  };
+}

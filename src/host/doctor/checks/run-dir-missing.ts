@@ -3,6 +3,7 @@
 // or a cleaner removed it): the config is refused and the daemon cannot start.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { notADirectory } from '../../access';
 import { RUN_DIR_OPTIONS, missingDirOf } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -15,13 +16,24 @@ export const runDirMissing: Check = {
     const configDir = err && RUN_DIR_OPTIONS.has(err.option ?? '') ? missingDirOf(err) : null;
     // the config is not refused for a missing socket directory (Supervisor's is not either): the bind fails
     const sockDir = ctx.facts?.unix ? dirname(ctx.facts.unix.file) : null;
-    const socketDirMissing = sockDir !== null && !existsSync(sockDir);
+    const socketDirMissing = sockDir !== null && (!existsSync(sockDir) || notADirectory(sockDir) !== null);
     const dir = configDir ?? (socketDirMissing ? sockDir : null);
     if (!dir) return ctx.config ? ok(this.id, 'the pidfile and socket directories exist') : skipped(this.id, 'no readable config');
+    const socketFile = `[unix_http_server] file=${ctx.facts?.unix?.file}`;
+    const blocked = notADirectory(dir);
+    if (blocked) {
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `${err && configDir ? `${err.location()}: ${err.message}` : socketFile} (${blocked.path} is ${blocked.is})`,
+        why: 'the directory cannot be made where a file is in the way, and the daemon cannot start without it',
+        fix: `move the file out of the way (mv ${blocked.path} ${blocked.path}.old) and run tsv doctor --fix again, or point the option at another directory`,
+      };
+    }
     return {
       id: this.id,
       status: 'problem',
-      found: err && configDir ? `${err.location()}: ${err.message}` : `the control socket's directory ${dir} does not exist ([unix_http_server] file=${ctx.facts?.unix?.file})`,
+      found: err && configDir ? `${err.location()}: ${err.message}` : `the control socket's directory ${dir} does not exist (${socketFile})`,
       why: 'the daemon cannot start while that directory is missing (a config naming it as the pidfile\'s is refused; the socket cannot be bound, errno.ENOENT) and the ctl cannot find the socket',
       fix: `mkdir -p ${dir} (the boot service re-creates it: systemd's RuntimeDirectory=/tmpfiles.d, or the init script)`,
       apply:
