@@ -222,7 +222,34 @@ print(json.dumps(p))`;
     assert.match(plan.main, /^\[program:api\]\ncommand=\/usr\/bin\/env python3 -m http\.server 8000 ; a comment\nautorestart=true$/m);
     assert.match(plan.main, /^files = \/etc\/tsv\/conf\.d\/\*\.conf \/opt\/other\/\*\.ini$/m);
     assert.deepEqual(plan.copies.map((c) => [c.from, c.to]), [[join(src, 'conf.d', 'worker.conf'), '/etc/tsv/conf.d/worker.conf']]);
-    assert.match(plan.notes.join('\n'), /worker\.conf uses %\(here\)s/);
+    // %(here)s keeps meaning the directory it stood in under Supervisor
+    assert.equal(plan.copies[0]!.content, `[program:worker]\ncommand=/bin/sleep 1000\ndirectory=${join(src, 'conf.d')}\n`);
+    assert.match(plan.notes.join('\n'), new RegExp(`worker\\.conf uses %\\(here\\)s: written out as ${join(src, 'conf.d')}, what it meant there`));
+  });
+
+  test('--from-supervisor: two included directories with a file of the same name each keep it; a pattern given twice is included once; %(here)s in the main file and a look-alike directory', () => {
+    const src = join(dir, 'etc-supervisor-two');
+    mkdirSync(join(src, 'conf.d'), { recursive: true });
+    mkdirSync(join(src, 'extra'), { recursive: true });
+    const lookalike = `${src}-apps`;
+    mkdirSync(lookalike, { recursive: true });
+    writeFileSync(
+      join(src, 'supervisord.conf'),
+      `[supervisord]\nlogfile=/var/log/supervisor/supervisord.log\n\n[program:top]\ncommand=/bin/sleep 1000\ndirectory=%(here)s\n\n[include]\nfiles = conf.d/*.conf extra/*.conf %(here)s/conf.d/*.conf ${lookalike}/*.conf\n`,
+    );
+    writeFileSync(join(src, 'conf.d', 'web.conf'), '[program:web]\ncommand=/bin/sleep 1000\n');
+    writeFileSync(join(src, 'extra', 'web.conf'), '[program:extra_web]\ncommand=/bin/sleep 1000\n');
+    writeFileSync(join(lookalike, 'app.conf'), '[program:app]\ncommand=/bin/sleep 1000\n');
+    const plan = planImport(join(src, 'supervisord.conf'), hostLayout('system', 'linux'), 'header');
+    assert.deepEqual(
+      plan.copies.map((c) => [c.from, c.to]),
+      [
+        [join(src, 'conf.d', 'web.conf'), '/etc/tsv/conf.d/web.conf'],
+        [join(src, 'extra', 'web.conf'), '/etc/tsv/conf.d/extra/web.conf'],
+      ],
+    );
+    assert.match(plan.main, new RegExp(`^files = /etc/tsv/conf\\.d/\\*\\.conf /etc/tsv/conf\\.d/extra/\\*\\.conf ${lookalike}/\\*\\.conf$`, 'm'));
+    assert.match(plan.main, new RegExp(`^\\[program:top\\]\ncommand=/bin/sleep 1000\ndirectory=${src}$`, 'm'));
   });
 
   test('--dry-run on this machine, for every init system and scope, prints and changes nothing', () => {

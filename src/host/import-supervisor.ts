@@ -2,9 +2,13 @@
 // setup. Programs, groups, event listeners and HTTP servers are carried over
 // word for word; the socket, pidfile and log paths become tsv's (so the old
 // Supervisor and tsv never share a socket); files included from the old
-// conf.d are copied into tsv's, other includes keep pointing where they did.
+// conf.d are copied into tsv's (those of a second directory under
+// /etc/supervisor into a directory of their own in it, so that no two names
+// collide), other includes keep pointing where they did. `%(here)s` is
+// written out as the directory it meant where it stood, so that every path
+// means what it meant under Supervisor.
 import { existsSync, readFileSync } from 'node:fs';
-import { basename, dirname, isAbsolute, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { globSorted } from '../config/glob';
 import type { HostLayout } from './layout';
 import { HostError } from './types';
@@ -59,6 +63,15 @@ function optionValue(opt: { text: string[] }): string {
 const OURS = new Set(['unix_http_server', 'supervisorctl', 'rpcinterface:supervisor', 'include']);
 const PATH_KEYS = new Set(['logfile', 'pidfile', 'childlogdir']);
 
+const esc = (p: string): string => p.replace(/%/g, '%%');
+
+/** `text` with `%(here)s` written out as `dir`, and a note when there was one. */
+function hereWrittenOut(text: string, dir: string, where: string, notes: string[]): string {
+  if (!text.includes('%(here)s')) return text;
+  notes.push(`${where} uses %(here)s: written out as ${dir}, what it meant there`);
+  return text.replace(/%\(here\)s/g, esc(dir));
+}
+
 export function planImport(source: string, layout: HostLayout, header: string): ImportPlan {
   if (!existsSync(source)) throw new HostError(`--from-supervisor: ${source} does not exist`);
   const srcDir = dirname(source);
@@ -68,10 +81,20 @@ export function planImport(source: string, layout: HostLayout, header: string): 
   const carried: string[] = [];
   const supervisordExtra: string[] = [];
   const auth: { unix: string[]; ctl: string[] } = { unix: [], ctl: [] };
-  const includes: string[] = [];
+  const includes = new Set<string>();
+  // the first included directory under srcDir becomes tsv's conf.d, each other one a directory in it
+  const targets = new Map<string, string>();
+  const targetFor = (dir: string): string => {
+    let t = targets.get(dir);
+    if (!t) {
+      t = targets.size === 0 ? layout.includeDir : join(layout.includeDir, relative(srcDir, dir).replace(/\//g, '-') || 'main');
+      targets.set(dir, t);
+    }
+    return t;
+  };
   for (const s of sections) {
     if (s.name === 'supervisord') {
-      for (const o of options(s)) if (!PATH_KEYS.has(o.key)) supervisordExtra.push(...o.text);
+      for (const o of options(s)) if (!PATH_KEYS.has(o.key)) supervisordExtra.push(hereWrittenOut(o.text.join('\n'), srcDir, `[supervisord] ${o.key} in ${source}`, notes));
       continue;
     }
     if (s.name === 'unix_http_server' || s.name === 'supervisorctl') {
@@ -84,27 +107,25 @@ export function planImport(source: string, layout: HostLayout, header: string): 
         for (const raw of optionValue(o).split(/\s+/).filter(Boolean)) {
           const pat = raw.replace(/%\(here\)s/g, srcDir).replace(/%%/g, '%');
           const abs = isAbsolute(pat) ? pat : resolve(srcDir, pat);
-          if (dirname(abs).startsWith(srcDir)) {
+          if (abs.startsWith(srcDir + '/')) {
+            const to = targetFor(dirname(abs));
             for (const f of globSorted(abs)) {
-              const to = join(layout.includeDir, basename(f));
-              const content = readFileSync(f, 'utf8');
-              copies.push({ from: f, to, content });
-              if (content.includes('%(here)s')) notes.push(`${f} uses %(here)s, which now means ${layout.includeDir}: check the paths it builds`);
+              if (copies.some((c) => c.from === f)) continue;
+              copies.push({ from: f, to: join(to, basename(f)), content: hereWrittenOut(readFileSync(f, 'utf8'), dirname(f), f, notes) });
             }
-            includes.push(join(layout.includeDir, basename(abs)));
+            includes.add(join(to, basename(abs)));
           } else {
-            includes.push(abs);
+            includes.add(abs);
           }
         }
       }
       continue;
     }
     if (OURS.has(s.name)) continue;
-    carried.push(s.lines.join('\n').replace(/\n+$/, ''));
+    carried.push(hereWrittenOut(s.lines.join('\n').replace(/\n+$/, ''), srcDir, `[${s.name}] in ${source}`, notes));
   }
-  if (!includes.includes(join(layout.includeDir, '*.conf'))) includes.unshift(join(layout.includeDir, '*.conf'));
+  const ownFirst = [join(layout.includeDir, '*.conf'), ...[...includes].filter((i) => i !== join(layout.includeDir, '*.conf'))];
   const group = layout.group ? `chown = root:${layout.group}\n` : '';
-  const esc = (p: string): string => p.replace(/%/g, '%%');
   const main = [
     `; ${header}`,
     `; Imported from ${source} by tsv install --from-supervisor.`,
@@ -128,7 +149,7 @@ export function planImport(source: string, layout: HostLayout, header: string): 
     '',
     ...carried.map((c) => c + '\n'),
     '[include]',
-    `files = ${includes.map(esc).join(' ')}`,
+    `files = ${ownFirst.map(esc).join(' ')}`,
     '',
   ]
     .join('\n')

@@ -13,6 +13,7 @@ import { configFacts, logDirs, missingDirOf, type ConfigFacts } from './config-f
 import { Executor } from './executor';
 import { detectInit } from './init-detect';
 import { planImport, SUPERVISOR_CONFIG } from './import-supervisor';
+import { supervisorService, type SupervisorService } from './supervisor-service';
 import { hostLayout, type HostLayout } from './layout';
 import { bashScript } from '../cli/completion-script';
 import { readManifest, type Manifest } from './manifest';
@@ -171,7 +172,10 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
       const source = opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor;
       const plan = planImport(source, layout, generatedHeader('supervisord.conf'));
       ex.writeFile({ path: configFile, content: plan.main, mode: 0o644, removal: 'purge', onlyIfAbsent: true }, false);
-      for (const c of plan.copies) ex.writeFile({ path: c.to, content: c.content, mode: 0o644, removal: 'purge', onlyIfAbsent: true }, false);
+      for (const c of plan.copies) {
+        if (dirname(c.to) !== layout.includeDir) ex.ensureDir({ path: dirname(c.to), mode: 0o755, removal: 'purge' }, false);
+        ex.writeFile({ path: c.to, content: c.content, mode: 0o644, removal: 'purge', onlyIfAbsent: true }, false);
+      }
       for (const n of plan.notes) say(`note: ${n}`);
     } else {
       ex.writeFile({ path: configFile, content: defaultConfigText(layout, configFile), mode: 0o644, removal: 'purge', onlyIfAbsent: true }, false);
@@ -230,6 +234,17 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     }
   }
 
+  // Supervisor's own service would run every imported program a second time:
+  // taking over means stopping it, and giving it back if tsv does not come up.
+  const supervisor = scope === 'system' ? supervisorService(init) : null;
+  const takeOver = supervisor && opts.fromSupervisor && (supervisor.enabled || supervisor.active) ? supervisor : null;
+  if (takeOver) {
+    say(`Supervisor's service ${takeOver.name} is ${[takeOver.enabled && 'enabled', takeOver.active && 'running'].filter(Boolean).join(' and ')}: tsv takes its programs over, so it is stopped and disabled (and put back if tsv does not come up)`);
+    for (const argv of takeOver.stop) ex.mustRun(argv, `stop Supervisor's ${takeOver.name}, whose programs tsv runs now`);
+  } else if (supervisor?.active) {
+    say(`warning: Supervisor's service ${supervisor.name} is running too: programs configured in both run twice (tsv install --boot --from-supervisor takes its programs over and stops it)`);
+  }
+
   if (opts.dryRun) {
     const st = backend.state(spec);
     backend.activate(ex, spec, changed || !st.installed);
@@ -238,35 +253,51 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     return 0;
   }
 
+  const failed = (message: string): number => {
+    output.err(message);
+    const why = backend.diagnostics(spec);
+    if (why) output.err(`what the init system says:\n${indent(why)}\n`);
+    if (takeOver) {
+      // tsv first, so that the two never run the programs at once
+      try {
+        backend.deactivate(ex, spec);
+      } catch (err) {
+        if (!(err instanceof HostError)) throw err;
+        output.err(`tsv install: ${err.message}: Supervisor's ${takeOver.name} is left stopped, so that the programs do not run twice\n`);
+        return 1;
+      }
+      giveBack(takeOver, ex, output);
+    }
+    return 1;
+  };
   try {
     backend.activate(ex, spec, changed);
   } catch (err) {
     if (!(err instanceof HostError)) throw err;
-    output.err(`tsv install: ${err.message}\n${err.detail ? indent(err.detail) + '\n' : ''}`);
-    const why = backend.diagnostics(spec);
-    if (why) output.err(`what the init system says:\n${indent(why)}\n`);
-    return 1;
+    return failed(`tsv install: ${err.message}\n${err.detail ? indent(err.detail) + '\n' : ''}`);
   }
 
   const loaded = facts ?? configFacts(load(configFile));
   const endpoint = { serverurl: loaded.serverurl ?? `unix://${spec.socket}` };
   const ready = await waitReady(endpoint, { timeoutMs: (opts.readyTimeoutSec ?? 30) * 1000 });
-  if (!ready.ok) {
-    output.err(`tsv install: the service was started, but ${ready.message} (${endpoint.serverurl})\n`);
-    const why = backend.diagnostics(spec);
-    if (why) output.err(`what the init system says:\n${indent(why)}\n`);
-    return 1;
-  }
+  if (!ready.ok) return failed(`tsv install: the service was started, but ${ready.message} (${endpoint.serverurl})\n`);
   const status = run([...tsv, 'ctl', '-c', configFile, 'status']);
   // 0: all running, 3: some not running; both mean the ctl got an answer.
   if (status.status !== 0 && status.status !== 3) {
-    output.err(`tsv install: \`${shJoin([...tsv, 'ctl', '-c', configFile, 'status'])}\` failed (exit ${status.status}):\n${indent((status.stdout + status.stderr).trimEnd())}\n`);
-    const why = backend.diagnostics(spec);
-    if (why) output.err(`what the init system says:\n${indent(why)}\n`);
-    return 1;
+    return failed(`tsv install: \`${shJoin([...tsv, 'ctl', '-c', configFile, 'status'])}\` failed (exit ${status.status}):\n${indent((status.stdout + status.stderr).trimEnd())}\n`);
   }
   say(`\n$ tsv status   (through ${endpoint.serverurl})\n${status.stdout.trimEnd() || '(no programs configured)'}`);
   if (ex.changes.length === 0) say(`\nnothing to change: tsv is installed, enabled at boot and answering (${daemonArgv(spec)[0]})`);
   else say(`\ntsv is installed and answering on ${endpoint.serverurl}${layout.group ? `; members of the ${layout.group} group can use \`tsv status\` without sudo (usermod -aG ${layout.group} USER)` : ''}`);
   return 0;
+}
+
+/** tsv did not come up (and is stopped): Supervisor's service runs the programs again, as before the install. */
+function giveBack(service: SupervisorService, ex: Executor, output: Output): void {
+  const failures = service.restore.map((argv) => ex.run(argv, `give the programs back to Supervisor's ${service.name}`)).filter((r) => r.status !== 0);
+  output.err(
+    failures.length === 0
+      ? `Supervisor's ${service.name} was put back as it was; its programs run under it again\n`
+      : `Supervisor's ${service.name} could not be put back (${failures.map((r) => shJoin(r.argv)).join('; ')} failed): start it by hand\n`,
+  );
 }

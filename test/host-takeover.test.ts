@@ -1,0 +1,114 @@
+// `tsv install --boot --from-supervisor` on a host where Debian's supervisor
+// package runs the programs: a booted Debian root with the real supervisor
+// service enabled and running. The takeover must leave every program running
+// once (Supervisor's service stopped and disabled, also after a reboot), and
+// an install whose daemon does not come up must give the programs back to
+// Supervisor as they were.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Container, containerSupport } from './helpers/host-container';
+
+const support = containerSupport();
+// A port no other test uses: the containers share the host's network.
+const PORT = 39473;
+const SUPERVISOR_CONF = `[unix_http_server]
+file=/var/run/supervisor.sock
+chmod=0700
+
+[inet_http_server]
+port=127.0.0.1:${PORT}
+
+[supervisord]
+logfile=/var/log/supervisor/supervisord.log
+pidfile=/var/run/supervisord.pid
+childlogdir=/var/log/supervisor
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix:///var/run/supervisor.sock
+
+[include]
+files = /etc/supervisor/conf.d/*.conf
+`;
+const PROGRAMS = `[program:worker]
+command=/bin/sleep 100001
+process_name=%(program_name)s_%(process_num)s
+numprocs=2
+startsecs=0
+`;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('host: tsv install --from-supervisor takes over from the running supervisor service', { skip: support ?? false }, () => {
+  let c: Container;
+
+  /** How many of the programs' processes run, whoever runs them. */
+  const copies = (): number => c.processes().filter((p) => p.cmdline === '/bin/sleep 100001').length;
+  const state = (unit: string): string => `${c.sh(`systemctl is-enabled ${unit}`).stdout.trim()} ${c.sh(`systemctl is-active ${unit}`).stdout.trim()}`;
+  const settle = async (want: number): Promise<number> => {
+    for (let i = 0; i < 50 && copies() !== want; i++) await sleep(200);
+    return copies();
+  };
+
+  before(async () => {
+    c = await Container.create('supervisor', { boot: true });
+    await c.start();
+    c.installTsv();
+    c.writeFile('/etc/supervisor/supervisord.conf', SUPERVISOR_CONF);
+    c.writeFile('/etc/supervisor/conf.d/workers.conf', PROGRAMS);
+    c.must('systemctl enable --now supervisor.service');
+    assert.equal(await settle(2), 2, 'supervisord runs the two workers');
+  });
+
+  after(async () => {
+    await c?.destroy();
+  });
+
+  test('--dry-run names the stop of supervisor.service and changes nothing', () => {
+    const r = c.exec(['tsv', 'install', '--boot', '--dry-run', '--from-supervisor']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /Supervisor's service supervisor\.service is enabled and running: tsv takes its programs over/);
+    assert.match(r.stdout, /would run: systemctl disable --now supervisor\.service/);
+    assert.equal(state('supervisor.service'), 'enabled active');
+  });
+
+  test('a daemon that does not come up: tsv is stopped and supervisor.service is put back as it was, its programs running once', async () => {
+    const r = c.exec(['tsv', 'install', '--boot', '--from-supervisor', '--daemon-command', '/bin/false']);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stdout, /running: systemctl disable --now supervisor\.service/);
+    assert.match(r.stderr, /Supervisor's supervisor\.service was put back as it was; its programs run under it again/);
+    assert.equal(state('supervisor.service'), 'enabled active');
+    assert.match(state('tsv.service'), /^disabled (inactive|failed)$/);
+    assert.equal(await settle(2), 2);
+    assert.equal(c.exec(['supervisorctl', 'status']).status, 0, 'Python supervisorctl reaches supervisord again');
+    // what the failed attempt wrote goes, so that the next one imports afresh
+    c.must('tsv uninstall --purge');
+  });
+
+  test('the takeover: supervisor.service stopped and disabled, every program runs once (under tsv), the inet port taken over, also after a reboot', async () => {
+    const r = c.exec(['tsv', 'install', '--boot', '--from-supervisor']);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /running: systemctl disable --now supervisor\.service/);
+    assert.match(state('supervisor.service'), /^disabled (inactive|failed)$/);
+    assert.equal(state('tsv.service'), 'enabled active');
+    assert.equal(await settle(2), 2, 'two workers, not four');
+    const mainPid = c.sh('systemctl show -p MainPID --value tsv').stdout.trim();
+    for (const p of c.processes().filter((x) => x.cmdline === '/bin/sleep 100001')) {
+      assert.equal(c.must(`cut -d' ' -f4 /proc/${p.pid}/stat`).trim(), mainPid, 'a child of tsv');
+    }
+    // the [inet_http_server] came over, and tsv has the port now that supervisord let it go
+    assert.match(c.must(`tsv ctl -s http://127.0.0.1:${PORT} status`), /^worker:worker_0 +RUNNING/m);
+    await c.reboot();
+    assert.match(state('supervisor.service'), /^disabled inactive$/);
+    assert.equal(state('tsv.service'), 'enabled active');
+    assert.equal(await settle(2), 2);
+  });
+
+  test('installing again with supervisor.service already stopped and disabled: nothing of it to do', () => {
+    const r = c.exec(['tsv', 'install', '--boot', '--from-supervisor']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.doesNotMatch(r.stdout, /supervisor\.service/);
+  });
+});
