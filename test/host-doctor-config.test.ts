@@ -39,6 +39,8 @@ const ALL_IDS = [
   'socket-eacces',
   'stale-pidfile',
   'two-daemons',
+  'programs-run-twice',
+  'supervisor-programs-left',
   'log-dir-missing',
   'log-fs-readonly',
   'log-not-writable',

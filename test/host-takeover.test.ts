@@ -111,4 +111,38 @@ describe('host: tsv install --from-supervisor takes over from the running superv
     assert.equal(r.status, 0, r.stderr);
     assert.doesNotMatch(r.stdout, /supervisor\.service/);
   });
+
+  test('doctor: a program added for Supervisor after the switch runs under no daemon (supervisor-programs-left); Supervisor started again runs the programs twice (programs-run-twice)', async () => {
+    const doctor = (): { status: number | null; checks: { id: string; status: string; found: string }[] } => {
+      const r = c.exec(['tsv', 'doctor', '--json']);
+      return { status: r.status, checks: (JSON.parse(r.stdout) as { checks: { id: string; status: string; found: string }[] }).checks };
+    };
+    const find = (d: ReturnType<typeof doctor>, id: string): { status: string; found: string } => d.checks.find((x) => x.id === id)!;
+    let d = doctor();
+    assert.equal(d.status, 0, JSON.stringify(d.checks.filter((x) => x.status === 'problem')));
+    assert.equal(find(d, 'supervisor-programs-left').status, 'ok');
+    c.writeFile('/etc/supervisor/conf.d/forgotten.conf', '[program:forgotten]\ncommand=/bin/sleep 100002\n');
+    d = doctor();
+    assert.equal(d.status, 1);
+    assert.deepEqual([find(d, 'supervisor-programs-left').status, find(d, 'supervisor-programs-left').found], ['problem', '1 program(s) configured for Supervisor run under no daemon: forgotten (/etc/supervisor/conf.d/forgotten.conf)']);
+    // (without its [inet_http_server], whose port tsv holds now: supervisord would refuse to start)
+    c.writeFile('/etc/supervisor/supervisord.conf', SUPERVISOR_CONF.replace(`[inet_http_server]\nport=127.0.0.1:${PORT}\n`, ''));
+    c.must('rm /etc/supervisor/conf.d/forgotten.conf && systemctl start supervisor.service');
+    try {
+      assert.equal(await settle(4), 4, 'both daemons run the workers');
+      const sd = c.must('cat /var/run/supervisord.pid').trim();
+      d = doctor();
+      assert.equal(d.status, 1);
+      assert.deepEqual(
+        [find(d, 'programs-run-twice').status, find(d, 'programs-run-twice').found],
+        ['problem', `pid ${sd} (supervisord on /etc/supervisor/supervisord.conf) runs worker too`],
+      );
+      assert.equal(find(d, 'supervisor-programs-left').status, 'ok', 'Supervisor runs its config');
+    } finally {
+      c.must('systemctl stop supervisor.service');
+      c.writeFile('/etc/supervisor/supervisord.conf', SUPERVISOR_CONF);
+    }
+    assert.equal(await settle(2), 2);
+    assert.equal(doctor().status, 0);
+  });
 });

@@ -51,8 +51,10 @@ export interface Runner {
 
 export interface Backend {
   readonly init: InitSystem;
-  /** the service definition (unit, script, plist) */
+  /** the service definition (unit, script, plist) that tsv install writes */
   definitionPath(spec: ServiceSpec): string;
+  /** the definition the init system runs: tsv install's, else a package's (systemd's /lib or /usr/lib); null when there is none */
+  inEffect(spec: ServiceSpec): string | null;
   files(spec: ServiceSpec): FileSpec[];
   /** Make the init system see changed files, enable at boot, start (or restart when changed). */
   activate(runner: Runner, spec: ServiceSpec, changed: boolean): void;

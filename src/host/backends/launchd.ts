@@ -42,6 +42,9 @@ export function renderPlist(spec: ServiceSpec): string {
 export const launchdBackend: Backend = {
   init: 'launchd',
   definitionPath: plistPath,
+  inEffect(spec) {
+    return existsSync(this.definitionPath(spec)) ? this.definitionPath(spec) : null;
+  },
 
   files(spec) {
     return [{ path: plistPath(spec), content: renderPlist(spec), mode: 0o644, removal: 'uninstall' }];

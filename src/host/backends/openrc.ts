@@ -44,6 +44,9 @@ function inDefaultRunlevel(): boolean {
 export const openrcBackend: Backend = {
   init: 'openrc',
   definitionPath: () => OPENRC_SCRIPT,
+  inEffect(spec) {
+    return existsSync(this.definitionPath(spec)) ? this.definitionPath(spec) : null;
+  },
 
   files(spec) {
     return [{ path: OPENRC_SCRIPT, content: renderOpenrc(spec), mode: 0o755, removal: 'uninstall' }];

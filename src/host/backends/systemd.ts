@@ -28,7 +28,7 @@ export function packagedUnitPath(): string | null {
 }
 
 /** The unit in effect: ours in /etc, else one a package installed. */
-function installedUnitPath(spec: ServiceSpec): string | null {
+export function installedUnitPath(spec: ServiceSpec): string | null {
   if (existsSync(unitPath(spec))) return unitPath(spec);
   return spec.scope === 'system' ? packagedUnitPath() : null;
 }
@@ -102,6 +102,7 @@ export function unitSetting(text: string, key: string): string | null {
 export const systemdBackend: Backend = {
   init: 'systemd',
   definitionPath: unitPath,
+  inEffect: installedUnitPath,
 
   files(spec) {
     return [
@@ -126,7 +127,7 @@ export const systemdBackend: Backend = {
 
   state(spec): ServiceState {
     const sc = systemctl(spec);
-    const installed = existsSync(unitPath(spec));
+    const installed = installedUnitPath(spec) !== null;
     const en = run([...sc, 'is-enabled', UNIT]);
     const ac = run([...sc, 'is-active', UNIT]);
     const enabledWord = en.stdout.trim();

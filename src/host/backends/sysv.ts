@@ -52,6 +52,9 @@ export function initDCommand(text: string): string[] | null {
 export const sysvBackend: Backend = {
   init: 'sysv',
   definitionPath: () => INIT_D,
+  inEffect(spec) {
+    return existsSync(this.definitionPath(spec)) ? this.definitionPath(spec) : null;
+  },
 
   files(spec) {
     return [{ path: INIT_D, content: renderInitD(spec), mode: 0o755, removal: 'uninstall' }];

@@ -94,7 +94,7 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   const daemon = installed?.daemon ?? tsvDaemonArgv(runningProgram());
   const spec = configFile ? buildSpec(scope, layout, configFile, tsv, daemon, facts) : null;
   let service: ServiceState | null = null;
-  if (backend && spec && (installed || existsSync(backend.definitionPath(spec)))) service = backend.state(spec);
+  if (backend && spec && (installed || backend.inEffect(spec) !== null)) service = backend.state(spec);
 
   const { on: daemons, unknown: daemonsUnknown } = configFile && existsSync(configFile) ? daemonsFor(configFile) : { on: [], unknown: [] };
   const socketStat = facts?.unix ? lstatOrNull(facts.unix.file) : null;

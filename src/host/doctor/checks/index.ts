@@ -15,6 +15,7 @@ import { socketPermissions } from './socket-permissions';
 import { socketEacces } from './socket-eacces';
 import { stalePidfile } from './stale-pidfile';
 import { twoDaemons } from './two-daemons';
+import { programsRunTwice, supervisorProgramsLeft } from './supervisor-programs';
 import { logDirMissing } from './log-dir-missing';
 import { runDirMissing } from './run-dir-missing';
 import { logFsReadonly } from './log-fs-readonly';
@@ -41,6 +42,8 @@ export const CHECKS: readonly Check[] = [
   socketEacces,
   stalePidfile,
   twoDaemons,
+  programsRunTwice,
+  supervisorProgramsLeft,
   logDirMissing,
   logFsReadonly,
   logNotWritable,

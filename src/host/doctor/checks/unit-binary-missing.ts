@@ -36,7 +36,10 @@ export const unitBinaryMissing: Check = {
     if (!cmd) return skipped(this.id, 'no service installed');
     const problems = [...missing(cmd), ...(manifest ? missing(manifest.tsv) : [])].filter((v, i, a) => a.indexOf(v) === i);
     const parsed = programFromArgv(cmd);
-    if (problems.length === 0) return ok(this.id, `${backend.definitionPath(spec)} runs ${parsed ? describeProgram(parsed.program) : cmd[0]}, which exists`);
+    const path = backend.inEffect(spec) ?? backend.definitionPath(spec);
+    if (problems.length === 0) return ok(this.id, `${path} runs ${parsed ? describeProgram(parsed.program) : cmd[0]}, which exists`);
+    // a package's unit runs the package's binary: the package manager puts it back
+    const packaged = !manifest && path !== backend.definitionPath(spec);
     const me = runningProgram();
     const meOk = programFiles(me).every((f) => existsSync(f.path));
     const customDaemon = manifest ? !isDefaultDaemon(manifest.daemon, manifest.tsv) : true;
@@ -44,9 +47,11 @@ export const unitBinaryMissing: Check = {
     return {
       id: this.id,
       status: 'problem',
-      found: `${backend.definitionPath(spec)}: ${problems.join('; ')}`,
+      found: `${path}: ${problems.join('; ')}`,
       why: 'the service cannot start: the next boot or restart fails (systemd: status=203/EXEC)',
-      fix: `reinstall from where tsv is now: ${tsvArgv(me).join(' ')} install --boot (doctor --fix rewrites the definition for this tsv and does not restart the running daemon)`,
+      fix: packaged
+        ? 'reinstall the tsv package (apt-get install --reinstall tsv, or dnf reinstall tsv)'
+        : `reinstall from where tsv is now: ${tsvArgv(me).join(' ')} install --boot (doctor --fix rewrites the definition for this tsv and does not restart the running daemon)`,
       apply: canFix
         ? () => {
             const m = manifest!;

@@ -13,11 +13,12 @@ export const unitDisabled: Check = {
     if (!service || !service.installed) {
       return { id: this.id, status: 'info', found: `no ${backend.init} service for tsv is installed (${backend.definitionPath(spec)} is absent)`, fix: 'tsv install --boot' };
     }
-    if (service.enabled !== false) return ok(this.id, `${backend.definitionPath(spec)} is enabled (${service.detail})`);
+    const path = backend.inEffect(spec) ?? backend.definitionPath(spec);
+    if (service.enabled !== false) return ok(this.id, `${path} is enabled (${service.detail})`);
     return {
       id: this.id,
       status: 'problem',
-      found: `${backend.definitionPath(spec)} is installed but not enabled (${service.detail})`,
+      found: `${path} is installed but not enabled (${service.detail})`,
       why: 'the daemon and its programs will not come back after a reboot',
       fix: backend.init === 'systemd' ? `systemctl${spec.scope === 'user' ? ' --user' : ''} enable tsv.service` : backend.init === 'openrc' ? 'rc-update add tsv default' : backend.init === 'sysv' ? 'update-rc.d tsv defaults' : 'launchctl enable system/tsv',
       apply: ctx.caller.uid === 0 || spec.scope === 'user'
