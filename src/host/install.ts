@@ -134,9 +134,14 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
 
   const packaged = scope === 'system' ? packagedUnitPath() : null;
   if (packaged && !opts.dryRun) {
+    const source = opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor;
     throw new HostError(
       `the tsv package is installed here and provides the boot service (${packaged}); tsv install --boot would put a second one over it`,
-      'configure it in /etc/tsv/supervisord.conf and /etc/tsv/conf.d/, and manage it with systemctl (or /etc/init.d/tsv); to install tsv by hand instead, remove the package first',
+      source
+        ? `to move Supervisor's programs to it: copy the files ${source} includes into /etc/tsv/conf.d (cp /etc/supervisor/conf.d/*.conf /etc/tsv/conf.d/), ` +
+            `carry its own [program:…] and [inet_http_server] sections by hand (%(here)s then means the new directory), stop Supervisor for good (systemctl disable --now supervisor), ` +
+            'then tsv ctl update (systemctl restart tsv for an [inet_http_server]); tsv doctor names programs left behind (supervisor-programs-left) or run twice (programs-run-twice)'
+        : 'configure it in /etc/tsv/supervisord.conf and /etc/tsv/conf.d/, and manage it with systemctl (or /etc/init.d/tsv); to install tsv by hand instead, remove the package first',
     );
   }
 
