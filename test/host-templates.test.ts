@@ -250,6 +250,11 @@ print(json.dumps(p))`;
     );
     assert.match(plan.main, new RegExp(`^files = /etc/tsv/conf\\.d/\\*\\.conf /etc/tsv/conf\\.d/extra/\\*\\.conf ${lookalike}/\\*\\.conf$`, 'm'));
     assert.match(plan.main, new RegExp(`^\\[program:top\\]\ncommand=/bin/sleep 1000\ndirectory=${src}$`, 'm'));
+    assert.deepEqual(plan.outside, [`${lookalike}/*.conf`]);
+    // for the package's config, which includes conf.d/*.conf only: one directory, a second one's files named after it
+    const flat = planImport(join(src, 'supervisord.conf'), hostLayout('system', 'linux'), 'header', { flat: true });
+    assert.deepEqual(flat.copies.map((c) => c.to), ['/etc/tsv/conf.d/web.conf', '/etc/tsv/conf.d/extra-web.conf']);
+    assert.deepEqual(flat.carried, [`[program:top]\ncommand=/bin/sleep 1000\ndirectory=${src}`]);
   });
 
   test('--dry-run on this machine, for every init system and scope, prints and changes nothing', () => {

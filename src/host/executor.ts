@@ -52,7 +52,8 @@ export class Executor {
     readonly dryRun: boolean,
     private readonly output: Output,
     private readonly manifest: Manifest,
-    private readonly manifestPath: string,
+    /** null: nothing of this run is recorded (files the admin owns from then on) */
+    private readonly manifestPath: string | null,
     private readonly platform: NodeJS.Platform = process.platform,
   ) {}
 
@@ -61,7 +62,7 @@ export class Executor {
   }
 
   private saveManifest(): void {
-    if (!this.dryRun) {
+    if (!this.dryRun && this.manifestPath !== null) {
       this.manifest.updatedAt = new Date().toISOString();
       writeManifest(this.manifestPath, this.manifest);
     }

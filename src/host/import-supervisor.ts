@@ -26,7 +26,22 @@ export interface ImportPlan {
   main: string;
   /** conf.d files to copy */
   copies: { from: string; to: string; content: string }[];
+  /** the main file's own sections that tsv's config takes over (programs, groups, listeners, HTTP servers), each verbatim */
+  carried: string[];
+  /** [supervisord] options other than the paths, as written */
+  supervisordExtra: string[];
+  /** include patterns outside Supervisor's directory, which keep pointing where they did */
+  outside: string[];
   notes: string[];
+}
+
+export interface ImportOptions {
+  /**
+   * Every copy straight in tsv's conf.d as NAME.conf, a second directory's
+   * with its name in front (extra/web.conf -> extra-web.conf): what a config
+   * that is not written here includes (the package's, conf.d/*.conf).
+   */
+  flat?: boolean;
 }
 
 function splitSections(text: string): Section[] {
@@ -72,7 +87,7 @@ function hereWrittenOut(text: string, dir: string, where: string, notes: string[
   return text.replace(/%\(here\)s/g, esc(dir));
 }
 
-export function planImport(source: string, layout: HostLayout, header: string): ImportPlan {
+export function planImport(source: string, layout: HostLayout, header: string, opts: ImportOptions = {}): ImportPlan {
   if (!existsSync(source)) throw new HostError(`--from-supervisor: ${source} does not exist`);
   const srcDir = dirname(source);
   const sections = splitSections(readFileSync(source, 'utf8'));
@@ -82,16 +97,19 @@ export function planImport(source: string, layout: HostLayout, header: string): 
   const supervisordExtra: string[] = [];
   const auth: { unix: string[]; ctl: string[] } = { unix: [], ctl: [] };
   const includes = new Set<string>();
-  // the first included directory under srcDir becomes tsv's conf.d, each other one a directory in it
-  const targets = new Map<string, string>();
-  const targetFor = (dir: string): string => {
+  const outside: string[] = [];
+  // the first included directory under srcDir becomes tsv's conf.d, each other one a directory in it (flat: a prefix)
+  const targets = new Map<string, { dir: string; prefix: string }>();
+  const targetFor = (dir: string): { dir: string; prefix: string } => {
     let t = targets.get(dir);
     if (!t) {
-      t = targets.size === 0 ? layout.includeDir : join(layout.includeDir, relative(srcDir, dir).replace(/\//g, '-') || 'main');
+      const name = relative(srcDir, dir).replace(/\//g, '-') || 'main';
+      t = targets.size === 0 ? { dir: layout.includeDir, prefix: '' } : opts.flat ? { dir: layout.includeDir, prefix: `${name}-` } : { dir: join(layout.includeDir, name), prefix: '' };
       targets.set(dir, t);
     }
     return t;
   };
+  const copyName = (prefix: string, file: string): string => `${prefix}${basename(file)}${opts.flat && !file.endsWith('.conf') ? '.conf' : ''}`;
   for (const s of sections) {
     if (s.name === 'supervisord') {
       for (const o of options(s)) if (!PATH_KEYS.has(o.key)) supervisordExtra.push(hereWrittenOut(o.text.join('\n'), srcDir, `[supervisord] ${o.key} in ${source}`, notes));
@@ -111,11 +129,12 @@ export function planImport(source: string, layout: HostLayout, header: string): 
             const to = targetFor(dirname(abs));
             for (const f of globSorted(abs)) {
               if (copies.some((c) => c.from === f)) continue;
-              copies.push({ from: f, to: join(to, basename(f)), content: hereWrittenOut(readFileSync(f, 'utf8'), dirname(f), f, notes) });
+              copies.push({ from: f, to: join(to.dir, copyName(to.prefix, f)), content: hereWrittenOut(readFileSync(f, 'utf8'), dirname(f), f, notes) });
             }
-            includes.add(join(to, basename(abs)));
+            includes.add(join(to.dir, copyName(to.prefix, abs)));
           } else {
             includes.add(abs);
+            outside.push(abs);
           }
         }
       }
@@ -154,5 +173,5 @@ export function planImport(source: string, layout: HostLayout, header: string): 
   ]
     .join('\n')
     .replace(/\n{3,}/g, '\n\n');
-  return { main, copies, notes };
+  return { main, copies, carried, supervisordExtra, outside, notes };
 }

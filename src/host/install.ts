@@ -13,14 +13,15 @@ import { configFacts, logDirs, missingDirOf, type ConfigFacts } from './config-f
 import { Executor } from './executor';
 import { detectInit } from './init-detect';
 import { planImport, SUPERVISOR_CONFIG } from './import-supervisor';
+import { importIntoPackage } from './import-into-package';
 import { supervisorService, type SupervisorService } from './supervisor-service';
 import { hostLayout, type HostLayout } from './layout';
 import { bashScript } from '../cli/completion-script';
-import { readManifest, type Manifest } from './manifest';
+import { newManifest, readManifest } from './manifest';
 import { waitReady } from './probe';
 import { shJoin, shSplit } from './quote';
 import { indent, run, haveTool } from './run';
-import { daemonArgv, type ServiceSpec } from './service-spec';
+import { buildSpec, daemonArgv } from './service-spec';
 import { generatedHeader, renderTemplate } from './templates';
 import { describeProgram, programFiles, programFromPath, runningProgram, tsvArgv, tsvDaemonArgv, type TsvProgram } from './tsv-program';
 import { HostError, SERVICE_NAME, UsageError, type InitSystem, type Output, type Scope } from './types';
@@ -40,11 +41,6 @@ export interface InstallOptions {
   daemonCommand?: string;
   /** how long to wait for the socket after starting */
   readyTimeoutSec?: number;
-}
-
-function newManifest(init: InitSystem, scope: Scope, configFile: string, tsv: string[], daemon: string[]): Manifest {
-  const now = new Date().toISOString();
-  return { version: 1, init, scope, service: SERVICE_NAME, configFile, tsv, daemon, files: [], dirs: [], groups: [], installed: true, installedAt: now, updatedAt: now };
 }
 
 export function defaultConfigText(layout: HostLayout, configFile: string): string {
@@ -93,22 +89,6 @@ function load(file: string): Config {
   }
 }
 
-export function buildSpec(scope: Scope, layout: HostLayout, configFile: string, tsv: string[], daemon: string[], facts: ConfigFacts | null): ServiceSpec {
-  const socket = facts?.unix?.file ?? layout.socket;
-  return {
-    scope,
-    layout,
-    configFile,
-    tsv,
-    daemon,
-    socket,
-    pidfile: facts?.pidfile ?? layout.pidfile,
-    runDir: layout.runDir,
-    logDir: layout.logDir,
-    mainLog: facts ? facts.mainLog : layout.mainLog,
-    stopTimeoutSec: facts?.stopTimeoutSec ?? 30,
-  };
-}
 
 export async function install(opts: InstallOptions, output: Output): Promise<number> {
   const say = (t: string): void => output.out(t.endsWith('\n') ? t : t + '\n');
@@ -133,15 +113,15 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   if (daemon.length === 0) throw new UsageError('--daemon-command is empty');
 
   const packaged = scope === 'system' ? packagedUnitPath() : null;
-  if (packaged && !opts.dryRun) {
+  if (packaged && opts.fromSupervisor && !opts.config) {
+    // the package provides the service: only Supervisor's programs are to move
     const source = opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor;
+    return importIntoPackage({ source, layout, init, tsv, daemon, dryRun: opts.dryRun }, output);
+  }
+  if (packaged && !opts.dryRun) {
     throw new HostError(
       `the tsv package is installed here and provides the boot service (${packaged}); tsv install --boot would put a second one over it`,
-      source
-        ? `to move Supervisor's programs to it: copy the files ${source} includes into /etc/tsv/conf.d (cp /etc/supervisor/conf.d/*.conf /etc/tsv/conf.d/), ` +
-            `carry its own [program:…] and [inet_http_server] sections by hand (%(here)s then means the new directory), stop Supervisor for good (systemctl disable --now supervisor), ` +
-            'then tsv ctl update (systemctl restart tsv for an [inet_http_server]); tsv doctor names programs left behind (supervisor-programs-left) or run twice (programs-run-twice)'
-        : 'configure it in /etc/tsv/supervisord.conf and /etc/tsv/conf.d/, and manage it with systemctl (or /etc/init.d/tsv); to install tsv by hand instead, remove the package first',
+      'configure it in /etc/tsv/supervisord.conf and /etc/tsv/conf.d/ (tsv install --boot --from-supervisor moves Supervisor\'s programs there), and manage it with systemctl (or /etc/init.d/tsv); to install tsv by hand instead, remove the package first',
     );
   }
 

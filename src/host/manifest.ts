@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname } from 'node:path';
-import type { InitSystem, Scope } from './types';
+import { SERVICE_NAME, type InitSystem, type Scope } from './types';
 import { HostError } from './types';
 
 export type Removal =
@@ -97,4 +97,9 @@ export function ownsFile(m: Manifest | null, path: string): boolean {
 
 export function ownsDir(m: Manifest | null, path: string): boolean {
   return Boolean(m?.dirs.some((d) => d.path === path));
+}
+
+export function newManifest(init: InitSystem, scope: Scope, configFile: string, tsv: string[], daemon: string[]): Manifest {
+  const now = new Date().toISOString();
+  return { version: 1, init, scope, service: SERVICE_NAME, configFile, tsv, daemon, files: [], dirs: [], groups: [], installed: true, installedAt: now, updatedAt: now };
 }

@@ -3,7 +3,8 @@
 // functions `tsv install --boot` uses, so a package and an install cannot
 // drift apart. Only the first line differs: it names the package manager as
 // the owner instead of `tsv uninstall`.
-import { buildSpec, defaultConfigText } from './install';
+import { defaultConfigText } from './install';
+import { buildSpec } from './service-spec';
 import { hostLayout } from './layout';
 import { renderTmpfiles, renderUnit } from './backends/systemd';
 import { renderInitD } from './backends/sysv';

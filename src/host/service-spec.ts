@@ -1,5 +1,6 @@
 // Everything a backend needs to write and run the service, resolved once by
 // install (and rebuilt by doctor from the manifest).
+import type { ConfigFacts } from './config-facts';
 import type { HostLayout } from './layout';
 import type { FileSpec } from './executor';
 import type { RunResult } from './run';
@@ -73,4 +74,21 @@ export interface Backend {
   afterRemove(runner: Runner, spec: ServiceSpec): void;
   /** The daemon command the installed definition runs, as argv (doctor). */
   installedCommand(spec: ServiceSpec): string[] | null;
+}
+
+export function buildSpec(scope: Scope, layout: HostLayout, configFile: string, tsv: string[], daemon: string[], facts: ConfigFacts | null): ServiceSpec {
+  const socket = facts?.unix?.file ?? layout.socket;
+  return {
+    scope,
+    layout,
+    configFile,
+    tsv,
+    daemon,
+    socket,
+    pidfile: facts?.pidfile ?? layout.pidfile,
+    runDir: layout.runDir,
+    logDir: layout.logDir,
+    mainLog: facts ? facts.mainLog : layout.mainLog,
+    stopTimeoutSec: facts?.stopTimeoutSec ?? 30,
+  };
 }

@@ -5,12 +5,11 @@
 import { chmodSync, existsSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { deleteGroupArgv, groupMembers } from './accounts';
 import { backendFor } from './backends';
-import { buildSpec } from './install';
 import { hostLayout } from './layout';
 import { readManifest, writeManifest, type Manifest } from './manifest';
 import { shJoin } from './quote';
 import { describeFailure, indent, ok, run, type RunResult } from './run';
-import type { Runner } from './service-spec';
+import { buildSpec, type Runner } from './service-spec';
 import { HostError, type Output, type Scope } from './types';
 
 export interface UninstallOptions {

@@ -11,12 +11,11 @@ import { callerPrincipal, type Principal } from '../accounts';
 import { backendFor } from '../backends';
 import { configFacts, type ConfigFacts } from '../config-facts';
 import { detectInit } from '../init-detect';
-import { buildSpec } from '../install';
 import { hostLayout, type HostLayout } from '../layout';
 import { readManifest, type Manifest } from '../manifest';
 import { probeOnce, type ProbeResult } from '../probe';
 import { daemonsFor, type DaemonProcess } from '../procs';
-import type { Backend, ServiceSpec, ServiceState } from '../service-spec';
+import { buildSpec, type Backend, type ServiceSpec, type ServiceState } from '../service-spec';
 import { runningProgram, tsvArgv, tsvDaemonArgv } from '../tsv-program';
 import type { InitSystem, Scope } from '../types';
 
