@@ -1,0 +1,141 @@
+// A Debian host moving from Debian's supervisor package to tsv's: the real
+// supervisor service runs programs from /etc/supervisor, the tsv .deb is
+// installed beside it, then `tsv install --boot --from-supervisor` moves the
+// programs to the package's service (the package owns the unit and the main
+// config, so they go into /etc/tsv/conf.d). Also doctor on that package host:
+// the package's unit, stopped and disabled, is a problem, not "healthy".
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { repoRoot } from './helpers/common';
+import { Container, containerSupport } from './helpers/host-container';
+import { packageArches, packagesSupport, upstreamVersion } from './helpers/packages';
+
+const arch = packageArches()[0]!;
+const skip = containerSupport() ?? packagesSupport(arch);
+// A port no other test uses: the containers share the host's network.
+const PORT = 39474;
+const SUPERVISOR_CONF = `[unix_http_server]
+file=/var/run/supervisor.sock
+chmod=0700
+
+[inet_http_server]
+port=127.0.0.1:${PORT}
+
+[supervisord]
+logfile=/var/log/supervisor/supervisord.log
+pidfile=/var/run/supervisord.pid
+childlogdir=/var/log/supervisor
+minfds=2048
+
+[rpcinterface:supervisor]
+supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
+
+[supervisorctl]
+serverurl=unix:///var/run/supervisor.sock
+
+[program:beacon]
+command=/bin/sleep 100003
+directory=%(here)s
+
+[include]
+files = /etc/supervisor/conf.d/*.conf /etc/supervisor/extra/*.conf
+`;
+const WORKERS = `[program:worker]
+command=/bin/sleep 100001
+process_name=%(program_name)s_%(process_num)s
+numprocs=2
+startsecs=0
+`;
+// the same file name in a second directory
+const EXTRA = `[program:extra_worker]
+command=/bin/sleep 100002
+`;
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+describe('packages: a host moves from Debian\'s supervisor to the tsv package', { skip: skip ?? false }, () => {
+  let c: Container;
+  let dir: string;
+  const ours = /^\/bin\/sleep 10000[123]$/;
+  const copies = (): number => c.processes().filter((p) => ours.test(p.cmdline)).length;
+  const settle = async (want: number): Promise<number> => {
+    for (let i = 0; i < 75 && copies() !== want; i++) await sleep(200);
+    return copies();
+  };
+  const state = (unit: string): string => `${c.sh(`systemctl is-enabled ${unit}`).stdout.trim()} ${c.sh(`systemctl is-active ${unit}`).stdout.trim()}`;
+  const doctor = (): { status: number | null; checks: { id: string; status: string; found: string; fix?: string }[] } => {
+    const r = c.exec(['tsv', 'doctor', '--json']);
+    return { status: r.status, checks: (JSON.parse(r.stdout) as { checks: { id: string; status: string; found: string; fix?: string }[] }).checks };
+  };
+
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'tsv-packages-switch-'));
+    const env = { ...process.env };
+    delete env.NODE_EXTRA_CA_CERTS;
+    const built = spawnSync(process.execPath, [join(repoRoot(), 'scripts/packages.mjs'), '--arch', arch.dist, '--format', 'deb', '--compression', 'zstd', '--out', dir], { encoding: 'utf8', env, timeout: 900_000 });
+    assert.equal(built.status, 0, built.stdout + built.stderr);
+    c = await Container.create('supervisor', { boot: true });
+    await c.start();
+    copyFileSync(join(dir, `tsv_${upstreamVersion()}_${arch.deb}.deb`), c.path('/root/tsv.deb'));
+    c.writeFile('/etc/supervisor/supervisord.conf', SUPERVISOR_CONF);
+    c.writeFile('/etc/supervisor/conf.d/workers.conf', WORKERS);
+    c.writeFile('/etc/supervisor/extra/workers.conf', EXTRA);
+    c.must('systemctl enable --now supervisor.service');
+    assert.equal(await settle(4), 4, 'supervisord runs beacon, two workers and extra_worker');
+  });
+
+  after(async () => {
+    await c?.destroy();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the tsv .deb installs beside the running Supervisor: both services run, the programs once', async () => {
+    c.must('dpkg -i /root/tsv.deb');
+    assert.equal(state('tsv.service'), 'enabled active');
+    assert.equal(state('supervisor.service'), 'enabled active');
+    assert.equal(await settle(4), 4);
+  });
+
+  test('--from-supervisor moves the programs into /etc/tsv/conf.d and the package\'s service runs them; Supervisor is stopped and disabled; nothing is recorded for tsv uninstall', async () => {
+    const dry = c.exec(['tsv', 'install', '--boot', '--from-supervisor', '--dry-run']);
+    assert.equal(dry.status, 0, dry.stderr);
+    assert.match(dry.stdout, /would write \/etc\/tsv\/conf\.d\/workers\.conf \(new/);
+    assert.match(dry.stdout, /would write \/etc\/tsv\/conf\.d\/extra-workers\.conf \(new/);
+    assert.equal(state('supervisor.service'), 'enabled active', 'a dry run changes nothing');
+    const r = c.exec(['tsv', 'install', '--boot', '--from-supervisor']);
+    assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /note: not carried, as \/etc\/tsv\/supervisord\.conf is the package's: \[supervisord\] minfds=2048/);
+    assert.equal(c.readFile('/etc/tsv/conf.d/workers.conf'), WORKERS);
+    assert.equal(c.readFile('/etc/tsv/conf.d/extra-workers.conf'), EXTRA);
+    const main = c.readFile('/etc/tsv/conf.d/from-supervisord-conf.conf');
+    assert.match(main, new RegExp(`^\\[inet_http_server\\]\\nport=127\\.0\\.0\\.1:${PORT}$`, 'm'));
+    assert.match(main, /^\[program:beacon\]\ncommand=\/bin\/sleep 100003\ndirectory=\/etc\/supervisor$/m);
+    assert.match(state('supervisor.service'), /^disabled (inactive|failed)$/);
+    assert.equal(state('tsv.service'), 'enabled active');
+    assert.equal(await settle(4), 4, 'each program once');
+    const mainPid = c.must('systemctl show -p MainPID --value tsv').trim();
+    for (const p of c.processes().filter((x) => ours.test(x.cmdline))) assert.equal(c.must(`cut -d' ' -f4 /proc/${p.pid}/stat`).trim(), mainPid, `${p.cmdline} is tsv's`);
+    assert.match(c.must(`tsv ctl -s http://127.0.0.1:${PORT} status`), /^extra_worker +(STARTING|RUNNING)/m);
+    assert.equal(c.sh('test -e /var/lib/tsv/install-manifest.json').status, 1, 'no hand install recorded');
+    assert.equal(doctor().status, 0);
+  });
+
+  test('doctor on the package host: its unit stopped and disabled is unit-disabled and unit-inactive, not healthy; enabled and started again, healthy', () => {
+    c.must('systemctl disable --now tsv.service');
+    try {
+      const d = doctor();
+      assert.equal(d.status, 1);
+      const problems = d.checks.filter((x) => x.status === 'problem').map((x) => x.id);
+      assert.deepEqual(problems, ['unit-disabled', 'unit-inactive']);
+      assert.equal(d.checks.find((x) => x.id === 'unit-disabled')!.fix, 'systemctl enable tsv.service');
+      assert.match(d.checks.find((x) => x.id === 'unit-binary-missing')!.found, /^\/lib\/systemd\/system\/tsv\.service runs \/usr\/bin\/tsv/);
+    } finally {
+      c.must('systemctl enable --now tsv.service');
+    }
+    assert.equal(doctor().status, 0);
+  });
+});
