@@ -10,9 +10,10 @@
 //   systemd-nspawn: installed while policy-rc.d forbids starting (enabled, not
 //   started), booted (active, a conf.d program runs and logs in /var/log/tsv,
 //   a tsv group member runs `tsv status`, a non-member cannot), the packaged
-//   files equal what `tsv install` would write, the compat links, an upgrade
-//   to a higher version that keeps config edits and comes back, remove, and
-//   a purge that leaves only what Debian policy leaves;
+//   files equal what `tsv install` would write, the compat links and the
+//   supervisor.service alias, an upgrade to a higher version that keeps
+//   config edits and comes back, remove, and a purge that leaves only what
+//   Debian policy leaves;
 // - .rpm: `rpm -qlp` layout, config flags, requires and `rpm -qp --scripts`,
 //   rpmlint with no errors, and rpm --root installs into an empty directory
 //   (no rpm-based system can boot here).
@@ -145,6 +146,13 @@ for (const arch of packageArches()) {
       assert.equal(compat.Architecture, 'all');
       assert.equal(compat.Conflicts, 'supervisor');
       assert.equal(compat.Depends, `tsv (>= ${p.version})`);
+      assert.match(compat.Description, /supervisor\.service as an alias of tsv\.service/);
+      // systemd takes the supervisor.service alias in (and lets it go) only when it reloads
+      assert.match(debControlFile(p.compatDeb, 'postinst'), /\[ "\$1" = "configure" \][^\n]*\n\s*if \[ -d \/run\/systemd\/system \]; then\n\s*systemctl --system daemon-reload/);
+      assert.match(debControlFile(p.compatDeb, 'postrm'), /\[ "\$1" = remove \] && \[ -d \/run\/systemd\/system \] ; then\n\s*systemctl --system daemon-reload/);
+      for (const [pkg, script] of [[p.deb, 'preinst'], [p.deb, 'postinst'], [p.deb, 'prerm'], [p.deb, 'postrm'], [p.compatDeb, 'postinst'], [p.compatDeb, 'postrm']] as const) {
+        assert.equal(sh('sh', ['-n'], { input: debControlFile(pkg, script) }).status, 0, `${basename(pkg)} ${script} is not valid sh`);
+      }
     });
 
     test('.deb Depends cover every symbol version the binary and its embedded addons need', () => {
@@ -201,6 +209,7 @@ for (const arch of packageArches()) {
       assert.deepEqual(
         debContents(p.compatDeb).filter((l) => l.startsWith('l')).map((l) => l.replace(/^\S+ \S+ /, '')).sort(),
         [
+          '/lib/systemd/system/supervisor.service -> tsv.service',
           '/usr/bin/echo_supervisord_conf -> tsv', '/usr/bin/pidproxy -> tsv', '/usr/bin/supervisorctl -> tsv', '/usr/bin/supervisord -> tsv',
           '/usr/share/bash-completion/completions/supervisorctl -> tsv', '/usr/share/bash-completion/completions/supervisord -> tsv',
           '/usr/share/man/man1/echo_supervisord_conf.1.gz -> tsv.1.gz', '/usr/share/man/man1/pidproxy.1.gz -> tsv.1.gz',
@@ -217,13 +226,16 @@ for (const arch of packageArches()) {
       assert.ok(r.status === 0 || r.status === 2, r.stdout + r.stderr);
       assert.ok(!/^E: /m.test(r.stdout), r.stdout);
       assert.equal(sh('lintian', ['--allow-root', '--fail-on', 'error', ...debs]).status, 0, 'lintian --fail-on error failed');
-      const overrides = lintianOverrides(join(root, 'packaging/deb/tsv.lintian-overrides'));
-      assert.ok(overrides.length > 0);
-      for (const o of overrides) {
-        assert.ok(o.why.length > 40, `override without a justification: ${o.entry}`);
-        // O: lines are the overridden tags lintian actually found
-        const tag = o.entry.replace(/^tsv: /, '').split(' ')[0];
-        assert.match(r.stdout, new RegExp(`^O: tsv: ${tag}\\b`, 'm'), `unused override ${o.entry}`);
+      const files = arch.deb === 'amd64' ? ['tsv', 'tsv-supervisor-compat'] : ['tsv'];
+      for (const pkg of files) {
+        const overrides = lintianOverrides(join(root, `packaging/deb/${pkg}.lintian-overrides`));
+        assert.ok(overrides.length > 0);
+        for (const o of overrides) {
+          assert.ok(o.why.length > 40, `override without a justification: ${o.entry}`);
+          // O: lines are the overridden tags lintian actually found
+          const tag = o.entry.replace(/^[a-z-]+: /, '').split(' ')[0];
+          assert.match(r.stdout, new RegExp(`^O: ${pkg}: ${tag}\\b`, 'm'), `unused override ${o.entry}`);
+        }
       }
       assert.ok(!/unused-override/.test(r.stdout), r.stdout);
     });
@@ -264,7 +276,8 @@ for (const arch of packageArches()) {
         assert.ok(m, `no ${name} scriptlet:\n${scripts}`);
         return m[1];
       };
-      assert.match(section('preinstall'), /getent group tsv >\/dev\/null \|\| groupadd -r tsv/);
+      const pre = section('preinstall');
+      assert.match(pre, /getent group tsv >\/dev\/null \|\| groupadd -r tsv/);
       const post = section('postinstall');
       assert.match(post, /if \[ \$1 -eq 1 \]/);
       assert.match(post, /systemd-update-helper install-system-units tsv\.service/);
@@ -282,6 +295,11 @@ for (const arch of packageArches()) {
       for (const name of ['preinstall', 'postinstall', 'preuninstall', 'postuninstall']) assert.equal(sh('sh', ['-n'], { input: section(name) }).status, 0, name);
       const compat = sh('rpm', ['-qp', '--qf', '%{ARCH} [%{CONFLICTNAME} ][%{REQUIRENAME} ]\n', p.compatRpm]).stdout;
       assert.match(compat, /^noarch supervisor .*\btsv\b/);
+      // supervisor.service: an alias of tsv.service, which systemd takes in (and lets go) when it reloads
+      assert.match(sh('rpm', ['-qlvp', p.compatRpm]).stdout, /^l\S+ .* \/usr\/lib\/systemd\/system\/supervisor\.service -> tsv\.service$/m);
+      const compatScripts = sh('rpm', ['-qp', '--scripts', p.compatRpm]).stdout;
+      assert.match(compatScripts, /^postinstall scriptlet[^\n]*\n(?:#[^\n]*\n)*if \[ -d \/run\/systemd\/system \]; then\n\s*systemctl daemon-reload/m);
+      assert.match(compatScripts, /^postuninstall scriptlet[^\n]*\n(?:#[^\n]*\n)*if \[ \$1 -eq 0 \] && \[ -d \/run\/systemd\/system \]; then\n\s*systemctl daemon-reload/m);
     });
 
     test('rpmlint: no errors; every filtered error is justified by a comment', () => {
@@ -480,6 +498,37 @@ for (const arch of packageArches()) {
         assert.deepEqual({ status: pp.status, stdout: pp.stdout, stderr: pp.stderr }, { status: 0, stdout: 'got HUP\ndone\n', stderr: '' });
       });
 
+      test('tsv-supervisor-compat: supervisor.service is an alias of tsv.service (systemctl, service, enable/disable)', async () => {
+        // what Ansible handlers and habits made for Debian's supervisor run
+        const pid0 = mainPid();
+        const r = c.sh('systemctl restart supervisor');
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.equal(c.must('readlink /lib/systemd/system/supervisor.service').trim(), 'tsv.service');
+        assert.notEqual(mainPid(), pid0, 'systemctl restart supervisor did not restart tsv');
+        assert.equal(c.sh('systemctl is-active supervisor').stdout.trim(), 'active');
+        assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
+        const st = c.sh('systemctl status --no-pager supervisor');
+        assert.equal(st.status, 0, st.stdout + st.stderr);
+        assert.match(st.stdout, /^● tsv\.service - /m);
+        assert.match(c.must('systemctl show -p Names --value tsv'), /\bsupervisor\.service\b/);
+        const svc = c.sh('service supervisor status');
+        assert.equal(svc.status, 0, svc.stdout + svc.stderr);
+        const pid1 = mainPid();
+        const sr = c.sh('service supervisor restart');
+        assert.equal(sr.status, 0, sr.stdout + sr.stderr);
+        assert.notEqual(mainPid(), pid1, 'service supervisor restart did not restart tsv');
+        // enable and disable act on tsv.service itself: the alias is the same unit
+        assert.equal(c.sh('systemctl is-enabled supervisor').stdout.trim(), 'alias');
+        c.must('systemctl disable supervisor');
+        assert.equal(c.sh('systemctl is-enabled tsv').stdout.trim(), 'disabled');
+        c.must('systemctl enable supervisor');
+        assert.equal(c.sh('systemctl is-enabled tsv').stdout.trim(), 'enabled');
+        assert.equal(c.must('readlink /etc/systemd/system/multi-user.target.wants/tsv.service').trim(), '/lib/systemd/system/tsv.service');
+        assert.notEqual(c.sh('test -e /etc/systemd/system/supervisor.service').status, 0, 'enable made a link named supervisor.service');
+        // the programs came back after the restarts
+        assert.match((await untilStatus('alice', /^hello\s+RUNNING/m)).stdout, /^hello\s+RUNNING/m);
+      });
+
       test('upgrade to a higher version: restarted, config edits kept, programs back', async () => {
         c.must(`printf '\\n; edited by the admin\\n[program:fromconf]\\ncommand=/bin/sleep infinity\\n' >> /etc/tsv/supervisord.conf`);
         c.must(`sed -i 's/^command=.*/command=\\/bin\\/sh -c "echo hello again; exec sleep infinity"/' /etc/tsv/conf.d/hello.conf`);
@@ -500,6 +549,23 @@ for (const arch of packageArches()) {
         assert.equal(c.readFile(`/var/log/tsv/${c.must('ls /var/log/tsv').split('\n').find((f) => f.startsWith('hello-stdout'))}`).split('\n').filter(Boolean).pop(), 'hello again');
       });
 
+      test('tsv-supervisor-compat removed alone: supervisor.service is gone again, tsv runs on; installed again, it is back', () => {
+        assert.equal(c.sh('systemctl is-active supervisor').stdout.trim(), 'active', 'the alias did not survive the upgrade');
+        const pid0 = mainPid();
+        const r = c.sh('dpkg -r tsv-supervisor-compat');
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        const restart = c.sh('systemctl restart supervisor');
+        assert.equal(restart.status, 5, restart.stdout + restart.stderr);
+        assert.match(restart.stderr, /Unit supervisor\.service not found/);
+        assert.equal(c.sh('systemctl status supervisor').status, 4);
+        assert.doesNotMatch(c.must('systemctl show -p Names --value tsv'), /supervisor/);
+        assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
+        assert.equal(mainPid(), pid0, 'removing the compat package restarted tsv');
+        const again = c.sh(`dpkg -i /root/${basename(p.upgradeCompatDeb)}`);
+        assert.equal(again.status, 0, again.stdout + again.stderr);
+        assert.equal(c.sh('systemctl is-active supervisor').stdout.trim(), 'active');
+      });
+
       test('remove: stopped, programs gone, conffiles and logs kept', () => {
         const r = c.sh('DEBIAN_FRONTEND=noninteractive apt-get remove -y tsv-supervisor-compat tsv', { timeoutMs: 300_000 });
         assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -513,9 +579,13 @@ for (const arch of packageArches()) {
       });
 
       test('apt-get purge leaves only what Debian policy leaves: the admin\'s conf.d file and the tsv group', () => {
-        const r = c.sh('DEBIAN_FRONTEND=noninteractive apt-get purge -y tsv', { timeoutMs: 300_000 });
+        // tsv-supervisor-compat has a postrm (its daemon-reload), so remove left it in config-files state, like any package
+        // with maintainer scripts; while dpkg knows it, it also knows the tsv it depends on: purge both
+        assert.match(c.must("dpkg-query -W -f '${Status}' tsv-supervisor-compat"), /deinstall ok config-files/);
+        const r = c.sh('DEBIAN_FRONTEND=noninteractive apt-get purge -y tsv tsv-supervisor-compat', { timeoutMs: 300_000 });
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.equal(c.sh('dpkg-query -W tsv').status, 1, 'dpkg still knows tsv');
+        assert.equal(c.sh('dpkg-query -W tsv-supervisor-compat').status, 1, 'dpkg still knows tsv-supervisor-compat');
         const diff = diffLists(baseline, fileList(c));
         // dpkg's and apt's own records, and the admin's file (and the directories holding it)
         const records = /^[+~-] \/(var\/lib\/dpkg|var\/lib\/apt|var\/log\/apt|var\/log\/dpkg\.log)(\/| )/;
