@@ -45,6 +45,19 @@ export const ARCHES = {
 const COMPAT_LINKS = ['supervisord', 'supervisorctl', 'echo_supervisord_conf', 'pidproxy'];
 /** the links whose Tab completion is tsv's (bash-completion loads a file named for the command) */
 const COMPLETED_LINKS = ['supervisord', 'supervisorctl'];
+/**
+ * Debian's supervisor package names its service supervisor.service (and so do
+ * the Ansible handlers and habits made for it): the compat package makes it an
+ * alias of tsv.service, a link next to the unit.
+ */
+const COMPAT_UNIT = 'supervisor.service';
+
+/** The directory the package puts tsv.service in (/lib/systemd/system for the deb, /usr/lib/systemd/system for the rpm), without the leading slash. */
+function unitDir(rendered, format) {
+  const unit = rendered.packageFiles(format).find((f) => f.path.endsWith('/tsv.service'));
+  if (!unit) throw new PackagesError(`no tsv.service among the ${format} package files`);
+  return dirname(unit.path).slice(1);
+}
 
 class PackagesError extends Error {}
 
@@ -504,17 +517,19 @@ async function buildCompatDeb(opts, ctx) {
   const stage = join(work, 'root');
   rmSync(work, { recursive: true, force: true });
   mkdirSync(stage, { recursive: true });
-  const { BASH_COMPLETION_DIR } = await renderer(ctx.work);
+  const rendered = await renderer(ctx.work);
   for (const l of COMPAT_LINKS) {
     linkIn(stage, `usr/bin/${l}`, 'tsv');
     linkIn(stage, `usr/share/man/man1/${l}.1.gz`, 'tsv.1.gz');
   }
-  for (const l of COMPLETED_LINKS) linkIn(stage, `${BASH_COMPLETION_DIR}/${l}`, 'tsv');
+  for (const l of COMPLETED_LINKS) linkIn(stage, `${rendered.BASH_COMPLETION_DIR}/${l}`, 'tsv');
+  linkIn(stage, `${unitDir(rendered, 'deb')}/${COMPAT_UNIT}`, 'tsv.service');
   writeIn(stage, 'usr/share/doc/tsv-supervisor-compat/copyright', copyrightText(null, ctx.facts.years));
   writeIn(stage, 'usr/share/doc/tsv-supervisor-compat/changelog.gz', gz(debChangelog('tsv-supervisor-compat', opts.version, ctx.facts, ctx.maintainer)));
   writeIn(stage, 'usr/share/lintian/overrides/tsv-supervisor-compat', readFileSync(P('deb', 'tsv-supervisor-compat.lintian-overrides'), 'utf8'));
   normaliseDirs(stage);
   dirIn(stage, 'DEBIAN');
+  for (const s of ['postinst', 'postrm']) writeIn(stage, `DEBIAN/${s}`, readFileSync(P('deb', `tsv-supervisor-compat.${s}`), 'utf8'), 0o755);
   writeIn(stage, 'DEBIAN/control', render(P('deb', 'tsv-supervisor-compat.control.mustache'), { version: opts.version, maintainer: ctx.maintainer, installedSize: installedSizeKiB(stage) }));
   md5sums(stage);
   dateTree(stage, ctx.facts.epoch);
@@ -556,6 +571,7 @@ async function buildRpm(arch, opts, ctx) {
     linkIn(stage, `usr/share/man/man1/${l}.1.gz`, 'tsv.1.gz');
   }
   for (const l of COMPLETED_LINKS) linkIn(stage, `${rendered.BASH_COMPLETION_DIR}/${l}`, 'tsv');
+  linkIn(stage, `${unitDir(rendered, 'rpm')}/${COMPAT_UNIT}`, 'tsv.service');
   normaliseDirs(stage);
   dateTree(stage, ctx.facts.epoch);
 

@@ -2,7 +2,7 @@
 // here into a temporary directory from the dist binary:
 // - .deb: control fields, Depends against the binary's (and its addons')
 //   symbol versions and dpkg-shlibdeps, contents, conffiles, maintainer
-//   scripts (the ARMv6 refusal), lintian with no errors and every override
+//   scripts (the ARMv6 and hand-install refusals), lintian with no errors and every override
 //   justified;
 // - .deb installed with dpkg in a chroot (an image build): enabled, nothing
 //   started, active after the first boot;
@@ -10,9 +10,12 @@
 //   systemd-nspawn: installed while policy-rc.d forbids starting (enabled, not
 //   started), booted (active, a conf.d program runs and logs in /var/log/tsv,
 //   a tsv group member runs `tsv status`, a non-member cannot), the packaged
-//   files equal what `tsv install` would write, the compat links, an upgrade
-//   to a higher version that keeps config edits and comes back, remove, and
-//   a purge that leaves only what Debian policy leaves;
+//   files equal what `tsv install` would write, the compat links and the
+//   supervisor.service alias, an upgrade to a higher version that keeps
+//   config edits and comes back, remove, and a purge that leaves only what
+//   Debian policy leaves;
+// - .deb over tsv installed by hand with `tsv install --boot`: refused in
+//   preinst before anything is unpacked, installed after `tsv uninstall`;
 // - .rpm: `rpm -qlp` layout, config flags, requires and `rpm -qp --scripts`,
 //   rpmlint with no errors, and rpm --root installs into an empty directory
 //   (no rpm-based system can boot here).
@@ -20,9 +23,10 @@
 // Printed timings are measurements, not assertions.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { writeManifest, type Manifest } from '../src/host/manifest';
 import { repoRoot } from './helpers/common';
 import { distBinary, distCommand, cleanEnv } from './helpers/dist';
 import { Container, archSupport, containerSupport, diffLists, fileList } from './helpers/host-container';
@@ -88,6 +92,21 @@ function normalised(text: string): string {
     .join('\n');
 }
 
+/** The manifest `tsv install --boot` leaves (systemd, the hand-installed tsv in /usr/local), written by tsv's own writer. */
+function handManifest(installed: boolean): Manifest {
+  const at = '2024-01-01T00:00:00.000Z';
+  return {
+    version: 1, init: 'systemd', scope: 'system', service: 'tsv', configFile: '/etc/tsv/supervisord.conf',
+    tsv: ['/usr/local/bin/tsv'], daemon: ['/usr/local/bin/tsv', 'daemon'],
+    files: [
+      { path: '/etc/tsv/supervisord.conf', sha256: '0'.repeat(64), removal: 'purge' },
+      ...(installed ? [{ path: '/etc/systemd/system/tsv.service', sha256: '1'.repeat(64), removal: 'uninstall' as const }] : []),
+    ],
+    dirs: [{ path: '/etc/tsv', removal: 'purge', tree: true }],
+    groups: ['tsv'], installed, installedAt: at, updatedAt: at,
+  };
+}
+
 function lintianOverrides(file: string): { entry: string; why: string }[] {
   return justifiedEntries(readFileSync(file, 'utf8'), (l) => /^[a-z0-9.+-]+: /.test(l));
 }
@@ -141,10 +160,38 @@ for (const arch of packageArches()) {
       } finally {
         rmSync(stub, { recursive: true, force: true });
       }
+      // preinst refuses a host where `tsv install --boot` installed tsv by hand (its manifest says installed: true),
+      // before anything is unpacked; `tsv uninstall` leaves the manifest with installed: false, and an upgrade is not refused
+      const fake = mkdtempSync(join(tmpdir(), 'tsv-preinst-'));
+      try {
+        writeFileSync(join(fake, 'preinst'), debControlFile(p.deb, 'preinst'));
+        const manifest = join(fake, 'var/lib/tsv/install-manifest.json');
+        const preinst = (...args: string[]): { status: number | null; stdout: string; stderr: string } => sh('sh', [join(fake, 'preinst'), ...args], { env: { PATH: '/usr/bin:/bin', DPKG_ROOT: fake } });
+        assert.equal(preinst('install').status, 0, 'refused without a manifest');
+        writeManifest(manifest, handManifest(true));
+        const r = preinst('install');
+        assert.equal(r.status, 1, r.stderr);
+        assert.equal(r.stdout, '');
+        assert.match(r.stderr, /^tsv: tsv is installed on this host by hand, with `tsv install --boot`\ntsv: \(recorded in \/var\/lib\/tsv\/install-manifest\.json\), and its service\ntsv: \/etc\/systemd\/system\/tsv\.service would override/);
+        assert.match(r.stderr, /Run `tsv uninstall` first: it stops and removes that service and keeps\ntsv: \/etc\/tsv\/supervisord\.conf, \/etc\/tsv\/conf\.d, the logs in \/var\/log\/tsv and\ntsv: the tsv group/);
+        assert.equal(preinst('upgrade', '0.0.1').status, 0, 'an upgrade was refused');
+        assert.equal(preinst('install', '0.0.1').status, 1, 'a reinstall over left config files was not refused');
+        writeManifest(manifest, handManifest(false));
+        assert.equal(preinst('install').status, 0, 'refused after tsv uninstall');
+      } finally {
+        rmSync(fake, { recursive: true, force: true });
+      }
       const compat = debControl(p.compatDeb);
       assert.equal(compat.Architecture, 'all');
       assert.equal(compat.Conflicts, 'supervisor');
       assert.equal(compat.Depends, `tsv (>= ${p.version})`);
+      assert.match(compat.Description, /supervisor\.service as an alias of tsv\.service/);
+      // systemd takes the supervisor.service alias in (and lets it go) only when it reloads
+      assert.match(debControlFile(p.compatDeb, 'postinst'), /\[ "\$1" = "configure" \][^\n]*\n\s*if \[ -d \/run\/systemd\/system \]; then\n\s*systemctl --system daemon-reload/);
+      assert.match(debControlFile(p.compatDeb, 'postrm'), /\[ "\$1" = remove \] && \[ -d \/run\/systemd\/system \] ; then\n\s*systemctl --system daemon-reload/);
+      for (const [pkg, script] of [[p.deb, 'preinst'], [p.deb, 'postinst'], [p.deb, 'prerm'], [p.deb, 'postrm'], [p.compatDeb, 'postinst'], [p.compatDeb, 'postrm']] as const) {
+        assert.equal(sh('sh', ['-n'], { input: debControlFile(pkg, script) }).status, 0, `${basename(pkg)} ${script} is not valid sh`);
+      }
     });
 
     test('.deb Depends cover every symbol version the binary and its embedded addons need', () => {
@@ -201,6 +248,7 @@ for (const arch of packageArches()) {
       assert.deepEqual(
         debContents(p.compatDeb).filter((l) => l.startsWith('l')).map((l) => l.replace(/^\S+ \S+ /, '')).sort(),
         [
+          '/lib/systemd/system/supervisor.service -> tsv.service',
           '/usr/bin/echo_supervisord_conf -> tsv', '/usr/bin/pidproxy -> tsv', '/usr/bin/supervisorctl -> tsv', '/usr/bin/supervisord -> tsv',
           '/usr/share/bash-completion/completions/supervisorctl -> tsv', '/usr/share/bash-completion/completions/supervisord -> tsv',
           '/usr/share/man/man1/echo_supervisord_conf.1.gz -> tsv.1.gz', '/usr/share/man/man1/pidproxy.1.gz -> tsv.1.gz',
@@ -217,13 +265,16 @@ for (const arch of packageArches()) {
       assert.ok(r.status === 0 || r.status === 2, r.stdout + r.stderr);
       assert.ok(!/^E: /m.test(r.stdout), r.stdout);
       assert.equal(sh('lintian', ['--allow-root', '--fail-on', 'error', ...debs]).status, 0, 'lintian --fail-on error failed');
-      const overrides = lintianOverrides(join(root, 'packaging/deb/tsv.lintian-overrides'));
-      assert.ok(overrides.length > 0);
-      for (const o of overrides) {
-        assert.ok(o.why.length > 40, `override without a justification: ${o.entry}`);
-        // O: lines are the overridden tags lintian actually found
-        const tag = o.entry.replace(/^tsv: /, '').split(' ')[0];
-        assert.match(r.stdout, new RegExp(`^O: tsv: ${tag}\\b`, 'm'), `unused override ${o.entry}`);
+      const files = arch.deb === 'amd64' ? ['tsv', 'tsv-supervisor-compat'] : ['tsv'];
+      for (const pkg of files) {
+        const overrides = lintianOverrides(join(root, `packaging/deb/${pkg}.lintian-overrides`));
+        assert.ok(overrides.length > 0);
+        for (const o of overrides) {
+          assert.ok(o.why.length > 40, `override without a justification: ${o.entry}`);
+          // O: lines are the overridden tags lintian actually found
+          const tag = o.entry.replace(/^[a-z-]+: /, '').split(' ')[0];
+          assert.match(r.stdout, new RegExp(`^O: ${pkg}: ${tag}\\b`, 'm'), `unused override ${o.entry}`);
+        }
       }
       assert.ok(!/unused-override/.test(r.stdout), r.stdout);
     });
@@ -264,7 +315,33 @@ for (const arch of packageArches()) {
         assert.ok(m, `no ${name} scriptlet:\n${scripts}`);
         return m[1];
       };
-      assert.match(section('preinstall'), /getent group tsv >\/dev\/null \|\| groupadd -r tsv/);
+      const pre = section('preinstall');
+      assert.match(pre, /getent group tsv >\/dev\/null \|\| groupadd -r tsv/);
+      // %pre refuses a first installation over a hand install (rpm aborts that package's install when %pre fails);
+      // run against a manifest in a private mount namespace with a scratch /var/lib
+      if ((process.getuid?.() ?? 1) === 0 && existsSync('/usr/bin/unshare')) {
+        const varlib = mkdtempSync(join(tmpdir(), 'tsv-rpmpre-'));
+        try {
+          writeFileSync(join(varlib, 'pre'), pre);
+          // the group part of %pre must not touch this host: getent says the group exists, groupadd would fail loudly
+          const stubs = join(varlib, 'stubs');
+          mkdirSync(stubs);
+          writeFileSync(join(stubs, 'getent'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+          writeFileSync(join(stubs, 'groupadd'), '#!/bin/sh\necho groupadd called >&2; exit 99\n', { mode: 0o755 });
+          const runPre = (n: string): { status: number | null; stdout: string; stderr: string } => sh('unshare', ['-m', 'sh', '-c', 'mount --bind "$0" /var/lib && exec sh "$0/pre" "$1"', varlib, n], { env: { PATH: `${stubs}:/usr/bin:/bin` } });
+          writeManifest(join(varlib, 'tsv/install-manifest.json'), handManifest(true));
+          const refused = runPre('1');
+          assert.equal(refused.status, 1, refused.stdout + refused.stderr);
+          assert.match(refused.stderr, /^tsv: tsv is installed on this host by hand, with `tsv install --boot` \(recorded in \/var\/lib\/tsv\/install-manifest\.json\)/);
+          assert.match(refused.stderr, /Run `tsv uninstall` first/);
+          assert.equal(runPre('2').status, 0, 'an upgrade was refused');
+          writeManifest(join(varlib, 'tsv/install-manifest.json'), handManifest(false));
+          const after = runPre('1');
+          assert.equal(after.status, 0, `refused after tsv uninstall: ${after.stderr}`);
+        } finally {
+          rmSync(varlib, { recursive: true, force: true });
+        }
+      }
       const post = section('postinstall');
       assert.match(post, /if \[ \$1 -eq 1 \]/);
       assert.match(post, /systemd-update-helper install-system-units tsv\.service/);
@@ -282,6 +359,11 @@ for (const arch of packageArches()) {
       for (const name of ['preinstall', 'postinstall', 'preuninstall', 'postuninstall']) assert.equal(sh('sh', ['-n'], { input: section(name) }).status, 0, name);
       const compat = sh('rpm', ['-qp', '--qf', '%{ARCH} [%{CONFLICTNAME} ][%{REQUIRENAME} ]\n', p.compatRpm]).stdout;
       assert.match(compat, /^noarch supervisor .*\btsv\b/);
+      // supervisor.service: an alias of tsv.service, which systemd takes in (and lets go) when it reloads
+      assert.match(sh('rpm', ['-qlvp', p.compatRpm]).stdout, /^l\S+ .* \/usr\/lib\/systemd\/system\/supervisor\.service -> tsv\.service$/m);
+      const compatScripts = sh('rpm', ['-qp', '--scripts', p.compatRpm]).stdout;
+      assert.match(compatScripts, /^postinstall scriptlet[^\n]*\n(?:#[^\n]*\n)*if \[ -d \/run\/systemd\/system \]; then\n\s*systemctl daemon-reload/m);
+      assert.match(compatScripts, /^postuninstall scriptlet[^\n]*\n(?:#[^\n]*\n)*if \[ \$1 -eq 0 \] && \[ -d \/run\/systemd\/system \]; then\n\s*systemctl daemon-reload/m);
     });
 
     test('rpmlint: no errors; every filtered error is justified by a comment', () => {
@@ -361,6 +443,102 @@ for (const arch of packageArches()) {
         assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
         const s = c.exec(['tsv', 'status']);
         assert.equal(s.status, 0, s.stdout + s.stderr);
+      });
+    });
+
+    describe(`.deb on a booted ${arch.deb} root where tsv was installed by hand with \`tsv install --boot\``, { skip: containerSupport() ?? archSupport(arch.deb) ?? false }, () => {
+      // A hand install writes /etc/systemd/system/tsv.service (which overrides the package's unit in /lib, so the
+      // daemon would keep running the hand-copied binary through every package upgrade) and /etc/tsv/supervisord.conf
+      // (a conffile of the package: non-interactive apt stopped at dpkg's prompt, leaving the package half-configured).
+      // The package's preinst refuses such a host before anything is unpacked.
+      let c: Container;
+      const MANIFEST = '/var/lib/tsv/install-manifest.json';
+      const deb = (): string => `/root/${basename(p.deb)}`;
+      const mainPid = (): string => c.must('systemctl show -p MainPID --value tsv').trim();
+      const untilRunning = async (tsv: string): Promise<{ status: number | null; stdout: string; stderr: string }> => {
+        const deadline = Date.now() + 30_000;
+        for (;;) {
+          const s = c.exec([tsv, 'status']);
+          if (/^hello\s+RUNNING/m.test(s.stdout) || Date.now() > deadline) return s;
+          await new Promise((r) => setTimeout(r, 200));
+        }
+      };
+      let unit = '';
+      let conf = '';
+
+      before(async () => {
+        c = await Container.create('packages', { boot: true, arch: arch.deb });
+        await c.start();
+        copyFileSync(p.deb, c.path(deb()));
+        // the release binary, copied by hand where such installs put it
+        c.writeFile('/usr/local/bin/tsv', '', 0o755);
+        copyFileSync(distBinary(arch.dist), c.path('/usr/local/bin/tsv'));
+        c.writeFile('/etc/tsv/conf.d/hello.conf', '[program:hello]\ncommand=/bin/sleep infinity\n');
+        const r = c.sh('tsv install --boot', { timeoutMs: 300_000 });
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        unit = c.readFile('/etc/systemd/system/tsv.service');
+        assert.match(unit, /^ExecStart=\/usr\/local\/bin\/tsv daemon /m);
+        conf = c.readFile('/etc/tsv/supervisord.conf');
+        assert.match(c.readFile(MANIFEST), /"installed": true/);
+      });
+
+      after(async () => {
+        await c?.destroy();
+      });
+
+      test('apt-get install refuses in preinst, says why and what to do; nothing is unpacked and the hand install runs on untouched', async () => {
+        const pid0 = mainPid();
+        const manifest = c.readFile(MANIFEST);
+        const files0 = fileList(c);
+        const r = c.sh(`DEBIAN_FRONTEND=noninteractive apt-get install -y ${deb()} </dev/null`, { timeoutMs: 300_000 });
+        // dpkg runs on a pty under apt: its lines end in \r\n
+        const out = (r.stdout + r.stderr).replace(/\r\n/g, '\n');
+        assert.equal(r.status, 100, out);
+        assert.match(out, /^tsv: tsv is installed on this host by hand, with `tsv install --boot`\ntsv: \(recorded in \/var\/lib\/tsv\/install-manifest\.json\), and its service\ntsv: \/etc\/systemd\/system\/tsv\.service would override the package's/m);
+        assert.match(out, /^tsv: Run `tsv uninstall` first: it stops and removes that service and keeps$/m);
+        assert.match(out, /new tsv package pre-installation script subprocess returned error exit status 1/);
+        // dpkg aborted before unpacking: not installed, not half-installed (apt only recorded the wish to install it)
+        const q = c.sh("dpkg-query -W -f '${db:Status-Abbrev}|${db:Status-Status}' tsv");
+        assert.ok(q.status !== 0 || /\|not-installed$/.test(q.stdout), `dpkg status of tsv: ${q.stdout}${q.stderr}`);
+        assert.doesNotMatch(c.sh('dpkg -l tsv').stdout, /^[a-z][^n ]\w* +tsv /m);
+        const audit = c.sh('dpkg --audit');
+        assert.deepEqual({ status: audit.status, stdout: audit.stdout }, { status: 0, stdout: '' }, 'dpkg --audit found half-installed packages');
+        for (const f of ['/usr/bin/tsv', '/lib/systemd/system/tsv.service', '/etc/init.d/tsv']) assert.ok(!existsSync(c.path(f)), `${f} was unpacked`);
+        // the hand install: same unit, config and manifest, the same daemon still answering
+        assert.equal(c.readFile('/etc/systemd/system/tsv.service'), unit);
+        assert.equal(c.readFile('/etc/tsv/supervisord.conf'), conf);
+        assert.equal(c.readFile(MANIFEST), manifest);
+        assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
+        assert.equal(mainPid(), pid0, 'the hand-installed daemon was restarted');
+        assert.equal(c.must('systemctl show -p FragmentPath --value tsv').trim(), '/etc/systemd/system/tsv.service');
+        const s = await untilRunning('tsv');
+        assert.match(s.stdout, /^hello\s+RUNNING/m, s.stdout + s.stderr);
+        const records = /^[+~-] \/(var\/lib\/dpkg|var\/lib\/apt|var\/log\/apt|var\/log\/dpkg\.log)(\/| )/;
+        assert.deepEqual(diffLists(files0, fileList(c)).filter((l) => !records.test(l)), [], 'the failed install changed files');
+      });
+
+      test('after `tsv uninstall` the package installs and runs its own unit; the kept supervisord.conf is a conffile question for dpkg', async () => {
+        const u = c.sh('tsv uninstall', { timeoutMs: 300_000 });
+        assert.equal(u.status, 0, u.stdout + u.stderr);
+        assert.match(u.stdout, /^kept \(tsv uninstall --purge removes them\): \/etc\/tsv\/supervisord\.conf, /m);
+        assert.ok(existsSync(c.path('/etc/tsv/conf.d/hello.conf')));
+        assert.match(c.readFile(MANIFEST), /"installed": false/);
+        assert.ok(!existsSync(c.path('/etc/systemd/system/tsv.service')));
+        // dpkg finds /etc/tsv/supervisord.conf on the system and not from the package: it asks, and non-interactive
+        // apt would stop at the question (end of file on stdin, package left unpacked); --force-confold keeps the file
+        const r = c.sh(`DEBIAN_FRONTEND=noninteractive apt-get install -y -o Dpkg::Options::=--force-confold ${deb()} </dev/null`, { timeoutMs: 300_000 });
+        // dpkg runs on a pty under apt: its lines end in \r\n
+        const out = (r.stdout + r.stderr).replace(/\r\n/g, '\n');
+        assert.equal(r.status, 0, out);
+        assert.match(out, /Configuration file '\/etc\/tsv\/supervisord\.conf'\n ==> File on system created by you or by a script\.[\s\S]* ==> Using current old file as you requested\./);
+        assert.match(c.must("dpkg-query -W -f '${Status}' tsv"), /^install ok installed$/);
+        assert.equal(c.readFile('/etc/tsv/supervisord.conf'), conf, 'the kept config changed');
+        assert.match(c.readFile('/etc/tsv/supervisord.conf.dpkg-dist'), /a configuration file of the tsv package/);
+        assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
+        assert.equal(c.must('systemctl show -p FragmentPath --value tsv').trim(), '/lib/systemd/system/tsv.service');
+        assert.match(c.must('systemctl show -p ExecStart --value tsv'), /path=\/usr\/bin\/tsv ;/);
+        const s = await untilRunning('/usr/bin/tsv');
+        assert.match(s.stdout, /^hello\s+RUNNING/m, s.stdout + s.stderr);
       });
     });
 
@@ -480,6 +658,37 @@ for (const arch of packageArches()) {
         assert.deepEqual({ status: pp.status, stdout: pp.stdout, stderr: pp.stderr }, { status: 0, stdout: 'got HUP\ndone\n', stderr: '' });
       });
 
+      test('tsv-supervisor-compat: supervisor.service is an alias of tsv.service (systemctl, service, enable/disable)', async () => {
+        // what Ansible handlers and habits made for Debian's supervisor run
+        const pid0 = mainPid();
+        const r = c.sh('systemctl restart supervisor');
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        assert.equal(c.must('readlink /lib/systemd/system/supervisor.service').trim(), 'tsv.service');
+        assert.notEqual(mainPid(), pid0, 'systemctl restart supervisor did not restart tsv');
+        assert.equal(c.sh('systemctl is-active supervisor').stdout.trim(), 'active');
+        assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
+        const st = c.sh('systemctl status --no-pager supervisor');
+        assert.equal(st.status, 0, st.stdout + st.stderr);
+        assert.match(st.stdout, /^● tsv\.service - /m);
+        assert.match(c.must('systemctl show -p Names --value tsv'), /\bsupervisor\.service\b/);
+        const svc = c.sh('service supervisor status');
+        assert.equal(svc.status, 0, svc.stdout + svc.stderr);
+        const pid1 = mainPid();
+        const sr = c.sh('service supervisor restart');
+        assert.equal(sr.status, 0, sr.stdout + sr.stderr);
+        assert.notEqual(mainPid(), pid1, 'service supervisor restart did not restart tsv');
+        // enable and disable act on tsv.service itself: the alias is the same unit
+        assert.equal(c.sh('systemctl is-enabled supervisor').stdout.trim(), 'alias');
+        c.must('systemctl disable supervisor');
+        assert.equal(c.sh('systemctl is-enabled tsv').stdout.trim(), 'disabled');
+        c.must('systemctl enable supervisor');
+        assert.equal(c.sh('systemctl is-enabled tsv').stdout.trim(), 'enabled');
+        assert.equal(c.must('readlink /etc/systemd/system/multi-user.target.wants/tsv.service').trim(), '/lib/systemd/system/tsv.service');
+        assert.notEqual(c.sh('test -e /etc/systemd/system/supervisor.service').status, 0, 'enable made a link named supervisor.service');
+        // the programs came back after the restarts
+        assert.match((await untilStatus('alice', /^hello\s+RUNNING/m)).stdout, /^hello\s+RUNNING/m);
+      });
+
       test('upgrade to a higher version: restarted, config edits kept, programs back', async () => {
         c.must(`printf '\\n; edited by the admin\\n[program:fromconf]\\ncommand=/bin/sleep infinity\\n' >> /etc/tsv/supervisord.conf`);
         c.must(`sed -i 's/^command=.*/command=\\/bin\\/sh -c "echo hello again; exec sleep infinity"/' /etc/tsv/conf.d/hello.conf`);
@@ -500,6 +709,23 @@ for (const arch of packageArches()) {
         assert.equal(c.readFile(`/var/log/tsv/${c.must('ls /var/log/tsv').split('\n').find((f) => f.startsWith('hello-stdout'))}`).split('\n').filter(Boolean).pop(), 'hello again');
       });
 
+      test('tsv-supervisor-compat removed alone: supervisor.service is gone again, tsv runs on; installed again, it is back', () => {
+        assert.equal(c.sh('systemctl is-active supervisor').stdout.trim(), 'active', 'the alias did not survive the upgrade');
+        const pid0 = mainPid();
+        const r = c.sh('dpkg -r tsv-supervisor-compat');
+        assert.equal(r.status, 0, r.stdout + r.stderr);
+        const restart = c.sh('systemctl restart supervisor');
+        assert.equal(restart.status, 5, restart.stdout + restart.stderr);
+        assert.match(restart.stderr, /Unit supervisor\.service not found/);
+        assert.equal(c.sh('systemctl status supervisor').status, 4);
+        assert.doesNotMatch(c.must('systemctl show -p Names --value tsv'), /supervisor/);
+        assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
+        assert.equal(mainPid(), pid0, 'removing the compat package restarted tsv');
+        const again = c.sh(`dpkg -i /root/${basename(p.upgradeCompatDeb)}`);
+        assert.equal(again.status, 0, again.stdout + again.stderr);
+        assert.equal(c.sh('systemctl is-active supervisor').stdout.trim(), 'active');
+      });
+
       test('remove: stopped, programs gone, conffiles and logs kept', () => {
         const r = c.sh('DEBIAN_FRONTEND=noninteractive apt-get remove -y tsv-supervisor-compat tsv', { timeoutMs: 300_000 });
         assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -513,9 +739,13 @@ for (const arch of packageArches()) {
       });
 
       test('apt-get purge leaves only what Debian policy leaves: the admin\'s conf.d file and the tsv group', () => {
-        const r = c.sh('DEBIAN_FRONTEND=noninteractive apt-get purge -y tsv', { timeoutMs: 300_000 });
+        // tsv-supervisor-compat has a postrm (its daemon-reload), so remove left it in config-files state, like any package
+        // with maintainer scripts; while dpkg knows it, it also knows the tsv it depends on: purge both
+        assert.match(c.must("dpkg-query -W -f '${Status}' tsv-supervisor-compat"), /deinstall ok config-files/);
+        const r = c.sh('DEBIAN_FRONTEND=noninteractive apt-get purge -y tsv tsv-supervisor-compat', { timeoutMs: 300_000 });
         assert.equal(r.status, 0, r.stdout + r.stderr);
         assert.equal(c.sh('dpkg-query -W tsv').status, 1, 'dpkg still knows tsv');
+        assert.equal(c.sh('dpkg-query -W tsv-supervisor-compat').status, 1, 'dpkg still knows tsv-supervisor-compat');
         const diff = diffLists(baseline, fileList(c));
         // dpkg's and apt's own records, and the admin's file (and the directories holding it)
         const records = /^[+~-] \/(var\/lib\/dpkg|var\/lib\/apt|var\/log\/apt|var\/log\/dpkg\.log)(\/| )/;
