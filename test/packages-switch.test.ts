@@ -81,6 +81,7 @@ describe('packages: a host moves from Debian\'s supervisor to the tsv package', 
     c = await Container.create('supervisor', { boot: true });
     await c.start();
     copyFileSync(join(dir, `tsv_${upstreamVersion()}_${arch.deb}.deb`), c.path('/root/tsv.deb'));
+    copyFileSync(join(dir, `tsv-supervisor-compat_${upstreamVersion()}_all.deb`), c.path('/root/tsv-supervisor-compat.deb'));
     c.writeFile('/etc/supervisor/supervisord.conf', SUPERVISOR_CONF);
     c.writeFile('/etc/supervisor/conf.d/workers.conf', WORKERS);
     c.writeFile('/etc/supervisor/extra/workers.conf', EXTRA);
@@ -137,5 +138,25 @@ describe('packages: a host moves from Debian\'s supervisor to the tsv package', 
       c.must('systemctl enable --now tsv.service');
     }
     assert.equal(doctor().status, 0);
+  });
+
+  test('tsv-supervisor-compat removes the supervisor package and says where its programs went; supervisorctl and systemctl restart supervisor then reach tsv', async () => {
+    // a file added for Supervisor after the move has no copy in tsv's conf.d
+    c.writeFile('/etc/supervisor/conf.d/later.conf', '[program:later]\ncommand=/bin/sleep 100004\n');
+    const r = c.sh('DEBIAN_FRONTEND=noninteractive apt-get install -y /root/tsv-supervisor-compat.deb 2>&1');
+    assert.equal(r.status, 0, r.stdout);
+    assert.match(
+      r.stdout,
+      /tsv-supervisor-compat: programs configured for Supervisor in \/etc\/supervisor no longer run \(\/etc\/supervisor\/conf\.d\/later\.conf\);\r?\n {2}move them to tsv with: tsv install --boot --from-supervisor \(tsv doctor lists any left behind\)/,
+    );
+    const left = c.exec(['tsv', 'doctor', '--json']);
+    assert.match(left.stdout, /1 program\(s\) configured for Supervisor run under no daemon: later \(\/etc\/supervisor\/conf\.d\/later\.conf\)/);
+    c.must('rm /etc/supervisor/conf.d/later.conf');
+    assert.notEqual(c.sh("dpkg-query -W -f '${Status}' supervisor").stdout, 'install ok installed');
+    assert.match(c.must('supervisorctl status'), /^extra_worker +(STARTING|RUNNING)/m);
+    const before = c.must('systemctl show -p MainPID --value tsv').trim();
+    c.must('systemctl restart supervisor');
+    assert.notEqual(c.must('systemctl show -p MainPID --value tsv').trim(), before);
+    assert.equal(await settle(4), 4);
   });
 });
