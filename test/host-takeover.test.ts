@@ -7,31 +7,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Container, containerSupport } from './helpers/host-container';
+import { debianSupervisorConf, settleCopies, unitState } from './helpers/supervisor-host';
 
 const support = containerSupport();
 // A port no other test uses: the containers share the host's network.
 const PORT = 39473;
-const SUPERVISOR_CONF = `[unix_http_server]
-file=/var/run/supervisor.sock
-chmod=0700
-
-[inet_http_server]
-port=127.0.0.1:${PORT}
-
-[supervisord]
-logfile=/var/log/supervisor/supervisord.log
-pidfile=/var/run/supervisord.pid
-childlogdir=/var/log/supervisor
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix:///var/run/supervisor.sock
-
-[include]
-files = /etc/supervisor/conf.d/*.conf
-`;
+const SUPERVISOR_CONF = debianSupervisorConf({ port: PORT, include: '/etc/supervisor/conf.d/*.conf' });
 const PROGRAMS = `[program:worker]
 command=/bin/sleep 100001
 process_name=%(program_name)s_%(process_num)s
@@ -39,18 +20,12 @@ numprocs=2
 startsecs=0
 `;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 describe('host: tsv install --from-supervisor takes over from the running supervisor service', { skip: support ?? false }, () => {
   let c: Container;
 
-  /** How many of the programs' processes run, whoever runs them. */
-  const copies = (): number => c.processes().filter((p) => p.cmdline === '/bin/sleep 100001').length;
-  const state = (unit: string): string => `${c.sh(`systemctl is-enabled ${unit}`).stdout.trim()} ${c.sh(`systemctl is-active ${unit}`).stdout.trim()}`;
-  const settle = async (want: number): Promise<number> => {
-    for (let i = 0; i < 50 && copies() !== want; i++) await sleep(200);
-    return copies();
-  };
+  const WORKER = /^\/bin\/sleep 100001$/;
+  const state = (unit: string): string => unitState(c, unit);
+  const settle = (want: number): Promise<number> => settleCopies(c, WORKER, want);
 
   before(async () => {
     c = await Container.create('supervisor', { boot: true });

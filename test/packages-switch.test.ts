@@ -12,38 +12,19 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { repoRoot } from './helpers/common';
 import { Container, containerSupport } from './helpers/host-container';
+import { debianSupervisorConf, settleCopies, unitState } from './helpers/supervisor-host';
 import { packageArches, packagesSupport, upstreamVersion } from './helpers/packages';
 
 const arch = packageArches()[0]!;
 const skip = containerSupport() ?? packagesSupport(arch);
 // A port no other test uses: the containers share the host's network.
 const PORT = 39474;
-const SUPERVISOR_CONF = `[unix_http_server]
-file=/var/run/supervisor.sock
-chmod=0700
-
-[inet_http_server]
-port=127.0.0.1:${PORT}
-
-[supervisord]
-logfile=/var/log/supervisor/supervisord.log
-pidfile=/var/run/supervisord.pid
-childlogdir=/var/log/supervisor
-minfds=2048
-
-[rpcinterface:supervisor]
-supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
-
-[supervisorctl]
-serverurl=unix:///var/run/supervisor.sock
-
-[program:beacon]
-command=/bin/sleep 100003
-directory=%(here)s
-
-[include]
-files = /etc/supervisor/conf.d/*.conf /etc/supervisor/extra/*.conf
-`;
+const SUPERVISOR_CONF = debianSupervisorConf({
+  port: PORT,
+  supervisord: 'minfds=2048\n',
+  sections: '[program:beacon]\ncommand=/bin/sleep 100003\ndirectory=%(here)s\n',
+  include: '/etc/supervisor/conf.d/*.conf /etc/supervisor/extra/*.conf',
+});
 const WORKERS = `[program:worker]
 command=/bin/sleep 100001
 process_name=%(program_name)s_%(process_num)s
@@ -55,18 +36,12 @@ const EXTRA = `[program:extra_worker]
 command=/bin/sleep 100002
 `;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 describe('packages: a host moves from Debian\'s supervisor to the tsv package', { skip: skip ?? false }, () => {
   let c: Container;
   let dir: string;
   const ours = /^\/bin\/sleep 10000[123]$/;
-  const copies = (): number => c.processes().filter((p) => ours.test(p.cmdline)).length;
-  const settle = async (want: number): Promise<number> => {
-    for (let i = 0; i < 75 && copies() !== want; i++) await sleep(200);
-    return copies();
-  };
-  const state = (unit: string): string => `${c.sh(`systemctl is-enabled ${unit}`).stdout.trim()} ${c.sh(`systemctl is-active ${unit}`).stdout.trim()}`;
+  const settle = (want: number): Promise<number> => settleCopies(c, ours, want);
+  const state = (unit: string): string => unitState(c, unit);
   const doctor = (): { status: number | null; checks: { id: string; status: string; found: string; fix?: string }[] } => {
     const r = c.exec(['tsv', 'doctor', '--json']);
     return { status: r.status, checks: (JSON.parse(r.stdout) as { checks: { id: string; status: string; found: string; fix?: string }[] }).checks };
