@@ -540,6 +540,21 @@ for (const arch of packageArches()) {
         const s = await untilRunning('/usr/bin/tsv');
         assert.match(s.stdout, /^hello\s+RUNNING/m, s.stdout + s.stderr);
       });
+
+      test("`tsv uninstall --purge` beside the package forgets the hand install and removes nothing the package uses (config, conf.d, logs, the tsv group)", async () => {
+        const u = c.sh('tsv uninstall --purge', { timeoutMs: 300_000 });
+        assert.equal(u.status, 0, u.stdout + u.stderr);
+        assert.match(u.stdout, /the tsv package is installed here \(\/lib\/systemd\/system\/tsv\.service\) and owns the service, \/etc\/tsv, \/var\/log\/tsv and the tsv group now: they stay/);
+        // before: rm -rf /etc/tsv /var/log/tsv and groupdel tsv, the package's config and socket group with them
+        assert.equal(c.readFile('/etc/tsv/supervisord.conf'), conf);
+        assert.ok(existsSync(c.path('/etc/tsv/conf.d/hello.conf')));
+        assert.ok(existsSync(c.path('/var/log/tsv')));
+        assert.equal(c.sh('getent group tsv').status, 0);
+        assert.ok(!existsSync(c.path(MANIFEST)));
+        assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
+        const s = await untilRunning('/usr/bin/tsv');
+        assert.match(s.stdout, /^hello\s+RUNNING/m, s.stdout + s.stderr);
+      });
     });
 
     describe(`.deb in a booted Debian bookworm ${arch.deb} root`, { skip: containerSupport() ?? archSupport(arch.deb) ?? false }, () => {

@@ -5,6 +5,7 @@
 import { chmodSync, existsSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { deleteGroupArgv, groupMembers } from './accounts';
 import { backendFor } from './backends';
+import { packagedUnitPath } from './backends/systemd';
 import { hostLayout } from './layout';
 import { readManifest, writeManifest, type Manifest } from './manifest';
 import { shJoin } from './quote';
@@ -20,7 +21,7 @@ export interface UninstallOptions {
 
 class UninstallRunner implements Runner {
   constructor(
-    private readonly dryRun: boolean,
+    readonly dryRun: boolean,
     private readonly say: (t: string) => void,
   ) {}
 
@@ -67,6 +68,8 @@ export async function uninstall(opts: UninstallOptions, output: Output): Promise
   const dry = opts.dryRun;
   say(`tsv uninstall${purge ? ' --purge' : ''}${dry ? ' (dry run: nothing is changed)' : ''}: ${m.init} service ${m.service}, installed ${m.installedAt}`);
   const runner = new UninstallRunner(dry, say);
+  const packaged = scope === 'system' ? packagedUnitPath() : null;
+  if (packaged) return forgetBesidePackage(m, packaged, layout.manifest, runner, say);
   const backend = backendFor(m.init);
   const spec = buildSpec(m.scope, hostLayout(m.scope, m.init === 'launchd' ? 'darwin' : process.platform), m.configFile, m.tsv, m.daemon, null);
 
@@ -145,5 +148,38 @@ export async function uninstall(opts: UninstallOptions, output: Output): Promise
   if (!purge && !dry) writeManifest(layout.manifest, remaining);
   if (kept.length) say(`kept (tsv uninstall --purge removes them): ${kept.join(', ')}`);
   say(dry ? 'dry run: nothing was changed' : purge ? 'tsv is uninstalled and purged' : 'tsv is uninstalled');
+  return 0;
+}
+
+/**
+ * The tsv package was installed after this hand install: it owns the service
+ * name, /etc/tsv, /var/log/tsv and the tsv group now, and a purge of what the
+ * hand install recorded would take the package's config, the admin's conf.d
+ * and the socket's group with it. Only what would shadow the package goes
+ * (its unit, tmpfiles.d file, completion), then the record itself.
+ */
+function forgetBesidePackage(m: Manifest, packaged: string, manifestPath: string, runner: UninstallRunner, say: (t: string) => void): number {
+  const dry = runner.dryRun;
+  say(`the tsv package is installed here (${packaged}) and owns the service, /etc/tsv, /var/log/tsv and the tsv group now: they stay`);
+  let removed = 0;
+  for (const f of m.files) {
+    if (f.removal !== 'uninstall' || !existsSync(f.path)) continue;
+    removed++;
+    if (dry) say(`would remove ${f.path} (it would override the package's)`);
+    else {
+      rmSync(f.path, { force: true });
+      say(`removed ${f.path} (it would override the package's)`);
+    }
+  }
+  if (removed && m.init === 'systemd') {
+    runner.run(['systemctl', 'daemon-reload'], "make systemd run the package's unit");
+    if (run(['systemctl', 'is-active', 'tsv.service']).stdout.trim() === 'active') runner.run(['systemctl', 'restart', 'tsv.service'], "run the package's unit now");
+  }
+  if (dry) say(`would remove ${manifestPath}`);
+  else {
+    rmSync(manifestPath, { force: true });
+    say(`removed ${manifestPath}: the record of the hand install`);
+  }
+  say(dry ? 'dry run: nothing was changed' : 'the hand install is forgotten; the tsv package runs the service');
   return 0;
 }
