@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState, sleep, rotatedLog } from './helpers/daemon-env';
-import { poll, until } from './helpers/daemon-cli';
+import { daemonForeground, poll, TSV, until } from './helpers/daemon-cli';
 import { ProcessState } from '../src/daemon/states';
 import { MainLogger, FileSink } from '../src/log/mainlog';
 import { asctime } from '../src/log/asctime';
@@ -479,6 +479,63 @@ test('read/tail semantics (options.readFile / tailFile)', () => {
       assert.deepEqual(tailFile(unreadable, 0, 0), { data: Buffer.alloc(0), offset: 0, overflow: false });
     }
   } finally {
+    dir.cleanup();
+  }
+});
+
+test('a small maxbytes with fast writers: the daemon answers its socket while it rotates, and each log ends with its last bytes in exact files', async () => {
+  const dir = new TempDir();
+  // 12 programs × 6 MB into 16 KB files: ~4,600 rotations, each an unlink and a rename per backup
+  const writers = 12;
+  const bytes = 6_000_000;
+  const conf = dir.join('supervisord.conf');
+  writeFileSync(
+    conf,
+    `[unix_http_server]\nfile=${dir.join('s.sock')}\n[supervisord]\nlogfile=${dir.join('main.log')}\npidfile=${dir.join('pid')}\nchildlogdir=${dir.path}\n` +
+      `[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n[supervisorctl]\nserverurl=unix://${dir.join('s.sock')}\n` +
+      `[program:w]\ncommand=/bin/sh -c 'head -c ${bytes} /dev/zero | tr "\\\\0" x; exec sleep 1000'\nprocess_name=w_%(process_num)02d\nnumprocs=${writers}\nstartsecs=0\n` +
+      `stdout_logfile=${dir.path}/w_%(process_num)02d.log\nstdout_logfile_maxbytes=16KB\nstdout_logfile_backups=10\nstderr_logfile=NONE\n`,
+  );
+  const d = daemonForeground(['-c', conf]);
+  const writing = (): number =>
+    readdirSync('/proc')
+      .filter((p) => /^\d+$/.test(p))
+      .filter((p) => {
+        try {
+          return readFileSync(`/proc/${p}/cmdline`, 'utf8').startsWith(`head\0-c\0${bytes}\0`);
+        } catch {
+          return false;
+        }
+      }).length;
+  try {
+    await until(() => writing() === writers, 'all writers running', 20000);
+    const ctl = spawn(process.execPath, [TSV, 'ctl', '-c', conf, 'pid'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    ctl.stdout.on('data', (b) => (out += b));
+    const [code] = (await once(ctl, 'exit')) as [number];
+    // before: the first answer came once every writer had finished (its pump moved 4 MiB, 256 rotations, per wake-up)
+    const still = writing();
+    assert.equal(code, 0, out);
+    assert.match(out, /^\d+\n$/);
+    assert.ok(still > 0, 'the daemon answered only after every writer was done');
+    await until(() => writing() === 0, 'writers done', 120000);
+    // files of exactly maxbytes (the splice path), the rest in the base: the last 10 × 16 KiB + 6,000,000 mod 16 KiB
+    const want = 10 * 16384 + (bytes % 16384);
+    for (let i = 0; i < writers; i++) {
+      const name = `w_${String(i).padStart(2, '0')}.log`;
+      await until(() => {
+        try {
+          return rotatedLog(dir.path, name).all.length === want;
+        } catch {
+          return false; // read in the middle of a rotation: the daemon is still draining the pipe
+        }
+      }, `${name} complete`, 30000);
+      const { all, backupSizes } = rotatedLog(dir.path, name);
+      assert.deepEqual(backupSizes, Array(10).fill(16384));
+      assert.ok(all.every((b) => b === 0x78), `${name} holds only the x written`);
+    }
+  } finally {
+    await d.terminate();
     dir.cleanup();
   }
 });

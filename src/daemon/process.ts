@@ -715,7 +715,13 @@ export class Subprocess {
   private pump(fd: number, channel: 'stdout' | 'stderr', limit: number): { moved: number; done: boolean } {
     const native = requireNative();
     let moved = 0;
+    const started = performance.now();
     while (moved < limit) {
+      // The bytes alone do not bound a wake-up: with a small maxbytes each
+      // splice ends in a rotation (an unlink and a rename per backup), and
+      // 4 MiB of 8 KB files kept the loop, the control socket with it, for
+      // seconds per pipe. The watch calls again while the pipe holds more.
+      if (moved > 0 && performance.now() - started > PUMP_MS_PER_WAKE) return { moved, done: false };
       if (this.zeroCopy(channel)) {
         const log = this.channels[channel] as ChannelLog;
         const n = log.spliceFrom(fd, native);
@@ -1773,6 +1779,8 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 const LISTENER_READS_PER_WAKE = 64;
 /** what one wake-up of a watched pipe moves at most, so a writer faster than the disk cannot starve the loop */
 const PUMP_PER_WAKE = 4 * 1024 * 1024;
+/** and takes at most about this long (ms), whatever each piece costs */
+const PUMP_MS_PER_WAKE = 4;
 const { EAGAIN, EPIPE } = osConstants.errno;
 
 function closeQuietly(fd: number): void {
