@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
 import { backendFor } from './backends';
-import { configFacts } from './config-facts';
+import { configFacts, type ConfigFacts } from './config-facts';
 import { Executor } from './executor';
 import { planImport } from './import-supervisor';
 import type { HostLayout } from './layout';
@@ -19,7 +19,7 @@ import { waitReady } from './probe';
 import { shJoin } from './quote';
 import { indent, run } from './run';
 import { buildSpec } from './service-spec';
-import { supervisorService } from './supervisor-service';
+import { giveBack, supervisorService, takeOver } from './supervisor-service';
 import { HostError, SERVICE_NAME, type InitSystem, type Output } from './types';
 
 /** The file that takes the sections of Supervisor's main file (its programs, groups, listeners, HTTP servers). */
@@ -44,7 +44,7 @@ export async function importIntoPackage(o: PackageImport, output: Output): Promi
   say(`tsv install --from-supervisor${o.dryRun ? ' (dry run: nothing is changed)' : ''}: the tsv package provides the service here; Supervisor's programs go into ${o.layout.includeDir}`);
   // nothing of this is recorded for tsv uninstall (no manifest is written): the admin's files, as if copied by hand
   const ex = new Executor(o.dryRun, output, newManifest(o.init, 'system', configFile, o.tsv, o.daemon), null);
-  const files = [...plan.copies.map((c) => ({ path: c.to, content: c.content }))];
+  const files = plan.copies.map((c) => ({ path: c.to, content: c.content }));
   if (plan.carried.length) files.push({ path: join(o.layout.includeDir, MAIN_SECTIONS_FILE), content: `; ${header}\n\n${plan.carried.join('\n\n')}\n` });
   const written: string[] = [];
   for (const f of files) {
@@ -57,9 +57,10 @@ export async function importIntoPackage(o: PackageImport, output: Output): Promi
   const undo = (): void => {
     for (const p of written) rmSync(p, { force: true });
   };
+  let facts: ConfigFacts | null = null;
   if (!o.dryRun) {
     try {
-      loadConfig({ file: configFile });
+      facts = configFacts(loadConfig({ file: configFile }).config);
     } catch (err) {
       if (!(err instanceof ConfigError)) throw err;
       undo();
@@ -68,14 +69,10 @@ export async function importIntoPackage(o: PackageImport, output: Output): Promi
   }
 
   const backend = backendFor(o.init);
-  const facts = o.dryRun ? null : configFacts(loadConfig({ file: configFile }).config);
   const spec = buildSpec('system', o.layout, configFile, o.tsv, o.daemon, facts);
   const supervisor = supervisorService(o.init);
-  const takeOver = supervisor && (supervisor.enabled || supervisor.active) ? supervisor : null;
-  if (takeOver) {
-    say(`Supervisor's service ${takeOver.name} is ${[takeOver.enabled && 'enabled', takeOver.active && 'running'].filter(Boolean).join(' and ')}: tsv takes its programs over, so it is stopped and disabled (and put back if tsv does not come up)`);
-    for (const argv of takeOver.stop) ex.mustRun(argv, `stop Supervisor's ${takeOver.name}, whose programs tsv runs now`);
-  }
+  const taken = supervisor && (supervisor.enabled || supervisor.active) ? supervisor : null;
+  if (taken) takeOver(taken, ex, say);
   if (o.dryRun) {
     say(`would run: restart the ${SERVICE_NAME} service, then check that \`${shJoin([...o.tsv, 'ctl', '-c', configFile, 'status'])}\` answers`);
     return 0;
@@ -96,10 +93,7 @@ export async function importIntoPackage(o: PackageImport, output: Output): Promi
     output.err(`the files written were removed again (${written.join(', ') || 'none'})\n`);
     // the package's service back to the config it ran before
     ex.run(o.init === 'systemd' ? ['systemctl', 'restart', `${SERVICE_NAME}.service`] : ['/etc/init.d/tsv', 'restart'], 'run tsv as before');
-    if (takeOver) {
-      const failures = takeOver.restore.map((argv) => ex.run(argv, `give the programs back to Supervisor's ${takeOver.name}`)).filter((r) => r.status !== 0);
-      output.err(failures.length ? `Supervisor's ${takeOver.name} could not be put back: start it by hand\n` : `Supervisor's ${takeOver.name} was put back as it was; its programs run under it again\n`);
-    }
+    if (taken) giveBack(taken, ex, (t) => output.err(t));
     return 1;
   }
   const status = run([...o.tsv, 'ctl', '-c', configFile, 'status']);

@@ -14,7 +14,7 @@ import { Executor } from './executor';
 import { detectInit } from './init-detect';
 import { planImport, SUPERVISOR_CONFIG } from './import-supervisor';
 import { importIntoPackage } from './import-into-package';
-import { supervisorService, type SupervisorService } from './supervisor-service';
+import { giveBack, supervisorService, takeOver } from './supervisor-service';
 import { hostLayout, type HostLayout } from './layout';
 import { bashScript } from '../cli/completion-script';
 import { newManifest, readManifest } from './manifest';
@@ -222,11 +222,9 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   // Supervisor's own service would run every imported program a second time:
   // taking over means stopping it, and giving it back if tsv does not come up.
   const supervisor = scope === 'system' ? supervisorService(init) : null;
-  const takeOver = supervisor && opts.fromSupervisor && (supervisor.enabled || supervisor.active) ? supervisor : null;
-  if (takeOver) {
-    say(`Supervisor's service ${takeOver.name} is ${[takeOver.enabled && 'enabled', takeOver.active && 'running'].filter(Boolean).join(' and ')}: tsv takes its programs over, so it is stopped and disabled (and put back if tsv does not come up)`);
-    for (const argv of takeOver.stop) ex.mustRun(argv, `stop Supervisor's ${takeOver.name}, whose programs tsv runs now`);
-  } else if (supervisor?.active) {
+  const taken = supervisor && opts.fromSupervisor && (supervisor.enabled || supervisor.active) ? supervisor : null;
+  if (taken) takeOver(taken, ex, say);
+  else if (supervisor?.active) {
     say(`warning: Supervisor's service ${supervisor.name} is running too: programs configured in both run twice (tsv install --boot --from-supervisor takes its programs over and stops it)`);
   }
 
@@ -242,16 +240,16 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     output.err(message);
     const why = backend.diagnostics(spec);
     if (why) output.err(`what the init system says:\n${indent(why)}\n`);
-    if (takeOver) {
+    if (taken) {
       // tsv first, so that the two never run the programs at once
       try {
         backend.deactivate(ex, spec);
       } catch (err) {
         if (!(err instanceof HostError)) throw err;
-        output.err(`tsv install: ${err.message}: Supervisor's ${takeOver.name} is left stopped, so that the programs do not run twice\n`);
+        output.err(`tsv install: ${err.message}: Supervisor's ${taken.name} is left stopped, so that the programs do not run twice\n`);
         return 1;
       }
-      giveBack(takeOver, ex, output);
+      giveBack(taken, ex, (t) => output.err(t));
     }
     return 1;
   };
@@ -277,12 +275,3 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   return 0;
 }
 
-/** tsv did not come up (and is stopped): Supervisor's service runs the programs again, as before the install. */
-function giveBack(service: SupervisorService, ex: Executor, output: Output): void {
-  const failures = service.restore.map((argv) => ex.run(argv, `give the programs back to Supervisor's ${service.name}`)).filter((r) => r.status !== 0);
-  output.err(
-    failures.length === 0
-      ? `Supervisor's ${service.name} was put back as it was; its programs run under it again\n`
-      : `Supervisor's ${service.name} could not be put back (${failures.map((r) => shJoin(r.argv)).join('; ')} failed): start it by hand\n`,
-  );
-}

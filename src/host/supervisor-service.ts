@@ -3,7 +3,9 @@
 // running, it would start every imported program a second time, now and at
 // each boot, both daemons appending to the same logs.
 import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { shJoin } from './quote';
 import { run } from './run';
+import type { Runner } from './service-spec';
 import type { InitSystem } from './types';
 
 export interface SupervisorService {
@@ -79,4 +81,21 @@ export function supervisorService(init: InitSystem): SupervisorService | null {
   if (init === 'sysv') return sysvService();
   if (init === 'openrc') return openrcService();
   return null;
+}
+
+/** Stops and disables the service, saying why (in a dry run: says what it would run). */
+export function takeOver(service: SupervisorService, runner: Runner, say: (t: string) => void): void {
+  const how = [service.enabled && 'enabled', service.active && 'running'].filter(Boolean).join(' and ');
+  say(`Supervisor's service ${service.name} is ${how}: tsv takes its programs over, so it is stopped and disabled (and put back if tsv does not come up)`);
+  for (const argv of service.stop) runner.mustRun(argv, `stop Supervisor's ${service.name}, whose programs tsv runs now`);
+}
+
+/** tsv did not come up (and is stopped): the service runs the programs again, as before the takeover. */
+export function giveBack(service: SupervisorService, runner: Runner, err: (t: string) => void): void {
+  const failures = service.restore.map((argv) => runner.run(argv, `give the programs back to Supervisor's ${service.name}`)).filter((r) => r.status !== 0);
+  err(
+    failures.length === 0
+      ? `Supervisor's ${service.name} was put back as it was; its programs run under it again\n`
+      : `Supervisor's ${service.name} could not be put back (${failures.map((r) => shJoin(r.argv)).join('; ')} failed): start it by hand\n`,
+  );
 }
