@@ -2,7 +2,7 @@
 // bits, owners and the user's groups (what the kernel checks), including
 // search permission on every directory above it, so doctor can explain a
 // failure for a user other than the one running it.
-import { lstatSync, statSync, type Stats } from 'node:fs';
+import { accessSync, constants, lstatSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Principal } from './accounts';
 import { groupName, userName } from './accounts';
@@ -100,6 +100,16 @@ export function notADirectory(dir: string): { path: string; is: string } | null 
     const st = statOrNull(d);
     if (st) return st.isDirectory() ? null : { path: d, is: st.isFile() ? 'a file' : 'not a directory' };
     if (d === dirname(d)) return null;
+  }
+}
+
+/** May this process execute `path` (access(2), X_OK)? */
+export function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
   }
 }
 

@@ -122,10 +122,9 @@ export function findDaemons(): DaemonProcess[] {
   return out;
 }
 
-/** The daemons that run `configFile`, and those whose config cannot be told (which may). */
-export function daemonsFor(configFile: string): { on: DaemonProcess[]; unknown: DaemonProcess[] } {
+/** The daemons (of `all`, else every one found) that run `configFile`, and those whose config cannot be told (which may). */
+export function daemonsFor(configFile: string, all: readonly DaemonProcess[] = findDaemons()): { on: DaemonProcess[]; unknown: DaemonProcess[] } {
   const want = canonical(configFile);
-  const all = findDaemons();
   return { on: all.filter((d) => d.configFile === want), unknown: all.filter((d) => d.configFile === null) };
 }
 

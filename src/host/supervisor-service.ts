@@ -2,7 +2,8 @@
 // `supervisord`), which `tsv install --from-supervisor` takes over: left
 // running, it would start every imported program a second time, now and at
 // each boot, both daemons appending to the same logs.
-import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { executable } from './access';
 import { shJoin } from './quote';
 import { run } from './run';
 import type { Runner } from './service-spec';
@@ -29,15 +30,6 @@ function systemdService(): SupervisorService | null {
     return { init: 'systemd', name, enabled, active, stop: [['systemctl', 'disable', '--now', name]], restore };
   }
   return null;
-}
-
-function executable(path: string): boolean {
-  try {
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 function sysvService(): SupervisorService | null {

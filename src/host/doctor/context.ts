@@ -14,7 +14,7 @@ import { detectInit } from '../init-detect';
 import { hostLayout, type HostLayout } from '../layout';
 import { readManifest, type Manifest } from '../manifest';
 import { probeOnce, type ProbeResult } from '../probe';
-import { daemonsFor, type DaemonProcess } from '../procs';
+import { daemonsFor, findDaemons, type DaemonProcess } from '../procs';
 import { buildSpec, type Backend, type ServiceSpec, type ServiceState } from '../service-spec';
 import { runningProgram, tsvArgv, tsvDaemonArgv } from '../tsv-program';
 import type { InitSystem, Scope } from '../types';
@@ -40,6 +40,8 @@ export interface DoctorContext {
   daemons: DaemonProcess[];
   /** daemons whose config this user cannot tell (another user's, started with a relative -c): they may run this one */
   daemonsUnknown: DaemonProcess[];
+  /** every Supervisor-compatible daemon on the machine, whatever its config (one /proc scan per pass) */
+  allDaemons: DaemonProcess[];
   /** lstat of the unix socket path, null when absent */
   socketStat: Stats | null;
   /** an XML-RPC call through the configured serverurl, as the caller */
@@ -95,7 +97,8 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   let service: ServiceState | null = null;
   if (backend && spec && (installed || backend.inEffect(spec) !== null)) service = backend.state(spec);
 
-  const { on: daemons, unknown: daemonsUnknown } = configFile && existsSync(configFile) ? daemonsFor(configFile) : { on: [], unknown: [] };
+  const allDaemons = findDaemons();
+  const { on: daemons, unknown: daemonsUnknown } = configFile && existsSync(configFile) ? daemonsFor(configFile, allDaemons) : { on: [], unknown: [] };
   const socketStat = facts?.unix ? lstatOrNull(facts.unix.file) : null;
   let probe: ProbeResult | null = null;
   if (facts?.serverurl && config) {
@@ -131,6 +134,7 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
     caller: callerPrincipal(),
     daemons,
     daemonsUnknown,
+    allDaemons,
     socketStat,
     probe,
     socketProbe,

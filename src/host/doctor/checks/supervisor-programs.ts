@@ -8,7 +8,6 @@ import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../../config/load';
 import { globSorted } from '../../../config/glob';
 import { SUPERVISOR_CONFIG } from '../../import-supervisor';
-import { findDaemons } from '../../procs';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -23,7 +22,7 @@ export const programsRunTwice: Check = {
     if (ours.size === 0) return ok(this.id, 'no programs configured');
     const mine = new Set(ctx.daemons.map((d) => d.pid));
     const twice: string[] = [];
-    for (const d of findDaemons()) {
+    for (const d of ctx.allDaemons) {
       if (mine.has(d.pid) || d.configFile === null) continue;
       let names: string[];
       try {
@@ -64,7 +63,7 @@ export const supervisorProgramsLeft: Check = {
     if (ctx.scope !== 'system') return skipped(this.id, 'a per-user install');
     if (!ctx.config || !ctx.configFile) return skipped(this.id, 'no readable config');
     if (ctx.configFile === SUPERVISOR_CONFIG) return ok(this.id, `this is Supervisor's config`);
-    if (findDaemons().some((d) => d.configFile === SUPERVISOR_CONFIG)) return ok(this.id, `a daemon runs ${SUPERVISOR_CONFIG}`);
+    if (ctx.allDaemons.some((d) => d.configFile === SUPERVISOR_CONFIG)) return ok(this.id, `a daemon runs ${SUPERVISOR_CONFIG}`);
     const files = [SUPERVISOR_CONFIG, ...globSorted('/etc/supervisor/conf.d/*.conf')];
     const ours = new Set(ctx.config.groups.flatMap((g) => g.processes.map((p) => p.program)));
     const left = new Map<string, string[]>();

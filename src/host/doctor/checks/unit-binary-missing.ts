@@ -2,7 +2,8 @@
 // moved or reinstalled elsewhere, or node was upgraded under an nvm path
 // (PM2 #2006, #5911). The next start fails with status 203/EXEC. The fix
 // rewrites the definition for the tsv running doctor, and does not restart.
-import { accessSync, constants, existsSync } from 'node:fs';
+import { existsSync } from 'node:fs';
+import { executable } from '../../access';
 import { Executor } from '../../executor';
 import { CollectingRunner } from '../../runner';
 import { describeProgram, isDefaultDaemon, programFiles, programFromArgv, runningProgram, tsvArgv, tsvDaemonArgv } from '../../tsv-program';
@@ -15,13 +16,7 @@ function missing(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (const f of programFiles(parsed.program)) {
     if (!existsSync(f.path)) out.push(`${f.path} does not exist`);
-    else if (f.need === 'exec') {
-      try {
-        accessSync(f.path, constants.X_OK);
-      } catch {
-        out.push(`${f.path} is not executable`);
-      }
-    }
+    else if (f.need === 'exec' && !executable(f.path)) out.push(`${f.path} is not executable`);
   }
   return out;
 }
