@@ -104,6 +104,10 @@ export interface NativeAddon {
   awaitAnswers(fd: number, budgetNs: number, buffer: Buffer, stdinFd: number, nexts: Buffer | null, ends: Uint32Array | null, out: Float64Array): number;
   /** a blocking, close-on-exec socket connected to the unix socket at `path`; throws with code = errno name */
   connectUnix(path: string): number;
+  /** accept(2) on a listening socket: the connection's fd (non-blocking, close-on-exec) or -errno */
+  acceptOn(listenFd: number): number;
+  /** F_DUPFD_CLOEXEC: a copy of fd, or -errno */
+  dupCloexec(fd: number): number;
   /** one datagram of systemd's notify protocol to socketPath (a path, or "@name": abstract); 0 or -errno, never blocks */
   sdNotify(socketPath: string, message: string): number;
   /**

@@ -3,7 +3,8 @@
 // `<file>.<pid>`, chmod it, then hard-link it to `<file>`. A failed link means
 // the name is taken: connect and send a request; if something answers the
 // socket is live and is never stolen, otherwise it is stale and replaced.
-// The bound net.Server objects are handed to whoever serves HTTP on them.
+// A bound socket's connections are then accepted by an Acceptor and handed to
+// whoever serves HTTP on them.
 import { createServer, createConnection, type Server, type Socket } from 'node:net';
 import { chmodSync, chownSync, linkSync, lstatSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import type * as Dns from 'node:dns/promises';
@@ -11,6 +12,7 @@ import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
 import type { InetServerConfig, ServerConfig, UnixServerConfig } from '../config/model';
 import { lookupUserById } from '../config/users';
+import { Acceptor } from './acceptor';
 
 export const ADDR_IN_USE_MESSAGE =
   'Another program is already listening on a port that one of our HTTP servers is configured to use.  ' +
@@ -23,7 +25,8 @@ export type ConnectionHandler = (socket: Socket, server: BoundServer) => void;
 
 export interface BoundServer {
   config: ServerConfig;
-  server: Server;
+  /** set once the bound socket is taken over (ServerSet.open) */
+  acceptor?: Acceptor;
   /** unix sockets: the inode we linked into place (to tell ours from a replacement) */
   ino?: number;
 }
@@ -268,22 +271,25 @@ export class ServerSet {
     this.handler = h;
   }
 
-  private attach(b: BoundServer): void {
-    b.server.on('connection', (s: Socket) => this.handler(s, b));
+  /** Take over a freshly bound server's socket; its connections go to the current handler. */
+  private attach(b: BoundServer, server: Server): void {
+    const c = b.config;
+    const label = c.family === 'unix' ? c.file : `${c.host || '*'}:${c.port}`;
+    b.acceptor = Acceptor.adopt(server, label, this.log, (s: Socket) => this.handler(s, b));
   }
 
   async open(configs: ServerConfig[]): Promise<void> {
     for (const cfg of configs) {
       if (cfg.family === 'unix') {
         const { server, ino } = await bindUnix(cfg, this.log);
-        const b: BoundServer = { config: cfg, server, ino };
-        this.attach(b);
+        const b: BoundServer = { config: cfg, ino };
+        this.attach(b, server);
         this.bound.push(b);
         this.watch(b);
       } else {
         const server = await bindInet(cfg);
-        const b: BoundServer = { config: cfg, server };
-        this.attach(b);
+        const b: BoundServer = { config: cfg };
+        this.attach(b, server);
         this.bound.push(b);
       }
     }
@@ -334,11 +340,10 @@ export class ServerSet {
         }
         try {
           const { server, ino: newIno } = await bindUnix(b.config, this.log);
-          const old = b.server;
-          b.server = server;
+          const old = b.acceptor;
           b.ino = newIno;
-          this.attach(b);
-          old.close();
+          this.attach(b, server);
+          old?.close();
           this.watch(b);
           this.log.info(`re-created socket file ${file} (it had been removed)`);
         } catch (e) {
@@ -362,7 +367,7 @@ export class ServerSet {
     this.watchers.clear();
     for (const b of this.bound) {
       // stop listening now; open connections end on their own
-      b.server.close();
+      b.acceptor?.close();
       if (b.config.family === 'unix') {
         try {
           if (lstatSync(b.config.file).ino === b.ino) unlinkSync(b.config.file);

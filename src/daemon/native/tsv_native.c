@@ -1893,6 +1893,49 @@ static napi_value ConnectUnix(napi_env env, napi_callback_info info) {
 }
 
 /*
+ * acceptOn(listenFd) -> a new connection's fd (non-blocking, close-on-exec) or -errno.
+ * The daemon accepts its control connections itself rather than through a
+ * net.Server: out of descriptors, libuv accepts every waiting connection and
+ * closes it at once (its EMFILE trick), where Supervisor leaves them queued
+ * until it can serve them (src/daemon/acceptor.ts).
+ */
+static napi_value AcceptOn(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
+  int32_t fd = -1;
+  napi_get_value_int32(env, arg, &fd);
+  int c;
+#ifdef __linux__
+  do c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); while (c < 0 && errno == EINTR);
+#else
+  do c = accept(fd, NULL, NULL); while (c < 0 && errno == EINTR);
+  if (c >= 0 && (fcntl(c, F_SETFD, FD_CLOEXEC) < 0 || fcntl(c, F_SETFL, fcntl(c, F_GETFL) | O_NONBLOCK) < 0)) {
+    int e = errno;
+    close(c);
+    errno = e;
+    c = -1;
+  }
+#endif
+  napi_value out;
+  napi_create_int32(env, c < 0 ? -errno : c, &out);
+  return out;
+}
+
+/* dupCloexec(fd) -> a close-on-exec copy of fd, or -errno */
+static napi_value DupCloexec(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
+  int32_t fd = -1;
+  napi_get_value_int32(env, arg, &fd);
+  int c = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  napi_value out;
+  napi_create_int32(env, c < 0 ? -errno : c, &out);
+  return out;
+}
+
+/*
  * sdNotify(socketPath, message) -> 0 or -errno
  * One datagram of systemd's notify protocol (sd_notify(3)) to NOTIFY_SOCKET:
  * a path, or "@name" in the abstract namespace. Node has no unix datagram
@@ -2040,6 +2083,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"devnullStdio", NULL, DevnullStdio, NULL, NULL, NULL, napi_default, NULL},
     {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
     {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
+    {"acceptOn", NULL, AcceptOn, NULL, NULL, NULL, napi_default, NULL},
+    {"dupCloexec", NULL, DupCloexec, NULL, NULL, NULL, napi_default, NULL},
     {"sdNotify", NULL, SdNotify, NULL, NULL, NULL, napi_default, NULL},
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
     {"takeSpare", NULL, TakeSpare, NULL, NULL, NULL, napi_default, NULL},

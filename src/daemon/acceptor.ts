@@ -1,0 +1,131 @@
+// Accepting the control sockets' connections. A net.Server would do it
+// through libuv, which, out of file descriptors, closes its spare one,
+// accepts every waiting connection and closes each at once (the "EMFILE
+// trick"): near its open-files limit the daemon reset bursts of clients and
+// said nothing. Supervisor (medusa) leaves them in the listen queue and
+// serves them as descriptors come free; so does this.
+import { closeSync } from 'node:fs';
+import { Socket, type Server } from 'node:net';
+import { constants as osConstants } from 'node:os';
+import { getSystemErrorName } from 'node:util';
+import { requireNative, type ReadableWatch } from './native';
+
+const { EAGAIN, EWOULDBLOCK, ECONNABORTED, EMFILE, ENFILE, ENOBUFS, ENOMEM, EPROTO, EPERM } = osConstants.errno;
+
+/** how long accepting rests when the daemon has no descriptor left (a closed connection resumes it sooner) */
+const REST_MS = 100;
+/** connections taken per wake-up, so that a flood cannot keep the loop from everything else */
+const PER_WAKE = 64;
+
+export interface AcceptorLog {
+  warn(m: string): void;
+  info(m: string): void;
+}
+
+export class Acceptor {
+  private readonly watch: ReadableWatch;
+  private rest: NodeJS.Timeout | null = null;
+  private closed = false;
+  /** set while out of descriptors: said once, and once again when accepting resumes */
+  private starved = false;
+
+  /**
+   * Takes over the listening socket of a bound net.Server: a copy of its
+   * descriptor is kept and the server closed, so libuv no longer watches it.
+   */
+  static adopt(server: Server, label: string, log: AcceptorLog, onConnection: (s: Socket) => void): Acceptor {
+    const handle = (server as unknown as { _handle?: { fd?: unknown } })._handle;
+    const fd = typeof handle?.fd === 'number' && handle.fd >= 0 ? requireNative().dupCloexec(handle.fd) : -1;
+    if (fd < 0) {
+      server.close();
+      throw new Error(`cannot take over the listening socket of ${label}${fd < -1 ? `: ${osErrnoName(-fd)}` : ''}`);
+    }
+    // libuv unlinks a unix server's bound path on close: that is the temporary
+    // `<file>.<pid>` of the link-and-probe bind, already gone
+    server.close();
+    return new Acceptor(fd, label, log, onConnection);
+  }
+
+  private constructor(
+    private readonly fd: number,
+    private readonly label: string,
+    private readonly log: AcceptorLog,
+    private readonly onConnection: (s: Socket) => void,
+  ) {
+    this.watch = requireNative().watchReadable(fd, (status) => this.ready(status), false);
+    this.watch.start();
+  }
+
+  private ready(status: number): void {
+    if (this.closed) return;
+    if (status < 0) return this.pause(`cannot watch ${this.label} for connections: ${osErrnoName(-status)}`);
+    const native = requireNative();
+    for (let i = 0; i < PER_WAKE; i++) {
+      const c = native.acceptOn(this.fd);
+      if (c >= 0) {
+        if (this.starved) {
+          this.starved = false;
+          this.log.info(`accepting connections on ${this.label} again`);
+        }
+        this.take(c);
+        continue;
+      }
+      const e = -c;
+      if (e === EAGAIN || e === EWOULDBLOCK) return;
+      // the client gave up before we took it, or a firewall refused it
+      if (e === ECONNABORTED || e === EPROTO || e === EPERM) continue;
+      if (e === EMFILE || e === ENFILE || e === ENOBUFS || e === ENOMEM) {
+        if (!this.starved) {
+          this.starved = true;
+          this.log.warn(`no file descriptor left to accept a connection on ${this.label} (${osErrnoName(e)}): clients wait in its queue until one is free`);
+        }
+        return this.pause(null);
+      }
+      return this.pause(`accepting a connection on ${this.label} failed: ${osErrnoName(e)}`);
+    }
+  }
+
+  private take(fd: number): void {
+    let socket: Socket;
+    try {
+      socket = new Socket({ fd, readable: true, writable: true });
+    } catch {
+      // not a stream Node can open (cannot happen for a socket we listen on)
+      closeSync(fd);
+      return;
+    }
+    // a descriptor came free: what waits in the queue can be taken now
+    socket.once('close', () => this.resume());
+    this.onConnection(socket);
+  }
+
+  /** Stop watching for a moment; the queue keeps what arrives meanwhile. */
+  private pause(warning: string | null): void {
+    if (warning) this.log.warn(warning);
+    this.watch.stop();
+    if (this.rest) return;
+    this.rest = setTimeout(() => this.resume(), REST_MS);
+    this.rest.unref();
+  }
+
+  private resume(): void {
+    if (this.closed || !this.rest) return;
+    clearTimeout(this.rest);
+    this.rest = null;
+    this.watch.start();
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.rest) clearTimeout(this.rest);
+    this.watch.close();
+    try {
+      closeSync(this.fd);
+    } catch {
+      // already closed
+    }
+  }
+}
+
+const osErrnoName = (e: number): string => getSystemErrorName(-e);
