@@ -21,6 +21,7 @@ import { renderPlist } from '../src/host/backends/launchd';
 import { daemonArgv, type ServiceSpec } from '../src/host/service-spec';
 import { shJoin, shSplit, systemdJoin } from '../src/host/quote';
 import { planImport } from '../src/host/import-supervisor';
+import { packageImportNotes } from '../src/host/import-into-package';
 import { stopTimeoutSec } from '../src/host/config-facts';
 import { isDefaultDaemon, programFromArgv, tsvArgv, tsvDaemonArgv, type TsvProgram } from '../src/host/tsv-program';
 import { daemonArgs } from '../src/host/procs';
@@ -225,6 +226,13 @@ print(json.dumps(p))`;
     // %(here)s keeps meaning the directory it stood in under Supervisor
     assert.equal(plan.copies[0]!.content, `[program:worker]\ncommand=/bin/sleep 1000\ndirectory=${join(src, 'conf.d')}\n`);
     assert.match(plan.notes.join('\n'), new RegExp(`worker\\.conf uses %\\(here\\)s: written out as ${join(src, 'conf.d')}, what it meant there`));
+    // on a package host the package's config keeps its own [unix_http_server]: what is left out is said, the login too
+    const notes = packageImportNotes(planImport(join(src, 'supervisord.conf'), layout, 'header', { flat: true }), '/etc/tsv/supervisord.conf', join(src, 'supervisord.conf'));
+    assert.deepEqual(notes.slice(1), [
+      'not carried, as /etc/tsv/supervisord.conf is the package\'s: [supervisord] minfds=4096; environment=A="1", (add them there by hand if the programs need them)',
+      `not carried: [include] /opt/other/*.ini, outside ${join(src, 'supervisord.conf')}'s directory (add it to /etc/tsv/supervisord.conf's [include] by hand)`,
+      "not carried: the control socket's login (username=admin), as /etc/tsv/supervisord.conf is the package's; its socket is open to root and the tsv group only. To keep the login, add the username= and password= lines to its [unix_http_server] and [supervisorctl] by hand",
+    ]);
   });
 
   test('--from-supervisor: two included directories with a file of the same name each keep it; a pattern given twice is included once; %(here)s in the main file and a look-alike directory', () => {

@@ -12,7 +12,7 @@ import { ConfigError } from '../config/errors';
 import { backendFor } from './backends';
 import { configFacts, type ConfigFacts } from './config-facts';
 import { Executor } from './executor';
-import { planImport } from './import-supervisor';
+import { planImport, type ImportPlan } from './import-supervisor';
 import type { HostLayout } from './layout';
 import { newManifest } from './manifest';
 import { waitReady } from './probe';
@@ -24,6 +24,21 @@ import { HostError, SERVICE_NAME, type InitSystem, type Output } from './types';
 
 /** The file that takes the sections of Supervisor's main file (its programs, groups, listeners, HTTP servers). */
 export const MAIN_SECTIONS_FILE = 'from-supervisord-conf.conf';
+
+/** What the import says, and what it leaves for the admin to carry into the package's own config by hand. */
+export function packageImportNotes(plan: ImportPlan, configFile: string, source: string): string[] {
+  const notes = [...plan.notes];
+  if (plan.supervisordExtra.length) notes.push(`not carried, as ${configFile} is the package's: [supervisord] ${plan.supervisordExtra.map((l) => l.split('\n')[0]).join('; ')} (add them there by hand if the programs need them)`);
+  for (const pattern of plan.outside) notes.push(`not carried: [include] ${pattern}, outside ${source}'s directory (add it to ${configFile}'s [include] by hand)`);
+  // the package's socket is for root and the tsv group only; a password on it is the admin's choice to carry
+  if (plan.auth.unix.length) {
+    const user = plan.auth.unix.find((l) => /^username\s*[=:]/.test(l));
+    notes.push(
+      `not carried: the control socket's login (${user ?? 'a password'}), as ${configFile} is the package's; its socket is open to root and the tsv group only. To keep the login, add the username= and password= lines to its [unix_http_server]${plan.auth.ctl.length ? ' and [supervisorctl]' : ''} by hand`,
+    );
+  }
+  return notes;
+}
 
 export interface PackageImport {
   source: string;
@@ -50,9 +65,7 @@ export async function importIntoPackage(o: PackageImport, output: Output): Promi
   for (const f of files) {
     if (ex.writeFile({ path: f.path, content: f.content, mode: 0o644, removal: 'purge', onlyIfAbsent: true }, false) === 'created') written.push(f.path);
   }
-  for (const n of plan.notes) say(`note: ${n}`);
-  if (plan.supervisordExtra.length) say(`note: not carried, as ${configFile} is the package's: [supervisord] ${plan.supervisordExtra.map((l) => l.split('\n')[0]).join('; ')} (add them there by hand if the programs need them)`);
-  for (const pattern of plan.outside) say(`note: not carried: [include] ${pattern}, outside ${o.source}'s directory (add it to ${configFile}'s [include] by hand)`);
+  for (const n of packageImportNotes(plan, configFile, o.source)) say(`note: ${n}`);
 
   const undo = (): void => {
     for (const p of written) rmSync(p, { force: true });

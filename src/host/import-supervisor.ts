@@ -32,6 +32,8 @@ export interface ImportPlan {
   supervisordExtra: string[];
   /** include patterns outside Supervisor's directory, which keep pointing where they did */
   outside: string[];
+  /** the username= and password= lines of [unix_http_server] and [supervisorctl], as written */
+  auth: { unix: string[]; ctl: string[] };
   notes: string[];
 }
 
@@ -173,5 +175,5 @@ export function planImport(source: string, layout: HostLayout, header: string, o
   ]
     .join('\n')
     .replace(/\n{3,}/g, '\n\n');
-  return { main, copies, carried, supervisordExtra, outside, notes };
+  return { main, copies, carried, supervisordExtra, outside, auth, notes };
 }
