@@ -1892,6 +1892,18 @@ static napi_value ConnectUnix(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* op(fd) for JS: its result, or -errno when it failed */
+static napi_value fd_op(napi_env env, napi_callback_info info, int (*op)(int)) {
+  size_t argc = 1;
+  napi_value arg, out;
+  CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
+  int32_t fd = -1;
+  napi_get_value_int32(env, arg, &fd);
+  int c = op(fd);
+  CHECK(napi_create_int32(env, c < 0 ? -errno : c, &out));
+  return out;
+}
+
 /*
  * acceptOn(listenFd) -> a new connection's fd (non-blocking, close-on-exec) or -errno.
  * The daemon accepts its control connections itself rather than through a
@@ -1899,12 +1911,7 @@ static napi_value ConnectUnix(napi_env env, napi_callback_info info) {
  * closes it at once (its EMFILE trick), where Supervisor leaves them queued
  * until it can serve them (src/daemon/acceptor.ts).
  */
-static napi_value AcceptOn(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value arg;
-  CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
-  int32_t fd = -1;
-  napi_get_value_int32(env, arg, &fd);
+static int accept_connection(int fd) {
   int c;
 #ifdef __linux__
   do c = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); while (c < 0 && errno == EINTR);
@@ -1917,23 +1924,13 @@ static napi_value AcceptOn(napi_env env, napi_callback_info info) {
     c = -1;
   }
 #endif
-  napi_value out;
-  napi_create_int32(env, c < 0 ? -errno : c, &out);
-  return out;
+  return c;
 }
+static napi_value AcceptOn(napi_env env, napi_callback_info info) { return fd_op(env, info, accept_connection); }
 
 /* dupCloexec(fd) -> a close-on-exec copy of fd, or -errno */
-static napi_value DupCloexec(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
-  napi_value arg;
-  CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
-  int32_t fd = -1;
-  napi_get_value_int32(env, arg, &fd);
-  int c = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  napi_value out;
-  napi_create_int32(env, c < 0 ? -errno : c, &out);
-  return out;
-}
+static int dup_cloexec(int fd) { return fcntl(fd, F_DUPFD_CLOEXEC, 0); }
+static napi_value DupCloexec(napi_env env, napi_callback_info info) { return fd_op(env, info, dup_cloexec); }
 
 /*
  * sdNotify(socketPath, message) -> 0 or -errno
