@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { post, rawRequest, rpcBody } from './helpers/raw-http';
 import { startDaemon, type DaemonKind } from './helpers/rpc-daemons';
+import { sleep } from './helpers/daemon-env';
 
 const CLIENTS = 40;
 /** descriptors left to the daemon: far fewer than the clients that come at once */
@@ -29,7 +30,7 @@ for (const kind of ['supervisord', 'tsv'] as DaemonKind[]) {
       assert.equal(bad.length, 0, `${bad.length} of ${CLIENTS} not answered: ${JSON.stringify(bad.slice(0, 3))}`);
       if (kind === 'tsv') {
         const log = readFileSync(join(d.dir, 'supervisord.log'), 'utf8');
-        assert.match(log, /WARN no file descriptor left to accept a connection on \S+rpc\.sock \(EMFILE\): clients wait in its queue until one is free\n/);
+        assert.match(log, /WARN no file descriptor left to accept a connection on \S+rpc\.sock \(EMFILE\): clients wait in its queue, taken one at a time on a descriptor held in reserve until more are free\n/);
         assert.match(log, /INFO accepting connections on \S+rpc\.sock again\n/);
       }
       // and the daemon goes on serving once the burst is over
@@ -40,3 +41,30 @@ for (const kind of ['supervisord', 'tsv'] as DaemonKind[]) {
     }
   });
 }
+
+// Supervisor answers no one in this state (its clients wait for ever); tsv
+// takes them one at a time on the descriptor it holds in reserve, so that an
+// admin can still see what runs and stop some of it
+test(`tsv: no descriptor free at all: ${CLIENTS} clients at once are answered one at a time, and a stop goes through`, async () => {
+  const d = await startDaemon('tsv', '[program:sleeper]\ncommand=sleep 1000\nstartsecs=0\n');
+  try {
+    const pid = d.child.pid as number;
+    d.rpc.close();
+    // once the daemon has closed its side of that connection: every descriptor below the limit in use
+    await sleep(500);
+    const inUse = new Set(readdirSync(`/proc/${pid}/fd`).map(Number));
+    let limit = 0;
+    while (inUse.has(limit)) limit++;
+    execFileSync('prlimit', [`--pid=${pid}`, `--nofile=${limit}:${limit}`]);
+    const answers = await Promise.all(
+      Array.from({ length: CLIENTS }, () => rawRequest({ path: d.sock }, post(rpcBody('supervisor.getState')), 30000)),
+    );
+    const bad = answers.filter((a) => a.status !== 200 || !a.body.includes('<string>RUNNING</string>'));
+    assert.equal(bad.length, 0, `${bad.length} of ${CLIENTS} not answered: ${JSON.stringify(bad.slice(0, 3))}`);
+    const stop = await rawRequest({ path: d.sock }, post(rpcBody('supervisor.stopProcess', '<param><value><string>sleeper</string></value></param>')), 30000);
+    assert.equal(stop.status, 200);
+    assert.match(stop.body, /<boolean>1<\/boolean>/);
+  } finally {
+    await d.stop();
+  }
+});

@@ -3,8 +3,10 @@
 // accepts every waiting connection and closes each at once (the "EMFILE
 // trick"): near its open-files limit the daemon reset bursts of clients and
 // said nothing. Supervisor (medusa) leaves them in the listen queue and
-// serves them as descriptors come free; so does this.
-import { closeSync } from 'node:fs';
+// serves them as descriptors come free; so does this. With none free at all
+// Supervisor answers no one; here a descriptor held in reserve takes them one
+// at a time, so that an admin can still see what runs and stop some of it.
+import { closeSync, openSync } from 'node:fs';
 import { Socket, type Server } from 'node:net';
 import { constants as osConstants } from 'node:os';
 import { getSystemErrorName } from 'node:util';
@@ -16,6 +18,29 @@ const { EAGAIN, EWOULDBLOCK, ECONNABORTED, EMFILE, ENFILE, ENOBUFS, ENOMEM, EPRO
 const REST_MS = 100;
 /** connections taken per wake-up, so that a flood cannot keep the loop from everything else */
 const PER_WAKE = 64;
+
+/** The descriptor held back for the control channel, shared by every socket of the daemon. */
+const reserve = {
+  fd: -1,
+  /** hold it (again); false when even that one cannot be had */
+  hold(): boolean {
+    if (this.fd < 0) {
+      try {
+        this.fd = openSync('/dev/null', 'r');
+      } catch {
+        return false;
+      }
+    }
+    return true;
+  },
+  /** let it go for one connection; false if it is in use already */
+  release(): boolean {
+    if (this.fd < 0) return false;
+    closeSync(this.fd);
+    this.fd = -1;
+    return true;
+  },
+};
 
 export interface AcceptorLog {
   warn(m: string): void;
@@ -54,6 +79,7 @@ export class Acceptor {
   ) {
     this.watch = requireNative().watchReadable(fd, (status) => this.ready(status), false);
     this.watch.start();
+    reserve.hold();
   }
 
   private ready(status: number): void {
@@ -77,7 +103,15 @@ export class Acceptor {
       if (e === EMFILE || e === ENFILE || e === ENOBUFS || e === ENOMEM) {
         if (!this.starved) {
           this.starved = true;
-          this.log.warn(`no file descriptor left to accept a connection on ${this.label} (${osErrnoName(e)}): clients wait in its queue until one is free`);
+          this.log.warn(`no file descriptor left to accept a connection on ${this.label} (${osErrnoName(e)}): clients wait in its queue, taken one at a time on a descriptor held in reserve until more are free`);
+        }
+        if ((e === EMFILE || e === ENFILE) && reserve.release()) {
+          const r = native.acceptOn(this.fd);
+          if (r >= 0) {
+            this.take(r, true);
+            continue;
+          }
+          reserve.hold();
         }
         return this.pause(null);
       }
@@ -85,17 +119,22 @@ export class Acceptor {
     }
   }
 
-  private take(fd: number): void {
+  /** `onReserve`: the connection took the reserve's place, which is held again once it closes */
+  private take(fd: number, onReserve = false): void {
     let socket: Socket;
     try {
       socket = new Socket({ fd, readable: true, writable: true });
     } catch {
       // not a stream Node can open (cannot happen for a socket we listen on)
       closeSync(fd);
+      if (onReserve) reserve.hold();
       return;
     }
-    // a descriptor came free: what waits in the queue can be taken now
-    socket.once('close', () => this.resume());
+    socket.once('close', () => {
+      // a descriptor came free: the reserve first, then what waits in the queue
+      reserve.hold();
+      this.resume();
+    });
     this.onConnection(socket);
   }
 
