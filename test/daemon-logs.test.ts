@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState, sleep, rotatedLog } from './helpers/daemon-env';
 import { daemonForeground, poll, TSV, until } from './helpers/daemon-cli';
@@ -123,6 +123,35 @@ test('rotation after a cleanup script removed the active log: no backup of it (t
     assert.deepEqual(readdirSync(dir.path).sort(), ['c.log', 'c.log.2']);
     assert.equal(dir.read('c.log.2'), 'kept-012\nrotates\n');
     assert.equal(dir.read('c.log'), 'new\n');
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('rotation never writes through a name planted in the log directory: a link at .NAME.rotating or a directory there (then NAME made anew, not opened through a link)', () => {
+  const dir = new TempDir();
+  try {
+    // the program's user owns the log directory: what it plants there must not turn the daemon's writes elsewhere
+    const victim = dir.file('victim', 'SECRET\n');
+    const f = new LogFile(dir.join('a.log'), 10, 2);
+    symlinkSync(victim, dir.join('.a.log.rotating'));
+    f.write('first-0123\n');
+    f.write('second\n');
+    f.close();
+    assert.equal(readFileSync(victim, 'utf8'), 'SECRET\n');
+    assert.equal(dir.read('a.log.1'), 'first-0123\n');
+    assert.equal(dir.read('a.log'), 'second\n');
+    for (const n of ['a.log', 'a.log.1']) assert.ok(lstatSync(dir.join(n)).isFile(), `${n} is not a plain file`);
+    // a directory there cannot be removed: Supervisor's way (rename NAME, make NAME), and what appears at NAME meanwhile is not opened
+    mkdirSync(dir.join('.b.log.rotating'));
+    const g = new LogFile(dir.join('b.log'), 10, 2);
+    g.write('first-0123\n');
+    g.write('second\n');
+    g.close();
+    assert.equal(dir.read('b.log.1'), 'first-0123\n');
+    assert.equal(dir.read('b.log'), 'second\n');
+    assert.ok(lstatSync(dir.join('b.log')).isFile());
+    assert.equal(readFileSync(victim, 'utf8'), 'SECRET\n');
   } finally {
     dir.cleanup();
   }

@@ -6,8 +6,8 @@
 // call reports EAGAIN, EOF and EINVAL (what makes the engine fall back).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, constants } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT, TempDir, writeConf, load, startEngine, waitState, rotatedLog } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
@@ -281,6 +281,40 @@ test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs),
       }
     }
   } finally {
+    dir.cleanup();
+  }
+});
+
+test('a FIFO put at the log name does not stop the daemon: the splice goes on into the file it has open', { skip: process.platform !== 'linux' }, () => {
+  const native = requireNative();
+  const dir = new TempDir();
+  const nap = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const path = join(dir.path, 'f.log');
+  const log = new LogFile(path, 0, 0);
+  // the program's user owns the directory: the log moved aside, a FIFO in its place
+  renameSync(path, `${path}.old`);
+  execFileSync('mkfifo', [path]);
+  // opening the FIFO for writing would wait for a reader: one comes after 5 s, so a hang ends
+  const reader = spawn('sh', ['-c', `sleep 5; exec cat "$0" >/dev/null`, path], { stdio: 'ignore' });
+  const child = native.spawn(plainSpawn('/bin/sh', ['sh', '-c', 'printf hello']));
+  try {
+    nap(200);
+    const t0 = Date.now();
+    let moved = 0;
+    for (let n; (n = log.spliceFrom(child.stdout, native)) !== 0; ) {
+      if (n > 0) moved += n;
+      else nap(2);
+      if (Date.now() - t0 > 10000) break;
+    }
+    assert.ok(Date.now() - t0 < 2000, `the daemon waited ${Date.now() - t0} ms in open()`);
+    assert.equal(moved, 5);
+    log.close();
+    assert.equal(readFileSync(`${path}.old`, 'utf8'), 'hello');
+  } finally {
+    reader.kill();
+    closeSync(child.stdout);
+    closeSync(child.stdin);
+    while (native.waitpid(child.pid) === -1) nap(5);
     dir.cleanup();
   }
 });

@@ -34,6 +34,8 @@ import { nextPeriodStart, type RotatePeriod } from './rotate-period';
 
 const PIECE = 128 * 1024;
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
+/** with APPEND: a new file or nothing (O_EXCL refuses any name already there, a link too) */
+const EXCLUSIVE = constants.O_EXCL | constants.O_NOFOLLOW;
 const NEWLINE = 0x0a;
 /** the most of a torn line held for when the file takes writes again */
 const OWED_MAX = 64 * 1024;
@@ -172,9 +174,15 @@ export class LogFile {
     this.open();
   }
 
-  /** `truncate`: after a rotation, Supervisor reopens with 'wb' (backups=0 truncates in place) */
-  private open(truncate = false): void {
-    this.adopt(openSync(this.path, APPEND | (truncate ? constants.O_TRUNC : 0), this.mode));
+  /**
+   * `truncate`: after a rotation, Supervisor reopens with 'wb' (backups=0
+   * truncates in place). `exclusive`: the name was just moved away, so what is
+   * there now was put there since: removed, and a new file made that no link
+   * planted meanwhile can redirect (Supervisor's 'wb' follows one as root).
+   */
+  private open(truncate = false, exclusive = false): void {
+    if (exclusive) unlinkQuiet(this.path);
+    this.adopt(openSync(this.path, APPEND | (exclusive ? EXCLUSIVE : truncate ? constants.O_TRUNC : 0), this.mode));
   }
 
   /** Writes go to `fd` (open for appending) from now on. */
@@ -206,9 +214,9 @@ export class LogFile {
   }
 
   /** open() for a file already in use; false if it cannot be (reported once; each write tries again) */
-  private openAgain(truncate: boolean): boolean {
+  private openAgain(truncate: boolean, exclusive = false): boolean {
     try {
-      this.open(truncate);
+      this.open(truncate, exclusive);
       return true;
     } catch (e) {
       this.lostFile = true;
@@ -414,7 +422,7 @@ export class LogFile {
     if (this.fd < 0) return -EINVAL; // rotated, and no new file could be opened: write() counts the loss
     if (this.spliceFd === -1) {
       try {
-        const fd = openSync(this.path, constants.O_WRONLY);
+        const fd = openWriterOfSame(this.fd, this.path);
         const a = fstatSync(fd);
         const b = fstatSync(this.fd);
         if (a.ino !== b.ino || a.dev !== b.dev) {
@@ -517,7 +525,7 @@ export class LogFile {
     this.close();
     this.size = 0;
     if (fresh >= 0) this.adopt(fresh);
-    else this.openAgain(true);
+    else this.openAgain(true, this.backups > 0);
     this.backupGzip?.next();
     if (this.fd < 0) return; // no new file (reported): the others keep the one they have
     // The others writing this file (stdout and stderr in one file, a pool
@@ -538,10 +546,18 @@ export class LogFile {
     return rotationPath(this.path);
   }
 
-  /** The next file, open for appending, under freshPath(); -1 if it cannot be made. */
+  /**
+   * The next file, open for appending, under freshPath(); -1 if it cannot be
+   * made. The name is known in advance and its directory may be the program
+   * user's (or /tmp): whatever has it is removed, never opened through, and
+   * the file made anew, so that a planted link cannot turn the daemon's
+   * writes (as root) onto another file.
+   */
   private openFresh(): number {
+    const fresh = this.freshPath();
+    unlinkQuiet(fresh);
     try {
-      return openSync(this.freshPath(), APPEND | constants.O_TRUNC, this.mode);
+      return openSync(fresh, APPEND | EXCLUSIVE, this.mode);
     } catch {
       return -1; // rotated as Supervisor does, which reports what fails
     }
@@ -661,6 +677,20 @@ export function clearClosedLog(path: string): boolean {
     closeSync(fd);
   }
   return true;
+}
+
+/**
+ * A second descriptor for the file `fd` has open, without O_APPEND (splice
+ * refuses an O_APPEND file): through /proc, the very file, whatever its name
+ * has become; without /proc by name, never waiting (a FIFO put at the name
+ * with no reader would block the daemon in open()).
+ */
+function openWriterOfSame(fd: number, path: string): number {
+  try {
+    return openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY);
+  } catch {
+    return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  }
 }
 
 function unlinkQuiet(path: string): void {
