@@ -3,7 +3,9 @@
 // supervisord ignores the keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, unlinkSync, writeFileSync, writeSync } from 'node:fs';
+import { LogFile } from '../src/log/logfile';
+import type { BackupGzip, GzipRunner } from '../src/log/backup-gzip';
 import { gunzipSync } from 'node:zlib';
 import { configOfX, until } from './helpers/daemon-cli';
 import { TempDir, pidAlive } from './helpers/daemon-env';
@@ -171,6 +173,61 @@ test('*_logfile_compress in the config: a boolean; a warning names file and line
     const shown = run('stdout_logfile_compress=yes\n', 'show');
     assert.match(shown.stdout, /\n  stdout_logfile_compress +true  \(\S+x\.conf:4\)\n/);
     assert.match(shown.stdout, /\n  stderr_logfile_compress +false  \(default\)\n/);
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('*_logfile_compress never writes or chmods through a name planted in the log directory: a link at NAME.compressing leaves its target as it was', async () => {
+  const dir = new TempDir('tsv-gzip-plant-');
+  const writer = dir.file('w.py', WRITER);
+  const count = 5000; // 275 KB through 100 KB files: two rotations
+  const victim = dir.file('victim', 'SECRET\n', 0o600);
+  const d = startDaemon(
+    'tsv',
+    `[program:w]\ncommand=${PY} ${writer} ${count}\nstartsecs=0\nautostart=false\nstdout_logfile={DIR}/w.log\nstdout_logfile_maxbytes=100KB\nstdout_logfile_backups=3\nstdout_logfile_compress=true\n`,
+  );
+  try {
+    await waitUp(d);
+    const log = d.dir.join('w.log');
+    // whoever owns the log directory (the program's user) puts a link where the daemon will gzip to
+    symlinkSync(victim, `${log}.compressing`);
+    await d.rpc.call('supervisor.startProcess', ['w']);
+    await until(() => existsSync(`${log}.2.gz`) && existsSync(`${log}.1.gz`), 'both backups gzipped', 20000);
+    assert.equal(readFileSync(victim, 'utf8'), 'SECRET\n');
+    assert.equal(statSync(victim).mode & 0o777, 0o600);
+    assertContiguous(history(d.dir.path, 'w.log', 3), count - 1);
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('*_logfile_compress: a link swapped in for NAME.compressing while gzip writes is not renamed or chmodded; the backup stays plain and it is said', async () => {
+  const dir = new TempDir('tsv-gzip-swap-');
+  try {
+    const victim = dir.file('victim', 'SECRET\n', 0o600);
+    const log = dir.join('s.log');
+    const failures: string[] = [];
+    // gzip's place taken by what a racing user does meanwhile: the part file unlinked and a link put there
+    const runner: GzipRunner = (_src, dst) => {
+      writeSync(dst, 'gzipped bytes');
+      unlinkSync(`${log}.compressing`);
+      symlinkSync(victim, `${log}.compressing`);
+      return { done: Promise.resolve(null), cancel: () => {} };
+    };
+    const f = new LogFile(log, 10, 2, 0o644, runner);
+    (f.backupGzip as BackupGzip).report = { failed: (why) => failures.push(why), recovered: () => {} };
+    f.write('first-0123\n');
+    f.write('second\n');
+    await new Promise((r) => setImmediate(r));
+    f.close();
+    assert.equal(readFileSync(victim, 'utf8'), 'SECRET\n');
+    assert.equal(statSync(victim).mode & 0o777, 0o600);
+    assert.equal(readFileSync(`${log}.1`, 'utf8'), 'first-0123\n');
+    assert.ok(!existsSync(`${log}.1.gz`));
+    assert.deepEqual(failures, [`${log}.compressing was replaced while gzip wrote it`]);
   } finally {
     dir.cleanup();
   }

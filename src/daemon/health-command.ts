@@ -6,7 +6,7 @@
 // exit comes through the daemon's reaper like every child's, so nothing
 // polls; the first line of what it printed is the log line's reason. The
 // gzip of rotated log backups runs the same way (gzip-helper.ts), with the
-// backup as its stdin.
+// backup as its stdin and the file it makes as its stdout.
 import { closeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import type { ProcessConfig } from '../config/model';
@@ -24,6 +24,8 @@ export interface CommandLookHost {
   registerHelper(pid: number, reaped: (status: number) => void): void;
   /** the command's stdin (the daemon keeps its own descriptor); none: at end of file */
   stdinFd?: number;
+  /** the command's stdout (the daemon keeps its own descriptor); what it prints on stderr is then its output */
+  stdoutFd?: number;
   /** what a run that outlasts its time is said to have done (a look's default: `no answer within N s`) */
   timedOut?: string;
 }
@@ -50,7 +52,7 @@ export function commandLook(argv: string[], host: CommandLookHost, timeoutMs: nu
     let child: NativeSpawnResult;
     try {
       const exec = resolveCommand(argv, host.config);
-      child = spawnChild({ exec, env: host.env, config: { ...host.config, redirect_stderr: true }, minfds: host.minfds, stdinFd: host.stdinFd });
+      child = spawnChild({ exec, env: host.env, config: { ...host.config, redirect_stderr: true }, minfds: host.minfds, stdinFd: host.stdinFd, stdoutFd: host.stdoutFd });
     } catch (e) {
       if (e instanceof CommandError) return resolve({ ok: false, detail: e.message });
       if (e instanceof SpawnFailure) return resolve({ ok: false, detail: `cannot start it: ${e.message}` });
@@ -84,7 +86,7 @@ export function commandLook(argv: string[], host: CommandLookHost, timeoutMs: nu
       const said = child.execError ? `couldn't exec ${argv[0]}: ${child.execError}` : firstLine(Buffer.concat(kept));
       finish({ ok: exitstatus === 0, detail: said ? `${message}: ${said}` : message });
     };
-    const output = new Socket({ fd: child.stdout, readable: true, writable: false });
+    const output = new Socket({ fd: host.stdoutFd === undefined ? child.stdout : child.stderr, readable: true, writable: false });
     output.on('data', (b: Buffer) => {
       if (keptBytes >= OUTPUT_KEPT) return;
       kept.push(b.subarray(0, OUTPUT_KEPT - keptBytes));

@@ -23,6 +23,8 @@ export interface NativeSpawnOptions {
   pipeSize?: number;
   /** a listening FastCGI socket to become the child's fd 0 (no stdin pipe then) */
   stdinFd?: number;
+  /** a file to become the child's fd 1 (no stdout pipe then: stdout -1, and stderr has its pipe whatever redirectStderr says) */
+  stdoutFd?: number;
   /** > 0: stdio is a new pseudo-terminal of this many columns (and ptyRows rows); stdout is its master, stdin a copy, stderr -1 */
   ptyCols?: number;
   ptyRows?: number;

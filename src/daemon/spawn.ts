@@ -138,6 +138,8 @@ export interface SpawnRequest {
   minfds: number;
   /** [fcgi-program:x]: the group's listening socket, placed on the child's fd 0 */
   stdinFd?: number;
+  /** a file the daemon opened, placed on the child's fd 1 (stderr then has a pipe of its own) */
+  stdoutFd?: number;
   /** pty=true: the size of the new terminal that is the child's stdin, stdout and stderr */
   pty?: { cols: number; rows: number };
 }
@@ -195,6 +197,7 @@ export function spawnChild(req: SpawnRequest): NativeSpawnResult {
       minfds: req.minfds,
       pipeSize: OUTPUT_PIPE_SIZE,
       stdinFd: req.stdinFd ?? -1,
+      stdoutFd: req.stdoutFd ?? -1,
       ptyCols: req.pty?.cols ?? 0,
       ptyRows: req.pty?.rows ?? 0,
       limits: config.rlimits.length ? config.rlimits.map((r) => ({ resource: r.name.toUpperCase(), soft: r.soft ?? -1, hard: r.hard ?? -1, text: rlimitText(r) })) : undefined,

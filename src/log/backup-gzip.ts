@@ -7,10 +7,14 @@
 // the backup by the next rotation cannot send it the wrong file. One job per
 // log path at a time, whichever run of the program rotated it: the daemon
 // alone renames backups, and moves the job's index with them.
-import { chmodSync, closeSync, fstatSync, openSync, renameSync, unlinkSync } from 'node:fs';
+// The log directory may be the program user's (or /tmp): every name in it is
+// opened without following a link, and the compressed file is made anew and
+// given its mode through its descriptor, so that nothing planted there can
+// turn the daemon's writes or chmod (as root) onto another file.
+import { closeSync, constants, fchmodSync, fstatSync, lstatSync, openSync, renameSync, unlinkSync } from 'node:fs';
 
-/** Gzips what srcFd reads into the file dst (made or emptied); `done` is null when it worked, else why not. */
-export type GzipRunner = (srcFd: number, dst: string) => { done: Promise<string | null>; cancel(): void };
+/** Gzips what srcFd reads into dstFd; `done` is null when it worked, else why not. */
+export type GzipRunner = (srcFd: number, dstFd: number) => { done: Promise<string | null>; cancel(): void };
 
 /** Told when compressing backups fails (the backups stay as they are) and when it works again. */
 export interface GzipReport {
@@ -21,6 +25,8 @@ export interface GzipReport {
 interface Job {
   /** the backup being gzipped is NAME.index now */
   index: number;
+  /** the file made for it (the name could come to be another's) */
+  part: { dev: number; ino: number };
   cancel(): void;
 }
 
@@ -69,34 +75,48 @@ export class BackupGzip {
       const plain = `${this.path}.${i}`;
       let fd: number;
       try {
-        fd = openSync(plain, 'r');
+        fd = openSync(plain, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
       } catch {
         continue;
       }
-      let mode: number;
+      const part = partName(this.path);
+      let out = -1;
+      let job: Job;
       let run: ReturnType<GzipRunner>;
       try {
-        mode = fstatSync(fd).mode & 0o7777;
-        run = this.gzip(fd, partName(this.path));
+        const st = fstatSync(fd);
+        if (!st.isFile()) continue; // not a backup the daemon made
+        unlinkQuiet(part);
+        try {
+          out = openSync(part, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+          // the backup's own permissions (an AUTO log is 0600), not the umask's
+          fchmodSync(out, st.mode & 0o7777);
+        } catch (e) {
+          return this.failed(`cannot make ${part}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
+        }
+        const made = fstatSync(out);
+        run = this.gzip(fd, out);
+        job = { index: i, part: { dev: made.dev, ino: made.ino }, cancel: run.cancel };
       } finally {
-        closeSync(fd); // the child has its own
+        // the child has its own
+        closeSync(fd);
+        if (out >= 0) closeSync(out);
       }
-      const job: Job = { index: i, cancel: run.cancel };
       jobs.set(this.path, job);
-      void run.done.then((why) => this.finished(job, mode, why));
+      void run.done.then((why) => this.finished(job, why));
       return;
     }
   }
 
-  private finished(job: Job, mode: number, why: string | null): void {
+  private finished(job: Job, why: string | null): void {
     if (jobs.get(this.path) !== job) return; // cancelled: its file is gone
     jobs.delete(this.path);
     const part = partName(this.path);
     const plain = `${this.path}.${job.index}`;
     if (why === null) {
       try {
-        // the backup's own permissions (an AUTO log is 0600), not the umask's
-        chmodSync(part, mode);
+        const st = lstatSync(part);
+        if (st.dev !== job.part.dev || st.ino !== job.part.ino) throw new Error(`${part} was replaced while gzip wrote it`);
         renameSync(part, `${plain}.gz`);
         unlinkSync(plain);
       } catch (e) {
@@ -105,14 +125,17 @@ export class BackupGzip {
     }
     if (why !== null) {
       unlinkQuiet(part);
-      // the backup stays plain; the next rotation tries again
-      if (!this.failing) this.report?.failed(why);
-      this.failing = true;
-      return;
+      return this.failed(why);
     }
     if (this.failing) this.report?.recovered();
     this.failing = false;
     this.next();
+  }
+
+  /** the backup stays plain; the next rotation tries again */
+  private failed(why: string): void {
+    if (!this.failing) this.report?.failed(why);
+    this.failing = true;
   }
 }
 

@@ -452,7 +452,9 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
   int32_t pipe_size = prop_int(env, opts, "pipeSize", 0);
   /* a FastCGI socket to place on the child's fd 0 instead of a stdin pipe */
   int32_t stdin_fd = prop_int(env, opts, "stdinFd", -1);
-  int redirect = prop_bool(env, opts, "redirectStderr");
+  /* a file the daemon opened to be the child's fd 1 instead of a stdout pipe (stderr then has its own pipe) */
+  int32_t stdout_fd = prop_int(env, opts, "stdoutFd", -1);
+  int redirect = stdout_fd < 0 && prop_bool(env, opts, "redirectStderr");
   int32_t pty_cols = prop_int(env, opts, "ptyCols", 0);
   int32_t pty_rows = prop_int(env, opts, "ptyRows", 0);
   gid_t *groups = NULL;
@@ -518,7 +520,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
       throw_errno(env, "pipe", e);
       goto done;
     }
-  } else if ((stdin_fd < 0 && make_pipe(in) < 0) || make_pipe(out) < 0 || (!redirect && make_pipe(err) < 0)) {
+  } else if ((stdin_fd < 0 && make_pipe(in) < 0) || (stdout_fd < 0 && make_pipe(out) < 0) || (!redirect && make_pipe(err) < 0)) {
     int e = errno;
     throw_errno(env, "pipe", e);
     goto done;
@@ -528,7 +530,7 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     .file = file, .argv = argv, .envp = envp, .cwd = cwd, .setuid_error = setuid_error,
     .uidbuf = uidbuf, .mask = mask, .uid = uid, .gid = gid, .minfds = minfds,
     .redirect = redirect, .has_groups = has_groups, .groups = groups, .ngroups = ngroups,
-    .in_r = stdin_fd >= 0 ? stdin_fd : in[0], .out_w = out[1], .err_w = err[1], .pty_slave = pty_slave,
+    .in_r = stdin_fd >= 0 ? stdin_fd : in[0], .out_w = stdout_fd >= 0 ? stdout_fd : out[1], .err_w = err[1], .pty_slave = pty_slave,
     .nlimits = (int)nlimits,
   };
   memcpy(ca.limits, limits, nlimits * sizeof limits[0]);
@@ -544,12 +546,12 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
     goto done;
   }
   if (in[1] >= 0) set_nonblock(in[1]);
-  set_nonblock(out[0]);
+  if (out[0] >= 0) set_nonblock(out[0]);
   if (err[0] >= 0) set_nonblock(err[0]);
   /* A larger output pipe lets a fast writer run ahead and the daemon drain
    * many chunks per wake-up. Best effort: the default 64 KiB stays if refused. */
   if (pipe_size > 0 && pty_cols <= 0) {
-    fcntl(out[0], F_SETPIPE_SZ, pipe_size);
+    if (out[0] >= 0) fcntl(out[0], F_SETPIPE_SZ, pipe_size);
     if (err[0] >= 0) fcntl(err[0], F_SETPIPE_SZ, pipe_size);
   }
 
