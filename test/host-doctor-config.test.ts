@@ -9,6 +9,8 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath } from './helpers/common';
+import { withTestUser } from './helpers/test-user';
+import { changeOwnerAndMode } from '../src/host/access';
 
 interface Check {
   id: string;
@@ -504,6 +506,50 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     } finally {
       py.kill('SIGKILL');
     }
+  });
+
+  test("socket-permissions: a socket another user put at the path is reported as not the daemon's, and --fix leaves it as it is", async () => {
+    await withTestUser('tsvsock', 0, async (u) => {
+      const { sock, conf } = unixCase('someone-elses');
+      // a directory others can write (as /tmp is), that user reaches
+      chmodSync(dir, 0o711);
+      chmodSync(join(sock, '..'), 0o1777);
+      // that user listens on the name (as a tsv would), with its own mode: doctor --fix must not hand it the config's
+      const [uid, gid] = ['-u', '-g'].map((f) => Number(execFileSync('id', [f, u.name], { encoding: 'utf8' })));
+      const py = spawn('/usr/bin/python3', ['-c', `import socket, os, time\ns = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)}); os.chmod(${JSON.stringify(sock)}, 0o755); s.listen(5)\nopen(${JSON.stringify(sock + '.up')}, 'w').close(); time.sleep(30)`], { stdio: 'ignore', uid, gid });
+      const gone = new Promise((r) => py.once('exit', r));
+      try {
+        for (let i = 0; i < 200 && !existsSync(`${sock}.up`); i++) execFileSync('/bin/sleep', ['0.05']);
+        const r = doctor(conf, '--fix');
+        const c = check(r.report!, 'socket-permissions');
+        assert.equal(c.status, 'problem', r.stdout);
+        assert.equal(c.found, `${sock} is ${u.name}:${u.name} 0755: owned by ${u.name}, who is neither root, chown='s owner nor the daemon's user`);
+        assert.equal(c.fixable, false);
+        assert.ok(!r.report!.fixes.some((f) => f.id === 'socket-permissions'), JSON.stringify(r.report!.fixes));
+        assert.equal(statSync(sock).mode & 0o777, 0o755);
+      } finally {
+        py.kill('SIGKILL');
+        await gone; // before its user is removed
+      }
+    });
+  });
+
+  test('the owner and mode change goes to the file looked at: a link swapped in for it since is refused, its target left as it was', () => {
+    const d = mkdtempSync(join(dir, 'swap-'));
+    const victim = join(d, 'victim');
+    writeFileSync(victim, 'SECRET\n', { mode: 0o600 });
+    const name = join(d, 's.sock');
+    writeFileSync(name, '');
+    const seen = statSync(name);
+    rmSync(name);
+    symlinkSync(victim, name);
+    assert.throws(() => changeOwnerAndMode(name, seen, 0, 0, 0o777), /changed since it was looked at|ELOOP/);
+    assert.equal(statSync(victim).mode & 0o777, 0o600);
+    // the file itself, still there under its name: changed
+    const own = join(d, 'own');
+    writeFileSync(own, '', { mode: 0o600 });
+    changeOwnerAndMode(own, statSync(own), 0, 0, 0o640);
+    assert.equal(statSync(own).mode & 0o777, 0o640);
   });
 
   test('usage errors exit 2', () => {

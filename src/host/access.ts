@@ -2,7 +2,7 @@
 // bits, owners and the user's groups (what the kernel checks), including
 // search permission on every directory above it, so doctor can explain a
 // failure for a user other than the one running it.
-import { accessSync, constants, lstatSync, statSync, type Stats } from 'node:fs';
+import { accessSync, chmodSync, chownSync, closeSync, constants, fstatSync, lchownSync, lstatSync, openSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Principal } from './accounts';
 import { groupName, userName } from './accounts';
@@ -119,5 +119,36 @@ export function exists(path: string): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/** Linux's O_PATH (the same number on x86, arm and arm64); Node does not export it */
+const O_PATH = 0o10000000;
+
+/**
+ * chown and chmod of the very file that `seen` describes, never of a link or
+ * of another file put at `path` since it was looked at (the directory may be
+ * another user's, who could swap the name between the look and the change).
+ * On Linux through a descriptor opened without following links; elsewhere
+ * by name, after looking again. Throws when the name no longer holds it.
+ */
+export function changeOwnerAndMode(path: string, seen: Stats, uid: number, gid: number, mode: number): void {
+  const same = (st: Stats): void => {
+    if (st.dev !== seen.dev || st.ino !== seen.ino || st.isSymbolicLink()) throw new Error(`${path} changed since it was looked at (now ${describeStat(path, st)}); left as it is`);
+  };
+  if (process.platform !== 'linux') {
+    same(lstatSync(path));
+    lchownSync(path, uid, gid);
+    chmodSync(path, mode);
+    return;
+  }
+  const fd = openSync(path, O_PATH | constants.O_NOFOLLOW);
+  try {
+    same(fstatSync(fd));
+    // the descriptor's /proc link leads to the file it holds, whatever has the name now
+    chownSync(`/proc/self/fd/${fd}`, uid, gid);
+    chmodSync(`/proc/self/fd/${fd}`, mode);
+  } finally {
+    closeSync(fd);
   }
 }

@@ -1,8 +1,8 @@
 // The socket's owner, group or mode is not what the config asks for
 // (chmod=, chown=): someone chowned it to root, or a daemon started under a
 // different config left it. Members of the tsv group then get EACCES.
-import { chmodSync, chownSync } from 'node:fs';
-import { groupName, userName } from '../../accounts';
+import { changeOwnerAndMode } from '../../access';
+import { groupName, principalFor, userName } from '../../accounts';
 import type { Check } from '../types';
 import { configuredSocket, isFinding, ok, skipped } from '../types';
 
@@ -28,6 +28,18 @@ export const socketPermissions: Check = {
     if (wantGid !== -1 && st.gid !== wantGid) wrong.push(`group ${groupName(st.gid)} (config: ${groupName(wantGid)})`);
     const now = `${userName(st.uid)}:${groupName(st.gid)} ${mode(st.mode)}`;
     if (wrong.length === 0) return ok(this.id, `${unix.file} is ${now}, as configured`);
+    // root, chown='s owner, the daemon's [supervisord] user= or (a daemon of one's own) the caller made it; anyone else's socket at the name is not the daemon's to fix up
+    const daemonUser = ctx.config?.supervisord.user ?? null;
+    const ours = [0, wantUid, ctx.caller.uid, daemonUser === null ? 0 : principalFor(daemonUser)?.uid];
+    if (!ours.includes(st.uid)) {
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `${unix.file} is ${now}: owned by ${userName(st.uid)}, who is neither root, chown='s owner nor the daemon's user`,
+        why: "the daemon's socket is never made by another user: this one may be someone else's put in its place, and doctor does not hand it the config's owner or mode",
+        fix: `see what listens on it (ss -xlp | grep ${unix.file}); if it is not tsv's, stop that and remove it, then restart the daemon`,
+      };
+    }
     const isRoot = ctx.caller.uid === 0;
     const owner = `${wantUid === -1 ? '' : userName(wantUid)}${wantGid === -1 ? '' : ':' + groupName(wantGid)}`;
     return {
@@ -38,8 +50,7 @@ export const socketPermissions: Check = {
       fix: `${owner ? `chown ${owner} ${unix.file} && ` : ''}chmod ${mode(unix.chmod)} ${unix.file}${isRoot ? '' : ' (as root: sudo tsv doctor --fix)'}`,
       apply: isRoot
         ? () => {
-            chownSync(unix.file, wantUid, wantGid);
-            chmodSync(unix.file, unix.chmod & 0o777);
+            changeOwnerAndMode(unix.file, st, wantUid, wantGid, unix.chmod & 0o777);
             return `set ${unix.file} to ${wantUid === -1 ? userName(st.uid) : userName(wantUid)}:${wantGid === -1 ? groupName(st.gid) : groupName(wantGid)} ${mode(unix.chmod)}`;
           }
         : undefined,
