@@ -4,9 +4,9 @@
 // the program's own user=. A chmod or a root-owned log left by a manual run
 // are the usual causes where the daemon drops root; a directory at a log's
 // path stops any daemon.
-import { chmodSync, closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canAccess, canWriteOrCreate, lstatOrNull } from '../../access';
+import { canAccess, canWriteOrCreate, changeOwnerAndMode, lstatOrNull } from '../../access';
 import { ROOT, principalFor } from '../../accounts';
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
@@ -108,7 +108,10 @@ export const logNotWritable: Check = {
               const r = remedy(b);
               if (r.kind === 'chmod') {
                 if (!done.includes(`set ${b.blocker} to 0755`)) {
-                  chmodSync(b.blocker, 0o755);
+                  // the directory above may be the program user's: a link put in the directory's place is not followed
+                  const seen = lstatSync(b.blocker);
+                  if (!seen.isDirectory()) throw new Error(`${b.blocker} is no longer a directory; left as it is`);
+                  changeOwnerAndMode(b.blocker, seen, -1, -1, 0o755);
                   done.push(`set ${b.blocker} to 0755`);
                 }
                 // the directory may also have hidden a missing file
