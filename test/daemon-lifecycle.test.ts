@@ -585,6 +585,30 @@ test('-n: foreground, log copied to stdout, INT stops in order and exits 0', asy
   }
 });
 
+test('-n on a pipe shared with other writers (a container\'s stdout): the daemon leaves its stdout and stderr blocking, so they get no EAGAIN', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, '[program:a]\ncommand=sleep 60\nstartsecs=0\n');
+  // one pipe for the daemon's stdout and stderr and a shell's, as an entrypoint `supervisord -n & ...` shares it
+  const sh = spawn('/bin/sh', ['-c', `exec 2>&1; "$0" "$1" daemon -n -c "$2" & sleep 30; wait`, process.execPath, TSV, cfg], { stdio: ['ignore', 'pipe', 'ignore'], env: cleanEnv() });
+  let seen = '';
+  sh.stdout?.on('data', (b: Buffer) => (seen += b.toString()));
+  try {
+    await until(() => seen.includes("entered RUNNING"), 'a RUNNING', 20000);
+    const pid = readPid(dir.join('supervisord.pid'));
+    // the open file description's flags are the pipe's, for every process that shares it
+    for (const fd of [1, 2]) {
+      const flags = parseInt(/^flags:\s+(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))?.[1] ?? 'NaN', 8);
+      assert.equal(flags & 0o4000, 0, `fd ${fd} of the daemon is O_NONBLOCK (flags 0${flags.toString(8)})`);
+    }
+    process.kill(pid, 'SIGTERM');
+    await until(() => !pidAlive(pid), 'the daemon gone');
+    assert.match(seen, /WARN received SIGTERM indicating exit request/);
+  } finally {
+    killTree(sh.pid as number);
+    dir.cleanup();
+  }
+});
+
 test('-n found in the working directory: the root warning about the search is printed once, as supervisord prints it', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('the warning is for root only');
   const impls: [string, string, string[]][] = [['tsv', process.execPath, [TSV, 'daemon', '-n']]];

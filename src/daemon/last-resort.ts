@@ -10,6 +10,7 @@
 // supervising: the services stay up, `tsv ctl` still answers, and the log says
 // what went wrong. docs/differences.md lists this.
 import type { MainLogger } from '../log/mainlog';
+import { writeStdio } from '../log/stdio';
 
 /** distinct stacks kept for "again" counting; more are logged in full each time */
 const MAX_DISTINCT = 100;
@@ -45,11 +46,7 @@ export function keepRunningOnUncaught(logger: MainLogger): () => void {
       if (seen.size < MAX_DISTINCT) seen.set(text, 1);
       logger.critical(`${what} in tsv (a bug: please report it); the daemon keeps supervising: ${text}`);
     } catch {
-      try {
-        process.stderr.write(`tsv daemon: uncaught exception: ${String(err)}\n`);
-      } catch {
-        // nowhere left to say it
-      }
+      writeStdio(2, `tsv daemon: uncaught exception: ${String(err)}\n`);
     }
   };
   process.on('uncaughtException', handler);

@@ -14,6 +14,7 @@ import { findConfigFile, configSearchPaths } from '../config/search';
 import { MainLogger, FileSink, StdoutSink, SyslogSink } from '../log/mainlog';
 import { SystemdNotifier } from './sd-notify';
 import { asctime } from '../log/asctime';
+import { writeStdio } from '../log/stdio';
 import { LEVEL_BY_NAME, levelTag } from '../log/levels';
 import { AutoLogError, clearAutoChildLogDir } from '../log/autolog';
 import { Supervisor } from './supervisor';
@@ -69,13 +70,7 @@ class Exit extends Error {
   }
 }
 
-function stderr(text: string): void {
-  try {
-    writeSync(2, text);
-  } catch {
-    // stderr may be gone (daemonized)
-  }
-}
+const stderr = (text: string): void => writeStdio(2, text);
 
 interface RunState {
   progname: string;
@@ -556,11 +551,11 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
       throw e;
     }
     if (st.flags.help) {
-      process.stdout.write(USAGE.replace('%s', progname) + '\n');
+      writeStdio(1, USAGE.replace('%s', progname) + '\n');
       return 0;
     }
     if (st.flags.version) {
-      process.stdout.write(`${SUPERVISOR_VERSION}\n`);
+      writeStdio(1, `${SUPERVISOR_VERSION}\n`);
       return 0;
     }
     if (!loadNative()) {
@@ -579,8 +574,6 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
     }
     // no descriptor the daemon inherited may reach a child through Node's own spawns
     requireNative().closeInherited(st.statusFd !== null ? st.statusFd + 1 : 3);
-    process.stdout.on('error', () => {});
-    process.stderr.on('error', () => {});
     // supervisord's name, whatever ran it (node, the binary, `tsv daemon`):
     // health checks and logrotate hooks do `pgrep supervisord`, `killall -USR2 supervisord`
     requireNative().setProcessName('supervisord');

@@ -5,6 +5,7 @@ import { LogFile, failureWords } from './logfile';
 import { Level, levelTag, type LevelNumber } from './levels';
 import { loadNative } from '../daemon/native';
 import { asctime } from './asctime';
+import { writeStdio } from './stdio';
 import type { RotatePeriod } from './rotate-period';
 
 export interface LogSink {
@@ -19,13 +20,7 @@ export class FileSink implements LogSink {
   constructor(path: string, maxbytes: number, backups: number, rotate: RotatePeriod | null = null) {
     this.file = new LogFile(path, maxbytes, backups, undefined, null, rotate);
     // the main log cannot tell of its own trouble: stderr can (with -n, the terminal or the journal)
-    const say = (line: string): void => {
-      try {
-        process.stderr.write(`${line}\n`);
-      } catch {
-        // no stderr to tell
-      }
-    };
+    const say = (line: string): void => writeStdio(2, `${line}\n`);
     this.file.report = {
       failed: (what, err) => {
         const { verb, reason } = failureWords(what, err);
@@ -50,11 +45,7 @@ export class FileSink implements LogSink {
 
 export class StdoutSink implements LogSink {
   emit(line: string): void {
-    try {
-      process.stdout.write(line);
-    } catch {
-      // a closed terminal must not take the daemon down
-    }
+    writeStdio(1, line);
   }
   reopen(): void {}
   remove(): void {}
