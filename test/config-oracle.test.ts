@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { cliPath, repoRoot } from './helpers/common';
@@ -223,5 +223,35 @@ test('tsv config check refuses every invalid file, naming the section and option
         assert.ok(r.stderr.includes(option), `stderr does not name option ${option} (Supervisor: ${sup}):\n${r.stderr}`);
       }
     });
+  }
+});
+
+// A container with a read-only root (/tmp too), or a TMPDIR the daemon cannot
+// write: Supervisor's default childlogdir is tempfile.gettempdir(), the first
+// directory of TMPDIR, TEMP, TMP, /tmp, /var/tmp, /usr/tmp where a file can be
+// made; tsv must put AUTO logs where it does instead of failing the start.
+test('the default childlogdir with /tmp read-only, and with TMPDIR read-only: Supervisor\'s choice', { skip: process.getuid?.() === 0 ? false : 'needs root for a mount namespace' }, () => {
+  const work = mkdtempSync(join(tmpdir(), 'tsv-tempdir-'));
+  try {
+    const conf = join(work, 'supervisord.conf');
+    writeFileSync(conf, '[supervisord]\n');
+    mkdirSync(join(work, 'ro'));
+    const pick = `/usr/bin/python3 -c "import json, sys; print(json.load(sys.stdin)[\\"supervisord\\"][\\"childlogdir\\"])"`;
+    const both = `/usr/bin/python3 ${join(repoRoot(), 'test/oracle/supervisor_dump.py')} ${conf} | ${pick}; ${process.execPath} ${cliPath()} config show --json -c ${conf} | ${pick}`;
+    // in a mount namespace of its own: nothing outside sees the read-only mounts
+    const script = [
+      'set -e',
+      `mount --bind ${work}/ro ${work}/ro && mount -o remount,bind,ro ${work}/ro`,
+      `TMPDIR=${work}/ro sh -c '${both}'`,
+      'mount --bind /tmp /tmp && mount -o remount,bind,ro /tmp',
+      `env -u TMPDIR -u TEMP -u TMP sh -c '${both}'`,
+    ].join('\n');
+    const r = spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    const dirs = r.stdout.split('\n').filter(Boolean);
+    // Supervisor, tsv; then the same with /tmp read-only
+    assert.deepEqual(dirs, ['/tmp', '/tmp', '/var/tmp', '/var/tmp']);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
 });

@@ -416,7 +416,7 @@ class Loader {
     const identifier = String(get('identifier', 'supervisor').value);
     const nodaemon = this.conv(S, 'nodaemon', get('nodaemon', 'false'), dt.boolean);
     const silent = this.conv(S, 'silent', get('silent', 'false'), dt.boolean);
-    const childlogdir = this.conv(S, 'childlogdir', get('childlogdir', pyTempdir(this.env)), (v: string) => dt.existingDirectory(v, this.home, this.cwd));
+    const childlogdir = this.conv(S, 'childlogdir', get('childlogdir', pyTempdir(this.env, this.cwd)), (v: string) => dt.existingDirectory(v, this.home, this.cwd));
     const nocleanup = this.conv(S, 'nocleanup', get('nocleanup', 'false'), dt.boolean);
     const strip_ansi = this.conv(S, 'strip_ansi', get('strip_ansi', 'false'), dt.boolean);
     // environment= is expanded twice: once by the getter (ENV_ and here) and
@@ -1506,16 +1506,25 @@ function stableSortByPriorityThenName<T extends { priority: number; name: string
     .map((x) => x.item);
 }
 
-/** tempfile.gettempdir(): TMPDIR, TEMP, TMP, then /tmp. */
-function pyTempdir(env: NodeJS.ProcessEnv): string {
-  for (const k of ['TMPDIR', 'TEMP', 'TMP']) {
-    const v = env[k];
-    if (v) {
-      try {
-        if (statSync(v).isDirectory()) return resolve(v);
-      } catch {
-        // Python tries the next candidate when one is unusable.
+/**
+ * tempfile.gettempdir(): the first of TMPDIR, TEMP, TMP, /tmp, /var/tmp,
+ * /usr/tmp and the current directory where a file can be made. Python makes
+ * and removes one to find out; access(2) answers without leaving anything (a
+ * read-only file system is EROFS to it too), which matters as ctl and doctor
+ * read the config as well. A container with a read-only root (/tmp too) or an
+ * arbitrary uid that cannot write TMPDIR gets its AUTO logs where supervisord
+ * puts them, instead of a start that fails.
+ */
+function pyTempdir(env: NodeJS.ProcessEnv, cwd: string): string {
+  const candidates = [env.TMPDIR, env.TEMP, env.TMP, '/tmp', '/var/tmp', '/usr/tmp'].filter((v): v is string => !!v).map((v) => resolve(cwd, v));
+  for (const dir of [...candidates, cwd]) {
+    try {
+      if (statSync(dir).isDirectory()) {
+        accessSync(dir, fsConstants.W_OK | fsConstants.X_OK);
+        return dir;
       }
+    } catch {
+      // Python tries the next candidate when one is unusable
     }
   }
   return '/tmp';
