@@ -609,6 +609,40 @@ test('-n on a pipe shared with other writers (a container\'s stdout): the daemon
   }
 });
 
+for (const impl of ['supervisord', 'tsv'] as const) {
+  test(`${impl}: a daemonizing start with logfile=/dev/stdout: the main log goes on reaching the caller's stdout (a container's log) after the start returns`, { skip: impl === 'supervisord' && !existsSync('/usr/bin/supervisord') }, async () => {
+    const dir = new TempDir();
+    const cfg = dir.file(
+      'supervisord.conf',
+      `[supervisord]\nlogfile=/dev/stdout\nlogfile_maxbytes=0\npidfile=${dir.join('supervisord.pid')}\nchildlogdir=${dir.path}\n` +
+        `[unix_http_server]\nfile=${dir.join('s.sock')}\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n` +
+        '[program:web]\ncommand=sleep 60\nstartsecs=1\n',
+    );
+    const cmd = impl === 'tsv' ? [process.execPath, TSV, 'daemon'] : ['/usr/bin/supervisord'];
+    // stdout a pipe (docker's is one; Node's own would be a socket, which /dev/stdout cannot open)
+    const start = spawn('/bin/sh', ['-c', '("$@"; echo "rc=$?" >&2) | cat', 'sh', ...cmd, '-c', cfg], { stdio: ['ignore', 'pipe', 'pipe'], env: cleanEnv() });
+    let out = '';
+    let err = '';
+    start.stdout?.on('data', (b: Buffer) => (out += b.toString()));
+    start.stderr?.on('data', (b: Buffer) => (err += b.toString()));
+    const eof = new Promise((r) => start.stdout?.once('close', r));
+    try {
+      await until(() => err.includes('rc='), 'the start to return');
+      assert.equal(err, 'rc=0\n');
+      await until(() => out.includes('success: web entered RUNNING state'), 'the RUNNING line after the start returned', 15000);
+      process.kill(readPid(dir.join('supervisord.pid')), 'SIGTERM');
+      // the daemon holds the caller's stdout until it ends
+      await withTimeout(eof, 15000, 'the end of the stdout the daemon wrote');
+      for (const line of ['INFO daemonizing the supervisord process', "INFO spawned: 'web' with pid", 'WARN received SIGTERM indicating exit request', 'WARN stopped: web (terminated by SIGTERM)']) {
+        assert.ok(out.includes(line), `${line}\n${out}`);
+      }
+    } finally {
+      await stopDaemon(dir.join('supervisord.pid'));
+      dir.cleanup();
+    }
+  });
+}
+
 test('-n found in the working directory: the root warning about the search is printed once, as supervisord prints it', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('the warning is for root only');
   const impls: [string, string, string[]][] = [['tsv', process.execPath, [TSV, 'daemon', '-n']]];

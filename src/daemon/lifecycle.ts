@@ -35,6 +35,24 @@ import { trimWhenQuiet } from './malloc-trim';
 export const SUPERVISOR_VERSION = '4.2.5';
 
 const STATUS_FD_ENV = 'TSV_DAEMON_STATUS_FD';
+/** names the descriptor a daemonizing start hands on: the caller's stdout or stderr, which the main log names */
+const CALLER_LOG_FD_ENV = 'TSV_DAEMON_CALLER_LOG_FD';
+
+/**
+ * Supervisor opens the main log before it forks: `logfile=/dev/stdout` goes
+ * on reaching the caller's stdout (a container's log) after daemonizing. The
+ * daemon here is a new process whose fds 0-2 are /dev/null, so the start
+ * hands it that descriptor (as fd 4, kept as a close-on-exec copy) and the
+ * main log is opened through it.
+ */
+let callerLog: { which: 1 | 2; fd: number } | null = null;
+
+/** 1 or 2 when the main log names the caller's stdout or stderr */
+function callerStdioOf(logfile: string): 1 | 2 | null {
+  const m = /^\/(?:dev\/std(out|err)|dev\/fd\/([12])|proc\/self\/fd\/([12]))$/.exec(logfile);
+  if (!m) return null;
+  return m[1] === 'out' || m[2] === '1' || m[3] === '1' ? 1 : 2;
+}
 
 /** What the RPC layer gets for each run of the daemon. */
 export interface DaemonContext {
@@ -203,7 +221,8 @@ function makeLogger(config: Config, progname: string): MainLogger {
     if (sd.logfile === 'syslog') {
       sinks.push(new SyslogSink(syslogIdent(progname), (m, lvl) => `${asctime()} ${levelTag(lvl)} ${m}\n`));
     } else {
-      sinks.push(new FileSink(sd.logfile, sd.logfile_maxbytes, sd.logfile_backups, sd.logfile_rotate));
+      const viaCaller = callerLog && callerStdioOf(sd.logfile) === callerLog.which ? `/dev/fd/${callerLog.fd}` : null;
+      sinks.push(new FileSink(viaCaller ?? sd.logfile, sd.logfile_maxbytes, sd.logfile_backups, sd.logfile_rotate));
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
@@ -481,8 +500,9 @@ class SignalRouter {
 const signalRouter = new SignalRouter();
 
 /** Foreground parent of a daemonizing start: wait until the daemon serves or fails. */
-function daemonizeAndWait(): Promise<number> {
+function daemonizeAndWait(logfile: string): Promise<number> {
   return new Promise((resolve) => {
+    const handOn = callerStdioOf(logfile);
     // selfCommand: in a single executable argv[1] is not a script but the name it was started as.
     const self = selfCommand();
     // under plain node the V8 flags go on the daemon's command line (a single
@@ -492,8 +512,8 @@ function daemonizeAndWait(): Promise<number> {
     const child = spawn(self.file, [...flags, ...self.args, ...process.argv.slice(2)], {
       argv0: self.argv0,
       detached: true,
-      stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-      env: withNodeOptionsHeld({ ...process.env, [STATUS_FD_ENV]: '3' }),
+      stdio: ['ignore', 'ignore', 'pipe', 'pipe', ...(handOn ? [handOn] : [])],
+      env: withNodeOptionsHeld({ ...process.env, [STATUS_FD_ENV]: '3', ...(handOn ? { [CALLER_LOG_FD_ENV]: `${handOn}:4` } : {}) }),
     });
     let ready = false;
     let settled = false;
@@ -566,10 +586,15 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
     if (statusEnv) {
       delete process.env[STATUS_FD_ENV];
       st.statusFd = Number(statusEnv);
+      const handed = /^([12]):(\d+)$/.exec(process.env[CALLER_LOG_FD_ENV] ?? '');
+      delete process.env[CALLER_LOG_FD_ENV];
+      // a close-on-exec copy: the one handed on is closed with the other inherited ones just below
+      const fd = handed ? requireNative().dupCloexec(Number(handed[2])) : -1;
+      if (handed && fd >= 0) callerLog = { which: Number(handed[1]) as 1 | 2, fd };
     } else {
       // decide here whether to daemonize: nodaemon may come from the file
       st.preloaded = readConfig(st);
-      if (!st.preloaded.supervisord.nodaemon) return await daemonizeAndWait();
+      if (!st.preloaded.supervisord.nodaemon) return await daemonizeAndWait(st.preloaded.supervisord.logfile);
       if (closeDebuggerPort()) stderr('tsv: closed the debugger port that --inspect in NODE_OPTIONS opened in the daemon (NODE_OPTIONS is passed on to the programs)\n');
     }
     // no descriptor the daemon inherited may reach a child through Node's own spawns
