@@ -49,7 +49,7 @@ test('*_logfile_compress: rotated backups become NAME.1.gz … NAME.N.gz, gzippe
   const d = startDaemon(
     'tsv',
     `[program:w]\ncommand=${PY} ${writer} ${count}\nstartsecs=0\nstdout_logfile=AUTO\nstdout_logfile_maxbytes=200KB\nstdout_logfile_backups=5\nstdout_logfile_compress=true\n` +
-      // three rotations: its first file, made 0600 as every AUTO log is, is the oldest backup; files made by rotations are 0644 (umask 022)
+      // three rotations: its first file is made 0600 as every AUTO log is, and the files rotations make keep that mode
       `[program:few]\ncommand=${PY} ${writer} 12000\nstartsecs=0\nstdout_logfile=AUTO\nstdout_logfile_maxbytes=200KB\nstdout_logfile_backups=5\nstdout_logfile_compress=true\n`,
   );
   try {
@@ -71,7 +71,8 @@ test('*_logfile_compress: rotated backups become NAME.1.gz … NAME.N.gz, gzippe
     await until(() => gzipped().join(' ') === [1, 2, 3].map((i) => `${few}.${i}.gz`).join(' '), 'three gzipped backups of few', 20000);
     assert.deepEqual(
       gzipped().map((f) => (statSync(`${d.dir.path}/${f}`).mode & 0o777).toString(8)),
-      ['644', '644', '600'],
+      // an AUTO log is made 0600 and its rotated files keep that mode
+      ['600', '600', '600'],
     );
     assertContiguous(history(d.dir.path, few, 3), 11999);
   } finally {

@@ -157,6 +157,31 @@ test('rotation never writes through a name planted in the log directory: a link 
   }
 });
 
+test("a rotated log's new file keeps the old one's permission bits (an AUTO log's 0600, an admin's 0640), on both rotation paths", () => {
+  const dir = new TempDir();
+  try {
+    for (const [name, mode] of [['auto.log', 0o600], ['shared.log', 0o640]] as const) {
+      dir.file(name, '', mode);
+      const f = new LogFile(dir.join(name), 10, 2);
+      f.write('first-0123\n');
+      f.write('second\n');
+      f.close();
+      assert.equal(lstatSync(dir.join(name)).mode & 0o777, mode, name);
+      assert.equal(dir.read(name), 'second\n');
+    }
+    // Supervisor's path (the hidden name cannot be had)
+    dir.file('fallback.log', '', 0o600);
+    mkdirSync(dir.join('.fallback.log.rotating'));
+    const g = new LogFile(dir.join('fallback.log'), 10, 2);
+    g.write('first-0123\n');
+    g.write('second\n');
+    g.close();
+    assert.equal(lstatSync(dir.join('fallback.log')).mode & 0o777, 0o600);
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('rotation keeps only `backups` files (plain ones: NAME.i.gz are not its own without *_logfile_compress); backups=0 truncates in place', () => {
   const dir = new TempDir();
   try {

@@ -490,11 +490,16 @@ export class LogFile {
 
   private rollover(): void {
     let fresh = -1;
+    // The next file gets this one's permission bits, as logrotate's `create`
+    // gives them: an AUTO log stays 0600 (it may be in /tmp), a log chmodded
+    // 0640 stays so. Supervisor makes it with the umask's (0644).
+    const keepMode = this.fd >= 0 && this.regular ? fstatSync(this.fd).mode & 0o777 : null;
     if (this.backups > 0) {
       // with compression a backup is NAME.i (until gzipped) or NAME.i.gz
       const kinds = this.backupGzip ? ['', '.gz'] : [''];
       const first = `${this.path}.1`;
       fresh = this.openFresh();
+      if (fresh >= 0 && keepMode !== null) fchmodSync(fresh, keepMode);
       try {
         for (let i = this.backups - 1; i > 0; i--) {
           const sfn = `${this.path}.${i}`;
@@ -525,7 +530,7 @@ export class LogFile {
     this.close();
     this.size = 0;
     if (fresh >= 0) this.adopt(fresh);
-    else this.openAgain(true, this.backups > 0);
+    else if (this.openAgain(true, this.backups > 0) && this.backups > 0 && keepMode !== null) fchmodSync(this.fd, keepMode);
     this.backupGzip?.next();
     if (this.fd < 0) return; // no new file (reported): the others keep the one they have
     // The others writing this file (stdout and stderr in one file, a pool
