@@ -5,9 +5,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, killTree, until } from './helpers/daemon-cli';
-import { TempDir, withTimeout } from './helpers/daemon-env';
+import { TempDir, sleep, withTimeout } from './helpers/daemon-env';
 import { FAKETIME_LIB, PY, confText, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { shortDuration } from '../src/ctl/verbs/ps';
 import { parseSample, talliesOf } from '../src/ctl/program-tallies';
@@ -153,6 +153,30 @@ test('ps measures programs whose start the daemon reports on a clock stepped sin
   } finally {
     await d.stop();
     d.cleanup();
+  }
+});
+
+test('a clock set back an hour under a running program: its start is put right (as long ago as it really is), not left an hour in the future (libfaketime)', { skip: FAKETIME_LIB ? false : 'needs libfaketime (apt-get install faketime)' }, async () => {
+  const dir = new TempDir('tsv-stepback-');
+  const step = dir.file('faketime', '+0\n');
+  // an NTP step: the wall clock moves, the monotonic one does not
+  const d = startDaemon('tsv', '[program:sleeper]\ncommand=/bin/sleep 300\nstartsecs=0\n', {
+    env: { LD_PRELOAD: FAKETIME_LIB as string, FAKETIME_TIMESTAMP_FILE: step, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1' },
+  });
+  try {
+    await waitUp(d);
+    await until(() => (JSON.parse(ps(d.conf, '--json').out) as PsRow[])[0]?.pid !== 0, 'sleeper to run');
+    await sleep(2000);
+    writeFileSync(step, '-1h\n');
+    const info = (await d.rpc.call('supervisor.getProcessInfo', ['sleeper'])) as Record<string, number>;
+    assert.ok(Date.now() / 1000 - Number(info.now) > 3500, `the daemon's clock was set back (now ${info.now})`);
+    const up = Number(info.now) - Number(info.start);
+    assert.ok(up >= 1 && up < 60, `uptime ${up} s`);
+    assert.match(String(info.description), /^pid \d+, uptime 0:00:(0[1-9]|[1-5]\d)$/);
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
   }
 });
 

@@ -643,6 +643,26 @@ for (const impl of ['supervisord', 'tsv'] as const) {
   });
 }
 
+test('a TZ Node cannot read (a POSIX rule: IST-5:30) is said in the main log with what to set instead; a zone name is not', async () => {
+  for (const [tz, said] of [
+    ['IST-5:30', 'WARN TZ=IST-5:30 is read as UTC+0 here, where the C library (and supervisord) read it as UTC+5:30: times in the logs, status and the web page are UTC+0. Set TZ to a zone name (such as Asia/Kolkata or Europe/Berlin, from /usr/share/zoneinfo) to have local times'],
+    ['Asia/Kolkata', null],
+  ] as const) {
+    const dir = new TempDir();
+    const cfg = conf(dir, '');
+    const fg = daemonForeground(['-c', cfg], [], { TZ: tz });
+    try {
+      await until(() => fg.output().includes('supervisord started with pid'), 'the start');
+      const lines = fg.output().split('\n').map((l) => l.replace(/^\S+ \S+ /, ''));
+      if (said) assert.ok(lines.includes(said), fg.output());
+      else assert.ok(!lines.some((l) => l.includes('TZ=')), fg.output());
+    } finally {
+      await fg.terminate();
+      dir.cleanup();
+    }
+  }
+});
+
 test('-n found in the working directory: the root warning about the search is printed once, as supervisord prints it', async (t) => {
   if (process.getuid?.() !== 0) return t.skip('the warning is for root only');
   const impls: [string, string, string[]][] = [['tsv', process.execPath, [TSV, 'daemon', '-n']]];

@@ -355,7 +355,7 @@ export class EngineApi {
     const base = {
       name: proc.name,
       group: proc.group,
-      start: cap(proc.laststart),
+      start: cap(proc.startedAt()),
       stop: cap(proc.laststop),
       now: cap(Date.now() / 1000),
       state: proc.state,

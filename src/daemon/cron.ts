@@ -47,8 +47,8 @@ function ringSlot(due: number): void {
  * Calls `fire` at each time of a schedule, from start() until stop(). The
  * timer runs on the monotonic clock and the schedule on the wall clock: a
  * timer that comes early (the clock was set back) waits the rest; one that
- * comes late (set forward, or the machine slept) fires once for the times
- * it missed, as cron does.
+ * comes late fires once for the times it missed. A clock set forward makes
+ * it come late by the step (docs/differences.md, Timers).
  */
 export class ScheduleTimer {
   private due: number | null = null;

@@ -232,6 +232,24 @@ function makeLogger(config: Config, progname: string): MainLogger {
   return logger;
 }
 
+/**
+ * A TZ the C library reads and Node's ICU does not (a POSIX rule such as
+ * IST-5:30 or CET-1CEST,M3.5.0,M10.5.0/3): Node then shows UTC where
+ * supervisord shows local time, in the logs, status and the web page. Said,
+ * since tsv's times are Node's; null when the two agree.
+ */
+function unreadTimeZone(): string | null {
+  const tz = process.env.TZ;
+  const native = loadNative();
+  if (!tz || !native) return null;
+  const now = Date.now();
+  const node = -new Date(now).getTimezoneOffset() * 60;
+  const libc = native.localOffset(Math.floor(now / 1000));
+  if (node === libc) return null;
+  const h = (s: number): string => `UTC${s < 0 ? '-' : '+'}${Math.floor(Math.abs(s) / 3600)}${Math.abs(s) % 3600 ? `:${String((Math.abs(s) % 3600) / 60).padStart(2, '0')}` : ''}`;
+  return `TZ=${tz} is read as ${h(node)} here, where the C library (and supervisord) read it as ${h(libc)}: times in the logs, status and the web page are ${h(node)}. Set TZ to a zone name (such as Asia/Kolkata or Europe/Berlin, from /usr/share/zoneinfo) to have local times`;
+}
+
 /** One run of the daemon, from options to the end of shutdown. Returns the mood it ended in. */
 async function runOnce(st: RunState): Promise<SupervisorState> {
   const config = st.preloaded ?? readConfig(st);
@@ -260,6 +278,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   for (const w of config.warnings) logger.warn(w.message);
   for (const m of config.infos) logger.info(m);
   for (const m of infos) logger.info(m);
+  const tz = unreadTimeZone();
+  if (tz) logger.warn(tz);
 
   const minfds = sd.minfds;
   // supervisord stops everything and then dies of a config that no longer

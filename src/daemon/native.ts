@@ -108,6 +108,8 @@ export interface NativeAddon {
   connectUnix(path: string): number;
   /** accept(2) on a listening socket: the connection's fd (non-blocking, close-on-exec) or -errno */
   acceptOn(listenFd: number): number;
+  /** seconds east of UTC at that time by the C library's localtime (it reads POSIX TZ rules Node's ICU does not) */
+  localOffset(epochSeconds: number): number;
   /** F_DUPFD_CLOEXEC: a copy of fd, or -errno */
   dupCloexec(fd: number): number;
   /** one datagram of systemd's notify protocol to socketPath (a path, or "@name": abstract); 0 or -errno, never blocks */

@@ -167,7 +167,7 @@ export type PendingStart =
 export class Subprocess {
   state: ProcessState = ProcessState.STOPPED;
   pid = 0;
-  /** wall-clock seconds of the last spawn (0 = never), as getProcessInfo reports */
+  /** wall-clock seconds of the last spawn (0 = never); read it through startedAt() */
   laststart = 0;
   laststop = 0;
   private laststopreport = -Infinity;
@@ -178,6 +178,20 @@ export class Subprocess {
   private restarts: RestartPace | null = null;
   /** monotonic deadline of a paced automatic restart; 0 = none */
   private restartAt = 0;
+
+  /**
+   * The last spawn's wall-clock time, as getProcessInfo reports it, put right
+   * when the clock has since been set back before it (a Pi's first NTP sync
+   * after a boot with its clock ahead, a VM resumed): the start is then as
+   * long ago as the monotonic clock says. Supervisor moves it to the time of
+   * the poll that noticed while STARTING, and a program set back while
+   * RUNNING shows uptime 0:00:00 for as long as the step was.
+   */
+  startedAt(): number {
+    const now = wallNow();
+    if (this.laststart > now && this.startMono > 0) this.laststart = Math.max(0, now - (monoNow() - this.startMono));
+    return this.laststart;
+  }
   /** monotonic time a FATAL program is to be started again (fatalretrysecs); 0: never */
   private fatalRetryAt = 0;
   /** a stop called off its pending automatic start (callOffStart): it waits to be asked */

@@ -248,7 +248,7 @@ export class DaemonMetrics {
       const pids = snap && pid > 0 && snap.procs.has(pid) ? programMembers({ name: p.name, group: p.group, pid }, snap, process.pid, orphans) : [];
       const rss = snap ? rssBytes(pids, snap) : 0;
       const cpuTicks = snap && pids.length ? cpuCounter(tally, pid, pids, snap) : tally.cpuBase + tally.cpuLast;
-      rows.push({ labels: labelText({ group: p.group, name: p.name }), healthy: p.healthy, healthFailures: p.healthFailures, memoryLimit: p.config.max_memory_restart?.bytes ?? null, state: p.state, laststart: p.laststart, exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
+      rows.push({ labels: labelText({ group: p.group, name: p.name }), healthy: p.healthy, healthFailures: p.healthFailures, memoryLimit: p.config.max_memory_restart?.bytes ?? null, state: p.state, laststart: p.startedAt(), exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
     }
     const out = new Exposition();
     await out.add(DAEMON_FAMILIES, [

@@ -126,7 +126,8 @@ function jsonRows(rows: readonly Row[]): string {
       group: r.info.group,
       statename: r.info.statename,
       pid: r.info.pid,
-      uptime: r.info.pid > 0 ? r.info.now - r.info.start : null,
+      // a daemon whose clock was set back may report a start after now (supervisord does, for a while)
+      uptime: r.info.pid > 0 ? Math.max(0, r.info.now - r.info.start) : null,
       cpuPercent: u ? Math.round(u.cpuPercent * 10) / 10 : null,
       rssBytes: u?.rssBytes ?? null,
       pids: u?.pids ?? null,

@@ -1894,6 +1894,23 @@ static napi_value ConnectUnix(napi_env env, napi_callback_info info) {
   return out;
 }
 
+/* localOffset(epochSeconds) -> seconds east of UTC that the C library's
+ * localtime gives (it reads POSIX TZ rules such as IST-5:30, which Node's
+ * ICU takes for UTC) */
+static napi_value LocalOffset(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg, out;
+  CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
+  double at = 0;
+  napi_get_value_double(env, arg, &at);
+  time_t t = (time_t)at;
+  struct tm tm;
+  tzset();
+  long off = localtime_r(&t, &tm) ? tm.tm_gmtoff : 0;
+  CHECK(napi_create_int32(env, (int32_t)off, &out));
+  return out;
+}
+
 /* op(fd) for JS: its result, or -errno when it failed */
 static napi_value fd_op(napi_env env, napi_callback_info info, int (*op)(int)) {
   size_t argc = 1;
@@ -2083,6 +2100,7 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"fcgiListen", NULL, FcgiListen, NULL, NULL, NULL, napi_default, NULL},
     {"connectUnix", NULL, ConnectUnix, NULL, NULL, NULL, napi_default, NULL},
     {"acceptOn", NULL, AcceptOn, NULL, NULL, NULL, napi_default, NULL},
+    {"localOffset", NULL, LocalOffset, NULL, NULL, NULL, napi_default, NULL},
     {"dupCloexec", NULL, DupCloexec, NULL, NULL, NULL, napi_default, NULL},
     {"sdNotify", NULL, SdNotify, NULL, NULL, NULL, napi_default, NULL},
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
