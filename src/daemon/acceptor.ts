@@ -53,6 +53,8 @@ export class Acceptor {
   private closed = false;
   /** set while out of descriptors: said once, and once again when accepting resumes */
   private starved = false;
+  /** the last pause's warning, not said again while the same trouble lasts */
+  private said: string | null = null;
 
   /**
    * Takes over the listening socket of a bound net.Server: a copy of its
@@ -89,6 +91,7 @@ export class Acceptor {
     for (let i = 0; i < PER_WAKE; i++) {
       const c = native.acceptOn(this.fd);
       if (c >= 0) {
+        this.said = null;
         if (this.starved) {
           this.starved = false;
           this.log.info(`accepting connections on ${this.label} again`);
@@ -138,9 +141,10 @@ export class Acceptor {
     this.onConnection(socket);
   }
 
-  /** Stop watching for a moment; the queue keeps what arrives meanwhile. */
+  /** Stop watching for a moment; the queue keeps what arrives meanwhile. A warning is said once while it lasts. */
   private pause(warning: string | null): void {
-    if (warning) this.log.warn(warning);
+    if (warning && warning !== this.said) this.log.warn(warning);
+    this.said = warning;
     this.watch.stop();
     if (this.rest) return;
     this.rest = setTimeout(() => this.resume(), REST_MS);
