@@ -23,6 +23,7 @@ import {
   processStateName,
   supervisorStateName,
 } from './states';
+import { localDate } from '../log/asctime';
 
 export const API_VERSION = '3.0';
 
@@ -96,7 +97,7 @@ const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', '
 
 /** strftime('%b %d %I:%M %p') in local time */
 export function stopTimeText(epochSeconds: number): string {
-  const d = new Date(epochSeconds * 1000);
+  const d = localDate(epochSeconds * 1000);
   const h12 = d.getHours() % 12 || 12;
   return `${MONTHS[d.getMonth()]} ${String(d.getDate()).padStart(2, '0')} ${String(h12).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')} ${d.getHours() < 12 ? 'AM' : 'PM'}`;
 }

@@ -6,13 +6,26 @@
 // first of the month.
 
 import type { RotatePeriod } from '../config/model';
+import { localShift } from './asctime';
 
 export type { RotatePeriod };
 
 const HOUR = 3600_000;
 
-/** The start of the period that contains `t`, in local time. */
+/** The start of the period that contains `t`, in local time (as the C library reads TZ: see localShift). */
 export function periodStart(period: RotatePeriod, t: number): number {
+  const shift = localShift(t);
+  return nodePeriodStart(period, t + shift) - shift;
+}
+
+/** The start of the period after the one that contains `t` (always later than `t`). */
+export function nextPeriodStart(period: RotatePeriod, t: number): number {
+  const shift = localShift(t);
+  return Math.max(nodeNextPeriodStart(period, t + shift) - shift, t + 1);
+}
+
+/** periodStart in Node's own local time */
+function nodePeriodStart(period: RotatePeriod, t: number): number {
   if (period === 'hourly') {
     // on the instant's own offset, so a DST change (or a :30 zone) is an hour like any other
     const offset = -new Date(t).getTimezoneOffset() * 60_000;
@@ -25,9 +38,8 @@ export function periodStart(period: RotatePeriod, t: number): number {
   return d.getTime();
 }
 
-/** The start of the period after the one that contains `t` (always later than `t`). */
-export function nextPeriodStart(period: RotatePeriod, t: number): number {
-  const start = periodStart(period, t);
+function nodeNextPeriodStart(period: RotatePeriod, t: number): number {
+  const start = nodePeriodStart(period, t);
   if (period === 'hourly') return start + HOUR;
   const d = new Date(start);
   if (period === 'daily') d.setDate(d.getDate() + 1);

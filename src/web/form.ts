@@ -6,6 +6,8 @@
 // query's. URLSearchParams splits on '&' only and decodes '+' and %XX as
 // Python's parse_qs does (invalid UTF-8 becomes U+FFFD in both).
 
+import { localDate } from '../log/asctime';
+
 export type WebForm = ReadonlyMap<string, string>;
 
 export function readForm(query: string, body: Buffer | null): WebForm {
@@ -57,7 +59,7 @@ export function serverUrl(host: string | undefined, local: LocalAddress): string
 
 /** time.ctime(): `Mon Nov  3 12:42:20 2026` in local time. */
 export function ctime(ms: number = Date.now()): string {
-  const d = new Date(ms);
+  const d = localDate(ms);
   const days = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
   const months = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
   const p2 = (n: number): string => String(n).padStart(2, '0');
