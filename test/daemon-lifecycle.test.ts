@@ -588,8 +588,9 @@ test('-n: foreground, log copied to stdout, INT stops in order and exits 0', asy
 test('-n on a pipe shared with other writers (a container\'s stdout): the daemon leaves its stdout and stderr blocking, so they get no EAGAIN', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, '[program:a]\ncommand=sleep 60\nstartsecs=0\n');
-  // one pipe for the daemon's stdout and stderr and a shell's, as an entrypoint `supervisord -n & ...` shares it
-  const sh = spawn('/bin/sh', ['-c', `exec 2>&1; "$0" "$1" daemon -n -c "$2" & sleep 30; wait`, process.execPath, TSV, cfg], { stdio: ['ignore', 'pipe', 'ignore'], env: cleanEnv() });
+  // one pipe (a real one: Node's own stdio would be a socket pair) for the daemon's stdout and stderr and a
+  // shell's, as an entrypoint `supervisord -n & ...` shares it
+  const sh = spawn('/bin/sh', ['-c', `(exec 2>&1; "$0" "$1" daemon -n -c "$2" & sleep 30; wait) | cat`, process.execPath, TSV, cfg], { stdio: ['ignore', 'pipe', 'ignore'], env: cleanEnv() });
   let seen = '';
   sh.stdout?.on('data', (b: Buffer) => (seen += b.toString()));
   try {

@@ -128,7 +128,7 @@ test('rotation after a cleanup script removed the active log: no backup of it (t
   }
 });
 
-test('rotation never writes through a name planted in the log directory: a link at .NAME.rotating or a directory there (then NAME made anew, not opened through a link)', () => {
+test('rotation never writes through a name planted in the log directory: a link at .NAME.rotating is removed, not written through; a directory there leaves Supervisor\'s path, which still rotates', () => {
   const dir = new TempDir();
   try {
     // the program's user owns the log directory: what it plants there must not turn the daemon's writes elsewhere
