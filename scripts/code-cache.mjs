@@ -50,14 +50,22 @@ srv.listen(workerData.sock, () => parentPort.postMessage('ready'));
 `;
 
 // What both runs share: the bundle compiled as src/cli/run-bundle.ts compiles
-// it, run as `tsv ARGS`, and its cache written when the process ends.
+// it, run as `tsv ARGS`, and its cache written when the process ends. A
+// build's cache file begins with a line naming the Node that made it (the
+// same as codeCacheStamp in src/cli/run-bundle.ts and bin/tsv), which alone
+// may use it; a single executable's carries no line, its Node being built in.
 const prelude = String.raw`
 const fs = require('fs'), os = require('os'), path = require('path'), vm = require('vm'), Module = require('module');
+function stamp() {
+  if (process.env.TSV_CODE_CACHE_STAMP !== '1') return '';
+  const st = fs.statSync(process.execPath);
+  return 'tsv-code-cache ' + process.version + ' ' + process.arch + ' ' + st.size + ' ' + Math.floor(st.mtimeMs) + '\n';
+}
 function runForCache(file, out, dir, args) {
   const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file });
   process.argv = [process.execPath, path.join(path.dirname(file), 'tsv'), ...args];
   process.on('exit', () => {
-    fs.writeFileSync(out, script.createCachedData());
+    fs.writeFileSync(out, Buffer.concat([Buffer.from(stamp(), 'latin1'), script.createCachedData()]));
     fs.rmSync(dir, { recursive: true, force: true });
   });
   script.runInThisContext().call(module.exports, module.exports, Module.createRequire(file), module, file, path.dirname(file));
@@ -115,12 +123,14 @@ runForCache(file, out, dir, ['daemon', '-n', '-c', conf]);
 /**
  * Runs `childSource` with `command` (a Node, by default this one;
  * scripts/dist.mjs passes the target's, under qemu for ARM, and
- * `nativeAddon`, tsv's helper built for it) to write a bundle's cache.
+ * `nativeAddon`, tsv's helper built for it, and `stamped: false`: the
+ * cache is an asset of the very Node it was made by) to write a bundle's cache.
  * Returns whether the run succeeded: after a failed one the cache is
  * missing or holds only what ran, which costs speed, nothing else.
  */
-function makeCodeCache(childSource, args, bundle, { command = [process.execPath], nativeAddon = null } = {}) {
+function makeCodeCache(childSource, args, bundle, { command = [process.execPath], nativeAddon = null, stamped = true } = {}) {
   const env = cleanEnv();
+  if (stamped) env.TSV_CODE_CACHE_STAMP = '1';
   // The bundle finds tsv's native helper next to itself or not at all, as it will when installed.
   delete env.TSV_ROOT;
   delete env.TSV_NATIVE_ADDON;

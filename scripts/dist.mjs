@@ -29,7 +29,8 @@ import { createRequire } from 'node:module';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
-const versions = JSON.parse(readFileSync(join(root, 'packaging/node-versions.json'), 'utf8')).targets;
+const nodeVersions = JSON.parse(readFileSync(join(root, 'packaging/node-versions.json'), 'utf8'));
+const versions = nodeVersions.targets;
 const SEA_FUSE = 'NODE_SEA_FUSE_fce680ab2cc467b6e072b8b5df1996b2';
 
 // How to build for and run each architecture on an x64 Debian host.
@@ -125,8 +126,12 @@ function verify(file, name, sums) {
 }
 
 /** The pinned Node binary for `arch`, fetched through npm into the cache and verified. */
-function nodeBinary(arch, { checkSums = true } = {}) {
-  const { package: name, version } = versions[arch];
+function nodeBinary(arch, opts) {
+  return fetchNode(versions[arch], opts);
+}
+
+/** A Node binary of packaging/node-versions.json (`{ package, version }`), fetched through npm into the cache and verified. */
+function fetchNode({ package: name, version }, { checkSums = true } = {}) {
   const base = `${name}-${version}`;
   const cache = cacheDir();
   const tgz = join(cache, `${base}.tgz`);
@@ -374,10 +379,10 @@ async function bundle(arch, node, addons, work) {
   const command = [...(r.cmd ? [r.cmd, ...r.prefix] : []), node.bin, ...binaryNodeOptions(node), ...binaryV8Flags(node)];
   assets[FULL_ASSET] = out;
   const fullCache = join(work, `${FULL_ASSET}.cache`);
-  if (!makeDaemonCodeCache(out, { out: fullCache, command, nativeAddon: addons.tsv_native })) throw new DistError(`${arch}: no code cache for the full bundle`);
+  if (!makeDaemonCodeCache(out, { out: fullCache, command, nativeAddon: addons.tsv_native, stamped: false })) throw new DistError(`${arch}: no code cache for the full bundle`);
   assets[`${FULL_ASSET}.cache`] = fullCache;
   assets[CTL_ASSET] = ctlOut;
-  if (!makeCtlCodeCache(ctlOut, { command, nativeAddon: addons.tsv_native })) throw new DistError(`${arch}: no code cache for the ctl's bundle`);
+  if (!makeCtlCodeCache(ctlOut, { command, nativeAddon: addons.tsv_native, stamped: false })) throw new DistError(`${arch}: no code cache for the ctl's bundle`);
   assets[`${CTL_ASSET}.cache`] = `${ctlOut}.cache`;
   return { bundle: mainOut, manifest, assets };
 }
@@ -473,7 +478,8 @@ function parseArgs(argv) {
     else if (a === '--check') opts.check = true;
     else if (a === '--print-checksums') opts.printChecksums = true;
     else if (a === '--no-code-cache') opts.codeCache = false;
-    else throw new DistError(`unknown option ${a}\nusage: node scripts/dist.mjs [--arch x64,arm64,armv7l] [--check] [--print-checksums] [--no-code-cache]`);
+    else if (a === '--oldest-node') opts.oldestNode = true;
+    else throw new DistError(`unknown option ${a}\nusage: node scripts/dist.mjs [--arch x64,arm64,armv7l] [--check] [--print-checksums] [--no-code-cache] [--oldest-node]`);
   }
   for (const a of opts.arches) if (!versions[a]) throw new DistError(`unknown architecture ${a} (known: ${Object.keys(versions).join(', ')})`);
   return opts;
@@ -481,6 +487,11 @@ function parseArgs(argv) {
 
 async function main() {
   const opts = parseArgs(process.argv.slice(2));
+  if (opts.oldestNode) {
+    // The oldest Node tsv supports, for this host (x64), verified: tests run the npm build under it.
+    process.stdout.write(`${fetchNode(nodeVersions.oldest).bin}\n`);
+    return;
+  }
   if (opts.check) {
     // Exit 0 when every prerequisite for the named architectures is present; else list what to install.
     let ok = true;
@@ -500,6 +511,8 @@ async function main() {
       const n = nodeBinary(a, { checkSums: false });
       process.stdout.write(`${sha256File(n.tgz)}  ${n.base}.tgz\n${sha256File(n.bin)}  ${n.base}/bin/node\n`);
     }
+    const o = fetchNode(nodeVersions.oldest, { checkSums: false });
+    process.stdout.write(`${sha256File(o.tgz)}  ${o.base}.tgz\n${sha256File(o.bin)}  ${o.base}/bin/node\n`);
     return;
   }
   for (const a of opts.arches) await buildTarget(a, { codeCache: opts.codeCache });

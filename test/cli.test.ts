@@ -53,10 +53,22 @@ test('links named supervisord and supervisorctl reach the daemon and the ctl', (
   });
 });
 
+/**
+ * A build's cache file: its first line names the Node that made it (the
+ * running one, which made the build), the V8 data follows.
+ */
+function builtCache(file: string): Buffer {
+  const bytes = readFileSync(`${file}.cache`);
+  const nl = bytes.indexOf(10);
+  const st = statSync(process.execPath);
+  assert.equal(bytes.toString('latin1', 0, nl + 1), `tsv-code-cache ${process.version} ${process.arch} ${st.size} ${Math.floor(st.mtimeMs)}\n`);
+  return bytes.subarray(nl + 1);
+}
+
 test('the build leaves a V8 code cache that V8 takes for the ctl bundle bin/tsv starts', () => {
-  // Made by running the bundle (scripts/ctl-code-cache.mjs); a build that could not run it prints a line and goes on.
+  // Made by running the bundle (scripts/code-cache.mjs); a build that could not run it prints a line and goes on.
   const file = join(repoRoot(), 'build', 'tsv-ctl.cjs');
-  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: readFileSync(`${file}.cache`) });
+  const script = new vm.Script(Module.wrap(readFileSync(file, 'utf8')), { filename: file, cachedData: builtCache(file) });
   assert.equal(script.cachedDataRejected, false);
   assert.ok(statSync(`${file}.cache`).mtimeMs >= statSync(file).mtimeMs, 'the cache is older than the bundle');
 });
@@ -72,10 +84,13 @@ test("the build leaves a V8 code cache for the full CLI that V8 takes under the 
 const fs = require('fs'), vm = require('vm'), Module = require('module');
 const [file] = process.argv.slice(1);
 const source = Module.wrap(fs.readFileSync(file, 'utf8'));
-const built = new vm.Script(source, { filename: file, cachedData: fs.readFileSync(file + '.cache') });
+const bytes = fs.readFileSync(file + '.cache');
+const cachedData = bytes.subarray(bytes.indexOf(10) + 1);
+const built = new vm.Script(source, { filename: file, cachedData });
 const topLevel = new vm.Script(source + ' ', { filename: file }).createCachedData().length;
-process.stdout.write(JSON.stringify({ rejected: built.cachedDataRejected, size: fs.statSync(file + '.cache').size, topLevel }));
+process.stdout.write(JSON.stringify({ rejected: built.cachedDataRejected, size: cachedData.length, topLevel }));
 `;
+  builtCache(file);
   const withFlags = JSON.parse(run(process.execPath, [...flags, '-e', probe, file]).stdout) as { rejected: boolean; size: number; topLevel: number };
   assert.equal(withFlags.rejected, false);
   assert.ok(withFlags.size > 1.3 * withFlags.topLevel, `the cache (${withFlags.size} B) is hardly more than the top level's (${withFlags.topLevel} B)`);

@@ -126,3 +126,18 @@ export function runDist(arch: DistArch, file: string, args: string[], opts: RunO
   }
   return spawnSync(cmd, argv, spawnOpts) as SpawnSyncReturns<string>;
 }
+
+let oldest: string | undefined;
+
+/**
+ * The oldest Node tsv runs on (packaging/node-versions.json's `oldest`, the
+ * armv7l binaries' Node, built for x64), fetched through npm and checked
+ * against packaging/node-checksums.txt by scripts/dist.mjs.
+ */
+export function oldestNode(): string {
+  if (oldest) return oldest;
+  const r = spawnSync(process.execPath, [join(repoRoot(), 'scripts/dist.mjs'), '--oldest-node'], { encoding: 'utf8', timeout: 300_000 });
+  if (r.status !== 0) throw new Error(`node scripts/dist.mjs --oldest-node failed:\n${r.stdout}${r.stderr}`);
+  oldest = r.stdout.trim();
+  return oldest;
+}
