@@ -20,6 +20,7 @@ import { splitNamespec } from '../config/model';
 import type { MainLogger } from '../log/mainlog';
 import { followLog, type LogFollower } from './logtail';
 import { refuseUpgrade, serveAttach } from './attach';
+import { ATTACH_PROTOCOL } from './attach-frames';
 import { serveEventStream } from '../events/stream';
 import { pyRepr } from './pyvalues';
 import { encodeOutcome, type RpcDispatcher, type RpcOutcome } from './server';
@@ -125,6 +126,11 @@ const zlib = (): typeof Zlib => require('node:zlib') as typeof Zlib;
 const GZIP_FROM = 1024;
 
 /** Does Accept-Encoding take gzip (by name or as *, with a q above 0)? Prometheus asks for it on every scrape. */
+/** The comma-separated tokens of a header, in lower case. */
+function headerTokens(value: string | undefined): string[] {
+  return (value ?? '').split(',').map((t) => t.trim().toLowerCase());
+}
+
 function acceptsGzip(header: string | undefined): boolean {
   if (!header) return false;
   let star = false;
@@ -394,8 +400,18 @@ export class RpcHttpServer {
     } else this.page(req, res, st, path.replace(/^\/+/, ''));
   }
 
-  /** A connection that asks to become something else: only tsv attach's (./attach.ts). */
+  /**
+   * A request with `Connection: upgrade` and an `Upgrade` header. Only
+   * `tsv attach`'s (./attach.ts) becomes something else; any other is answered
+   * as a plain request, as medusa ignores the header: Java's HttpClient sends
+   * `Upgrade: h2c` with every http:// request, and an nginx set up for
+   * websockets passes a browser's `Upgrade` on.
+   */
   private onUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    if (!headerTokens(req.headers.upgrade).includes(ATTACH_PROTOCOL)) {
+      this.asPlainRequest(req, socket, head);
+      return;
+    }
     const st = this.conns.get(socket);
     // from here the connection is the attach's for as long as it lasts: no deadline, never evicted
     if (st) {
@@ -425,6 +441,34 @@ export class RpcHttpServer {
       this.opts.logger?.error(`attach: ${e instanceof Error ? e.message : String(e)}`);
       socket.destroy();
     }
+  }
+
+  /**
+   * node:http gives a request that asks for an upgrade to the 'upgrade'
+   * listener, parsed, with whatever followed its headers (`head`: the body's
+   * start, pipelined requests). Node 20 has no way to decline (22.x's
+   * shouldUpgradeCallback), so the request goes back in front of the rest,
+   * without the upgrade, and the connection to node:http again (a handle it
+   * consumed once it reads through the stream, where the bytes wait).
+   */
+  private asPlainRequest(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
+    const lines = [`${req.method} ${req.url} HTTP/${req.httpVersion}`];
+    const raw = req.rawHeaders;
+    for (let i = 0; i + 1 < raw.length; i += 2) {
+      const name = raw[i] as string;
+      const value = raw[i + 1] as string;
+      const lower = name.toLowerCase();
+      if (lower === 'upgrade') continue;
+      if (lower === 'connection') {
+        const rest = value.split(',').filter((t) => t.trim() !== '' && t.trim().toLowerCase() !== 'upgrade');
+        if (rest.length) lines.push(`${name}:${rest.join(',')}`);
+        continue;
+      }
+      lines.push(`${name}: ${value}`);
+    }
+    // node:http read the header bytes as latin1, so latin1 gives them back unchanged
+    socket.unshift(Buffer.concat([Buffer.from(`${lines.join('\r\n')}\r\n\r\n`, 'latin1'), head]));
+    this.http.emit('connection', socket);
   }
 
   /** Counts the connection as a stream from now on; false (503 sent) when there are too many. */
