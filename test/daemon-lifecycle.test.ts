@@ -449,6 +449,41 @@ test('a socket whose directory is missing (/var/run/supervisor after a reboot): 
   }
 });
 
+test('an inet server on an IPv6 address: refused as supervisord refuses it (AF_INET only, -9)', () => {
+  const dir = new TempDir();
+  try {
+    const first = (t: string): string => t.split('\n')[0] as string;
+    for (const port of ['::1:19637', ':::19638']) {
+      const cfg = dir.file('v6.conf', `${readFileSync(conf(dir, ''), 'utf8')}\n[inet_http_server]\nport=${port}\n`);
+      const r = daemonSync(['-n', '-c', cfg]);
+      assert.equal(r.status, 2, `${port}: ${r.stderr}`);
+      assert.equal(first(r.stderr), 'Error: Cannot open an HTTP server: socket.error reported -9');
+      if (existsSync('/usr/bin/supervisord')) {
+        const oracle = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
+        assert.equal(oracle.status, 2);
+        assert.equal(first(r.stderr), first(oracle.stderr));
+      }
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test('an inet server on an IPv4-mapped IPv6 address listens on the IPv4 address, as supervisord does', async () => {
+  const dir = new TempDir();
+  const port = await freePort();
+  const cfg = dir.file('mapped.conf', `${readFileSync(conf(dir, ''), 'utf8')}\n[inet_http_server]\nport=::ffff:127.0.0.1:${port}\n`);
+  const d = daemonForeground(['-c', cfg]);
+  try {
+    // /proc/PID/net/tcp lists IPv4 sockets only: 127.0.0.1 is 0100007F there
+    const want = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+    await until(() => listeningTcp(d.pid).includes(want), `${want} among ${d.pid}'s IPv4 listening sockets`);
+  } finally {
+    await d.terminate();
+    dir.cleanup();
+  }
+});
+
 test('an inet server host that does not resolve: the getaddrinfo error number, as supervisord prints a gaierror', () => {
   const dir = new TempDir();
   try {

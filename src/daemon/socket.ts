@@ -5,7 +5,7 @@
 // socket is live and is never stolen, otherwise it is stale and replaced.
 // A bound socket's connections are then accepted by an Acceptor and handed to
 // whoever serves HTTP on them.
-import { createServer, createConnection, type Server, type Socket } from 'node:net';
+import { createServer, createConnection, isIPv6, type Server, type Socket } from 'node:net';
 import { chmodSync, chownSync, linkSync, lstatSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import type * as Dns from 'node:dns/promises';
 import { constants as osConstants } from 'node:os';
@@ -50,8 +50,10 @@ const GAI_ERRORS: Record<number, number> = {
   [-3011]: -7, // SOCKTYPE
 };
 
+const BIND_FAILED = 'Cannot open an HTTP server: socket.error reported';
+
 function errnoText(e: NodeJS.ErrnoException): string {
-  const help = 'Cannot open an HTTP server: socket.error reported';
+  const help = BIND_FAILED;
   const gai = typeof e.errno === 'number' ? GAI_ERRORS[e.errno] : undefined;
   if (gai !== undefined) return `${help} ${gai}`;
   const code = e.code ?? 'EUNKNOWN';
@@ -222,6 +224,14 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
 export async function bindInet(cfg: InetServerConfig): Promise<Server> {
   // Supervisor's inet servers are AF_INET only, with SO_REUSEADDR (Node's default)
   let host = cfg.host || '0.0.0.0';
+  // Node's lookup hands an IP literal back as it is, and would listen on IPv6;
+  // the C library refuses an IPv6 one for AF_INET (EAI_ADDRFAMILY, -9) but an
+  // IPv4-mapped one (::ffff:127.0.0.1), which it maps, as supervisord's gets.
+  if (isIPv6(host)) {
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host);
+    if (!mapped) throw new ServerBindError(`${BIND_FAILED} -9`);
+    host = mapped[1] as string;
+  }
   try {
     host = (await dns().lookup(host, { family: 4 })).address;
   } catch (e) {
