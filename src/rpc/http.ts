@@ -151,11 +151,26 @@ function sameSecret(a: string | Buffer, b: string | Buffer): boolean {
   return crypto().timingSafeEqual(sha256(a), sha256(b));
 }
 
+/**
+ * Whether base64 text is padded as Python's base64.decodebytes requires
+ * (it skips other characters, as Buffer.from does, and takes extra `=`);
+ * Buffer.from decodes without padding, where medusa answers 400
+ * (docs/differences.md: 401 here).
+ */
+function paddedBase64(text: string): boolean {
+  const chars = text.replace(/[^A-Za-z0-9+/=]/g, '');
+  const eq = chars.indexOf('=');
+  const data = eq < 0 ? chars.length : eq;
+  const pads = eq < 0 ? 0 : (/^=*/.exec(chars.slice(eq)) as RegExpExecArray)[0].length;
+  const rest = data % 4;
+  return rest === 0 || (rest === 2 && pads >= 2) || (rest === 3 && pads >= 1);
+}
+
 /** supervisor_auth_handler: Basic, `user:password`, `{SHA}` stored passwords. */
 export function authorized(header: string | undefined, creds: Credentials): boolean {
   if (!header) return false;
   const m = /^([^ ]+) (.*)$/s.exec(header);
-  if (!m || (m[1] as string).toLowerCase() !== 'basic') return false;
+  if (!m || (m[1] as string).toLowerCase() !== 'basic' || !paddedBase64(m[2] as string)) return false;
   const decoded = Buffer.from(m[2] as string, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) return false;
