@@ -416,6 +416,8 @@ test('tail -f: 404 for unknown processes, channels and missing files; GET only; 
   te.engine.logger.info('a line for mainlogtail');
   const t = await tailf('/mainlogtail');
   assert.equal(t.res.statusCode, 200);
+  // a proxy must pass the stream on as it comes (docs/differences.md)
+  assert.equal(t.res.headers['x-accel-buffering'], 'no');
   await t.waitFor(/a line for mainlogtail\n$/);
   te.engine.logger.info('and another');
   await t.waitFor(/and another\n$/);

@@ -731,7 +731,7 @@ export class RpcHttpServer {
     const [gname, pname] = splitNamespec(name);
     const proc = pname === null ? undefined : this.opts.api.engine.groups.get(gname)?.processes.get(pname);
     const logfile = !proc ? null : channel === 'stdout' ? proc.stdoutLogfile : channel === 'stderr' ? proc.stderrLogfile : null;
-    this.stream(req, res, logfile, true, offsetQuery(req.url ?? ''));
+    this.stream(req, res, logfile, offsetQuery(req.url ?? ''));
   }
 
   private mainlogtail(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -739,10 +739,10 @@ export class RpcHttpServer {
       this.error(res, 400);
       return;
     }
-    this.stream(req, res, this.opts.api.mainLogfile(), false);
+    this.stream(req, res, this.opts.api.mainLogfile());
   }
 
-  private stream(req: http.IncomingMessage, res: http.ServerResponse, logfile: string | null, accelHeader: boolean, offset: number | null = null): void {
+  private stream(req: http.IncomingMessage, res: http.ServerResponse, logfile: string | null, offset: number | null = null): void {
     let mtime: number;
     try {
       if (logfile === null) throw new Error('no log file');
@@ -757,7 +757,8 @@ export class RpcHttpServer {
       'Last-Modified': httpDate(mtime),
       'Content-Type': 'text/plain;charset=utf-8',
     };
-    if (accelHeader) headers['X-Accel-Buffering'] = 'no';
+    // Supervisor sends it for /logtail only; behind nginx's default buffering `maintail -f` then shows nothing
+    headers['X-Accel-Buffering'] = 'no';
     // a browser otherwise holds back text/plain until it has enough bytes to sniff (Chromium: 512),
     // so the web page's Tail -f showed a slow log seconds late
     headers['X-Content-Type-Options'] = 'nosniff';
