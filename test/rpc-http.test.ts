@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { EngineApi } from '../src/daemon/api';
@@ -70,7 +70,7 @@ before(async () => {
   const sha = createHash('sha1').update('secret').digest('hex');
   [authed] = await serve('authed', { credentials: { username: 'user', password: `{SHA}${sha}` } });
   [authedPlain] = await serve('plain', { credentials: { username: 'user', password: 'secret' } });
-  [tiny, tinyServer] = await serve('tiny', { limits: { requestTimeout: 300, maxConnections: 4, maxBody: 1000, maxBuffered: 1500 } });
+  [tiny, tinyServer] = await serve('tiny', { limits: { requestTimeout: 300, maxConnections: 4, maxBody: 1000, maxBuffered: 1500 }, logger: te.engine.logger, label: 'tiny.sock' });
   [streamy] = await serve('streamy', { limits: { maxConnections: 2, maxStreams: 3 } });
 });
 
@@ -310,6 +310,19 @@ test('the connection cap closes the longest-idle connection, never a busy one', 
   assert.equal(r.status, 200);
   await new Promise((res) => setTimeout(res, 50));
   assert.deepEqual(closedOrder.slice(0, 1), [0]);
+  // The main log says so once per spell at the cap: the answered client has gone (3 open), the
+  // next one finds room and ends the spell, the two after it meet the cap again (one line).
+  for (let i = 0; i < 3; i++) {
+    const s = connect(tiny);
+    s.on('error', () => {});
+    await new Promise<void>((r) => s.on('connect', () => r()));
+    idle.push(s);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  assert.equal(tinyServer.connectionCount, 4);
+  const said = readFileSync(api.mainLogfile() as string, 'utf8').split('\n').filter((l) => l.includes('tiny.sock: '));
+  assert.equal(said.length, 2, said.join('\n'));
+  for (const line of said) assert.match(line, / WARN tiny\.sock: 4 connections open, the most kept \(log and event streams aside\): each new one closes the longest-idle until fewer are open$/);
   for (const s of idle) s.destroy();
 });
 

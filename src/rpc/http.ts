@@ -72,6 +72,8 @@ export interface RpcHttpOptions {
   /** null: no authentication (Supervisor logs a CRIT line for that at start-up) */
   credentials: Credentials | null;
   limits?: Partial<HttpLimits>;
+  /** the socket, as the main log names it */
+  label?: string;
 }
 
 const REASONS: Record<number, string> = {
@@ -256,6 +258,8 @@ export class RpcHttpServer {
   private closed = false;
   /** connections carrying a log or event stream */
   private streams = 0;
+  /** at maxConnections since a connection last found room: the main log says so once per spell */
+  private atCap = false;
 
   constructor(private readonly opts: RpcHttpOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
@@ -293,9 +297,19 @@ export class RpcHttpServer {
       return;
     }
     // streams are left out: `tsv logs` follows hundreds of logs, each on its own connection, and must not lock out `status`
-    if (this.conns.size - this.streams >= this.limits.maxConnections && !this.evictIdle()) {
-      socket.destroy();
-      return;
+    if (this.conns.size - this.streams < this.limits.maxConnections) this.atCap = false;
+    else {
+      if (!this.atCap) {
+        this.atCap = true;
+        // Supervisor has no cap: a burst of clients that connect before they send (counted idle) would lose some without a word
+        this.opts.logger?.warn(
+          `${this.opts.label ?? 'control socket'}: ${this.limits.maxConnections} connections open, the most kept (log and event streams aside): each new one closes the longest-idle until fewer are open`,
+        );
+      }
+      if (!this.evictIdle()) {
+        socket.destroy();
+        return;
+      }
     }
     if (socket.remoteFamily) socket.setNoDelay(true);
     const st: ConnState = { socket, busy: 0, idleSince: performance.now(), deadline: null };

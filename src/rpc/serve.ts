@@ -46,6 +46,7 @@ export function serveRpc(ctx: RpcServeContext, opts: ServeOptions = {}): () => v
         // Supervisor turns authentication on when a username is set
         credentials: username ? { username, password: password ?? '' } : null,
         limits: opts.limits,
+        label: b.config.family === 'unix' ? b.config.file : `${b.config.host || '*'}:${b.config.port}`,
       }),
     );
   }
