@@ -449,20 +449,25 @@ test('a socket whose directory is missing (/var/run/supervisor after a reboot): 
   }
 });
 
+/** A foreground start with `[inet_http_server] port=PORT`: exit 2, and the first line of tsv's error and supervisord's (when there). */
+function inetRefusal(dir: TempDir, port: string): { tsv: string; supervisord: string | null } {
+  const first = (t: string): string => t.split('\n')[0] as string;
+  const cfg = dir.file('inet.conf', `${readFileSync(conf(dir, ''), 'utf8')}\n[inet_http_server]\nport=${port}\n`);
+  const r = daemonSync(['-n', '-c', cfg]);
+  assert.equal(r.status, 2, `${port}: ${r.stderr}`);
+  if (!existsSync('/usr/bin/supervisord')) return { tsv: first(r.stderr), supervisord: null };
+  const oracle = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
+  assert.equal(oracle.status, 2, `${port}: ${oracle.stderr}`);
+  return { tsv: first(r.stderr), supervisord: first(oracle.stderr) };
+}
+
 test('an inet server on an IPv6 address: refused as supervisord refuses it (AF_INET only, -9)', () => {
   const dir = new TempDir();
   try {
-    const first = (t: string): string => t.split('\n')[0] as string;
     for (const port of ['::1:19637', ':::19638']) {
-      const cfg = dir.file('v6.conf', `${readFileSync(conf(dir, ''), 'utf8')}\n[inet_http_server]\nport=${port}\n`);
-      const r = daemonSync(['-n', '-c', cfg]);
-      assert.equal(r.status, 2, `${port}: ${r.stderr}`);
-      assert.equal(first(r.stderr), 'Error: Cannot open an HTTP server: socket.error reported -9');
-      if (existsSync('/usr/bin/supervisord')) {
-        const oracle = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
-        assert.equal(oracle.status, 2);
-        assert.equal(first(r.stderr), first(oracle.stderr));
-      }
+      const { tsv, supervisord } = inetRefusal(dir, port);
+      assert.equal(tsv, 'Error: Cannot open an HTTP server: socket.error reported -9');
+      if (supervisord !== null) assert.equal(tsv, supervisord);
     }
   } finally {
     dir.cleanup();
@@ -488,17 +493,10 @@ test('an inet server host that does not resolve: the getaddrinfo error number, a
   const dir = new TempDir();
   try {
     // Supervisor keeps the brackets: "[::1]" is looked up as a name
-    const cfg = dir.file('gai.conf', `${readFileSync(conf(dir, ''), 'utf8')}\n[inet_http_server]\nport=[::1]:19636\n`);
-    const r = daemonSync(['-n', '-c', cfg]);
-    assert.equal(r.status, 2);
-    const first = (t: string): string => t.split('\n')[0] as string;
+    const { tsv, supervisord } = inetRefusal(dir, '[::1]:19636');
     // -2 (EAI_NONAME) here; a resolver that cannot be reached gives -3 (EAI_AGAIN)
-    assert.match(first(r.stderr), /^Error: Cannot open an HTTP server: socket\.error reported -\d+$/);
-    if (existsSync('/usr/bin/supervisord')) {
-      const oracle = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
-      assert.equal(oracle.status, 2);
-      assert.equal(first(r.stderr), first(oracle.stderr));
-    }
+    assert.match(tsv, /^Error: Cannot open an HTTP server: socket\.error reported -\d+$/);
+    if (supervisord !== null) assert.equal(tsv, supervisord);
   } finally {
     dir.cleanup();
   }
