@@ -170,12 +170,11 @@ test('malformed and non-XML-RPC input gives typed errors', () => {
     ['not xml at all', 'MALFORMED'],
     ['<methodResponse><params>', 'MALFORMED'],
     ['<methodResponse><params><param><value><int>1</int></value></param></params></methodResponse><x/>', 'MALFORMED'],
-    [resp('<value><nil/></value>'), 'NOT_XMLRPC'],
+    [resp('<value><nil>x</nil></value>'), 'BAD_VALUE'],
     [resp('<value><int>1</int><int>2</int></value>'), 'NOT_XMLRPC'],
     [resp('<value>junk<int>1</int></value>'), 'NOT_XMLRPC'],
     [resp('<value><int>1.5</int></value>'), 'BAD_VALUE'],
     [resp('<value><int>99999999999999999999</int></value>'), 'BAD_VALUE'],
-    [resp('<value><boolean>2</boolean></value>'), 'BAD_VALUE'],
     [resp('<value><double>abc</double></value>'), 'BAD_VALUE'],
     [resp('<value><base64>!!!</base64></value>'), 'BAD_VALUE'],
     [resp('<value><dateTime.iso8601>yesterday</dateTime.iso8601></value>'), 'BAD_VALUE'],
@@ -192,6 +191,17 @@ test('malformed and non-XML-RPC input gives typed errors', () => {
   }
   assert.equal(parseError(() => decodeMethodCall('<methodCall><params/></methodCall>')).kind, 'NOT_XMLRPC');
   assert.equal(parseError(() => decodeMethodCall(resp('<value>1</value>'))).kind, 'NOT_XMLRPC');
+});
+
+test("<nil/> and booleans are read as supervisord reads them: nil is false, a boolean is true only for 1", () => {
+  const values = (xml: string): unknown[] => {
+    const d = decodeMethodResponse(resp(`<value><array><data>${xml}</data></array></value>`));
+    assert.equal(d.kind, 'result');
+    return (d as { value: unknown[] }).value;
+  };
+  assert.deepEqual(values('<value><nil/></value><value><nil></nil></value>'), [false, false]);
+  const booleans = ['1', '0', 'true', 'TRUE', 'false', ' 1 ', '2', ''];
+  assert.deepEqual(values(booleans.map((b) => `<value><boolean>${b}</boolean></value>`).join('')), [true, false, false, false, false, false, false, false]);
 });
 
 test('a __proto__ member is an own property, never the prototype', () => {

@@ -1,6 +1,10 @@
 // XML-RPC codec for Supervisor's dialect: methodCall / methodResponse / fault
 // with int|i4|i8, boolean, string, double, dateTime.iso8601, base64, array and
-// struct; an untyped <value>text</value> is a string; nil is refused.
+// struct; an untyped <value>text</value> is a string. <nil/> and booleans are
+// read as supervisord reads them: nil is false (Python's None, which a `wait`
+// takes for no), a boolean is true only for `1` (`true` is false): go's
+// mattn/go-xmlrpc and npm's davexmlrpc write `<boolean>true</boolean>`,
+// npm's xmlrpc writes `<nil/>` for null.
 //
 // Parsing is strict: malformed XML is rejected (as expat does for Python's
 // Supervisor), only the five predefined entities and numeric character
@@ -240,7 +244,7 @@ export function encodeFault(faultCode: number, faultString: string, mode: TextMo
 // ---------------------------------------------------------------------------
 // Decoding
 
-type ScalarTag = 'int' | 'i4' | 'i8' | 'boolean' | 'string' | 'double' | 'dateTime.iso8601' | 'base64';
+type ScalarTag = 'int' | 'i4' | 'i8' | 'boolean' | 'string' | 'double' | 'dateTime.iso8601' | 'base64' | 'nil';
 const SCALAR_TAGS: ReadonlySet<string> = new Set<ScalarTag>([
   'int',
   'i4',
@@ -250,6 +254,7 @@ const SCALAR_TAGS: ReadonlySet<string> = new Set<ScalarTag>([
   'double',
   'dateTime.iso8601',
   'base64',
+  'nil',
 ]);
 
 // One frame per open element; `items` collects finished child values.
@@ -295,9 +300,10 @@ function scalar(tag: string, text: string): XmlRpcValue {
       return n;
     }
     case 'boolean':
-      if (text === '1') return true;
-      if (text === '0') return false;
-      throw new XmlRpcParseError('BAD_VALUE', `bad boolean value ${JSON.stringify(text)}`);
+      return text === '1';
+    case 'nil':
+      if (text.trim() !== '') throw new XmlRpcParseError('BAD_VALUE', `<nil/> with content ${JSON.stringify(text)}`);
+      return false;
     case 'double': {
       if (!DOUBLE_RE.test(text)) throw new XmlRpcParseError('BAD_VALUE', `bad double value ${JSON.stringify(text)}`);
       const t = text.trim().toLowerCase().replace(/^([+-]?)inf(inity)?$/, '$1Infinity');
@@ -376,7 +382,7 @@ function parseDocument(input: string | Uint8Array, limits: DecodeLimits): { doc:
     if (!parent && rootSeen) notXmlRpc('more than one root element');
     const allowed = CONTAINERS[ptag];
     if (allowed === undefined || !allowed.includes(tag)) {
-      notXmlRpc(tag === 'nil' ? '<nil/> is not supported' : `unexpected <${tag}>${ptag ? ` in <${ptag}>` : ''}`);
+      notXmlRpc(`unexpected <${tag}>${ptag ? ` in <${ptag}>` : ''}`);
     }
     if (stack.length >= maxDepth) {
       throw new XmlRpcParseError('TOO_DEEP', `XML-RPC nesting deeper than ${maxDepth} elements`);
