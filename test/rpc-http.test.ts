@@ -49,6 +49,7 @@ let authedPlain: Target;
 let tiny: Target;
 let tinyServer: RpcHttpServer;
 let streamy: Target;
+let sweepy: Target;
 
 async function serve(name: string, opts: Partial<ConstructorParameters<typeof RpcHttpServer>[0]> = {}): Promise<[Target, RpcHttpServer]> {
   const s = new RpcHttpServer({ dispatcher: new RpcDispatcher(api, null), api, logger: null, credentials: null, ...opts });
@@ -72,6 +73,7 @@ before(async () => {
   [authedPlain] = await serve('plain', { credentials: { username: 'user', password: 'secret' } });
   [tiny, tinyServer] = await serve('tiny', { limits: { requestTimeout: 300, maxConnections: 4, maxBody: 1000, maxBuffered: 1500 }, logger: te.engine.logger, label: 'tiny.sock' });
   [streamy] = await serve('streamy', { limits: { maxConnections: 2, maxStreams: 3 } });
+  [sweepy] = await serve('sweepy', { limits: { idleTimeout: 100, zombieSweepEvery: 3 } });
 });
 
 after(async () => {
@@ -226,6 +228,35 @@ test('keep-alive (HTTP/1.1 and 1.0) and pipelined requests', async () => {
   const answers = (r.head + '\r\n\r\n' + r.body).split('HTTP/1.1 200 OK').length - 1;
   assert.equal(answers, 3);
   assert.match(r.body, /Connection: keep-alive/i);
+});
+
+test("an idle kept-alive connection is kept until a sweep at every Nth new connection finds it idle too long, as medusa's kill_zombies does", async () => {
+  const body = rpcBody('supervisor.getAPIVersion');
+  const kept = connect(sweepy);
+  let closed = false;
+  let got = '';
+  kept.on('close', () => (closed = true));
+  kept.on('error', () => {});
+  kept.on('data', (d: Buffer) => (got += d.toString('latin1')));
+  kept.write(`POST /RPC2 HTTP/1.1\r\nHost: x\r\nContent-Length: ${body.length}\r\n\r\n${body}`);
+  await withTimeout(new Promise<void>((r) => kept.on('data', () => r())), 5000, 'the answer');
+  assert.match(got, /^HTTP\/1\.1 200 OK/);
+  // idle fifteen times idleTimeout (node:http's keep-alive timer, with its 1 s of slack, would have closed it): no
+  // timer closes it (SupervisorTransport keeps one connection for hours)
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(closed, false);
+  // the second new connection is the third accepted: the sweep closes the idle one, not the newcomers
+  const others: Socket[] = [];
+  for (let i = 0; i < 2; i++) {
+    const s = connect(sweepy);
+    s.on('error', () => {});
+    await new Promise<void>((r) => s.on('connect', () => r()));
+    others.push(s);
+  }
+  await withTimeout(new Promise<void>((r) => (closed ? r() : kept.on('close', () => r()))), 5000, 'the sweep');
+  const r = await rawRequest(sweepy, post(rpcBody('supervisor.getAPIVersion')));
+  assert.equal(r.status, 200);
+  for (const s of others) s.destroy();
 });
 
 test('Basic auth: realm "default", {SHA} and plain passwords, 401 closes', async () => {

@@ -37,8 +37,16 @@ export interface HttpLimits {
   maxDepth: number;
   /** time allowed to receive a request once it has started (headers and body), ms */
   requestTimeout: number;
-  /** an idle kept-alive connection is closed after this long, ms (medusa: 30 minutes) */
+  /**
+   * a kept-alive connection idle longer than this is closed, ms, but only
+   * when every `zombieSweepEvery`th connection arrives, as medusa's
+   * kill_zombies runs (30 minutes, every 500th): no timer, so a client that
+   * keeps one connection for hours (Supervisor's SupervisorTransport, which
+   * childutils.getRPCInterface hands event listeners, never reconnects)
+   * finds it open, as under supervisord
+   */
   idleTimeout: number;
+  zombieSweepEvery: number;
   /** open connections per server, log and event streams not counted; the longest-idle one is closed to admit a new one */
   maxConnections: number;
   /** log and event streams per server (503 above): each holds a file or a place in the event hub */
@@ -52,6 +60,7 @@ export const DEFAULT_LIMITS: HttpLimits = {
   maxDepth: 64,
   requestTimeout: 30_000,
   idleTimeout: 30 * 60_000,
+  zombieSweepEvery: 500,
   maxConnections: 256,
   maxStreams: 4096,
   maxBuffered: 32 * 1024 * 1024,
@@ -260,13 +269,15 @@ export class RpcHttpServer {
   private streams = 0;
   /** at maxConnections since a connection last found room: the main log says so once per spell */
   private atCap = false;
+  /** connections accepted, for the zombie sweep */
+  private accepted = 0;
 
   constructor(private readonly opts: RpcHttpOptions) {
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits };
     this.web = new WebUi(opts.dispatcher, opts.api, opts.logger);
     // medusa answers HTTP/1.1 without a Host header too (hand-written clients over the unix socket)
     this.http = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => this.onRequest(req, res));
-    this.http.keepAliveTimeout = this.limits.idleTimeout;
+    this.http.keepAliveTimeout = 0;
     this.http.timeout = 0;
     // malformed HTTP (llhttp errors): 400 and close, as medusa does for a bad request line
     this.http.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
@@ -297,6 +308,7 @@ export class RpcHttpServer {
       return;
     }
     // streams are left out: `tsv logs` follows hundreds of logs, each on its own connection, and must not lock out `status`
+    if (++this.accepted % this.limits.zombieSweepEvery === 0) this.closeZombies();
     if (this.conns.size - this.streams < this.limits.maxConnections) this.atCap = false;
     else {
       if (!this.atCap) {
@@ -344,6 +356,18 @@ export class RpcHttpServer {
 
   get connectionCount(): number {
     return this.conns.size;
+  }
+
+  /** medusa's kill_zombies: every connection idle for longer than idleTimeout is closed. */
+  private closeZombies(): void {
+    const now = performance.now();
+    for (const st of [...this.conns.values()]) {
+      if (st.busy === 0 && !st.stream && now - st.idleSince > this.limits.idleTimeout) {
+        this.disarm(st);
+        this.conns.delete(st.socket);
+        st.socket.destroy();
+      }
+    }
   }
 
   private evictIdle(): boolean {
