@@ -136,12 +136,12 @@ const zlib = (): typeof Zlib => require('node:zlib') as typeof Zlib;
 /** /metrics bodies smaller than this go as they are: gzip's header and CPU would cost more than they save */
 const GZIP_FROM = 1024;
 
-/** Does Accept-Encoding take gzip (by name or as *, with a q above 0)? Prometheus asks for it on every scrape. */
 /** The comma-separated tokens of a header, in lower case. */
 function headerTokens(value: string | undefined): string[] {
   return (value ?? '').split(',').map((t) => t.trim().toLowerCase());
 }
 
+/** Does Accept-Encoding take gzip (by name or as *, with a q above 0)? Prometheus asks for it on every scrape. */
 function acceptsGzip(header: string | undefined): boolean {
   if (!header) return false;
   let star = false;
@@ -307,8 +307,8 @@ export class RpcHttpServer {
       socket.destroy();
       return;
     }
-    // streams are left out: `tsv logs` follows hundreds of logs, each on its own connection, and must not lock out `status`
     if (++this.accepted % this.limits.zombieSweepEvery === 0) this.closeZombies();
+    // streams are left out: `tsv logs` follows hundreds of logs, each on its own connection, and must not lock out `status`
     if (this.conns.size - this.streams < this.limits.maxConnections) this.atCap = false;
     else {
       if (!this.atCap) {
@@ -362,12 +362,14 @@ export class RpcHttpServer {
   private closeZombies(): void {
     const now = performance.now();
     for (const st of [...this.conns.values()]) {
-      if (st.busy === 0 && !st.stream && now - st.idleSince > this.limits.idleTimeout) {
-        this.disarm(st);
-        this.conns.delete(st.socket);
-        st.socket.destroy();
-      }
+      if (st.busy === 0 && !st.stream && now - st.idleSince > this.limits.idleTimeout) this.drop(st);
     }
+  }
+
+  private drop(st: ConnState): void {
+    this.disarm(st);
+    this.conns.delete(st.socket);
+    st.socket.destroy();
   }
 
   private evictIdle(): boolean {
@@ -376,9 +378,7 @@ export class RpcHttpServer {
       if (st.busy === 0 && (victim === null || st.idleSince < victim.idleSince)) victim = st;
     }
     if (!victim) return false;
-    this.disarm(victim);
-    this.conns.delete(victim.socket);
-    victim.socket.destroy();
+    this.drop(victim);
     return true;
   }
 
