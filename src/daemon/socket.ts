@@ -52,13 +52,17 @@ const GAI_ERRORS: Record<number, number> = {
 
 const BIND_FAILED = 'Cannot open an HTTP server: socket.error reported';
 
+/** A control socket as the main log names it: its file, or host:port. */
+export function serverLabel(c: ServerConfig): string {
+  return c.family === 'unix' ? c.file : `${c.host || '*'}:${c.port}`;
+}
+
 function errnoText(e: NodeJS.ErrnoException): string {
-  const help = BIND_FAILED;
   const gai = typeof e.errno === 'number' ? GAI_ERRORS[e.errno] : undefined;
-  if (gai !== undefined) return `${help} ${gai}`;
+  if (gai !== undefined) return `${BIND_FAILED} ${gai}`;
   const code = e.code ?? 'EUNKNOWN';
   const num = (osConstants.errno as Record<string, number>)[code];
-  return `${help} errno.${code} (${num ?? e.errno ?? '?'})`;
+  return `${BIND_FAILED} errno.${code} (${num ?? e.errno ?? '?'})`;
 }
 
 /** loaded when needed: only an inet server resolves its host */
@@ -283,9 +287,7 @@ export class ServerSet {
 
   /** Take over a freshly bound server's socket; its connections go to the current handler. */
   private attach(b: BoundServer, server: Server): void {
-    const c = b.config;
-    const label = c.family === 'unix' ? c.file : `${c.host || '*'}:${c.port}`;
-    b.acceptor = Acceptor.adopt(server, label, this.log, (s: Socket) => this.handler(s, b));
+    b.acceptor = Acceptor.adopt(server, serverLabel(b.config), this.log, (s: Socket) => this.handler(s, b));
   }
 
   async open(configs: ServerConfig[]): Promise<void> {

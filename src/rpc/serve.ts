@@ -6,7 +6,7 @@ import type { Socket } from 'node:net';
 import type { EngineApi } from '../daemon/api';
 import type { Config } from '../config/model';
 import { mainRpcNamespaces } from '../config/load';
-import type { BoundServer, ConnectionHandler } from '../daemon/socket';
+import { serverLabel, type BoundServer, type ConnectionHandler } from '../daemon/socket';
 import type { MainLogger } from '../log/mainlog';
 import { RpcHttpServer, type HttpLimits } from './http';
 import { RpcDispatcher } from './server';
@@ -46,7 +46,7 @@ export function serveRpc(ctx: RpcServeContext, opts: ServeOptions = {}): () => v
         // Supervisor turns authentication on when a username is set
         credentials: username ? { username, password: password ?? '' } : null,
         limits: opts.limits,
-        label: b.config.family === 'unix' ? b.config.file : `${b.config.host || '*'}:${b.config.port}`,
+        label: serverLabel(b.config),
       }),
     );
   }
