@@ -4,10 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, configOfX, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
-import { assertSupervisordIgnores, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
+import { FAKETIME_LIB, assertSupervisordIgnores, clockSetSkip, mainLogLines, setClockToItself, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
 import { parseSchedule, ScheduleError } from '../src/config/schedule';
 import { ScheduleTimer } from '../src/daemon/cron';
 import { inZone } from './helpers/common';
@@ -161,6 +161,44 @@ test('cron=: a job is started at its times, not again while it still runs; statu
   } finally {
     await d.stop();
     d.cleanup();
+  }
+});
+
+test('cron= after the wall clock is set (an NTP step on a Pi that booted behind): a job whose time the step passed starts at once, not late by the step; @every keeps its span across a set back', { skip: clockSetSkip, timeout: 60000 }, async () => {
+  const dir = new TempDir('tsv-clockset-');
+  const offsetFile = dir.file('faketime', '+0');
+  // an hour and two minutes ahead, in the daemon's zone (UTC)
+  const at = new Date(Date.now() + 62 * 60_000);
+  const d = startDaemon(
+    'tsv',
+    `[program:job]\ncommand=/bin/true\ncron=${at.getUTCMinutes()} ${at.getUTCHours()} * * *\nautostart=false\nautorestart=false\nstartsecs=0\n` +
+      '[program:every]\ncommand=/bin/true\ncron=@every 2s\nautostart=false\nautorestart=false\nstartsecs=0\n',
+    { env: { LD_PRELOAD: FAKETIME_LIB as string, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1', TZ: 'UTC' } },
+  );
+  try {
+    await waitUp(d);
+    await until(() => count(mainLogLines(d), /spawned: 'every'/) >= 1, 'a first @every run', 10000);
+    // set back an hour: @every goes on every 2 s (its next time moved back with the clock), not an hour later
+    writeFileSync(offsetFile, '-3600');
+    setClockToItself();
+    const runs = count(mainLogLines(d), /spawned: 'every'/);
+    await until(() => count(mainLogLines(d), /spawned: 'every'/) >= runs + 2, 'two more @every runs after the clock was set back', 10000);
+    // forward two hours, past the job's time: not yet told, so not yet started...
+    writeFileSync(offsetFile, '+7200');
+    await sleep(1000);
+    assert.equal(count(mainLogLines(d), /spawned: 'job'/), 0, 'the job waits while the daemon has not been told of a set');
+    // ...and once the set is told, at once
+    setClockToItself();
+    await until(() => count(mainLogLines(d), /spawned: 'job'/) === 1, 'the job to start after the clock was set past its time', 5000);
+    assert.ok(mainLogLines(d).includes(`INFO starting job at its cron time (cron=${at.getUTCMinutes()} ${at.getUTCHours()} * * *)`));
+    // once, and its next time is tomorrow's
+    await sleep(500);
+    assert.equal(count(mainLogLines(d), /spawned: 'job'/), 1);
+    assert.match(userCtl(d, 'status', 'job'), /^job +EXITED .*, next start \w{3} \d\d \d\d:\d\d [AP]M \(cron\)\n$/);
+  } finally {
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
   }
 });
 

@@ -8,8 +8,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import {
-  FAKETIME_LIB, HEADER_KEYS, names, pythonSkip, pyLen, readRecords, startDaemon, waitRecords, waitUp, type Received,
+  FAKETIME_LIB, HEADER_KEYS, clockSetSkip, names, oracleSkip, pythonSkip, pyLen, readRecords, setClockToItself, startDaemon, waitRecords, waitUp,
+  type Impl, type Received,
 } from './helpers/events-env';
+import { TempDir } from './helpers/daemon-env';
 
 const listener = (events: string, extra = ''): string =>
   `[eventlistener:rec]\ncommand={PY} {RECORDER}\nevents=${events}\nbuffer_size=10000\nstopwaitsecs=1\n` +
@@ -105,6 +107,40 @@ test('TICK_5, TICK_60 and TICK_3600 at an hour boundary (libfaketime), each once
     );
   } finally {
     d.cleanup();
+  }
+});
+
+test('TICK_3600 when the wall clock is set across an hour, forward and back: at once, with the new hour, as supervisord\'s next pass sends it', { skip: oracleSkip || clockSetSkip, timeout: 90000 }, async () => {
+  const ticksAfterSteps = async (impl: Impl): Promise<number[]> => {
+    const clockDir = new TempDir('tsv-faketime-');
+    const offsetFile = clockDir.file('faketime', '+0');
+    const d = startDaemon(impl, listener('TICK_3600'), {
+      env: { LD_PRELOAD: FAKETIME_LIB as string, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1', TZ: 'UTC' },
+    });
+    const out = d.dir.join('rec.jsonl');
+    try {
+      await waitUp(d);
+      const whens: number[] = [];
+      for (const [offset, n] of [['+3600', 1], ['+0', 2]] as const) {
+        writeFileSync(offsetFile, offset);
+        // supervisord looks at the clock on each pass of its loop; tsv is told of the set
+        setClockToItself();
+        const recs = await waitRecords(out, (r) => r.length >= n, `${impl}: TICK_3600 after the clock was set to ${offset}`, 5000);
+        whens.push(Number((recs[n - 1] as Received).payload.slice('when:'.length)));
+      }
+      return whens;
+    } finally {
+      await d.stop();
+      d.cleanup();
+      clockDir.cleanup();
+    }
+  };
+  const hour = Math.floor(Date.now() / 3_600_000) * 3600;
+  for (const impl of ['supervisord', 'tsv'] as const) {
+    const [forward, back] = await ticksAfterSteps(impl);
+    // the hour the clock was set into, then the hour it was set back to (a real hour may pass meanwhile)
+    assert.ok(forward === hour + 3600 || forward === hour + 7200, `${impl}: forward ${forward}, hour ${hour}`);
+    assert.equal(back, (forward as number) - 3600, `${impl}: back`);
   }
 });
 

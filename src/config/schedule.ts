@@ -13,6 +13,8 @@ export class ScheduleError extends Error {}
 /** A parsed schedule: its next time strictly after a moment (ms since the epoch), or null if it has none. */
 export interface Schedule {
   next(after: number): number | null;
+  /** @every: a span of time, not a time of day, so a clock set moves its next time with the clock (robfig/cron's timers are Go's monotonic ones) */
+  readonly span?: true;
 }
 
 function parseEvery(spec: string): Schedule {
@@ -24,7 +26,7 @@ function parseEvery(spec: string): Schedule {
   if (rest !== '' || ms < 1000) throw new ScheduleError(`'${spec}' is not a duration of a second or more (e.g. @every 90s, @every 1h30m)`);
   // robfig/cron: every whole second of the duration from the moment it is asked
   const every = Math.round(ms / 1000) * 1000;
-  return { next: (after) => Math.floor(after / 1000) * 1000 + every };
+  return { next: (after) => Math.floor(after / 1000) * 1000 + every, span: true };
 }
 
 /** Reads a cron pattern, or throws ScheduleError saying what is wrong with it. */

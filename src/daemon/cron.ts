@@ -4,6 +4,7 @@
 // patterns are src/config/schedule.ts. One timer per schedule, set for its
 // next time only.
 import type { Schedule } from '../config/schedule';
+import { onClockSet } from './clock-set';
 
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -15,10 +16,13 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * millisecond or a loop turn apart, and whichever rang first went first.
  */
 const slots = new Map<number, { timer: NodeJS.Timeout; members: Set<ScheduleTimer> }>();
+/** ends the clock-set watch; set while any slot exists */
+let unwatch: (() => void) | null = null;
 
 function join(due: number, member: ScheduleTimer): void {
   let slot = slots.get(due);
   if (!slot) {
+    unwatch ??= onClockSet(clockSet);
     const timer = setTimeout(() => ringSlot(due), Math.min(MAX_TIMER_MS, Math.max(0, due - Date.now())));
     slot = { timer, members: new Set() };
     slots.set(due, slot);
@@ -31,6 +35,23 @@ function leave(due: number, member: ScheduleTimer): void {
   if (!slot?.members.delete(member) || slot.members.size > 0) return;
   clearTimeout(slot.timer);
   slots.delete(due);
+  if (slots.size === 0) stopWatching();
+}
+
+function stopWatching(): void {
+  unwatch?.();
+  unwatch = null;
+}
+
+/** The wall clock was set: every timer is set again for its time on the new clock. */
+function clockSet(stepMs: number): void {
+  const members = [...slots.values()].flatMap((slot) => {
+    clearTimeout(slot.timer);
+    return [...slot.members];
+  });
+  slots.clear();
+  for (const member of members) member.clockSet(stepMs);
+  if (slots.size === 0) stopWatching();
 }
 
 function ringSlot(due: number): void {
@@ -41,14 +62,18 @@ function ringSlot(due: number): void {
   // earlier one that found itself early and waited on
   const now = Date.now();
   for (const member of slot?.members ?? []) member.ring(due, now);
+  // after the members set their next times, so that the watch is not closed and opened again between
+  if (slots.size === 0) stopWatching();
 }
 
 /**
  * Calls `fire` at each time of a schedule, from start() until stop(). The
- * timer runs on the monotonic clock and the schedule on the wall clock: a
- * timer that comes early (the clock was set back) waits the rest; one that
- * comes late fires once for the times it missed. A clock set forward makes
- * it come late by the step (docs/differences.md, Timers).
+ * timer runs on the monotonic clock and the schedule on the wall clock, so
+ * each set of the wall clock sets the timers again (./clock-set.ts): after a
+ * step forward past its time a timer fires at once, once for the times it
+ * missed; @every keeps its span, moved with the clock. Where nobody tells of
+ * a set, a timer that comes early (the clock was set back) waits the rest
+ * and one set forward comes late by the step (docs/differences.md, Timers).
  */
 export class ScheduleTimer {
   private due: number | null = null;
@@ -76,6 +101,12 @@ export class ScheduleTimer {
   private arm(due: number | null): void {
     this.due = due;
     if (due !== null) join(due, this);
+  }
+
+  /** The wall clock was set by stepMs (its slot is gone): set again for the same time, or, for a span, the same moment. */
+  clockSet(stepMs: number): void {
+    if (this.due === null) return;
+    this.arm(this.schedule.span ? this.due + Math.round(stepMs) : this.due);
   }
 
   /** The timer of its slot for `due` rang (the slot is gone). */

@@ -114,6 +114,10 @@ export interface NativeAddon {
   dupCloexec(fd: number): number;
   /** one datagram of systemd's notify protocol to socketPath (a path, or "@name": abstract); 0 or -errno, never blocks */
   sdNotify(socketPath: string, message: string): number;
+  /** a timerfd that turns readable each time the wall clock is set (TFD_TIMER_CANCEL_ON_SET), or -errno (-ENOSYS off Linux) */
+  clockSetWatch(): number;
+  /** drains clockSetWatch's fd and arms it again: 1 if the clock was set, 0 if not, or -errno */
+  clockWasSet(fd: number): number;
   /**
    * callback(status) while fd is readable or hung up, until stop() or close(). Quiet: fd is a pipe whose
    * writer must not pay for our watching it (never polled; inotify, where the kernel allows; see tsv_native.c).

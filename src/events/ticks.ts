@@ -6,7 +6,10 @@
 // Supervisor checks on every pass of its 1-second loop. tsv arms one timer,
 // for the next boundary of the shortest period somebody subscribes to, and
 // none at all while nobody does: an idle daemon without tick listeners never
-// wakes up for them.
+// wakes up for them. The timer counts on the monotonic clock; a set of the
+// wall clock (../daemon/clock-set.ts) makes it look at once, as Supervisor's
+// next pass does, rather than at the boundary the old clock would have reached.
+import { onClockSet } from '../daemon/clock-set';
 import { TICKS } from './types';
 
 export type TickName = (typeof TICKS)[number]['name'];
@@ -18,6 +21,8 @@ export class TickClock {
   private timer: NodeJS.Timeout | null = null;
   /** the shortest subscribed period, 0 when nobody subscribes */
   private period = 0;
+  /** ends the clock-set watch, held while a period is subscribed */
+  private unwatch: (() => void) | null = null;
 
   constructor(
     private readonly emit: (name: TickName, when: number) => void,
@@ -40,10 +45,19 @@ export class TickClock {
     const wasArmed = this.period !== 0;
     this.period = period;
     this.clear();
-    if (!period) return;
+    if (!period) return this.stopWatching();
     // the slices went on while nobody listened; a slice already being waited for is kept
     if (!wasArmed) this.catchUp();
+    this.unwatch ??= onClockSet(() => {
+      this.clear();
+      this.check();
+    });
     this.arm();
+  }
+
+  private stopWatching(): void {
+    this.unwatch?.();
+    this.unwatch = null;
   }
 
   get armed(): boolean {
@@ -83,5 +97,6 @@ export class TickClock {
   close(): void {
     this.period = 0;
     this.clear();
+    this.stopWatching();
   }
 }

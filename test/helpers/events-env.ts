@@ -19,6 +19,24 @@ export const FAKETIME_LIB = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.
   (p) => existsSync(p),
 );
 
+/**
+ * Sets the host's wall clock to what it reads (a step of a few microseconds back), which the kernel
+ * tells every TFD_TIMER_CANCEL_ON_SET timer of as of any set. A daemon's own view of the clock is
+ * moved with libfaketime (FAKETIME_TIMESTAMP_FILE, DONT_FAKE_MONOTONIC), so the set it is told of is
+ * the step it sees, and the host's clock stays where it is.
+ */
+export function setClockToItself(): void {
+  const r = spawnSync('/usr/bin/python3', ['-c', 'import time; time.clock_settime(time.CLOCK_REALTIME, time.clock_gettime(time.CLOCK_REALTIME))'], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`setting the clock: ${r.stderr}`);
+}
+export const clockSetSkip =
+  !FAKETIME_LIB ? 'needs libfaketime (apt-get install faketime)'
+  : !existsSync('/usr/bin/python3') ? 'needs /usr/bin/python3'
+  : process.getuid?.() !== 0 ? 'needs root (CAP_SYS_TIME) to set the clock'
+  : false;
+
 export const haveOracle = (): boolean =>
   existsSync(SUPERVISORD) && existsSync(PY) && spawnSync(PY, ['-c', 'import supervisor.childutils']).status === 0;
 export const oracleSkip = haveOracle() ? false : 'needs /usr/bin/supervisord and /usr/bin/python3 with the supervisor package';

@@ -48,6 +48,7 @@
 #include <sys/vfs.h>
 #include <sys/inotify.h>
 #include <sys/uio.h>
+#include <sys/timerfd.h>
 #endif
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "napi call failed: " #call); return NULL; } } while (0)
@@ -1952,6 +1953,61 @@ static int dup_cloexec(int fd) { return fcntl(fd, F_DUPFD_CLOEXEC, 0); }
 static napi_value DupCloexec(napi_env env, napi_callback_info info) { return fd_op(env, info, dup_cloexec); }
 
 /*
+ * clockSetWatch() -> fd or -errno; clockWasSet(fd) -> 1, 0 or -errno
+ * A timerfd on the wall clock that never rings but is cancelled, and turns
+ * readable, each time the clock is set (an NTP step, date -s, a resume from
+ * suspend): TFD_TIMER_CANCEL_ON_SET. Node's timers count on the monotonic
+ * clock, so a timer for a wall-clock time set before a step forward (a Pi
+ * without a real-time clock, corrected by NTP after boot) rang late by the
+ * step. clockWasSet drains the fd, arms it again and says whether the clock
+ * was set. Nothing wakes the daemon otherwise.
+ */
+#ifdef __linux__
+static int arm_clock_watch(int fd) {
+  struct itimerspec at;
+  memset(&at, 0, sizeof at);
+  /* never reached: 2100-01-01, or 2038 where time_t has 32 bits (armv7l) */
+  at.it_value.tv_sec = sizeof(time_t) > 4 ? (time_t)4102444800LL : (time_t)0x7fffffff;
+  return timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &at, NULL);
+}
+#endif
+
+static napi_value ClockSetWatch(napi_env env, napi_callback_info info) {
+  (void)info;
+  int r;
+#ifdef __linux__
+  r = timerfd_create(CLOCK_REALTIME, TFD_NONBLOCK | TFD_CLOEXEC);
+  if (r >= 0 && arm_clock_watch(r) < 0) {
+    int e = errno;
+    close(r);
+    r = -e;
+  } else if (r < 0) {
+    r = -errno;
+  }
+#else
+  r = -ENOSYS;
+#endif
+  napi_value out;
+  CHECK(napi_create_int32(env, r, &out));
+  return out;
+}
+
+static int clock_was_set(int fd) {
+#ifdef __linux__
+  uint64_t expirations;
+  if (read(fd, &expirations, sizeof expirations) >= 0) return arm_clock_watch(fd) < 0 ? -1 : 0;
+  if (errno == EAGAIN) return 0;
+  if (errno != ECANCELED) return -1;
+  return arm_clock_watch(fd) < 0 ? -1 : 1;
+#else
+  (void)fd;
+  errno = ENOSYS;
+  return -1;
+#endif
+}
+static napi_value ClockWasSet(napi_env env, napi_callback_info info) { return fd_op(env, info, clock_was_set); }
+
+/*
  * sdNotify(socketPath, message) -> 0 or -errno
  * One datagram of systemd's notify protocol (sd_notify(3)) to NOTIFY_SOCKET:
  * a path, or "@name" in the abstract namespace. Node has no unix datagram
@@ -2103,6 +2159,8 @@ static napi_value Init(napi_env env, napi_value exports) {
     {"localOffset", NULL, LocalOffset, NULL, NULL, NULL, napi_default, NULL},
     {"dupCloexec", NULL, DupCloexec, NULL, NULL, NULL, napi_default, NULL},
     {"sdNotify", NULL, SdNotify, NULL, NULL, NULL, napi_default, NULL},
+    {"clockSetWatch", NULL, ClockSetWatch, NULL, NULL, NULL, napi_default, NULL},
+    {"clockWasSet", NULL, ClockWasSet, NULL, NULL, NULL, napi_default, NULL},
     {"spliceToFile", NULL, SpliceToFile, NULL, NULL, NULL, napi_default, NULL},
     {"takeSpare", NULL, TakeSpare, NULL, NULL, NULL, napi_default, NULL},
     {"reserveSpace", NULL, ReserveSpace, NULL, NULL, NULL, napi_default, NULL},
