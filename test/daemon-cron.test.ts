@@ -10,6 +10,8 @@ import { TempDir, sleep } from './helpers/daemon-env';
 import { FAKETIME_LIB, assertSupervisordIgnores, clockSetSkip, mainLogLines, setClockToItself, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
 import { parseSchedule, ScheduleError } from '../src/config/schedule';
 import { ScheduleTimer } from '../src/daemon/cron';
+import { loadNative, nativeLoadError } from '../src/daemon/native';
+import { useLibcLocalTime } from '../src/log/asctime';
 import { inZone } from './helpers/common';
 
 const count = (lines: string[], re: RegExp): number => lines.filter((l) => re.test(l)).length;
@@ -199,6 +201,47 @@ test('cron= after the wall clock is set (an NTP step on a Pi that booted behind)
     await d.stop();
     d.cleanup();
     dir.cleanup();
+  }
+});
+
+test('schedules under a POSIX TZ rule with summer time (CET-1CEST,M3.5.0,M10.5.0/3): each day on the C library\'s local time across both changes; a time the spring change skips runs an hour on', () => {
+  const native = loadNative();
+  assert.ok(native, nativeLoadError());
+  inZone('CET-1CEST,M3.5.0,M10.5.0/3', () => {
+    useLibcLocalTime((s) => native.localOffset(s));
+    try {
+      const times = (spec: string, from: string, n: number): string[] => {
+        const schedule = parseSchedule(spec);
+        const out: string[] = [];
+        for (let t: number | null = Date.parse(from); out.length < n; ) out.push(new Date((t = schedule.next(t as number)) as number).toISOString());
+        return out;
+      };
+      // 11:00 CET is 10:00Z, 11:00 CEST 09:00Z (the change: 2030-03-31 02:00 CET)
+      assert.deepEqual(times('0 11 * * *', '2030-03-29T12:00:00Z', 3), ['2030-03-30T10:00:00.000Z', '2030-03-31T09:00:00.000Z', '2030-04-01T09:00:00.000Z']);
+      // 02:30 does not exist on the 31st: 03:30 CEST
+      assert.deepEqual(times('30 2 * * *', '2030-03-29T12:00:00Z', 3), ['2030-03-30T01:30:00.000Z', '2030-03-31T01:30:00.000Z', '2030-04-01T00:30:00.000Z']);
+      // back on 2030-10-27 03:00 CEST: 02:30 comes twice, the first is taken
+      assert.deepEqual(times('30 2 * * *', '2030-10-26T12:00:00Z', 2), ['2030-10-27T00:30:00.000Z', '2030-10-28T01:30:00.000Z']);
+    } finally {
+      useLibcLocalTime(null);
+    }
+  });
+});
+
+test('cron= under a POSIX TZ rule (IST-5:30, which Node takes for UTC): times are the C library\'s local time, as the main log\'s', { skip: !FAKETIME_LIB && 'needs libfaketime (apt-get install faketime)', timeout: 30000 }, async () => {
+  const d = startDaemon('tsv', '[program:job]\ncommand=/bin/true\ncron=0 11 * * *\nautostart=false\nautorestart=false\nstartsecs=0\n', {
+    // libfaketime reads the time in TZ: 05:29:58 UTC
+    env: { LD_PRELOAD: FAKETIME_LIB as string, FAKETIME: '@2030-01-01 10:59:58', TZ: 'IST-5:30' },
+  });
+  try {
+    await waitUp(d);
+    assert.match(userCtl(d, 'status', 'job'), /, next start Jan 01 11:00 AM \(cron\)\n$/);
+    await until(() => /spawned: 'job'/.test(d.log()), 'the job at 11:00 local time', 10000);
+    assert.match(d.log(), /\n2030-01-01 11:00:0\d,\d{3} INFO starting job at its cron time \(cron=0 11 \* \* \*\)\n/);
+    assert.match(userCtl(d, 'status', 'job'), /, next start Jan 02 11:00 AM \(cron\)\n$/);
+  } finally {
+    await d.stop();
+    d.cleanup();
   }
 });
 

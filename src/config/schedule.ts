@@ -4,6 +4,7 @@
 // read here. Times are the daemon's local time. The timers are
 // src/daemon/cron.ts.
 import { Cron } from 'croner';
+import { localShift } from '../log/asctime';
 
 /** Go's time.ParseDuration units, as robfig/cron's `@every` takes them. */
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -40,5 +41,26 @@ export function parseSchedule(text: string): Schedule {
   } catch (e) {
     throw new ScheduleError(String((e as Error).message).replace(/^CronPattern: /, ''));
   }
-  return { next: (after) => cron.nextRun(new Date(after))?.getTime() ?? null };
+  return { next: (after) => nextLocal(cron, after) };
+}
+
+/**
+ * croner reads Node's local time, which is UTC under a POSIX TZ rule such as
+ * IST-5:30 (ICU does not read them); the daemon's clock is then the C
+ * library's (src/log/asctime.ts), and the pattern is matched on dates moved
+ * by the difference. Without such a TZ the shift is 0.
+ */
+function nextLocal(cron: Cron, after: number): number | null {
+  let from = after + localShift(after);
+  // a few tries: a time a change of offset (summer time) puts before `after` is skipped
+  for (let i = 0; i < 4; i++) {
+    const local = cron.nextRun(new Date(from))?.getTime();
+    if (local === undefined) return null;
+    let at = local - localShift(local - localShift(after));
+    // a time the change to summer time skips: an hour on, as the clock then reads (cron runs it then too)
+    if (at + localShift(at) !== local) at = local - localShift(at);
+    if (at > after) return at;
+    from = local;
+  }
+  return null;
 }

@@ -235,25 +235,15 @@ function makeLogger(config: Config, progname: string): MainLogger {
 /**
  * A TZ the C library reads and Node's ICU does not (a POSIX rule such as
  * IST-5:30 or CET-1CEST,M3.5.0,M10.5.0/3, which ICU takes for UTC): the
- * daemon's times (logs, status, the web page, rotation by period) are then
- * the C library's local time, as supervisord's are, and what stays on Node's
- * reading is said. Null when the two agree.
+ * daemon's times (logs, status, the web page, rotation by period, cron=
+ * schedules) are then the C library's local time, as supervisord's are.
  */
-function readTimeZone(): string | null {
+function readTimeZone(): void {
   useLibcLocalTime(null);
-  const tz = process.env.TZ;
   const native = loadNative();
-  if (!tz || !native) return null;
+  if (!process.env.TZ || !native) return;
   const now = Date.now();
-  const node = -new Date(now).getTimezoneOffset() * 60;
-  const libc = native.localOffset(Math.floor(now / 1000));
-  if (node === libc) return null;
-  useLibcLocalTime((s) => native.localOffset(s));
-  const h = (s: number): string => `UTC${s < 0 ? '-' : '+'}${Math.floor(Math.abs(s) / 3600)}${Math.abs(s) % 3600 ? `:${String((Math.abs(s) % 3600) / 60).padStart(2, '0')}` : ''}`;
-  return (
-    `TZ=${tz} is a rule Node's time zone data reads as ${h(node)}: the logs, status and the web page show local time as the C library reads it (${h(libc)} now), as supervisord does, ` +
-    `but cron= and cron_restart= schedules run on ${h(node)}. A zone name (such as Asia/Kolkata or Europe/Berlin, from /usr/share/zoneinfo) has them on local time too`
-  );
+  if (-new Date(now).getTimezoneOffset() * 60 !== native.localOffset(Math.floor(now / 1000))) useLibcLocalTime((s) => native.localOffset(s));
 }
 
 /** One run of the daemon, from options to the end of shutdown. Returns the mood it ended in. */
@@ -279,13 +269,12 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   }
   if (st.first) raiseRlimits(config, infos, st.progname);
 
-  const tz = readTimeZone();
+  readTimeZone();
   const logger = makeLogger(config, st.progname);
   for (const m of criticals) logger.critical(m);
   for (const w of config.warnings) logger.warn(w.message);
   for (const m of config.infos) logger.info(m);
   for (const m of infos) logger.info(m);
-  if (tz) logger.warn(tz);
 
   const minfds = sd.minfds;
   // supervisord stops everything and then dies of a config that no longer
