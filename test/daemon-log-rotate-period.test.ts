@@ -11,12 +11,14 @@ import { FAKETIME_LIB, assertSupervisordIgnores, oracleSkip, startDaemon, userCt
 import { nextPeriodStart, periodStart, type RotatePeriod } from '../src/log/rotate-period';
 import { LogFile } from '../src/log/logfile';
 import { inZone } from './helpers/common';
+import { loadNative, nativeLoadError } from '../src/daemon/native';
+import { useLibcLocalTime } from '../src/log/asctime';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const at = (s: string): number => Date.parse(s);
 const bounds = (p: RotatePeriod, t: string): [string, string] => [iso(periodStart(p, at(t))), iso(nextPeriodStart(p, at(t)))];
 
-test('rotation periods begin at the hour, at local midnight, on Monday and on the first of the month, across DST changes and in a :30 zone', () => {
+test('rotation periods begin at the hour, at local midnight, on Monday and on the first of the month, across DST changes (a zone name and the same rules as a POSIX TZ) and in a :30 zone', () => {
   inZone('UTC', () => {
     assert.deepEqual(bounds('hourly', '2026-11-26T03:10:00Z'), ['2026-11-26T03:00:00.000Z', '2026-11-26T04:00:00.000Z']);
     assert.deepEqual(bounds('daily', '2026-11-26T23:59:59.999Z'), ['2026-11-26T00:00:00.000Z', '2026-11-27T00:00:00.000Z']);
@@ -36,6 +38,23 @@ test('rotation periods begin at the hour, at local midnight, on Monday and on th
     assert.deepEqual(bounds('hourly', '2026-10-25T00:30:00Z'), ['2026-10-25T00:00:00.000Z', '2026-10-25T01:00:00.000Z']);
     assert.deepEqual(bounds('hourly', '2026-10-25T01:30:00Z'), ['2026-10-25T01:00:00.000Z', '2026-10-25T02:00:00.000Z']);
     assert.deepEqual(bounds('daily', '2026-10-25T12:00:00Z'), ['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z']);
+  });
+  // the same rules as a POSIX TZ, which Node reads as UTC: the daemon's local time is the C library's then
+  const native = loadNative();
+  assert.ok(native, nativeLoadError());
+  inZone('CET-1CEST,M3.5.0,M10.5.0/3', () => {
+    useLibcLocalTime((s) => native.localOffset(s));
+    try {
+      assert.deepEqual(bounds('daily', '2026-03-28T23:00:00Z'), ['2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z']);
+      assert.deepEqual(bounds('daily', '2026-03-29T10:00:00Z'), ['2026-03-28T23:00:00.000Z', '2026-03-29T22:00:00.000Z']);
+      assert.deepEqual(bounds('hourly', '2026-03-29T00:30:00Z'), ['2026-03-29T00:00:00.000Z', '2026-03-29T01:00:00.000Z']);
+      assert.deepEqual(bounds('hourly', '2026-03-29T01:30:00Z'), ['2026-03-29T01:00:00.000Z', '2026-03-29T02:00:00.000Z']);
+      assert.deepEqual(bounds('daily', '2026-10-24T22:00:00Z'), ['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z']);
+      assert.deepEqual(bounds('daily', '2026-10-25T12:00:00Z'), ['2026-10-24T22:00:00.000Z', '2026-10-25T23:00:00.000Z']);
+      assert.deepEqual(bounds('weekly', '2026-03-29T12:00:00Z'), ['2026-03-22T23:00:00.000Z', '2026-03-29T22:00:00.000Z']);
+    } finally {
+      useLibcLocalTime(null);
+    }
   });
   inZone('Asia/Kolkata', () => {
     assert.deepEqual(bounds('hourly', '2026-11-26T03:10:00Z'), ['2026-11-26T02:30:00.000Z', '2026-11-26T03:30:00.000Z']);

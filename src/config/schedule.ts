@@ -4,7 +4,7 @@
 // read here. Times are the daemon's local time. The timers are
 // src/daemon/cron.ts.
 import { Cron } from 'croner';
-import { localShift } from '../log/asctime';
+import { instantOfLocal, localShift } from '../log/asctime';
 
 /** Go's time.ParseDuration units, as robfig/cron's `@every` takes them. */
 const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
@@ -56,9 +56,7 @@ function nextLocal(cron: Cron, after: number): number | null {
   for (let i = 0; i < 4; i++) {
     const local = cron.nextRun(new Date(from))?.getTime();
     if (local === undefined) return null;
-    let at = local - localShift(local - localShift(after));
-    // a time the change to summer time skips: an hour on, as the clock then reads (cron runs it then too)
-    if (at + localShift(at) !== local) at = local - localShift(at);
+    const at = instantOfLocal(local, after);
     if (at > after) return at;
     from = local;
   }

@@ -33,6 +33,17 @@ export function localShift(ms: number): number {
   return last.shift;
 }
 
+/**
+ * The instant whose local time, as localShift moves it, is `local`: the
+ * shift there, which a change of offset (summer time) between `near` and it
+ * makes another than the shift at `near`.
+ */
+export function instantOfLocal(local: number, near: number): number {
+  const at = local - localShift(local - localShift(near));
+  // a local time the change to summer time skips: an hour on, as the clock then reads (cron runs it then too)
+  return at + localShift(at) === local ? at : local - localShift(at);
+}
+
 /** A Date whose local fields are the local time at `ms`. */
 export function localDate(ms: number = Date.now()): Date {
   return new Date(ms + localShift(ms));

@@ -6,7 +6,7 @@
 // first of the month.
 
 import type { RotatePeriod } from '../config/model';
-import { localShift } from './asctime';
+import { instantOfLocal, localShift } from './asctime';
 
 export type { RotatePeriod };
 
@@ -14,14 +14,12 @@ const HOUR = 3600_000;
 
 /** The start of the period that contains `t`, in local time (as the C library reads TZ: see localShift). */
 export function periodStart(period: RotatePeriod, t: number): number {
-  const shift = localShift(t);
-  return nodePeriodStart(period, t + shift) - shift;
+  return instantOfLocal(nodePeriodStart(period, t + localShift(t)), t);
 }
 
 /** The start of the period after the one that contains `t` (always later than `t`). */
 export function nextPeriodStart(period: RotatePeriod, t: number): number {
-  const shift = localShift(t);
-  return Math.max(nodeNextPeriodStart(period, t + shift) - shift, t + 1);
+  return Math.max(instantOfLocal(nodeNextPeriodStart(period, t + localShift(t)), t), t + 1);
 }
 
 /** periodStart in Node's own local time */
