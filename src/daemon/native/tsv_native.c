@@ -1967,7 +1967,7 @@ static int arm_clock_watch(int fd) {
   struct itimerspec at;
   memset(&at, 0, sizeof at);
   /* never reached: 2100-01-01, or 2038 where time_t has 32 bits (armv7l) */
-  at.it_value.tv_sec = sizeof(time_t) > 4 ? (time_t)4102444800LL : (time_t)0x7fffffff;
+  at.it_value.tv_sec = (time_t)(sizeof(time_t) > 4 ? 4102444800LL : 0x7fffffffLL);
   return timerfd_settime(fd, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &at, NULL);
 }
 #endif
