@@ -318,3 +318,44 @@ test('a FIFO put at the log name does not stop the daemon: the splice goes on in
     dir.cleanup();
   }
 });
+
+test('logrotate copytruncate under a fast stream: a truncation between the daemon finding the end and writing there leaves no run of NULs (the bytes go to the start, as an O_APPEND write puts them)', { skip: process.platform !== 'linux', timeout: 60000 }, async () => {
+  const dir = new TempDir();
+  const line = '0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdef';
+  const body = `[program:fast]\ncommand=yes ${line}\nstartsecs=0\nstdout_logfile=%(here)s/fast.log\nstdout_logfile_maxbytes=0\n`;
+  const te = startEngine(load(writeConf(dir, body)), Level.INFO);
+  // another process, as logrotate is: look at the head of the file, then cut it, 300 times, 5 ms apart
+  const cutter = `
+    const fs = require('fs');
+    const head = Buffer.alloc(64);
+    const nap = new Int32Array(new SharedArrayBuffer(4));
+    let nuls = 0;
+    for (let i = 0; i < 300; i++) {
+      const fd = fs.openSync(process.argv[1], 'r+');
+      const n = fs.readSync(fd, head, 0, 64, 0);
+      if (head.subarray(0, n).includes(0)) nuls++;
+      fs.ftruncateSync(fd, 0);
+      fs.closeSync(fd);
+      Atomics.wait(nap, 0, 0, 5);
+    }
+    console.log(nuls);`;
+  try {
+    await waitState(te.engine, 'fast', ProcessState.RUNNING, 10000);
+    // not spawnSync: the engine runs in this process and must go on writing meanwhile
+    const child = spawn(process.execPath, ['-e', cutter, join(dir.path, 'fast.log')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let said = '';
+    child.stdout.on('data', (b: Buffer) => (said += b.toString()));
+    const status = await new Promise<number | null>((r) => child.on('exit', r));
+    assert.equal(status, 0);
+    assert.equal(said.trim(), '0', 'heads of the file that began with NULs after a cut');
+    await te.close();
+    const rest = readFileSync(join(dir.path, 'fast.log'));
+    assert.ok(rest.length > 0);
+    assert.equal(rest.indexOf(0), -1, 'a NUL in the file as the stream ended');
+    // after the first (cut) line, whole lines of the program's
+    assert.ok(rest.toString().split('\n').slice(1, -1).every((l) => l === line));
+  } finally {
+    await te.close();
+    dir.cleanup();
+  }
+});

@@ -691,11 +691,15 @@ export function clearClosedLog(path: string): boolean {
  * with no reader would block the daemon in open()).
  */
 function openWriterOfSame(fd: number, path: string): number {
-  try {
-    return openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY);
-  } catch {
-    return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
+  // read and write where we may: a truncation under a splice is mended by reading back what it wrote (tsv_native.c, cut_before)
+  for (const mode of [constants.O_RDWR, constants.O_WRONLY]) {
+    try {
+      return openSync(`/proc/self/fd/${fd}`, mode);
+    } catch {
+      // no /proc, or not readable: the next way
+    }
   }
+  return openSync(path, constants.O_WRONLY | constants.O_NONBLOCK);
 }
 
 function unlinkQuiet(path: string): void {

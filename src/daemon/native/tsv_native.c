@@ -918,7 +918,8 @@ static napi_value DevnullStdio(napi_env env, napi_callback_info info) {
  * inside the kernel: one copy instead of two, no trip through JS memory.
  * fileFd must not be O_APPEND (splice refuses it): the bytes go at the file's
  * current end, taken from lseek so a truncation by someone else (logrotate's
- * copytruncate) is followed as an O_APPEND write would.
+ * copytruncate) is followed as an O_APPEND write would (cut_before, for one
+ * that comes between the lseek and the write). fileFd should be readable too.
  *
  * The bytes go through a spare pipe of our own: splice(child pipe -> file)
  * holds the child's pipe lock for the whole file write, so a child writing
@@ -961,6 +962,53 @@ static ssize_t drain_spare(int file_fd, loff_t *off, size_t left) {
   return err ? -err : 0;
 }
 
+/*
+ * logrotate's copytruncate (or `: > NAME`) can cut the file to nothing
+ * between our finding its end and our write there: the write then lands at
+ * the old end and the file begins with a hole as long as it was (megabytes
+ * of NULs, which the next copytruncate copies into its backup). An O_APPEND
+ * write finds the end under the inode's lock; splice cannot append. One
+ * splice of the spare into the file is one write under that lock, so a cut
+ * comes wholly before or after it, and one before it shows as a hole from
+ * the start up to the block our bytes begin in. Then our bytes are moved to
+ * the start, as an O_APPEND write would have put them. Only a hole counts
+ * (bytes a program wrote, even NULs, are never a hole), so a file under one
+ * block when it was cut keeps those few NULs.
+ */
+static int cut_before(int fd, loff_t at) {
+  if (at <= 0) return 0;
+  loff_t first = lseek64(fd, 0, SEEK_DATA);
+  if (first <= 0 || first > at || at - first > 65536) return 0;
+  char zeros[4096];
+  for (loff_t p = first; p < at;) {
+    size_t want = (size_t)(at - p) < sizeof zeros ? (size_t)(at - p) : sizeof zeros;
+    ssize_t r = pread(fd, zeros, want, p);
+    if (r <= 0) return 0; /* a writer that cannot read (opened write-only) leaves it */
+    for (ssize_t i = 0; i < r; i++) if (zeros[i]) return 0;
+    p += r;
+  }
+  return 1;
+}
+
+/* the `len` bytes at `from` become the whole file: 0 or -1 */
+static int move_to_start(int fd, loff_t from, size_t len) {
+  char buf[65536];
+  for (size_t done = 0; done < len;) {
+    size_t want = len - done < sizeof buf ? len - done : sizeof buf;
+    ssize_t r = pread(fd, buf, want, from + (loff_t)done);
+    if (r < 0 && errno == EINTR) continue;
+    if (r <= 0) return -1;
+    for (ssize_t w = 0; w < r;) {
+      ssize_t x = pwrite(fd, buf + w, (size_t)(r - w), (loff_t)(done + (size_t)w));
+      if (x < 0 && errno == EINTR) continue;
+      if (x <= 0) return -1;
+      w += x;
+    }
+    done += (size_t)r;
+  }
+  return ftruncate(fd, (off_t)len);
+}
+
 static ssize_t splice_to_file(int pipe_fd, int file_fd, size_t max) {
   if (spare_pipe[0] < 0) {
     if (pipe2(spare_pipe, O_CLOEXEC) < 0) return -errno;
@@ -981,8 +1029,10 @@ static ssize_t splice_to_file(int pipe_fd, int file_fd, size_t max) {
     do n = splice(pipe_fd, NULL, spare_pipe[1], NULL, want, SPLICE_F_MOVE | SPLICE_F_NONBLOCK); while (n < 0 && errno == EINTR);
     if (n < 0) return total > 0 ? (ssize_t)total : -errno;
     if (n == 0) return (ssize_t)total;
+    loff_t at = off;
     ssize_t d = drain_spare(file_fd, &off, (size_t)n);
     if (d < 0) return d;
+    if (cut_before(file_fd, at) && move_to_start(file_fd, at, (size_t)n) == 0) off = n;
     total += (size_t)n;
     /* less than asked for: the child's pipe is empty; or max reached */
     if ((size_t)n < want || total >= max) return (ssize_t)total;
