@@ -9,7 +9,7 @@
 import { closeSync } from 'node:fs';
 import { loadNative, type ReadableWatch } from './native';
 
-/** How far the wall clock moved against the monotonic one since the last call (ms), 0 the first time. */
+/** How far the wall clock moved against the monotonic one (ms) since the set told of before, or since the watch was opened. */
 export type ClockStepListener = (stepMs: number) => void;
 
 const listeners = new Set<ClockStepListener>();
@@ -21,7 +21,10 @@ const wallMinusMonotonic = (): number => Date.now() - performance.now();
 function told(): void {
   const native = loadNative();
   if (!open || !native) return;
-  if (native.clockWasSet(open.fd) !== 1) return;
+  const set = native.clockWasSet(open.fd);
+  // a timerfd that cannot be armed again stays readable: no watch rather than a busy loop (timers then ring as without one)
+  if (set < 0) return closeWatch();
+  if (set === 0) return;
   const now = wallMinusMonotonic();
   const step = now - offset;
   offset = now;
