@@ -593,3 +593,37 @@ test('a small maxbytes with fast writers: the daemon answers its socket while it
     dir.cleanup();
   }
 });
+
+test('logfile=/dev/stdout and stdout_logfile=/dev/stdout, stderr_logfile=/dev/stderr when those are sockets (systemd\'s journal stream, a service\'s default): the daemon writes to its own descriptors, where supervisord fails with ENXIO', async () => {
+  const dir = new TempDir();
+  const cfg = dir.file(
+    'supervisord.conf',
+    `[supervisord]\nlogfile=/dev/stdout\nlogfile_maxbytes=0\npidfile=${dir.join('d.pid')}\n[unix_http_server]\nfile=${dir.join('s.sock')}\n` +
+      '[program:talk]\ncommand=/bin/sh -c "echo to-out; echo to-err >&2; exec sleep 100"\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\n' +
+      'stderr_logfile=/dev/stderr\nstderr_logfile_maxbytes=0\nstartsecs=0\n',
+  );
+  const runs: Record<string, { out: string; err: string; code: number | null }> = {};
+  const impls: [string, string, string[]][] = [['tsv', process.execPath, [TSV, 'daemon', '-n', '-c', cfg]]];
+  if (existsSync('/usr/bin/supervisord')) impls.push(['supervisord', '/usr/bin/supervisord', ['-n', '-c', cfg]]);
+  try {
+    for (const [name, file, args] of impls) {
+      // Node's stdio pipes are socket pairs
+      const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      const run = (runs[name] = { out: '', err: '', code: null as number | null });
+      child.stdout.on('data', (b: Buffer) => (run.out += b.toString()));
+      child.stderr.on('data', (b: Buffer) => (run.err += b.toString()));
+      const exited = once(child, 'exit');
+      await Promise.race([until(() => run.out.includes('to-out') && run.err.includes('to-err'), `${name}: both lines`, 5000).catch(() => {}), exited]);
+      if (child.exitCode === null) child.kill('SIGTERM');
+      run.code = ((await exited) as [number | null])[0];
+    }
+    const tsv = runs.tsv as { out: string; err: string; code: number | null };
+    assert.match(tsv.out, /^to-out$/m, tsv.out + tsv.err);
+    assert.match(tsv.err, /^to-err$/m);
+    assert.match(tsv.out, / INFO success: talk entered RUNNING state/);
+    assert.equal(tsv.code, 0);
+    if (runs.supervisord) assert.match(runs.supervisord.err, /No such device or address: '\/dev\/stdout'/);
+  } finally {
+    dir.cleanup();
+  }
+});

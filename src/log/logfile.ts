@@ -182,7 +182,7 @@ export class LogFile {
    */
   private open(truncate = false, exclusive = false): void {
     if (exclusive) unlinkQuiet(this.path);
-    this.adopt(openSync(this.path, APPEND | (exclusive ? EXCLUSIVE : truncate ? constants.O_TRUNC : 0), this.mode));
+    this.adopt(openLog(this.path, APPEND | (exclusive ? EXCLUSIVE : truncate ? constants.O_TRUNC : 0), this.mode));
   }
 
   /** Writes go to `fd` (open for appending) from now on. */
@@ -682,6 +682,27 @@ export function clearClosedLog(path: string): boolean {
     closeSync(fd);
   }
   return true;
+}
+
+/**
+ * open(2) of /dev/stdout, /dev/fd/N or /proc/self/fd/N fails with ENXIO when
+ * that descriptor is a socket (Linux opens again what the link names, and a
+ * socket cannot be opened): systemd's journal stream, a service's default
+ * stdout and stderr, and Node's `stdio: 'pipe'`. supervisord fails there (a
+ * program with stdout_logfile=/dev/stdout never starts under a systemd unit);
+ * such a name means this process's own descriptor, as a shell's `>&1` does,
+ * so a copy of it is written instead.
+ */
+function openLog(path: string, flags: number, mode: number): number {
+  try {
+    return openSync(path, flags, mode);
+  } catch (e) {
+    const m = /^\/(?:dev\/std(out|err)|dev\/fd\/(\d+)|proc\/self\/fd\/(\d+))$/.exec(path);
+    const own = m ? (m[1] === 'out' ? 1 : m[1] === 'err' ? 2 : Number(m[2] ?? m[3])) : -1;
+    const copy = (e as NodeJS.ErrnoException).code === 'ENXIO' && own >= 0 ? (loadNative()?.dupCloexec(own) ?? -1) : -1;
+    if (copy < 0) throw e;
+    return copy;
+  }
 }
 
 /**
