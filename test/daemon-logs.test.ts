@@ -613,7 +613,8 @@ test('logfile=/dev/stdout and stdout_logfile=/dev/stdout, stderr_logfile=/dev/st
       child.stdout.on('data', (b: Buffer) => (run.out += b.toString()));
       child.stderr.on('data', (b: Buffer) => (run.err += b.toString()));
       const exited = once(child, 'exit');
-      await Promise.race([until(() => run.out.includes('to-out') && run.err.includes('to-err'), `${name}: both lines`, 5000).catch(() => {}), exited]);
+      const all = (): boolean => run.out.includes('to-out') && run.err.includes('to-err') && run.out.includes('success: talk');
+      await Promise.race([until(all, `${name}: both lines and the RUNNING one`, 10000).catch(() => {}), exited]);
       if (child.exitCode === null) child.kill('SIGTERM');
       run.code = ((await exited) as [number | null])[0];
     }
