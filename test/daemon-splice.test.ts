@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, constants } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, renameSync, rmSync, statSync, truncateSync, writeFileSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { ROOT, TempDir, writeConf, load, startEngine, waitState, rotatedLog } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
@@ -319,35 +319,104 @@ test('a FIFO put at the log name does not stop the daemon: the splice goes on in
   }
 });
 
+/**
+ * Another process, as logrotate's copytruncate is: looks at the head of the file (argv[1]), then cuts
+ * it to nothing, 300 times, 5 ms apart, and prints how many heads began with NULs.
+ */
+const CUTTER = `
+  const fs = require('fs');
+  const head = Buffer.alloc(64);
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  let nuls = 0;
+  for (let i = 0; i < 300; i++) {
+    const fd = fs.openSync(process.argv[1], 'r+');
+    const n = fs.readSync(fd, head, 0, 64, 0);
+    if (head.subarray(0, n).includes(0)) nuls++;
+    fs.ftruncateSync(fd, 0);
+    fs.closeSync(fd);
+    Atomics.wait(nap, 0, 0, 5);
+  }
+  console.log(nuls);`;
+const CUT_LINE = '0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdef';
+
+test('native spliceToFile: a cut between its finding the end and its write into the file is mended, the bytes moved to the start, so no hole stays', { skip: process.platform !== 'linux', timeout: 90000 }, () => {
+  const native = requireNative();
+  const dir = new TempDir();
+  const path = join(dir.path, 'cut.log');
+  writeFileSync(path, '');
+  // read-write, as the daemon opens it: the mending reads back what it wrote
+  const fd = openSync(path, constants.O_RDWR);
+  const writer = native.spawn(plainSpawn('/usr/bin/yes', ['yes', CUT_LINE]));
+  const cutter = native.spawn(plainSpawn(process.execPath, [process.execPath, '-e', CUTTER, path]));
+  try {
+    const deadline = Date.now() + 60000;
+    while (native.waitpid(cutter.pid) === -1 && Date.now() < deadline) native.spliceToFile(writer.stdout, fd, 1 << 20);
+    const said = Buffer.alloc(64);
+    const n = native.readInto(cutter.stdout, said);
+    // a reader can see a hole only between a write and its mending (without it: ~50 of 300)
+    const nuls = Number(said.subarray(0, Math.max(0, n)).toString().trim());
+    assert.ok(Number.isInteger(nuls) && nuls <= 5, `${said.subarray(0, Math.max(0, n)).toString().trim()} heads of the file began with NULs after a cut`);
+  } finally {
+    closeSync(fd);
+    for (const c of [writer, cutter]) {
+      closeSync(c.stdout);
+      closeSync(c.stdin);
+      native.kill(c.pid, 9);
+      while (native.waitpid(c.pid) === -1) execFileSync('sleep', ['0.01']);
+    }
+    dir.cleanup();
+  }
+});
+
+test('a log file cut under the splice path (copytruncate) goes over to O_APPEND writes, which find the end under the file\'s lock', { skip: process.platform !== 'linux' }, () => {
+  const native = requireNative();
+  const dir = new TempDir();
+  const path = join(dir.path, 'c.log');
+  const log = new LogFile(path, 0, 0);
+  const child = native.spawn(plainSpawn('/bin/sh', ['sh', '-c', 'printf first; sleep 0.3; printf second; exec sleep 5']));
+  const nap = (ms: number): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+  const splice = (): number => {
+    for (const until = Date.now() + 5000; Date.now() < until; nap(5)) {
+      const n = log.spliceFrom(child.stdout, native);
+      if (n !== -11) return n;
+    }
+    return -11;
+  };
+  try {
+    assert.equal(splice(), 5);
+    assert.equal(readFileSync(path, 'utf8'), 'first');
+    truncateSync(path, 0);
+    // the next call sees the cut, takes nothing and says splice is not for this file any more
+    assert.equal(log.spliceFrom(child.stdout, native), -22);
+    assert.equal(log.spliceable, false);
+    log.write(Buffer.from('by write'));
+    assert.equal(readFileSync(path, 'utf8'), 'by write');
+  } finally {
+    log.close();
+    closeSync(child.stdout);
+    closeSync(child.stdin);
+    native.kill(child.pid, 9);
+    while (native.waitpid(child.pid) === -1) nap(10);
+    dir.cleanup();
+  }
+});
+
 test('logrotate copytruncate under a fast stream: a truncation between the daemon finding the end and writing there leaves no run of NULs (the bytes go to the start, as an O_APPEND write puts them)', { skip: process.platform !== 'linux', timeout: 60000 }, async () => {
   const dir = new TempDir();
-  const line = '0123456789abcdefghijklmnopqrstuvwxyz0123456789abcdef';
+  const line = CUT_LINE;
   const body = `[program:fast]\ncommand=yes ${line}\nstartsecs=0\nstdout_logfile=%(here)s/fast.log\nstdout_logfile_maxbytes=0\n`;
   const te = startEngine(load(writeConf(dir, body)), Level.INFO);
-  // another process, as logrotate is: look at the head of the file, then cut it, 300 times, 5 ms apart
-  const cutter = `
-    const fs = require('fs');
-    const head = Buffer.alloc(64);
-    const nap = new Int32Array(new SharedArrayBuffer(4));
-    let nuls = 0;
-    for (let i = 0; i < 300; i++) {
-      const fd = fs.openSync(process.argv[1], 'r+');
-      const n = fs.readSync(fd, head, 0, 64, 0);
-      if (head.subarray(0, n).includes(0)) nuls++;
-      fs.ftruncateSync(fd, 0);
-      fs.closeSync(fd);
-      Atomics.wait(nap, 0, 0, 5);
-    }
-    console.log(nuls);`;
   try {
     await waitState(te.engine, 'fast', ProcessState.RUNNING, 10000);
     // not spawnSync: the engine runs in this process and must go on writing meanwhile
-    const child = spawn(process.execPath, ['-e', cutter, join(dir.path, 'fast.log')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['-e', CUTTER, join(dir.path, 'fast.log')], { stdio: ['ignore', 'pipe', 'inherit'] });
     let said = '';
     child.stdout.on('data', (b: Buffer) => (said += b.toString()));
     const status = await new Promise<number | null>((r) => child.on('exit', r));
     assert.equal(status, 0);
-    assert.equal(said.trim(), '0', 'heads of the file that began with NULs after a cut');
+    // The first cut can land between a splice's write and its mending, where this reader may see the
+    // hole for a moment; after that cut the file takes O_APPEND writes (without the fix: 54 of 300)
+    assert.ok(Number(said.trim()) <= 1, `${said.trim()} heads of the file began with NULs after a cut`);
     await te.close();
     const rest = readFileSync(join(dir.path, 'fast.log'));
     assert.ok(rest.length > 0);

@@ -437,7 +437,16 @@ export class LogFile {
       }
     }
     const end = fstatSync(this.spliceFd).size;
-    if (end < this.size) this.reservedTo = 0; // truncated under us: the blocks ahead went with it
+    if (end < this.size) {
+      // Cut under us (logrotate's copytruncate): from now on O_APPEND writes,
+      // which find the end under the file's lock. A splice finds it first, and
+      // a cut in between leaves a hole at the start that tsv_native.c mends
+      // (cut_before) only after a reader may have seen it.
+      this.reservedTo = 0; // the blocks ahead went with the cut
+      this.closeSpliceFd();
+      this.spliceFd = -2;
+      return -EINVAL;
+    }
     this.size = end;
     // Up to maxbytes exactly, so rotation cuts there; a file already past it
     // (as opened) takes one 128 KiB piece before rotating, as write() does.
