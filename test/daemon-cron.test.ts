@@ -175,7 +175,7 @@ test('cron= after the wall clock is set (an NTP step on a Pi that booted behind)
     'tsv',
     `[program:job]\ncommand=/bin/true\ncron=${at.getUTCMinutes()} ${at.getUTCHours()} * * *\nautostart=false\nautorestart=false\nstartsecs=0\n` +
       '[program:every]\ncommand=/bin/true\ncron=@every 2s\nautostart=false\nautorestart=false\nstartsecs=0\n',
-    { env: { LD_PRELOAD: FAKETIME_LIB as string, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1', TZ: 'UTC' } },
+    { env: { LD_PRELOAD: FAKETIME_LIB as string, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1', TZ: 'UTC' } },
   );
   try {
     await waitUp(d);

@@ -115,7 +115,7 @@ test('TICK_3600 when the wall clock is set across an hour, forward and back: at 
     const clockDir = new TempDir('tsv-faketime-');
     const offsetFile = clockDir.file('faketime', '+0');
     const d = startDaemon(impl, listener('TICK_3600'), {
-      env: { LD_PRELOAD: FAKETIME_LIB as string, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', DONT_FAKE_MONOTONIC: '1', TZ: 'UTC' },
+      env: { LD_PRELOAD: FAKETIME_LIB as string, FAKETIME_TIMESTAMP_FILE: offsetFile, FAKETIME_NO_CACHE: '1', FAKETIME_DONT_FAKE_MONOTONIC: '1', TZ: 'UTC' },
     });
     const out = d.dir.join('rec.jsonl');
     try {

@@ -22,7 +22,7 @@ export const FAKETIME_LIB = ['/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.
 /**
  * Sets the host's wall clock to what it reads (a step of a few microseconds back), which the kernel
  * tells every TFD_TIMER_CANCEL_ON_SET timer of as of any set. A daemon's own view of the clock is
- * moved with libfaketime (FAKETIME_TIMESTAMP_FILE, DONT_FAKE_MONOTONIC), so the set it is told of is
+ * moved with libfaketime (FAKETIME_TIMESTAMP_FILE, FAKETIME_DONT_FAKE_MONOTONIC), so the set it is told of is
  * the step it sees, and the host's clock stays where it is.
  */
 export function setClockToItself(): void {
