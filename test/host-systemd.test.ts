@@ -198,6 +198,23 @@ describe('host: tsv install --boot under real systemd', { skip: support ?? false
     assert.doesNotMatch(journal, /notification message|reception only permitted/i);
   });
 
+  test('a container-style program (stdout_logfile=/dev/stdout) runs under the unit, its lines in the journal: the daemon\'s stdout is the journal\'s socket, which open() refuses (supervisord: ENXIO)', async () => {
+    c.writeFile('/etc/tsv/conf.d/journal.conf', '[program:tojournal]\ncommand=/bin/sh -c "echo to-the-journal; exec sleep 1000"\nstdout_logfile=/dev/stdout\nstdout_logfile_maxbytes=0\nstartsecs=0\n');
+    try {
+      const u = c.exec(['tsv', 'ctl', '-c', '/etc/tsv/supervisord.conf', 'update']);
+      assert.equal(u.status, 0, `${u.stdout}\n${u.stderr}`);
+      let journal = '';
+      for (let i = 0; i < 50 && !journal.includes('to-the-journal'); i++) {
+        if (i) await new Promise((r) => setTimeout(r, 200));
+        journal = c.sh('journalctl -u tsv --no-pager -o cat').stdout;
+      }
+      assert.match(journal, /^to-the-journal$/m);
+      assert.match(c.sh('tsv ctl -c /etc/tsv/supervisord.conf status tojournal').stdout, /^tojournal +RUNNING/);
+    } finally {
+      c.sh('rm -f /etc/tsv/conf.d/journal.conf && tsv ctl -c /etc/tsv/supervisord.conf update');
+    }
+  });
+
   test('a member of the tsv group runs `tsv status` without sudo; a non-member gets Permission denied', () => {
     c.must('usermod -aG tsv alice');
     const a = c.exec(['tsv', 'status', '-c', '/etc/tsv/supervisord.conf'], { user: 'alice' });
