@@ -50,8 +50,8 @@ function clockSet(stepMs: number): void {
     return [...slot.members];
   });
   slots.clear();
+  // each member has a time (it is in a slot), so the slots are filled again and the watch stays
   for (const member of members) member.clockSet(stepMs);
-  if (slots.size === 0) stopWatching();
 }
 
 function ringSlot(due: number): void {

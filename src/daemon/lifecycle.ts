@@ -14,6 +14,7 @@ import { findConfigFile, configSearchPaths } from '../config/search';
 import { MainLogger, FileSink, StdoutSink, SyslogSink } from '../log/mainlog';
 import { SystemdNotifier } from './sd-notify';
 import { asctime, useLibcLocalTime } from '../log/asctime';
+import { ownDescriptorNamed } from '../log/logfile';
 import { writeStdio } from '../log/stdio';
 import { LEVEL_BY_NAME, levelTag } from '../log/levels';
 import { AutoLogError, clearAutoChildLogDir } from '../log/autolog';
@@ -49,9 +50,8 @@ let callerLog: { which: 1 | 2; fd: number } | null = null;
 
 /** 1 or 2 when the main log names the caller's stdout or stderr */
 function callerStdioOf(logfile: string): 1 | 2 | null {
-  const m = /^\/(?:dev\/std(out|err)|dev\/fd\/([12])|proc\/self\/fd\/([12]))$/.exec(logfile);
-  if (!m) return null;
-  return m[1] === 'out' || m[2] === '1' || m[3] === '1' ? 1 : 2;
+  const fd = ownDescriptorNamed(logfile);
+  return fd === 1 || fd === 2 ? fd : null;
 }
 
 /** What the RPC layer gets for each run of the daemon. */

@@ -706,12 +706,18 @@ function openLog(path: string, flags: number, mode: number): number {
   try {
     return openSync(path, flags, mode);
   } catch (e) {
-    const m = /^\/(?:dev\/std(out|err)|dev\/fd\/(\d+)|proc\/self\/fd\/(\d+))$/.exec(path);
-    const own = m ? (m[1] === 'out' ? 1 : m[1] === 'err' ? 2 : Number(m[2] ?? m[3])) : -1;
-    const copy = (e as NodeJS.ErrnoException).code === 'ENXIO' && own >= 0 ? (loadNative()?.dupCloexec(own) ?? -1) : -1;
+    const own = ownDescriptorNamed(path);
+    const copy = (e as NodeJS.ErrnoException).code === 'ENXIO' && own !== null ? (loadNative()?.dupCloexec(own) ?? -1) : -1;
     if (copy < 0) throw e;
     return copy;
   }
+}
+
+/** The descriptor of this process a path names: /dev/stdout (1), /dev/stderr (2), /dev/fd/N, /proc/self/fd/N; else null. */
+export function ownDescriptorNamed(path: string): number | null {
+  const m = /^\/(?:dev\/std(out|err)|dev\/fd\/(0|[1-9]\d*)|proc\/self\/fd\/(0|[1-9]\d*))$/.exec(path);
+  if (!m) return null;
+  return m[1] === 'out' ? 1 : m[1] === 'err' ? 2 : Number(m[2] ?? m[3]);
 }
 
 /**
