@@ -374,9 +374,19 @@ test('/metrics scraped by a real Prometheus server with basic auth, gzipped: the
       250,
     );
     assert.equal(targets.activeTargets[0]?.lastError, '');
-    // one series per program has the value 1: its state
+    // one series per program has the value 1: its state. Prometheus marks a target up before it
+    // commits that scrape's samples, so the first answers after "up" may still be empty.
     const q = encodeURIComponent('sum by (name) (tsv_program_state)');
-    const result = (await api(`/api/v1/query?query=${q}`)) as { result: { metric: { name: string }; value: [number, string] }[] };
+    type Series = { result: { metric: { name: string }; value: [number, string] }[] };
+    const result = await poll(
+      async () => {
+        const r = (await api(`/api/v1/query?query=${q}`)) as Series | undefined;
+        return r?.result.length ? r : undefined;
+      },
+      'the first scrape to be queryable',
+      10000,
+      100,
+    );
     assert.deepEqual(
       result.result.map((r) => [r.metric.name, r.value[1]]).sort(),
       [
