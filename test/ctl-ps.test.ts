@@ -123,15 +123,20 @@ test('ps finds an orphan a stopastree program left outside its group (adopted by
   const d = startDaemon('tsv', "[program:tree]\ncommand=/bin/sh -c '(setsid sleep 301 &); exec sleep 300'\nstartsecs=0\nstopastree=true\n");
   try {
     await waitUp(d);
+    // Asked too early, ps sees the orphan-to-be while it is still the subshell's child, or
+    // before it has exec'd sleep; the answer to wait for is the settled one.
+    const expected = (orphan: number): string[] => [String(d.child.pid), String(orphan), 'sleep', '301'];
+    const statOf = (pid: number): string[] => spawnSync('ps', ['-o', 'ppid=,pgid=,args=', '-p', String(pid)], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
     let row: PsRow | undefined;
     await until(() => {
       row = (JSON.parse(ps(d.conf, '--json').out) as PsRow[])[0];
-      return row?.pids?.length === 2;
-    }, 'the orphan to be found');
+      const orphan = row?.pids?.[1];
+      return row?.pids?.length === 2 && orphan !== undefined && statOf(orphan).join(' ') === expected(orphan).join(' ');
+    }, 'the orphan to be found').catch(() => undefined);
     const orphan = (row?.pids ?? [])[1] as number;
-    const stat = spawnSync('ps', ['-o', 'ppid=,pgid=,args=', '-p', String(orphan)], { encoding: 'utf8' }).stdout.trim().split(/\s+/);
+    assert.equal(row?.pids?.length, 2, `ps --json: ${JSON.stringify(row)}`);
     // its parent is the daemon, its group its own
-    assert.deepEqual(stat, [String(d.child.pid), String(orphan), 'sleep', '301']);
+    assert.deepEqual(statOf(orphan), expected(orphan));
   } finally {
     await d.stop();
     d.cleanup();
