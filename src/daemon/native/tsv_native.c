@@ -10,6 +10,10 @@
  * needs (argv, envp, groups, messages) is prepared in the parent.
  */
 #define _GNU_SOURCE
+/* 64-bit file offsets on 32-bit hosts too (armv7l): a Pi's log passes 2 GiB,
+ * and pread/pwrite/ftruncate at such an offset would fail (or the offset
+ * wrap) with a 32-bit off_t */
+#define _FILE_OFFSET_BITS 64
 #include <node_api.h>
 #include <uv.h>
 #include <errno.h>
@@ -50,6 +54,8 @@
 #include <sys/uio.h>
 #include <sys/timerfd.h>
 #endif
+
+_Static_assert(sizeof(off_t) == 8, "off_t must have 64 bits (_FILE_OFFSET_BITS)");
 
 #define CHECK(call) do { if ((call) != napi_ok) { napi_throw_error(env, NULL, "napi call failed: " #call); return NULL; } } while (0)
 
