@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readFileSync, truncateSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { withTimeout } from './helpers/daemon-env';
-import { oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
+import { SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { bytesAfterTruncation, lastLines, overlap, textAfter, LineWriter, LogOutput } from '../src/ctl/log-lines';
 
 function tsvLogs(d: Daemon, ...args: string[]): { out: string; err: string; code: number | null } {
@@ -360,6 +360,39 @@ test('logs waits for a daemon that stopped and goes on when it is back; with not
     s.cleanup();
   }
 });
+
+for (const impl of ['tsv', 'supervisord'] as const) {
+  test(`tail -f of programs named in UTF-8 (café, emoji🙂), by supervisorctl and by tsv ctl (${impl})`, { skip: oracleSkip, timeout: 60000 }, async () => {
+    // supervisorctl puts the name in the request line as UTF-8 bytes, which node:http's parser
+    // refused (400); tsv ctl sent é as one byte and could not send 🙂 at all
+    const d = startDaemon(
+      impl,
+      "[program:café]\ncommand=/bin/sh -c 'while :; do echo tick; sleep 0.1; done'\n" + "[program:emoji🙂]\ncommand=/bin/sh -c 'while :; do echo smile; sleep 0.1; done'\n",
+    );
+    try {
+      await waitUp(d);
+      for (const [name, line] of [['café', 'tick'], ['emoji🙂', 'smile']] as const) {
+        for (const client of [[SUPERVISORCTL], [process.execPath, TSV, 'ctl']]) {
+          const cmd = client[0] as string;
+          const child = spawn(cmd, [...client.slice(1), '-c', d.conf, 'tail', '-f', name], { env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+          let out = '';
+          let err = '';
+          child.stdout?.setEncoding('utf8').on('data', (c: string) => (out += c));
+          child.stderr?.setEncoding('utf8').on('data', (c: string) => (err += c));
+          const exited = new Promise((r) => child.on('exit', r));
+          await until(() => out.split(`${line}\n`).length > 2 || err !== '' || child.exitCode !== null, `${client.join(' ')} tail -f ${name}`).catch(() => undefined);
+          child.kill('SIGINT');
+          await withTimeout(exited, 10000, 'tail -f to exit');
+          assert.equal(err, '', `${client.join(' ')} tail -f ${name}`);
+          assert.match(out, new RegExp(`^==> Press Ctrl-C to exit <==\n(${line}\n){2}`), `${client.join(' ')} tail -f ${name}`);
+        }
+      }
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  });
+}
 
 test('/logtail?offset=N on tsv starts there and says where (X-Tsv-Log-Offset); past the end of a shorter file, from its start', { timeout: 30000 }, async () => {
   const d = startDaemon('tsv', "[program:p]\ncommand=/bin/sh -c 'echo 0123456789; exec sleep 100'\n");

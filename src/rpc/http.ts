@@ -211,6 +211,22 @@ function unquote(s: string): string {
   return Buffer.from(bytes).toString('utf8');
 }
 
+/** `chunk` with every byte over 0x7f in its first line as %XX (the chunk itself when there is none). */
+function withEncodedRequestLine(chunk: Buffer): Buffer {
+  const nl = chunk.indexOf(0x0a);
+  const end = nl < 0 ? chunk.length : nl;
+  let i = 0;
+  while (i < end && (chunk[i] as number) < 0x80) i++;
+  if (i === end) return chunk;
+  const out: Buffer[] = [chunk.subarray(0, i)];
+  for (; i < end; i++) {
+    const c = chunk[i] as number;
+    out.push(c < 0x80 ? chunk.subarray(i, i + 1) : Buffer.from(`%${c.toString(16).toUpperCase().padStart(2, '0')}`, 'latin1'));
+  }
+  out.push(chunk.subarray(end));
+  return Buffer.concat(out);
+}
+
 /** medusa unquotes the path (not the query) before handlers match on it. */
 function requestPath(url: string): string {
   const q = url.indexOf('?');
@@ -331,7 +347,20 @@ export class RpcHttpServer {
       this.disarm(st);
       this.conns.delete(socket);
     });
-    this.http.emit('connection', socket);
+    // supervisorctl's `tail -f` and `fg` send a program's name in the request line as it is, in
+    // UTF-8 (medusa takes any byte there), and node:http's parser refuses a byte over 0x7f in a
+    // URL, insecureHTTPParser or not: the connection's first request line, the only one those
+    // clients send on it, gets such bytes percent-encoded, which requestPath decodes as medusa's
+    // unquote does.
+    const early = (): void => void socket.destroy();
+    socket.once('error', early);
+    socket.once('data', (first: Buffer) => {
+      socket.removeListener('error', early);
+      socket.pause();
+      socket.unshift(withEncodedRequestLine(first));
+      this.http.emit('connection', socket);
+      socket.resume();
+    });
   }
 
   /**

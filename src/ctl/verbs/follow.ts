@@ -19,7 +19,10 @@ export function follow(ctl: Controller, path: string): Follow {
   let stopped = false;
   const done = (async (): Promise<void> => {
     try {
-      res = await ctl.rpcClient().stream(path);
+      // supervisorctl sends a name as it is, UTF-8 included, which node:http refuses to send
+      // (and sends é as one byte): both daemons unquote the path, so %XX is the same request.
+      // Printable ASCII stays as it is, so `%` or `?` in a name reach them as they do from supervisorctl.
+      res = await ctl.rpcClient().stream(path.replace(/[^\x21-\x7e]/gu, (c) => encodeURIComponent(c)));
     } catch (err) {
       if (stopped) return;
       if (err instanceof RpcHttpError) {
