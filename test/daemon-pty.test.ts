@@ -9,6 +9,7 @@ import { TempDir, withTimeout } from './helpers/daemon-env';
 import { withTestUser } from './helpers/test-user';
 import { TSV, cleanEnv, daemonForeground, poll, type Foreground } from './helpers/daemon-cli';
 import { RpcClient } from '../src/rpc/client';
+import { oracleSkip, startDaemon as startOracleDaemon, waitUp } from './helpers/events-env';
 
 interface Daemon {
   dir: TempDir;
@@ -198,6 +199,18 @@ test('tsv attach: the end of the program ends the session with its exit line; re
     assert.match(sc.stdout, /^short\s+EXITED/m);
   } finally {
     await d.stop();
+  }
+});
+
+test('tsv attach against the real supervisord: it says that daemon cannot attach (not its HTML 404 page), exit 1', { skip: oracleSkip }, async () => {
+  const d = startOracleDaemon('supervisord', '[program:sleeper]\ncommand=/bin/sleep 1000\nstartsecs=0\n');
+  try {
+    await waitUp(d);
+    const r = spawnSync(process.execPath, [TSV, '-c', d.conf, 'attach', 'sleeper'], { env: cleanEnv(), encoding: 'utf8', input: '', timeout: 20000 });
+    assert.deepEqual([r.stdout + r.stderr, r.status], ['sleeper: ERROR (this daemon cannot attach: it is not tsv, or an older one)\n', 1]);
+  } finally {
+    await d.stop();
+    d.cleanup();
   }
 });
 

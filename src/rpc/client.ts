@@ -218,7 +218,8 @@ export class RpcClient {
    * Asks the server to switch a connection of its own to `protocol` at `path`
    * (tsv attach) and hands back that connection and any bytes that came with
    * the switch; rejects with RpcConnectionError, or RpcHttpError whose reason
-   * is the refusal's text (the server's words: not running, no such process).
+   * is the refusal's text (the server's words: not running, no such process),
+   * or the status line's reason when the answer is not plain text.
    */
   upgrade(path: string, protocol: string): Promise<{ socket: Duplex; head: Buffer }> {
     const headers: Record<string, string> = { Connection: 'Upgrade', Upgrade: protocol, 'User-Agent': this.headers['User-Agent'] as string };
@@ -230,7 +231,10 @@ export class RpcClient {
       req.on('response', (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => reject(new RpcHttpError(res.statusCode ?? 0, Buffer.concat(chunks).toString('utf8').trim() || (res.statusMessage ?? ''))));
+        // tsv's refusals are a line of text/plain; another server's (supervisord's medusa) is an HTML page, whose status line says it
+        const plain = /^text\/plain\b/i.test(res.headers['content-type'] ?? '');
+        const text = (): string => (plain ? Buffer.concat(chunks).toString('utf8').trim() : '');
+        res.on('end', () => reject(new RpcHttpError(res.statusCode ?? 0, text() || (res.statusMessage ?? ''))));
         res.on('error', (err) => reject(connectionError(err)));
       });
       req.on('error', (err) => reject(connectionError(err)));
