@@ -143,6 +143,34 @@ test('config check: summary line and exit 0; exit 2 with file:line on an error; 
   });
 });
 
+test('ctl: a config that is not UTF-8 is refused with the words and exit status of supervisorctl (Python\'s decode error, counted in its 8 KiB chunks)', { skip: existsSync('/usr/bin/supervisorctl') ? false : 'needs Supervisor' }, () => {
+  withTmp((dir) => {
+    const head = Buffer.from('[supervisorctl]\nserverurl=unix:///nonexistent.sock\n[program:x]\ncommand=');
+    const pad = (n: number): Buffer => Buffer.from(`;${'x'.repeat(n - 2)}\n`);
+    const cases: [string, Buffer][] = [
+      ['Latin-1 é', Buffer.concat([head, Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a])])],
+      ['a stray continuation byte', Buffer.concat([head, Buffer.from([0x80, 0x0a])])],
+      ['a three-byte character cut short', Buffer.concat([head, Buffer.from([0xe4, 0xb8, 0x41, 0x0a])])],
+      ['a surrogate', Buffer.concat([head, Buffer.from([0xed, 0xa0, 0x80, 0x0a])])],
+      ['cut off at the end of the file', Buffer.concat([head, Buffer.from([0xe4, 0xb8])])],
+      ['past the first 8 KiB', Buffer.concat([head, Buffer.from('\n'), pad(9000), Buffer.from([0xff, 0x0a])])],
+      ['a character across the 8 KiB mark, then a fault', Buffer.concat([pad(8191), Buffer.from([0xf0, 0x9f, 0x98, 0x41]), Buffer.from('\n'), head])],
+      ['valid UTF-8', Buffer.concat([head, Buffer.from('café 🙂\n')])],
+    ];
+    for (const [what, bytes] of cases) {
+      const conf = join(dir, 'c.conf');
+      writeFileSync(conf, bytes);
+      const real = spawnSync('/usr/bin/supervisorctl', ['-c', conf, 'status'], { encoding: 'utf8' });
+      const ours = run(tsv, ['ctl', '-c', conf, 'status']);
+      assert.deepEqual(
+        [ours.status, ours.stdout.split('\n')[0], ours.stderr.split('\n')[0]],
+        [real.status, real.stdout.split('\n')[0], real.stderr.split('\n')[0]],
+        what,
+      );
+    }
+  });
+});
+
 test('config show --json gives every process with values and sources', () => {
   withTmp((dir) => {
     const f = join(dir, 's.conf');

@@ -4,6 +4,7 @@
 // at the first action word), and every usage problem ends the same way:
 // `Error: <msg>` + `For help, use <prog> -h` on stderr, exit 2.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { pythonUtf8Error } from '../config/utf8-error';
 import { dirname, resolve } from 'node:path';
 import { IniDocument, IniSyntaxError, pyStrCompare } from '../config/ini';
 import { pyFormat, PyFormatError, pyRepr } from '../config/pyformat';
@@ -230,7 +231,10 @@ function readClientSection(
   let text: string;
   try {
     if (statSync(path).isDirectory()) return `could not read config file ${file}`;
-    text = readFileSync(path, 'utf8');
+    const bytes = readFileSync(path);
+    const bad = pythonUtf8Error(bytes);
+    if (bad) return bad;
+    text = bytes.toString('utf8');
   } catch {
     return `could not read config file ${file}`;
   }
