@@ -18,6 +18,7 @@ import { loadNative } from '../src/daemon/native';
 import { stripEscapes, ChannelLog } from '../src/log/childlog';
 import { clearAutoChildLogDir, autoChildLogName } from '../src/log/autolog';
 import { readFile, tailFile } from '../src/log/readlog';
+import { oracleSkip, startDaemon as startOracleDaemon, waitUp } from './helpers/events-env';
 
 test('main log: Supervisor line format, level filter, 4-letter tags', () => {
   const dir = new TempDir();
@@ -507,6 +508,26 @@ test('redirect_stderr, NONE logs and strip_ansi through the engine', async () =>
   } finally {
     await te.close();
     dir.cleanup();
+  }
+});
+
+test("loglevel=debug names the process as Python's repr() does: control characters escaped, as under supervisord", { skip: oracleSkip, timeout: 60000 }, async () => {
+  // supervisord checks process_name before expanding it, so an environment variable can bring these in
+  const body = "[program:q]\nprocess_name=%(ENV_Q)s\ncommand=/bin/sh -c 'echo x; exec sleep 100'\nstdout_logfile=NONE\nstderr_logfile=NONE\n";
+  for (const name of ['n\nl\tt\x01\x7f\u0085', 'a\'b"\\c\x01é', "it's"]) {
+    const seen: string[] = [];
+    for (const impl of ['supervisord', 'tsv'] as const) {
+      const d = startOracleDaemon(impl, body, { loglevel: 'debug', env: { Q: name } });
+      try {
+        await waitUp(d);
+        await until(() => / stdout output:\nx\n/.test(d.log()), `${impl}: the output's debug line`);
+        seen.push(/DEBG ([^]*?) stdout output:\nx\n/.exec(d.log())?.[1] ?? '');
+      } finally {
+        await d.stop();
+        d.cleanup();
+      }
+    }
+    assert.equal(seen[1], seen[0], JSON.stringify(name));
   }
 });
 

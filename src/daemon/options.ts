@@ -5,6 +5,7 @@
 import { resolve } from 'node:path';
 import type { Config, LogLevelName } from '../config/model';
 import * as dt from '../config/datatypes';
+import { pyRepr } from '../config/pyformat';
 
 export class UsageError extends Error {}
 
@@ -66,10 +67,6 @@ export const DAEMON_OPTIONS: readonly OptSpec[] = [
   { key: 'profile_options', short: null, long: 'profile_options', takesArg: true },
   { key: 'silent', short: 's', long: 'silent', takesArg: false },
 ];
-
-function pyRepr(s: string): string {
-  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 function longMatch(name: string): OptSpec {
   const exact = DAEMON_OPTIONS.find((s) => s.long && s.long === name);

@@ -10,6 +10,7 @@ import { Level } from './levels';
 import { loadNative, type NativeAddon } from '../daemon/native';
 import type { MainLogger } from './mainlog';
 import { outputText } from '../events/payload';
+import { pyRepr } from '../config/pyformat';
 import { constants as osConstants } from 'node:os';
 
 export const BEGIN_TOKEN = Buffer.from('<!--XSUPERVISOR:BEGIN-->');
@@ -81,9 +82,6 @@ function findPrefixAtEnd(data: Buffer, token: Buffer): number {
   return l;
 }
 
-function pyReprName(s: string): string {
-  return s.includes("'") && !s.includes('"') ? `"${s}"` : `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
-}
 
 export class ChannelLog {
   private file: LogFile | null = null;
@@ -185,7 +183,7 @@ export class ChannelLog {
       this.capture = [];
       this.captureLen = 0;
       this.hooks.communication(data);
-      this.main.debug(`${pyReprName(this.s.processName)} ${this.s.channel} emitted a comm event`);
+      this.main.debug(`${pyRepr(this.s.processName)} ${this.s.channel} emitted a comm event`);
     }
   }
 
@@ -209,7 +207,7 @@ export class ChannelLog {
       if (this.syslogOn) this.toSyslog(data);
     }
     if (this.main.level <= Level.DEBG) {
-      this.main.debug(`${pyReprName(this.s.processName)} ${this.s.channel} output:\n${outputText(data)}`);
+      this.main.debug(`${pyRepr(this.s.processName)} ${this.s.channel} output:\n${outputText(data)}`);
     }
     this.hooks.output(data);
   }

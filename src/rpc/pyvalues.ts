@@ -3,6 +3,7 @@
 // ends up in a fault string. Supervisor never checks types itself, so these
 // are what a client sees when it sends something odd.
 import { XmlRpcDateTime, type XmlRpcStruct, type XmlRpcValue } from './xmlrpc';
+import { pyRepr as pyReprStr } from '../config/pyformat';
 
 /** A value Python would reject with TypeError/ValueError: the dispatcher answers INCORRECT_PARAMETERS. */
 export class ArgumentTypeError extends Error {
@@ -69,22 +70,6 @@ function pyFloat(n: number): string {
   return Number.isInteger(n) ? `${n}.0` : String(n);
 }
 
-function pyStrRepr(s: string): string {
-  const quote = s.includes("'") && !s.includes('"') ? '"' : "'";
-  let out = quote;
-  for (const ch of s) {
-    const c = ch.codePointAt(0) as number;
-    if (ch === '\\') out += '\\\\';
-    else if (ch === quote) out += `\\${quote}`;
-    else if (ch === '\n') out += '\\n';
-    else if (ch === '\r') out += '\\r';
-    else if (ch === '\t') out += '\\t';
-    else if (c < 0x20 || c === 0x7f) out += `\\x${c.toString(16).padStart(2, '0')}`;
-    else out += ch;
-  }
-  return out + quote;
-}
-
 function dateText(d: XmlRpcDateTime): string {
   const v = d.value;
   return `${v.slice(0, 4)}-${v.slice(4, 6)}-${v.slice(6, 8)} ${v.slice(9)}`;
@@ -92,15 +77,15 @@ function dateText(d: XmlRpcDateTime): string {
 
 /** Python's repr() of the value Supervisor's server would have built. */
 export function pyRepr(v: XmlRpcValue): string {
-  if (typeof v === 'string') return pyStrRepr(v);
-  if (v instanceof Uint8Array) return pyStrRepr(asText(v) as string);
+  if (typeof v === 'string') return pyReprStr(v);
+  if (v instanceof Uint8Array) return pyReprStr(asText(v) as string);
   if (v instanceof XmlRpcDateTime) {
     const x = v.value;
     const n = (a: number, b: number): number => Number(x.slice(a, b));
     return `datetime.datetime(${[n(0, 4), n(4, 6), n(6, 8), n(9, 11), n(12, 14), n(15, 17)].join(', ').replace(/(, 0)+$/, '')})`;
   }
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
-  if (typeof v === 'object') return `{${Object.keys(v).map((k) => `${pyStrRepr(k)}: ${pyRepr(v[k] as XmlRpcValue)}`).join(', ')}}`;
+  if (typeof v === 'object') return `{${Object.keys(v).map((k) => `${pyReprStr(k)}: ${pyRepr(v[k] as XmlRpcValue)}`).join(', ')}}`;
   return pyStr(v);
 }
 
