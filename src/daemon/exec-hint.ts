@@ -98,9 +98,16 @@ export function explainExecFailure(file: string, code: string, who: Principal | 
   const head = readHead(file);
   if (!head) return null;
   if (head.length >= 2 && head[0] === 0x23 && head[1] === 0x21) {
+    // the kernel takes the name as bytes: looked up as bytes, shown as UTF-8
     const nl = head.indexOf(0x0a);
-    const line = head.toString('latin1', 2, nl < 0 ? head.length : nl).replace(/^[ \t]+/, '');
-    const interp = /^[^ \t]*/.exec(line)?.[0] ?? '';
+    const end = nl < 0 ? head.length : nl;
+    const blank = (c: number | undefined): boolean => c === 0x20 || c === 0x09;
+    let from = 2;
+    while (from < end && blank(head[from])) from++;
+    let to = from;
+    while (to < end && !blank(head[to])) to++;
+    const name = head.subarray(from, to);
+    const interp = name.toString('utf8');
     if (interp.endsWith('\r')) {
       const shown = JSON.stringify(interp);
       return (
@@ -109,7 +116,7 @@ export function explainExecFailure(file: string, code: string, who: Principal | 
       );
     }
     if (!interp) return 'its #! line names no interpreter';
-    if (code === 'ENOENT' && !existsSync(interp)) return `its interpreter ${interp} (named on its #! line) is not installed`;
+    if (code === 'ENOENT' && !existsSync(name)) return `its interpreter ${interp} (named on its #! line) is not installed`;
     if (code === 'EACCES') return `its interpreter ${interp} cannot be run (not executable, or on a file system mounted noexec)`;
     return null;
   }
