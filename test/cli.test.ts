@@ -12,7 +12,8 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers/common';
 import { SAMPLE_CONFIG } from '../src/config/sample';
 import { configSearchPaths } from '../src/config/search';
-import { CTL_VERBS, ctlArgsForBareForm } from '../src/cli/route';
+import { CTL_VERBS, TSV_COMMANDS, ctlArgsForBareForm } from '../src/cli/route';
+import { tsvProgram } from '../src/cli/tsv';
 import { verbNames } from '../src/ctl/verbs/index';
 
 const tsv = join(repoRoot(), 'bin/tsv');
@@ -237,6 +238,27 @@ test('without -c the config is found on the search path: /etc/tsv first, then Su
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /1 group, 1 process/);
   });
+});
+
+test("tsv help COMMAND is that command's help (tsv help VERB stays supervisorctl's); tsv --help names the bare verbs and tsv's own", () => {
+  const program = tsvProgram(() => undefined);
+  assert.deepEqual(program.commands.map((c) => c.name()).sort(), [...TSV_COMMANDS].sort(), "route.ts's TSV_COMMANDS and tsv.ts's commands");
+  for (const [asked, same] of [
+    [['help', 'install'], ['install', '-h']],
+    [['help', 'config', 'check'], ['config', 'check', '-h']],
+    [['help', 'daemon'], ['daemon', '-h']],
+    [['help', 'doctor'], ['doctor', '--help']],
+  ]) {
+    const a = run(tsv, asked);
+    const b = run(tsv, same);
+    assert.deepEqual([a.status, a.stdout, a.stderr], [b.status, b.stdout, b.stderr], asked.join(' '));
+    assert.equal(a.status, 0, asked.join(' '));
+    assert.doesNotMatch(a.stdout, /No help on/);
+  }
+  const verb = run(tsv, ['help', 'status']);
+  assert.match(verb.stdout, /^status <name>\t\tGet status for a single process\n/);
+  const help = run(tsv, ['--help']);
+  for (const word of ['tsv status', 'logs', 'ps', 'events', 'attach NAME', 'status --json', 'restart --rolling']) assert.ok(help.stdout.includes(word), word);
 });
 
 test('tsv <verb> and tsv -c FILE <verb>: supervisorctl options are moved in front of the verb', () => {

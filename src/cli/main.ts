@@ -26,7 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
   if (r.kind === 'crashmail') return crashmail().runCrashmail(r.args);
   if (r.kind === 'complete') return completion().runComplete(r.args);
   const personality = personalityFor(invokedName(argv));
-  return personality ? runPersonality(personality, argv.slice(2)) : runTsv(argv.slice(2));
+  return personality ? runPersonality(personality, argv.slice(2)) : runTsv(r.args);
 }
 
 if (typeof TSV_SEA_MAIN !== 'undefined' && TSV_SEA_MAIN) sayExecArgv();

@@ -50,7 +50,17 @@ export function tsvProgram(setExit: (code: number) => void): import('commander')
     .version(versionLine(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .showHelpAfterError('(run tsv --help for usage)');
+    .showHelpAfterError('(run tsv --help for usage)')
+    .addHelpText(
+      'after',
+      [
+        '',
+        "supervisorctl's verbs also work without `ctl`: tsv status, tsv start NAME, tsv tail -f NAME, ...",
+        "(tsv help lists them), and tsv's own: logs (every log in one view), ps (CPU and memory),",
+        "events (the event stream), attach NAME (a pty=true program's terminal), status --json,",
+        'restart --rolling NAME... (one at a time, each up before the next). tsv help VERB says more.',
+      ].join('\n'),
+    );
 
   program.command('daemon').description('run the supervisor daemon (supervisord flags: tsv daemon -h)').helpOption(false);
   program.command('ctl').description('control a running daemon (supervisorctl verbs: tsv ctl help)').helpOption(false);
