@@ -81,8 +81,8 @@ supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface
 ;user = www-data                   ; run as this user (the daemon must be root)
 ;redirect_stderr = false
 ;stdout_logfile = AUTO             ; AUTO, NONE or a path
-;stdout_logfile_maxbytes = 10MB
-;stdout_logfile_backups = 5
+;stdout_logfile_maxbytes = 10MB    ; rotate at this size (default 50MB; 0 = never)
+;stdout_logfile_backups = 5        ; keep this many rotated files (default 10)
 ;stdout_logfile_timestamps = false ; tsv only: begin each line of the log file with the time it was read
 ;stdout_logfile_prefix = %(process_name)s | ; tsv only: begin each line with this (and a space): programs sharing /dev/stdout told apart
 ;stdout_logfile_compress = false   ; tsv only: gzip rotated backups (NAME.1.gz ...)
