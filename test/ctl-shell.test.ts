@@ -30,6 +30,18 @@ test('shell on a terminal: status first, coloured states, prompt, quit exits 0',
   assert.match(plain(r.output), /sleeper {26}RUNNING {3}pid \d+, uptime/);
 });
 
+test('on TERM=dumb Backspace erases the last character, as in supervisorctl (node:readline took it for a character)', { skip }, async () => {
+  for (const client of [PYTHON_CTL, TSV_CTL]) {
+    const r = await runOnPty(
+      [...client.argv, '-c', fx.conf],
+      [{ expect: 'supervisor> ' }, { send: 'pid sleeperzz\x7f\x7f\r' }, { expect: '\\r\\n\\d+\\r\\n' }, { send: 'quit\r' }],
+      clientEnv({ TERM: 'dumb' }),
+    );
+    assert.ok(r.ok, `${client.label}: ${JSON.stringify(plain(r.output))}`);
+    assert.doesNotMatch(r.output, /No such process/, client.label);
+  }
+});
+
 test('NO_COLOR and pipes get plain text', { skip }, async () => {
   const r = await runOnPty(ctl('status', 'sleeper'), [{ expect: 'RUNNING' }], clientEnv({ NO_COLOR: '1' }));
   assert.ok(r.ok);

@@ -30,6 +30,27 @@ export interface LineInputOptions {
 
 type Waiter = { resolve: (line: string | null) => void; reject: (err: Error) => void };
 
+/**
+ * On TERM=dumb node:readline takes keys through a minimal handler that adds
+ * Backspace to the line as a character (`pid café<BS>` asks for `café\x7f`);
+ * GNU readline, Python's, erases on any terminal. Here Backspace erases the
+ * last character, shown as a dumb terminal can: back, blank, back.
+ */
+function eraseOnBackspace(rl: Readline.Interface): void {
+  const inner = rl as unknown as { _ttyWrite?: (s: string, key?: { name?: string; ctrl?: boolean; meta?: boolean }) => void; line: string; cursor: number };
+  const dumb = inner._ttyWrite;
+  if (typeof dumb !== 'function') return;
+  inner._ttyWrite = (s, key) => {
+    if (key?.name !== 'backspace' || key.meta) return dumb.call(rl, s, key);
+    const chars = [...inner.line];
+    if (!chars.length) return;
+    chars.pop();
+    inner.line = chars.join('');
+    inner.cursor = inner.line.length;
+    process.stdout.write('\b \b');
+  };
+}
+
 export class LineInput {
   readonly terminal: boolean;
   private rl: Readline.Interface;
@@ -82,6 +103,7 @@ export class LineInput {
         else if (s === '\r\n') write(s); // Enter
       };
     }
+    if (this.terminal && process.env.TERM === 'dumb') eraseOnBackspace(rl);
     rl.on('history', (h: string[]) => {
       this.historyLines = [...h];
     });
