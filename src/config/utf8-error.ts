@@ -19,9 +19,10 @@ function continuation(lead: number, i: number, b: number): boolean {
 
 /**
  * `'utf-8' codec can't decode byte 0xNN in position P: REASON` (or `bytes in
- * position P-Q`) for the first bad sequence in `buf`, or null when it is all UTF-8. P counts from the start
- * of the chunk Python was decoding; a sequence cut off by the end of the file
- * is decoded on its own at the end, so its position is 0.
+ * position P-Q`) for the first bad sequence in `buf`, or null when it is all
+ * UTF-8. P counts from the start of the chunk Python was decoding; a sequence
+ * cut off by the end of the file is decoded on its own at the end, so its
+ * position is 0.
  */
 export function pythonUtf8Error(buf: Uint8Array): string | null {
   // the bytes Python was decoding when it failed begin at `base`: a chunk's start, or the lead

@@ -4,10 +4,10 @@
 // at the first action word), and every usage problem ends the same way:
 // `Error: <msg>` + `For help, use <prog> -h` on stderr, exit 2.
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { pythonUtf8Error } from '../config/utf8-error';
 import { dirname, resolve } from 'node:path';
 import { IniDocument, IniSyntaxError, pyStrCompare } from '../config/ini';
 import { pyFormat, PyFormatError, pyRepr } from '../config/pyformat';
+import { pythonUtf8Error } from '../config/utf8-error';
 import type { Expansions } from '../config/pyformat';
 import { DatatypeError, normalizePath, url as checkUrl } from '../config/datatypes';
 import { configSearchPaths } from '../config/search';

@@ -82,7 +82,6 @@ function findPrefixAtEnd(data: Buffer, token: Buffer): number {
   return l;
 }
 
-
 export class ChannelLog {
   private file: LogFile | null = null;
   private readonly stamps: LineStamps | null;
