@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readFileSync, truncateSync } from 'node:fs';
+import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, truncateSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { withTimeout } from './helpers/daemon-env';
 import { SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
@@ -206,6 +206,45 @@ test('logs on tsv: a process that starts later and a group added by update join 
   }
 });
 
+test('logs follows a log past 2 GiB on tsv: its last lines, then each new line once (tailProcessLog cannot say where such a file ends)', { timeout: 60000 }, async () => {
+  const d = startDaemon(
+    'tsv',
+    "[program:big]\ncommand=/bin/sh -c 'i=0; while :; do i=$((i+1)); echo new $i; sleep 0.1; done'\nstdout_logfile={DIR}/big.log\nstdout_logfile_maxbytes=0\nautostart=false\n",
+  );
+  try {
+    await waitUp(d);
+    // 3 GiB without the blocks: a hole, then a line
+    const log = d.dir.join('big.log');
+    writeFileSync(log, '');
+    truncateSync(log, 3 * 2 ** 30);
+    appendFileSync(log, '\nold line\n');
+    await d.rpc.call('supervisor.startProcess', ['big']);
+    const end = (): string => {
+      const fd = openSync(log, 'r');
+      try {
+        const b = Buffer.alloc(64);
+        return b.subarray(0, readSync(fd, b, 0, b.length, fstatSync(fd).size - b.length)).toString();
+      } finally {
+        closeSync(fd);
+      }
+    };
+    await until(() => end().includes('new 3'), 'a few lines in the log');
+    // history enough for every line so far, then lines that only the stream can show
+    const last = Number(/new (\d+)\n$/.exec(end())?.[1]);
+    const f = followLogs(d, '-n', '1000', 'big');
+    await until(() => f.out().includes(`| new ${last + 5}\n`) || f.out().includes('\0'), 'lines written after the history in the view');
+    assert.equal(await stopFollowing(f), 0);
+    assert.doesNotMatch(f.out(), /\0/, 'the hole was read as lines');
+    const lines = f.out().split('\n').filter(Boolean).map((l) => l.replace(/^big +\| /, ''));
+    assert.equal(lines[0], 'old line', f.out().slice(0, 300));
+    const numbers = lines.slice(1).map((l) => Number(/^new (\d+)$/.exec(l)?.[1]));
+    assert.deepEqual(numbers, numbers.map((_, i) => i + 1), 'every new line once, in order');
+    assert.equal(f.err(), '');
+  } finally {
+    d.cleanup();
+  }
+});
+
 test('logs follows 300 logs at once (150 programs) on tsv, and the daemon still answers status meanwhile', { timeout: 120000 }, async () => {
   const N = 150;
   let body = '';
@@ -394,7 +433,7 @@ for (const impl of ['tsv', 'supervisord'] as const) {
   });
 }
 
-test('/logtail?offset=N on tsv starts there and says where (X-Tsv-Log-Offset); past the end of a shorter file, from its start', { timeout: 30000 }, async () => {
+test('/logtail?offset=N on tsv starts there and says where (X-Tsv-Log-Offset, also without it); past the end of a shorter file, from its start', { timeout: 30000 }, async () => {
   const d = startDaemon('tsv', "[program:p]\ncommand=/bin/sh -c 'echo 0123456789; exec sleep 100'\n");
   try {
     await waitUp(d);
@@ -417,7 +456,8 @@ test('/logtail?offset=N on tsv starts there and says where (X-Tsv-Log-Offset); p
     };
     assert.deepEqual(await read('/logtail/p/stdout?offset=4'), { offset: '4', body: '456789\n' });
     assert.deepEqual(await read('/logtail/p?offset=999'), { offset: '0', body: '0123456789\n' });
-    assert.deepEqual(await read('/logtail/p'), { offset: undefined, body: '0123456789\n' }, "without it, Supervisor's stream");
+    // without it, Supervisor's stream (the last 1,024 bytes), and where it begins
+    assert.deepEqual(await read('/logtail/p'), { offset: '0', body: '0123456789\n' });
   } finally {
     d.cleanup();
   }

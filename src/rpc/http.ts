@@ -831,7 +831,8 @@ export class RpcHttpServer {
     headers['X-Content-Type-Options'] = 'nosniff';
     const follower = followLog(logfile as string, offset === null ? { head: 1024 } : { offset }, res);
     // tsv's: where in the file the stream begins, so that `tsv logs` continues its history exactly
-    if (offset !== null) headers['X-Tsv-Log-Offset'] = String(follower.start);
+    // (also from the last 1,024 bytes: a file past 2 GiB, whose end XML-RPC's int32 cannot tell)
+    headers['X-Tsv-Log-Offset'] = String(follower.start);
     res.writeHead(200, headers);
     // headers now, not with the first chunk: clients wait for them
     res.flushHeaders();

@@ -68,8 +68,8 @@ interface Log {
 
 interface History {
   text: string;
-  /** the file's size when it was read: where the stream goes on */
-  offset: number;
+  /** the file's size when it was read: where the stream goes on; null past 2 GiB, which XML-RPC's int32 cannot say */
+  offset: number | null;
   /** the last lines of it */
   shown: string;
 }
@@ -107,13 +107,14 @@ interface Followed {
   /** the file the daemon named for it */
   path: string;
   writer: LineWriter;
-  /** the file's bytes shown so far end here */
-  offset: number;
+  /** the file's bytes shown so far end here (null: somewhere past 2 GiB) */
+  offset: number | null;
   /** the last bytes shown (up to 1,024): what supervisord's stream repeats first */
   seen: Buffer;
 }
 
 const SEEN = 1024;
+const INT32_MAX = 2 ** 31 - 1;
 /** attempts to open one log's stream when the connection fails */
 const STREAM_RETRIES = 3;
 
@@ -250,7 +251,9 @@ class LogsView {
       );
       const text = String(r[0] ?? '');
       // overflow: the file holds more than was read, so the text starts inside a line
-      return { text, offset: Number(r[1] ?? 0), shown: lastLines(text, lines, r[2] !== true) };
+      const end = Number(r[1] ?? 0);
+      // a tsv daemon caps every integer at 2^31-1 (supervisord faults): the end is not known
+      return { text, offset: end >= INT32_MAX ? null : end, shown: lastLines(text, lines, r[2] !== true) };
     } catch (err) {
       if (err instanceof XmlRpcFault && (err.faultCode === Faults.NO_FILE || err.faultCode === Faults.BAD_NAME)) return null;
       throw err;
@@ -262,10 +265,12 @@ class LogsView {
    * earlier stream of the same file ended; a log without a file yet waits
    * for its process to start.
    */
-  private async addLog(log: Log, path: string, from: { lines: number } | { after: Buffer } | { offset: number; seen: Buffer }, attempt = 0): Promise<void> {
+  private async addLog(log: Log, path: string, from: { lines: number } | { after: Buffer } | { offset: number | null; seen: Buffer }, attempt = 0): Promise<void> {
+    // not knowing where the shown bytes ended, go on from after them in the file's end
+    if ('seen' in from && from.offset === null) from = { after: from.seen };
     const key = `${log.namespec}/${log.channel}`;
     const writer = this.followed.get(key)?.writer ?? this.output.channel(log.label, log.channel === 'stderr');
-    let offset = 0;
+    let offset: number | null = 0;
     let seen: Buffer = Buffer.alloc(0);
     if ('lines' in from || 'after' in from) {
       const history = await this.readHistory(log, 'lines' in from ? from.lines : Number.MAX_SAFE_INTEGER);
@@ -284,10 +289,12 @@ class LogsView {
     // Going on from an earlier stream, a tsv daemon starts the stream with the last
     // bytes shown, which tells whether the file is still the one they came from
     // (a rotation or a clear meanwhile replaces it; the offset then means nothing).
-    const check = 'seen' in from ? Math.min(seen.length, offset) : 0;
+    const check = 'seen' in from && offset !== null ? Math.min(seen.length, offset) : 0;
+    // where the file ends not known (past 2 GiB): the stream from its last 1,024 bytes, as supervisord's
+    const from_ = offset === null ? '' : `?offset=${offset - check}`;
     let res: IncomingMessage;
     try {
-      res = await this.ctl.rpcClient().stream(`/logtail/${encodeURIComponent(log.namespec)}/${log.channel}?offset=${offset - check}`);
+      res = await this.ctl.rpcClient().stream(`/logtail/${encodeURIComponent(log.namespec)}/${log.channel}${from_}`);
     } catch (err) {
       if (!(err instanceof RpcHttpError) && !this.stopped) {
         if (attempt < STREAM_RETRIES) {
@@ -321,6 +328,13 @@ class LogsView {
       return;
     }
     const header = res.headers['x-tsv-log-offset'];
+    if (offset === null) {
+      // tsv says where its stream begins; it first repeats the bytes before the end the history saw
+      const state: Followed = { log, path, writer, offset: typeof header === 'string' ? Number(header) : null, seen };
+      this.followed.set(key, state);
+      this.follow(res, state, SEEN, false, typeof header === 'string');
+      return;
+    }
     if (typeof header === 'string' && Number(header) !== offset - check) {
       // tsv: the file is now shorter than where we were, so it is another file
       res.destroy();
@@ -349,14 +363,14 @@ class LogsView {
    * already shown. `exact`: they are exactly those bytes (tsv's stream from an
    * offset), or the file is another one.
    */
-  private follow(res: IncomingMessage, state: Followed, repeat: number, exact: boolean): void {
+  private follow(res: IncomingMessage, state: Followed, repeat: number, exact: boolean, counted = exact): void {
     this.streams.add(res);
     let head: Buffer[] | null = repeat > 0 ? [] : null;
     let headLength = 0;
     const show = (bytes: Buffer): void => {
       state.writer.push(bytes);
       const after = bytesAfterTruncation(state.seen, bytes);
-      state.offset = after < 0 ? state.offset + bytes.length : after;
+      state.offset = after >= 0 ? after : state.offset === null ? null : state.offset + bytes.length;
       state.seen = tailOf(bytes.length >= SEEN ? bytes : Buffer.concat([state.seen, bytes]));
     };
     res.on('data', (chunk: Buffer) => {
@@ -377,7 +391,7 @@ class LogsView {
         void this.showReplaced(state.log, state.path, state.seen).catch((e: unknown) => this.fail(e));
         return;
       }
-      if (exact) state.offset += known;
+      if (counted && state.offset !== null) state.offset += known;
       show(all.subarray(known));
     });
     const ended = (): void => {
