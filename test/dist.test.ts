@@ -231,6 +231,28 @@ for (const arch of distArches()) {
     );
   });
 
+  test(`${arch}: cron= past 2038 under a POSIX TZ with summer time comes at the C library's local time (armv7l's time_t ends in 2038)`, { skip }, async () => {
+    const tz = 'CET-1CEST,M3.5.0,M10.5.0/3';
+    const before = Math.floor(Date.now() / 1000);
+    await withDistDaemon(
+      arch,
+      bin,
+      () => '[program:later]\ncommand=/bin/true\ncron=@every 120000h\nautostart=false\n',
+      /later\s+STOPPED/,
+      ({ status }) => {
+        const after = Math.floor(Date.now() / 1000);
+        const shown = /next start (.*) \(cron\)/.exec(status.stdout)?.[1];
+        // August 2040 (summer time) as glibc's date says it, for any start time the daemon may have had
+        const want = new Set<string>();
+        for (let t = before - 60; t <= after + 60; t += 30) {
+          want.add(spawnSync('date', ['-d', `@${t + 120000 * 3600}`, '+%b %d %I:%M %p'], { encoding: 'utf8', env: { TZ: tz, LC_ALL: 'C' } }).stdout.trim());
+        }
+        assert.ok(shown !== undefined && want.has(shown), `${status.stdout} against ${[...want].join(', ')}`);
+      },
+      { TZ: tz },
+    );
+  });
+
   test(`${arch}: a pty=true program runs from the binary on a terminal, and the binary's attach sends it piped input`, { skip }, async () => {
     const program = (dir: string): string =>
       `[program:console]\ncommand=/bin/sh -c 'tty; while read l; do echo "got:$l"; done'\npty=true\nstdout_logfile=${dir}/console.out\n`;

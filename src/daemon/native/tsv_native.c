@@ -1960,6 +1960,11 @@ static napi_value LocalOffset(napi_env env, napi_callback_info info) {
   CHECK(napi_get_cb_info(env, info, &argc, &arg, NULL, NULL));
   double at = 0;
   napi_get_value_double(env, arg, &at);
+  /* A 32-bit time_t (armv7l; 64 bits would need glibc 2.34) ends in 2038:
+   * later times are folded back by 28 years, after which the calendar's
+   * weekdays and leap years repeat (1901-2099), and so does a POSIX rule. */
+  if (sizeof(time_t) == 4)
+    while (at > 2147483647.0) at -= 883612800.0;
   time_t t = (time_t)at;
   struct tm tm;
   tzset();
