@@ -170,6 +170,42 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.doesNotMatch(found, /fine\.sh/);
   });
 
+  test("a 32-bit build of this machine's relative (i386 on x86_64, armhf on arm64) runs when its loader is there: no problem; without it, the fix names the C library to install", (t) => {
+    const compat = ({ x64: { machine: 3, deb: 'i386' }, arm64: { machine: 40, deb: 'armhf' } } as Record<string, { machine: number; deb: string }>)[process.arch];
+    if (!compat) return t.skip(`no 32-bit relative of ${process.arch}`);
+    // an ELF32 header and one program header, PT_INTERP
+    const elf32 = (loader: string): Buffer => {
+      const name = Buffer.from(`${loader}\0`, 'latin1');
+      const b = Buffer.alloc(84 + name.length);
+      b.writeUInt32BE(0x7f454c46, 0);
+      b[4] = 1; // 32-bit
+      b[5] = 1; // little-endian
+      b[6] = 1;
+      b.writeUInt16LE(2, 16);
+      b.writeUInt16LE(compat.machine, 18);
+      b.writeUInt32LE(1, 20);
+      b.writeUInt32LE(52, 28);
+      b.writeUInt16LE(52, 40);
+      b.writeUInt16LE(32, 42);
+      b.writeUInt16LE(1, 44);
+      b.writeUInt32LE(3, 52);
+      b.writeUInt32LE(84, 56);
+      b.writeUInt32LE(name.length, 68);
+      b.writeUInt32LE(name.length, 72);
+      name.copy(b, 84);
+      return b;
+    };
+    const runs = join(dir, 'old32');
+    writeFileSync(runs, elf32('/bin/sh'), { mode: 0o755 });
+    const fine = doctor(base(`[program:old]\ncommand = ${runs}\n`));
+    assert.deepEqual(problems(fine.report!), [], JSON.stringify(check(fine.report!, 'program-command-not-executable')));
+    const lacks = join(dir, 'lacks32');
+    writeFileSync(lacks, elf32('/lib/ld-tsvtest.so.2'), { mode: 0o755 });
+    const r = doctor(base(`[program:old]\ncommand = ${lacks}\n`));
+    assert.deepEqual(problems(r.report!), ['program-command-not-executable']);
+    assert.match(check(r.report!, 'program-command-not-executable').found, new RegExp(`its loader /lib/ld-tsvtest\\.so\\.2 is not on this system: .*apt-get install libc6:${compat.deb}`));
+  });
+
   test("pidproxy where Supervisor's pip install put it: command not found, and the fix names tsv pidproxy", () => {
     const r = doctor(base('[program:db]\ncommand = /opt/supervisor-venv-tsvtest/bin/pidproxy /run/mysqld/mysqld.pid /usr/bin/mysqld_safe\n'));
     assert.equal(r.status, 1);

@@ -27,6 +27,8 @@ const MACHINES: Record<number, string> = {
   243: 'RISC-V',
 };
 const OWN: Record<string, number> = { ia32: 3, ppc: 20, ppc64: 21, s390x: 22, arm: 40, x64: 62, arm64: 183, riscv64: 243 };
+/** A 64-bit kernel also runs its 32-bit relative's programs (CONFIG_COMPAT), given their C library: Debian's name for that architecture */
+const COMPAT: Record<number, { machine: number; deb: string }> = { 62: { machine: 3, deb: 'i386' }, 183: { machine: 40, deb: 'armhf' } };
 
 const PT_INTERP = 3;
 const HEAD = 4096;
@@ -125,14 +127,19 @@ export function explainExecFailure(file: string, code: string, who: Principal | 
     const le = head[5] !== 2;
     const machine = le ? head.readUInt16LE(18) : head.readUInt16BE(18);
     const own = OWN[process.arch];
-    if (own !== undefined && machine !== own) {
+    // an i386 program on x86_64, an armhf one on arm64 (Raspberry Pi OS 64-bit): exec failed for
+    // another reason unless it was ENOEXEC (a kernel built without compat support)
+    const compat = own === undefined ? undefined : COMPAT[own];
+    const related = compat !== undefined && compat.machine === machine && code !== 'ENOEXEC';
+    if (own !== undefined && machine !== own && !related) {
       return `it is a program for ${MACHINES[machine] ?? `ELF machine ${machine}`}, and this system runs ${MACHINES[own]} programs: install the build for ${MACHINES[own]}`;
     }
     if (code === 'ENOENT') {
       const loader = elfInterpreter(head, is64, le);
-      return loader && !existsSync(loader)
-        ? `its loader ${loader} is not on this system (built for another distribution or C library, e.g. musl against glibc?)`
-        : null;
+      if (!loader || existsSync(loader)) return null;
+      return related && own !== undefined
+        ? `its loader ${loader} is not on this system: it is a program for ${MACHINES[machine]}, which this ${MACHINES[own]} system runs once that architecture's C library is installed (dpkg --add-architecture ${compat.deb}; apt-get install libc6:${compat.deb})`
+        : `its loader ${loader} is not on this system (built for another distribution or C library, e.g. musl against glibc?)`;
     }
     return null;
   }
