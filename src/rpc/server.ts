@@ -17,7 +17,7 @@ import { pyStrCompare } from '../config/ini';
 import type { MainLogger } from '../log/mainlog';
 import { ALIASES, helpText, methodDoc, signatureFromHelp, type MethodDoc } from './methods';
 import { ArgumentTypeError, asText, isStruct, pyInt, pyStr, pyTruth, pyTypeName } from './pyvalues';
-import { encodeFault, encodeMethodResponse, type TextMode, type XmlRpcValue } from './xmlrpc';
+import { encodeFault, encodeMethodResponse, INT32_MAX, INT32_MIN, type TextMode, type XmlRpcValue } from './xmlrpc';
 
 export type RpcOutcome =
   | { kind: 'result'; value: XmlRpcValue }
@@ -70,7 +70,7 @@ function signalArg(v: XmlRpcValue): string | number {
 
 /** Integers outside int32 cannot be marshalled; Supervisor caps timestamps, tsv caps every integer. */
 function capInts(v: XmlRpcValue): XmlRpcValue {
-  if (typeof v === 'number') return Number.isInteger(v) ? Math.max(-(2 ** 31), Math.min(2 ** 31 - 1, v)) : v;
+  if (typeof v === 'number') return Number.isInteger(v) ? Math.max(INT32_MIN, Math.min(INT32_MAX, v)) : v;
   if (Array.isArray(v)) return v.map(capInts);
   if (isStruct(v)) {
     const out: Record<string, XmlRpcValue> = {};

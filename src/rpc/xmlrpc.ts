@@ -167,8 +167,9 @@ function formatDouble(n: number): string {
   return Number.isInteger(n) && !/e/.test(s) ? `${s}.0` : s;
 }
 
-const INT32_MIN = -2147483648;
-const INT32_MAX = 2147483647;
+/** The integers an XML-RPC <int>/<i4> holds: a tsv server caps every integer to them (rpc/server.ts). */
+export const INT32_MIN = -2147483648;
+export const INT32_MAX = 2147483647;
 
 function encodeValue(v: XmlRpcValue, out: string[], depth: number, esc: (s: string) => string): void {
   if (depth > 64) throw new TypeError('XML-RPC value nested too deeply to encode');

@@ -27,7 +27,7 @@ import { array, makeNamespec, namedBy, toConfigInfo, type ProcessInfo } from '..
 import { reportUnknown, selected } from './names';
 import { LogOutput, bytesAfterTruncation, lastLines, overlap, textAfter, type LineWriter } from '../log-lines';
 import { RpcHttpError } from '../../rpc/client';
-import { XmlRpcFault } from '../../rpc/xmlrpc';
+import { INT32_MAX, XmlRpcFault } from '../../rpc/xmlrpc';
 import { Faults } from '../../rpc/faults';
 import type { EventLine } from '../../events/stream';
 import { readEvents } from './events';
@@ -114,7 +114,6 @@ interface Followed {
 }
 
 const SEEN = 1024;
-const INT32_MAX = 2 ** 31 - 1;
 /** attempts to open one log's stream when the connection fails */
 const STREAM_RETRIES = 3;
 
@@ -252,7 +251,7 @@ class LogsView {
       const text = String(r[0] ?? '');
       // overflow: the file holds more than was read, so the text starts inside a line
       const end = Number(r[1] ?? 0);
-      // a tsv daemon caps every integer at 2^31-1 (supervisord faults): the end is not known
+      // a tsv daemon caps every integer at INT32_MAX (supervisord faults): the end is not known
       return { text, offset: end >= INT32_MAX ? null : end, shown: lastLines(text, lines, r[2] !== true) };
     } catch (err) {
       if (err instanceof XmlRpcFault && (err.faultCode === Faults.NO_FILE || err.faultCode === Faults.BAD_NAME)) return null;
@@ -291,10 +290,10 @@ class LogsView {
     // (a rotation or a clear meanwhile replaces it; the offset then means nothing).
     const check = 'seen' in from && offset !== null ? Math.min(seen.length, offset) : 0;
     // where the file ends not known (past 2 GiB): the stream from its last 1,024 bytes, as supervisord's
-    const from_ = offset === null ? '' : `?offset=${offset - check}`;
+    const query = offset === null ? '' : `?offset=${offset - check}`;
     let res: IncomingMessage;
     try {
-      res = await this.ctl.rpcClient().stream(`/logtail/${encodeURIComponent(log.namespec)}/${log.channel}${from_}`);
+      res = await this.ctl.rpcClient().stream(`/logtail/${encodeURIComponent(log.namespec)}/${log.channel}${query}`);
     } catch (err) {
       if (!(err instanceof RpcHttpError) && !this.stopped) {
         if (attempt < STREAM_RETRIES) {
