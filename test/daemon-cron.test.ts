@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, configOfX, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
-import { FAKETIME_LIB, assertSupervisordIgnores, clockSetSkip, mainLogLines, setClockToItself, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
+import { FAKETIME_LIB, assertSupervisordIgnores, clockSetSkip, mainLogLines, setClockToItself, oracleSkip, startDaemon, userCtl, userCtlRun, waitUp } from './helpers/events-env';
 import { parseSchedule, ScheduleError } from '../src/config/schedule';
 import { ScheduleTimer } from '../src/daemon/cron';
 import { loadNative, nativeLoadError } from '../src/daemon/native';
@@ -280,6 +280,41 @@ test('cron_restart= on a numprocs pool: at its time the processes are restarted 
       `INFO success: ${n} entered RUNNING state`,
     ]);
     assert.deepEqual(roll, expected, mainLogLines(d).join('\n'));
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('cron_restart=: a stop, stop all or update while the program stops for its restart wins: the restart is called off, the stop answers once it has stopped, update replaces the group', { skip: oracleSkip }, async () => {
+  // ignores SIGTERM, so each stop lasts stopwaitsecs (then SIGKILL)
+  const conf = (wait: number): string =>
+    `[program:stubborn]\ncommand=/bin/sh -c 'trap "" TERM; while :; do sleep 0.2; done'\nstartsecs=0\nstopwaitsecs=${wait}\ncron_restart=@every 2s\n`;
+  const d = startDaemon('tsv', conf(3));
+  const stopping = (): Promise<void> => until(() => / STOPPING /.test(userCtl(d, 'status', 'stubborn')), 'the cron restart\'s stop', 10000);
+  try {
+    await waitUp(d);
+    await stopping();
+    // supervisorctl ignores NOT_RUNNING for stop: 'ERROR (not running)' with exit status 0, and the restart would go on
+    assert.deepEqual(userCtlRun(d, 'stop', 'stubborn'), { out: 'stubborn: stopped\n', status: 0 });
+    assert.match(userCtl(d, 'status', 'stubborn'), /^stubborn +STOPPED +\w{3} \d\d \d\d:\d\d [AP]M\n$/);
+    assert.ok(mainLogLines(d).includes('INFO stubborn stays stopped once it has stopped: a stop was asked for (its restart at its cron time was due; cron_restart)'), d.log());
+    const spawns = count(mainLogLines(d), /spawned: 'stubborn'/);
+    await sleep(2500);
+    assert.equal(count(mainLogLines(d), /spawned: 'stubborn'/), spawns, 'started again after the stop');
+
+    assert.equal(userCtl(d, 'start', 'stubborn'), 'stubborn: started\n');
+    await stopping();
+    assert.deepEqual(userCtlRun(d, 'stop', 'all'), { out: 'stubborn: stopped\n', status: 0 });
+    await sleep(2500);
+    assert.match(userCtl(d, 'status', 'stubborn'), /^stubborn +STOPPED /);
+
+    d.rewrite(conf(2));
+    assert.equal(userCtl(d, 'start', 'stubborn'), 'stubborn: started\n');
+    await stopping();
+    // stopProcessGroup waits for it, so removeProcessGroup finds it stopped (else STILL_RUNNING, exit status 1)
+    assert.deepEqual(userCtlRun(d, 'update'), { out: 'stubborn: stopped\nstubborn: updated process group\n', status: 0 });
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'stubborn')), 'the new group to start');
   } finally {
     await d.stop();
     d.cleanup();

@@ -5,11 +5,11 @@
 // supervisord ignores the key, which the differential test shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, load, sleep, withTimeout } from './helpers/daemon-env';
-import { logIndex, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp, type Impl } from './helpers/events-env';
+import { SUPERVISORCTL, logIndex, mainLogLines, oracleSkip, startDaemon, userCtl, userCtlRun, waitUp, type Impl } from './helpers/events-env';
 import { processConfigsEqual } from '../src/daemon/supervisor';
 
 // db takes a second to count as started; api waits for it, worker for api
@@ -100,6 +100,61 @@ test('depends_on: a program waiting for its dependencies can be stopped (it then
     assert.equal(userCtl(d, 'start', 'db'), 'db: started\n');
     await until(() => / RUNNING /.test(userCtl(d, 'status', 'api')), 'api restarted once db runs');
     assert.notEqual(Number(userCtl(d, 'pid', 'api').trim()), pid);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('depends_on: a start that waits for its dependencies says so in status and the main log, and a stop calls it off (Supervisor\'s answer to a start a stop ended)', { skip: oracleSkip }, async () => {
+  // db is up for api only once it answers its healthcheck, which waits for a file the test makes
+  const body =
+    '[program:db]\ncommand=/bin/sleep 300\nstartsecs=0\nautostart=false\nhealthcheck=/usr/bin/test -e {DIR}/ok\nhealthcheck_interval=1\nhealthcheck_retries=100\n' +
+    '[program:api]\ncommand=/bin/sleep 300\nstartsecs=0\nautostart=false\ndepends_on=db\n';
+  const d = startDaemon('tsv', body);
+  try {
+    await waitUp(d);
+    // supervisorctl's own start, answered once db runs or the start is called off
+    const starter = spawn(SUPERVISORCTL, ['-c', d.conf, 'start', 'api'], { env: cleanEnv() });
+    let started = '';
+    starter.stdout.on('data', (b: Buffer) => (started += b.toString()));
+    const startExit = new Promise<number | null>((r) => starter.on('exit', (c) => r(c)));
+    await until(() => mainLogLines(d).includes('INFO waiting for db to be RUNNING and healthy before starting api (depends_on)'), 'the wait in the main log');
+    assert.equal(userCtl(d, 'status', 'api'), `${'api'.padEnd(33)}STOPPED   Not started, waiting for db (depends_on)\n`);
+    assert.deepEqual(userCtlRun(d, 'stop', 'api'), { out: 'api: stopped\n', status: 0 });
+    // supervisorctl's status for a start that ended before RUNNING (LSB's 'program is not running')
+    assert.equal(await withTimeout(startExit, 2000, 'the start to be answered once called off'), 7);
+    assert.equal(started, 'api: ERROR (abnormal termination)\n');
+    assert.ok(mainLogLines(d).includes('INFO stopped: api (it was to be started once db ran; depends_on)'), d.log());
+    spawnSync('touch', [d.dir.join('ok')]);
+    await until(() => logIndex(d, /healthy: db answered/) >= 0, 'db healthy');
+    await sleep(300);
+    assert.equal(logIndex(d, /spawned: 'api'/), -1, d.log());
+    assert.equal(userCtl(d, 'status', 'api'), `${'api'.padEnd(33)}STOPPED   Not started\n`);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('depends_on with update: a dependency changed with what depends on it is replaced first, and the new dependent waits for the new dependency', { skip: oracleSkip }, async () => {
+  // api sorts (and, by priority and name, would be replaced) before db, which takes a second to count as started
+  const conf = (n: number): string =>
+    `[program:api]\ncommand=/bin/sleep ${300 + n}\nstartsecs=0\ndepends_on=db\n` + `[program:db]\ncommand=/bin/sleep ${400 + n}\nstartsecs=1\n`;
+  const d = startDaemon('tsv', conf(0));
+  try {
+    await waitUp(d);
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'api')), 'api RUNNING');
+    d.rewrite(conf(1));
+    assert.deepEqual(userCtlRun(d, 'update'), { out: 'db: stopped\ndb: updated process group\napi: stopped\napi: updated process group\n', status: 0 });
+    await until(() => / RUNNING /.test(userCtl(d, 'status', 'api')), 'the new api RUNNING');
+    const l = mainLogLines(d);
+    const last = (start: string): number => l.map((x) => x.startsWith(start)).lastIndexOf(true);
+    const lastApiSpawn = last("INFO spawned: 'api'");
+    const newDbUp = last('INFO success: db entered RUNNING');
+    const oldDbStop = last('WARN stopped: db');
+    assert.ok(oldDbStop >= 0 && newDbUp > oldDbStop && lastApiSpawn > newDbUp, `the new api started only once the new db ran:\n${l.join('\n')}`);
+    assert.match(userCtl(d, 'status'), /^api +RUNNING[\s\S]*^db +RUNNING/m);
   } finally {
     await d.stop();
     d.cleanup();

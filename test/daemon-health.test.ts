@@ -352,9 +352,9 @@ test('healthcheck: restarts that do not make it answer are paced (the next start
     assert.match(userCtl(d, 'status', 'app'), /^app +STOPPED +[A-Z][a-z]{2} \d\d \d\d:\d\d [AP]M\n$/);
     const said = mainLogLines(d).filter((l) => /restarting app/.test(l));
     assert.deepEqual(said, [
-      'WARN restarting app: 1 health checks in a row failed (healthcheck)',
-      'WARN restarting app: 1 health checks in a row failed, and none was answered since its last restart: it starts again 1 s after it stops (healthcheck)',
-      'WARN restarting app: 1 health checks in a row failed, and none was answered since its last restart: it starts again 2 s after it stops (healthcheck)',
+      'WARN restarting app: 1 health check in a row failed (healthcheck)',
+      'WARN restarting app: 1 health check in a row failed, and none was answered since its last restart: it starts again 1 s after it stops (healthcheck)',
+      'WARN restarting app: 1 health check in a row failed, and none was answered since its last restart: it starts again 2 s after it stops (healthcheck)',
     ]);
     // from each restart's stop to the next spawn: at once, then 1 s
     const lines = d.log().split('\n');
@@ -382,7 +382,7 @@ test('healthcheck: restarts that do not make it answer are paced (the next start
     await until(() => logCount(d, /healthy: app answered/) === 1, 'app to answer', 10000);
     rmSync(well);
     await until(() => restarts() >= 6, 'the restart after the answer', 10000);
-    assert.equal(mainLogLines(d).filter((l) => /restarting app/.test(l))[5], 'WARN restarting app: 1 health checks in a row failed (healthcheck)');
+    assert.equal(mainLogLines(d).filter((l) => /restarting app/.test(l))[5], 'WARN restarting app: 1 health check in a row failed (healthcheck)');
   } finally {
     await d.stop();
     d.cleanup();

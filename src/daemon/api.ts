@@ -13,6 +13,7 @@ import { rereadSettings, type Supervisor } from './supervisor';
 import type { ProcessGroup } from './group';
 import type { PendingStart, ScheduledNext, Subprocess } from './process';
 import { CommandError } from './spawn';
+import { groupsDependenciesFirst } from './dependencies';
 import { Faults, SupervisorFault, type ProcessResult } from './faults';
 import {
   ProcessState,
@@ -256,7 +257,7 @@ export class EngineApi {
     this.engine.processGroupConfigs = next.groups;
     Object.assign(this.engine.settings, rereadSettings(next.supervisord));
     const { added, changed, removed } = this.engine.diffToActive(next.groups);
-    return [[added.map((g) => g.name), changed.map((g) => g.name), removed.map((g) => g.name)]];
+    return [[added.map((g) => g.name), groupsDependenciesFirst(changed).map((g) => g.name), removed.map((g) => g.name)]];
   }
 
   addProcessGroup(name: string): true {
@@ -411,6 +412,7 @@ export class EngineApi {
    * they all run; SPAWN_ERROR when one of them does not get there.
    */
   private async startAfterDependencies(name: string, proc: Subprocess, wait: boolean): Promise<true> {
+    proc.askStart();
     const starts = this.engine.dependencies.unmet(proc).map(async (spec) => {
       const d = this.engine.dependencies.find(spec);
       try {
@@ -424,12 +426,18 @@ export class EngineApi {
         throw new SupervisorFault('SPAWN_ERROR', name);
       }
     });
-    // all of them at once; every one settled before the answer, so none is left unobserved
-    const settled = await Promise.allSettled(starts);
-    const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    // all of them at once, each settled (none is left unobserved) unless a stop calls the start off first
+    const settled = await Promise.race([Promise.allSettled(starts), proc.startWaitEnded()]);
+    const failed = settled?.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) {
+      proc.endStartWait();
+      throw failed.reason;
+    }
     // the engine starts an autostart program itself once its dependencies run
     if (RUNNING_STATES.has(proc.state)) return wait ? this.waitRunning(name, proc) : true;
+    // as a start that a stop ends while STARTING is answered in Supervisor
+    if (!proc.startWaiting) throw new SupervisorFault('ABNORMAL_TERMINATION', name);
+    proc.endStartWait();
     return this.startNow(name, proc, wait);
   }
 
@@ -511,7 +519,8 @@ export class EngineApi {
   private stopOne(name: string, proc: Subprocess, wait: boolean, gone?: AbortSignal): true | Promise<true> {
     if (proc.startPending) {
       proc.callOffStart();
-      return true;
+      // stopping for a restart of the engine's own: the stop under way is this one now
+      return !wait || STOPPED_STATES.has(proc.state) ? true : this.waitStopped(proc, gone);
     }
     if (!RUNNING_STATES.has(proc.state)) throw new SupervisorFault('NOT_RUNNING', name);
     const msg = proc.stop();

@@ -5,7 +5,7 @@
 // while the daemon runs; the reverse index is rebuilt after such a change.
 import type { ProcessGroup } from './group';
 import type { Subprocess } from './process';
-import { namespec, splitNamespec } from '../config/model';
+import { namespec, splitNamespec, type GroupConfig } from '../config/model';
 
 export class Dependencies {
   /** namespec -> the processes that name it; null: to be rebuilt */
@@ -92,4 +92,31 @@ export class Dependencies {
     for (const t of procs) place(proc(t));
     return out;
   }
+}
+
+/**
+ * Group configs with each group after the groups its programs wait for
+ * (among them), the given order kept otherwise. reloadConfig lists its
+ * changed groups so: supervisorctl's update replaces them in the order
+ * given, and a dependent replaced before its dependency would start against
+ * the old one, which is then stopped under it (docker compose, too,
+ * recreates a dependency before what depends on it).
+ */
+export function groupsDependenciesFirst(groups: readonly GroupConfig[]): GroupConfig[] {
+  const byName = new Map(groups.map((g) => [g.name, g]));
+  const out: GroupConfig[] = [];
+  const placed = new Set<GroupConfig>();
+  const place = (g: GroupConfig): void => {
+    if (placed.has(g)) return;
+    placed.add(g); // groups can wait for each other through different programs; this ends such a circle
+    for (const p of g.processes) {
+      for (const spec of p.depends_on) {
+        const d = byName.get(splitNamespec(spec)[0]);
+        if (d) place(d);
+      }
+    }
+    out.push(g);
+  };
+  for (const g of groups) place(g);
+  return out;
 }

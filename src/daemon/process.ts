@@ -198,6 +198,8 @@ export class Subprocess {
   private heldBack = false;
   /** the main log has said what it waits for (depends_on) */
   private waitLogged = false;
+  /** a start asked for (startProcess) waits for its dependencies (depends_on): status says so and a stop calls it off */
+  private startAsked = false;
   /** healthcheck: the looks while it runs */
   private readonly health: HealthWatch | null = null;
   /** max_memory_restart: the looks at its memory while it runs */
@@ -401,6 +403,7 @@ export class Subprocess {
 
   /** FastCGISubprocess.spawn: a spawn that yields no child gives its socket reference back. */
   spawn(): number | null {
+    this.startAsked = false;
     const running = this.pid !== 0;
     const pid = this.spawnOnce();
     if (pid === null && !running) this.releaseFcgi();
@@ -1086,22 +1089,54 @@ export class Subprocess {
   }
 
   /**
-   * Not running, and to be started without anyone asking: FATAL waiting for
-   * its retry (fatalretrysecs), waiting for its dependencies (depends_on) to
-   * autostart or to be restarted, or stopped for a restart its healthcheck
-   * or max_memory_restart asked for. What a stop can still call off.
+   * Not running, and to be started without anyone asking again: FATAL
+   * waiting for its retry (fatalretrysecs), waiting for its dependencies
+   * (depends_on) to autostart, to be restarted or for a start asked for,
+   * stopped or stopping for a restart the engine itself asked for
+   * (healthcheck, max_memory_restart, cron_restart, a changed file). What a
+   * stop can still call off.
    */
   get startPending(): boolean {
     switch (this.state) {
       case ProcessState.FATAL:
-        return this.fatalRetryAt > 0;
+        return this.fatalRetryAt > 0 || this.startAsked;
       case ProcessState.STOPPED:
-        return (!this.laststart && this.config.autostart && !this.heldBack) || this.selfRestart !== null;
+        return (!this.laststart && this.config.autostart && !this.heldBack) || this.selfRestart !== null || this.startAsked;
       case ProcessState.EXITED:
-        return this.restartWanted();
+        return this.restartWanted() || this.startAsked;
+      case ProcessState.STOPPING:
+        // Supervisor never restarts a program by itself, so its users' stop
+        // (a maintenance script's, update's) must win over the start to follow
+        return this.selfRestart !== null;
       default:
         return false;
     }
+  }
+
+  /**
+   * startProcess of a process whose dependencies are not up: until it is
+   * spawned or called off, status says what it waits for, the main log says
+   * so once, and a stop calls it off (startWaitEnded).
+   */
+  askStart(): void {
+    this.startAsked = true;
+    this.heldBack = false;
+    this.dependenciesReady();
+  }
+
+  /** A start asked for (askStart) has not been spawned or called off yet. */
+  get startWaiting(): boolean {
+    return this.startAsked;
+  }
+
+  /** The start asked for goes ahead now, or failed. */
+  endStartWait(): void {
+    this.startAsked = false;
+  }
+
+  /** Resolves once the start asked for is no longer waiting: spawned (by the engine or the caller) or called off. */
+  async startWaitEnded(): Promise<void> {
+    while (this.startAsked) await this.nextChange();
   }
 
   /**
@@ -1111,7 +1146,7 @@ export class Subprocess {
    * by itself is waiting, or the daemon is stopping.
    */
   get pendingStart(): PendingStart | null {
-    if (!this.startPending || this.host.mood() <= SupervisorState.RESTARTING) return null;
+    if (!this.startPending || this.state === ProcessState.STOPPING || this.host.mood() <= SupervisorState.RESTARTING) return null;
     const now = monoNow();
     if (this.state === ProcessState.FATAL) return { for: 'fatalretrysecs', inSeconds: Math.max(0, this.fatalRetryAt - now) };
     const unmet = this.host.dependencies.unmet(this);
@@ -1121,7 +1156,10 @@ export class Subprocess {
     return null;
   }
 
-  /** A stop of a process whose start is pending: STOPPED, and no start until asked for. */
+  /**
+   * A stop of a process whose start is pending: STOPPED (once its stop under
+   * way has ended, if it is STOPPING), and no start until asked for.
+   */
   callOffStart(): void {
     if (!this.startPending) return;
     const why = this.pendingStartReason();
@@ -1131,9 +1169,16 @@ export class Subprocess {
     this.selfRestartAt = 0;
     this.healthRestartsUnanswered = 0;
     this.memoryRestartsInARow = 0;
+    this.startAsked = false;
     this.heldBack = true;
-    this.log.info(`stopped: ${this.name} (${why})`);
-    if (this.state !== ProcessState.STOPPED) this.changeState(ProcessState.STOPPED);
+    if (this.state === ProcessState.STOPPING) {
+      this.log.info(`${this.name} stays stopped once it has stopped: a stop was asked for (${why})`);
+    } else {
+      this.log.info(`stopped: ${this.name} (${why})`);
+      if (this.state !== ProcessState.STOPPED) this.changeState(ProcessState.STOPPED);
+    }
+    // a start asked for that waits (startWaitEnded) learns it was called off
+    this.wakeWaiters();
     this.arm();
   }
 
@@ -1141,7 +1186,7 @@ export class Subprocess {
   private pendingStartReason(): string {
     if (this.state === ProcessState.FATAL) return 'it was to be started again after FATAL; fatalretrysecs';
     const unmet = this.host.dependencies.unmet(this);
-    if (unmet.length) return `it was to be started once ${unmet.join(', ')} ran; depends_on`;
+    if (unmet.length && this.state !== ProcessState.STOPPING) return `it was to be started once ${unmet.join(', ')} ran; depends_on`;
     if (this.selfRestart === 'healthcheck') return 'its restart for its healthcheck was due';
     if (this.selfRestart === 'max_memory_restart') return 'its restart for max_memory_restart was due';
     if (this.selfRestart === 'cron_restart') return 'its restart at its cron time was due; cron_restart';
@@ -1178,8 +1223,8 @@ export class Subprocess {
     const wait = this.selfRestartDelay('healthcheck');
     this.log.warn(
       wait
-        ? `restarting ${this.name}: ${check.retries} health checks in a row failed, and none was answered since its last restart: it starts again ${wait} s after it stops (healthcheck)`
-        : `restarting ${this.name}: ${check.retries} health checks in a row failed (healthcheck)`,
+        ? `restarting ${this.name}: ${healthChecksFailed(check.retries)}, and none was answered since its last restart: it starts again ${wait} s after it stops (healthcheck)`
+        : `restarting ${this.name}: ${healthChecksFailed(check.retries)} (healthcheck)`,
     );
     // leaving RUNNING ends the looks; the start follows once the stop has ended (transition)
     this.selfRestart = this.stop() === null ? 'healthcheck' : null;
@@ -1815,4 +1860,8 @@ function readBuffer(): Buffer {
 function userName(uid: number): string {
   const info = requireNative().groupsOf(uid);
   return info ? info.name : String(uid);
+}
+
+function healthChecksFailed(n: number): string {
+  return `${n} health check${n === 1 ? '' : 's'} in a row failed`;
 }

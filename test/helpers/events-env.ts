@@ -159,10 +159,15 @@ export async function waitRecords(path: string, pred: (r: Received[]) => boolean
 
 /** Supervisor's own supervisorctl against d (or tsv's where it is not installed): stdout and stderr, as a user sees them. */
 export function userCtl(d: Daemon, ...args: string[]): string {
+  return userCtlRun(d, ...args).out;
+}
+
+/** userCtl, with its exit status. */
+export function userCtlRun(d: Daemon, ...args: string[]): { out: string; status: number | null } {
   const r = oracleSkip
     ? spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 })
     : spawnSync(SUPERVISORCTL, ['-c', d.conf, ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 });
-  return r.stdout + r.stderr;
+  return { out: r.stdout + r.stderr, status: r.status };
 }
 
 /** TERM the daemon and wait for its exit (failing after limitMs); the milliseconds that took. */

@@ -138,7 +138,7 @@ async function waitHealthy(ctl: Controller, events: HealthEvents, from: number, 
         if (e.eventname === 'PROCESS_HEALTH_HEALTHY') return true;
         // failed looks count up to the daemon's own verdict: retries in a row restart it
         if (e.eventname === 'PROCESS_HEALTH_UNHEALTHY' && Number(e.headers.failures) >= Number(e.headers.retries)) {
-          said = `ERROR (unhealthy: ${e.headers.failures} health checks in a row failed: ${e.data.split('\n')[0] ?? ''})`;
+          said = `ERROR (unhealthy: ${e.headers.failures} health check${e.headers.failures === '1' ? '' : 's'} in a row failed: ${e.data.split('\n')[0] ?? ''})`;
           return false;
         }
         // any state after RUNNING is the run ending
