@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import vm from 'node:vm';
 import { tmpdir } from 'node:os';
@@ -168,6 +168,77 @@ test('ctl: a config that is not UTF-8 is refused with the words and exit status 
         [real.status, real.stdout.split('\n')[0], real.stderr.split('\n')[0]],
         what,
       );
+    }
+  });
+});
+
+test('config check: what a file does wrong says where and why (Latin-1 byte, numprocs without process_name, Supervisor\'s own names, an empty -c, a directory an include matches)', () => {
+  withTmp((dir) => {
+    const check = (name: string, text: string | Buffer): SpawnSyncReturns<string> => {
+      const f = join(dir, name);
+      writeFileSync(f, text);
+      return run(tsv, ['config', 'check', '-c', f]);
+    };
+    const latin = check('latin.conf', Buffer.concat([Buffer.from('[supervisord]\n[program:a]\ncommand=/bin/cat\n; caf'), Buffer.from([0xe9, 0x0a])]));
+    assert.equal(latin.status, 2);
+    assert.equal(latin.stderr, `Error: ${dir}/latin.conf:4: the file is not valid UTF-8 text: byte 0xe9 on this line\n  hint: save the file as UTF-8 (0xe9 is é in Latin-1)\n`);
+    const numprocs = check('numprocs.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nnumprocs=2\n');
+    assert.equal(numprocs.status, 2);
+    assert.match(numprocs.stderr, new RegExp(`^Error: ${dir}/numprocs.conf:4: \\[program:x\\] numprocs: %\\(process_num\\) must be present within process_name when numprocs > 1\n[^]*hint: add process_name=`));
+    const own = check('own.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\npriority=%(process_num)s\n');
+    assert.match(own.stderr, /hint: Supervisor gives process_num to some options, not to this one; the names here: here\n/);
+    const env = check('env.conf', '[supervisord]\nlogfile=%(ENV_TSV_NOPE)s\n');
+    assert.match(env.stderr, /hint: TSV_NOPE is not in supervisord's environment \(\[supervisord\] environment= applies to the other sections, not to this one\)/);
+    const empty = run(tsv, ['config', 'check', '-c', '']);
+    assert.equal(empty.status, 2);
+    assert.equal(empty.stderr, 'Error: -c/--configuration names no file (an empty value): give the path of the config file\n');
+    mkdirSync(join(dir, 'conf.d', 'sub.conf'), { recursive: true });
+    const inc = check('inc.conf', '[supervisord]\n[include]\nfiles=conf.d/*.conf\n');
+    assert.equal(inc.status, 0, inc.stderr);
+    assert.match(inc.stderr, /^warning: .*inc\.conf:3: \[include\] files: included file .*conf\.d\/sub\.conf is not a regular file \(a directory\?\) and is ignored/m);
+    // a directory named by -c reads as supervisord words it
+    const asDir = run(tsv, ['config', 'check', '-c', join(dir, 'conf.d')]);
+    assert.match(asDir.stderr, /could not read config file .*conf\.d\n  hint: it is not a regular file/);
+  });
+});
+
+test('[supervisorctl] and [ctlplugin:x], which supervisord never reads: their errors do not stop the daemon (a warning), config check refuses, and tsv\'s ctl refuses what supervisorctl refuses, in its words and exit status', { skip: existsSync('/usr/bin/supervisorctl') ? false : 'needs Supervisor' }, () => {
+  withTmp((dir) => {
+    const sock = join(dir, 's.sock');
+    const head = `[unix_http_server]\nfile=${sock}\n[supervisord]\nlogfile=${dir}/main.log\npidfile=${dir}/pid\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n`;
+    const conf = join(dir, 'supervisord.conf');
+    // a password from a variable the admin's shell has and the boot service does not
+    writeFileSync(conf, `${head}[supervisorctl]\nserverurl=unix://${sock}\npassword=%(ENV_TSV_CTL_PASS)s\n[program:stop]\ncommand=/bin/sh -c 'kill -TERM $PPID'\nstartsecs=0\nautorestart=false\n`);
+    const env = { PATH: '/usr/bin:/bin', LANG: 'C.UTF-8' };
+    for (const daemon of [['/usr/bin/supervisord'], [tsv, 'daemon']]) {
+      const r = spawnSync(daemon[0] as string, [...daemon.slice(1), '-n', '-c', conf], { encoding: 'utf8', env, timeout: 30000 });
+      assert.equal(r.status, 0, `${daemon.join(' ')}: ${r.stderr}`);
+      assert.match(readFileSync(join(dir, 'main.log'), 'utf8'), /spawned: 'stop'/);
+      rmSync(join(dir, 'main.log'));
+    }
+    const check = spawnSync(tsv, ['config', 'check', '-c', conf], { encoding: 'utf8', env });
+    assert.equal(check.status, 2);
+    assert.match(check.stderr, /^Error: .*:10: \[supervisorctl\] password: .*supervisorctl refuses this config/);
+    // ctlplugins: each case as supervisorctl says it, with -s so that no daemon is needed for the cases it lets through
+    const plugin = (line: string): string => `[supervisorctl]\nserverurl=unix://${dir}/none.sock\n[ctlplugin:foo]\n${line}\n`;
+    const cases: [string, string, string[]][] = [
+      ['no factory', plugin('x=1'), []],
+      ['a malformed spec', plugin('supervisor.ctl_factory = bad spec!'), []],
+      ['not in Supervisor', plugin('supervisor.ctl_factory = supervisor.supervisorctl:nosuch'), []],
+      ['Supervisor\'s own', plugin('supervisor.ctl_factory = supervisor.supervisorctl:DefaultControllerPlugin'), []],
+      ['an empty -c', '', ['-c', '', '-s', `unix://${dir}/none.sock`]],
+      ['a line configparser cannot read', '[supervisorctl]\nserverurl=unix:///x.sock\ngarbage line\n', []],
+    ];
+    for (const [what, text, args] of cases) {
+      writeFileSync(join(dir, 'c.conf'), text);
+      const argv = args.length ? args : ['-c', join(dir, 'c.conf')];
+      const real = spawnSync('/usr/bin/supervisorctl', [...argv, 'status'], { encoding: 'utf8', env });
+      const ours = spawnSync(tsv, ['ctl', ...argv, 'status'], { encoding: 'utf8', env });
+      const first = (r: SpawnSyncReturns<string>): string => (r.stdout + r.stderr).split('\n')[0] as string;
+      assert.equal(ours.status, real.status, `${what}: exit status; ${first(ours)}`);
+      // a traceback is Python's: the readable line is ours
+      if (real.stderr.includes('Traceback')) assert.match(first(ours), /^Error: .*c\.conf, line 3: .*'garbage line'/, what);
+      else assert.equal(first(ours), first(real), what);
     }
   });
 });

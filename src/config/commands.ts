@@ -18,11 +18,16 @@ export function renderWarning(w: ConfigWarning): string {
   if (w.file) where.push(w.line ? `${w.file}:${w.line}` : w.file);
   const what = [w.section ? `[${w.section}]` : '', w.option ?? ''].filter(Boolean).join(' ');
   if (what) where.push(what);
-  return `warning: ${where.length ? where.join(': ') + ': ' : ''}${w.message}\n`;
+  return `warning: ${where.length ? where.join(': ') + ': ' : ''}${w.message}\n${w.hint ? `  hint: ${w.hint}\n` : ''}`;
 }
 
 /** Load the config named by -c or found on the search path; print the error and return null on failure. */
 export function loadOrReport(file: string | undefined): Config | null {
+  if (file === '') {
+    // as the daemon says it: an empty -c is no search of the default paths
+    process.stderr.write('Error: -c/--configuration names no file (an empty value): give the path of the config file\n');
+    return null;
+  }
   const chosen = file ?? findConfigFile();
   if (!chosen) {
     process.stderr.write(
@@ -45,6 +50,13 @@ export function loadOrReport(file: string | undefined): Config | null {
 export function configCheck(opts: ConfigCommandOptions): number {
   const config = loadOrReport(opts.file);
   if (!config) return 2;
+  // the daemon starts with such a file, but it is for supervisorctl too
+  const refused = config.warnings.find((w) => w.refusedBy);
+  if (refused) {
+    const { message, file, line, section, option, hint } = refused;
+    process.stderr.write(new ConfigError(message, { file, line, section, option, hint }).render());
+    return 2;
+  }
   for (const w of config.warnings) process.stderr.write(renderWarning(w));
   const processes = config.groups.reduce((n, g) => n + g.processes.length, 0);
   const plural = (n: number, s: string): string => `${n} ${s}${n === 1 ? '' : 's'}`;

@@ -4,7 +4,7 @@
 // _processes_from_section, server_configs_from_parser, and ClientOptions for
 // [supervisorctl]). The quirks are reproduced on purpose; each is noted where
 // it happens.
-import { accessSync, constants as fsConstants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, readFileSync, statSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { IniDocument, IniSyntaxError, pyStrCompare, type IniEntry } from './ini';
@@ -14,6 +14,7 @@ import { ConfigError } from './errors';
 import * as dt from './datatypes';
 import { globSorted } from './glob';
 import { shlexSplit, ShlexError } from './shlex';
+import { utf8FaultLine } from './utf8-error';
 import {
   EVENT_TYPE_NAMES,
   TSV_EVENT_TYPE_NAMES,
@@ -37,10 +38,13 @@ import {
 import { KNOWN_OPTIONS, sectionKind } from './schema';
 import { RLIMITS, parseRlimit, type RlimitConfig, type RlimitName } from './rlimits';
 import { parseSchedule, ScheduleError } from './schedule';
+import { DEFAULT_RESULT_HANDLER, MAIN_RPC_FACTORY, importSpecProblem, type SpecOption } from './import-spec';
 
 export interface LoadOptions {
   /** The config file (already chosen: see search.ts). */
   file: string;
+  /** A running daemon reads it again (reread, update, reload): for the hint when it is gone. */
+  rereading?: boolean;
   /** The process environment ENV_ names come from; default process.env. */
   env?: NodeJS.ProcessEnv;
   /** Relative logfile/pidfile paths are made absolute against this; default process.cwd(). */
@@ -58,8 +62,7 @@ export interface LoadResult {
   config: Config;
 }
 
-const DEFAULT_RESULT_HANDLER = 'supervisor.dispatchers:default_handler';
-export const MAIN_RPC_FACTORY = 'supervisor.rpcinterface:make_main_rpcinterface';
+export { MAIN_RPC_FACTORY };
 export const MAX_NUMPROCS = 100000;
 
 /** The names of the [rpcinterface:NAME] sections that make Supervisor's main API, served as NAME.* */
@@ -67,18 +70,26 @@ export function mainRpcNamespaces(config: Pick<Config, 'plugins'>): string[] {
   return config.plugins.filter((p) => p.kind === 'rpcinterface' && p.factory === MAIN_RPC_FACTORY).map((p) => p.name);
 }
 
-/** Modules of Supervisor's package, and the callables of it a config can name. */
-const SUPERVISOR_MODULES = new Set(
-  ['', '.childutils', '.compat', '.confecho', '.datatypes', '.dispatchers', '.events', '.http', '.http_client', '.loggers',
-    '.medusa', '.options', '.pidproxy', '.poller', '.process', '.rpcinterface', '.socket_manager', '.states',
-    '.supervisorctl', '.supervisord', '.templating', '.web', '.xmlrpc'].map((m) => `supervisor${m}`),
-);
-const SUPERVISOR_SPECS = new Set([
-  MAIN_RPC_FACTORY,
-  'supervisor.rpcinterface:SupervisorNamespaceRPCInterface',
-  'supervisor.supervisorctl:DefaultControllerPlugin',
-  DEFAULT_RESULT_HANDLER,
-]);
+/** The names Supervisor itself expands (not environment variables), each in some options only. */
+const SUPERVISOR_NAMES = new Set(['here', 'program_name', 'process_num', 'group_name', 'host_node_name', 'numprocs']);
+
+/** Where %(ENV_NAME)s is looked for in a section, for the hint when it is not there. */
+function envHint(name: string, section: string): string {
+  if (section === 'supervisorctl' || section.startsWith('ctlplugin:')) return `${name} is not in the environment supervisorctl runs in (it reads no environment= of the config)`;
+  if (section === 'supervisord') return `${name} is not in supervisord's environment ([supervisord] environment= applies to the other sections, not to this one)`;
+  if (/^(program|fcgi-program|eventlistener):/.test(section)) return `${name} is not in supervisord's environment, [supervisord] environment= or this program's environment=`;
+  return `${name} is not in supervisord's environment or [supervisord] environment=`;
+}
+
+/** [supervisorctl] as supervisorctl takes it when the section is not there */
+const NO_CTL_SECTION: Readonly<SupervisorctlConfig> = Object.freeze({
+  present: false,
+  serverurl: 'http://localhost:9001',
+  username: null,
+  password: null,
+  prompt: 'supervisor',
+  history_file: null,
+});
 
 type Raw = string | number | boolean | null;
 
@@ -195,11 +206,12 @@ class Loader {
     let hint: string | undefined;
     if (err.kind === 'KeyError') {
       message = `%(${err.key})s cannot be expanded here: no name ${pyRepr(err.key ?? '')} is available in ${option || 'this value'}`;
+      const key = err.key ?? '';
       const names = available ? [...available.keys()].filter((k) => !k.startsWith('ENV_')).sort() : [];
-      hint = !err.key?.startsWith('ENV_')
-        ? `environment variables are written %(ENV_${err.key})s; ` + (names.length ? `other names here: ${names.join(', ')}` : '')
-        : `${err.key.slice(4)} is not in supervisord's environment, [supervisord] environment= or this program's environment=`;
-      if (names.length && err.key?.startsWith('ENV_')) hint += `; other names here: ${names.join(', ')}`;
+      const others = names.length ? `the names here: ${names.join(', ')}` : '';
+      if (key.startsWith('ENV_')) hint = [envHint(key.slice(4), section), others].filter(Boolean).join('; ');
+      else if (SUPERVISOR_NAMES.has(key)) hint = [`Supervisor gives ${key} to some options, not to this one`, others].filter(Boolean).join('; ');
+      else hint = [`environment variables are written %(ENV_${key})s`, others].filter(Boolean).join('; ');
     } else {
       message = `the value is badly formatted for %-expansion: ${err.message}`;
       hint = 'a literal % must be written %%';
@@ -255,7 +267,13 @@ class Loader {
       text = readText(file);
     } catch (err) {
       if (err instanceof TypeError) {
-        throw new ConfigError('the file is not valid UTF-8 text', { file, hint: 'save the file as UTF-8' });
+        const fault = utf8FaultLine(readFileSync(file));
+        const byte = fault ? `0x${fault.byte.toString(16).padStart(2, '0')}` : '';
+        throw new ConfigError(fault ? `the file is not valid UTF-8 text: byte ${byte} on this line` : 'the file is not valid UTF-8 text', {
+          file,
+          line: fault?.line,
+          hint: fault?.latin1 ? `save the file as UTF-8 (${byte} is ${fault.latin1} in Latin-1)` : 'save the file as UTF-8',
+        });
       }
       const e = err as NodeJS.ErrnoException;
       throw new ConfigError(`could not read config file ${file}: ${e.code ?? e.message}`, { file });
@@ -327,10 +345,10 @@ class Loader {
           this.infos.push(`Included extra file "${f}" during parsing`);
           // configparser.read() silently skips what it cannot open (a directory
           // matched by the glob, a file without read permission); we say so.
-          if (!isFile(f)) continue;
-          if (!canRead(f)) {
+          const unread = !isFile(f) ? 'is not a regular file (a directory?)' : !canRead(f) ? 'cannot be read (permission denied)' : null;
+          if (unread) {
             this.warnings.push({
-              message: `included file ${f} cannot be read (permission denied) and is ignored, as Supervisor ignores it`,
+              message: `included file ${f} ${unread} and is ignored, as Supervisor ignores it`,
               file: filesGot.file,
               line: filesGot.line,
               section: 'include',
@@ -368,7 +386,7 @@ class Loader {
     }
     const servers = this.readServers();
     if (servers.length) this.checkRpcOptions(rpcPlugins);
-    const { supervisorctl, ctlPlugins } = this.readSupervisorctl();
+    const { supervisorctl, ctlPlugins } = this.readSupervisorctlAsDaemon();
     const plugins = [...rpcPlugins, ...ctlPlugins];
 
     return {
@@ -540,27 +558,9 @@ class Loader {
    * misspelt `supervisor.rpcinter` is refused as Supervisor refuses it; other
    * packages are Python code tsv cannot load (a warning, by the caller).
    */
-  checkImportSpec(spec: string, section: string, option: string, got: Got): void {
-    const m = /^\s*([\w.]+)\s*(?::\s*([\w.]+))?\s*(\[.*\])?\s*$/u.exec(spec);
-    if (!m) {
-      this.fail(
-        new dt.DatatypeError(`EntryPoint must be in 'name=module:attrs [extras]' format`, 'write package.module:callable'),
-        section,
-        option,
-        got,
-      );
-    }
-    const [, module, attr] = m;
-    if (module !== 'supervisor' && !module.startsWith('supervisor.')) return;
-    const known = SUPERVISOR_MODULES.has(module) && (attr === undefined || SUPERVISOR_SPECS.has(`${module}:${attr}`));
-    if (!known) {
-      this.fail(
-        new dt.DatatypeError(`${spec} cannot be resolved within [${section}]`, `the standard one is ${MAIN_RPC_FACTORY}`),
-        section,
-        option,
-        got,
-      );
-    }
+  checkImportSpec(spec: string, section: string, option: SpecOption, got: Got): void {
+    const problem = importSpecProblem(spec, section, option);
+    if (problem) this.fail(new dt.DatatypeError(problem.message, problem.hint), section, option, got);
   }
 
   // ---- groups -------------------------------------------------------------------
@@ -917,10 +917,11 @@ class Loader {
       this.fail(
         new dt.DatatypeError(
           '%(process_num) must be present within process_name when numprocs > 1',
-          'e.g. process_name=%(program_name)s_%(process_num)02d',
+          pnGot.entry ? 'e.g. process_name=%(program_name)s_%(process_num)02d' : 'add process_name=%(program_name)s_%(process_num)02d (the default, %(program_name)s, names one process)',
         ),
         S,
-        'process_name',
+        // with no process_name in the file, the line to point at is numprocs'
+        pnGot.entry ? 'process_name' : 'numprocs',
         pnGot.entry ? pnGot : numprocsGot,
       );
     }
@@ -1428,22 +1429,48 @@ class Loader {
 
   // ---- [supervisorctl]: read as supervisorctl reads it ---------------------------------
 
-  readSupervisorctl(): { supervisorctl: SupervisorctlConfig; ctlPlugins: PluginConfig[] } {
-    // supervisorctl parses the main file alone (no [include]) with only the
-    // process environment as ENV_ names.
+  /**
+   * supervisord never reads [supervisorctl] or [ctlplugin:x]: what would stop
+   * supervisorctl there (a password from a variable only the admin's shell
+   * has) must not stop the daemon, so it is a warning here.
+   */
+  /**
+   * supervisord never reads [supervisorctl] or [ctlplugin:x]: what would stop
+   * supervisorctl there (a password from a variable only the admin's shell
+   * has) must not stop the daemon, so it is a warning here, and the section
+   * counts as absent.
+   */
+  private readSupervisorctlAsDaemon(): { supervisorctl: SupervisorctlConfig; ctlPlugins: PluginConfig[] } {
+    const { doc, env } = this.ctlView();
+    const warned = <T>(read: () => T, instead: T): T => {
+      try {
+        return read();
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        const { file, line, section, option, hint } = err;
+        const message = `${err.message}; supervisorctl refuses this config (supervisord does not read [${section}])`;
+        this.warnings.push({ message, file, line, section, option, hint, refusedBy: 'supervisorctl' });
+        return instead;
+      }
+    };
+    return {
+      supervisorctl: warned(() => this.readCtlSection(doc, env), { ...NO_CTL_SECTION }),
+      ctlPlugins: warned(() => this.readPlugins('ctlplugin', doc, env), []),
+    };
+  }
+
+  /** What supervisorctl parses: the main file alone (no [include]), with only the process environment as ENV_ names. */
+  private ctlView(): { doc: IniDocument; env: Expansions } {
     const doc = new IniDocument();
     doc.read(readText(this.file), this.file);
     const env: Expansions = new Map();
     for (const [k, v] of Object.entries(this.env)) if (v !== undefined) env.set(`ENV_${k}`, v);
-    const out: SupervisorctlConfig = {
-      present: doc.hasSection('supervisorctl'),
-      serverurl: 'http://localhost:9001',
-      username: null,
-      password: null,
-      prompt: 'supervisor',
-      history_file: null,
-    };
-    if (!out.present) return { supervisorctl: out, ctlPlugins: [] };
+    return { doc, env };
+  }
+
+  private readCtlSection(doc: IniDocument, env: Expansions): SupervisorctlConfig {
+    if (!doc.hasSection('supervisorctl')) return { ...NO_CTL_SECTION };
+    const out: SupervisorctlConfig = { ...NO_CTL_SECTION, present: true };
     const S = 'supervisorctl';
     const get = (opt: string, def: string | null, here: boolean): string | null => {
       const entry = doc.get(S, opt);
@@ -1459,7 +1486,7 @@ class Loader {
     out.password = get('password', null, false);
     const hf = get('history_file', null, true);
     out.history_file = hf ? dt.normalizePath(hf, this.cwd, this.home) : null;
-    return { supervisorctl: out, ctlPlugins: this.readPlugins('ctlplugin', doc, env) };
+    return out;
   }
 
   // ---- our own warnings: what Supervisor silently ignores -------------------------------
@@ -1545,9 +1572,15 @@ export function loadConfig(opts: LoadOptions): LoadResult {
   const file = resolve(cwd, opts.file);
   const env = opts.env ?? process.env;
   if (!isFile(file)) {
-    throw new ConfigError(`could not find config file ${opts.file}`, {
+    const there = existsSync(file);
+    // a running daemon rereads the file it started with: -c of a ctl cannot point it elsewhere
+    throw new ConfigError(`could ${there ? 'not read' : 'not find'} config file ${opts.file}`, {
       file,
-      hint: 'pass the right path with -c, or run `tsv config sample > supervisord.conf` to start one',
+      hint: there
+        ? 'it is not a regular file (a directory?)'
+        : opts.rereading
+          ? 'the daemon rereads the file it was started with (-c); put it back there, or restart the daemon with the new path'
+          : 'pass the right path with -c, or run `tsv config sample > supervisord.conf` to start one',
     });
   }
   const loader = new Loader(file, env, cwd, opts.lookUpUser);

@@ -324,6 +324,9 @@ export interface ConfigWarning {
   line?: number;
   section?: string;
   option?: string;
+  hint?: string;
+  /** an error of a section only supervisorctl reads: the daemon starts, `tsv config check` refuses the file */
+  refusedBy?: 'supervisorctl';
 }
 
 export interface Config {

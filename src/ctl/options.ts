@@ -11,6 +11,7 @@ import { pythonUtf8Error } from '../config/utf8-error';
 import type { Expansions } from '../config/pyformat';
 import { DatatypeError, normalizePath, url as checkUrl } from '../config/datatypes';
 import { configSearchPaths } from '../config/search';
+import { importSpecProblem } from '../config/import-spec';
 
 export const DEFAULT_SERVERURL = 'http://localhost:9001';
 
@@ -196,9 +197,11 @@ export function realizeOptions(argv: readonly string[], progname: string, ctx: R
   }
 
   const fromFile: { serverurl?: string; prompt?: string; username?: string; password?: string; historyFile?: string | null } = {};
-  if (configfile !== null) {
+  // an empty -c names no file: Supervisor reads none then (`if self.configfile:`), and -s or the defaults apply
+  if (configfile) {
     const read = readClientSection(configfile, env, cwd);
     if (typeof read === 'string') return usage(read);
+    if (read instanceof OptionsExit) return read;
     Object.assign(fromFile, read);
   }
 
@@ -224,7 +227,7 @@ function readClientSection(
   file: string,
   env: NodeJS.ProcessEnv,
   cwd: string,
-): string | { serverurl: string; prompt?: string; username?: string; password?: string; historyFile: string | null } {
+): string | OptionsExit | { serverurl: string; prompt?: string; username?: string; password?: string; historyFile: string | null } {
   const path = resolve(cwd, file);
   const here = dirname(normalizePath(file, cwd));
   if (!existsSync(path)) return `could not find config file ${file}`;
@@ -243,7 +246,8 @@ function readClientSection(
     doc.read(text, path);
   } catch (err) {
     // Supervisor dies with configparser's traceback here; tsv names the line.
-    if (err instanceof IniSyntaxError) return `${err.file}, line ${err.line}: ${err.message}: ${pyRepr(err.text.replace(/\n$/, ''))}`;
+    // with the exit status of its traceback (1), not a usage error's
+    if (err instanceof IniSyntaxError) return new OptionsExit(1, '', `Error: ${err.file}, line ${err.line}: ${err.message}: ${pyRepr(err.text.replace(/\n$/, ''))}\n`);
     throw err;
   }
   if (!doc.hasSection('supervisorctl')) return '.ini file does not include supervisorctl section';
@@ -269,11 +273,34 @@ function readClientSection(
     if (prompt !== undefined) out.prompt = prompt;
     if (username !== undefined) out.username = username;
     if (password !== undefined) out.password = password;
-    return out;
+    const plugin = ctlPluginProblem(doc, envExpansions);
+    return plugin ?? out;
   } catch (err) {
     if (err instanceof ExpansionError) return err.message;
     throw err;
   }
+}
+
+/**
+ * ClientOptions.get_plugins: each [ctlplugin:x] must name a factory that
+ * imports. Python plugins from other packages are not tsv's to load (the
+ * section is ignored); a missing factory, a malformed spec or one that
+ * Supervisor's own package lacks stop supervisorctl, so they stop tsv's ctl.
+ */
+function ctlPluginProblem(doc: IniDocument, env: Expansions): string | null {
+  const key = 'supervisor.ctl_factory';
+  for (const section of doc.sectionNames()) {
+    if (!section.startsWith('ctlplugin:')) continue;
+    const raw = doc.get(section, key)?.value;
+    if (raw === undefined) return `section [${section}] does not specify a ${key}`;
+    const spec = expand(raw, env, `${section}.${key}`);
+    const problem = importSpecProblem(spec, section, key);
+    // Python prints the ValueError's two arguments as a tuple
+    if (problem) return problem.message.startsWith('EntryPoint') ? `(${pyRepr(problem.message)}, ${pyRepr(`x=${spec}`)})` : problem.message;
+    // the factory's keyword arguments are expanded too
+    for (const k of doc.options(section)) if (k !== key) expand(doc.get(section, k)?.value ?? '', env, `${section}.${k}`);
+  }
+  return null;
 }
 
 class ExpansionError extends Error {}

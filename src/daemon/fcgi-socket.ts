@@ -13,7 +13,11 @@ import { requireNative, type NativeListenOptions } from './native';
 const SOMAXCONN = 4096;
 
 /** The socket could not be created; the message is Supervisor's ValueError text. */
-export class FcgiSocketError extends Error {}
+export class FcgiSocketError extends Error {
+  override name = 'FcgiSocketError';
+  /** its message names the socket and the cause: logged without a stack where it ends a request (addProcessGroup) */
+  readonly explained = true;
+}
 
 export class FcgiSocket {
   private fd = -1;

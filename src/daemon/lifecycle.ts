@@ -144,7 +144,7 @@ function readConfig(st: RunState, rereading = false): Config {
   }
   let config: Config;
   try {
-    config = loadConfig({ file, lookUpUser: !rereading && st.flags.user === undefined }).config;
+    config = loadConfig({ file, rereading, lookUpUser: !rereading && st.flags.user === undefined }).config;
   } catch (e) {
     if (e instanceof ConfigError) throw new Exit(2, `${e.render()}For help, use ${st.progname} -h\n`);
     throw e;
