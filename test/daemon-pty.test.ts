@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as pty from 'node-pty';
 import { TempDir, withTimeout } from './helpers/daemon-env';
 import { withTestUser } from './helpers/test-user';
@@ -107,16 +107,22 @@ test('pty=true: stdin, stdout and stderr are one terminal of 80x24, the program 
   }
 });
 
-test('pty=true with user=: uid, gid and supplementary groups still match `id USER`', async (t) => {
+test('pty=true with user=: uid, gid and supplementary groups still match `id USER`; the terminal is the user\'s, so the program can open it again by name', async (t) => {
   if (process.getuid?.() !== 0) {
     t.skip('needs root to create a test user and switch to it');
     return;
   }
   await withTestUser('tsvp', 1, async (user) => {
-    const d = await startDaemon(`[program:who]\ncommand=/usr/bin/id\nuser=${user.name}\npty=true\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/who.out\n`);
+    const d = await startDaemon(
+      `[program:who]\ncommand=/usr/bin/id\nuser=${user.name}\npty=true\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/who.out\n` +
+        // as gpg's pinentry (GPG_TTY) and mesg do
+        `[program:reopen]\ncommand=/bin/sh -c 'stat -c "owner=%%U" "$(tty)"; (: > "$(tty)") && echo reopened'\nuser=${user.name}\npty=true\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/reopen.out\n`,
+    );
     try {
       const got = await poll(() => (d.dir.read('who.out').includes('groups=') ? d.dir.read('who.out') : undefined), 'id to run');
       assert.equal(got.trim(), user.id);
+      await poll(() => (/ EXITED /.test(d.ctl('status', 'reopen').out) ? true : undefined), 'reopen to end');
+      assert.equal(d.dir.read('reopen.out'), `owner=${user.name}\r\nreopened\r\n`);
     } finally {
       await d.stop();
     }
@@ -229,6 +235,48 @@ test('sendProcessStdin reaches a pty program through its terminal (echoed, as ty
     assert.equal(d.dir.read('echo.out').match(/got:rpc-\d+/g)?.length, 2000, 'every line, once');
   } finally {
     client.close();
+    await d.stop();
+  }
+});
+
+test('pty=true: what a program writes just before it exits reaches its log whole (a terminal gives 4095 bytes a read, so one read after the exit is not the end of it)', async () => {
+  const d = await startDaemon(
+    `[program:burst]\ncommand=/bin/sh -c 'head -c 50000 /dev/zero | tr "\\0" x; echo; echo END'\npty=true\nautostart=false\nautorestart=false\nstartsecs=0\nstdout_logfile=%(here)s/burst.out\n` +
+      `[program:other]\ncommand=/bin/sleep 300\nstartsecs=0\n`,
+  );
+  const run = `${'x'.repeat(50000)}\r\nEND\r\n`;
+  try {
+    // lost in about half the runs before: six in a row must all be whole
+    for (let i = 1; i <= 6; i++) {
+      assert.equal(d.ctl('start', 'burst').out, 'burst: started\n');
+      await poll(() => (/ EXITED /.test(d.ctl('status', 'burst').out) ? true : undefined), 'the run to end');
+      const log = d.dir.read('burst.out');
+      assert.equal(log.length, run.length * i, `run ${i}: ${log.length} bytes, ${run.length * i} written; ends ${JSON.stringify(log.slice(-12))}`);
+      assert.equal(log, run.repeat(i));
+    }
+  } finally {
+    await d.stop();
+  }
+});
+
+test('tsv attach NAME < file, to a program that answers each line: the client waits until the daemon has given the program all of it, so no line is lost', async () => {
+  const d = await startDaemon(
+    `[program:answer]\ncommand=sh -c 'stty -echo; echo ready; n=0; while read l; do n=$((n+1)); echo "n=$n"; [ "$l" = END ] && break; done; echo "lines=$n" > got; exec sleep 100000'\n` +
+      `directory=%(here)s\npty=true\nstdout_logfile=%(here)s/answer.out\n`,
+  );
+  try {
+    await poll(() => (d.dir.read('answer.out').includes('ready') ? true : undefined), 'the program to say ready');
+    // 2 MB: more than the daemon reads ahead of the program (1 MiB), so the end of it waits in the daemon
+    const input = Array.from({ length: 20000 }, (_, i) => `${String(i).padStart(5, '0')} ${'z'.repeat(94)}\n`).join('') + 'END\n';
+    const client = spawn(process.execPath, [TSV, '-c', d.conf, 'attach', 'answer'], { env: cleanEnv(), stdio: ['pipe', 'ignore', 'pipe'] });
+    let said = '';
+    client.stderr.on('data', (c: Buffer) => (said += c.toString()));
+    const exited = new Promise<number | null>((r) => client.on('exit', (code) => r(code)));
+    client.stdin.end(input);
+    assert.equal(await withTimeout(exited, 60000, 'attach to exit'), 0, said);
+    await poll(() => (existsSync(d.dir.join('got')) ? true : undefined), 'the program to see END', 30000);
+    assert.equal(d.dir.read('got'), 'lines=20001\n');
+  } finally {
     await d.stop();
   }
 });

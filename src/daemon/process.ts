@@ -729,7 +729,7 @@ export class Subprocess {
    * as a Socket read would be. Returns the bytes moved and whether the pipe
    * is done (EOF or an error).
    */
-  private pump(fd: number, channel: 'stdout' | 'stderr', limit: number): { moved: number; done: boolean } {
+  private pump(fd: number, channel: 'stdout' | 'stderr', limit: number, final = false): { moved: number; done: boolean } {
     const native = requireNative();
     let moved = 0;
     const started = performance.now();
@@ -737,8 +737,9 @@ export class Subprocess {
       // The bytes alone do not bound a wake-up: with a small maxbytes each
       // splice ends in a rotation (an unlink and a rename per backup), and
       // 4 MiB of 8 KB files kept the loop, the control socket with it, for
-      // seconds per pipe. The watch calls again while the pipe holds more.
-      if (moved > 0 && performance.now() - started > PUMP_MS_PER_WAKE) return { moved, done: false };
+      // seconds per pipe. The watch calls again while the pipe holds more;
+      // after the exit (final) nothing calls again.
+      if (!final && moved > 0 && performance.now() - started > PUMP_MS_PER_WAKE) return { moved, done: false };
       if (this.zeroCopy(channel)) {
         const log = this.channels[channel] as ChannelLog;
         const n = log.spliceFrom(fd, native);
@@ -759,8 +760,9 @@ export class Subprocess {
       if (n <= 0) return { moved, done: true };
       moved += n;
       this.feed(channel, buf.subarray(0, n));
-      // less than asked for: the pipe is empty now
-      if (n < buf.length) return { moved, done: false };
+      // less than asked for: a pipe is empty now; a terminal gives at most
+      // 4095 bytes a read (N_TTY's buffer) however much it holds
+      if (n < buf.length && !this.terminal) return { moved, done: false };
     }
     return { moved, done: false };
   }
@@ -895,7 +897,7 @@ export class Subprocess {
       [p.stdoutFd, 'stdout'],
       [p.stderrFd, 'stderr'],
     ] as const) {
-      if (fd >= 0) this.pump(fd, channel, 4 * 1024 * 1024);
+      if (fd >= 0) this.pump(fd, channel, 4 * 1024 * 1024, true);
     }
   }
 

@@ -99,6 +99,12 @@ export function serveAttach(req: IncomingMessage, socket: Duplex, head: Buffer, 
     }
   };
   socket.on('data', onData);
+  // the client's input has ended (`tsv attach NAME < file`) and it waits, reading:
+  // closed once the program has taken what is held for it (or has ended, which closes it anyway)
+  socket.on('end', () => {
+    if (proc.terminal === terminal) proc.whenInputBelow(0, () => socket.end());
+    else socket.end();
+  });
   socket.on('error', () => socket.destroy());
   socket.on('close', () => terminal.detach(client));
   if (head.length) onData(head);

@@ -79,7 +79,8 @@ function session(ctl: Controller, name: string, socket: Duplex, head: Buffer): P
   const stdout = process.stdout;
   return new Promise<Ending>((resolve) => {
     let ending: Ending | null = null;
-    const finish = (e: Ending): void => {
+    /** `flush`: the input ended; wait until the daemon has given the program all of it (it then closes) */
+    const finish = (e: Ending, flush = false): void => {
       if (ending) return;
       ending = e;
       stdin.removeListener('data', onKeys);
@@ -105,7 +106,11 @@ function session(ctl: Controller, name: string, socket: Duplex, head: Buffer): P
         resolve(e);
       };
       const bound = raw ? setTimeout(done, 2000) : undefined;
-      socket.end(done);
+      if (flush) {
+        // the daemon holds what the program has not read yet: closing now would drop it
+        socket.once('close', done);
+        socket.end();
+      } else socket.end(done);
     };
     const reader = new FrameReader(64 * 1024 * 1024);
     let endReason: string | null = null;
@@ -135,7 +140,7 @@ function session(ctl: Controller, name: string, socket: Duplex, head: Buffer): P
       }
       if (at >= 0) finish({ kind: 'detached' });
     };
-    const onEnd = (): void => finish({ kind: 'detached' });
+    const onEnd = (): void => finish({ kind: 'detached' }, true);
     const onResize = (): void => {
       if (stdout.columns && stdout.rows) socket.write(windowFrame(stdout.columns, stdout.rows));
     };

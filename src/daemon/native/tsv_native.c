@@ -527,6 +527,10 @@ static napi_value Spawn(napi_env env, napi_callback_info info) {
       throw_errno(env, "pipe", e);
       goto done;
     }
+    /* the terminal belongs to the user the program runs as, as login and
+     * script(1) run by that user leave it: a program that opens it again by
+     * name (ttyname, GPG_TTY, mesg) may. Best effort: the program still runs. */
+    if (uid >= 0 && fchown(pty_slave, (uid_t)uid, (gid_t)-1) < 0) { /* nothing to undo */ }
   } else if ((stdin_fd < 0 && make_pipe(in) < 0) || (stdout_fd < 0 && make_pipe(out) < 0) || (!redirect && make_pipe(err) < 0)) {
     int e = errno;
     throw_errno(env, "pipe", e);
