@@ -1432,11 +1432,6 @@ class Loader {
   /**
    * supervisord never reads [supervisorctl] or [ctlplugin:x]: what would stop
    * supervisorctl there (a password from a variable only the admin's shell
-   * has) must not stop the daemon, so it is a warning here.
-   */
-  /**
-   * supervisord never reads [supervisorctl] or [ctlplugin:x]: what would stop
-   * supervisorctl there (a password from a variable only the admin's shell
    * has) must not stop the daemon, so it is a warning here, and the section
    * counts as absent.
    */
