@@ -433,11 +433,16 @@ test('a socket whose directory is missing (/var/run/supervisor after a reboot): 
   const dir = new TempDir();
   try {
     writeFileSync(dir.join('plainfile'), '');
-    for (const [sub, expected] of [['missing-dir', 'errno.ENOENT (2)'], ['plainfile', 'errno.ENOTDIR (20)']] as const) {
+    for (const [sub, expected, why] of [
+      ['missing-dir', 'errno.ENOENT (2)', 'the directory DIR does not exist (/run and /var/run are emptied at each boot'],
+      ['plainfile', 'errno.ENOTDIR (20)', 'DIR is not a directory'],
+    ] as const) {
       const cfg = dir.file(`${sub}.conf`, readFileSync(conf(dir, ''), 'utf8').replace(dir.join('s.sock'), dir.join(sub, 's.sock')));
       const r = daemonSync(['-n', '-c', cfg]);
       assert.equal(r.status, 2);
       assert.equal(r.stderr.split('\n')[0], `Error: Cannot open an HTTP server: socket.error reported ${expected}`);
+      // Supervisor's words first, for scripts; then which setting, and what to do
+      assert.ok(r.stderr.split('\n')[1]?.startsWith(`  hint: [unix_http_server] file=${dir.join(sub, 's.sock')}: ${why.replace('DIR', dir.join(sub))}`), r.stderr);
       if (existsSync('/usr/bin/supervisord')) {
         const oracle = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
         assert.equal(oracle.status, 2);

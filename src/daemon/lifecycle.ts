@@ -333,7 +333,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     try {
       await servers.open(config.servers);
     } catch (e) {
-      if (e instanceof ServerBindError) throw usage(st.progname, e.message);
+      if (e instanceof ServerBindError) throw usage(st.progname, e.hint ? `${e.message}\n  hint: ${e.hint}` : e.message);
       throw e;
     }
     if (!sd.nocleanup) clearAutoChildLogDir(sd.childlogdir, sd.identifier, logger);

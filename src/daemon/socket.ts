@@ -19,7 +19,26 @@ export const ADDR_IN_USE_MESSAGE =
   'Shut this program down first before starting supervisord.';
 
 /** A bind failure, with the text supervisord prints (after "Error: "). */
-export class ServerBindError extends Error {}
+export class ServerBindError extends Error {
+  /** Supervisor's message stays the first line (scripts match it); the hint says which setting and what to do */
+  constructor(
+    message: string,
+    readonly hint: string | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** Why a unix socket could not be made where [unix_http_server] file= says, for the hint under Supervisor's words. */
+function unixBindHint(cfg: UnixServerConfig, code: string | undefined): string | null {
+  const dir = dirname(cfg.file);
+  const where = `[${cfg.section}] file=${cfg.file}`;
+  if (code === 'ENOENT')
+    return `${where}: the directory ${dir} does not exist (/run and /var/run are emptied at each boot: create it before the daemon starts, e.g. RuntimeDirectory= in a systemd unit or tsv install --boot, or choose another file=)`;
+  if (code === 'ENOTDIR') return `${where}: ${dir} is not a directory`;
+  if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `${where}: the daemon's user (uid ${process.geteuid?.() ?? '?'}) cannot create files in ${dir}`;
+  return null;
+}
 
 export type ConnectionHandler = (socket: Socket, server: BoundServer) => void;
 
@@ -181,7 +200,8 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
         chmodSync(tempname, cfg.chmod);
       } catch (e) {
         server.close();
-        throw new ServerBindError(errnoText(bindErrno(e as NodeJS.ErrnoException, tempname)));
+        const err = bindErrno(e as NodeJS.ErrnoException, tempname);
+        throw new ServerBindError(errnoText(err), unixBindHint(cfg, err.code));
       }
       try {
         linkSync(tempname, file);
@@ -239,7 +259,7 @@ export async function bindInet(cfg: InetServerConfig): Promise<Server> {
   try {
     host = (await dns().lookup(host, { family: 4 })).address;
   } catch (e) {
-    throw new ServerBindError(errnoText(e as NodeJS.ErrnoException));
+    throw new ServerBindError(errnoText(e as NodeJS.ErrnoException), `[${cfg.section}] port=${cfg.host}:${cfg.port}: the host name ${cfg.host} does not resolve to an IPv4 address here`);
   }
   const server = createServer();
   try {
