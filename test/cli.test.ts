@@ -192,6 +192,9 @@ test('config check: what a file does wrong says where and why (Latin-1 byte, num
     const empty = run(tsv, ['config', 'check', '-c', '']);
     assert.equal(empty.status, 2);
     assert.equal(empty.stderr, 'Error: -c/--configuration names no file (an empty value): give the path of the config file\n');
+    const doctor = run(tsv, ['doctor', '-c', '']);
+    assert.equal(doctor.status, 2);
+    assert.equal(doctor.stderr, 'tsv doctor: -c/--configuration names no file (an empty value): give the path of the config file\n');
     mkdirSync(join(dir, 'conf.d', 'sub.conf'), { recursive: true });
     const inc = check('inc.conf', '[supervisord]\n[include]\nfiles=conf.d/*.conf\n');
     assert.equal(inc.status, 0, inc.stderr);

@@ -91,6 +91,8 @@ export function registerHostCommands(program: Command, setExit: (code: number) =
     .option('--user', 'the per-user installation')
     .action(async (o: { fix?: boolean; json?: boolean; configuration?: string; user?: boolean }) => {
       try {
+        // as the daemon and config check say it: an empty -c searches nothing
+        if (o.configuration === '') throw new UsageError('-c/--configuration names no file (an empty value): give the path of the config file');
         setExit(await doctorMod().doctor({ fix: Boolean(o.fix), json: Boolean(o.json), configuration: o.configuration, user: Boolean(o.user) }, processOutput));
       } catch (err) {
         setExit(report('doctor', err));
