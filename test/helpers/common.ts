@@ -1,6 +1,6 @@
 // Small helpers shared by tests.
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 
 /** The repository root, from build/js/test/... or from the env run-tests sets. */
@@ -39,6 +39,26 @@ export function freePort(): Promise<number> {
       s.close(() => res(port));
     });
   });
+}
+
+/**
+ * A port nothing listens on, and that stays so while tests run in parallel:
+ * below the kernel's ephemeral range, where freePort() (port 0) never lands,
+ * so another test's daemon cannot be given it minutes later.
+ */
+export async function closedPort(): Promise<number> {
+  for (;;) {
+    const port = 20000 + Math.floor(Math.random() * 12000);
+    const refused = await new Promise<boolean>((res) => {
+      const c = connect({ port, host: '127.0.0.1' });
+      c.once('connect', () => {
+        c.destroy();
+        res(false);
+      });
+      c.once('error', (e: NodeJS.ErrnoException) => res(e.code === 'ECONNREFUSED'));
+    });
+    if (refused) return port;
+  }
 }
 
 /** Runs `body` with the process's time zone set to `tz` (Node rereads TZ when it is assigned), then puts it back. */

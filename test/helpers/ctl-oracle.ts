@@ -15,7 +15,7 @@ import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, u
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { RpcClient } from '../../src/rpc/client';
-import { freePort } from './common';
+import { closedPort as closedPortFor, freePort } from './common';
 import type { XmlRpcValue } from '../../src/rpc/xmlrpc';
 
 export const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
@@ -152,7 +152,7 @@ export async function startCtlFixture(opts: FixtureOptions = {}): Promise<CtlFix
   const confd = join(dir, 'conf.d');
   mkdirSync(confd);
   const port = await freePort();
-  const closedPort = await freePort();
+  const closedPort = await closedPortFor();
   const conf = join(dir, 'supervisord.conf');
   writeFileSync(
     conf,
