@@ -1,7 +1,7 @@
 // `tsv config check` and `tsv config show`.
 import { loadConfig } from './load';
 import { ConfigError } from './errors';
-import { configSearchPaths, findConfigFile } from './search';
+import { EMPTY_CONFIG_FLAG, configSearchPaths, findConfigFile } from './search';
 import type { Config, ConfigWarning, EnvironmentFile, HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig, ValueSource } from './model';
 import { byteSizeText } from './datatypes';
 import { rlimitText, type RlimitConfig } from './rlimits';
@@ -25,7 +25,7 @@ export function renderWarning(w: ConfigWarning): string {
 export function loadOrReport(file: string | undefined): Config | null {
   if (file === '') {
     // as the daemon says it: an empty -c is no search of the default paths
-    process.stderr.write('Error: -c/--configuration names no file (an empty value): give the path of the config file\n');
+    process.stderr.write(`Error: ${EMPTY_CONFIG_FLAG}\n`);
     return null;
   }
   const chosen = file ?? findConfigFile();

@@ -27,11 +27,11 @@ const STANDARD: Record<SpecOption, string> = {
 };
 
 /** Why Supervisor would refuse `spec` in `[section] option`, with a hint; null when it would not (or cannot tell: another package). */
-export function importSpecProblem(spec: string, section: string, option: SpecOption): { message: string; hint: string } | null {
+export function importSpecProblem(spec: string, section: string, option: SpecOption): { message: string; hint: string; malformed: boolean } | null {
   const m = /^\s*([\w.]+)\s*(?::\s*([\w.]+))?\s*(\[.*\])?\s*$/u.exec(spec);
-  if (!m) return { message: `EntryPoint must be in 'name=module:attrs [extras]' format`, hint: 'write package.module:callable' };
+  if (!m) return { message: `EntryPoint must be in 'name=module:attrs [extras]' format`, hint: 'write package.module:callable', malformed: true };
   const [, module, attr] = m as unknown as [string, string, string | undefined];
   if (module !== 'supervisor' && !module.startsWith('supervisor.')) return null;
   if (SUPERVISOR_MODULES.has(module) && (attr === undefined || SUPERVISOR_SPECS.has(`${module}:${attr}`))) return null;
-  return { message: `${spec} cannot be resolved within [${section}]`, hint: `the standard one is ${STANDARD[option]}` };
+  return { message: `${spec} cannot be resolved within [${section}]`, hint: `the standard one is ${STANDARD[option]}`, malformed: false };
 }

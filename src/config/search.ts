@@ -17,6 +17,9 @@ function programHere(argv0: string): string {
   return dirname(dirname(resolve(program)));
 }
 
+/** What the daemon, config check and doctor say of `-c ''`: Supervisor does not search then, and neither do they. */
+export const EMPTY_CONFIG_FLAG = '-c/--configuration names no file (an empty value): give the path of the config file';
+
 export function configSearchPaths(argv0: string = process.argv[1] ?? process.execPath): string[] {
   const here = programHere(argv0);
   return [

@@ -10,7 +10,7 @@ import type { Config } from '../config/model';
 import { loadConfig } from '../config/load';
 import { umaskBits } from '../config/datatypes';
 import { ConfigError } from '../config/errors';
-import { findConfigFile, configSearchPaths } from '../config/search';
+import { EMPTY_CONFIG_FLAG, findConfigFile, configSearchPaths } from '../config/search';
 import { MainLogger, FileSink, StdoutSink, SyslogSink } from '../log/mainlog';
 import { SystemdNotifier } from './sd-notify';
 import { asctime, useLibcLocalTime } from '../log/asctime';
@@ -124,7 +124,7 @@ function usage(progname: string, msg: string): Exit {
 function readConfig(st: RunState, rereading = false): Config {
   let file = st.flags.configfile;
   // Supervisor does not search for an empty -c (it then fails with a traceback)
-  if (file === '') throw usage(st.progname, '-c/--configuration names no file (an empty value): give the path of the config file');
+  if (file === '') throw usage(st.progname, EMPTY_CONFIG_FLAG);
   if (!file) {
     // the daemonizing parent has printed this already
     if (process.getuid?.() === 0 && st.statusFd === null) {

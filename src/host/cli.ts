@@ -4,6 +4,7 @@ import type { Command } from 'commander';
 import { parseInit } from './init-detect';
 import { indent } from './run';
 import { HostError, UsageError, processOutput } from './types';
+import { EMPTY_CONFIG_FLAG } from '../config/search';
 
 // Loaded when the command runs, so registering them costs `tsv --help` nothing.
 const installMod = (): typeof import('./install') => require('./install') as typeof import('./install');
@@ -92,7 +93,7 @@ export function registerHostCommands(program: Command, setExit: (code: number) =
     .action(async (o: { fix?: boolean; json?: boolean; configuration?: string; user?: boolean }) => {
       try {
         // as the daemon and config check say it: an empty -c searches nothing
-        if (o.configuration === '') throw new UsageError('-c/--configuration names no file (an empty value): give the path of the config file');
+        if (o.configuration === '') throw new UsageError(EMPTY_CONFIG_FLAG);
         setExit(await doctorMod().doctor({ fix: Boolean(o.fix), json: Boolean(o.json), configuration: o.configuration, user: Boolean(o.user) }, processOutput));
       } catch (err) {
         setExit(report('doctor', err));
