@@ -68,6 +68,46 @@ test('backoff: 1, 2 s waits, FATAL after startretries+1 attempts, tries counted'
   });
 });
 
+test('a program that puts itself in the background (`cmd &`, output still held) gives up after one run; one that lets go of its output, or whose helper ends before the retry, is retried', async () => {
+  const dir0 = new TempDir();
+  const d = (f: string): string => dir0.join(f);
+  const body =
+    `[program:holds]\ncommand=/bin/sh -c "echo run >> ${d('holds.runs')}; sleep 60 & echo $! >> ${d('bg.pids')}"\nstartsecs=1\nstartretries=1\n` +
+    `[program:quiet]\ncommand=/bin/sh -c "echo run >> ${d('quiet.runs')}; sleep 60 >/dev/null 2>&1 & echo $! >> ${d('bg.pids')}"\nstartsecs=1\nstartretries=1\n` +
+    `[program:brief]\ncommand=/bin/sh -c "echo run >> ${d('brief.runs')}; sleep 0.3 &"\nstartsecs=1\nstartretries=1\n`;
+  const runs = (name: string): number => readFileSync(d(`${name}.runs`), 'utf8').split('\n').filter(Boolean).length;
+  try {
+    await withEngine(body, async ({ engine, transitions }, dir) => {
+      for (const name of ['holds', 'quiet', 'brief']) await waitState(engine, name, ProcessState.FATAL, 20000);
+      const seq = (name: string): string[] => transitions.filter((t) => t.name === name).map((t) => ProcessState[t.to]);
+      assert.deepEqual(seq('holds'), ['STARTING', 'BACKOFF', 'FATAL']);
+      assert.equal(runs('holds'), 1, 'no second copy was started');
+      // Supervisor's retries where nothing holds the output, or the helper has ended by the retry
+      assert.deepEqual(seq('quiet'), ['STARTING', 'BACKOFF', 'STARTING', 'BACKOFF', 'FATAL']);
+      assert.equal(runs('quiet'), 2);
+      assert.deepEqual(seq('brief'), ['STARTING', 'BACKOFF', 'STARTING', 'BACKOFF', 'FATAL']);
+      assert.equal(runs('brief'), 2);
+      const bg = readFileSync(d('bg.pids'), 'utf8').split('\n').filter(Boolean).map(Number);
+      const holdsBg = bg.find((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').includes('SUPERVISOR_PROCESS_NAME=holds\0'));
+      assert.ok(holdsBg && pidAlive(holdsBg));
+      const proc = engine.groups.get('holds')!.processes.get('holds')!;
+      assert.equal(proc.spawnerr, `Exited too quickly, leaving 1 process in the background (${holdsBg})`);
+      const log = mainLog(dir);
+      assert.match(log, /WARN exited: holds \(exit status 0; not expected\)\n/);
+      assert.match(
+        log,
+        new RegExp(
+          `INFO gave up: holds entered FATAL state, it put itself in the background: 1 process of its last run \\(${holdsBg}\\) still running with its output pipes open; another start would start another copy\n.*INFO hint: run the command of 'holds' in the foreground`,
+        ),
+      );
+      assert.match(log, /INFO gave up: quiet entered FATAL state, too many start retries too quickly/);
+      for (const pid of bg) if (pidAlive(pid)) process.kill(pid, 'SIGKILL');
+    });
+  } finally {
+    dir0.cleanup();
+  }
+});
+
 test('autorestart=unexpected: expected exit stays EXITED, unexpected exit restarts', async () => {
   const body =
     '[program:ok]\ncommand=/bin/sh -c "sleep 0.3; exit 0"\nstartsecs=0\n' +

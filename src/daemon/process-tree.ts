@@ -9,10 +9,10 @@
 // orphan of the tree is reparented to the daemon and stays findable: as a pid
 // seen in the tree before, or by the SUPERVISOR_PROCESS_NAME and
 // SUPERVISOR_GROUP_NAME its environment inherited from the program.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { MainLogger } from '../log/mainlog';
 import { requireNative } from './native';
-import { environHas, listProcesses, procTimes, type ProcTimes } from './proc-stat';
+import { environHas, listProcesses, procStat, procTimes, type ProcTimes } from './proc-stat';
 
 let childrenFiles: boolean | null = null;
 
@@ -160,4 +160,36 @@ export function becomeSubreaper(log: MainLogger): void {
         'a process that leaves a program before it ends is found only while it stays in its process group',
     );
   }
+}
+
+/**
+ * The processes in process group pgid that hold one of the pipes (by inode)
+ * open, as /proc shows their descriptors: what a program put in the
+ * background with its output still attached (`cmd &`). Empty without /proc.
+ */
+export function pipeHolders(pgid: number, pipeInodes: readonly number[]): number[] {
+  if (!pipeInodes.length) return [];
+  const r = requireNative().kill(-pgid, 0);
+  if (r !== 0 && r !== 'EPERM') return []; // the group is gone: no need to read every process
+  const names = new Set(pipeInodes.map((ino) => `pipe:[${ino}]`));
+  return listProcesses(procStat)
+    .filter((p) => p.pgid === pgid && !p.zombie && holdsAny(p.pid, names))
+    .map((p) => p.pid);
+}
+
+function holdsAny(pid: number, names: ReadonlySet<string>): boolean {
+  let fds: string[];
+  try {
+    fds = readdirSync(`/proc/${pid}/fd`);
+  } catch {
+    return false; // gone, or another user's
+  }
+  for (const fd of fds) {
+    try {
+      if (names.has(readlinkSync(`/proc/${pid}/fd/${fd}`))) return true;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return false;
 }

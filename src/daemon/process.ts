@@ -3,7 +3,7 @@
 // each deadline (startsecs, backoff delay, stopwaitsecs) is one timer armed
 // only while the process is in the state that needs it; everything else is
 // driven by events (child exit, pipe data, requests).
-import { closeSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
 import { getSystemErrorName } from 'node:util';
 import { resolve as resolvePath } from 'node:path';
 import type { HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
@@ -25,7 +25,7 @@ import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { RestartPace, RESTART_BURST, RESTART_RATE, selfRestartWait } from './restart-pace';
 import { explainExecFailure } from './exec-hint';
 import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
-import { becomeSubreaper, findTree, type Tree, type TreeQuery } from './process-tree';
+import { becomeSubreaper, findTree, pipeHolders, type Tree, type TreeQuery } from './process-tree';
 import { MemoryWatch, overLimitText, treeResidentBytes, type MemoryReport } from './memory-limit';
 import { gzipRunner } from './gzip-helper';
 import { BinaryWatch, TreeWatch } from './change-watch';
@@ -51,6 +51,14 @@ interface HeldExit {
 /** "2 processes … (P Q)" in the log lines about a tree's leftovers */
 function leftovers(pids: readonly number[], between: string): string {
   return `${pids.length} process${pids.length === 1 ? '' : 'es'} ${between} (${pids.join(' ')})`;
+}
+
+/** A run that exited too quickly and left something holding its output. */
+interface Backgrounded {
+  /** its process group (the pid it had) */
+  pgid: number;
+  /** the inodes of its output pipes */
+  pipes: number[];
 }
 
 /** What a process needs from the engine that owns it. */
@@ -230,6 +238,8 @@ export class Subprocess {
   private selfRestartAt = 0;
   /** the pace has been announced in the main log since the program last stayed up a second */
   private paced = false;
+  /** A run that exited too quickly while something else still held its output pipes (`cmd &`): see retryOrGiveUp. */
+  private backgrounded: Backgrounded | null = null;
   /** the last explanation of an exec failure logged (explainExec) */
   private lastExecHint: string | null = null;
   administrativeStop = false;
@@ -434,6 +444,7 @@ export class Subprocess {
     this.exitstatus = null;
     this.systemStop = false;
     this.administrativeStop = false;
+    this.backgrounded = null;
     this.laststart = wallNow();
     this.startMono = monoNow();
     this.restartAt = 0;
@@ -747,7 +758,7 @@ export class Subprocess {
           moved += n;
           // The pipe was emptied: stop here rather than race a writer on
           // another CPU with splices of what it added meanwhile.
-          if (log.spliceDrained) return { moved, done: false };
+          if (log.spliceDrained && !final) return { moved, done: false };
           continue;
         }
         if (n === 0) return { moved, done: true };
@@ -762,7 +773,8 @@ export class Subprocess {
       this.feed(channel, buf.subarray(0, n));
       // less than asked for: a pipe is empty now; a terminal gives at most
       // 4095 bytes a read (N_TTY's buffer) however much it holds
-      if (n < buf.length && !this.terminal) return { moved, done: false };
+      // (after the exit the next read tells an end of file from a writer still there)
+      if (n < buf.length && !this.terminal && !final) return { moved, done: false };
     }
     return { moved, done: false };
   }
@@ -889,16 +901,25 @@ export class Subprocess {
     if (channel === 'stdout' && this.terminal) this.terminal.output(data);
   }
 
-  /** Read what the child left in its pipes before we forget them (Supervisor's drain). */
-  private drain(): void {
+  /**
+   * Read what the child left in its pipes before we forget them (Supervisor's
+   * drain). True when a pipe is still open for writing: something the child
+   * started outlives it and holds its output.
+   */
+  private drain(): boolean {
     const p = this.pipes;
-    if (!p) return;
+    if (!p) return false;
+    const limit = 4 * 1024 * 1024;
+    let held = false;
     for (const [fd, channel] of [
       [p.stdoutFd, 'stdout'],
       [p.stderrFd, 'stderr'],
     ] as const) {
-      if (fd >= 0) this.pump(fd, channel, 4 * 1024 * 1024, true);
+      if (fd < 0) continue;
+      const r = this.pump(fd, channel, limit, true);
+      if (!r.done && r.moved < limit) held = true;
     }
+    return held;
   }
 
   private closePipes(why = `${this.name} is no longer running`): void {
@@ -1584,9 +1605,25 @@ export class Subprocess {
     }
   }
 
+  /** The inodes of the output pipes (not a terminal's: its other end is a tty, not a pipe). */
+  private pipeInodes(): number[] {
+    const p = this.pipes;
+    if (!p || this.terminal) return [];
+    const out: number[] = [];
+    for (const fd of [p.stdoutFd, p.stderrFd]) {
+      if (fd < 0) continue;
+      try {
+        out.push(fstatSync(fd).ino);
+      } catch {
+        // closed under us: nothing to look for
+      }
+    }
+    return out;
+  }
+
   /** The child was reaped with wait status sts (at monotonic `exitedAt`, when a stopastree tree held its exit back). */
   finish(sts: number, exitedAt?: number): void {
-    this.drain();
+    const held = this.drain();
     const { exitstatus: es, message } = decodeWaitStatus(sts);
     let ended: string;
     const now = exitedAt ?? monoNow();
@@ -1611,6 +1648,7 @@ export class Subprocess {
       else this.log.warn(msg);
     } else if (tooQuickly) {
       this.exitstatus = null;
+      this.backgrounded = held ? { pgid: this.pid, pipes: this.pipeInodes() } : null;
       this.spawnerr = 'Exited too quickly (process log may have details)';
       this.assertInState(ProcessState.STARTING);
       this.changeState(ProcessState.BACKOFF);
@@ -1663,7 +1701,7 @@ export class Subprocess {
       } else if (state === ProcessState.STOPPED && !this.laststart) {
         if (this.config.autostart && !this.heldBack && this.dependenciesReady()) this.spawn();
       } else if (state === ProcessState.BACKOFF) {
-        if (this.backoff <= this.config.startretries && now > this.delay) this.spawn();
+        if (this.backoff <= this.config.startretries && now > this.delay) this.retryOrGiveUp();
       } else if (state === ProcessState.STOPPED && this.selfRestart) {
         if (!this.selfRestartAt) this.selfRestartAt = now + this.selfRestartDelay(this.selfRestart);
         if (now >= this.selfRestartAt) this.spawn();
@@ -1686,6 +1724,36 @@ export class Subprocess {
       }
     }
     this.arm();
+  }
+
+  /**
+   * The retry from BACKOFF, unless the last run put the program in the
+   * background (`command=sh -c "worker &"`, a daemon not told to stay in the
+   * foreground): its exit was too quick only because the real work went on
+   * in another process, which still holds the output pipes and still runs in
+   * the program's process group a backoff later. Each retry would start
+   * another copy of it, out of reach of stop. supervisord, idle, sees such an
+   * exit only at its next one-second poll, past the default startsecs, and
+   * starts the program once; busy, or with a longer startsecs, it retries and
+   * leaves a copy per try. tsv gives up at once and says why.
+   */
+  private retryOrGiveUp(): void {
+    const b = this.backgrounded;
+    // Held at the exit is not enough: a `cmd >/dev/null &` holds the pipes until it has redirected
+    const pids = b ? pipeHolders(b.pgid, b.pipes) : [];
+    if (!pids.length) {
+      this.spawn();
+      return;
+    }
+    this.spawnerr = `Exited too quickly, leaving ${leftovers(pids, 'in the background')}`;
+    this.giveUp();
+    this.log.info(
+      `gave up: ${this.name} entered FATAL state, it put itself in the background: ${leftovers(pids, 'of its last run')} still running with its output pipes open; another start would start another copy`,
+    );
+    this.log.info(
+      `hint: run the command of '${this.name}' in the foreground (no trailing '&'; for a daemon, its own flag to stay in the foreground, such as nginx's 'daemon off;'), or wrap a program that must fork in pidproxy`,
+    );
+    if (this.fatalRetryAt) this.log.info(`${this.name} will be started again in ${this.config.fatalretrysecs} seconds (fatalretrysecs)`);
   }
 
   private restartWanted(): boolean {
