@@ -22,6 +22,7 @@ interface RunResult {
 interface InvalidExpectation {
   section: string;
   option: string;
+  hint?: string;
 }
 
 const MIN_VALID = 45;
@@ -75,7 +76,8 @@ function expectation(file: string): InvalidExpectation {
   const section = headerValue(file, 'expect-section');
   const option = headerValue(file, 'expect-option');
   assert.ok(section && option, `${basename(file)} lacks its '; expect-section:' / '; expect-option:' header`);
-  return { section, option };
+  // optional: a hint tsv must give (its whole line after 'hint: ')
+  return { section, option, hint: headerValue(file, 'expect-hint') };
 }
 
 /**
@@ -210,7 +212,7 @@ test('the corpus has the warnings the check above relies on', () => {
 test('tsv config check refuses every invalid file, naming the section and option', async (t) => {
   for (const f of invalidFiles) {
     await t.test(basename(f), () => {
-      const { section, option } = expectation(f);
+      const { section, option, hint } = expectation(f);
       const r = tsvCheck.get(f);
       assert.ok(r);
       const sup = String(oracle.get(f)?.error);
@@ -222,6 +224,7 @@ test('tsv config check refuses every invalid file, naming the section and option
       if (option !== '-') {
         assert.ok(r.stderr.includes(option), `stderr does not name option ${option} (Supervisor: ${sup}):\n${r.stderr}`);
       }
+      if (hint) assert.ok(r.stderr.includes(`hint: ${hint}\n`), `stderr does not hint '${hint}':\n${r.stderr}`);
     });
   }
 });

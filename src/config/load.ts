@@ -98,6 +98,16 @@ interface Got {
   entry?: IniEntry;
 }
 
+/**
+ * The name of a `%(name)` written without its conversion letter
+ * (`%(here)/x`, `%(ENV_HOME)` at the end): Python then complains about the
+ * next character, or of an incomplete format, not of what is missing.
+ */
+function missingConversion(value: string): string | null {
+  const m = /%\(([^)]*)\)(?![#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%])/.exec(value.replace(/%%/g, ''));
+  return m ? m[1] : null;
+}
+
 function merge(...maps: Expansions[]): Expansions {
   const out: Expansions = new Map();
   for (const m of maps) for (const [k, v] of m) out.set(k, v);
@@ -201,6 +211,7 @@ class Loader {
     value: string,
     origin: { file: string; line: number } | undefined,
     available?: Expansions,
+    secondPass = false,
   ): ConfigError {
     let message: string;
     let hint: string | undefined;
@@ -214,7 +225,10 @@ class Loader {
       else hint = [`environment variables are written %(ENV_${key})s`, others].filter(Boolean).join('; ');
     } else {
       message = `the value is badly formatted for %-expansion: ${err.message}`;
-      hint = 'a literal % must be written %%';
+      const missing = missingConversion(value);
+      if (missing) hint = `a %(name) needs its conversion letter: write %(${missing})s (or %(${missing})d for a number)`;
+      else if (secondPass) hint = `Supervisor %-expands [${section}] ${option} twice, so a literal % is written %%%% here`;
+      else hint = 'a literal % must be written %%';
     }
     return new ConfigError(message, { file: origin?.file, line: origin?.line, section, option, value, hint });
   }
@@ -234,13 +248,15 @@ class Loader {
   }
 
   /** Supervisor's expand(): Python `%` with a mapping, errors located at the value. */
-  expand(s: string, expansions: Expansions, section: string, option: string, got?: Got): string {
+  expand(s: string, expansions: Expansions, section: string, option: string, got?: Got, secondPass = false): string {
     try {
       return pyFormat(s, expansions);
     } catch (err) {
       if (err instanceof PyFormatError) {
         const origin = got?.entry ?? this.sectionOrigin(section);
-        throw this.formatError(err, section, option, s, origin, expansions);
+        // the second pass shows the file's text, not what the first pass made of it
+        const shown = secondPass ? (got?.entry?.value ?? s) : s;
+        throw this.formatError(err, section, option, shown, origin, expansions, secondPass);
       }
       throw err;
     }
@@ -440,7 +456,7 @@ class Loader {
     // environment= is expanded twice: once by the getter (ENV_ and here) and
     // once more with host_node_name too, so a literal % needs %%%%.
     const envGot = get('environment', '');
-    const envStr = this.expand(String(envGot.value), expansions, S, 'environment', envGot);
+    const envStr = this.expand(String(envGot.value), expansions, S, 'environment', envGot, true);
     const environment = this.conv(S, 'environment', { ...envGot, value: envStr }, dt.dictOfKeyValuePairs);
     for (const [k, v] of Object.entries(environment)) this.environ.set(`ENV_${k}`, v);
 
