@@ -341,7 +341,9 @@ test('a second daemon on a live socket exits 2 with Supervisor\'s message and do
     assert.equal(r.status, 2);
     assert.equal(
       r.stderr,
-      'Error: Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.\nFor help, use tsv daemon -h\n',
+      'Error: Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.\n' +
+        `  hint: [unix_http_server] file=${dir.join('s.sock')}: a running daemon answers on this socket (\`supervisorctl -s unix://${dir.join('s.sock')} pid\` asks it for its pid); stop it first, or give this config another file=\n` +
+        'For help, use tsv daemon -h\n',
     );
     assert.ok(pidAlive(pid), 'first daemon still runs');
     assert.equal(readPid(dir.join('supervisord.pid')), pid, 'pidfile untouched');
@@ -465,6 +467,29 @@ function inetRefusal(dir: TempDir, port: string): { tsv: string; supervisord: st
   assert.equal(oracle.status, 2, `${port}: ${oracle.stderr}`);
   return { tsv: first(r.stderr), supervisord: first(oracle.stderr) };
 }
+
+test('an inet port another program holds: supervisord\'s words, then a hint naming the option and how to find the holder', async () => {
+  const dir = new TempDir();
+  const holder = createServer();
+  try {
+    const port = await freePort();
+    await new Promise<void>((r) => holder.listen(port, '127.0.0.1', r));
+    const cfg = dir.file('inet.conf', `${readFileSync(conf(dir, ''), 'utf8')}\n[inet_http_server]\nport=127.0.0.1:${port}\n`);
+    const r = daemonSync(['-n', '-c', cfg]);
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.split('\n');
+    assert.equal(lines[0], 'Error: Another program is already listening on a port that one of our HTTP servers is configured to use.  Shut this program down first before starting supervisord.');
+    assert.equal(lines[1], `  hint: [inet_http_server] port=127.0.0.1:${port}: something already listens on port ${port} (\`ss -ltnp 'sport = :${port}'\` names it); stop it first, or give this config another port=`);
+    if (existsSync('/usr/bin/supervisord')) {
+      const oracle = spawnSync('/usr/bin/supervisord', ['-n', '-c', cfg], { encoding: 'utf8', timeout: 20000, env: cleanEnv() });
+      assert.equal(oracle.status, 2, oracle.stderr);
+      assert.equal(oracle.stderr.split('\n')[0], lines[0]);
+    }
+  } finally {
+    holder.close();
+    dir.cleanup();
+  }
+});
 
 test('an inet server on an IPv6 address: refused as supervisord refuses it (AF_INET only, -9)', () => {
   const dir = new TempDir();

@@ -214,7 +214,10 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
         }
         if (await checkUsed(file)) {
           server.close();
-          throw new ServerBindError(ADDR_IN_USE_MESSAGE);
+          throw new ServerBindError(
+            ADDR_IN_USE_MESSAGE,
+            `[${cfg.section}] file=${file}: a running daemon answers on this socket (\`supervisorctl -s unix://${file} pid\` asks it for its pid); stop it first, or give this config another file=`,
+          );
         }
         log.stale(`Unlinking stale socket ${file}\n`);
         const stuck = unremovable(file);
@@ -267,7 +270,11 @@ export async function bindInet(cfg: InetServerConfig): Promise<Server> {
   } catch (e) {
     server.close();
     const err = e as NodeJS.ErrnoException;
-    throw new ServerBindError(err.code === 'EADDRINUSE' ? ADDR_IN_USE_MESSAGE : errnoText(err));
+    if (err.code !== 'EADDRINUSE') throw new ServerBindError(errnoText(err));
+    throw new ServerBindError(
+      ADDR_IN_USE_MESSAGE,
+      `[${cfg.section}] port=${cfg.host}:${cfg.port}: something already listens on port ${cfg.port} (\`ss -ltnp 'sport = :${cfg.port}'\` names it); stop it first, or give this config another port=`,
+    );
   }
   return server;
 }
