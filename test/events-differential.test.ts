@@ -223,3 +223,28 @@ test('differential: after a reload (SIGHUP) serials go on counting and pool seri
     for (const d of sides) d.cleanup();
   }
 });
+
+test('differential: a listener stopped last hears of the shutdown and of a reload when every other program is down already', { skip: oracleSkip, timeout: 120000 }, async () => {
+  // Subscribed to the daemon's state only; the programs never start, so
+  // nothing else holds the shutdown up. The recorder outlives SIGTERM (until
+  // stopwaitsecs) so that supervisord's delivery is not a race with the
+  // SIGTERM of its next loop passes; tsv's, before the fix, sent the SIGTERM
+  // first and then never wrote the event to a STOPPING listener.
+  const body =
+    '[eventlistener:watch]\ncommand={PY} {RECORDER}\nevents=SUPERVISOR_STATE_CHANGE\nstopwaitsecs=1\nenvironment=REC_OUT="{DIR}/rec.jsonl",REC_IGNORE_TERM="1"\n' +
+    '[program:a]\ncommand=sleep 100\nautostart=false\n[program:b]\ncommand=sleep 100\nautostart=false\n';
+  const sides = [startDaemon('supervisord', body), startDaemon('tsv', body)];
+  const names = (d: Daemon): string[] => readRecords(d.dir.join('rec.jsonl')).map((r) => r.headers.eventname as string);
+  try {
+    await Promise.all(sides.map((d) => waitUp(d)));
+    await Promise.all(sides.map((d) => waitRecords(d.dir.join('rec.jsonl'), (r) => r.length === 1, `${d.impl}: RUNNING`)));
+    for (const d of sides) assert.match(ctl(d, 'reload'), /Restarted supervisord/);
+    await Promise.all(sides.map((d) => waitRecords(d.dir.join('rec.jsonl'), (r) => r.length === 3, `${d.impl}: STOPPING and RUNNING again`)));
+    await Promise.all(sides.map((d) => d.stop()));
+    const want = ['SUPERVISOR_STATE_CHANGE_RUNNING', 'SUPERVISOR_STATE_CHANGE_STOPPING', 'SUPERVISOR_STATE_CHANGE_RUNNING', 'SUPERVISOR_STATE_CHANGE_STOPPING'];
+    assert.deepEqual(names(sides[0] as Daemon), want, 'what supervisord delivers');
+    assert.deepEqual(names(sides[1] as Daemon), want);
+  } finally {
+    for (const d of sides) d.cleanup();
+  }
+});

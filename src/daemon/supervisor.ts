@@ -53,6 +53,9 @@ export function rereadSettings(sd: SupervisordConfig): RereadSettings {
   return { identifier: sd.identifier, strip_ansi: sd.strip_ansi, childlogdir: sd.childlogdir };
 }
 
+/** How long a shutdown waits for a listener group's last events before stopping it (holdForListeners). */
+const LISTENER_GRACE_MS = 2000;
+
 export class Supervisor {
   readonly events = new EventBus();
   readonly settings: RereadSettings;
@@ -74,6 +77,8 @@ export class Supervisor {
   private running = false;
   private stopping = false;
   private stopGroups: ProcessGroup[] | null = null;
+  /** shutdown: the listener group whose last events are awaited, and until when (see holdForListeners) */
+  private listenerHold: { group: ProcessGroup; timer: NodeJS.Timeout | null } | null = null;
   private lastShutdownReport = -Infinity;
   private shutdownTimer: NodeJS.Timeout | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
@@ -391,6 +396,7 @@ export class Supervisor {
     // one group at a time, highest priority number first
     for (;;) {
       const last = this.stopGroups?.[this.stopGroups.length - 1];
+      if (last && this.holdForListeners(last)) return;
       if (last) for (const p of last.stopOrder()) this.stopAfterDependents(p);
       if (this.shutdownReport().length === 0) {
         this.finishStopping();
@@ -402,6 +408,31 @@ export class Supervisor {
       }
       return;
     }
+  }
+
+  /**
+   * Shutdown: an event-listener group is stopped once its pool has nothing in
+   * flight (SUPERVISOR_STATE_CHANGE_STOPPING and the other programs' last
+   * state changes delivered and answered), or after LISTENER_GRACE_MS.
+   * Supervisor stops one group per pass of its one-second loop and dispatches
+   * in each pass, so a listener stopped last hears of the shutdown there; tsv
+   * stops the next group at once, which without this sent the listener its
+   * SIGTERM before the STOPPING event went out.
+   */
+  private holdForListeners(g: ProcessGroup): boolean {
+    if (g.config.kind !== 'eventlistener') return false;
+    const hold = this.listenerHold;
+    if (hold?.group === g && !hold.timer) return false; // waited long enough
+    if (this.eventHub.whenPoolIdle(g.config.name, () => this.requestTransition())) return false;
+    if (hold?.group !== g) {
+      if (hold?.timer) clearTimeout(hold.timer);
+      const timer = setTimeout(() => {
+        if (this.listenerHold?.group === g) this.listenerHold.timer = null;
+        this.requestTransition();
+      }, LISTENER_GRACE_MS);
+      this.listenerHold = { group: g, timer };
+    }
+    return true;
   }
 
   /**
@@ -440,6 +471,8 @@ export class Supervisor {
   private finishStopping(): void {
     if (this.shutdownTimer) clearTimeout(this.shutdownTimer);
     this.shutdownTimer = null;
+    if (this.listenerHold?.timer) clearTimeout(this.listenerHold.timer);
+    this.listenerHold = null;
     this.close();
     this.stoppedResolve?.();
   }
@@ -454,6 +487,8 @@ export class Supervisor {
     // after a HUP the next engine's children would be orphans to this one
     if (this.orphanPass) clearTimeout(this.orphanPass);
     this.orphanPass = null;
+    if (this.listenerHold?.timer) clearTimeout(this.listenerHold.timer);
+    this.listenerHold = null;
     if (this.sigchld) process.off('SIGCHLD', this.sigchld);
     this.sigchld = null;
     for (const g of this.groups.values()) g.dispose();

@@ -113,6 +113,11 @@ export class EventHub {
     this.refreshInterest();
   }
 
+  /** true when the pool of group `name` has nothing in flight (or there is none); otherwise cb runs once it has not. */
+  whenPoolIdle(name: string, cb: () => void): boolean {
+    return this.pools.get(name)?.whenIdle(cb) ?? true;
+  }
+
   private removePool(name: string): void {
     const pool = this.pools.get(name);
     if (!pool) return;

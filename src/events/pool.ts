@@ -60,6 +60,8 @@ export class EventListenerPool {
   private readonly listeners = new Map<ListenerProcess, Listener>();
   private dispatchQueued = false;
   private closed = false;
+  /** whenIdle's callers, told once the pool has nothing in flight */
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly init: PoolInit) {
     this.name = init.name;
@@ -72,6 +74,36 @@ export class EventListenerPool {
 
   private debugOn(): boolean {
     return this.log.level <= Level.DEBG;
+  }
+
+  /**
+   * Nothing in flight: no listener holds an event, and no RUNNING listener
+   * that still speaks the protocol could take one that is buffered.
+   */
+  get idle(): boolean {
+    if (this.closed) return true;
+    let taker = false;
+    for (const proc of this.init.processes()) {
+      const l = this.listeners.get(proc);
+      if (!l || proc.state !== ProcessState.RUNNING) continue;
+      if (l.event) return false;
+      if (l.protocol.state !== ListenerState.UNKNOWN) taker = true;
+    }
+    return !(taker && this.buffer.length);
+  }
+
+  /** true when idle now; otherwise `cb` runs once when it is (shutdown waits so for a listener's last events). */
+  whenIdle(cb: () => void): boolean {
+    if (this.idle) return true;
+    if (!this.idleWaiters.includes(cb)) this.idleWaiters.push(cb);
+    return false;
+  }
+
+  private checkIdle(): void {
+    if (!this.idleWaiters.length || !this.idle) return;
+    const waiters = this.idleWaiters;
+    this.idleWaiters = [];
+    for (const cb of waiters) cb();
   }
 
   /** Events waiting (for tests and tsv's own reporting). */
@@ -254,6 +286,7 @@ export class EventListenerPool {
           // after the whole read, as Supervisor's loop does: output that followed READY in
           // the same read is judged as READY-state output, not as a reply to a new event
           if (protocol.state === ListenerState.READY && this.buffer.length) this.dispatch();
+          this.checkIdle();
         } catch (e) {
           this.unexpected(e);
         }
@@ -274,11 +307,15 @@ export class EventListenerPool {
     const l = this.listeners.get(proc);
     if (!l) return;
     l.prepared.length = 0;
-    if (!l.event) return;
+    if (!l.event) {
+      this.checkIdle();
+      return;
+    }
     const event = l.event;
     l.event = null;
     this.accept(event, true);
     this.scheduleDispatch();
+    this.checkIdle();
   }
 
   /** A listener entered RUNNING: it may take events now. */
@@ -291,6 +328,7 @@ export class EventListenerPool {
     this.closed = true;
     this.buffer.clear();
     this.listeners.clear();
+    this.checkIdle();
   }
 }
 
