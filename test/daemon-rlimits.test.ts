@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { configOfX, until } from './helpers/daemon-cli';
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { cleanEnv, configOfX, TSV, until } from './helpers/daemon-cli';
 import { TempDir } from './helpers/daemon-env';
 import { oracleSkip, startDaemon, userCtl, waitUp, type Impl } from './helpers/events-env';
 import { parseRlimit, rlimitText } from '../src/config/rlimits';
@@ -120,3 +121,29 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
     }
   });
 }
+
+test('minfds above a hard limit the daemon may not raise: supervisord\'s words (and its number), then a hint with the real limit and where to raise it', { skip: root && existsSync('/usr/bin/setpriv') && existsSync('/usr/bin/prlimit') ? false : 'needs root, setpriv and prlimit (to take CAP_SYS_RESOURCE away)' }, () => {
+  const dir = new TempDir();
+  try {
+    const conf = dir.file('c.conf', `[supervisord]\nlogfile=${dir.join('m.log')}\npidfile=${dir.join('p.pid')}\nminfds=8192\n[program:a]\ncommand=sleep 1\n`);
+    // a hard limit of 4096, and no capability to raise it (a default container's lot)
+    const jail = ['--nofile=1024:4096', 'setpriv', '--bounding-set', '-sys_resource', '--inh-caps', '-sys_resource'];
+    const run = (argv: string[]): SpawnSyncReturns<string> => spawnSync('prlimit', [...jail, ...argv, '-n', '-c', conf], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 });
+    const ours = run([process.execPath, TSV, 'daemon']);
+    assert.equal(ours.status, 2, ours.stderr);
+    const [first, hint] = ours.stderr.split('\n');
+    assert.match(first as string, /^Error: The minimum number of file descriptors required to run this process is 8192 .* will only allow you to open 8192 file descriptors\./);
+    assert.equal(
+      hint,
+      '  hint: the hard limit here is 4096 and may not be raised by this process (setrlimit: EPERM; raising it needs root\'s CAP_SYS_RESOURCE): ' +
+        'raise it before the daemon starts (LimitNOFILE= in a systemd unit, ulimit -Hn in what starts the daemon, --ulimit nofile= for a container), or lower [supervisord] minfds= to at most 4096',
+    );
+    if (existsSync('/usr/bin/supervisord')) {
+      const theirs = run(['/usr/bin/supervisord']);
+      assert.equal(theirs.status, 2, theirs.stderr);
+      assert.equal(theirs.stderr.split('\n')[0], first);
+    }
+  } finally {
+    dir.cleanup();
+  }
+});

@@ -187,12 +187,16 @@ function raiseRlimits(config: Config, infos: string[], progname: string): void {
     {
       res: 'NOFILE' as const,
       min: sd.minfds,
+      option: 'minfds',
+      raise: 'LimitNOFILE= in a systemd unit, ulimit -Hn in what starts the daemon, --ulimit nofile= for a container',
       msg: (hard: number) =>
         `The minimum number of file descriptors required to run this process is ${sd.minfds} as per the "minfds" command-line argument or config file setting. The current environment will only allow you to open ${hard} file descriptors.  Either raise the number of usable file descriptors in your environment (see README.rst) or lower the minfds setting in the config file to allow the process to start.`,
     },
     {
       res: 'NPROC' as const,
       min: sd.minprocs,
+      option: 'minprocs',
+      raise: 'LimitNPROC= in a systemd unit, ulimit -Hu in what starts the daemon, --ulimit nproc= for a container',
       msg: (hard: number) =>
         `The minimum number of available processes required to run this program is ${sd.minprocs} as per the "minprocs" command-line argument or config file setting. The current environment will only allow you to open ${hard} processes.  Either raise the number of usable processes in your environment (see README.rst) or lower the minprocs setting in the config file to allow the program to start.`,
     },
@@ -205,8 +209,13 @@ function raiseRlimits(config: Config, infos: string[], progname: string): void {
       try {
         native.setrlimit(l.res, l.min, hard);
         infos.push(`Increased RLIMIT_${l.res} limit to ${l.min}`);
-      } catch {
-        throw usage(progname, l.msg(hard));
+      } catch (e) {
+        // Supervisor's words name the hard limit it asked for, not the one there is
+        const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        const hint =
+          `the hard limit here is ${hard0} and may not be raised by this process (setrlimit: ${why}; raising it needs root's CAP_SYS_RESOURCE): ` +
+          `raise it before the daemon starts (${l.raise}), or lower [supervisord] ${l.option}= to at most ${hard0}`;
+        throw usage(progname, `${l.msg(hard)}\n  hint: ${hint}`);
       }
     }
   }
