@@ -230,6 +230,61 @@ test('keep-alive (HTTP/1.1 and 1.0) and pipelined requests', async () => {
   assert.match(r.body, /Connection: keep-alive/i);
 });
 
+/** K pipelined sendRemoteCommEvent('pipe', i) requests, and for each one run, the turn of the loop it ran in. */
+function turnsOfPipelined(k: number): { requests: Buffer; turns: number[]; stop: () => void } {
+  let turn = 0;
+  let ticking = true;
+  const tick = (): void => {
+    turn++;
+    if (ticking) setImmediate(tick);
+  };
+  setImmediate(tick);
+  const turns: number[] = [];
+  const off = te.engine.events.on('remoteCommunication', (e) => {
+    if (e.type === 'pipe') turns.push(turn);
+  });
+  const str = (v: string): string => `<param><value><string>${v}</string></value></param>`;
+  // kept alive but the last, which closes the connection once answered
+  const requests = Buffer.concat(
+    Array.from({ length: k }, (_, i) => post(rpcBody('supervisor.sendRemoteCommEvent', str('pipe') + str(String(i))), i < k - 1 ? { Connection: '' } : {})),
+  );
+  return {
+    requests,
+    turns,
+    stop: () => {
+      ticking = false;
+      off();
+    },
+  };
+}
+
+test('pipelined requests run one at a time, the loop turning between them, and not at all once their client has gone', async () => {
+  const k = 20;
+  const run = turnsOfPipelined(k);
+  try {
+    const r = await rawRequest(open, run.requests);
+    assert.equal((r.head + '\r\n\r\n' + r.body).split('HTTP/1.1 200 OK').length - 1, k, 'every request answered');
+    assert.equal(run.turns.length, k);
+    // node:http emits every request of a chunk at once; run there, all k shared one turn
+    for (let i = 1; i < k; i++) assert.ok(run.turns[i]! > run.turns[i - 1]!, `request ${i} ran in a later turn than request ${i - 1}: ${run.turns.join(' ')}`);
+  } finally {
+    run.stop();
+  }
+  // a client that sends its requests and goes: what it left is not run
+  const gone = turnsOfPipelined(k);
+  try {
+    const s = connect(open);
+    s.on('error', () => {});
+    await new Promise<void>((r) => s.on('connect', () => r()));
+    s.end(gone.requests);
+    s.destroy();
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok(gone.turns.length < k, `${gone.turns.length} of ${k} requests of a departed client ran`);
+  } finally {
+    gone.stop();
+  }
+});
+
 test("an idle kept-alive connection is kept until a sweep at every Nth new connection finds it idle too long, as medusa's kill_zombies does", async () => {
   const body = rpcBody('supervisor.getAPIVersion');
   const kept = connect(sweepy);

@@ -270,6 +270,8 @@ interface ConnState {
   lingering?: boolean;
   /** carries a log or event stream or an attach, which never ends on its own */
   stream?: boolean;
+  /** requests that came pipelined behind the one being answered, run one at a time (onRequest) */
+  waiting?: [http.IncomingMessage, http.ServerResponse][];
 }
 
 export class RpcHttpServer {
@@ -434,6 +436,16 @@ export class RpcHttpServer {
       req.socket.destroy();
       return;
     }
+    // Pipelined requests (sent without waiting for answers) wait their turn:
+    // node:http emits every request of a chunk it reads in one go, and run
+    // there, 200 readLog calls held every answer in memory (2 GB) and kept
+    // child output, SIGCHLD and other clients waiting for 15 s. One at a
+    // time, the loop turning between, as medusa reads a chunk per pass.
+    if (st && st.busy > 0 && !st.stream) {
+      (st.waiting ??= []).push([req, res]);
+      st.socket.pause();
+      return;
+    }
     // the headers are in; from here until the answer is out the connection is ours to keep
     if (st) {
       this.disarm(st);
@@ -441,7 +453,8 @@ export class RpcHttpServer {
       whenAnswered(res, () => {
         st.busy = Math.max(0, st.busy - 1);
         if (st.busy === 0) st.idleSince = performance.now();
-        if (st.busy === 0 && st.closeWhenIdle) st.socket.destroySoon();
+        if (st.busy === 0 && st.waiting?.length) setImmediate(() => this.nextWaiting(st));
+        else if (st.busy === 0 && st.closeWhenIdle) st.socket.destroySoon();
       });
     }
     try {
@@ -449,6 +462,18 @@ export class RpcHttpServer {
     } catch (e) {
       this.internalError(res, e, null);
     }
+  }
+
+  /** The next pipelined request of a connection whose last answer is out; none of a client that has gone. */
+  private nextWaiting(st: ConnState): void {
+    const next = st.waiting?.shift();
+    if (!next) return;
+    if (st.socket.destroyed) {
+      st.waiting = [];
+      return;
+    }
+    if (!st.waiting?.length) st.socket.resume();
+    this.onRequest(next[0], next[1]);
   }
 
   private route(req: http.IncomingMessage, res: http.ServerResponse, st: ConnState | undefined): void {
