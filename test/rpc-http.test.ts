@@ -258,7 +258,7 @@ function turnsOfPipelined(k: number): { requests: Buffer; turns: number[]; stop:
   };
 }
 
-test('pipelined requests run one at a time, the loop turning between them, and not at all once their client has gone', async () => {
+test('pipelined requests run one at a time, the loop turning between them, not at all once their client has gone, and all when it only half-closes', async () => {
   const k = 20;
   const run = turnsOfPipelined(k);
   try {
@@ -282,6 +282,21 @@ test('pipelined requests run one at a time, the loop turning between them, and n
     assert.ok(gone.turns.length < k, `${gone.turns.length} of ${k} requests of a departed client ran`);
   } finally {
     gone.stop();
+  }
+  // one that shuts only its sending side (nc -N, socat) still reads: every request runs and is answered
+  const half = turnsOfPipelined(k);
+  try {
+    const s = connect(open);
+    let got = '';
+    s.on('data', (d: Buffer) => (got += d.toString('latin1')));
+    s.on('error', () => {});
+    await new Promise<void>((r) => s.on('connect', () => r()));
+    s.end(half.requests);
+    await withTimeout(new Promise<void>((r) => s.on('close', () => r())), 10000, 'the connection to close after the answers');
+    assert.equal(got.split('HTTP/1.1 200 OK').length - 1, k, 'every request of a half-closed pipeline answered');
+    assert.equal(half.turns.length, k);
+  } finally {
+    half.stop();
   }
 });
 

@@ -297,6 +297,13 @@ export class RpcHttpServer {
     this.http = http.createServer({ maxHeaderSize: MAX_HEADER_BYTES, requireHostHeader: false }, (req, res) => this.onRequest(req, res));
     this.http.keepAliveTimeout = 0;
     this.http.timeout = 0;
+    // A client that sends its requests and shuts its sending side (`nc -N`,
+    // socat) still reads the answers: node:http would abort the requests still
+    // waiting their turn (onRequest) at that end and close. Half-open, it ends
+    // the connection after the last answer instead, as medusa answers them all.
+    // (Undocumented, in node:http since 0.x and read by Node 20 and 24 alike;
+    // test/rpc-http.test.ts half-closes a pipeline.)
+    (this.http as http.Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     // malformed HTTP (llhttp errors): 400 and close, as medusa does for a bad request line
     this.http.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.http.on('clientError', (err: NodeJS.ErrnoException, socket: Socket) => {
@@ -342,6 +349,8 @@ export class RpcHttpServer {
       }
     }
     if (socket.remoteFamily) socket.setNoDelay(true);
+    // (see httpAllowHalfOpen above: the socket must not end its own side when the client ends)
+    socket.allowHalfOpen = true;
     const st: ConnState = { socket, busy: 0, idleSince: performance.now(), deadline: null };
     this.conns.set(socket, st);
     this.arm(st);
