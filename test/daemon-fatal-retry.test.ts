@@ -150,3 +150,23 @@ test('fatalretrysecs in the config: a negative value is refused with file, line,
     dir.cleanup();
   }
 });
+
+test('fatalretrysecs: a program that put itself in the background is started again only once what it left no longer holds its output', async () => {
+  const d = startDaemon('tsv', '[program:bg]\ncommand=/bin/sh -c "echo run >> {DIR}/runs; sleep 300 & echo $! > {DIR}/bg.pid"\nstartsecs=1\nfatalretrysecs=1\n');
+  const runs = (): number => d.dir.read('runs').split('\n').filter(Boolean).length;
+  try {
+    await waitUp(d);
+    await until(() => lines(d, /gave up: bg entered FATAL state, it put itself in the background/).length === 1, 'the give-up');
+    assert.equal(lines(d, /bg will be started again in 1 seconds \(fatalretrysecs\), or as soon after as nothing of its last run holds its output/).length, 1);
+    // three retry deadlines pass: each would have started another copy
+    await sleep(3500);
+    assert.equal(runs(), 1, 'no second copy while the first runs');
+    process.kill(Number(d.dir.read('bg.pid')), 'SIGKILL');
+    await until(() => runs() === 2, 'the retry once the copy is gone');
+    assert.equal(lines(d, /retrying: bg, which gave up 1 seconds ago \(fatalretrysecs\)/).length, 1);
+  } finally {
+    for (const pid of d.dir.read('bg.pid').split('\n').filter(Boolean)) spawnSync('kill', ['-9', pid]);
+    await d.stop();
+    d.cleanup();
+  }
+});

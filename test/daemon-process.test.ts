@@ -68,17 +68,19 @@ test('backoff: 1, 2 s waits, FATAL after startretries+1 attempts, tries counted'
   });
 });
 
-test('a program that puts itself in the background (`cmd &`, output still held) gives up after one run; one that lets go of its output, or whose helper ends before the retry, is retried', async () => {
+test('a program that puts itself in the background (`cmd &`, output still held, a clean exit) gives up after one run; one that lets go of its output, whose helper ends before the retry, or that crashed, is retried', async () => {
   const dir0 = new TempDir();
   const d = (f: string): string => dir0.join(f);
   const body =
     `[program:holds]\ncommand=/bin/sh -c "echo run >> ${d('holds.runs')}; sleep 60 & echo $! >> ${d('bg.pids')}"\nstartsecs=1\nstartretries=1\n` +
     `[program:quiet]\ncommand=/bin/sh -c "echo run >> ${d('quiet.runs')}; sleep 60 >/dev/null 2>&1 & echo $! >> ${d('bg.pids')}"\nstartsecs=1\nstartretries=1\n` +
-    `[program:brief]\ncommand=/bin/sh -c "echo run >> ${d('brief.runs')}; sleep 0.3 &"\nstartsecs=1\nstartretries=1\n`;
+    `[program:brief]\ncommand=/bin/sh -c "echo run >> ${d('brief.runs')}; sleep 0.3 &"\nstartsecs=1\nstartretries=1\n` +
+    // a crash that leaves a helper running is retried as in Supervisor: the next try may well succeed
+    `[program:crashy]\ncommand=/bin/sh -c "echo run >> ${d('crashy.runs')}; sleep 60 & echo $! >> ${d('bg.pids')}; exit 1"\nstartsecs=1\nstartretries=1\n`;
   const runs = (name: string): number => readFileSync(d(`${name}.runs`), 'utf8').split('\n').filter(Boolean).length;
   try {
     await withEngine(body, async ({ engine, transitions }, dir) => {
-      for (const name of ['holds', 'quiet', 'brief']) await waitState(engine, name, ProcessState.FATAL, 20000);
+      for (const name of ['holds', 'quiet', 'brief', 'crashy']) await waitState(engine, name, ProcessState.FATAL, 20000);
       const seq = (name: string): string[] => transitions.filter((t) => t.name === name).map((t) => ProcessState[t.to]);
       assert.deepEqual(seq('holds'), ['STARTING', 'BACKOFF', 'FATAL']);
       assert.equal(runs('holds'), 1, 'no second copy was started');
@@ -87,6 +89,8 @@ test('a program that puts itself in the background (`cmd &`, output still held) 
       assert.equal(runs('quiet'), 2);
       assert.deepEqual(seq('brief'), ['STARTING', 'BACKOFF', 'STARTING', 'BACKOFF', 'FATAL']);
       assert.equal(runs('brief'), 2);
+      assert.deepEqual(seq('crashy'), ['STARTING', 'BACKOFF', 'STARTING', 'BACKOFF', 'FATAL']);
+      assert.equal(runs('crashy'), 2);
       const bg = readFileSync(d('bg.pids'), 'utf8').split('\n').filter(Boolean).map(Number);
       const holdsBg = bg.find((pid) => readFileSync(`/proc/${pid}/environ`, 'utf8').includes('SUPERVISOR_PROCESS_NAME=holds\0'));
       assert.ok(holdsBg && pidAlive(holdsBg));

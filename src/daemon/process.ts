@@ -1648,7 +1648,8 @@ export class Subprocess {
       else this.log.warn(msg);
     } else if (tooQuickly) {
       this.exitstatus = null;
-      this.backgrounded = held ? { pgid: this.pid, pipes: this.pipeInodes() } : null;
+      // a clean exit only (sh -c "cmd &", a forking daemon's parent): a crash is retried as in Supervisor, whatever it left running
+      this.backgrounded = held && exitExpected ? { pgid: this.pid, pipes: this.pipeInodes() } : null;
       this.spawnerr = 'Exited too quickly (process log may have details)';
       this.assertInState(ProcessState.STARTING);
       this.changeState(ProcessState.BACKOFF);
@@ -1706,8 +1707,13 @@ export class Subprocess {
         if (!this.selfRestartAt) this.selfRestartAt = now + this.selfRestartDelay(this.selfRestart);
         if (now >= this.selfRestartAt) this.spawn();
       } else if (state === ProcessState.FATAL && this.fatalRetryAt && now >= this.fatalRetryAt) {
-        this.log.info(`retrying: ${this.name}, which gave up ${this.config.fatalretrysecs} seconds ago (fatalretrysecs)`);
-        this.spawn();
+        if (this.backgrounded && pipeHolders(this.backgrounded.pgid, this.backgrounded.pipes).length) {
+          // what it put in the background still runs: a start now would be another copy
+          this.fatalRetryAt = now + this.config.fatalretrysecs;
+        } else {
+          this.log.info(`retrying: ${this.name}, which gave up ${this.config.fatalretrysecs} seconds ago (fatalretrysecs)`);
+          this.spawn();
+        }
       }
     }
     if (state === ProcessState.STARTING && !this.heldExit && !this.preStart && now - this.startMono > this.config.startsecs) this.succeed();
@@ -1753,7 +1759,11 @@ export class Subprocess {
     this.log.info(
       `hint: run the command of '${this.name}' in the foreground (no trailing '&'; for a daemon, its own flag to stay in the foreground, such as nginx's 'daemon off;'), or wrap a program that must fork in pidproxy`,
     );
-    if (this.fatalRetryAt) this.log.info(`${this.name} will be started again in ${this.config.fatalretrysecs} seconds (fatalretrysecs)`);
+    if (this.fatalRetryAt) {
+      this.log.info(
+        `${this.name} will be started again in ${this.config.fatalretrysecs} seconds (fatalretrysecs), or as soon after as nothing of its last run holds its output`,
+      );
+    }
   }
 
   private restartWanted(): boolean {
