@@ -8,10 +8,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import {
-  FAKETIME_LIB, HEADER_KEYS, clockSetSkip, names, oracleSkip, pythonSkip, pyLen, readRecords, setClockToItself, startDaemon, waitRecords, waitUp,
+  FAKETIME_LIB, HEADER_KEYS, clockSetSkip, logLineMs, names, oracleSkip, pythonSkip, pyLen, readRecords, setClockToItself, startDaemon, waitRecords, waitUp,
   type Impl, type Received,
 } from './helpers/events-env';
 import { TempDir } from './helpers/daemon-env';
+import { until } from './helpers/daemon-cli';
 
 const listener = (events: string, extra = ''): string =>
   `[eventlistener:rec]\ncommand={PY} {RECORDER}\nevents=${events}\nbuffer_size=10000\nstopwaitsecs=1\n` +
@@ -227,6 +228,27 @@ test("tsv's PROCESS_MEMORY_RESTART event: a listener that names it gets one per 
     const all = readRecords(d.dir.join('all.jsonl'));
     assert.ok(all.some((x) => x.headers.eventname === 'PROCESS_STATE_STOPPING' && /processname:hog /.test(x.payload)), 'the EVENT listener works');
     assert.deepEqual(all.filter((x) => x.headers.eventname === 'PROCESS_MEMORY_RESTART'), []);
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('shutdown waits for busy listener groups once, not once each: three listeners that never answer are stopped within one wait', { skip: pythonSkip }, async () => {
+  // READY, take one event, never answer
+  const hung = "import sys, time\nsys.stdout.write('READY\\n'); sys.stdout.flush()\nsys.stdin.readline()\ntime.sleep(1000)\n";
+  const body = ['a', 'b', 'c'].map((n) => `[eventlistener:${n}]\ncommand={PY} {DIR}/hung.py\nevents=SUPERVISOR_STATE_CHANGE\n`).join('') + '[program:p]\ncommand=sleep 100\n';
+  const d = startDaemon('tsv', body);
+  writeFileSync(d.dir.join('hung.py'), hung);
+  try {
+    await waitUp(d);
+    // each has taken SUPERVISOR_STATE_CHANGE_RUNNING and holds it
+    await until(() => ['a', 'b', 'c'].every((n) => new RegExp(`success: ${n} entered RUNNING`).test(d.log())), 'the listeners RUNNING');
+    await new Promise((r) => setTimeout(r, 300));
+    await d.stop();
+    const stopped = d.log().split('\n').filter((l) => / stopped: [abc] \(terminated by SIGTERM\)/.test(l)).map(logLineMs);
+    assert.equal(stopped.length, 3, d.log());
+    // one shared wait of 2 s, then the three one after another; a wait each would spread them 4 s or more
+    assert.ok(Math.max(...stopped) - Math.min(...stopped) < 1500, d.log());
   } finally {
     d.cleanup();
   }

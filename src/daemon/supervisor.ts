@@ -77,8 +77,8 @@ export class Supervisor {
   private running = false;
   private stopping = false;
   private stopGroups: ProcessGroup[] | null = null;
-  /** shutdown: the listener group whose last events are awaited, and until when (see holdForListeners) */
-  private listenerHold: { group: ProcessGroup; timer: NodeJS.Timeout | null } | null = null;
+  /** shutdown: the wait for listener groups' last events, one for all of them; timer null once it has run out (holdForListeners) */
+  private listenerHold: { timer: NodeJS.Timeout | null } | null = null;
   private lastShutdownReport = -Infinity;
   private shutdownTimer: NodeJS.Timeout | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
@@ -413,7 +413,9 @@ export class Supervisor {
   /**
    * Shutdown: an event-listener group is stopped once its pool has nothing in
    * flight (SUPERVISOR_STATE_CHANGE_STOPPING and the other programs' last
-   * state changes delivered and answered), or after LISTENER_GRACE_MS.
+   * state changes delivered and answered), or once LISTENER_GRACE_MS have
+   * passed since the first such wait of this shutdown: one wait for all
+   * listener groups, so hung listeners cost it once, not once each.
    * Supervisor stops one group per pass of its one-second loop and dispatches
    * in each pass, so a listener stopped last hears of the shutdown there; tsv
    * stops the next group at once, which without this sent the listener its
@@ -421,16 +423,15 @@ export class Supervisor {
    */
   private holdForListeners(g: ProcessGroup): boolean {
     if (g.config.kind !== 'eventlistener') return false;
-    const hold = this.listenerHold;
-    if (hold?.group === g && !hold.timer) return false; // waited long enough
+    if (this.listenerHold && !this.listenerHold.timer) return false; // waited long enough
     if (this.eventHub.whenPoolIdle(g.config.name, () => this.requestTransition())) return false;
-    if (hold?.group !== g) {
-      if (hold?.timer) clearTimeout(hold.timer);
-      const timer = setTimeout(() => {
-        if (this.listenerHold?.group === g) this.listenerHold.timer = null;
+    if (!this.listenerHold) {
+      const hold: { timer: NodeJS.Timeout | null } = { timer: null };
+      hold.timer = setTimeout(() => {
+        hold.timer = null;
         this.requestTransition();
       }, LISTENER_GRACE_MS);
-      this.listenerHold = { group: g, timer };
+      this.listenerHold = hold;
     }
     return true;
   }
