@@ -147,3 +147,21 @@ test('minfds above a hard limit the daemon may not raise: supervisord\'s words (
     dir.cleanup();
   }
 });
+
+test('minfds above the kernel\'s fs.nr_open: the hint names the sysctl, which no capability passes', { skip: existsSync('/proc/sys/fs/nr_open') ? false : 'no /proc/sys/fs/nr_open' }, () => {
+  const dir = new TempDir();
+  try {
+    const nrOpen = Number(readFileSync('/proc/sys/fs/nr_open', 'latin1').trim());
+    const conf = dir.file('c.conf', `[supervisord]\nlogfile=${dir.join('m.log')}\npidfile=${dir.join('p.pid')}\nminfds=${nrOpen + 1}\n[program:a]\ncommand=sleep 1\n`);
+    const r = spawnSync(process.execPath, [TSV, 'daemon', '-n', '-c', conf], { encoding: 'utf8', env: cleanEnv(), timeout: 30000 });
+    assert.equal(r.status, 2, r.stderr);
+    const lines = r.stderr.split('\n');
+    assert.match(lines[0] as string, new RegExp(`^Error: The minimum number of file descriptors required to run this process is ${nrOpen + 1} `));
+    assert.match(
+      lines[1] as string,
+      new RegExp(`^ {2}hint: the kernel lets no process open more than ${nrOpen} files \\(sysctl fs\\.nr_open; setrlimit: E[A-Z]+\\): lower \\[supervisord\\] minfds= to at most ${nrOpen}, or raise fs\\.nr_open first$`),
+    );
+  } finally {
+    dir.cleanup();
+  }
+});

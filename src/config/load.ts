@@ -101,11 +101,16 @@ interface Got {
 /**
  * The name of a `%(name)` written without its conversion letter
  * (`%(here)/x`, `%(ENV_HOME)` at the end): Python then complains about the
- * next character, or of an incomplete format, not of what is missing.
+ * next character, or of an incomplete format, not of what is missing. A
+ * number's letter run on into a word (`%(here)config`, `%(ENV_HOME)etc`) is
+ * taken for one too: the value failed, and `%(name)s` is what such text means.
  */
 function missingConversion(value: string): string | null {
-  const m = /%\(([^)]*)\)(?![#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%])/.exec(value.replace(/%%/g, ''));
-  return m ? m[1] : null;
+  const v = value.replace(/%%/g, '');
+  const m =
+    /%\(([^)]*)\)(?![#0\- +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa%])/.exec(v) ??
+    /%\(([^)]*)\)[cdiouxXeEfFgG]\w/.exec(v);
+  return m ? (m[1] as string) : null;
 }
 
 function merge(...maps: Expansions[]): Expansions {
@@ -227,7 +232,7 @@ class Loader {
       message = `the value is badly formatted for %-expansion: ${err.message}`;
       const missing = missingConversion(value);
       if (missing) hint = `a %(name) needs its conversion letter: write %(${missing})s (or %(${missing})d for a number)`;
-      else if (secondPass) hint = `Supervisor %-expands [${section}] ${option} twice, so a literal % is written %%%% here`;
+      else if (secondPass || (section === 'supervisord' && option === 'environment')) hint = `Supervisor %-expands [${section}] ${option} twice, so a literal % is written %%%% here`;
       else hint = 'a literal % must be written %%';
     }
     return new ConfigError(message, { file: origin?.file, line: origin?.line, section, option, value, hint });

@@ -4,7 +4,7 @@
 // then the engine until shutdown; HUP restarts the whole run in-process with
 // the config read again.
 import { spawn } from 'node:child_process';
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { missingNodeOptions, missingV8Flags, setMissingV8Flags } from './v8-flags';
 import type { Config } from '../config/model';
 import { loadConfig } from '../config/load';
@@ -180,6 +180,16 @@ function dropPrivileges(uid: number): string | null {
 }
 
 /** options.set_rlimits_or_exit, through the native helper (Node has no setrlimit). */
+/** Linux's ceiling on any process's open-files limit, root's included; null elsewhere. */
+function nrOpen(): number | null {
+  try {
+    const n = Number(readFileSync('/proc/sys/fs/nr_open', 'latin1').trim());
+    return Number.isFinite(n) && n > 0 ? n : null;
+  } catch {
+    return null;
+  }
+}
+
 function raiseRlimits(config: Config, infos: string[], progname: string): void {
   const native = requireNative();
   const sd = config.supervisord;
@@ -212,9 +222,12 @@ function raiseRlimits(config: Config, infos: string[], progname: string): void {
       } catch (e) {
         // Supervisor's words name the hard limit it asked for, not the one there is
         const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+        const kernelMax = l.res === 'NOFILE' ? nrOpen() : null;
         const hint =
-          `the hard limit here is ${hard0} and may not be raised by this process (setrlimit: ${why}; raising it needs root's CAP_SYS_RESOURCE): ` +
-          `raise it before the daemon starts (${l.raise}), or lower [supervisord] ${l.option}= to at most ${hard0}`;
+          kernelMax !== null && l.min > kernelMax
+            ? `the kernel lets no process open more than ${kernelMax} files (sysctl fs.nr_open; setrlimit: ${why}): lower [supervisord] ${l.option}= to at most ${kernelMax}, or raise fs.nr_open first`
+            : `the hard limit here is ${hard0} and may not be raised by this process (setrlimit: ${why}; raising it needs root's CAP_SYS_RESOURCE): ` +
+              `raise it before the daemon starts (${l.raise}), or lower [supervisord] ${l.option}= to at most ${hard0}`;
         throw usage(progname, `${l.msg(hard)}\n  hint: ${hint}`);
       }
     }

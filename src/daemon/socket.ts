@@ -273,7 +273,7 @@ export async function bindInet(cfg: InetServerConfig): Promise<Server> {
     if (err.code !== 'EADDRINUSE') throw new ServerBindError(errnoText(err));
     throw new ServerBindError(
       ADDR_IN_USE_MESSAGE,
-      `[${cfg.section}] port=${cfg.host}:${cfg.port}: something already listens on port ${cfg.port} (\`ss -ltnp 'sport = :${cfg.port}'\` names it); stop it first, or give this config another port=`,
+      `[${cfg.section}] port=${cfg.host ? `${cfg.host}:` : ''}${cfg.port}: something already listens on port ${cfg.port} (\`ss -ltnp 'sport = :${cfg.port}'\` names it); stop it first, or give this config another port=`,
     );
   }
   return server;
