@@ -45,6 +45,10 @@ for (const scenario of CTL_SCENARIOS) {
     const expected = await runScenarioWith(fx, scenario, PYTHON_CTL);
     const actual = await runScenarioWith(fx, scenario, TSV_CTL);
     await teardownScenario(fx, scenario);
+    if (scenario.tsvHint) {
+      assert.match(actual.stderr, scenario.tsvHint);
+      actual.stderr = actual.stderr.replace(scenario.tsvHint, '');
+    }
     assert.deepEqual(actual, expected);
   });
 }

@@ -16,6 +16,7 @@ import { array, toProcessInfo, type ProcessInfo } from './api';
 import { loadNative } from '../daemon/native';
 import type { UnixConnector } from '../rpc/blocking-http';
 import { pyStrip } from '../config/ini';
+import { socketAccessHint } from './socket-access-hint';
 
 /** Blocking unix-socket connections from tsv's native helper, when it is at hand (src/rpc/blocking-http.ts). */
 function blockingConnector(): UnixConnector | null {
@@ -267,6 +268,10 @@ export class Controller {
       return (await verb.run(this, arg)) === true;
     } catch (err) {
       if (err instanceof Interrupted) throw err;
+      if (err instanceof RpcConnectionError && err.code === 'EACCES') {
+        const hint = socketAccessHint(this.options.serverurl);
+        if (hint) this.io.writeErr(`${hint}\n`);
+      }
       this.output(errorLine(err));
       this.exitstatus = ExitStatus.GENERIC;
       return false;

@@ -305,6 +305,10 @@ export function normalize(text: string, fx: CtlFixture | null, client: CtlClient
   return t;
 }
 
+/** tsv's stderr hint when nobody may not open the fixture's socket (its directory, or the socket's 0700 mode, is in the way). */
+const NOBODY_DENIED =
+  /^hint: (nobody \(uid 65534\) may not reach DIR\/\S+: a directory on the way \(DIR or above\) is closed to it; run as a user that may, e\.g\. with sudo|DIR\/\S+ is srwx------ root:root, which nobody \(uid 65534\) may not open; the daemon sets these with \[unix_http_server\] chmod= and chown= .*, or run supervisorctl as a user it lets in, e\.g\. with sudo)\n/m;
+
 export interface CtlScenario {
   name: string;
   /** Arguments after the program; `{conf}`, `{dir}`, `{sock}`, `{port}`, `{closedPort}`, `{staleSock}`, `{authConf}`, `{badAuthConf}` are filled in. */
@@ -330,6 +334,11 @@ export interface CtlScenario {
   exitFromLines?: (line: string) => number | null;
   /** Skip unless the run environment supports it (runuser, a readable build). */
   needs?: 'nobody';
+  /**
+   * A line tsv's ctl adds on stderr (a hint of its own, docs/differences.md):
+   * it must be in tsv's stderr, which is compared without it.
+   */
+  tsvHint?: RegExp;
   /** The command changes the daemon for good (reload, shutdown): each client gets a freshly started daemon. */
   fresh?: boolean;
 }
@@ -642,8 +651,8 @@ export const CTL_SCENARIOS: CtlScenario[] = [
   { name: 'right password on the command line', args: ['-s', 'http://127.0.0.1:{port}', '-u', 'user', '-p', 'secret', 'pid', 'sleeper'] },
   { name: 'tail -f with a wrong password', args: ['-c', '{badAuthConf}', 'maintail', '-f'] },
   // permissions
-  { name: 'status as another user: permission denied', args: C('status'), run: { user: 'nobody' }, needs: 'nobody' },
-  { name: 'reread as another user: permission denied', args: C('reread'), run: { user: 'nobody' }, needs: 'nobody' },
+  { name: 'status as another user: permission denied', args: C('status'), run: { user: 'nobody' }, needs: 'nobody', tsvHint: NOBODY_DENIED },
+  { name: 'reread as another user: permission denied', args: C('reread'), run: { user: 'nobody' }, needs: 'nobody', tsvHint: NOBODY_DENIED },
   // last: reload and shutdown, each client against a daemon of its own
   { name: 'reload', args: C('reload'), fresh: true },
   { name: 'shutdown', args: C('shutdown'), fresh: true },
