@@ -179,7 +179,6 @@ function dropPrivileges(uid: number): string | null {
   return null;
 }
 
-/** options.set_rlimits_or_exit, through the native helper (Node has no setrlimit). */
 /** Linux's ceiling on any process's open-files limit, root's included; null elsewhere. */
 function nrOpen(): number | null {
   try {
@@ -190,6 +189,7 @@ function nrOpen(): number | null {
   }
 }
 
+/** options.set_rlimits_or_exit, through the native helper (Node has no setrlimit). */
 function raiseRlimits(config: Config, infos: string[], progname: string): void {
   const native = requireNative();
   const sd = config.supervisord;

@@ -79,6 +79,8 @@ export class Supervisor {
   private stopGroups: ProcessGroup[] | null = null;
   /** shutdown: the wait for listener groups' last events, one for all of them; timer null once it has run out (holdForListeners) */
   private listenerHold: { timer: NodeJS.Timeout | null } | null = null;
+  /** what a listener pool calls once idle (one function, so a pool keeps it once however often the shutdown looks) */
+  private readonly listenerIdle = (): void => this.requestTransition();
   private lastShutdownReport = -Infinity;
   private shutdownTimer: NodeJS.Timeout | null = null;
   private aliveTimer: NodeJS.Timeout | null = null;
@@ -424,7 +426,7 @@ export class Supervisor {
   private holdForListeners(g: ProcessGroup): boolean {
     if (g.config.kind !== 'eventlistener') return false;
     if (this.listenerHold && !this.listenerHold.timer) return false; // waited long enough
-    if (this.eventHub.whenPoolIdle(g.config.name, () => this.requestTransition())) return false;
+    if (this.eventHub.whenPoolIdle(g.config.name, this.listenerIdle)) return false;
     if (!this.listenerHold) {
       const hold: { timer: NodeJS.Timeout | null } = { timer: null };
       hold.timer = setTimeout(() => {
