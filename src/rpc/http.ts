@@ -353,6 +353,13 @@ export class RpcHttpServer {
     socket.allowHalfOpen = true;
     const st: ConnState = { socket, busy: 0, idleSince: performance.now(), deadline: null };
     this.conns.set(socket, st);
+    // The client's end with no pipelined request waiting is its going away, as
+    // before (a killed `supervisorctl stop` must end the daemon's wait for it);
+    // half-open only while requests it sent wait their turn. First of the
+    // socket's 'end' listeners: node:http's comes with the 'connection' below.
+    socket.on('end', () => {
+      if (!st.waiting?.length) socket.end();
+    });
     this.arm(st);
     socket.once('close', () => {
       this.disarm(st);
