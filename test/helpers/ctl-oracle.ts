@@ -9,6 +9,7 @@
 // Reuse: `startCtlFixture({ daemon: [...] })`, then for each entry of
 // `CTL_SCENARIOS`: `runScenarioWith(fixture, scenario, client)` for two
 // clients and `assert.deepEqual` the results (see test/ctl-conformance.test.ts).
+import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync, existsSync, unlinkSync } from 'node:fs';
@@ -396,6 +397,16 @@ export async function runScenarioWith(
   const setBy = s.exitFromLines;
   if (setBy && r.code === r.stdout.split('\n').reduce((status, line) => setBy(line) ?? status, 0)) code = CODE_FOLLOWS_LINES;
   return { stdout: norm(r.stdout), stderr: norm(r.stderr), code };
+}
+
+/**
+ * tsv's ctl's result without the scenario's tsvHint, which must be in its
+ * stderr; any other client's result as it is.
+ */
+export function withoutTsvHint(s: CtlScenario, client: CtlClient, r: RunResult): RunResult {
+  if (!s.tsvHint || client !== TSV_CTL) return r;
+  assert.match(r.stderr, s.tsvHint);
+  return { ...r, stderr: r.stderr.replace(s.tsvHint, '') };
 }
 
 export async function teardownScenario(fx: CtlFixture, s: CtlScenario, setupClient: CtlClient = PYTHON_CTL): Promise<void> {

@@ -18,6 +18,7 @@ import {
   settle,
   startCtlFixture,
   teardownScenario,
+  withoutTsvHint,
   type CtlClient,
   type CtlFixture,
   type CtlScenario,
@@ -83,10 +84,9 @@ export function defineDifferential(label: string, reference: DifferentialSide, c
     if (only && !only.test(scenario.name)) continue;
     const skip = !haveSupervisor ? 'Supervisor is not installed' : skipReason(scenario);
     test(`${label}: ${scenario.name}`, { skip }, async (t) => {
-      const [expected, actual] = await Promise.all([
-        runOn(ref as CtlFixture, scenario, reference.client),
-        runOn(cand as CtlFixture, scenario, candidate.client),
-      ]);
+      const [expected, actual] = (
+        await Promise.all([runOn(ref as CtlFixture, scenario, reference.client), runOn(cand as CtlFixture, scenario, candidate.client)])
+      ).map((r, i) => withoutTsvHint(scenario, i === 0 ? reference.client : candidate.client, r)) as [RunResult, RunResult];
       if (JSON.stringify(expected) !== JSON.stringify(actual)) {
         const glitch = ORACLE_GLITCHES[scenario.name];
         if (glitch?.(expected, actual, mainLog(ref as CtlFixture))) {
