@@ -219,14 +219,16 @@ test('a request followed by bytes that are not one (or by a request after Connec
   assert.equal((await rawRequest(open, 'junk\r\n\r\n')).status, 400);
 });
 
+/** How many `200 OK` answers a connection's bytes hold. */
+const answered = (text: string): number => text.split('HTTP/1.1 200 OK').length - 1;
+
 test('keep-alive (HTTP/1.1 and 1.0) and pipelined requests', async () => {
   const body = rpcBody('supervisor.getAPIVersion');
   const one = (version: string, conn: string): string =>
     `POST /RPC2 HTTP/${version}\r\nHost: x\r\nContent-Length: ${body.length}\r\n${conn ? `Connection: ${conn}\r\n` : ''}\r\n${body}`;
   // three pipelined requests on one connection, answered in order; the 1.0 one without keep-alive closes it
   const r = await rawRequest(open, one('1.1', '') + one('1.0', 'keep-alive') + one('1.0', ''));
-  const answers = (r.head + '\r\n\r\n' + r.body).split('HTTP/1.1 200 OK').length - 1;
-  assert.equal(answers, 3);
+  assert.equal(answered(r.head + '\r\n\r\n' + r.body), 3);
   assert.match(r.body, /Connection: keep-alive/i);
 });
 
@@ -263,7 +265,7 @@ test('pipelined requests run one at a time, the loop turning between them, not a
   const run = turnsOfPipelined(k);
   try {
     const r = await rawRequest(open, run.requests);
-    assert.equal((r.head + '\r\n\r\n' + r.body).split('HTTP/1.1 200 OK').length - 1, k, 'every request answered');
+    assert.equal(answered(r.head + '\r\n\r\n' + r.body), k, 'every request answered');
     assert.equal(run.turns.length, k);
     // node:http emits every request of a chunk at once; run there, all k shared one turn
     for (let i = 1; i < k; i++) assert.ok(run.turns[i]! > run.turns[i - 1]!, `request ${i} ran in a later turn than request ${i - 1}: ${run.turns.join(' ')}`);
@@ -293,7 +295,7 @@ test('pipelined requests run one at a time, the loop turning between them, not a
     await new Promise<void>((r) => s.on('connect', () => r()));
     s.end(half.requests);
     await withTimeout(new Promise<void>((r) => s.on('close', () => r())), 10000, 'the connection to close after the answers');
-    assert.equal(got.split('HTTP/1.1 200 OK').length - 1, k, 'every request of a half-closed pipeline answered');
+    assert.equal(answered(got), k, 'every request of a half-closed pipeline answered');
     assert.equal(half.turns.length, k);
   } finally {
     half.stop();

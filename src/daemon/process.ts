@@ -1707,7 +1707,7 @@ export class Subprocess {
         if (!this.selfRestartAt) this.selfRestartAt = now + this.selfRestartDelay(this.selfRestart);
         if (now >= this.selfRestartAt) this.spawn();
       } else if (state === ProcessState.FATAL && this.fatalRetryAt && now >= this.fatalRetryAt) {
-        if (this.backgrounded && pipeHolders(this.backgrounded.pgid, this.backgrounded.pipes).length) {
+        if (this.backgroundHolders().length) {
           // what it put in the background still runs: a start now would be another copy
           this.fatalRetryAt = now + this.config.fatalretrysecs;
         } else {
@@ -1744,9 +1744,7 @@ export class Subprocess {
    * leaves a copy per try. tsv gives up at once and says why.
    */
   private retryOrGiveUp(): void {
-    const b = this.backgrounded;
-    // Held at the exit is not enough: a `cmd >/dev/null &` holds the pipes until it has redirected
-    const pids = b ? pipeHolders(b.pgid, b.pipes) : [];
+    const pids = this.backgroundHolders();
     if (!pids.length) {
       this.spawn();
       return;
@@ -1764,6 +1762,16 @@ export class Subprocess {
         `${this.name} will be started again in ${this.config.fatalretrysecs} seconds (fatalretrysecs), or as soon after as nothing of its last run holds its output`,
       );
     }
+  }
+
+  /**
+   * What of the last run still holds its output, when that run put itself in
+   * the background: looked up now, since being held at the exit is not enough
+   * (a `cmd >/dev/null &` holds the pipes until it has redirected).
+   */
+  private backgroundHolders(): number[] {
+    const b = this.backgrounded;
+    return b ? pipeHolders(b.pgid, b.pipes) : [];
   }
 
   private restartWanted(): boolean {
