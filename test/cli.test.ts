@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import vm from 'node:vm';
 import { tmpdir } from 'node:os';
@@ -121,6 +121,43 @@ test('tsv --version names tsv, node and the architecture', () => {
   assert.match(r.stdout, /^tsv \d+\.\d+\.\d+\S* \(node v\d+\.\d+\.\d+, (x64|arm64|armv7l|arm)\)\n$/);
 });
 
+
+test("output that cannot be written: a reader that has gone ends tsv's commands quietly, a full device is one line and status 1 (Supervisor's status, without its traceback); never a stack", () => {
+  withTmp((dir) => {
+    const conf = join(dir, 'ok.conf');
+    writeFileSync(conf, `[supervisord]\nlogfile=${dir}/main.log\n[unix_http_server]\nfile=${dir}/sock\n[supervisorctl]\nserverurl=unix://${dir}/sock\n`);
+    symlinkSync(tsv, join(dir, 'echo_supervisord_conf'));
+    const commands: Array<[string, string[]]> = [
+      [tsv, ['config', 'sample']],
+      [tsv, ['config', 'show', '-c', conf]],
+      [tsv, ['config', 'check', '-c', conf]],
+      [tsv, ['doctor', '-c', conf]],
+      [tsv, ['completion', 'bash']],
+      [tsv, ['--help']],
+      [tsv, ['--version']],
+      [tsv, ['install', '--boot', '--dry-run', '--init', 'systemd', '-c', conf]],
+      [tsv, ['daemon', '-h']],
+      [tsv, ['daemon', '-v']],
+      [tsv, ['help']],
+      [join(dir, 'echo_supervisord_conf'), []],
+    ];
+    const full = openSync('/dev/full', 'w');
+    try {
+      for (const [cmd, args] of commands) {
+        const what = [cmd === tsv ? 'tsv' : cmd, ...args].join(' ');
+        // The pipe's reader has ended before the command starts: its first write fails with EPIPE, every time.
+        const piped = spawnSync('bash', ['-c', '(sleep 0.3; exec "$@") | true; exit "${PIPESTATUS[0]}"', 'piped', cmd, ...args], { encoding: 'utf8', timeout: 30000 });
+        assert.equal(piped.stderr, '', `${what} | true`);
+        if (args[0] !== 'doctor') assert.equal(piped.status, 0, `${what} | true`);
+        const r = spawnSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', full, 'pipe'], timeout: 30000 });
+        assert.equal(r.stderr, 'tsv: cannot write to standard output: ENOSPC (no space left on device)\n', `${what} > /dev/full`);
+        assert.equal(r.status, 1, `${what} > /dev/full`);
+      }
+    } finally {
+      closeSync(full);
+    }
+  });
+});
 test('config check: summary line and exit 0; exit 2 with file:line on an error; exit 2 for a missing file', () => {
   withTmp((dir) => {
     const good = join(dir, 'good.conf');

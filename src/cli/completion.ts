@@ -5,6 +5,7 @@
 // the running daemon (tsv's or supervisord) with the interactive shell's
 // completer, so `tsv stop we<Tab>` offers what `supervisorctl` offers at its
 // own prompt. Supervisor ships no completion for its commands.
+import { guardOutputStreams } from './output-errors';
 import { homedir } from 'node:os';
 import { basename } from 'node:path';
 import { CTL_VALUE_OPTS, CTL_VERBS, ctlOptionLength } from './route';
@@ -291,6 +292,7 @@ export const daemonNames: NameSource = async (ctlArgs, line) => {
 export async function runComplete(args: string[]): Promise<number> {
   const [wordbreaks = ' \t\n"\'><=;|&(:', line = ''] = args;
   const result = await complete(line, daemonNames);
+  guardOutputStreams();
   const { current } = splitLine(line);
   if (result.kind === 'files') {
     // the shell's compgen completes the path, which follows the = of --configuration=PATH;

@@ -1,6 +1,8 @@
 // Supervisor's console scripts, answered by the same binary through links
 // (supervisorctl is the ctl: src/cli/route.ts sends it there). The daemon is
 // required when chosen, not at start-up.
+import { guardOutputStreams } from './output-errors';
+
 const daemonCli = (): typeof import('../daemon/cli') => require('../daemon/cli') as typeof import('../daemon/cli');
 const configSample = (): typeof import('../config/sample') => require('../config/sample') as typeof import('../config/sample');
 
@@ -16,6 +18,7 @@ export async function runPersonality(p: Personality, args: string[]): Promise<nu
     case 'supervisord':
       return daemonCli().runDaemon(args, 'supervisord');
     case 'echo_supervisord_conf':
+      guardOutputStreams();
       configSample().printSample();
       return 0;
   }

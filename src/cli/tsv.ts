@@ -2,6 +2,7 @@
 // sent `tsv ctl`, supervisorctl's verbs and --version on): `tsv daemon` with
 // supervisord's flags, and tsv's own commands.
 import { versionLine } from './version';
+import { guardOutputStreams } from './output-errors';
 
 // Each subcommand's modules (and commander) are required when that subcommand
 // runs, not at start-up: `tsv --version` and `tsv status` must start fast.
@@ -20,7 +21,10 @@ export async function runTsv(args: string[]): Promise<number> {
   // routed before commander sees them.
   if (first === 'daemon') return daemonCli().runDaemon(args.slice(1), 'tsv daemon');
   // Hidden: checks of this binary's native addons and pseudo-terminals (see src/native/selftest.ts).
-  if (first === 'selftest') return selftest().runSelftest(args.slice(1));
+  if (first === 'selftest') {
+    guardOutputStreams();
+    return selftest().runSelftest(args.slice(1));
+  }
 
   const { CommanderError } = commander();
   let exitCode = 0;
@@ -33,6 +37,7 @@ export async function runTsv(args: string[]): Promise<number> {
     return ctlCli().runCtl(args, 'tsv');
   }
 
+  guardOutputStreams();
   try {
     await program.parseAsync(args, { from: 'user' });
   } catch (err) {

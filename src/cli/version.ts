@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { writeOutput } from './output-errors';
 
 declare const TSV_VERSION: string;
 
@@ -19,6 +19,6 @@ export function versionLine(): string {
 
 /** Prints the version line with a plain write(2): process.stdout on a pipe or tty would load node:net and streams. */
 export function printVersion(): number {
-  writeSync(1, versionLine() + '\n');
+  writeOutput(1, versionLine() + '\n');
   return 0;
 }

@@ -6,12 +6,12 @@ import { Controller } from './controller';
 import { Interrupted } from './line-input';
 import { runShell } from './shell';
 import { useColor } from './format';
-import { FdOutput, isTerminal, quietOnEpipe } from './fd-output';
+import { FdOutput, isTerminal, endOnOutputError } from './fd-output';
 import type { ControllerIO } from './controller';
 
 /** fd 1 or 2 written with write(2) (./fd-output.ts), through its stream only if it pushes back. */
 function fdOutput(fd: 1 | 2): FdOutput {
-  return new FdOutput(fd, () => quietOnEpipe(fd === 1 ? process.stdout : process.stderr));
+  return new FdOutput(fd, () => endOnOutputError(fd === 1 ? process.stdout : process.stderr));
 }
 
 /** A one-shot command writes with write(2). */
@@ -23,8 +23,8 @@ function fdIo(): ControllerIO {
 
 /** The shell writes through process.stdout, as readline does. */
 function streamIo(): ControllerIO {
-  const out = quietOnEpipe(process.stdout);
-  const err = quietOnEpipe(process.stderr);
+  const out = endOnOutputError(process.stdout);
+  const err = endOnOutputError(process.stderr);
   return {
     write: (text) => out.write(text),
     writeErr: (text) => err.write(text),

@@ -3,6 +3,7 @@
 // and streams costs a fresh process more than the command's own work. The
 // interactive shell keeps process.stdout, which readline writes to as well.
 import { fstatSync, writeSync } from 'node:fs';
+import { outputFailed } from '../cli/output-errors';
 
 /** Writes to `fd` in full; on a non-blocking fd that is full it goes on through Node's stream. */
 export class FdOutput {
@@ -24,9 +25,8 @@ export class FdOutput {
       while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
-      // A closed pipe (`tsv status | head -1`) ends output quietly, as before.
-      if (code === 'EPIPE') process.exit(process.exitCode ?? 0);
-      if (code !== 'EAGAIN') throw e;
+      // A closed pipe (`tsv status | head -1`) ends output quietly; `> /dev/full` says so (src/cli/output-errors.ts).
+      if (code !== 'EAGAIN') outputFailed(e, this.fd);
       // The fd is non-blocking (a parent set O_NONBLOCK): the stream waits for room instead.
       this.stream = this.fallback();
       this.stream.write(buf.subarray(off));
@@ -59,12 +59,10 @@ export function outputFlushed(): boolean {
   return streams.every((s) => s.writableLength === 0);
 }
 
-/** A stream the ctl writes to; a closed pipe (`tsv ctl status | head -1`) ends output quietly. */
-export function quietOnEpipe(stream: NodeJS.WriteStream): NodeJS.WriteStream {
+/** A stream the ctl writes to, ending as FdOutput's writes do when its output fails. */
+export function endOnOutputError(stream: NodeJS.WriteStream): NodeJS.WriteStream {
   streams.push(stream);
-  stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-    throw err;
-  });
+  const fd = stream === process.stderr ? 2 : 1;
+  stream.on('error', (err: NodeJS.ErrnoException) => outputFailed(err, fd));
   return stream;
 }

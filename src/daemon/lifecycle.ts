@@ -16,6 +16,7 @@ import { SystemdNotifier } from './sd-notify';
 import { asctime, useLibcLocalTime } from '../log/asctime';
 import { ownDescriptorNamed } from '../log/logfile';
 import { writeStdio } from '../log/stdio';
+import { writeOutput } from '../cli/output-errors';
 import { LEVEL_BY_NAME, levelTag } from '../log/levels';
 import { AutoLogError, clearAutoChildLogDir } from '../log/autolog';
 import { Supervisor } from './supervisor';
@@ -608,11 +609,11 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
       throw e;
     }
     if (st.flags.help) {
-      writeStdio(1, USAGE.replace('%s', progname) + '\n');
+      writeOutput(1, USAGE.replace('%s', progname) + '\n');
       return 0;
     }
     if (st.flags.version) {
-      writeStdio(1, `${SUPERVISOR_VERSION}\n`);
+      writeOutput(1, `${SUPERVISOR_VERSION}\n`);
       return 0;
     }
     if (!loadNative()) {
