@@ -265,6 +265,27 @@ print(json.dumps(p))`;
     assert.deepEqual(flat.carried, [`[program:top]\ncommand=/bin/sleep 1000\ndirectory=${src}`]);
   });
 
+  test('--from-supervisor: a file supervisord could not run (a mistyped path to another file, bytes that are not UTF-8, a directory) is refused before anything is planned, with the reader\'s error', () => {
+    const bad = join(dir, 'not-a-config');
+    mkdirSync(bad);
+    writeFileSync(join(bad, 'latin1.conf'), Buffer.from('[supervisord]\n; caf\xe9\n', 'latin1'));
+    const cases: [string, RegExp][] = [
+      ['/etc/passwd', /\/etc\/passwd:1: this line comes before any \[section\] header/],
+      [join(bad, 'latin1.conf'), /latin1\.conf:2: the file is not valid UTF-8 text: byte 0xe9/],
+      [bad, /could not read config file .*\n.*not a regular file/],
+    ];
+    for (const [source, why] of cases) {
+      const r = spawnSync(process.execPath, [cliPath(), 'install', '--boot', '--dry-run', '--init', 'sysv', '--from-supervisor', source, '-c', join(dir, 'never-written.conf')], {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: '' },
+      });
+      assert.equal(r.status, 1, r.stderr);
+      assert.equal(r.stdout, '', source);
+      assert.ok(r.stderr.startsWith(`tsv install: --from-supervisor: ${source} is not a config supervisord can run; nothing was changed\n  Error: `), r.stderr);
+      assert.match(r.stderr, why);
+    }
+  });
+
   test('--dry-run on this machine, for every init system and scope, prints and changes nothing', () => {
     const home = join(dir, 'home');
     mkdirSync(home);

@@ -10,6 +10,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { globSorted } from '../config/glob';
+import { loadConfig } from '../config/load';
+import { ConfigError } from '../config/errors';
 import type { HostLayout } from './layout';
 import { HostError } from './types';
 
@@ -89,8 +91,23 @@ function hereWrittenOut(text: string, dir: string, where: string, notes: string[
   return text.replace(/%\(here\)s/g, esc(dir));
 }
 
-export function planImport(source: string, layout: HostLayout, header: string, opts: ImportOptions = {}): ImportPlan {
+/**
+ * The source as supervisord reads it: a file that is not a config Supervisor
+ * could run (a mistyped path, /etc/passwd) must not go on to stop Supervisor's
+ * service and every program in it.
+ */
+function checkSource(source: string): void {
   if (!existsSync(source)) throw new HostError(`--from-supervisor: ${source} does not exist`);
+  try {
+    loadConfig({ file: source });
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    throw new HostError(`--from-supervisor: ${source} is not a config supervisord can run; nothing was changed`, err.render().trimEnd());
+  }
+}
+
+export function planImport(source: string, layout: HostLayout, header: string, opts: ImportOptions = {}): ImportPlan {
+  checkSource(source);
   const srcDir = dirname(source);
   const sections = splitSections(readFileSync(source, 'utf8'));
   const notes: string[] = [];

@@ -132,6 +132,9 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   }
   const manifest = existing ?? newManifest(init, scope, configFile, tsv, daemon);
   Object.assign(manifest, { init, scope, configFile, tsv, daemon, installed: true });
+  // Read before anything is done: a source that is no config must change nothing.
+  const configExists = existsSync(configFile);
+  const imported = opts.fromSupervisor && !configExists ? planImport(opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor, layout, generatedHeader('supervisord.conf')) : null;
 
   say(`tsv install${opts.dryRun ? ' (dry run: nothing is changed)' : ''}`);
   say(`  init system: ${init} (${detection.reason})`);
@@ -151,11 +154,9 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   ex.ensureDir({ path: configDir, mode: 0o755, removal: 'purge', tree: true }, false);
   if (configFile === layout.configFile) ex.ensureDir({ path: layout.includeDir, mode: 0o755, removal: 'purge' }, false);
 
-  const configExists = existsSync(configFile);
   if (!configExists) {
-    if (opts.fromSupervisor) {
-      const source = opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor;
-      const plan = planImport(source, layout, generatedHeader('supervisord.conf'));
+    if (imported) {
+      const plan = imported;
       ex.writeFile({ path: configFile, content: plan.main, mode: 0o644, removal: 'purge', onlyIfAbsent: true }, false);
       for (const c of plan.copies) {
         if (dirname(c.to) !== layout.includeDir) ex.ensureDir({ path: dirname(c.to), mode: 0o755, removal: 'purge' }, false);
