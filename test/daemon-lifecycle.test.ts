@@ -4,7 +4,7 @@
 // socket) and its re-creation after deletion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync, statSync } from 'node:fs';
 import { TempDir, pidAlive, sleep, withTimeout } from './helpers/daemon-env';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -210,7 +210,8 @@ test("a stale socket the daemon's user cannot remove (another user's, in a stick
     chmodSync(dir.path, 0o755);
     mkdirSync(dir.join('sticky'));
     chmodSync(dir.join('sticky'), 0o1777);
-    writeFileSync(dir.join('sticky', 'sock'), ''); // root's, left behind
+    // root's, left behind by a daemon that was killed (Python exits without unlinking what it bound)
+    execFileSync('python3', ['-c', 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])', dir.join('sticky', 'sock')]);
     mkdirSync(dir.join('own'));
     const nobody = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('nobody:'))!.split(':');
     execFileSync('chown', [`${nobody[2]}:${nobody[3]}`, dir.join('own')]);
@@ -227,6 +228,28 @@ test("a stale socket the daemon's user cannot remove (another user's, in a stick
       `Unlinking stale socket ${dir.join('sticky', 'sock')}\nError: Cannot open an HTTP server: the stale socket ${dir.join('sticky', 'sock')} (owned by root 0) cannot be removed: EPERM; remove it as its owner or root, or choose another [unix_http_server] file=\nFor help, use tsv daemon -h\n`,
     );
     assert.ok(existsSync(dir.join('sticky', 'sock')), 'left for its owner');
+  } finally {
+    dir.cleanup();
+  }
+});
+
+test("what is at the socket's path but no socket (a file, a directory) is left as it is and named, exit 2; supervisord unlinks a file (a file= naming the config deletes the config) and retries a directory for ever", () => {
+  const dir = new TempDir();
+  try {
+    mkdirSync(dir.join('a-dir'));
+    writeFileSync(dir.join('a-file'), 'precious\n');
+    const cases: [string, string, string][] = [
+      ['a-file', 'a regular file', `[unix_http_server] file= names the socket the daemon makes: choose a path where nothing is, or remove ${dir.join('a-file')} if it is not needed`],
+      ['a-dir', 'a directory', `[unix_http_server] file= names the socket itself, not its directory: write a path in it, such as ${dir.join('a-dir', 'supervisor.sock')}`],
+    ];
+    for (const [name, kind, hint] of cases) {
+      const cfg = dir.file(`${name}.conf`, `[supervisord]\nlogfile=${dir.join('main.log')}\npidfile=${dir.join('pid')}\n[unix_http_server]\nfile=${dir.join(name)}\n`);
+      const r = spawnSync(process.execPath, [TSV, 'daemon', '-n', '-c', cfg], { env: cleanEnv(), encoding: 'utf8', timeout: 20000 });
+      assert.equal(r.status, 2, r.stderr);
+      assert.equal(r.stderr, `Error: Cannot open an HTTP server: ${dir.join(name)} is ${kind}, not a socket, and is left as it is\n  hint: ${hint}\nFor help, use tsv daemon -h\n`);
+    }
+    assert.equal(readFileSync(dir.join('a-file'), 'utf8'), 'precious\n');
+    assert.ok(statSync(dir.join('a-dir')).isDirectory());
   } finally {
     dir.cleanup();
   }

@@ -9,7 +9,7 @@ import { createServer, createConnection, isIPv6, type Server, type Socket } from
 import { chmodSync, chownSync, linkSync, lstatSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
 import type * as Dns from 'node:dns/promises';
 import { constants as osConstants } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { InetServerConfig, ServerConfig, UnixServerConfig } from '../config/model';
 import { lookupUserById } from '../config/users';
 import { Acceptor } from './acceptor';
@@ -148,6 +148,28 @@ function unremovable(file: string): string | null {
   }
 }
 
+/**
+ * Something at the socket's path that no daemon left there. Supervisor
+ * unlinks whatever it finds (a `file=` that names the config deletes the
+ * config); tsv removes only a socket, or a link, which loses nothing.
+ */
+function notASocket(file: string): ServerBindError | null {
+  let st;
+  try {
+    st = lstatSync(file);
+  } catch {
+    return null; // gone meanwhile: the loop's next link will tell
+  }
+  if (st.isSocket() || st.isSymbolicLink()) return null;
+  const kind = st.isDirectory() ? 'a directory' : st.isFile() ? 'a regular file' : st.isFIFO() ? 'a named pipe' : 'a device';
+  return new ServerBindError(
+    `Cannot open an HTTP server: ${file} is ${kind}, not a socket, and is left as it is`,
+    st.isDirectory()
+      ? `[unix_http_server] file= names the socket itself, not its directory: write a path in it, such as ${join(file, 'supervisor.sock')}`
+      : `[unix_http_server] file= names the socket the daemon makes: choose a path where nothing is, or remove ${file} if it is not needed`,
+  );
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Supervisor's checkused(): connect, send a request, read one byte. */
@@ -218,6 +240,11 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
             ADDR_IN_USE_MESSAGE,
             `[${cfg.section}] file=${file}: a running daemon answers on this socket (\`supervisorctl -s unix://${file} pid\` asks it for its pid); stop it first, or give this config another file=`,
           );
+        }
+        const other = notASocket(file);
+        if (other) {
+          server.close();
+          throw other;
         }
         log.stale(`Unlinking stale socket ${file}\n`);
         const stuck = unremovable(file);
