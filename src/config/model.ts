@@ -25,15 +25,6 @@ export type RotatePeriod = (typeof ROTATE_PERIODS)[number];
 
 export type LogfileTarget = 'AUTO' | null | string;
 
-export interface ChannelConfig {
-  logfile: LogfileTarget;
-  logfile_maxbytes: number;
-  logfile_backups: number;
-  capture_maxbytes: number;
-  events_enabled: boolean;
-  syslog: boolean;
-}
-
 export type GroupKind = 'program' | 'group' | 'eventlistener' | 'fcgi-program';
 
 export interface ProcessConfig {
@@ -212,7 +203,7 @@ export interface CommandHealthCheck extends HealthSettings {
 /** tsv only (healthcheck=): what is looked at while the program runs. */
 export type HealthCheckConfig = HttpHealthCheck | TcpHealthCheck | CommandHealthCheck;
 
-/** pre_start_hook= / pre_stop_hook=: a command run as the program's own processes are (src/daemon/hooks.ts). */
+/** pre_start_hook= / pre_stop_hook=: a command run as the program's own processes are (Subprocess.runHook in src/daemon/process.ts, through health-command.ts). */
 export interface HookConfig {
   /** as written, without a leading `-` */
   command: string;

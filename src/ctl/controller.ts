@@ -1,6 +1,7 @@
 // The ctl's command interpreter (supervisorctl.py Controller): parses one
 // line into a verb and its argument string, runs it, turns failures into
 // supervisorctl's messages and keeps the LSB exit status.
+import { API_VERSION } from '../rpc/api-version';
 import { RpcClient, RpcConnectionError, RpcHttpError } from '../rpc/client';
 import { XmlRpcFault } from '../rpc/xmlrpc';
 import type { XmlRpcValue } from '../rpc/xmlrpc';
@@ -24,11 +25,7 @@ function blockingConnector(): UnixConnector | null {
   return native && typeof native.connectUnix === 'function' ? (path) => native.connectUnix(path) : null;
 }
 
-export { ExitStatus, StatusExitStatus } from './exit-status';
-
 const DEAD_PROGRAM_FAULTS: ReadonlySet<number> = new Set([Faults.SPAWN_ERROR, Faults.ABNORMAL_TERMINATION, Faults.NOT_RUNNING]);
-
-export const API_VERSION = '3.0';
 
 export interface ControllerIO {
   write(text: string | Uint8Array): void;

@@ -25,11 +25,10 @@ import {
   supervisorStateName,
 } from './states';
 import { localDate } from '../log/asctime';
+import { API_VERSION } from '../rpc/api-version';
 
-export const API_VERSION = '3.0';
-
-/** getProcessInfo's struct, every key Supervisor returns. */
-export interface ProcessInfo {
+/** getProcessInfo's struct, every key Supervisor returns (a type, not an interface, so that it is an XML-RPC struct to the compiler). */
+export type ProcessInfo = {
   name: string;
   group: string;
   start: number;
@@ -44,7 +43,7 @@ export interface ProcessInfo {
   stderr_logfile: string;
   pid: number;
   description: string;
-}
+};
 
 /** A row of the web page: the process's info, and whether a start of it is pending (tsv's fatalretrysecs, depends_on, healthcheck), which a stop calls off. */
 export interface ProcessRow {

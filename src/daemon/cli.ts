@@ -1,4 +1,3 @@
 // `tsv daemon` / supervisord: the daemon's command line and life are in
 // lifecycle.ts; the engine it runs is supervisor.ts (API in api.ts).
-export { runDaemon, onServing, SUPERVISOR_VERSION } from './lifecycle';
-export type { DaemonContext, ServingHook } from './lifecycle';
+export { runDaemon, SUPERVISOR_VERSION } from './lifecycle';

@@ -24,10 +24,10 @@ export class SupervisorFault extends Error {
   }
 }
 
-/** One entry of a group/all operation's result array (Supervisor's result struct). */
-export interface ProcessResult {
+/** One entry of a group/all operation's result array (Supervisor's result struct; a type, so that it is an XML-RPC struct to the compiler). */
+export type ProcessResult = {
   name: string;
   group: string;
   status: number;
   description: string;
-}
+};

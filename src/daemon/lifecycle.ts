@@ -3,6 +3,7 @@
 // AUTO log purge, groups, control sockets, signals, daemonizing, pidfile,
 // then the engine until shutdown; HUP restarts the whole run in-process with
 // the config read again.
+import type { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { missingNodeOptions, missingV8Flags, setMissingV8Flags } from './v8-flags';
@@ -53,26 +54,6 @@ let callerLog: { which: 1 | 2; fd: number } | null = null;
 function callerStdioOf(logfile: string): 1 | 2 | null {
   const fd = ownDescriptorNamed(logfile);
   return fd === 1 || fd === 2 ? fd : null;
-}
-
-/** What the RPC layer gets for each run of the daemon. */
-export interface DaemonContext {
-  engine: Supervisor;
-  api: EngineApi;
-  config: Config;
-  servers: ServerSet;
-  logger: MainLogger;
-}
-
-/** Called once per run, after the sockets are bound; may return a cleanup function. */
-export type ServingHook = (ctx: DaemonContext) => void | (() => void);
-
-// XML-RPC, /logtail and /mainlogtail on every socket; more hooks may follow (web UI)
-const servingHooks: ServingHook[] = [(ctx) => serveRpc(ctx)];
-
-/** The RPC layer (and anything else that serves on the sockets) registers here. */
-export function onServing(hook: ServingHook): void {
-  servingHooks.push(hook);
 }
 
 class Exit extends Error {
@@ -374,10 +355,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
       for (const p of rpcPlugins) logger.info(`RPC interface '${p.name}' initialized`);
       if (!b.config.username) logger.critical(`Server '${b.config.section}' running without any HTTP authentication checking`);
     }
-    for (const hook of servingHooks) {
-      const c = hook({ engine, api, config, servers, logger });
-      if (typeof c === 'function') cleanups.push(c);
-    }
+    // XML-RPC, the web page, /metrics and the log tails, on every socket
+    cleanups.push(serveRpc({ api, config, servers, logger }));
 
     // signals are only queued in Supervisor; here each acts at once
     const onExit = (sig: NodeJS.Signals) => () => {
@@ -571,12 +550,12 @@ function daemonizeAndWait(logfile: string): Promise<number> {
       resolve(code);
     };
     child.stderr?.on('data', (d: Buffer) => stderr(d.toString()));
-    const status = child.stdio[3] as NodeJS.ReadableStream | null;
+    const status = child.stdio[3] as Readable | null;
     status?.on('data', (d: Buffer) => {
       if (d.toString().includes('READY')) {
         ready = true;
         child.stderr?.destroy();
-        (status as unknown as { destroy(): void }).destroy();
+        status.destroy();
         child.unref();
         finish(0);
       }

@@ -250,8 +250,9 @@ export class EventListenerPool {
    * ACKNOWLEDGED. Returns what reads its stdout.
    */
   attach(proc: ListenerProcess): ListenerStdout {
-    const l: Listener = { protocol: null as unknown as ListenerProtocol, event: null, prepared: [] };
-    l.protocol = new ListenerProtocol({
+    // the protocol's callbacks read the listener, made from it below
+    let l: Listener;
+    const protocol = new ListenerProtocol({
       changed: (from, to) => {
         if (this.debugOn()) this.log.debug(`${proc.name}: ${listenerStateName(from)} -> ${listenerStateName(to)}`);
         if (to === ListenerState.UNKNOWN) {
@@ -277,8 +278,8 @@ export class EventListenerPool {
         l.event = null;
       },
     });
+    l = { protocol, event: null, prepared: [] };
     this.listeners.set(proc, l);
-    const protocol = l.protocol;
     return {
       feed: (data) => {
         try {

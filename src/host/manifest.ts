@@ -91,14 +91,6 @@ export function recordDir(m: Manifest, entry: ManifestDir): void {
   if (!m.dirs.some((d) => d.path === entry.path)) m.dirs.push(entry);
 }
 
-export function ownsFile(m: Manifest | null, path: string): boolean {
-  return Boolean(m?.files.some((f) => f.path === path));
-}
-
-export function ownsDir(m: Manifest | null, path: string): boolean {
-  return Boolean(m?.dirs.some((d) => d.path === path));
-}
-
 export function newManifest(init: InitSystem, scope: Scope, configFile: string, tsv: string[], daemon: string[]): Manifest {
   const now = new Date().toISOString();
   return { version: 1, init, scope, service: SERVICE_NAME, configFile, tsv, daemon, files: [], dirs: [], groups: [], installed: true, installedAt: now, updatedAt: now };

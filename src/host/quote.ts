@@ -42,14 +42,6 @@ export function systemdJoin(argv: readonly string[]): string {
   return argv.map((a, i) => (i === 0 ? systemdExecutable(a) : systemdQuote(a))).join(' ');
 }
 
-/**
- * A path in a systemd setting that takes a path but no command line
- * (RuntimeDirectory=, PIDFile=): only specifiers need escaping.
- */
-export function systemdPath(s: string): string {
-  return s.replace(/%/g, '%%');
-}
-
 export function xmlEscape(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&apos;');
 }

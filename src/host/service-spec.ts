@@ -27,10 +27,6 @@ export function daemonArgv(spec: ServiceSpec): string[] {
   return [...spec.daemon, '-n', '-c', spec.configFile];
 }
 
-export function readyArgv(spec: ServiceSpec, timeoutSec: number): string[] {
-  return [...spec.tsv, 'wait-ready', '-c', spec.configFile, '--timeout', String(timeoutSec)];
-}
-
 export interface ServiceState {
   /** the definition file exists */
   installed: boolean;

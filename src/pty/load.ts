@@ -39,16 +39,6 @@ export function loadPty(): PtyModule {
   return cached;
 }
 
-/** Null when ptys work, else why not (for `tsv doctor` and config checks). */
-export function ptyUnavailableReason(): string | null {
-  try {
-    loadPty();
-    return null;
-  } catch (e) {
-    return e instanceof PtyUnavailableError ? e.reason : firstLine(e);
-  }
-}
-
 export interface PtySpawnOptions {
   cols?: number;
   rows?: number;

@@ -22,7 +22,6 @@ export const Faults = {
 } as const;
 
 export type FaultName = keyof typeof Faults;
-export type FaultCode = (typeof Faults)[FaultName];
 
 /** The name of a fault code as Supervisor spells it, 'UNKNOWN' for others. */
 export function faultName(code: number): string {

@@ -21,12 +21,6 @@ export function asText(v: XmlRpcValue): string | null {
   return null;
 }
 
-export function pyText(v: XmlRpcValue, what: string): string {
-  const s = asText(v);
-  if (s === null) throw new ArgumentTypeError(`${what} must be a string, not ${pyTypeName(v)}`);
-  return s;
-}
-
 const INT_LITERAL = /^\s*[+-]?\d+(_\d+)*\s*$/;
 
 /** Python's int(v). */

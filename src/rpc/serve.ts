@@ -1,4 +1,4 @@
-// The RPC layer's hook into the daemon: for each run, one dispatcher over the
+// The RPC layer as the daemon starts it: for each run, one dispatcher over the
 // engine's API (and one /metrics source) and one HTTP server per configured
 // [unix_http_server] / [inet_http_server] (each with its own credentials),
 // fed with the connections the daemon accepts on its sockets.
@@ -13,7 +13,7 @@ import { RpcDispatcher } from './server';
 import { DaemonMetrics } from '../metrics/collect';
 import { tsvVersion } from '../cli/version';
 
-/** What serveRpc needs from the daemon (a subset of lifecycle's DaemonContext). */
+/** What serveRpc needs from the daemon's run (src/daemon/lifecycle.ts). */
 export interface RpcServeContext {
   api: EngineApi;
   /** the names of the [rpcinterface:x] sections: the main API is served under those with Supervisor's factory */

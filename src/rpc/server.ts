@@ -295,18 +295,18 @@ export class RpcDispatcher {
     this.def('supervisor.signalProcess', ([name, sig]) => {
       api.assertRunning();
       const spec = namespec(name as XmlRpcValue);
-      return api.signalProcess(spec, signalArg(sig as XmlRpcValue)) as unknown as XmlRpcValue;
+      return api.signalProcess(spec, signalArg(sig as XmlRpcValue));
     });
     // Supervisor looks the group up before its mood check here, and checks the mood again after signalling
-    this.def('supervisor.signalProcessGroup', ([name, sig]) => api.signalProcessGroup(groupName(name as XmlRpcValue), signalArg(sig as XmlRpcValue)) as unknown as XmlRpcValue[], false);
-    this.def('supervisor.signalAllProcesses', ([sig]) => api.signalAllProcesses(signalArg(sig as XmlRpcValue)) as unknown as XmlRpcValue[], false);
+    this.def('supervisor.signalProcessGroup', ([name, sig]) => api.signalProcessGroup(groupName(name as XmlRpcValue), signalArg(sig as XmlRpcValue)), false);
+    this.def('supervisor.signalAllProcesses', ([sig]) => api.signalAllProcesses(signalArg(sig as XmlRpcValue)), false);
 
     this.def('supervisor.getAllConfigInfo', () => api.getAllConfigInfo() as XmlRpcValue[]);
     this.def('supervisor.getProcessInfo', ([name]) => {
       api.assertRunning();
-      return api.getProcessInfo(namespec(name as XmlRpcValue)) as unknown as XmlRpcValue;
+      return api.getProcessInfo(namespec(name as XmlRpcValue));
     });
-    this.def('supervisor.getAllProcessInfo', () => api.getAllProcessInfo() as unknown as XmlRpcValue[]);
+    this.def('supervisor.getAllProcessInfo', () => api.getAllProcessInfo());
 
     for (const channel of ['stdout', 'stderr'] as const) {
       const cap = channel === 'stdout' ? 'Stdout' : 'Stderr';
