@@ -410,9 +410,9 @@ export class LogFile {
   }
 
   /**
-   * Moves child output from pipeFd into the file inside the kernel, at most
-   * up to maxbytes (so rotation cuts exactly there), then rotates as write()
-   * does. Returns the bytes moved, 0 at EOF, -EAGAIN
+   * Moves child output from pipeFd into the file inside the kernel, then
+   * rotates as write() does: after a move that reaches maxbytes. Returns the
+   * bytes moved, 0 at EOF, -EAGAIN
    * when the pipe is empty, or another -errno when splice cannot be used for
    * this file (spliceable is then false and the caller reads and writes instead).
    */
@@ -448,10 +448,12 @@ export class LogFile {
       return -EINVAL;
     }
     this.size = end;
-    // Up to maxbytes exactly, so rotation cuts there; a file already past it
-    // (as opened) takes one 128 KiB piece before rotating, as write() does.
+    // Up to a byte short of maxbytes; the move that crosses it takes what the
+    // pipe holds, up to one 128 KiB piece, as Supervisor's read of up to
+    // 128 KiB is written whole before it rotates. So a rotation falls where
+    // the program's writes end, and a line written whole stays in one file.
     let room = SPLICE_UNBOUNDED;
-    if (this.maxbytes > 0) room = this.maxbytes > this.size ? Math.min(SPLICE_UNBOUNDED, this.maxbytes - this.size) : PIECE;
+    if (this.maxbytes > 0) room = Math.min(SPLICE_UNBOUNDED, Math.max(PIECE, this.maxbytes - this.size - 1));
     const n = native.spliceToFile(pipeFd, this.spliceFd, room);
     this.spliceDrained = n < room;
     if (n > 0) {
