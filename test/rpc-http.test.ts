@@ -107,6 +107,14 @@ test('status codes and pages as medusa sends them', async () => {
   assert.equal((await rawRequest(open, post(rpcBody('')))).status, 400);
   const dtd = await rawRequest(open, post(`<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]>${rpcBody('supervisor.getPID').slice(22)}`));
   assert.equal(dtd.status, 400);
+  // the main log says why, in Supervisor's words: a call with no <methodName> (Python's loads gives None) or an empty one has no method name
+  const bodies = ['<?xml version="1.0"?><methodCall><params></params></methodCall>', '<?xml version="1.0"?><methodCall><methodName></methodName></methodCall>', '<methodCall>'];
+  for (const b of bodies) assert.equal((await rawRequest(tiny, post(b))).status, 400, b);
+  const why = readFileSync(api.mainLogfile() as string, 'utf8')
+    .split('\n')
+    .filter((l) => bodies.some((b) => l.includes(`XML-RPC request data '${b}' is invalid: `)))
+    .map((l) => l.replace(/^.* is invalid: /, ''));
+  assert.deepEqual(why, ['no method name', 'no method name', 'unmarshallable']);
   // any path under /RPC2, %-escapes decoded first
   const r = await rawRequest(open, Buffer.from(post(rpcBody('supervisor.getPID')).toString('latin1').replace('/RPC2', '/%52PC2/x?y=1'), 'latin1'));
   assert.equal(r.status, 200);

@@ -100,7 +100,8 @@ export const DEFAULT_LIMITS: Required<DecodeLimits> = {
 };
 
 export interface MethodCall {
-  methodName: string;
+  /** null without a <methodName> element, as Python's loads() gives None */
+  methodName: string | null;
   params: XmlRpcValue[];
 }
 
@@ -507,11 +508,11 @@ function parseDocument(input: string | Uint8Array, limits: DecodeLimits): { doc:
 export function decodeMethodCall(input: string | Uint8Array, limits: DecodeLimits = {}): MethodCall {
   const { doc, remapped } = parseDocument(input, limits);
   if (doc.root !== 'methodCall') throw new XmlRpcParseError('NOT_XMLRPC', `expected <methodCall>, got <${doc.root}>`);
-  if (doc.methodName === undefined) throw new XmlRpcParseError('NOT_XMLRPC', '<methodCall> without <methodName>');
   const params = doc.params ?? [];
-  return remapped
-    ? { methodName: restoreControls(doc.methodName) as string, params: params.map(restoreControls) }
-    : { methodName: doc.methodName, params };
+  const methodName = doc.methodName ?? null;
+  return remapped && methodName !== null
+    ? { methodName: restoreControls(methodName) as string, params: params.map(restoreControls) }
+    : { methodName, params: remapped ? params.map(restoreControls) : params };
 }
 
 export function decodeMethodResponse(input: string | Uint8Array, limits: DecodeLimits = {}): MethodResponse {
