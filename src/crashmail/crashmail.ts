@@ -15,6 +15,7 @@
 import { spawn } from 'node:child_process';
 import { writeSync } from 'node:fs';
 import { asctime } from '../log/asctime';
+import { getopt, GetoptError } from '../cli/getopt';
 
 export interface CrashmailOptions {
   /** -p NAME or GROUP:NAME, each given; empty: every program */
@@ -43,55 +44,25 @@ Usage: crashmail [-p NAME]... [-a] [-o PREFIX] [-m ADDRESS] [-s SENDMAIL]
   -h, --help                this text
 `;
 
-const LONG: Record<string, { short: string; takesValue: boolean }> = {
-  help: { short: 'h', takesValue: false },
-  program: { short: 'p', takesValue: true },
-  any: { short: 'a', takesValue: false },
-  optionalheader: { short: 'o', takesValue: true },
-  sendmail_program: { short: 's', takesValue: true },
-  email: { short: 'm', takesValue: true },
-};
-const SHORT_WITH_VALUE = new Set(['p', 'o', 's', 'm']);
-const SHORT_FLAGS = new Set(['h', 'a']);
+// crashmail.py's getopt spellings
+const SHORTOPTS = 'hp:ao:s:m:';
+const LONGOPTS = ['help', 'program=', 'any', 'optionalheader=', 'sendmail_program=', 'email='];
+const LONG_TO_SHORT: Record<string, string> = { help: 'h', program: 'p', any: 'a', optionalheader: 'o', sendmail_program: 's', email: 'm' };
 
 /**
- * Python's getopt, as crashmail.py parses: short options clustered (`-ap x`),
- * values attached or next (`-px`, `-p x`), long ones by any unique prefix
- * (`--prog=x`, `--prog x`), up to the first word that is no option. 'usage':
- * something getopt refuses.
+ * The command line as crashmail.py parses it, with Python's getopt
+ * (src/cli/getopt.ts). 'usage': something getopt refuses (crashmail.py then
+ * prints its usage, without getopt's reason).
  */
 export function parseCrashmailArgs(args: readonly string[]): CrashmailOptions | 'help' | 'usage' {
-  const got: [string, string][] = [];
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i] as string;
-    if (a === '--') break;
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = a.slice(2, eq < 0 ? undefined : eq);
-      const matches = Object.keys(LONG).filter((k) => k.startsWith(name));
-      const exact = matches.includes(name) ? name : matches.length === 1 ? matches[0] : undefined;
-      if (!exact) return 'usage';
-      const spec = LONG[exact] as { short: string; takesValue: boolean };
-      if (spec.takesValue) {
-        if (eq >= 0) got.push([spec.short, a.slice(eq + 1)]);
-        else if (i + 1 < args.length) got.push([spec.short, args[++i] as string]);
-        else return 'usage';
-      } else if (eq >= 0) return 'usage';
-      else got.push([spec.short, '']);
-      continue;
-    }
-    if (!a.startsWith('-') || a === '-') break;
-    for (let j = 1; j < a.length; j++) {
-      const c = a[j] as string;
-      if (SHORT_FLAGS.has(c)) got.push([c, '']);
-      else if (SHORT_WITH_VALUE.has(c)) {
-        if (j + 1 < a.length) got.push([c, a.slice(j + 1)]);
-        else if (i + 1 < args.length) got.push([c, args[++i] as string]);
-        else return 'usage';
-        break;
-      } else return 'usage';
-    }
+  let opts: Array<[string, string]>;
+  try {
+    [opts] = getopt(args, SHORTOPTS, LONGOPTS);
+  } catch (e) {
+    if (e instanceof GetoptError) return 'usage';
+    throw e;
   }
+  const got = opts.map(([k, v]): [string, string] => [k.startsWith('--') ? (LONG_TO_SHORT[k.slice(2)] as string) : k.slice(1), v]);
   const o: CrashmailOptions = { programs: [], email: null, sendmail: '/usr/sbin/sendmail -t -i', optionalHeader: null };
   let any = false;
   for (const [k, v] of got) {

@@ -3,6 +3,7 @@
 // getopt (`-cFILE`, `-c FILE`, `--serverurl=URL`, unique long prefixes, stop
 // at the first action word), and every usage problem ends the same way:
 // `Error: <msg>` + `For help, use <prog> -h` on stderr, exit 2.
+import { getopt, GetoptError } from '../cli/getopt';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { IniDocument, IniSyntaxError, pyStrCompare } from '../config/ini';
@@ -82,70 +83,6 @@ const OPTION_MAP: Record<string, OptName> = {
 
 /** supervisorctl's flags, short and long (`-?` is a second -h). */
 export const CTL_OPTION_FLAGS: readonly string[] = Object.keys(OPTION_MAP);
-
-class GetoptError extends Error {}
-
-/** Python's getopt.getopt (not gnu_getopt): options end at the first operand. */
-export function getopt(argv: readonly string[], shortopts: string, longopts: readonly string[]): [Array<[string, string]>, string[]] {
-  const opts: Array<[string, string]> = [];
-  let args = [...argv];
-  while (args.length && (args[0] as string).startsWith('-') && args[0] !== '-') {
-    const first = args[0] as string;
-    if (first === '--') {
-      args = args.slice(1);
-      break;
-    }
-    args = args.slice(1);
-    if (first.startsWith('--')) {
-      let opt = first.slice(2);
-      let optarg: string | null = null;
-      const eq = opt.indexOf('=');
-      if (eq !== -1) {
-        optarg = opt.slice(eq + 1);
-        opt = opt.slice(0, eq);
-      }
-      const possibilities = longopts.filter((o) => o.startsWith(opt));
-      if (!possibilities.length) throw new GetoptError(`option --${opt} not recognized`);
-      let hasArg: boolean;
-      if (possibilities.includes(opt)) hasArg = false;
-      else if (possibilities.includes(opt + '=')) hasArg = true;
-      else if (possibilities.length > 1) throw new GetoptError(`option --${opt} not a unique prefix`);
-      else {
-        const unique = possibilities[0] as string;
-        hasArg = unique.endsWith('=');
-        opt = hasArg ? unique.slice(0, -1) : unique;
-      }
-      if (hasArg) {
-        if (optarg === null) {
-          if (!args.length) throw new GetoptError(`option --${opt} requires argument`);
-          optarg = args.shift() as string;
-        }
-      } else if (optarg !== null) {
-        throw new GetoptError(`option --${opt} must not have an argument`);
-      }
-      opts.push(['--' + opt, optarg ?? '']);
-    } else {
-      let optstring = first.slice(1);
-      while (optstring !== '') {
-        const opt = optstring[0] as string;
-        optstring = optstring.slice(1);
-        const at = opt === ':' ? -1 : shortopts.indexOf(opt);
-        if (at === -1) throw new GetoptError(`option -${opt} not recognized`);
-        let optarg = '';
-        if (shortopts[at + 1] === ':') {
-          if (optstring === '') {
-            if (!args.length) throw new GetoptError(`option -${opt} requires argument`);
-            optstring = args.shift() as string;
-          }
-          optarg = optstring;
-          optstring = '';
-        }
-        opts.push(['-' + opt, optarg]);
-      }
-    }
-  }
-  return [opts, args];
-}
 
 export interface RealizeContext {
   env?: NodeJS.ProcessEnv;

@@ -1,11 +1,11 @@
-// supervisord's command line (options.ServerOptions): Python getopt rules
-// (clustered short flags, attached or separate values, unique prefixes of
-// long options), the same errors, and command-line values overriding the
-// config file.
+// supervisord's command line (options.ServerOptions): Python's getopt
+// (src/cli/getopt.ts), the same errors, and command-line values overriding
+// the config file.
 import { resolve } from 'node:path';
 import type { Config, LogLevelName } from '../config/model';
 import * as dt from '../config/datatypes';
 import { pyRepr } from '../config/pyformat';
+import { getopt, GetoptError } from '../cli/getopt';
 
 export class UsageError extends Error {}
 
@@ -68,14 +68,8 @@ export const DAEMON_OPTIONS: readonly OptSpec[] = [
   { key: 'silent', short: 's', long: 'silent', takesArg: false },
 ];
 
-function longMatch(name: string): OptSpec {
-  const exact = DAEMON_OPTIONS.find((s) => s.long && s.long === name);
-  if (exact) return exact;
-  const prefixed = DAEMON_OPTIONS.filter((s) => s.long && s.long.startsWith(name));
-  if (!prefixed.length) throw new UsageError(`option --${name} not recognized`);
-  if (prefixed.length > 1) throw new UsageError(`option --${name} not a unique prefix`);
-  return prefixed[0];
-}
+const SHORTOPTS = DAEMON_OPTIONS.filter((s) => s.short).map((s) => `${s.short}${s.takesArg ? ':' : ''}`).join('');
+const LONGOPTS = DAEMON_OPTIONS.filter((s) => s.long).map((s) => `${s.long}${s.takesArg ? '=' : ''}`);
 
 /**
  * Parse argv like Python's getopt.getopt + Options.realize: the whole line is
@@ -84,79 +78,33 @@ function longMatch(name: string): OptSpec {
  * before -h fails and -h or -v ends the handling where it stands.
  */
 export function parseFlags(args: string[]): DaemonFlags {
+  let opts: Array<[string, string]>;
+  let positional: string[];
+  try {
+    [opts, positional] = getopt(args, SHORTOPTS, LONGOPTS);
+  } catch (e) {
+    if (e instanceof GetoptError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (positional.length) {
+    throw new UsageError(`positional arguments are not supported: [${positional.map(pyRepr).join(', ')}]`);
+  }
   const flags: DaemonFlags = {};
   const seen = new Set<Key>();
-  const given: [OptSpec, string, string | null][] = [];
-  const collect = (spec: OptSpec, optName: string, raw: string | null): void => void given.push([spec, optName, raw]);
-  const handle = (spec: OptSpec, optName: string, raw: string | null): void => {
-    let value: DaemonFlags[Key] = raw === null ? true : raw;
-    if (raw !== null && spec.conv) {
+  for (const [optName, arg] of opts) {
+    const spec = DAEMON_OPTIONS.find((s) => (optName.startsWith('--') ? s.long === optName.slice(2) : s.short === optName.slice(1))) as OptSpec;
+    if (spec.key === 'help' || spec.key === 'version') return { [spec.key]: true };
+    let value: DaemonFlags[Key] = spec.takesArg ? arg : true;
+    if (spec.takesArg && spec.conv) {
       try {
-        value = spec.conv(raw);
+        value = spec.conv(arg);
       } catch (e) {
-        throw new UsageError(`invalid value for ${optName} ${pyRepr(raw)}: ${(e as Error).message}`);
+        throw new UsageError(`invalid value for ${optName} ${pyRepr(arg)}: ${(e as Error).message}`);
       }
     }
     if (seen.has(spec.key)) throw new UsageError(`conflicting command line option ${pyRepr(optName)}`);
     seen.add(spec.key);
     (flags as Record<Key, unknown>)[spec.key] = value;
-  };
-  const positional: string[] = [];
-  let i = 0;
-  while (i < args.length) {
-    const a = args[i];
-    if (a === '--') {
-      positional.push(...args.slice(i + 1));
-      break;
-    }
-    if (a.startsWith('--')) {
-      const eq = a.indexOf('=');
-      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
-      const spec = longMatch(name);
-      let val: string | null = eq >= 0 ? a.slice(eq + 1) : null;
-      if (spec.takesArg) {
-        if (val === null) {
-          if (i + 1 >= args.length) throw new UsageError(`option --${spec.long} requires argument`);
-          val = args[++i];
-        }
-      } else if (val !== null) {
-        throw new UsageError(`option --${spec.long} must not have an argument`);
-      }
-      collect(spec, `--${spec.long}`, val);
-      i++;
-      continue;
-    }
-    if (a.startsWith('-') && a !== '-') {
-      let j = 1;
-      while (j < a.length) {
-        const ch = a[j];
-        const spec = DAEMON_OPTIONS.find((s) => s.short === ch);
-        if (!spec) throw new UsageError(`option -${ch} not recognized`);
-        if (spec.takesArg) {
-          let val = a.slice(j + 1);
-          if (!val) {
-            if (i + 1 >= args.length) throw new UsageError(`option -${ch} requires argument`);
-            val = args[++i];
-          }
-          collect(spec, `-${ch}`, val);
-          break;
-        }
-        collect(spec, `-${ch}`, null);
-        j++;
-      }
-      i++;
-      continue;
-    }
-    // getopt stops at the first non-option
-    positional.push(...args.slice(i));
-    break;
-  }
-  if (positional.length) {
-    throw new UsageError(`positional arguments are not supported: [${positional.map(pyRepr).join(', ')}]`);
-  }
-  for (const [spec, optName, raw] of given) {
-    if (spec.key === 'help' || spec.key === 'version') return { [spec.key]: true };
-    handle(spec, optName, raw);
   }
   return flags;
 }
