@@ -441,7 +441,6 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     await engine.stopped;
     return engine.mood;
   } finally {
-    releaseUncaught?.();
     notifier?.close();
     signalRouter.detach();
     for (const c of cleanups) {
@@ -454,6 +453,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     engine.close();
     if (servers) await servers.close();
     if (pidfileWritten) removePidfileIfOurs(sd.pidfile);
+    // kept until the run's log closes: a callback that throws while the servers close is logged too
+    releaseUncaught?.();
     logger.close();
   }
 }
