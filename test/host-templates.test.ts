@@ -284,6 +284,12 @@ print(json.dumps(p))`;
       assert.ok(r.stderr.startsWith(`tsv install: --from-supervisor: ${source} is not a config supervisord can run; nothing was changed\n  Error: `), r.stderr);
       assert.match(r.stderr, why);
     }
+    // a Supervisor config whose log directory is missing here (its package removed) is still imported: tsv's paths replace it
+    const gone = join(dir, 'gone-supervisor');
+    mkdirSync(gone);
+    writeFileSync(join(gone, 'supervisord.conf'), `[supervisord]\nlogfile=${dir}/no-such-dir/supervisord.log\nchildlogdir=${dir}/no-such-dir\n[program:a]\ncommand=/bin/sleep 1000\n`);
+    const plan = planImport(join(gone, 'supervisord.conf'), hostLayout('system', 'linux'), 'header');
+    assert.match(plan.main, /^\[program:a\]\ncommand=\/bin\/sleep 1000$/m);
   });
 
   test('--dry-run on this machine, for every init system and scope, prints and changes nothing', () => {

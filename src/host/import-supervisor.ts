@@ -12,6 +12,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { globSorted } from '../config/glob';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
+import { missingDirOf } from './config-facts';
 import type { HostLayout } from './layout';
 import { HostError } from './types';
 
@@ -102,6 +103,10 @@ function checkSource(source: string): void {
     loadConfig({ file: source });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
+    // A log or run directory missing here (Supervisor's, with its package
+    // gone) is no reason to refuse: the import puts tsv's paths in place of
+    // the main ones, and install makes the directories programs' logs name.
+    if (missingDirOf(err)) return;
     throw new HostError(`--from-supervisor: ${source} is not a config supervisord can run; nothing was changed`, err.render().trimEnd());
   }
 }
