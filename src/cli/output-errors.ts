@@ -5,6 +5,7 @@
 // traceback. The daemon's log echo is not a one-shot command's output and
 // keeps going (src/log/stdio.ts).
 import { writeSync } from 'node:fs';
+import { writeAll } from '../log/stdio';
 
 const STREAM_NAMES = { 1: 'standard output', 2: 'standard error' } as const;
 
@@ -29,9 +30,8 @@ function describeErrno(e: NodeJS.ErrnoException): string {
 
 /** Writes all of text to fd 1 or 2 with write(2), or ends the process as outputFailed says. */
 export function writeOutput(fd: 1 | 2, text: string): void {
-  let rest = Buffer.from(text);
   try {
-    while (rest.length > 0) rest = rest.subarray(writeSync(fd, rest));
+    writeAll(fd, text);
   } catch (err) {
     outputFailed(err, fd);
   }

@@ -9,11 +9,16 @@
 // stalls makes the daemon wait, as it makes supervisord wait.
 import { writeSync } from 'node:fs';
 
+/** Writes all of text to fd 1 or 2; throws what write(2) refuses. */
+export function writeAll(fd: 1 | 2, text: string): void {
+  let rest = Buffer.from(text);
+  while (rest.length > 0) rest = rest.subarray(writeSync(fd, rest));
+}
+
 /** Writes all of text to fd 1 or 2; nothing if the descriptor is gone (closed, EPIPE). */
 export function writeStdio(fd: 1 | 2, text: string): void {
-  let rest = Buffer.from(text);
   try {
-    while (rest.length > 0) rest = rest.subarray(writeSync(fd, rest));
+    writeAll(fd, text);
   } catch {
     // a closed terminal or a reader that went away must not take the daemon down
   }

@@ -510,9 +510,8 @@ export function decodeMethodCall(input: string | Uint8Array, limits: DecodeLimit
   if (doc.root !== 'methodCall') throw new XmlRpcParseError('NOT_XMLRPC', `expected <methodCall>, got <${doc.root}>`);
   const params = doc.params ?? [];
   const methodName = doc.methodName ?? null;
-  return remapped && methodName !== null
-    ? { methodName: restoreControls(methodName) as string, params: params.map(restoreControls) }
-    : { methodName, params: remapped ? params.map(restoreControls) : params };
+  if (!remapped) return { methodName, params };
+  return { methodName: methodName === null ? null : (restoreControls(methodName) as string), params: params.map(restoreControls) };
 }
 
 export function decodeMethodResponse(input: string | Uint8Array, limits: DecodeLimits = {}): MethodResponse {
