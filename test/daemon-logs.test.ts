@@ -560,9 +560,10 @@ test('read/tail semantics (options.readFile / tailFile)', () => {
 
 test('a small maxbytes with fast writers: the daemon answers its socket while it rotates, and each log keeps its last bytes in files rotated once they reach maxbytes', async () => {
   const dir = new TempDir();
-  // 12 programs × 6 MB into 16 KB files: hundreds of rotations each, each an unlink and a rename per backup
+  // 12 programs × 40 MB into 16 KB files: hundreds of rotations each, each an unlink and a rename per backup;
+  // enough output that the writers are still at it when a ctl started beside them gets its answer
   const writers = 12;
-  const bytes = 6_000_000;
+  const bytes = 40_000_000;
   const conf = dir.join('supervisord.conf');
   writeFileSync(
     conf,
