@@ -9,7 +9,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { TempDir, engineApi, load, sleep, startEngine, waitState, writeConf } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { SupervisorFault } from '../src/daemon/faults';
-import { MAX_PENDING_INPUT } from '../src/daemon/process';
+import { MAX_PENDING_INPUT } from '../src/daemon/child-input';
 
 function faultOf(fn: () => unknown): string {
   try {

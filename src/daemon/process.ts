@@ -3,28 +3,24 @@
 // each deadline (startsecs, backoff delay, stopwaitsecs) is one timer armed
 // only while the process is in the state that needs it; everything else is
 // driven by events (child exit, pipe data, requests).
-import { closeSync, fstatSync } from 'node:fs';
-import { getSystemErrorName } from 'node:util';
 import { resolve as resolvePath } from 'node:path';
 import type { HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
-import { ChannelLog } from '../log/childlog';
 import { clearClosedLog, describeLogError, logWritten } from '../log/logfile';
 import type { MainLogger } from '../log/mainlog';
 import type { Dependencies } from './dependencies';
 import { HealthWatch, type HealthReport, type Look } from './health';
 import { commandLook } from './health-command';
 import { EnvFileError, readEnvFiles } from './env-file';
-import type { EventBus } from './events';
 import { ProcessState, SupervisorState, processStateName, STOPPED_STATES } from './states';
 import { childEnv, CommandError, envList, execvArgs, spawnChild, SpawnFailure, switchedUser, type ExecArgs } from './spawn';
 import { decodeWaitStatus, signame } from './signals';
 import { signalNumber } from '../config/datatypes';
-import { requireNative, type ReadableWatch } from './native';
-import { PLAIN_ANSWER_LENGTH, ReplySpin, type PreparedEvents } from './reply-spin';
+import { requireNative } from './native';
+import { ProcessOutput, type ListenerStdout, type OutputHost } from './process-output';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
 import { RestartPace, RESTART_BURST, RESTART_RATE, selfRestartWait } from './restart-pace';
 import { explainExecFailure } from './exec-hint';
-import { DEFAULT_WINDOW, Terminal, type WindowSize } from './terminal';
+import { DEFAULT_WINDOW, type Terminal, type WindowSize } from './terminal';
 import { becomeSubreaper, findTree, pipeHolders, type Tree, type TreeQuery } from './process-tree';
 import { MemoryWatch, overLimitText, treeResidentBytes, type MemoryReport } from './memory-limit';
 import { gzipRunner } from './gzip-helper';
@@ -32,7 +28,6 @@ import { BinaryWatch, TreeWatch } from './change-watch';
 import type { PoolRolls } from './pool-roll';
 import { ScheduleTimer } from './cron';
 import { parseSchedule } from '../config/schedule';
-import type { GzipRunner } from '../log/backup-gzip';
 import { constants as osConstants } from 'node:os';
 
 const SIGKILL = osConstants.signals.SIGKILL;
@@ -61,17 +56,11 @@ interface Backgrounded {
   pipes: number[];
 }
 
-/** What a process needs from the engine that owns it. */
-export interface ProcessHost {
-  readonly logger: MainLogger;
-  readonly events: EventBus;
+/** What a process needs from the engine that owns it (its output's needs too). */
+export interface ProcessHost extends OutputHost {
   mood(): SupervisorState;
   readonly minfds: number;
-  /** [supervisord] strip_ansi now (a reread changes it for running processes too) */
-  stripAnsi(): boolean;
   readonly serverurl: string | null;
-  /** program name used as syslog ident */
-  readonly progname: string;
   registerPid(pid: number, proc: Subprocess): void;
   /** the daemon's children it spawned itself: every program's main process, and helpers (registerHelper) */
   readonly ownChildren: { has(pid: number): boolean };
@@ -91,61 +80,8 @@ export interface ProcessHost {
   readonly poolRolls: PoolRolls;
 }
 
-/** An event listener's stdout as its pool reads it. */
-export interface ListenerStdout {
-  feed(data: Buffer): void;
-  /** the listener owes an answer: the result of the event it was sent, or the READY after that result */
-  readonly awaitingReply: boolean;
-  /**
-   * The events the pool will write to the listener next, one after each of
-   * its next answers, if each answer is exactly `RESULT 2\nOKREADY\n`: at
-   * most `max`, possibly none (null: nothing is certain), so that each can go
-   * out the moment its answer is read.
-   */
-  prepareEvents(max: number): PreparedEvents | null;
-  /** the next prepared event was written; the answer it followed is fed next */
-  sentPrepared(): void;
-}
-
 const monoNow = (): number => performance.now() / 1000;
 const wallNow = (): number => Date.now() / 1000;
-
-interface Pipes {
-  stdinFd: number;
-  stdinClosed: boolean;
-  stdoutFd: number;
-  stderrFd: number;
-  /** the output pipes, watched through libuv and emptied by pump() */
-  watches: ReadableWatch[];
-  /**
-   * Input that did not fit in the child's stdin (a full pipe, or a full
-   * terminal input queue), written as it makes room. One mechanism for both:
-   * node:net takes no tty fd, and node:tty's writes to one block.
-   */
-  pendingInput: PendingInput | null;
-}
-
-interface PendingInput {
-  queue: Buffer[];
-  bytes: number;
-  watch: ReadableWatch;
-  /** whenInputBelow's callbacks, each once the held bytes are at most its mark */
-  waiters: { mark: number; cb: () => void }[];
-}
-
-/**
- * Input a child has not read, held for it at most (sendProcessStdin beyond is
- * refused): Supervisor's buffer has no bound, so a client could fill the
- * daemon's memory writing to a program that never reads.
- */
-export const MAX_PENDING_INPUT = 16 * 1024 * 1024;
-
-function wakeWaiters(t: PendingInput): void {
-  const due = t.waiters.filter((w) => w.mark >= t.bytes);
-  if (!due.length) return;
-  t.waiters = t.waiters.filter((w) => w.mark < t.bytes);
-  for (const w of due) w.cb();
-}
 
 /** Where a process's two channels are logged (null: not logged), AUTO resolved. */
 export interface LogPaths {
@@ -212,8 +148,8 @@ export class Subprocess {
   private readonly health: HealthWatch | null = null;
   /** max_memory_restart: the looks at its memory while it runs */
   private readonly memory: MemoryWatch | null = null;
-  /** *_logfile_compress: what gzips its log backups (the same for every run) */
-  private readonly gzip: GzipRunner | null = null;
+  /** its runs' pipes, logs and stdin */
+  private readonly output: ProcessOutput;
   /** restart_when_binary_changed: the file the last spawn ran (made at the first spawn) */
   private binaryWatch: BinaryWatch | null = null;
   /** restart_directory_monitor: the tree it watches, for as long as the process is configured */
@@ -251,8 +187,6 @@ export class Subprocess {
   /** AUTO replaced by the file chosen at group-add time */
   stdoutLogfile: string | null;
   stderrLogfile: string | null;
-  private channels: { stdout: ChannelLog | null; stderr: ChannelLog | null } = { stdout: null, stderr: null };
-  private pipes: Pipes | null = null;
   private timer: NodeJS.Timeout | null = null;
   private timerAt = 0;
   /** callbacks waiting for the next state change (RPC waits) */
@@ -262,17 +196,13 @@ export class Subprocess {
   private runEnv: string[] | null = null;
   /** the environment files' warnings last logged ('' none) */
   private envWarned = '';
-  /** pipes paused for a moment to batch small writes (see watchPipe); made on first use, most programs never need it */
-  private batchTimers: Map<ReadableWatch, NodeJS.Timeout> | null = null;
-  /** an event listener's stdout speaks the listener protocol: its pool reads it (no capture mode there) */
-  private listener: ListenerStdout | null = null;
-  /** a listener's: how long to wait, awake, for the answer it owes (made with the listener) */
-  private replySpin: ReplySpin | null = null;
   /** [fcgi-program:x]: the group's socket, held from spawn until the child is reaped */
   fcgiSocket: FcgiSocket | null = null;
   private fcgiHeld = false;
   /** pty=true: the running program's terminal (null between runs) */
-  terminal: Terminal | null = null;
+  get terminal(): Terminal | null {
+    return this.output.terminal;
+  }
   /** the size its next terminal starts with: the last one a client asked for */
   private window: WindowSize = DEFAULT_WINDOW;
   /** stopastree: pids found in this run's tree, members still once orphaned (made on first use) */
@@ -304,7 +234,8 @@ export class Subprocess {
     if (config.max_memory_restart) {
       this.memory = new MemoryWatch(config.max_memory_restart, () => treeResidentBytes(this.treeQuery()), (r) => this.memoryReport(r));
     }
-    if (config.stdout_logfile_compress || config.stderr_logfile_compress) this.gzip = gzipRunner(host, config);
+    // *_logfile_compress: what gzips its log backups (the same for every run)
+    this.output = new ProcessOutput(this, host, config.stdout_logfile_compress || config.stderr_logfile_compress ? gzipRunner(host, config) : null);
     // the loader has read the patterns once already: these cannot throw
     if (config.cron) this.cronStart = new ScheduleTimer(parseSchedule(config.cron), () => this.cronTime('cron'));
     if (config.cron_restart) this.cronRestart = new ScheduleTimer(parseSchedule(config.cron_restart), () => this.cronTime('cron_restart'));
@@ -548,11 +479,11 @@ export class Subprocess {
   /** The spawn's second half: the log files, the fork and exec, and the pipes. */
   private launch(exec: ExecArgs, env: string[], stdinFd: number): number | null {
     try {
-      this.openChannels();
+      this.output.openChannels(this.host.listenerStdout?.(this) ?? null);
     } catch (e) {
       const err = e as NodeJS.ErrnoException;
       const code = err.code ?? 'EUNKNOWN';
-      this.closeChannels();
+      this.output.closeChannels();
       this.recordSpawnerr(
         code === 'EMFILE' ? `too many open files to spawn '${this.name}'` : `unknown error making dispatchers for '${this.name}': ${code}`,
       );
@@ -572,7 +503,7 @@ export class Subprocess {
       });
     } catch (e) {
       if (!(e instanceof SpawnFailure)) throw e;
-      this.closeChannels();
+      this.output.closeChannels();
       let msg: string;
       if (e.stage === 'pipe') {
         msg = e.code === 'EMFILE' ? `too many open files to spawn '${this.name}'` : `unknown error making dispatchers for '${this.name}': ${e.code}`;
@@ -588,8 +519,7 @@ export class Subprocess {
     this.treeSignaled = null;
     this.treeSignal = 0;
     if (this.config.stopastree) becomeSubreaper(this.log);
-    if (this.config.pty) this.terminal = new Terminal(child.stdout);
-    this.attachPipes(child.stdin, child.stdout, child.stderr);
+    this.output.attachPipes(child.stdin, child.stdout, child.stderr, this.config.pty);
     this.log.info(`spawned: '${this.name}' with pid ${child.pid}`);
     this.host.events.emit('processSpawned', { name: this.name, group: this.group, pid: child.pid });
     if (child.execError) this.explainExec(`couldn't exec ${exec.filename} for program '${this.name}': ${child.execError}`, exec.filename, child.execError);
@@ -656,401 +586,27 @@ export class Subprocess {
     );
   }
 
-  private openChannels(): void {
-    const c = this.config;
-    this.listener = this.host.listenerStdout?.(this) ?? null;
-    this.replySpin = this.listener ? new ReplySpin() : null;
-    const mk = (channel: 'stdout' | 'stderr', logfile: string | null) =>
-      new ChannelLog(
-        {
-          processName: this.name,
-          channel,
-          logfile,
-          maxbytes: channel === 'stdout' ? c.stdout_logfile_maxbytes : c.stderr_logfile_maxbytes,
-          backups: channel === 'stdout' ? c.stdout_logfile_backups : c.stderr_logfile_backups,
-          syslog: channel === 'stdout' ? c.stdout_syslog : c.stderr_syslog,
-          timestamps: channel === 'stdout' ? c.stdout_logfile_timestamps : c.stderr_logfile_timestamps,
-          prefix: channel === 'stdout' ? c.stdout_logfile_prefix : c.stderr_logfile_prefix,
-          gzip: (channel === 'stdout' ? c.stdout_logfile_compress : c.stderr_logfile_compress) ? this.gzip : null,
-          rotate: channel === 'stdout' ? c.stdout_logfile_rotate : c.stderr_logfile_rotate,
-          captureMaxbytes: channel === 'stdout' ? (this.listener ? 0 : c.stdout_capture_maxbytes) : c.stderr_capture_maxbytes,
-          stripAnsi: this.host.stripAnsi,
-          ident: this.host.progname,
-        },
-        this.log,
-        {
-          output: (data) => {
-            if (this.logEvents(channel)) {
-              // the chunk is a view of the shared read buffer: listeners get their own copy
-              this.host.events.emit('processOutput', { name: this.name, group: this.group, channel, pid: this.pid, data: Buffer.from(data) });
-            }
-          },
-          communication: (data) => {
-            this.host.events.emit('processCommunication', { name: this.name, group: this.group, channel, pid: this.pid, data });
-          },
-        },
-      );
-    this.channels.stdout = mk('stdout', this.stdoutLogfile);
-    if (!c.redirect_stderr && !c.pty) this.channels.stderr = mk('stderr', this.stderrLogfile);
-  }
-
-  private closeChannels(): void {
-    this.listener = null;
-    this.replySpin = null;
-    this.channels.stdout?.close();
-    this.channels.stderr?.close();
-    this.channels = { stdout: null, stderr: null };
-  }
-
-  /**
-   * Whether a channel's bytes may go from the pipe to its log file in the
-   * kernel (splice), never passing through JS: only when nothing but the file
-   * needs to see them. Asked again at every wake-up, so a subscriber that
-   * comes later gets the bytes from then on. Anything new that observes child
-   * output must be added here.
-   */
-  private zeroCopy(channel: 'stdout' | 'stderr'): boolean {
-    // a terminal's output is shown to attached clients too (and splice cannot read a tty)
-    if (this.terminal) return false;
-    if (this.listenerReplies(channel)) return false;
-    if (this.logEvents(channel)) return false;
-    return this.channels[channel]?.fileOnly ?? false;
-  }
-
-  /** Whether the channel carries an event listener's replies (its stdout, while it is one). */
-  private listenerReplies(channel: 'stdout' | 'stderr'): boolean {
-    return channel === 'stdout' && this.listener !== null;
-  }
-
-  /**
-   * Whether a channel's output becomes PROCESS_LOG events now: the program
-   * has *_events_enabled (a listener's stdout is its protocol, never a log
-   * event) and someone subscribes (src/events/hub.ts does only while some
-   * pool or stream wants them). Output of other programs keeps its
-   * zero-copy path whoever listens.
-   */
-  private logEvents(channel: 'stdout' | 'stderr'): boolean {
-    const enabled = channel === 'stdout' ? this.config.stdout_events_enabled && !this.listener : this.config.stderr_events_enabled;
-    return enabled && this.host.events.has('processOutput');
-  }
-
-  /**
-   * Moves what a watched pipe holds (at most `limit` bytes) to its channel:
-   * by splice while zeroCopy allows, else read into the shared buffer and fed
-   * as a Socket read would be. Returns the bytes moved and whether the pipe
-   * is done (EOF or an error).
-   */
-  private pump(fd: number, channel: 'stdout' | 'stderr', limit: number, final = false): { moved: number; done: boolean } {
-    const native = requireNative();
-    let moved = 0;
-    const started = performance.now();
-    while (moved < limit) {
-      // The bytes alone do not bound a wake-up: with a small maxbytes each
-      // splice ends in a rotation (an unlink and a rename per backup), and
-      // 4 MiB of 8 KB files kept the loop, the control socket with it, for
-      // seconds per pipe. The watch calls again while the pipe holds more;
-      // after the exit (final) nothing calls again.
-      if (!final && moved > 0 && performance.now() - started > PUMP_MS_PER_WAKE) return { moved, done: false };
-      if (this.zeroCopy(channel)) {
-        const log = this.channels[channel] as ChannelLog;
-        const n = log.spliceFrom(fd, native);
-        if (n > 0) {
-          moved += n;
-          // The pipe was emptied: stop here rather than race a writer on
-          // another CPU with splices of what it added meanwhile.
-          if (log.spliceDrained && !final) return { moved, done: false };
-          continue;
-        }
-        if (n === 0) return { moved, done: true };
-        if (n === -EAGAIN) return { moved, done: false };
-        // splice refused (a file system without it): the file is marked, read and write from now on
-      }
-      const buf = readBuffer();
-      const n = native.readInto(fd, buf);
-      if (n === -EAGAIN) return { moved, done: false };
-      if (n <= 0) return { moved, done: true };
-      moved += n;
-      this.feed(channel, buf.subarray(0, n));
-      // less than asked for: a pipe is empty now; a terminal gives at most
-      // 4095 bytes a read (N_TTY's buffer) however much it holds
-      // (after the exit the next read tells an end of file from a writer still there)
-      if (n < buf.length && !this.terminal && !final) return { moved, done: false };
-    }
-    return { moved, done: false };
-  }
-
-  /**
-   * An output pipe: libuv tells us it is readable and pump() empties it, by
-   * splice while the channel only writes a file, else by reads fed to the
-   * channel (decided again at every wake-up).
-   */
-  private watchPipe(fd: number, channel: 'stdout' | 'stderr'): ReadableWatch {
-    let lastWake = 0;
-    // A listener's answers want a wake-up at once; any other program's
-    // output, a watch its writes do not pay for (see watchReadable).
-    // A terminal is no pipe: the quiet watch's inotify trick does not apply.
-    const quiet = !this.listenerReplies(channel) && !this.terminal;
-    const w = requireNative().watchReadable(fd, (status) => {
-      if (!this.pipes) return;
-      if (status < 0) {
-        w.stop();
-        return;
-      }
-      // a listener's replies are tiny and each one matters at once: never batch them
-      if (this.listenerReplies(channel)) return this.readListener(fd, w);
-      const { moved, done } = this.pump(fd, channel, PUMP_PER_WAKE);
-      if (done) {
-        w.stop(); // a hung-up pipe stays readable: stop until closePipes
-        return;
-      }
-      // A child writing many small pieces back to back would wake us once
-      // per write: wait a moment and let its pipe (1 MiB) collect them.
-      const now = performance.now();
-      const busy = moved < BATCH_BELOW && now - lastWake < 1;
-      lastWake = now;
-      if (busy && !this.batchTimers?.has(w)) pause();
-    }, quiet);
-    // While the child keeps writing at a pace its pipe holds for a
-    // millisecond, the timer alone empties the pipe: a wake-up through the
-    // pipe comes from the child's own write, which draws us onto the
-    // child's CPU to compete with it. A slower or a faster child (one that
-    // would fill the pipe meanwhile) goes back to the watch.
-    const pause = (): void => {
-      w.stop();
-      (this.batchTimers ??= new Map()).set(
-        w,
-        setTimeout(() => {
-          this.batchTimers?.delete(w);
-          if (!this.pipes) return;
-          const { moved, done } = this.pump(fd, channel, PUMP_PER_WAKE);
-          if (done) return; // stays stopped until closePipes
-          if (moved >= BATCH_BELOW && moved < STREAM_BELOW) return pause();
-          lastWake = performance.now();
-          w.start();
-        }, 1),
-      );
-    };
-    w.start();
-    return w;
-  }
-
-  /**
-   * A listener's stdout: its answer, and while the listener owes another
-   * (to the next event that answer brought, or the READY after a result),
-   * that one too, waited for awake for a moment (ReplySpin) rather than
-   * after another pass through the event loop; the events that follow plain
-   * `RESULT 2\nOKREADY\n` answers go out from that wait, each as soon as its
-   * answer is read. Bounded (LISTENER_READS_PER_WAKE events), so a busy pool
-   * cannot keep the loop from other work.
-   */
-  private readListener(fd: number, w: ReadableWatch): void {
-    this.replySpin?.woke();
-    for (let handled = 0; handled < LISTENER_READS_PER_WAKE; handled++) {
-      const { moved, done } = this.pump(fd, 'stdout', PUMP_PER_WAKE);
-      if (done) {
-        w.stop();
-        return;
-      }
-      const listener = this.listener;
-      const spin = this.replySpin;
-      const p = this.pipes;
-      if (!listener?.awaitingReply || !spin || !p) return;
-      // Sharing our CPU, the listener has mostly answered by the next read
-      // already (the write woke it and it ran at once): wait only when that read finds nothing.
-      if (moved > 0) continue;
-      const ahead = Math.min(spin.batch, LISTENER_READS_PER_WAKE - handled);
-      const prepared = spin.budget > 0 && this.stdinWritable(p) ? listener.prepareEvents(ahead) : null;
-      const buf = readBuffer();
-      const n = spin.await(fd, buf, p.stdinFd, prepared);
-      if (n < 0) return;
-      // each plain answer, then the event that went out after it, as if read and dispatched one by one
-      let off = 0;
-      for (let i = 0; i < spin.written; i++, off += PLAIN_ANSWER_LENGTH) {
-        listener.sentPrepared();
-        this.feed('stdout', buf.subarray(off, off + PLAIN_ANSWER_LENGTH));
-      }
-      handled += spin.written;
-      if (n > off) this.feed('stdout', buf.subarray(off, n));
-    }
-  }
-
-  /** write() would go straight to the pipe (nothing queued before it, nothing stopping it) */
-  private stdinWritable(p: Pipes): boolean {
-    return this.pid !== 0 && !this.killing && !p.stdinClosed && p.stdinFd >= 0 && !p.pendingInput?.bytes;
-  }
-
-  private attachPipes(stdinFd: number, stdoutFd: number, stderrFd: number): void {
-    const watches = [this.watchPipe(stdoutFd, 'stdout')];
-    if (stderrFd >= 0) watches.push(this.watchPipe(stderrFd, 'stderr'));
-    this.pipes = {
-      stdinFd,
-      // a FastCGI child's fd 0 is its socket: no stdin channel (sendProcessStdin gets EPIPE)
-      stdinClosed: stdinFd < 0,
-      stdoutFd,
-      stderrFd,
-      watches,
-      pendingInput: null,
-    };
-  }
-
-  private feed(channel: 'stdout' | 'stderr', data: Buffer): void {
-    // logged first, as Supervisor's dispatcher does: at loglevel=debug a
-    // listener's output comes before the state changes and warnings it causes
-    this.channels[channel]?.feed(data);
-    if (channel === 'stdout' && this.listener) this.listener.feed(data);
-    if (channel === 'stdout' && this.terminal) this.terminal.output(data);
-  }
-
-  /**
-   * Read what the child left in its pipes before we forget them (Supervisor's
-   * drain). True when a pipe is still open for writing: something the child
-   * started outlives it and holds its output.
-   */
-  private drain(): boolean {
-    const p = this.pipes;
-    if (!p) return false;
-    const limit = 4 * 1024 * 1024;
-    let held = false;
-    for (const [fd, channel] of [
-      [p.stdoutFd, 'stdout'],
-      [p.stderrFd, 'stderr'],
-    ] as const) {
-      if (fd < 0) continue;
-      const r = this.pump(fd, channel, limit, true);
-      if (!r.done && r.moved < limit) held = true;
-    }
-    return held;
-  }
-
-  private closePipes(why = `${this.name} is no longer running`): void {
-    // the terminal's clients go before its fd does (resize must not reach a reused fd)
-    this.terminal?.end(why);
-    this.terminal = null;
-    const p = this.pipes;
-    if (!p) return;
-    this.pipes = null;
-    for (const t of this.batchTimers?.values() ?? []) clearTimeout(t);
-    this.batchTimers = null;
-    for (const w of p.watches) w.close();
-    if (p.pendingInput) {
-      p.pendingInput.watch.close();
-      p.pendingInput.bytes = 0;
-      wakeWaiters(p.pendingInput);
-    }
-    closeQuietly(p.stdoutFd);
-    if (p.stderrFd >= 0) closeQuietly(p.stderrFd);
-    if (p.stdinFd >= 0) closeQuietly(p.stdinFd);
-  }
-
   /**
    * sendProcessStdin, events to a listener, attach's keys: throws 'EPIPE'
    * when the child's stdin is gone, 'ENOBUFS' when the child has left
-   * MAX_PENDING_INPUT unread.
+   * MAX_PENDING_INPUT unread (ChildInput).
    */
   write(chars: Buffer): void {
-    const p = this.pipes;
-    if (!this.pid || this.killing || !p) throw Object.assign(new Error('Process already closed'), { code: 'EPIPE' });
-    if (p.stdinClosed) throw Object.assign(new Error("Process' stdin channel is closed"), { code: 'EPIPE' });
-    const pending = p.pendingInput;
-    if (pending?.bytes) {
-      if (pending.bytes + chars.length > MAX_PENDING_INPUT) throw this.inputFull(pending.bytes);
-      pending.queue.push(Buffer.from(chars));
-      pending.bytes += chars.length;
-      return;
-    }
-    const native = requireNative();
-    let off = 0;
-    while (off < chars.length) {
-      const n = native.writeFrom(p.stdinFd, chars, off);
-      if (n >= 0) {
-        off += n;
-        continue;
-      }
-      if (n === -EAGAIN) break;
-      if (n === -EPIPE) {
-        p.stdinClosed = true;
-        throw Object.assign(new Error("Process' stdin channel is closed"), { code: 'EPIPE' });
-      }
-      const code = getSystemErrorName(n);
-      throw Object.assign(new Error(`${code}: write to the stdin of ${this.name}`), { code });
-    }
-    if (off < chars.length) this.queueInput(p, chars.subarray(off));
-  }
-
-  private inputFull(bytes: number): Error {
-    const mib = (n: number): string => `${(n / 2 ** 20).toFixed(1)} MiB`;
-    return Object.assign(new Error(`${this.name} has not read ${mib(bytes)} of its input (at most ${mib(MAX_PENDING_INPUT)} is held for it)`), {
-      code: 'ENOBUFS',
-    });
-  }
-
-  /** The rest of a write the child's stdin had no room for, copied: the caller's buffer may be reused. */
-  private queueInput(p: Pipes, rest: Buffer): void {
-    if (!p.pendingInput) {
-      const watch = requireNative().watchReadable(
-        p.stdinFd,
-        (status) => {
-          if (this.pipes !== p) return;
-          // an error from the poll (libuv's answer to POLLERR: nobody reads the pipe any more) ends the input as EPIPE would
-          if (status < 0) this.dropInput(p);
-          else this.flushInput(p);
-        },
-        false,
-        true,
-      );
-      p.pendingInput = { queue: [], bytes: 0, watch, waiters: [] };
-    }
-    p.pendingInput.queue.push(Buffer.from(rest));
-    p.pendingInput.bytes += rest.length;
-    p.pendingInput.watch.start();
-  }
-
-  /** The child's stdin has room: as much of the held input as it takes; the watch stops once all went. */
-  private flushInput(p: Pipes): void {
-    const t = p.pendingInput;
-    if (!t) return;
-    const native = requireNative();
-    while (t.queue.length) {
-      const buf = t.queue[0] as Buffer;
-      const n = native.writeFrom(p.stdinFd, buf, 0);
-      if (n === -EAGAIN) return;
-      if (n < 0) {
-        this.dropInput(p);
-        return;
-      }
-      t.bytes -= n;
-      if (n < buf.length) t.queue[0] = buf.subarray(n);
-      else t.queue.shift();
-      if (t.waiters.length) wakeWaiters(t);
-    }
-    t.watch.stop();
+    const input = this.output.input;
+    if (!this.pid || this.killing || !input) throw Object.assign(new Error('Process already closed'), { code: 'EPIPE' });
+    input.write(chars);
   }
 
   /** Bytes of input held for the child until its stdin has room. */
   get heldInput(): number {
-    return this.pipes?.pendingInput?.bytes ?? 0;
+    return this.output.input?.heldBytes ?? 0;
   }
 
-  /**
-   * cb once at most `mark` bytes are held (at once if so already), or the
-   * stdin or the run is gone: a writer that paused for the child (attach's
-   * socket) goes on from there.
-   */
+  /** ChildInput.whenBelow for this run's stdin; at once when there is no run. */
   whenInputBelow(mark: number, cb: () => void): void {
-    const t = this.pipes?.pendingInput;
-    if (!t || t.bytes <= mark) cb();
-    else t.waiters.push({ mark, cb });
-  }
-
-  /** The child closed its stdin (EPIPE; a terminal's EIO): what it did not read is dropped, as Supervisor drops it. */
-  private dropInput(p: Pipes): void {
-    p.stdinClosed = true;
-    const t = p.pendingInput;
-    if (!t) return;
-    t.queue = [];
-    t.bytes = 0;
-    t.watch.stop();
-    wakeWaiters(t);
+    const input = this.output.input;
+    if (input) input.whenBelow(mark, cb);
+    else cb();
   }
 
   // ---------------------------------------------------------------- stopping
@@ -1605,25 +1161,9 @@ export class Subprocess {
     }
   }
 
-  /** The inodes of the output pipes (not a terminal's: its other end is a tty, not a pipe). */
-  private pipeInodes(): number[] {
-    const p = this.pipes;
-    if (!p || this.terminal) return [];
-    const out: number[] = [];
-    for (const fd of [p.stdoutFd, p.stderrFd]) {
-      if (fd < 0) continue;
-      try {
-        out.push(fstatSync(fd).ino);
-      } catch {
-        // closed under us: nothing to look for
-      }
-    }
-    return out;
-  }
-
   /** The child was reaped with wait status sts (at monotonic `exitedAt`, when a stopastree tree held its exit back). */
   finish(sts: number, exitedAt?: number): void {
-    const held = this.drain();
+    const held = this.output.drain();
     const { exitstatus: es, message } = decodeWaitStatus(sts);
     let ended: string;
     const now = exitedAt ?? monoNow();
@@ -1649,7 +1189,7 @@ export class Subprocess {
     } else if (tooQuickly) {
       this.exitstatus = null;
       // a clean exit only (sh -c "cmd &", a forking daemon's parent): a crash is retried as in Supervisor, whatever it left running
-      this.backgrounded = held && exitExpected ? { pgid: this.pid, pipes: this.pipeInodes() } : null;
+      this.backgrounded = held && exitExpected ? { pgid: this.pid, pipes: this.output.pipeInodes() } : null;
       this.spawnerr = 'Exited too quickly (process log may have details)';
       this.assertInState(ProcessState.STARTING);
       this.changeState(ProcessState.BACKOFF);
@@ -1674,8 +1214,8 @@ export class Subprocess {
     this.pid = 0;
     // a pre_stop_hook still running (it made the program end) finishes on its own; its answer has nothing left to stop
     this.preStop = null;
-    this.closePipes(ended);
-    this.closeChannels();
+    this.output.closePipes(ended);
+    this.output.closeChannels();
     this.releaseFcgi();
     this.arm();
     this.host.requestTransition();
@@ -1855,14 +1395,13 @@ export class Subprocess {
   }
 
   reopenLogs(): void {
-    this.channels.stdout?.reopen();
-    this.channels.stderr?.reopen();
+    this.output.reopen();
   }
 
   /** A client's window size for the terminal, kept for the program's next runs too. */
   resizeTerminal(size: WindowSize): number {
     this.window = size;
-    return this.terminal?.resize(size) ?? 0;
+    return this.output.terminal?.resize(size) ?? 0;
   }
 
   /**
@@ -1873,7 +1412,7 @@ export class Subprocess {
    */
   removeLogs(): void {
     for (const channel of ['stdout', 'stderr'] as const) {
-      const live = this.channels[channel];
+      const live = this.output.liveLog(channel);
       const path = channel === 'stdout' ? this.stdoutLogfile : this.stderrLogfile;
       if (live) live.removeAndReopen();
       // a file another process of the daemon writes is that process's to clear
@@ -1897,8 +1436,8 @@ export class Subprocess {
     if (this.leftoverLook) clearImmediate(this.leftoverLook);
     this.heldExit = null;
     this.leftoverLook = null;
-    this.closePipes();
-    this.closeChannels();
+    this.output.closePipes();
+    this.output.closeChannels();
     this.releaseFcgi();
     // a roll of its pool waiting for it to come back learns that it will not
     this.selfRestart = null;
@@ -1912,39 +1451,8 @@ export class Subprocess {
   }
 }
 
-/**
- * a wake-up that moved less than this, 1 ms after the previous one, means a
- * busy writer of small pieces (bigger writes fill the 1 MiB pipe in under a
- * millisecond: pausing them would stall the writer)
- */
-const BATCH_BELOW = 64 * 1024;
-/** a timer-paced pump that moved this much would let the pipe (1 MiB) fill before the next tick */
-const STREAM_BELOW = 512 * 1024;
 /** the longest delay setTimeout takes as it is */
 const MAX_TIMER_MS = 2 ** 31 - 1;
-/** at most this many listener replies read back to back before the event loop has its turn */
-const LISTENER_READS_PER_WAKE = 64;
-/** what one wake-up of a watched pipe moves at most, so a writer faster than the disk cannot starve the loop */
-const PUMP_PER_WAKE = 4 * 1024 * 1024;
-/** and takes at most about this long (ms), whatever each piece costs */
-const PUMP_MS_PER_WAKE = 4;
-const { EAGAIN, EPIPE } = osConstants.errno;
-
-function closeQuietly(fd: number): void {
-  try {
-    closeSync(fd);
-  } catch {
-    // already closed
-  }
-}
-
-let sharedReadBuffer: Buffer | null = null;
-/** One 1 MiB buffer for every pipe read: reads are consumed before the next one starts. */
-function readBuffer(): Buffer {
-  if (!sharedReadBuffer) sharedReadBuffer = Buffer.allocUnsafe(1024 * 1024);
-  return sharedReadBuffer;
-}
-
 function userName(uid: number): string {
   const info = requireNative().groupsOf(uid);
   return info ? info.name : String(uid);

@@ -10,7 +10,7 @@
 import type { EventTypeName } from '../config/model';
 import type { Supervisor } from '../daemon/supervisor';
 import type { ProcessOutput, ProcessStateChange } from '../daemon/events';
-import type { ListenerStdout } from '../daemon/process';
+import type { ListenerStdout } from '../daemon/process-output';
 import { ProcessState, processStateName } from '../daemon/states';
 import { Deque } from './deque';
 import {

@@ -11,7 +11,7 @@
 import type { EventTypeName } from '../config/model';
 import { Level } from '../log/levels';
 import type { MainLogger } from '../log/mainlog';
-import type { ListenerStdout } from '../daemon/process';
+import type { ListenerStdout } from '../daemon/process-output';
 import type { PreparedEvents } from '../daemon/reply-spin';
 import { ProcessState } from '../daemon/states';
 import { Deque } from './deque';
