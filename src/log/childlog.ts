@@ -244,7 +244,7 @@ export class ChannelLog {
    * Whether this channel itself needs nothing but its file to see the bytes
    * (no capture mode, strip_ansi, line heads, syslog or DEBG echo in the main
    * log, and a regular file that takes splice). Output subscribers are the
-   * caller's part of the decision (Subprocess.zeroCopy).
+   * caller's part of the decision (ProcessOutput.zeroCopy, src/daemon/process-output.ts).
    */
   get fileOnly(): boolean {
     return this.capture === null && !this.stamps && !this.s.stripAnsi() && !this.syslogOn && this.main.level > Level.DEBG && !!this.file && this.file.spliceable;
