@@ -6,7 +6,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, symlink
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheDirCandidates, preparePrivateDir } from '../src/native/cache';
-import { mountOf } from '../src/host/mounts';
+import { mountOf } from '../src/os/mounts';
 import { nativeAddonError, nativeAddonPath } from '../src/native/assets';
 
 const isRoot = process.geteuid?.() === 0;

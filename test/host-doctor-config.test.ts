@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath } from './helpers/common';
 import { withTestUser } from './helpers/test-user';
-import { changeOwnerAndMode } from '../src/host/access';
+import { changeOwnerAndMode } from '../src/os/access';
 
 interface Check {
   id: string;

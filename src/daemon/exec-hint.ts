@@ -10,9 +10,9 @@
 // library (its loader is missing). The child's log keeps Supervisor's exact
 // lines; this explanation goes to the main log.
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { canAccess } from '../host/access';
-import { mountOf } from '../host/mounts';
-import type { Principal } from '../host/accounts';
+import { canAccess } from '../os/access';
+import { mountOf } from '../os/mounts';
+import type { Principal } from '../os/accounts';
 
 /** ELF e_machine values of the architectures a user is likely to meet */
 const MACHINES: Record<number, string> = {

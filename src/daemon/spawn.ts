@@ -5,7 +5,7 @@ import { pyRepr } from '../config/pyformat';
 import type { ProcessConfig } from '../config/model';
 import { umaskBits } from '../config/datatypes';
 import { rlimitText } from '../config/rlimits';
-import type { Principal } from '../host/accounts';
+import type { Principal } from '../os/accounts';
 import { shlexSplit, ShlexError } from '../config/shlex';
 import { requireNative, type NativeSpawnResult } from './native';
 

@@ -5,7 +5,8 @@
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createTwoFilesPatch } from 'diff';
-import { createGroupArgv, groupExists, groupGid, groupName, userName } from './accounts';
+import { groupExists, groupGid, groupName, userName } from '../os/accounts';
+import { createGroupArgv } from './group-commands';
 import { resetUserCache } from '../config/users';
 import { recordDir, recordFile, sha256, writeManifest, type Manifest, type Removal } from './manifest';
 import { shJoin } from './quote';

@@ -6,7 +6,7 @@ import { dirname } from 'node:path';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
 import type { Config } from '../config/model';
-import { principalFor } from './accounts';
+import { principalFor } from '../os/accounts';
 import { backendFor } from './backends';
 import { packagedUnitPath } from './backends/systemd';
 import { configFacts, logDirs, missingDirOf, type ConfigFacts } from './config-facts';

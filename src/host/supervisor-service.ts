@@ -3,7 +3,7 @@
 // running, it would start every imported program a second time, now and at
 // each boot, both daemons appending to the same logs.
 import { existsSync, readdirSync } from 'node:fs';
-import { executable } from './access';
+import { executable } from '../os/access';
 import { shJoin } from './quote';
 import { run } from './run';
 import type { Runner } from './service-spec';

@@ -3,7 +3,8 @@
 // the config, the logs and the group (a reinstall picks them up again);
 // --purge removes those too. Files install replaced are put back.
 import { chmodSync, existsSync, readdirSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
-import { deleteGroupArgv, groupMembers } from './accounts';
+import { groupMembers } from '../os/accounts';
+import { deleteGroupArgv } from './group-commands';
 import { backendFor } from './backends';
 import { packagedUnitPath } from './backends/systemd';
 import { hostLayout } from './layout';

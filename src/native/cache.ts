@@ -5,7 +5,7 @@
 import { chmodSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { mountOf } from '../host/mounts';
+import { mountOf } from '../os/mounts';
 
 export function effectiveUid(): number {
   return typeof process.geteuid === 'function' ? process.geteuid() : -1;

@@ -2,12 +2,12 @@
 // again after fixes): the manifest, the config, the service, the daemons
 // running on the config, the socket as the calling user sees it.
 import { existsSync, readFileSync, type Stats } from 'node:fs';
-import { lstatOrNull } from '../access';
+import { lstatOrNull } from '../../os/access';
 import { loadConfig } from '../../config/load';
 import { ConfigError } from '../../config/errors';
 import type { Config } from '../../config/model';
 import { findConfigFile } from '../../config/search';
-import { callerPrincipal, type Principal } from '../accounts';
+import { callerPrincipal, type Principal } from '../../os/accounts';
 import { backendFor } from '../backends';
 import { configFacts, type ConfigFacts } from '../config-facts';
 import { detectInit } from '../init-detect';

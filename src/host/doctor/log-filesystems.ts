@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, statSync, statfsSync, type StatsFs } from 'node:fs';
 import { join } from 'node:path';
 import { logDirs, type ConfigFacts } from '../config-facts';
-import { mountOf } from '../mounts';
+import { mountOf } from '../../os/mounts';
 
 export interface LogFilesystem {
   /** where it is mounted (from /proc/self/mountinfo; the first directory when that cannot be read) */

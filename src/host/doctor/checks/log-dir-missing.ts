@@ -2,7 +2,7 @@
 // start ("... is not an existing directory", Supervisor #480), and a program
 // whose log cannot be opened does not start.
 import { existsSync, mkdirSync } from 'node:fs';
-import { notADirectory } from '../../access';
+import { notADirectory } from '../../../os/access';
 import { LOG_DIR_OPTIONS, logDirs, missingDirOf } from '../../config-facts';
 import type { Check, Finding } from '../types';
 import { ok, skipped } from '../types';

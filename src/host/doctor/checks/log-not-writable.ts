@@ -6,8 +6,8 @@
 // path stops any daemon.
 import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canAccess, canWriteOrCreate, changeOwnerAndMode, lstatOrNull } from '../../access';
-import { ROOT, principalFor } from '../../accounts';
+import { canAccess, canWriteOrCreate, changeOwnerAndMode, lstatOrNull } from '../../../os/access';
+import { ROOT, principalFor } from '../../../os/accounts';
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';

@@ -4,9 +4,9 @@
 import { statSync } from 'node:fs';
 import { basename, isAbsolute, join, resolve } from 'node:path';
 import type { ProcessConfig } from '../../../config/model';
-import { canAccess } from '../../access';
+import { canAccess } from '../../../os/access';
 import { explainExecFailure } from '../../../daemon/exec-hint';
-import { principalFor } from '../../accounts';
+import { principalFor } from '../../../os/accounts';
 import { shSplit } from '../../quote';
 import { environOf } from '../../procs';
 import type { Check, Finding } from '../types';

@@ -3,7 +3,7 @@
 // or a cleaner removed it): the config is refused and the daemon cannot start.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { notADirectory } from '../../access';
+import { notADirectory } from '../../../os/access';
 import { RUN_DIR_OPTIONS, missingDirOf } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';

@@ -1,8 +1,8 @@
 // The calling user gets "Permission denied" on the socket: say exactly why
 // (which directory or the socket's owner/mode) and whether joining the tsv
 // group would help, or whether the membership is not in this session yet.
-import { groupMembers, groupName, principalFor } from '../../accounts';
-import { canAccess } from '../../access';
+import { groupMembers, groupName, principalFor } from '../../../os/accounts';
+import { canAccess } from '../../../os/access';
 import type { Check } from '../types';
 import { configuredSocket, isFinding, ok, skipped } from '../types';
 

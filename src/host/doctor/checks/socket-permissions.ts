@@ -1,8 +1,8 @@
 // The socket's owner, group or mode is not what the config asks for
 // (chmod=, chown=): someone chowned it to root, or a daemon started under a
 // different config left it. Members of the tsv group then get EACCES.
-import { changeOwnerAndMode } from '../../access';
-import { groupName, principalFor, userName } from '../../accounts';
+import { changeOwnerAndMode } from '../../../os/access';
+import { groupName, principalFor, userName } from '../../../os/accounts';
 import type { Check } from '../types';
 import { configuredSocket, isFinding, ok, skipped } from '../types';
 

@@ -3,7 +3,7 @@
 // (PM2 #2006, #5911). The next start fails with status 203/EXEC. The fix
 // rewrites the definition for the tsv running doctor, and does not restart.
 import { existsSync } from 'node:fs';
-import { executable } from '../../access';
+import { executable } from '../../../os/access';
 import { Executor } from '../../executor';
 import { CollectingRunner } from '../../runner';
 import { describeProgram, isDefaultDaemon, programFiles, programFromArgv, runningProgram, tsvArgv, tsvDaemonArgv } from '../../tsv-program';

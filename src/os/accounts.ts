@@ -1,6 +1,5 @@
-// Users and groups as the host sees them: who a program runs as, which
-// groups a user is in, and the commands that create and delete the `tsv`
-// group on each platform.
+// Users and groups as the host sees them: who a program runs as and which
+// groups a user is in.
 import { lookupGroup, lookupGroupById, lookupUser, lookupUserById, resetUserCache, supplementaryGroups } from '../config/users';
 
 export interface Principal {
@@ -51,12 +50,4 @@ export function userName(uid: number): string {
 
 export function groupName(gid: number): string {
   return lookupGroupById(gid)?.name ?? String(gid);
-}
-
-export function createGroupArgv(name: string, platform: NodeJS.Platform): string[] {
-  return platform === 'darwin' ? ['dseditgroup', '-o', 'create', '-r', 'tsv control socket', name] : ['groupadd', '--system', name];
-}
-
-export function deleteGroupArgv(name: string, platform: NodeJS.Platform): string[] {
-  return platform === 'darwin' ? ['dseditgroup', '-o', 'delete', name] : ['groupdel', name];
 }
