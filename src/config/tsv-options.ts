@@ -1,8 +1,8 @@
-// tsv's own [program:x] options, which Supervisor ignores (a config read by
-// both daemons means the same to each, with these extras on tsv's side):
-// health checks, hooks, cron times, memory limits, resource limits, restarts
-// on file changes and log line prefixes. Each reader refuses a bad value
-// with file, line and a hint, as the loader does for Supervisor's own.
+// tsv's own [program:x] options, which Supervisor ignores (so one config
+// serves both daemons): health checks, hooks, cron times, memory and
+// resource limits, restarts on file changes and log line prefixes. Each
+// reader refuses a bad value with file, line and a hint, as the loader does
+// for Supervisor's own.
 import type { Expansions, PyValue } from './pyformat';
 import * as dt from './datatypes';
 import { shlexSplit, ShlexError } from './shlex';
@@ -238,7 +238,6 @@ export function readRlimits(r: OptionReader, S: string, get: GetOption, sources:
   }
   return out;
 }
-
 
 const HOOK_HINT = (opt: string): string => `e.g. ${opt}=/usr/local/bin/prepare --quiet, or ${opt}=/bin/sh -c "mkdir -p /run/app && chown app /run/app"`;
 
