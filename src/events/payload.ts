@@ -1,10 +1,10 @@
 // Events as Supervisor builds them (events.py): each one a type name and the
 // payload text its payload() method returns, rendered when the event happens
 // (Supervisor snapshots pid, tries and from_state the same way).
-import { isAscii, isUtf8 } from 'node:buffer';
 import type { ProcessHealth, ProcessMemoryRestart } from '../daemon/events';
 import { overLimitText } from '../daemon/memory-limit';
 import type { ConcreteEventName } from './types';
+import { outputText } from '../log/output-text';
 
 export interface SupervisorEvent {
   readonly name: ConcreteEventName;
@@ -21,35 +21,6 @@ export interface SupervisorEvent {
 
 export function makeEvent(name: ConcreteEventName, payload: string, time = Date.now() / 1000): SupervisorEvent {
   return { name, payload, time, serial: null, poolSerials: null };
-}
-
-/** compat.as_string on child output, falling back to 'Undecodable: %r' as the payload methods do. */
-export function outputText(data: Uint8Array): string {
-  const b = Buffer.from(data.buffer, data.byteOffset, data.length);
-  if (isAscii(b)) return b.toString('latin1');
-  return isUtf8(b) ? b.toString('utf8') : `Undecodable: ${pyBytesRepr(data)}`;
-}
-
-/** Python's repr() of a bytes object. */
-export function pyBytesRepr(data: Uint8Array): string {
-  let hasSingle = false;
-  let hasDouble = false;
-  for (const b of data) {
-    if (b === 0x27) hasSingle = true;
-    else if (b === 0x22) hasDouble = true;
-  }
-  const quote = hasSingle && !hasDouble ? '"' : "'";
-  let out = 'b' + quote;
-  for (const b of data) {
-    if (b === 0x5c) out += '\\\\';
-    else if (b === quote.charCodeAt(0)) out += '\\' + quote;
-    else if (b === 0x09) out += '\\t';
-    else if (b === 0x0a) out += '\\n';
-    else if (b === 0x0d) out += '\\r';
-    else if (b < 0x20 || b >= 0x7f) out += '\\x' + b.toString(16).padStart(2, '0');
-    else out += String.fromCharCode(b);
-  }
-  return out + quote;
 }
 
 const STATE_EVENT: Record<string, ConcreteEventName> = {

@@ -16,7 +16,8 @@ import type { PreparedEvents } from '../daemon/reply-spin';
 import { ProcessState } from '../daemon/states';
 import { Deque } from './deque';
 import { envelopeBytes, pyLen } from './envelope';
-import { outputText, type SupervisorEvent } from './payload';
+import type { SupervisorEvent } from './payload';
+import { outputText } from '../log/output-text';
 import { ListenerProtocol } from './protocol';
 import { ListenerState, listenerStateName, matchCount } from './types';
 

@@ -9,7 +9,7 @@ import type { RotatePeriod } from './rotate-period';
 import { Level } from './levels';
 import { loadNative, type NativeAddon } from '../daemon/native';
 import type { MainLogger } from './mainlog';
-import { outputText } from '../events/payload';
+import { outputText } from './output-text';
 import { pyRepr } from '../config/pyformat';
 import { constants as osConstants } from 'node:os';
 
