@@ -2,7 +2,8 @@
 // state machine, counters and log messages. Instead of a 1-second poll loop,
 // each deadline (startsecs, backoff delay, stopwaitsecs) is one timer armed
 // only while the process is in the state that needs it; everything else is
-// driven by events (child exit, pipe data, requests).
+// driven by events (child exit, pipe data, requests). A run's output and
+// input move in process-output.ts.
 import { resolve as resolvePath } from 'node:path';
 import type { HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
 import { clearClosedLog, describeLogError, logWritten } from '../log/logfile';
