@@ -453,14 +453,28 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.deepEqual(f.report!.fixes, [{ id: 'stale-socket', done: `removed the stale socket ${sock}` }]);
   });
 
-  test('a regular file at the socket path: stale-socket names it as not a socket and leaves it to the user (--fix does not remove it)', () => {
+  test('a regular file at the socket path: stale-socket says what it is and that the daemon refuses it, and leaves it to the user (--fix does not remove it); a symbolic link there is one the daemon replaces', () => {
     const { sock, conf } = unixCase('regular-file');
     writeFileSync(sock, 'notes someone keeps here\n');
-    const c = check(doctor(conf).report!, 'stale-socket');
-    assert.deepEqual([c.status, c.found, c.fix], ['problem', `${sock} exists but is not a socket`, `look at what it is, then remove it: rm ${sock}`]);
-    assert.match(c.why ?? '', /removes it at its next start/);
+    const r = doctor(conf);
+    const c = check(r.report!, 'stale-socket');
+    assert.deepEqual(
+      [c.status, c.found, c.fix],
+      ['problem', `${sock} is a regular file, not a socket`, `look at what it is, then move it away, or give [unix_http_server] file= a path where nothing is`],
+    );
+    assert.match(c.why ?? '', /the daemon refuses to start while it is there/);
+    assert.equal(check(r.report!, 'socket-eacces').found, `${sock} is not a socket (see stale-socket)`);
     doctor(conf, '--fix');
     assert.equal(readFileSync(sock, 'utf8'), 'notes someone keeps here\n');
+    // the daemon's own refusal says the same
+    const d = spawnSync(process.execPath, [cliPath(), 'daemon', '-n', '-c', conf], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(d.status, 2, d.stderr);
+    assert.ok(d.stderr.includes(`${sock} is a regular file, not a socket, and is left as it is`), d.stderr);
+    rmSync(sock);
+    symlinkSync('/nonexistent/sock', sock);
+    const l = check(doctor(conf).report!, 'stale-socket');
+    assert.deepEqual([l.found, l.fix], [`${sock} is a symbolic link, not a socket`, `look where it points, then remove it: rm ${sock}`]);
+    assert.match(l.why ?? '', /replaces the link with its socket/);
   });
 
   test("the control socket's directory is missing (/var/run/supervisor after a reboot): run-dir-missing, and --fix creates it", () => {
@@ -514,7 +528,7 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     const r = doctor(conf);
     const c = check(r.report!, 'log-not-writable');
     assert.equal(c.status, 'problem');
-    assert.match(c.found, new RegExp(`the AUTO logs of app in childlogdir ${d}/child: nobody cannot write ${d}/child is root:root 0755`));
+    assert.match(c.found, new RegExp(`the AUTO logs of app in childlogdir ${d}/child: nobody cannot write ${d}/child \\(root:root 0755\\)`));
     assert.match(c.fix ?? '', new RegExp(`let nobody write ${d}/child \\(chown nobody ${d}/child\\), or set childlogdir=`));
     assert.equal(c.fixable, false);
   });
@@ -539,6 +553,12 @@ describe('host: tsv doctor on configs (no daemon)', () => {
       const c = check(r.report!, 'socket-permissions');
       assert.equal(c.status, 'problem', r.stdout);
       assert.equal(c.fix, `chmod 0700 ${sock}`);
+      assert.match(c.why ?? '', /Permission denied/);
+      // too open rather than too closed: who gets in that should not
+      chmodSync(sock, 0o777);
+      const open = check(doctor(conf).report!, 'socket-permissions');
+      assert.equal(open.fix, `chmod 0700 ${sock}`);
+      assert.equal(open.why, "it lets in more than the config's chmod=0700: every local user may control the daemon (stop its programs, read their logs, send them input)");
     } finally {
       py.kill('SIGKILL');
     }
@@ -708,6 +728,32 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
         }
       },
     );
+  });
+
+  test('a pidfile naming a zombie (killed, not yet reaped by its parent): stale-pidfile calls it not running, and --fix removes it', async () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-zombie-'));
+    // `sleep 0` ends at once, and its parent, exec'd into `sleep 30`, never waits for it
+    const parent = spawn('/bin/sh', ['-c', 'sleep 0 & echo $!; exec sleep 30'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    try {
+      let out = '';
+      for await (const chunk of parent.stdout) {
+        out += String(chunk);
+        if (out.includes('\n')) break;
+      }
+      const zombie = out.trim();
+      for (let i = 0; i < 200 && !/^\d+ \(.*\) Z /.test(readFileSync(`/proc/${zombie}/stat`, 'utf8')); i++) execFileSync('/bin/sleep', ['0.05']);
+      assert.match(readFileSync(`/proc/${zombie}/stat`, 'utf8'), /\) Z /, 'a zombie to test with');
+      const conf = liveConf(d);
+      writeFileSync(join(d, 'tsv.pid'), `${zombie}\n`);
+      const pf = check(doctor(conf).report!, 'stale-pidfile');
+      assert.equal(pf.status, 'problem');
+      assert.equal(pf.found, `${d}/tsv.pid names pid ${zombie}, which is not running`);
+      doctor(conf, '--fix');
+      assert.equal(existsSync(join(d, 'tsv.pid')), false);
+    } finally {
+      parent.kill('SIGKILL');
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 
   test("a config this user cannot read: config-invalid says so and names sudo, not an edit; the checks that need it are skipped", { skip: nobodySkip }, () => {

@@ -6,7 +6,7 @@
 // A bound socket's connections are then accepted by an Acceptor and handed to
 // whoever serves HTTP on them.
 import { createServer, createConnection, isIPv6, type Server, type Socket } from 'node:net';
-import { chmodSync, chownSync, linkSync, lstatSync, statSync, unlinkSync, watch, type FSWatcher } from 'node:fs';
+import { chmodSync, chownSync, linkSync, lstatSync, statSync, unlinkSync, watch, type FSWatcher, type Stats } from 'node:fs';
 import type * as Dns from 'node:dns/promises';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -161,13 +161,18 @@ function notASocket(file: string): ServerBindError | null {
     return null; // gone meanwhile: the loop's next link will tell
   }
   if (st.isSocket() || st.isSymbolicLink()) return null;
-  const kind = st.isDirectory() ? 'a directory' : st.isFile() ? 'a regular file' : st.isFIFO() ? 'a named pipe' : 'a device';
   return new ServerBindError(
-    `Cannot open an HTTP server: ${file} is ${kind}, not a socket, and is left as it is`,
+    `Cannot open an HTTP server: ${file} is ${fileKind(st)}, not a socket, and is left as it is`,
     st.isDirectory()
       ? `[unix_http_server] file= names the socket itself, not its directory: write a path in it, such as ${join(file, 'supervisor.sock')}`
       : `[unix_http_server] file= names the socket the daemon makes: choose a path where nothing is, or remove ${file} if it is not needed`,
   );
+}
+
+/** What a file that is not a socket is, in words (the daemon's refusal, doctor's stale-socket). */
+export function fileKind(st: Stats): string {
+  if (st.isSymbolicLink()) return 'a symbolic link';
+  return st.isDirectory() ? 'a directory' : st.isFile() ? 'a regular file' : st.isFIFO() ? 'a named pipe' : 'a device';
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -128,13 +128,15 @@ export function daemonsFor(configFile: string, all: readonly DaemonProcess[] = f
   return { on: all.filter((d) => d.configFile === want), unknown: all.filter((d) => d.configFile === null) };
 }
 
+/** The process runs: a zombie (killed, not yet reaped by its parent) does not. */
 export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
   }
+  // only a zombie known to be one: without /proc (macOS) a process that answers runs
+  return procStat(pid)?.zombie !== true;
 }
 
 /** The environment a process runs with (PATH for command lookup). */

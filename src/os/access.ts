@@ -22,7 +22,7 @@ function bits(mode: AccessMode): number {
 }
 
 export function describeStat(path: string, st: Stats): string {
-  return `${path} is ${userName(st.uid)}:${groupName(st.gid)} ${(st.mode & 0o7777).toString(8).padStart(4, '0')}`;
+  return `${path} (${userName(st.uid)}:${groupName(st.gid)} ${(st.mode & 0o7777).toString(8).padStart(4, '0')})`;
 }
 
 function allowed(st: Stats, who: Principal, mode: AccessMode): boolean {

@@ -13,7 +13,8 @@ export const socketEacces: Check = {
     const unix = configuredSocket(this.id, ctx);
     if (isFinding(unix)) return unix;
     const st = ctx.socketStat;
-    if (!st || !st.isSocket()) return skipped(this.id, `${unix.file} is not there`);
+    if (!st) return skipped(this.id, `${unix.file} is not there`);
+    if (!st.isSocket()) return skipped(this.id, `${unix.file} is not a socket (see stale-socket)`);
     const me = ctx.caller;
     if (me.uid === 0) return ok(this.id, 'root can always connect (socket-permissions checks what others get)');
     const access = canAccess(unix.file, me, 'w');

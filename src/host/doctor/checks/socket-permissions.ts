@@ -41,12 +41,20 @@ export const socketPermissions: Check = {
       };
     }
     const isRoot = ctx.caller.uid === 0;
+    // more than the config allows: who may connect (write) that should not
+    const extra = st.mode & ~unix.chmod & 0o022;
+    const lockedOut = wantGid !== -1 ? `members of ${groupName(wantGid)} are meant to use the ctl without sudo; with the socket as it is they get "Permission denied"` : 'the ctl gets "Permission denied" for the users the config meant to allow';
+    const letIn = extra & 0o002 ? 'every local user' : `every member of ${groupName(st.gid)}`;
+    const why =
+      extra && (unix.chmod & 0o777 & ~st.mode) === 0 && wrong.length === 1
+        ? `it lets in more than the config's chmod=${mode(unix.chmod)}: ${letIn} may control the daemon (stop its programs, read their logs, send them input)`
+        : lockedOut;
     const owner = `${wantUid === -1 ? '' : userName(wantUid)}${wantGid === -1 ? '' : ':' + groupName(wantGid)}`;
     return {
       id: this.id,
       status: 'problem',
       found: `${unix.file} has ${wrong.join(', ')}`,
-      why: wantGid !== -1 ? `members of ${groupName(wantGid)} are meant to use the ctl without sudo; with the socket as it is they get "Permission denied"` : 'the ctl gets "Permission denied" for the users the config meant to allow',
+      why,
       fix: `${owner ? `chown ${owner} ${unix.file} && ` : ''}chmod ${mode(unix.chmod)} ${unix.file}${isRoot ? '' : ' (as root: sudo tsv doctor --fix)'}`,
       apply: isRoot
         ? () => {

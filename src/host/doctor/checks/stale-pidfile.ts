@@ -8,7 +8,7 @@ import { ok, skipped } from '../types';
 
 function comm(pid: number): string {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ') || '?';
   } catch {
     return '?';
   }

@@ -2,6 +2,7 @@
 // (or the machine lost power with a persistent /run). The ctl says
 // "refused connection"; the fix is to remove it (no daemon can be using it).
 import { unlinkSync } from 'node:fs';
+import { fileKind } from '../../../daemon/socket';
 import type { Check } from '../types';
 import { configuredSocket, isFinding, ok } from '../types';
 
@@ -14,12 +15,15 @@ export const staleSocket: Check = {
     const st = ctx.socketStat;
     if (!st) return ok(this.id, `${unix.file} does not exist (see socket-missing)`);
     if (!st.isSocket()) {
+      const link = st.isSymbolicLink();
       return {
         id: this.id,
         status: 'problem',
-        found: `${unix.file} exists but is not a socket`,
-        why: 'the ctl cannot connect to it, and the daemon removes it at its next start to bind its socket there (as supervisord does), so what it holds will be lost',
-        fix: `look at what it is, then remove it: rm ${unix.file}`,
+        found: `${unix.file} is ${fileKind(st)}, not a socket`,
+        why: link
+          ? 'the ctl cannot connect through it, and the daemon replaces the link with its socket at its next start (as supervisord does)'
+          : 'the ctl cannot connect to it, and the daemon refuses to start while it is there (supervisord would delete it, and what it holds)',
+        fix: link ? `look where it points, then remove it: rm ${unix.file}` : `look at what it is, then move it away, or give [unix_http_server] file= a path where nothing is`,
       };
     }
     const probe = ctx.socketProbe;
