@@ -756,6 +756,36 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
     }
   });
 
+  test('a socket in a directory closed to the caller: socket-eacces names the directory, and no check calls the socket missing or stale', { skip: nobodySkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-closed-'));
+    chmodSync(d, 0o755);
+    mkdirSync(join(d, 'rdir'), { mode: 0o700 });
+    const sock = join(d, 'rdir', 's.sock');
+    const conf = liveConf(d);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replaceAll(`${d}/s.sock`, sock));
+    chmodSync(conf, 0o644);
+    execFileSync('/usr/bin/python3', ['-c', `import socket; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)})`]);
+    try {
+      for (const fix of [[], ['--fix']]) {
+        const r = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'doctor', '-c', conf, '--json', ...fix], { encoding: 'utf8', cwd: '/' });
+        const report = JSON.parse(r.stdout) as Report;
+        const c = check(report, 'socket-eacces');
+        assert.equal(c.status, 'problem', r.stdout);
+        assert.match(c.found, new RegExp(`^nobody \\(groups: .*\\) cannot reach ${sock}: nobody cannot enter ${d}/rdir \\(root:root 0700\\)$`));
+        assert.equal(c.fix, `the directory ${d}/rdir keeps nobody out; as root: chmod o+x ${d}/rdir, or put the socket in a directory nobody may enter`);
+        for (const id of ['socket-missing', 'stale-socket', 'socket-permissions']) {
+          const o = check(report, id);
+          assert.equal(o.status, 'skipped', `${id}: ${o.found}`);
+          assert.equal(o.found, `${sock} cannot be looked at: nobody cannot enter ${d}/rdir (root:root 0700) (see socket-eacces)`);
+        }
+        assert.deepEqual(report.fixes, [], 'nothing removed or signalled');
+      }
+      assert.equal(existsSync(sock), true);
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
   test("a config this user cannot read: config-invalid says so and names sudo, not an edit; the checks that need it are skipped", { skip: nobodySkip }, () => {
     const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-unreadable-'));
     chmodSync(d, 0o755);

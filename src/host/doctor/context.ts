@@ -1,8 +1,8 @@
 // What doctor knows about the installation, gathered once per pass (and
 // again after fixes): the manifest, the config, the service, the daemons
 // running on the config, the socket as the calling user sees it.
-import { existsSync, readFileSync, type Stats } from 'node:fs';
-import { lstatOrNull } from '../../os/access';
+import { existsSync, lstatSync, readFileSync, type Stats } from 'node:fs';
+import { canAccess, lstatOrNull } from '../../os/access';
 import { loadConfig } from '../../config/load';
 import { ConfigError } from '../../config/errors';
 import type { Config } from '../../config/model';
@@ -44,6 +44,8 @@ export interface DoctorContext {
   allDaemons: DaemonProcess[];
   /** lstat of the unix socket path, null when absent */
   socketStat: Stats | null;
+  /** the caller may not look at the socket's path (EACCES): why, from the directories on the way; socketStat is null then */
+  socketHidden: string | null;
   /** an XML-RPC call through the configured serverurl, as the caller */
   probe: ProbeResult | null;
   /**
@@ -99,7 +101,10 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
 
   const allDaemons = findDaemons();
   const { on: daemons, unknown: daemonsUnknown } = configFile && existsSync(configFile) ? daemonsFor(configFile, allDaemons) : { on: [], unknown: [] };
+  const caller = callerPrincipal();
   const socketStat = facts?.unix ? lstatOrNull(facts.unix.file) : null;
+  // lstatOrNull's null is "absent" or "closed to us": only the first is a missing socket
+  const socketHidden = facts?.unix && !socketStat ? hiddenFrom(facts.unix.file, caller) : null;
   let probe: ProbeResult | null = null;
   if (facts?.serverurl && config) {
     probe = await probeOnce({ serverurl: facts.serverurl, username: config.supervisorctl.username, password: config.supervisorctl.password });
@@ -131,11 +136,12 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
     backend,
     spec,
     service,
-    caller: callerPrincipal(),
+    caller,
     daemons,
     daemonsUnknown,
     allDaemons,
     socketStat,
+    socketHidden,
     probe,
     socketProbe,
     pidfile,
@@ -149,4 +155,15 @@ export function mainDaemon(ctx: DoctorContext): DaemonProcess | null {
     if (d) return d;
   }
   return ctx.daemons.length === 1 ? ctx.daemons[0] : (ctx.daemons[0] ?? null);
+}
+
+/** Why `who` cannot look at `path` (EACCES on the way to it), or null when it can, or it is simply absent. */
+function hiddenFrom(path: string, who: Principal): string | null {
+  try {
+    lstatSync(path);
+    return null;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES') return null;
+    return canAccess(path, who, 'w').reason ?? `${path}: EACCES`;
+  }
 }

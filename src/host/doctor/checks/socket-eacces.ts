@@ -13,9 +13,21 @@ export const socketEacces: Check = {
     const unix = configuredSocket(this.id, ctx);
     if (isFinding(unix)) return unix;
     const st = ctx.socketStat;
-    if (!st) return skipped(this.id, `${unix.file} is not there`);
-    if (!st.isSocket()) return skipped(this.id, `${unix.file} is not a socket (see stale-socket)`);
     const me = ctx.caller;
+    if (!st) {
+      if (!ctx.socketHidden) return skipped(this.id, `${unix.file} is not there`);
+      const access = canAccess(unix.file, me, 'w');
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `${me.name} (groups: ${me.groups.map(groupName).join(', ')}) cannot reach ${unix.file}: ${ctx.socketHidden}`,
+        why: '`tsv status` and every other ctl command fail with "Permission denied" for you, whether or not the daemon runs',
+        fix: access.blocker
+          ? `the directory ${access.blocker} keeps ${me.name} out; as root: chmod o+x ${access.blocker}, or put the socket in a directory ${me.name} may enter`
+          : `run doctor as root to see more: sudo tsv doctor -c ${ctx.configFile}`,
+      };
+    }
+    if (!st.isSocket()) return skipped(this.id, `${unix.file} is not a socket (see stale-socket)`);
     if (me.uid === 0) return ok(this.id, 'root can always connect (socket-permissions checks what others get)');
     const access = canAccess(unix.file, me, 'w');
     const refused = ctx.probe && !ctx.probe.ok && (ctx.probe.code === 'EACCES' || ctx.probe.code === 'EPERM');

@@ -17,6 +17,7 @@ export const socketPermissions: Check = {
     const unix = configuredSocket(this.id, ctx);
     if (isFinding(unix)) return unix;
     const st = ctx.socketStat;
+    if (ctx.socketHidden) return skipped(this.id, `${unix.file} cannot be looked at: ${ctx.socketHidden} (see socket-eacces)`);
     if (!st) return skipped(this.id, `${unix.file} is not there`);
     if (!st.isSocket()) return skipped(this.id, `${unix.file} is not a socket (see stale-socket)`);
     // a socket nothing listens on is stale-socket's to remove, not to fix up
