@@ -2,7 +2,7 @@
 // again after fixes): the manifest, the config, the service, the daemons
 // running on the config, the socket as the calling user sees it.
 import { existsSync, lstatSync, readFileSync, type Stats } from 'node:fs';
-import { canAccess, lstatOrNull } from '../../os/access';
+import { canAccess } from '../../os/access';
 import { loadConfig } from '../../config/load';
 import { ConfigError } from '../../config/errors';
 import type { Config } from '../../config/model';
@@ -102,9 +102,7 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   const allDaemons = findDaemons();
   const { on: daemons, unknown: daemonsUnknown } = configFile && existsSync(configFile) ? daemonsFor(configFile, allDaemons) : { on: [], unknown: [] };
   const caller = callerPrincipal();
-  const socketStat = facts?.unix ? lstatOrNull(facts.unix.file) : null;
-  // lstatOrNull's null is "absent" or "closed to us": only the first is a missing socket
-  const socketHidden = facts?.unix && !socketStat ? hiddenFrom(facts.unix.file, caller) : null;
+  const { stat: socketStat, hidden: socketHidden } = facts?.unix ? lookAt(facts.unix.file, caller) : { stat: null, hidden: null };
   let probe: ProbeResult | null = null;
   if (facts?.serverurl && config) {
     probe = await probeOnce({ serverurl: facts.serverurl, username: config.supervisorctl.username, password: config.supervisorctl.password });
@@ -157,13 +155,15 @@ export function mainDaemon(ctx: DoctorContext): DaemonProcess | null {
   return ctx.daemons.length === 1 ? ctx.daemons[0] : (ctx.daemons[0] ?? null);
 }
 
-/** Why `who` cannot look at `path` (EACCES on the way to it), or null when it can, or it is simply absent. */
-function hiddenFrom(path: string, who: Principal): string | null {
+/**
+ * lstat of `path` as `who`, who runs doctor: no stat is "absent" only when
+ * nothing is there; EACCES on the way to it is why `who` cannot look.
+ */
+function lookAt(path: string, who: Principal): { stat: Stats | null; hidden: string | null } {
   try {
-    lstatSync(path);
-    return null;
+    return { stat: lstatSync(path), hidden: null };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EACCES') return null;
-    return canAccess(path, who, 'w').reason ?? `${path}: EACCES`;
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES') return { stat: null, hidden: null };
+    return { stat: null, hidden: canAccess(path, who, 'w').reason ?? `${path}: EACCES` };
   }
 }
