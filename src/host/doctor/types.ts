@@ -43,6 +43,11 @@ export function configuredSocket(id: string, ctx: DoctorContext): UnixServerConf
   return ctx.facts.unix ?? ok(id, 'no [unix_http_server]');
 }
 
+/** The checks that need to see the socket's file skip it when the caller may not (socket-eacces says why). */
+export function socketHiddenFinding(id: string, file: string, ctx: DoctorContext): Finding | null {
+  return ctx.socketHidden ? skipped(id, `${file} cannot be looked at: ${ctx.socketHidden} (see socket-eacces)`) : null;
+}
+
 export function isFinding(x: UnixServerConfig | Finding): x is Finding {
   return 'status' in x;
 }

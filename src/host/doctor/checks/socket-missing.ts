@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { waitReady } from '../../probe';
 import { listeningUnixPaths } from '../../procs';
 import type { Check } from '../types';
-import { configuredSocket, isFinding, ok, skipped } from '../types';
+import { configuredSocket, isFinding, ok, socketHiddenFinding } from '../types';
 import { mainDaemon } from '../context';
 
 export const socketMissing: Check = {
@@ -18,7 +18,8 @@ export const socketMissing: Check = {
     const unix = configuredSocket(this.id, ctx);
     if (isFinding(unix)) return unix;
     if (ctx.socketStat) return ok(this.id, `${unix.file} exists`);
-    if (ctx.socketHidden) return skipped(this.id, `${unix.file} cannot be looked at: ${ctx.socketHidden} (see socket-eacces)`);
+    const hidden = socketHiddenFinding(this.id, unix.file, ctx);
+    if (hidden) return hidden;
     const d = mainDaemon(ctx);
     if (!d) return ok(this.id, `${unix.file} is absent and no daemon runs on this config (see unit-inactive)`);
     const listening = listeningUnixPaths(d.pid);

@@ -4,7 +4,7 @@
 import { changeOwnerAndMode } from '../../../os/access';
 import { groupName, principalFor, userName } from '../../../os/accounts';
 import type { Check } from '../types';
-import { configuredSocket, isFinding, ok, skipped } from '../types';
+import { configuredSocket, isFinding, ok, skipped, socketHiddenFinding } from '../types';
 
 function mode(n: number): string {
   return (n & 0o777).toString(8).padStart(4, '0');
@@ -17,7 +17,8 @@ export const socketPermissions: Check = {
     const unix = configuredSocket(this.id, ctx);
     if (isFinding(unix)) return unix;
     const st = ctx.socketStat;
-    if (ctx.socketHidden) return skipped(this.id, `${unix.file} cannot be looked at: ${ctx.socketHidden} (see socket-eacces)`);
+    const hidden = socketHiddenFinding(this.id, unix.file, ctx);
+    if (hidden) return hidden;
     if (!st) return skipped(this.id, `${unix.file} is not there`);
     if (!st.isSocket()) return skipped(this.id, `${unix.file} is not a socket (see stale-socket)`);
     // a socket nothing listens on is stale-socket's to remove, not to fix up

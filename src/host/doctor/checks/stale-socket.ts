@@ -4,7 +4,7 @@
 import { unlinkSync } from 'node:fs';
 import { fileKind } from '../../../daemon/socket';
 import type { Check } from '../types';
-import { configuredSocket, isFinding, ok, skipped } from '../types';
+import { configuredSocket, isFinding, ok, socketHiddenFinding } from '../types';
 
 export const staleSocket: Check = {
   id: 'stale-socket',
@@ -13,7 +13,8 @@ export const staleSocket: Check = {
     const unix = configuredSocket(this.id, ctx);
     if (isFinding(unix)) return unix;
     const st = ctx.socketStat;
-    if (ctx.socketHidden) return skipped(this.id, `${unix.file} cannot be looked at: ${ctx.socketHidden} (see socket-eacces)`);
+    const hidden = socketHiddenFinding(this.id, unix.file, ctx);
+    if (hidden) return hidden;
     if (!st) return ok(this.id, `${unix.file} does not exist (see socket-missing)`);
     if (!st.isSocket()) {
       const link = st.isSymbolicLink();
