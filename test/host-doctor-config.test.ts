@@ -533,6 +533,35 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.equal(c.fixable, false);
   });
 
+  test("a daemon that drops root, with a log it may write in a directory it may not: the rotation to NAME.1 cannot work, which log-not-writable says and leaves to the user; with no backups it is no problem", { skip: rootSkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-rotate-'));
+    after(() => rmSync(d, { recursive: true, force: true }));
+    chmodSync(d, 0o755);
+    execFileSync('chown', ['nobody', d]);
+    mkdirSync(join(d, 'logs'));
+    const log = join(d, 'logs', 'app.log');
+    writeFileSync(log, '');
+    execFileSync('chown', ['nobody', log]);
+    const conf = liveConf(d, `[program:app]\ncommand = /bin/sleep 1\nstdout_logfile = ${log}\nstdout_logfile_maxbytes = 1KB\nstdout_logfile_backups = 2\n`);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('[supervisord]\n', '[supervisord]\nuser = nobody\n'));
+    const r = doctor(conf);
+    const c = check(r.report!, 'log-not-writable');
+    assert.equal(c.status, 'problem', r.stdout);
+    assert.equal(c.found, `app stdout ${log}: it cannot be rotated to ${log}.1: nobody cannot write ${d}/logs (root:root 0755)`);
+    assert.equal(c.fix, `let nobody create files in ${d}/logs (chown nobody ${d}/logs), or set stdout_logfile_backups=0 (no backups: the file is emptied at maxbytes)`);
+    assert.match(c.why ?? '', /^the daemon opens the logs as its user \(nobody: \[supervisord\] user=\): a log it cannot rotate grows past its maxbytes/);
+    assert.equal(c.fixable, false);
+    // --fix used to give a missing file to the daemon's user and call it done: the program starts, the rotation still cannot work
+    rmSync(log);
+    const f = doctor(conf, '--fix');
+    assert.deepEqual(f.report!.fixes, [{ id: 'log-not-writable', done: `gave ${log} to nobody` }]);
+    assert.equal(statSync(log).uid, Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' })));
+    assert.equal(check(f.report!, 'log-not-writable').status, 'problem', 'what is left is said');
+    assert.match(check(f.report!, 'log-not-writable').found, /it cannot be rotated to/);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('stdout_logfile_backups = 2', 'stdout_logfile_backups = 0'));
+    assert.equal(check(doctor(conf).report!, 'log-not-writable').status, 'ok');
+  });
+
   test('a log path that is a directory: log-not-writable says so, whoever the program runs as, and --fix leaves it', () => {
     const logdir = join(dir, 'dir.log');
     mkdirSync(logdir);
@@ -782,6 +811,61 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       }
       assert.equal(existsSync(sock), true);
     } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test("a config with no [supervisord] user= checked by the user who starts its daemon: root-owned logs left by an earlier sudo run are the daemon's problem (it runs as that user), not root's", { skip: nobodySkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-sudo-'));
+    try {
+      const conf = liveConf(d, `[program:app]\ncommand = /bin/sleep 100\nstdout_logfile = ${d}/app.out\n`);
+      chmodSync(conf, 0o644);
+      execFileSync('chown', ['nobody', d]);
+      // what `sudo tsv daemon` leaves behind
+      writeFileSync(join(d, 'tsv.log'), 'root was here\n', { mode: 0o644 });
+      writeFileSync(join(d, 'app.out'), '', { mode: 0o644 });
+      const asNobody = (): Check => {
+        const r = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'doctor', '-c', conf, '--json'], { encoding: 'utf8', cwd: '/' });
+        return check(JSON.parse(r.stdout) as Report, 'log-not-writable');
+      };
+      const c = asNobody();
+      assert.equal(c.status, 'problem');
+      assert.equal(c.found, `main log ${d}/tsv.log: nobody cannot write ${d}/tsv.log (root:root 0644); app stdout ${d}/app.out: nobody cannot write ${d}/app.out (root:root 0644)`);
+      assert.match(c.why ?? '', /^the daemon opens the logs as its user \(nobody: no \[supervisord\] user=: you would start it\)/);
+      // the daemon, started by nobody, refuses to start for it
+      const start = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'daemon', '-n', '-c', conf], { encoding: 'utf8', cwd: '/', timeout: 20000 });
+      assert.equal(start.status, 2, start.stderr);
+      assert.match(start.stderr, /EACCES/);
+      // root's own check of the same config is right too: a daemon root starts may write them
+      assert.equal(check(doctor(conf).report!, 'log-not-writable').status, 'ok');
+      rmSync(join(d, 'tsv.log'));
+      rmSync(join(d, 'app.out'));
+      assert.equal(asNobody().status, 'ok');
+    } finally {
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test("a running daemon started without user= by a user: doctor, run by root, checks the logs as that daemon's user", { skip: nobodySkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-theirs-'));
+    let pid = '';
+    try {
+      const conf = liveConf(d, `[program:app]\ncommand = /bin/sleep 100\nstdout_logfile = ${d}/app.out\nstdout_logfile_backups = 0\n`, 'chmod = 0777\n');
+      chmodSync(conf, 0o644);
+      execFileSync('chown', ['nobody', d]);
+      const start = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'daemon', '-c', conf], { encoding: 'utf8', cwd: '/' });
+      assert.equal(start.status, 0, start.stderr);
+      pid = readFileSync(join(d, 'tsv.pid'), 'utf8').trim();
+      assert.equal(check(doctor(conf).report!, 'log-not-writable').status, 'ok');
+      // root takes the program's log (a chown -R by hand, say): the daemon's next reopen fails
+      execFileSync('chown', ['root', join(d, 'app.out')]);
+      const c = check(doctor(conf).report!, 'log-not-writable');
+      assert.equal(c.status, 'problem');
+      assert.equal(c.found, `app stdout ${d}/app.out: nobody cannot write ${d}/app.out (root:nogroup 0644)`);
+      assert.match(c.why ?? '', new RegExp(`^the daemon opens the logs as its user \\(nobody: the running daemon's \\(pid ${pid}\\)\\)`));
+    } finally {
+      if (pid) spawnSync(process.execPath, [cliPath(), 'ctl', '-c', join(d, 'supervisord.conf'), 'shutdown'], { encoding: 'utf8' });
+      for (let i = 0; pid && i < 200 && existsSync(`/proc/${pid}`); i++) execFileSync('/bin/sleep', ['0.05']);
       rmSync(d, { recursive: true, force: true });
     }
   });

@@ -16,6 +16,8 @@ export interface LogTarget {
    * the program, whatever its user= (which only the program's own files need).
    */
   user: string | null;
+  /** rotated into backups (NAME.1 …): the daemon's user must also create files in its directory */
+  rotates: boolean;
 }
 
 export interface ConfigFacts {
@@ -62,12 +64,16 @@ export function configFacts(config: Config): ConfigFacts {
   const processes = config.groups.flatMap((g) => g.processes);
   const logs: LogTarget[] = [];
   const sd = config.supervisord;
-  if (isRealLogPath(sd.logfile)) logs.push({ path: sd.logfile, process: null, channel: 'main', user: sd.user });
+  const rotates = (maxbytes: number, backups: number, period: unknown): boolean => backups > 0 && (maxbytes > 0 || period !== null);
+  if (isRealLogPath(sd.logfile)) logs.push({ path: sd.logfile, process: null, channel: 'main', user: sd.user, rotates: rotates(sd.logfile_maxbytes, sd.logfile_backups, sd.logfile_rotate) });
   for (const p of processes) {
     for (const channel of ['stdout', 'stderr'] as const) {
-      const target = channel === 'stdout' ? p.stdout_logfile : p.stderr_logfile;
       if (channel === 'stderr' && p.redirect_stderr) continue;
-      if (isRealLogPath(target)) logs.push({ path: target, process: p, channel, user: sd.user });
+      const [target, maxbytes, backups, period] =
+        channel === 'stdout'
+          ? [p.stdout_logfile, p.stdout_logfile_maxbytes, p.stdout_logfile_backups, p.stdout_logfile_rotate]
+          : [p.stderr_logfile, p.stderr_logfile_maxbytes, p.stderr_logfile_backups, p.stderr_logfile_rotate];
+      if (isRealLogPath(target)) logs.push({ path: target, process: p, channel, user: sd.user, rotates: rotates(maxbytes, backups, period) });
     }
   }
   return {

@@ -7,6 +7,7 @@ import { basename, isAbsolute, resolve } from 'node:path';
 import { configSearchPaths } from '../config/search';
 import { scriptIndex } from './tsv-program';
 import { procPids, procStat } from '../daemon/proc-stat';
+import { userName, type Principal } from '../os/accounts';
 
 export interface DaemonProcess {
   pid: number;
@@ -32,6 +33,21 @@ function readArgv(pid: number): string[] | null {
 
 function isZombie(pid: number): boolean {
   return procStat(pid)?.zombie ?? true;
+}
+
+/** The user a process runs as (effective uid and gid) and the groups it really has, from /proc/PID/status. */
+export function processCredentials(pid: number): Principal | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const field = (name: string): number[] => (text.match(new RegExp(`^${name}:\\s*(.*)$`, 'm'))?.[1] ?? '').split(/\s+/).filter(Boolean).map(Number);
+  const [, uid] = field('Uid');
+  const [, gid] = field('Gid');
+  if (uid === undefined || gid === undefined) return null;
+  return { name: userName(uid), uid, gid, groups: [...new Set([gid, ...field('Groups')])] };
 }
 
 /** The daemon's own arguments, if argv is a daemon. */

@@ -75,10 +75,31 @@ export function canAccess(path: string, who: Principal, mode: AccessMode): Acces
 export function canWriteOrCreate(path: string, who: Principal): AccessResult {
   const st = statOrNull(path);
   if (st) return canAccess(path, who, 'w');
-  const dir = dirname(path);
+  return canCreateIn(dirname(path), who);
+}
+
+/** New names in a directory: search and write permission on it. */
+export function canCreateIn(dir: string, who: Principal): AccessResult {
   const reach = canAccess(dir, who, 'x');
   if (!reach.ok) return reach;
   return canAccess(dir, who, 'w');
+}
+
+/**
+ * Renaming an existing file to a new name beside it, as a log rotation does
+ * (NAME to NAME.1): a directory `who` may create in, and in a sticky one
+ * (/tmp) a file or a directory `who` owns.
+ */
+export function canRenameIn(path: string, who: Principal): AccessResult {
+  const dir = dirname(path);
+  const create = canCreateIn(dir, who);
+  if (!create.ok || who.uid === 0) return create;
+  const d = statOrNull(dir);
+  const f = statOrNull(path);
+  if (d && f && (d.mode & 0o1000) !== 0 && d.uid !== who.uid && f.uid !== who.uid) {
+    return { ok: false, reason: `${who.name} may not rename ${describeStat(path, f)} in the sticky directory ${describeStat(dir, d)}`, blocker: path };
+  }
+  return create;
 }
 
 /** The path itself (a link is not followed); null when there is nothing there. */

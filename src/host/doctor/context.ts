@@ -7,14 +7,14 @@ import { loadConfig } from '../../config/load';
 import { ConfigError } from '../../config/errors';
 import type { Config } from '../../config/model';
 import { findConfigFile } from '../../config/search';
-import { callerPrincipal, type Principal } from '../../os/accounts';
+import { ROOT, callerPrincipal, principalFor, type Principal } from '../../os/accounts';
 import { backendFor } from '../backends';
 import { configFacts, type ConfigFacts } from '../config-facts';
 import { detectInit } from '../init-detect';
 import { hostLayout, type HostLayout } from '../layout';
 import { readManifest, type Manifest } from '../manifest';
 import { probeOnce, type ProbeResult } from '../probe';
-import { daemonsFor, findDaemons, type DaemonProcess } from '../procs';
+import { daemonsFor, findDaemons, processCredentials, type DaemonProcess } from '../procs';
 import { buildSpec, type Backend, type ServiceSpec, type ServiceState } from '../service-spec';
 import { runningProgram, tsvArgv, tsvDaemonArgv } from '../tsv-program';
 import type { InitSystem, Scope } from '../types';
@@ -37,6 +37,13 @@ export interface DoctorContext {
   spec: ServiceSpec | null;
   service: ServiceState | null;
   caller: Principal;
+  /**
+   * who the daemon runs, or would run, as: it opens the logs and binds the
+   * socket as that user; null when [supervisord] user= names no user
+   */
+  daemonUser: Principal | null;
+  /** where daemonUser comes from, for the findings' text */
+  daemonUserFrom: string;
   daemons: DaemonProcess[];
   /** daemons whose config this user cannot tell (another user's, started with a relative -c): they may run this one */
   daemonsUnknown: DaemonProcess[];
@@ -102,6 +109,7 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   const allDaemons = findDaemons();
   const { on: daemons, unknown: daemonsUnknown } = configFile && existsSync(configFile) ? daemonsFor(configFile, allDaemons) : { on: [], unknown: [] };
   const caller = callerPrincipal();
+  const { who: daemonUser, from: daemonUserFrom } = daemonPrincipal(config, daemons, installed, caller);
   const { stat: socketStat, hidden: socketHidden } = facts?.unix ? lookAt(facts.unix.file, caller) : { stat: null, hidden: null };
   let probe: ProbeResult | null = null;
   if (facts?.serverurl && config) {
@@ -135,6 +143,8 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
     spec,
     service,
     caller,
+    daemonUser,
+    daemonUserFrom,
     daemons,
     daemonsUnknown,
     allDaemons,
@@ -153,6 +163,24 @@ export function mainDaemon(ctx: DoctorContext): DaemonProcess | null {
     if (d) return d;
   }
   return ctx.daemons.length === 1 ? ctx.daemons[0] : (ctx.daemons[0] ?? null);
+}
+
+/**
+ * Who the daemon is: supervisord drops to [supervisord] user= before it binds
+ * the socket and opens any log; without user= it stays whoever started it,
+ * which is the running daemon's user, root for a system service, else the
+ * caller, who would start it (a root-owned log left by an earlier sudo run
+ * stops a daemon the user starts).
+ */
+function daemonPrincipal(config: Config | null, daemons: DaemonProcess[], installed: Manifest | null, caller: Principal): { who: Principal | null; from: string } {
+  const configured = config?.supervisord.user ?? null;
+  if (configured !== null) return { who: principalFor(configured), from: '[supervisord] user=' };
+  for (const d of daemons) {
+    const who = processCredentials(d.pid);
+    if (who) return { who, from: `the running daemon's (pid ${d.pid})` };
+  }
+  if (installed) return installed.scope === 'system' ? { who: ROOT, from: 'the boot service runs it as root' } : { who: caller, from: 'your boot service runs it as you' };
+  return caller.uid === 0 ? { who: ROOT, from: 'no [supervisord] user=' } : { who: caller, from: 'no [supervisord] user=: you would start it' };
 }
 
 /**
