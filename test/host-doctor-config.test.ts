@@ -31,6 +31,7 @@ const ALL_IDS = [
   'config-invalid',
   'program-user-unknown',
   'run-dir-missing',
+  'run-dir-unwritable',
   'socket-under-tmp',
   'inet-no-auth',
   'inet-port-in-use',
@@ -489,6 +490,40 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     const f = doctor(conf, '--fix');
     assert.deepEqual(f.report!.fixes, [{ id: 'run-dir-missing', done: `created ${gone}` }]);
     assert.ok(existsSync(gone));
+  });
+
+  test("a daemon that drops root ([supervisord] user=) binds its socket as that user: run-dir-missing's --fix makes the directory that user's, and run-dir-unwritable names a socket or pidfile directory the user may not write", { skip: rootSkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-rundir-'));
+    after(() => rmSync(d, { recursive: true, force: true }));
+    chmodSync(d, 0o755);
+    execFileSync('chown', ['nobody', d]);
+    const rdir = join(d, 'rdir');
+    const conf = liveConf(d);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replaceAll(`${d}/s.sock`, `${rdir}/s.sock`).replace('[supervisord]\n', '[supervisord]\nuser = nobody\n'));
+    const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
+    const f = doctor(conf, '--fix');
+    assert.deepEqual(f.report!.fixes, [{ id: 'run-dir-missing', done: `created ${rdir} for nobody ([supervisord] user=)` }]);
+    assert.deepEqual([statSync(rdir).uid, statSync(rdir).mode & 0o777], [nobody, 0o755]);
+    assert.equal(check(f.report!, 'run-dir-unwritable').status, 'ok');
+    // the directory as a root `mkdir` leaves it: the daemon, as nobody, cannot bind there
+    execFileSync('chown', ['root', rdir]);
+    const r = doctor(conf);
+    const c = check(r.report!, 'run-dir-unwritable');
+    assert.equal(c.status, 'problem', r.stdout);
+    assert.equal(c.found, `[unix_http_server] file=${rdir}/s.sock: nobody cannot write ${rdir} (root:nogroup 0755)`);
+    assert.match(c.why ?? '', /^the daemon runs as nobody \(\[supervisord\] user=\) and makes these as that user: without its socket it does not start/);
+    assert.equal(c.fix, `chown nobody ${rdir}, or move the file to a directory nobody owns (systemd: RuntimeDirectory= with User=nobody)`);
+    assert.equal(c.fixable, false, 'a directory tsv did not make may be shared: left to the user');
+    const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-n', '-c', conf], { encoding: 'utf8', timeout: 20000 });
+    assert.equal(start.status, 2, start.stderr);
+    assert.match(start.stderr, /errno\.EACCES \(13\)/);
+    // the pidfile too
+    execFileSync('chown', ['nobody', rdir]);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^pidfile = .*$/m, `pidfile = ${d}/root/tsv.pid`));
+    mkdirSync(join(d, 'root'));
+    const p = check(doctor(conf).report!, 'run-dir-unwritable');
+    assert.equal(p.found, `pidfile ${d}/root/tsv.pid: nobody cannot write ${d}/root (root:root 0755)`);
+    assert.match(p.why ?? '', /without its pidfile it runs, but init scripts and PIDFile= that read the file cannot find it$/);
   });
 
   test("a daemon that drops root: a log that is a symbolic link (planted by its user in its own directory) is left to the user, and --fix chowns nothing through it", { skip: rootSkip }, () => {

@@ -18,6 +18,7 @@ import { twoDaemons } from './two-daemons';
 import { programsRunTwice, supervisorProgramsLeft } from './supervisor-programs';
 import { logDirMissing } from './log-dir-missing';
 import { runDirMissing } from './run-dir-missing';
+import { runDirUnwritable } from './run-dir-unwritable';
 import { logFsReadonly } from './log-fs-readonly';
 import { logNotWritable } from './log-not-writable';
 import { logDiskFull } from './log-disk-full';
@@ -32,6 +33,7 @@ export const CHECKS: readonly Check[] = [
   configInvalid,
   programUserUnknown,
   runDirMissing,
+  runDirUnwritable,
   socketUnderTmp,
   inetNoAuth,
   inetPortInUse,

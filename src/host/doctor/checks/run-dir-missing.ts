@@ -1,9 +1,9 @@
 // The directory of the pidfile or the control socket is missing (the
 // runtime directory is gone after a reboot while the service is disabled,
 // or a cleaner removed it): the config is refused and the daemon cannot start.
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { notADirectory } from '../../../os/access';
+import { changeOwnerAndMode, notADirectory } from '../../../os/access';
 import { RUN_DIR_OPTIONS, missingDirOf } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -40,7 +40,14 @@ export const runDirMissing: Check = {
         ctx.caller.uid === 0
           ? () => {
               mkdirSync(dir, { recursive: true, mode: 0o755 });
-              return `created ${dir}`;
+              // a daemon that is not root makes its socket and pidfile there as its own user
+              const who = ctx.daemonUser;
+              if (!who || who.uid === 0) return `created ${dir}`;
+              // its parent may be /tmp: a link put in its place since is not followed
+              const made = lstatSync(dir);
+              if (!made.isDirectory()) throw new Error(`${dir} is no longer a directory; left as it is`);
+              changeOwnerAndMode(dir, made, who.uid, who.gid, 0o755);
+              return `created ${dir} for ${who.name} (${ctx.daemonUserFrom})`;
             }
           : undefined,
     };
