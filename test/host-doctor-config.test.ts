@@ -36,6 +36,7 @@ const ALL_IDS = [
   'inet-no-auth',
   'inet-port-in-use',
   'rpcinterface-missing',
+  'serverurl-elsewhere',
   'stale-socket',
   'socket-missing',
   'socket-permissions',
@@ -771,6 +772,35 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       // (a socket deleted under tsv's daemon is back at once: host-doctor.test.ts takes its directory away)
       writeFileSync(conf, original);
       assert.equal(check(doctor(conf).report!, 'socket-missing').status, 'ok');
+    });
+  });
+
+  test("serverurl-elsewhere: file= moved and serverurl not, a [supervisorctl] without serverurl (localhost:9001), or a serverurl that leads to another daemon; the same socket by another name is no problem", () => {
+    withLiveDaemon('tsv-doctor-serverurl-', (d) => ({ conf: liveConf(d) }), (d, conf, pid) => {
+      assert.equal(check(doctor(conf).report!, 'serverurl-elsewhere').found, `unix://${d}/s.sock is this config's`);
+      // a second config: its socket moved to run/, its serverurl left behind, on the first daemon's socket
+      const other = join(d, 'other.conf');
+      mkdirSync(join(d, 'run'));
+      writeFileSync(other, readFileSync(conf, 'utf8').replace(/^file = .*$/m, `file = ${d}/run/s.sock`).replace(/^pidfile = .*$/m, `pidfile = ${d}/other.pid`));
+      const c = check(doctor(other).report!, 'serverurl-elsewhere');
+      assert.equal(c.status, 'problem');
+      assert.equal(c.found, `[supervisorctl] serverurl=unix://${d}/s.sock, but the daemon serves [unix_http_server] file=${d}/run/s.sock`);
+      assert.equal(c.why, `tsv ctl, supervisorctl and scripts that read this config go to serverurl: another daemon answers there (pid ${pid}): the ctl controls it, not this config's`);
+      assert.equal(c.fix, `set serverurl = unix://${d}/run/s.sock in [supervisorctl]`);
+      assert.equal(c.fixable, false);
+      // nothing there
+      writeFileSync(other, readFileSync(other, 'utf8').replace(/^serverurl = .*$/m, `serverurl = unix://${d}/gone.sock`));
+      assert.match(check(doctor(other).report!, 'serverurl-elsewhere').why ?? '', new RegExp(`the ctl reaches nothing there \\(.*${d}/gone\\.sock.*\\), whether or not this config's daemon runs$`));
+      // the same file by another name: ok
+      symlinkSync(join(d, 'run'), join(d, 'link'));
+      writeFileSync(other, readFileSync(other, 'utf8').replace(/^serverurl = .*$/m, `serverurl = unix://${d}/link/s.sock`));
+      assert.equal(check(doctor(other).report!, 'serverurl-elsewhere').status, 'ok');
+      // a [supervisorctl] section with no serverurl: Supervisor's ctl goes to http://localhost:9001
+      writeFileSync(other, readFileSync(other, 'utf8').replace(/^serverurl = .*$/m, ''));
+      const dflt = check(doctor(other).report!, 'serverurl-elsewhere');
+      assert.equal(dflt.found, `[supervisorctl] serverurl=http://localhost:9001 (also what the ctl uses when [supervisorctl] has no serverurl), but the daemon serves [unix_http_server] file=${d}/run/s.sock`);
+      const py = spawnSync('/usr/bin/supervisorctl', ['-c', other, 'status'], { encoding: 'utf8' });
+      assert.match(py.stdout, /^http:\/\/localhost:9001 /, 'Supervisor\'s own ctl goes there too');
     });
   });
 

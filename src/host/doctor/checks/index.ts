@@ -9,6 +9,7 @@ import { socketUnderTmp } from './socket-under-tmp';
 import { inetNoAuth } from './inet-no-auth';
 import { inetPortInUse } from './inet-port-in-use';
 import { rpcinterfaceMissing } from './rpcinterface-missing';
+import { serverurlElsewhere } from './serverurl-elsewhere';
 import { staleSocket } from './stale-socket';
 import { socketMissing } from './socket-missing';
 import { socketPermissions } from './socket-permissions';
@@ -38,6 +39,7 @@ export const CHECKS: readonly Check[] = [
   inetNoAuth,
   inetPortInUse,
   rpcinterfaceMissing,
+  serverurlElsewhere,
   staleSocket,
   socketMissing,
   socketPermissions,
