@@ -4,7 +4,7 @@
 // socket) and its re-creation after deletion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, renameSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync, statSync } from 'node:fs';
 import { TempDir, pidAlive, sleep, withTimeout } from './helpers/daemon-env';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -459,7 +459,7 @@ test('a socket whose directory is missing (/var/run/supervisor after a reboot): 
   try {
     writeFileSync(dir.join('plainfile'), '');
     for (const [sub, expected, why] of [
-      ['missing-dir', 'errno.ENOENT (2)', 'the directory DIR does not exist (/run and /var/run are emptied at each boot'],
+      ['missing-dir', 'errno.ENOENT (2)', 'the directory DIR does not exist (create it before the daemon starts, or choose another file=)'],
       ['plainfile', 'errno.ENOTDIR (20)', 'DIR is not a directory'],
     ] as const) {
       const cfg = dir.file(`${sub}.conf`, readFileSync(conf(dir, ''), 'utf8').replace(dir.join('s.sock'), dir.join(sub, 's.sock')));
@@ -474,6 +474,11 @@ test('a socket whose directory is missing (/var/run/supervisor after a reboot): 
         assert.equal(r.stderr.split('\n')[0], oracle.stderr.split('\n')[0]);
       }
     }
+    // under /run the hint says why it is gone and what re-creates it at boot
+    const run = `/run/tsv-test-missing-${process.pid}`;
+    const r = daemonSync(['-n', '-c', dir.file('run.conf', readFileSync(conf(dir, ''), 'utf8').replace(dir.join('s.sock'), `${run}/s.sock`))]);
+    assert.equal(r.status, 2);
+    assert.ok(r.stderr.split('\n')[1]?.startsWith(`  hint: [unix_http_server] file=${run}/s.sock: the directory ${run} does not exist (/run and /var/run are emptied at each boot: create it before the daemon starts, e.g. RuntimeDirectory=`), r.stderr);
   } finally {
     dir.cleanup();
   }
@@ -628,6 +633,35 @@ test('socket file deleted under a running daemon is re-created', async () => {
     assert.match(dir.read('supervisord.log'), /re-created socket file .*s\.sock/);
     // and it is live: a second daemon is refused
     assert.equal(daemonSync(['-c', cfg]).status, 2);
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+test("a socket that cannot be re-created (its directory gone): one warning for the removal, not one per inotify event; each SIGUSR2 tries again and says so", async () => {
+  const dir = new TempDir();
+  mkdirSync(dir.join('run'));
+  const cfg = dir.file('supervisord.conf', readFileSync(conf(dir, ''), 'utf8').replaceAll(dir.join('s.sock'), dir.join('run', 's.sock')));
+  try {
+    assert.equal(daemonSync(['-c', cfg]).status, 0);
+    const pid = Number(dir.read('supervisord.pid'));
+    // the directory moves away with the socket, and a file takes its name: nothing can be bound there
+    renameSync(dir.join('run'), dir.join('old'));
+    writeFileSync(dir.join('run'), '');
+    unlinkSync(dir.join('old', 's.sock'));
+    const warned = (): number => dir.read('supervisord.log').split('\n').filter((l) => l.includes('could not re-create socket file')).length;
+    await until(() => warned() > 0, 'a warning');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(warned(), 1, dir.read('supervisord.log'));
+    process.kill(pid, 'SIGUSR2');
+    await until(() => warned() === 2, 'SIGUSR2 tried again and said so');
+    rmSync(dir.join('run'));
+    mkdirSync(dir.join('run'));
+    process.kill(pid, 'SIGUSR2');
+    await until(() => existsSync(dir.join('run', 's.sock')), 'socket re-created');
+    assert.match(dir.read('supervisord.log'), /re-created socket file .*s\.sock/);
+    assert.equal(warned(), 2);
   } finally {
     await stopDaemon(dir.join('supervisord.pid'));
     dir.cleanup();

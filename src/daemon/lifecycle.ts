@@ -383,7 +383,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
         logger.reopen();
         for (const g of engine.groups.values()) g.reopenLogs();
         // also the moment to put back a socket file a tmp cleaner removed
-        void servers?.ensureSockets();
+        void servers?.ensureSockets(true);
       },
     ]);
     // Supervisor installs no handler for it (the default action ends supervisord)

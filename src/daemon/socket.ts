@@ -33,8 +33,12 @@ export class ServerBindError extends Error {
 function unixBindHint(cfg: UnixServerConfig, code: string | undefined): string | null {
   const dir = dirname(cfg.file);
   const where = `[${cfg.section}] file=${cfg.file}`;
-  if (code === 'ENOENT')
-    return `${where}: the directory ${dir} does not exist (/run and /var/run are emptied at each boot: create it before the daemon starts, e.g. RuntimeDirectory= in a systemd unit or tsv install --boot, or choose another file=)`;
+  if (code === 'ENOENT') {
+    const emptied = /^\/(var\/)?run\//.test(`${dir}/`);
+    return emptied
+      ? `${where}: the directory ${dir} does not exist (/run and /var/run are emptied at each boot: create it before the daemon starts, e.g. RuntimeDirectory= in a systemd unit or tsv install --boot, or choose another file=)`
+      : `${where}: the directory ${dir} does not exist (create it before the daemon starts, or choose another file=)`;
+  }
   if (code === 'ENOTDIR') return `${where}: ${dir} is not a directory`;
   if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS') return `${where}: the daemon's user (uid ${process.geteuid?.() ?? '?'}) cannot create files in ${dir}`;
   return null;
@@ -337,6 +341,9 @@ export class ServerSet {
   private closed = false;
   private recreating = false;
   private again = false;
+  private againAsked = false;
+  /** the last reason each socket could not be re-created, logged once */
+  private readonly failures = new Map<BoundServer, string>();
 
   constructor(private readonly log: { stale(m: string): void; info(m: string): void; warn(m: string): void }) {}
 
@@ -385,11 +392,16 @@ export class ServerSet {
     }
   }
 
-  /** Re-create any of our unix socket files that is gone or replaced. */
-  async ensureSockets(): Promise<void> {
+  /**
+   * Re-create any of our unix socket files that is gone or replaced. One
+   * removal brings several inotify events (attribute, delete, ignored): a
+   * failure is logged once, not per event, unless someone asked (SIGUSR2).
+   */
+  async ensureSockets(asked = false): Promise<void> {
     if (this.closed) return;
     if (this.recreating) {
       this.again = true;
+      this.againAsked ||= asked;
       return;
     }
     this.recreating = true;
@@ -417,16 +429,21 @@ export class ServerSet {
           old?.close();
           this.watch(b);
           this.log.info(`re-created socket file ${file} (it had been removed)`);
+          this.failures.delete(b);
         } catch (e) {
-          this.log.warn(`could not re-create socket file ${file}: ${(e as Error).message}`);
+          const why = (e as Error).message;
+          if (asked || this.failures.get(b) !== why) this.log.warn(`could not re-create socket file ${file}: ${why}`);
+          this.failures.set(b, why);
         }
       }
     } finally {
       this.recreating = false;
     }
     if (this.again) {
+      const wasAsked = this.againAsked;
       this.again = false;
-      await this.ensureSockets();
+      this.againAsked = false;
+      await this.ensureSockets(wasAsked);
     }
   }
 
