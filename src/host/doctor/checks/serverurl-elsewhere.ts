@@ -23,6 +23,8 @@ function samePath(a: string, b: string): boolean {
 }
 
 const LOCAL = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
+/** port=*:9001, port=:9001, 0.0.0.0 or :: listen on every interface, the local ones too */
+const EVERY = new Set(['', '*', '0.0.0.0', '::', '[::]']);
 
 export const serverurlElsewhere: Check = {
   id: 'serverurl-elsewhere',
@@ -45,7 +47,7 @@ export const serverurlElsewhere: Check = {
       }
       const port = u ? Number(u.port || (u.protocol === 'https:' ? 443 : 80)) : NaN;
       // a port on another host may be this daemon's behind a forward: only a local one is known not to be
-      here = !u || !LOCAL.has(u.hostname) || facts.inet.some((s) => s.port === port && (s.host === '' || LOCAL.has(s.host) || s.host === u.hostname));
+      here = !u || !LOCAL.has(u.hostname) || facts.inet.some((s) => s.port === port && (EVERY.has(s.host) || LOCAL.has(s.host) || s.host === u.hostname));
     }
     if (here) return ok(this.id, `${url} is this config's`);
     const servers = [...(facts.unix ? [`[unix_http_server] file=${facts.unix.file}`] : []), ...facts.inet.map((s) => `[${s.section}] port=${s.host}:${s.port}`)];
