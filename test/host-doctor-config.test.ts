@@ -41,6 +41,7 @@ const ALL_IDS = [
   'socket-missing',
   'socket-permissions',
   'socket-eacces',
+  'daemon-not-answering',
   'stale-pidfile',
   'two-daemons',
   'programs-run-twice',
@@ -537,7 +538,8 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     const conf = base(`[program:app]\ncommand = /bin/sleep 1\nstdout_logfile = ${d}/own/app.log\n`);
     writeFileSync(conf, readFileSync(conf, 'utf8').replace('[supervisord]\n', '[supervisord]\nuser = nobody\n'));
     const r = doctor(conf);
-    assert.deepEqual(problems(r.report!), ['log-not-writable']);
+    // (run-dir-unwritable: the pidfile is in the cases' 0700 temp dir, which nobody may not enter)
+    assert.deepEqual(problems(r.report!), ['run-dir-unwritable', 'log-not-writable']);
     assert.match(check(r.report!, 'log-not-writable').fix ?? '', new RegExp(`${d}/own/app\\.log is a symbolic link: point the log at a regular file`));
     assert.equal(check(r.report!, 'log-not-writable').fixable, false);
     doctor(conf, '--fix');
@@ -740,16 +742,25 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
     });
   });
 
-  test('a daemon stopped with SIGSTOP (its socket takes connections and never answers): doctor ends after its 5 s wait for an answer and calls nothing stale', () => {
+  test('a daemon stopped with SIGSTOP (its socket takes connections and never answers): doctor ends after its 5 s wait for an answer, calls nothing stale, and daemon-not-answering says it is stopped; --fix lets it go on', () => {
     withLiveDaemon('tsv-doctor-stopped-', (d) => ({ conf: liveConf(d) }), (d, conf, pid) => {
       process.kill(Number(pid), 'SIGSTOP');
       try {
         const t0 = Date.now();
-        const r = spawnSync(process.execPath, [cliPath(), 'doctor', '-c', conf, '--json', '--fix'], { encoding: 'utf8', timeout: 30000 });
+        const r = spawnSync(process.execPath, [cliPath(), 'doctor', '-c', conf, '--json'], { encoding: 'utf8', timeout: 30000 });
         assert.equal(r.signal, null, 'doctor ended by itself');
         assert.ok(Date.now() - t0 < 20000, `doctor took ${Date.now() - t0} ms`);
         const report = JSON.parse(r.stdout) as Report;
         assert.equal(check(report, 'stale-socket').status, 'ok');
+        const c = check(report, 'daemon-not-answering');
+        assert.equal(c.status, 'problem');
+        assert.equal(c.found, `the daemon (pid ${pid}) is stopped (SIGSTOP, or Ctrl-Z on a foreground -n): ${d}/s.sock took the connection but did not answer in 5 s (a stopped or hung daemon, or another program)`);
+        assert.equal(c.fix, `let it go on: kill -CONT ${pid}`);
+        assert.equal(c.fixable, true);
+        const f = JSON.parse(spawnSync(process.execPath, [cliPath(), 'doctor', '-c', conf, '--json', '--fix'], { encoding: 'utf8', timeout: 30000 }).stdout) as Report;
+        assert.deepEqual(f.fixes, [{ id: 'daemon-not-answering', done: `sent SIGCONT to the daemon (pid ${pid})` }]);
+        assert.equal(check(f, 'daemon-not-answering').found, 'the daemon answers');
+        assert.equal(check(f, 'stale-socket').status, 'ok');
         assert.ok(existsSync(join(d, 's.sock')), 'the socket stays');
         assert.equal(readFileSync(join(d, 'tsv.pid'), 'utf8').trim(), pid, 'the pidfile stays');
       } finally {
@@ -931,6 +942,45 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
     } finally {
       if (pid) spawnSync(process.execPath, [cliPath(), 'ctl', '-c', join(d, 'supervisord.conf'), 'shutdown'], { encoding: 'utf8' });
       for (let i = 0; pid && i < 200 && existsSync(`/proc/${pid}`); i++) execFileSync('/bin/sleep', ['0.05']);
+      rmSync(d, { recursive: true, force: true });
+    }
+  });
+
+  test("a root-owned socket left in a sticky directory, checked by the user whose daemon would use the path: stale-socket says it is another user's that the daemon can neither use nor remove, and no check advises a chmod or a group", { skip: nobodySkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-sticky-'));
+    try {
+      chmodSync(d, 0o755);
+      mkdirSync(join(d, 'sticky'));
+      chmodSync(join(d, 'sticky'), 0o1777);
+      const sock = join(d, 'sticky', 't.sock');
+      const conf = liveConf(d);
+      writeFileSync(conf, readFileSync(conf, 'utf8').replaceAll(`${d}/s.sock`, sock));
+      chmodSync(conf, 0o644);
+      execFileSync('chown', ['nobody', d]);
+      // root's, and nothing listens
+      execFileSync('/usr/bin/python3', ['-c', `import socket, os; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)}); os.chmod(${JSON.stringify(sock)}, 0o755)`]);
+      const r = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'doctor', '-c', conf, '--json', '--fix'], { encoding: 'utf8', cwd: '/' });
+      const report = JSON.parse(r.stdout) as Report;
+      const c = check(report, 'stale-socket');
+      assert.equal(c.status, 'problem', r.stdout);
+      assert.equal(c.found, `${sock} (root:root 0755) is a socket nobody may not connect to, and no daemon runs on ${conf}`);
+      assert.equal(
+        c.why,
+        `it is not this config's daemon's, which cannot start while it is there: as nobody it may not remove it (nobody may not rename ${sock} (root:root 0755) in the sticky directory ${d}/sticky (root:root 1777)); if it is stale, only its owner or root may tell and remove it`,
+      );
+      assert.equal(c.fix, `ask root to look (sudo tsv doctor --fix -c ${conf} removes it if nothing listens), or give [unix_http_server] file= a path of your own`);
+      for (const id of ['socket-permissions', 'socket-eacces']) {
+        assert.deepEqual([check(report, id).status, check(report, id).found], ['skipped', `${sock} is another user's socket, not this config's daemon's (see stale-socket)`], id);
+      }
+      assert.deepEqual(report.fixes, []);
+      // the daemon nobody starts refuses, as stale-socket says
+      const start = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'daemon', '-n', '-c', conf], { encoding: 'utf8', cwd: '/', timeout: 20000 });
+      assert.equal(start.status, 2, start.stderr);
+      assert.match(start.stderr, /cannot be removed: EPERM/);
+      // root may tell: nothing listens, and --fix removes it
+      const root = doctor(conf, '--fix');
+      assert.deepEqual(root.report!.fixes, [{ id: 'stale-socket', done: `removed the stale socket ${sock}` }]);
+    } finally {
       rmSync(d, { recursive: true, force: true });
     }
   });

@@ -10,6 +10,8 @@ export interface ProcStat {
   pgid: number;
   /** exited, not yet reaped: not running, whatever its pid says */
   zombie: boolean;
+  /** proc(5)'s state letter: R running, S sleeping, D in uninterruptible wait, T stopped, t stopped by a tracer, Z zombie */
+  state: string;
 }
 
 /** What /proc/PID/stat also says about a process's CPU time (`tsv ps`). */
@@ -41,7 +43,7 @@ function statFields(pid: number, count: number): string[] | null {
 /** null when there is no such process (or no /proc). */
 export function procStat(pid: number): ProcStat | null {
   const f = statFields(pid, 3);
-  return f && { pid, ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z' };
+  return f && { pid, ppid: Number(f[1]), pgid: Number(f[2]), zombie: f[0] === 'Z', state: f[0] };
 }
 
 export function procTimes(pid: number): ProcTimes | null {
@@ -53,6 +55,7 @@ export function procTimes(pid: number): ProcTimes | null {
     ppid: Number(f[1]),
     pgid: Number(f[2]),
     zombie: f[0] === 'Z',
+    state: f[0],
     ticks: Number(f[11]) + Number(f[12]),
     childTicks: Number(f[13]) + Number(f[14]),
     startTicks: Number(f[19]),

@@ -87,8 +87,8 @@ export function canCreateIn(dir: string, who: Principal): AccessResult {
 
 /**
  * Renaming an existing file to a new name beside it, as a log rotation does
- * (NAME to NAME.1): a directory `who` may create in, and in a sticky one
- * (/tmp) a file or a directory `who` owns.
+ * (NAME to NAME.1), or removing it: a directory `who` may create in, and in
+ * a sticky one (/tmp) a file or a directory `who` owns.
  */
 export function canRenameIn(path: string, who: Principal): AccessResult {
   const dir = dirname(path);

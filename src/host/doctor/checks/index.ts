@@ -14,6 +14,7 @@ import { staleSocket } from './stale-socket';
 import { socketMissing } from './socket-missing';
 import { socketPermissions } from './socket-permissions';
 import { socketEacces } from './socket-eacces';
+import { daemonNotAnswering } from './daemon-not-answering';
 import { stalePidfile } from './stale-pidfile';
 import { twoDaemons } from './two-daemons';
 import { programsRunTwice, supervisorProgramsLeft } from './supervisor-programs';
@@ -44,6 +45,7 @@ export const CHECKS: readonly Check[] = [
   socketMissing,
   socketPermissions,
   socketEacces,
+  daemonNotAnswering,
   stalePidfile,
   twoDaemons,
   programsRunTwice,

@@ -4,7 +4,7 @@
 import { groupMembers, groupName, principalFor } from '../../../os/accounts';
 import { canAccess } from '../../../os/access';
 import type { Check } from '../types';
-import { configuredSocket, isFinding, ok, skipped } from '../types';
+import { configuredSocket, isFinding, ok, othersSocket, skipped } from '../types';
 
 export const socketEacces: Check = {
   id: 'socket-eacces',
@@ -28,6 +28,7 @@ export const socketEacces: Check = {
       };
     }
     if (!st.isSocket()) return skipped(this.id, `${unix.file} is not a socket (see stale-socket)`);
+    if (othersSocket(ctx, unix.file)) return skipped(this.id, `${unix.file} is another user's socket, not this config's daemon's (see stale-socket)`);
     if (me.uid === 0) return ok(this.id, 'root can always connect (socket-permissions checks what others get)');
     const access = canAccess(unix.file, me, 'w');
     const refused = ctx.probe && !ctx.probe.ok && (ctx.probe.code === 'EACCES' || ctx.probe.code === 'EPERM');

@@ -4,7 +4,7 @@
 import { changeOwnerAndMode } from '../../../os/access';
 import { groupName, principalFor, userName } from '../../../os/accounts';
 import type { Check } from '../types';
-import { configuredSocket, isFinding, ok, skipped, socketHiddenFinding } from '../types';
+import { configuredSocket, isFinding, ok, othersSocket, skipped, socketHiddenFinding } from '../types';
 
 function mode(n: number): string {
   return (n & 0o777).toString(8).padStart(4, '0');
@@ -21,6 +21,7 @@ export const socketPermissions: Check = {
     if (hidden) return hidden;
     if (!st) return skipped(this.id, `${unix.file} is not there`);
     if (!st.isSocket()) return skipped(this.id, `${unix.file} is not a socket (see stale-socket)`);
+    if (othersSocket(ctx, unix.file)) return skipped(this.id, `${unix.file} is another user's socket, not this config's daemon's (see stale-socket)`);
     // a socket nothing listens on is stale-socket's to remove, not to fix up
     if (ctx.socketProbe && !ctx.socketProbe.ok && ctx.socketProbe.code === 'ECONNREFUSED') return skipped(this.id, `nothing listens on ${unix.file} (see stale-socket)`);
     const [wantUid, wantGid] = unix.chown;

@@ -4,7 +4,9 @@
 import { unlinkSync } from 'node:fs';
 import { fileKind } from '../../../daemon/socket';
 import type { Check } from '../types';
-import { configuredSocket, isFinding, ok, socketHiddenFinding } from '../types';
+import { describeStat } from '../../../os/access';
+import { userName } from '../../../os/accounts';
+import { configuredSocket, isFinding, ok, othersSocket, socketHiddenFinding } from '../types';
 
 export const staleSocket: Check = {
   id: 'stale-socket',
@@ -26,6 +28,16 @@ export const staleSocket: Check = {
           ? 'the ctl cannot connect through it, and the daemon replaces the link with its socket at its next start (as supervisord does)'
           : 'the ctl cannot connect to it, and the daemon refuses to start while it is there (supervisord would delete it, and what it holds)',
         fix: link ? `look where it points, then remove it: rm ${unix.file}` : `look at what it is, then move it away, or give [unix_http_server] file= a path where nothing is`,
+      };
+    }
+    const blocked = othersSocket(ctx, unix.file);
+    if (blocked) {
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `${describeStat(unix.file, st)} is a socket ${ctx.caller.name} may not connect to, and no daemon runs on ${ctx.configFile}`,
+        why: `it is not this config's daemon's, which cannot start while it is there: as ${ctx.daemonUser?.name} it may not remove it (${blocked}); if it is stale, only its owner or root may tell and remove it`,
+        fix: `ask ${st.uid === 0 ? 'root' : `${userName(st.uid)} or root`} to look (sudo tsv doctor --fix -c ${ctx.configFile} removes it if nothing listens), or give [unix_http_server] file= a path of your own`,
       };
     }
     const probe = ctx.socketProbe;
