@@ -45,6 +45,7 @@ const ALL_IDS = [
   'stale-pidfile',
   'two-daemons',
   'programs-run-twice',
+  'programs-orphaned',
   'supervisor-programs-left',
   'log-dir-missing',
   'log-fs-readonly',
@@ -684,6 +685,10 @@ describe('host: tsv doctor on configs (no daemon)', () => {
   });
 });
 
+function procParent(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ')[1]);
+}
+
 /** A config in `d` for a daemon of its own: unix socket (`socket`: more lines for it), logs and pidfile in `d`, then `programs`. */
 function liveConf(d: string, programs = '', socket = ''): string {
   const conf = join(d, 'supervisord.conf');
@@ -784,6 +789,29 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       writeFileSync(conf, original);
       assert.equal(check(doctor(conf).report!, 'socket-missing').status, 'ok');
     });
+  });
+
+  test('programs-orphaned: after a kill -9 of the daemon its programs run on under no daemon, which doctor names (not the processes a program started itself); the next daemon would start second copies', () => {
+    const tag = `${process.pid}${Date.now() % 100000}`;
+    const progs = (d: string): string =>
+      liveConf(d, `[program:a]\ncommand = /bin/sleep 7${tag}1\nstartsecs = 0\n\n[program:b]\ncommand = /bin/sh -c 'sleep 7${tag}2 & exec sleep 7${tag}3'\nstartsecs = 0\n`);
+    const pidOf = (n: number): number => Number(spawnSync('pgrep', ['-f', `^(/bin/)?sleep 7${tag}${n}$`], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+    try {
+      withLiveDaemon('tsv-doctor-orphans-', (d) => ({ conf: progs(d) }), (_d, conf, pid) => {
+        for (let i = 0; i < 200 && !(pidOf(1) && pidOf(2) && pidOf(3)); i++) execFileSync('/bin/sleep', ['0.05']);
+        assert.equal(check(doctor(conf).report!, 'programs-orphaned').found, 'every running process of this config has its daemon');
+        process.kill(Number(pid), 'SIGKILL');
+        for (let i = 0; i < 200 && existsSync(`/proc/${pid}`) && !/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); i++) execFileSync('/bin/sleep', ['0.05']);
+        for (let i = 0; i < 200 && procParent(pidOf(1)) === Number(pid); i++) execFileSync('/bin/sleep', ['0.05']);
+        const c = check(doctor(conf).report!, 'programs-orphaned');
+        assert.equal(c.status, 'problem');
+        assert.equal(c.found, `a pid ${pidOf(1)} (sleep, parent pid ${procParent(pidOf(1))}); b pid ${pidOf(3)} (sleep, parent pid ${procParent(pidOf(3))}): not a daemon's child`);
+        assert.match(c.why ?? '', /^the next start of the daemon starts a second copy beside each/);
+        assert.equal(c.fixable, false);
+      });
+    } finally {
+      for (const n of [1, 2, 3]) if (pidOf(n)) process.kill(pidOf(n), 'SIGKILL');
+    }
   });
 
   test("serverurl-elsewhere: file= moved and serverurl not, a [supervisorctl] without serverurl (localhost:9001), or a serverurl that leads to another daemon; the same socket by another name is no problem", () => {

@@ -18,6 +18,7 @@ import { daemonNotAnswering } from './daemon-not-answering';
 import { stalePidfile } from './stale-pidfile';
 import { twoDaemons } from './two-daemons';
 import { programsRunTwice, supervisorProgramsLeft } from './supervisor-programs';
+import { programsOrphaned } from './programs-orphaned';
 import { logDirMissing } from './log-dir-missing';
 import { runDirMissing } from './run-dir-missing';
 import { runDirUnwritable } from './run-dir-unwritable';
@@ -49,6 +50,7 @@ export const CHECKS: readonly Check[] = [
   stalePidfile,
   twoDaemons,
   programsRunTwice,
+  programsOrphaned,
   supervisorProgramsLeft,
   logDirMissing,
   logFsReadonly,

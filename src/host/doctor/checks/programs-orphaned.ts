@@ -1,0 +1,53 @@
+// A program of this config runs under no daemon: its daemon was killed with
+// -9 (or crashed, or lost its cgroup's stop) and its children went on, or the
+// program put a copy of itself in the background and exited. Starting the
+// daemon again then starts a second copy beside the first (ports taken, two
+// writers of one log), and nothing ever stops the first. The daemon marks
+// every child's environment (SUPERVISOR_ENABLED, SUPERVISOR_SERVER_URL,
+// SUPERVISOR_GROUP_NAME, SUPERVISOR_PROCESS_NAME), which tells them apart.
+import { procPids, procStat } from '../../../daemon/proc-stat';
+import { environOf, processName } from '../../procs';
+import type { Check } from '../types';
+import { ok, skipped } from '../types';
+
+export const programsOrphaned: Check = {
+  id: 'programs-orphaned',
+  title: 'programs of this config run under no daemon',
+  run(ctx) {
+    if (!ctx.config) return skipped(this.id, 'no readable config');
+    // what each process of this config finds in its environment
+    const marks = new Map<string, string>();
+    for (const g of ctx.config.groups) {
+      for (const p of g.processes) {
+        marks.set(`${g.name}\0${p.name}\0${p.serverurl ?? ctx.config.serverurl ?? ''}`, g.name === p.name ? p.name : `${g.name}:${p.name}`);
+      }
+    }
+    if (marks.size === 0) return ok(this.id, 'no programs configured');
+    const daemons = new Set(ctx.allDaemons.map((d) => d.pid));
+    const markOf = (pid: number): string | null => {
+      const env = environOf(pid);
+      if (env?.SUPERVISOR_ENABLED !== '1') return null;
+      return `${env.SUPERVISOR_GROUP_NAME ?? ''}\0${env.SUPERVISOR_PROCESS_NAME ?? ''}\0${env.SUPERVISOR_SERVER_URL ?? ''}`;
+    };
+    const orphans: string[] = [];
+    for (const pid of procPids()) {
+      if (pid === process.pid) continue;
+      const mark = markOf(pid);
+      const name = mark === null ? undefined : marks.get(mark);
+      if (name === undefined) continue;
+      const st = procStat(pid);
+      if (!st || st.zombie || daemons.has(st.ppid)) continue;
+      // a process the program started itself is the program's, not an orphan of its own
+      if (markOf(st.ppid) === mark) continue;
+      orphans.push(`${name} pid ${pid} (${processName(pid)}, parent pid ${st.ppid})`);
+    }
+    if (orphans.length === 0) return ok(this.id, 'every running process of this config has its daemon');
+    return {
+      id: this.id,
+      status: 'problem',
+      found: `${orphans.join('; ')}: not a daemon's child`,
+      why: `${ctx.daemons.length > 0 ? 'the daemon runs its own copies beside these' : 'the next start of the daemon starts a second copy beside each'} (ports taken, two writers of one log), and no daemon stops them; left by a daemon killed with -9 or one that crashed, or put in the background by the program itself`,
+      fix: `look at them (ps -o pid,ppid,lstart,args -p ${orphans.map((o) => /pid (\d+)/.exec(o)?.[1]).join(',')}) and stop them (kill PID); not applied by --fix: it stops programs`,
+    };
+  },
+};
