@@ -806,7 +806,7 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
         const c = check(doctor(conf).report!, 'programs-orphaned');
         assert.equal(c.status, 'problem');
         assert.equal(c.found, `a pid ${pidOf(1)} (sleep, parent pid ${procParent(pidOf(1))}); b pid ${pidOf(3)} (sleep, parent pid ${procParent(pidOf(3))}): not a daemon's child`);
-        assert.match(c.why ?? '', /^the next start of the daemon starts a second copy beside each/);
+        assert.match(c.why ?? '', /^no daemon watches or stops them, and the next start of the daemon starts a second copy beside each/);
         assert.equal(c.fixable, false);
       });
     } finally {

@@ -46,7 +46,7 @@ export const programsOrphaned: Check = {
       id: this.id,
       status: 'problem',
       found: `${orphans.join('; ')}: not a daemon's child`,
-      why: `${ctx.daemons.length > 0 ? 'the daemon runs its own copies beside these' : 'the next start of the daemon starts a second copy beside each'} (ports taken, two writers of one log), and no daemon stops them; left by a daemon killed with -9 or one that crashed, or put in the background by the program itself`,
+      why: `no daemon watches or stops them, and ${ctx.daemons.length > 0 ? 'the daemon on this config may run its own copies beside them' : 'the next start of the daemon starts a second copy beside each'} (ports taken, two writers of one log); left by a daemon killed with -9 or one that crashed, or put in the background by the program itself`,
       fix: `look at them (ps -o pid,ppid,lstart,args -p ${orphans.map((o) => /pid (\d+)/.exec(o)?.[1]).join(',')}) and stop them (kill PID); not applied by --fix: it stops programs`,
     };
   },
