@@ -2,7 +2,7 @@
 // (chmod=, chown=): someone chowned it to root, or a daemon started under a
 // different config left it. Members of the tsv group then get EACCES.
 import { changeOwnerAndMode } from '../../../os/access';
-import { groupName, principalFor, userName } from '../../../os/accounts';
+import { groupName, userName } from '../../../os/accounts';
 import type { Check } from '../types';
 import { configuredSocket, isFinding, ok, othersSocket, skipped, socketHiddenFinding } from '../types';
 
@@ -32,8 +32,7 @@ export const socketPermissions: Check = {
     const now = `${userName(st.uid)}:${groupName(st.gid)} ${mode(st.mode)}`;
     if (wrong.length === 0) return ok(this.id, `${unix.file} is ${now}, as configured`);
     // root, chown='s owner, the daemon's [supervisord] user= or (a daemon of one's own) the caller made it; anyone else's socket at the name is not the daemon's to fix up
-    const daemonUser = ctx.config?.supervisord.user ?? null;
-    const ours = [0, wantUid, ctx.caller.uid, daemonUser === null ? 0 : principalFor(daemonUser)?.uid];
+    const ours = [0, wantUid, ctx.caller.uid, ctx.daemonUser?.uid];
     if (!ours.includes(st.uid)) {
       return {
         id: this.id,
