@@ -36,6 +36,11 @@ function allowed(st: Stats, who: Principal, mode: AccessMode): boolean {
   return (st.mode & b) === b;
 }
 
+/** A directory, a link to one included; false for anything else or nothing. */
+export function isDirectory(path: string): boolean {
+  return statOrNull(path)?.isDirectory() ?? false;
+}
+
 function statOrNull(path: string): Stats | null {
   try {
     return statSync(path);

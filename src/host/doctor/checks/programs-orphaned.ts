@@ -29,7 +29,7 @@ export const programsOrphaned: Check = {
       if (env?.SUPERVISOR_ENABLED !== '1') return null;
       return `${env.SUPERVISOR_GROUP_NAME ?? ''}\0${env.SUPERVISOR_PROCESS_NAME ?? ''}\0${env.SUPERVISOR_SERVER_URL ?? ''}`;
     };
-    const orphans: string[] = [];
+    const orphans: { name: string; pid: number; ppid: number }[] = [];
     for (const pid of procPids()) {
       if (pid === process.pid) continue;
       const mark = markOf(pid);
@@ -39,15 +39,15 @@ export const programsOrphaned: Check = {
       if (!st || st.zombie || daemons.has(st.ppid)) continue;
       // a process the program started itself is the program's, not an orphan of its own
       if (markOf(st.ppid) === mark) continue;
-      orphans.push(`${name} pid ${pid} (${processName(pid)}, parent pid ${st.ppid})`);
+      orphans.push({ name, pid, ppid: st.ppid });
     }
     if (orphans.length === 0) return ok(this.id, 'every running process of this config has its daemon');
     return {
       id: this.id,
       status: 'problem',
-      found: `${orphans.join('; ')}: not a daemon's child`,
+      found: `${orphans.map((o) => `${o.name} pid ${o.pid} (${processName(o.pid)}, parent pid ${o.ppid})`).join('; ')}: not a daemon's child`,
       why: `no daemon watches or stops them, and ${ctx.daemons.length > 0 ? 'the daemon on this config may run its own copies beside them' : 'the next start of the daemon starts a second copy beside each'} (ports taken, two writers of one log); left by a daemon killed with -9 or one that crashed, or put in the background by the program itself`,
-      fix: `look at them (ps -o pid,ppid,lstart,args -p ${orphans.map((o) => /pid (\d+)/.exec(o)?.[1]).join(',')}) and stop them (kill PID); not applied by --fix: it stops programs`,
+      fix: `look at them (ps -o pid,ppid,lstart,args -p ${orphans.map((o) => o.pid).join(',')}) and stop them (kill PID); not applied by --fix: it stops programs`,
     };
   },
 };

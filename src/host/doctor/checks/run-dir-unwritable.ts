@@ -4,19 +4,11 @@
 // open an HTTP server: socket.error reported errno.EACCES (13)"), as does a
 // socket directory a user's own daemon may not write; a pidfile it cannot
 // write is only a CRIT line, and init scripts that read it then lose the daemon.
-import { lstatSync, statSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canCreateIn, canWriteOrCreate, changeOwnerAndMode } from '../../../os/access';
+import { canCreateIn, canWriteOrCreate, changeOwnerAndMode, isDirectory } from '../../../os/access';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
-
-function isDirectory(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
-}
 
 interface Blocked {
   what: 'socket' | 'pidfile';
