@@ -601,6 +601,57 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.equal(check(doctor(conf).report!, 'log-not-writable').status, 'ok');
   });
 
+  test("rotation in a sticky directory: a backup (NAME.1) root left there cannot be replaced by the daemon's user; the fix names that file, not the directory", { skip: rootSkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-sticky-rot-'));
+    after(() => rmSync(d, { recursive: true, force: true }));
+    chmodSync(d, 0o755);
+    execFileSync('chown', ['nobody', d]);
+    mkdirSync(join(d, 'tmp'));
+    chmodSync(join(d, 'tmp'), 0o1777);
+    const log = join(d, 'tmp', 'app.log');
+    writeFileSync(log, '');
+    execFileSync('chown', ['nobody', log]);
+    writeFileSync(`${log}.1`, 'from a root run\n');
+    const conf = liveConf(d, `[program:app]\ncommand = /bin/sleep 1\nstdout_logfile = ${log}\nstdout_logfile_maxbytes = 1KB\nstdout_logfile_backups = 2\n`);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace('[supervisord]\n', '[supervisord]\nuser = nobody\n'));
+    const c = check(doctor(conf).report!, 'log-not-writable');
+    assert.equal(c.status, 'problem');
+    assert.equal(c.found, `app stdout ${log}: it cannot be rotated to ${log}.1: nobody may not rename ${log}.1 (root:root 0644) in the sticky directory ${d}/tmp (root:root 1777)`);
+    assert.equal(c.fix, `chown nobody ${log}.1, or set stdout_logfile_backups=0 (no backups: the file is emptied at maxbytes)`);
+    rmSync(`${log}.1`);
+    assert.equal(check(doctor(conf).report!, 'log-not-writable').status, 'ok');
+  });
+
+  test("--fix creates nothing through a symbolic link the daemon's user planted on the way (run-dir-missing): it fails, naming the link", { skip: rootSkip }, () => {
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-planted-dir-'));
+    after(() => rmSync(d, { recursive: true, force: true }));
+    chmodSync(d, 0o755);
+    mkdirSync(join(d, 'secret'), { mode: 0o700 });
+    mkdirSync(join(d, 'own'));
+    execFileSync('chown', ['nobody', join(d, 'own')]);
+    symlinkSync(join(d, 'secret'), join(d, 'own', 'link'));
+    execFileSync('chown', ['-h', 'nobody', join(d, 'own', 'link')]);
+    const conf = liveConf(d);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replaceAll(`${d}/s.sock`, `${d}/own/link/run/s.sock`).replace('[supervisord]\n', '[supervisord]\nuser = nobody\n'));
+    const f = doctor(conf, '--fix');
+    assert.deepEqual(
+      f.report!.fixes.find((x) => x.id === 'run-dir-missing'),
+      { id: 'run-dir-missing', error: `${d}/own/link is a symbolic link nobody owns: nothing is created through it; make ${d}/own/link/run by hand` },
+    );
+    assert.equal(existsSync(join(d, 'secret', 'run')), false);
+  });
+
+  test('a config with no [supervisorctl] section: serverurl-elsewhere says both ctls refuse it, and what to add', () => {
+    const d = mkdtempSync(join(dir, 'noctl-'));
+    const conf = liveConf(d);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/\[supervisorctl\]\nserverurl = .*\n/, ''));
+    const c = check(doctor(conf).report!, 'serverurl-elsewhere');
+    assert.deepEqual([c.status, c.found], ['problem', `${conf} has no [supervisorctl] section`]);
+    assert.equal(c.fix, `add\n  [supervisorctl]\n  serverurl = unix://${d}/s.sock\nto the config`);
+    const ctl = spawnSync(process.execPath, [cliPath(), 'ctl', '-c', conf, 'status'], { encoding: 'utf8' });
+    assert.deepEqual([ctl.status, ctl.stderr.split('\n')[0]], [2, 'Error: .ini file does not include supervisorctl section']);
+  });
+
   test('a log path that is a directory: log-not-writable says so, whoever the program runs as, and --fix leaves it', () => {
     const logdir = join(dir, 'dir.log');
     mkdirSync(logdir);
@@ -919,12 +970,12 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
     }
   });
 
-  test("a config with no [supervisord] user= checked by the user who starts its daemon: root-owned logs left by an earlier sudo run are the daemon's problem (it runs as that user), not root's", { skip: nobodySkip }, () => {
+  test("a config with no [supervisord] user= is started by its owner: root-owned logs left by an earlier sudo run are that user's daemon's problem, whoever checks; a config root owns is a root daemon's", { skip: nobodySkip }, () => {
     const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-sudo-'));
     try {
       const conf = liveConf(d, `[program:app]\ncommand = /bin/sleep 100\nstdout_logfile = ${d}/app.out\n`);
       chmodSync(conf, 0o644);
-      execFileSync('chown', ['nobody', d]);
+      execFileSync('chown', ['nobody', d, conf]);
       // what `sudo tsv daemon` leaves behind
       writeFileSync(join(d, 'tsv.log'), 'root was here\n', { mode: 0o644 });
       writeFileSync(join(d, 'app.out'), '', { mode: 0o644 });
@@ -936,15 +987,24 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       assert.equal(c.status, 'problem');
       assert.equal(c.found, `main log ${d}/tsv.log: nobody cannot write ${d}/tsv.log (root:root 0644); app stdout ${d}/app.out: nobody cannot write ${d}/app.out (root:root 0644)`);
       assert.match(c.why ?? '', /^the daemon opens the logs as its user \(nobody: no \[supervisord\] user=: you would start it\)/);
+      // a config root owns (Debian's) is a root daemon's, whoever checks it: nothing to tell nobody about its logs or its socket
+      execFileSync('chown', ['root', conf]);
+      const rootConf = asNobody();
+      assert.equal(rootConf.status, 'ok', rootConf.found);
+      assert.match(rootConf.found, /\(root: no \[supervisord\] user=, and root owns the config\)$/);
+      execFileSync('chown', ['nobody', conf]);
       // the daemon, started by nobody, refuses to start for it
       const start = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'daemon', '-n', '-c', conf], { encoding: 'utf8', cwd: '/', timeout: 20000 });
       assert.equal(start.status, 2, start.stderr);
       assert.match(start.stderr, /EACCES/);
-      // root's own check of the same config is right too: a daemon root starts may write them
-      assert.equal(check(doctor(conf).report!, 'log-not-writable').status, 'ok');
+      // root's check of the same config says the same: the config is nobody's, whose daemon nobody starts
+      const byRoot = check(doctor(conf).report!, 'log-not-writable');
+      assert.equal(byRoot.status, 'problem');
+      assert.match(byRoot.why ?? '', /^the daemon opens the logs as its user \(nobody: no \[supervisord\] user=, and nobody owns the config\)/);
       rmSync(join(d, 'tsv.log'));
       rmSync(join(d, 'app.out'));
-      assert.equal(asNobody().status, 'ok');
+      const clean = asNobody();
+      assert.equal(clean.status, 'ok', clean.found);
     } finally {
       rmSync(d, { recursive: true, force: true });
     }
@@ -984,7 +1044,8 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       const conf = liveConf(d);
       writeFileSync(conf, readFileSync(conf, 'utf8').replaceAll(`${d}/s.sock`, sock));
       chmodSync(conf, 0o644);
-      execFileSync('chown', ['nobody', d]);
+      // nobody's own config, whose daemon nobody starts
+      execFileSync('chown', ['nobody', d, conf]);
       // root's, and nothing listens
       execFileSync('/usr/bin/python3', ['-c', `import socket, os; s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)}); os.chmod(${JSON.stringify(sock)}, 0o755)`]);
       const r = spawnSync('/usr/sbin/runuser', ['-u', 'nobody', '--', process.execPath, cliPath(), 'doctor', '-c', conf, '--json', '--fix'], { encoding: 'utf8', cwd: '/' });

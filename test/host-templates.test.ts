@@ -24,7 +24,7 @@ import { planImport } from '../src/host/import-supervisor';
 import { packageImportNotes } from '../src/host/import-into-package';
 import { stopTimeoutSec } from '../src/host/config-facts';
 import { isDefaultDaemon, programFromArgv, tsvArgv, tsvDaemonArgv, type TsvProgram } from '../src/host/tsv-program';
-import { daemonArgs } from '../src/host/procs';
+import { configArg, daemonArgs } from '../src/host/procs';
 import { loadConfig } from '../src/config/load';
 
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -337,5 +337,15 @@ print(json.dumps(p))`;
     assert.deepEqual(daemonArgs(['/usr/bin/tsv', 'daemon', '-n']), ['-n']);
     assert.equal(daemonArgs(['/usr/bin/python3', '/srv/app.py', 'supervisord']), null);
     assert.equal(daemonArgs(['/usr/bin/tsv', 'status']), null);
+    // the binaries as make dist names them, run from where they were copied
+    assert.deepEqual(daemonArgs(['/opt/tsv-linux-x64', 'daemon', '-c', '/x.conf']), ['-c', '/x.conf']);
+    assert.equal(daemonArgs(['/opt/tsvlike', 'daemon']), null);
+    // -c in a cluster of flags (supervisord -nc FILE, a Dockerfile's CMD), after an option's value, or glued
+    assert.equal(configArg(['-nc', '/a.conf']), '/a.conf');
+    assert.equal(configArg(['-n', '-u', 'nobody', '-c', '/b.conf']), '/b.conf');
+    assert.equal(configArg(['-u', '-c', '-c', '/c.conf']), '/c.conf', "the user named '-c'");
+    assert.equal(configArg(['-nc/d.conf']), '/d.conf');
+    assert.equal(configArg(['--config=/e.conf']), '/e.conf');
+    assert.equal(configArg(['-n', '-k']), null);
   });
 });

@@ -16,8 +16,8 @@ export interface LogTarget {
    * the program, whatever its user= (which only the program's own files need).
    */
   user: string | null;
-  /** rotated into backups (NAME.1 …): the daemon's user must also create files in its directory */
-  rotates: boolean;
+  /** how many backups it is rotated into (NAME.1 …), 0 when it is not: the daemon's user must also create files in its directory */
+  backups: number;
 }
 
 export interface ConfigFacts {
@@ -64,8 +64,8 @@ export function configFacts(config: Config): ConfigFacts {
   const processes = config.groups.flatMap((g) => g.processes);
   const logs: LogTarget[] = [];
   const sd = config.supervisord;
-  const rotates = (maxbytes: number, backups: number, period: unknown): boolean => backups > 0 && (maxbytes > 0 || period !== null);
-  if (isRealLogPath(sd.logfile)) logs.push({ path: sd.logfile, process: null, channel: 'main', user: sd.user, rotates: rotates(sd.logfile_maxbytes, sd.logfile_backups, sd.logfile_rotate) });
+  const rotates = (maxbytes: number, backups: number, period: unknown): number => (maxbytes > 0 || period !== null ? backups : 0);
+  if (isRealLogPath(sd.logfile)) logs.push({ path: sd.logfile, process: null, channel: 'main', user: sd.user, backups: rotates(sd.logfile_maxbytes, sd.logfile_backups, sd.logfile_rotate) });
   for (const p of processes) {
     for (const channel of ['stdout', 'stderr'] as const) {
       if (channel === 'stderr' && p.redirect_stderr) continue;
@@ -73,7 +73,7 @@ export function configFacts(config: Config): ConfigFacts {
         channel === 'stdout'
           ? [p.stdout_logfile, p.stdout_logfile_maxbytes, p.stdout_logfile_backups, p.stdout_logfile_rotate]
           : [p.stderr_logfile, p.stderr_logfile_maxbytes, p.stderr_logfile_backups, p.stderr_logfile_rotate];
-      if (isRealLogPath(target)) logs.push({ path: target, process: p, channel, user: sd.user, rotates: rotates(maxbytes, backups, period) });
+      if (isRealLogPath(target)) logs.push({ path: target, process: p, channel, user: sd.user, backups: rotates(maxbytes, backups, period) });
     }
   }
   return {

@@ -57,7 +57,8 @@ export function daemonArgs(argv: readonly string[]): string[] | null {
     if (i < 0) continue;
     const name = basename(argv[i]);
     if (name === 'supervisord') return argv.slice(i + 1);
-    if (/^tsv(\.c?js)?$/.test(name) && argv[i + 1] === 'daemon') return argv.slice(i + 2);
+    // tsv, tsv.cjs, and the binaries as make dist names them (tsv-linux-x64)
+    if (/^tsv(\.c?js|-[\w.-]+)?$/.test(name) && argv[i + 1] === 'daemon') return argv.slice(i + 2);
   }
   return null;
 }
@@ -71,12 +72,24 @@ function kindOf(pid: number): 'tsv' | 'supervisord' {
   }
 }
 
-/** -c FILE / -cFILE / --configuration[=]FILE (and its getopt prefixes). */
+/** supervisord's short options that take a value (getopt's "c:u:m:…"); the rest are flags, which may be clustered (-nc FILE) */
+const SHORT_WITH_VALUE = new Set('cumdlyzejiqa'.split(''));
+
+/** -c FILE / -cFILE / -nc FILE / --configuration[=]FILE (and its getopt prefixes). */
 export function configArg(args: readonly string[]): string | null {
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
-    if (a === '-c') return args[i + 1] ?? null;
-    if (a.startsWith('-c') && !a.startsWith('--')) return a.slice(2);
+    if (a === '--') return null;
+    if (a.startsWith('-') && !a.startsWith('--') && a.length > 1) {
+      for (let j = 1; j < a.length; j++) {
+        if (!SHORT_WITH_VALUE.has(a[j])) continue;
+        const value = a.slice(j + 1) || (args[i + 1] ?? null);
+        if (a[j] === 'c') return value;
+        if (!a.slice(j + 1)) i++; // the value is the next argument
+        break;
+      }
+      continue;
+    }
     const long = a.match(/^--([a-z_]+)(=(.*))?$/);
     if (long && long[1].length >= 3 && 'configuration'.startsWith(long[1])) return long[3] ?? args[i + 1] ?? null;
   }

@@ -36,6 +36,29 @@ function allowed(st: Stats, who: Principal, mode: AccessMode): boolean {
   return (st.mode & b) === b;
 }
 
+/**
+ * The first symbolic link on the way to `path` (the path itself included)
+ * that someone other than root owns: root must not create or chown anything
+ * through it, as it may lead anywhere its owner likes. null when there is none.
+ */
+export function linkOfOthers(path: string): string | null {
+  const parts = path.split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const p = `/${parts.slice(0, i).join('/')}`;
+    const st = lstatOrNull(p);
+    if (!st) return null;
+    if (st.isSymbolicLink() && st.uid !== 0) return p;
+  }
+  return null;
+}
+
+/** Directories many users and services share: none of them is to be given to one daemon's user. */
+export function isSharedDir(dir: string): boolean {
+  if (['/', '/tmp', '/var/tmp', '/run', '/var/run', '/var/log', '/var', '/home', '/etc', '/usr', '/opt', '/srv', '/dev/shm', '/var/lib'].includes(dir)) return true;
+  const st = statOrNull(dir);
+  return st !== null && (st.mode & 0o1000) !== 0;
+}
+
 /** A directory, a link to one included; false for anything else or nothing. */
 export function isDirectory(path: string): boolean {
   return statOrNull(path)?.isDirectory() ?? false;
@@ -100,7 +123,8 @@ export function canRenameIn(path: string, who: Principal): AccessResult {
   const create = canCreateIn(dir, who);
   if (!create.ok || who.uid === 0) return create;
   const d = statOrNull(dir);
-  const f = statOrNull(path);
+  // the name itself is renamed: a link, not what it points at
+  const f = lstatOrNull(path);
   if (d && f && (d.mode & 0o1000) !== 0 && d.uid !== who.uid && f.uid !== who.uid) {
     return { ok: false, reason: `${who.name} may not rename ${describeStat(path, f)} in the sticky directory ${describeStat(dir, d)}`, blocker: path };
   }

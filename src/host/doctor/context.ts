@@ -1,13 +1,13 @@
 // What doctor knows about the installation, gathered once per pass (and
 // again after fixes): the manifest, the config, the service, the daemons
 // running on the config, the socket as the calling user sees it.
-import { existsSync, lstatSync, readFileSync, type Stats } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { canAccess } from '../../os/access';
 import { loadConfig } from '../../config/load';
 import { ConfigError } from '../../config/errors';
 import type { Config } from '../../config/model';
 import { findConfigFile } from '../../config/search';
-import { ROOT, callerPrincipal, principalFor, type Principal } from '../../os/accounts';
+import { ROOT, callerPrincipal, principalFor, userName, type Principal } from '../../os/accounts';
 import { backendFor } from '../backends';
 import { configFacts, type ConfigFacts } from '../config-facts';
 import { detectInit } from '../init-detect';
@@ -109,7 +109,7 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   const allDaemons = findDaemons();
   const { on: daemons, unknown: daemonsUnknown } = configFile && existsSync(configFile) ? daemonsFor(configFile, allDaemons) : { on: [], unknown: [] };
   const caller = callerPrincipal();
-  const { who: daemonUser, from: daemonUserFrom } = daemonPrincipal(config, daemons, installed, caller);
+  const { who: daemonUser, from: daemonUserFrom } = daemonPrincipal(config, configFile, daemons, daemonsUnknown, installed, caller);
   const { stat: socketStat, hidden: socketHidden } = facts?.unix ? lookAt(facts.unix.file, caller) : { stat: null, hidden: null };
   let probe: ProbeResult | null = null;
   if (facts?.serverurl && config) {
@@ -167,12 +167,20 @@ export function mainDaemon(ctx: DoctorContext): DaemonProcess | null {
 
 /**
  * Who the daemon is: supervisord drops to [supervisord] user= before it binds
- * the socket and opens any log; without user= it stays whoever started it,
- * which is the running daemon's user, root for a system service, else the
- * caller, who would start it (a root-owned log left by an earlier sudo run
- * stops a daemon the user starts).
+ * the socket and opens any log; without user= it stays whoever started it:
+ * the running daemon's user, root for a system service, else the config's
+ * owner, who would start it (a user's own config: a root-owned log left by an
+ * earlier sudo run stops the daemon they start; a config root owns, such as
+ * Debian's, is root's daemon whoever checks it).
  */
-function daemonPrincipal(config: Config | null, daemons: DaemonProcess[], installed: Manifest | null, caller: Principal): { who: Principal | null; from: string } {
+function daemonPrincipal(
+  config: Config | null,
+  configFile: string | null,
+  daemons: DaemonProcess[],
+  unknown: DaemonProcess[],
+  installed: Manifest | null,
+  caller: Principal,
+): { who: Principal | null; from: string } {
   const configured = config?.supervisord.user ?? null;
   if (configured !== null) return { who: principalFor(configured), from: '[supervisord] user=' };
   for (const d of daemons) {
@@ -180,7 +188,19 @@ function daemonPrincipal(config: Config | null, daemons: DaemonProcess[], instal
     if (who) return { who, from: `the running daemon's (pid ${d.pid})` };
   }
   if (installed) return installed.scope === 'system' ? { who: ROOT, from: 'the boot service runs it as root' } : { who: caller, from: 'your boot service runs it as you' };
-  return caller.uid === 0 ? { who: ROOT, from: 'no [supervisord] user=' } : { who: caller, from: 'no [supervisord] user=: you would start it' };
+  // a daemon whose config this user cannot tell may be this one's: its user, when they all agree
+  const theirs = unknown.map((d) => processCredentials(d.pid)).filter((p): p is Principal => p !== null);
+  if (theirs.length > 0 && theirs.every((p) => p.uid === theirs[0].uid)) return { who: theirs[0], from: `a running daemon's whose config this user cannot tell (pid ${unknown.map((d) => d.pid).join(', ')})` };
+  let owner = caller.uid;
+  try {
+    if (configFile) owner = statSync(configFile).uid;
+  } catch {
+    // unreadable: the caller's own view
+  }
+  if (owner === caller.uid) return caller.uid === 0 ? { who: ROOT, from: 'no [supervisord] user=' } : { who: caller, from: 'no [supervisord] user=: you would start it' };
+  if (owner === 0) return { who: ROOT, from: 'no [supervisord] user=, and root owns the config' };
+  const name = userName(owner);
+  return { who: principalFor(name) ?? { name, uid: owner, gid: -1, groups: [] }, from: `no [supervisord] user=, and ${name} owns the config` };
 }
 
 /**

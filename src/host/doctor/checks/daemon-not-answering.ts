@@ -22,6 +22,16 @@ export const daemonNotAnswering: Check = {
     if (!ctx.facts?.serverurl) return skipped(this.id, 'no socket or port to ask');
     const probe = [ctx.socketProbe, ctx.probe].find((p) => p && !p.ok && p.code === 'ETIMEDOUT');
     if (!probe || probe.ok) return ok(this.id, ctx.probe?.ok || ctx.socketProbe?.ok ? 'the daemon answers' : 'nothing took the connection and kept it without an answer');
+    if (ctx.socketProbe?.ok) {
+      // the daemon answers on its socket: what hangs is what serverurl leads to
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `${probe.message}; the daemon answers on ${ctx.facts.unix?.file}`,
+        why: 'the ctl follows [supervisorctl] serverurl and waits there for ever: some other program holds that socket or port',
+        fix: `see serverurl-elsewhere, and what listens at ${ctx.facts.serverurl}`,
+      };
+    }
     const daemon = mainDaemon(ctx);
     const stat = daemon ? procStat(daemon.pid) : null;
     if (!daemon || !stat) {

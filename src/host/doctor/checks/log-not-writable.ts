@@ -7,7 +7,8 @@
 // also needs its directory: NAME becomes NAME.1 there.
 import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canAccess, canCreateIn, canRenameIn, canWriteOrCreate, changeOwnerAndMode, lstatOrNull } from '../../../os/access';
+import { canAccess, canCreateIn, canRenameIn, canWriteOrCreate, changeOwnerAndMode, isSharedDir, linkOfOthers, lstatOrNull } from '../../../os/access';
+import { userName } from '../../../os/accounts';
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -66,9 +67,14 @@ export const logNotWritable: Check = {
         continue;
       }
       // a file that is not there yet was just found creatable: its directory lets the rotation through too
-      const rename = log.rotates && existsSync(log.path) ? canRenameIn(log.path, daemon) : { ok: true };
-      if (!rename.ok) {
+      // each backup moves up one (NAME.1 to NAME.2 …), and NAME becomes NAME.1
+      const names = log.backups > 0 && existsSync(log.path) ? [log.path, ...Array.from({ length: log.backups }, (_, i) => `${log.path}.${i + 1}`)] : [];
+      for (const name of names) {
+        if (name !== log.path && !lstatOrNull(name)) continue;
+        const rename = canRenameIn(name, daemon);
+        if (rename.ok) continue;
         blocked.push({ log, who: daemon.name, reason: `it cannot be rotated to ${log.path}.1: ${rename.reason ?? 'not writable'}`, blocker: rename.blocker ?? dirname(log.path), rotation: true });
+        break;
       }
     }
     // AUTO logs are files the daemon makes in childlogdir, with names of its own choosing
@@ -77,7 +83,7 @@ export const logNotWritable: Check = {
     if (autoLogged.length > 0 && existsSync(dir)) {
       const e = canCreateIn(dir, daemon);
       if (!e.ok) {
-        const log: LogTarget = { path: dir, process: autoLogged[0] ?? null, channel: 'stdout', user: ctx.config?.supervisord.user ?? null, rotates: true };
+        const log: LogTarget = { path: dir, process: autoLogged[0] ?? null, channel: 'stdout', user: ctx.config?.supervisord.user ?? null, backups: 0 };
         blocked.push({ log, who: daemon.name, reason: e.reason ?? 'not writable', blocker: e.blocker ?? dir, autoDir: true });
       }
     }
@@ -89,9 +95,16 @@ export const logNotWritable: Check = {
     const remedy = (b: Blocked): { kind: 'create' | 'chown' | 'chmod' | 'manual'; text: string } => {
       if (b.rotation) {
         const d = dirname(b.log.path);
-        return { kind: 'manual', text: `let ${b.who} create files in ${d} (chown ${b.who} ${d}), or set ${backupsOption(b.log)}=0 (no backups: the file is emptied at maxbytes)` };
+        const noBackups = `or set ${backupsOption(b.log)}=0 (no backups: the file is emptied at maxbytes)`;
+        // in a sticky directory only a file's owner may rename it
+        if (b.blocker !== d) return { kind: 'manual', text: `chown ${b.who} ${b.blocker}, ${noBackups}` };
+        if (isSharedDir(d)) return { kind: 'manual', text: `move the log to a directory of its own that ${b.who} owns (mkdir ${d}/NAME && chown ${b.who} ${d}/NAME; never chown ${d} itself), ${noBackups}` };
+        return { kind: 'manual', text: `let ${b.who} create files in ${d} (chown ${b.who} ${d}), ${noBackups}` };
       }
-      if (b.autoDir) return { kind: 'manual', text: `let ${b.who} write ${b.log.path} (chown ${b.who} ${b.log.path}), or set childlogdir= to a directory it may write` };
+      if (b.autoDir) {
+        if (isSharedDir(b.log.path)) return { kind: 'manual', text: `set childlogdir= to a directory of its own that ${b.who} owns (never chown ${b.log.path} itself)` };
+        return { kind: 'manual', text: `let ${b.who} write ${b.log.path} (chown ${b.who} ${b.log.path}), or set childlogdir= to a directory it may write` };
+      }
       const st = lstatOrNull(b.log.path);
       if (st && !st.isFile()) {
         // a chown would follow a link planted in a directory the program's user owns (to a root-only file, /dev/null)
@@ -138,6 +151,8 @@ export const logNotWritable: Check = {
                 // the directory may also have hidden a missing file
                 if (existsSync(b.log.path)) continue;
               }
+              const link = linkOfOthers(b.log.path);
+              if (link) throw new Error(`${link} is a symbolic link ${userName(lstatSync(link).uid)} owns: nothing is created or given through it; make ${b.log.path} by hand`);
               giveFile(b.log.path, daemon.uid, daemon.gid);
               done.push(`gave ${b.log.path} to ${daemon.name}`);
             }

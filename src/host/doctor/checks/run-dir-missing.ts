@@ -3,7 +3,8 @@
 // or a cleaner removed it): the config is refused and the daemon cannot start.
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { changeOwnerAndMode, notADirectory } from '../../../os/access';
+import { changeOwnerAndMode, linkOfOthers, notADirectory } from '../../../os/access';
+import { userName } from '../../../os/accounts';
 import { RUN_DIR_OPTIONS, missingDirOf } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -39,6 +40,8 @@ export const runDirMissing: Check = {
       apply:
         ctx.caller.uid === 0
           ? () => {
+              const link = linkOfOthers(dir);
+              if (link) throw new Error(`${link} is a symbolic link ${userName(lstatSync(link).uid)} owns: nothing is created through it; make ${dir} by hand`);
               mkdirSync(dir, { recursive: true, mode: 0o755 });
               // a daemon that is not root makes its socket and pidfile there as its own user
               const who = ctx.daemonUser;

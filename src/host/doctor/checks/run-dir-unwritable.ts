@@ -6,7 +6,7 @@
 // write is only a CRIT line, and init scripts that read it then lose the daemon.
 import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canCreateIn, canWriteOrCreate, changeOwnerAndMode, isDirectory } from '../../../os/access';
+import { canCreateIn, canWriteOrCreate, changeOwnerAndMode, isDirectory, isSharedDir } from '../../../os/access';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -49,7 +49,9 @@ export const runDirUnwritable: Check = {
       ]
         .filter(Boolean)
         .join('; ')}`,
-      fix: `${dirs.map((d) => `chown ${daemon.name} ${d}`).join(' && ')}, or move the file to a directory ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name})`,
+      fix: dirs.some(isSharedDir)
+        ? `move the file to a directory of its own that ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name}; by hand: mkdir /run/NAME && chown ${daemon.name} /run/NAME); never chown ${dirs.filter(isSharedDir).join(' or ')} itself`
+        : `${dirs.map((d) => `chown ${daemon.name} ${d}`).join(' && ')}, or move the file to a directory ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name})`,
       apply: givable
         ? () => {
             for (const d of dirs) {

@@ -34,7 +34,17 @@ export const serverurlElsewhere: Check = {
     if (!facts || !ctx.config) return skipped(this.id, 'no readable config');
     if (!facts.unix && facts.inet.length === 0) return ok(this.id, 'no [unix_http_server] or [inet_http_server] to lead to');
     const url = facts.serverurl;
-    if (!url || !ctx.config.supervisorctl.present) return ok(this.id, 'no [supervisorctl] section: the ctl uses the socket');
+    const own = facts.unix ? `unix://${facts.unix.file}` : `http://127.0.0.1:${facts.inet[0].port}`;
+    if (!ctx.config.supervisorctl.present) {
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `${ctx.configFile} has no [supervisorctl] section`,
+        why: 'tsv ctl and supervisorctl refuse this config ("Error: .ini file does not include supervisorctl section", exit 2), so `tsv status` and every other verb fail while the daemon runs',
+        fix: `add\n  [supervisorctl]\n  serverurl = ${own}\nto the config`,
+      };
+    }
+    if (!url) return ok(this.id, 'no serverurl to follow');
     let here: boolean;
     if (url.startsWith('unix://')) {
       here = facts.unix !== null && samePath(url.slice(7), facts.unix.file);
@@ -55,7 +65,6 @@ export const serverurlElsewhere: Check = {
     const what = probe?.ok
       ? `another daemon answers there (pid ${probe.pid ?? '?'}): the ctl controls it, not this config's`
       : `the ctl reaches nothing there (${probe ? probe.message : 'not asked'}), whether or not this config's daemon runs`;
-    const own = facts.unix ? `unix://${facts.unix.file}` : `http://127.0.0.1:${facts.inet[0].port}`;
     return {
       id: this.id,
       status: 'problem',
