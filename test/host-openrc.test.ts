@@ -88,7 +88,8 @@ describe('host: tsv install --boot under OpenRC (sysvinit + openrc in nspawn)', 
     // the orphan is left to the user (stopping it would stop a program), and said once more: the new daemon runs its own ticker beside it
     assert.equal(f.status, 1, f.stdout);
     assert.deepEqual(fixed.checks.filter((x) => x.status === 'problem').map((x) => x.id), ['programs-orphaned']);
-    c.must(`kill ${orphan}`);
+    // its process group, as the daemon made it: the shell and the sleep it waits on
+    c.must(`kill -TERM -${orphan}`);
     const after = c.exec(['tsv', 'doctor', '--json']);
     assert.equal(after.status, 0, after.stdout);
   });

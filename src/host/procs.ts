@@ -63,13 +63,19 @@ export function daemonArgs(argv: readonly string[]): string[] | null {
   return null;
 }
 
-/** Python's supervisord runs in a python interpreter; anything else is tsv (a binary, node, or a supervisord link). */
-function kindOf(pid: number): 'tsv' | 'supervisord' {
+/**
+ * Python's supervisord runs in a python interpreter; anything else is tsv (a
+ * binary, node, or a supervisord link). Another user's /proc/PID/exe is not
+ * ours to read: then its command line says (python3 /usr/bin/supervisord).
+ */
+function kindOf(pid: number, argv: readonly string[]): 'tsv' | 'supervisord' {
+  let exe: string;
   try {
-    return /python/.test(basename(readlinkSync(`/proc/${pid}/exe`))) ? 'supervisord' : 'tsv';
+    exe = readlinkSync(`/proc/${pid}/exe`);
   } catch {
-    return 'tsv';
+    exe = argv[0] ?? '';
   }
+  return /python/.test(basename(exe)) ? 'supervisord' : 'tsv';
 }
 
 /** supervisord's short options that take a value (getopt's "c:u:m:…"); the rest are flags, which may be clustered (-nc FILE) */
@@ -146,7 +152,7 @@ export function findDaemons(): DaemonProcess[] {
         }
       }
     }
-    out.push({ pid, argv, kind: kindOf(pid), configFile: file ? canonical(file) : null });
+    out.push({ pid, argv, kind: kindOf(pid, argv), configFile: file ? canonical(file) : null });
   }
   return out;
 }
