@@ -500,13 +500,16 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     after(() => rmSync(d, { recursive: true, force: true }));
     chmodSync(d, 0o755);
     execFileSync('chown', ['nobody', d]);
-    const rdir = join(d, 'rdir');
+    const rdir = join(d, 'run', 'rdir');
     const conf = liveConf(d);
     writeFileSync(conf, readFileSync(conf, 'utf8').replaceAll(`${d}/s.sock`, `${rdir}/s.sock`).replace('[supervisord]\n', '[supervisord]\nuser = nobody\n'));
     const nobody = Number(execFileSync('id', ['-u', 'nobody'], { encoding: 'utf8' }));
-    const f = doctor(conf, '--fix');
+    // as a root whose umask is 077 (some hardened hosts): the new directories must still let the daemon's user through
+    const fixed = spawnSync('/bin/sh', ['-c', 'umask 077; exec "$@"', 'sh', process.execPath, cliPath(), 'doctor', '-c', conf, '--json', '--fix'], { encoding: 'utf8' });
+    const f = { report: JSON.parse(fixed.stdout) as Report };
     assert.deepEqual(f.report!.fixes, [{ id: 'run-dir-missing', done: `created ${rdir} for nobody ([supervisord] user=)` }]);
     assert.deepEqual([statSync(rdir).uid, statSync(rdir).mode & 0o777], [nobody, 0o755]);
+    assert.deepEqual([statSync(join(d, 'run')).uid, statSync(join(d, 'run')).mode & 0o777], [0, 0o755]);
     assert.equal(check(f.report!, 'run-dir-unwritable').status, 'ok');
     // the directory as a root `mkdir` leaves it: the daemon, as nobody, cannot bind there
     execFileSync('chown', ['root', rdir]);
@@ -639,6 +642,27 @@ describe('host: tsv doctor on configs (no daemon)', () => {
       { id: 'run-dir-missing', error: `${d}/own/link is a symbolic link nobody owns: nothing is created through it; make ${d}/own/link/run by hand` },
     );
     assert.equal(existsSync(join(d, 'secret', 'run')), false);
+  });
+
+  test('serverurl-elsewhere with an inet server on one address: the fix names that address, and a refused port is said as such', () => {
+    const conf = base('');
+    const port = Number(/^port = 127\.0\.0\.1:(\d+)$/m.exec(readFileSync(conf, 'utf8'))?.[1]);
+    writeFileSync(conf, readFileSync(conf, 'utf8').replace(/^port = 127\.0\.0\.1:/m, 'port = 192.0.2.2:'));
+    const c = check(doctor(conf).report!, 'serverurl-elsewhere');
+    assert.equal(c.status, 'problem');
+    assert.equal(c.fix, `set serverurl = http://192.0.2.2:${port} in [supervisorctl]`);
+    assert.match(c.why ?? '', new RegExp(`the ctl reaches nothing there \\(nothing listens at http://127\\.0\\.0\\.1:${port} \\(connection refused\\)\\)`));
+  });
+
+  test("doctor --user, with no install, checks the per-user layout's config (~/.config/tsv/supervisord.conf), not the system's", () => {
+    const home = mkdtempSync(join(dir, 'home-'));
+    mkdirSync(join(home, '.config', 'tsv'), { recursive: true });
+    const mine = join(home, '.config', 'tsv', 'supervisord.conf');
+    copyFileSync(base(''), mine);
+    const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_RUNTIME_DIR: home, NODE_EXTRA_CA_CERTS: '' };
+    delete env.XDG_CONFIG_HOME;
+    const r = spawnSync(process.execPath, [cliPath(), 'doctor', '--user', '--json'], { encoding: 'utf8', env, cwd: home });
+    assert.equal((JSON.parse(r.stdout) as { config: string }).config, mine, r.stdout);
   });
 
   test('a config with no [supervisorctl] section: serverurl-elsewhere says both ctls refuse it, and what to add', () => {

@@ -24,7 +24,7 @@ export function explainRpcError(err: unknown, serverurl: string): { code: string
     const where = serverurl.startsWith('unix://') ? serverurl.slice(7) : serverurl;
     const text: Record<string, string> = {
       ENOENT: `no socket at ${where}`,
-      ECONNREFUSED: `${where} exists but nobody listens on it`,
+      ECONNREFUSED: serverurl.startsWith('unix://') ? `${where} exists but nobody listens on it` : `nothing listens at ${where} (connection refused)`,
       EACCES: `permission denied on ${where}`,
       EPERM: `permission denied on ${where}`,
       ENOTSOCK: `${where} is not a socket`,

@@ -78,7 +78,9 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
     manifest = null;
   }
   const installed = manifest?.installed ? manifest : null;
-  const configFile = opts.configuration ?? installed?.configFile ?? findConfigFile();
+  // a per-user check looks at the per-user layout's config first (tsv install --user puts it there)
+  const userConfig = scope === 'user' && existsSync(layout.configFile) ? layout.configFile : null;
+  const configFile = opts.configuration ?? installed?.configFile ?? userConfig ?? findConfigFile();
   let config: Config | null = null;
   let configError: ConfigError | null = null;
   if (configFile && existsSync(configFile)) {

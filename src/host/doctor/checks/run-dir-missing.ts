@@ -42,15 +42,17 @@ export const runDirMissing: Check = {
           ? () => {
               const link = linkOfOthers(dir);
               if (link) throw new Error(`${link} is a symbolic link ${userName(lstatSync(link).uid)} owns: nothing is created through it; make ${dir} by hand`);
-              mkdirSync(dir, { recursive: true, mode: 0o755 });
+              const first = mkdirSync(dir, { recursive: true, mode: 0o755 });
               // a daemon that is not root makes its socket and pidfile there as its own user
-              const who = ctx.daemonUser;
-              if (!who || who.uid === 0) return `created ${dir}`;
-              // its parent may be /tmp: a link put in its place since is not followed
-              const made = lstatSync(dir);
-              if (!made.isDirectory()) throw new Error(`${dir} is no longer a directory; left as it is`);
-              changeOwnerAndMode(dir, made, who.uid, who.gid, 0o755);
-              return `created ${dir} for ${who.name} (${ctx.daemonUserFrom})`;
+              const who = ctx.daemonUser && ctx.daemonUser.uid !== 0 ? ctx.daemonUser : null;
+              // the umask (077 for some roots) must not close the new directories to that user
+              for (let d = dir; first && d.length >= first.length; d = dirname(d)) {
+                // a parent others may write (/tmp): a link put in a new directory's place since is not followed
+                const made = lstatSync(d);
+                if (!made.isDirectory()) throw new Error(`${d} is no longer a directory; left as it is`);
+                changeOwnerAndMode(d, made, d === dir && who ? who.uid : -1, d === dir && who ? who.gid : -1, 0o755);
+              }
+              return who ? `created ${dir} for ${who.name} (${ctx.daemonUserFrom})` : `created ${dir}`;
             }
           : undefined,
     };

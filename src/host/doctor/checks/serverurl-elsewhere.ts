@@ -34,7 +34,8 @@ export const serverurlElsewhere: Check = {
     if (!facts || !ctx.config) return skipped(this.id, 'no readable config');
     if (!facts.unix && facts.inet.length === 0) return ok(this.id, 'no [unix_http_server] or [inet_http_server] to lead to');
     const url = facts.serverurl;
-    const own = facts.unix ? `unix://${facts.unix.file}` : `http://127.0.0.1:${facts.inet[0].port}`;
+    const inet = facts.inet[0];
+    const own = facts.unix ? `unix://${facts.unix.file}` : `http://${inet && !EVERY.has(inet.host) ? (inet.host.includes(':') ? `[${inet.host}]` : inet.host) : '127.0.0.1'}:${inet?.port}`;
     if (!ctx.config.supervisorctl.present) {
       return {
         id: this.id,
