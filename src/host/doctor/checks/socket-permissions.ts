@@ -24,8 +24,6 @@ export const socketPermissions: Check = {
     if (othersSocket(ctx, unix.file)) return skipped(this.id, `${unix.file} is another user's socket, not this config's daemon's (see stale-socket)`);
     // a socket nothing listens on is stale-socket's to remove, not to fix up
     if (ctx.socketProbe && !ctx.socketProbe.ok && ctx.socketProbe.code === 'ECONNREFUSED') return skipped(this.id, `nothing listens on ${unix.file} (see stale-socket)`);
-    // one that takes connections and never answers, with no daemon on this config, is some other program's
-    if (ctx.socketProbe && !ctx.socketProbe.ok && ctx.socketProbe.code === 'ETIMEDOUT' && ctx.daemons.length === 0) return skipped(this.id, `${unix.file} is held by a program that does not answer (see daemon-not-answering)`);
     const [wantUid, wantGid] = unix.chown;
     const wrong: string[] = [];
     if ((st.mode & 0o777) !== (unix.chmod & 0o777)) wrong.push(`mode ${mode(st.mode)} (config: chmod=${mode(unix.chmod)})`);
