@@ -52,6 +52,23 @@ export function linkOfOthers(path: string): string | null {
   return null;
 }
 
+/** Refuses (throws) when linkOfOthers finds a link on the way to `path`: what root would make there could land anywhere. */
+export function refuseLinkOfOthers(path: string): void {
+  const link = linkOfOthers(path);
+  if (link) throw new Error(`${link} is a symbolic link ${userName(lstatSync(link).uid)} owns: nothing is created through it; make ${path} by hand`);
+}
+
+/**
+ * changeOwnerAndMode for the directory at `path` now (-1 keeps the owner or
+ * group, null the mode): its parent may be writable by others, so anything
+ * else put in its place since, a link above all, is refused, not followed.
+ */
+export function changeDirectory(path: string, uid: number, gid: number, mode: number | null): void {
+  const seen = lstatSync(path);
+  if (!seen.isDirectory()) throw new Error(`${path} is no longer a directory; left as it is`);
+  changeOwnerAndMode(path, seen, uid, gid, mode ?? seen.mode & 0o7777);
+}
+
 /** Directories many users and services share: none of them is to be given to one daemon's user. */
 export function isSharedDir(dir: string): boolean {
   if (['/', '/tmp', '/var/tmp', '/run', '/var/run', '/var/log', '/var', '/home', '/etc', '/usr', '/opt', '/srv', '/dev/shm', '/var/lib'].includes(dir)) return true;

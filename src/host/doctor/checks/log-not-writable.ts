@@ -5,10 +5,9 @@
 // left by a manual sudo run are the usual causes where the daemon is not
 // root; a directory at a log's path stops any daemon. A log that rotates
 // also needs its directory: NAME becomes NAME.1 there.
-import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, lstatSync, openSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fchownSync, fstatSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canAccess, canCreateIn, canRenameIn, canWriteOrCreate, changeOwnerAndMode, isSharedDir, linkOfOthers, lstatOrNull } from '../../../os/access';
-import { userName } from '../../../os/accounts';
+import { canAccess, canCreateIn, canRenameIn, canWriteOrCreate, changeDirectory, isSharedDir, lstatOrNull, refuseLinkOfOthers } from '../../../os/access';
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -142,17 +141,13 @@ export const logNotWritable: Check = {
               const r = remedy(b);
               if (r.kind === 'chmod') {
                 if (!done.includes(`set ${b.blocker} to 0755`)) {
-                  // the directory above may be the program user's: a link put in the directory's place is not followed
-                  const seen = lstatSync(b.blocker);
-                  if (!seen.isDirectory()) throw new Error(`${b.blocker} is no longer a directory; left as it is`);
-                  changeOwnerAndMode(b.blocker, seen, -1, -1, 0o755);
+                  changeDirectory(b.blocker, -1, -1, 0o755);
                   done.push(`set ${b.blocker} to 0755`);
                 }
                 // the directory may also have hidden a missing file
                 if (existsSync(b.log.path)) continue;
               }
-              const link = linkOfOthers(b.log.path);
-              if (link) throw new Error(`${link} is a symbolic link ${userName(lstatSync(link).uid)} owns: nothing is created or given through it; make ${b.log.path} by hand`);
+              refuseLinkOfOthers(b.log.path);
               giveFile(b.log.path, daemon.uid, daemon.gid);
               done.push(`gave ${b.log.path} to ${daemon.name}`);
             }

@@ -1,10 +1,9 @@
 // The directory of the pidfile or the control socket is missing (the
 // runtime directory is gone after a reboot while the service is disabled,
 // or a cleaner removed it): the config is refused and the daemon cannot start.
-import { existsSync, lstatSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { changeOwnerAndMode, linkOfOthers, notADirectory } from '../../../os/access';
-import { userName } from '../../../os/accounts';
+import { changeDirectory, notADirectory, refuseLinkOfOthers } from '../../../os/access';
 import { RUN_DIR_OPTIONS, missingDirOf } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -40,18 +39,12 @@ export const runDirMissing: Check = {
       apply:
         ctx.caller.uid === 0
           ? () => {
-              const link = linkOfOthers(dir);
-              if (link) throw new Error(`${link} is a symbolic link ${userName(lstatSync(link).uid)} owns: nothing is created through it; make ${dir} by hand`);
+              refuseLinkOfOthers(dir);
               const first = mkdirSync(dir, { recursive: true, mode: 0o755 });
               // a daemon that is not root makes its socket and pidfile there as its own user
               const who = ctx.daemonUser && ctx.daemonUser.uid !== 0 ? ctx.daemonUser : null;
               // the umask (077 for some roots) must not close the new directories to that user
-              for (let d = dir; first && d.length >= first.length; d = dirname(d)) {
-                // a parent others may write (/tmp): a link put in a new directory's place since is not followed
-                const made = lstatSync(d);
-                if (!made.isDirectory()) throw new Error(`${d} is no longer a directory; left as it is`);
-                changeOwnerAndMode(d, made, d === dir && who ? who.uid : -1, d === dir && who ? who.gid : -1, 0o755);
-              }
+              for (let d = dir; first && d.length >= first.length; d = dirname(d)) changeDirectory(d, d === dir && who ? who.uid : -1, d === dir && who ? who.gid : -1, 0o755);
               return who ? `created ${dir} for ${who.name} (${ctx.daemonUserFrom})` : `created ${dir}`;
             }
           : undefined,

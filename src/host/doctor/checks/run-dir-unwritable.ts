@@ -4,9 +4,8 @@
 // open an HTTP server: socket.error reported errno.EACCES (13)"), as does a
 // socket directory a user's own daemon may not write; a pidfile it cannot
 // write is only a CRIT line, and init scripts that read it then lose the daemon.
-import { lstatSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { canCreateIn, canWriteOrCreate, changeOwnerAndMode, isDirectory, isSharedDir } from '../../../os/access';
+import { canCreateIn, canWriteOrCreate, changeDirectory, isDirectory, isSharedDir } from '../../../os/access';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -54,12 +53,7 @@ export const runDirUnwritable: Check = {
         : `${dirs.map((d) => `chown ${daemon.name} ${d}`).join(' && ')}, or move the file to a directory ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name})`,
       apply: givable
         ? () => {
-            for (const d of dirs) {
-              // the directory's parent may be writable by others: a link put in its place is not followed
-              const seen = lstatSync(d);
-              if (!seen.isDirectory()) throw new Error(`${d} is no longer a directory; left as it is`);
-              changeOwnerAndMode(d, seen, daemon.uid, daemon.gid, seen.mode & 0o7777);
-            }
+            for (const d of dirs) changeDirectory(d, daemon.uid, daemon.gid, null);
             return `gave ${dirs.join(', ')} to ${daemon.name}`;
           }
         : undefined,
