@@ -665,6 +665,24 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     assert.equal((JSON.parse(r.stdout) as { config: string }).config, mine, r.stdout);
   });
 
+  test('programs-orphaned: a leftover that ends by itself a moment later (the sleep of a shell loop stopped alone) is no orphan; one that stays is', () => {
+    const d = mkdtempSync(join(dir, 'linger-'));
+    const conf = liveConf(d, '[program:a]\ncommand = /bin/sleep 100\n');
+    const env = { ...process.env, SUPERVISOR_ENABLED: '1', SUPERVISOR_PROCESS_NAME: 'a', SUPERVISOR_GROUP_NAME: 'a', SUPERVISOR_SERVER_URL: `unix://${d}/s.sock` };
+    // the shell ends at once: its sleep, marked as a's, goes on under no daemon
+    execFileSync('/bin/sh', ['-c', 'sleep 1.2 >/dev/null 2>&1 &'], { env });
+    assert.equal(check(doctor(conf).report!, 'programs-orphaned').status, 'ok');
+    execFileSync('/bin/sh', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $! > "$1"', 'sh', join(d, 'stays.pid')], { env });
+    const stays = Number(readFileSync(join(d, 'stays.pid'), 'utf8'));
+    try {
+      const c = check(doctor(conf).report!, 'programs-orphaned');
+      assert.equal(c.status, 'problem');
+      assert.match(c.found, new RegExp(`^a pid ${stays} \\(sleep, parent pid \\d+\\): not a daemon's child$`));
+    } finally {
+      process.kill(stays, 'SIGKILL');
+    }
+  });
+
   test('a config with no [supervisorctl] section: serverurl-elsewhere says both ctls refuse it, and what to add', () => {
     const d = mkdtempSync(join(dir, 'noctl-'));
     const conf = liveConf(d);

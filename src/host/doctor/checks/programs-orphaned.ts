@@ -5,15 +5,18 @@
 // writers of one log), and nothing ever stops the first. The daemon marks
 // every child's environment (SUPERVISOR_ENABLED, SUPERVISOR_SERVER_URL,
 // SUPERVISOR_GROUP_NAME, SUPERVISOR_PROCESS_NAME), which tells them apart.
-import { procPids, procStat } from '../../../daemon/proc-stat';
+import { procPids, procTimes } from '../../../daemon/proc-stat';
 import { environOf, processName } from '../../procs';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
+/** how long a leftover may take to end by itself before it counts */
+const LINGER_MS = 1500;
+
 export const programsOrphaned: Check = {
   id: 'programs-orphaned',
   title: 'programs of this config run under no daemon',
-  run(ctx) {
+  async run(ctx) {
     if (!ctx.config) return skipped(this.id, 'no readable config');
     // what each process of this config finds in its environment
     const marks = new Map<string, string>();
@@ -29,18 +32,25 @@ export const programsOrphaned: Check = {
       if (env?.SUPERVISOR_ENABLED !== '1') return null;
       return `${env.SUPERVISOR_GROUP_NAME ?? ''}\0${env.SUPERVISOR_PROCESS_NAME ?? ''}\0${env.SUPERVISOR_SERVER_URL ?? ''}`;
     };
-    const orphans: { name: string; pid: number; ppid: number }[] = [];
-    for (const pid of procPids()) {
-      if (pid === process.pid) continue;
+    const orphaned = (pid: number): { name: string; pid: number; ppid: number; started: number } | null => {
       const mark = markOf(pid);
       const name = mark === null ? undefined : marks.get(mark);
-      if (name === undefined) continue;
-      const st = procStat(pid);
-      if (!st || st.zombie || daemons.has(st.ppid)) continue;
+      if (name === undefined) return null;
+      const st = procTimes(pid);
+      if (!st || st.zombie || daemons.has(st.ppid)) return null;
       // a process the program started itself is the program's, not an orphan of its own
-      if (markOf(st.ppid) === mark) continue;
-      orphans.push({ name, pid, ppid: st.ppid });
-    }
+      if (markOf(st.ppid) === mark) return null;
+      return { name, pid, ppid: st.ppid, started: st.startTicks };
+    };
+    const seen = procPids()
+      .filter((pid) => pid !== process.pid)
+      .map(orphaned)
+      .filter((o) => o !== null);
+    // A program just stopped may leave a child for a moment (the `sleep 1` of a
+    // shell loop whose shell got the stop signal alone): only what is still
+    // there, the same process, a moment later is an orphan.
+    if (seen.length > 0) await new Promise((r) => setTimeout(r, LINGER_MS));
+    const orphans = seen.filter((o) => orphaned(o.pid)?.started === o.started);
     if (orphans.length === 0) return ok(this.id, 'every running process of this config has its daemon');
     return {
       id: this.id,
