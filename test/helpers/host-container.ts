@@ -354,23 +354,29 @@ export class Container {
       else this.nspawn.kill('SIGTERM');
       const code = await exited;
       if (code === null && this.nspawn) {
-        this.nspawn.kill('SIGKILL');
+        this.kill();
         await this.waitExit(10_000).catch(() => null);
       }
     }
   }
 
-  /** SIGKILL to nspawn (which takes the machine down with it). */
+  /**
+   * SIGKILL to the machine's init, then to nspawn. nspawn's death alone does
+   * not take the machine down (measured: its booted systemd, and every daemon
+   * in it, ran on after nspawn was killed, and poisoned later tests); the
+   * death of a pid namespace's init makes the kernel kill every process in it.
+   */
   kill(): void {
-    if (this.nspawn?.pid) {
+    if (!this.nspawn?.pid) return;
+    for (const pid of [this.leader, this.nspawn.pid]) {
       try {
-        process.kill(this.nspawn.pid, 'SIGKILL');
+        if (pid > 0) process.kill(pid, 'SIGKILL');
       } catch {
         // already gone
       }
-      // give nspawn a moment to tear the machine down before the unmount
-      spawnSync('sleep', ['0.5']);
     }
+    // give the kernel and nspawn a moment to tear the machine down before the unmount
+    spawnSync('sleep', ['0.5']);
   }
 
   /** Stops the machine and removes the overlay and its directories. */
