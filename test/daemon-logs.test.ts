@@ -324,6 +324,15 @@ test('engine: a child log whose directory is removed never stops the daemon; the
     await until(() => existsSync(join(logs, 'w.log.1')), 'a first rotation');
     rmSync(logs, { recursive: true });
     await waitMainLog(dir, /ERRO could not reopen log file \S+\/logs\/w\.log for program 'w': ENOENT \(the directory does not exist\); its stdout output is dropped until the file can be opened again\n/, 'the failure reported');
+    // Output must reach the daemon while the directory is away. On a loaded
+    // machine the talker may not have written since the failure: wait until
+    // its shell has written a line more, then give the loop (this process's)
+    // one poll, which finds that line in the pipe.
+    const talker = te.engine.groups.get('w')?.processes.get('w')?.pid ?? 0;
+    const written = (): number => Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${talker}/io`, 'utf8'))?.[1]);
+    const atFailure = written();
+    await until(() => written() > atFailure, 'the talker writing while the directory is away');
+    await sleep(50);
     mkdirSync(logs);
     const back = await waitMainLog(dir, /WARN log file \S+\/logs\/w\.log for program 'w' takes output again; (\d+) bytes of stdout output were dropped\n/, 'the recovery reported');
     assert.ok(Number(back[1]) > 0, 'some output was dropped meanwhile');
