@@ -882,6 +882,30 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
     });
   });
 
+  test('a stopped daemon with a unix socket and an inet serverurl: doctor waits for both at once, not 5 s and then 5 s more', () => {
+    const port = 39977;
+    const make = (d: string): { conf: string } => {
+      const conf = liveConf(d, '', '');
+      writeFileSync(conf, `[inet_http_server]\nport = 127.0.0.1:${port}\n\n` + readFileSync(conf, 'utf8').replace(`serverurl = unix://${d}/s.sock`, `serverurl = http://127.0.0.1:${port}`));
+      return { conf };
+    };
+    withLiveDaemon('tsv-doctor-stopped2-', make, (d, conf, pid) => {
+      process.kill(Number(pid), 'SIGSTOP');
+      try {
+        const t0 = Date.now();
+        const r = spawnSync(process.execPath, [cliPath(), 'doctor', '-c', conf, '--json'], { encoding: 'utf8', timeout: 30000 });
+        const took = Date.now() - t0;
+        const c = check(JSON.parse(r.stdout) as Report, 'daemon-not-answering');
+        assert.equal(c.status, 'problem');
+        assert.equal(c.found, `the daemon (pid ${pid}) is stopped (SIGSTOP, or Ctrl-Z on a foreground -n): ${d}/s.sock took the connection but did not answer in 5 s (a stopped or hung daemon, or another program)`);
+        // two waits one after the other cannot end before 10 s
+        assert.ok(took < 9500, `doctor took ${took} ms`);
+      } finally {
+        process.kill(Number(pid), 'SIGCONT');
+      }
+    });
+  });
+
   test("socket-missing: a file= edited after the daemon started is not a deleted socket (the daemon listens on the old path)", () => {
     withLiveDaemon('tsv-doctor-moved-', (d) => ({ conf: liveConf(d) }), (d, conf, pid) => {
       const original = readFileSync(conf, 'utf8');

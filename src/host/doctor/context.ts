@@ -113,15 +113,13 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   const caller = callerPrincipal();
   const { who: daemonUser, from: daemonUserFrom } = daemonPrincipal(config, configFile, daemons, daemonsUnknown, installed, caller);
   const { stat: socketStat, hidden: socketHidden } = facts?.unix ? lookAt(facts.unix.file, caller) : { stat: null, hidden: null };
-  let probe: ProbeResult | null = null;
-  if (facts?.serverurl && config) {
-    probe = await probeOnce({ serverurl: facts.serverurl, username: config.supervisorctl.username, password: config.supervisorctl.password });
-  }
-  let socketProbe: ProbeResult | null = null;
-  if (facts?.unix && socketStat?.isSocket()) {
-    const here = `unix://${facts.unix.file}`;
-    socketProbe = facts.serverurl === here && probe ? probe : await probeOnce({ serverurl: here, username: facts.unix.username, password: facts.unix.password });
-  }
+  // The two probes run at once: a stopped daemon makes each wait its full timeout.
+  const serverurlProbe: Promise<ProbeResult | null> =
+    facts?.serverurl && config ? probeOnce({ serverurl: facts.serverurl, username: config.supervisorctl.username, password: config.supervisorctl.password }) : Promise.resolve(null);
+  const here = facts?.unix && socketStat?.isSocket() ? `unix://${facts.unix.file}` : null;
+  const ownProbe: Promise<ProbeResult | null> =
+    here === null || !facts?.unix ? Promise.resolve(null) : facts.serverurl === here && config ? serverurlProbe : probeOnce({ serverurl: here, username: facts.unix.username, password: facts.unix.password });
+  const [probe, socketProbe] = await Promise.all([serverurlProbe, ownProbe]);
   let pidfile: DoctorContext['pidfile'] = null;
   if (facts) {
     let text: string | null = null;
