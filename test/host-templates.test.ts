@@ -24,7 +24,7 @@ import { planImport } from '../src/host/import-supervisor';
 import { packageImportNotes } from '../src/host/import-into-package';
 import { stopTimeoutSec } from '../src/host/config-facts';
 import { isDefaultDaemon, programFromArgv, tsvArgv, tsvDaemonArgv, type TsvProgram } from '../src/host/tsv-program';
-import { configArg, daemonArgs } from '../src/host/procs';
+import { configArg, daemonArgs, daemonsFor, type DaemonProcess } from '../src/host/procs';
 import { loadConfig } from '../src/config/load';
 
 const have = (tool: string): boolean => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0;
@@ -347,5 +347,16 @@ print(json.dumps(p))`;
     assert.equal(configArg(['-nc/d.conf']), '/d.conf');
     assert.equal(configArg(['--config=/e.conf']), '/e.conf');
     assert.equal(configArg(['-n', '-k']), null);
+  });
+
+  test("a daemon whose config cannot be told (a relative -c from a directory closed to the caller) may run only a config whose path ends with that -c", () => {
+    const d = (pid: number, configGiven: string | null): DaemonProcess => ({ pid, argv: [], kind: 'supervisord', configFile: null, configGiven });
+    const conf = '/nonexistent-tsv/etc/tsv/supervisord.conf';
+    const all = [d(1, 'R/sv.conf'), d(2, 'supervisord.conf'), d(3, './tsv/supervisord.conf'), d(4, null), d(5, '../x.conf'), d(6, 'isord.conf')];
+    assert.deepEqual(
+      daemonsFor(conf, all).unknown.map((p) => p.pid),
+      [2, 3, 4, 5],
+    );
+    assert.deepEqual(daemonsFor(conf, [{ ...d(7, null), configFile: conf }]).on.map((p) => p.pid), [7]);
   });
 });

@@ -3,7 +3,7 @@
 // the daemons doctor must find may have been started by hand, by an init
 // script, or by a second `tsv daemon` nobody remembers.
 import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } from 'node:fs';
-import { basename, isAbsolute, resolve } from 'node:path';
+import { basename, isAbsolute, normalize, resolve } from 'node:path';
 import { configSearchPaths } from '../config/search';
 import { scriptIndex } from './tsv-program';
 import { procPids, procStat } from '../daemon/proc-stat';
@@ -19,6 +19,8 @@ export interface DaemonProcess {
    * read (another user's daemon, /proc/PID/cwd)
    */
   configFile: string | null;
+  /** with configFile null: the relative `-c` path as given, which the config it runs ends with */
+  configGiven: string | null;
 }
 
 function readArgv(pid: number): string[] | null {
@@ -136,7 +138,8 @@ export function findDaemons(): DaemonProcess[] {
     if (!args || isZombie(pid)) continue;
     const cwd = cwdOf(pid);
     const here = (p: string): string | null => (isAbsolute(p) ? p : cwd === null ? null : resolve(cwd, p));
-    let file = configArg(args);
+    const given = configArg(args);
+    let file = given;
     if (file !== null) file = here(file);
     else {
       // no -c: the first file of the search path, as the daemon saw it (a
@@ -152,7 +155,7 @@ export function findDaemons(): DaemonProcess[] {
         }
       }
     }
-    out.push({ pid, argv, kind: kindOf(pid, argv), configFile: file ? canonical(file) : null });
+    out.push({ pid, argv, kind: kindOf(pid, argv), configFile: file ? canonical(file) : null, configGiven: file ? null : given });
   }
   return out;
 }
@@ -160,7 +163,19 @@ export function findDaemons(): DaemonProcess[] {
 /** The daemons (of `all`, else every one found) that run `configFile`, and those whose config cannot be told (which may). */
 export function daemonsFor(configFile: string, all: readonly DaemonProcess[] = findDaemons()): { on: DaemonProcess[]; unknown: DaemonProcess[] } {
   const want = canonical(configFile);
-  return { on: all.filter((d) => d.configFile === want), unknown: all.filter((d) => d.configFile === null) };
+  return { on: all.filter((d) => d.configFile === want), unknown: all.filter((d) => d.configFile === null && mayRun(d.configGiven, [resolve(configFile), want])) };
+}
+
+/**
+ * Whether a daemon started with the relative `-c given` from a directory we
+ * cannot see may run one of `paths`: only a path that ends with it (`-c
+ * R/sv.conf` from somewhere is no daemon of /etc/tsv/supervisord.conf).
+ */
+function mayRun(given: string | null, paths: string[]): boolean {
+  if (given === null) return true;
+  const tail = normalize(given);
+  if (tail.startsWith('..')) return true;
+  return paths.some((p) => p === tail || p.endsWith(`/${tail}`));
 }
 
 /** The process runs: a zombie (killed, not yet reaped by its parent) does not. */
