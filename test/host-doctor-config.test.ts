@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath } from './helpers/common';
 import { withTestUser } from './helpers/test-user';
-import { changeOwnerAndMode } from '../src/os/access';
+import { changeOwnerAndMode, stickyOpenRefusal } from '../src/os/access';
 
 interface Check {
   id: string;
@@ -880,6 +880,86 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
         process.kill(Number(pid), 'SIGCONT');
       }
     });
+  });
+
+  const PROTECTED = '/proc/sys/fs/protected_regular';
+  const protectedSkip = rootSkip || (existsSync(PROTECTED) ? false : 'no fs.protected_regular here');
+  test("fs.protected_regular: logs another user left in a sticky directory (a run as nobody, then root's daemon) stop root's daemon, which says why; doctor says so and --fix gives them to root", { skip: protectedSkip }, () => {
+    const was = readFileSync(PROTECTED, 'utf8').trim();
+    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-protected-'));
+    try {
+      chmodSync(d, 0o755);
+      mkdirSync(join(d, 'tmp'));
+      chmodSync(join(d, 'tmp'), 0o1777);
+      const main = join(d, 'tmp', 'tsv.log');
+      const log = join(d, 'tmp', 'app.log');
+      for (const f of [main, log]) {
+        writeFileSync(f, "from nobody's run\n", { mode: 0o644 });
+        execFileSync('chown', ['nobody:nogroup', f]);
+      }
+      const conf = liveConf(d, `[program:app]\ncommand = /bin/sh -c 'echo app up; exec sleep 100'\nstartsecs = 0\nstdout_logfile = ${log}\n`);
+      writeFileSync(conf, readFileSync(conf, 'utf8').replace(`logfile = ${d}/tsv.log`, `logfile = ${main}`));
+      const served = (body: () => void): void => {
+        const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-c', conf], { encoding: 'utf8', timeout: 20000 });
+        assert.equal(start.status, 0, start.stderr);
+        try {
+          body();
+        } finally {
+          assert.equal(spawnSync(process.execPath, [cliPath(), 'ctl', '-c', conf, 'shutdown'], { encoding: 'utf8' }).status, 0);
+          // gone (it removes its pidfile last) before the next one starts on the same socket
+          for (let i = 0; i < 200 && existsSync(join(d, 'tsv.pid')); i++) execFileSync('/bin/sleep', ['0.05']);
+        }
+      };
+      const refusal = (f: string): string =>
+        `${f} (nobody:nogroup 0644) is nobody's file in the sticky directory ${d}/tmp (root:root 1777): the kernel lets no other user, root included, open it to write with O_CREAT (fs.protected_regular=1)`;
+      // the mode bits alone let root write anything
+      writeFileSync(PROTECTED, '0');
+      assert.equal(check(doctor(conf).report!, 'log-not-writable').status, 'ok');
+      writeFileSync(PROTECTED, '1');
+      const c = check(doctor(conf).report!, 'log-not-writable');
+      assert.equal(c.status, 'problem');
+      assert.equal(c.found, `main log ${main}: ${refusal(main)}; app stdout ${log}: ${refusal(log)}`);
+      assert.equal(c.fix, `chown root ${main} && chmod u+w ${main}; chown root ${log} && chmod u+w ${log}`);
+      assert.equal(c.fixable, true);
+      // the daemon: the main log stops it, with the reason
+      const start = spawnSync(process.execPath, [cliPath(), 'daemon', '-n', '-c', conf], { encoding: 'utf8', timeout: 20000 });
+      assert.equal(start.status, 2, start.stderr);
+      assert.equal(start.stderr.split('\n')[0], `Error: could not open the main log file ${main} ([supervisord] logfile): EACCES (the daemon runs as user root): ${refusal(main)}`);
+      // a program's log keeps the program from starting, with the reason
+      execFileSync('chown', ['root', main]);
+      served(() => {
+        for (let i = 0; i < 200 && !readFileSync(main, 'utf8').includes('could not open log file'); i++) execFileSync('/bin/sleep', ['0.05']);
+        assert.match(readFileSync(main, 'utf8'), new RegExp(`ERRO could not open log file ${log} for program 'app': EACCES \\(permission denied\\); log files are opened by the daemon, running as user root; ${refusal(log).replace(/[()]/g, '\\$&')}\n`));
+      });
+      execFileSync('chown', ['nobody', main]);
+      // --fix opens the files without O_CREAT, which the same rule would refuse
+      const f = doctor(conf, '--fix');
+      assert.deepEqual(f.report!.fixes, [{ id: 'log-not-writable', done: `gave ${main} to root; gave ${log} to root` }]);
+      assert.equal(check(f.report!, 'log-not-writable').status, 'ok', f.stdout);
+      assert.equal(readFileSync(log, 'utf8'), "from nobody's run\n", 'the log kept what it had');
+      // fs.protected_symlinks: another user's link there is followed for nobody else, root included
+      const link = join(d, 'tmp', 'link.log');
+      symlinkSync(log, link);
+      execFileSync('chown', ['-h', 'nobody', link]);
+      const symlinksWere = readFileSync('/proc/sys/fs/protected_symlinks', 'utf8').trim();
+      try {
+        writeFileSync('/proc/sys/fs/protected_symlinks', '0');
+        assert.equal(stickyOpenRefusal(link, 0), null);
+        writeFileSync('/proc/sys/fs/protected_symlinks', '1');
+        assert.equal(stickyOpenRefusal(link, 0), `${link} is a symbolic link nobody owns in the sticky directory ${d}/tmp (root:root 1777): the kernel follows it for no other user, root included (fs.protected_symlinks=1)`);
+        assert.throws(() => writeFileSync(link, 'x', { flag: 'a' }), /EACCES/, 'as the kernel does');
+      } finally {
+        writeFileSync('/proc/sys/fs/protected_symlinks', symlinksWere);
+      }
+      rmSync(link);
+      served(() => {
+        for (let i = 0; i < 200 && !readFileSync(log, 'utf8').includes('app up'); i++) execFileSync('/bin/sleep', ['0.05']);
+        assert.equal(readFileSync(log, 'utf8'), "from nobody's run\napp up\n");
+      });
+    } finally {
+      writeFileSync(PROTECTED, was);
+      rmSync(d, { recursive: true, force: true });
+    }
   });
 
   test('a stopped daemon with a unix socket and an inet serverurl: doctor waits for both at once, not 5 s and then 5 s more', () => {

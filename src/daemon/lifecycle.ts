@@ -33,6 +33,7 @@ import { selfCommand } from '../native/sea';
 import { closeDebuggerPort, putBackNodeOptions, withNodeOptionsHeld } from './node-env';
 import { keepRunningOnUncaught } from './last-resort';
 import { trimWhenQuiet } from './malloc-trim';
+import { explainOpenRefusal } from '../os/access';
 
 /** The Supervisor version tsv answers as (supervisord -v, getSupervisorVersion). */
 export const SUPERVISOR_VERSION = '4.2.5';
@@ -230,7 +231,8 @@ function makeLogger(config: Config, progname: string): MainLogger {
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw usage(progname, `could not open the main log file ${sd.logfile} ([supervisord] logfile): ${err.code ?? err.message} (${runsAs()})`);
+    const kernel = explainOpenRefusal(err, sd.logfile);
+    throw usage(progname, `could not open the main log file ${sd.logfile} ([supervisord] logfile): ${err.code ?? err.message} (${runsAs()})${kernel ? `: ${kernel}` : ''}`);
   }
   logger.setSinks(sinks);
   return logger;

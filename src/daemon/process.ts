@@ -7,6 +7,7 @@
 import { resolve as resolvePath } from 'node:path';
 import type { HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
 import { clearClosedLog, describeLogError, logWritten } from '../log/logfile';
+import { explainOpenRefusal } from '../os/access';
 import type { MainLogger } from '../log/mainlog';
 import type { Dependencies } from './dependencies';
 import { HealthWatch, type HealthReport, type Look } from './health';
@@ -581,9 +582,10 @@ export class Subprocess {
     const path = err.path ?? '(unknown file)';
     const who = process.getuid ? userName(process.getuid()) : 'unknown';
     const runsAs = this.config.user ? `; the program runs as user ${this.config.user}` : '';
+    const kernel = err.path ? explainOpenRefusal(err, err.path) : null;
     this.log.error(
       `could not open log file ${path} for program '${this.name}': ${err.code ?? ''} (${describeLogError(err.code)}); ` +
-        `log files are opened by the daemon, running as user ${who}${runsAs}`,
+        `log files are opened by the daemon, running as user ${who}${runsAs}${kernel ? `; ${kernel}` : ''}`,
     );
   }
 

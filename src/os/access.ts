@@ -2,7 +2,7 @@
 // bits, owners and the user's groups (what the kernel checks), including
 // search permission on every directory above it, so doctor can explain a
 // failure for a user other than the one running it.
-import { accessSync, chmodSync, chownSync, closeSync, constants, fstatSync, lchownSync, lstatSync, openSync, statSync, type Stats } from 'node:fs';
+import { accessSync, chmodSync, chownSync, closeSync, constants, fstatSync, lchownSync, lstatSync, openSync, readFileSync, statSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Principal } from './accounts';
 import { groupName, userName } from './accounts';
@@ -116,11 +116,58 @@ export function canAccess(path: string, who: Principal, mode: AccessMode): Acces
   return { ok: true };
 }
 
-/** A file that may not exist yet: writable if it exists, else creatable in its directory. */
+/**
+ * A file that may not exist yet, opened as the daemon opens its logs and
+ * pidfile (with O_CREAT): writable if it exists, else creatable in its directory.
+ */
 export function canWriteOrCreate(path: string, who: Principal): AccessResult {
+  const refused = stickyOpenRefusal(path, who.uid);
+  if (refused) return { ok: false, reason: refused, blocker: path };
   const st = statOrNull(path);
   if (st) return canAccess(path, who, 'w');
   return canCreateIn(dirname(path), who);
+}
+
+/** For an EACCES the mode bits do not explain: the kernel's sticky-directory rule that refused the open, or null. */
+export function explainOpenRefusal(err: NodeJS.ErrnoException, path: string): string | null {
+  if (err.code !== 'EACCES' || !process.geteuid) return null;
+  return stickyOpenRefusal(path, process.geteuid());
+}
+
+/** Linux's fs.protected_NAME sysctl; 0 where there is none (macOS, an old kernel). */
+function protectedLevel(name: 'regular' | 'fifos' | 'symlinks'): number {
+  try {
+    return Number(readFileSync(`/proc/sys/fs/protected_${name}`, 'utf8').trim()) || 0;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Why the kernel refuses `uid`, root included, an open with O_CREAT of the
+ * existing `path`, or null. With fs.protected_regular (systemd sets 1) such an
+ * open of another user's file in a sticky directory neither of them owns
+ * fails with EACCES, so a log in /tmp left by a daemon that ran as nobody
+ * stops root's; fs.protected_symlinks likewise keeps anyone from following
+ * another user's link in a sticky world-writable directory. The mode bits
+ * say nothing of either, which is why "root: permission denied" surprises.
+ */
+export function stickyOpenRefusal(path: string, uid: number): string | null {
+  const dir = dirname(path);
+  const f = lstatOrNull(path);
+  const d = statOrNull(dir);
+  if (!f || !d || (d.mode & 0o1000) === 0 || f.uid === d.uid || f.uid === uid) return null;
+  const where = `the sticky directory ${describeStat(dir, d)}`;
+  if (f.isSymbolicLink()) {
+    const level = protectedLevel('symlinks');
+    if (level < 1 || (d.mode & 0o002) === 0) return null;
+    return `${path} is a symbolic link ${userName(f.uid)} owns in ${where}: the kernel follows it for no other user, root included (fs.protected_symlinks=${level})`;
+  }
+  const kind = f.isFile() ? 'regular' : f.isFIFO() ? 'fifos' : null;
+  if (kind === null) return null;
+  const level = protectedLevel(kind);
+  if (!((level >= 1 && (d.mode & 0o002) !== 0) || (level >= 2 && (d.mode & 0o020) !== 0))) return null;
+  return `${describeStat(path, f)} is ${userName(f.uid)}'s ${kind === 'regular' ? 'file' : 'FIFO'} in ${where}: the kernel lets no other user, root included, open it to write with O_CREAT (fs.protected_${kind}=${level})`;
 }
 
 /** New names in a directory: search and write permission on it. */

@@ -18,7 +18,15 @@ import { ok, skipped } from '../types';
  * who could swap the file for a link between a check and a chown by name.
  */
 function giveFile(path: string, uid: number, gid: number): void {
-  const fd = openSync(path, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o640);
+  const flags = constants.O_WRONLY | constants.O_APPEND | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  let fd: number;
+  try {
+    // an existing file without O_CREAT: with it, fs.protected_regular refuses root another user's file in /tmp
+    fd = openSync(path, flags);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    fd = openSync(path, flags | constants.O_CREAT, 0o640);
+  }
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new Error(`${path} is not a regular file; left as it is`);
