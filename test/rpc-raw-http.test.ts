@@ -68,11 +68,13 @@ for (const transport of Object.keys(TRANSPORTS)) {
     });
   });
 
-  test(`${transport}: hang-ups and garbage are errors with the codes node:http gives them`, async () => {
+  test(`${transport}: hang-ups and garbage are the errors Python's http.client raises for them (supervisorctl prints their class)`, async () => {
     await withServer('hangups', transport, async (conn) => {
       await assert.rejects(post(conn), { code: 'ECONNRESET', message: 'socket hang up' });
-      await assert.rejects(post(conn), { code: 'ECONNRESET', message: 'aborted' });
-      await assert.rejects(post(conn), { code: 'HPE_INVALID_CONSTANT' });
+      await assert.rejects(post(conn), { pyClass: 'http.client.IncompleteRead', pyMessage: 'IncompleteRead(5 bytes read, 5 more expected)' });
+      await assert.rejects(post(conn), { pyClass: 'http.client.BadStatusLine', pyMessage: 'SSH-2.0-OpenSSH\r\n', message: 'the answer is not HTTP: "SSH-2.0-OpenSSH"' });
+      // at its first line, not at a close or a blank line that never comes
+      await assert.rejects(post(conn), { pyClass: 'http.client.BadStatusLine', pyMessage: 'SSH-2.0-OpenSSH_9.2p1\r\n' });
     });
   });
 }

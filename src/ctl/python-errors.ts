@@ -5,6 +5,7 @@
 // keep working; file and line name the place in tsv that raised it.
 import { RpcConnectionError, RpcHttpError, ServerUrlError } from '../rpc/client';
 import { XmlRpcFault, XmlRpcParseError } from '../rpc/xmlrpc';
+import { HttpAnswerError } from '../rpc/raw-http';
 import { pyRepr } from '../config/pyformat';
 
 // errno → [number, Python exception class, strerror] for what a connect can raise.
@@ -52,7 +53,15 @@ export function pythonException(err: unknown): { cls: string; message: string } 
     return { cls: 'OSError', message: `[Errno ${Math.abs(err.errno ?? 0)}] ${err.message}` };
   }
   if (err instanceof ServerUrlError) return { cls: err.pyClass, message: err.message };
-  if (err instanceof XmlRpcParseError) return { cls: 'xml.parsers.expat.ExpatError', message: err.message };
+  if (err instanceof HttpAnswerError) return { cls: err.pyClass, message: err.pyMessage };
+  if (err instanceof XmlRpcParseError) {
+    // xmlrpc.client's Unmarshaller skips tags it does not know, but in a <value>, and finds no answer in the rest
+    if (err.kind === 'NOT_XMLRPC') {
+      const tag = /^unexpected <([^>]+)> in <value>$/.exec(err.message)?.[1];
+      return { cls: 'xmlrpc.client.ResponseError', message: tag ? `ResponseError(${pyRepr(`unknown tag '${tag}'`)})` : 'ResponseError()' };
+    }
+    return { cls: 'xml.parsers.expat.ExpatError', message: err.expat ?? err.message };
+  }
   if (err instanceof Error && (err.name === 'ValueError' || err.name === 'EOFError')) return { cls: err.name, message: err.message };
   if (err instanceof TypeError) return { cls: 'TypeError', message: err.message };
   // the encoder's only RangeError: an int past int32, xmlrpc.client's OverflowError

@@ -38,6 +38,37 @@ export class RawHttpProtocolError extends Error {
   }
 }
 
+/**
+ * An answer Python's http.client rejects with an exception of its own
+ * (BadStatusLine, IncompleteRead): the class and text supervisorctl prints
+ * for it go with the error (src/ctl/python-errors.ts).
+ */
+export class HttpAnswerError extends Error {
+  override name = 'HttpAnswerError';
+  constructor(
+    message: string,
+    readonly pyClass: string,
+    readonly pyMessage: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The status line, checked as http.client reads it: as soon as its line is
+ * there, or at the close whatever came (an SSH banner, a redis error), not
+ * once a whole head has arrived, which such a server never sends.
+ */
+function checkStatusLine(buf: Buffer, eof: boolean): void {
+  const nl = buf.indexOf(0x0a);
+  if (nl < 0 && !eof) return;
+  const line = buf.toString('latin1', 0, nl < 0 ? buf.length : nl + 1);
+  const [version = '', status = ''] = line.trim().split(/\s+/);
+  const code = /^\d+$/.test(status) ? Number(status) : 0;
+  if (version.startsWith('HTTP/') && code >= 100 && code <= 999) return;
+  throw new HttpAnswerError(`the answer is not HTTP: ${JSON.stringify(line.trimEnd().slice(0, 200))}`, 'http.client.BadStatusLine', line);
+}
+
 /** node:http's error for a connection closed before (`socket hang up`) or during (`aborted`) the answer. */
 function resetError(message: 'socket hang up' | 'aborted'): Error {
   return Object.assign(new Error(message), { code: 'ECONNRESET' });
@@ -120,6 +151,7 @@ export interface FramedAnswer {
  * 200: after an error the connection is not reused.
  */
 export function frameAnswer(buf: Buffer, eof: boolean): FramedAnswer | null {
+  if (buf.length > 0) checkStatusLine(buf, eof);
   const end = buf.indexOf(CRLFCRLF);
   if (end < 0) {
     if (eof) throw resetError('socket hang up');
@@ -141,6 +173,10 @@ export function frameAnswer(buf: Buffer, eof: boolean): FramedAnswer | null {
     used = buf.length;
   }
   if (!body) {
+    if (eof && head.length >= 0) {
+      const read = buf.length - head.size;
+      throw new HttpAnswerError(`the answer ended after ${read} of its ${head.length} bytes`, 'http.client.IncompleteRead', `IncompleteRead(${read} bytes read, ${head.length - read} more expected)`);
+    }
     if (eof) throw resetError('aborted');
     return null;
   }

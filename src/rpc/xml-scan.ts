@@ -25,6 +25,8 @@ export class XmlScanError extends Error {
     readonly kind: XmlScanErrorKind,
     message: string,
     readonly offset: number,
+    /** the message without its offset */
+    readonly reason = message,
   ) {
     super(message);
   }
@@ -148,7 +150,7 @@ export function scanXml(src: string, h: XmlHandler): void {
   const len = src.length;
   const bom = src.charCodeAt(0) === 0xfeff ? 1 : 0;
   const fail = (msg: string, at: number): never => {
-    throw new XmlScanError('MALFORMED', `${msg} at offset ${at}`, at);
+    throw new XmlScanError('MALFORMED', `${msg} at offset ${at}`, at, msg);
   };
   const bad = INVALID_CHAR.exec(src);
   if (bad) fail('invalid character', bad.index);

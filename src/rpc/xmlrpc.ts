@@ -58,9 +58,18 @@ export class XmlRpcParseError extends Error {
   constructor(
     readonly kind: XmlRpcParseErrorKind,
     message: string,
+    /** what Python's expat says for the same document, where it is known */
+    readonly expat?: string,
   ) {
     super(message);
   }
+}
+
+/** expat's "no element found: line L, column C" for a document that ends at `offset` of `src` before its root element closes. */
+function expatNoElement(src: string, offset: number): string {
+  const before = src.slice(0, offset);
+  const nl = before.lastIndexOf('\n');
+  return `no element found: line ${before.split('\n').length}, column ${offset - nl - 1}`;
 }
 
 /** An XML-RPC fault, as returned by a server or raised by a handler. */
@@ -498,7 +507,8 @@ function parseDocument(input: string | Uint8Array, limits: DecodeLimits): { doc:
     scanXml(src, limits.shortcuts === false ? { open, close, text } : { open, close, text, leaf, member });
   } catch (err) {
     if (err instanceof XmlScanError) {
-      throw new XmlRpcParseError(err.kind, err.kind === 'DTD_FORBIDDEN' ? err.message : `malformed XML: ${err.message}`);
+      const ended = err.reason === 'no element found' || err.reason.startsWith('unclosed element');
+      throw new XmlRpcParseError(err.kind, err.kind === 'DTD_FORBIDDEN' ? err.message : `malformed XML: ${err.message}`, ended ? expatNoElement(src, err.offset) : undefined);
     }
     throw err;
   }

@@ -29,7 +29,9 @@ const SCRIPTS: Record<Script, Handler> = {
   hangups: (sock, _req, n) => {
     if (n === 0) sock.destroy();
     else if (n === 1) sock.end('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort');
-    else sock.end('SSH-2.0-OpenSSH\r\n\r\n');
+    else if (n === 2) sock.end('SSH-2.0-OpenSSH\r\n\r\n');
+    // sshd's banner, and no close: it waits for the client's
+    else sock.write('SSH-2.0-OpenSSH_9.2p1\r\n');
   },
 };
 
