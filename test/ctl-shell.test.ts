@@ -50,7 +50,21 @@ test('NO_COLOR and pipes get plain text', { skip }, async () => {
   assert.doesNotMatch(piped.stdout, /\x1b/);
 });
 
-test('completion of actions, process names and group:*', { skip }, async () => {
+test('completion of actions, process names and group:*, listed sorted as readline lists them', { skip }, async () => {
+  // supervisorctl for the order, tsv also for its own verbs
+  const r0 = await runOnPty(
+    [...PYTHON_CTL.argv, '-c', fx.conf],
+    [
+      { expect: 'supervisor> ' },
+      // its completer knows group:name forms once the text has a colon
+      { send: 'stop multi:', pause: 0.2 },
+      { send: '\t', pause: 0.2 },
+      { send: '\t', expect: 'multi:\\* .*multi:multi_00 .*multi:multi_01 .*multi:multi_02 ' },
+      { send: '\x15quit\r' },
+    ],
+    clientEnv(),
+  );
+  assert.ok(r0.ok, `${PYTHON_CTL.label}: step ${r0.failed}: ${JSON.stringify(plain(r0.output).slice(-600))}`);
   const r = await runOnPty(
     ctl(),
     [
@@ -67,11 +81,11 @@ test('completion of actions, process names and group:*', { skip }, async () => {
       { send: '\r', expect: 'sleeper +.*RUNNING[^\\n]*\\n.*supervisor> ' },
       { send: 'stop mul', pause: 0.2 },
       { send: '\t', pause: 0.2 },
-      { send: '\t', expect: 'multi:multi_00 .*multi:\\* .*multi:multi_02 ' },
+      { send: '\t', expect: 'multi:\\* .*multi:multi_00 .*multi:multi_01 .*multi:multi_02 ' },
       // tsv's own verbs take names too
       { send: '\x15logs mul', pause: 0.2 },
       { send: '\t', pause: 0.2 },
-      { send: '\t', expect: 'multi:multi_00 .*multi:\\* .*multi:multi_02 ' },
+      { send: '\t', expect: 'multi:\\* .*multi:multi_00 .*multi:multi_01 .*multi:multi_02 ' },
       { send: '\x15quit\r' },
     ],
     clientEnv(),

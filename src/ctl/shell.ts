@@ -48,7 +48,8 @@ export function makeCompleter(ctl: Controller): { complete: (line: string) => Pr
       }
       matches = names.map((n) => n + ' ').filter((n) => n.startsWith(text));
     }
-    return [matches, text];
+    // readline lists them sorted (strcmp order in the C locale; node:readline lists them as given)
+    return [matches.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)), text];
   };
   return { complete, reset: () => (cache = null) };
 }
