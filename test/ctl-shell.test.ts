@@ -264,6 +264,28 @@ test('a line typed while tail -f runs is dropped by the Ctrl-C that ends it, as 
   assert.doesNotMatch(plain(r.output), /Unknown syntax/);
 });
 
+test('Ctrl-C ending tail -f in the shell shows ^C and a new line, then one prompt, as the terminal and supervisorctl do; what was half typed is dropped', { skip }, async () => {
+  for (const client of [PYTHON_CTL, TSV_CTL]) {
+    const r = await runOnPty(
+      [...client.argv, '-c', fx.conf],
+      [
+        { expect: 'supervisor> ' },
+        { send: 'tail -f noisy\r', expect: 'out-line-2' },
+        { send: 'ab', pause: 0.3 },
+        { send: '\x03', expect: 'supervisor> ' },
+        { send: 'pid\r', expect: '\\d+\r\n.*supervisor> ' },
+        { send: 'quit\r' },
+      ],
+      clientEnv(),
+    );
+    assert.ok(r.ok, `${client.label} step ${r.failed}: ${plain(r.output)}`);
+    const out = plain(r.output);
+    // before, tsv drew an empty prompt (readline's redraw), then the new line, then the prompt
+    assert.match(out.slice(out.lastIndexOf('^C')), /^\^C\nsupervisor> pid\n/, client.label);
+    assert.doesNotMatch(out, /Unknown syntax/, client.label);
+  }
+});
+
 test('Ctrl-D at the y/N of shutdown and reload is an EOFError line, as in supervisorctl, and the shell goes on', { skip }, async () => {
   const r = await runOnPty(
     ctl(),

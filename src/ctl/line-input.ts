@@ -210,7 +210,12 @@ export class LineInput {
   dropTypedAhead(): void {
     if (!this.terminal) return;
     this.queue.length = 0;
-    this.rl.write('', { ctrl: true, name: 'u' });
+    // Emptied without readline's redraw (which would put a prompt under a
+    // tail -f's output): what was typed stays on the screen, as the
+    // terminal's echo of it does under supervisorctl.
+    const state = this.rl as unknown as { line: string; cursor: number };
+    state.line = '';
+    state.cursor = 0;
   }
 
   /** Oldest first, as a readline history file stores them. */

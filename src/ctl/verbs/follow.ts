@@ -69,7 +69,8 @@ export async function tailFollow(ctl: Controller, path: string): Promise<void> {
     },
     () => Promise.race([f.done, interruptedP]),
   );
-  if (interrupted) ctl.output('');
+  // in the shell readline holds the terminal raw: the key was not echoed as the terminal echoes it under supervisorctl
+  if (interrupted) ctl.output(ctl.inShell && ctl.lines().terminal ? '^C' : '');
 }
 
 /** between attempts to reach a daemon that went away (`tsv logs`, `tsv events -f`; client side: the daemon never polls) */
