@@ -7,7 +7,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync } from 'node:fs';
+import { chmodSync, chownSync, readFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { cpus } from 'node:os';
 import { TempDir, load, pidAlive, writeConf } from './helpers/daemon-env';
 import { TSV, cleanEnv, daemonForeground, until } from './helpers/daemon-cli';
 import { findTree } from '../src/daemon/process-tree';
@@ -138,6 +140,40 @@ test('stopastree: stop, SIGKILL, shutdown and a program that ends on its own tak
         // gone
       }
     }
+    dir.cleanup();
+  }
+});
+
+test("stopastree: the daemon is a subreaper before the program's first fork, so what it orphans at once comes to the daemon, not to init", { skip: cpus().length < 2 ? 'needs 2 CPUs' : false }, async () => {
+  // The daemon starved on CPU 0 (nice 19 beside a busy loop), the program on
+  // CPU 1 by itself: a subshell that exits at once orphans its
+  // child long before the daemon runs again after the fork.
+  const dir = new TempDir('tsv-tree-first-');
+  const d = dir.path;
+  const conf = dir.file(
+    'supervisord.conf',
+    `[supervisord]\nlogfile=${d}/main.log\npidfile=${d}/pid\nchildlogdir=${d}\n` +
+      `[unix_http_server]\nfile=${d}/sock\n[supervisorctl]\nserverurl=unix://${d}/sock\n` +
+      '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
+      `[program:tree]\ncommand=/usr/bin/taskset -c 1 /bin/sh -c '(setsid sh -c "echo \\$\\$ > ${d}/orphan; exec sleep 300" &); exec sleep 300'\n` +
+      'stopastree=true\nstartsecs=0\nautostart=false\n',
+  );
+  const child = spawn('/usr/bin/taskset', ['-c', '0', process.execPath, TSV, 'daemon', '-n', '-c', conf], { env: cleanEnv(), stdio: 'ignore' });
+  const busy = spawn('/usr/bin/taskset', ['-c', '0', '/bin/sh', '-c', 'while :; do :; done'], { stdio: 'ignore' });
+  let orphan = 0;
+  try {
+    await until(() => /supervisord started/.test(dir.read('main.log')), 'the daemon');
+    execFileSync('renice', ['-n', '19', '-p', String(child.pid)]);
+    assert.equal(ctl(conf, 'start', 'tree').out, 'tree: started\n');
+    await until(() => Number(dir.read('orphan').trim()) > 0, 'the orphan');
+    orphan = Number(dir.read('orphan').trim());
+    const ppid = Number(/^PPid:\s+(\d+)$/m.exec(readFileSync(`/proc/${orphan}/status`, 'utf8'))?.[1]);
+    assert.equal(ppid, child.pid, "the orphan is the daemon's, not init's");
+  } finally {
+    busy.kill('SIGKILL');
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    if (orphan > 0 && pidAlive(orphan)) process.kill(orphan, 'SIGKILL');
     dir.cleanup();
   }
 });

@@ -480,6 +480,9 @@ export class Subprocess {
 
   /** The spawn's second half: the log files, the fork and exec, and the pipes. */
   private launch(exec: ExecArgs, env: string[], stdinFd: number): number | null {
+    // before the fork: a child that backgrounds something and exits at once
+    // (sh -c '(cmd &)') orphans it before the spawn returns, to init otherwise
+    if (this.config.stopastree) becomeSubreaper(this.log);
     try {
       this.output.openChannels(this.host.listenerStdout?.(this) ?? null);
     } catch (e) {
@@ -520,7 +523,6 @@ export class Subprocess {
     this.treeSeen = null;
     this.treeSignaled = null;
     this.treeSignal = 0;
-    if (this.config.stopastree) becomeSubreaper(this.log);
     this.output.attachPipes(child.stdin, child.stdout, child.stderr, this.config.pty);
     this.log.info(`spawned: '${this.name}' with pid ${child.pid}`);
     this.host.events.emit('processSpawned', { name: this.name, group: this.group, pid: child.pid });
