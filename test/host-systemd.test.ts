@@ -110,7 +110,7 @@ describe('host: tsv install --boot under real systemd', { skip: support ?? false
     // Tab completion where bash-completion looks, running the tsv installed (no PATH needed)
     const line = 'tsv -c /etc/tsv/supervisord.conf status w';
     const tab = c.exec(['bash', '-c', `. /usr/local/share/bash-completion/completions/tsv; PATH=/nonexistent; COMP_LINE='${line}'; COMP_POINT=${line.length}; COMP_WORDS=(${line}); COMP_CWORD=4; _tsv_complete; printf '%s\\n' "\${COMPREPLY[@]}"`]);
-    assert.deepEqual({ status: tab.status, stdout: tab.stdout, stderr: tab.stderr }, { status: 0, stdout: 'web\nworker:worker_0\nworker:\\*\nworker:worker_1\n', stderr: '' });
+    assert.deepEqual({ status: tab.status, stdout: tab.stdout, stderr: tab.stderr }, { status: 0, stdout: 'web\nworker:\\*\nworker:worker_0\nworker:worker_1\n', stderr: '' });
   });
 
   test('the installed unit passes systemd-analyze verify (and a broken one does not)', () => {
