@@ -798,6 +798,15 @@ function procParent(pid: number): number {
 }
 
 /** A config in `d` for a daemon of its own: unix socket (`socket`: more lines for it), logs and pidfile in `d`, then `programs`. */
+/** A temp dir others may enter, holding `sub`: sticky and open to all, a /tmp of its own. */
+function stickyTempDir(prefix: string, sub: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(d, 0o755);
+  mkdirSync(join(d, sub));
+  chmodSync(join(d, sub), 0o1777);
+  return d;
+}
+
 function liveConf(d: string, programs = '', socket = ''): string {
   const conf = join(d, 'supervisord.conf');
   writeFileSync(
@@ -886,11 +895,8 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
   const protectedSkip = rootSkip || (existsSync(PROTECTED) ? false : 'no fs.protected_regular here');
   test("fs.protected_regular: logs another user left in a sticky directory (a run as nobody, then root's daemon) stop root's daemon, which says why; doctor says so and --fix gives them to root", { skip: protectedSkip }, () => {
     const was = readFileSync(PROTECTED, 'utf8').trim();
-    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-protected-'));
+    const d = stickyTempDir('tsv-doctor-protected-', 'tmp');
     try {
-      chmodSync(d, 0o755);
-      mkdirSync(join(d, 'tmp'));
-      chmodSync(join(d, 'tmp'), 0o1777);
       const main = join(d, 'tmp', 'tsv.log');
       const log = join(d, 'tmp', 'app.log');
       for (const f of [main, log]) {
@@ -1196,11 +1202,8 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
   });
 
   test("a root-owned socket left in a sticky directory, checked by the user whose daemon would use the path: stale-socket says it is another user's that the daemon can neither use nor remove, and no check advises a chmod or a group", { skip: nobodySkip }, () => {
-    const d = mkdtempSync(join(tmpdir(), 'tsv-doctor-sticky-'));
+    const d = stickyTempDir('tsv-doctor-sticky-', 'sticky');
     try {
-      chmodSync(d, 0o755);
-      mkdirSync(join(d, 'sticky'));
-      chmodSync(join(d, 'sticky'), 0o1777);
       const sock = join(d, 'sticky', 't.sock');
       const conf = liveConf(d);
       writeFileSync(conf, readFileSync(conf, 'utf8').replaceAll(`${d}/s.sock`, sock));
