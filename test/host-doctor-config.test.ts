@@ -719,22 +719,19 @@ describe('host: tsv doctor on configs (no daemon)', () => {
     }
   });
 
-  test('socket-permissions with no chown=: the fix is a chmod alone (not a chown with no owner)', () => {
-    const { sock, conf } = unixCase('mode-only');
-    // a socket something listens on, with mode 0755 where the config's chmod is the default 0700
+  test("socket-permissions --fix leaves alone a socket that something holds without answering as a daemon, when no daemon runs on the config", () => {
+    const { sock, conf } = unixCase('mode-holder');
+    // a program of root's on the name with mode 0755 (the config's chmod is the default 0700): daemon-not-answering names it
     const py = spawn('/usr/bin/python3', ['-c', `import socket, os, time\ns = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)}); os.chmod(${JSON.stringify(sock)}, 0o755); s.listen(5)\nopen(${JSON.stringify(sock + '.up')}, 'w').close(); time.sleep(30)`], { stdio: 'ignore' });
     try {
       for (let i = 0; i < 200 && !existsSync(`${sock}.up`); i++) execFileSync('/bin/sleep', ['0.05']);
-      const r = doctor(conf);
+      const r = doctor(conf, '--fix');
       const c = check(r.report!, 'socket-permissions');
-      assert.equal(c.status, 'problem', r.stdout);
-      assert.equal(c.fix, `chmod 0700 ${sock}`);
-      assert.match(c.why ?? '', /Permission denied/);
-      // too open rather than too closed: who gets in that should not
-      chmodSync(sock, 0o777);
-      const open = check(doctor(conf).report!, 'socket-permissions');
-      assert.equal(open.fix, `chmod 0700 ${sock}`);
-      assert.equal(open.why, "it lets in more than the config's chmod=0700: every local user may control the daemon (stop its programs, read their logs, send them input)");
+      assert.equal(c.status, 'skipped', r.stdout);
+      assert.match(c.found, /0755, but no daemon runs on this config and what holds it is not one \(.* took the connection but did not answer in 5 s/);
+      assert.ok(!r.report!.fixes.some((f) => f.id === 'socket-permissions'), JSON.stringify(r.report!.fixes));
+      assert.equal(statSync(sock).mode & 0o777, 0o755);
+      assert.equal(check(r.report!, 'daemon-not-answering').status, 'problem');
     } finally {
       py.kill('SIGKILL');
     }
@@ -888,6 +885,26 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
       } finally {
         process.kill(Number(pid), 'SIGCONT');
       }
+    });
+  });
+
+  test("socket-permissions with no chown=: a live daemon's socket chmodded since: the fix is a chmod alone (not a chown with no owner), and --fix applies it", { skip: rootSkip }, () => {
+    withLiveDaemon('tsv-doctor-sockmode-', (d) => ({ conf: liveConf(d) }), (d, conf) => {
+      const sock = join(d, 's.sock');
+      chmodSync(sock, 0o755);
+      const c = check(doctor(conf).report!, 'socket-permissions');
+      assert.equal(c.status, 'problem');
+      assert.equal(c.fix, `chmod 0700 ${sock}`);
+      assert.match(c.why ?? '', /Permission denied/);
+      // too open rather than too closed: who gets in that should not
+      chmodSync(sock, 0o777);
+      const open = check(doctor(conf).report!, 'socket-permissions');
+      assert.equal(open.fix, `chmod 0700 ${sock}`);
+      assert.equal(open.why, "it lets in more than the config's chmod=0700: every local user may control the daemon (stop its programs, read their logs, send them input)");
+      const f = doctor(conf, '--fix').report!;
+      assert.deepEqual(f.fixes, [{ id: 'socket-permissions', done: `set ${sock} to root:root 0700` }]);
+      assert.equal(statSync(sock).mode & 0o777, 0o700);
+      assert.equal(check(f, 'socket-permissions').status, 'ok');
     });
   });
 

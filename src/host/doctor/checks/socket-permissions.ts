@@ -42,6 +42,12 @@ export const socketPermissions: Check = {
         fix: `see what listens on it (ss -xlp | grep ${unix.file}); if it is not tsv's, stop that and remove it, then restart the daemon`,
       };
     }
+    // something took the connection and did not answer as a daemon, and none runs on this config:
+    // whatever holds the name (daemon-not-answering says what), its mode is not the config's to set
+    const asked = ctx.socketProbe;
+    if (asked && !asked.ok && asked.code !== 'EACCES' && asked.code !== 'EPERM' && ctx.daemons.length === 0 && ctx.daemonsUnknown.length === 0) {
+      return skipped(this.id, `${unix.file} is ${now}, but no daemon runs on this config and what holds it is not one (${asked.message})`);
+    }
     const isRoot = ctx.caller.uid === 0;
     // more than the config allows: who may connect (write) that should not
     const extra = st.mode & ~unix.chmod & 0o022;
