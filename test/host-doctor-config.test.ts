@@ -1049,6 +1049,32 @@ describe('host: tsv doctor with a daemonized tsv under plain node', () => {
     }
   });
 
+  test("programs-orphaned: what a program leaves in the background comes to a subreaper daemon (any stopastree program); doctor names it as it does under init, but not a stopastree program's own leftovers, nor a pty program's main", () => {
+    const tag = `${process.pid}${Date.now() % 100000}`;
+    const progs = (d: string): string =>
+      liveConf(
+        d,
+        `[program:tree]\ncommand = /bin/sh -c '(sleep 8${tag}1 &); exec sleep 8${tag}2'\nstopastree = true\nstartsecs = 0\npriority = 1\n\n` +
+          `[program:pp]\ncommand = /bin/sh -c 'sleep 8${tag}3 & exit 0'\nstartsecs = 0\nautorestart = false\n\n` +
+          `[program:tty]\ncommand = /bin/sleep 8${tag}4\npty = true\nstartsecs = 0\n`,
+      );
+    const pidOf = (n: number): number => Number(spawnSync('pgrep', ['-f', `^(/bin/)?sleep 8${tag}${n}$`], { encoding: 'utf8' }).stdout.trim().split('\n')[0]);
+    try {
+      withLiveDaemon('tsv-doctor-adopted-', (d) => ({ conf: progs(d) }), (_d, conf, pid) => {
+        for (let i = 0; i < 200 && !([1, 2, 3, 4].every((n) => pidOf(n)) && procParent(pidOf(3)) === Number(pid)); i++) execFileSync('/bin/sleep', ['0.05']);
+        // the daemon (a subreaper since tree's start, which comes first) took in both leftovers
+        const ps = (): string => spawnSync('ps', ['-eo', 'pid,ppid,pgid,args'], { encoding: 'utf8' }).stdout.split('\n').filter((l) => l.includes(`8${tag}`)).join('\n');
+        assert.equal(procParent(pidOf(1)), Number(pid), ps());
+        assert.equal(procParent(pidOf(3)), Number(pid));
+        const c = check(doctor(conf).report!, 'programs-orphaned');
+        assert.equal(c.status, 'problem');
+        assert.equal(c.found, `pp pid ${pidOf(3)} (sleep, parent pid ${pid}: the daemon, which took it in when its parent ended): not a daemon's child it started`);
+      });
+    } finally {
+      for (const n of [1, 2, 3, 4]) if (pidOf(n)) process.kill(pidOf(n), 'SIGKILL');
+    }
+  });
+
   test("serverurl-elsewhere: file= moved and serverurl not, a [supervisorctl] without serverurl (localhost:9001), or a serverurl that leads to another daemon; the same socket by another name is no problem", () => {
     withLiveDaemon('tsv-doctor-serverurl-', (d) => ({ conf: liveConf(d) }), (d, conf, pid) => {
       assert.equal(check(doctor(conf).report!, 'serverurl-elsewhere').found, `unix://${d}/s.sock is this config's`);

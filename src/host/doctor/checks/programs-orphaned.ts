@@ -26,21 +26,29 @@ export const programsOrphaned: Check = {
       }
     }
     if (marks.size === 0) return ok(this.id, 'no programs configured');
+    // a stopastree program's leftovers that its daemon took in are still the program's: stopped with it
+    const trees = new Set(ctx.config.groups.flatMap((g) => g.processes.filter((p) => p.stopastree).map((p) => `${g.name}\0${p.name}\0${p.serverurl ?? ctx.config?.serverurl ?? ''}`)));
     const daemons = new Set(ctx.allDaemons.map((d) => d.pid));
     const markOf = (pid: number): string | null => {
       const env = environOf(pid);
       if (env?.SUPERVISOR_ENABLED !== '1') return null;
       return `${env.SUPERVISOR_GROUP_NAME ?? ''}\0${env.SUPERVISOR_PROCESS_NAME ?? ''}\0${env.SUPERVISOR_SERVER_URL ?? ''}`;
     };
-    const orphaned = (pid: number): { name: string; pid: number; ppid: number; started: number } | null => {
+    const orphaned = (pid: number): { name: string; pid: number; ppid: number; started: number; adopted: boolean } | null => {
       const mark = markOf(pid);
       const name = mark === null ? undefined : marks.get(mark);
-      if (name === undefined) return null;
+      if (mark === null || name === undefined) return null;
       const st = procTimes(pid);
-      if (!st || st.zombie || daemons.has(st.ppid)) return null;
+      if (!st || st.zombie) return null;
+      // A daemon's child is a program's process, which the daemon made the leader of its own
+      // process group (or session) at the spawn. A tsv daemon that is a child subreaper (any
+      // stopastree program) also takes in what other programs leave: it reaps those, and
+      // nothing stops them, as nothing would under init (where supervisord leaves them).
+      const adopted = daemons.has(st.ppid) && st.pgid !== pid && !trees.has(mark);
+      if (daemons.has(st.ppid) && !adopted) return null;
       // a process the program started itself is the program's, not an orphan of its own
       if (markOf(st.ppid) === mark) return null;
-      return { name, pid, ppid: st.ppid, started: st.startTicks };
+      return { name, pid, ppid: st.ppid, started: st.startTicks, adopted };
     };
     const seen = procPids()
       .filter((pid) => pid !== process.pid)
@@ -55,7 +63,7 @@ export const programsOrphaned: Check = {
     return {
       id: this.id,
       status: 'problem',
-      found: `${orphans.map((o) => `${o.name} pid ${o.pid} (${processName(o.pid)}, parent pid ${o.ppid})`).join('; ')}: not a daemon's child`,
+      found: `${orphans.map((o) => `${o.name} pid ${o.pid} (${processName(o.pid)}, parent pid ${o.ppid}${o.adopted ? ': the daemon, which took it in when its parent ended' : ''})`).join('; ')}: not a daemon's child${orphans.some((o) => o.adopted) ? ' it started' : ''}`,
       why: `no daemon watches or stops them, and ${ctx.daemons.length > 0 ? 'the daemon on this config may run its own copies beside them' : 'the next start of the daemon starts a second copy beside each'} (ports taken, two writers of one log); left by a daemon killed with -9 or one that crashed, or put in the background by the program itself`,
       fix: `look at them (ps -o pid,ppid,lstart,args -p ${orphans.map((o) => o.pid).join(',')}) and stop them (kill PID); not applied by --fix: it stops programs`,
     };
