@@ -127,6 +127,18 @@ test('fcgi unix socket: mode, owner, shared by numprocs, survives a restart, clo
     });
     for (const s of sides) assert.deepEqual([...(await answeredBy({ path: s.dir.join('f.sock') }, ['f_0', 'f_1']))].sort(), ['f_0', 'f_1']);
 
+    // Supervisor compares fcgi sockets by URL: new socket settings are no change to reread or update
+    for (const s of sides) rewriteConf(s, HEAD + fcgiSection('unix://{DIR}/f.sock', `socket_mode=0600\nsocket_backlog=5\n`));
+    const rereads = sides.map((s) => ctl(s, 'reread'));
+    assert.deepEqual(rereads[1], rereads[0], 'reread output and status');
+    assert.equal(rereads[0].out, 'No config updates to processes');
+    const kept = sides.map((s) => ctl(s, 'update'));
+    assert.deepEqual(kept[1], kept[0], 'update output and status');
+    sides.forEach((s, i) => {
+      const st = statSync(s.dir.join('f.sock'));
+      assert.deepEqual([st.ino, st.mode & 0o777], [inodes[i], 0o660], `${s.impl}: the same socket, as it was`);
+    });
+
     for (const s of sides) rewriteConf(s, HEAD);
     const updates = sides.map((s) => ctl(s, 'update'));
     assert.deepEqual(updates[1], updates[0], 'update output and status');

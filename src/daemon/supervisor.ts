@@ -575,6 +575,9 @@ export function groupConfigsEqual(a: GroupConfig, b: GroupConfig): boolean {
   if (kindA === 'eventlistener') {
     if (a.buffer_size !== b.buffer_size || !same(a.events, b.events) || a.result_handler !== b.result_handler) return false;
   }
-  if (kindA === 'fcgi-program' && !same(a.socket, b.socket)) return false;
+  // Supervisor's SocketConfig compares by URL alone: a new socket_mode, socket_owner or
+  // socket_backlog is no change to reread, and update leaves the pool running (the new
+  // settings take effect when the daemon restarts, as there)
+  if (kindA === 'fcgi-program' && a.socket?.url !== b.socket?.url) return false;
   return true;
 }
