@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, fstatSync, openSync, readFileSync, readSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, truncateSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { withTimeout } from './helpers/daemon-env';
 import { SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
@@ -202,6 +202,37 @@ test('logs on tsv: a process that starts later and a group added by update join 
     assert.equal(await stopFollowing(f), 0);
     assert.equal(f.err(), '');
   } finally {
+    d.cleanup();
+  }
+});
+
+test('tsv ctl reads, from tsv, logs holding what XML forbids: U+FFFE, U+FFFF, a private-use character beside a colour code (tail, maintail, logs)', { timeout: 60000 }, async () => {
+  // tsv answers its own ctl such strings in XML as Python writes them (raw); the ctl's lenient reading failed on
+  // U+FFFE/U+FFFF, and on controls once a character of U+E000-U+E01F was there too
+  const body =
+    "[program:c]\ncommand=/bin/sh -c 'printf \"icon \\356\\200\\201 \\033[1mbold\\033[0m\\n\"; exec sleep 100'\nstartsecs=0\nstdout_logfile={DIR}/c.out\n" +
+    "[program:d]\ncommand=/bin/sh -c 'printf \"bin \\357\\277\\276 \\357\\277\\277 x\\n\"; exec sleep 100'\nstartsecs=0\nstdout_logfile={DIR}/d.out\n";
+  const lines = { c: 'icon \ue001 \x1b[1mbold\x1b[0m\n', d: 'bin \ufffe \uffff x\n' };
+  const d = startDaemon('tsv', body, { loglevel: 'debug' });
+  try {
+    await waitUp(d);
+    for (const name of ['c', 'd'] as const) await until(() => existsSync(d.dir.join(`${name}.out`)) && readFileSync(d.dir.join(`${name}.out`), 'utf8') === lines[name], `${name}'s line in its log`);
+    const ctl = (...args: string[]) => spawnSync(process.execPath, [TSV, '-c', d.conf, ...args], { env: cleanEnv(), timeout: 20000 });
+    for (const name of ['c', 'd'] as const) {
+      const r = ctl('tail', name);
+      assert.equal(r.stderr.toString(), '', `tail ${name}`);
+      assert.equal(r.status, 0);
+      assert.deepEqual(r.stdout, Buffer.from(`${lines[name]}\n`), `tail ${name}: the log's bytes (and the newline supervisorctl's output adds)`);
+    }
+    const main = ctl('maintail', '-100000');
+    assert.equal(main.status, 0, main.stderr.toString());
+    for (const name of ['c', 'd'] as const) assert.ok(main.stdout.toString().includes(lines[name]), `maintail: ${name}'s output echoed at debug level`);
+    const view = tsvLogs(d, '--no-follow');
+    assert.equal(view.err, '');
+    assert.equal(view.code, 0);
+    assert.equal(view.out, labelled([['c', lines.c.trimEnd()], ['d', lines.d.trimEnd()]]));
+  } finally {
+    await d.stop();
     d.cleanup();
   }
 });

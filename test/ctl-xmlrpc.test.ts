@@ -215,11 +215,15 @@ test('a __proto__ member is an own property, never the prototype', () => {
   assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
 
-test('control characters (ANSI colours in logs): refused by default, kept when allowed', () => {
-  const body = encodeMethodResponse('\x1b[31mred\x1b[0m\x00end');
-  assert.equal(parseError(() => decodeMethodResponse(body)).kind, 'MALFORMED');
-  const d = decodeMethodResponse(body, { allowControlChars: true });
-  assert.deepEqual(d, { kind: 'result', value: '\x1b[31mred\x1b[0m\x00end' });
+test('control characters (ANSI colours in logs), U+FFFE and U+FFFF: refused by default, kept when allowed, also beside private-use characters', () => {
+  for (const s of ['\x1b[31mred\x1b[0m\x00end', 'bin \ufffe \uffff', 'icon \ue001 \x1b[1mbold\x1b[0m', '\ue01b\x1b']) {
+    const body = encodeMethodResponse({ [s]: [s] });
+    assert.equal(parseError(() => decodeMethodResponse(body)).kind, 'MALFORMED', JSON.stringify(s));
+    assert.deepEqual(decodeMethodResponse(body, { allowControlChars: true }), { kind: 'result', value: { [s]: [s] } }, JSON.stringify(s));
+  }
+  // a reference to such a character stays an error, as it is for expat; so does markup holding one
+  assert.equal(parseError(() => decodeMethodResponse(resp('<value>&#1;</value>'), { allowControlChars: true })).kind, 'MALFORMED');
+  assert.equal(parseError(() => decodeMethodResponse(resp('<value><st\x01ring>x</st\x01ring></value>'), { allowControlChars: true })).kind, 'MALFORMED');
 });
 
 test('encoding refuses what XML-RPC cannot carry', () => {

@@ -92,6 +92,8 @@ const WHITESPACE_ONLY = /^[ \t\r\n]*$/;
 const ATTR = new RegExp(`(${NAME})${S}*=${S}*(${ATTR_VALUE})`, 'gu');
 // Characters XML 1.0 does not allow anywhere; in /u mode \p{Cs} is an unpaired surrogate.
 const INVALID_CHAR = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\p{Cs}]/u;
+// What a lenient scan still refuses: an unpaired surrogate is no character at all.
+const NOT_A_CHAR = /\p{Cs}/u;
 const REFERENCE = /&(?:(lt|gt|amp|quot|apos)|#([0-9]+)|#x([0-9a-fA-F]+));|&/g;
 const PREDEFINED: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
 // The content of <?xml ...?>: version, then optional encoding and standalone.
@@ -120,7 +122,7 @@ function resolveReferences(raw: string, offset: number): string {
 
 /** Text as an XML processor reports it: CR LF and lone CR become LF, references resolved. */
 function characterData(raw: string, offset: number): string {
-  // (Invalid characters were refused for the whole document up front.)
+  // (Invalid characters were refused for the whole document up front, unless the scan is lenient.)
   if (raw.includes(']]>')) throw new XmlScanError('MALFORMED', `']]>' in character data at offset ${offset}`, offset);
   let s = raw.includes('\r') ? raw.replace(/\r\n?/g, '\n') : raw;
   if (s.includes('&')) s = resolveReferences(s, offset);
@@ -144,15 +146,17 @@ function checkAttributes(attrs: string, offset: number): void {
  * Scans `src` (a whole document) and reports its structure to `h`. Text is
  * found with indexOf and tags with small sticky expressions, which keeps the
  * garbage low: in a fresh process the young-generation collections, not the
- * matching, were most of the cost.
+ * matching, were most of the cost. `lenient` takes the characters XML forbids
+ * (C0 controls, U+FFFE, U+FFFF) as text, as Supervisor writes log bytes into
+ * its answers; markup holding one is still malformed (no name matches it).
  */
-export function scanXml(src: string, h: XmlHandler): void {
+export function scanXml(src: string, h: XmlHandler, lenient = false): void {
   const len = src.length;
   const bom = src.charCodeAt(0) === 0xfeff ? 1 : 0;
   const fail = (msg: string, at: number): never => {
     throw new XmlScanError('MALFORMED', `${msg} at offset ${at}`, at, msg);
   };
-  const bad = INVALID_CHAR.exec(src);
+  const bad = (lenient ? NOT_A_CHAR : INVALID_CHAR).exec(src);
   if (bad) fail('invalid character', bad.index);
   const stack: string[] = [];
   let rootDone = false;

@@ -89,9 +89,10 @@ export interface DecodeLimits {
   /** Deepest element nesting accepted (each array or struct level costs 3). */
   maxDepth?: number;
   /**
-   * Accept C0 control characters (other than tab, CR, LF) inside the text,
-   * which XML 1.0 forbids. Supervisor sends log bytes unescaped, so a log with
-   * ANSI colours is not well-formed; a client may still want to read it.
+   * Accept, as text, the characters XML 1.0 forbids: C0 controls (other than
+   * tab, CR, LF) and U+FFFE/U+FFFF. Supervisor sends log bytes unescaped, so a
+   * log with ANSI colours is not well-formed; a client may still want to read
+   * it. (A character reference to one stays an error, as it is for expat.)
    */
   allowControlChars?: boolean;
   /**
@@ -339,27 +340,6 @@ function setMember(obj: XmlRpcStruct, key: string, v: XmlRpcValue): void {
   else obj[key] = v;
 }
 
-// Control characters XML 1.0 forbids: moved into a private-use block for the
-// parse and moved back in the decoded strings (DecodeLimits.allowControlChars).
-const CONTROL_RE = /[\x00-\x08\x0b\x0c\x0e-\x1f]/;
-const CONTROL_RE_G = /[\x00-\x08\x0b\x0c\x0e-\x1f]/g;
-const PUA_BASE = 0xe000;
-const PUA_RE = /[\ue000-\ue01f]/;
-const PUA_RE_G = /[\ue000-\ue01f]/g;
-
-function restoreControls(v: XmlRpcValue): XmlRpcValue {
-  if (typeof v === 'string') {
-    return PUA_RE.test(v) ? v.replace(PUA_RE_G, (c) => String.fromCharCode(c.charCodeAt(0) - PUA_BASE)) : v;
-  }
-  if (Array.isArray(v)) return v.map(restoreControls);
-  if (v && typeof v === 'object' && !(v instanceof Uint8Array) && !(v instanceof XmlRpcDateTime)) {
-    const out: XmlRpcStruct = {};
-    for (const k of Object.keys(v)) setMember(out, restoreControls(k) as string, restoreControls((v as XmlRpcStruct)[k] as XmlRpcValue));
-    return out;
-  }
-  return v;
-}
-
 interface Document {
   root: 'methodCall' | 'methodResponse';
   methodName: string | undefined;
@@ -367,18 +347,13 @@ interface Document {
   fault: XmlRpcValue | undefined;
 }
 
-function parseDocument(input: string | Uint8Array, limits: DecodeLimits): { doc: Document; remapped: boolean } {
+function parseDocument(input: string | Uint8Array, limits: DecodeLimits): Document {
   const maxBytes = limits.maxBytes ?? DEFAULT_LIMITS.maxBytes;
   const maxDepth = limits.maxDepth ?? DEFAULT_LIMITS.maxDepth;
   if (input.length > maxBytes) {
     throw new XmlRpcParseError('TOO_LARGE', `XML-RPC body of ${input.length} bytes exceeds the limit of ${maxBytes}`);
   }
-  let src = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
-  let remapped = false;
-  if ((limits.allowControlChars ?? false) && CONTROL_RE.test(src) && !PUA_RE.test(src)) {
-    src = src.replace(CONTROL_RE_G, (c) => String.fromCharCode(PUA_BASE + c.charCodeAt(0)));
-    remapped = true;
-  }
+  const src = typeof input === 'string' ? input : Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString('utf8');
 
   const doc: Document = { root: 'methodCall', methodName: undefined, params: undefined, fault: undefined };
   const stack: Frame[] = [];
@@ -504,7 +479,7 @@ function parseDocument(input: string | Uint8Array, limits: DecodeLimits): { doc:
   };
 
   try {
-    scanXml(src, limits.shortcuts === false ? { open, close, text } : { open, close, text, leaf, member });
+    scanXml(src, limits.shortcuts === false ? { open, close, text } : { open, close, text, leaf, member }, limits.allowControlChars ?? false);
   } catch (err) {
     if (err instanceof XmlScanError) {
       const ended = err.reason === 'no element found' || err.reason.startsWith('unclosed element');
@@ -512,23 +487,20 @@ function parseDocument(input: string | Uint8Array, limits: DecodeLimits): { doc:
     }
     throw err;
   }
-  return { doc, remapped };
+  return doc;
 }
 
 export function decodeMethodCall(input: string | Uint8Array, limits: DecodeLimits = {}): MethodCall {
-  const { doc, remapped } = parseDocument(input, limits);
+  const doc = parseDocument(input, limits);
   if (doc.root !== 'methodCall') throw new XmlRpcParseError('NOT_XMLRPC', `expected <methodCall>, got <${doc.root}>`);
-  const params = doc.params ?? [];
-  const methodName = doc.methodName ?? null;
-  if (!remapped) return { methodName, params };
-  return { methodName: methodName === null ? null : (restoreControls(methodName) as string), params: params.map(restoreControls) };
+  return { methodName: doc.methodName ?? null, params: doc.params ?? [] };
 }
 
 export function decodeMethodResponse(input: string | Uint8Array, limits: DecodeLimits = {}): MethodResponse {
-  const { doc, remapped } = parseDocument(input, limits);
+  const doc = parseDocument(input, limits);
   if (doc.root !== 'methodResponse') throw new XmlRpcParseError('NOT_XMLRPC', `expected <methodResponse>, got <${doc.root}>`);
   if (doc.fault !== undefined) {
-    const f = remapped ? restoreControls(doc.fault) : doc.fault;
+    const f = doc.fault;
     if (typeof f !== 'object' || f === null || Array.isArray(f) || f instanceof Uint8Array) {
       throw new XmlRpcParseError('NOT_XMLRPC', '<fault> value is not a struct');
     }
@@ -541,5 +513,5 @@ export function decodeMethodResponse(input: string | Uint8Array, limits: DecodeL
   const params = doc.params;
   if (!params || params.length !== 1) throw new XmlRpcParseError('NOT_XMLRPC', '<methodResponse> must hold exactly one <param>');
   const value = params[0] as XmlRpcValue;
-  return { kind: 'result', value: remapped ? restoreControls(value) : value };
+  return { kind: 'result', value };
 }
