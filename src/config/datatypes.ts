@@ -238,7 +238,7 @@ export function loggingLevel(value: string): LogLevelName {
   if (!level) {
     throw new DatatypeError(
       `bad logging level name ${pyRepr(value)}`,
-      'use one of critical, error, warn, info, debug, trace, blather (not "warning")',
+      `use one of ${LOG_LEVEL_NAMES.join(', ')}${s.trim() === 'warning' ? ' (Supervisor says "warn", not "warning")' : ''}`,
     );
   }
   return level;
