@@ -819,6 +819,41 @@ test('-n found in the working directory: the root warning about the search is pr
   if ('supervisord' in counts) assert.equal(counts.supervisord, counts.tsv, 'as often as supervisord');
 });
 
+test('found without -c, then -d elsewhere: a restart reads the file found at start again, not what a search from the new directory finds; the root warning stays one', async () => {
+  const dir = new TempDir();
+  conf(dir, '[program:keep]\ncommand=sleep 600\nstartsecs=0\n');
+  // a decoy where a search from -d's directory finds one first (else it goes on to /etc/supervisor/supervisord.conf)
+  mkdirSync(dir.join('wd'));
+  writeFileSync(
+    dir.join('wd', 'supervisord.conf'),
+    `[supervisord]\nlogfile=${dir.join('decoy.log')}\npidfile=${dir.join('decoy.pid')}\n[unix_http_server]\nfile=${dir.join('decoy.sock')}\n` +
+      '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n[program:decoy]\ncommand=sleep 600\n',
+  );
+  const child = spawn(process.execPath, [TSV, 'daemon', '-n', '-d', 'wd'], { cwd: dir.path, env: cleanEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (out += d));
+  const exited = new Promise<void>((r) => child.on('exit', () => r()));
+  const log = (): string => (existsSync(dir.join('supervisord.log')) ? dir.read('supervisord.log') : '');
+  const starts = (): number => (log().match(/success: keep entered RUNNING/g) ?? []).length;
+  try {
+    await until(() => starts() === 1, 'keep RUNNING');
+    for (const n of [2, 3]) {
+      child.kill('SIGHUP');
+      await until(() => starts() === n || existsSync(dir.join('decoy.log')) || child.exitCode !== null, `restart ${n - 1}`);
+      assert.ok(!existsSync(dir.join('decoy.log')), `restart ${n - 1} read the decoy:\n${existsSync(dir.join('decoy.log')) ? dir.read('decoy.log') : ''}`);
+      assert.equal(starts(), n, log());
+      assert.ok(existsSync(dir.join('s.sock')), 'the socket is the same');
+    }
+    if (process.getuid?.() === 0) assert.equal((out.match(/UserWarning: Supervisord is running as root/g) ?? []).length, 1, out);
+    child.kill('SIGTERM');
+    await exited;
+  } finally {
+    if (child.exitCode === null && child.signalCode === null) killTree(child.pid!);
+    dir.cleanup();
+  }
+});
+
 test('an exception nobody caught is logged at CRIT with its stack and the daemon keeps supervising', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, '[program:keep]\ncommand=sleep 600\nstartsecs=0\nautorestart=true\n');

@@ -6,6 +6,7 @@
 import type { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
 import { closeSync, readFileSync, writeSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { missingNodeOptions, missingV8Flags, setMissingV8Flags } from './v8-flags';
 import type { Config } from '../config/model';
 import { loadConfig } from '../config/load';
@@ -87,6 +88,12 @@ interface RunState {
    * second copy of every program's config for the daemon's lifetime.
    */
   preloaded: Config | null;
+  /**
+   * Without -c: the file the first search found, made absolute. A restart
+   * reads it again; supervisord searches again from the directory it is in
+   * by then (-d), where it may find another config, or none.
+   */
+  found: string | null;
 }
 
 /** The syslog ident: Python's is the program's base name (`supervisord`); `tsv daemon` logs as `tsv`. */
@@ -105,7 +112,7 @@ function usage(progname: string, msg: string): Exit {
 }
 
 function readConfig(st: RunState, rereading = false): Config {
-  let file = st.flags.configfile;
+  let file = st.flags.configfile ?? st.found ?? undefined;
   // Supervisor does not search for an empty -c (it then fails with a traceback)
   if (file === '') throw usage(st.progname, EMPTY_CONFIG_FLAG);
   if (!file) {
@@ -124,6 +131,7 @@ function readConfig(st: RunState, rereading = false): Config {
         `No config file found at default paths (${configSearchPaths().join(', ')}); use the -c option to specify a config file at a different path`,
       );
     }
+    st.found = resolve(file);
   }
   let config: Config;
   try {
@@ -582,7 +590,7 @@ export async function runDaemon(args: string[], progname: string): Promise<numbe
   setMissingV8Flags();
   // before the config is read: %(ENV_NODE_OPTIONS)s is the user's
   putBackNodeOptions();
-  const st: RunState = { progname, args, flags: {}, first: true, statusFd: null, preloaded: null };
+  const st: RunState = { progname, args, flags: {}, first: true, statusFd: null, preloaded: null, found: null };
   try {
     try {
       st.flags = parseFlags(args);
