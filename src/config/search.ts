@@ -1,5 +1,8 @@
-// Which config file is used when -c is not given: /etc/tsv/supervisord.conf
-// first, then Supervisor's own search path, in Supervisor's order.
+// Which config file is used when -c is not given: Supervisor's own search
+// path, in Supervisor's order, with /etc/tsv/supervisord.conf (what `tsv
+// install` writes) before the system-wide places. A config next to the
+// program or in the current directory still comes first, as in Supervisor:
+// a project's own supervisord.conf is the one its supervisorctl means.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
@@ -23,11 +26,11 @@ export const EMPTY_CONFIG_FLAG = '-c/--configuration names no file (an empty val
 export function configSearchPaths(argv0: string = process.argv[1] ?? process.execPath): string[] {
   const here = programHere(argv0);
   return [
-    '/etc/tsv/supervisord.conf',
     join(here, 'etc', 'supervisord.conf'),
     join(here, 'supervisord.conf'),
     'supervisord.conf',
     'etc/supervisord.conf',
+    '/etc/tsv/supervisord.conf',
     '/etc/supervisord.conf',
     '/etc/supervisor/supervisord.conf',
   ];
