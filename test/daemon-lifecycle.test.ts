@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
 import { freePort, listeningTcp, repoRoot } from './helpers/common';
 import { join } from 'node:path';
+import { pidfilePid } from '../src/daemon/pidfile';
 
 function conf(dir: TempDir, programs: string, extra = ''): string {
   return dir.file(
@@ -572,6 +573,27 @@ test('the shutdown report at loglevel=blather names each waiting process\'s stat
   } finally {
     await stopDaemon(dir.join('supervisord.pid'));
     dir.cleanup();
+  }
+});
+
+test('a pidfile that names no process (0, a number above any pid, hex) is replaced without a word; the start is not told a process runs', async () => {
+  assert.deepEqual(
+    ['0', '00', '100000000000000000000', '4194305', '0x10', '-5', '', 'abc', '12 13'].map(pidfilePid),
+    [null, null, null, null, null, null, null, null, null],
+  );
+  assert.deepEqual([' 12\n', '4194304', '007'].map(pidfilePid), [12, 4194304, 7]);
+  for (const text of ['0\n', '100000000000000000000\n']) {
+    const dir = new TempDir();
+    const cfg = conf(dir, '');
+    try {
+      writeFileSync(dir.join('supervisord.pid'), text);
+      assert.equal(daemonSync(['-c', cfg]).status, 0);
+      assert.notEqual(readPid(dir.join('supervisord.pid')), 0);
+      assert.doesNotMatch(dir.read('supervisord.log'), /pidfile/, text);
+    } finally {
+      await stopDaemon(dir.join('supervisord.pid'));
+      dir.cleanup();
+    }
   }
 });
 

@@ -19,6 +19,16 @@ function alive(pid: number): boolean {
   }
 }
 
+/** Linux's PID_MAX_LIMIT: no pid is larger (pid_max may be set lower, never higher). */
+const PID_MAX = 4194304;
+
+/** The pid a pidfile's text names: decimal digits between blanks, 1 to PID_MAX; else null (0 names no process). */
+export function pidfilePid(text: string): number | null {
+  const m = /^\s*(\d{1,7})\s*$/.exec(text);
+  const pid = m ? Number(m[1]) : 0;
+  return pid >= 1 && pid <= PID_MAX ? pid : null;
+}
+
 export function inspectPidfile(path: string): PidfileStatus {
   let text: string;
   try {
@@ -26,7 +36,7 @@ export function inspectPidfile(path: string): PidfileStatus {
   } catch {
     return { kind: 'absent' };
   }
-  const pid = /^\s*(\d+)\s*$/.test(text) ? Number(text.trim()) : null;
+  const pid = pidfilePid(text);
   if (pid === null || pid === process.pid || !alive(pid)) return { kind: 'stale', pid };
   return { kind: 'live', pid };
 }

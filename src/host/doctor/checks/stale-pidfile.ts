@@ -2,6 +2,7 @@
 // the pid since): init scripts then refuse to start ("already running") or
 // kill the wrong process on stop.
 import { readFileSync, unlinkSync } from 'node:fs';
+import { pidfilePid } from '../../../daemon/pidfile';
 import { isAlive, processName } from '../../procs';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
@@ -21,12 +22,12 @@ export const stalePidfile: Check = {
     const pf = ctx.pidfile;
     if (!pf) return skipped(this.id, 'no readable config');
     if (pf.text === null) return ok(this.id, `no pidfile at ${pf.path}${ctx.daemons.length ? '' : ' (no daemon runs)'}`);
-    const pid = Number(pf.text.trim());
+    const pid = pidfilePid(pf.text);
     const remove = (): string => {
       unlinkSync(pf.path);
       return `removed the stale pidfile ${pf.path}`;
     };
-    if (!Number.isInteger(pid) || pid <= 0) {
+    if (pid === null) {
       return { id: this.id, status: 'problem', found: `${pf.path} holds ${JSON.stringify(pf.text.trim().slice(0, 40))}, not a pid`, why: 'init scripts cannot tell whether the daemon runs', fix: `rm ${pf.path}`, apply: remove };
     }
     if (ctx.daemons.some((d) => d.pid === pid)) return ok(this.id, `${pf.path} names the running daemon (pid ${pid})`);
