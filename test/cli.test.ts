@@ -177,7 +177,12 @@ test('config check: summary line and exit 0; exit 2 with file:line on an error; 
 
     const missing = run(tsv, ['config', 'check', '-c', join(dir, 'nope.conf')]);
     assert.equal(missing.status, 2);
-    assert.match(missing.stderr, /could not find config file/);
+    // Supervisor's first line, with no location before it: the message names the file
+    assert.ok(missing.stderr.startsWith(`Error: could not find config file ${join(dir, 'nope.conf')}\n  hint: `), missing.stderr);
+    const sides = [[process.execPath, [join(repoRoot(), 'build/tsv.cjs'), 'daemon']], ...(existsSync('/usr/bin/supervisord') ? [['/usr/bin/supervisord', []]] : [])] as [string, string[]][];
+    const first = sides.map(([cmd, pre]) => ['-c', '--configuration=~/x'].map((flag) => run(cmd, [...pre, ...(flag === '-c' ? ['-c', '/nonexist'] : [flag])], { cwd: dir }).stderr.split('\n')[0]));
+    assert.deepEqual(first[0], ['Error: could not find config file /nonexist', 'Error: could not find config file ~/x']);
+    if (first[1]) assert.deepEqual(first[0], first[1], 'as supervisord says it');
   });
 });
 

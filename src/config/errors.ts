@@ -9,6 +9,8 @@ export interface ConfigErrorDetails {
   option?: string;
   value?: string;
   hint?: string;
+  /** the message names the file as the user gave it (a missing -c): its first line is then Supervisor's, with no location before it */
+  fileInMessage?: boolean;
 }
 
 export class ConfigError extends Error {
@@ -18,6 +20,7 @@ export class ConfigError extends Error {
   readonly option?: string;
   readonly value?: string;
   readonly hint?: string;
+  private readonly fileInMessage: boolean;
 
   constructor(message: string, details: ConfigErrorDetails = {}) {
     super(message);
@@ -28,6 +31,7 @@ export class ConfigError extends Error {
     this.option = details.option;
     this.value = details.value;
     this.hint = details.hint;
+    this.fileInMessage = details.fileInMessage ?? false;
   }
 
   /** Where, as `file:line: [section] option`. */
@@ -43,7 +47,7 @@ export class ConfigError extends Error {
 
   /** The text printed for a human: one error line, then the value and a hint. */
   render(): string {
-    const loc = this.location();
+    const loc = this.fileInMessage ? '' : this.location();
     let out = `Error: ${loc ? loc + ': ' : ''}${this.message}\n`;
     if (this.value !== undefined && !this.message.includes(this.value)) out += `  value: ${JSON.stringify(this.value)}\n`;
     if (this.hint) out += `  hint: ${this.hint}\n`;

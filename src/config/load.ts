@@ -1355,6 +1355,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
     // a running daemon rereads the file it started with: -c of a ctl cannot point it elsewhere
     throw new ConfigError(`could ${there ? 'not read' : 'not find'} config file ${opts.file}`, {
       file,
+      fileInMessage: true,
       hint: there
         ? 'it is not a regular file (a directory?)'
         : opts.rereading
