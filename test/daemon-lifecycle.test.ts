@@ -597,6 +597,24 @@ test('a pidfile that names no process (0, a number above any pid, hex) is replac
   }
 });
 
+test('a command that names a FIFO: the spawn fails (EACCES) and the daemon goes on answering, not waiting in the open of the FIFO to explain why', async () => {
+  const dir = new TempDir();
+  const fifo = dir.join('fifo');
+  execFileSync('mkfifo', ['-m', '0755', fifo]);
+  const cfg = conf(dir, `[program:fifo]\ncommand=${fifo}\nstartsecs=1\nstartretries=1\n[program:ok]\ncommand=sleep 60\nstartsecs=0\n`);
+  try {
+    assert.equal(daemonSync(['-c', cfg]).status, 0);
+    await until(() => /gave up: fifo entered FATAL state/.test(dir.read('supervisord.log')), 'fifo FATAL', 20000);
+    const r = spawnSync(process.execPath, [TSV, 'ctl', '-s', `unix://${dir.join('s.sock')}`, 'status'], { env: cleanEnv(), encoding: 'utf8', timeout: 10000 });
+    assert.equal(r.signal, null, 'the ctl got its answer');
+    assert.match(r.stdout, /^fifo +FATAL/m);
+    assert.match(r.stdout, /^ok +RUNNING/m);
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
 test('stale socket after kill -9 is unlinked and replaced; stale pidfile replaced', async () => {
   const dir = new TempDir();
   const cfg = conf(dir, '[program:p]\ncommand=sleep 60\nstartsecs=0\nstopasgroup=true\n');

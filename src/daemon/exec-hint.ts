@@ -9,7 +9,7 @@
 // another architecture (an x86_64 build copied to a Raspberry Pi) or another C
 // library (its loader is missing). The child's log keeps Supervisor's exact
 // lines; this explanation goes to the main log.
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, constants, existsSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { canAccess } from '../os/access';
 import { mountOf } from '../os/mounts';
 import type { Principal } from '../os/accounts';
@@ -36,7 +36,9 @@ const HEAD = 4096;
 function readHead(file: string): Buffer | null {
   let fd = -1;
   try {
-    fd = openSync(file, 'r');
+    // without O_NONBLOCK the open of a FIFO (a `command=` that names one) waits for a writer: the daemon's whole loop with it
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
+    if (!fstatSync(fd).isFile()) return null;
     const buf = Buffer.alloc(HEAD);
     return buf.subarray(0, readSync(fd, buf, 0, HEAD, 0));
   } catch {
