@@ -3,7 +3,7 @@
 // supervisord ignores the key, which the differential case shows.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { TempDir, load, sleep } from './helpers/daemon-env';
@@ -98,6 +98,10 @@ test('environment_file reading: a file is read whole up to 1 MiB; a larger one, 
     assert.ok(Date.now() - t0 < 2000, 'read /dev/zero for long');
     assert.deepEqual(readEnvFiles([{ path: '/dev/null', optional: false }]), { vars: {}, warnings: [] });
     assert.equal(refused(dir.path), `can't read environment file ${dir.path}: EISDIR`);
+    // a FIFO: refused at once, where an open would wait for a writer (and the daemon with it)
+    const fifo = dir.join('env.fifo');
+    execFileSync('mkfifo', [fifo]);
+    assert.equal(refused(fifo), `environment file ${fifo} is a FIFO, not a file: the daemon would wait on it`);
   } finally {
     dir.cleanup();
   }

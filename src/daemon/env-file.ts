@@ -28,7 +28,7 @@
 // that gives no variable is skipped with a warning naming file and line (such
 // files often carry shell code around the assignments); systemd skips it
 // mostly silently.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import type { EnvironmentFile } from '../config/model';
 
 /** The largest file read: a variables file, not a data file read by mistake. */
@@ -185,17 +185,20 @@ export function parseEnvFile(content: Uint8Array | string, where: string): EnvFi
 function readBounded(f: EnvironmentFile): Buffer | null {
   let fd: number;
   try {
-    fd = openSync(f.path, 'r');
+    // O_NONBLOCK: the open of a FIFO would wait for a writer, and the daemon's loop with it
+    fd = openSync(f.path, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOCTTY);
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (f.optional && err.code === 'ENOENT') return null;
     throw new EnvFileError(`can't read environment file ${f.path}: ${err.code ?? err.message}${err.code === 'ENOENT' ? ' (a - before the path makes a missing file no error)' : ''}`);
   }
   try {
+    const st = fstatSync(fd);
+    if (st.isFIFO() || st.isSocket()) throw new EnvFileError(`environment file ${f.path} is a ${st.isFIFO() ? 'FIFO' : 'socket'}, not a file: the daemon would wait on it`);
     const chunks: Buffer[] = [];
     let total = 0;
     // a regular file in one read (its size, and one byte to see it has not grown); anything else in pages
-    for (let want = Math.min(fstatSync(fd).size + 1, MAX_BYTES + 1); ; want = 4096) {
+    for (let want = Math.min(st.size + 1, MAX_BYTES + 1); ; want = 4096) {
       const chunk = Buffer.allocUnsafe(want);
       const n = readSync(fd, chunk, 0, want, null);
       if (n === 0) return Buffer.concat(chunks, total);
