@@ -126,8 +126,8 @@ test('environment_file: read at each spawn over environment=, later files over e
   const d = startDaemon(
     'tsv',
     '[program:app]\n' +
-      // each run writes its environment to a file of its own
-      `command=/bin/sh -c 'n=$(ls {DIR} | grep -c "^env-"); env -0 > {DIR}/env-$n; exec sleep 300'\n` +
+      // each run writes its environment to a file of its own, whole before it has its name (the test reads it once it is there)
+      `command=/bin/sh -c 'n=$(ls {DIR} | grep -c "^env-"); env -0 > {DIR}/part-$n && mv {DIR}/part-$n {DIR}/env-$n; exec sleep 300'\n` +
       'startsecs=0\nautorestart=true\nstartretries=0\n' +
       // the health check sees the variables of the run it looks at
       `healthcheck=/bin/sh -c 'echo "$PLAIN" > {DIR}/check-env'\nhealthcheck_interval=1\n` +
