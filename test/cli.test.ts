@@ -180,7 +180,7 @@ test('config check: summary line and exit 0; exit 2 with file:line on an error; 
     // Supervisor's first line, with no location before it: the message names the file
     assert.ok(missing.stderr.startsWith(`Error: could not find config file ${join(dir, 'nope.conf')}\n  hint: `), missing.stderr);
     const sides = [[process.execPath, [join(repoRoot(), 'build/tsv.cjs'), 'daemon']], ...(existsSync('/usr/bin/supervisord') ? [['/usr/bin/supervisord', []]] : [])] as [string, string[]][];
-    const first = sides.map(([cmd, pre]) => ['-c', '--configuration=~/x'].map((flag) => run(cmd, [...pre, ...(flag === '-c' ? ['-c', '/nonexist'] : [flag])], { cwd: dir }).stderr.split('\n')[0]));
+    const first = sides.map(([cmd, pre]) => [['-c', '/nonexist'], ['--configuration=~/x']].map((flags) => run(cmd, [...pre, ...flags], { cwd: dir }).stderr.split('\n')[0]));
     assert.deepEqual(first[0], ['Error: could not find config file /nonexist', 'Error: could not find config file ~/x']);
     if (first[1]) assert.deepEqual(first[0], first[1], 'as supervisord says it');
   });

@@ -18,16 +18,15 @@ export const programsOrphaned: Check = {
   title: 'programs of this config run under no daemon',
   async run(ctx) {
     if (!ctx.config) return skipped(this.id, 'no readable config');
-    // what each process of this config finds in its environment
-    const marks = new Map<string, string>();
+    // what each process of this config finds in its environment: its name, and whether its
+    // leftovers that a subreaper daemon took in stay its own (stopastree: stopped with it)
+    const marks = new Map<string, { name: string; tree: boolean }>();
     for (const g of ctx.config.groups) {
       for (const p of g.processes) {
-        marks.set(`${g.name}\0${p.name}\0${p.serverurl ?? ctx.config.serverurl ?? ''}`, g.name === p.name ? p.name : `${g.name}:${p.name}`);
+        marks.set(`${g.name}\0${p.name}\0${p.serverurl ?? ctx.config.serverurl ?? ''}`, { name: g.name === p.name ? p.name : `${g.name}:${p.name}`, tree: p.stopastree });
       }
     }
     if (marks.size === 0) return ok(this.id, 'no programs configured');
-    // a stopastree program's leftovers that its daemon took in are still the program's: stopped with it
-    const trees = new Set(ctx.config.groups.flatMap((g) => g.processes.filter((p) => p.stopastree).map((p) => `${g.name}\0${p.name}\0${p.serverurl ?? ctx.config?.serverurl ?? ''}`)));
     const daemons = new Set(ctx.allDaemons.map((d) => d.pid));
     const markOf = (pid: number): string | null => {
       const env = environOf(pid);
@@ -36,19 +35,19 @@ export const programsOrphaned: Check = {
     };
     const orphaned = (pid: number): { name: string; pid: number; ppid: number; started: number; adopted: boolean } | null => {
       const mark = markOf(pid);
-      const name = mark === null ? undefined : marks.get(mark);
-      if (mark === null || name === undefined) return null;
+      const program = mark === null ? undefined : marks.get(mark);
+      if (program === undefined) return null;
       const st = procTimes(pid);
       if (!st || st.zombie) return null;
       // A daemon's child is a program's process, which the daemon made the leader of its own
       // process group (or session) at the spawn. A tsv daemon that is a child subreaper (any
       // stopastree program) also takes in what other programs leave: it reaps those, and
       // nothing stops them, as nothing would under init (where supervisord leaves them).
-      const adopted = daemons.has(st.ppid) && st.pgid !== pid && !trees.has(mark);
-      if (daemons.has(st.ppid) && !adopted) return null;
+      const adopted = daemons.has(st.ppid);
+      if (adopted && (st.pgid === pid || program.tree)) return null;
       // a process the program started itself is the program's, not an orphan of its own
       if (markOf(st.ppid) === mark) return null;
-      return { name, pid, ppid: st.ppid, started: st.startTicks, adopted };
+      return { name: program.name, pid, ppid: st.ppid, started: st.startTicks, adopted };
     };
     const seen = procPids()
       .filter((pid) => pid !== process.pid)
