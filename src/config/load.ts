@@ -34,7 +34,7 @@ import {
 import { KNOWN_OPTIONS, sectionKind } from './schema';
 import type { Got, OptionReader, Raw } from './option-reader';
 import { readChangeRestart, readHealthCheck, readHook, readLogPrefix, readMemoryLimit, readRlimits, readSchedule, startHookTimeout } from './tsv-options';
-import { DEFAULT_RESULT_HANDLER, MAIN_RPC_FACTORY, importSpecProblem, type SpecOption } from './import-spec';
+import { DEFAULT_RESULT_HANDLER, MAIN_RPC_FACTORY, importSpecProblem, isDefaultResultHandler, isMainRpcFactory, type SpecOption } from './import-spec';
 
 export interface LoadOptions {
   /** The config file (already chosen: see search.ts). */
@@ -63,7 +63,7 @@ export const MAX_NUMPROCS = 100000;
 
 /** The names of the [rpcinterface:NAME] sections that make Supervisor's main API, served as NAME.* */
 export function mainRpcNamespaces(config: Pick<Config, 'plugins'>): string[] {
-  return config.plugins.filter((p) => p.kind === 'rpcinterface' && p.factory === MAIN_RPC_FACTORY).map((p) => p.name);
+  return config.plugins.filter((p) => p.kind === 'rpcinterface' && isMainRpcFactory(p.factory)).map((p) => p.name);
 }
 
 /** The names Supervisor itself expands (not environment variables), each in some options only. */
@@ -216,6 +216,7 @@ class Loader implements OptionReader {
       const others = names.length ? `the names here: ${names.join(', ')}` : '';
       if (key.startsWith('ENV_')) hint = [envHint(key.slice(4), section), others].filter(Boolean).join('; ');
       else if (SUPERVISOR_NAMES.has(key)) hint = [`Supervisor gives ${key} to some options, not to this one`, others].filter(Boolean).join('; ');
+      else if (key === 'process_name') hint = [`Supervisor expands no process_name: a process's name is built of %(program_name)s and %(process_num)s, as process_name= builds it`, others].filter(Boolean).join('; ');
       else hint = [`environment variables are written %(ENV_${key})s`, others].filter(Boolean).join('; ');
     } else {
       message = `the value is badly formatted for %-expansion: ${err.message}`;
@@ -520,7 +521,7 @@ class Loader implements OptionReader {
       for (const k of doc.options(section)) {
         if (k !== factoryKey) extras[k] = String(get(section, k).value);
       }
-      if (kind === 'ctlplugin' || spec !== MAIN_RPC_FACTORY) {
+      if (kind === 'ctlplugin' || !isMainRpcFactory(spec)) {
         this.warnings.push({
           message: `[${section}] names the Python plugin ${spec}; tsv cannot load Python plugins and ignores it`,
           file: got.entry?.file,
@@ -544,7 +545,7 @@ class Loader implements OptionReader {
    */
   private checkRpcOptions(plugins: PluginConfig[]): void {
     for (const p of plugins) {
-      if (p.factory !== MAIN_RPC_FACTORY) continue;
+      if (!isMainRpcFactory(p.factory)) continue;
       const section = `rpcinterface:${p.name}`;
       const option = Object.keys(p.extras)[0];
       if (option === undefined) continue;
@@ -661,7 +662,7 @@ class Loader implements OptionReader {
       const rhGot = this.get(section, 'result_handler', DEFAULT_RESULT_HANDLER, here);
       const result_handler = String(rhGot.value);
       this.checkImportSpec(result_handler, section, 'result_handler', rhGot);
-      if (result_handler !== DEFAULT_RESULT_HANDLER) {
+      if (!isDefaultResultHandler(result_handler)) {
         // Ignoring it would silently change which events count as handled.
         this.fail(
           new dt.DatatypeError(

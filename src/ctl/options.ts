@@ -232,8 +232,7 @@ function ctlPluginProblem(doc: IniDocument, env: Expansions): string | null {
     if (raw === undefined) return `section [${section}] does not specify a ${key}`;
     const spec = expand(raw, env, `${section}.${key}`);
     const problem = importSpecProblem(spec, section, key);
-    // Python prints the ValueError's two arguments as a tuple
-    if (problem) return problem.malformed ? `(${pyRepr(problem.message)}, ${pyRepr(`x=${spec}`)})` : problem.message;
+    if (problem) return problem.python;
     // the factory's keyword arguments are expanded too
     for (const k of doc.options(section)) if (k !== key) expand(doc.get(section, k)?.value ?? '', env, `${section}.${k}`);
   }

@@ -9,7 +9,7 @@ import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { missingNodeOptions, missingV8Flags, setMissingV8Flags } from './v8-flags';
 import type { Config } from '../config/model';
-import { loadConfig } from '../config/load';
+import { loadConfig, mainRpcNamespaces } from '../config/load';
 import { umaskBits } from '../config/datatypes';
 import { ConfigError } from '../config/errors';
 import { EMPTY_CONFIG_FLAG, findConfigFile, configSearchPaths } from '../config/search';
@@ -360,9 +360,10 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
       throw usage(st.progname, (e as Error).message);
     }
 
-    const rpcPlugins = config.plugins.filter((p) => p.kind === 'rpcinterface');
+    // a Python plugin tsv ignored (a warning above) was not initialized
+    const rpcNamespaces = mainRpcNamespaces(config);
     for (const b of servers.bound) {
-      for (const p of rpcPlugins) logger.info(`RPC interface '${p.name}' initialized`);
+      for (const name of rpcNamespaces) logger.info(`RPC interface '${name}' initialized`);
       if (!b.config.username) logger.critical(`Server '${b.config.section}' running without any HTTP authentication checking`);
     }
     // XML-RPC, the web page, /metrics and the log tails, on every socket
