@@ -10,6 +10,7 @@ import {
   encodeFault,
   encodeMethodCall,
   encodeMethodResponse,
+  PY_NONE,
   XmlRpcDateTime,
   XmlRpcFault,
   XmlRpcParseError,
@@ -194,13 +195,15 @@ test('malformed and non-XML-RPC input gives typed errors', () => {
   assert.equal(parseError(() => decodeMethodCall(resp('<value>1</value>'))).kind, 'NOT_XMLRPC');
 });
 
-test("<nil/> and booleans are read as supervisord reads them: nil is false, a boolean is true only for 1", () => {
+test("<nil/> and booleans are read as supervisord reads them: nil is None (not false), a boolean is true only for 1", () => {
   const values = (xml: string): unknown[] => {
     const d = decodeMethodResponse(resp(`<value><array><data>${xml}</data></array></value>`));
     assert.equal(d.kind, 'result');
     return (d as { value: unknown[] }).value;
   };
-  assert.deepEqual(values('<value><nil/></value><value><nil></nil></value>'), [false, false]);
+  const nils = values('<value><nil/></value><value><nil></nil></value>');
+  assert.deepEqual(nils, [PY_NONE, PY_NONE]);
+  assert.ok(nils.every((n) => n === PY_NONE));
   const booleans = ['1', '0', 'true', 'TRUE', 'false', ' 1 ', '2', ''];
   assert.deepEqual(values(booleans.map((b) => `<value><boolean>${b}</boolean></value>`).join('')), [true, false, false, false, false, false, false, false]);
 });

@@ -2,6 +2,7 @@
 // a different shape gets a TypeError (shown as an `error:` line), much as
 // supervisorctl would fail with a KeyError.
 import type { XmlRpcStruct, XmlRpcValue } from '../rpc/xmlrpc';
+import { isStruct } from '../rpc/pyvalues';
 
 // The struct the engine serves (type only: nothing of the daemon is loaded).
 import type { ProcessInfo } from '../daemon/api';
@@ -45,10 +46,8 @@ export const STOPPED_STATES: ReadonlySet<number> = new Set([
 ]);
 
 function struct(v: XmlRpcValue, what: string): XmlRpcStruct {
-  if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) {
-    throw new TypeError(`${what}: expected a struct`);
-  }
-  return v as XmlRpcStruct;
+  if (!isStruct(v)) throw new TypeError(`${what}: expected a struct`);
+  return v;
 }
 
 function field<T extends 'string' | 'number' | 'boolean'>(

@@ -28,6 +28,15 @@ import { localDate } from '../log/asctime';
 import { API_VERSION } from '../rpc/api-version';
 
 /** getProcessInfo's struct, every key Supervisor returns (a type, not an interface, so that it is an XML-RPC struct to the compiler). */
+/**
+ * An argument the RPC layer converts only when the method gets to it:
+ * Supervisor looks the name up (BAD_NAME) and the log file (NO_FILE) before
+ * it calls int() on an offset or reads a signal, so a badly typed one is
+ * INCORRECT_PARAMETERS only for a name and a file that exist.
+ */
+export type Later<T> = T | (() => T);
+const now = <T extends string | number>(v: Later<T>): T => (typeof v === 'function' ? v() : v);
+
 export type ProcessInfo = {
   name: string;
   group: string;
@@ -207,12 +216,12 @@ export class EngineApi {
     return this.host.mainLogfile();
   }
 
-  readLog(offset: number, length: number): Buffer {
+  readLog(offset: Later<number>, length: Later<number>): Buffer {
     this.update();
     const logfile = this.host.mainLogfile();
     // Supervisor names the option's value: 'syslog' when the log goes there
     if (logfile === null || !existsSync(logfile)) throw new SupervisorFault('NO_FILE', logfile ?? 'syslog');
-    return readOrFault(logfile, offset, length);
+    return readOrFault(logfile, now(offset), now(length));
   }
 
   clearLog(): true {
@@ -582,15 +591,16 @@ export class EngineApi {
     });
   }
 
-  signalProcess(name: string, signal: string | number): true | ProcessResult[] {
+  signalProcess(name: string, signal: Later<string | number>): true | ProcessResult[] {
     this.update();
     const [group, proc] = this.groupAndProcess(name);
     if (!proc) return this.signalProcessGroup(group.name, signal);
+    const given = String(now(signal));
     let sig: number;
     try {
-      sig = signalNumber(String(signal));
+      sig = signalNumber(given);
     } catch {
-      throw new SupervisorFault('BAD_SIGNAL', String(signal));
+      throw new SupervisorFault('BAD_SIGNAL', given);
     }
     if (!SIGNALLABLE_STATES.has(proc.state)) throw new SupervisorFault('NOT_RUNNING', name);
     const msg = proc.signal(sig);
@@ -598,7 +608,7 @@ export class EngineApi {
     return true;
   }
 
-  signalProcessGroup(name: string, signal: string | number): ProcessResult[] {
+  signalProcessGroup(name: string, signal: Later<string | number>): ProcessResult[] {
     const group = this.engine.groups.get(name);
     this.update();
     if (!group) throw new SupervisorFault('BAD_NAME', name);
@@ -608,7 +618,7 @@ export class EngineApi {
     return out;
   }
 
-  signalAllProcesses(signal: string | number): ProcessResult[] {
+  signalAllProcesses(signal: Later<string | number>): ProcessResult[] {
     const out = this.allSync(this.engine.allProcesses(), (p) => SIGNALLABLE_STATES.has(p.state), (spec) => this.signalProcess(spec, signal));
     this.update();
     return out;
@@ -697,18 +707,18 @@ export class EngineApi {
     return channel === 'stdout' ? proc.stdoutLogfile : proc.stderrLogfile;
   }
 
-  readProcessLog(name: string, channel: 'stdout' | 'stderr', offset: number, length: number): Buffer {
+  readProcessLog(name: string, channel: 'stdout' | 'stderr', offset: Later<number>, length: Later<number>): Buffer {
     this.update();
     const logfile = this.logfileOf(name, channel);
     if (logfile === null || !existsSync(logfile)) throw new SupervisorFault('NO_FILE', logfile);
-    return readOrFault(logfile, offset, length);
+    return readOrFault(logfile, now(offset), now(length));
   }
 
-  tailProcessLog(name: string, channel: 'stdout' | 'stderr', offset: number, length: number): TailResult {
+  tailProcessLog(name: string, channel: 'stdout' | 'stderr', offset: Later<number>, length: Later<number>): TailResult {
     this.update();
     const logfile = this.logfileOf(name, channel);
     if (logfile === null || !existsSync(logfile)) return { data: Buffer.alloc(0), offset: 0, overflow: false };
-    return tailFile(logfile, offset, length);
+    return tailFile(logfile, now(offset), now(length));
   }
 
   clearProcessLogs(name: string): true {

@@ -78,7 +78,8 @@ export function tailFile(filename: string, offset: number, length: number): Tail
     }
     if (offset < 0) offset = 0;
     if (length < 0) length = 0;
-    const data = length === 0 ? Buffer.alloc(0) : readAt(fd, offset, length);
+    // Python's read(length) stops at the end of the file; a buffer of `length` (2 GiB and up) cannot be had
+    const data = length === 0 ? Buffer.alloc(0) : readAt(fd, offset, Math.min(length, sz - offset));
     return { data, offset: sz, overflow };
   } catch {
     return { data: Buffer.alloc(0), offset, overflow: false };

@@ -2,7 +2,7 @@
 // int() on offsets and signals, truthiness of `wait`, str() of a value that
 // ends up in a fault string. Supervisor never checks types itself, so these
 // are what a client sees when it sends something odd.
-import { XmlRpcDateTime, type XmlRpcStruct, type XmlRpcValue } from './xmlrpc';
+import { XmlRpcDateTime, XmlRpcNone, type XmlRpcStruct, type XmlRpcValue } from './xmlrpc';
 import { pyRepr as pyReprStr } from '../config/pyformat';
 
 /** A value Python would reject with TypeError/ValueError: the dispatcher answers INCORRECT_PARAMETERS. */
@@ -11,7 +11,7 @@ export class ArgumentTypeError extends Error {
 }
 
 export function isStruct(v: XmlRpcValue): v is XmlRpcStruct {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof XmlRpcDateTime);
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Uint8Array) && !(v instanceof XmlRpcDateTime) && !(v instanceof XmlRpcNone);
 }
 
 /** Supervisor's server decodes base64 parameters to str; accept them wherever a string is. */
@@ -43,6 +43,7 @@ export function pyTruth(v: XmlRpcValue): boolean {
   if (v instanceof Uint8Array) return v.byteLength > 0;
   if (Array.isArray(v)) return v.length > 0;
   if (v instanceof XmlRpcDateTime) return true;
+  if (v instanceof XmlRpcNone) return false;
   return Object.keys(v).length > 0;
 }
 
@@ -52,6 +53,7 @@ export function pyTypeName(v: XmlRpcValue): string {
   if (typeof v === 'string' || v instanceof Uint8Array) return 'str';
   if (Array.isArray(v)) return 'list';
   if (v instanceof XmlRpcDateTime) return 'datetime.datetime';
+  if (v instanceof XmlRpcNone) return 'NoneType';
   return 'dict';
 }
 
@@ -79,6 +81,7 @@ export function pyRepr(v: XmlRpcValue): string {
     return `datetime.datetime(${[n(0, 4), n(4, 6), n(6, 8), n(9, 11), n(12, 14), n(15, 17)].join(', ').replace(/(, 0)+$/, '')})`;
   }
   if (Array.isArray(v)) return `[${v.map(pyRepr).join(', ')}]`;
+  if (v instanceof XmlRpcNone) return 'None';
   if (typeof v === 'object') return `{${Object.keys(v).map((k) => `${pyReprStr(k)}: ${pyRepr(v[k] as XmlRpcValue)}`).join(', ')}}`;
   return pyStr(v);
 }
@@ -91,4 +94,9 @@ export function pyStr(v: XmlRpcValue): string {
   if (v instanceof Uint8Array) return asText(v) as string;
   if (v instanceof XmlRpcDateTime) return dateText(v);
   return pyRepr(v);
+}
+
+/** What RPCError(code, v) appends to its text: nothing for None (`BAD_NAME`), else `: str(v)`. */
+export function faultDetail(v: XmlRpcValue): string | null {
+  return v instanceof XmlRpcNone ? null : pyStr(v);
 }

@@ -16,8 +16,8 @@ import { Level } from '../log/levels';
 import { pyStrCompare } from '../config/ini';
 import type { MainLogger } from '../log/mainlog';
 import { ALIASES, helpText, methodDoc, signatureFromHelp, type MethodDoc } from './methods';
-import { ArgumentTypeError, asText, isStruct, pyInt, pyStr, pyTruth, pyTypeName } from './pyvalues';
-import { encodeFault, encodeMethodResponse, INT32_MAX, INT32_MIN, type TextMode, type XmlRpcValue } from './xmlrpc';
+import { ArgumentTypeError, asText, faultDetail, isStruct, pyInt, pyStr, pyTruth, pyTypeName } from './pyvalues';
+import { encodeFault, encodeMethodResponse, INT32_MAX, INT32_MIN, PY_NONE, type TextMode, type XmlRpcValue } from './xmlrpc';
 
 export type RpcOutcome =
   | { kind: 'result'; value: XmlRpcValue }
@@ -52,7 +52,7 @@ function groupName(v: XmlRpcValue, unhashableIsBadName = false): string {
   if (Array.isArray(v) || isStruct(v)) {
     if (!unhashableIsBadName) throw new ArgumentTypeError(`unhashable type: '${pyTypeName(v)}'`);
   }
-  throw new SupervisorFault('BAD_NAME', pyStr(v));
+  throw new SupervisorFault('BAD_NAME', faultDetail(v));
 }
 
 function namespec(v: XmlRpcValue): string {
@@ -60,6 +60,9 @@ function namespec(v: XmlRpcValue): string {
   if (s === null) throw new ArgumentTypeError(`'${pyTypeName(v)}' object has no attribute 'split'`);
   return s;
 }
+
+/** int(v) when the method gets to it (after its name and file are found). */
+const intLater = (v: XmlRpcValue | undefined, what: string) => (): number => pyInt(v as XmlRpcValue, what);
 
 function signalArg(v: XmlRpcValue): string | number {
   const s = asText(v);
@@ -224,7 +227,7 @@ export class RpcDispatcher {
       return { faultCode: 30, faultString: `FAILED: <class '${o.error.name}'>:${o.error.message}` };
     };
     const rawName = Object.hasOwn(call, 'methodName') ? call.methodName : undefined;
-    if (rawName === undefined) return asStruct(fault('INCORRECT_PARAMETERS', 'No methodName'));
+    if (rawName === undefined || rawName === PY_NONE) return asStruct(fault('INCORRECT_PARAMETERS', 'No methodName'));
     const name = asText(rawName);
     if (name === 'system.multicall') return asStruct(fault('INCORRECT_PARAMETERS', 'Recursive system.multicall forbidden'));
     if (name === null) {
@@ -265,7 +268,7 @@ export class RpcDispatcher {
     this.def('supervisor.getState', () => api.getState());
     this.def('supervisor.getPID', () => api.getPID());
     this.def('supervisor.readLog', ([offset, length]) => {
-      return text(api.readLog(pyInt(offset as XmlRpcValue, 'offset'), pyInt(length as XmlRpcValue, 'length')));
+      return text(api.readLog(intLater(offset, 'offset'), intLater(length, 'length')));
     });
     this.def('supervisor.clearLog', () => api.clearLog());
     this.def('supervisor.shutdown', () => api.shutdown());
@@ -295,11 +298,11 @@ export class RpcDispatcher {
     this.def('supervisor.signalProcess', ([name, sig]) => {
       api.assertRunning();
       const spec = namespec(name as XmlRpcValue);
-      return api.signalProcess(spec, signalArg(sig as XmlRpcValue));
+      return api.signalProcess(spec, () => signalArg(sig as XmlRpcValue));
     });
     // Supervisor looks the group up before its mood check here, and checks the mood again after signalling
-    this.def('supervisor.signalProcessGroup', ([name, sig]) => api.signalProcessGroup(groupName(name as XmlRpcValue), signalArg(sig as XmlRpcValue)), false);
-    this.def('supervisor.signalAllProcesses', ([sig]) => api.signalAllProcesses(signalArg(sig as XmlRpcValue)), false);
+    this.def('supervisor.signalProcessGroup', ([name, sig]) => api.signalProcessGroup(groupName(name as XmlRpcValue), () => signalArg(sig as XmlRpcValue)), false);
+    this.def('supervisor.signalAllProcesses', ([sig]) => api.signalAllProcesses(() => signalArg(sig as XmlRpcValue)), false);
 
     this.def('supervisor.getAllConfigInfo', () => api.getAllConfigInfo() as XmlRpcValue[]);
     this.def('supervisor.getProcessInfo', ([name]) => {
@@ -313,12 +316,12 @@ export class RpcDispatcher {
       this.def(`supervisor.readProcess${cap}Log`, ([name, offset, length]) => {
         api.assertRunning();
         const spec = namespec(name as XmlRpcValue);
-        return text(api.readProcessLog(spec, channel, pyInt(offset as XmlRpcValue, 'offset'), pyInt(length as XmlRpcValue, 'length')));
+        return text(api.readProcessLog(spec, channel, intLater(offset, 'offset'), intLater(length, 'length')));
       });
       this.def(`supervisor.tailProcess${cap}Log`, ([name, offset, length]) => {
         api.assertRunning();
         const spec = namespec(name as XmlRpcValue);
-        const t = api.tailProcessLog(spec, channel, pyInt(offset as XmlRpcValue, 'offset'), pyInt(length as XmlRpcValue, 'length'));
+        const t = api.tailProcessLog(spec, channel, intLater(offset, 'offset'), intLater(length, 'length'));
         return [text(t.data), t.offset, t.overflow];
       });
     }
@@ -330,7 +333,7 @@ export class RpcDispatcher {
     this.def('supervisor.sendProcessStdin', ([name, chars]) => {
       api.assertRunning();
       const c = chars as XmlRpcValue;
-      if (typeof c !== 'string' && !(c instanceof Uint8Array)) throw new SupervisorFault('INCORRECT_PARAMETERS', pyStr(c));
+      if (typeof c !== 'string' && !(c instanceof Uint8Array)) throw new SupervisorFault('INCORRECT_PARAMETERS', faultDetail(c));
       const data = typeof c === 'string' ? c : Buffer.from(c.buffer, c.byteOffset, c.byteLength);
       return api.sendProcessStdin(namespec(name as XmlRpcValue), data);
     });

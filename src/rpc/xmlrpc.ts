@@ -1,10 +1,11 @@
 // XML-RPC codec for Supervisor's dialect: methodCall / methodResponse / fault
 // with int|i4|i8, boolean, string, double, dateTime.iso8601, base64, array and
 // struct; an untyped <value>text</value> is a string. <nil/> and booleans are
-// read as supervisord reads them: nil is false (Python's None, which a `wait`
-// takes for no), a boolean is true only for `1` (`true` is false): go's
-// mattn/go-xmlrpc and npm's davexmlrpc write `<boolean>true</boolean>`,
-// npm's xmlrpc writes `<nil/>` for null.
+// read as supervisord reads them: nil is Python's None (PY_NONE: a `wait`
+// takes it for no, a fault names no value, int() refuses it), a boolean is
+// true only for `1` (`true` is false): go's mattn/go-xmlrpc and npm's
+// davexmlrpc write `<boolean>true</boolean>`, npm's xmlrpc writes `<nil/>`
+// for null.
 //
 // Parsing is strict: malformed XML is rejected (as expat does for Python's
 // Supervisor), only the five predefined entities and numeric character
@@ -35,12 +36,20 @@ export class XmlRpcDateTime {
   }
 }
 
+/** Python's None, what `<nil/>` reads as: a value of its own, not false (`BAD_NAME` names no value for it, `BAD_NAME: False` for false). */
+export class XmlRpcNone {
+  private constructor() {}
+  static readonly value = new XmlRpcNone();
+}
+export const PY_NONE = XmlRpcNone.value;
+
 export type XmlRpcStruct = { [member: string]: XmlRpcValue };
 export type XmlRpcValue =
   | number
   | boolean
   | string
   | XmlRpcDateTime
+  | XmlRpcNone
   | Uint8Array
   | XmlRpcValue[]
   | XmlRpcStruct;
@@ -204,7 +213,7 @@ function encodeValue(v: XmlRpcValue, out: string[], depth: number, esc: (s: stri
     default:
       throw new TypeError(`cannot marshal ${typeof v} objects`);
   }
-  if (v === null) throw new TypeError('cannot marshal None unless allow_none is enabled');
+  if (v === null || v instanceof XmlRpcNone) throw new TypeError('cannot marshal None unless allow_none is enabled');
   if (Array.isArray(v)) {
     out.push('<value><array><data>\n');
     for (const item of v) encodeValue(item, out, depth + 1, esc);
@@ -296,7 +305,8 @@ const CONTAINERS: Record<string, readonly string[]> = {
 // Elements whose own text is meaningful; elsewhere only whitespace may appear.
 const TEXT_TAGS: ReadonlySet<string> = new Set(['value', 'methodName', 'name', ...SCALAR_TAGS]);
 
-const INT_RE = /^\s*[+-]?\d+\s*$/;
+// Python's int(): digits, with single underscores between them
+const INT_RE = /^\s*[+-]?\d+(?:_\d+)*\s*$/;
 const DOUBLE_RE = /^\s*[+-]?(\d+\.?\d*([eE][+-]?\d+)?|\.\d+([eE][+-]?\d+)?|inf|infinity|nan)\s*$/i;
 
 function scalar(tag: string, text: string): XmlRpcValue {
@@ -307,7 +317,7 @@ function scalar(tag: string, text: string): XmlRpcValue {
     case 'i4':
     case 'i8': {
       if (!INT_RE.test(text)) throw new XmlRpcParseError('BAD_VALUE', `bad ${tag} value ${JSON.stringify(text)}`);
-      const n = Number(text);
+      const n = Number(text.replace(/_/g, ''));
       if (!Number.isSafeInteger(n)) throw new XmlRpcParseError('BAD_VALUE', `${tag} value out of range: ${text.trim()}`);
       return n;
     }
@@ -315,7 +325,7 @@ function scalar(tag: string, text: string): XmlRpcValue {
       return text === '1';
     case 'nil':
       if (text.trim() !== '') throw new XmlRpcParseError('BAD_VALUE', `<nil/> with content ${JSON.stringify(text)}`);
-      return false;
+      return PY_NONE;
     case 'double': {
       if (!DOUBLE_RE.test(text)) throw new XmlRpcParseError('BAD_VALUE', `bad double value ${JSON.stringify(text)}`);
       const t = text.trim().toLowerCase().replace(/^([+-]?)inf(inity)?$/, '$1Infinity');
