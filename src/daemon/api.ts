@@ -27,7 +27,6 @@ import {
 import { localDate } from '../log/asctime';
 import { API_VERSION } from '../rpc/api-version';
 
-/** getProcessInfo's struct, every key Supervisor returns (a type, not an interface, so that it is an XML-RPC struct to the compiler). */
 /**
  * An argument the RPC layer converts only when the method gets to it:
  * Supervisor looks the name up (BAD_NAME) and the log file (NO_FILE) before
@@ -37,6 +36,7 @@ import { API_VERSION } from '../rpc/api-version';
 export type Later<T> = T | (() => T);
 const now = <T extends string | number>(v: Later<T>): T => (typeof v === 'function' ? v() : v);
 
+/** getProcessInfo's struct, every key Supervisor returns (a type, not an interface, so that it is an XML-RPC struct to the compiler). */
 export type ProcessInfo = {
   name: string;
   group: string;
