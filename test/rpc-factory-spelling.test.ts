@@ -2,12 +2,13 @@
 // it: spaces around the colon, an [extras] suffix, or the namespace class
 // itself all make Supervisor's API, served under x.*, side by side with
 // supervisord. A Python plugin tsv cannot load is warned about and is not
-// logged as initialized.
+// logged as initialized. An event listener's result_handler spelt another
+// way is no change to reread (Supervisor compares the function imported).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startDaemon, startPair } from './helpers/rpc-daemons';
+import { configText, startDaemon, startPair } from './helpers/rpc-daemons';
 import { oracleSkip } from './helpers/events-env';
 
 const SPELLINGS =
@@ -51,5 +52,21 @@ test('a Python plugin tsv cannot load: a warning, and no "initialized" line for 
     ]);
   } finally {
     await d.stop();
+  }
+});
+
+test('a result_handler spelt another way is no change to reread, as under supervisord', { skip: oracleSkip }, async () => {
+  const listener = (handler: string): string => `[eventlistener:l]\ncommand=/bin/cat\nevents=TICK_60\nresult_handler=${handler}\n`;
+  const { both } = await startPair(listener('supervisor.dispatchers:default_handler'));
+  try {
+    const changes = [];
+    for (const d of both) {
+      writeFileSync(d.conf, configText(listener('supervisor.dispatchers : default_handler [x]')));
+      changes.push(await d.rpc.call('supervisor.reloadConfig'));
+    }
+    assert.deepEqual(changes[1], changes[0]);
+    assert.deepEqual(changes[1], [[[], [], []]]);
+  } finally {
+    await Promise.all(both.map((d) => d.stop()));
   }
 });

@@ -88,16 +88,21 @@ export function isSpecSyntaxError(s: ImportSpec | SpecSyntaxError): s is SpecSyn
   return 'python' in s;
 }
 
+/** What a spec resolves to, `module:attr` (Supervisor compares the objects imported, not the text); the text itself when malformed. */
+export function resolvedSpec(spec: string): string {
+  const p = parseImportSpec(spec);
+  return isSpecSyntaxError(p) ? spec : `${p.module}:${p.attr}`;
+}
+
 /** Whether a factory spec makes Supervisor's main API (`supervisor.*`), however it is spelt. */
 export function isMainRpcFactory(spec: string): boolean {
-  const p = parseImportSpec(spec);
-  return !isSpecSyntaxError(p) && (`${p.module}:${p.attr}` === MAIN_RPC_FACTORY || `${p.module}:${p.attr}` === MAIN_RPC_CLASS);
+  const r = resolvedSpec(spec);
+  return r === MAIN_RPC_FACTORY || r === MAIN_RPC_CLASS;
 }
 
 /** Whether a result_handler spec is the standard one, however it is spelt. */
 export function isDefaultResultHandler(spec: string): boolean {
-  const p = parseImportSpec(spec);
-  return !isSpecSyntaxError(p) && `${p.module}:${p.attr}` === DEFAULT_RESULT_HANDLER;
+  return resolvedSpec(spec) === DEFAULT_RESULT_HANDLER;
 }
 
 /** Why Supervisor would refuse `spec` in `[section] option`, with a hint; null when it would not (or cannot tell: another package). */

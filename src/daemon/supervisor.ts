@@ -11,6 +11,7 @@ import { ProcessGroup, sortByPriority } from './group';
 import { Dependencies } from './dependencies';
 import { PoolRolls } from './pool-roll';
 import { pyStrCompare } from '../config/ini';
+import { resolvedSpec } from '../config/import-spec';
 import { FcgiSocket } from './fcgi-socket';
 import { Subprocess, type LogPaths, type ProcessHost } from './process';
 import { SupervisorState, processStateName, supervisorStateName } from './states';
@@ -573,7 +574,7 @@ export function groupConfigsEqual(a: GroupConfig, b: GroupConfig): boolean {
   if (a.processes.length !== b.processes.length) return false;
   for (let i = 0; i < a.processes.length; i++) if (!processConfigsEqual(a.processes[i], b.processes[i])) return false;
   if (kindA === 'eventlistener') {
-    if (a.buffer_size !== b.buffer_size || !same(a.events, b.events) || a.result_handler !== b.result_handler) return false;
+    if (a.buffer_size !== b.buffer_size || !same(a.events, b.events) || resolvedSpec(a.result_handler ?? '') !== resolvedSpec(b.result_handler ?? '')) return false;
   }
   // Supervisor's SocketConfig compares by URL alone: a new socket_mode, socket_owner or
   // socket_backlog is no change to reread, and update leaves the pool running (the new
