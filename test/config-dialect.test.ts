@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { IniDocument } from '../src/config/ini';
 import { pyFormat, PyFormatError, type Expansions } from '../src/config/pyformat';
 import { dictOfKeyValuePairs } from '../src/config/datatypes';
+import { isSpecSyntaxError, parseImportSpec } from '../src/config/import-spec';
 import { repoRoot, makeRng, pick } from './helpers/common';
 
 type Req =
@@ -204,4 +205,33 @@ test('environment= splitting agrees with datatypes.dict_of_key_value_pairs', () 
     if (theirs.error) assert.ok(ours.error, `Python rejects but we accept: ${JSON.stringify(text)} -> ${JSON.stringify(ours)}`);
     else assert.deepEqual(ours, theirs, `environment ${JSON.stringify(text)}`);
   });
+});
+
+// The factory and result_handler specs: pkg_resources.EntryPoint.parse("x=" + spec) itself decides
+// what is accepted, what it resolves to, and the text of its ValueError.
+test('import specs: parsed as pkg_resources parses them (accepted, module and attributes, or the same error text)', () => {
+  const specs = [
+    'supervisor.rpcinterface:make_main_rpcinterface [x]', 'a : b', 'a:b []', 'a:b [ x ]', 'a:b [x,]', 'a:b [x, y-z]', 'a:b [x y]',
+    'a:b [-x]', 'a:b\n\n[program:web]', 'a:b [x]\n', 'foo=a:b', 'a:b[x]', 'a:b [x.y]', 'a:b [x]]', 'a:b [é]', 'é:b', 'a.:b', 'a:b.',
+    '.a:b', 'a..b:c', 'a : b . c', 'a:b [x] # c', 'mod', '  a.b  :  c.d  ', 'a:b [x] [y]', '',
+  ];
+  const py = [
+    'import json, sys, pkg_resources',
+    'out = []',
+    'for s in json.load(sys.stdin):',
+    '    try:',
+    '        ep = pkg_resources.EntryPoint.parse("x=" + s)',
+    '        out.append({"module": ep.module_name, "attr": ".".join(ep.attrs)})',
+    '    except Exception as e:',
+    '        out.append({"python": str(e)})',
+    'print(json.dumps(out))',
+  ].join('\n');
+  const r = spawnSync('/usr/bin/python3', ['-c', py], { input: JSON.stringify(specs), encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const expected = JSON.parse(r.stdout) as object[];
+  const ours = specs.map((s) => {
+    const p = parseImportSpec(s);
+    return isSpecSyntaxError(p) ? { python: p.python } : p;
+  });
+  for (let i = 0; i < specs.length; i++) assert.deepEqual(ours[i], expected[i], JSON.stringify(specs[i]));
 });

@@ -45,24 +45,21 @@ export interface SpecSyntaxError {
 }
 
 // EntryPoint.pattern, with Python's Unicode \w; `.` stops at a line end in both.
-const W = String.raw`[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}]`;
-const W_DOT = String.raw`[\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}.]`;
+const WORD_CHARS = String.raw`\p{L}\p{N}\p{Mn}\p{Mc}\p{Pc}`;
+const W = `[${WORD_CHARS}]`;
+const W_DOT = `[${WORD_CHARS}.]`;
 const ENTRY_POINT = new RegExp(String.raw`^\s*(.+?)\s*=\s*(${W_DOT}+)\s*(?::\s*(${W_DOT}+))?\s*(\[.*\])?\s*$`, 'u');
 const MODULE_NAME = new RegExp(String.raw`^${W}+(?:\.${W}+)*$`, 'u');
 // packaging's extras: `[` names separated by commas `]`, a name being letters,
 // digits and `-_.` that starts and ends with a letter or digit
 const EXTRA = '[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?';
-const EXTRAS = new RegExp(String.raw`^\[\s*(?:${EXTRA}(?:\s*,\s*${EXTRA})*)?\s*\]`);
+const EXTRAS = new RegExp(String.raw`^\[\s*(?:${EXTRA}(?:\s*,\s*${EXTRA})*)?\s*\]\s*`, 'u');
 
 /** Requirement.parse('x' + extras) fails: pyparsing names the 8 characters where it stopped. */
 function extrasProblem(extras: string): SpecSyntaxError | null {
-  const m = EXTRAS.exec(extras);
-  let at = 0;
-  if (m) {
-    at = m[0].length;
-    while (at < extras.length && /\s/u.test(extras[at] as string)) at++;
-    if (at === extras.length) return null;
-  }
+  // where the extras list (and the blanks after it) ends, or the `[` when there is none
+  const at = EXTRAS.exec(extras)?.[0].length ?? 0;
+  if (at === extras.length) return null;
   const text = `Parse error at "${pyRepr(extras.slice(at, at + 8))}": Expected string_end`;
   return { message: `${text} (the [extras] after the callable)`, python: text };
 }
