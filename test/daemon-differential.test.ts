@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { appendFileSync, existsSync, readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { until } from './helpers/daemon-cli';
 import {
-  haveSupervisord, startSide, stopSides, cleanupSides, waitLog, rewriteConf, normalizeLog, splitBySubject, type Side,
+  haveSupervisord, startSide, stopSides, cleanupSides, waitLog, rewriteConf, normalizeLog, splitBySubject, ctlOnAsync, type Side,
 } from './helpers/daemon-oracle';
 
 function compare(sides: Side[]): { py: string[]; ts: string[] } {
@@ -126,6 +126,41 @@ test('differential: HUP reload with a changed config', { skip: skipReason }, asy
     const { ts } = compare(sides);
     assert.ok(ts.includes('WARN received SIGHUP indicating restart request'));
     assert.equal(ts.filter((l) => l.includes('supervisord started with pid')).length, 2);
+  } finally {
+    cleanupSides(sides);
+  }
+});
+
+test('differential: "waiting for NAME to stop" and "to die" around a SIGKILL that falls due with them', { skip: skipReason }, async () => {
+  // `late` (stopwaitsecs=4) is stopped by the ctl: reported at 0 and 2 s,
+  // killed at 4 s with the third report due. supervisord, whose loop spins
+  // while a ctl waits, gives that report after the kill or, when it reaps
+  // the process first, not at all; never before it.
+  // `due3` (stopwaitsecs=3) is left to the shutdown, whose 3 s report falls
+  // due with its SIGKILL. There supervisord's one-second loop decides: the
+  // report comes before the kill, after it, or not at all.
+  // tsv, whose timers wake it just past both deadlines, kills first and then
+  // reports, in both.
+  const ign = `command=/bin/sh -c "trap '' TERM; exec sleep 100"\nstartsecs=0\n`;
+  const body = `[program:late]\n${ign}stopwaitsecs=4\n[program:due3]\n${ign}stopwaitsecs=3\n`;
+  const sides = [startSide('supervisord', body), startSide('tsv', body)];
+  try {
+    await waitLog(sides, /success: late[^]*success: due3|success: due3[^]*success: late/);
+    const answers = await Promise.all(sides.map((s) => ctlOnAsync(s, ['stop', 'late'])));
+    for (const a of answers) assert.deepEqual(a, { status: 0, out: 'late: stopped\n' });
+    await stopSides(sides);
+    const of = (s: Side, name: string) =>
+      normalizeLog(s.log(), s.dir.path).filter((l) => l.includes(` ${name} to `) || l.includes(`killing '${name}'`) || l.includes(`stopped: ${name} `));
+    const stop = ['INFO waiting for late to stop', 'INFO waiting for late to stop', "WARN killing 'late' (<PID>) with SIGKILL", 'INFO waiting for late to stop', 'WARN stopped: late (terminated by SIGKILL)'];
+    const die = ['INFO waiting for due3 to die', "WARN killing 'due3' (<PID>) with SIGKILL", 'INFO waiting for due3 to die', 'WARN stopped: due3 (terminated by SIGKILL)'];
+    const reapedFirst = (l: string[]) => l.filter((_, i) => i !== l.length - 2);
+    const [py, ts] = sides;
+    const oneOf = (got: string[], wants: string[][], what: string) =>
+      assert.ok(wants.some((w) => JSON.stringify(w) === JSON.stringify(got)), `${what}\n${got.join('\n')}`);
+    oneOf(of(py, 'late'), [stop, reapedFirst(stop)], "supervisord: the ctl's stop");
+    oneOf(of(py, 'due3'), [die, reapedFirst(die), [die[0], die[0], die[1], die[3]]], 'supervisord: the shutdown');
+    assert.deepEqual(of(ts, 'late'), stop, "tsv: the ctl's stop");
+    assert.deepEqual(of(ts, 'due3'), die, 'tsv: the shutdown');
   } finally {
     cleanupSides(sides);
   }

@@ -540,22 +540,19 @@ export class EngineApi {
   }
 
   /**
-   * Until the process has stopped, saying "waiting for NAME to stop" every 2 s
+   * Until the process has stopped, with "waiting for NAME to stop" every 2 s
    * while the client waits: as Supervisor's deferred answer does, not once
    * the client has gone (`gone`).
    */
   private async waitStopped(proc: Subprocess, gone?: AbortSignal): Promise<true> {
-    while (!STOPPED_STATES.has(proc.state)) {
-      if (!gone?.aborted) proc.stopReport();
-      const report = gone?.aborted ? undefined : setInterval(() => proc.stopReport(), 2000);
-      const quiet = (): void => clearInterval(report);
-      gone?.addEventListener('abort', quiet, { once: true });
-      try {
-        await proc.nextChange();
-      } finally {
-        quiet();
-        gone?.removeEventListener('abort', quiet);
-      }
+    if (STOPPED_STATES.has(proc.state)) return true;
+    const unwatch = gone?.aborted ? null : proc.watchStop();
+    if (unwatch) gone?.addEventListener('abort', unwatch, { once: true });
+    try {
+      while (!STOPPED_STATES.has(proc.state)) await proc.nextChange();
+    } finally {
+      unwatch?.();
+      if (unwatch) gone?.removeEventListener('abort', unwatch);
     }
     return true;
   }

@@ -117,6 +117,8 @@ export class Subprocess {
   laststart = 0;
   laststop = 0;
   private laststopreport = -Infinity;
+  /** RPC stops waiting on this process (watchStop) */
+  private stopWatchers = 0;
   private startMono = 0;
   /** monotonic deadline in seconds: backoff retry, or SIGKILL while stopping; 0 = none */
   private delay = 0;
@@ -650,13 +652,38 @@ export class Subprocess {
     return null;
   }
 
+  /**
+   * An RPC stop waits on this process: "waiting for NAME to stop" now and
+   * every 2 s until the release is called. The later reports come from
+   * transition(), on the process's one timer, so a report due with the
+   * SIGKILL comes after it, as in Supervisor's loop (its transitions run
+   * before the waiting answers look again).
+   */
+  watchStop(): () => void {
+    this.stopWatchers++;
+    this.stopReport();
+    this.arm();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.stopWatchers--;
+      this.arm();
+    };
+  }
+
   /** "waiting for x to stop", at most every 2 s, while an RPC stop waits. */
-  stopReport(): void {
-    if (this.state !== ProcessState.STOPPING) return;
+  private stopReport(): void {
+    if (this.state !== ProcessState.STOPPING || !this.stopWatchers) return;
     const now = monoNow();
-    if (now > this.laststopreport + 2) {
+    const due = this.laststopreport + 2;
+    if (now > due) {
       this.log.info(`waiting for ${this.name} to stop`);
-      this.laststopreport = now;
+      // Supervisor looks on every pass of its loop, which a waiting answer
+      // keeps busy, so its reports keep a 2 s beat; a timer wakes us a
+      // millisecond or so past the due time, and starting the next 2 s from
+      // then would drift the reports past the SIGKILL they come with
+      this.laststopreport = now - due < REPORT_SLACK ? due : now;
     }
   }
 
@@ -1274,6 +1301,7 @@ export class Subprocess {
         this.kill(signalNumber('KILL'));
       }
     }
+    this.stopReport();
     this.arm();
   }
 
@@ -1360,6 +1388,7 @@ export class Subprocess {
         break;
       case ProcessState.STOPPING:
         if (this.pid) due = this.delay;
+        if (this.stopWatchers && (!due || this.laststopreport + 2 < due)) due = this.laststopreport + 2;
         break;
       case ProcessState.EXITED:
         if (this.host.mood() > SupervisorState.RESTARTING) due = this.restartAt;
@@ -1458,6 +1487,8 @@ export class Subprocess {
 
 /** the longest delay setTimeout takes as it is */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/** how late past its due time a timer-woken stop report may come and still keep the 2 s beat (seconds) */
+const REPORT_SLACK = 0.05;
 function userName(uid: number): string {
   const info = requireNative().groupsOf(uid);
   return info ? info.name : String(uid);

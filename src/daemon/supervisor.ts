@@ -269,7 +269,10 @@ export class Supervisor {
   private runPass(): void {
     if (this.closed) return;
     if (this.moodValue < SupervisorState.RUNNING) {
-      this.shutdownStep();
+      // the report waits for the transitions: a report due with a SIGKILL
+      // comes after it, as supervisord's looks come (its poll wakes it a
+      // little after the kill's deadline, its report's falls a little later)
+      this.shutdownStep(false);
       if (this.closed) return;
     }
     for (const g of this.sortedGroups()) g.transition();
@@ -389,7 +392,7 @@ export class Supervisor {
     return refused;
   }
 
-  private shutdownStep(): void {
+  private shutdownStep(report = true): void {
     if (this.closed) return;
     if (!this.stopping) {
       this.stopping = true;
@@ -401,7 +404,7 @@ export class Supervisor {
       const last = this.stopGroups?.[this.stopGroups.length - 1];
       if (last && this.holdForListeners(last)) return;
       if (last) for (const p of last.stopOrder()) this.stopAfterDependents(p);
-      if (this.shutdownReport().length === 0) {
+      if (this.shutdownReport(report).length === 0) {
         this.finishStopping();
         return;
       }
@@ -451,10 +454,11 @@ export class Supervisor {
     else for (const d of waiting) this.stopAfterDependents(d);
   }
 
-  private shutdownReport(): Subprocess[] {
+  /** What has not stopped yet; "waiting for … to die" every 3 s while something has not (when `report`). */
+  private shutdownReport(report: boolean): Subprocess[] {
     const unstopped: Subprocess[] = [];
     for (const g of this.groups.values()) unstopped.push(...g.unstopped());
-    if (unstopped.length) {
+    if (unstopped.length && report) {
       const now = performance.now() / 1000;
       if (now > this.lastShutdownReport + 3) {
         this.logger.info(`waiting for ${unstopped.map((p) => p.name).join(', ')} to die`);
@@ -463,10 +467,13 @@ export class Supervisor {
       }
       if (!this.shutdownTimer) {
         // the 3-second report is the only timer a stopping daemon keeps
+        // just past the due time: a timer set for 3000 ms can wake before
+        // performance.now() says 3 s have passed, and that wake would be lost
+        const ms = Math.max(0, Math.ceil((this.lastShutdownReport + 3 - now) * 1000) + 1);
         this.shutdownTimer = setTimeout(() => {
           this.shutdownTimer = null;
           this.requestTransition();
-        }, 3000);
+        }, ms);
       }
     }
     return unstopped;

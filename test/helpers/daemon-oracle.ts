@@ -1,7 +1,7 @@
 // Runs the real supervisord (/usr/bin/supervisord, the oracle) and tsv side
 // by side on the same config and the same lifecycle steps, and turns both
 // main logs into comparable state-transition sequences.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { TempDir, withTimeout } from './daemon-env';
 import { TSV, cleanEnv, killTree, until } from './daemon-cli';
@@ -46,6 +46,16 @@ export function startSide(impl: Impl, body: string, rpcinterfaces?: readonly str
 export function ctlOn(side: Side, args: string[], argv: readonly string[] = ['/usr/bin/supervisorctl']): { status: number | null; out: string } {
   const r = spawnSync(argv[0] as string, [...argv.slice(1), '-s', `unix://${side.dir.join('s.sock')}`, ...args], { encoding: 'utf8', env: cleanEnv() });
   return { status: r.status, out: r.stdout + r.stderr };
+}
+
+/** ctlOn without blocking, so that both sides can be asked at once. */
+export function ctlOnAsync(side: Side, args: string[], argv: readonly string[] = ['/usr/bin/supervisorctl']): Promise<{ status: number | null; out: string }> {
+  return new Promise((resolve) => {
+    execFile(argv[0] as string, [...argv.slice(1), '-s', `unix://${side.dir.join('s.sock')}`, ...args], { encoding: 'utf8', env: cleanEnv() }, (err, stdout, stderr) => {
+      const status = err === null ? 0 : typeof err.code === 'number' ? err.code : null;
+      resolve({ status, out: stdout + stderr });
+    });
+  });
 }
 
 export function rewriteConf(side: Side, body: string): void {
