@@ -42,6 +42,63 @@ test('on TERM=dumb Backspace erases the last character, as in supervisorctl (nod
   }
 });
 
+test('on TERM=dumb the shell still completes, moves with the arrows, recalls history and keeps what Ctrl-C left, as readline does there', { skip }, async () => {
+  // node:readline has only a key-appending handler on a dumb terminal; GNU
+  // readline edits there with backspaces and blanks. One key per write, as typed.
+  const keys = (...ks: string[]) => ks.map((send) => ({ send, pause: 0.15 }));
+  for (const client of [PYTHON_CTL, TSV_CTL]) {
+    const r = await runOnPty(
+      [...client.argv, '-c', fx.conf],
+      [
+        { expect: 'supervisor> ' },
+        ...keys('sta', 'tu', '\t', 'slee', '\t'),
+        { send: '\r', expect: 'sleeper +RUNNING +pid \\d+.*supervisor> ' },
+        // Left, Delete, then Home and End around an insertion: `pid sleeper`
+        ...keys('pid sleeperx', '\x1b[D', '\x1b[3~', '\x1b[H', '\x1b[C', '\x1b[C', '\x1b[C', ' ', '\x7f', '\x1b[F'),
+        { send: '\r', expect: '\\r\\n\\d+\\r\\n.*supervisor> ' },
+        // Ctrl-P: the line before again
+        ...keys('\x10'),
+        { send: '\r', expect: '\\r\\n\\d+\\r\\n.*supervisor> ' },
+        ...keys('ver'),
+        { send: '\x03' },
+      ],
+      clientEnv({ TERM: 'dumb' }),
+    );
+    const out = plain(r.output);
+    assert.ok(r.ok, `${client.label} step ${r.failed}: ${JSON.stringify(out)}`);
+    assert.equal(r.code, 0, client.label);
+    assert.equal(out.match(/^\d+$/gm)?.length, 2, `${client.label}: two pids\n${out}`);
+    assert.doesNotMatch(out, /Unknown syntax|No such process/, client.label);
+    // each line as the terminal shows it: carriage returns and backspaces applied
+    const screen = (line: string) => {
+      const cells: string[] = [];
+      let col = 0;
+      for (const ch of line) {
+        if (ch === '\b') col = Math.max(0, col - 1);
+        else if (ch === '\r') col = 0;
+        else cells[col++] = ch;
+      }
+      return cells.join('').trimEnd();
+    };
+    // eslint-disable-next-line no-control-regex
+    const lines = r.output.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').replace(/\r+\n/g, '\n').split('\n').map(screen);
+    assert.ok(lines.includes('supervisor> status sleeper'), `${client.label}:\n${lines.join('\n')}`);
+    assert.equal(lines.filter((l) => l === 'supervisor> pid sleeper').length, 2, `${client.label}:\n${lines.join('\n')}`);
+    // Ctrl-C leaves the shell with what was typed still shown
+    assert.equal(lines.filter(Boolean).at(-1), 'supervisor> ver', client.label);
+    if (client === TSV_CTL) assert.doesNotMatch(r.output, /\x1b/, 'no escapes a dumb terminal would print');
+  }
+});
+
+test('Ctrl-C at the prompt leaves the shell with the half-typed line still shown, as supervisorctl does (readline redrew an empty prompt)', { skip }, async () => {
+  for (const client of [PYTHON_CTL, TSV_CTL]) {
+    const r = await runOnPty([...client.argv, '-c', fx.conf], [{ expect: 'supervisor> ' }, { send: 'ver', pause: 0.3 }, { send: '\x03' }], clientEnv());
+    assert.ok(r.ok, `${client.label} step ${r.failed}: ${plain(r.output)}`);
+    assert.equal(r.code, 0, client.label);
+    assert.match(plain(r.output), /\nsupervisor> ver\n$/, client.label);
+  }
+});
+
 test('NO_COLOR and pipes get plain text', { skip }, async () => {
   const r = await runOnPty(ctl('status', 'sleeper'), [{ expect: 'RUNNING' }], clientEnv({ NO_COLOR: '1' }));
   assert.ok(r.ok);

@@ -30,25 +30,92 @@ export interface LineInputOptions {
 
 type Waiter = { resolve: (line: string | null) => void; reject: (err: Error) => void };
 
+type ReadlineInternals = {
+  _ttyWrite: (s: string, key?: unknown) => void;
+  _refreshLine: () => void;
+  _moveCursor: (dx: number) => void;
+  _writeToOutput: (s: string) => void;
+  line: string;
+  cursor: number;
+};
+
 /**
- * On TERM=dumb node:readline takes keys through a minimal handler that adds
- * Backspace to the line as a character (`pid café<BS>` asks for `café\x7f`);
- * GNU readline, Python's, erases on any terminal. Here Backspace erases the
- * last character, shown as a dumb terminal can: back, blank, back.
+ * Line editing on TERM=dumb. node:readline falls back there to a handler
+ * that only appends keys (no completion, arrows or history, and Backspace
+ * taken for a character), because it draws the line with cursor escapes a
+ * dumb terminal cannot show; GNU readline, Python's, edits there with what
+ * such a terminal has: backspace to move left, rewriting characters to move
+ * right, blanks to erase. This keeps node's full key handling and draws as
+ * readline does, updating only what changed from what is shown. One
+ * character is taken as one column; a line longer than the terminal is
+ * not scrolled as readline's horizontal mode would.
  */
-function eraseOnBackspace(rl: Readline.Interface): void {
-  const inner = rl as unknown as { _ttyWrite?: (s: string, key?: { name?: string; ctrl?: boolean; meta?: boolean }) => void; line: string; cursor: number };
-  const dumb = inner._ttyWrite;
-  if (typeof dumb !== 'function') return;
-  inner._ttyWrite = (s, key) => {
-    if (key?.name !== 'backspace' || key.meta) return dumb.call(rl, s, key);
-    const chars = [...inner.line];
-    if (!chars.length) return;
-    chars.pop();
-    inner.line = chars.join('');
-    inner.cursor = inner.line.length;
-    process.stdout.write('\b \b');
-  };
+class DumbTerminalLine {
+  /** what is on the terminal's current line, from its first column */
+  private shown: string[] = [];
+  private col = 0;
+  private readonly write: (s: string) => void;
+
+  constructor(private readonly rl: Readline.Interface) {
+    const inner = rl as unknown as ReadlineInternals;
+    const full = (readline().Interface.prototype as unknown as ReadlineInternals)._ttyWrite;
+    this.write = inner._writeToOutput.bind(rl);
+    inner._ttyWrite = full;
+    inner._refreshLine = () => this.draw();
+    inner._moveCursor = (dx: number) => {
+      inner.cursor = Math.max(0, Math.min(inner.line.length, inner.cursor + dx));
+      this.draw();
+    };
+    // readline's own writes (a character typed at the end, the Enter, a
+    // completion list) move the terminal's cursor as well
+    inner._writeToOutput = (s: string) => {
+      this.write(s);
+      this.wrote(s);
+    };
+  }
+
+  /** A new read starts at the first column, as Python's input() takes it to. */
+  fresh(): void {
+    this.shown = [];
+    this.col = 0;
+  }
+
+  private wrote(s: string): void {
+    const lineEnd = Math.max(s.lastIndexOf('\n'), s.lastIndexOf('\r'));
+    if (lineEnd >= 0) {
+      this.shown = [];
+      this.col = 0;
+      s = s.slice(lineEnd + 1);
+    }
+    for (const ch of s) this.shown[this.col++] = ch;
+  }
+
+  private draw(): void {
+    const inner = this.rl as unknown as ReadlineInternals & { getPrompt(): string };
+    const prompt = [...inner.getPrompt()];
+    const want = [...prompt, ...inner.line];
+    const to = prompt.length + [...inner.line.slice(0, inner.cursor)].length;
+    const old = this.shown;
+    let same = 0;
+    while (same < old.length && same < want.length && old[same] === want[same]) same++;
+    // left by backspacing, right by writing again what is already there
+    const move = (from: number, at: number): string => (from > at ? '\b'.repeat(from - at) : want.slice(from, at).join(''));
+    let out: string;
+    if (same === want.length && same === old.length) {
+      out = move(this.col, to);
+    } else {
+      out = move(this.col, same) + want.slice(same).join('');
+      let at = want.length;
+      if (old.length > want.length) {
+        out += ' '.repeat(old.length - want.length);
+        at = old.length;
+      }
+      out += '\b'.repeat(at - to);
+    }
+    this.shown = want;
+    this.col = to;
+    if (out) this.write(out);
+  }
 }
 
 export class LineInput {
@@ -66,6 +133,7 @@ export class LineInput {
   /** A password being read from the controlling terminal while stdin is not one. */
   private hidden: HiddenRead | null = null;
   private historyLines: string[];
+  private dumb: DumbTerminalLine | null = null;
 
   constructor(opts: LineInputOptions) {
     this.terminal = Boolean(process.stdin.isTTY && process.stdout.isTTY);
@@ -103,7 +171,7 @@ export class LineInput {
         else if (s === '\r\n') write(s); // Enter
       };
     }
-    if (this.terminal && process.env.TERM === 'dumb') eraseOnBackspace(rl);
+    this.dumb = this.terminal && process.env.TERM === 'dumb' ? new DumbTerminalLine(rl) : null;
     rl.on('history', (h: string[]) => {
       this.historyLines = [...h];
     });
@@ -139,7 +207,10 @@ export class LineInput {
   readLine(prompt: string): Promise<string | null> {
     if (this.terminal) {
       this.rl.setPrompt(prompt);
-      if (!this.queue.length && !this.eof) this.rl.prompt();
+      if (!this.queue.length && !this.eof) {
+        this.dumb?.fresh();
+        this.rl.prompt();
+      }
       else process.stdout.write(prompt);
     } else {
       process.stdout.write(prompt);
@@ -196,7 +267,9 @@ export class LineInput {
     if (!this.waiter) return false;
     const w = this.waiter;
     this.waiter = null;
-    if (this.terminal) this.rl.write('', { ctrl: true, name: 'u' }); // drop the half-typed line
+    // the half-typed line is dropped but stays on the screen, as with
+    // supervisorctl (readline's Ctrl-U would redraw an empty prompt)
+    if (this.terminal) this.forgetLine();
     w.reject(new Interrupted());
     return true;
   }
@@ -210,9 +283,13 @@ export class LineInput {
   dropTypedAhead(): void {
     if (!this.terminal) return;
     this.queue.length = 0;
-    // Emptied without readline's redraw (which would put a prompt under a
-    // tail -f's output): what was typed stays on the screen, as the
-    // terminal's echo of it does under supervisorctl.
+    // without readline's redraw, which would put a prompt under a tail -f's
+    // output: what was typed stays on the screen, as the terminal's echo of
+    // it does under supervisorctl
+    this.forgetLine();
+  }
+
+  private forgetLine(): void {
     const state = this.rl as unknown as { line: string; cursor: number };
     state.line = '';
     state.cursor = 0;
