@@ -227,6 +227,16 @@ describe('host: tsv install --boot under real systemd', { skip: support ?? false
     assert.match(b.stdout + b.stderr, /Permission denied|EACCES/i);
   });
 
+  test("doctor run by a tsv-group member skips what it cannot see (root's daemon's open files) instead of calling it ok", () => {
+    const r = c.exec(['tsv', 'doctor', '--json'], { user: 'alice' });
+    const checks = (JSON.parse(r.stdout) as { checks: { id: string; status: string; found: string }[] }).checks;
+    const deleted = checks.find((x) => x.id === 'log-deleted');
+    assert.equal(deleted?.status, 'skipped', JSON.stringify(deleted));
+    assert.match(deleted?.found ?? '', /are not ours to see \(run tsv doctor as root or as the daemon's user\)/);
+    const asRoot = JSON.parse(c.must('tsv doctor --json')) as { checks: { id: string; status: string }[] };
+    assert.equal(asRoot.checks.find((x) => x.id === 'log-deleted')?.status, 'ok');
+  });
+
   test('tsv uninstall --purge leaves nothing behind', () => {
     const r = c.exec(['tsv', 'uninstall', '--purge']);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
@@ -289,11 +299,61 @@ describe('host: install refuses to call a broken service installed', { skip: sup
     assert.equal(r.status, 1, r.stdout);
     assert.match(r.stderr, /tsv install: start tsv now failed/);
     assert.match(r.stderr, /what the init system says:/);
-    assert.match(r.stderr, /journalctl -u tsv\.service/);
+    assert.match(r.stderr, /journalctl -b -u tsv\.service/);
     assert.match(r.stderr, /ExecStart=\/bin\/false|status=1\/FAILURE/);
+    // a new service that does not come up is not left to restart in a loop at every boot
+    assert.match(r.stderr, /tsv is stopped and taken off the boot again, so that it does not restart in a loop/);
+    assert.notEqual(c.sh('systemctl is-enabled tsv.service').stdout.trim(), 'enabled');
+    // --fix tries the start once: the journal's lines, new after each try, do not make it a new problem
+    const fix = c.exec(['tsv', 'doctor', '--fix']);
+    assert.equal(fix.status, 1, fix.stdout);
+    assert.equal(fix.stdout.match(/^FAILED +unit-inactive/gm)?.length, 1, fix.stdout);
     // what was done is in the manifest, so it can be undone
     const u = c.exec(['tsv', 'uninstall', '--purge']);
     assert.equal(u.status, 0, u.stdout + u.stderr);
     assert.equal(c.sh('test -e /etc/systemd/system/tsv.service || test -e /etc/tsv').status, 1);
+  });
+
+  test("uninstall --purge keeps what the admin put beside the config (a conf.d file, an app beside a -c config install made the directory for), and says nothing about failures it did not have", () => {
+    const flags = setup!.installFlags;
+    let r = c.exec(['tsv', 'install', '--boot', ...flags]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    c.writeFile('/etc/tsv/conf.d/extra.conf', '[program:extra]\ncommand=/bin/sleep 100003\n');
+    r = c.exec(['tsv', 'uninstall', '--purge']);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /kept \/etc\/tsv\/conf\.d: it holds files tsv install did not create/);
+    assert.doesNotMatch(r.stdout, /removed \/etc\/tsv and everything in it/);
+    assert.doesNotMatch(r.stdout + r.stderr, /Failed to reset failed state/);
+    assert.equal(c.must('cat /etc/tsv/conf.d/extra.conf'), '[program:extra]\ncommand=/bin/sleep 100003\n');
+    c.must('rm -r /etc/tsv');
+
+    r = c.exec(['tsv', 'install', '--boot', '-c', '/opt/app/supervisord.conf', ...flags]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /created directory \/opt\/app /);
+    c.writeFile('/opt/app/server.py', 'print(1)\n');
+    r = c.exec(['tsv', 'uninstall', '--purge']);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /removed \/opt\/app\/supervisord\.conf/);
+    assert.match(r.stdout, /kept \/opt\/app: it holds files tsv install did not create/);
+    assert.equal(c.must('cat /opt/app/server.py'), 'print(1)\n');
+    c.must('rm -r /opt/app');
+  });
+
+  test('a config without [supervisorctl] is refused before anything is enabled; a socket not given to the tsv group is not said to be usable by its members', () => {
+    const flags = setup!.installFlags;
+    const body = '[unix_http_server]\nfile=/run/app.sock\n[supervisord]\nlogfile=/var/log/app.log\npidfile=/run/app.pid\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n[program:a]\ncommand=/bin/sleep 100005\n';
+    c.writeFile('/srv/app/sup.conf', body);
+    let r = c.exec(['tsv', 'install', '--boot', '-c', '/srv/app/sup.conf', ...flags]);
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /the config \/srv\/app\/sup\.conf has no \[supervisorctl\] section, so `tsv status` and supervisorctl cannot find the daemon it runs; nothing was enabled/);
+    assert.match(r.stderr, /serverurl=unix:\/\/\/run\/app\.sock/);
+    assert.equal(c.sh('test -e /etc/systemd/system/tsv.service').status, 1);
+    c.writeFile('/srv/app/sup.conf', body + '[supervisorctl]\nserverurl=unix:///run/app.sock\n');
+    r = c.exec(['tsv', 'install', '--boot', '-c', '/srv/app/sup.conf', ...flags]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /tsv is installed and answering on unix:\/\/\/run\/app\.sock\n/);
+    assert.doesNotMatch(r.stdout, /members of the tsv group/);
+    assert.equal(c.exec(['tsv', 'uninstall', '--purge']).status, 0);
+    c.must('rm -r /srv/app');
   });
 });

@@ -120,4 +120,36 @@ describe('host: tsv install --from-supervisor takes over from the running superv
     assert.equal(await settle(2), 2);
     assert.equal(doctor().status, 0);
   });
+
+  test("--from-supervisor with tsv's config already there and without a program Supervisor runs: refused before Supervisor is touched", () => {
+    c.writeFile('/etc/supervisor/conf.d/extra.conf', '[program:extra]\ncommand=/bin/sleep 100004\n');
+    c.must('systemctl enable supervisor.service');
+    try {
+      const r = c.exec(['tsv', 'install', '--boot', '--from-supervisor']);
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(
+        r.stderr,
+        /--from-supervisor would stop Supervisor's supervisor\.service, but \/etc\/tsv\/supervisord\.conf exists, so nothing is imported, and it does not run extra: they would run under no daemon; nothing was changed/,
+      );
+      assert.equal(state('supervisor.service'), 'enabled inactive');
+      assert.equal(state('tsv.service'), 'enabled active');
+    } finally {
+      c.must('rm /etc/supervisor/conf.d/extra.conf');
+    }
+    // with every program of Supervisor's in tsv's config, a second takeover goes ahead
+    const again = c.exec(['tsv', 'install', '--boot', '--from-supervisor']);
+    assert.equal(again.status, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /running: systemctl disable --now supervisor\.service/);
+    assert.match(state('supervisor.service'), /^disabled (inactive|failed)$/);
+  });
+
+  test('tsv uninstall gives the programs back to supervisor.service as it was before the first takeover', async () => {
+    const r = c.exec(['tsv', 'uninstall']);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /tsv install took the programs over from Supervisor's supervisor\.service: it is put back as it was/);
+    assert.notEqual(c.sh('systemctl is-active tsv.service').stdout.trim(), 'active');
+    assert.equal(state('supervisor.service'), 'enabled active');
+    assert.equal(await settle(2), 2, 'the workers run once, under supervisord');
+    assert.equal(c.exec(['supervisorctl', 'status']).status, 0, 'Python supervisorctl reaches supervisord again');
+  });
 });

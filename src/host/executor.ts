@@ -62,6 +62,12 @@ export class Executor {
     this.output.out(text.endsWith('\n') ? text : text + '\n');
   }
 
+  /** A change to the record that is not a file or directory (Supervisor's service taken over), saved at once. */
+  record(change: (m: Manifest) => void): void {
+    change(this.manifest);
+    this.saveManifest();
+  }
+
   private saveManifest(): void {
     if (!this.dryRun && this.manifestPath !== null) {
       this.manifest.updatedAt = new Date().toISOString();

@@ -18,6 +18,31 @@ import { HostError } from './types';
 
 export const SUPERVISOR_CONFIG = '/etc/supervisor/supervisord.conf';
 
+/** `[program:x]` (and fcgi-program, eventlistener) sections of a file, read as text: a config whose log directories went with the package cannot be loaded. */
+export function programSections(file: string): string[] {
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    return [];
+  }
+  return [...text.matchAll(/^\[(?:program|fcgi-program|eventlistener):([^\]]+)\]/gm)].map((m) => m[1]!.trim());
+}
+
+/**
+ * The programs a config runs, by section name: read as the daemon reads it,
+ * or, when it cannot be (a log directory not made yet), from its own
+ * sections and those of the conf.d beside it, as text.
+ */
+export function configuredPrograms(file: string): string[] {
+  try {
+    return [...new Set(loadConfig({ file }).config.groups.flatMap((g) => g.processes.map((p) => p.program)))];
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    return [...new Set([file, ...globSorted(join(dirname(file), 'conf.d', '*.conf'))].flatMap(programSections))];
+  }
+}
+
 interface Section {
   name: string;
   /** header line and body lines, verbatim */

@@ -6,13 +6,13 @@ import { dirname } from 'node:path';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
 import type { Config } from '../config/model';
-import { principalFor } from '../os/accounts';
+import { groupGid, principalFor } from '../os/accounts';
 import { backendFor } from './backends';
 import { packagedUnitPath } from './backends/systemd';
 import { configFacts, logDirs, missingDirOf, type ConfigFacts } from './config-facts';
 import { Executor } from './executor';
 import { detectInit } from './init-detect';
-import { planImport, SUPERVISOR_CONFIG } from './import-supervisor';
+import { configuredPrograms, planImport, SUPERVISOR_CONFIG } from './import-supervisor';
 import { importIntoPackage } from './import-into-package';
 import { giveBack, supervisorService, takeOver } from './supervisor-service';
 import { hostLayout, type HostLayout } from './layout';
@@ -90,6 +90,14 @@ function load(file: string): Config {
 }
 
 
+/** Whether members of `group` may open the socket the ctl uses: it is the unix socket, given to the group, group read-write. */
+function groupMayUse(facts: ConfigFacts, group: string | null): boolean {
+  const unix = facts.unix;
+  if (!group || !unix || facts.serverurl !== `unix://${unix.file}`) return false;
+  const gid = groupGid(group);
+  return gid !== null && unix.chown[1] === gid && (unix.chmod & 0o060) === 0o060;
+}
+
 export async function install(opts: InstallOptions, output: Output): Promise<number> {
   const say = (t: string): void => output.out(t.endsWith('\n') ? t : t + '\n');
   const scope: Scope = opts.user ? 'user' : 'system';
@@ -134,7 +142,25 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   Object.assign(manifest, { init, scope, configFile, tsv, daemon, installed: true });
   // Read before anything is done: a source that is no config must change nothing.
   const configExists = existsSync(configFile);
-  const imported = opts.fromSupervisor && !configExists ? planImport(opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor, layout, generatedHeader('supervisord.conf')) : null;
+  const source = opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor;
+  const imported = source && !configExists ? planImport(source, layout, generatedHeader('supervisord.conf')) : null;
+  // Supervisor's own service would run every imported program a second time:
+  // taking over means stopping it, and giving it back if tsv does not come up.
+  const supervisor = scope === 'system' ? supervisorService(init) : null;
+  const taken = supervisor && source && (supervisor.enabled || supervisor.active) ? supervisor : null;
+  if (taken && source && configExists) {
+    // nothing is imported into a config that exists: stopping Supervisor is
+    // safe only if that config runs its programs already (a second run of
+    // the same install), or they would run under no daemon
+    const ours = new Set(configuredPrograms(configFile));
+    const left = configuredPrograms(source).filter((p) => !ours.has(p));
+    if (left.length) {
+      throw new HostError(
+        `--from-supervisor would stop Supervisor's ${taken.name}, but ${configFile} exists, so nothing is imported, and it does not run ${left.join(', ')}: they would run under no daemon; nothing was changed`,
+        `move ${configFile} away and run this again to import ${source} into a new config (tsv install never overwrites a config), or add those programs to ${configFile} first`,
+      );
+    }
+  }
 
   say(`tsv install${opts.dryRun ? ' (dry run: nothing is changed)' : ''}`);
   say(`  init system: ${init} (${detection.reason})`);
@@ -145,13 +171,16 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   if (packaged) say(`warning: the tsv package provides the boot service here (${packaged}): without --dry-run this install is refused`);
 
   const ex = new Executor(opts.dryRun, output, manifest, layout.manifest, platform);
+  // an install that ran before and fails now is left as it is, for its admin to mend; a new one is taken off the boot
+  const ranBefore = !opts.dryRun && backend.state(buildSpec(scope, layout, configFile, tsv, daemon, null)).active === true;
 
   // The manifest's directory first, so it is recorded as ours; the group
   // before a config that chowns the socket to it is read.
   ex.ensureDir({ path: layout.stateDir, mode: 0o755, removal: 'purge' }, existing !== null);
   if (layout.group) ex.ensureGroup(layout.group);
+  // not a tree: the admin's files go there too (conf.d, an app beside a -c config), and a purge removes it only when empty
   const configDir = dirname(configFile);
-  ex.ensureDir({ path: configDir, mode: 0o755, removal: 'purge', tree: true }, false);
+  ex.ensureDir({ path: configDir, mode: 0o755, removal: 'purge' }, false);
   if (configFile === layout.configFile) ex.ensureDir({ path: layout.includeDir, mode: 0o755, removal: 'purge' }, false);
 
   if (!configExists) {
@@ -180,6 +209,13 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   if (existsSync(configFile)) {
     const config = loadCreatingLogDirs(configFile, ex, layout, say);
     facts = config ? configFacts(config) : null;
+    if (config && !config.supervisorctl.present) {
+      // install proves itself with `tsv ctl -c FILE status`, which, as supervisorctl, needs the section
+      throw new HostError(
+        `the config ${configFile} has no [supervisorctl] section, so \`tsv status\` and supervisorctl cannot find the daemon it runs; nothing was enabled`,
+        `add one that names the daemon's socket:\n[supervisorctl]\nserverurl=${facts?.serverurl ?? 'unix:///run/tsv/tsv.sock'}`,
+      );
+    }
   } else {
     say(`(the new config is checked once it is written)`);
   }
@@ -220,12 +256,13 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     }
   }
 
-  // Supervisor's own service would run every imported program a second time:
-  // taking over means stopping it, and giving it back if tsv does not come up.
-  const supervisor = scope === 'system' ? supervisorService(init) : null;
-  const taken = supervisor && opts.fromSupervisor && (supervisor.enabled || supervisor.active) ? supervisor : null;
-  if (taken) takeOver(taken, ex, say);
-  else if (supervisor?.active) {
+  if (taken) {
+    takeOver(taken, ex, say);
+    // a takeover again (Supervisor enabled by hand since) keeps the first record: uninstall puts back what was there before tsv
+    ex.record((m) => {
+      m.supervisorTaken ??= { name: taken.name, restore: taken.restore };
+    });
+  } else if (supervisor?.active) {
     say(`warning: Supervisor's service ${supervisor.name} is running too: programs configured in both run twice (tsv install --boot --from-supervisor takes its programs over and stops it)`);
   }
 
@@ -251,6 +288,19 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
         return 1;
       }
       giveBack(taken, ex, (t) => output.err(t));
+      ex.record((m) => {
+        delete m.supervisorTaken;
+      });
+    } else if (!ranBefore) {
+      // enabled, a service that does not come up restarts in a loop, now and at every boot,
+      // beside whatever holds its socket (a Supervisor on the same config deleting its live logs)
+      try {
+        backend.deactivate(ex, spec);
+        output.err(`tsv install: ${SERVICE_NAME} is stopped and taken off the boot again, so that it does not restart in a loop; mend what is said above and run tsv install --boot again\n`);
+      } catch (err) {
+        if (!(err instanceof HostError)) throw err;
+        output.err(`tsv install: ${err.message}\n`);
+      }
     }
     return 1;
   };
@@ -272,7 +322,7 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   }
   say(`\n$ tsv status   (through ${endpoint.serverurl})\n${status.stdout.trimEnd() || '(no programs configured)'}`);
   if (ex.changes.length === 0) say(`\nnothing to change: tsv is installed, enabled at boot and answering (${daemonArgv(spec)[0]})`);
-  else say(`\ntsv is installed and answering on ${endpoint.serverurl}${layout.group ? `; members of the ${layout.group} group can use \`tsv status\` without sudo (usermod -aG ${layout.group} USER)` : ''}`);
+  else say(`\ntsv is installed and answering on ${endpoint.serverurl}${groupMayUse(loaded, layout.group) ? `; members of the ${layout.group} group can use \`tsv status\` without sudo (usermod -aG ${layout.group} USER)` : ''}`);
   return 0;
 }
 

@@ -44,6 +44,8 @@ export interface Manifest {
   dirs: ManifestDir[];
   /** groups install created */
   groups: string[];
+  /** Supervisor's service that install stopped and disabled (--from-supervisor): uninstall puts it back */
+  supervisorTaken?: { name: string; restore: string[][] };
   /** false after a plain uninstall: only the kept config and logs remain listed */
   installed: boolean;
   installedAt: string;

@@ -204,28 +204,34 @@ export function environOf(pid: number): Record<string, string> | null {
   }
 }
 
-/** Where each open fd of the process points (/proc/PID/fd); none when it is not ours to read. */
-function openFdTargets(pid: number): string[] {
-  const out: string[] = [];
+/** Where each open fd of the process points (/proc/PID/fd); null when it is not ours to read. */
+function readFdTargets(pid: number): string[] | null {
+  let fds: string[];
   try {
-    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-      try {
-        out.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      } catch {
-        // closed meanwhile
-      }
-    }
+    fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
-    // not ours to read
+    return null;
+  }
+  const out: string[] = [];
+  for (const fd of fds) {
+    try {
+      out.push(readlinkSync(`/proc/${pid}/fd/${fd}`));
+    } catch {
+      // closed meanwhile
+    }
   }
   return out;
 }
 
-/** Files the process has open that were deleted (path without the " (deleted)" mark). */
-export function deletedOpenFiles(pid: number): string[] {
-  return openFdTargets(pid)
-    .filter((t) => t.endsWith(' (deleted)'))
-    .map((t) => t.slice(0, -' (deleted)'.length));
+function openFdTargets(pid: number): string[] {
+  return readFdTargets(pid) ?? [];
+}
+
+/** Files the process has open that were deleted (path without the " (deleted)" mark); null when its files are not ours to see. */
+export function deletedOpenFiles(pid: number): string[] | null {
+  const targets = readFdTargets(pid);
+  if (targets === null) return null;
+  return targets.filter((t) => t.endsWith(' (deleted)')).map((t) => t.slice(0, -' (deleted)'.length));
 }
 
 /** The kernel's name of a process (/proc/PID/comm): `supervisord` for Supervisor's and tsv's daemons alike; '' when it is gone. */

@@ -75,9 +75,11 @@ export async function uninstall(opts: UninstallOptions, output: Output): Promise
   const spec = buildSpec(m.scope, hostLayout(m.scope, m.init === 'launchd' ? 'darwin' : process.platform), m.configFile, m.tsv, m.daemon, null);
 
   if (m.installed) backend.deactivate(runner, spec);
+  // undone as install did it: Supervisor runs its programs again once tsv has stopped
+  if (m.installed && m.supervisorTaken) giveBackToSupervisor(m.supervisorTaken, runner, say, (t) => output.err(t));
 
   const kept: string[] = [];
-  const remaining: Manifest = { ...m, files: [], dirs: [], groups: [], installed: false };
+  const remaining: Manifest = { ...m, files: [], dirs: [], groups: [], installed: false, supervisorTaken: undefined };
   for (const f of m.files) {
     if (f.removal === 'purge' && !purge) {
       kept.push(f.path);
@@ -112,7 +114,9 @@ export async function uninstall(opts: UninstallOptions, output: Output): Promise
       continue;
     }
     if (!existsSync(d.path)) continue;
-    if (d.tree && purge) {
+    // only tsv's log directory holds nothing but tsv's files; an install
+    // before 2026-11-29 also marked the config's directory so, with conf.d in it
+    if (d.tree && purge && d.path === layout.logDir) {
       if (dry) say(`would remove ${d.path} and everything in it`);
       else {
         rmSync(d.path, { recursive: true, force: true });
@@ -150,6 +154,14 @@ export async function uninstall(opts: UninstallOptions, output: Output): Promise
   if (kept.length) say(`kept (tsv uninstall --purge removes them): ${kept.join(', ')}`);
   say(dry ? 'dry run: nothing was changed' : purge ? 'tsv is uninstalled and purged' : 'tsv is uninstalled');
   return 0;
+}
+
+/** Supervisor's service as it was before `tsv install --from-supervisor` stopped and disabled it. */
+function giveBackToSupervisor(taken: NonNullable<Manifest['supervisorTaken']>, runner: UninstallRunner, say: (t: string) => void, err: (t: string) => void): void {
+  if (!taken.restore.length) return;
+  say(`tsv install took the programs over from Supervisor's ${taken.name}: it is put back as it was`);
+  const failed = taken.restore.filter((argv) => !ok(runner.run(argv, `give the programs back to Supervisor's ${taken.name}`)));
+  if (failed.length) err(`Supervisor's ${taken.name} could not be put back (${failed.map((a) => shJoin(a)).join('; ')} failed): its programs run under no daemon until it is started by hand\n`);
 }
 
 /**

@@ -146,11 +146,11 @@ export const systemdBackend: Backend = {
     const status = run([...sc, 'status', UNIT, '--no-pager', '-l', '-n', '0']);
     const journal = run(
       spec.scope === 'user'
-        ? ['journalctl', '--user', '-u', UNIT, '-n', '30', '--no-pager', '-o', 'short-precise']
-        : ['journalctl', '-u', UNIT, '-n', '30', '--no-pager', '-o', 'short-precise'],
+        ? ['journalctl', '--user', '-b', '-u', UNIT, '-n', '30', '--no-pager', '-o', 'short-precise']
+        : ['journalctl', '-b', '-u', UNIT, '-n', '30', '--no-pager', '-o', 'short-precise'],
     );
     const parts = [`$ ${sc.join(' ')} status ${UNIT}\n${status.stdout.trimEnd()}`];
-    if (ok(journal) || journal.stdout) parts.push(`$ journalctl -u ${UNIT} -n 30\n${lastLines(journal.stdout, 30)}`);
+    if (ok(journal) || journal.stdout) parts.push(`$ journalctl -b -u ${UNIT} -n 30\n${lastLines(journal.stdout, 30)}`);
     return parts.join('\n');
   },
 
@@ -173,8 +173,9 @@ export const systemdBackend: Backend = {
 
   afterRemove(runner, spec) {
     const sc = systemctl(spec);
+    // only a failed unit stays loaded to be reset; of any other systemd says "not loaded"
+    if (run([...sc, 'is-failed', UNIT]).stdout.trim() === 'failed') runner.run([...sc, 'reset-failed', UNIT], 'forget its failures');
     runner.run([...sc, 'daemon-reload'], 'make systemd forget the unit');
-    runner.run([...sc, 'reset-failed', UNIT], 'forget its failures');
   },
 
   installedCommand(spec) {

@@ -83,7 +83,7 @@ export async function doctor(opts: DoctorRunOptions, output: Output): Promise<nu
   const fixes: FixRecord[] = [];
   if (opts.fix) {
     const tried = new Set<string>();
-    const key = (f: Finding): string => `${f.id}\0${f.found}`;
+    const key = (f: Finding): string => `${f.id}\0${f.subject ?? f.found}`;
     // A fix can make another one possible (a stale socket removed, then the
     // service can start; the config refused for the next missing log
     // directory once one is made), so rounds follow re-checks while they find

@@ -16,6 +16,8 @@ export interface Finding {
   why?: string;
   /** how to fix it, in words and commands */
   fix?: string;
+  /** what the problem is, for --fix's rule of one try per problem, when `found` also holds what changes from try to try (a journal's times); default: found */
+  subject?: string;
   /** a safe fix --fix applies; returns what it did */
   apply?: (ctx: DoctorContext) => Promise<string> | string;
 }

@@ -4,10 +4,9 @@
 // (tsv-supervisor-compat removes it) with programs still configured only in
 // /etc/supervisor, which then run under no daemon while `supervisorctl
 // status` answers, empty and content.
-import { readFileSync } from 'node:fs';
 import { loadConfig } from '../../../config/load';
 import { globSorted } from '../../../config/glob';
-import { SUPERVISOR_CONFIG } from '../../import-supervisor';
+import { programSections, SUPERVISOR_CONFIG } from '../../import-supervisor';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
 
@@ -44,17 +43,6 @@ export const programsRunTwice: Check = {
     };
   },
 };
-
-/** `[program:x]` (and fcgi-program, eventlistener) sections of a file, read as text: a config whose log directories went with the package cannot be loaded. */
-function programSections(file: string): string[] {
-  let text = '';
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    return [];
-  }
-  return [...text.matchAll(/^\[(?:program|fcgi-program|eventlistener):([^\]]+)\]/gm)].map((m) => m[1]!.trim());
-}
 
 export const supervisorProgramsLeft: Check = {
   id: 'supervisor-programs-left',

@@ -15,10 +15,12 @@ export const unitInactive: Check = {
     if (service.active !== false) return ok(this.id, `the ${backend.init} service is running (${service.detail})`);
     const why = backend.diagnostics(spec);
     const outside = ctx.daemons.length ? ` (a daemon runs outside the service: pid ${ctx.daemons.map((d) => d.pid).join(', ')})` : '';
+    const subject = `the ${backend.init} service tsv is not running${outside}`;
     return {
       id: this.id,
       status: 'problem',
-      found: `the ${backend.init} service tsv is not running${outside} (${service.detail})${why ? `; the init system says:\n${indent(lastLines(why, 12), '    ')}` : ''}`,
+      subject,
+      found: `${subject} (${service.detail})${why ? `; the init system says:\n${indent(lastLines(why, 12), '    ')}` : ''}`,
       why: 'no program of the config runs under the service, and the ctl cannot reach a daemon (or reaches one the init system does not manage)',
       fix: backend.init === 'systemd' ? `systemctl${spec.scope === 'user' ? ' --user' : ''} start tsv.service` : backend.init === 'openrc' ? 'rc-service tsv start' : backend.init === 'sysv' ? '/etc/init.d/tsv start' : 'launchctl kickstart system/tsv',
       apply:
