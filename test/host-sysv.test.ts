@@ -71,6 +71,10 @@ describe('host: the init.d script under systemd (systemd-sysv-generator)', { ski
     assert.equal(c.processes().filter((p) => /supervisord|tsv\.cjs daemon|sleep 1/.test(p.cmdline)).length, 0);
     const p = c.exec(['tsv', 'uninstall', '--purge']);
     assert.equal(p.status, 0, `${p.stdout}\n${p.stderr}`);
+    // the program file the admin (this test) put in conf.d stays, with the directories that hold it
+    assert.match(p.stdout, /kept \/etc\/tsv\/conf\.d: it holds files tsv install did not create/);
+    assert.deepEqual(diffLists(before0, fileList(c)), ['+ /etc/tsv (d 0:0 755)', '+ /etc/tsv/conf.d (d 0:0 755)', '+ /etc/tsv/conf.d/ticker.conf (f 0:0 644)']);
+    c.must('rm -r /etc/tsv');
     assert.deepEqual(diffLists(before0, fileList(c)), []);
   });
 });

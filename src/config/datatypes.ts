@@ -252,7 +252,24 @@ export function octalType(value: string): number {
     throw new DatatypeError(`${value} can not be converted to an octal type`, 'write an octal number such as 022 or 0700');
   }
   const n = parseInt(m[2].replace(/_/g, ''), 8);
-  return m[1] === '-' ? -n : n;
+  // supervisord reads any size and then fails where the value meets a C int
+  // (os.chmod, os.umask: OverflowError, a traceback or a daemon that dies);
+  // refused here, where the file and line can be named
+  if (n > C_INT_MAX + (m[1] === '-' ? 1 : 0)) {
+    throw new RangeDatatypeError(`${value} is out of range for a mode or umask (supervisord fails on it: Python int too large to convert to C int)`, 'write an octal number such as 022 or 0700');
+  }
+  // -0 is 0 (Python's int has no negative zero; Node's fs refuses one)
+  return m[1] === '-' ? -n || 0 : n;
+}
+
+/** A number the config may write but the system call it is for cannot take. */
+export class RangeDatatypeError extends DatatypeError {}
+
+const C_INT_MAX = 2 ** 31 - 1;
+
+/** A file mode as chmod(2) takes it (Python's os.chmod hands any C int over): the low 12 bits, so -1 is 07777. */
+export function modeBits(mode: number): number {
+  return mode & 0o7777;
 }
 
 /** A umask as umask(2) takes it (Python's os.umask hands any int over): the low 9 bits, so -1 is 0777. */
@@ -400,7 +417,7 @@ export function nameToUid(name: string): number {
     return uid;
   }
   const u = lookupUser(name);
-  if (!u) throw new DatatypeError(`Invalid user name ${name}`, `create the user first (useradd ${name}) or fix the name`);
+  if (!u) throw new DatatypeError(`Invalid user name ${name}`, name.trim() === '' || name.includes(':') ? 'user= takes one user name or uid, with no group (the user\'s own groups come with it)' : `create the user first (useradd ${name}) or fix the name`);
   return u.uid;
 }
 

@@ -760,8 +760,8 @@ class Loader implements OptionReader {
     if (modeGot.value !== null) {
       try {
         mode = dt.octalType(String(modeGot.value));
-      } catch {
-        this.fail(new dt.DatatypeError(`Invalid socket_mode value ${modeGot.value}`, 'an octal mode such as 0700'), section, 'socket_mode', modeGot);
+      } catch (e) {
+        this.fail(new dt.DatatypeError(`Invalid socket_mode value ${modeGot.value}`, modeHint(e, 'an octal mode such as 0700')), section, 'socket_mode', modeGot);
       }
     }
     const sockGot = this.get(section, 'socket', null, merge(new Map([['program_name', programName]]), here));
@@ -1182,8 +1182,8 @@ class Loader implements OptionReader {
       if (chmodGot.value !== null) {
         try {
           chmod = dt.octalType(String(chmodGot.value));
-        } catch {
-          this.fail(new dt.DatatypeError(`Invalid chmod value ${chmodGot.value}`, 'an octal mode such as 0700 or 0770'), section, 'chmod', chmodGot);
+        } catch (e) {
+          this.fail(new dt.DatatypeError(`Invalid chmod value ${chmodGot.value}`, modeHint(e, 'an octal mode such as 0700 or 0770')), section, 'chmod', chmodGot);
         }
       }
       out.push({ family: 'unix', name, section, file, chmod, chown, ...auth });
@@ -1369,3 +1369,8 @@ export function loadConfig(opts: LoadOptions): LoadResult {
 }
 
 export type { GroupKind };
+
+/** The hint for a mode Supervisor's words refuse: why, when the number is too large for a C int. */
+function modeHint(e: unknown, usual: string): string {
+  return e instanceof dt.RangeDatatypeError ? `${e.message}; ${usual}` : usual;
+}

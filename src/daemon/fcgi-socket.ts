@@ -5,6 +5,7 @@
 // daemon only holds the descriptor to hand it to children as their fd 0, so
 // libuv never watches it and the daemon can never accept a connection on it.
 import { closeSync } from 'node:fs';
+import { modeBits } from '../config/datatypes';
 import type { FcgiSocketConfig } from '../config/model';
 import type { MainLogger } from '../log/mainlog';
 import { requireNative, type NativeListenOptions } from './native';
@@ -66,7 +67,7 @@ export class FcgiSocket {
     const backlog = c.backlog ?? SOMAXCONN;
     const opts: NativeListenOptions =
       c.family === 'unix'
-        ? { path: c.path, mode: c.mode, uid: c.owner?.[0] ?? -1, gid: c.owner?.[1] ?? -1, backlog }
+        ? { path: c.path, mode: modeBits(c.mode), uid: c.owner?.[0] ?? -1, gid: c.owner?.[1] ?? -1, backlog }
         : { host: c.host, port: c.port, backlog };
     try {
       this.fd = requireNative().fcgiListen(opts);

@@ -418,14 +418,15 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     }
 
     const prior = inspectPidfile(sd.pidfile);
-    if (prior.kind === 'stale' && prior.pid !== null && prior.pid !== process.pid) {
-      logger.info(`replacing stale pidfile ${sd.pidfile} (pid ${prior.pid} is not running)`);
-    } else if (prior.kind === 'live') {
-      logger.warn(`pidfile ${sd.pidfile} names a running process (pid ${prior.pid}); overwriting it`);
-    }
     try {
       writePidfile(sd.pidfile);
       pidfileWritten = true;
+      // said once it is done: a file the daemon's user may not replace stays as it was
+      if (prior.kind === 'stale' && prior.pid !== null && prior.pid !== process.pid) {
+        logger.info(`replacing stale pidfile ${sd.pidfile} (pid ${prior.pid} is not running)`);
+      } else if (prior.kind === 'live') {
+        logger.warn(`pidfile ${sd.pidfile} names a running process (pid ${prior.pid}); overwriting it`);
+      }
       logger.info(`supervisord started with pid ${process.pid}`);
     } catch {
       logger.critical(`could not write pidfile ${sd.pidfile}`);

@@ -11,6 +11,7 @@ import type * as Dns from 'node:dns/promises';
 import { constants as osConstants } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { InetServerConfig, ServerConfig, UnixServerConfig } from '../config/model';
+import { modeBits } from '../config/datatypes';
 import { lookupUserById } from '../config/users';
 import { Acceptor } from './acceptor';
 
@@ -228,7 +229,7 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
     try {
       try {
         await listen(server, { path: tempname, backlog: BACKLOG });
-        chmodSync(tempname, cfg.chmod);
+        chmodSync(tempname, modeBits(cfg.chmod));
       } catch (e) {
         server.close();
         const err = bindErrno(e as NodeJS.ErrnoException, tempname);
@@ -270,7 +271,9 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
         server.close();
         tryUnlink(file);
         if (err.code === 'EPERM') {
-          const me = process.env.USER ?? String(process.geteuid?.() ?? '');
+          // the user the daemon runs as by now ([supervisord] user=), as Supervisor's getpwuid(geteuid()); $USER is still the launcher's
+          const euid = process.geteuid?.() ?? 0;
+          const me = lookupUserById(euid)?.name ?? String(euid);
           throw new ServerBindError(
             `Not permitted to chown ${file} to uid/gid (${uid}, ${gid}); adjust "sockchown" value in config file or on command line to values that the current user (${me}) can successfully chown`,
           );
