@@ -339,6 +339,40 @@ describe('host: install refuses to call a broken service installed', { skip: sup
     c.must('rm -r /opt/app');
   });
 
+  test("[supervisord] user=svc: the unit starts the daemon as svc, so systemd makes /run/tsv and /var/log/tsv svc's and keeps them so across restarts", () => {
+    const flags = setup!.installFlags;
+    try {
+      let r = c.exec(['tsv', 'install', '--boot', ...flags]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      c.must('useradd --system -M -s /usr/sbin/nologin -G tsv svc');
+      // the daemon may give its socket only to a group it is in, once it runs as svc
+      c.must("sed -i -e 's/^\\[supervisord\\]$/[supervisord]\\nuser=svc/' -e 's/^chown = root:tsv$/chown = svc:tsv/' /etc/tsv/supervisord.conf");
+      c.writeFile('/etc/tsv/conf.d/app.conf', '[program:app]\ncommand=/bin/sleep 100006\n');
+      // under the unit as it was, systemd gives the directories back to root at each start: doctor says what lasts
+      c.sh('systemctl restart tsv.service');
+      const d = JSON.parse(c.exec(['tsv', 'doctor', '--json']).stdout) as { checks: { id: string; status: string; fix: string | null; fixable: boolean }[] };
+      const runDir = d.checks.find((x) => x.id === 'run-dir-unwritable');
+      assert.equal(runDir?.status, 'problem', JSON.stringify(d.checks.filter((x) => x.status === 'problem')));
+      assert.match(runDir?.fix ?? '', /^tsv install --boot \(its unit then starts the daemon as svc/);
+      assert.equal(runDir?.fixable, false, 'a chown the next start undoes is no fix');
+      r = c.exec(['tsv', 'install', '--boot', ...flags]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^ {2}\+User=svc$/m);
+      for (let i = 0; i < 2; i++) {
+        assert.equal(c.sh('systemctl is-active tsv.service').stdout.trim(), 'active');
+        assert.equal(c.must('stat -c %U /run/tsv /var/log/tsv /var/log/tsv/tsv.log /run/tsv/tsv.sock').trim(), 'svc\nsvc\nsvc\nsvc');
+        const st = c.exec(['tsv', 'ctl', '-c', '/etc/tsv/supervisord.conf', 'status']);
+        assert.match(st.stdout, /^app +(STARTING|RUNNING)/m, st.stdout + st.stderr);
+        const main = c.sh('systemctl show -p MainPID --value tsv.service').stdout.trim();
+        assert.equal(c.must(`stat -c %U /proc/${main}`).trim(), 'svc');
+        c.must('systemctl restart tsv.service');
+      }
+      assert.equal(c.exec(['tsv', 'uninstall', '--purge']).status, 0);
+    } finally {
+      c.sh('tsv uninstall --purge; userdel svc; rm -rf /etc/tsv /var/log/tsv');
+    }
+  });
+
   test('a config without [supervisorctl] is refused before anything is enabled; a socket not given to the tsv group is not said to be usable by its members', () => {
     const flags = setup!.installFlags;
     const body = '[unix_http_server]\nfile=/run/app.sock\n[supervisord]\nlogfile=/var/log/app.log\npidfile=/run/app.pid\n[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n[program:a]\ncommand=/bin/sleep 100005\n';

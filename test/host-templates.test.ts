@@ -51,6 +51,7 @@ describe('host: generated units, scripts and plists', () => {
       logDir: layout.logDir,
       mainLog: layout.mainLog,
       stopTimeoutSec: 75,
+      daemonUser: null,
       ...over,
     };
   };

@@ -4,6 +4,7 @@
 import { dirname, isAbsolute } from 'node:path';
 import type { ConfigError } from '../config/errors';
 import type { Config, InetServerConfig, ProcessConfig, UnixServerConfig } from '../config/model';
+import { principalFor } from '../os/accounts';
 
 export interface LogTarget {
   path: string;
@@ -33,6 +34,8 @@ export interface ConfigFacts {
   processes: ProcessConfig[];
   /** seconds an ordered shutdown can take */
   stopTimeoutSec: number;
+  /** the user the daemon drops to ([supervisord] user=), by name; null for root or none */
+  daemonUser: string | null;
 }
 
 /** Paths that are not files on disk (syslog, the daemon's stdout under systemd). */
@@ -54,6 +57,11 @@ export function stopTimeoutSec(config: Config, marginSec = 10): number {
     total += max;
   }
   return Math.max(30, total + marginSec);
+}
+
+function nonRootName(user: string | null): string | null {
+  const who = principalFor(user);
+  return who && who.uid !== 0 ? who.name : null;
 }
 
 export function configFacts(config: Config): ConfigFacts {
@@ -86,6 +94,7 @@ export function configFacts(config: Config): ConfigFacts {
     logs,
     processes,
     stopTimeoutSec: stopTimeoutSec(config),
+    daemonUser: nonRootName(sd.user),
   };
 }
 

@@ -21,6 +21,8 @@ export interface ServiceSpec {
   /** the daemon's own log (config logfile=), when it is a file */
   mainLog: string | null;
   stopTimeoutSec: number;
+  /** a system service's daemon that drops to this user ([supervisord] user=): the service starts it as that user */
+  daemonUser: string | null;
 }
 
 export function daemonArgv(spec: ServiceSpec): string[] {
@@ -86,5 +88,6 @@ export function buildSpec(scope: Scope, layout: HostLayout, configFile: string, 
     logDir: layout.logDir,
     mainLog: facts ? facts.mainLog : layout.mainLog,
     stopTimeoutSec: facts?.stopTimeoutSec ?? 30,
+    daemonUser: scope === 'system' ? (facts?.daemonUser ?? null) : null,
   };
 }

@@ -44,6 +44,7 @@ export function renderUnit(spec: ServiceSpec): string {
     // a per-user socket is for its user alone
     runDirMode: spec.scope === 'system' ? '0755' : '0700',
     wantedBy: spec.scope === 'system' ? 'multi-user.target' : 'default.target',
+    daemonUser: spec.daemonUser,
   });
 }
 

@@ -156,6 +156,25 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   };
 }
 
+/**
+ * The systemd unit in effect makes the run and log directories (RuntimeDirectory=,
+ * LogsDirectory=) without starting the daemon as the user the config drops to:
+ * systemd gives them back to root at every start, so a chown of them does not
+ * last. Units tsv install writes since 2026-11-29 start such a daemon as that user.
+ */
+export function unitUndoesChown(ctx: DoctorContext): boolean {
+  if (ctx.backend?.init !== 'systemd' || !ctx.spec || !ctx.daemonUser || ctx.daemonUser.uid === 0) return false;
+  const unit = ctx.backend.inEffect(ctx.spec);
+  if (!unit) return false;
+  let text = '';
+  try {
+    text = readFileSync(unit, 'utf8');
+  } catch {
+    return false;
+  }
+  return /^(RuntimeDirectory|LogsDirectory)=/m.test(text) && !/^User=/m.test(text);
+}
+
 /** The daemon that answers on the socket, else the only one running. */
 export function mainDaemon(ctx: DoctorContext): DaemonProcess | null {
   if (ctx.probe?.ok && ctx.probe.pid) {

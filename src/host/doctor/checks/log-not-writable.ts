@@ -11,6 +11,7 @@ import { canAccess, canCreateIn, canRenameIn, canWriteOrCreate, changeDirectory,
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
+import { unitUndoesChown } from '../context';
 
 /**
  * Creates the file if need be and gives it to uid:gid, through one descriptor
@@ -126,6 +127,7 @@ export const logNotWritable: Check = {
     };
     // a rotation that cannot work is left to the user, and does not keep the program from starting
     const startable = blocked.filter((b) => !b.rotation);
+    const undone = unitUndoesChown(ctx);
     const fixable = isRoot && startable.length > 0 && startable.every((b) => remedy(b).kind !== 'manual');
     const describe = (b: Blocked): string =>
       b.autoDir
@@ -141,8 +143,10 @@ export const logNotWritable: Check = {
       ]
         .filter(Boolean)
         .join('; ')}`,
-      fix: [...new Set(blocked.map((b) => remedy(b).text))].join('; '),
-      apply: fixable
+      fix: undone
+        ? `tsv install --boot (its unit then starts the daemon as ${daemon.name}, and systemd gives its run and log directories to ${daemon.name} at each start; a chown alone is given back to root by the unit's LogsDirectory= at the next start)`
+        : [...new Set(blocked.map((b) => remedy(b).text))].join('; '),
+      apply: fixable && !undone
         ? () => {
             const done: string[] = [];
             for (const b of startable) {

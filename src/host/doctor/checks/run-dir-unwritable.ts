@@ -8,6 +8,7 @@ import { dirname } from 'node:path';
 import { canCreateIn, canWriteOrCreate, changeDirectory, isDirectory, isSharedDir } from '../../../os/access';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
+import { unitUndoesChown } from '../context';
 
 interface Blocked {
   what: 'socket' | 'pidfile';
@@ -38,6 +39,7 @@ export const runDirUnwritable: Check = {
     const owned = new Set(ctx.manifest?.dirs.map((d) => d.path) ?? []);
     const givable = ctx.caller.uid === 0 && blocked.every((b) => b.blocker === dirname(b.path) && owned.has(b.blocker));
     const dirs = [...new Set(blocked.map((b) => b.blocker))];
+    const undone = unitUndoesChown(ctx);
     return {
       id: this.id,
       status: 'problem',
@@ -48,10 +50,12 @@ export const runDirUnwritable: Check = {
       ]
         .filter(Boolean)
         .join('; ')}`,
-      fix: dirs.some(isSharedDir)
+      fix: undone
+        ? `tsv install --boot (its unit then starts the daemon as ${daemon.name}, and systemd gives its run and log directories to ${daemon.name} at each start; a chown of ${dirs.join(' or ')} alone is given back to root by the unit's RuntimeDirectory= at the next start)`
+        : dirs.some(isSharedDir)
         ? `move the file to a directory of its own that ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name}; by hand: mkdir /run/NAME && chown ${daemon.name} /run/NAME); never chown ${dirs.filter(isSharedDir).join(' or ')} itself`
         : `${dirs.map((d) => `chown ${daemon.name} ${d}`).join(' && ')}, or move the file to a directory ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name})`,
-      apply: givable
+      apply: givable && !undone
         ? () => {
             for (const d of dirs) changeDirectory(d, daemon.uid, daemon.gid, null);
             return `gave ${dirs.join(', ')} to ${daemon.name}`;
