@@ -391,3 +391,33 @@ describe('host: install refuses to call a broken service installed', { skip: sup
     c.must('rm -r /srv/app');
   });
 });
+
+describe('host: --init systemd where systemd is installed but not running (an image being built)', { skip: support ?? false }, () => {
+  const setup = support ? null : daemonSetup();
+  let c: Container;
+
+  before(async () => {
+    c = await Container.create(setup!.variant, { boot: false });
+    await c.start();
+    c.installTsv();
+  });
+  after(async () => {
+    await c?.destroy();
+  });
+
+  test('install enables the unit for the first boot and starts nothing; uninstall undoes it offline too', () => {
+    const plain = c.exec(['tsv', 'install', '--boot', ...setup!.installFlags]);
+    assert.equal(plain.status, 1, plain.stdout);
+    assert.match(plain.stderr, /where systemd is installed but not running, as in an image being built, the service is enabled for the first boot/);
+    const r = c.exec(['tsv', 'install', '--boot', '--init', 'systemd', ...setup!.installFlags]);
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /systemd does not run here \(no \/run\/systemd\/system\): tsv is enabled and starts at the first boot; nothing was started or checked/);
+    assert.doesNotMatch(r.stdout + r.stderr, /daemon-reload|Failed to connect to bus/);
+    assert.equal(c.sh('test -L /etc/systemd/system/multi-user.target.wants/tsv.service').status, 0, 'enabled');
+    assert.equal(c.processes().filter((p) => /tsv\.cjs daemon/.test(p.cmdline)).length, 0, 'nothing started');
+    const u = c.exec(['tsv', 'uninstall', '--purge']);
+    assert.equal(u.status, 0, u.stdout + u.stderr);
+    assert.doesNotMatch(u.stdout + u.stderr, /Failed to connect to bus|System has not been booted/);
+    assert.equal(c.sh('test -e /etc/systemd/system/multi-user.target.wants/tsv.service || test -e /etc/systemd/system/tsv.service').status, 1);
+  });
+});

@@ -50,7 +50,7 @@ export function detectInit(scope: Scope, platform: NodeJS.Platform = process.pla
   }
   throw new HostError(
     `could not tell which init system runs this machine (PID 1 is ${pid1 || 'unknown'}, no /run/systemd/system, no /run/openrc)`,
-    'in a container or chroot, pass --init systemd|openrc|sysv explicitly',
+    'in a container or chroot, pass --init systemd|openrc|sysv explicitly (where systemd is installed but not running, as in an image being built, the service is enabled for the first boot)',
   );
 }
 

@@ -311,6 +311,11 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     return failed(`tsv install: ${err.message}\n${err.detail ? indent(err.detail) + '\n' : ''}`);
   }
 
+  const offline = backend.notRunning(spec);
+  if (offline) {
+    say(`\n${offline}: ${SERVICE_NAME} is enabled and starts at the first boot; nothing was started or checked (run \`tsv doctor\` once it has booted)`);
+    return 0;
+  }
   const loaded = facts ?? configFacts(load(configFile));
   const endpoint = { serverurl: loaded.serverurl ?? `unix://${spec.socket}` };
   const ready = await waitReady(endpoint, { timeoutMs: (opts.readyTimeoutSec ?? 30) * 1000 });

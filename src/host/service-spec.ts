@@ -70,6 +70,12 @@ export interface Backend {
   deactivate(runner: Runner, spec: ServiceSpec): void;
   /** After the files are gone. */
   afterRemove(runner: Runner, spec: ServiceSpec): void;
+  /**
+   * Why the init system cannot run the service here now (an image being built
+   * in a chroot: systemd installed, not running), or null. Then only what
+   * works offline is done (enable), and the service starts at the first boot.
+   */
+  notRunning(spec: ServiceSpec): string | null;
   /** The daemon command the installed definition runs, as argv (doctor). */
   installedCommand(spec: ServiceSpec): string[] | null;
 }

@@ -112,8 +112,17 @@ export const systemdBackend: Backend = {
     ];
   },
 
+  notRunning(spec) {
+    return spec.scope === 'system' && !existsSync('/run/systemd/system') ? 'systemd does not run here (no /run/systemd/system)' : null;
+  },
+
   activate(runner: Runner, spec: ServiceSpec, changed: boolean) {
     const sc = systemctl(spec);
+    if (this.notRunning(spec)) {
+      // `systemctl enable` makes its links without a running systemd; reload and start need one
+      runner.mustRun([...sc, 'enable', UNIT], 'start tsv at boot');
+      return;
+    }
     if (changed) runner.mustRun([...sc, 'daemon-reload'], 'make systemd read the unit');
     const st = this.state(spec);
     if (st.enabled !== true) runner.mustRun([...sc, 'enable', UNIT], 'start tsv at boot');
@@ -169,10 +178,12 @@ export const systemdBackend: Backend = {
   },
 
   deactivate(runner, spec) {
-    if (existsSync(unitPath(spec))) runner.run([...systemctl(spec), 'disable', '--now', UNIT], 'stop tsv and remove it from boot');
+    const now = this.notRunning(spec) ? [] : ['--now'];
+    if (existsSync(unitPath(spec))) runner.run([...systemctl(spec), 'disable', ...now, UNIT], 'stop tsv and remove it from boot');
   },
 
   afterRemove(runner, spec) {
+    if (this.notRunning(spec)) return;
     const sc = systemctl(spec);
     // only a failed unit stays loaded to be reset; of any other systemd says "not loaded"
     if (run([...sc, 'is-failed', UNIT]).stdout.trim() === 'failed') runner.run([...sc, 'reset-failed', UNIT], 'forget its failures');
