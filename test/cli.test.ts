@@ -337,11 +337,13 @@ test('the sample config works as-is for a user without root, under the real supe
 });
 
 test('without -c the config is found on the search path: Supervisor\'s order, /etc/tsv before the system-wide places', () => {
-  assert.deepEqual(configSearchPaths('/opt/tsv/bin/tsv'), [
+  assert.deepEqual(configSearchPaths('/opt/tsv/bin/tsv', { HOME: '/home/ann' }), [
     '/opt/tsv/etc/supervisord.conf',
     '/opt/tsv/supervisord.conf',
     'supervisord.conf',
     'etc/supervisord.conf',
+    // what tsv install --user writes
+    '/home/ann/.config/tsv/supervisord.conf',
     '/etc/tsv/supervisord.conf',
     '/etc/supervisord.conf',
     '/etc/supervisor/supervisord.conf',

@@ -65,6 +65,26 @@ describe('host: tsv install --boot --user (systemd user unit)', { skip }, () => 
     assert.equal(d.status, 0, d.stdout);
   });
 
+  test('plain `tsv pid` finds her config (~/.config/tsv, on the search path); without lingering doctor names the cause', async () => {
+    const pid = c.exec(['tsv', 'ctl', '-c', conf, 'pid'], asAlice()).stdout.trim();
+    assert.equal(c.exec(['tsv', 'pid'], asAlice()).stdout.trim(), pid);
+    const uid = env.XDG_RUNTIME_DIR.split('/').pop();
+    c.must('loginctl disable-linger alice');
+    try {
+      for (let i = 0; i < 100 && c.sh(`test -S /run/user/${uid}/systemd/private`).status === 0; i++) await new Promise((r) => setTimeout(r, 100));
+      const d = JSON.parse(c.exec(['tsv', 'doctor', '--user', '--json'], asAlice()).stdout) as { checks: { id: string; status: string; found: string; fix: string | null }[] };
+      const of = (id: string) => d.checks.find((x) => x.id === id);
+      assert.equal(of('unit-inactive')?.status, 'problem', JSON.stringify(d.checks.filter((x) => x.status === 'problem')));
+      assert.match(of('unit-inactive')?.found ?? '', /your systemd user manager does not run/);
+      assert.match(of('unit-inactive')?.fix ?? '', /^loginctl enable-linger alice/);
+      assert.notEqual(of('unit-disabled')?.status, 'problem', 'its links are still there: not "not enabled"');
+    } finally {
+      c.must('loginctl enable-linger alice');
+    }
+    for (let i = 0; i < 100 && c.sh('systemctl --user is-active tsv', asAlice()).stdout.trim() !== 'active'; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.equal(c.sh('systemctl --user is-active tsv', asAlice()).stdout.trim(), 'active');
+  });
+
   test('tsv uninstall --user --purge leaves nothing behind', () => {
     const r = c.exec(['tsv', 'uninstall', '--user', '--purge'], asAlice());
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);

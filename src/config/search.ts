@@ -1,9 +1,11 @@
 // Which config file is used when -c is not given: Supervisor's own search
-// path, in Supervisor's order, with /etc/tsv/supervisord.conf (what `tsv
-// install` writes) before the system-wide places. A config next to the
+// path, in Supervisor's order, with the user's own (what `tsv install --user`
+// writes) and /etc/tsv/supervisord.conf (what `tsv install` writes) before
+// the system-wide places. A config next to the
 // program or in the current directory still comes first, as in Supervisor:
 // a project's own supervisord.conf is the one its supervisorctl means.
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 
 /**
@@ -23,13 +25,19 @@ function programHere(argv0: string): string {
 /** What the daemon, config check and doctor say of `-c ''`: Supervisor does not search then, and neither do they. */
 export const EMPTY_CONFIG_FLAG = '-c/--configuration names no file (an empty value): give the path of the config file';
 
-export function configSearchPaths(argv0: string = process.argv[1] ?? process.execPath): string[] {
+/** Where `tsv install --user` keeps the config: $XDG_CONFIG_HOME/tsv (~/.config/tsv). */
+export function userConfigDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'tsv');
+}
+
+export function configSearchPaths(argv0: string = process.argv[1] ?? process.execPath, env: NodeJS.ProcessEnv = process.env): string[] {
   const here = programHere(argv0);
   return [
     join(here, 'etc', 'supervisord.conf'),
     join(here, 'supervisord.conf'),
     'supervisord.conf',
     'etc/supervisord.conf',
+    join(userConfigDir(env), 'supervisord.conf'),
     '/etc/tsv/supervisord.conf',
     '/etc/supervisord.conf',
     '/etc/supervisor/supervisord.conf',

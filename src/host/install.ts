@@ -2,6 +2,7 @@
 // the init system, enable and start it, then prove it works: install
 // succeeds only when `tsv status` answers through the installed socket.
 import { existsSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { dirname } from 'node:path';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
@@ -326,6 +327,11 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     return failed(`tsv install: \`${shJoin([...tsv, 'ctl', '-c', configFile, 'status'])}\` failed (exit ${status.status}):\n${indent((status.stdout + status.stderr).trimEnd())}\n`);
   }
   say(`\n$ tsv status   (through ${endpoint.serverurl})\n${status.stdout.trimEnd() || '(no programs configured)'}`);
+  if (scope === 'user' && init === 'systemd') {
+    const me = userInfo().username;
+    // pm2 startup's promise: without lingering a user's manager starts at their first login, not at boot
+    if (!existsSync(`/var/lib/systemd/linger/${me}`)) say(`\nnote: ${me} has no lingering, so your systemd user manager, and tsv with it, starts at your first login and stops at your last logout, not at boot: loginctl enable-linger ${me} (as root, or as ${me} where polkit allows it) starts it at boot`);
+  }
   if (ex.changes.length === 0) say(`\nnothing to change: tsv is installed, enabled at boot and answering (${daemonArgv(spec)[0]})`);
   else say(`\ntsv is installed and answering on ${endpoint.serverurl}${groupMayUse(loaded, layout.group) ? `; members of the ${layout.group} group can use \`tsv status\` without sudo (usermod -aG ${layout.group} USER)` : ''}`);
   return 0;

@@ -1,6 +1,7 @@
 // Where things live on a host tsv is installed on. These are the defaults
 // the generated config uses; once a config exists, the paths it names win
 // (see config-facts.ts).
+import { userConfigDir } from '../config/search';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { HostError, SOCKET_GROUP, type Scope } from './types';
@@ -57,7 +58,6 @@ export function hostLayout(scope: Scope, platform: NodeJS.Platform = process.pla
     };
   }
   const home = env.HOME || homedir();
-  const configHome = env.XDG_CONFIG_HOME || join(home, '.config');
   const stateHome = env.XDG_STATE_HOME || join(home, '.local', 'state');
   const stateDir = join(stateHome, 'tsv');
   let runDir: string;
@@ -72,7 +72,7 @@ export function hostLayout(scope: Scope, platform: NodeJS.Platform = process.pla
     runDir = join(env.XDG_RUNTIME_DIR, 'tsv');
     logDir = join(stateDir, 'log');
   }
-  const configDir = join(configHome, 'tsv');
+  const configDir = userConfigDir(env);
   return {
     scope,
     configDir,

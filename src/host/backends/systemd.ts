@@ -12,6 +12,9 @@ import { SERVICE_NAME } from '../types';
 
 const UNIT = `${SERVICE_NAME}.service`;
 
+/** What state() says when a user's service manager cannot be reached. */
+export const USER_MANAGER_DOWN = 'your systemd user manager does not run';
+
 function systemctl(spec: ServiceSpec): string[] {
   return spec.scope === 'user' ? ['systemctl', '--user'] : ['systemctl'];
 }
@@ -142,6 +145,10 @@ export const systemdBackend: Backend = {
     const ac = run([...sc, 'is-active', UNIT]);
     const enabledWord = en.stdout.trim();
     const activeWord = ac.stdout.trim();
+    if (spec.scope === 'user' && /Failed to connect to bus/.test(en.stderr + ac.stderr)) {
+      // no manager to ask: the unit neither runs nor starts, whatever its links say
+      return { installed, enabled: null, active: null, detail: `${USER_MANAGER_DOWN} (systemctl --user: ${(ac.stderr || en.stderr).trim()})` };
+    }
     return {
       installed,
       enabled: en.error ? null : enabledWord === 'enabled' || enabledWord === 'enabled-runtime',

@@ -14,6 +14,7 @@ export const unitDisabled: Check = {
       return { id: this.id, status: 'info', found: `no ${backend.init} service for tsv is installed (${backend.definitionPath(spec)} is absent)`, fix: 'tsv install --boot' };
     }
     const path = backend.inEffect(spec) ?? backend.definitionPath(spec);
+    if (service.enabled === null) return skipped(this.id, `cannot tell whether ${path} is enabled (${service.detail})`);
     if (service.enabled !== false) return ok(this.id, `${path} is enabled (${service.detail})`);
     return {
       id: this.id,

@@ -4,6 +4,7 @@ import { CollectingRunner } from '../../runner';
 import { indent, lastLines } from '../../run';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
+import { USER_MANAGER_DOWN } from '../../backends/systemd';
 
 export const unitInactive: Check = {
   id: 'unit-inactive',
@@ -12,6 +13,16 @@ export const unitInactive: Check = {
     const { backend, spec, service } = ctx;
     if (!backend || !spec) return skipped(this.id, 'no init system detected and no install manifest');
     if (!service || !service.installed) return skipped(this.id, 'no service installed');
+    if (service.active === null && spec.scope === 'user' && service.detail.startsWith(USER_MANAGER_DOWN)) {
+      const me = ctx.caller.name;
+      return {
+        id: this.id,
+        status: 'problem',
+        found: `the per-user service tsv does not run: ${service.detail}`,
+        why: `a user's manager runs while the user is logged in, or from boot when lingering is on: without it tsv and its programs do not run now and do not start at boot`,
+        fix: `loginctl enable-linger ${me} (as root, or as ${me} where polkit allows it); the manager then starts tsv.service, now and at every boot`,
+      };
+    }
     if (service.active !== false) return ok(this.id, `the ${backend.init} service is running (${service.detail})`);
     const why = backend.diagnostics(spec);
     const outside = ctx.daemons.length ? ` (a daemon runs outside the service: pid ${ctx.daemons.map((d) => d.pid).join(', ')})` : '';
