@@ -66,6 +66,7 @@ describe('host: tsv install --from-supervisor takes over from the running superv
     const r = c.exec(['tsv', 'install', '--boot', '--from-supervisor']);
     assert.equal(r.status, 0, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /running: systemctl disable --now supervisor\.service/);
+    assert.match(r.stdout, /note: Supervisor's own supervisorctl looks for its daemon on its socket and now finds none there: use `tsv status`, or `supervisorctl -c \/etc\/tsv\/supervisord\.conf status`/);
     assert.match(state('supervisor.service'), /^disabled (inactive|failed)$/);
     assert.equal(state('tsv.service'), 'enabled active');
     assert.equal(await settle(2), 2, 'two workers, not four');

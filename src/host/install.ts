@@ -327,6 +327,7 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     return failed(`tsv install: \`${shJoin([...tsv, 'ctl', '-c', configFile, 'status'])}\` failed (exit ${status.status}):\n${indent((status.stdout + status.stderr).trimEnd())}\n`);
   }
   say(`\n$ tsv status   (through ${endpoint.serverurl})\n${status.stdout.trimEnd() || '(no programs configured)'}`);
+  if (taken) say(`\nnote: Supervisor's own supervisorctl looks for its daemon on its socket and now finds none there: use \`tsv status\`, or \`supervisorctl -c ${configFile} status\``);
   if (scope === 'user' && init === 'systemd') {
     const me = userInfo().username;
     // pm2 startup's promise: without lingering a user's manager starts at their first login, not at boot

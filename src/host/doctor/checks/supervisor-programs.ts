@@ -65,7 +65,7 @@ export const supervisorProgramsLeft: Check = {
       id: this.id,
       status: 'problem',
       found: `${all.length} program(s) configured for Supervisor run under no daemon: ${[...left].map(([f, n]) => `${n.join(', ')} (${f})`).join('; ')}`,
-      why: `no daemon reads ${SUPERVISOR_CONFIG} (Supervisor was stopped or removed, e.g. by tsv-supervisor-compat), and ${ctx.configFile} does not have them: supervisorctl status lists nothing and exits 0 while they do not run`,
+      why: `no daemon reads ${SUPERVISOR_CONFIG} (Supervisor was stopped or removed, e.g. by tsv-supervisor-compat), and ${ctx.configFile} does not have them: they do not run, while supervisorctl status says nothing of them (tsv-supervisor-compat's lists tsv's programs; Debian's finds no daemon on /var/run/supervisor.sock, exit 4)`,
       fix: `copy them into tsv's config: cp /etc/supervisor/conf.d/*.conf ${ctx.layout.includeDir}/ && tsv ctl -c ${ctx.configFile} update (programs in ${SUPERVISOR_CONFIG} itself, and its [inet_http_server], by hand; %(here)s then means the new directory); or remove them from /etc/supervisor if they are not wanted`,
     };
   },
