@@ -154,3 +154,31 @@ test('user= with a group or empty: the hint says what user= takes, not a useradd
     dir.cleanup();
   }
 });
+
+test("a restart to a [supervisord] user= the dropped daemon cannot become is refused with nothing stopped, as a config that no longer loads is (supervisord stops everything, then exits)", { skip }, async () => {
+  const dir = new TempDir('tsv-modes-');
+  try {
+    chmodSync(dir.path, 0o1777);
+    const conf = config(dir, '', 'user=nobody', `[supervisorctl]\nserverurl=unix://${dir.join('s.sock')}\n[program:p]\ncommand=/bin/sleep 100007\nstartsecs=0\n`);
+    const ctl = (...args: string[]) => spawnSync(process.execPath, [TSV, 'ctl', '-c', conf, ...args], { env: cleanEnv(), encoding: 'utf8', timeout: 20000 });
+    const log = dir.join('main.log');
+    let checked = false;
+    await runUntil([process.execPath, TSV, 'daemon', '-n', '-c', conf], () => {
+      if (!existsSync(log) || !/success: p entered RUNNING/.test(readFileSync(log, 'utf8'))) return false;
+      const pid = ctl('pid', 'p').stdout.trim();
+      writeFileSync(conf, readFileSync(conf, 'utf8').replace('user=nobody', 'user=daemon'));
+      const r = ctl('reload');
+      assert.equal(r.status, 1, r.stdout + r.stderr);
+      assert.equal(
+        r.stdout,
+        "ERROR: CANT_REREAD: restart refused, nothing was stopped: the configuration names [supervisord] user=daemon, and a daemon that runs as nobody cannot become that user (Can't drop privilege as nonroot user)\n",
+      );
+      assert.equal(ctl('pid', 'p').stdout.trim(), pid, 'p still runs, the same process');
+      checked = true;
+      return true;
+    });
+    assert.ok(checked, readFileSync(log, 'utf8'));
+  } finally {
+    dir.cleanup();
+  }
+});

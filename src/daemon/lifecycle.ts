@@ -11,6 +11,7 @@ import { missingNodeOptions, missingV8Flags, setMissingV8Flags } from './v8-flag
 import type { Config } from '../config/model';
 import { loadConfig, mainRpcNamespaces } from '../config/load';
 import { umaskBits } from '../config/datatypes';
+import { userName } from '../os/accounts';
 import { ConfigError } from '../config/errors';
 import { EMPTY_CONFIG_FLAG, findConfigFile, configSearchPaths } from '../config/search';
 import { MainLogger, FileSink, StdoutSink, SyslogSink } from '../log/mainlog';
@@ -297,7 +298,15 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   // a config that loads is kept for the next run, not read again
   const refuseRestart = (): string | null => {
     try {
-      st.preloaded = readConfig(st);
+      const next = readConfig(st);
+      // a daemon that has dropped root cannot become another user: the restart would stop everything and exit
+      const uid = next.supervisord.uid;
+      if (uid !== null && uid !== process.getuid?.() && process.getuid?.() !== 0) {
+        const why = `restart refused, nothing was stopped: the configuration names [supervisord] user=${next.supervisord.user}, and a daemon that runs as ${userName(process.getuid?.() ?? 0)} cannot become that user (Can't drop privilege as nonroot user)`;
+        logger.error(why);
+        return why;
+      }
+      st.preloaded = next;
       return null;
     } catch (e) {
       if (!(e instanceof Exit)) throw e;
