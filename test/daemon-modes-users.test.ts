@@ -182,3 +182,28 @@ test("a restart to a [supervisord] user= the dropped daemon cannot become is ref
     dir.cleanup();
   }
 });
+
+test("a [supervisord] directory= the dropped daemon may not enter: the same CRIT line as supervisord's, in Python's words", { skip }, async () => {
+  const lines: string[] = [];
+  for (const impl of impls) {
+    const dir = new TempDir('tsv-modes-');
+    try {
+      chmodSync(dir.path, 0o1777);
+      const closed = dir.join('rootonly');
+      spawnSync('mkdir', ['-m', '0700', closed]);
+      const conf = config(dir, '', `user=nobody\ndirectory=${closed}`);
+      const argv = impl.argv(conf).filter((a) => a !== '-n');
+      spawnSync(argv[0] as string, argv.slice(1), { env: cleanEnv(), encoding: 'utf8', timeout: 20000 });
+      const log = dir.join('main.log');
+      await until(() => existsSync(log) && /can't chdir into/.test(readFileSync(log, 'utf8')), `${impl.name}: the chdir line`, 20000);
+      lines.push((readFileSync(log, 'utf8').split('\n').find((l) => l.includes("can't chdir into")) ?? '').replace(/^\S+ \S+ /, '').replaceAll(dir.path, '<DIR>'));
+      await until(() => existsSync(dir.join('sd.pid')), `${impl.name}: its pidfile`, 20000);
+      process.kill(Number(readFileSync(dir.join('sd.pid'), 'utf8')), 'SIGTERM');
+      await until(() => !existsSync(dir.join('sd.pid')), `${impl.name}: gone`, 20000);
+    } finally {
+      dir.cleanup();
+    }
+  }
+  assert.equal(lines[0], "CRIT can't chdir into '<DIR>/rootonly': [Errno 13] Permission denied: '<DIR>/rootonly'");
+  assert.equal(lines[1], lines[0]);
+});

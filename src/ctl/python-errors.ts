@@ -7,25 +7,8 @@ import { RpcConnectionError, RpcHttpError, ServerUrlError } from '../rpc/client'
 import { XmlRpcFault, XmlRpcParseError } from '../rpc/xmlrpc';
 import { HttpAnswerError } from '../rpc/raw-http';
 import { pyRepr } from '../config/pyformat';
+import { PY_ERRNO } from '../os/py-errno';
 
-// errno → [number, Python exception class, strerror] for what a connect can raise.
-const ERRNO: Record<string, [number, string, string]> = {
-  EPERM: [1, 'PermissionError', 'Operation not permitted'],
-  ENOENT: [2, 'FileNotFoundError', 'No such file or directory'],
-  EACCES: [13, 'PermissionError', 'Permission denied'],
-  ENOTDIR: [20, 'NotADirectoryError', 'Not a directory'],
-  EINVAL: [22, 'OSError', 'Invalid argument'],
-  EPIPE: [32, 'BrokenPipeError', 'Broken pipe'],
-  ENOTSOCK: [88, 'OSError', 'Socket operation on non-socket'],
-  EPROTOTYPE: [91, 'OSError', 'Protocol wrong type for socket'],
-  EADDRNOTAVAIL: [99, 'OSError', 'Cannot assign requested address'],
-  ENETUNREACH: [101, 'OSError', 'Network is unreachable'],
-  ECONNABORTED: [103, 'ConnectionAbortedError', 'Software caused connection abort'],
-  ECONNRESET: [104, 'ConnectionResetError', 'Connection reset by peer'],
-  ETIMEDOUT: [110, 'TimeoutError', 'Connection timed out'],
-  ECONNREFUSED: [111, 'ConnectionRefusedError', 'Connection refused'],
-  EHOSTUNREACH: [113, 'OSError', 'No route to host'],
-};
 
 /** str() of an xmlrpc.client.Fault. */
 export function faultRepr(err: XmlRpcFault): string {
@@ -48,7 +31,7 @@ export function pythonException(err: unknown): { cls: string; message: string } 
     }
     // Python refuses a unix socket path longer than sun_path before it connects
     if (err.code === 'ENAMETOOLONG') return { cls: 'OSError', message: 'AF_UNIX path too long' };
-    const known = ERRNO[err.code];
+    const known = PY_ERRNO[err.code];
     if (known) return { cls: known[1], message: `[Errno ${known[0]}] ${known[2]}` };
     return { cls: 'OSError', message: `[Errno ${Math.abs(err.errno ?? 0)}] ${err.message}` };
   }

@@ -12,6 +12,7 @@ import type { Config } from '../config/model';
 import { loadConfig, mainRpcNamespaces } from '../config/load';
 import { umaskBits } from '../config/datatypes';
 import { userName } from '../os/accounts';
+import { pyOSErrorText } from '../os/py-errno';
 import { ConfigError } from '../config/errors';
 import { EMPTY_CONFIG_FLAG, findConfigFile, configSearchPaths } from '../config/search';
 import { MainLogger, FileSink, StdoutSink, SyslogSink } from '../log/mainlog';
@@ -419,7 +420,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
           process.chdir(sd.directory);
           logger.info(`set current directory: '${sd.directory}'`);
         } catch (e) {
-          logger.critical(`can't chdir into '${sd.directory}': ${(e as Error).message}`);
+          logger.critical(`can't chdir into '${sd.directory}': ${pyOSErrorText(e as NodeJS.ErrnoException, sd.directory)}`);
         }
       }
       // Node refuses a negative mask; umask(2) takes its low 9 bits
