@@ -1,16 +1,17 @@
 // Python's words for the errors Node reports by code: what supervisord and
 // supervisorctl print where tsv must print the same.
 import { pyRepr } from '../config/pyformat';
+
 /** errno → [number, Python exception class, strerror] for what a connect, a chdir or an open can raise. */
 export const PY_ERRNO: Record<string, [number, string, string]> = {
   EPERM: [1, 'PermissionError', 'Operation not permitted'],
   ENOENT: [2, 'FileNotFoundError', 'No such file or directory'],
   EACCES: [13, 'PermissionError', 'Permission denied'],
   ENOTDIR: [20, 'NotADirectoryError', 'Not a directory'],
-  ENAMETOOLONG: [36, 'OSError', 'File name too long'],
-  ELOOP: [40, 'OSError', 'Too many levels of symbolic links'],
   EINVAL: [22, 'OSError', 'Invalid argument'],
   EPIPE: [32, 'BrokenPipeError', 'Broken pipe'],
+  ENAMETOOLONG: [36, 'OSError', 'File name too long'],
+  ELOOP: [40, 'OSError', 'Too many levels of symbolic links'],
   ENOTSOCK: [88, 'OSError', 'Socket operation on non-socket'],
   EPROTOTYPE: [91, 'OSError', 'Protocol wrong type for socket'],
   EADDRNOTAVAIL: [99, 'OSError', 'Cannot assign requested address'],
