@@ -386,6 +386,7 @@ describe('host: install refuses to call a broken service installed', { skip: sup
     r = c.exec(['tsv', 'install', '--boot', '-c', '/srv/app/sup.conf', ...flags]);
     assert.equal(r.status, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /tsv is installed and answering on unix:\/\/\/run\/app\.sock\n/);
+    assert.match(r.stdout, /note: plain `tsv status` finds no config on its search path, not \/srv\/app\/sup\.conf: use `tsv -c \/srv\/app\/sup\.conf status`/);
     assert.doesNotMatch(r.stdout, /members of the tsv group/);
     assert.equal(c.exec(['tsv', 'uninstall', '--purge']).status, 0);
     c.must('rm -r /srv/app');

@@ -3,7 +3,8 @@
 // succeeds only when `tsv status` answers through the installed socket.
 import { existsSync } from 'node:fs';
 import { userInfo } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, resolve } from 'node:path';
+import { findConfigFile } from '../config/search';
 import { loadConfig } from '../config/load';
 import { ConfigError } from '../config/errors';
 import type { Config } from '../config/model';
@@ -327,6 +328,11 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     return failed(`tsv install: \`${shJoin([...tsv, 'ctl', '-c', configFile, 'status'])}\` failed (exit ${status.status}):\n${indent((status.stdout + status.stderr).trimEnd())}\n`);
   }
   say(`\n$ tsv status   (through ${endpoint.serverurl})\n${status.stdout.trimEnd() || '(no programs configured)'}`);
+  // a -c config off the search path (or behind an earlier install's) is not what a plain `tsv status` reads
+  const found = findConfigFile();
+  if (!found || resolve(found) !== resolve(configFile)) {
+    say(`\nnote: plain \`tsv status\` ${found ? `reads ${found}, the first config on its search path` : 'finds no config on its search path'}, not ${configFile}: use \`tsv -c ${configFile} status\``);
+  }
   if (taken) say(`\nnote: Supervisor's own supervisorctl looks for its daemon on its socket and now finds none there: use \`tsv status\`, or \`supervisorctl -c ${configFile} status\``);
   if (scope === 'user' && init === 'systemd') {
     const me = userInfo().username;
