@@ -7,7 +7,7 @@ import { RpcConnectionError, RpcHttpError, ServerUrlError } from '../rpc/client'
 import { XmlRpcFault, XmlRpcParseError } from '../rpc/xmlrpc';
 import { HttpAnswerError } from '../rpc/raw-http';
 import { pyRepr } from '../config/pyformat';
-import { PY_ERRNO } from '../os/py-errno';
+import { pyOSError } from '../os/py-errno';
 
 
 /** str() of an xmlrpc.client.Fault. */
@@ -31,9 +31,7 @@ export function pythonException(err: unknown): { cls: string; message: string } 
     }
     // Python refuses a unix socket path longer than sun_path before it connects
     if (err.code === 'ENAMETOOLONG') return { cls: 'OSError', message: 'AF_UNIX path too long' };
-    const known = PY_ERRNO[err.code];
-    if (known) return { cls: known[1], message: `[Errno ${known[0]}] ${known[2]}` };
-    return { cls: 'OSError', message: `[Errno ${Math.abs(err.errno ?? 0)}] ${err.message}` };
+    return pyOSError(err);
   }
   if (err instanceof ServerUrlError) return { cls: err.pyClass, message: err.message };
   if (err instanceof HttpAnswerError) return { cls: err.pyClass, message: err.pyMessage };

@@ -151,11 +151,18 @@ function readConfig(st: RunState, rereading = false): Config {
   return config;
 }
 
+/** Why this process cannot become `uid` (null: it is that user, or root). */
+function cannotBecome(uid: number): string | null {
+  const me = process.getuid?.();
+  return me === uid || me === 0 ? null : "Can't drop privilege as nonroot user";
+}
+
 /** options.drop_privileges for the daemon itself: returns an error message or null. */
 function dropPrivileges(uid: number): string | null {
   const native = requireNative();
   if (process.getuid?.() === uid) return null;
-  if (process.getuid?.() !== 0) return "Can't drop privilege as nonroot user";
+  const refused = cannotBecome(uid);
+  if (refused) return refused;
   const who = native.groupsOf(uid);
   if (!who) return `Can't find uid ${uid}`;
   try {
@@ -301,9 +308,9 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
     try {
       const next = readConfig(st);
       // a daemon that has dropped root cannot become another user: the restart would stop everything and exit
-      const uid = next.supervisord.uid;
-      if (uid !== null && uid !== process.getuid?.() && process.getuid?.() !== 0) {
-        const why = `restart refused, nothing was stopped: the configuration names [supervisord] user=${next.supervisord.user}, and a daemon that runs as ${userName(process.getuid?.() ?? 0)} cannot become that user (Can't drop privilege as nonroot user)`;
+      const refused = next.supervisord.uid === null ? null : cannotBecome(next.supervisord.uid);
+      if (refused) {
+        const why = `restart refused, nothing was stopped: the configuration names [supervisord] user=${next.supervisord.user}, and a daemon that runs as ${userName(process.getuid?.() ?? 0)} cannot become that user (${refused})`;
         logger.error(why);
         return why;
       }

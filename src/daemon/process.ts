@@ -1406,10 +1406,9 @@ export class Subprocess {
     }
     if (this.timer && this.timerAt === due) return;
     this.clearTimer();
-    // Supervisor compares with '>': fire just after the deadline. Node makes
-    // a delay past 2^31-1 ms (startsecs or stopwaitsecs of ~25 days) 1 ms, with
-    // a warning each time: wait the longest it takes and look again then.
-    const ms = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil((due - monoNow()) * 1000) + 1));
+    // a deadline past 2^31-1 ms (startsecs or stopwaitsecs of ~25 days): msUntil
+    // waits the longest setTimeout takes, and the timer looks again then
+    const ms = msUntil(due);
     this.timerAt = due;
     this.timer = setTimeout(() => {
       this.timer = null;
@@ -1487,6 +1486,15 @@ export class Subprocess {
 
 /** the longest delay setTimeout takes as it is */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * The setTimeout delay that wakes just past a monotonic deadline (seconds):
+ * Supervisor compares with '>', and a timer may wake a little early by
+ * performance.now() (libuv measures from the loop's cached time).
+ */
+export function msUntil(due: number): number {
+  return Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil((due - monoNow()) * 1000) + 1));
+}
 /** how late past its due time a timer-woken stop report may come and still keep the 2 s beat (seconds) */
 const REPORT_SLACK = 0.05;
 function userName(uid: number): string {

@@ -13,6 +13,7 @@ import { dirname, join } from 'node:path';
 import type { InetServerConfig, ServerConfig, UnixServerConfig } from '../config/model';
 import { modeBits } from '../config/datatypes';
 import { lookupUserById } from '../config/users';
+import { userName } from '../os/accounts';
 import { Acceptor } from './acceptor';
 
 export const ADDR_IN_USE_MESSAGE =
@@ -272,8 +273,7 @@ export async function bindUnix(cfg: UnixServerConfig, log: BindLog): Promise<{ s
         tryUnlink(file);
         if (err.code === 'EPERM') {
           // the user the daemon runs as by now ([supervisord] user=), as Supervisor's getpwuid(geteuid()); $USER is still the launcher's
-          const euid = process.geteuid?.() ?? 0;
-          const me = lookupUserById(euid)?.name ?? String(euid);
+          const me = userName(process.geteuid?.() ?? 0);
           throw new ServerBindError(
             `Not permitted to chown ${file} to uid/gid (${uid}, ${gid}); adjust "sockchown" value in config file or on command line to values that the current user (${me}) can successfully chown`,
           );

@@ -13,7 +13,7 @@ import { PoolRolls } from './pool-roll';
 import { pyStrCompare } from '../config/ini';
 import { resolvedSpec } from '../config/import-spec';
 import { FcgiSocket } from './fcgi-socket';
-import { Subprocess, type LogPaths, type ProcessHost } from './process';
+import { Subprocess, msUntil, type LogPaths, type ProcessHost } from './process';
 import { SupervisorState, processStateName, supervisorStateName } from './states';
 import { decodeWaitStatus } from './signals';
 import { requireNative } from './native';
@@ -467,13 +467,10 @@ export class Supervisor {
       }
       if (!this.shutdownTimer) {
         // the 3-second report is the only timer a stopping daemon keeps
-        // just past the due time: a timer set for 3000 ms can wake before
-        // performance.now() says 3 s have passed, and that wake would be lost
-        const ms = Math.max(0, Math.ceil((this.lastShutdownReport + 3 - now) * 1000) + 1);
         this.shutdownTimer = setTimeout(() => {
           this.shutdownTimer = null;
           this.requestTransition();
-        }, ms);
+        }, msUntil(this.lastShutdownReport + 3));
       }
     }
     return unstopped;

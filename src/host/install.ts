@@ -122,10 +122,10 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   const daemon = opts.daemonCommand ? shSplit(opts.daemonCommand) : tsvDaemonArgv(program);
   if (daemon.length === 0) throw new UsageError('--daemon-command is empty');
 
+  const source = opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor;
   const packaged = scope === 'system' ? packagedUnitPath() : null;
-  if (packaged && opts.fromSupervisor && !opts.config) {
+  if (packaged && source && !opts.config) {
     // the package provides the service: only Supervisor's programs are to move
-    const source = opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor;
     return importIntoPackage({ source, layout, init, tsv, daemon, dryRun: opts.dryRun }, output);
   }
   if (packaged && !opts.dryRun) {
@@ -144,7 +144,6 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   Object.assign(manifest, { init, scope, configFile, tsv, daemon, installed: true });
   // Read before anything is done: a source that is no config must change nothing.
   const configExists = existsSync(configFile);
-  const source = opts.fromSupervisor === true ? SUPERVISOR_CONFIG : opts.fromSupervisor;
   const imported = source && !configExists ? planImport(source, layout, generatedHeader('supervisord.conf')) : null;
   // Supervisor's own service would run every imported program a second time:
   // taking over means stopping it, and giving it back if tsv does not come up.
@@ -173,8 +172,6 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
   if (packaged) say(`warning: the tsv package provides the boot service here (${packaged}): without --dry-run this install is refused`);
 
   const ex = new Executor(opts.dryRun, output, manifest, layout.manifest, platform);
-  // an install that ran before and fails now is left as it is, for its admin to mend; a new one is taken off the boot
-  const ranBefore = !opts.dryRun && backend.state(buildSpec(scope, layout, configFile, tsv, daemon, null)).active === true;
 
   // The manifest's directory first, so it is recorded as ours; the group
   // before a config that chowns the socket to it is read.
@@ -276,6 +273,8 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     return 0;
   }
 
+  // an install that ran before and fails now is left as it is, for its admin to mend; a new one is taken off the boot
+  const ranBefore = backend.state(spec).active === true;
   const failed = (message: string): number => {
     output.err(message);
     const why = backend.diagnostics(spec);
@@ -296,13 +295,8 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     } else if (!ranBefore) {
       // enabled, a service that does not come up restarts in a loop, now and at every boot,
       // beside whatever holds its socket (a Supervisor on the same config deleting its live logs)
-      try {
-        backend.deactivate(ex, spec);
-        output.err(`tsv install: ${SERVICE_NAME} is stopped and taken off the boot again, so that it does not restart in a loop; mend what is said above and run tsv install --boot again\n`);
-      } catch (err) {
-        if (!(err instanceof HostError)) throw err;
-        output.err(`tsv install: ${err.message}\n`);
-      }
+      backend.deactivate(ex, spec);
+      output.err(`tsv install: ${SERVICE_NAME} is stopped and taken off the boot again, so that it does not restart in a loop; mend what is said above and run tsv install --boot again\n`);
     }
     return 1;
   };
@@ -313,7 +307,7 @@ export async function install(opts: InstallOptions, output: Output): Promise<num
     return failed(`tsv install: ${err.message}\n${err.detail ? indent(err.detail) + '\n' : ''}`);
   }
 
-  const offline = backend.notRunning(spec);
+  const offline = backend.notRunning?.(spec) ?? null;
   if (offline) {
     say(`\n${offline}: ${SERVICE_NAME} is enabled and starts at the first boot; nothing was started or checked (run \`tsv doctor\` once it has booted)`);
     return 0;

@@ -36,6 +36,8 @@ export interface ServiceState {
   enabled: boolean | null;
   /** runs now (null: cannot tell) */
   active: boolean | null;
+  /** a user's service manager does not run (no session, no lingering): nothing about the unit can be asked */
+  managerDown?: boolean;
   /** the last run failed (systemd keeps it failed until reset) */
   failed?: boolean;
   /** the init system's own words, for reports */
@@ -75,7 +77,7 @@ export interface Backend {
    * in a chroot: systemd installed, not running), or null. Then only what
    * works offline is done (enable), and the service starts at the first boot.
    */
-  notRunning(spec: ServiceSpec): string | null;
+  notRunning?(spec: ServiceSpec): string | null;
   /** The daemon command the installed definition runs, as argv (doctor). */
   installedCommand(spec: ServiceSpec): string[] | null;
 }

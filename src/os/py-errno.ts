@@ -3,7 +3,7 @@
 import { pyRepr } from '../config/pyformat';
 
 /** errno → [number, Python exception class, strerror] for what a connect, a chdir or an open can raise. */
-export const PY_ERRNO: Record<string, [number, string, string]> = {
+const PY_ERRNO: Record<string, [number, string, string]> = {
   EPERM: [1, 'PermissionError', 'Operation not permitted'],
   ENOENT: [2, 'FileNotFoundError', 'No such file or directory'],
   EACCES: [13, 'PermissionError', 'Permission denied'],
@@ -23,9 +23,14 @@ export const PY_ERRNO: Record<string, [number, string, string]> = {
   EHOSTUNREACH: [113, 'OSError', 'No route to host'],
 };
 
+/** The class and str() Python gives the OSError for this error code, without a file name ("[Errno 111] Connection refused"). */
+export function pyOSError(err: { code?: string; errno?: number; message: string }): { cls: string; message: string } {
+  const known = err.code ? PY_ERRNO[err.code] : undefined;
+  if (known) return { cls: known[1], message: `[Errno ${known[0]}] ${known[2]}` };
+  return { cls: 'OSError', message: `[Errno ${Math.abs(err.errno ?? 0)}] ${err.message}` };
+}
+
 /** str() of the OSError Python raises for a call on `filename` (os.chdir(d): "[Errno 13] Permission denied: 'd'"). */
 export function pyOSErrorText(err: NodeJS.ErrnoException, filename: string): string {
-  const known = err.code ? PY_ERRNO[err.code] : undefined;
-  const text = known ? `[Errno ${known[0]}] ${known[2]}` : `[Errno ${Math.abs(err.errno ?? 0)}] ${err.message}`;
-  return `${text}: ${pyRepr(filename)}`;
+  return `${pyOSError(err).message}: ${pyRepr(filename)}`;
 }

@@ -91,11 +91,6 @@ export const launchdBackend: Backend = {
 
   afterRemove() {},
 
-  notRunning() {
-    // not told apart here: install starts the service as usual
-    return null;
-  },
-
   installedCommand(spec) {
     return existsSync(plistPath(spec)) ? daemonArgv(spec) : null;
   },

@@ -99,11 +99,6 @@ export const openrcBackend: Backend = {
 
   afterRemove() {},
 
-  notRunning() {
-    // not told apart here: install starts the service as usual
-    return null;
-  },
-
   installedCommand() {
     if (!existsSync(OPENRC_SCRIPT)) return null;
     return openrcCommand(readFileSync(OPENRC_SCRIPT, 'utf8'));

@@ -12,8 +12,10 @@ import { SERVICE_NAME } from '../types';
 
 const UNIT = `${SERVICE_NAME}.service`;
 
-/** What state() says when a user's service manager cannot be reached. */
-export const USER_MANAGER_DOWN = 'your systemd user manager does not run';
+/** A system whose systemd is installed but not running (a chroot, an image being built). */
+function notRunning(spec: ServiceSpec): string | null {
+  return spec.scope === 'system' && !existsSync('/run/systemd/system') ? 'systemd does not run here (no /run/systemd/system)' : null;
+}
 
 function systemctl(spec: ServiceSpec): string[] {
   return spec.scope === 'user' ? ['systemctl', '--user'] : ['systemctl'];
@@ -115,13 +117,11 @@ export const systemdBackend: Backend = {
     ];
   },
 
-  notRunning(spec) {
-    return spec.scope === 'system' && !existsSync('/run/systemd/system') ? 'systemd does not run here (no /run/systemd/system)' : null;
-  },
+  notRunning,
 
   activate(runner: Runner, spec: ServiceSpec, changed: boolean) {
     const sc = systemctl(spec);
-    if (this.notRunning(spec)) {
+    if (notRunning(spec)) {
       // `systemctl enable` makes its links without a running systemd; reload and start need one
       runner.mustRun([...sc, 'enable', UNIT], 'start tsv at boot');
       return;
@@ -147,7 +147,7 @@ export const systemdBackend: Backend = {
     const activeWord = ac.stdout.trim();
     if (spec.scope === 'user' && /Failed to connect to bus/.test(en.stderr + ac.stderr)) {
       // no manager to ask: the unit neither runs nor starts, whatever its links say
-      return { installed, enabled: null, active: null, detail: `${USER_MANAGER_DOWN} (systemctl --user: ${(ac.stderr || en.stderr).trim()})` };
+      return { installed, enabled: null, active: null, managerDown: true, detail: `your systemd user manager does not run (systemctl --user: ${(ac.stderr || en.stderr).trim()})` };
     }
     return {
       installed,
@@ -185,12 +185,12 @@ export const systemdBackend: Backend = {
   },
 
   deactivate(runner, spec) {
-    const now = this.notRunning(spec) ? [] : ['--now'];
+    const now = notRunning(spec) ? [] : ['--now'];
     if (existsSync(unitPath(spec))) runner.run([...systemctl(spec), 'disable', ...now, UNIT], 'stop tsv and remove it from boot');
   },
 
   afterRemove(runner, spec) {
-    if (this.notRunning(spec)) return;
+    if (notRunning(spec)) return;
     const sc = systemctl(spec);
     // only a failed unit stays loaded to be reset; of any other systemd says "not loaded"
     if (run([...sc, 'is-failed', UNIT]).stdout.trim() === 'failed') runner.run([...sc, 'reset-failed', UNIT], 'forget its failures');

@@ -118,11 +118,6 @@ export const sysvBackend: Backend = {
     if (systemdRuns()) runner.run(['systemctl', 'daemon-reload'], 'make systemd forget the generated unit');
   },
 
-  notRunning() {
-    // not told apart here: install starts the service as usual
-    return null;
-  },
-
   installedCommand() {
     if (!existsSync(INIT_D)) return null;
     return initDCommand(readFileSync(INIT_D, 'utf8'));

@@ -175,6 +175,11 @@ export function unitUndoesChown(ctx: DoctorContext): boolean {
   return /^(RuntimeDirectory|LogsDirectory)=/m.test(text) && !/^User=/m.test(text);
 }
 
+/** The fix where unitUndoesChown: a unit that starts the daemon as its user (`option`: what undoes a chown under the old one). */
+export function reinstallAsUserFix(user: string, undone: string, option: string): string {
+  return `tsv install --boot (its unit then starts the daemon as ${user}, and systemd gives its run and log directories to ${user} at each start; a chown${undone} alone is given back to root by the unit's ${option} at the next start)`;
+}
+
 /** The daemon that answers on the socket, else the only one running. */
 export function mainDaemon(ctx: DoctorContext): DaemonProcess | null {
   if (ctx.probe?.ok && ctx.probe.pid) {

@@ -11,7 +11,7 @@ import { canAccess, canCreateIn, canRenameIn, canWriteOrCreate, changeDirectory,
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
-import { unitUndoesChown } from '../context';
+import { reinstallAsUserFix, unitUndoesChown } from '../context';
 
 /**
  * Creates the file if need be and gives it to uid:gid, through one descriptor
@@ -144,7 +144,7 @@ export const logNotWritable: Check = {
         .filter(Boolean)
         .join('; ')}`,
       fix: undone
-        ? `tsv install --boot (its unit then starts the daemon as ${daemon.name}, and systemd gives its run and log directories to ${daemon.name} at each start; a chown alone is given back to root by the unit's LogsDirectory= at the next start)`
+        ? reinstallAsUserFix(daemon.name, '', 'LogsDirectory=')
         : [...new Set(blocked.map((b) => remedy(b).text))].join('; '),
       apply: fixable && !undone
         ? () => {

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { canCreateIn, canWriteOrCreate, changeDirectory, isDirectory, isSharedDir } from '../../../os/access';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
-import { unitUndoesChown } from '../context';
+import { reinstallAsUserFix, unitUndoesChown } from '../context';
 
 interface Blocked {
   what: 'socket' | 'pidfile';
@@ -51,7 +51,7 @@ export const runDirUnwritable: Check = {
         .filter(Boolean)
         .join('; ')}`,
       fix: undone
-        ? `tsv install --boot (its unit then starts the daemon as ${daemon.name}, and systemd gives its run and log directories to ${daemon.name} at each start; a chown of ${dirs.join(' or ')} alone is given back to root by the unit's RuntimeDirectory= at the next start)`
+        ? reinstallAsUserFix(daemon.name, ` of ${dirs.join(' or ')}`, 'RuntimeDirectory=')
         : dirs.some(isSharedDir)
         ? `move the file to a directory of its own that ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name}; by hand: mkdir /run/NAME && chown ${daemon.name} /run/NAME); never chown ${dirs.filter(isSharedDir).join(' or ')} itself`
         : `${dirs.map((d) => `chown ${daemon.name} ${d}`).join(' && ')}, or move the file to a directory ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name})`,

@@ -4,7 +4,6 @@ import { CollectingRunner } from '../../runner';
 import { indent, lastLines } from '../../run';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
-import { USER_MANAGER_DOWN } from '../../backends/systemd';
 
 export const unitInactive: Check = {
   id: 'unit-inactive',
@@ -13,7 +12,7 @@ export const unitInactive: Check = {
     const { backend, spec, service } = ctx;
     if (!backend || !spec) return skipped(this.id, 'no init system detected and no install manifest');
     if (!service || !service.installed) return skipped(this.id, 'no service installed');
-    if (service.active === null && spec.scope === 'user' && service.detail.startsWith(USER_MANAGER_DOWN)) {
+    if (service.managerDown) {
       const me = ctx.caller.name;
       return {
         id: this.id,
