@@ -30,6 +30,7 @@ interface Report {
 const ALL_IDS = [
   'config-invalid',
   'program-user-unknown',
+  'unit-user',
   'run-dir-missing',
   'run-dir-unwritable',
   'socket-under-tmp',

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, makeRng } from './helpers/common';
 import { hostLayout } from '../src/host/layout';
-import { renderUnit, renderTmpfiles, splitExecLine, unitSetting } from '../src/host/backends/systemd';
+import { readUnitUser, renderUnit, renderTmpfiles, splitExecLine, unitSetting } from '../src/host/backends/systemd';
 import { renderInitD, initDCommand } from '../src/host/backends/sysv';
 import { renderOpenrc, openrcCommand } from '../src/host/backends/openrc';
 import { renderPlist } from '../src/host/backends/launchd';
@@ -176,6 +176,28 @@ print(json.dumps(p))`;
     // negative control: plistlib refuses a broken plist
     writeFileSync(join(dir, 'broken.plist'), renderPlist(spec()).replace('</dict>\n</plist>', '</plist>'));
     assert.notEqual(spawnSync('/usr/bin/python3', ['-c', 'import plistlib,sys; plistlib.load(open(sys.argv[1],"rb"))', join(dir, 'broken.plist')]).status, 0);
+  });
+
+  test("the unit's User= as systemd reads it: [Service] only, drop-ins in name order across directories, the first directory's of one name, an empty one resets", () => {
+    const etc = join(dir, 'etc-units');
+    const lib = join(dir, 'lib-units');
+    for (const d of [etc, lib]) mkdirSync(join(d, 'tsv.service.d'), { recursive: true });
+    const unit = join(lib, 'tsv.service');
+    writeFileSync(unit, '[Unit]\nDescription=x\n[Service]\nExecStart=/usr/bin/tsv daemon -n\nRuntimeDirectory=tsv\n[Install]\nUser=nobody\n');
+    const read = (): ReturnType<typeof readUnitUser> => readUnitUser(unit, [etc, lib]);
+    assert.deepEqual(read(), { user: null, from: null, makesDirs: true });
+    writeFileSync(join(lib, 'tsv.service.d', '50-tsv-daemon-user.conf'), '[Service]\nUser=libuser\n');
+    assert.deepEqual(read(), { user: 'libuser', from: join(lib, 'tsv.service.d', '50-tsv-daemon-user.conf'), makesDirs: true });
+    // the same name in /etc hides /lib's
+    writeFileSync(join(etc, 'tsv.service.d', '50-tsv-daemon-user.conf'), '# a comment\n[Service]\n  User = svc\n');
+    assert.equal(read().user, 'svc');
+    // a later name wins, and an empty assignment resets to none
+    writeFileSync(join(lib, 'tsv.service.d', '60-reset.conf'), '[Service]\nUser=\n');
+    assert.deepEqual(read(), { user: null, from: null, makesDirs: true });
+    writeFileSync(join(lib, 'tsv.service.d', '70-other.conf'), '[Unit]\nUser=ignored\n[Service]\n;User=commented\nUser=app\n');
+    assert.deepEqual(read(), { user: 'app', from: join(lib, 'tsv.service.d', '70-other.conf'), makesDirs: true });
+    writeFileSync(unit, '[Service]\nExecStart=/usr/bin/tsv daemon -n\n');
+    assert.equal(read().makesDirs, false);
   });
 
   test('quoting round-trips: systemd Exec lines and shell words give back the argv (2000 generated argvs)', () => {

@@ -741,6 +741,58 @@ for (const arch of packageArches()) {
         assert.equal(c.sh('systemctl is-active supervisor').stdout.trim(), 'active');
       });
 
+      test("[supervisord] user= in the packaged config: doctor names the package's unit, --fix gives it a drop-in with User= and starts the daemon as that user; a drop-in that outlived user= is taken away", async () => {
+        const dropIn = '/etc/systemd/system/tsv.service.d/50-tsv-daemon-user.conf';
+        type Check = { id: string; status: string; found: string; fix: string | null; fixable: boolean };
+        const doctor = (): Check[] => (JSON.parse(c.exec(['tsv', 'doctor', '--json']).stdout) as { checks: Check[] }).checks;
+        c.must('useradd --system -M -s /usr/sbin/nologin -G tsv svc');
+        c.must('cp /etc/tsv/supervisord.conf /root/supervisord.conf.root');
+        // the daemon may give its socket only to a group it is in, once it runs as svc
+        c.must("sed -i -e 's/^\\[supervisord\\]$/[supervisord]\\nuser=svc/' -e 's/^chown = root:tsv$/chown = svc:tsv/' /etc/tsv/supervisord.conf");
+        assert.match(c.readFile('/etc/tsv/supervisord.conf'), /^user=svc$/m);
+        // the package's unit has no User=: systemd gives /run/tsv to root at every start, and the daemon, dropped to svc, cannot bind
+        c.sh('systemctl restart tsv');
+        assert.notEqual(c.sh('systemctl is-active tsv').stdout.trim(), 'active');
+        let checks = doctor();
+        const unitUser = checks.find((x) => x.id === 'unit-user');
+        assert.equal(unitUser?.status, 'problem', JSON.stringify(checks.filter((x) => x.status === 'problem'), null, 1));
+        assert.match(unitUser?.found ?? '', /^\/etc\/tsv\/supervisord\.conf has \[supervisord\] user=svc, and \/(usr\/)?lib\/systemd\/system\/tsv\.service starts the daemon as root with RuntimeDirectory= and LogsDirectory=$/);
+        assert.equal(unitUser?.fixable, true);
+        const runDir = checks.find((x) => x.id === 'run-dir-unwritable');
+        assert.equal(runDir?.status, 'problem');
+        // not `tsv install --boot`, which is refused beside the package, and no chown that the next start undoes
+        assert.match(runDir?.fix ?? '', /^a drop-in \/etc\/systemd\/system\/tsv\.service\.d\/50-tsv-daemon-user\.conf with User=svc \(tsv doctor --fix writes it/);
+        assert.equal(runDir?.fixable, false);
+        let fx = c.exec(['tsv', 'doctor', '--fix']);
+        assert.match(fx.stdout, /wrote \/etc\/systemd\/system\/tsv\.service\.d\/50-tsv-daemon-user\.conf \(User=svc\); systemctl daemon-reload -> exit 0/, fx.stdout);
+        assert.equal(fx.status, 0, fx.stdout + fx.stderr);
+        assert.match(c.readFile(dropIn), /^\[Service\]\nUser=svc\n$/m);
+        assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active', fx.stdout);
+        assert.equal(c.must(`stat -c %U /proc/${mainPid()} /run/tsv /run/tsv/tsv.sock /var/log/tsv /var/log/tsv/tsv.log`).trim(), 'svc\nsvc\nsvc\nsvc\nsvc');
+        assert.match((await untilStatus('alice', /^fromconf\s+RUNNING[\s\S]*^hello\s+RUNNING/m)).stdout, /^hello\s+RUNNING/m);
+        assert.equal(doctor().find((x) => x.id === 'unit-user')?.status, 'ok');
+        // user= taken out again: the drop-in would go on starting the daemon as svc
+        c.must('cp /root/supervisord.conf.root /etc/tsv/supervisord.conf');
+        checks = doctor();
+        const stale = checks.find((x) => x.id === 'unit-user');
+        assert.equal(stale?.status, 'problem');
+        assert.match(stale?.found ?? '', /tsv\.service with \/etc\/systemd\/system\/tsv\.service\.d\/50-tsv-daemon-user\.conf starts the daemon as svc, and \/etc\/tsv\/supervisord\.conf has no \[supervisord\] user=/);
+        fx = c.exec(['tsv', 'doctor', '--fix']);
+        // the daemon runs: doctor's fixes stop no program, the restart is the admin's
+        assert.match(fx.stdout, /removed \/etc\/systemd\/system\/tsv\.service\.d\/50-tsv-daemon-user\.conf; systemctl daemon-reload -> exit 0; systemctl restart tsv starts the daemon as root/, fx.stdout);
+        assert.notEqual(c.sh('test -e /etc/systemd/system/tsv.service.d').status, 0, 'the empty drop-in directory is left');
+        c.must('systemctl restart tsv');
+        assert.equal(c.must(`stat -c %U /proc/${mainPid()} /run/tsv/tsv.sock`).trim(), 'root\nroot');
+        assert.match((await untilStatus('alice', /^fromconf\s+RUNNING[\s\S]*^hello\s+RUNNING/m)).stdout, /^hello\s+RUNNING/m);
+        // user= once more, so that the purge below has a drop-in to remove
+        c.must("sed -i -e 's/^\\[supervisord\\]$/[supervisord]\\nuser=svc/' -e 's/^chown = root:tsv$/chown = svc:tsv/' /etc/tsv/supervisord.conf");
+        fx = c.exec(['tsv', 'doctor', '--fix']);
+        assert.match(fx.stdout, /wrote \/etc\/systemd\/system\/tsv\.service\.d\/50-tsv-daemon-user\.conf \(User=svc\)/, fx.stdout);
+        c.must('systemctl restart tsv');
+        assert.equal(c.must(`stat -c %U /proc/${mainPid()}`).trim(), 'svc');
+        c.must('rm /root/supervisord.conf.root');
+      });
+
       test('remove: stopped, programs gone, conffiles and logs kept', () => {
         const r = c.sh('DEBIAN_FRONTEND=noninteractive apt-get remove -y tsv-supervisor-compat tsv', { timeoutMs: 300_000 });
         assert.equal(r.status, 0, r.stdout + r.stderr);
@@ -770,7 +822,7 @@ for (const arch of packageArches()) {
         for (const a of admin) assert.ok(diff.some((l) => l.startsWith(a)), `${a.trim()} should stay: it is the admin's`);
         assert.match(c.sh('getent group tsv').stdout, /^tsv:/, 'the group stays (Debian leaves system groups)');
         // volatile places fileList skips
-        for (const gone of ['/run/tsv', '/var/cache/tsv', '/var/lib/systemd/deb-systemd-helper-enabled/tsv.service.dsh-also', '/var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/tsv.service']) {
+        for (const gone of ['/run/tsv', '/var/cache/tsv', '/etc/systemd/system/tsv.service.d', '/var/lib/systemd/deb-systemd-helper-enabled/tsv.service.dsh-also', '/var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/tsv.service']) {
           assert.notEqual(c.sh(`test -e ${gone}`).status, 0, `${gone} is left`);
         }
       });

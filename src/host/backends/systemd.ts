@@ -1,9 +1,9 @@
 // systemd: a foreground service whose start job ends when the daemon says it
 // serves (sd_notify, src/daemon/sd-notify.ts), with systemd creating the
 // runtime and log directories.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { generatedHeader, renderTemplate } from '../templates';
 import { systemdJoin } from '../quote';
 import { ok, run, lastLines } from '../run';
@@ -36,6 +36,105 @@ export function packagedUnitPath(): string | null {
 export function installedUnitPath(spec: ServiceSpec): string | null {
   if (existsSync(unitPath(spec))) return unitPath(spec);
   return spec.scope === 'system' ? packagedUnitPath() : null;
+}
+
+/**
+ * Where `tsv doctor --fix` gives a packaged unit the daemon's user: the unit in
+ * /lib is the package's and every upgrade replaces it, a drop-in in /etc stays.
+ */
+export const USER_DROP_IN = `/etc/systemd/system/${UNIT}.d/50-tsv-daemon-user.conf`;
+
+/** The system unit directories in systemd's order: of drop-ins with one name, the first directory's counts. */
+const SYSTEM_UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/usr/local/lib/systemd/system', '/usr/lib/systemd/system', '/lib/systemd/system'];
+
+export interface UnitUser {
+  /** User= in effect, null when none (the daemon starts as root) */
+  user: string | null;
+  /** the file that set it, null when none */
+  from: string | null;
+  /** RuntimeDirectory= or LogsDirectory=: systemd gives them to User= (root without one) at every start */
+  makesDirs: boolean;
+}
+
+function serviceSettings(text: string): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  let inService = false;
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (line.startsWith('[')) inService = line === '[Service]';
+    else if (inService && !/^[#;]/.test(line)) {
+      const eq = line.indexOf('=');
+      if (eq > 0) out.push([line.slice(0, eq).trim(), line.slice(eq + 1).trim()]);
+    }
+  }
+  return out;
+}
+
+/** The user a system unit starts the daemon as, read as systemd reads it: the unit, then its drop-ins in name order. */
+export function readUnitUser(unit: string, unitDirs: readonly string[] = SYSTEM_UNIT_DIRS): UnitUser {
+  const dropIns = new Map<string, string>();
+  for (const dir of unitDirs) {
+    let names: string[] = [];
+    try {
+      names = readdirSync(join(dir, `${UNIT}.d`));
+    } catch {
+      continue;
+    }
+    for (const n of names) if (n.endsWith('.conf') && !dropIns.has(n)) dropIns.set(n, join(dir, `${UNIT}.d`, n));
+  }
+  const files = [unit, ...[...dropIns.keys()].sort().map((n) => dropIns.get(n) as string)];
+  const found: UnitUser = { user: null, from: null, makesDirs: false };
+  for (const f of files) {
+    let text = '';
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const [key, value] of serviceSettings(text)) {
+      // an empty assignment resets the setting
+      if (key === 'User') Object.assign(found, value ? { user: value, from: f } : { user: null, from: null });
+      if ((key === 'RuntimeDirectory' || key === 'LogsDirectory') && value) found.makesDirs = true;
+    }
+  }
+  return found;
+}
+
+/** The user doctor's drop-in names, null when there is none. */
+export function userDropInUser(): string | null {
+  try {
+    return serviceSettings(readFileSync(USER_DROP_IN, 'utf8')).filter(([k]) => k === 'User').pop()?.[1] || null;
+  } catch {
+    return null;
+  }
+}
+
+/** Writes doctor's drop-in (atomically), or removes it with `user` null, then has systemd read it when it runs. */
+export function setUserDropIn(runner: Runner, user: string | null, configFile: string): void {
+  if (user === null) {
+    if (existsSync(USER_DROP_IN)) unlinkSync(USER_DROP_IN);
+    try {
+      rmdirSync(dirname(USER_DROP_IN));
+    } catch {
+      // the admin's own drop-ins are there
+    }
+  } else {
+    mkdirSync(dirname(USER_DROP_IN), { recursive: true, mode: 0o755 });
+    const tmp = `${USER_DROP_IN}.tsv-new`;
+    writeFileSync(
+      tmp,
+      `# Written by \`tsv doctor --fix\` for ${configFile}'s [supervisord] user=${user}.\n` +
+        `# The packaged ${basename(UNIT)} makes the daemon's run and log directories for\n` +
+        `# the user it starts the daemon as (root without User=, given back at every\n` +
+        `# start), so it starts the daemon as that user, as supervisord runs once it\n` +
+        `# has dropped root. doctor rewrites or removes it when user= changes.\n` +
+        `[Service]\nUser=${user}\n`,
+      { mode: 0o644 },
+    );
+    renameSync(tmp, USER_DROP_IN);
+  }
+  if (!existsSync('/run/systemd/system')) return;
+  runner.mustRun(['systemctl', 'daemon-reload'], 'make systemd read the drop-in');
 }
 
 export function renderUnit(spec: ServiceSpec): string {

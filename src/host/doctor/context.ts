@@ -9,6 +9,7 @@ import type { Config } from '../../config/model';
 import { findConfigFile } from '../../config/search';
 import { ROOT, callerPrincipal, principalFor, userName, type Principal } from '../../os/accounts';
 import { backendFor } from '../backends';
+import { USER_DROP_IN, readUnitUser, unitPath, type UnitUser } from '../backends/systemd';
 import { configFacts, type ConfigFacts } from '../config-facts';
 import { detectInit } from '../init-detect';
 import { hostLayout, type HostLayout } from '../layout';
@@ -156,28 +157,55 @@ export async function gather(opts: DoctorOptions): Promise<DoctorContext> {
   };
 }
 
-/**
- * The systemd unit in effect makes the run and log directories (RuntimeDirectory=,
- * LogsDirectory=) without starting the daemon as the user the config drops to:
- * systemd gives them back to root at every start, so a chown of them does not
- * last. Units tsv install writes since 2026-11-29 start such a daemon as that user.
- */
-export function unitUndoesChown(ctx: DoctorContext): boolean {
-  if (ctx.backend?.init !== 'systemd' || !ctx.spec || !ctx.daemonUser || ctx.daemonUser.uid === 0) return false;
-  const unit = ctx.backend.inEffect(ctx.spec);
-  if (!unit) return false;
-  let text = '';
-  try {
-    text = readFileSync(unit, 'utf8');
-  } catch {
-    return false;
-  }
-  return /^(RuntimeDirectory|LogsDirectory)=/m.test(text) && !/^User=/m.test(text);
+/** How the systemd unit in effect starts the daemon, where that is not as the config needs (unit-user). */
+export interface UnitUserGap {
+  unit: string;
+  /** the unit is a package's (/lib, /usr/lib), not one tsv install wrote */
+  packaged: boolean;
+  has: UnitUser;
+  /** the config's [supervisord] user= when not root, else null */
+  wants: string | null;
 }
 
-/** The fix where unitUndoesChown: a unit that starts the daemon as its user (`option`: what undoes a chown under the old one). */
-export function reinstallAsUserFix(user: string, undone: string, option: string): string {
-  return `tsv install --boot (its unit then starts the daemon as ${user}, and systemd gives its run and log directories to ${user} at each start; a chown${undone} alone is given back to root by the unit's ${option} at the next start)`;
+/**
+ * The system unit starts the daemon as another user than the config drops
+ * to: without User= it starts as root, and its RuntimeDirectory= and
+ * LogsDirectory= are given back to root at every start (so a chown of them
+ * does not last, and the dropped daemon cannot write them); with another
+ * user's, the daemon cannot drop to the config's; and doctor's own drop-in
+ * that outlived the config's user=. Null when they agree, or when a unit
+ * without User= makes no directories (the daemon drops root as supervisord does).
+ */
+export function unitUserGap(ctx: DoctorContext): UnitUserGap | null {
+  if (ctx.scope !== 'system' || ctx.backend?.init !== 'systemd' || !ctx.spec) return null;
+  const unit = ctx.backend.inEffect(ctx.spec);
+  if (!unit) return null;
+  const read = readUnitUser(unit);
+  const has = read.user === 'root' || read.user === '0' ? { ...read, user: null } : read;
+  const wants = ctx.spec.daemonUser;
+  if (has.user === wants) return null;
+  // a User= of the admin's own, with a config that does not drop: the daemon is that user, as supervisord stays whoever started it
+  if (wants === null && has.from !== USER_DROP_IN && has.from !== unitPath(ctx.spec)) return null;
+  if (wants !== null && has.user === null && !has.makesDirs) return null;
+  return { unit, packaged: unit !== unitPath(ctx.spec), has, wants };
+}
+
+/**
+ * What fixes a gap: tsv install renders its unit again, a package's unit gets
+ * doctor's drop-in, an admin's own User= is theirs to change. `chown`: the
+ * directories a check would otherwise chown, and the unit's option that
+ * undoes it.
+ */
+export function unitUserFix(gap: UnitUserGap, configFile: string, chown?: { dirs: string; option: string }): string {
+  const user = gap.wants ?? 'root';
+  const undone = chown ? `; a chown${chown.dirs} alone is given back to ${gap.has.user ?? 'root'} by the unit's ${chown.option} at the next start` : '';
+  if (gap.has.from !== null && gap.has.from !== USER_DROP_IN && gap.has.from !== gap.unit) {
+    return `set User=${gap.wants ?? ''} in ${gap.has.from}${gap.wants ? '' : ' (or remove the line)'}, then systemctl daemon-reload && systemctl restart tsv${undone}`;
+  }
+  const dirs = gap.wants ? `, and systemd gives its run and log directories to ${user} at each start` : '';
+  if (!gap.packaged && gap.has.from !== USER_DROP_IN) return `tsv install --boot (its unit then starts the daemon as ${user}${dirs}${undone})`;
+  if (gap.wants === null) return `rm ${USER_DROP_IN} && systemctl daemon-reload && systemctl restart tsv (the daemon then starts as the unit says)`;
+  return `a drop-in ${USER_DROP_IN} with User=${user} (tsv doctor --fix writes it, and keeps it in step with ${configFile}'s user=), then systemctl restart tsv: systemd then starts the daemon as ${user}${dirs}${undone}`;
 }
 
 /** The daemon that answers on the socket, else the only one running. */

@@ -29,12 +29,15 @@ import { logDeleted } from './log-deleted';
 import { unitBinaryMissing } from './unit-binary-missing';
 import { unitDisabled } from './unit-disabled';
 import { unitInactive } from './unit-inactive';
+import { unitUser } from './unit-user';
 import { programDirectoryMissing } from './program-directory-missing';
 import { programCommandNotFound, programCommandNotExecutable } from './program-command';
 
 export const CHECKS: readonly Check[] = [
   configInvalid,
   programUserUnknown,
+  // before the directory checks it explains, and before unit-inactive's start, which its drop-in lets succeed
+  unitUser,
   runDirMissing,
   runDirUnwritable,
   socketUnderTmp,

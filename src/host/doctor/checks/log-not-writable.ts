@@ -11,7 +11,7 @@ import { canAccess, canCreateIn, canRenameIn, canWriteOrCreate, changeDirectory,
 import type { LogTarget } from '../../config-facts';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
-import { reinstallAsUserFix, unitUndoesChown } from '../context';
+import { unitUserFix, unitUserGap } from '../context';
 
 /**
  * Creates the file if need be and gives it to uid:gid, through one descriptor
@@ -127,7 +127,9 @@ export const logNotWritable: Check = {
     };
     // a rotation that cannot work is left to the user, and does not keep the program from starting
     const startable = blocked.filter((b) => !b.rotation);
-    const undone = unitUndoesChown(ctx);
+    // a unit that starts the daemon as another user gives the directories to that one at every start
+    const gap = unitUserGap(ctx);
+    const undone = gap !== null && gap.wants !== null;
     const fixable = isRoot && startable.length > 0 && startable.every((b) => remedy(b).kind !== 'manual');
     const describe = (b: Blocked): string =>
       b.autoDir
@@ -143,8 +145,8 @@ export const logNotWritable: Check = {
       ]
         .filter(Boolean)
         .join('; ')}`,
-      fix: undone
-        ? reinstallAsUserFix(daemon.name, '', 'LogsDirectory=')
+      fix: gap && undone
+        ? unitUserFix(gap, ctx.configFile ?? '', { dirs: '', option: 'LogsDirectory=' })
         : [...new Set(blocked.map((b) => remedy(b).text))].join('; '),
       apply: fixable && !undone
         ? () => {

@@ -8,7 +8,7 @@ import { dirname } from 'node:path';
 import { canCreateIn, canWriteOrCreate, changeDirectory, isDirectory, isSharedDir } from '../../../os/access';
 import type { Check } from '../types';
 import { ok, skipped } from '../types';
-import { reinstallAsUserFix, unitUndoesChown } from '../context';
+import { unitUserFix, unitUserGap } from '../context';
 
 interface Blocked {
   what: 'socket' | 'pidfile';
@@ -39,7 +39,9 @@ export const runDirUnwritable: Check = {
     const owned = new Set(ctx.manifest?.dirs.map((d) => d.path) ?? []);
     const givable = ctx.caller.uid === 0 && blocked.every((b) => b.blocker === dirname(b.path) && owned.has(b.blocker));
     const dirs = [...new Set(blocked.map((b) => b.blocker))];
-    const undone = unitUndoesChown(ctx);
+    // a unit that starts the daemon as another user gives the directories to that one at every start
+    const gap = unitUserGap(ctx);
+    const undone = gap !== null && gap.wants !== null;
     return {
       id: this.id,
       status: 'problem',
@@ -50,8 +52,8 @@ export const runDirUnwritable: Check = {
       ]
         .filter(Boolean)
         .join('; ')}`,
-      fix: undone
-        ? reinstallAsUserFix(daemon.name, ` of ${dirs.join(' or ')}`, 'RuntimeDirectory=')
+      fix: gap && undone
+        ? unitUserFix(gap, ctx.configFile ?? '', { dirs: ` of ${dirs.join(' or ')}`, option: 'RuntimeDirectory=' })
         : dirs.some(isSharedDir)
         ? `move the file to a directory of its own that ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name}; by hand: mkdir /run/NAME && chown ${daemon.name} /run/NAME); never chown ${dirs.filter(isSharedDir).join(' or ')} itself`
         : `${dirs.map((d) => `chown ${daemon.name} ${d}`).join(' && ')}, or move the file to a directory ${daemon.name} owns (systemd: RuntimeDirectory= with User=${daemon.name})`,
