@@ -436,6 +436,14 @@ test('healthcheck in the config: http://, https:// and tcp:// with a host (and a
     assert.match(check('healthcheck=localhost:8080/health\n'), /not a URL: the scheme is missing/);
     assert.match(check("healthcheck=/bin/sh -c 'unclosed\n"), /bad\.conf:4: \[program:x\] healthcheck: healthcheck=\/bin\/sh -c 'unclosed: the command cannot be split into words: No closing quotation/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_interval=0\n'), /bad\.conf:5: \[program:x\] healthcheck_interval: healthcheck_interval=0: the seconds between looks must be 1 or more/);
+    // a longer wait than a timer can hold would fire at once: looks back to back, a look timed out as it starts
+    assert.match(
+      check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_interval=2147484\n'),
+      /bad\.conf:5: \[program:x\] healthcheck_interval: healthcheck_interval=2147484: the seconds between looks must be 2147483 or less \(24\.8 days, the longest a timer waits\)\n  hint: e\.g\. healthcheck_interval=10/,
+    );
+    assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_timeout=3000000\n'), /healthcheck_timeout=3000000: the seconds a look may take must be 2147483 or less/);
+    const longest = spawnSync(process.execPath, [TSV, 'config', 'check', '-c', dir.file('ok.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nhealthcheck=tcp://127.0.0.1:1\nhealthcheck_interval=2147483\nhealthcheck_retries=3000000\n')], { encoding: 'utf8', env: cleanEnv() });
+    assert.equal(longest.status, 0, longest.stdout + longest.stderr);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_retries=-1\n'), /healthcheck_retries=-1/);
     assert.match(check('healthcheck=tcp://127.0.0.1:1\nhealthcheck_timeout=x\n'), /healthcheck_timeout/);
     assert.match(

@@ -77,6 +77,10 @@ test('pre_start_hook: a stop while the hook runs ends it and the program never s
     assert.equal(userCtl(d, 'stop', 'web'), 'web: stopped\n');
     assert.ok(Date.now() - t0 < 3000, 'the stop did not wait for the hook');
     assert.match(userCtl(d, 'status', 'web'), /^web +STOPPED +/);
+    // a started process that stopped shows its stop time, as Supervisor's do (not the epoch's "Jan 01 12:00 AM")
+    const info = (await d.rpc.call('supervisor.getProcessInfo', ['web'])) as { start: number; stop: number; description: string };
+    assert.ok(info.start > 0 && info.stop >= info.start && info.stop <= Date.now() / 1000 + 1, JSON.stringify(info));
+    assert.doesNotMatch(info.description, /^Jan 01 12:00 AM$/);
     await until(() => !alive(hookPid), 'the hook to be killed');
     assert.ok(mainLogLines(d).includes("INFO stopped: web (its pre_start_hook was ended before the program started)"));
     await sleep(300);
@@ -145,6 +149,9 @@ test('pre_start_hook and pre_stop_hook in the config: a command split as command
     const timeout = run('pre_start_hook=/bin/true\npre_start_hook_timeout=0\n', 'check');
     assert.equal(timeout.status, 2);
     assert.match(timeout.stderr, /x\.conf:5: \[program:x\] pre_start_hook_timeout: pre_start_hook_timeout=0: the seconds a pre_start_hook may run must be 1 or more/);
+    const long = run('pre_start_hook=/bin/true\npre_start_hook_timeout=3000000\n', 'check');
+    assert.equal(long.status, 2);
+    assert.match(long.stderr, /x\.conf:5: \[program:x\] pre_start_hook_timeout: pre_start_hook_timeout=3000000: the seconds a pre_start_hook may run must be 2147483 or less \(24\.8 days, the longest a timer waits\)/);
     const listener = configOfX(dir, '[eventlistener:l]\ncommand=/bin/cat\nevents=TICK_60\npre_start_hook=/bin/true\n', 'check');
     assert.equal(listener.status, 2);
     assert.match(listener.stderr, /\[eventlistener:l\] sets pre_start_hook=, which only a \[program:x\] section may/);

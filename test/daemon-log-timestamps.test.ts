@@ -60,6 +60,20 @@ test('stamped lines across files: rotation cuts between lines, and a line a new 
     for (const p of parts) assert.ok(everyLineStamped(p), p.slice(0, 200));
     assert.equal(unstamped(parts.join('')), lines);
 
+    // the same lines in reads that end anywhere (977 bytes each), rotated at 50 KiB: a read that fills the
+    // file in the middle of a line is cut after its last line end, so no line is split or stamped twice
+    const chunked = stampedFile('chunks.log', 50 * 1024);
+    for (let i = 0; i < lines.length; i += 977) chunked.put(lines.slice(i, i + 977));
+    chunked.f.close();
+    const cparts = files('chunks.log');
+    assert.ok(cparts.length >= 5, `${cparts.length} files`);
+    for (const p of cparts) {
+      assert.ok(everyLineStamped(p), p.slice(0, 200));
+      assert.ok(p.endsWith('\n'), `a file ends in the middle of a line: ${JSON.stringify(p.slice(-60))}`);
+    }
+    assert.equal(cparts.join('').split(`${T} `).length - 1, 3000, 'one stamp per line');
+    assert.equal(unstamped(cparts.join('')), lines);
+
     // one 300 KiB line: each file it spreads over begins with a stamp; nothing lost or doubled
     const long = `${'L'.repeat(300 * 1024)}\nshort\n`;
     const b = stampedFile('long.log', 100 * 1024);

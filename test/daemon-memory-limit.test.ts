@@ -212,6 +212,7 @@ test('max_memory_restart in the config: Supervisor sizes (KB, MB, GB) and PM2 si
       bad('max_memory_restart=500MB\nmax_memory_interval=0\n'),
       /x\.conf:5: \[program:x\] max_memory_interval: max_memory_interval=0: the seconds between looks at the program's memory must be 1 or more\n  hint: e\.g\. max_memory_interval=10/,
     );
+    assert.match(bad('max_memory_restart=500MB\nmax_memory_interval=3000000\n'), /max_memory_interval=3000000: the seconds between looks at the program's memory must be 2147483 or less/);
 
     const orphan = run('max_memory_interval=5\n', 'check');
     assert.equal(orphan.status, 0, orphan.stderr);

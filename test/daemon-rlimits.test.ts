@@ -31,6 +31,7 @@ test('rlimit_* values: N for soft and hard, SOFT:HARD, infinity or unlimited, si
   assert.deepEqual(parseRlimit('core', 'infinity'), { name: 'core', soft: null, hard: null });
   assert.deepEqual(parseRlimit('core', '0:Unlimited'), { name: 'core', soft: 0, hard: null });
   assert.deepEqual(parseRlimit('memlock', '64MB'), { name: 'memlock', soft: 64 << 20, hard: 64 << 20 });
+  assert.deepEqual(parseRlimit('core', '9223372036854775807'), { name: 'core', soft: 2 ** 63, hard: 2 ** 63 });
   assert.equal(rlimitText(parseRlimit('memlock', '1024:64MB')), 'rlimit_memlock=1KB:64MB');
   assert.equal(rlimitText(parseRlimit('nofile', '1024:infinity')), 'rlimit_nofile=1024:infinity');
   for (const [name, bad, why] of [
@@ -40,6 +41,10 @@ test('rlimit_* values: N for soft and hard, SOFT:HARD, infinity or unlimited, si
     ['nofile', '', /is not a limit/],
     ['nofile', '100:10', /the soft limit 100 is above the hard limit 10/],
     ['core', 'infinity:0', /the soft limit infinity is above the hard limit 0/],
+    // RLIM_INFINITY's value as some tools print it, and anything else a spawn could not set
+    ['core', '18446744073709551615', /18446744073709551615 is above the largest limit, 9223372036854775807: write infinity for none/],
+    ['nofile', '1024:99999999999999999999999', /is above the largest limit/],
+    ['fsize', '17179869185GB', /is above the largest limit/],
   ] as const) {
     assert.throws(() => parseRlimit(name, bad), (e: Error & { hint?: string }) => why.test(e.message) && /^rlimit_\w+ takes /.test(e.hint ?? ''), `${name}=${bad}`);
   }

@@ -49,6 +49,8 @@ function oneValue(name: RlimitName, text: string): number | null {
   if (UNLIMITED.has(t.toLowerCase())) return null;
   const n = RLIMITS[name].bytes ? byteSize(t) : pyInt(t);
   if (n < 0) throw new DatatypeError(`a limit cannot be negative: ${t}`, 'a whole number, or infinity');
+  // rlim_t above 2^63 is no limit the kernel tells from RLIM_INFINITY (2^64-1, which some tools print): the spawn would fail
+  if (n > 2 ** 63) throw new DatatypeError(`${t} is above the largest limit, 9223372036854775807: write infinity for none`, 'a whole number, or infinity');
   return n;
 }
 

@@ -44,15 +44,32 @@ export function readLogPrefix(
   return text;
 }
 
+/** setTimeout's longest wait, 2^31-1 ms, in seconds: Node fires a longer one at once (TimeoutOverflowWarning). */
+const LONGEST_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Seconds a timer of tsv's own waits: 1 or more, and no longer than a timer can wait. */
+function timerSeconds(r: OptionReader, S: string, opt: string, got: Got, what: string, hint: string): number {
+  const n = r.integerAtLeast(S, opt, got, 1, (v) => `${opt}=${v}: ${what} must be 1 or more`, hint);
+  if (n > LONGEST_TIMER_SECONDS) {
+    r.fail(new dt.DatatypeError(`${opt}=${n}: ${what} must be ${LONGEST_TIMER_SECONDS} or less (24.8 days, the longest a timer waits)`, hint), S, opt, got);
+  }
+  return n;
+}
+
 /** tsv's own healthcheck= and its settings (Supervisor ignores the keys; src/daemon/health.ts). */
 export function readHealthCheck(r: OptionReader, S: string, get: GetOption): HealthCheckConfig | null {
   const urlGot = get('healthcheck', '');
   const url = (r.str(urlGot) ?? '').trim();
-  const seconds = (opt: string, def: number, what: string): number =>
-    r.integerAtLeast(S, opt, get(opt, def), 1, (n) => `${opt}=${n}: ${what} must be 1 or more`, `e.g. ${opt}=${def}`);
-  const interval = seconds('healthcheck_interval', 10, 'the seconds between looks');
-  const timeout = seconds('healthcheck_timeout', 5, 'the seconds a look may take');
-  const retries = seconds('healthcheck_retries', 3, 'the failed looks in a row before a restart');
+  const interval = timerSeconds(r, S, 'healthcheck_interval', get('healthcheck_interval', 10), 'the seconds between looks', 'e.g. healthcheck_interval=10');
+  const timeout = timerSeconds(r, S, 'healthcheck_timeout', get('healthcheck_timeout', 5), 'the seconds a look may take', 'e.g. healthcheck_timeout=5');
+  const retries = r.integerAtLeast(
+    S,
+    'healthcheck_retries',
+    get('healthcheck_retries', 3),
+    1,
+    (n) => `healthcheck_retries=${n}: the failed looks in a row before a restart must be 1 or more`,
+    'e.g. healthcheck_retries=3',
+  );
   const startPeriod = r.integerAtLeast(
     S,
     'healthcheck_start_period',
@@ -212,14 +229,7 @@ export function readMemoryLimit(r: OptionReader, S: string, get: GetOption): Mem
       'max_memory_restart',
       limitGot,
     );
-  const interval = r.integerAtLeast(
-    S,
-    'max_memory_interval',
-    get('max_memory_interval', 10),
-    1,
-    (n) => `max_memory_interval=${n}: the seconds between looks at the program's memory must be 1 or more`,
-    'e.g. max_memory_interval=10',
-  );
+  const interval = timerSeconds(r, S, 'max_memory_interval', get('max_memory_interval', 10), "the seconds between looks at the program's memory", 'e.g. max_memory_interval=10');
   if (bytes > 0) return { bytes, interval };
   if (r.doc.get(S, 'max_memory_interval'))
     r.warnOption(S, 'max_memory_interval', `For [${S}], max_memory_interval is set but there is no max_memory_restart= (or it is 0), so it has no effect`);
@@ -243,13 +253,6 @@ const HOOK_HINT = (opt: string): string => `e.g. ${opt}=/usr/local/bin/prepare -
 
 /** pre_start_hook_timeout= (tsv only): the seconds a pre_start_hook may take, 60 unless set (ochinchina's fixed limit). */
 export function startHookTimeout(r: OptionReader, S: string, get: GetOption): number {
-  return r.integerAtLeast(
-    S,
-    'pre_start_hook_timeout',
-    get('pre_start_hook_timeout', 60),
-    1,
-    (n) => `pre_start_hook_timeout=${n}: the seconds a pre_start_hook may run must be 1 or more`,
-    'e.g. pre_start_hook_timeout=300 for a migration that takes minutes',
-  );
+  return timerSeconds(r, S, 'pre_start_hook_timeout', get('pre_start_hook_timeout', 60), 'the seconds a pre_start_hook may run', 'e.g. pre_start_hook_timeout=300 for a migration that takes minutes');
 }
 

@@ -988,6 +988,8 @@ export class Subprocess {
       // stopped before its command ever ran
       this.preStart.cancel();
       this.preStart = null;
+      // its start time is set, so status shows the stop time (Supervisor's description of a started, STOPPED process)
+      this.laststop = wallNow();
       this.changeState(ProcessState.STOPPING);
       this.changeState(ProcessState.STOPPED);
       this.log.info(`stopped: ${this.name} (its pre_start_hook was ended before the program started)`);

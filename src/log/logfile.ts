@@ -288,7 +288,18 @@ export class LogFile {
     // checks the size; writing in pieces of that size keeps its bound
     // (a file exceeds maxbytes by less than 128 KiB) whatever we read at once.
     for (let start = 0; start < buf.length; ) {
-      const end = this.pieceEnd(buf, start);
+      let end = this.pieceEnd(buf, start);
+      // Stamped lines: a piece that fills the file and ends mid-line is cut
+      // after its last line end and the file rotated there, so the line's
+      // start (its stamp on it) begins the next file, not a second stamp.
+      let rotateHere = false;
+      if (this.continuationStamp && buf[end - 1] !== NEWLINE && this.size + (end - start) >= this.maxbytes) {
+        const nl = buf.lastIndexOf(NEWLINE, end - 1);
+        if (nl >= start) {
+          end = nl + 1;
+          rotateHere = true;
+        }
+      }
       const piece = buf.subarray(start, end);
       start = end;
       const rest = buf.length - end;
@@ -299,7 +310,7 @@ export class LogFile {
       }
       this.midLine = piece[piece.length - 1] !== NEWLINE;
       this.size = fstatSync(this.fd).size;
-      if (this.size >= this.maxbytes) this.rollover();
+      if (this.size >= this.maxbytes || rotateHere) this.rollover();
       if (this.fd < 0) {
         this.lost += rest; // rotated, and no new file could be opened
         return;
