@@ -286,6 +286,26 @@ test('cron_restart= on a numprocs pool: at its time the processes are restarted 
   }
 });
 
+test('cron_restart= that comes again while a pool still rolls: the processes the roll has not restarted yet go first, so none is starved', async () => {
+  // a roll takes ~3 s per process (startsecs=3) and the time comes every 2 s
+  const d = startDaemon('tsv', '[program:roll]\ncommand=sleep 100\nprocess_name=%(program_name)s_%(process_num)d\nnumprocs=3\nstartsecs=3\ncron_restart=*/2 * * * * *\n');
+  try {
+    await waitUp(d);
+    const restarts = (): string[] => mainLogLines(d).filter((l) => l.startsWith('INFO restarting roll_'));
+    await until(() => restarts().length >= 4, 'four restarts', 40000);
+    const got = restarts().slice(0, 4);
+    assert.deepEqual(
+      got.map((l) => /^INFO restarting (roll_\d)/.exec(l)?.[1]),
+      ['roll_0', 'roll_1', 'roll_2', 'roll_0'],
+      mainLogLines(d).join('\n'),
+    );
+    for (const l of got) assert.doesNotMatch(l, /restarting (roll_\d) \(\1 is up again\)/);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 test('cron_restart=: a stop, stop all or update while the program stops for its restart wins: the restart is called off, the stop answers once it has stopped, update replaces the group', { skip: oracleSkip }, async () => {
   // ignores SIGTERM, so each stop lasts stopwaitsecs (then SIGKILL)
   const conf = (wait: number): string =>

@@ -26,10 +26,13 @@ export type RollRestart = (after: string | null) => void;
 interface Wanted {
   proc: RollMember;
   restart: RollRestart;
+  /** how often this roll had restarted the process when it was asked for: the ones it has restarted less go first */
+  turn: number;
 }
 
 interface Roll {
   queue: Wanted[];
+  restarted: Map<RollMember, number>;
 }
 
 /** The rolls under way, one per [program:x] section at most. */
@@ -50,13 +53,15 @@ export class PoolRolls {
       const waiting = roll.queue.find((w) => w.proc === proc);
       if (waiting) waiting.restart = restart;
       else {
-        roll.queue.push({ proc, restart });
-        // in the pool's order (web_2 before web_10), whichever process's timer fired first
-        roll.queue.sort((a, b) => a.proc.name.localeCompare(b.proc.name, 'en', { numeric: true }));
+        // a process the roll restarted already (the one restarting now, say) goes after those still waiting for
+        // their first: a change or cron time that comes again during a long roll must not starve the pool's last ones
+        roll.queue.push({ proc, restart, turn: roll.restarted.get(proc) ?? 0 });
+        // then in the pool's order (web_2 before web_10), whichever process's timer fired first
+        roll.queue.sort((a, b) => a.turn - b.turn || a.proc.name.localeCompare(b.proc.name, 'en', { numeric: true }));
       }
       return;
     }
-    const started: Roll = { queue: [{ proc, restart }] };
+    const started: Roll = { queue: [{ proc, restart, turn: 0 }], restarted: new Map() };
     this.rolls.set(section, started);
     // the pool's other processes see the same change or time in the same turn of the loop: the roll begins once they have joined
     setImmediate(() => void this.run(section, started));
@@ -68,7 +73,8 @@ export class PoolRolls {
       const { proc, restart } = next;
       // stopped (or given up) while it waited: nothing to restart
       if (proc.state !== ProcessState.RUNNING && proc.state !== ProcessState.STARTING) continue;
-      restart(previous);
+      roll.restarted.set(proc, (roll.restarted.get(proc) ?? 0) + 1);
+      restart(previous === proc.name ? null : previous);
       const outcome = await backUp(proc);
       if (outcome !== null) {
         const left = roll.queue.filter((w) => w.proc.state === ProcessState.RUNNING || w.proc.state === ProcessState.STARTING).map((w) => w.proc.name);
