@@ -4,7 +4,7 @@
 // keys.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { configOfX, until } from './helpers/daemon-cli';
 import { TempDir, sleep } from './helpers/daemon-env';
 import { assertSupervisordIgnores, mainLogLines, oracleSkip, startDaemon, userCtl, waitUp } from './helpers/events-env';
@@ -18,6 +18,20 @@ const alive = (pid: number): boolean => {
   }
 };
 const indexOf = (lines: string[], re: RegExp): number => lines.findIndex((l) => re.test(l));
+/** The zombie children of `parent` (from /proc: state Z, its ppid). */
+const zombiesOf = (parent: number): number[] =>
+  readdirSync('/proc')
+    .filter((n) => /^\d+$/.test(n))
+    .filter((n) => {
+      try {
+        const stat = readFileSync(`/proc/${n}/stat`, 'utf8');
+        const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return state === 'Z' && Number(ppid) === parent;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 
 test('pre_start_hook: each start waits for it in STARTING, run as the program is (its directory and environment); a failure is a spawn error retried as one, a leading - ignores it; a hook past its time is killed', async () => {
   const dir = new TempDir('tsv-hooks-');
@@ -93,6 +107,34 @@ test('pre_start_hook: a stop while the hook runs ends it and the program never s
     assert.equal(await d.exited, 0);
     await until(() => !alive(otherPid), 'the other hook to be killed by the shutdown');
   } finally {
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
+test('pre_start_hook: a reload while the hook runs kills it and reaps it; no zombie is left behind, and none is called an unknown pid later', async () => {
+  const dir = new TempDir('tsv-hooks-reload-');
+  const d = startDaemon(
+    'tsv',
+    `[program:hang]\ncommand=sleep 100\npre_start_hook=/bin/sh -c "echo $$ >> ${dir.join('hooks')}; exec sleep 1000"\n[program:short]\ncommand=sleep 100\nautostart=false\n`,
+  );
+  const hooks = (): number[] => (existsSync(dir.join('hooks')) ? readFileSync(dir.join('hooks'), 'utf8').split('\n').filter(Boolean).map(Number) : []);
+  try {
+    await waitUp(d);
+    await until(() => hooks().length === 1, 'the hook to run');
+    for (let i = 1; i <= 2; i++) {
+      d.child.kill('SIGHUP');
+      await until(() => hooks().length === i + 1, `the hook to run again after reload ${i}`);
+    }
+    for (const pid of hooks().slice(0, 2)) await until(() => !alive(pid), `the hook ${pid} killed by the reload`);
+    await until(() => zombiesOf(d.child.pid as number).length === 0, 'the killed hooks reaped', 5000);
+    // another child's exit makes the daemon reap what it finds: nothing of the hooks is left to call unknown
+    await d.rpc.call('supervisor.startProcess', ['short', true]);
+    await d.rpc.call('supervisor.stopProcess', ['short', true]);
+    await sleep(200);
+    assert.deepEqual(mainLogLines(d).filter((l) => l.includes('reaped unknown pid')), []);
+  } finally {
+    await d.stop();
     d.cleanup();
     dir.cleanup();
   }

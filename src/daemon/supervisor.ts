@@ -54,6 +54,13 @@ export function rereadSettings(sd: SupervisordConfig): RereadSettings {
   return { identifier: sd.identifier, strip_ansi: sd.strip_ansi, childlogdir: sd.childlogdir };
 }
 
+/**
+ * Helpers (a pre_start_hook, a health-check command) an engine killed as it
+ * stopped for a reload, that had not been reaped when it closed: the next
+ * engine reaps them without calling them unknown.
+ */
+const helpersLeftBehind = new Set<number>();
+
 /** How long a shutdown waits for a listener group's last events before stopping it (holdForListeners). */
 const LISTENER_GRACE_MS = 2000;
 
@@ -299,6 +306,8 @@ export class Supervisor {
     if (this.sigchld) return;
     this.sigchld = () => this.reap();
     process.on('SIGCHLD', this.sigchld);
+    // those that ended while no engine listened
+    for (const pid of [...helpersLeftBehind]) if (requireNative().waitpid(pid) !== -1) helpersLeftBehind.delete(pid);
   }
 
   /**
@@ -322,6 +331,11 @@ export class Supervisor {
         }
         if (this.helpers.has(pid)) {
           this.reapHelper(pid);
+          continue;
+        }
+        if (helpersLeftBehind.has(pid)) {
+          requireNative().waitpid(pid);
+          helpersLeftBehind.delete(pid);
           continue;
         }
         if (orphans) {
@@ -500,6 +514,9 @@ export class Supervisor {
     if (this.sigchld) process.off('SIGCHLD', this.sigchld);
     this.sigchld = null;
     for (const g of this.groups.values()) g.dispose();
+    // disposing killed what helpers still ran
+    for (const pid of this.helpers.keys()) if (requireNative().waitpid(pid) === -1) helpersLeftBehind.add(pid);
+    this.helpers.clear();
     this.eventHub.close();
   }
 
