@@ -40,6 +40,8 @@ export const unitUser: Check = {
     }
     // only doctor's own drop-in is doctor's to write; the package's unit, tsv install's and an admin's User= are not
     const ownDropIn = gap.has.from === USER_DROP_IN || (gap.packaged && gap.has.from === null);
+    // a User= that names no account fails every start (217/USER); config-invalid names the user= that does not exist
+    const known = gap.wants === null || ctx.daemonUser !== null;
     return {
       id: this.id,
       status: 'problem',
@@ -47,7 +49,7 @@ export const unitUser: Check = {
       why,
       fix: unitUserFix(gap, configFile),
       apply:
-        ownDropIn && ctx.caller.uid === 0
+        ownDropIn && known && ctx.caller.uid === 0
           ? () => {
               const r = new CollectingRunner();
               setUserDropIn(r, gap.wants, configFile);
