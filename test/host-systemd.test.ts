@@ -314,6 +314,26 @@ describe('host: install refuses to call a broken service installed', { skip: sup
     assert.equal(c.sh('test -e /etc/systemd/system/tsv.service || test -e /etc/tsv').status, 1);
   });
 
+  test('a re-install that fails where the service ran is left enabled for its admin to mend, and says so without taking it off the boot', () => {
+    const flags = setup!.installFlags;
+    try {
+      let r = c.exec(['tsv', 'install', '--boot', ...flags]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal(c.sh('systemctl is-active tsv.service').stdout.trim(), 'active');
+      r = c.exec(['tsv', 'install', '--boot', ...flags, '--daemon-command', '/bin/false']);
+      assert.equal(r.status, 1, r.stdout);
+      assert.match(r.stderr, /tsv install: run the changed unit failed/);
+      assert.doesNotMatch(r.stderr, /taken off the boot/);
+      assert.equal(c.sh('systemctl is-enabled tsv.service').stdout.trim(), 'enabled');
+      // mended: the install runs again
+      r = c.exec(['tsv', 'install', '--boot', ...flags]);
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.equal(c.sh('systemctl is-active tsv.service').stdout.trim(), 'active');
+    } finally {
+      c.sh('tsv uninstall --purge');
+    }
+  });
+
   test("uninstall --purge keeps what the admin put beside the config (a conf.d file, an app beside a -c config install made the directory for), and says nothing about failures it did not have", () => {
     const flags = setup!.installFlags;
     let r = c.exec(['tsv', 'install', '--boot', ...flags]);
