@@ -387,6 +387,14 @@ describe('host: install refuses to call a broken service installed', { skip: sup
         assert.equal(c.must(`stat -c %U /proc/${main}`).trim(), 'svc');
         c.must('systemctl restart tsv.service');
       }
+      assert.equal(JSON.parse(c.exec(['tsv', 'doctor', '--json']).stdout).checks.find((x: { id: string }) => x.id === 'unit-user')?.status, 'ok');
+      // user= taken out of the config: the unit install wrote still starts the daemon as svc
+      c.must("sed -i -e '/^user=svc$/d' /etc/tsv/supervisord.conf");
+      const stale = (JSON.parse(c.exec(['tsv', 'doctor', '--json']).stdout) as { checks: { id: string; status: string; found: string; fix: string | null; fixable: boolean }[] }).checks.find((x) => x.id === 'unit-user');
+      assert.equal(stale?.status, 'problem');
+      assert.equal(stale?.found, '/etc/systemd/system/tsv.service starts the daemon as svc, and /etc/tsv/supervisord.conf has no [supervisord] user= (or user=root)');
+      assert.equal(stale?.fix, 'tsv install --boot (its unit then starts the daemon as root)');
+      assert.equal(stale?.fixable, false, "tsv install's unit is install's to render");
       assert.equal(c.exec(['tsv', 'uninstall', '--purge']).status, 0);
     } finally {
       c.sh('tsv uninstall --purge; userdel svc; rm -rf /etc/tsv /var/log/tsv');
