@@ -3,7 +3,7 @@
 // runtime and log directories.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { generatedHeader, renderTemplate } from '../templates';
 import { systemdJoin } from '../quote';
 import { ok, run, lastLines } from '../run';
@@ -100,15 +100,6 @@ export function readUnitUser(unit: string, unitDirs: readonly string[] = SYSTEM_
   return found;
 }
 
-/** The user doctor's drop-in names, null when there is none. */
-export function userDropInUser(): string | null {
-  try {
-    return serviceSettings(readFileSync(USER_DROP_IN, 'utf8')).filter(([k]) => k === 'User').pop()?.[1] || null;
-  } catch {
-    return null;
-  }
-}
-
 /** Writes doctor's drop-in (atomically), or removes it with `user` null, then has systemd read it when it runs. */
 export function setUserDropIn(runner: Runner, user: string | null, configFile: string): void {
   if (user === null) {
@@ -124,7 +115,7 @@ export function setUserDropIn(runner: Runner, user: string | null, configFile: s
     writeFileSync(
       tmp,
       `# Written by \`tsv doctor --fix\` for ${configFile}'s [supervisord] user=${user}.\n` +
-        `# The packaged ${basename(UNIT)} makes the daemon's run and log directories for\n` +
+        `# The packaged ${UNIT} makes the daemon's run and log directories for\n` +
         `# the user it starts the daemon as (root without User=, given back at every\n` +
         `# start), so it starts the daemon as that user, as supervisord runs once it\n` +
         `# has dropped root. doctor rewrites or removes it when user= changes.\n` +
