@@ -41,6 +41,40 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
   });
 }
 
+test('a stop of a program just added whose autostart is merely due (no depends_on): NOT_RUNNING, and it starts, as under supervisord', { skip: oracleSkip }, async () => {
+  const answers: Record<string, unknown> = {};
+  for (const impl of ['supervisord', 'tsv'] as Impl[]) {
+    const d = startDaemon(impl, '[program:base]\ncommand=/bin/sleep 300\n');
+    try {
+      await waitUp(d);
+      d.rewrite('[program:base]\ncommand=/bin/sleep 300\n[program:x]\ncommand=/bin/sleep 300\n[program:y]\ncommand=/bin/sleep 300\n');
+      await d.rpc.call('supervisor.reloadConfig');
+      // in one multicall, so that the stops come before the daemon's next pass has started the programs
+      const calls = [
+        { methodName: 'supervisor.addProcessGroup', params: ['x'] },
+        { methodName: 'supervisor.stopProcess', params: ['x'] },
+        { methodName: 'supervisor.addProcessGroup', params: ['y'] },
+        { methodName: 'supervisor.stopAllProcesses', params: [false] },
+      ];
+      const got = (await d.rpc.call('system.multicall', [calls])) as unknown[];
+      answers[impl] = [got[0], got[1], got[2], (got[3] as { name: string }[]).map((r) => r.name).sort()];
+      // the stops called nothing off: both start as autostart says
+      const deadline = Date.now() + 15000;
+      for (;;) {
+        const infos = (await d.rpc.call('supervisor.getAllProcessInfo')) as { name: string; statename: string }[];
+        if (['x', 'y'].every((n) => infos.some((i) => i.name === n && i.statename === 'RUNNING'))) break;
+        assert.ok(Date.now() < deadline, `${impl}: x and y not RUNNING: ${JSON.stringify(infos.map((i) => [i.name, i.statename]))}`);
+        await sleep(200);
+      }
+    } finally {
+      await d.stop();
+      d.cleanup();
+    }
+  }
+  assert.deepEqual(answers.tsv, answers.supervisord);
+  assert.deepEqual(answers.tsv, [true, { faultCode: 70, faultString: 'NOT_RUNNING: x' }, true, ['base']]);
+});
+
 test('depends_on: start starts what a program waits for first, all at once, and answers once it runs; a dependency that fails fails the start', async () => {
   const body =
     '[program:db]\ncommand=/bin/sleep 300\nstartsecs=1\nautostart=false\n' +

@@ -712,7 +712,13 @@ export class Subprocess {
       case ProcessState.FATAL:
         return this.fatalRetryAt > 0 || this.startAsked;
       case ProcessState.STOPPED:
-        return (!this.laststart && this.config.autostart && !this.heldBack) || this.selfRestart !== null || this.startAsked;
+        // an autostart waits only for its dependencies; one that is merely due (a group just added) is what
+        // Supervisor's stop finds NOT_RUNNING and then starts
+        return (
+          (!this.laststart && this.config.autostart && !this.heldBack && this.host.dependencies.unmet(this).length > 0) ||
+          this.selfRestart !== null ||
+          this.startAsked
+        );
       case ProcessState.EXITED:
         return this.restartWanted() || this.startAsked;
       case ProcessState.STOPPING:
