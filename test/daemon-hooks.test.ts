@@ -140,6 +140,44 @@ test('pre_start_hook: a reload while the hook runs kills it and reaps it; no zom
   }
 });
 
+test('a hook or a command check that leaves a process in the background holding its output: its exit is the answer, and the background process lives on (it is not killed, nor dies of SIGPIPE when it writes)', async () => {
+  const dir = new TempDir('tsv-hooks-bg-');
+  // writes its pid, then (after the hook has answered) to the output it inherited
+  const bg = (name: string): string => dir.file(`${name}.sh`, `#!/bin/sh\necho $$ > ${dir.join(`${name}.pid`)}\nsleep 1\necho later\nexec sleep 1000\n`, 0o755);
+  const d = startDaemon(
+    'tsv',
+    `[program:web]\ncommand=sleep 100\nstartsecs=0\npre_start_hook=/bin/sh -c "${bg('hook')} & echo started"\npre_start_hook_timeout=20\n` +
+      `[program:api]\ncommand=sleep 100\nstartsecs=0\nhealthcheck=/bin/sh -c "${bg('check')} & exit 0"\nhealthcheck_timeout=20\n`,
+  );
+  const pidOf = (name: string): number => Number(readFileSync(dir.join(`${name}.pid`), 'utf8'));
+  try {
+    await waitUp(d);
+    const t0 = Date.now();
+    await until(() => /^web +RUNNING/.test(userCtl(d, 'status', 'web')), 'web RUNNING', 10000);
+    await until(() => mainLogLines(d).some((l) => l.startsWith('INFO healthy: api answered ')), 'api healthy', 10000);
+    assert.ok(Date.now() - t0 < 5000, 'the answers waited for the background processes');
+    await until(() => existsSync(dir.join('hook.pid')) && existsSync(dir.join('check.pid')), 'the pid files');
+    // past their write of "later"
+    await sleep(1500);
+    for (const name of ['hook', 'check']) {
+      const stat = existsSync(`/proc/${pidOf(name)}/stat`) ? readFileSync(`/proc/${pidOf(name)}/stat`, 'utf8') : '';
+      assert.match(stat, /\(sleep\) [RS] /, `${name}'s background process is gone: ${stat}`);
+    }
+    assert.ok(!mainLogLines(d).some((l) => /still running after|no answer within/.test(l)), mainLogLines(d).join('\n'));
+  } finally {
+    for (const name of ['hook', 'check']) {
+      try {
+        process.kill(pidOf(name), 'SIGKILL');
+      } catch {
+        // gone
+      }
+    }
+    await d.stop();
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
 test('pre_stop_hook: runs before stopsignal, which follows once it ends; a program the hook makes exit is stopped without a signal; a failing hook is said and the stop goes on', async () => {
   const dir = new TempDir('tsv-hooks-prestop-');
   const trapper = dir.file('trapper.sh', `trap 'echo TERM >> ${dir.join('order')}; exit 0' TERM\ntrap 'exit 0' USR1\necho $$ > ${dir.join('pid')}\nwhile :; do sleep 0.1; done\n`);

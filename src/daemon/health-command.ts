@@ -65,37 +65,53 @@ export function commandLook(argv: string[], host: CommandLookHost, timeoutMs: nu
     let status: number | null = null;
     let outputClosed = false;
     let done = false;
-    /** the look is over (answered, timed out or dropped): false if it was already */
-    const settle = (): boolean => {
+    /**
+     * The look is over (answered, timed out or dropped): false if it was
+     * already. `keepReading`: something the command left in the background
+     * holds its output, which is read (and dropped) until it closes, so that
+     * its next write does not die of SIGPIPE.
+     */
+    const settle = (keepReading = false): boolean => {
       if (done) return false;
       done = true;
       clearTimeout(timer);
-      output.destroy();
+      if (!keepReading) output.destroy();
+      // read on, but not keeping the daemon alive for it (a shutdown)
+      else output.unref();
       return true;
     };
-    const finish = (r: ProbeResult): void => {
-      if (settle()) resolve(r);
+    const finish = (r: ProbeResult, keepReading = false): void => {
+      if (settle(keepReading)) resolve(r);
     };
     // its pid names its group while it is unreaped, or while something holding the pipe may still be in it
     const killGroup = (): void => {
       if (status === null || !outputClosed) requireNative().kill(-pid, 9);
     };
-    const exited = (): void => {
-      if (status === null || !outputClosed) return;
-      const { exitstatus, message } = decodeWaitStatus(status);
+    const answered = (sts: number): void => {
+      const { exitstatus, message } = decodeWaitStatus(sts);
       const said = child.execError ? `couldn't exec ${argv[0]}: ${child.execError}` : firstLine(Buffer.concat(kept));
-      finish({ ok: exitstatus === 0, detail: said ? `${message}: ${said}` : message });
+      finish({ ok: exitstatus === 0, detail: said ? `${message}: ${said}` : message }, !outputClosed);
+    };
+    const exited = (): void => {
+      if (status === null) return;
+      if (outputClosed) return answered(status);
+      // The command has exited and a process it left in the background holds
+      // its output (`helper &`): the exit is the answer, as systemd's
+      // ExecStartPre= ends at its process's exit. What it wrote before
+      // exiting is read in this turn of the loop's poll; the answer follows it.
+      const sts = status;
+      setImmediate(() => answered(sts));
     };
     const output = new Socket({ fd: host.stdoutFd === undefined ? child.stdout : child.stderr, readable: true, writable: false });
     output.on('data', (b: Buffer) => {
-      if (keptBytes >= OUTPUT_KEPT) return;
+      if (done || keptBytes >= OUTPUT_KEPT) return;
       kept.push(b.subarray(0, OUTPUT_KEPT - keptBytes));
       keptBytes += Math.min(b.length, OUTPUT_KEPT - keptBytes);
     });
     output.on('error', () => output.destroy());
     output.on('close', () => {
       outputClosed = true;
-      exited();
+      if (!done) exited();
     });
     host.registerHelper(pid, (sts) => {
       status = sts;
