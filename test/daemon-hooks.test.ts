@@ -178,6 +178,27 @@ test('a hook or a command check that leaves a process in the background holding 
   }
 });
 
+test('pre_stop_hook that makes its program end and runs on: a shutdown kills it and says so, and does not wait for its stopwaitsecs', async () => {
+  const dir = new TempDir('tsv-hooks-after-');
+  const prog = dir.file('prog.sh', `#!/bin/sh\necho $$ > ${dir.join('prog.pid')}\ntrap 'exit 0' USR1\nwhile :; do sleep 0.1; done\n`, 0o755);
+  const hook = dir.file('hook.sh', `#!/bin/sh\necho $$ > ${dir.join('hook.pid')}\nkill -USR1 $(cat ${dir.join('prog.pid')})\nexec sleep 1000\n`, 0o755);
+  const d = startDaemon('tsv', `[program:app]\ncommand=${prog}\nstartsecs=0\nstopwaitsecs=30\npre_stop_hook=${hook}\n`);
+  try {
+    await waitUp(d);
+    await until(() => existsSync(dir.join('prog.pid')), 'the program to run');
+    const t0 = Date.now();
+    await d.stop();
+    assert.equal(await d.exited, 0);
+    assert.ok(Date.now() - t0 < 10000, `the shutdown took ${Date.now() - t0} ms`);
+    const hookPid = Number(readFileSync(dir.join('hook.pid'), 'utf8'));
+    await until(() => !alive(hookPid), 'the hook killed');
+    assert.ok(mainLogLines(d).includes('WARN pre_stop_hook of app still ran after app had stopped: killed, as the daemon exits'), mainLogLines(d).join('\n'));
+  } finally {
+    d.cleanup();
+    dir.cleanup();
+  }
+});
+
 test('pre_stop_hook: runs before stopsignal, which follows once it ends; a program the hook makes exit is stopped without a signal; a failing hook is said and the stop goes on', async () => {
   const dir = new TempDir('tsv-hooks-prestop-');
   const trapper = dir.file('trapper.sh', `trap 'echo TERM >> ${dir.join('order')}; exit 0' TERM\ntrap 'exit 0' USR1\necho $$ > ${dir.join('pid')}\nwhile :; do sleep 0.1; done\n`);

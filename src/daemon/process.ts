@@ -168,6 +168,8 @@ export class Subprocess {
   private preStart: Look | null = null;
   /** pre_stop_hook: the run the stop under way waits for before it sends stopsignal (the state is STOPPING) */
   private preStop: Look | null = null;
+  /** a pre_stop_hook still running after its program ended (the hook made it end): killed at stopwaitsecs, or when the daemon exits */
+  private preStopAfter: Look | null = null;
   /** a restart the healthcheck or max_memory_restart asked for: started once the stop ends */
   private selfRestart: SelfRestart | null = null;
   /** health restarts in a row with no answered look between them: from the second on, the start waits (selfRestartWait) */
@@ -643,6 +645,11 @@ export class Subprocess {
     const look = this.runHook(hook, this.environment());
     this.preStop = look;
     void look.answer.then((r) => {
+      if (this.preStopAfter === look) {
+        this.preStopAfter = null;
+        if (!r.ok) this.log.warn(`pre_stop_hook of ${this.name}, which went on after ${this.name} had stopped, failed (${r.detail})`);
+        return;
+      }
       if (this.preStop !== look) return;
       this.preStop = null;
       if (!r.ok) this.log.warn(`pre_stop_hook of ${this.name} failed (${r.detail}); stopping it with its stopsignal`);
@@ -1252,7 +1259,8 @@ export class Subprocess {
       }
     }
     this.pid = 0;
-    // a pre_stop_hook still running (it made the program end) finishes on its own; its answer has nothing left to stop
+    // a pre_stop_hook still running (it made the program end) finishes on its own, within its time; its answer has nothing left to stop
+    if (this.preStop) this.preStopAfter = this.preStop;
     this.preStop = null;
     this.output.closePipes(ended);
     this.output.closeChannels();
@@ -1472,6 +1480,14 @@ export class Subprocess {
     this.preStop?.cancel();
     this.preStart = null;
     this.preStop = null;
+    if (this.preStopAfter) {
+      // the daemon exits or reloads: the hook would run on without it (and a shutdown would wait for its timer)
+      const mood = this.host.mood();
+      const why = mood === SupervisorState.RESTARTING ? 'the daemon restarts' : mood === SupervisorState.SHUTDOWN ? 'the daemon exits' : 'its group is removed';
+      this.log.warn(`pre_stop_hook of ${this.name} still ran after ${this.name} had stopped: killed, as ${why}`);
+      this.preStopAfter.cancel();
+      this.preStopAfter = null;
+    }
     this.clearTimer();
     if (this.heldExit?.timer) clearTimeout(this.heldExit.timer);
     if (this.leftoverLook) clearImmediate(this.leftoverLook);
