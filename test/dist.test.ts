@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -603,6 +603,41 @@ test('x64: an extraction dir on a noexec mount is refused with the reason', (t) 
     } finally {
       spawnSync('umount', [dir]);
     }
+  });
+});
+
+test('x64: an extraction that fails (a full disk) leaves no temporary file, and one a killed run left is removed by the next', (t) => {
+  if (!distArches().includes('x64')) return t.skip('x64 not tested');
+  const ready = ensureDistBinary('x64');
+  if ('skip' in ready) return t.skip(ready.skip);
+  if (!isRoot) return t.skip('needs root (mount)');
+  withTmp((dir) => {
+    const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=40k', 'tmpfs', dir], { encoding: 'utf8' });
+    if (m.status !== 0) return t.skip(`cannot mount a tmpfs here: ${m.stderr.trim()}`);
+    try {
+      const cache = join(dir, 'native');
+      for (let i = 0; i < 3; i++) {
+        const r = runDist('x64', ready.bin, ['selftest', 'native'], { env: cleanEnv({ TSV_NATIVE_CACHE: cache }) });
+        assert.notEqual(r.status, 0);
+        assert.match(r.stdout + r.stderr, /tsv_native: unavailable: no private directory to extract it to \(.*: ENOSPC: no space left on device, write\)/);
+      }
+      // a part left there would keep the disk full for good
+      assert.deepEqual(readdirSync(cache), []);
+    } finally {
+      spawnSync('umount', [dir]);
+    }
+    // a copy a run killed while it wrote it (its pid gone), beside a live process's
+    const cache = join(dir, 'native2');
+    const ok = runDist('x64', ready.bin, ['selftest', 'native'], { env: cleanEnv({ TSV_NATIVE_CACHE: cache }) });
+    assert.equal(ok.status, 0, ok.stderr);
+    const addon = readdirSync(cache).find((f) => /^tsv_native-[0-9a-f]{32}\.node$/.test(f)) as string;
+    const gone = spawnSync('/bin/true').pid as number;
+    writeFileSync(join(cache, `${addon}.${gone}.tmp`), 'part');
+    writeFileSync(join(cache, `${addon}.1.tmp`), 'init is alive');
+    unlinkSync(join(cache, addon));
+    const again = runDist('x64', ready.bin, ['selftest', 'native'], { env: cleanEnv({ TSV_NATIVE_CACHE: cache }) });
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(readdirSync(cache).filter((f) => f.endsWith('.tmp')), [`${addon}.1.tmp`]);
   });
 });
 

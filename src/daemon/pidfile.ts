@@ -2,22 +2,9 @@
 // Unlike Supervisor, a stale file (its pid is not running) is reported and
 // replaced, and at exit the file is removed only if it still names us.
 import { readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { procStat } from './proc-stat';
+import { processRuns } from './proc-stat';
 
 export type PidfileStatus = { kind: 'absent' } | { kind: 'stale'; pid: number | null } | { kind: 'live'; pid: number };
-
-function alive(pid: number): boolean {
-  // a zombie (killed, not yet reaped by init) is not running
-  const stat = procStat(pid);
-  if (stat) return !stat.zombie;
-  // gone, or no /proc: a null signal tells
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Linux's PID_MAX_LIMIT: no pid is larger (pid_max may be set lower, never higher). */
 const PID_MAX = 4194304;
@@ -37,7 +24,7 @@ export function inspectPidfile(path: string): PidfileStatus {
     return { kind: 'absent' };
   }
   const pid = pidfilePid(text);
-  if (pid === null || pid === process.pid || !alive(pid)) return { kind: 'stale', pid };
+  if (pid === null || pid === process.pid || !processRuns(pid)) return { kind: 'stale', pid };
   return { kind: 'live', pid };
 }
 

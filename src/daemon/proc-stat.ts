@@ -100,3 +100,14 @@ export function environHas(pid: number, entries: readonly string[]): boolean {
   const have = new Set(env.split('\0'));
   return entries.every((e) => have.has(e));
 }
+
+/** The process runs: it answers a null signal (EPERM: another user's) and is not a zombie (killed, not yet reaped). */
+export function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
+  }
+  // only a zombie known to be one: without /proc (macOS) a process that answers runs
+  return procStat(pid)?.zombie !== true;
+}

@@ -7,6 +7,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import { RpcClient, RpcConnectionError, RpcHttpError, XmlRpcFault, parseServerUrl } from '../rpc/client';
 import type { XmlRpcStruct } from '../rpc/xmlrpc';
+import { processRuns } from '../daemon/proc-stat';
 
 export interface Endpoint {
   serverurl: string;
@@ -82,15 +83,6 @@ async function ask(client: RpcClient, serverurl: string): Promise<ProbeResult> {
   }
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export interface WaitOptions {
   timeoutMs: number;
   /** give up at once when this process (the daemon) has exited */
@@ -120,7 +112,7 @@ export async function waitReady(ep: Endpoint, opts: WaitOptions): Promise<ProbeR
     for (;;) {
       const r = await probeOnce(ep);
       if (r.ok) return r;
-      if (opts.pid && !alive(opts.pid)) return { ok: false, code: 'EXITED', message: `the daemon (pid ${opts.pid}) exited before it answered: ${r.message}` };
+      if (opts.pid && !processRuns(opts.pid)) return { ok: false, code: 'EXITED', message: `the daemon (pid ${opts.pid}) exited before it answered: ${r.message}` };
       const left = deadline - Date.now();
       if (left <= 0) return r;
       await new Promise<void>((resolve) => {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, realpathSync } fro
 import { basename, isAbsolute, normalize, resolve } from 'node:path';
 import { configSearchPaths } from '../config/search';
 import { scriptIndex } from './tsv-program';
-import { procPids, procStat } from '../daemon/proc-stat';
+import { procPids, procStat, processRuns } from '../daemon/proc-stat';
 import { userName, type Principal } from '../os/accounts';
 
 export interface DaemonProcess {
@@ -179,15 +179,7 @@ function mayRun(given: string | null, paths: string[]): boolean {
 }
 
 /** The process runs: a zombie (killed, not yet reaped by its parent) does not. */
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'EPERM') return false;
-  }
-  // only a zombie known to be one: without /proc (macOS) a process that answers runs
-  return procStat(pid)?.zombie !== true;
-}
+export const isAlive = processRuns;
 
 /** The environment a process runs with (PATH for command lookup). */
 export function environOf(pid: number): Record<string, string> | null {

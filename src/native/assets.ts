@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { distManifest, type NativeAddonName } from './manifest';
 import { cacheDirCandidates, effectiveUid, preparePrivateDir } from './cache';
 import { embeddedBytes, isSingleExecutable } from './sea';
+import { processRuns } from '../daemon/proc-stat';
 
 export type { NativeAddonName } from './manifest';
 
@@ -67,13 +68,37 @@ function writeAtomically(file: string, bytes: Uint8Array): void {
   }
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o500);
   try {
-    let off = 0;
-    while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
-  } finally {
-    closeSync(fd);
+    try {
+      let off = 0;
+      while (off < bytes.length) off += writeSync(fd, bytes, off, bytes.length - off);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, file);
+  } catch (e) {
+    // a part written to a full disk would keep it full
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // gone already
+    }
+    throw e;
   }
-  renameSync(tmp, file);
 }
+
+/** Temporary copies (writeAtomically's) left by processes killed while they wrote them. */
+function removeStaleTemps(dir: string, name: NativeAddonName): void {
+  const pattern = new RegExp(`^${name}-[0-9a-f]{32}\\.node\\.(\\d+)\\.tmp$`);
+  try {
+    for (const f of readdirSync(dir)) {
+      const pid = Number(pattern.exec(f)?.[1] ?? 0);
+      if (pid > 0 && pid !== process.pid && !processRuns(pid)) unlinkSync(join(dir, f));
+    }
+  } catch {
+    // best effort, as removeOtherVersions
+  }
+}
+
 
 /**
  * Copies left by other tsv versions. A process that loaded one keeps its
@@ -118,6 +143,7 @@ function extract(name: NativeAddonName): NativeAddonStatus {
         if (sha256(bytes) !== entry.sha256) return { path: null, error: 'the embedded copy is corrupt (sha256 mismatch): the binary is damaged' };
         hashed = true;
       }
+      removeStaleTemps(dir, name);
       writeAtomically(file, bytes);
       if (alreadyExtracted(file, bytes, euid)) {
         removeOtherVersions(dir, name, fileName);
