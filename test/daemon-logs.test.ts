@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState, sleep, rotatedLog } from './helpers/daemon-env';
 import { daemonForeground, poll, TSV, until } from './helpers/daemon-cli';
@@ -540,7 +541,7 @@ test("loglevel=debug names the process as Python's repr() does: control characte
   }
 });
 
-test('read/tail semantics (options.readFile / tailFile)', () => {
+test('read/tail semantics (options.readFile / tailFile)', async () => {
   const dir = new TempDir();
   try {
     const f = dir.file('t.log', 'x'.repeat(30) + 'abcdef');
@@ -557,11 +558,18 @@ test('read/tail semantics (options.readFile / tailFile)', () => {
     assert.deepEqual(t(0, 5), ['bcdef', 36, true]);
     assert.deepEqual(t(36, 1000), ['', 36, false]);
     // what Python cannot open (a directory opens in Node): FAILED before the arguments are looked at; the offset asked, unchanged
-    for (const unreadable of [dir.path, dir.join('missing.log')]) {
+    // what Python cannot seek (ESPIPE): a pipe (/dev/stdout in a container; a FIFO with no writer, which an open would wait
+    // on for ever), a socket; /dev/null seeks and reads empty
+    execFileSync('mkfifo', [dir.join('fifo')]);
+    const sock = createServer().listen(dir.join('sock'));
+    await once(sock, 'listening');
+    assert.equal(readFile('/dev/null', 0, 0).length, 0);
+    for (const unreadable of [dir.path, dir.join('missing.log'), dir.join('fifo'), dir.join('sock')]) {
       assert.throws(() => readFile(unreadable, -1, 1), { fault: 'FAILED' });
       assert.deepEqual(tailFile(unreadable, 7, 10), { data: Buffer.alloc(0), offset: 7, overflow: false });
       assert.deepEqual(tailFile(unreadable, 0, 0), { data: Buffer.alloc(0), offset: 0, overflow: false });
     }
+    sock.close();
   } finally {
     dir.cleanup();
   }

@@ -1,7 +1,8 @@
 // Supervisor's log reading for the RPC layer (options.readFile / tailFile),
 // byte for byte, quirks included (tail returns the last `length` bytes, not
 // the bytes from `offset`).
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { isatty } from 'node:tty';
 
 export class ReadLogError extends Error {
   constructor(readonly fault: 'BAD_ARGUMENTS' | 'FAILED') {
@@ -20,15 +21,28 @@ function readAt(fd: number, pos: number, len: number): Buffer {
   return buf.subarray(0, got);
 }
 
-/** An fd to read the file, or null where Python's open() fails (a directory opens in Node, not in Python). */
+/**
+ * An fd to read the file, or null where Supervisor's read fails: Python's
+ * open() (a directory opens in Node, not in Python), or its seek, which a
+ * pipe, a socket or a terminal refuses (ESPIPE: a log on /dev/stdout in a
+ * container). A pipe is not opened at all: its read end would take bytes
+ * meant for whatever reads the daemon's output, and a FIFO's open may wait.
+ */
 function openLog(filename: string): number | null {
+  try {
+    const st = statSync(filename);
+    if (st.isFIFO() || st.isSocket()) return null;
+  } catch {
+    return null;
+  }
   let fd: number;
   try {
     fd = openSync(filename, 'r');
   } catch {
     return null;
   }
-  if (fstatSync(fd).isDirectory()) {
+  const st = fstatSync(fd);
+  if (st.isDirectory() || st.isFIFO() || st.isSocket() || (st.isCharacterDevice() && isatty(fd))) {
     closeSync(fd);
     return null;
   }
