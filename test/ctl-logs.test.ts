@@ -184,6 +184,34 @@ for (const impl of ['tsv', 'supervisord'] as const) {
   });
 }
 
+test('tail -f and maintail -f into a pipe whose reader goes away (| head -2): the broken pipe is said on stderr, status 0, as supervisorctl says it', { skip: oracleSkip, timeout: 60000 }, async () => {
+  const d = startDaemon('tsv', '[program:tick]\ncommand=/bin/sh -c "while :; do echo tick; sleep 0.1; done"\nstartsecs=0\n');
+  try {
+    await waitUp(d);
+    const seen: Record<string, string[]> = {};
+    for (const [who, ctl] of [
+      ['supervisorctl', `${SUPERVISORCTL} -c ${d.conf}`],
+      ['tsv ctl', `${process.execPath} ${TSV} ctl -c ${d.conf}`],
+    ] as const) {
+      for (const verb of ['tail -f tick', 'maintail -f']) {
+        const r = spawnSync('bash', ['-c', `${ctl} ${verb} 2>err | head -2 >/dev/null; echo "rc=\${PIPESTATUS[0]}"; cat err`], {
+          encoding: 'utf8',
+          cwd: d.dir.path,
+          env: cleanEnv(),
+          timeout: 20000,
+          input: '',
+        });
+        (seen[who] ??= []).push(r.stdout);
+      }
+    }
+    assert.deepEqual(seen['tsv ctl'], seen.supervisorctl);
+    assert.match(seen.supervisorctl?.[0] ?? '', /^rc=0\nunix:\/\/.*\/logtail\/tick\/stdout Cannot connect, error: <class 'BrokenPipeError'> \(\[Errno 32\] Broken pipe\)\n$/);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 test('logs on tsv: a process that starts later and a group added by update join the view; a line without newline shows', { timeout: 60000 }, async () => {
   const body = "[program:late]\ncommand=/bin/sh -c 'echo late arrives; printf \"prompt> \"; exec sleep 100'\nautostart=false\n";
   const d = startDaemon('tsv', body);

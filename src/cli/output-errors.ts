@@ -9,10 +9,30 @@ import { writeAll } from '../log/stdio';
 
 const STREAM_NAMES = { 1: 'standard output', 2: 'standard error' } as const;
 
+let brokenPipeLine: string | null = null;
+
+/**
+ * What stderr says when stdout's reader goes away while `line` is set: the
+ * follow verbs' (`tail -f | head -1`), as supervisorctl's http_client says
+ * it; null again for the quiet end of every other command.
+ */
+export function onBrokenPipe(line: string | null): void {
+  brokenPipeLine = line;
+}
+
 /** Ends the process after a failed write to fd 1 or 2. */
 export function outputFailed(err: unknown, fd: 1 | 2): never {
   const e = err as NodeJS.ErrnoException;
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  if (e.code === 'EPIPE') {
+    if (brokenPipeLine !== null && fd === 1) {
+      try {
+        writeSync(2, brokenPipeLine);
+      } catch {
+        // stderr is gone too
+      }
+    }
+    process.exit(process.exitCode ?? 0);
+  }
   const why = e.code ? `${e.code} (${describeErrno(e)})` : String(err);
   try {
     writeSync(2, `tsv: cannot write to ${STREAM_NAMES[fd]}: ${why}\n`);

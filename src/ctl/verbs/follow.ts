@@ -6,6 +6,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Controller } from '../controller';
 import { RpcHttpError } from '../../rpc/client';
 import { pythonException } from '../python-errors';
+import { onBrokenPipe } from '../../cli/output-errors';
 
 export interface Follow {
   /** Settles when the stream ends (or failed to open, reported on stderr). */
@@ -38,12 +39,18 @@ export function follow(ctl: Controller, path: string): Follow {
       return;
     }
     const stream = res;
-    await new Promise<void>((resolve) => {
-      stream.on('data', (chunk: Buffer) => ctl.io.write(chunk));
-      stream.on('end', resolve);
-      stream.on('close', resolve);
-      stream.on('error', () => resolve());
-    });
+    // a reader that goes away (`| head -1`) breaks supervisorctl's write: its http_client says so, and the ctl ends with status 0
+    onBrokenPipe(`${url} Cannot connect, error: <class 'BrokenPipeError'> ([Errno 32] Broken pipe)\n`);
+    try {
+      await new Promise<void>((resolve) => {
+        stream.on('data', (chunk: Buffer) => ctl.io.write(chunk));
+        stream.on('end', resolve);
+        stream.on('close', resolve);
+        stream.on('error', () => resolve());
+      });
+    } finally {
+      onBrokenPipe(null);
+    }
   })();
   return {
     done,
