@@ -212,6 +212,30 @@ test('tail -f and maintail -f into a pipe whose reader goes away (| head -2): th
   }
 });
 
+test('a log that is a FIFO no one writes to (its program not running): tail fails at once and tail -f shows nothing, and the daemon goes on answering (an open of it waited for a writer and froze the daemon)', { timeout: 60000 }, async () => {
+  const d = startDaemon('tsv', '[program:f]\ncommand=/bin/sleep 100\nautostart=false\nstdout_logfile=%(here)s/fifo\n');
+  spawnSync('mkfifo', [d.dir.join('fifo')]);
+  try {
+    await waitUp(d);
+    const t0 = Date.now();
+    await assert.rejects(d.rpc.call('supervisor.readProcessStdoutLog', ['f', 0, 100]), /FAILED/);
+    const tail = spawnSync(process.execPath, [TSV, 'ctl', '-c', d.conf, 'tail', 'f'], { encoding: 'utf8', env: cleanEnv(), timeout: 10000 });
+    assert.equal(tail.stdout, 'f: ERROR (unknown error reading log)\n');
+    assert.equal(tail.status, 1);
+    const follow = spawn(process.execPath, [TSV, 'ctl', '-c', d.conf, 'tail', '-f', 'f'], { env: cleanEnv(), stdio: 'ignore' });
+    try {
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(await withTimeout(d.rpc.call('supervisor.getState'), 5000, 'the daemon to answer while tail -f runs').then((s) => (s as { statename: string }).statename), 'RUNNING');
+    } finally {
+      follow.kill();
+    }
+    assert.ok(Date.now() - t0 < 15000);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 test('logs on tsv: a process that starts later and a group added by update join the view; a line without newline shows', { timeout: 60000 }, async () => {
   const body = "[program:late]\ncommand=/bin/sh -c 'echo late arrives; printf \"prompt> \"; exec sleep 100'\nautostart=false\n";
   const d = startDaemon('tsv', body);

@@ -28,7 +28,7 @@ function readAt(fd: number, pos: number, len: number): Buffer {
  * container). A pipe is not opened at all: its read end would take bytes
  * meant for whatever reads the daemon's output, and a FIFO's open may wait.
  */
-function openLog(filename: string): number | null {
+export function openLog(filename: string): number | null {
   try {
     const st = statSync(filename);
     if (st.isFIFO() || st.isSocket()) return null;

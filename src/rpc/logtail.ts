@@ -11,7 +11,8 @@
 // Event-driven: inotify watches on the file and on its directory wake the
 // follower; nothing runs while the log is quiet. A client that reads slowly
 // gets the data as fast as it drains (the file is the buffer).
-import { closeSync, fstatSync, openSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { closeSync, fstatSync, readSync, statSync, watch, type FSWatcher } from 'node:fs';
+import { openLog } from '../log/readlog';
 import { basename, dirname } from 'node:path';
 
 /** The response side: a writable stream (an http.ServerResponse). */
@@ -92,7 +93,9 @@ class Follower implements LogFollower {
   private open(): void {
     this.closeFile();
     try {
-      this.fd = openSync(this.path, 'r');
+      // a pipe, a socket or a terminal has nothing to follow, and is not opened or read from (readlog.ts)
+      this.fd = openLog(this.path);
+      if (this.fd === null) return;
       this.ino = fstatSync(this.fd).ino;
       this.pos = 0;
       this.mark = Buffer.alloc(0);
