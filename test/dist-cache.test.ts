@@ -28,14 +28,21 @@ test('candidates: TSV_NATIVE_CACHE alone when set; root uses /run then /var/cach
   assert.deepEqual(cacheDirCandidates({ HOME: '/nonexistent' }, 999), [join(tmpdir(), 'tsv-native-999')]);
 });
 
-test('a new directory is made 0700; an existing one of ours with a loose mode is tightened', () => {
+test('a new directory is made 0700; an existing one is never chmodded: used if only we may write to it, refused with its mode if others may or it has a special bit (TSV_NATIVE_CACHE=/tmp)', () => {
   withTmp((dir) => {
     const d = join(dir, 'a', 'native');
     assert.equal(preparePrivateDir(d), null);
-    assert.equal(statSync(d).mode & 0o777, 0o700);
+    assert.equal(statSync(d).mode & 0o7777, 0o700);
+    // a home, say
     chmodSync(d, 0o755);
     assert.equal(preparePrivateDir(d), null);
-    assert.equal(statSync(d).mode & 0o777, 0o700);
+    assert.equal(statSync(d).mode & 0o7777, 0o755);
+    for (const mode of [0o775, 0o757, 0o1777, 0o2700]) {
+      chmodSync(d, mode);
+      const why = preparePrivateDir(d);
+      assert.equal(why, `${d} is not private (mode ${mode.toString(8).padStart(4, '0')}, as a shared directory has); name a directory of its own`);
+      assert.equal(statSync(d).mode & 0o7777, mode, 'the directory was changed');
+    }
   });
 });
 

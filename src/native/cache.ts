@@ -2,7 +2,7 @@
 // It must be one that no other user can write to (a shared object loaded from
 // a directory someone else controls runs their code as us), that exists for a
 // daemon user without a home directory, and that is not mounted noexec.
-import { chmodSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { mountOf } from '../os/mounts';
@@ -53,8 +53,10 @@ function unsafeAncestor(dir: string, euid: number): string | null {
 export function preparePrivateDir(dir: string, euid: number = effectiveUid()): string | null {
   try {
     mkdirSync(dirname(dir), { recursive: true, mode: 0o755 });
+    let made = false;
     try {
       mkdirSync(dir, { mode: 0o700 });
+      made = true;
     } catch (e) {
       if (errnoCode(e) !== 'EEXIST') throw e;
     }
@@ -62,10 +64,14 @@ export function preparePrivateDir(dir: string, euid: number = effectiveUid()): s
     if (st.isSymbolicLink()) return `${dir} is a symbolic link`;
     if (!st.isDirectory()) return `${dir} is not a directory`;
     if (st.uid !== euid) return `${dir} belongs to uid ${st.uid}, not to us (uid ${euid})`;
-    if ((st.mode & 0o777) !== 0o700) chmodSync(dir, 0o700);
     const bad = unsafeAncestor(dirname(dir), euid);
     if (bad) return `${dir} is not private: ${bad}`;
     if (mountOf(dir)?.options.includes('noexec')) return `${dir} is on a file system mounted noexec`;
+    // An existing directory is never chmodded: TSV_NATIVE_CACHE may name /tmp or a home. One that others may
+    // write to, or with a special bit (a sticky /tmp), is refused as it is.
+    if (!made && (st.mode & 0o7022) !== 0) {
+      return `${dir} is not private (mode ${(st.mode & 0o7777).toString(8).padStart(4, '0')}, as a shared directory has); name a directory of its own`;
+    }
     return null;
   } catch (e) {
     return `${dir}: ${(e as Error).message}`;
