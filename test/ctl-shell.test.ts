@@ -42,11 +42,11 @@ test('on TERM=dumb Backspace erases the last character, as in supervisorctl (nod
   }
 });
 
-test('on TERM=dumb the shell still completes, moves with the arrows, recalls history and keeps what Ctrl-C left, as readline does there', { skip }, async () => {
+test('on TERM=dumb, and with no TERM at all (GNU readline takes it for dumb), the shell still completes, moves with the arrows, recalls history and keeps what Ctrl-C left, as readline does there', { skip }, async () => {
   // node:readline has only a key-appending handler on a dumb terminal; GNU
   // readline edits there with backspaces and blanks. One key per write, as typed.
   const keys = (...ks: string[]) => ks.map((send) => ({ send, pause: 0.15 }));
-  for (const client of [PYTHON_CTL, TSV_CTL]) {
+  for (const [client, term] of [PYTHON_CTL, TSV_CTL].flatMap((c) => [[c, 'dumb'], [c, '']] as const)) {
     const r = await runOnPty(
       [...client.argv, '-c', fx.conf],
       [
@@ -62,7 +62,7 @@ test('on TERM=dumb the shell still completes, moves with the arrows, recalls his
         ...keys('ver'),
         { send: '\x03' },
       ],
-      clientEnv({ TERM: 'dumb' }),
+      clientEnv({ TERM: term }),
     );
     const out = plain(r.output);
     assert.ok(r.ok, `${client.label} step ${r.failed}: ${JSON.stringify(out)}`);
@@ -86,7 +86,7 @@ test('on TERM=dumb the shell still completes, moves with the arrows, recalls his
     assert.equal(lines.filter((l) => l === 'supervisor> pid sleeper').length, 2, `${client.label}:\n${lines.join('\n')}`);
     // Ctrl-C leaves the shell with what was typed still shown
     assert.equal(lines.filter(Boolean).at(-1), 'supervisor> ver', client.label);
-    if (client === TSV_CTL) assert.doesNotMatch(r.output, /\x1b/, 'no escapes a dumb terminal would print');
+    if (client === TSV_CTL) assert.doesNotMatch(r.output, /\x1b/, `no escapes a dumb terminal would print (TERM=${term})`);
   }
 });
 

@@ -43,5 +43,6 @@ export function stateColumn(statename: string, width: number, color: boolean): s
 
 /** Whether to colour: stdout is a terminal and NO_COLOR is unset or empty. */
 export function useColor(isTTY: boolean, env: NodeJS.ProcessEnv): boolean {
-  return isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
+  // no TERM at all is a terminal of unknown kind, which GNU readline takes for dumb
+  return isTTY && !env.NO_COLOR && Boolean(env.TERM) && env.TERM !== 'dumb';
 }

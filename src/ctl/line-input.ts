@@ -171,7 +171,7 @@ export class LineInput {
         else if (s === '\r\n') write(s); // Enter
       };
     }
-    this.dumb = this.terminal && process.env.TERM === 'dumb' ? new DumbTerminalLine(rl) : null;
+    this.dumb = this.terminal && (!process.env.TERM || process.env.TERM === 'dumb') ? new DumbTerminalLine(rl) : null;
     rl.on('history', (h: string[]) => {
       this.historyLines = [...h];
     });

@@ -106,7 +106,10 @@ export function runOnPty(argv: string[], steps: PtyStep[], env: NodeJS.ProcessEn
         reject(new Error(`pty driver failed: ${err}${out}`));
       }
     });
-    child.stdin.end(JSON.stringify({ argv, steps, env: { TERM: 'xterm', COLUMNS: '120', LINES: '40', ...cleanEnv } }));
+    const full: Record<string, string> = { TERM: 'xterm', COLUMNS: '120', LINES: '40', ...cleanEnv };
+    // TERM: '' runs without TERM at all (a serial console, `docker exec -t` without -e TERM)
+    if (full.TERM === '') delete full.TERM;
+    child.stdin.end(JSON.stringify({ argv, steps, env: full }));
   });
 }
 
