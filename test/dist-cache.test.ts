@@ -24,6 +24,11 @@ test('candidates: TSV_NATIVE_CACHE alone when set; root uses /run then /var/cach
   assert.deepEqual(cacheDirCandidates({ TSV_NATIVE_CACHE: '/srv/x' }, 0), ['/srv/x']);
   assert.deepEqual(cacheDirCandidates({ XDG_RUNTIME_DIR: '/run/user/0' }, 0), ['/run/tsv/native', '/var/cache/tsv/native', join(tmpdir(), 'tsv-native-0')]);
   assert.deepEqual(cacheDirCandidates({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), ['/run/user/1000/tsv/native', join(tmpdir(), 'tsv-native-1000')]);
+  // a service systemd starts as a user: its RuntimeDirectory= first (root has /run/tsv/native already)
+  assert.deepEqual(cacheDirCandidates({ RUNTIME_DIRECTORY: '/run/tsv:/run/other' }, 999), ['/run/tsv/native', join(tmpdir(), 'tsv-native-999')]);
+  assert.deepEqual(cacheDirCandidates({ RUNTIME_DIRECTORY: '/run/tsv' }, 0), ['/run/tsv/native', '/var/cache/tsv/native', join(tmpdir(), 'tsv-native-0')]);
+  // relative values are ignored, as the XDG spec says
+  assert.deepEqual(cacheDirCandidates({ XDG_RUNTIME_DIR: 'rel', RUNTIME_DIRECTORY: 'rel2' }, 1000), [join(tmpdir(), 'tsv-native-1000')]);
   // A daemon user: no XDG_RUNTIME_DIR and no usable home; the home is never used.
   assert.deepEqual(cacheDirCandidates({ HOME: '/nonexistent' }, 999), [join(tmpdir(), 'tsv-native-999')]);
 });

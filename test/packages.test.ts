@@ -769,6 +769,9 @@ for (const arch of packageArches()) {
         assert.match(c.readFile(dropIn), /^\[Service\]\nUser=svc\n$/m);
         assert.equal(c.sh('systemctl is-active tsv').stdout.trim(), 'active', fx.stdout);
         assert.equal(c.must(`stat -c %U /proc/${mainPid()} /run/tsv /run/tsv/tsv.sock /var/log/tsv /var/log/tsv/tsv.log`).trim(), 'svc\nsvc\nsvc\nsvc\nsvc');
+        // the binary's addon went to the unit's RuntimeDirectory= (systemd's $RUNTIME_DIRECTORY), not to /tmp, which may be noexec
+        assert.equal(c.must('stat -c %U:%a /run/tsv/native').trim(), 'svc:700');
+        assert.notEqual(c.sh('test -e /tmp/tsv-native-$(id -u svc)').status, 0, "the daemon's addon went to /tmp");
         assert.match((await untilStatus('alice', /^fromconf\s+RUNNING[\s\S]*^hello\s+RUNNING/m)).stdout, /^hello\s+RUNNING/m);
         assert.equal(doctor().find((x) => x.id === 'unit-user')?.status, 'ok');
         // user= taken out again: the drop-in would go on starting the daemon as svc

@@ -4,7 +4,7 @@
 // daemon user without a home directory, and that is not mounted noexec.
 import { lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import { mountOf } from '../os/mounts';
 
 export function effectiveUid(): number {
@@ -14,14 +14,22 @@ export function effectiveUid(): number {
 /**
  * Where to extract, best first: TSV_NATIVE_CACHE when set; for root
  * /run/tsv/native (tmpfs, gone at reboot) then /var/cache/tsv/native; for
- * other users $XDG_RUNTIME_DIR/tsv/native; last a per-uid directory in the
- * temp dir.
+ * other users systemd's $RUNTIME_DIRECTORY/native, then
+ * $XDG_RUNTIME_DIR/tsv/native; last a per-uid directory in the temp dir.
  */
 export function cacheDirCandidates(env: NodeJS.ProcessEnv = process.env, euid: number = effectiveUid()): string[] {
   if (env.TSV_NATIVE_CACHE) return [env.TSV_NATIVE_CACHE];
   const list: string[] = [];
   if (euid === 0) list.push('/run/tsv/native', '/var/cache/tsv/native');
-  else if (env.XDG_RUNTIME_DIR) list.push(join(env.XDG_RUNTIME_DIR, 'tsv', 'native'));
+  else {
+    // a service systemd starts as a user (User=, with RuntimeDirectory=: tsv's unit for [supervisord] user=) has
+    // no XDG_RUNTIME_DIR, but a directory of its own, where a /tmp mounted noexec or another user's
+    // /tmp/tsv-native-<uid> cannot stop it
+    const runtime = env.RUNTIME_DIRECTORY?.split(':')[0];
+    if (runtime && isAbsolute(runtime)) list.push(join(runtime, 'native'));
+    // the XDG spec: a relative value is to be ignored
+    if (env.XDG_RUNTIME_DIR && isAbsolute(env.XDG_RUNTIME_DIR)) list.push(join(env.XDG_RUNTIME_DIR, 'tsv', 'native'));
+  }
   list.push(join(tmpdir(), `tsv-native-${euid}`));
   return list;
 }
