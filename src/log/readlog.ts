@@ -42,7 +42,7 @@ export function openLog(filename: string): number | null {
     return null;
   }
   const st = fstatSync(fd);
-  if (st.isDirectory() || st.isFIFO() || st.isSocket() || (st.isCharacterDevice() && isatty(fd))) {
+  if (st.isDirectory() || (st.isCharacterDevice() && isatty(fd))) {
     closeSync(fd);
     return null;
   }

@@ -99,7 +99,6 @@ function removeStaleTemps(dir: string, name: NativeAddonName): void {
   }
 }
 
-
 /**
  * Copies left by other tsv versions. A process that loaded one keeps its
  * mapping; one that needs it again extracts it again.
