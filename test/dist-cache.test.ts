@@ -20,7 +20,7 @@ function withTmp(fn: (dir: string) => void): void {
   }
 }
 
-test('candidates: TSV_NATIVE_CACHE alone when set; root uses /run then /var/cache; others XDG_RUNTIME_DIR; all end in a per-uid temp dir', () => {
+test('candidates: TSV_NATIVE_CACHE alone when set; root uses /run then /var/cache; others XDG_RUNTIME_DIR; then a per-uid temp dir; others last their own cache', () => {
   assert.deepEqual(cacheDirCandidates({ TSV_NATIVE_CACHE: '/srv/x' }, 0), ['/srv/x']);
   assert.deepEqual(cacheDirCandidates({ XDG_RUNTIME_DIR: '/run/user/0' }, 0), ['/run/tsv/native', '/var/cache/tsv/native', join(tmpdir(), 'tsv-native-0')]);
   assert.deepEqual(cacheDirCandidates({ XDG_RUNTIME_DIR: '/run/user/1000' }, 1000), ['/run/user/1000/tsv/native', join(tmpdir(), 'tsv-native-1000')]);
@@ -29,8 +29,12 @@ test('candidates: TSV_NATIVE_CACHE alone when set; root uses /run then /var/cach
   assert.deepEqual(cacheDirCandidates({ RUNTIME_DIRECTORY: '/run/tsv' }, 0), ['/run/tsv/native', '/var/cache/tsv/native', join(tmpdir(), 'tsv-native-0')]);
   // relative values are ignored, as the XDG spec says
   assert.deepEqual(cacheDirCandidates({ XDG_RUNTIME_DIR: 'rel', RUNTIME_DIRECTORY: 'rel2' }, 1000), [join(tmpdir(), 'tsv-native-1000')]);
-  // A daemon user: no XDG_RUNTIME_DIR and no usable home; the home is never used.
-  assert.deepEqual(cacheDirCandidates({ HOME: '/nonexistent' }, 999), [join(tmpdir(), 'tsv-native-999')]);
+  // Other users' own cache comes last, for when the temp dir fails them (noexec, or another user made the name
+  // first); a daemon user's home that does not exist is refused there (preparePrivateDir). Root has /var/cache.
+  assert.deepEqual(cacheDirCandidates({ HOME: '/nonexistent' }, 999), [join(tmpdir(), 'tsv-native-999'), '/nonexistent/.cache/tsv/native']);
+  assert.deepEqual(cacheDirCandidates({ HOME: '/home/u', XDG_CACHE_HOME: '/srv/c' }, 1000), [join(tmpdir(), 'tsv-native-1000'), '/srv/c/tsv/native']);
+  assert.deepEqual(cacheDirCandidates({ HOME: 'rel', XDG_CACHE_HOME: 'rel2' }, 1000), [join(tmpdir(), 'tsv-native-1000')]);
+  assert.deepEqual(cacheDirCandidates({ HOME: '/root' }, 0), ['/run/tsv/native', '/var/cache/tsv/native', join(tmpdir(), 'tsv-native-0')]);
 });
 
 test('a new directory is made 0700; an existing one is never chmodded: used if only we may write to it, refused with its mode if others may or it has a special bit (TSV_NATIVE_CACHE=/tmp)', () => {

@@ -588,7 +588,47 @@ test('x64: a non-root user gets a private per-uid cache in TMPDIR when XDG_RUNTI
   });
 });
 
-test('x64: an extraction dir on a noexec mount is refused with the reason', (t) => {
+test("x64: a non-root user whose per-uid temp dir another user made first extracts to its own ~/.cache, or without a home to a one-shot directory removed once loaded", (t) => {
+  if (!distArches().includes('x64')) return t.skip('x64 not tested');
+  const ready = ensureDistBinary('x64');
+  if ('skip' in ready) return t.skip(ready.skip);
+  if (!isRoot) return t.skip('needs root (setpriv, chown)');
+  withTmp((dir) => {
+    chmodSync(dir, 0o755);
+    const shared = join(dir, 'tmp');
+    mkdirSync(shared);
+    chmodSync(shared, 0o1777);
+    // made first by another user (root here): refused, rightly
+    const taken = join(shared, `tsv-native-${NOBODY.uid}`);
+    mkdirSync(taken, { mode: 0o700 });
+    const home = join(dir, 'home');
+    mkdirSync(home, { mode: 0o700 });
+    chownSync(home, NOBODY.uid, NOBODY.gid);
+
+    const env = cleanEnv({ TMPDIR: shared, XDG_RUNTIME_DIR: undefined, XDG_CACHE_HOME: undefined, HOME: home, TSV_NATIVE_CACHE: undefined });
+    const r = runDist('x64', ready.bin, ['selftest', 'native'], { env, asUser: NOBODY });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const paths = extractedPaths(r.stdout);
+    assert.equal(join(paths.tsv_native, '..'), join(home, '.cache', 'tsv', 'native'));
+    assert.equal(statSync(paths.tsv_native).uid, NOBODY.uid);
+    assert.deepEqual(readdirSync(taken), [], "nothing was written to the other user's directory");
+
+    // no home of its own (a daemon user's /nonexistent): a directory no one can name beforehand, for this run alone
+    const noHome = { ...env, HOME: '/nonexistent' };
+    const once = runDist('x64', ready.bin, ['selftest', 'native'], { env: noHome, asUser: NOBODY });
+    assert.equal(once.status, 0, once.stdout + once.stderr);
+    const oncePaths = extractedPaths(once.stdout);
+    for (const name of ['pty', 'tsv_native']) assert.match(oncePaths[name], new RegExp(`^${shared}/tsv-native-once-\\w{6}/${name}-[0-9a-f]{32}\\.node$`));
+    assert.deepEqual(readdirSync(shared).sort(), [`tsv-native-${NOBODY.uid}`], 'the one-shot directories were removed once the addons were loaded');
+    // the daemon's helper loads the same way: pidproxy runs its program
+    const pp = runDist('x64', ready.bin, ['pidproxy', join(dir, 'pp.pid'), '/bin/echo', 'proxied'], { env: noHome, asUser: NOBODY });
+    assert.equal(pp.status, 0, pp.stdout + pp.stderr);
+    assert.equal(pp.stdout, 'proxied\n');
+    assert.deepEqual(readdirSync(shared).sort(), [`tsv-native-${NOBODY.uid}`]);
+  });
+});
+
+test('x64: an extraction dir on a noexec mount is refused with the reason, and no addon beside the binary stands in', (t) => {
   if (!distArches().includes('x64')) return t.skip('x64 not tested');
   const ready = ensureDistBinary('x64');
   if ('skip' in ready) return t.skip(ready.skip);
@@ -597,9 +637,25 @@ test('x64: an extraction dir on a noexec mount is refused with the reason', (t) 
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'noexec,size=4m', 'tmpfs', dir], { encoding: 'utf8' });
     if (m.status !== 0) return t.skip(`cannot mount a tmpfs here: ${m.stderr.trim()}`);
     try {
-      const r = runDist('x64', ready.bin, ['selftest', 'pty', '--', '/bin/true'], { env: cleanEnv({ TSV_NATIVE_CACHE: join(dir, 'native') }) });
+      const env = cleanEnv({ TSV_NATIVE_CACHE: join(dir, 'native') });
+      const r = runDist('x64', ready.bin, ['selftest', 'pty', '--', '/bin/true'], { env });
       assert.equal(r.status, 1);
       assert.match(r.stderr, /native is on a file system mounted noexec/);
+
+      // The node build's places beside the binary are not the binary's: a tsv_native.node there (another
+      // version's, unchecked) is neither loaded nor named.
+      withTmp((side) => {
+        const bin = join(side, 'tsv');
+        copyFileSync(ready.bin, bin);
+        chmodSync(bin, 0o755);
+        mkdirSync(join(side, 'native'));
+        copyFileSync(join(root, 'build', 'native', 'tsv_native.node'), join(side, 'native', 'tsv_native.node'));
+        writeFileSync(join(side, 'sd.conf'), `[supervisord]\nlogfile=${side}/sd.log\npidfile=${side}/sd.pid\n[unix_http_server]\nfile=${side}/sd.sock\n`);
+        const d = runDist('x64', bin, ['daemon', '-n', '-c', join(side, 'sd.conf')], { env });
+        assert.equal(d.status, 2, d.stdout + d.stderr);
+        assert.match(d.stderr, /^Error: tsv's native helper could not be loaded \(the embedded copy: no private directory to extract it to \(\S+\/native is on a file system mounted noexec\)\)/);
+        assert.doesNotMatch(d.stderr, /native\/tsv_native\.node/);
+      });
     } finally {
       spawnSync('umount', [dir]);
     }

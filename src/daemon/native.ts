@@ -1,10 +1,9 @@
-// Loads tsv's native helper (src/daemon/native/tsv_native.c). It is searched
-// next to the bundle (build/native/), next to the transpiled sources, or at
-// TSV_NATIVE_ADDON; a single-executable build can set the path before the
-// daemon starts.
+// Loads tsv's native helper (src/daemon/native/tsv_native.c). The node build
+// searches next to the bundle (build/native/), next to the transpiled
+// sources, or at TSV_NATIVE_ADDON; a single executable loads its embedded copy.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { nativeAddonError, nativeAddonPath } from '../native/assets';
+import { loadEmbeddedAddon } from '../native/assets';
 import { isSingleExecutable } from '../native/sea';
 
 export interface NativeSpawnOptions {
@@ -136,11 +135,9 @@ export interface ReadableWatch {
 let cached: NativeAddon | null | undefined;
 let loadError = '';
 
+/** Where the node build looks: next to the bundle, next to the transpiled sources, or TSV_NATIVE_ADDON. */
 export function nativeCandidates(): string[] {
   const list: string[] = [];
-  // A single executable carries its own copy, extracted and verified by src/native/assets.ts.
-  const embedded = nativeAddonPath('tsv_native');
-  if (embedded) list.push(embedded);
   if (process.env.TSV_NATIVE_ADDON) list.push(process.env.TSV_NATIVE_ADDON);
   list.push(join(__dirname, 'native', 'tsv_native.node'));
   list.push(join(__dirname, '..', '..', '..', 'native', 'tsv_native.node'));
@@ -151,6 +148,16 @@ export function nativeCandidates(): string[] {
 export function loadNative(): NativeAddon | null {
   if (cached !== undefined) return cached;
   cached = null;
+  // A single executable loads its own copy (extracted and verified by src/native/assets.ts) and
+  // nothing else: the node build's places beside the binary would be another version, unchecked.
+  if (isSingleExecutable()) {
+    try {
+      cached = loadEmbeddedAddon<NativeAddon>('tsv_native').exports;
+    } catch (e) {
+      loadError = `the embedded copy: ${(e as Error).message.replace(/^tsv_native\.node: /, '')}`;
+    }
+    return cached;
+  }
   for (const p of nativeCandidates()) {
     if (!existsSync(p)) continue;
     try {
@@ -163,7 +170,6 @@ export function loadNative(): NativeAddon | null {
     }
   }
   if (!loadError) loadError = `not found (looked in ${nativeCandidates().join(', ')})`;
-  if (isSingleExecutable() && !nativeAddonPath('tsv_native')) loadError += `; the embedded copy: ${nativeAddonError('tsv_native')}`;
   return cached;
 }
 

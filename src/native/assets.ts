@@ -5,8 +5,9 @@
 // process.dlopen only while the file there is ours, private and byte for byte
 // the embedded copy. Outside a single executable there is nothing embedded
 // and callers use their own search.
-import { closeSync, constants, fstatSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, constants, fstatSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, unlinkSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { distManifest, type NativeAddonName } from './manifest';
 import { cacheDirCandidates, effectiveUid, preparePrivateDir } from './cache';
 import { embeddedBytes, isSingleExecutable } from './sea';
@@ -19,6 +20,8 @@ export interface NativeAddonStatus {
   path: string | null;
   /** why there is no path (null when there is one) */
   error: string | null;
+  /** the path is in a one-shot directory, removed once the addon is loaded */
+  oneShot?: boolean;
 }
 
 const statuses = new Map<NativeAddonName, NativeAddonStatus>();
@@ -112,6 +115,8 @@ function removeOtherVersions(dir: string, name: NativeAddonName, keep: string): 
   }
 }
 
+const CORRUPT = 'the embedded copy is corrupt (sha256 mismatch): the binary is damaged';
+
 function extract(name: NativeAddonName): NativeAddonStatus {
   if (nativeAddonDisabled(name)) return { path: null, error: 'turned off by TSV_NATIVE_DISABLE' };
   if (!distManifest || !isSingleExecutable()) return { path: null, error: 'not a single-executable tsv binary' };
@@ -128,6 +133,7 @@ function extract(name: NativeAddonName): NativeAddonStatus {
   const euid = effectiveUid();
   const fileName = `${name}-${entry.sha256.slice(0, 32)}.node`;
   const refused: string[] = [];
+  const noPlace = (): NativeAddonStatus => ({ path: null, error: `no private directory to extract it to (${refused.join('; ')})` });
   for (const dir of cacheDirCandidates()) {
     const why = preparePrivateDir(dir, euid);
     if (why) {
@@ -139,7 +145,7 @@ function extract(name: NativeAddonName): NativeAddonStatus {
     try {
       // The build's sha256 is checked before anything is written: a damaged binary is not extracted.
       if (!hashed) {
-        if (sha256(bytes) !== entry.sha256) return { path: null, error: 'the embedded copy is corrupt (sha256 mismatch): the binary is damaged' };
+        if (sha256(bytes) !== entry.sha256) return { path: null, error: CORRUPT };
         hashed = true;
       }
       removeStaleTemps(dir, name);
@@ -153,7 +159,28 @@ function extract(name: NativeAddonName): NativeAddonStatus {
       refused.push(`${dir}: ${(e as Error).message}`);
     }
   }
-  return { path: null, error: `no private directory to extract it to (${refused.join('; ')})` };
+  // Last, a directory of a name no one can make first (mkdtemp's, 0700), for this process alone and
+  // removed as soon as the addon is loaded (loadEmbeddedAddon): the per-uid one may have been made by
+  // another user, and a user without a writable home has no cache of its own. Not when TSV_NATIVE_CACHE
+  // names the place: a refused one is the answer.
+  if (process.env.TSV_NATIVE_CACHE) return noPlace();
+  if (!hashed && sha256(bytes) !== entry.sha256) return { path: null, error: CORRUPT };
+  let once: string | null = null;
+  try {
+    once = mkdtempSync(join(tmpdir(), 'tsv-native-once-'));
+    const why = preparePrivateDir(once, euid);
+    if (why) refused.push(why);
+    else {
+      const file = join(once, fileName);
+      writeAtomically(file, bytes);
+      if (alreadyExtracted(file, bytes, euid)) return { path: file, error: null, oneShot: true };
+      refused.push(`${file}: the extracted copy does not verify`);
+    }
+  } catch (e) {
+    refused.push(`${once ?? tmpdir()}: ${(e as Error).message}`);
+  }
+  if (once) rmSync(once, { recursive: true, force: true });
+  return noPlace();
 }
 
 /** The extracted, verified addon and why it is unusable if it is; computed once per process. */
@@ -186,10 +213,17 @@ export function loadEmbeddedAddon<T>(name: NativeAddonName): { path: string; exp
   if (!path) throw new Error(`${name}.node: ${error}`);
   if (!loaded.has(name)) {
     const mod = { exports: {} as T };
+    const oneShot = nativeAddonStatus(name).oneShot === true;
     try {
       process.dlopen(mod, path);
     } catch (e) {
-      throw new Error(`${name}.node: loading ${path} failed: ${(e as Error).message}`);
+      const error = `loading ${path} failed: ${(e as Error).message}`;
+      // the one-shot copy goes below, and the same bytes would fail again
+      if (oneShot) statuses.set(name, { path: null, error });
+      throw new Error(`${name}.node: ${error}`);
+    } finally {
+      // the mapping outlives the file
+      if (oneShot) rmSync(dirname(path), { recursive: true, force: true });
     }
     loaded.set(name, mod.exports);
   }

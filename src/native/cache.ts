@@ -15,7 +15,11 @@ export function effectiveUid(): number {
  * Where to extract, best first: TSV_NATIVE_CACHE when set; for root
  * /run/tsv/native (tmpfs, gone at reboot) then /var/cache/tsv/native; for
  * other users systemd's $RUNTIME_DIRECTORY/native, then
- * $XDG_RUNTIME_DIR/tsv/native; last a per-uid directory in the temp dir.
+ * $XDG_RUNTIME_DIR/tsv/native; then a per-uid directory in the temp dir;
+ * last, for other users, their own cache ($XDG_CACHE_HOME or ~/.cache), used
+ * only when the temp dir fails them (mounted noexec, not writable, or
+ * another user made tsv-native-<uid> first). assets.ts has one more place
+ * when all of these fail: a one-shot directory.
  */
 export function cacheDirCandidates(env: NodeJS.ProcessEnv = process.env, euid: number = effectiveUid()): string[] {
   if (env.TSV_NATIVE_CACHE) return [env.TSV_NATIVE_CACHE];
@@ -31,6 +35,11 @@ export function cacheDirCandidates(env: NodeJS.ProcessEnv = process.env, euid: n
     if (env.XDG_RUNTIME_DIR && isAbsolute(env.XDG_RUNTIME_DIR)) list.push(join(env.XDG_RUNTIME_DIR, 'tsv', 'native'));
   }
   list.push(join(tmpdir(), `tsv-native-${euid}`));
+  if (euid !== 0) {
+    // the XDG spec again: a relative XDG_CACHE_HOME is ignored, and so is a relative HOME
+    const cache = env.XDG_CACHE_HOME && isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : env.HOME && isAbsolute(env.HOME) ? join(env.HOME, '.cache') : null;
+    if (cache) list.push(join(cache, 'tsv', 'native'));
+  }
   return list;
 }
 
