@@ -4,7 +4,7 @@
 // socket) and its re-creation after deletion.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync, statSync, copyFileSync, readlinkSync } from 'node:fs';
 import { TempDir, pidAlive, sleep, withTimeout } from './helpers/daemon-env';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createServer } from 'node:net';
@@ -118,6 +118,31 @@ test('daemonize: the parent returns 0 once the daemon serves; TERM removes socke
     assert.match(dir.read('supervisord.log'), /WARN received SIGTERM indicating exit request\n.*INFO waiting for sleeper to die\n.*WARN stopped: sleeper \(terminated by SIGTERM\)\n/s);
   } finally {
     await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+test('daemonize from an executable in a directory whose name is not UTF-8: the daemon is started as /proc/self/exe (the name in process.execPath lost the byte)', async () => {
+  const dir = new TempDir();
+  const cfg = conf(dir, `[program:sleeper]\ncommand=sleep 60\nstartsecs=0\n`);
+  // "lat\xe9in": Latin-1, as an old system's directory may be named
+  const odd = Buffer.concat([Buffer.from(`${dir.path}/lat`), Buffer.from([0xe9]), Buffer.from('in')]);
+  try {
+    mkdirSync(odd);
+    const node = Buffer.concat([odd, Buffer.from('/node')]);
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+    // spawn takes no Buffer for the file: the shell gives the bytes
+    const r = spawnSync('/bin/sh', ['-c', `exec "$(printf '%s/lat\\351in/node' "$D")" "$0" daemon -c "$1"`, TSV, cfg], { env: cleanEnv({ D: dir.path }), encoding: 'utf8', timeout: 30000 });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stderr, '');
+    const pid = readPid(dir.join('supervisord.pid'));
+    assert.ok(pidAlive(pid));
+    assert.deepEqual(readlinkSync(Buffer.from(`/proc/${pid}/exe`), { encoding: 'buffer' }), node, 'the daemon runs the same executable');
+    await until(() => /success: sleeper entered RUNNING/.test(dir.read('supervisord.log')), 'sleeper RUNNING');
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    rmSync(odd, { recursive: true, force: true });
     dir.cleanup();
   }
 });

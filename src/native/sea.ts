@@ -1,5 +1,6 @@
 // Facts about the running binary: is it a tsv single executable, and the
 // bytes it embeds.
+import { existsSync } from 'node:fs';
 import { distManifest, type EmbeddedAddon } from './manifest';
 
 /**
@@ -45,6 +46,18 @@ export function embeddedBytes(entry: EmbeddedAddon): Uint8Array {
  * keeps a link's name (and so the personality: supervisord, supervisorctl).
  */
 export function selfCommand(): { file: string; args: string[]; argv0?: string } {
-  if (__filename === process.execPath) return { file: process.execPath, args: [], argv0: process.argv[1] };
-  return { file: process.execPath, args: [...process.execArgv, process.argv[1]] };
+  const file = runningExecutable();
+  if (__filename === process.execPath) return { file, args: [], argv0: process.argv[1] };
+  return { file, args: [...process.execArgv, process.argv[1]] };
+}
+
+/**
+ * process.execPath, unless it names no file: a directory name that is not
+ * UTF-8 lost its bytes in the string, or an upgrade removed the file. Linux's
+ * /proc/self/exe is then still this very executable. Only then: under
+ * qemu-user /proc/self/exe is the emulator.
+ */
+function runningExecutable(): string {
+  if (existsSync(process.execPath)) return process.execPath;
+  return existsSync('/proc/self/exe') ? '/proc/self/exe' : process.execPath;
 }
