@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cliPath, makeRng } from './helpers/common';
@@ -116,6 +116,20 @@ describe('host: generated units, scripts and plists', () => {
     const r = spawnSync('systemd-tmpfiles', ['--create', `--root=${root}`, conf], { encoding: 'utf8' });
     assert.equal(r.status, 0, r.stderr);
     assert.equal((statSync(join(root, 'run/tsv')).mode & 0o7777).toString(8), '755');
+    assert.equal(statSync(join(root, 'run/tsv')).uid, 0);
+
+    // [supervisord] user=: the owner the unit's RuntimeDirectory= gives it at each start, so a
+    // systemd-tmpfiles --create while the daemon runs does not give it back to root
+    const line = renderTmpfiles(spec({ daemonUser: 'nobody' }));
+    assert.match(line, /^d \/run\/tsv 0755 nobody nogroup -$/m);
+    writeFileSync(conf, line);
+    // with --root, systemd-tmpfiles reads the names from the root's own files
+    mkdirSync(join(root, 'etc'), { recursive: true });
+    for (const f of ['passwd', 'group']) copyFileSync(`/etc/${f}`, join(root, 'etc', f));
+    const n = spawnSync('systemd-tmpfiles', ['--create', `--root=${root}`, conf], { encoding: 'utf8' });
+    assert.equal(n.status, 0, n.stderr);
+    const st = statSync(join(root, 'run/tsv'));
+    assert.deepEqual([st.uid, st.gid], [65534, 65534]);
   });
 
   test('the LSB init script and the OpenRC script pass shellcheck (and shellcheck does catch a fault)', { skip: have('shellcheck') ? false : 'no shellcheck' }, () => {

@@ -9,6 +9,8 @@ import { systemdJoin } from '../quote';
 import { ok, run, lastLines } from '../run';
 import { daemonArgv, type Backend, type Runner, type ServiceSpec, type ServiceState } from '../service-spec';
 import { SERVICE_NAME } from '../types';
+import { lookupUser } from '../../config/users';
+import { groupName } from '../../os/accounts';
 
 const UNIT = `${SERVICE_NAME}.service`;
 
@@ -149,6 +151,19 @@ export function tmpfilesPath(spec: ServiceSpec): string {
   return join(configHome, 'user-tmpfiles.d', `${SERVICE_NAME}.conf`);
 }
 
+/**
+ * Who owns the run directory: the daemon's [supervisord] user= and its group,
+ * as the unit's RuntimeDirectory= makes it at each start (a `systemd-tmpfiles
+ * --create` while it runs would otherwise give it back to root); "-" in a
+ * user's tmpfiles is the user they run as.
+ */
+function tmpfilesOwner(spec: ServiceSpec): { owner: string; group: string } {
+  if (spec.scope !== 'system') return { owner: '-', group: '-' };
+  if (!spec.daemonUser) return { owner: 'root', group: 'root' };
+  const entry = lookupUser(spec.daemonUser);
+  return { owner: spec.daemonUser, group: entry ? groupName(entry.gid) : '-' };
+}
+
 export function renderTmpfiles(spec: ServiceSpec): string {
   // %t is the user's runtime directory in user-tmpfiles.d
   const dir = spec.scope === 'user' && process.env.XDG_RUNTIME_DIR && spec.runDir.startsWith(process.env.XDG_RUNTIME_DIR) ? `%t${spec.runDir.slice(process.env.XDG_RUNTIME_DIR.length)}` : spec.runDir.replace(/%/g, '%%');
@@ -156,8 +171,7 @@ export function renderTmpfiles(spec: ServiceSpec): string {
     header: generatedHeader('tsv.tmpfiles'),
     runDir: dir,
     runDirMode: spec.scope === 'system' ? '0755' : '0700',
-    // "-": the user the user-tmpfiles run as
-    owner: spec.scope === 'system' ? 'root' : '-',
+    ...tmpfilesOwner(spec),
   });
 }
 
