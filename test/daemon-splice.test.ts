@@ -217,7 +217,7 @@ test('splice path: an output subscriber arriving mid-stream gets the bytes from 
   }
 });
 
-test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs), never past maxbytes, given back at close unless someone else wrote', { skip: process.platform !== 'linux' }, () => {
+test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs), never past maxbytes, given back at close (its modification time kept) unless someone else wrote', { skip: process.platform !== 'linux' }, () => {
   // Writes into blocks allocated ahead cost the daemon a quarter less CPU on
   // ext4 (bench/daemon/README.md); the allocation must never show in the
   // file's content or size, never outlive the file's close, and never cut
@@ -267,8 +267,12 @@ test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs),
       assert.ok(ahead <= 2 * MiB + 64 * 1024, `at most 2 MiB ahead: ${ahead}`);
     });
     assert.ok(allocated(plain) > source.length, 'still allocated ahead while the file is open');
+    const written = statSync(plain, { bigint: true }).mtimeNs;
+    nap(50);
     log.close();
     assert.ok(readFileSync(plain).equals(source), 'the file holds exactly the stream');
+    // giving the blocks back (a truncate to the same size) is no write: the file keeps its last write's time
+    assert.equal(statSync(plain, { bigint: true }).mtimeNs, written, 'the modification time moved at close');
     assert.ok(allocated(plain) <= pageUp(source.length) + 8192, `given back at close: ${allocated(plain)} for ${source.length}`);
 
     // rotation at 2 MiB: with 1 MiB written the file gets blocks up to maxbytes, not 2 MiB ahead

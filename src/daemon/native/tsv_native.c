@@ -1132,7 +1132,17 @@ static int trim_space(int fd, double end) {
   loff_t size = lseek64(fd, 0, SEEK_END);
   if (size < 0) return -errno;
   if (size != (loff_t)end) return 0; /* somebody else wrote or truncated it: leave it */
-  return ftruncate64(fd, size) < 0 ? -errno : 0;
+  /* A truncate sets the file's mtime although no byte changed: put it back, or the log looks written at
+     the program's exit or the rotation (ls -t, find -mmin, a shipper's ignore_older). statx, not fstat:
+     glibc 2.28 has it. ctime cannot be restored. */
+  struct statx sx;
+  int have = statx(fd, "", AT_EMPTY_PATH, STATX_MTIME, &sx) == 0 && (sx.stx_mask & STATX_MTIME);
+  if (ftruncate64(fd, size) < 0) return -errno;
+  if (have) {
+    struct timespec times[2] = {{0, UTIME_OMIT}, {(time_t)sx.stx_mtime.tv_sec, (long)sx.stx_mtime.tv_nsec}};
+    futimens(fd, times);
+  }
+  return 0;
 }
 #else
 static int reserve_space(int fd, double offset, double length) { (void)fd; (void)offset; (void)length; return -EOPNOTSUPP; }
