@@ -217,6 +217,28 @@ test('splice path: an output subscriber arriving mid-stream gets the bytes from 
   }
 });
 
+test('output events carry at most 64 KiB each, as a read of Supervisor\'s 64 KiB pipe does, also when the daemon reads a whole 1 MiB pipe at once', async () => {
+  const dir = new TempDir();
+  const want = execFileSync('seq', ['1', '1000000'], { maxBuffer: 64 * 1024 * 1024 });
+  writeFileSync(join(dir.path, 'numbers'), want);
+  // cat fills the pipe faster than one wake-up drains it
+  const body = `[program:fast]\ncommand=sh -c 'sleep 0.5; exec cat ${join(dir.path, 'numbers')}'\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/fast.log\nstdout_events_enabled=true\n`;
+  const te = startEngine(load(writeConf(dir, body)), Level.INFO);
+  const seen: Buffer[] = [];
+  const off = te.engine.events.on('processOutput', (e) => seen.push(e.data));
+  try {
+    await waitState(te.engine, 'fast', ProcessState.EXITED, 30000);
+    assert.ok(Buffer.concat(seen).equals(want), 'the events hold the output, in order');
+    const largest = Math.max(...seen.map((b) => b.length));
+    assert.equal(largest, 64 * 1024, `the largest event: ${largest} bytes`);
+    assert.ok(readFileSync(join(dir.path, 'fast.log')).equals(want), 'the log too');
+  } finally {
+    off();
+    await te.close();
+    dir.cleanup();
+  }
+});
+
 test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs), never past maxbytes, given back at close (its modification time kept) unless someone else wrote', { skip: process.platform !== 'linux' }, () => {
   // Writes into blocks allocated ahead cost the daemon a quarter less CPU on
   // ext4 (bench/daemon/README.md); the allocation must never show in the

@@ -137,9 +137,13 @@ export class ProcessOutput {
         this.host.logger,
         {
           output: (data) => {
-            if (this.logEvents(channel)) {
-              // the chunk is a view of the shared read buffer: listeners get their own copy
-              this.host.events.emit('processOutput', { name: this.owner.name, group: this.owner.group, channel, pid: this.owner.pid, data: Buffer.from(data) });
+            if (!this.logEvents(channel)) return;
+            // At most 64 KiB an event: Supervisor's are one read of its 64 KiB pipe, ours up to 1 MiB, and a
+            // listener's buffer_size queue would hold 16 times the memory. Each is a copy: the chunk is a
+            // view of the shared read buffer.
+            for (let at = 0; at < data.length; at += LOG_EVENT_MAX) {
+              const piece = Buffer.from(data.subarray(at, at + LOG_EVENT_MAX));
+              this.host.events.emit('processOutput', { name: this.owner.name, group: this.owner.group, channel, pid: this.owner.pid, data: piece });
             }
           },
           communication: (data) => {
@@ -405,6 +409,8 @@ const LISTENER_READS_PER_WAKE = 64;
 const PUMP_PER_WAKE = 4 * 1024 * 1024;
 /** and takes at most about this long (ms), whatever each piece costs */
 const PUMP_MS_PER_WAKE = 4;
+/** the most output one PROCESS_LOG event carries: a read of Supervisor's 64 KiB pipe */
+const LOG_EVENT_MAX = 64 * 1024;
 const { EAGAIN } = osConstants.errno;
 
 function closeQuietly(fd: number): void {
