@@ -5,7 +5,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, readFileSync, renameSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, renameSync, rmdirSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { request, type IncomingMessage } from 'node:http';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { EngineApi } from '../src/daemon/api';
@@ -529,11 +530,20 @@ test('tail -f: last 1024 bytes, then appends, rotation and truncation', async ()
   t.res.destroy();
 });
 
-test('tail -f: 404 for unknown processes, channels and missing files; GET only; /mainlogtail', async () => {
+test('tail -f: 404 for unknown processes, channels and missing files, 500 for a path that is no file to read; GET only; /mainlogtail', async () => {
   assert.equal((await rawRequest(open, getReq('/logtail/nosuch'))).status, 404);
   assert.equal((await rawRequest(open, getReq('/logtail/sleeper/stdin'))).status, 404);
   assert.equal((await rawRequest(open, getReq('/logtail/nolog'))).status, 404, 'stdout_logfile=NONE');
   assert.equal((await rawRequest(open, getReq('/logtail/nolog/stderr'))).status, 404, 'a named log is created by the first start');
+  // something at the log's path that is no file to read: 500 at once, as Supervisor's failed open() gives
+  // (it was 200 and a stream that never sent a byte); a FIFO is never opened (openLog), so no wait for a writer
+  const errPath = dir.join('nolog.err');
+  mkdirSync(errPath);
+  assert.equal((await rawRequest(open, getReq('/logtail/nolog/stderr'))).status, 500, 'a directory');
+  rmdirSync(errPath);
+  execFileSync('mkfifo', [errPath]);
+  assert.equal((await rawRequest(open, getReq('/logtail/nolog/stderr'))).status, 500, 'a FIFO');
+  unlinkSync(errPath);
   assert.equal((await rawRequest(open, getReq('/logtail/sleeper:*'))).status, 404);
   assert.equal((await rawRequest(open, getReq('/logtail'))).status, 404);
   assert.equal((await rawRequest(open, post('x').toString('latin1').replace('/RPC2', '/logtail/sleeper'))).status, 400);

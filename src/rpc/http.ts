@@ -12,7 +12,8 @@
 // blocking: a deferred answer or a log stream holds only its own connection.
 import type * as Crypto from 'node:crypto';
 import type * as Zlib from 'node:zlib';
-import { statSync } from 'node:fs';
+import { closeSync, statSync } from 'node:fs';
+import { openLog } from '../log/readlog';
 import * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { EngineApi } from '../daemon/api';
@@ -860,6 +861,14 @@ export class RpcHttpServer {
       this.error(res, 404);
       return;
     }
+    // a directory, a FIFO, a terminal: Supervisor's open() fails (or, for a FIFO, waits for a writer) and it
+    // answers 500; a 200 would be a stream that never sends a byte
+    const fd = openLog(logfile);
+    if (fd === null) {
+      this.error(res, 500);
+      return;
+    }
+    closeSync(fd);
     req.resume();
     const headers: http.OutgoingHttpHeaders = {
       'Last-Modified': httpDate(mtime),
