@@ -483,6 +483,35 @@ test('logs waits for a daemon that stopped and goes on when it is back; with not
   }
 });
 
+test('logs on supervisord goes on after a log rotated with backups=0 (supervisord ends its stream when the file shrinks), beside another log and alone, without taking it for the daemon gone', { skip: oracleSkip, timeout: 60000 }, async () => {
+  // about 400 lines a second into 4 KB files: a rotation every half second or so
+  const writer = (name: string): string => `/bin/sh -c 'i=0; while :; do i=$((i+1)); echo "${name} line $i"; [ $((i%%20)) = 0 ] && sleep 0.05; done'`;
+  const d = startDaemon(
+    'supervisord',
+    `[program:pair]\ncommand=${writer('pair')}\nstdout_logfile={DIR}/pair.log\nstdout_logfile_maxbytes=4KB\nstdout_logfile_backups=0\nstderr_logfile={DIR}/pair.err\n` +
+      `[program:lone]\ncommand=${writer('lone')}\nredirect_stderr=true\nstdout_logfile={DIR}/lone.log\nstdout_logfile_maxbytes=4KB\nstdout_logfile_backups=0\n`,
+  );
+  try {
+    await waitUp(d);
+    for (const name of ['pair', 'lone']) {
+      const f = followLogs(d, name);
+      const lastShown = (): number => Math.max(0, ...[...f.out().matchAll(new RegExp(`^${name} +\\| ${name} line (\\d+)$`, 'gm'))].map((m) => Number(m[1])));
+      const start = lastShown();
+      try {
+        // a dozen rotations or more (before: the pair's log stopped at the first, the lone one said the daemon had gone at each)
+        await until(() => lastShown() >= start + 3000 || f.err() !== '', `${name}: lines after many rotations`, 20000);
+        assert.equal(f.err(), '', name);
+        assert.ok(lastShown() >= start + 3000, `${name}: the last line shown is ${lastShown()}`);
+      } finally {
+        assert.equal(await stopFollowing(f), 0, f.err());
+      }
+    }
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 for (const impl of ['tsv', 'supervisord'] as const) {
   test(`tail -f of programs named in UTF-8 (café, emoji🙂), by supervisorctl and by tsv ctl (${impl})`, { skip: oracleSkip, timeout: 60000 }, async () => {
     // supervisorctl puts the name in the request line as UTF-8 bytes, which node:http's parser

@@ -116,6 +116,8 @@ interface Followed {
 const SEEN = 1024;
 /** attempts to open one log's stream when the connection fails */
 const STREAM_RETRIES = 3;
+/** a log whose stream supervisord ended again sooner than this after the last resume waits a pause first */
+const RESUME_SPACING_MS = 1000;
 
 class LogsView {
   private readonly output: LogOutput;
@@ -130,6 +132,8 @@ class LogsView {
   /** logs whose file did not exist yet, and the path the daemon named: opened when the process starts (tsv) */
   private readonly waiting = new Map<string, { log: Log; path: string }>();
   private events: IncomingMessage | null = null;
+  /** when each log's stream was last resumed after supervisord ended it (resume()) */
+  private readonly resumed = new Map<string, number>();
   private reconnecting = false;
   /** the first logs are open: from now on, the end of every stream means the daemon went away */
   private ready = false;
@@ -393,11 +397,14 @@ class LogsView {
       if (counted && state.offset !== null) state.offset += known;
       show(all.subarray(known));
     });
+    // tsv's streams say where they begin; supervisord's do not, and end when the file shrinks
+    const fromSupervisord = res.headers['x-tsv-log-offset'] === undefined;
     const ended = (): void => {
       if (!this.streams.delete(res)) return;
       if (head) show(Buffer.concat(head));
       state.writer.flush(true);
-      this.checkGone();
+      if (fromSupervisord && !this.stopped) void this.resume(state).catch((e: unknown) => this.fail(e));
+      else this.checkGone();
     };
     res.on('end', ended);
     res.on('close', ended);
@@ -451,6 +458,37 @@ class LogsView {
       // a new file: all of it
       await this.addLog(w.log, w.path, { offset: 0, seen: Buffer.alloc(0) });
     }
+  }
+
+  /**
+   * supervisord ends a log's stream when the file shrinks (a rotation with
+   * *_logfile_backups=0, a clear): while it answers and the process writes
+   * the same file, that log alone goes on from after the last bytes shown.
+   * Otherwise the daemon went away, which is for checkGone.
+   */
+  private async resume(state: Followed): Promise<void> {
+    // a daemon shutting down ends each new stream at once: not more than one try a pause
+    const key = `${state.log.namespec}/${state.log.channel}`;
+    const last = this.resumed.get(key) ?? 0;
+    if (Date.now() - last < RESUME_SPACING_MS) await this.pause();
+    this.resumed.set(key, Date.now());
+    if (this.stopped) return;
+    let infos: ProcessInfo[];
+    try {
+      infos = await this.ctl.allProcessInfo();
+    } catch (err) {
+      if (!unreachable(err)) throw err;
+      this.followed.set(key, state);
+      this.checkGone();
+      return;
+    }
+    if (this.stopped) return;
+    const info = infos.find((i) => makeNamespec(i.group, i.name) === state.log.namespec);
+    if (!info || logPath(info, state.log.channel) !== state.path) {
+      this.checkGone();
+      return;
+    }
+    await this.showReplaced(state.log, state.path, state.seen);
   }
 
   /** Every stream has ended: the daemon stopped or is reloading. Wait for it, then go on where each log was left. */
