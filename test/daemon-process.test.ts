@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { TempDir, writeConf, load, startEngine, engineApi, waitState, sleep, pidAlive, type TestEngine } from './helpers/daemon-env';
 import { ProcessState } from '../src/daemon/states';
 import { Level } from '../src/log/levels';
-import { RESTART_BURST, RESTART_RATE } from '../src/daemon/restart-pace';
+import { DAEMON_RESTART_BURST, DAEMON_RESTART_RATE, DaemonRestartPace, RESTART_BURST, RESTART_RATE } from '../src/daemon/restart-pace';
 import { until } from './helpers/daemon-cli';
 
 async function withEngine(body: string, fn: (t: TestEngine, dir: TempDir) => Promise<void>, extra = ''): Promise<void> {
@@ -180,6 +180,57 @@ test('a program that exits at once (startsecs=0, autorestart): restarts at once 
     await te.close();
     dir.cleanup();
   }
+});
+
+test('the daemon budgets automatic restarts of all processes together: a pool that exits at once takes turns at 100 a second after a burst, each process its turn, said once', async () => {
+  const dir = new TempDir();
+  const conf = writeConf(dir, '[program:pool]\ncommand=/bin/false\nnumprocs=30\nprocess_name=%(program_name)s_%(process_num)02d\nstartsecs=0\nautorestart=true\n');
+  const te = startEngine(load(conf), Level.INFO);
+  const starts = () => te.transitions.filter((t) => t.group === 'pool' && t.to === ProcessState.STARTING);
+  const announced = /WARN automatic restarts now take turns, at most 100 a second: processes have exited and been restarted 1000 times faster than that/;
+  try {
+    assert.equal(DAEMON_RESTART_BURST, 1000);
+    assert.equal(DAEMON_RESTART_RATE, 100);
+    // each process's own budget (1000 at once, then 10 a second) lets 30 of them go on at ~300 a second and more
+    await until(() => announced.test(mainLog(dir)), 'the turns announced', 60000);
+    await sleep(500);
+    const from = starts().length;
+    await sleep(2000);
+    const window = starts().slice(from);
+    assert.ok(window.length >= 120 && window.length <= 230, `${window.length} restarts in 2 s`);
+    const per = new Map<string, number>();
+    for (const t of window) per.set(t.name, (per.get(t.name) ?? 0) + 1);
+    assert.equal(per.size, 30, 'every process had turns');
+    assert.ok(Math.min(...per.values()) >= 2, `turns per process: ${[...per.values()].join(' ')}`);
+    assert.doesNotMatch(mainLog(dir), /now wait 100 ms each/, "no process spent its own budget");
+    assert.equal(mainLog(dir).match(new RegExp(announced.source, 'g'))?.length, 1, 'said once');
+  } finally {
+    await te.close();
+    dir.cleanup();
+  }
+});
+
+test('the daemon budget: a burst at once, then turns one after another at 100 a second, or one a second per process when there are more', () => {
+  let processes = 30;
+  const pace = new DaemonRestartPace(() => processes);
+  for (let i = 0; i < DAEMON_RESTART_BURST; i++) assert.deepEqual(pace.take(0), { wait: 0, announce: null });
+  const first = pace.take(0);
+  assert.equal(first.announce, 100);
+  assert.ok(Math.abs(first.wait - 0.01) < 1e-9, `${first.wait}`);
+  const second = pace.take(0);
+  assert.equal(second.announce, null, 'said once');
+  assert.ok(Math.abs(second.wait - 0.02) < 1e-9, `${second.wait}`);
+  // refilled after the budget's time: a burst again, and said again when it runs out
+  const later = 20 + 10;
+  for (let i = 0; i < DAEMON_RESTART_BURST; i++) assert.equal(pace.take(later).wait, 0);
+  assert.equal(pace.take(later).announce, 100);
+  // 500 processes: never slower than supervisord's one a second each
+  processes = 500;
+  const many = new DaemonRestartPace(() => processes);
+  for (let i = 0; i < DAEMON_RESTART_BURST; i++) many.take(0);
+  const turn = many.take(0);
+  assert.equal(turn.announce, 500);
+  assert.ok(Math.abs(turn.wait - 1 / 500) < 1e-9, `${turn.wait}`);
 });
 
 test('autostart=false stays STOPPED until started', async () => {

@@ -20,7 +20,7 @@ import { signalNumber } from '../config/datatypes';
 import { requireNative } from './native';
 import { ProcessOutput, type ListenerStdout, type OutputHost } from './process-output';
 import { FcgiSocketError, type FcgiSocket } from './fcgi-socket';
-import { RestartPace, RESTART_BURST, RESTART_RATE, selfRestartWait } from './restart-pace';
+import { DAEMON_RESTART_BURST, RestartPace, RESTART_BURST, RESTART_RATE, selfRestartWait, type DaemonRestartPace } from './restart-pace';
 import { explainExecFailure } from './exec-hint';
 import { DEFAULT_WINDOW, type Terminal, type WindowSize } from './terminal';
 import { becomeSubreaper, findTree, pipeHolders, type Tree, type TreeQuery } from './process-tree';
@@ -80,6 +80,8 @@ export interface ProcessHost extends OutputHost {
   isDaemonLog(path: string): boolean;
   /** a numprocs program's restarts for a changed file or a cron_restart time, one process at a time */
   readonly poolRolls: PoolRolls;
+  /** the budget of automatic restarts of all processes together */
+  readonly restartTurns?: DaemonRestartPace;
 }
 
 const monoNow = (): number => performance.now() / 1000;
@@ -126,6 +128,8 @@ export class Subprocess {
   private restarts: RestartPace | null = null;
   /** monotonic deadline of a paced automatic restart; 0 = none */
   private restartAt = 0;
+  /** the budgets were asked for the automatic restart that restartAt waits for: it goes when due */
+  private turnTaken = false;
 
   /**
    * The last spawn's wall-clock time, as getProcessInfo reports it, put right
@@ -385,6 +389,7 @@ export class Subprocess {
     this.laststart = wallNow();
     this.startMono = monoNow();
     this.restartAt = 0;
+    this.turnTaken = false;
     this.fatalRetryAt = 0;
     this.heldBack = false;
     this.selfRestart = null;
@@ -789,6 +794,7 @@ export class Subprocess {
     const why = this.pendingStartReason();
     this.fatalRetryAt = 0;
     this.restartAt = 0;
+    this.turnTaken = false;
     this.selfRestart = null;
     this.selfRestartAt = 0;
     this.healthRestartsUnanswered = 0;
@@ -1375,19 +1381,35 @@ export class Subprocess {
       this.log.info(`restarting ${this.name} in ${this.config.restartpause} seconds (restartpause)`);
     }
     if (this.restartAt && now < this.restartAt) return;
-    this.restarts ??= new RestartPace();
-    const wait = this.restarts.take(now);
-    if (wait > 0) {
-      this.restartAt = now + wait;
-      if (!this.paced) {
-        this.paced = true;
-        this.log.warn(
-          `automatic restarts of '${this.name}' now wait ${1000 / RESTART_RATE} ms each: it has exited and been restarted ` +
-            `${RESTART_BURST} times faster than ${RESTART_RATE} a second (the wait ends once it exits less often)`,
-        );
+    if (!this.turnTaken) {
+      this.restarts ??= new RestartPace();
+      const wait = this.restarts.take(now);
+      if (wait > 0) {
+        this.restartAt = now + wait;
+        if (!this.paced) {
+          this.paced = true;
+          this.log.warn(
+            `automatic restarts of '${this.name}' now wait ${1000 / RESTART_RATE} ms each: it has exited and been restarted ` +
+              `${RESTART_BURST} times faster than ${RESTART_RATE} a second (the wait ends once it exits less often)`,
+          );
+        }
+        return;
       }
-      return;
+      // then the daemon's budget, over all processes: a pool's restarts add up
+      const turn = this.host.restartTurns?.take(now);
+      if (turn && turn.wait > 0) {
+        this.restartAt = now + turn.wait;
+        this.turnTaken = true;
+        if (turn.announce !== null) {
+          this.log.warn(
+            `automatic restarts now take turns, at most ${turn.announce} a second: processes have exited and been restarted ` +
+              `${DAEMON_RESTART_BURST} times faster than that (the turns end once they exit less often)`,
+          );
+        }
+        return;
+      }
     }
+    this.turnTaken = false;
     this.spawn();
   }
 

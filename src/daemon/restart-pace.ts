@@ -9,7 +9,8 @@
 // a second: a core kept busy by a config typo. So restarts come from a
 // budget: a burst of RESTART_BURST goes at full speed (about a second of
 // spawning), then they are paced at RESTART_RATE a second, systemd's default
-// RestartSec=100ms, as long as the program keeps exiting that fast.
+// RestartSec=100ms, as long as the program keeps exiting that fast. The
+// daemon's own budget (DaemonRestartPace) bounds all processes together.
 
 /** restarts allowed back to back */
 export const RESTART_BURST = 1000;
@@ -34,6 +35,48 @@ export class RestartPace {
       return 0;
     }
     return (1 - this.tokens) / RESTART_RATE;
+  }
+}
+
+/** automatic restarts, of all processes together, allowed back to back */
+export const DAEMON_RESTART_BURST = 1000;
+/** automatic restarts a second of all processes together once that burst is spent, or one a second per process if more */
+export const DAEMON_RESTART_RATE = 100;
+
+/**
+ * The daemon's budget of automatic restarts, over all its processes. Each
+ * process's own budget (RestartPace) bounds one program, but not a pool: 50
+ * processes of a `numprocs` program that exit at once each have 1,000 quick
+ * restarts, and a daemon busy restarting all of them drains no budget (it
+ * restarts each about 12 times a second while it refills at 10): ~500 spawns
+ * a second for good. Beyond DAEMON_RESTART_RATE a second, restarts take turns
+ * (a generic cell rate: each gets the next free slot, so none starves), but
+ * never slower than supervisord's one a second per process.
+ */
+export class DaemonRestartPace {
+  /** monotonic seconds at which the budget is whole again (the theoretical arrival time); 0 = never used */
+  private whole = 0;
+  /** the turns have been announced since the budget was last whole */
+  private announced = false;
+
+  constructor(private readonly processes: () => number) {}
+
+  /**
+   * An automatic restart wanted at `now`: the seconds until its turn (0: go
+   * now), counted either way; `announce` on the first wait since the budget
+   * was last whole, with the rate then.
+   */
+  take(now: number): { wait: number; announce: number | null } {
+    if (this.whole <= now) this.announced = false;
+    const rate = Math.max(DAEMON_RESTART_RATE, this.processes());
+    const from = Math.max(this.whole, now);
+    this.whole = from + 1 / rate;
+    // the first DAEMON_RESTART_BURST go at once; the epsilon absorbs the sums' float rounding
+    const behind = from - now - (DAEMON_RESTART_BURST - 1) / rate;
+    const wait = behind > 1e-9 ? behind : 0;
+    const announce = wait > 0 && !this.announced ? rate : null;
+    if (announce !== null) this.announced = true;
+    return { wait, announce };
   }
 }
 

@@ -10,6 +10,7 @@ import { EventBus } from './events';
 import { ProcessGroup, sortByPriority } from './group';
 import { Dependencies } from './dependencies';
 import { PoolRolls } from './pool-roll';
+import { DaemonRestartPace } from './restart-pace';
 import { pyStrCompare } from '../config/ini';
 import { resolvedSpec } from '../config/import-spec';
 import { FcgiSocket } from './fcgi-socket';
@@ -141,6 +142,11 @@ export class Supervisor {
       requestTransition: () => engine.requestTransition(),
       dependencies: this.dependencies,
       poolRolls: new PoolRolls(this.logger, () => this.moodValue > SupervisorState.RESTARTING),
+      restartTurns: new DaemonRestartPace(() => {
+        let n = 0;
+        for (const g of engine.groups.values()) n += g.processes.size;
+        return n;
+      }),
       listenerStdout: (proc) => engine.eventHub.listenerStdout(proc),
       isDaemonLog: (path) => {
         // a backup (NAME.1), a gzipped one (NAME.1.gz), a gzip's part file (NAME.compressing) and a rotation's next file too
