@@ -5,7 +5,7 @@
 // daemon with a program and with an event listener.
 // x64 always (built here when missing or stale); arm64 and armv7l under
 // qemu-user too with TSV_DIST_ALL=1.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
@@ -552,17 +552,33 @@ test('x64: the build refuses a Node tarball or binary that does not match packag
   });
 });
 
+/** The x64 binary for a root-only check of where its cache goes, or null when the test is skipped (said on `t`). */
+function x64AsRoot(t: TestContext, needs: string): { bin: string } | null {
+  if (!distArches().includes('x64')) t.skip('x64 not tested');
+  else {
+    const ready = ensureDistBinary('x64');
+    if ('skip' in ready) t.skip(ready.skip);
+    else if (!isRoot) t.skip(`needs root (${needs})`);
+    else return ready;
+  }
+  return null;
+}
+
+/** A world-writable, sticky directory in `dir` (made 0755), as /tmp is. */
+function stickyTmp(dir: string): string {
+  chmodSync(dir, 0o755);
+  const shared = join(dir, 'tmp');
+  mkdirSync(shared);
+  chmodSync(shared, 0o1777);
+  return shared;
+}
+
 // Root-only checks of where the cache goes for a daemon user; x64 only (the logic is the same code on every arch).
 test('x64: a non-root user gets a private per-uid cache in TMPDIR when XDG_RUNTIME_DIR is mounted noexec', (t) => {
-  if (!distArches().includes('x64')) return t.skip('x64 not tested');
-  const ready = ensureDistBinary('x64');
-  if ('skip' in ready) return t.skip(ready.skip);
-  if (!isRoot) return t.skip('needs root (setpriv, mount)');
+  const ready = x64AsRoot(t, 'setpriv, mount');
+  if (!ready) return;
   withTmp((dir) => {
-    chmodSync(dir, 0o755);
-    const shared = join(dir, 'tmp');
-    mkdirSync(shared);
-    chmodSync(shared, 0o1777);
+    const shared = stickyTmp(dir);
     const xdg = join(dir, 'xdg');
     mkdirSync(xdg);
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'noexec,size=4m,mode=0700', 'tmpfs', xdg], { encoding: 'utf8' });
@@ -589,15 +605,10 @@ test('x64: a non-root user gets a private per-uid cache in TMPDIR when XDG_RUNTI
 });
 
 test("x64: a non-root user whose per-uid temp dir another user made first extracts to its own ~/.cache, or without a home to a one-shot directory removed once loaded", (t) => {
-  if (!distArches().includes('x64')) return t.skip('x64 not tested');
-  const ready = ensureDistBinary('x64');
-  if ('skip' in ready) return t.skip(ready.skip);
-  if (!isRoot) return t.skip('needs root (setpriv, chown)');
+  const ready = x64AsRoot(t, 'setpriv, chown');
+  if (!ready) return;
   withTmp((dir) => {
-    chmodSync(dir, 0o755);
-    const shared = join(dir, 'tmp');
-    mkdirSync(shared);
-    chmodSync(shared, 0o1777);
+    const shared = stickyTmp(dir);
     // made first by another user (root here): refused, rightly
     const taken = join(shared, `tsv-native-${NOBODY.uid}`);
     mkdirSync(taken, { mode: 0o700 });
@@ -629,10 +640,8 @@ test("x64: a non-root user whose per-uid temp dir another user made first extrac
 });
 
 test('x64: an extraction dir on a noexec mount is refused with the reason, and no addon beside the binary stands in', (t) => {
-  if (!distArches().includes('x64')) return t.skip('x64 not tested');
-  const ready = ensureDistBinary('x64');
-  if ('skip' in ready) return t.skip(ready.skip);
-  if (!isRoot) return t.skip('needs root (mount)');
+  const ready = x64AsRoot(t, 'mount');
+  if (!ready) return;
   withTmp((dir) => {
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'noexec,size=4m', 'tmpfs', dir], { encoding: 'utf8' });
     if (m.status !== 0) return t.skip(`cannot mount a tmpfs here: ${m.stderr.trim()}`);
@@ -663,10 +672,8 @@ test('x64: an extraction dir on a noexec mount is refused with the reason, and n
 });
 
 test('x64: an extraction that fails (a full disk) leaves no temporary file, and one a killed run left is removed by the next', (t) => {
-  if (!distArches().includes('x64')) return t.skip('x64 not tested');
-  const ready = ensureDistBinary('x64');
-  if ('skip' in ready) return t.skip(ready.skip);
-  if (!isRoot) return t.skip('needs root (mount)');
+  const ready = x64AsRoot(t, 'mount');
+  if (!ready) return;
   withTmp((dir) => {
     const m = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=40k', 'tmpfs', dir], { encoding: 'utf8' });
     if (m.status !== 0) return t.skip(`cannot mount a tmpfs here: ${m.stderr.trim()}`);

@@ -140,11 +140,13 @@ export class ProcessOutput {
             if (!this.logEvents(channel)) return;
             // At most 64 KiB an event: Supervisor's are one read of its 64 KiB pipe, ours up to 1 MiB, and a
             // listener's buffer_size queue would hold 16 times the memory. Each is a copy: the chunk is a
-            // view of the shared read buffer.
-            for (let at = 0; at < data.length; at += LOG_EVENT_MAX) {
+            // view of the shared read buffer. Output that strip_ansi left empty is one empty event, as Supervisor's.
+            let at = 0;
+            do {
               const piece = Buffer.from(data.subarray(at, at + LOG_EVENT_MAX));
               this.host.events.emit('processOutput', { name: this.owner.name, group: this.owner.group, channel, pid: this.owner.pid, data: piece });
-            }
+              at += LOG_EVENT_MAX;
+            } while (at < data.length);
           },
           communication: (data) => {
             this.host.events.emit('processCommunication', { name: this.owner.name, group: this.owner.group, channel, pid: this.owner.pid, data });

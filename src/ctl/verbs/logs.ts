@@ -462,33 +462,32 @@ class LogsView {
 
   /**
    * supervisord ends a log's stream when the file shrinks (a rotation with
-   * *_logfile_backups=0, a clear): while it answers and the process writes
-   * the same file, that log alone goes on from after the last bytes shown.
-   * Otherwise the daemon went away, which is for checkGone.
+   * *_logfile_backups=0, a clear), and when it stops or reloads. The same
+   * file, now shorter than where the view was, is the first: that log alone
+   * goes on from after the last bytes shown. Anything else is for checkGone.
    */
   private async resume(state: Followed): Promise<void> {
-    // a daemon shutting down ends each new stream at once: not more than one try a pause
+    // not more than one try a pause: a file cleared again and again must not become a busy loop
     const key = `${state.log.namespec}/${state.log.channel}`;
-    const last = this.resumed.get(key) ?? 0;
-    if (Date.now() - last < RESUME_SPACING_MS) await this.pause();
+    if (Date.now() - (this.resumed.get(key) ?? 0) < RESUME_SPACING_MS) await this.pause();
     this.resumed.set(key, Date.now());
-    if (this.stopped) return;
-    let infos: ProcessInfo[];
+    if (this.stopped || this.reconnecting) return;
+    let shrank = false;
     try {
-      infos = await this.ctl.allProcessInfo();
-    } catch (err) {
-      if (!unreachable(err)) throw err;
-      this.followed.set(key, state);
-      this.checkGone();
-      return;
+      const info = (await this.ctl.allProcessInfo()).find((i) => makeNamespec(i.group, i.name) === state.log.namespec);
+      if (info && logPath(info, state.log.channel) === state.path && state.offset !== null) {
+        // length 0: nothing read, and the answer's offset is where the file ends
+        const method = state.log.channel === 'stdout' ? 'tailProcessStdoutLog' : 'tailProcessStderrLog';
+        const r = array(await this.ctl.call(method, state.log.namespec, 0, 0), 'tailProcessLog');
+        shrank = Number(r[1] ?? 0) < state.offset;
+      }
+    } catch {
+      // gone, stopping (SHUTDOWN_STATE), reloading, unreachable: the daemon's end, not the file's
     }
-    if (this.stopped) return;
-    const info = infos.find((i) => makeNamespec(i.group, i.name) === state.log.namespec);
-    if (!info || logPath(info, state.log.channel) !== state.path) {
-      this.checkGone();
-      return;
-    }
-    await this.showReplaced(state.log, state.path, state.seen);
+    // a reconnect that began meanwhile opens this log again itself
+    if (this.stopped || this.reconnecting) return;
+    if (shrank) await this.showReplaced(state.log, state.path, state.seen);
+    else this.checkGone();
   }
 
   /** Every stream has ended: the daemon stopped or is reloading. Wait for it, then go on where each log was left. */
