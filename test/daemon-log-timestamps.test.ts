@@ -150,6 +150,8 @@ test('*_logfile_timestamps: the log file has a time on each line, stdout and std
     assert.equal(times[0], times[1]);
     // "par" was read 0.4 s after "two", "tial" 0.4 s later: the line has the time of its first byte
     assert.ok((times[2] as number) - (times[1] as number) >= 300 && (times[2] as number) - (times[1] as number) < 700, times.join(' '));
+    // the program writes "err two" after "tial": the stdout line may be in its file before that is read
+    await until(() => readFileSync(d.dir.join('err.log'), 'utf8').length >= 'err one\nerr two\n'.length, 'the stderr log', 10000);
     assert.equal(readFileSync(d.dir.join('err.log'), 'utf8'), 'err one\nerr two\n');
     await until(() => readFileSync(d.dir.join('merged.log'), 'utf8').split('\n').length === 6, 'the merged log');
     assert.deepEqual(
