@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cacheDirCandidates, preparePrivateDir } from '../src/native/cache';
 import { mountOf } from '../src/os/mounts';
-import { nativeAddonError, nativeAddonPath } from '../src/native/assets';
+import { nativeAddonStatus } from '../src/native/assets';
 
 const isRoot = process.geteuid?.() === 0;
 
@@ -97,6 +97,5 @@ test('mount options come from /proc/self/mountinfo for the deepest mount holding
 });
 
 test('outside a single executable nothing is embedded, and the reason says so', () => {
-  assert.equal(nativeAddonPath('pty'), null);
-  assert.equal(nativeAddonError('pty'), 'not a single-executable tsv binary');
+  assert.deepEqual(nativeAddonStatus('pty'), { path: null, error: 'not a single-executable tsv binary' });
 });

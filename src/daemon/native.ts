@@ -3,7 +3,7 @@
 // sources, or at TSV_NATIVE_ADDON; a single executable loads its embedded copy.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadEmbeddedAddon } from '../native/assets';
+import { AddonLoadError, loadEmbeddedAddon } from '../native/assets';
 import { isSingleExecutable } from '../native/sea';
 
 export interface NativeSpawnOptions {
@@ -154,7 +154,7 @@ export function loadNative(): NativeAddon | null {
     try {
       cached = loadEmbeddedAddon<NativeAddon>('tsv_native').exports;
     } catch (e) {
-      loadError = `the embedded copy: ${(e as Error).message.replace(/^tsv_native\.node: /, '')}`;
+      loadError = `the embedded copy: ${e instanceof AddonLoadError ? e.reason : (e as Error).message}`;
     }
     return cached;
   }

@@ -1381,36 +1381,44 @@ export class Subprocess {
       this.log.info(`restarting ${this.name} in ${this.config.restartpause} seconds (restartpause)`);
     }
     if (this.restartAt && now < this.restartAt) return;
-    if (!this.turnTaken) {
-      this.restarts ??= new RestartPace();
-      const wait = this.restarts.take(now);
-      if (wait > 0) {
-        this.restartAt = now + wait;
-        if (!this.paced) {
-          this.paced = true;
-          this.log.warn(
-            `automatic restarts of '${this.name}' now wait ${1000 / RESTART_RATE} ms each: it has exited and been restarted ` +
-              `${RESTART_BURST} times faster than ${RESTART_RATE} a second (the wait ends once it exits less often)`,
-          );
-        }
-        return;
-      }
-      // then the daemon's budget, over all processes: a pool's restarts add up
-      const turn = this.host.restartTurns?.take(now);
-      if (turn && turn.wait > 0) {
-        this.restartAt = now + turn.wait;
-        this.turnTaken = true;
-        if (turn.announce !== null) {
-          this.log.warn(
-            `automatic restarts now take turns, at most ${turn.announce} a second: processes have exited and been restarted ` +
-              `${DAEMON_RESTART_BURST} times faster than that (the turns end once they exit less often)`,
-          );
-        }
-        return;
-      }
+    const wait = this.turnTaken ? 0 : this.budgetWait(now);
+    if (wait > 0) {
+      this.restartAt = now + wait;
+      return;
     }
-    this.turnTaken = false;
     this.spawn();
+  }
+
+  /**
+   * Seconds an automatic restart waits for the budgets (0: none): this
+   * process's own, asked again when the wait ends, then the daemon's, over all
+   * processes, whose turn is counted at once (turnTaken: it goes when due).
+   * Each is announced once.
+   */
+  private budgetWait(now: number): number {
+    this.restarts ??= new RestartPace();
+    const wait = this.restarts.take(now);
+    if (wait > 0) {
+      if (!this.paced) {
+        this.paced = true;
+        this.log.warn(
+          `automatic restarts of '${this.name}' now wait ${1000 / RESTART_RATE} ms each: it has exited and been restarted ` +
+            `${RESTART_BURST} times faster than ${RESTART_RATE} a second (the wait ends once it exits less often)`,
+        );
+      }
+      return wait;
+    }
+    // a pool's restarts add up
+    const turn = this.host.restartTurns?.take(now);
+    if (!turn || turn.wait <= 0) return 0;
+    this.turnTaken = true;
+    if (turn.announce !== null) {
+      this.log.warn(
+        `automatic restarts now take turns, at most ${turn.announce} a second: processes have exited and been restarted ` +
+          `${DAEMON_RESTART_BURST} times faster than that (the turns end once they exit less often)`,
+      );
+    }
+    return turn.wait;
   }
 
   /** Arm the one timer this state needs (or none). */

@@ -115,8 +115,6 @@ function removeOtherVersions(dir: string, name: NativeAddonName, keep: string): 
   }
 }
 
-const CORRUPT = 'the embedded copy is corrupt (sha256 mismatch): the binary is damaged';
-
 function extract(name: NativeAddonName): NativeAddonStatus {
   if (nativeAddonDisabled(name)) return { path: null, error: 'turned off by TSV_NATIVE_DISABLE' };
   if (!distManifest || !isSingleExecutable()) return { path: null, error: 'not a single-executable tsv binary' };
@@ -129,58 +127,55 @@ function extract(name: NativeAddonName): NativeAddonStatus {
   } catch (e) {
     return { path: null, error: (e as Error).message };
   }
-  let hashed = false;
   const euid = effectiveUid();
   const fileName = `${name}-${entry.sha256.slice(0, 32)}.node`;
-  const refused: string[] = [];
-  const noPlace = (): NativeAddonStatus => ({ path: null, error: `no private directory to extract it to (${refused.join('; ')})` });
-  for (const dir of cacheDirCandidates()) {
+  let intact: boolean | undefined;
+  /** The verified copy in `dir` (written there if need be), a status that ends the search, or why not here. */
+  const placeIn = (dir: string): NativeAddonStatus | string => {
     const why = preparePrivateDir(dir, euid);
-    if (why) {
-      refused.push(why);
-      continue;
-    }
+    if (why) return why;
     const file = join(dir, fileName);
     if (alreadyExtracted(file, bytes, euid)) return { path: file, error: null };
+    // The build's sha256 is checked (once) before anything is written: a damaged binary is not extracted.
+    intact ??= sha256(bytes) === entry.sha256;
+    if (!intact) return { path: null, error: 'the embedded copy is corrupt (sha256 mismatch): the binary is damaged' };
     try {
-      // The build's sha256 is checked before anything is written: a damaged binary is not extracted.
-      if (!hashed) {
-        if (sha256(bytes) !== entry.sha256) return { path: null, error: CORRUPT };
-        hashed = true;
-      }
       removeStaleTemps(dir, name);
       writeAtomically(file, bytes);
-      if (alreadyExtracted(file, bytes, euid)) {
-        removeOtherVersions(dir, name, fileName);
-        return { path: file, error: null };
-      }
-      refused.push(`${file}: the extracted copy does not verify`);
+      if (!alreadyExtracted(file, bytes, euid)) return `${file}: the extracted copy does not verify`;
+      removeOtherVersions(dir, name, fileName);
+      return { path: file, error: null };
     } catch (e) {
-      refused.push(`${dir}: ${(e as Error).message}`);
+      return `${dir}: ${(e as Error).message}`;
     }
+  };
+  const refused: string[] = [];
+  for (const dir of cacheDirCandidates()) {
+    const r = placeIn(dir);
+    if (typeof r !== 'string') return r;
+    refused.push(r);
   }
   // Last, a directory of a name no one can make first (mkdtemp's, 0700), for this process alone and
   // removed as soon as the addon is loaded (loadEmbeddedAddon): the per-uid one may have been made by
   // another user, and a user without a writable home has no cache of its own. Not when TSV_NATIVE_CACHE
   // names the place: a refused one is the answer.
-  if (process.env.TSV_NATIVE_CACHE) return noPlace();
-  if (!hashed && sha256(bytes) !== entry.sha256) return { path: null, error: CORRUPT };
-  let once: string | null = null;
-  try {
-    once = mkdtempSync(join(tmpdir(), 'tsv-native-once-'));
-    const why = preparePrivateDir(once, euid);
-    if (why) refused.push(why);
-    else {
-      const file = join(once, fileName);
-      writeAtomically(file, bytes);
-      if (alreadyExtracted(file, bytes, euid)) return { path: file, error: null, oneShot: true };
-      refused.push(`${file}: the extracted copy does not verify`);
+  if (!process.env.TSV_NATIVE_CACHE) {
+    let once: string | null = null;
+    try {
+      once = mkdtempSync(join(tmpdir(), 'tsv-native-once-'));
+      const r = placeIn(once);
+      if (typeof r !== 'string') {
+        if (r.path) return { ...r, oneShot: true };
+        rmSync(once, { recursive: true, force: true });
+        return r;
+      }
+      refused.push(r);
+    } catch (e) {
+      refused.push(`${tmpdir()}: ${(e as Error).message}`);
     }
-  } catch (e) {
-    refused.push(`${once ?? tmpdir()}: ${(e as Error).message}`);
+    if (once) rmSync(once, { recursive: true, force: true });
   }
-  if (once) rmSync(once, { recursive: true, force: true });
-  return noPlace();
+  return { path: null, error: `no private directory to extract it to (${refused.join('; ')})` };
 }
 
 /** The extracted, verified addon and why it is unusable if it is; computed once per process. */
@@ -193,34 +188,31 @@ export function nativeAddonStatus(name: NativeAddonName): NativeAddonStatus {
   return s;
 }
 
-/**
- * The path of the addon extracted from this single executable, or null
- * outside one or when it is unusable (nativeAddonError tells why).
- */
-export function nativeAddonPath(name: NativeAddonName): string | null {
-  return nativeAddonStatus(name).path;
-}
-
-export function nativeAddonError(name: NativeAddonName): string | null {
-  return nativeAddonStatus(name).error;
-}
-
 const loaded = new Map<NativeAddonName, unknown>();
 
-/** dlopens the embedded addon once; throws with the reason when it cannot. */
+/** An embedded addon that cannot be loaded; `reason` without the addon's name. */
+export class AddonLoadError extends Error {
+  constructor(
+    name: NativeAddonName,
+    readonly reason: string,
+  ) {
+    super(`${name}.node: ${reason}`);
+  }
+}
+
+/** dlopens the embedded addon once; throws AddonLoadError with the reason when it cannot. */
 export function loadEmbeddedAddon<T>(name: NativeAddonName): { path: string; exports: T } {
-  const { path, error } = nativeAddonStatus(name);
-  if (!path) throw new Error(`${name}.node: ${error}`);
+  const { path, error, oneShot } = nativeAddonStatus(name);
+  if (!path) throw new AddonLoadError(name, error ?? 'unavailable');
   if (!loaded.has(name)) {
     const mod = { exports: {} as T };
-    const oneShot = nativeAddonStatus(name).oneShot === true;
     try {
       process.dlopen(mod, path);
     } catch (e) {
-      const error = `loading ${path} failed: ${(e as Error).message}`;
+      const reason = `loading ${path} failed: ${(e as Error).message}`;
       // the one-shot copy goes below, and the same bytes would fail again
-      if (oneShot) statuses.set(name, { path: null, error });
-      throw new Error(`${name}.node: ${error}`);
+      if (oneShot) statuses.set(name, { path: null, error: reason });
+      throw new AddonLoadError(name, reason);
     } finally {
       // the mapping outlives the file
       if (oneShot) rmSync(dirname(path), { recursive: true, force: true });
