@@ -10,6 +10,7 @@ import { withTestUser } from './helpers/test-user';
 import { ProcessState } from '../src/daemon/states';
 import { shlexSplit } from '../src/config/shlex';
 import { daemonSync, readPid, until } from './helpers/daemon-cli';
+import { haveSupervisord, startSide, stopSides, cleanupSides, type Side } from './helpers/daemon-oracle';
 import { repoRoot } from './helpers/common';
 import { join } from 'node:path';
 
@@ -157,6 +158,32 @@ test('user=: uid, gid and supplementary groups match `id USER` (initgroups)', as
       assert.match(got, new RegExp(`groups=.*${user.groups[0]}.*${user.groups[1]}`));
     } finally {
       dir.cleanup();
+    }
+  });
+});
+
+test('user= listed in its own primary group: the kernel\'s group list is supervisord\'s, primary gid twice (getgrall), not getgrouplist\'s', async (t) => {
+  if (process.getuid?.() !== 0 || !haveSupervisord()) {
+    t.skip('needs root to create a test user, and the real supervisord');
+    return;
+  }
+  await withTestUser('tsvp', 1, async (user) => {
+    // useradd made the user's own group; listing the user in it too is what
+    // `usermod -aG <own group>` does, and where getgrall and getgrouplist part.
+    sh(`gpasswd -a ${user.name} ${user.name} >/dev/null`);
+    const body = (out: string): string =>
+      `[program:who]\ncommand=/bin/grep ^Groups: /proc/self/status\nuser=${user.name}\nstartsecs=0\nautorestart=false\nstdout_logfile=${out}\n`;
+    const sides: Side[] = [];
+    try {
+      for (const impl of ['supervisord', 'tsv'] as const) sides.push(startSide(impl, body('{DIR}/who.out')));
+      await until(() => sides.every((s) => existsSync(s.dir.join('who.out')) && s.dir.read('who.out').endsWith('\n')), 'both children wrote');
+      const [sd, tsv] = sides.map((s) => s.dir.read('who.out'));
+      const gid = sh(`id -g ${user.name}`).trim();
+      assert.match(sd!, new RegExp(`\\b${gid} ${gid}\\b`), `supervisord repeats the primary gid: ${sd}`);
+      assert.equal(tsv, sd);
+    } finally {
+      await stopSides(sides);
+      cleanupSides(sides);
     }
   });
 });

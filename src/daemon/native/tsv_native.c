@@ -674,7 +674,10 @@ static napi_value Kill(napi_env env, napi_callback_info info) {
 }
 
 /* The supplementary groups Supervisor sets for a user: its primary gid first,
- * then every group that lists the user. Null if the user is unknown. */
+ * then every group that lists the user. Null if the user is unknown.
+ * getgrouplist (which reaches every NSS source, as initgroups does) gives each
+ * gid once; Supervisor's list, built from getgrall, has the primary gid a
+ * second time when that group also lists the user, and setgroups keeps both. */
 static napi_value GroupsOf(napi_env env, napi_callback_info info) {
   size_t argc = 1;
   napi_value a;
@@ -692,6 +695,13 @@ static napi_value GroupsOf(napi_env env, napi_callback_info info) {
     if (getgrouplist(pw->pw_name, pw->pw_gid, gs, &want) >= 0) { n = want; break; }
     if (want <= n) want = n * 2;
     n = want;
+  }
+  struct group *primary = getgrgid(pw->pw_gid);
+  for (char **m = primary ? primary->gr_mem : NULL; m && *m; m++) {
+    if (strcmp(*m, pw->pw_name) != 0) continue;
+    gs = realloc(gs, sizeof(gid_t) * (size_t)(n + 1));
+    gs[n++] = pw->pw_gid;
+    break;
   }
   napi_value arr, name;
   napi_create_object(env, &out);
