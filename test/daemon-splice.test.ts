@@ -1,7 +1,7 @@
 // The zero-copy output path: a channel whose bytes only go to a regular log
 // file is moved from the child's pipe into the file with splice(2). Rotation
-// stays exact (every byte once, in order, backups cut where a move that
-// reaches maxbytes ends, as Supervisor cuts after a read), output
+// stays exact (every byte once, in order, backups cut where a write of the
+// program's ends, as Supervisor cuts after a read, or at a line end), output
 // events are taken only from programs with *_events_enabled (a subscriber
 // arriving mid-stream gets the bytes from then on), and the native
 // call reports EAGAIN, EOF and EINVAL (what makes the engine fall back).
@@ -14,7 +14,7 @@ import { ROOT, TempDir, writeConf, load, startEngine, waitState, rotatedLog } fr
 import { ProcessState } from '../src/daemon/states';
 import { Level } from '../src/log/levels';
 import { requireNative, type NativeSpawnOptions } from '../src/daemon/native';
-import { LogFile } from '../src/log/logfile';
+import { LogFile, ROTATION_READ, SPLICE_READ_INSTEAD } from '../src/log/logfile';
 
 /**
  * bytes this process (and its reaped children) took in with read()-family
@@ -157,6 +157,34 @@ test('splice path: rotation falls where a write ends, so lines written whole sta
   }
 });
 
+test('a pipe holding more than one read (1 MiB, the daemon busy meanwhile): every backup still ends at a line end, by splice and by read, as Supervisor\'s 64 KiB pipe gives', { skip: process.platform !== 'linux' }, async () => {
+  // 37-byte lines, 100 to a write (3700 bytes, under PIPE_BUF: each write lands whole), 800 writes
+  const command = `/usr/bin/python3 -c "import os; [os.write(1, (b'x' * 36 + b'\\\\n') * 100) for i in range(800)]"`;
+  // strip_ansi takes the read path: pieces cut the same way there
+  for (const [name, supervisordExtra] of [['spliced', ''], ['read', 'strip_ansi=true\n']] as const) {
+    const dir = new TempDir();
+    const body = `[program:${name}]\ncommand=${command}\nstartsecs=0\nautorestart=false\nstdout_logfile=%(here)s/${name}.log\nstdout_logfile_maxbytes=64KB\nstdout_logfile_backups=100\n`;
+    const te = startEngine(load(writeConf(dir, body, supervisordExtra)), Level.INFO);
+    try {
+      await waitState(te.engine, name, ProcessState.RUNNING, 15000);
+      // The engine runs in this process: hold its loop while the writer fills its pipe.
+      execFileSync('sleep', ['0.5']);
+      await waitState(te.engine, name, ProcessState.EXITED, 30000);
+      const { all, backupSizes } = rotatedLog(dir.path, `${name}.log`);
+      assert.equal(all.length, 800 * 3700, `${name}: byte count`);
+      assert.ok(backupSizes.length > 20, `${name}: rotated ${backupSizes.length} times`);
+      for (let b = 1; b <= backupSizes.length; b++) {
+        const text = readFileSync(join(dir.path, `${name}.log.${b}`), 'latin1');
+        assert.ok(text.length >= 64 * 1024 && text.length < 64 * 1024 + 128 * 1024, `${name}.log.${b}: ${text.length} bytes`);
+        assert.ok(/^(x{36}\n)+$/.test(text), `${name}.log.${b} (${text.length} bytes) holds whole lines: ends ${JSON.stringify(text.slice(-40))}`);
+      }
+    } finally {
+      await te.close();
+      dir.cleanup();
+    }
+  }
+});
+
 test('a child writing a stream of small pieces: every byte once and in order, and no timer left once it stops', { skip: process.platform !== 'linux' }, async () => {
   // dd copying a file in 100-byte writes moves ~100 KiB per millisecond: the
   // daemon empties such a pipe from a 1 ms timer while it keeps coming, and
@@ -263,7 +291,18 @@ test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs),
       let first = true;
       const until = Date.now() + 10000;
       for (;;) {
-        const n = log.spliceFrom(child.stdout, native);
+        let n = log.spliceFrom(child.stdout, native);
+        if (n === SPLICE_READ_INSTEAD) {
+          // as the daemon's pump does: the moves that may end the file are reads
+          const buf = Buffer.alloc(ROTATION_READ);
+          n = native.readInto(child.stdout, buf);
+          if (n > 0) {
+            log.readFilled = n === buf.length;
+            log.write(buf.subarray(0, n));
+            log.readFilled = false;
+            continue;
+          }
+        }
         if (n === 0) break;
         assert.ok(n > 0 || n === -11, `spliceFrom: ${n}`);
         if (n === -11) nap(2);
@@ -302,7 +341,7 @@ test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs),
     const rlog = new LogFile(rotated, 2 * MiB, 1);
     stream(rlog, () => assert.ok(allocated(rotated) <= 2 * MiB + 8192, `not past maxbytes: ${allocated(rotated)}`));
     rlog.close();
-    // rotated after the move that reached 2 MiB, which takes at most one 128 KiB piece (Supervisor's read)
+    // rotated at the first byte 0x0a (a line end) from 2 MiB on, at most one 128 KiB piece past it (Supervisor's read)
     const backup = statSync(`${rotated}.1`).size;
     assert.ok(backup >= 2 * MiB && backup <= 2 * MiB + 128 * 1024, `the backup: ${backup} bytes`);
     assert.ok(allocated(`${rotated}.1`) <= pageUp(backup) + 8192, `the backup keeps nothing extra: ${allocated(`${rotated}.1`)}`);

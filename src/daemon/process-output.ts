@@ -7,6 +7,7 @@ import { closeSync, fstatSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
+import { ROTATION_READ, SPLICE_READ_INSTEAD } from '../log/logfile';
 import type { GzipRunner } from '../log/backup-gzip';
 import type { MainLogger } from '../log/mainlog';
 import { ChildInput } from './child-input';
@@ -207,6 +208,7 @@ export class ProcessOutput {
   private pump(fd: number, channel: 'stdout' | 'stderr', limit: number, final = false): { moved: number; done: boolean } {
     const native = requireNative();
     let moved = 0;
+    let readSize = 0;
     const started = performance.now();
     while (moved < limit) {
       // The bytes alone do not bound a wake-up: with a small maxbytes each
@@ -227,14 +229,17 @@ export class ProcessOutput {
         }
         if (n === 0) return { moved, done: true };
         if (n === -EAGAIN) return { moved, done: false };
-        // splice refused (a file system without it): the file is marked, read and write from now on
+        // SPLICE_READ_INSTEAD: this one move; else splice was refused (a file
+        // system without it): the file is marked, read and write from now on
+        if (n === SPLICE_READ_INSTEAD) readSize = ROTATION_READ;
       }
-      const buf = readBuffer();
+      const buf = readSize ? readBuffer().subarray(0, readSize) : readBuffer();
+      readSize = 0;
       const n = native.readInto(fd, buf);
       if (n === -EAGAIN) return { moved, done: false };
       if (n <= 0) return { moved, done: true };
       moved += n;
-      this.feed(channel, buf.subarray(0, n));
+      this.feed(channel, buf.subarray(0, n), n === buf.length);
       // less than asked for: a pipe is empty now; a terminal gives at most
       // 4095 bytes a read (N_TTY's buffer) however much it holds
       // (after the exit the next read tells an end of file from a writer still there)
@@ -352,10 +357,10 @@ export class ProcessOutput {
     this.pipes = { input: new ChildInput(stdinFd, this.owner.name), stdoutFd, stderrFd, watches };
   }
 
-  private feed(channel: 'stdout' | 'stderr', data: Buffer): void {
+  private feed(channel: 'stdout' | 'stderr', data: Buffer, filled = false): void {
     // logged first, as Supervisor's dispatcher does: at loglevel=debug a
     // listener's output comes before the state changes and warnings it causes
-    this.channels[channel]?.feed(data);
+    this.channels[channel]?.feed(data, filled);
     if (channel === 'stdout' && this.listener) this.listener.feed(data);
     if (channel === 'stdout' && this.terminal) this.terminal.output(data);
   }

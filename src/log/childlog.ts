@@ -140,15 +140,22 @@ export class ChannelLog {
 
   /**
    * Data read from the pipe. `data` may be a view of a buffer that is reused
-   * for the next read: anything kept beyond this call is copied.
+   * for the next read: anything kept beyond this call is copied. `filled`:
+   * the read filled its buffer, so its end need not be where a write of the
+   * program's ended (LogFile.readFilled).
    */
-  feed(data: Buffer): void {
-    if (this.capture === null) {
-      this.log(data);
-      return;
+  feed(data: Buffer, filled = false): void {
+    if (this.file) this.file.readFilled = filled;
+    try {
+      if (this.capture === null) {
+        this.log(data);
+        return;
+      }
+      this.pending = this.pending.length ? Buffer.concat([this.pending, data]) : Buffer.from(data);
+      this.recordOutput();
+    } finally {
+      if (this.file) this.file.readFilled = false;
     }
-    this.pending = this.pending.length ? Buffer.concat([this.pending, data]) : Buffer.from(data);
-    this.recordOutput();
   }
 
   private recordOutput(): void {

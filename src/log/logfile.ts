@@ -33,6 +33,13 @@ import { BackupGzip, type GzipRunner } from './backup-gzip';
 import { nextPeriodStart, type RotatePeriod } from './rotate-period';
 
 const PIECE = 128 * 1024;
+/**
+ * spliceFrom's answer when the next move would reach maxbytes: read at most
+ * ROTATION_READ bytes and write() them, so the rotation can fall at a line end.
+ */
+export const SPLICE_READ_INSTEAD = -0x10000;
+/** the read that replaces such a move: a page, which holds the end of most lines */
+export const ROTATION_READ = 4096;
 const APPEND = constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT;
 /** with APPEND: a new file or nothing (O_EXCL refuses any name already there, a link too) */
 const EXCLUSIVE = constants.O_EXCL | constants.O_NOFOLLOW;
@@ -121,6 +128,11 @@ export class LogFile {
   private spliceFd = -1;
   /** the last spliceFrom moved less than it asked for: the pipe was empty at that moment */
   spliceDrained = false;
+  /**
+   * What write() is given ends where a read filled its buffer, not where
+   * the program's writes end (the pipe may hold the rest of the line).
+   */
+  readFilled = false;
   /**
    * Blocks past the end allocated ahead of a fast stream reach this offset
    * (0: none). Given back when the file is closed, so at most RESERVE_AHEAD
@@ -293,11 +305,30 @@ export class LogFile {
       // after its last line end and the file rotated there, so the line's
       // start (its stamp on it) begins the next file, not a second stamp.
       let rotateHere = false;
+      let writesEnd = true;
       if (this.continuationStamp && buf[end - 1] !== NEWLINE && this.size + (end - start) >= this.maxbytes) {
         const nl = buf.lastIndexOf(NEWLINE, end - 1);
         if (nl >= start) {
           end = nl + 1;
           rotateHere = true;
+        }
+      } else if (!this.continuationStamp && this.size + (end - start) >= this.maxbytes) {
+        // Supervisor writes a read whole and then rotates; a read of its
+        // 64 KiB pipe ends where the program's writes end, so a line written
+        // whole stays in one file. Ours can end anywhere: at a piece's end,
+        // or where a read filled its buffer (a 1 MiB pipe holds more than one
+        // read). There the file ends at its first line end from maxbytes on
+        // instead, or less than a piece past maxbytes at the latest
+        // (Supervisor's bound); until then the rotation waits.
+        writesEnd = end === buf.length && !this.readFilled;
+        if (!writesEnd) {
+          // bytes until the latest end (none left: a file already that far past, which ends at a piece)
+          const latest = this.maxbytes + PIECE - 1 - this.size;
+          const limit = Math.min(buf.length, start + (latest > 0 ? latest : PIECE));
+          const lineEnd = buf.subarray(0, limit).indexOf(NEWLINE, start + Math.max(0, this.maxbytes - this.size - 1));
+          end = lineEnd >= 0 ? lineEnd + 1 : limit;
+          rotateHere = lineEnd >= 0 || end - start >= latest;
+          writesEnd = end === buf.length && !this.readFilled;
         }
       }
       const piece = buf.subarray(start, end);
@@ -310,7 +341,7 @@ export class LogFile {
       }
       this.midLine = piece[piece.length - 1] !== NEWLINE;
       this.size = fstatSync(this.fd).size;
-      if (this.size >= this.maxbytes || rotateHere) this.rollover();
+      if (this.continuationStamp ? this.size >= this.maxbytes || rotateHere : this.size >= this.maxbytes && (rotateHere || writesEnd || this.rotateFailing)) this.rollover();
       if (this.fd < 0) {
         this.lost += rest; // rotated, and no new file could be opened
         return;
@@ -459,12 +490,15 @@ export class LogFile {
       return -EINVAL;
     }
     this.size = end;
-    // Up to a byte short of maxbytes; the move that crosses it takes what the
-    // pipe holds, up to one 128 KiB piece, as Supervisor's read of up to
-    // 128 KiB is written whole before it rotates. So a rotation falls where
-    // the program's writes end, and a line written whole stays in one file.
+    // Up to a byte short of maxbytes. The moves from there on must see the
+    // bytes, to end the file at a line end (write()), so they are reads,
+    // until the rotation. (While rotating fails, the file takes output past
+    // maxbytes, in pieces, as Supervisor's does.)
     let room = SPLICE_UNBOUNDED;
-    if (this.maxbytes > 0) room = Math.min(SPLICE_UNBOUNDED, Math.max(PIECE, this.maxbytes - this.size - 1));
+    if (this.maxbytes > 0) {
+      room = this.rotateFailing ? PIECE : Math.min(SPLICE_UNBOUNDED, this.maxbytes - this.size - 1);
+      if (room < 1) return SPLICE_READ_INSTEAD;
+    }
     const n = native.spliceToFile(pipeFd, this.spliceFd, room);
     this.spliceDrained = n < room;
     if (n > 0) {
