@@ -240,10 +240,14 @@ test('config check: what a file does wrong says where and why (Latin-1 byte, num
     mkdirSync(join(dir, 'conf.d', 'sub.conf'), { recursive: true });
     const inc = check('inc.conf', '[supervisord]\n[include]\nfiles=conf.d/*.conf\n');
     assert.equal(inc.status, 0, inc.stderr);
-    assert.match(inc.stderr, /^warning: .*inc\.conf:3: \[include\] files: included file .*conf\.d\/sub\.conf is not a regular file \(a directory\?\) and is ignored/m);
+    assert.match(inc.stderr, /^warning: .*inc\.conf:3: \[include\] files: included file .*conf\.d\/sub\.conf is not a regular file \(a directory\) and is ignored/m);
     // a directory named by -c reads as supervisord words it
     const asDir = run(tsv, ['config', 'check', '-c', join(dir, 'conf.d')]);
-    assert.match(asDir.stderr, /could not read config file .*conf\.d\n  hint: it is not a regular file/);
+    assert.match(asDir.stderr, /could not read config file .*conf\.d\n  hint: it is not a regular file but a directory;/);
+    // the hint names what it is: /dev/null is no directory
+    const devNull = run(tsv, ['config', 'check', '-c', '/dev/null']);
+    assert.equal(devNull.status, 2);
+    assert.match(devNull.stderr, /could not read config file \/dev\/null\n  hint: it is not a regular file but a character device;/);
   });
 });
 

@@ -77,7 +77,7 @@ export function tsvProgram(setExit: (code: number) => void): import('commander')
   config
     .command('check')
     .description('validate a config: warnings, then a one-line summary; exit 0 or 2')
-    .option('-c, --configuration <file>', 'config file (default: the search path, /etc/tsv/supervisord.conf first)')
+    .option('-c, --configuration <file>', 'config file (default: the first found on Supervisor\'s search path, ./supervisord.conf before ~/.config/tsv/ and /etc/tsv/, then /etc/supervisord.conf)')
     .action((opts: { configuration?: string }) => {
       setExit(configCommands().configCheck({ file: opts.configuration }));
     });

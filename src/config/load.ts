@@ -123,6 +123,21 @@ function isFile(p: string): boolean {
   }
 }
 
+/** What a path that exists but is no regular file is, for an error's words. */
+function notRegularKind(p: string): string {
+  try {
+    const st = statSync(p);
+    if (st.isDirectory()) return 'a directory';
+    if (st.isFIFO()) return 'a FIFO (a pipe, as `<(…)` gives)';
+    if (st.isCharacterDevice()) return 'a character device';
+    if (st.isBlockDevice()) return 'a block device';
+    if (st.isSocket()) return 'a socket';
+  } catch {
+    // a dangling symlink, or it went away meanwhile
+  }
+  return 'not a regular file';
+}
+
 function canRead(p: string): boolean {
   try {
     accessSync(p, fsConstants.R_OK);
@@ -356,7 +371,7 @@ class Loader implements OptionReader {
           this.infos.push(`Included extra file "${f}" during parsing`);
           // configparser.read() silently skips what it cannot open (a directory
           // matched by the glob, a file without read permission); we say so.
-          const unread = !isFile(f) ? 'is not a regular file (a directory?)' : !canRead(f) ? 'cannot be read (permission denied)' : null;
+          const unread = !isFile(f) ? `is not a regular file (${notRegularKind(f)})` : !canRead(f) ? 'cannot be read (permission denied)' : null;
           if (unread) {
             this.warnings.push({
               message: `included file ${f} ${unread} and is ignored, as Supervisor ignores it`,
@@ -1358,7 +1373,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
       file,
       fileInMessage: true,
       hint: there
-        ? 'it is not a regular file (a directory?)'
+        ? `it is not a regular file but ${notRegularKind(file)}; the config is read from a file (a daemonizing start reads it twice)`
         : opts.rereading
           ? 'the daemon rereads the file it was started with (-c); put it back there, or restart the daemon with the new path'
           : 'pass the right path with -c, or run `tsv config sample > supervisord.conf` to start one',
