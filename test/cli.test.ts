@@ -231,6 +231,11 @@ test('config check: what a file does wrong says where and why (Latin-1 byte, num
     assert.match(own.stderr, /hint: Supervisor gives process_num to some options, not to this one; the names here: here\n/);
     const env = check('env.conf', '[supervisord]\nlogfile=%(ENV_TSV_NOPE)s\n');
     assert.match(env.stderr, /hint: TSV_NOPE is not in supervisord's environment \(\[supervisord\] environment= applies to the other sections, not to this one\)/);
+    // a % in the config's own directory name: %(here)s brings it into a value Supervisor expands twice
+    mkdirSync(join(dir, '50%off'));
+    const pct = check('50%off/pct.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nstdout_logfile=%(here)s/x.log\n');
+    assert.equal(pct.status, 2);
+    assert.match(pct.stderr, /pct\.conf:4: \[program:x\] stdout_logfile: the value is badly formatted[^]*hint: %\(here\)s put the config's directory, .*50%off, into this value/);
     const empty = run(tsv, ['config', 'check', '-c', '']);
     assert.equal(empty.status, 2);
     assert.equal(empty.stderr, 'Error: -c/--configuration names no file (an empty value): give the path of the config file\n');

@@ -236,24 +236,37 @@ test('a log that is a FIFO no one writes to (its program not running): tail fail
   }
 });
 
-test('logs on tsv: a process that starts later and a group added by update join the view; a line without newline shows', { timeout: 60000 }, async () => {
+test('logs on tsv: a process that starts later and a group added by update join the view, the group with every line it wrote (not its last N: all are new), none of what its fixed log held before; a line without newline shows', { timeout: 60000 }, async () => {
   const body = "[program:late]\ncommand=/bin/sh -c 'echo late arrives; printf \"prompt> \"; exec sleep 100'\nautostart=false\n";
   const d = startDaemon('tsv', body);
+  let follower: Following | null = null;
   try {
     await waitUp(d);
     const f = followLogs(d);
+    follower = f;
     // the event stream is open once the history of the others has been read; `late` has no file yet
     await new Promise((r) => setTimeout(r, 700));
     await d.rpc.call('supervisor.startProcess', ['late']);
     await until(() => /^late +\| late arrives$/m.test(f.out()), 'the late starter in the view');
     await until(() => /^late +\| prompt> $/m.test(f.out()), 'the unfinished line after a pause');
-    d.rewrite(body + "[program:added]\ncommand=/bin/sh -c 'echo added says hi; exec sleep 100'\n");
+    // more lines at once than the view's -n (10): all of them are new output
+    writeFileSync(d.dir.join('fixed.log'), 'an earlier run\n');
+    d.rewrite(
+      body +
+        "[program:added]\ncommand=/bin/sh -c 'echo added says hi; for i in $(seq 1 30); do echo added line $i; done; exec sleep 100'\n" +
+        "[program:fixed]\ncommand=/bin/sh -c 'echo fixed says hi; exec sleep 100'\nstdout_logfile={DIR}/fixed.log\n",
+    );
     await d.rpc.call('supervisor.reloadConfig', []);
     await d.rpc.call('supervisor.addProcessGroup', ['added']);
-    await until(() => /^added +\| added says hi$/m.test(f.out()), 'the added group in the view');
+    await d.rpc.call('supervisor.addProcessGroup', ['fixed']);
+    await until(() => /^added +\| added line 30$/m.test(f.out()) && /^fixed +\| fixed says hi$/m.test(f.out()), 'the added groups in the view');
+    assert.match(f.out(), /^added +\| added says hi$/m);
+    for (let i = 1; i <= 30; i++) assert.match(f.out(), new RegExp(`^added +\\| added line ${i}$`, 'm'));
+    assert.doesNotMatch(f.out(), /an earlier run/);
     assert.equal(await stopFollowing(f), 0);
     assert.equal(f.err(), '');
   } finally {
+    if (follower && follower.child.exitCode === null) follower.child.kill('SIGKILL'); // a failed wait leaves it following
     d.cleanup();
   }
 });
@@ -572,6 +585,47 @@ test('/logtail?offset=N on tsv starts there and says where (X-Tsv-Log-Offset, al
     assert.deepEqual(await read('/logtail/p?offset=999'), { offset: '0', body: '0123456789\n' });
     // without it, Supervisor's stream (the last 1,024 bytes), and where it begins
     assert.deepEqual(await read('/logtail/p'), { offset: '0', body: '0123456789\n' });
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('/logtail?from=run on tsv: from where the process\'s latest run began writing (not what its fixed log held before), the whole file once rotated since, the end before any run', { timeout: 30000 }, async () => {
+  const d = startDaemon(
+    'tsv',
+    "[program:q]\ncommand=/bin/sh -c 'echo this run; exec sleep 100'\nstdout_logfile={DIR}/q.log\n" +
+      "[program:r]\ncommand=/bin/sh -c 'echo a first line of more than twenty bytes; sleep 0.3; echo second; exec sleep 100'\nstdout_logfile={DIR}/r.log\nstdout_logfile_maxbytes=20\nstdout_logfile_backups=1\n" +
+      "[program:s]\ncommand=/bin/sh -c 'echo s runs; exec sleep 100'\nstdout_logfile={DIR}/s.log\nautostart=false\n",
+  );
+  try {
+    writeFileSync(d.dir.join('s.log'), 'before any run\n');
+    await waitUp(d);
+    await until(() => existsSync(d.dir.join('q.log')) && readFileSync(d.dir.join('q.log'), 'utf8').endsWith('this run\n'), 'q wrote');
+    await until(() => existsSync(d.dir.join('r.log')) && readFileSync(d.dir.join('r.log'), 'utf8') === 'second\n', 'r rotated and wrote again');
+    const first = async (path: string): Promise<{ offset: string | undefined; body: string }> => {
+      const res = await d.rpc.stream(path);
+      const offset = res.headers['x-tsv-log-offset'] as string | undefined;
+      let text = '';
+      const line = new Promise<string>((resolve) => res.setEncoding('utf8').on('data', (c: string) => (text += c).endsWith('\n') && resolve(text)));
+      try {
+        return { offset, body: await withTimeout(line, 5000, `a line from ${path} (so far ${JSON.stringify(text)})`) };
+      } finally {
+        res.destroy();
+      }
+    };
+    // q's log was made by this run (nothing before it); r's was rotated since its run began
+    assert.deepEqual(await first('/logtail/q?from=run'), { offset: '0', body: 'this run\n' });
+    assert.deepEqual(await first('/logtail/r?from=run'), { offset: '0', body: 'second\n' });
+    // s has not run: its stream begins at the end, and its run's first line is the first thing it sends
+    const res = await d.rpc.stream('/logtail/s/stdout?from=run');
+    assert.equal(res.headers['x-tsv-log-offset'], String('before any run\n'.length));
+    let text = '';
+    res.setEncoding('utf8').on('data', (c: string) => (text += c));
+    await d.rpc.call('supervisor.startProcess', ['s']);
+    await until(() => text === 's runs\n', `s's run in the stream (so far ${JSON.stringify(text)})`);
+    res.destroy();
+    // s has run now: from where that run began, after what the file held
+    assert.deepEqual(await first('/logtail/s?from=run'), { offset: String('before any run\n'.length), body: 's runs\n' });
   } finally {
     d.cleanup();
   }

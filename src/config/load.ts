@@ -236,7 +236,10 @@ class Loader implements OptionReader {
     } else {
       message = `the value is badly formatted for %-expansion: ${err.message}`;
       const missing = missingConversion(value);
-      if (missing) hint = `a %(name) needs its conversion letter: write %(${missing})s (or %(${missing})d for a number)`;
+      const here = available?.get('here');
+      if (typeof here === 'string' && here.includes('%') && value.includes(here))
+        hint = `%(here)s put the config's directory, ${here}, into this value, and Supervisor %-expands it a second time (it fails the same way): keep the config in a directory without % in its name`;
+      else if (missing) hint = `a %(name) needs its conversion letter: write %(${missing})s (or %(${missing})d for a number)`;
       else if (secondPass || (section === 'supervisord' && option === 'environment')) hint = `Supervisor %-expands [${section}] ${option} twice, so a literal % is written %%%% here`;
       else hint = 'a literal % must be written %%';
     }

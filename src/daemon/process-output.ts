@@ -7,7 +7,7 @@ import { closeSync, fstatSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import type { ProcessConfig } from '../config/model';
 import { ChannelLog } from '../log/childlog';
-import { ROTATION_READ, SPLICE_READ_INSTEAD } from '../log/logfile';
+import { ROTATION_READ, SPLICE_READ_INSTEAD, type LogPosition } from '../log/logfile';
 import type { GzipRunner } from '../log/backup-gzip';
 import type { MainLogger } from '../log/mainlog';
 import { ChildInput } from './child-input';
@@ -65,6 +65,8 @@ interface Pipes {
 
 export class ProcessOutput {
   private channels: { stdout: ChannelLog | null; stderr: ChannelLog | null } = { stdout: null, stderr: null };
+  /** runStart's answers; made at the first run */
+  private runStarts: { stdout: LogPosition | null; stderr: LogPosition | null } | null = null;
   private pipes: Pipes | null = null;
   /** pipes paused for a moment to batch small writes (see watchPipe); made on first use, most programs never need it */
   private batchTimers: Map<ReadableWatch, NodeJS.Timeout> | null = null;
@@ -156,6 +158,12 @@ export class ProcessOutput {
       );
     this.channels.stdout = mk('stdout', this.owner.stdoutLogfile);
     if (!c.redirect_stderr && !c.pty) this.channels.stderr = mk('stderr', this.owner.stderrLogfile);
+    this.runStarts = { stdout: this.channels.stdout.position(), stderr: this.channels.stderr?.position() ?? null };
+  }
+
+  /** Where the latest run's output begins in a channel's log file, as it was when the run's channels opened (null: no run yet, or no regular file). */
+  runStart(channel: 'stdout' | 'stderr'): LogPosition | null {
+    return this.runStarts?.[channel] ?? null;
   }
 
   /** After a run (or a failed spawn): its log files are closed. */

@@ -6,7 +6,7 @@
 // input move in process-output.ts.
 import { resolve as resolvePath } from 'node:path';
 import type { HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig } from '../config/model';
-import { clearClosedLog, describeLogError, logWritten } from '../log/logfile';
+import { clearClosedLog, describeLogError, logWritten, type LogPosition } from '../log/logfile';
 import { explainOpenRefusal } from '../os/access';
 import type { MainLogger } from '../log/mainlog';
 import type { Dependencies } from './dependencies';
@@ -609,6 +609,11 @@ export class Subprocess {
     const input = this.output.input;
     if (!this.pid || this.killing || !input) throw Object.assign(new Error('Process already closed'), { code: 'EPIPE' });
     input.write(chars);
+  }
+
+  /** Where the latest run's output begins in a channel's log (ProcessOutput.runStart). */
+  logRunStart(channel: 'stdout' | 'stderr'): LogPosition | null {
+    return this.output.runStart(channel);
   }
 
   /** Bytes of input held for the child until its stdin has room. */

@@ -2,7 +2,7 @@
 // POutputDispatcher handles it: capture-mode token scanning, strip_ansi, the
 // child log file (rotating) and/or syslog, the DEBG copy in the main log, and
 // the output events.
-import { LogFile, failureWords, type LogFileFailure } from './logfile';
+import { LogFile, failureWords, type LogFileFailure, type LogPosition } from './logfile';
 import { LineStamps } from './line-stamps';
 import type { GzipRunner } from './backup-gzip';
 import type { RotatePeriod } from './rotate-period';
@@ -255,6 +255,11 @@ export class ChannelLog {
    */
   get fileOnly(): boolean {
     return this.capture === null && !this.stamps && !this.s.stripAnsi() && !this.syslogOn && this.main.level > Level.DEBG && !!this.file && this.file.spliceable;
+  }
+
+  /** Where the file's end is now (LogFile.position). */
+  position(): LogPosition | null {
+    return this.file?.position() ?? null;
   }
 
   /** LogFile.spliceFrom: the bytes go from the pipe to the file without passing through here. */

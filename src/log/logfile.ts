@@ -55,6 +55,13 @@ const RESERVE_AHEAD = 2 * 1024 * 1024;
 // spliceFrom's results are -errno, as the native call returns them
 const { EAGAIN, EINVAL } = osConstants.errno;
 
+/** A place in a particular file (device and inode, not the name, which rotation gives to the next). */
+export interface LogPosition {
+  dev: number;
+  ino: number;
+  size: number;
+}
+
 /** What made a log file stop taking output. */
 export type LogFileFailure = 'write' | 'rotate' | 'reopen';
 
@@ -254,6 +261,13 @@ export class LogFile {
 
   get opened(): boolean {
     return this.fd >= 0;
+  }
+
+  /** Which file this writes and where its end is now (null: none open, or not a regular file). */
+  position(): LogPosition | null {
+    if (this.fd < 0 || !this.regular) return null;
+    const st = fstatSync(this.fd);
+    return { dev: st.dev, ino: st.ino, size: st.size };
   }
 
   /** The file's last byte is not a line end: what an earlier writer left there is an unfinished line. */

@@ -19,6 +19,7 @@ import type { Socket } from 'node:net';
 import type { EngineApi } from '../daemon/api';
 import { splitNamespec } from '../config/model';
 import type { MainLogger } from '../log/mainlog';
+import type { LogPosition } from '../log/logfile';
 import { followLog, type LogFollower } from './logtail';
 import { refuseUpgrade, serveAttach } from './attach';
 import { ATTACH_PROTOCOL } from './attach-frames';
@@ -240,6 +241,23 @@ function offsetQuery(url: string): number | null {
   if (q < 0) return null;
   const v = new URLSearchParams(url.slice(q + 1)).get('offset');
   return v !== null && /^\d{1,15}$/.test(v) ? Number(v) : null;
+}
+
+/**
+ * tsv's `?from=run` on /logtail: the offset where the process's latest run
+ * began writing this file; the whole file when it was rotated or replaced
+ * since (all of it is that run's), its end when there was no run yet.
+ */
+function runOffset(url: string, start: LogPosition | null, logfile: string | null): number | null {
+  const q = url.indexOf('?');
+  if (q < 0 || new URLSearchParams(url.slice(q + 1)).get('from') !== 'run' || logfile === null) return null;
+  try {
+    const st = statSync(logfile);
+    if (start === null) return st.size;
+    return st.dev === start.dev && st.ino === start.ino && st.size >= start.size ? start.size : 0;
+  } catch {
+    return null; // no file: stream() answers 404
+  }
 }
 
 /** Runs `fn` once, when the answer is out or its connection is gone, whichever comes first. */
@@ -840,7 +858,8 @@ export class RpcHttpServer {
     const [gname, pname] = splitNamespec(name);
     const proc = pname === null ? undefined : this.opts.api.engine.groups.get(gname)?.processes.get(pname);
     const logfile = !proc ? null : channel === 'stdout' ? proc.stdoutLogfile : channel === 'stderr' ? proc.stderrLogfile : null;
-    this.stream(req, res, logfile, offsetQuery(req.url ?? ''));
+    const url = req.url ?? '';
+    this.stream(req, res, logfile, offsetQuery(url) ?? (proc && (channel === 'stdout' || channel === 'stderr') ? runOffset(url, proc.logRunStart(channel), logfile) : null));
   }
 
   private mainlogtail(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -191,14 +191,14 @@ class LogsView {
     return logless;
   }
 
-  /** Adds the logs of the selected processes not shown yet. */
-  async addProcesses(infos: readonly ProcessInfo[], first = false): Promise<void> {
+  /** Adds the logs of the selected processes not shown yet; `added`: of a group just added, from where its runs began (not their last lines). */
+  async addProcesses(infos: readonly ProcessInfo[], first = false, added = false): Promise<void> {
     const redirected = await redirectedStderr(this.ctl);
     if (first && this.args.names.length > 0 && this.reportLogless(infos, redirected).length === this.args.names.length) {
       this.stop();
       return;
     }
-    const added: { log: Log; path: string }[] = [];
+    const fresh: { log: Log; path: string }[] = [];
     /** the groups of the processes writing each file added */
     const writers = new Map<string, { log: Log; groups: Set<string>; namespecs: string[] }>();
     for (const info of infos) {
@@ -221,7 +221,7 @@ class LogsView {
         this.paths.set(path, key);
         const log: Log = { namespec, channel, label: namespec };
         writers.set(path, { log, groups: new Set([info.group]), namespecs: [namespec] });
-        added.push({ log, path });
+        fresh.push({ log, path });
       }
     }
     for (const { log, groups, namespecs } of writers.values()) {
@@ -230,8 +230,8 @@ class LogsView {
     if (!this.args.follow) {
       // all read first, so that the column is as wide as the labels of the logs that have lines
       const histories: (History | null)[] = [];
-      for (const { log } of added) histories.push(await this.readHistory(log, this.args.lines));
-      const shown = added.flatMap(({ log }, i) => (histories[i]?.shown ? [{ log, text: (histories[i] as History).shown }] : []));
+      for (const { log } of fresh) histories.push(await this.readHistory(log, this.args.lines));
+      const shown = fresh.flatMap(({ log }, i) => (histories[i]?.shown ? [{ log, text: (histories[i] as History).shown }] : []));
       for (const { log } of shown) this.output.reserve(log.label, log.channel === 'stderr');
       for (const { log, text } of shown) {
         const writer = this.output.channel(log.label, log.channel === 'stderr');
@@ -241,8 +241,8 @@ class LogsView {
       return;
     }
     // every log that may have lines, empty ones too; each stream opens right after its history is read
-    for (const { log } of added) this.output.reserve(log.label, log.channel === 'stderr');
-    for (const { log, path } of added) await this.addLog(log, path, { lines: this.args.lines });
+    for (const { log } of fresh) this.output.reserve(log.label, log.channel === 'stderr');
+    for (const { log, path } of fresh) await this.addLog(log, path, added ? { run: true } : { lines: this.args.lines });
   }
 
   /** The last lines of a log, and where the file ended; null if it has no file yet or the process is gone. */
@@ -268,7 +268,7 @@ class LogsView {
    * earlier stream of the same file ended; a log without a file yet waits
    * for its process to start.
    */
-  private async addLog(log: Log, path: string, from: { lines: number } | { after: Buffer } | { offset: number | null; seen: Buffer }, attempt = 0): Promise<void> {
+  private async addLog(log: Log, path: string, from: { lines: number } | { after: Buffer } | { offset: number | null; seen: Buffer } | { run: true }, attempt = 0): Promise<void> {
     // not knowing where the shown bytes ended, go on from after them in the file's end
     if ('seen' in from && from.offset === null) from = { after: from.seen };
     const key = `${log.namespec}/${log.channel}`;
@@ -282,6 +282,8 @@ class LogsView {
         offset = history.offset;
         seen = tailOf(Buffer.from(history.text));
       }
+    } else if ('run' in from) {
+      offset = null; // the daemon says where (X-Tsv-Log-Offset)
     } else {
       ({ offset, seen } = from);
     }
@@ -294,7 +296,7 @@ class LogsView {
     // (a rotation or a clear meanwhile replaces it; the offset then means nothing).
     const check = 'seen' in from && offset !== null ? Math.min(seen.length, offset) : 0;
     // where the file ends not known (past 2 GiB): the stream from its last 1,024 bytes, as supervisord's
-    const query = offset === null ? '' : `?offset=${offset - check}`;
+    const query = 'run' in from ? '?from=run' : offset === null ? '' : `?offset=${offset - check}`;
     let res: IncomingMessage;
     try {
       res = await this.ctl.rpcClient().stream(`/logtail/${encodeURIComponent(log.namespec)}/${log.channel}${query}`);
@@ -303,7 +305,7 @@ class LogsView {
         if (attempt < STREAM_RETRIES) {
           // the connection failed (supervisord hangs up on a log tail now and then just after a reload): again, from the same place
           await this.pause();
-          await this.addLog(log, path, { offset, seen }, attempt + 1);
+          await this.addLog(log, path, 'run' in from ? from : { offset, seen }, attempt + 1);
         } else {
           // the daemon is going away: this log goes on from here once it is back
           this.followed.set(key, { log, path, writer, offset, seen });
@@ -331,6 +333,13 @@ class LogsView {
       return;
     }
     const header = res.headers['x-tsv-log-offset'];
+    if ('run' in from) {
+      // from where the run began: nothing shown before to repeat
+      const state: Followed = { log, path, writer, offset: typeof header === 'string' ? Number(header) : null, seen };
+      this.followed.set(key, state);
+      this.follow(res, state, 0, false);
+      return;
+    }
     if (offset === null) {
       // tsv says where its stream begins; it first repeats the bytes before the end the history saw
       const state: Followed = { log, path, writer, offset: typeof header === 'string' ? Number(header) : null, seen };
@@ -441,7 +450,8 @@ class LogsView {
   private async onEvent(e: EventLine): Promise<void> {
     if (this.stopped) return;
     if (e.eventname === 'PROCESS_GROUP_ADDED') {
-      await this.addProcesses(await this.ctl.allProcessInfo());
+      // All a new group's output is new, also what it wrote before this runs (it starts at once).
+      await this.addProcesses(await this.ctl.allProcessInfo(), false, true);
       return;
     }
     const { processname, groupname } = e.headers;
