@@ -4,6 +4,7 @@
 // flags the real supervisord and supervisorctl print in their usage); and
 // real bash on a terminal completing names from tsv's daemon and from the
 // real supervisord, then running what it completed.
+import { LONGOPTS as CRASHMAIL_LONGOPTS, LONG_TO_SHORT as CRASHMAIL_SHORT } from '../src/crashmail/crashmail';
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
@@ -47,6 +48,7 @@ test('completion: commands, verbs and options in each place of a tsv command lin
   assert.deepEqual(await wordsFor('tsv config '), ['check', 'show', 'sample']);
   assert.deepEqual(await wordsFor('tsv config show --'), ['--configuration', '--json', '--help']);
   assert.equal(await wordsFor('tsv config check -c '), 'files');
+  assert.deepEqual(await wordsFor('tsv crashmail --'), ['--program', '--any', '--optionalheader', '--email', '--sendmail_program', '--help']);
   assert.equal(await wordsFor('tsv doctor --configuration=/et'), 'files');
   assert.deepEqual(await wordsFor('tsv install --init s'), ['systemd', 'sysv']);
   // bash replaces what follows the = only
@@ -157,7 +159,15 @@ test("completion: tsv's commands and options are commander's, and supervisord's 
     const table = TSV_COMMANDS[c.name()];
     const flags = c.options.flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f)));
     const valued = c.options.filter((o) => o.required || o.optional).flatMap((o) => [o.short, o.long].filter((f): f is string => Boolean(f)));
-    // commands whose options tsv hands on unparsed (daemon, ctl, pidproxy, crashmail) have none here
+    if (c.name() === 'crashmail') {
+      // handed on unparsed: its own getopt's options (help aside, as commander's)
+      const own = CRASHMAIL_LONGOPTS.filter((o) => o !== 'help');
+      const flagsOf = (o: string): string[] => [`-${CRASHMAIL_SHORT[o.replace('=', '')] as string}`, `--${o.replace('=', '')}`];
+      assert.deepEqual([...(table?.options ?? [])].sort(), own.flatMap(flagsOf).sort(), c.name());
+      assert.deepEqual([...(table?.valued ?? [])].sort(), own.filter((o) => o.endsWith('=')).flatMap(flagsOf).sort(), c.name());
+      continue;
+    }
+    // commands whose options tsv hands on unparsed (daemon, ctl, pidproxy) have none here
     assert.deepEqual([...(table?.options ?? [])].sort(), flags.sort(), c.name());
     assert.deepEqual([...(table?.valued ?? [])].sort(), valued.sort(), c.name());
     for (const p of table?.paths ?? []) assert.ok(valued.includes(p), `${c.name()} ${p}`);

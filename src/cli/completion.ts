@@ -60,7 +60,11 @@ export const TSV_COMMANDS: Record<string, CommandTable> = {
       sample: { options: [], valued: [], paths: [] },
     },
   },
-  crashmail: { options: [], valued: [], paths: [] },
+  crashmail: {
+    options: ['-p', '--program', '-a', '--any', '-o', '--optionalheader', '-m', '--email', '-s', '--sendmail_program'],
+    valued: ['-p', '--program', '-o', '--optionalheader', '-m', '--email', '-s', '--sendmail_program'],
+    paths: [],
+  },
   ctl: { options: [], valued: [], paths: [] },
   daemon: { options: [], valued: [], paths: [] },
   doctor: { options: ['--fix', '--json', '-c', '--configuration', '--user'], valued: ['-c', '--configuration'], paths: ['-c', '--configuration'] },

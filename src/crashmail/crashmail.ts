@@ -46,8 +46,8 @@ Usage: crashmail [-p NAME]... [-a] [-o PREFIX] [-m ADDRESS] [-s SENDMAIL]
 
 // crashmail.py's getopt spellings
 const SHORTOPTS = 'hp:ao:s:m:';
-const LONGOPTS = ['help', 'program=', 'any', 'optionalheader=', 'sendmail_program=', 'email='];
-const LONG_TO_SHORT: Record<string, string> = { help: 'h', program: 'p', any: 'a', optionalheader: 'o', sendmail_program: 's', email: 'm' };
+export const LONGOPTS = ['help', 'program=', 'any', 'optionalheader=', 'sendmail_program=', 'email='];
+export const LONG_TO_SHORT: Record<string, string> = { help: 'h', program: 'p', any: 'a', optionalheader: 'o', sendmail_program: 's', email: 'm' };
 
 /**
  * The command line as crashmail.py parses it, with Python's getopt
