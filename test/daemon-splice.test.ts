@@ -15,6 +15,7 @@ import { ProcessState } from '../src/daemon/states';
 import { Level } from '../src/log/levels';
 import { requireNative, type NativeSpawnOptions } from '../src/daemon/native';
 import { LogFile, ROTATION_READ, SPLICE_READ_INSTEAD } from '../src/log/logfile';
+import { until as waitUntil } from './helpers/daemon-cli';
 
 /**
  * bytes this process (and its reaped children) took in with read()-family
@@ -182,6 +183,24 @@ test('a pipe holding more than one read (1 MiB, the daemon busy meanwhile): ever
       await te.close();
       dir.cleanup();
     }
+  }
+});
+
+test('a write with no line end that the read past maxbytes takes exactly (a whole page, the pipe then empty) is rotated after, as Supervisor rotates after its read: not left over maxbytes until the next output', { skip: process.platform !== 'linux' }, async () => {
+  const dir = new TempDir();
+  // maxbytes-1 go by splice, then one read of exactly 4096 bytes empties the pipe
+  const body =
+    `[program:w]\ncommand=/usr/bin/python3 -c "import os, time; os.write(1, b'a' * (9999 + ${ROTATION_READ})); time.sleep(30)"\nstartsecs=0\nautorestart=false\n` +
+    'stdout_logfile=%(here)s/w.log\nstdout_logfile_maxbytes=10000\nstdout_logfile_backups=5\n';
+  const te = startEngine(load(writeConf(dir, body)), Level.INFO);
+  try {
+    await waitState(te.engine, 'w', ProcessState.RUNNING, 15000);
+    await waitUntil(() => existsSync(join(dir.path, 'w.log.1')), 'w.log rotated while the program still runs', 5000);
+    assert.equal(statSync(join(dir.path, 'w.log.1')).size, 9999 + ROTATION_READ);
+    assert.equal(statSync(join(dir.path, 'w.log')).size, 0);
+  } finally {
+    await te.close();
+    dir.cleanup();
   }
 });
 

@@ -244,8 +244,11 @@ export class ProcessOutput {
       const buf = readSize ? readBuffer().subarray(0, readSize) : readBuffer();
       readSize = 0;
       const n = native.readInto(fd, buf);
-      if (n === -EAGAIN) return { moved, done: false };
-      if (n <= 0) return { moved, done: true };
+      if (n <= 0) {
+        // emptied (or ended) right after a read that filled its buffer: that read ended where a write did
+        this.channels[channel]?.drained();
+        return { moved, done: n !== -EAGAIN };
+      }
       moved += n;
       this.feed(channel, buf.subarray(0, n), n === buf.length);
       // less than asked for: a pipe is empty now; a terminal gives at most

@@ -257,6 +257,11 @@ export class ChannelLog {
     return this.capture === null && !this.stamps && !this.s.stripAnsi() && !this.syslogOn && this.main.level > Level.DEBG && !!this.file && this.file.spliceable;
   }
 
+  /** The pipe is empty: what was fed last ended where a write of the program's did (LogFile.drained). */
+  drained(): void {
+    this.file?.drained();
+  }
+
   /** Where the file's end is now (LogFile.position). */
   position(): LogPosition | null {
     return this.file?.position() ?? null;

@@ -140,6 +140,8 @@ export class LogFile {
    * the program's writes end (the pipe may hold the rest of the line).
    */
   readFilled = false;
+  /** the file reached maxbytes in the middle of a read's line: rotated at its end (write()) or when the pipe is found empty (drained()) */
+  private rotationOwed = false;
   /**
    * Blocks past the end allocated ahead of a fast stream reach this offset
    * (0: none). Given back when the file is closed, so at most RESERVE_AHEAD
@@ -263,6 +265,15 @@ export class LogFile {
     return this.fd >= 0;
   }
 
+  /**
+   * The pipe this file is fed from is empty: the last write() ended where
+   * the program's writes end after all (its read filled its buffer exactly),
+   * so a rotation that waited for a line end happens now.
+   */
+  drained(): void {
+    if (this.rotationOwed && this.fd >= 0) this.rollover();
+  }
+
   /** Which file this writes and where its end is now (null: none open, or not a regular file). */
   position(): LogPosition | null {
     if (this.fd < 0 || !this.regular) return null;
@@ -356,6 +367,7 @@ export class LogFile {
       this.midLine = piece[piece.length - 1] !== NEWLINE;
       this.size = fstatSync(this.fd).size;
       if (this.continuationStamp ? this.size >= this.maxbytes || rotateHere : this.size >= this.maxbytes && (rotateHere || writesEnd || this.rotateFailing)) this.rollover();
+      else this.rotationOwed = this.size >= this.maxbytes;
       if (this.fd < 0) {
         this.lost += rest; // rotated, and no new file could be opened
         return;
@@ -559,6 +571,7 @@ export class LogFile {
   }
 
   private rollover(): void {
+    this.rotationOwed = false;
     let fresh = -1;
     // The next file gets this one's permission bits, as logrotate's `create`
     // gives them: an AUTO log stays 0600 (it may be in /tmp), a log chmodded
