@@ -516,14 +516,19 @@ export class LogFile {
       return -EINVAL;
     }
     this.size = end;
-    // Up to a byte short of maxbytes. The moves from there on must see the
-    // bytes, to end the file at a line end (write()), so they are reads,
-    // until the rotation. (While rotating fails, the file takes output past
-    // maxbytes, in pieces, as Supervisor's does.)
+    // A move that empties the pipe ends where the program's writes end, as a
+    // read of Supervisor's 64 KiB pipe does: the file is rotated after it.
+    // One that does not (our pipe holds up to 1 MiB) may end inside a line:
+    // the moves from there on are reads, so that write() can end the file at
+    // a line end. Moves may go past maxbytes by half a piece, so that one
+    // of Supervisor's reads' worth still fits under its bound (a piece).
+    // (While rotating fails, the file takes output past maxbytes, in pieces,
+    // as Supervisor's does.)
     let room = SPLICE_UNBOUNDED;
     if (this.maxbytes > 0) {
-      room = this.rotateFailing ? PIECE : Math.min(SPLICE_UNBOUNDED, this.maxbytes - this.size - 1);
-      if (room < 1) return SPLICE_READ_INSTEAD;
+      if (this.rotateFailing) room = PIECE;
+      else if (this.rotationOwed || this.size >= this.maxbytes) return SPLICE_READ_INSTEAD;
+      else room = Math.min(SPLICE_UNBOUNDED, Math.max(this.maxbytes - this.size - 1, Math.min(PIECE, this.maxbytes + PIECE / 2 - this.size)));
     }
     const n = native.spliceToFile(pipeFd, this.spliceFd, room);
     this.spliceDrained = n < room;
@@ -531,7 +536,10 @@ export class LogFile {
       this.size += n;
       this.worked();
       if (n >= RESERVE_WHEN) this.reserveAhead(native);
-      if (this.maxbytes > 0 && this.size >= this.maxbytes) this.rollover();
+      if (this.maxbytes > 0 && this.size >= this.maxbytes) {
+        if (this.spliceDrained || this.rotateFailing) this.rollover();
+        else this.rotationOwed = true;
+      }
     } else if (n < 0 && n !== -EAGAIN) {
       // the file refused what the splice took from the pipe (EINVAL: nothing
       // was taken, splice is just not possible here); writes take over
