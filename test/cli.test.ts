@@ -3,7 +3,7 @@
 // as-is for a user without root (run by the real supervisord as nobody).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { execFileSync, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import Module from 'node:module';
 import vm from 'node:vm';
@@ -236,6 +236,16 @@ test('config check: what a file does wrong says where and why (Latin-1 byte, num
     const pct = check('50%off/pct.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nstdout_logfile=%(here)s/x.log\n');
     assert.equal(pct.status, 2);
     assert.match(pct.stderr, /pct\.conf:4: \[program:x\] stdout_logfile: the value is badly formatted[^]*hint: %\(here\)s put the config's directory, .*50%off, into this value/);
+    // the same through a name: the directory's %(x)s is no environment variable the user forgot
+    mkdirSync(join(dir, 'p%(x)sdir'));
+    const named = check('p%(x)sdir/named.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nstdout_logfile=%(here)s/x.log\n');
+    assert.equal(named.status, 2);
+    assert.match(named.stderr, /%\(x\)s cannot be expanded here[^]*hint: %\(here\)s put the config's directory/);
+    // an included FIFO: supervisord would wait on it; tsv skips it and says so in those words
+    execFileSync('mkfifo', [join(dir, 'fifo.conf')]);
+    const fifo = check('fifo-inc.conf', `[supervisord]\n[include]\nfiles=${join(dir, 'fifo.conf')}\n`);
+    assert.equal(fifo.status, 0, fifo.stderr);
+    assert.match(fifo.stderr, /included file .*fifo\.conf is a FIFO and is ignored \(supervisord would wait on it for a writer, starting nothing\)/);
     const empty = run(tsv, ['config', 'check', '-c', '']);
     assert.equal(empty.status, 2);
     assert.equal(empty.stderr, 'Error: -c/--configuration names no file (an empty value): give the path of the config file\n');

@@ -123,19 +123,40 @@ function isFile(p: string): boolean {
   }
 }
 
-/** What a path that exists but is no regular file is, for an error's words. */
-function notRegularKind(p: string): string {
+/** What a path that is no regular file is, for an error's words (null: nothing there, a dangling link). */
+function notRegularKind(p: string): string | null {
   try {
     const st = statSync(p);
     if (st.isDirectory()) return 'a directory';
-    if (st.isFIFO()) return 'a FIFO (a pipe, as `<(…)` gives)';
+    if (st.isFIFO()) return 'a FIFO';
     if (st.isCharacterDevice()) return 'a character device';
     if (st.isBlockDevice()) return 'a block device';
     if (st.isSocket()) return 'a socket';
   } catch {
     // a dangling symlink, or it went away meanwhile
   }
-  return 'not a regular file';
+  return null;
+}
+
+/** The hint when the % that failed came from %(here)s: the config's directory has one in its name. */
+function hereInValue(value: string, available: Expansions | undefined): string | null {
+  const here = available?.get('here');
+  if (typeof here !== 'string' || !here.includes('%') || !value.includes(here)) return null;
+  return `%(here)s put the config's directory, ${here}, into this value, and Supervisor %-expands it a second time (it fails the same way): keep the config in a directory without % in its name`;
+}
+
+function kindWords(kind: string | null): string {
+  return kind === 'a FIFO' ? 'a FIFO (a pipe, as `<(…)` gives)' : (kind ?? 'something else');
+}
+
+/** Why [include] skips a file it matched, and what Supervisor does there (its read() skips what it cannot open, and waits on a FIFO). */
+function includeSkipped(p: string): string | null {
+  if (!isFile(p)) {
+    const kind = notRegularKind(p);
+    if (kind === 'a FIFO') return 'is a FIFO and is ignored (supervisord would wait on it for a writer, starting nothing)';
+    return `${kind ? `is not a regular file (${kind})` : 'names nothing (a dangling link?)'} and is ignored, as Supervisor ignores it`;
+  }
+  return canRead(p) ? null : 'cannot be read (permission denied) and is ignored, as Supervisor ignores it';
 }
 
 function canRead(p: string): boolean {
@@ -233,12 +254,12 @@ class Loader implements OptionReader {
       else if (SUPERVISOR_NAMES.has(key)) hint = [`Supervisor gives ${key} to some options, not to this one`, others].filter(Boolean).join('; ');
       else if (key === 'process_name') hint = [`Supervisor expands no process_name: a process's name is built of %(program_name)s and %(process_num)s, as process_name= builds it`, others].filter(Boolean).join('; ');
       else hint = [`environment variables are written %(ENV_${key})s`, others].filter(Boolean).join('; ');
+      hint = hereInValue(value, available) ?? hint;
     } else {
       message = `the value is badly formatted for %-expansion: ${err.message}`;
       const missing = missingConversion(value);
-      const here = available?.get('here');
-      if (typeof here === 'string' && here.includes('%') && value.includes(here))
-        hint = `%(here)s put the config's directory, ${here}, into this value, and Supervisor %-expands it a second time (it fails the same way): keep the config in a directory without % in its name`;
+      const here = hereInValue(value, available);
+      if (here) hint = here;
       else if (missing) hint = `a %(name) needs its conversion letter: write %(${missing})s (or %(${missing})d for a number)`;
       else if (secondPass || (section === 'supervisord' && option === 'environment')) hint = `Supervisor %-expands [${section}] ${option} twice, so a literal % is written %%%% here`;
       else hint = 'a literal % must be written %%';
@@ -374,10 +395,10 @@ class Loader implements OptionReader {
           this.infos.push(`Included extra file "${f}" during parsing`);
           // configparser.read() silently skips what it cannot open (a directory
           // matched by the glob, a file without read permission); we say so.
-          const unread = !isFile(f) ? `is not a regular file (${notRegularKind(f)})` : !canRead(f) ? 'cannot be read (permission denied)' : null;
+          const unread = includeSkipped(f);
           if (unread) {
             this.warnings.push({
-              message: `included file ${f} ${unread} and is ignored, as Supervisor ignores it`,
+              message: `included file ${f} ${unread}`,
               file: filesGot.file,
               line: filesGot.line,
               section: 'include',
@@ -1376,7 +1397,7 @@ export function loadConfig(opts: LoadOptions): LoadResult {
       file,
       fileInMessage: true,
       hint: there
-        ? `it is not a regular file but ${notRegularKind(file)}; the config is read from a file (a daemonizing start reads it twice)`
+        ? `it is not a regular file but ${kindWords(notRegularKind(file))}; the config is read from a file (a daemonizing start reads it twice)`
         : opts.rereading
           ? 'the daemon rereads the file it was started with (-c); put it back there, or restart the daemon with the new path'
           : 'pass the right path with -c, or run `tsv config sample > supervisord.conf` to start one',

@@ -65,7 +65,7 @@ interface Pipes {
 
 export class ProcessOutput {
   private channels: { stdout: ChannelLog | null; stderr: ChannelLog | null } = { stdout: null, stderr: null };
-  /** runStart's answers; made at the first run */
+  /** runStart's answers, made at the first run */
   private runStarts: { stdout: LogPosition | null; stderr: LogPosition | null } | null = null;
   private pipes: Pipes | null = null;
   /** pipes paused for a moment to batch small writes (see watchPipe); made on first use, most programs never need it */
@@ -158,10 +158,11 @@ export class ProcessOutput {
       );
     this.channels.stdout = mk('stdout', this.owner.stdoutLogfile);
     if (!c.redirect_stderr && !c.pty) this.channels.stderr = mk('stderr', this.owner.stderrLogfile);
-    this.runStarts = { stdout: this.channels.stdout.position(), stderr: this.channels.stderr?.position() ?? null };
+    // the first run's: a view of a group just added wants all it wrote, a crash loop's earlier runs too
+    this.runStarts ??= { stdout: this.channels.stdout.position(), stderr: this.channels.stderr?.position() ?? null };
   }
 
-  /** Where the latest run's output begins in a channel's log file, as it was when the run's channels opened (null: no run yet, or no regular file). */
+  /** Where the first run's output begins in a channel's log file, as it was when that run's channels opened (null: no run yet, or no regular file). */
   runStart(channel: 'stdout' | 'stderr'): LogPosition | null {
     return this.runStarts?.[channel] ?? null;
   }

@@ -611,7 +611,7 @@ export class Subprocess {
     input.write(chars);
   }
 
-  /** Where the latest run's output begins in a channel's log (ProcessOutput.runStart). */
+  /** Where the first run's output begins in a channel's log (ProcessOutput.runStart). */
   logRunStart(channel: 'stdout' | 'stderr'): LogPosition | null {
     return this.output.runStart(channel);
   }

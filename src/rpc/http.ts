@@ -244,9 +244,10 @@ function offsetQuery(url: string): number | null {
 }
 
 /**
- * tsv's `?from=run` on /logtail: the offset where the process's latest run
- * began writing this file; the whole file when it was rotated or replaced
- * since (all of it is that run's), its end when there was no run yet.
+ * tsv's `?from=run` on /logtail: the offset where the process's first run
+ * (since its group was added) began writing this file; the whole file when
+ * it was rotated or replaced since (all of it is the runs'), its end when
+ * there was no run yet.
  */
 function runOffset(url: string, start: LogPosition | null, logfile: string | null): number | null {
   const q = url.indexOf('?');
