@@ -1203,3 +1203,24 @@ test("loglevel=blather: a daemonizing start logs supervisord's fork line before 
     }
   }
 });
+
+test("the daemon's log says where tsv's own config warnings are (FILE:LINE:, as config check does); Supervisor's own keep its words", async () => {
+  const dir = new TempDir();
+  try {
+    const cfg = conf(dir, '[program:t]\ncommand=sleep 60\nautostart=false\nautostrat=true\nredirect_stderr=true\nstderr_logfile=%(here)s/t.err\n');
+    const r = daemonSync(['-c', cfg]);
+    assert.equal(r.status, 0, r.stderr);
+    const pid = readPid(dir.join('supervisord.pid'));
+    try {
+      const log = readFileSync(dir.join('supervisord.log'), 'utf8');
+      const lineOf = (text: string): number => readFileSync(cfg, 'utf8').split('\n').indexOf(text) + 1;
+      assert.ok(log.includes(`WARN ${cfg}:${lineOf('autostrat=true')}: unknown option autostrat in [program:t] is ignored\n`), log);
+      assert.ok(log.includes('WARN For [program:t], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored\n'), log);
+    } finally {
+      process.kill(pid, 'SIGTERM');
+      await until(() => !existsSync(dir.join('supervisord.pid')), 'daemon exit');
+    }
+  } finally {
+    dir.cleanup();
+  }
+});

@@ -16,6 +16,9 @@ const SPELLINGS =
   '\n[rpcinterface:extras]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface [a, b-c]\n' +
   '\n[rpcinterface:klass]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:SupervisorNamespaceRPCInterface\n';
 
+/** the line number of a line of the side's config */
+const confLine = (dir: string, text: string): number => readFileSync(join(dir, 'supervisord.conf'), 'utf8').split('\n').indexOf(text) + 1;
+
 const rpcLines = (dir: string): string[] =>
   readFileSync(join(dir, 'supervisord.log'), 'utf8')
     .split('\n')
@@ -47,7 +50,7 @@ test('a Python plugin tsv cannot load: a warning, and no "initialized" line for 
     const methods = (await d.rpc.call('system.listMethods')) as string[];
     assert.ok(!methods.some((m) => m.startsWith('theirs.')));
     assert.deepEqual(rpcLines(d.dir), [
-      'WARN [rpcinterface:theirs] names the Python plugin theirpkg.rpc : make; tsv cannot load Python plugins and ignores it',
+      `WARN ${join(d.dir, 'supervisord.conf')}:${confLine(d.dir, 'supervisor.rpcinterface_factory = theirpkg.rpc : make')}: [rpcinterface:theirs] names the Python plugin theirpkg.rpc : make; tsv cannot load Python plugins and ignores it`,
       "INFO RPC interface 'supervisor' initialized",
     ]);
   } finally {

@@ -215,9 +215,9 @@ class Loader implements OptionReader {
   }
 
   /** A warning about an option, at the line that sets it (or none when only its default applies). */
-  warnOption(section: string, option: string, message: string): void {
+  warnOption(section: string, option: string, message: string, supervisor = false): void {
     const e = this.doc.get(section, option);
-    this.warnings.push({ message, file: e?.file, line: e?.line, section, option });
+    this.warnings.push({ message, file: e?.file, line: e?.line, section, option, ...(supervisor ? { supervisor } : {}) });
   }
 
   /**
@@ -383,6 +383,7 @@ class Loader implements OptionReader {
         const matches = globSorted(full);
         if (matches.length === 0) {
           this.warnings.push({
+            supervisor: true,
             message: `No file matches via include "${full}"`,
             file: filesGot.file,
             line: filesGot.line,
@@ -1021,6 +1022,7 @@ class Loader implements OptionReader {
         let syslog = this.conv(S, `${ch}_syslog`, get(`${ch}_syslog`, false), dt.boolean);
         if (lf === 'SYSLOG') {
           this.warnings.push({
+            supervisor: true,
             message: `For [${S}], ${lfKey}=syslog but this is deprecated and will be removed.  Use ${ch}_syslog=true to enable syslog instead.`,
             file: lfGot.entry?.file,
             line: lfGot.entry?.line,
@@ -1032,6 +1034,7 @@ class Loader implements OptionReader {
         }
         if (lf === 'AUTO' && !maxbytes && !rotate) {
           this.warnings.push({
+            supervisor: true,
             message: `For [${S}], AUTO logging used for ${lfKey} without rollover, set maxbytes > 0 to avoid filling up filesystem unintentionally`,
             ...this.doc.sectionOrigin.get(S),
             section: S,
@@ -1057,6 +1060,7 @@ class Loader implements OptionReader {
             redirect_stderr
               ? `For [${S}], redirect_stderr=true but stderr_logfile has also been set to a filename, the filename has been ignored`
               : `For [${S}], pty=true sends stderr to the terminal with stdout, so stderr_logfile has been ignored`,
+            redirect_stderr,
           );
         }
         logs.stderr_logfile = null;

@@ -318,6 +318,8 @@ export interface ConfigWarning {
   hint?: string;
   /** an error of a section only supervisorctl reads: the daemon starts, `tsv config check` refuses the file */
   refusedBy?: 'supervisorctl';
+  /** Supervisor's own warning, which supervisord logs in these words (no file or line before them) */
+  supervisor?: true;
 }
 
 export interface Config {

@@ -295,7 +295,8 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   readTimeZone();
   const logger = makeLogger(config, st.progname);
   for (const m of criticals) logger.critical(m);
-  for (const w of config.warnings) logger.warn(w.message);
+  // tsv's own warnings say where, as config check does; Supervisor's keep its words
+  for (const w of config.warnings) logger.warn(w.supervisor || !w.file ? w.message : `${w.file}${w.line ? `:${w.line}` : ''}: ${w.message}`);
   for (const m of config.infos) logger.info(m);
   for (const m of infos) logger.info(m);
 
