@@ -560,27 +560,35 @@ for (const impl of ['tsv', 'supervisord'] as const) {
   });
 }
 
+/** Where a log stream of tsv's begins (X-Tsv-Log-Offset) and its first line. */
+interface StreamStart {
+  offset: string | undefined;
+  body: string;
+}
+
+async function firstLineOf(d: Daemon, path: string): Promise<StreamStart> {
+  const res = await d.rpc.stream(path);
+  const offset = res.headers['x-tsv-log-offset'] as string | undefined;
+  let text = '';
+  const line = new Promise<string>((resolve) => {
+    res.setEncoding('utf8').on('data', (c: string) => {
+      text += c;
+      if (text.endsWith('\n')) resolve(text);
+    });
+  });
+  try {
+    return { offset, body: await withTimeout(line, 5000, `a line from ${path} (so far ${JSON.stringify(text)})`) };
+  } finally {
+    res.destroy();
+  }
+}
+
 test('/logtail?offset=N on tsv starts there and says where (X-Tsv-Log-Offset, also without it); past the end of a shorter file, from its start', { timeout: 30000 }, async () => {
   const d = startDaemon('tsv', "[program:p]\ncommand=/bin/sh -c 'echo 0123456789; exec sleep 100'\n");
   try {
     await waitUp(d);
     await until(() => tsvLogs(d, '--no-follow').out.includes('0123456789'), 'the line');
-    const read = async (path: string): Promise<{ offset: string | undefined; body: string }> => {
-      const res = await d.rpc.stream(path);
-      const offset = res.headers['x-tsv-log-offset'] as string | undefined;
-      let text = '';
-      const line = new Promise<string>((resolve) => {
-        res.setEncoding('utf8').on('data', (c: string) => {
-          text += c;
-          if (text.endsWith('\n')) resolve(text);
-        });
-      });
-      try {
-        return { offset, body: await withTimeout(line, 5000, `a line from ${path} (so far ${JSON.stringify(text)})`) };
-      } finally {
-        res.destroy();
-      }
-    };
+    const read = (path: string): Promise<StreamStart> => firstLineOf(d, path);
     assert.deepEqual(await read('/logtail/p/stdout?offset=4'), { offset: '4', body: '456789\n' });
     assert.deepEqual(await read('/logtail/p?offset=999'), { offset: '0', body: '0123456789\n' });
     // without it, Supervisor's stream (the last 1,024 bytes), and where it begins
@@ -602,17 +610,7 @@ test('/logtail?from=run on tsv: from where the process\'s latest run began writi
     await waitUp(d);
     await until(() => existsSync(d.dir.join('q.log')) && readFileSync(d.dir.join('q.log'), 'utf8').endsWith('this run\n'), 'q wrote');
     await until(() => existsSync(d.dir.join('r.log')) && readFileSync(d.dir.join('r.log'), 'utf8') === 'second\n', 'r rotated and wrote again');
-    const first = async (path: string): Promise<{ offset: string | undefined; body: string }> => {
-      const res = await d.rpc.stream(path);
-      const offset = res.headers['x-tsv-log-offset'] as string | undefined;
-      let text = '';
-      const line = new Promise<string>((resolve) => res.setEncoding('utf8').on('data', (c: string) => (text += c).endsWith('\n') && resolve(text)));
-      try {
-        return { offset, body: await withTimeout(line, 5000, `a line from ${path} (so far ${JSON.stringify(text)})`) };
-      } finally {
-        res.destroy();
-      }
-    };
+    const first = (path: string): Promise<StreamStart> => firstLineOf(d, path);
     // q's log was made by this run (nothing before it); r's was rotated since its run began
     assert.deepEqual(await first('/logtail/q?from=run'), { offset: '0', body: 'this run\n' });
     assert.deepEqual(await first('/logtail/r?from=run'), { offset: '0', body: 'second\n' });

@@ -34,8 +34,9 @@ import { nextPeriodStart, type RotatePeriod } from './rotate-period';
 
 const PIECE = 128 * 1024;
 /**
- * spliceFrom's answer when the next move would reach maxbytes: read at most
- * ROTATION_READ bytes and write() them, so the rotation can fall at a line end.
+ * spliceFrom's answer once the file has passed maxbytes inside a write of the
+ * program's: read at most ROTATION_READ bytes and write() them, so that the
+ * rotation falls at a line end.
  */
 export const SPLICE_READ_INSTEAD = -0x10000;
 /** the read that replaces such a move: a page, which holds the end of most lines */
@@ -140,7 +141,11 @@ export class LogFile {
    * the program's writes end (the pipe may hold the rest of the line).
    */
   readFilled = false;
-  /** the file reached maxbytes in the middle of a read's line: rotated at its end (write()) or when the pipe is found empty (drained()) */
+  /**
+   * The file passed maxbytes where a move or a read stopped with more in the
+   * pipe, so maybe inside a line: rotated at its end (write()), or when the
+   * pipe is found empty after all (drained()).
+   */
   private rotationOwed = false;
   /**
    * Blocks past the end allocated ahead of a fast stream reach this offset
@@ -266,9 +271,9 @@ export class LogFile {
   }
 
   /**
-   * The pipe this file is fed from is empty: the last write() ended where
-   * the program's writes end after all (its read filled its buffer exactly),
-   * so a rotation that waited for a line end happens now.
+   * The pipe this file is fed from is empty: the last move or read, which
+   * took just as much as it could, ended where the program's writes end
+   * after all, so a rotation that waited for a line end happens now.
    */
   drained(): void {
     if (this.rotationOwed && this.fd >= 0) this.rollover();

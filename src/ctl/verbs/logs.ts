@@ -450,7 +450,7 @@ class LogsView {
   private async onEvent(e: EventLine): Promise<void> {
     if (this.stopped) return;
     if (e.eventname === 'PROCESS_GROUP_ADDED') {
-      // All a new group's output is new, also what it wrote before this runs (it starts at once).
+      // all a new group wrote is new, also what it wrote before the view heard of it (it starts at once)
       await this.addProcesses(await this.ctl.allProcessInfo(), false, true);
       return;
     }
