@@ -598,32 +598,35 @@ test('/logtail?offset=N on tsv starts there and says where (X-Tsv-Log-Offset, al
   }
 });
 
-test('/logtail?from=run on tsv: from where the process\'s latest run began writing (not what its fixed log held before), the whole file once rotated since, the end before any run', { timeout: 30000 }, async () => {
+test('/logtail?from=run on tsv: from where the process\'s first run began writing (not what its fixed log held before), the whole file once rotated since, the end before any run', { timeout: 30000 }, async () => {
+  // every log holds more than the 1,024 bytes a stream without the query begins with, so only the query gives these offsets
+  const old = `${'an earlier run '.repeat(100)}\n`;
+  const zeros = `${'0'.repeat(2500)}\n`;
   const d = startDaemon(
     'tsv',
     "[program:q]\ncommand=/bin/sh -c 'echo this run; exec sleep 100'\nstdout_logfile={DIR}/q.log\n" +
-      "[program:r]\ncommand=/bin/sh -c 'echo a first line of more than twenty bytes; sleep 0.3; echo second; exec sleep 100'\nstdout_logfile={DIR}/r.log\nstdout_logfile_maxbytes=20\nstdout_logfile_backups=1\n" +
+      // its first line takes the file past maxbytes and it is rotated; the new file grows past where the run began in the old one
+      `[program:r]\ncommand=/bin/sh -c 'printf "%%02000d\\n" 1; sleep 0.3; printf "%%02500d\\n" 0; exec sleep 100'\nstdout_logfile={DIR}/r.log\nstdout_logfile_maxbytes=3000\nstdout_logfile_backups=1\n` +
       "[program:s]\ncommand=/bin/sh -c 'echo s runs; exec sleep 100'\nstdout_logfile={DIR}/s.log\nautostart=false\n",
   );
   try {
-    writeFileSync(d.dir.join('s.log'), 'before any run\n');
+    for (const name of ['q', 'r', 's']) writeFileSync(d.dir.join(`${name}.log`), old);
     await waitUp(d);
-    await until(() => existsSync(d.dir.join('q.log')) && readFileSync(d.dir.join('q.log'), 'utf8').endsWith('this run\n'), 'q wrote');
-    await until(() => existsSync(d.dir.join('r.log')) && readFileSync(d.dir.join('r.log'), 'utf8') === 'second\n', 'r rotated and wrote again');
+    await until(() => readFileSync(d.dir.join('q.log'), 'utf8').endsWith('this run\n'), 'q wrote');
+    await until(() => existsSync(d.dir.join('r.log.1')) && readFileSync(d.dir.join('r.log'), 'utf8') === zeros, 'r rotated and wrote again');
     const first = (path: string): Promise<StreamStart> => firstLineOf(d, path);
-    // q's log was made by this run (nothing before it); r's was rotated since its run began
-    assert.deepEqual(await first('/logtail/q?from=run'), { offset: '0', body: 'this run\n' });
-    assert.deepEqual(await first('/logtail/r?from=run'), { offset: '0', body: 'second\n' });
+    assert.deepEqual(await first('/logtail/q?from=run'), { offset: String(old.length), body: 'this run\n' });
+    assert.deepEqual(await first('/logtail/r?from=run'), { offset: '0', body: zeros });
     // s has not run: its stream begins at the end, and its run's first line is the first thing it sends
     const res = await d.rpc.stream('/logtail/s/stdout?from=run');
-    assert.equal(res.headers['x-tsv-log-offset'], String('before any run\n'.length));
+    assert.equal(res.headers['x-tsv-log-offset'], String(old.length));
     let text = '';
     res.setEncoding('utf8').on('data', (c: string) => (text += c));
     await d.rpc.call('supervisor.startProcess', ['s']);
     await until(() => text === 's runs\n', `s's run in the stream (so far ${JSON.stringify(text)})`);
     res.destroy();
     // s has run now: from where that run began, after what the file held
-    assert.deepEqual(await first('/logtail/s?from=run'), { offset: String('before any run\n'.length), body: 's runs\n' });
+    assert.deepEqual(await first('/logtail/s?from=run'), { offset: String(old.length), body: 's runs\n' });
   } finally {
     d.cleanup();
   }

@@ -316,9 +316,7 @@ test('splice path: a fast stream gets its blocks allocated ahead (not on tmpfs),
           const buf = Buffer.alloc(ROTATION_READ);
           n = native.readInto(child.stdout, buf);
           if (n > 0) {
-            log.readFilled = n === buf.length;
-            log.write(buf.subarray(0, n));
-            log.readFilled = false;
+            log.write(buf.subarray(0, n), n === buf.length);
             continue;
           }
         }

@@ -217,7 +217,6 @@ export class ProcessOutput {
   private pump(fd: number, channel: 'stdout' | 'stderr', limit: number, final = false): { moved: number; done: boolean } {
     const native = requireNative();
     let moved = 0;
-    let readSize = 0;
     const started = performance.now();
     while (moved < limit) {
       // The bytes alone do not bound a wake-up: with a small maxbytes each
@@ -226,6 +225,7 @@ export class ProcessOutput {
       // seconds per pipe. The watch calls again while the pipe holds more;
       // after the exit (final) nothing calls again.
       if (!final && moved > 0 && performance.now() - started > PUMP_MS_PER_WAKE) return { moved, done: false };
+      let buf = readBuffer();
       if (this.zeroCopy(channel)) {
         const log = this.channels[channel] as ChannelLog;
         const n = log.spliceFrom(fd, native);
@@ -240,13 +240,11 @@ export class ProcessOutput {
         if (n === -EAGAIN) return { moved, done: false };
         // SPLICE_READ_INSTEAD: this one move; else splice was refused (a file
         // system without it): the file is marked, read and write from now on
-        if (n === SPLICE_READ_INSTEAD) readSize = ROTATION_READ;
+        if (n === SPLICE_READ_INSTEAD) buf = buf.subarray(0, ROTATION_READ);
       }
-      const buf = readSize ? readBuffer().subarray(0, readSize) : readBuffer();
-      readSize = 0;
       const n = native.readInto(fd, buf);
       if (n <= 0) {
-        // emptied (or ended) right after a read that filled its buffer: that read ended where a write did
+        // emptied (or ended): a read or move just before that took all it could ended where a write did
         this.channels[channel]?.drained();
         return { moved, done: n !== -EAGAIN };
       }

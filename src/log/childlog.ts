@@ -142,20 +142,15 @@ export class ChannelLog {
    * Data read from the pipe. `data` may be a view of a buffer that is reused
    * for the next read: anything kept beyond this call is copied. `filled`:
    * the read filled its buffer, so its end need not be where a write of the
-   * program's ended (LogFile.readFilled).
+   * program's ended (LogFile.write; capture mode's pieces end at its tokens).
    */
   feed(data: Buffer, filled = false): void {
-    if (this.file) this.file.readFilled = filled;
-    try {
-      if (this.capture === null) {
-        this.log(data);
-        return;
-      }
-      this.pending = this.pending.length ? Buffer.concat([this.pending, data]) : Buffer.from(data);
-      this.recordOutput();
-    } finally {
-      if (this.file) this.file.readFilled = false;
+    if (this.capture === null) {
+      this.log(data, filled);
+      return;
     }
+    this.pending = this.pending.length ? Buffer.concat([this.pending, data]) : Buffer.from(data);
+    this.recordOutput();
   }
 
   private recordOutput(): void {
@@ -193,7 +188,7 @@ export class ChannelLog {
     }
   }
 
-  private log(raw: Buffer): void {
+  private log(raw: Buffer, filled = false): void {
     if (!raw.length) return;
     // what strip_ansi leaves may be nothing: Supervisor still logs the (empty) entry and sends the event
     const data = this.s.stripAnsi() ? stripEscapes(raw) : raw;
@@ -209,7 +204,7 @@ export class ChannelLog {
       this.captureLen += data.length;
     } else if (data.length) {
       // only the file's copy: events, syslog and the main log's echo get the output as written
-      if (this.file) this.toFile(this.file, data);
+      if (this.file) this.toFile(this.file, data, filled);
       if (this.syslogOn) this.toSyslog(data);
     }
     if (this.main.level <= Level.DEBG) {
@@ -218,8 +213,8 @@ export class ChannelLog {
     this.hooks.output(data);
   }
 
-  private toFile(file: LogFile, data: Buffer): void {
-    if (!this.stamps) return file.write(data);
+  private toFile(file: LogFile, data: Buffer, filled: boolean): void {
+    if (!this.stamps) return file.write(data, filled);
     const out = this.stamps.apply(data);
     if (file.regularFile) return file.write(out);
     const end = out.lastIndexOf(NEWLINE) + 1;

@@ -137,11 +137,6 @@ export class LogFile {
   /** the last spliceFrom moved less than it asked for: the pipe was empty at that moment */
   spliceDrained = false;
   /**
-   * What write() is given ends where a read filled its buffer, not where
-   * the program's writes end (the pipe may hold the rest of the line).
-   */
-  readFilled = false;
-  /**
    * The file passed maxbytes where a move or a read stopped with more in the
    * pipe, so maybe inside a line: rotated at its end (write()), or when the
    * pipe is found empty after all (drained()).
@@ -302,7 +297,12 @@ export class LogFile {
     }
   }
 
-  write(data: Buffer | string): void {
+  /**
+   * `readFilled`: data ends where a read filled its buffer, not (as far as
+   * is known) where a write of the program's ended: the pipe may hold the
+   * rest of the line.
+   */
+  write(data: Buffer | string, readFilled = false): void {
     const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
     if (this.fd < 0) {
       if (!this.lostFile) return; // closed
@@ -342,7 +342,7 @@ export class LogFile {
           end = nl + 1;
           rotateHere = true;
         }
-      } else if (!this.continuationStamp && this.size + (end - start) >= this.maxbytes) {
+      } else if (!this.continuationStamp && this.size + (end - start) >= this.maxbytes && (end < buf.length || readFilled)) {
         // Supervisor writes a read whole and then rotates; a read of its
         // 64 KiB pipe ends where the program's writes end, so a line written
         // whole stays in one file. Ours can end anywhere: at a piece's end,
@@ -350,16 +350,13 @@ export class LogFile {
         // read). There the file ends at its first line end from maxbytes on
         // instead, or less than a piece past maxbytes at the latest
         // (Supervisor's bound); until then the rotation waits.
-        writesEnd = end === buf.length && !this.readFilled;
-        if (!writesEnd) {
-          // bytes until the latest end (none left: a file already that far past, which ends at a piece)
-          const latest = this.maxbytes + PIECE - 1 - this.size;
-          const limit = Math.min(buf.length, start + (latest > 0 ? latest : PIECE));
-          const lineEnd = buf.subarray(0, limit).indexOf(NEWLINE, start + Math.max(0, this.maxbytes - this.size - 1));
-          end = lineEnd >= 0 ? lineEnd + 1 : limit;
-          rotateHere = lineEnd >= 0 || end - start >= latest;
-          writesEnd = end === buf.length && !this.readFilled;
-        }
+        // Bytes until the latest end (none left: a file already that far past, which ends at a piece):
+        const latest = this.maxbytes + PIECE - 1 - this.size;
+        const limit = Math.min(buf.length, start + (latest > 0 ? latest : PIECE));
+        const lineEnd = buf.subarray(0, limit).indexOf(NEWLINE, start + Math.max(0, this.maxbytes - this.size - 1));
+        end = lineEnd >= 0 ? lineEnd + 1 : limit;
+        rotateHere = lineEnd >= 0 || end - start >= latest;
+        writesEnd = end === buf.length && !readFilled;
       }
       const piece = buf.subarray(start, end);
       start = end;

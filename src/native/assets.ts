@@ -159,23 +159,21 @@ function extract(name: NativeAddonName): NativeAddonStatus {
   // removed as soon as the addon is loaded (loadEmbeddedAddon): the per-uid one may have been made by
   // another user, and a user without a writable home has no cache of its own. Not when TSV_NATIVE_CACHE
   // names the place: a refused one is the answer.
+  let ended: NativeAddonStatus | null = null;
   if (!process.env.TSV_NATIVE_CACHE) {
     let once: string | null = null;
     try {
       once = mkdtempSync(join(tmpdir(), 'tsv-native-once-'));
       const r = placeIn(once);
-      if (typeof r !== 'string') {
-        if (r.path) return { ...r, oneShot: true };
-        rmSync(once, { recursive: true, force: true });
-        return r;
-      }
-      refused.push(r);
+      if (typeof r === 'string') refused.push(r);
+      else if (r.path) return { ...r, oneShot: true };
+      else ended = r;
     } catch (e) {
       refused.push(`${tmpdir()}: ${(e as Error).message}`);
     }
     if (once) rmSync(once, { recursive: true, force: true });
   }
-  return { path: null, error: `no private directory to extract it to (${refused.join('; ')})` };
+  return ended ?? { path: null, error: `no private directory to extract it to (${refused.join('; ')})` };
 }
 
 /** The extracted, verified addon and why it is unusable if it is; computed once per process. */
