@@ -426,6 +426,76 @@ test('engine: a full disk never stops the daemon; output is dropped, said once, 
   }
 });
 
+test('the main log holds the lines a full disk refused and writes them once there is room, then says whether any were dropped', { skip: canMount }, async () => {
+  const dir = new TempDir();
+  const small = dir.join('small');
+  mkdirSync(small);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', small]);
+  try {
+    for (const [n, dropped] of [[40, false], [2000, true]] as const) {
+      writeFileSync(join(small, 'filler'), Buffer.alloc(128 * 1024 - 1)); // tmpfs counts pages: full
+      const told: string[] = [];
+      const sink = new FileSink(join(small, 'main.log'), 0, 0, null, (m) => told.push(m));
+      const line = (i: number): string => `2026-11-29 10:00:00,000 INFO line ${String(i).padStart(4, '0')} ${'x'.repeat(40)}\n`;
+      for (let i = 1; i <= n; i++) sink.emit(line(i));
+      assert.deepEqual(told, [], `${n}: nothing told while failing`);
+      rmSync(join(small, 'filler'));
+      sink.emit(line(n + 1));
+      await new Promise((r) => setImmediate(r));
+      sink.close();
+      const got = readFileSync(join(small, 'main.log'), 'utf8');
+      const lines = got.split('\n').slice(0, -1);
+      assert.ok(lines.every((l) => / INFO line \d{4} x{40}$/.test(l)), `${n}: whole lines only`);
+      const nums = lines.map((l) => Number(/line (\d+)/.exec(l)?.[1]));
+      if (!dropped) {
+        assert.deepEqual(nums, Array.from({ length: n + 1 }, (_, i) => i + 1), 'every line, in order');
+        assert.deepEqual(told, [`the main log file ${join(small, 'main.log')} takes lines again; no line was lost`]);
+      } else {
+        // 64 KiB of lines held, the rest dropped and counted; the held ones come first, in order
+        const held = nums.slice(0, -1);
+        assert.deepEqual(held, Array.from({ length: held.length }, (_, i) => i + 1), 'a prefix of the lines, in order');
+        assert.equal(nums.at(-1), n + 1);
+        assert.ok(held.length * line(1).length <= 64 * 1024 && held.length * line(1).length > 60 * 1024, `held ${held.length} lines`);
+        assert.deepEqual(told, [`the main log file ${join(small, 'main.log')} takes lines again; ${(n - held.length) * line(1).length} bytes of lines were dropped`]);
+      }
+      rmSync(join(small, 'main.log'));
+    }
+  } finally {
+    execFileSync('umount', [small]);
+    dir.cleanup();
+  }
+});
+
+test('a clear whose unlink fails (a read-only directory) changes nothing: the file stays open and keeps taking output', { skip: canMount }, () => {
+  const dir = new TempDir();
+  const logs = dir.join('logs');
+  mkdirSync(logs);
+  try {
+    for (const main of [false, true]) {
+      const path = join(logs, 'w.log');
+      const f = main ? new FileSink(path, 0, 0) : new LogFile(path, 0, 0);
+      const write = (t: string): void => (f instanceof FileSink ? f.emit(t) : f.write(t));
+      write('before\n');
+      // a read-only file system over the directory, with a file of that name: the unlink fails with EROFS
+      execFileSync('mount', ['-t', 'tmpfs', 'tmpfs', logs]);
+      writeFileSync(path, 'the other file\n');
+      execFileSync('mount', ['-o', 'remount,ro', logs]);
+      try {
+        assert.throws(() => (f instanceof FileSink ? f.remove() : f.clear()), /EROFS/);
+        write('after\n');
+      } finally {
+        execFileSync('umount', [logs]);
+      }
+      write('later\n');
+      f.close();
+      assert.equal(readFileSync(path, 'utf8'), 'before\nafter\nlater\n', main ? 'main log' : 'child log');
+      rmSync(path);
+    }
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('reopen (USR2 after logrotate moved the file) writes to a new file at the path', () => {
   const dir = new TempDir();
   try {

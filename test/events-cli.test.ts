@@ -10,6 +10,7 @@ import { TempDir, load, startEngine, waitState, withTimeout, writeConf } from '.
 import { haveOracle, startDaemon, waitUp, type Daemon } from './helpers/events-env';
 import { ProcessState } from '../src/daemon/states';
 import type { EventLine } from '../src/events/stream';
+import { logEventEnd } from '../src/daemon/process-output';
 
 function tsvEvents(d: Daemon, ...args: string[]): { out: string; err: string; code: number | null } {
   const r = spawnSync(process.execPath, [TSV, '-c', d.conf, 'events', ...args], { encoding: 'utf8', env: cleanEnv(), timeout: 20000 });
@@ -224,5 +225,36 @@ test('tsv events behind Basic auth: credentials from -u/-p; refused without them
     assert.doesNotMatch(no.stdout, /PROCESS_GROUP/);
   } finally {
     d.cleanup();
+  }
+});
+
+test('PROCESS_LOG events of a read larger than 64 KiB end at a line end, or before a character, never inside one (no `Undecodable`)', { timeout: 60000 }, async () => {
+  // 131 bytes (3-byte characters): 64 KiB on falls inside a line, and inside a character in 2 lines of 3
+  const line = (i: number): string => `${String(i).padStart(6, '0')} ${'\u20ac'.repeat(41)}\n`;
+  assert.equal(logEventEnd(Buffer.from(line(1).repeat(1000)), 0), 500 * 131, 'after the last line end within 64 KiB');
+  const noLines = Buffer.from('\u20ac'.repeat(30000));
+  assert.equal(logEventEnd(noLines, 0), 65535, 'before the character 64 KiB would cut');
+  assert.equal(logEventEnd(noLines, 2), 65538, 'where 64 KiB on is a character boundary');
+  assert.equal(logEventEnd(noLines, noLines.length - 10), noLines.length, 'the rest, when it fits');
+  const dir = new TempDir();
+  // 100 writes of 27 lines (3537 bytes, under PIPE_BUF: each lands whole), while the engine (this process) is held
+  const command = `/usr/bin/python3 -c "import os, time; time.sleep(0.3); [os.write(1, b''.join((str(w * 27 + i).zfill(6) + ' ').encode() + '\\u20ac'.encode() * 41 + b'\\\\n' for i in range(27))) for w in range(100)]; time.sleep(30)"`;
+  const conf = writeConf(dir, `[program:talker]\ncommand=${command}\nstartsecs=0\nstdout_events_enabled=true\nstdout_logfile=%(here)s/talker.log\n`);
+  const te = startEngine(load(conf));
+  const payloads: string[] = [];
+  const off = te.engine.eventHub.follow({ types: ['PROCESS_LOG_STDOUT'], deliver: (e) => payloads.push(e.payload.slice(e.payload.indexOf('\n') + 1)), closed: () => {} });
+  try {
+    await waitState(te.engine, 'talker', ProcessState.RUNNING);
+    spawnSync('sleep', ['0.8']); // the pipe fills: the next read takes all 353,700 bytes
+    await until(() => payloads.join('').length >= 2700 * 49, 'all the output as events', 15000);
+    const bad = payloads.filter((p) => p.startsWith('Undecodable'));
+    assert.deepEqual(bad.map((p) => p.slice(0, 60)), [], 'every event is text');
+    const sizes = payloads.map((p) => Buffer.byteLength(p));
+    assert.ok(sizes.some((n) => n > 60 * 1024) && sizes.every((n) => n <= 64 * 1024), `a read larger than 64 KiB was cut (events of ${Math.min(...sizes)}-${Math.max(...sizes)} bytes)`);
+    assert.equal(payloads.join(''), Array.from({ length: 2700 }, (_, i) => line(i)).join(''), 'every line once, in order');
+  } finally {
+    off();
+    await te.close();
+    dir.cleanup();
   }
 });

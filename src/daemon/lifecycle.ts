@@ -244,7 +244,7 @@ function makeLogger(config: Config, progname: string): MainLogger {
       sinks.push(new SyslogSink(syslogIdent(progname), (m, lvl) => `${asctime()} ${levelTag(lvl)} ${m}\n`));
     } else {
       const viaCaller = callerLog && callerStdioOf(sd.logfile) === callerLog.which ? `/dev/fd/${callerLog.fd}` : null;
-      sinks.push(new FileSink(viaCaller ?? sd.logfile, sd.logfile_maxbytes, sd.logfile_backups, sd.logfile_rotate));
+      sinks.push(new FileSink(viaCaller ?? sd.logfile, sd.logfile_maxbytes, sd.logfile_backups, sd.logfile_rotate, (m) => logger.warn(m)));
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

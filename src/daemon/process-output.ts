@@ -146,9 +146,10 @@ export class ProcessOutput {
             // view of the shared read buffer. Output that strip_ansi left empty is one empty event, as Supervisor's.
             let at = 0;
             do {
-              const piece = Buffer.from(data.subarray(at, at + LOG_EVENT_MAX));
+              const end = logEventEnd(data, at);
+              const piece = Buffer.from(data.subarray(at, end));
               this.host.events.emit('processOutput', { name: this.owner.name, group: this.owner.group, channel, pid: this.owner.pid, data: piece });
-              at += LOG_EVENT_MAX;
+              at = end;
             } while (at < data.length);
           },
           communication: (data) => {
@@ -428,6 +429,23 @@ const PUMP_PER_WAKE = 4 * 1024 * 1024;
 const PUMP_MS_PER_WAKE = 4;
 /** the most output one PROCESS_LOG event carries: a read of Supervisor's 64 KiB pipe */
 const LOG_EVENT_MAX = 64 * 1024;
+
+/**
+ * Where the PROCESS_LOG event beginning at `at` ends: the whole rest if it
+ * fits, else after the last line end within LOG_EVENT_MAX, else before a
+ * UTF-8 character that LOG_EVENT_MAX would cut. Supervisor's reads end where
+ * the program's writes end, so its events hold whole lines and characters:
+ * cut mid-character, both events would be Supervisor's `Undecodable: b'…'`.
+ */
+export function logEventEnd(data: Buffer, at: number, max = LOG_EVENT_MAX): number {
+  if (data.length - at <= max) return data.length;
+  const nl = data.lastIndexOf(0x0a, at + max - 1);
+  if (nl >= at) return nl + 1;
+  let end = at + max;
+  // back over continuation bytes (10xxxxxx) to the lead byte of the character the cut falls in
+  for (let back = 0; back < 3 && end > at + 1 && ((data[end] as number) & 0xc0) === 0x80; back++) end--;
+  return end;
+}
 const { EAGAIN } = osConstants.errno;
 
 function closeQuietly(fd: number): void {

@@ -160,6 +160,15 @@ export class LogFile {
   private lost = 0;
   /** the rest of a line the file took only the start of before it refused writes: written first when it takes them again */
   private owed: Buffer | null = null;
+  /**
+   * Up to this many bytes of whole lines the file refused are held and
+   * written (after `owed`) when it takes writes again, instead of dropped:
+   * the main log's, as Supervisor's buffered stream keeps what a full disk
+   * refused. 0 (child logs): dropped and counted.
+   */
+  holdRefused = 0;
+  private held: Buffer[] = [];
+  private heldBytes = 0;
   /** *_logfile_compress: what gzips the backups (null: they stay plain) */
   readonly backupGzip: BackupGzip | null;
   /**
@@ -309,13 +318,13 @@ export class LogFile {
       try {
         this.open();
       } catch {
-        this.lost += buf.length;
+        this.holdOrDrop(buf);
         return;
       }
     }
     this.rotateIfPeriodEnded();
     if (this.fd < 0) {
-      this.lost += buf.length; // rotated, and no new file could be opened
+      this.holdOrDrop(buf); // rotated, and no new file could be opened
       return;
     }
     if (this.maxbytes <= 0 || !this.regular) {
@@ -371,7 +380,7 @@ export class LogFile {
       if (this.continuationStamp ? this.size >= this.maxbytes || rotateHere : this.size >= this.maxbytes && (rotateHere || writesEnd || this.rotateFailing)) this.rollover();
       else this.rotationOwed = this.size >= this.maxbytes;
       if (this.fd < 0) {
-        this.lost += rest; // rotated, and no new file could be opened
+        this.holdOrDrop(buf.subarray(end)); // rotated, and no new file could be opened
         return;
       }
     }
@@ -417,6 +426,10 @@ export class LogFile {
       }
       this.owed = null;
     }
+    if (!this.writeHeld()) {
+      if (output) this.refuse(buf);
+      return false;
+    }
     const done = this.writeSome(buf);
     if (done < buf.length) {
       if (output) this.refuse(buf.subarray(done));
@@ -424,6 +437,49 @@ export class LogFile {
     }
     this.worked();
     return true;
+  }
+
+  /** Writes the held lines; false if the file refused one (what it took of that line's start makes the rest owed). */
+  private writeHeld(): boolean {
+    while (this.held.length) {
+      const h = this.held[0] as Buffer;
+      const done = this.writeSome(h);
+      if (done === h.length) {
+        this.held.shift();
+        this.heldBytes -= h.length;
+        continue;
+      }
+      if (done > 0) {
+        const rest = h.subarray(done);
+        const nl = rest.indexOf(NEWLINE);
+        const cut = nl < 0 ? rest.length : nl + 1;
+        this.owed = Buffer.from(rest.subarray(0, cut));
+        this.heldBytes -= done + cut;
+        if (cut < rest.length) this.held[0] = rest.subarray(cut);
+        else this.held.shift();
+      }
+      return false;
+    }
+    return true;
+  }
+
+  /**
+   * Output the file could not take, whole lines from its start: held while
+   * there is room for it (holdRefused) and nothing has been dropped since the
+   * failure (so what is held is everything up to a gap the drop count tells
+   * of); else dropped and counted.
+   */
+  private holdOrDrop(buf: Buffer): void {
+    let take = 0;
+    if (this.holdRefused > 0 && this.lost === 0) {
+      const room = this.holdRefused - this.heldBytes;
+      take = buf.length <= room ? buf.length : room > 0 ? buf.lastIndexOf(NEWLINE, room - 1) + 1 : 0;
+      if (take > 0) {
+        this.held.push(Buffer.from(buf.subarray(0, take)));
+        this.heldBytes += take;
+      }
+    }
+    this.lost += buf.length - take;
   }
 
   /** The bytes of buf written before the file refused the rest (the failure reported). */
@@ -445,7 +501,8 @@ export class LogFile {
 
   /**
    * Output the file refused: the end of a line it holds the start of is
-   * kept for when it takes writes again (up to OWED_MAX); the rest is lost.
+   * kept for when it takes writes again (up to OWED_MAX); the rest is held
+   * or lost (holdOrDrop).
    */
   private refuse(rest: Buffer): void {
     // an empty owed: the file's end was looked at once this failure and ended a line
@@ -459,14 +516,17 @@ export class LogFile {
       }
       torn = this.endsMidLine();
     }
-    let keep = 0;
+    // the torn line's rest: up to OWED_MAX of it owed, the remainder lost
+    let lineEnd = 0;
     if (torn) {
       const nl = rest.indexOf(NEWLINE);
-      keep = Math.max(0, Math.min(nl < 0 ? rest.length : nl + 1, OWED_MAX - (this.owed?.length ?? 0)));
+      lineEnd = nl < 0 ? rest.length : nl + 1;
+      const keep = Math.max(0, Math.min(lineEnd, OWED_MAX - (this.owed?.length ?? 0)));
       if (keep > 0) this.owed = Buffer.concat(this.owed ? [this.owed, rest.subarray(0, keep)] : [rest.subarray(0, keep)]);
+      this.lost += lineEnd - keep;
     }
     this.owed ??= Buffer.alloc(0);
-    this.lost += rest.length - keep;
+    this.holdOrDrop(rest.subarray(lineEnd));
   }
 
   /** a regular file (not /dev/stdout, a FIFO or a tty, which others may write to as well) */
@@ -685,11 +745,16 @@ export class LogFile {
     return true;
   }
 
-  /** clearLog, clearProcessLogs: remove the file (not its backups); reopen() starts a new one. */
+  /**
+   * clearLog, clearProcessLogs: remove the file (not its backups); reopen()
+   * starts a new one. The name goes first: when it cannot (EACCES, EROFS),
+   * the file stays open and keeps taking output, and the caller answers
+   * FAILED, as Supervisor's clearLog does.
+   */
   remove(): void {
+    removeLogName(this.path);
     const was = this.file;
     this.close();
-    removeLogName(this.path);
     this.removed = was;
   }
 

@@ -15,10 +15,15 @@ export interface LogSink {
   close(): void;
 }
 
+/** What the main log holds of the lines its file refused (a full disk), for when it takes them again. */
+const MAIN_LOG_HOLD = 64 * 1024;
+
 export class FileSink implements LogSink {
   readonly file: LogFile;
-  constructor(path: string, maxbytes: number, backups: number, rotate: RotatePeriod | null = null) {
+  /** `tell`: logs a line (through every sink), once the file takes lines again */
+  constructor(path: string, maxbytes: number, backups: number, rotate: RotatePeriod | null = null, tell: ((message: string) => void) | null = null) {
     this.file = new LogFile(path, maxbytes, backups, undefined, null, rotate);
+    this.file.holdRefused = MAIN_LOG_HOLD;
     // the main log cannot tell of its own trouble: stderr can (with -n, the terminal or the journal)
     const say = (line: string): void => writeStdio(2, `${line}\n`);
     this.file.report = {
@@ -26,7 +31,13 @@ export class FileSink implements LogSink {
         const { verb, reason } = failureWords(what, err);
         say(`could not ${verb} the main log file ${path}: ${reason}`);
       },
-      recovered: (lost) => say(`the main log file ${path} takes lines again; ${lost} bytes were dropped`),
+      recovered: (lost) => {
+        // the lines it held are in the file now; the log itself says whether any were dropped
+        // (told after the write in progress, which is inside this file's write)
+        const line = `the main log file ${path} takes lines again; ${lost ? `${lost} bytes of lines were dropped` : 'no line was lost'}`;
+        if (tell) queueMicrotask(() => tell(line));
+        else say(line);
+      },
     };
   }
   emit(line: string): void {
