@@ -14,7 +14,7 @@ import { ProcessState } from '../src/daemon/states';
 import { MainLogger, FileSink } from '../src/log/mainlog';
 import { asctime } from '../src/log/asctime';
 import { Level, LEVEL_BY_NAME } from '../src/log/levels';
-import { LogFile } from '../src/log/logfile';
+import { LogFile, failureWords } from '../src/log/logfile';
 import { loadNative } from '../src/daemon/native';
 import { stripEscapes, ChannelLog } from '../src/log/childlog';
 import { clearAutoChildLogDir, autoChildLogName } from '../src/log/autolog';
@@ -267,6 +267,9 @@ test('a rotation that cannot rename keeps writing to the file, says so once, and
   try {
     const f = new LogFile(dir.join('r.log'), 10, 1);
     const said = recordReports(f);
+    const told = f.report;
+    const words: string[] = [];
+    f.report = { failed: (what, err) => (told?.failed(what, err), words.push(failureWords(what, err, f.path).reason)), recovered: (lost) => told?.recovered(lost) };
     mkdirSync(dir.join('r.log.1'));
     writeFileSync(dir.join('r.log.1', 'keep'), ''); // a directory in the way: unlink says EISDIR
     f.write('0123456789A\n');
@@ -278,6 +281,7 @@ test('a rotation that cannot rename keeps writing to the file, says so once, and
     assert.equal(dir.read('r.log.1'), '0123456789A\nmore\nlast\n');
     assert.equal(dir.read('r.log'), '');
     assert.deepEqual(said, ['failed rotate EISDIR']);
+    assert.deepEqual(words, [`EISDIR (${dir.join('r.log.1')}: it is a directory)`], 'the message names what is in the way, not the log file');
     assert.deepEqual(readdirSync(dir.path).sort(), ['r.log', 'r.log.1'], 'the new file made for the failed rotations is not left behind');
   } finally {
     dir.cleanup();

@@ -6,7 +6,7 @@
 // every writer to the new file (docs/differences.md).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { poll, until } from './helpers/daemon-cli';
 import { TempDir, rotatedLog, sleep } from './helpers/daemon-env';
@@ -133,3 +133,36 @@ test('stdout and stderr sharing one log: back-to-back writes to the two pipes ar
     }
   }
 });
+
+// 20,000 lines of 10-510 bytes, each one write to stdout or stderr at random
+const RANDOM_WRITER =
+  "import os, random, time\nr = random.Random(3)\nfor i in range(20000):\n    fd = 1 if r.random() < 0.5 else 2\n" +
+  "    os.write(fd, ('%s %06d %s\\n' % ('O' if fd == 1 else 'E', i, 'b' * r.randint(1, 500))).encode())\n    if i % 100 == 0: time.sleep(0.005)\n";
+
+for (const impl of ['tsv', 'supervisord'] as Impl[]) {
+  test(`${impl}: stdout and stderr in one file rotated every 4 KiB under a stream of writes: no line is torn by the other channel's output`, { skip: impl === 'supervisord' && oracleSkip, timeout: 120000 }, async () => {
+    const dir = new TempDir();
+    try {
+      writeFileSync(dir.join('w.py'), RANDOM_WRITER);
+      const d = startDaemon(
+        impl,
+        `[program:w]\ncommand=/usr/bin/python3 ${dir.join('w.py')}\nstartsecs=0\nautorestart=false\n` +
+          'stdout_logfile={DIR}/w.log\nstderr_logfile={DIR}/w.log\nstdout_logfile_maxbytes=4097\nstderr_logfile_maxbytes=4097\nstdout_logfile_backups=5000\nstderr_logfile_backups=5000\n',
+      );
+      try {
+        await waitUp(d);
+        const state = async (): Promise<string> => ((await d.rpc.call('supervisor.getProcessInfo', ['w'])) as { statename: string }).statename;
+        await poll(async () => ((await state()) === 'EXITED' ? true : undefined), 'the program to write its lines and exit', 90000);
+        const lines = rotatedLog(d.dir.path, 'w.log').all.toString('latin1').split('\n').filter(Boolean);
+        const torn = lines.filter((l) => !/^[OE] \d{6} b+$/.test(l));
+        assert.deepEqual(torn.slice(0, 3).map((l) => l.slice(0, 40) + '…' + l.slice(-20)), [], `${torn.length} torn lines`);
+        assert.equal(lines.length, 20000, 'every line once');
+      } finally {
+        await d.stop();
+        d.cleanup();
+      }
+    } finally {
+      dir.cleanup();
+    }
+  });
+}

@@ -65,6 +65,12 @@ interface Pipes {
 
 export class ProcessOutput {
   private channels: { stdout: ChannelLog | null; stderr: ChannelLog | null } = { stdout: null, stderr: null };
+  /**
+   * Per channel, the start of a line read from the pipe and not yet fed: a
+   * wake-up that ends a line in a shared file (pump) holds the bytes after
+   * that line end until the channel's next wake-up, when its rest is read.
+   */
+  private carry: Record<'stdout' | 'stderr', Buffer | null> = { stdout: null, stderr: null };
   /** runStart's answers, made at the first run */
   private runStarts: { stdout: LogPosition | null; stderr: LogPosition | null } | null = null;
   private pipes: Pipes | null = null;
@@ -219,15 +225,34 @@ export class ProcessOutput {
     const native = requireNative();
     let moved = 0;
     const started = performance.now();
-    while (moved < limit) {
+    // the last move or read ended where a write of the program's, or a line, ends (as far as is known)
+    let endsWrite = true;
+    // read past this wake-up's bounds to end a line in a shared file
+    let past = 0;
+    const carried = this.carry[channel];
+    if (carried) {
+      // the start of a line the last wake-up read: its rest is next in the pipe
+      this.carry[channel] = null;
+      this.feed(channel, carried, true);
+      endsWrite = false;
+    }
+    for (;;) {
       // The bytes alone do not bound a wake-up: with a small maxbytes each
       // splice ends in a rotation (an unlink and a rename per backup), and
       // 4 MiB of 8 KB files kept the loop, the control socket with it, for
       // seconds per pipe. The watch calls again while the pipe holds more;
       // after the exit (final) nothing calls again.
-      if (!final && moved > 0 && performance.now() - started > PUMP_MS_PER_WAKE) return { moved, done: false };
+      const over = moved >= limit || (!final && moved > 0 && performance.now() - started > PUMP_MS_PER_WAKE);
+      // A file another channel writes too gets its turn only at the end of
+      // one of this channel's lines: Supervisor's reads of a 64 KiB pipe end
+      // where the program's writes end, so it never puts the other's output
+      // inside a line. Here a page at a time to the line's end (a piece at most).
+      // (Not a listener's stdout: its answers are fed at once.)
+      const finishing = over && !endsWrite && past < FINISH_LINE_MAX && !this.listener && (this.channels[channel]?.sharesFile ?? false);
+      if (over && !finishing) return { moved, done: false };
       let buf = readBuffer();
-      if (this.zeroCopy(channel)) {
+      if (finishing) buf = buf.subarray(0, ROTATION_READ);
+      else if (this.zeroCopy(channel)) {
         const log = this.channels[channel] as ChannelLog;
         const n = log.spliceFrom(fd, native);
         if (n > 0) {
@@ -235,6 +260,7 @@ export class ProcessOutput {
           // The pipe was emptied: stop here rather than race a writer on
           // another CPU with splices of what it added meanwhile.
           if (log.spliceDrained && !final) return { moved, done: false };
+          endsWrite = log.spliceDrained;
           continue;
         }
         if (n === 0) return { moved, done: true };
@@ -250,13 +276,21 @@ export class ProcessOutput {
         return { moved, done: n !== -EAGAIN };
       }
       moved += n;
+      if (finishing) past += n;
+      const nl = finishing && n === buf.length ? buf.lastIndexOf(0x0a, n - 1) : -1;
+      if (nl >= 0) {
+        // the line ends here: what follows, the next line's start, waits for this channel's next wake-up
+        this.feed(channel, buf.subarray(0, nl + 1));
+        if (nl + 1 < n) this.carry[channel] = Buffer.from(buf.subarray(nl + 1, n));
+        return { moved, done: false };
+      }
       this.feed(channel, buf.subarray(0, n), n === buf.length);
+      endsWrite = n < buf.length || buf[n - 1] === 0x0a;
       // less than asked for: a pipe is empty now; a terminal gives at most
       // 4095 bytes a read (N_TTY's buffer) however much it holds
       // (after the exit the next read tells an end of file from a writer still there)
       if (n < buf.length && !this.terminal && !final) return { moved, done: false };
     }
-    return { moved, done: false };
   }
 
   /**
@@ -401,6 +435,11 @@ export class ProcessOutput {
     // the terminal's clients go before its fd does (resize must not reach a reused fd)
     this.terminal?.end(why);
     this.terminal = null;
+    for (const channel of ['stdout', 'stderr'] as const) {
+      const carried = this.carry[channel];
+      this.carry[channel] = null;
+      if (carried) this.feed(channel, carried); // a drain (pump) feeds it first; without one, it is the output's last
+    }
     const p = this.pipes;
     if (!p) return;
     this.pipes = null;
@@ -425,6 +464,8 @@ const STREAM_BELOW = 512 * 1024;
 const LISTENER_READS_PER_WAKE = 64;
 /** what one wake-up of a watched pipe moves at most, so a writer faster than the disk cannot starve the loop */
 const PUMP_PER_WAKE = 4 * 1024 * 1024;
+/** the most a wake-up reads past its bounds to end a line in a file another channel writes (a log piece) */
+const FINISH_LINE_MAX = 128 * 1024;
 /** and takes at most about this long (ms), whatever each piece costs */
 const PUMP_MS_PER_WAKE = 4;
 /** the most output one PROCESS_LOG event carries: a read of Supervisor's 64 KiB pipe */

@@ -110,7 +110,8 @@ export class ChannelLog {
     if (s.logfile && s.logfile !== 'syslog') {
       // may throw (EACCES, ENOENT): the caller reports it as a spawn error
       this.file = new LogFile(s.logfile, s.maxbytes, s.backups, undefined, s.gzip, s.rotate);
-      const file = `log file ${s.logfile} for program '${s.processName}'`;
+      const logPath = s.logfile;
+      const file = `log file ${logPath} for program '${s.processName}'`;
       const then: Record<LogFileFailure, string> = {
         write: `its ${s.channel} output is dropped until a write works again`,
         reopen: `its ${s.channel} output is dropped until the file can be opened again`,
@@ -118,7 +119,7 @@ export class ChannelLog {
       };
       this.file.report = {
         failed: (what, err) => {
-          const { verb, reason } = failureWords(what, err);
+          const { verb, reason } = failureWords(what, err, logPath);
           main.error(`could not ${verb} ${file}: ${reason}; ${then[what]}`);
         },
         recovered: (lost) => main.warn(`${file} takes output again; ${lost} bytes of ${s.channel} output were dropped`),
@@ -265,6 +266,11 @@ export class ChannelLog {
   /** LogFile.spliceFrom: the bytes go from the pipe to the file without passing through here. */
   spliceFrom(pipeFd: number, native: NativeAddon): number {
     return this.file ? this.file.spliceFrom(pipeFd, native) : -osConstants.errno.EINVAL;
+  }
+
+  /** Another channel writes this one's file too: its output must not land inside one of this channel's lines. */
+  get sharesFile(): boolean {
+    return this.file?.shared ?? false;
   }
 
   /** The last spliceFrom emptied the pipe (it moved less than it could have). */

@@ -111,9 +111,15 @@ export function describeLogError(code: string | undefined, otherwise = 'cannot o
 const FAILED_VERB: Record<LogFileFailure, string> = { write: 'write to', rotate: 'rotate', reopen: 'reopen' };
 const FAILED_OTHERWISE: Record<LogFileFailure, string> = { write: 'cannot write', rotate: 'cannot rename', reopen: 'cannot open' };
 
-/** For "could not VERB log file PATH: REASON": what failed as a verb, and its errno in words. */
-export function failureWords(what: LogFileFailure, err: NodeJS.ErrnoException): { verb: string; reason: string } {
-  return { verb: FAILED_VERB[what], reason: `${err.code ?? ''} (${describeLogError(err.code, FAILED_OTHERWISE[what])})` };
+/**
+ * For "could not VERB log file PATH: REASON": what failed as a verb, and its
+ * errno in words; naming the path the error is about when it is not the log
+ * file's (a rotation stopped by a directory at NAME.1: that one is in the way).
+ */
+export function failureWords(what: LogFileFailure, err: NodeJS.ErrnoException & { dest?: string }, logPath: string): { verb: string; reason: string } {
+  const words = describeLogError(err.code, FAILED_OTHERWISE[what]);
+  const other = [err.dest, err.path].find((p) => typeof p === 'string' && p !== logPath);
+  return { verb: FAILED_VERB[what], reason: `${err.code ?? ''} (${other ? `${other}: ${words}` : words})` };
 }
 
 /**
@@ -272,6 +278,11 @@ export class LogFile {
 
   get opened(): boolean {
     return this.fd >= 0;
+  }
+
+  /** Another channel (stdout and stderr in one file, a pool sharing one log) writes this file too. */
+  get shared(): boolean {
+    return (writers.get(this.file)?.size ?? 0) > 1;
   }
 
   /**

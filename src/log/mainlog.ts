@@ -28,7 +28,7 @@ export class FileSink implements LogSink {
     const say = (line: string): void => writeStdio(2, `${line}\n`);
     this.file.report = {
       failed: (what, err) => {
-        const { verb, reason } = failureWords(what, err);
+        const { verb, reason } = failureWords(what, err, path);
         say(`could not ${verb} the main log file ${path}: ${reason}`);
       },
       recovered: (lost) => {
