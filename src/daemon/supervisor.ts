@@ -437,6 +437,25 @@ export class Supervisor {
   }
 
   /**
+   * Shutdown: the event-listener group whose stop comes next now that group
+   * `group`, the one being stopped, has nothing left running (the state
+   * change just made was its last process's), or null. Supervisor stops the
+   * next group at the start of its next loop pass, before it writes what that
+   * change's events put in the listeners' stdin buffers: the listeners get
+   * their SIGTERM first, so they never act on them (a listener that kills the
+   * daemon when a program stops does not fire at shutdown). Those events are
+   * not given to that group's pool.
+   */
+  listenerStoppingNext(group: string): string | null {
+    const order = this.stopGroups;
+    if (!this.stopping || !order || order.length < 2) return null;
+    const top = order[order.length - 1];
+    if (top?.config.name !== group || top.unstopped().length) return null;
+    const next = order[order.length - 2];
+    return next?.config.kind === 'eventlistener' ? next.config.name : null;
+  }
+
+  /**
    * Shutdown: an event-listener group is stopped once its pool has nothing in
    * flight (SUPERVISOR_STATE_CHANGE_STOPPING and the other programs' last
    * state changes delivered and answered), or once LISTENER_GRACE_MS have

@@ -148,7 +148,7 @@ export class EventHub {
       expected: e.expected,
     };
     const event = processStateEvent(facts, e.time);
-    if (event) this.notify(event);
+    if (event) this.notify(event, this.engine.listenerStoppingNext(e.group));
     const pool = this.pools.get(e.group);
     if (!pool) return;
     const proc = this.engine.groups.get(e.group)?.processes.get(e.name);
@@ -165,10 +165,10 @@ export class EventHub {
 
   // ------------------------------------------------------------- notifying
 
-  /** events.notify(): every pool in the order they subscribed, then tsv's followers and history. */
-  notify(event: SupervisorEvent): void {
+  /** events.notify(): every pool in the order they subscribed (but `skip`), then tsv's followers and history. */
+  notify(event: SupervisorEvent, skip: string | null = null): void {
     if (this.closedFlag) return;
-    for (const pool of this.pools.values()) pool.notify(event);
+    for (const pool of this.pools.values()) if (pool.name !== skip) pool.notify(event);
     this.remember(event);
     for (const f of this.followers) {
       if (f.types.some((t) => isA(event.name, t))) {
