@@ -598,7 +598,7 @@ test('/logtail?offset=N on tsv starts there and says where (X-Tsv-Log-Offset, al
   }
 });
 
-test('/logtail?from=run on tsv: from where the process\'s first run began writing (not what its fixed log held before), the whole file once rotated since, the end before any run', { timeout: 30000 }, async () => {
+test('/logtail?from=run on tsv: from where the process\'s first run began writing (not what its fixed log held before), the whole file once rotated since (moved away, or emptied in place with no backups), the end before any run', { timeout: 30000 }, async () => {
   // every log holds more than the 1,024 bytes a stream without the query begins with, so only the query gives these offsets
   const old = `${'an earlier run '.repeat(100)}\n`;
   const zeros = `${'0'.repeat(2500)}\n`;
@@ -607,16 +607,20 @@ test('/logtail?from=run on tsv: from where the process\'s first run began writin
     "[program:q]\ncommand=/bin/sh -c 'echo this run; exec sleep 100'\nstdout_logfile={DIR}/q.log\n" +
       // its first line takes the file past maxbytes and it is rotated; the new file grows past where the run began in the old one
       `[program:r]\ncommand=/bin/sh -c 'printf "%%02000d\\n" 1; sleep 0.3; printf "%%02500d\\n" 0; exec sleep 100'\nstdout_logfile={DIR}/r.log\nstdout_logfile_maxbytes=3000\nstdout_logfile_backups=1\n` +
+      // the same, with no backups: the file is emptied in place (same inode), then grows past where the run began
+      `[program:t]\ncommand=/bin/sh -c 'printf "%%02000d\\n" 1; sleep 0.3; printf "%%02500d\\n" 0; exec sleep 100'\nstdout_logfile={DIR}/t.log\nstdout_logfile_maxbytes=3000\nstdout_logfile_backups=0\n` +
       "[program:s]\ncommand=/bin/sh -c 'echo s runs; exec sleep 100'\nstdout_logfile={DIR}/s.log\nautostart=false\n",
   );
   try {
-    for (const name of ['q', 'r', 's']) writeFileSync(d.dir.join(`${name}.log`), old);
+    for (const name of ['q', 'r', 's', 't']) writeFileSync(d.dir.join(`${name}.log`), old);
     await waitUp(d);
     await until(() => readFileSync(d.dir.join('q.log'), 'utf8').endsWith('this run\n'), 'q wrote');
     await until(() => existsSync(d.dir.join('r.log.1')) && readFileSync(d.dir.join('r.log'), 'utf8') === zeros, 'r rotated and wrote again');
     const first = (path: string): Promise<StreamStart> => firstLineOf(d, path);
     assert.deepEqual(await first('/logtail/q?from=run'), { offset: String(old.length), body: 'this run\n' });
     assert.deepEqual(await first('/logtail/r?from=run'), { offset: '0', body: zeros });
+    await until(() => readFileSync(d.dir.join('t.log'), 'utf8') === zeros, 't emptied in place and wrote again');
+    assert.deepEqual(await first('/logtail/t?from=run'), { offset: '0', body: zeros });
     // s has not run: its stream begins at the end, and its run's first line is the first thing it sends
     const res = await d.rpc.stream('/logtail/s/stdout?from=run');
     assert.equal(res.headers['x-tsv-log-offset'], String(old.length));

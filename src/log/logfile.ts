@@ -61,6 +61,8 @@ export interface LogPosition {
   dev: number;
   ino: number;
   size: number;
+  /** the file's in-place truncations by rotation until then (cutsOf) */
+  cuts: number;
 }
 
 /** What made a log file stop taking output. */
@@ -130,6 +132,18 @@ export function failureWords(what: LogFileFailure, err: NodeJS.ErrnoException & 
 const writers = new Map<string, Set<LogFile>>();
 
 const fileKey = (st: { dev: number; ino: number }): string => `${st.dev}:${st.ino}`;
+
+/**
+ * Per file, how often a rotation with no backups emptied it in place (the
+ * same inode, as Supervisor's 'wb' reopen): a position taken before such a
+ * cut is no place in what the file holds now, even once it is as long again.
+ */
+const cutsByFile = new Map<string, number>();
+
+/** How often rotation has emptied the file `st` in place (LogPosition.cuts). */
+export function cutsOf(st: { dev: number; ino: number }): number {
+  return cutsByFile.get(fileKey(st)) ?? 0;
+}
 
 export class LogFile {
   /** told of failures and recoveries (nobody: they go unreported) */
@@ -219,6 +233,7 @@ export class LogFile {
   private open(truncate = false, exclusive = false): void {
     if (exclusive) unlinkQuiet(this.path);
     this.adopt(openLog(this.path, APPEND | (exclusive ? EXCLUSIVE : truncate ? constants.O_TRUNC : 0), this.mode));
+    if (truncate && !exclusive && this.regular) cutsByFile.set(this.file, (cutsByFile.get(this.file) ?? 0) + 1);
   }
 
   /** Writes go to `fd` (open for appending) from now on. */
@@ -298,7 +313,7 @@ export class LogFile {
   position(): LogPosition | null {
     if (this.fd < 0 || !this.regular) return null;
     const st = fstatSync(this.fd);
-    return { dev: st.dev, ino: st.ino, size: st.size };
+    return { dev: st.dev, ino: st.ino, size: st.size, cuts: cutsOf(st) };
   }
 
   /** The file's last byte is not a line end: what an earlier writer left there is an unfinished line. */

@@ -19,7 +19,7 @@ import type { Socket } from 'node:net';
 import type { EngineApi } from '../daemon/api';
 import { splitNamespec } from '../config/model';
 import type { MainLogger } from '../log/mainlog';
-import type { LogPosition } from '../log/logfile';
+import { cutsOf, type LogPosition } from '../log/logfile';
 import { followLog, type LogFollower } from './logtail';
 import { refuseUpgrade, serveAttach } from './attach';
 import { ATTACH_PROTOCOL } from './attach-frames';
@@ -255,7 +255,8 @@ function runOffset(url: string, start: LogPosition | null, logfile: string | nul
   try {
     const st = statSync(logfile);
     if (start === null) return st.size;
-    return st.dev === start.dev && st.ino === start.ino && st.size >= start.size ? start.size : 0;
+    // the same file, not emptied since (moved away by rotation, emptied in place by one with no backups)
+    return st.dev === start.dev && st.ino === start.ino && st.size >= start.size && cutsOf(st) === start.cuts ? start.size : 0;
   } catch {
     return null; // no file: stream() answers 404
   }
