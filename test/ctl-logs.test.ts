@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, truncateSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
-import { withTimeout } from './helpers/daemon-env';
+import { rotatedLog, withTimeout } from './helpers/daemon-env';
 import { SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
 import { bytesAfterTruncation, lastLines, overlap, textAfter, LineWriter, LogOutput } from '../src/ctl/log-lines';
 
@@ -631,6 +631,35 @@ test('/logtail?from=run on tsv: from where the process\'s first run began writin
     res.destroy();
     // s has run now: from where that run began, after what the file held
     assert.deepEqual(await first('/logtail/s?from=run'), { offset: String(old.length), body: 's runs\n' });
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('/logtail on tsv: a stream that falls behind by several rotations sends every rotated file through, in order, before the newest (nothing skipped)', { timeout: 60000 }, async () => {
+  // 3 MB of numbered lines into 200 KB files: about 15 rotations while the stream's reader is paused
+  const d = startDaemon(
+    'tsv',
+    `[program:w]\ncommand=/usr/bin/python3 -c "import sys; [sys.stdout.write(str(i).zfill(30) + chr(10)) for i in range(100000)]; sys.stdout.flush(); import time; time.sleep(100)"\n` +
+      'stdout_logfile={DIR}/w.log\nstdout_logfile_maxbytes=200000\nstdout_logfile_backups=100\nautostart=false\n',
+  );
+  try {
+    writeFileSync(d.dir.join('w.log'), ''); // there to follow before the program starts
+    await waitUp(d);
+    const res = await d.rpc.stream('/logtail/w/stdout?offset=0');
+    res.pause();
+    const chunks: Buffer[] = [];
+    res.on('data', (c: Buffer) => chunks.push(c));
+    await d.rpc.call('supervisor.startProcess', ['w']);
+    const all = Array.from({ length: 100000 }, (_, i) => `${String(i).padStart(30, '0')}\n`).join('');
+    await until(() => rotatedLog(d.dir.path, 'w.log').all.length === all.length, 'the program to write everything', 30000);
+    assert.ok(existsSync(d.dir.join('w.log.10')), 'rotated more than ten times');
+    res.resume();
+    await until(() => Buffer.concat(chunks).length >= all.length, 'the stream to send it all', 30000);
+    res.destroy();
+    const got = Buffer.concat(chunks).toString('latin1');
+    assert.equal(got.length, all.length, 'nothing skipped, nothing twice');
+    assert.ok(got === all, 'every line, in order');
   } finally {
     d.cleanup();
   }

@@ -40,6 +40,8 @@ export type StartAt = { head: number } | { offset: number };
 const CHUNK = 64 * 1024;
 /** bytes kept from the end of what was sent, to recognise a rewritten file */
 const MARK = 32;
+/** the backups looked through for the file a stream holds, after a rotation (NAME.1 … NAME.N) */
+const MAX_BACKUPS_LOOKED_AT = 10000;
 /** Written into a log stream where the file was found truncated; the file's new content follows from its start. */
 export const TRUNCATED = '==> File truncated <==\n';
 
@@ -90,11 +92,12 @@ class Follower implements LogFollower {
     this.wake();
   }
 
-  private open(): void {
+  /** Follows the file at `path` (the log's name, or a backup on the way to it) from its start. */
+  private open(path = this.path): void {
     this.closeFile();
     try {
       // a pipe, a socket or a terminal has nothing to follow, and is not opened or read from (readlog.ts)
-      this.fd = openLog(this.path);
+      this.fd = openLog(path);
       if (this.fd === null) return;
       this.ino = fstatSync(this.fd).ino;
       this.pos = 0;
@@ -105,7 +108,7 @@ class Follower implements LogFollower {
     }
     try {
       // writes to the file we hold, even once it is unlinked or renamed
-      this.fileWatch = watch(this.path, { persistent: false }, () => this.wake());
+      this.fileWatch = watch(path, { persistent: false }, () => this.wake());
       this.fileWatch.on('error', () => {});
     } catch {
       this.fileWatch = null;
@@ -139,6 +142,46 @@ class Follower implements LogFollower {
     if (n === 0) return false;
     const buf = Buffer.alloc(n);
     return readSync(this.fd as number, buf, 0, n, this.pos - n) !== n || !buf.equals(this.mark);
+  }
+
+  /**
+   * The file we hold is read to its end and the name is another file's: go
+   * on with the file that came after ours. Rotation moved ours to NAME.1 and
+   * maybe, rotating again before we came back, on to NAME.k: the next is
+   * NAME.k-1 (NAME after NAME.1), and the stream reads each one through
+   * before the newest (Supervisor's follows the name, so whatever it held
+   * between two looks is never sent). Ours no longer among the backups
+   * (removed past *_logfile_backups, or gzipped): the file at the name.
+   */
+  private followRotation(): void {
+    let ino: number;
+    try {
+      ino = statSync(this.path).ino;
+    } catch {
+      return; // unlinked: keep reading what we hold
+    }
+    if (ino === this.ino) return;
+    for (let tries = 0; tries < 3; tries++) {
+      const k = this.backupHolding(this.ino);
+      if (k === null) break;
+      const held = this.ino;
+      this.open(k === 1 ? this.path : `${this.path}.${k - 1}`);
+      // a rotation in between shifted the names: what we opened is not the file after ours
+      if (this.backupHolding(held, k) === k) return;
+    }
+    this.open();
+  }
+
+  /** The k of the backup NAME.k that is the file `ino` (looking at `only` alone if given); null if none is. */
+  private backupHolding(ino: number, only?: number): number | null {
+    for (let k = only ?? 1; k <= (only ?? MAX_BACKUPS_LOOKED_AT); k++) {
+      try {
+        if (statSync(`${this.path}.${k}`).ino === ino) return k;
+      } catch {
+        return null; // the backups end here
+      }
+    }
+    return null;
   }
 
   /** _follow(): the name points at another file now (rotation) */
@@ -181,7 +224,7 @@ class Follower implements LogFollower {
           // Only a drained file is left for the one that took its name (rotation):
           // what was written to it just before is sent first.
           const ino = this.ino;
-          this.follow();
+          this.followRotation();
           if (this.fd === null || this.ino === ino) return;
           firstPass = true;
           continue;
