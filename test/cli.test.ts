@@ -186,6 +186,29 @@ test('config check: summary line and exit 0; exit 2 with file:line on an error; 
   });
 });
 
+test('config check warns of a [supervisorctl] serverurl no command can use (what supervisorctl fails on at every command), and not of the ones it can', () => {
+  withTmp((dir) => {
+    const conf = join(dir, 'c.conf');
+    const bad: [string, string][] = [
+      ['http://localhost:__SUPERVISORCTL_PORT__', `has a port that is not a number (supervisorctl: "Port could not be cast to integer value as '__SUPERVISORCTL_PORT__'")`],
+      ['127.0.0.1:19054', 'is not a unix:// or http:// URL (supervisorctl: "Unknown protocol for serverurl")'],
+      ['https://host:9001', 'is not a unix:// or http:// URL (supervisorctl: "Unknown protocol for serverurl")'],
+      ['http://localhost:99999', 'has a port past 65535 (supervisorctl: "Port out of range 0-65535")'],
+    ];
+    for (const [url, why] of bad) {
+      writeFileSync(conf, `[supervisord]\n[supervisorctl]\nserverurl=${url}\n[program:a]\ncommand=/bin/cat\n`);
+      const r = run(tsv, ['config', 'check', '-c', conf]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.equal(r.stderr, `warning: ${conf}:3: [supervisorctl] serverurl: "${url}" ${why}: every supervisorctl and tsv ctl command with this file will fail; expected unix:///path/to/socket or http://host:port\n`);
+    }
+    for (const url of ['http://[::1]:9001', 'http://user:pw@localhost:9001/RPC2', 'http://localhost', 'unix:///run/x.sock']) {
+      writeFileSync(conf, `[supervisord]\n[supervisorctl]\nserverurl=${url}\n[program:a]\ncommand=/bin/cat\n`);
+      const r = run(tsv, ['config', 'check', '-c', conf]);
+      assert.equal(r.stderr, '', url);
+    }
+  });
+});
+
 test('ctl: a config that is not UTF-8 is refused with the words and exit status of supervisorctl (Python\'s decode error, counted in its 8 KiB chunks)', { skip: existsSync('/usr/bin/supervisorctl') ? false : 'needs Supervisor' }, () => {
   withTmp((dir) => {
     const head = Buffer.from('[supervisorctl]\nserverurl=unix:///nonexistent.sock\n[program:x]\ncommand=');

@@ -1302,6 +1302,8 @@ class Loader implements OptionReader {
       return this.expand(entry.value, m, S, opt, { value: entry.value, entry });
     };
     let serverurl = get('serverurl', 'http://localhost:9001', true) as string;
+    const unusable = serverUrlProblem(serverurl);
+    if (unusable) this.warnOption(S, 'serverurl', `"${serverurl}" ${unusable}: every supervisorctl and tsv ctl command with this file will fail; expected unix:///path/to/socket or http://host:port`);
     if (serverurl.startsWith('unix://')) serverurl = `unix://${dt.normalizePath(serverurl.slice(7), this.cwd, this.home)}`;
     out.serverurl = serverurl;
     out.prompt = get('prompt', 'supervisor', false) as string;
@@ -1378,6 +1380,24 @@ function pyTempdir(env: NodeJS.ProcessEnv, cwd: string): string {
     }
   }
   return '/tmp';
+}
+
+/**
+ * Why supervisorctl cannot use `url` as its serverurl (its transport takes
+ * http:// with Python's urlparse port rules, or unix://), or null. A
+ * half-rendered template (`http://localhost:__PORT__`) or a URL without its
+ * scheme passes supervisorctl's config reading and fails every command.
+ */
+function serverUrlProblem(url: string): string | null {
+  if (url.startsWith('unix://')) return null;
+  if (!url.startsWith('http://')) return 'is not a unix:// or http:// URL (supervisorctl: "Unknown protocol for serverurl")';
+  const hostPort = (url.slice(7).split(/[/?#]/)[0] ?? '').split('@').pop() ?? '';
+  const m = /:([^\]:]*)$/.exec(hostPort);
+  const port = m ? (m[1] as string) : '';
+  if (port === '') return null;
+  if (!/^\d+$/.test(port)) return `has a port that is not a number (supervisorctl: "Port could not be cast to integer value as '${port}'")`;
+  if (Number(port) > 65535) return 'has a port past 65535 (supervisorctl: "Port out of range 0-65535")';
+  return null;
 }
 
 /** The URL children get when serverurl is AUTO: the first unix server, else the first inet one. */
