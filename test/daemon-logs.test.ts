@@ -3,9 +3,9 @@
 // byte accounted for, reopen, and Supervisor's read/tail semantics.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState, sleep, rotatedLog } from './helpers/daemon-env';
@@ -426,6 +426,62 @@ test('engine: a full disk never stops the daemon; output is dropped, said once, 
   } finally {
     await te.close();
     execFileSync('umount', [small]);
+    dir.cleanup();
+  }
+});
+
+test('a FIFO log never stops the daemon: no reader is ENXIO at once (not a wait in open), and what a reader that stops reading cannot take is held for the next write', () => {
+  const dir = new TempDir();
+  try {
+    const fifo = dir.join('fifo');
+    execFileSync('mkfifo', [fifo]);
+    // in a child: a regression would hold this process in open() for good, beyond any test timeout
+    const probe = spawnSync(process.execPath, ['-e', `try { new (require(${JSON.stringify(join(__dirname, '../src/log/logfile.js'))}).LogFile)(${JSON.stringify(fifo)}, 0, 0) } catch (e) { console.log(e.code) }`], {
+      encoding: 'utf8',
+      timeout: 10000,
+    });
+    assert.equal(probe.stdout, 'ENXIO\n', `no reader: refused at once (${probe.signal ?? probe.stderr})`);
+    const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    try {
+      const f = new LogFile(fifo, 0, 0);
+      const said = recordReports(f);
+      const line = (i: number): string => `line ${String(i).padStart(5, '0')} ${'x'.repeat(88)}\n`; // 100 bytes
+      let all = '';
+      const t0 = Date.now();
+      for (let i = 0; i < 2000; i++) {
+        f.write(line(i)); // the FIFO takes 64 KiB; nobody reads meanwhile
+        all += line(i);
+      }
+      assert.ok(Date.now() - t0 < 2000, 'never waits for the reader');
+      assert.deepEqual(said, ['failed write EAGAIN']);
+      let got = '';
+      const take = (): void => {
+        const buf = Buffer.alloc(1 << 20);
+        for (;;) {
+          let n = 0;
+          try {
+            n = readSync(reader, buf, 0, buf.length, null);
+          } catch {
+            return; // EAGAIN: empty
+          }
+          if (n <= 0) return;
+          got += buf.subarray(0, n).toString('latin1');
+        }
+      };
+      // the reader takes what the FIFO holds; each later write writes what is held first
+      for (let i = 2000; i < 2010; i++) {
+        take();
+        f.write(line(i));
+        all += line(i);
+      }
+      take();
+      f.close();
+      assert.equal(got, all, 'every line once, in order');
+      assert.deepEqual(said, ['failed write EAGAIN', 'recovered 0']);
+    } finally {
+      closeSync(reader);
+    }
+  } finally {
     dir.cleanup();
   }
 });
