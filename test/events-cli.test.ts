@@ -116,16 +116,26 @@ test("tsv events: tsv's PROCESS_HEALTH events are shown by default and by their 
   }
 });
 
-test('tsv events -f: live events (remote communication, log output, ticks) until Ctrl-C', { timeout: 60000 }, async () => {
+test('tsv events -f: live events (remote communication, log output, ticks) until Ctrl-C', { timeout: 60000 }, async (t) => {
   const d = startDaemon('tsv', BODY);
   try {
     await waitUp(d);
     const f = follow(d, '-f', '--json', '-n', '0', 'REMOTE_COMMUNICATION', 'PROCESS_LOG');
     const g = follow(d, '--follow', '-n', '0', 'TICK');
-    // the stream is open once the daemon has answered (headers first): give it a moment
-    await new Promise((r) => setTimeout(r, 500));
-    await d.rpc.call('supervisor.sendRemoteCommEvent', ['kind', 'hello\nworld']);
-    const remote = JSON.parse(await f.next((l) => l.includes('REMOTE_COMMUNICATION'), 'the remote event')) as EventLine;
+    // stopped whatever fails: a follower left running holds this test file open
+    t.after(() => Promise.all([f.stop(), g.stop()]));
+    // the follower subscribes once it has started and connected, which on a busy machine takes a while:
+    // the event is sent again until one arrives (each the same), not once after a guessed delay
+    const arrived = f.next((l) => l.includes('REMOTE_COMMUNICATION'), 'the remote event');
+    const send = (): Promise<unknown> => d.rpc.call('supervisor.sendRemoteCommEvent', ['kind', 'hello\nworld']);
+    await send();
+    const again = setInterval(() => void send().catch(() => {}), 300);
+    let remote: EventLine;
+    try {
+      remote = JSON.parse(await arrived) as EventLine;
+    } finally {
+      clearInterval(again);
+    }
     assert.deepEqual(remote.headers, { type: 'kind' });
     assert.equal(remote.data, 'hello\nworld');
     const chat = JSON.parse(await f.next((l) => l.includes('PROCESS_LOG_STDOUT'), 'a log event')) as EventLine;

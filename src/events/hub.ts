@@ -165,10 +165,10 @@ export class EventHub {
 
   // ------------------------------------------------------------- notifying
 
-  /** events.notify(): every pool in the order they subscribed (but `skip`), then tsv's followers and history. */
+  /** events.notify(): every pool in the order they subscribed (`skip` only numbers it), then tsv's followers and history. */
   notify(event: SupervisorEvent, skip: string | null = null): void {
     if (this.closedFlag) return;
-    for (const pool of this.pools.values()) if (pool.name !== skip) pool.notify(event);
+    for (const pool of this.pools.values()) pool.notify(event, pool.name !== skip);
     this.remember(event);
     for (const f of this.followers) {
       if (f.types.some((t) => isA(event.name, t))) {

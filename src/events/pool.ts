@@ -117,21 +117,34 @@ export class EventListenerPool {
     return matchCount(name, this.events);
   }
 
-  /** notify(): once per matching subscription. */
-  notify(event: SupervisorEvent): void {
+  /**
+   * notify(): once per matching subscription. `deliver` false: an event
+   * Supervisor accepts but writes only after this pool's listeners got their
+   * SIGTERM (Supervisor.listenerStoppingNext): it takes its serials, as there,
+   * and goes no further.
+   */
+  notify(event: SupervisorEvent, deliver = true): void {
     const n = this.subscriptionsFor(event.name);
-    for (let i = 0; i < n; i++) this.accept(event, false);
-    if (n) this.scheduleDispatch();
+    for (let i = 0; i < n; i++) {
+      if (deliver) this.accept(event, false);
+      else this.number(event);
+    }
+    if (n && deliver) this.scheduleDispatch();
+  }
+
+  /** _acceptEvent's serials: the global one once per event, this pool's once per pool; false if it had them (rebuffered) */
+  private number(event: SupervisorEvent): boolean {
+    if (event.serial === null) event.serial = this.init.nextSerial();
+    event.poolSerials ??= new Map();
+    if (event.poolSerials.has(this.name)) return false;
+    if (this.serial === Number.MAX_SAFE_INTEGER) this.serial = -1;
+    event.poolSerials.set(this.name, ++this.serial);
+    return true;
   }
 
   /** _acceptEvent */
   accept(event: SupervisorEvent, head: boolean): void {
-    if (event.serial === null) event.serial = this.init.nextSerial();
-    event.poolSerials ??= new Map();
-    if (!event.poolSerials.has(this.name)) {
-      if (this.serial === Number.MAX_SAFE_INTEGER) this.serial = -1;
-      event.poolSerials.set(this.name, ++this.serial);
-    } else if (this.debugOn()) {
+    if (!this.number(event) && this.debugOn()) {
       this.log.debug(`rebuffering event ${event.serial} for pool ${this.name} (buf size=${this.buffer.length}, max=${this.init.bufferSize})`);
     }
     if (this.buffer.length >= this.init.bufferSize && this.buffer.length) {
