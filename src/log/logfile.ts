@@ -47,8 +47,6 @@ const EXCLUSIVE = constants.O_EXCL | constants.O_NOFOLLOW;
 const NEWLINE = 0x0a;
 /** the most of a torn line held for when the file takes writes again */
 const OWED_MAX = 64 * 1024;
-/** what a FIFO log holds of the output its reader has not taken yet */
-const FIFO_HOLD = 1024 * 1024;
 /** what one splice may move at most: a whole (1 MiB) pipe */
 const SPLICE_UNBOUNDED = 1024 * 1024;
 /** a splice that found this much in the pipe is a stream worth allocating blocks ahead of */
@@ -193,13 +191,6 @@ export class LogFile {
    * refused. 0 (child logs): dropped and counted.
    */
   holdRefused = 0;
-  /**
-   * A FIFO at the log's path (not the daemon's own stdout): opened and
-   * written without waiting, so a reader that is missing or stops reading
-   * never stops the daemon, as it stops supervisord, in open() or write().
-   * What it cannot take now is held (FIFO_HOLD) for the next write.
-   */
-  private fifo = false;
   private held: Buffer[] = [];
   private heldBytes = 0;
   /** *_logfile_compress: what gzips the backups (null: they stay plain) */
@@ -263,7 +254,6 @@ export class LogFile {
     if (!same) writers.set(this.file, (same = new Set()));
     same.add(this);
     this.regular = st.isFile();
-    this.fifo = st.isFIFO() && ownDescriptorNamed(this.path) === null;
     this.size = this.regular ? st.size : 0;
     this.lostFile = false;
     // a file last written in an earlier period (the daemon was down, or the program stopped, at its end) rotates at the first write
@@ -511,9 +501,8 @@ export class LogFile {
    */
   private holdOrDrop(buf: Buffer): void {
     let take = 0;
-    const hold = this.fifo ? Math.max(this.holdRefused, FIFO_HOLD) : this.holdRefused;
-    if (hold > 0 && this.lost === 0) {
-      const room = hold - this.heldBytes;
+    if (this.holdRefused > 0 && this.lost === 0) {
+      const room = this.holdRefused - this.heldBytes;
       take = buf.length <= room ? buf.length : room > 0 ? buf.lastIndexOf(NEWLINE, room - 1) + 1 : 0;
       if (take > 0) {
         this.held.push(Buffer.from(buf.subarray(0, take)));
@@ -531,8 +520,8 @@ export class LogFile {
       try {
         off += writeSync(this.fd, buf, off, buf.length - off);
       } catch (e) {
-        // a non-blocking pipe (e.g. /dev/stdout of a pipeline) may push back; a FIFO's output is held instead
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && !this.fifo && spins++ < 10000) continue;
+        // a non-blocking pipe (e.g. /dev/stdout of a pipeline) may push back
+        if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && spins++ < 10000) continue;
         this.fail('write', e);
         return off;
       }
@@ -894,13 +883,31 @@ export function clearClosedLog(path: string): boolean {
  */
 function openLog(path: string, flags: number, mode: number): number {
   try {
-    // a FIFO with no reader would hold open() until one comes: ENXIO instead
-    return openSync(path, flags | (ownDescriptorNamed(path) === null && isFifo(path) ? constants.O_NONBLOCK : 0), mode);
+    if (ownDescriptorNamed(path) === null && isFifo(path)) return openFifo(path, flags);
+    return openSync(path, flags, mode);
   } catch (e) {
     const own = ownDescriptorNamed(path);
     const copy = (e as NodeJS.ErrnoException).code === 'ENXIO' && own !== null ? (loadNative()?.dupCloexec(own) ?? -1) : -1;
     if (copy < 0) throw e;
     return copy;
+  }
+}
+
+/**
+ * A FIFO at a log's path: with no reader, open(2) would hold the whole daemon
+ * until one comes (as it holds supervisord): ENXIO at once instead. With one,
+ * written as Supervisor writes it, waiting when the reader is slow (a
+ * descriptor opened again through /proc, without O_NONBLOCK), so that no
+ * output is lost to a reader that falls behind for a moment.
+ */
+function openFifo(path: string, flags: number): number {
+  const fd = openSync(path, flags | constants.O_NONBLOCK);
+  try {
+    const waiting = openSync(`/proc/self/fd/${fd}`, constants.O_WRONLY | constants.O_APPEND);
+    closeSync(fd);
+    return waiting;
+  } catch {
+    return fd; // no /proc: non-blocking, as a pipeline's stdout may be
   }
 }
 
