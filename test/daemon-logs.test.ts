@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, constants, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { TempDir, writeConf, load, startEngine, waitState, sleep, rotatedLog } from './helpers/daemon-env';
@@ -430,6 +430,36 @@ test('engine: a full disk never stops the daemon; output is dropped, said once, 
   }
 });
 
+test('stdout and stderr in one file: a clear that fails (the directory gone) and then one that works leave both writing the file at the name (stdout went on into a deleted file)', () => {
+  const dir = new TempDir();
+  try {
+    const sub = dir.join('sub');
+    mkdirSync(sub);
+    const path = join(sub, 'x.log');
+    const out = new LogFile(path, 0, 0);
+    const err = new LogFile(path, 0, 0);
+    out.write('o0\n');
+    err.write('e0\n');
+    rmSync(sub, { recursive: true }); // a tmp cleaner
+    assert.equal(out.clear(), false, 'the new file cannot be made'); // clearProcessLogs stops there: stderr is not cleared
+    mkdirSync(sub);
+    out.write('o1\n'); // made again at the first write: stderr moves with it
+    err.write('e1\n');
+    assert.equal(readFileSync(path, 'utf8'), 'o1\ne1\n');
+    assert.equal(out.clear(), true);
+    assert.equal(err.clear(), true);
+    out.write('o2\n');
+    err.write('e2\n');
+    const at = statSync(path).ino;
+    assert.deepEqual([out.position()?.ino, err.position()?.ino], [at, at], 'both write the file at the name');
+    assert.equal(readFileSync(path, 'utf8'), 'o2\ne2\n');
+    out.close();
+    err.close();
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('a FIFO log: no reader is ENXIO at once (the open waited, holding the whole daemon, as supervisord\'s does); with one, every line gets through, waiting for a slow reader as Supervisor does', async () => {
   const dir = new TempDir();
   try {
@@ -476,31 +506,35 @@ test('the main log holds the lines a full disk refused and writes them once ther
   mkdirSync(small);
   execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', small]);
   try {
-    for (const [n, dropped] of [[40, false], [2000, true]] as const) {
+    for (const [n, dropped] of [[40, false], [200, true]] as const) {
       writeFileSync(join(small, 'filler'), Buffer.alloc(128 * 1024 - 1)); // tmpfs counts pages: full
       const told: string[] = [];
       const sink = new FileSink(join(small, 'main.log'), 0, 0, null, (m) => told.push(m));
-      const line = (i: number): string => `2026-11-29 10:00:00,000 INFO line ${String(i).padStart(4, '0')} ${'x'.repeat(40)}\n`;
-      for (let i = 1; i <= n; i++) sink.emit(line(i));
+      // records of two lines, as a debug echo of a program's output is: held or dropped whole (the 64 KiB end falls inside one)
+      const pad = (i: number): string => String(i).padStart(4, '0');
+      const record = (i: number): string => `2026-11-29 10:00:00,000 INFO line ${pad(i)} ${'x'.repeat(40)}\n  output of ${pad(i)} ${'o'.repeat(1000)}\n`;
+      for (let i = 1; i <= n; i++) sink.emit(record(i));
       assert.deepEqual(told, [], `${n}: nothing told while failing`);
       rmSync(join(small, 'filler'));
-      sink.emit(line(n + 1));
+      sink.emit(record(n + 1));
       await new Promise((r) => setImmediate(r));
       sink.close();
       const got = readFileSync(join(small, 'main.log'), 'utf8');
-      const lines = got.split('\n').slice(0, -1);
-      assert.ok(lines.every((l) => / INFO line \d{4} x{40}$/.test(l)), `${n}: whole lines only`);
-      const nums = lines.map((l) => Number(/line (\d+)/.exec(l)?.[1]));
+      const nums = [...got.matchAll(/ INFO line (\d{4}) x{40}\n/g)].map((m) => Number(m[1]));
+      assert.equal(got, nums.map(record).join(''), `${n}: whole records only`);
       if (!dropped) {
-        assert.deepEqual(nums, Array.from({ length: n + 1 }, (_, i) => i + 1), 'every line, in order');
+        assert.deepEqual(nums, Array.from({ length: n + 1 }, (_, i) => i + 1), 'every record, in order');
         assert.deepEqual(told, [`the main log file ${join(small, 'main.log')} takes lines again; no line was lost`]);
       } else {
-        // 64 KiB of lines held, the rest dropped and counted; the held ones come first, in order
+        // 64 KiB of records held, the rest dropped and counted; the held ones come first, in order
         const held = nums.slice(0, -1);
-        assert.deepEqual(held, Array.from({ length: held.length }, (_, i) => i + 1), 'a prefix of the lines, in order');
+        assert.deepEqual(held, Array.from({ length: held.length }, (_, i) => i + 1), 'a prefix of the records, in order');
         assert.equal(nums.at(-1), n + 1);
-        assert.ok(held.length * line(1).length <= 64 * 1024 && held.length * line(1).length > 60 * 1024, `held ${held.length} lines`);
-        assert.deepEqual(told, [`the main log file ${join(small, 'main.log')} takes lines again; ${(n - held.length) * line(1).length} bytes of lines were dropped`]);
+        const heldBytes = held.map(record).join('').length;
+        assert.ok(heldBytes <= 64 * 1024 && heldBytes > 64 * 1024 - record(1).length, `held ${held.length} records, ${heldBytes} bytes`);
+        let droppedBytes = 0;
+        for (let i = held.length + 1; i <= n; i++) droppedBytes += record(i).length;
+        assert.deepEqual(told, [`the main log file ${join(small, 'main.log')} takes lines again; ${droppedBytes} bytes of lines were dropped`]);
       }
       rmSync(join(small, 'main.log'));
     }

@@ -213,8 +213,13 @@ export class LogFile {
   private periodEnds = Infinity;
   /** the file fd writes, as `writers` knows it ('' while none is open) */
   private file = '';
-  /** the file remove() took the name from, until reopen() has told its other writers */
-  private removed = '';
+  /**
+   * The files remove() took the name from (the one this wrote, and the one
+   * the name was, if another: a sibling channel's newer file), until a
+   * reopen, or write() re-opening a file that could not be opened then, has
+   * told their other writers to follow.
+   */
+  private removed: string[] = [];
 
   constructor(
     readonly path: string,
@@ -351,6 +356,7 @@ export class LogFile {
         this.holdOrDrop(buf);
         return;
       }
+      this.othersFollow(); // a clear that could not open the new file then (its directory gone)
     }
     this.rotateIfPeriodEnded();
     if (this.fd < 0) {
@@ -494,16 +500,16 @@ export class LogFile {
   }
 
   /**
-   * Output the file could not take, whole lines from its start: held while
-   * there is room for it (holdRefused) and nothing has been dropped since the
-   * failure (so what is held is everything up to a gap the drop count tells
-   * of); else dropped and counted.
+   * Output the file could not take: held whole while there is room for it
+   * (holdRefused) and nothing has been dropped since the failure (so what is
+   * held is everything up to a gap the drop count tells of); else dropped and
+   * counted.
    */
   private holdOrDrop(buf: Buffer): void {
     let take = 0;
     if (this.holdRefused > 0 && this.lost === 0) {
-      const room = this.holdRefused - this.heldBytes;
-      take = buf.length <= room ? buf.length : room > 0 ? buf.lastIndexOf(NEWLINE, room - 1) + 1 : 0;
+      // all of it or none: one write is one record (a main-log entry may span lines: `'x' stdout output:` and the output)
+      take = buf.length <= this.holdRefused - this.heldBytes ? buf.length : 0;
       if (take > 0) {
         this.held.push(Buffer.from(buf.subarray(0, take)));
         this.heldBytes += take;
@@ -769,9 +775,7 @@ export class LogFile {
     // new one too. Supervisor leaves them writing the removed file (a pool
     // sharing one log, stdout when its stderr shares the file and is cleared
     // after it, a program logging to the main log), and their output is lost.
-    const removed = this.removed;
-    this.removed = '';
-    if (removed) othersReopen(removed);
+    this.othersFollow();
     return true;
   }
 
@@ -782,10 +786,18 @@ export class LogFile {
    * FAILED, as Supervisor's clearLog does.
    */
   remove(): void {
+    const named = fileKeyAt(this.path);
     removeLogName(this.path);
     const was = this.file;
     this.close();
-    this.removed = was;
+    this.removed = [...new Set([was, named])].filter(Boolean);
+  }
+
+  /** After a remove(): the other writers of the removed files open the name too, so that all write one file again. */
+  private othersFollow(): void {
+    const removed = this.removed;
+    this.removed = [];
+    for (const key of removed) othersReopen(key);
   }
 
   /** clearProcessLogs: remove the file and start a new one; false if it cannot be opened. */
@@ -830,6 +842,15 @@ function removeLogName(path: string): void {
     if (lstatSync(path).isFile()) unlinkSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+  }
+}
+
+/** The writers' key of the file at `path` now ('' if none). */
+function fileKeyAt(path: string): string {
+  try {
+    return fileKey(statSync(path));
+  } catch {
+    return '';
   }
 }
 
