@@ -500,6 +500,30 @@ test('a FIFO log: no reader is ENXIO at once (the open waited, holding the whole
   }
 });
 
+test('a FIFO main log: the daemon waits for its reader at start, as supervisord does (a log reader started after the daemon), then logs to it', async () => {
+  const dir = new TempDir();
+  const fifo = dir.join('main.fifo');
+  execFileSync('mkfifo', [fifo]);
+  const conf = dir.join('supervisord.conf');
+  writeFileSync(conf, `[unix_http_server]\nfile=${dir.join('s.sock')}\n[supervisord]\nlogfile=${fifo}\nlogfile_maxbytes=0\npidfile=${dir.join('pid')}\n[program:p]\ncommand=sleep 100\n`);
+  const d = daemonForeground(['-c', conf]);
+  let gone = false;
+  void d.exited.then(() => (gone = true));
+  let reader: ReturnType<typeof spawn> | null = null;
+  try {
+    await sleep(1500);
+    assert.equal(gone, false, `still waiting for a reader, not gone: ${d.output()}`);
+    assert.ok(!existsSync(dir.join('s.sock')), 'not serving yet');
+    reader = spawn('/bin/sh', ['-c', `exec cat < ${fifo} > ${dir.join('got')}`]);
+    await until(() => existsSync(dir.join('got')) && /spawned: 'p' with pid/.test(dir.read('got')), 'the log through the FIFO');
+    assert.match(dir.read('got'), /INFO supervisord started with pid \d+\n/);
+  } finally {
+    await d.terminate();
+    reader?.kill();
+    dir.cleanup();
+  }
+});
+
 test('the main log holds the lines a full disk refused and writes them once there is room, then says whether any were dropped', { skip: canMount }, async () => {
   const dir = new TempDir();
   const small = dir.join('small');
