@@ -194,6 +194,8 @@ test('config check warns of a [supervisorctl] serverurl no command can use (what
       ['127.0.0.1:19054', 'is not a unix:// or http:// URL (supervisorctl: "Unknown protocol for serverurl")'],
       ['https://host:9001', 'is not a unix:// or http:// URL (supervisorctl: "Unknown protocol for serverurl")'],
       ['http://localhost:99999', 'has a port past 65535 (supervisorctl: "Port out of range 0-65535")'],
+      ['http://[::1', 'has an unbalanced [ or ] (supervisorctl: "Invalid IPv6 URL")'],
+      ['http://::1]:80', 'has an unbalanced [ or ] (supervisorctl: "Invalid IPv6 URL")'],
     ];
     for (const [url, why] of bad) {
       writeFileSync(conf, `[supervisord]\n[supervisorctl]\nserverurl=${url}\n[program:a]\ncommand=/bin/cat\n`);

@@ -1391,7 +1391,10 @@ function pyTempdir(env: NodeJS.ProcessEnv, cwd: string): string {
 function serverUrlProblem(url: string): string | null {
   if (url.startsWith('unix://')) return null;
   if (!url.startsWith('http://')) return 'is not a unix:// or http:// URL (supervisorctl: "Unknown protocol for serverurl")';
-  const hostPort = (url.slice(7).split(/[/?#]/)[0] ?? '').split('@').pop() ?? '';
+  const netloc = url.slice(7).split(/[/?#]/)[0] ?? '';
+  // urlsplit: one bracket without the other anywhere in the host part
+  if (netloc.includes('[') !== netloc.includes(']')) return 'has an unbalanced [ or ] (supervisorctl: "Invalid IPv6 URL")';
+  const hostPort = netloc.split('@').pop() ?? '';
   const m = /:([^\]:]*)$/.exec(hostPort);
   const port = m ? (m[1] as string) : '';
   if (port === '') return null;
