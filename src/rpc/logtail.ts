@@ -154,17 +154,12 @@ class Follower implements LogFollower {
    * (removed past *_logfile_backups, or gzipped): the file at the name.
    */
   private followRotation(): void {
-    let ino: number;
-    try {
-      ino = statSync(this.path).ino;
-    } catch {
-      return; // unlinked: keep reading what we hold
-    }
-    if (ino === this.ino) return;
+    const ino = this.nameIno();
+    if (ino === null || ino === this.ino) return;
+    const held = this.ino;
     for (let tries = 0; tries < 3; tries++) {
-      const k = this.backupHolding(this.ino);
+      const k = this.backupHolding(held);
       if (k === null) break;
-      const held = this.ino;
       this.open(k === 1 ? this.path : `${this.path}.${k - 1}`);
       // a rotation in between shifted the names: what we opened is not the file after ours
       if (this.backupHolding(held, k) === k) return;
@@ -184,15 +179,19 @@ class Follower implements LogFollower {
     return null;
   }
 
+  /** The inode the name is now; null when it is unlinked (the stream keeps reading what it holds). */
+  private nameIno(): number | null {
+    try {
+      return statSync(this.path).ino;
+    } catch {
+      return null;
+    }
+  }
+
   /** _follow(): the name points at another file now (rotation) */
   private follow(): void {
-    let ino: number;
-    try {
-      ino = statSync(this.path).ino;
-    } catch {
-      return; // unlinked: keep reading what we hold
-    }
-    if (ino !== this.ino) this.open();
+    const ino = this.nameIno();
+    if (ino !== null && ino !== this.ino) this.open();
   }
 
   private wake(): void {
