@@ -443,8 +443,8 @@ export class Supervisor {
    * next group at the start of its next loop pass, before it writes what that
    * change's events put in the listeners' stdin buffers: the listeners get
    * their SIGTERM first, so they never act on them (a listener that kills the
-   * daemon when a program stops does not fire at shutdown). Those events are
-   * not given to that group's pool.
+   * daemon when a program stops does not fire at shutdown). Those events take
+   * their serials in that group's pool and are not written to its listeners.
    */
   listenerStoppingNext(group: string): string | null {
     const order = this.stopGroups;

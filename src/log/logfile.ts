@@ -185,10 +185,10 @@ export class LogFile {
   /** the rest of a line the file took only the start of before it refused writes: written first when it takes them again */
   private owed: Buffer | null = null;
   /**
-   * Up to this many bytes of whole lines the file refused are held and
-   * written (after `owed`) when it takes writes again, instead of dropped:
-   * the main log's, as Supervisor's buffered stream keeps what a full disk
-   * refused. 0 (child logs): dropped and counted.
+   * Up to this many bytes of the writes the file refused are held, each
+   * whole, and written (after `owed`) when it takes writes again, instead of
+   * dropped: the main log's, as Supervisor's buffered stream keeps what a
+   * full disk refused. 0 (child logs): dropped and counted.
    */
   holdRefused = 0;
   private held: Buffer[] = [];
@@ -475,7 +475,7 @@ export class LogFile {
     return true;
   }
 
-  /** Writes the held lines; false if the file refused one (what it took of that line's start makes the rest owed). */
+  /** Writes what is held; false if the file refused some (what it took of a line's start makes that line's rest owed). */
   private writeHeld(): boolean {
     while (this.held.length) {
       const h = this.held[0] as Buffer;
