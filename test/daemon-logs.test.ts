@@ -355,11 +355,24 @@ test('engine: a child log whose directory is removed never stops the daemon; the
 
 const canMount = process.getuid?.() === 0 ? false : 'needs root to mount a small tmpfs';
 
-test('a write the full disk cuts short: the rest of its line is written first when there is room, and only whole lines are counted lost (write and splice)', { skip: canMount }, () => {
+/** A TempDir with a tmpfs of `size` mounted at `small` in it (a disk to fill); cleanup() unmounts it first. */
+function smallDisk(size: string): { dir: TempDir; small: string; cleanup(): void } {
   const dir = new TempDir();
   const small = dir.join('small');
   mkdirSync(small);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'tmpfs', small]);
+  execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', small]);
+  return {
+    dir,
+    small,
+    cleanup: () => {
+      execFileSync('umount', [small]);
+      dir.cleanup();
+    },
+  };
+}
+
+test('a write the full disk cuts short: the rest of its line is written first when there is room, and only whole lines are counted lost (write and splice)', { skip: canMount }, () => {
+  const { dir, small, cleanup } = smallDisk('16k');
   const native = loadNative();
   try {
     for (const how of ['write', 'splice'] as const) {
@@ -391,16 +404,12 @@ test('a write the full disk cuts short: the rest of its line is written first wh
       rmSync(join(small, `${how}.log`));
     }
   } finally {
-    execFileSync('umount', [small]);
-    dir.cleanup();
+    cleanup();
   }
 });
 
 test('engine: a full disk never stops the daemon; output is dropped, said once, and written again once there is room', { skip: canMount }, async () => {
-  const dir = new TempDir();
-  const small = dir.join('small');
-  mkdirSync(small);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', small]);
+  const { dir, small, cleanup } = smallDisk('128k');
   writeFileSync(join(small, 'filler'), Buffer.alloc(96 * 1024));
   // ~100-byte lines fill the 32 KiB left in about a second; TALKER's 8-byte ones
   // took 8-13 s on a loaded machine, against the 15 s the wait allows
@@ -425,8 +434,7 @@ test('engine: a full disk never stops the daemon; output is dropped, said once, 
     assert.equal(Number(back[1]), missing * 106, 'the bytes said dropped are the lines missing');
   } finally {
     await te.close();
-    execFileSync('umount', [small]);
-    dir.cleanup();
+    cleanup();
   }
 });
 
@@ -474,16 +482,13 @@ test('a FIFO log: no reader is ENXIO at once (the open waited, holding the whole
     // a reader that takes its time: 200 KB through a 64 KiB FIFO
     const reader = spawn('/bin/sh', ['-c', `sleep 0.3; exec cat < ${fifo} > ${dir.join('got')}`]);
     const done = once(reader, 'exit');
-    let f: LogFile | null = null;
-    await until(() => {
+    const log = await poll(() => {
       try {
-        f = new LogFile(fifo, 0, 0);
-        return true;
+        return new LogFile(fifo, 0, 0);
       } catch {
-        return false; // ENXIO until cat has it open
+        return undefined; // ENXIO until cat has it open
       }
     }, 'the reader to open the FIFO');
-    const log = f as unknown as LogFile;
     const said = recordReports(log);
     let all = '';
     for (let i = 0; i < 2000; i++) {
@@ -525,10 +530,7 @@ test('a FIFO main log: the daemon waits for its reader at start, as supervisord 
 });
 
 test('the main log holds the lines a full disk refused and writes them once there is room, then says whether any were dropped', { skip: canMount }, async () => {
-  const dir = new TempDir();
-  const small = dir.join('small');
-  mkdirSync(small);
-  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=128k', 'tmpfs', small]);
+  const { small, cleanup } = smallDisk('128k');
   try {
     for (const [n, dropped] of [[40, false], [200, true]] as const) {
       writeFileSync(join(small, 'filler'), Buffer.alloc(128 * 1024 - 1)); // tmpfs counts pages: full
@@ -563,8 +565,7 @@ test('the main log holds the lines a full disk refused and writes them once ther
       rmSync(join(small, 'main.log'));
     }
   } finally {
-    execFileSync('umount', [small]);
-    dir.cleanup();
+    cleanup();
   }
 });
 

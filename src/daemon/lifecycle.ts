@@ -5,7 +5,7 @@
 // the config read again.
 import type { Readable } from 'node:stream';
 import { spawn } from 'node:child_process';
-import { closeSync, constants as fsConstants, openSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { missingNodeOptions, missingV8Flags, setMissingV8Flags } from './v8-flags';
 import type { Config } from '../config/model';
@@ -18,7 +18,7 @@ import { EMPTY_CONFIG_FLAG, findConfigFile, configSearchPaths } from '../config/
 import { MainLogger, FileSink, StdoutSink, SyslogSink } from '../log/mainlog';
 import { SystemdNotifier } from './sd-notify';
 import { asctime, useLibcLocalTime } from '../log/asctime';
-import { describeLogError, ownDescriptorNamed } from '../log/logfile';
+import { describeLogError, ownDescriptorNamed, waitForFifoReader } from '../log/logfile';
 import { writeStdio } from '../log/stdio';
 import { writeOutput } from '../cli/output-errors';
 import { LEVEL_BY_NAME, levelTag } from '../log/levels';
@@ -234,16 +234,6 @@ function raiseRlimits(config: Config, infos: string[], progname: string): void {
   }
 }
 
-/** A writer of the FIFO at `path`, opened once it has a reader (open(2) waits for one); -1 if it is no FIFO. */
-function waitForFifoReader(path: string): number {
-  try {
-    if (ownDescriptorNamed(path) !== null || !statSync(path).isFIFO()) return -1;
-    return openSync(path, fsConstants.O_WRONLY);
-  } catch {
-    return -1; // the log's own open says what is wrong
-  }
-}
-
 function makeLogger(config: Config, progname: string): MainLogger {
   const sd = config.supervisord;
   const logger = new MainLogger(LEVEL_BY_NAME[sd.loglevel]);
@@ -254,8 +244,7 @@ function makeLogger(config: Config, progname: string): MainLogger {
       sinks.push(new SyslogSink(syslogIdent(progname), (m, lvl) => `${asctime()} ${levelTag(lvl)} ${m}\n`));
     } else {
       const viaCaller = callerLog && callerStdioOf(sd.logfile) === callerLog.which ? `/dev/fd/${callerLog.fd}` : null;
-      // A FIFO main log: supervisord waits here for its reader (a log reader started after
-      // the daemon); a log file's own open never waits (ENXIO), so it waits once, here.
+      // a FIFO main log is waited for here, once: a log file's own open never waits (ENXIO)
       const reader = viaCaller ? -1 : waitForFifoReader(sd.logfile);
       try {
         sinks.push(new FileSink(viaCaller ?? sd.logfile, sd.logfile_maxbytes, sd.logfile_backups, sd.logfile_rotate, (m) => logger.warn(m)));

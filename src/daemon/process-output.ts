@@ -470,6 +470,7 @@ const FINISH_LINE_MAX = 128 * 1024;
 const PUMP_MS_PER_WAKE = 4;
 /** the most output one PROCESS_LOG event carries: a read of Supervisor's 64 KiB pipe */
 const LOG_EVENT_MAX = 64 * 1024;
+const { EAGAIN } = osConstants.errno;
 
 /**
  * Where the PROCESS_LOG event beginning at `at` ends: the whole rest if it
@@ -487,7 +488,6 @@ export function logEventEnd(data: Buffer, at: number, max = LOG_EVENT_MAX): numb
   for (let back = 0; back < 3 && end > at + 1 && ((data[end] as number) & 0xc0) === 0x80; back++) end--;
   return end;
 }
-const { EAGAIN } = osConstants.errno;
 
 function closeQuietly(fd: number): void {
   try {

@@ -506,16 +506,12 @@ export class LogFile {
    * counted.
    */
   private holdOrDrop(buf: Buffer): void {
-    let take = 0;
-    if (this.holdRefused > 0 && this.lost === 0) {
-      // all of it or none: one write is one record (a main-log entry may span lines: `'x' stdout output:` and the output)
-      take = buf.length <= this.holdRefused - this.heldBytes ? buf.length : 0;
-      if (take > 0) {
-        this.held.push(Buffer.from(buf.subarray(0, take)));
-        this.heldBytes += take;
-      }
-    }
-    this.lost += buf.length - take;
+    if (!buf.length) return;
+    // all of it or none: one write is one record (a main-log entry may span lines: `'x' stdout output:` and the output)
+    if (this.lost === 0 && buf.length <= this.holdRefused - this.heldBytes) {
+      this.held.push(Buffer.from(buf));
+      this.heldBytes += buf.length;
+    } else this.lost += buf.length;
   }
 
   /** The bytes of buf written before the file refused the rest (the failure reported). */
@@ -904,7 +900,7 @@ export function clearClosedLog(path: string): boolean {
  */
 function openLog(path: string, flags: number, mode: number): number {
   try {
-    if (ownDescriptorNamed(path) === null && isFifo(path)) return openFifo(path, flags);
+    if (isFifoLog(path)) return openFifo(path, flags);
     return openSync(path, flags, mode);
   } catch (e) {
     const own = ownDescriptorNamed(path);
@@ -932,11 +928,29 @@ function openFifo(path: string, flags: number): number {
   }
 }
 
-function isFifo(path: string): boolean {
+/** A FIFO at a log's path (not the daemon's own stdout or stderr, which stay as they are). */
+function isFifoLog(path: string): boolean {
+  if (ownDescriptorNamed(path) !== null) return false;
   try {
     return statSync(path).isFIFO();
   } catch {
     return false;
+  }
+}
+
+/**
+ * The main log at start, when it is a FIFO: a writer of it, opened once it
+ * has a reader (open(2) waits for one, as supervisord's open does: a log
+ * reader started after the daemon); -1 if it is no FIFO or cannot be opened
+ * (the log's own open then says why). Held open while the log's own,
+ * non-waiting open is made.
+ */
+export function waitForFifoReader(path: string): number {
+  if (!isFifoLog(path)) return -1;
+  try {
+    return openSync(path, constants.O_WRONLY);
+  } catch {
+    return -1;
   }
 }
 

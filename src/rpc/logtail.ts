@@ -154,7 +154,7 @@ class Follower implements LogFollower {
    * (removed past *_logfile_backups, or gzipped): the file at the name.
    */
   private followRotation(): void {
-    const ino = this.nameIno();
+    const ino = inoAt(this.path);
     if (ino === null || ino === this.ino) return;
     const held = this.ino;
     for (let tries = 0; tries < 3; tries++) {
@@ -162,35 +162,24 @@ class Follower implements LogFollower {
       if (k === null) break;
       this.open(k === 1 ? this.path : `${this.path}.${k - 1}`);
       // a rotation in between shifted the names: what we opened is not the file after ours
-      if (this.backupHolding(held, k) === k) return;
+      if (inoAt(`${this.path}.${k}`) === held) return;
     }
     this.open();
   }
 
-  /** The k of the backup NAME.k that is the file `ino` (looking at `only` alone if given); null if none is. */
-  private backupHolding(ino: number, only?: number): number | null {
-    for (let k = only ?? 1; k <= (only ?? MAX_BACKUPS_LOOKED_AT); k++) {
-      try {
-        if (statSync(`${this.path}.${k}`).ino === ino) return k;
-      } catch {
-        return null; // the backups end here
-      }
+  /** The k of the backup NAME.k that is the file `ino`; null if none is. */
+  private backupHolding(ino: number): number | null {
+    for (let k = 1; k <= MAX_BACKUPS_LOOKED_AT; k++) {
+      const at = inoAt(`${this.path}.${k}`);
+      if (at === null) return null; // the backups end here
+      if (at === ino) return k;
     }
     return null;
   }
 
-  /** The inode the name is now; null when it is unlinked (the stream keeps reading what it holds). */
-  private nameIno(): number | null {
-    try {
-      return statSync(this.path).ino;
-    } catch {
-      return null;
-    }
-  }
-
   /** _follow(): the name points at another file now (rotation) */
   private follow(): void {
-    const ino = this.nameIno();
+    const ino = inoAt(this.path);
     if (ino !== null && ino !== this.ino) this.open();
   }
 
@@ -250,6 +239,15 @@ class Follower implements LogFollower {
     this.dirWatch?.close();
     this.dirWatch = null;
     this.closeFile();
+  }
+}
+
+/** The inode at `path` now; null when nothing is there (the name unlinked: a stream keeps reading what it holds). */
+function inoAt(path: string): number | null {
+  try {
+    return statSync(path).ino;
+  } catch {
+    return null;
   }
 }
 
