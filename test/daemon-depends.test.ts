@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
-import { TempDir, load, sleep, withTimeout } from './helpers/daemon-env';
+import { TempDir, load, sleep, switchesOver, withTimeout } from './helpers/daemon-env';
 import { SUPERVISORCTL, logIndex, mainLogLines, oracleSkip, startDaemon, userCtl, userCtlRun, waitUp, type Impl } from './helpers/events-env';
 import { processConfigsEqual } from '../src/daemon/supervisor';
 
@@ -134,6 +134,29 @@ test('depends_on: a program waiting for its dependencies can be stopped (it then
     assert.equal(userCtl(d, 'start', 'db'), 'db: started\n');
     await until(() => / RUNNING /.test(userCtl(d, 'status', 'api')), 'api restarted once db runs');
     assert.notEqual(Number(userCtl(d, 'pid', 'api').trim()), pid);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('depends_on: a restartpause that runs out while the dependency is down waits for it without waking the daemon; the restart comes once the dependency runs', async () => {
+  const body =
+    '[program:db]\ncommand=/bin/sleep 300\nstartsecs=0\n' +
+    '[program:api]\ncommand=/bin/sh -c "sleep 1; exit 0"\nstartsecs=0\nautorestart=true\nrestartpause=2\ndepends_on=db\n';
+  const d = startDaemon('tsv', body);
+  try {
+    await waitUp(d);
+    await until(() => mainLogLines(d).includes('INFO restarting api in 2 seconds (restartpause)'), 'api to exit and wait its restartpause');
+    assert.equal(userCtl(d, 'stop', 'db'), 'db: stopped\n');
+    await until(() => mainLogLines(d).includes('INFO waiting for db to be RUNNING before starting api (depends_on)'), 'api to wait for db');
+    await sleep(2200); // the pause has run out
+    const switches = await switchesOver(d.child.pid as number, 2000);
+    assert.ok(switches < 100, `the daemon was switched ${switches} times in 2 s while api waited for db (a 1 ms timer: ~2000)`);
+    const spawns = (): number => mainLogLines(d).filter((l) => l.startsWith("INFO spawned: 'api'")).length;
+    const before = spawns();
+    assert.equal(userCtl(d, 'start', 'db'), 'db: started\n');
+    await until(() => spawns() === before + 1, 'api restarted once db runs');
   } finally {
     await d.stop();
     d.cleanup();

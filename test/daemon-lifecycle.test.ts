@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, unlinkSync, writeFileSync, chmodSync, mkdirSync, lstatSync, statSync, copyFileSync, readlinkSync } from 'node:fs';
-import { TempDir, pidAlive, sleep, withTimeout } from './helpers/daemon-env';
+import { TempDir, pidAlive, sleep, switchesOver, withTimeout } from './helpers/daemon-env';
 import { execFileSync, spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { createServer } from 'node:net';
 import { daemonSync, daemonForeground, readPid, until, killTree, cleanEnv, TSV } from './helpers/daemon-cli';
@@ -595,6 +595,68 @@ test('the shutdown report at loglevel=blather names each waiting process\'s stat
     await stopDaemon(dir.join('supervisord.pid'));
     const log = dir.read('supervisord.log');
     assert.match(log, /INFO waiting for ig to die\n.* BLAT ig state: STOPPING\n/);
+  } finally {
+    await stopDaemon(dir.join('supervisord.pid'));
+    dir.cleanup();
+  }
+});
+
+for (const sig of ['SIGTERM', 'SIGHUP'] as const) {
+  test(`a ${sig === 'SIGTERM' ? 'shutdown' : 'restart'} that waits for one group while another program is in BACKOFF: the daemon sleeps meanwhile (its retry will not come)`, async () => {
+    const dir = new TempDir();
+    const cfg = conf(
+      dir,
+      // slow's group stops first and takes stopwaitsecs; flaky waits its turn in BACKOFF
+      `[program:slow]\ncommand=/bin/sh -c "trap '' TERM; while :; do sleep 0.2; done"\nstartsecs=1\nstopwaitsecs=4\npriority=999\n` +
+        '[program:flaky]\ncommand=/bin/sh -c "sleep 0.2; exit 1"\nstartsecs=1\nstartretries=100\npriority=1\n',
+    );
+    try {
+      assert.equal(daemonSync(['-c', cfg]).status, 0);
+      const pid = readPid(dir.join('supervisord.pid'));
+      await until(() => /success: slow entered RUNNING/.test(dir.read('supervisord.log')) && /exited: flaky .*\n(?![^]*spawned: 'flaky')/.test(dir.read('supervisord.log')), 'slow RUNNING, flaky in BACKOFF');
+      process.kill(pid, sig);
+      await until(() => /waiting for flaky, slow to die/.test(dir.read('supervisord.log')), 'the stop to wait for slow');
+      const switches = await switchesOver(pid, 2000);
+      assert.ok(switches < 100, `the daemon was switched ${switches} times in 2 s while it waited (a 1 ms timer: ~2000)`);
+      if (sig === 'SIGTERM') await until(() => !pidAlive(pid), 'the daemon to exit', 20000);
+      else await until(() => (dir.read('supervisord.log').match(/spawned: 'slow'/g) ?? []).length === 2, 'the restart to start slow again', 20000);
+      // as under supervisord: no retry of flaky once the stop began
+      const during = dir.read('supervisord.log').split(/received SIG\w+ indicating/)[1] as string;
+      assert.match(during, /stopped: slow \(terminated by SIGKILL\)/);
+      assert.doesNotMatch(during.split('stopped: slow')[0] as string, /spawned: 'flaky'/);
+    } finally {
+      await stopDaemon(dir.join('supervisord.pid'));
+      dir.cleanup();
+    }
+  });
+}
+
+test('a second SIGHUP during a restart reads the config again: one that loads replaces the one read at the first; one that does not is named, and the restart under way goes on', async () => {
+  const dir = new TempDir();
+  const x = `[program:x]\ncommand=/bin/sh -c "trap '' TERM; while :; do sleep 0.1; done"\nstartsecs=0\nstopwaitsecs=2\n`;
+  const cfg = conf(dir, x);
+  const log = (): string => dir.read('supervisord.log');
+  const spawns = (name: string): number => (log().match(new RegExp(`spawned: '${name}'`, 'g')) ?? []).length;
+  try {
+    assert.equal(daemonSync(['-c', cfg]).status, 0);
+    const pid = readPid(dir.join('supervisord.pid'));
+    await until(() => /success: x entered RUNNING/.test(log()), 'x RUNNING');
+    // x takes stopwaitsecs to stop: the second HUP comes while it does
+    process.kill(pid, 'SIGHUP');
+    await until(() => /waiting for x to die/.test(log()), 'the restart to wait for x');
+    conf(dir, `${x}[program:y]\ncommand=/bin/sleep 100\nstartsecs=0\n`);
+    process.kill(pid, 'SIGHUP');
+    await until(() => spawns('x') === 2 && spawns('y') === 1, 'the restart to run the config read at the second HUP', 20000);
+
+    const reports = (): number => (log().match(/waiting for .* to die/g) ?? []).length;
+    const before = reports();
+    process.kill(pid, 'SIGHUP');
+    await until(() => reports() > before, 'the second restart to wait for x');
+    writeFileSync(cfg, `${readFileSync(cfg, 'utf8')}startretries=abc\n`);
+    process.kill(pid, 'SIGHUP');
+    await until(() => spawns('x') === 3 && spawns('y') === 2, 'the restart under way to go on', 20000);
+    assert.doesNotMatch(log(), /restart refused/);
+    assert.match(log(), /ERRO the restart under way keeps the configuration read when it began: the configuration no longer loads: \S+supervisord\.conf:\d+: \[program:y\] startretries: invalid literal for int\(\) with base 10: 'abc'\n/);
   } finally {
     await stopDaemon(dir.join('supervisord.pid'));
     dir.cleanup();

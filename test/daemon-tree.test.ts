@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, readFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { cpus } from 'node:os';
 import { TempDir, load, pidAlive, writeConf } from './helpers/daemon-env';
@@ -246,7 +246,7 @@ int main(int argc, char **argv) {
 /**
  * A directory the daemon (as nobody) can write to, with the HOLD_ROOT helper
  * built setuid root in it, and a config whose program [program:held] runs
- * the given command.
+ * the given command (with the options in extra).
  */
 function heldFixture(dir: TempDir, command: string, extra: string): string {
   const d = dir.path;
@@ -261,9 +261,53 @@ function heldFixture(dir: TempDir, command: string, extra: string): string {
     `[supervisord]\nlogfile=${d}/main.log\npidfile=${d}/pid\nchildlogdir=${d}\nuser=nobody\n` +
       `[unix_http_server]\nfile=${d}/sock\n[supervisorctl]\nserverurl=unix://${d}/sock\n` +
       '[rpcinterface:supervisor]\nsupervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface\n' +
-      `[program:held]\ncommand=${command}\nstopastree=true\nstopwaitsecs=1\nstartsecs=0\n${extra}`,
+      `[program:held]\ncommand=${command}\nstopwaitsecs=1\nstartsecs=0\n${extra}`,
   );
 }
+
+test('a program the daemon may not signal (it became root; the daemon runs as nobody): UNKNOWN after a refused stop or signal, and its exit, when it comes, ends the stop (STOPPED) or is an exit (EXITED); it can be started again', async (t) => {
+  if (process.getuid?.() !== 0) {
+    t.skip(NEEDS_ROOT);
+    return;
+  }
+  const dir = new TempDir('tsv-tree-');
+  const d = dir.path;
+  const conf = heldFixture(dir, `${d}/holdroot ${d}/held.pid`, 'autorestart=false\n');
+  const daemon = daemonForeground(['-c', conf]);
+  const written = (): number => (existsSync(`${d}/held.pid`) ? Number(readFileSync(`${d}/held.pid`, 'utf8').trim() || 0) : 0);
+  const heldPid = async (): Promise<number> => {
+    await until(() => written() > 0 && / RUNNING /.test(ctl(conf, 'status', 'held').out), 'held to run as root');
+    return written();
+  };
+  const log = (): string => dir.read('main.log');
+  try {
+    // a stop the kernel refuses: UNKNOWN (as supervisord), then the program ends by another hand
+    let pid = await heldPid();
+    assert.equal(ctl(conf, 'stop', 'held').out, `FAILED: unknown problem killing held (${pid}):EPERM\n`);
+    assert.match(ctl(conf, 'status', 'held').out, /^held +UNKNOWN /);
+    assert.match(log(), new RegExp(`CRIT unknown problem killing held \\(${pid}\\):EPERM\n`));
+    process.kill(pid, 'SIGTERM');
+    await until(() => / STOPPED /.test(ctl(conf, 'status', 'held').out), 'held STOPPED once it ended');
+    assert.match(log(), /WARN stopped: held \(terminated by SIGTERM\)\n/);
+    assert.equal(ctl(conf, 'pid', 'held').out, '0\n');
+
+    // started again; a signal the kernel refuses: UNKNOWN, and its end is an exit
+    writeFileSync(`${d}/held.pid`, '');
+    assert.equal(ctl(conf, 'start', 'held').out, 'held: started\n');
+    pid = await heldPid();
+    assert.equal(ctl(conf, 'signal', 'HUP', 'held').out, `FAILED: unknown problem sending sig held (${pid}):EPERM\n`);
+    assert.match(ctl(conf, 'status', 'held').out, /^held +UNKNOWN /);
+    process.kill(pid, 'SIGTERM');
+    await until(() => / EXITED /.test(ctl(conf, 'status', 'held').out), 'held EXITED once it ended');
+    assert.match(log(), /WARN exited: held \(terminated by SIGTERM; not expected\)\n/);
+    assert.doesNotMatch(log(), /uncaught exception|Assertion failed/);
+  } finally {
+    await daemon.terminate();
+    const left = written();
+    if (left > 0 && pidAlive(left)) process.kill(left, 'SIGKILL');
+    dir.cleanup();
+  }
+});
 
 /** Whether the lines matching res are all in the log, each after the one before. */
 function inOrder(log: string, res: RegExp[]): boolean {
@@ -292,7 +336,7 @@ test('stopastree: a member that outlives SIGKILL (a daemon running as nobody may
     // an orphan whose environment the daemon may not read is known only once seen in the tree: so a stop, not a crash
     // one outside the program's process group, one in it (the signal to the group then fails with EPERM once the program is gone)
     `/bin/sh -c 'setsid ${d}/holdroot ${d}/out.pid & ${d}/holdroot ${d}/in.pid & until [ -s ${d}/out.pid ] && [ -s ${d}/in.pid ]; do sleep 0.01; done; exec sleep 300'`,
-    'autorestart=false\n',
+    'autorestart=false\nstopastree=true\n',
   );
   const daemon = daemonForeground(['-c', conf]);
   try {
@@ -337,7 +381,7 @@ test('stopastree: a program that ends on its own, leaving a member behind that o
   const conf = heldFixture(
     dir,
     `/bin/sh -c '${d}/holdroot ${d}/in.new & until [ -s ${d}/in.new ]; do sleep 0.01; done; cat ${d}/in.new >> ${d}/in.pid; rm ${d}/in.new; exit 3'`,
-    'autorestart=unexpected\nexitcodes=0\nstartretries=0\n',
+    'autorestart=unexpected\nexitcodes=0\nstartretries=0\nstopastree=true\n',
   );
   const daemon = daemonForeground(['-c', conf]);
   try {

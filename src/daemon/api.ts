@@ -546,6 +546,9 @@ export class EngineApi {
    */
   private async waitStopped(proc: Subprocess, gone?: AbortSignal): Promise<true> {
     if (STOPPED_STATES.has(proc.state)) return true;
+    // the first report after every kill of the request (`stop all`): Supervisor's
+    // make_allfunc sends them all before its first look at the answers
+    await Promise.resolve();
     const unwatch = gone?.aborted ? null : proc.watchStop();
     if (unwatch) gone?.addEventListener('abort', unwatch, { once: true });
     try {

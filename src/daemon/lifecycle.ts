@@ -311,14 +311,18 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
   // supervisord stops everything and then dies of a config that no longer
   // loads (its error on a stderr that is /dev/null once daemonized); tsv reads
   // the config first and refuses the restart, keeping every program running;
-  // a config that loads is kept for the next run, not read again
-  const refuseRestart = (): string | null => {
+  // a config that loads is kept for the next run, not read again. Asked
+  // again by a SIGHUP during the restart (underWay), which Supervisor's read
+  // after the stop would see: a config that loads then replaces the one
+  // kept; one that does not leaves the restart under way on the one kept.
+  const refuseRestart = (underWay: boolean): string | null => {
+    const refusal = underWay ? 'the restart under way keeps the configuration read when it began' : 'restart refused, nothing was stopped';
     try {
       const next = readConfig(st);
       // a daemon that has dropped root cannot become another user: the restart would stop everything and exit
       const refused = next.supervisord.uid === null ? null : cannotBecome(next.supervisord.uid);
       if (refused) {
-        const why = `restart refused, nothing was stopped: the configuration names [supervisord] user=${next.supervisord.user}, and a daemon that runs as ${userName(process.getuid?.() ?? 0)} cannot become that user (${refused})`;
+        const why = `${refusal}: the configuration names [supervisord] user=${next.supervisord.user}, and a daemon that runs as ${userName(process.getuid?.() ?? 0)} cannot become that user (${refused})`;
         logger.error(why);
         return why;
       }
@@ -326,7 +330,7 @@ async function runOnce(st: RunState): Promise<SupervisorState> {
       return null;
     } catch (e) {
       if (!(e instanceof Exit)) throw e;
-      const why = `restart refused, nothing was stopped: the configuration no longer loads: ${e.reason}`;
+      const why = `${refusal}: the configuration no longer loads: ${e.reason}`;
       logger.error(why);
       return why;
     }

@@ -191,6 +191,8 @@ export class Subprocess {
   administrativeStop = false;
   systemStop = false;
   killing = false;
+  /** UNKNOWN came from a stop whose signal was refused: the exit, when it comes, ends that stop */
+  private stopRefused = false;
   backoff = 0;
   exitstatus: number | null = null;
   spawnerr: string | null = null;
@@ -381,6 +383,7 @@ export class Subprocess {
       return null;
     }
     this.killing = false;
+    this.stopRefused = false;
     this.spawnerr = null;
     this.exitstatus = null;
     this.systemStop = false;
@@ -1059,6 +1062,7 @@ export class Subprocess {
     this.log.critical(msg);
     this.changeState(ProcessState.UNKNOWN);
     this.killing = false;
+    this.stopRefused = true;
     this.delay = 0;
     this.arm();
     return msg;
@@ -1234,17 +1238,23 @@ export class Subprocess {
     // reaps, so the success line comes before the exit there too.
     if (!this.killing && this.state === ProcessState.STARTING && now - this.startMono > this.config.startsecs) this.succeed();
 
-    if (this.killing) {
+    // UNKNOWN (a signal was refused: the program became another user) is
+    // where Supervisor's state machine ends: its exit there fails an
+    // assertion and supervisord dies. Here the exit ends the refused stop,
+    // or is an exit like one from RUNNING.
+    const unknown = this.state === ProcessState.UNKNOWN;
+    if (this.killing || (unknown && this.stopRefused)) {
       this.killing = false;
+      this.stopRefused = false;
       this.delay = 0;
       this.exitstatus = es;
       const msg = `stopped: ${this.name} (${message})`;
       ended = msg;
-      this.assertInState(ProcessState.STOPPING);
+      this.assertInState(ProcessState.STOPPING, ProcessState.UNKNOWN);
       this.changeState(ProcessState.STOPPED);
       if (exitExpected) this.log.info(msg);
       else this.log.warn(msg);
-    } else if (tooQuickly) {
+    } else if (tooQuickly && !unknown) {
       this.exitstatus = null;
       // a clean exit only (sh -c "cmd &", a forking daemon's parent): a crash is retried as in Supervisor, whatever it left running
       this.backgrounded = held && exitExpected ? { pgid: this.pid, pipes: this.output.pipeInodes() } : null;
@@ -1258,7 +1268,7 @@ export class Subprocess {
       this.backoff = 0;
       this.exitstatus = es;
       if (this.state === ProcessState.STARTING) this.changeState(ProcessState.RUNNING);
-      this.assertInState(ProcessState.RUNNING);
+      this.assertInState(ProcessState.RUNNING, ProcessState.UNKNOWN);
       ended = `exited: ${this.name} (${message}; ${exitExpected ? 'expected' : 'not expected'})`;
       if (exitExpected) {
         this.changeState(ProcessState.EXITED, true);
@@ -1434,15 +1444,20 @@ export class Subprocess {
         if (this.pid && !this.heldExit) due = this.startMono + this.config.startsecs;
         break;
       case ProcessState.BACKOFF:
-        // BACKOFF -> FATAL needs no wait; BACKOFF -> STARTING waits for delay
-        due = this.backoff > this.config.startretries ? monoNow() : this.delay;
+        // BACKOFF -> FATAL needs no wait; BACKOFF -> STARTING waits for delay,
+        // and never comes while the daemon stops or restarts (the stop of
+        // its group gives it up): a timer past its delay would wake every ms
+        if (this.backoff > this.config.startretries) due = monoNow();
+        else if (this.host.mood() > SupervisorState.RESTARTING) due = this.delay;
         break;
       case ProcessState.STOPPING:
         if (this.pid) due = this.delay;
         if (this.stopWatchers && (!due || this.laststopreport + 2 < due)) due = this.laststopreport + 2;
         break;
       case ProcessState.EXITED:
-        if (this.host.mood() > SupervisorState.RESTARTING) due = this.restartAt;
+        // a restart due while a dependency is down waits for the dependency,
+        // whose coming up asks for a pass (changed()), not for a timer
+        if (this.host.mood() > SupervisorState.RESTARTING && (this.restartAt > monoNow() || !this.host.dependencies.unmet(this).length)) due = this.restartAt;
         break;
       case ProcessState.FATAL:
         if (this.host.mood() > SupervisorState.RESTARTING) due = this.fatalRetryAt;

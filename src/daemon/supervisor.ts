@@ -33,7 +33,7 @@ export interface EngineInit {
    * refuses it, and the daemon goes on as it is; null lets it go ahead. The
    * daemon checks here that its configuration still loads.
    */
-  refuseRestart?: () => string | null;
+  refuseRestart?: (underWay: boolean) => string | null;
 }
 
 /**
@@ -106,7 +106,7 @@ export class Supervisor {
   readonly progname: string;
   private readonly host: ProcessHost;
   private closed = false;
-  private readonly refuseRestart: () => string | null;
+  private readonly refuseRestart: (underWay: boolean) => string | null;
 
   constructor(init: EngineInit) {
     this.config = init.config;
@@ -407,7 +407,12 @@ export class Supervisor {
    */
   restart(): string | null {
     if (this.moodValue === SupervisorState.SHUTDOWN) return null;
-    const refused = this.refuseRestart();
+    // a second request during the restart cannot refuse what is under way
+    if (this.moodValue === SupervisorState.RESTARTING) {
+      this.refuseRestart(true);
+      return null;
+    }
+    const refused = this.refuseRestart(false);
     if (refused === null) this.setMood(SupervisorState.RESTARTING);
     return refused;
   }

@@ -25,7 +25,7 @@ import { refuseUpgrade, serveAttach } from './attach';
 import { ATTACH_PROTOCOL } from './attach-frames';
 import { serveEventStream } from '../events/stream';
 import { pyRepr } from './pyvalues';
-import { encodeOutcome, type RpcDispatcher, type RpcOutcome } from './server';
+import { encodeOutcome, tooLarge, type RpcDispatcher, type RpcOutcome } from './server';
 import { decodeMethodCall, XmlRpcParseError } from './xmlrpc';
 import { acceptsJsonAnswer, encodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
 import { isWebRequest, WebUi, type WebResponse } from '../web/ui';
@@ -803,7 +803,14 @@ export class RpcHttpServer {
   }
 
   private answer(res: http.ServerResponse, o: RpcOutcome, body: Buffer, json: boolean): void {
-    const asJson = json ? encodeJsonAnswer(o) : null;
+    let asJson: string | null;
+    try {
+      asJson = json ? encodeJsonAnswer(o) : null;
+    } catch (e) {
+      // too large for one string: encodeOutcome's XML answer says so
+      if (!tooLarge(e)) throw e;
+      asJson = null;
+    }
     if (asJson !== null) {
       this.send(res, 200, JSON_ANSWER_TYPE, asJson);
       return;

@@ -10,7 +10,7 @@
 // 500. tsv follows the first two and answers INCORRECT_PARAMETERS instead of
 // the 500 (docs/differences.md).
 import type { EngineApi } from '../daemon/api';
-import { SupervisorFault, type FaultName } from '../daemon/faults';
+import { Faults, SupervisorFault, type FaultName } from '../daemon/faults';
 import { SupervisorState } from '../daemon/states';
 import { Level } from '../log/levels';
 import { pyStrCompare } from '../config/ini';
@@ -42,6 +42,32 @@ const fault = (name: FaultName, detail?: string | null): RpcOutcome => {
 };
 
 const text = (buf: Buffer): string => buf.toString('utf8');
+
+/**
+ * An answer V8 cannot hold as one string (~512 MiB: a log read whole, its
+ * text escaped): supervisord sends it; tsv answers this fault, not a 500.
+ */
+const TOO_LARGE = 'the answer is larger than tsv can send at once (512 MiB of text): read the log in parts, with an offset and a length';
+
+export function tooLarge(e: unknown): boolean {
+  return (e instanceof RangeError && e.message === 'Invalid string length') || (e as NodeJS.ErrnoException | null)?.code === 'ERR_STRING_TOO_LONG';
+}
+
+/**
+ * The text a multicall's answers may hold before the entries after them are
+ * refused unrun: 20 log reads of 12 MB in a 6 KB request held 1.2 GB while
+ * they were encoded (supervisord has no limit; its own copies of the same
+ * answer grow as large).
+ */
+const MULTICALL_TEXT_MAX = 64 * 1024 * 1024;
+
+/** Characters of text in a value (what its answer's size is made of). */
+function textSize(v: XmlRpcValue): number {
+  if (typeof v === 'string') return v.length;
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + textSize(x), 0);
+  if (isStruct(v)) return Object.keys(v).reduce((n, k) => n + k.length + textSize(v[k] as XmlRpcValue), 0);
+  return 0;
+}
 
 const isPromise = <T>(v: T | Promise<T>): v is Promise<T> => typeof (v as Promise<T>)?.then === 'function';
 
@@ -90,9 +116,17 @@ export function encodeOutcome(o: RpcOutcome, mode: TextMode): string {
   try {
     return encodeMethodResponse(o.value, mode);
   } catch (e) {
+    if (tooLarge(e)) return encodeFault(Faults.FAILED, `FAILED: ${TOO_LARGE}`, mode);
     if (e instanceof RangeError) return encodeMethodResponse(capInts(o.value), mode);
     throw e;
   }
+}
+
+/** A multicall entry's answer: its value, or its fault as a struct. */
+function entryAnswer(o: RpcOutcome): XmlRpcValue {
+  if (o.kind === 'result') return o.value;
+  if (o.kind === 'fault') return { faultCode: o.code, faultString: o.text };
+  return { faultCode: 30, faultString: `FAILED: <class '${o.error.name}'>:${o.error.message}` };
 }
 
 export class RpcDispatcher {
@@ -175,6 +209,7 @@ export class RpcDispatcher {
 
   private failure(e: unknown, m: Method): RpcOutcome {
     if (e instanceof SupervisorFault) return { kind: 'fault', code: e.code, text: e.text };
+    if (tooLarge(e)) return fault('FAILED', TOO_LARGE);
     if (e instanceof ArgumentTypeError) {
       // Python's _update runs before the argument is touched
       if (m.checksMood && this.api.engine.mood < SupervisorState.RUNNING) return fault('SHUTDOWN_STATE');
@@ -203,17 +238,24 @@ export class RpcDispatcher {
     // Supervisor fails half-way through (HTTP 500) on an entry that is not a struct; refuse them all up front
     if (!calls.every(isStruct)) throw new ArgumentTypeError('each call must be a struct');
     const results: XmlRpcValue[] = [];
+    let size = 0;
     const run = (from: number): XmlRpcValue | Promise<XmlRpcValue> => {
       for (let i = from; i < calls.length; i++) {
+        if (size > MULTICALL_TEXT_MAX) {
+          results.push(entryAnswer(fault('FAILED', `not run: the answers before it in this system.multicall hold over ${MULTICALL_TEXT_MAX >> 20} MiB of text; call it again on its own`)));
+          continue;
+        }
         const out = this.oneOfMany(calls[i] as Record<string, XmlRpcValue>, gone);
         if (isPromise(out)) {
-          // a deferred call holds back the ones after it
+          // a deferred call holds back the ones after it; a client that has gone takes the rest with it, as in Supervisor
           return out.then((o) => {
             results.push(o);
-            return run(i + 1);
+            size += textSize(o);
+            return gone?.aborted ? results : run(i + 1);
           });
         }
         results.push(out);
+        size += textSize(out);
       }
       return results;
     };
@@ -221,17 +263,12 @@ export class RpcDispatcher {
   }
 
   private oneOfMany(call: Record<string, XmlRpcValue>, gone?: AbortSignal): XmlRpcValue | Promise<XmlRpcValue> {
-    const asStruct = (o: RpcOutcome): XmlRpcValue => {
-      if (o.kind === 'result') return o.value;
-      if (o.kind === 'fault') return { faultCode: o.code, faultString: o.text };
-      return { faultCode: 30, faultString: `FAILED: <class '${o.error.name}'>:${o.error.message}` };
-    };
     const rawName = Object.hasOwn(call, 'methodName') ? call.methodName : undefined;
-    if (rawName === undefined || rawName === PY_NONE) return asStruct(fault('INCORRECT_PARAMETERS', 'No methodName'));
+    if (rawName === undefined || rawName === PY_NONE) return entryAnswer(fault('INCORRECT_PARAMETERS', 'No methodName'));
     const name = asText(rawName);
-    if (name === 'system.multicall') return asStruct(fault('INCORRECT_PARAMETERS', 'Recursive system.multicall forbidden'));
+    if (name === 'system.multicall') return entryAnswer(fault('INCORRECT_PARAMETERS', 'Recursive system.multicall forbidden'));
     if (name === null) {
-      return asStruct(fault('FAILED', `<class 'AttributeError'>:'${pyTypeName(rawName)}' object has no attribute 'split'`));
+      return entryAnswer(fault('FAILED', `<class 'AttributeError'>:'${pyTypeName(rawName)}' object has no attribute 'split'`));
     }
     const raw = Object.hasOwn(call, 'params') ? (call.params as XmlRpcValue) : [];
     let params: XmlRpcValue[];
@@ -241,11 +278,11 @@ export class RpcDispatcher {
     else if (isStruct(raw)) params = Object.keys(raw);
     else {
       const m = this.lookup(name);
-      return asStruct(m ? fault('INCORRECT_PARAMETERS') : fault('UNKNOWN_METHOD'));
+      return entryAnswer(m ? fault('INCORRECT_PARAMETERS') : fault('UNKNOWN_METHOD'));
     }
     // Supervisor traverses directly: no trace lines for the inner calls
     const out = this.invoke(name, params, gone);
-    return isPromise(out) ? out.then(asStruct) : asStruct(out);
+    return isPromise(out) ? out.then(entryAnswer) : entryAnswer(out);
   }
 
   // --------------------------------------------------------------- table
