@@ -438,6 +438,23 @@ test('the connection cap closes the longest-idle connection, never a busy one', 
   for (const s of idle) s.destroy();
 });
 
+test('the connection cap: a connection still sending its request\'s body counts as idle, so half-sent bodies cannot lock out other clients', async () => {
+  const half: Socket[] = [];
+  for (let i = 0; i < 4; i++) {
+    const s = connect(tiny);
+    s.on('error', () => {});
+    await new Promise<void>((r) => s.on('connect', () => r()));
+    s.write('POST /RPC2 HTTP/1.1\r\nContent-Length: 100\r\n\r\n<?xml');
+    half.push(s);
+  }
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(tinyServer.connectionCount, 4);
+  // well inside the 300 ms request deadline that would drop them anyway
+  const r = await rawRequest(tiny, post(rpcBody('supervisor.getPID')));
+  assert.equal(r.status, 200);
+  for (const s of half) s.destroy();
+});
+
 test('log and event streams have their own budget: many streams do not lock out requests, and beyond it 503', async () => {
   // answers that are not streams (404) take no place in the budget
   for (let i = 0; i < 5; i++) assert.equal((await rawRequest(streamy, getReq('/logtail/nosuch'))).status, 404);

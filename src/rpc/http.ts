@@ -289,6 +289,8 @@ interface ConnState {
   closeWhenIdle?: boolean;
   /** answered and closing: what the client still sends is dropped (lingerAfter) */
   lingering?: boolean;
+  /** a request's body is still coming: not yet being answered, so evicted as an idle one is */
+  receiving?: boolean;
   /** carries a log or event stream or an attach, which never ends on its own */
   stream?: boolean;
   /** requests that came pipelined behind the one being answered, run one at a time (onRequest) */
@@ -443,7 +445,8 @@ export class RpcHttpServer {
   private evictIdle(): boolean {
     let victim: ConnState | null = null;
     for (const st of this.conns.values()) {
-      if (st.busy === 0 && (victim === null || st.idleSince < victim.idleSince)) victim = st;
+      // 256 clients sending half a body would otherwise lock out every other for the request deadline
+      if ((st.busy === 0 || st.receiving) && (victim === null || st.idleSince < victim.idleSince)) victim = st;
     }
     if (!victim) return false;
     this.drop(victim);
@@ -744,14 +747,20 @@ export class RpcHttpServer {
       this.buffered -= held;
       held = 0;
     };
-    if (st) this.arm(st);
+    if (st) {
+      this.arm(st);
+      st.receiving = true;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('error', release);
     req.on('close', release);
     req.on('end', () => {
       release();
-      if (st) this.disarm(st);
+      if (st) {
+        this.disarm(st);
+        st.receiving = false;
+      }
       const body = Buffer.concat(chunks);
       try {
         then(body);
