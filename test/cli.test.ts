@@ -166,6 +166,12 @@ test('config check: summary line and exit 0; exit 2 with file:line on an error; 
     assert.equal(r.status, 0, r.stderr);
     assert.equal(r.stdout, `ok: ${good}: 1 group, 2 processes, 1 warning\n`);
     assert.equal(r.stderr, `warning: ${good}:6: [program:a] autostrat: unknown option autostrat in [program:a] is ignored\n`);
+    // the same typo in [DEFAULT], which every section inherits and none reads; a key programs read is no typo there
+    const defaults = join(dir, 'defaults.conf');
+    writeFileSync(defaults, '[supervisord]\n[DEFAULT]\nautostrat=false\nstartsecs=0\n[program:a]\ncommand=/bin/cat\n');
+    const d = run(tsv, ['config', 'check', '-c', defaults]);
+    assert.equal(d.status, 0, d.stderr);
+    assert.equal(d.stderr, `warning: ${defaults}:3: [DEFAULT] autostrat: unknown option autostrat in [DEFAULT] is ignored: no section reads it\n`);
 
     const bad = join(dir, 'bad.conf');
     writeFileSync(bad, '[supervisord]\n\n[program:a]\ncommand=/bin/cat\nstartsecs=soon\n');

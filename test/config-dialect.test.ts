@@ -8,14 +8,15 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { IniDocument } from '../src/config/ini';
 import { pyFormat, PyFormatError, type Expansions } from '../src/config/pyformat';
-import { dictOfKeyValuePairs } from '../src/config/datatypes';
+import { byteSize, dictOfKeyValuePairs, integer, listOfExitcodes, octalType, signalNumber } from '../src/config/datatypes';
 import { isSpecSyntaxError, parseImportSpec } from '../src/config/import-spec';
 import { repoRoot, makeRng, pick } from './helpers/common';
 
 type Req =
   | { kind: 'ini'; text: string }
   | { kind: 'format'; fmt: string; map: Record<string, string | number> }
-  | { kind: 'kv'; text: string };
+  | { kind: 'kv'; text: string }
+  | { kind: 'datatype'; fn: keyof typeof DATATYPES; text: string };
 
 interface Answer {
   error?: string;
@@ -204,6 +205,33 @@ test('environment= splitting agrees with datatypes.dict_of_key_value_pairs', () 
     const theirs = py[i];
     if (theirs.error) assert.ok(ours.error, `Python rejects but we accept: ${JSON.stringify(text)} -> ${JSON.stringify(ours)}`);
     else assert.deepEqual(ours, theirs, `environment ${JSON.stringify(text)}`);
+  });
+});
+
+const DATATYPES = { integer, byte_size: byteSize, list_of_exitcodes: listOfExitcodes, octal_type: octalType, signal_number: signalNumber };
+
+test('numbers with whitespace around or inside (ASCII, control characters str.strip() takes but int() does not, Unicode spaces) are read as Supervisor\'s datatypes read them', () => {
+  // int() skips ASCII's six and non-ASCII spaces, never U+001C..U+001F
+  const spaces = [' ', '\t', '\x0b', '\x0c', '\r', '\x1c', '\x1d', '\x1e', '\x1f', '\x85', '\xa0', '\u2003', '\u3000', '\ufeff'];
+  const cases: { fn: keyof typeof DATATYPES; text: string }[] = [];
+  for (const w of spaces) {
+    cases.push({ fn: 'integer', text: `5${w}` }, { fn: 'integer', text: `${w}5` }, { fn: 'integer', text: `5${w}5` });
+    cases.push({ fn: 'byte_size', text: `1${w}KB` }, { fn: 'byte_size', text: `${w}100` });
+    cases.push({ fn: 'list_of_exitcodes', text: `1${w},2` }, { fn: 'list_of_exitcodes', text: `0,${w}2` });
+    cases.push({ fn: 'octal_type', text: `022${w}` }, { fn: 'octal_type', text: `${w}0o22` });
+    cases.push({ fn: 'signal_number', text: `15${w}` }, { fn: 'signal_number', text: `${w}TERM` });
+  }
+  const py = askPython(cases.map((c) => ({ kind: 'datatype', ...c })));
+  cases.forEach((c, i) => {
+    let ours: Answer;
+    try {
+      ours = { value: DATATYPES[c.fn](c.text) };
+    } catch {
+      ours = { error: 'ValueError' };
+    }
+    const theirs = py[i] as Answer;
+    assert.equal(ours.error === undefined, theirs.error === undefined, `${c.fn}(${JSON.stringify(c.text)}): Python ${JSON.stringify(theirs)}, tsv ${JSON.stringify(ours)}`);
+    if (theirs.error === undefined) assert.deepEqual(ours.value, theirs.value, `${c.fn}(${JSON.stringify(c.text)})`);
   });
 });
 

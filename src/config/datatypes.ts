@@ -49,9 +49,20 @@ export function asciiDigits(s: string): string {
  * whitespace, any size. Values past 2^53 are kept approximately: they only
  * occur as "practically unlimited" sizes and counts.
  */
+/**
+ * The whitespace Python's int() skips around a number: ASCII's six, and
+ * every non-ASCII character str.isspace() counts. Not U+001C..U+001F, which
+ * str.strip() takes but int() refuses.
+ */
+const INT_EDGE_WS = /^[ \t\n\x0b\x0c\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[ \t\n\x0b\x0c\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
+
+function intStrip(s: string): string {
+  return s.replace(INT_EDGE_WS, '');
+}
+
 export function pyInt(value: string | number): number {
   if (typeof value === 'number') return value;
-  const s = asciiDigits(pyStrip(value));
+  const s = asciiDigits(intStrip(value));
   if (!/^[+-]?\d+(_\d+)*$/.test(s)) {
     throw new DatatypeError(`invalid literal for int() with base 10: ${pyRepr(value)}`, 'expected a whole number');
   }
@@ -66,7 +77,7 @@ export const integer = pyInt;
 export function pyIntExact(value: string | number): number | bigint {
   const n = pyInt(value);
   if (Number.isSafeInteger(n) || typeof value === 'number') return n;
-  return BigInt(asciiDigits(pyStrip(value)).replace(/_/g, ''));
+  return BigInt(asciiDigits(intStrip(value)).replace(/_/g, ''));
 }
 
 const TRUTHY = ['yes', 'true', 'on', '1'];
@@ -246,7 +257,7 @@ export function loggingLevel(value: string): LogLevelName {
 
 /** Python's int(s, 8). */
 export function octalType(value: string): number {
-  const s = asciiDigits(pyStrip(value));
+  const s = asciiDigits(intStrip(value));
   const m = /^([+-]?)(?:0[oO])?_?([0-7]+(?:_[0-7]+)*)$/.exec(s);
   if (!m || (s.replace(/^[+-]/, '').startsWith('_'))) {
     throw new DatatypeError(`${value} can not be converted to an octal type`, 'write an octal number such as 022 or 0700');
@@ -378,10 +389,11 @@ export function signalName(num: number): string {
 }
 
 export function signalNumber(value: string): number {
+  // int() first, then a name, as Supervisor's signal_number tries them
   let num: number;
   const s = pyStrip(value);
-  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(s))) {
-    num = pyInt(s);
+  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(intStrip(value)))) {
+    num = pyInt(value);
   } else {
     let name = s.toUpperCase();
     if (!name.startsWith('SIG')) name = 'SIG' + name;
@@ -410,9 +422,8 @@ export function processOrGroupName(name: string): string {
 
 /** name_to_uid: a user name or a numeric uid that exists. */
 export function nameToUid(name: string): number {
-  const s = pyStrip(name);
-  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(s))) {
-    const uid = pyInt(s);
+  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(intStrip(name)))) {
+    const uid = pyInt(name);
     if (!lookupUserById(uid)) throw new DatatypeError(`Invalid user id ${name}`, 'no such uid in the password database');
     return uid;
   }
@@ -422,9 +433,8 @@ export function nameToUid(name: string): number {
 }
 
 export function nameToGid(name: string): number {
-  const s = pyStrip(name);
-  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(s))) {
-    const gid = pyInt(s);
+  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(intStrip(name)))) {
+    const gid = pyInt(name);
     if (!lookupGroupById(gid)) throw new DatatypeError(`Invalid group id ${name}`);
     return gid;
   }

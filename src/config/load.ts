@@ -1347,6 +1347,12 @@ class Loader implements OptionReader {
         });
       }
     }
+    // [DEFAULT] hands its keys to every section: one no section reads is a typo
+    const read = new Set(Object.values(KNOWN_OPTIONS).flatMap((k) => (k ? [...k] : [])));
+    for (const [key, entry] of this.doc.defaults) {
+      if (read.has(key)) continue;
+      this.warnings.push({ message: `unknown option ${key} in [DEFAULT] is ignored: no section reads it`, file: entry.file, line: entry.line, section: 'DEFAULT', option: key });
+    }
   }
 }
 

@@ -4,6 +4,7 @@ Reads JSON lines on stdin, writes one JSON line per request on stdout:
   {"kind": "ini", "text": "..."}       -> {"sections": {name: {key: value}}, "defaults": {...}} | {"error": "..."}
   {"kind": "format", "fmt": "...", "map": {...}}  -> {"value": "..."} | {"error": "<ExceptionClass>"}
   {"kind": "kv", "text": "..."}        -> {"value": {...}} | {"error": "..."}
+  {"kind": "datatype", "fn": "integer", "text": "..."} -> {"value": ...} | {"error": "..."}
 Run with /usr/bin/python3 (Debian's Python, which has the supervisor package).
 """
 import io
@@ -11,7 +12,16 @@ import json
 import sys
 
 from supervisor.options import UnhosedConfigParser
+from supervisor import datatypes
 from supervisor.datatypes import dict_of_key_value_pairs
+
+DATATYPES = {
+    "integer": datatypes.integer,
+    "byte_size": datatypes.byte_size,
+    "list_of_exitcodes": datatypes.list_of_exitcodes,
+    "octal_type": datatypes.octal_type,
+    "signal_number": datatypes.signal_number,
+}
 
 
 def ini(text):
@@ -40,12 +50,21 @@ def kv(text):
         return {"error": type(e).__name__}
 
 
+def datatype(fn, text):
+    try:
+        return {"value": DATATYPES[fn](text)}
+    except Exception as e:
+        return {"error": type(e).__name__}
+
+
 for line in sys.stdin:
     req = json.loads(line)
     if req["kind"] == "ini":
         out = ini(req["text"])
     elif req["kind"] == "format":
         out = fmt(req["fmt"], req["map"])
+    elif req["kind"] == "datatype":
+        out = datatype(req["fn"], req["text"])
     else:
         out = kv(req["text"])
     sys.stdout.write(json.dumps(out) + "\n")
