@@ -79,6 +79,30 @@ test('environment: daemon env + SUPERVISOR_* + [supervisord] environment, progra
   }
 });
 
+test('a NUL byte in an argument, an environment value or the directory: a spawn error naming it (FATAL, as Supervisor\'s child that is never spawned), not a program run with the value cut short; in a log path or a name: a config error', async () => {
+  const body =
+    '[program:arg]\ncommand=/bin/sh -c "echo arg=$0; sleep 100" a\0b\nstartretries=0\n' +
+    '[program:env]\ncommand=/bin/sh -c "echo env=$A; sleep 100"\nenvironment=A="x\0y"\nstartretries=0\n' +
+    '[program:dir]\ncommand=/bin/sh -c "pwd; sleep 100"\ndirectory=/tmp\0/nonexistent\nstartretries=0\n';
+  const dir = new TempDir();
+  const te = startEngine(load(writeConf(dir, body)));
+  try {
+    for (const name of ['arg', 'env', 'dir']) await waitState(te.engine, name, ProcessState.FATAL, 15000);
+    const spawnerr = (name: string): string | null => te.engine.groups.get(name)?.processes.get(name)?.spawnerr ?? null;
+    assert.equal(spawnerr('arg'), "embedded null byte in argument 3 of the command of 'arg'");
+    assert.equal(spawnerr('env'), "embedded null byte in the environment variable A of 'env'");
+    assert.equal(spawnerr('dir'), "embedded null byte in the directory of 'dir'");
+  } finally {
+    await te.close();
+  }
+  try {
+    assert.throws(() => load(writeConf(dir, '[program:x]\ncommand=/bin/true\nstdout_logfile=/tmp/a\0b.log\n')), { message: "'/tmp/a\\x00b.log' holds a NUL byte, which no file name can", section: 'program:x', option: 'stdout_logfile' });
+    assert.throws(() => load(writeConf(dir, '[program:a\0b]\ncommand=/bin/true\n')), /holds a NUL byte, which no file name can/);
+  } finally {
+    dir.cleanup();
+  }
+});
+
 test('own process group, real pipes (> /dev/stdout works), umask, directory, no leaked fds', async () => {
   // an inherited, non-close-on-exec descriptor in the daemon must not reach the child
   const leak = openSync('/dev/null', 'r');

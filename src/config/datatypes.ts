@@ -196,8 +196,18 @@ function isDir(p: string, cwd?: string): boolean {
   }
 }
 
+/**
+ * A file name cannot hold a NUL byte: the system calls end it there.
+ * Supervisor reads such a path and fails where it is used (a log file: a
+ * ValueError traceback that ends supervisord).
+ */
+function noNul(value: string): void {
+  if (value.includes('\0')) throw new DatatypeError(`${pyRepr(value)} holds a NUL byte, which no file name can`, 'remove the NUL byte (\\x00) from the value');
+}
+
 /** `cwd` is the directory relative paths are checked against (the daemon's working directory). */
 export function existingDirectory(value: string, home?: string, cwd?: string): string {
+  noNul(value);
   const nv = expandUser(value, home);
   if (isDir(nv, cwd)) return nv;
   throw new DatatypeError(`${value} is not an existing directory`, 'create the directory or fix the path');
@@ -212,6 +222,7 @@ function pyDirname(p: string): string {
 }
 
 export function existingDirpath(value: string, home?: string, cwd?: string): string {
+  noNul(value);
   const nv = expandUser(value, home);
   const dir = pyDirname(nv);
   if (!dir) return nv;
@@ -408,6 +419,8 @@ export function signalNumber(value: string): number {
 }
 
 export function processOrGroupName(name: string): string {
+  // a name becomes a part of AUTO log file names
+  noNul(name);
   const s = pyStrip(name);
   for (const ch of [' ', ':', '/']) {
     if (s.includes(ch)) {

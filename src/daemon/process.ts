@@ -442,6 +442,12 @@ export class Subprocess {
       return this.backOff();
     }
 
+    const nul = nulByteIn(exec, env, this.config.directory);
+    if (nul !== null) {
+      this.recordSpawnerr(`embedded null byte in ${nul} of '${this.name}'`);
+      return this.backOff();
+    }
+
     if (this.config.pre_start_hook) return this.runPreStartHook(this.config.pre_start_hook, exec, env, stdinFd);
     return this.launch(exec, env, stdinFd);
   }
@@ -1556,6 +1562,21 @@ export class Subprocess {
     this.waiters = [];
     for (const w of waiters) w();
   }
+}
+
+/**
+ * Where a NUL byte would cut what a child is given, or null: C strings end
+ * there, so the program would run with a shorter argument, value or
+ * directory than the config says (Supervisor's child dies of the
+ * ValueError: "child process was not spawned").
+ */
+function nulByteIn(exec: ExecArgs, env: string[], directory: string | null): string | null {
+  const arg = exec.argv.findIndex((a) => a.includes('\0'));
+  if (arg >= 0) return `argument ${arg} of the command`;
+  const v = env.find((e) => e.includes('\0'));
+  if (v !== undefined) return `the environment variable ${v.slice(0, v.indexOf('='))}`;
+  if (directory?.includes('\0')) return 'the directory';
+  return null;
 }
 
 /** the longest delay setTimeout takes as it is */
