@@ -85,3 +85,21 @@ test("ctl -s at a server that is not a supervisord: the same exception class and
     assert.match(python, /^error: <class '[\w.]+'>, /, `${name}: supervisorctl says it as an exception`);
   }
 });
+
+test('open unix:// (an empty socket path): EINVAL as supervisorctl says it, exit 1; in the shell too; nothing connected to (no TCP to localhost, no abstract socket)', { skip }, async () => {
+  const conf = join(dir, 'c.conf');
+  const python = await run([SUPERVISORCTL, '-c', conf, 'open', 'unix://']);
+  const tsv = await run([process.execPath, TSV, 'ctl', '-c', conf, 'open', 'unix://']);
+  assert.equal(tsv, python);
+  assert.equal(tsv, "error: <class 'OSError'>, [Errno 22] Invalid argument: file: F line: N\n[exit 1]");
+  const shell = (argv: string[]): Promise<string> =>
+    new Promise((resolve) => {
+      const child = spawn(argv[0] as string, argv.slice(1), { env: cleanEnv() });
+      let out = '';
+      child.stdout.on('data', (b: Buffer) => (out += b.toString('latin1')));
+      child.stderr.on('data', (b: Buffer) => (out += b.toString('latin1')));
+      child.stdin.end('open unix://\n');
+      child.on('close', (code) => resolve(`${out.replace(/: file: [^\n]* line: \d+/g, ': file: F line: N')}[exit ${code}]`));
+    });
+  assert.equal(await shell([process.execPath, TSV, 'ctl', '-c', conf]), await shell([SUPERVISORCTL, '-c', conf]));
+});

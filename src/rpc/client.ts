@@ -160,6 +160,9 @@ export class RpcClient {
     let head = 'POST /RPC2 HTTP/1.1\r\n';
     for (const [k, v] of Object.entries(this.headers)) head += `${k}: ${v}\r\n`;
     head += `Content-Length: ${body.length}\r\nHost: ${this.hostHeader()}\r\nConnection: keep-alive\r\n\r\n`;
+    // `open unix://`: an empty path is no socket (as connect(2) tells Python);
+    // node:net would take it for TCP to localhost, a sun_path of NULs for an abstract socket
+    if (this.server.kind === 'unix' && this.server.socketPath === '') throw new RpcConnectionError('EINVAL', 22, 'connect', 'connect EINVAL');
     let res;
     try {
       res = await this.conn.request(head, body);
