@@ -443,3 +443,26 @@ test('tsv <verb> and tsv -c FILE <verb>: supervisorctl options are moved in fron
   // EOF is the shell's end of input, not a verb anyone types
   assert.deepEqual(verbNames().filter((v) => v !== 'EOF' && !CTL_VERBS.has(v)), [], 'verbs the bare form does not know');
 });
+
+test("a C locale: tsv config check and tsv ctl see the LC_CTYPE Python's PEP 538 coercion sets, as supervisorctl and the daemon do (%(ENV_LC_CTYPE)s)", { skip: existsSync('/usr/bin/supervisorctl') ? false : 'needs /usr/bin/supervisorctl' }, () => {
+  withTmp((dir) => {
+    const conf = join(dir, 'lc.conf');
+    writeFileSync(
+      conf,
+      '[supervisord]\nlogfile=%(here)s/sd.log\npidfile=%(here)s/sd.pid\n[supervisorctl]\nserverurl=unix://%(here)s/%(ENV_LC_CTYPE)s.sock\n[program:x]\ncommand=/bin/echo %(ENV_LC_CTYPE)s\n',
+    );
+    const envs: Record<string, string>[] = [{}, { LANG: 'C' }, { LANG: 'POSIX' }, { LANG: 'xx_YY.UTF-8' }, { LC_CTYPE: 'C.UTF-8' }, { LC_ALL: 'C' }, { PYTHONCOERCECLOCALE: '0' }];
+    let coerced = 0;
+    for (const extra of envs) {
+      const env = { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', ...extra };
+      const py = spawnSync('/usr/bin/supervisorctl', ['-c', conf, 'status'], { encoding: 'utf8', env });
+      const ours = spawnSync(process.execPath, [join(repoRoot(), 'build/tsv.cjs'), 'ctl', '-c', conf, 'status'], { encoding: 'utf8', env });
+      assert.equal(ours.stdout + ours.stderr, (py.stdout + py.stderr).replaceAll('/usr/bin/supervisorctl', 'tsv ctl'), JSON.stringify(extra));
+      const check = spawnSync(process.execPath, [join(repoRoot(), 'build/tsv.cjs'), 'config', 'check', '-c', conf], { encoding: 'utf8', env });
+      const sees = /\.UTF-8\.sock|\.utf8\.sock/i.test(py.stdout + py.stderr);
+      if (sees && !('LC_CTYPE' in extra)) coerced++;
+      assert.equal(check.status, sees ? 0 : 2, `${JSON.stringify(extra)}: ${check.stderr}`);
+    }
+    assert.ok(coerced >= 3, 'the C locale was coerced for {}, LANG=C and LANG=POSIX at least');
+  });
+});

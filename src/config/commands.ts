@@ -1,5 +1,6 @@
 // `tsv config check` and `tsv config show`.
 import { loadConfig } from './load';
+import { coerceCLocaleIfLoaded } from '../daemon/native';
 import { ConfigError } from './errors';
 import { EMPTY_CONFIG_FLAG, configSearchPaths, findConfigFile } from './search';
 import type { Config, ConfigWarning, EnvironmentFile, HealthCheckConfig, HookConfig, MemoryLimitConfig, ProcessConfig, ValueSource } from './model';
@@ -23,6 +24,7 @@ export function renderWarning(w: ConfigWarning): string {
 
 /** Load the config named by -c or found on the search path; print the error and return null on failure. */
 export function loadOrReport(file: string | undefined): Config | null {
+  coerceCLocaleIfLoaded();
   if (file === '') {
     // as the daemon says it: an empty -c is no search of the default paths
     process.stderr.write(`Error: ${EMPTY_CONFIG_FLAG}\n`);

@@ -3,6 +3,7 @@
 // output and exit statuses.
 import { realizeOptions, OptionsExit } from './options';
 import { Controller } from './controller';
+import { coerceCLocaleIfLoaded } from '../daemon/native';
 import { Interrupted } from './line-input';
 import { runShell } from './shell';
 import { useColor } from './format';
@@ -33,6 +34,7 @@ function streamIo(): ControllerIO {
 }
 
 export async function runCtl(args: string[], progname: string): Promise<number> {
+  coerceCLocaleIfLoaded();
   const options = realizeOptions(args, progname);
   if (options instanceof OptionsExit) {
     if (options.stdout) fdOutput(1).write(options.stdout);

@@ -192,3 +192,13 @@ export function coerceCLocale(): void {
   const ctype = requireNative().coercedCtype();
   if (ctype) process.env.LC_CTYPE = ctype;
 }
+
+/**
+ * coerceCLocale for the commands that read a config without spawning
+ * (`tsv config`, the ctl: supervisorctl is Python too, so its %(ENV_…)s see
+ * the coerced LC_CTYPE): without the native helper they go on as they are.
+ */
+export function coerceCLocaleIfLoaded(): void {
+  if (process.env.LC_ALL) return; // PEP 538 never coerces then
+  if (loadNative()) coerceCLocale();
+}
