@@ -47,3 +47,29 @@ test('<boolean>true</boolean> and <nil/> as `wait`: answered as supervisord answ
   assert.deepEqual(tsv.slice(0, 4), ref.slice(0, 4));
   assert.match(tsv[4] as string, /^200 .*INCORRECT_PARAMETERS/s);
 });
+
+test('<base64> values: text that is UTF-8 is read as a string (as Supervisor\'s unmarshaller reads it); bytes that are not fail the whole request with 400, under both, also inside system.multicall', async () => {
+  const b64 = (b: Buffer): string => `<param><value><base64>${b.toString('base64')}</base64></value></param>`;
+  const calls: [string, string][] = [
+    ['supervisor.getProcessInfo', b64(Buffer.from('sleeper'))],
+    ['supervisor.getProcessInfo', b64(Buffer.from('caf\xe9', 'latin1'))],
+    ['supervisor.sendProcessStdin', `${str('sleeper')}${b64(Buffer.from([0xff, 0xfe, 0x0a]))}`],
+    ['supervisor.sendRemoteCommEvent', `${b64(Buffer.from('a'))}${b64(Buffer.from([0xff]))}`],
+    [
+      'system.multicall',
+      `<param><value><array><data><value><struct><member><name>methodName</name><value>supervisor.getProcessInfo</value></member><member><name>params</name><value><array><data><value><base64>${Buffer.from('caf\xe9', 'latin1').toString('base64')}</base64></value></data></array></value></member></struct></value></data></array></value></param>`,
+    ],
+  ];
+  const seen: string[][] = [];
+  for (const d of both) {
+    const out: string[] = [];
+    for (const [m, p] of calls) {
+      const r = await rawRequest({ path: d.sock }, post(rpcBody(m, p)));
+      out.push(m === 'supervisor.getProcessInfo' && r.status === 200 ? `${r.status} ${/<name>statename<\/name>\n<value><string>(\w+)/.exec(r.body)?.[1]}` : String(r.status));
+    }
+    seen.push(out);
+  }
+  const [ref, tsv] = seen as [string[], string[]];
+  assert.deepEqual(tsv, ['200 RUNNING', '400', '400', '400', '400']);
+  assert.deepEqual(tsv, ref);
+});

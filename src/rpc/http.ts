@@ -24,9 +24,9 @@ import { followLog, type LogFollower } from './logtail';
 import { refuseUpgrade, serveAttach } from './attach';
 import { ATTACH_PROTOCOL } from './attach-frames';
 import { serveEventStream } from '../events/stream';
-import { pyRepr } from './pyvalues';
+import { isStruct, pyRepr } from './pyvalues';
 import { encodeOutcome, tooLarge, type RpcDispatcher, type RpcOutcome } from './server';
-import { decodeMethodCall, XmlRpcParseError } from './xmlrpc';
+import { decodeMethodCall, XmlRpcParseError, type XmlRpcValue } from './xmlrpc';
 import { acceptsJsonAnswer, encodeJsonAnswer, JSON_ANSWER_TYPE } from './json-answer';
 import { isWebRequest, WebUi, type WebResponse } from '../web/ui';
 import type { DaemonMetrics } from '../metrics/collect';
@@ -124,6 +124,25 @@ function errorPage(code: number): string {
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Supervisor's unmarshaller makes every <base64> a str with a strict UTF-8
+ * decode: bytes that are not UTF-8 fail the whole request (400), where tsv
+ * would look names up after a lossy decode and send the raw bytes to stdin.
+ */
+function base64IsText(v: XmlRpcValue): boolean {
+  if (v instanceof Uint8Array) {
+    try {
+      utf8.decode(v);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+  if (Array.isArray(v)) return v.every(base64IsText);
+  if (isStruct(v)) return Object.values(v).every(base64IsText);
+  return true;
+}
 
 /** how long a closing answer waits for the rest of a request it did not read (lingerAfter) */
 const LINGER_MS = 2000;
@@ -783,6 +802,7 @@ export class RpcHttpServer {
         // Supervisor decodes the body as strict UTF-8 before parsing it
         const text = utf8.decode(body);
         call = decodeMethodCall(text, { maxBytes: this.limits.maxBody, maxDepth: this.limits.maxDepth });
+        if (!call.params.every(base64IsText)) throw new TypeError('a <base64> value that is not UTF-8');
       } catch (e) {
         if (!(e instanceof XmlRpcParseError) && !(e instanceof TypeError)) throw e;
         const why = e instanceof XmlRpcParseError && e.kind !== 'NOT_XMLRPC' && e.kind !== 'MALFORMED' ? e.message : 'unmarshallable';
