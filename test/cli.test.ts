@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { repoRoot } from './helpers/common';
 import { SAMPLE_CONFIG } from '../src/config/sample';
 import { configSearchPaths } from '../src/config/search';
-import { CTL_VERBS, TSV_COMMANDS, ctlArgsForBareForm } from '../src/cli/route';
+import { CTL_VERBS, TSV_COMMANDS, ctlArgsForBareForm, optionsAfterCommand } from '../src/cli/route';
 import { tsvProgram } from '../src/cli/tsv';
 import { verbNames } from '../src/ctl/verbs/index';
 
@@ -258,6 +258,10 @@ test('config check: what a file does wrong says where and why (Latin-1 byte, num
     const numprocs = check('numprocs.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\nnumprocs=2\n');
     assert.equal(numprocs.status, 2);
     assert.match(numprocs.stderr, new RegExp(`^Error: ${dir}/numprocs.conf:4: \\[program:x\\] numprocs: %\\(process_num\\) must be present within process_name when numprocs > 1\n[^]*hint: add process_name=`));
+    // a handler that is in Supervisor's package (its tests' dummy_handler): refused for what it is, not as missing
+    const handler = check('handler.conf', '[supervisord]\n[eventlistener:l]\ncommand=/bin/cat\nevents=EVENT\nresult_handler=supervisor.tests.base:dummy_handler\n');
+    assert.equal(handler.status, 2);
+    assert.match(handler.stderr, /^Error: \S+handler\.conf:5: \[eventlistener:l\] result_handler: supervisor\.tests\.base:dummy_handler cannot be resolved within \[eventlistener:l\]: tsv cannot run Python result handlers\n/);
     const own = check('own.conf', '[supervisord]\n[program:x]\ncommand=/bin/true\npriority=%(process_num)s\n');
     assert.match(own.stderr, /hint: Supervisor gives process_num to some options, not to this one; the names here: here\n/);
     const env = check('env.conf', '[supervisord]\nlogfile=%(ENV_TSV_NOPE)s\n');
@@ -428,7 +432,7 @@ test("tsv help COMMAND is that command's help (tsv help VERB stays supervisorctl
   for (const word of ['tsv status', 'logs', 'ps', 'events', 'attach NAME', 'status --json', 'restart --rolling']) assert.ok(help.stdout.includes(word), word);
 });
 
-test('tsv <verb> and tsv -c FILE <verb>: supervisorctl options are moved in front of the verb', () => {
+test('tsv <verb> and tsv -c FILE <verb>: supervisorctl options are moved in front of the verb; before one of tsv\'s own commands, after it', () => {
   assert.deepEqual(ctlArgsForBareForm(['status']), ['status']);
   assert.deepEqual(ctlArgsForBareForm(['-c', 'f.conf', 'status', 'web']), ['-c', 'f.conf', 'status', 'web']);
   assert.deepEqual(ctlArgsForBareForm(['status', '-c', 'f.conf', 'web']), ['-c', 'f.conf', 'status', 'web']);
@@ -442,6 +446,20 @@ test('tsv <verb> and tsv -c FILE <verb>: supervisorctl options are moved in fron
   assert.deepEqual(ctlArgsForBareForm(['ps', 'web', '-c', 'f.conf']), ['-c', 'f.conf', 'ps', 'web']);
   // EOF is the shell's end of input, not a verb anyone types
   assert.deepEqual(verbNames().filter((v) => v !== 'EOF' && !CTL_VERBS.has(v)), [], 'verbs the bare form does not know');
+  // before one of tsv's own commands they go after it (it takes -c there); pidproxy and crashmail pass theirs on
+  assert.deepEqual(optionsAfterCommand(['-c', 'f.conf', 'config', 'check']), ['config', 'check', '-c', 'f.conf']);
+  assert.deepEqual(optionsAfterCommand(['--configuration=f.conf', 'doctor', '--json']), ['doctor', '--json', '--configuration=f.conf']);
+  assert.deepEqual(optionsAfterCommand(['-c', 'f.conf', 'ctl', 'status', 'web']), ['ctl', '-c', 'f.conf', 'status', 'web']);
+  assert.equal(optionsAfterCommand(['-c', 'f.conf', 'status']), null);
+  assert.equal(optionsAfterCommand(['config', 'check', '-c', 'f.conf']), null);
+  assert.equal(optionsAfterCommand(['-c', 'f.conf', 'pidproxy', 'p.pid', 'cmd']), null);
+  withTmp((dir) => {
+    const conf = join(dir, 'a.conf');
+    writeFileSync(conf, '[supervisord]\n[program:a]\ncommand=/bin/cat\n');
+    const r = run(tsv, ['-c', conf, 'config', 'check']);
+    assert.equal(r.stdout, `ok: ${conf}: 1 group, 1 process\n`);
+    assert.equal(r.status, 0);
+  });
 });
 
 test("a C locale: tsv config check and tsv ctl see the LC_CTYPE Python's PEP 538 coercion sets, as supervisorctl and the daemon do (%(ENV_LC_CTYPE)s)", { skip: existsSync('/usr/bin/supervisorctl') ? false : 'needs /usr/bin/supervisorctl' }, () => {

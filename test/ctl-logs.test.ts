@@ -667,7 +667,12 @@ test('/logtail on tsv: a stream that falls behind by several rotations sends eve
 
 test('log-lines: the last lines of a history, the overlap of a stream with it, labelled whole lines', async () => {
   assert.equal(lastLines('a\nb\nc\n', 2, true), 'b\nc\n');
-  assert.equal(lastLines('a\nb\nc\npart', 2, true), 'b\nc\npart', 'the unfinished line is kept for the stream to finish');
+  // an unfinished last line is one of the n, as tail -n counts it; the stream finishes it
+  assert.equal(lastLines('a\nb\nc\npart', 2, true), 'c\npart');
+  assert.equal(lastLines('a\nb\nc\npart', 1, true), 'part');
+  assert.equal(lastLines('a\nb\nc\npart', 0, true), '');
+  assert.equal(lastLines('only part', 1, true), 'only part');
+  assert.equal(lastLines('only part', 3, true), 'only part');
   assert.equal(lastLines('a\nb\n', 10, true), 'a\nb\n');
   assert.equal(lastLines('\n\nx\n', 10, true), '\n\nx\n', 'empty lines count');
   assert.equal(lastLines('\n\nx\n', 2, true), '\nx\n');

@@ -119,6 +119,38 @@ for (const impl of ['tsv', 'supervisord'] as Impl[]) {
   });
 }
 
+test('ps counts the CPU of children that ended within its window (a shell working through short commands), as top and /metrics do', async () => {
+  // each child spins for 50 ms: almost none is alive when the half-second window ends
+  const d = startDaemon('tsv', `[program:kids]\ncommand=/bin/sh -c 'while :; do timeout 0.05 sh -c "while :; do :; done"; done'\nstartsecs=0\n`);
+  try {
+    await waitUp(d);
+    await until(() => (JSON.parse(ps(d.conf, '--json').out) as PsRow[])[0]?.statename === 'RUNNING', 'kids RUNNING');
+    const seen: number[] = [];
+    for (let i = 0; i < 4; i++) seen.push((JSON.parse(ps(d.conf, '--json').out) as PsRow[])[0]?.cpuPercent ?? 0);
+    const mean = seen.reduce((a, b) => a + b, 0) / seen.length;
+    // a core kept busy, less of it on a loaded machine; the children alive at the window's end alone give ~10 %
+    assert.ok(mean > 30 && Math.max(...seen) < 150, `kids: ${seen.join(', ')} %`);
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
+test('ps memory is the resident memory ps, top and /proc/PID/status give (not /proc/PID/stat\'s approximate count)', async () => {
+  const d = startDaemon('tsv', '[program:idle]\ncommand=sleep 300\nstartsecs=0\nprocess_name=%(program_name)s_%(process_num)d\nnumprocs=3\n');
+  try {
+    await waitUp(d);
+    await until(() => (JSON.parse(ps(d.conf, '--json').out) as PsRow[]).every((r) => r.statename === 'RUNNING'), 'the pool RUNNING');
+    for (const row of JSON.parse(ps(d.conf, '--json').out) as PsRow[]) {
+      const vmRss = Number(/^VmRSS:\s+(\d+) kB$/m.exec(readFileSync(`/proc/${row.pid}/status`, 'utf8'))?.[1]);
+      assert.equal(row.rssBytes, vmRss * 1024, `${row.namespec}: ps ${row.rssBytes}, VmRSS ${vmRss} kB`);
+    }
+  } finally {
+    await d.stop();
+    d.cleanup();
+  }
+});
+
 test('ps finds an orphan a stopastree program left outside its group (adopted by the daemon, known by its environment)', async () => {
   const d = startDaemon('tsv', "[program:tree]\ncommand=/bin/sh -c '(setsid sleep 301 &); exec sleep 300'\nstartsecs=0\nstopastree=true\n");
   try {

@@ -130,7 +130,7 @@ test('pty=true with user=: uid, gid and supplementary groups still match `id USE
 });
 
 test('tsv attach: the recent output first, keys reach the program, its output comes back untouched, a resize is a SIGWINCH, Ctrl-] detaches and leaves it running, the terminal is given back', async () => {
-  const d = await startDaemon(`[program:echo]\ncommand=${ECHO_LOOP}\npty=true\nstdout_logfile=%(here)s/echo.out\n`);
+  const d = await startDaemon(`[program:echo]\ncommand=${ECHO_LOOP}\npty=true\nstdout_logfile=%(here)s/echo.out\n[program:late]\ncommand=sh -c 'while read l; do sleep 0.1; echo "late:$l"; done'\npty=true\n`);
   try {
     await poll(() => (d.dir.read('echo.out').includes('ready') ? true : undefined), 'the program to say ready');
     // a shell around attach, so the terminal's settings can be read after it
@@ -165,6 +165,12 @@ test('tsv attach: the recent output first, keys reach the program, its output co
     await poll(() => (d.dir.read('echo.out').includes('got:piped-1999\r\n') ? true : undefined), 'the last piped line to arrive');
     const got = d.dir.read('echo.out').match(/got:piped-\d+/g) ?? [];
     assert.equal(got.length, 2000, 'every piped line, once');
+    // a script's one line and the answer the program takes a moment to give: shown before the session ends
+    for (let i = 0; i < 3; i++) {
+      const one = spawnSync(process.execPath, [TSV, '-c', d.conf, 'attach', 'late'], { env: cleanEnv(), input: `line-${i}\n`, encoding: 'utf8', timeout: 20000 });
+      assert.equal(one.status, 0, one.stdout + one.stderr);
+      assert.match(one.stdout, new RegExp(`\nlate:line-${i}\r\n[^]*detached from late`), `run ${i}: the answer before the end`);
+    }
   } finally {
     await d.stop();
   }

@@ -174,6 +174,26 @@ test('tsv events -f follows across a reload: it says the daemon went, then goes 
   }
 });
 
+test('tsv events -f across a reload: the new run\'s events that share a millisecond are all shown (six groups added at once)', { timeout: 60000 }, async (t) => {
+  const names = ['a', 'b', 'c', 'd', 'e', 'f'];
+  const d = startDaemon('tsv', names.map((n) => `[program:${n}]\ncommand=sleep 100\nstartsecs=0\n`).join(''));
+  try {
+    await waitUp(d);
+    const f = follow(d, '-f', '-n', '0', 'PROCESS_GROUP');
+    t.after(() => f.stop());
+    await new Promise((r) => setTimeout(r, 500));
+    await d.rpc.call('supervisor.restart', []);
+    await until(() => f.err().includes('the daemon is back'), 'the follower to reconnect');
+    await until(() => (d.log().match(/spawned: 'f'/g) ?? []).length === 2, 'the new run to start its programs');
+    await new Promise((r) => setTimeout(r, 500));
+    const added = f.lines.filter((l) => l.includes('PROCESS_GROUP_ADDED')).map((l) => /groupname:(\w+)/.exec(l)?.[1]);
+    assert.deepEqual(added, names);
+    assert.equal(await f.stop(), 0);
+  } finally {
+    d.cleanup();
+  }
+});
+
 test('tsv events against supervisord: it needs a tsv daemon', { skip: haveOracle() ? false : 'needs /usr/bin/supervisord', timeout: 30000 }, async () => {
   const d = startDaemon('supervisord', BODY);
   try {

@@ -268,7 +268,8 @@ test('differential: at shutdown a listener (stopped last) never gets the STOPPED
         // supervisord writes a's STOPPED while b stops, and the listener takes it, or not (a race of its passes)
         if (d.impl === 'tsv') assert.deepEqual(got, ['a'], `tsv, round ${round}: the STOPPED events the listener got`);
         else assert.ok(!got.includes('b'), `supervisord, round ${round}: the STOPPED events the listener got: ${got.join(', ')}`);
-        assert.ok(has(r, 'SUPERVISOR_STATE_CHANGE_STOPPING', /(?:)/), `${d.impl}: the daemon's STOPPING`);
+        // supervisord's own delivery of it races the listener's stop on a loaded machine (seen missing once)
+        if (d.impl === 'tsv') assert.ok(has(r, 'SUPERVISOR_STATE_CHANGE_STOPPING', /(?:)/), `${d.impl}: the daemon's STOPPING`);
       }
     } finally {
       for (const d of sides) {

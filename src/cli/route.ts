@@ -63,6 +63,26 @@ export function ctlArgsForBareForm(args: readonly string[]): string[] | null {
   return [...opts, verb, ...rest];
 }
 
+/** tsv's own commands that take `-c` where supervisorctl's options go (pidproxy and crashmail pass theirs on) */
+const TAKE_CTL_OPTIONS: ReadonlySet<string> = new Set(['daemon', 'ctl', 'config', 'install', 'uninstall', 'doctor', 'wait-ready']);
+
+/**
+ * `tsv -c FILE config check`: supervisorctl's options written before one of
+ * tsv's own commands go after it, as they may before a verb (`tsv -c FILE
+ * status`): right after `ctl` and `daemon` (whose getopt stops at the first
+ * word that is not an option), at the end for the others (`config check -c
+ * FILE`); null when args are not that.
+ */
+export function optionsAfterCommand(args: readonly string[]): string[] | null {
+  let i = 0;
+  for (let n; i < args.length && (n = ctlOptionLength(args, i)) > 0; i += n);
+  const command = args[i];
+  if (i === 0 || command === undefined || !TAKE_CTL_OPTIONS.has(command)) return null;
+  const opts = args.slice(0, i);
+  const rest = args.slice(i + 1);
+  return command === 'ctl' || command === 'daemon' ? [command, ...opts, ...rest] : [command, ...rest, ...opts];
+}
+
 /**
  * The name tsv was invoked under, without a script extension. Through a
  * symlink argv[1] keeps the link's name (node does not resolve it); a single
@@ -98,6 +118,8 @@ export function route(argv: readonly string[]): Route {
   if (args[0] === 'ctl') return { kind: 'ctl', args: args.slice(1), progname: 'tsv ctl' };
   if (args[0] === 'pidproxy') return { kind: 'pidproxy', args: args.slice(1), progname: 'tsv pidproxy' };
   if (args[0] === 'crashmail') return { kind: 'crashmail', args: args.slice(1) };
+  const moved = optionsAfterCommand(args);
+  if (moved) return route([argv[0] ?? '', argv[1] ?? '', ...moved]);
   const bare = ctlArgsForBareForm(args);
   if (bare) return { kind: 'ctl', args: bare, progname: 'tsv' };
   if (args.length === 1 && (args[0] === '--version' || args[0] === '-V')) return { kind: 'version' };

@@ -45,11 +45,6 @@ export function asciiDigits(s: string): string {
 }
 
 /**
- * Python's int(): optional sign, digits with single underscores, surrounding
- * whitespace, any size. Values past 2^53 are kept approximately: they only
- * occur as "practically unlimited" sizes and counts.
- */
-/**
  * The whitespace Python's int() skips around a number: ASCII's six, and
  * every non-ASCII character str.isspace() counts. Not U+001C..U+001F, which
  * str.strip() takes but int() refuses.
@@ -57,9 +52,18 @@ export function asciiDigits(s: string): string {
 const INT_EDGE_WS = /^[ \t\n\x0b\x0c\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+|[ \t\n\x0b\x0c\r\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/g;
 
 function intStrip(s: string): string {
+  // most values are bare numbers: no regular expression for them (see pyStrip)
+  const first = s.charCodeAt(0);
+  const last = s.charCodeAt(s.length - 1);
+  if (first > 0x20 && first < 0x7f && last > 0x20 && last < 0x7f) return s;
   return s.replace(INT_EDGE_WS, '');
 }
 
+/**
+ * Python's int(): optional sign, digits with single underscores, surrounding
+ * whitespace, any size. Values past 2^53 are kept approximately: they only
+ * occur as "practically unlimited" sizes and counts.
+ */
 export function pyInt(value: string | number): number {
   if (typeof value === 'number') return value;
   const s = asciiDigits(intStrip(value));

@@ -6,10 +6,10 @@ import { StringDecoder } from 'node:string_decoder';
 import { TRUNCATED } from '../rpc/logtail';
 
 /**
- * The last `n` whole lines of `text` and the unfinished line after them (it
- * is completed by what the stream sends next). `fromStart` says whether the
- * text begins at the start of the file; if not, its first line is a piece of
- * one and is dropped.
+ * The last `n` lines of `text`, as `tail -n` counts them: an unfinished last
+ * line (a prompt, a progress bar) is one of them, and what the stream sends
+ * next completes it. `fromStart` says whether the text begins at the start
+ * of the file; if not, its first line is a piece of one and is dropped.
  */
 export function lastLines(text: string, n: number, fromStart: boolean): string {
   let body = text;
@@ -17,9 +17,10 @@ export function lastLines(text: string, n: number, fromStart: boolean): string {
     const nl = body.indexOf('\n');
     body = nl < 0 ? '' : body.slice(nl + 1);
   }
+  if (n <= 0) return '';
   const end = body.lastIndexOf('\n') + 1;
   let cut = end;
-  for (let i = 0; i < n && cut > 0; i++) {
+  for (let i = end < body.length ? 1 : 0; i < n && cut > 0; i++) {
     cut = cut >= 2 ? body.lastIndexOf('\n', cut - 2) + 1 : 0;
   }
   return body.slice(cut);

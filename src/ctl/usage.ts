@@ -63,7 +63,8 @@ export async function measureUsage(programs: readonly RunningProgram[], daemonPi
   const mains = new Set(programs.map((p) => p.pid));
   let daemon: boolean | null = null;
   const daemonHere = (): boolean => (daemon ??= isSupervisorDaemon(daemonPid));
-  const before = (await snapshot()).procs;
+  const beforeSnap = await snapshot();
+  const before = beforeSnap.procs;
   const t0 = performance.now();
   const here = programs.filter((p) => sameProcess(before.get(p.pid), p, daemonPid, boot, daemonHere));
   if (!here.length) return out;
@@ -71,23 +72,38 @@ export async function measureUsage(programs: readonly RunningProgram[], daemonPi
   const after = await snapshot();
   const seconds = (performance.now() - t0) / 1000;
   const orphans = adoptedOrphans(after, daemonPid, mains);
+  const orphansBefore = adoptedOrphans(beforeSnap, daemonPid, mains);
   for (const p of here) {
     if (!sameProcess(after.procs.get(p.pid), p, daemonPid, boot, daemonHere)) {
       out.set(`${p.group}:${p.name}`, 'ended');
       continue;
     }
     const pids = programMembers(p, after, daemonPid, orphans);
+    const survivors = new Set<number>();
     let ticks = 0;
     for (const pid of pids) {
       const now = after.procs.get(pid) as ProcTimes;
       const then = before.get(pid);
-      // a process started within the window used all its time in it
-      ticks += now.ticks - (then && then.startTicks === now.startTicks ? then.ticks : 0);
+      const same = then !== undefined && then.startTicks === now.startTicks;
+      if (same) survivors.add(pid);
+      // A process started within the window used all its time in it. The
+      // time of children that ended and were waited for is handed to their
+      // parent (cutime, cstime): a shell looping over short commands uses
+      // its CPU there, as top's and /metrics' totals count it.
+      ticks += now.ticks - (same ? then.ticks : 0) + now.childTicks - (same ? then.childTicks : 0);
+    }
+    // what a member that ended within the window had used before it came with it into its parent's share
+    for (const pid of programMembers(p, beforeSnap, daemonPid, orphansBefore)) {
+      const then = before.get(pid) as ProcTimes;
+      const now = after.procs.get(pid);
+      // still there (a zombie too: not waited for yet, so none of its time is its parent's)
+      if (now && now.startTicks === then.startTicks) continue;
+      if (survivors.has(then.ppid)) ticks -= then.ticks + then.childTicks;
     }
     out.set(`${p.group}:${p.name}`, {
       pids,
-      cpuPercent: (ticks / TICKS_PER_SEC / seconds) * 100,
-      rssBytes: rssBytes(pids, after),
+      cpuPercent: (Math.max(0, ticks) / TICKS_PER_SEC / seconds) * 100,
+      rssBytes: rssBytes(pids),
     });
   }
   return out;

@@ -10,7 +10,7 @@
 // for a program of ten processes.
 import type { MemoryLimitConfig } from '../config/model';
 import { findTree, type TreeQuery } from './process-tree';
-import { procTimes } from './proc-stat';
+import { procStat, residentPages } from './proc-stat';
 import { binaryBytes, pageSize } from './program-usage';
 import { byteSizeText } from '../config/datatypes';
 
@@ -20,8 +20,8 @@ import { byteSizeText } from '../config/datatypes';
  * /metrics count them). 0 when none is left.
  */
 export function treeResidentBytes(q: TreeQuery): number {
-  const main = q.main ? procTimes(q.main) : null;
-  const pages = (main && !main.zombie ? main.rssPages : 0) + findTree(q).pages;
+  const main = q.main ? procStat(q.main) : null;
+  const pages = (main && !main.zombie ? residentPages(main.pid) : 0) + findTree(q).pages;
   return pages * pageSize();
 }
 

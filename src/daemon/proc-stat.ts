@@ -22,8 +22,6 @@ export interface ProcTimes extends ProcStat {
   childTicks: number;
   /** when it started, in clock ticks after boot */
   startTicks: number;
-  /** resident memory in pages (what /proc/PID/status gives as VmRSS in kB) */
-  rssPages: number;
 }
 
 /**
@@ -47,9 +45,9 @@ export function procStat(pid: number): ProcStat | null {
 }
 
 export function procTimes(pid: number): ProcTimes | null {
-  // state is field 3 of proc(5); utime, stime, cutime, cstime, starttime and rss are 14, 15, 16, 17, 22 and 24
-  const f = statFields(pid, 22);
-  if (!f || f.length < 22) return null;
+  // state is field 3 of proc(5); utime, stime, cutime, cstime and starttime are 14, 15, 16, 17 and 22
+  const f = statFields(pid, 20);
+  if (!f || f.length < 20) return null;
   return {
     pid,
     ppid: Number(f[1]),
@@ -59,8 +57,21 @@ export function procTimes(pid: number): ProcTimes | null {
     ticks: Number(f[11]) + Number(f[12]),
     childTicks: Number(f[13]) + Number(f[14]),
     startTicks: Number(f[19]),
-    rssPages: Number(f[21]),
   };
+}
+
+/**
+ * Resident memory in pages, as /proc/PID/statm counts it (0: no such
+ * process). Not stat's rss field: since Linux 6.2 that is a per-CPU
+ * counter's approximate read, up to 64 pages a CPU low, where statm, status'
+ * VmRSS, ps and top give the sum.
+ */
+export function residentPages(pid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${pid}/statm`, 'latin1').split(' ', 2)[1]) || 0;
+  } catch {
+    return 0;
+  }
 }
 
 /** The pid of every process /proc shows (none where there is no /proc: macOS). */

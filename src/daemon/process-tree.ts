@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { MainLogger } from '../log/mainlog';
 import { requireNative } from './native';
-import { environHas, listProcesses, procStat, procTimes, type ProcTimes } from './proc-stat';
+import { environHas, listProcesses, procStat, procTimes, residentPages, type ProcTimes } from './proc-stat';
 
 let childrenFiles: boolean | null = null;
 
@@ -96,7 +96,7 @@ export function findTree(q: TreeQuery, how: 'walk' | 'scan' = haveChildrenFiles(
   for (const p of found) {
     if (!p.zombie) {
       members.push(p.pid);
-      pages += p.rssPages;
+      pages += residentPages(p.pid);
       if (p.pgid !== q.pgid) outside.push(p.pid);
     }
     if (p.ppid === q.daemon) adopted.push(p.pid);

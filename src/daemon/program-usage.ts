@@ -7,7 +7,7 @@
 // subreaper whose environment names the program.
 import { readFileSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { environHas, procPids, procTimes, type ProcTimes } from './proc-stat';
+import { environHas, procPids, procTimes, residentPages, type ProcTimes } from './proc-stat';
 
 /** USER_HZ, the unit of /proc/PID/stat's times: 100 on every Linux architecture. */
 export const TICKS_PER_SEC = 100;
@@ -91,24 +91,24 @@ export function programMembers(p: ProgramRef, snap: Snapshot, daemonPid: number,
 let pageBytes = 0;
 
 /**
- * The size of a page, which /proc/PID/stat counts resident memory in: 4 KiB
- * mostly, 16 KiB on a Raspberry Pi 5's kernel, 64 KiB on some arm64 servers.
- * Node has no sysconf; libuv's rss is this process's stat count times the
- * page size, so the two read together give it (rounded to a power of two).
+ * The size of a page, which /proc counts resident memory in: 4 KiB mostly,
+ * 16 KiB on a Raspberry Pi 5's kernel, 64 KiB on some arm64 servers. Node
+ * has no sysconf; libuv's rss is this process's page count times the page
+ * size, so the two read together give it (rounded to a power of two).
  */
 export function pageSize(): number {
   if (!pageBytes) {
-    const self = procTimes(process.pid);
-    const raw = self && self.rssPages > 0 ? process.memoryUsage.rss() / self.rssPages : 4096;
+    const pages = residentPages(process.pid);
+    const raw = pages > 0 ? process.memoryUsage.rss() / pages : 4096;
     pageBytes = 2 ** Math.round(Math.log2(raw));
   }
   return pageBytes;
 }
 
-/** Resident memory of processes in snap, summed (pages they share are counted in each, as ps does). */
-export function rssBytes(pids: readonly number[], snap: Snapshot): number {
+/** Resident memory of processes, summed (pages they share are counted in each, as ps does). */
+export function rssBytes(pids: readonly number[]): number {
   let pages = 0;
-  for (const pid of pids) pages += snap.procs.get(pid)?.rssPages ?? 0;
+  for (const pid of pids) pages += residentPages(pid);
   return pages * pageSize();
 }
 

@@ -246,7 +246,7 @@ export class DaemonMetrics {
       // read again after the turns above: the state may have moved on
       const pid = p.pid;
       const pids = snap && pid > 0 && snap.procs.has(pid) ? programMembers({ name: p.name, group: p.group, pid }, snap, process.pid, orphans) : [];
-      const rss = snap ? rssBytes(pids, snap) : 0;
+      const rss = snap ? rssBytes(pids) : 0;
       const cpuTicks = snap && pids.length ? cpuCounter(tally, pid, pids, snap) : tally.cpuBase + tally.cpuLast;
       rows.push({ labels: labelText({ group: p.group, name: p.name }), healthy: p.healthy, healthFailures: p.healthFailures, memoryLimit: p.config.max_memory_restart?.bytes ?? null, state: p.state, laststart: p.startedAt(), exitstatus: p.exitstatus, tally, pids, rss, cpuTicks });
     }

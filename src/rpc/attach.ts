@@ -23,6 +23,15 @@ const MAX_INPUT_FRAME = 1024 * 1024;
  * of filling the daemon up to the limit on held input and being refused there.
  */
 const INPUT_HIGH = 1024 * 1024;
+/**
+ * A piped client's session ends once the program has taken its input and
+ * then written nothing for this long (ms): its echo and its answer to the
+ * last line come after the line is taken, so an end at once lost them a
+ * third of the time.
+ */
+const ANSWER_QUIET_MS = 250;
+/** ...and at most this long after the input was taken, for a program that never goes quiet */
+const ANSWER_WAIT_MS = 3000;
 
 /** Answers before the switch: a status and one line of text, which tsv attach shows as `NAME: ERROR (text)`. */
 export function refuseUpgrade(socket: Duplex, status: number, reason: string, text: string): void {
@@ -56,8 +65,16 @@ export function serveAttach(req: IncomingMessage, socket: Duplex, head: Buffer, 
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: ${ATTACH_PROTOCOL}\r\nConnection: Upgrade\r\n\r\n`);
   const replay = terminal.replay();
   if (replay.length) socket.write(frame('o', replay));
+  // the input has been taken: when the session ends (ANSWER_QUIET_MS)
+  let closing: { until: number; timer: NodeJS.Timeout | null } | null = null;
+  const endWhenQuiet = (): void => {
+    if (!closing) return;
+    if (closing.timer) clearTimeout(closing.timer);
+    closing.timer = setTimeout(() => socket.end(), Math.max(0, Math.min(ANSWER_QUIET_MS, closing.until - Date.now())));
+  };
   const client: TerminalClient = {
     output(data) {
+      endWhenQuiet();
       if (socket.writableLength > MAX_UNSENT) {
         terminal.detach(client);
         socket.end(frame('x', `${proc.name} wrote faster than this terminal read; detached (the log has all of it)`));
@@ -100,12 +117,21 @@ export function serveAttach(req: IncomingMessage, socket: Duplex, head: Buffer, 
   };
   socket.on('data', onData);
   // the client's input has ended (`tsv attach NAME < file`) and it waits, reading:
-  // closed once the program has taken what is held for it (or has ended, which closes it anyway)
+  // closed once the program has taken what is held for it and answered (or has ended, which closes it anyway)
   socket.on('end', () => {
-    if (proc.terminal === terminal) proc.whenInputBelow(0, () => socket.end());
-    else socket.end();
+    if (proc.terminal !== terminal) {
+      socket.end();
+      return;
+    }
+    proc.whenInputBelow(0, () => {
+      closing = { until: Date.now() + ANSWER_WAIT_MS, timer: null };
+      endWhenQuiet();
+    });
   });
   socket.on('error', () => socket.destroy());
-  socket.on('close', () => terminal.detach(client));
+  socket.on('close', () => {
+    if (closing?.timer) clearTimeout(closing.timer);
+    terminal.detach(client);
+  });
   if (head.length) onData(head);
 }

@@ -312,6 +312,8 @@ interface ConnState {
   receiving?: boolean;
   /** carries a log or event stream or an attach, which never ends on its own */
   stream?: boolean;
+  /** an attach: the client's end is the end of its input, and it waits for the rest of the session */
+  inputOnly?: boolean;
   /** requests that came pipelined behind the one being answered, run one at a time (onRequest) */
   waiting?: [http.IncomingMessage, http.ServerResponse][];
 }
@@ -400,7 +402,7 @@ export class RpcHttpServer {
     // half-open only while requests it sent wait their turn. First of the
     // socket's 'end' listeners: node:http's comes with the 'connection' below.
     socket.on('end', () => {
-      if (!st.waiting?.length) socket.end();
+      if (!st.waiting?.length && !st.inputOnly) socket.end();
     });
     this.arm(st);
     socket.once('close', () => {
@@ -584,6 +586,7 @@ export class RpcHttpServer {
       this.disarm(st);
       st.busy++;
       st.stream = true;
+      st.inputOnly = true;
     }
     const creds = this.opts.credentials;
     if (creds && !authorized(req.headers.authorization, creds)) {

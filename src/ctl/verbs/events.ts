@@ -137,12 +137,19 @@ export const events: Verb = {
     let overflow = false;
     let interrupted = false;
     let wake: (() => void) | null = null;
-    // what a stream after the first repeats is skipped: by serial where both have one (they count on
-    // across a reload), else by time
+    // What a stream after the first repeats of the one before is skipped: by serial where both have
+    // one (they count on across a reload), else by time, and in the millisecond of the last event
+    // shown by what the events were (events of a reload come many to a millisecond).
     let last: EventLine | null = null;
-    let again = false;
-    const fresh = (e: EventLine): boolean =>
-      !again || last === null || (e.serial !== null && last.serial !== null ? e.serial > last.serial : e.time > last.time);
+    let lastMs = new Set<string>();
+    let boundary: { last: EventLine; sameMs: Set<string> } | null = null;
+    const identity = (e: EventLine): string => `${e.eventname}\n${e.payload}`;
+    const fresh = (e: EventLine): boolean => {
+      if (!boundary) return true;
+      const b = boundary.last;
+      if (e.serial !== null && b.serial !== null) return e.serial > b.serial;
+      return e.time > b.time || (e.time === b.time && !boundary.sameMs.has(identity(e)));
+    };
     const show = (r: IncomingMessage): Promise<void> =>
       new Promise<void>((resolve) =>
         readEvents(
@@ -150,6 +157,8 @@ export const events: Verb = {
           (e, line) => {
             if (e.overflow) overflow = true;
             else if (fresh(e)) {
+              if (last?.time !== e.time) lastMs = new Set();
+              lastMs.add(identity(e));
               last = e;
               ctl.io.write(args.json ? line + '\n' : humanEvent(e));
             }
@@ -179,7 +188,7 @@ export const events: Verb = {
               if (!(err instanceof RpcConnectionError)) throw err;
             }
           }
-          again = true;
+          if (last) boundary = { last, sameMs: new Set(lastMs) };
           ctl.io.writeErr('events: the daemon is back\n');
         }
       },
