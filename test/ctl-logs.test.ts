@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, truncateSync, writeFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, fstatSync, openSync, readFileSync, readSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { TSV, cleanEnv, until } from './helpers/daemon-cli';
 import { rotatedLog, withTimeout } from './helpers/daemon-env';
 import { SUPERVISORCTL, oracleSkip, startDaemon, waitUp, type Daemon, type Impl } from './helpers/events-env';
@@ -437,6 +437,24 @@ test('logs goes on across a reload after the log rotated (and was cleared) while
     await reloadAndNewRun(d, f, 'explicit');
     assert.equal(await stopFollowing(f), 0, f.err());
     assertTwoRuns(numbers(f.out(), 'explicit'), 'explicit');
+  } finally {
+    d.cleanup();
+  }
+});
+
+test('logs across a reload after its fixed log was deleted meanwhile: the new, shorter file is shown from its start at once (a small old file held it back until the new one outgrew it)', { timeout: 60000 }, async (t) => {
+  const old = 'x'.repeat(300);
+  const d = startDaemon('tsv', `[program:fixed]\ncommand=/bin/sh -c 'if [ -e {DIR}/second ]; then echo new run; else echo ${old}; touch {DIR}/second; fi; exec sleep 100'\nstdout_logfile={DIR}/fixed.log\n`);
+  try {
+    await waitUp(d);
+    const f = followLogs(d, '-n', '3', 'fixed');
+    // it waits for a daemon that went: stopped whatever fails
+    t.after(() => stopFollowing(f));
+    await until(() => f.out().includes(old), 'the old run shown');
+    rmSync(d.dir.join('fixed.log'));
+    await d.rpc.call('supervisor.restart', []);
+    await until(() => /\nfixed +\| new run\n/.test(f.out()), "the new run's line", 20000);
+    assert.equal(await stopFollowing(f), 0, f.err());
   } finally {
     d.cleanup();
   }

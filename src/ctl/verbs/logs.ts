@@ -263,6 +263,17 @@ class LogsView {
     }
   }
 
+  /** Where a log's file ends now; null when that is not known (no file, the process gone, past 2 GiB, no answer). */
+  private async fileSize(log: Log): Promise<number | null> {
+    try {
+      const r = array(await this.ctl.call(log.channel === 'stdout' ? 'tailProcessStdoutLog' : 'tailProcessStderrLog', log.namespec, 0, 0), 'tailProcessLog');
+      const end = Number(r[1] ?? 0);
+      return end >= INT32_MAX ? null : end;
+    } catch {
+      return null;
+    }
+  }
+
   /**
    * A log as it grows, from its last `lines` lines, or on from where an
    * earlier stream of the same file ended; a log without a file yet waits
@@ -290,6 +301,15 @@ class LogsView {
     if (this.stopped) {
       writer.flush(true);
       return;
+    }
+    // A file now shorter than where we were is another one (replaced while the daemon was
+    // away): the check below cannot tell while the new file holds fewer bytes than it compares.
+    if ('seen' in from && offset !== null) {
+      const size = await this.fileSize(log);
+      if (size !== null && size < offset) {
+        await this.showReplaced(log, path, seen);
+        return;
+      }
     }
     // Going on from an earlier stream, a tsv daemon starts the stream with the last
     // bytes shown, which tells whether the file is still the one they came from
