@@ -17,6 +17,7 @@ import { request } from 'node:http';
 import { join, resolve } from 'node:path';
 // The same process-tree kill the tests use, so no program is orphaned.
 import { killTree } from '../../test/helpers/daemon-cli';
+import { contextSwitches } from '../../test/helpers/daemon-env';
 import { tracked } from '../common/children';
 
 const ROOT = process.env.TSV_ROOT ?? resolve(__dirname, '../../../..');
@@ -123,16 +124,6 @@ function cpuPreciseMs(pid: number): number {
     }
   }
   return ns / 1e6;
-}
-
-function ctxtSwitches(pid: number): number {
-  let total = 0;
-  for (const t of readdirSync(`/proc/${pid}/task`)) {
-    const st = readFileSync(`/proc/${pid}/task/${t}/status`, 'utf8');
-    total += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0);
-    total += Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0);
-  }
-  return total;
 }
 
 function memKb(pid: number): { rss: number; pss: number; anon: number } {
@@ -404,9 +395,9 @@ async function benchIdle(): Promise<void> {
     // V8's memory reducer runs a few GCs (on its worker threads) within ~40 s
     // after start-up or activity; measure the steady state after it
     await sleep(quick ? 15000 : 45000);
-    const before = ds.map((d) => ({ cs: ctxtSwitches(d.pid), cpu: cpuMs(d.pid) }));
+    const before = ds.map((d) => ({ cs: contextSwitches(d.pid), cpu: cpuMs(d.pid) }));
     await sleep(secs * 1000);
-    const after = ds.map((d) => ({ cs: ctxtSwitches(d.pid), cpu: cpuMs(d.pid) }));
+    const after = ds.map((d) => ({ cs: contextSwitches(d.pid), cpu: cpuMs(d.pid) }));
     const wake = ds.map((_, i) => (after[i].cs - before[i].cs) / secs);
     const cpu = ds.map((_, i) => after[i].cpu - before[i].cpu);
     row('idle wake-ups per second (all threads)', wake[0], wake[1], '/s', 'tsv 0', wake[0] === 0);

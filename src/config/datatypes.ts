@@ -66,10 +66,15 @@ function intStrip(s: string): string {
  */
 export function pyInt(value: string | number): number {
   if (typeof value === 'number') return value;
+  const n = intOrNull(value);
+  if (n === null) throw new DatatypeError(`invalid literal for int() with base 10: ${pyRepr(value)}`, 'expected a whole number');
+  return n;
+}
+
+/** pyInt, or null where int() raises: for the values Supervisor tries as a number first, then as a name. */
+function intOrNull(value: string): number | null {
   const s = asciiDigits(intStrip(value));
-  if (!/^[+-]?\d+(_\d+)*$/.test(s)) {
-    throw new DatatypeError(`invalid literal for int() with base 10: ${pyRepr(value)}`, 'expected a whole number');
-  }
+  if (!/^[+-]?\d+(_\d+)*$/.test(s)) return null;
   const digits = s.replace(/_/g, '');
   const n = Number(digits);
   return Number.isSafeInteger(n) ? n : Number(BigInt(digits));
@@ -405,12 +410,9 @@ export function signalName(num: number): string {
 
 export function signalNumber(value: string): number {
   // int() first, then a name, as Supervisor's signal_number tries them
-  let num: number;
-  const s = pyStrip(value);
-  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(intStrip(value)))) {
-    num = pyInt(value);
-  } else {
-    let name = s.toUpperCase();
+  let num = intOrNull(value);
+  if (num === null) {
+    let name = pyStrip(value).toUpperCase();
     if (!name.startsWith('SIG')) name = 'SIG' + name;
     const n = Object.prototype.hasOwnProperty.call(SIGNALS, name) ? SIGNALS[name] : undefined;
     if (n === undefined) {
@@ -439,8 +441,8 @@ export function processOrGroupName(name: string): string {
 
 /** name_to_uid: a user name or a numeric uid that exists. */
 export function nameToUid(name: string): number {
-  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(intStrip(name)))) {
-    const uid = pyInt(name);
+  const uid = intOrNull(name);
+  if (uid !== null) {
     if (!lookupUserById(uid)) throw new DatatypeError(`Invalid user id ${name}`, 'no such uid in the password database');
     return uid;
   }
@@ -450,8 +452,8 @@ export function nameToUid(name: string): number {
 }
 
 export function nameToGid(name: string): number {
-  if (/^[+-]?\d+(_\d+)*$/.test(asciiDigits(intStrip(name)))) {
-    const gid = pyInt(name);
+  const gid = intOrNull(name);
+  if (gid !== null) {
     if (!lookupGroupById(gid)) throw new DatatypeError(`Invalid group id ${name}`);
     return gid;
   }

@@ -10,8 +10,8 @@
 // for a program of ten processes.
 import type { MemoryLimitConfig } from '../config/model';
 import { findTree, type TreeQuery } from './process-tree';
-import { procStat, residentPages } from './proc-stat';
-import { binaryBytes, pageSize } from './program-usage';
+import { procStat } from './proc-stat';
+import { binaryBytes, rssBytes } from './program-usage';
 import { byteSizeText } from '../config/datatypes';
 
 /**
@@ -21,8 +21,7 @@ import { byteSizeText } from '../config/datatypes';
  */
 export function treeResidentBytes(q: TreeQuery): number {
   const main = q.main ? procStat(q.main) : null;
-  const pages = (main && !main.zombie ? residentPages(main.pid) : 0) + findTree(q).pages;
-  return pages * pageSize();
+  return rssBytes([...(main && !main.zombie ? [main.pid] : []), ...findTree(q).members]);
 }
 
 /** One look at a program's memory. */

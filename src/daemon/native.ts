@@ -199,6 +199,5 @@ export function coerceCLocale(): void {
  * the coerced LC_CTYPE): without the native helper they go on as they are.
  */
 export function coerceCLocaleIfLoaded(): void {
-  if (process.env.LC_ALL) return; // PEP 538 never coerces then
   if (loadNative()) coerceCLocale();
 }

@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import type { MainLogger } from '../log/mainlog';
 import { requireNative } from './native';
-import { environHas, listProcesses, procStat, procTimes, residentPages, type ProcTimes } from './proc-stat';
+import { environHas, listProcesses, procStat, procTimes, type ProcTimes } from './proc-stat';
 
 let childrenFiles: boolean | null = null;
 
@@ -77,8 +77,6 @@ export interface Tree {
   outside: number[];
   /** members (zombies included) that are the daemon's own children now, which it must reap */
   adopted: number[];
-  /** resident memory of the live members, in pages (max_memory_restart) */
-  pages: number;
 }
 
 /** An orphan the daemon adopted belongs to this program's tree. */
@@ -92,16 +90,14 @@ export function findTree(q: TreeQuery, how: 'walk' | 'scan' = haveChildrenFiles(
   const members: number[] = [];
   const outside: number[] = [];
   const adopted: number[] = [];
-  let pages = 0;
   for (const p of found) {
     if (!p.zombie) {
       members.push(p.pid);
-      pages += residentPages(p.pid);
       if (p.pgid !== q.pgid) outside.push(p.pid);
     }
     if (p.ppid === q.daemon) adopted.push(p.pid);
   }
-  return { members, outside, adopted, pages };
+  return { members, outside, adopted };
 }
 
 /**

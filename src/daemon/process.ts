@@ -1463,7 +1463,7 @@ export class Subprocess {
       case ProcessState.EXITED:
         // a restart due while a dependency is down waits for the dependency,
         // whose coming up asks for a pass (changed()), not for a timer
-        if (this.host.mood() > SupervisorState.RESTARTING && (this.restartAt > monoNow() || !this.host.dependencies.unmet(this).length)) due = this.restartAt;
+        if (this.restartAt && this.host.mood() > SupervisorState.RESTARTING && (this.restartAt > monoNow() || !this.host.dependencies.unmet(this).length)) due = this.restartAt;
         break;
       case ProcessState.FATAL:
         if (this.host.mood() > SupervisorState.RESTARTING) due = this.fatalRetryAt;

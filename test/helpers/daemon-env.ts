@@ -133,22 +133,21 @@ export function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-/**
- * How often a process's threads were switched out (slept or were preempted)
- * over ms: an idle daemon's few, a 1 ms timer's ~1000 a second.
- */
+/** How often a process's threads have been switched out so far (slept or were preempted). */
+export function contextSwitches(pid: number): number {
+  let total = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    const st = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
+    total += Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0) + Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0);
+  }
+  return total;
+}
+
+/** contextSwitches over ms: an idle daemon's few, a 1 ms timer's ~1000 a second. */
 export async function switchesOver(pid: number, ms: number): Promise<number> {
-  const count = (): number => {
-    let total = 0;
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      const st = readFileSync(`/proc/${pid}/task/${task}/status`, 'utf8');
-      total += Number(/\nvoluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0) + Number(/nonvoluntary_ctxt_switches:\s+(\d+)/.exec(st)?.[1] ?? 0);
-    }
-    return total;
-  };
-  const before = count();
+  const before = contextSwitches(pid);
   await sleep(ms);
-  return count() - before;
+  return contextSwitches(pid) - before;
 }
 
 /** A live (non-zombie) process: orphans may linger as zombies until init reaps them. */
