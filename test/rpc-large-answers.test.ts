@@ -78,7 +78,9 @@ for (const kind of ['supervisord', 'tsv'] as DaemonKind[]) {
       const sock = connect(d.sock);
       sock.on('error', () => {});
       sock.write(post(body));
-      await sleep(1000);
+      // the client goes once the stop is under way (a loaded supervisord may read the request late)
+      for (let i = 0; i < 200 && (await info('slowstop')) !== 'STOPPING'; i++) await sleep(25);
+      assert.equal(await info('slowstop'), 'STOPPING');
       sock.destroy();
       for (let i = 0; i < 200 && (await info('slowstop')) !== 'STOPPED'; i++) await sleep(50);
       assert.equal(await info('slowstop'), 'STOPPED');
